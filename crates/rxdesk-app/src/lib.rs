@@ -1,0 +1,50 @@
+//! # rxdesk-app — the application services
+//!
+//! What the desktop shell's Tauri commands and the `rxdesk` CLI call: data
+//! directory and settings, logging, and (as the counter workflow lands) the
+//! services that take a patient from identification to receipt. Commands in
+//! `src-tauri/` and subcommands in `rxdesk-cli` are thin wrappers over this crate.
+//!
+//! **Architecture invariant:** this crate wires the others together; it holds
+//! no protocol, crypto or SQL of its own.
+#![forbid(unsafe_code)]
+
+pub mod logging;
+pub mod paths;
+pub mod settings;
+pub mod status;
+
+pub use paths::DataDir;
+pub use settings::Settings;
+pub use status::{AppStatus, CenterLink, DevicesState};
+
+/// The application version, as shown in the status bar and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors of the application services, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No usable data directory.
+    #[error("no data directory: set RXDESK_HOME or a HOME directory")]
+    NoDataDir,
+    /// A file or directory could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done, e.g. "create data directory".
+        action: &'static str,
+        /// The path involved.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The settings file is not valid.
+    #[error("settings file {path} is not valid JSON ({source}); fix or remove it — nothing was overwritten")]
+    BadSettings {
+        /// The settings file.
+        path: std::path::PathBuf,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+}

@@ -1,0 +1,80 @@
+//! Counter settings, one JSON file in the data directory. A settings file that
+//! does not parse is reported, never silently replaced with defaults.
+
+use crate::{AppError, DataDir};
+use serde::{Deserialize, Serialize};
+
+/// Persistent settings of one counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// UI language: `zh-CN` (default) or `en-US`.
+    pub locale: String,
+    /// Demo mode: talk to the bundled center emulator and device simulators.
+    pub demo_mode: bool,
+    /// Center base URL; `None` until configured.
+    pub center_url: Option<String>,
+    /// Store (定点零售药店) name shown on receipts.
+    pub store_name: String,
+    /// 定点医药机构编号 (12 characters).
+    pub fixmedins_code: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            locale: "zh-CN".into(),
+            demo_mode: true,
+            center_url: None,
+            store_name: "演示药店".into(),
+            fixmedins_code: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings; a missing file gives the defaults.
+    pub fn load(dir: &DataDir) -> Result<Self, AppError> {
+        let path = dir.settings_file();
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| AppError::BadSettings { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(AppError::Io { action: "read settings", path, source }),
+        }
+    }
+
+    /// Saves atomically (write to a temporary file, then rename).
+    pub fn save(&self, dir: &DataDir) -> Result<(), AppError> {
+        dir.ensure()?;
+        let path = dir.settings_file();
+        let tmp = path.with_extension("json.tmp");
+        let body = serde_json::to_vec_pretty(self).expect("settings always serialize");
+        std::fs::write(&tmp, body).map_err(|source| AppError::Io { action: "write settings", path: tmp.clone(), source })?;
+        std::fs::rename(&tmp, &path).map_err(|source| AppError::Io { action: "replace settings", path, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_save_round_trips() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        assert_eq!(Settings::load(&dir).unwrap(), Settings::default());
+        let s = Settings { store_name: "仁心大药房".into(), ..Settings::default() };
+        s.save(&dir).unwrap();
+        assert_eq!(Settings::load(&dir).unwrap(), s);
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_and_is_kept() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        std::fs::write(dir.settings_file(), b"{not json").unwrap();
+        let err = Settings::load(&dir).unwrap_err();
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
+        assert_eq!(std::fs::read(dir.settings_file()).unwrap(), b"{not json");
+    }
+}

@@ -1,0 +1,62 @@
+//! # rxdesk — the command line of RxDesk
+//!
+//! A thin shell over `rxdesk-app`, the same services the desktop app uses:
+//! for integrators, support staff and scripts. Each subcommand documents
+//! itself (`rxdesk help SUBCOMMAND`).
+#![forbid(unsafe_code)]
+
+use clap::{Parser, Subcommand};
+use rxdesk_app::{AppStatus, DataDir, Settings};
+use std::process::ExitCode;
+
+/// RxDesk (药店处方收银台): e-prescription counter for designated retail pharmacies.
+///
+/// Data lives in the platform's app-data directory, or in $RXDESK_HOME when set.
+#[derive(Parser, Debug)]
+#[command(name = "rxdesk", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show where data, logs and the trust store live, and the current status.
+    Info {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rxdesk: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
+    match cli.command {
+        Command::Info { json } => {
+            let dir = DataDir::resolve()?;
+            let settings = Settings::load(&dir)?;
+            let status = AppStatus::current(&dir, &settings);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
+            } else {
+                println!("RxDesk {}", status.version);
+                println!("数据目录 data:     {}", dir.root().display());
+                println!("日志 logs:         {}", dir.logs().display());
+                println!("信任库 trust:      {}", dir.trust().display());
+                println!("中心 center:       {}", status.center_label);
+                println!("设备 devices:      {}", status.devices_label);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

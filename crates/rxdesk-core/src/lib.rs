@@ -1,0 +1,19 @@
+//! # rxdesk-core — the pure domain of a pharmacy prescription counter
+//!
+//! Everything here is plain data and rules: money with fixed decimal scales,
+//! the national code tables, the prescription as the center describes it, and
+//! China Standard Time formatting as the protocol writes it. The crate does no
+//! I/O of any kind (no files, no network, no clock reads except through values
+//! passed in), so every rule is tested fast and exhaustively.
+//!
+//! **Architecture invariant:** this crate depends on no other RxDesk crate and
+//! on no I/O library; other crates depend on it.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codes;
+pub mod money;
+pub mod prescription;
+pub mod time;
+
+pub use money::{Amount, MoneyError, Price};
