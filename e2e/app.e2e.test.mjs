@@ -1,0 +1,69 @@
+// End-to-end test of the REAL app window: tauri-driver + WebKitWebDriver under
+// Xvfb, started by scripts/e2e. Reads the zh-CN login screen, calls Rust
+// commands through the UI, and saves screenshots to test-output/e2e/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { remote } from "webdriverio";
+
+const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
+const application = process.env.RXDESK_E2E_APP;
+const home = process.env.RXDESK_HOME;
+const shots = "test-output/e2e";
+let browser;
+
+before(async () => {
+  assert.ok(application && existsSync(application), `app binary missing: ${application}`);
+  mkdirSync(shots, { recursive: true });
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application } },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+test("login screen speaks zh-CN and shows the real status from Rust", async () => {
+  const name = await browser.$("#product-name");
+  await name.waitForDisplayed({ timeout: 15000 });
+  assert.equal(await name.getText(), "RxDesk 药店处方收银台");
+  assert.equal(await browser.$("#login-title").getText(), "操作员登录");
+
+  // The status bar is filled by the `app_status` Rust command.
+  const center = await browser.$("#status-center");
+  await center.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await center.getText(), "医保中心：未连接");
+  assert.equal(await browser.$("#status-devices").getText(), "设备：未配置");
+  const cargoToml = readFileSync("Cargo.toml", "utf8");
+  const version = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargoToml)?.[1];
+  assert.equal(await browser.$("#status-version").getText(), `版本 ${version}`);
+  await browser.saveScreenshot(`${shots}/01-login-zh.png`);
+});
+
+test("switching language goes through Rust and is persisted in RXDESK_HOME", async () => {
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "Operator sign-in", {
+    timeout: 5000,
+    timeoutMsg: "locale did not switch to en-US",
+  });
+  assert.equal(await browser.$("#status-center").getText(), "Center：not connected");
+  const settings = JSON.parse(readFileSync(`${home}/settings.json`, "utf8"));
+  assert.equal(settings.locale, "en-US");
+  await browser.saveScreenshot(`${shots}/02-login-en.png`);
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "操作员登录");
+});
+
+test("sign-in without accounts says so plainly instead of pretending", async () => {
+  await browser.$("#login-submit").click();
+  assert.equal(await browser.$("#notice").getText(), "请输入工号和密码。");
+  await browser.$("#operator").setValue("1001");
+  await browser.$("#password").setValue("secret");
+  await browser.keys("Enter");
+  await browser.waitUntil(async () => (await browser.$("#notice").getText()).startsWith("尚未建立操作员账户"));
+  await browser.saveScreenshot(`${shots}/03-login-notice.png`);
+});

@@ -1,0 +1,30 @@
+// Typed wrappers over the Tauri commands in src-tauri/src/commands.rs.
+// Keep this file the only place that names a command string.
+import { invoke } from "@tauri-apps/api/core";
+import type { Locale } from "./i18n";
+
+export interface AppStatus {
+  version: string;
+  center: "not_connected" | "online" | "offline";
+  center_label: string;
+  devices: "not_configured" | "ready" | "degraded";
+  devices_label: string;
+  store_name: string;
+  demo_mode: boolean;
+  data_dir: string;
+}
+
+export function appStatus(): Promise<AppStatus> {
+  return invoke<AppStatus>("app_status");
+}
+
+export function setLocale(locale: Locale): Promise<Locale> {
+  return invoke<Locale>("set_locale", { locale });
+}
+
+/** Turns whatever a command rejected with into a sentence for the user. */
+export function errorText(e: unknown): string {
+  if (typeof e === "string") return e;
+  if (e instanceof Error) return e.message;
+  return JSON.stringify(e);
+}

@@ -1,0 +1,14 @@
+import { mount } from "svelte";
+import App from "./App.svelte";
+import "./app.css";
+
+// The mock backend exists only in Vite's `mock` mode (browser UI tests);
+// production builds tree-shake this branch away.
+if (import.meta.env.MODE === "mock") {
+  const { installMockBackend } = await import("./lib/mock-backend");
+  installMockBackend();
+}
+
+const target = document.getElementById("app");
+if (!target) throw new Error("#app element missing from index.html");
+export default mount(App, { target });
