@@ -19,7 +19,7 @@ before(async () => {
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",
-    capabilities: { "tauri:options": { application } },
+    capabilities: { "tauri:options": { application, args: ["--data-dir", home] } },
   });
 });
 

@@ -8,7 +8,14 @@ mod commands;
 use rxdesk_app::DataDir;
 
 fn main() {
-    let dir = match DataDir::resolve().and_then(|d| d.ensure().map(|_| d)) {
+    // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
+    // environment variables to the app, only arguments.
+    let arg_dir = data_dir_argument(std::env::args());
+    let resolved = match arg_dir {
+        Some(d) => Ok(DataDir::at(d)),
+        None => DataDir::resolve(),
+    };
+    let dir = match resolved.and_then(|d| d.ensure().map(|_| d)) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("RxDesk cannot start: {e}");
@@ -19,7 +26,36 @@ fn main() {
     tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
     tauri::Builder::default()
         .manage(commands::Shared { dir })
-        .invoke_handler(tauri::generate_handler![commands::app_status, commands::set_locale])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::set_locale
+        ])
         .run(tauri::generate_context!())
         .expect("error while running the RxDesk window");
+}
+
+fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(Into::into);
+        }
+        if let Some(v) = a.strip_prefix("--data-dir=") {
+            return Some(v.into());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_dir_argument;
+
+    #[test]
+    fn data_dir_argument_forms() {
+        let v = |a: &[&str]| data_dir_argument(a.iter().map(|s| s.to_string()));
+        assert_eq!(v(&["app", "--data-dir", "/x"]), Some("/x".into()));
+        assert_eq!(v(&["app", "--data-dir=/y"]), Some("/y".into()));
+        assert_eq!(v(&["app"]), None);
+        assert_eq!(v(&["app", "--data-dir"]), None);
+    }
 }

@@ -25,6 +25,10 @@ pub fn init(dir: &DataDir, app_name: &str) -> Result<WorkerGuard, AppError> {
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("RXDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (tests, CLI inside the app) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(writer)
+        .try_init();
     Ok(guard)
 }

@@ -26,7 +26,9 @@ impl DataDir {
             return Ok(Self { root: dir });
         }
         directories::ProjectDirs::from("cn", "rxdesk", "rxdesk")
-            .map(|p| Self { root: p.data_dir().to_path_buf() })
+            .map(|p| Self {
+                root: p.data_dir().to_path_buf(),
+            })
             .ok_or(AppError::NoDataDir)
     }
 

@@ -37,9 +37,14 @@ impl Settings {
     pub fn load(dir: &DataDir) -> Result<Self, AppError> {
         let path = dir.settings_file();
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| AppError::BadSettings { path, source }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|source| AppError::BadSettings { path, source }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(AppError::Io { action: "read settings", path, source }),
+            Err(source) => Err(AppError::Io {
+                action: "read settings",
+                path,
+                source,
+            }),
         }
     }
 
@@ -49,8 +54,16 @@ impl Settings {
         let path = dir.settings_file();
         let tmp = path.with_extension("json.tmp");
         let body = serde_json::to_vec_pretty(self).expect("settings always serialize");
-        std::fs::write(&tmp, body).map_err(|source| AppError::Io { action: "write settings", path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &path).map_err(|source| AppError::Io { action: "replace settings", path, source })
+        std::fs::write(&tmp, body).map_err(|source| AppError::Io {
+            action: "write settings",
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, &path).map_err(|source| AppError::Io {
+            action: "replace settings",
+            path,
+            source,
+        })
     }
 }
 
@@ -63,7 +76,10 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let dir = DataDir::at(t.path());
         assert_eq!(Settings::load(&dir).unwrap(), Settings::default());
-        let s = Settings { store_name: "仁心大药房".into(), ..Settings::default() };
+        let s = Settings {
+            store_name: "仁心大药房".into(),
+            ..Settings::default()
+        };
         s.save(&dir).unwrap();
         assert_eq!(Settings::load(&dir).unwrap(), s);
     }

@@ -70,6 +70,8 @@ pub struct AppStatus {
     pub demo_mode: bool,
     /// Data directory in use.
     pub data_dir: String,
+    /// UI language from settings.
+    pub locale: String,
 }
 
 impl AppStatus {
@@ -88,6 +90,7 @@ impl AppStatus {
             store_name: settings.store_name.clone(),
             demo_mode: settings.demo_mode,
             data_dir: dir.root().display().to_string(),
+            locale: settings.locale.clone(),
         }
     }
 }

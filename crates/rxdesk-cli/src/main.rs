@@ -47,7 +47,10 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
             let settings = Settings::load(&dir)?;
             let status = AppStatus::current(&dir, &settings);
             if json {
-                println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&status).expect("status serializes")
+                );
             } else {
                 println!("RxDesk {}", status.version);
                 println!("数据目录 data:     {}", dir.root().display());

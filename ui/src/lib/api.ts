@@ -12,6 +12,7 @@ export interface AppStatus {
   store_name: string;
   demo_mode: boolean;
   data_dir: string;
+  locale: Locale;
 }
 
 export function appStatus(): Promise<AppStatus> {

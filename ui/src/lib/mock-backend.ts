@@ -13,6 +13,7 @@ export const mockStatus: AppStatus = {
   store_name: "演示药店",
   demo_mode: true,
   data_dir: "/tmp/rxdesk-mock",
+  locale: "zh-CN",
 };
 
 export function installMockBackend(): void {
