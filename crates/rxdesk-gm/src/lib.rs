@@ -10,3 +10,9 @@
 //! CRL fetcher behind a trait; verification is a pure function of its inputs
 //! and the time passed in.
 #![forbid(unsafe_code)]
+
+pub mod primitives;
+
+pub use primitives::{
+    CryptoError, PrivateKey, PublicKey, Signature, SignatureEncoding, DEFAULT_USER_ID,
+};

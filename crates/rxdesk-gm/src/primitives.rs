@@ -1,0 +1,638 @@
+//! The one module that touches the underlying 国密 crypto crates.
+//!
+//! Everything else in RxDesk (and in this crate) calls these wrappers, so the
+//! implementation (RustCrypto `sm2`/`sm3`/`sm4` + `cbc`/`ecb` today, see
+//! `docs/decisions/0001-gm-crypto-library.md`) can be swapped in one place.
+//!
+//! - **SM3** (GB/T 32905): [`sm3`], [`Sm3Hasher`], [`hmac_sm3`] (keyed hash for
+//!   searchable hashes of personal data).
+//! - **SM4** (GB/T 32907): ECB and CBC with PKCS#7 padding, plus one raw block.
+//! - **SM2** (GB/T 32918): [`PrivateKey`] / [`PublicKey`] parsed from and
+//!   exported to PEM, PKCS#8/SPKI DER, raw hex/Base64 (`d`, `04‖X‖Y`, `X‖Y`);
+//!   sign/verify SM2-with-SM3 with a configurable user id (default
+//!   [`DEFAULT_USER_ID`]); [`Signature`] as raw `r‖s` (64 bytes) or DER.
+//!
+//! Signing is deterministic (RFC 6979 nonce derived with HMAC-SM3): the same
+//! key and message give the same signature. Nothing here panics on bad input:
+//! every parser returns a [`CryptoError`].
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
+use der::Decode;
+use sm2::dsa::signature::{Signer, Verifier};
+use sm2::elliptic_curve::Generate;
+use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use sm3::Digest;
+use std::fmt;
+
+/// Re-export of the RNG traits key generation accepts (`rand_core` 0.10).
+pub use sm2::elliptic_curve::rand_core;
+
+/// GB/T 35275 / GM/T 0009 default SM2 user id (`ENTL` = 0x0080).
+pub const DEFAULT_USER_ID: &str = "1234567812345678";
+
+/// OID of the SM2 curve (`sm2p256v1`), also used by some CAs as the SPKI algorithm.
+pub const OID_SM2_CURVE: &str = "1.2.156.10197.1.301";
+/// OID `id-ecPublicKey` (RFC 5480).
+pub const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+
+/// Errors of the primitive layer. The messages name what failed, never key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// A key could not be parsed (wrong length, not on the curve, zero, bad PEM/DER…).
+    #[error("invalid SM2 {kind} key: {detail}")]
+    InvalidKey {
+        /// `"private"` or `"public"`.
+        kind: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A signature could not be decoded (wrong length, bad DER, r or s out of range).
+    #[error("invalid SM2 signature encoding: {0}")]
+    InvalidSignatureEncoding(String),
+    /// The signature does not verify for this key, user id and message.
+    #[error("SM2 signature does not verify")]
+    BadSignature,
+    /// The user id is too long (ENTL is 16 bits of *bits*: at most 8191 bytes).
+    #[error("SM2 user id too long ({0} bytes, max 8191)")]
+    UserIdTooLong(usize),
+    /// An SM4 key or IV of the wrong length.
+    #[error("SM4 {what} must be 16 bytes, got {got}")]
+    InvalidLength {
+        /// `"key"` or `"iv"`.
+        what: &'static str,
+        /// Length received.
+        got: usize,
+    },
+    /// SM4 ciphertext not a multiple of 16 bytes, or PKCS#7 padding wrong.
+    #[error("SM4 decryption failed: bad length or padding")]
+    BadPadding,
+    /// Hex or Base64 text could not be decoded.
+    #[error("bad {0} text")]
+    BadText(&'static str),
+    /// Key generation failed (the system RNG failed).
+    #[error("key generation failed: {0}")]
+    Rng(String),
+}
+
+type Result<T> = std::result::Result<T, CryptoError>;
+
+// ---------------------------------------------------------------- SM3
+
+/// SM3 digest of `data` (32 bytes).
+pub fn sm3(data: &[u8]) -> [u8; 32] {
+    sm3::Sm3::digest(data).into()
+}
+
+/// Incremental SM3.
+#[derive(Clone, Default)]
+pub struct Sm3Hasher(sm3::Sm3);
+
+impl Sm3Hasher {
+    /// A fresh hasher.
+    pub fn new() -> Self {
+        Self(sm3::Sm3::new())
+    }
+    /// Feed bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        Digest::update(&mut self.0, data);
+    }
+    /// The digest.
+    pub fn finalize(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+impl fmt::Debug for Sm3Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sm3Hasher")
+    }
+}
+
+/// HMAC-SM3 (RFC 2104 with SM3) of `data` under `key` (any length).
+///
+/// Use it for searchable/keyed hashes of personal data (e.g. an ID number),
+/// so the stored value cannot be brute-forced without the key.
+pub fn hmac_sm3(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    // SimpleHmac accepts any key length, so `new_from_slice` cannot fail.
+    let mut mac = match <hmac::SimpleHmac<sm3::Sm3> as KeyInit>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable_hmac(),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+#[cold]
+fn unreachable_hmac() -> ! {
+    // HMAC is defined for keys of every length; SimpleHmac never rejects one.
+    unreachable!("HMAC accepts keys of any length")
+}
+
+// ---------------------------------------------------------------- SM4
+
+fn sm4_key(key: &[u8]) -> Result<[u8; 16]> {
+    key.try_into().map_err(|_| CryptoError::InvalidLength {
+        what: "key",
+        got: key.len(),
+    })
+}
+
+fn sm4_iv(iv: &[u8]) -> Result<[u8; 16]> {
+    iv.try_into().map_err(|_| CryptoError::InvalidLength {
+        what: "iv",
+        got: iv.len(),
+    })
+}
+
+/// Encrypt one 16-byte block with SM4 (no mode, no padding).
+pub fn sm4_encrypt_block(key: &[u8], block: &[u8; 16]) -> Result<[u8; 16]> {
+    let k = sm4_key(key)?;
+    let cipher = sm4::Sm4::new(&k.into());
+    let mut b = (*block).into();
+    cipher.encrypt_block(&mut b);
+    Ok(b.into())
+}
+
+/// SM4-ECB with PKCS#7 padding (always adds 1..=16 bytes).
+pub fn sm4_ecb_encrypt(key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let k = sm4_key(key)?;
+    Ok(ecb::Encryptor::<sm4::Sm4>::new(&k.into()).encrypt_padded_vec::<Pkcs7>(plaintext))
+}
+
+/// Inverse of [`sm4_ecb_encrypt`]; `Err(BadPadding)` on a bad length or padding.
+pub fn sm4_ecb_decrypt(key: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
+    let k = sm4_key(key)?;
+    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        return Err(CryptoError::BadPadding);
+    }
+    ecb::Decryptor::<sm4::Sm4>::new(&k.into())
+        .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        .map_err(|_| CryptoError::BadPadding)
+}
+
+/// SM4-CBC with PKCS#7 padding.
+pub fn sm4_cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let k = sm4_key(key)?;
+    let iv = sm4_iv(iv)?;
+    Ok(cbc::Encryptor::<sm4::Sm4>::new(&k.into(), &iv.into())
+        .encrypt_padded_vec::<Pkcs7>(plaintext))
+}
+
+/// Inverse of [`sm4_cbc_encrypt`]; `Err(BadPadding)` on a bad length or padding.
+pub fn sm4_cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
+    let k = sm4_key(key)?;
+    let iv = sm4_iv(iv)?;
+    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        return Err(CryptoError::BadPadding);
+    }
+    cbc::Decryptor::<sm4::Sm4>::new(&k.into(), &iv.into())
+        .decrypt_padded_vec::<Pkcs7>(ciphertext)
+        .map_err(|_| CryptoError::BadPadding)
+}
+
+// ---------------------------------------------------------------- text helpers
+
+fn decode_hex(s: &str) -> Result<Vec<u8>> {
+    hex::decode(s.trim()).map_err(|_| CryptoError::BadText("hex"))
+}
+
+fn decode_b64(s: &str) -> Result<Vec<u8>> {
+    let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    B64.decode(cleaned)
+        .map_err(|_| CryptoError::BadText("Base64"))
+}
+
+fn check_user_id(user_id: &str) -> Result<()> {
+    if user_id.len() > 8191 {
+        return Err(CryptoError::UserIdTooLong(user_id.len()));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- SM2 keys
+
+/// An SM2 private key. `Debug` never prints the scalar.
+#[derive(Clone)]
+pub struct PrivateKey(sm2::SecretKey);
+
+fn priv_err(detail: impl Into<String>) -> CryptoError {
+    CryptoError::InvalidKey {
+        kind: "private",
+        detail: detail.into(),
+    }
+}
+
+fn pub_err(detail: impl Into<String>) -> CryptoError {
+    CryptoError::InvalidKey {
+        kind: "public",
+        detail: detail.into(),
+    }
+}
+
+impl PrivateKey {
+    /// A new random key from the system RNG.
+    pub fn generate() -> Result<Self> {
+        sm2::SecretKey::try_generate()
+            .map(Self)
+            .map_err(|e| CryptoError::Rng(e.to_string()))
+    }
+
+    /// A new random key from `rng`.
+    pub fn generate_from_rng<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self(sm2::SecretKey::generate_from_rng(rng))
+    }
+
+    /// From the big-endian scalar `d`: 32 bytes, or 33 with a leading 0x00
+    /// (Java `BigInteger` sign byte), or fewer (left-padded).
+    pub fn from_bytes(d: &[u8]) -> Result<Self> {
+        let d = match d {
+            [0, rest @ ..] if d.len() == 33 => rest,
+            _ => d,
+        };
+        if d.is_empty() || d.len() > 32 {
+            return Err(priv_err(format!(
+                "scalar must be 1..=32 bytes, got {}",
+                d.len()
+            )));
+        }
+        let mut buf = [0u8; 32];
+        buf[32 - d.len()..].copy_from_slice(d);
+        sm2::SecretKey::from_slice(&buf)
+            .map(Self)
+            .map_err(|_| priv_err("scalar is zero or not below the curve order"))
+    }
+
+    /// From hex of `d`.
+    pub fn from_hex(s: &str) -> Result<Self> {
+        Self::from_bytes(&decode_hex(s)?)
+    }
+
+    /// From Base64 of `d` (as PROTOCOL.md §3.6 distributes app keys).
+    pub fn from_base64(s: &str) -> Result<Self> {
+        Self::from_bytes(&decode_b64(s)?)
+    }
+
+    /// From PKCS#8 DER (`id-ecPublicKey` + SM2 curve, or the SM2 OID as algorithm).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        if let Ok(k) = sm2::SecretKey::from_pkcs8_der(der) {
+            return Ok(Self(k));
+        }
+        // Fallback: algorithm OID 1.2.156.10197.1.301 with an embedded SEC1 key.
+        let info = sm2::pkcs8::PrivateKeyInfoRef::from_der(der)
+            .map_err(|e| priv_err(format!("not PKCS#8 DER: {e}")))?;
+        let alg = info.algorithm.oid.to_string();
+        if alg != OID_SM2_CURVE && alg != OID_EC_PUBLIC_KEY {
+            return Err(priv_err(format!("not an SM2 key (algorithm {alg})")));
+        }
+        sm2::SecretKey::from_sec1_der(info.private_key.as_bytes())
+            .map(Self)
+            .map_err(|e| priv_err(format!("bad EC private key: {e}")))
+    }
+
+    /// From PEM: `PRIVATE KEY` (PKCS#8) or `EC PRIVATE KEY` (SEC1, OpenSSL's legacy form).
+    pub fn from_pem(pem: &str) -> Result<Self> {
+        let (label, der) = pem_decode(pem).map_err(priv_err)?;
+        match label.as_str() {
+            "PRIVATE KEY" => Self::from_pkcs8_der(&der),
+            "EC PRIVATE KEY" => sm2::SecretKey::from_sec1_der(&der)
+                .map(Self)
+                .map_err(|e| priv_err(format!("bad SEC1 key: {e}"))),
+            other => Err(priv_err(format!("unexpected PEM label {other:?}"))),
+        }
+    }
+
+    /// The 32-byte big-endian scalar `d`.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes().into()
+    }
+
+    /// Lower-case hex of `d`.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.to_bytes())
+    }
+
+    /// Base64 of `d`.
+    pub fn to_base64(&self) -> String {
+        B64.encode(self.to_bytes())
+    }
+
+    /// PKCS#8 DER (as OpenSSL writes it: `id-ecPublicKey` + SM2 curve).
+    pub fn to_pkcs8_der(&self) -> Result<Vec<u8>> {
+        self.0
+            .to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .map_err(|e| priv_err(e.to_string()))
+    }
+
+    /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn to_pkcs8_pem(&self) -> Result<String> {
+        self.0
+            .to_pkcs8_pem(sm2::pkcs8::LineEnding::LF)
+            .map(|s| s.to_string())
+            .map_err(|e| priv_err(e.to_string()))
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.0.public_key())
+    }
+
+    /// SM2-with-SM3 signature of `msg` with `user_id` (ZA ‖ msg hashed with SM3).
+    pub fn sign(&self, msg: &[u8], user_id: &str) -> Result<Signature> {
+        check_user_id(user_id)?;
+        let sk = sm2::dsa::SigningKey::new(user_id, &self.0)
+            .map_err(|_| CryptoError::UserIdTooLong(user_id.len()))?;
+        Ok(Signature(sk.sign(msg)))
+    }
+
+    /// Sign with [`DEFAULT_USER_ID`].
+    pub fn sign_default(&self, msg: &[u8]) -> Signature {
+        // The default user id is short, so this cannot fail.
+        match self.sign(msg, DEFAULT_USER_ID) {
+            Ok(s) => s,
+            Err(_) => unreachable!("default user id is valid"),
+        }
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey(SM2, public {})", self.public_key().to_hex())
+    }
+}
+
+impl PartialEq for PrivateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for PrivateKey {}
+
+/// An SM2 public key (a point on sm2p256v1).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey(sm2::PublicKey);
+
+impl PublicKey {
+    /// From SEC1 bytes: `04‖X‖Y` (65), compressed `02/03‖X` (33), or bare `X‖Y` (64).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let owned;
+        let sec1 = if bytes.len() == 64 {
+            owned = [&[4u8][..], bytes].concat();
+            &owned[..]
+        } else {
+            bytes
+        };
+        if !matches!(sec1.len(), 33 | 65) {
+            return Err(pub_err(format!(
+                "expected 64, 65 or 33 bytes, got {}",
+                bytes.len()
+            )));
+        }
+        sm2::PublicKey::from_sec1_bytes(sec1)
+            .map(Self)
+            .map_err(|_| pub_err("not a point on the SM2 curve"))
+    }
+
+    /// From hex of `04‖X‖Y` or `X‖Y`.
+    pub fn from_hex(s: &str) -> Result<Self> {
+        Self::from_bytes(&decode_hex(s)?)
+    }
+
+    /// From Base64 of `04‖X‖Y` or `X‖Y`.
+    pub fn from_base64(s: &str) -> Result<Self> {
+        Self::from_bytes(&decode_b64(s)?)
+    }
+
+    /// From SubjectPublicKeyInfo DER (`id-ecPublicKey` + SM2 curve, or the SM2 OID as algorithm).
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| pub_err(format!("not SPKI DER: {e}")))?;
+        Self::from_spki(&spki)
+    }
+
+    /// From a decoded SubjectPublicKeyInfo (e.g. a certificate's).
+    pub fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>) -> Result<Self> {
+        let alg = spki.algorithm.oid.to_string();
+        if alg == OID_EC_PUBLIC_KEY {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
+                .map(|o| o.to_string());
+            if curve.as_deref() != Some(OID_SM2_CURVE) {
+                return Err(pub_err(format!("EC key not on the SM2 curve ({curve:?})")));
+            }
+        } else if alg != OID_SM2_CURVE {
+            return Err(pub_err(format!("not an SM2 key (algorithm {alg})")));
+        }
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| pub_err("public key BIT STRING has unused bits"))?;
+        Self::from_bytes(bits)
+    }
+
+    /// From PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn from_pem(pem: &str) -> Result<Self> {
+        let (label, der) = pem_decode(pem).map_err(pub_err)?;
+        if label != "PUBLIC KEY" {
+            return Err(pub_err(format!("unexpected PEM label {label:?}")));
+        }
+        Self::from_spki_der(&der)
+    }
+
+    /// Uncompressed SEC1 `04‖X‖Y` (65 bytes).
+    pub fn to_sec1(&self) -> [u8; 65] {
+        let v = self.0.to_sec1_bytes();
+        let mut out = [0u8; 65];
+        if v.len() == 65 {
+            out.copy_from_slice(&v);
+        }
+        out
+    }
+
+    /// Bare `X‖Y` (64 bytes).
+    pub fn to_xy(&self) -> [u8; 64] {
+        let s = self.to_sec1();
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&s[1..]);
+        out
+    }
+
+    /// Lower-case hex of `04‖X‖Y`.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.to_sec1())
+    }
+
+    /// Base64 of `04‖X‖Y`.
+    pub fn to_base64(&self) -> String {
+        B64.encode(self.to_sec1())
+    }
+
+    /// SubjectPublicKeyInfo DER (`id-ecPublicKey` + SM2 curve).
+    pub fn to_spki_der(&self) -> Result<Vec<u8>> {
+        self.0
+            .to_public_key_der()
+            .map(|d| d.as_bytes().to_vec())
+            .map_err(|e| pub_err(e.to_string()))
+    }
+
+    /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn to_pem(&self) -> Result<String> {
+        self.0
+            .to_public_key_pem(sm2::pkcs8::LineEnding::LF)
+            .map_err(|e| pub_err(e.to_string()))
+    }
+
+    /// `Z_A` = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) for `user_id`.
+    pub fn za(&self, user_id: &str) -> Result<[u8; 32]> {
+        check_user_id(user_id)?;
+        // Curve parameters of GB/T 32918.5 (sm2p256v1).
+        const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
+        const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
+        const GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
+        const GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
+        let mut h = Sm3Hasher::new();
+        h.update(&((user_id.len() * 8) as u16).to_be_bytes());
+        h.update(user_id.as_bytes());
+        for c in [A, B, GX, GY] {
+            // Constants are valid hex; decode cannot fail.
+            h.update(&hex::decode(c).unwrap_or_default());
+        }
+        h.update(&self.to_xy());
+        Ok(h.finalize())
+    }
+
+    /// Verify an SM2-with-SM3 signature over `msg` with `user_id`.
+    pub fn verify(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
+        check_user_id(user_id)?;
+        let vk = sm2::dsa::VerifyingKey::new(user_id, self.0)
+            .map_err(|_| CryptoError::UserIdTooLong(user_id.len()))?;
+        vk.verify(msg, &sig.0)
+            .map_err(|_| CryptoError::BadSignature)
+    }
+
+    /// Verify with [`DEFAULT_USER_ID`].
+    pub fn verify_default(&self, msg: &[u8], sig: &Signature) -> Result<()> {
+        self.verify(msg, sig, DEFAULT_USER_ID)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.to_hex())
+    }
+}
+
+// ---------------------------------------------------------------- signatures
+
+/// How a signature is encoded on the wire: pick it from the interface
+/// profile, never guess from the length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureEncoding {
+    /// 64 bytes `r‖s`, each 32-byte big-endian (PROTOCOL.md §3.6 `signData`).
+    Raw,
+    /// DER `SEQUENCE { INTEGER r, INTEGER s }` (OpenSSL, CMS).
+    Der,
+}
+
+/// An SM2 signature `(r, s)` with `r, s ∈ [1, n−1]` (checked at decode).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Signature(sm2::dsa::Signature);
+
+impl Signature {
+    /// From raw 64-byte `r‖s`.
+    pub fn from_raw(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != 64 {
+            return Err(CryptoError::InvalidSignatureEncoding(format!(
+                "raw r||s must be 64 bytes, got {}",
+                bytes.len()
+            )));
+        }
+        sm2::dsa::Signature::from_slice(bytes)
+            .map(Self)
+            .map_err(|_| CryptoError::InvalidSignatureEncoding("r or s out of range".into()))
+    }
+
+    /// From DER `SEQUENCE { r, s }`.
+    pub fn from_der(bytes: &[u8]) -> Result<Self> {
+        sm2::dsa::Signature::from_der(bytes).map(Self).map_err(|_| {
+            CryptoError::InvalidSignatureEncoding("bad DER or r/s out of range".into())
+        })
+    }
+
+    /// Decode with an explicit encoding.
+    pub fn decode(bytes: &[u8], encoding: SignatureEncoding) -> Result<Self> {
+        match encoding {
+            SignatureEncoding::Raw => Self::from_raw(bytes),
+            SignatureEncoding::Der => Self::from_der(bytes),
+        }
+    }
+
+    /// Raw `r‖s`.
+    pub fn to_raw(&self) -> [u8; 64] {
+        self.0.to_bytes().into()
+    }
+
+    /// DER `SEQUENCE { r, s }`.
+    pub fn to_der(&self) -> Vec<u8> {
+        self.0.to_der().as_bytes().to_vec()
+    }
+
+    /// Encode with an explicit encoding.
+    pub fn encode(&self, encoding: SignatureEncoding) -> Vec<u8> {
+        match encoding {
+            SignatureEncoding::Raw => self.to_raw().to_vec(),
+            SignatureEncoding::Der => self.to_der(),
+        }
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", hex::encode(self.to_raw()))
+    }
+}
+
+// ---------------------------------------------------------------- PEM
+
+/// Decode one PEM block: (label, DER). Tolerates text before the block
+/// (as `openssl ca` writes without `-notext`).
+pub fn pem_decode(text: &str) -> std::result::Result<(String, Vec<u8>), String> {
+    let start = text.find("-----BEGIN ").ok_or("no PEM BEGIN line")?;
+    let text = &text[start..];
+    let (label, der) =
+        der::pem::decode_vec(text.as_bytes()).map_err(|e| format!("bad PEM: {e}"))?;
+    Ok((label.to_string(), der))
+}
+
+/// Decode every PEM block in `text` (certificate bundles).
+pub fn pem_decode_all(text: &str) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let end_marker = block
+            .find("-----END ")
+            .ok_or("PEM block without END line")?;
+        let after_end = &block[end_marker..];
+        let close = after_end[9..]
+            .find("-----")
+            .map(|i| end_marker + 9 + i + 5)
+            .ok_or("PEM END line not closed")?;
+        let (label, der) = pem_decode(&block[..close])?;
+        out.push((label, der));
+        rest = &block[close..];
+    }
+    Ok(out)
+}
+
+/// Encode DER as PEM with `label`.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap_or_default()
+}
