@@ -11,8 +11,10 @@
 //! and the time passed in.
 #![forbid(unsafe_code)]
 
+pub mod download;
 pub mod primitives;
 
+pub use download::{DownloadedDrugLine, DownloadedPrescription, SignFields};
 pub use primitives::{
     CryptoError, PrivateKey, PublicKey, Signature, SignatureEncoding, DEFAULT_USER_ID,
 };

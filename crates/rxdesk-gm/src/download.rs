@@ -1,0 +1,400 @@
+//! The downloaded prescription as the center (and the center emulator) serves
+//! it, and the signed-field canonicalisation of DECISIONS.md.
+//!
+//! [`DownloadedPrescription`] is **the** JSON shape of a download
+//! (camelCase): the 20 sign fields of PROTOCOL.md §5, the signed PDF
+//! (`rxFile`), the detached CMS over `originalValue` (`signDigest`), the
+//! signer's certificate serial and DN, plus the header and drug lines the
+//! counter needs. The emulator serves exactly this struct; RxDesk verifies it
+//! with [`crate::verify`]. Fields may be added (optional) but never renamed.
+//!
+//! `originalValue` = Base64 (standard, padded) of the UTF-8 compact JSON of
+//! the 20 sign fields, keys sorted (ordinal), empty strings kept, non-ASCII
+//! not escaped. `signDigest` signs the ASCII bytes of that Base64 text
+//! (DECISIONS.md: "a detached CMS SignedData over `originalValue`").
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use rust_decimal::Decimal;
+use rxdesk_core::codes::RxStatus;
+use rxdesk_core::money::Price;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The 20 fields the issuing institution's signature covers (PROTOCOL.md §5), in spec order.
+pub const SIGN_FIELD_NAMES: [&str; 20] = [
+    "rxTraceCode",
+    "hiRxno",
+    "mdtrtId",
+    "patnName",
+    "psnCertType",
+    "certno",
+    "fixmedinsName",
+    "fixmedinsCode",
+    "drCode",
+    "prscDrName",
+    "pharDeptName",
+    "pharDeptCode",
+    "pharProfttlCodg",
+    "pharProfttlName",
+    "pharCode",
+    "pharCertType",
+    "pharCertno",
+    "pharName",
+    "pharPracCertNo",
+    "pharChkTime",
+];
+
+/// The 20 signed fields (PROTOCOL.md §5). All are strings on the wire;
+/// optional ones are empty strings when absent (and still signed).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignFields {
+    /// 1 处方追溯码
+    pub rx_trace_code: String,
+    /// 2 医保处方编号
+    pub hi_rxno: String,
+    /// 3 医保就诊ID
+    pub mdtrt_id: String,
+    /// 4 患者姓名
+    pub patn_name: String,
+    /// 5 人员证件类型
+    pub psn_cert_type: String,
+    /// 6 证件号码 (never log it unmasked)
+    pub certno: String,
+    /// 7 定点医疗机构名称
+    pub fixmedins_name: String,
+    /// 8 定点医疗机构编号 (must equal the institution in the signing certificate)
+    pub fixmedins_code: String,
+    /// 9 开方医保医师代码
+    pub dr_code: String,
+    /// 10 开方医师姓名
+    pub prsc_dr_name: String,
+    /// 11 审方药师科室名称
+    pub phar_dept_name: String,
+    /// 12 审方药师科室编号
+    pub phar_dept_code: String,
+    /// 13 审方药师职称编码
+    #[serde(default)]
+    pub phar_profttl_codg: String,
+    /// 14 审方药师职称名称
+    #[serde(default)]
+    pub phar_profttl_name: String,
+    /// 15 审方医保药师代码
+    pub phar_code: String,
+    /// 16 审方药师证件类型
+    #[serde(default)]
+    pub phar_cert_type: String,
+    /// 17 审方药师证件号码
+    #[serde(default)]
+    pub phar_certno: String,
+    /// 18 审方药师姓名
+    pub phar_name: String,
+    /// 19 审方药师执业资格证号
+    #[serde(default)]
+    pub phar_prac_cert_no: String,
+    /// 20 医疗机构药师审方时间 (`yyyy-MM-dd HH:mm:ss`, CST)
+    pub phar_chk_time: String,
+}
+
+impl SignFields {
+    /// `(wire name, value)` pairs in spec order.
+    pub fn pairs(&self) -> [(&'static str, &str); 20] {
+        [
+            ("rxTraceCode", &self.rx_trace_code),
+            ("hiRxno", &self.hi_rxno),
+            ("mdtrtId", &self.mdtrt_id),
+            ("patnName", &self.patn_name),
+            ("psnCertType", &self.psn_cert_type),
+            ("certno", &self.certno),
+            ("fixmedinsName", &self.fixmedins_name),
+            ("fixmedinsCode", &self.fixmedins_code),
+            ("drCode", &self.dr_code),
+            ("prscDrName", &self.prsc_dr_name),
+            ("pharDeptName", &self.phar_dept_name),
+            ("pharDeptCode", &self.phar_dept_code),
+            ("pharProfttlCodg", &self.phar_profttl_codg),
+            ("pharProfttlName", &self.phar_profttl_name),
+            ("pharCode", &self.phar_code),
+            ("pharCertType", &self.phar_cert_type),
+            ("pharCertno", &self.phar_certno),
+            ("pharName", &self.phar_name),
+            ("pharPracCertNo", &self.phar_prac_cert_no),
+            ("pharChkTime", &self.phar_chk_time),
+        ]
+    }
+
+    /// The canonical JSON text: compact, keys sorted, empty strings kept.
+    pub fn canonical_json(&self) -> String {
+        let map: BTreeMap<&str, &str> = self.pairs().into_iter().collect();
+        // A map of strings always serialises.
+        serde_json::to_string(&map).unwrap_or_default()
+    }
+
+    /// `originalValue` = Base64(UTF-8 canonical JSON).
+    pub fn original_value(&self) -> String {
+        B64.encode(self.canonical_json().as_bytes())
+    }
+
+    /// Parse the canonical JSON back (used to name the field that differs
+    /// when a signature over another `originalValue` is presented).
+    pub fn from_original_value(original_value: &str) -> Option<Self> {
+        let json = B64.decode(original_value.trim()).ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+}
+
+/// One drug line of a download (PROTOCOL.md §4.1 `rxdrugdetail`, camelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadedDrugLine {
+    /// 医疗目录编码 (national drug code)
+    pub med_list_codg: String,
+    /// 药品通用名
+    pub drug_genname: String,
+    /// 药品商品名
+    #[serde(default)]
+    pub drug_prodname: String,
+    /// 药品剂型
+    #[serde(default)]
+    pub drug_dosform: String,
+    /// 药品规格
+    pub drug_spec: String,
+    /// 药品数量
+    pub drug_cnt: Decimal,
+    /// 药品数量单位 (e.g. 盒)
+    pub drug_cnt_unit: String,
+    /// 药品单价 (reference price), if sent
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drug_pric: Option<Price>,
+    /// 单次用量
+    #[serde(default)]
+    pub sin_doscnt: String,
+    /// 单次剂量单位
+    #[serde(default)]
+    pub sin_dosunt: String,
+    /// 使用频次名称
+    #[serde(default)]
+    pub used_frqu_name: String,
+    /// 用药途径描述
+    #[serde(default)]
+    pub medc_way_dscr: String,
+    /// 用药天数
+    #[serde(default)]
+    pub medc_days: Decimal,
+}
+
+/// The JSON the center emulator serves for a download (camelCase). Stable:
+/// the emulator and RxDesk share this exact struct.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadedPrescription {
+    /// 1 处方追溯码
+    pub rx_trace_code: String,
+    /// 2 医保处方编号
+    pub hi_rxno: String,
+    /// 3 医保就诊ID
+    pub mdtrt_id: String,
+    /// 4 患者姓名
+    pub patn_name: String,
+    /// 5 人员证件类型
+    pub psn_cert_type: String,
+    /// 6 证件号码
+    pub certno: String,
+    /// 7 定点医疗机构名称
+    pub fixmedins_name: String,
+    /// 8 定点医疗机构编号
+    pub fixmedins_code: String,
+    /// 9 开方医保医师代码
+    pub dr_code: String,
+    /// 10 开方医师姓名
+    pub prsc_dr_name: String,
+    /// 11 审方药师科室名称
+    pub phar_dept_name: String,
+    /// 12 审方药师科室编号
+    pub phar_dept_code: String,
+    /// 13 审方药师职称编码
+    #[serde(default)]
+    pub phar_profttl_codg: String,
+    /// 14 审方药师职称名称
+    #[serde(default)]
+    pub phar_profttl_name: String,
+    /// 15 审方医保药师代码
+    pub phar_code: String,
+    /// 16 审方药师证件类型
+    #[serde(default)]
+    pub phar_cert_type: String,
+    /// 17 审方药师证件号码
+    #[serde(default)]
+    pub phar_certno: String,
+    /// 18 审方药师姓名
+    pub phar_name: String,
+    /// 19 审方药师执业资格证号
+    #[serde(default)]
+    pub phar_prac_cert_no: String,
+    /// 20 医疗机构药师审方时间
+    pub phar_chk_time: String,
+
+    /// 开方时间 (`yyyy-MM-dd HH:mm:ss`, CST)
+    pub prsc_time: String,
+    /// 有效截止时间 (`yyyy-MM-dd HH:mm:ss`, CST)
+    pub valid_end_time: String,
+    /// 处方状态 at download time
+    pub rx_stas_codg: RxStatus,
+    /// 主诊断名称, if sent
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diag_name: Option<String>,
+    /// Drug lines (`rxdrugdetail`).
+    pub rx_drug_detail: Vec<DownloadedDrugLine>,
+
+    /// Base64 of the PDF signed by the institution (`/ByteRange` + detached CMS).
+    pub rx_file: String,
+    /// Base64 DER of the detached CMS SignedData over `originalValue`.
+    pub sign_digest: String,
+    /// Signing certificate serial, upper-case hex without separators.
+    pub sign_cert_sn: String,
+    /// Signing certificate subject DN (RFC 4514 string as RxDesk prints it).
+    pub sign_cert_dn: String,
+}
+
+impl DownloadedPrescription {
+    /// The 20 signed fields of this download.
+    pub fn sign_fields(&self) -> SignFields {
+        SignFields {
+            rx_trace_code: self.rx_trace_code.clone(),
+            hi_rxno: self.hi_rxno.clone(),
+            mdtrt_id: self.mdtrt_id.clone(),
+            patn_name: self.patn_name.clone(),
+            psn_cert_type: self.psn_cert_type.clone(),
+            certno: self.certno.clone(),
+            fixmedins_name: self.fixmedins_name.clone(),
+            fixmedins_code: self.fixmedins_code.clone(),
+            dr_code: self.dr_code.clone(),
+            prsc_dr_name: self.prsc_dr_name.clone(),
+            phar_dept_name: self.phar_dept_name.clone(),
+            phar_dept_code: self.phar_dept_code.clone(),
+            phar_profttl_codg: self.phar_profttl_codg.clone(),
+            phar_profttl_name: self.phar_profttl_name.clone(),
+            phar_code: self.phar_code.clone(),
+            phar_cert_type: self.phar_cert_type.clone(),
+            phar_certno: self.phar_certno.clone(),
+            phar_name: self.phar_name.clone(),
+            phar_prac_cert_no: self.phar_prac_cert_no.clone(),
+            phar_chk_time: self.phar_chk_time.clone(),
+        }
+    }
+
+    /// Copy the 20 signed fields into this download (used by the emulator).
+    pub fn set_sign_fields(&mut self, f: &SignFields) {
+        self.rx_trace_code = f.rx_trace_code.clone();
+        self.hi_rxno = f.hi_rxno.clone();
+        self.mdtrt_id = f.mdtrt_id.clone();
+        self.patn_name = f.patn_name.clone();
+        self.psn_cert_type = f.psn_cert_type.clone();
+        self.certno = f.certno.clone();
+        self.fixmedins_name = f.fixmedins_name.clone();
+        self.fixmedins_code = f.fixmedins_code.clone();
+        self.dr_code = f.dr_code.clone();
+        self.prsc_dr_name = f.prsc_dr_name.clone();
+        self.phar_dept_name = f.phar_dept_name.clone();
+        self.phar_dept_code = f.phar_dept_code.clone();
+        self.phar_profttl_codg = f.phar_profttl_codg.clone();
+        self.phar_profttl_name = f.phar_profttl_name.clone();
+        self.phar_code = f.phar_code.clone();
+        self.phar_cert_type = f.phar_cert_type.clone();
+        self.phar_certno = f.phar_certno.clone();
+        self.phar_name = f.phar_name.clone();
+        self.phar_prac_cert_no = f.phar_prac_cert_no.clone();
+        self.phar_chk_time = f.phar_chk_time.clone();
+    }
+
+    /// `originalValue` of this download's signed fields.
+    pub fn original_value(&self) -> String {
+        self.sign_fields().original_value()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> SignFields {
+        SignFields {
+            rx_trace_code: "RT0001".into(),
+            hi_rxno: "11000000000000000001".into(),
+            patn_name: "张三".into(),
+            fixmedins_code: "H11010100001".into(),
+            phar_chk_time: "2026-11-23 09:30:00".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_sorted_compact_unescaped_and_keeps_empty() {
+        let j = fields().canonical_json();
+        assert!(j.starts_with(r#"{"certno":"","drCode":"","fixmedinsCode":"H11010100001","#));
+        assert!(j.contains(r#""patnName":"张三""#));
+        assert!(!j.replace("2026-11-23 09:30:00", "").contains(' '));
+        assert_eq!(j.matches(':').count(), 20 + 2); // 20 keys + the time's colons
+        let keys: Vec<String> = serde_json::from_str::<BTreeMap<String, String>>(&j)
+            .unwrap()
+            .into_keys()
+            .collect();
+        let mut expected: Vec<String> = SIGN_FIELD_NAMES.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn original_value_round_trips() {
+        let f = fields();
+        let ov = f.original_value();
+        assert_eq!(SignFields::from_original_value(&ov), Some(f.clone()));
+        let mut g = f.clone();
+        g.hi_rxno.push('9');
+        assert_ne!(g.original_value(), ov);
+        assert_eq!(SignFields::from_original_value("!!"), None);
+    }
+
+    #[test]
+    fn sign_field_names_match_the_serde_names() {
+        let v = serde_json::to_value(fields()).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 20);
+        for n in SIGN_FIELD_NAMES {
+            assert!(obj.contains_key(n), "{n}");
+        }
+        let names: Vec<&str> = fields().pairs().iter().map(|p| p.0).collect();
+        assert_eq!(names, SIGN_FIELD_NAMES);
+    }
+
+    #[test]
+    fn download_json_round_trips_with_numbers_and_strings() {
+        let mut names = String::new();
+        for n in SIGN_FIELD_NAMES {
+            names.push_str(&format!("\"{n}\":\"v-{n}\","));
+        }
+        let text = format!(
+            r#"{{{names}"prscTime":"2026-11-23 09:00:00","validEndTime":"2026-11-26 09:00:00",
+            "rxStasCodg":"1","rxDrugDetail":[{{"medListCodg":"XA01","drugGenname":"阿莫西林胶囊",
+            "drugSpec":"0.25g*24粒","drugCnt":2,"drugCntUnit":"盒","drugPric":12.5,"medcDays":3}}],
+            "rxFile":"JVBERi0=","signDigest":"MAA=","signCertSn":"1001","signCertDn":"CN=x"}}"#
+        );
+        let d: DownloadedPrescription = serde_json::from_str(&text).unwrap();
+        assert_eq!(d.hi_rxno, "v-hiRxno");
+        assert_eq!(d.rx_drug_detail[0].drug_cnt, Decimal::from(2));
+        assert_eq!(
+            d.sign_fields().pairs()[19],
+            ("pharChkTime", "v-pharChkTime")
+        );
+        let again: DownloadedPrescription =
+            serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(again, d);
+        let mut e = d.clone();
+        let mut f = d.sign_fields();
+        f.certno = "changed".into();
+        e.set_sign_fields(&f);
+        assert_eq!(e.certno, "changed");
+        assert_ne!(e.original_value(), d.original_value());
+    }
+}
