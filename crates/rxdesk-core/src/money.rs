@@ -41,11 +41,17 @@ pub enum MoneyError {
 fn check(d: Decimal, scale: u32) -> Result<Decimal, MoneyError> {
     let normalized = d.normalize();
     if normalized.scale() > scale {
-        return Err(MoneyError::TooPrecise { value: d.to_string(), scale });
+        return Err(MoneyError::TooPrecise {
+            value: d.to_string(),
+            scale,
+        });
     }
     let limit = Decimal::from_i128_with_scale(10i128.pow(16 - scale), 0);
     if d.abs() >= limit {
-        return Err(MoneyError::TooLarge { value: d.to_string(), scale });
+        return Err(MoneyError::TooLarge {
+            value: d.to_string(),
+            scale,
+        });
     }
     let mut out = d;
     out.rescale(scale);
@@ -114,8 +120,16 @@ macro_rules! fixed_decimal {
     };
 }
 
-fixed_decimal!(Amount, AMOUNT_SCALE, "An amount of yuan at scale 2 (`numeric(16,2)`).");
-fixed_decimal!(Price, PRICE_SCALE, "A unit price at scale 6 (`numeric(16,6)`).");
+fixed_decimal!(
+    Amount,
+    AMOUNT_SCALE,
+    "An amount of yuan at scale 2 (`numeric(16,2)`)."
+);
+fixed_decimal!(
+    Price,
+    PRICE_SCALE,
+    "A unit price at scale 6 (`numeric(16,6)`)."
+);
 
 impl Amount {
     /// Sum of amounts; fails only if the total leaves `numeric(16,2)`.
@@ -151,12 +165,27 @@ mod tests {
 
     #[test]
     fn rejects_too_precise_and_too_large() {
-        assert!(matches!("1.234".parse::<Amount>(), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!("1.2345678".parse::<Price>(), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!("10000000000000000".parse::<Amount>(), Err(MoneyError::TooLarge { .. })));
+        assert!(matches!(
+            "1.234".parse::<Amount>(),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            "1.2345678".parse::<Price>(),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            "10000000000000000".parse::<Amount>(),
+            Err(MoneyError::TooLarge { .. })
+        ));
         assert!("99999999999999.99".parse::<Amount>().is_ok());
-        assert!(matches!("abc".parse::<Amount>(), Err(MoneyError::NotANumber(_))));
-        assert!(matches!("".parse::<Amount>(), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            "abc".parse::<Amount>(),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            "".parse::<Amount>(),
+            Err(MoneyError::NotANumber(_))
+        ));
     }
 
     #[test]

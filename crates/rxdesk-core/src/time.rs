@@ -11,7 +11,9 @@ pub fn cst() -> FixedOffset {
 
 /// `yyyy-MM-dd HH:mm:ss` in CST.
 pub fn format_wire(t: DateTime<Utc>) -> String {
-    t.with_timezone(&cst()).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&cst())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// `yyyyMMddHHmmss` in CST, as used inside `msgid`.
@@ -22,7 +24,10 @@ pub fn format_compact(t: DateTime<Utc>) -> String {
 /// Parses `yyyy-MM-dd HH:mm:ss` (CST) into an instant.
 pub fn parse_wire(s: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    cst().from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    cst()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
