@@ -11,7 +11,11 @@
 //! and the time passed in.
 #![forbid(unsafe_code)]
 
+pub mod asn1;
+pub mod cert;
+pub mod crl;
 pub mod download;
+pub mod issue;
 pub mod primitives;
 
 pub use download::{DownloadedDrugLine, DownloadedPrescription, SignFields};

@@ -1,0 +1,447 @@
+//! SM2 X.509 certificates: parsing, the fields RxDesk shows and checks, and
+//! "was this certificate signed by that one".
+//!
+//! The institution code (定点医疗机构编号) is read from the subject's
+//! `organizationIdentifier` (2.5.4.97), falling back to `serialNumber`
+//! (2.5.4.5): the demo CA ([`crate::issue`]) and `scripts/make-demo-pki`
+//! write it to `organizationIdentifier`.
+
+use crate::asn1::{self, oid};
+use crate::primitives::{PublicKey, Signature, DEFAULT_USER_ID};
+use chrono::{DateTime, Utc};
+use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
+use der::{Decode, Encode};
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints, KeyUsage};
+
+/// Why a certificate could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    /// Not a parseable X.509 certificate.
+    #[error("malformed certificate: {0}")]
+    Malformed(String),
+    /// Not an SM2 key or not an SM2-with-SM3 signature.
+    #[error("unsupported certificate algorithm: {0}")]
+    Unsupported(String),
+    /// Issuer name does not match the candidate issuer's subject.
+    #[error("issuer name does not match")]
+    IssuerMismatch,
+    /// The signature does not verify under the issuer's key.
+    #[error("certificate signature does not verify")]
+    BadSignature,
+}
+
+/// Key usage bits RxDesk looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyUsageBits {
+    /// digitalSignature
+    pub digital_signature: bool,
+    /// nonRepudiation (contentCommitment)
+    pub non_repudiation: bool,
+    /// keyCertSign
+    pub key_cert_sign: bool,
+    /// cRLSign
+    pub crl_sign: bool,
+}
+
+/// A parsed SM2 certificate, keeping its original DER.
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    tbs_len: (usize, usize),
+    inner: x509_cert::Certificate,
+    public_key: PublicKey,
+}
+
+impl std::fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject_dn())
+            .field("issuer", &self.issuer_dn())
+            .field("serial", &self.serial_hex())
+            .finish()
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+impl Eq for Certificate {}
+
+fn malformed(e: impl std::fmt::Display) -> CertError {
+    CertError::Malformed(e.to_string())
+}
+
+pub(crate) fn time_to_chrono(t: x509_cert::time::Time) -> DateTime<Utc> {
+    let d = t.to_unix_duration();
+    DateTime::<Utc>::from_timestamp(d.as_secs() as i64, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Text of a DirectoryString-like attribute value.
+pub(crate) fn any_to_string(v: &der::Any) -> Option<String> {
+    if let Ok(s) = Utf8StringRef::try_from(v) {
+        return Some(s.as_str().to_string());
+    }
+    if let Ok(s) = PrintableStringRef::try_from(v) {
+        return Some(s.as_str().to_string());
+    }
+    if let Ok(s) = Ia5StringRef::try_from(v) {
+        return Some(s.as_str().to_string());
+    }
+    None
+}
+
+/// Minimal big-endian magnitude of a serial (leading zero bytes stripped):
+/// two serials are the same integer iff these are equal.
+pub fn normalize_serial(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let v = bytes[start..].to_vec();
+    if v.is_empty() {
+        vec![0]
+    } else {
+        v
+    }
+}
+
+/// Parse a serial as the center sends it (`signCertSn`): hex (optionally `0x`,
+/// colons or spaces), or decimal when it has only digits and `hex_first` is false.
+pub fn parse_serial_text(s: &str, hex_first: bool) -> Option<Vec<u8>> {
+    let t: String = s
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .chars()
+        .filter(|c| *c != ':' && *c != ' ')
+        .collect();
+    if t.is_empty() {
+        return None;
+    }
+    if hex_first || t.chars().any(|c| c.is_ascii_alphabetic()) {
+        let padded = if t.len() % 2 == 1 { format!("0{t}") } else { t };
+        return hex::decode(padded).ok().map(|b| normalize_serial(&b));
+    }
+    // Decimal → big-endian bytes.
+    let mut out: Vec<u8> = vec![0];
+    for c in t.chars() {
+        let d = c.to_digit(10)?;
+        let mut carry = d;
+        for b in out.iter_mut().rev() {
+            let v = (*b as u32) * 10 + carry;
+            *b = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        while carry > 0 {
+            out.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    Some(normalize_serial(&out))
+}
+
+impl Certificate {
+    /// Parse DER.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let inner = x509_cert::Certificate::from_der(der).map_err(malformed)?;
+        let tbs = asn1::first_element_of_sequence(der).map_err(malformed)?;
+        // `tbs` is a sub-slice of `der`.
+        let start = tbs.as_ptr() as usize - der.as_ptr() as usize;
+        let spki_der = inner
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(malformed)?;
+        let public_key = PublicKey::from_spki_der(&spki_der)
+            .map_err(|e| CertError::Unsupported(e.to_string()))?;
+        Ok(Self {
+            der: der.to_vec(),
+            tbs_len: (start, start + tbs.len()),
+            inner,
+            public_key,
+        })
+    }
+
+    /// Parse the first certificate of a PEM text.
+    pub fn from_pem(pem: &str) -> Result<Self, CertError> {
+        Self::load_all(pem.as_bytes())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| malformed("no certificate in PEM"))
+    }
+
+    /// Every certificate in a file: a PEM bundle or one DER certificate.
+    pub fn load_all(bytes: &[u8]) -> Result<Vec<Self>, CertError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) if text.contains("-----BEGIN ") => {
+                let blocks = crate::primitives::pem_decode_all(text).map_err(malformed)?;
+                blocks
+                    .into_iter()
+                    .filter(|(label, _)| label == "CERTIFICATE")
+                    .map(|(_, der)| Self::from_der(&der))
+                    .collect()
+            }
+            _ => Ok(vec![Self::from_der(bytes)?]),
+        }
+    }
+
+    /// The certificate's DER.
+    pub fn to_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// PEM text.
+    pub fn to_pem(&self) -> String {
+        crate::primitives::pem_encode("CERTIFICATE", &self.der)
+    }
+
+    /// The TBSCertificate bytes exactly as in the input.
+    pub fn tbs_bytes(&self) -> &[u8] {
+        &self.der[self.tbs_len.0..self.tbs_len.1]
+    }
+
+    /// The decoded `x509-cert` structure.
+    pub fn x509(&self) -> &x509_cert::Certificate {
+        &self.inner
+    }
+
+    /// Subject DN, RFC 4514 (most specific first), e.g. `CN=…,O=…,C=CN`.
+    pub fn subject_dn(&self) -> String {
+        self.inner.tbs_certificate().subject().to_string()
+    }
+
+    /// Issuer DN, RFC 4514.
+    pub fn issuer_dn(&self) -> String {
+        self.inner.tbs_certificate().issuer().to_string()
+    }
+
+    /// DER of the subject Name.
+    pub fn subject_der(&self) -> Vec<u8> {
+        self.inner
+            .tbs_certificate()
+            .subject()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// DER of the issuer Name.
+    pub fn issuer_der(&self) -> Vec<u8> {
+        self.inner
+            .tbs_certificate()
+            .issuer()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// Serial as a minimal big-endian magnitude.
+    pub fn serial(&self) -> Vec<u8> {
+        normalize_serial(self.inner.tbs_certificate().serial_number().as_bytes())
+    }
+
+    /// Serial as upper-case hex (the `signCertSn` form).
+    pub fn serial_hex(&self) -> String {
+        hex::encode_upper(self.serial())
+    }
+
+    /// notBefore.
+    pub fn not_before(&self) -> DateTime<Utc> {
+        time_to_chrono(self.inner.tbs_certificate().validity().not_before)
+    }
+
+    /// notAfter.
+    pub fn not_after(&self) -> DateTime<Utc> {
+        time_to_chrono(self.inner.tbs_certificate().validity().not_after)
+    }
+
+    /// The subject's SM2 public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// Key usage, if the extension is present.
+    pub fn key_usage(&self) -> Option<KeyUsageBits> {
+        let (_, ku) = self
+            .inner
+            .tbs_certificate()
+            .get_extension::<KeyUsage>()
+            .ok()??;
+        Some(KeyUsageBits {
+            digital_signature: ku.digital_signature(),
+            non_repudiation: ku.non_repudiation(),
+            key_cert_sign: ku.key_cert_sign(),
+            crl_sign: ku.crl_sign(),
+        })
+    }
+
+    /// basicConstraints cA.
+    pub fn is_ca(&self) -> bool {
+        matches!(
+            self.inner
+                .tbs_certificate()
+                .get_extension::<BasicConstraints>(),
+            Ok(Some((_, bc))) if bc.ca
+        )
+    }
+
+    /// URIs of the CRL distribution points.
+    pub fn crl_distribution_points(&self) -> Vec<String> {
+        let Ok(Some((_, dps))) = self
+            .inner
+            .tbs_certificate()
+            .get_extension::<CrlDistributionPoints>()
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for dp in dps.0 {
+            if let Some(DistributionPointName::FullName(names)) = dp.distribution_point {
+                for n in names {
+                    if let GeneralName::UniformResourceIdentifier(u) = n {
+                        out.push(u.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn subject_attr(&self, want: &der::asn1::ObjectIdentifier) -> Option<String> {
+        self.inner
+            .tbs_certificate()
+            .subject()
+            .iter()
+            .find(|atv| &atv.oid == want)
+            .and_then(|atv| any_to_string(&atv.value))
+    }
+
+    /// The institution code (定点医疗机构编号) in the subject:
+    /// `organizationIdentifier`, else `serialNumber`.
+    pub fn institution_code(&self) -> Option<String> {
+        self.subject_attr(&oid::ORGANIZATION_IDENTIFIER)
+            .or_else(|| self.subject_attr(&oid::DN_SERIAL_NUMBER))
+    }
+
+    /// Subject commonName.
+    pub fn common_name(&self) -> Option<String> {
+        self.subject_attr(&const_oid_cn())
+    }
+
+    /// Subject organizationName.
+    pub fn organization(&self) -> Option<String> {
+        self.subject_attr(&der::asn1::ObjectIdentifier::new_unwrap("2.5.4.10"))
+    }
+
+    /// Is `issuer` this certificate's issuer (name match and SM2 signature
+    /// over the raw TBS with `user_id`)?
+    pub fn verify_issued_by(&self, issuer: &Certificate, user_id: &str) -> Result<(), CertError> {
+        if self.issuer_der() != issuer.subject_der() {
+            return Err(CertError::IssuerMismatch);
+        }
+        let outer = &self.inner.signature_algorithm().oid;
+        let inner = &self.inner.tbs_certificate().signature().oid;
+        if outer != inner || *outer != oid::SM2_WITH_SM3 {
+            return Err(CertError::Unsupported(format!(
+                "signature algorithm {outer} (TBS {inner}), expected SM2-with-SM3"
+            )));
+        }
+        let sig_bytes = self
+            .inner
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?;
+        let sig = Signature::from_der(sig_bytes).map_err(|_| CertError::BadSignature)?;
+        issuer
+            .public_key
+            .verify(self.tbs_bytes(), &sig, user_id)
+            .map_err(|_| CertError::BadSignature)
+    }
+
+    /// [`Self::verify_issued_by`] with the default user id.
+    pub fn verify_issued_by_default(&self, issuer: &Certificate) -> Result<(), CertError> {
+        self.verify_issued_by(issuer, DEFAULT_USER_ID)
+    }
+
+    /// Self-issued (subject == issuer)?
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der() == self.issuer_der()
+    }
+}
+
+fn const_oid_cn() -> der::asn1::ObjectIdentifier {
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3")
+}
+
+/// Compare two DN strings loosely: RDN order either way, case of attribute
+/// types, spaces around separators. Used for `signCertDn`.
+pub fn dn_equal(a: &str, b: &str) -> bool {
+    fn parts(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut esc = false;
+        for c in s.chars() {
+            if esc {
+                cur.push(c);
+                esc = false;
+            } else if c == '\\' {
+                cur.push(c);
+                esc = true;
+            } else if c == ',' || c == '/' || c == ';' {
+                out.push(cur.clone());
+                cur.clear();
+            } else {
+                cur.push(c);
+            }
+        }
+        out.push(cur);
+        out.into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => {
+                    let k = k.trim().to_ascii_uppercase();
+                    let k = match k.as_str() {
+                        "2.5.4.97" => "ORGANIZATIONIDENTIFIER".to_string(),
+                        "SERIALNUMBER" | "2.5.4.5" => "SERIALNUMBER".to_string(),
+                        _ => k,
+                    };
+                    format!("{k}={}", v.trim())
+                }
+                None => p,
+            })
+            .collect()
+    }
+    let pa = parts(a);
+    let mut pb = parts(b);
+    if pa == pb {
+        return true;
+    }
+    pb.reverse();
+    pa == pb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_text_parses_hex_and_decimal_as_integers() {
+        assert_eq!(parse_serial_text("00FF", true), Some(vec![0xff]));
+        assert_eq!(parse_serial_text("0xff", true), Some(vec![0xff]));
+        assert_eq!(parse_serial_text("255", false), Some(vec![0xff]));
+        assert_eq!(parse_serial_text("4096", false), Some(vec![0x10, 0x00]));
+        assert_eq!(parse_serial_text("8f:00:01", true), Some(vec![0x8f, 0, 1]));
+        assert_eq!(parse_serial_text("", true), None);
+        assert_eq!(parse_serial_text("xyz", true), None);
+        assert_eq!(normalize_serial(&[0, 0, 0x80]), vec![0x80]);
+        assert_eq!(normalize_serial(&[0]), vec![0]);
+    }
+
+    #[test]
+    fn dn_comparison_is_order_and_space_tolerant() {
+        assert!(dn_equal("CN=A,O=B,C=CN", "C=CN, O=B, CN=A"));
+        assert!(dn_equal("cn=A,o=B", "CN=A,O=B"));
+        assert!(dn_equal("/C=CN/O=B/CN=A", "CN=A,O=B,C=CN"));
+        assert!(!dn_equal("CN=A,O=B", "CN=A,O=C"));
+        assert!(!dn_equal("CN=A\\,B", "CN=A,B"));
+    }
+}

@@ -1,0 +1,175 @@
+//! X.509 CRLs signed with SM2: parsing, signature check against the issuing
+//! CA, freshness, and revocation lookup by serial **compared as integers**.
+
+use crate::asn1::{self, oid};
+use crate::cert::{normalize_serial, time_to_chrono, CertError, Certificate};
+use crate::primitives::Signature;
+use chrono::{DateTime, Utc};
+use der::{Decode, Encode};
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::CrlReason;
+
+/// One revoked entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// Serial (minimal big-endian magnitude).
+    pub serial: Vec<u8>,
+    /// revocationDate.
+    pub date: DateTime<Utc>,
+    /// CRL reason code name (`keyCompromise`, …), `unspecified` when absent.
+    pub reason: String,
+}
+
+/// A parsed CRL, keeping its original DER.
+#[derive(Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    tbs: (usize, usize),
+    inner: CertificateList,
+}
+
+impl std::fmt::Debug for Crl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crl")
+            .field("issuer", &self.issuer_dn())
+            .field("this_update", &self.this_update())
+            .field("next_update", &self.next_update())
+            .field("revoked", &self.revoked().len())
+            .finish()
+    }
+}
+
+fn malformed(e: impl std::fmt::Display) -> CertError {
+    CertError::Malformed(format!("CRL: {e}"))
+}
+
+/// Name of a reason code as RFC 5280 spells it.
+pub fn reason_name(r: CrlReason) -> &'static str {
+    match r {
+        CrlReason::Unspecified => "unspecified",
+        CrlReason::KeyCompromise => "keyCompromise",
+        CrlReason::CaCompromise => "cACompromise",
+        CrlReason::AffiliationChanged => "affiliationChanged",
+        CrlReason::Superseded => "superseded",
+        CrlReason::CessationOfOperation => "cessationOfOperation",
+        CrlReason::CertificateHold => "certificateHold",
+        CrlReason::RemoveFromCRL => "removeFromCRL",
+        CrlReason::PrivilegeWithdrawn => "privilegeWithdrawn",
+        CrlReason::AaCompromise => "aACompromise",
+    }
+}
+
+impl Crl {
+    /// Parse DER.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let inner = CertificateList::from_der(der).map_err(malformed)?;
+        let tbs = asn1::first_element_of_sequence(der).map_err(malformed)?;
+        let start = tbs.as_ptr() as usize - der.as_ptr() as usize;
+        Ok(Self {
+            der: der.to_vec(),
+            tbs: (start, start + tbs.len()),
+            inner,
+        })
+    }
+
+    /// Parse PEM (`X509 CRL`) or DER bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CertError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) if text.contains("-----BEGIN ") => {
+                let (label, der) = crate::primitives::pem_decode(text).map_err(malformed)?;
+                if label != "X509 CRL" {
+                    return Err(malformed(format!("unexpected PEM label {label:?}")));
+                }
+                Self::from_der(&der)
+            }
+            _ => Self::from_der(bytes),
+        }
+    }
+
+    /// DER.
+    pub fn to_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// PEM.
+    pub fn to_pem(&self) -> String {
+        crate::primitives::pem_encode("X509 CRL", &self.der)
+    }
+
+    /// Issuer DN (RFC 4514).
+    pub fn issuer_dn(&self) -> String {
+        self.inner.tbs_cert_list.issuer.to_string()
+    }
+
+    /// DER of the issuer Name.
+    pub fn issuer_der(&self) -> Vec<u8> {
+        self.inner.tbs_cert_list.issuer.to_der().unwrap_or_default()
+    }
+
+    /// thisUpdate.
+    pub fn this_update(&self) -> DateTime<Utc> {
+        time_to_chrono(self.inner.tbs_cert_list.this_update)
+    }
+
+    /// nextUpdate (absent = no promise of a next one).
+    pub fn next_update(&self) -> Option<DateTime<Utc>> {
+        self.inner.tbs_cert_list.next_update.map(time_to_chrono)
+    }
+
+    /// Is the CRL past its nextUpdate at `now`?
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        self.next_update().is_some_and(|n| now > n)
+    }
+
+    /// Every revoked entry.
+    pub fn revoked(&self) -> Vec<RevokedEntry> {
+        let Some(list) = &self.inner.tbs_cert_list.revoked_certificates else {
+            return Vec::new();
+        };
+        list.iter()
+            .map(|rc| {
+                let reason = rc
+                    .crl_entry_extensions
+                    .as_ref()
+                    .and_then(|exts| exts.iter().find(|e| e.extn_id == oid::CRL_REASON))
+                    .and_then(|e| CrlReason::from_der(e.extn_value.as_bytes()).ok())
+                    .map(reason_name)
+                    .unwrap_or("unspecified");
+                RevokedEntry {
+                    serial: normalize_serial(rc.serial_number.as_bytes()),
+                    date: time_to_chrono(rc.revocation_date),
+                    reason: reason.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// The entry for `serial` (any byte form of the same integer), if revoked.
+    pub fn find(&self, serial: &[u8]) -> Option<RevokedEntry> {
+        let want = normalize_serial(serial);
+        self.revoked().into_iter().find(|e| e.serial == want)
+    }
+
+    /// Was this CRL issued and signed by `issuer` (SM2-with-SM3 over the raw TBSCertList)?
+    pub fn verify_signed_by(&self, issuer: &Certificate, user_id: &str) -> Result<(), CertError> {
+        if self.issuer_der() != issuer.subject_der() {
+            return Err(CertError::IssuerMismatch);
+        }
+        let alg = &self.inner.signature_algorithm.oid;
+        if *alg != oid::SM2_WITH_SM3 || self.inner.tbs_cert_list.signature.oid != *alg {
+            return Err(CertError::Unsupported(format!(
+                "CRL signature algorithm {alg}, expected SM2-with-SM3"
+            )));
+        }
+        let sig = self
+            .inner
+            .signature
+            .as_bytes()
+            .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?;
+        let sig = Signature::from_der(sig).map_err(|_| CertError::BadSignature)?;
+        issuer
+            .public_key()
+            .verify(&self.der[self.tbs.0..self.tbs.1], &sig, user_id)
+            .map_err(|_| CertError::BadSignature)
+    }
+}

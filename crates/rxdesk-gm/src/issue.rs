@@ -1,0 +1,453 @@
+//! A small demo CA (DEMO ONLY, never for production): make SM2 root and
+//! intermediate CAs, issue institution signing certificates, and build signed
+//! CRLs, so the center emulator and the tests can create every case at run
+//! time.
+//!
+//! Institution certificates carry the institution code (定点医疗机构编号) in
+//! the subject's `organizationIdentifier` (2.5.4.97), the name in `O` and
+//! `CN`, a CRL distribution point URI, keyUsage
+//! `digitalSignature, nonRepudiation` (critical), basicConstraints `CA:FALSE`,
+//! SKI/AKI. All signatures are SM2-with-SM3 with the issuer's user id
+//! (default `1234567812345678`) over DER we encode here.
+
+use crate::asn1::oid;
+use crate::cert::{CertError, Certificate, KeyUsageBits};
+use crate::crl::Crl;
+use crate::primitives::{PrivateKey, PublicKey, DEFAULT_USER_ID};
+use chrono::{DateTime, Datelike, Utc};
+use der::asn1::{BitString, Ia5String, OctetString};
+use der::{Decode, Encode, Sequence};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use std::str::FromStr;
+use x509_cert::crl::{RevokedCert, TbsCertList};
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    crl::dp::DistributionPoint, AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints,
+    CrlNumber, CrlReason, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+};
+use x509_cert::ext::Extension;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Time;
+use x509_cert::Version;
+
+/// Why issuing failed (bad input; never a panic).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueError {
+    /// A subject DN string that RFC 4514 parsing rejects.
+    #[error("bad subject DN {0:?}")]
+    BadName(String),
+    /// A time outside what X.509 can encode (before 1970 or after 9999).
+    #[error("time out of range: {0}")]
+    BadTime(String),
+    /// A serial that is empty or longer than 20 bytes.
+    #[error("bad serial (1..=20 bytes, positive)")]
+    BadSerial,
+    /// DER encoding or signing failed.
+    #[error("encoding failed: {0}")]
+    Encoding(String),
+    /// The produced certificate did not parse back (a bug).
+    #[error(transparent)]
+    Cert(#[from] CertError),
+}
+
+fn enc(e: impl std::fmt::Display) -> IssueError {
+    IssueError::Encoding(e.to_string())
+}
+
+/// What goes into a certificate.
+#[derive(Debug, Clone)]
+pub struct CertSpec {
+    /// Subject DN as an RFC 4514 string, most specific first
+    /// (`CN=…,2.5.4.97=H11010100001,O=…,C=CN`).
+    pub subject: String,
+    /// Serial (big-endian magnitude).
+    pub serial: Vec<u8>,
+    /// notBefore.
+    pub not_before: DateTime<Utc>,
+    /// notAfter.
+    pub not_after: DateTime<Utc>,
+    /// A CA certificate (basicConstraints CA:TRUE, keyCertSign + cRLSign)?
+    pub is_ca: bool,
+    /// keyUsage for end-entity certificates (ignored for CAs).
+    pub key_usage: KeyUsageBits,
+    /// CRL distribution point URIs.
+    pub crl_urls: Vec<String>,
+}
+
+/// Escape a value for an RFC 4514 string.
+pub fn escape_dn_value(v: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in v.chars().enumerate() {
+        match c {
+            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | ' ' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The subject an institution certificate gets: `CN=<name>,2.5.4.97=<code>,O=<name>,C=CN`.
+pub fn institution_subject(code: &str, name: &str) -> String {
+    format!(
+        "CN={},2.5.4.97={},O={},C=CN",
+        escape_dn_value(name),
+        escape_dn_value(code),
+        escape_dn_value(name)
+    )
+}
+
+impl CertSpec {
+    /// A root/intermediate CA spec.
+    pub fn ca(
+        subject: &str,
+        serial: &[u8],
+        not_before: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            subject: subject.to_string(),
+            serial: serial.to_vec(),
+            not_before,
+            not_after,
+            is_ca: true,
+            key_usage: KeyUsageBits {
+                key_cert_sign: true,
+                crl_sign: true,
+                ..Default::default()
+            },
+            crl_urls: Vec::new(),
+        }
+    }
+
+    /// An institution signing certificate spec (see the module docs).
+    pub fn institution(
+        code: &str,
+        name: &str,
+        serial: &[u8],
+        not_before: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+        crl_url: Option<&str>,
+    ) -> Self {
+        Self {
+            subject: institution_subject(code, name),
+            serial: serial.to_vec(),
+            not_before,
+            not_after,
+            is_ca: false,
+            key_usage: KeyUsageBits {
+                digital_signature: true,
+                non_repudiation: true,
+                ..Default::default()
+            },
+            crl_urls: crl_url.map(|u| vec![u.to_string()]).unwrap_or_default(),
+        }
+    }
+}
+
+/// Convert a chrono time to an X.509 `Time` (UTCTime before 2050, else GeneralizedTime).
+pub fn to_x509_time(t: DateTime<Utc>) -> Result<Time, IssueError> {
+    let secs = u64::try_from(t.timestamp()).map_err(|_| IssueError::BadTime(t.to_rfc3339()))?;
+    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
+        .map_err(|_| IssueError::BadTime(t.to_rfc3339()))?;
+    if t.year() < 2050 {
+        der::asn1::UtcTime::from_date_time(dt)
+            .map(Time::UtcTime)
+            .map_err(|_| IssueError::BadTime(t.to_rfc3339()))
+    } else {
+        Ok(Time::GeneralTime(
+            der::asn1::GeneralizedTime::from_date_time(dt),
+        ))
+    }
+}
+
+#[derive(Sequence)]
+struct ValidityBuild {
+    not_before: Time,
+    not_after: Time,
+}
+
+#[derive(Sequence)]
+struct TbsCertificateBuild {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    version: Version,
+    serial_number: SerialNumber,
+    signature: AlgorithmIdentifierOwned,
+    issuer: Name,
+    validity: ValidityBuild,
+    subject: Name,
+    subject_public_key_info: SubjectPublicKeyInfoOwned,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    extensions: Option<Vec<Extension>>,
+}
+
+#[derive(Sequence)]
+struct SignedBuild {
+    tbs: der::Any,
+    algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
+}
+
+fn sm2_with_sm3() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: oid::SM2_WITH_SM3,
+        parameters: None,
+    }
+}
+
+fn serial_number(bytes: &[u8]) -> Result<SerialNumber, IssueError> {
+    let mag = crate::cert::normalize_serial(bytes);
+    if mag == [0] || mag.len() > 20 {
+        return Err(IssueError::BadSerial);
+    }
+    // A leading 0x00 keeps a high-bit serial positive.
+    let mut v = mag.clone();
+    if v[0] & 0x80 != 0 {
+        v.insert(0, 0);
+    }
+    SerialNumber::new(&v).map_err(|_| IssueError::BadSerial)
+}
+
+fn ext<T: Encode + der::oid::AssociatedOid>(
+    critical: bool,
+    value: &T,
+) -> Result<Extension, IssueError> {
+    Ok(Extension {
+        extn_id: T::OID,
+        critical,
+        extn_value: OctetString::new(value.to_der().map_err(enc)?).map_err(enc)?,
+    })
+}
+
+/// Key identifier: the first 20 bytes of SM3 over the public key point.
+pub fn key_identifier(pk: &PublicKey) -> Vec<u8> {
+    crate::primitives::sm3(&pk.to_sec1())[..20].to_vec()
+}
+
+fn sign_wrap(tbs_der: Vec<u8>, key: &PrivateKey, user_id: &str) -> Result<Vec<u8>, IssueError> {
+    let sig = key.sign(&tbs_der, user_id).map_err(enc)?;
+    SignedBuild {
+        tbs: der::Any::from_der(&tbs_der).map_err(enc)?,
+        algorithm: sm2_with_sm3(),
+        signature: BitString::from_bytes(&sig.to_der()).map_err(enc)?,
+    }
+    .to_der()
+    .map_err(enc)
+}
+
+/// A CA that can issue certificates and CRLs (DEMO ONLY).
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    /// The CA's certificate.
+    pub cert: Certificate,
+    /// The CA's private key.
+    pub key: PrivateKey,
+    /// SM2 user id used for the CA's signatures.
+    pub user_id: String,
+}
+
+fn build_cert(
+    spec: &CertSpec,
+    subject_key: &PublicKey,
+    issuer_name: Name,
+    issuer_key: &PrivateKey,
+    issuer_ski: Option<Vec<u8>>,
+    user_id: &str,
+) -> Result<Certificate, IssueError> {
+    let subject =
+        Name::from_str(&spec.subject).map_err(|_| IssueError::BadName(spec.subject.clone()))?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(&subject_key.to_spki_der().map_err(enc)?)
+        .map_err(enc)?;
+    let mut exts = vec![ext(
+        true,
+        &BasicConstraints {
+            ca: spec.is_ca,
+            path_len_constraint: None,
+        },
+    )?];
+    let ku = if spec.is_ca {
+        KeyUsages::KeyCertSign | KeyUsages::CRLSign
+    } else {
+        let mut f = flagset::FlagSet::<KeyUsages>::default();
+        if spec.key_usage.digital_signature {
+            f |= KeyUsages::DigitalSignature;
+        }
+        if spec.key_usage.non_repudiation {
+            f |= KeyUsages::NonRepudiation;
+        }
+        if spec.key_usage.key_cert_sign {
+            f |= KeyUsages::KeyCertSign;
+        }
+        if spec.key_usage.crl_sign {
+            f |= KeyUsages::CRLSign;
+        }
+        f
+    };
+    if !ku.is_empty() {
+        exts.push(ext(true, &KeyUsage(ku))?);
+    }
+    exts.push(ext(
+        false,
+        &SubjectKeyIdentifier(OctetString::new(key_identifier(subject_key)).map_err(enc)?),
+    )?);
+    if let Some(ski) = issuer_ski {
+        exts.push(ext(
+            false,
+            &AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(ski).map_err(enc)?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            },
+        )?);
+    }
+    if !spec.crl_urls.is_empty() {
+        let mut dps = Vec::new();
+        for u in &spec.crl_urls {
+            let uri = Ia5String::new(u).map_err(enc)?;
+            dps.push(DistributionPoint {
+                distribution_point: Some(DistributionPointName::FullName(vec![
+                    GeneralName::UniformResourceIdentifier(uri),
+                ])),
+                reasons: None,
+                crl_issuer: None,
+            });
+        }
+        exts.push(ext(false, &CrlDistributionPoints(dps))?);
+    }
+    let tbs = TbsCertificateBuild {
+        version: Version::V3,
+        serial_number: serial_number(&spec.serial)?,
+        signature: sm2_with_sm3(),
+        issuer: issuer_name,
+        validity: ValidityBuild {
+            not_before: to_x509_time(spec.not_before)?,
+            not_after: to_x509_time(spec.not_after)?,
+        },
+        subject,
+        subject_public_key_info: spki,
+        extensions: Some(exts),
+    };
+    let der = sign_wrap(tbs.to_der().map_err(enc)?, issuer_key, user_id)?;
+    Ok(Certificate::from_der(&der)?)
+}
+
+/// One revocation to put in a CRL.
+#[derive(Debug, Clone)]
+pub struct Revocation {
+    /// Serial of the revoked certificate.
+    pub serial: Vec<u8>,
+    /// revocationDate.
+    pub date: DateTime<Utc>,
+    /// Reason code.
+    pub reason: CrlReason,
+}
+
+impl Issuer {
+    /// Make a self-signed root CA with `key` (DEMO ONLY).
+    pub fn new_root(spec: &CertSpec, key: PrivateKey) -> Result<Self, IssueError> {
+        let name =
+            Name::from_str(&spec.subject).map_err(|_| IssueError::BadName(spec.subject.clone()))?;
+        let pk = key.public_key();
+        let cert = build_cert(
+            spec,
+            &pk,
+            name,
+            &key,
+            Some(key_identifier(&pk)),
+            DEFAULT_USER_ID,
+        )?;
+        Ok(Self {
+            cert,
+            key,
+            user_id: DEFAULT_USER_ID.to_string(),
+        })
+    }
+
+    /// Use an existing CA certificate and key.
+    pub fn from_parts(cert: Certificate, key: PrivateKey) -> Self {
+        Self {
+            cert,
+            key,
+            user_id: DEFAULT_USER_ID.to_string(),
+        }
+    }
+
+    fn own_ski(&self) -> Vec<u8> {
+        key_identifier(self.cert.public_key())
+    }
+
+    /// Issue a certificate for `subject_key` (end-entity or intermediate CA).
+    pub fn issue(
+        &self,
+        spec: &CertSpec,
+        subject_key: &PublicKey,
+    ) -> Result<Certificate, IssueError> {
+        build_cert(
+            spec,
+            subject_key,
+            self.cert.x509().tbs_certificate().subject().clone(),
+            &self.key,
+            Some(self.own_ski()),
+            &self.user_id,
+        )
+    }
+
+    /// Issue an intermediate CA and return it as an `Issuer`.
+    pub fn issue_intermediate(
+        &self,
+        spec: &CertSpec,
+        key: PrivateKey,
+    ) -> Result<Issuer, IssueError> {
+        let cert = self.issue(spec, &key.public_key())?;
+        Ok(Issuer::from_parts(cert, key))
+    }
+
+    /// Build a CRL signed by this CA.
+    pub fn issue_crl(
+        &self,
+        this_update: DateTime<Utc>,
+        next_update: Option<DateTime<Utc>>,
+        revoked: &[Revocation],
+        crl_number: u32,
+    ) -> Result<Crl, IssueError> {
+        let mut entries = Vec::new();
+        for r in revoked {
+            entries.push(RevokedCert {
+                serial_number: serial_number(&r.serial)?,
+                revocation_date: to_x509_time(r.date)?,
+                crl_entry_extensions: Some(vec![ext(false, &r.reason)?]),
+            });
+        }
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(OctetString::new(self.own_ski()).map_err(enc)?),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        };
+        let number = CrlNumber(der::asn1::Uint::new(&crl_number.to_be_bytes()).map_err(enc)?);
+        let tbs = TbsCertList {
+            version: Version::V2,
+            signature: AlgorithmIdentifierOwned {
+                oid: oid::SM2_WITH_SM3,
+                parameters: None,
+            },
+            issuer: self.cert.x509().tbs_certificate().subject().clone(),
+            this_update: to_x509_time(this_update)?,
+            next_update: next_update.map(to_x509_time).transpose()?,
+            revoked_certificates: if entries.is_empty() {
+                None
+            } else {
+                Some(entries)
+            },
+            crl_extensions: Some(vec![ext(false, &aki)?, ext(false, &number)?]),
+        };
+        let der = sign_wrap(tbs.to_der().map_err(enc)?, &self.key, &self.user_id)?;
+        Ok(Crl::from_der(&der)?)
+    }
+}
