@@ -13,6 +13,7 @@
 
 pub mod asn1;
 pub mod cert;
+pub mod cms;
 pub mod crl;
 pub mod download;
 pub mod issue;

@@ -1,0 +1,446 @@
+//! Detached CMS SignedData with SM2-with-SM3 (GB/T 35275 and PKCS#7 OIDs):
+//! verify and sign.
+//!
+//! Verification accepts:
+//! - content type `signedData` as `1.2.840.113549.1.7.2` or `1.2.156.10197.6.1.4.2.2`;
+//! - digest SM3 (`1.2.156.10197.1.401`); signature algorithm `sm2sign`
+//!   (`…1.301.1`), SM2-with-SM3 (`…1.501`), or the SM2 / EC key OIDs some
+//!   signers put there;
+//! - the signature value as DER `SEQUENCE{r,s}` or raw 64-byte `r‖s`;
+//! - with signed attributes (then `messageDigest` must equal SM3(content) and
+//!   the signature covers the DER `SET OF` attributes exactly as received) or
+//!   without (the signature covers the content itself).
+//!
+//! The signer certificate is looked up by `IssuerAndSerialNumber` (serials
+//! compared as integers) or `SubjectKeyIdentifier` among the embedded
+//! certificates and any extra ones the caller passes. This module checks the
+//! signature only; chain, validity, key usage and revocation are
+//! [`crate::trust`]'s job.
+
+use crate::asn1::{self, oid, read_tlv, RawDerError};
+use crate::cert::{normalize_serial, time_to_chrono, Certificate};
+use crate::primitives::{sm3, PrivateKey, Signature, DEFAULT_USER_ID};
+use chrono::{DateTime, Utc};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+
+/// Why a CMS signature is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CmsError {
+    /// Not a parseable CMS SignedData.
+    #[error("malformed CMS: {0}")]
+    Malformed(String),
+    /// An algorithm other than SM3 / SM2.
+    #[error("unsupported CMS algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+    /// No certificate matches the signer identifier.
+    #[error("signer certificate not found in the CMS or the trust store")]
+    SignerCertificateNotFound,
+    /// `messageDigest` (or the encapsulated content) differs from the content.
+    #[error("content does not match the signed digest")]
+    ContentMismatch,
+    /// The SM2 signature does not verify.
+    #[error("CMS signature does not verify")]
+    BadSignature,
+}
+
+fn malformed(e: impl std::fmt::Display) -> CmsError {
+    CmsError::Malformed(e.to_string())
+}
+
+impl From<RawDerError> for CmsError {
+    fn from(e: RawDerError) -> Self {
+        malformed(e)
+    }
+}
+
+/// Which OID family to emit when signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CmsProfile {
+    /// GB/T 35275: `1.2.156.10197.6.1.4.2.*` content types, `sm2sign` algorithm.
+    #[default]
+    Gbt35275,
+    /// PKCS#7 / RFC 5652 content types with SM2-with-SM3.
+    Pkcs7,
+}
+
+/// Options for [`sign_detached_with`].
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    /// OID family.
+    pub profile: CmsProfile,
+    /// `signingTime` attribute (None = now).
+    pub signing_time: Option<DateTime<Utc>>,
+    /// SM2 user id (default `1234567812345678`).
+    pub user_id: String,
+    /// Embed the signer certificate (default yes).
+    pub include_certificate: bool,
+}
+
+impl Default for SignOptions {
+    fn default() -> Self {
+        Self {
+            profile: CmsProfile::Gbt35275,
+            signing_time: None,
+            user_id: DEFAULT_USER_ID.to_string(),
+            include_certificate: true,
+        }
+    }
+}
+
+/// A CMS signature that verified over the given content.
+#[derive(Debug, Clone)]
+pub struct CmsVerified {
+    /// The signer's certificate (not yet chained to a root).
+    pub signer: Certificate,
+    /// The `signingTime` signed attribute, if present.
+    pub signing_time: Option<DateTime<Utc>>,
+    /// Every certificate embedded in the SignedData (for chain building).
+    pub certificates: Vec<Certificate>,
+    /// Whether the GB/T 35275 OIDs were used (else PKCS#7).
+    pub gm_oids: bool,
+}
+
+/// Decode CMS bytes given as DER, PEM (`CMS`/`PKCS7`) or Base64 text.
+pub fn decode_der_or_base64(bytes: &[u8]) -> Result<Vec<u8>, CmsError> {
+    if bytes.first() == Some(&0x30) {
+        return Ok(bytes.to_vec());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| malformed("neither DER nor text"))?;
+    if text.contains("-----BEGIN ") {
+        return crate::primitives::pem_decode(text)
+            .map(|(_, der)| der)
+            .map_err(malformed);
+    }
+    use base64::Engine as _;
+    let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(cleaned)
+        .map_err(|_| malformed("not DER and not Base64"))
+}
+
+/// Raw byte views into a SignedData (for signature checks over received bytes).
+struct RawSignedData<'a> {
+    certificates: Vec<&'a [u8]>,
+    /// Per SignerInfo in received order: its full TLV and its `[0]` signed attributes TLV.
+    signer_infos: Vec<(&'a [u8], Option<&'a [u8]>)>,
+}
+
+fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
+    let (ci, _) = asn1::expect_tlv(der, 0x30)?;
+    let (_ct, rest) = asn1::expect_tlv(ci.value, 0x06)?;
+    let (explicit, _) = asn1::expect_tlv(rest, 0xA0)?;
+    let (sd, _) = asn1::expect_tlv(explicit.value, 0x30)?;
+    let (_version, rest) = asn1::expect_tlv(sd.value, 0x02)?;
+    let (_digests, rest) = asn1::expect_tlv(rest, 0x31)?;
+    let (_encap, mut rest) = asn1::expect_tlv(rest, 0x30)?;
+    let mut certificates = Vec::new();
+    let mut signer_infos = Vec::new();
+    while !rest.is_empty() {
+        let (t, r) = read_tlv(rest)?;
+        rest = r;
+        match t.tag {
+            0xA0 => {
+                let mut c = t.value;
+                while !c.is_empty() {
+                    let (cert, r) = read_tlv(c)?;
+                    if cert.tag == 0x30 {
+                        certificates.push(cert.full);
+                    }
+                    c = r;
+                }
+            }
+            0xA1 => {}
+            0x31 => {
+                let mut s = t.value;
+                while !s.is_empty() {
+                    let (si, r) = asn1::expect_tlv(s, 0x30)?;
+                    s = r;
+                    let (_v, r2) = asn1::expect_tlv(si.value, 0x02)?;
+                    let (_sid, r2) = read_tlv(r2)?;
+                    let (_dig, r2) = asn1::expect_tlv(r2, 0x30)?;
+                    let attrs = match read_tlv(r2) {
+                        Ok((a, _)) if a.tag == 0xA0 => Some(a.full),
+                        _ => None,
+                    };
+                    signer_infos.push((si.full, attrs));
+                }
+            }
+            _ => return Err(malformed("unexpected element in SignedData")),
+        }
+    }
+    Ok(RawSignedData {
+        certificates,
+        signer_infos,
+    })
+}
+
+fn attr_value<'a>(attrs: &'a [Attribute], want: &ObjectIdentifier) -> Option<&'a Any> {
+    attrs
+        .iter()
+        .find(|a| &a.oid == want)
+        .and_then(|a| a.values.iter().next())
+}
+
+fn signer_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(isn) => {
+            isn.issuer.to_der().ok().as_deref() == Some(&cert.issuer_der()[..])
+                && normalize_serial(isn.serial_number.as_bytes()) == cert.serial()
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => matches!(
+            cert.x509().tbs_certificate().get_extension::<SubjectKeyIdentifier>(),
+            Ok(Some((_, own))) if own.0.as_bytes() == ski.0.as_bytes()
+        ),
+    }
+}
+
+fn check_digest_alg(alg: &AlgorithmIdentifierOwned) -> Result<(), CmsError> {
+    if alg.oid != oid::SM3 {
+        return Err(CmsError::UnsupportedAlgorithm(format!(
+            "digest {}",
+            alg.oid
+        )));
+    }
+    Ok(())
+}
+
+fn check_sig_alg(alg: &AlgorithmIdentifierOwned) -> Result<(), CmsError> {
+    let ok = [
+        oid::SM2_SIGN,
+        oid::SM2_WITH_SM3,
+        oid::SM2,
+        oid::EC_PUBLIC_KEY,
+    ];
+    if !ok.contains(&alg.oid) {
+        return Err(CmsError::UnsupportedAlgorithm(format!(
+            "signature {}",
+            alg.oid
+        )));
+    }
+    Ok(())
+}
+
+/// Parse a SignedData far enough to list its certificates (no verification).
+pub fn embedded_certificates(cms_der: &[u8]) -> Result<Vec<Certificate>, CmsError> {
+    let raw = raw_signed_data(cms_der)?;
+    raw.certificates
+        .iter()
+        .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
+        .collect()
+}
+
+/// Verify a detached CMS SignedData over `content` with the default user id.
+pub fn verify_detached(
+    cms_der: &[u8],
+    content: &[u8],
+    extra_certs: &[Certificate],
+) -> Result<CmsVerified, CmsError> {
+    verify_detached_with(cms_der, content, extra_certs, DEFAULT_USER_ID)
+}
+
+/// Verify a detached CMS SignedData over `content` with `user_id`.
+pub fn verify_detached_with(
+    cms_der: &[u8],
+    content: &[u8],
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<CmsVerified, CmsError> {
+    let ci = ContentInfo::from_der(cms_der).map_err(malformed)?;
+    let gm_oids = match ci.content_type {
+        o if o == oid::GM_SIGNED_DATA => true,
+        o if o == oid::PKCS7_SIGNED_DATA => false,
+        o => return Err(malformed(format!("content type {o} is not signedData"))),
+    };
+    let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
+    let raw = raw_signed_data(cms_der)?;
+    let certificates: Vec<Certificate> = raw
+        .certificates
+        .iter()
+        .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
+        .collect::<Result<_, _>>()?;
+
+    if let Some(econtent) = &sd.encap_content_info.econtent {
+        // Not detached: the encapsulated content must be the content we were given.
+        let inner =
+            OctetString::from_der(&econtent.to_der().map_err(malformed)?).map_err(malformed)?;
+        if inner.as_bytes() != content {
+            return Err(CmsError::ContentMismatch);
+        }
+    }
+    // The first SignerInfo as received (decoding the SET would re-sort it).
+    let (si_raw, raw_attrs) = *raw
+        .signer_infos
+        .first()
+        .ok_or_else(|| malformed("no SignerInfo"))?;
+    let si = SignerInfo::from_der(si_raw).map_err(malformed)?;
+    check_digest_alg(&si.digest_alg)?;
+    check_sig_alg(&si.signature_algorithm)?;
+
+    let signer = certificates
+        .iter()
+        .chain(extra_certs.iter())
+        .find(|c| signer_matches(&si.sid, c))
+        .cloned()
+        .ok_or(CmsError::SignerCertificateNotFound)?;
+
+    let sig_bytes = si.signature.as_bytes();
+    let sig = Signature::from_der(sig_bytes)
+        .or_else(|_| Signature::from_raw(sig_bytes))
+        .map_err(|_| CmsError::BadSignature)?;
+
+    let mut signing_time = None;
+    match &si.signed_attrs {
+        Some(attrs) => {
+            let attrs: Vec<Attribute> = attrs.iter().cloned().collect();
+            let md = attr_value(&attrs, &oid::ATTR_MESSAGE_DIGEST)
+                .ok_or_else(|| malformed("signed attributes without messageDigest"))?;
+            let md: OctetString = md.decode_as().map_err(malformed)?;
+            if md.as_bytes() != sm3(content) {
+                return Err(CmsError::ContentMismatch);
+            }
+            if let Some(ct) = attr_value(&attrs, &oid::ATTR_CONTENT_TYPE) {
+                let ct: ObjectIdentifier = ct.decode_as().map_err(malformed)?;
+                if ct != sd.encap_content_info.econtent_type {
+                    return Err(malformed("contentType attribute differs from eContentType"));
+                }
+            }
+            if let Some(t) = attr_value(&attrs, &oid::ATTR_SIGNING_TIME) {
+                let t: x509_cert::time::Time = t.decode_as().map_err(malformed)?;
+                signing_time = Some(time_to_chrono(t));
+            }
+            let raw_attrs = raw_attrs.ok_or_else(|| malformed("signed attributes not found"))?;
+            let mut to_verify = raw_attrs.to_vec();
+            to_verify[0] = 0x31; // [0] IMPLICIT → SET OF, as RFC 5652 §5.4 requires
+            signer
+                .public_key()
+                .verify(&to_verify, &sig, user_id)
+                .map_err(|_| CmsError::BadSignature)?;
+        }
+        None => signer
+            .public_key()
+            .verify(content, &sig, user_id)
+            .map_err(|_| CmsError::BadSignature)?,
+    }
+    Ok(CmsVerified {
+        signer,
+        signing_time,
+        certificates,
+        gm_oids,
+    })
+}
+
+/// Sign `content` as detached CMS SignedData (GB/T 35275 OIDs, signing time now).
+pub fn sign_detached(
+    content: &[u8],
+    cert: &Certificate,
+    key: &PrivateKey,
+) -> Result<Vec<u8>, CmsError> {
+    sign_detached_with(content, cert, key, &SignOptions::default())
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, CmsError> {
+    let mut values = SetOfVec::new();
+    values.insert(value).map_err(malformed)?;
+    Ok(Attribute { oid, values })
+}
+
+/// Sign `content` as detached CMS SignedData with options.
+pub fn sign_detached_with(
+    content: &[u8],
+    cert: &Certificate,
+    key: &PrivateKey,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, CmsError> {
+    if &key.public_key() != cert.public_key() {
+        return Err(malformed("private key does not match the certificate"));
+    }
+    let (data_oid, signed_data_oid, sig_alg) = match opts.profile {
+        CmsProfile::Gbt35275 => (oid::GM_DATA, oid::GM_SIGNED_DATA, oid::SM2_SIGN),
+        CmsProfile::Pkcs7 => (oid::PKCS7_DATA, oid::PKCS7_SIGNED_DATA, oid::SM2_WITH_SM3),
+    };
+    let signing_time = opts.signing_time.unwrap_or_else(Utc::now);
+    let time = crate::issue::to_x509_time(signing_time).map_err(malformed)?;
+    let mut attrs = SetOfVec::new();
+    attrs
+        .insert(attribute(
+            oid::ATTR_CONTENT_TYPE,
+            Any::encode_from(&data_oid).map_err(malformed)?,
+        )?)
+        .map_err(malformed)?;
+    attrs
+        .insert(attribute(
+            oid::ATTR_SIGNING_TIME,
+            Any::encode_from(&time).map_err(malformed)?,
+        )?)
+        .map_err(malformed)?;
+    attrs
+        .insert(attribute(
+            oid::ATTR_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(sm3(content).to_vec()).map_err(malformed)?)
+                .map_err(malformed)?,
+        )?)
+        .map_err(malformed)?;
+    let attrs_der = attrs.to_der().map_err(malformed)?;
+    let sig = key
+        .sign(&attrs_der, &opts.user_id)
+        .map_err(|e| malformed(e.to_string()))?;
+
+    let x509 = cert.x509().clone();
+    let sm3_alg = AlgorithmIdentifierOwned {
+        oid: oid::SM3,
+        parameters: None,
+    };
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: x509.tbs_certificate().issuer().clone(),
+            serial_number: x509.tbs_certificate().serial_number().clone(),
+        }),
+        digest_alg: sm3_alg.clone(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: AlgorithmIdentifierOwned {
+            oid: sig_alg,
+            parameters: None,
+        },
+        signature: OctetString::new(sig.to_der()).map_err(malformed)?,
+        unsigned_attrs: None,
+    };
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms.insert(sm3_alg).map_err(malformed)?;
+    let mut signer_infos = SetOfVec::new();
+    signer_infos.insert(signer_info).map_err(malformed)?;
+    let certificates = if opts.include_certificate {
+        let mut set = SetOfVec::new();
+        set.insert(CertificateChoices::Certificate(x509))
+            .map_err(malformed)?;
+        Some(CertificateSet(set))
+    } else {
+        None
+    };
+    let sd = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: data_oid,
+            econtent: None,
+        },
+        certificates,
+        crls: None,
+        signer_infos: SignerInfos(signer_infos),
+    };
+    ContentInfo {
+        content_type: signed_data_oid,
+        content: Any::encode_from(&sd).map_err(malformed)?,
+    }
+    .to_der()
+    .map_err(malformed)
+}
