@@ -17,6 +17,7 @@ pub mod cms;
 pub mod crl;
 pub mod download;
 pub mod issue;
+pub mod pdf;
 pub mod primitives;
 
 pub use download::{DownloadedDrugLine, DownloadedPrescription, SignFields};

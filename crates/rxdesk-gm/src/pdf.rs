@@ -1,0 +1,460 @@
+//! Signed PDF: verify a `/ByteRange` + `/Contents` signature (detached CMS,
+//! SM2-with-SM3) and sign a PDF by appending an incremental update.
+//!
+//! **Verification** finds the signature dictionaries (`/ByteRange [a b c d]`
+//! with `/Contents <hex>`), takes the one covering the most of the file,
+//! requires the byte ranges to be exactly "everything except the `/Contents`
+//! hex string" and to reach the end of the file (so nothing was appended
+//! after signing), and verifies the CMS over those bytes with [`crate::cms`].
+//!
+//! **Signing** ([`sign_pdf`]) appends, after the original bytes (which stay
+//! untouched): a signature dictionary (`/Filter /Adobe.PPKLite /SubFilter
+//! /adbe.pkcs7.detached`), an invisible signature field, an updated catalog
+//! with `/AcroForm` (when the catalog is a plain object), a classic xref
+//! section and a trailer with `/Prev`. The `/Contents` placeholder is filled
+//! with the GB/T 35275 CMS over the byte ranges.
+//!
+//! [`simple_pdf`] makes a tiny one-page PDF for demos and tests.
+
+use crate::asn1::read_tlv;
+use crate::cert::Certificate;
+use crate::cms::{self, CmsError, CmsVerified, SignOptions};
+use crate::primitives::PrivateKey;
+use chrono::{DateTime, Utc};
+
+/// Hex digits reserved for `/Contents` (8 KiB of DER).
+const CONTENTS_HEX_LEN: usize = 16384;
+
+/// Why a signed PDF is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    /// Not a PDF, or no signature dictionary found.
+    #[error("malformed PDF: {0}")]
+    Malformed(String),
+    /// The PDF has no signature.
+    #[error("PDF is not signed")]
+    NotSigned,
+    /// The byte ranges do not cover the whole file except `/Contents`
+    /// (bytes were appended or changed after signing).
+    #[error("the signature does not cover the whole PDF")]
+    IncompleteCoverage,
+    /// The embedded CMS failed.
+    #[error(transparent)]
+    Cms(#[from] CmsError),
+}
+
+fn malformed(s: impl Into<String>) -> PdfError {
+    PdfError::Malformed(s.into())
+}
+
+/// A PDF signature that verified.
+#[derive(Debug, Clone)]
+pub struct PdfSignature {
+    /// The CMS result (signer certificate, signing time, embedded certificates).
+    pub cms: CmsVerified,
+    /// The `/ByteRange` values.
+    pub byte_range: [usize; 4],
+    /// The raw CMS DER from `/Contents` (trailing zero padding removed).
+    pub cms_der: Vec<u8>,
+}
+
+fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return Vec::new();
+    }
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0x0c | 0)
+}
+
+/// Parse `[ n n n n ]` right after `/ByteRange`.
+fn parse_byte_range(pdf: &[u8], at: usize) -> Option<[usize; 4]> {
+    let mut i = at + b"/ByteRange".len();
+    while i < pdf.len() && is_ws(pdf[i]) {
+        i += 1;
+    }
+    if pdf.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    let mut out = [0usize; 4];
+    for slot in &mut out {
+        while i < pdf.len() && is_ws(pdf[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < pdf.len() && pdf[i].is_ascii_digit() {
+            i += 1;
+        }
+        if start == i || i - start > 12 {
+            return None;
+        }
+        *slot = std::str::from_utf8(&pdf[start..i]).ok()?.parse().ok()?;
+    }
+    while i < pdf.len() && is_ws(pdf[i]) {
+        i += 1;
+    }
+    (pdf.get(i) == Some(&b']')).then_some(out)
+}
+
+/// Is the `<` at `a` the value of a `/Contents` key?
+fn preceded_by_contents_key(pdf: &[u8], a: usize) -> bool {
+    let mut i = a;
+    while i > 0 && is_ws(pdf[i - 1]) {
+        i -= 1;
+    }
+    i >= 9 && &pdf[i - 9..i] == b"/Contents"
+}
+
+/// The signature dictionaries' byte ranges found in `pdf`, in file order.
+pub fn find_signatures(pdf: &[u8]) -> Vec<[usize; 4]> {
+    find_all(pdf, b"/ByteRange")
+        .into_iter()
+        .filter_map(|at| parse_byte_range(pdf, at))
+        .collect()
+}
+
+/// Extract and check one signature's pieces: (signed bytes, CMS DER).
+fn extract(pdf: &[u8], br: [usize; 4]) -> Result<(Vec<u8>, Vec<u8>), PdfError> {
+    let [s0, l0, s1, l1] = br;
+    let end0 = s0
+        .checked_add(l0)
+        .ok_or_else(|| malformed("ByteRange overflow"))?;
+    let end1 = s1
+        .checked_add(l1)
+        .ok_or_else(|| malformed("ByteRange overflow"))?;
+    if s0 != 0 || end0 >= s1 || end1 > pdf.len() {
+        return Err(malformed("ByteRange out of bounds"));
+    }
+    // The gap must be exactly `<hex>` of a /Contents entry.
+    let gap = &pdf[end0..s1];
+    if gap.len() < 2 || gap[0] != b'<' || gap[gap.len() - 1] != b'>' {
+        return Err(malformed("ByteRange gap is not the /Contents hex string"));
+    }
+    if !preceded_by_contents_key(pdf, end0) {
+        return Err(malformed("ByteRange gap is not preceded by /Contents"));
+    }
+    let hex_text: Vec<u8> = gap[1..gap.len() - 1]
+        .iter()
+        .copied()
+        .filter(|b| !is_ws(*b))
+        .collect();
+    let padded = hex::decode(&hex_text).map_err(|_| malformed("/Contents is not hex"))?;
+    let (tlv, _) = read_tlv(&padded).map_err(|e| malformed(format!("/Contents: {e}")))?;
+    let cms_der = tlv.full.to_vec();
+    let mut signed = Vec::with_capacity(l0 + l1);
+    signed.extend_from_slice(&pdf[s0..end0]);
+    signed.extend_from_slice(&pdf[s1..end1]);
+    Ok((signed, cms_der))
+}
+
+/// Verify the PDF's signature (the one covering the most bytes) with the
+/// default SM2 user id. Certificates in `extra_certs` may supply the signer.
+pub fn verify_pdf(pdf: &[u8], extra_certs: &[Certificate]) -> Result<PdfSignature, PdfError> {
+    verify_pdf_with(pdf, extra_certs, crate::DEFAULT_USER_ID)
+}
+
+/// [`verify_pdf`] with an explicit SM2 user id.
+pub fn verify_pdf_with(
+    pdf: &[u8],
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<PdfSignature, PdfError> {
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(malformed("missing %PDF- header"));
+    }
+    let sigs = find_signatures(pdf);
+    let br = sigs
+        .into_iter()
+        .max_by_key(|br| br[2].saturating_add(br[3]))
+        .ok_or(PdfError::NotSigned)?;
+    let (signed, cms_der) = extract(pdf, br)?;
+    // Bytes after the covered range: allow only trailing whitespace.
+    let covered_end = br[2] + br[3];
+    if pdf[covered_end..].iter().any(|b| !is_ws(*b)) {
+        return Err(PdfError::IncompleteCoverage);
+    }
+    let cms = cms::verify_detached_with(&cms_der, &signed, extra_certs, user_id)?;
+    Ok(PdfSignature {
+        cms,
+        byte_range: br,
+        cms_der,
+    })
+}
+
+// ---------------------------------------------------------------- signing
+
+fn parse_uint_after(hay: &[u8], key: &[u8]) -> Option<(usize, usize)> {
+    let at = find_last(hay, key)?;
+    let mut i = at + key.len();
+    while i < hay.len() && is_ws(hay[i]) {
+        i += 1;
+    }
+    let start = i;
+    while i < hay.len() && hay[i].is_ascii_digit() {
+        i += 1;
+    }
+    let n = std::str::from_utf8(&hay[start..i]).ok()?.parse().ok()?;
+    Some((n, i))
+}
+
+/// `/Root n g R` in `window`.
+fn parse_ref_after(window: &[u8], key: &[u8]) -> Option<(u32, u16)> {
+    let (n, mut i) = parse_uint_after(window, key)?;
+    while i < window.len() && is_ws(window[i]) {
+        i += 1;
+    }
+    let start = i;
+    while i < window.len() && window[i].is_ascii_digit() {
+        i += 1;
+    }
+    let g: u16 = std::str::from_utf8(&window[start..i]).ok()?.parse().ok()?;
+    while i < window.len() && is_ws(window[i]) {
+        i += 1;
+    }
+    (window.get(i) == Some(&b'R')).then_some((u32::try_from(n).ok()?, g))
+}
+
+/// The dictionary text `<< … >>` starting at or after `from`.
+fn dict_at(pdf: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i + 1 < pdf.len() && !(pdf[i] == b'<' && pdf[i + 1] == b'<') {
+        if pdf[i..].starts_with(b"endobj") || pdf[i..].starts_with(b"stream") {
+            return None;
+        }
+        i += 1;
+    }
+    let start = i;
+    let mut depth = 0i32;
+    while i + 1 < pdf.len() {
+        if pdf[i] == b'<' && pdf[i + 1] == b'<' {
+            depth += 1;
+            i += 2;
+        } else if pdf[i] == b'>' && pdf[i + 1] == b'>' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Some((start, i));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Find the body of object `n g` (`n g obj << … >>`), the last definition wins.
+fn object_dict(pdf: &[u8], n: u32, g: u16) -> Option<(usize, usize)> {
+    let pat = format!("{n} {g} obj");
+    let mut best = None;
+    for at in find_all(pdf, pat.as_bytes()) {
+        if at == 0 || is_ws(pdf[at - 1]) {
+            best = Some(at);
+        }
+    }
+    dict_at(pdf, best? + pat.len())
+}
+
+fn pdf_date(t: DateTime<Utc>) -> String {
+    let cst = t.with_timezone(&rxdesk_core::time::cst());
+    format!("D:{}+08'00'", cst.format("%Y%m%d%H%M%S"))
+}
+
+fn utf16_hex(s: &str) -> String {
+    let mut out = String::from("FEFF");
+    for u in s.encode_utf16() {
+        out.push_str(&format!("{u:04X}"));
+    }
+    out
+}
+
+/// Sign `pdf` with the institution's certificate and key (GB/T 35275 CMS,
+/// default user id), appending an incremental update. Returns the signed PDF.
+pub fn sign_pdf(
+    pdf: &[u8],
+    cert: &Certificate,
+    key: &PrivateKey,
+    signing_time: DateTime<Utc>,
+) -> Result<Vec<u8>, PdfError> {
+    sign_pdf_with(
+        pdf,
+        cert,
+        key,
+        &SignOptions {
+            signing_time: Some(signing_time),
+            ..Default::default()
+        },
+    )
+}
+
+/// [`sign_pdf`] with CMS options (profile, user id).
+pub fn sign_pdf_with(
+    pdf: &[u8],
+    cert: &Certificate,
+    key: &PrivateKey,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, PdfError> {
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(malformed("missing %PDF- header"));
+    }
+    let (prev_xref, _) =
+        parse_uint_after(pdf, b"startxref").ok_or_else(|| malformed("no startxref"))?;
+    // The last trailer dictionary (classic) or the xref stream dictionary.
+    let window_start = match find_last(pdf, b"trailer") {
+        Some(t) => t,
+        None => prev_xref.min(pdf.len()),
+    };
+    let window = &pdf[window_start..];
+    let (root_n, root_g) =
+        parse_ref_after(window, b"/Root").ok_or_else(|| malformed("no /Root in trailer"))?;
+    let (size, _) = parse_uint_after(window, b"/Size").ok_or_else(|| malformed("no /Size"))?;
+    let size = u32::try_from(size).map_err(|_| malformed("bad /Size"))?;
+
+    let mut out = pdf.to_vec();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let sig_n = size;
+    let field_n = size + 1;
+    let mut offsets: Vec<(u32, u16, usize)> = Vec::new();
+    let signing_time = opts.signing_time.unwrap_or_else(Utc::now);
+
+    // 1. Signature dictionary with placeholders.
+    offsets.push((sig_n, 0, out.len()));
+    let name = cert.common_name().unwrap_or_default();
+    let head = format!(
+        "{sig_n} 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Name <{}> /M ({}) /ByteRange ",
+        utf16_hex(&name),
+        pdf_date(signing_time)
+    );
+    out.extend_from_slice(head.as_bytes());
+    let br_pos = out.len();
+    out.extend_from_slice(format!("[0 {:>10} {:>10} {:>10}]", 0, 0, 0).as_bytes());
+    let br_len = out.len() - br_pos;
+    out.extend_from_slice(b" /Contents ");
+    let contents_start = out.len();
+    out.push(b'<');
+    out.extend(std::iter::repeat_n(b'0', CONTENTS_HEX_LEN));
+    out.push(b'>');
+    let contents_end = out.len();
+    out.extend_from_slice(b" >>\nendobj\n");
+
+    // 2. Invisible signature field.
+    offsets.push((field_n, 0, out.len()));
+    out.extend_from_slice(
+        format!(
+            "{field_n} 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (RxSignature{sig_n}) /F 132 /Rect [0 0 0 0] /V {sig_n} 0 R >>\nendobj\n"
+        )
+        .as_bytes(),
+    );
+
+    // 3. Catalog with /AcroForm (only if it is a plain object without one).
+    if let Some((ds, de)) = object_dict(pdf, root_n, root_g) {
+        let dict = &pdf[ds..de];
+        if find_all(dict, b"/AcroForm").is_empty() {
+            offsets.push((root_n, root_g, out.len()));
+            out.extend_from_slice(format!("{root_n} {root_g} obj\n").as_bytes());
+            out.extend_from_slice(&dict[..dict.len() - 2]);
+            out.extend_from_slice(
+                format!(" /AcroForm << /Fields [{field_n} 0 R] /SigFlags 3 >> >>\nendobj\n")
+                    .as_bytes(),
+            );
+        }
+    }
+
+    // 4. xref section + trailer.
+    let xref_pos = out.len();
+    out.extend_from_slice(b"xref\n");
+    offsets.sort_by_key(|o| o.0);
+    for (n, g, off) in &offsets {
+        out.extend_from_slice(format!("{n} 1\n{off:010} {g:05} n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root {root_n} {root_g} R /Prev {prev_xref} >>\nstartxref\n{xref_pos}\n%%EOF\n",
+            size + 2
+        )
+        .as_bytes(),
+    );
+
+    // 5. Byte ranges, then the CMS over them.
+    let br = [0, contents_start, contents_end, out.len() - contents_end];
+    let br_text = format!("[0 {:>10} {:>10} {:>10}]", br[1], br[2], br[3]);
+    if br_text.len() != br_len {
+        return Err(malformed("PDF too large for the ByteRange placeholder"));
+    }
+    out[br_pos..br_pos + br_len].copy_from_slice(br_text.as_bytes());
+    let mut signed = Vec::with_capacity(out.len());
+    signed.extend_from_slice(&out[..contents_start]);
+    signed.extend_from_slice(&out[contents_end..]);
+    let mut o = opts.clone();
+    o.signing_time = Some(signing_time);
+    let der = cms::sign_detached_with(&signed, cert, key, &o)?;
+    let hexed = hex::encode_upper(&der);
+    if hexed.len() > CONTENTS_HEX_LEN {
+        return Err(malformed("CMS larger than the /Contents placeholder"));
+    }
+    out[contents_start + 1..contents_start + 1 + hexed.len()].copy_from_slice(hexed.as_bytes());
+    Ok(out)
+}
+
+/// A tiny valid one-page PDF with the given text lines (DEMO: ASCII shown
+/// with Helvetica; other characters become `?`).
+pub fn simple_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 12 Tf 50 780 Td 16 TL\n");
+    for l in lines {
+        let safe: String = l
+            .chars()
+            .map(|c| match c {
+                '(' | ')' | '\\' => '?',
+                c if c.is_ascii() && !c.is_ascii_control() => c,
+                _ => '?',
+            })
+            .collect();
+        content.push_str(&format!("({safe}) Tj T*\n"));
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offs = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offs.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offs {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
