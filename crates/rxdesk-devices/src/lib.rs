@@ -1,10 +1,17 @@
 //! # rxdesk-devices — counter hardware behind a few traits
 //!
-//! One trait per device class (identity readers, code scanners, receipt
-//! printers), drivers for serial, HID, USB-lp, TCP 9100 and run-time loaded
-//! vendor libraries, and simulators that the demo mode and tests drive through
-//! the same driver code paths.
+//! One trait per device class — [`identity::IdentityReader`] (e-voucher,
+//! social-security card, ID card, face), [`scan::CodeScanner`],
+//! [`printer::ReceiptPrinter`] — drivers for serial, HID, USB-lp, TCP 9100
+//! and run-time loaded vendor libraries, and simulators that the demo mode
+//! and tests drive through the same driver code paths.
 //!
 //! **Architecture invariant:** parsing of frames and records is pure and
-//! separated from transports, so each is tested alone.
-#![forbid(unsafe_code)]
+//! separated from transports, so each is tested alone. Calls into vendor
+//! libraries are the only `unsafe` code, all in [`vendor::ffi`].
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod printer;
+pub mod scan;
+pub mod sim;

@@ -1,0 +1,7 @@
+//! Simulators: the devices RxDesk drives, in software, reached through the
+//! real drivers (PTY pairs for serial, TCP for the network printer, stand-in
+//! vendor libraries for libloading). Used by the demo mode, `rxdesk-devsim`
+//! and the tests.
+
+pub mod printer;
+pub mod scanner;
