@@ -182,6 +182,9 @@ pub struct DownloadedDrugLine {
     /// 用药天数
     #[serde(default)]
     pub medc_days: Decimal,
+    /// 院内制剂标志 (`1` = hospital-made preparation), empty when not sent
+    #[serde(default)]
+    pub hosp_prep_flag: String,
 }
 
 /// The JSON the center emulator serves for a download (camelCase). Stable:
@@ -246,6 +249,21 @@ pub struct DownloadedPrescription {
     pub diag_name: Option<String>,
     /// Drug lines (`rxdrugdetail`).
     pub rx_drug_detail: Vec<DownloadedDrugLine>,
+    /// 复用（多次）使用标志 `0`/`1` (empty = not sent = single use)
+    #[serde(default)]
+    pub rept_flag: String,
+    /// 最大复用次数
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rept_cnt: Option<u32>,
+    /// 已复用次数
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reptd_cnt: Option<u32>,
+    /// 使用最小间隔（天数）
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_inrv_days: Option<u32>,
+    /// 长期处方标志 `0`/`1` (empty = not sent)
+    #[serde(default)]
+    pub long_rx_flag: String,
 
     /// Base64 of the PDF signed by the institution (`/ByteRange` + detached CMS).
     pub rx_file: String,
@@ -311,6 +329,87 @@ impl DownloadedPrescription {
     /// `originalValue` of this download's signed fields.
     pub fn original_value(&self) -> String {
         self.sign_fields().original_value()
+    }
+}
+
+impl DownloadedPrescription {
+    /// A plausible DEMO download (unsigned: signature fields empty) for
+    /// institution `code`/`name`, issued at `issued_at`: two drug lines,
+    /// synthetic patient. Sign it with [`crate::issue::sign_prescription`].
+    pub fn demo(
+        hi_rxno: &str,
+        code: &str,
+        name: &str,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        use rxdesk_core::time::format_wire;
+        let line = |codg: &str, gen: &str, spec: &str, cnt: i64, pric: &str| DownloadedDrugLine {
+            med_list_codg: codg.into(),
+            drug_genname: gen.into(),
+            drug_prodname: gen.into(),
+            drug_dosform: "片剂".into(),
+            drug_spec: spec.into(),
+            drug_cnt: Decimal::from(cnt),
+            drug_cnt_unit: "盒".into(),
+            drug_pric: serde_json::from_str(&format!("\"{pric}\"")).ok(),
+            sin_doscnt: "1".into(),
+            sin_dosunt: "片".into(),
+            used_frqu_name: "每日三次".into(),
+            medc_way_dscr: "口服".into(),
+            medc_days: Decimal::from(7),
+            hosp_prep_flag: "0".into(),
+        };
+        Self {
+            rx_trace_code: format!("RT{hi_rxno}"),
+            hi_rxno: hi_rxno.into(),
+            mdtrt_id: format!("MD{hi_rxno}"),
+            patn_name: "测试患者".into(),
+            psn_cert_type: "01".into(),
+            certno: "110101199003071234".into(),
+            fixmedins_name: name.into(),
+            fixmedins_code: code.into(),
+            dr_code: "D110101000001".into(),
+            prsc_dr_name: "王医生".into(),
+            phar_dept_name: "药剂科".into(),
+            phar_dept_code: "YJK01".into(),
+            phar_profttl_codg: "".into(),
+            phar_profttl_name: "".into(),
+            phar_code: "Y110101000001".into(),
+            phar_cert_type: "".into(),
+            phar_certno: "".into(),
+            phar_name: "李药师".into(),
+            phar_prac_cert_no: "".into(),
+            phar_chk_time: format_wire(issued_at),
+            prsc_time: format_wire(issued_at),
+            valid_end_time: format_wire(issued_at + chrono::Duration::days(3)),
+            rx_stas_codg: RxStatus::Valid,
+            diag_name: Some("急性上呼吸道感染".into()),
+            rx_drug_detail: vec![
+                line(
+                    "XJ01CAA040A001010100000",
+                    "阿莫西林胶囊",
+                    "0.25g*24粒",
+                    2,
+                    "12.50",
+                ),
+                line(
+                    "XR05CBA001A001010100000",
+                    "氨溴索片",
+                    "30mg*20片",
+                    1,
+                    "8.80",
+                ),
+            ],
+            rept_flag: "0".into(),
+            max_rept_cnt: None,
+            reptd_cnt: None,
+            min_inrv_days: None,
+            long_rx_flag: "0".into(),
+            rx_file: String::new(),
+            sign_digest: String::new(),
+            sign_cert_sn: String::new(),
+            sign_cert_dn: String::new(),
+        }
     }
 }
 

@@ -451,3 +451,169 @@ impl Issuer {
         Ok(Crl::from_der(&der)?)
     }
 }
+
+/// A certificate with its private key (an institution signer).
+#[derive(Debug, Clone)]
+pub struct SignerIdentity {
+    /// The certificate.
+    pub cert: Certificate,
+    /// Its private key.
+    pub key: PrivateKey,
+}
+
+/// Fill the signature material of a download the way the platform does
+/// (PROTOCOL.md §5): `rxFile` = Base64 of `pdf` signed by the institution,
+/// `signDigest` = Base64 DER of the detached CMS over `originalValue`,
+/// `signCertSn`/`signCertDn` from the certificate. Used by the center emulator.
+pub fn sign_prescription(
+    rx: &mut crate::download::DownloadedPrescription,
+    pdf: &[u8],
+    signer: &SignerIdentity,
+    signing_time: DateTime<Utc>,
+) -> Result<(), IssueError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let opts = crate::cms::SignOptions {
+        signing_time: Some(signing_time),
+        ..Default::default()
+    };
+    let signed_pdf =
+        crate::pdf::sign_pdf_with(pdf, &signer.cert, &signer.key, &opts).map_err(enc)?;
+    let digest = crate::cms::sign_detached_with(
+        rx.original_value().as_bytes(),
+        &signer.cert,
+        &signer.key,
+        &opts,
+    )
+    .map_err(enc)?;
+    rx.rx_file = b64.encode(signed_pdf);
+    rx.sign_digest = b64.encode(digest);
+    rx.sign_cert_sn = signer.cert.serial_hex();
+    rx.sign_cert_dn = signer.cert.subject_dn();
+    Ok(())
+}
+
+/// A complete DEMO PKI for one institution, made at run time: the 医保 root,
+/// an unrelated root, institution certificates for every case, and a CRL.
+#[derive(Debug, Clone)]
+pub struct DemoPki {
+    /// The demo 医保 root CA.
+    pub root: Issuer,
+    /// Another CA nobody trusts.
+    pub other_root: Issuer,
+    /// Valid signer for the institution (serial 0x1001).
+    pub valid: SignerIdentity,
+    /// Revoked signer (serial 0x1002, keyCompromise).
+    pub revoked: SignerIdentity,
+    /// Signer whose certificate expired a day before `now` (serial 0x1003).
+    pub expired: SignerIdentity,
+    /// Signer whose certificate becomes valid in a year (serial 0x1004).
+    pub not_yet_valid: SignerIdentity,
+    /// Signer certificate issued by `other_root` (serial 0x1005).
+    pub other_ca: SignerIdentity,
+    /// Signer for a *different* institution code (`<code>X`, serial 0x1006).
+    pub other_institution: SignerIdentity,
+    /// Certificate without a signing key usage (serial 0x1007).
+    pub no_signing_usage: SignerIdentity,
+    /// The root's CRL (this update `now − 1 h`, next update `now + 7 d`), revoking 0x1002.
+    pub crl: Crl,
+}
+
+impl DemoPki {
+    /// Generate everything for institution `code`/`name` around `now`.
+    /// `crl_url` goes into the certificates' CRL distribution point.
+    pub fn generate(
+        code: &str,
+        name: &str,
+        now: DateTime<Utc>,
+        crl_url: Option<&str>,
+    ) -> Result<Self, IssueError> {
+        use chrono::Duration;
+        let long_ago = now - Duration::days(365);
+        let root = Issuer::new_root(
+            &CertSpec::ca(
+                "CN=RxDesk DEMO 医保 Root CA (NOT FOR PRODUCTION),O=RxDesk DEMO,C=CN",
+                &[0x01],
+                long_ago,
+                now + Duration::days(3650),
+            ),
+            PrivateKey::generate().map_err(enc)?,
+        )?;
+        let other_root = Issuer::new_root(
+            &CertSpec::ca(
+                "CN=Unrelated DEMO CA,O=Somebody Else,C=CN",
+                &[0x01],
+                long_ago,
+                now + Duration::days(3650),
+            ),
+            PrivateKey::generate().map_err(enc)?,
+        )?;
+        let make = |ca: &Issuer, spec: CertSpec| -> Result<SignerIdentity, IssueError> {
+            let key = PrivateKey::generate().map_err(enc)?;
+            let cert = ca.issue(&spec, &key.public_key())?;
+            Ok(SignerIdentity { cert, key })
+        };
+        let inst =
+            |serial: &[u8], nb, na| CertSpec::institution(code, name, serial, nb, na, crl_url);
+        let valid = make(
+            &root,
+            inst(&[0x10, 0x01], long_ago, now + Duration::days(730)),
+        )?;
+        let revoked = make(
+            &root,
+            inst(&[0x10, 0x02], long_ago, now + Duration::days(730)),
+        )?;
+        let expired = make(
+            &root,
+            inst(&[0x10, 0x03], long_ago, now - Duration::days(1)),
+        )?;
+        let not_yet_valid = make(
+            &root,
+            inst(
+                &[0x10, 0x04],
+                now + Duration::days(365),
+                now + Duration::days(730),
+            ),
+        )?;
+        let other_ca = make(
+            &other_root,
+            inst(&[0x10, 0x05], long_ago, now + Duration::days(730)),
+        )?;
+        let other_institution = make(
+            &root,
+            CertSpec::institution(
+                &format!("{code}X"),
+                &format!("{name}（其他机构）"),
+                &[0x10, 0x06],
+                long_ago,
+                now + Duration::days(730),
+                crl_url,
+            ),
+        )?;
+        let mut no_usage = inst(&[0x10, 0x07], long_ago, now + Duration::days(730));
+        no_usage.key_usage = KeyUsageBits::default();
+        let no_signing_usage = make(&root, no_usage)?;
+        let crl = root.issue_crl(
+            now - Duration::hours(1),
+            Some(now + Duration::days(7)),
+            &[Revocation {
+                serial: vec![0x10, 0x02],
+                date: now - Duration::days(2),
+                reason: CrlReason::KeyCompromise,
+            }],
+            1,
+        )?;
+        Ok(Self {
+            root,
+            other_root,
+            valid,
+            revoked,
+            expired,
+            not_yet_valid,
+            other_ca,
+            other_institution,
+            no_signing_usage,
+            crl,
+        })
+    }
+}

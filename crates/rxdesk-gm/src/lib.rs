@@ -9,6 +9,32 @@
 //! **Architecture invariant:** no network or database access here except the
 //! CRL fetcher behind a trait; verification is a pure function of its inputs
 //! and the time passed in.
+//!
+//! ## Public API by module
+//! - [`primitives`] — the only module that calls the crypto crates:
+//!   [`primitives::sm3`], [`primitives::hmac_sm3`], `sm4_{ecb,cbc}_{encrypt,decrypt}`
+//!   (PKCS#7), [`PrivateKey`] / [`PublicKey`] (PEM, PKCS#8/SPKI DER, hex/Base64 of
+//!   `d`, `04‖X‖Y`, `X‖Y`), `sign(msg, user_id)` / `verify(msg, sig, user_id)`,
+//!   [`Signature`] raw `r‖s` or DER, [`DEFAULT_USER_ID`].
+//! - [`cert`] — [`cert::Certificate`] (subject/issuer DN, serial, validity, key
+//!   usage, CRL distribution points, institution code from `organizationIdentifier`
+//!   2.5.4.97 or `serialNumber`), `verify_issued_by`.
+//! - [`crl`] — [`crl::Crl`]: signature check, `find(serial)` by integer, staleness.
+//! - [`trust`] — [`trust::TrustStore`] (roots/intermediates from a directory,
+//!   `build_chain`), [`trust::CrlStore`] (files + [`trust::CrlFetcher`] /
+//!   [`trust::HttpCrlFetcher`], cached until nextUpdate), [`trust::RevocationStatus`].
+//! - [`cms`] — [`cms::sign_detached`] / [`cms::verify_detached`] (GB/T 35275 and
+//!   PKCS#7 OIDs).
+//! - [`pdf`] — [`pdf::sign_pdf`] (incremental update) / [`pdf::verify_pdf`],
+//!   [`pdf::simple_pdf`] for demos.
+//! - [`issue`] — DEMO CA: [`issue::Issuer`] (roots, intermediates, institution
+//!   certificates, CRLs), [`issue::DemoPki`] (every test case at run time),
+//!   [`issue::sign_prescription`] (what the center emulator serves).
+//! - [`download`] — [`DownloadedPrescription`] (the download JSON, camelCase) and
+//!   `originalValue` of the 20 sign fields ([`SignFields`]).
+//! - [`verify`] — [`verify::Verifier`]: `verify_prescription` →
+//!   [`verify::Verified`]`<DownloadedPrescription>` (→ `Verified<Prescription>`) or a
+//!   [`verify::Rejection`] with a [`verify::RejectReason`]; `verify_detached` for any file.
 #![forbid(unsafe_code)]
 
 pub mod asn1;
@@ -19,6 +45,8 @@ pub mod download;
 pub mod issue;
 pub mod pdf;
 pub mod primitives;
+pub mod trust;
+pub mod verify;
 
 pub use download::{DownloadedDrugLine, DownloadedPrescription, SignFields};
 pub use primitives::{

@@ -1,0 +1,514 @@
+//! The 医保 CA trust store, chain building, and CRL-based revocation.
+//!
+//! - [`TrustStore`]: configured roots and intermediates (PEM/DER files in a
+//!   directory, e.g. the app's `trust/`), chain building for a signer
+//!   certificate with SM2 signature checks at every link.
+//! - [`CrlStore`]: CRLs from files, plus CRLs fetched from a certificate's CRL
+//!   distribution point through a [`CrlFetcher`] (the real one is
+//!   [`HttpCrlFetcher`]), cached in memory (and optionally on disk) until
+//!   their nextUpdate. A CRL past nextUpdate that cannot be refreshed is a
+//!   **stale** warning state; a serial on the CRL is a hard failure; no
+//!   usable CRL at all is "unavailable", which the caller's policy decides.
+//!
+//! **Architecture invariant:** the only network access in this crate is the
+//! `CrlFetcher` call; everything else is a pure function of its inputs and
+//! the time passed in.
+
+use crate::cert::{CertError, Certificate};
+use crate::crl::{Crl, RevokedEntry};
+use crate::primitives::DEFAULT_USER_ID;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Why a chain could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// No path from the certificate to a configured root.
+    #[error("no chain to a trusted root: {0}")]
+    Untrusted(String),
+}
+
+/// Why the trust store could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A file is not a certificate/CRL.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: CertError,
+    },
+}
+
+/// Roots and intermediates.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    roots: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    /// SM2 user id used to check certificate and CRL signatures.
+    pub user_id: String,
+}
+
+fn is_cert_file(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("pem" | "crt" | "cer" | "der")
+    )
+}
+
+fn is_crl_file(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("crl")
+    )
+}
+
+impl TrustStore {
+    /// An empty store using the default SM2 user id.
+    pub fn new() -> Self {
+        Self {
+            roots: Vec::new(),
+            intermediates: Vec::new(),
+            user_id: DEFAULT_USER_ID.to_string(),
+        }
+    }
+
+    /// Add a certificate: a self-issued CA whose self-signature verifies is a
+    /// root; any other CA is an intermediate (it must still chain to a root).
+    /// End-entity certificates are ignored (returns false).
+    pub fn add(&mut self, cert: Certificate) -> bool {
+        if !cert.is_ca() {
+            return false;
+        }
+        if cert.is_self_issued() && cert.verify_issued_by(&cert, &self.user_id).is_ok() {
+            if !self.roots.contains(&cert) {
+                self.roots.push(cert);
+            }
+        } else if !self.intermediates.contains(&cert) {
+            self.intermediates.push(cert);
+        }
+        true
+    }
+
+    /// Add a trusted root explicitly (must be a self-signed CA).
+    pub fn add_root(&mut self, cert: Certificate) -> Result<(), CertError> {
+        cert.verify_issued_by(&cert, &self.user_id)?;
+        if !cert.is_ca() {
+            return Err(CertError::Unsupported("root is not a CA".into()));
+        }
+        if !self.roots.contains(&cert) {
+            self.roots.push(cert);
+        }
+        Ok(())
+    }
+
+    /// Every CA certificate in a PEM bundle or DER file.
+    pub fn add_file(&mut self, path: &Path) -> Result<usize, TrustError> {
+        let bytes = std::fs::read(path).map_err(|source| TrustError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let certs = Certificate::load_all(&bytes).map_err(|source| TrustError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(certs.into_iter().filter(|c| self.add(c.clone())).count())
+    }
+
+    /// Load every `*.pem|*.crt|*.cer|*.der` file in `dir` (not recursive).
+    pub fn load_dir(dir: &Path) -> Result<Self, TrustError> {
+        let mut s = Self::new();
+        let rd = std::fs::read_dir(dir).map_err(|source| TrustError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths.into_iter().filter(|p| p.is_file() && is_cert_file(p)) {
+            s.add_file(&p)?;
+        }
+        Ok(s)
+    }
+
+    /// Configured roots.
+    pub fn roots(&self) -> &[Certificate] {
+        &self.roots
+    }
+
+    /// Configured intermediates.
+    pub fn intermediates(&self) -> &[Certificate] {
+        &self.intermediates
+    }
+
+    /// Build `leaf → … → root` using the store's intermediates and `extra`
+    /// (e.g. certificates embedded in the CMS), checking each SM2 signature
+    /// and that every issuer is a CA allowed to sign certificates.
+    pub fn build_chain(
+        &self,
+        leaf: &Certificate,
+        extra: &[Certificate],
+    ) -> Result<Vec<Certificate>, ChainError> {
+        let mut chain = vec![leaf.clone()];
+        let mut current = leaf.clone();
+        for _ in 0..8 {
+            if let Some(root) = self.roots.iter().find(|r| self.issued(&current, r)) {
+                if &current != root {
+                    chain.push(root.clone());
+                }
+                return Ok(chain);
+            }
+            let next = self
+                .intermediates
+                .iter()
+                .chain(extra.iter())
+                .filter(|c| !chain.contains(c))
+                .find(|c| self.issued(&current, c))
+                .cloned();
+            match next {
+                Some(n) => {
+                    chain.push(n.clone());
+                    current = n;
+                }
+                None => {
+                    return Err(ChainError::Untrusted(format!(
+                        "issuer {:?} of {:?} is not a configured 医保 CA",
+                        current.issuer_dn(),
+                        current.subject_dn()
+                    )))
+                }
+            }
+        }
+        Err(ChainError::Untrusted("chain too long".into()))
+    }
+
+    fn issued(&self, child: &Certificate, issuer: &Certificate) -> bool {
+        if !issuer.is_ca() {
+            return false;
+        }
+        if let Some(ku) = issuer.key_usage() {
+            if !ku.key_cert_sign {
+                return false;
+            }
+        }
+        child.verify_issued_by(issuer, &self.user_id).is_ok()
+    }
+}
+
+/// Fetches a CRL by URL (the CRL distribution point).
+pub trait CrlFetcher: Send + Sync {
+    /// The CRL bytes (DER or PEM) at `url`.
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, String>;
+}
+
+/// Plain HTTP/1.0 GET over `std::net` with timeouts and a size limit.
+///
+/// CRL distribution points are `http://` by convention (a CRL is signed, and
+/// TLS would need its own revocation checks). Blocking and runtime-free, so
+/// it is safe to call from any thread (async callers: `spawn_blocking`).
+#[derive(Debug, Clone)]
+pub struct HttpCrlFetcher {
+    /// Connect/read timeout.
+    pub timeout: Duration,
+    /// Largest accepted body.
+    pub max_bytes: usize,
+}
+
+impl Default for HttpCrlFetcher {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl CrlFetcher for HttpCrlFetcher {
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("only http:// CRL URLs are supported: {url}"))?;
+        let (hostport, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let has_port = match hostport.rfind(']') {
+            Some(i) => hostport[i..].contains(':'),
+            None => hostport.contains(':'),
+        };
+        let addr = if has_port {
+            hostport.to_string()
+        } else {
+            format!("{hostport}:80")
+        };
+        use std::net::ToSocketAddrs;
+        let sock = addr
+            .to_socket_addrs()
+            .map_err(|e| format!("resolve {addr}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("no address for {addr}"))?;
+        let mut s = std::net::TcpStream::connect_timeout(&sock, self.timeout)
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        s.set_read_timeout(Some(self.timeout)).ok();
+        s.set_write_timeout(Some(self.timeout)).ok();
+        let req = format!(
+            "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: rxdesk-crl/1\r\nAccept: application/pkix-crl, */*\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(req.as_bytes())
+            .map_err(|e| format!("send: {e}"))?;
+        let mut buf = Vec::new();
+        s.take(self.max_bytes as u64 + 65536)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("read: {e}"))?;
+        let split = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("no HTTP header end")?;
+        let head = String::from_utf8_lossy(&buf[..split]).to_string();
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or("bad HTTP status line")?;
+        if status != 200 {
+            return Err(format!("HTTP {status} from {url}"));
+        }
+        let body = buf[split + 4..].to_vec();
+        if body.len() > self.max_bytes {
+            return Err("CRL too large".into());
+        }
+        Ok(body)
+    }
+}
+
+/// The revocation state of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// Not on a valid CRL. `stale` = the newest CRL is past its nextUpdate.
+    Good {
+        /// thisUpdate of the CRL used.
+        this_update: DateTime<Utc>,
+        /// nextUpdate of the CRL used.
+        next_update: Option<DateTime<Utc>>,
+        /// The CRL is past nextUpdate (warning state).
+        stale: bool,
+    },
+    /// On the CRL: a hard failure.
+    Revoked(RevokedEntry),
+    /// No usable CRL (none configured, fetch failed, or signature bad).
+    Unavailable(String),
+}
+
+/// CRLs from files and from distribution points, cached until nextUpdate.
+pub struct CrlStore {
+    crls: Mutex<Vec<Crl>>,
+    by_url: Mutex<HashMap<String, Crl>>,
+    fetcher: Option<Box<dyn CrlFetcher>>,
+    cache_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for CrlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrlStore")
+            .field("files", &self.crls.lock().map(|c| c.len()).unwrap_or(0))
+            .field("fetcher", &self.fetcher.is_some())
+            .field("cache_dir", &self.cache_dir)
+            .finish()
+    }
+}
+
+impl Default for CrlStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CrlStore {
+    /// No CRLs, no fetching.
+    pub fn new() -> Self {
+        Self {
+            crls: Mutex::new(Vec::new()),
+            by_url: Mutex::new(HashMap::new()),
+            fetcher: None,
+            cache_dir: None,
+        }
+    }
+
+    /// Fetch missing or stale CRLs from distribution points with `fetcher`.
+    pub fn with_fetcher(mut self, fetcher: Box<dyn CrlFetcher>) -> Self {
+        self.fetcher = Some(fetcher);
+        self
+    }
+
+    /// Keep fetched CRLs in `dir` too (survives restarts; read back lazily).
+    pub fn with_cache_dir(mut self, dir: PathBuf) -> Self {
+        self.cache_dir = Some(dir);
+        self
+    }
+
+    /// Add a CRL (signature is checked when used, against the issuer).
+    pub fn add(&self, crl: Crl) {
+        if let Ok(mut v) = self.crls.lock() {
+            v.push(crl);
+        }
+    }
+
+    /// Add a CRL file (PEM or DER).
+    pub fn add_file(&self, path: &Path) -> Result<(), TrustError> {
+        let bytes = std::fs::read(path).map_err(|source| TrustError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let crl = Crl::from_bytes(&bytes).map_err(|source| TrustError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.add(crl);
+        Ok(())
+    }
+
+    /// Load every `*.crl` file in `dir`.
+    pub fn load_dir(&self, dir: &Path) -> Result<usize, TrustError> {
+        let rd = std::fs::read_dir(dir).map_err(|source| TrustError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut n = 0;
+        for p in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+            if p.is_file() && is_crl_file(&p) {
+                self.add_file(&p)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn cache_path(&self, url: &str) -> Option<PathBuf> {
+        let dir = self.cache_dir.as_ref()?;
+        Some(dir.join(format!(
+            "{}.crl",
+            hex::encode(&crate::primitives::sm3(url.as_bytes())[..12])
+        )))
+    }
+
+    fn fetched(&self, url: &str) -> Option<Crl> {
+        if let Some(c) = self.by_url.lock().ok()?.get(url) {
+            return Some(c.clone());
+        }
+        let p = self.cache_path(url)?;
+        let crl = Crl::from_bytes(&std::fs::read(p).ok()?).ok()?;
+        self.by_url
+            .lock()
+            .ok()?
+            .insert(url.to_string(), crl.clone());
+        Some(crl)
+    }
+
+    /// The newest CRL from `issuer` whose signature verifies, among files and
+    /// cached downloads; refreshes from `cert`'s distribution points when the
+    /// best one is missing or past nextUpdate.
+    fn best_crl(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> (Option<Crl>, Vec<String>) {
+        let mut problems = Vec::new();
+        let valid = |c: &Crl| c.verify_signed_by(issuer, user_id).is_ok();
+        let mut candidates: Vec<Crl> = self
+            .crls
+            .lock()
+            .map(|v| v.iter().filter(|c| valid(c)).cloned().collect())
+            .unwrap_or_default();
+        let urls = cert.crl_distribution_points();
+        for u in &urls {
+            if let Some(c) = self.fetched(u) {
+                if valid(&c) {
+                    candidates.push(c);
+                }
+            }
+        }
+        let newest = |v: &[Crl]| v.iter().max_by_key(|c| c.this_update()).cloned();
+        let best = newest(&candidates);
+        let needs_refresh = best.as_ref().is_none_or(|c| c.is_stale(now));
+        if needs_refresh {
+            if let Some(f) = &self.fetcher {
+                for u in &urls {
+                    match f
+                        .fetch(u)
+                        .and_then(|b| Crl::from_bytes(&b).map_err(|e| e.to_string()))
+                    {
+                        Ok(crl) => {
+                            if let Err(e) = crl.verify_signed_by(issuer, user_id) {
+                                problems.push(format!("CRL from {u}: {e}"));
+                                continue;
+                            }
+                            if let Some(p) = self.cache_path(u) {
+                                if let Some(parent) = p.parent() {
+                                    let _ = std::fs::create_dir_all(parent);
+                                }
+                                let _ = std::fs::write(p, crl.to_der());
+                            }
+                            if let Ok(mut m) = self.by_url.lock() {
+                                m.insert(u.clone(), crl.clone());
+                            }
+                            candidates.push(crl);
+                        }
+                        Err(e) => {
+                            tracing::warn!(url = %u, error = %e, "CRL fetch failed");
+                            problems.push(format!("CRL from {u}: {e}"));
+                        }
+                    }
+                }
+            } else if best.is_none() && !urls.is_empty() {
+                problems.push("CRL fetching is disabled".into());
+            }
+        }
+        (newest(&candidates), problems)
+    }
+
+    /// The revocation status of `cert` issued by `issuer` at `now`.
+    pub fn status(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> RevocationStatus {
+        let (best, problems) = self.best_crl(cert, issuer, user_id, now);
+        match best {
+            None => RevocationStatus::Unavailable(if problems.is_empty() {
+                format!("no CRL for issuer {:?}", issuer.subject_dn())
+            } else {
+                problems.join("; ")
+            }),
+            Some(crl) => match crl.find(&cert.serial()) {
+                Some(entry) => RevocationStatus::Revoked(entry),
+                None => RevocationStatus::Good {
+                    this_update: crl.this_update(),
+                    next_update: crl.next_update(),
+                    stale: crl.is_stale(now),
+                },
+            },
+        }
+    }
+}
