@@ -3,7 +3,411 @@
 //! SQLite (rusqlite, bundled) holding operators, catalogue and stock,
 //! prescriptions as downloaded, verdicts, audits, sales, settlements, refunds
 //! and the upload outbox. Every state change that must reach the center writes
-//! its outbox row in the same transaction as the change.
+//! its outbox row in the same transaction as the change; the [`sync`] worker
+//! drains the outbox through an [`sync::Uploader`] (the center client in the
+//! app, an in-process fake in tests).
+//!
+//! Durability: WAL journal, `synchronous=FULL` (a committed sale survives a
+//! power cut), foreign keys on, `quick_check` at open (a damaged file is
+//! reported, never recreated), `SQLITE_FULL` reported as [`StoreError::DiskFull`].
 //!
 //! **Architecture invariant:** the only crate that opens the database.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auditlog;
+pub mod error;
+pub mod ledger;
+pub mod msgid;
+pub mod operators;
+pub mod outbox;
+pub mod protect;
+pub mod schema;
+pub mod sync;
+
+pub use error::{Result, StoreError};
+pub use operators::{Role, Session};
+pub use outbox::{QueueStatus, UploadRow, UploadState};
+pub use protect::Sealer;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// The first bytes of every SQLite 3 database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// An open ledger. Cheap to share behind an `Arc`; every method takes the
+/// connection lock for the duration of one short transaction.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    sealer: Sealer,
+    clock_offset_ms: AtomicI64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or, when the file does not exist, creates) the ledger at `path`,
+    /// with its key file `<path>.key`.
+    ///
+    /// An existing file that is not a healthy SQLite database is reported as
+    /// [`StoreError::Corrupt`] and left untouched.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let corrupt = |detail: String| StoreError::Corrupt {
+            path: path.clone(),
+            detail,
+        };
+        let existed = path.exists();
+        if existed {
+            check_header(&path).map_err(&corrupt)?;
+        } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                action: "create ledger directory",
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if !existed {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let with_path = |e: StoreError| match e {
+            StoreError::Corrupt { detail, .. } => corrupt(detail),
+            other => other,
+        };
+        let mut conn = Connection::open_with_flags(&path, flags)
+            .map_err(StoreError::sql("open ledger"))
+            .map_err(with_path)?;
+        configure(&conn).map_err(with_path)?;
+        if existed {
+            let verdict: String = conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(StoreError::sql("check ledger integrity"))
+                .map_err(with_path)?;
+            if verdict != "ok" {
+                return Err(corrupt(format!("quick_check: {verdict}")));
+            }
+        }
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(StoreError::sql("read schema version"))
+            .map_err(with_path)?;
+        if version > schema::LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found: version,
+                supported: schema::LATEST_VERSION,
+            });
+        }
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let sealer = Sealer::load_or_create(&protect::key_path_for(&path), !existed)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+            sealer,
+            clock_offset_ms: AtomicI64::new(0),
+        })
+    }
+
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sealer (for services that must open sealed fields they read).
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// Now, in Unix milliseconds (wall clock plus any test offset).
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves this store's clock forward (tests of lockout expiry and backoff).
+    #[doc(hidden)]
+    pub fn advance_clock(&self, ms: i64) {
+        self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction
+        // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction and commits it.
+    pub(crate) fn write<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::sql(action))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::sql(action))?;
+        Ok(out)
+    }
+
+    /// Runs a read-only closure on the connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        f(&conn)
+    }
+
+    /// Sets the 12-character institution code (`fixmedins_code`) and name
+    /// used in msgids and payloads.
+    pub fn set_institution(&self, code: &str, name: &str) -> Result<()> {
+        if !msgid::valid_institution_code(code) {
+            return Err(StoreError::Invalid(format!(
+                "institution code must be 12 letters or digits, got {code:?}"
+            )));
+        }
+        self.write("set institution", |tx| {
+            set_meta(tx, "fixmedins_code", code)?;
+            set_meta(tx, "fixmedins_name", name)
+        })
+    }
+
+    /// The configured institution code, if any.
+    pub fn institution(&self) -> Result<Option<String>> {
+        self.read(|c| get_meta(c, "fixmedins_code"))
+    }
+
+    /// Caps the ledger at `pages` pages of this connection's page size
+    /// (SQLite `max_page_count`): writes beyond fail with
+    /// [`StoreError::DiskFull`] and leave the ledger intact.
+    pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
+        self.read(|c| {
+            c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(StoreError::sql("set max_page_count"))
+        })
+    }
+
+    /// Full `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let rows: Vec<String> = self.read(|c| {
+            let mut st = c
+                .prepare("PRAGMA integrity_check")
+                .map_err(StoreError::sql("integrity check"))?;
+            let rows = st
+                .query_map([], |r| r.get(0))
+                .map_err(StoreError::sql("integrity check"))?
+                .collect::<std::result::Result<_, _>>()
+                .map_err(StoreError::sql("integrity check"));
+            rows
+        })?;
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: rows.join("; "),
+            })
+        }
+    }
+
+    /// Copies the live ledger to `dest` with SQLite's online backup API
+    /// (consistent even while the app keeps writing). The key file is NOT
+    /// copied: see [`Store::backup_key_to`].
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Invalid(format!(
+                "backup target {} exists; choose a new file",
+                dest.display()
+            )));
+        }
+        let conn = self.lock();
+        conn.backup(rusqlite::MAIN_DB, dest, None)
+            .map_err(StoreError::sql("back up ledger"))?;
+        drop(conn);
+        // The copy is a plain rollback-journal file; check it before saying done.
+        let copy = Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(StoreError::sql("open backup copy"))?;
+        let verdict: String = copy
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(StoreError::sql("check backup copy"))?;
+        if verdict != "ok" {
+            return Err(StoreError::Corrupt {
+                path: dest.to_path_buf(),
+                detail: verdict,
+            });
+        }
+        Ok(())
+    }
+
+    /// Copies the key file to `dest` (mode 0600). Keep it apart from the
+    /// database backup: together they reveal the patients' data.
+    pub fn backup_key_to(&self, dest: &Path) -> Result<()> {
+        let src = protect::key_path_for(&self.path);
+        let bytes = std::fs::read(&src).map_err(|source| StoreError::Io {
+            action: "read key file",
+            path: src.clone(),
+            source,
+        })?;
+        let io = |source| StoreError::Io {
+            action: "write key backup",
+            path: dest.to_path_buf(),
+            source,
+        };
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        use std::io::Write;
+        let mut f = opts.open(dest).map_err(io)?;
+        f.write_all(&bytes).map_err(io)?;
+        f.sync_all().map_err(io)
+    }
+
+    /// Issues the next msgid inside `tx` (persisting the sequence with it).
+    pub(crate) fn next_msgid(&self, tx: &Transaction<'_>) -> Result<String> {
+        let code = get_meta(tx, "fixmedins_code")?.ok_or(StoreError::NoInstitution)?;
+        let (stamp, seq): (String, u32) = tx
+            .query_row("SELECT stamp, seq FROM msgid_seq WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(StoreError::sql("read msgid sequence"))?;
+        let now = chrono::DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default();
+        let (stamp, seq) =
+            msgid::next_stamp_seq(&stamp, seq, &rxdesk_core::time::format_compact(now));
+        tx.execute(
+            "UPDATE msgid_seq SET stamp = ?1, seq = ?2 WHERE id = 1",
+            rusqlite::params![stamp, seq],
+        )
+        .map_err(StoreError::sql("advance msgid sequence"))?;
+        Ok(msgid::format_msgid(&code, &stamp, seq))
+    }
+}
+
+fn check_header(path: &Path) -> std::result::Result<(), String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let wal = {
+        let mut p = path.as_os_str().to_os_string();
+        p.push("-wal");
+        PathBuf::from(p)
+    };
+    if len == 0 {
+        if wal.exists() && std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
+            // Committed pages not yet checkpointed: SQLite replays the WAL.
+            return Ok(());
+        }
+        return Err("the file is empty".into());
+    }
+    let mut head = [0u8; 16];
+    f.read_exact(&mut head)
+        .map_err(|_| format!("only {len} bytes, shorter than a SQLite header"))?;
+    if &head != SQLITE_MAGIC {
+        return Err("not a SQLite database (bad header)".into());
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(StoreError::sql("set busy timeout"))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(StoreError::sql("enable WAL"))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Invalid(format!(
+            "the ledger's file system does not support WAL (journal_mode={mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(StoreError::sql("set synchronous=FULL"))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(StoreError::sql("enable foreign keys"))?;
+    Ok(())
+}
+
+pub(crate) fn get_meta(c: &Connection, key: &str) -> Result<Option<String>> {
+    c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(StoreError::sql("read setting"))
+}
+
+pub(crate) fn set_meta(c: &Connection, key: &str, value: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .map_err(StoreError::sql("write setting"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_with_wal_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("a/ledger.sqlite3")).unwrap();
+        store
+            .read(|c| {
+                let mode: String = c
+                    .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                    .unwrap();
+                let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+                let fk: i64 = c
+                    .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                    .unwrap();
+                let ver: i64 = c
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(
+                    (mode.as_str(), sync, fk, ver),
+                    ("wal", 2, 1, schema::LATEST_VERSION)
+                );
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        // Re-open: same key, schema kept.
+        Store::open(dir.path().join("a/ledger.sqlite3")).unwrap();
+    }
+
+    #[test]
+    fn msgids_persist_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.sqlite3");
+        let s = Store::open(&p).unwrap();
+        assert!(matches!(
+            s.write("t", |tx| s.next_msgid(tx)),
+            Err(StoreError::NoInstitution)
+        ));
+        assert!(s.set_institution("bad", "x").is_err());
+        s.set_institution("H44030500001", "测试药房").unwrap();
+        let a = s.write("t", |tx| s.next_msgid(tx)).unwrap();
+        drop(s);
+        let s = Store::open(&p).unwrap();
+        // Even with the clock an hour behind, the next id is larger.
+        s.advance_clock(-3_600_000);
+        let b = s.write("t", |tx| s.next_msgid(tx)).unwrap();
+        assert!(b > a, "{b} > {a}");
+        assert!(a.starts_with("H44030500001") && a.len() == 30);
+    }
+}

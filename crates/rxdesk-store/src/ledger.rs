@@ -1,0 +1,882 @@
+//! The ledger's write APIs. Each one is a single transaction that records the
+//! change AND the outbox rows that report it to the center:
+//!
+//! | API | ledger rows | uploads (chain = the prescription's `hi_rxno`, or `sale:<id>`) |
+//! |---|---|---|
+//! | [`Store::record_audit`] | `rx_audits` | 7204 |
+//! | [`Store::record_sale`] | `sales`, `sale_lines`, `trace_codes`, `settlements`, stock | 3505 per line, then 7206 (prescription sales) |
+//! | [`Store::record_refund`] | `refunds`, stock back, codes returned | 3506 per line, then 2103 (settled sales) |
+//! | [`Store::record_delivery`] | `deliveries` | 7205 |
+//!
+//! Payloads are the family-A `input` nodes (PROTOCOL.md §4.1, §7) built from
+//! what the ledger holds; the center adapter wraps them in the envelope.
+
+use crate::error::{classify, Result, StoreError};
+use crate::operators::{wire_time, Permission};
+use crate::{auditlog, get_meta, Session, Store};
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use rxdesk_core::{Amount, Price};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::str::FromStr;
+
+/// Quantities are stored as ten-thousandths (`numeric(16,4)`).
+fn qty_to_e4(q: Decimal) -> Result<i64> {
+    let scaled = q * Decimal::from(10_000);
+    if scaled.fract() != Decimal::ZERO || q <= Decimal::ZERO {
+        return Err(StoreError::Invalid(format!(
+            "quantity {q} must be positive with at most 4 decimals"
+        )));
+    }
+    i64::try_from(scaled).map_err(|_| StoreError::Invalid(format!("quantity {q} too large")))
+}
+
+fn e4_to_qty(e4: i64) -> Decimal {
+    Decimal::new(e4, 4).normalize()
+}
+
+/// A catalogue entry.
+#[derive(Debug, Clone)]
+pub struct NewDrug {
+    /// 定点医药机构目录编号 (unique in the store).
+    pub fixmedins_hilist_id: String,
+    /// 医疗目录编码.
+    pub med_list_codg: String,
+    /// Name shown and sent as `fixmedins_hilist_name`.
+    pub name: String,
+    /// 通用名.
+    pub genname: String,
+    /// 剂型.
+    pub dosform: String,
+    /// 规格.
+    pub spec: String,
+    /// Unit (`drug_cnt_unit`).
+    pub unit: String,
+    /// 生产厂家.
+    pub prdr_name: String,
+    /// 批准文号.
+    pub aprvno: String,
+    /// 处方药标志 (`1` prescription drug).
+    pub rx_flag: String,
+    /// Retail price.
+    pub price: Price,
+}
+
+/// A stock batch.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    /// Drug row id.
+    pub drug_id: i64,
+    /// 定点医药机构批次流水号 (unique).
+    pub fixmedins_bchno: String,
+    /// 生产批号.
+    pub manu_lotnum: String,
+    /// 生产日期 `yyyy-MM-dd`.
+    pub manu_date: String,
+    /// 有效期止 `yyyy-MM-dd`.
+    pub expy_end: String,
+    /// Quantity received.
+    pub quantity: Decimal,
+}
+
+/// A prescription as downloaded (7203), kept verbatim.
+#[derive(Debug, Clone)]
+pub struct DownloadedPrescription {
+    /// 医保处方编号.
+    pub hi_rxno: String,
+    /// Issuing institution.
+    pub fixmedins_code: String,
+    /// The epc_token / auth_rxno used to download (sent back in 7206).
+    pub download_ide_code: String,
+    /// The 7203 output exactly as received (sealed at rest).
+    pub raw_payload: String,
+    /// `signDigest`.
+    pub sign_digest: Option<String>,
+    /// `signCertSn`.
+    pub sign_cert_sn: Option<String>,
+    /// `signCertDn`.
+    pub sign_cert_dn: Option<String>,
+    /// Patient name (sealed).
+    pub patient_name: String,
+    /// Patient ID number (sealed, plus a keyed hash for lookup).
+    pub patient_certno: String,
+}
+
+/// Outcome of the local signature verification.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Whether every check passed.
+    pub valid: bool,
+    /// The exact reason (failure) or a summary (success).
+    pub reason: String,
+    /// Signer certificate subject.
+    pub signer_dn: Option<String>,
+    /// Signer certificate serial.
+    pub signer_sn: Option<String>,
+}
+
+/// A pharmacist's audit decision (`rx_chk_stas_codg`: 1 通过, 2 不通过, 3 需医生确认).
+#[derive(Debug, Clone)]
+pub struct AuditDecision {
+    /// Prescription row id.
+    pub prescription_id: i64,
+    /// `1`, `2` or `3`.
+    pub status_code: String,
+    /// 审核意见 (required when rejecting).
+    pub opinion: String,
+}
+
+/// One line of a sale.
+#[derive(Debug, Clone)]
+pub struct NewSaleLine {
+    /// Stock batch row id (determines the drug).
+    pub batch_id: i64,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// Price; the catalogue price when `None`.
+    pub price: Option<Price>,
+    /// 拆零 (split package).
+    pub split: bool,
+    /// 20-digit trace codes of the boxes sold.
+    pub trace_codes: Vec<String>,
+}
+
+/// The center's settlement (2102 output) for an insured sale.
+#[derive(Debug, Clone)]
+pub struct NewSettlement {
+    /// 结算ID.
+    pub setl_id: String,
+    /// 就诊ID.
+    pub mdtrt_id: String,
+    /// 人员编号.
+    pub psn_no: String,
+    /// 医疗费总额 (must equal the sale total).
+    pub medfee_sumamt: Amount,
+    /// 基金支付总额.
+    pub fund_pay_sumamt: Amount,
+    /// 个人负担总金额.
+    pub psn_part_amt: Amount,
+    /// 个人账户支出.
+    pub acct_pay: Amount,
+    /// 个人现金支出.
+    pub psn_cash_pay: Amount,
+    /// 结算时间 (unix ms).
+    pub setl_time: i64,
+}
+
+/// A sale.
+#[derive(Debug, Clone)]
+pub struct NewSale {
+    /// The prescription sold against, if any (must be verified and audited `1`).
+    pub prescription_id: Option<i64>,
+    /// Lines.
+    pub lines: Vec<NewSaleLine>,
+    /// Settlement, for insured sales.
+    pub settlement: Option<NewSettlement>,
+    /// Prescribing doctor (`prsc_dr_name`).
+    pub doctor_name: String,
+    /// 医保费用结算类型 (`hi_feesetl_type`).
+    pub hi_feesetl_type: String,
+}
+
+/// What [`Store::record_sale`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SaleReceipt {
+    /// Sale row id.
+    pub sale_id: i64,
+    /// 零售单据号.
+    pub rtal_docno: String,
+    /// Total.
+    pub total: String,
+    /// Outbox rows created.
+    pub upload_ids: Vec<i64>,
+}
+
+/// A delivery status change (7205).
+#[derive(Debug, Clone)]
+pub struct DeliveryStatus {
+    /// Prescription row id.
+    pub prescription_id: i64,
+    /// 配送业务编号.
+    pub delv_no: String,
+    /// 配送企业名称.
+    pub delv_entp_name: String,
+    /// `delv_stas_codg`: 1 已接单, 2 配送中, 3 已签收, 4 拒收.
+    pub status_code: String,
+    /// 状态描述.
+    pub description: String,
+}
+
+fn delv_name(code: &str) -> &'static str {
+    match code {
+        "1" => "已接单",
+        "2" => "配送中",
+        "3" => "已签收",
+        _ => "拒收",
+    }
+}
+
+struct RxInfo {
+    hi_rxno: String,
+    download_ide_code: String,
+    patient_name: String,
+    patient_certno: String,
+}
+
+impl Store {
+    fn institution_name(&self, tx: &Transaction<'_>) -> Result<String> {
+        Ok(get_meta(tx, "fixmedins_name")?.unwrap_or_default())
+    }
+
+    fn rx_info(&self, tx: &Transaction<'_>, rx_id: i64) -> Result<RxInfo> {
+        let (hi_rxno, ide, name, certno): (String, String, Vec<u8>, Vec<u8>) = tx
+            .query_row(
+                "SELECT hi_rxno, download_ide_code, patient_name_enc, patient_certno_enc
+                 FROM prescriptions WHERE id = ?1",
+                [rx_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(StoreError::sql("read prescription"))?
+            .ok_or_else(|| StoreError::NotFound(format!("prescription {rx_id}")))?;
+        Ok(RxInfo {
+            hi_rxno,
+            download_ide_code: ide,
+            patient_name: self.sealer().open_str(&name)?,
+            patient_certno: self.sealer().open_str(&certno)?,
+        })
+    }
+
+    /// Adds a catalogue entry.
+    pub fn add_drug(&self, by: &Session, d: &NewDrug) -> Result<i64> {
+        by.require(Permission::Administer)?;
+        self.write("add drug", |tx| {
+            tx.execute(
+                "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
+                                    prdr_name, aprvno, rx_flag, price)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    d.fixmedins_hilist_id,
+                    d.med_list_codg,
+                    d.name,
+                    d.genname,
+                    d.dosform,
+                    d.spec,
+                    d.unit,
+                    d.prdr_name,
+                    d.aprvno,
+                    d.rx_flag,
+                    d.price.to_string()
+                ],
+            )
+            .map_err(StoreError::sql("add drug"))?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Receives a stock batch.
+    pub fn add_batch(&self, by: &Session, b: &NewBatch) -> Result<i64> {
+        by.require(Permission::Administer)?;
+        let qty = qty_to_e4(b.quantity)?;
+        self.write("add stock batch", |tx| {
+            tx.execute(
+                "INSERT INTO stock_batches (drug_id, fixmedins_bchno, manu_lotnum, manu_date, expy_end, qty_e4)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![b.drug_id, b.fixmedins_bchno, b.manu_lotnum, b.manu_date, b.expy_end, qty],
+            )
+            .map_err(StoreError::sql("add stock batch"))?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Stock left in a batch.
+    pub fn batch_quantity(&self, batch_id: i64) -> Result<Decimal> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT qty_e4 FROM stock_batches WHERE id = ?1",
+                [batch_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::sql("read stock"))?
+            .map(e4_to_qty)
+            .ok_or_else(|| StoreError::NotFound(format!("stock batch {batch_id}")))
+        })
+    }
+
+    /// Stores a downloaded prescription verbatim (personal fields sealed).
+    pub fn record_prescription(&self, by: &Session, p: &DownloadedPrescription) -> Result<i64> {
+        by.require(Permission::Sell)?;
+        let s = self.sealer();
+        let now = self.now_ms();
+        self.write("record prescription", |tx| {
+            tx.execute(
+                "INSERT INTO prescriptions (hi_rxno, fixmedins_code, download_ide_code, raw_payload,
+                     sign_digest, sign_cert_sn, sign_cert_dn, patient_name_enc, patient_certno_enc,
+                     patient_certno_hash, downloaded_at, downloaded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT(hi_rxno) DO NOTHING",
+                params![
+                    p.hi_rxno,
+                    p.fixmedins_code,
+                    p.download_ide_code,
+                    s.seal_str(&p.raw_payload),
+                    p.sign_digest,
+                    p.sign_cert_sn,
+                    p.sign_cert_dn,
+                    s.seal_str(&p.patient_name),
+                    s.seal_str(&p.patient_certno),
+                    s.lookup_hash(&p.patient_certno).to_vec(),
+                    now,
+                    by.operator_id()
+                ],
+            )
+            .map_err(StoreError::sql("record prescription"))?;
+            tx.query_row(
+                "SELECT id FROM prescriptions WHERE hi_rxno = ?1",
+                [&p.hi_rxno],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::sql("record prescription"))
+        })
+    }
+
+    /// The raw download of a prescription, exactly as received.
+    pub fn prescription_raw(&self, rx_id: i64) -> Result<String> {
+        let sealed: Vec<u8> = self.read(|c| {
+            c.query_row(
+                "SELECT raw_payload FROM prescriptions WHERE id = ?1",
+                [rx_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::sql("read prescription"))?
+            .ok_or_else(|| StoreError::NotFound(format!("prescription {rx_id}")))
+        })?;
+        self.sealer().open_str(&sealed)
+    }
+
+    /// Prescription ids of a patient, found by ID number without storing it in clear.
+    pub fn prescriptions_of_patient(&self, certno: &str) -> Result<Vec<i64>> {
+        let h = self.sealer().lookup_hash(certno).to_vec();
+        self.read(|c| {
+            let mut st = c
+                .prepare("SELECT id FROM prescriptions WHERE patient_certno_hash = ?1 ORDER BY id")
+                .map_err(StoreError::sql("find prescriptions"))?;
+            let ids = st
+                .query_map([h], |r| r.get(0))
+                .map_err(StoreError::sql("find prescriptions"))?
+                .collect::<std::result::Result<Vec<i64>, _>>()
+                .map_err(StoreError::sql("find prescriptions"));
+            ids
+        })
+    }
+
+    /// Records the verification verdict of a prescription.
+    pub fn record_verdict(&self, rx_id: i64, v: &Verdict) -> Result<i64> {
+        let now = self.now_ms();
+        self.write("record verdict", |tx| {
+            tx.execute(
+                "INSERT INTO verdicts (prescription_id, valid, reason, signer_dn, signer_sn, checked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![rx_id, v.valid as i64, v.reason, v.signer_dn, v.signer_sn, now],
+            )
+            .map_err(StoreError::sql("record verdict"))?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Records a pharmacist's audit decision and queues its 7204 upload.
+    pub fn record_audit(&self, by: &Session, d: &AuditDecision) -> Result<i64> {
+        by.require(Permission::AuditPrescription)?;
+        if !matches!(d.status_code.as_str(), "1" | "2" | "3") {
+            return Err(StoreError::Invalid(format!(
+                "rx_chk_stas_codg {:?}",
+                d.status_code
+            )));
+        }
+        if d.status_code == "2" && d.opinion.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "审核不通过必须填写意见 / a rejection needs an opinion".into(),
+            ));
+        }
+        let now = self.now_ms();
+        self.write("record audit", |tx| {
+            let verified: Option<i64> = tx
+                .query_row(
+                    "SELECT valid FROM verdicts WHERE prescription_id = ?1 ORDER BY id DESC LIMIT 1",
+                    [d.prescription_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(StoreError::sql("read verdict"))?;
+            if verified != Some(1) {
+                return Err(StoreError::Rule(
+                    "处方电子签名未验证通过，不能审核 / the prescription's signature is not verified".into(),
+                ));
+            }
+            let rx = self.rx_info(tx, d.prescription_id)?;
+            tx.execute(
+                "INSERT INTO rx_audits (prescription_id, pharmacist_id, status_code, opinion, audited_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![d.prescription_id, by.operator_id(), d.status_code, d.opinion, now],
+            )
+            .map_err(StoreError::sql("record audit"))?;
+            let audit_id = tx.last_insert_rowid();
+            let (phar_name, cert_type, certno, prac) = self.operator_identity(tx, by.operator_id())?;
+            let payload = json!({
+                "hi_rxno": rx.hi_rxno,
+                "phar_cert_type": cert_type,
+                "phar_certno": certno,
+                "phar_name": phar_name,
+                "phar_prac_cert_no": prac,
+                "rchk_phar_cert_type": cert_type,
+                "rchk_phar_certno": certno,
+                "rchk_phar_name": phar_name,
+                "rx_chk_opnn": d.opinion,
+                "rx_chk_stas_codg": d.status_code,
+                "rx_chk_time": wire_time(now),
+            });
+            self.enqueue(tx, "7204", &rx.hi_rxno, "rx_audit", audit_id, &payload)?;
+            auditlog::append(
+                tx,
+                self,
+                Some(by.operator_id()),
+                "rx.audit",
+                &json!({"hi_rxno": rx.hi_rxno, "rx_chk_stas_codg": d.status_code}),
+            )?;
+            Ok(audit_id)
+        })
+    }
+
+    /// Records a sale with its lines, trace codes, stock movement and
+    /// settlement, and queues its uploads — all or nothing.
+    pub fn record_sale(&self, by: &Session, sale: &NewSale) -> Result<SaleReceipt> {
+        by.require(Permission::Sell)?;
+        if sale.lines.is_empty() {
+            return Err(StoreError::Invalid("a sale needs at least one line".into()));
+        }
+        for line in &sale.lines {
+            for code in &line.trace_codes {
+                if code.len() != 20 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(StoreError::Invalid(format!(
+                        "追溯码必须是20位数字 / trace code {code:?} is not 20 digits"
+                    )));
+                }
+            }
+        }
+        let now = self.now_ms();
+        let today = &wire_time(now)[..10];
+        self.write("record sale", |tx| {
+            let rx = match sale.prescription_id {
+                Some(rx_id) => {
+                    let verdict: Option<(i64, String)> = tx
+                        .query_row(
+                            "SELECT valid, reason FROM verdicts WHERE prescription_id = ?1 ORDER BY id DESC LIMIT 1",
+                            [rx_id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()
+                        .map_err(StoreError::sql("read verdict"))?;
+                    match verdict {
+                        Some((1, _)) => {}
+                        Some((_, reason)) => {
+                            return Err(StoreError::Rule(format!("处方验签未通过 / signature invalid: {reason}")))
+                        }
+                        None => return Err(StoreError::Rule("处方未验签 / prescription not verified".into())),
+                    }
+                    let audit: Option<(String, i64)> = tx
+                        .query_row(
+                            "SELECT status_code, pharmacist_id FROM rx_audits WHERE prescription_id = ?1
+                             ORDER BY id DESC LIMIT 1",
+                            [rx_id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()
+                        .map_err(StoreError::sql("read audit"))?;
+                    let pharmacist = match audit {
+                        Some((code, pharmacist)) if code == "1" => pharmacist,
+                        _ => return Err(StoreError::Rule("处方未经药师审核通过 / prescription not approved by a pharmacist".into())),
+                    };
+                    let sold: i64 = tx
+                        .query_row(
+                            "SELECT count(*) FROM sales WHERE prescription_id = ?1 AND state = 'completed'",
+                            [rx_id],
+                            |r| r.get(0),
+                        )
+                        .map_err(StoreError::sql("read sales"))?;
+                    if sold > 0 {
+                        return Err(StoreError::Rule("处方已售出 / prescription already sold".into()));
+                    }
+                    Some((self.rx_info(tx, rx_id)?, pharmacist))
+                }
+                None => None,
+            };
+            let docno = self.next_msgid(tx)?;
+            tx.execute(
+                "INSERT INTO sales (rtal_docno, prescription_id, operator_id, sold_at, total)
+                 VALUES (?1, ?2, ?3, ?4, '0')",
+                params![docno, sale.prescription_id, by.operator_id(), now],
+            )
+            .map_err(StoreError::sql("record sale"))?;
+            let sale_id = tx.last_insert_rowid();
+            let chain = rx.as_ref().map(|(r, _)| r.hi_rxno.clone()).unwrap_or_else(|| format!("sale:{sale_id}"));
+            let (phar_name, phar_cert_type, phar_certno, phar_prac) = match &rx {
+                Some((_, p)) => self.operator_identity(tx, *p)?,
+                None => self.operator_identity(tx, by.operator_id())?,
+            };
+            let mut total = Amount::ZERO;
+            let mut line_payloads = Vec::new();
+            let mut selinfo = Vec::new();
+            for line in &sale.lines {
+                let qty = qty_to_e4(line.quantity)?;
+                #[allow(clippy::type_complexity)]
+                let b: Option<(i64, i64, String, String, String, String, String, String, String, String, String, String, String, String, String, String)> = tx
+                    .query_row(
+                        "SELECT b.qty_e4, d.id, d.price, d.med_list_codg, d.fixmedins_hilist_id, d.name,
+                                b.fixmedins_bchno, b.manu_lotnum, b.manu_date, b.expy_end, d.rx_flag,
+                                d.genname, d.dosform, d.spec, d.unit, d.prdr_name
+                         FROM stock_batches b JOIN drugs d ON d.id = b.drug_id WHERE b.id = ?1",
+                        [line.batch_id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?,
+                                r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?)),
+                    )
+                    .optional()
+                    .map_err(StoreError::sql("read stock batch"))?;
+                let Some((left, drug_id, cat_price, med_list_codg, hilist_id, name, bchno, lotnum, manu_date, expy_end, rx_flag, genname, dosform, spec, unit, prdr)) = b else {
+                    return Err(StoreError::NotFound(format!("stock batch {}", line.batch_id)));
+                };
+                if left < qty {
+                    return Err(StoreError::Rule(format!(
+                        "库存不足：{name} 批次 {bchno} 剩余 {}，需要 {} / not enough stock",
+                        e4_to_qty(left),
+                        line.quantity
+                    )));
+                }
+                if expy_end.as_str() < today {
+                    return Err(StoreError::Rule(format!("{name} 批次 {bchno} 已过期（{expy_end}）/ batch expired")));
+                }
+                let price = match line.price {
+                    Some(p) => p,
+                    None => Price::from_str(&cat_price).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                };
+                let amount = price.times(line.quantity).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                total = total.checked_add(amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                tx.execute("UPDATE stock_batches SET qty_e4 = qty_e4 - ?2 WHERE id = ?1", params![line.batch_id, qty])
+                    .map_err(StoreError::sql("take stock"))?;
+                tx.execute(
+                    "INSERT INTO sale_lines (sale_id, drug_id, batch_id, qty_e4, price, amount, trdn_flag)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![sale_id, drug_id, line.batch_id, qty, price.to_string(), amount.to_string(), if line.split { "1" } else { "0" }],
+                )
+                .map_err(StoreError::sql("record sale line"))?;
+                let line_id = tx.last_insert_rowid();
+                for code in &line.trace_codes {
+                    tx.execute("INSERT INTO trace_codes (sale_line_id, code) VALUES (?1, ?2)", params![line_id, code])
+                        .map_err(|e| match e.sqlite_error_code() {
+                            Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                                StoreError::Rule(format!("追溯码 {code} 已售出 / trace code already sold"))
+                            }
+                            _ => classify("record trace code", e),
+                        })?;
+                }
+                let trac: Vec<Value> = line.trace_codes.iter().map(|c| json!({"drug_trac_codg": c})).collect();
+                let (psn_cert_type, certno, psn_name) = match &rx {
+                    Some((r, _)) => ("01".to_string(), r.patient_certno.clone(), r.patient_name.clone()),
+                    None => (String::new(), String::new(), String::new()),
+                };
+                line_payloads.push((line_id, json!({
+                    "med_list_codg": med_list_codg,
+                    "fixmedins_hilist_id": hilist_id,
+                    "fixmedins_hilist_name": name,
+                    "fixmedins_bchno": bchno,
+                    "prsc_dr_name": sale.doctor_name,
+                    "phar_cert_type": phar_cert_type,
+                    "phar_certno": phar_certno,
+                    "phar_name": phar_name,
+                    "phar_prac_cert_no": phar_prac,
+                    "hi_feesetl_type": sale.hi_feesetl_type,
+                    "setl_id": sale.settlement.as_ref().map(|s| s.setl_id.clone()).unwrap_or_default(),
+                    "mdtrt_sn": docno,
+                    "psn_no": sale.settlement.as_ref().map(|s| s.psn_no.clone()).unwrap_or_default(),
+                    "psn_cert_type": psn_cert_type,
+                    "certno": certno,
+                    "psn_name": psn_name,
+                    "manu_lotnum": lotnum,
+                    "manu_date": manu_date,
+                    "expy_end": expy_end,
+                    "rx_flag": rx_flag,
+                    "trdn_flag": if line.split { "1" } else { "0" },
+                    "finl_trns_pric": price.to_string(),
+                    "rxno": rx.as_ref().map(|(r, _)| r.hi_rxno.clone()).unwrap_or_default(),
+                    "rx_circ_flag": if rx.is_some() { "1" } else { "0" },
+                    "rtal_docno": docno,
+                    "stoout_no": docno,
+                    "bchno": bchno,
+                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
+                    "sel_retn_time": wire_time(now),
+                    "sel_retn_opter_name": by.display_name(),
+                    "memo": "",
+                    "drugtracinfo": trac,
+                })));
+                selinfo.push(json!({
+                    "med_list_codg": med_list_codg,
+                    "fixmedins_hilist_id": hilist_id,
+                    "fixmedins_hilist_name": name,
+                    "drug_genname": genname,
+                    "drug_prodname": name,
+                    "drug_dosform": dosform,
+                    "drug_spec": spec,
+                    "manu_lotnum": lotnum,
+                    "prdr_name": prdr,
+                    "manu_date": manu_date,
+                    "expy_end": expy_end,
+                    "rx_flag": rx_flag,
+                    "trdn_flag": if line.split { "1" } else { "0" },
+                    "finl_trns_pric": price.to_string(),
+                    "bchno": bchno,
+                    "drug_trac_codg": line.trace_codes.first().cloned().unwrap_or_default(),
+                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
+                    "drug_cnt_unit": unit,
+                    "sumamt": amount.to_string(),
+                }));
+            }
+            tx.execute("UPDATE sales SET total = ?2 WHERE id = ?1", params![sale_id, total.to_string()])
+                .map_err(StoreError::sql("record sale total"))?;
+            if let Some(s) = &sale.settlement {
+                if s.medfee_sumamt != total {
+                    return Err(StoreError::Rule(format!(
+                        "结算总额 {} 与销售总额 {total} 不一致 / settlement total differs from the sale",
+                        s.medfee_sumamt
+                    )));
+                }
+                tx.execute(
+                    "INSERT INTO settlements (sale_id, setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt,
+                         psn_part_amt, acct_pay, psn_cash_pay, setl_time)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![sale_id, s.setl_id, s.mdtrt_id, s.psn_no, s.medfee_sumamt.to_string(),
+                            s.fund_pay_sumamt.to_string(), s.psn_part_amt.to_string(), s.acct_pay.to_string(),
+                            s.psn_cash_pay.to_string(), s.setl_time],
+                )
+                .map_err(StoreError::sql("record settlement"))?;
+            }
+            let mut upload_ids = Vec::new();
+            for (line_id, payload) in &line_payloads {
+                upload_ids.push(self.enqueue(tx, "3505", &chain, "sale_line", *line_id, payload)?);
+            }
+            if let Some((r, _)) = &rx {
+                let s = sale.settlement.as_ref();
+                let amt = |f: fn(&NewSettlement) -> Amount| s.map(f).unwrap_or(Amount::ZERO).to_string();
+                let payload = json!({
+                    "data": {
+                        "hi_rxno": r.hi_rxno,
+                        "phar_cert_type": phar_cert_type,
+                        "phar_certno": phar_certno,
+                        "phar_name": phar_name,
+                        "phar_prac_cert_no": phar_prac,
+                        "dspeer_name": by.display_name(),
+                        "pro_name": by.display_name(),
+                        "hi_feesetl_type": sale.hi_feesetl_type,
+                        "setl_id": s.map(|s| s.setl_id.clone()).unwrap_or_default(),
+                        "sel_retn_time": wire_time(now),
+                        "memo": "",
+                        "download_ide_code": r.download_ide_code,
+                        "payMode": if s.is_some() { "3" } else { "1" },
+                        "fund_pay_sumamt": amt(|s| s.fund_pay_sumamt),
+                        "psn_part_amt": if s.is_some() { amt(|s| s.psn_part_amt) } else { total.to_string() },
+                        "acct_pay": amt(|s| s.acct_pay),
+                        "psn_cash_pay": if s.is_some() { amt(|s| s.psn_cash_pay) } else { total.to_string() },
+                        "setl_time": wire_time(s.map(|s| s.setl_time).unwrap_or(now)),
+                        "fixmedins_name": self.institution_name(tx)?,
+                    },
+                    "selinfo": selinfo,
+                });
+                upload_ids.push(self.enqueue(tx, "7206", &chain, "sale", sale_id, &payload)?);
+            }
+            Ok(SaleReceipt { sale_id, rtal_docno: docno, total: total.to_string(), upload_ids })
+        })
+    }
+
+    /// Refunds a whole sale (no partial refunds, per the regulations):
+    /// stock back, trace codes freed, and 3506 per line then 2103 (settled
+    /// sales) queued after the sale's own uploads.
+    pub fn record_refund(&self, by: &Session, sale_id: i64, reason: &str) -> Result<Vec<i64>> {
+        by.require(Permission::Refund)?;
+        if reason.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "退货必须填写原因 / a refund needs a reason".into(),
+            ));
+        }
+        let now = self.now_ms();
+        self.write("record refund", |tx| {
+            let (state, rx_id, docno): (String, Option<i64>, String) = tx
+                .query_row("SELECT state, prescription_id, rtal_docno FROM sales WHERE id = ?1", [sale_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(StoreError::sql("read sale"))?
+                .ok_or_else(|| StoreError::NotFound(format!("sale {sale_id}")))?;
+            if state != "completed" {
+                return Err(StoreError::Rule("该销售已退货 / sale already refunded".into()));
+            }
+            let rx = match rx_id {
+                Some(id) => Some(self.rx_info(tx, id)?),
+                None => None,
+            };
+            let chain = rx.as_ref().map(|r| r.hi_rxno.clone()).unwrap_or_else(|| format!("sale:{sale_id}"));
+            tx.execute("UPDATE sales SET state = 'refunded' WHERE id = ?1", [sale_id])
+                .map_err(StoreError::sql("mark sale refunded"))?;
+            tx.execute(
+                "INSERT INTO refunds (sale_id, operator_id, reason, refunded_at) VALUES (?1, ?2, ?3, ?4)",
+                params![sale_id, by.operator_id(), reason.trim(), now],
+            )
+            .map_err(StoreError::sql("record refund"))?;
+            let refund_id = tx.last_insert_rowid();
+            let setl: Option<(String, String, String)> = tx
+                .query_row("SELECT setl_id, mdtrt_id, psn_no FROM settlements WHERE sale_id = ?1", [sale_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(StoreError::sql("read settlement"))?;
+            #[allow(clippy::type_complexity)]
+            let lines: Vec<(i64, i64, i64, String, String, String, String, String, String, String, String, String, String)> = {
+                let mut st = tx
+                    .prepare(
+                        "SELECT l.id, l.batch_id, l.qty_e4, l.price, l.trdn_flag, d.med_list_codg, d.fixmedins_hilist_id,
+                                d.name, b.fixmedins_bchno, b.manu_lotnum, b.manu_date, b.expy_end, d.rx_flag
+                         FROM sale_lines l JOIN drugs d ON d.id = l.drug_id JOIN stock_batches b ON b.id = l.batch_id
+                         WHERE l.sale_id = ?1 ORDER BY l.id",
+                    )
+                    .map_err(StoreError::sql("read sale lines"))?;
+                let rows = st
+                    .query_map([sale_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?,
+                            r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?))
+                    })
+                    .map_err(StoreError::sql("read sale lines"))?
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(StoreError::sql("read sale lines"))?;
+                rows
+            };
+            let mut ids = Vec::new();
+            for (line_id, batch_id, qty, price, trdn, med_list_codg, hilist_id, name, bchno, lotnum, manu_date, expy_end, rx_flag) in lines {
+                tx.execute("UPDATE stock_batches SET qty_e4 = qty_e4 + ?2 WHERE id = ?1", params![batch_id, qty])
+                    .map_err(StoreError::sql("return stock"))?;
+                let codes: Vec<String> = {
+                    let mut st = tx
+                        .prepare("SELECT code FROM trace_codes WHERE sale_line_id = ?1 AND returned = 0 ORDER BY id")
+                        .map_err(StoreError::sql("read trace codes"))?;
+                    let rows = st
+                        .query_map([line_id], |r| r.get(0))
+                        .map_err(StoreError::sql("read trace codes"))?
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(StoreError::sql("read trace codes"))?;
+                    rows
+                };
+                tx.execute("UPDATE trace_codes SET returned = 1 WHERE sale_line_id = ?1", [line_id])
+                    .map_err(StoreError::sql("return trace codes"))?;
+                let payload = json!({
+                    "med_list_codg": med_list_codg,
+                    "fixmedins_hilist_id": hilist_id,
+                    "fixmedins_hilist_name": name,
+                    "fixmedins_bchno": bchno,
+                    "setl_id": setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                    "psn_no": setl.as_ref().map(|s| s.2.clone()).unwrap_or_default(),
+                    "psn_cert_type": if rx.is_some() { "01" } else { "" },
+                    "certno": rx.as_ref().map(|r| r.patient_certno.clone()).unwrap_or_default(),
+                    "psn_name": rx.as_ref().map(|r| r.patient_name.clone()).unwrap_or_default(),
+                    "manu_lotnum": lotnum,
+                    "manu_date": manu_date,
+                    "expy_end": expy_end,
+                    "rx_flag": rx_flag,
+                    "trdn_flag": trdn,
+                    "finl_trns_pric": price,
+                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
+                    "sel_retn_time": wire_time(now),
+                    "sel_retn_opter_name": by.display_name(),
+                    "memo": reason.trim(),
+                    "medins_prod_sel_no": docno,
+                    "mdtrt_sn": docno,
+                    "drugtracinfo": codes.iter().map(|c| json!({"drug_trac_codg": c})).collect::<Vec<_>>(),
+                });
+                ids.push(self.enqueue(tx, "3506", &chain, "refund", refund_id, &payload)?);
+            }
+            if let Some((setl_id, mdtrt_id, psn_no)) = &setl {
+                let payload = json!({"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}});
+                ids.push(self.enqueue(tx, "2103", &chain, "refund", refund_id, &payload)?);
+            }
+            auditlog::append(
+                tx,
+                self,
+                Some(by.operator_id()),
+                "sale.refund",
+                &json!({"sale": sale_id, "rtal_docno": docno, "reason": reason.trim()}),
+            )?;
+            Ok(ids)
+        })
+    }
+
+    /// Records a delivery status change and queues its 7205 upload.
+    pub fn record_delivery(&self, by: &Session, d: &DeliveryStatus) -> Result<i64> {
+        by.require(Permission::Deliver)?;
+        if !matches!(d.status_code.as_str(), "1" | "2" | "3" | "4") {
+            return Err(StoreError::Invalid(format!(
+                "delv_stas_codg {:?}",
+                d.status_code
+            )));
+        }
+        let now = self.now_ms();
+        self.write("record delivery", |tx| {
+            let rx = self.rx_info(tx, d.prescription_id)?;
+            tx.execute(
+                "INSERT INTO deliveries (prescription_id, delv_no, delv_entp_name, delv_stas_codg, delv_stas_dscr, at, operator_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![d.prescription_id, d.delv_no, d.delv_entp_name, d.status_code, d.description, now, by.operator_id()],
+            )
+            .map_err(StoreError::sql("record delivery"))?;
+            let id = tx.last_insert_rowid();
+            let payload = json!({
+                "hi_rxno": rx.hi_rxno,
+                "delv_no": d.delv_no,
+                "delv_entp_name": d.delv_entp_name,
+                "delv_stas_codg": d.status_code,
+                "delv_stas_name": delv_name(&d.status_code),
+                "delv_stas_dscr": d.description,
+                "delv_stas_time": wire_time(now),
+            });
+            self.enqueue(tx, "7205", &rx.hi_rxno, "delivery", id, &payload)?;
+            Ok(id)
+        })
+    }
+
+    /// Counts of ledger rows, for reconciliation checks and tests.
+    pub fn ledger_counts(&self) -> Result<LedgerCounts> {
+        self.read(|c| {
+            let q = |sql: &str| -> Result<u64> {
+                c.query_row(sql, [], |r| r.get::<_, i64>(0))
+                    .map(|n| n.max(0) as u64)
+                    .map_err(StoreError::sql("count ledger rows"))
+            };
+            Ok(LedgerCounts {
+                sales: q("SELECT count(*) FROM sales")?,
+                sale_lines: q("SELECT count(*) FROM sale_lines")?,
+                refunds: q("SELECT count(*) FROM refunds")?,
+                uploads: q("SELECT count(*) FROM uploads")?,
+            })
+        })
+    }
+}
+
+/// Row counts (see [`Store::ledger_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LedgerCounts {
+    /// Sales.
+    pub sales: u64,
+    /// Sale lines.
+    pub sale_lines: u64,
+    /// Refunds.
+    pub refunds: u64,
+    /// Upload rows.
+    pub uploads: u64,
+}

@@ -1,0 +1,249 @@
+//! The ledger schema as an ordered list of migrations (`rusqlite_migration`,
+//! version kept in `PRAGMA user_version`). Never edit a released migration:
+//! append a new one. `docs/schema.md` documents every table.
+//!
+//! Conventions: times are Unix milliseconds (UTC) in `INTEGER`; money is exact
+//! decimal text (`Amount`/`Price` as the wire writes them, never REAL);
+//! quantities are `INTEGER` ten-thousandths (`numeric(16,4)` on the wire), so
+//! stock can carry a `CHECK (… >= 0)`; personal data is sealed (`BLOB`,
+//! SM4-CBC + HMAC-SM3, see `protect.rs`) with a keyed SM3 hash for lookup.
+
+use rusqlite_migration::{Migrations, M};
+
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE roles (
+    code    TEXT PRIMARY KEY,
+    name_zh TEXT NOT NULL
+) STRICT;
+INSERT INTO roles (code, name_zh) VALUES
+    ('cashier', '收银员'), ('pharmacist', '药师'), ('manager', '店长');
+
+CREATE TABLE operators (
+    id              INTEGER PRIMARY KEY,
+    login           TEXT NOT NULL UNIQUE,
+    display_name    TEXT NOT NULL,
+    role            TEXT NOT NULL REFERENCES roles(code),
+    password_hash   TEXT NOT NULL,            -- argon2id PHC string
+    cert_type       TEXT,                     -- psn_cert_type of the pharmacist
+    certno_enc      BLOB,                     -- sealed ID number
+    prac_cert_no    TEXT,                     -- 执业资格证号
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until    INTEGER,                  -- unix ms
+    active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE drugs (
+    id                    INTEGER PRIMARY KEY,
+    fixmedins_hilist_id   TEXT NOT NULL UNIQUE,  -- 定点医药机构目录编号
+    med_list_codg         TEXT NOT NULL,         -- 医疗目录编码
+    name                  TEXT NOT NULL,
+    genname               TEXT NOT NULL DEFAULT '',
+    dosform               TEXT NOT NULL DEFAULT '',
+    spec                  TEXT NOT NULL DEFAULT '',
+    unit                  TEXT NOT NULL DEFAULT '',
+    prdr_name             TEXT NOT NULL DEFAULT '',
+    aprvno                TEXT NOT NULL DEFAULT '',
+    rx_flag               TEXT NOT NULL DEFAULT '1',
+    price                 TEXT NOT NULL,          -- Price, numeric(16,6)
+    active                INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+) STRICT;
+CREATE INDEX drugs_med_list_codg ON drugs(med_list_codg);
+
+CREATE TABLE stock_batches (
+    id               INTEGER PRIMARY KEY,
+    drug_id          INTEGER NOT NULL REFERENCES drugs(id),
+    fixmedins_bchno  TEXT NOT NULL UNIQUE,  -- 定点医药机构批次流水号
+    manu_lotnum      TEXT NOT NULL,         -- 生产批号
+    manu_date        TEXT NOT NULL,         -- yyyy-MM-dd
+    expy_end         TEXT NOT NULL,         -- yyyy-MM-dd
+    qty_e4           INTEGER NOT NULL CHECK (qty_e4 >= 0)
+) STRICT;
+CREATE INDEX stock_batches_drug ON stock_batches(drug_id);
+
+CREATE TABLE prescriptions (
+    id                  INTEGER PRIMARY KEY,
+    hi_rxno             TEXT NOT NULL UNIQUE,
+    fixmedins_code      TEXT NOT NULL,       -- issuing institution
+    download_ide_code   TEXT NOT NULL,       -- epc_token / auth_rxno used for 7203
+    raw_payload         BLOB NOT NULL,       -- sealed, the 7203 output verbatim
+    sign_digest         TEXT,                -- Base64 DER CMS over originalValue
+    sign_cert_sn        TEXT,
+    sign_cert_dn        TEXT,
+    patient_name_enc    BLOB NOT NULL,
+    patient_certno_enc  BLOB NOT NULL,
+    patient_certno_hash BLOB NOT NULL,       -- keyed SM3, for lookup
+    downloaded_at       INTEGER NOT NULL,
+    downloaded_by       INTEGER NOT NULL REFERENCES operators(id)
+) STRICT;
+CREATE INDEX prescriptions_patient ON prescriptions(patient_certno_hash);
+
+CREATE TABLE verdicts (
+    id              INTEGER PRIMARY KEY,
+    prescription_id INTEGER NOT NULL REFERENCES prescriptions(id),
+    valid           INTEGER NOT NULL CHECK (valid IN (0, 1)),
+    reason          TEXT NOT NULL,           -- exact reason when invalid, summary when valid
+    signer_dn       TEXT,
+    signer_sn       TEXT,
+    checked_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX verdicts_rx ON verdicts(prescription_id);
+
+CREATE TABLE rx_audits (
+    id              INTEGER PRIMARY KEY,
+    prescription_id INTEGER NOT NULL REFERENCES prescriptions(id),
+    pharmacist_id   INTEGER NOT NULL REFERENCES operators(id),
+    status_code     TEXT NOT NULL CHECK (status_code IN ('1', '2', '3')),
+    opinion         TEXT NOT NULL,
+    audited_at      INTEGER NOT NULL,
+    CHECK (status_code <> '2' OR length(trim(opinion)) > 0)
+) STRICT;
+CREATE INDEX rx_audits_rx ON rx_audits(prescription_id);
+
+CREATE TABLE sales (
+    id              INTEGER PRIMARY KEY,
+    rtal_docno      TEXT NOT NULL UNIQUE,    -- 零售单据号
+    prescription_id INTEGER REFERENCES prescriptions(id),
+    operator_id     INTEGER NOT NULL REFERENCES operators(id),
+    sold_at         INTEGER NOT NULL,
+    total           TEXT NOT NULL,           -- Amount
+    state           TEXT NOT NULL DEFAULT 'completed' CHECK (state IN ('completed', 'refunded'))
+) STRICT;
+
+CREATE TABLE sale_lines (
+    id        INTEGER PRIMARY KEY,
+    sale_id   INTEGER NOT NULL REFERENCES sales(id),
+    drug_id   INTEGER NOT NULL REFERENCES drugs(id),
+    batch_id  INTEGER NOT NULL REFERENCES stock_batches(id),
+    qty_e4    INTEGER NOT NULL CHECK (qty_e4 > 0),
+    price     TEXT NOT NULL,                 -- Price
+    amount    TEXT NOT NULL,                 -- Amount
+    trdn_flag TEXT NOT NULL DEFAULT '0' CHECK (trdn_flag IN ('0', '1'))
+) STRICT;
+CREATE INDEX sale_lines_sale ON sale_lines(sale_id);
+
+CREATE TABLE trace_codes (
+    id           INTEGER PRIMARY KEY,
+    sale_line_id INTEGER NOT NULL REFERENCES sale_lines(id),
+    code         TEXT NOT NULL CHECK (length(code) = 20 AND code NOT GLOB '*[^0-9]*'),
+    returned     INTEGER NOT NULL DEFAULT 0 CHECK (returned IN (0, 1))
+) STRICT;
+-- One box is sold once: a code may appear again only after it was returned.
+CREATE UNIQUE INDEX trace_codes_sold_once ON trace_codes(code) WHERE returned = 0;
+CREATE INDEX trace_codes_line ON trace_codes(sale_line_id);
+
+CREATE TABLE settlements (
+    id              INTEGER PRIMARY KEY,
+    sale_id         INTEGER NOT NULL UNIQUE REFERENCES sales(id),
+    setl_id         TEXT NOT NULL,
+    mdtrt_id        TEXT NOT NULL DEFAULT '',
+    psn_no          TEXT NOT NULL DEFAULT '',
+    medfee_sumamt   TEXT NOT NULL,
+    fund_pay_sumamt TEXT NOT NULL,
+    psn_part_amt    TEXT NOT NULL,
+    acct_pay        TEXT NOT NULL,
+    psn_cash_pay    TEXT NOT NULL,
+    setl_time       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE refunds (
+    id          INTEGER PRIMARY KEY,
+    sale_id     INTEGER NOT NULL UNIQUE REFERENCES sales(id),
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    reason      TEXT NOT NULL,
+    refunded_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY,
+    prescription_id INTEGER NOT NULL REFERENCES prescriptions(id),
+    delv_no         TEXT NOT NULL DEFAULT '',
+    delv_entp_name  TEXT NOT NULL,
+    delv_stas_codg  TEXT NOT NULL CHECK (delv_stas_codg IN ('1', '2', '3', '4')),
+    delv_stas_dscr  TEXT NOT NULL DEFAULT '',
+    at              INTEGER NOT NULL,
+    operator_id     INTEGER NOT NULL REFERENCES operators(id)
+) STRICT;
+
+-- The transactional outbox: one row per message the center must receive.
+CREATE TABLE uploads (
+    id              INTEGER PRIMARY KEY,
+    msgid           TEXT NOT NULL UNIQUE,    -- fixed at creation (a rejected row's retry gets a new one)
+    op              TEXT NOT NULL,           -- infno: 7204 7205 7206 3505 3506 2103
+    chain_key       TEXT NOT NULL,           -- rows of one chain are sent in id order
+    ref_kind        TEXT NOT NULL,           -- rx_audit / sale / sale_line / refund / delivery
+    ref_id          INTEGER NOT NULL,
+    payload         BLOB NOT NULL,           -- sealed JSON of the `input` node
+    state           TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'sending', 'uncertain', 'done', 'rejected', 'voided')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    done_at         INTEGER,
+    ack             TEXT,                    -- the center's output (JSON) when done
+    last_error      TEXT,
+    reject_code     TEXT,
+    voided_by       INTEGER REFERENCES operators(id),
+    void_reason     TEXT,
+    CHECK (state <> 'voided' OR (voided_by IS NOT NULL AND length(trim(void_reason)) > 0))
+) STRICT;
+CREATE INDEX uploads_open ON uploads(chain_key, id) WHERE state NOT IN ('done', 'voided');
+CREATE INDEX uploads_state ON uploads(state, next_attempt_at);
+
+CREATE TABLE upload_attempts (
+    id        INTEGER PRIMARY KEY,
+    upload_id INTEGER NOT NULL REFERENCES uploads(id),
+    msgid     TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    outcome   TEXT NOT NULL,  -- sending accepted rejected transient uncertain resolved-applied resolved-not-applied unresolved
+    detail    TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX upload_attempts_upload ON upload_attempts(upload_id);
+
+-- msgid = fixmedins_code(12) + yyyyMMddHHmmss(CST) + seq(4): the last one issued.
+CREATE TABLE msgid_seq (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    stamp TEXT NOT NULL,
+    seq   INTEGER NOT NULL
+) STRICT;
+INSERT INTO msgid_seq (id, stamp, seq) VALUES (1, '00000000000000', 0);
+
+-- Append-only, hash-chained log of security-relevant events.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    operator_id INTEGER,
+    event       TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"#;
+
+/// All migrations, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
+}
+
+static MIGRATIONS: &[M<'static>] = &[M::up(V1)];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = 1;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

@@ -1,0 +1,577 @@
+//! The sync worker: drains the outbox to the center.
+//!
+//! - **Order**: only the head (lowest id) of each chain is eligible, so a
+//!   prescription's audit goes before its write-off and a sale before its
+//!   reversal; different chains go in parallel, at most `max_parallel` at once.
+//! - **Classification** (from the [`Uploader`]): accepted → done;
+//!   rejected → needs attention (never retried by itself); transient →
+//!   retried after an exponential backoff with jitter; uncertain → resolved
+//!   (query / 冲正 by the uploader) before anything is resent.
+//! - **Connectivity**: after `offline_after` consecutive transport failures
+//!   the worker stops sending and probes every `probe_interval`; when the
+//!   center answers it pulls every backing-off row forward and resumes.
+//! - **Crash safety**: a row is marked `sending` (committed, fsynced) before
+//!   the request leaves; at start, rows still `sending` become `uncertain`.
+//!   Only one worker per ledger (an exclusive lock on `<ledger>.sync.lock`).
+//! - **Status**: a [`QueueStatus`] snapshot is published through a
+//!   `tokio::sync::watch` channel after changes (at most every 200 ms).
+
+use crate::error::{Result, StoreError};
+use crate::outbox::{Completion, QueueStatus, UploadRequest};
+use crate::Store;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+/// What the center said to a send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendOutcome {
+    /// Applied; the center's output.
+    Accepted(Value),
+    /// Refused with a business error; resending the same message cannot help.
+    Rejected {
+        /// Center's code.
+        code: String,
+        /// Center's message.
+        message: String,
+    },
+    /// Certainly not applied (refused before processing, 5xx with no effect,
+    /// connection refused): safe to resend.
+    Transient(String),
+    /// May or may not have been applied (timeout, reset after sending,
+    /// garbled answer).
+    Uncertain(String),
+}
+
+/// What resolving an uncertain row found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// The center has applied it; its output.
+    Applied(Value),
+    /// The center has no effect of it (never arrived, or reversed by 2601):
+    /// resend with the same msgid.
+    NotApplied,
+    /// The center had refused it.
+    Rejected {
+        /// Center's code.
+        code: String,
+        /// Center's message.
+        message: String,
+    },
+    /// Could not find out now (still offline…): try again later.
+    Unknown(String),
+}
+
+/// The center as the worker sees it. The app implements it over
+/// `rxdesk-center`; tests use an in-process fake.
+pub trait Uploader: Send + Sync + 'static {
+    /// Sends a row (its `msgid` and `payload`) and classifies the answer.
+    fn send(&self, req: &UploadRequest) -> impl Future<Output = SendOutcome> + Send;
+    /// Finds out whether an uncertain row was applied (query by msgid, or
+    /// 冲正 2601 with `omsgid`), without applying it a second time.
+    fn resolve(&self, req: &UploadRequest) -> impl Future<Output = Resolution> + Send;
+    /// A cheap call that succeeds when the center is reachable.
+    fn probe(&self) -> impl Future<Output = bool> + Send;
+}
+
+/// Worker tuning.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Chains sent in parallel.
+    pub max_parallel: usize,
+    /// First retry delay.
+    pub base_backoff: Duration,
+    /// Longest retry delay.
+    pub max_backoff: Duration,
+    /// Probe period while offline.
+    pub probe_interval: Duration,
+    /// Consecutive transport failures that mean "offline".
+    pub offline_after: u32,
+    /// Longest sleep before looking at the outbox again (rows written by
+    /// another handle are noticed within this).
+    pub idle_poll: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            max_parallel: 8,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            probe_interval: Duration::from_secs(2),
+            offline_after: 3,
+            idle_poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Delay before attempt `attempts + 1`: exponential, capped, with "equal
+/// jitter" (half fixed, half random) so counters that went offline together
+/// do not all come back in the same millisecond. `jitter` is in `[0, 1)`.
+pub fn backoff_delay(attempts: i64, base: Duration, max: Duration, jitter: f64) -> Duration {
+    let exp = attempts.clamp(0, 30) as u32;
+    let raw = base.saturating_mul(1u32 << exp.min(20)).min(max);
+    let half = raw / 2;
+    half + half.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 4];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.5;
+    }
+    f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// Handle of a running worker.
+#[derive(Debug)]
+pub struct SyncHandle {
+    status: watch::Receiver<QueueStatus>,
+    wake: Arc<Notify>,
+    shutdown: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl SyncHandle {
+    /// The status channel (UI events).
+    pub fn status(&self) -> watch::Receiver<QueueStatus> {
+        self.status.clone()
+    }
+    /// Look at the outbox now (call after recording a sale).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+    /// Stops after the requests in flight are answered and recorded.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.shutdown.send(true);
+        self.wake.notify_one();
+        self.join
+            .await
+            .map_err(|e| StoreError::Invalid(format!("sync worker panicked: {e}")))?
+    }
+}
+
+enum Finished {
+    /// The center answered (accepted / rejected / not-applied).
+    Answered { error: Option<String> },
+    /// Transport trouble.
+    Failed(String),
+    /// The ledger could not record the outcome; the row is retried as uncertain.
+    StoreFailed(i64, String),
+}
+
+struct Task {
+    chain: String,
+    finished: Finished,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Invalid(format!("ledger task failed: {e}")))?
+}
+
+async fn process<U: Uploader>(
+    store: Arc<Store>,
+    up: Arc<U>,
+    cfg: SyncConfig,
+    req: UploadRequest,
+) -> Task {
+    let delay = backoff_delay(req.attempts, cfg.base_backoff, cfg.max_backoff, jitter());
+    let retry_at =
+        |s: &Store| s.now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
+    let (completion, finished) = if req.resolve {
+        match up.resolve(&req).await {
+            Resolution::Applied(ack) => (Completion::Done(ack), Finished::Answered { error: None }),
+            Resolution::NotApplied => (Completion::NotApplied, Finished::Answered { error: None }),
+            Resolution::Rejected { code, message } => {
+                let e = format!("{} rejected {code}: {message}", req.msgid);
+                (
+                    Completion::Rejected { code, message },
+                    Finished::Answered { error: Some(e) },
+                )
+            }
+            Resolution::Unknown(error) => (
+                Completion::StillUnknown {
+                    error: error.clone(),
+                    retry_at: retry_at(&store),
+                },
+                Finished::Failed(format!("{} unresolved: {error}", req.msgid)),
+            ),
+        }
+    } else {
+        match up.send(&req).await {
+            SendOutcome::Accepted(ack) => {
+                (Completion::Done(ack), Finished::Answered { error: None })
+            }
+            SendOutcome::Rejected { code, message } => {
+                let e = format!("{} rejected {code}: {message}", req.msgid);
+                (
+                    Completion::Rejected { code, message },
+                    Finished::Answered { error: Some(e) },
+                )
+            }
+            SendOutcome::Transient(error) => (
+                Completion::Transient {
+                    error: error.clone(),
+                    retry_at: retry_at(&store),
+                },
+                Finished::Failed(format!("{} transient: {error}", req.msgid)),
+            ),
+            SendOutcome::Uncertain(error) => (
+                // Resolve soon: the first resolution attempt need not wait long.
+                Completion::Uncertain {
+                    error: error.clone(),
+                    retry_at: store.now_ms()
+                        + i64::try_from(cfg.base_backoff.as_millis()).unwrap_or(0),
+                },
+                Finished::Failed(format!("{} uncertain: {error}", req.msgid)),
+            ),
+        }
+    };
+    let id = req.id;
+    let s = store.clone();
+    let finished = match blocking(move || match &completion {
+        Completion::Done(ack) if req.resolve => s.resolved_applied(id, ack),
+        c => s.complete_upload(id, c),
+    })
+    .await
+    {
+        Ok(()) => finished,
+        Err(e) => Finished::StoreFailed(id, e.to_string()),
+    };
+    Task {
+        chain: req.chain_key,
+        finished,
+    }
+}
+
+/// Exclusive lock that makes this process the ledger's only sync worker.
+struct WorkerLock {
+    _file: std::fs::File,
+}
+
+fn lock_worker(store: &Store) -> Result<WorkerLock> {
+    let mut p = store.path().as_os_str().to_os_string();
+    p.push(".sync.lock");
+    let path = PathBuf::from(p);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::Io {
+            action: "open sync lock",
+            path: path.clone(),
+            source,
+        })?;
+    // std's advisory file lock (flock on Unix, LockFileEx on Windows), Rust ≥ 1.89.
+    #[allow(clippy::incompatible_msrv)]
+    let locked = file.try_lock();
+    match locked {
+        Ok(()) => Ok(WorkerLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::SyncBusy(path)),
+        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Io {
+            action: "lock sync lock",
+            path,
+            source,
+        }),
+    }
+}
+
+struct Worker<U> {
+    store: Arc<Store>,
+    up: Arc<U>,
+    cfg: SyncConfig,
+    status_tx: watch::Sender<QueueStatus>,
+    wake: Arc<Notify>,
+    online: bool,
+    consecutive_failures: u32,
+    stranded: Vec<i64>,
+    last_publish: Option<Instant>,
+}
+
+impl<U: Uploader> Worker<U> {
+    async fn publish(&mut self, force: bool) {
+        if !force
+            && self
+                .last_publish
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(200))
+        {
+            return;
+        }
+        let s = self.store.clone();
+        if let Ok(mut st) = blocking(move || s.queue_status()).await {
+            st.online = Some(self.online);
+            self.status_tx.send_replace(st);
+            self.last_publish = Some(Instant::now());
+        }
+    }
+
+    fn note(&mut self, f: &Finished) {
+        match f {
+            Finished::Answered { error, .. } => {
+                self.consecutive_failures = 0;
+                self.online = true;
+                if let Some(e) = error {
+                    tracing::warn!(target: "rxdesk::sync", "{e}");
+                }
+            }
+            Finished::Failed(e) => {
+                self.consecutive_failures += 1;
+                tracing::info!(target: "rxdesk::sync", "{e}");
+                if self.consecutive_failures >= self.cfg.offline_after && self.online {
+                    tracing::warn!(target: "rxdesk::sync", "center unreachable; probing every {:?}", self.cfg.probe_interval);
+                    self.online = false;
+                }
+            }
+            Finished::StoreFailed(id, e) => {
+                tracing::error!(target: "rxdesk::sync", "cannot record outcome of upload {id}: {e}");
+                self.stranded.push(*id);
+            }
+        }
+    }
+
+    async fn retry_stranded(&mut self) {
+        let ids = std::mem::take(&mut self.stranded);
+        for id in ids {
+            let s = self.store.clone();
+            let at = s.now_ms();
+            let r = blocking(move || {
+                s.complete_upload(
+                    id,
+                    &Completion::Uncertain {
+                        error: "outcome not recorded (ledger error)".into(),
+                        retry_at: at,
+                    },
+                )
+            })
+            .await;
+            if r.is_err() {
+                self.stranded.push(id);
+            }
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut shutdown: watch::Receiver<bool>,
+        stop_when_idle: bool,
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let mut inflight: JoinSet<Task> = JoinSet::new();
+        let mut busy: HashSet<String> = HashSet::new();
+        let mut tasks: HashMap<tokio::task::Id, (String, i64)> = HashMap::new();
+        let mut next_probe = Instant::now();
+        self.publish(true).await;
+        loop {
+            let stopping = *shutdown.borrow() || deadline.is_some_and(|d| Instant::now() >= d);
+            if stopping {
+                while let Some(joined) = inflight.join_next_with_id().await {
+                    self.reap(joined, &mut tasks, &mut busy);
+                }
+                self.retry_stranded().await;
+                self.publish(true).await;
+                return Ok(());
+            }
+            if !self.stranded.is_empty() {
+                self.retry_stranded().await;
+            }
+            if !self.online && Instant::now() >= next_probe {
+                if self.up.probe().await {
+                    tracing::info!(target: "rxdesk::sync", "center reachable again; resuming uploads");
+                    self.online = true;
+                    self.consecutive_failures = 0;
+                    let s = self.store.clone();
+                    let _ = blocking(move || s.resume_all_now()).await;
+                    self.publish(true).await;
+                } else {
+                    next_probe = Instant::now() + self.cfg.probe_interval;
+                }
+            }
+            if self.online {
+                let slots = self.cfg.max_parallel.saturating_sub(inflight.len());
+                if slots > 0 {
+                    let s = self.store.clone();
+                    let b = busy.clone();
+                    match blocking(move || s.claim_due(slots, &b)).await {
+                        Ok(reqs) => {
+                            for req in reqs {
+                                busy.insert(req.chain_key.clone());
+                                let key = (req.chain_key.clone(), req.id);
+                                let h = inflight.spawn(process(
+                                    self.store.clone(),
+                                    self.up.clone(),
+                                    self.cfg.clone(),
+                                    req,
+                                ));
+                                tasks.insert(h.id(), key);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(target: "rxdesk::sync", "cannot claim uploads: {e}");
+                            let mut st = self.status_tx.borrow().clone();
+                            st.last_error = Some(e.to_string());
+                            self.status_tx.send_replace(st);
+                        }
+                    }
+                }
+            }
+            if stop_when_idle && inflight.is_empty() {
+                let s = self.store.clone();
+                let status = blocking(move || s.queue_status()).await?;
+                if status.depth == 0 {
+                    self.publish(true).await;
+                    return Ok(());
+                }
+            }
+            self.publish(false).await;
+            // Sleep until something can happen.
+            let wait = if !self.online {
+                next_probe.saturating_duration_since(Instant::now())
+            } else {
+                let s = self.store.clone();
+                let due = blocking(move || s.next_due_at()).await.ok().flatten();
+                let now = self.store.now_ms();
+                match due {
+                    Some(t) if inflight.len() < self.cfg.max_parallel => {
+                        Duration::from_millis(u64::try_from((t - now).max(1)).unwrap_or(1))
+                            .min(self.cfg.idle_poll)
+                    }
+                    _ => self.cfg.idle_poll,
+                }
+            };
+            tokio::select! {
+                Some(joined) = inflight.join_next_with_id(), if !inflight.is_empty() => {
+                    self.reap(joined, &mut tasks, &mut busy);
+                    // Reap everything else that is already finished.
+                    while let Some(joined) = inflight.try_join_next_with_id() {
+                        self.reap(joined, &mut tasks, &mut busy);
+                    }
+                }
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    fn reap(
+        &mut self,
+        joined: std::result::Result<(tokio::task::Id, Task), tokio::task::JoinError>,
+        tasks: &mut HashMap<tokio::task::Id, (String, i64)>,
+        busy: &mut HashSet<String>,
+    ) {
+        match joined {
+            Ok((tid, t)) => {
+                tasks.remove(&tid);
+                busy.remove(&t.chain);
+                self.note(&t.finished);
+            }
+            Err(e) => {
+                // The task panicked: its row is still `sending`; record it as uncertain.
+                if let Some((chain, row)) = tasks.remove(&e.id()) {
+                    busy.remove(&chain);
+                    tracing::error!(target: "rxdesk::sync", "upload {row} task failed: {e}");
+                    self.stranded.push(row);
+                }
+            }
+        }
+    }
+}
+
+fn prepare<U: Uploader>(
+    store: &Arc<Store>,
+    up: Arc<U>,
+    cfg: SyncConfig,
+) -> Result<(Worker<U>, WorkerLock, watch::Receiver<QueueStatus>)> {
+    let lock = lock_worker(store)?;
+    let recovered = store.recover_interrupted()?;
+    if recovered > 0 {
+        tracing::warn!(target: "rxdesk::sync", "{recovered} upload(s) were interrupted mid-send; they will be resolved before any resend");
+    }
+    let (status_tx, status_rx) = watch::channel(store.queue_status()?);
+    Ok((
+        Worker {
+            store: store.clone(),
+            up,
+            cfg,
+            status_tx,
+            wake: Arc::new(Notify::new()),
+            online: true,
+            consecutive_failures: 0,
+            stranded: Vec::new(),
+            last_publish: None,
+        },
+        lock,
+        status_rx,
+    ))
+}
+
+/// Starts the worker on the current tokio runtime.
+pub fn spawn<U: Uploader>(
+    store: Arc<Store>,
+    uploader: Arc<U>,
+    cfg: SyncConfig,
+) -> Result<SyncHandle> {
+    let (worker, lock, status) = prepare(&store, uploader, cfg)?;
+    let wake = worker.wake.clone();
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let join = tokio::spawn(async move {
+        let r = worker.run(shutdown_rx, false, None).await;
+        drop(lock);
+        r
+    });
+    Ok(SyncHandle {
+        status,
+        wake,
+        shutdown,
+        join,
+    })
+}
+
+/// Runs until nothing is waiting (pending, sending or uncertain), or until
+/// `timeout`; returns the final status. This is `rxdesk sync`.
+pub async fn drain<U: Uploader>(
+    store: Arc<Store>,
+    uploader: Arc<U>,
+    cfg: SyncConfig,
+    timeout: Duration,
+) -> Result<QueueStatus> {
+    let (worker, lock, status) = prepare(&store, uploader, cfg)?;
+    let (_shutdown, shutdown_rx) = watch::channel(false);
+    let r = worker
+        .run(shutdown_rx, true, Some(Instant::now() + timeout))
+        .await;
+    drop(lock);
+    r?;
+    let mut s = store.queue_status()?;
+    s.online = status.borrow().online;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters_within_bounds() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(10);
+        assert_eq!(backoff_delay(0, base, max, 0.0), Duration::from_millis(50));
+        assert_eq!(backoff_delay(0, base, max, 0.999_999).as_millis(), 99);
+        assert_eq!(backoff_delay(3, base, max, 0.0), Duration::from_millis(400));
+        assert_eq!(backoff_delay(50, base, max, 0.0), Duration::from_secs(5));
+        assert!(backoff_delay(50, base, max, 1.0) <= max);
+        assert_eq!(backoff_delay(-5, base, max, 0.0), Duration::from_millis(50));
+        for _ in 0..100 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The transactional outbox and the sync worker against an in-process fake
+//! center that injects every failure class.
+
+mod common;
+
+use common::*;
+use rust_decimal_macros::dec;
+use rxdesk_store::ledger::{DeliveryStatus, NewSettlement};
+use rxdesk_store::sync::{self, SyncConfig};
+use rxdesk_store::{StoreError, UploadState};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_sale_and_its_uploads_are_one_transaction() {
+    let f = fixture();
+    let r = f.store.record_sale(&f.cashier, &otc_sale(&f, 1)).unwrap();
+    assert_eq!(r.upload_ids.len(), 1);
+    let row = f.store.upload(r.upload_ids[0]).unwrap();
+    assert_eq!((row.op.as_str(), row.state), ("3505", UploadState::Pending));
+    assert_eq!(row.msgid.len(), 30);
+    assert!(row.msgid.starts_with("P44030500001"));
+    let p = f.store.upload_payload(row.id).unwrap();
+    assert_eq!(p["drugtracinfo"][0]["drug_trac_codg"], trace(1));
+    assert_eq!(p["finl_trns_pric"], "12.500000");
+    assert_eq!(f.store.batch_quantity(f.batch).unwrap(), dec!(99999));
+
+    // The same box again: refused, and nothing of the failed sale remains.
+    let before = f.store.ledger_counts().unwrap();
+    let e = f
+        .store
+        .record_sale(&f.cashier, &otc_sale(&f, 1))
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Rule(ref m) if m.contains("已售出")),
+        "{e}"
+    );
+    assert_eq!(f.store.ledger_counts().unwrap(), before);
+    assert_eq!(f.store.batch_quantity(f.batch).unwrap(), dec!(99999));
+
+    // Not enough stock: refused, nothing written.
+    let mut big = otc_sale(&f, 2);
+    big.lines[0].quantity = dec!(1000000);
+    assert!(matches!(
+        f.store.record_sale(&f.cashier, &big),
+        Err(StoreError::Rule(_))
+    ));
+    assert_eq!(f.store.ledger_counts().unwrap(), before);
+    // Malformed trace code: typed error.
+    let mut bad = otc_sale(&f, 3);
+    bad.lines[0].trace_codes = vec!["12345".into()];
+    assert!(matches!(
+        f.store.record_sale(&f.cashier, &bad),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+#[test]
+fn prescription_chain_is_audit_then_sale_then_writeoff_then_reversal() {
+    let f = fixture();
+    let rx = approved_rx(&f, "RX0001");
+    let sale = rxdesk_store::ledger::NewSale {
+        prescription_id: Some(rx),
+        settlement: Some(NewSettlement {
+            setl_id: "SETL1".into(),
+            mdtrt_id: "MD1".into(),
+            psn_no: "PSN1".into(),
+            medfee_sumamt: rxdesk_core::Amount::from_str("12.50").unwrap(),
+            fund_pay_sumamt: rxdesk_core::Amount::from_str("10.00").unwrap(),
+            psn_part_amt: rxdesk_core::Amount::from_str("2.50").unwrap(),
+            acct_pay: rxdesk_core::Amount::from_str("2.50").unwrap(),
+            psn_cash_pay: rxdesk_core::Amount::from_str("0.00").unwrap(),
+            setl_time: f.store.now_ms(),
+        }),
+        doctor_name: "陈医生".into(),
+        ..otc_sale(&f, 10)
+    };
+    let receipt = f.store.record_sale(&f.cashier, &sale).unwrap();
+    // A prescription is sold once.
+    assert!(matches!(
+        f.store.record_sale(&f.cashier, &sale),
+        Err(StoreError::Rule(_))
+    ));
+    // Only a manager refunds.
+    assert!(matches!(
+        f.store
+            .record_refund(&f.cashier, receipt.sale_id, "顾客退货"),
+        Err(StoreError::Forbidden { .. })
+    ));
+    f.store
+        .record_refund(&f.boss, receipt.sale_id, "顾客退货")
+        .unwrap();
+    assert!(matches!(
+        f.store.record_refund(&f.boss, receipt.sale_id, "again"),
+        Err(StoreError::Rule(_))
+    ));
+    f.store
+        .record_delivery(
+            &f.cashier,
+            &DeliveryStatus {
+                prescription_id: rx,
+                delv_no: "D1".into(),
+                delv_entp_name: "顺丰".into(),
+                status_code: "3".into(),
+                description: "本人签收".into(),
+            },
+        )
+        .unwrap();
+    let rows = f.store.list_uploads(None, 100).unwrap();
+    let ops: Vec<&str> = rows.iter().map(|r| r.op.as_str()).collect();
+    assert_eq!(ops, ["7204", "3505", "7206", "3506", "2103", "7205"]);
+    assert!(rows.iter().all(|r| r.chain_key == "RX0001"));
+    // Patient identity reached the payload, sealed at rest.
+    let p = f.store.upload_payload(rows[1].id).unwrap();
+    assert_eq!(p["certno"], "110101199003078888");
+    assert_eq!(p["setl_id"], "SETL1");
+    let w = f.store.upload_payload(rows[2].id).unwrap();
+    assert_eq!(w["data"]["download_ide_code"], "tok-123");
+    assert_eq!(w["selinfo"][0]["sumamt"], "12.50");
+    let raw = std::fs::read(f.store.path()).unwrap();
+    assert!(
+        !raw.windows(18).any(|w| w == b"110101199003078888"),
+        "ID number in clear in the file"
+    );
+    // The box can be sold again after the return.
+    f.store.record_sale(&f.cashier, &otc_sale(&f, 10)).unwrap();
+    assert_eq!(
+        f.store
+            .prescriptions_of_patient("110101199003078888")
+            .unwrap(),
+        vec![rx]
+    );
+}
+
+#[test]
+fn roles_are_enforced_in_the_store() {
+    let f = fixture();
+    let rx = f
+        .store
+        .record_prescription(
+            &f.cashier,
+            &rxdesk_store::ledger::DownloadedPrescription {
+                hi_rxno: "RX9".into(),
+                fixmedins_code: "H1".into(),
+                download_ide_code: "t".into(),
+                raw_payload: "{}".into(),
+                sign_digest: None,
+                sign_cert_sn: None,
+                sign_cert_dn: None,
+                patient_name: "李四".into(),
+                patient_certno: "1".into(),
+            },
+        )
+        .unwrap();
+    let decision = rxdesk_store::ledger::AuditDecision {
+        prescription_id: rx,
+        status_code: "1".into(),
+        opinion: String::new(),
+    };
+    assert!(matches!(
+        f.store.record_audit(&f.cashier, &decision),
+        Err(StoreError::Forbidden { .. })
+    ));
+    // Unverified prescriptions cannot be audited or sold.
+    assert!(matches!(
+        f.store.record_audit(&f.pharmacist, &decision),
+        Err(StoreError::Rule(_))
+    ));
+    let sale = rxdesk_store::ledger::NewSale {
+        prescription_id: Some(rx),
+        ..otc_sale(&f, 5)
+    };
+    assert!(matches!(
+        f.store.record_sale(&f.cashier, &sale),
+        Err(StoreError::Rule(_))
+    ));
+    let id = f
+        .store
+        .record_sale(&f.cashier, &otc_sale(&f, 6))
+        .unwrap()
+        .upload_ids[0];
+    assert!(matches!(
+        f.store.void_upload(&f.cashier, id, "x"),
+        Err(StoreError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        f.store.retry_upload(&f.pharmacist, id),
+        Err(StoreError::Forbidden { .. })
+    ));
+    assert!(matches!(
+        f.store.void_upload(&f.boss, id, "  "),
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn run_drain(
+    f: &Fixture,
+    center: &Arc<FakeCenter>,
+    cfg: SyncConfig,
+) -> rxdesk_store::QueueStatus {
+    let store = Arc::new(Store::open(f.store.path()).unwrap());
+    sync::drain(store, center.clone(), cfg, Duration::from_secs(20))
+        .await
+        .unwrap()
+}
+
+use rxdesk_store::Store;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_failure_class_ends_applied_exactly_once_in_chain_order() {
+    let f = fixture();
+    for n in 0..40 {
+        f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    let rx = approved_rx(&f, "RX-CHAIN");
+    let r = f
+        .store
+        .record_sale(
+            &f.cashier,
+            &rxdesk_store::ledger::NewSale {
+                prescription_id: Some(rx),
+                ..otc_sale(&f, 100)
+            },
+        )
+        .unwrap();
+    f.store.record_refund(&f.boss, r.sale_id, "退货").unwrap();
+    let total = f.store.list_uploads(None, 1000).unwrap().len();
+    assert_eq!(total, 40 + 4);
+
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(3)));
+    use Fault::*;
+    center.script(
+        "3505",
+        &[
+            Transient,
+            ResetBefore,
+            ResetAfter,
+            Transient,
+            ResetAfter,
+            ResetBefore,
+            Transient,
+        ],
+    );
+    center.script("7204", &[ResetAfter]);
+    center.script("7206", &[ResetBefore, Transient]);
+    center.script("3506", &[ResetAfter]);
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    assert_eq!(status.depth, 0, "{status:?}");
+    assert_eq!(status.done as usize, total);
+    assert!(status.last_success.is_some());
+    assert!(status.last_error.is_some());
+
+    let s = center.state.lock().unwrap();
+    assert_eq!(s.applied.len(), total, "every row applied once");
+    assert_eq!(s.applied_ids.len(), total);
+    // Uncertain rows were resolved, not blindly resent: a row reset after
+    // being applied was sent exactly once.
+    assert!(s.resolves >= 6, "resolves {}", s.resolves);
+    assert_eq!(
+        s.duplicates, 0,
+        "nothing was resent after it had been applied"
+    );
+    assert!(
+        s.max_inflight <= 4 && s.max_inflight >= 2,
+        "parallel but bounded: {}",
+        s.max_inflight
+    );
+    // Per chain, applied in id order.
+    let mut last: HashMap<&str, i64> = HashMap::new();
+    for (_, id, chain, _) in &s.applied {
+        if let Some(prev) = last.insert(chain, *id) {
+            assert!(*id > prev, "chain {chain}: {id} applied after {prev}");
+        }
+    }
+    let chain_ops: Vec<&str> = s
+        .applied
+        .iter()
+        .filter(|a| a.2 == "RX-CHAIN")
+        .map(|a| a.3.as_str())
+        .collect();
+    assert_eq!(chain_ops, ["7204", "3505", "7206", "3506"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_rows_wait_for_a_person_and_block_only_their_chain() {
+    let f = fixture();
+    let rx = approved_rx(&f, "RX-REJ");
+    f.store
+        .record_sale(
+            &f.cashier,
+            &rxdesk_store::ledger::NewSale {
+                prescription_id: Some(rx),
+                ..otc_sale(&f, 1)
+            },
+        )
+        .unwrap();
+    f.store.record_sale(&f.cashier, &otc_sale(&f, 2)).unwrap();
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(1)));
+    center.script("7204", &[Fault::Reject]);
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    // 7204 rejected; the sale and write-off of that prescription wait behind it;
+    // the other chain went through.
+    assert_eq!(status.rejected, 1, "{status:?}");
+    assert_eq!(status.pending, 2);
+    assert_eq!(status.done, 1);
+    let rej = f
+        .store
+        .list_uploads(Some(UploadState::Rejected), 10)
+        .unwrap();
+    assert_eq!(rej[0].op, "7204");
+    assert_eq!(
+        center.state.lock().unwrap().sends[&rej[0].msgid],
+        1,
+        "a rejection is never retried by itself"
+    );
+
+    // A manager retries: new msgid (the old one was refused), then all flows.
+    let retried = f.store.retry_upload(&f.boss, rej[0].id).unwrap();
+    assert_ne!(retried.msgid, rej[0].msgid);
+    assert_eq!(retried.state, UploadState::Pending);
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    assert_eq!(
+        (status.rejected, status.depth, status.done),
+        (0, 0, 4),
+        "{status:?}"
+    );
+
+    // Void: only open rows, with a reason; audit-logged.
+    let done = f.store.list_uploads(Some(UploadState::Done), 1).unwrap();
+    assert!(matches!(
+        f.store.void_upload(&f.boss, done[0].id, "重复"),
+        Err(StoreError::Rule(_))
+    ));
+    let id = f
+        .store
+        .record_sale(&f.cashier, &otc_sale(&f, 3))
+        .unwrap()
+        .upload_ids[0];
+    let v = f.store.void_upload(&f.boss, id, "测试作废").unwrap();
+    assert_eq!(
+        (v.state, v.void_reason.as_deref()),
+        (UploadState::Voided, Some("测试作废"))
+    );
+    let log = f.store.audit_entries(10).unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.event == "upload.void" && e.detail.contains("测试作废")));
+    assert!(log.iter().any(|e| e.event == "upload.retry"));
+    assert_eq!(f.store.verify_audit_log().unwrap().problem, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_rows_found_at_start_are_resolved_not_resent() {
+    let f = fixture();
+    for n in 0..3 {
+        f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    // Simulate a process killed mid-send: claim (marks `sending`) and stop.
+    let claimed = f.store.claim_due(3, &Default::default()).unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert_eq!(f.store.queue_status().unwrap().sending, 3);
+    // The center had applied the first one before the kill.
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(1)));
+    {
+        let mut s = center.state.lock().unwrap();
+        s.applied_ids.insert(claimed[0].msgid.clone());
+        s.applied.push((
+            claimed[0].msgid.clone(),
+            claimed[0].id,
+            claimed[0].chain_key.clone(),
+            "3505".into(),
+        ));
+    }
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    assert_eq!((status.depth, status.done), (0, 3));
+    let s = center.state.lock().unwrap();
+    assert_eq!(s.resolves, 3, "each interrupted row was resolved first");
+    assert_eq!(
+        s.sends.get(&claimed[0].msgid),
+        None,
+        "the applied one was never resent"
+    );
+    assert_eq!(s.sends[&claimed[1].msgid], 1);
+    assert_eq!(s.applied.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_worker_probes_and_resumes_promptly_and_publishes_status() {
+    let f = fixture();
+    let store = Arc::new(Store::open(f.store.path()).unwrap());
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(1)));
+    center.set_online(false);
+    // A long backoff: only the probe can bring rows back quickly.
+    let cfg = SyncConfig {
+        max_backoff: Duration::from_secs(60),
+        base_backoff: Duration::from_secs(30),
+        ..fast_cfg()
+    };
+    let handle = sync::spawn(store.clone(), center.clone(), cfg).unwrap();
+    // A second worker on the same ledger is refused.
+    assert!(matches!(
+        sync::spawn(store.clone(), center.clone(), fast_cfg()),
+        Err(StoreError::SyncBusy(_))
+    ));
+    let mut status = handle.status();
+    for n in 0..6 {
+        store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    handle.wake();
+    // Goes offline after failures.
+    let t = Instant::now();
+    loop {
+        status.changed().await.unwrap();
+        let s = status.borrow().clone();
+        if s.online == Some(false) {
+            assert!(s.depth == 6 && s.last_error.is_some(), "{s:?}");
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "never went offline");
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let probes = center.state.lock().unwrap().probes;
+    assert!(probes >= 2, "probing while offline ({probes})");
+    // Back online: everything drains well before the 15–30 s backoff.
+    center.set_online(true);
+    let t = Instant::now();
+    loop {
+        status.changed().await.unwrap();
+        let s = status.borrow().clone();
+        if s.depth == 0 {
+            assert_eq!((s.done, s.online), (6, Some(true)));
+            assert!(s.last_success.is_some() && s.oldest_pending_age_secs.is_none());
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "did not resume promptly: {s:?}"
+        );
+    }
+    handle.shutdown().await.unwrap();
+    assert_eq!(center.applied_count(), 6);
+}
