@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use rxdesk_app::{AppStatus, DataDir, Settings};
 use std::process::ExitCode;
 
+mod verify;
+
 /// RxDesk (药店处方收银台): e-prescription counter for designated retail pharmacies.
 ///
 /// Data lives in the platform's app-data directory, or in $RXDESK_HOME when set.
@@ -27,6 +29,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify a detached CMS signature (SM2) over a file. Exit 0 valid, 1 rejected, 2 bad input.
+    VerifySignature(verify::VerifySignatureArgs),
+    /// Verify a downloaded prescription's signatures. Exit 0 valid, 1 rejected, 2 bad input.
+    VerifyPrescription(verify::VerifyPrescriptionArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
     match cli.command {
+        Command::VerifySignature(args) => Ok(verify::verify_signature(args)),
+        Command::VerifyPrescription(args) => Ok(verify::verify_prescription(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

@@ -4,7 +4,7 @@
 //! implementation (RustCrypto `sm2`/`sm3`/`sm4` + `cbc`/`ecb` today, see
 //! `docs/decisions/0001-gm-crypto-library.md`) can be swapped in one place.
 //!
-//! - **SM3** (GB/T 32905): [`sm3`], [`Sm3Hasher`], [`hmac_sm3`] (keyed hash for
+//! - **SM3** (GB/T 32905): [`sm3()`], [`Sm3Hasher`], [`hmac_sm3`] (keyed hash for
 //!   searchable hashes of personal data).
 //! - **SM4** (GB/T 32907): ECB and CBC with PKCS#7 padding, plus one raw block.
 //! - **SM2** (GB/T 32918): [`PrivateKey`] / [`PublicKey`] parsed from and
