@@ -12,6 +12,10 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod card;
+pub mod face;
+pub mod identity;
 pub mod printer;
 pub mod scan;
 pub mod sim;
+pub mod vendor;

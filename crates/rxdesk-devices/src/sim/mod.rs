@@ -5,3 +5,5 @@
 
 pub mod printer;
 pub mod scanner;
+pub mod scenario;
+pub mod standin;

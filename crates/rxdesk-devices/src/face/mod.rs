@@ -1,0 +1,3 @@
+//! E-voucher and face terminals through the national `NationECCode` library.
+
+pub mod nationec;

@@ -1,0 +1,407 @@
+//! `NationECCode` adapter: the national e-voucher library that drives QR
+//! decoding, face terminals and the terminal's settlement display
+//! (PROTOCOL.md §8). C ABI in [`crate::vendor::ffi`]:
+//! `void NationEcTrans(const char *url, const char *json, char *out)`.
+//!
+//! Transactions (`transType`):
+//! - `ec.query`: decode an e-voucher QR → identity + `ecToken`.
+//! - `iot.gain.ec.qrcode` with `gainWay` `FACE` | `MOBILE`: the terminal
+//!   captures a face or the patient's phone QR → same identity structure.
+//! - `cn.nhsa.ec.auth` then `cn.nhsa.auth.check`: two-step face/identity
+//!   authorisation (the first returns `authNo`, the second the identity) [I].
+//! - `iot.medical.settle.notify`: show the settlement result on the terminal.
+//!
+//! Output: `{"code": 0, "message": "交易成功", "data": {ecToken, idNo,
+//! idType, userName, insuOrg, …}}`; `code` ≠ 0 is a refusal.
+
+use crate::identity::{IdentityError, IdentityReader, IdentitySource, PatientIdentity};
+use crate::scan::{CodeScanner, ScanKind};
+use crate::vendor::ffi;
+use crate::vendor::worker::{ffi_error, VendorThread};
+use rxdesk_core::Amount;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The library's name.
+pub const LIBRARY: &str = "NationECCode";
+
+/// Who is asking: the counter's org/office/operator, sent with every call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct EcContext {
+    /// 定点机构编码.
+    pub org_id: String,
+    /// 科室编号.
+    pub office_id: String,
+    /// 科室名称.
+    pub office_name: String,
+    /// 收款员编号.
+    pub operator_id: String,
+    /// 收款员姓名.
+    pub operator_name: String,
+    /// 业务类型, `01101` (pharmacy purchase) by default.
+    pub business_type: String,
+}
+
+/// How the terminal obtains the e-voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GainWay {
+    /// 刷脸.
+    #[serde(rename = "FACE")]
+    Face,
+    /// The patient's phone QR on the terminal's scanner.
+    #[serde(rename = "MOBILE")]
+    Mobile,
+}
+
+/// The settlement shown on the terminal (`iot.medical.settle.notify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettleNotice {
+    /// `register`, `settle`…
+    pub biz_type: String,
+    /// The `outBizNo` of the face/QR capture.
+    pub out_biz_no: String,
+    /// SUCCESS / FAIL.
+    pub success: bool,
+    /// 总费用.
+    pub total_fee: Amount,
+    /// 自付.
+    pub self_fee: Amount,
+    /// 医保支付.
+    pub medical_fee: Amount,
+}
+
+impl EcContext {
+    fn data(&self) -> serde_json::Map<String, Value> {
+        let bt = if self.business_type.is_empty() {
+            "01101"
+        } else {
+            &self.business_type
+        };
+        let v = json!({
+            "businessType": bt,
+            "deviceType": "",
+            "officeId": self.office_id,
+            "officeName": self.office_name,
+            "operatorId": self.operator_id,
+            "operatorName": self.operator_name,
+            "orgId": self.org_id,
+        });
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("json! object"),
+        }
+    }
+
+    /// The request JSON for `trans_type` with extra `data` fields.
+    pub fn request(&self, trans_type: &str, extra: &[(&str, Value)]) -> String {
+        let mut data = self.data();
+        for (k, v) in extra {
+            data.insert((*k).to_string(), v.clone());
+        }
+        json!({ "data": data, "orgId": self.org_id, "transType": trans_type }).to_string()
+    }
+}
+
+/// Parses a `NationEcTrans` output into its `data` object; `code` ≠ 0 is
+/// [`IdentityError::Rejected`].
+pub fn parse_output(out: &str) -> Result<serde_json::Map<String, Value>, IdentityError> {
+    let bad = |d: String| IdentityError::Malformed {
+        library: LIBRARY.into(),
+        detail: d,
+    };
+    let v: Value = serde_json::from_str(out.trim()).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("not a JSON object".into()))?;
+    let code = match obj.get("code") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| bad("code not an integer".into()))?,
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| bad("code not an integer".into()))?,
+        _ => return Err(bad("no code".into())),
+    };
+    let message = obj
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if code != 0 {
+        return Err(IdentityError::Rejected { code, message });
+    }
+    match obj.get("data") {
+        Some(Value::Object(d)) => Ok(d.clone()),
+        Some(Value::Null) | None => Ok(serde_json::Map::new()),
+        Some(_) => Err(bad("data is not an object".into())),
+    }
+}
+
+/// Reads the identity fields of an `ec.query` / `iot.gain.ec.qrcode` /
+/// `cn.nhsa.auth.check` `data` object.
+pub fn identity_from_data(
+    data: &serde_json::Map<String, Value>,
+    source: IdentitySource,
+) -> Result<PatientIdentity, IdentityError> {
+    let s = |k: &str| {
+        data.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let missing = |k: &str| IdentityError::Malformed {
+        library: LIBRARY.into(),
+        detail: format!("data.{k} missing"),
+    };
+    Ok(PatientIdentity {
+        source,
+        name: s("userName").ok_or_else(|| missing("userName"))?,
+        id_type: s("idType").unwrap_or_else(|| "01".into()),
+        id_number: s("idNo").ok_or_else(|| missing("idNo"))?,
+        insurance_region: s("insuOrg"),
+        ec_token: Some(s("ecToken").ok_or_else(|| missing("ecToken"))?),
+        card_number: None,
+        card_sn: None,
+    })
+}
+
+/// The NationECCode library with the counter's context.
+#[derive(Debug)]
+pub struct NationEc {
+    vendor: VendorThread,
+    url: String,
+    ctx: EcContext,
+    seq: u32,
+}
+
+impl NationEc {
+    /// Loads the library; `url` is the provincial `localQrCodeQuery` endpoint.
+    pub fn open(path: Option<&Path>, url: &str, ctx: EcContext) -> Result<Self, IdentityError> {
+        Ok(NationEc {
+            vendor: VendorThread::load(LIBRARY, path, Duration::from_secs(10))?,
+            url: url.to_string(),
+            ctx,
+            seq: 0,
+        })
+    }
+
+    /// One raw transaction: request JSON in, parsed `data` out.
+    pub fn trans(
+        &self,
+        request: String,
+        timeout: Duration,
+    ) -> Result<serde_json::Map<String, Value>, IdentityError> {
+        let url = self.url.clone();
+        let out = self
+            .vendor
+            .call(timeout, move |lib| {
+                ffi::nation_ec_trans(lib, &url, &request)
+            })?
+            .map_err(|e| ffi_error(LIBRARY, e))?;
+        parse_output(&out)
+    }
+
+    fn next_out_biz_no(&mut self) -> String {
+        self.seq = self.seq.wrapping_add(1);
+        format!(
+            "{}{:04}",
+            rxdesk_core::time::format_compact(chrono::Utc::now()),
+            self.seq % 10000
+        )
+    }
+
+    /// `ec.query`: decode an e-voucher QR the counter scanner captured (or,
+    /// with `None`, let the library drive its own scanner).
+    pub fn ec_query(
+        &self,
+        qr: Option<&str>,
+        timeout: Duration,
+    ) -> Result<PatientIdentity, IdentityError> {
+        let extra: Vec<(&str, Value)> = qr.map(|q| ("ecQrCode", json!(q))).into_iter().collect();
+        let data = self.trans(self.ctx.request("ec.query", &extra), timeout)?;
+        identity_from_data(&data, IdentitySource::EVoucherQr)
+    }
+
+    /// `iot.gain.ec.qrcode`: face or phone QR on the terminal. Returns the
+    /// identity and the `outBizNo` to quote in the settlement notice.
+    pub fn gain(
+        &mut self,
+        way: GainWay,
+        timeout: Duration,
+    ) -> Result<(PatientIdentity, String), IdentityError> {
+        let no = self.next_out_biz_no();
+        let way_s = match way {
+            GainWay::Face => "FACE",
+            GainWay::Mobile => "MOBILE",
+        };
+        let req = self.ctx.request(
+            "iot.gain.ec.qrcode",
+            &[("gainWay", json!(way_s)), ("outBizNo", json!(no))],
+        );
+        let data = self.trans(req, timeout)?;
+        let source = match way {
+            GainWay::Face => IdentitySource::Face,
+            GainWay::Mobile => IdentitySource::TerminalQr,
+        };
+        Ok((identity_from_data(&data, source)?, no))
+    }
+
+    /// `cn.nhsa.ec.auth` → `authNo`, then `cn.nhsa.auth.check` → identity.
+    pub fn face_auth(&self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
+        let start = Instant::now();
+        let data = self.trans(self.ctx.request("cn.nhsa.ec.auth", &[]), timeout)?;
+        let auth_no = data
+            .get("authNo")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| IdentityError::Malformed {
+                library: LIBRARY.into(),
+                detail: "data.authNo missing".into(),
+            })?
+            .to_string();
+        let left = timeout
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_millis(100));
+        let data = self.trans(
+            self.ctx
+                .request("cn.nhsa.auth.check", &[("authNo", json!(auth_no))]),
+            left,
+        )?;
+        identity_from_data(&data, IdentitySource::Face)
+    }
+
+    /// `iot.medical.settle.notify`.
+    pub fn settle_notify(&self, n: &SettleNotice, timeout: Duration) -> Result<(), IdentityError> {
+        let req = self.ctx.request(
+            "iot.medical.settle.notify",
+            &[
+                ("bizType", json!(n.biz_type)),
+                (
+                    "medicalSettleState",
+                    json!(if n.success { "SUCCESS" } else { "FAIL" }),
+                ),
+                ("outBizNo", json!(n.out_biz_no)),
+                ("totalFee", json!(n.total_fee.to_string())),
+                ("selfFee", json!(n.self_fee.to_string())),
+                ("medicalFee", json!(n.medical_fee.to_string())),
+            ],
+        );
+        self.trans(req, timeout).map(|_| ())
+    }
+}
+
+/// Face terminal as an [`IdentityReader`] (`iot.gain.ec.qrcode`, FACE).
+#[derive(Debug)]
+pub struct FaceReader {
+    /// The library.
+    pub ec: NationEc,
+    /// The `outBizNo` of the last successful capture.
+    pub last_out_biz_no: Option<String>,
+}
+
+impl IdentityReader for FaceReader {
+    fn name(&self) -> &str {
+        "刷脸终端 (NationECCode)"
+    }
+    fn read_identity(&mut self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
+        let (id, no) = self.ec.gain(GainWay::Face, timeout)?;
+        self.last_out_biz_no = Some(no);
+        Ok(id)
+    }
+}
+
+/// E-voucher at the counter: wait for an e-voucher QR on the scanner, then
+/// `ec.query` it. Other scans while waiting are skipped (and logged).
+pub struct EVoucherReader {
+    /// The counter scanner.
+    pub scanner: Box<dyn CodeScanner>,
+    /// The library.
+    pub ec: NationEc,
+}
+
+impl IdentityReader for EVoucherReader {
+    fn name(&self) -> &str {
+        "医保电子凭证 (扫码)"
+    }
+    fn read_identity(&mut self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(IdentityError::Timeout(timeout));
+            }
+            match self.scanner.next_scan(left) {
+                Ok(Some(scan)) if scan.kind == ScanKind::EVoucherQr => {
+                    let left = deadline
+                        .saturating_duration_since(Instant::now())
+                        .max(Duration::from_secs(1));
+                    return self.ec.ec_query(Some(&scan.text), left);
+                }
+                Ok(Some(other)) => {
+                    tracing::info!(kind = other.kind.label_zh(), "skipped a non-voucher scan")
+                }
+                Ok(None) => {}
+                Err(crate::scan::ScanError::Disconnected) => {
+                    return Err(IdentityError::Scanner("disconnected".into()))
+                }
+                Err(e) => tracing::info!(error = %e, "bad scan while waiting for e-voucher"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_has_context_and_trans_type() {
+        let ctx = EcContext {
+            org_id: "P32050000001".into(),
+            operator_id: "0001".into(),
+            operator_name: "王五".into(),
+            ..Default::default()
+        };
+        let v: Value =
+            serde_json::from_str(&ctx.request("ec.query", &[("ecQrCode", json!("X"))])).unwrap();
+        assert_eq!(v["transType"], "ec.query");
+        assert_eq!(v["orgId"], "P32050000001");
+        assert_eq!(v["data"]["businessType"], "01101");
+        assert_eq!(v["data"]["operatorName"], "王五");
+        assert_eq!(v["data"]["ecQrCode"], "X");
+    }
+
+    #[test]
+    fn parses_success_refusal_and_garbage() {
+        let ok = r#"{"code":0,"message":"交易成功","data":{"ecToken":"320000ecnqssaor2nj7a2a480a0000a4cef57c","idNo":"320102199001011234","idType":"01","userName":"李四","insuOrg":"320500"}}"#;
+        let id =
+            identity_from_data(&parse_output(ok).unwrap(), IdentitySource::EVoucherQr).unwrap();
+        assert_eq!(id.name, "李四");
+        assert_eq!(id.insurance_region.as_deref(), Some("320500"));
+        assert_eq!(id.credential().0, "01");
+        assert_eq!(
+            parse_output(r#"{"code":"-2","message":"人脸识别失败"}"#).unwrap_err(),
+            IdentityError::Rejected {
+                code: -2,
+                message: "人脸识别失败".into()
+            }
+        );
+        assert!(matches!(
+            parse_output("<html>"),
+            Err(IdentityError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse_output(r#"{"message":"x"}"#),
+            Err(IdentityError::Malformed { .. })
+        ));
+        let no_token = parse_output(r#"{"code":0,"data":{"idNo":"1","userName":"x"}}"#).unwrap();
+        assert!(matches!(
+            identity_from_data(&no_token, IdentitySource::Face),
+            Err(IdentityError::Malformed { .. })
+        ));
+    }
+}
