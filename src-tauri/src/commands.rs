@@ -7,6 +7,23 @@ use rxdesk_app::{AppStatus, DataDir, Settings};
 pub struct Shared {
     /// The data directory resolved at start.
     pub dir: DataDir,
+    /// Process start, for the start-up measurement.
+    pub started: std::time::Instant,
+    /// `RXDESK_EXIT_WHEN_READY`: print the start-up time and quit (scripts/bench).
+    pub exit_when_ready: bool,
+}
+
+/// The UI calls this once the login screen is painted with real status.
+/// Logs the start-up time; under `RXDESK_EXIT_WHEN_READY` prints it and exits.
+#[tauri::command]
+pub fn ui_ready(app: tauri::AppHandle, state: tauri::State<'_, Shared>) -> u128 {
+    let ms = state.started.elapsed().as_millis();
+    tracing::info!(startup_ms = %ms, "login screen ready");
+    if state.exit_when_ready {
+        println!("ready_ms={ms}");
+        app.exit(0);
+    }
+    ms
 }
 
 /// The status bar: version, center link, devices.

@@ -8,6 +8,7 @@ mod commands;
 use rxdesk_app::DataDir;
 
 fn main() {
+    let started = std::time::Instant::now();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
     // environment variables to the app, only arguments.
     let arg_dir = data_dir_argument(std::env::args());
@@ -25,10 +26,15 @@ fn main() {
     let _log_guard = rxdesk_app::logging::init(&dir, "rxdesk").ok();
     tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
     tauri::Builder::default()
-        .manage(commands::Shared { dir })
+        .manage(commands::Shared {
+            dir,
+            started,
+            exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::set_locale
+            commands::set_locale,
+            commands::ui_ready
         ])
         .run(tauri::generate_context!())
         .expect("error while running the RxDesk window");

@@ -29,3 +29,8 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return JSON.stringify(e);
 }
+
+/** Tells the shell the first screen is usable (start-up measurement). */
+export function uiReady(): Promise<number> {
+  return invoke<number>("ui_ready");
+}

@@ -26,6 +26,8 @@ export function installMockBackend(): void {
         if (locale !== "zh-CN" && locale !== "en-US") throw new Error(`不支持的语言 ${String(locale)}`);
         return locale;
       }
+      case "ui_ready":
+        return 0;
       default:
         throw new Error(`mock backend: unknown command ${cmd}`);
     }
