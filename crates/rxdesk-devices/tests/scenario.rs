@@ -187,8 +187,8 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
 pub fn sample_receipt(width: PaperWidth) -> (Vec<u8>, Vec<String>) {
     let cols = width.columns();
     let lines = vec![
-        "仁心大药房（朝阳店）".to_string(),
-        "医保结算单".to_string(),
+        "仁心大药房".to_string(),
+        "（朝阳店）医保结算单".to_string(),
         "-".repeat(cols),
         rxdesk_devices::printer::escpos::two_columns("阿莫西林胶囊 0.25g×24粒", "2×12.50", cols),
         rxdesk_devices::printer::escpos::two_columns("布洛芬缓释胶囊 0.3g×20粒", "1×18.80", cols),
@@ -308,4 +308,39 @@ fn printer_faults_are_typed_errors_and_the_driver_recovers() {
         Duration::from_millis(300),
     );
     assert!(matches!(gone.print(&job), Err(PrintError::Connect(..))));
+}
+
+#[test]
+fn receipt_renders_to_png() {
+    use rxdesk_devices::printer::decode::decode_all;
+    use rxdesk_devices::printer::render::{render_png, DEFAULT_FONT};
+    let font = std::path::Path::new(DEFAULT_FONT);
+    assert!(
+        font.exists(),
+        "fonts-wqy-microhei is installed by scripts/setup-deps"
+    );
+    for (width, file) in [
+        (PaperWidth::Mm58, "receipt-58mm.png"),
+        (PaperWidth::Mm80, "receipt-80mm.png"),
+    ] {
+        let (job, _) = sample_receipt(width);
+        let png = render_png(&decode_all(&job), width, font).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // width = dots + margins, and the text made ink
+        let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        assert_eq!(w, width.dots() + 16);
+        let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(file);
+        std::fs::write(&out, &png).unwrap();
+        let dec = png_ink_ratio(&png);
+        assert!(dec > 0.02 && dec < 0.5, "ink ratio {dec}");
+    }
+}
+
+fn png_ink_ratio(png: &[u8]) -> f64 {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = &buf[..info.buffer_size()];
+    px.iter().filter(|&&v| v < 128).count() as f64 / px.len() as f64
 }

@@ -4,7 +4,7 @@
 
 pub mod decode;
 pub mod escpos;
-// pub mod render;
+pub mod render;
 
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
