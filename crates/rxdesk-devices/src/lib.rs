@@ -13,9 +13,12 @@
 #![warn(missing_docs)]
 
 pub mod card;
+pub mod discovery;
 pub mod face;
 pub mod identity;
 pub mod printer;
 pub mod scan;
+pub mod settings;
 pub mod sim;
+pub mod status;
 pub mod vendor;

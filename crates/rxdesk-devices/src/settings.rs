@@ -1,0 +1,154 @@
+//! Device settings as they live in the app config (serde, TOML/JSON-friendly).
+
+use crate::face::nationec::EcContext;
+use crate::printer::escpos::PaperWidth;
+use crate::printer::PrinterLink;
+use crate::scan::wedge::WedgeOptions;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// How the counter scanner is attached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScannerSettings {
+    /// USB-serial / virtual COM (preferred).
+    Serial {
+        /// Port path (a stable `/dev/serial/by-id/…` link survives replugging).
+        path: String,
+        /// Baud rate (9600 for most).
+        #[serde(default = "default_baud")]
+        baud: u32,
+    },
+    /// HID POS mode.
+    Hid {
+        /// Vendor ID.
+        vid: u16,
+        /// Product ID.
+        pid: u16,
+    },
+    /// Keyboard wedge: captured by the UI's burst classifier.
+    Wedge(WedgeOptions),
+}
+
+fn default_baud() -> u32 {
+    9600
+}
+
+/// The receipt printer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterSettings {
+    /// Where it is.
+    pub link: PrinterLink,
+    /// Roll width.
+    #[serde(default)]
+    pub width: PaperWidth,
+    /// Kick the cash drawer after a cash sale.
+    #[serde(default)]
+    pub cash_drawer: bool,
+    /// Timeout for connect / write / status, ms.
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+}
+
+fn default_timeout() -> u64 {
+    3000
+}
+
+/// Which card library the province mandates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "library", rename_all = "snake_case")]
+pub enum CardReaderSettings {
+    /// `HeaSecReadInfo`.
+    HeaSec {
+        /// Library file; `None` = search the usual places.
+        path: Option<PathBuf>,
+        /// The `Init` JSON (reader port, service address).
+        init_json: String,
+    },
+    /// `SSCardDriver`.
+    SsCard {
+        /// Library file.
+        path: Option<PathBuf>,
+        /// `iType` (1 contact, 2 contactless, 3 either).
+        #[serde(default = "default_itype")]
+        itype: i32,
+    },
+}
+
+fn default_itype() -> i32 {
+    3
+}
+
+/// The national e-voucher library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NationEcSettings {
+    /// Library file; `None` = search the usual places.
+    pub path: Option<PathBuf>,
+    /// The provincial `localQrCodeQuery` URL.
+    pub url: String,
+    /// Org/operator fields sent with each call.
+    pub context: EcContext,
+    /// A face terminal is attached.
+    #[serde(default)]
+    pub face_terminal: bool,
+}
+
+/// All counter devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeviceSettings {
+    /// Scanner, if any.
+    #[serde(default)]
+    pub scanner: Option<ScannerSettings>,
+    /// Printer, if any.
+    #[serde(default)]
+    pub printer: Option<PrinterSettings>,
+    /// Card reader library, if any.
+    #[serde(default)]
+    pub card_reader: Option<CardReaderSettings>,
+    /// NationECCode, if installed.
+    #[serde(default)]
+    pub nation_ec: Option<NationEcSettings>,
+    /// Extra directories searched for vendor libraries.
+    #[serde(default)]
+    pub library_dirs: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_defaults() {
+        let s: DeviceSettings = serde_json::from_str(
+            r#"{"scanner":{"kind":"serial","path":"/dev/serial/by-id/usb-Honeywell-if00"},
+                "printer":{"link":{"kind":"tcp","addr":"192.168.1.50:9100"},"width":"58mm"},
+                "card_reader":{"library":"hea_sec","path":null,"init_json":"{}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.scanner,
+            Some(ScannerSettings::Serial {
+                path: "/dev/serial/by-id/usb-Honeywell-if00".into(),
+                baud: 9600
+            })
+        );
+        let p = s.printer.as_ref().unwrap();
+        assert_eq!(
+            (p.width, p.timeout_ms, p.cash_drawer),
+            (PaperWidth::Mm58, 3000, false)
+        );
+        let back: DeviceSettings =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(DeviceSettings::default().scanner, None);
+        let w: ScannerSettings =
+            serde_json::from_str(r#"{"kind":"wedge","max_gap_ms":40,"min_length":6}"#).unwrap();
+        assert_eq!(
+            w,
+            ScannerSettings::Wedge(WedgeOptions {
+                max_gap_ms: 40,
+                min_length: 6
+            })
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Per-device status for the UI, and the hot-plug supervisor that keeps a
+//! scanner open across unplug/replug with exponential backoff.
+//!
+//! Status is published on a `tokio::sync::watch` channel: the UI (or the
+//! Tauri shell) subscribes and always sees the latest state of every device;
+//! publishers never block.
+
+use crate::scan::{CodeScanner, Scan, ScanError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Device classes shown in the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// 扫码枪
+    Scanner,
+    /// 小票打印机
+    Printer,
+    /// 读卡器
+    CardReader,
+    /// 刷脸终端 / 电子凭证
+    FaceTerminal,
+}
+
+/// One device's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceState {
+    /// Not set up in settings.
+    NotConfigured,
+    /// Vendor library absent.
+    NotInstalled,
+    /// Opening.
+    Connecting,
+    /// Working.
+    Ready,
+    /// Lost; retrying after `retry_in_ms` (attempt `attempt`).
+    Disconnected {
+        /// Next retry delay.
+        retry_in_ms: u64,
+        /// Failed attempts so far.
+        attempt: u32,
+    },
+    /// Working but with a problem to show (paper low, last scan bad).
+    Warning {
+        /// zh-CN message.
+        message_zh: String,
+    },
+}
+
+/// A device's published status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceStatus {
+    /// Which device.
+    pub kind: DeviceKind,
+    /// Its label (port, VID:PID, library).
+    pub name: String,
+    /// State.
+    pub state: DeviceState,
+}
+
+impl DeviceStatus {
+    /// A one-line zh-CN summary for the status bar.
+    pub fn summary_zh(&self) -> String {
+        let what = match self.kind {
+            DeviceKind::Scanner => "扫码枪",
+            DeviceKind::Printer => "打印机",
+            DeviceKind::CardReader => "读卡器",
+            DeviceKind::FaceTerminal => "刷脸终端",
+        };
+        let state = match &self.state {
+            DeviceState::NotConfigured => "未配置".to_string(),
+            DeviceState::NotInstalled => "未安装".to_string(),
+            DeviceState::Connecting => "连接中".to_string(),
+            DeviceState::Ready => "就绪".to_string(),
+            DeviceState::Disconnected { retry_in_ms, .. } => {
+                format!("已断开，{} 秒后重连", retry_in_ms.div_ceil(1000))
+            }
+            DeviceState::Warning { message_zh } => message_zh.clone(),
+        };
+        format!("{what}：{state}")
+    }
+}
+
+/// All devices' statuses, latest value wins.
+#[derive(Debug, Clone)]
+pub struct StatusBoard {
+    tx: Arc<watch::Sender<BTreeMap<DeviceKind, DeviceStatus>>>,
+}
+
+impl Default for StatusBoard {
+    fn default() -> Self {
+        let (tx, _rx) = watch::channel(BTreeMap::new());
+        StatusBoard { tx: Arc::new(tx) }
+    }
+}
+
+impl StatusBoard {
+    /// Publishes one device's status.
+    pub fn publish(&self, status: DeviceStatus) {
+        self.tx.send_modify(|m| {
+            m.insert(status.kind, status);
+        });
+    }
+    /// A receiver that sees every change.
+    pub fn subscribe(&self) -> watch::Receiver<BTreeMap<DeviceKind, DeviceStatus>> {
+        self.tx.subscribe()
+    }
+    /// The current status of one device.
+    pub fn get(&self, kind: DeviceKind) -> Option<DeviceStatus> {
+        self.tx.borrow().get(&kind).cloned()
+    }
+}
+
+/// Exponential backoff: `initial`, doubling, capped at `max`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    initial: Duration,
+    max: Duration,
+    next: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    /// A backoff.
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Backoff {
+            initial,
+            max,
+            next: initial,
+            attempt: 0,
+        }
+    }
+    /// The next delay (and counts an attempt).
+    pub fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        self.attempt += 1;
+        d
+    }
+    /// Failed attempts since the last reset.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+    /// Success: start again from `initial`.
+    pub fn reset(&mut self) {
+        self.next = self.initial;
+        self.attempt = 0;
+    }
+}
+
+/// Opens a scanner; called again after every disconnect.
+pub type ScannerOpener = Box<dyn Fn() -> Result<Box<dyn CodeScanner>, ScanError> + Send>;
+
+/// Handle to a supervised scanner thread.
+pub struct Supervised {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Supervised {
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let end = std::time::Instant::now() + d;
+    while std::time::Instant::now() < end && !stop.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(10).min(d));
+    }
+}
+
+/// Runs a scanner forever: opens it, forwards scans and per-scan errors to
+/// `out`, and on disconnect publishes `Disconnected`, backs off and reopens.
+pub fn supervise_scanner(
+    name: &str,
+    open: ScannerOpener,
+    board: StatusBoard,
+    mut backoff: Backoff,
+    out: mpsc::Sender<Result<Scan, ScanError>>,
+) -> Supervised {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let name = name.to_string();
+    let thread = std::thread::Builder::new()
+        .name(format!("supervise {name}"))
+        .spawn(move || {
+            let status = |state| DeviceStatus {
+                kind: DeviceKind::Scanner,
+                name: name.clone(),
+                state,
+            };
+            while !stop2.load(Ordering::Acquire) {
+                board.publish(status(DeviceState::Connecting));
+                let mut scanner = match open() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let d = backoff.next_delay();
+                        tracing::info!(scanner = %name, error = %e, retry = ?d, "scanner not available");
+                        board.publish(status(DeviceState::Disconnected {
+                            retry_in_ms: d.as_millis() as u64,
+                            attempt: backoff.attempt(),
+                        }));
+                        sleep_unless_stopped(d, &stop2);
+                        continue;
+                    }
+                };
+                backoff.reset();
+                board.publish(status(DeviceState::Ready));
+                while !stop2.load(Ordering::Acquire) {
+                    match scanner.next_scan(Duration::from_millis(100)) {
+                        Ok(None) => {}
+                        Ok(Some(s)) => {
+                            if out.send(Ok(s)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(ScanError::Disconnected) => {
+                            tracing::warn!(scanner = %name, "scanner disconnected");
+                            let _ = out.send(Err(ScanError::Disconnected));
+                            break;
+                        }
+                        Err(e) => {
+                            if out.send(Err(e)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .expect("spawn supervisor");
+    Supervised {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(450));
+        let v: Vec<_> = (0..5).map(|_| b.next_delay().as_millis()).collect();
+        assert_eq!(v, vec![100, 200, 400, 450, 450]);
+        assert_eq!(b.attempt(), 5);
+        b.reset();
+        assert_eq!(b.next_delay(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn board_publishes_latest_state() {
+        let board = StatusBoard::default();
+        let mut rx = board.subscribe();
+        board.publish(DeviceStatus {
+            kind: DeviceKind::Printer,
+            name: "tcp:x".into(),
+            state: DeviceState::Disconnected {
+                retry_in_ms: 1500,
+                attempt: 2,
+            },
+        });
+        assert!(rx.has_changed().unwrap());
+        let s = rx
+            .borrow_and_update()
+            .get(&DeviceKind::Printer)
+            .cloned()
+            .unwrap();
+        assert_eq!(s.summary_zh(), "打印机：已断开，2 秒后重连");
+    }
+}
