@@ -9,6 +9,10 @@ use clap::{Parser, Subcommand};
 use rxdesk_app::{AppStatus, DataDir, Settings};
 use std::process::ExitCode;
 
+mod audit;
+mod backup;
+mod devices;
+mod queue;
 mod verify;
 
 /// RxDesk (药店处方收银台): e-prescription counter for designated retail pharmacies.
@@ -33,6 +37,14 @@ enum Command {
     VerifySignature(verify::VerifySignatureArgs),
     /// Verify a downloaded prescription's signatures. Exit 0 valid, 1 rejected, 2 bad input.
     VerifyPrescription(verify::VerifyPrescriptionArgs),
+    /// Counter devices: list what is attached, print a test receipt, watch a scanner.
+    Devices(devices::DevicesArgs),
+    /// The upload queue (outbox): status, list, retry, void.
+    Queue(queue::QueueArgs),
+    /// The hash-chained audit log: verify, tail.
+    Audit(audit::AuditArgs),
+    /// Back up the ledger with SQLite's online backup API.
+    Backup(backup::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +62,10 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
     match cli.command {
         Command::VerifySignature(args) => Ok(verify::verify_signature(args)),
         Command::VerifyPrescription(args) => Ok(verify::verify_prescription(args)),
+        Command::Devices(args) => Ok(devices::run(args)),
+        Command::Queue(args) => Ok(queue::run(args)),
+        Command::Audit(args) => Ok(audit::run(args)),
+        Command::Backup(args) => Ok(backup::run(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

@@ -25,7 +25,47 @@ pub struct Fixture {
     pub batch: i64,
 }
 
+struct Template {
+    dir: tempfile::TempDir,
+    boss: Session,
+    pharmacist: Session,
+    cashier: Session,
+    batch: i64,
+}
+
+static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+
+/// A fresh ledger per test, copied from one template (argon2id hashing of
+/// the operators' passwords is deliberately slow, so it is done once).
 pub fn fixture() -> Fixture {
+    let t = TEMPLATE.get_or_init(|| {
+        let f = build_fixture();
+        let (boss, pharmacist, cashier, batch) = (f.boss, f.pharmacist, f.cashier, f.batch);
+        drop(f.store); // last connection: checkpoints the WAL into the file
+        Template {
+            dir: f.dir,
+            boss,
+            pharmacist,
+            cashier,
+            batch,
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ledger.sqlite3", "ledger.sqlite3.key"] {
+        std::fs::copy(t.dir.path().join(name), dir.path().join(name)).unwrap();
+    }
+    let store = Store::open(dir.path().join("ledger.sqlite3")).unwrap();
+    Fixture {
+        dir,
+        store,
+        boss: t.boss.clone(),
+        pharmacist: t.pharmacist.clone(),
+        cashier: t.cashier.clone(),
+        batch: t.batch,
+    }
+}
+
+fn build_fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("ledger.sqlite3")).unwrap();
     store.set_institution("P44030500001", "康宁大药房").unwrap();
