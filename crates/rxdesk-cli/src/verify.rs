@@ -11,7 +11,7 @@
 //! CRLs fetched from the certificate's distribution point (cached in
 //! `trust/crl-cache/`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use rxdesk_gm::download::DownloadedPrescription;
 use rxdesk_gm::trust::{CrlStore, HttpCrlFetcher, TrustStore};
@@ -206,7 +206,10 @@ pub fn verify_signature(args: VerifySignatureArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return input_error(e),
     };
-    let now = args.common.at.unwrap_or_else(Utc::now);
+    let now = args
+        .common
+        .at
+        .unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     let v = Verifier::new(&trust, &crls);
     let outcome = v
         .verify_detached(&content, &sig, now)
@@ -231,7 +234,10 @@ pub fn verify_prescription(args: VerifyPrescriptionArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return input_error(e),
     };
-    let now = args.common.at.unwrap_or_else(Utc::now);
+    let now = args
+        .common
+        .at
+        .unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     let v = Verifier::new(&trust, &crls);
     let outcome = v
         .verify_prescription(&rx, now)

@@ -205,14 +205,15 @@ impl Certificate {
         &self.inner
     }
 
-    /// Subject DN, RFC 4514 (most specific first), e.g. `CN=…,O=…,C=CN`.
+    /// Subject DN, RFC 4514 (most specific first), e.g.
+    /// `CN=…,organizationIdentifier=H11010100001,O=…,C=CN` (see [`format_dn`]).
     pub fn subject_dn(&self) -> String {
-        self.inner.tbs_certificate().subject().to_string()
+        format_dn(self.inner.tbs_certificate().subject())
     }
 
-    /// Issuer DN, RFC 4514.
+    /// Issuer DN, RFC 4514 (see [`format_dn`]).
     pub fn issuer_dn(&self) -> String {
-        self.inner.tbs_certificate().issuer().to_string()
+        format_dn(self.inner.tbs_certificate().issuer())
     }
 
     /// DER of the subject Name.
@@ -365,6 +366,44 @@ impl Certificate {
     pub fn is_self_issued(&self) -> bool {
         self.subject_der() == self.issuer_der()
     }
+}
+
+/// RFC 4514 string of a Name, most specific RDN first, with OpenSSL's
+/// attribute names (`C`, `ST`, `L`, `O`, `OU`, `CN`, `serialNumber`,
+/// `organizationIdentifier`, `emailAddress`; other types as dotted OIDs) and
+/// string values as text (non-string values as `#hex`).
+pub fn format_dn(name: &x509_cert::name::Name) -> String {
+    let mut rdns: Vec<String> = Vec::new();
+    for rdn in name.iter_rdn() {
+        let parts: Vec<String> = rdn
+            .iter()
+            .map(|atv| {
+                let oid = atv.oid.to_string();
+                let key = match oid.as_str() {
+                    "2.5.4.6" => "C".to_string(),
+                    "2.5.4.8" => "ST".to_string(),
+                    "2.5.4.7" => "L".to_string(),
+                    "2.5.4.10" => "O".to_string(),
+                    "2.5.4.11" => "OU".to_string(),
+                    "2.5.4.3" => "CN".to_string(),
+                    "2.5.4.5" => "serialNumber".to_string(),
+                    "2.5.4.97" => "organizationIdentifier".to_string(),
+                    "1.2.840.113549.1.9.1" => "emailAddress".to_string(),
+                    _ => oid,
+                };
+                match any_to_string(&atv.value) {
+                    Some(v) => format!("{key}={}", crate::issue::escape_dn_value(&v)),
+                    None => format!(
+                        "{key}=#{}",
+                        hex::encode(atv.value.to_der().unwrap_or_default())
+                    ),
+                }
+            })
+            .collect();
+        rdns.push(parts.join("+"));
+    }
+    rdns.reverse();
+    rdns.join(",")
 }
 
 fn const_oid_cn() -> der::asn1::ObjectIdentifier {

@@ -98,7 +98,7 @@ impl Crl {
 
     /// Issuer DN (RFC 4514).
     pub fn issuer_dn(&self) -> String {
-        self.inner.tbs_cert_list.issuer.to_string()
+        crate::cert::format_dn(&self.inner.tbs_cert_list.issuer)
     }
 
     /// DER of the issuer Name.

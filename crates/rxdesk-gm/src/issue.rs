@@ -80,7 +80,7 @@ pub fn escape_dn_value(v: &str) -> String {
     let mut out = String::new();
     for (i, c) in v.chars().enumerate() {
         match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => {
+            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
                 out.push('\\');
                 out.push(c);
             }
