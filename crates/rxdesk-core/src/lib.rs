@@ -11,9 +11,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
+pub mod code_format;
 pub mod codes;
+pub mod dispense;
+pub mod identity;
+pub mod layout_compare;
 pub mod money;
 pub mod prescription;
+pub mod rules;
+pub mod settlement;
+pub mod text;
 pub mod time;
+
+#[cfg(test)]
+mod testdata;
 
 pub use money::{Amount, MoneyError, Price};

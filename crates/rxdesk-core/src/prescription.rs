@@ -36,6 +36,25 @@ pub struct RxLine {
     pub days: u32,
     /// Reference unit price from the prescription, if sent.
     pub price: Option<Price>,
+    /// `hosp_prep_flag`: a hospital-made preparation (医疗机构制剂), which
+    /// may not circulate to a pharmacy.
+    #[serde(default)]
+    pub hosp_prep_flag: bool,
+}
+
+/// The reuse terms of a prescription (7203 `rept_flag`, `max_rept_cnt`,
+/// `reptd_cnt`, `min_inrv_days`). `max_rept_cnt` counts the dispensings the
+/// prescription allows in total; `reptd_cnt` those the center has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReuseTerms {
+    /// `rept_flag` = 1: the prescription may be dispensed more than once.
+    pub rept_flag: bool,
+    /// `max_rept_cnt`: the most dispensings allowed.
+    pub max_rept_cnt: Option<u32>,
+    /// `reptd_cnt`: dispensings already made, per the center.
+    pub reptd_cnt: Option<u32>,
+    /// `min_inrv_days`: minimum days between two dispensings.
+    pub min_inrv_days: Option<u32>,
 }
 
 /// A prescription as downloaded, **not yet verified**. The type that may be
@@ -61,6 +80,12 @@ pub struct Prescription {
     pub valid_end_time: String,
     /// Drug lines.
     pub lines: Vec<RxLine>,
+    /// Reuse terms (absent = single use).
+    #[serde(default)]
+    pub reuse: ReuseTerms,
+    /// `long_rx_flag`: a long prescription for a stable chronic patient.
+    #[serde(default)]
+    pub long_rx_flag: bool,
 }
 
 /// Masks an identity number for display and logs: keeps the first 3 and last

@@ -1,0 +1,623 @@
+//! Structured prescription vs its layout file (版式文件, ST-EPC-02-007): the
+//! pharmacist must see that what will be settled is what the doctor's
+//! document says. Given the text extracted from the prescription PDF, every
+//! structured value the patient's safety depends on is looked up in it —
+//! patient name and certificate number, each drug's name, specification,
+//! quantity, single dose, frequency, route and days — and each disagreement
+//! is returned as a [`LayoutDifference`] (structured value, layout value) for
+//! side-by-side display. Any difference blocks settlement.
+//!
+//! **Tolerant of form, strict on values:** whitespace and line breaks are
+//! ignored (extractors break lines anywhere), full-width digits and colons
+//! are half-width, `×`/`＊` in specifications are `*`, `2.00盒` equals
+//! `2盒`. But `张三` is not `张三丰`, `12盒` is not `2盒`, and `阿莫西林` is
+//! not found inside `阿莫西林克拉维酸钾片`.
+
+use crate::prescription::{Prescription, RxLine};
+use crate::text::{compact, normalize_name, normalize_spec};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// What was compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayoutField {
+    /// 患者姓名
+    PatientName,
+    /// 证件号码
+    PatientCertNo,
+    /// 药品名称
+    DrugName,
+    /// 规格
+    DrugSpec,
+    /// 数量
+    Quantity,
+    /// 单次用量
+    SingleDose,
+    /// 频次
+    Frequency,
+    /// 用法 (route)
+    Route,
+    /// 用药天数
+    Days,
+}
+
+impl LayoutField {
+    /// zh-CN column label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::PatientName => "患者姓名",
+            Self::PatientCertNo => "证件号码",
+            Self::DrugName => "药品名称",
+            Self::DrugSpec => "规格",
+            Self::Quantity => "数量",
+            Self::SingleDose => "单次用量",
+            Self::Frequency => "频次",
+            Self::Route => "用法",
+            Self::Days => "用药天数",
+        }
+    }
+}
+
+/// One disagreement, for side-by-side display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutDifference {
+    /// Which field.
+    pub field: LayoutField,
+    /// The drug line (0-based) for drug fields.
+    pub line: Option<usize>,
+    /// The structured value.
+    pub structured: String,
+    /// What the layout shows (`未找到` when nothing was found).
+    pub layout: String,
+}
+
+/// Shown when the layout text has no value for a field.
+pub const NOT_FOUND: &str = "未找到";
+
+const NAME_LABELS: [&str; 3] = ["患者姓名", "病人姓名", "姓名"];
+const CERT_LABELS: [&str; 5] = ["身份证号码", "身份证号", "证件号码", "证件号", "身份证"];
+/// Labels that may directly follow a value once whitespace is gone.
+const NEXT_LABELS: [&str; 16] = [
+    "性别",
+    "年龄",
+    "证件",
+    "身份证",
+    "科室",
+    "费别",
+    "门诊号",
+    "病历号",
+    "日期",
+    "电话",
+    "地址",
+    "医保",
+    "就诊",
+    "诊断",
+    "处方",
+    "开方",
+];
+const ROUTES: [&str; 18] = [
+    "口服",
+    "外用",
+    "静脉注射",
+    "静脉滴注",
+    "肌内注射",
+    "肌肉注射",
+    "皮下注射",
+    "舌下含服",
+    "含服",
+    "雾化吸入",
+    "吸入",
+    "滴眼",
+    "滴耳",
+    "滴鼻",
+    "外敷",
+    "直肠给药",
+    "阴道给药",
+    "涂抹",
+];
+const FREQ_STARTS: [&str; 12] = [
+    "每日",
+    "每天",
+    "一日",
+    "每晚",
+    "每周",
+    "每隔",
+    "必要时",
+    "睡前",
+    "qd",
+    "bid",
+    "tid",
+    "qid",
+];
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+fn is_name_char(c: char) -> bool {
+    is_cjk(c) || c.is_ascii_alphabetic() || "·•・‧.".contains(c)
+}
+
+/// Finds `needle` in `hay` (char vectors) from `from`; returns a char index.
+fn find_chars(hay: &[char], needle: &[char], from: usize) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()] == *needle)
+}
+
+fn starts_with_label(rest: &[char]) -> bool {
+    NEXT_LABELS.iter().any(|l| {
+        let l: Vec<char> = l.chars().collect();
+        rest.starts_with(&l)
+    })
+}
+
+/// The value after the first of `labels` (and an optional colon), taken
+/// while `ok` holds and no following label starts. `None` when no label.
+fn labelled_value(text: &[char], labels: &[&str], ok: impl Fn(char) -> bool) -> Option<String> {
+    for label in labels {
+        let l: Vec<char> = label.chars().collect();
+        let mut from = 0;
+        // `医师姓名`, `医生姓名`, `操作员姓名` are someone else's name.
+        let at = loop {
+            match find_chars(text, &l, from) {
+                Some(a) if a > 0 && "师生员".contains(text[a - 1]) => from = a + 1,
+                other => break other,
+            }
+        };
+        if let Some(at) = at {
+            let mut i = at + l.len();
+            while i < text.len() && (text[i] == ':' || text[i] == '：') {
+                i += 1;
+            }
+            let mut v = String::new();
+            while i < text.len()
+                && ok(text[i])
+                && !(v.chars().count() > 0 && starts_with_label(&text[i..]))
+            {
+                v.push(text[i]);
+                i += 1;
+                if v.chars().count() >= 40 {
+                    break;
+                }
+            }
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn fmt_dec(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Numbers written immediately before `unit` in `seg`.
+fn numbers_before(seg: &[char], unit: &str) -> Vec<Decimal> {
+    let u: Vec<char> = unit.chars().collect();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find_chars(seg, &u, from) {
+        let mut start = at;
+        while start > 0 && (seg[start - 1].is_ascii_digit() || seg[start - 1] == '.') {
+            start -= 1;
+        }
+        let num: String = seg[start..at].iter().collect();
+        if let Ok(d) = Decimal::from_str(num.trim_start_matches('.')) {
+            if !num.is_empty() {
+                out.push(d);
+            }
+        }
+        from = at + 1;
+    }
+    out
+}
+
+/// Splits `0.5g` / `1粒` / `2 片` into number and unit.
+fn number_and_unit(s: &str) -> Option<(Decimal, String)> {
+    let c = compact(s);
+    let split = c
+        .char_indices()
+        .find(|(_, ch)| !(ch.is_ascii_digit() || *ch == '.'))
+        .map_or(c.len(), |(i, _)| i);
+    let (n, u) = c.split_at(split);
+    let d = Decimal::from_str(n).ok()?;
+    if u.is_empty() {
+        return None;
+    }
+    Some((d, u.to_string()))
+}
+
+fn excerpt_from(seg: &[char], starts: &[&str], len: usize) -> String {
+    starts
+        .iter()
+        .filter_map(|s| {
+            let v: Vec<char> = s.chars().collect();
+            find_chars(seg, &v, 0)
+        })
+        .min()
+        .map(|at| seg[at..(at + len).min(seg.len())].iter().collect())
+        .unwrap_or_else(|| NOT_FOUND.to_string())
+}
+
+/// Where a drug's generic name occurs as a whole name (not as the start of
+/// a longer name), searching from `from`.
+fn find_drug(text: &[char], name: &[char], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = find_chars(text, name, at) {
+        let after = text.get(i + name.len()).copied();
+        let whole = match after {
+            None => true,
+            Some(c) => !is_cjk(c) || starts_with_label(&text[i + name.len()..]),
+        };
+        if whole {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// Compares the structured prescription with the layout's extracted text.
+/// An empty result means every compared value was found as structured.
+pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDifference> {
+    let text: Vec<char> = compact(layout_text).chars().collect();
+    let mut diffs = Vec::new();
+    let mut diff = |field, line, structured: String, layout: String| {
+        diffs.push(LayoutDifference {
+            field,
+            line,
+            structured,
+            layout,
+        })
+    };
+
+    // Patient name.
+    let want = normalize_name(&rx.patient_name);
+    let got = labelled_value(&text, &NAME_LABELS, is_name_char).unwrap_or_default();
+    if normalize_name(&got) != want {
+        diff(
+            LayoutField::PatientName,
+            None,
+            rx.patient_name.trim().to_string(),
+            if got.is_empty() {
+                NOT_FOUND.into()
+            } else {
+                got
+            },
+        );
+    }
+
+    // Certificate number, when the layout prints one (possibly masked).
+    if let Some(got) = labelled_value(&text, &CERT_LABELS, |c| {
+        c.is_ascii_digit() || c == 'X' || c == 'x' || c == '*'
+    }) {
+        let want = compact(&rx.patient_cert_no).to_uppercase();
+        let g = got.to_uppercase();
+        let same = g.chars().count() == want.chars().count()
+            && !g.is_empty()
+            && g.chars().zip(want.chars()).all(|(a, b)| a == '*' || a == b);
+        if !same {
+            diff(
+                LayoutField::PatientCertNo,
+                None,
+                crate::prescription::mask_id_number(&want),
+                if g.is_empty() {
+                    NOT_FOUND.into()
+                } else {
+                    crate::prescription::mask_id_number(&g)
+                },
+            );
+        }
+    }
+
+    // Drug lines: locate each name, then compare within its segment.
+    let names: Vec<Vec<char>> = rx
+        .lines
+        .iter()
+        .map(|l| compact(&l.drug_genname).chars().collect())
+        .collect();
+    let mut positions: Vec<Option<usize>> = Vec::with_capacity(names.len());
+    let mut cursor = 0;
+    for n in &names {
+        let p = find_drug(&text, n, cursor).or_else(|| find_drug(&text, n, 0));
+        if let Some(p) = p {
+            cursor = p + n.len();
+        }
+        positions.push(p);
+    }
+    for (i, line) in rx.lines.iter().enumerate() {
+        let Some(start) = positions[i] else {
+            let near = names[i]
+                .first()
+                .and_then(|c| find_chars(&text, &[*c], 0))
+                .map(|at| {
+                    text[at..]
+                        .iter()
+                        .take_while(|c| is_cjk(**c))
+                        .take(20)
+                        .collect::<String>()
+                })
+                .filter(|s| s.chars().count() > 1)
+                .unwrap_or_else(|| NOT_FOUND.into());
+            diff(
+                LayoutField::DrugName,
+                Some(i),
+                line.drug_genname.trim().to_string(),
+                near,
+            );
+            continue;
+        };
+        let body = start + names[i].len();
+        let end = positions
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|p| *p > start)
+            .min()
+            .unwrap_or(text.len());
+        let seg = &text[body..end.max(body)];
+        compare_line(i, line, seg, &mut diff);
+    }
+    diffs
+}
+
+fn compare_line(
+    i: usize,
+    line: &RxLine,
+    seg: &[char],
+    diff: &mut impl FnMut(LayoutField, Option<usize>, String, String),
+) {
+    let seg_s: String = seg.iter().collect();
+    let seg_spec = normalize_spec(&seg_s);
+    let spec = normalize_spec(&line.drug_spec);
+    // The spec's own numbers (`24粒`) must not pass for a quantity.
+    let rest: Vec<char> = if !spec.is_empty() && seg_spec.contains(&spec) {
+        seg_spec.replacen(&spec, "|", 1).chars().collect()
+    } else {
+        if !spec.is_empty() {
+            let shown = shown_spec(&seg_spec);
+            diff(
+                LayoutField::DrugSpec,
+                Some(i),
+                line.drug_spec.trim().to_string(),
+                if shown.is_empty() {
+                    NOT_FOUND.into()
+                } else {
+                    shown
+                },
+            );
+        }
+        seg_spec.chars().collect()
+    };
+
+    let unit = compact(&line.unit);
+    if !unit.is_empty() {
+        let found = numbers_before(&rest, &unit);
+        if !found.contains(&line.quantity) {
+            diff(
+                LayoutField::Quantity,
+                Some(i),
+                format!("{}{}", fmt_dec(line.quantity), unit),
+                shown_numbers(&found, &unit),
+            );
+        }
+    }
+
+    if let Some((dose, dose_unit)) = number_and_unit(&line.single_dose) {
+        let found = numbers_before(&rest, &dose_unit);
+        if !found.contains(&dose) {
+            diff(
+                LayoutField::SingleDose,
+                Some(i),
+                compact(&line.single_dose),
+                shown_numbers(&found, &dose_unit),
+            );
+        }
+    } else if !compact(&line.single_dose).is_empty() && !seg_s.contains(&compact(&line.single_dose))
+    {
+        diff(
+            LayoutField::SingleDose,
+            Some(i),
+            compact(&line.single_dose),
+            NOT_FOUND.into(),
+        );
+    }
+
+    let freq = compact(&line.frequency);
+    if !freq.is_empty() && !seg_s.to_lowercase().contains(&freq.to_lowercase()) {
+        diff(
+            LayoutField::Frequency,
+            Some(i),
+            freq,
+            excerpt_from(seg, &FREQ_STARTS, 4),
+        );
+    }
+
+    let route = compact(&line.route);
+    if !route.is_empty() && !seg_s.contains(&route) {
+        let shown = ROUTES
+            .iter()
+            .find(|r| seg_s.contains(*r))
+            .map_or(NOT_FOUND.to_string(), |r| r.to_string());
+        diff(LayoutField::Route, Some(i), route, shown);
+    }
+
+    if line.days > 0 {
+        let found = numbers_before(&rest, "天");
+        if !found.contains(&Decimal::from(line.days)) {
+            diff(
+                LayoutField::Days,
+                Some(i),
+                format!("{}天", line.days),
+                shown_numbers(&found, "天"),
+            );
+        }
+    }
+}
+
+/// The spec-like text at the start of a segment: from the first digit,
+/// ending where a count unit (`粒`) is followed by `*` or a digit.
+fn shown_spec(seg: &str) -> String {
+    let chars: Vec<char> = seg.chars().skip_while(|c| !c.is_ascii_digit()).collect();
+    let mut out = String::new();
+    for (k, c) in chars.iter().enumerate() {
+        let prev_cjk = k > 0 && is_cjk(chars[k - 1]);
+        if (prev_cjk && (*c == '*' || c.is_ascii_digit()))
+            || (is_cjk(*c) && !"粒片支袋瓶丸克毫升".contains(*c))
+            || out.chars().count() >= 24
+        {
+            break;
+        }
+        out.push(*c);
+    }
+    out
+}
+
+fn shown_numbers(found: &[Decimal], unit: &str) -> String {
+    if found.is_empty() {
+        return NOT_FOUND.into();
+    }
+    found
+        .iter()
+        .map(|d| format!("{}{unit}", fmt_dec(*d)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::{layout_text, rx};
+    use proptest::prelude::*;
+
+    fn fields(d: &[LayoutDifference]) -> Vec<LayoutField> {
+        d.iter().map(|x| x.field).collect()
+    }
+
+    #[test]
+    fn matching_layout_has_no_difference() {
+        let d = compare_layout(&rx(), &layout_text());
+        assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn whitespace_line_breaks_and_full_width_are_tolerated() {
+        let t = layout_text()
+            .replace("2盒", "２ 盒")
+            .replace("阿莫西林胶囊", "阿莫西\n林胶囊")
+            .replace("0.25g*24粒", "0.25g × 24粒")
+            .replace("姓名：张三", "姓 名 : 张\u{3000}三");
+        let d = compare_layout(&rx(), &t);
+        assert!(d.is_empty(), "{d:#?}");
+        let t = layout_text().replace("2盒", "2.00盒");
+        assert!(compare_layout(&rx(), &t).is_empty());
+    }
+
+    #[test]
+    fn each_changed_value_is_reported_with_both_sides() {
+        let cases = [
+            (
+                "姓名：张三",
+                "姓名：张三丰",
+                LayoutField::PatientName,
+                "张三丰",
+            ),
+            ("2盒", "12盒", LayoutField::Quantity, "12盒"),
+            (
+                "0.25g*24粒",
+                "0.5g*24粒",
+                LayoutField::DrugSpec,
+                "0.5g*24粒",
+            ),
+            ("每次0.5g", "每次1g", LayoutField::SingleDose, "1g"),
+            ("每日三次", "每日两次", LayoutField::Frequency, "每日两次"),
+            ("口服", "外用", LayoutField::Route, "外用"),
+            ("共3天", "共5天", LayoutField::Days, "5天"),
+        ];
+        for (from, to, field, shown) in cases {
+            let t = layout_text().replacen(from, to, 1);
+            let d = compare_layout(&rx(), &t);
+            assert_eq!(fields(&d), vec![field], "{from} -> {to}: {d:#?}");
+            assert_eq!(d[0].layout, shown, "{from} -> {to}");
+            assert!(!d[0].structured.is_empty());
+        }
+    }
+
+    #[test]
+    fn certificate_number_compared_when_printed_even_masked() {
+        let t = layout_text().replace("11010519491231002X", "110***********002X");
+        assert!(compare_layout(&rx(), &t).is_empty());
+        let t = layout_text().replace("11010519491231002X", "110***********0021");
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(fields(&d), vec![LayoutField::PatientCertNo]);
+        assert!(!d[0].structured.contains("11010519491231002X"), "masked");
+        let t = layout_text().replace("身份证号：11010519491231002X", "");
+        assert!(
+            compare_layout(&rx(), &t).is_empty(),
+            "not printed: not compared"
+        );
+    }
+
+    #[test]
+    fn a_longer_drug_name_is_not_the_prescribed_one() {
+        let mut p = rx();
+        p.lines[0].drug_genname = "阿莫西林".into();
+        let t = layout_text().replace("阿莫西林胶囊", "阿莫西林克拉维酸钾片");
+        let d = compare_layout(&p, &t);
+        assert_eq!(fields(&d), vec![LayoutField::DrugName]);
+        assert_eq!(d[0].layout, "阿莫西林克拉维酸钾片");
+    }
+
+    #[test]
+    fn missing_drug_and_empty_text() {
+        let t = layout_text().replace("阿莫西林胶囊", "");
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(fields(&d), vec![LayoutField::DrugName]);
+        let d = compare_layout(&rx(), "");
+        assert_eq!(
+            fields(&d),
+            vec![LayoutField::PatientName, LayoutField::DrugName]
+        );
+        assert!(d.iter().all(|x| x.layout == NOT_FOUND));
+    }
+
+    #[test]
+    fn two_lines_are_compared_in_their_own_segments() {
+        let mut p = rx();
+        let mut second = p.lines[0].clone();
+        second.drug_genname = "布洛芬缓释胶囊".into();
+        second.drug_spec = "0.3g*20粒".into();
+        second.quantity = Decimal::from(1);
+        second.single_dose = "0.3g".into();
+        second.frequency = "每日两次".into();
+        second.days = 5;
+        p.lines.push(second);
+        let t = format!(
+            "{}\n布洛芬缓释胶囊 0.3g*20粒 1盒 用法：口服 每次0.3g 每日两次 共5天",
+            layout_text()
+        );
+        assert!(compare_layout(&p, &t).is_empty());
+        // The second drug's quantity changed: only line 1 differs.
+        let t = t.replace("20粒 1盒", "20粒 3盒");
+        let d = compare_layout(&p, &t);
+        assert_eq!(fields(&d), vec![LayoutField::Quantity]);
+        assert_eq!(d[0].line, Some(1));
+    }
+
+    proptest! {
+        #[test]
+        fn compare_never_panics(s in "\\PC{0,200}") {
+            let _ = compare_layout(&rx(), &s);
+        }
+
+        #[test]
+        fn any_quantity_other_than_the_prescribed_is_reported(q in 0u32..1000) {
+            prop_assume!(q != 2);
+            let t = layout_text().replacen("2盒", &format!("{q}盒"), 1);
+            let d = compare_layout(&rx(), &t);
+            prop_assert_eq!(fields(&d), vec![LayoutField::Quantity]);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The named prescription rules the counter runs after the signature is
+//! verified and before the pharmacist audits (issue #7 step 4). Each rule is
+//! a pure function of the prescription, the facts passed in (time, previous
+//! dispensings, catalogue flags, the identified patient, the layout text) and
+//! returns [`Finding`]s with a stable English code and a zh-CN sentence. A
+//! [`Severity::Block`] finding stops the sale; a [`Severity::Notice`] is
+//! shown (e.g. a 自费 item) but does not.
+//!
+//! The table of every code, message and source requirement is
+//! `docs/rules.md`; [`RuleCode::ALL`] is the same list in code, and a test
+//! keeps the two in step.
+
+pub mod circulation;
+pub mod identity;
+pub mod reuse;
+pub mod self_pay;
+pub mod validity;
+
+use crate::catalogue::DrugFacts;
+use crate::identity::PersonIdentity;
+use crate::layout_compare::{compare_layout, LayoutDifference};
+use crate::prescription::Prescription;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether a finding stops the sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    /// The prescription may not be audited, dispensed or settled.
+    Block,
+    /// Shown to the pharmacist and the patient; the sale may go on.
+    Notice,
+}
+
+macro_rules! rule_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $sev:ident, $source:literal, $title:literal;)+) => {
+        /// Every named rule of the counter.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum RuleCode {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl RuleCode {
+            /// Every rule, in table order.
+            pub const ALL: &'static [RuleCode] = &[$(RuleCode::$variant,)+];
+            /// Stable English code (logs, the audit trail, `docs/rules.md`).
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code,)+ }
+            }
+            /// Whether a finding of this rule blocks the sale.
+            pub fn severity(self) -> Severity {
+                match self { $(Self::$variant => Severity::$sev,)+ }
+            }
+            /// The requirement the rule enforces.
+            pub fn source(self) -> &'static str {
+                match self { $(Self::$variant => $source,)+ }
+            }
+            /// Short zh-CN title of the rule.
+            pub fn title_zh(self) -> &'static str {
+                match self { $(Self::$variant => $title,)+ }
+            }
+        }
+    };
+}
+
+rule_codes! {
+    /// Issued more than 7 days ago.
+    RxOver7Days = "RX_OVER_7_DAYS", Block, "Prescription rules: valid 7 days from upload", "处方超过 7 天有效期";
+    /// Past `valid_end_time`.
+    RxPastValidEnd = "RX_PAST_VALID_END", Block, "PROTOCOL §4.1 7203 valid_end_time", "处方已过有效截止时间";
+    /// Issue time or `valid_end_time` unreadable.
+    RxTimeUnreadable = "RX_TIME_UNREADABLE", Block, "PROTOCOL §4.1 7203 prsc_time/valid_end_time", "处方时间无法识别";
+    /// Issued in the future (clock or data error).
+    RxIssuedInFuture = "RX_ISSUED_IN_FUTURE", Block, "Prescription rules: validity counted from upload", "开方时间晚于当前时间";
+    /// Revoked by the hospital.
+    RxRevoked = "RX_REVOKED", Block, "PROTOCOL §4.1 7104; DECISIONS rx_stas_codg 2", "处方已被医院撤销";
+    /// Already dispensed and written off.
+    RxAlreadyUsed = "RX_ALREADY_USED", Block, "DECISIONS rx_stas_codg 4; ST-EPC-02-010", "处方已核销";
+    /// The center says expired.
+    RxExpiredAtCenter = "RX_EXPIRED_AT_CENTER", Block, "DECISIONS rx_stas_codg 3", "处方已失效";
+    /// Status code unknown to this build.
+    RxStatusUnknown = "RX_STATUS_UNKNOWN", Block, "DECISIONS rx_stas_codg", "处方状态未知";
+    /// Dispensed before and not reusable.
+    RxReuseNotAllowed = "RX_REUSE_NOT_ALLOWED", Block, "PROTOCOL §4.1 7203 rept_flag", "处方不可复用";
+    /// All allowed dispensings used.
+    RxReuseLimitReached = "RX_REUSE_LIMIT_REACHED", Block, "PROTOCOL §4.1 7203 max_rept_cnt/reptd_cnt", "已达最大复用次数";
+    /// Too soon after the previous dispensing.
+    RxReuseTooSoon = "RX_REUSE_TOO_SOON", Block, "PROTOCOL §4.1 7203 min_inrv_days", "未到复用间隔";
+    /// Reusable but `max_rept_cnt` missing.
+    RxReuseTermsIncomplete = "RX_REUSE_TERMS_INCOMPLETE", Block, "PROTOCOL §4.1 7203 max_rept_cnt", "复用条件不完整";
+    /// More than 12 weeks of medication.
+    RxOver12Weeks = "RX_OVER_12_WEEKS", Block, "REQUIREMENTS: long prescriptions up to 12 weeks", "用药超过 12 周";
+    /// A drug not allowed to circulate to pharmacies.
+    DrugNotInCirculation = "DRUG_NOT_IN_CIRCULATION", Block, "Prescription rules: drugs not allowed in circulation", "不得流转的药品";
+    /// The prescribed drug is not in the pharmacy's catalogue.
+    DrugNotInCatalogue = "DRUG_NOT_IN_CATALOGUE", Block, "ST-EPC-02-010 (no substitution)", "本店目录无此药品";
+    /// A 自费 item: the patient pays it in full.
+    ItemSelfPay = "ITEM_SELF_PAY", Notice, "ST-EPC-02-010 settlement explanation", "自费药品";
+    /// The identified patient has no certificate number to compare.
+    PatientCertMissing = "PATIENT_CERT_MISSING", Block, "ST-EPC-02-005; ST-EPC-02-011", "缺少患者证件号码";
+    /// Certificate number differs from the prescription's patient.
+    PatientCertMismatch = "PATIENT_CERT_MISMATCH", Block, "ST-EPC-02-005", "患者证件号码不符";
+    /// Name differs from the prescription's patient.
+    PatientNameMismatch = "PATIENT_NAME_MISMATCH", Block, "ST-EPC-02-005", "患者姓名不符";
+    /// Structured data and the layout file differ.
+    LayoutMismatch = "LAYOUT_MISMATCH", Block, "ST-EPC-02-007; prescription rules (differences block settlement)", "结构化数据与版式文件不一致";
+    /// The layout file's text could not be read at all.
+    LayoutUnreadable = "LAYOUT_UNREADABLE", Block, "ST-EPC-02-007", "版式文件无法读取";
+}
+
+/// One result of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Which rule.
+    pub code: RuleCode,
+    /// The sentence shown (zh-CN), with the specific values.
+    pub message_zh: String,
+    /// The drug line concerned (0-based), if the finding is about one line.
+    pub line: Option<usize>,
+}
+
+impl Finding {
+    /// A finding about the whole prescription.
+    pub fn new(code: RuleCode, message_zh: impl Into<String>) -> Self {
+        Self {
+            code,
+            message_zh: message_zh.into(),
+            line: None,
+        }
+    }
+    /// A finding about one drug line.
+    pub fn on_line(code: RuleCode, line: usize, message_zh: impl Into<String>) -> Self {
+        Self {
+            code,
+            message_zh: message_zh.into(),
+            line: Some(line),
+        }
+    }
+    /// True when it stops the sale.
+    pub fn blocks(&self) -> bool {
+        self.code.severity() == Severity::Block
+    }
+}
+
+/// Everything the rules need besides the prescription itself.
+pub struct RuleContext<'a> {
+    /// Now (the caller reads the clock).
+    pub now: DateTime<Utc>,
+    /// Earlier dispensings of this prescription (from the ledger).
+    pub previous_dispensings: &'a [DateTime<Utc>],
+    /// The patient identified at the counter (for a proxy purchase: the
+    /// patient, not the agent).
+    pub patient: &'a PersonIdentity,
+    /// Catalogue facts by `med_list_codg`.
+    pub catalogue: &'a dyn Fn(&str) -> Option<DrugFacts>,
+    /// Text extracted from the layout file (the prescription PDF).
+    pub layout_text: &'a str,
+}
+
+/// The result of all rules on one prescription.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RuleReport {
+    /// All findings, blocking and notices, in rule order.
+    pub findings: Vec<Finding>,
+    /// Structured-vs-layout differences for side-by-side display.
+    pub layout_differences: Vec<LayoutDifference>,
+    /// Lines (0-based) that are 自费 items.
+    pub self_pay_lines: Vec<usize>,
+}
+
+impl RuleReport {
+    /// True when any finding blocks the sale.
+    pub fn blocks(&self) -> bool {
+        self.findings.iter().any(Finding::blocks)
+    }
+    /// The blocking findings.
+    pub fn blocking(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.blocks())
+    }
+    /// The codes of all findings (for tests and logs).
+    pub fn codes(&self) -> Vec<RuleCode> {
+        self.findings.iter().map(|f| f.code).collect()
+    }
+}
+
+/// Runs every prescription rule.
+pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleReport {
+    let mut findings = Vec::new();
+    findings.extend(validity::check_validity(
+        &rx.issued_at,
+        &rx.valid_end_time,
+        ctx.now,
+    ));
+    findings.extend(validity::check_status(&rx.status, &rx.reuse));
+    findings.extend(reuse::check_reuse(
+        &rx.reuse,
+        ctx.previous_dispensings,
+        ctx.now,
+    ));
+    findings.extend(validity::check_long_prescription(rx));
+    let facts: Vec<Option<DrugFacts>> = rx
+        .lines
+        .iter()
+        .map(|l| (ctx.catalogue)(&l.med_list_codg))
+        .collect();
+    findings.extend(circulation::check_circulation(&rx.lines, &facts));
+    let (self_pay_findings, self_pay_lines) = self_pay::mark_self_pay(&rx.lines, &facts);
+    findings.extend(self_pay_findings);
+    findings.extend(identity::check_patient_identity(
+        &rx.patient_name,
+        &rx.patient_cert_no,
+        ctx.patient,
+    ));
+    let layout_differences = compare_layout(rx, ctx.layout_text);
+    if ctx.layout_text.trim().is_empty() {
+        findings.push(Finding::new(
+            RuleCode::LayoutUnreadable,
+            "未能从处方版式文件中读取文字，无法与结构化处方核对，不能结算",
+        ));
+    } else if !layout_differences.is_empty() {
+        findings.push(Finding::new(
+            RuleCode::LayoutMismatch,
+            format!(
+                "处方结构化数据与版式文件有 {} 处不一致，请逐项核对，不能结算",
+                layout_differences.len()
+            ),
+        ));
+    }
+    RuleReport {
+        findings,
+        layout_differences,
+        self_pay_lines,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_upper_snake() {
+        let mut seen = std::collections::HashSet::new();
+        for c in RuleCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate {}", c.code());
+            assert!(c
+                .code()
+                .chars()
+                .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_'));
+            assert!(!c.title_zh().is_empty());
+            assert!(!c.source().is_empty());
+        }
+    }
+
+    #[test]
+    fn docs_table_lists_every_rule_code() {
+        let doc = include_str!("../../../../docs/rules.md");
+        for c in RuleCode::ALL {
+            assert!(
+                doc.contains(&format!("`{}`", c.code())),
+                "docs/rules.md lacks {}",
+                c.code()
+            );
+        }
+    }
+}
