@@ -161,6 +161,8 @@ pub struct QueueStatus {
 pub enum Completion {
     /// Accepted; the center's output.
     Done(serde_json::Value),
+    /// An uncertain row turned out to be applied; the center's output.
+    ResolvedApplied(serde_json::Value),
     /// Refused by the center.
     Rejected {
         /// Center's code.
@@ -604,96 +606,104 @@ impl Store {
 
     /// Records the outcome of a send or a resolution.
     pub fn complete_upload(&self, id: i64, how: &Completion) -> Result<()> {
-        let now = self.now_ms();
-        // (state, next_attempt_at, last_error, reject_code, ack, outcome, detail)
-        let (state, next_at, error, reject_code, ack, outcome, detail) = match how {
-            Completion::Done(ack) => (
-                "done",
-                now,
-                None,
-                None,
-                Some(ack.to_string()),
-                "accepted",
-                String::new(),
-            ),
-            Completion::Rejected { code, message } => (
-                "rejected",
-                now,
-                Some(message.clone()),
-                Some(code.clone()),
-                None,
-                "rejected",
-                format!("{code}: {message}"),
-            ),
-            Completion::Transient { error, retry_at } => (
-                "pending",
-                *retry_at,
-                Some(error.clone()),
-                None,
-                None,
-                "transient",
-                error.clone(),
-            ),
-            Completion::Uncertain { error, retry_at } => (
-                "uncertain",
-                *retry_at,
-                Some(error.clone()),
-                None,
-                None,
-                "uncertain",
-                error.clone(),
-            ),
-            Completion::StillUnknown { error, retry_at } => (
-                "uncertain",
-                *retry_at,
-                Some(error.clone()),
-                None,
-                None,
-                "unresolved",
-                error.clone(),
-            ),
-            Completion::NotApplied => (
-                "pending",
-                now,
-                None,
-                None,
-                None,
-                "resolved-not-applied",
-                "center has no record of it; resend with the same msgid".to_string(),
-            ),
-        };
-        self.write("record upload outcome", |tx| {
-            let msgid: String = tx
-                .query_row("SELECT msgid FROM uploads WHERE id = ?1", [id], |r| r.get(0))
-                .map_err(StoreError::sql("read upload"))?;
-            tx.execute(
-                "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
-                     reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
-                     done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
-                 WHERE id = ?1",
-                params![id, state, next_at, now, error, reject_code, ack],
-            )
-            .map_err(StoreError::sql("record upload outcome"))?;
-            attempt(tx, id, &msgid, now, outcome, &detail)
-        })
+        self.complete_uploads(&[(id, how.clone())])
     }
 
-    /// Records that an uncertain row was found applied by the center.
-    pub fn resolved_applied(&self, id: i64, ack: &serde_json::Value) -> Result<()> {
+    /// Records several outcomes in one transaction (one fsync): the worker
+    /// group-commits the answers that arrived together.
+    pub fn complete_uploads(&self, items: &[(i64, Completion)]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
         let now = self.now_ms();
-        self.write("record resolution", |tx| {
-            let msgid: String = tx
-                .query_row("SELECT msgid FROM uploads WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .map_err(StoreError::sql("read upload"))?;
-            tx.execute(
-                "UPDATE uploads SET state = 'done', done_at = ?2, updated_at = ?2, ack = ?3,
-                     last_error = NULL WHERE id = ?1",
-                params![id, now, ack.to_string()],
-            )
-            .map_err(StoreError::sql("mark upload done"))?;
-            attempt(tx, id, &msgid, now, "resolved-applied", "")
+        self.write("record upload outcome", |tx| {
+            for (id, how) in items {
+                complete_in(tx, *id, how, now)?;
+            }
+            Ok(())
         })
     }
+}
+
+fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Result<()> {
+    // (state, next_attempt_at, last_error, reject_code, ack, outcome, detail)
+    let (state, next_at, error, reject_code, ack, outcome, detail) = match how {
+        Completion::Done(ack) => (
+            "done",
+            now,
+            None,
+            None,
+            Some(ack.to_string()),
+            "accepted",
+            String::new(),
+        ),
+        Completion::ResolvedApplied(ack) => (
+            "done",
+            now,
+            None,
+            None,
+            Some(ack.to_string()),
+            "resolved-applied",
+            String::new(),
+        ),
+        Completion::Rejected { code, message } => (
+            "rejected",
+            now,
+            Some(message.clone()),
+            Some(code.clone()),
+            None,
+            "rejected",
+            format!("{code}: {message}"),
+        ),
+        Completion::Transient { error, retry_at } => (
+            "pending",
+            *retry_at,
+            Some(error.clone()),
+            None,
+            None,
+            "transient",
+            error.clone(),
+        ),
+        Completion::Uncertain { error, retry_at } => (
+            "uncertain",
+            *retry_at,
+            Some(error.clone()),
+            None,
+            None,
+            "uncertain",
+            error.clone(),
+        ),
+        Completion::StillUnknown { error, retry_at } => (
+            "uncertain",
+            *retry_at,
+            Some(error.clone()),
+            None,
+            None,
+            "unresolved",
+            error.clone(),
+        ),
+        Completion::NotApplied => (
+            "pending",
+            now,
+            None,
+            None,
+            None,
+            "resolved-not-applied",
+            "center has no record of it; resend with the same msgid".to_string(),
+        ),
+    };
+    let msgid: String = tx
+        .query_row("SELECT msgid FROM uploads WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map_err(StoreError::sql("read upload"))?;
+    tx.execute(
+        "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
+             reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
+             done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
+         WHERE id = ?1",
+        params![id, state, next_at, now, error, reject_code, ack],
+    )
+    .map_err(StoreError::sql("record upload outcome"))?;
+    attempt(tx, id, &msgid, now, outcome, &detail)
 }

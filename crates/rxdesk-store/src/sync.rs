@@ -161,12 +161,12 @@ enum Finished {
     Answered { error: Option<String> },
     /// Transport trouble.
     Failed(String),
-    /// The ledger could not record the outcome; the row is retried as uncertain.
-    StoreFailed(i64, String),
 }
 
 struct Task {
     chain: String,
+    id: i64,
+    completion: Completion,
     finished: Finished,
 }
 
@@ -177,17 +177,19 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 }
 
 async fn process<U: Uploader>(
-    store: Arc<Store>,
     up: Arc<U>,
     cfg: SyncConfig,
     req: UploadRequest,
+    now_ms: i64,
 ) -> Task {
     let delay = backoff_delay(req.attempts, cfg.base_backoff, cfg.max_backoff, jitter());
-    let retry_at =
-        |s: &Store| s.now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
+    let retry_at = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
     let (completion, finished) = if req.resolve {
         match up.resolve(&req).await {
-            Resolution::Applied(ack) => (Completion::Done(ack), Finished::Answered { error: None }),
+            Resolution::Applied(ack) => (
+                Completion::ResolvedApplied(ack),
+                Finished::Answered { error: None },
+            ),
             Resolution::NotApplied => (Completion::NotApplied, Finished::Answered { error: None }),
             Resolution::Rejected { code, message } => {
                 let e = format!("{} rejected {code}: {message}", req.msgid);
@@ -199,7 +201,7 @@ async fn process<U: Uploader>(
             Resolution::Unknown(error) => (
                 Completion::StillUnknown {
                     error: error.clone(),
-                    retry_at: retry_at(&store),
+                    retry_at,
                 },
                 Finished::Failed(format!("{} unresolved: {error}", req.msgid)),
             ),
@@ -219,7 +221,7 @@ async fn process<U: Uploader>(
             SendOutcome::Transient(error) => (
                 Completion::Transient {
                     error: error.clone(),
-                    retry_at: retry_at(&store),
+                    retry_at,
                 },
                 Finished::Failed(format!("{} transient: {error}", req.msgid)),
             ),
@@ -227,26 +229,16 @@ async fn process<U: Uploader>(
                 // Resolve soon: the first resolution attempt need not wait long.
                 Completion::Uncertain {
                     error: error.clone(),
-                    retry_at: store.now_ms()
-                        + i64::try_from(cfg.base_backoff.as_millis()).unwrap_or(0),
+                    retry_at: now_ms + i64::try_from(cfg.base_backoff.as_millis()).unwrap_or(0),
                 },
                 Finished::Failed(format!("{} uncertain: {error}", req.msgid)),
             ),
         }
     };
-    let id = req.id;
-    let s = store.clone();
-    let finished = match blocking(move || match &completion {
-        Completion::Done(ack) if req.resolve => s.resolved_applied(id, ack),
-        c => s.complete_upload(id, c),
-    })
-    .await
-    {
-        Ok(()) => finished,
-        Err(e) => Finished::StoreFailed(id, e.to_string()),
-    };
     Task {
         chain: req.chain_key,
+        id: req.id,
+        completion,
         finished,
     }
 }
@@ -293,6 +285,7 @@ struct Worker<U> {
     online: bool,
     consecutive_failures: u32,
     stranded: Vec<i64>,
+    completed: Vec<(i64, Completion)>,
     last_publish: Option<Instant>,
 }
 
@@ -330,10 +323,23 @@ impl<U: Uploader> Worker<U> {
                     self.online = false;
                 }
             }
-            Finished::StoreFailed(id, e) => {
-                tracing::error!(target: "rxdesk::sync", "cannot record outcome of upload {id}: {e}");
-                self.stranded.push(*id);
-            }
+        }
+    }
+
+    /// Writes the outcomes reaped together in one transaction (group commit).
+    async fn flush(&mut self) {
+        if self.completed.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.completed);
+        let s = self.store.clone();
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        if let Err(e) = blocking(move || s.complete_uploads(&batch)).await {
+            tracing::error!(target: "rxdesk::sync", "cannot record {} upload outcome(s): {e}", ids.len());
+            let mut st = self.status_tx.borrow().clone();
+            st.last_error = Some(e.to_string());
+            self.status_tx.send_replace(st);
+            self.stranded.extend(ids);
         }
     }
 
@@ -375,6 +381,7 @@ impl<U: Uploader> Worker<U> {
                 while let Some(joined) = inflight.join_next_with_id().await {
                     self.reap(joined, &mut tasks, &mut busy);
                 }
+                self.flush().await;
                 self.retry_stranded().await;
                 self.publish(true).await;
                 return Ok(());
@@ -405,10 +412,10 @@ impl<U: Uploader> Worker<U> {
                                 busy.insert(req.chain_key.clone());
                                 let key = (req.chain_key.clone(), req.id);
                                 let h = inflight.spawn(process(
-                                    self.store.clone(),
                                     self.up.clone(),
                                     self.cfg.clone(),
                                     req,
+                                    self.store.now_ms(),
                                 ));
                                 tasks.insert(h.id(), key);
                             }
@@ -453,6 +460,7 @@ impl<U: Uploader> Worker<U> {
                     while let Some(joined) = inflight.try_join_next_with_id() {
                         self.reap(joined, &mut tasks, &mut busy);
                     }
+                    self.flush().await;
                 }
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
@@ -470,8 +478,11 @@ impl<U: Uploader> Worker<U> {
         match joined {
             Ok((tid, t)) => {
                 tasks.remove(&tid);
+                // Releasing the chain before the outcome is written is safe:
+                // the row is still `sending`, so its chain has no claimable head.
                 busy.remove(&t.chain);
                 self.note(&t.finished);
+                self.completed.push((t.id, t.completion));
             }
             Err(e) => {
                 // The task panicked: its row is still `sending`; record it as uncertain.
@@ -506,6 +517,7 @@ fn prepare<U: Uploader>(
             online: true,
             consecutive_failures: 0,
             stranded: Vec::new(),
+            completed: Vec::new(),
             last_publish: None,
         },
         lock,
