@@ -5,13 +5,24 @@
 //!
 //! The last (stamp, sequence) issued is persisted in `msgid_seq`, so ids stay
 //! unique across restarts and even when the clock steps backwards: the stamp
-//! never decreases, and when 9999 ids were issued in one stamp the next id
-//! borrows the following second.
+//! never decreases, and when the sequence space of one stamp is used up the
+//! next id borrows the following second.
+//!
+//! **The outbox owns the upper half of the sequence space** (`5000`–`9999`):
+//! the center client's own generator (sign-in, queries, settlement at the
+//! counter) counts up from `0000` in the same second with the same
+//! institution code, so two generators must never share a range — a
+//! collision would make the center answer one transaction with another's
+//! recorded answer.
 
 use chrono::{Duration, NaiveDateTime};
 
 /// Length of a msgid.
 pub const MSGID_LEN: usize = 30;
+/// First sequence number of the outbox's range.
+pub const SEQ_FIRST: u32 = 5000;
+/// Last sequence number of the outbox's range.
+pub const SEQ_LAST: u32 = 9999;
 
 /// Checks a `fixmedins_code`: exactly 12 ASCII letters or digits.
 pub fn valid_institution_code(code: &str) -> bool {
@@ -23,9 +34,9 @@ pub fn valid_institution_code(code: &str) -> bool {
 /// `stamp ‖ seq` whatever `now_stamp` does.
 pub fn next_stamp_seq(last_stamp: &str, last_seq: u32, now_stamp: &str) -> (String, u32) {
     if now_stamp > last_stamp {
-        return (now_stamp.to_string(), 1);
+        return (now_stamp.to_string(), SEQ_FIRST);
     }
-    if last_seq < 9999 {
+    if (SEQ_FIRST..SEQ_LAST).contains(&last_seq) {
         return (last_stamp.to_string(), last_seq + 1);
     }
     let next = NaiveDateTime::parse_from_str(last_stamp, "%Y%m%d%H%M%S")
@@ -35,7 +46,7 @@ pub fn next_stamp_seq(last_stamp: &str, last_seq: u32, now_stamp: &str) -> (Stri
         // An unparsable persisted stamp cannot come from this code; fall back
         // to the larger of the two so ids still never repeat.
         .unwrap_or_else(|| format!("{:0>14}", last_stamp.max(now_stamp)));
-    (next, 1)
+    (next, SEQ_FIRST)
 }
 
 /// Formats a msgid.
@@ -50,23 +61,29 @@ mod tests {
 
     #[test]
     fn basic_sequence() {
+        let next = next_stamp_seq;
         assert_eq!(
-            next_stamp_seq("00000000000000", 0, "20261124040005"),
-            ("20261124040005".into(), 1)
+            next("00000000000000", 0, "20261124040005"),
+            ("20261124040005".into(), 5000)
         );
         assert_eq!(
-            next_stamp_seq("20261124040005", 1, "20261124040005"),
-            ("20261124040005".into(), 2)
+            next("20261124040005", 5000, "20261124040005"),
+            ("20261124040005".into(), 5001)
         );
         // Clock went backwards: keep the stamp, bump the sequence.
         assert_eq!(
-            next_stamp_seq("20261124040005", 2, "20261124030000"),
-            ("20261124040005".into(), 3)
+            next("20261124040005", 5001, "20261124030000"),
+            ("20261124040005".into(), 5002)
         );
         // Sequence exhausted: borrow the next second.
         assert_eq!(
-            next_stamp_seq("20261124235959", 9999, "20261124235959"),
-            ("20261125000000".into(), 1)
+            next("20261124235959", 9999, "20261124235959"),
+            ("20261125000000".into(), 5000)
+        );
+        // A sequence outside the outbox range (never written by this code) moves on.
+        assert_eq!(
+            next("20261124235959", 7, "20261124235959"),
+            ("20261125000000".into(), 5000)
         );
         let id = format_msgid("H44030500001", "20261124040005", 7);
         assert_eq!(id, "H44030500001202611240400050007");
@@ -92,7 +109,7 @@ mod tests {
                 let id = format_msgid("H44030500001", &s, q);
                 prop_assert_eq!(id.len(), MSGID_LEN);
                 prop_assert!(id > last, "{} !> {}", id, last);
-                prop_assert!((1..=9999).contains(&q));
+                prop_assert!((SEQ_FIRST..=SEQ_LAST).contains(&q));
                 last = id; stamp = s; seq = q;
             }
         }
