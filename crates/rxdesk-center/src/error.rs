@@ -1,0 +1,107 @@
+//! Failure classification. Every call to the center ends in success or in
+//! exactly one of three classes, because the caller's next step differs:
+//! a business rejection must not be retried, a transient failure may be, and
+//! an uncertain one must first be resolved (query or 2601 冲正 with the same
+//! `msgid`) before anything else is sent.
+
+/// Why a call to the center did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CenterError {
+    /// The center answered and refused (business error). Do not retry as is.
+    #[error("中心拒绝 (code {code}): {message}")]
+    Rejected {
+        /// `infcode` (family A) or `code` (family B) as text, or `HTTP-4xx`.
+        code: String,
+        /// The center's `err_msg` / `message`.
+        message: String,
+    },
+    /// Nothing was applied (no connection, 503 busy, …). Safe to retry.
+    #[error("中心暂不可用，可重试: {0}")]
+    Transient(String),
+    /// The request may have been applied but no usable answer arrived.
+    /// Resolve by replaying with the same msgid, by query or by 2601 冲正.
+    #[error("结果未知，需查询或冲正后再处理: {0}")]
+    Uncertain(String),
+    /// The request could not be built (bad profile, bad key, bad input);
+    /// nothing was sent.
+    #[error("请求未发送 (配置或输入错误): {0}")]
+    Invalid(String),
+}
+
+impl CenterError {
+    /// True for [`CenterError::Transient`].
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+    /// True for [`CenterError::Uncertain`].
+    pub fn is_uncertain(&self) -> bool {
+        matches!(self, Self::Uncertain(_))
+    }
+    /// The rejection code, if this is a rejection.
+    pub fn rejection_code(&self) -> Option<&str> {
+        match self {
+            Self::Rejected { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// Error codes the emulator (and RxDesk's docs/protocol.md) use. The real
+/// center's codes are [U]; the client never branches on them except where
+/// named here.
+pub mod codes {
+    /// Generic failure.
+    pub const GENERIC: i64 = -1;
+    /// Envelope malformed or a required field missing.
+    pub const BAD_REQUEST: i64 = 1001;
+    /// x-tif signature wrong or timestamp outside the window.
+    pub const BAD_GATEWAY_SIGNATURE: i64 = 1002;
+    /// Unknown `x-tif-paasid` / `appId`.
+    pub const UNKNOWN_ACCOUNT: i64 = 1003;
+    /// Unknown `infno` / path.
+    pub const UNKNOWN_OPERATION: i64 = 1004;
+    /// `sign_no` missing or not valid for this operator (call 9001).
+    pub const NOT_SIGNED_IN: i64 = 1005;
+    /// Family B: `signData` does not verify.
+    pub const BAD_SIGNATURE: i64 = 1006;
+    /// Family B: `encData` cannot be decrypted or is not JSON.
+    pub const BAD_ENC_DATA: i64 = 1007;
+    /// Person / e-voucher / card not found or token invalid.
+    pub const PERSON_NOT_FOUND: i64 = 2001;
+    /// Prescription not found (unknown QR, hi_rxno, token).
+    pub const RX_NOT_FOUND: i64 = 3001;
+    /// Prescription revoked by the hospital.
+    pub const RX_REVOKED: i64 = 3002;
+    /// Prescription expired (more than its valid days).
+    pub const RX_EXPIRED: i64 = 3003;
+    /// Prescription already used (and not reusable now).
+    pub const RX_USED: i64 = 3004;
+    /// `epc_token` unknown or expired.
+    pub const TOKEN_INVALID: i64 = 3005;
+    /// `auth_rxno` already consumed (single use).
+    pub const AUTH_RXNO_USED: i64 = 3006;
+    /// Prescription contains a drug that may not circulate.
+    pub const RX_RESTRICTED: i64 = 3007;
+    /// Wrong state for this step (not downloaded, not audited, …).
+    pub const RX_BAD_STATE: i64 = 3008;
+    /// Signature verification (rxSignVerify) failed.
+    pub const RX_SIGNATURE_INVALID: i64 = 3009;
+    /// Settlement not found.
+    pub const SETTLEMENT_NOT_FOUND: i64 = 4001;
+    /// Settlement already reversed.
+    pub const SETTLEMENT_REVERSED: i64 = 4002;
+    /// Amounts do not add up.
+    pub const AMOUNT_MISMATCH: i64 = 4003;
+    /// Drug not in the 医保 catalogue.
+    pub const DRUG_UNKNOWN: i64 = 4004;
+    /// Trace code already sold.
+    pub const TRACE_CODE_SOLD: i64 = 5001;
+    /// Trace code malformed (RxDesk: 20 digits).
+    pub const TRACE_CODE_FORMAT: i64 = 5002;
+    /// Trace code returned but never sold.
+    pub const TRACE_CODE_NOT_SOLD: i64 = 5003;
+    /// 2601: the original transaction is unknown (it was never applied).
+    pub const ORIGINAL_NOT_FOUND: i64 = 6001;
+    /// 2601: this transaction type cannot be reversed.
+    pub const NOT_REVERSIBLE: i64 = 6002;
+}
