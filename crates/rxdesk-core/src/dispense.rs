@@ -105,6 +105,9 @@ pub struct DispensedItem {
     pub trace_code: Option<TraceCode>,
     /// Quantity in smallest units.
     pub min_units: Decimal,
+    /// Quantity in the prescription line's unit (`min_units` / the line's
+    /// conversion factor), what the prescription's quantity is compared with.
+    pub line_quantity: Decimal,
     /// Smallest units per pack of the product.
     pub pack_size: Decimal,
     /// 拆零 (`trdn_flag` = 1).
@@ -652,6 +655,11 @@ impl Dispensing {
             expy_end: b.expy_end,
             trace_code,
             min_units,
+            line_quantity: if factor.is_zero() {
+                min_units
+            } else {
+                min_units / factor
+            },
             pack_size: p.pack_size,
             split,
             no_code_reason,

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod settlement;
 pub mod text;
 pub mod time;
+pub mod visit;
 
 #[cfg(test)]
 mod testdata;

@@ -251,6 +251,89 @@ mod tests {
         }
     }
 
+    use crate::catalogue::InsuranceClass;
+    use crate::testdata::{at, layout_text, rx};
+
+    fn patient() -> PersonIdentity {
+        PersonIdentity {
+            name: "张三".into(),
+            cert_type: "01".into(),
+            cert_no: "11010519491231002X".into(),
+        }
+    }
+
+    fn facts(class: InsuranceClass) -> impl Fn(&str) -> Option<DrugFacts> {
+        move |code| {
+            (code == crate::testdata::AMOXICILLIN).then(|| DrugFacts {
+                restricted: vec![],
+                insurance_class: class,
+                cold_chain: false,
+            })
+        }
+    }
+
+    #[test]
+    fn a_good_prescription_passes_every_rule() {
+        let lookup = facts(InsuranceClass::A);
+        let p = patient();
+        let text = layout_text();
+        let ctx = RuleContext {
+            now: at("2026-11-23 10:00:00"),
+            previous_dispensings: &[],
+            patient: &p,
+            catalogue: &lookup,
+            layout_text: &text,
+        };
+        let r = check_prescription(&rx(), &ctx);
+        assert_eq!(r, RuleReport::default());
+        assert!(!r.blocks());
+    }
+
+    #[test]
+    fn the_report_collects_every_family() {
+        let lookup = facts(InsuranceClass::SelfPay);
+        let p = PersonIdentity {
+            name: "李四".into(),
+            ..patient()
+        };
+        let text = layout_text().replace("×2盒", "×3盒");
+        let prev = [at("2026-11-22 12:00:00")];
+        let mut prescription = rx();
+        prescription.lines[0].days = 90;
+        let ctx = RuleContext {
+            now: at("2026-11-30 10:00:00"),
+            previous_dispensings: &prev,
+            patient: &p,
+            catalogue: &lookup,
+            layout_text: &text,
+        };
+        let r = check_prescription(&prescription, &ctx);
+        assert_eq!(
+            r.codes(),
+            vec![
+                RuleCode::RxOver7Days,
+                RuleCode::RxPastValidEnd,
+                RuleCode::RxReuseNotAllowed,
+                RuleCode::RxOver12Weeks,
+                RuleCode::ItemSelfPay,
+                RuleCode::PatientNameMismatch,
+                RuleCode::LayoutMismatch,
+            ]
+        );
+        assert_eq!(r.self_pay_lines, vec![0]);
+        assert_eq!(r.layout_differences.len(), 2, "quantity and days");
+        assert!(r.blocks());
+        assert_eq!(r.blocking().count(), 6);
+        let empty = String::new();
+        let ctx = RuleContext {
+            layout_text: &empty,
+            ..ctx
+        };
+        assert!(check_prescription(&prescription, &ctx)
+            .codes()
+            .contains(&RuleCode::LayoutUnreadable));
+    }
+
     #[test]
     fn docs_table_lists_every_rule_code() {
         let doc = include_str!("../../../../docs/rules.md");
