@@ -137,10 +137,15 @@ pub fn trace(n: u64) -> String {
 }
 
 pub fn otc_sale(f: &Fixture, n: u64) -> NewSale {
+    otc_sale_from(f.batch, n)
+}
+
+/// A one-line cash sale from `batch` with trace code `trace(n)`.
+pub fn otc_sale_from(batch: i64, n: u64) -> NewSale {
     NewSale {
         prescription_id: None,
         lines: vec![NewSaleLine {
-            batch_id: f.batch,
+            batch_id: batch,
             quantity: dec!(1),
             price: None,
             split: false,
