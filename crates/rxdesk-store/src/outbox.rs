@@ -548,9 +548,13 @@ impl Store {
                     let resolve = state == "uncertain";
                     // Uncertain rows stay uncertain while being resolved: a crash
                     // during resolution leaves them exactly as they were.
+                    // (A row being resolved gets its next attempt pushed out, so
+                    // it is not "due" while its resolution is in flight.)
                     tx.execute(
                         "UPDATE uploads SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
-                             attempts = attempts + 1, updated_at = ?2
+                             attempts = attempts + 1, updated_at = ?2,
+                             next_attempt_at = CASE WHEN state = 'uncertain' THEN ?2 + 600000
+                                                    ELSE next_attempt_at END
                          WHERE id = ?1 AND state IN ('pending', 'uncertain')",
                         params![id, now],
                     )
@@ -578,11 +582,17 @@ impl Store {
             .collect()
     }
 
-    /// The earliest `next_attempt_at` among open chain heads (for sleeping).
+    /// The earliest `next_attempt_at` among chain heads that can be sent or
+    /// resolved (`None`: nothing can progress — the queue is empty or every
+    /// open chain waits behind a rejected row or a row in flight).
     pub fn next_due_at(&self) -> Result<Option<i64>> {
         self.read(|c| {
             c.query_row(
-                "SELECT min(next_attempt_at) FROM uploads WHERE state IN ('pending', 'uncertain')",
+                "SELECT min(u.next_attempt_at) FROM uploads u
+                 JOIN (SELECT chain_key, min(id) AS head FROM uploads
+                       WHERE state NOT IN ('done', 'voided') GROUP BY chain_key) h
+                   ON u.id = h.head
+                 WHERE u.state IN ('pending', 'uncertain')",
                 [],
                 |r| r.get(0),
             )

@@ -429,10 +429,11 @@ impl<U: Uploader> Worker<U> {
                     }
                 }
             }
-            if stop_when_idle && inflight.is_empty() {
+            if stop_when_idle && inflight.is_empty() && self.stranded.is_empty() {
+                // Idle: nothing left that could progress (rows behind a rejected
+                // one wait for a person, not for this run).
                 let s = self.store.clone();
-                let status = blocking(move || s.queue_status()).await?;
-                if status.depth == 0 {
+                if blocking(move || s.next_due_at()).await?.is_none() {
                     self.publish(true).await;
                     return Ok(());
                 }
@@ -547,8 +548,9 @@ pub fn spawn<U: Uploader>(
     })
 }
 
-/// Runs until nothing is waiting (pending, sending or uncertain), or until
-/// `timeout`; returns the final status. This is `rxdesk sync`.
+/// Runs until nothing more can progress (every open row is done, voided, or
+/// waits behind a rejected row that needs a person), or until `timeout`;
+/// returns the final status. This is `rxdesk sync`.
 pub async fn drain<U: Uploader>(
     store: Arc<Store>,
     uploader: Arc<U>,
