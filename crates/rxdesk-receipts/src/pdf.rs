@@ -173,7 +173,7 @@ pub fn guidance_pdf_with_font(
 
     // Title block.
     c.centered(&r.store.name, 10.5, Ink::Grey, false);
-    c.centered("用药指导单", 20.0, Ink::Black, true);
+    c.centered("用药指导单", 18.0, Ink::Black, true);
     c.centered("请妥善保存，按本单用药", 8.5, Ink::Grey, false);
     c.y -= 2.0;
 
@@ -209,28 +209,27 @@ pub fn guidance_pdf_with_font(
 
     // General advice.
     let mut advice = String::from(
-        "请按医嘱和本指导单用药，不要自行增减剂量或停药；同时使用其他药品（包括中药、保健品）前请先咨询药师或医生。\
-         如出现皮疹、呼吸困难、面部肿胀等不适，请立即停药并就医。\
-         药品请放在儿童接触不到的地方，按说明书要求储存，过期药品请勿使用。",
+        "请按医嘱和本单用药，不要自行增减剂量或停药；同时使用其他药品（含中药、保健品）前请先咨询药师。\
+         如出现皮疹、呼吸困难等不适，请立即停药并就医。药品请放在儿童接触不到的地方，按说明书储存，过期勿用。",
     );
-    advice.push_str(&format!("如有疑问，请咨询本店药师{}", r.pharmacist));
+    advice.push_str(&format!("如有疑问请咨询本店药师{}", r.pharmacist));
     if let Some(phone) = &r.store.phone {
         advice.push_str(&format!("（电话 {phone}）"));
     }
     advice.push('。');
-    let advice_lines = c.wrap(&advice, c.content_width() - 6.0, 9.0);
-    let box_h = 8.0 + advice_lines.len() as f32 * line_mm(9.0) + 3.0;
-    c.ensure(box_h + 12.0);
+    let advice_lines = c.wrap(&advice, c.content_width() - 6.0, 8.5);
+    let box_h = 2.0 + line_mm(9.5) + advice_lines.len() as f32 * line_mm(8.5) + 2.5;
+    // The advice box and the signature line stay together.
+    c.ensure(box_h + 2.0 + 3.0 + line_mm(9.5));
     c.y -= 2.0;
     let top = c.y;
     c.rect(c.margin, top - box_h, c.content_width(), box_h, 0.95);
     c.y -= 2.0;
-    c.text_line(c.margin + 3.0, "温馨提示", 10.0, Ink::Black, true);
+    c.text_line(c.margin + 3.0, "温馨提示", 9.5, Ink::Black, true);
     for l in &advice_lines {
-        c.text_line(c.margin + 3.0, l, 9.0, Ink::Black, false);
+        c.text_line(c.margin + 3.0, l, 8.5, Ink::Black, false);
     }
-    c.y = top - box_h - 5.0;
-    c.ensure(10.0);
+    c.y = top - box_h - 3.0;
     c.text_line(
         c.margin,
         &format!("审方药师 {}      药师签名 ____________", r.pharmacist),
@@ -269,13 +268,13 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
     let detail_own_line = title_lines.len() > 1;
     let head_h = title_lines.len() as f32 * line_mm(12.0)
         + if detail_own_line { line_mm(9.5) } else { 0.0 }
-        + 3.0;
+        + 2.5;
 
     // Keep the heading with at least its first rows.
     c.ensure(head_h + 3.0 * line_mm(10.5) + 4.0);
     let top = c.y;
     c.rect(c.margin, top - head_h, width, head_h, 0.90);
-    c.y -= 1.5;
+    c.y -= 1.25;
     let first_baseline_y = c.y - line_mm(12.0) * 0.78;
     for (k, l) in title_lines.iter().enumerate() {
         c.text_line(c.margin + 3.0, l, 12.0, Ink::Black, true);
@@ -292,10 +291,8 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
     let label_w = 19.0;
     match &line.guidance {
         Some(g) => {
+            // The summary already says how many days (连用N天).
             c.row(label_w, "用法用量", &usage_summary(g), false);
-            if let Some(days) = g.days {
-                c.row(label_w, "用药天数", &format!("{days} 天"), false);
-            }
             if let Some(instr) = g
                 .doctor_instructions
                 .as_deref()
@@ -329,14 +326,14 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
         ),
         false,
     );
-    c.y -= 4.0;
+    c.y -= 3.0;
 }
 
 const MM_PT: f32 = 72.0 / 25.4;
 
 /// Baseline-to-baseline distance for a font size, in mm.
 fn line_mm(size_pt: f32) -> f32 {
-    size_pt * 1.45 / MM_PT
+    size_pt * 1.38 / MM_PT
 }
 
 #[derive(Clone, Copy)]
@@ -374,7 +371,7 @@ impl Canvas<'_> {
     }
     /// Lowest y content may reach (room for the page footer).
     fn bottom(&self) -> f32 {
-        self.margin + 6.0
+        self.margin + 5.0
     }
     fn content_width(&self) -> f32 {
         self.width - 2.0 * self.margin

@@ -1,0 +1,179 @@
+//! The 用药指导单 PDF: Chinese text comes back out through poppler's pdftotext,
+//! the font is embedded as a subset, long prescriptions flow onto more pages,
+//! and a missing or wrong font is a clear error.
+//!
+//! Needs poppler-utils (`pdftotext`, `pdffonts`, `pdfinfo`) and
+//! fonts-wqy-microhei, both installed by `scripts/setup-deps`.
+
+mod common;
+
+use common::*;
+use rxdesk_receipts::pdf::{guidance_pdf_with_font, GuidanceFont, DEFAULT_FONT_PATH};
+use rxdesk_receipts::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn font() -> &'static GuidanceFont {
+    static FONT: OnceLock<GuidanceFont> = OnceLock::new();
+    FONT.get_or_init(|| {
+        GuidanceFont::load(Path::new(DEFAULT_FONT_PATH), 0)
+            .expect("fonts-wqy-microhei must be installed (scripts/setup-deps)")
+    })
+}
+
+fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guidance-pdf");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils) must be installed: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} failed on {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn pages(pdf: &Path) -> usize {
+    poppler("pdfinfo", &[], pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints Pages:")
+}
+
+#[test]
+fn guidance_text_comes_back_out_and_the_font_is_a_subset() {
+    let bytes = guidance_pdf_with_font(&sale(), font(), PageSize::A5).unwrap();
+    let path = write_pdf("guidance-a5.pdf", &bytes);
+    let text = poppler("pdftotext", &[], &path);
+    let flat = squash(&text);
+    for needle in [
+        "用药指导单",
+        "康宁大药房（人民路店）",
+        "张*丰",
+        "RX110105202611240031",
+        "北京市东城区第一人民医院",
+        "李药师",
+        "2026-11-2410:15:02",
+        "1.阿莫西林胶囊",
+        "口服，每次2粒，一日3次",
+        "连用7天",
+        "饭后服用，疗程内不要自行停药",
+        "对青霉素类药物过敏者禁用",
+        "服药期间避免饮酒",
+        "高血压、低钾血症患者慎用",
+        "3.维生素C片",
+        "请遵医嘱或按药品说明书使用",
+        "有效期至2027-10-31",
+        "温馨提示",
+        "010-64001234",
+        "第1页/共1页",
+    ] {
+        assert!(
+            flat.contains(&squash(needle)),
+            "{needle:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("张三丰"),
+        "the full patient name must not be printed"
+    );
+
+    let fonts = poppler("pdffonts", &[], &path);
+    let wqy = fonts
+        .lines()
+        .find(|l| l.contains("WenQuanYi"))
+        .unwrap_or_else(|| panic!("font not embedded:\n{fonts}"));
+    // Columns: name type encoding emb sub uni.
+    let cols: Vec<&str> = wqy.split_whitespace().collect();
+    let n = cols.len();
+    assert_eq!(
+        &cols[n - 5..n - 2],
+        &["yes", "yes", "yes"],
+        "emb sub uni: {wqy}"
+    );
+    assert!(bytes.len() < 150_000, "PDF is {} bytes", bytes.len());
+    assert_eq!(pages(&path), 1);
+}
+
+#[test]
+fn long_prescriptions_flow_onto_more_pages_with_a_running_head() {
+    let mut s = sale();
+    let template = s.lines[0].clone();
+    s.lines = (0..12)
+        .map(|i| {
+            let mut l = template.clone();
+            l.drug_name = format!("测试药品{i:02}号缓释片");
+            l
+        })
+        .collect();
+    let bytes = guidance_pdf_with_font(&s, font(), PageSize::A5).unwrap();
+    let path = write_pdf("guidance-long.pdf", &bytes);
+    let n = pages(&path);
+    assert!(
+        n >= 3,
+        "12 sections on A5 should need at least 3 pages, got {n}"
+    );
+    let flat = squash(&poppler("pdftotext", &[], &path));
+    for i in 0..12 {
+        assert!(
+            flat.contains(&format!("测试药品{i:02}号缓释片")),
+            "section {i} lost"
+        );
+    }
+    assert!(flat.contains("用药指导单（续）患者张*丰处方编号RX110105202611240031"));
+    assert!(flat.contains(&format!("第{n}页/共{n}页")));
+
+    // A4 holds more per page.
+    let bytes = guidance_pdf_with_font(&s, font(), PageSize::A4).unwrap();
+    let a4 = write_pdf("guidance-long-a4.pdf", &bytes);
+    assert!(pages(&a4) < n);
+}
+
+#[test]
+fn missing_or_wrong_font_is_a_clear_error() {
+    let opts = PdfOptions {
+        font_path: "/nonexistent/fonts/nothere.ttf".into(),
+        ..PdfOptions::default()
+    };
+    let err = guidance_pdf(&sale(), &opts).unwrap_err();
+    assert!(matches!(err, ReceiptError::FontUnreadable { .. }));
+    let msg = err.to_string();
+    assert!(msg.contains("/nonexistent/fonts/nothere.ttf"), "{msg}");
+    assert!(msg.contains("fonts-wqy-microhei"), "{msg}");
+
+    let not_a_font = write_pdf("not-a-font.ttf", b"this is not a font");
+    let err = GuidanceFont::load(&not_a_font, 0).unwrap_err();
+    assert!(matches!(err, ReceiptError::FontInvalid { .. }), "{err}");
+}
+
+#[test]
+fn no_lines_no_sheet() {
+    let mut s = sale();
+    s.lines.clear();
+    assert!(matches!(
+        guidance_pdf_with_font(&s, font(), PageSize::A5),
+        Err(ReceiptError::NoLines)
+    ));
+}
