@@ -1,7 +1,7 @@
 //! Tauri commands: deserialize, call `rxdesk-app`, serialize. Errors go to the
 //! UI as sentences that say what to do next.
 
-use rxdesk_app::{AppStatus, DataDir, Settings};
+use rxdesk_app::{AppStatus, Counter, DataDir, OperatorInfo, Settings};
 
 /// State shared by all commands.
 pub struct Shared {
@@ -11,6 +11,63 @@ pub struct Shared {
     pub started: std::time::Instant,
     /// `RXDESK_EXIT_WHEN_READY`: print the start-up time and quit (scripts/bench).
     pub exit_when_ready: bool,
+    /// The ledger and signed-in operator; an error (e.g. a corrupt ledger) is
+    /// kept and shown on every call instead of crashing the window.
+    pub counter: Result<Counter, String>,
+}
+
+impl Shared {
+    fn counter(&self) -> Result<&Counter, String> {
+        self.counter.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Signs an operator in; `role` is the role chosen on the login screen.
+#[tauri::command]
+pub fn login(
+    state: tauri::State<'_, Shared>,
+    login: String,
+    password: String,
+    role: Option<String>,
+) -> Result<OperatorInfo, String> {
+    state
+        .counter()?
+        .login(&login, &password, role.as_deref())
+        .map_err(|e| e.to_string())
+}
+
+/// Signs the current operator out.
+#[tauri::command]
+pub fn logout(state: tauri::State<'_, Shared>) -> Result<(), String> {
+    state.counter()?.logout();
+    Ok(())
+}
+
+/// The signed-in operator, if any.
+#[tauri::command]
+pub fn current_operator(state: tauri::State<'_, Shared>) -> Result<Option<OperatorInfo>, String> {
+    Ok(state.counter()?.current())
+}
+
+/// Demo accounts to show on the login screen (empty outside demo mode).
+#[tauri::command]
+pub fn demo_accounts(
+    state: tauri::State<'_, Shared>,
+) -> Result<Vec<(String, String, String)>, String> {
+    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+    if !settings.demo_mode {
+        return Ok(Vec::new());
+    }
+    Ok(rxdesk_app::operators::DEMO_OPERATORS
+        .iter()
+        .map(|(login, name, role, password)| {
+            (
+                format!("{login} {name}"),
+                role.code().to_string(),
+                password.to_string(),
+            )
+        })
+        .collect())
 }
 
 /// The UI calls this once the login screen is painted with real status.

@@ -25,16 +25,27 @@ fn main() {
     };
     let _log_guard = rxdesk_app::logging::init(&dir, "rxdesk").ok();
     tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
+    let counter = rxdesk_app::Settings::load(&dir)
+        .and_then(|settings| rxdesk_app::Counter::open(&dir, &settings))
+        .map_err(|e| {
+            tracing::error!(error = %e, "ledger unavailable");
+            e.to_string()
+        });
     tauri::Builder::default()
         .manage(commands::Shared {
             dir,
+            counter,
             started,
             exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::set_locale,
-            commands::ui_ready
+            commands::ui_ready,
+            commands::login,
+            commands::logout,
+            commands::current_operator,
+            commands::demo_accounts
         ])
         .run(tauri::generate_context!())
         .expect("error while running the RxDesk window");

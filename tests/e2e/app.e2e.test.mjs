@@ -58,12 +58,29 @@ test("switching language goes through Rust and is persisted in RXDESK_HOME", asy
   await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "操作员登录");
 });
 
-test("sign-in without accounts says so plainly instead of pretending", async () => {
+test("operators sign in against the real ledger (argon2id), with role checks", async () => {
   await browser.$("#login-submit").click();
   assert.equal(await browser.$("#notice").getText(), "请输入工号和密码。");
-  await browser.$("#operator").setValue("1001");
-  await browser.$("#password").setValue("secret");
+  // Demo accounts are listed in demo mode; wrong role is refused with a sentence.
+  await browser.$("#demo-accounts").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#operator").setValue("2001");
+  await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
-  await browser.waitUntil(async () => (await browser.$("#notice").getText()).startsWith("尚未建立操作员账户"));
-  await browser.saveScreenshot(`${shots}/03-login-notice.png`);
+  await browser.waitUntil(async () => (await browser.$("#notice").getText()).includes("角色是药师"), {
+    timeout: 10000,
+    timeoutMsg: "wrong role was not refused",
+  });
+  await browser.$("#role").selectByAttribute("value", "pharmacist");
+  await browser.$("#password").setValue("demo-pharmacist");
+  await browser.keys("Enter");
+  const welcome = await browser.$("#welcome");
+  await welcome.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await welcome.getText(), "您好，李药师（药师）");
+  assert.equal(await browser.$("#status-operator").getText(), "当前操作员：李药师（药师）");
+  await browser.saveScreenshot(`${shots}/03-home-pharmacist.png`);
+  await browser.$("#logout").click();
+  await browser.$("#login-form").waitForDisplayed({ timeout: 5000 });
+  // The ledger exists in RXDESK_HOME with its key file (0600).
+  const { statSync } = await import("node:fs");
+  assert.ok(statSync(`${home}/rxdesk.sqlite3`).size > 0);
 });

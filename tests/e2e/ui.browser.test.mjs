@@ -38,13 +38,23 @@ test("login screen renders in zh-CN with the status bar", async () => {
   assert.deepEqual(errors, []);
 });
 
-test("F5 refreshes status and Enter submits the form", async () => {
+test("F5 refreshes status; a wrong password is refused; a demo pharmacist signs in and out", async () => {
   await page.keyboard.press("F5");
-  await page.waitForSelector("#notice");
-  assert.equal(await page.textContent("#notice"), "状态已刷新");
-  await page.fill("#operator", "1001");
-  await page.fill("#password", "x");
+  await page.waitForSelector("#toast");
+  assert.equal(await page.textContent("#toast"), "状态已刷新");
+  await page.fill("#operator", "2001");
+  await page.fill("#password", "wrong-password");
+  await page.selectOption("#role", "pharmacist");
   await page.press("#password", "Enter");
-  assert.match((await page.textContent("#notice")) ?? "", /^尚未建立操作员账户/);
+  await page.waitForSelector("#notice");
+  assert.match((await page.textContent("#notice")) ?? "", /用户名或密码错误/);
+  await page.fill("#password", "demo-pharmacist");
+  await page.press("#password", "Enter");
+  await page.waitForSelector("#welcome");
+  assert.equal(await page.textContent("#welcome"), "您好，李药师（药师）");
+  assert.match((await page.textContent("#status-operator")) ?? "", /李药师/);
+  await page.screenshot({ path: "test-output/browser/home.png" });
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });

@@ -10,10 +10,12 @@
 #![forbid(unsafe_code)]
 
 pub mod logging;
+pub mod operators;
 pub mod paths;
 pub mod settings;
 pub mod status;
 
+pub use operators::{Counter, OperatorInfo};
 pub use paths::DataDir;
 pub use settings::Settings;
 pub use status::{AppStatus, CenterLink, DevicesState};
@@ -37,6 +39,17 @@ pub enum AppError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// The ledger refused or failed.
+    #[error("{0}")]
+    Store(#[from] rxdesk_store::StoreError),
+    /// The account exists but works in another role.
+    #[error("工号 {login} 的角色是{have}，请选择正确的角色登录 / operator {login} is a {have}: choose that role")]
+    WrongRole {
+        /// The login.
+        login: String,
+        /// The account's role label.
+        have: &'static str,
     },
     /// The settings file is not valid.
     #[error("settings file {path} is not valid JSON ({source}); fix or remove it — nothing was overwritten")]

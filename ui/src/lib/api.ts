@@ -34,3 +34,27 @@ export function errorText(e: unknown): string {
 export function uiReady(): Promise<number> {
   return invoke<number>("ui_ready");
 }
+
+export interface OperatorInfo {
+  login: string;
+  name: string;
+  role: "cashier" | "pharmacist" | "manager";
+  role_label: string;
+}
+
+export function login(loginId: string, password: string, role: OperatorInfo["role"]): Promise<OperatorInfo> {
+  return invoke<OperatorInfo>("login", { login: loginId, password, role });
+}
+
+export function logout(): Promise<void> {
+  return invoke<void>("logout");
+}
+
+export function currentOperator(): Promise<OperatorInfo | null> {
+  return invoke<OperatorInfo | null>("current_operator");
+}
+
+/** [label, role, password] of the demo accounts; empty outside demo mode. */
+export function demoAccounts(): Promise<[string, OperatorInfo["role"], string][]> {
+  return invoke<[string, OperatorInfo["role"], string][]>("demo_accounts");
+}

@@ -15,16 +15,20 @@ const zh = {
   "login.role.pharmacist": "药师",
   "login.role.manager": "店长",
   "login.submit": "登录 (Enter)",
-  "login.unavailable": "尚未建立操作员账户：操作员台账模块就绪后即可登录。",
   "login.missing": "请输入工号和密码。",
   "status.version": "版本",
   "status.center": "医保中心",
   "status.devices": "设备",
   "status.demo": "演示模式",
+  "status.operator": "当前操作员",
   "status.refresh": "刷新状态 (F5)",
   "status.refreshed": "状态已刷新",
   "status.error": "无法读取状态：",
   "locale.switch": "English",
+  "login.demo": "演示账户（点击填入）：",
+  "home.welcome": "您好，",
+  "home.pending": "接诊、审方、发药与结算界面随柜台服务模块接入后在此开放；当前可确认账户、角色与系统状态。",
+  "home.logout": "退出登录 (F12)",
 } as const;
 
 export type Key = keyof typeof zh;
@@ -40,16 +44,20 @@ const en: Partial<Record<Key, string>> = {
   "login.role.pharmacist": "Pharmacist",
   "login.role.manager": "Manager",
   "login.submit": "Sign in (Enter)",
-  "login.unavailable": "No operator accounts exist yet: sign-in opens once the operator ledger is in place.",
   "login.missing": "Enter operator ID and password.",
   "status.version": "Version",
   "status.center": "Center",
   "status.devices": "Devices",
   "status.demo": "Demo mode",
+  "status.operator": "Operator",
   "status.refresh": "Refresh status (F5)",
   "status.refreshed": "Status refreshed",
   "status.error": "Cannot read status: ",
   "locale.switch": "中文",
+  "login.demo": "Demo accounts (click to fill):",
+  "home.welcome": "Hello, ",
+  "home.pending": "Visit, audit, dispensing and settlement screens open here as the counter services are connected; for now this confirms account, role and system status.",
+  "home.logout": "Sign out (F12)",
 };
 
 const tables: Record<Locale, Partial<Record<Key, string>>> = { "zh-CN": zh, "en-US": en };

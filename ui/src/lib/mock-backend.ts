@@ -2,7 +2,14 @@
 // answers the same commands with the same shapes as src-tauri. Never bundled
 // into the app.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus } from "./api";
+import type { AppStatus, OperatorInfo } from "./api";
+
+const accounts: Record<string, [string, OperatorInfo["role"], string, string]> = {
+  "3001": ["王店长", "manager", "店长", "demo-manager"],
+  "2001": ["李药师", "pharmacist", "药师", "demo-pharmacist"],
+  "1001": ["张收银", "cashier", "收银员", "demo-cashier"],
+};
+let current: OperatorInfo | null = null;
 
 export const mockStatus: AppStatus = {
   version: "0.1.0",
@@ -28,6 +35,21 @@ export function installMockBackend(): void {
       }
       case "ui_ready":
         return 0;
+      case "login": {
+        const a = args as { login: string; password: string; role?: string };
+        const acc = accounts[a.login.trim()];
+        if (!acc || acc[3] !== a.password) throw "用户名或密码错误 / wrong login or password";
+        if (a.role && a.role !== acc[1]) throw `工号 ${a.login} 的角色是${acc[2]}，请选择正确的角色登录`;
+        current = { login: a.login.trim(), name: acc[0], role: acc[1], role_label: acc[2] };
+        return current;
+      }
+      case "logout":
+        current = null;
+        return null;
+      case "current_operator":
+        return current;
+      case "demo_accounts":
+        return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default:
         throw new Error(`mock backend: unknown command ${cmd}`);
     }

@@ -1,0 +1,201 @@
+//! Operator sign-in for the counter: who is at the till, in which role. The
+//! ledger (`rxdesk-store`) owns the accounts (argon2id, lockout, roles); this
+//! module keeps the signed-in session of this counter and seeds the demo
+//! accounts in demo mode.
+
+use crate::{AppError, DataDir, Settings};
+use rxdesk_store::operators::NewOperator;
+use rxdesk_store::{Role, Session, Store};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+
+/// The demo accounts (demo mode only; shown on the login screen).
+pub const DEMO_OPERATORS: [(&str, &str, Role, &str); 3] = [
+    ("3001", "王店长", Role::Manager, "demo-manager"),
+    ("2001", "李药师", Role::Pharmacist, "demo-pharmacist"),
+    ("1001", "张收银", Role::Cashier, "demo-cashier"),
+];
+
+/// What the UI shows about the signed-in operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorInfo {
+    /// Login (工号).
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// Role code: cashier, pharmacist, manager.
+    pub role: String,
+    /// zh-CN label of the role.
+    pub role_label: String,
+}
+
+impl From<&Session> for OperatorInfo {
+    fn from(s: &Session) -> Self {
+        Self {
+            login: s.login().to_string(),
+            name: s.display_name().to_string(),
+            role: s.role().code().to_string(),
+            role_label: role_label(s.role()).to_string(),
+        }
+    }
+}
+
+/// zh-CN label of a role.
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Cashier => "收银员",
+        Role::Pharmacist => "药师",
+        Role::Manager => "店长",
+    }
+}
+
+/// The counter's ledger and its signed-in operator.
+pub struct Counter {
+    store: Arc<Store>,
+    session: Mutex<Option<Session>>,
+}
+
+impl Counter {
+    /// Opens the ledger in the data directory; in demo mode seeds the demo
+    /// accounts into a ledger that has none.
+    pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
+        dir.ensure()?;
+        let store = Store::open(dir.database()).map_err(AppError::Store)?;
+        let counter = Self {
+            store: Arc::new(store),
+            session: Mutex::new(None),
+        };
+        if settings.demo_mode {
+            counter.seed_demo_operators()?;
+        }
+        Ok(counter)
+    }
+
+    /// The ledger.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn seed_demo_operators(&self) -> Result<(), AppError> {
+        let [(mlogin, mname, mrole, mpass), rest @ ..] = DEMO_OPERATORS;
+        // Only the very first operator of a ledger may be created without a
+        // session; if that fails the ledger already has accounts: leave them.
+        let new = |login: &str, name: &str, role: Role, password: &str| NewOperator {
+            login: login.into(),
+            display_name: name.into(),
+            role,
+            password: password.into(),
+            cert_type: None,
+            certno: None,
+            prac_cert_no: None,
+        };
+        if self
+            .store
+            .create_operator(None, &new(mlogin, mname, mrole, mpass))
+            .is_err()
+        {
+            return Ok(());
+        }
+        let manager = self.store.login(mlogin, mpass).map_err(AppError::Store)?;
+        for (login, name, role, password) in rest {
+            self.store
+                .create_operator(Some(&manager), &new(login, name, role, password))
+                .map_err(AppError::Store)?;
+        }
+        tracing::info!("demo operators created");
+        Ok(())
+    }
+
+    /// Signs an operator in. When `expected_role` is given the account must
+    /// have that role (the login screen asks which role the person works in).
+    pub fn login(
+        &self,
+        login: &str,
+        password: &str,
+        expected_role: Option<&str>,
+    ) -> Result<OperatorInfo, AppError> {
+        let session = self.store.login(login, password).map_err(AppError::Store)?;
+        if let Some(want) = expected_role {
+            if session.role().code() != want {
+                let have = role_label(session.role());
+                return Err(AppError::WrongRole {
+                    login: login.trim().to_string(),
+                    have,
+                });
+            }
+        }
+        let info = OperatorInfo::from(&session);
+        tracing::info!(login = %info.login, role = %info.role, "operator signed in");
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
+        Ok(info)
+    }
+
+    /// Signs the current operator out.
+    pub fn logout(&self) {
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = guard.take() {
+            tracing::info!(login = %s.login(), "operator signed out");
+        }
+    }
+
+    /// The signed-in operator, if any.
+    pub fn current(&self) -> Option<OperatorInfo> {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(OperatorInfo::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(demo: bool) -> (tempfile::TempDir, Counter) {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        let settings = Settings {
+            demo_mode: demo,
+            ..Settings::default()
+        };
+        let c = Counter::open(&dir, &settings).unwrap();
+        (t, c)
+    }
+
+    #[test]
+    fn demo_accounts_sign_in_with_their_roles() {
+        let (_t, c) = counter(true);
+        for (login, name, role, password) in DEMO_OPERATORS {
+            let info = c.login(login, password, Some(role.code())).unwrap();
+            assert_eq!(info.name, name);
+            assert_eq!(c.current(), Some(info));
+        }
+        c.logout();
+        assert_eq!(c.current(), None);
+    }
+
+    #[test]
+    fn wrong_password_and_wrong_role_are_refused_with_sentences() {
+        let (_t, c) = counter(true);
+        let e = c.login("1001", "not-the-password", None).unwrap_err();
+        assert!(e.to_string().contains("用户名或密码错误"), "{e}");
+        let e = c
+            .login("1001", "demo-cashier", Some("pharmacist"))
+            .unwrap_err();
+        assert!(e.to_string().contains("收银员"), "{e}");
+        assert_eq!(c.current(), None);
+    }
+
+    #[test]
+    fn reopening_does_not_duplicate_demo_accounts_and_production_has_none() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        let demo = Settings::default();
+        drop(Counter::open(&dir, &demo).unwrap());
+        let c = Counter::open(&dir, &demo).unwrap();
+        assert!(c.login("2001", "demo-pharmacist", None).is_ok());
+        let (_t2, prod) = counter(false);
+        assert!(prod.login("2001", "demo-pharmacist", None).is_err());
+    }
+}
