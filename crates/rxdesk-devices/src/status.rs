@@ -252,9 +252,72 @@ pub fn supervise_scanner(
     }
 }
 
+/// Asks a printer for its status and publishes it: ready, a warning
+/// (paper low / out, cover open, error) or unreachable. Call it on a timer
+/// and after each job.
+pub fn publish_printer_status(
+    board: &StatusBoard,
+    printer: &mut dyn crate::printer::ReceiptPrinter,
+) -> DeviceState {
+    use crate::printer::PrintError;
+    let state = match printer.status() {
+        Ok(st) if st.paper_out => DeviceState::Warning {
+            message_zh: PrintError::PaperOut.message_zh(),
+        },
+        Ok(st) if st.cover_open => DeviceState::Warning {
+            message_zh: PrintError::CoverOpen.message_zh(),
+        },
+        Ok(st) if st.error => DeviceState::Warning {
+            message_zh: PrintError::DeviceError.message_zh(),
+        },
+        Ok(st) if st.paper_low => DeviceState::Warning {
+            message_zh: "打印纸将尽，请准备换纸".into(),
+        },
+        Ok(_) => DeviceState::Ready,
+        Err(e) => DeviceState::Warning {
+            message_zh: e.message_zh(),
+        },
+    };
+    board.publish(DeviceStatus {
+        kind: DeviceKind::Printer,
+        name: printer.name().to_string(),
+        state: state.clone(),
+    });
+    state
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printer_status_is_published() {
+        use crate::printer::{EscPosPrinter, PrinterLink, PrinterStatus};
+        use crate::sim::printer::PrinterSim;
+        let sim = PrinterSim::start_tcp("127.0.0.1:0").unwrap();
+        let board = StatusBoard::default();
+        let mut p = EscPosPrinter::new(
+            PrinterLink::Tcp {
+                addr: sim.addr().unwrap().to_string(),
+            },
+            Duration::from_millis(500),
+        );
+        assert_eq!(publish_printer_status(&board, &mut p), DeviceState::Ready);
+        sim.set_status(PrinterStatus {
+            paper_low: true,
+            ..Default::default()
+        });
+        publish_printer_status(&board, &mut p);
+        let s = board.get(DeviceKind::Printer).unwrap();
+        assert_eq!(s.summary_zh(), "打印机：打印纸将尽，请准备换纸");
+        sim.set_mute(true);
+        assert_eq!(
+            publish_printer_status(&board, &mut p),
+            DeviceState::Warning {
+                message_zh: "打印机无响应，请检查打印机".into()
+            }
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

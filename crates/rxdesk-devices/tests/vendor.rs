@@ -235,6 +235,51 @@ fn face_fail_and_hung_terminal_do_not_freeze_the_counter() {
 }
 
 #[test]
+fn two_step_face_auth_and_evoucher_without_counter_scanner() {
+    let (_g, mut run) = setup("auth");
+    let ec = NationEc::open(
+        Some(&common::standin("NationECCode")),
+        "http://127.0.0.1:1/x",
+        EcContext::default(),
+    )
+    .unwrap();
+    let st = run.standin.as_mut().unwrap();
+    st.set(
+        "ec.cn.nhsa.ec.auth",
+        Some(r#"{"code":0,"data":{"authNo":"AUTH0001"}}"#),
+    )
+    .unwrap();
+    st.set(
+        "ec.cn.nhsa.auth.check",
+        Some(r#"{"code":0,"data":{"ecToken":"320000ecnqssaor2nj7a2a480a0000a4cef57c","idNo":"320102199001011234","userName":"李四","insuOrg":"320500"}}"#),
+    )
+    .unwrap();
+    let id = ec.face_auth(Duration::from_secs(3)).unwrap();
+    assert_eq!(
+        (id.source, id.name.as_str()),
+        (IdentitySource::Face, "李四")
+    );
+    let calls = run.standin.as_ref().unwrap().calls();
+    let check: serde_json::Value = serde_json::from_str(&calls.last().unwrap().1).unwrap();
+    assert_eq!(check["transType"], "cn.nhsa.auth.check");
+    assert_eq!(check["data"]["authNo"], "AUTH0001");
+
+    // ec.query with the library driving its own scanner: no ecQrCode sent
+    run.apply(&Step::Evoucher(SimIdentity {
+        name: "李四".into(),
+        id_no: "320102199001011234".into(),
+        insu_org: "320500".into(),
+        ec_token: "320000ecnqssaor2nj7a2a480a0000a4cef57c".into(),
+    }))
+    .unwrap();
+    let id = ec.ec_query(None, Duration::from_secs(3)).unwrap();
+    assert_eq!(id.source, IdentitySource::EVoucherQr);
+    let calls = run.standin.as_ref().unwrap().calls();
+    let q: serde_json::Value = serde_json::from_str(&calls.last().unwrap().1).unwrap();
+    assert!(q["data"].get("ecQrCode").is_none());
+}
+
+#[test]
 fn absent_libraries_report_not_installed() {
     let missing = std::path::Path::new("/nonexistent/libNationECCode.so");
     let e = NationEc::open(Some(missing), "u", EcContext::default()).unwrap_err();

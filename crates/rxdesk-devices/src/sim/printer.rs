@@ -18,6 +18,16 @@ struct Shared {
     stop: bool,
 }
 
+/// A serial printer on a PTY pair: the simulator serves the master; the
+/// driver opens the returned slave path like `/dev/ttyUSB0`.
+pub fn start_serial_pty() -> Result<(PrinterSim, String, serialport::TTYPort), serialport::Error> {
+    use serialport::SerialPort;
+    let (mut master, slave) = serialport::TTYPort::pair()?;
+    master.set_timeout(Duration::from_millis(50))?;
+    let path = slave.name().unwrap_or_default();
+    Ok((PrinterSim::attach(master), path, slave))
+}
+
 /// Handle to a running printer simulator (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct PrinterSim {
