@@ -214,7 +214,13 @@ fn score(k: &Keys, q: &Query) -> Option<(u32, MatchKind)> {
 
 type Gram = (char, char);
 
-/// Posting lists of unigrams and bigrams over some strings.
+/// Rank order inside one score level: shorter product names first, then
+/// catalogue order. Every posting list is sorted by it, so a level's best
+/// members are its first verified ones.
+type RankKey = (usize, u32);
+
+/// Posting lists of unigrams and bigrams over one field, each sorted by
+/// [`RankKey`].
 #[derive(Debug, Default)]
 struct GramIndex {
     uni: HashMap<char, Vec<u32>>,
@@ -222,28 +228,36 @@ struct GramIndex {
 }
 
 impl GramIndex {
-    fn add(&mut self, id: u32, s: &str) {
-        let chars: Vec<char> = s.chars().collect();
-        for c in &chars {
-            push_unique(self.uni.entry(*c).or_default(), id);
+    fn build(fields: &[&str], rank: &[RankKey]) -> Self {
+        let mut g = Self::default();
+        for (id, s) in fields.iter().enumerate() {
+            let id = id as u32;
+            let chars: Vec<char> = s.chars().collect();
+            for c in &chars {
+                push_unique(g.uni.entry(*c).or_default(), id);
+            }
+            for w in chars.windows(2) {
+                push_unique(g.bi.entry((w[0], w[1])).or_default(), id);
+            }
         }
-        for w in chars.windows(2) {
-            push_unique(self.bi.entry((w[0], w[1])).or_default(), id);
+        for list in g.uni.values_mut().chain(g.bi.values_mut()) {
+            list.sort_by_key(|id| rank[*id as usize]);
         }
+        g
     }
 
-    /// The shortest posting list that every string containing `q` is in,
-    /// or `None` when `q` is empty.
-    fn candidates(&self, q: &str) -> Option<&[u32]> {
+    /// The shortest posting list that every field containing `q` is in.
+    fn candidates(&self, q: &str) -> &[u32] {
         let chars: Vec<char> = q.chars().collect();
         const EMPTY: &[u32] = &[];
         match chars.len() {
-            0 => None,
-            1 => Some(self.uni.get(&chars[0]).map_or(EMPTY, Vec::as_slice)),
+            0 => EMPTY,
+            1 => self.uni.get(&chars[0]).map_or(EMPTY, Vec::as_slice),
             _ => chars
                 .windows(2)
                 .map(|w| self.bi.get(&(w[0], w[1])).map_or(EMPTY, Vec::as_slice))
-                .min_by_key(|l| l.len()),
+                .min_by_key(|l| l.len())
+                .unwrap_or(EMPTY),
         }
     }
 }
@@ -255,71 +269,155 @@ fn push_unique(list: &mut Vec<u32>, id: u32) {
     }
 }
 
-/// Sorted `(key, id)` pairs for prefix ranges.
+/// Sorted `(key, id)` pairs for exact and prefix ranges.
 #[derive(Debug, Default)]
 struct PrefixIndex(Vec<(String, u32)>);
 
 impl PrefixIndex {
-    fn build(mut v: Vec<(String, u32)>) -> Self {
+    fn build(fields: &[&str]) -> Self {
+        let mut v: Vec<(String, u32)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(i, s)| (s.to_string(), i as u32))
+            .collect();
         v.sort();
         Self(v)
     }
-    fn with_prefix<'a>(&'a self, q: &'a str) -> impl Iterator<Item = u32> + 'a {
+    fn range(&self, q: &str, exact: bool) -> impl Iterator<Item = u32> + '_ {
         let start = self.0.partition_point(|(k, _)| k.as_str() < q);
+        let q = q.to_string();
         self.0[start..]
             .iter()
-            .take_while(move |(k, _)| k.starts_with(q))
+            .take_while(move |(k, _)| if exact { *k == q } else { k.starts_with(&q) })
             .map(|(_, id)| *id)
     }
 }
+
+/// The searchable fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Generic,
+    NamePy,
+    GenericPy,
+    Barcode,
+    Code,
+}
+
+/// How a level finds its members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Test {
+    Exact,
+    Prefix,
+    Contains,
+}
+
+/// One score level: every product satisfying `test` on `field` (and not
+/// in a higher level) scores `score`. This table and [`score`] must agree:
+/// the property test `index_agrees_with_linear_scan` checks it.
+const LEVELS: [(u32, MatchKind, Field, Test, usize); 14] = [
+    (1000, MatchKind::Barcode, Field::Barcode, Test::Exact, 1),
+    (1000, MatchKind::Code, Field::Code, Test::Exact, 1),
+    (900, MatchKind::NameExact, Field::Name, Test::Exact, 1),
+    (880, MatchKind::NameExact, Field::Generic, Test::Exact, 1),
+    (800, MatchKind::NamePrefix, Field::Name, Test::Prefix, 1),
+    (780, MatchKind::NamePrefix, Field::Generic, Test::Prefix, 1),
+    (700, MatchKind::PinyinPrefix, Field::NamePy, Test::Prefix, 1),
+    (
+        680,
+        MatchKind::PinyinPrefix,
+        Field::GenericPy,
+        Test::Prefix,
+        1,
+    ),
+    (600, MatchKind::CodePrefix, Field::Barcode, Test::Prefix, 4),
+    (500, MatchKind::CodePrefix, Field::Code, Test::Prefix, 2),
+    (400, MatchKind::NameContains, Field::Name, Test::Contains, 1),
+    (
+        380,
+        MatchKind::NameContains,
+        Field::Generic,
+        Test::Contains,
+        1,
+    ),
+    (
+        300,
+        MatchKind::PinyinContains,
+        Field::NamePy,
+        Test::Contains,
+        2,
+    ),
+    (
+        280,
+        MatchKind::PinyinContains,
+        Field::GenericPy,
+        Test::Contains,
+        2,
+    ),
+];
 
 /// The catalogue with its search indexes.
 #[derive(Debug)]
 pub struct Catalogue {
     products: Vec<Product>,
     keys: Vec<Keys>,
-    names: GramIndex,
-    initials: GramIndex,
-    codes: PrefixIndex,
-    barcodes: PrefixIndex,
-    by_code: HashMap<String, Vec<u32>>,
-    by_barcode: HashMap<String, Vec<u32>>,
+    rank: Vec<RankKey>,
+    grams: HashMap<FieldKey, GramIndex>,
+    sorted: HashMap<FieldKey, PrefixIndex>,
+}
+
+/// `Field` as a map key.
+type FieldKey = u8;
+
+fn fk(f: Field) -> FieldKey {
+    f as u8
+}
+
+impl Keys {
+    fn field(&self, f: Field) -> &str {
+        match f {
+            Field::Name => &self.name,
+            Field::Generic => &self.generic,
+            Field::NamePy => &self.name_py,
+            Field::GenericPy => &self.generic_py,
+            Field::Barcode => &self.barcode,
+            Field::Code => &self.code,
+        }
+    }
 }
 
 impl Catalogue {
-    /// Builds the indexes (O(total name length)).
+    /// Builds the indexes (O(total name length · log)).
     pub fn new(products: Vec<Product>) -> Self {
         let keys: Vec<Keys> = products.iter().map(Keys::of).collect();
-        let mut names = GramIndex::default();
-        let mut initials = GramIndex::default();
-        let mut codes = Vec::with_capacity(keys.len());
-        let mut barcodes = Vec::with_capacity(keys.len());
-        let mut by_code: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_barcode: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, k) in keys.iter().enumerate() {
-            let id = i as u32;
-            names.add(id, &k.name);
-            names.add(id, &k.generic);
-            initials.add(id, &k.name_py);
-            initials.add(id, &k.generic_py);
-            if !k.code.is_empty() {
-                codes.push((k.code.clone(), id));
-                by_code.entry(k.code.clone()).or_default().push(id);
-            }
-            if !k.barcode.is_empty() {
-                barcodes.push((k.barcode.clone(), id));
-                by_barcode.entry(k.barcode.clone()).or_default().push(id);
+        let rank: Vec<RankKey> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.name.chars().count(), i as u32))
+            .collect();
+        let mut grams = HashMap::new();
+        let mut sorted = HashMap::new();
+        for f in [
+            Field::Name,
+            Field::Generic,
+            Field::NamePy,
+            Field::GenericPy,
+            Field::Barcode,
+            Field::Code,
+        ] {
+            let fields: Vec<&str> = keys.iter().map(|k| k.field(f)).collect();
+            sorted.insert(fk(f), PrefixIndex::build(&fields));
+            if !matches!(f, Field::Barcode | Field::Code) {
+                grams.insert(fk(f), GramIndex::build(&fields, &rank));
             }
         }
         Self {
             products,
             keys,
-            names,
-            initials,
-            codes: PrefixIndex::build(codes),
-            barcodes: PrefixIndex::build(barcodes),
-            by_code,
-            by_barcode,
+            rank,
+            grams,
+            sorted,
         }
     }
 
@@ -331,18 +429,21 @@ impl Catalogue {
     /// Products with this barcode (several when a barcode is shared by
     /// catalogue entries, e.g. different suppliers).
     pub fn by_barcode(&self, barcode: &str) -> Vec<&Product> {
-        self.lookup(&self.by_barcode, &fold(barcode))
+        self.exact(Field::Barcode, &fold(barcode))
     }
 
     /// Products with this 医保 code.
     pub fn by_med_list_code(&self, code: &str) -> Vec<&Product> {
-        self.lookup(&self.by_code, &fold(code))
+        self.exact(Field::Code, &fold(code))
     }
 
-    fn lookup(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Vec<&Product> {
-        map.get(key)
-            .map(|ids| ids.iter().map(|i| &self.products[*i as usize]).collect())
-            .unwrap_or_default()
+    fn exact(&self, f: Field, key: &str) -> Vec<&Product> {
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let mut ids: Vec<u32> = self.sorted[&fk(f)].range(key, true).collect();
+        ids.sort_unstable();
+        ids.iter().map(|i| &self.products[*i as usize]).collect()
     }
 
     /// Rule facts for a 医保 code (the first product with that code).
@@ -352,39 +453,73 @@ impl Catalogue {
             .map(|p| p.facts.clone())
     }
 
-    /// Ranked matches for a query (indexed).
+    /// Ranked matches for a query, through the indexes: score levels are
+    /// visited best first and the search stops once `limit` hits are in.
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
-        let q = Query { text: fold(query) };
-        if q.text.is_empty() || limit == 0 {
-            return Vec::new();
+        let q = fold(query);
+        let mut hits: Vec<SearchHit> = Vec::new();
+        if q.is_empty() || limit == 0 {
+            return hits;
         }
-        let mut seen: HashSet<u32> = HashSet::new();
-        let mut hits = Vec::new();
-        let mut consider = |id: u32, hits: &mut Vec<SearchHit>| {
-            if seen.insert(id) {
-                if let Some((score, kind)) = score(&self.keys[id as usize], &q) {
-                    hits.push(SearchHit {
-                        index: id as usize,
-                        score,
-                        kind,
-                    });
+        let mut taken: HashSet<u32> = HashSet::new();
+        let mut at = 0;
+        while at < LEVELS.len() && hits.len() < limit {
+            // Levels of equal score are ranked together.
+            let score = LEVELS[at].0;
+            let group: Vec<_> = LEVELS[at..]
+                .iter()
+                .take_while(|l| l.0 == score)
+                .copied()
+                .collect();
+            at += group.len();
+            let want = limit - hits.len();
+            let mut level: Vec<(u32, MatchKind)> = Vec::new();
+            // Only a group of several levels can list a product twice.
+            let several = group.len() > 1;
+            for (_, kind, field, test, min_len) in group {
+                if q.len() < min_len {
+                    continue;
+                }
+                let fresh = |id: &u32, level: &Vec<(u32, MatchKind)>| {
+                    !taken.contains(id) && !(several && level.iter().any(|(x, _)| x == id))
+                };
+                match test {
+                    Test::Exact | Test::Prefix => {
+                        for id in self.sorted[&fk(field)].range(&q, test == Test::Exact) {
+                            if fresh(&id, &level) {
+                                level.push((id, kind));
+                            }
+                        }
+                    }
+                    Test::Contains => {
+                        // Sorted by rank: the first `want` verified are the best.
+                        let mut found = 0;
+                        for id in self.grams[&fk(field)].candidates(&q) {
+                            if found == want {
+                                break;
+                            }
+                            if self.keys[*id as usize].field(field).contains(q.as_str())
+                                && fresh(id, &level)
+                            {
+                                level.push((*id, kind));
+                                found += 1;
+                            }
+                        }
+                    }
                 }
             }
-        };
-        for src in [&self.names, &self.initials] {
-            if let Some(list) = src.candidates(&q.text) {
-                for id in list {
-                    consider(*id, &mut hits);
-                }
+            level.sort_by_key(|(id, _)| self.rank[*id as usize]);
+            level.truncate(want);
+            for (id, kind) in level {
+                taken.insert(id);
+                hits.push(SearchHit {
+                    index: id as usize,
+                    score,
+                    kind,
+                });
             }
         }
-        for id in self.codes.with_prefix(&q.text) {
-            consider(id, &mut hits);
-        }
-        for id in self.barcodes.with_prefix(&q.text) {
-            consider(id, &mut hits);
-        }
-        self.rank(hits, limit)
+        hits
     }
 
     /// The same ranking by scoring every product (the reference).
@@ -393,7 +528,7 @@ impl Catalogue {
         if q.text.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let hits = self
+        let mut hits: Vec<SearchHit> = self
             .keys
             .iter()
             .enumerate()
@@ -405,17 +540,7 @@ impl Catalogue {
                 })
             })
             .collect();
-        self.rank(hits, limit)
-    }
-
-    fn rank(&self, mut hits: Vec<SearchHit>, limit: usize) -> Vec<SearchHit> {
-        let key = |h: &SearchHit| {
-            (
-                std::cmp::Reverse(h.score),
-                self.keys[h.index].name.chars().count(),
-                h.index,
-            )
-        };
+        let key = |h: &SearchHit| (std::cmp::Reverse(h.score), self.rank[h.index]);
         if hits.len() > limit {
             hits.select_nth_unstable_by_key(limit - 1, key);
             hits.truncate(limit);
@@ -537,7 +662,7 @@ pub(crate) mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn index_agrees_with_linear_scan(
-            items in prop::collection::vec((word(), word(), "[XZ][0-9A-C]{0,4}", "[0-9]{0,6}"), 1..40),
+            items in prop::collection::vec((word(), word(), "[XZ][0-9A-C]{0,4}", "[0-9X]{0,6}"), 1..40),
             query in word(),
             limit in 1usize..10,
         ) {
