@@ -481,7 +481,7 @@ impl Catalogue {
                     continue;
                 }
                 let fresh = |id: &u32, level: &Vec<(u32, MatchKind)>| {
-                    !taken.contains(id) && !(several && level.iter().any(|(x, _)| x == id))
+                    !taken.contains(id) && (!several || !level.iter().any(|(x, _)| x == id))
                 };
                 match test {
                     Test::Exact | Test::Prefix => {
