@@ -22,7 +22,7 @@ struct Shared {
 /// driver opens the returned slave path like `/dev/ttyUSB0`.
 pub fn start_serial_pty() -> Result<(PrinterSim, String, serialport::TTYPort), serialport::Error> {
     use serialport::SerialPort;
-    let (mut master, slave) = serialport::TTYPort::pair()?;
+    let (mut master, slave) = super::scanner::cloexec_pair()?;
     master.set_timeout(Duration::from_millis(50))?;
     let path = slave.name().unwrap_or_default();
     Ok((PrinterSim::attach(master), path, slave))

@@ -5,6 +5,16 @@ use serialport::{SerialPort, TTYPort};
 use std::io::Write;
 use std::time::Duration;
 
+/// `TTYPort::pair` without close-on-exec: a child process spawned meanwhile
+/// would inherit the master and keep the "device" plugged in after the
+/// simulator drops it. Re-open both ends as close-on-exec duplicates (a
+/// spawn between the two calls can still inherit them; they are closed when
+/// that child exits).
+pub fn cloexec_pair() -> Result<(TTYPort, TTYPort), serialport::Error> {
+    let (master, slave) = TTYPort::pair()?;
+    Ok((master.try_clone_native()?, slave.try_clone_native()?))
+}
+
 /// A simulated USB-serial scanner.
 pub struct ScannerSim {
     master: TTYPort,
@@ -16,7 +26,7 @@ pub struct ScannerSim {
 impl ScannerSim {
     /// Creates the PTY pair.
     pub fn new() -> Result<Self, serialport::Error> {
-        let (master, slave) = TTYPort::pair()?;
+        let (master, slave) = cloexec_pair()?;
         Ok(ScannerSim {
             master,
             slave,
