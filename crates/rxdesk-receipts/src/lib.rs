@@ -21,6 +21,7 @@ pub mod documents;
 pub mod escpos;
 pub mod layout;
 pub mod model;
+#[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod text;
 
@@ -29,6 +30,7 @@ pub use documents::{
 };
 pub use layout::{layout, render_plain_text, Paper, PrintLine, ReceiptElement, Style};
 pub use model::*;
+#[cfg(feature = "pdf")]
 pub use pdf::{guidance_pdf, PageSize, PdfOptions};
 pub use text::Align;
 

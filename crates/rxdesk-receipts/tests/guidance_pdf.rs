@@ -5,6 +5,8 @@
 //! Needs poppler-utils (`pdftotext`, `pdffonts`, `pdfinfo`) and
 //! fonts-wqy-microhei, both installed by `scripts/setup-deps`.
 
+#![cfg(feature = "pdf")]
+
 mod common;
 
 use common::*;
@@ -166,6 +168,18 @@ fn missing_or_wrong_font_is_a_clear_error() {
     let not_a_font = write_pdf("not-a-font.ttf", b"this is not a font");
     let err = GuidanceFont::load(&not_a_font, 0).unwrap_err();
     assert!(matches!(err, ReceiptError::FontInvalid { .. }), "{err}");
+
+    // A good font without Chinese glyphs (fonts-dejavu-core) would print boxes.
+    let latin = Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    let err = GuidanceFont::load(latin, 0).unwrap_err();
+    assert!(matches!(err, ReceiptError::FontLacksCjk { .. }), "{err}");
+
+    // A face index past the end of the collection.
+    let err = GuidanceFont::load(Path::new(DEFAULT_FONT_PATH), 99).unwrap_err();
+    assert!(
+        matches!(err, ReceiptError::FontInvalid { index: 99, .. }),
+        "{err}"
+    );
 }
 
 #[test]
