@@ -322,8 +322,9 @@ fn line_details(out: &mut Vec<El>, i: usize, l: &ReceiptLine, refund: bool) {
         }
     }
     if !refund {
-        if let Some(g) = &l.guidance {
-            out.push(El::indented(format!("用法 {}", usage_summary(g)), 3, 8));
+        let usage = l.guidance.as_ref().map(usage_summary).unwrap_or_default();
+        if !usage.is_empty() {
+            out.push(El::indented(format!("用法 {usage}"), 3, 8));
         }
     }
 }

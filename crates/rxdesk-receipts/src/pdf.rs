@@ -289,32 +289,39 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
     c.y = top - head_h - 2.0;
 
     let label_w = 19.0;
-    match &line.guidance {
-        Some(g) => {
-            // The summary already says how many days (连用N天).
-            c.row(label_w, "用法用量", &usage_summary(g), false);
-            if let Some(instr) = g
-                .doctor_instructions
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-            {
-                c.row(label_w, "医嘱", instr, true);
-            }
-            for (k, item) in g.contraindications.iter().enumerate() {
-                let label = if k == 0 { "禁忌" } else { "" };
-                c.row(label_w, label, &format!("• {item}"), false);
-            }
-            for (k, item) in g.warnings.iter().enumerate() {
-                let label = if k == 0 { "注意事项" } else { "" };
-                c.row(label_w, label, &format!("• {item}"), false);
-            }
+    const NO_GUIDANCE: &str = "请遵医嘱或按药品说明书使用，如有疑问请咨询药师。";
+    let usage = line
+        .guidance
+        .as_ref()
+        .map(usage_summary)
+        .filter(|u| !u.is_empty());
+    // The summary already says how many days (连用N天).
+    c.row(
+        label_w,
+        "用法用量",
+        usage.as_deref().unwrap_or(NO_GUIDANCE),
+        false,
+    );
+    if let Some(g) = &line.guidance {
+        if let Some(instr) = g
+            .doctor_instructions
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            c.row(label_w, "医嘱", instr, true);
         }
-        None => c.row(
-            label_w,
-            "用法用量",
-            "请遵医嘱或按药品说明书使用，如有疑问请咨询药师。",
-            false,
-        ),
+        let items = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| format!("• {}", s.trim()))
+                .collect()
+        };
+        for (k, item) in items(&g.contraindications).iter().enumerate() {
+            c.row(label_w, if k == 0 { "禁忌" } else { "" }, item, false);
+        }
+        for (k, item) in items(&g.warnings).iter().enumerate() {
+            c.row(label_w, if k == 0 { "注意事项" } else { "" }, item, false);
+        }
     }
     c.row(
         label_w,

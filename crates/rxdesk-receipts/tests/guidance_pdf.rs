@@ -101,6 +101,23 @@ fn guidance_text_comes_back_out_and_the_font_is_a_subset() {
         !text.contains("张三丰"),
         "the full patient name must not be printed"
     );
+    // Each label sits on the line of its value.
+    let laid_out = poppler("pdftotext", &["-layout"], &path);
+    for (label, value) in [
+        ("用法用量", "口服，每次2粒，一日3次，连用7天"),
+        ("医嘱", "饭后服用，疗程内不要自行停药"),
+        ("禁忌", "• 对青霉素类药物过敏者禁用"),
+        ("注意事项", "• 服药期间如出现皮疹、瘙痒，请立即停药并就医"),
+        ("患者", "张*丰"),
+        ("审方药师", "李药师"),
+    ] {
+        assert!(
+            laid_out
+                .lines()
+                .any(|l| squash(l).contains(&squash(&format!("{label}{value}")))),
+            "{label} / {value} not on one line:\n{laid_out}"
+        );
+    }
 
     let fonts = poppler("pdffonts", &[], &path);
     let wqy = fonts
@@ -190,4 +207,24 @@ fn no_lines_no_sheet() {
         guidance_pdf_with_font(&s, font(), PageSize::A5),
         Err(ReceiptError::NoLines)
     ));
+}
+
+#[test]
+fn empty_guidance_falls_back_to_the_package_insert_advice() {
+    let mut s = sale();
+    s.lines.truncate(1);
+    s.lines[0].guidance = Some(MedicationGuidance {
+        warnings: vec!["  ".into(), "避光保存".into()],
+        ..MedicationGuidance::default()
+    });
+    let bytes = guidance_pdf_with_font(&s, font(), PageSize::A5).unwrap();
+    let path = write_pdf("guidance-empty.pdf", &bytes);
+    // -layout keeps each label on the line of its value.
+    let flat = squash(&poppler("pdftotext", &["-layout"], &path));
+    assert!(
+        flat.contains("用法用量请遵医嘱或按药品说明书使用"),
+        "{flat}"
+    );
+    assert!(flat.contains("注意事项•避光保存"), "{flat}");
+    assert!(!flat.contains("医嘱饭后"), "{flat}");
 }
