@@ -12,6 +12,8 @@ fn main() {
     };
     let sale = sale_receipt(&common::sale()).expect("demo sale adds up");
     println!("{}", render_plain_text(&sale, paper));
+    let slip = guidance_slip(&common::sale()).expect("demo sale has lines");
+    println!("{}", render_plain_text(&slip, paper));
     let refund = refund_receipt(&common::refund()).expect("demo refund adds up");
     println!("{}", render_plain_text(&refund, paper));
     let guide = evoucher_guide(&EVoucherGuide {

@@ -563,6 +563,93 @@ pub fn refund_receipt(r: &RefundReceipt) -> Result<Vec<El>, ReceiptError> {
     Ok(out)
 }
 
+/// General advice closing every guidance document.
+pub(crate) const GENERAL_ADVICE: &str = "请按医嘱和本单用药，不要自行增减剂量或停药；同时使用其他药品（含中药、保健品）前请先咨询药师。\
+如出现皮疹、呼吸困难等不适，请立即停药并就医。药品请放在儿童接触不到的地方，按说明书储存，过期勿用。";
+
+/// Medication guidance on the receipt printer (ST-EPC-02-012), for counters
+/// without an A4/A5 printer or as a slip to keep with the medicine: per drug
+/// the usage, the doctor's instructions, contraindications and warnings.
+pub fn guidance_slip(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
+    if r.lines.is_empty() {
+        return Err(ReceiptError::NoLines);
+    }
+    let mut out = Vec::new();
+    header(&mut out, &r.store, "用药指导");
+    out.push(El::Rule { ch: '=' });
+    field(
+        &mut out,
+        "患者",
+        &mask_patient_name(&r.prescription.patient_name),
+    );
+    field(&mut out, "处方编号", &r.prescription.rx_no);
+    field(&mut out, "审方药师", &r.pharmacist);
+    field(&mut out, "日期", &format_wire(r.settled_at));
+    out.push(El::Rule { ch: '=' });
+    for (i, l) in r.lines.iter().enumerate() {
+        if i > 0 {
+            out.push(El::rule());
+        }
+        out.push(El::Text {
+            text: format!("{}. {}", i + 1, l.drug_name),
+            align: Align::Left,
+            style: Style::BOLD,
+            indent: 0,
+            hanging: 3,
+        });
+        out.push(El::indented(
+            format!(
+                "规格 {}  共{}{}",
+                l.spec,
+                format_quantity(l.quantity),
+                l.unit
+            ),
+            3,
+            8,
+        ));
+        let usage = l.guidance.as_ref().map(usage_summary).unwrap_or_default();
+        if usage.is_empty() {
+            out.push(El::indented("用法 请遵医嘱或按药品说明书使用", 3, 8));
+        } else {
+            out.push(El::indented(format!("用法 {usage}"), 3, 8));
+        }
+        let Some(g) = &l.guidance else { continue };
+        if let Some(instr) = g
+            .doctor_instructions
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            out.push(El::Text {
+                text: format!("医嘱 {instr}"),
+                align: Align::Left,
+                style: Style::BOLD,
+                indent: 3,
+                hanging: 8,
+            });
+        }
+        for (label, items) in [("禁忌", &g.contraindications), ("注意", &g.warnings)] {
+            for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                out.push(El::indented(format!("{label} {item}"), 3, 8));
+            }
+        }
+    }
+    out.push(El::Rule { ch: '=' });
+    out.push(El::styled("温馨提示", Align::Left, Style::BOLD));
+    out.push(El::text(GENERAL_ADVICE));
+    let mut ask = format!("如有疑问请咨询本店药师{}", r.pharmacist);
+    if let Some(phone) = &r.store.phone {
+        ask.push_str(&format!("，电话 {phone}"));
+    }
+    ask.push('。');
+    out.push(El::text(ask));
+    out.push(El::Feed { lines: 1 });
+    out.push(El::text("药师签名：______________"));
+    out.push(El::Feed { lines: 2 });
+    out.push(El::Cut);
+    Ok(out)
+}
+
 /// The printable guide for activating the 医保电子凭证 and setting its
 /// password (ST-EPC-02-001).
 pub fn evoucher_guide(g: &EVoucherGuide) -> Vec<El> {

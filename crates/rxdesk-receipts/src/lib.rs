@@ -7,7 +7,8 @@
 //!   characters counted as two printer cells.
 //! - [`documents`]: the sale receipt with the settlement explained in plain
 //!   words (ST-EPC-02-010), the refund receipt (退费凭证), and the e-voucher
-//!   activation guide (ST-EPC-02-001).
+//!   activation guide (ST-EPC-02-001), and the medication guidance slip for
+//!   the receipt printer (ST-EPC-02-012).
 //! - [`escpos`]: the ESC/POS byte encoding of laid-out receipts.
 //! - [`pdf`]: the 用药指导单 (medication guidance, ST-EPC-02-012) as a PDF with an
 //!   embedded CJK font subset.
@@ -26,7 +27,8 @@ pub mod pdf;
 pub mod text;
 
 pub use documents::{
-    evoucher_guide, explain_settlement, mask_patient_name, refund_receipt, sale_receipt,
+    evoucher_guide, explain_settlement, guidance_slip, mask_patient_name, refund_receipt,
+    sale_receipt,
 };
 pub use layout::{layout, render_plain_text, Paper, PrintLine, ReceiptElement, Style};
 pub use model::*;

@@ -12,7 +12,7 @@
 //! wrapped with the same rules as the receipt (`text::wrap_measured`) using
 //! the font's advance widths, and a page break repeats a short running head.
 
-use crate::documents::{format_quantity, mask_patient_name, usage_summary};
+use crate::documents::{format_quantity, mask_patient_name, usage_summary, GENERAL_ADVICE};
 use crate::model::{ReceiptLine, SaleReceipt};
 use crate::text::wrap_measured;
 use crate::ReceiptError;
@@ -208,10 +208,7 @@ pub fn guidance_pdf_with_font(
     }
 
     // General advice.
-    let mut advice = String::from(
-        "请按医嘱和本单用药，不要自行增减剂量或停药；同时使用其他药品（含中药、保健品）前请先咨询药师。\
-         如出现皮疹、呼吸困难等不适，请立即停药并就医。药品请放在儿童接触不到的地方，按说明书储存，过期勿用。",
-    );
+    let mut advice = String::from(GENERAL_ADVICE);
     advice.push_str(&format!("如有疑问请咨询本店药师{}", r.pharmacist));
     if let Some(phone) = &r.store.phone {
         advice.push_str(&format!("（电话 {phone}）"));

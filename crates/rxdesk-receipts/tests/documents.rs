@@ -314,3 +314,33 @@ fn elements_round_trip_through_json_for_the_ui() {
     let back: SaleReceipt = serde_json::from_str(&input).unwrap();
     assert_eq!(back, sale());
 }
+
+#[test]
+fn guidance_slip_lists_usage_instructions_and_warnings_per_drug() {
+    for paper in [Paper::Mm58, Paper::Mm80] {
+        let text = plain(&guidance_slip(&sale()).unwrap(), paper);
+        let flat = squash(&text);
+        for needle in [
+            "用药指导",
+            "患者张*丰",
+            "审方药师李药师",
+            "1.阿莫西林胶囊",
+            "规格0.25g*24粒共2盒",
+            "用法口服，每次2粒，一日3次，连用7天",
+            "医嘱饭后服用，疗程内不要自行停药",
+            "禁忌对青霉素类药物过敏者禁用",
+            "注意服药期间避免饮酒",
+            "注意高血压、低钾血症患者慎用",
+            "3.维生素C片",
+            "用法请遵医嘱或按药品说明书使用",
+            "温馨提示",
+            "药师签名",
+        ] {
+            assert!(flat.contains(needle), "{needle} missing:\n{text}");
+        }
+        assert!(!text.contains("张三丰"));
+    }
+    let mut s = sale();
+    s.lines.clear();
+    assert!(matches!(guidance_slip(&s), Err(ReceiptError::NoLines)));
+}
