@@ -14,6 +14,7 @@ pub mod operators;
 pub mod paths;
 pub mod settings;
 pub mod status;
+pub mod uploader;
 
 pub use operators::{Counter, OperatorInfo};
 pub use paths::DataDir;
