@@ -1,0 +1,195 @@
+//! The prescription desk: from the patient's credential to a prescription on
+//! screen with its signature verdict (issue 7 steps 1–3, ST-EPC-02-005/-008).
+//!
+//! 1. query the patient's authorised prescriptions at the center (7202) with
+//!    the e-voucher, social-security card or ID card;
+//! 2. download one (7203) and keep the raw payload verbatim in the ledger;
+//! 3. verify the hospital's SM2 signature **locally** (`rxdesk-gm`) and record
+//!    the verdict. Only a verified prescription can go on to the pharmacist;
+//!    a rejected one comes back with the exact reason and what to do.
+
+use rxdesk_center::messages::{AuthorisedRx, RxQueryData};
+use rxdesk_center::{CenterError, Ctx, DownloadKey, Operator, PrescriptionCenter};
+use rxdesk_core::codes::CertType;
+use rxdesk_core::prescription::mask_id_number;
+use rxdesk_gm::trust::{CrlStore, TrustStore};
+use rxdesk_gm::verify::{Verdict, Verifier, VerifyPolicy};
+use rxdesk_gm::DownloadedPrescription;
+use rxdesk_store::{Session, Store};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Why the desk could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// The center refused or could not be reached.
+    #[error("{0}")]
+    Center(#[from] CenterError),
+    /// The ledger refused or failed.
+    #[error("{0}")]
+    Store(#[from] rxdesk_store::StoreError),
+    /// The credential typed or scanned is not usable.
+    #[error("凭证无效：{0}")]
+    BadCredential(String),
+}
+
+/// How the patient identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// 医保电子凭证 (QR code / ecToken).
+    EVoucher,
+    /// 社会保障卡 (card number; the patient confirms with the e-voucher password).
+    SocialSecurityCard,
+    /// 居民身份证 (ID number; the patient confirms with the e-voucher password).
+    IdCard,
+}
+
+impl Credential {
+    fn cert_type(self) -> CertType {
+        match self {
+            Self::EVoucher => CertType::EVoucher,
+            Self::IdCard => CertType::IdCard,
+            Self::SocialSecurityCard => CertType::SocialSecurityCard,
+        }
+    }
+}
+
+/// A prescription on screen: structured fields, the layout file, the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrescriptionView {
+    /// Ledger row id.
+    pub rx_id: i64,
+    /// The authorisation number used to download.
+    pub auth_rxno: String,
+    /// The prescription as downloaded (structured fields, `rx_file` Base64 PDF).
+    pub prescription: DownloadedPrescription,
+    /// Patient ID number, masked for display.
+    pub certno_masked: String,
+    /// The local verdict.
+    pub verdict: Verdict,
+    /// The verdict's reason in zh-CN (empty when verified).
+    pub reason_zh: String,
+    /// What the pharmacist should do next.
+    pub next_step_zh: String,
+}
+
+/// Center + trust material of one counter.
+pub struct PrescriptionDesk {
+    center: Arc<dyn PrescriptionCenter>,
+    trust: TrustStore,
+    crls: CrlStore,
+    policy: VerifyPolicy,
+    institution: String,
+    admdvs: String,
+}
+
+impl PrescriptionDesk {
+    /// A desk over a center client, a trust store and a CRL store.
+    pub fn new(
+        center: Arc<dyn PrescriptionCenter>,
+        trust: TrustStore,
+        crls: CrlStore,
+        institution: &str,
+        admdvs: &str,
+    ) -> Self {
+        Self {
+            center,
+            trust,
+            crls,
+            policy: VerifyPolicy::default(),
+            institution: institution.into(),
+            admdvs: admdvs.into(),
+        }
+    }
+
+    fn ctx(&self, by: &Session) -> Ctx {
+        Ctx::new(Operator::clerk(by.login(), by.display_name()), &self.admdvs)
+    }
+
+    /// 7202: the patient's authorised prescriptions.
+    pub async fn find_prescriptions(
+        &self,
+        by: &Session,
+        credential: Credential,
+        number: &str,
+    ) -> Result<Vec<AuthorisedRx>, DeskError> {
+        let number = number.trim();
+        if number.is_empty() || number.len() > 200 || number.chars().any(char::is_control) {
+            return Err(DeskError::BadCredential("请重新扫码或输入凭证号".into()));
+        }
+        let q = RxQueryData {
+            mdtrt_cert_type: credential.cert_type(),
+            mdtrt_cert_no: number.to_string(),
+            card_sn: String::new(),
+            insuplc_admdvs: self.admdvs.clone(),
+            ip_info: "127.0.0.1".into(),
+            opter: by.login().into(),
+            opter_name: by.display_name().into(),
+            optins: self.institution.clone(),
+        };
+        tracing::info!(credential = ?credential, number = %mask_id_number(number), "query authorised prescriptions");
+        Ok(self.center.query_authorised(&self.ctx(by), &q).await?)
+    }
+
+    /// 7203 + local verification; the raw payload and the verdict are recorded.
+    pub async fn open_prescription(
+        &self,
+        store: &Store,
+        by: &Session,
+        auth_rxno: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<PrescriptionView, DeskError> {
+        let key = DownloadKey::AuthRxno(auth_rxno.trim().to_string());
+        let rx = self.center.download(&self.ctx(by), &key).await?;
+        let raw = serde_json::to_string(&rx).expect("a downloaded prescription serializes");
+        let rx_id = store.record_prescription(
+            by,
+            &rxdesk_store::ledger::DownloadedPrescription {
+                hi_rxno: rx.hi_rxno.clone(),
+                fixmedins_code: rx.fixmedins_code.clone(),
+                download_ide_code: key.ide_code().to_string(),
+                raw_payload: raw,
+                sign_digest: Some(rx.sign_digest.clone()),
+                sign_cert_sn: Some(rx.sign_cert_sn.clone()),
+                sign_cert_dn: Some(rx.sign_cert_dn.clone()),
+                patient_name: rx.patn_name.clone(),
+                patient_certno: rx.certno.clone(),
+            },
+        )?;
+        let verifier = Verifier {
+            trust: &self.trust,
+            crls: &self.crls,
+            policy: self.policy.clone(),
+        };
+        let verdict = verifier.prescription_verdict(&rx, now);
+        let (valid, reason_zh, signer) = match &verdict {
+            Verdict::Verified { signer, .. } => (true, String::new(), Some(signer)),
+            Verdict::Rejected { reason, signer } => (false, reason.message_zh(), signer.as_ref()),
+        };
+        store.record_verdict(
+            rx_id,
+            &rxdesk_store::ledger::Verdict {
+                valid,
+                reason: if valid { "verified".into() } else { reason_zh.clone() },
+                signer_dn: signer.map(|s| s.subject.clone()),
+                signer_sn: signer.map(|s| s.serial.clone()),
+            },
+        )?;
+        tracing::info!(hi_rxno = %rx.hi_rxno, valid, "prescription downloaded and verified");
+        let next_step_zh = if valid {
+            "签名有效：请药师核对版式文件与结构化信息后审方。".to_string()
+        } else {
+            "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。".to_string()
+        };
+        Ok(PrescriptionView {
+            rx_id,
+            auth_rxno: auth_rxno.trim().to_string(),
+            certno_masked: mask_id_number(&rx.certno),
+            prescription: rx,
+            verdict,
+            reason_zh,
+            next_step_zh,
+        })
+    }
+}
