@@ -1,0 +1,152 @@
+//! SM2 verify and full prescription verification throughput, against
+//! OpenSSL's SM2 verify measured in the same run.
+//!
+//!   cargo bench -p rxdesk-gm --bench verify
+//!
+//! Criterion reports each function; at the end the bench prints ops/s and
+//! the ratios RxDesk / OpenSSL, for OpenSSL in-process (the `openssl` crate,
+//! EVP_DigestVerify with SM3 and the SM2 Z value) and `openssl speed sm2`.
+
+use chrono::{Duration, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use rxdesk_gm::download::DownloadedPrescription;
+use rxdesk_gm::issue::{sign_prescription, DemoPki};
+use rxdesk_gm::trust::{CrlStore, TrustStore};
+use rxdesk_gm::verify::Verifier;
+use rxdesk_gm::{PrivateKey, DEFAULT_USER_ID};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// A message the size of a typical sign string / originalValue.
+fn message() -> Vec<u8> {
+    (0..1024u32).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn ops_per_sec(secs: f64, mut f: impl FnMut()) -> f64 {
+    // Warm up, then count whole iterations for `secs`.
+    for _ in 0..50 {
+        f();
+    }
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed().as_secs_f64() < secs {
+        for _ in 0..20 {
+            f();
+        }
+        n += 20;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+struct OpenSslSm2 {
+    pkey: openssl::pkey::PKey<openssl::pkey::Public>,
+    sig: Vec<u8>,
+}
+
+fn openssl_setup(msg: &[u8]) -> OpenSslSm2 {
+    use openssl::hash::MessageDigest;
+    // An SM2 key through OpenSSL itself (PKCS#8 written by rxdesk-gm).
+    let sk = PrivateKey::generate().unwrap();
+    let priv_pkey =
+        openssl::pkey::PKey::private_key_from_pem(sk.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    let pub_pkey =
+        openssl::pkey::PKey::public_key_from_pem(sk.public_key().to_pem().unwrap().as_bytes())
+            .unwrap();
+    // OpenSSL signs with its default (empty) SM2 id; the Z computation costs
+    // the same for any id, so this times the same work as ours.
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sm3(), &priv_pkey).unwrap();
+    let sig = signer.sign_oneshot_to_vec(msg).unwrap();
+    // rxdesk-gm agrees with OpenSSL's signature (empty id) — same computation.
+    let ours = rxdesk_gm::Signature::from_der(&sig).unwrap();
+    sk.public_key().verify(msg, &ours, "").unwrap();
+    OpenSslSm2 {
+        pkey: pub_pkey,
+        sig,
+    }
+}
+
+fn openssl_verify(o: &OpenSslSm2, msg: &[u8]) -> bool {
+    let mut v = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sm3(), &o.pkey).unwrap();
+    v.verify_oneshot(&o.sig, msg).unwrap()
+}
+
+/// `openssl speed -seconds N sm2` → verify/s (None if unavailable).
+fn openssl_speed(seconds: u32) -> Option<f64> {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", &seconds.to_string(), "sm2"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.contains("SM2"))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+fn bench(c: &mut Criterion) {
+    let msg = message();
+    let sk = PrivateKey::generate().unwrap();
+    let pk = sk.public_key();
+    let sig = sk.sign(&msg, DEFAULT_USER_ID).unwrap();
+    let ossl = openssl_setup(&msg);
+
+    let now = Utc::now();
+    let pki = DemoPki::generate("H11010100001", "Bench Hospital", now, None).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_root(pki.root.cert.clone()).unwrap();
+    let crls = CrlStore::new();
+    crls.add(pki.crl.clone());
+    let mut rx = DownloadedPrescription::demo(
+        "11000000000000000001",
+        "H11010100001",
+        "Bench Hospital",
+        now - Duration::hours(1),
+    );
+    let pdf = rxdesk_gm::pdf::simple_pdf(&["Bench prescription"]);
+    sign_prescription(&mut rx, &pdf, &pki.valid, now - Duration::hours(1)).unwrap();
+    let verifier = Verifier::new(&trust, &crls);
+    verifier.verify_prescription(&rx, now).unwrap();
+
+    let mut g = c.benchmark_group("sm2");
+    g.bench_function("rxdesk_verify_1KiB", |b| {
+        b.iter(|| {
+            pk.verify(black_box(&msg), black_box(&sig), DEFAULT_USER_ID)
+                .unwrap()
+        })
+    });
+    g.bench_function("openssl_verify_1KiB", |b| {
+        b.iter(|| assert!(openssl_verify(&ossl, black_box(&msg))))
+    });
+    g.bench_function("rxdesk_sign_1KiB", |b| {
+        b.iter(|| sk.sign(black_box(&msg), DEFAULT_USER_ID).unwrap())
+    });
+    g.finish();
+    c.bench_function("prescription_verify_full", |b| {
+        b.iter(|| verifier.verify_prescription(black_box(&rx), now).unwrap())
+    });
+
+    // Ratios in the same run.
+    let ours = ops_per_sec(3.0, || pk.verify(&msg, &sig, DEFAULT_USER_ID).unwrap());
+    let theirs = ops_per_sec(3.0, || assert!(openssl_verify(&ossl, &msg)));
+    let full = ops_per_sec(3.0, || {
+        verifier.verify_prescription(&rx, now).unwrap();
+    });
+    println!();
+    println!("== SM2 verify, 1 KiB message, SM3 + Z included ==");
+    println!("rxdesk-gm (RustCrypto sm2)      {ours:10.0} verify/s");
+    println!("OpenSSL in-process (EVP)        {theirs:10.0} verify/s");
+    println!("ratio rxdesk / OpenSSL (EVP)    {:10.2}x", ours / theirs);
+    match openssl_speed(3) {
+        Some(speed) => {
+            println!("openssl speed sm2 (CLI)         {speed:10.0} verify/s");
+            println!("ratio rxdesk / openssl speed    {:10.2}x", ours / speed);
+        }
+        None => println!("openssl speed sm2: not available"),
+    }
+    println!("full prescription verification  {full:10.1} /s (2 CMS + PDF + chain + CRL)");
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
