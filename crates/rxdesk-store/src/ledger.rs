@@ -8,8 +8,10 @@
 //! | [`Store::record_refund`] | `refunds`, stock back, codes returned | 3506 per line, then 2103 (settled sales) |
 //! | [`Store::record_delivery`] | `deliveries` | 7205 |
 //!
-//! Payloads are the family-A `input` nodes (PROTOCOL.md §4.1, §7) built from
-//! what the ledger holds; the center adapter wraps them in the envelope.
+//! Payloads are the family-A `input` objects (PROTOCOL.md §4.1, §7: node
+//! `data` for 7204/7205/2103, `selinfo` for 3505/3506, `data` + `selinfo` for
+//! 7206) built from what the ledger holds; the center adapter wraps them in
+//! the envelope.
 
 use crate::error::{classify, Result, StoreError};
 use crate::operators::{wire_time, Permission};
@@ -438,7 +440,7 @@ impl Store {
                 "rx_chk_stas_codg": d.status_code,
                 "rx_chk_time": wire_time(now),
             });
-            self.enqueue(tx, "7204", &rx.hi_rxno, "rx_audit", audit_id, &payload)?;
+            self.enqueue(tx, "7204", &rx.hi_rxno, "rx_audit", audit_id, &json!({"data": payload}))?;
             auditlog::append(
                 tx,
                 self,
@@ -663,7 +665,8 @@ impl Store {
             }
             let mut upload_ids = Vec::new();
             for (line_id, payload) in &line_payloads {
-                upload_ids.push(self.enqueue(tx, "3505", &chain, "sale_line", *line_id, payload)?);
+                let input = json!({"selinfo": payload});
+                upload_ids.push(self.enqueue(tx, "3505", &chain, "sale_line", *line_id, &input)?);
             }
             if let Some((r, _)) = &rx {
                 let s = sale.settlement.as_ref();
@@ -800,7 +803,7 @@ impl Store {
                     "mdtrt_sn": docno,
                     "drugtracinfo": codes.iter().map(|c| json!({"drug_trac_codg": c})).collect::<Vec<_>>(),
                 });
-                ids.push(self.enqueue(tx, "3506", &chain, "refund", refund_id, &payload)?);
+                ids.push(self.enqueue(tx, "3506", &chain, "refund", refund_id, &json!({"selinfo": payload}))?);
             }
             if let Some((setl_id, mdtrt_id, psn_no)) = &setl {
                 let payload = json!({"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}});
@@ -845,7 +848,7 @@ impl Store {
                 "delv_stas_dscr": d.description,
                 "delv_stas_time": wire_time(now),
             });
-            self.enqueue(tx, "7205", &rx.hi_rxno, "delivery", id, &payload)?;
+            self.enqueue(tx, "7205", &rx.hi_rxno, "delivery", id, &json!({"data": payload}))?;
             Ok(id)
         })
     }

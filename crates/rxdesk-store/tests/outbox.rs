@@ -23,8 +23,8 @@ fn a_sale_and_its_uploads_are_one_transaction() {
     assert_eq!(row.msgid.len(), 30);
     assert!(row.msgid.starts_with("P44030500001"));
     let p = f.store.upload_payload(row.id).unwrap();
-    assert_eq!(p["drugtracinfo"][0]["drug_trac_codg"], trace(1));
-    assert_eq!(p["finl_trns_pric"], "12.500000");
+    assert_eq!(p["selinfo"]["drugtracinfo"][0]["drug_trac_codg"], trace(1));
+    assert_eq!(p["selinfo"]["finl_trns_pric"], "12.500000");
     assert_eq!(f.store.batch_quantity(f.batch).unwrap(), dec!(99999));
 
     // The same box again: refused, and nothing of the failed sale remains.
@@ -114,8 +114,8 @@ fn prescription_chain_is_audit_then_sale_then_writeoff_then_reversal() {
     assert!(rows.iter().all(|r| r.chain_key == "RX0001"));
     // Patient identity reached the payload, sealed at rest.
     let p = f.store.upload_payload(rows[1].id).unwrap();
-    assert_eq!(p["certno"], "110101199003078888");
-    assert_eq!(p["setl_id"], "SETL1");
+    assert_eq!(p["selinfo"]["certno"], "110101199003078888");
+    assert_eq!(p["selinfo"]["setl_id"], "SETL1");
     let w = f.store.upload_payload(rows[2].id).unwrap();
     assert_eq!(w["data"]["download_ide_code"], "tok-123");
     assert_eq!(w["selinfo"][0]["sumamt"], "12.50");
