@@ -1,0 +1,647 @@
+//! HTTP layer: family A (`POST /fsi/api/...`, one URL for all infno or one
+//! path per infno — the body's `infno` decides), family B
+//! (`POST /epc/api/fixmedins/{op}`), the CRL, and the admin API. One
+//! request = one lock of the state; faults are decided before it.
+
+use crate::faults::{Faults, Plan};
+use crate::ops;
+use crate::state::{Cached, Outcome, State, Upload};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use rxdesk_center::canonical::{camel_to_snake, rename_keys, snake_to_camel};
+use rxdesk_center::envelope_a::RequestEnvelope;
+use rxdesk_center::envelope_b::{self, Credentials, EnvelopeError};
+use rxdesk_center::error::codes;
+use rxdesk_center::messages::*;
+use rxdesk_center::profile::{demo, EpcOp};
+use rxdesk_gm::PrivateKey;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct App {
+    /// the state
+    pub st: Arc<Mutex<State>>,
+    /// accounts
+    pub accounts: Arc<Accounts>,
+}
+
+/// Gateway and family-B credentials the emulator accepts.
+pub struct Accounts {
+    /// x-tif paasid → secret
+    pub paas: Vec<(String, String)>,
+    /// family B app: (appId, appSecret, app public key)
+    pub apps: Vec<(String, String, rxdesk_gm::PublicKey)>,
+    /// platform key for response signatures
+    pub platform_key: PrivateKey,
+}
+
+impl Accounts {
+    /// The demo accounts (`rxdesk_center::profile::demo`).
+    pub fn demo() -> Result<Self, rxdesk_gm::CryptoError> {
+        Ok(Self {
+            paas: vec![(demo::PAAS_ID.into(), demo::PAAS_SECRET.into())],
+            apps: vec![(
+                demo::APP_ID.into(),
+                demo::APP_SECRET.into(),
+                PrivateKey::from_hex(demo::APP_PRIVATE_KEY_HEX)?.public_key(),
+            )],
+            platform_key: PrivateKey::from_hex(demo::PLATFORM_PRIVATE_KEY_HEX)?,
+        })
+    }
+}
+
+/// The per-connection kill switch (dropping the connection = reset).
+#[derive(Clone)]
+pub struct Kill(pub Arc<Notify>);
+
+async fn drop_connection(kill: &Kill) -> Response {
+    kill.0.notify_one();
+    std::future::pending::<()>().await;
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+/// The router.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/fsi/api/{*rest}", post(family_a))
+        .route("/mbs/fmi/fsi/api/{*rest}", post(family_a))
+        .route("/epc/api/fixmedins/{op}", post(family_b))
+        .route("/fixmedins/fixmedins/{op}", post(family_b))
+        .route("/crl/demo-ca.crl", get(crl))
+        .route("/admin/ca.pem", get(ca_pem))
+        .route("/admin/stats", get(stats))
+        .route(
+            "/admin/faults",
+            get(get_faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/admin/uploads", get(uploads))
+        .route("/admin/persons", get(persons))
+        .route("/admin/drugs", get(drugs))
+        .route("/admin/prescriptions", get(list_rx).post(create_rx))
+        .route("/admin/prescriptions/{hi_rxno}/revoke", post(revoke_rx))
+        .route("/admin/certs/{hospital}/revoke", post(revoke_cert))
+        .with_state(app)
+}
+
+fn lock(app: &App) -> std::sync::MutexGuard<'_, State> {
+    // A poisoned lock means a handler panicked; the state is still usable.
+    app.st.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn compact_ms(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&rxdesk_core::time::cst())
+        .format("%Y%m%d%H%M%S%3f")
+        .to_string()
+}
+
+fn a_body(
+    st: &mut State,
+    result: &Result<Value, ops::Fail>,
+    received: chrono::DateTime<chrono::Utc>,
+) -> Vec<u8> {
+    let now = st.now();
+    let serial = st.next_serial();
+    let refid = format!(
+        "110100{}{:010}",
+        rxdesk_core::time::format_compact(now),
+        serial
+    );
+    let v = match result {
+        Ok(out) => json!({"infcode": 0, "inf_refmsgid": refid, "refmsg_time": compact_ms(received),
+            "respond_time": compact_ms(now), "enctype": "", "signtype": "", "err_msg": null, "output": out}),
+        Err((code, msg)) => {
+            json!({"infcode": code, "inf_refmsgid": refid, "refmsg_time": compact_ms(received),
+            "respond_time": compact_ms(now), "enctype": "", "signtype": "", "err_msg": msg, "output": {}})
+        }
+    };
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    ([("content-type", "application/json;charset=utf-8")], body).into_response()
+}
+
+/// Deliver an applied answer, honouring reset_after / malformed / slow_body.
+async fn deliver(body: Vec<u8>, plan: Plan, slow_ms: u64, kill: &Kill) -> Response {
+    if plan.reset_after {
+        return drop_connection(kill).await;
+    }
+    let body = if plan.malformed {
+        let mut b = body[..body.len() / 2].to_vec();
+        b.extend_from_slice(b"<<<\x00garbled");
+        b
+    } else {
+        body
+    };
+    if slow_ms > 0 && !body.is_empty() {
+        let chunks: Vec<Bytes> = body
+            .chunks(body.len().div_ceil(8))
+            .map(Bytes::copy_from_slice)
+            .collect();
+        let per = Duration::from_millis(slow_ms / chunks.len().max(1) as u64);
+        let stream = futures_util::stream::unfold(chunks.into_iter(), move |mut it| async move {
+            let next = it.next()?;
+            tokio::time::sleep(per).await;
+            Some((Ok::<Bytes, std::io::Error>(next), it))
+        });
+        return (
+            [("content-type", "application/json;charset=utf-8")],
+            Body::from_stream(stream),
+        )
+            .into_response();
+    }
+    json_response(body)
+}
+
+/// Roll the faults; returns the plan and the knobs (applied outside the lock).
+fn roll(app: &App) -> (Plan, Faults) {
+    let mut st = lock(app);
+    let f = st.faults.clone();
+    let plan = Plan::roll(&f, &mut st.dice);
+    for (hit, name) in [
+        (plan.error, "error"),
+        (plan.reset_before, "reset_before"),
+        (plan.reset_after, "reset_after"),
+        (plan.malformed, "malformed"),
+    ] {
+        if hit {
+            st.stats.fault(name);
+        }
+    }
+    (plan, f)
+}
+
+const QUERIES: [&str; 10] = [
+    "9001",
+    "9002",
+    "1101",
+    "2101",
+    "7201",
+    "7202",
+    "7203",
+    "3201",
+    "9102",
+    "rxSignVerify",
+];
+
+fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail> {
+    let i = &env.input;
+    match env.infno.as_str() {
+        "9001" => ops::sign_in(st, i),
+        "9002" => ops::sign_out(st, i),
+        "1101" => ops::person_info(st, i),
+        "2101" => ops::pre_settle(st, i, &env.msgid),
+        "2102" => ops::settle(st, i, &env.msgid),
+        "2103" => ops::settle_reverse(st, i),
+        "2601" => ops::reversal(st, i),
+        "3201" => ops::reconcile_total(st, i),
+        "3202" => ops::reconcile_detail(st, i),
+        "3505" => ops::sale(st, i, &env.msgid),
+        "3506" => ops::sale_return(st, i),
+        "9101" => ops::file_upload(st, i),
+        "9102" => ops::file_download(st, i),
+        "7201" => {
+            ops::qr_decode(st, &ops::parse::<QrDecodeInput>(i)?.data).map(|d| json!({"data": d}))
+        }
+        "7202" => ops::auth_query(st, &ops::parse::<RxQueryInput>(i)?.data),
+        "7203" => {
+            let rx = ops::download(st, &ops::parse::<RxDownloadInput>(i)?.data)?;
+            Ok(ops::download_a(st, &rx))
+        }
+        "7204" => ops::audit(st, &ops::parse::<RxAuditInput>(i)?.data, false),
+        "7205" => ops::delivery(st, &ops::parse::<DeliveryInput>(i)?.data),
+        "7206" => ops::write_off(st, &ops::parse::<WriteOffInput>(i)?),
+        "7207" => ops::sales_upload(st, &ops::parse::<SalesUploadInput>(i)?),
+        "7208" => ops::sales_undo(st, &ops::parse::<SalesUndoInput>(i)?.data),
+        other => Err((
+            codes::UNKNOWN_OPERATION,
+            format!("不支持的交易编号 {other}"),
+        )),
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, k: &str) -> &'a str {
+    h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+async fn family_a(
+    AxState(app): AxState<App>,
+    Extension(kill): Extension<Kill>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let received = lock(&app).now();
+    // 1. Envelope.
+    let env: RequestEnvelope = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            let mut st = lock(&app);
+            st.stats.count("invalid", Outcome::Rejected);
+            let b = a_body(
+                &mut st,
+                &Err((codes::BAD_REQUEST, format!("报文不是合法的交易报文: {e}"))),
+                received,
+            );
+            return json_response(b);
+        }
+    };
+    // 2. Gateway signature.
+    {
+        let mut st = lock(&app);
+        let paasid = header(&headers, rxdesk_center::xtif::PAASID);
+        let ts = header(&headers, rxdesk_center::xtif::TIMESTAMP);
+        let nonce = header(&headers, rxdesk_center::xtif::NONCE);
+        let sig = header(&headers, rxdesk_center::xtif::SIGNATURE);
+        let fail = match app.accounts.paas.iter().find(|(id, _)| id == paasid) {
+            None => Some((
+                codes::UNKNOWN_ACCOUNT,
+                format!("未知的 x-tif-paasid: {paasid:?}"),
+            )),
+            Some((_, secret)) if !rxdesk_center::xtif::verify(ts, secret, nonce, sig) => Some((
+                codes::BAD_GATEWAY_SIGNATURE,
+                "x-tif-signature 校验失败".to_string(),
+            )),
+            Some(_) => match ts.parse::<i64>() {
+                Ok(t) if (t - st.now().timestamp()).abs() <= 300 => None,
+                _ => Some((
+                    codes::BAD_GATEWAY_SIGNATURE,
+                    "x-tif-timestamp 与中心时间相差超过300秒".to_string(),
+                )),
+            },
+        };
+        if let Some(f) = fail {
+            st.stats.count(&env.infno, Outcome::Rejected);
+            let b = a_body(&mut st, &Err(f), received);
+            return json_response(b);
+        }
+    }
+    // 3. Faults before applying.
+    let (plan, faults) = roll(&app);
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    if plan.error {
+        return (StatusCode::SERVICE_UNAVAILABLE, "中心繁忙 (injected 503)").into_response();
+    }
+    if plan.reset_before {
+        return drop_connection(&kill).await;
+    }
+    // 4. Replay or apply.
+    let body = {
+        let mut st = lock(&app);
+        if let Some(c) = st.responses.get(&env.msgid).cloned() {
+            st.stats.count(&c.op, Outcome::Duplicate);
+            c.body
+        } else {
+            let result = if env.infno != "9001" && !st.sign_ins.contains_key(&env.sign_no) {
+                Err((
+                    codes::NOT_SIGNED_IN,
+                    "未签到或签到已失效，请先 9001 签到".to_string(),
+                ))
+            } else {
+                dispatch_a(&mut st, &env)
+            };
+            let b = a_body(&mut st, &result, received);
+            let ok = result.is_ok();
+            st.stats.count(
+                &env.infno,
+                if ok {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Rejected
+                },
+            );
+            if !env.msgid.is_empty() {
+                st.responses.insert(
+                    env.msgid.clone(),
+                    Cached {
+                        op: env.infno.clone(),
+                        body: b.clone(),
+                        input: env.input.clone(),
+                        ok,
+                    },
+                );
+            }
+            if ok && !QUERIES.contains(&env.infno.as_str()) {
+                let at = rxdesk_core::time::format_wire(st.now());
+                st.uploads.push(Upload {
+                    op: env.infno.clone(),
+                    msgid: env.msgid.clone(),
+                    at,
+                    input: env.input.clone(),
+                });
+            }
+            b
+        }
+    };
+    deliver(body, plan, faults.slow_body_ms, &kill).await
+}
+
+fn b_unsigned(code: i64, msg: &str) -> Response {
+    json_response(
+        serde_json::to_vec(&json!({"code": code, "message": msg, "success": false}))
+            .unwrap_or_default(),
+    )
+}
+
+fn dispatch_b(st: &mut State, op: EpcOp, data: &Value) -> Result<Value, ops::Fail> {
+    let snake = rename_keys(data.clone(), &|k: &str| camel_to_snake(k));
+    let camel = |v: Value| rename_keys(v, &|k: &str| snake_to_camel(k));
+    match op {
+        EpcOp::QrDecode => ops::qr_decode(st, &ops::parse(&snake)?).map(camel),
+        EpcOp::AuthQuery => {
+            ops::auth_query(st, &ops::parse::<RxQueryInput>(&snake)?.data).map(camel)
+        }
+        EpcOp::Download => {
+            let rx = ops::download(st, &ops::parse(&snake)?)?;
+            Ok(serde_json::to_value(&rx.download).unwrap_or(Value::Null))
+        }
+        EpcOp::SignVerify => ops::sign_verify(st, &ops::parse(&snake)?).map(camel),
+        EpcOp::AuditUpload => ops::audit(st, &ops::parse(&snake)?, true).map(camel),
+        EpcOp::DeliveryUpload => ops::delivery(st, &ops::parse(&snake)?).map(camel),
+        EpcOp::WriteOff => ops::write_off(st, &ops::parse(&snake)?).map(camel),
+        EpcOp::SalesUpload => ops::sales_upload(st, &ops::parse(&snake)?).map(camel),
+        EpcOp::SalesUndo => ops::sales_undo(st, &ops::parse(&snake)?).map(camel),
+    }
+}
+
+async fn family_b(
+    AxState(app): AxState<App>,
+    Extension(kill): Extension<Kill>,
+    Path(op_name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Ok(Value::Object(env)) = serde_json::from_slice::<Value>(&body) else {
+        lock(&app).stats.count("invalid", Outcome::Rejected);
+        return b_unsigned(codes::BAD_REQUEST, "报文不是 JSON 对象");
+    };
+    let app_id = envelope_b::request_app_id(&env)
+        .unwrap_or_default()
+        .to_string();
+    let Some((_, secret, pk)) = app.accounts.apps.iter().find(|(id, _, _)| *id == app_id) else {
+        lock(&app).stats.count(&op_name, Outcome::Rejected);
+        return b_unsigned(codes::UNKNOWN_ACCOUNT, "未知的 appId");
+    };
+    let data =
+        match envelope_b::open_request(&env, secret, pk, &[rxdesk_gm::DEFAULT_USER_ID, secret]) {
+            Ok(d) => d,
+            Err(e) => {
+                lock(&app).stats.count(&op_name, Outcome::Rejected);
+                let code = match e {
+                    EnvelopeError::BadSignature(_) => codes::BAD_SIGNATURE,
+                    EnvelopeError::BadEncData(_) => codes::BAD_ENC_DATA,
+                    _ => codes::BAD_REQUEST,
+                };
+                return b_unsigned(code, &e.to_string());
+            }
+        };
+    let Some(op) = EpcOp::from_b_name(&op_name) else {
+        lock(&app).stats.count(&op_name, Outcome::Rejected);
+        return b_unsigned(codes::UNKNOWN_OPERATION, "不支持的接口");
+    };
+    let (plan, faults) = roll(&app);
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    if plan.error {
+        return (StatusCode::SERVICE_UNAVAILABLE, "中心繁忙 (injected 503)").into_response();
+    }
+    if plan.reset_before {
+        return drop_connection(&kill).await;
+    }
+    let key = format!(
+        "B:{}",
+        env.get("signData")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    );
+    let creds = Credentials {
+        app_id: app_id.clone(),
+        app_secret: secret.clone(),
+        user_id: rxdesk_gm::DEFAULT_USER_ID.into(),
+    };
+    let out = {
+        let mut st = lock(&app);
+        if let Some(c) = st.responses.get(&key).cloned() {
+            st.stats.count(&c.op, Outcome::Duplicate);
+            c.body
+        } else {
+            let result = dispatch_b(&mut st, op, &data);
+            let ts = st.now().timestamp_millis().to_string();
+            let resp = match &result {
+                Ok(v) => envelope_b::build_response(
+                    &creds,
+                    &app.accounts.platform_key,
+                    0,
+                    "成功",
+                    Some(v),
+                    &ts,
+                ),
+                Err((c, m)) => {
+                    envelope_b::build_response(&creds, &app.accounts.platform_key, *c, m, None, &ts)
+                }
+            };
+            let b = resp
+                .map(|v| serde_json::to_vec(&v).unwrap_or_default())
+                .unwrap_or_default();
+            let ok = result.is_ok();
+            st.stats.count(
+                op.b_name(),
+                if ok {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Rejected
+                },
+            );
+            st.responses.insert(
+                key.clone(),
+                Cached {
+                    op: op.b_name().into(),
+                    body: b.clone(),
+                    input: data.clone(),
+                    ok,
+                },
+            );
+            if ok && !op.is_query() && op != EpcOp::SignVerify {
+                let at = rxdesk_core::time::format_wire(st.now());
+                st.uploads.push(Upload {
+                    op: op.b_name().into(),
+                    msgid: key.chars().take(24).collect(),
+                    at,
+                    input: data.clone(),
+                });
+            }
+            b
+        }
+    };
+    deliver(out, plan, faults.slow_body_ms, &kill).await
+}
+
+// ------------------------------------------------------------------ admin
+
+async fn crl(AxState(app): AxState<App>) -> Response {
+    let der = lock(&app).crl_der.clone();
+    ([("content-type", "application/pkix-crl")], der).into_response()
+}
+
+async fn ca_pem(AxState(app): AxState<App>) -> Response {
+    let pem = lock(&app).ca.cert.to_pem();
+    ([("content-type", "application/x-pem-file")], pem).into_response()
+}
+
+async fn stats(AxState(app): AxState<App>) -> Json<Value> {
+    Json(serde_json::to_value(&lock(&app).stats).unwrap_or(Value::Null))
+}
+
+async fn get_faults(AxState(app): AxState<App>) -> Json<Faults> {
+    Json(lock(&app).faults.clone())
+}
+
+async fn set_faults(AxState(app): AxState<App>, body: Bytes) -> Response {
+    let f: Faults = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!("bad faults JSON: {e}")})),
+            )
+                .into_response()
+        }
+    };
+    if let Err(e) = f.validate() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response();
+    }
+    lock(&app).set_faults(f.clone());
+    tracing::info!(?f, "faults set");
+    Json(f).into_response()
+}
+
+async fn clear_faults(AxState(app): AxState<App>) -> Json<Faults> {
+    lock(&app).set_faults(Faults::default());
+    Json(Faults::default())
+}
+
+#[derive(serde::Deserialize)]
+struct OpQuery {
+    op: Option<String>,
+}
+
+async fn uploads(AxState(app): AxState<App>, Query(q): Query<OpQuery>) -> Json<Value> {
+    let st = lock(&app);
+    let list: Vec<&Upload> = st
+        .uploads
+        .iter()
+        .filter(|u| q.op.as_deref().is_none_or(|o| o == u.op))
+        .collect();
+    Json(serde_json::to_value(list).unwrap_or(Value::Null))
+}
+
+async fn persons(AxState(app): AxState<App>) -> Json<Value> {
+    let st = lock(&app);
+    let v: Vec<Value> = st
+        .persons
+        .values()
+        .map(|p| json!({"psn_no": p.psn_no, "name": p.name, "certno": p.certno, "insutype": p.insutype,
+            "ec_token": p.ec_token, "card_no": p.card_no, "card_sn": p.card_sn, "balance": p.balance.to_string(),
+            "deductible_left": p.deductible_left.to_string(), "insuplc_admdvs": p.insuplc_admdvs}))
+        .collect();
+    Json(Value::Array(v))
+}
+
+async fn drugs(AxState(app): AxState<App>) -> Json<Value> {
+    Json(serde_json::to_value(lock(&app).drugs.values().collect::<Vec<_>>()).unwrap_or(Value::Null))
+}
+
+async fn list_rx(AxState(app): AxState<App>) -> Json<Value> {
+    let st = lock(&app);
+    let v: Vec<Value> = st
+        .rxs
+        .values()
+        .map(|r| json!({"hi_rxno": r.hi_rxno, "epc_qrcd": r.epc_qrcd, "label": r.label, "state": r.state,
+            "psn_no": r.psn_no, "hospital": r.hospital, "prsc_time": rxdesk_core::time::format_wire(r.prsc_time),
+            "valid_end_time": rxdesk_core::time::format_wire(r.valid_end), "rept_flag": r.rept_flag,
+            "reptd_cnt": r.reptd_cnt, "max_rept_cnt": r.max_rept_cnt, "setl_id": r.setl_id}))
+        .collect();
+    Json(Value::Array(v))
+}
+
+async fn create_rx(AxState(app): AxState<App>, body: Bytes) -> Response {
+    let n: crate::seed::NewRx = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": e.to_string()})),
+            )
+                .into_response()
+        }
+    };
+    let mut st = lock(&app);
+    match crate::seed::create_rx(&mut st, &n) {
+        Ok(id) => {
+            let qr = st
+                .rxs
+                .get(&id)
+                .map(|r| r.epc_qrcd.clone())
+                .unwrap_or_default();
+            Json(json!({"hi_rxno": id, "epc_qrcd": qr})).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    }
+}
+
+async fn revoke_rx(AxState(app): AxState<App>, Path(id): Path<String>) -> Response {
+    let mut st = lock(&app);
+    let Some(r) = st.rxs.get_mut(&id) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such prescription"})),
+        )
+            .into_response();
+    };
+    if matches!(
+        r.state,
+        crate::state::RxState::Settled | crate::state::RxState::Used
+    ) {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "已结算的处方不能撤销 (7104: 还未结算)"})),
+        )
+            .into_response();
+    }
+    r.state = crate::state::RxState::Revoked;
+    r.download.rx_stas_codg = rxdesk_core::codes::RxStatus::Revoked;
+    Json(json!({"hi_rxno": id, "state": "revoked"})).into_response()
+}
+
+async fn revoke_cert(AxState(app): AxState<App>, Path(code): Path<String>) -> Response {
+    let mut st = lock(&app);
+    let Some(h) = st.hospitals.get_mut(&code) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such hospital"})),
+        )
+            .into_response();
+    };
+    h.cert_revoked = true;
+    let sn = h.cert.serial_hex();
+    match crate::seed::refresh_crl(&mut st) {
+        Ok(()) => {
+            Json(json!({"hospital": code, "revoked_serial": sn, "crl_number": st.crl_number}))
+                .into_response()
+        }
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
