@@ -180,7 +180,7 @@ mod tests {
     fn proxy_needs_both_identities_and_authorisation() {
         let patient = p("张三", "11010519491231002X");
         let mut proxy = ProxyPurchase {
-            agent: p("李四", "110105195001010013"),
+            agent: p("李四", "110105195001010012"),
             relationship: "配偶".into(),
             authorisation_ref: "AUTH-1".into(),
         };

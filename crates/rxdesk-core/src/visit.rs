@@ -29,7 +29,7 @@
 //! plain [`Prescription`] does not implement it, so an unverified
 //! prescription cannot advance.
 
-use crate::code_format::validate_pharmacist_code;
+use crate::code_format::{validate_id_number, validate_pharmacist_code};
 use crate::codes::{AuditResult, DeliveryStatus};
 use crate::dispense::DispensedItem;
 use crate::identity::{IdentificationMethod, PersonIdentity, ProxyError, ProxyPurchase};
@@ -284,6 +284,18 @@ impl AuditError {
     }
 }
 
+/// `psn_cert_type` of the resident ID card.
+const RESIDENT_ID_CARD: &str = "01";
+
+/// A resident ID number must be well-formed (a misread card is caught here,
+/// not at the center).
+fn check_id_number(p: &PersonIdentity) -> Result<(), VisitError> {
+    if p.cert_type.trim() == RESIDENT_ID_CARD {
+        validate_id_number(&p.cert_no).map_err(|e| VisitError::IdNumber(e.message_zh()))?;
+    }
+    Ok(())
+}
+
 fn same_person(a: &PersonIdentity, b: &PersonIdentity) -> bool {
     same_cert_no(&a.cert_no, &b.cert_no) && same_name(&a.name, &b.name)
 }
@@ -416,6 +428,9 @@ pub enum VisitError {
     /// The identity has no name or certificate number.
     #[error("identity incomplete")]
     IdentityIncomplete,
+    /// A resident ID number is malformed (the zh-CN reason).
+    #[error("malformed ID number: {0}")]
+    IdNumber(String),
     /// Proxy purchase data incomplete.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
@@ -459,6 +474,7 @@ impl VisitError {
             Self::SettlementUncertain { .. } => "VISIT_SETTLEMENT_UNCERTAIN",
             Self::PasswordRequired => "VISIT_PASSWORD_REQUIRED",
             Self::IdentityIncomplete => "VISIT_IDENTITY_INCOMPLETE",
+            Self::IdNumber(_) => "VISIT_ID_NUMBER_INVALID",
             Self::Proxy(e) => e.code(),
             Self::UnknownAuthorisation(_) => "VISIT_UNKNOWN_AUTHORISATION",
             Self::VerifiedOtherPrescription => "VISIT_VERIFIED_OTHER_PRESCRIPTION",
@@ -484,6 +500,7 @@ impl VisitError {
                 "使用社保卡或身份证查询处方，须由患者本人输入医保电子凭证密码确认".into()
             }
             Self::IdentityIncomplete => "未读取到完整的姓名和证件号码，请重新识别".into(),
+            Self::IdNumber(m) => format!("{m}，请重新读取证件"),
             Self::Proxy(e) => e.message_zh().into(),
             Self::UnknownAuthorisation(_) => "所选处方不在本次查询结果中，请重新查询".into(),
             Self::VerifiedOtherPrescription => "验签结果与下载的处方不一致，不能继续".into(),
@@ -515,6 +532,7 @@ pub struct Transition {
 /// One patient's visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
+    visit_id: String,
     state: VisitState,
     patient: Option<PersonIdentity>,
     method: Option<IdentificationMethod>,
@@ -528,6 +546,7 @@ pub struct Visit {
     dispensed: Vec<DispensedItem>,
     split: Option<SettlementSplit>,
     settlement_msgid: Option<String>,
+    settlement_confirmed_by: Option<String>,
     setl_id: Option<String>,
     receipt_no: Option<String>,
     cold_chain: bool,
@@ -535,16 +554,12 @@ pub struct Visit {
     history: Vec<Transition>,
 }
 
-impl Default for Visit {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Visit {
-    /// A new visit, waiting for identification.
-    pub fn new() -> Self {
+    /// A new visit, waiting for identification. `visit_id` is the
+    /// correlation id the services log every call of this visit with.
+    pub fn new(visit_id: impl Into<String>) -> Self {
         Self {
+            visit_id: visit_id.into(),
             state: VisitState::Started,
             patient: None,
             method: None,
@@ -558,6 +573,7 @@ impl Visit {
             dispensed: Vec::new(),
             split: None,
             settlement_msgid: None,
+            settlement_confirmed_by: None,
             setl_id: None,
             receipt_no: None,
             cold_chain: false,
@@ -617,6 +633,14 @@ impl Visit {
     /// The 2102 message id in flight (for a 2601 reversal by `omsgid`).
     pub fn settlement_msgid(&self) -> Option<&str> {
         self.settlement_msgid.as_deref()
+    }
+    /// Who confirmed the settlement.
+    pub fn settlement_confirmed_by(&self) -> Option<&str> {
+        self.settlement_confirmed_by.as_deref()
+    }
+    /// The correlation id of this visit (logs, ledger, replay).
+    pub fn visit_id(&self) -> &str {
+        &self.visit_id
     }
     /// `setl_id` once settled.
     pub fn setl_id(&self) -> Option<&str> {
@@ -685,8 +709,10 @@ impl Visit {
         if method.needs_password() {
             return Err(VisitError::PasswordRequired);
         }
+        check_id_number(&patient)?;
         if let Some(p) = &proxy {
             p.check(&patient)?;
+            check_id_number(&p.agent)?;
         }
         self.patient = Some(patient);
         self.method = Some(method);
@@ -855,13 +881,19 @@ impl Visit {
         Ok(())
     }
 
-    /// The pharmacist or cashier confirmed; 2102 is being sent with `msgid`.
-    pub fn settlement_sent(&mut self, msgid: impl Into<String>) -> Result<(), VisitError> {
+    /// The pharmacist or cashier (`confirmed_by`, operator id) confirmed
+    /// the pre-settlement; 2102 is being sent with `msgid`.
+    pub fn settlement_sent(
+        &mut self,
+        msgid: impl Into<String>,
+        confirmed_by: impl Into<String>,
+    ) -> Result<(), VisitError> {
         self.expect(
             "settlement_sent",
             &[|s| matches!(s, VisitState::PreSettled)],
         )?;
         self.settlement_msgid = Some(msgid.into());
+        self.settlement_confirmed_by = Some(confirmed_by.into());
         self.go(VisitState::Settling, "settlement_sent");
         Ok(())
     }

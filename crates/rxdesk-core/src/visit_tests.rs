@@ -129,7 +129,7 @@ fn split() -> SettlementSplit {
 /// A visit driven up to (and including) the given number of steps of the
 /// happy path.
 fn visit_at(steps: usize) -> Visit {
-    let mut v = Visit::new();
+    let mut v = Visit::new("V1");
     type StepFn = Box<dyn Fn(&mut Visit) -> Result<(), VisitError>>;
     let all: Vec<StepFn> = vec![
         Box::new(|v| v.identify(patient(), IdentificationMethod::EVoucher, None)),
@@ -141,7 +141,7 @@ fn visit_at(steps: usize) -> Visit {
         Box::new(|v| v.start_dispensing()),
         Box::new(|v| v.dispensed_items(items(), false)),
         Box::new(|v| v.pre_settled(split(), a("25.00"))),
-        Box::new(|v| v.settlement_sent("H11010100001202611230906000001")),
+        Box::new(|v| v.settlement_sent("H11010100001202611230906000001", "cashier-01")),
         Box::new(|v| v.settled("SETL0001", split())),
         Box::new(|v| v.receipted("R0001")),
     ];
@@ -173,6 +173,8 @@ fn happy_path_reaches_receipt_with_everything_recorded() {
     assert_eq!(v.receipt_no(), Some("R0001"));
     assert_eq!(v.settlement_msgid(), Some("H11010100001202611230906000001"));
     assert_eq!(v.patient().unwrap().name, "张三");
+    assert_eq!(v.settlement_confirmed_by(), Some("cashier-01"));
+    assert_eq!(v.visit_id(), "V1");
     assert_eq!(v.listed().len(), 1);
     assert!(matches!(v.download_ref(), Some(DownloadRef::AuthRxno(_))));
     assert!(v.rules().is_some());
@@ -203,7 +205,7 @@ fn every_step_is_refused_out_of_order() {
             (6, w.clone().audited(audit_input())),
             (7, w.clone().start_dispensing()),
             (8, w.clone().dispensed_items(items(), false)),
-            (10, w.clone().settlement_sent("M")),
+            (10, w.clone().settlement_sent("M", "cashier-01")),
             (11, w.clone().settled("S", split())),
             (12, w.clone().receipted("R")),
         ];
@@ -281,7 +283,7 @@ fn audit_requires_an_on_duty_reconfirmed_pharmacist() {
     type Tweak = fn(&mut AuditInput);
     let cases: Vec<(Tweak, &str)> = vec![
         (
-            |i| i.shift.started.person = person("李四", "110105195001010013"),
+            |i| i.shift.started.person = person("李四", "110105195001010012"),
             "AUDIT_SHIFT_IDENTITY_MISMATCH",
         ),
         (
@@ -293,7 +295,7 @@ fn audit_requires_an_on_duty_reconfirmed_pharmacist() {
             "AUDIT_NOT_ON_DUTY",
         ),
         (
-            |i| i.reconfirmed.person = person("李四", "110105195001010013"),
+            |i| i.reconfirmed.person = person("李四", "110105195001010012"),
             "AUDIT_RECONFIRM_MISMATCH",
         ),
         (
@@ -330,7 +332,7 @@ fn audit_requires_an_on_duty_reconfirmed_pharmacist() {
     input.reconfirmed.at = at("2026-11-23 08:56:00");
     input.reviewer = Some(Pharmacist {
         code: "HY110105000124".into(),
-        person: person("赵药师", "110105198202020017"),
+        person: person("赵药师", "110105198202020018"),
         prac_cert_no: "ZY2".into(),
     });
     v.audited(input).unwrap();
@@ -356,7 +358,7 @@ fn a_refused_audit_closes_the_visit() {
 
 #[test]
 fn identification_rules() {
-    let mut v = Visit::new();
+    let mut v = Visit::new("V1");
     assert_eq!(
         v.identify(
             patient(),
@@ -371,6 +373,26 @@ fn identification_rules() {
         v.identify(person("", "1"), IdentificationMethod::EVoucher, None),
         Err(VisitError::IdentityIncomplete)
     );
+    let e = v
+        .identify(
+            person("张三", "110105194912310021"),
+            IdentificationMethod::EVoucher,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "VISIT_ID_NUMBER_INVALID");
+    assert!(e.message_zh().contains("校验位"));
+    // Other certificate types are not ID numbers.
+    let mut w = Visit::new("V2");
+    w.identify(
+        PersonIdentity {
+            cert_type: "08".into(),
+            ..person("JOHN SMITH", "E12345678")
+        },
+        IdentificationMethod::EVoucher,
+        None,
+    )
+    .unwrap();
     let g = v.evoucher_guidance(GuidanceReason::NotActivated).unwrap();
     assert!(g.title_zh.contains("未激活"));
     assert!(g.to_text().contains("1. "));
@@ -385,7 +407,7 @@ fn identification_rules() {
         assert!(v.evoucher_guidance(r).unwrap().steps_zh.len() >= 3);
     }
     let bad_proxy = ProxyPurchase {
-        agent: person("李四", "110105195001010013"),
+        agent: person("李四", "110105195001010012"),
         relationship: "配偶".into(),
         authorisation_ref: "".into(),
     };
@@ -480,7 +502,7 @@ fn an_uncertain_settlement_blocks_everything_until_resolved() {
     let before = v.clone();
     let refusals = [
         v.clone().cancel(),
-        v.clone().settlement_sent("M2"),
+        v.clone().settlement_sent("M2", "cashier-01"),
         v.clone().settled("S", split()),
         v.clone().receipted("R"),
         v.clone().refund_requested(&[0]),
@@ -501,7 +523,7 @@ fn an_uncertain_settlement_blocks_everything_until_resolved() {
     w.resolve_uncertain(Resolution::NotSettled).unwrap();
     assert_eq!(w.state(), &VisitState::PreSettled);
     assert_eq!(w.settlement_msgid(), None);
-    w.settlement_sent("M3").unwrap();
+    w.settlement_sent("M3", "cashier-01").unwrap();
     // Reversed by 2601.
     let mut w = v.clone();
     w.resolve_uncertain(Resolution::Reversed).unwrap();
@@ -514,7 +536,7 @@ fn an_uncertain_settlement_blocks_everything_until_resolved() {
     .unwrap();
     assert_eq!(v.state(), &VisitState::Settled);
     assert_eq!(v.setl_id(), Some("SETL9"));
-    illegal(v.settlement_sent("M4"));
+    illegal(v.settlement_sent("M4", "cashier-01"));
 }
 
 #[test]
@@ -550,7 +572,7 @@ fn delivery_checks_cold_chain_and_the_recipient() {
     let mut v = visit_at(7);
     v.dispensed_items(items(), true).unwrap();
     v.pre_settled(split(), a("25.00")).unwrap();
-    v.settlement_sent("M").unwrap();
+    v.settlement_sent("M", "cashier-01").unwrap();
     v.settled("S", split()).unwrap();
     v.receipted("R").unwrap();
     assert_eq!(
@@ -561,7 +583,7 @@ fn delivery_checks_cold_chain_and_the_recipient() {
     illegal(v.delivery_signed(&patient()));
     v.delivery_in_transit().unwrap();
     assert_eq!(
-        v.delivery_signed(&person("李四", "110105195001010013")),
+        v.delivery_signed(&person("李四", "110105195001010012")),
         Err(VisitError::RecipientNotPatient)
     );
     v.delivery_signed(&person("张 三", "11010519491231002x"))
@@ -569,8 +591,8 @@ fn delivery_checks_cold_chain_and_the_recipient() {
     assert_eq!(v.state(), &VisitState::Delivery(DeliveryStatus::SignedFor));
 
     // The registered 代购 agent may sign; a refused parcel can be refunded.
-    let mut v = Visit::new();
-    let agent = person("李四", "110105195001010013");
+    let mut v = Visit::new("V1");
+    let agent = person("李四", "110105195001010012");
     v.identify(
         patient(),
         IdentificationMethod::EVoucher,
@@ -589,7 +611,7 @@ fn delivery_checks_cold_chain_and_the_recipient() {
     v.start_dispensing().unwrap();
     v.dispensed_items(items(), false).unwrap();
     v.pre_settled(split(), a("25.00")).unwrap();
-    v.settlement_sent("M").unwrap();
+    v.settlement_sent("M", "cashier-01").unwrap();
     v.settled("S", split()).unwrap();
     v.receipted("R").unwrap();
     v.delivery_accepted(false).unwrap();
@@ -739,7 +761,7 @@ fn apply(v: &mut Visit, s: &Step, its: &[DispensedItem]) -> Result<(), VisitErro
         Step::StartDispensing => v.start_dispensing(),
         Step::Dispensed => v.dispensed_items(its.to_vec(), false),
         Step::PreSettle => v.pre_settled(split(), a("25.00")),
-        Step::Send => v.settlement_sent("M"),
+        Step::Send => v.settlement_sent("M", "cashier-01"),
         Step::Settled => v.settled("S", split()),
         Step::Rejected => v.settlement_rejected(),
         Step::Timeout => v.settlement_timed_out(),
@@ -768,7 +790,7 @@ fn random_walks_do_reach_settlement() {
     let mut settled = 0;
     for _ in 0..200 {
         let steps = strategy.new_tree(&mut runner).unwrap().current();
-        let mut v = Visit::new();
+        let mut v = Visit::new("V1");
         for s in &steps {
             let _ = apply(&mut v, s, &its);
             if v.setl_id().is_some() {
@@ -787,7 +809,7 @@ proptest! {
         steps in prop::collection::vec(step(), 0..60)
     ) {
         let its = items();
-        let mut v = Visit::new();
+        let mut v = Visit::new("V1");
         let mut two_sends_without_resolution = 0;
         for s in &steps {
             let before = v.clone();
