@@ -124,8 +124,24 @@ pub fn snake_to_camel(s: &str) -> String {
     out
 }
 
-/// `hiRxno` → `hi_rxno`.
+/// Names that are camelCase already in the family-A catalogue; they are
+/// the same in both families and must not be mapped back to snake_case.
+pub const CAMEL_IN_FAMILY_A: [&str; 8] = [
+    "payMode",
+    "expContent",
+    "retRslt",
+    "msgRslt",
+    "signIn",
+    "signOut",
+    "fsUploadIn",
+    "fsDownloadIn",
+];
+
+/// `hiRxno` → `hi_rxno` (names in [`CAMEL_IN_FAMILY_A`] are kept).
 pub fn camel_to_snake(s: &str) -> String {
+    if CAMEL_IN_FAMILY_A.contains(&s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len() + 4);
     for c in s.chars() {
         if c.is_ascii_uppercase() {
@@ -200,5 +216,6 @@ mod tests {
             assert_eq!(camel_to_snake(c), s);
         }
         assert_eq!(snake_to_camel("payMode"), "payMode");
+        assert_eq!(camel_to_snake("payMode"), "payMode");
     }
 }
