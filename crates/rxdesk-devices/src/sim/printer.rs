@@ -20,11 +20,17 @@ struct Shared {
 
 /// A serial printer on a PTY pair: the simulator serves the master; the
 /// driver opens the returned slave path like `/dev/ttyUSB0`.
-pub fn start_serial_pty() -> Result<(PrinterSim, String, serialport::TTYPort), serialport::Error> {
-    use serialport::SerialPort;
-    let (mut master, slave) = super::scanner::cloexec_pair()?;
-    master.set_timeout(Duration::from_millis(50))?;
-    let path = slave.name().unwrap_or_default();
+pub fn start_serial_pty() -> Result<(PrinterSim, String, std::fs::File), serialport::Error> {
+    use std::os::fd::AsRawFd;
+    let (master, slave, path) = super::scanner::cloexec_pair()?;
+    // non-blocking, so the serving thread can notice mute/stop
+    let flags = nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NONBLOCK;
+    nix::fcntl::fcntl(master.as_raw_fd(), nix::fcntl::FcntlArg::F_SETFL(flags)).map_err(|e| {
+        serialport::Error::new(
+            serialport::ErrorKind::Io(std::io::ErrorKind::Other),
+            e.to_string(),
+        )
+    })?;
     Ok((PrinterSim::attach(master), path, slave))
 }
 
@@ -172,7 +178,10 @@ impl PrinterSim {
                         std::io::ErrorKind::TimedOut
                             | std::io::ErrorKind::WouldBlock
                             | std::io::ErrorKind::Interrupted
-                    ) => {}
+                    ) =>
+                {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
                 Err(_) => return,
             }
         }
