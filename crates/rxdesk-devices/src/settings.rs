@@ -113,9 +113,78 @@ pub struct DeviceSettings {
     pub library_dirs: Vec<PathBuf>,
 }
 
+/// Opens the configured scanner. A keyboard-wedge scanner is captured by
+/// the UI, not here: `Ok(None)`.
+pub fn open_scanner(
+    s: &ScannerSettings,
+) -> Result<Option<Box<dyn crate::scan::CodeScanner>>, crate::scan::ScanError> {
+    use crate::scan::{hid::HidScanner, serial::SerialScanner, ScanError};
+    Ok(match s {
+        ScannerSettings::Serial { path, baud } => Some(Box::new(SerialScanner::open(path, *baud)?)),
+        ScannerSettings::Hid { vid, pid } => {
+            let api = hidapi::HidApi::new().map_err(|e| ScanError::Io(e.to_string()))?;
+            Some(Box::new(HidScanner::open(&api, *vid, *pid)?))
+        }
+        ScannerSettings::Wedge(_) => None,
+    })
+}
+
+/// The configured printer (connects on first use).
+pub fn open_printer(s: &PrinterSettings) -> crate::printer::EscPosPrinter {
+    crate::printer::EscPosPrinter::new(
+        s.link.clone(),
+        std::time::Duration::from_millis(s.timeout_ms.max(100)),
+    )
+}
+
+/// The configured card reader; an absent library is `NotInstalled`.
+pub fn open_card_reader(
+    s: &CardReaderSettings,
+) -> Result<Box<dyn crate::identity::IdentityReader>, crate::identity::IdentityError> {
+    use crate::card::heasec::{HeaSecCard, HeaSecReader};
+    use crate::card::sscard::SsCardReader;
+    Ok(match s {
+        CardReaderSettings::HeaSec { path, init_json } => Box::new(HeaSecReader::open(
+            path.as_deref(),
+            init_json,
+            HeaSecCard::SocialSecurity,
+        )?),
+        CardReaderSettings::SsCard { path, itype } => {
+            Box::new(SsCardReader::open(path.as_deref(), *itype)?)
+        }
+    })
+}
+
+/// The configured NationECCode library; an absent library is `NotInstalled`.
+pub fn open_nation_ec(
+    s: &NationEcSettings,
+) -> Result<crate::face::nationec::NationEc, crate::identity::IdentityError> {
+    crate::face::nationec::NationEc::open(s.path.as_deref(), &s.url, s.context.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opening_from_settings() {
+        use crate::identity::IdentityError;
+        let wedge = ScannerSettings::Wedge(WedgeOptions::default());
+        assert!(open_scanner(&wedge).unwrap().is_none());
+        let gone = ScannerSettings::Serial {
+            path: "/nonexistent/ttyACM9".into(),
+            baud: 9600,
+        };
+        assert!(open_scanner(&gone).is_err());
+        let card = CardReaderSettings::SsCard {
+            path: Some("/nonexistent/libSSCardDriver.so".into()),
+            itype: 3,
+        };
+        assert_eq!(
+            open_card_reader(&card).err(),
+            Some(IdentityError::NotInstalled("SSCardDriver".into()))
+        );
+    }
 
     #[test]
     fn settings_round_trip_and_defaults() {

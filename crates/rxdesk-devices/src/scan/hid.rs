@@ -102,6 +102,21 @@ impl HidScanner {
     }
 }
 
+impl HidScanner {
+    /// Opens a device by its platform path (from discovery; stable when
+    /// several identical scanners are attached).
+    pub fn open_path(api: &hidapi::HidApi, path: &std::ffi::CStr) -> Result<Self, ScanError> {
+        let device = api
+            .open_path(path)
+            .map_err(|e| ScanError::Io(format!("HID {}: {e}", path.to_string_lossy())))?;
+        Ok(HidScanner {
+            name: format!("HID {}", path.to_string_lossy()),
+            device,
+            reports: HidReportAssembler::default(),
+        })
+    }
+}
+
 impl CodeScanner for HidScanner {
     fn name(&self) -> &str {
         &self.name
