@@ -13,7 +13,7 @@
 use crate::money::Price;
 use crate::rules::circulation::RestrictedClass;
 use crate::text::compact;
-use pinyin::ToPinyin;
+use pinyin::{ToPinyin, ToPinyinMulti};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -120,96 +120,113 @@ pub struct SearchHit {
 /// (most common) reading, ASCII letters and digits kept lower-case, anything
 /// else dropped. `阿莫西林胶囊(0.25g)` → `amxljn025g`.
 pub fn pinyin_initials(name: &str) -> String {
-    compact(name)
-        .chars()
-        .filter_map(|c| {
-            if c.is_ascii_alphanumeric() {
-                Some(c.to_ascii_lowercase())
-            } else {
-                c.to_pinyin().and_then(|p| p.first_letter().chars().next())
+    pinyin_initial_variants(name).swap_remove(0)
+}
+
+/// At most this many initials spellings are indexed per name.
+pub const MAX_PINYIN_VARIANTS: usize = 8;
+
+/// Every initials spelling of a name over the readings of its polyphonic
+/// characters (`丹参片` → `dcp`, `dsp`: 参 is `can` by default but `shen` in
+/// 丹参, 人参, 党参), the default reading first, at most
+/// [`MAX_PINYIN_VARIANTS`].
+pub fn pinyin_initial_variants(name: &str) -> Vec<String> {
+    let mut variants = vec![String::new()];
+    for c in compact(name).chars() {
+        let letters: Vec<char> = if c.is_ascii_alphanumeric() {
+            vec![c.to_ascii_lowercase()]
+        } else {
+            let mut v: Vec<char> = c
+                .to_pinyin()
+                .and_then(|p| p.first_letter().chars().next())
+                .into_iter()
+                .collect();
+            if let Some(multi) = c.to_pinyin_multi() {
+                for p in multi {
+                    if let Some(l) = p.first_letter().chars().next() {
+                        if !v.contains(&l) {
+                            v.push(l);
+                        }
+                    }
+                }
             }
-        })
-        .collect()
+            v
+        };
+        let Some((first, rest)) = letters.split_first() else {
+            continue;
+        };
+        let mut extra = Vec::new();
+        for l in rest {
+            for v in &variants {
+                if variants.len() + extra.len() < MAX_PINYIN_VARIANTS {
+                    let mut w = v.clone();
+                    w.push(*l);
+                    extra.push(w);
+                }
+            }
+        }
+        for v in &mut variants {
+            v.push(*first);
+        }
+        variants.extend(extra);
+    }
+    variants
 }
 
 fn fold(s: &str) -> String {
     compact(s).to_lowercase()
 }
 
-/// Normalised searchable forms of one product.
+/// Normalised searchable forms of one product (pinyin fields hold every
+/// initials spelling; the others one value).
 #[derive(Debug, Clone)]
 struct Keys {
-    name: String,
-    generic: String,
-    name_py: String,
-    generic_py: String,
-    barcode: String,
-    code: String,
+    name: Vec<String>,
+    generic: Vec<String>,
+    name_py: Vec<String>,
+    generic_py: Vec<String>,
+    barcode: Vec<String>,
+    code: Vec<String>,
 }
 
 impl Keys {
     fn of(p: &Product) -> Self {
         Self {
-            name: fold(&p.name),
-            generic: fold(&p.generic_name),
-            name_py: pinyin_initials(&p.name),
-            generic_py: pinyin_initials(&p.generic_name),
-            barcode: fold(&p.barcode),
-            code: fold(&p.med_list_codg),
+            name: vec![fold(&p.name)],
+            generic: vec![fold(&p.generic_name)],
+            name_py: pinyin_initial_variants(&p.name),
+            generic_py: pinyin_initial_variants(&p.generic_name),
+            barcode: vec![fold(&p.barcode)],
+            code: vec![fold(&p.med_list_codg)],
         }
+    }
+
+    fn values(&self, f: Field) -> &[String] {
+        match f {
+            Field::Name => &self.name,
+            Field::Generic => &self.generic,
+            Field::NamePy => &self.name_py,
+            Field::GenericPy => &self.generic_py,
+            Field::Barcode => &self.barcode,
+            Field::Code => &self.code,
+        }
+    }
+
+    fn passes(&self, f: Field, t: Test, q: &str) -> bool {
+        self.values(f).iter().any(|v| match t {
+            Test::Exact => v == q,
+            Test::Prefix => v.starts_with(q),
+            Test::Contains => v.contains(q),
+        })
     }
 }
 
-/// The query folded the way keys are.
-struct Query {
-    text: String,
-}
-
-fn score(k: &Keys, q: &Query) -> Option<(u32, MatchKind)> {
-    let q = q.text.as_str();
-    let mut best: Option<(u32, MatchKind)> = None;
-    let mut offer = |s: u32, kind: MatchKind| {
-        if best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, kind));
-        }
-    };
-    if !k.barcode.is_empty() {
-        if k.barcode == q {
-            offer(1000, MatchKind::Barcode);
-        } else if q.len() >= 4 && k.barcode.starts_with(q) {
-            offer(600, MatchKind::CodePrefix);
-        }
-    }
-    if !k.code.is_empty() {
-        if k.code == q {
-            offer(1000, MatchKind::Code);
-        } else if q.len() >= 2 && k.code.starts_with(q) {
-            offer(500, MatchKind::CodePrefix);
-        }
-    }
-    for (field, bonus) in [(&k.name, 20), (&k.generic, 0)] {
-        if field.is_empty() {
-            continue;
-        }
-        if *field == q {
-            offer(880 + bonus, MatchKind::NameExact);
-        } else if field.starts_with(q) {
-            offer(780 + bonus, MatchKind::NamePrefix);
-        } else if field.contains(q) {
-            offer(380 + bonus, MatchKind::NameContains);
-        }
-    }
-    for (field, bonus) in [(&k.name_py, 20), (&k.generic_py, 0)] {
-        if field.is_empty() {
-            continue;
-        }
-        if field.starts_with(q) {
-            offer(680 + bonus, MatchKind::PinyinPrefix);
-        } else if q.len() >= 2 && field.contains(q) {
-            offer(280 + bonus, MatchKind::PinyinContains);
-        }
-    }
-    best
+/// The score of a product for a folded query: its first (best) level.
+fn score(k: &Keys, q: &str) -> Option<(u32, MatchKind)> {
+    LEVELS
+        .iter()
+        .find(|(_, _, f, t, min_len)| q.len() >= *min_len && k.passes(*f, *t, q))
+        .map(|(s, kind, ..)| (*s, *kind))
 }
 
 type Gram = (char, char);
@@ -228,16 +245,18 @@ struct GramIndex {
 }
 
 impl GramIndex {
-    fn build(fields: &[&str], rank: &[RankKey]) -> Self {
+    fn build(fields: &[&[String]], rank: &[RankKey]) -> Self {
         let mut g = Self::default();
-        for (id, s) in fields.iter().enumerate() {
+        for (id, values) in fields.iter().enumerate() {
             let id = id as u32;
-            let chars: Vec<char> = s.chars().collect();
-            for c in &chars {
-                push_unique(g.uni.entry(*c).or_default(), id);
-            }
-            for w in chars.windows(2) {
-                push_unique(g.bi.entry((w[0], w[1])).or_default(), id);
+            for s in values.iter() {
+                let chars: Vec<char> = s.chars().collect();
+                for c in &chars {
+                    push_unique(g.uni.entry(*c).or_default(), id);
+                }
+                for w in chars.windows(2) {
+                    push_unique(g.bi.entry((w[0], w[1])).or_default(), id);
+                }
             }
         }
         for list in g.uni.values_mut().chain(g.bi.values_mut()) {
@@ -274,12 +293,12 @@ fn push_unique(list: &mut Vec<u32>, id: u32) {
 struct PrefixIndex(Vec<(String, u32)>);
 
 impl PrefixIndex {
-    fn build(fields: &[&str]) -> Self {
+    fn build(fields: &[&[String]]) -> Self {
         let mut v: Vec<(String, u32)> = fields
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(i, s)| (s.to_string(), i as u32))
+            .flat_map(|(i, values)| values.iter().map(move |s| (s.clone(), i as u32)))
+            .filter(|(s, _)| !s.is_empty())
             .collect();
         v.sort();
         Self(v)
@@ -374,19 +393,6 @@ fn fk(f: Field) -> FieldKey {
     f as u8
 }
 
-impl Keys {
-    fn field(&self, f: Field) -> &str {
-        match f {
-            Field::Name => &self.name,
-            Field::Generic => &self.generic,
-            Field::NamePy => &self.name_py,
-            Field::GenericPy => &self.generic_py,
-            Field::Barcode => &self.barcode,
-            Field::Code => &self.code,
-        }
-    }
-}
-
 impl Catalogue {
     /// Builds the indexes (O(total name length · log)).
     pub fn new(products: Vec<Product>) -> Self {
@@ -394,7 +400,7 @@ impl Catalogue {
         let rank: Vec<RankKey> = keys
             .iter()
             .enumerate()
-            .map(|(i, k)| (k.name.chars().count(), i as u32))
+            .map(|(i, k)| (k.name[0].chars().count(), i as u32))
             .collect();
         let mut grams = HashMap::new();
         let mut sorted = HashMap::new();
@@ -406,7 +412,7 @@ impl Catalogue {
             Field::Barcode,
             Field::Code,
         ] {
-            let fields: Vec<&str> = keys.iter().map(|k| k.field(f)).collect();
+            let fields: Vec<&[String]> = keys.iter().map(|k| k.values(f)).collect();
             sorted.insert(fk(f), PrefixIndex::build(&fields));
             if !matches!(f, Field::Barcode | Field::Code) {
                 grams.insert(fk(f), GramIndex::build(&fields, &rank));
@@ -474,23 +480,17 @@ impl Catalogue {
             at += group.len();
             let want = limit - hits.len();
             let mut level: Vec<(u32, MatchKind)> = Vec::new();
-            // Only a group of several levels can list a product twice.
-            let several = group.len() > 1;
             for (_, kind, field, test, min_len) in group {
                 if q.len() < min_len {
                     continue;
                 }
-                let fresh = |id: &u32, level: &Vec<(u32, MatchKind)>| {
-                    !taken.contains(id) && (!several || !level.iter().any(|(x, _)| x == id))
-                };
                 match test {
-                    Test::Exact | Test::Prefix => {
-                        for id in self.sorted[&fk(field)].range(&q, test == Test::Exact) {
-                            if fresh(&id, &level) {
-                                level.push((id, kind));
-                            }
-                        }
-                    }
+                    Test::Exact | Test::Prefix => level.extend(
+                        self.sorted[&fk(field)]
+                            .range(&q, test == Test::Exact)
+                            .filter(|id| !taken.contains(id))
+                            .map(|id| (id, kind)),
+                    ),
                     Test::Contains => {
                         // Sorted by rank: the first `want` verified are the best.
                         let mut found = 0;
@@ -498,8 +498,8 @@ impl Catalogue {
                             if found == want {
                                 break;
                             }
-                            if self.keys[*id as usize].field(field).contains(q.as_str())
-                                && fresh(id, &level)
+                            if !taken.contains(id)
+                                && self.keys[*id as usize].passes(field, Test::Contains, &q)
                             {
                                 level.push((*id, kind));
                                 found += 1;
@@ -508,7 +508,10 @@ impl Catalogue {
                     }
                 }
             }
+            // A product can be listed twice (two levels of one score, two
+            // pinyin spellings); the stable sort keeps its first listing.
             level.sort_by_key(|(id, _)| self.rank[*id as usize]);
+            level.dedup_by_key(|(id, _)| *id);
             level.truncate(want);
             for (id, kind) in level {
                 taken.insert(id);
@@ -524,8 +527,8 @@ impl Catalogue {
 
     /// The same ranking by scoring every product (the reference).
     pub fn search_linear(&self, query: &str, limit: usize) -> Vec<SearchHit> {
-        let q = Query { text: fold(query) };
-        if q.text.is_empty() || limit == 0 {
+        let q = fold(query);
+        if q.is_empty() || limit == 0 {
             return Vec::new();
         }
         let mut hits: Vec<SearchHit> = self
@@ -605,6 +608,27 @@ pub(crate) mod tests {
         assert_eq!(pinyin_initials("阿莫西林胶囊"), "amxljn");
         assert_eq!(pinyin_initials("布洛芬 缓释胶囊(0.3g)"), "blfhsjn03g");
         assert_eq!(pinyin_initials("维生素C片"), "wsscp");
+    }
+
+    #[test]
+    fn polyphonic_characters_index_every_reading() {
+        let v = pinyin_initial_variants("丹参片");
+        assert_eq!(v[0], "dcp", "default reading first");
+        assert!(v.contains(&"dsp".to_string()));
+        assert_eq!(pinyin_initials("丹参片"), "dcp");
+        let many = pinyin_initial_variants("参参参参参参");
+        assert_eq!(many.len(), MAX_PINYIN_VARIANTS);
+        assert_eq!(many[0], "cccccc");
+        let c = Catalogue::new(vec![
+            product("复方丹参片", "复方丹参片", "ZA01", ""),
+            product("丹参滴丸", "丹参滴丸", "ZA02", ""),
+        ]);
+        let h = c.search("dsp", 5);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].kind, MatchKind::PinyinContains);
+        let h = c.search("ds", 5);
+        assert_eq!(h.iter().map(|x| x.index).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(h[0].kind, MatchKind::PinyinPrefix);
     }
 
     #[test]
