@@ -297,7 +297,19 @@ async fn family_a(
     // 4. Replay or apply.
     let body = {
         let mut st = lock(&app);
-        if let Some(c) = st.responses.get(&env.msgid).cloned() {
+        if let Some(c) = st
+            .responses
+            .get(&env.msgid)
+            .cloned()
+            .filter(|c| c.op != env.infno)
+        {
+            st.stats.count(&env.infno, Outcome::Rejected);
+            let f = Err((
+                codes::BAD_REQUEST,
+                format!("msgid {} 已用于交易 {}（报文ID重复）", env.msgid, c.op),
+            ));
+            a_body(&mut st, &f, received)
+        } else if let Some(c) = st.responses.get(&env.msgid).cloned() {
             st.stats.count(&c.op, Outcome::Duplicate);
             c.body
         } else {

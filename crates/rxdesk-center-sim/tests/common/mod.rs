@@ -16,7 +16,15 @@ pub fn client_with(base: &str, family: Family, f: impl FnOnce(&mut CenterProfile
     let mut p = CenterProfile::demo(base, family).unwrap();
     p.request_timeout = std::time::Duration::from_secs(5);
     f(&mut p);
-    CenterClient::new(p, Arc::new(MsgIdGenerator::new("P11010100001").unwrap())).unwrap()
+    CenterClient::new(p, generator()).unwrap()
+}
+
+/// One msgid generator per test process, as in production (one per pharmacy
+/// process): two generators would issue the same ids in the same second.
+pub fn generator() -> Arc<MsgIdGenerator> {
+    static GEN: std::sync::OnceLock<Arc<MsgIdGenerator>> = std::sync::OnceLock::new();
+    GEN.get_or_init(|| Arc::new(MsgIdGenerator::new("P11010100001").unwrap()))
+        .clone()
 }
 
 pub fn client(base: &str, family: Family) -> CenterClient {
