@@ -333,6 +333,24 @@ fn receipt_renders_to_png() {
         std::fs::write(&out, &png).unwrap();
         let dec = png_ink_ratio(&png);
         assert!(dec > 0.02 && dec < 0.5, "ink ratio {dec}");
+        // a real barcode reader finds the QR and the CODE128 on the paper
+        let out = std::process::Command::new("zbarimg")
+            .args(["--quiet", "--raw"])
+            .arg(&out)
+            .output()
+            .expect("zbarimg (zbar-tools, installed by scripts/setup-deps)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut found: Vec<&str> = text.lines().collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                "RX202611230001",
+                "https://fuwu.example.invalid/rx/H11010000001202611230001"
+            ],
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

@@ -2,6 +2,7 @@
 //! decoder, and the ESC/POS driver over TCP 9100, serial, or a device file
 //! (`/dev/usb/lp0`).
 
+pub mod code128;
 pub mod decode;
 pub mod escpos;
 pub mod render;

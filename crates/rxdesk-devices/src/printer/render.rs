@@ -1,8 +1,8 @@
 //! Renders decoded ESC/POS events to a PNG "paper" image, as a 203 dpi
 //! thermal head would (384 dots for 58 mm, 576 for 80 mm): text with a real
 //! CJK font (12×24 dot cells, CJK 24×24, `GS !` multipliers, `ESC a`
-//! alignment, bold, wrapping at the paper edge), QR codes drawn from their data, CODE128 shown as a
-//! framed human-readable label (bars are not drawn), cut marked by a dashed line.
+//! alignment, bold, wrapping at the paper edge), QR codes drawn from their data, CODE128 bars (code set B) with
+//! the human-readable text below, cut marked by a dashed line.
 
 use super::decode::Event;
 use super::escpos::{char_width, Align, PaperWidth};
@@ -153,24 +153,46 @@ pub fn render_png(
                     c.ensure(y);
                 }
             }
-            Event::Barcode { data, .. } => {
-                // a frame with the human-readable text
-                let h = 60;
-                let x0 = margin + content / 8;
-                let x1 = margin + content * 7 / 8;
-                for x in x0..x1 {
-                    c.dot(x, y, 0);
-                    c.dot(x, y + h, 0);
+            Event::Barcode { data, system } => {
+                let h = 80;
+                let modules = if *system == 73 {
+                    super::code128::modules_b(data)
+                } else {
+                    None
+                };
+                if let Some(m) = modules {
+                    // GS w 2: two dots per module, as the builder sets
+                    let total: usize = m.iter().map(|&w| usize::from(w) * 2).sum();
+                    let mut x = margin + content.saturating_sub(total) / 2;
+                    for (i, &w) in m.iter().enumerate() {
+                        let w = usize::from(w) * 2;
+                        if i % 2 == 0 {
+                            for dx in 0..w {
+                                for dy in 0..h {
+                                    c.dot(x + dx, y + dy, 0);
+                                }
+                            }
+                        }
+                        x += w;
+                    }
+                } else {
+                    // other symbologies: a frame
+                    let x0 = margin + content / 8;
+                    let x1 = margin + content * 7 / 8;
+                    for x in x0..x1 {
+                        c.dot(x, y, 0);
+                        c.dot(x, y + h, 0);
+                    }
+                    for yy in y..=y + h {
+                        c.dot(x0, yy, 0);
+                        c.dot(x1, yy, 0);
+                    }
                 }
-                for yy in y..=y + h {
-                    c.dot(x0, yy, 0);
-                    c.dot(x1, yy, 0);
-                }
-                let label = format!("CODE128 {data}");
-                let mut x = margin + content.saturating_sub(label.len() * 12) / 2;
-                for ch in label.chars() {
+                // human-readable text below (GS H 2)
+                let mut x = margin + content.saturating_sub(data.chars().count() * 12) / 2;
+                for ch in data.chars() {
                     let (m, bmp) = font.rasterize(ch, 22.0);
-                    let top = (y + 40) as i64 - (m.height as i64 + i64::from(m.ymin));
+                    let top = (y + h + 24) as i64 - (m.height as i64 + i64::from(m.ymin));
                     for gy in 0..m.height {
                         for gx in 0..m.width {
                             if bmp[gy * m.width + gx] > 60 && top + gy as i64 >= 0 {
@@ -180,7 +202,7 @@ pub fn render_png(
                     }
                     x += 12;
                 }
-                y += h + 10;
+                y += h + 34;
                 c.ensure(y);
             }
             Event::Cut => {
