@@ -13,10 +13,42 @@
 use crate::money::Price;
 use crate::rules::circulation::RestrictedClass;
 use crate::text::compact;
-use pinyin::{ToPinyin, ToPinyinMulti};
+use pinyin::ToPinyin;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast non-cryptographic hasher (FxHash) for the index maps: keys are
+/// the pharmacy's own catalogue, not attacker-chosen, and SipHash would
+/// dominate building the index.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.add(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// 医保 reimbursement class of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -126,32 +158,61 @@ pub fn pinyin_initials(name: &str) -> String {
 /// At most this many initials spellings are indexed per name.
 pub const MAX_PINYIN_VARIANTS: usize = 8;
 
+/// Polyphonic characters of drug names whose usual reading there differs
+/// from the general default, with the extra initial(s): 人参/丹参 `shen`
+/// (default `can`), 白术 `zhu`, 阿胶 `e`, 枸杞 `gou`/`ju`, 车前子 `che`/`ju`,
+/// 莨菪 `lang`, 芫花 `yuan`, 石 as the unit `dan`…. Only these are
+/// expanded, so an ordinary name keeps one spelling.
+const DRUG_NAME_READINGS: &[(char, &str)] = &[
+    ('参', "s"),
+    ('术', "z"),
+    ('阿', "e"),
+    ('长', "cz"),
+    ('重', "cz"),
+    ('行', "hx"),
+    ('枸', "gj"),
+    ('车', "cj"),
+    ('莨', "l"),
+    ('芫', "y"),
+    ('单', "sd"),
+    ('卡', "kq"),
+    ('便', "bp"),
+    ('合', "hg"),
+    ('藏', "zc"),
+    ('乐', "ly"),
+    ('茜', "qx"),
+    ('石', "sd"),
+    ('蔓', "mw"),
+    ('蛤', "gh"),
+    ('荠', "jq"),
+    ('调', "td"),
+    ('降', "jx"),
+    ('解', "jx"),
+    ('仔', "zz"),
+    ('区', "qo"),
+];
+
 /// Every initials spelling of a name over the readings of its polyphonic
-/// characters (`丹参片` → `dcp`, `dsp`: 参 is `can` by default but `shen` in
-/// 丹参, 人参, 党参), the default reading first, at most
-/// [`MAX_PINYIN_VARIANTS`].
+/// drug-name characters (`丹参片` → `dcp`, `dsp`), the default reading
+/// first, at most [`MAX_PINYIN_VARIANTS`].
 pub fn pinyin_initial_variants(name: &str) -> Vec<String> {
     let mut variants = vec![String::new()];
     for c in compact(name).chars() {
-        let letters: Vec<char> = if c.is_ascii_alphanumeric() {
+        let mut letters: Vec<char> = if c.is_ascii_alphanumeric() {
             vec![c.to_ascii_lowercase()]
         } else {
-            let mut v: Vec<char> = c
-                .to_pinyin()
+            c.to_pinyin()
                 .and_then(|p| p.first_letter().chars().next())
                 .into_iter()
-                .collect();
-            if let Some(multi) = c.to_pinyin_multi() {
-                for p in multi {
-                    if let Some(l) = p.first_letter().chars().next() {
-                        if !v.contains(&l) {
-                            v.push(l);
-                        }
-                    }
+                .collect()
+        };
+        if let Some((_, extra)) = DRUG_NAME_READINGS.iter().find(|(ch, _)| *ch == c) {
+            for l in extra.chars() {
+                if !letters.contains(&l) {
+                    letters.push(l);
                 }
             }
-            v
-        };
+        }
         let Some((first, rest)) = letters.split_first() else {
             continue;
         };
@@ -240,16 +301,17 @@ type RankKey = (usize, u32);
 /// [`RankKey`].
 #[derive(Debug, Default)]
 struct GramIndex {
-    uni: HashMap<char, Vec<u32>>,
-    bi: HashMap<Gram, Vec<u32>>,
+    uni: FxMap<char, Vec<u32>>,
+    bi: FxMap<Gram, Vec<u32>>,
 }
 
 impl GramIndex {
-    fn build(fields: &[&[String]], rank: &[RankKey]) -> Self {
+    /// `order` lists the ids by rank, so every posting list comes out
+    /// sorted by rank without a sort.
+    fn build(fields: &[&[String]], order: &[u32]) -> Self {
         let mut g = Self::default();
-        for (id, values) in fields.iter().enumerate() {
-            let id = id as u32;
-            for s in values.iter() {
+        for &id in order {
+            for s in fields[id as usize].iter() {
                 let chars: Vec<char> = s.chars().collect();
                 for c in &chars {
                     push_unique(g.uni.entry(*c).or_default(), id);
@@ -258,9 +320,6 @@ impl GramIndex {
                     push_unique(g.bi.entry((w[0], w[1])).or_default(), id);
                 }
             }
-        }
-        for list in g.uni.values_mut().chain(g.bi.values_mut()) {
-            list.sort_by_key(|id| rank[*id as usize]);
         }
         g
     }
@@ -402,6 +461,8 @@ impl Catalogue {
             .enumerate()
             .map(|(i, k)| (k.name[0].chars().count(), i as u32))
             .collect();
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by_key(|id| rank[*id as usize]);
         let mut grams = HashMap::new();
         let mut sorted = HashMap::new();
         for f in [
@@ -415,7 +476,7 @@ impl Catalogue {
             let fields: Vec<&[String]> = keys.iter().map(|k| k.values(f)).collect();
             sorted.insert(fk(f), PrefixIndex::build(&fields));
             if !matches!(f, Field::Barcode | Field::Code) {
-                grams.insert(fk(f), GramIndex::build(&fields, &rank));
+                grams.insert(fk(f), GramIndex::build(&fields, &order));
             }
         }
         Self {
@@ -612,6 +673,11 @@ pub(crate) mod tests {
 
     #[test]
     fn polyphonic_characters_index_every_reading() {
+        assert_eq!(
+            pinyin_initial_variants("阿莫西林胶囊"),
+            vec!["amxljn", "emxljn"]
+        );
+        assert_eq!(pinyin_initial_variants("布洛芬"), vec!["blf"]);
         let v = pinyin_initial_variants("丹参片");
         assert_eq!(v[0], "dcp", "default reading first");
         assert!(v.contains(&"dsp".to_string()));
