@@ -337,6 +337,10 @@ fn same_unit(a: &str, b: &str) -> bool {
 
 /// Smallest units per unit of the line, for this product.
 fn line_factor(line: &RxLine, p: &Product) -> Result<Decimal, DispenseError> {
+    if p.pack_size < Decimal::ONE {
+        // A catalogue error; dividing by it would be meaningless.
+        return Err(DispenseError::BadQuantity(p.pack_size));
+    }
     if same_unit(&line.unit, &p.pack_unit) {
         Ok(p.pack_size)
     } else if same_unit(&line.unit, &p.min_unit) {
@@ -383,7 +387,10 @@ impl Dispensing {
             .iter()
             .enumerate()
             .map(|(i, l)| LineProgress {
-                prescribed_min_units: l.quantity * self.factors[i].unwrap_or(Decimal::ONE),
+                prescribed_min_units: l
+                    .quantity
+                    .checked_mul(self.factors[i].unwrap_or(Decimal::ONE))
+                    .unwrap_or(Decimal::MAX),
                 dispensed_min_units: self.dispensed(i),
             })
             .collect()
@@ -422,9 +429,12 @@ impl Dispensing {
             if self.factors[i].is_some_and(|f| f != factor) {
                 return Err(DispenseError::PackSizeConflict(l.drug_genname.clone()));
             }
-            let prescribed = l.quantity * factor;
+            let prescribed = l.quantity.checked_mul(factor).unwrap_or(Decimal::ZERO);
             let already = self.dispensed(i);
-            if already + min_units <= prescribed {
+            if already
+                .checked_add(min_units)
+                .is_some_and(|total| total <= prescribed)
+            {
                 return Ok((i, factor));
             }
             if over.is_none() {
@@ -1072,6 +1082,22 @@ mod tests {
             .split_from_box(&scan(&tc(3)), &whole, Decimal::ONE, &b, &unsold, today())
             .unwrap_err();
         assert_eq!(e.code(), "DISPENSE_SPLIT_NOT_ALLOWED");
+    }
+
+    #[test]
+    fn a_zero_pack_size_is_refused_not_divided_by() {
+        let mut s = Dispensing::new(vec![line()]);
+        let mut broken = amox();
+        broken.pack_size = Decimal::ZERO;
+        let e = s
+            .from_no_code_store(&broken, Decimal::ONE, "原因", &stock(), today())
+            .unwrap_err();
+        assert_eq!(e.code(), "DISPENSE_BAD_QUANTITY");
+        let huge = Decimal::MAX;
+        let e = s
+            .from_no_code_store(&amox(), huge, "原因", &stock(), today())
+            .unwrap_err();
+        assert_eq!(e.code(), "DISPENSE_OVER_QUANTITY");
     }
 
     #[test]

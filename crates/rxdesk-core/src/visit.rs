@@ -842,12 +842,12 @@ impl Visit {
         // digit of a 28-digit quotient.
         let epsilon = Decimal::new(1, 20);
         for (n, line) in rx.lines.iter().enumerate() {
-            let sum: Decimal = items
+            let sum = items
                 .iter()
                 .filter(|i| i.line == n)
-                .map(|i| i.line_quantity)
-                .sum();
-            if sum > line.quantity + epsilon {
+                .try_fold(Decimal::ZERO, |a, i| a.checked_add(i.line_quantity));
+            let limit = line.quantity.checked_add(epsilon).unwrap_or(line.quantity);
+            if sum.is_none_or(|s| s > limit) {
                 return Err(VisitError::DispensedOverQuantity(n));
             }
         }

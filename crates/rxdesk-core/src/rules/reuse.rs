@@ -44,11 +44,13 @@ pub fn check_reuse(
         let today = now.with_timezone(&cst()).date_naive();
         let elapsed = (today - last_day).num_days();
         if elapsed < i64::from(days) {
-            let next = last_day + Duration::days(i64::from(days));
+            let next = last_day
+                .checked_add_signed(Duration::days(i64::from(days)))
+                .map_or_else(String::new, |d| format!("，{d} 起可再次配药"));
             return vec![Finding::new(
                 RuleCode::RxReuseTooSoon,
                 format!(
-                    "距上次配药（{last_day}）仅 {elapsed} 天，该处方须间隔至少 {days} 天，{next} 起可再次配药"
+                    "距上次配药（{last_day}）仅 {elapsed} 天，该处方须间隔至少 {days} 天{next}"
                 ),
             )];
         }
@@ -67,6 +69,37 @@ mod tests {
             max_rept_cnt: max,
             reptd_cnt: done,
             min_inrv_days: inrv,
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn reuse_never_panics_and_blocks_exactly_when_it_should(
+            flag in any::<bool>(),
+            max in proptest::option::of(any::<u32>()),
+            done in proptest::option::of(any::<u32>()),
+            inrv in proptest::option::of(any::<u32>()),
+            prev_secs in prop::collection::vec(0i64..4_000_000_000, 0..4),
+            now_secs in 0i64..4_000_000_000,
+        ) {
+            let t = terms(flag, max, done, inrv);
+            let prev: Vec<DateTime<Utc>> = prev_secs
+                .iter()
+                .map(|s| DateTime::from_timestamp(*s, 0).unwrap())
+                .collect();
+            let now = DateTime::from_timestamp(now_secs, 0).unwrap();
+            let f = check_reuse(&t, &prev, now);
+            let uses = (prev.len() as u64).max(u64::from(done.unwrap_or(0)));
+            if uses == 0 {
+                prop_assert!(f.is_empty());
+            } else if !flag {
+                prop_assert_eq!(f[0].code, RuleCode::RxReuseNotAllowed);
+            } else if max.is_some_and(|m| uses >= u64::from(m)) {
+                prop_assert_eq!(f[0].code, RuleCode::RxReuseLimitReached);
+            }
+            prop_assert!(f.len() <= 1);
         }
     }
 
