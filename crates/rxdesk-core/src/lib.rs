@@ -21,6 +21,7 @@ pub mod money;
 pub mod prescription;
 pub mod rules;
 pub mod settlement;
+pub mod stock;
 pub mod text;
 pub mod time;
 pub mod visit;
