@@ -504,6 +504,14 @@ impl Store {
                     "process stopped while sending",
                 )?;
             }
+            // Rows whose resolution was in flight when the process stopped
+            // (claiming pushed their next attempt out): due now.
+            tx.execute(
+                "UPDATE uploads SET next_attempt_at = ?1
+                 WHERE state = 'uncertain' AND next_attempt_at > ?1",
+                [now],
+            )
+            .map_err(StoreError::sql("reschedule uncertain uploads"))?;
             Ok(ids.len() as u64)
         })
     }

@@ -442,3 +442,20 @@ async fn offline_worker_probes_and_resumes_promptly_and_publishes_status() {
     handle.shutdown().await.unwrap();
     assert_eq!(center.applied_count(), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolution_cut_short_by_a_crash_is_retried_at_the_next_start() {
+    let f = fixture();
+    f.store.record_sale(&f.cashier, &otc_sale(&f, 1)).unwrap();
+    // Killed mid-send, restarted, killed again while resolving.
+    assert_eq!(f.store.claim_due(1, &Default::default()).unwrap().len(), 1);
+    assert_eq!(f.store.recover_interrupted().unwrap(), 1);
+    let resolving = f.store.claim_due(1, &Default::default()).unwrap();
+    assert!(resolving[0].resolve);
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(1)));
+    let t = Instant::now();
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    assert_eq!((status.done, status.uncertain), (1, 0), "{status:?}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert_eq!(center.state.lock().unwrap().resolves, 1);
+}
