@@ -7,7 +7,7 @@
 //! EVoucherGuidance                                                                           │
 //!   Dispensing ◄─────────────────────────────────────────────────────────────────────────────┘
 //!     └► Dispensed ─► PreSettled ─► Settling ─► Settled ─► Receipted ─► Delivery… / Refunding ─► Refunded
-//!                        ▲             └► SettlementUncertain ─(query / 2601)─┘
+//!                        ▲             └► SettlementUncertain ─(query / 2601)─┘     └► RefundUncertain ─(query)
 //!                        └──────────────────────┘ (not settled / reversed)
 //! ```
 //!
@@ -21,7 +21,8 @@
 //! approved audit by an on-duty pharmacist whose own e-voucher identity was
 //! verified at shift start and re-confirmed at the audit; once a settlement
 //! is uncertain, nothing but its resolution is accepted (never a second
-//! 2102: no double charge); a refund is always of the whole prescription.
+//! 2102: no double charge), and the same for an uncertain 2103; a refund is
+//! always of the whole prescription.
 //!
 //! **Verification evidence:** [`Visit::signature_verified`] takes any
 //! [`VerifiedPrescription`]. `rxdesk-gm`'s `Verified<Prescription>`, which
@@ -383,6 +384,8 @@ pub enum VisitState {
     Delivery(DeliveryStatus),
     /// 2103 sent.
     Refunding,
+    /// 2103 outcome unknown (timeout): query before anything else.
+    RefundUncertain,
     /// Refunded (whole prescription).
     Refunded,
     /// Ended before settlement.
@@ -419,6 +422,12 @@ pub enum VisitError {
     /// A settlement is uncertain: resolve it first.
     #[error("settlement uncertain: resolve it by query or 2601 first ({action} refused)")]
     SettlementUncertain {
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// A refund is uncertain: query it first.
+    #[error("refund uncertain: query it first ({action} refused)")]
+    RefundUncertain {
         /// What was attempted.
         action: &'static str,
     },
@@ -472,6 +481,7 @@ impl VisitError {
         match self {
             Self::IllegalTransition { .. } => "VISIT_ILLEGAL_TRANSITION",
             Self::SettlementUncertain { .. } => "VISIT_SETTLEMENT_UNCERTAIN",
+            Self::RefundUncertain { .. } => "VISIT_REFUND_UNCERTAIN",
             Self::PasswordRequired => "VISIT_PASSWORD_REQUIRED",
             Self::IdentityIncomplete => "VISIT_IDENTITY_INCOMPLETE",
             Self::IdNumber(_) => "VISIT_ID_NUMBER_INVALID",
@@ -495,6 +505,9 @@ impl VisitError {
             Self::IllegalTransition { .. } => "当前步骤不允许此操作，请按流程办理".into(),
             Self::SettlementUncertain { .. } => {
                 "上一笔结算结果未知，须先查询结算结果或冲正后才能继续，切勿重复收费".into()
+            }
+            Self::RefundUncertain { .. } => {
+                "上一笔退费结果未知，须先查询退费结果后才能继续，切勿重复退费".into()
             }
             Self::PasswordRequired => {
                 "使用社保卡或身份证查询处方，须由患者本人输入医保电子凭证密码确认".into()
@@ -662,6 +675,9 @@ impl Visit {
     ) -> Result<(), VisitError> {
         if self.state == VisitState::SettlementUncertain {
             return Err(VisitError::SettlementUncertain { action });
+        }
+        if self.state == VisitState::RefundUncertain {
+            return Err(VisitError::RefundUncertain { action });
         }
         if allowed.iter().any(|f| f(&self.state)) {
             Ok(())
@@ -1001,6 +1017,34 @@ impl Visit {
     pub fn refunded(&mut self) -> Result<(), VisitError> {
         self.expect("refunded", &[|s| matches!(s, VisitState::Refunding)])?;
         self.go(VisitState::Refunded, "refunded");
+        Ok(())
+    }
+
+    /// 2103 got no answer: the refund's outcome is unknown.
+    pub fn refund_timed_out(&mut self) -> Result<(), VisitError> {
+        self.expect(
+            "refund_timed_out",
+            &[|s| matches!(s, VisitState::Refunding)],
+        )?;
+        self.go(VisitState::RefundUncertain, "refund_timed_out");
+        Ok(())
+    }
+
+    /// The query answered whether the uncertain refund happened — the only
+    /// step accepted then.
+    pub fn resolve_refund(&mut self, refunded: bool) -> Result<(), VisitError> {
+        if self.state != VisitState::RefundUncertain {
+            return Err(VisitError::IllegalTransition {
+                from: Box::new(self.state.clone()),
+                action: "resolve_refund",
+            });
+        }
+        if refunded {
+            self.go(VisitState::Refunded, "resolve_refund: refunded");
+        } else {
+            let back = self.refund_from.take().unwrap_or(VisitState::Settled);
+            self.go(back, "resolve_refund: not refunded");
+        }
         Ok(())
     }
 

@@ -568,6 +568,33 @@ fn refunds_are_whole_prescription_only() {
 }
 
 #[test]
+fn an_uncertain_refund_is_queried_before_anything_else() {
+    let mut v = visit_at(HAPPY);
+    v.refund_requested(&[0]).unwrap();
+    v.refund_timed_out().unwrap();
+    let before = v.clone();
+    for r in [
+        v.clone().refunded(),
+        v.clone().refund_failed(),
+        v.clone().refund_requested(&[0]),
+        v.clone().cancel(),
+        v.clone().delivery_accepted(true),
+    ] {
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "VISIT_REFUND_UNCERTAIN");
+        assert!(e.message_zh().contains("切勿重复退费"));
+    }
+    assert_eq!(v, before);
+    illegal(v.clone().resolve_uncertain(Resolution::NotSettled));
+    let mut w = v.clone();
+    w.resolve_refund(false).unwrap();
+    assert_eq!(w.state(), &VisitState::Receipted, "back where it started");
+    v.resolve_refund(true).unwrap();
+    assert_eq!(v.state(), &VisitState::Refunded);
+    illegal(v.resolve_refund(true));
+}
+
+#[test]
 fn delivery_checks_cold_chain_and_the_recipient() {
     let mut v = visit_at(7);
     v.dispensed_items(items(), true).unwrap();
@@ -660,6 +687,9 @@ enum Step {
     Refund,
     Refunded,
     RefundFailed,
+    RefundTimeout,
+    ResolveRefundDone,
+    ResolveRefundNot,
     Cancel,
     /// The natural next step for the current state (so random walks get far).
     Advance,
@@ -682,6 +712,7 @@ fn natural_next(v: &Visit) -> Step {
         VisitState::Settled => Step::Receipt,
         VisitState::Receipted => Step::Refund,
         VisitState::Refunding => Step::Refunded,
+        VisitState::RefundUncertain => Step::ResolveRefundDone,
         _ => Step::Cancel,
     }
 }
@@ -720,6 +751,9 @@ fn any_step() -> impl Strategy<Value = Step> {
         Refund,
         Refunded,
         RefundFailed,
+        RefundTimeout,
+        ResolveRefundDone,
+        ResolveRefundNot,
         Cancel,
     ])
 }
@@ -775,6 +809,9 @@ fn apply(v: &mut Visit, s: &Step, its: &[DispensedItem]) -> Result<(), VisitErro
         Step::Refund => v.refund_requested(&[0]),
         Step::Refunded => v.refunded(),
         Step::RefundFailed => v.refund_failed(),
+        Step::RefundTimeout => v.refund_timed_out(),
+        Step::ResolveRefundDone => v.resolve_refund(true),
+        Step::ResolveRefundNot => v.resolve_refund(false),
         Step::Cancel => v.cancel(),
         Step::Advance => unreachable!("handled above"),
     }
@@ -827,7 +864,7 @@ proptest! {
             let settled_or_later = matches!(
                 v.state(),
                 VisitState::Settled | VisitState::Receipted | VisitState::Refunding
-                    | VisitState::Refunded | VisitState::Delivery(_)
+                    | VisitState::RefundUncertain | VisitState::Refunded | VisitState::Delivery(_)
             );
             if settled_or_later {
                 prop_assert!(v.signature().is_some());
