@@ -5,8 +5,8 @@
 //!   row was created), after the operator's daily 9001 sign-in. The client's
 //!   classification maps one to one: `Rejected` → needs attention,
 //!   `Transient` → retry, `Uncertain` → resolve first. A 1005 "not signed in"
-//!   refusal is transient (the sign-in is refreshed), not a rejection of the
-//!   row.
+//!   refusal is answered by a fresh sign-in and one immediate resend of the
+//!   same msgid (the gate refused it unprocessed).
 //! - **resolve**: replay under the **same msgid**. The center (and the
 //!   emulator) answers a msgid it has already processed with its original
 //!   answer instead of applying it again, and applies one it never received:
@@ -51,38 +51,43 @@ impl CenterUploader {
     }
 
     async fn send_once(&self, req: &UploadRequest) -> Sent {
-        let sign_no = match self.client.sign_in(&self.operator).await {
-            Ok(s) => s,
-            // The row itself did not leave: whatever went wrong is transient for it.
-            Err(e) => return Sent::Err(CenterError::Transient(format!("sign-in: {e}"))),
-        };
         let insuplc = req
             .payload
             .get("insuplc_admdvs")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        match self
-            .client
-            .send_a(
-                &req.op,
-                &req.msgid,
-                &self.operator,
-                &sign_no,
-                &insuplc,
-                req.payload.clone(),
-            )
-            .await
-        {
-            Ok(o) => Sent::Ok(json!({"output": o.output, "inf_refmsgid": o.inf_refmsgid})),
-            Err(CenterError::Rejected { code, message }) if code == NOT_SIGNED_IN => {
-                // Forget the stale sign-in; the next attempt signs in afresh.
-                let _ = self.client.sign_out(&self.operator).await;
-                Sent::Err(CenterError::Transient(format!(
-                    "sign-in expired: {message}"
-                )))
+        let mut refreshed = false;
+        loop {
+            let sign_no = match self.client.sign_in(&self.operator).await {
+                Ok(s) => s,
+                // The row itself did not leave: whatever went wrong is transient for it.
+                Err(e) => return Sent::Err(CenterError::Transient(format!("sign-in: {e}"))),
+            };
+            match self
+                .client
+                .send_a(
+                    &req.op,
+                    &req.msgid,
+                    &self.operator,
+                    &sign_no,
+                    &insuplc,
+                    req.payload.clone(),
+                )
+                .await
+            {
+                Ok(o) => {
+                    return Sent::Ok(json!({"output": o.output, "inf_refmsgid": o.inf_refmsgid}))
+                }
+                // Refused at the gate (stale sign_no), not processed: sign in
+                // afresh and send the same msgid once more. A second refusal is
+                // a real rejection.
+                Err(CenterError::Rejected { code, .. }) if code == NOT_SIGNED_IN && !refreshed => {
+                    refreshed = true;
+                    let _ = self.client.sign_out(&self.operator).await;
+                }
+                Err(e) => return Sent::Err(e),
             }
-            Err(e) => Sent::Err(e),
         }
     }
 }
