@@ -40,6 +40,8 @@ pub enum LayoutField {
     Route,
     /// 用药天数
     Days,
+    /// A drug printed on the layout but absent from the structured data.
+    UnlistedDrug,
 }
 
 impl LayoutField {
@@ -55,6 +57,7 @@ impl LayoutField {
             Self::Frequency => "频次",
             Self::Route => "用法",
             Self::Days => "用药天数",
+            Self::UnlistedDrug => "版式文件多出的药品",
         }
     }
 }
@@ -363,6 +366,60 @@ pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDiffere
     diffs
 }
 
+/// Shown as the structured side of an [`LayoutField::UnlistedDrug`].
+pub const ABSENT: &str = "（结构化处方中无此药品）";
+
+/// Drugs of the pharmacy's catalogue (`known_names`: generic and product
+/// names) that the layout prints as a whole name but the structured
+/// prescription does not list. Names that are a structured drug's name, or
+/// lie inside one where it is printed, are not counted.
+pub fn unlisted_drugs(
+    rx: &Prescription,
+    layout_text: &str,
+    known_names: &[&str],
+) -> Vec<LayoutDifference> {
+    let text: Vec<char> = compact(layout_text).chars().collect();
+    let listed: Vec<Vec<char>> = rx
+        .lines
+        .iter()
+        .map(|l| compact(&l.drug_genname).chars().collect())
+        .collect();
+    // Character ranges covered by the structured drugs' printed names.
+    let mut covered: Vec<(usize, usize)> = Vec::new();
+    for n in &listed {
+        let mut from = 0;
+        while let Some(i) = find_chars(&text, n, from) {
+            covered.push((i, i + n.len()));
+            from = i + 1;
+        }
+    }
+    let mut out: Vec<LayoutDifference> = Vec::new();
+    for name in known_names {
+        let n: Vec<char> = compact(name).chars().collect();
+        if n.len() < 2 || listed.contains(&n) {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = find_drug(&text, &n, from) {
+            let inside = covered.iter().any(|(a, b)| i >= *a && i + n.len() <= *b);
+            if !inside {
+                let shown: String = n.iter().collect();
+                if !out.iter().any(|d| d.layout == shown) {
+                    out.push(LayoutDifference {
+                        field: LayoutField::UnlistedDrug,
+                        line: None,
+                        structured: ABSENT.to_string(),
+                        layout: shown,
+                    });
+                }
+                break;
+            }
+            from = i + 1;
+        }
+    }
+    out
+}
+
 fn compare_line(
     i: usize,
     line: &RxLine,
@@ -581,6 +638,27 @@ mod tests {
             vec![LayoutField::PatientName, LayoutField::DrugName]
         );
         assert!(d.iter().all(|x| x.layout == NOT_FOUND));
+    }
+
+    #[test]
+    fn a_drug_printed_but_not_structured_is_found_by_catalogue_name() {
+        let names = [
+            "阿莫西林胶囊",
+            "阿莫西林",
+            "布洛芬缓释胶囊",
+            "胶囊剂",
+            "西林",
+        ];
+        assert!(unlisted_drugs(&rx(), &layout_text(), &names).is_empty());
+        let t = format!("{}\n布洛芬缓释胶囊 0.3g*20粒 ×1盒", layout_text());
+        let d = unlisted_drugs(&rx(), &t, &names);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].field, LayoutField::UnlistedDrug);
+        assert_eq!(d[0].layout, "布洛芬缓释胶囊");
+        assert_eq!(d[0].structured, ABSENT);
+        // A longer name is not the shorter catalogue name.
+        let t = format!("{}\n布洛芬缓释胶囊剂", layout_text());
+        assert!(unlisted_drugs(&rx(), &t, &["布洛芬缓释胶囊"]).is_empty());
     }
 
     #[test]

@@ -144,6 +144,11 @@ fn a_prescription_from_scan_to_refund() {
     visit.signature_verified(&Checked(prescription())).unwrap();
 
     let facts = |code: &str| catalogue.facts(code);
+    let names: Vec<&str> = catalogue
+        .products()
+        .iter()
+        .flat_map(|p| [p.name.as_str(), p.generic_name.as_str()])
+        .collect();
     let report = check_prescription(
         visit.prescription().unwrap(),
         &RuleContext {
@@ -152,6 +157,7 @@ fn a_prescription_from_scan_to_refund() {
             patient: visit.patient().unwrap(),
             catalogue: &facts,
             layout_text: LAYOUT,
+            catalogue_names: &names,
         },
     );
     assert_eq!(report.codes(), vec![RuleCode::ItemSelfPay], "{report:#?}");

@@ -18,7 +18,7 @@ pub mod validity;
 
 use crate::catalogue::DrugFacts;
 use crate::identity::PersonIdentity;
-use crate::layout_compare::{compare_layout, LayoutDifference};
+use crate::layout_compare::{compare_layout, unlisted_drugs, LayoutDifference};
 use crate::prescription::Prescription;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,6 +155,9 @@ pub struct RuleContext<'a> {
     pub catalogue: &'a dyn Fn(&str) -> Option<DrugFacts>,
     /// Text extracted from the layout file (the prescription PDF).
     pub layout_text: &'a str,
+    /// Generic and product names of the catalogue, to find drugs the layout
+    /// prints but the structured data lacks (an empty slice skips that check).
+    pub catalogue_names: &'a [&'a str],
 }
 
 /// The result of all rules on one prescription.
@@ -211,7 +214,8 @@ pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleRepor
         &rx.patient_cert_no,
         ctx.patient,
     ));
-    let layout_differences = compare_layout(rx, ctx.layout_text);
+    let mut layout_differences = compare_layout(rx, ctx.layout_text);
+    layout_differences.extend(unlisted_drugs(rx, ctx.layout_text, ctx.catalogue_names));
     if ctx.layout_text.trim().is_empty() {
         findings.push(Finding::new(
             RuleCode::LayoutUnreadable,
@@ -283,6 +287,7 @@ mod tests {
             patient: &p,
             catalogue: &lookup,
             layout_text: &text,
+            catalogue_names: &["阿莫西林胶囊", "布洛芬缓释胶囊"],
         };
         let r = check_prescription(&rx(), &ctx);
         assert_eq!(r, RuleReport::default());
@@ -306,6 +311,7 @@ mod tests {
             patient: &p,
             catalogue: &lookup,
             layout_text: &text,
+            catalogue_names: &[],
         };
         let r = check_prescription(&prescription, &ctx);
         assert_eq!(
