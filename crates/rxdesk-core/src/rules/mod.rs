@@ -34,8 +34,9 @@ pub enum Severity {
 
 macro_rules! rule_codes {
     ($($(#[$doc:meta])* $variant:ident = $code:literal, $sev:ident, $source:literal, $title:literal;)+) => {
-        /// Every named rule of the counter.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        /// Every named rule of the counter. Serialised as its English code
+        /// (`"RX_OVER_7_DAYS"`), as logs and the UI show it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum RuleCode {
             $($(#[$doc])* $variant,)+
         }
@@ -58,6 +59,24 @@ macro_rules! rule_codes {
             /// Short zh-CN title of the rule.
             pub fn title_zh(self) -> &'static str {
                 match self { $(Self::$variant => $title,)+ }
+            }
+            /// The rule with this English code.
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.code() == code)
+            }
+        }
+
+        impl Serialize for RuleCode {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for RuleCode {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::from_code(&s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown rule code {s}")))
             }
         }
     };
@@ -240,6 +259,17 @@ pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleRepor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_codes_serialise_as_their_english_code() {
+        let j = serde_json::to_string(&RuleCode::RxOver7Days).unwrap();
+        assert_eq!(j, "\"RX_OVER_7_DAYS\"");
+        for c in RuleCode::ALL {
+            let back: RuleCode = serde_json::from_str(&serde_json::to_string(c).unwrap()).unwrap();
+            assert_eq!(back, *c);
+        }
+        assert!(serde_json::from_str::<RuleCode>("\"NOPE\"").is_err());
+    }
 
     #[test]
     fn codes_are_unique_and_upper_snake() {
