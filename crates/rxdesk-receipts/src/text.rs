@@ -167,6 +167,9 @@ struct LineBuf<'m> {
     lines: Vec<String>,
     cur: String,
     width: usize,
+    /// Byte offset in `cur` where the last word or wide character begins
+    /// (what a closing punctuation mark takes along to the next line).
+    last_start: usize,
     first_limit: usize,
     rest_limit: usize,
 }
@@ -184,12 +187,17 @@ impl LineBuf<'_> {
         self.lines.push(trimmed);
         self.cur.clear();
         self.width = 0;
+        self.last_start = 0;
     }
     fn push_char(&mut self, c: char) {
+        if c != ' ' {
+            self.last_start = self.cur.len();
+        }
         self.cur.push(c);
         self.width += (self.measure)(c);
     }
     fn push_str(&mut self, s: &str) {
+        self.last_start = self.cur.len();
         self.cur.push_str(s);
         self.width += s.chars().map(self.measure).sum::<usize>();
     }
@@ -227,6 +235,7 @@ pub fn wrap_measured(
         lines: Vec::new(),
         cur: String::new(),
         width: 0,
+        last_start: 0,
         first_limit: first_width.max(1),
         rest_limit: rest_width.max(1),
     };
@@ -266,30 +275,30 @@ pub fn wrap_measured(
                     buf.push_char(c);
                     continue;
                 }
-                // Carry the previous CJK character along so punctuation does
-                // not open the next line, when that keeps both lines non-empty.
+                // Carry the last word or character along so punctuation does
+                // not open the next line, when that keeps both lines non-empty
+                // (a glued `80.00 元` moves as a whole).
                 let mut carried = None;
-                if is_closing_punct(c) {
-                    let mut chars = buf.cur.chars();
-                    if let Some(last) = chars.next_back() {
-                        let rest = chars.as_str();
-                        if !last.is_ascii()
-                            && !is_closing_punct(last)
-                            && !rest.trim().is_empty()
-                            && measure(last) + cw <= buf.rest_limit
-                        {
-                            carried = Some(last);
-                            let rest = rest.to_string();
-                            buf.cur = rest;
-                            buf.width -= measure(last);
-                        }
+                if is_closing_punct(c) && buf.last_start < buf.cur.len() {
+                    let (rest, last) = buf.cur.split_at(buf.last_start);
+                    let last_w: usize = last.chars().map(measure).sum();
+                    let ends_in_space = last.ends_with(' ');
+                    let last_is_punct = last.chars().all(is_closing_punct);
+                    if !ends_in_space
+                        && !last_is_punct
+                        && !rest.trim().is_empty()
+                        && last_w + cw <= buf.rest_limit
+                    {
+                        carried = Some(last.to_string());
+                        buf.cur.truncate(buf.last_start);
+                        buf.width -= last_w;
                     }
                 }
                 if buf.width > 0 || !buf.cur.is_empty() {
                     buf.flush();
                 }
                 if let Some(last) = carried {
-                    buf.push_char(last);
+                    buf.push_str(&last);
                 }
                 buf.push_char(c);
             }
@@ -388,6 +397,9 @@ mod tests {
         assert_eq!(lines, vec!["医保统筹支付", "80.00 元，"]);
         let lines = wrap("连用14天", 6);
         assert_eq!(lines, vec!["连用", "14天"]);
+        // A comma after the unit takes the whole amount along, not just 元.
+        let lines = wrap("退回基金 80.00 元，退回", 17);
+        assert_eq!(lines, vec!["退回基金", "80.00 元，退回"]);
     }
 
     #[test]
