@@ -252,6 +252,9 @@ pub struct NewRx {
     /// label shown in the admin list
     #[serde(default)]
     pub label: String,
+    /// Pad the layout PDF with comment lines to about this many KiB (load tests).
+    #[serde(default)]
+    pub pad_kb: usize,
 }
 fn seven() -> i64 {
     7
@@ -369,7 +372,13 @@ pub fn create_rx_with(
     dl.sign_digest = B64.encode(digest);
     let mut tweaked: Option<DownloadedPrescription> = None;
     tweak(&mut layout, &mut tweaked);
-    let pdf = crate::pdf::render(&hi_rxno, &layout);
+    let mut pdf = crate::pdf::render(&hi_rxno, &layout);
+    // Comments after %%EOF keep every offset of the original revision valid.
+    while pdf.len() < n.pad_kb * 1024 {
+        pdf.extend_from_slice(b"% padding ");
+        pdf.extend_from_slice(&[b'x'; 100]);
+        pdf.push(b'\n');
+    }
     let signed =
         rxdesk_gm::pdf::sign_pdf(&pdf, &hosp.cert, &hosp.key, now).map_err(|e| e.to_string())?;
     dl.rx_file = B64.encode(signed);
@@ -559,6 +568,7 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         max_rept_cnt: 0,
         diag_name: default_diag(),
         label: label.into(),
+        pad_kb: 0,
     };
     let e = |s: String| SeedError::Crypto(s);
     create_rx(
