@@ -66,25 +66,7 @@ fn is_closing_punct(c: char) -> bool {
 
 /// Units that stay on the line of the number before them (`25.00 元`, `7天`).
 fn is_unit(c: char) -> bool {
-    matches!(
-        c,
-        '元' | '角'
-            | '分'
-            | '天'
-            | '次'
-            | '片'
-            | '粒'
-            | '盒'
-            | '瓶'
-            | '支'
-            | '袋'
-            | '包'
-            | '丸'
-            | '贴'
-            | '岁'
-            | '种'
-            | '％'
-    )
+    "元角分天次片粒盒瓶支袋包丸贴岁种位个周月年克毫升％".contains(c)
 }
 
 #[derive(Debug)]
@@ -395,6 +377,8 @@ mod tests {
         // "80.00 元" would break before 元 without the glue.
         let lines = wrap("医保统筹支付 80.00 元，", 16);
         assert_eq!(lines, vec!["医保统筹支付", "80.00 元，"]);
+        let lines = wrap("设置6位数字", 6);
+        assert_eq!(lines, vec!["设置", "6位数", "字"]);
         let lines = wrap("连用14天", 6);
         assert_eq!(lines, vec!["连用", "14天"]);
         // A comma after the unit takes the whole amount along, not just 元.
