@@ -14,7 +14,7 @@
 //! not found inside `阿莫西林克拉维酸钾片`.
 
 use crate::prescription::{Prescription, RxLine};
-use crate::text::{compact, normalize_name, normalize_spec};
+use crate::text::{compact, normalize_spec};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -160,6 +160,48 @@ fn starts_with_label(rest: &[char]) -> bool {
 /// The value after the first of `labels` (and an optional colon), taken
 /// while `ok` holds and no following label starts. `None` when no label.
 fn labelled_value(text: &[char], labels: &[&str], ok: impl Fn(char) -> bool) -> Option<String> {
+    let mut i = label_end(text, labels)?;
+    let mut v = String::new();
+    while i < text.len() && ok(text[i]) && (v.is_empty() || !starts_with_label(&text[i..])) {
+        v.push(text[i]);
+        i += 1;
+        if v.chars().count() >= 40 {
+            break;
+        }
+    }
+    Some(v)
+}
+
+/// The layout text without whitespace, and for each kept character whether
+/// whitespace followed it in the original: a separator the extractor kept
+/// (`张三 男`), which ends a name even when the next character is Chinese.
+fn compact_with_gaps(s: &str) -> (Vec<char>, Vec<bool>) {
+    let mut chars = Vec::new();
+    let mut gaps: Vec<bool> = Vec::new();
+    for c in s.chars().map(crate::text::half_width_char) {
+        if c.is_whitespace() {
+            if let Some(g) = gaps.last_mut() {
+                *g = true;
+            }
+        } else {
+            chars.push(c);
+            gaps.push(false);
+        }
+    }
+    (chars, gaps)
+}
+
+/// One character of a name as compared: middle dots unified, ASCII upper.
+fn name_char(c: char) -> char {
+    if "·•・‧∙⋅.．･●".contains(c) {
+        '·'
+    } else {
+        c.to_ascii_uppercase()
+    }
+}
+
+/// Where the value after the first of `labels` (and a colon) starts.
+fn label_end(text: &[char], labels: &[&str]) -> Option<usize> {
     for label in labels {
         let l: Vec<char> = label.chars().collect();
         let mut from = 0;
@@ -175,21 +217,52 @@ fn labelled_value(text: &[char], labels: &[&str], ok: impl Fn(char) -> bool) -> 
             while i < text.len() && (text[i] == ':' || text[i] == '：') {
                 i += 1;
             }
-            let mut v = String::new();
-            while i < text.len()
-                && ok(text[i])
-                && !(v.chars().count() > 0 && starts_with_label(&text[i..]))
-            {
-                v.push(text[i]);
-                i += 1;
-                if v.chars().count() >= 40 {
-                    break;
-                }
-            }
-            return Some(v);
+            return Some(i);
         }
     }
     None
+}
+
+/// Compares the patient's name after its label: the structured name must
+/// be printed there and end at a boundary (end, a non-name character, the
+/// next label, or whitespace in the original). Returns what the layout
+/// shows when it differs.
+fn name_difference(text: &[char], gaps: &[bool], structured: &str) -> Option<String> {
+    let Some(start) = label_end(text, &NAME_LABELS) else {
+        return Some(NOT_FOUND.into());
+    };
+    let want: Vec<char> = compact(structured).chars().map(name_char).collect();
+    let end = start + want.len();
+    let printed_here = !want.is_empty()
+        && end <= text.len()
+        && text[start..end]
+            .iter()
+            .map(|c| name_char(*c))
+            .eq(want.iter().copied());
+    if printed_here {
+        let boundary = end == text.len()
+            || !is_name_char(text[end])
+            || starts_with_label(&text[end..])
+            || gaps[end - 1];
+        if boundary {
+            return None;
+        }
+    }
+    // What the layout shows: the name up to a boundary.
+    let mut shown = String::new();
+    let mut i = start;
+    while i < text.len() && is_name_char(text[i]) && !(i > start && starts_with_label(&text[i..])) {
+        shown.push(text[i]);
+        if gaps[i] || shown.chars().count() >= 40 {
+            break;
+        }
+        i += 1;
+    }
+    Some(if shown.is_empty() {
+        NOT_FOUND.into()
+    } else {
+        shown
+    })
 }
 
 fn fmt_dec(d: Decimal) -> String {
@@ -246,13 +319,15 @@ fn excerpt_from(seg: &[char], starts: &[&str], len: usize) -> String {
 
 /// Where a drug's generic name occurs as a whole name (not as the start of
 /// a longer name), searching from `from`.
-fn find_drug(text: &[char], name: &[char], from: usize) -> Option<usize> {
+fn find_drug(text: &[char], gaps: &[bool], name: &[char], from: usize) -> Option<usize> {
     let mut at = from;
     while let Some(i) = find_chars(text, name, at) {
         let after = text.get(i + name.len()).copied();
         let whole = match after {
             None => true,
-            Some(c) => !is_cjk(c) || starts_with_label(&text[i + name.len()..]),
+            Some(c) => {
+                !is_cjk(c) || starts_with_label(&text[i + name.len()..]) || gaps[i + name.len() - 1]
+            }
         };
         if whole {
             return Some(i);
@@ -265,7 +340,7 @@ fn find_drug(text: &[char], name: &[char], from: usize) -> Option<usize> {
 /// Compares the structured prescription with the layout's extracted text.
 /// An empty result means every compared value was found as structured.
 pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDifference> {
-    let text: Vec<char> = compact(layout_text).chars().collect();
+    let (text, gaps) = compact_with_gaps(layout_text);
     let mut diffs = Vec::new();
     let mut diff = |field, line, structured: String, layout: String| {
         diffs.push(LayoutDifference {
@@ -277,18 +352,12 @@ pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDiffere
     };
 
     // Patient name.
-    let want = normalize_name(&rx.patient_name);
-    let got = labelled_value(&text, &NAME_LABELS, is_name_char).unwrap_or_default();
-    if normalize_name(&got) != want {
+    if let Some(shown) = name_difference(&text, &gaps, &rx.patient_name) {
         diff(
             LayoutField::PatientName,
             None,
             rx.patient_name.trim().to_string(),
-            if got.is_empty() {
-                NOT_FOUND.into()
-            } else {
-                got
-            },
+            shown,
         );
     }
 
@@ -324,7 +393,7 @@ pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDiffere
     let mut positions: Vec<Option<usize>> = Vec::with_capacity(names.len());
     let mut cursor = 0;
     for n in &names {
-        let p = find_drug(&text, n, cursor).or_else(|| find_drug(&text, n, 0));
+        let p = find_drug(&text, &gaps, n, cursor).or_else(|| find_drug(&text, &gaps, n, 0));
         if let Some(p) = p {
             cursor = p + n.len();
         }
@@ -378,7 +447,7 @@ pub fn unlisted_drugs(
     layout_text: &str,
     known_names: &[&str],
 ) -> Vec<LayoutDifference> {
-    let text: Vec<char> = compact(layout_text).chars().collect();
+    let (text, gaps) = compact_with_gaps(layout_text);
     let listed: Vec<Vec<char>> = rx
         .lines
         .iter()
@@ -400,7 +469,7 @@ pub fn unlisted_drugs(
             continue;
         }
         let mut from = 0;
-        while let Some(i) = find_drug(&text, &n, from) {
+        while let Some(i) = find_drug(&text, &gaps, &n, from) {
             let inside = covered.iter().any(|(a, b)| i >= *a && i + n.len() <= *b);
             if !inside {
                 let shown: String = n.iter().collect();
@@ -600,6 +669,32 @@ mod tests {
             assert_eq!(d[0].layout, shown, "{from} -> {to}");
             assert!(!d[0].structured.is_empty());
         }
+    }
+
+    #[test]
+    fn whitespace_in_the_original_separates_a_name_from_what_follows() {
+        // `张三 男` (no gender label): the space ends the name.
+        let t = layout_text().replace("姓名：张三  性别：男", "姓名：张三 男 76岁");
+        assert!(
+            compare_layout(&rx(), &t).is_empty(),
+            "{:#?}",
+            compare_layout(&rx(), &t)
+        );
+        // A name broken by the extractor still matches.
+        let t = layout_text().replace("姓名：张三  性别：男", "姓名：张\n三 男");
+        assert!(compare_layout(&rx(), &t).is_empty());
+        // Without a separator the next character belongs to the name.
+        let t = layout_text().replace("姓名：张三  性别：男", "姓名：张三男");
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(fields(&d), vec![LayoutField::PatientName]);
+        assert_eq!(d[0].layout, "张三男");
+        // Another person: shown up to the separator.
+        let t = layout_text().replace("姓名：张三  性别：男", "姓名：李四 男");
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(d[0].layout, "李四");
+        // A drug name followed by a space and Chinese text is a whole name.
+        let t = layout_text().replace("阿莫西林胶囊  0.25g*24粒", "阿莫西林胶囊 （0.25g*24粒）");
+        assert!(compare_layout(&rx(), &t).is_empty());
     }
 
     #[test]
