@@ -1,7 +1,9 @@
 //! Tauri commands: deserialize, call `rxdesk-app`, serialize. Errors go to the
 //! UI as sentences that say what to do next.
 
+use rxdesk_app::desk::{Credential, PrescriptionView};
 use rxdesk_app::{AppStatus, Counter, DataDir, OperatorInfo, Settings};
+use rxdesk_center::messages::AuthorisedRx;
 
 /// State shared by all commands.
 pub struct Shared {
@@ -101,4 +103,33 @@ pub fn set_locale(state: tauri::State<'_, Shared>, locale: String) -> Result<Str
     settings.save(&state.dir).map_err(|e| e.to_string())?;
     tracing::info!(%locale, "locale changed");
     Ok(locale)
+}
+
+/// 7202: the patient's authorised prescriptions.
+#[tauri::command]
+pub async fn find_prescriptions(
+    state: tauri::State<'_, Shared>,
+    credential: Credential,
+    number: String,
+) -> Result<Vec<AuthorisedRx>, String> {
+    let counter = state.counter()?;
+    let session = counter.session().map_err(|e| e.to_string())?;
+    let desk = counter.desk().map_err(|e| e.to_string())?;
+    desk.find_prescriptions(&session, credential, &number)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// 7203 + local signature verification.
+#[tauri::command]
+pub async fn open_prescription(
+    state: tauri::State<'_, Shared>,
+    auth_rxno: String,
+) -> Result<PrescriptionView, String> {
+    let counter = state.counter()?;
+    let session = counter.session().map_err(|e| e.to_string())?;
+    let desk = counter.desk().map_err(|e| e.to_string())?;
+    desk.open_prescription(counter.store(), &session, &auth_rxno, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -45,7 +45,9 @@ fn main() {
             commands::login,
             commands::logout,
             commands::current_operator,
-            commands::demo_accounts
+            commands::demo_accounts,
+            commands::find_prescriptions,
+            commands::open_prescription
         ])
         .run(tauri::generate_context!())
         .expect("error while running the RxDesk window");

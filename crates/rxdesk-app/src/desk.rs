@@ -28,6 +28,9 @@ pub enum DeskError {
     /// The ledger refused or failed.
     #[error("{0}")]
     Store(#[from] rxdesk_store::StoreError),
+    /// A bug or a crashed worker; nothing was recorded as verified.
+    #[error("内部错误，请重试或联系技术支持：{0}")]
+    Internal(String),
     /// The credential typed or scanned is not usable.
     #[error("凭证无效：{0}")]
     BadCredential(String),
@@ -77,8 +80,8 @@ pub struct PrescriptionView {
 /// Center + trust material of one counter.
 pub struct PrescriptionDesk {
     center: Arc<dyn PrescriptionCenter>,
-    trust: TrustStore,
-    crls: CrlStore,
+    trust: Arc<TrustStore>,
+    crls: Arc<CrlStore>,
     policy: VerifyPolicy,
     institution: String,
     admdvs: String,
@@ -95,8 +98,8 @@ impl PrescriptionDesk {
     ) -> Self {
         Self {
             center,
-            trust,
-            crls,
+            trust: Arc::new(trust),
+            crls: Arc::new(crls),
             policy: VerifyPolicy::default(),
             institution: institution.into(),
             admdvs: admdvs.into(),
@@ -157,12 +160,23 @@ impl PrescriptionDesk {
                 patient_certno: rx.certno.clone(),
             },
         )?;
-        let verifier = Verifier {
-            trust: &self.trust,
-            crls: &self.crls,
-            policy: self.policy.clone(),
-        };
-        let verdict = verifier.prescription_verdict(&rx, now);
+        // CRL fetching is blocking I/O: verify off the async runtime.
+        let (trust, crls, policy, rx_copy) = (
+            Arc::clone(&self.trust),
+            Arc::clone(&self.crls),
+            self.policy.clone(),
+            rx.clone(),
+        );
+        let verdict = tokio::task::spawn_blocking(move || {
+            let verifier = Verifier {
+                trust: &trust,
+                crls: &crls,
+                policy,
+            };
+            verifier.prescription_verdict(&rx_copy, now)
+        })
+        .await
+        .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
         let (valid, reason_zh, signer) = match &verdict {
             Verdict::Verified { signer, .. } => (true, String::new(), Some(signer)),
             Verdict::Rejected { reason, signer } => (false, reason.message_zh(), signer.as_ref()),

@@ -15,6 +15,7 @@ pub mod operators;
 pub mod paths;
 pub mod settings;
 pub mod status;
+pub mod wiring;
 pub mod uploader;
 
 pub use operators::{Counter, OperatorInfo};
@@ -45,6 +46,15 @@ pub enum AppError {
     /// The ledger refused or failed.
     #[error("{0}")]
     Store(#[from] rxdesk_store::StoreError),
+    /// An action that needs a signed-in operator.
+    #[error("请先登录 / sign in first")]
+    NotSignedIn,
+    /// The center link is not configured or its material is unusable.
+    #[error("医保中心未就绪：{0}")]
+    DeskUnavailable(String),
+    /// The prescription desk failed.
+    #[error("{0}")]
+    Desk(#[from] desk::DeskError),
     /// The account exists but works in another role.
     #[error("工号 {login} 的角色是{have}，请选择正确的角色登录 / operator {login} is a {have}: choose that role")]
     WrongRole {

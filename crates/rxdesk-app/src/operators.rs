@@ -3,6 +3,7 @@
 //! module keeps the signed-in session of this counter and seeds the demo
 //! accounts in demo mode.
 
+use crate::desk::PrescriptionDesk;
 use crate::{AppError, DataDir, Settings};
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::{Role, Session, Store};
@@ -53,6 +54,7 @@ pub fn role_label(role: Role) -> &'static str {
 pub struct Counter {
     store: Arc<Store>,
     session: Mutex<Option<Session>>,
+    desk: Result<PrescriptionDesk, String>,
 }
 
 impl Counter {
@@ -61,9 +63,14 @@ impl Counter {
     pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
         dir.ensure()?;
         let store = Store::open(dir.database()).map_err(AppError::Store)?;
+        let desk = crate::wiring::build_desk(dir, settings);
+        if let Err(why) = &desk {
+            tracing::warn!(%why, "prescription desk unavailable");
+        }
         let counter = Self {
             store: Arc::new(store),
             session: Mutex::new(None),
+            desk,
         };
         if settings.demo_mode {
             counter.seed_demo_operators()?;
@@ -136,6 +143,16 @@ impl Counter {
         if let Some(s) = guard.take() {
             tracing::info!(login = %s.login(), "operator signed out");
         }
+    }
+
+    /// The signed-in session, or a sentence saying to sign in.
+    pub fn session(&self) -> Result<Session, AppError> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or(AppError::NotSignedIn)
+    }
+
+    /// The prescription desk, or why it is unavailable (no center configured…).
+    pub fn desk(&self) -> Result<&PrescriptionDesk, AppError> {
+        self.desk.as_ref().map_err(|why| AppError::DeskUnavailable(why.clone()))
     }
 
     /// The signed-in operator, if any.

@@ -531,11 +531,11 @@ impl Store {
                         .prepare_cached(
                             "SELECT u.id, u.msgid, u.op, u.chain_key, u.payload, u.attempts, u.state
                              FROM uploads u
-                             JOIN (SELECT chain_key, min(id) AS head FROM uploads
-                                   WHERE state NOT IN ('done', 'voided') GROUP BY chain_key) h
-                               ON u.id = h.head
                              WHERE u.state IN ('pending', 'uncertain') AND u.next_attempt_at <= ?1
-                             ORDER BY u.next_attempt_at, u.id
+                               AND NOT EXISTS (SELECT 1 FROM uploads p
+                                               WHERE p.chain_key = u.chain_key AND p.id < u.id
+                                                 AND p.state NOT IN ('done', 'voided'))
+                             ORDER BY u.id
                              LIMIT ?2",
                         )
                         .map_err(StoreError::sql("find due uploads"))?;
@@ -597,10 +597,10 @@ impl Store {
         self.read(|c| {
             c.query_row(
                 "SELECT min(u.next_attempt_at) FROM uploads u
-                 JOIN (SELECT chain_key, min(id) AS head FROM uploads
-                       WHERE state NOT IN ('done', 'voided') GROUP BY chain_key) h
-                   ON u.id = h.head
-                 WHERE u.state IN ('pending', 'uncertain')",
+                 WHERE u.state IN ('pending', 'uncertain')
+                   AND NOT EXISTS (SELECT 1 FROM uploads p
+                                   WHERE p.chain_key = u.chain_key AND p.id < u.id
+                                     AND p.state NOT IN ('done', 'voided'))",
                 [],
                 |r| r.get(0),
             )

@@ -58,3 +58,80 @@ export function currentOperator(): Promise<OperatorInfo | null> {
 export function demoAccounts(): Promise<[string, OperatorInfo["role"], string][]> {
   return invoke<[string, OperatorInfo["role"], string][]>("demo_accounts");
 }
+
+export type Credential = "e_voucher" | "social_security_card" | "id_card";
+
+/** 7202 output row: one authorised prescription. */
+export interface AuthorisedRx {
+  auth_rxno: string;
+  diag_name: string;
+  fixmedins_code: string;
+  fixmedins_name: string;
+  prsc_time: string;
+  dept_name: string;
+  valid_end_time: string;
+}
+
+export interface DrugLine {
+  medListCodg: string;
+  drugGenname: string;
+  drugProdname?: string;
+  drugDosform?: string;
+  drugSpec: string;
+  drugCnt: string;
+  drugCntUnit: string;
+  sinDoscnt: string;
+  sinDosunt: string;
+  usedFrquName: string;
+  medcWayDscr: string;
+  medcDays: string;
+}
+
+/** The downloaded prescription as the center serves it (camelCase). */
+export interface DownloadedPrescription {
+  hiRxno: string;
+  patnName: string;
+  fixmedinsName: string;
+  fixmedinsCode: string;
+  prscDrName: string;
+  pharDeptName: string;
+  prscTime: string;
+  validEndTime: string;
+  diagName?: string;
+  rxDrugDetail: DrugLine[];
+  rxFile: string;
+  signCertSn: string;
+  signCertDn: string;
+}
+
+export interface SignerSummary {
+  subject: string;
+  issuer: string;
+  serial: string;
+  not_before: string;
+  not_after: string;
+  institution: string | null;
+  signed_at: string | null;
+}
+
+export type Verdict =
+  | { verdict: "verified"; signer: SignerSummary; warnings: unknown[] }
+  | { verdict: "rejected"; reason: { code: string } & Record<string, unknown>; signer: SignerSummary | null };
+
+export interface PrescriptionView {
+  rx_id: number;
+  auth_rxno: string;
+  prescription: DownloadedPrescription;
+  certno_masked: string;
+  verdict: Verdict;
+  reason_zh: string;
+  next_step_zh: string;
+}
+
+export function findPrescriptions(credential: Credential, number: string): Promise<AuthorisedRx[]> {
+  return invoke<AuthorisedRx[]>("find_prescriptions", { credential, number });
+}
+
+export function openPrescription(authRxno: string): Promise<PrescriptionView> {
+  return invoke<PrescriptionView>("open_prescription", { authRxno });
+}

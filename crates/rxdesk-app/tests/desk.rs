@@ -1,0 +1,106 @@
+//! The prescription desk against the real center emulator (loopback): a
+//! patient's authorised prescriptions are listed, downloaded, verified
+//! locally, and recorded; tampered and revoked-certificate prescriptions are
+//! blocked with the exact reason (ST-EPC-02-005, ST-EPC-02-008).
+
+use rxdesk_app::desk::Credential;
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center_sim::{serve, SimConfig};
+use rxdesk_gm::verify::Verdict;
+
+const ZHANGSAN_EC: &str = "110000ecdemo0000000000000000000zhangsan";
+const LISI_EC: &str = "110000ecdemo000000000000000000000lisi";
+
+async fn counter_against_emulator() -> (tempfile::TempDir, Counter, rxdesk_center_sim::SimHandle) {
+    let sim = serve(SimConfig::default()).await.expect("emulator starts");
+    let base = sim.base_url();
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    dir.ensure().unwrap();
+    // Demo mode trusts the emulator's demo CA, installed like any CA file.
+    let ca = reqwest::get(format!("{base}/admin/ca.pem")).await.unwrap().text().await.unwrap();
+    assert!(ca.contains("BEGIN CERTIFICATE"));
+    std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
+    let settings = Settings {
+        center_url: Some(base),
+        ..Settings::default()
+    };
+    let counter = Counter::open(&dir, &settings).expect("counter opens");
+    counter.login("2001", "demo-pharmacist", Some("pharmacist")).unwrap();
+    (t, counter, sim)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_downloads_and_verifies_with_exact_reasons() {
+    let (_t, counter, sim) = counter_against_emulator().await;
+    let desk = counter.desk().expect("desk configured");
+    let session = counter.session().unwrap();
+
+    let mut codes = Vec::new();
+    for ec in [ZHANGSAN_EC, LISI_EC] {
+        let list = desk.find_prescriptions(&session, Credential::EVoucher, ec).await.unwrap();
+        assert!(!list.is_empty(), "{ec} has authorised prescriptions");
+        for rx in list {
+            let view = desk
+                .open_prescription(counter.store(), &session, &rx.auth_rxno, chrono::Utc::now())
+                .await
+                .unwrap();
+            assert_eq!(view.prescription.fixmedins_code, rx.fixmedins_code);
+            assert!(!view.prescription.rx_file.is_empty(), "layout PDF present");
+            assert!(view.certno_masked.contains('*'));
+            match &view.verdict {
+                Verdict::Verified { signer, .. } => {
+                    assert_eq!(signer.institution.as_deref(), Some(rx.fixmedins_code.as_str()));
+                    assert!(view.reason_zh.is_empty());
+                    codes.push("verified".to_string());
+                }
+                Verdict::Rejected { reason, .. } => {
+                    assert!(!view.reason_zh.is_empty());
+                    assert!(view.next_step_zh.contains("已阻止"));
+                    codes.push(reason.code().to_string());
+                }
+            }
+            // Single use: the same authorisation cannot download twice.
+            let again = desk
+                .open_prescription(counter.store(), &session, &rx.auth_rxno, chrono::Utc::now())
+                .await;
+            assert!(again.is_err(), "auth_rxno is single-use");
+        }
+    }
+    assert!(codes.iter().any(|c| c == "verified"), "{codes:?}");
+    assert!(codes.iter().any(|c| c == "revoked"), "revoked certificate blocked: {codes:?}");
+    assert!(
+        codes.iter().any(|c| c == "content_mismatch" || c == "bad_signature"),
+        "tampered prescription blocked: {codes:?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_credentials_get_a_sentence_not_a_crash() {
+    let (_t, counter, sim) = counter_against_emulator().await;
+    let desk = counter.desk().unwrap();
+    let session = counter.session().unwrap();
+    let e = desk.find_prescriptions(&session, Credential::EVoucher, "  ").await.unwrap_err();
+    assert!(e.to_string().contains("凭证"), "{e}");
+    let e = desk
+        .find_prescriptions(&session, Credential::EVoucher, "not-a-real-token\u{1d}")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("凭证"), "{e}");
+    let e = desk
+        .find_prescriptions(&session, Credential::EVoucher, "110000ecdemo-unknown")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("就诊凭证无效"), "{e}");
+    sim.shutdown().await;
+}
+
+#[test]
+fn without_a_center_the_desk_says_what_to_configure() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    let counter = Counter::open(&dir, &Settings::default()).unwrap();
+    let e = counter.desk().err().expect("no desk without a center URL");
+    assert!(e.to_string().contains("未配置医保中心地址"), "{e}");
+}
