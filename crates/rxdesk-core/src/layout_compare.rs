@@ -269,25 +269,109 @@ fn fmt_dec(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+const CN_NUMERALS: &str = "零〇一二两三四五六七八九十半";
+
+/// A Chinese numeral as layouts write small counts: `一`…`九`, `两`,
+/// `十`, `十二`, `二十`, `二十五`, `半` (0.5). Anything else is `None`
+/// (so `三七` in 三七片 is not a number).
+pub fn chinese_number(s: &str) -> Option<Decimal> {
+    let digit = |c: char| -> Option<i64> {
+        Some(match c {
+            '零' | '〇' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        ['半'] => Some(Decimal::new(5, 1)),
+        ['十'] => Some(Decimal::from(10)),
+        [c] => digit(*c).map(Decimal::from),
+        _ => {
+            let ten = chars.iter().position(|c| *c == '十')?;
+            if chars.iter().filter(|c| **c == '十').count() != 1 {
+                return None;
+            }
+            let tens = match &chars[..ten] {
+                [] => 1,
+                [c] => digit(*c).filter(|d| *d > 0)?,
+                _ => return None,
+            };
+            let ones = match &chars[ten + 1..] {
+                [] => 0,
+                [c] => digit(*c)?,
+                _ => return None,
+            };
+            Some(Decimal::from(tens * 10 + ones))
+        }
+    }
+}
+
+/// The number written immediately before position `at` (ASCII digits or a
+/// Chinese numeral).
+fn number_ending_at(seg: &[char], at: usize) -> Option<Decimal> {
+    let mut start = at;
+    while start > 0 && (seg[start - 1].is_ascii_digit() || seg[start - 1] == '.') {
+        start -= 1;
+    }
+    if start < at {
+        let num: String = seg[start..at].iter().collect();
+        return Decimal::from_str(num.trim_start_matches('.')).ok();
+    }
+    while start > 0 && CN_NUMERALS.contains(seg[start - 1]) {
+        start -= 1;
+    }
+    let num: String = seg[start..at].iter().collect();
+    chinese_number(&num)
+}
+
 /// Numbers written immediately before `unit` in `seg`.
 fn numbers_before(seg: &[char], unit: &str) -> Vec<Decimal> {
     let u: Vec<char> = unit.chars().collect();
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(at) = find_chars(seg, &u, from) {
-        let mut start = at;
-        while start > 0 && (seg[start - 1].is_ascii_digit() || seg[start - 1] == '.') {
-            start -= 1;
-        }
-        let num: String = seg[start..at].iter().collect();
-        if let Ok(d) = Decimal::from_str(num.trim_start_matches('.')) {
-            if !num.is_empty() {
-                out.push(d);
-            }
+        if let Some(d) = number_ending_at(seg, at) {
+            out.push(d);
         }
         from = at + 1;
     }
     out
+}
+
+/// What follows `每次` (the single dose as printed): number and unit.
+fn printed_single_dose(seg: &[char]) -> Option<(Option<Decimal>, String, String)> {
+    let key: Vec<char> = "每次".chars().collect();
+    let at = find_chars(seg, &key, 0)? + key.len();
+    let mut i = at;
+    while i < seg.len()
+        && (seg[i].is_ascii_digit() || seg[i] == '.' || CN_NUMERALS.contains(seg[i]))
+    {
+        i += 1;
+    }
+    let num_end = i;
+    while i < seg.len()
+        && i - num_end < 3
+        && !seg[i].is_ascii_digit()
+        && !"每日天次用,，;；|*".contains(seg[i])
+        && (seg[i].is_alphabetic() || seg[i] == 'μ')
+    {
+        i += 1;
+    }
+    let num: String = seg[at..num_end].iter().collect();
+    let unit: String = seg[num_end..i].iter().collect();
+    let value = Decimal::from_str(&num)
+        .ok()
+        .or_else(|| chinese_number(&num));
+    Some((value, unit, seg[at..i].iter().collect()))
 }
 
 /// Splits `0.5g` / `1粒` / `2 片` into number and unit.
@@ -531,24 +615,39 @@ fn compare_line(
         }
     }
 
+    // Single dose: as printed after 每次 when the layout has it, otherwise
+    // any number before the dose unit; a layout that prints no dose at all
+    // is not contradicting the structured one.
     if let Some((dose, dose_unit)) = number_and_unit(&line.single_dose) {
-        let found = numbers_before(&rest, &dose_unit);
-        if !found.contains(&dose) {
-            diff(
-                LayoutField::SingleDose,
-                Some(i),
-                compact(&line.single_dose),
-                shown_numbers(&found, &dose_unit),
-            );
+        match printed_single_dose(&rest) {
+            Some((value, unit, shown)) => {
+                let same = value == Some(dose)
+                    && unit.to_lowercase().starts_with(&dose_unit.to_lowercase());
+                if !same {
+                    diff(
+                        LayoutField::SingleDose,
+                        Some(i),
+                        compact(&line.single_dose),
+                        if shown.is_empty() {
+                            NOT_FOUND.into()
+                        } else {
+                            shown
+                        },
+                    );
+                }
+            }
+            None => {
+                let found = numbers_before(&rest, &dose_unit);
+                if !found.is_empty() && !found.contains(&dose) {
+                    diff(
+                        LayoutField::SingleDose,
+                        Some(i),
+                        compact(&line.single_dose),
+                        shown_numbers(&found, &dose_unit),
+                    );
+                }
+            }
         }
-    } else if !compact(&line.single_dose).is_empty() && !seg_s.contains(&compact(&line.single_dose))
-    {
-        diff(
-            LayoutField::SingleDose,
-            Some(i),
-            compact(&line.single_dose),
-            NOT_FOUND.into(),
-        );
     }
 
     let freq = compact(&line.frequency);
@@ -570,9 +669,10 @@ fn compare_line(
         diff(LayoutField::Route, Some(i), route, shown);
     }
 
+    // Days: compared when the layout prints any `N天`.
     if line.days > 0 {
         let found = numbers_before(&rest, "天");
-        if !found.contains(&Decimal::from(line.days)) {
+        if !found.is_empty() && !found.contains(&Decimal::from(line.days)) {
             diff(
                 LayoutField::Days,
                 Some(i),
@@ -658,6 +758,7 @@ mod tests {
                 "0.5g*24粒",
             ),
             ("每次0.5g", "每次1g", LayoutField::SingleDose, "1g"),
+            ("每次0.5g", "每次0.5mg", LayoutField::SingleDose, "0.5mg"),
             ("每日三次", "每日两次", LayoutField::Frequency, "每日两次"),
             ("口服", "外用", LayoutField::Route, "外用"),
             ("共3天", "共5天", LayoutField::Days, "5天"),
@@ -720,6 +821,54 @@ mod tests {
         let d = compare_layout(&p, &t);
         assert_eq!(fields(&d), vec![LayoutField::DrugName]);
         assert_eq!(d[0].layout, "阿莫西林克拉维酸钾片");
+    }
+
+    #[test]
+    fn chinese_numerals_are_numbers() {
+        assert_eq!(chinese_number("一"), Some(Decimal::ONE));
+        assert_eq!(chinese_number("两"), Some(Decimal::from(2)));
+        assert_eq!(chinese_number("十"), Some(Decimal::from(10)));
+        assert_eq!(chinese_number("十四"), Some(Decimal::from(14)));
+        assert_eq!(chinese_number("二十八"), Some(Decimal::from(28)));
+        assert_eq!(chinese_number("半"), Some(Decimal::new(5, 1)));
+        assert_eq!(chinese_number("三七"), None);
+        assert_eq!(chinese_number("十十"), None);
+        assert_eq!(chinese_number("零十"), None);
+        assert_eq!(chinese_number(""), None);
+        let mut p = rx();
+        p.lines[0].single_dose = "1粒".into();
+        p.lines[0].days = 7;
+        let t = layout_text()
+            .replace("每次0.5g", "每次一粒")
+            .replace("共3天", "共七天")
+            .replace("×2盒", "×两盒");
+        assert!(
+            compare_layout(&p, &t).is_empty(),
+            "{:#?}",
+            compare_layout(&p, &t)
+        );
+        let t = t.replace("每次一粒", "每次两粒");
+        let d = compare_layout(&p, &t);
+        assert_eq!(fields(&d), vec![LayoutField::SingleDose]);
+        assert_eq!(d[0].layout, "两粒");
+    }
+
+    #[test]
+    fn dose_and_days_are_compared_when_printed() {
+        // The emulator's layout: no days, dose in words.
+        let mut p = rx();
+        p.lines[0].single_dose = "1粒".into();
+        p.lines[0].days = 7;
+        let t = "示例医院 处方笺\n姓名 张三   性别 男   年龄 76 岁\nRp.\n\
+                 1. 阿莫西林胶囊 0.25g*24粒  × 2 盒\n    用法：口服  每日三次  每次一粒\n\
+                 医师 王医生    审方药师 李药师";
+        assert!(
+            compare_layout(&p, t).is_empty(),
+            "{:#?}",
+            compare_layout(&p, t)
+        );
+        let t = t.replace("每次一粒", "");
+        assert!(compare_layout(&p, &t).is_empty(), "no dose printed");
     }
 
     #[test]
