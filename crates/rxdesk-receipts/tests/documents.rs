@@ -344,3 +344,23 @@ fn guidance_slip_lists_usage_instructions_and_warnings_per_drug() {
     s.lines.clear();
     assert!(matches!(guidance_slip(&s), Err(ReceiptError::NoLines)));
 }
+
+#[test]
+fn documented_json_forms_parse() {
+    // The forms docs/receipts.md shows the UI.
+    let forms = [
+        r#"{"type":"text","text":"合计","align":"center","style":{"bold":true,"double_width":false,"double_height":true},"indent":0,"hanging":0}"#,
+        r#"{"type":"rule","ch":"-"}"#,
+        r#"{"type":"columns","left":"医保统筹基金支付","right":"80.00","style":{"bold":false,"double_width":false,"double_height":false},"indent":0}"#,
+        r#"{"type":"qr","data":"S20261124101502A7"}"#,
+        r#"{"type":"barcode128","data":"S20261124101502A7"}"#,
+        r#"{"type":"feed","lines":2}"#,
+        r#"{"type":"cut"}"#,
+    ];
+    for f in forms {
+        let el: ReceiptElement = serde_json::from_str(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(serde_json::to_string(&el).unwrap(), f);
+    }
+    let short: ReceiptElement = serde_json::from_str(r#"{"type":"text","text":"x"}"#).unwrap();
+    assert_eq!(short, ReceiptElement::text("x"));
+}
