@@ -668,7 +668,7 @@ impl Visit {
         &self.history
     }
 
-    fn expect(
+    fn require_state(
         &self,
         action: &'static str,
         allowed: &[fn(&VisitState) -> bool],
@@ -700,7 +700,7 @@ impl Visit {
 
     /// The patient's e-voucher is not usable: show guidance.
     pub fn evoucher_guidance(&mut self, reason: GuidanceReason) -> Result<Guidance, VisitError> {
-        self.expect(
+        self.require_state(
             "evoucher_guidance",
             &[|s| matches!(s, VisitState::Started | VisitState::EVoucherGuidance(_))],
         )?;
@@ -715,7 +715,7 @@ impl Visit {
         method: IdentificationMethod,
         proxy: Option<ProxyPurchase>,
     ) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "identify",
             &[|s| matches!(s, VisitState::Started | VisitState::EVoucherGuidance(_))],
         )?;
@@ -739,7 +739,7 @@ impl Visit {
 
     /// The 7202 list arrived.
     pub fn prescriptions_listed(&mut self, items: Vec<RxListItem>) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "prescriptions_listed",
             &[|s| matches!(s, VisitState::Identified | VisitState::PrescriptionsListed)],
         )?;
@@ -751,7 +751,7 @@ impl Visit {
     /// One prescription downloaded (7203): from the list by `auth_rxno`, or
     /// directly by the e-prescription QR's token.
     pub fn downloaded(&mut self, rx: Prescription, via: DownloadRef) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "downloaded",
             &[|s| matches!(s, VisitState::Identified | VisitState::PrescriptionsListed)],
         )?;
@@ -769,7 +769,7 @@ impl Visit {
     /// The signature verified: only with the verifier's evidence, and only
     /// for exactly the downloaded prescription.
     pub fn signature_verified<V: VerifiedPrescription>(&mut self, v: &V) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "signature_verified",
             &[|s| matches!(s, VisitState::Downloaded)],
         )?;
@@ -783,7 +783,7 @@ impl Visit {
 
     /// The signature did not verify: the visit ends with the reason.
     pub fn signature_failed(&mut self, reason: impl Into<String>) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "signature_failed",
             &[|s| matches!(s, VisitState::Downloaded)],
         )?;
@@ -797,7 +797,7 @@ impl Visit {
     /// The rule report: the visit moves on when nothing blocks, and closes
     /// (keeping the report for display) when something does.
     pub fn rules_checked(&mut self, report: RuleReport) -> Result<(), VisitError> {
-        self.expect("rules_checked", &[|s| matches!(s, VisitState::Verified)])?;
+        self.require_state("rules_checked", &[|s| matches!(s, VisitState::Verified)])?;
         let to = if report.blocks() {
             VisitState::Closed(CloseReason::RulesBlocked(
                 report.blocking().map(|f| f.code).collect(),
@@ -812,7 +812,7 @@ impl Visit {
 
     /// The pharmacist's audit.
     pub fn audited(&mut self, input: AuditInput) -> Result<(), VisitError> {
-        self.expect("audited", &[|s| matches!(s, VisitState::RulesChecked)])?;
+        self.require_state("audited", &[|s| matches!(s, VisitState::RulesChecked)])?;
         input.check()?;
         let to = match input.result {
             AuditResult::Approved => VisitState::Audited,
@@ -831,7 +831,7 @@ impl Visit {
 
     /// Scanning starts.
     pub fn start_dispensing(&mut self) -> Result<(), VisitError> {
-        self.expect("start_dispensing", &[|s| matches!(s, VisitState::Audited)])?;
+        self.require_state("start_dispensing", &[|s| matches!(s, VisitState::Audited)])?;
         self.go(VisitState::Dispensing, "start_dispensing");
         Ok(())
     }
@@ -843,7 +843,7 @@ impl Visit {
         items: Vec<DispensedItem>,
         cold_chain: bool,
     ) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "dispensed_items",
             &[|s| matches!(s, VisitState::Dispensing)],
         )?;
@@ -887,7 +887,7 @@ impl Visit {
         split: SettlementSplit,
         sale_total: Amount,
     ) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "pre_settled",
             &[|s| matches!(s, VisitState::Dispensed | VisitState::PreSettled)],
         )?;
@@ -904,7 +904,7 @@ impl Visit {
         msgid: impl Into<String>,
         confirmed_by: impl Into<String>,
     ) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "settlement_sent",
             &[|s| matches!(s, VisitState::PreSettled)],
         )?;
@@ -920,7 +920,7 @@ impl Visit {
         setl_id: impl Into<String>,
         split: SettlementSplit,
     ) -> Result<(), VisitError> {
-        self.expect("settled", &[|s| matches!(s, VisitState::Settling)])?;
+        self.require_state("settled", &[|s| matches!(s, VisitState::Settling)])?;
         self.finish_settlement(setl_id.into(), split, "settled");
         Ok(())
     }
@@ -933,7 +933,7 @@ impl Visit {
 
     /// 2102 answered with a definite failure: back to the pre-settlement.
     pub fn settlement_rejected(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "settlement_rejected",
             &[|s| matches!(s, VisitState::Settling)],
         )?;
@@ -944,7 +944,7 @@ impl Visit {
 
     /// 2102 got no answer: the outcome is unknown.
     pub fn settlement_timed_out(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "settlement_timed_out",
             &[|s| matches!(s, VisitState::Settling)],
         )?;
@@ -978,7 +978,7 @@ impl Visit {
 
     /// The receipt was printed.
     pub fn receipted(&mut self, receipt_no: impl Into<String>) -> Result<(), VisitError> {
-        self.expect("receipted", &[|s| matches!(s, VisitState::Settled)])?;
+        self.require_state("receipted", &[|s| matches!(s, VisitState::Settled)])?;
         self.receipt_no = Some(receipt_no.into());
         self.go(VisitState::Receipted, "receipted");
         Ok(())
@@ -987,7 +987,7 @@ impl Visit {
     /// Refund requested for these prescription lines: they must be all the
     /// dispensed lines (a refund is of the whole prescription).
     pub fn refund_requested(&mut self, lines: &[usize]) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "refund_requested",
             &[|s| {
                 matches!(
@@ -1015,14 +1015,14 @@ impl Visit {
 
     /// 2103 succeeded.
     pub fn refunded(&mut self) -> Result<(), VisitError> {
-        self.expect("refunded", &[|s| matches!(s, VisitState::Refunding)])?;
+        self.require_state("refunded", &[|s| matches!(s, VisitState::Refunding)])?;
         self.go(VisitState::Refunded, "refunded");
         Ok(())
     }
 
     /// 2103 got no answer: the refund's outcome is unknown.
     pub fn refund_timed_out(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "refund_timed_out",
             &[|s| matches!(s, VisitState::Refunding)],
         )?;
@@ -1050,7 +1050,7 @@ impl Visit {
 
     /// 2103 failed: back where the refund started.
     pub fn refund_failed(&mut self) -> Result<(), VisitError> {
-        self.expect("refund_failed", &[|s| matches!(s, VisitState::Refunding)])?;
+        self.require_state("refund_failed", &[|s| matches!(s, VisitState::Refunding)])?;
         let back = self.refund_from.take().unwrap_or(VisitState::Settled);
         self.go(back, "refund_failed");
         Ok(())
@@ -1059,7 +1059,7 @@ impl Visit {
     /// A delivery order is accepted; cold-chain drugs need
     /// `cold_chain_handled` (ST-EPC-02-011).
     pub fn delivery_accepted(&mut self, cold_chain_handled: bool) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "delivery_accepted",
             &[|s| matches!(s, VisitState::Receipted)],
         )?;
@@ -1075,7 +1075,7 @@ impl Visit {
 
     /// The courier picked it up.
     pub fn delivery_in_transit(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "delivery_in_transit",
             &[|s| matches!(s, VisitState::Delivery(DeliveryStatus::Accepted))],
         )?;
@@ -1088,7 +1088,7 @@ impl Visit {
 
     /// Sign-off: the recipient must be the patient or the registered agent.
     pub fn delivery_signed(&mut self, recipient: &PersonIdentity) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "delivery_signed",
             &[|s| matches!(s, VisitState::Delivery(DeliveryStatus::InTransit))],
         )?;
@@ -1112,7 +1112,7 @@ impl Visit {
 
     /// The recipient refused the parcel.
     pub fn delivery_refused(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "delivery_refused",
             &[|s| matches!(s, VisitState::Delivery(DeliveryStatus::InTransit))],
         )?;
@@ -1125,7 +1125,7 @@ impl Visit {
 
     /// The operator ends the visit before anything was sent for settlement.
     pub fn cancel(&mut self) -> Result<(), VisitError> {
-        self.expect(
+        self.require_state(
             "cancel",
             &[|s| {
                 matches!(
