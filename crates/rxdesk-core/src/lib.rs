@@ -1,10 +1,16 @@
 //! # rxdesk-core — the pure domain of a pharmacy prescription counter
 //!
 //! Everything here is plain data and rules: money with fixed decimal scales,
-//! the national code tables, the prescription as the center describes it, and
-//! China Standard Time formatting as the protocol writes it. The crate does no
-//! I/O of any kind (no files, no network, no clock reads except through values
-//! passed in), so every rule is tested fast and exhaustively.
+//! the national code tables, the prescription as the center describes it,
+//! China Standard Time formatting as the protocol writes it, and the counter
+//! itself — the visit state machine ([`visit`]), the named prescription rules
+//! ([`rules`], [`layout_compare`]), dispensing ([`dispense`]), the settlement
+//! split and its explanation ([`settlement`]), catalogue search
+//! ([`catalogue`]), stock answers ([`stock`]) and the national code formats
+//! ([`code_format`]). Every rule code and message is listed in
+//! `docs/rules.md`. The crate does no I/O of any kind (no files, no network,
+//! no clock reads except through values passed in), so every rule is tested
+//! fast and exhaustively.
 //!
 //! **Architecture invariant:** this crate depends on no other RxDesk crate and
 //! on no I/O library; other crates depend on it.
