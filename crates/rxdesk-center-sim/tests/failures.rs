@@ -310,6 +310,12 @@ async fn transient_failures() {
     let stats = get(&base, "/admin/stats").await;
     assert_eq!(by_op(&stats, "9001"), (1, 0, 0));
     assert_eq!(stats["faults_injected"]["error"], 1);
+    // 9002 forgets the sign-in; the next call signs in again with a new sign_no
+    c.sign_out(&cx.operator).await.unwrap();
+    assert_ne!(c.sign_in(&cx.operator).await.unwrap(), sign_no);
+    let stats = get(&base, "/admin/stats").await;
+    assert_eq!(by_op(&stats, "9002"), (1, 0, 0));
+    assert_eq!(by_op(&stats, "9001"), (2, 0, 0));
     // nothing listening: connect refused is transient
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
