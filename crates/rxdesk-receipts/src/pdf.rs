@@ -257,14 +257,22 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
     );
     let title = format!("{}. {}", i + 1, line.drug_name);
     let detail_w = c.font.width_pt(&detail, 9.5) / MM_PT;
-    // The name wraps in what the detail leaves free on the first line.
+    // The name wraps in what the detail leaves free on the first line; a long
+    // name or a long detail puts the detail on lines of its own.
     let mut title_lines = c.wrap(&title, width - 6.0 - detail_w - 4.0, 12.0);
-    if title_lines.len() > 1 {
+    let detail_own_line = title_lines.len() > 1 || detail_w > width / 2.0;
+    let detail_lines = if detail_own_line {
         title_lines = c.wrap(&title, width - 6.0, 12.0);
-    }
-    let detail_own_line = title_lines.len() > 1;
+        c.wrap(&detail, width - 6.0, 9.5)
+    } else {
+        vec![detail.clone()]
+    };
     let head_h = title_lines.len() as f32 * line_mm(12.0)
-        + if detail_own_line { line_mm(9.5) } else { 0.0 }
+        + if detail_own_line {
+            detail_lines.len() as f32 * line_mm(9.5)
+        } else {
+            0.0
+        }
         + 2.5;
 
     // Keep the heading with at least its first rows.
@@ -281,7 +289,9 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
         }
     }
     if detail_own_line {
-        c.text_line(c.margin + 3.0, &detail, 9.5, Ink::Black, false);
+        for l in &detail_lines {
+            c.text_line(c.margin + 3.0, l, 9.5, Ink::Black, false);
+        }
     }
     c.y = top - head_h - 2.0;
 

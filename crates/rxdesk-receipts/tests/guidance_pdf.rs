@@ -228,3 +228,28 @@ fn empty_guidance_falls_back_to_the_package_insert_advice() {
     assert!(flat.contains("注意事项•避光保存"), "{flat}");
     assert!(!flat.contains("医嘱饭后"), "{flat}");
 }
+
+#[test]
+fn hostile_text_still_makes_a_readable_pdf() {
+    let mut s = sale();
+    s.store.phone = None;
+    s.prescription.patient_name = String::new();
+    s.lines[0].drug_name = "超长药品名称".repeat(30);
+    s.lines[0].spec = "0.25g*24粒".repeat(12);
+    s.lines[1].drug_name = "\u{1b}[31m药\u{200b}品\u{0}\t名\n称😀".into();
+    if let Some(g) = &mut s.lines[1].guidance {
+        g.doctor_instructions = Some("饭后服用。".repeat(150));
+        g.warnings = vec![String::new(), "a".repeat(500)];
+        g.frequency = "\r\n".into();
+    }
+    let bytes = guidance_pdf_with_font(&s, font(), PageSize::A5).unwrap();
+    let path = write_pdf("guidance-hostile.pdf", &bytes);
+    assert!(pages(&path) >= 2);
+    let flat = squash(&poppler("pdftotext", &[], &path));
+    assert!(
+        flat.contains("药品名称"),
+        "control characters are dropped, text kept"
+    );
+    assert!(flat.contains(&"超长药品名称".repeat(3)));
+    assert!(flat.contains("3.维生素C片"));
+}
