@@ -63,7 +63,7 @@ pub enum CodeFormatError {
         division: String,
     },
     /// The birth date inside an ID number is not a calendar date.
-    #[error("ID number: {0} is not a valid birth date")]
+    #[error("ID number: the birth date is not a calendar date")]
     BirthDate(String),
     /// The check character of an ID number is wrong.
     #[error("ID number: check character should be {expected}, is {found}")]

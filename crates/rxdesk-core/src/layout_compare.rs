@@ -546,10 +546,12 @@ pub fn unlisted_drugs(
             from = i + 1;
         }
     }
+    // Most catalogue names share no character with the text: skip them fast.
+    let present: std::collections::HashSet<char> = text.iter().copied().collect();
     let mut out: Vec<LayoutDifference> = Vec::new();
     for name in known_names {
         let n: Vec<char> = compact(name).chars().collect();
-        if n.len() < 2 || listed.contains(&n) {
+        if n.len() < 2 || !n.iter().all(|c| present.contains(c)) || listed.contains(&n) {
             continue;
         }
         let mut from = 0;
