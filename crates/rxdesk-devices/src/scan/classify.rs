@@ -164,8 +164,10 @@ pub fn classify(raw: &str) -> Result<Scan, ScanError> {
         kind,
     };
     let gs1_marked = matches!(symbology, Some("]d2" | "]C1" | "]Q3"));
-    let looks_gs1 =
-        text.len() > 16 && text.starts_with("01") && all_digits(&text[2..16]) && text.len() != 20;
+    let looks_gs1 = text.len() > 16
+        && text.starts_with("01")
+        && text.as_bytes()[2..16].iter().all(u8::is_ascii_digit)
+        && text.len() != 20;
     if gs1_marked || text.contains(GS) || looks_gs1 {
         return Ok(scan(ScanKind::Gs1(parse_gs1(text)?)));
     }
@@ -241,6 +243,20 @@ mod tests {
         assert_eq!(classify("\r\n"), Err(ScanError::Empty));
         assert_eq!(classify("12\u{7}45"), Err(ScanError::Garbled));
         assert_eq!(classify_bytes(b"\xff\xfe1234"), Err(ScanError::Garbled));
+    }
+
+    #[test]
+    fn multibyte_text_after_01_does_not_panic() {
+        // found by the scan_classify fuzz target: slicing at byte 16 inside 'õ'
+        let r = classify_bytes(&[
+            0x30, 0x31, 0x2d, 0x29, 0xcf, 0xa2, 0x1d, 0x5d, 0x6e, 0x2b, 0x37, 0x5d, 0x6e, 0x1d,
+            0x5d, 0xc3, 0xb5, 0x0a,
+        ]);
+        assert!(matches!(r, Err(ScanError::Gs1(_))), "{r:?}");
+        assert_eq!(
+            classify("0123456789012345õ6"),
+            Err(ScanError::Gs1(crate::scan::Gs1Error::BadCheckDigit))
+        );
     }
 
     #[test]
