@@ -88,12 +88,29 @@ pub fn parse_id_card_record(raw: &str) -> Result<(String, String), IdentityError
     }
     let id = f[5];
     let id_ok = id.len() == 18
-        && id[..17].bytes().all(|c| c.is_ascii_digit())
+        && id.as_bytes()[..17].iter().all(u8::is_ascii_digit)
         && matches!(id.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
     if f[0].is_empty() || !id_ok {
         return Err(bad("ID card name or number invalid"));
     }
     Ok((f[0].to_string(), id.to_ascii_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_card_record_checks_the_number_without_panicking() {
+        let ok = "赵六|男|汉|19900307|北京市|11010119900307123x|公安局|20200101|20400101|";
+        assert_eq!(
+            parse_id_card_record(ok).unwrap(),
+            ("赵六".to_string(), "11010119900307123X".to_string())
+        );
+        // 18 bytes, but a multibyte character straddles byte 17
+        assert!(parse_id_card_record("a|b|c|d|e|110101199003071药|").is_err());
+        assert!(parse_id_card_record("a|b|c").is_err());
+    }
 }
 
 impl IdentityReader for HeaSecReader {
