@@ -96,23 +96,6 @@ pub fn parse_id_card_record(raw: &str) -> Result<(String, String), IdentityError
     Ok((f[0].to_string(), id.to_ascii_uppercase()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_card_record_checks_the_number_without_panicking() {
-        let ok = "赵六|男|汉|19900307|北京市|11010119900307123x|公安局|20200101|20400101|";
-        assert_eq!(
-            parse_id_card_record(ok).unwrap(),
-            ("赵六".to_string(), "11010119900307123X".to_string())
-        );
-        // 18 bytes, but a multibyte character straddles byte 17
-        assert!(parse_id_card_record("a|b|c|d|e|110101199003071药|").is_err());
-        assert!(parse_id_card_record("a|b|c").is_err());
-    }
-}
-
 impl IdentityReader for HeaSecReader {
     fn name(&self) -> &str {
         LIBRARY
@@ -161,5 +144,22 @@ impl IdentityReader for HeaSecReader {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_card_record_checks_the_number_without_panicking() {
+        let ok = "赵六|男|汉|19900307|北京市|11010119900307123x|公安局|20200101|20400101|";
+        assert_eq!(
+            parse_id_card_record(ok).unwrap(),
+            ("赵六".to_string(), "11010119900307123X".to_string())
+        );
+        // 18 bytes, but a multibyte character straddles byte 17
+        assert!(parse_id_card_record("a|b|c|d|e|110101199003071药|").is_err());
+        assert!(parse_id_card_record("a|b|c").is_err());
     }
 }
