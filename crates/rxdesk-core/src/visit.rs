@@ -767,15 +767,17 @@ impl Visit {
     }
 
     /// The signature verified: only with the verifier's evidence, and only
-    /// for exactly the downloaded prescription.
+    /// for the downloaded prescription (same `hi_rxno`). From here on the
+    /// verified content is the prescription: it replaces the download.
     pub fn signature_verified<V: VerifiedPrescription>(&mut self, v: &V) -> Result<(), VisitError> {
         self.require_state(
             "signature_verified",
             &[|s| matches!(s, VisitState::Downloaded)],
         )?;
-        if self.prescription.as_ref() != Some(v.prescription()) {
+        if self.prescription.as_ref().map(|p| &p.rx_no) != Some(&v.prescription().rx_no) {
             return Err(VisitError::VerifiedOtherPrescription);
         }
+        self.prescription = Some(v.prescription().clone());
         self.signature = Some(v.signature());
         self.go(VisitState::Verified, "signature_verified");
         Ok(())

@@ -5,6 +5,7 @@ use super::*;
 use crate::catalogue::tests::product;
 use crate::codes::AuditResult;
 use crate::dispense::{BoxScan, Dispensing, StockBatch, StoreKind, TraceState};
+use crate::prescription::RxNo;
 use crate::rules::{Finding, RuleCode, RuleReport};
 use crate::settlement::SelfPayBreakdown;
 use crate::testdata::{at, rx, AMOXICILLIN};
@@ -230,13 +231,19 @@ fn an_unverified_or_different_prescription_cannot_advance() {
     illegal(v.rules_checked(clean_report()));
     illegal(v.audited(audit_input()));
     let mut other = rx();
-    other.lines[0].quantity = 20.into();
+    other.rx_no = RxNo("11000020261122000999".into());
     assert_eq!(
         v.signature_verified(&TestVerified(other)),
         Err(VisitError::VerifiedOtherPrescription)
     );
     assert_eq!(v.state(), &VisitState::Downloaded);
     assert!(v.signature().is_none());
+    // The verified content replaces the download.
+    let mut verified = rx();
+    verified.lines[0].quantity = 3.into();
+    v.signature_verified(&TestVerified(verified.clone()))
+        .unwrap();
+    assert_eq!(v.prescription(), Some(&verified));
 }
 
 #[test]
@@ -764,7 +771,7 @@ fn apply(v: &mut Visit, s: &Step, its: &[DispensedItem]) -> Result<(), VisitErro
         return apply(v, &next, its);
     }
     let mut wrong = rx();
-    wrong.patient_name = "王五".into();
+    wrong.rx_no = RxNo("11000020261122000999".into());
     match s {
         Step::Identify => v.identify(patient(), IdentificationMethod::EVoucher, None),
         Step::Guidance => v
