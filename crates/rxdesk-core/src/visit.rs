@@ -165,7 +165,7 @@ impl std::fmt::Debug for DownloadRef {
 /// A pharmacist (医保药师).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pharmacist {
-    /// 医保药师代码.
+    /// 医保药师代码 (empty when not configured; checked when present).
     pub code: String,
     /// Identity (name, certificate).
     pub person: PersonIdentity,
@@ -305,8 +305,12 @@ impl AuditInput {
     /// Checks ST-EPC-02-006 and the 7204 field rules.
     pub fn check(&self) -> Result<(), AuditError> {
         let ph = &self.shift.pharmacist;
-        validate_pharmacist_code(&ph.code)
-            .map_err(|e| AuditError::PharmacistCode(e.message_zh()))?;
+        // 7204 does not carry the 医保药师代码; when one is configured it
+        // must be well-formed (ST-EPC-02-002).
+        if !ph.code.trim().is_empty() {
+            validate_pharmacist_code(&ph.code)
+                .map_err(|e| AuditError::PharmacistCode(e.message_zh()))?;
+        }
         if !same_person(&self.shift.started.person, &ph.person) {
             return Err(AuditError::ShiftIdentityMismatch);
         }

@@ -344,6 +344,11 @@ fn audit_requires_an_on_duty_reconfirmed_pharmacist() {
     });
     v.audited(input).unwrap();
     assert_eq!(v.state(), &VisitState::Audited);
+    // No 医保药师代码 configured: 7204 does not need it.
+    let mut v = visit_at(5);
+    let mut input = audit_input();
+    input.shift.pharmacist.code = String::new();
+    v.audited(input).unwrap();
 }
 
 #[test]
