@@ -402,19 +402,23 @@ async fn family_b(
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(codes::UNKNOWN_ACCOUNT, "未知的 appId");
     };
-    let data =
-        match envelope_b::open_request(&env, secret, pk, &[rxdesk_gm::DEFAULT_USER_ID, secret]) {
-            Ok(d) => d,
-            Err(e) => {
-                lock(&app).stats.count(&op_name, Outcome::Rejected);
-                let code = match e {
-                    EnvelopeError::BadSignature(_) => codes::BAD_SIGNATURE,
-                    EnvelopeError::BadEncData(_) => codes::BAD_ENC_DATA,
-                    _ => codes::BAD_REQUEST,
-                };
-                return b_unsigned(code, &e.to_string());
-            }
-        };
+    let (data, user_id) = match envelope_b::open_request_with_id(
+        &env,
+        secret,
+        pk,
+        &[rxdesk_gm::DEFAULT_USER_ID, secret],
+    ) {
+        Ok((d, uid)) => (d, uid.to_string()),
+        Err(e) => {
+            lock(&app).stats.count(&op_name, Outcome::Rejected);
+            let code = match e {
+                EnvelopeError::BadSignature(_) => codes::BAD_SIGNATURE,
+                EnvelopeError::BadEncData(_) => codes::BAD_ENC_DATA,
+                _ => codes::BAD_REQUEST,
+            };
+            return b_unsigned(code, &e.to_string());
+        }
+    };
     let Some(op) = EpcOp::from_b_name(&op_name) else {
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(codes::UNKNOWN_OPERATION, "不支持的接口");
@@ -435,10 +439,11 @@ async fn family_b(
             .and_then(Value::as_str)
             .unwrap_or_default()
     );
+    // Answer with the user-id convention the application used.
     let creds = Credentials {
         app_id: app_id.clone(),
         app_secret: secret.clone(),
-        user_id: rxdesk_gm::DEFAULT_USER_ID.into(),
+        user_id,
     };
     let out = {
         let mut st = lock(&app);

@@ -82,19 +82,19 @@ fn sign_b64(key: &PrivateKey, text: &str, user_id: &str) -> Result<String, Envel
     Ok(B64.encode(sig.to_raw()))
 }
 
-fn verify_b64(
+fn verify_b64<'u>(
     key: &PublicKey,
     text: &str,
     sig_b64: &str,
-    user_ids: &[&str],
-) -> Result<(), EnvelopeError> {
+    user_ids: &[&'u str],
+) -> Result<&'u str, EnvelopeError> {
     let raw = B64
         .decode(sig_b64.trim())
         .map_err(|_| EnvelopeError::BadSignature("not Base64".into()))?;
     let sig = Signature::from_raw(&raw).map_err(|e| EnvelopeError::BadSignature(e.to_string()))?;
     for uid in user_ids {
         if key.verify(text.as_bytes(), &sig, uid).is_ok() {
-            return Ok(());
+            return Ok(uid);
         }
     }
     Err(EnvelopeError::BadSignature(
@@ -148,6 +148,17 @@ pub fn open_request(
     app_key: &PublicKey,
     user_ids: &[&str],
 ) -> Result<Value, EnvelopeError> {
+    open_request_with_id(env, app_secret, app_key, user_ids).map(|(d, _)| d)
+}
+
+/// [`open_request`], also returning the user id that verified (the server
+/// answers with the same convention).
+pub fn open_request_with_id<'u>(
+    env: &Map<String, Value>,
+    app_secret: &str,
+    app_key: &PublicKey,
+    user_ids: &[&'u str],
+) -> Result<(Value, &'u str), EnvelopeError> {
     let app_id = str_field(env, "appId")?;
     let enc = str_field(env, "encData")?;
     let sig = str_field(env, "signData")?;
@@ -160,13 +171,13 @@ pub fn open_request(
     head.remove("signData");
     head.insert("data".into(), data.clone());
     let v1 = sign_string(&head, app_secret);
-    if verify_b64(app_key, &v1, sig, user_ids).is_ok() {
-        return Ok(data);
+    if let Ok(uid) = verify_b64(app_key, &v1, sig, user_ids) {
+        return Ok((data, uid));
     }
     head.insert("data".into(), Value::String(enc.to_string()));
     let v2 = sign_string(&head, app_secret);
-    verify_b64(app_key, &v2, sig, user_ids)?;
-    Ok(data)
+    let uid = verify_b64(app_key, &v2, sig, user_ids)?;
+    Ok((data, uid))
 }
 
 /// Build a response body (server side).
