@@ -173,6 +173,7 @@ fn roll(app: &App) -> (Plan, Faults) {
         (plan.malformed, "malformed"),
     ] {
         if hit {
+            tracing::warn!(fault = name, "injecting fault");
             st.stats.fault(name);
         }
     }
@@ -323,6 +324,14 @@ async fn family_a(
             };
             let b = a_body(&mut st, &result, received);
             let ok = result.is_ok();
+            match &result {
+                Ok(_) => {
+                    tracing::info!(infno = %env.infno, msgid = %env.msgid, "family A accepted")
+                }
+                Err((code, msg)) => {
+                    tracing::info!(infno = %env.infno, msgid = %env.msgid, code, %msg, "family A rejected")
+                }
+            }
             st.stats.count(
                 &env.infno,
                 if ok {
@@ -470,6 +479,12 @@ async fn family_b(
                 .map(|v| serde_json::to_vec(&v).unwrap_or_default())
                 .unwrap_or_default();
             let ok = result.is_ok();
+            match &result {
+                Ok(_) => tracing::info!(op = op.b_name(), "family B accepted"),
+                Err((code, msg)) => {
+                    tracing::info!(op = op.b_name(), code, %msg, "family B rejected")
+                }
+            }
             st.stats.count(
                 op.b_name(),
                 if ok {
