@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod devices;
 mod queue;
+mod sync;
 mod verify;
 
 /// RxDesk (药店处方收银台): e-prescription counter for designated retail pharmacies.
@@ -45,6 +46,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Back up the ledger with SQLite's online backup API.
     Backup(backup::BackupArgs),
+    /// Send the upload queue to the center now and report.
+    Sync(sync::SyncArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Queue(args) => Ok(queue::run(args)),
         Command::Audit(args) => Ok(audit::run(args)),
         Command::Backup(args) => Ok(backup::run(args)),
+        Command::Sync(args) => Ok(sync::run(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

@@ -265,7 +265,12 @@ fn demo(store: &Store, sales: u32, manager: &str) -> Result<u32, StoreError> {
         return Err(StoreError::Rule("账本非空，不能写入演示数据 / the ledger is not empty; demo data goes only into a new ledger".into()));
     }
     let pw = password().map_err(StoreError::Invalid)?;
-    store.set_institution("P00000000001", "演示药房")?;
+    // The emulator's demo pharmacy and catalogue, so `rxdesk sync` against
+    // `rxdesk-center-sim` accepts the demo queue.
+    store.set_institution(
+        rxdesk_center::profile::demo::PHARMACY_CODE,
+        rxdesk_center::profile::demo::PHARMACY_NAME,
+    )?;
     store.create_operator(
         None,
         &NewOperator {
@@ -283,16 +288,16 @@ fn demo(store: &Store, sales: u32, manager: &str) -> Result<u32, StoreError> {
         &boss,
         &NewDrug {
             fixmedins_hilist_id: "DEMO0001".into(),
-            med_list_codg: "XA10BAE054A001010101445".into(),
-            name: "二甲双胍缓释片".into(),
-            genname: "盐酸二甲双胍".into(),
-            dosform: "缓释片".into(),
-            spec: "0.5g*30片".into(),
-            unit: "盒".into(),
+            med_list_codg: "XA11GAW010A001010100004".into(),
+            name: "维生素C片".into(),
+            genname: "维生素C片".into(),
+            dosform: "片剂".into(),
+            spec: "0.1g*100片".into(),
+            unit: "瓶".into(),
             prdr_name: "演示制药".into(),
             aprvno: "国药准字H00000000".into(),
             rx_flag: "0".into(),
-            price: "12.50"
+            price: "5.00"
                 .parse()
                 .map_err(|e: rxdesk_core::MoneyError| StoreError::Invalid(e.to_string()))?,
         },

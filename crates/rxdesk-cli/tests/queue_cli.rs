@@ -157,3 +157,56 @@ fn queue_cli_on_a_demo_ledger() {
         text(&o)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_drains_the_demo_queue_to_the_emulator() {
+    let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_path_buf();
+    let center = sim.base_url();
+    let out = tokio::task::spawn_blocking(move || {
+        let o = rxdesk(&h, &["queue", "demo", "--sales", "6"]);
+        assert!(o.status.success(), "{}", text(&o));
+        // Unreachable center: rows stay, exit 1, nothing lost.
+        let o = rxdesk(
+            &h,
+            &[
+                "sync",
+                "--center",
+                "http://127.0.0.1:9",
+                "--timeout",
+                "2",
+                "--json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(s["depth"].as_u64(), Some(6), "{s}");
+        assert!(
+            s["last_error"].as_str().unwrap_or("").contains("connect"),
+            "{s}"
+        );
+        // The emulator: everything goes, exit 0.
+        let o = rxdesk(&h, &["sync", "--center", &center, "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            (s["done"].as_u64(), s["depth"].as_u64()),
+            (Some(6), Some(0)),
+            "{s}"
+        );
+        o
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    let stats = serde_json::to_value(&sim.app.st.lock().unwrap().stats).unwrap();
+    assert_eq!(
+        stats["by_op"]["3505"]["accepted"].as_u64(),
+        Some(6),
+        "{stats}"
+    );
+    sim.shutdown().await;
+}
