@@ -340,7 +340,9 @@ async fn family_a(
                     Outcome::Rejected
                 },
             );
-            if !env.msgid.is_empty() {
+            // Envelope-level refusals (not signed in) applied nothing: not cached.
+            let not_signed_in = matches!(&result, Err((c, _)) if *c == codes::NOT_SIGNED_IN);
+            if !env.msgid.is_empty() && !not_signed_in {
                 st.responses.insert(
                     env.msgid.clone(),
                     Cached {

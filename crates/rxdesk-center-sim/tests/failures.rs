@@ -10,6 +10,10 @@ use rxdesk_center::messages::*;
 use rxdesk_center::{CenterError, DownloadKey, Family, PrescriptionCenter};
 use serde_json::json;
 
+fn lock_clear_sign_ins(sim: &rxdesk_center_sim::SimHandle) {
+    sim.app.st.lock().unwrap().sign_ins.clear();
+}
+
 fn code(e: &CenterError) -> &str {
     e.rejection_code()
         .unwrap_or_else(|| panic!("expected a rejection, got {e:?}"))
@@ -316,6 +320,27 @@ async fn transient_failures() {
     let stats = get(&base, "/admin/stats").await;
     assert_eq!(by_op(&stats, "9002"), (1, 0, 0));
     assert_eq!(by_op(&stats, "9001"), (2, 0, 0));
+    // the center forgets every sign-in (a restart): the client signs in again by itself
+    lock_clear_sign_ins(&sim);
+    let p = c
+        .person_info(
+            &cx,
+            &PersonQuery {
+                mdtrt_cert_type: rxdesk_core::codes::CertType::EVoucher,
+                mdtrt_cert_no: person(&base, "PSN1101000001", "ec_token").await,
+                card_sn: String::new(),
+                begntime: String::new(),
+                psn_cert_type: String::new(),
+                certno: String::new(),
+                psn_name: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.baseinfo.psn_name, "张三");
+    let stats = get(&base, "/admin/stats").await;
+    assert_eq!(by_op(&stats, "9001"), (3, 0, 0));
+    assert_eq!(by_op(&stats, "1101"), (1, 0, 1));
     // nothing listening: connect refused is transient
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -255,6 +255,13 @@ impl CenterClient {
         })
     }
 
+    /// Drop the cached 9001 of this operator (the next call signs in again).
+    pub fn forget_sign_in(&self, op: &Operator) {
+        if let Ok(mut m) = self.sign_ins.lock() {
+            m.retain(|(o, _), _| o != &op.opter);
+        }
+    }
+
     /// The profile.
     pub fn profile(&self) -> &CenterProfile {
         &self.profile
@@ -369,11 +376,12 @@ impl CenterClient {
         ctx: &Ctx,
         input: Value,
     ) -> Result<Value, CenterError> {
-        let sign_no = if infno == infno::SIGN_IN {
+        let mut sign_no = if infno == infno::SIGN_IN {
             String::new()
         } else {
             self.sign_in(&ctx.operator).await?
         };
+        let mut signed_in_again = false;
         let msgid = match &ctx.msgid {
             Some(m) => m.clone(),
             None => self.next_msgid()?,
@@ -397,6 +405,15 @@ impl CenterClient {
                 .await
             {
                 Ok(o) => return Ok(o.output),
+                // The center forgot the sign-in (restart, new day): nothing was
+                // applied, so sign in again and resend with the same msgid once.
+                Err(CenterError::Rejected { code, .. })
+                    if code == "1005" && infno != infno::SIGN_IN && !signed_in_again =>
+                {
+                    signed_in_again = true;
+                    self.forget_sign_in(&ctx.operator);
+                    sign_no = self.sign_in(&ctx.operator).await?;
+                }
                 Err(e) if attempt < retries && (e.is_transient() || e.is_uncertain()) => {
                     attempt += 1;
                     tracing::warn!(infno, attempt, error = %e, "retrying idempotent query");
