@@ -211,4 +211,34 @@ mod tests {
         assert_eq!(s.acct_pay, dec!(0));
         assert_eq!(s.psn_cash_pay, dec!(18.00));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parts_always_add_up_and_never_go_negative(
+            lines in proptest::collection::vec((1i64..500_000, 1i64..20, 0usize..3, 0i64..300_000), 1..6),
+            insutype in proptest::sample::select(vec!["310", "390", "340"]),
+            deductible in 0i64..100_000,
+            balance in 0i64..100_000,
+            use_account: bool,
+        ) {
+            let ls: Vec<PolicyLine> = lines.iter().map(|(cents, cnt, lvl, up)| {
+                let pric = Decimal::new(*cents, 2);
+                PolicyLine {
+                    total: pric * Decimal::from(*cnt),
+                    cnt: Decimal::from(*cnt),
+                    pric,
+                    pric_uplmt: Decimal::new(*up, 2),
+                    level: ["1", "2", "3"][*lvl].to_string(),
+                }
+            }).collect();
+            let s = settle(&ls, insutype, Decimal::new(deductible, 2), use_account, Decimal::new(balance, 2));
+            proptest::prop_assert_eq!(s.fund_pay_sumamt + s.acct_pay + s.psn_cash_pay, s.medfee_sumamt);
+            proptest::prop_assert_eq!(s.fulamt_ownpay_amt + s.overlmt_selfpay + s.preselfpay_amt + s.inscp_scp_amt, s.medfee_sumamt);
+            for v in [s.fund_pay_sumamt, s.acct_pay, s.psn_cash_pay, s.inscp_scp_amt, s.act_pay_dedc, s.balc] {
+                proptest::prop_assert!(v >= Decimal::ZERO);
+                proptest::prop_assert!(v.scale() <= 2 || v.normalize().scale() <= 2);
+            }
+            proptest::prop_assert!(s.acct_pay <= Decimal::new(balance, 2));
+        }
+    }
 }
