@@ -85,11 +85,15 @@ pub fn ui_ready(app: tauri::AppHandle, state: tauri::State<'_, Shared>) -> u128 
     ms
 }
 
-/// The status bar: version, center link, devices.
+/// The status bar: version, center link (a real connect probe, off the UI
+/// thread), devices.
 #[tauri::command]
-pub fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, String> {
+pub async fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
-    Ok(AppStatus::current(&state.dir, &settings))
+    let dir = state.dir.clone();
+    tokio::task::spawn_blocking(move || AppStatus::current(&dir, &settings))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Switches the UI language and remembers it.

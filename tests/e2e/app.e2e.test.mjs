@@ -36,7 +36,10 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
   // The status bar is filled by the `app_status` Rust command.
   const center = await browser.$("#status-center");
   await center.waitForDisplayed({ timeout: 10000 });
-  assert.equal(await center.getText(), "医保中心：未连接");
+  await browser.waitUntil(async () => (await center.getText()) === "医保中心：在线", {
+    timeout: 10000,
+    timeoutMsg: "center emulator not shown online",
+  });
   assert.equal(await browser.$("#status-devices").getText(), "设备：未配置");
   const cargoToml = readFileSync("Cargo.toml", "utf8");
   const version = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargoToml)?.[1];
@@ -50,7 +53,7 @@ test("switching language goes through Rust and is persisted in RXDESK_HOME", asy
     timeout: 5000,
     timeoutMsg: "locale did not switch to en-US",
   });
-  assert.equal(await browser.$("#status-center").getText(), "Center：not connected");
+  assert.equal(await browser.$("#status-center").getText(), "Center：online");
   const settings = JSON.parse(readFileSync(`${home}/settings.json`, "utf8"));
   assert.equal(settings.locale, "en-US");
   await browser.saveScreenshot(`${shots}/02-login-en.png`);
@@ -73,14 +76,53 @@ test("operators sign in against the real ledger (argon2id), with role checks", a
   await browser.$("#role").selectByAttribute("value", "pharmacist");
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
-  const welcome = await browser.$("#welcome");
-  await welcome.waitForDisplayed({ timeout: 10000 });
-  assert.equal(await welcome.getText(), "您好，李药师（药师）");
+  await browser.$("#counter").waitForDisplayed({ timeout: 10000 });
+  assert.equal(await browser.$("#header-operator").getText(), "李药师 · 药师");
   assert.equal(await browser.$("#status-operator").getText(), "当前操作员：李药师（药师）");
-  await browser.saveScreenshot(`${shots}/03-home-pharmacist.png`);
-  await browser.$("#logout").click();
-  await browser.$("#login-form").waitForDisplayed({ timeout: 5000 });
-  // The ledger exists in RXDESK_HOME with its key file (0600).
+  await browser.saveScreenshot(`${shots}/03-counter-pharmacist.png`);
+  // The ledger exists in RXDESK_HOME.
   const { statSync } = await import("node:fs");
   assert.ok(statSync(`${home}/rxdesk.sqlite3`).size > 0);
+});
+
+test("a visit against the emulator: list, download, local signature verdicts (valid and blocked)", async () => {
+  const input = await browser.$("#credential-number");
+  await input.waitForDisplayed({ timeout: 5000 });
+  await input.setValue("110000ecdemo0000000000000000000zhangsan");
+  await browser.keys("Enter");
+  await browser.waitUntil(
+    async () => (await browser.$("#rx-list").isDisplayed()) || (await browser.$("#counter-error").isDisplayed()),
+    { timeout: 30000, timeoutMsg: "no list and no error after the query" },
+  );
+  if (await browser.$("#counter-error").isDisplayed()) {
+    await browser.saveScreenshot(`${shots}/04-query-error.png`);
+    assert.fail(`query failed: ${await browser.$("#counter-error").getText()}`);
+  }
+  const rows = (await browser.$$(".rx-row")).length;
+  assert.ok(rows >= 2, `张三 has several authorised prescriptions (got ${rows})`);
+  await browser.saveScreenshot(`${shots}/04-rx-list.png`);
+  const seen = { ok: 0, bad: 0 };
+  for (let i = 1; i <= rows; i++) {
+    await browser.$("#product-name").click(); // focus off the input so digits pick a row
+    await browser.keys(String(i));
+    const panel = await browser.$("#signature-panel");
+    await panel.waitForDisplayed({ timeout: 30000 });
+    const cls = await panel.getAttribute("class");
+    if (cls.includes("ok")) {
+      seen.ok++;
+      assert.match(await browser.$("#sig-institution").getText(), /（H\d{11}）/);
+      await browser.$("#layout-pdf canvas").waitForExist({ timeout: 15000 });
+      await browser.saveScreenshot(`${shots}/05-rx-verified-${i}.png`);
+    } else {
+      seen.bad++;
+      assert.ok((await browser.$("#sig-reason").getText()).length > 0);
+      assert.match(await browser.$("#next-step").getText(), /已阻止/);
+      await browser.saveScreenshot(`${shots}/06-rx-blocked-${i}.png`);
+    }
+    await browser.keys("Escape");
+    await browser.$("#rx-list").waitForDisplayed({ timeout: 5000 });
+  }
+  assert.ok(seen.ok >= 1 && seen.bad >= 1, JSON.stringify(seen));
+  await browser.$("#logout").click();
+  await browser.$("#login-form").waitForDisplayed({ timeout: 5000 });
 });

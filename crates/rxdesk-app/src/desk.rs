@@ -185,7 +185,11 @@ impl PrescriptionDesk {
             rx_id,
             &rxdesk_store::ledger::Verdict {
                 valid,
-                reason: if valid { "verified".into() } else { reason_zh.clone() },
+                reason: if valid {
+                    "verified".into()
+                } else {
+                    reason_zh.clone()
+                },
                 signer_dn: signer.map(|s| s.subject.clone()),
                 signer_sn: signer.map(|s| s.serial.clone()),
             },
@@ -194,7 +198,8 @@ impl PrescriptionDesk {
         let next_step_zh = if valid {
             "签名有效：请药师核对版式文件与结构化信息后审方。".to_string()
         } else {
-            "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。".to_string()
+            "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。"
+                .to_string()
         };
         Ok(PrescriptionView {
             rx_id,

@@ -15,8 +15,8 @@ pub mod operators;
 pub mod paths;
 pub mod settings;
 pub mod status;
-pub mod wiring;
 pub mod uploader;
+pub mod wiring;
 
 pub use operators::{Counter, OperatorInfo};
 pub use paths::DataDir;

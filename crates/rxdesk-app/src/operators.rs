@@ -147,12 +147,18 @@ impl Counter {
 
     /// The signed-in session, or a sentence saying to sign in.
     pub fn session(&self) -> Result<Session, AppError> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or(AppError::NotSignedIn)
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(AppError::NotSignedIn)
     }
 
     /// The prescription desk, or why it is unavailable (no center configured…).
     pub fn desk(&self) -> Result<&PrescriptionDesk, AppError> {
-        self.desk.as_ref().map_err(|why| AppError::DeskUnavailable(why.clone()))
+        self.desk
+            .as_ref()
+            .map_err(|why| AppError::DeskUnavailable(why.clone()))
     }
 
     /// The signed-in operator, if any.

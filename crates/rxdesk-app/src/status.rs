@@ -77,9 +77,13 @@ pub struct AppStatus {
 impl AppStatus {
     /// Computes the status from the data directory and settings.
     pub fn current(dir: &DataDir, settings: &Settings) -> Self {
-        // No center client or device driver is wired yet, so these are the
-        // honest states; they change when those services report otherwise.
-        let center = CenterLink::NotConnected;
+        // The center is "online" when its address answers a TCP connect;
+        // device drivers are not wired into the app yet, so devices say so.
+        let center = match crate::wiring::center_url(settings) {
+            None => CenterLink::NotConnected,
+            Some(url) if probe(&url) => CenterLink::Online,
+            Some(_) => CenterLink::Offline,
+        };
         let devices = DevicesState::NotConfigured;
         Self {
             version: VERSION.to_string(),
@@ -95,6 +99,24 @@ impl AppStatus {
     }
 }
 
+/// Blocking TCP connect to the URL's host:port with a short timeout.
+fn probe(url: &str) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let hostport = rest.split('/').next().unwrap_or_default();
+    let with_port = if hostport.contains(':') {
+        hostport.to_string()
+    } else if url.starts_with("https://") {
+        format!("{hostport}:443")
+    } else {
+        format!("{hostport}:80")
+    };
+    let Ok(mut addrs) = with_port.to_socket_addrs() else {
+        return false;
+    };
+    addrs.any(|a| TcpStream::connect_timeout(&a, std::time::Duration::from_millis(800)).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +129,33 @@ mod tests {
         assert_eq!(s.version, VERSION);
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["center"], "not_connected");
+    }
+
+    #[test]
+    fn center_link_follows_a_real_connect() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let online = Settings {
+            center_url: Some(url),
+            ..Settings::default()
+        };
+        assert_eq!(
+            AppStatus::current(&DataDir::at("/tmp/rx"), &online).center_label,
+            "在线"
+        );
+        drop(listener);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let offline = Settings {
+            center_url: Some(format!("http://127.0.0.1:{port}")),
+            ..Settings::default()
+        };
+        assert_eq!(
+            AppStatus::current(&DataDir::at("/tmp/rx"), &offline).center_label,
+            "离线"
+        );
     }
 }

@@ -25,18 +25,21 @@ pub fn center_url(settings: &Settings) -> Option<String> {
 
 /// The desk, or a zh-CN sentence saying why there is none.
 pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk, String> {
-    let url = center_url(settings).ok_or_else(|| "未配置医保中心地址（设置 → 中心）".to_string())?;
+    let url =
+        center_url(settings).ok_or_else(|| "未配置医保中心地址（设置 → 中心）".to_string())?;
     if !settings.demo_mode {
         // Production profiles (keys, paths, appId per province) are configured
         // in a profile file that this build does not read yet.
         return Err("生产环境中心参数尚未配置；当前版本仅支持演示中心".into());
     }
-    let profile = CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
+    let profile =
+        CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
     let msgids = MsgIdGenerator::with_high_water_file(&institution, dir.root().join("msgid.hwm"))
         .map_err(|e| format!("报文编号文件不可用：{e}"))?;
-    let client = CenterClient::new(profile, Arc::new(msgids)).map_err(|e| format!("中心客户端无法创建：{e}"))?;
+    let client = CenterClient::new(profile, Arc::new(msgids))
+        .map_err(|e| format!("中心客户端无法创建：{e}"))?;
     let trust = if dir.trust().is_dir() {
         TrustStore::load_dir(&dir.trust()).map_err(|e| format!("信任库读取失败：{e}"))?
     } else {
@@ -46,7 +49,14 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
         .with_fetcher(Box::new(HttpCrlFetcher::default()))
         .with_cache_dir(dir.trust().join("crl-cache"));
     if dir.trust().is_dir() {
-        crls.load_dir(&dir.trust()).map_err(|e| format!("吊销列表读取失败：{e}"))?;
+        crls.load_dir(&dir.trust())
+            .map_err(|e| format!("吊销列表读取失败：{e}"))?;
     }
-    Ok(PrescriptionDesk::new(Arc::new(client), trust, crls, &institution, &admdvs))
+    Ok(PrescriptionDesk::new(
+        Arc::new(client),
+        trust,
+        crls,
+        &institution,
+        &admdvs,
+    ))
 }

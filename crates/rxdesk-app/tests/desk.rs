@@ -18,7 +18,12 @@ async fn counter_against_emulator() -> (tempfile::TempDir, Counter, rxdesk_cente
     let dir = DataDir::at(t.path());
     dir.ensure().unwrap();
     // Demo mode trusts the emulator's demo CA, installed like any CA file.
-    let ca = reqwest::get(format!("{base}/admin/ca.pem")).await.unwrap().text().await.unwrap();
+    let ca = reqwest::get(format!("{base}/admin/ca.pem"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(ca.contains("BEGIN CERTIFICATE"));
     std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
     let settings = Settings {
@@ -26,7 +31,9 @@ async fn counter_against_emulator() -> (tempfile::TempDir, Counter, rxdesk_cente
         ..Settings::default()
     };
     let counter = Counter::open(&dir, &settings).expect("counter opens");
-    counter.login("2001", "demo-pharmacist", Some("pharmacist")).unwrap();
+    counter
+        .login("2001", "demo-pharmacist", Some("pharmacist"))
+        .unwrap();
     (t, counter, sim)
 }
 
@@ -38,7 +45,10 @@ async fn lists_downloads_and_verifies_with_exact_reasons() {
 
     let mut codes = Vec::new();
     for ec in [ZHANGSAN_EC, LISI_EC] {
-        let list = desk.find_prescriptions(&session, Credential::EVoucher, ec).await.unwrap();
+        let list = desk
+            .find_prescriptions(&session, Credential::EVoucher, ec)
+            .await
+            .unwrap();
         assert!(!list.is_empty(), "{ec} has authorised prescriptions");
         for rx in list {
             let view = desk
@@ -50,7 +60,10 @@ async fn lists_downloads_and_verifies_with_exact_reasons() {
             assert!(view.certno_masked.contains('*'));
             match &view.verdict {
                 Verdict::Verified { signer, .. } => {
-                    assert_eq!(signer.institution.as_deref(), Some(rx.fixmedins_code.as_str()));
+                    assert_eq!(
+                        signer.institution.as_deref(),
+                        Some(rx.fixmedins_code.as_str())
+                    );
                     assert!(view.reason_zh.is_empty());
                     codes.push("verified".to_string());
                 }
@@ -68,9 +81,14 @@ async fn lists_downloads_and_verifies_with_exact_reasons() {
         }
     }
     assert!(codes.iter().any(|c| c == "verified"), "{codes:?}");
-    assert!(codes.iter().any(|c| c == "revoked"), "revoked certificate blocked: {codes:?}");
     assert!(
-        codes.iter().any(|c| c == "content_mismatch" || c == "bad_signature"),
+        codes.iter().any(|c| c == "revoked"),
+        "revoked certificate blocked: {codes:?}"
+    );
+    assert!(
+        codes
+            .iter()
+            .any(|c| c == "content_mismatch" || c == "bad_signature"),
         "tampered prescription blocked: {codes:?}"
     );
     sim.shutdown().await;
@@ -81,7 +99,10 @@ async fn garbage_credentials_get_a_sentence_not_a_crash() {
     let (_t, counter, sim) = counter_against_emulator().await;
     let desk = counter.desk().unwrap();
     let session = counter.session().unwrap();
-    let e = desk.find_prescriptions(&session, Credential::EVoucher, "  ").await.unwrap_err();
+    let e = desk
+        .find_prescriptions(&session, Credential::EVoucher, "  ")
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("凭证"), "{e}");
     let e = desk
         .find_prescriptions(&session, Credential::EVoucher, "not-a-real-token\u{1d}")
