@@ -6,6 +6,10 @@
 //! above the one recorded there, so a restart within the same second (or a
 //! clock set back) cannot repeat an id. The outbox fixes the msgid when it
 //! creates a row; retries reuse it.
+//!
+//! The sequence runs 0000–4999 by default ([`CLIENT_SEQUENCE_MAX`]): the
+//! outbox issues 5000–9999 with the same institution code (docs/schema.md),
+//! so the two generators can never collide.
 
 use chrono::{DateTime, Duration, Utc};
 use std::path::PathBuf;
@@ -27,6 +31,9 @@ pub enum MsgIdError {
     },
 }
 
+/// Highest sequence the client's generator uses by default.
+pub const CLIENT_SEQUENCE_MAX: u16 = 4999;
+
 #[derive(Debug)]
 struct Inner {
     /// Seconds since epoch of the last id, and its sequence.
@@ -38,6 +45,8 @@ struct Inner {
 pub struct MsgIdGenerator {
     institution: String,
     high_water: Option<PathBuf>,
+    seq_min: u16,
+    seq_max: u16,
     inner: Mutex<Inner>,
 }
 
@@ -67,8 +76,17 @@ impl MsgIdGenerator {
         Ok(Self {
             institution: fixmedins_code.to_string(),
             high_water: None,
+            seq_min: 0,
+            seq_max: CLIENT_SEQUENCE_MAX,
             inner: Mutex::new(Inner { last: None }),
         })
+    }
+
+    /// Use the sequence range `min..=max` (at most 0..=9999) instead of 0..=4999.
+    pub fn with_sequence_range(mut self, min: u16, max: u16) -> Self {
+        self.seq_max = max.min(9999);
+        self.seq_min = min.min(self.seq_max);
+        self
     }
 
     /// Generator that records every id in `path` (atomically replaced) and
@@ -115,16 +133,16 @@ impl MsgIdGenerator {
             )
         })?;
         let now_s = now.timestamp();
+        let (lo, hi) = (self.seq_min, self.seq_max);
         let (sec, seq) = match g.last {
-            Some((s, q)) if s > now_s || (s == now_s && q < 9999) => {
-                if q >= 9999 {
-                    (s + 1, 0)
+            Some((s, q)) if s >= now_s => {
+                if q >= hi {
+                    (s + 1, lo)
                 } else {
-                    (s, q + 1)
+                    (s, (q + 1).max(lo))
                 }
             }
-            Some((s, _)) if s == now_s => (s + 1, 0),
-            _ => (now_s, 0),
+            _ => (now_s, lo),
         };
         g.last = Some((sec, seq));
         let t = DateTime::from_timestamp(sec, 0).unwrap_or(now);
