@@ -520,12 +520,29 @@ impl Store {
     /// `busy`; pending heads are marked `sending` (one transaction, so one
     /// fsync for the batch) and uncertain heads are returned for resolution.
     pub fn claim_due(&self, limit: usize, busy: &HashSet<String>) -> Result<Vec<UploadRequest>> {
+        self.complete_and_claim(&[], limit, busy)
+    }
+
+    /// Records `done` outcomes and claims up to `limit` due chain heads in
+    /// ONE transaction (one fsync): the worker's steady state. The outcomes
+    /// are written first, so a chain whose head just finished offers its next
+    /// row in the same claim.
+    pub fn complete_and_claim(
+        &self,
+        done: &[(i64, Completion)],
+        limit: usize,
+        busy: &HashSet<String>,
+    ) -> Result<Vec<UploadRequest>> {
         if limit == 0 {
+            self.complete_uploads(done)?;
             return Ok(Vec::new());
         }
         let now = self.now_ms();
         let claimed: Vec<Claimed> =
             self.write("claim uploads", |tx| {
+                for (id, how) in done {
+                    complete_in(tx, *id, how, now)?;
+                }
                 let candidates: Vec<Candidate> = {
                     let mut st = tx
                         .prepare_cached(

@@ -406,7 +406,11 @@ impl<U: Uploader> Worker<U> {
                 if slots > 0 {
                     let s = self.store.clone();
                     let b = busy.clone();
-                    match blocking(move || s.claim_due(slots, &b)).await {
+                    // Outcomes reaped since the last turn are committed in the
+                    // same transaction as the next claim (one fsync per turn).
+                    let batch = std::mem::take(&mut self.completed);
+                    let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+                    match blocking(move || s.complete_and_claim(&batch, slots, &b)).await {
                         Ok(reqs) => {
                             for req in reqs {
                                 busy.insert(req.chain_key.clone());
@@ -425,6 +429,8 @@ impl<U: Uploader> Worker<U> {
                             let mut st = self.status_tx.borrow().clone();
                             st.last_error = Some(e.to_string());
                             self.status_tx.send_replace(st);
+                            // The outcomes were rolled back with the claim.
+                            self.stranded.extend(ids);
                         }
                     }
                 }
@@ -461,7 +467,10 @@ impl<U: Uploader> Worker<U> {
                     while let Some(joined) = inflight.try_join_next_with_id() {
                         self.reap(joined, &mut tasks, &mut busy);
                     }
-                    self.flush().await;
+                    if !self.online {
+                        // No claim will follow: record the outcomes now.
+                        self.flush().await;
+                    }
                 }
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
