@@ -547,7 +547,7 @@ impl Store {
                     let mut st = tx
                         .prepare_cached(
                             "SELECT u.id, u.msgid, u.op, u.chain_key, u.payload, u.attempts, u.state
-                             FROM uploads u
+                             FROM uploads u INDEXED BY uploads_due
                              WHERE u.state IN ('pending', 'uncertain') AND u.next_attempt_at <= ?1
                                AND NOT EXISTS (SELECT 1 FROM uploads p
                                                WHERE p.chain_key = u.chain_key AND p.id < u.id
