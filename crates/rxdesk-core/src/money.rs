@@ -61,12 +61,12 @@ fn check(d: Decimal, scale: u32) -> Result<Decimal, MoneyError> {
 macro_rules! fixed_decimal {
     ($name:ident, $scale:expr, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(Decimal);
 
         impl $name {
             /// Zero.
-            pub const ZERO: Self = Self(Decimal::ZERO);
+            pub const ZERO: Self = Self(Decimal::from_parts(0, 0, 0, false, $scale));
             /// Wraps a decimal that must already fit the scale exactly.
             pub fn new(d: Decimal) -> Result<Self, MoneyError> {
                 check(d, $scale).map(Self)
@@ -86,9 +86,17 @@ macro_rules! fixed_decimal {
             }
         }
 
+        impl Default for $name {
+            fn default() -> Self {
+                Self::ZERO
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
+                let mut d = self.0;
+                d.rescale($scale);
+                write!(f, "{}", d)
             }
         }
         impl fmt::Debug for $name {
@@ -106,7 +114,10 @@ macro_rules! fixed_decimal {
         }
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0.to_string())
+                // Always at the wire scale ("0.00", never "0").
+                let mut d = self.0;
+                d.rescale($scale);
+                s.serialize_str(&d.to_string())
             }
         }
         impl<'de> Deserialize<'de> for $name {
@@ -186,6 +197,17 @@ mod tests {
             "".parse::<Amount>(),
             Err(MoneyError::NotANumber(_))
         ));
+    }
+
+    #[test]
+    fn zero_and_default_keep_the_wire_scale() {
+        assert_eq!(Amount::ZERO.to_string(), "0.00");
+        assert_eq!(
+            serde_json::to_string(&Amount::default()).unwrap(),
+            "\"0.00\""
+        );
+        assert_eq!(serde_json::to_string(&Price::ZERO).unwrap(), "\"0.000000\"");
+        assert_eq!(Amount::ZERO, "0".parse::<Amount>().unwrap());
     }
 
     #[test]
