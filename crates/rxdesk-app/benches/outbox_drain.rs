@@ -197,7 +197,7 @@ fn main() {
             "ratio": (ratio * 100.0).round() / 100.0,
             "goal": ">= 2x the sequential loop",
             "met": ratio >= 2.0,
-            "note": format!("worker: {parallel} chains in parallel, every state change committed with synchronous=FULL (2 fsynced transactions per upload, group-committed); {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            "note": format!("worker: {parallel} chains in parallel; every claim and outcome is committed with synchronous=FULL before/after the request (outcomes and the next claim share one transaction per worker turn); {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
         });
         println!("BENCH_ROW {row}");
         sim_a.shutdown().await;
