@@ -40,18 +40,18 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
         .map_err(|e| format!("报文编号文件不可用：{e}"))?;
     let client = CenterClient::new(profile, Arc::new(msgids))
         .map_err(|e| format!("中心客户端无法创建：{e}"))?;
-    let trust = if dir.trust().is_dir() {
-        TrustStore::load_dir(&dir.trust()).map_err(|e| format!("信任库读取失败：{e}"))?
+    let trust_dir = dir.trust();
+    let crls = CrlStore::new()
+        .with_fetcher(Box::new(HttpCrlFetcher::default()))
+        .with_cache_dir(trust_dir.join("crl-cache"));
+    let trust = if trust_dir.is_dir() {
+        let trust = TrustStore::load_dir(&trust_dir).map_err(|e| format!("信任库读取失败：{e}"))?;
+        crls.load_dir(&trust_dir)
+            .map_err(|e| format!("吊销列表读取失败：{e}"))?;
+        trust
     } else {
         TrustStore::new()
     };
-    let crls = CrlStore::new()
-        .with_fetcher(Box::new(HttpCrlFetcher::default()))
-        .with_cache_dir(dir.trust().join("crl-cache"));
-    if dir.trust().is_dir() {
-        crls.load_dir(&dir.trust())
-            .map_err(|e| format!("吊销列表读取失败：{e}"))?;
-    }
     Ok(PrescriptionDesk::new(
         Arc::new(client),
         trust,
