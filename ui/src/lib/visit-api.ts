@@ -1,0 +1,211 @@
+// The counter-visit contract between the UI and `rxdesk-app`'s visit service
+// (issues #7/#8). Rust serializes exactly these shapes (serde camelCase for
+// the structs declared here); the Tauri commands are thin wrappers named in
+// each function. Money is always a decimal string ("12.50"), never a number.
+// Times are CST wire strings "yyyy-MM-dd HH:mm:ss".
+import { invoke } from "@tauri-apps/api/core";
+import type { AuthorisedRx, PrescriptionView } from "./api";
+
+/** How the patient identifies. `epc_qr` = the 27-char e-prescription QR (goes straight to download). */
+export type IdMethod = "e_voucher" | "social_security_card" | "id_card" | "face" | "epc_qr";
+
+/** The visit's state, as `rxdesk_core::visit::VisitState` names it (snake_case). */
+export type VisitStateName =
+  | "started"
+  | "evoucher_guidance"
+  | "identified"
+  | "prescriptions_listed"
+  | "downloaded"
+  | "verified"
+  | "rules_checked"
+  | "audited"
+  | "dispensing"
+  | "dispensed"
+  | "pre_settled"
+  | "settling"
+  | "settlement_uncertain"
+  | "settled"
+  | "receipted"
+  | "refunding"
+  | "refund_uncertain"
+  | "refunded"
+  | "delivery"
+  | "closed";
+
+export interface PatientView {
+  /** Name as on the insurance record (shown to the pharmacist in full). */
+  name: string;
+  /** ID number masked: first 6 + last 4 ("110101********002X"). Never the full number. */
+  certnoMasked: string;
+  psnNo: string;
+  /** Insurance type label, e.g. "职工基本医疗保险". */
+  insutypeLabel: string;
+  /** Personal account balance, decimal string. */
+  balance: string;
+  /** 代购: the agent who came for the patient, if any. */
+  agentName: string | null;
+}
+
+/** On-screen and printable e-voucher activation guidance (ST-EPC-02-001). */
+export interface GuidanceView {
+  titleZh: string;
+  stepsZh: string[];
+  /** Plain text for the receipt printer. */
+  text: string;
+}
+
+/** One rule finding (rxdesk_core::rules::Finding). */
+export interface FindingView {
+  code: string;
+  titleZh: string;
+  messageZh: string;
+  blocks: boolean;
+  line: number | null;
+}
+
+/** One structured-vs-layout difference, shown side by side. */
+export interface LayoutDifferenceView {
+  field: string;
+  fieldZh: string;
+  structured: string;
+  layout: string;
+}
+
+export interface RulesView {
+  blocks: boolean;
+  findings: FindingView[];
+  layoutDifferences: LayoutDifferenceView[];
+  selfPayLines: number[];
+}
+
+export interface AuditView {
+  pharmacistName: string;
+  result: "1" | "2" | "3";
+  resultZh: string;
+  opinion: string;
+  reviewerName: string | null;
+  at: string;
+  /** The outbox row of the 7204 upload. */
+  uploadId: number | null;
+}
+
+/** A prescription line while dispensing. */
+export interface DispenseLineView {
+  line: number;
+  medListCodg: string;
+  name: string;
+  spec: string;
+  unit: string;
+  prescribed: string;
+  dispensed: string;
+  done: boolean;
+  selfPay: boolean;
+  /** Each box scanned: trace code, batch, expiry. */
+  boxes: { traceCode: string | null; batch: string; lotnum: string; expyEnd: string; quantity: string; split: boolean }[];
+}
+
+export interface SplitView {
+  total: string;
+  fundPay: string;
+  accountPay: string;
+  cashPay: string;
+  /** Plain words: what the fund pays, what the account pays, what is left, why. */
+  explanationZh: string[];
+  setlId: string | null;
+}
+
+export interface PaymentView {
+  method: "cash" | "scan" | "none";
+  due: string;
+  tendered: string | null;
+  change: string | null;
+  paid: boolean;
+}
+
+export interface SaleView {
+  saleId: number;
+  rtalDocno: string;
+  total: string;
+  /** The receipt as plain text (preview; the printer got ESC/POS). */
+  receiptText: string;
+  /** Where the medication-guidance PDF was written. */
+  guidancePdfPath: string | null;
+  /** Printer outcome in words ("已打印" or the printer's error and what to do). */
+  printedZh: string;
+  uploadIds: number[];
+}
+
+/** Everything the counter screen shows about the visit in progress. */
+export interface VisitView {
+  visitId: string;
+  state: VisitStateName;
+  stateZh: string;
+  patient: PatientView | null;
+  guidance: GuidanceView | null;
+  listed: AuthorisedRx[];
+  prescription: PrescriptionView | null;
+  rules: RulesView | null;
+  audit: AuditView | null;
+  dispensing: DispenseLineView[];
+  split: SplitView | null;
+  payment: PaymentView | null;
+  sale: SaleView | null;
+  /** Why the visit closed (signature invalid, rule blocked, audit not approved, cancelled). */
+  closedReasonZh: string | null;
+  /** One sentence: what the operator should do now. */
+  nextStepZh: string;
+}
+
+/** The outcome of one scan while dispensing: loud and specific. */
+export interface ScanOutcome {
+  ok: boolean;
+  /** e.g. "wrong_product", "over_quantity", "duplicate_trace_code", "expired_batch", "trace_code_sold". */
+  code: string;
+  messageZh: string;
+  visit: VisitView;
+}
+
+export interface ShiftView {
+  pharmacistName: string;
+  certnoMasked: string;
+  startedAt: string;
+}
+
+export interface SaleSummary {
+  saleId: number;
+  rtalDocno: string;
+  soldAt: string;
+  hiRxno: string | null;
+  patientName: string;
+  total: string;
+  state: "completed" | "refunded";
+  setlId: string | null;
+}
+
+export interface RefundView {
+  saleId: number;
+  uploadIds: number[];
+  receiptText: string;
+  printedZh: string;
+}
+
+export const visitStart = () => invoke<VisitView>("visit_start");
+export const visitCurrent = () => invoke<VisitView | null>("visit_current");
+export const visitIdentify = (method: IdMethod, code: string, password?: string, agent?: { name: string; certNo: string; relation: string }) =>
+  invoke<VisitView>("visit_identify", { method, code, password: password ?? null, agent: agent ?? null });
+export const visitOpen = (authRxno: string) => invoke<VisitView>("visit_open", { authRxno });
+export const shiftStart = (evoucher: string) => invoke<ShiftView>("shift_start", { evoucher });
+export const shiftCurrent = () => invoke<ShiftView | null>("shift_current");
+export const visitAudit = (result: "1" | "2" | "3", opinion: string, reconfirmEvoucher: string, reviewerLogin?: string) =>
+  invoke<VisitView>("visit_audit", { result, opinion, reconfirmEvoucher, reviewerLogin: reviewerLogin ?? null });
+export const visitScan = (code: string) => invoke<ScanOutcome>("visit_scan", { code });
+export const visitFinishDispensing = () => invoke<VisitView>("visit_finish_dispensing");
+export const visitPreSettle = () => invoke<VisitView>("visit_pre_settle");
+export const visitSettle = () => invoke<VisitView>("visit_settle");
+export const visitResolveUncertain = () => invoke<VisitView>("visit_resolve_uncertain");
+export const visitPay = (method: "cash" | "scan", tendered?: string) => invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null });
+export const visitComplete = () => invoke<VisitView>("visit_complete");
+export const visitCancel = () => invoke<VisitView>("visit_cancel");
+export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
+export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
+export const saleRefund = (saleId: number, reason: string) => invoke<RefundView>("sale_refund", { saleId, reason });
