@@ -241,6 +241,7 @@ pub struct Verified<T> {
     value: T,
     signer: SignerSummary,
     warnings: Vec<VerifyWarning>,
+    verified_at: DateTime<Utc>,
 }
 
 impl<T> Verified<T> {
@@ -255,6 +256,10 @@ impl<T> Verified<T> {
     /// Non-blocking warnings (e.g. a stale CRL).
     pub fn warnings(&self) -> &[VerifyWarning] {
         &self.warnings
+    }
+    /// The time the verification was made for (the `now` passed in).
+    pub fn verified_at(&self) -> DateTime<Utc> {
+        self.verified_at
     }
     /// Give up the guarantee and take the value.
     pub fn into_inner(self) -> T {
@@ -313,7 +318,24 @@ impl Verified<DownloadedPrescription> {
             value: p,
             signer: self.signer,
             warnings: self.warnings,
+            verified_at: self.verified_at,
         })
+    }
+}
+
+/// The verifier's evidence for the counter's visit state machine: only a
+/// prescription this module verified can move a visit past `Downloaded`.
+impl rxdesk_core::visit::VerifiedPrescription for Verified<Prescription> {
+    fn prescription(&self) -> &Prescription {
+        &self.value
+    }
+    fn signature(&self) -> rxdesk_core::visit::SignatureSummary {
+        rxdesk_core::visit::SignatureSummary {
+            cert_sn: self.signer.serial.clone(),
+            cert_dn: self.signer.subject.clone(),
+            institution_code: self.signer.institution.clone().unwrap_or_default(),
+            verified_at: self.verified_at,
+        }
     }
 }
 
@@ -475,6 +497,7 @@ impl<'a> Verifier<'a> {
             value: content.to_vec(),
             signer: summary,
             warnings,
+            verified_at: now,
         })
     }
 
@@ -558,6 +581,7 @@ impl<'a> Verifier<'a> {
             value: rx.clone(),
             signer: summary,
             warnings,
+            verified_at: now,
         })
     }
 

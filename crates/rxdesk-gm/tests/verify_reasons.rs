@@ -386,3 +386,56 @@ fn crl_fetched_from_distribution_point_and_cached() {
     let _ = std::net::TcpStream::connect(("127.0.0.1", port));
     server.join().unwrap();
 }
+
+#[test]
+fn verified_prescription_is_the_visit_evidence() {
+    use rxdesk_core::identity::{IdentificationMethod, PersonIdentity};
+    use rxdesk_core::visit::{DownloadRef, RxListItem, VerifiedPrescription, Visit, VisitState};
+    let rx = signed_by(&fx().pki.valid, signed_at());
+    let crls = crls();
+    let v = Verifier::new(&fx().trust, &crls)
+        .verify_prescription(&rx, fx().now)
+        .unwrap()
+        .into_prescription()
+        .unwrap();
+    let sig = v.signature();
+    assert_eq!(sig.cert_sn, "1001");
+    assert_eq!(sig.institution_code, CODE);
+    assert!(sig.cert_dn.contains(NAME));
+    assert_eq!(sig.verified_at, fx().now);
+    assert_eq!(v.verified_at(), fx().now);
+    assert_eq!(
+        VerifiedPrescription::prescription(&v).rx_no.0,
+        "11000000000000000001"
+    );
+
+    // A visit accepts it after downloading exactly that prescription.
+    let p = v.value().clone();
+    let mut visit = Visit::new("V-1");
+    visit
+        .identify(
+            PersonIdentity {
+                name: p.patient_name.clone(),
+                // The demo record's number has no valid check digit: not an ID card.
+                cert_type: "99".into(),
+                cert_no: p.patient_cert_no.clone(),
+            },
+            IdentificationMethod::EVoucher,
+            None,
+        )
+        .unwrap();
+    visit
+        .prescriptions_listed(vec![RxListItem {
+            auth_rxno: "A1".into(),
+            fixmedins_name: NAME.into(),
+            prsc_time: String::new(),
+            valid_end_time: String::new(),
+        }])
+        .unwrap();
+    visit
+        .downloaded(p, DownloadRef::AuthRxno("A1".into()))
+        .unwrap();
+    visit.signature_verified(&v).unwrap();
+    assert_eq!(visit.state(), &VisitState::Verified);
+    assert_eq!(visit.signature().unwrap().cert_sn, "1001");
+}
