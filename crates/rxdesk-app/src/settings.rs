@@ -18,6 +18,9 @@ pub struct Settings {
     pub store_name: String,
     /// 定点医药机构编号 (12 characters).
     pub fixmedins_code: String,
+    /// Counter devices (scanner, receipt printer, card reader, e-voucher
+    /// library); nothing configured by default.
+    pub devices: rxdesk_devices::settings::DeviceSettings,
 }
 
 impl Default for Settings {
@@ -28,6 +31,7 @@ impl Default for Settings {
             center_url: None,
             store_name: "演示药店".into(),
             fixmedins_code: String::new(),
+            devices: Default::default(),
         }
     }
 }
