@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import type { OperatorInfo } from "./api";
+import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend } from "./mock-visit";
+import type { ScanOutcome, VisitView } from "./visit-api";
+
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+const AMOX = ["81000010000000000001", "81000010000000000002"];
+const IBU = "81000020000000000001";
+
+function backend(): { b: MockVisitBackend; call: (cmd: string, args?: Record<string, unknown>) => VisitView } {
+  const b = new MockVisitBackend(() => pharmacist);
+  return { b, call: (cmd, args = {}) => b.handle(cmd, args) as VisitView };
+}
+function throws(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return String(e);
+  }
+  throw new Error("did not throw");
+}
+
+describe("the mocked visit follows the Rust state machine", () => {
+  it("walks a whole visit to a receipt and finds the sale", () => {
+    const { b, call } = backend();
+    expect(call("visit_start").state).toBe("started");
+    expect(call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" }).state).toBe("prescriptions_listed");
+    expect(call("visit_open", { authRxno: "AR-OK" }).state).toBe("rules_checked");
+    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/不在岗/);
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
+    expect(call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("audited");
+    const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
+    expect(scan("81000030000000000001")).toMatchObject({ ok: false, code: "wrong_product" });
+    expect(scan(AMOX[0] as string).ok).toBe(true);
+    expect(scan(AMOX[0] as string)).toMatchObject({ ok: false, code: "duplicate_trace_code" });
+    expect(scan("81000090000000000001")).toMatchObject({ ok: false, code: "expired_batch" });
+    expect(scan(AMOX[1] as string).ok).toBe(true);
+    expect(scan("81000010000000000003")).toMatchObject({ ok: false, code: "over_quantity" });
+    const last = scan(IBU);
+    expect(last.visit.state).toBe("dispensing");
+    expect(last.visit.dispensing.every((l) => l.done)).toBe(true);
+    expect(throws(() => call("visit_settle"))).toMatch(/不允许/);
+    expect(call("visit_finish_dispensing").state).toBe("dispensed");
+    const pre = call("visit_pre_settle");
+    expect(pre.split).toMatchObject({ total: "43.30", fundPay: "15.00", accountPay: "10.00", cashPay: "18.30" });
+    expect(call("visit_settle").state).toBe("settled");
+    expect(throws(() => call("visit_complete"))).toMatch(/尚未收款/);
+    expect(throws(() => call("visit_pay", { method: "cash", tendered: "10" }))).toMatch(/不足/);
+    expect(call("visit_pay", { method: "cash", tendered: "20" }).payment).toMatchObject({ change: "1.70", paid: true });
+    const done = call("visit_complete");
+    expect(done.state).toBe("receipted");
+    expect(done.sale?.receiptText).toMatch(/43.30/);
+    expect((b.handle("sales_find", { query: IBU }) as unknown[]).length).toBe(1);
+  });
+  it("an uncertain settlement accepts only its resolution, then settles", () => {
+    const { b, call } = backend();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo000000000000000uncertain" });
+    call("visit_open", { authRxno: "AR-OK" });
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    b.handle("visit_scan", { code: IBU });
+    call("visit_finish_dispensing");
+    call("visit_pre_settle");
+    expect(call("visit_settle").state).toBe("settlement_uncertain");
+    expect(throws(() => call("visit_cancel"))).toMatch(/结算结果未知/);
+    expect(throws(() => call("visit_start"))).toMatch(/结算结果未知/);
+    expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
+    expect(call("visit_settle").state).toBe("settled");
+  });
+  it("blocks a tampered signature and a layout mismatch; card needs the password", () => {
+    const { call } = backend();
+    call("visit_start");
+    expect(throws(() => call("visit_identify", { method: "id_card", code: "11010119800101002X", password: null }))).toMatch(/密码/);
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
+    expect(bad.state).toBe("closed");
+    expect(bad.nextStepZh).toMatch(/已阻止/);
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    const layout = call("visit_open", { authRxno: "AR-LAYOUT" });
+    expect(layout.state).toBe("closed");
+    expect(layout.rules?.layoutDifferences.length).toBe(2);
+  });
+});

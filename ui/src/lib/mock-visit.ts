@@ -1,0 +1,479 @@
+// The in-memory visit behind the mocked IPC (browser UI tests, vitest). It
+// follows rxdesk_core::visit's state machine: each command is accepted only
+// in the states the Rust visit accepts it, and answers with the same shapes
+// (visit-api.ts). Magic inputs reach the unhappy paths:
+// - an e-voucher code containing "noact" → e-voucher activation guidance;
+// - one containing "unknown" → the center refuses the credential;
+// - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - trace codes are 20 digits; the first 7 name the product (see PRODUCTS).
+// Never bundled into the app.
+import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
+import { formatCents, parseCents } from "./money";
+import type {
+  DispenseLineView,
+  IdMethod,
+  RefundView,
+  RulesView,
+  SaleSummary,
+  SaleView,
+  ScanOutcome,
+  ShiftView,
+  VisitStateName,
+  VisitView,
+} from "./visit-api";
+
+export const STATE_ZH: Record<VisitStateName, string> = {
+  started: "等待识别患者",
+  evoucher_guidance: "指导激活医保电子凭证",
+  identified: "已识别患者",
+  prescriptions_listed: "已列出授权处方",
+  downloaded: "处方已下载",
+  verified: "签名已验证",
+  rules_checked: "待审方",
+  audited: "审方通过，待发药",
+  dispensing: "发药中",
+  dispensed: "发药完成，待预结算",
+  pre_settled: "已预结算，待结算",
+  settling: "结算中",
+  settlement_uncertain: "结算结果未知",
+  settled: "已结算，待收款",
+  receipted: "已完成",
+  refunding: "退费中",
+  refund_uncertain: "退费结果未知",
+  refunded: "已退费",
+  delivery: "配送中",
+  closed: "已结束",
+};
+
+export const DEMO_PHARMACIST_EVOUCHER = "110000ecdemo0000000000000000000liyaoshi";
+
+interface Product {
+  line: number | null;
+  name: string;
+  expired?: boolean;
+}
+/** Trace-code product prefixes (first 7 digits). */
+export const PRODUCTS: Record<string, Product> = {
+  "8100001": { line: 0, name: "阿莫西林胶囊" },
+  "8100002": { line: 1, name: "布洛芬缓释胶囊" },
+  "8100003": { line: null, name: "头孢克肟胶囊" },
+  "8100009": { line: 0, name: "阿莫西林胶囊", expired: true },
+};
+const PRICES = ["12.50", "18.30"];
+
+export function tinyPdfText(text: string): string {
+  const objs = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    "",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  const stream = `BT /F1 14 Tf 40 540 Td (${text}) Tj ET`;
+  objs[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return btoa(out);
+}
+
+export const mockList: AuthorisedRx[] = [
+  { auth_rxno: "AR-OK", diag_name: "急性上呼吸道感染", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-23 09:00:00", dept_name: "呼吸内科", valid_end_time: "2026-11-30 09:00:00" },
+  { auth_rxno: "AR-TAMPERED", diag_name: "高血压", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-22 10:00:00", dept_name: "心内科", valid_end_time: "2026-11-29 10:00:00" },
+  { auth_rxno: "AR-LAYOUT", diag_name: "慢性胃炎", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-21 15:30:00", dept_name: "消化内科", valid_end_time: "2026-11-28 15:30:00" },
+];
+
+export function mockRxView(auth: string): PrescriptionView {
+  const ok = auth !== "AR-TAMPERED";
+  const no = auth === "AR-OK" ? "RX0001" : auth === "AR-TAMPERED" ? "RX0002" : "RX0003";
+  const signer = {
+    subject: "CN=北京市演示第一医院,O=H11010100001,C=CN", issuer: "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN",
+    serial: "0A01", not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", institution: "H11010100001", signed_at: "2026-11-23T01:00:00Z",
+  };
+  return {
+    rx_id: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
+    auth_rxno: auth,
+    certno_masked: "110101********002X",
+    prescription: {
+      hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
+      prscDrName: "赵医生", pharDeptName: "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
+      diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
+      rxDrugDetail: [
+        { medListCodg: "XJ01CAA040A001010100001", drugGenname: "阿莫西林胶囊", drugSpec: "0.25g*24粒", drugCnt: "2", drugCntUnit: "盒",
+          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7" },
+        { medListCodg: "XM01AEB080A001010100002", drugGenname: "布洛芬缓释胶囊", drugSpec: "0.3g*20粒", drugCnt: "1", drugCntUnit: "盒",
+          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5" },
+      ],
+    },
+    verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
+    reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
+  };
+}
+
+function rulesFor(auth: string): RulesView {
+  if (auth === "AR-LAYOUT") {
+    return {
+      blocks: true,
+      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: "第 1 行 阿莫西林胶囊 数量：结构化处方为 2 盒，版式文件为 3 盒", blocks: true, line: 0 }],
+      layoutDifferences: [
+        { field: "rxDrugDetail[0].drugCnt", fieldZh: "第 1 行 阿莫西林胶囊 数量", structured: "2 盒", layout: "3 盒" },
+        { field: "prscDrName", fieldZh: "开方医师", structured: "赵医生", layout: "赵医师" },
+      ],
+      selfPayLines: [],
+    };
+  }
+  return {
+    blocks: false,
+    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: "第 2 行 布洛芬缓释胶囊 为自费药品，费用由患者全额自付", blocks: false, line: 1 }],
+    layoutDifferences: [],
+    selfPayLines: [1],
+  };
+}
+
+interface Sale {
+  summary: SaleSummary;
+  view: SaleView;
+  traceCodes: string[];
+  certno: string;
+}
+
+function err(message: string): never {
+  throw message;
+}
+
+export class MockVisitBackend {
+  visit: VisitView | null = null;
+  shift: ShiftView | null = null;
+  sales: Sale[] = [];
+  private code = "";
+  private traceCodes: string[] = [];
+  private uncertainOnce = false;
+  private nextUpload = 100;
+
+  constructor(private readonly operator: () => OperatorInfo | null) {
+    this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", "18.30", ["81000020000000000901"], "110101199001010011", "AR-OLD"));
+  }
+
+  private fresh(): VisitView {
+    return {
+      visitId: `V${Date.now()}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [],
+      prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
+      closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
+    };
+  }
+
+  private go(state: VisitStateName, next: string): VisitView {
+    const v = this.need();
+    v.state = state;
+    v.stateZh = STATE_ZH[state];
+    v.nextStepZh = next;
+    return structuredClone(v);
+  }
+
+  private need(): VisitView {
+    if (!this.visit) err("当前没有进行中的接诊，请先开始接诊。");
+    return this.visit;
+  }
+
+  private require(action: string, ...states: VisitStateName[]): VisitView {
+    const v = this.need();
+    if (v.state === "settlement_uncertain") err("上一笔结算结果未知，须先查询结算结果或冲正后才能继续，切勿重复收费");
+    if (!states.includes(v.state)) err(`当前步骤不允许此操作，请按流程办理（${STATE_ZH[v.state]}，${action}）`);
+    return v;
+  }
+
+  handle(cmd: string, args: Record<string, unknown>): unknown {
+    switch (cmd) {
+      case "visit_start": {
+        if (!this.operator()) err("请先登录 / sign in first");
+        const v = this.visit;
+        if (v && ["settling", "settlement_uncertain", "refund_uncertain"].includes(v.state)) {
+          err("上一笔结算结果未知，须先查询结算结果或冲正后才能继续，切勿重复收费");
+        }
+        this.visit = this.fresh();
+        this.traceCodes = [];
+        return structuredClone(this.visit);
+      }
+      case "visit_current":
+        return this.visit ? structuredClone(this.visit) : null;
+      case "visit_identify":
+        return this.identify(args as { method: IdMethod; code: string; password: string | null; agent: { name: string; certNo: string; relation: string } | null });
+      case "visit_open":
+        return this.open(String(args.authRxno));
+      case "shift_current":
+        return this.shift;
+      case "shift_start": {
+        const op = this.operator();
+        if (!op || op.role !== "pharmacist") err("只有药师可以上岗审方，请以药师身份登录。");
+        if (String(args.evoucher) !== DEMO_PHARMACIST_EVOUCHER) err("扫描的医保电子凭证不是当前登录药师本人的，请药师扫描本人的医保电子凭证上岗。");
+        this.shift = { pharmacistName: op.name, certnoMasked: "110101********0023", startedAt: "2026-11-24 08:00:00" };
+        return this.shift;
+      }
+      case "visit_audit":
+        return this.audit(args as { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null });
+      case "visit_scan":
+        return this.scan(String(args.code));
+      case "visit_finish_dispensing": {
+        const v = this.require("finish_dispensing", "dispensing");
+        if (!v.dispensing.some((l) => l.boxes.length > 0)) err("尚未配药");
+        return this.go("dispensed", "发药完成：请按 F4 预结算，向患者说明费用。");
+      }
+      case "visit_pre_settle":
+        return this.preSettle();
+      case "visit_settle": {
+        const v = this.require("settle", "pre_settled");
+        if (this.uncertainOnce) {
+          this.uncertainOnce = false;
+          return this.go("settlement_uncertain", "结算结果未知（医保中心未应答）：请按「冲正并重试」，切勿让患者重复付款。");
+        }
+        if (v.split) v.split.setlId = `S${v.visitId}`;
+        v.payment = null;
+        return this.go("settled", `结算成功：请收取自付部分 ${v.split?.cashPay ?? "0.00"} 元（现金 F10，扫码 F11）。`);
+      }
+      case "visit_resolve_uncertain": {
+        const v = this.need();
+        if (v.state !== "settlement_uncertain") err("当前步骤不允许此操作，请按流程办理");
+        return this.go("pre_settled", "已冲正（2601），本次结算未生效：请重新结算（F9）。");
+      }
+      case "visit_pay":
+        return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered));
+      case "visit_complete":
+        return this.complete();
+      case "visit_cancel": {
+        const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
+        v.closedReasonZh = "已取消接诊";
+        return this.go("closed", "接诊已取消：按 Enter 接待下一位患者。");
+      }
+      case "sales_find":
+        return this.find(String(args.query ?? ""));
+      case "sale_reprint": {
+        const s = this.sales.find((x) => x.summary.saleId === Number(args.saleId)) ?? err("找不到这笔销售，请重新查询。");
+        return { ...s.view, printedZh: "已重打小票（补打）" };
+      }
+      case "sale_refund":
+        return this.refund(Number(args.saleId), String(args.reason ?? ""));
+      default:
+        return undefined;
+    }
+  }
+
+  private identify(a: { method: IdMethod; code: string; password: string | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
+    const v = this.require("identify", "started", "evoucher_guidance");
+    const code = (a.code ?? "").trim();
+    if ((a.method === "social_security_card" || a.method === "id_card") && !a.password) {
+      err("使用社保卡或身份证查询处方，须由患者本人输入医保电子凭证密码确认");
+    }
+    if (a.method !== "face" && !code) err("请扫描医保电子凭证，或输入卡号/证件号。");
+    if (code.includes("unknown")) err("中心拒绝 (code 1101): 就诊凭证无效。请患者重新出示医保码，或改用社保卡、身份证。");
+    if (code.includes("noact")) {
+      v.guidance = {
+        titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
+        stepsZh: [
+          "打开微信、支付宝或“国家医保服务平台”App，搜索并进入“医保电子凭证”",
+          "选择参保地，按提示填写本人姓名和身份证号码，完成人脸识别实名认证",
+          "激活成功后，在“医保电子凭证”页面设置支付密码",
+          "回到柜台出示医保码（医保电子凭证二维码）重新扫码",
+          "如无法激活，可携带本人社保卡或身份证，并由本人输入医保电子凭证密码确认",
+        ],
+        text: "医保电子凭证激活指引\n1. 打开微信、支付宝或国家医保服务平台App…",
+      };
+      return this.go("evoucher_guidance", "请按屏幕上的步骤指导患者激活医保电子凭证（F3 打印指引），激活后重新扫码。");
+    }
+    if (a.agent && (!a.agent.name.trim() || !a.agent.certNo.trim())) err("代购人须登记姓名和身份证号码，请补全后再查询。");
+    this.code = code;
+    this.uncertainOnce = code.includes("uncertain");
+    v.patient = {
+      name: "张三", certnoMasked: "110101********002X", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
+      agentName: a.agent ? a.agent.name : null,
+    };
+    if (a.method === "epc_qr") {
+      v.listed = [mockList[0] as AuthorisedRx];
+      this.go("identified", "");
+      return this.open("AR-OK");
+    }
+    v.listed = structuredClone(mockList);
+    return this.go("prescriptions_listed", "请按数字键 1–9 选择要调剂的处方。");
+  }
+
+  private open(auth: string): VisitView {
+    const v = this.require("open", "identified", "prescriptions_listed");
+    if (!v.listed.some((r) => r.auth_rxno === auth)) err("所选处方不在本次查询结果中，请重新查询");
+    const rx = mockRxView(auth);
+    v.prescription = rx;
+    if (rx.verdict.verdict !== "verified") {
+      v.closedReasonZh = `电子签名无效：${rx.reason_zh}`;
+      return this.go("closed", rx.next_step_zh);
+    }
+    v.rules = rulesFor(auth);
+    if (v.rules.blocks) {
+      v.closedReasonZh = "处方规则检查未通过：结构化数据与版式文件不一致";
+      return this.go("closed", "已阻止：结构化处方与版式文件不一致，不能调剂。请联系开方医院核实后重新开具。");
+    }
+    v.dispensing = rx.prescription.rxDrugDetail.map((d, i): DispenseLineView => ({
+      line: i, medListCodg: d.medListCodg, name: d.drugGenname, spec: d.drugSpec, unit: d.drugCntUnit, prescribed: d.drugCnt,
+      dispensed: "0", done: false, selfPay: v.rules?.selfPayLines.includes(i) ?? false, boxes: [],
+    }));
+    return this.go("rules_checked", "签名有效、规则检查通过：请药师核对版式文件与结构化信息后审方（F2）。");
+  }
+
+  private audit(a: { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null }): VisitView {
+    const v = this.require("audit", "rules_checked");
+    if (!this.shift) err("该药师当前不在岗（未上岗或已下岗），不能审方");
+    if (a.reconfirmEvoucher !== DEMO_PHARMACIST_EVOUCHER) err("审方确认时扫描的医保电子凭证不是在岗药师本人的");
+    if (a.result !== "1" && !a.opinion.trim()) err("请填写处方审核意见");
+    if (a.reviewerLogin && a.reviewerLogin === this.operator()?.login) err("复核药师不能与审方药师为同一人");
+    const resultZh = a.result === "1" ? "通过" : a.result === "2" ? "不通过" : "需医生确认";
+    v.audit = {
+      pharmacistName: this.shift.pharmacistName, result: a.result, resultZh, opinion: a.opinion.trim(),
+      reviewerName: a.reviewerLogin ? `复核 ${a.reviewerLogin}` : null, at: "2026-11-24 09:30:00", uploadId: this.nextUpload++,
+    };
+    if (a.result !== "1") {
+      v.closedReasonZh = `审方${resultZh}：${a.opinion.trim()}`;
+      return this.go("closed", "审方未通过：请向患者说明原因，处方不能调剂。按 Enter 接待下一位。");
+    }
+    return this.go("audited", "审方通过：请逐盒扫描药品追溯码发药。");
+  }
+
+  private scan(raw: string): ScanOutcome {
+    const v = this.require("scan", "audited", "dispensing");
+    const code = raw.trim();
+    const refuse = (c: string, m: string): ScanOutcome => ({ ok: false, code: c, messageZh: m, visit: structuredClone(v) });
+    if (!/^\d{20}$/.test(code)) return refuse("bad_format", `扫描内容不是药品追溯码（应为 20 位数字，收到 ${code.length} 位）。请扫描药盒上的追溯码。`);
+    const product = PRODUCTS[code.slice(0, 7)];
+    if (!product) return refuse("unknown_product", "追溯码对应的药品不在本店目录中，请核对后扫描处方上的药品。");
+    if (product.line === null) {
+      return refuse("wrong_product", `扫描的是「${product.name}」，不是处方开具的药品。不得替换药品，请取处方上的药品重新扫描。`);
+    }
+    const line = v.dispensing[product.line];
+    if (!line) return refuse("wrong_product", `扫描的是「${product.name}」，不是处方开具的药品。`);
+    if (this.traceCodes.includes(code)) return refuse("duplicate_trace_code", `追溯码 …${code.slice(-6)} 已扫描过：同一盒不能重复发药，请扫描另一盒。`);
+    if (product.expired) return refuse("expired_batch", `「${product.name}」批号 B2023X 已于 2025-06-30 过期，不得发药。请将此盒下架，取有效期内的药品。`);
+    if (line.done) return refuse("over_quantity", `「${line.name}」已发 ${line.dispensed} ${line.unit}，处方开 ${line.prescribed} ${line.unit}，不能多发。`);
+    this.traceCodes.push(code);
+    line.boxes.push({ traceCode: code, batch: "B2026A", lotnum: "L0611", expyEnd: "2028-06-30", quantity: "1", split: false });
+    line.dispensed = String(line.boxes.length);
+    line.done = line.dispensed === line.prescribed;
+    const rest = v.dispensing.filter((l) => !l.done).length;
+    const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部发齐：请按 F3 完成发药。");
+    return { ok: true, code: "ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
+  }
+
+  private preSettle(): VisitView {
+    const v = this.require("pre_settle", "dispensed");
+    let covered = 0n;
+    let self = 0n;
+    v.dispensing.forEach((l, i) => {
+      const amount = (parseCents(PRICES[i] ?? "0") ?? 0n) * BigInt(l.boxes.length);
+      if (l.selfPay) self += amount;
+      else covered += amount;
+    });
+    const total = covered + self;
+    const fund = (covered * 60n) / 100n;
+    const balance = parseCents(v.patient?.balance ?? "0") ?? 0n;
+    const account = total - fund < balance ? total - fund : balance;
+    const cash = total - fund - account;
+    v.split = {
+      total: formatCents(total), fundPay: formatCents(fund), accountPay: formatCents(account), cashPay: formatCents(cash),
+      explanationZh: [
+        `本次药费合计 ${formatCents(total)} 元，其中医保目录内 ${formatCents(covered)} 元，自费药品 ${formatCents(self)} 元。`,
+        `医保统筹基金按 60% 支付目录内药费 ${formatCents(fund)} 元。`,
+        `个人账户支付 ${formatCents(account)} 元（账户余额 ${formatCents(balance)} 元）。`,
+        `剩余 ${formatCents(cash)} 元由患者现金或扫码支付。`,
+      ],
+      setlId: null,
+    };
+    return this.go("pre_settled", "请向患者说明费用分担，患者同意后按 F9 结算。");
+  }
+
+  private pay(method: string, tendered: string | null): VisitView {
+    const v = this.require("pay", "settled");
+    const due = v.split?.cashPay ?? "0.00";
+    if (method === "cash") {
+      const t = parseCents(tendered ?? "");
+      if (t === null) err("请输入实收现金金额（例如 50 或 50.00）。");
+      const d = parseCents(due) ?? 0n;
+      if (t < d) err(`实收现金不足：应收 ${due} 元，实收 ${formatCents(t)} 元。`);
+      v.payment = { method: "cash", due, tendered: formatCents(t), change: formatCents(t - d), paid: true };
+    } else if (method === "scan") {
+      v.payment = { method: "scan", due, tendered: null, change: null, paid: true };
+    } else err(`不支持的收款方式 ${method}`);
+    return this.go("settled", "已收款：按 F10 完成并打印小票。");
+  }
+
+  private complete(): VisitView {
+    const v = this.require("complete", "settled");
+    if (!v.payment?.paid) err("尚未收款：请先收取自付部分（现金 F10，扫码 F11）。");
+    const rx = v.prescription?.prescription;
+    const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "11010119800101002X", this.code, v);
+    this.sales.push(sale);
+    v.sale = sale.view;
+    return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
+  }
+
+  private makeSale(name: string, hiRxno: string, at: string, total: string, traceCodes: string[], certno: string, _code: string, v?: VisitView): Sale {
+    const saleId = this.sales.length + 1;
+    const docno = `P11010100001${at.slice(0, 10).replaceAll("-", "")}${String(saleId).padStart(4, "0")}`;
+    const lines = (v?.dispensing ?? []).map((l) => `${l.name.padEnd(10, "　")} ${l.dispensed}${l.unit}`);
+    const receiptText = [
+      "        演示药店  医保电子处方销售小票",
+      `单号: ${docno}`,
+      `时间: ${at}`,
+      `处方: ${hiRxno}   患者: ${name}`,
+      "----------------------------------------",
+      ...lines,
+      "----------------------------------------",
+      `合计:       ${total}`,
+      `统筹支付:   ${v?.split?.fundPay ?? "—"}`,
+      `个人账户:   ${v?.split?.accountPay ?? "—"}`,
+      `自付:       ${v?.split?.cashPay ?? "—"}`,
+      v?.payment?.method === "cash" ? `实收现金:   ${v.payment.tendered ?? ""}   找零: ${v.payment.change ?? ""}` : "扫码支付",
+      "----------------------------------------",
+      "请按用药指导单服药，如有不适请及时就医。",
+    ].join("\n");
+    return {
+      summary: { saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}` },
+      view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, printedZh: "已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
+      traceCodes,
+      certno,
+    };
+  }
+
+  private find(query: string): SaleSummary[] {
+    const q = query.trim();
+    if (!q) err("请输入查询内容：单号、处方编号、追溯码、身份证号、姓名或日期。");
+    return this.sales
+      .filter((s) => {
+        const x = s.summary;
+        return x.rtalDocno.includes(q) || x.hiRxno === q || x.patientName === q || x.soldAt.startsWith(q) || s.traceCodes.includes(q) || s.certno === q;
+      })
+      .map((s) => structuredClone(s.summary));
+  }
+
+  private refund(saleId: number, reason: string): RefundView {
+    if (!reason.trim()) err("请填写退费原因。");
+    const s = this.sales.find((x) => x.summary.saleId === saleId) ?? err("找不到这笔销售，请重新查询。");
+    if (s.summary.state === "refunded") err("这笔销售已经退费，不能重复退费。");
+    s.summary.state = "refunded";
+    return {
+      saleId,
+      uploadIds: [this.nextUpload++],
+      receiptText: [
+        "        演示药店  退费小票",
+        `原单号: ${s.summary.rtalDocno}`,
+        `处方: ${s.summary.hiRxno}   患者: ${s.summary.patientName}`,
+        `退费金额: ${s.summary.total}`,
+        `退费原因: ${reason.trim()}`,
+        "医保基金与个人账户部分原路退回。",
+      ].join("\n"),
+      printedZh: "已打印",
+    };
+  }
+}

@@ -1,0 +1,180 @@
+// Which panel the counter shows for a visit state, and what each key does on
+// it. Pure: the server's state drives the screen, the keys only ask for the
+// next step the server allows.
+import type { VisitStateName } from "../visit-api";
+
+export type Panel =
+  | "identify"
+  | "guidance"
+  | "list"
+  | "rx"
+  | "dispense"
+  | "presettle"
+  | "settling"
+  | "uncertain"
+  | "payment"
+  | "receipt"
+  | "closed"
+  | "after";
+
+export function panelFor(state: VisitStateName): Panel {
+  switch (state) {
+    case "started":
+      return "identify";
+    case "evoucher_guidance":
+      return "guidance";
+    case "identified":
+    case "prescriptions_listed":
+      return "list";
+    case "downloaded":
+    case "verified":
+    case "rules_checked":
+      return "rx";
+    case "audited":
+    case "dispensing":
+    case "dispensed":
+      return "dispense";
+    case "pre_settled":
+      return "presettle";
+    case "settling":
+      return "settling";
+    case "settlement_uncertain":
+      return "uncertain";
+    case "settled":
+      return "payment";
+    case "receipted":
+      return "receipt";
+    case "closed":
+      return "closed";
+    case "refunding":
+    case "refund_uncertain":
+    case "refunded":
+    case "delivery":
+      return "after";
+  }
+}
+
+export type Action =
+  | "focus_credential"
+  | "print_guidance"
+  | "open_rx"
+  | "back_to_list"
+  | "new_visit"
+  | "audit"
+  | "finish_dispensing"
+  | "pre_settle"
+  | "settle"
+  | "resolve_uncertain"
+  | "pay_cash"
+  | "pay_scan"
+  | "complete";
+
+export interface KeyContext {
+  state: VisitStateName;
+  /** Focus is in a text field (digits and Enter belong to it). */
+  inField: boolean;
+  /** The settled visit is paid but not yet completed. */
+  paid?: boolean;
+}
+
+/** One key on one panel → the action, or null when the key is not ours. */
+export function keyAction(key: string, ctx: KeyContext): { action: Action; index?: number } | null {
+  const panel = panelFor(ctx.state);
+  if (key === "F2" && (panel === "identify" || panel === "guidance")) return { action: "focus_credential" };
+  switch (panel) {
+    case "guidance":
+      if (key === "F3") return { action: "print_guidance" };
+      break;
+    case "list":
+      if (!ctx.inField && /^[1-9]$/.test(key)) return { action: "open_rx", index: Number(key) - 1 };
+      if (key === "Escape") return { action: "new_visit" };
+      break;
+    case "rx":
+      if (key === "F2" && ctx.state === "rules_checked") return { action: "audit" };
+      if (key === "Escape") return { action: "back_to_list" };
+      break;
+    case "dispense":
+      if (key === "F3" && ctx.state !== "dispensed") return { action: "finish_dispensing" };
+      if (key === "F4" && ctx.state === "dispensed") return { action: "pre_settle" };
+      break;
+    case "presettle":
+      if (key === "F9") return { action: "settle" };
+      break;
+    case "uncertain":
+      if (key === "F9" || (key === "Enter" && !ctx.inField)) return { action: "resolve_uncertain" };
+      break;
+    case "payment":
+      if (key === "F10") return { action: ctx.paid ? "complete" : "pay_cash" };
+      if (key === "F11" && !ctx.paid) return { action: "pay_scan" };
+      break;
+    case "receipt":
+    case "after":
+      if (key === "F1" || (key === "Enter" && !ctx.inField)) return { action: "new_visit" };
+      break;
+    case "closed":
+      if (key === "F1" || (key === "Enter" && !ctx.inField)) return { action: "new_visit" };
+      if (key === "Escape") return { action: "back_to_list" };
+      break;
+    default:
+      break;
+  }
+  return null;
+}
+
+/** The F-key hints shown on each panel (i18n keys of their labels). */
+export function hintsFor(state: VisitStateName, paid = false): [string, HintKey][] {
+  switch (panelFor(state)) {
+    case "identify":
+      return [["F2", "hint.credential"], ["Enter", "hint.query"]];
+    case "guidance":
+      return [["F3", "hint.print_guidance"], ["F2", "hint.credential"]];
+    case "list":
+      return [["1–9", "hint.open"], ["Esc", "hint.reidentify"]];
+    case "rx":
+      return state === "rules_checked" ? [["F2", "hint.audit"], ["Esc", "hint.back"]] : [["Esc", "hint.back"]];
+    case "dispense":
+      return state === "dispensed" ? [["F4", "hint.pre_settle"]] : [["扫码", "hint.scan_box"], ["F3", "hint.finish"]];
+    case "presettle":
+      return [["F9", "hint.settle"]];
+    case "settling":
+      return [];
+    case "uncertain":
+      return [["Enter", "hint.resolve"]];
+    case "payment":
+      return paid ? [["F10", "hint.complete"]] : [["F10", "hint.pay_cash"], ["F11", "hint.pay_scan"]];
+    case "receipt":
+    case "after":
+      return [["Enter", "hint.new_visit"]];
+    case "closed":
+      return [["Enter", "hint.new_visit"], ["Esc", "hint.back"]];
+  }
+}
+
+export type HintKey =
+  | "hint.credential"
+  | "hint.query"
+  | "hint.print_guidance"
+  | "hint.open"
+  | "hint.reidentify"
+  | "hint.audit"
+  | "hint.back"
+  | "hint.scan_box"
+  | "hint.finish"
+  | "hint.pre_settle"
+  | "hint.settle"
+  | "hint.resolve"
+  | "hint.pay_cash"
+  | "hint.pay_scan"
+  | "hint.complete"
+  | "hint.new_visit";
+
+/** Scans on each panel: where a scanner burst goes. */
+export type ScanTarget = "identify" | "shift" | "reconfirm" | "box" | "none";
+
+export function scanTarget(state: VisitStateName, auditOpen: boolean, shiftOpen: boolean): ScanTarget {
+  const panel = panelFor(state);
+  if (panel === "identify" || panel === "guidance") return "identify";
+  if (panel === "rx" && auditOpen) return shiftOpen ? "reconfirm" : "shift";
+  if (panel === "dispense" && state !== "dispensed") return "box";
+  return "none";
+}
