@@ -16,15 +16,19 @@
 #![warn(missing_docs)]
 
 pub mod auditlog;
+pub mod catalogue;
+mod csvread;
 pub mod error;
 pub mod ledger;
 pub mod msgid;
 pub mod operators;
 pub mod outbox;
 pub mod protect;
+pub mod reports;
 pub mod schema;
 pub mod sync;
 
+pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};
 pub use operators::{Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};

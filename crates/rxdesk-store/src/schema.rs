@@ -236,15 +236,85 @@ const V2: &str = r#"
 CREATE INDEX uploads_due ON uploads(id) WHERE state IN ('pending', 'uncertain');
 "#;
 
+/// V3: the counter's catalogue (barcode, pack size, trace prefix,
+/// circulation class, 自费, reference price, pinyin), the stock batch's store
+/// (traced or 无码库), and the settlement attempt journal (2102), so a crash
+/// between the center's settlement and the local sale never double-charges.
+/// Added columns have defaults: rows written by `add_drug`/`add_batch` and by
+/// older builds stay valid.
+const V3: &str = r#"
+ALTER TABLE drugs ADD COLUMN barcode TEXT NOT NULL DEFAULT '';
+ALTER TABLE drugs ADD COLUMN pack_size_e4 INTEGER NOT NULL DEFAULT 10000 CHECK (pack_size_e4 > 0);
+ALTER TABLE drugs ADD COLUMN min_unit TEXT NOT NULL DEFAULT '';
+ALTER TABLE drugs ADD COLUMN trace_prefix TEXT NOT NULL DEFAULT ''
+    CHECK (trace_prefix = '' OR (length(trace_prefix) = 7 AND trace_prefix NOT GLOB '*[^0-9]*'));
+ALTER TABLE drugs ADD COLUMN circulation TEXT NOT NULL DEFAULT ''
+    CHECK (circulation IN ('', 'narcotic', 'psychotropic', 'toxic', 'radioactive', 'hosp_prep', 'precursor'));
+ALTER TABLE drugs ADD COLUMN self_pay INTEGER NOT NULL DEFAULT 0 CHECK (self_pay IN (0, 1));
+ALTER TABLE drugs ADD COLUMN reference_price TEXT;          -- Price, price monitoring
+ALTER TABLE drugs ADD COLUMN pinyin TEXT NOT NULL DEFAULT '';
+CREATE INDEX drugs_barcode ON drugs(barcode) WHERE barcode <> '';
+CREATE INDEX drugs_trace_prefix ON drugs(trace_prefix) WHERE trace_prefix <> '';
+
+ALTER TABLE stock_batches ADD COLUMN store TEXT NOT NULL DEFAULT 'traced'
+    CHECK (store IN ('traced', 'nocode'));
+
+-- One row per 2102 sent: written (sending) BEFORE the request leaves.
+CREATE TABLE settlement_attempts (
+    id              INTEGER PRIMARY KEY,
+    visit_id        TEXT NOT NULL,
+    prescription_id INTEGER REFERENCES prescriptions(id),
+    msgid           TEXT NOT NULL UNIQUE,
+    input_json      BLOB NOT NULL,            -- sealed (names the patient)
+    state           TEXT NOT NULL DEFAULT 'sending'
+                    CHECK (state IN ('sending', 'settled', 'failed', 'uncertain', 'reversed', 'not_settled')),
+    setl_id         TEXT,
+    output_json     BLOB,                     -- sealed
+    detail          TEXT NOT NULL DEFAULT '',
+    operator_id     INTEGER NOT NULL REFERENCES operators(id),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    CHECK (state <> 'settled' OR length(setl_id) > 0)
+) STRICT;
+CREATE INDEX settlement_attempts_open ON settlement_attempts(id) WHERE state IN ('sending', 'uncertain');
+CREATE INDEX settlement_attempts_rx ON settlement_attempts(prescription_id);
+CREATE INDEX settlement_attempts_visit ON settlement_attempts(visit_id);
+CREATE INDEX settlements_setl_id ON settlements(setl_id);
+CREATE INDEX sales_sold_at ON sales(sold_at);
+CREATE INDEX sales_rx ON sales(prescription_id);
+"#;
+
+/// V4 (manager figures): the credential and insurance type of a settlement
+/// (from the 2102 answer; the e-voucher share and 3201 per 险种 need them),
+/// and the recorded results of daily reconciliations (3201/3202).
+const V4: &str = r#"
+ALTER TABLE settlements ADD COLUMN mdtrt_cert_type TEXT;   -- 01 医保电子凭证, 02 身份证, 03 社保卡
+ALTER TABLE settlements ADD COLUMN insutype TEXT;          -- 310 职工基本医疗保险 …
+CREATE INDEX settlements_setl_time ON settlements(setl_time);
+CREATE INDEX rx_audits_audited_at ON rx_audits(audited_at);
+
+CREATE TABLE reconciliations (
+    id          INTEGER PRIMARY KEY,
+    day         TEXT NOT NULL,                -- yyyy-MM-dd (CST)
+    outcome     TEXT NOT NULL CHECK (outcome IN ('balanced', 'differences', 'failed')),
+    local_json  TEXT NOT NULL,                -- local totals sent
+    center_json TEXT NOT NULL,                -- 3201 answers and 3202 differing rows
+    summary     TEXT NOT NULL,                -- the differences in words
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    at          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reconciliations_day ON reconciliations(day);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
-static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 4;
 
 #[cfg(test)]
 mod tests {
