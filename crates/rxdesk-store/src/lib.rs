@@ -19,6 +19,7 @@ pub mod auditlog;
 pub mod catalogue;
 mod csvread;
 pub mod error;
+pub mod journal;
 pub mod ledger;
 pub mod msgid;
 pub mod operators;
@@ -30,6 +31,7 @@ pub mod sync;
 
 pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};
+pub use journal::{AttemptRow, AttemptState};
 pub use operators::{Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
 pub use protect::Sealer;
