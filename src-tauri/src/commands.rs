@@ -18,6 +18,9 @@ pub struct Shared {
     pub counter: Result<Counter, String>,
 }
 
+/// The running counter devices (scanner supervisor, printer status).
+pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::Devices>);
+
 impl Shared {
     fn counter(&self) -> Result<&Counter, String> {
         self.counter.as_ref().map_err(Clone::clone)
@@ -88,10 +91,16 @@ pub fn ui_ready(app: tauri::AppHandle, state: tauri::State<'_, Shared>) -> u128 
 /// The status bar: version, center link (a real connect probe, off the UI
 /// thread), devices.
 #[tauri::command]
-pub async fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, String> {
+pub async fn app_status(
+    state: tauri::State<'_, Shared>,
+    devices: tauri::State<'_, DeviceHub>,
+) -> Result<AppStatus, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     let dir = state.dir.clone();
-    tokio::task::spawn_blocking(move || AppStatus::current(&dir, &settings))
+    let devices = std::sync::Arc::clone(&devices.0);
+    tokio::task::spawn_blocking(move || {
+        AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
+    })
         .await
         .map_err(|e| e.to_string())
 }

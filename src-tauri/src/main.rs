@@ -25,7 +25,12 @@ fn main() {
     };
     let _log_guard = rxdesk_app::logging::init(&dir, "rxdesk").ok();
     tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
-    let counter = rxdesk_app::Settings::load(&dir)
+    let settings = rxdesk_app::Settings::load(&dir);
+    let device_settings = settings
+        .as_ref()
+        .map(|s| s.devices.clone())
+        .unwrap_or_default();
+    let counter = settings
         .and_then(|settings| rxdesk_app::Counter::open(&dir, &settings))
         .map_err(|e| {
             tracing::error!(error = %e, "ledger unavailable");
@@ -37,6 +42,23 @@ fn main() {
             counter,
             started,
             exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
+        })
+        .setup(move |app| {
+            // Serial/HID scanners: every scan becomes a `device-scan` event the
+            // UI handles exactly like a keyboard-wedge burst.
+            use tauri::{Emitter, Manager};
+            let handle = app.handle().clone();
+            let devices = rxdesk_app::devices::Devices::start(&device_settings, move |scan| {
+                let sent = match scan {
+                    Ok(s) => handle.emit("device-scan", s),
+                    Err(e) => handle.emit("device-scan-error", e),
+                };
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "scan event not delivered to the window");
+                }
+            });
+            app.manage(commands::DeviceHub(std::sync::Arc::new(devices)));
+            Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod desk;
+pub mod devices;
 pub mod logging;
 pub mod operators;
 pub mod paths;

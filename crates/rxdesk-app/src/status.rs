@@ -72,6 +72,8 @@ pub struct AppStatus {
     pub data_dir: String,
     /// UI language from settings.
     pub locale: String,
+    /// One zh-CN line per configured device ("打印机：就绪").
+    pub device_lines: Vec<String>,
 }
 
 impl AppStatus {
@@ -95,7 +97,17 @@ impl AppStatus {
             demo_mode: settings.demo_mode,
             data_dir: dir.root().display().to_string(),
             locale: settings.locale.clone(),
+            device_lines: Vec::new(),
         }
+    }
+
+    /// Fills the device fields from the running devices' statuses.
+    pub fn with_devices(mut self, statuses: &[rxdesk_devices::status::DeviceStatus]) -> Self {
+        let (state, lines) = crate::devices::Devices::summary(statuses);
+        self.devices = state;
+        self.devices_label = state.label_zh().into();
+        self.device_lines = lines;
+        self
     }
 }
 
