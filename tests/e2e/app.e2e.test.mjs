@@ -40,7 +40,11 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
     timeout: 10000,
     timeoutMsg: "center emulator not shown online",
   });
-  assert.equal(await browser.$("#status-devices").getText(), "设备：未配置");
+  // scripts/e2e starts the printer and scanner simulators (scripts/demo-devices).
+  await browser.waitUntil(async () => (await browser.$("#status-devices").getText()) === "设备：就绪", {
+    timeout: 10000,
+    timeoutMsg: "simulated devices not shown ready",
+  });
   const cargoToml = readFileSync("Cargo.toml", "utf8");
   const version = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargoToml)?.[1];
   assert.equal(await browser.$("#status-version").getText(), `版本 ${version}`);
