@@ -21,6 +21,7 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("pageerror", (e) => errors.push(e.message));
   mkdirSync("test-output/browser", { recursive: true });
+  mkdirSync("test-output/ui", { recursive: true });
 });
 
 after(async () => {
@@ -78,8 +79,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
     fire("Enter", "Enter");
   }, "110000ecdemo0000000000000000000zhangsan");
   await page.waitForSelector("#rx-list");
-  assert.equal(await page.inputValue("#credential-number"), "110000ecdemo0000000000000000000zhangsan");
-  assert.equal(await page.locator(".rx-row").count(), 2);
+  assert.match((await page.textContent("#visit-patient")) ?? "", /张三/);
+  assert.equal(await page.locator(".rx-row").count(), 3);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
   await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.ok");
@@ -93,11 +94,245 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   assert.match((await page.textContent("#next-step")) ?? "", /已阻止/);
   await page.screenshot({ path: "test-output/browser/rx-blocked.png" });
   // Typing slowly into the box is typing, not a scan; an unknown credential gets the center's words.
+  // Esc: back to the list (the visit ended on the blocked one); Esc again: identify anew.
   await page.keyboard.press("Escape");
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#credential-number");
   await page.fill("#credential-number", "");
   await page.type("#credential-number", "unknown", { delay: 80 });
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
   assert.match((await page.textContent("#counter-error")) ?? "", /就诊凭证无效/);
+  assert.deepEqual(errors, []);
+});
+
+// ---- the whole counter visit on the mocked visit service (visit-api.ts) ----
+
+const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
+const shot = (name) => page.screenshot({ path: `test-output/ui/${name}.png` });
+const text = async (sel) => ((await page.textContent(sel)) ?? "").trim();
+
+/** A keyboard-wedge burst: key events 2 ms apart on the window, then Enter. */
+async function scan(code) {
+  await page.evaluate(async (t) => {
+    const fire = (code, key, shiftKey = false) =>
+      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
+    for (const ch of t) {
+      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    fire("Enter", "Enter");
+  }, code);
+}
+
+async function signIn(login, password, role) {
+  await page.waitForSelector("#login-form");
+  await page.fill("#operator", login);
+  await page.fill("#password", password);
+  await page.selectOption("#role", role);
+  await page.press("#password", "Enter");
+  await page.waitForSelector("#nav");
+}
+
+/** From the identify step to the prescription of 张三 with rules passed. */
+async function openOk(code) {
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.focus("#product-name").catch(() => undefined);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(code);
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("1");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+}
+
+async function auditAndDispense() {
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#audit-form");
+  if (await page.$("#shift-step")) {
+    await scan(PHARMACIST_EV); // shift start: the pharmacist's own e-voucher
+    await page.waitForSelector("#audit-result");
+  }
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV); // re-confirm for this audit
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  for (const c of ["81000010000000000001", "81000010000000000002", "81000020000000000001"]) {
+    await scan(c);
+    await page.waitForFunction((tc) => document.querySelector("#scan-banner.ok")?.textContent?.includes("已扫描") && document.body.textContent.includes(tc.slice(-6)), c);
+  }
+  assert.equal(await page.locator(".disp-line[data-done='1']").count(), 2);
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
+}
+
+test("a whole visit by keyboard only: scan, verify, audit with shift start, dispense, settle, cash, receipt", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  assert.match(await text("#nav"), /F1\s*柜台.*F6\s*历史.*F8\s*设置/);
+  assert.equal(await page.$("#nav-manager"), null, "F7 管理 is the manager's");
+  await shot("01-identify");
+  await openOk(ZHANGSAN);
+  assert.match(await text("#fkeys"), /F2\s*审方/);
+  assert.match(await text("#findings"), /自费药品/);
+  await page.waitForSelector("#layout-pdf[data-pages='1']");
+  await shot("02-rx-rules-checked");
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#shift-step");
+  assert.match(await text("#shift-step"), /扫描本人医保电子凭证上岗/);
+  await shot("03-audit-shift-start");
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-result");
+  assert.match(await text("#nav-duty"), /李药师/);
+  // Rejection needs an opinion: choosing 不通过 without one is refused on screen.
+  await page.selectOption("#audit-result", "2");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /必须填写审核意见/);
+  await page.selectOption("#audit-result", "1");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await shot("04-audit-form");
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  assert.match(await text("#audit-line"), /李药师 · 通过/);
+  // A substitution is refused loudly: red banner with the product named.
+  await scan("81000030000000000001");
+  await page.waitForSelector("#scan-banner.bad[data-code='wrong_product']");
+  assert.match(await text("#scan-banner"), /头孢克肟胶囊.*不是处方开具的药品/);
+  await shot("05-scan-refused-substitution");
+  await scan("81000010000000000001");
+  await page.waitForSelector("#scan-banner.ok");
+  await scan("81000010000000000001");
+  await page.waitForSelector("#scan-banner.bad[data-code='duplicate_trace_code']");
+  await scan("81000010000000000002");
+  await page.waitForSelector("#scan-banner.ok");
+  await scan("81000020000000000001");
+  await page.waitForFunction(() => document.querySelectorAll(".disp-line[data-done='1']").length === 2);
+  await shot("06-dispensed-all");
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
+  assert.equal(await text("#split-total"), "¥43.30");
+  assert.equal(await text("#split-cash"), "¥18.30");
+  assert.match(await text("#split-explain"), /统筹基金/);
+  await shot("07-pre-settled");
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#tendered");
+  await page.waitForFunction(() => document.activeElement?.id === "tendered");
+  await page.keyboard.type("20", { delay: 80 });
+  await page.waitForFunction(() => document.querySelector("#pay-change")?.textContent?.includes("¥1.70"));
+  await shot("08-payment-cash");
+  await page.keyboard.press("F10");
+  await page.waitForSelector("#receipt-text");
+  assert.match(await text("#receipt-text"), /43\.30/);
+  assert.match(await text("#print-outcome"), /已打印/);
+  assert.match(await text("#guidance-path"), /\.pdf$/);
+  assert.equal(await text("#receipt-change"), "¥1.70");
+  await shot("09-receipt");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  assert.deepEqual(errors, []);
+});
+
+test("an uncertain settlement blocks everything but 冲正并重试, then settles; scan-to-pay", async () => {
+  await openOk("110000ecdemo000000000000000uncertain");
+  await auditAndDispense();
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#uncertain-panel");
+  assert.match(await text("#resolve-uncertain"), /冲正并重试/);
+  assert.match(await text("#visit-next"), /冲正并重试/);
+  await shot("10-settlement-uncertain");
+  for (const k of ["F1", "F4", "F10", "Escape"]) await page.keyboard.press(k);
+  assert.ok(await page.$("#uncertain-panel"), "nothing but the resolution leaves the panel");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#pay-scan-prompt");
+  await scan("134567890123456789");
+  await page.waitForSelector("#receipt-text");
+  assert.match(await text("#receipt-text"), /扫码支付/);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started']");
+  assert.deepEqual(errors, []);
+});
+
+test("history: find by name and by trace code, reprint, refund with reason and confirmation", async () => {
+  await page.keyboard.press("F6");
+  await page.waitForSelector("#history");
+  await page.waitForFunction(() => document.activeElement?.id === "history-query");
+  await page.keyboard.type("张三", { delay: 60 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#history-list");
+  assert.equal(await page.locator(".hist-row").count(), 2);
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#reprint-text");
+  assert.match(await text("#reprint-outcome"), /重打/);
+  await shot("11-history-reprint");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#refund-reason");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#history-error");
+  assert.match(await text("#history-error"), /请填写退费原因/);
+  await page.keyboard.type("患者过敏", { delay: 60 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#refund-confirm");
+  assert.match(await text("#refund-confirm"), /确认退还 ¥43\.30.*患者过敏/);
+  await shot("12-history-refund-confirm");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#refund-receipt");
+  assert.match(await text("#refund-receipt"), /退费原因: 患者过敏/);
+  assert.match(await text("#history-list"), /已退费/);
+  await shot("13-history-refunded");
+  // A trace code scanned on this screen is a search.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("81000020000000000901");
+  await page.waitForFunction(() => document.querySelectorAll(".hist-row").length === 1);
+  assert.match(await text("#history-list"), /王五/);
+  assert.deepEqual(errors, []);
+});
+
+test("settings (F8), F7 refused for a pharmacist, lock with Ctrl+L drops scans, idle lock", async () => {
+  await page.keyboard.press("F8");
+  await page.waitForSelector("#settings");
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#test-result");
+  assert.match(await text("#test-result"), /医保中心连接：未连接/);
+  assert.match(await text("#set-operator"), /2001.*李药师.*药师/);
+  await shot("14-settings");
+  await page.keyboard.press("F7");
+  await page.waitForSelector("#toast");
+  assert.match(await text("#toast"), /仅限店长/);
+  await page.keyboard.press("F1");
+  await page.waitForSelector("#counter");
+  await page.keyboard.press("Control+l");
+  await page.waitForSelector("#lock-screen");
+  assert.match(await text("#lock-operator"), /李药师/);
+  await scan(ZHANGSAN);
+  await page.waitForSelector("#lock-notice");
+  assert.match(await text("#lock-notice"), /已锁定，请先解锁.*（1）/);
+  await page.keyboard.press("F6");
+  assert.ok(await page.$("#lock-screen"), "F-keys do nothing while locked");
+  await shot("15-locked");
+  await page.fill("#lock-password", "wrong");
+  await page.press("#lock-password", "Enter");
+  await page.waitForFunction(() => /密码错误/.test(document.querySelector("#lock-notice")?.textContent ?? ""));
+  await page.fill("#lock-password", "demo-pharmacist");
+  await page.press("#lock-password", "Enter");
+  await page.waitForSelector("#lock-screen", { state: "detached" });
+  assert.ok(await page.$("#counter[data-state='started']"), "the dropped scan did not identify anyone");
+  // Idle lock: the mock build takes ?idleMs= to shorten the 5 minutes.
+  await page.goto(`${url}?idleMs=1500`);
+  await signIn("1001", "demo-cashier", "cashier");
+  await page.waitForSelector("#lock-screen", { timeout: 5000 });
+  assert.match(await text("#lock-operator"), /张收银/);
   assert.deepEqual(errors, []);
 });

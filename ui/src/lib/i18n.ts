@@ -2,9 +2,12 @@
 // integrators. A missing key falls back to zh-CN, then to the key itself, so
 // a gap shows up visibly instead of as an empty label.
 
+import { visitEn, visitZh } from "./i18n-visit";
+
 export type Locale = "zh-CN" | "en-US";
 
 const zh = {
+  ...visitZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -66,6 +69,7 @@ const zh = {
 export type Key = keyof typeof zh;
 
 const en: Partial<Record<Key, string>> = {
+  ...visitEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -1,0 +1,32 @@
+// Lock screen timing: the screen locks by itself after this long without a
+// key or pointer event. Ctrl+L locks at once.
+export const IDLE_LOCK_MINUTES = 5;
+export const IDLE_LOCK_MS = IDLE_LOCK_MINUTES * 60_000;
+
+/** True when the time since the last activity reaches the idle limit. */
+export function idleExpired(now: number, lastActivity: number, limitMs: number = IDLE_LOCK_MS): boolean {
+  return now - lastActivity >= limitMs;
+}
+
+/** The navigation key of each screen; F7 only for managers. */
+export type Screen = "counter" | "history" | "manager" | "settings";
+
+export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager"): Screen | "denied" | null {
+  switch (key) {
+    case "F1":
+      return "counter";
+    case "F6":
+      return "history";
+    case "F7":
+      return role === "manager" ? "manager" : "denied";
+    case "F8":
+      return "settings";
+    default:
+      return null;
+  }
+}
+
+/** Ctrl+L (either case, no other modifier). */
+export function isLockKey(e: { key: string; ctrlKey: boolean; altKey: boolean; metaKey: boolean }): boolean {
+  return e.ctrlKey && !e.altKey && !e.metaKey && (e.key === "l" || e.key === "L");
+}

@@ -1,0 +1,70 @@
+// One place where scanner bursts go. App.svelte owns the keyboard-wedge
+// capture (wedge.ts) for the whole window; the screen on show registers the
+// handler for what a scan means there. While the screen is locked App drops
+// scans with a message instead of delivering them.
+
+export type ScanHandler = (text: string) => void;
+
+let handler: ScanHandler | null = null;
+let printableKeys = 0;
+
+/** Shared UI flags read by the screens' key handlers. */
+export const ui = { locked: false };
+
+/** Registers the handler of the screen on show; returns the unregister. */
+export function setScanHandler(h: ScanHandler): () => void {
+  handler = h;
+  return () => {
+    if (handler === h) handler = null;
+  };
+}
+
+/** Delivers a scan; false when no screen takes scans. */
+export function deliverScan(text: string): boolean {
+  if (!handler) return false;
+  handler(text);
+  return true;
+}
+
+/** App calls this for every printable key, before any screen sees it. */
+export function notePrintableKey(): void {
+  printableKeys++;
+}
+
+/**
+ * Runs a single-key shortcut (a digit) only if no other printable key follows
+ * within `ms`: the first digit of a scanner burst must not open row 1.
+ */
+export function deferUnlessBurst(fn: () => void, ms = 60): void {
+  const at = printableKeys;
+  setTimeout(() => {
+    if (printableKeys === at) fn();
+  }, ms);
+}
+
+/** Focus is in something that takes typing (digits and Enter belong to it). */
+export function focusInField(): boolean {
+  const a = document.activeElement;
+  return a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement;
+}
+
+/** A short loud tone for a refused scan (WebAudio; silent if unavailable). */
+export function refusalTone(): void {
+  try {
+    const Ctx = window.AudioContext;
+    if (!Ctx) return;
+    const ctx = new Ctx();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = "square";
+    osc.frequency.value = 440;
+    gain.gain.value = 0.25;
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.frequency.setValueAtTime(330, ctx.currentTime + 0.18);
+    osc.stop(ctx.currentTime + 0.45);
+    osc.onended = () => void ctx.close();
+  } catch {
+    // No audio device: the red banner still says it.
+  }
+}
