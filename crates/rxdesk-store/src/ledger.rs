@@ -145,7 +145,7 @@ pub struct NewSaleLine {
 }
 
 /// The center's settlement (2102 output) for an insured sale.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewSettlement {
     /// 结算ID.
     pub setl_id: String,

@@ -19,6 +19,7 @@ pub mod auditlog;
 pub mod catalogue;
 mod csvread;
 pub mod error;
+pub mod history;
 pub mod journal;
 pub mod ledger;
 pub mod msgid;
@@ -31,6 +32,7 @@ pub mod sync;
 
 pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};
+pub use history::{SaleDetail, SaleLineRow, SaleSummaryRow};
 pub use journal::{AttemptRow, AttemptState};
 pub use operators::{Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
