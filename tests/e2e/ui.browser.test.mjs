@@ -336,3 +336,53 @@ test("settings (F8), F7 refused for a pharmacist, lock with Ctrl+L drops scans, 
   assert.match(await text("#lock-operator"), /张收银/);
   assert.deepEqual(errors, []);
 });
+
+test("identification variants: e-voucher guidance, card needs the password, face, layout differences side by side", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("110000ecdemo0000000000000000000noact");
+  await page.waitForSelector("#guidance");
+  assert.match(await text("#guidance"), /尚未激活/);
+  assert.match(await text("#fkeys"), /F3\s*打印激活指引/);
+  await shot("16-evoucher-guidance");
+  // Activated: the patient shows the code again, from the guidance step.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(ZHANGSAN);
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  // Social-security card: without the patient's password nothing is sent.
+  await page.selectOption("#credential-type", "social_security_card");
+  await page.fill("#credential-number", "A12345678");
+  await page.press("#credential-number", "Enter");
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /须由患者本人输入医保电子凭证密码/);
+  await page.fill("#id-password", "123456");
+  await page.check("#agent-toggle");
+  await page.fill("#agent-name", "李四");
+  await page.fill("#agent-certno", "110101199003070011");
+  await page.fill("#agent-relation", "子女");
+  await shot("17-identify-card-agent");
+  await page.press("#id-password", "Enter");
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /代购：李四/);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("3");
+  await page.waitForSelector("#layout-diff");
+  assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
+  assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);
+  assert.match(await text("#closed-box"), /版式文件不一致/);
+  assert.ok(await page.$("#rx-drugs .diff-cell"), "the differing quantity is highlighted in the structured table");
+  await page.waitForSelector("#layout-pdf[data-pages='1']");
+  await shot("18-layout-differences");
+  // A card visit cannot be listed again without the password: Esc starts over.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.selectOption("#credential-type", "face");
+  await page.waitForSelector("#face-hint");
+  await page.click("#query");
+  await page.waitForSelector("#rx-list");
+  assert.deepEqual(errors, []);
+});

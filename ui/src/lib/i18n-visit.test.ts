@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { translate, type Key } from "./i18n";
+import { visitEn, visitZh } from "./i18n-visit";
+
+describe("visit-flow strings", () => {
+  it("every zh-CN string has an en-US one, none empty", () => {
+    for (const [k, zh] of Object.entries(visitZh)) {
+      expect(zh.length, k).toBeGreaterThan(0);
+      expect(visitEn[k as keyof typeof visitZh], k).toBeTruthy();
+    }
+  });
+  it("are reachable through translate()", () => {
+    expect(translate("zh-CN", "uncertain.action" as Key)).toBe("冲正并重试");
+    expect(translate("en-US", "uncertain.action" as Key)).toBe("Reverse and retry");
+    expect(translate("zh-CN", "hint.audit" as Key)).toBe("审方");
+  });
+});
