@@ -384,5 +384,14 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await page.waitForSelector("#face-hint");
   await page.click("#query");
   await page.waitForSelector("#rx-list");
+  // A serial scanner's scan arrives as a `device-scan` event from Rust, even with the focus in the box.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  await page.selectOption("#credential-type", "e_voucher");
+  await page.focus("#credential-number");
+  await page.evaluate((text) => window.__rxEmit("device-scan", { text, kind: "e_voucher_qr", kind_zh: "医保电子凭证", source: "/dev/ttyUSB0" }), ZHANGSAN);
+  await page.waitForSelector("#rx-list");
+  await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", message_zh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
+  await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
   assert.deepEqual(errors, []);
 });

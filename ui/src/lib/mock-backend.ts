@@ -1,6 +1,7 @@
 // A fake backend for UI tests in a plain browser (Vite `--mode mock`): it
 // answers the same commands with the same shapes as src-tauri. Never bundled
 // into the app.
+import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, OperatorInfo } from "./api";
 import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visit";
@@ -28,6 +29,8 @@ export const mockStatus: AppStatus = {
 };
 
 export function installMockBackend(): void {
+  // Browser tests play the serial scanner: window.__rxEmit("device-scan", {...}).
+  (window as unknown as { __rxEmit: typeof emit }).__rxEmit = emit;
   const visits = new MockVisitBackend(() => current);
   mockIPC((cmd, args) => {
     switch (cmd) {
@@ -69,5 +72,5 @@ export function installMockBackend(): void {
         return answer;
       }
     }
-  });
+  }, { shouldMockEvents: true });
 }
