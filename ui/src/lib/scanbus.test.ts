@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { deferUnlessBurst, deliverScan, notePrintableKey, setScanHandler } from "./scanbus";
+
+afterEach(() => vi.useRealTimers());
+
+describe("scan bus", () => {
+  it("delivers to the screen on show and to nobody after it unregisters", () => {
+    const got: string[] = [];
+    const off = setScanHandler((t) => got.push(t));
+    expect(deliverScan("81000010000000000001")).toBe(true);
+    off();
+    expect(deliverScan("81000010000000000002")).toBe(false);
+    expect(got).toEqual(["81000010000000000001"]);
+  });
+  it("a newer screen's handler is not removed by the older one's unregister", () => {
+    const a: string[] = [];
+    const b: string[] = [];
+    const offA = setScanHandler((t) => a.push(t));
+    const offB = setScanHandler((t) => b.push(t));
+    offA();
+    expect(deliverScan("x")).toBe(true);
+    expect(b).toEqual(["x"]);
+    offB();
+  });
+  it("a digit shortcut runs alone but not as the first key of a burst", () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    notePrintableKey(); // the digit itself
+    deferUnlessBurst(() => runs++);
+    vi.advanceTimersByTime(61);
+    expect(runs).toBe(1);
+    notePrintableKey();
+    deferUnlessBurst(() => runs++);
+    vi.advanceTimersByTime(3);
+    notePrintableKey(); // the scanner's second character 3 ms later
+    vi.advanceTimersByTime(60);
+    expect(runs).toBe(1);
+  });
+});
