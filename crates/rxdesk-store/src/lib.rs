@@ -18,6 +18,7 @@
 pub mod auditlog;
 pub mod catalogue;
 mod csvread;
+pub mod demo;
 pub mod error;
 pub mod history;
 pub mod journal;
