@@ -203,7 +203,9 @@ export const visitFinishDispensing = () => invoke<VisitView>("visit_finish_dispe
 export const visitPreSettle = () => invoke<VisitView>("visit_pre_settle");
 export const visitSettle = () => invoke<VisitView>("visit_settle");
 export const visitResolveUncertain = () => invoke<VisitView>("visit_resolve_uncertain");
-export const visitPay = (method: "cash" | "scan", tendered?: string) => invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null });
+/** `payCode`: the patient's scanned pay code for `scan` (null for cash); extra arg, ignored by a command that does not take it. */
+export const visitPay = (method: "cash" | "scan", tendered?: string, payCode?: string) =>
+  invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null, payCode: payCode ?? null });
 export const visitComplete = () => invoke<VisitView>("visit_complete");
 export const visitCancel = () => invoke<VisitView>("visit_cancel");
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
