@@ -169,3 +169,38 @@ fn demo_data_imports_and_matches_the_emulator() {
     let r = s.import_stock_csv(&f.boss, stock.as_bytes()).unwrap();
     assert_eq!((r.inserted, r.unchanged), (0, r2.inserted));
 }
+
+#[test]
+fn the_boxes_and_products_in_docs_demo_md_are_the_real_ones() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/demo.md"))
+        .unwrap();
+    let boxes = demo_boxes();
+    let products = rxdesk_store::demo::emulator_products();
+    let mut codes = 0;
+    let mut barcodes = 0;
+    for line in doc.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(|c| c.trim().trim_matches('`'))
+            .collect();
+        for c in &cells {
+            if c.len() == 20 && c.bytes().all(|b| b.is_ascii_digit()) {
+                let b = boxes
+                    .iter()
+                    .find(|b| b.trace_code == *c)
+                    .unwrap_or_else(|| panic!("{c} in docs/demo.md is not a demo box"));
+                assert!(cells.contains(&b.barcode.as_str()), "{line}");
+                codes += 1;
+            }
+            if c.len() == 13 && c.starts_with("69") {
+                let p = products.iter().find(|p| p.barcode == *c).unwrap();
+                assert!(line.contains(&p.name), "{line}");
+                barcodes += 1;
+            }
+        }
+    }
+    assert!(
+        codes >= 12 && barcodes >= 18,
+        "{codes} codes, {barcodes} barcodes"
+    );
+}
