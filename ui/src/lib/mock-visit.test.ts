@@ -68,6 +68,8 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_start"))).toMatch(/结算结果未知/);
     expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
     expect(call("visit_settle").state).toBe("settled");
+    expect(throws(() => call("visit_pay", { method: "scan", tendered: null, payCode: null }))).toMatch(/付款码无效/);
+    expect(call("visit_pay", { method: "scan", tendered: null, payCode: "134567890123456789" }).payment).toMatchObject({ method: "scan", paid: true });
   });
   it("blocks a tampered signature and a layout mismatch; card needs the password", () => {
     const { call } = backend();

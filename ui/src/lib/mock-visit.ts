@@ -244,7 +244,7 @@ export class MockVisitBackend {
         return this.go("pre_settled", "已冲正（2601），本次结算未生效：请重新结算（F9）。");
       }
       case "visit_pay":
-        return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered));
+        return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered), args.payCode === null || args.payCode === undefined ? null : String(args.payCode));
       case "visit_complete":
         return this.complete();
       case "visit_cancel": {
@@ -393,7 +393,7 @@ export class MockVisitBackend {
     return this.go("pre_settled", "请向患者说明费用分担，患者同意后按 F9 结算。");
   }
 
-  private pay(method: string, tendered: string | null): VisitView {
+  private pay(method: string, tendered: string | null, payCode: string | null = null): VisitView {
     const v = this.require("pay", "settled");
     const due = v.split?.cashPay ?? "0.00";
     if (method === "cash") {
@@ -403,6 +403,7 @@ export class MockVisitBackend {
       if (t < d) err(`实收现金不足：应收 ${due} 元，实收 ${formatCents(t)} 元。`);
       v.payment = { method: "cash", due, tendered: formatCents(t), change: formatCents(t - d), paid: true };
     } else if (method === "scan") {
+      if (!payCode || !/^\d{18}$/.test(payCode)) err("付款码无效（应为 18 位数字）：请患者刷新付款码后重新扫描。");
       v.payment = { method: "scan", due, tendered: null, change: null, paid: true };
     } else err(`不支持的收款方式 ${method}`);
     return this.go("settled", "已收款：按 F10 完成并打印小票。");
