@@ -849,7 +849,17 @@ impl Store {
                     }
                 }
             }
-            Ok(())
+            crate::auditlog::append(
+                tx,
+                self,
+                Some(by.operator_id()),
+                "catalogue.import",
+                &serde_json::json!({
+                    "inserted": report.inserted,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                }),
+            )
         })?;
         tracing::info!(
             inserted = report.inserted,
@@ -1067,6 +1077,13 @@ impl Store {
                 st.execute(params![r.drug_id, r.bchno, r.lot, r.manu, r.expy, r.qty_e4, r.store])
                     .map_err(StoreError::sql("import stock"))?;
             }
+            crate::auditlog::append(
+                tx,
+                self,
+                Some(by.operator_id()),
+                "stock.import",
+                &serde_json::json!({"inserted": rows.len(), "unchanged": unchanged}),
+            )?;
             Ok(rows.len())
         })?;
         tracing::info!(inserted, unchanged, by = by.login(), "stock imported");

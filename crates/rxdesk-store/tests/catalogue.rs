@@ -284,6 +284,17 @@ fn stock_import_validates_and_is_idempotent() {
         ]
     );
     assert_eq!(f.store.stock_batch(b[0].id).unwrap().unwrap(), b[0]);
+    // Imports are in the audit log, which still verifies.
+    let log = f.store.audit_entries(5).unwrap();
+    assert_eq!(log[0].event, "stock.import");
+    assert_eq!(log[0].operator_id, Some(f.boss.operator_id()));
+    assert!(
+        log[0].detail.contains("\"inserted\":4"),
+        "{}",
+        log[0].detail
+    );
+    assert_eq!(log[1].event, "catalogue.import");
+    assert_eq!(f.store.verify_audit_log().unwrap().problem, None);
     // Again: nothing doubled.
     let r = f.store.import_stock_csv(&f.boss, stock.as_bytes()).unwrap();
     assert_eq!((r.inserted, r.unchanged), (0, 4));
