@@ -713,11 +713,15 @@ fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     ))
 }
 
-fn query_drugs(c: &Connection, filter: &str, arg: &str) -> Result<Vec<(i64, CatalogueRow)>> {
+fn query_drugs(
+    c: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<(i64, CatalogueRow)>> {
     let sql = format!("SELECT {DRUG_COLUMNS} FROM drugs WHERE {filter} ORDER BY id");
     let mut st = c.prepare(&sql).map_err(StoreError::sql("read catalogue"))?;
     let rows = st
-        .query_map([arg], drug_from_row)
+        .query_map(args, drug_from_row)
         .map_err(StoreError::sql("read catalogue"))?
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(StoreError::sql("read catalogue"));
@@ -873,24 +877,24 @@ impl Store {
 
     /// All active products, in id order.
     pub fn catalogue(&self) -> Result<Vec<CatalogueRow>> {
-        self.read(|c| query_drugs(c, "active = 1 AND ?1 = ?1", ""))
+        self.read(|c| query_drugs(c, "active = 1", []))
             .map(|v| v.into_iter().map(|(_, r)| r).collect())
     }
 
     /// All active products with their drug row ids, in id order.
     pub fn catalogue_with_ids(&self) -> Result<Vec<(i64, CatalogueRow)>> {
-        self.read(|c| query_drugs(c, "active = 1 AND ?1 = ?1", ""))
+        self.read(|c| query_drugs(c, "active = 1", []))
     }
 
     /// A product by the pharmacy's id (active or not), with its drug row id.
     pub fn product(&self, fixmedins_hilist_id: &str) -> Result<Option<(i64, CatalogueRow)>> {
-        self.read(|c| query_drugs(c, "fixmedins_hilist_id = ?1", fixmedins_hilist_id))
+        self.read(|c| query_drugs(c, "fixmedins_hilist_id = ?1", [fixmedins_hilist_id]))
             .map(|v| v.into_iter().next())
     }
 
     /// A product by its drug row id (active or not).
     pub fn product_by_id(&self, drug_id: i64) -> Result<Option<CatalogueRow>> {
-        self.read(|c| query_drugs(c, "id = CAST(?1 AS INTEGER)", &drug_id.to_string()))
+        self.read(|c| query_drugs(c, "id = ?1", [drug_id]))
             .map(|v| v.into_iter().next().map(|(_, r)| r))
     }
 
@@ -900,7 +904,7 @@ impl Store {
         if b.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(|c| query_drugs(c, "barcode = ?1 AND active = 1", &b))
+        self.read(|c| query_drugs(c, "barcode = ?1 AND active = 1", [&b]))
     }
 
     /// Active products whose trace codes start with these 7 digits.
@@ -909,7 +913,7 @@ impl Store {
         if p.len() != 7 {
             return Ok(Vec::new());
         }
-        self.read(|c| query_drugs(c, "trace_prefix = ?1 AND active = 1", &p))
+        self.read(|c| query_drugs(c, "trace_prefix = ?1 AND active = 1", [&p]))
     }
 
     /// Active products with this 医保目录编码.
@@ -918,7 +922,7 @@ impl Store {
         if codg.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(|c| query_drugs(c, "med_list_codg = ?1 AND active = 1", codg))
+        self.read(|c| query_drugs(c, "med_list_codg = ?1 AND active = 1", [codg]))
     }
 
     /// Imports stock batches from CSV ([`STOCK_COLUMNS`]; `quantity` in

@@ -152,14 +152,19 @@ impl Store {
         }))
     }
 
-    fn attempts_where(&self, c: &Connection, filter: &str, arg: i64) -> Result<Vec<AttemptRow>> {
+    fn attempts_where(
+        &self,
+        c: &Connection,
+        filter: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<AttemptRow>> {
         let mut st = c
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM settlement_attempts WHERE {filter} ORDER BY id"
             ))
             .map_err(StoreError::sql("read settlement attempts"))?;
         let rows = st
-            .query_map([arg], |r| self.attempt_from_row(r))
+            .query_map(args, |r| self.attempt_from_row(r))
             .map_err(StoreError::sql("read settlement attempts"))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(StoreError::sql("read settlement attempts"))?;
@@ -289,7 +294,7 @@ impl Store {
 
     /// Attempts in `sending` or `uncertain`, oldest first.
     pub fn open_settlement_attempts(&self) -> Result<Vec<AttemptRow>> {
-        self.read(|c| self.attempts_where(c, "state IN ('sending', 'uncertain') AND ?1 = ?1", 0))
+        self.read(|c| self.attempts_where(c, "state IN ('sending', 'uncertain')", []))
     }
 
     /// Attempts the center settled but the ledger holds no sale for (a crash
@@ -298,16 +303,16 @@ impl Store {
         self.read(|c| {
             self.attempts_where(
                 c,
-                "state = 'settled' AND ?1 = ?1 AND NOT EXISTS
+                "state = 'settled' AND NOT EXISTS
                  (SELECT 1 FROM settlements s WHERE s.setl_id = settlement_attempts.setl_id)",
-                0,
+                [],
             )
         })
     }
 
     /// Every attempt of a prescription, oldest first.
     pub fn settlement_attempts_of(&self, prescription_id: i64) -> Result<Vec<AttemptRow>> {
-        self.read(|c| self.attempts_where(c, "prescription_id = ?1", prescription_id))
+        self.read(|c| self.attempts_where(c, "prescription_id = ?1", [prescription_id]))
     }
 
     /// At start-up: every attempt still `sending` was cut off mid-request
@@ -334,7 +339,7 @@ impl Store {
 
     /// One attempt.
     pub fn settlement_attempt(&self, id: i64) -> Result<AttemptRow> {
-        self.read(|c| self.attempts_where(c, "id = ?1", id))?
+        self.read(|c| self.attempts_where(c, "id = ?1", [id]))?
             .pop()
             .ok_or_else(|| StoreError::NotFound(format!("settlement attempt {id}")))
     }
