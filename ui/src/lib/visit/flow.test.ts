@@ -74,3 +74,14 @@ describe("where a scan goes", () => {
     expect(scanTarget("settled", false, true)).toBe("none");
   });
 });
+
+describe("what a scan looks like", () => {
+  it("tells the identify step's codes from box codes", async () => {
+    const { scanLooks } = await import("./flow");
+    expect(scanLooks("110000ecdemo0000000000000000000zhangsan")).toBe("e_voucher");
+    expect(scanLooks("RX0000000000000000000000001")).toBe("epc_qr");
+    expect(scanLooks("81000010000000000001")).toBe("trace_code");
+    expect(scanLooks("6901234567892")).toBe("gtin");
+    expect(scanLooks("hello")).toBe("unknown");
+  });
+});

@@ -178,3 +178,16 @@ export function scanTarget(state: VisitStateName, auditOpen: boolean, shiftOpen:
   if (panel === "dispense" && state !== "dispensed") return "box";
   return "none";
 }
+
+/** What a scanned text looks like (the same rules as rxdesk-devices' classify, minus GS1). */
+export type ScanLooks = "epc_qr" | "e_voucher" | "trace_code" | "gtin" | "unknown";
+
+export function scanLooks(text: string): ScanLooks {
+  const t = text.trim();
+  const digits = /^\d+$/.test(t);
+  if (digits && t.length === 20) return "trace_code";
+  if (digits && [8, 12, 13, 14].includes(t.length)) return "gtin";
+  if (t.length === 27 && /^[A-Za-z0-9]+$/.test(t)) return "epc_qr";
+  if (t.length >= 28 && t.length <= 512 && /^[A-Za-z0-9+/=_:.-]+$/.test(t) && /[A-Za-z]/.test(t) && /\d/.test(t)) return "e_voucher";
+  return "unknown";
+}
