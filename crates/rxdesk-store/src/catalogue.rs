@@ -1170,6 +1170,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn migration_3_gives_existing_rows_their_defaults() {
+        let mut c = Connection::open_in_memory().unwrap();
+        let m = crate::schema::migrations();
+        m.to_version(&mut c, 2).unwrap();
+        c.execute_batch(
+            "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, unit, price)
+                 VALUES ('OLD1', 'XJ01CAA040A001010100001', '阿莫西林胶囊', '盒', '12.500000');
+             INSERT INTO stock_batches (drug_id, fixmedins_bchno, manu_lotnum, manu_date, expy_end, qty_e4)
+                 VALUES (1, 'B1', 'L1', '2025-01-01', '2027-01-01', 30000);",
+        )
+        .unwrap();
+        m.to_version(&mut c, 3).unwrap();
+        let (id, row) = query_drugs(&c, "fixmedins_hilist_id = ?1", ["OLD1"])
+            .unwrap()
+            .remove(0);
+        assert_eq!(id, 1);
+        assert_eq!(
+            (
+                row.barcode.as_str(),
+                row.pack_size,
+                row.min_unit.as_str(),
+                row.trace_prefix.as_str(),
+                row.circulation.as_str(),
+                row.self_pay,
+                row.reference_price,
+                row.pinyin.as_str()
+            ),
+            ("", Decimal::ONE, "盒", "", "", false, None, "amxljn")
+        );
+        let store: String = c
+            .query_row("SELECT store FROM stock_batches WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(store, "traced");
+        // The new CHECKs hold.
+        assert!(c
+            .execute("UPDATE drugs SET trace_prefix = '12345' WHERE id = 1", [])
+            .is_err());
+        assert!(c
+            .execute("UPDATE stock_batches SET store = 'cold' WHERE id = 1", [])
+            .is_err());
+    }
+
+    #[test]
     fn gtin_check_digits() {
         // Real GTIN-13 and GTIN-8 examples.
         assert!(gtin_valid("6901234567892"));
