@@ -238,6 +238,7 @@ impl Store {
             })?;
             Ok(tx.last_insert_rowid())
         })
+        .inspect(|id| tracing::info!(attempt = id, msgid, visit_id, "2102 attempt journaled"))
     }
 
     /// Records the outcome of an attempt. Allowed: from `sending` or
@@ -289,7 +290,14 @@ impl Store {
             )
             .map_err(StoreError::sql("finish settlement attempt"))?;
             Ok(())
-        })
+        })?;
+        tracing::info!(
+            attempt = id,
+            state = state.code(),
+            setl_id,
+            "2102 attempt finished"
+        );
+        Ok(())
     }
 
     /// Attempts in `sending` or `uncertain`, oldest first.
