@@ -13,47 +13,7 @@ use rxdesk_core::codes::{AuditResult, CertType, DeliveryStatus, RxStatus};
 use rxdesk_core::{Amount, Price};
 use serde::{Deserialize, Serialize};
 
-macro_rules! code_table {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal => $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-            /// A value this build does not know; kept verbatim.
-            Other(String),
-        }
-        impl $name {
-            /// The code as sent on the wire.
-            pub fn code(&self) -> &str {
-                match self { $(Self::$variant => $code,)+ Self::Other(s) => s }
-            }
-            /// The Chinese label.
-            pub fn label_zh(&self) -> &str {
-                match self { $(Self::$variant => $label,)+ Self::Other(_) => "未知代码" }
-            }
-            /// Maps a wire code, keeping unknown values.
-            pub fn from_code(code: &str) -> Self {
-                match code { $($code => Self::$variant,)+ other => Self::Other(other.to_string()) }
-            }
-        }
-        impl Default for $name {
-            fn default() -> Self { Self::Other(String::new()) }
-        }
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.code()) }
-        }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let v = serde_json::Value::deserialize(d)?;
-                Ok(Self::from_code(&match v {
-                    serde_json::Value::String(s) => s,
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                }))
-            }
-        }
-    };
-}
+use rxdesk_core::code_table;
 
 code_table! {
     /// `insutype` 险种类型.

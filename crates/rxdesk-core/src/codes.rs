@@ -3,8 +3,12 @@
 //! not know as `Other(String)` instead of failing: a province adding a code
 //! must not stop the counter.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
+/// Declares a code table: an enum with one variant per known wire code, a
+/// zh-CN label for each, and `Other(String)` keeping unknown values. Serde
+/// writes the code as a string and reads it leniently — a string, a number
+/// (`310`) or `null` (an empty code) — because centers differ in how they
+/// send codes. Exported so every crate's tables behave the same.
+#[macro_export]
 macro_rules! code_table {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal => $label:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -39,18 +43,57 @@ macro_rules! code_table {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::core::default::Default for $name {
+            /// An absent code (`Other("")`).
+            fn default() -> Self {
+                Self::Other(::std::string::String::new())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.code())
             }
         }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Ok(Self::from_code(&s))
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                d.deserialize_any($crate::codes::LenientCode)
+                    .map(|c| Self::from_code(&c))
             }
         }
     };
+}
+
+/// Reads a code given as a string, an integer or null (see [`code_table!`]).
+#[doc(hidden)]
+pub struct LenientCode;
+
+impl serde::de::Visitor<'_> for LenientCode {
+    type Value = String;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a code as a string, an integer or null")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
 }
 
 code_table! {
@@ -124,5 +167,18 @@ mod tests {
         assert_eq!(s, RxStatus::Other("9".into()));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"9\"");
         assert_eq!(s.label_zh(), "未知代码");
+    }
+
+    #[test]
+    fn numbers_and_null_are_read_as_codes() {
+        let s: CertType = serde_json::from_str("1").unwrap();
+        assert_eq!(s, CertType::Other("1".into()));
+        let s: RxStatus = serde_json::from_str("4").unwrap();
+        assert_eq!(s, RxStatus::Used);
+        let s: RxStatus = serde_json::from_str("null").unwrap();
+        assert_eq!(s, RxStatus::default());
+        assert_eq!(s.code(), "");
+        assert!(serde_json::from_str::<RxStatus>("[1]").is_err());
+        assert!(serde_json::from_str::<RxStatus>("{}").is_err());
     }
 }
