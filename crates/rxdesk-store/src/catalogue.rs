@@ -719,7 +719,9 @@ fn query_drugs(
     args: impl rusqlite::Params,
 ) -> Result<Vec<(i64, CatalogueRow)>> {
     let sql = format!("SELECT {DRUG_COLUMNS} FROM drugs WHERE {filter} ORDER BY id");
-    let mut st = c.prepare(&sql).map_err(StoreError::sql("read catalogue"))?;
+    let mut st = c
+        .prepare_cached(&sql)
+        .map_err(StoreError::sql("read catalogue"))?;
     let rows = st
         .query_map(args, drug_from_row)
         .map_err(StoreError::sql("read catalogue"))?
@@ -904,7 +906,8 @@ impl Store {
         if b.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(|c| query_drugs(c, "barcode = ?1 AND active = 1", [&b]))
+        // `barcode <> ''` lets SQLite use the partial index.
+        self.read(|c| query_drugs(c, "barcode = ?1 AND barcode <> '' AND active = 1", [&b]))
     }
 
     /// Active products whose trace codes start with these 7 digits.
@@ -913,7 +916,13 @@ impl Store {
         if p.len() != 7 {
             return Ok(Vec::new());
         }
-        self.read(|c| query_drugs(c, "trace_prefix = ?1 AND active = 1", [&p]))
+        self.read(|c| {
+            query_drugs(
+                c,
+                "trace_prefix = ?1 AND trace_prefix <> '' AND active = 1",
+                [&p],
+            )
+        })
     }
 
     /// Active products with this 医保目录编码.
@@ -1168,6 +1177,34 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_ups_use_their_indexes() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::schema::migrations().to_version(&mut c, 3).unwrap();
+        for (filter, index) in [
+            (
+                "barcode = ?1 AND barcode <> '' AND active = 1",
+                "drugs_barcode",
+            ),
+            (
+                "trace_prefix = ?1 AND trace_prefix <> '' AND active = 1",
+                "drugs_trace_prefix",
+            ),
+            ("med_list_codg = ?1 AND active = 1", "drugs_med_list_codg"),
+        ] {
+            let plan: Vec<String> = c
+                .prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT {DRUG_COLUMNS} FROM drugs WHERE {filter} ORDER BY id"
+                ))
+                .unwrap()
+                .query_map(["x"], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<std::result::Result<_, _>>()
+                .unwrap();
+            assert!(plan.iter().any(|p| p.contains(index)), "{filter}: {plan:?}");
+        }
+    }
 
     #[test]
     fn migration_3_gives_existing_rows_their_defaults() {
