@@ -386,7 +386,9 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await page.waitForSelector("#counter[data-state='started']");
   await page.selectOption("#credential-type", "face");
   await page.waitForSelector("#face-hint");
-  await page.click("#query");
+  // The face terminal returns the patient's e-voucher token (here as a scan); 刷脸 stays the method.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("110000ecdemo00000000000000000facetoken");
   await page.waitForSelector("#rx-list");
   // A serial scanner's scan arrives as a `device-scan` event from Rust, even with the focus in the box.
   await page.keyboard.press("Escape");

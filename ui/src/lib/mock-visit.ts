@@ -271,7 +271,7 @@ export class MockVisitBackend {
     if ((a.method === "social_security_card" || a.method === "id_card") && !a.password) {
       err("使用社保卡或身份证查询处方，须由患者本人输入医保电子凭证密码确认");
     }
-    if (a.method !== "face" && !code) err("请扫描医保电子凭证，或输入卡号/证件号。");
+    if (!code) err("凭证为空或无法识别，请重新扫码或输入");
     if (code.includes("unknown")) err("中心拒绝 (code 1101): 就诊凭证无效。请患者重新出示医保码，或改用社保卡、身份证。");
     if (code.includes("noact")) {
       v.guidance = {
