@@ -21,5 +21,7 @@ describe("api wrappers", () => {
     expect(errorText("x")).toBe("x");
     expect(errorText(new Error("y"))).toBe("y");
     expect(errorText({ code: 1 })).toBe('{"code":1}');
+    expect(errorText({ code: "VISIT_ILLEGAL_TRANSITION", message_zh: "请先预结算" })).toBe("请先预结算");
+    expect(errorText({ code: "X", messageZh: "扫码不是追溯码" })).toBe("扫码不是追溯码");
   });
 });

@@ -27,6 +27,14 @@ export function setLocale(locale: Locale): Promise<Locale> {
 export function errorText(e: unknown): string {
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
+  // A command may reject with a structured error ({ code, messageZh }): show its sentence.
+  if (e && typeof e === "object") {
+    const o = e as Record<string, unknown>;
+    for (const k of ["messageZh", "message_zh", "message"]) {
+      const v = o[k];
+      if (typeof v === "string" && v) return v;
+    }
+  }
   return JSON.stringify(e);
 }
 
