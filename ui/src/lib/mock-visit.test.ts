@@ -29,7 +29,7 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/不在岗/);
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
     expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
-    expect(call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("audited");
+    expect(call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
     const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
     expect(scan("81000030000000000001")).toMatchObject({ ok: false, code: "wrong_product" });
     expect(scan(AMOX[0] as string).ok).toBe(true);

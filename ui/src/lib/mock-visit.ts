@@ -339,13 +339,15 @@ export class MockVisitBackend {
       v.closedReasonZh = `审方${resultZh}：${a.opinion.trim()}`;
       return this.go("closed", "审方未通过：请向患者说明原因，处方不能调剂。按 Enter 接待下一位。");
     }
-    return this.go("audited", "审方通过：请逐盒扫描药品追溯码发药。");
+    // Like the service: an approved audit starts dispensing at once.
+    return this.go("dispensing", "审方通过：请逐盒扫描药品追溯码发药。");
   }
 
   private scan(raw: string): ScanOutcome {
-    const v = this.require("scan", "audited", "dispensing");
+    const v = this.need();
     const code = raw.trim();
     const refuse = (c: string, m: string): ScanOutcome => ({ ok: false, code: c, messageZh: m, visit: structuredClone(v) });
+    if (v.state !== "dispensing") return refuse("not_dispensing", "当前不在调配步骤，扫码未使用");
     if (!/^\d{20}$/.test(code)) return refuse("bad_format", `扫描内容不是药品追溯码（应为 20 位数字，收到 ${code.length} 位）。请扫描药盒上的追溯码。`);
     const product = PRODUCTS[code.slice(0, 7)];
     if (!product) return refuse("unknown_product", "追溯码对应的药品不在本店目录中，请核对后扫描处方上的药品。");
@@ -363,7 +365,7 @@ export class MockVisitBackend {
     line.done = line.dispensed === line.prescribed;
     const rest = v.dispensing.filter((l) => !l.done).length;
     const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部发齐：请按 F3 完成发药。");
-    return { ok: true, code: "ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
+    return { ok: true, code: "box_ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
   }
 
   private preSettle(): VisitView {
