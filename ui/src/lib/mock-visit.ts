@@ -196,8 +196,9 @@ export class MockVisitBackend {
         if (!this.operator()) err("请先登录 / sign in first");
         const v = this.visit;
         if (v && ["settling", "settlement_uncertain", "refund_uncertain"].includes(v.state)) {
-          err("上一笔结算结果未知，须先查询结算结果或冲正后才能继续，切勿重复收费");
+          err("当前患者的结算结果未知，须先处理（冲正）后才能接待下一位患者");
         }
+        if (v?.state === "settled") err("当前患者已结算但尚未收款出票，请先完成收款");
         this.visit = this.fresh();
         this.traceCodes = [];
         return structuredClone(this.visit);
