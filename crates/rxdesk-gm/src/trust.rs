@@ -19,7 +19,7 @@ use crate::crl::{Crl, RevokedEntry};
 use crate::primitives::DEFAULT_USER_ID;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -219,11 +219,14 @@ pub trait CrlFetcher: Send + Sync {
     fn fetch(&self, url: &str) -> Result<Vec<u8>, String>;
 }
 
-/// Plain HTTP/1.0 GET over `std::net` with timeouts and a size limit.
+/// HTTP GET of a CRL with `reqwest`'s blocking client, with timeouts and a
+/// size limit.
 ///
 /// CRL distribution points are `http://` by convention (a CRL is signed, and
-/// TLS would need its own revocation checks). Blocking and runtime-free, so
-/// it is safe to call from any thread (async callers: `spawn_blocking`).
+/// TLS would need its own revocation checks), so only `http://` is accepted.
+/// Each fetch runs on a short-lived thread of its own, so it is safe to call
+/// from any thread, including one inside an async runtime (fetches are rare:
+/// a CRL is cached until its nextUpdate).
 #[derive(Debug, Clone)]
 pub struct HttpCrlFetcher {
     /// Connect/read timeout.
@@ -241,61 +244,51 @@ impl Default for HttpCrlFetcher {
     }
 }
 
-impl CrlFetcher for HttpCrlFetcher {
-    fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| format!("only http:// CRL URLs are supported: {url}"))?;
-        let (hostport, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let has_port = match hostport.rfind(']') {
-            Some(i) => hostport[i..].contains(':'),
-            None => hostport.contains(':'),
-        };
-        let addr = if has_port {
-            hostport.to_string()
-        } else {
-            format!("{hostport}:80")
-        };
-        use std::net::ToSocketAddrs;
-        let sock = addr
-            .to_socket_addrs()
-            .map_err(|e| format!("resolve {addr}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("no address for {addr}"))?;
-        let mut s = std::net::TcpStream::connect_timeout(&sock, self.timeout)
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        s.set_read_timeout(Some(self.timeout)).ok();
-        s.set_write_timeout(Some(self.timeout)).ok();
-        let req = format!(
-            "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: rxdesk-crl/1\r\nAccept: application/pkix-crl, */*\r\nConnection: close\r\n\r\n"
-        );
-        s.write_all(req.as_bytes())
-            .map_err(|e| format!("send: {e}"))?;
-        let mut buf = Vec::new();
-        s.take(self.max_bytes as u64 + 65536)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("read: {e}"))?;
-        let split = buf
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or("no HTTP header end")?;
-        let head = String::from_utf8_lossy(&buf[..split]).to_string();
-        let status: u16 = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .ok_or("bad HTTP status line")?;
-        if status != 200 {
-            return Err(format!("HTTP {status} from {url}"));
+impl HttpCrlFetcher {
+    fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent("rxdesk-crl/1")
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        let resp = client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/pkix-crl, */*")
+            .send()
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let status = resp.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("HTTP {} from {url}", status.as_u16()));
         }
-        let body = buf[split + 4..].to_vec();
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes as u64)
+        {
+            return Err("CRL too large".into());
+        }
+        let mut body = Vec::new();
+        resp.take(self.max_bytes as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("read {url}: {e}"))?;
         if body.len() > self.max_bytes {
             return Err("CRL too large".into());
         }
         Ok(body)
+    }
+}
+
+impl CrlFetcher for HttpCrlFetcher {
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("bad CRL URL {url}: {e}"))?;
+        if parsed.scheme() != "http" {
+            return Err(format!("only http:// CRL URLs are supported: {url}"));
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| self.get(url))
+                .join()
+                .unwrap_or_else(|_| Err("CRL fetch thread failed".into()))
+        })
     }
 }
 
