@@ -277,6 +277,11 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
   assert.equal(await page.locator(".hist-row").count(), 2);
+  assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.30[^]*已完成/);
+  await page.keyboard.press("ArrowDown");
+  await page.waitForSelector(".hist-row.picked:nth-child(2)");
+  await page.keyboard.press("ArrowUp");
+  await page.waitForSelector(".hist-row.picked:nth-child(1)");
   await page.keyboard.press("F3");
   await page.waitForSelector("#reprint-text");
   assert.match(await text("#reprint-outcome"), /重打/);
