@@ -350,6 +350,15 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await page.goto(url);
   await signIn("2001", "demo-pharmacist", "pharmacist");
   await page.waitForSelector("#counter[data-state='started']");
+  // Shift start before any patient: F4, then the pharmacist's own e-voucher (not taken as a patient's).
+  await page.waitForSelector("#shift-offer");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#shift-mode");
+  await shot("16a-shift-start-at-counter");
+  await scan(PHARMACIST_EV);
+  await page.waitForFunction(() => /在岗药师：李药师/.test(document.querySelector("#nav-duty")?.textContent ?? ""));
+  assert.ok(await page.$("#counter[data-state='started']"), "the pharmacist's scan identified no patient");
+  assert.equal(await page.$("#shift-offer"), null);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan("110000ecdemo0000000000000000000noact");
   await page.waitForSelector("#guidance");
