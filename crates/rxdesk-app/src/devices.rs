@@ -171,7 +171,10 @@ impl Devices {
         } else {
             DevicesState::Degraded
         };
-        (state, statuses.iter().map(DeviceStatus::summary_zh).collect())
+        (
+            state,
+            statuses.iter().map(DeviceStatus::summary_zh).collect(),
+        )
     }
 
     /// Stops the scanner supervisor.
