@@ -23,6 +23,7 @@ pub mod error;
 pub mod history;
 pub mod journal;
 pub mod ledger;
+pub mod listing;
 pub mod msgid;
 pub mod operators;
 pub mod outbox;
