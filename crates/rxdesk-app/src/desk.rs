@@ -9,11 +9,12 @@
 //!    a rejected one comes back with the exact reason and what to do.
 
 use rxdesk_center::messages::{AuthorisedRx, RxQueryData};
-use rxdesk_center::{CenterError, Ctx, DownloadKey, Operator, PrescriptionCenter};
+use rxdesk_center::{CenterError, Ctx, DownloadKey, MsgIdGenerator, Operator, PrescriptionCenter};
 use rxdesk_core::codes::CertType;
 use rxdesk_core::prescription::mask_id_number;
+use rxdesk_core::prescription::Prescription;
 use rxdesk_gm::trust::{CrlStore, TrustStore};
-use rxdesk_gm::verify::{Verdict, Verifier, VerifyPolicy};
+use rxdesk_gm::verify::{Verdict, Verified, Verifier, VerifyPolicy};
 use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::{Session, Store};
 use serde::Serialize;
@@ -77,9 +78,19 @@ pub struct PrescriptionView {
     pub next_step_zh: String,
 }
 
+/// What [`PrescriptionDesk::open_with_key`] found: the view, and the
+/// verifier's evidence when (and only when) the signature verified.
+pub struct Opened {
+    /// What the UI shows (verdict recorded in the ledger).
+    pub view: PrescriptionView,
+    /// The verified prescription (the only way past the signature step).
+    pub verified: Option<Verified<Prescription>>,
+}
+
 /// Center + trust material of one counter.
 pub struct PrescriptionDesk {
     center: Arc<dyn PrescriptionCenter>,
+    msgids: Arc<MsgIdGenerator>,
     trust: Arc<TrustStore>,
     crls: Arc<CrlStore>,
     policy: VerifyPolicy,
@@ -96,8 +107,12 @@ impl PrescriptionDesk {
         institution: &str,
         admdvs: &str,
     ) -> Self {
+        let msgids = Arc::new(MsgIdGenerator::new(institution).unwrap_or_else(|_| {
+            MsgIdGenerator::new("P00000000000").expect("a 12-character code is valid")
+        }));
         Self {
             center,
+            msgids,
             trust: Arc::new(trust),
             crls: Arc::new(crls),
             policy: VerifyPolicy::default(),
@@ -106,8 +121,39 @@ impl PrescriptionDesk {
         }
     }
 
-    fn ctx(&self, by: &Session) -> Ctx {
+    /// Uses this generator for the msgids the counter fixes itself (2102):
+    /// the one the center client draws from, so the two never collide.
+    pub fn with_msgids(mut self, msgids: Arc<MsgIdGenerator>) -> Self {
+        self.msgids = msgids;
+        self
+    }
+
+    /// The operator's request context (fresh msgid).
+    pub fn ctx(&self, by: &Session) -> Ctx {
         Ctx::new(Operator::clerk(by.login(), by.display_name()), &self.admdvs)
+    }
+
+    /// The center client.
+    pub fn center(&self) -> &Arc<dyn PrescriptionCenter> {
+        &self.center
+    }
+
+    /// A fresh msgid for a call whose msgid must be known before it is sent
+    /// (2102: journalled first, reversed by `omsgid` when uncertain).
+    pub fn next_msgid(&self) -> Result<String, CenterError> {
+        self.msgids
+            .next()
+            .map_err(|e| CenterError::Invalid(e.to_string()))
+    }
+
+    /// 定点医药机构编号 of this pharmacy.
+    pub fn institution(&self) -> &str {
+        &self.institution
+    }
+
+    /// The pharmacy's 医保区划.
+    pub fn admdvs(&self) -> &str {
+        &self.admdvs
     }
 
     /// 7202: the patient's authorised prescriptions.
@@ -144,7 +190,24 @@ impl PrescriptionDesk {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<PrescriptionView, DeskError> {
         let key = DownloadKey::AuthRxno(auth_rxno.trim().to_string());
-        let rx = self.center.download(&self.ctx(by), &key).await?;
+        Ok(self.open_with_key(store, by, &key, now).await?.view)
+    }
+
+    /// 7203 by `auth_rxno` or by the e-prescription QR's `epc_token`, then
+    /// local verification; the raw payload and the verdict are recorded, and
+    /// the verifier's evidence is returned when the signature verified.
+    pub async fn open_with_key(
+        &self,
+        store: &Store,
+        by: &Session,
+        key: &DownloadKey,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Opened, DeskError> {
+        let auth_rxno = match key {
+            DownloadKey::AuthRxno(a) => a.as_str(),
+            DownloadKey::EpcToken(_) => "",
+        };
+        let rx = self.center.download(&self.ctx(by), key).await?;
         let raw = serde_json::to_string(&rx).expect("a downloaded prescription serializes");
         let rx_id = store.record_prescription(
             by,
@@ -167,13 +230,39 @@ impl PrescriptionDesk {
             self.policy.clone(),
             rx.clone(),
         );
-        let verdict = tokio::task::spawn_blocking(move || {
+        let (verdict, verified) = tokio::task::spawn_blocking(move || {
             let verifier = Verifier {
                 trust: &trust,
                 crls: &crls,
                 policy,
             };
-            verifier.prescription_verdict(&rx_copy, now)
+            match verifier.verify_prescription(&rx_copy, now) {
+                Ok(v) => {
+                    let verdict = Verdict::Verified {
+                        signer: v.signer().clone(),
+                        warnings: v.warnings().to_vec(),
+                    };
+                    let signer = v.signer().clone();
+                    match v.into_prescription() {
+                        Ok(p) => (verdict, Some(p)),
+                        // Signed, but not a prescription the counter can read.
+                        Err(reason) => (
+                            Verdict::Rejected {
+                                reason,
+                                signer: Some(signer),
+                            },
+                            None,
+                        ),
+                    }
+                }
+                Err(r) => (
+                    Verdict::Rejected {
+                        reason: r.reason,
+                        signer: r.signer.map(|s| *s),
+                    },
+                    None,
+                ),
+            }
         })
         .await
         .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
@@ -201,14 +290,17 @@ impl PrescriptionDesk {
             "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。"
                 .to_string()
         };
-        Ok(PrescriptionView {
-            rx_id,
-            auth_rxno: auth_rxno.trim().to_string(),
-            certno_masked: mask_id_number(&rx.certno),
-            prescription: rx,
-            verdict,
-            reason_zh,
-            next_step_zh,
+        Ok(Opened {
+            view: PrescriptionView {
+                rx_id,
+                auth_rxno: auth_rxno.trim().to_string(),
+                certno_masked: mask_id_number(&rx.certno),
+                prescription: rx,
+                verdict,
+                reason_zh,
+                next_step_zh,
+            },
+            verified,
         })
     }
 }

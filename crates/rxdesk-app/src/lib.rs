@@ -17,6 +17,7 @@ pub mod paths;
 pub mod settings;
 pub mod status;
 pub mod uploader;
+pub mod visit;
 pub mod wiring;
 
 pub use operators::{Counter, OperatorInfo};

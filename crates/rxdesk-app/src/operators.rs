@@ -17,6 +17,13 @@ pub const DEMO_OPERATORS: [(&str, &str, Role, &str); 3] = [
     ("1001", "张收银", Role::Cashier, "demo-cashier"),
 ];
 
+/// ID number of the demo pharmacist 2001 李药师 (the emulator's PSN1101000004).
+pub const DEMO_PHARMACIST_CERTNO: &str = "110101198805050034";
+/// Her e-voucher token in the emulator (DEMO ONLY).
+pub const DEMO_PHARMACIST_EC_TOKEN: &str = "110000ecdemo00000000000000000000liyaoshi";
+/// Her practising certificate number (DEMO).
+pub const DEMO_PHARMACIST_PRAC_CERT_NO: &str = "DEMO-PHAR-2001";
+
 /// What the UI shows about the signed-in operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OperatorInfo {
@@ -54,7 +61,8 @@ pub fn role_label(role: Role) -> &'static str {
 pub struct Counter {
     store: Arc<Store>,
     session: Mutex<Option<Session>>,
-    desk: Result<PrescriptionDesk, String>,
+    desk: Result<Arc<PrescriptionDesk>, String>,
+    visits: Result<crate::visit::VisitService, String>,
 }
 
 impl Counter {
@@ -63,14 +71,28 @@ impl Counter {
     pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
         dir.ensure()?;
         let store = Store::open(dir.database()).map_err(AppError::Store)?;
-        let desk = crate::wiring::build_desk(dir, settings);
+        let desk = crate::wiring::build_desk(dir, settings).map(Arc::new);
         if let Err(why) = &desk {
             tracing::warn!(%why, "prescription desk unavailable");
         }
+        let store = Arc::new(store);
+        let visits = match &desk {
+            Ok(d) => crate::visit::VisitService::new(
+                Arc::clone(&store),
+                Arc::clone(d),
+                // Demo mode and rehearsal: the in-process channel simulator
+                // (a production channel adapter is configured per pharmacy).
+                Arc::new(crate::visit::payment::SimulatedPaymentChannel::new()),
+                crate::visit::VisitConfig::from_settings(dir, settings),
+            )
+            .map_err(|e| format!("结算日志读取失败：{e}")),
+            Err(why) => Err(why.clone()),
+        };
         let counter = Self {
-            store: Arc::new(store),
+            store,
             session: Mutex::new(None),
             desk,
+            visits,
         };
         if settings.demo_mode {
             counter.seed_demo_operators()?;
@@ -87,14 +109,19 @@ impl Counter {
         let [(mlogin, mname, mrole, mpass), rest @ ..] = DEMO_OPERATORS;
         // Only the very first operator of a ledger may be created without a
         // session; if that fails the ledger already has accounts: leave them.
-        let new = |login: &str, name: &str, role: Role, password: &str| NewOperator {
-            login: login.into(),
-            display_name: name.into(),
-            role,
-            password: password.into(),
-            cert_type: None,
-            certno: None,
-            prac_cert_no: None,
+        let new = |login: &str, name: &str, role: Role, password: &str| {
+            // The demo pharmacist is a person the emulator knows (her own
+            // e-voucher opens the shift and re-confirms each audit).
+            let pharmacist = role == Role::Pharmacist;
+            NewOperator {
+                login: login.into(),
+                display_name: name.into(),
+                role,
+                password: password.into(),
+                cert_type: pharmacist.then(|| "01".to_string()),
+                certno: pharmacist.then(|| DEMO_PHARMACIST_CERTNO.to_string()),
+                prac_cert_no: pharmacist.then(|| DEMO_PHARMACIST_PRAC_CERT_NO.to_string()),
+            }
         };
         if self
             .store
@@ -157,6 +184,14 @@ impl Counter {
     /// The prescription desk, or why it is unavailable (no center configured…).
     pub fn desk(&self) -> Result<&PrescriptionDesk, AppError> {
         self.desk
+            .as_deref()
+            .map_err(|why| AppError::DeskUnavailable(why.clone()))
+    }
+
+    /// The counter's visit service (the workflow from identification to
+    /// receipt), or why it is unavailable.
+    pub fn visits(&self) -> Result<&crate::visit::VisitService, AppError> {
+        self.visits
             .as_ref()
             .map_err(|why| AppError::DeskUnavailable(why.clone()))
     }

@@ -36,9 +36,14 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
         CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
-    let msgids = MsgIdGenerator::with_high_water_file(&institution, dir.root().join("msgid.hwm"))
-        .map_err(|e| format!("报文编号文件不可用：{e}"))?;
-    let client = CenterClient::new(profile, Arc::new(msgids))
+    let msgids = Arc::new(
+        MsgIdGenerator::with_high_water_file(&institution, dir.root().join("msgid.hwm"))
+            .map_err(|e| format!("报文编号文件不可用：{e}"))?
+            // 4000-4999 belong to the background client (upload worker),
+            // 5000-9999 to the outbox rows.
+            .with_sequence_range(0, 3999),
+    );
+    let client = CenterClient::new(profile, Arc::clone(&msgids))
         .map_err(|e| format!("中心客户端无法创建：{e}"))?;
     let trust_dir = dir.trust();
     let crls = CrlStore::new()
@@ -52,11 +57,8 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
     } else {
         TrustStore::new()
     };
-    Ok(PrescriptionDesk::new(
-        Arc::new(client),
-        trust,
-        crls,
-        &institution,
-        &admdvs,
-    ))
+    Ok(
+        PrescriptionDesk::new(Arc::new(client), trust, crls, &institution, &admdvs)
+            .with_msgids(msgids),
+    )
 }

@@ -471,6 +471,21 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
             "20.00",
             "0.00",
         ),
+        // The demo pharmacy's pharmacist (RxDesk operator 2001): checks in
+        // for the shift and re-confirms each audit with her own e-voucher.
+        person(
+            "PSN1101000004",
+            "李药师",
+            "110101198805050034",
+            "2",
+            "1988-05-05",
+            38,
+            "310",
+            "110000ecdemo00000000000000000000liyaoshi",
+            "A10000004",
+            "0.00",
+            "0.00",
+        ),
     ] {
         st.persons.insert(p.psn_no.clone(), p);
     }

@@ -273,47 +273,7 @@ impl Verified<DownloadedPrescription> {
     /// Built through serde so that fields the domain model adds later (with
     /// `#[serde(default)]`) never break this conversion.
     pub fn into_prescription(self) -> Result<Verified<Prescription>, RejectReason> {
-        let d = &self.value;
-        let flag = |s: &str| s.trim() == "1";
-        let lines: Vec<serde_json::Value> = d
-            .rx_drug_detail
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "med_list_codg": l.med_list_codg,
-                    "drug_genname": l.drug_genname,
-                    "drug_spec": l.drug_spec,
-                    "quantity": l.drug_cnt,
-                    "unit": l.drug_cnt_unit,
-                    "single_dose": format!("{}{}", l.sin_doscnt, l.sin_dosunt),
-                    "frequency": l.used_frqu_name,
-                    "route": l.medc_way_dscr,
-                    "days": rust_decimal::prelude::ToPrimitive::to_u32(&l.medc_days.trunc()).unwrap_or(0),
-                    "price": l.drug_pric,
-                    "hosp_prep_flag": flag(&l.hosp_prep_flag),
-                })
-            })
-            .collect();
-        let json = serde_json::json!({
-            "rx_no": d.hi_rxno,
-            "fixmedins_code": d.fixmedins_code,
-            "fixmedins_name": d.fixmedins_name,
-            "patient_name": d.patn_name,
-            "patient_cert_no": d.certno,
-            "status": d.rx_stas_codg,
-            "issued_at": d.prsc_time,
-            "valid_end_time": d.valid_end_time,
-            "lines": lines,
-            "reuse": {
-                "rept_flag": flag(&d.rept_flag),
-                "max_rept_cnt": d.max_rept_cnt,
-                "reptd_cnt": d.reptd_cnt,
-                "min_inrv_days": d.min_inrv_days,
-            },
-            "long_rx_flag": flag(&d.long_rx_flag),
-        });
-        let p: Prescription = serde_json::from_value(json)
-            .map_err(|e| malformed(format!("prescription model: {e}")))?;
+        let p = domain_prescription(&self.value)?;
         Ok(Verified {
             value: p,
             signer: self.signer,
@@ -321,6 +281,55 @@ impl Verified<DownloadedPrescription> {
             verified_at: self.verified_at,
         })
     }
+}
+
+/// The domain model of a downloaded prescription, **without** any claim
+/// that it was verified (to show and record what was downloaded, e.g. when
+/// its signature fails). Only [`Verified::into_prescription`] carries the
+/// verification evidence.
+///
+/// Built through serde so that fields the domain model adds later (with
+/// `#[serde(default)]`) never break this conversion.
+pub fn domain_prescription(d: &DownloadedPrescription) -> Result<Prescription, RejectReason> {
+    let flag = |s: &str| s.trim() == "1";
+    let lines: Vec<serde_json::Value> = d
+        .rx_drug_detail
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "med_list_codg": l.med_list_codg,
+                "drug_genname": l.drug_genname,
+                "drug_spec": l.drug_spec,
+                "quantity": l.drug_cnt,
+                "unit": l.drug_cnt_unit,
+                "single_dose": format!("{}{}", l.sin_doscnt, l.sin_dosunt),
+                "frequency": l.used_frqu_name,
+                "route": l.medc_way_dscr,
+                "days": rust_decimal::prelude::ToPrimitive::to_u32(&l.medc_days.trunc()).unwrap_or(0),
+                "price": l.drug_pric,
+                "hosp_prep_flag": flag(&l.hosp_prep_flag),
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "rx_no": d.hi_rxno,
+        "fixmedins_code": d.fixmedins_code,
+        "fixmedins_name": d.fixmedins_name,
+        "patient_name": d.patn_name,
+        "patient_cert_no": d.certno,
+        "status": d.rx_stas_codg,
+        "issued_at": d.prsc_time,
+        "valid_end_time": d.valid_end_time,
+        "lines": lines,
+        "reuse": {
+            "rept_flag": flag(&d.rept_flag),
+            "max_rept_cnt": d.max_rept_cnt,
+            "reptd_cnt": d.reptd_cnt,
+            "min_inrv_days": d.min_inrv_days,
+        },
+        "long_rx_flag": flag(&d.long_rx_flag),
+    });
+    serde_json::from_value(json).map_err(|e| malformed(format!("prescription model: {e}")))
 }
 
 /// The verifier's evidence for the counter's visit state machine: only a

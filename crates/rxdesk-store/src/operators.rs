@@ -369,6 +369,103 @@ impl Store {
     }
 }
 
+/// An operator's registered identity: what the counter compares a
+/// pharmacist's own e-voucher with at shift start and at the audit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OperatorIdentity {
+    /// Operator row id.
+    pub operator_id: i64,
+    /// Login (工号).
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// `psn_cert_type` ("" when none was registered).
+    pub cert_type: String,
+    /// ID number, unsealed ("" when none was registered).
+    pub certno: String,
+    /// 执业资格证号 ("" when none).
+    pub prac_cert_no: String,
+    /// Active account.
+    pub active: bool,
+}
+
+impl std::fmt::Debug for OperatorIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorIdentity")
+            .field("login", &self.login)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field(
+                "certno",
+                &rxdesk_core::prescription::mask_id_number(&self.certno),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// The registered identity of an operator, by row id or login.
+    pub fn operator_identity_by(
+        &self,
+        operator_id: Option<i64>,
+        login: Option<&str>,
+    ) -> Result<Option<OperatorIdentity>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<Vec<u8>>,
+            Option<String>,
+            i64,
+        );
+        let row: Option<Row> = self.read(|c| {
+            c.query_row(
+                "SELECT id, login, display_name, role, cert_type, certno_enc, prac_cert_no, active
+                 FROM operators WHERE id = ?1 OR login = ?2",
+                rusqlite::params![
+                    operator_id.unwrap_or(-1),
+                    login.map(str::trim).unwrap_or("")
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(StoreError::sql("read operator identity"))
+        })?;
+        let Some((id, login, display_name, role, cert_type, certno_enc, prac, active)) = row else {
+            return Ok(None);
+        };
+        let certno = match certno_enc {
+            Some(b) => self.sealer().open_str(&b)?,
+            None => String::new(),
+        };
+        Ok(Some(OperatorIdentity {
+            operator_id: id,
+            login,
+            display_name,
+            role: Role::from_code(&role).unwrap_or(Role::Cashier),
+            cert_type: cert_type.unwrap_or_default(),
+            certno,
+            prac_cert_no: prac.unwrap_or_default(),
+            active: active == 1,
+        }))
+    }
+}
+
 /// (id, display name, role, PHC hash, failed attempts, locked until, active).
 type OperatorRow = (i64, String, String, String, i64, Option<i64>, i64);
 

@@ -359,6 +359,23 @@ impl Store {
         })
     }
 
+    /// The upload row that reports one ledger record (`ref_kind`, `ref_id`),
+    /// e.g. the 7204 of an audit.
+    pub fn upload_of(&self, op: &str, ref_kind: &str, ref_id: i64) -> Result<Option<UploadRow>> {
+        self.read(|c| {
+            c.query_row(
+                &format!(
+                    "SELECT {ROW_COLS} FROM uploads WHERE op = ?1 AND ref_kind = ?2 AND ref_id = ?3
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                params![op, ref_kind, ref_id],
+                row_to_upload,
+            )
+            .optional()
+            .map_err(StoreError::sql("read upload"))
+        })
+    }
+
     /// The decrypted payload of a row (support and tests).
     pub fn upload_payload(&self, id: i64) -> Result<serde_json::Value> {
         let sealed: Vec<u8> = self.read(|c| {

@@ -1,0 +1,2446 @@
+//! The counter workflow (issue #7): one patient's visit from identification
+//! to the receipt, driven step by step by the Tauri commands and the CLI.
+//!
+//! [`VisitService`] holds the counter's one active visit in memory (a
+//! mutex: steps of one counter never interleave), performs each step's I/O
+//! — the center (1101, 7201–7203, 2101, 2102, 2601), the local signature
+//! verification (through [`PrescriptionDesk`]), the ledger, the receipt
+//! printer — and reports each outcome to `rxdesk_core::visit::Visit`, which
+//! decides whether the step is allowed. Every call runs in a tracing span
+//! with the visit's correlation id (`visit`).
+//!
+//! Money-safety rules kept here:
+//! - 2102 is journalled (`begin_settlement_attempt`, state `sending`) with
+//!   its msgid BEFORE it leaves; any answer other than a definite refusal
+//!   makes the settlement *uncertain*, and the only way on is 2601 冲正 of
+//!   that msgid (never a second 2102 for it).
+//! - After a crash, attempts left `sending`/`uncertain` are surfaced as an
+//!   uncertain visit at start-up; nothing else starts until it is resolved.
+//! - The sale, its settlement, lines, trace codes and outbox rows are one
+//!   ledger transaction (`Store::record_sale`).
+
+pub mod layout;
+pub mod payment;
+pub mod view;
+
+use crate::desk::{Credential, PrescriptionDesk, PrescriptionView};
+use crate::Settings;
+use chrono::{DateTime, NaiveDate, Utc};
+use payment::{Channel, PaymentChannel};
+use rust_decimal::Decimal;
+use rxdesk_center::messages::{
+    AuthorisedRx, DrugDetail, PersonInfoOutput, PersonQuery, QrDecodeData, ReversalData,
+    SettleData, SettleInput, SettleOutput,
+};
+use rxdesk_center::messages::{Insutype, MedType};
+use rxdesk_center::{CenterError, DownloadKey};
+use rxdesk_core::codes::{AuditResult, CertType};
+use rxdesk_core::dispense::{
+    BoxScan, DispenseError, DispensedItem, Dispensing, StockBatch, StoreKind, TraceState,
+};
+use rxdesk_core::identity::{IdentificationMethod, PersonIdentity, ProxyPurchase};
+use rxdesk_core::prescription::{mask_id_number, Prescription};
+use rxdesk_core::rules::identity::same_cert_no;
+use rxdesk_core::rules::{check_prescription, RuleContext, RuleReport};
+use rxdesk_core::settlement::{cash_change, SelfPayBreakdown, SettlementSplit};
+use rxdesk_core::time::{cst, format_wire};
+use rxdesk_core::visit::{
+    AuditInput, CloseReason, DownloadRef, EVoucherCheck, GuidanceReason, Pharmacist, Resolution,
+    RxListItem, Shift, Visit, VisitError, VisitState,
+};
+use rxdesk_core::{Amount, Price};
+use rxdesk_devices::scan::{classify, ScanKind};
+use rxdesk_gm::DownloadedPrescription;
+use rxdesk_store::ledger::{NewSale, NewSaleLine, NewSettlement};
+use rxdesk_store::CatalogueRow;
+use rxdesk_store::{AttemptRow, AttemptState, Role, Session, Store, UploadState};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use tracing::Instrument;
+pub use view::*;
+
+/// A step that could not be done: a zh-CN sentence saying what happened and
+/// what to do, with a stable code for tests and logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message_zh}")]
+pub struct StepError {
+    /// Stable code.
+    pub code: String,
+    /// The sentence.
+    pub message_zh: String,
+}
+
+impl StepError {
+    fn new(code: &str, message_zh: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message_zh: message_zh.into(),
+        }
+    }
+}
+
+impl From<VisitError> for StepError {
+    fn from(e: VisitError) -> Self {
+        Self::new(e.code(), e.message_zh())
+    }
+}
+
+impl From<rxdesk_store::StoreError> for StepError {
+    fn from(e: rxdesk_store::StoreError) -> Self {
+        Self::new(
+            "STORE",
+            format!("账本操作失败：{e}。请重试；如仍失败请联系技术支持"),
+        )
+    }
+}
+
+fn center_error(what: &str, e: &CenterError) -> StepError {
+    match e {
+        CenterError::Rejected { code, message } => StepError::new(
+            "CENTER_REJECTED",
+            format!("{what}：医保中心拒绝（{code}）{message}。请核对后重试或告知患者"),
+        ),
+        CenterError::Transient(_) => StepError::new(
+            "CENTER_UNAVAILABLE",
+            format!("{what}：医保中心暂时无法连接，请检查网络后重试"),
+        ),
+        CenterError::Uncertain(_) => StepError::new(
+            "CENTER_UNCERTAIN",
+            format!("{what}：医保中心没有应答，结果未知，请稍后重试"),
+        ),
+        CenterError::Invalid(m) => StepError::new(
+            "CENTER_INVALID",
+            format!("{what}：请求未发送（{m}）。请检查中心配置"),
+        ),
+    }
+}
+
+/// The patient as the center knows them (1101).
+#[derive(Clone)]
+struct PatientInfo {
+    name: String,
+    certno: String,
+    psn_no: String,
+    insutype: Insutype,
+    balance: Amount,
+    insuplc_admdvs: String,
+    mdtrt_cert_type: CertType,
+    mdtrt_cert_no: String,
+    agent_name: Option<String>,
+}
+
+/// `psn_cert_type` of an ID number read from the card at this counter (its
+/// check digit is verified locally: a misread card is caught here).
+const RESIDENT_ID_CARD: &str = "01";
+/// The identity as the center confirmed it (1101 / 7201) for an e-voucher,
+/// social-security card, face or prescription QR: nothing was read from an
+/// ID card here, so there is no local misread to catch.
+const CENTER_CONFIRMED: &str = "00";
+
+/// A `(drug row id, catalogue row)` product of the ledger.
+type ProductRow = (i64, CatalogueRow);
+
+/// The pharmacist on duty at this counter.
+#[derive(Clone)]
+struct OnDuty {
+    operator_id: i64,
+    shift: Shift,
+}
+
+#[derive(Clone)]
+struct PaymentState {
+    method: &'static str,
+    due: Amount,
+    tendered: Option<Amount>,
+    change: Option<Amount>,
+    channel: Option<Channel>,
+    paid: bool,
+}
+
+/// The active visit and what the services learnt along the way.
+struct Active {
+    visit: Visit,
+    patient: Option<PatientInfo>,
+    guidance: Option<GuidanceView>,
+    listed: Vec<AuthorisedRx>,
+    opened: Option<PrescriptionView>,
+    audit: Option<AuditView>,
+    dispensing: Option<Dispensing>,
+    pending_barcode: Option<String>,
+    products: HashMap<String, ProductRow>,
+    settle_input: Option<SettleInput>,
+    settle_output: Option<SettleOutput>,
+    attempt_id: Option<i64>,
+    payment: Option<PaymentState>,
+    sale: Option<SaleView>,
+    notice_zh: Option<String>,
+}
+
+impl Active {
+    fn new(visit_id: String) -> Self {
+        Self {
+            visit: Visit::new(visit_id),
+            patient: None,
+            guidance: None,
+            listed: Vec::new(),
+            opened: None,
+            audit: None,
+            dispensing: None,
+            pending_barcode: None,
+            products: HashMap::new(),
+            settle_input: None,
+            settle_output: None,
+            attempt_id: None,
+            payment: None,
+            sale: None,
+            notice_zh: None,
+        }
+    }
+    fn id(&self) -> String {
+        self.visit.visit_id().to_string()
+    }
+}
+
+/// Where receipts go and what the pharmacy prints on them.
+#[derive(Debug, Clone)]
+pub struct VisitConfig {
+    /// `<data>/receipts`.
+    pub receipts_dir: PathBuf,
+    /// Store name on receipts.
+    pub store_name: String,
+    /// Receipt printer, if configured.
+    pub printer: Option<rxdesk_devices::settings::PrinterSettings>,
+    /// CJK font of the guidance PDF.
+    pub font_path: PathBuf,
+}
+
+impl VisitConfig {
+    /// From the settings and the data directory.
+    pub fn from_settings(dir: &crate::DataDir, settings: &Settings) -> Self {
+        let font_path = std::env::var("RXDESK_CJK_FONT")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(rxdesk_receipts::pdf::DEFAULT_FONT_PATH));
+        Self {
+            receipts_dir: dir.root().join("receipts"),
+            store_name: settings.store_name.clone(),
+            printer: settings.devices.printer.clone(),
+            font_path,
+        }
+    }
+}
+
+/// The counter's visit service (one active visit per counter).
+pub struct VisitService {
+    store: Arc<Store>,
+    desk: Arc<PrescriptionDesk>,
+    payments: Arc<dyn PaymentChannel>,
+    config: VisitConfig,
+    active: tokio::sync::Mutex<Option<Active>>,
+    on_duty: std::sync::Mutex<Option<OnDuty>>,
+    orphans: std::sync::Mutex<Vec<AttemptRow>>,
+    seq: AtomicU32,
+    catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
+}
+
+fn today_cst() -> NaiveDate {
+    Utc::now().with_timezone(&cst()).date_naive()
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+}
+
+fn dec(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn state_name(s: &VisitState) -> (&'static str, &'static str) {
+    match s {
+        VisitState::Started => ("started", "等待识别患者"),
+        VisitState::EVoucherGuidance(_) => ("evoucher_guidance", "医保电子凭证指引"),
+        VisitState::Identified => ("identified", "已识别患者"),
+        VisitState::PrescriptionsListed => ("prescriptions_listed", "已查询处方"),
+        VisitState::Downloaded => ("downloaded", "已下载处方"),
+        VisitState::Verified => ("verified", "签名已验证"),
+        VisitState::RulesChecked => ("rules_checked", "处方已核对"),
+        VisitState::Audited => ("audited", "药师已审方"),
+        VisitState::Dispensing => ("dispensing", "调配中"),
+        VisitState::Dispensed => ("dispensed", "已调配"),
+        VisitState::PreSettled => ("pre_settled", "已预结算"),
+        VisitState::Settling => ("settling", "结算中"),
+        VisitState::SettlementUncertain => ("settlement_uncertain", "结算结果未知"),
+        VisitState::Settled => ("settled", "已结算"),
+        VisitState::Receipted => ("receipted", "已完成"),
+        VisitState::Refunding => ("refunding", "退费中"),
+        VisitState::RefundUncertain => ("refund_uncertain", "退费结果未知"),
+        VisitState::Refunded => ("refunded", "已退费"),
+        VisitState::Delivery(_) => ("delivery", "配送中"),
+        VisitState::Closed(_) => ("closed", "已结束"),
+    }
+}
+
+fn close_reason_zh(r: &CloseReason) -> String {
+    match r {
+        CloseReason::Cancelled => "已取消本次服务".into(),
+        CloseReason::SignatureInvalid(why) => format!("处方电子签名验证未通过：{why}"),
+        CloseReason::RulesBlocked(codes) => format!(
+            "处方核对未通过：{}",
+            codes
+                .iter()
+                .map(|c| c.title_zh())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        CloseReason::AuditNotApproved(r) => format!("药师审方结果：{}，不能调配", r.label_zh()),
+    }
+}
+
+fn audit_result(code: &str) -> Result<AuditResult, StepError> {
+    match AuditResult::from_code(code.trim()) {
+        AuditResult::Other(_) => Err(StepError::new(
+            "AUDIT_RESULT",
+            "审方结果须为 1 通过、2 不通过或 3 需医生确认",
+        )),
+        r => Ok(r),
+    }
+}
+
+fn dispense_code(e: &DispenseError) -> &'static str {
+    match e {
+        DispenseError::Substitution { .. } => "wrong_product",
+        DispenseError::OverQuantity { .. } => "over_quantity",
+        DispenseError::TraceCodeDuplicate(_) => "duplicate_trace_code",
+        DispenseError::TraceCodeSold { .. } => "trace_code_sold",
+        DispenseError::ExpiredBatch { .. } => "expired_batch",
+        DispenseError::BarcodeMismatch { .. } => "barcode_mismatch",
+        DispenseError::TraceCodeInvalid(_) => "trace_code_invalid",
+        DispenseError::OutOfStock(_) => "out_of_stock",
+        _ => "refused",
+    }
+}
+
+fn split_of(out: &SettleOutput) -> Result<SettlementSplit, StepError> {
+    let s = &out.setlinfo;
+    SettlementSplit::new(
+        s.medfee_sumamt,
+        s.fund_pay_sumamt,
+        s.acct_pay,
+        s.psn_cash_pay,
+        SelfPayBreakdown {
+            full_own_pay: s.fulamt_ownpay_amt,
+            over_limit: s.overlmt_selfpay,
+            pre_self_pay: s.preselfpay_amt,
+            deductible: s.act_pay_dedc,
+        },
+    )
+    .map_err(|e| StepError::new(e.code(), e.message_zh()))
+}
+
+impl VisitService {
+    /// A service over the ledger, the desk and a payment channel. Attempts
+    /// a crash left `sending` become `uncertain` and are surfaced.
+    pub fn new(
+        store: Arc<Store>,
+        desk: Arc<PrescriptionDesk>,
+        payments: Arc<dyn PaymentChannel>,
+        config: VisitConfig,
+    ) -> Result<Self, rxdesk_store::StoreError> {
+        // The ledger's institution (msgids, uploads) is the center profile's.
+        if store.institution()?.is_none() && !desk.institution().is_empty() {
+            store.set_institution(desk.institution(), &config.store_name)?;
+        }
+        let recovered = store.recover_settlement_attempts()?;
+        let orphans = store.open_settlement_attempts()?;
+        if !orphans.is_empty() {
+            tracing::warn!(
+                recovered,
+                open = orphans.len(),
+                "settlement attempts without an outcome: resolve them before anything else"
+            );
+        }
+        Ok(Self {
+            store,
+            desk,
+            payments,
+            config,
+            active: tokio::sync::Mutex::new(None),
+            on_duty: std::sync::Mutex::new(None),
+            orphans: std::sync::Mutex::new(orphans),
+            seq: AtomicU32::new(0),
+            catalogue_names: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The ledger.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn orphan(&self) -> Option<AttemptRow> {
+        self.orphans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .cloned()
+    }
+
+    fn orphan_view(&self, a: &AttemptRow) -> VisitView {
+        let mut v = self.view(&Active::new(a.visit_id.clone()));
+        v.state = "settlement_uncertain".into();
+        v.state_zh = "结算结果未知".into();
+        v.next_step_zh = format!(
+            "上次中断时有一笔医保结算（报文 {}）结果未知：请点击“处理未知结算”向医保中心冲正后再接待下一位患者，切勿重复收费",
+            a.msgid
+        );
+        v
+    }
+
+    fn span(&self, visit_id: &str, step: &'static str) -> tracing::Span {
+        tracing::info_span!("visit_step", visit = %visit_id, step)
+    }
+
+    /// Starts a new visit (the previous one is dropped unless its
+    /// settlement is uncertain).
+    pub async fn start(&self, by: &Session) -> Result<VisitView, StepError> {
+        if let Some(a) = self.orphan() {
+            return Err(StepError::new(
+                "VISIT_SETTLEMENT_UNCERTAIN",
+                self.orphan_view(&a).next_step_zh,
+            ));
+        }
+        let mut guard = self.active.lock().await;
+        if let Some(a) = guard.as_ref() {
+            if matches!(
+                a.visit.state(),
+                VisitState::SettlementUncertain | VisitState::Settling
+            ) {
+                return Err(StepError::new(
+                    "VISIT_SETTLEMENT_UNCERTAIN",
+                    "当前患者的结算结果未知，须先处理（冲正）后才能接待下一位患者",
+                ));
+            }
+            if matches!(a.visit.state(), VisitState::Settled) {
+                return Err(StepError::new(
+                    "VISIT_SETTLED_NOT_COMPLETED",
+                    "当前患者已结算但尚未收款出票，请先完成收款",
+                ));
+            }
+        }
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
+        let id = format!(
+            "V{}{n:04}",
+            Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S")
+        );
+        tracing::info!(visit = %id, operator = %by.login(), "visit started");
+        let a = Active::new(id);
+        let v = self.view(&a);
+        *guard = Some(a);
+        Ok(v)
+    }
+
+    /// The visit in progress (or an uncertain settlement left by a crash).
+    pub async fn current(&self) -> Option<VisitView> {
+        if let Some(a) = self.orphan() {
+            return Some(self.orphan_view(&a));
+        }
+        self.active.lock().await.as_ref().map(|a| self.view(a))
+    }
+
+    /// Cancels the visit (before anything was sent for settlement).
+    pub async fn cancel(&self, _by: &Session) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        a.visit.cancel()?;
+        tracing::info!(visit = %a.id(), "visit cancelled");
+        Ok(self.view(a))
+    }
+
+    async fn person_info(
+        &self,
+        by: &Session,
+        cert_type: CertType,
+        cert_no: &str,
+    ) -> Result<PersonInfoOutput, CenterError> {
+        let q = PersonQuery {
+            mdtrt_cert_type: cert_type,
+            mdtrt_cert_no: cert_no.trim().to_string(),
+            card_sn: String::new(),
+            begntime: String::new(),
+            psn_cert_type: String::new(),
+            certno: String::new(),
+            psn_name: String::new(),
+        };
+        self.desk.center().person_info(&self.desk.ctx(by), &q).await
+    }
+
+    /// Identifies the patient and lists their authorised prescriptions
+    /// (7202); an e-prescription QR goes straight to download (7201 → 7203).
+    pub async fn identify(
+        &self,
+        by: &Session,
+        method: &str,
+        code: &str,
+        password: Option<&str>,
+        agent: Option<(String, String, String)>,
+    ) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "identify");
+        self.identify_in(a, by, method, code, password, agent)
+            .instrument(span)
+            .await?;
+        Ok(self.view(a))
+    }
+
+    async fn identify_in(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        method: &str,
+        code: &str,
+        password: Option<&str>,
+        agent: Option<(String, String, String)>,
+    ) -> Result<(), StepError> {
+        let code = code.trim();
+        if code.is_empty() || code.len() > 512 || code.chars().any(char::is_control) {
+            return Err(StepError::new(
+                "BAD_CREDENTIAL",
+                "凭证为空或无法识别，请重新扫码或输入",
+            ));
+        }
+        if !matches!(
+            a.visit.state(),
+            VisitState::Started | VisitState::EVoucherGuidance(_)
+        ) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "本次服务已识别患者；接待下一位患者请先开始新的服务",
+            ));
+        }
+        let password_ok = password.is_some_and(|p| !p.trim().is_empty());
+        let (cert_type, id_method, credential) = match method {
+            "e_voucher" => (
+                CertType::EVoucher,
+                IdentificationMethod::EVoucher,
+                Credential::EVoucher,
+            ),
+            "face" => (
+                CertType::EVoucher,
+                IdentificationMethod::Face,
+                Credential::EVoucher,
+            ),
+            "social_security_card" => (
+                CertType::SocialSecurityCard,
+                IdentificationMethod::SocialSecurityCard {
+                    password_confirmed: password_ok,
+                },
+                Credential::SocialSecurityCard,
+            ),
+            "id_card" => (
+                CertType::IdCard,
+                IdentificationMethod::IdCard {
+                    password_confirmed: password_ok,
+                },
+                Credential::IdCard,
+            ),
+            "epc_qr" => return self.identify_by_rx_qr(a, by, code, agent).await,
+            other => {
+                return Err(StepError::new(
+                    "BAD_METHOD",
+                    format!("不支持的识别方式 {other}，请选择医保电子凭证、社保卡、身份证或刷脸"),
+                ))
+            }
+        };
+        if id_method.needs_password() {
+            return Err(VisitError::PasswordRequired.into());
+        }
+        tracing::info!(method, code = %mask_id_number(code), "identify (1101)");
+        let info = match self.person_info(by, cert_type.clone(), code).await {
+            Ok(i) => i,
+            Err(CenterError::Rejected { code: c, .. })
+                if c == "2001" && cert_type == CertType::EVoucher =>
+            {
+                let g = a.visit.evoucher_guidance(GuidanceReason::NotActivated)?;
+                a.guidance = Some(GuidanceView {
+                    title_zh: g.title_zh.to_string(),
+                    steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
+                    text: g.to_text(),
+                });
+                tracing::info!("e-voucher unknown to the center: guidance shown");
+                return Ok(());
+            }
+            Err(e) => return Err(center_error("查询参保信息失败", &e)),
+        };
+        let patient = self.patient_of(&info, cert_type, code, agent.as_ref().map(|g| g.0.clone()));
+        let proxy = agent_proxy(agent, method);
+        a.visit.identify(
+            PersonIdentity {
+                name: patient.name.clone(),
+                cert_type: if method == "id_card" {
+                    RESIDENT_ID_CARD
+                } else {
+                    CENTER_CONFIRMED
+                }
+                .into(),
+                cert_no: patient.certno.clone(),
+            },
+            id_method,
+            proxy,
+        )?;
+        a.patient = Some(patient);
+        a.guidance = None;
+        let list = self
+            .desk
+            .find_prescriptions(by, credential, code)
+            .await
+            .map_err(|e| StepError::new("CENTER", format!("查询处方失败：{e}")))?;
+        a.visit.prescriptions_listed(
+            list.iter()
+                .map(|r| RxListItem {
+                    auth_rxno: r.auth_rxno.clone(),
+                    fixmedins_name: r.fixmedins_name.clone(),
+                    prsc_time: r.prsc_time.clone(),
+                    valid_end_time: r.valid_end_time.clone(),
+                })
+                .collect(),
+        )?;
+        tracing::info!(
+            listed = list.len(),
+            "authorised prescriptions listed (7202)"
+        );
+        a.listed = list;
+        Ok(())
+    }
+
+    fn patient_of(
+        &self,
+        info: &PersonInfoOutput,
+        cert_type: CertType,
+        code: &str,
+        agent_name: Option<String>,
+    ) -> PatientInfo {
+        let insu = info.insuinfo.first().cloned().unwrap_or_default();
+        PatientInfo {
+            name: info.baseinfo.psn_name.clone(),
+            certno: info.baseinfo.certno.clone(),
+            psn_no: info.baseinfo.psn_no.clone(),
+            insutype: insu.insutype,
+            balance: insu.balc,
+            insuplc_admdvs: insu.insuplc_admdvs,
+            mdtrt_cert_type: cert_type,
+            mdtrt_cert_no: code.to_string(),
+            agent_name,
+        }
+    }
+
+    async fn identify_by_rx_qr(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        qr: &str,
+        agent: Option<(String, String, String)>,
+    ) -> Result<(), StepError> {
+        let q = QrDecodeData {
+            app_chnl_id: "RXDESK".into(),
+            app_chnl_user_id: by.login().into(),
+            auth_code: String::new(),
+            dev_info: "RxDesk counter".into(),
+            epc_qrcd: qr.to_string(),
+            ip_info: "127.0.0.1".into(),
+            opter: by.login().into(),
+            opter_name: by.display_name().into(),
+            optins: self.desk.institution().into(),
+        };
+        let d = self
+            .desk
+            .center()
+            .decode_qr(&self.desk.ctx(by), &q)
+            .await
+            .map_err(|e| center_error("电子处方二维码解码失败", &e))?;
+        let info = self
+            .person_info(by, CertType::IdCard, &d.certno)
+            .await
+            .map_err(|e| center_error("查询参保信息失败", &e))?;
+        let patient = self.patient_of(
+            &info,
+            CertType::IdCard,
+            &d.certno,
+            agent.as_ref().map(|g| g.0.clone()),
+        );
+        a.visit.identify(
+            PersonIdentity {
+                name: d.name.clone(),
+                cert_type: CENTER_CONFIRMED.into(),
+                cert_no: d.certno.clone(),
+            },
+            IdentificationMethod::PrescriptionQr,
+            agent_proxy(agent, "epc_qr"),
+        )?;
+        a.patient = Some(patient);
+        self.open_in(a, by, DownloadKey::EpcToken(d.epc_token))
+            .await
+    }
+
+    /// Downloads one listed prescription, verifies its signature locally and
+    /// runs the rules.
+    pub async fn open(&self, by: &Session, auth_rxno: &str) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "open");
+        self.open_in(a, by, DownloadKey::AuthRxno(auth_rxno.trim().to_string()))
+            .instrument(span)
+            .await?;
+        Ok(self.view(a))
+    }
+
+    async fn open_in(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        key: DownloadKey,
+    ) -> Result<(), StepError> {
+        if let DownloadKey::AuthRxno(k) = &key {
+            if !a.listed.iter().any(|r| &r.auth_rxno == k) {
+                return Err(VisitError::UnknownAuthorisation(k.clone()).into());
+            }
+        }
+        if !matches!(
+            a.visit.state(),
+            VisitState::Identified | VisitState::PrescriptionsListed
+        ) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "当前步骤不能下载处方，请按流程办理",
+            ));
+        }
+        let now = Utc::now();
+        let opened = self
+            .desk
+            .open_with_key(&self.store, by, &key, now)
+            .await
+            .map_err(|e| match e {
+                crate::desk::DeskError::Center(c) => center_error("下载处方失败", &c),
+                other => StepError::new("DESK", format!("下载处方失败：{other}")),
+            })?;
+        let via = match &key {
+            DownloadKey::AuthRxno(k) => DownloadRef::AuthRxno(k.clone()),
+            DownloadKey::EpcToken(t) => DownloadRef::EpcToken(t.clone()),
+        };
+        let dl = opened.view.prescription.clone();
+        tracing::info!(hi_rxno = %dl.hi_rxno, "prescription downloaded (7203) and recorded");
+        let model = match &opened.verified {
+            Some(v) => v.value().clone(),
+            None => match rxdesk_gm::verify::domain_prescription(&dl) {
+                Ok(p) => p,
+                Err(reason) => {
+                    // Not even readable (the verdict is recorded): blocked.
+                    a.opened = Some(opened.view);
+                    return Err(StepError::new(
+                        "RX_UNREADABLE",
+                        format!(
+                            "处方数据无法读取（{}），已阻止，不能审方或结算。请告知患者联系开方医院",
+                            reason.message_zh()
+                        ),
+                    ));
+                }
+            },
+        };
+        a.visit.downloaded(model, via)?;
+        match &opened.verified {
+            Some(v) => a.visit.signature_verified(v)?,
+            None => {
+                a.visit.signature_failed(opened.view.reason_zh.clone())?;
+                tracing::warn!(reason = %opened.view.reason_zh, "signature invalid: visit closed");
+                a.opened = Some(opened.view);
+                return Ok(());
+            }
+        }
+        a.opened = Some(opened.view);
+        let report = self.rules_for(a, &dl, now).await?;
+        tracing::info!(codes = ?report.codes(), blocks = report.blocks(), "rules checked");
+        a.visit.rules_checked(report)?;
+        Ok(())
+    }
+
+    fn catalogue_names(&self) -> Result<Arc<Vec<String>>, StepError> {
+        let mut g = self
+            .catalogue_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = g.as_ref() {
+            return Ok(Arc::clone(n));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for r in self.store.catalogue()? {
+            // Short names ("片", "胶囊") would match any text.
+            for n in [r.genname, r.name] {
+                if n.chars().count() >= 4 {
+                    names.push(n);
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        let n = Arc::new(names);
+        *g = Some(Arc::clone(&n));
+        Ok(n)
+    }
+
+    async fn rules_for(
+        &self,
+        a: &Active,
+        dl: &DownloadedPrescription,
+        now: DateTime<Utc>,
+    ) -> Result<RuleReport, StepError> {
+        let rx: Prescription = a
+            .visit
+            .prescription()
+            .cloned()
+            .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+        let b64 = dl.rx_file.clone();
+        let text = tokio::task::spawn_blocking(move || layout::layout_text_b64(&b64))
+            .await
+            .unwrap_or_default();
+        let previous: Vec<DateTime<Utc>> = self
+            .store
+            .dispensings_of(&dl.hi_rxno)?
+            .into_iter()
+            .filter_map(DateTime::from_timestamp_millis)
+            .collect();
+        let mut facts = HashMap::new();
+        for l in &rx.lines {
+            if let Some((_, row)) = self
+                .store
+                .products_by_med_list_codg(&l.med_list_codg)?
+                .first()
+            {
+                facts.insert(l.med_list_codg.clone(), row.to_product().facts);
+            }
+        }
+        let names = self.catalogue_names()?;
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let patient = a
+            .visit
+            .patient()
+            .cloned()
+            .ok_or_else(|| StepError::new("NO_PATIENT", "尚未识别患者"))?;
+        let lookup = |c: &str| facts.get(c).cloned();
+        let ctx = RuleContext {
+            now,
+            previous_dispensings: &previous,
+            patient: &patient,
+            catalogue: &lookup,
+            layout_text: &text,
+            catalogue_names: &name_refs,
+        };
+        Ok(check_prescription(&rx, &ctx))
+    }
+
+    fn on_duty(&self) -> Option<OnDuty> {
+        self.on_duty
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The pharmacist on duty, if any.
+    pub fn shift_current(&self) -> Option<ShiftView> {
+        self.on_duty().map(|d| shift_view(&d.shift))
+    }
+
+    async fn evoucher_person(
+        &self,
+        by: &Session,
+        token: &str,
+    ) -> Result<PersonIdentity, StepError> {
+        let token = token.trim();
+        if token.is_empty() || token.chars().any(char::is_control) {
+            return Err(StepError::new(
+                "BAD_CREDENTIAL",
+                "请药师扫描本人的医保电子凭证",
+            ));
+        }
+        let info = self
+            .person_info(by, CertType::EVoucher, token)
+            .await
+            .map_err(|e| center_error("核验药师医保电子凭证失败", &e))?;
+        Ok(PersonIdentity {
+            name: info.baseinfo.psn_name,
+            cert_type: "01".into(),
+            cert_no: info.baseinfo.certno,
+        })
+    }
+
+    /// Shift start: the signed-in pharmacist scans their own e-voucher; the
+    /// center's identity must be the one registered for the operator.
+    pub async fn shift_start(&self, by: &Session, evoucher: &str) -> Result<ShiftView, StepError> {
+        let span = tracing::info_span!("shift_start", operator = %by.login());
+        async {
+            if by.role() != Role::Pharmacist {
+                return Err(StepError::new(
+                    "NOT_PHARMACIST",
+                    "只有药师账号可以上岗审方，请用药师工号登录",
+                ));
+            }
+            let me = self
+                .store
+                .operator_identity_by(Some(by.operator_id()), None)?
+                .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+            if me.certno.trim().is_empty() {
+                return Err(StepError::new(
+                    "PHARMACIST_NOT_REGISTERED",
+                    "该药师账号未登记身份证号，请店长在人员管理中登记后再上岗",
+                ));
+            }
+            let person = self.evoucher_person(by, evoucher).await?;
+            if !same_cert_no(&person.cert_no, &me.certno) {
+                tracing::warn!("shift start refused: the e-voucher is not the operator's");
+                return Err(StepError::new(
+                    "SHIFT_IDENTITY_MISMATCH",
+                    "扫描的医保电子凭证不是当前登录药师本人的，不能上岗。请药师扫描本人的医保电子凭证",
+                ));
+            }
+            let now = Utc::now();
+            let shift = Shift {
+                pharmacist: Pharmacist {
+                    code: String::new(),
+                    person: PersonIdentity {
+                        name: me.display_name.clone(),
+                        cert_type: "01".into(),
+                        cert_no: me.certno.clone(),
+                    },
+                    prac_cert_no: me.prac_cert_no.clone(),
+                },
+                started: EVoucherCheck {
+                    person: PersonIdentity {
+                        name: me.display_name.clone(),
+                        ..person
+                    },
+                    at: now,
+                },
+                ended_at: None,
+            };
+            let v = shift_view(&shift);
+            *self.on_duty.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnDuty {
+                operator_id: by.operator_id(),
+                shift,
+            });
+            tracing::info!("pharmacist on duty");
+            Ok(v)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The pharmacist's audit: re-confirmed with their own e-voucher, then
+    /// recorded with its 7204 outbox row.
+    pub async fn audit(
+        &self,
+        by: &Session,
+        result: &str,
+        opinion: &str,
+        reconfirm_evoucher: &str,
+        reviewer_login: Option<&str>,
+    ) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "audit");
+        async {
+            let result = audit_result(result)?;
+            if !matches!(a.visit.state(), VisitState::RulesChecked) {
+                return Err(StepError::new(
+                    "VISIT_ILLEGAL_TRANSITION",
+                    "处方尚未通过核对，不能审方",
+                ));
+            }
+            let duty = self
+                .on_duty()
+                .filter(|d| d.operator_id == by.operator_id())
+                .ok_or_else(|| {
+                    StepError::new(
+                        "AUDIT_NOT_ON_DUTY",
+                        "当前登录药师尚未上岗：请先扫描本人医保电子凭证上岗后再审方",
+                    )
+                })?;
+            let person = self.evoucher_person(by, reconfirm_evoucher).await?;
+            let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(login) => {
+                    let r = self
+                        .store
+                        .operator_identity_by(None, Some(login))?
+                        .filter(|r| r.role == Role::Pharmacist && r.active)
+                        .ok_or_else(|| {
+                            StepError::new(
+                                "REVIEWER_UNKNOWN",
+                                format!("工号 {login} 不是本店在职药师，不能复核"),
+                            )
+                        })?;
+                    Some(Pharmacist {
+                        code: String::new(),
+                        person: PersonIdentity {
+                            name: r.display_name,
+                            cert_type: "01".into(),
+                            cert_no: r.certno,
+                        },
+                        prac_cert_no: r.prac_cert_no,
+                    })
+                }
+            };
+            let now = Utc::now();
+            let input = AuditInput {
+                shift: duty.shift.clone(),
+                reconfirmed: EVoucherCheck {
+                    person: PersonIdentity {
+                        name: duty.shift.pharmacist.person.name.clone(),
+                        ..person
+                    },
+                    at: now,
+                },
+                result: result.clone(),
+                opinion: opinion.to_string(),
+                reviewer: reviewer.clone(),
+                at: now,
+            };
+            a.visit.audited(input)?;
+            let rx_id = a
+                .opened
+                .as_ref()
+                .map(|o| o.rx_id)
+                .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+            let audit_id = self.store.record_audit(
+                by,
+                &rxdesk_store::ledger::AuditDecision {
+                    prescription_id: rx_id,
+                    status_code: result.code().to_string(),
+                    opinion: opinion.trim().to_string(),
+                },
+            )?;
+            let upload_id = self
+                .store
+                .upload_of("7204", "rx_audit", audit_id)?
+                .map(|u| u.id);
+            tracing::info!(
+                result = result.code(),
+                ?upload_id,
+                "audit recorded (7204 queued)"
+            );
+            a.audit = Some(AuditView {
+                pharmacist_name: duty.shift.pharmacist.person.name.clone(),
+                result: result.code().to_string(),
+                result_zh: result.label_zh().to_string(),
+                opinion: opinion.trim().to_string(),
+                reviewer_name: reviewer.map(|r| r.person.name),
+                at: format_wire(now),
+                upload_id,
+            });
+            if result == AuditResult::Approved {
+                a.visit.start_dispensing()?;
+                let lines = a
+                    .visit
+                    .prescription()
+                    .map(|p| p.lines.clone())
+                    .unwrap_or_default();
+                a.dispensing = Some(Dispensing::new(lines));
+            }
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(self.view(a))
+    }
+
+    fn stock_of(&self, drug_id: i64, codg: &str) -> Result<Vec<StockBatch>, StepError> {
+        let product = self.store.product_by_id(drug_id)?;
+        let pack = product.map(|p| p.pack_size).unwrap_or(Decimal::ONE);
+        Ok(self
+            .store
+            .stock_batches(drug_id)?
+            .into_iter()
+            .map(|b| StockBatch {
+                batch_id: b.fixmedins_bchno,
+                med_list_codg: codg.to_string(),
+                manu_lotnum: b.manu_lotnum,
+                manu_date: date(&b.manu_date),
+                expy_end: date(&b.expy_end),
+                on_hand: b.quantity * pack,
+                store: if b.store == "nocode" {
+                    StoreKind::NoCode
+                } else {
+                    StoreKind::Traced
+                },
+            })
+            .collect())
+    }
+
+    /// One scan while dispensing: a box's barcode then its trace code (or a
+    /// trace code alone when its prefix names one product, or a GS1 code
+    /// carrying both). A refusal leaves the visit unchanged.
+    pub async fn scan(&self, by: &Session, code: &str) -> Result<ScanOutcome, StepError> {
+        let _ = by;
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "scan");
+        let (ok, code, message_zh) = {
+            let _e = span.enter();
+            match self.scan_in(a, code) {
+                Ok(msg) => (true, "box_ok".to_string(), msg),
+                Err((c, m)) => {
+                    tracing::info!(code = %c, "scan refused");
+                    (c == "barcode_ok", c, m)
+                }
+            }
+        };
+        Ok(ScanOutcome {
+            ok,
+            code,
+            message_zh,
+            visit: self.view(a),
+        })
+    }
+
+    fn scan_in(&self, a: &mut Active, raw: &str) -> Result<String, (String, String)> {
+        let refuse = |c: &str, m: String| Err((c.to_string(), m));
+        if !matches!(a.visit.state(), VisitState::Dispensing) {
+            return refuse("not_dispensing", "当前不在调配步骤，扫码未使用".into());
+        }
+        let scan = match classify(raw) {
+            Ok(s) => s,
+            Err(e) => return refuse("scan_error", e.message_zh()),
+        };
+        let rx_codes: Vec<String> = a
+            .visit
+            .prescription()
+            .map(|p| p.lines.iter().map(|l| l.med_list_codg.clone()).collect())
+            .unwrap_or_default();
+        let store_err =
+            |e: rxdesk_store::StoreError| ("store".to_string(), format!("账本读取失败：{e}"));
+        let pick = |rows: Vec<ProductRow>| -> Option<ProductRow> {
+            rows.iter()
+                .find(|(_, r)| rx_codes.contains(&r.med_list_codg))
+                .cloned()
+                .or_else(|| rows.into_iter().next())
+        };
+        let (product, trace, lot): (ProductRow, String, Option<String>) = match &scan.kind {
+            ScanKind::Gtin { gtin } => {
+                let rows = self.store.products_by_barcode(gtin).map_err(store_err)?;
+                let Some((id, p)) = pick(rows) else {
+                    a.pending_barcode = None;
+                    return refuse(
+                        "unknown_barcode",
+                        format!("条码 {gtin} 不在本店药品目录中，请核对药品"),
+                    );
+                };
+                if !rx_codes.contains(&p.med_list_codg) {
+                    a.pending_barcode = None;
+                    return refuse(
+                        "wrong_product",
+                        format!("{} 不是处方开具的药品，不得替换，请取处方上的药品", p.name),
+                    );
+                }
+                a.pending_barcode = Some(gtin.clone());
+                a.products
+                    .insert(p.fixmedins_hilist_id.clone(), (id, p.clone()));
+                return refuse("barcode_ok", format!("{}：请扫描该盒药品的追溯码", p.name));
+            }
+            ScanKind::TraceCode => {
+                let t = scan.text.clone();
+                let product = match a.pending_barcode.take() {
+                    Some(bc) => pick(self.store.products_by_barcode(&bc).map_err(store_err)?),
+                    None => {
+                        let rows = self
+                            .store
+                            .products_by_trace_prefix(&t[..7])
+                            .map_err(store_err)?;
+                        if rows.len() > 1 {
+                            return refuse(
+                                "needs_barcode",
+                                "该追溯码对应多个药品，请先扫描药盒条码，再扫追溯码".into(),
+                            );
+                        }
+                        rows.into_iter().next()
+                    }
+                };
+                let Some(p) = product else {
+                    return refuse(
+                        "needs_barcode",
+                        "无法由追溯码识别药品，请先扫描药盒条码，再扫追溯码".into(),
+                    );
+                };
+                (p, t, None)
+            }
+            ScanKind::Gs1(g) => {
+                let (Some(gtin14), Some(serial)) = (g.gtin(), g.get("21")) else {
+                    return refuse(
+                        "gs1_incomplete",
+                        "药品码缺少商品条码或追溯码，请分别扫描条码和追溯码".into(),
+                    );
+                };
+                let gtin13 = gtin14.strip_prefix('0').unwrap_or(gtin14);
+                let rows = self.store.products_by_barcode(gtin13).map_err(store_err)?;
+                let rows = if rows.is_empty() {
+                    self.store.products_by_barcode(gtin14).map_err(store_err)?
+                } else {
+                    rows
+                };
+                let Some(p) = pick(rows) else {
+                    return refuse(
+                        "unknown_barcode",
+                        format!("条码 {gtin13} 不在本店药品目录中，请核对药品"),
+                    );
+                };
+                (p, serial.to_string(), g.lot().map(str::to_string))
+            }
+            _ => {
+                return refuse(
+                    "not_a_box_code",
+                    format!(
+                        "扫到的是{}，调配时请扫描药盒条码和追溯码",
+                        scan.kind.label_zh()
+                    ),
+                )
+            }
+        };
+        let (drug_id, row) = product;
+        if !row.trace_prefix.is_empty() && !trace.starts_with(&row.trace_prefix) {
+            return refuse(
+                "trace_code_mismatch",
+                format!(
+                    "追溯码 {trace} 不属于 {}（药品标识码不符），请扫描同一盒药品的追溯码",
+                    row.name
+                ),
+            );
+        }
+        let batches = self
+            .stock_of(drug_id, &row.med_list_codg)
+            .map_err(|e| ("store".to_string(), e.message_zh))?;
+        let batch_id = match &lot {
+            Some(l) => batches
+                .iter()
+                .find(|b| &b.manu_lotnum == l)
+                .map(|b| b.batch_id.clone())
+                .or(Some(l.clone())),
+            None => None,
+        };
+        let sold = self.store.trace_code_sold(&trace).map_err(store_err)?;
+        let traces = move |_: &rxdesk_core::code_format::TraceCode| {
+            if sold {
+                TraceState::SoldLocally
+            } else {
+                TraceState::Unsold
+            }
+        };
+        let product = row.to_product();
+        let Some(disp) = a.dispensing.as_mut() else {
+            return refuse("not_dispensing", "当前不在调配步骤".into());
+        };
+        let scan_box = BoxScan {
+            barcode: product.barcode.clone(),
+            trace_code: trace.clone(),
+            batch_id,
+        };
+        match disp.scan_box(&scan_box, &product, &batches, &traces, today_cst()) {
+            Ok(item) => {
+                let msg = format!(
+                    "{} 已配 1 盒（批号 {}，有效期至 {}）",
+                    row.name, item.manu_lotnum, item.expy_end
+                );
+                a.products
+                    .insert(row.fixmedins_hilist_id.clone(), (drug_id, row.clone()));
+                tracing::info!(trace = %trace, "box dispensed");
+                Ok(msg)
+            }
+            Err(e) => refuse(dispense_code(&e), e.message_zh()),
+        }
+    }
+
+    /// Dispensing finished: every line filled.
+    pub async fn finish_dispensing(&self, _by: &Session) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let _e = self.span(&a.id(), "finish_dispensing").entered();
+        let disp = a
+            .dispensing
+            .clone()
+            .ok_or_else(|| StepError::new("VISIT_ILLEGAL_TRANSITION", "当前不在调配步骤"))?;
+        let items = disp
+            .finish(false)
+            .map_err(|e| StepError::new(e.code(), e.message_zh()))?;
+        let cold = items.iter().any(|i| {
+            a.products
+                .get(&i.fixmedins_hilist_id)
+                .is_some_and(|(_, r)| r.to_product().facts.cold_chain)
+        });
+        a.visit.dispensed_items(items, cold)?;
+        tracing::info!("dispensed");
+        Ok(self.view(a))
+    }
+
+    fn settle_input(&self, a: &Active) -> Result<(SettleInput, Amount), StepError> {
+        let rx = a
+            .visit
+            .prescription()
+            .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+        let p = a
+            .patient
+            .as_ref()
+            .ok_or_else(|| StepError::new("NO_PATIENT", "尚未识别患者"))?;
+        let now = format_wire(Utc::now());
+        let mut total = Amount::ZERO;
+        let mut lines = Vec::new();
+        for (n, l) in rx.lines.iter().enumerate() {
+            let items: Vec<&DispensedItem> =
+                a.visit.dispensed().iter().filter(|i| i.line == n).collect();
+            let Some(first) = items.first() else { continue };
+            let (_, row) = a
+                .products
+                .get(&first.fixmedins_hilist_id)
+                .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
+            let cnt: Decimal = items.iter().map(|i| i.line_quantity).sum();
+            let per_pack = first.min_units_per_line_unit();
+            let pric = if per_pack == row.pack_size || row.pack_size.is_zero() {
+                row.price
+            } else {
+                Price::round(row.price.value() * per_pack / row.pack_size)
+                    .map_err(|e| StepError::new("PRICE", e.to_string()))?
+            };
+            let sum = pric
+                .times(cnt)
+                .map_err(|e| StepError::new("PRICE", e.to_string()))?;
+            total = total
+                .checked_add(sum)
+                .map_err(|e| StepError::new("PRICE", e.to_string()))?;
+            lines.push(DrugDetail {
+                feedetl_sn: format!("{}{:02}", a.id(), n + 1),
+                rxno: rx.rx_no.0.clone(),
+                rx_circ_flag: "1".into(),
+                fee_ocur_time: now.clone(),
+                med_list_codg: l.med_list_codg.clone(),
+                medins_list_codg: row.fixmedins_hilist_id.clone(),
+                det_item_fee_sumamt: sum,
+                cnt,
+                pric,
+                sin_dos_dscr: l.single_dose.clone(),
+                used_frqu_dscr: l.frequency.clone(),
+                prd_days: Decimal::from(l.days),
+                medc_way_dscr: l.route.clone(),
+                bilg_dr_codg: String::new(),
+                bilg_dr_name: a
+                    .opened
+                    .as_ref()
+                    .map(|o| o.prescription.prsc_dr_name.clone())
+                    .unwrap_or_default(),
+                tcmdrug_used_way: String::new(),
+            });
+        }
+        Ok((
+            SettleInput {
+                data: SettleData {
+                    psn_no: p.psn_no.clone(),
+                    mdtrt_cert_type: p.mdtrt_cert_type.clone(),
+                    mdtrt_cert_no: p.mdtrt_cert_no.clone(),
+                    begntime: now,
+                    medfee_sumamt: total,
+                    invono: String::new(),
+                    insutype: p.insutype.clone(),
+                    dise_codg: String::new(),
+                    dise_name: String::new(),
+                    acct_used_flag: "1".into(),
+                    med_type: MedType::PharmacyPurchase,
+                    exp_content: String::new(),
+                },
+                drugdetail: lines,
+            },
+            total,
+        ))
+    }
+
+    fn settle_ctx(&self, by: &Session, a: &Active) -> rxdesk_center::Ctx {
+        let mut ctx = self.desk.ctx(by);
+        if let Some(p) = &a.patient {
+            if !p.insuplc_admdvs.is_empty() {
+                ctx.insuplc_admdvs = p.insuplc_admdvs.clone();
+            }
+        }
+        ctx
+    }
+
+    /// Waits (bounded) until the audit's 7204 upload reached the center:
+    /// the center settles only audited prescriptions.
+    async fn audit_delivered(&self, a: &Active) -> Result<(), StepError> {
+        let Some(id) = a.audit.as_ref().and_then(|x| x.upload_id) else {
+            return Ok(());
+        };
+        for _ in 0..100 {
+            match self.store.upload(id)?.state {
+                UploadState::Done => return Ok(()),
+                UploadState::Rejected => {
+                    return Err(StepError::new(
+                        "AUDIT_UPLOAD_REJECTED",
+                        format!("审方结果上传被医保中心拒绝（上传队列第 {id} 条），请在上传队列中查看原因并处理"),
+                    ))
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(150)).await,
+            }
+        }
+        Err(StepError::new(
+            "AUDIT_NOT_UPLOADED",
+            format!("审方结果尚未上传到医保中心（上传队列第 {id} 条），请检查网络后稍候重试预结算"),
+        ))
+    }
+
+    /// 2101: the fund / account / cash split, explained.
+    pub async fn pre_settle(&self, by: &Session) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "pre_settle");
+        async {
+            if !matches!(a.visit.state(), VisitState::Dispensed | VisitState::PreSettled) {
+                return Err(StepError::new(
+                    "VISIT_ILLEGAL_TRANSITION",
+                    "请先完成调配再预结算",
+                ));
+            }
+            self.audit_delivered(a).await?;
+            let (input, total) = self.settle_input(a)?;
+            let out = self
+                .desk
+                .center()
+                .pre_settle(&self.settle_ctx(by, a), &input)
+                .await
+                .map_err(|e| center_error("预结算失败", &e))?;
+            let split = split_of(&out)?;
+            a.visit.pre_settled(split, total)?;
+            tracing::info!(total = %total, fund = %split.fund(), cash = %split.cash(), "pre-settled (2101)");
+            a.settle_input = Some(input);
+            a.settle_output = Some(out);
+            a.notice_zh = None;
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(self.view(a))
+    }
+
+    /// 2102 with a journalled msgid; a definite refusal goes back to the
+    /// pre-settlement, anything else is uncertain.
+    pub async fn settle(&self, by: &Session) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "settle");
+        async {
+            if !matches!(a.visit.state(), VisitState::PreSettled) {
+                return Err(StepError::new(
+                    "VISIT_ILLEGAL_TRANSITION",
+                    "请先预结算并向患者说明费用后再确认结算",
+                ));
+            }
+            let input = a
+                .settle_input
+                .clone()
+                .ok_or_else(|| StepError::new("NO_PRESETTLE", "请先预结算"))?;
+            let msgid = self
+                .desk
+                .next_msgid()
+                .map_err(|e| center_error("结算", &e))?;
+            let input_json = serde_json::to_string(&input)
+                .map_err(|e| StepError::new("INTERNAL", e.to_string()))?;
+            let rx_id = a.opened.as_ref().map(|o| o.rx_id);
+            // Journal first: if the process dies after this line, start-up
+            // finds the attempt and asks for its resolution.
+            let attempt = self.store.begin_settlement_attempt(
+                by,
+                &a.id(),
+                rx_id,
+                &msgid,
+                &input_json,
+            )?;
+            a.attempt_id = Some(attempt);
+            a.visit.settlement_sent(msgid.clone(), by.login())?;
+            tracing::info!(%msgid, "settling (2102)");
+            let ctx = self.settle_ctx(by, a).with_msgid(&msgid);
+            match self.desk.center().settle(&ctx, &input).await {
+                Ok(out) => {
+                    let split = split_of(&out);
+                    let out_json = serde_json::to_string(&out).unwrap_or_default();
+                    self.store.finish_settlement_attempt(
+                        attempt,
+                        AttemptState::Settled,
+                        Some(&out.setlinfo.setl_id),
+                        Some(&out_json),
+                        "2102 answered",
+                    )?;
+                    let split = match split {
+                        Ok(s) => s,
+                        Err(e) => {
+                            // Settled at the center, but the figures are wrong:
+                            // keep it uncertain so it is reversed, never sold.
+                            a.visit.settlement_timed_out()?;
+                            return Err(e);
+                        }
+                    };
+                    a.visit.settled(out.setlinfo.setl_id.clone(), split)?;
+                    tracing::info!(setl_id = %out.setlinfo.setl_id, "settled");
+                    a.settle_output = Some(out);
+                    a.notice_zh = None;
+                }
+                Err(CenterError::Rejected { code, message }) => {
+                    self.store.finish_settlement_attempt(
+                        attempt,
+                        AttemptState::Failed,
+                        None,
+                        None,
+                        &format!("{code} {message}"),
+                    )?;
+                    a.visit.settlement_rejected()?;
+                    tracing::warn!(%code, "settlement refused by the center");
+                    a.notice_zh = Some(format!(
+                        "医保中心拒绝结算（{code}）：{message}。未扣费；请核对后重新预结算，或取消本次服务"
+                    ));
+                }
+                Err(CenterError::Invalid(m)) => {
+                    self.store.finish_settlement_attempt(
+                        attempt,
+                        AttemptState::Failed,
+                        None,
+                        None,
+                        &format!("not sent: {m}"),
+                    )?;
+                    a.visit.settlement_rejected()?;
+                    a.notice_zh = Some(format!("结算请求未发送（{m}），未扣费；请检查中心配置后重试"));
+                }
+                Err(e) => {
+                    self.store.finish_settlement_attempt(
+                        attempt,
+                        AttemptState::Uncertain,
+                        None,
+                        None,
+                        &e.to_string(),
+                    )?;
+                    a.visit.settlement_timed_out()?;
+                    tracing::warn!(error = %e, "settlement uncertain: 2601 needed");
+                    a.notice_zh = None;
+                }
+            }
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(self.view(a))
+    }
+
+    async fn reverse(
+        &self,
+        by: &Session,
+        psn_no: &str,
+        msgid: &str,
+    ) -> Result<AttemptState, StepError> {
+        let r = ReversalData {
+            psn_no: psn_no.to_string(),
+            omsgid: msgid.to_string(),
+            oinfno: "2102".into(),
+        };
+        match self
+            .desk
+            .center()
+            .reverse_uncertain(&self.desk.ctx(by), &r)
+            .await
+        {
+            Ok(()) => Ok(AttemptState::Reversed),
+            // Never applied: nothing was charged.
+            Err(CenterError::Rejected { code, .. }) if code == "6001" => {
+                Ok(AttemptState::NotSettled)
+            }
+            // Already reversed before.
+            Err(CenterError::Rejected { code, .. }) if code == "4002" => Ok(AttemptState::Reversed),
+            Err(e) => Err(center_error("冲正未完成，结算结果仍未知，请稍后再试", &e)),
+        }
+    }
+
+    /// Resolves an uncertain settlement by 2601 冲正 of its msgid (then a
+    /// fresh pre-settlement and 2102 may follow).
+    pub async fn resolve_uncertain(&self, by: &Session) -> Result<VisitView, StepError> {
+        if let Some(o) = self.orphan() {
+            let span =
+                tracing::info_span!("visit_step", visit = %o.visit_id, step = "resolve_orphan");
+            let psn_no = serde_json::from_str::<SettleInput>(&o.input_json)
+                .map(|i| i.data.psn_no)
+                .unwrap_or_default();
+            let outcome = self.reverse(by, &psn_no, &o.msgid).instrument(span).await?;
+            self.store.finish_settlement_attempt(
+                o.id,
+                outcome,
+                None,
+                None,
+                "resolved after restart by 2601",
+            )?;
+            tracing::info!(msgid = %o.msgid, outcome = outcome.code(), "orphan settlement resolved");
+            self.orphans
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|x| x.id != o.id);
+            let mut v = self.orphan_view(&o);
+            v.state = "closed".into();
+            v.state_zh = "已结束".into();
+            v.closed_reason_zh = Some(format!(
+                "中断的结算已处理（{}），未重复收费",
+                outcome.label_zh()
+            ));
+            v.next_step_zh = "请开始接待，为该患者重新办理".into();
+            return Ok(v);
+        }
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务"))?;
+        let span = self.span(&a.id(), "resolve_uncertain");
+        async {
+            if !matches!(a.visit.state(), VisitState::SettlementUncertain) {
+                return Err(StepError::new("NOT_UNCERTAIN", "当前没有结果未知的结算"));
+            }
+            let msgid = a
+                .visit
+                .settlement_msgid()
+                .map(str::to_string)
+                .ok_or_else(|| StepError::new("NO_MSGID", "找不到待冲正的结算报文"))?;
+            let psn_no = a
+                .patient
+                .as_ref()
+                .map(|p| p.psn_no.clone())
+                .unwrap_or_default();
+            let outcome = self.reverse(by, &psn_no, &msgid).await?;
+            if let Some(id) = a.attempt_id {
+                self.store.finish_settlement_attempt(
+                    id,
+                    outcome,
+                    None,
+                    None,
+                    "resolved by 2601",
+                )?;
+            }
+            a.visit
+                .resolve_uncertain(if outcome == AttemptState::Reversed {
+                    Resolution::Reversed
+                } else {
+                    Resolution::NotSettled
+                })?;
+            tracing::info!(%msgid, outcome = outcome.code(), "uncertain settlement resolved");
+            a.notice_zh = Some(format!(
+                "上一笔结算已处理（{}），未扣费。请重新预结算后再确认结算",
+                outcome.label_zh()
+            ));
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(self.view(a))
+    }
+
+    /// The self-paid part: cash (tendered ≥ due, change computed) or a
+    /// scanned pay code through the payment channel.
+    pub async fn pay(
+        &self,
+        _by: &Session,
+        method: &str,
+        tendered: Option<&str>,
+        pay_code: Option<&str>,
+    ) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let _e = self.span(&a.id(), "pay").entered();
+        if !matches!(a.visit.state(), VisitState::Settled) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "请先完成医保结算再收款",
+            ));
+        }
+        let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+        let p = match method {
+            "cash" => {
+                let t: Amount = tendered
+                    .unwrap_or("")
+                    .trim()
+                    .parse()
+                    .map_err(|_| StepError::new("BAD_AMOUNT", "请输入实收金额（如 50.00）"))?;
+                let change =
+                    cash_change(due, t).map_err(|e| StepError::new(e.code(), e.message_zh()))?;
+                PaymentState {
+                    method: "cash",
+                    due,
+                    tendered: Some(t),
+                    change: Some(change),
+                    channel: None,
+                    paid: true,
+                }
+            }
+            "scan" => {
+                if due.value().is_zero() {
+                    PaymentState {
+                        method: "none",
+                        due,
+                        tendered: None,
+                        change: None,
+                        channel: None,
+                        paid: true,
+                    }
+                } else {
+                    let code = pay_code.unwrap_or("").trim();
+                    if code.is_empty() {
+                        return Err(StepError::new(
+                            "PAY_CODE_MISSING",
+                            "请扫描患者的微信或支付宝付款码",
+                        ));
+                    }
+                    let c = self
+                        .payments
+                        .charge(code, due, &a.id())
+                        .map_err(|e| StepError::new("PAYMENT_DECLINED", e.0))?;
+                    tracing::info!(channel = c.channel.label_zh(), "paid by scan");
+                    PaymentState {
+                        method: "scan",
+                        due,
+                        tendered: None,
+                        change: None,
+                        channel: Some(c.channel),
+                        paid: true,
+                    }
+                }
+            }
+            other => {
+                return Err(StepError::new(
+                    "BAD_METHOD",
+                    format!("不支持的收款方式 {other}"),
+                ))
+            }
+        };
+        a.payment = Some(p);
+        Ok(self.view(a))
+    }
+
+    /// Records the sale (one transaction with its outbox rows), prints the
+    /// receipt and writes the guidance PDF.
+    pub async fn complete(&self, by: &Session) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "complete");
+        async {
+            if !matches!(a.visit.state(), VisitState::Settled) {
+                return Err(StepError::new("VISIT_ILLEGAL_TRANSITION", "请先完成医保结算"));
+            }
+            let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+            if !due.value().is_zero() && !a.payment.as_ref().is_some_and(|p| p.paid) {
+                return Err(StepError::new(
+                    "NOT_PAID",
+                    format!("患者还需自付 {due} 元，请先收款"),
+                ));
+            }
+            let out = a
+                .settle_output
+                .clone()
+                .ok_or_else(|| StepError::new("NO_SETTLEMENT", "找不到结算结果"))?;
+            let rx_id = a.opened.as_ref().map(|o| o.rx_id);
+            let mut lines: Vec<NewSaleLine> = Vec::new();
+            let mut by_batch: HashMap<(i64, bool), usize> = HashMap::new();
+            for item in a.visit.dispensed() {
+                let (drug_id, _) = a
+                    .products
+                    .get(&item.fixmedins_hilist_id)
+                    .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
+                let batch_row = self
+                    .store
+                    .stock_batches(*drug_id)?
+                    .into_iter()
+                    .find(|b| b.fixmedins_bchno == item.batch_id)
+                    .ok_or_else(|| StepError::new("NO_BATCH", format!("找不到批次 {}", item.batch_id)))?;
+                let key = (batch_row.id, item.split);
+                let idx = *by_batch.entry(key).or_insert_with(|| {
+                    lines.push(NewSaleLine {
+                        batch_id: batch_row.id,
+                        quantity: Decimal::ZERO,
+                        price: None,
+                        split: item.split,
+                        trace_codes: Vec::new(),
+                    });
+                    lines.len() - 1
+                });
+                lines[idx].quantity += item.packs();
+                if let Some(t) = &item.trace_code {
+                    lines[idx].trace_codes.push(t.as_str().to_string());
+                }
+            }
+            for l in &mut lines {
+                l.quantity = l.quantity.normalize();
+            }
+            let s = &out.setlinfo;
+            let sale = NewSale {
+                prescription_id: rx_id,
+                lines,
+                settlement: Some(NewSettlement {
+                    setl_id: s.setl_id.clone(),
+                    mdtrt_id: s.mdtrt_id.clone(),
+                    psn_no: s.psn_no.clone(),
+                    medfee_sumamt: s.medfee_sumamt,
+                    fund_pay_sumamt: s.fund_pay_sumamt,
+                    psn_part_amt: s.psn_part_amt,
+                    acct_pay: s.acct_pay,
+                    psn_cash_pay: s.psn_cash_pay,
+                    setl_time: rxdesk_core::time::parse_wire(&s.setl_time)
+                        .map(|t| t.timestamp_millis())
+                        .unwrap_or_else(|| self.store.now_ms()),
+                }),
+                doctor_name: a
+                    .opened
+                    .as_ref()
+                    .map(|o| o.prescription.prsc_dr_name.clone())
+                    .unwrap_or_default(),
+                hi_feesetl_type: "1".into(),
+            };
+            let rec = self.store.record_sale(by, &sale)?;
+            tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
+            let pay = a.payment.clone();
+            let printed = self.print_sale(rec.sale_id, pay.as_ref(), None).await;
+            a.visit.receipted(rec.rtal_docno.clone())?;
+            a.sale = Some(SaleView {
+                sale_id: rec.sale_id,
+                rtal_docno: rec.rtal_docno,
+                total: rec.total,
+                receipt_text: printed.text,
+                guidance_pdf_path: printed.pdf,
+                printed_zh: printed.printed_zh,
+                upload_ids: rec.upload_ids,
+            });
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(self.view(a))
+    }
+
+    /// Sales history (newest first).
+    pub fn sales_find(&self, query: &str) -> Result<Vec<SaleSummary>, StepError> {
+        Ok(self
+            .store
+            .find_sales(query, 100)?
+            .into_iter()
+            .map(|s| SaleSummary {
+                sale_id: s.sale_id,
+                rtal_docno: s.rtal_docno,
+                sold_at: DateTime::from_timestamp_millis(s.sold_at)
+                    .map(format_wire)
+                    .unwrap_or_default(),
+                hi_rxno: s.hi_rxno,
+                patient_name: s.patient_name,
+                total: s.total.to_string(),
+                state: s.state,
+                setl_id: s.setl_id,
+            })
+            .collect())
+    }
+
+    /// Reprints a sale's receipt (marked as a reprint).
+    pub async fn reprint(&self, _by: &Session, sale_id: i64) -> Result<SaleView, StepError> {
+        let d = self.store.sale_detail(sale_id)?;
+        let printed = self.print_sale(sale_id, None, Some(Utc::now())).await;
+        Ok(SaleView {
+            sale_id,
+            rtal_docno: d.summary.rtal_docno,
+            total: d.summary.total.to_string(),
+            receipt_text: printed.text,
+            guidance_pdf_path: printed.pdf,
+            printed_zh: printed.printed_zh,
+            upload_ids: Vec::new(),
+        })
+    }
+
+    /// Refunds a whole sale: 3506 per line + 2103 through the outbox, stock
+    /// back, refund receipt.
+    pub async fn refund(
+        &self,
+        by: &Session,
+        sale_id: i64,
+        reason: &str,
+    ) -> Result<RefundView, StepError> {
+        let span = tracing::info_span!("refund", sale_id);
+        async {
+            let before = self.store.sale_detail(sale_id)?;
+            if before.summary.state != "completed" {
+                return Err(StepError::new("ALREADY_REFUNDED", "该笔销售已退费"));
+            }
+            let ids = self.store.record_refund(by, sale_id, reason)?;
+            tracing::info!(uploads = ?ids, "refund recorded (3506/2103 queued)");
+            let (text, printed_zh) = match self.refund_receipt(by, &before, reason) {
+                Ok(els) => {
+                    let paper = self.paper();
+                    let text = rxdesk_receipts::render_plain_text(&els, paper);
+                    let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
+                    let printed = self
+                        .send_to_printer(bytes, &format!("{}-refund", before.summary.rtal_docno))
+                        .await;
+                    (text, printed)
+                }
+                Err(e) => (String::new(), format!("退费凭证无法生成：{e}")),
+            };
+            Ok(RefundView {
+                sale_id,
+                upload_ids: ids,
+                receipt_text: text,
+                printed_zh,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn paper(&self) -> rxdesk_receipts::Paper {
+        match self.config.printer.as_ref().map(|p| p.width) {
+            Some(rxdesk_devices::printer::escpos::PaperWidth::Mm58) => rxdesk_receipts::Paper::Mm58,
+            _ => rxdesk_receipts::Paper::Mm80,
+        }
+    }
+
+    fn store_info(&self) -> rxdesk_receipts::StoreInfo {
+        rxdesk_receipts::StoreInfo {
+            name: self.config.store_name.clone(),
+            fixmedins_code: self.desk.institution().to_string(),
+            address: None,
+            phone: None,
+        }
+    }
+
+    fn prescription_of_sale(&self, d: &rxdesk_store::SaleDetail) -> Option<DownloadedPrescription> {
+        let raw = self.store.prescription_raw(d.prescription_id?).ok()?;
+        serde_json::from_str(&raw).ok()
+    }
+
+    fn receipt_lines(
+        &self,
+        d: &rxdesk_store::SaleDetail,
+        rx: Option<&DownloadedPrescription>,
+    ) -> Vec<rxdesk_receipts::ReceiptLine> {
+        let model = rx.and_then(|r| rxdesk_gm::verify::domain_prescription(r).ok());
+        d.lines
+            .iter()
+            .map(|l| {
+                let rl = model
+                    .as_ref()
+                    .and_then(|m| m.lines.iter().find(|x| x.med_list_codg == l.med_list_codg));
+                let self_pay = self
+                    .store
+                    .product_by_id(l.drug_id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|p| p.self_pay);
+                rxdesk_receipts::ReceiptLine {
+                    drug_name: l.name.clone(),
+                    spec: l.spec.clone(),
+                    quantity: l.quantity,
+                    unit: l.unit.clone(),
+                    unit_price: l.price,
+                    amount: l.amount,
+                    med_list_code: l.med_list_codg.clone(),
+                    batch: l.manu_lotnum.clone(),
+                    expiry: date(&l.expy_end),
+                    trace_codes: l.trace_codes.clone(),
+                    coverage: if self_pay {
+                        rxdesk_receipts::Coverage::SelfPaid
+                    } else {
+                        rxdesk_receipts::Coverage::Unknown
+                    },
+                    guidance: rl.map(|x| rxdesk_receipts::MedicationGuidance {
+                        single_dose: x.single_dose.clone(),
+                        frequency: x.frequency.clone(),
+                        route: x.route.clone(),
+                        days: (x.days > 0).then_some(x.days),
+                        doctor_instructions: None,
+                        contraindications: Vec::new(),
+                        warnings: if self_pay {
+                            vec!["本药品为自费药品，医保不予支付".to_string()]
+                        } else {
+                            Vec::new()
+                        },
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn receipt_split(&self, d: &rxdesk_store::SaleDetail) -> rxdesk_receipts::SettlementSplit {
+        let total = d.summary.total;
+        match &d.settlement {
+            Some(s) => rxdesk_receipts::SettlementSplit {
+                total: s.medfee_sumamt,
+                fund_pay: s.fund_pay_sumamt,
+                account_pay: s.acct_pay,
+                cash_pay: s.psn_cash_pay,
+                fund_items: vec![rxdesk_receipts::FundItem {
+                    name: "统筹基金".into(),
+                    amount: s.fund_pay_sumamt,
+                }],
+                full_self_pay: None,
+                pre_self_pay: None,
+                deductible: None,
+                fund_ratio_percent: None,
+                account_balance_after: None,
+                setl_id: s.setl_id.clone(),
+            },
+            None => rxdesk_receipts::SettlementSplit {
+                total,
+                fund_pay: Amount::ZERO,
+                account_pay: Amount::ZERO,
+                cash_pay: total,
+                fund_items: Vec::new(),
+                full_self_pay: None,
+                pre_self_pay: None,
+                deductible: None,
+                fund_ratio_percent: None,
+                account_balance_after: None,
+                setl_id: String::new(),
+            },
+        }
+    }
+
+    fn sale_receipt_model(
+        &self,
+        d: &rxdesk_store::SaleDetail,
+        pay: Option<&PaymentState>,
+        reprinted_at: Option<DateTime<Utc>>,
+    ) -> rxdesk_receipts::SaleReceipt {
+        let rx = self.prescription_of_sale(d);
+        let split = self.receipt_split(d);
+        let method = match pay.and_then(|p| p.channel) {
+            Some(Channel::WeChat) => rxdesk_receipts::PaymentMethod::WeChat,
+            Some(Channel::Alipay) => rxdesk_receipts::PaymentMethod::Alipay,
+            None => rxdesk_receipts::PaymentMethod::Cash,
+        };
+        rxdesk_receipts::SaleReceipt {
+            store: self.store_info(),
+            sale_id: d.summary.rtal_docno.clone(),
+            settled_at: DateTime::from_timestamp_millis(d.summary.sold_at).unwrap_or_default(),
+            operator: d.operator_name.clone(),
+            pharmacist: self
+                .on_duty()
+                .map(|o| o.shift.pharmacist.person.name)
+                .unwrap_or_else(|| d.operator_name.clone()),
+            prescription: rxdesk_receipts::PrescriptionRef {
+                rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),
+                hospital: rx
+                    .as_ref()
+                    .map(|r| r.fixmedins_name.clone())
+                    .unwrap_or_default(),
+                department: rx
+                    .as_ref()
+                    .map(|r| r.phar_dept_name.clone())
+                    .filter(|s| !s.is_empty()),
+                doctor: rx
+                    .as_ref()
+                    .map(|r| r.prsc_dr_name.clone())
+                    .filter(|s| !s.is_empty()),
+                patient_name: d.summary.patient_name.clone(),
+            },
+            lines: self.receipt_lines(d, rx.as_ref()),
+            settlement: split,
+            payment: rxdesk_receipts::Payment {
+                method,
+                tendered: pay.and_then(|p| p.tendered),
+                change: pay.and_then(|p| p.change),
+            },
+            reprinted_at,
+        }
+    }
+
+    fn refund_receipt(
+        &self,
+        by: &Session,
+        d: &rxdesk_store::SaleDetail,
+        reason: &str,
+    ) -> Result<Vec<rxdesk_receipts::ReceiptElement>, rxdesk_receipts::ReceiptError> {
+        let rx = self.prescription_of_sale(d);
+        let r = rxdesk_receipts::RefundReceipt {
+            store: self.store_info(),
+            refund_id: format!("{}-R", d.summary.rtal_docno),
+            original_sale_id: d.summary.rtal_docno.clone(),
+            original_setl_id: d
+                .settlement
+                .as_ref()
+                .map(|s| s.setl_id.clone())
+                .unwrap_or_default(),
+            original_settled_at: DateTime::from_timestamp_millis(d.summary.sold_at)
+                .unwrap_or_default(),
+            refunded_at: Utc::now(),
+            operator: by.display_name().to_string(),
+            reason: reason.trim().to_string(),
+            prescription: rxdesk_receipts::PrescriptionRef {
+                rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),
+                hospital: rx
+                    .as_ref()
+                    .map(|r| r.fixmedins_name.clone())
+                    .unwrap_or_default(),
+                department: None,
+                doctor: rx
+                    .as_ref()
+                    .map(|r| r.prsc_dr_name.clone())
+                    .filter(|s| !s.is_empty()),
+                patient_name: d.summary.patient_name.clone(),
+            },
+            lines: self.receipt_lines(d, rx.as_ref()),
+            settlement: self.receipt_split(d),
+            refund_method: rxdesk_receipts::PaymentMethod::Cash,
+        };
+        rxdesk_receipts::refund_receipt(&r)
+    }
+
+    async fn send_to_printer(&self, bytes: Vec<u8>, name: &str) -> String {
+        match self.config.printer.clone() {
+            Some(p) => {
+                let r = tokio::task::spawn_blocking(move || {
+                    use rxdesk_devices::printer::ReceiptPrinter as _;
+                    let mut printer = rxdesk_devices::settings::open_printer(&p);
+                    printer.print(&bytes)
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => "已打印".into(),
+                    Ok(Err(e)) => format!("打印失败：{}。可在销售记录中补打", e.message_zh()),
+                    Err(e) => format!("打印失败：{e}。可在销售记录中补打"),
+                }
+            }
+            None => {
+                let path = self.config.receipts_dir.join(format!("{name}.escpos"));
+                let written = std::fs::create_dir_all(&self.config.receipts_dir)
+                    .and_then(|()| std::fs::write(&path, &bytes));
+                match written {
+                    Ok(()) => format!("未配置小票打印机：小票已保存为 {}", path.display()),
+                    Err(e) => format!("未配置小票打印机，且小票无法保存（{e}）"),
+                }
+            }
+        }
+    }
+
+    async fn print_sale(
+        &self,
+        sale_id: i64,
+        pay: Option<&PaymentState>,
+        reprinted_at: Option<DateTime<Utc>>,
+    ) -> Printed {
+        let d = match self.store.sale_detail(sale_id) {
+            Ok(d) => d,
+            Err(e) => {
+                return Printed {
+                    text: String::new(),
+                    pdf: None,
+                    printed_zh: format!("小票无法生成：{e}"),
+                }
+            }
+        };
+        let model = self.sale_receipt_model(&d, pay, reprinted_at);
+        let paper = self.paper();
+        let els = match rxdesk_receipts::sale_receipt(&model) {
+            Ok(e) => e,
+            Err(e) => {
+                return Printed {
+                    text: String::new(),
+                    pdf: None,
+                    printed_zh: format!("小票无法生成：{e}"),
+                }
+            }
+        };
+        let text = rxdesk_receipts::render_plain_text(&els, paper);
+        let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
+        let docno = d.summary.rtal_docno.clone();
+        let mut printed_zh = self.send_to_printer(bytes, &docno).await;
+        let pdf_path = self
+            .config
+            .receipts_dir
+            .join(format!("{docno}-guidance.pdf"));
+        let opts = rxdesk_receipts::PdfOptions {
+            font_path: self.config.font_path.clone(),
+            font_index: 0,
+            page_size: rxdesk_receipts::PageSize::A5,
+        };
+        let pdf =
+            tokio::task::spawn_blocking(move || rxdesk_receipts::guidance_pdf(&model, &opts)).await;
+        let pdf = match pdf {
+            Ok(Ok(bytes)) => match std::fs::create_dir_all(&self.config.receipts_dir)
+                .and_then(|()| std::fs::write(&pdf_path, bytes))
+            {
+                Ok(()) => Some(pdf_path.display().to_string()),
+                Err(e) => {
+                    printed_zh.push_str(&format!("；用药指导单无法保存（{e}）"));
+                    None
+                }
+            },
+            Ok(Err(e)) => {
+                printed_zh.push_str(&format!("；用药指导单无法生成（{e}）"));
+                None
+            }
+            Err(e) => {
+                printed_zh.push_str(&format!("；用药指导单无法生成（{e}）"));
+                None
+            }
+        };
+        Printed {
+            text,
+            pdf,
+            printed_zh,
+        }
+    }
+
+    fn view(&self, a: &Active) -> VisitView {
+        let v = &a.visit;
+        let (state, state_zh) = state_name(v.state());
+        let rules = v.rules().map(|r| RulesView {
+            blocks: r.blocks(),
+            findings: r
+                .findings
+                .iter()
+                .map(|f| FindingView {
+                    code: f.code.code().to_string(),
+                    title_zh: f.code.title_zh().to_string(),
+                    message_zh: f.message_zh.clone(),
+                    blocks: f.blocks(),
+                    line: f.line,
+                })
+                .collect(),
+            layout_differences: r
+                .layout_differences
+                .iter()
+                .map(|d| LayoutDifferenceView {
+                    field: format!("{:?}", d.field),
+                    field_zh: match d.line {
+                        Some(n) => format!("第 {} 行 {}", n + 1, d.field.label_zh()),
+                        None => d.field.label_zh().to_string(),
+                    },
+                    structured: d.structured.clone(),
+                    layout: d.layout.clone(),
+                })
+                .collect(),
+            self_pay_lines: r.self_pay_lines.clone(),
+        });
+        let dispensing = match (v.prescription(), &a.dispensing) {
+            (Some(rx), Some(d)) => {
+                let items: &[DispensedItem] = if v.dispensed().is_empty() {
+                    d.items()
+                } else {
+                    v.dispensed()
+                };
+                rx.lines
+                    .iter()
+                    .enumerate()
+                    .map(|(n, l)| {
+                        let mine: Vec<&DispensedItem> =
+                            items.iter().filter(|i| i.line == n).collect();
+                        let done_qty: Decimal = mine.iter().map(|i| i.line_quantity).sum();
+                        DispenseLineView {
+                            line: n,
+                            med_list_codg: l.med_list_codg.clone(),
+                            name: l.drug_genname.clone(),
+                            spec: l.drug_spec.clone(),
+                            unit: l.unit.clone(),
+                            prescribed: dec(l.quantity),
+                            dispensed: dec(done_qty),
+                            done: done_qty == l.quantity,
+                            self_pay: v.rules().is_some_and(|r| r.self_pay_lines.contains(&n)),
+                            boxes: mine
+                                .iter()
+                                .map(|i| BoxView {
+                                    trace_code: i
+                                        .trace_code
+                                        .as_ref()
+                                        .map(|t| t.as_str().to_string()),
+                                    batch: i.batch_id.clone(),
+                                    lotnum: i.manu_lotnum.clone(),
+                                    expy_end: i.expy_end.to_string(),
+                                    quantity: dec(i.packs()),
+                                    split: i.split,
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let split = v.split().map(|s| {
+            let names: Vec<String> = v
+                .rules()
+                .map(|r| {
+                    r.self_pay_lines
+                        .iter()
+                        .filter_map(|n| {
+                            v.prescription()?
+                                .lines
+                                .get(*n)
+                                .map(|l| l.drug_genname.clone())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            SplitView {
+                total: s.total().to_string(),
+                fund_pay: s.fund().to_string(),
+                account_pay: s.personal_account().to_string(),
+                cash_pay: s.cash().to_string(),
+                explanation_zh: s
+                    .explain_zh(&names)
+                    .split(['；', '：', '。'])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                setl_id: v.setl_id().map(str::to_string),
+            }
+        });
+        let payment = if matches!(v.state(), VisitState::Settled | VisitState::Receipted) {
+            let due = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+            Some(match &a.payment {
+                Some(p) => PaymentView {
+                    method: p.method.to_string(),
+                    due: p.due.to_string(),
+                    tendered: p.tendered.map(|t| t.to_string()),
+                    change: p.change.map(|t| t.to_string()),
+                    paid: p.paid,
+                },
+                None => PaymentView {
+                    method: "none".into(),
+                    due: due.to_string(),
+                    tendered: None,
+                    change: None,
+                    paid: due.value().is_zero(),
+                },
+            })
+        } else {
+            None
+        };
+        let closed_reason_zh = match v.state() {
+            VisitState::Closed(r) => Some(close_reason_zh(r)),
+            _ => None,
+        };
+        let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
+            match v.state() {
+                VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
+                VisitState::EVoucherGuidance(_) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并输入密码".into(),
+                VisitState::Identified | VisitState::PrescriptionsListed => {
+                    if a.listed.is_empty() {
+                        "该患者暂无可取的电子处方，请患者联系开方医院".into()
+                    } else {
+                        "请选择要取药的处方并下载".into()
+                    }
+                }
+                VisitState::Downloaded | VisitState::Verified => "正在核对处方".into(),
+                VisitState::RulesChecked => "请在岗药师核对版式文件与结构化信息后审方（须扫描本人医保电子凭证确认）".into(),
+                VisitState::Audited | VisitState::Dispensing => "请逐盒扫描药盒条码和追溯码，配齐后点击“调配完成”".into(),
+                VisitState::Dispensed => "请预结算，向患者说明医保支付和自付金额".into(),
+                VisitState::PreSettled => "向患者说明费用后，确认结算".into(),
+                VisitState::Settling => "结算中，请稍候".into(),
+                VisitState::SettlementUncertain => "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费".into(),
+                VisitState::Settled => {
+                    if a.payment.as_ref().is_some_and(|p| p.paid) {
+                        "收款完成，请点击“完成”出票".into()
+                    } else {
+                        format!(
+                            "请收取患者自付 {} 元（现金或扫码），然后完成出票",
+                            v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
+                        )
+                    }
+                }
+                VisitState::Receipted => "已完成：请将药品、小票和用药指导单交给患者".into(),
+                VisitState::Refunding | VisitState::RefundUncertain | VisitState::Refunded => "退费处理中".into(),
+                VisitState::Delivery(_) => "配送中".into(),
+                VisitState::Closed(CloseReason::SignatureInvalid(_)) => "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具".into(),
+                VisitState::Closed(CloseReason::RulesBlocked(_)) => "已阻止：请告知患者原因（见核对结果），不能调配结算".into(),
+                VisitState::Closed(_) => "本次服务已结束，请开始接待下一位患者".into(),
+            }
+        });
+        VisitView {
+            visit_id: v.visit_id().to_string(),
+            state: state.into(),
+            state_zh: state_zh.into(),
+            patient: a.patient.as_ref().map(|p| PatientView {
+                name: p.name.clone(),
+                certno_masked: mask_id_number(&p.certno),
+                psn_no: p.psn_no.clone(),
+                insutype_label: p.insutype.label_zh().to_string(),
+                balance: p.balance.to_string(),
+                agent_name: p.agent_name.clone(),
+            }),
+            guidance: a.guidance.clone(),
+            listed: a.listed.clone(),
+            prescription: a.opened.clone(),
+            rules,
+            audit: a.audit.clone(),
+            dispensing,
+            split,
+            payment,
+            sale: a.sale.clone(),
+            closed_reason_zh,
+            next_step_zh,
+        }
+    }
+}
+
+struct Printed {
+    text: String,
+    pdf: Option<String>,
+    printed_zh: String,
+}
+
+fn shift_view(s: &Shift) -> ShiftView {
+    ShiftView {
+        pharmacist_name: s.pharmacist.person.name.clone(),
+        certno_masked: mask_id_number(&s.pharmacist.person.cert_no),
+        started_at: format_wire(s.started.at),
+    }
+}
+
+fn agent_proxy(agent: Option<(String, String, String)>, method: &str) -> Option<ProxyPurchase> {
+    agent.map(|(name, cert_no, relation)| ProxyPurchase {
+        agent: PersonIdentity {
+            name,
+            cert_type: "01".into(),
+            cert_no,
+        },
+        relationship: relation,
+        // The patient's own credential presented at the counter is the
+        // authorisation (ST-EPC-02-005).
+        authorisation_ref: format!("患者凭证授权（{method}）"),
+    })
+}
+
+/// Smallest units per unit of a dispensed line.
+trait LineFactor {
+    fn min_units_per_line_unit(&self) -> Decimal;
+}
+
+impl LineFactor for DispensedItem {
+    fn min_units_per_line_unit(&self) -> Decimal {
+        if self.line_quantity.is_zero() {
+            self.pack_size
+        } else {
+            self.min_units / self.line_quantity
+        }
+    }
+}

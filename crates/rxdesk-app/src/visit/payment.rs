@@ -1,0 +1,191 @@
+//! The self-paid part by scan-to-pay (付款码): an adapter trait for the
+//! payment channel and the simulator used in demo mode (ST-EPC-02-010).
+//!
+//! The simulator is a product feature, not a mock: it checks the scanned
+//! pay code the way the channels define it (WeChat: 18 digits starting
+//! 10–15; Alipay: 16–24 digits starting 25–30), refuses a non-positive
+//! amount, and declines when told to (`decline_next`) or when the pay code
+//! ends in `4004` (the demo's "insufficient balance" card), so the refusal
+//! path can be rehearsed at the counter.
+
+use rxdesk_core::Amount;
+use std::sync::Mutex;
+
+/// Which channel a pay code belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// 微信支付.
+    WeChat,
+    /// 支付宝.
+    Alipay,
+}
+
+impl Channel {
+    /// zh-CN name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::WeChat => "微信支付",
+            Channel::Alipay => "支付宝",
+        }
+    }
+
+    /// The channel of a scanned pay code, if it is one.
+    pub fn of_code(code: &str) -> Option<Channel> {
+        let code = code.trim();
+        if !code.bytes().all(|b| b.is_ascii_digit()) || code.len() < 2 {
+            return None;
+        }
+        let head: u32 = code[..2].parse().ok()?;
+        match (code.len(), head) {
+            (18, 10..=15) => Some(Channel::WeChat),
+            (16..=24, 25..=30) => Some(Channel::Alipay),
+            _ => None,
+        }
+    }
+}
+
+/// A completed charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    /// The channel.
+    pub channel: Channel,
+    /// The channel's transaction number.
+    pub transaction_id: String,
+    /// Amount charged.
+    pub amount: Amount,
+}
+
+/// Why a charge did not happen (zh-CN sentence with what to do).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PaymentDeclined(pub String);
+
+/// A scan-to-pay channel.
+pub trait PaymentChannel: Send + Sync {
+    /// Charges `amount` to the pay code for order `order_id` (idempotent per order).
+    fn charge(
+        &self,
+        pay_code: &str,
+        amount: Amount,
+        order_id: &str,
+    ) -> Result<Charge, PaymentDeclined>;
+}
+
+/// The in-process channel simulator of demo mode.
+#[derive(Debug, Default)]
+pub struct SimulatedPaymentChannel {
+    decline_next: Mutex<Option<String>>,
+    charged: Mutex<Vec<(String, Charge)>>,
+}
+
+impl SimulatedPaymentChannel {
+    /// A simulator that accepts valid pay codes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The next charge is declined with this reason.
+    pub fn decline_next(&self, reason: &str) {
+        *self.decline_next.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
+    }
+    /// Every charge made (order id, charge).
+    pub fn charges(&self) -> Vec<(String, Charge)> {
+        self.charged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl PaymentChannel for SimulatedPaymentChannel {
+    fn charge(
+        &self,
+        pay_code: &str,
+        amount: Amount,
+        order_id: &str,
+    ) -> Result<Charge, PaymentDeclined> {
+        let code = pay_code.trim();
+        let channel = Channel::of_code(code).ok_or_else(|| {
+            PaymentDeclined("付款码无效：请让患者刷新微信或支付宝付款码后重新扫描".into())
+        })?;
+        if amount.value() <= rust_decimal::Decimal::ZERO {
+            return Err(PaymentDeclined("支付金额必须大于 0".into()));
+        }
+        let mut charged = self.charged.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, c)) = charged.iter().find(|(o, _)| o == order_id) {
+            return Ok(c.clone());
+        }
+        if let Some(reason) = self
+            .decline_next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            return Err(PaymentDeclined(format!(
+                "{}支付失败：{reason}。请让患者换一种支付方式或改收现金",
+                channel.label_zh()
+            )));
+        }
+        if code.ends_with("4004") {
+            return Err(PaymentDeclined(format!(
+                "{}支付失败：余额不足。请让患者换一张卡或改收现金",
+                channel.label_zh()
+            )));
+        }
+        let c = Charge {
+            channel,
+            transaction_id: format!("SIM{}{:06}", order_id, charged.len() + 1),
+            amount,
+        };
+        charged.push((order_id.to_string(), c.clone()));
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(s: &str) -> Amount {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn codes_are_checked_and_refusals_are_sentences() {
+        assert_eq!(
+            Channel::of_code("134567890123456789"),
+            Some(Channel::WeChat)
+        );
+        assert_eq!(
+            Channel::of_code("280012345678901234"),
+            Some(Channel::Alipay)
+        );
+        assert_eq!(Channel::of_code("990012345678901234"), None);
+        assert_eq!(Channel::of_code("13456789012345678x"), None);
+        let sim = SimulatedPaymentChannel::new();
+        assert!(sim
+            .charge("12345", a("1.00"), "O1")
+            .unwrap_err()
+            .0
+            .contains("付款码无效"));
+        assert!(sim
+            .charge("134567890123454004", a("1.00"), "O1")
+            .unwrap_err()
+            .0
+            .contains("余额不足"));
+        sim.decline_next("网络超时");
+        assert!(sim
+            .charge("134567890123456789", a("1.00"), "O1")
+            .unwrap_err()
+            .0
+            .contains("网络超时"));
+        let c = sim.charge("134567890123456789", a("1.00"), "O1").unwrap();
+        assert_eq!(c.channel, Channel::WeChat);
+        // Same order again: the same charge, not a second one.
+        assert_eq!(
+            sim.charge("134567890123456789", a("1.00"), "O1").unwrap(),
+            c
+        );
+        assert_eq!(sim.charges().len(), 1);
+        assert!(sim.charge("134567890123456789", a("0.00"), "O2").is_err());
+    }
+}

@@ -1,0 +1,673 @@
+//! The counter workflow end to end against the real center emulator on
+//! loopback (issue #7): identification → download → local signature
+//! verification → rules (with the layout PDF's text) → audit by the on-duty
+//! pharmacist → dispensing by barcode and trace code → 2101 → 2102 → payment
+//! → sale, receipt and guidance PDF; uncertain settlement resolved by 2601;
+//! uploads queued while the center is unreachable and delivered once; refund.
+
+use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
+use rxdesk_app::uploader::CenterUploader;
+use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
+use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_store::catalogue::catalogue_csv;
+use rxdesk_store::demo::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
+use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
+use rxdesk_store::{Session, UploadState};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const AMOX: &str = "XJ01CAA040A001010100001";
+const IBU: &str = "XM01AEB080A001010100002";
+const LORA: &str = "XR06AXL040A001010100003";
+const WANGFANG_EC: &str = "110000ecdemo00000000000000000000wangfang";
+
+struct Rig {
+    _t: tempfile::TempDir,
+    dir: DataDir,
+    counter: Counter,
+    sim: SimHandle,
+    base: String,
+    worker: Option<SyncHandle>,
+}
+
+async fn get(base: &str, path: &str) -> Value {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+async fn post(base: &str, path: &str, body: &Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .body(serde_json::to_vec(body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null)
+}
+
+async fn clear_faults(base: &str) {
+    reqwest::Client::new()
+        .delete(format!("{base}/admin/faults"))
+        .send()
+        .await
+        .unwrap();
+}
+
+fn accepted(stats: &Value, op: &str) -> u64 {
+    stats["by_op"][op]["accepted"].as_u64().unwrap_or(0)
+}
+
+fn duplicates(stats: &Value, op: &str) -> u64 {
+    stats["by_op"][op]["duplicate"].as_u64().unwrap_or(0)
+}
+
+impl Rig {
+    async fn new() -> Self {
+        let sim = serve(SimConfig::default()).await.expect("emulator starts");
+        let base = sim.base_url();
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        dir.ensure().unwrap();
+        let ca = reqwest::get(format!("{base}/admin/ca.pem"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
+        let settings = Settings {
+            center_url: Some(base.clone()),
+            ..Settings::default()
+        };
+        let counter = Counter::open(&dir, &settings).expect("counter opens");
+        // The emulator's six drugs with their stock and boxes (the demo
+        // catalogue's 20,000 others are not needed here).
+        let boss = counter.store().login("3001", "demo-manager").unwrap();
+        let cat = catalogue_csv(&emulator_products());
+        let r = counter
+            .store()
+            .import_catalogue_csv(&boss, cat.as_bytes())
+            .unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let stock: String = demo_stock_csv()
+            .split_inclusive("\r\n")
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.starts_with("YP00000"))
+            .map(|(_, l)| l)
+            .collect();
+        let r = counter
+            .store()
+            .import_stock_csv(&boss, stock.as_bytes())
+            .unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        counter
+            .login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+        Self {
+            _t: t,
+            dir,
+            counter,
+            sim,
+            base,
+            worker: None,
+        }
+    }
+
+    fn start_worker(&mut self) {
+        let mut p = CenterProfile::demo(&self.base, Family::A).unwrap();
+        p.request_timeout = Duration::from_secs(5);
+        let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
+            .unwrap()
+            .with_sequence_range(4000, 4999);
+        let client = Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap());
+        let up = Arc::new(CenterUploader::new(
+            client,
+            Operator::clerk("rxdesk-sync", "后台上传"),
+        ));
+        let cfg = SyncConfig {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            probe_interval: Duration::from_millis(200),
+            ..SyncConfig::default()
+        };
+        self.worker = Some(sync::spawn(Arc::clone(self.counter.store()), up, cfg).unwrap());
+    }
+
+    fn visits(&self) -> &VisitService {
+        self.counter.visits().expect("visit service")
+    }
+
+    fn session(&self) -> Session {
+        self.counter.session().unwrap()
+    }
+
+    async fn stats(&self) -> Value {
+        get(&self.base, "/admin/stats").await
+    }
+
+    async fn rx_qr(&self, label: &str) -> String {
+        let list = get(&self.base, "/admin/prescriptions").await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["label"] == label)
+            .unwrap_or_else(|| panic!("no {label}"))["epc_qrcd"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn balance(&self, psn_no: &str) -> String {
+        let list = get(&self.base, "/admin/persons").await;
+        let p = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["psn_no"] == psn_no)
+            .unwrap()
+            .clone();
+        match &p["balance"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Waits until every upload row is done.
+    async fn all_uploads_done(&self) {
+        for _ in 0..200 {
+            let rows = self.counter.store().list_uploads(None, 1000).unwrap();
+            if rows.iter().all(|r| r.state == UploadState::Done) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let rows = self.counter.store().list_uploads(None, 1000).unwrap();
+        panic!("uploads not delivered: {rows:?}");
+    }
+
+    /// 王芳 (PSN1101000003) gets a fresh prescription from the hospital;
+    /// she identifies by e-voucher and it is opened from the 7202 list.
+    async fn open_fresh(&self, lines: Value, diag: &str) -> VisitView {
+        post(
+            &self.base,
+            "/admin/prescriptions",
+            &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": lines,
+                    "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": diag, "label": diag}),
+        )
+        .await;
+        let s = self.session();
+        let v = self.visits().start(&s).await.unwrap();
+        assert_eq!(v.state, "started");
+        let v = self
+            .visits()
+            .identify(&s, "e_voucher", WANGFANG_EC, None, None)
+            .await
+            .unwrap();
+        assert_eq!(v.state, "prescriptions_listed");
+        let p = v.patient.as_ref().unwrap();
+        assert_eq!(p.name, "王芳");
+        assert!(p.certno_masked.contains('*'));
+        let auth = v
+            .listed
+            .iter()
+            .find(|r| r.diag_name == diag)
+            .expect("the new prescription is listed")
+            .auth_rxno
+            .clone();
+        self.visits().open(&s, &auth).await.unwrap()
+    }
+
+    async fn audited(&self) -> VisitView {
+        let s = self.session();
+        self.visits()
+            .shift_start(&s, DEMO_PHARMACIST_EC_TOKEN)
+            .await
+            .unwrap();
+        self.visits()
+            .audit(
+                &s,
+                "1",
+                "处方用药合理，同意调配",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn scan(&self, code: &str) -> rxdesk_app::visit::ScanOutcome {
+        self.visits().scan(&self.session(), code).await.unwrap()
+    }
+}
+
+fn boxes(codg: &str) -> Vec<DemoBox> {
+    demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == codg)
+        .collect()
+}
+
+/// Scans barcode then trace code; returns the trace-code outcome.
+async fn scan_box(rig: &Rig, b: &DemoBox) -> rxdesk_app::visit::ScanOutcome {
+    let first = rig.scan(&b.barcode).await;
+    assert_eq!(first.code, "barcode_ok", "{}", first.message_zh);
+    rig.scan(&b.trace_code).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let v = rig
+        .open_fresh(json!([[AMOX, 2], [IBU, 1]]), "急性上呼吸道感染（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    let rules = v.rules.as_ref().unwrap();
+    assert!(!rules.blocks);
+    // The layout PDF's text was read and agrees with the structured data.
+    assert!(
+        rules.layout_differences.is_empty(),
+        "{:?}",
+        rules.layout_differences
+    );
+    assert!(!rules.findings.iter().any(|f| f.code == "LAYOUT_UNREADABLE"));
+    assert!(v.prescription.as_ref().unwrap().reason_zh.is_empty());
+
+    // Audit needs the on-duty pharmacist.
+    let s = rig.session();
+    let e = rig
+        .visits()
+        .audit(&s, "1", "合理", DEMO_PHARMACIST_EC_TOKEN, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "AUDIT_NOT_ON_DUTY");
+    // Someone else's e-voucher cannot open the shift.
+    let e = rig.visits().shift_start(&s, WANGFANG_EC).await.unwrap_err();
+    assert_eq!(e.code, "SHIFT_IDENTITY_MISMATCH");
+    let v = rig.audited().await;
+    assert_eq!(v.state, "dispensing");
+    assert!(v.audit.as_ref().unwrap().upload_id.is_some());
+    assert_eq!(v.dispensing.len(), 2);
+
+    let amox = boxes(AMOX);
+    let ibu = boxes(IBU);
+    // Substitution: 氯雷他定 is not on the prescription.
+    let o = rig.scan(&boxes(LORA)[0].barcode).await;
+    assert!(!o.ok);
+    assert_eq!(o.code, "wrong_product");
+    // Expired batch named by a GS1 code (lot A220701, expired 2024-06-30).
+    let gs1 = format!(
+        "01{:0>14}10A220701\u{1d}21{}",
+        amox[0].barcode, amox[0].trace_code
+    );
+    let o = rig.scan(&gs1).await;
+    assert!(!o.ok);
+    assert_eq!(o.code, "expired_batch", "{}", o.message_zh);
+    assert!(
+        o.visit.dispensing[0].boxes.is_empty(),
+        "refusal changes nothing"
+    );
+    // Two 阿莫西林 boxes (FEFO picks the unexpired batch), duplicates refused.
+    let o = scan_box(&rig, &amox[0]).await;
+    assert!(o.ok, "{}", o.message_zh);
+    assert_eq!(o.visit.dispensing[0].boxes.len(), 1);
+    assert_eq!(o.visit.dispensing[0].boxes[0].batch, "DEMO-AMX-02");
+    let o = scan_box(&rig, &amox[0]).await;
+    assert_eq!(o.code, "duplicate_trace_code");
+    let o = scan_box(&rig, &amox[1]).await;
+    assert!(o.ok, "{}", o.message_zh);
+    let o = scan_box(&rig, &amox[2]).await;
+    assert_eq!(o.code, "over_quantity");
+    // A trace code alone: its prefix names exactly one product.
+    let o = rig.scan(&ibu[0].trace_code).await;
+    assert!(o.ok, "{}", o.message_zh);
+    assert!(o.visit.dispensing.iter().all(|l| l.done));
+
+    let v = rig.visits().finish_dispensing(&s).await.unwrap();
+    assert_eq!(v.state, "dispensed");
+    let v = rig.visits().pre_settle(&s).await.unwrap();
+    assert_eq!(v.state, "pre_settled", "{}", v.next_step_zh);
+    let split = v.split.clone().unwrap();
+    assert_eq!(split.total, "43.00");
+    assert!(!split.explanation_zh.is_empty());
+    let v = rig.visits().settle(&s).await.unwrap();
+    assert_eq!(v.state, "settled", "{}", v.next_step_zh);
+    let cash = v.split.as_ref().unwrap().cash_pay.clone();
+    assert!(v.split.as_ref().unwrap().setl_id.is_some());
+    // Completing before payment is refused when cash is due.
+    if cash != "0.00" {
+        let e = rig.visits().complete(&s).await.unwrap_err();
+        assert_eq!(e.code, "NOT_PAID");
+        let e = rig
+            .visits()
+            .pay(&s, "cash", Some("0.01"), None)
+            .await
+            .unwrap_err();
+        assert!(
+            e.message_zh.contains("不足") || e.message_zh.contains("少"),
+            "{e}"
+        );
+    }
+    let v = rig
+        .visits()
+        .pay(&s, "cash", Some("100.00"), None)
+        .await
+        .unwrap();
+    let pay = v.payment.clone().unwrap();
+    assert!(pay.paid);
+    let expect_change: rxdesk_core::Amount = "100.00"
+        .parse::<rxdesk_core::Amount>()
+        .unwrap()
+        .checked_sub(cash.parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        pay.change.as_deref(),
+        Some(expect_change.to_string().as_str())
+    );
+    let v = rig.visits().complete(&s).await.unwrap();
+    assert_eq!(v.state, "receipted");
+    let sale = v.sale.clone().unwrap();
+    assert!(
+        sale.receipt_text.contains("阿莫西林"),
+        "{}",
+        sale.receipt_text
+    );
+    assert!(
+        sale.receipt_text.contains(&amox[0].trace_code[..10])
+            || sale.receipt_text.contains(&amox[0].trace_code)
+    );
+    assert_eq!(sale.upload_ids.len(), 3, "two 3505 lines and one 7206");
+    let pdf = std::fs::read(
+        sale.guidance_pdf_path
+            .as_ref()
+            .expect("guidance PDF written"),
+    )
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let escpos = rig
+        .dir
+        .root()
+        .join("receipts")
+        .join(format!("{}.escpos", sale.rtal_docno));
+    assert!(
+        sale.printed_zh.contains("未配置小票打印机"),
+        "{}",
+        sale.printed_zh
+    );
+    assert!(std::fs::read(&escpos).unwrap().starts_with(&[0x1b, b'@']));
+
+    rig.all_uploads_done().await;
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2102"), 1, "exactly one 2102: {st}");
+    assert_eq!(accepted(&st, "7204"), 1);
+    assert_eq!(accepted(&st, "3505"), 2);
+    assert_eq!(accepted(&st, "7206"), 1);
+
+    // History, reprint, and the sold trace code now refused in a new visit.
+    let found = rig.visits().sales_find(&sale.rtal_docno).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].state, "completed");
+    let again = rig.visits().reprint(&s, sale.sale_id).await.unwrap();
+    assert!(
+        again.receipt_text.contains("重印"),
+        "{}",
+        again.receipt_text
+    );
+    assert!(rig
+        .counter
+        .store()
+        .trace_code_sold(&amox[0].trace_code)
+        .unwrap());
+
+    // Refund (a manager's right): whole sale, 3506 per line + 2103 queued.
+    rig.counter.login("3001", "demo-manager", None).unwrap();
+    let boss = rig.session();
+    let r = rig
+        .visits()
+        .refund(&boss, sale.sale_id, "患者过敏，整单退药")
+        .await
+        .unwrap();
+    assert_eq!(r.upload_ids.len(), 3, "two 3506 and one 2103");
+    assert!(r.receipt_text.contains("退"), "{}", r.receipt_text);
+    assert!(!rig
+        .counter
+        .store()
+        .trace_code_sold(&amox[0].trace_code)
+        .unwrap());
+    let e = rig
+        .visits()
+        .refund(&boss, sale.sale_id, "again")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "ALREADY_REFUNDED");
+    rig.all_uploads_done().await;
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "3506"), 2);
+    assert_eq!(accepted(&st, "2103"), 1);
+    assert_eq!(
+        rig.visits().sales_find(&sale.rtal_docno).unwrap()[0].state,
+        "refunded"
+    );
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_and_signature_failures_block_with_reasons() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    // The center itself refuses these downloads; the visit stays identified
+    // and says why.
+    for (label, words) in [
+        ("expired", "有效期"),
+        ("revoked_by_hospital", "撤销"),
+        ("already_used", "核销"),
+    ] {
+        rig.visits().start(&s).await.unwrap();
+        let qr = rig.rx_qr(label).await;
+        let e = rig
+            .visits()
+            .identify(&s, "epc_qr", &qr, None, None)
+            .await
+            .unwrap_err();
+        assert!(e.message_zh.contains(words), "{label}: {e}");
+        let v = rig.visits().current().await.unwrap();
+        assert_eq!(v.state, "identified", "{label}");
+        assert!(rig
+            .visits()
+            .audit(&s, "1", "x", DEMO_PHARMACIST_EC_TOKEN, None)
+            .await
+            .is_err());
+    }
+    // Local rules and local signature verification close the visit.
+    for (label, code) in [
+        ("restricted_drug", "DRUG_NOT_IN_CIRCULATION"),
+        ("layout_differs", "LAYOUT_MISMATCH"),
+        ("tampered", "SIGNATURE"),
+        ("revoked_certificate", "SIGNATURE"),
+    ] {
+        rig.visits().start(&s).await.unwrap();
+        let qr = rig.rx_qr(label).await;
+        let v = rig
+            .visits()
+            .identify(&s, "epc_qr", &qr, None, None)
+            .await
+            .unwrap();
+        assert_eq!(v.state, "closed", "{label}: {}", v.next_step_zh);
+        let why = v.closed_reason_zh.clone().unwrap();
+        if code == "SIGNATURE" {
+            assert!(why.contains("签名"), "{label}: {why}");
+            assert!(v.rules.is_none(), "no rules after a bad signature");
+            assert!(!v.prescription.as_ref().unwrap().reason_zh.is_empty());
+        } else {
+            let r = v.rules.as_ref().unwrap();
+            assert!(r.blocks);
+            assert!(
+                r.findings.iter().any(|f| f.code == code && f.blocks),
+                "{label}: {:?}",
+                r.findings
+            );
+            if label == "layout_differs" {
+                let d = &r.layout_differences;
+                assert!(
+                    d.iter()
+                        .any(|x| x.structured.contains('2') && x.layout.contains('3')),
+                    "{d:?}"
+                );
+            }
+        }
+        // Nothing past a closed visit.
+        let e = rig
+            .visits()
+            .audit(&s, "1", "x", DEMO_PHARMACIST_EC_TOKEN, None)
+            .await
+            .unwrap_err();
+        assert!(!e.message_zh.is_empty());
+    }
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2101") + accepted(&st, "2102"), 0);
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_uploads_once() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig.open_fresh(json!([[AMOX, 1]]), "支气管炎（测试）").await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[3]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+
+    // 2102 applied, answer lost.
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    clear_faults(&rig.base).await;
+    assert_eq!(v.state, "settlement_uncertain");
+    assert!(v.next_step_zh.contains("冲正"));
+    // Nothing but the resolution: no new visit, no second 2102, no payment.
+    assert_eq!(
+        rig.visits().start(&s).await.unwrap_err().code,
+        "VISIT_SETTLEMENT_UNCERTAIN"
+    );
+    assert!(rig.visits().settle(&s).await.is_err());
+    assert!(rig
+        .visits()
+        .pay(&s, "cash", Some("100"), None)
+        .await
+        .is_err());
+    let v = rig.visits().resolve_uncertain(&s).await.unwrap();
+    assert_eq!(v.state, "pre_settled", "{}", v.next_step_zh);
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2102"), 1);
+    assert_eq!(accepted(&st, "2601"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+
+    // A fresh pre-settlement and 2102.
+    rig.visits().pre_settle(&s).await.unwrap();
+    let v = rig.visits().settle(&s).await.unwrap();
+    assert_eq!(v.state, "settled");
+    let acct: rxdesk_core::Amount = v.split.as_ref().unwrap().account_pay.parse().unwrap();
+
+    // The center becomes unreachable: the sale completes, its rows wait.
+    post(&rig.base, "/admin/faults", &json!({"error_rate": 1.0})).await;
+    let v = rig
+        .visits()
+        .pay(&s, "scan", None, Some("134567890123456789"))
+        .await
+        .unwrap();
+    let v = if v.payment.as_ref().unwrap().paid {
+        v
+    } else {
+        unreachable!()
+    };
+    let v2 = rig.visits().complete(&s).await.unwrap();
+    assert_eq!(v.state, "settled");
+    assert_eq!(v2.state, "receipted");
+    let ids = v2.sale.as_ref().unwrap().upload_ids.clone();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for id in &ids {
+        let row = rig.counter.store().upload(*id).unwrap();
+        assert_ne!(
+            row.state,
+            UploadState::Done,
+            "nothing reaches an unreachable center"
+        );
+    }
+    clear_faults(&rig.base).await;
+    rig.all_uploads_done().await;
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "3505"), 1);
+    assert_eq!(accepted(&st, "7206"), 1);
+    assert_eq!(duplicates(&st, "3505") + duplicates(&st, "7206"), 0, "{st}");
+    assert_eq!(
+        accepted(&st, "2102"),
+        2,
+        "the reversed one and the real one"
+    );
+    // Exactly one charge on the personal account.
+    let after: rxdesk_core::Amount = rig.balance("PSN1101000003").await.parse().unwrap();
+    let before: rxdesk_core::Amount = before.parse().unwrap();
+    assert_eq!(before.checked_sub(acct).unwrap(), after);
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_evoucher_gets_guidance_and_card_needs_the_password() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let v = rig
+        .visits()
+        .identify(
+            &s,
+            "e_voucher",
+            "110000ecdemo0000000000000000000notactive",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state, "evoucher_guidance");
+    let g = v.guidance.unwrap();
+    assert!(g.title_zh.contains("激活"));
+    assert!(g.text.contains("1. "));
+    let e = rig
+        .visits()
+        .identify(&s, "social_security_card", "A10000003", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "VISIT_PASSWORD_REQUIRED");
+    let v = rig
+        .visits()
+        .identify(
+            &s,
+            "social_security_card",
+            "A10000003",
+            Some("123456"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state, "prescriptions_listed");
+    assert_eq!(v.patient.unwrap().name, "王芳");
+    rig.sim.shutdown().await;
+}
