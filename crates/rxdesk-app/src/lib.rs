@@ -12,8 +12,10 @@
 pub mod desk;
 pub mod devices;
 pub mod logging;
+pub mod manager;
 pub mod operators;
 pub mod paths;
+pub mod reconcile;
 pub mod settings;
 pub mod status;
 pub mod uploader;

@@ -3,11 +3,13 @@
 // a gap shows up visibly instead of as an empty label.
 
 import { visitEn, visitZh } from "./i18n-visit";
+import { managerEn, managerZh } from "./i18n-manager";
 
 export type Locale = "zh-CN" | "en-US";
 
 const zh = {
   ...visitZh,
+  ...managerZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -70,6 +72,7 @@ export type Key = keyof typeof zh;
 
 const en: Partial<Record<Key, string>> = {
   ...visitEn,
+  ...managerEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -5,6 +5,7 @@ import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, OperatorInfo } from "./api";
 import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visit";
+import { MockManagerBackend } from "./mock-manager";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -32,6 +33,7 @@ export function installMockBackend(): void {
   // Browser tests play the serial scanner: window.__rxEmit("device-scan", {...}).
   (window as unknown as { __rxEmit: typeof emit }).__rxEmit = emit;
   const visits = new MockVisitBackend(() => current);
+  const managerMock = new MockManagerBackend();
   mockIPC((cmd, args) => {
     switch (cmd) {
       case "app_status":
@@ -67,7 +69,8 @@ export function installMockBackend(): void {
       case "demo_accounts":
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
-        const answer = visits.handle(cmd, (args ?? {}) as Record<string, unknown>);
+        const a = (args ?? {}) as Record<string, unknown>;
+        const answer = managerMock.handle(cmd, a) ?? visits.handle(cmd, a);
         if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
         return answer;
       }

@@ -1,0 +1,353 @@
+//! The manager's services against the real center emulator (loopback): the
+//! app's upload worker drains the outbox; an upload the center refuses is
+//! rejected with the center's words and goes through after the center
+//! recovers and the manager retries it; daily reconciliation (3201 + 9101/
+//! 3202/9102) balanced on a day without settlements and with differences in
+//! words when the ledger has a settlement the center does not.
+
+use rust_decimal::Decimal;
+use rxdesk_app::manager::{self, SyncService};
+use rxdesk_app::reconcile;
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center_sim::{serve, SimConfig};
+use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine, NewSettlement};
+use rxdesk_store::{Session, Store, UploadState};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct World {
+    _t: tempfile::TempDir,
+    dir: DataDir,
+    settings: Settings,
+    counter: Counter,
+    sim: rxdesk_center_sim::SimHandle,
+    boss: Session,
+    batch: i64,
+}
+
+async fn world() -> World {
+    let sim = serve(SimConfig::default()).await.expect("emulator starts");
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    dir.ensure().unwrap();
+    let settings = Settings {
+        center_url: Some(sim.base_url()),
+        ..Settings::default()
+    };
+    let counter = Counter::open(&dir, &settings).expect("counter opens");
+    counter
+        .login("3001", "demo-manager", Some("manager"))
+        .unwrap();
+    let boss = counter.session().unwrap();
+    let store = counter.store();
+    store
+        .set_institution(
+            rxdesk_center::profile::demo::PHARMACY_CODE,
+            rxdesk_center::profile::demo::PHARMACY_NAME,
+        )
+        .unwrap();
+    let drug = store
+        .add_drug(
+            &boss,
+            &NewDrug {
+                fixmedins_hilist_id: "DEMO0001".into(),
+                med_list_codg: "XA11GAW010A001010100004".into(),
+                name: "维生素C片".into(),
+                genname: "维生素C片".into(),
+                dosform: "片剂".into(),
+                spec: "0.1g*100片".into(),
+                unit: "瓶".into(),
+                prdr_name: "演示制药".into(),
+                aprvno: "国药准字H00000000".into(),
+                rx_flag: "0".into(),
+                price: "5.00".parse().unwrap(),
+            },
+        )
+        .unwrap();
+    let batch = store
+        .add_batch(
+            &boss,
+            &NewBatch {
+                drug_id: drug,
+                fixmedins_bchno: "DEMO-B1".into(),
+                manu_lotnum: "L1".into(),
+                manu_date: "2026-01-01".into(),
+                expy_end: "2099-12-31".into(),
+                quantity: Decimal::from(1000),
+            },
+        )
+        .unwrap();
+    World {
+        _t: t,
+        dir,
+        settings,
+        counter,
+        sim,
+        boss,
+        batch,
+    }
+}
+
+fn sale(w: &World, n: u64, settlement: Option<NewSettlement>) -> i64 {
+    w.counter
+        .store()
+        .record_sale(
+            &w.boss,
+            &NewSale {
+                prescription_id: None,
+                lines: vec![NewSaleLine {
+                    batch_id: w.batch,
+                    quantity: Decimal::ONE,
+                    price: None,
+                    split: false,
+                    trace_codes: vec![format!("9{n:019}")],
+                }],
+                settlement,
+                doctor_name: String::new(),
+                hi_feesetl_type: "1".into(),
+            },
+        )
+        .unwrap()
+        .sale_id
+}
+
+async fn faults(w: &World, body: &str) {
+    let c = reqwest::Client::new();
+    let url = format!("{}/admin/faults", w.sim.base_url());
+    let r = if body.is_empty() {
+        c.delete(url).send().await.unwrap()
+    } else {
+        c.post(url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    };
+    assert!(r.status().is_success(), "fault API answered {}", r.status());
+}
+
+async fn wait_for(store: &Store, what: &str, ok: impl Fn(&rxdesk_store::QueueStatus) -> bool) {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = store.queue_status().unwrap();
+        if ok(&s) {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "timed out waiting for {what}: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_uploads_and_a_rejected_upload_goes_through_after_retry() {
+    let w = world().await;
+    let store: Arc<Store> = w.counter.store().clone();
+    let sync = SyncService::default();
+    sync.start(
+        store.clone(),
+        manager::background_client(&w.dir, &w.settings),
+    );
+    assert!(sync.running(), "worker runs: {:?}", sync.problem());
+
+    // A sale's uploads flow while the app runs.
+    sale(&w, 1, None);
+    sync.wake();
+    wait_for(&store, "first sale uploaded", |s| {
+        s.done > 0 && s.depth == 0
+    })
+    .await;
+    let done_before = store.queue_status().unwrap().done;
+
+    // The center's clock goes wrong: its gateway refuses every message.
+    faults(&w, r#"{"clock_skew_s": 3600}"#).await;
+    sale(&w, 2, None);
+    sync.wake();
+    wait_for(&store, "a rejection", |s| s.rejected > 0).await;
+    let rejected = manager::list_queue(&store, &w.boss, Some("rejected"), 50).unwrap();
+    let row = &rejected[0];
+    assert_eq!(row.row.state, UploadState::Rejected);
+    assert!(row.can_retry && row.can_void);
+    let words = row.row.last_error.clone().unwrap_or_default();
+    assert!(words.contains("300秒"), "the center's own words: {words}");
+    let summary = manager::queue_summary(&store, &sync).unwrap();
+    assert!(summary.open >= 1);
+    assert!(summary.worker_running);
+    // Only a manager may look at or act on the queue.
+    let cashier = store.login("1001", "demo-cashier").unwrap();
+    let e = manager::retry(&store, &sync, &cashier, row.row.id).unwrap_err();
+    assert!(e.to_string().contains("只有店长"), "{e}");
+    assert!(manager::queue_payload(&store, &cashier, row.row.id).is_err());
+    let payload = manager::queue_payload(&store, &w.boss, row.row.id).unwrap();
+    assert!(
+        payload.trim_start().starts_with('{') && payload.len() > 10,
+        "{payload}"
+    );
+
+    // The center recovers; the manager retries every rejected row.
+    faults(&w, "").await;
+    for r in manager::list_queue(&store, &w.boss, Some("rejected"), 50).unwrap() {
+        let again = manager::retry(&store, &sync, &w.boss, r.row.id).unwrap();
+        assert_eq!(again.row.state, UploadState::Pending);
+        assert_ne!(
+            again.row.msgid, r.row.msgid,
+            "a rejected row is resent under a new msgid"
+        );
+    }
+    wait_for(&store, "everything uploaded", |s| {
+        s.depth == 0 && s.rejected == 0 && s.done > done_before
+    })
+    .await;
+    sync.stop().await;
+    assert!(!sync.running());
+    w.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
+    let w = world().await;
+    let store = w.counter.store().clone();
+    let client = manager::background_client(&w.dir, &w.settings).unwrap();
+    let today = rxdesk_store::reports::cst_day(store.now_ms());
+
+    // Nothing sold and nothing settled: the center agrees.
+    let zero = reconcile::reconcile_day(&store, &client, &w.boss, today)
+        .await
+        .unwrap();
+    assert_eq!(zero.outcome, "balanced", "{:?}", zero.differences);
+    assert!(zero.differences.is_empty());
+    assert_eq!(zero.local.count, 0);
+    assert!(zero.totals.iter().all(|t| t.balanced));
+
+    // A settlement the center never made: 3201 and 3202 both disagree.
+    let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();
+    sale(
+        &w,
+        7,
+        Some(NewSettlement {
+            setl_id: "LOCALONLY0001".into(),
+            mdtrt_id: "MD-LOCAL".into(),
+            psn_no: "PSN-LOCAL".into(),
+            medfee_sumamt: amount("5.00"),
+            fund_pay_sumamt: amount("4.00"),
+            psn_part_amt: amount("1.00"),
+            acct_pay: amount("1.00"),
+            psn_cash_pay: amount("0.00"),
+            setl_time: store.now_ms(),
+        }),
+    );
+    let diff = reconcile::reconcile_day(&store, &client, &w.boss, today)
+        .await
+        .unwrap();
+    assert_eq!(diff.outcome, "differences");
+    assert_eq!(diff.local.count, 1);
+    assert_eq!(diff.local.medfee_sumamt, "5.00");
+    assert!(diff.totals.iter().any(|t| !t.balanced));
+    assert_eq!(diff.details.len(), 1);
+    assert_eq!(diff.details[0].setl_id, "LOCALONLY0001");
+    assert!(
+        diff.differences
+            .iter()
+            .any(|d| d.contains("LOCALONLY0001") && d.contains("中心没有")),
+        "{:#?}",
+        diff.differences
+    );
+    assert!(
+        diff.differences.iter().all(|d| d.contains("请")),
+        "each says what to do"
+    );
+
+    // Both results are recorded, newest first; cashiers cannot reconcile.
+    let log = manager::reconciliations(&store, &w.boss, 10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].outcome, "differences");
+    assert_eq!(log[1].outcome, "balanced");
+    let cashier = store.login("1001", "demo-cashier").unwrap();
+    assert!(reconcile::reconcile_day(&store, &client, &cashier, today)
+        .await
+        .is_err());
+
+    // The center down: recorded as failed, the error says what to do.
+    w.sim.shutdown().await;
+    let e = reconcile::reconcile_day(&store, &client, &w.boss, today)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("重新对账"), "{e}");
+    assert_eq!(
+        manager::reconciliations(&store, &w.boss, 1).unwrap()[0].outcome,
+        "failed"
+    );
+}
+
+#[test]
+fn figures_and_exports_are_written_for_managers() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    let counter = Counter::open(&dir, &Settings::default()).unwrap();
+    counter
+        .login("3001", "demo-manager", Some("manager"))
+        .unwrap();
+    let boss = counter.session().unwrap();
+    let store = counter.store();
+    let f = manager::figures(store, &boss, "2026-01-01", "2026-12-31").unwrap();
+    assert_eq!(f.evoucher_target_percent, 30);
+    assert!(f.evoucher.is_empty());
+    let e = manager::figures(store, &boss, "2026-13-01", "2026-12-31").unwrap_err();
+    assert!(e.to_string().contains("年-月-日"), "{e}");
+    let e = manager::figures(store, &boss, "2026-12-31", "2026-01-01").unwrap_err();
+    assert!(e.to_string().contains("调换"), "{e}");
+
+    let csv = manager::export_figures(
+        &dir,
+        store,
+        &boss,
+        "2026-01-01",
+        "2026-12-31",
+        "csv",
+        "演示药店",
+    )
+    .unwrap();
+    let bytes = std::fs::read(&csv.path).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "BOM for Excel");
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("医保电子凭证结算占比"));
+    assert!(text.contains("\r\n"));
+    assert!(csv.path.contains("exports"));
+
+    if std::path::Path::new(manager::export::FONT_PATH).exists() {
+        let pdf = manager::export_figures(
+            &dir,
+            store,
+            &boss,
+            "2026-01-01",
+            "2026-12-31",
+            "pdf",
+            "演示药店",
+        )
+        .unwrap();
+        let bytes = std::fs::read(&pdf.path).unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        assert!(
+            bytes.len() < 2_000_000,
+            "font is subset: {} bytes",
+            bytes.len()
+        );
+    }
+    let e = manager::export_figures(&dir, store, &boss, "2026-01-01", "2026-12-31", "xls", "x")
+        .unwrap_err();
+    assert!(e.to_string().contains("CSV 或 PDF"), "{e}");
+
+    let cashier = store.login("1001", "demo-cashier").unwrap();
+    assert!(manager::figures(store, &cashier, "2026-01-01", "2026-12-31").is_err());
+    assert!(manager::save_csv(&dir, &cashier, "queue", "a,b").is_err());
+    let saved = manager::save_csv(&dir, &boss, "../../etc/queue open", "a,b\r\n").unwrap();
+    assert!(
+        saved.path.contains("/exports/etcqueueopen_"),
+        "{}",
+        saved.path
+    );
+}

@@ -1,0 +1,188 @@
+//! Tauri commands of the manager screen and the status bar's queue: thin
+//! wrappers over `rxdesk_app::manager` and `rxdesk_app::reconcile`. Ledger
+//! work runs on a blocking thread and center calls are async, so the window
+//! never freezes.
+
+use crate::commands::Shared;
+use rxdesk_app::manager::{
+    self, Exported, Figures, QueueItem, QueueSummary, ReconciliationRecord, Session, Store,
+    SyncService,
+};
+use rxdesk_app::reconcile::{self, ReconcileOutcome};
+use rxdesk_app::Settings;
+use rxdesk_center::CenterClient;
+use std::sync::Arc;
+
+/// The upload worker and the background center client.
+pub struct ManagerState {
+    /// The app's upload worker.
+    pub sync: Arc<SyncService>,
+    /// Center client for background work, or why there is none.
+    pub client: Result<Arc<CenterClient>, String>,
+}
+
+impl ManagerState {
+    /// Builds the background client for the configured center.
+    pub fn new(dir: &rxdesk_app::DataDir) -> Self {
+        let client = Settings::load(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|s| manager::background_client(dir, &s));
+        Self {
+            sync: Arc::new(SyncService::default()),
+            client,
+        }
+    }
+
+    /// Starts the upload worker on Tauri's async runtime.
+    pub fn start(&self, shared: &Shared) {
+        let Ok(counter) = shared.counter.as_ref() else {
+            return;
+        };
+        let store = counter.store().clone();
+        let client = self.client.clone();
+        let sync = self.sync.clone();
+        tauri::async_runtime::block_on(async move { sync.start(store, client) });
+    }
+
+    /// Stops the worker after the requests in flight are answered.
+    pub fn stop(&self) {
+        let sync = self.sync.clone();
+        tauri::async_runtime::block_on(async move { sync.stop().await });
+    }
+}
+
+fn ledger(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Option<Session>), String> {
+    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+    Ok((counter.store().clone(), counter.session().ok()))
+}
+
+fn signed_in(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Session), String> {
+    let (store, session) = ledger(state)?;
+    Ok((store, session.ok_or("请先登录（店长账户）。")?))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, rxdesk_app::AppError> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("后台任务失败：{e}；请重试。"))?
+        .map_err(|e| e.to_string())
+}
+
+/// Queue figures for the status bar (no sign-in needed: counts only).
+#[tauri::command]
+pub async fn queue_summary(
+    state: tauri::State<'_, Shared>,
+    mgr: tauri::State<'_, ManagerState>,
+) -> Result<QueueSummary, String> {
+    let (store, _) = ledger(&state)?;
+    let sync = mgr.sync.clone();
+    blocking(move || manager::queue_summary(&store, &sync)).await
+}
+
+/// Upload rows of one state ("open" = everything that still needs something).
+#[tauri::command]
+pub async fn queue_list(
+    state: tauri::State<'_, Shared>,
+    filter: Option<String>,
+    limit: Option<u32>,
+) -> Result<Vec<QueueItem>, String> {
+    let (store, by) = signed_in(&state)?;
+    blocking(move || manager::list_queue(&store, &by, filter.as_deref(), limit.unwrap_or(200)))
+        .await
+}
+
+/// The payload of one row, pretty JSON.
+#[tauri::command]
+pub async fn queue_payload(state: tauri::State<'_, Shared>, id: i64) -> Result<String, String> {
+    let (store, by) = signed_in(&state)?;
+    blocking(move || manager::queue_payload(&store, &by, id)).await
+}
+
+/// Retry a row now.
+#[tauri::command]
+pub async fn queue_retry(
+    state: tauri::State<'_, Shared>,
+    mgr: tauri::State<'_, ManagerState>,
+    id: i64,
+) -> Result<QueueItem, String> {
+    let (store, by) = signed_in(&state)?;
+    let sync = mgr.sync.clone();
+    blocking(move || manager::retry(&store, &sync, &by, id)).await
+}
+
+/// Void a row with a reason.
+#[tauri::command]
+pub async fn queue_void(
+    state: tauri::State<'_, Shared>,
+    id: i64,
+    reason: String,
+) -> Result<QueueItem, String> {
+    let (store, by) = signed_in(&state)?;
+    blocking(move || manager::void(&store, &by, id, &reason)).await
+}
+
+/// The regulator's figures for `from..=to` (CST days, yyyy-MM-dd).
+#[tauri::command]
+pub async fn manager_figures(
+    state: tauri::State<'_, Shared>,
+    from: String,
+    to: String,
+) -> Result<Figures, String> {
+    let (store, by) = signed_in(&state)?;
+    blocking(move || manager::figures(&store, &by, &from, &to)).await
+}
+
+/// Exports the figures as `csv` or `pdf` into `<data>/exports/`.
+#[tauri::command]
+pub async fn manager_export(
+    state: tauri::State<'_, Shared>,
+    from: String,
+    to: String,
+    format: String,
+) -> Result<Exported, String> {
+    let (store, by) = signed_in(&state)?;
+    let dir = state.dir.clone();
+    blocking(move || {
+        let name = Settings::load(&dir)?.store_name;
+        manager::export_figures(&dir, &store, &by, &from, &to, &format, &name)
+    })
+    .await
+}
+
+/// Reconciles one CST day with the center (3201 + 9101/3202/9102).
+#[tauri::command]
+pub async fn reconcile_day(
+    state: tauri::State<'_, Shared>,
+    mgr: tauri::State<'_, ManagerState>,
+    day: String,
+) -> Result<ReconcileOutcome, String> {
+    let (store, by) = signed_in(&state)?;
+    let client = mgr.client.clone()?;
+    let day = manager::parse_day(&day).map_err(|e| e.to_string())?;
+    reconcile::reconcile_day(&store, &client, &by, day)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The latest recorded reconciliations.
+#[tauri::command]
+pub async fn reconciliations(
+    state: tauri::State<'_, Shared>,
+) -> Result<Vec<ReconciliationRecord>, String> {
+    let (store, by) = signed_in(&state)?;
+    blocking(move || manager::reconciliations(&store, &by, 30)).await
+}
+
+/// Saves a CSV built by the screen (the queue as listed) into `<data>/exports/`.
+#[tauri::command]
+pub async fn manager_save_csv(
+    state: tauri::State<'_, Shared>,
+    stem: String,
+    text: String,
+) -> Result<Exported, String> {
+    let (_store, by) = signed_in(&state)?;
+    let dir = state.dir.clone();
+    blocking(move || manager::save_csv(&dir, &by, &stem, &text)).await
+}
