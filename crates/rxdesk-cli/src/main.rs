@@ -11,8 +11,10 @@ use std::process::ExitCode;
 
 mod audit;
 mod backup;
+mod counter;
 mod devices;
 mod queue;
+mod stock;
 mod sync;
 mod verify;
 
@@ -48,6 +50,14 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Send the upload queue to the center now and report.
     Sync(sync::SyncArgs),
+    /// Run counter visits non-interactively from a scenario file (acceptance
+    /// rehearsal on the center emulator: assets/scenarios/). Exit 0 only when
+    /// every expectation holds. Needs --center URL of a running
+    /// rxdesk-center-sim, or --with-emulator to start one inside this process
+    /// (the emulator is linked into this CLI only, never into the desktop app).
+    Counter(counter::CounterArgs),
+    /// In-stock information for the public channels (ST-EPC-02-004).
+    Stock(stock::StockArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +80,8 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Audit(args) => Ok(audit::run(args)),
         Command::Backup(args) => Ok(backup::run(args)),
         Command::Sync(args) => Ok(sync::run(args)),
+        Command::Counter(args) => Ok(counter::run(args)),
+        Command::Stock(args) => Ok(stock::run(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

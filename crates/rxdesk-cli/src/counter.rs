@@ -1,0 +1,1391 @@
+//! `rxdesk counter`: runs whole counter visits non-interactively from a
+//! scenario file (YAML), through the same visit service the desktop app
+//! uses (`rxdesk_app::visit::VisitService`), against the center emulator.
+//! Used by the tests and by a pharmacy rehearsing its acceptance
+//! (`assets/scenarios/`, one file per acceptance item ST-EPC-02-0xx).
+//!
+//! The runner holds no counter logic: every step is one call of the visit
+//! service (or of the ledger's import, the emulator's admin API for the
+//! hospital side and fault injection). Each step is printed in zh-CN and
+//! English, each expectation as `PASS`/`FAIL`; exit 0 only when every
+//! expectation holds, 1 when one does not, 2 on a bad scenario file or when
+//! the run could not be set up.
+//!
+//! Scenario format: `docs` in `assets/scenarios/README.md`.
+
+use clap::Args;
+use rust_decimal::Decimal;
+use rxdesk_app::operators::{DEMO_OPERATORS, DEMO_PHARMACIST_EC_TOKEN};
+use rxdesk_app::uploader::CenterUploader;
+use rxdesk_app::visit::StepError;
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
+use rxdesk_store::catalogue::catalogue_csv;
+use rxdesk_store::demo::{demo_boxes, demo_stock_csv, emulator_products};
+use rxdesk_store::sync::{self, SyncConfig};
+use rxdesk_store::UploadState;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `rxdesk counter …`
+#[derive(Args, Debug)]
+pub struct CounterArgs {
+    /// Scenario file (YAML); repeat for several. Each file runs in its own
+    /// fresh ledger (`<data-dir>/<file stem>/`).
+    #[arg(long, required = true)]
+    scenario: Vec<PathBuf>,
+    /// Where the ledgers, receipts and guidance PDFs of the run go
+    /// (default: a new directory under the system temp dir, kept and printed).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// URL of a running center emulator (`rxdesk-center-sim --seed demo --port 0`).
+    /// Scenarios use its admin API (hospital side, faults, statistics), so they
+    /// run against the emulator only, never a real center. Restart it between
+    /// scenario files: scenarios consume its prescriptions.
+    #[arg(long, conflicts_with = "with_emulator")]
+    center: Option<String>,
+    /// Start a fresh in-process center emulator (demo seed) for each scenario
+    /// file. The emulator library is linked into this CLI binary only, never
+    /// into the desktop app.
+    #[arg(long)]
+    with_emulator: bool,
+}
+
+// ---------------------------------------------------------------- format --
+
+/// One scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    /// Acceptance item, e.g. "ST-EPC-02-010".
+    id: String,
+    /// What is rehearsed (zh-CN).
+    title_zh: String,
+    /// What is rehearsed (English).
+    title_en: String,
+    /// Longer description (optional).
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    /// The steps, in order.
+    steps: Vec<Step>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| Some(()))
+}
+
+/// One step: exactly one action key, an optional note and expectations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    /// Sign in as `pharmacist` (2001), `manager` (3001) or `cashier` (1001).
+    login: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    start: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    cancel: Option<()>,
+    prescribe: Option<Prescribe>,
+    identify: Option<Identify>,
+    open: Option<Open>,
+    shift_start: Option<ShiftStart>,
+    audit: Option<Audit>,
+    scan: Option<Scan>,
+    #[serde(default, deserialize_with = "present")]
+    finish: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    pre_settle: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    settle: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    resolve: Option<()>,
+    pay: Option<Pay>,
+    #[serde(default, deserialize_with = "present")]
+    complete: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    reprint: Option<()>,
+    refund: Option<Refund>,
+    fault: Option<Fault>,
+    wait_uploads: Option<WaitUploads>,
+    /// A remark printed with the step (zh-CN).
+    note_zh: Option<String>,
+    /// A remark printed with the step (English).
+    note_en: Option<String>,
+    #[serde(default)]
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Prescribe {
+    #[serde(default = "default_hospital")]
+    hospital: String,
+    psn_no: String,
+    /// `[[med_list_codg, quantity], …]`
+    lines: Vec<(String, Decimal)>,
+    diag_name: String,
+    #[serde(default = "seven")]
+    valid_days: i64,
+    #[serde(default)]
+    rept_flag: bool,
+    #[serde(default)]
+    max_rept_cnt: i64,
+    /// Name used by `open: {label}` / `identify: {label}` later.
+    label: String,
+}
+
+fn default_hospital() -> String {
+    "H11010100001".into()
+}
+fn seven() -> i64 {
+    7
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Identify {
+    /// e_voucher | social_security_card | id_card | face | epc_qr
+    method: String,
+    /// The credential (e-voucher token, card number, ID number, QR value).
+    code: Option<String>,
+    /// For epc_qr: the emulator prescription whose QR is scanned.
+    label: Option<String>,
+    /// The patient's e-voucher password (card / ID card).
+    password: Option<String>,
+    /// 代购: the family member buying on the patient's behalf.
+    agent: Option<Agent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Agent {
+    name: String,
+    certno: String,
+    relation: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Open {
+    /// An emulator prescription by label (seed cases or `prescribe`d ones).
+    label: Option<String>,
+    /// The listed prescription with this diagnosis.
+    diag: Option<String>,
+    /// An authorisation number as listed.
+    auth_rxno: Option<String>,
+    /// The first listed prescription.
+    #[serde(default)]
+    first: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShiftStart {
+    /// The pharmacist's own e-voucher (default: the demo pharmacist's).
+    evoucher: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Audit {
+    /// 1 approved, 2 rejected, 3 ask the doctor.
+    result: String,
+    opinion: String,
+    /// Re-confirmation e-voucher (default: the demo pharmacist's).
+    evoucher: Option<String>,
+    /// Reviewing pharmacist's login.
+    reviewer: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scan {
+    /// A raw scanned code.
+    code: Option<String>,
+    /// A demo box: `"<med_list_codg>#<n>"` (n-th demo box of that product,
+    /// docs/demo.md); scanned as barcode then trace code.
+    #[serde(rename = "box")]
+    box_: Option<String>,
+    /// With `box`: `both` (default), `barcode` or `trace` only.
+    part: Option<String>,
+    /// With `box`: send one GS1 code (01 GTIN, 10 lot, 21 trace code) naming this lot.
+    lot: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pay {
+    /// Cash tendered, e.g. "100.00".
+    cash: Option<String>,
+    /// A WeChat/Alipay pay code (scan-to-pay simulator).
+    scan: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Refund {
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fault {
+    /// Emulator faults (docs/protocol.md: error_rate, reset_after_rate, …).
+    set: Option<BTreeMap<String, Value>>,
+    #[serde(default)]
+    clear: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitUploads {
+    #[serde(default)]
+    timeout_s: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    /// Visit state (snake_case, as the service names it).
+    state: Option<String>,
+    /// The step fails with this error code.
+    error: Option<String>,
+    /// The step's error sentence contains this text.
+    error_contains: Option<String>,
+    /// The "what to do now" sentence contains this text.
+    next_step_contains: Option<String>,
+    /// Why the visit was closed contains this text.
+    closed_reason_contains: Option<String>,
+    patient_name: Option<String>,
+    agent_name: Option<String>,
+    /// E-voucher guidance is shown.
+    guidance: Option<bool>,
+    guidance_contains: Option<String>,
+    /// At least this many prescriptions listed.
+    listed_at_least: Option<usize>,
+    /// verified | rejected
+    signature: Option<String>,
+    /// Rejection reason code (rxdesk-gm RejectReason).
+    signature_reason: Option<String>,
+    /// The signing certificate and institution are shown.
+    signer_shown: Option<bool>,
+    rules_block: Option<bool>,
+    /// Each of these rule codes is found and blocks.
+    blocked_rules: Option<Vec<String>>,
+    /// Each of these rule codes is found (blocking or not).
+    findings: Option<Vec<String>>,
+    /// Structured-vs-layout differences are shown side by side.
+    layout_differences: Option<bool>,
+    audit_result: Option<String>,
+    /// The audit has its 7204 outbox row.
+    audit_queued: Option<bool>,
+    pharmacist_on_duty: Option<String>,
+    /// Scan outcome code (box_ok, barcode_ok, wrong_product, over_quantity…).
+    scan: Option<String>,
+    /// Every prescription line filled.
+    dispensed_all: Option<bool>,
+    split: Option<ExpectSplit>,
+    change: Option<String>,
+    paid: Option<bool>,
+    /// Outbox rows of the sale / refund just recorded.
+    uploads: Option<usize>,
+    receipt_contains: Option<Vec<String>>,
+    /// The guidance PDF was written (and is a PDF).
+    guidance_pdf: Option<bool>,
+    /// Sale state in history (completed | refunded).
+    sale_state: Option<String>,
+    /// Emulator: accepted requests per operation (`/admin/stats`).
+    center_accepted: Option<BTreeMap<String, u64>>,
+    /// Emulator: what the pharmacy uploaded per operation (`/admin/uploads`).
+    center_uploads: Option<BTreeMap<String, usize>>,
+    /// Local outbox rows per state (pending, done, …).
+    queue: Option<BTreeMap<String, usize>>,
+    /// Any value of the step's JSON (dotted path → value).
+    json: Option<BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectSplit {
+    total: Option<Decimal>,
+    fund_pay: Option<Decimal>,
+    account_pay: Option<Decimal>,
+    cash_pay: Option<Decimal>,
+    /// The plain-words explanation is there.
+    explained: Option<bool>,
+    /// The explanation mentions this text.
+    explanation_contains: Option<String>,
+}
+
+// ---------------------------------------------------------------- runner --
+
+/// Runs `rxdesk counter`.
+pub fn run(args: CounterArgs) -> ExitCode {
+    if args.center.is_none() && !args.with_emulator {
+        eprintln!(
+            "rxdesk counter: 未指定医保中心，本命令不会自行启动任何服务。请加 --with-emulator（在本进程内启动演示中心），\
+             或先运行 rxdesk-center-sim --seed demo --port 0 再用 --center http://127.0.0.1:端口。\n\
+             rxdesk counter: no center given and nothing is started by default. Pass --with-emulator (an in-process \
+             demo emulator) or start rxdesk-center-sim --seed demo --port 0 and pass --center http://127.0.0.1:PORT."
+        );
+        return ExitCode::from(2);
+    }
+    let mut scenarios = Vec::new();
+    for path in &args.scenario {
+        match load(path) {
+            Ok(s) => scenarios.push((path.clone(), s)),
+            Err(e) => {
+                eprintln!("rxdesk counter: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let root = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!(
+            "rxdesk-counter-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().format("%Y%m%d%H%M%S")
+        )),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rxdesk counter: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut all_ok = true;
+    for (path, sc) in scenarios {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+        let dir = root.join(&stem);
+        match rt.block_on(run_scenario(&args, &sc, &dir)) {
+            Ok(true) => {}
+            Ok(false) => all_ok = false,
+            Err(e) => {
+                println!("FAIL 无法运行场景 / scenario could not run: {e}");
+                eprintln!("rxdesk counter: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!("数据目录 data: {}", root.display());
+    if all_ok {
+        println!("全部通过 ALL PASS");
+        ExitCode::SUCCESS
+    } else {
+        println!("未通过 SOME FAILED");
+        ExitCode::from(1)
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("无法读取场景文件 {}：{e} / cannot read", path.display()))?;
+    let sc: Scenario = serde_yaml::from_str(&text).map_err(|e| {
+        format!(
+            "场景文件 {} 格式错误：{e}。请对照 assets/scenarios/README.md 修改 / bad scenario file",
+            path.display()
+        )
+    })?;
+    for (n, s) in sc.steps.iter().enumerate() {
+        let k = s.actions();
+        if k.len() != 1 {
+            return Err(format!(
+                "场景文件 {} 第 {} 步须恰好有一个动作，实际为 {:?} / step {} needs exactly one action",
+                path.display(),
+                n + 1,
+                k,
+                n + 1
+            ));
+        }
+    }
+    Ok(sc)
+}
+
+impl Step {
+    fn actions(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut add = |on: bool, name: &'static str| {
+            if on {
+                v.push(name)
+            }
+        };
+        add(self.login.is_some(), "login");
+        add(self.start.is_some(), "start");
+        add(self.cancel.is_some(), "cancel");
+        add(self.prescribe.is_some(), "prescribe");
+        add(self.identify.is_some(), "identify");
+        add(self.open.is_some(), "open");
+        add(self.shift_start.is_some(), "shift_start");
+        add(self.audit.is_some(), "audit");
+        add(self.scan.is_some(), "scan");
+        add(self.finish.is_some(), "finish");
+        add(self.pre_settle.is_some(), "pre_settle");
+        add(self.settle.is_some(), "settle");
+        add(self.resolve.is_some(), "resolve");
+        add(self.pay.is_some(), "pay");
+        add(self.complete.is_some(), "complete");
+        add(self.reprint.is_some(), "reprint");
+        add(self.refund.is_some(), "refund");
+        add(self.fault.is_some(), "fault");
+        add(self.wait_uploads.is_some(), "wait_uploads");
+        v
+    }
+}
+
+fn label(action: &str) -> (&'static str, &'static str) {
+    match action {
+        "login" => ("登录", "sign in"),
+        "start" => ("开始接待", "start visit"),
+        "cancel" => ("取消服务", "cancel visit"),
+        "prescribe" => (
+            "医院开具电子处方（模拟中心）",
+            "hospital issues an e-prescription (emulator)",
+        ),
+        "identify" => ("识别患者", "identify patient"),
+        "open" => (
+            "下载处方并验签、核对",
+            "download, verify signature, check rules",
+        ),
+        "shift_start" => (
+            "药师上岗（本人医保电子凭证）",
+            "pharmacist shift start (own e-voucher)",
+        ),
+        "audit" => ("药师审方", "pharmacist audit"),
+        "scan" => ("扫码调配", "scan box"),
+        "finish" => ("调配完成", "finish dispensing"),
+        "pre_settle" => ("预结算 2101", "pre-settle 2101"),
+        "settle" => ("确认结算 2102", "settle 2102"),
+        "resolve" => (
+            "处理未知结算（冲正 2601）",
+            "resolve uncertain settlement (2601)",
+        ),
+        "pay" => ("收取自付", "take self-paid part"),
+        "complete" => ("完成出票", "complete: sale, receipt, guidance"),
+        "reprint" => ("补打小票", "reprint receipt"),
+        "refund" => ("整单退费", "refund whole sale"),
+        "fault" => ("模拟中心故障设置", "emulator fault injection"),
+        "wait_uploads" => ("等待上传完成", "wait for uploads"),
+        _ => ("?", "?"),
+    }
+}
+
+struct Run<'a> {
+    counter: &'a Counter,
+    base: String,
+    http: reqwest::Client,
+    /// The last visit view (JSON).
+    view: Value,
+    /// The step's own result (JSON) when it is not a visit view.
+    result: Value,
+    error: Option<StepError>,
+    last_sale: Option<(i64, String)>,
+    pass: usize,
+    fail: usize,
+}
+
+async fn run_scenario(args: &CounterArgs, sc: &Scenario, dir: &Path) -> Result<bool, String> {
+    println!();
+    println!("=== {} {} / {}", sc.id, sc.title_zh, sc.title_en);
+    let sim = if args.with_emulator {
+        Some(
+            rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
+                .await
+                .map_err(|e| format!("演示中心无法启动 / emulator did not start: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let base = match (&sim, &args.center) {
+        (Some(s), _) => s.base_url(),
+        (None, Some(u)) => u.trim_end_matches('/').to_string(),
+        (None, None) => unreachable!("checked in run"),
+    };
+    println!(
+        "医保中心 center: {base}{}",
+        if sim.is_some() {
+            "（进程内演示中心 / in-process emulator）"
+        } else {
+            ""
+        }
+    );
+    let result = run_in(sc, dir, &base).await;
+    if let Some(s) = sim {
+        s.shutdown().await;
+    }
+    result
+}
+
+async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let data = DataDir::at(dir);
+    data.ensure().map_err(|e| e.to_string())?;
+    // The emulator's DEMO CA as trust anchor (rehearsal data directory only).
+    let ca = http
+        .get(format!("{base}/admin/ca.pem"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| format!("无法从演示中心取得 DEMO CA（{e}）：--center 必须是 rxdesk-center-sim / the center must be the emulator"))?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    std::fs::write(data.trust().join("DEMO-ONLY-center-sim-ca.pem"), ca)
+        .map_err(|e| e.to_string())?;
+    let settings = Settings {
+        demo_mode: true,
+        center_url: Some(base.to_string()),
+        ..Settings::default()
+    };
+    let counter = Counter::open(&data, &settings).map_err(|e| e.to_string())?;
+    import_demo(&counter)?;
+    let worker = start_worker(&counter, base)?;
+    println!("数据目录 data: {}", dir.display());
+    let mut run = Run {
+        counter: &counter,
+        base: base.to_string(),
+        http,
+        view: Value::Null,
+        result: Value::Null,
+        error: None,
+        last_sale: None,
+        pass: 0,
+        fail: 0,
+    };
+    for (n, step) in sc.steps.iter().enumerate() {
+        run.step(n + 1, step).await;
+    }
+    if let Err(e) = worker.shutdown().await {
+        println!("  注意 note: 上传任务结束时出错 / upload worker: {e}");
+    }
+    println!(
+        "--- {}: 通过 PASS {}，未通过 FAIL {}",
+        sc.id, run.pass, run.fail
+    );
+    Ok(run.fail == 0)
+}
+
+/// The emulator's six products and their stock, through the ledger's CSV
+/// import (as a manager would import them).
+fn import_demo(counter: &Counter) -> Result<(), String> {
+    let (login, _, _, password) = DEMO_OPERATORS[0];
+    let boss = counter
+        .store()
+        .login(login, password)
+        .map_err(|e| e.to_string())?;
+    let products = emulator_products();
+    let ids: Vec<&str> = products
+        .iter()
+        .map(|p| p.fixmedins_hilist_id.as_str())
+        .collect();
+    let r = counter
+        .store()
+        .import_catalogue_csv(&boss, catalogue_csv(&products).as_bytes())
+        .map_err(|e| e.to_string())?;
+    if !r.errors.is_empty() {
+        return Err(format!(
+            "演示目录导入失败 / catalogue import: {:?}",
+            r.errors
+        ));
+    }
+    let stock: String = demo_stock_csv()
+        .split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || ids.iter().any(|id| l.split(',').next() == Some(*id)))
+        .map(|(_, l)| l)
+        .collect();
+    let r = counter
+        .store()
+        .import_stock_csv(&boss, stock.as_bytes())
+        .map_err(|e| e.to_string())?;
+    if !r.errors.is_empty() {
+        return Err(format!("演示库存导入失败 / stock import: {:?}", r.errors));
+    }
+    Ok(())
+}
+
+/// The background upload worker the desktop app runs.
+fn start_worker(counter: &Counter, base: &str) -> Result<sync::SyncHandle, String> {
+    let mut p = CenterProfile::demo(base, Family::A).map_err(|e| e.to_string())?;
+    p.request_timeout = Duration::from_secs(5);
+    let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
+        .map_err(|e| e.to_string())?
+        .with_sequence_range(4000, 4999);
+    let client = Arc::new(CenterClient::new(p, Arc::new(gen)).map_err(|e| e.to_string())?);
+    let up = Arc::new(CenterUploader::new(
+        client,
+        Operator::clerk("rxdesk-sync", "后台上传"),
+    ));
+    let cfg = SyncConfig {
+        base_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(500),
+        probe_interval: Duration::from_millis(200),
+        ..SyncConfig::default()
+    };
+    sync::spawn(Arc::clone(counter.store()), up, cfg).map_err(|e| e.to_string())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn step_err(code: &str, msg: impl Into<String>) -> StepError {
+    StepError {
+        code: code.into(),
+        message_zh: msg.into(),
+    }
+}
+
+/// A value at a dotted path (`a.b.0.c`).
+fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(v, |v, k| match k.parse::<usize>() {
+            Ok(i) if v.is_array() => v.get(i),
+            _ => v.get(k),
+        })
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn dec_of(v: Option<&Value>) -> Option<Decimal> {
+    text(v).trim().parse().ok()
+}
+
+impl Run<'_> {
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            self.pass += 1;
+            println!("    PASS {what}");
+        } else {
+            self.fail += 1;
+            println!("    FAIL {what}");
+        }
+    }
+
+    async fn admin_get(&self, path: &str) -> Result<Value, StepError> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| step_err("EMULATOR", format!("演示中心管理接口不可用：{e}")))?;
+        r.json()
+            .await
+            .map_err(|e| step_err("EMULATOR", format!("演示中心管理接口应答无法解析：{e}")))
+    }
+
+    async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, StepError> {
+        let mut rq = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            rq = rq.body(serde_json::to_vec(b).unwrap_or_default());
+        }
+        let r = rq
+            .send()
+            .await
+            .map_err(|e| step_err("EMULATOR", format!("演示中心管理接口不可用：{e}")))?;
+        let ok = r.status().is_success();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if !ok {
+            return Err(step_err(
+                "EMULATOR",
+                format!("演示中心拒绝了管理请求 {path}：{v}"),
+            ));
+        }
+        Ok(v)
+    }
+
+    async fn rx_by_label(&self, label: &str) -> Result<Value, StepError> {
+        let list = self.admin_get("/admin/prescriptions").await?;
+        list.as_array()
+            .and_then(|a| a.iter().find(|r| r["label"] == label).cloned())
+            .ok_or_else(|| {
+                step_err(
+                    "SCENARIO",
+                    format!("演示中心没有标签为 {label} 的处方 / no emulator prescription labelled {label}"),
+                )
+            })
+    }
+
+    fn session(&self) -> Result<rxdesk_store::Session, StepError> {
+        self.counter
+            .session()
+            .map_err(|e| step_err("NOT_SIGNED_IN", e.to_string()))
+    }
+
+    fn visits(&self) -> Result<&rxdesk_app::visit::VisitService, StepError> {
+        self.counter
+            .visits()
+            .map_err(|e| step_err("NO_VISIT_SERVICE", e.to_string()))
+    }
+
+    fn describe(step: &Step) -> String {
+        if let Some(i) = &step.identify {
+            let what = i
+                .label
+                .clone()
+                .or_else(|| {
+                    i.code
+                        .as_deref()
+                        .map(rxdesk_core::prescription::mask_id_number)
+                })
+                .unwrap_or_default();
+            return format!("{} {}", i.method, what);
+        }
+        if let Some(o) = &step.open {
+            return o
+                .label
+                .clone()
+                .or_else(|| o.diag.clone())
+                .or_else(|| o.auth_rxno.clone())
+                .unwrap_or_else(|| "first".into());
+        }
+        if let Some(s) = &step.scan {
+            return s
+                .box_
+                .clone()
+                .or_else(|| s.code.clone())
+                .unwrap_or_default();
+        }
+        if let Some(a) = &step.audit {
+            return format!("{} {}", a.result, a.opinion);
+        }
+        if let Some(p) = &step.pay {
+            return p
+                .cash
+                .as_ref()
+                .map(|c| format!("cash {c}"))
+                .or_else(|| p.scan.as_ref().map(|_| "scan-to-pay".to_string()))
+                .unwrap_or_default();
+        }
+        if let Some(l) = &step.login {
+            return l.clone();
+        }
+        if let Some(p) = &step.prescribe {
+            return format!("{} {}", p.label, p.diag_name);
+        }
+        String::new()
+    }
+
+    async fn step(&mut self, n: usize, step: &Step) {
+        let action = step.actions()[0];
+        let (zh, en) = label(action);
+        println!("[{n}] {zh} / {en} {}", Self::describe(step));
+        if let Some(z) = &step.note_zh {
+            println!("    说明：{z}");
+        }
+        if let Some(e) = &step.note_en {
+            println!("    note: {e}");
+        }
+        self.result = Value::Null;
+        self.error = None;
+        let t0 = std::time::Instant::now();
+        let outcome = self.act(step).await;
+        let ms = t0.elapsed().as_millis();
+        if ms >= 1000 {
+            println!("    耗时 took {ms} ms");
+        }
+        match &outcome {
+            Ok(()) => {}
+            Err(e) => {
+                println!("    → 步骤被拒绝 refused [{}]: {}", e.code, e.message_zh);
+                self.error = Some(e.clone());
+                // The visit as it stands after the refusal.
+                if let Ok(v) = self.visits() {
+                    if let Some(view) = v.current().await {
+                        self.view = to_json(&view);
+                    }
+                }
+            }
+        }
+        if outcome.is_ok() && self.view.is_object() && action != "login" {
+            println!(
+                "    → 状态 state: {} ({})",
+                text(self.view.get("state")),
+                text(self.view.get("stateZh"))
+            );
+        }
+        self.expect(&step.expect).await;
+    }
+
+    async fn act(&mut self, step: &Step) -> Result<(), StepError> {
+        if let Some(who) = &step.login {
+            let (login, password, role) = DEMO_OPERATORS
+                .iter()
+                .find(|(l, _, r, _)| r.code() == who.as_str() || *l == who.as_str())
+                .map(|(l, _, r, p)| (*l, *p, r.code()))
+                .ok_or_else(|| {
+                    step_err(
+                        "SCENARIO",
+                        format!("未知的演示账号 {who}：pharmacist | manager | cashier"),
+                    )
+                })?;
+            let info = self
+                .counter
+                .login(login, password, Some(role))
+                .map_err(|e| step_err("LOGIN", e.to_string()))?;
+            println!("    → {} {}", info.role_label, info.name);
+            return Ok(());
+        }
+        if let Some(p) = &step.prescribe {
+            let body = json!({"hospital": p.hospital, "psn_no": p.psn_no, "lines": p.lines,
+                "valid_days": p.valid_days, "rept_flag": p.rept_flag, "max_rept_cnt": p.max_rept_cnt,
+                "diag_name": p.diag_name, "label": p.label});
+            self.result = self
+                .admin_send(reqwest::Method::POST, "/admin/prescriptions", Some(&body))
+                .await?;
+            println!("    → 处方 hi_rxno {}", text(self.result.get("hi_rxno")));
+            return Ok(());
+        }
+        if let Some(f) = &step.fault {
+            if f.clear {
+                self.admin_send(reqwest::Method::DELETE, "/admin/faults", None)
+                    .await?;
+            }
+            if let Some(set) = &f.set {
+                self.admin_send(reqwest::Method::POST, "/admin/faults", Some(&to_json(set)))
+                    .await?;
+            }
+            return Ok(());
+        }
+        if let Some(w) = &step.wait_uploads {
+            let secs = w.timeout_s.unwrap_or(20);
+            let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+            loop {
+                let rows = self
+                    .counter
+                    .store()
+                    .list_uploads(None, 10_000)
+                    .map_err(StepError::from)?;
+                if rows.iter().all(|r| r.state == UploadState::Done) {
+                    println!("    → 上传队列已全部送达 all {} rows delivered", rows.len());
+                    return Ok(());
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(step_err(
+                        "UPLOADS_NOT_DONE",
+                        format!("{secs} 秒内上传队列未全部送达 / uploads not delivered in {secs}s"),
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        let s = self.session()?;
+        let v = self.visits()?;
+        let view = if step.start.is_some() {
+            v.start(&s).await?
+        } else if step.cancel.is_some() {
+            v.cancel(&s).await?
+        } else if let Some(i) = &step.identify {
+            let code = match (&i.code, &i.label) {
+                (Some(c), _) => c.clone(),
+                (None, Some(l)) => text(self.rx_by_label(l).await?.get("epc_qrcd")),
+                (None, None) => {
+                    return Err(step_err(
+                        "SCENARIO",
+                        "identify 需要 code 或 label / needs code or label",
+                    ))
+                }
+            };
+            let agent = i
+                .agent
+                .as_ref()
+                .map(|a| (a.name.clone(), a.certno.clone(), a.relation.clone()));
+            v.identify(&s, &i.method, &code, i.password.as_deref(), agent)
+                .await?
+        } else if let Some(o) = &step.open {
+            let listed = self.view.get("listed").cloned().unwrap_or(Value::Null);
+            let listed = listed.as_array().cloned().unwrap_or_default();
+            let auth = if let Some(a) = &o.auth_rxno {
+                a.clone()
+            } else if let Some(d) = &o.diag {
+                listed
+                    .iter()
+                    .find(|r| r["diag_name"] == d.as_str())
+                    .map(|r| text(r.get("auth_rxno")))
+                    .ok_or_else(|| step_err("SCENARIO", format!("列表中没有诊断为 {d} 的处方")))?
+            } else if let Some(l) = &o.label {
+                let rx = self.rx_by_label(l).await?;
+                listed
+                    .iter()
+                    .find(|r| {
+                        r["fixmedins_code"] == rx["hospital"]
+                            && r["prsc_time"] == rx["prsc_time"]
+                            && r["valid_end_time"] == rx["valid_end_time"]
+                    })
+                    .map(|r| text(r.get("auth_rxno")))
+                    .ok_or_else(|| {
+                        step_err(
+                            "SCENARIO",
+                            format!("列表中没有处方 {l} / {l} is not listed"),
+                        )
+                    })?
+            } else if o.first {
+                listed
+                    .first()
+                    .map(|r| text(r.get("auth_rxno")))
+                    .ok_or_else(|| step_err("SCENARIO", "列表为空 / nothing listed"))?
+            } else {
+                return Err(step_err(
+                    "SCENARIO",
+                    "open 需要 label、diag、auth_rxno 或 first",
+                ));
+            };
+            v.open(&s, &auth).await?
+        } else if let Some(sh) = &step.shift_start {
+            let token = sh.evoucher.as_deref().unwrap_or(DEMO_PHARMACIST_EC_TOKEN);
+            let shift = v.shift_start(&s, token).await?;
+            println!(
+                "    → 在岗药师 on duty: {} {}",
+                shift.pharmacist_name, shift.certno_masked
+            );
+            self.result = to_json(&shift);
+            return Ok(());
+        } else if let Some(a) = &step.audit {
+            let token = a.evoucher.as_deref().unwrap_or(DEMO_PHARMACIST_EC_TOKEN);
+            v.audit(&s, &a.result, &a.opinion, token, a.reviewer.as_deref())
+                .await?
+        } else if let Some(sc) = &step.scan {
+            return self.scan(sc).await;
+        } else if step.finish.is_some() {
+            v.finish_dispensing(&s).await?
+        } else if step.pre_settle.is_some() {
+            v.pre_settle(&s).await?
+        } else if step.settle.is_some() {
+            v.settle(&s).await?
+        } else if step.resolve.is_some() {
+            v.resolve_uncertain(&s).await?
+        } else if let Some(p) = &step.pay {
+            match (&p.cash, &p.scan) {
+                (Some(c), _) => v.pay(&s, "cash", Some(c), None).await?,
+                (None, Some(code)) => v.pay(&s, "scan", None, Some(code)).await?,
+                (None, None) => v.pay(&s, "scan", None, None).await?,
+            }
+        } else if step.complete.is_some() {
+            let view = v.complete(&s).await?;
+            if let Some(sale) = &view.sale {
+                self.last_sale = Some((sale.sale_id, sale.rtal_docno.clone()));
+                println!(
+                    "    → 零售单据号 docno {}，小票 receipt: {}",
+                    sale.rtal_docno, sale.printed_zh
+                );
+                if let Some(p) = &sale.guidance_pdf_path {
+                    println!("    → 用药指导单 guidance PDF: {p}");
+                }
+            }
+            view
+        } else if step.reprint.is_some() {
+            let (id, _) = self.last_sale()?;
+            let sale = v.reprint(&s, id).await?;
+            self.result = to_json(&sale);
+            return Ok(());
+        } else if let Some(r) = &step.refund {
+            let (id, _) = self.last_sale()?;
+            let refund = v.refund(&s, id, &r.reason).await?;
+            println!("    → 退费上传 refund uploads: {:?}", refund.upload_ids);
+            self.result = to_json(&refund);
+            return Ok(());
+        } else {
+            return Err(step_err("SCENARIO", "unknown action"));
+        };
+        self.view = to_json(&view);
+        Ok(())
+    }
+
+    fn last_sale(&self) -> Result<(i64, String), StepError> {
+        self.last_sale
+            .clone()
+            .ok_or_else(|| step_err("SCENARIO", "本场景还没有完成的销售 / no completed sale yet"))
+    }
+
+    async fn scan(&mut self, sc: &Scan) -> Result<(), StepError> {
+        let s = self.session()?;
+        let codes: Vec<String> = match (&sc.code, &sc.box_) {
+            (Some(c), _) => vec![c.clone()],
+            (None, Some(b)) => {
+                let (codg, idx) = b.split_once('#').ok_or_else(|| {
+                    step_err("SCENARIO", format!("box 须为 \"<med_list_codg>#<n>\"：{b}"))
+                })?;
+                let idx: usize = idx
+                    .trim()
+                    .parse()
+                    .map_err(|_| step_err("SCENARIO", format!("box 序号无效：{b}")))?;
+                let boxes: Vec<_> = demo_boxes()
+                    .into_iter()
+                    .filter(|x| x.med_list_codg == codg.trim())
+                    .collect();
+                let bx = boxes.get(idx).ok_or_else(|| {
+                    step_err("SCENARIO", format!("没有演示药盒 {b}（docs/demo.md）"))
+                })?;
+                match (sc.lot.as_deref(), sc.part.as_deref().unwrap_or("both")) {
+                    (Some(lot), _) => vec![format!(
+                        "01{:0>14}10{lot}\u{1d}21{}",
+                        bx.barcode, bx.trace_code
+                    )],
+                    (None, "barcode") => vec![bx.barcode.clone()],
+                    (None, "trace") => vec![bx.trace_code.clone()],
+                    (None, _) => vec![bx.barcode.clone(), bx.trace_code.clone()],
+                }
+            }
+            (None, None) => return Err(step_err("SCENARIO", "scan 需要 code 或 box")),
+        };
+        let v = self.visits()?;
+        let mut last = None;
+        for code in &codes {
+            let o = v.scan(&s, code).await?;
+            println!("    → 扫码 scan [{}] {}", o.code, o.message_zh);
+            let stop = !o.ok;
+            last = Some(o);
+            if stop {
+                break;
+            }
+        }
+        if let Some(o) = last {
+            self.view = to_json(&o.visit);
+            self.result = json!({"ok": o.ok, "code": o.code, "message_zh": o.message_zh});
+        }
+        Ok(())
+    }
+
+    async fn expect(&mut self, e: &Expect) {
+        match (&e.error, &self.error) {
+            (Some(code), Some(err)) => {
+                let ok = &err.code == code;
+                self.check(ok, &format!("error = {code} (got {})", err.code));
+            }
+            (Some(code), None) => {
+                self.check(false, &format!("error = {code} (the step succeeded)"))
+            }
+            (None, Some(err)) if e.error_contains.is_none() => self.check(
+                false,
+                &format!("step succeeds (refused [{}] {})", err.code, err.message_zh),
+            ),
+            _ => {}
+        }
+        if let Some(t) = &e.error_contains {
+            let got = self
+                .error
+                .as_ref()
+                .map(|x| x.message_zh.clone())
+                .unwrap_or_default();
+            self.check(got.contains(t.as_str()), &format!("error contains “{t}”"));
+        }
+        let view = self.view.clone();
+        let result = self.result.clone();
+        if let Some(s) = &e.state {
+            let got = text(view.get("state"));
+            self.check(&got == s, &format!("state = {s} (got {got})"));
+        }
+        if let Some(t) = &e.next_step_contains {
+            let got = text(view.get("nextStepZh"));
+            self.check(
+                got.contains(t.as_str()),
+                &format!("next step contains “{t}” ({got})"),
+            );
+        }
+        if let Some(t) = &e.closed_reason_contains {
+            let got = text(view.get("closedReasonZh"));
+            self.check(
+                got.contains(t.as_str()),
+                &format!("closed because “{t}” ({got})"),
+            );
+        }
+        if let Some(n) = &e.patient_name {
+            let got = text(at(&view, "patient.name"));
+            self.check(&got == n, &format!("patient = {n} (got {got})"));
+        }
+        if let Some(n) = &e.agent_name {
+            let got = text(at(&view, "patient.agentName"));
+            self.check(&got == n, &format!("agent = {n} (got {got})"));
+        }
+        if let Some(g) = e.guidance {
+            let got = view.get("guidance").is_some_and(|g| !g.is_null());
+            self.check(got == g, &format!("guidance shown = {g}"));
+            if got {
+                println!("      {}", text(at(&view, "guidance.titleZh")));
+            }
+        }
+        if let Some(t) = &e.guidance_contains {
+            let got = text(at(&view, "guidance.text"));
+            self.check(
+                got.contains(t.as_str()),
+                &format!("guidance contains “{t}”"),
+            );
+        }
+        if let Some(n) = e.listed_at_least {
+            let got = view
+                .get("listed")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            self.check(got >= n, &format!("listed ≥ {n} (got {got})"));
+        }
+        if let Some(sig) = &e.signature {
+            let got = text(at(&view, "prescription.verdict.verdict"));
+            self.check(&got == sig, &format!("signature = {sig} (got {got})"));
+            let why = text(at(&view, "prescription.reason_zh"));
+            if !why.is_empty() {
+                println!("      {why}");
+            }
+        }
+        if let Some(r) = &e.signature_reason {
+            let got = text(at(&view, "prescription.verdict.reason.code"));
+            self.check(&got == r, &format!("signature reason = {r} (got {got})"));
+        }
+        if let Some(want) = e.signer_shown {
+            let subject = text(at(&view, "prescription.verdict.signer.subject"));
+            let serial = text(at(&view, "prescription.verdict.signer.serial"));
+            let got = !subject.is_empty() && !serial.is_empty();
+            if got {
+                println!(
+                    "      签名证书 signer: {subject}，序列号 serial {serial}，机构 institution {}",
+                    text(at(&view, "prescription.verdict.signer.institution"))
+                );
+            }
+            self.check(got == want, &format!("signing certificate shown = {want}"));
+        }
+        let findings: Vec<(String, bool)> = at(&view, "rules.findings")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|f| (text(f.get("code")), f["blocks"].as_bool().unwrap_or(false)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(b) = e.rules_block {
+            let got = at(&view, "rules.blocks").and_then(Value::as_bool);
+            self.check(got == Some(b), &format!("rules block = {b} (got {got:?})"));
+        }
+        for code in e.blocked_rules.iter().flatten() {
+            let got = findings.iter().any(|(c, b)| c == code && *b);
+            self.check(got, &format!("rule {code} blocks (findings {findings:?})"));
+        }
+        for code in e.findings.iter().flatten() {
+            let got = findings.iter().any(|(c, _)| c == code);
+            self.check(got, &format!("finding {code} (findings {findings:?})"));
+        }
+        if let Some(want) = e.layout_differences {
+            let diffs = at(&view, "rules.layoutDifferences")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for d in &diffs {
+                println!(
+                    "      {}：结构化 structured “{}” ↔ 版式 layout “{}”",
+                    text(d.get("fieldZh")),
+                    text(d.get("structured")),
+                    text(d.get("layout"))
+                );
+            }
+            self.check(
+                diffs.is_empty() != want,
+                &format!("layout differences shown = {want}"),
+            );
+        }
+        if let Some(r) = &e.audit_result {
+            let got = text(at(&view, "audit.result"));
+            self.check(&got == r, &format!("audit result = {r} (got {got})"));
+        }
+        if let Some(want) = e.audit_queued {
+            let got = at(&view, "audit.uploadId").is_some_and(|v| !v.is_null());
+            self.check(got == want, &format!("audit 7204 queued = {want}"));
+        }
+        if let Some(n) = &e.pharmacist_on_duty {
+            let got = text(result.get("pharmacistName"));
+            self.check(&got == n, &format!("pharmacist on duty = {n} (got {got})"));
+        }
+        if let Some(c) = &e.scan {
+            let got = text(result.get("code"));
+            self.check(&got == c, &format!("scan = {c} (got {got})"));
+        }
+        if let Some(want) = e.dispensed_all {
+            let lines = view
+                .get("dispensing")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let got = !lines.is_empty() && lines.iter().all(|l| l["done"] == true);
+            self.check(got == want, &format!("every line dispensed = {want}"));
+        }
+        if let Some(sp) = &e.split {
+            self.expect_split(&view, sp);
+        }
+        if let Some(c) = &e.change {
+            let got = dec_of(at(&view, "payment.change"));
+            let want: Option<Decimal> = c.parse().ok();
+            self.check(
+                got.is_some() && got == want,
+                &format!("change = {c} (got {got:?})"),
+            );
+        }
+        if let Some(p) = e.paid {
+            let got = at(&view, "payment.paid").and_then(Value::as_bool);
+            self.check(got == Some(p), &format!("paid = {p} (got {got:?})"));
+        }
+        if let Some(n) = e.uploads {
+            let ids = result
+                .get("uploadIds")
+                .or_else(|| at(&view, "sale.uploadIds"))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            self.check(ids == n, &format!("outbox rows = {n} (got {ids})"));
+        }
+        for t in e.receipt_contains.iter().flatten() {
+            let got = result
+                .get("receiptText")
+                .or_else(|| at(&view, "sale.receiptText"))
+                .map(|v| text(Some(v)))
+                .unwrap_or_default();
+            self.check(got.contains(t.as_str()), &format!("receipt contains “{t}”"));
+        }
+        if let Some(want) = e.guidance_pdf {
+            let path = text(
+                result
+                    .get("guidancePdfPath")
+                    .or_else(|| at(&view, "sale.guidancePdfPath")),
+            );
+            let got =
+                !path.is_empty() && std::fs::read(&path).is_ok_and(|b| b.starts_with(b"%PDF"));
+            self.check(
+                got == want,
+                &format!("guidance PDF written = {want} ({path})"),
+            );
+        }
+        if let Some(st) = &e.sale_state {
+            let got = match (&self.last_sale, self.visits()) {
+                (Some((_, docno)), Ok(v)) => v
+                    .sales_find(docno)
+                    .ok()
+                    .and_then(|f| f.first().map(|x| x.state.clone()))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            self.check(&got == st, &format!("sale state = {st} (got {got})"));
+        }
+        if let Some(want) = &e.center_accepted {
+            match self.admin_get("/admin/stats").await {
+                Ok(stats) => {
+                    for (op, n) in want {
+                        let got = stats["by_op"][op]["accepted"].as_u64().unwrap_or(0);
+                        self.check(
+                            got == *n,
+                            &format!("center accepted {op} = {n} (got {got})"),
+                        );
+                    }
+                }
+                Err(err) => self.check(false, &format!("center statistics: {}", err.message_zh)),
+            }
+        }
+        if let Some(want) = &e.center_uploads {
+            for (op, n) in want {
+                let got = self
+                    .admin_get(&format!("/admin/uploads?op={op}"))
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_array().map(Vec::len))
+                    .unwrap_or(0);
+                self.check(
+                    got == *n,
+                    &format!("center received {op} × {n} (got {got})"),
+                );
+            }
+        }
+        if let Some(want) = &e.queue {
+            let rows = self
+                .counter
+                .store()
+                .list_uploads(None, 10_000)
+                .unwrap_or_default();
+            for (state, n) in want {
+                let got = rows.iter().filter(|r| r.state.code() == state).count();
+                self.check(got == *n, &format!("outbox {state} = {n} (got {got})"));
+            }
+        }
+        for (path, want) in e.json.iter().flatten() {
+            let got = at(&result, path).or_else(|| at(&view, path)).cloned();
+            let ok = match (&got, want) {
+                (Some(g), w) if g == w => true,
+                (Some(g), Value::String(w)) => &text(Some(g)) == w,
+                _ => false,
+            };
+            self.check(
+                ok,
+                &format!("{path} = {want} (got {})", got.unwrap_or(Value::Null)),
+            );
+        }
+    }
+
+    fn expect_split(&mut self, view: &Value, sp: &ExpectSplit) {
+        let s = view.get("split").cloned().unwrap_or(Value::Null);
+        if s.is_object() {
+            println!(
+                "      合计 total {}，统筹 fund {}，个人账户 account {}，现金 cash {}",
+                text(s.get("total")),
+                text(s.get("fundPay")),
+                text(s.get("accountPay")),
+                text(s.get("cashPay"))
+            );
+            for l in s
+                .get("explanationZh")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                println!("      · {}", text(Some(l)));
+            }
+        }
+        for (name, key, want) in [
+            ("total", "total", sp.total),
+            ("fund", "fundPay", sp.fund_pay),
+            ("account", "accountPay", sp.account_pay),
+            ("cash", "cashPay", sp.cash_pay),
+        ] {
+            if let Some(w) = want {
+                let got = dec_of(s.get(key));
+                self.check(got == Some(w), &format!("split {name} = {w} (got {got:?})"));
+            }
+        }
+        let expl: Vec<String> = s
+            .get("explanationZh")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|x| text(Some(x))).collect())
+            .unwrap_or_default();
+        if let Some(want) = sp.explained {
+            self.check(
+                expl.is_empty() != want,
+                &format!("split explained = {want}"),
+            );
+        }
+        if let Some(t) = &sp.explanation_contains {
+            self.check(
+                expl.iter().any(|l| l.contains(t.as_str())),
+                &format!("explanation mentions “{t}”"),
+            );
+        }
+    }
+}
