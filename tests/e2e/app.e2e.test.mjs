@@ -89,44 +89,4 @@ test("operators sign in against the real ledger (argon2id), with role checks", a
   assert.ok(statSync(`${home}/rxdesk.sqlite3`).size > 0);
 });
 
-test("a visit against the emulator: list, download, local signature verdicts (valid and blocked)", async () => {
-  const input = await browser.$("#credential-number");
-  await input.waitForDisplayed({ timeout: 5000 });
-  await input.setValue("110000ecdemo0000000000000000000zhangsan");
-  await browser.keys("Enter");
-  await browser.waitUntil(
-    async () => (await browser.$("#rx-list").isDisplayed()) || (await browser.$("#counter-error").isDisplayed()),
-    { timeout: 30000, timeoutMsg: "no list and no error after the query" },
-  );
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await browser.saveScreenshot(`${shots}/04-query-error.png`);
-    assert.fail(`query failed: ${await browser.$("#counter-error").getText()}`);
-  }
-  const rows = (await browser.$$(".rx-row")).length;
-  assert.ok(rows >= 2, `张三 has several authorised prescriptions (got ${rows})`);
-  await browser.saveScreenshot(`${shots}/04-rx-list.png`);
-  const seen = { ok: 0, bad: 0 };
-  for (let i = 1; i <= rows; i++) {
-    await browser.$("#product-name").click(); // focus off the input so digits pick a row
-    await browser.keys(String(i));
-    const panel = await browser.$("#signature-panel");
-    await panel.waitForDisplayed({ timeout: 30000 });
-    const cls = await panel.getAttribute("class");
-    if (cls.includes("ok")) {
-      seen.ok++;
-      assert.match(await browser.$("#sig-institution").getText(), /（H\d{11}）/);
-      await browser.$("#layout-pdf canvas").waitForExist({ timeout: 15000 });
-      await browser.saveScreenshot(`${shots}/05-rx-verified-${i}.png`);
-    } else {
-      seen.bad++;
-      assert.ok((await browser.$("#sig-reason").getText()).length > 0);
-      assert.match(await browser.$("#next-step").getText(), /已阻止/);
-      await browser.saveScreenshot(`${shots}/06-rx-blocked-${i}.png`);
-    }
-    await browser.keys("Escape");
-    await browser.$("#rx-list").waitForDisplayed({ timeout: 5000 });
-  }
-  assert.ok(seen.ok >= 1 && seen.bad >= 1, JSON.stringify(seen));
-  await browser.$("#logout").click();
-  await browser.$("#login-form").waitForDisplayed({ timeout: 5000 });
-});
+// The counter visit itself is tests/e2e/visit.e2e.test.mjs.

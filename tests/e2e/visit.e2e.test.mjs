@@ -1,0 +1,225 @@
+// A whole counter visit in the REAL app window against the center emulator and
+// the device simulators (started by scripts/e2e): keyboard-wedge bursts for the
+// e-vouchers, the simulated USB-serial scanner (a FIFO feeding its PTY) for the
+// boxes, the TCP receipt-printer simulator for the receipt. Screenshots of every
+// step go to test-output/e2e/ — look at them as a pharmacist would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { remote } from "webdriverio";
+
+const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
+const application = process.env.RXDESK_E2E_APP;
+const home = process.env.RXDESK_HOME;
+const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
+const center = process.env.RXDESK_E2E_CENTER;
+const shots = "test-output/e2e";
+let browser;
+
+// Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; rxdesk_store::demo).
+const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+const LISI = "110000ecdemo000000000000000000000lisi";
+const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
+const AMOX = ["81305112601010011873", "81305112601010388879"];
+const IBU = "81305122601020013521";
+const LORA = "81305132601030015797";
+
+before(async () => {
+  assert.ok(application && existsSync(application), `app binary missing: ${application}`);
+  assert.ok(scanFifo && existsSync(scanFifo), `scanner simulator FIFO missing: ${scanFifo}`);
+  mkdirSync(shots, { recursive: true });
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application, args: ["--data-dir", home] } },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
+const text = async (sel) => (await browser.$(sel).getText()).trim();
+const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
+
+/** A keyboard-wedge burst: key events back to back on the window, then Enter. */
+async function wedge(code) {
+  await browser.execute((t) => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    const fire = (code, key, shiftKey = false) =>
+      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
+    for (const ch of t) {
+      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+    }
+    fire("Enter", "Enter");
+  }, code);
+}
+
+/** A scan on the simulated USB-serial scanner: through the app's serial driver and a `device-scan` event. */
+function serialScan(code) {
+  writeFileSync(scanFifo, `${code}\n`);
+}
+
+async function boxesOnList() {
+  return browser.execute(() => document.querySelectorAll("#dispense-list td.small div").length);
+}
+
+async function failWithError(what) {
+  if (await browser.$("#counter-error").isDisplayed()) {
+    await shot(`visit-error-${what}`);
+    assert.fail(`${what}: ${await text("#counter-error")}`);
+  }
+}
+
+test("a pharmacist completes a visit with the keyboard and the simulated devices", async () => {
+  await shown("#login-form");
+  await browser.$("#operator").setValue("2001");
+  await browser.$("#role").selectByAttribute("value", "pharmacist");
+  await browser.$("#password").setValue("demo-pharmacist");
+  await browser.keys("Enter");
+  await shown("#counter", 15000);
+
+  // Identify: the patient's e-voucher, scanned anywhere in the window.
+  await wedge(ZHANGSAN);
+  await browser.waitUntil(
+    async () => (await browser.$("#rx-list").isDisplayed()) || (await browser.$("#counter-error").isDisplayed()),
+    { timeout: 30000, timeoutMsg: "no list and no error after the e-voucher scan" },
+  );
+  await failWithError("query");
+  assert.match(await text("#visit-patient"), /张三/);
+  await shot("10-visit-rx-list");
+
+  // The first authorised prescription: verified locally, rules checked, layout beside the data.
+  await browser.keys("1");
+  await shown("#signature-panel");
+  await failWithError("open");
+  assert.match(await browser.$("#signature-panel").getAttribute("class"), /\bok\b/);
+  assert.match(await text("#sig-institution"), /北京市演示第一医院（H11010100001）/);
+  await browser.$("#layout-pdf canvas").waitForExist({ timeout: 15000 });
+  await shot("11-visit-rx-verified");
+
+  // Audit: shift start with the pharmacist's own e-voucher, then re-confirm it for this audit.
+  await browser.keys("F2");
+  await shown("#audit-form");
+  if (await browser.$("#shift-step").isDisplayed()) {
+    await wedge(PHARMACIST);
+    await shown("#audit-result");
+  }
+  await failWithError("shift start");
+  assert.match(await text("#nav-duty"), /李药师/);
+  await wedge(PHARMACIST);
+  await shown("#audit-reconfirm.ok");
+  await browser.$("#audit-opinion").setValue("处方规范，用法用量适宜，准予调配。");
+  await browser.execute(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await shot("12-visit-audit");
+  await browser.keys("F2");
+  await shown("#dispense-list");
+  await failWithError("audit");
+
+  // Dispense through the serial scanner: a substitution and a duplicate box are refused loudly.
+  serialScan(LORA);
+  await shown("#scan-banner.bad");
+  assert.equal(await browser.$("#scan-banner").getAttribute("data-code"), "wrong_product");
+  await shot("13-visit-scan-substitution");
+  serialScan(AMOX[0]);
+  await browser.waitUntil(async () => (await boxesOnList()) === 1, { timeout: 20000, timeoutMsg: "first box not ticked" });
+  serialScan(AMOX[0]);
+  await browser.waitUntil(
+    async () => (await browser.$("#scan-banner").getAttribute("data-code")) === "duplicate_trace_code",
+    { timeout: 20000, timeoutMsg: "duplicate trace code not refused" },
+  );
+  serialScan(AMOX[1]);
+  serialScan(IBU);
+  await browser.waitUntil(async () => (await boxesOnList()) === 3, { timeout: 20000, timeoutMsg: "boxes not ticked" });
+  await shot("14-visit-dispensed");
+
+  // Settle: 2101 preview in plain words, then 2102; cash for the self-paid part.
+  await browser.keys("F3");
+  await shown("#counter[data-state='dispensed']");
+  await browser.keys("F4");
+  await shown("#split");
+  await failWithError("pre-settle");
+  assert.equal(await text("#split-total"), "¥43.00");
+  assert.ok((await text("#split-explain")).length > 10);
+  await shot("15-visit-pre-settled");
+  await browser.keys("F9");
+  await browser.waitUntil(
+    async () => (await browser.$("#tendered").isDisplayed()) || (await browser.$("#receipt-text").isDisplayed()),
+    { timeout: 30000, timeoutMsg: "no payment step after settling" },
+  );
+  await failWithError("settle");
+  if (await browser.$("#tendered").isDisplayed()) {
+    const due = (await text("#pay-due")).replace(/[^0-9.]/g, "");
+    await browser.$("#tendered").setValue(String(Math.ceil(Number(due)) + 1));
+    await shot("16-visit-payment");
+    await browser.keys("F10");
+  }
+  await shown("#receipt-text");
+  await failWithError("complete");
+  assert.match(await text("#receipt-text"), /43\.00/);
+  assert.match(await text("#print-outcome"), /已打印/);
+  assert.match(await text("#guidance-path"), /\.pdf$/);
+  await shot("17-visit-receipt");
+  // The printer simulator decoded the ESC/POS job and saved the cut receipt.
+  await browser.waitUntil(async () => readdirSync(`${home}/printed`).some((f) => f.endsWith(".png")), {
+    timeout: 10000,
+    timeoutMsg: "the printer simulator received no receipt",
+  });
+  await browser.keys("Enter");
+  await shown("#credential-number");
+
+  // The uploads reach the emulator through the outbox and the sync worker.
+  if (center) {
+    await browser.waitUntil(
+      async () => {
+        const stats = await (await fetch(`${center}/admin/stats`)).json();
+        return JSON.stringify(stats).includes("7206");
+      },
+      { timeout: 60000, timeoutMsg: "the write-off (7206) never reached the emulator" },
+    );
+  }
+});
+
+test("a prescription tampered after signing is blocked with the reason", async () => {
+  await wedge(LISI);
+  await shown("#rx-list");
+  const rows = (await browser.$$(".rx-row")).length;
+  let blocked = false;
+  for (let i = 1; i <= rows && !blocked; i++) {
+    await browser.keys(String(i));
+    await shown("#signature-panel");
+    if ((await browser.$("#signature-panel").getAttribute("class")).includes("bad")) {
+      blocked = true;
+      assert.match(await text("#sig-reason"), /处方内容与签名不一致/);
+      assert.match(await text("#next-step"), /已阻止|不能/);
+      await shot("18-visit-tampered-blocked");
+    }
+    await browser.keys("Escape");
+    await shown("#rx-list, #credential-number");
+    if (!(await browser.$("#rx-list").isDisplayed())) break;
+  }
+  assert.ok(blocked, "李四's tampered prescription was not blocked");
+});
+
+test("history finds the sale by trace code and refunds the whole prescription", async () => {
+  await browser.keys("Escape");
+  await browser.keys("F6");
+  await shown("#history");
+  await browser.$("#history-query").setValue(AMOX[0]);
+  await browser.keys("Enter");
+  await shown("#history-list");
+  assert.match(await text("#history-detail"), /张三/);
+  await browser.keys("F4");
+  await shown("#refund-reason");
+  await browser.$("#refund-reason").setValue("患者过敏，整单退费");
+  await browser.keys("Enter");
+  await shown("#refund-confirm");
+  await shot("19-history-refund-confirm");
+  await browser.keys("F4");
+  await shown("#refund-receipt");
+  assert.match(await text("#history-list"), /已退费/);
+  await shot("20-history-refunded");
+});
