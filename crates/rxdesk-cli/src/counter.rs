@@ -303,6 +303,9 @@ struct Expect {
     center_accepted: Option<BTreeMap<String, u64>>,
     /// Emulator: what the pharmacy uploaded per operation (`/admin/uploads`).
     center_uploads: Option<BTreeMap<String, usize>>,
+    /// Emulator: what the pharmacy uploaded for an operation contains each
+    /// of these texts (e.g. the national drug code in 3505).
+    center_upload_contains: Option<BTreeMap<String, Vec<String>>>,
     /// Local outbox rows per state (pending, done, …).
     queue: Option<BTreeMap<String, usize>>,
     /// Any value of the step's JSON (dotted path → value).
@@ -1313,6 +1316,21 @@ impl Run<'_> {
                     got == *n,
                     &format!("center received {op} × {n} (got {got})"),
                 );
+            }
+        }
+        if let Some(want) = &e.center_upload_contains {
+            for (op, texts) in want {
+                let got = self
+                    .admin_get(&format!("/admin/uploads?op={op}"))
+                    .await
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                for t in texts {
+                    self.check(
+                        got.contains(t.as_str()),
+                        &format!("center received {op} containing “{t}”"),
+                    );
+                }
             }
         }
         if let Some(want) = &e.queue {
