@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod manager_commands;
 mod visit_commands;
 
 use rxdesk_app::DataDir;
@@ -37,7 +38,9 @@ fn main() {
             tracing::error!(error = %e, "ledger unavailable");
             e.to_string()
         });
+    let manager = manager_commands::ManagerState::new(&dir);
     tauri::Builder::default()
+        .manage(manager)
         .manage(commands::Shared {
             dir,
             counter,
@@ -59,6 +62,9 @@ fn main() {
                 }
             });
             app.manage(commands::DeviceHub(std::sync::Arc::new(devices)));
+            // The upload worker drains the outbox while the window is open.
+            app.state::<manager_commands::ManagerState>()
+                .start(&app.state::<commands::Shared>());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -88,10 +94,27 @@ fn main() {
             visit_commands::visit_cancel,
             visit_commands::sales_find,
             visit_commands::sale_reprint,
-            visit_commands::sale_refund
+            visit_commands::sale_refund,
+            manager_commands::queue_summary,
+            manager_commands::queue_list,
+            manager_commands::queue_payload,
+            manager_commands::queue_retry,
+            manager_commands::queue_void,
+            manager_commands::manager_figures,
+            manager_commands::manager_export,
+            manager_commands::reconcile_day,
+            manager_commands::reconciliations,
+            manager_commands::manager_save_csv
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running the RxDesk window");
+        .build(tauri::generate_context!())
+        .expect("error while building the RxDesk window")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop uploading after the requests in flight are answered.
+                use tauri::Manager;
+                app.state::<manager_commands::ManagerState>().stop();
+            }
+        });
 }
 
 fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {
