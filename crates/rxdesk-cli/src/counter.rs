@@ -374,6 +374,15 @@ pub fn run(args: CounterArgs) -> ExitCode {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".into());
         let dir = root.join(&stem);
+        if dir.exists() {
+            eprintln!(
+                "rxdesk counter: 数据目录 {} 已存在：场景须在新的账本上运行，请换一个 --data-dir 或先删除该目录。\n\
+                 rxdesk counter: {} already exists; a scenario needs a fresh ledger: pass another --data-dir or remove it.",
+                dir.display(),
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
         match rt.block_on(run_scenario(&args, &sc, &dir)) {
             Ok(true) => {}
             Ok(false) => all_ok = false,

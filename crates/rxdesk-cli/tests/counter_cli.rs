@@ -118,6 +118,17 @@ fn a_wrong_expectation_fails_and_a_bad_file_or_no_center_is_refused() {
         "{out}"
     );
     assert!(out.contains("未通过 SOME FAILED"), "{out}");
+    // The same data directory again: refused, nothing overwritten.
+    let o = rxdesk(&[
+        "counter",
+        "--with-emulator",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--scenario",
+        wrong.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("已存在"), "{}", text(&o));
 
     let bad = t.path().join("bad.yaml");
     std::fs::write(
