@@ -671,3 +671,48 @@ async fn unknown_evoucher_gets_guidance_and_card_needs_the_password() {
     assert_eq!(v.patient.unwrap().name, "王芳");
     rig.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settlement_left_sending_by_a_crash_is_surfaced_and_resolved_first() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    // A 2102 journalled, then the process died before any answer.
+    let input = json!({"data": {"psn_no": "PSN1101000003"}});
+    // fixmedins_code + yyyyMMddHHmmss + sequence: a msgid the center never saw.
+    let msgid = "P11010100001202611240000012345";
+    rig.counter
+        .store()
+        .begin_settlement_attempt(&s, "V-crashed", None, msgid, &input.to_string())
+        .unwrap();
+    let settings = Settings {
+        center_url: Some(rig.base.clone()),
+        ..Settings::default()
+    };
+    let reopened = Counter::open(&rig.dir, &settings).unwrap();
+    reopened
+        .login("2001", "demo-pharmacist", Some("pharmacist"))
+        .unwrap();
+    let visits = reopened.visits().unwrap();
+    let s = reopened.session().unwrap();
+    let v = visits
+        .current()
+        .await
+        .expect("the uncertain attempt is shown");
+    assert_eq!(v.state, "settlement_uncertain");
+    assert!(v.next_step_zh.contains("冲正"), "{}", v.next_step_zh);
+    let e = visits.start(&s).await.unwrap_err();
+    assert_eq!(e.code, "VISIT_SETTLEMENT_UNCERTAIN");
+    // 2601: the center never applied it (6001) — nothing was charged.
+    let v = visits.resolve_uncertain(&s).await.unwrap();
+    assert_eq!(v.state, "closed");
+    assert!(v.closed_reason_zh.unwrap().contains("确认未结算"));
+    assert!(reopened
+        .store()
+        .open_settlement_attempts()
+        .unwrap()
+        .is_empty());
+    assert_eq!(visits.start(&s).await.unwrap().state, "started");
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2102"), 0);
+    rig.sim.shutdown().await;
+}
