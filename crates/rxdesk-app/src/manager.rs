@@ -51,6 +51,9 @@ pub fn background_client(dir: &DataDir, settings: &Settings) -> Result<Arc<Cente
         .map_err(|e| format!("中心客户端无法创建：{e}"))
 }
 
+/// How long [`SyncService::stop`] waits for requests in flight.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The app's upload worker: started once at app start, stopped at exit.
 #[derive(Default)]
 pub struct SyncService {
@@ -125,13 +128,17 @@ impl SyncService {
         lock(&self.problem).clone()
     }
 
-    /// Stops the worker after the requests in flight are answered.
+    /// Stops the worker after the requests in flight are answered, waiting
+    /// at most [`STOP_GRACE`]: a row still in flight then is `sending` in the
+    /// ledger and becomes `uncertain` (resolved, never blindly resent) at the
+    /// next start.
     pub async fn stop(&self) {
         let handle = lock(&self.handle).take();
         if let Some(h) = handle {
-            match h.shutdown().await {
-                Ok(()) => tracing::info!("upload worker stopped"),
-                Err(e) => tracing::warn!(error = %e, "upload worker stopped with an error"),
+            match tokio::time::timeout(STOP_GRACE, h.shutdown()).await {
+                Ok(Ok(())) => tracing::info!("upload worker stopped"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "upload worker stopped with an error"),
+                Err(_) => tracing::warn!("upload worker still waiting for the center; leaving it"),
             }
         }
     }

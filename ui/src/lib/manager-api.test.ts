@@ -90,6 +90,11 @@ describe("chart scaling", () => {
     expect(axisPosition(-5, 100, 200)).toBe(0);
     expect(axisPosition(5, 0, 200)).toBe(0);
   });
+  it("bars are capped in thickness and centred in their slot", () => {
+    const { bars } = scaleBars([{ label: "only", value: 3 }], 100, 600, undefined, 60);
+    expect(bars[0]?.thickness).toBe(60);
+    expect(bars[0]?.offset).toBe(270);
+  });
   it("an empty chart has no bars", () => {
     expect(scaleBars([], 100, 100).bars).toEqual([]);
   });

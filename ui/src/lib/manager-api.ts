@@ -209,13 +209,15 @@ export interface Bar {
  * Bars for `values` in a chart `length` long along the value axis and `span`
  * wide across it; the value axis runs to `axisMax` (default: niceMax of the
  * largest value). Negative and non-finite values draw as 0. A non-zero value
- * is at least 1 unit, so it never disappears.
+ * is at least 1 unit, so it never disappears. Bars are centred in equal
+ * slots, at most `maxThickness` thick (a single month is not a wall).
  */
 export function scaleBars(
   values: { label: string; value: number }[],
   length: number,
   span: number,
   axisMax?: number,
+  maxThickness = Number.POSITIVE_INFINITY,
 ): { bars: Bar[]; axisMax: number } {
   const top = axisMax ?? niceMax(Math.max(0, ...values.map((v) => (Number.isFinite(v.value) ? v.value : 0))));
   const slot = values.length ? span / values.length : span;
@@ -226,8 +228,8 @@ export function scaleBars(
       label: v.label,
       value: val,
       size: val > 0 ? Math.max(1, raw) : 0,
-      offset: i * slot + slot * 0.15,
-      thickness: slot * 0.7,
+      offset: i * slot + (slot - Math.min(slot * 0.7, maxThickness)) / 2,
+      thickness: Math.min(slot * 0.7, maxThickness),
     };
   });
   return { bars, axisMax: top };
