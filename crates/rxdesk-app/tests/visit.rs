@@ -716,3 +716,90 @@ async fn a_settlement_left_sending_by_a_crash_is_surfaced_and_resolved_first() {
     assert_eq!(accepted(&st, "2102"), 0);
     rig.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
+    use rxdesk_app::visit::DeliveryStep;
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let v = rig
+        .open_fresh(json!([[IBU, 1]]), "关节痛（配送测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    assert!(scan_box(&rig, &boxes(IBU)[4]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    let v = rig.visits().settle(&s).await.unwrap();
+    let cash = v.split.unwrap().cash_pay;
+    rig.visits()
+        .pay(&s, "cash", Some(&cash), None)
+        .await
+        .unwrap();
+    let v = rig.visits().complete(&s).await.unwrap();
+    assert_eq!(v.state, "receipted");
+    let patient = rig
+        .counter
+        .store()
+        .sale_detail(v.sale.unwrap().sale_id)
+        .unwrap()
+        .summary
+        .patient_name;
+    assert_eq!(patient, "王芳");
+
+    // Not yet in transit: cannot be signed for.
+    assert!(rig
+        .visits()
+        .delivery(&s, DeliveryStep::InTransit)
+        .await
+        .is_err());
+    let v = rig
+        .visits()
+        .delivery(
+            &s,
+            DeliveryStep::Accept {
+                delv_no: "DLV-0001".into(),
+                company: "演示同城配送".into(),
+                cold_chain_handled: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state, "delivery");
+    rig.visits()
+        .delivery(&s, DeliveryStep::InTransit)
+        .await
+        .unwrap();
+    // Someone else at the door.
+    let e = rig
+        .visits()
+        .delivery(
+            &s,
+            DeliveryStep::Signed {
+                name: "张三".into(),
+                cert_no: "11010119800101002X".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "VISIT_RECIPIENT_NOT_PATIENT");
+    let v = rig
+        .visits()
+        .delivery(
+            &s,
+            DeliveryStep::Signed {
+                name: "王芳".into(),
+                cert_no: "110101196803030048".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state, "delivery");
+    assert!(v.next_step_zh.contains("签收"), "{}", v.next_step_zh);
+    rig.all_uploads_done().await;
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "7205"), 3, "accepted, in transit, signed for");
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}

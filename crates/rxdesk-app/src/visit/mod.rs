@@ -82,6 +82,34 @@ impl StepError {
     }
 }
 
+/// A delivery order's next step (ST-EPC-02-011), reported with 7205.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryStep {
+    /// The pharmacy accepts the order for delivery.
+    Accept {
+        /// 配送业务编号.
+        delv_no: String,
+        /// 配送企业名称.
+        company: String,
+        /// Cold-chain packing confirmed (required when a drug needs it).
+        cold_chain_handled: bool,
+    },
+    /// The courier picked it up.
+    InTransit,
+    /// Signed for: the recipient must be the patient or the registered agent.
+    Signed {
+        /// Recipient's name.
+        name: String,
+        /// Recipient's ID number.
+        cert_no: String,
+    },
+    /// The recipient refused the parcel.
+    Refused {
+        /// Why.
+        reason: String,
+    },
+}
+
 impl From<VisitError> for StepError {
     fn from(e: VisitError) -> Self {
         Self::new(e.code(), e.message_zh())
@@ -176,6 +204,7 @@ struct Active {
     attempt_id: Option<i64>,
     payment: Option<PaymentState>,
     sale: Option<SaleView>,
+    delivery: Option<(String, String)>,
     notice_zh: Option<String>,
 }
 
@@ -196,6 +225,7 @@ impl Active {
             attempt_id: None,
             payment: None,
             sale: None,
+            delivery: None,
             notice_zh: None,
         }
     }
@@ -1838,6 +1868,84 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        Ok(self.view(a))
+    }
+
+    /// A delivery order of the completed visit: accepted (cold chain
+    /// confirmed when needed), in transit, signed for by the patient or the
+    /// registered agent only, or refused; each status queued as 7205.
+    pub async fn delivery(&self, by: &Session, step: DeliveryStep) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务"))?;
+        let span = self.span(&a.id(), "delivery");
+        let _e = span.enter();
+        let (code, description) = match &step {
+            DeliveryStep::Accept {
+                delv_no,
+                company,
+                cold_chain_handled,
+            } => {
+                if delv_no.trim().is_empty() || company.trim().is_empty() {
+                    return Err(StepError::new(
+                        "DELIVERY_INCOMPLETE",
+                        "请填写配送单号和配送企业",
+                    ));
+                }
+                a.visit.delivery_accepted(*cold_chain_handled)?;
+                a.delivery = Some((delv_no.trim().to_string(), company.trim().to_string()));
+                let cold = if *cold_chain_handled {
+                    "，已按冷链要求包装"
+                } else {
+                    ""
+                };
+                ("1", format!("药店已接单{cold}"))
+            }
+            DeliveryStep::InTransit => {
+                a.visit.delivery_in_transit()?;
+                ("2", "配送中".to_string())
+            }
+            DeliveryStep::Signed { name, cert_no } => {
+                let who = PersonIdentity {
+                    name: name.trim().to_string(),
+                    cert_type: CENTER_CONFIRMED.into(),
+                    cert_no: cert_no.trim().to_string(),
+                };
+                a.visit.delivery_signed(&who)?;
+                ("3", format!("{} 本人签收（已核验身份）", who.name))
+            }
+            DeliveryStep::Refused { reason } => {
+                a.visit.delivery_refused()?;
+                ("4", format!("拒收：{}", reason.trim()))
+            }
+        };
+        let (delv_no, company) = a
+            .delivery
+            .clone()
+            .ok_or_else(|| StepError::new("DELIVERY_NOT_ACCEPTED", "请先接单"))?;
+        let rx_id = a
+            .opened
+            .as_ref()
+            .map(|o| o.rx_id)
+            .ok_or_else(|| StepError::new("NO_RX", "没有处方"))?;
+        let id = self.store.record_delivery(
+            by,
+            &rxdesk_store::ledger::DeliveryStatus {
+                prescription_id: rx_id,
+                delv_no,
+                delv_entp_name: company,
+                status_code: code.into(),
+                description: description.clone(),
+            },
+        )?;
+        tracing::info!(
+            status = code,
+            delivery = id,
+            "delivery status recorded (7205 queued)"
+        );
+        a.notice_zh = Some(format!("配送状态已记录：{description}（将上报医保中心）"));
+        drop(_e);
         Ok(self.view(a))
     }
 
