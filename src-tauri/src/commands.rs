@@ -101,8 +101,8 @@ pub async fn app_status(
     tokio::task::spawn_blocking(move || {
         AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
     })
-        .await
-        .map_err(|e| e.to_string())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// Switches the UI language and remembers it.
