@@ -388,6 +388,10 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     )
     .unwrap();
     assert!(pdf.starts_with(b"%PDF"));
+    if let Ok(d) = std::env::var("RXDESK_VISIT_KEEP") {
+        std::fs::write(format!("{d}/guidance.pdf"), &pdf).unwrap();
+        std::fs::write(format!("{d}/receipt.txt"), &sale.receipt_text).unwrap();
+    }
     let escpos = rig
         .dir
         .root()
@@ -663,12 +667,28 @@ async fn unknown_evoucher_gets_guidance_and_card_needs_the_password() {
             "social_security_card",
             "A10000003",
             Some("123456"),
-            None,
+            Some(("王小明".into(), "110101197001010015".into(), "子女".into())),
+        )
+        .await
+        .unwrap_err();
+    // A misread agent ID number (check digit) is caught at the counter.
+    assert_eq!(v.code, "VISIT_ID_NUMBER_INVALID");
+    // 代购: the agent is recorded with the patient.
+    let v = rig
+        .visits()
+        .identify(
+            &s,
+            "social_security_card",
+            "A10000003",
+            Some("123456"),
+            Some(("王小明".into(), "110101197001010016".into(), "子女".into())),
         )
         .await
         .unwrap();
     assert_eq!(v.state, "prescriptions_listed");
-    assert_eq!(v.patient.unwrap().name, "王芳");
+    let p = v.patient.unwrap();
+    assert_eq!(p.name, "王芳");
+    assert_eq!(p.agent_name.as_deref(), Some("王小明"));
     rig.sim.shutdown().await;
 }
 
