@@ -2415,7 +2415,7 @@ impl VisitService {
                 cash_pay: s.cash().to_string(),
                 explanation_zh: s
                     .explain_zh(&names)
-                    .split(['；', '：', '。'])
+                    .split(['；', '。'])
                     .map(str::trim)
                     .filter(|x| !x.is_empty())
                     .map(str::to_string)
