@@ -225,8 +225,59 @@ pub struct ReconciliationRecord {
 
 impl Store {
     /// Settlements whose 结算时间 falls in `[from_ms, to_ms)`, oldest first,
-    /// refunded ones included (flagged).
+    /// refunded ones included (flagged). A settlement whose kind was not
+    /// recorded with [`Store::set_settlement_kind`] takes `mdtrt_cert_type`
+    /// and `insutype` from the 2102 answer kept in the settlement journal.
     pub fn settlements_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SettlementRow>> {
+        let mut rows = self.settlement_rows(from_ms, to_ms)?;
+        for r in rows
+            .iter_mut()
+            .filter(|r| r.mdtrt_cert_type.is_empty() || r.insutype.is_empty())
+        {
+            if let Some((cert, insutype)) = self.journal_kind(&r.setl_id)? {
+                if r.mdtrt_cert_type.is_empty() {
+                    r.mdtrt_cert_type = cert;
+                }
+                if r.insutype.is_empty() {
+                    r.insutype = insutype;
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// `setlinfo.mdtrt_cert_type` and `setlinfo.insutype` of the settled 2102
+    /// answer in the journal, if there is one.
+    fn journal_kind(&self, setl_id: &str) -> Result<Option<(String, String)>> {
+        let sealed: Option<Vec<u8>> = self.read(|c| {
+            c.query_row(
+                "SELECT output_json FROM settlement_attempts
+                 WHERE setl_id = ?1 AND state = 'settled' AND output_json IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [setl_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::sql("read settlement journal"))
+        })?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let Ok(text) = self.sealer().open_str(&sealed) else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let info = v.get("setlinfo").unwrap_or(&v);
+        let field = |k: &str| {
+            info.get(k)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(Some((field("mdtrt_cert_type"), field("insutype"))))
+    }
+
+    fn settlement_rows(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SettlementRow>> {
         self.read(|c| {
             let mut st = c
                 .prepare(

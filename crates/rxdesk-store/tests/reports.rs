@@ -158,3 +158,42 @@ fn reconciliation_results_are_recorded_by_managers_only() {
     // And it is in the audit log.
     assert!(f.store.verify_audit_log().unwrap().problem.is_none());
 }
+
+#[test]
+fn the_kind_of_a_settlement_comes_from_the_journal_when_not_recorded() {
+    use rxdesk_store::journal::AttemptState;
+    let f = fixture();
+    let sale = insured_sale(&f, 21);
+    let attempt = f
+        .store
+        .begin_settlement_attempt(&f.cashier, "visit-21", None, "MSGID21", "{}")
+        .unwrap();
+    f.store
+        .finish_settlement_attempt(
+            attempt,
+            AttemptState::Settled,
+            Some("SETL21"),
+            Some(r#"{"setlinfo":{"setl_id":"SETL21","mdtrt_cert_type":"01","insutype":"390"}}"#),
+            "2102 answered",
+        )
+        .unwrap();
+    let (from, to) = day_range_ms(cst_day(f.store.now_ms()));
+    let rows = f.store.settlements_between(from, to).unwrap();
+    let r = rows.iter().find(|r| r.sale_id == sale).unwrap();
+    assert_eq!(
+        (r.mdtrt_cert_type.as_str(), r.insutype.as_str()),
+        ("01", "390")
+    );
+    // A recorded kind wins over the journal.
+    f.store
+        .set_settlement_kind(&f.cashier, sale, "03", "310")
+        .unwrap();
+    let rows = f.store.settlements_between(from, to).unwrap();
+    let r = rows.iter().find(|r| r.sale_id == sale).unwrap();
+    assert_eq!(
+        (r.mdtrt_cert_type.as_str(), r.insutype.as_str()),
+        ("03", "310")
+    );
+    let m = &f.store.evoucher_share_by_month(from, to).unwrap()[0];
+    assert_eq!((m.settlements, m.evoucher), (1, 0));
+}
