@@ -43,13 +43,14 @@ before(async () => {
   const ca = await (await fetch(`${center}/admin/ca.pem`)).text();
   writeFileSync(`${home}/trust/DEMO-ONLY-center-sim-ca.pem`, ca);
   writeFileSync(`${home}/settings.json`, JSON.stringify({ demo_mode: true, center_url: center }, null, 2));
-  // 40 cash sales waiting to upload, and the manager account 3001.
-  execFileSync(cli, ["queue", "demo", "--db", `${home}/rxdesk.sqlite3`, "--sales", "40", "--manager", "3001"], {
+  // 60 cash sales waiting to upload, and the manager account 3001.
+  execFileSync(cli, ["queue", "demo", "--db", `${home}/rxdesk.sqlite3`, "--sales", "60", "--manager", "3001"], {
     env: { ...process.env, RXDESK_HOME: home, RXDESK_PASSWORD: "demo-manager" },
     stdio: "pipe",
   });
-  // A slow center: the worker signs in and uploads a few rows a second.
-  await faults({ latency_ms: 1500 });
+  // A slow center: the worker (8 in parallel) needs about 25 s for all 60,
+  // so the fault below lands while most rows still wait, even on a slow CI.
+  await faults({ latency_ms: 3000 });
   browser = await remote({
     hostname: "127.0.0.1",
     port,
