@@ -32,6 +32,7 @@ fn main() {
         .as_ref()
         .map(|s| s.devices.clone())
         .unwrap_or_default();
+    let demo_mode = settings.as_ref().is_ok_and(|s| s.demo_mode);
     let counter = settings
         .and_then(|settings| rxdesk_app::Counter::open(&dir, &settings))
         .map_err(|e| {
@@ -39,6 +40,20 @@ fn main() {
             e.to_string()
         });
     let manager = manager_commands::ManagerState::new(&dir);
+    if let (true, Ok(c)) = (demo_mode, &counter) {
+        // Demo mode: the demo pharmacy's catalogue and stock, imported in the
+        // background on first start (all-or-nothing; the window does not wait).
+        let store = std::sync::Arc::clone(c.store());
+        let spawned = std::thread::Builder::new()
+            .name("demo catalogue".into())
+            .spawn(move || match rxdesk_app::demo::seed_demo_pharmacy(&store) {
+                Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
+                Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the demo catalogue import");
+        }
+    }
     tauri::Builder::default()
         .manage(manager)
         .manage(commands::Shared {

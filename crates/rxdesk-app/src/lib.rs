@@ -9,6 +9,7 @@
 //! no protocol, crypto or SQL of its own.
 #![forbid(unsafe_code)]
 
+pub mod demo;
 pub mod desk;
 pub mod devices;
 pub mod logging;
