@@ -192,10 +192,22 @@ impl Rig {
     /// 王芳 (PSN1101000003) gets a fresh prescription from the hospital;
     /// she identifies by e-voucher and it is opened from the 7202 list.
     async fn open_fresh(&self, lines: Value, diag: &str) -> VisitView {
+        self.open_fresh_for("PSN1101000003", WANGFANG_EC, "王芳", lines, diag)
+            .await
+    }
+
+    async fn open_fresh_for(
+        &self,
+        psn_no: &str,
+        ec: &str,
+        name: &str,
+        lines: Value,
+        diag: &str,
+    ) -> VisitView {
         post(
             &self.base,
             "/admin/prescriptions",
-            &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": lines,
+            &json!({"hospital": "H11010100001", "psn_no": psn_no, "lines": lines,
                     "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": diag, "label": diag}),
         )
         .await;
@@ -204,12 +216,12 @@ impl Rig {
         assert_eq!(v.state, "started");
         let v = self
             .visits()
-            .identify(&s, "e_voucher", WANGFANG_EC, None, None)
+            .identify(&s, "e_voucher", ec, None, None)
             .await
             .unwrap();
         assert_eq!(v.state, "prescriptions_listed");
         let p = v.patient.as_ref().unwrap();
-        assert_eq!(p.name, "王芳");
+        assert_eq!(p.name, name);
         assert!(p.certno_masked.contains('*'));
         let auth = v
             .listed
@@ -820,6 +832,71 @@ async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
     rig.all_uploads_done().await;
     let st = rig.stats().await;
     assert_eq!(accepted(&st, "7205"), 3, "accepted, in transit, signed for");
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cash_due_is_paid_by_scan_after_a_declined_pay_code() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    // 李四 has no personal-account balance: the self-paid part is due.
+    let v = rig
+        .open_fresh_for(
+            "PSN1101000002",
+            "110000ecdemo000000000000000000000lisi",
+            "李四",
+            json!([[IBU, 1]]),
+            "牙痛（付款测试）",
+        )
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    assert!(scan_box(&rig, &boxes(IBU)[5]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    let v = rig.visits().settle(&s).await.unwrap();
+    let split = v.split.unwrap();
+    assert_ne!(split.cash_pay, "0.00", "{split:?}");
+    let p = v.payment.unwrap();
+    assert!(!p.paid);
+    assert_eq!(p.due, split.cash_pay);
+    // Declined (the simulator's insufficient-balance code), then a bad code.
+    let e = rig
+        .visits()
+        .pay(&s, "scan", None, Some("134567890123454004"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "PAYMENT_DECLINED");
+    assert!(e.message_zh.contains("余额不足"), "{e}");
+    let e = rig
+        .visits()
+        .pay(&s, "scan", None, Some("12345"))
+        .await
+        .unwrap_err();
+    assert!(e.message_zh.contains("付款码无效"), "{e}");
+    assert_eq!(
+        rig.visits().complete(&s).await.unwrap_err().code,
+        "NOT_PAID"
+    );
+    let v = rig
+        .visits()
+        .pay(&s, "scan", None, Some("280012345678901234"))
+        .await
+        .unwrap();
+    let p = v.payment.unwrap();
+    assert!(p.paid);
+    assert_eq!(p.method, "scan");
+    let v = rig.visits().complete(&s).await.unwrap();
+    let sale = v.sale.unwrap();
+    assert!(
+        sale.receipt_text.contains("支付宝"),
+        "{}",
+        sale.receipt_text
+    );
+    assert!(sale.receipt_text.contains(&split.cash_pay));
+    rig.all_uploads_done().await;
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
 }
