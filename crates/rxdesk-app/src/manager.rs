@@ -848,3 +848,41 @@ pub fn save_csv(dir: &DataDir, by: &Session, stem: &str, text: &str) -> Result<E
         bytes: bytes.len() as u64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::export::{csv, csv_field, Table};
+    use super::{age_label, op_label};
+
+    #[test]
+    fn ages_and_transaction_names_read_in_chinese() {
+        assert_eq!(age_label(5), "5 秒");
+        assert_eq!(age_label(125), "2 分钟");
+        assert_eq!(age_label(3 * 3600 + 60), "3 小时 1 分");
+        assert_eq!(age_label(2 * 86_400), "2 天");
+        assert_eq!(op_label("3505"), "商品销售（追溯码）");
+        assert_eq!(op_label("9999"), "其他上传");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("维生素C片"), "维生素C片");
+        assert_eq!(csv_field("0.1g*100片,瓶"), "\"0.1g*100片,瓶\"");
+        assert_eq!(csv_field("说\"明\""), "\"说\"\"明\"\"\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(csv_field("-12.50"), "-12.50");
+        assert_eq!(csv_field("-x"), "'-x");
+        let out = csv(
+            "标题",
+            &[Table {
+                title: "表".into(),
+                header: vec!["a".into(), "b".into()],
+                rows: vec![vec!["1".into(), "x,y".into()]],
+            }],
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        assert_eq!(text, "\u{feff}标题\r\n\r\n表\r\na,b\r\n1,\"x,y\"\r\n");
+    }
+}
