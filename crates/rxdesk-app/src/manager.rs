@@ -647,17 +647,29 @@ pub mod export {
             p.y -= 4.0;
             let base = p.y - chart_h;
             let n = f.evoucher.len().min(12);
-            let slot = (W - 2.0 * MARGIN) / n as f32;
+            let slot = (W - 2.0 * MARGIN - 10.0) / n as f32;
+            // Value axis: baseline, 0% and 100%.
+            bar(
+                &mut p.ops,
+                MARGIN + 10.0,
+                base,
+                W - 2.0 * MARGIN - 10.0,
+                0.2,
+                grey(0.5),
+            );
+            text(&mut p.ops, &font, MARGIN, base - 1.0, "0%", 7.0);
+            text(&mut p.ops, &font, MARGIN, base + chart_h - 1.0, "100%", 7.0);
             for (i, m) in f.evoucher.iter().take(12).enumerate() {
                 let pct: f32 = m.share_percent.parse().unwrap_or(0.0);
                 let h = chart_h * (pct.clamp(0.0, 100.0) / 100.0);
-                let x = MARGIN + i as f32 * slot + slot * 0.2;
+                let bw = (slot * 0.6).min(20.0);
+                let x = MARGIN + 10.0 + i as f32 * slot + (slot - bw) / 2.0;
                 let col = if m.meets_target {
                     Color::Rgb(Rgb::new(0.13, 0.55, 0.33, None))
                 } else {
                     Color::Rgb(Rgb::new(0.80, 0.33, 0.20, None))
                 };
-                bar(&mut p.ops, x, base, slot * 0.6, h.max(0.3), col);
+                bar(&mut p.ops, x, base, bw, h.max(0.3), col);
                 text(
                     &mut p.ops,
                     &font,
@@ -669,12 +681,12 @@ pub mod export {
                 text(&mut p.ops, &font, x, base - 4.0, &m.month, 7.5);
             }
             let ty = base + chart_h * f.evoucher_target_percent as f32 / 100.0;
-            let mut x = MARGIN;
+            let mut x = MARGIN + 10.0;
             while x < W - MARGIN {
                 bar(&mut p.ops, x, ty, 2.0, 0.3, grey(0.3));
                 x += 4.0;
             }
-            p.y = base - 10.0;
+            p.y = base - 14.0;
         }
 
         for t in tables(f) {

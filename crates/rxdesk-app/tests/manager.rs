@@ -318,6 +318,40 @@ fn figures_and_exports_are_written_for_managers() {
     assert!(text.contains("\r\n"));
     assert!(csv.path.contains("exports"));
 
+    // The PDF draws the e-voucher chart once there is a settlement.
+    let f = manager::Figures {
+        from: "2026-10-01".into(),
+        to: "2026-11-30".into(),
+        evoucher: vec![
+            rxdesk_store::reports::MonthShare {
+                month: "2026-10".into(),
+                settlements: 40,
+                evoucher: 10,
+                unknown: 0,
+                share_percent: "25.0".into(),
+                meets_target: false,
+            },
+            rxdesk_store::reports::MonthShare {
+                month: "2026-11".into(),
+                settlements: 30,
+                evoucher: 12,
+                unknown: 1,
+                share_percent: "40.0".into(),
+                meets_target: true,
+            },
+        ],
+        evoucher_target_percent: 30,
+        audits: vec![],
+        refunds: vec![],
+        price_alerts: vec![],
+    };
+    if let Ok(font) = std::fs::read(manager::export::FONT_PATH) {
+        let bytes = manager::export::pdf("演示药店 医保监管报表", "统计期间", &f, &font).unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        if let Ok(dir) = std::env::var("RXDESK_TEST_OUTPUT") {
+            std::fs::write(format!("{dir}/manager-figures.pdf"), &bytes).unwrap();
+        }
+    }
     if std::path::Path::new(manager::export::FONT_PATH).exists() {
         let pdf = manager::export_figures(
             &dir,
