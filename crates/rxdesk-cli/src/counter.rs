@@ -110,6 +110,7 @@ struct Step {
     #[serde(default, deserialize_with = "present")]
     reprint: Option<()>,
     refund: Option<Refund>,
+    delivery: Option<Delivery>,
     fault: Option<Fault>,
     wait_uploads: Option<WaitUploads>,
     /// A remark printed with the step (zh-CN).
@@ -230,6 +231,33 @@ struct Pay {
 #[serde(deny_unknown_fields)]
 struct Refund {
     reason: String,
+}
+
+/// One delivery-order step (ST-EPC-02-011), exactly one key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Delivery {
+    accept: Option<DeliveryAccept>,
+    #[serde(default, deserialize_with = "present")]
+    in_transit: Option<()>,
+    signed: Option<DeliverySigned>,
+    refused: Option<Refund>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryAccept {
+    delv_no: String,
+    company: String,
+    #[serde(default)]
+    cold_chain_handled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverySigned {
+    name: String,
+    cert_no: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -452,6 +480,7 @@ impl Step {
         add(self.complete.is_some(), "complete");
         add(self.reprint.is_some(), "reprint");
         add(self.refund.is_some(), "refund");
+        add(self.delivery.is_some(), "delivery");
         add(self.fault.is_some(), "fault");
         add(self.wait_uploads.is_some(), "wait_uploads");
         v
@@ -489,6 +518,7 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "complete" => ("完成出票", "complete: sale, receipt, guidance"),
         "reprint" => ("补打小票", "reprint receipt"),
         "refund" => ("整单退费", "refund whole sale"),
+        "delivery" => ("配送订单", "delivery order"),
         "fault" => ("模拟中心故障设置", "emulator fault injection"),
         "wait_uploads" => ("等待上传完成", "wait for uploads"),
         _ => ("?", "?"),
@@ -778,6 +808,14 @@ impl Run<'_> {
                 .or_else(|| o.auth_rxno.clone())
                 .unwrap_or_else(|| "first".into());
         }
+        if let Some(d) = &step.delivery {
+            return match (&d.accept, &d.signed, &d.refused) {
+                (Some(a), _, _) => format!("accept {} {}", a.delv_no, a.company),
+                (_, Some(g), _) => format!("signed {}", g.name),
+                (_, _, Some(r)) => format!("refused {}", r.reason),
+                _ => "in_transit".into(),
+            };
+        }
         if let Some(s) = &step.scan {
             return s
                 .box_
@@ -1017,6 +1055,37 @@ impl Run<'_> {
             let sale = v.reprint(&s, id).await?;
             self.result = to_json(&sale);
             return Ok(());
+        } else if let Some(d) = &step.delivery {
+            use rxdesk_app::visit::DeliveryStep;
+            let mut steps = Vec::new();
+            if let Some(a) = &d.accept {
+                steps.push(DeliveryStep::Accept {
+                    delv_no: a.delv_no.clone(),
+                    company: a.company.clone(),
+                    cold_chain_handled: a.cold_chain_handled,
+                });
+            }
+            if d.in_transit.is_some() {
+                steps.push(DeliveryStep::InTransit);
+            }
+            if let Some(g) = &d.signed {
+                steps.push(DeliveryStep::Signed {
+                    name: g.name.clone(),
+                    cert_no: g.cert_no.clone(),
+                });
+            }
+            if let Some(r) = &d.refused {
+                steps.push(DeliveryStep::Refused {
+                    reason: r.reason.clone(),
+                });
+            }
+            let [one] = <[DeliveryStep; 1]>::try_from(steps).map_err(|_| {
+                step_err(
+                    "SCENARIO",
+                    "delivery 须恰好有 accept、in_transit、signed、refused 之一 / exactly one delivery step",
+                )
+            })?;
+            v.delivery(&s, one).await?
         } else if let Some(r) = &step.refund {
             let (id, _) = self.last_sale()?;
             let refund = v.refund(&s, id, &r.reason).await?;
