@@ -11,7 +11,7 @@
 //! expectation holds, 1 when one does not, 2 on a bad scenario file or when
 //! the run could not be set up.
 //!
-//! Scenario format: `docs` in `assets/scenarios/README.md`.
+//! The scenario format is described in `assets/scenarios/README.md`.
 
 use clap::Args;
 use rust_decimal::Decimal;
