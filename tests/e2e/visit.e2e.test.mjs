@@ -146,15 +146,27 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   assert.ok((await text("#split-explain")).length > 10);
   await shot("15-visit-pre-settled");
   await browser.keys("F9");
-  await browser.waitUntil(
-    async () => (await browser.$("#tendered").isDisplayed()) || (await browser.$("#receipt-text").isDisplayed()),
-    { timeout: 30000, timeoutMsg: "no payment step after settling" },
-  );
+  const step = async () =>
+    (await browser.$("#tendered").isDisplayed())
+      ? "cash"
+      : (await browser.$("#paid").isDisplayed())
+        ? "paid"
+        : (await browser.$("#receipt-text").isDisplayed())
+          ? "receipt"
+          : (await browser.$("#counter-error").isDisplayed())
+            ? "error"
+            : null;
+  await browser.waitUntil(step, { timeout: 60000, timeoutMsg: "no payment step after settling" });
   await failWithError("settle");
-  if (await browser.$("#tendered").isDisplayed()) {
+  if ((await step()) === "cash") {
     const due = (await text("#pay-due")).replace(/[^0-9.]/g, "");
     await browser.$("#tendered").setValue(String(Math.ceil(Number(due)) + 1));
     await shot("16-visit-payment");
+    await browser.keys("F10");
+  }
+  if ((await step()) === "paid") {
+    // 张三's personal account covers it all: nothing to collect, F10 completes.
+    await shot("16-visit-settled-nothing-due");
     await browser.keys("F10");
   }
   await shown("#receipt-text");
@@ -204,8 +216,7 @@ test("a prescription tampered after signing is blocked with the reason", async (
   assert.ok(blocked, "李四's tampered prescription was not blocked");
 });
 
-test("history finds the sale by trace code and refunds the whole prescription", async () => {
-  await browser.keys("Escape");
+async function refundFromHistory(reason) {
   await browser.keys("F6");
   await shown("#history");
   await browser.$("#history-query").setValue(AMOX[0]);
@@ -214,12 +225,33 @@ test("history finds the sale by trace code and refunds the whole prescription", 
   assert.match(await text("#history-detail"), /张三/);
   await browser.keys("F4");
   await shown("#refund-reason");
-  await browser.$("#refund-reason").setValue("患者过敏，整单退费");
+  await browser.$("#refund-reason").setValue(reason);
   await browser.keys("Enter");
   await shown("#refund-confirm");
-  await shot("19-history-refund-confirm");
   await browser.keys("F4");
-  await shown("#refund-receipt");
+  await browser.waitUntil(
+    async () => (await browser.$("#refund-receipt").isDisplayed()) || (await browser.$("#history-error").isDisplayed()),
+    { timeout: 30000, timeoutMsg: "no refund receipt and no error" },
+  );
+}
+
+test("history: a pharmacist may not refund; the store manager refunds the whole prescription", async () => {
+  await browser.keys("Escape");
+  await refundFromHistory("患者过敏，整单退费");
+  assert.ok(await browser.$("#history-error").isDisplayed(), "a pharmacist's refund must be refused");
+  assert.match(await text("#history-error"), /店长/);
+  await shot("19-history-refund-refused-pharmacist");
+
+  await browser.keys("F12");
+  await shown("#login-form");
+  await browser.$("#operator").setValue("3001");
+  await browser.$("#role").selectByAttribute("value", "manager");
+  await browser.$("#password").setValue("demo-manager");
+  await browser.keys("Enter");
+  await shown("#nav", 15000);
+  await refundFromHistory("患者过敏，整单退费");
+  if (await browser.$("#history-error").isDisplayed()) assert.fail(`refund: ${await text("#history-error")}`);
+  assert.match(await text("#refund-receipt"), /患者过敏/);
   assert.match(await text("#history-list"), /已退费/);
   await shot("20-history-refunded");
 });

@@ -73,7 +73,11 @@ pub enum StoreError {
         until: String,
     },
     /// The operator's role does not allow the action.
-    #[error("无权限：{action} 需要 {required} 角色 / permission denied: {action} requires role {required}")]
+    #[error(
+        "无权限：{a}需由{r}办理，请{r}登录后操作 / permission denied: {action} requires role {required}",
+        a = action_zh(.action),
+        r = roles_zh(.required)
+    )]
     Forbidden {
         /// What was attempted.
         action: &'static str,
@@ -121,3 +125,30 @@ pub(crate) fn classify(action: &'static str, source: rusqlite::Error) -> StoreEr
 
 /// Result alias.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The zh-CN name of an action refused by [`StoreError::Forbidden`].
+fn action_zh(action: &str) -> &str {
+    match action {
+        "sell" => "销售",
+        "audit a prescription" => "审方",
+        "refund" => "整单退费",
+        "record delivery" => "登记配送",
+        "retry or void an upload" => "重传或作废上传记录",
+        "administer operators" | "create operator" => "管理操作员与设置",
+        other => other,
+    }
+}
+
+/// The zh-CN names of the roles that may do an action.
+fn roles_zh(required: &str) -> String {
+    required
+        .split('/')
+        .map(|r| match r {
+            "cashier" => "收银员",
+            "pharmacist" => "药师",
+            "manager" => "店长",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("或")
+}

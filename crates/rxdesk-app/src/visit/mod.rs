@@ -118,10 +118,17 @@ impl From<VisitError> for StepError {
 
 impl From<rxdesk_store::StoreError> for StepError {
     fn from(e: rxdesk_store::StoreError) -> Self {
-        Self::new(
-            "STORE",
-            format!("账本操作失败：{e}。请重试；如仍失败请联系技术支持"),
-        )
+        use rxdesk_store::StoreError as E;
+        match e {
+            // Already a sentence with what to do: a retry would not help.
+            E::Forbidden { .. } => Self::new("FORBIDDEN", e.to_string()),
+            E::Locked { .. } => Self::new("LOCKED", e.to_string()),
+            E::Rule(_) => Self::new("RULE", e.to_string()),
+            _ => Self::new(
+                "STORE",
+                format!("账本操作失败：{e}。请重试；如仍失败请联系技术支持"),
+            ),
+        }
     }
 }
 
