@@ -146,3 +146,43 @@ pub async fn open_prescription(
         .await
         .map_err(|e| e.to_string())
 }
+
+/// The settings screen: center, store, trust certificates and CRLs, devices,
+/// operators (signed-in operators only).
+#[tauri::command]
+pub async fn settings_view(
+    state: tauri::State<'_, Shared>,
+    devices: tauri::State<'_, DeviceHub>,
+) -> Result<rxdesk_app::settings_view::SettingsView, String> {
+    let counter = state.counter()?;
+    counter.session().map_err(|e| e.to_string())?;
+    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+    let (dir, store, devices) = (
+        state.dir.clone(),
+        std::sync::Arc::clone(counter.store()),
+        std::sync::Arc::clone(&devices.0),
+    );
+    tokio::task::spawn_blocking(move || {
+        rxdesk_app::settings_view::SettingsView::gather(
+            &dir,
+            &settings,
+            Some(&store),
+            &devices.refresh(),
+            chrono::Utc::now(),
+        )
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Prints a test slip on the configured receipt printer.
+#[tauri::command]
+pub async fn device_test_print(state: tauri::State<'_, Shared>) -> Result<String, String> {
+    state.counter()?.session().map_err(|e| e.to_string())?;
+    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || {
+        rxdesk_app::settings_view::test_print(&settings, &settings.store_name)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}

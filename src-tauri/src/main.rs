@@ -92,6 +92,8 @@ fn main() {
             commands::demo_accounts,
             commands::find_prescriptions,
             commands::open_prescription,
+            commands::settings_view,
+            commands::device_test_print,
             visit_commands::visit_start,
             visit_commands::visit_current,
             visit_commands::visit_identify,

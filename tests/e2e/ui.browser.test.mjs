@@ -316,6 +316,12 @@ test("settings (F8), F7 refused for a pharmacist, lock with Ctrl+L drops scans, 
   await page.waitForSelector("#test-result");
   assert.match(await text("#test-result"), /医保中心连接：未连接/);
   assert.match(await text("#set-operator"), /2001.*李药师.*药师/);
+  await page.waitForSelector("#set-trust");
+  assert.match(await text("#set-operators"), /3001.*王店长.*店长/);
+  assert.match(await text("#set-device-lines"), /打印机：就绪/);
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#test-print-result");
+  assert.match(await text("#test-print-result"), /已发送测试页/);
   await shot("14-settings");
   await page.keyboard.press("F7");
   await page.waitForSelector("#toast");

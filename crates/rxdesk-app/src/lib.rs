@@ -18,6 +18,7 @@ pub mod operators;
 pub mod paths;
 pub mod reconcile;
 pub mod settings;
+pub mod settings_view;
 pub mod status;
 pub mod uploader;
 pub mod visit;

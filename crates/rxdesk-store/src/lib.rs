@@ -36,7 +36,7 @@ pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};
 pub use history::{SaleDetail, SaleLineRow, SaleSummaryRow};
 pub use journal::{AttemptRow, AttemptState};
-pub use operators::{Role, Session};
+pub use operators::{OperatorListing, Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
 pub use protect::Sealer;
 

@@ -124,6 +124,21 @@ impl Session {
     }
 }
 
+/// An operator as the settings screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorListing {
+    /// Login (工号).
+    pub login: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Whether the account may sign in.
+    pub active: bool,
+    /// Locked after failed sign-ins until this CST time, if locked now.
+    pub locked_until: Option<String>,
+}
+
 /// A new operator.
 #[derive(Debug, Clone)]
 pub struct NewOperator {
@@ -228,6 +243,43 @@ impl Store {
                 &serde_json::json!({"login": op.login.trim(), "role": op.role.code()}),
             )?;
             Ok(id)
+        })
+    }
+
+    /// Every operator, for the settings screen (no password hashes, no ID
+    /// numbers): login, name, role, active, locked until (CST wire time).
+    pub fn operators(&self) -> Result<Vec<OperatorListing>> {
+        let now = self.now_ms();
+        self.read(|c| {
+            let mut st = c
+                .prepare(
+                    "SELECT login, display_name, role, active, locked_until FROM operators ORDER BY login",
+                )
+                .map_err(StoreError::sql("list operators"))?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                    ))
+                })
+                .map_err(StoreError::sql("list operators"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (login, display_name, role, active, locked) =
+                    row.map_err(StoreError::sql("list operators"))?;
+                out.push(OperatorListing {
+                    login,
+                    display_name,
+                    role,
+                    active: active == 1,
+                    locked_until: locked.filter(|&t| t > now).map(wire_time),
+                });
+            }
+            Ok(out)
         })
     }
 

@@ -143,3 +143,27 @@ export function findPrescriptions(credential: Credential, number: string): Promi
 export function openPrescription(authRxno: string): Promise<PrescriptionView> {
   return invoke<PrescriptionView>("open_prescription", { authRxno });
 }
+
+/** The settings screen's content (`settings_view`). */
+export interface SettingsView {
+  center_url: string | null;
+  store_name: string;
+  fixmedins_code: string;
+  demo_mode: boolean;
+  data_dir: string;
+  trust: { kind: "root" | "intermediate"; subject: string; serial: string; not_after: string; expired: boolean }[];
+  trust_error: string | null;
+  crl_files: string[];
+  device_lines: string[];
+  devices: Record<string, unknown>;
+  operators: { login: string; display_name: string; role: string; active: boolean; locked_until: string | null }[];
+}
+
+export function settingsView(): Promise<SettingsView> {
+  return invoke<SettingsView>("settings_view");
+}
+
+/** Prints a test slip on the configured receipt printer; the outcome in words. */
+export function deviceTestPrint(): Promise<string> {
+  return invoke<string>("device_test_print");
+}

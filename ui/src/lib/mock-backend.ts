@@ -38,6 +38,37 @@ export function installMockBackend(): void {
     switch (cmd) {
       case "app_status":
         return mockStatus;
+      case "settings_view":
+        if (!current) throw "请先登录 / sign in first";
+        return {
+          center_url: "http://127.0.0.1:18080",
+          store_name: mockStatus.store_name,
+          fixmedins_code: "P11010100001",
+          demo_mode: true,
+          data_dir: mockStatus.data_dir,
+          trust: [
+            {
+              kind: "root",
+              subject: "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN",
+              serial: "01",
+              not_after: "2035-01-01 08:00:00",
+              expired: false,
+            },
+          ],
+          trust_error: null,
+          crl_files: [],
+          device_lines: ["扫码枪：就绪", "打印机：就绪"],
+          devices: {},
+          operators: Object.entries(accounts).map(([login, a]) => ({
+            login,
+            display_name: a[0],
+            role: a[1],
+            active: true,
+            locked_until: null,
+          })),
+        };
+      case "device_test_print":
+        return "已发送测试页到 127.0.0.1:9100";
       case "set_locale": {
         const locale = (args as { locale?: string } | undefined)?.locale;
         if (locale !== "zh-CN" && locale !== "en-US") throw new Error(`不支持的语言 ${String(locale)}`);
