@@ -17,6 +17,7 @@ mod queue;
 mod stock;
 mod sync;
 mod verify;
+mod visit;
 
 /// RxDesk (药店处方收银台): e-prescription counter for designated retail pharmacies.
 ///
@@ -58,6 +59,8 @@ enum Command {
     Counter(counter::CounterArgs),
     /// In-stock information for the public channels (ST-EPC-02-004).
     Stock(stock::StockArgs),
+    /// One prescription's visit replayed from the ledger, for support.
+    Visit(visit::VisitArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Sync(args) => Ok(sync::run(args)),
         Command::Counter(args) => Ok(counter::run(args)),
         Command::Stock(args) => Ok(stock::run(args)),
+        Command::Visit(args) => Ok(visit::run(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

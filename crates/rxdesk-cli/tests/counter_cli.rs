@@ -247,3 +247,55 @@ fn stock_export_lists_unexpired_circulating_stock_as_csv_and_json() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("yyyy-MM-dd"), "{}", text(&o));
 }
+
+#[test]
+fn a_visit_is_replayed_from_the_ledger_for_support() {
+    let t = tempfile::tempdir().unwrap();
+    let file = scenarios_dir().join("ST-EPC-02-010-settle-and-refund.yaml");
+    let o = rxdesk(&[
+        "counter",
+        "--with-emulator",
+        "--data-dir",
+        t.path().to_str().unwrap(),
+        "--scenario",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let db = t
+        .path()
+        .join("ST-EPC-02-010-settle-and-refund")
+        .join("rxdesk.sqlite3");
+    let docno = {
+        let store = rxdesk_store::Store::open(&db).unwrap();
+        let sales = store.find_sales("", 10).unwrap();
+        assert!(!sales.is_empty(), "the scenario sold something");
+        sales[0].rtal_docno.clone()
+    };
+    let shown = rxdesk(&["visit", "show", &docno, "--db", db.to_str().unwrap()]);
+    let out = text(&shown);
+    assert!(shown.status.success(), "{out}");
+    for what in [
+        "下载处方",
+        "本地验签通过",
+        "药师审方",
+        "发送结算 2102",
+        "结算成功",
+        "销售",
+        "排队上传 7206",
+    ] {
+        assert!(out.contains(what), "missing {what:?} in:\n{out}");
+    }
+    let json = rxdesk(&[
+        "visit",
+        "show",
+        &docno,
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v.as_array().is_some_and(|a| a.len() >= 6), "{v}");
+    let missing = rxdesk(&["visit", "show", "NO-SUCH", "--db", db.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing).contains("没有与 NO-SUCH 相关的处方"));
+}

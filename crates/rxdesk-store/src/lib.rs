@@ -31,6 +31,7 @@ pub mod protect;
 pub mod reports;
 pub mod schema;
 pub mod sync;
+pub mod timeline;
 
 pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};

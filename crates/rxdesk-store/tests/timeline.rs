@@ -1,0 +1,83 @@
+//! A visit replayed from the ledger for support.
+
+mod common;
+
+use common::{approved_rx, fixture, otc_sale};
+use rxdesk_store::journal::AttemptState;
+use rxdesk_store::ledger::{NewSale, NewSettlement};
+use rxdesk_store::StoreError;
+use std::str::FromStr;
+
+#[test]
+fn the_story_of_one_prescription_in_order_without_patient_data() {
+    let f = fixture();
+    let s = &f.store;
+    let rx = approved_rx(&f, "RX-T1");
+    s.advance_clock(1000);
+    let attempt = s
+        .begin_settlement_attempt(&f.cashier, "visit-42", Some(rx), "MSG-T1", "{}")
+        .unwrap();
+    s.advance_clock(1000);
+    s.finish_settlement_attempt(
+        attempt,
+        AttemptState::Settled,
+        Some("SETL-T1"),
+        Some("{}"),
+        "",
+    )
+    .unwrap();
+    let a = |v: &str| rxdesk_core::Amount::from_str(v).unwrap();
+    s.advance_clock(1000);
+    let sold = s
+        .record_sale(
+            &f.cashier,
+            &NewSale {
+                prescription_id: Some(rx),
+                settlement: Some(NewSettlement {
+                    setl_id: "SETL-T1".into(),
+                    mdtrt_id: "MD".into(),
+                    psn_no: "PSN".into(),
+                    medfee_sumamt: a("12.50"),
+                    fund_pay_sumamt: a("10.00"),
+                    psn_part_amt: a("2.50"),
+                    acct_pay: a("2.50"),
+                    psn_cash_pay: a("0.00"),
+                    setl_time: s.now_ms(),
+                }),
+                ..otc_sale(&f, 31)
+            },
+        )
+        .unwrap();
+    s.advance_clock(1000);
+    s.record_refund(&f.boss, sold.sale_id, "患者过敏").unwrap();
+
+    let by_rxno = s.timeline("RX-T1").unwrap();
+    assert_eq!(s.timeline(&sold.rtal_docno).unwrap(), by_rxno);
+    assert_eq!(s.timeline("visit-42").unwrap(), by_rxno);
+    let kinds: Vec<&str> = by_rxno.iter().map(|e| e.kind).collect();
+    let first = |k: &str| kinds.iter().position(|x| *x == k).unwrap_or(usize::MAX);
+    assert!(first("download") < first("verdict"), "{kinds:?}");
+    assert!(first("verdict") <= first("audit"), "{kinds:?}");
+    assert!(first("audit") < first("settlement"), "{kinds:?}");
+    assert!(first("settlement") < first("sale"), "{kinds:?}");
+    assert!(first("sale") < first("refund"), "{kinds:?}");
+    assert!(kinds.contains(&"upload"), "{kinds:?}");
+    assert!(by_rxno.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    let text: String = by_rxno.iter().map(|e| e.what_zh.clone()).collect();
+    assert!(text.contains("结算成功，结算ID SETL-T1"), "{text}");
+    assert!(text.contains("整单退费，原因：患者过敏"), "{text}");
+    assert!(text.contains("排队上传 7204"), "{text}");
+    // Support may read it: no patient name or ID number.
+    assert!(!text.contains("张三"), "{text}");
+    assert!(
+        by_rxno
+            .iter()
+            .any(|e| e.kind == "audit" && e.operator.is_some()),
+        "{by_rxno:?}"
+    );
+
+    assert!(matches!(
+        s.timeline("nothing-like-this"),
+        Err(StoreError::NotFound(_))
+    ));
+}
