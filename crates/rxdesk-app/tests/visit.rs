@@ -810,7 +810,7 @@ async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
             &s,
             DeliveryStep::Signed {
                 name: "张三".into(),
-                cert_no: "11010119800101002X".into(),
+                cert_no: "110101198001010029".into(),
             },
         )
         .await
@@ -822,7 +822,7 @@ async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
             &s,
             DeliveryStep::Signed {
                 name: "王芳".into(),
-                cert_no: "110101196803030048".into(),
+                cert_no: "110101196803030049".into(),
             },
         )
         .await

@@ -435,7 +435,7 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         person(
             "PSN1101000001",
             "张三",
-            "11010119800101002X",
+            "110101198001010029",
             "1",
             "1980-01-01",
             46,
@@ -448,7 +448,7 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         person(
             "PSN1101000002",
             "李四",
-            "110101199005050031",
+            "110101199005050030",
             "1",
             "1990-05-05",
             36,
@@ -461,7 +461,7 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         person(
             "PSN1101000003",
             "王芳",
-            "110101196803030048",
+            "110101196803030049",
             "2",
             "1968-03-03",
             58,

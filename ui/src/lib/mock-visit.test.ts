@@ -74,7 +74,7 @@ describe("the mocked visit follows the Rust state machine", () => {
   it("blocks a tampered signature and a layout mismatch; card needs the password", () => {
     const { call } = backend();
     call("visit_start");
-    expect(throws(() => call("visit_identify", { method: "id_card", code: "11010119800101002X", password: null }))).toMatch(/密码/);
+    expect(throws(() => call("visit_identify", { method: "id_card", code: "110101198001010029", password: null }))).toMatch(/密码/);
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
     const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
     expect(bad.state).toBe("closed");

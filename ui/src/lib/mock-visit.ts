@@ -100,7 +100,7 @@ export function mockRxView(auth: string): PrescriptionView {
   return {
     rx_id: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
     auth_rxno: auth,
-    certno_masked: "110101********002X",
+    certno_masked: "110101********0029",
     prescription: {
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
       prscDrName: "赵医生", pharDeptName: "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
@@ -292,7 +292,7 @@ export class MockVisitBackend {
     this.code = code;
     this.uncertainOnce = code.includes("uncertain");
     v.patient = {
-      name: "张三", certnoMasked: "110101********002X", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
+      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
       agentName: a.agent ? a.agent.name : null,
     };
     if (a.method === "epc_qr") {
@@ -416,7 +416,7 @@ export class MockVisitBackend {
     const v = this.require("complete", "settled");
     if (!v.payment?.paid) err("尚未收款：请先收取自付部分（现金 F10，扫码 F11）。");
     const rx = v.prescription?.prescription;
-    const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "11010119800101002X", this.code, v);
+    const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "110101198001010029", this.code, v);
     this.sales.push(sale);
     v.sale = sale.view;
     return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");

@@ -600,6 +600,12 @@ impl VisitService {
         if id_method.needs_password() {
             return Err(VisitError::PasswordRequired.into());
         }
+        if method == "id_card" {
+            // ST-EPC-02-002: a mistyped or misread ID number is refused here,
+            // before anything is sent to the center.
+            rxdesk_core::code_format::validate_id_number(code)
+                .map_err(|e| StepError::from(VisitError::IdNumber(e.message_zh())))?;
+        }
         tracing::info!(method, code = %mask_id_number(code), "identify (1101)");
         let info = match self.person_info(by, cert_type.clone(), code).await {
             Ok(i) => i,
