@@ -66,10 +66,12 @@ pub struct CatalogueRow {
     pub reference_price: Option<Price>,
     /// Pinyin initials (filled on import when empty).
     pub pinyin: String,
+    /// Must travel in the cold chain (2–8 °C): a delivery needs it confirmed.
+    pub cold_chain: bool,
 }
 
 /// The catalogue CSV's columns, in the order [`catalogue_csv`] writes them.
-pub const CATALOGUE_COLUMNS: [&str; 19] = [
+pub const CATALOGUE_COLUMNS: [&str; 20] = [
     "fixmedins_hilist_id",
     "med_list_codg",
     "name",
@@ -89,6 +91,7 @@ pub const CATALOGUE_COLUMNS: [&str; 19] = [
     "self_pay",
     "reference_price",
     "pinyin",
+    "cold_chain",
 ];
 const CATALOGUE_REQUIRED: [&str; 4] = ["fixmedins_hilist_id", "med_list_codg", "name", "price"];
 
@@ -222,12 +225,12 @@ impl CatalogueRow {
                 } else {
                     InsuranceClass::A
                 },
-                cold_chain: false,
+                cold_chain: self.cold_chain,
             },
         }
     }
 
-    fn csv_fields(&self) -> [String; 19] {
+    fn csv_fields(&self) -> [String; 20] {
         [
             self.fixmedins_hilist_id.clone(),
             self.med_list_codg.clone(),
@@ -250,6 +253,7 @@ impl CatalogueRow {
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
             self.pinyin.clone(),
+            if self.cold_chain { "1" } else { "0" }.to_string(),
         ]
     }
 }
@@ -494,6 +498,17 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
             false
         }
     };
+    let cold_chain = match f.raw("cold_chain") {
+        "" | "0" | "false" | "否" | "N" | "n" => false,
+        "1" | "true" | "是" | "Y" | "y" => true,
+        other => {
+            f.problems.push(format!(
+                "冷链标志（cold_chain）“{}”应为 1（需冷链，2–8 °C）或 0",
+                clip(other, 10)
+            ));
+            false
+        }
+    };
     let med_list_codg = f.text("med_list_codg", "医保目录编码");
     if med_list_codg.is_empty() {
         if !self_pay {
@@ -593,6 +608,7 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
         self_pay,
         reference_price,
         pinyin,
+        cold_chain,
     })
 }
 
@@ -660,7 +676,7 @@ fn finish_errors(mut errors: Vec<(usize, String)>) -> Vec<(usize, String)> {
 const DRUG_COLUMNS: &str =
     "id, fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
      prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, circulation,
-     self_pay, reference_price, pinyin";
+     self_pay, reference_price, pinyin, cold_chain";
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     let price: String = r.get(11)?;
@@ -699,6 +715,7 @@ fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
             trace_prefix: r.get(15)?,
             circulation: r.get(16)?,
             self_pay: r.get::<_, i64>(17)? == 1,
+            cold_chain: r.get::<_, i64>(20)? == 1,
             reference_price: match reference {
                 Some(v) => Some(Price::from_str(&v).map_err(|_| bad(18, &v))?),
                 None => None,
@@ -794,7 +811,7 @@ impl Store {
                 let rows = st
                     .query_map([], |r| {
                         let (id, row) = drug_from_row(r)?;
-                        Ok((row.fixmedins_hilist_id.clone(), (id, row, r.get::<_, i64>(20)? == 1)))
+                        Ok((row.fixmedins_hilist_id.clone(), (id, row, r.get::<_, i64>(21)? == 1)))
                     })
                     .map_err(StoreError::sql("read catalogue"))?
                     .collect::<std::result::Result<HashMap<_, _>, _>>()
@@ -805,8 +822,8 @@ impl Store {
                 .prepare(
                     "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
                          prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix,
-                         circulation, self_pay, reference_price, pinyin, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1)",
+                         circulation, self_pay, reference_price, pinyin, cold_chain, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
             let mut update = tx
@@ -814,7 +831,7 @@ impl Store {
                     "UPDATE drugs SET med_list_codg = ?2, name = ?3, genname = ?4, dosform = ?5, spec = ?6,
                          unit = ?7, prdr_name = ?8, aprvno = ?9, rx_flag = ?10, price = ?11, barcode = ?12,
                          pack_size_e4 = ?13, min_unit = ?14, trace_prefix = ?15, circulation = ?16,
-                         self_pay = ?17, reference_price = ?18, pinyin = ?19, active = 1
+                         self_pay = ?17, reference_price = ?18, pinyin = ?19, cold_chain = ?20, active = 1
                      WHERE fixmedins_hilist_id = ?1",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
@@ -838,7 +855,8 @@ impl Store {
                     r.circulation,
                     r.self_pay as i64,
                     r.reference_price.map(|p| p.to_string()),
-                    r.pinyin
+                    r.pinyin,
+                    r.cold_chain as i64
                 ];
                 match existing.get(&r.fixmedins_hilist_id) {
                     None => {
@@ -1181,7 +1199,7 @@ mod tests {
     #[test]
     fn look_ups_use_their_indexes() {
         let mut c = Connection::open_in_memory().unwrap();
-        crate::schema::migrations().to_version(&mut c, 3).unwrap();
+        crate::schema::migrations().to_latest(&mut c).unwrap();
         for (filter, index) in [
             (
                 "barcode = ?1 AND barcode <> '' AND active = 1",
@@ -1218,7 +1236,7 @@ mod tests {
                  VALUES (1, 'B1', 'L1', '2025-01-01', '2027-01-01', 30000);",
         )
         .unwrap();
-        m.to_version(&mut c, 3).unwrap();
+        m.to_latest(&mut c).unwrap();
         let (id, row) = query_drugs(&c, "fixmedins_hilist_id = ?1", ["OLD1"])
             .unwrap()
             .remove(0);

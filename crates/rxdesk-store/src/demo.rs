@@ -764,6 +764,8 @@ pub fn emulator_products() -> Vec<CatalogueRow> {
                         reference.parse().ok()
                     },
                     pinyin: pinyin_initials(name),
+                    // None of the emulator's six needs 2–8 °C.
+                    cold_chain: false,
                 }
             },
         )
@@ -899,6 +901,7 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
             circulation: circ.into(),
             self_pay,
             reference_price,
+            cold_chain: false,
         });
     }
     rows

@@ -306,15 +306,21 @@ CREATE TABLE reconciliations (
 CREATE INDEX reconciliations_day ON reconciliations(day);
 "#;
 
+/// V5 (ST-EPC-02-011): products that must travel in the cold chain
+/// (2–8 °C), so a delivery of one needs the cold chain confirmed.
+const V5: &str = r#"
+ALTER TABLE drugs ADD COLUMN cold_chain INTEGER NOT NULL DEFAULT 0 CHECK (cold_chain IN (0, 1));
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
-static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 #[cfg(test)]
 mod tests {

@@ -414,3 +414,40 @@ fn random_bytes_and_random_lines_never_panic_and_never_write() {
     }
     assert!(f.store.catalogue().unwrap().len() >= before.len());
 }
+
+#[test]
+fn cold_chain_products_are_flagged_for_delivery() {
+    let f = fixture();
+    let csv = format!(
+        "{HEADER},cold_chain\r\n\
+         YP2001,XA10ABA010B002010100007,重组人胰岛素注射液,重组人胰岛素,注射剂,3ml:300单位,支,某药厂,国药准字S1,1,58.00,,1,支,,,0,,,1\r\n\
+         YP2002,XJ01CAA040A001010100001,阿莫西林胶囊,阿莫西林胶囊,胶囊剂,0.25g*24粒,盒,某药厂,国药准字H1,1,12.50,,24,粒,,,0,,,0\r\n"
+    );
+    let r = f
+        .store
+        .import_catalogue_csv(&f.boss, csv.as_bytes())
+        .unwrap();
+    assert!(r.is_ok(), "{}", r.errors_zh());
+    let (_, insulin) = f.store.product("YP2001").unwrap().unwrap();
+    assert!(insulin.cold_chain);
+    assert!(insulin.to_product().facts.cold_chain);
+    let (_, amox) = f.store.product("YP2002").unwrap().unwrap();
+    assert!(!amox.to_product().facts.cold_chain);
+    // Written back and read again, the flag survives.
+    let again = catalogue_csv(std::slice::from_ref(&insulin));
+    assert!(again.lines().next().unwrap().ends_with(",cold_chain"));
+    let bad = format!(
+        "{HEADER},cold_chain\r\n\
+         YP2003,XA10ABA010B002010100007,胰岛素,胰岛素,注射剂,3ml,支,某药厂,国药准字S1,1,58.00,,1,支,,,0,,,冷藏\r\n"
+    );
+    let r = f
+        .store
+        .import_catalogue_csv(&f.boss, bad.as_bytes())
+        .unwrap();
+    assert!(
+        r.errors_zh().contains("冷链标志（cold_chain）"),
+        "{}",
+        r.errors_zh()
+    );
+    assert!(f.store.product("YP2003").unwrap().is_none());
+}
