@@ -102,6 +102,7 @@ fn main() {
             visit_commands::shift_current,
             visit_commands::visit_audit,
             visit_commands::visit_scan,
+            visit_commands::visit_dispense_no_code,
             visit_commands::visit_finish_dispensing,
             visit_commands::visit_pre_settle,
             visit_commands::visit_settle,

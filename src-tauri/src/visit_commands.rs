@@ -116,6 +116,20 @@ pub async fn visit_scan(
     v.scan(&s, &code).await.map_err(|e| e.to_string())
 }
 
+/// Fills (part of) a line from the 无码库 with a reason (拆零 as a fraction of a pack).
+#[tauri::command]
+pub async fn visit_dispense_no_code(
+    state: tauri::State<'_, Shared>,
+    line: usize,
+    packs: String,
+    reason: String,
+) -> Result<ScanOutcome, String> {
+    let (v, s) = ctx(&state)?;
+    v.dispense_no_code(&s, line, &packs, &reason)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Dispensing done.
 #[tauri::command]
 pub async fn visit_finish_dispensing(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {

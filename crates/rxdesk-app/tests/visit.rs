@@ -900,3 +900,68 @@ async fn cash_due_is_paid_by_scan_after_a_declined_pay_code() {
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_without_trace_codes_only_from_the_no_code_store_with_a_reason() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let v = rig
+        .open_fresh(
+            json!([[AMOX, 2], [IBU, 1]]),
+            "急性上呼吸道感染（无码库测试）",
+        )
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let s = rig.session();
+    // No reason: refused, nothing changes.
+    let o = rig
+        .visits()
+        .dispense_no_code(&s, 0, "2", "  ")
+        .await
+        .unwrap();
+    assert!(!o.ok);
+    assert!(o.visit.dispensing[0].boxes.is_empty());
+    // Garbage quantities and lines are refused with a sentence.
+    for (line, packs) in [(0, "abc"), (0, "-1"), (0, "0"), (9, "1")] {
+        let o = rig
+            .visits()
+            .dispense_no_code(&s, line, packs, "到货无追溯码")
+            .await
+            .unwrap();
+        assert!(!o.ok, "{line} {packs}");
+        assert!(!o.message_zh.is_empty());
+    }
+    // Two boxes of 阿莫西林 from the 无码库 batch, with the reason.
+    let o = rig
+        .visits()
+        .dispense_no_code(&s, 0, "2", "供货商到货未赋码，已登记")
+        .await
+        .unwrap();
+    assert!(o.ok, "{}", o.message_zh);
+    assert!(o.message_zh.contains("无码库"), "{}", o.message_zh);
+    let line = &o.visit.dispensing[0];
+    assert!(line.done);
+    assert!(line.boxes.iter().all(|b| b.trace_code.is_none()));
+    assert!(line.boxes.iter().all(|b| b.batch == "DEMO-AMX-NC"));
+    // A third pack would be over the prescribed quantity.
+    let o = rig
+        .visits()
+        .dispense_no_code(&s, 0, "1", "供货商到货未赋码")
+        .await
+        .unwrap();
+    assert_eq!(o.code, "over_quantity", "{}", o.message_zh);
+    // 布洛芬 has no 无码库 stock: refused; scanned as a box instead.
+    let o = rig
+        .visits()
+        .dispense_no_code(&s, 1, "1", "未赋码")
+        .await
+        .unwrap();
+    assert!(!o.ok);
+    let o = scan_box(&rig, &boxes(IBU)[2]).await;
+    assert!(o.ok, "{}", o.message_zh);
+    let v = rig.visits().finish_dispensing(&s).await.unwrap();
+    assert_eq!(v.state, "dispensed");
+    let v = rig.visits().pre_settle(&s).await.unwrap();
+    assert_eq!(v.split.as_ref().unwrap().total, "43.00");
+}

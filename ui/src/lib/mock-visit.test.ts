@@ -86,3 +86,24 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(layout.rules?.layoutDifferences.length).toBe(2);
   });
 });
+
+describe("no-code stock in the mocked visit", () => {
+  it("needs a reason and a sane quantity, and never over-dispenses", () => {
+    const { b, call } = backend();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    call("visit_open", { authRxno: "AR-OK" });
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    const noCode = (line: number, packs: string, reason: string) =>
+      b.handle("visit_dispense_no_code", { line, packs, reason }) as ScanOutcome;
+    expect(noCode(0, "2", " ")).toMatchObject({ ok: false, code: "no_code_reason_missing" });
+    expect(noCode(0, "x", "未赋码")).toMatchObject({ ok: false, code: "bad_quantity" });
+    expect(noCode(9, "1", "未赋码")).toMatchObject({ ok: false, code: "no_such_line" });
+    const ok = noCode(0, "2", "到货未赋码");
+    expect(ok.ok).toBe(true);
+    expect(ok.visit.dispensing[0]?.done).toBe(true);
+    expect(ok.visit.dispensing[0]?.boxes.every((x) => x.traceCode === null)).toBe(true);
+    expect(noCode(0, "1", "到货未赋码")).toMatchObject({ ok: false, code: "over_quantity" });
+  });
+});

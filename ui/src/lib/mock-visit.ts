@@ -222,6 +222,8 @@ export class MockVisitBackend {
         return this.audit(args as { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null });
       case "visit_scan":
         return this.scan(String(args.code));
+      case "visit_dispense_no_code":
+        return this.noCode(Number(args.line), String(args.packs), String(args.reason));
       case "visit_finish_dispensing": {
         const v = this.require("finish_dispensing", "dispensing");
         if (!v.dispensing.some((l) => l.boxes.length > 0)) err("尚未配药");
@@ -367,6 +369,23 @@ export class MockVisitBackend {
     const rest = v.dispensing.filter((l) => !l.done).length;
     const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部发齐：请按 F3 完成发药。");
     return { ok: true, code: "box_ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
+  }
+
+  private noCode(lineNo: number, packs: string, reason: string): ScanOutcome {
+    const v = this.need();
+    const refuse = (c: string, m: string): ScanOutcome => ({ ok: false, code: c, messageZh: m, visit: structuredClone(v) });
+    if (v.state !== "dispensing") return refuse("not_dispensing", "当前不在调配步骤");
+    const line = v.dispensing[lineNo];
+    if (!line) return refuse("no_such_line", `处方没有第 ${lineNo + 1} 行药品`);
+    if (!reason.trim()) return refuse("no_code_reason_missing", "从无码库发药必须填写原因");
+    if (!/^\d+$/.test(packs.trim()) || packs.trim() === "0") return refuse("bad_quantity", `数量“${packs}”无效：请输入大于 0 的盒数`);
+    const n = Number(packs.trim());
+    if (line.boxes.length + n > Number(line.prescribed)) return refuse("over_quantity", `「${line.name}」不能多发`);
+    for (let i = 0; i < n; i++) line.boxes.push({ traceCode: null, batch: "DEMO-NC", lotnum: "L0501", expyEnd: "2028-04-30", quantity: "1", split: false });
+    line.dispensed = String(line.boxes.length);
+    line.done = line.dispensed === line.prescribed;
+    const out = this.go("dispensing", v.dispensing.every((l) => l.done) ? "全部发齐：请按 F3 完成发药。" : "继续扫码。");
+    return { ok: true, code: "no_code_ok", messageZh: `「${line.name}」从无码库配 ${n} ${line.unit}（原因：${reason.trim()}）`, visit: out };
   }
 
   private preSettle(): VisitView {

@@ -199,6 +199,9 @@ export const shiftCurrent = () => invoke<ShiftView | null>("shift_current");
 export const visitAudit = (result: "1" | "2" | "3", opinion: string, reconfirmEvoucher: string, reviewerLogin?: string) =>
   invoke<VisitView>("visit_audit", { result, opinion, reconfirmEvoucher, reviewerLogin: reviewerLogin ?? null });
 export const visitScan = (code: string) => invoke<ScanOutcome>("visit_scan", { code });
+/** Stock without trace codes: only from the 无码库, with a reason; `packs` may be a fraction (拆零). */
+export const visitDispenseNoCode = (line: number, packs: string, reason: string) =>
+  invoke<ScanOutcome>("visit_dispense_no_code", { line, packs, reason });
 export const visitFinishDispensing = () => invoke<VisitView>("visit_finish_dispensing");
 export const visitPreSettle = () => invoke<VisitView>("visit_pre_settle");
 export const visitSettle = () => invoke<VisitView>("visit_settle");

@@ -1312,6 +1312,118 @@ impl VisitService {
         }
     }
 
+    /// Fills (part of) prescription line `line` from the 无码库 — stock
+    /// received without trace codes — with the pharmacist's reason; `packs`
+    /// may be a fraction of a pack (拆零). A refusal leaves the visit
+    /// unchanged.
+    pub async fn dispense_no_code(
+        &self,
+        _by: &Session,
+        line: usize,
+        packs: &str,
+        reason: &str,
+    ) -> Result<ScanOutcome, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard
+            .as_mut()
+            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let span = self.span(&a.id(), "dispense_no_code");
+        let (ok, code, message_zh) = {
+            let _e = span.enter();
+            match self.no_code_in(a, line, packs, reason) {
+                Ok(msg) => (true, "no_code_ok".to_string(), msg),
+                Err((c, m)) => {
+                    tracing::info!(code = %c, "no-code dispensing refused");
+                    (false, c, m)
+                }
+            }
+        };
+        Ok(ScanOutcome {
+            ok,
+            code,
+            message_zh,
+            visit: self.view(a),
+        })
+    }
+
+    fn no_code_in(
+        &self,
+        a: &mut Active,
+        line: usize,
+        packs: &str,
+        reason: &str,
+    ) -> Result<String, (String, String)> {
+        let refuse = |c: &str, m: String| Err((c.to_string(), m));
+        if !matches!(a.visit.state(), VisitState::Dispensing) {
+            return refuse("not_dispensing", "当前不在调配步骤".into());
+        }
+        let Some(codg) = a
+            .visit
+            .prescription()
+            .and_then(|p| p.lines.get(line))
+            .map(|l| l.med_list_codg.clone())
+        else {
+            return refuse("no_such_line", format!("处方没有第 {} 行药品", line + 1));
+        };
+        let qty: Decimal = match packs.trim().parse::<Decimal>() {
+            Ok(q) if q > Decimal::ZERO && q.scale() <= 4 => q,
+            _ => {
+                return refuse(
+                    "bad_quantity",
+                    format!(
+                        "数量“{}”无效：请输入大于 0 的盒数（拆零可填小数，如 0.5）",
+                        packs.trim()
+                    ),
+                )
+            }
+        };
+        let store_err =
+            |e: rxdesk_store::StoreError| ("store".to_string(), format!("账本读取失败：{e}"));
+        let Some((drug_id, row)) = self
+            .store
+            .products_by_med_list_codg(&codg)
+            .map_err(store_err)?
+            .into_iter()
+            .next()
+        else {
+            return refuse(
+                "not_in_catalogue",
+                format!("医保编码 {codg} 不在本店药品目录中，不能配药"),
+            );
+        };
+        let batches = self
+            .stock_of(drug_id, &codg)
+            .map_err(|e| ("store".to_string(), e.message_zh))?;
+        let product = row.to_product();
+        let Some(disp) = a.dispensing.as_mut() else {
+            return refuse("not_dispensing", "当前不在调配步骤".into());
+        };
+        match disp.from_no_code_store(
+            &product,
+            qty * product.pack_size,
+            reason,
+            &batches,
+            today_cst(),
+        ) {
+            Ok(item) => {
+                let msg = format!(
+                    "{} 从无码库配 {}{}（批号 {}，有效期至 {}；原因：{}）",
+                    row.name,
+                    qty.normalize(),
+                    row.unit,
+                    item.manu_lotnum,
+                    item.expy_end,
+                    reason.trim()
+                );
+                a.products
+                    .insert(row.fixmedins_hilist_id.clone(), (drug_id, row.clone()));
+                tracing::info!(line, "dispensed from the no-code store");
+                Ok(msg)
+            }
+            Err(e) => refuse(dispense_code(&e), e.message_zh()),
+        }
+    }
+
     /// Dispensing finished: every line filled.
     pub async fn finish_dispensing(&self, _by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
