@@ -1,0 +1,239 @@
+//! Benchmark: scan → verified prescription ready for the screen, p95, through
+//! the real application services against the center emulator on loopback,
+//! with a layout PDF padded to 100 KB.
+//!
+//! One sample is what the counter does after the patient's e-voucher is
+//! scanned: `PrescriptionDesk::find_prescriptions` (7202), then
+//! `open_prescription` on the new prescription (7203 download → raw payload
+//! recorded in the ledger → local SM2/CMS/PDF/chain/CRL verification → verdict
+//! recorded), ending with the `PrescriptionView` the window renders. The
+//! ledger is a fresh SQLite store in a temporary data directory; the trust
+//! store holds the emulator's demo CA, as in demo mode.
+//!
+//! The reference, measured in the same run and interleaved sample by sample,
+//! is the emulator's own 7203 handling time as seen by a plain
+//! `CenterClient` doing only the same 7203 request (the 7202 that hands out
+//! its single-use `auth_rxno` is not timed): HTTP on loopback, envelope,
+//! JSON and Base64 of the 100 KB PDF on both sides, nothing else.
+//!
+//! Service level: the WebView render of the view is not included.
+//! Prints `BENCH_ROW {json}` for `scripts/bench`.
+//!
+//! Run: `cargo bench -p rxdesk-app --bench scan_to_screen`
+//! (`RXDESK_BENCH_SAMPLES`, default 60; `RXDESK_BENCH_MAX_S`, default 90).
+
+use rxdesk_app::desk::Credential;
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center::{
+    CenterClient, CenterProfile, Ctx, DownloadKey, Family, MsgIdGenerator, Operator,
+    PrescriptionCenter,
+};
+use rxdesk_center_sim::{serve, SimConfig};
+use rxdesk_gm::verify::Verdict;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// 张三 (PSN1101000001), a demo patient, by his e-voucher token.
+const PATIENT_PSN: &str = "PSN1101000001";
+const PATIENT_EC: &str = "110000ecdemo0000000000000000000zhangsan";
+const HOSPITAL: &str = "H11010100001";
+const DRUG: &str = "XJ01CAA040A001010100001";
+const PAD_KB: usize = 100;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn p95(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[(v.len() * 95).div_ceil(100).saturating_sub(1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// Creates and signs a prescription for the patient at the emulator (the
+/// hospital side, not timed); its diagnosis is the tag used to find it in the
+/// 7202 list. Returns `hi_rxno`.
+async fn create_rx(http: &reqwest::Client, base: &str, tag: &str) -> String {
+    let body = serde_json::json!({"hospital": HOSPITAL, "psn_no": PATIENT_PSN,
+        "lines": [[DRUG, 1]], "pad_kb": PAD_KB, "diag_name": tag, "label": "bench scan_to_screen"});
+    let resp = http
+        .post(format!("{base}/admin/prescriptions"))
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("emulator admin API answers");
+    assert!(resp.status().is_success(), "create: {}", resp.status());
+    let v: serde_json::Value =
+        serde_json::from_slice(&resp.bytes().await.expect("body")).expect("json");
+    v["hi_rxno"].as_str().expect("hi_rxno").to_string()
+}
+
+/// Revokes a prescription once measured, so the 7202 list stays the same
+/// length for every sample (not timed).
+async fn retire_rx(http: &reqwest::Client, base: &str, hi_rxno: &str) {
+    let resp = http
+        .post(format!("{base}/admin/prescriptions/{hi_rxno}/revoke"))
+        .send()
+        .await
+        .expect("emulator admin API answers");
+    assert!(resp.status().is_success(), "revoke: {}", resp.status());
+}
+
+fn main() {
+    // `cargo bench` passes `--bench` (and scripts/bench `--noplot`): ignored.
+    let samples = env_u64("RXDESK_BENCH_SAMPLES", 60) as usize;
+    let max_s = env_u64("RXDESK_BENCH_MAX_S", 90);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let sim = serve(SimConfig::default()).await.expect("emulator starts");
+        let base = sim.base_url();
+        let http = reqwest::Client::new();
+
+        // A fresh data directory and ledger, trusting the emulator's demo CA.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(tmp.path());
+        dir.ensure().unwrap();
+        let ca = http
+            .get(format!("{base}/admin/ca.pem"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(ca.contains("BEGIN CERTIFICATE"), "demo CA served");
+        std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
+        let settings = Settings {
+            center_url: Some(base.clone()),
+            ..Settings::default()
+        };
+        let counter = Counter::open(&dir, &settings).expect("counter opens");
+        counter
+            .login("2001", "demo-pharmacist", Some("pharmacist"))
+            .expect("demo pharmacist signs in");
+        let desk = counter.desk().expect("desk configured");
+        let session = counter.session().unwrap();
+
+        // The reference client: same demo profile, only 7203 is timed.
+        let plain = CenterClient::new(
+            CenterProfile::demo(&base, Family::A).unwrap(),
+            Arc::new(MsgIdGenerator::new("P11010100001").unwrap()),
+        )
+        .unwrap();
+        let cx = Ctx::new(Operator::clerk("2001", "基准"), "110101");
+        let query = rxdesk_center::messages::RxQueryData {
+            mdtrt_cert_type: rxdesk_core::codes::CertType::EVoucher,
+            mdtrt_cert_no: PATIENT_EC.into(),
+            card_sn: String::new(),
+            insuplc_admdvs: "110101".into(),
+            ip_info: "127.0.0.1".into(),
+            opter: "2001".into(),
+            opter_name: "基准".into(),
+            optins: "P11010100001".into(),
+        };
+
+        let mut ours = Vec::with_capacity(samples);
+        let mut reference = Vec::with_capacity(samples);
+        let mut listed = 0usize;
+        let mut pdf_bytes = 0usize;
+        let started = Instant::now();
+        // Sample 0 of each side warms connections and caches (CRL fetch); dropped.
+        for i in 0..=samples {
+            if i > 0 && started.elapsed().as_secs() >= max_s {
+                eprintln!("time bound {max_s} s reached after {} samples", i - 1);
+                break;
+            }
+            // RxDesk: scan → list → open → verified view.
+            let tag = format!("基准诊断{i:05}");
+            let hi_rxno = create_rx(&http, &base, &tag).await;
+            let t = Instant::now();
+            let list = desk
+                .find_prescriptions(&session, Credential::EVoucher, PATIENT_EC)
+                .await
+                .expect("7202");
+            let auth = list
+                .iter()
+                .find(|r| r.diag_name == tag)
+                .expect("the new prescription is listed")
+                .auth_rxno
+                .clone();
+            let view = desk
+                .open_prescription(counter.store(), &session, &auth, chrono::Utc::now())
+                .await
+                .expect("7203 + verification");
+            let took = t.elapsed();
+            match &view.verdict {
+                Verdict::Verified { .. } => {}
+                Verdict::Rejected { reason, .. } => {
+                    panic!("a good prescription was rejected: {}", reason.message_zh())
+                }
+            }
+            assert_eq!(view.prescription.hi_rxno, hi_rxno);
+            listed = list.len();
+            pdf_bytes = view.prescription.rx_file.len() * 3 / 4;
+            retire_rx(&http, &base, &hi_rxno).await;
+
+            // Reference: the same 7203 by a plain client.
+            let tag = format!("基准参考{i:05}");
+            let hi_rxno = create_rx(&http, &base, &tag).await;
+            let list = plain.query_authorised(&cx, &query).await.expect("7202");
+            let auth = list
+                .iter()
+                .find(|r| r.diag_name == tag)
+                .expect("listed")
+                .auth_rxno
+                .clone();
+            let t = Instant::now();
+            let rx = plain
+                .download(&cx, &DownloadKey::AuthRxno(auth))
+                .await
+                .expect("7203");
+            let ref_took = t.elapsed();
+            assert_eq!(rx.hi_rxno, hi_rxno);
+            retire_rx(&http, &base, &hi_rxno).await;
+
+            if i > 0 {
+                ours.push(took);
+                reference.push(ref_took);
+            }
+        }
+        assert!(!ours.is_empty(), "no sample within the time bound");
+        let n = ours.len();
+        let ours_med = {
+            let mut v = ours.clone();
+            v.sort();
+            v[n / 2]
+        };
+        let (ours_p95, ref_p95) = (p95(ours), p95(reference));
+        let ratio = ours_p95.as_secs_f64() / ref_p95.as_secs_f64().max(1e-9);
+        eprintln!(
+            "scan → verified view: p95 {ours_p95:?} (median {ours_med:?}); plain 7203: p95 {ref_p95:?}; {n} samples; ratio {ratio:.2}"
+        );
+        let row = serde_json::json!({
+            "row": format!("scan → verified prescription ready for the screen, p95 ({n} samples, 100 KB PDF, emulator on loopback)"),
+            "rxdesk": ms(ours_p95),
+            "reference": ms(ref_p95),
+            "reference_name": "emulator's 7203 handling time as seen by a plain client doing only that 7203 (p95, interleaved)",
+            "unit": "ms",
+            "ratio": (ratio * 100.0).round() / 100.0,
+            "goal": "<= 150 ms",
+            "met": ours_p95 <= Duration::from_millis(150),
+            "note": format!(
+                "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 + raw payload recorded + local verification (CMS, PDF signature, chain, CRL) + verdict recorded, fresh SQLite ledger; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
+                ms(ours_med),
+                pdf_bytes / 1024
+            ),
+        });
+        println!("BENCH_ROW {row}");
+        sim.shutdown().await;
+    });
+}
