@@ -126,7 +126,14 @@ fn main() {
         // The reference client: same demo profile, only 7203 is timed.
         let plain = CenterClient::new(
             CenterProfile::demo(&base, Family::A).unwrap(),
-            Arc::new(MsgIdGenerator::new("P11010100001").unwrap()),
+            // Its own msgid range: the desk's generator uses 0000–3999 of the
+            // same institution and second; a shared msgid would be answered
+            // from the emulator's idempotency cache with the desk's reply.
+            Arc::new(
+                MsgIdGenerator::new("P11010100001")
+                    .unwrap()
+                    .with_sequence_range(6000, 6999),
+            ),
         )
         .unwrap();
         let cx = Ctx::new(Operator::clerk("2001", "基准"), "110101");
@@ -189,7 +196,7 @@ fn main() {
             let auth = list
                 .iter()
                 .find(|r| r.diag_name == tag)
-                .expect("listed")
+                .unwrap_or_else(|| panic!("the reference prescription is not listed: {list:?}"))
                 .auth_rxno
                 .clone();
             let t = Instant::now();
