@@ -347,6 +347,11 @@ fn audit_result(code: &str) -> Result<AuditResult, StepError> {
     }
 }
 
+/// Every step but `start` needs a visit in progress.
+fn no_visit() -> StepError {
+    StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待")
+}
+
 fn dispense_code(e: &DispenseError) -> &'static str {
     match e {
         DispenseError::Substitution { .. } => "wrong_product",
@@ -491,9 +496,7 @@ impl VisitService {
     /// Cancels the visit (before anything was sent for settlement).
     pub async fn cancel(&self, _by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         a.visit.cancel()?;
         tracing::info!(visit = %a.id(), "visit cancelled");
         Ok(self.view(a))
@@ -528,9 +531,7 @@ impl VisitService {
         agent: Option<(String, String, String)>,
     ) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "identify");
         self.identify_in(a, by, method, code, password, agent)
             .instrument(span)
@@ -737,9 +738,7 @@ impl VisitService {
     /// runs the rules.
     pub async fn open(&self, by: &Session, auth_rxno: &str) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "open");
         self.open_in(a, by, DownloadKey::AuthRxno(auth_rxno.trim().to_string()))
             .instrument(span)
@@ -997,9 +996,7 @@ impl VisitService {
         reviewer_login: Option<&str>,
     ) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "audit");
         async {
             let result = audit_result(result)?;
@@ -1135,9 +1132,7 @@ impl VisitService {
     pub async fn scan(&self, by: &Session, code: &str) -> Result<ScanOutcome, StepError> {
         let _ = by;
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "scan");
         let (ok, code, message_zh) = {
             let _e = span.enter();
@@ -1324,9 +1319,7 @@ impl VisitService {
         reason: &str,
     ) -> Result<ScanOutcome, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "dispense_no_code");
         let (ok, code, message_zh) = {
             let _e = span.enter();
@@ -1427,9 +1420,7 @@ impl VisitService {
     /// Dispensing finished: every line filled.
     pub async fn finish_dispensing(&self, _by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let _e = self.span(&a.id(), "finish_dispensing").entered();
         let disp = a
             .dispensing
@@ -1564,9 +1555,7 @@ impl VisitService {
     /// 2101: the fund / account / cash split, explained.
     pub async fn pre_settle(&self, by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "pre_settle");
         async {
             if !matches!(a.visit.state(), VisitState::Dispensed | VisitState::PreSettled) {
@@ -1600,9 +1589,7 @@ impl VisitService {
     /// pre-settlement, anything else is uncertain.
     pub async fn settle(&self, by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "settle");
         async {
             if !matches!(a.visit.state(), VisitState::PreSettled) {
@@ -1822,9 +1809,7 @@ impl VisitService {
         pay_code: Option<&str>,
     ) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let _e = self.span(&a.id(), "pay").entered();
         if !matches!(a.visit.state(), VisitState::Settled) {
             return Err(StepError::new(
@@ -1899,9 +1884,7 @@ impl VisitService {
     /// receipt and writes the guidance PDF.
     pub async fn complete(&self, by: &Session) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待"))?;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "complete");
         async {
             if !matches!(a.visit.state(), VisitState::Settled) {
