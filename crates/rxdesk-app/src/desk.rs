@@ -5,8 +5,10 @@
 //!    the e-voucher, social-security card or ID card;
 //! 2. download one (7203) and keep the raw payload verbatim in the ledger;
 //! 3. verify the hospital's SM2 signature **locally** (`rxdesk-gm`) and record
-//!    the verdict. Only a verified prescription can go on to the pharmacist;
-//!    a rejected one comes back with the exact reason and what to do.
+//!    the verdict with its warnings (a stale CRL within its grace period is
+//!    "verified" but recorded and shown amber). Only a verified prescription
+//!    can go on to the pharmacist; a rejected one comes back with the exact
+//!    reason and what to do.
 
 use rxdesk_center::messages::{AuthorisedRx, RxQueryData};
 use rxdesk_center::{CenterError, Ctx, DownloadKey, MsgIdGenerator, Operator, PrescriptionCenter};
@@ -14,7 +16,7 @@ use rxdesk_core::codes::CertType;
 use rxdesk_core::prescription::mask_id_number;
 use rxdesk_core::prescription::Prescription;
 use rxdesk_gm::trust::{CrlStore, TrustStore};
-use rxdesk_gm::verify::{Verdict, Verified, Verifier, VerifyPolicy};
+use rxdesk_gm::verify::{Verdict, Verified, Verifier, VerifyPolicy, VerifyWarning};
 use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::{Session, Store};
 use serde::Serialize;
@@ -74,8 +76,28 @@ pub struct PrescriptionView {
     pub verdict: Verdict,
     /// The verdict's reason in zh-CN (empty when verified).
     pub reason_zh: String,
+    /// The verdict's non-blocking warnings (shown amber), in order.
+    pub warnings: Vec<WarningView>,
     /// What the pharmacist should do next.
     pub next_step_zh: String,
+}
+
+/// One non-blocking warning of a verified signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WarningView {
+    /// Stable code (`stale_crl`, `no_crl`).
+    pub code: String,
+    /// What the pharmacist reads (zh-CN).
+    pub message_zh: String,
+}
+
+impl From<&VerifyWarning> for WarningView {
+    fn from(w: &VerifyWarning) -> Self {
+        Self {
+            code: w.code().to_string(),
+            message_zh: w.message_zh(),
+        }
+    }
 }
 
 /// What [`PrescriptionDesk::open_with_key`] found: the view, and the
@@ -119,6 +141,13 @@ impl PrescriptionDesk {
             institution: institution.into(),
             admdvs: admdvs.into(),
         }
+    }
+
+    /// Accepts a CRL past its nextUpdate for `hours` more, with a warning
+    /// (the profile's `trust.crl_grace_hours`; docs/decisions/0003).
+    pub fn with_crl_grace_hours(mut self, hours: u32) -> Self {
+        self.policy = self.policy.with_crl_grace_hours(hours);
+        self
     }
 
     /// Uses this generator for the msgids the counter fixes itself (2102):
@@ -266,25 +295,49 @@ impl PrescriptionDesk {
         })
         .await
         .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
-        let (valid, reason_zh, signer) = match &verdict {
-            Verdict::Verified { signer, .. } => (true, String::new(), Some(signer)),
-            Verdict::Rejected { reason, signer } => (false, reason.message_zh(), signer.as_ref()),
+        let (valid, reason_zh, signer, warnings) = match &verdict {
+            Verdict::Verified { signer, warnings } => (
+                true,
+                String::new(),
+                Some(signer),
+                warnings.iter().map(WarningView::from).collect::<Vec<_>>(),
+            ),
+            Verdict::Rejected { reason, signer } => {
+                (false, reason.message_zh(), signer.as_ref(), Vec::new())
+            }
         };
         store.record_verdict(
             rx_id,
             &rxdesk_store::ledger::Verdict {
                 valid,
-                reason: if valid {
-                    "verified".into()
-                } else {
-                    reason_zh.clone()
+                reason: match &verdict {
+                    Verdict::Verified { .. } if warnings.is_empty() => "verified".into(),
+                    Verdict::Verified { .. } => format!(
+                        "verified with warnings: {}",
+                        warnings
+                            .iter()
+                            .map(|w| w.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Verdict::Rejected { .. } => reason_zh.clone(),
                 },
                 signer_dn: signer.map(|s| s.subject.clone()),
                 signer_sn: signer.map(|s| s.serial.clone()),
+                warnings: warnings
+                    .iter()
+                    .map(|w| format!("{}: {}", w.code, w.message_zh))
+                    .collect(),
             },
         )?;
-        tracing::info!(hi_rxno = %rx.hi_rxno, valid, "prescription downloaded and verified");
-        let next_step_zh = if valid {
+        if warnings.is_empty() {
+            tracing::info!(hi_rxno = %rx.hi_rxno, valid, reason = %verdict_code(&verdict), "prescription downloaded and verified");
+        } else {
+            tracing::warn!(hi_rxno = %rx.hi_rxno, valid, warnings = ?warnings.iter().map(|w| &w.code).collect::<Vec<_>>(), "prescription verified with warnings");
+        }
+        let next_step_zh = if valid && !warnings.is_empty() {
+            "签名有效但有警告（见黄色提示）：请药师核对版式文件与结构化信息后审方，并尽快恢复吊销列表更新。".to_string()
+        } else if valid {
             "签名有效：请药师核对版式文件与结构化信息后审方。".to_string()
         } else {
             "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。"
@@ -298,9 +351,18 @@ impl PrescriptionDesk {
                 prescription: rx,
                 verdict,
                 reason_zh,
+                warnings,
                 next_step_zh,
             },
             verified,
         })
+    }
+}
+
+/// The stable code of a verdict (`verified` or the reject reason's code).
+fn verdict_code(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Verified { .. } => "verified",
+        Verdict::Rejected { reason, .. } => reason.code(),
     }
 }

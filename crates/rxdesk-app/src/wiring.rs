@@ -36,6 +36,7 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
         CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
+    let crl_grace_hours = profile.trust.crl_grace_hours;
     let msgids = Arc::new(
         MsgIdGenerator::with_high_water_file(&institution, dir.root().join("msgid.hwm"))
             .map_err(|e| format!("报文编号文件不可用：{e}"))?
@@ -59,6 +60,7 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
     };
     Ok(
         PrescriptionDesk::new(Arc::new(client), trust, crls, &institution, &admdvs)
+            .with_crl_grace_hours(crl_grace_hours)
             .with_msgids(msgids),
     )
 }

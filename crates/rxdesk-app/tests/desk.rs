@@ -94,6 +94,64 @@ async fn lists_downloads_and_verifies_with_exact_reasons() {
     sim.shutdown().await;
 }
 
+/// docs/decisions/0003: the emulator's CRL promises its next update in 7
+/// days. Half a day after that (grace 24 h) a validly signed prescription is
+/// verified **with** the `stale_crl` warning, recorded with the verdict; two
+/// days after it the same kind of prescription is blocked with `crl_stale`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_crl_warns_within_the_grace_period_and_blocks_after_it() {
+    let (_t, counter, sim) = counter_against_emulator().await;
+    let desk = counter.desk().expect("desk configured");
+    let session = counter.session().unwrap();
+    let now = chrono::Utc::now();
+    let open_all = |ec: &'static str, at: chrono::DateTime<chrono::Utc>| {
+        let desk = &desk;
+        let session = &session;
+        let counter = &counter;
+        async move {
+            let mut views = Vec::new();
+            for rx in desk
+                .find_prescriptions(session, Credential::EVoucher, ec)
+                .await
+                .unwrap()
+            {
+                views.push(
+                    desk.open_prescription(counter.store(), session, &rx.auth_rxno, at)
+                        .await
+                        .unwrap(),
+                );
+            }
+            views
+        }
+    };
+    let within = open_all(ZHANGSAN_EC, now + chrono::Duration::hours(7 * 24 + 12)).await;
+    let warned: Vec<_> = within
+        .iter()
+        .filter(|v| matches!(v.verdict, Verdict::Verified { .. }))
+        .collect();
+    assert!(!warned.is_empty(), "some prescription verified");
+    for v in &warned {
+        assert_eq!(v.warnings.len(), 1, "{:?}", v.warnings);
+        assert_eq!(v.warnings[0].code, "stale_crl");
+        assert!(v.warnings[0].message_zh.contains("宽限期"));
+        assert!(v.next_step_zh.contains("警告"));
+        let events = counter.store().timeline(&v.prescription.hi_rxno).unwrap();
+        let verdict = events.iter().find(|e| e.kind == "verdict").unwrap();
+        assert!(verdict.what_zh.contains("stale_crl"), "{}", verdict.what_zh);
+    }
+    let after = open_all(LISI_EC, now + chrono::Duration::days(9)).await;
+    let codes: Vec<&str> = after
+        .iter()
+        .map(|v| match &v.verdict {
+            Verdict::Verified { .. } => "verified",
+            Verdict::Rejected { reason, .. } => reason.code(),
+        })
+        .collect();
+    assert!(codes.contains(&"crl_stale"), "{codes:?}");
+    assert!(!codes.contains(&"verified"), "{codes:?}");
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_credentials_get_a_sentence_not_a_crash() {
     let (_t, counter, sim) = counter_against_emulator().await;

@@ -160,6 +160,26 @@ pub struct CenterProfile {
     pub request_timeout: Duration,
     /// Extra attempts for idempotent queries.
     pub query_retries: u32,
+    /// How local signature verification treats revocation data.
+    pub trust: TrustPolicy,
+}
+
+/// The province's revocation-data policy (docs/decisions/0003-crl-freshness.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TrustPolicy {
+    /// Hours after a CRL's nextUpdate during which a CRL that could not be
+    /// refreshed is still accepted, with a warning shown to the pharmacist;
+    /// after that the verification blocks with `crl_stale`. 0 = no grace.
+    pub crl_grace_hours: u32,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        Self {
+            crl_grace_hours: rxdesk_gm::verify::DEFAULT_CRL_GRACE_HOURS,
+        }
+    }
 }
 
 impl std::fmt::Debug for CenterProfile {
@@ -172,6 +192,7 @@ impl std::fmt::Debug for CenterProfile {
             .field("paas_secret", &"<hidden>")
             .field("institution", &self.institution.fixmedins_code)
             .field("b", &self.b)
+            .field("trust", &self.trust)
             .finish()
     }
 }
@@ -231,6 +252,7 @@ impl CenterProfile {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(15),
             query_retries: 2,
+            trust: TrustPolicy::default(),
         })
     }
 

@@ -6,6 +6,12 @@
 //! `{"valid": bool, "reason": "snake_case"|null, "detail": "...",
 //!   "signer": {"subject","issuer","serial","not_before","not_after"}|null}`.
 //!
+//! `verify-prescription` proves the signatures: the 20 sign fields
+//! (`originalValue`) and the layout PDF. The drug lines, times and status of
+//! a download are not signed; the counter compares them with the signed
+//! layout before anything is sold (docs/rules.md, "What the signature does
+//! not cover"), so "valid" here is not "fit to dispense".
+//!
 //! Without `--trust`, the roots and intermediates in the data directory's
 //! `trust/` folder are used; without `--crl`, the `*.crl` files there plus
 //! CRLs fetched from the certificate's distribution point (cached in
@@ -114,17 +120,7 @@ fn signer_json(s: &SignerSummary) -> serde_json::Value {
 }
 
 fn warning_text(w: &VerifyWarning) -> String {
-    match w {
-        VerifyWarning::StaleCrl { next_update } => format!(
-            "警告：证书吊销列表已过期（下次更新 {}），无法刷新 / warning: stale CRL",
-            next_update
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "-".into())
-        ),
-        VerifyWarning::NoCrl { detail } => {
-            format!("警告：未检查证书吊销状态 / warning: no CRL ({detail})")
-        }
-    }
+    format!("警告：{} / warning: {}", w.message_zh(), w.code())
 }
 
 fn report(outcome: Result<(SignerSummary, Vec<VerifyWarning>), Rejection>, json: bool) -> ExitCode {

@@ -2,10 +2,19 @@
 //! pharmacist must see that what will be settled is what the doctor's
 //! document says. Given the text extracted from the prescription PDF, every
 //! structured value the patient's safety depends on is looked up in it —
-//! patient name and certificate number, each drug's name, specification,
-//! quantity, single dose, frequency, route and days — and each disagreement
-//! is returned as a [`LayoutDifference`] (structured value, layout value) for
-//! side-by-side display. Any difference blocks settlement.
+//! patient name and certificate number, the date of issue, each drug's name,
+//! specification, quantity, single dose, frequency, route and days; and,
+//! when the layout prints them, the 医保处方编号, the validity end, each
+//! drug's 医保药品代码 (`med_list_codg`) and a void mark (作废/已撤销) that
+//! contradicts the status — and each disagreement is returned as a
+//! [`LayoutDifference`] (structured value, layout value) for side-by-side
+//! display. Any difference blocks settlement.
+//!
+//! Why: the hospital's CMS signature covers only the 20 sign fields
+//! (`originalValue`); the drug lines, times, status and reuse terms of a
+//! download are **not** signed, but the layout PDF is (docs/rules.md, "What
+//! the signature does not cover"). A drug quantity changed after signing is
+//! caught here.
 //!
 //! **Tolerant of form, strict on values:** whitespace and line breaks are
 //! ignored (extractors break lines anywhere), full-width digits and colons
@@ -42,6 +51,16 @@ pub enum LayoutField {
     Days,
     /// A drug printed on the layout but absent from the structured data.
     UnlistedDrug,
+    /// 医保处方编号 (`hi_rxno`), when the layout prints it.
+    RxNo,
+    /// 开方时间 (`prsc_time`): the layout must print the date of issue.
+    IssuedAt,
+    /// 有效截止时间 (`valid_end_time`), when the layout prints it.
+    ValidEnd,
+    /// 处方状态: the layout marks the prescription void but the status says valid.
+    Status,
+    /// 医保药品代码 (`med_list_codg`), when the layout prints drug codes.
+    DrugCode,
 }
 
 impl LayoutField {
@@ -58,6 +77,11 @@ impl LayoutField {
             Self::Route => "用法",
             Self::Days => "用药天数",
             Self::UnlistedDrug => "版式文件多出的药品",
+            Self::RxNo => "医保处方编号",
+            Self::IssuedAt => "开方时间",
+            Self::ValidEnd => "有效截止时间",
+            Self::Status => "处方状态",
+            Self::DrugCode => "医保药品代码",
         }
     }
 }
@@ -421,6 +445,270 @@ fn find_drug(text: &[char], gaps: &[bool], name: &[char], from: usize) -> Option
     None
 }
 
+const RXNO_LABELS: [&str; 2] = ["医保处方编号", "医保处方号"];
+const ISSUED_LABELS: [&str; 7] = [
+    "开方时间",
+    "开方日期",
+    "开具时间",
+    "开具日期",
+    "处方日期",
+    "开方",
+    "日期",
+];
+const VALID_END_LABELS: [&str; 5] = ["有效期至", "有效截止时间", "有效截止日期", "有效截止", "有效期"];
+const VOID_MARKS: [&str; 4] = ["作废", "已撤销", "已失效", "无效处方"];
+
+/// A date (and maybe a time) as printed: `2026-11-22`, `2026/11/22`,
+/// `2026.11.22`, `2026年11月22日`, optionally followed by `09:00[:00]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PrintedTime {
+    ymd: (u32, u32, u32),
+    hms: Option<(u32, u32, Option<u32>)>,
+}
+
+impl PrintedTime {
+    fn show(&self) -> String {
+        let (y, m, d) = self.ymd;
+        match self.hms {
+            None => format!("{y:04}-{m:02}-{d:02}"),
+            Some((h, mi, None)) => format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}"),
+            Some((h, mi, Some(sec))) => format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{sec:02}"),
+        }
+    }
+
+    /// Does the layout's (possibly shorter) value agree with the structured one?
+    fn agrees_with(&self, structured: &PrintedTime) -> bool {
+        if self.ymd != structured.ymd {
+            return false;
+        }
+        match (self.hms, structured.hms) {
+            (None, _) => true,
+            (Some((h, m, s)), Some((h2, m2, s2))) => {
+                h == h2 && m == m2 && (s.is_none() || s2.is_none() || s == s2)
+            }
+            (Some(_), None) => true,
+        }
+    }
+}
+
+/// Digits at `i` (at most `max`, stopping at a whitespace gap of the original).
+fn digits_at(text: &[char], gaps: &[bool], i: &mut usize, max: usize) -> Option<u32> {
+    let start = *i;
+    while *i < text.len() && text[*i].is_ascii_digit() && *i - start < max {
+        *i += 1;
+        if gaps[*i - 1] {
+            break;
+        }
+    }
+    if *i == start {
+        return None;
+    }
+    text[start..*i].iter().collect::<String>().parse().ok()
+}
+
+/// A date/time starting at `i` (after a label).
+fn time_at(text: &[char], gaps: &[bool], mut i: usize) -> Option<PrintedTime> {
+    while i < text.len() && (text[i] == ':' || text[i] == '：') {
+        i += 1;
+    }
+    let y = digits_at(text, gaps, &mut i, 4)?;
+    if y < 1900 || i >= text.len() || !"-/.年".contains(text[i]) || gaps[i - 1] {
+        return None;
+    }
+    i += 1;
+    let m = digits_at(text, gaps, &mut i, 2)?;
+    if i >= text.len() || !"-/.月".contains(text[i]) {
+        return None;
+    }
+    i += 1;
+    let d = digits_at(text, gaps, &mut i, 2)?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    if i < text.len() && text[i] == '日' {
+        i += 1;
+    }
+    let mut hms = None;
+    let mut j = i;
+    if let Some(h) = digits_at(text, gaps, &mut j, 2) {
+        if j < text.len() && (text[j] == ':' || text[j] == '时') {
+            j += 1;
+            if let Some(mi) = digits_at(text, gaps, &mut j, 2) {
+                let mut sec = None;
+                if j < text.len() && (text[j] == ':' || text[j] == '分') {
+                    let mut k = j + 1;
+                    sec = digits_at(text, gaps, &mut k, 2);
+                }
+                if h < 24 && mi < 60 {
+                    hms = Some((h, mi, sec));
+                }
+            }
+        }
+    }
+    Some(PrintedTime { ymd: (y, m, d), hms })
+}
+
+/// The structured wire time (`yyyy-MM-dd HH:mm:ss`) as a [`PrintedTime`].
+fn structured_time(s: &str) -> Option<PrintedTime> {
+    let (chars, gaps) = compact_with_gaps(s);
+    time_at(&chars, &gaps, 0)
+}
+
+/// Every date printed after one of `labels` (a label preceded by one of
+/// `not_after` is another date: 出生日期, 有效日期 …).
+fn labelled_times(
+    text: &[char],
+    gaps: &[bool],
+    labels: &[&str],
+    not_after: &str,
+) -> Vec<PrintedTime> {
+    let mut out = Vec::new();
+    for label in labels {
+        let l: Vec<char> = label.chars().collect();
+        let mut from = 0;
+        while let Some(at) = find_chars(text, &l, from) {
+            from = at + 1;
+            if at > 0 && not_after.contains(text[at - 1]) {
+                continue;
+            }
+            if let Some(t) = time_at(text, gaps, at + l.len()) {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Upper-case alphanumeric runs of the text that are 医保药品代码.
+fn printed_drug_codes(text: &[char], gaps: &[bool]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if !(text[i].is_ascii_uppercase() || text[i].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && (text[i].is_ascii_uppercase() || text[i].is_ascii_digit()) {
+            i += 1;
+            if gaps[i - 1] {
+                break;
+            }
+        }
+        let run: String = text[start..i].iter().collect();
+        if crate::code_format::validate_drug_code(&run).is_ok() && !out.contains(&run) {
+            out.push(run);
+        }
+    }
+    out
+}
+
+/// The fields of the prescription header that the signature does not cover
+/// (or that the layout must confirm): rx number, date of issue, validity
+/// end, status, and the drug codes.
+fn compare_header(
+    rx: &Prescription,
+    text: &[char],
+    gaps: &[bool],
+    diff: &mut impl FnMut(LayoutField, Option<usize>, String, String),
+) {
+    // 医保处方编号, when printed.
+    if let Some(shown) = labelled_value_gap(text, gaps, &RXNO_LABELS, |c| c.is_ascii_alphanumeric()) {
+        let want = compact(&rx.rx_no.0);
+        if !shown.eq_ignore_ascii_case(&want) {
+            diff(
+                LayoutField::RxNo,
+                None,
+                want,
+                if shown.is_empty() { NOT_FOUND.into() } else { shown },
+            );
+        }
+    }
+
+    // Date of issue: required (处方管理办法: a prescription shows its
+    // date), and every date printed as the date of issue must agree.
+    let issued = structured_time(&rx.issued_at);
+    let printed = labelled_times(text, gaps, &ISSUED_LABELS, "生效止至核配药审");
+    let disagreeing = printed
+        .iter()
+        .find(|p| !issued.is_some_and(|s| p.agrees_with(&s)));
+    if printed.is_empty() || disagreeing.is_some() {
+        diff(
+            LayoutField::IssuedAt,
+            None,
+            rx.issued_at.trim().to_string(),
+            disagreeing.map_or_else(|| NOT_FOUND.to_string(), PrintedTime::show),
+        );
+    }
+
+    // Validity end, when printed.
+    let printed = labelled_times(text, gaps, &VALID_END_LABELS, "");
+    if !printed.is_empty() {
+        let end = structured_time(&rx.valid_end_time);
+        if let Some(p) = printed
+            .iter()
+            .find(|p| !end.is_some_and(|s| p.agrees_with(&s)))
+        {
+            diff(
+                LayoutField::ValidEnd,
+                None,
+                rx.valid_end_time.trim().to_string(),
+                p.show(),
+            );
+        }
+    }
+
+    // A void mark on the layout contradicts a valid status.
+    if rx.status == crate::codes::RxStatus::Valid {
+        let flat: String = text.iter().collect();
+        if let Some(mark) = VOID_MARKS.iter().find(|m| flat.contains(**m)) {
+            diff(
+                LayoutField::Status,
+                None,
+                rx.status.label_zh().to_string(),
+                (*mark).to_string(),
+            );
+        }
+    }
+
+    // 医保药品代码, when the layout prints any.
+    let codes = printed_drug_codes(text, gaps);
+    if !codes.is_empty() {
+        for (i, line) in rx.lines.iter().enumerate() {
+            let want = compact(&line.med_list_codg).to_uppercase();
+            if !codes.contains(&want) {
+                let shown = codes
+                    .iter()
+                    .find(|c| !rx.lines.iter().any(|l| compact(&l.med_list_codg).eq_ignore_ascii_case(c)))
+                    .cloned()
+                    .unwrap_or_else(|| NOT_FOUND.to_string());
+                diff(LayoutField::DrugCode, Some(i), want, shown);
+            }
+        }
+    }
+}
+
+/// [`labelled_value`], also stopping at a whitespace gap of the original.
+fn labelled_value_gap(
+    text: &[char],
+    gaps: &[bool],
+    labels: &[&str],
+    ok: impl Fn(char) -> bool,
+) -> Option<String> {
+    let mut i = label_end(text, labels)?;
+    let mut v = String::new();
+    while i < text.len() && ok(text[i]) && v.chars().count() < 40 {
+        v.push(text[i]);
+        i += 1;
+        if gaps[i - 1] {
+            break;
+        }
+    }
+    Some(v)
+}
+
 /// Compares the structured prescription with the layout's extracted text.
 /// An empty result means every compared value was found as structured.
 pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDifference> {
@@ -467,6 +755,9 @@ pub fn compare_layout(rx: &Prescription, layout_text: &str) -> Vec<LayoutDiffere
             );
         }
     }
+
+    // Header: rx number, date of issue, validity end, status, drug codes.
+    compare_header(rx, &text, &gaps, &mut diff);
 
     // Drug lines: locate each name, then compare within its segment.
     let names: Vec<Vec<char>> = rx
@@ -717,6 +1008,7 @@ fn shown_numbers(found: &[Decimal], unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prescription::RxNo;
     use crate::testdata::{layout_text, rx};
     use proptest::prelude::*;
 
@@ -928,6 +1220,206 @@ mod tests {
         let d = compare_layout(&p, &t);
         assert_eq!(fields(&d), vec![LayoutField::Quantity]);
         assert_eq!(d[0].line, Some(1));
+    }
+
+    // ---- Every unsigned field the counter relies on, changed after signing
+    // (the structured data differs, the signed layout does not). docs/rules.md
+    // "What the signature does not cover" lists them. ----
+
+    /// The layout of [`rx`] with the optional header values printed too.
+    fn full_layout() -> String {
+        format!(
+            "{}医保处方编号：11000020261122000001  开方时间：2026-11-22 09:00:00\n\
+             药品代码 XJ01CAA040A001010100028\n有效期至 2026-11-29 09:00:00\n",
+            layout_text()
+        )
+    }
+
+    fn tampered(change: impl FnOnce(&mut Prescription)) -> Vec<LayoutField> {
+        let mut p = rx();
+        change(&mut p);
+        fields(&compare_layout(&p, &full_layout()))
+    }
+
+    #[test]
+    fn the_full_layout_matches() {
+        let d = compare_layout(&rx(), &full_layout());
+        assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn quantity_changed_after_signing_is_caught() {
+        let mut p = rx();
+        p.lines[0].quantity = Decimal::from(20);
+        let d = compare_layout(&p, &full_layout());
+        assert_eq!(fields(&d), vec![LayoutField::Quantity]);
+        assert_eq!((d[0].structured.as_str(), d[0].layout.as_str()), ("20盒", "2盒"));
+        assert_eq!(d[0].line, Some(0));
+    }
+
+    #[test]
+    fn unit_changed_after_signing_is_caught() {
+        assert_eq!(tampered(|p| p.lines[0].unit = "瓶".into()), vec![LayoutField::Quantity]);
+    }
+
+    #[test]
+    fn drug_name_changed_after_signing_is_caught() {
+        assert_eq!(
+            tampered(|p| p.lines[0].drug_genname = "头孢克肟胶囊".into()),
+            vec![LayoutField::DrugName]
+        );
+    }
+
+    #[test]
+    fn spec_changed_after_signing_is_caught() {
+        assert_eq!(
+            tampered(|p| p.lines[0].drug_spec = "0.5g*24粒".into()),
+            vec![LayoutField::DrugSpec]
+        );
+    }
+
+    #[test]
+    fn single_dose_changed_after_signing_is_caught() {
+        assert_eq!(
+            tampered(|p| p.lines[0].single_dose = "1g".into()),
+            vec![LayoutField::SingleDose]
+        );
+    }
+
+    #[test]
+    fn frequency_changed_after_signing_is_caught() {
+        assert_eq!(
+            tampered(|p| p.lines[0].frequency = "每日一次".into()),
+            vec![LayoutField::Frequency]
+        );
+    }
+
+    #[test]
+    fn route_changed_after_signing_is_caught() {
+        assert_eq!(
+            tampered(|p| p.lines[0].route = "外用".into()),
+            vec![LayoutField::Route]
+        );
+    }
+
+    #[test]
+    fn days_changed_after_signing_are_caught() {
+        assert_eq!(tampered(|p| p.lines[0].days = 30), vec![LayoutField::Days]);
+    }
+
+    #[test]
+    fn drug_code_changed_after_signing_is_caught_when_printed() {
+        let mut p = rx();
+        p.lines[0].med_list_codg = "XJ01CAA040A001010100099".into();
+        let d = compare_layout(&p, &full_layout());
+        assert_eq!(fields(&d), vec![LayoutField::DrugCode]);
+        assert_eq!(d[0].layout, "XJ01CAA040A001010100028");
+        // A layout without codes does not compare them (the catalogue does).
+        assert!(compare_layout(&p, &layout_text()).is_empty());
+    }
+
+    #[test]
+    fn date_of_issue_changed_after_signing_is_caught() {
+        let d = {
+            let mut p = rx();
+            p.issued_at = "2026-11-25 09:00:00".into();
+            compare_layout(&p, &full_layout())
+        };
+        assert_eq!(fields(&d), vec![LayoutField::IssuedAt]);
+        assert_eq!(d[0].layout, "2026-11-22 09:00:00");
+        // Only the date printed (日期：2026-11-22): the day must agree.
+        assert_eq!(
+            tampered(|p| p.issued_at = "2026-11-22 18:30:00".into()),
+            vec![LayoutField::IssuedAt],
+            "the time is printed in the full layout"
+        );
+        let mut p = rx();
+        p.issued_at = "2026-11-22 18:30:00".into();
+        assert!(compare_layout(&p, &layout_text()).is_empty());
+        p.issued_at = "2026-11-23 09:00:00".into();
+        assert_eq!(fields(&compare_layout(&p, &layout_text())), vec![LayoutField::IssuedAt]);
+    }
+
+    #[test]
+    fn a_layout_without_a_date_of_issue_is_a_difference() {
+        let t = layout_text().replace("日期：2026-11-22", "");
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(fields(&d), vec![LayoutField::IssuedAt]);
+        assert_eq!(d[0].layout, NOT_FOUND);
+        // Other dates are not the date of issue.
+        let t = layout_text().replace("日期：2026-11-22", "出生日期：2026-11-22");
+        assert_eq!(fields(&compare_layout(&rx(), &t)), vec![LayoutField::IssuedAt]);
+        // Chinese date forms.
+        let t = layout_text().replace("日期：2026-11-22", "开具日期：2026年11月22日");
+        assert!(compare_layout(&rx(), &t).is_empty());
+    }
+
+    #[test]
+    fn validity_changed_after_signing_is_caught_when_printed() {
+        assert_eq!(
+            tampered(|p| p.valid_end_time = "2026-12-29 09:00:00".into()),
+            vec![LayoutField::ValidEnd]
+        );
+        let mut p = rx();
+        p.valid_end_time = "2026-12-29 09:00:00".into();
+        assert!(
+            compare_layout(&p, &layout_text()).is_empty(),
+            "not printed: bounded by the date of issue (RX_OVER_7_DAYS)"
+        );
+    }
+
+    #[test]
+    fn rx_number_changed_is_caught_when_printed() {
+        assert_eq!(
+            tampered(|p| p.rx_no = RxNo("11000020261122000002".into())),
+            vec![LayoutField::RxNo]
+        );
+    }
+
+    #[test]
+    fn a_void_mark_contradicts_a_valid_status() {
+        let t = format!("{}\n【作废】", full_layout());
+        let d = compare_layout(&rx(), &t);
+        assert_eq!(fields(&d), vec![LayoutField::Status]);
+        assert_eq!(d[0].layout, "作废");
+        let mut p = rx();
+        p.status = crate::codes::RxStatus::Revoked;
+        assert!(compare_layout(&p, &t).is_empty());
+    }
+
+    #[test]
+    fn quantity_tampered_after_signing_blocks_the_sale_with_a_clear_reason() {
+        use crate::identity::PersonIdentity;
+        use crate::rules::{check_prescription, RuleCode, RuleContext};
+        let mut p = rx();
+        p.lines[0].quantity = Decimal::from(20);
+        let patient = PersonIdentity {
+            name: "张三".into(),
+            cert_type: "01".into(),
+            cert_no: "11010519491231002X".into(),
+        };
+        let text = full_layout();
+        let none = |_: &str| None;
+        let report = check_prescription(
+            &p,
+            &RuleContext {
+                now: crate::testdata::at("2026-11-23 10:00:00"),
+                previous_dispensings: &[],
+                patient: &patient,
+                catalogue: &none,
+                layout_text: &text,
+                catalogue_names: &[],
+            },
+        );
+        assert!(report.blocks());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.code == RuleCode::LayoutMismatch)
+            .expect("layout mismatch");
+        assert!(f.message_zh.contains("不一致"), "{}", f.message_zh);
+        assert_eq!(report.layout_differences[0].field.label_zh(), "数量");
+        assert_eq!(report.layout_differences[0].structured, "20盒");
     }
 
     proptest! {

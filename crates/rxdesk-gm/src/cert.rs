@@ -31,6 +31,17 @@ pub enum CertError {
     BadSignature,
 }
 
+/// Certificate extensions RxDesk processes (see
+/// [`Certificate::unknown_critical_extensions`]).
+const KNOWN_CERT_EXTENSIONS: [der::asn1::ObjectIdentifier; 6] = [
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.19"), // basicConstraints
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.15"), // keyUsage
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.31"), // cRLDistributionPoints
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.14"), // subjectKeyIdentifier
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.35"), // authorityKeyIdentifier
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.32"), // certificatePolicies
+];
+
 /// Key usage bits RxDesk looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct KeyUsageBits {
@@ -282,6 +293,37 @@ impl Certificate {
                 .get_extension::<BasicConstraints>(),
             Ok(Some((_, bc))) if bc.ca
         )
+    }
+
+    /// basicConstraints pathLenConstraint (None: absent or no limit).
+    pub fn path_len_constraint(&self) -> Option<u8> {
+        match self
+            .inner
+            .tbs_certificate()
+            .get_extension::<BasicConstraints>()
+        {
+            Ok(Some((_, bc))) if bc.ca => bc.path_len_constraint,
+            _ => None,
+        }
+    }
+
+    /// The OIDs of critical extensions RxDesk does not process (RFC 5280
+    /// §4.2: a certificate with one MUST be rejected). Processed:
+    /// basicConstraints, keyUsage, cRLDistributionPoints, the key
+    /// identifiers, and certificatePolicies (any policy is acceptable:
+    /// RFC 5280 §6.1 with user-initial-policy-set = anyPolicy and no explicit
+    /// policy required, so the extension cannot change the outcome).
+    pub fn unknown_critical_extensions(&self) -> Vec<String> {
+        self.inner
+            .tbs_certificate()
+            .extensions()
+            .map(|exts| {
+                exts.iter()
+                    .filter(|e| e.critical && !KNOWN_CERT_EXTENSIONS.contains(&e.extn_id))
+                    .map(|e| e.extn_id.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// URIs of the CRL distribution points.

@@ -9,6 +9,18 @@ use der::{Decode, Encode};
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::CrlReason;
 
+/// CRL extensions RxDesk processes (see [`Crl::unknown_critical_extensions`]).
+const KNOWN_CRL_EXTENSIONS: [der::asn1::ObjectIdentifier; 2] = [
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.35"), // authorityKeyIdentifier
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.20"), // cRLNumber
+];
+
+/// CRL entry extensions RxDesk processes.
+const KNOWN_CRL_ENTRY_EXTENSIONS: [der::asn1::ObjectIdentifier; 2] = [
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.21"), // reasonCode
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.24"), // invalidityDate
+];
+
 /// One revoked entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokedEntry {
@@ -116,9 +128,16 @@ impl Crl {
         self.inner.tbs_cert_list.next_update.map(time_to_chrono)
     }
 
-    /// Is the CRL past its nextUpdate at `now`?
+    /// Until when this CRL proves anything: its nextUpdate, or its
+    /// thisUpdate when it promises no next one (RFC 5280 §5.1.2.5 requires
+    /// nextUpdate; a CRL without it is treated as stale from its issue).
+    pub fn fresh_until(&self) -> DateTime<Utc> {
+        self.next_update().unwrap_or_else(|| self.this_update())
+    }
+
+    /// Is the CRL past [`Self::fresh_until`] at `now`?
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
-        self.next_update().is_some_and(|n| now > n)
+        now > self.fresh_until()
     }
 
     /// Every revoked entry.
@@ -148,6 +167,71 @@ impl Crl {
     pub fn find(&self, serial: &[u8]) -> Option<RevokedEntry> {
         let want = normalize_serial(serial);
         self.revoked().into_iter().find(|e| e.serial == want)
+    }
+
+    /// The OIDs of critical CRL extensions and CRL entry extensions RxDesk
+    /// does not process (RFC 5280 §5.2, §5.3: such a CRL must not be used to
+    /// decide revocation). Processed: authorityKeyIdentifier, cRLNumber,
+    /// reasonCode, invalidityDate. Not processed (so a CRL carrying them as
+    /// critical is refused): issuingDistributionPoint (a partitioned CRL),
+    /// deltaCRLIndicator (a delta CRL), certificateIssuer (an indirect CRL).
+    pub fn unknown_critical_extensions(&self) -> Vec<String> {
+        let tbs = &self.inner.tbs_cert_list;
+        let mut out: Vec<String> = tbs
+            .crl_extensions
+            .iter()
+            .flatten()
+            .filter(|e| e.critical && !KNOWN_CRL_EXTENSIONS.contains(&e.extn_id))
+            .map(|e| e.extn_id.to_string())
+            .collect();
+        for rc in tbs.revoked_certificates.iter().flatten() {
+            for e in rc.crl_entry_extensions.iter().flatten() {
+                let id = e.extn_id.to_string();
+                if e.critical && !KNOWN_CRL_ENTRY_EXTENSIONS.contains(&e.extn_id) && !out.contains(&id)
+                {
+                    out.push(id);
+                }
+            }
+        }
+        out
+    }
+
+    /// May this CRL decide revocation for certificates of `issuer`? Its
+    /// signature verifies under `issuer` (SM2-with-SM3 over the raw
+    /// TBSCertList), `issuer`'s keyUsage (when present) has cRLSign, and it
+    /// carries no critical extension RxDesk does not process. `sig_cache`
+    /// remembers the signature check only.
+    pub fn check_usable(
+        &self,
+        issuer: &Certificate,
+        user_id: &str,
+        sig_cache: Option<&crate::cache::VerifiedCache>,
+    ) -> Result<(), CertError> {
+        if self.issuer_der() != issuer.subject_der() {
+            return Err(CertError::IssuerMismatch);
+        }
+        if let Some(ku) = issuer.key_usage() {
+            if !ku.crl_sign {
+                return Err(CertError::Unsupported(format!(
+                    "CRL issuer {:?} lacks keyUsage cRLSign",
+                    issuer.subject_dn()
+                )));
+            }
+        }
+        let unknown = self.unknown_critical_extensions();
+        if !unknown.is_empty() {
+            return Err(CertError::Unsupported(format!(
+                "CRL carries unrecognised critical extension(s) {}",
+                unknown.join(", ")
+            )));
+        }
+        match sig_cache {
+            Some(c) => c.check(
+                crate::cache::key("crl", user_id, issuer.to_der(), &self.der),
+                || self.verify_signed_by(issuer, user_id),
+            ),
+            None => self.verify_signed_by(issuer, user_id),
+        }
     }
 
     /// Was this CRL issued and signed by `issuer` (SM2-with-SM3 over the raw TBSCertList)?

@@ -67,12 +67,38 @@ pub struct CertSpec {
     pub not_before: DateTime<Utc>,
     /// notAfter.
     pub not_after: DateTime<Utc>,
-    /// A CA certificate (basicConstraints CA:TRUE, keyCertSign + cRLSign)?
+    /// A CA certificate (basicConstraints CA:TRUE)?
     pub is_ca: bool,
-    /// keyUsage for end-entity certificates (ignored for CAs).
+    /// keyUsage (critical; omitted when no bit is set). [`CertSpec::ca`]
+    /// sets keyCertSign + cRLSign.
     pub key_usage: KeyUsageBits,
     /// CRL distribution point URIs.
     pub crl_urls: Vec<String>,
+    /// basicConstraints pathLenConstraint of a CA (None: no limit).
+    pub path_len: Option<u8>,
+    /// Further extensions, as given (tests: unknown critical extensions).
+    pub extra_extensions: Vec<RawExtension>,
+}
+
+/// An extension given by OID and DER value (for test certificates and CRLs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawExtension {
+    /// Dotted OID.
+    pub oid: String,
+    /// The critical flag.
+    pub critical: bool,
+    /// The DER of the extension value (inside the OCTET STRING).
+    pub value: Vec<u8>,
+}
+
+impl RawExtension {
+    fn to_extension(&self) -> Result<Extension, IssueError> {
+        Ok(Extension {
+            extn_id: der::asn1::ObjectIdentifier::new(&self.oid).map_err(enc)?,
+            critical: self.critical,
+            extn_value: OctetString::new(self.value.clone()).map_err(enc)?,
+        })
+    }
 }
 
 /// Escape a value for an RFC 4514 string.
@@ -124,6 +150,8 @@ impl CertSpec {
                 ..Default::default()
             },
             crl_urls: Vec::new(),
+            path_len: None,
+            extra_extensions: Vec::new(),
         }
     }
 
@@ -148,6 +176,8 @@ impl CertSpec {
                 ..Default::default()
             },
             crl_urls: crl_url.map(|u| vec![u.to_string()]).unwrap_or_default(),
+            path_len: None,
+            extra_extensions: Vec::new(),
         }
     }
 }
@@ -269,12 +299,10 @@ fn build_cert(
         true,
         &BasicConstraints {
             ca: spec.is_ca,
-            path_len_constraint: None,
+            path_len_constraint: if spec.is_ca { spec.path_len } else { None },
         },
     )?];
-    let ku = if spec.is_ca {
-        KeyUsages::KeyCertSign | KeyUsages::CRLSign
-    } else {
+    let ku = {
         let mut f = flagset::FlagSet::<KeyUsages>::default();
         if spec.key_usage.digital_signature {
             f |= KeyUsages::DigitalSignature;
@@ -320,6 +348,9 @@ fn build_cert(
             });
         }
         exts.push(ext(false, &CrlDistributionPoints(dps))?);
+    }
+    for x in &spec.extra_extensions {
+        exts.push(x.to_extension()?);
     }
     let tbs = TbsCertificateBuild {
         version: Version::V3,
@@ -417,12 +448,30 @@ impl Issuer {
         revoked: &[Revocation],
         crl_number: u32,
     ) -> Result<Crl, IssueError> {
+        self.issue_crl_with(this_update, next_update, revoked, crl_number, &[], &[])
+    }
+
+    /// [`Self::issue_crl`] with further CRL extensions and further
+    /// extensions on every entry (tests: unknown critical extensions).
+    pub fn issue_crl_with(
+        &self,
+        this_update: DateTime<Utc>,
+        next_update: Option<DateTime<Utc>>,
+        revoked: &[Revocation],
+        crl_number: u32,
+        crl_extensions: &[RawExtension],
+        entry_extensions: &[RawExtension],
+    ) -> Result<Crl, IssueError> {
         let mut entries = Vec::new();
         for r in revoked {
+            let mut exts = vec![ext(false, &r.reason)?];
+            for x in entry_extensions {
+                exts.push(x.to_extension()?);
+            }
             entries.push(RevokedCert {
                 serial_number: serial_number(&r.serial)?,
                 revocation_date: to_x509_time(r.date)?,
-                crl_entry_extensions: Some(vec![ext(false, &r.reason)?]),
+                crl_entry_extensions: Some(exts),
             });
         }
         let aki = AuthorityKeyIdentifier {
@@ -445,7 +494,13 @@ impl Issuer {
             } else {
                 Some(entries)
             },
-            crl_extensions: Some(vec![ext(false, &aki)?, ext(false, &number)?]),
+            crl_extensions: Some({
+                let mut v = vec![ext(false, &aki)?, ext(false, &number)?];
+                for x in crl_extensions {
+                    v.push(x.to_extension()?);
+                }
+                v
+            }),
         };
         let der = sign_wrap(tbs.to_der().map_err(enc)?, &self.key, &self.user_id)?;
         Ok(Crl::from_der(&der)?)

@@ -23,6 +23,8 @@
 //! - [`trust`] — [`trust::TrustStore`] (roots/intermediates from a directory,
 //!   `build_chain`), [`trust::CrlStore`] (files + [`trust::CrlFetcher`] /
 //!   [`trust::HttpCrlFetcher`], cached until nextUpdate), [`trust::RevocationStatus`].
+//! - [`cache`] — [`cache::VerifiedCache`]: bounded memory of chain-link and CRL
+//!   signatures that verified (by DER hash), owned by the two stores.
 //! - [`cms`] — [`cms::sign_detached`] / [`cms::verify_detached`] (GB/T 35275 and
 //!   PKCS#7 OIDs).
 //! - [`pdf`] — [`pdf::sign_pdf`] (incremental update) / [`pdf::verify_pdf`],
@@ -38,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod asn1;
+pub mod cache;
 pub mod cert;
 pub mod cms;
 pub mod crl;

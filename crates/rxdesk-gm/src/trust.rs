@@ -6,14 +6,23 @@
 //! - [`CrlStore`]: CRLs from files, plus CRLs fetched from a certificate's CRL
 //!   distribution point through a [`CrlFetcher`] (the real one is
 //!   [`HttpCrlFetcher`]), cached in memory (and optionally on disk) until
-//!   their nextUpdate. A CRL past nextUpdate that cannot be refreshed is a
-//!   **stale** warning state; a serial on the CRL is a hard failure; no
-//!   usable CRL at all is "unavailable", which the caller's policy decides.
+//!   their nextUpdate (a fetched CRL never replaces a newer cached one). A
+//!   CRL counts only when its issuer's signature verifies, the issuer may
+//!   sign CRLs (keyUsage cRLSign when present) and it carries no critical
+//!   extension we do not process. A CRL past nextUpdate that cannot be
+//!   refreshed is reported **stale** (the verifier's grace policy decides:
+//!   docs/decisions/0003-crl-freshness.md); a serial on the CRL is a hard
+//!   failure; no usable CRL at all is "unavailable", which the caller's
+//!   policy decides.
+//! - Both stores remember signature checks that succeeded
+//!   ([`crate::cache::VerifiedCache`], keyed by DER hashes) and forget them
+//!   when their content changes; time-dependent checks run on every call.
 //!
 //! **Architecture invariant:** the only network access in this crate is the
 //! `CrlFetcher` call; everything else is a pure function of its inputs and
 //! the time passed in.
 
+use crate::cache::VerifiedCache;
 use crate::cert::{CertError, Certificate};
 use crate::crl::{Crl, RevokedEntry};
 use crate::primitives::DEFAULT_USER_ID;
@@ -21,7 +30,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Why a chain could not be built.
@@ -60,6 +69,9 @@ pub struct TrustStore {
     intermediates: Vec<Certificate>,
     /// SM2 user id used to check certificate and CRL signatures.
     pub user_id: String,
+    /// Chain links whose signature verified (issuer DER + subject DER + user
+    /// id); replaced by an empty one whenever roots or intermediates change.
+    links: Arc<VerifiedCache>,
 }
 
 fn is_cert_file(p: &Path) -> bool {
@@ -89,7 +101,18 @@ impl TrustStore {
             roots: Vec::new(),
             intermediates: Vec::new(),
             user_id: DEFAULT_USER_ID.to_string(),
+            links: Arc::new(VerifiedCache::default()),
         }
+    }
+
+    /// The trust material changed: forget every remembered chain link.
+    fn invalidate(&mut self) {
+        self.links = Arc::new(VerifiedCache::default());
+    }
+
+    /// How many verified chain links are remembered (for tests and logs).
+    pub fn cached_links(&self) -> usize {
+        self.links.len()
     }
 
     /// Add a certificate: a self-issued CA whose self-signature verifies is a
@@ -99,6 +122,7 @@ impl TrustStore {
         if !cert.is_ca() {
             return false;
         }
+        self.invalidate();
         if cert.is_self_issued() && cert.verify_issued_by(&cert, &self.user_id).is_ok() {
             if !self.roots.contains(&cert) {
                 self.roots.push(cert);
@@ -115,6 +139,7 @@ impl TrustStore {
         if !cert.is_ca() {
             return Err(CertError::Unsupported("root is not a CA".into()));
         }
+        self.invalidate();
         if !self.roots.contains(&cert) {
             self.roots.push(cert);
         }
@@ -209,7 +234,13 @@ impl TrustStore {
                 return false;
             }
         }
-        child.verify_issued_by(issuer, &self.user_id).is_ok()
+        if child.issuer_der() != issuer.subject_der() {
+            return false;
+        }
+        let key = crate::cache::key("link", &self.user_id, issuer.to_der(), child.to_der());
+        self.links
+            .check(key, || child.verify_issued_by(issuer, &self.user_id))
+            .is_ok()
     }
 }
 
@@ -312,6 +343,9 @@ pub enum RevocationStatus {
 
 /// CRLs from files and from distribution points, cached until nextUpdate.
 pub struct CrlStore {
+    /// CRL signatures that verified (CRL DER + issuer DER + user id);
+    /// cleared whenever a CRL is added.
+    sigs: VerifiedCache,
     crls: Mutex<Vec<Crl>>,
     by_url: Mutex<HashMap<String, Crl>>,
     fetcher: Option<Box<dyn CrlFetcher>>,
@@ -338,6 +372,7 @@ impl CrlStore {
     /// No CRLs, no fetching.
     pub fn new() -> Self {
         Self {
+            sigs: VerifiedCache::default(),
             crls: Mutex::new(Vec::new()),
             by_url: Mutex::new(HashMap::new()),
             fetcher: None,
@@ -362,6 +397,12 @@ impl CrlStore {
         if let Ok(mut v) = self.crls.lock() {
             v.push(crl);
         }
+        self.sigs.clear();
+    }
+
+    /// How many verified CRL signatures are remembered (for tests and logs).
+    pub fn cached_signatures(&self) -> usize {
+        self.sigs.len()
     }
 
     /// Add a CRL file (PEM or DER).
@@ -426,17 +467,22 @@ impl CrlStore {
         now: DateTime<Utc>,
     ) -> (Option<Crl>, Vec<String>) {
         let mut problems = Vec::new();
-        let valid = |c: &Crl| c.verify_signed_by(issuer, user_id).is_ok();
-        let mut candidates: Vec<Crl> = self
-            .crls
-            .lock()
-            .map(|v| v.iter().filter(|c| valid(c)).cloned().collect())
-            .unwrap_or_default();
+        let usable = |c: &Crl| c.check_usable(issuer, user_id, Some(&self.sigs));
+        let issuer_name = issuer.subject_der();
+        let mut candidates: Vec<Crl> = Vec::new();
+        let files: Vec<Crl> = self.crls.lock().map(|v| v.clone()).unwrap_or_default();
+        for c in files.into_iter().filter(|c| c.issuer_der() == issuer_name) {
+            match usable(&c) {
+                Ok(()) => candidates.push(c),
+                Err(e) => problems.push(format!("CRL of {:?}: {e}", c.issuer_dn())),
+            }
+        }
         let urls = cert.crl_distribution_points();
         for u in &urls {
             if let Some(c) = self.fetched(u) {
-                if valid(&c) {
-                    candidates.push(c);
+                match usable(&c) {
+                    Ok(()) => candidates.push(c),
+                    Err(e) => problems.push(format!("cached CRL from {u}: {e}")),
                 }
             }
         }
@@ -451,18 +497,25 @@ impl CrlStore {
                         .and_then(|b| Crl::from_bytes(&b).map_err(|e| e.to_string()))
                     {
                         Ok(crl) => {
-                            if let Err(e) = crl.verify_signed_by(issuer, user_id) {
+                            if let Err(e) = usable(&crl) {
                                 problems.push(format!("CRL from {u}: {e}"));
                                 continue;
                             }
-                            if let Some(p) = self.cache_path(u) {
-                                if let Some(parent) = p.parent() {
-                                    let _ = std::fs::create_dir_all(parent);
+                            // Never replace a CRL by an older one (a replay
+                            // over plain http:// must not roll the cache back).
+                            let older = self
+                                .fetched(u)
+                                .is_some_and(|c| c.this_update() > crl.this_update());
+                            if !older {
+                                if let Some(p) = self.cache_path(u) {
+                                    if let Some(parent) = p.parent() {
+                                        let _ = std::fs::create_dir_all(parent);
+                                    }
+                                    let _ = std::fs::write(p, crl.to_der());
                                 }
-                                let _ = std::fs::write(p, crl.to_der());
-                            }
-                            if let Ok(mut m) = self.by_url.lock() {
-                                m.insert(u.clone(), crl.clone());
+                                if let Ok(mut m) = self.by_url.lock() {
+                                    m.insert(u.clone(), crl.clone());
+                                }
                             }
                             candidates.push(crl);
                         }

@@ -8,12 +8,21 @@
 //!    rebuilt from the 20 sign fields, and its SM2 signature verifies;
 //! 2. `rxFile` is a PDF whose `/ByteRange` signature covers the whole file,
 //!    verifies, and was made by the same certificate;
-//! 3. that certificate chains to a configured 医保 CA root;
-//! 4. it is valid at the signing time and now;
+//! 3. that certificate chains to a configured 医保 CA root (RFC 5280 path
+//!    validation: every issuer a CA with keyCertSign, every intermediate's
+//!    pathLenConstraint kept, no certificate in the path with a critical
+//!    extension RxDesk does not process);
+//! 4. every certificate of the path is valid at the signing time and now;
 //! 5. its key usage allows signing (digitalSignature or nonRepudiation);
-//! 6. it is not on the issuer's CRL (no CRL: policy decides; stale CRL: warning);
+//! 6. no certificate of the path but the root is on its issuer's CRL (a CRL
+//!    counts only when signed by the issuer, the issuer may sign CRLs, and it
+//!    has no unprocessed critical extension). No CRL: policy decides. A CRL
+//!    past its nextUpdate is accepted with a warning for the grace period
+//!    of the policy and blocks (`crl_stale`) after it
+//!    (docs/decisions/0003-crl-freshness.md);
 //! 7. its serial and subject equal `signCertSn` / `signCertDn`;
-//! 8. the institution code in it equals `fixmedinsCode`.
+//! 8. the institution code in it is not empty, has the national format
+//!    (`H` + division + 5 digits) and equals `fixmedinsCode`.
 //!
 //! Only this module can construct [`Verified`], so code that needs a checked
 //! prescription can demand `Verified<Prescription>` in its signature.
@@ -100,6 +109,55 @@ pub enum RejectReason {
         /// What was wrong.
         detail: String,
     },
+    /// The newest usable CRL is past its nextUpdate by more than the grace
+    /// period: revocation cannot be decided.
+    #[error("CRL of {issuer} is stale: nextUpdate {next_update}, grace ended {grace_until}")]
+    CrlStale {
+        /// The CRL issuer (RFC 4514).
+        issuer: String,
+        /// nextUpdate of the newest usable CRL (thisUpdate when it has none).
+        next_update: DateTime<Utc>,
+        /// nextUpdate + the grace period.
+        grace_until: DateTime<Utc>,
+    },
+    /// A CA certificate of the path (not the root) is on its issuer's CRL.
+    #[error("issuing CA {subject} revoked on {date} ({reason})")]
+    CaRevoked {
+        /// The revoked CA's subject (RFC 4514).
+        subject: String,
+        /// revocationDate.
+        date: DateTime<Utc>,
+        /// CRL reason name.
+        reason: String,
+    },
+    /// A CA's pathLenConstraint is smaller than the number of CA
+    /// certificates below it in the path.
+    #[error("path too long for {subject}: pathLenConstraint {path_len}, {below} CA certificate(s) below")]
+    PathLenExceeded {
+        /// The constraining CA (RFC 4514).
+        subject: String,
+        /// Its pathLenConstraint.
+        path_len: u8,
+        /// Non-self-issued intermediates between it and the signer.
+        below: usize,
+    },
+    /// A certificate of the path has a critical extension RxDesk does not
+    /// process (RFC 5280 §4.2).
+    #[error("certificate {subject} has unrecognised critical extension {oid}")]
+    UnknownCriticalExtension {
+        /// The certificate (RFC 4514).
+        subject: String,
+        /// The extension's OID.
+        oid: String,
+    },
+    /// The institution code is not a national 定点医疗机构 code.
+    #[error("institution code {institution:?} is not a national institution code: {detail}")]
+    BadInstitutionCode {
+        /// The code (certificate and `fixmedinsCode` agree on it).
+        institution: String,
+        /// Why (code_format's code).
+        detail: String,
+    },
 }
 
 impl RejectReason {
@@ -116,8 +174,32 @@ impl RejectReason {
             Self::WrongKeyUsage => "wrong_key_usage",
             Self::WrongInstitution { .. } => "wrong_institution",
             Self::MalformedInput { .. } => "malformed_input",
+            Self::CrlStale { .. } => "crl_stale",
+            Self::CaRevoked { .. } => "ca_revoked",
+            Self::PathLenExceeded { .. } => "path_len_exceeded",
+            Self::UnknownCriticalExtension { .. } => "unknown_critical_extension",
+            Self::BadInstitutionCode { .. } => "bad_institution_code",
         }
     }
+
+    /// Every code, in declaration order (docs and explanation tables).
+    pub const CODES: [&'static str; 15] = [
+        "bad_signature",
+        "content_mismatch",
+        "not_yet_valid",
+        "expired",
+        "revoked",
+        "untrusted_issuer",
+        "crl_unavailable",
+        "wrong_key_usage",
+        "wrong_institution",
+        "malformed_input",
+        "crl_stale",
+        "ca_revoked",
+        "path_len_exceeded",
+        "unknown_critical_extension",
+        "bad_institution_code",
+    ];
 
     /// The pharmacist-facing message (zh-CN).
     pub fn message_zh(&self) -> String {
@@ -139,10 +221,39 @@ impl RejectReason {
             Self::UntrustedIssuer { .. } => "签名证书不是由受信任的医保 CA 签发".into(),
             Self::CrlUnavailable { .. } => "无法获取证书吊销列表（CRL），不能确认证书状态".into(),
             Self::WrongKeyUsage => "签名证书的密钥用途不允许签名".into(),
+            Self::WrongInstitution { expected, found } if found.trim().is_empty() => {
+                if expected.trim().is_empty() {
+                    "签名证书和处方都没有开方机构编码，无法确认处方由哪家医疗机构开具".into()
+                } else {
+                    format!("签名证书中没有机构编码，无法确认其属于处方开具机构 {expected}")
+                }
+            }
             Self::WrongInstitution { expected, found } => {
                 format!("签名证书属于机构 {found}，与处方开具机构 {expected} 不符")
             }
             Self::MalformedInput { detail } => format!("处方签名数据格式错误：{detail}"),
+            Self::CrlStale {
+                next_update,
+                grace_until,
+                ..
+            } => format!(
+                "证书吊销列表（CRL）已过期（应于 {} 更新，宽限期至 {}），无法确认签名证书未被吊销。请检查网络后重试，或联系医保中心",
+                cst(next_update),
+                cst(grace_until)
+            ),
+            Self::CaRevoked { subject, date, .. } => format!(
+                "签发签名证书的中级 CA 证书已被吊销（{subject}，吊销时间 {}），签名不可信",
+                cst(date)
+            ),
+            Self::PathLenExceeded { subject, .. } => format!(
+                "证书链长度超出 CA 证书（{subject}）允许的层级，签名证书不可信"
+            ),
+            Self::UnknownCriticalExtension { oid, .. } => format!(
+                "证书链中的证书含有无法识别的关键扩展（{oid}），按规定不能信任"
+            ),
+            Self::BadInstitutionCode { institution, .. } => format!(
+                "开方机构编码 {institution} 不是有效的定点医疗机构编码（应为 H + 6 位区划 + 5 位数字）"
+            ),
         }
     }
 }
@@ -166,20 +277,54 @@ impl Rejection {
     }
 }
 
-/// A warning that does not block (shown in the UI).
+/// A warning that does not block (shown amber in the UI, recorded with the verdict).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]
 pub enum VerifyWarning {
-    /// The newest CRL is past its nextUpdate and could not be refreshed.
+    /// The newest CRL is past its nextUpdate and could not be refreshed; it
+    /// is accepted until `grace_until` (docs/decisions/0003-crl-freshness.md).
     StaleCrl {
         /// nextUpdate of the CRL used.
         next_update: Option<DateTime<Utc>>,
+        /// After this instant the same CRL blocks with `crl_stale`.
+        grace_until: DateTime<Utc>,
+        /// The CRL issuer (RFC 4514).
+        issuer: String,
     },
     /// No CRL, accepted because the policy allows it.
     NoCrl {
         /// Why.
         detail: String,
     },
+}
+
+impl VerifyWarning {
+    /// The stable snake_case code (`stale_crl`, `no_crl`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::StaleCrl { .. } => "stale_crl",
+            Self::NoCrl { .. } => "no_crl",
+        }
+    }
+
+    /// The pharmacist-facing message (zh-CN).
+    pub fn message_zh(&self) -> String {
+        let cst = |t: &DateTime<Utc>| rxdesk_core::time::format_wire(*t);
+        match self {
+            Self::StaleCrl {
+                next_update,
+                grace_until,
+                ..
+            } => format!(
+                "证书吊销列表（CRL）已过期未能更新（应于 {} 更新），在宽限期（至 {}）内暂按有效处理；请尽快检查网络，宽限期后将阻止结算",
+                next_update.as_ref().map(cst).unwrap_or_else(|| "—".into()),
+                cst(grace_until)
+            ),
+            Self::NoCrl { .. } => {
+                "未检查证书吊销状态（无可用的吊销列表，仅演练模式允许）".into()
+            }
+        }
+    }
 }
 
 /// Who signed, as shown to the pharmacist.
@@ -358,6 +503,10 @@ pub enum CrlPolicy {
     WarnIfUnavailable,
 }
 
+/// Default grace period after a CRL's nextUpdate (hours): see
+/// docs/decisions/0003-crl-freshness.md.
+pub const DEFAULT_CRL_GRACE_HOURS: u32 = 24;
+
 /// Verification settings.
 #[derive(Debug, Clone)]
 pub struct VerifyPolicy {
@@ -365,6 +514,9 @@ pub struct VerifyPolicy {
     pub user_id: String,
     /// Missing-CRL policy.
     pub crl: CrlPolicy,
+    /// How long after its nextUpdate a CRL that could not be refreshed is
+    /// still accepted (with a warning); after that: `crl_stale`.
+    pub crl_grace: chrono::Duration,
 }
 
 impl Default for VerifyPolicy {
@@ -372,7 +524,16 @@ impl Default for VerifyPolicy {
         Self {
             user_id: DEFAULT_USER_ID.to_string(),
             crl: CrlPolicy::Require,
+            crl_grace: chrono::Duration::hours(i64::from(DEFAULT_CRL_GRACE_HOURS)),
         }
+    }
+}
+
+impl VerifyPolicy {
+    /// The default policy with a grace period of `hours` after nextUpdate.
+    pub fn with_crl_grace_hours(mut self, hours: u32) -> Self {
+        self.crl_grace = chrono::Duration::hours(i64::from(hours));
+        self
     }
 }
 
@@ -421,8 +582,10 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    /// Checks 3–6 for a signer certificate: chain, validity at `signed_at`
-    /// and `now`, key usage, CRL. Returns warnings.
+    /// Checks 3–6 for a signer certificate: path validation (chain,
+    /// critical extensions, pathLenConstraint), validity at `signed_at` and
+    /// `now`, key usage, revocation of every certificate but the root.
+    /// Returns warnings.
     fn check_certificate(
         &self,
         cert: &Certificate,
@@ -436,6 +599,29 @@ impl<'a> Verifier<'a> {
                 .map_err(|e| RejectReason::UntrustedIssuer {
                     detail: e.to_string(),
                 })?;
+        // RFC 5280 §4.2: a critical extension that is not processed rejects.
+        for c in &chain {
+            if let Some(oid) = c.unknown_critical_extensions().into_iter().next() {
+                return Err(RejectReason::UnknownCriticalExtension {
+                    subject: c.subject_dn(),
+                    oid,
+                });
+            }
+        }
+        // RFC 5280 §4.2.1.9 / §6.1.4 (l)–(m): pathLenConstraint counts the
+        // non-self-issued intermediates below a CA (the signer excluded).
+        for (i, ca) in chain.iter().enumerate().skip(1) {
+            if let Some(path_len) = ca.path_len_constraint() {
+                let below = chain[1..i].iter().filter(|c| !c.is_self_issued()).count();
+                if below > usize::from(path_len) {
+                    return Err(RejectReason::PathLenExceeded {
+                        subject: ca.subject_dn(),
+                        path_len,
+                        below,
+                    });
+                }
+            }
+        }
         for at in signed_at.into_iter().chain(std::iter::once(now)) {
             for c in &chain {
                 if at < c.not_before() {
@@ -457,26 +643,55 @@ impl<'a> Verifier<'a> {
             _ => return Err(RejectReason::WrongKeyUsage),
         }
         let mut warnings = Vec::new();
-        // chain[1] is the issuer (a root-signed leaf has chain = [leaf, root]).
-        let issuer = chain.get(1).unwrap_or(cert);
-        match self.crls.status(cert, issuer, &self.trust.user_id, now) {
-            RevocationStatus::Revoked(e) => {
-                return Err(RejectReason::Revoked {
-                    date: e.date,
-                    reason: e.reason,
-                })
-            }
-            RevocationStatus::Good {
-                stale, next_update, ..
-            } => {
-                if stale {
-                    warnings.push(VerifyWarning::StaleCrl { next_update });
+        // Revocation of every certificate but the trust anchor, each against
+        // its issuer's CRL (chain[i + 1] issued chain[i]). A root-signed
+        // leaf has chain = [leaf, root]; a root alone has nothing to check.
+        for (i, pair) in chain.windows(2).enumerate() {
+            let (subject, issuer) = (&pair[0], &pair[1]);
+            match self.crls.status(subject, issuer, &self.trust.user_id, now) {
+                RevocationStatus::Revoked(e) if i == 0 => {
+                    return Err(RejectReason::Revoked {
+                        date: e.date,
+                        reason: e.reason,
+                    })
                 }
+                RevocationStatus::Revoked(e) => {
+                    return Err(RejectReason::CaRevoked {
+                        subject: subject.subject_dn(),
+                        date: e.date,
+                        reason: e.reason,
+                    })
+                }
+                RevocationStatus::Good {
+                    this_update,
+                    next_update,
+                    stale,
+                } => {
+                    if stale {
+                        let fresh_until = next_update.unwrap_or(this_update);
+                        let grace_until = fresh_until + self.policy.crl_grace;
+                        if now > grace_until {
+                            return Err(RejectReason::CrlStale {
+                                issuer: issuer.subject_dn(),
+                                next_update: fresh_until,
+                                grace_until,
+                            });
+                        }
+                        tracing::warn!(issuer = %issuer.subject_dn(), %fresh_until, %grace_until, "stale CRL accepted within the grace period");
+                        warnings.push(VerifyWarning::StaleCrl {
+                            next_update,
+                            grace_until,
+                            issuer: issuer.subject_dn(),
+                        });
+                    }
+                }
+                RevocationStatus::Unavailable(detail) => match self.policy.crl {
+                    CrlPolicy::Require => return Err(RejectReason::CrlUnavailable { detail }),
+                    CrlPolicy::WarnIfUnavailable => {
+                        warnings.push(VerifyWarning::NoCrl { detail })
+                    }
+                },
             }
-            RevocationStatus::Unavailable(detail) => match self.policy.crl {
-                CrlPolicy::Require => return Err(RejectReason::CrlUnavailable { detail }),
-                CrlPolicy::WarnIfUnavailable => warnings.push(VerifyWarning::NoCrl { detail }),
-            },
         }
         Ok(warnings)
     }
@@ -578,12 +793,18 @@ impl<'a> Verifier<'a> {
             }));
         }
 
-        // 8. Institution.
+        // 8. Institution: present, equal, and a national 定点医疗机构 code.
         let found = signer.institution_code().unwrap_or_default();
-        if found != rx.fixmedins_code {
+        if found.trim().is_empty() || found != rx.fixmedins_code {
             return Err(with(RejectReason::WrongInstitution {
                 expected: rx.fixmedins_code.clone(),
                 found,
+            }));
+        }
+        if let Err(e) = rxdesk_core::code_format::validate_institution_code(&found) {
+            return Err(with(RejectReason::BadInstitutionCode {
+                institution: found,
+                detail: e.code().to_string(),
             }));
         }
         Ok(Verified {

@@ -116,6 +116,9 @@ pub struct Verdict {
     pub signer_dn: Option<String>,
     /// Signer certificate serial.
     pub signer_sn: Option<String>,
+    /// Non-blocking warnings of a valid verdict (`code: message`), e.g. a
+    /// stale CRL accepted within its grace period (stored as a JSON array).
+    pub warnings: Vec<String>,
 }
 
 /// A pharmacist's audit decision (`rx_chk_stas_codg`: 1 通过, 2 不通过, 3 需医生确认).
@@ -380,9 +383,17 @@ impl Store {
         let now = self.now_ms();
         self.write("record verdict", |tx| {
             tx.execute(
-                "INSERT INTO verdicts (prescription_id, valid, reason, signer_dn, signer_sn, checked_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![rx_id, v.valid as i64, v.reason, v.signer_dn, v.signer_sn, now],
+                "INSERT INTO verdicts (prescription_id, valid, reason, signer_dn, signer_sn, checked_at, warnings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    rx_id,
+                    v.valid as i64,
+                    v.reason,
+                    v.signer_dn,
+                    v.signer_sn,
+                    now,
+                    serde_json::to_string(&v.warnings).unwrap_or_else(|_| "[]".into())
+                ],
             )
             .map_err(StoreError::sql("record verdict"))?;
             Ok(tx.last_insert_rowid())

@@ -312,15 +312,28 @@ const V5: &str = r#"
 ALTER TABLE drugs ADD COLUMN cold_chain INTEGER NOT NULL DEFAULT 0 CHECK (cold_chain IN (0, 1));
 "#;
 
+/// V6 (issue 18): the warnings of a valid signature verdict (a stale CRL
+/// accepted within its grace period), a JSON array of `code: message`.
+const V6: &str = r#"
+ALTER TABLE verdicts ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
-static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+static MIGRATIONS: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V5),
+    M::up(V6),
+];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 #[cfg(test)]
 mod tests {

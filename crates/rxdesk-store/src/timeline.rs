@@ -128,14 +128,21 @@ impl Store {
                     name(c, Some(by))?,
                 );
                 let mut st = c
-                    .prepare("SELECT checked_at, valid, reason, signer_dn FROM verdicts WHERE prescription_id = ?1")
+                    .prepare("SELECT checked_at, valid, reason, signer_dn, warnings FROM verdicts WHERE prescription_id = ?1")
                     .map_err(sql("read verdicts"))?;
-                let rows: Vec<(i64, i64, String, Option<String>)> = st
-                    .query_map([rx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                let rows: Vec<(i64, i64, String, Option<String>, String)> = st
+                    .query_map([rx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                     .and_then(|m| m.collect())
                     .map_err(sql("read verdicts"))?;
-                for (at, valid, reason, signer) in rows {
-                    let what = if valid == 1 {
+                for (at, valid, reason, signer, warnings) in rows {
+                    let warnings: Vec<String> = serde_json::from_str(&warnings).unwrap_or_default();
+                    let what = if valid == 1 && !warnings.is_empty() {
+                        format!(
+                            "本地验签通过但有警告（签名者 {}；{}）",
+                            signer.unwrap_or_default(),
+                            warnings.join("；")
+                        )
+                    } else if valid == 1 {
                         format!("本地验签通过（签名者 {}）", signer.unwrap_or_default())
                     } else {
                         format!("本地验签未通过：{reason}（已阻止销售）")

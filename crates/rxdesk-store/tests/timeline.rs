@@ -81,3 +81,43 @@ fn the_story_of_one_prescription_in_order_without_patient_data() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+/// A valid verdict with warnings (a stale CRL within its grace period,
+/// docs/decisions/0003) keeps them: the timeline says so.
+#[test]
+fn verdict_warnings_are_kept_with_the_verdict() {
+    use rxdesk_store::ledger::{DownloadedPrescription, Verdict};
+    let f = fixture();
+    let s = &f.store;
+    let rx = s
+        .record_prescription(
+            &f.cashier,
+            &DownloadedPrescription {
+                hi_rxno: "RX-W1".into(),
+                fixmedins_code: "H44030500009".into(),
+                download_ide_code: "tok-w".into(),
+                raw_payload: "{}".into(),
+                sign_digest: None,
+                sign_cert_sn: Some("01AB".into()),
+                sign_cert_dn: Some("CN=某医院".into()),
+                patient_name: "张三".into(),
+                patient_certno: "110101199003078888".into(),
+            },
+        )
+        .unwrap();
+    s.record_verdict(
+        rx,
+        &Verdict {
+            valid: true,
+            reason: "verified with warnings: stale_crl".into(),
+            signer_dn: Some("CN=某医院".into()),
+            signer_sn: Some("01AB".into()),
+            warnings: vec!["stale_crl: 证书吊销列表（CRL）已过期未能更新".into()],
+        },
+    )
+    .unwrap();
+    let events = s.timeline("RX-W1").unwrap();
+    let verdict = events.iter().find(|e| e.kind == "verdict").unwrap();
+    assert!(verdict.what_zh.contains("有警告"), "{}", verdict.what_zh);
+    assert!(verdict.what_zh.contains("stale_crl"), "{}", verdict.what_zh);
+}

@@ -133,6 +133,8 @@ export interface PrescriptionView {
   certno_masked: string;
   verdict: Verdict;
   reason_zh: string;
+  /** Non-blocking warnings of a verified signature (also inside `verdict`). */
+  warnings?: { code: string; message_zh: string }[];
   next_step_zh: string;
 }
 

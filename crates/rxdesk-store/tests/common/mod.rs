@@ -184,6 +184,7 @@ pub fn approved_rx(f: &Fixture, hi_rxno: &str) -> i64 {
                 reason: "ok".into(),
                 signer_dn: None,
                 signer_sn: None,
+                warnings: Vec::new(),
             },
         )
         .unwrap();

@@ -1,0 +1,161 @@
+//! A small bounded memory of signature checks that succeeded, so a
+//! prescription costs its own two SM2 verifications and not five: the chain
+//! link (issuer → signer certificate) and the CRL signature are the same
+//! bytes for every prescription of an institution.
+//!
+//! Only the **signature** result is remembered, keyed by the SM3 hash of
+//! exactly the bytes that were checked (the issuer's DER, the signed
+//! object's DER and the SM2 user id); everything that depends on time
+//! (validity, CRL freshness, revocation) is still evaluated on every call.
+//! A failure is never remembered. The owner (trust store, CRL store) drops
+//! its cache whenever its content changes.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
+
+/// How many verified signatures a cache keeps (oldest dropped first).
+pub const DEFAULT_CAPACITY: usize = 1024;
+
+/// The SM3 key of one signature check: domain, user id, issuer DER, signed DER.
+pub fn key(domain: &str, user_id: &str, issuer_der: &[u8], signed_der: &[u8]) -> [u8; 32] {
+    let part = |b: &[u8]| crate::primitives::sm3(b);
+    let mut buf = Vec::with_capacity(domain.len() + 2 + user_id.len() + 64);
+    buf.extend_from_slice(domain.as_bytes());
+    buf.push(0);
+    buf.extend_from_slice(&(user_id.len() as u32).to_be_bytes());
+    buf.extend_from_slice(user_id.as_bytes());
+    buf.extend_from_slice(&part(issuer_der));
+    buf.extend_from_slice(&part(signed_der));
+    crate::primitives::sm3(&buf)
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    set: HashSet<[u8; 32]>,
+    order: VecDeque<[u8; 32]>,
+}
+
+/// A capped set of keys of signature checks that succeeded (FIFO eviction).
+#[derive(Debug)]
+pub struct VerifiedCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+impl Default for VerifiedCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_CAPACITY)
+    }
+}
+
+impl VerifiedCache {
+    /// An empty cache keeping at most `capacity` keys (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Was the check with this key seen to succeed?
+    pub fn contains(&self, key: &[u8; 32]) -> bool {
+        self.inner
+            .lock()
+            .map(|g| g.set.contains(key))
+            .unwrap_or(false)
+    }
+
+    /// Remember a check that succeeded.
+    pub fn insert(&self, key: [u8; 32]) {
+        let Ok(mut g) = self.inner.lock() else {
+            return;
+        };
+        if !g.set.insert(key) {
+            return;
+        }
+        g.order.push_back(key);
+        while g.order.len() > self.capacity {
+            if let Some(old) = g.order.pop_front() {
+                g.set.remove(&old);
+            }
+        }
+    }
+
+    /// Forget everything (the owner's content changed).
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.set.clear();
+            g.order.clear();
+        }
+    }
+
+    /// How many keys are kept.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|g| g.set.len()).unwrap_or(0)
+    }
+
+    /// Nothing kept?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Run `check` unless a success with `key` is remembered; remember a success.
+    pub fn check<E>(&self, key: [u8; 32], check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        if self.contains(&key) {
+            return Ok(());
+        }
+        check()?;
+        self.insert(key);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_forgets_the_oldest() {
+        let c = VerifiedCache::new(2);
+        c.insert([1; 32]);
+        c.insert([2; 32]);
+        c.insert([2; 32]);
+        assert_eq!(c.len(), 2);
+        c.insert([3; 32]);
+        assert_eq!(c.len(), 2);
+        assert!(!c.contains(&[1; 32]));
+        assert!(c.contains(&[2; 32]) && c.contains(&[3; 32]));
+        c.clear();
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn failures_are_not_remembered() {
+        let c = VerifiedCache::default();
+        let mut calls = 0;
+        let mut run = |ok: bool| {
+            c.check([7; 32], || {
+                calls += 1;
+                if ok {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            })
+        };
+        assert!(run(false).is_err());
+        assert!(run(true).is_ok());
+        assert!(run(false).is_ok(), "a remembered success is not re-checked");
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn keys_separate_every_input() {
+        let k = key("link", "1234567812345678", b"issuer", b"subject");
+        assert_ne!(k, key("crl", "1234567812345678", b"issuer", b"subject"));
+        assert_ne!(k, key("link", "", b"issuer", b"subject"));
+        assert_ne!(k, key("link", "1234567812345678", b"issuer2", b"subject"));
+        assert_ne!(k, key("link", "1234567812345678", b"issuer", b"subject2"));
+        assert_eq!(k, key("link", "1234567812345678", b"issuer", b"subject"));
+    }
+}

@@ -1,0 +1,51 @@
+// How the signature verdict is presented: its tone (green verified, amber
+// verified with warnings, red blocked) and one line per warning, in the
+// operator's language. Pure, so the verdict panel's choices are unit-tested.
+
+import type { Verdict } from "../api";
+import type { Key } from "../i18n";
+
+export type VerdictTone = "ok" | "warn" | "bad";
+
+/** A warning as the backend serialises it (`VerifyWarning`, tag `warning`). */
+export interface VerdictWarning {
+  warning: string;
+  next_update?: string | null;
+  grace_until?: string;
+  issuer?: string;
+  detail?: string;
+}
+
+export interface WarningLine {
+  code: string;
+  text: string;
+}
+
+const cst = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
+
+/** green: verified and clean; amber: verified with warnings; red: rejected. */
+export function verdictTone(v: Verdict): VerdictTone {
+  if (v.verdict === "rejected") return "bad";
+  return v.warnings.length > 0 ? "warn" : "ok";
+}
+
+/** One translated line per warning; an unknown code still shows (by its code). */
+export function warningLines(v: Verdict, t: (key: Key) => string): WarningLine[] {
+  if (v.verdict !== "verified") return [];
+  return (v.warnings as VerdictWarning[]).map((w) => {
+    switch (w.warning) {
+      case "stale_crl":
+        return {
+          code: w.warning,
+          text: t("sig.warn.stale_crl")
+            .replace("{next}", cst(w.next_update))
+            .replace("{grace}", cst(w.grace_until)),
+        };
+      case "no_crl":
+        return { code: w.warning, text: t("sig.warn.no_crl") };
+      default:
+        return { code: w.warning, text: `${t("sig.warn.other")}${w.warning}` };
+    }
+  });
+}
