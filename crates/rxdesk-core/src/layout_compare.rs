@@ -455,7 +455,13 @@ const ISSUED_LABELS: [&str; 7] = [
     "开方",
     "日期",
 ];
-const VALID_END_LABELS: [&str; 5] = ["有效期至", "有效截止时间", "有效截止日期", "有效截止", "有效期"];
+const VALID_END_LABELS: [&str; 5] = [
+    "有效期至",
+    "有效截止时间",
+    "有效截止日期",
+    "有效截止",
+    "有效期",
+];
 const VOID_MARKS: [&str; 4] = ["作废", "已撤销", "已失效", "无效处方"];
 
 /// A date (and maybe a time) as printed: `2026-11-22`, `2026/11/22`,
@@ -545,7 +551,10 @@ fn time_at(text: &[char], gaps: &[bool], mut i: usize) -> Option<PrintedTime> {
             }
         }
     }
-    Some(PrintedTime { ymd: (y, m, d), hms })
+    Some(PrintedTime {
+        ymd: (y, m, d),
+        hms,
+    })
 }
 
 /// The structured wire time (`yyyy-MM-dd HH:mm:ss`) as a [`PrintedTime`].
@@ -615,14 +624,19 @@ fn compare_header(
     diff: &mut impl FnMut(LayoutField, Option<usize>, String, String),
 ) {
     // 医保处方编号, when printed.
-    if let Some(shown) = labelled_value_gap(text, gaps, &RXNO_LABELS, |c| c.is_ascii_alphanumeric()) {
+    if let Some(shown) = labelled_value_gap(text, gaps, &RXNO_LABELS, |c| c.is_ascii_alphanumeric())
+    {
         let want = compact(&rx.rx_no.0);
         if !shown.eq_ignore_ascii_case(&want) {
             diff(
                 LayoutField::RxNo,
                 None,
                 want,
-                if shown.is_empty() { NOT_FOUND.into() } else { shown },
+                if shown.is_empty() {
+                    NOT_FOUND.into()
+                } else {
+                    shown
+                },
             );
         }
     }
@@ -681,7 +695,11 @@ fn compare_header(
             if !codes.contains(&want) {
                 let shown = codes
                     .iter()
-                    .find(|c| !rx.lines.iter().any(|l| compact(&l.med_list_codg).eq_ignore_ascii_case(c)))
+                    .find(|c| {
+                        !rx.lines
+                            .iter()
+                            .any(|l| compact(&l.med_list_codg).eq_ignore_ascii_case(c))
+                    })
                     .cloned()
                     .unwrap_or_else(|| NOT_FOUND.to_string());
                 diff(LayoutField::DrugCode, Some(i), want, shown);
@@ -1153,7 +1171,8 @@ mod tests {
         let mut p = rx();
         p.lines[0].single_dose = "1粒".into();
         p.lines[0].days = 7;
-        let t = "示例医院 处方笺\n姓名 张三   性别 男   年龄 76 岁\nRp.\n\
+        let t = "示例医院 处方笺\n医保处方编号 11000020261122000001    开方时间 2026-11-22 09:00:00\n\
+                 姓名 张三   性别 男   年龄 76 岁\nRp.\n\
                  1. 阿莫西林胶囊 0.25g*24粒  × 2 盒\n    用法：口服  每日三次  每次一粒\n\
                  医师 王医生    审方药师 李药师";
         assert!(
@@ -1173,7 +1192,11 @@ mod tests {
         let d = compare_layout(&rx(), "");
         assert_eq!(
             fields(&d),
-            vec![LayoutField::PatientName, LayoutField::DrugName]
+            vec![
+                LayoutField::PatientName,
+                LayoutField::IssuedAt,
+                LayoutField::DrugName
+            ]
         );
         assert!(d.iter().all(|x| x.layout == NOT_FOUND));
     }
@@ -1253,13 +1276,19 @@ mod tests {
         p.lines[0].quantity = Decimal::from(20);
         let d = compare_layout(&p, &full_layout());
         assert_eq!(fields(&d), vec![LayoutField::Quantity]);
-        assert_eq!((d[0].structured.as_str(), d[0].layout.as_str()), ("20盒", "2盒"));
+        assert_eq!(
+            (d[0].structured.as_str(), d[0].layout.as_str()),
+            ("20盒", "2盒")
+        );
         assert_eq!(d[0].line, Some(0));
     }
 
     #[test]
     fn unit_changed_after_signing_is_caught() {
-        assert_eq!(tampered(|p| p.lines[0].unit = "瓶".into()), vec![LayoutField::Quantity]);
+        assert_eq!(
+            tampered(|p| p.lines[0].unit = "瓶".into()),
+            vec![LayoutField::Quantity]
+        );
     }
 
     #[test]
@@ -1337,7 +1366,10 @@ mod tests {
         p.issued_at = "2026-11-22 18:30:00".into();
         assert!(compare_layout(&p, &layout_text()).is_empty());
         p.issued_at = "2026-11-23 09:00:00".into();
-        assert_eq!(fields(&compare_layout(&p, &layout_text())), vec![LayoutField::IssuedAt]);
+        assert_eq!(
+            fields(&compare_layout(&p, &layout_text())),
+            vec![LayoutField::IssuedAt]
+        );
     }
 
     #[test]
@@ -1348,7 +1380,10 @@ mod tests {
         assert_eq!(d[0].layout, NOT_FOUND);
         // Other dates are not the date of issue.
         let t = layout_text().replace("日期：2026-11-22", "出生日期：2026-11-22");
-        assert_eq!(fields(&compare_layout(&rx(), &t)), vec![LayoutField::IssuedAt]);
+        assert_eq!(
+            fields(&compare_layout(&rx(), &t)),
+            vec![LayoutField::IssuedAt]
+        );
         // Chinese date forms.
         let t = layout_text().replace("日期：2026-11-22", "开具日期：2026年11月22日");
         assert!(compare_layout(&rx(), &t).is_empty());

@@ -187,7 +187,9 @@ impl Crl {
         for rc in tbs.revoked_certificates.iter().flatten() {
             for e in rc.crl_entry_extensions.iter().flatten() {
                 let id = e.extn_id.to_string();
-                if e.critical && !KNOWN_CRL_ENTRY_EXTENSIONS.contains(&e.extn_id) && !out.contains(&id)
+                if e.critical
+                    && !KNOWN_CRL_ENTRY_EXTENSIONS.contains(&e.extn_id)
+                    && !out.contains(&id)
                 {
                     out.push(id);
                 }

@@ -687,9 +687,7 @@ impl<'a> Verifier<'a> {
                 }
                 RevocationStatus::Unavailable(detail) => match self.policy.crl {
                     CrlPolicy::Require => return Err(RejectReason::CrlUnavailable { detail }),
-                    CrlPolicy::WarnIfUnavailable => {
-                        warnings.push(VerifyWarning::NoCrl { detail })
-                    }
+                    CrlPolicy::WarnIfUnavailable => warnings.push(VerifyWarning::NoCrl { detail }),
                 },
             }
         }

@@ -206,7 +206,6 @@ fn crl_unavailable_is_policy_controlled() {
     ));
 }
 
-
 #[test]
 fn wrong_institution() {
     let mut rx = DownloadedPrescription::demo("11000000000000000009", CODE, NAME, signed_at());
@@ -445,7 +444,10 @@ fn stale_crl_within_the_grace_period_is_a_warning_with_its_end() {
             issuer,
         }] => {
             assert_eq!(n.timestamp(), next.timestamp());
-            assert_eq!(grace_until.timestamp(), (next + Duration::hours(24)).timestamp());
+            assert_eq!(
+                grace_until.timestamp(),
+                (next + Duration::hours(24)).timestamp()
+            );
             assert!(issuer.contains("RxDesk DEMO"));
             assert_eq!(w.code(), "stale_crl");
             assert!(w.message_zh().contains("宽限期"));
@@ -722,7 +724,9 @@ fn a_crl_from_an_issuer_without_crl_sign_does_not_count() {
     let rx = signed_by(&leaf, signed_at());
     let crls = crl_store(&[fresh_crl(&ca, &[])]);
     match verify_with(&trust, &crls, &rx) {
-        Err(RejectReason::CrlUnavailable { detail }) => assert!(detail.contains("cRLSign"), "{detail}"),
+        Err(RejectReason::CrlUnavailable { detail }) => {
+            assert!(detail.contains("cRLSign"), "{detail}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -741,10 +745,19 @@ fn a_crl_with_an_unknown_critical_extension_does_not_count() {
     let crl = fx()
         .pki
         .root
-        .issue_crl_with(now - Duration::hours(1), Some(now + Duration::days(7)), &[], 2, &[idp], &[])
+        .issue_crl_with(
+            now - Duration::hours(1),
+            Some(now + Duration::days(7)),
+            &[],
+            2,
+            &[idp],
+            &[],
+        )
         .unwrap();
     match reject(&rx, &crl_store(&[crl]), CrlPolicy::Require) {
-        RejectReason::CrlUnavailable { detail } => assert!(detail.contains("2.5.29.28"), "{detail}"),
+        RejectReason::CrlUnavailable { detail } => {
+            assert!(detail.contains("2.5.29.28"), "{detail}")
+        }
         other => panic!("{other:?}"),
     }
     // An unknown critical entry extension (certificateIssuer: an indirect CRL).
@@ -769,7 +782,9 @@ fn a_crl_with_an_unknown_critical_extension_does_not_count() {
         )
         .unwrap();
     match reject(&rx, &crl_store(&[crl]), CrlPolicy::Require) {
-        RejectReason::CrlUnavailable { detail } => assert!(detail.contains("2.5.29.29"), "{detail}"),
+        RejectReason::CrlUnavailable { detail } => {
+            assert!(detail.contains("2.5.29.29"), "{detail}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -799,7 +814,11 @@ fn an_institution_code_missing_on_both_sides_fails() {
     match reject(&rx, &crls(), CrlPolicy::Require) {
         r @ RejectReason::WrongInstitution { .. } => {
             assert_eq!(r.code(), "wrong_institution");
-            assert!(r.message_zh().contains("没有开方机构编码"), "{}", r.message_zh());
+            assert!(
+                r.message_zh().contains("没有开方机构编码"),
+                "{}",
+                r.message_zh()
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -812,7 +831,8 @@ fn an_institution_code_without_the_national_format_fails() {
         s.subject = rxdesk_gm::issue::institution_subject("HOSPITAL-1", NAME)
     });
     assert!(signer.cert.not_before() < now);
-    let mut rx = DownloadedPrescription::demo("11000000000000000012", "HOSPITAL-1", NAME, signed_at());
+    let mut rx =
+        DownloadedPrescription::demo("11000000000000000012", "HOSPITAL-1", NAME, signed_at());
     sign_prescription(&mut rx, &pdf::simple_pdf(&["x"]), &signer, signed_at()).unwrap();
     match reject(&rx, &crls(), CrlPolicy::Require) {
         r @ RejectReason::BadInstitutionCode { .. } => {
