@@ -335,14 +335,7 @@ impl PrescriptionDesk {
         } else {
             tracing::warn!(hi_rxno = %rx.hi_rxno, valid, warnings = ?warnings.iter().map(|w| &w.code).collect::<Vec<_>>(), "prescription verified with warnings");
         }
-        let next_step_zh = if valid && !warnings.is_empty() {
-            "签名有效但有警告（见黄色提示）：请药师核对版式文件与结构化信息后审方，并尽快恢复吊销列表更新。".to_string()
-        } else if valid {
-            "签名有效：请药师核对版式文件与结构化信息后审方。".to_string()
-        } else {
-            "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。"
-                .to_string()
-        };
+        let next_step_zh = next_step_zh(&verdict);
         Ok(Opened {
             view: PrescriptionView {
                 rx_id,
@@ -356,6 +349,24 @@ impl PrescriptionDesk {
             },
             verified,
         })
+    }
+}
+
+/// What the pharmacist does next, by verdict (zh-CN).
+fn next_step_zh(v: &Verdict) -> String {
+    match v {
+        Verdict::Verified { warnings, .. } if !warnings.is_empty() => {
+            "签名有效但有警告（见黄色提示）：请药师核对版式文件与结构化信息后审方，并尽快恢复吊销列表更新。".into()
+        }
+        Verdict::Verified { .. } => "签名有效：请药师核对版式文件与结构化信息后审方。".into(),
+        Verdict::Rejected { reason, .. } => match reason.code() {
+            // The counter's own revocation data is missing or too old: the
+            // prescription may be fine, the counter cannot prove it yet.
+            "crl_stale" | "crl_unavailable" => {
+                "已阻止：暂时无法确认签名证书是否被吊销。请检查网络后重新打开处方（吊销列表更新后即可验证），仍不行请联系医保中心或技术支持。".into()
+            }
+            _ => "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。".into(),
+        },
     }
 }
 
