@@ -50,6 +50,7 @@ fn counter_scenario_drives_real_drivers_against_simulators() {
         scanner: Some(sim),
         printer: None,
         standin: Some(state),
+        card_reader: None,
     };
     let mut steps = scenario.steps.iter();
     let mut next = |runner: &mut ScenarioRunner| {

@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn encodes_and_decodes_with_noise_and_errors() {
         let f = Frame::new(CMD_READ, b"");
-        assert_eq!(f.encode(), vec![STX, 0, 1, b'R', b'R', ETX]);
+        assert_eq!(f.encode(), vec![STX, 0, 1, b'R', 1 ^ b'R', ETX]);
         let mut d = FrameDecoder::new();
         let mut wire = b"\xff\xfe".to_vec();
         wire.extend(Frame::new(CMD_PONG, b"SIM v1").encode());
