@@ -126,16 +126,22 @@ impl CardReaderDevice {
     }
 
     /// Runs `f` on the reader (opening it when needed); a lost link drops
-    /// the reader so the next call reopens it.
+    /// the reader so the next call reopens it. `wait`: queue behind the
+    /// call in progress (every call is bounded by its timeout), else
+    /// [`IdentityError::Busy`] (the supervisor's ping never delays a read).
     fn with_reader<T>(
         &self,
+        wait: bool,
         f: impl FnOnce(&mut dyn CardReader) -> Result<T, IdentityError>,
     ) -> Result<T, IdentityError> {
-        let mut slot = self
-            .inner
-            .reader
-            .try_lock()
-            .map_err(|_| IdentityError::Busy)?;
+        let mut slot = if wait {
+            self.inner.reader.lock().unwrap_or_else(|p| p.into_inner())
+        } else {
+            self.inner
+                .reader
+                .try_lock()
+                .map_err(|_| IdentityError::Busy)?
+        };
         if slot.is_none() {
             *slot = Some((self.inner.open)()?);
         }
@@ -157,7 +163,7 @@ impl CardReaderDevice {
 
     /// Reads the card in the reader (blocking).
     pub fn read_card_blocking(&self, timeout: Duration) -> Result<CardRead, IdentityError> {
-        let r = self.with_reader(|r| r.read_card(timeout));
+        let r = self.with_reader(true, |r| r.read_card(timeout));
         match &r {
             Ok(c) => tracing::info!(reader = %self.inner.name, card = ?c, "card read"),
             Err(e) => tracing::info!(reader = %self.inner.name, error = e.code(), "card not read"),
@@ -174,7 +180,7 @@ impl CardReaderDevice {
     /// Settings → test: read the inserted card when there is one, else ping.
     pub fn test_blocking(&self, timeout: Duration) -> DeviceTest {
         let kind = DeviceKind::CardReader;
-        match self.with_reader(|r| r.read_card(timeout)) {
+        match self.with_reader(true, |r| r.read_card(timeout)) {
             Ok(c) => DeviceTest::pass(
                 kind,
                 format!(
@@ -184,7 +190,7 @@ impl CardReaderDevice {
                 ),
             ),
             Err(IdentityError::NothingPresented | IdentityError::ReadFailed { .. }) => {
-                match self.with_reader(|r| r.ping(timeout)) {
+                match self.with_reader(true, |r| r.ping(timeout)) {
                     Ok(model) => {
                         DeviceTest::pass(kind, format!("读卡器应答正常（未插卡）：{model}"))
                     }
@@ -214,7 +220,7 @@ impl CardReaderDevice {
             .name(format!("supervise {}", self.inner.name))
             .spawn(move || {
                 while !stop2.load(Ordering::Acquire) {
-                    let wait = match me.with_reader(|r| r.ping(poll.max(Duration::from_millis(200)))) {
+                    let wait = match me.with_reader(false, |r| r.ping(poll.max(Duration::from_millis(200)))) {
                         Ok(_) => {
                             backoff.reset();
                             me.publish(DeviceState::Ready);

@@ -143,21 +143,10 @@ fn supervisor_tells_unplugged_and_back_and_the_app_handle_reads_again() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let read = |rt: &tokio::runtime::Runtime| loop {
-        // the supervisor's ping may hold the reader for a moment
-        match rt.block_on(dev.read_card(Duration::from_secs(5))) {
-            Err(IdentityError::Busy) => std::thread::sleep(Duration::from_millis(20)),
-            other => break other,
-        }
-    };
+    // a read queues behind the supervisor's ping, never Busy
+    let read = |rt: &tokio::runtime::Runtime| rt.block_on(dev.read_card(Duration::from_secs(5)));
     assert_eq!(read(&rt).unwrap().card_no, "A12345678");
-    let test = loop {
-        let t = rt.block_on(dev.test(Duration::from_secs(5)));
-        if t.error_code.as_deref() != Some("busy") {
-            break t;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let test = rt.block_on(dev.test(Duration::from_secs(5)));
     assert!(test.ok, "{test:?}");
     assert!(
         test.summary_zh.starts_with("读卡成功：张三，卡号 "),

@@ -191,6 +191,19 @@ impl CardReader for SerialCardReader {
     }
 }
 
+impl crate::identity::IdentityReader for SerialCardReader {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read_identity(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<crate::identity::PatientIdentity, IdentityError> {
+        Ok(self.read_card(timeout)?.identity())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

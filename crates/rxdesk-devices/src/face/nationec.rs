@@ -716,4 +716,118 @@ mod tests {
             Err(IdentityError::Malformed { .. })
         ));
     }
+
+    #[test]
+    fn password_and_face_refusals_map_by_code_then_text() {
+        let env = |code, message: &str, data: Value| Envelope {
+            code,
+            message: message.into(),
+            data: data.as_object().cloned().unwrap_or_default(),
+        };
+        assert_eq!(
+            password_error(&env(-3101, "x", json!({"remainTimes": "1"}))),
+            IdentityError::PasswordWrong {
+                tries_left: Some(1)
+            }
+        );
+        assert_eq!(
+            password_error(&env(-9, "密码错误次数过多，已锁定", json!({}))),
+            IdentityError::PasswordLocked
+        );
+        assert_eq!(
+            password_error(&env(-9, "电子凭证未激活", json!({}))),
+            IdentityError::PasswordNotSet
+        );
+        assert_eq!(
+            password_error(&env(-9, "密码错误", json!({}))),
+            IdentityError::PasswordWrong { tries_left: None }
+        );
+        assert_eq!(
+            password_error(&env(-9, "网络异常", json!({}))),
+            IdentityError::Rejected {
+                code: -9,
+                message: "网络异常".into()
+            }
+        );
+        let t = Duration::from_secs(1);
+        assert_eq!(
+            face_error(&env(-1, "用户拒绝授权", json!({})), t),
+            IdentityError::ConsentRefused
+        );
+        assert_eq!(
+            face_error(&env(-1, "人脸识别失败", json!({})), t),
+            IdentityError::FaceNotRecognised("人脸识别失败".into())
+        );
+        // a refusal's data may be anything; a success's must be an object
+        assert!(parse_envelope(r#"{"code":-1,"data":"x"}"#).is_ok());
+        assert!(parse_envelope(r#"{"code":0,"data":"x"}"#).is_err());
+    }
+
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("code".to_string()),
+                        Just("message".to_string()),
+                        Just("data".to_string()),
+                        Just("ecToken".to_string()),
+                        Just("idNo".to_string()),
+                        Just("userName".to_string()),
+                        Just("remainTimes".to_string()),
+                        Just("consentFlag".to_string()),
+                        "[a-z]{1,6}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// Whatever a vendor library writes, parsing and mapping never panic.
+        #[test]
+        fn vendor_output_never_panics(s in ".{0,300}") {
+            if let Ok(env) = parse_envelope(&s) {
+                let _ = password_error(&env);
+                let _ = face_error(&env, Duration::from_secs(1));
+                let _ = EVoucher::from_data(&env.data);
+            }
+            let _ = parse_output(&s);
+        }
+
+        /// Structured but hostile JSON: no panic, and a success is only an
+        /// e-voucher with its token, name and ID present.
+        #[test]
+        fn structured_vendor_json(v in json_value()) {
+            if let Ok(env) = parse_envelope(&v.to_string()) {
+                let _ = password_error(&env);
+                if let Ok(e) = EVoucher::from_data(&env.data) {
+                    prop_assert!(!e.ec_token.is_empty() && !e.name.is_empty() && !e.id_no.is_empty());
+                }
+            }
+        }
+
+        /// code / message survive as sent, numeric or string code alike.
+        #[test]
+        fn code_and_message_round_trip(code in -100_000i64..100_000, msg in "[^\\\"]{0,30}", as_string in any::<bool>()) {
+            let c = if as_string { json!(code.to_string()) } else { json!(code) };
+            let env = parse_envelope(&json!({"code": c, "message": msg}).to_string()).unwrap();
+            prop_assert_eq!(env.code, code);
+            prop_assert_eq!(env.message, msg);
+        }
+    }
 }
