@@ -311,6 +311,28 @@ impl std::fmt::Debug for PasswordSubject {
     }
 }
 
+impl PasswordSubject {
+    /// The holder of a social-security card just read.
+    pub fn from_card(card: &crate::card::CardRead) -> Self {
+        PasswordSubject {
+            id_type: "01".into(),
+            id_no: card.id_no.clone(),
+            name: card.name.clone(),
+            card_no: Some(card.card_no.clone()),
+        }
+    }
+
+    /// The holder of an identity read from an ID card (or a card).
+    pub fn from_identity(id: &PatientIdentity) -> Self {
+        PasswordSubject {
+            id_type: id.id_type.clone(),
+            id_no: id.id_number.clone(),
+            name: id.name.clone(),
+            card_no: id.card_number.clone(),
+        }
+    }
+}
+
 /// Whether the patient agreed on the terminal's consent step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
