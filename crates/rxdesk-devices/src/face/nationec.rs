@@ -642,9 +642,9 @@ impl IdentityReader for FaceReader {
         "刷脸终端 (NationECCode)"
     }
     fn read_identity(&mut self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
-        let (id, no) = self.ec.gain(GainWay::Face, timeout)?;
-        self.last_out_biz_no = Some(no);
-        Ok(id)
+        let cap = self.ec.face_capture(timeout)?;
+        self.last_out_biz_no = Some(cap.out_biz_no);
+        Ok(cap.voucher.identity(IdentitySource::Face))
     }
 }
 
