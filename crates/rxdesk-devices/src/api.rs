@@ -234,9 +234,12 @@ impl CardReaderDevice {
                             }
                             let d = backoff.next_delay();
                             tracing::info!(reader = %me.inner.name, error = e.code(), retry = ?d, "card reader not available");
-                            me.publish(DeviceState::Disconnected {
-                                retry_in_ms: d.as_millis() as u64,
-                                attempt: backoff.attempt(),
+                            me.publish(match e {
+                                IdentityError::NotInstalled(_) => DeviceState::NotInstalled,
+                                _ => DeviceState::Disconnected {
+                                    retry_in_ms: d.as_millis() as u64,
+                                    attempt: backoff.attempt(),
+                                },
                             });
                             d
                         }

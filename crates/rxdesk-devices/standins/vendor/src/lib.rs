@@ -28,7 +28,11 @@
 use std::ffi::{c_char, c_int, c_long, CStr};
 use std::io::Write;
 
+/// The declared capacities of RxDesk's buffer contract (`vendor::ffi`):
+/// normal answers are cut to fit them; only the oversize modes go beyond.
 const OUT_CAP: usize = 16 * 1024;
+const ERR_CAP: usize = 4 * 1024;
+const EC_CAP: usize = 64 * 1024;
 
 fn state() -> Vec<(String, String)> {
     let Ok(path) = std::env::var("RXDESK_STANDIN_STATE") else {
@@ -67,11 +71,19 @@ fn delay(st: &[(String, String)], key: &str) {
 }
 
 unsafe fn write_out(dst: *mut c_char, s: &str) {
+    write_capped(dst, s, OUT_CAP)
+}
+
+unsafe fn write_err(dst: *mut c_char, s: &str) {
+    write_capped(dst, s, ERR_CAP)
+}
+
+unsafe fn write_capped(dst: *mut c_char, s: &str, cap: usize) {
     if dst.is_null() {
         return;
     }
     let bytes = s.as_bytes();
-    let n = bytes.len().min(OUT_CAP - 1);
+    let n = bytes.len().min(cap - 1);
     std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.cast::<u8>(), n);
     *dst.add(n) = 0;
 }
@@ -116,7 +128,7 @@ unsafe fn card_read(out: *mut c_char, err: *mut c_char, symbol: &str) -> c_int {
         _ => {
             let msg = get(&st, "card_err").unwrap_or_else(|| "未检测到卡片".into());
             if !err.is_null() {
-                write_out(err, &msg);
+                write_err(err, &msg);
             } else {
                 write_out(out, &msg);
             }
@@ -134,10 +146,10 @@ pub unsafe extern "system" fn Init(init_info: *const c_char, err: *mut c_char) -
     let json = read_in(init_info);
     log_call("Init", &json);
     if json.trim().is_empty() {
-        write_out(err, "初始化参数为空");
+        write_err(err, "初始化参数为空");
         return -10;
     }
-    write_out(err, "");
+    write_err(err, "");
     0
 }
 
@@ -156,7 +168,7 @@ pub unsafe extern "system" fn ReadSFZ(out: *mut c_char, err: *mut c_char) -> c_i
             0
         }
         None => {
-            write_out(err, "未检测到身份证");
+            write_err(err, "未检测到身份证");
             -1
         }
     }
@@ -184,13 +196,13 @@ pub unsafe extern "system" fn NationEcTrans(
         return;
     }
     if trans == "ec.query" && field(&json, "businessType") == PASSWORD_BUSINESS_TYPE {
-        write_out(out, &password_check(&st, &json));
+        write_capped(out, &password_check(&st, &json), EC_CAP);
         return;
     }
     let answer = get(&st, &format!("ec.{trans}")).unwrap_or_else(|| {
         format!("{{\"code\":-1,\"message\":\"stand-in: no answer scripted for {trans}\"}}")
     });
-    write_out(out, &answer);
+    write_capped(out, &answer, EC_CAP);
 }
 
 /// The business type RxDesk uses for "confirm with the e-voucher password".
