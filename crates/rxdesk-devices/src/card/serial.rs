@@ -127,6 +127,61 @@ fn reader_error(data: &[u8], chunks_seen: usize) -> IdentityError {
     }
 }
 
+/// Assembles the reader's answer to `R` from its frames (pure): `D` chunks
+/// in sequence, then `E` with their count, or an `X` error.
+#[derive(Debug, Default)]
+pub struct RecordAssembler {
+    record: Vec<u8>,
+    chunks: usize,
+}
+
+/// Longest record accepted (a real one is ~200 bytes).
+pub const MAX_RECORD: usize = 8 * 1024;
+
+impl RecordAssembler {
+    /// Feeds one frame; `Some` when the answer is complete (or wrong).
+    /// Frames of other commands are skipped.
+    pub fn push(&mut self, f: &Frame) -> Option<Result<CardRead, IdentityError>> {
+        let bad = |d: String| Some(Err(IdentityError::BadCardRecord(d)));
+        match f.cmd {
+            CMD_DATA => {
+                let Some((&seq, body)) = f.data.split_first() else {
+                    return bad("empty data frame".into());
+                };
+                if usize::from(seq) != self.chunks % 256 {
+                    return bad(format!(
+                        "chunk {seq} out of order (expected {})",
+                        self.chunks % 256
+                    ));
+                }
+                self.chunks += 1;
+                self.record.extend_from_slice(body);
+                if self.record.len() > MAX_RECORD {
+                    return bad("record too long".into());
+                }
+                None
+            }
+            CMD_END => {
+                if f.data.first().map(|&n| usize::from(n)) != Some(self.chunks % 256) {
+                    // the reader says it sent more (or fewer) than arrived
+                    return bad("record incomplete".into());
+                }
+                Some(match std::str::from_utf8(&self.record) {
+                    Ok(text) => CardRead::parse(CardSource::Serial, text),
+                    Err(_) => Err(IdentityError::BadCardRecord(
+                        "record is not UTF-8 text".into(),
+                    )),
+                })
+            }
+            CMD_ERROR => Some(Err(reader_error(&f.data, self.chunks))),
+            other => {
+                tracing::info!(cmd = other, "unexpected frame skipped");
+                None
+            }
+        }
+    }
+}
+
 impl CardReader for SerialCardReader {
     fn name(&self) -> &str {
         &self.name
@@ -135,43 +190,13 @@ impl CardReader for SerialCardReader {
     fn read_card(&mut self, timeout: Duration) -> Result<CardRead, IdentityError> {
         let deadline = Instant::now() + timeout;
         self.send(&Frame::new(CMD_READ, b""))?;
-        let mut record = Vec::new();
-        let mut chunks = 0usize;
+        let mut record = RecordAssembler::default();
         loop {
             let Some(f) = self.next_frame(deadline)? else {
                 return Err(IdentityError::Timeout(timeout));
             };
-            match f.cmd {
-                CMD_DATA => {
-                    let Some((&seq, body)) = f.data.split_first() else {
-                        return Err(IdentityError::BadCardRecord("empty data frame".into()));
-                    };
-                    if usize::from(seq) != chunks % 256 {
-                        return Err(IdentityError::BadCardRecord(format!(
-                            "chunk {seq} out of order (expected {})",
-                            chunks % 256
-                        )));
-                    }
-                    chunks += 1;
-                    record.extend_from_slice(body);
-                    if record.len() > 8 * 1024 {
-                        return Err(IdentityError::BadCardRecord("record too long".into()));
-                    }
-                }
-                CMD_END => {
-                    if f.data.first().map(|&n| usize::from(n)) != Some(chunks % 256) {
-                        // the reader says it sent more than arrived
-                        return Err(IdentityError::BadCardRecord("record incomplete".into()));
-                    }
-                    let text = std::str::from_utf8(&record).map_err(|_| {
-                        IdentityError::BadCardRecord("record is not UTF-8 text".into())
-                    })?;
-                    return CardRead::parse(CardSource::Serial, text);
-                }
-                CMD_ERROR => return Err(reader_error(&f.data, chunks)),
-                other => {
-                    tracing::info!(reader = %self.name, cmd = other, "unexpected frame skipped")
-                }
+            if let Some(done) = record.push(&f) {
+                return done;
             }
         }
     }
@@ -207,6 +232,56 @@ impl crate::identity::IdentityReader for SerialCardReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card::frame::{record_frames, CMD_END};
+    use proptest::prelude::*;
+
+    const CARD: &str = "110100|110101199003071234|A12345678|110100D15600000500BF7C7A48FB4966|张三|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
+
+    fn assemble(frames: &[Frame]) -> Option<Result<CardRead, IdentityError>> {
+        let mut a = RecordAssembler::default();
+        frames.iter().find_map(|f| a.push(f))
+    }
+
+    #[test]
+    fn assembler_checks_order_and_count() {
+        let mut frames = record_frames(CARD.as_bytes(), 20);
+        assert_eq!(assemble(&frames).unwrap().unwrap().name, "张三");
+        // a lost chunk
+        let lost: Vec<Frame> = frames
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, f)| f.clone())
+            .collect();
+        assert!(matches!(
+            assemble(&lost),
+            Some(Err(IdentityError::BadCardRecord(_)))
+        ));
+        // END claims more than arrived
+        let n = frames.len();
+        frames[n - 1] = Frame::new(CMD_END, &[99]);
+        assert_eq!(
+            assemble(&frames).unwrap().unwrap_err(),
+            IdentityError::BadCardRecord("record incomplete".into())
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Any frames from the line: no panic.
+        #[test]
+        fn assembler_never_panics(frames in proptest::collection::vec((prop_oneof![Just(b'D'), Just(b'E'), Just(b'X'), any::<u8>()], proptest::collection::vec(any::<u8>(), 0..60)), 0..20)) {
+            let frames: Vec<Frame> = frames.iter().map(|(c, d)| Frame::new(*c, d)).collect();
+            let _ = assemble(&frames);
+        }
+
+        /// A record in chunks of any size reads as the record itself.
+        #[test]
+        fn any_chunking_reads_the_same_record(chunk in 1usize..300) {
+            let got = assemble(&record_frames(CARD.as_bytes(), chunk)).unwrap().unwrap();
+            prop_assert_eq!(got, CardRead::parse(CardSource::Serial, CARD).unwrap());
+        }
+    }
 
     #[test]
     fn reader_errors_map_to_typed_errors() {
