@@ -102,7 +102,14 @@ test("a rejected upload is retried after the center recovers and ends done", asy
   await browser.$("#product-name").click();
   await browser.keys("ArrowRight"); // filter: 被拒绝
   await browser.waitUntil(async () => (await browser.$("#q-filter-rejected").getAttribute("class")).includes("active"), { timeout: 5000 });
-  await browser.waitUntil(async () => (await browser.$$(".q-row")).length > 0, { timeout: 5000 });
+  // The filtered list replaces the whole list when its query returns: until
+  // then the rows shown (and the selection) may still be the unfiltered ones,
+  // with rows the worker is sending. Wait until every row shown is rejected.
+  await browser.waitUntil(async () => {
+    const states = await browser.execute(() =>
+      [...document.querySelectorAll(".q-row")].map((r) => r.getAttribute("data-state")));
+    return states.length > 0 && states.every((s) => s === "rejected");
+  }, { timeout: 5000, timeoutMsg: "the 被拒绝 filter did not show only rejected rows" });
   const row = await browser.$(".q-row.sel");
   const id = (await row.getAttribute("id")).replace("q-row-", "");
   assert.equal(await row.getAttribute("data-state"), "rejected");
