@@ -1,4 +1,4 @@
-//! Issue #6 "done when": a scripted scenario (tests/scenarios/counter.yaml)
+//! The counter day: a scripted scenario (tests/scenarios/counter.yaml)
 //! drives the real drivers against the simulators — e-voucher scan →
 //! identity, card via the stand-in HeaSecReadInfo → identity, face via the
 //! stand-in NationECCode → identity, trace codes scanned and classified —

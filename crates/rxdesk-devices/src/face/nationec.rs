@@ -1,6 +1,6 @@
 //! `NationECCode` adapter: the national e-voucher library that drives QR
 //! decoding, face terminals and the terminal's settlement display
-//! (PROTOCOL.md §8). C ABI in [`crate::vendor::ffi`]:
+//! (docs/reference/wire-protocol.md §8). C ABI in [`crate::vendor::ffi`]:
 //! `void NationEcTrans(const char *url, const char *json, char *out)`.
 //!
 //! Transactions (`transType`):
@@ -14,7 +14,7 @@
 //! Output: `{"code": 0, "message": "交易成功", "data": {ecToken, idNo,
 //! idType, userName, insuOrg, …}}`; `code` ≠ 0 is a refusal.
 //!
-//! ## RxDesk's choices where PROTOCOL.md §8 is silent ([U], docs/devices.md)
+//! ## RxDesk's choices where the wire record (§8) is silent ([U], docs/devices.md)
 //! - **Password on the terminal's PIN pad** (ST-EPC-02-005): `ec.query` with
 //!   `businessType` [`PASSWORD_BUSINESS_TYPE`] and the card/ID holder
 //!   (`idType`, `idNo`, `userName`, optional `cardNo`); the terminal asks
