@@ -14,6 +14,7 @@
 //! - [`EVoucherDevice`] (NationECCode): `decode_qr` (scanned e-voucher →
 //!   [`EVoucher`] via `ec.query`), `confirm_password` (PIN pad → token),
 //!   `face` (`iot.gain.ec.qrcode` → [`FaceCapture`]), `settle_notify`, `test`.
+//! - [`IdCardDevice`]: `read` → the ID card holder (`HeaSecReadInfo` `ReadSFZ`).
 //! - [`test_scanner`], [`test_printer`]: the other two classes' tests.
 
 use crate::card::{CardRead, CardReader};
@@ -248,6 +249,49 @@ impl CardReaderDevice {
                 }
             });
         Supervised::new(stop, thread.ok())
+    }
+}
+
+/// The ID card reader (`HeaSecReadInfo` `ReadSFZ`): the holder's name and
+/// number, to be confirmed with the e-voucher password
+/// ([`PasswordSubject::from_identity`]).
+#[derive(Clone, Debug)]
+pub struct IdCardDevice {
+    reader: Arc<Mutex<crate::card::heasec::HeaSecReader>>,
+}
+
+impl IdCardDevice {
+    /// Opens the library in ID-card mode (`path`, `Init` JSON as for the card).
+    pub fn open(path: Option<&std::path::Path>, init_json: &str) -> Result<Self, IdentityError> {
+        use crate::card::heasec::{HeaSecCard, HeaSecReader};
+        Ok(IdCardDevice {
+            reader: Arc::new(Mutex::new(HeaSecReader::open(
+                path,
+                init_json,
+                HeaSecCard::IdCard,
+            )?)),
+        })
+    }
+
+    /// Reads the ID card on the reader (blocking).
+    pub fn read_blocking(
+        &self,
+        timeout: Duration,
+    ) -> Result<crate::identity::PatientIdentity, IdentityError> {
+        use crate::identity::IdentityReader;
+        self.reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .read_identity(timeout)
+    }
+
+    /// Reads the ID card on the reader.
+    pub async fn read(
+        &self,
+        timeout: Duration,
+    ) -> Result<crate::identity::PatientIdentity, IdentityError> {
+        let me = self.clone();
+        off_thread("id card", move || me.read_blocking(timeout)).await
     }
 }
 

@@ -93,3 +93,65 @@ fn card_with_password_then_face() {
     );
     assert!(steps.next().is_none());
 }
+
+/// ID card + password: the holder read by `ReadSFZ`, a wrong password (the
+/// guidance, nothing listed), then the right one.
+#[test]
+fn id_card_with_password() {
+    use rxdesk_devices::api::IdCardDevice;
+    use rxdesk_devices::identity::IdentitySource;
+    use rxdesk_devices::sim::scenario::{SimIdentity, SimPatient, Step};
+    let _g = common::STANDIN_LOCK
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("idcard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut state = StandinState::create(&dir.join("state")).unwrap();
+    std::env::set_var(STATE_ENV, state.path());
+    state
+        .set("sfz", Some("赵六|男|汉|19900307|北京市东城区|110101199003071234|北京市公安局东城分局|20200101|20400101|"))
+        .unwrap();
+    let mut run = ScenarioRunner {
+        standin: Some(state),
+        ..Default::default()
+    };
+    run.apply(&Step::Patient(SimPatient {
+        id: SimIdentity {
+            name: "赵六".into(),
+            id_no: "110101199003071234".into(),
+            insu_org: "110100".into(),
+            ec_token: "110000ecnqssaor2nj7a2a480a0000a4cef57c".into(),
+        },
+        password: Some("246810".into()),
+    }))
+    .unwrap();
+    let ids = IdCardDevice::open(Some(&common::standin("HeaSecReadInfo")), "{}").unwrap();
+    let ec = EVoucherDevice::new(
+        NationEc::open(
+            Some(&common::standin("NationECCode")),
+            "http://127.0.0.1:1/x",
+            EcContext::default(),
+        )
+        .unwrap(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let t = Duration::from_secs(5);
+    let holder = rt.block_on(ids.read(t)).unwrap();
+    assert_eq!(
+        (holder.source, holder.name.as_str()),
+        (IdentitySource::IdCard, "赵六")
+    );
+    let who = PasswordSubject::from_identity(&holder);
+    assert_eq!(who.card_no, None);
+    run.apply(&Step::PinPad(Some("000000".into()))).unwrap();
+    let e = rt
+        .block_on(ec.confirm_password(who.clone(), t))
+        .unwrap_err();
+    assert!(e.needs_password_guidance(), "{e:?}");
+    run.apply(&Step::PinPad(Some("246810".into()))).unwrap();
+    let v = rt.block_on(ec.confirm_password(who, t)).unwrap();
+    assert_eq!(v.ec_token, "110000ecnqssaor2nj7a2a480a0000a4cef57c");
+}
