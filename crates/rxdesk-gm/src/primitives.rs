@@ -19,7 +19,7 @@
 //! Verification runs on our own variable-time SM2 arithmetic (the private
 //! `sm2_verify` module: generator table, wNAF, no inversion), which redoes
 //! every range check of GB/T 32918.2 itself; `Z_A` and `e = SM3(Z_A ‖ M)` are
-//! computed here, and `Z_A` is kept per key for the last user id. Signing and
+//! computed here, and `Z_A` is kept per key for the first user id used. Signing and
 //! key handling stay on RustCrypto `sm2` (constant-time). See
 //! `docs/decisions/0002-sm2-verify-backend.md`.
 
