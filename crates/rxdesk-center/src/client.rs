@@ -252,12 +252,10 @@ impl CenterClient {
             .timeout(profile.request_timeout)
             .pool_idle_timeout(Duration::from_secs(30));
         for root in &profile.tls_roots {
-            let pem = std::fs::read(root).map_err(|e| {
-                CenterError::Invalid(format!("TLS root {}: {e}", root.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                CenterError::Invalid(format!("TLS root {}: {e}", root.display()))
-            })?;
+            let pem = std::fs::read(root)
+                .map_err(|e| CenterError::Invalid(format!("TLS root {}: {e}", root.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| CenterError::Invalid(format!("TLS root {}: {e}", root.display())))?;
             for c in certs {
                 builder = builder.add_root_certificate(c);
             }

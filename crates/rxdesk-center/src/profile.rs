@@ -248,8 +248,7 @@ impl CenterProfile {
     /// The profile for the emulator's demo seed at `base_url`: the demo
     /// profile file with the demo credentials (DEMO ONLY).
     pub fn demo(base_url: &str, epc_family: Family) -> Result<Self, rxdesk_gm::CryptoError> {
-        let file = ProfileFile::parse(DEMO_PROFILE_TOML, None)
-            .map_err(demo_file_error)?;
+        let file = ProfileFile::parse(DEMO_PROFILE_TOML, None).map_err(demo_file_error)?;
         let creds = Credentials {
             app_id: demo::APP_ID.into(),
             app_secret: demo::APP_SECRET.into(),
@@ -258,9 +257,7 @@ impl CenterProfile {
             private_key: PrivateKey::from_hex(demo::APP_PRIVATE_KEY_HEX)?,
             platform_public_key: PrivateKey::from_hex(demo::PLATFORM_PRIVATE_KEY_HEX)?.public_key(),
         };
-        let mut p = file
-            .to_profile(&creds)
-            .map_err(demo_file_error)?;
+        let mut p = file.to_profile(&creds).map_err(demo_file_error)?;
         p.name = format!("demo-{}", if epc_family == Family::A { "a" } else { "b" });
         p.epc_family = epc_family;
         p.base_url = base_url.trim_end_matches('/').to_string();
@@ -650,13 +647,19 @@ impl ProfileFile {
             })
         };
         if self.name.trim().is_empty() {
-            bad("name", "缺少配置名称（必填），例如 name = \"beijing\"".into());
+            bad(
+                "name",
+                "缺少配置名称（必填），例如 name = \"beijing\"".into(),
+            );
         }
         if let Some(why) = check_base_url(&self.center.base_url) {
             bad("center.base_url", why);
         }
         if !self.center.a_path.starts_with('/') {
-            bad("center.a_path", format!("路径“{}”须以 / 开头", self.center.a_path));
+            bad(
+                "center.a_path",
+                format!("路径“{}”须以 / 开头", self.center.a_path),
+            );
         }
         for (infno, path) in &self.center.a_paths {
             if infno.len() != 4 || !infno.bytes().all(|b| b.is_ascii_digit()) {
@@ -714,12 +717,20 @@ impl ProfileFile {
             ),
             None => bad(
                 "gateway.scheme",
-                format!("未知的网关签名方案“{}”：须为 \"x-tif\"", self.gateway.scheme),
+                format!(
+                    "未知的网关签名方案“{}”：须为 \"x-tif\"",
+                    self.gateway.scheme
+                ),
             ),
         }
         if self.institution.code.trim().is_empty() {
-            bad("institution.code", "缺少定点医药机构编号（必填，12 位，如 P11010100001）".into());
-        } else if let Err(e) = rxdesk_core::code_format::validate_pharmacy_code(&self.institution.code) {
+            bad(
+                "institution.code",
+                "缺少定点医药机构编号（必填，12 位，如 P11010100001）".into(),
+            );
+        } else if let Err(e) =
+            rxdesk_core::code_format::validate_pharmacy_code(&self.institution.code)
+        {
             bad("institution.code", e.message_zh());
         }
         if self.institution.name.trim().is_empty() {
@@ -765,7 +776,10 @@ impl ProfileFile {
         }
         let uid = self.sm2.user_id.trim();
         if uid.is_empty() || uid.len() > 64 || !uid.is_ascii() {
-            bad("sm2.user_id", "SM2 用户标识须为 1–64 个 ASCII 字符（默认 1234567812345678）".into());
+            bad(
+                "sm2.user_id",
+                "SM2 用户标识须为 1–64 个 ASCII 字符（默认 1234567812345678）".into(),
+            );
         }
         v
     }
@@ -798,10 +812,18 @@ impl ProfileFile {
         Ok(CenterProfile {
             name: self.name.clone(),
             epc_family: parse_family(&self.epc.family).unwrap_or_default(),
-            base_url: self.center.base_url.trim().trim_end_matches('/').to_string(),
+            base_url: self
+                .center
+                .base_url
+                .trim()
+                .trim_end_matches('/')
+                .to_string(),
             a_path: self.center.a_path.clone(),
             a_paths: self.center.a_paths.clone(),
-            paas_id: creds.paas_id.clone().unwrap_or_else(|| creds.app_id.clone()),
+            paas_id: creds
+                .paas_id
+                .clone()
+                .unwrap_or_else(|| creds.app_id.clone()),
             paas_secret: creds
                 .paas_secret
                 .clone()
@@ -873,8 +895,11 @@ admdvs = "110101"
 
     #[test]
     fn missing_url_is_named() {
-        let e = ProfileFile::parse(&GOOD.replace("base_url = \"https://fsi.example.gov.cn:8443\"", ""), None)
-            .unwrap_err();
+        let e = ProfileFile::parse(
+            &GOOD.replace("base_url = \"https://fsi.example.gov.cn:8443\"", ""),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(fields(&e), ["center.base_url"]);
         assert!(e.to_string().contains("缺少中心地址"), "{e}");
     }

@@ -49,7 +49,9 @@ pub enum VaultError {
     #[error("口令至少需要 {MIN_PASSPHRASE_CHARS} 个字符")]
     WeakPassphrase,
     /// The file is damaged or was changed outside RxDesk.
-    #[error("凭证文件 {path} 已损坏或被改动（{detail}）：请从备份恢复，或重新导入医保局下发的凭证")]
+    #[error(
+        "凭证文件 {path} 已损坏或被改动（{detail}）：请从备份恢复，或重新导入医保局下发的凭证"
+    )]
     Corrupt {
         /// The vault file.
         path: PathBuf,
