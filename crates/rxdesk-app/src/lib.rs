@@ -9,11 +9,13 @@
 //! no protocol, crypto or SQL of its own.
 #![forbid(unsafe_code)]
 
+pub mod credentials;
 pub mod demo;
 pub mod desk;
 pub mod devices;
 pub mod logging;
 pub mod manager;
+pub mod onboarding;
 pub mod operators;
 pub mod paths;
 pub mod reconcile;

@@ -6,7 +6,7 @@
 //! a cashier or pharmacist gets a sentence saying who may do it.
 
 use crate::{AppError, DataDir, Settings};
-use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
+use rxdesk_center::{CenterClient, MsgIdGenerator, Operator};
 use rxdesk_store::outbox::QueueStatus;
 use rxdesk_store::reports::{
     DayRefunds, MonthShare, PharmacistAudits, PriceAlert, EVOUCHER_TARGET_PERCENT,
@@ -30,15 +30,10 @@ pub const BACKGROUND_MSGID_FILE: &str = "msgid-background.hwm";
 pub const BACKGROUND_MSGID_RANGE: (u16, u16) = (4000, 4999);
 
 /// The center client for background work (upload worker, reconciliation) of
-/// the configured demo center, or a zh-CN sentence saying why there is none.
+/// the configured center (demo profile or the onboarded production profile), or a zh-CN sentence saying why there is none.
 pub fn background_client(dir: &DataDir, settings: &Settings) -> Result<Arc<CenterClient>, String> {
-    let url = crate::wiring::center_url(settings)
-        .ok_or_else(|| "未配置医保中心地址（设置 → 中心），上传暂停。".to_string())?;
-    if !settings.demo_mode {
-        return Err("生产环境中心参数尚未配置；当前版本仅支持演示中心，上传暂停。".into());
-    }
     let profile =
-        CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
+        crate::wiring::center_profile(dir, settings).map_err(|e| format!("{e}，上传暂停。"))?;
     let (lo, hi) = BACKGROUND_MSGID_RANGE;
     let msgids = MsgIdGenerator::with_high_water_file(
         &profile.institution.fixmedins_code,

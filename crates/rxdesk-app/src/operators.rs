@@ -57,6 +57,22 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
+/// The payment channel of this counter: the simulator in demo mode only;
+/// in production the external payment terminal (cash and 个人账户 need no
+/// channel).
+pub fn payment_channel(
+    dir: &DataDir,
+    settings: &Settings,
+) -> Arc<dyn crate::visit::payment::PaymentChannel> {
+    if settings.demo_mode {
+        Arc::new(crate::visit::payment::SimulatedPaymentChannel::new())
+    } else {
+        Arc::new(crate::visit::payment::ExternalTerminalChannel::new(
+            dir.root().join("payments").join("terminal.jsonl"),
+        ))
+    }
+}
+
 /// The counter's ledger and its signed-in operator.
 pub struct Counter {
     store: Arc<Store>,
@@ -80,9 +96,7 @@ impl Counter {
             Ok(d) => crate::visit::VisitService::new(
                 Arc::clone(&store),
                 Arc::clone(d),
-                // Demo mode and rehearsal: the in-process channel simulator
-                // (a production channel adapter is configured per pharmacy).
-                Arc::new(crate::visit::payment::SimulatedPaymentChannel::new()),
+                payment_channel(dir, settings),
                 crate::visit::VisitConfig::from_settings(dir, settings),
             )
             .map_err(|e| format!("结算日志读取失败：{e}")),

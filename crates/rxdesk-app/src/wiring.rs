@@ -3,8 +3,10 @@
 //! and the CRL store (files there, distribution points over HTTP, cached in
 //! `<data>/trust/crl-cache`).
 //!
-//! Demo mode uses the emulator's demo profile; `RXDESK_CENTER_URL` overrides
-//! the configured URL (scripts/run points it at the emulator it started).
+//! Demo mode uses the emulator's demo profile; production (`demo_mode` off)
+//! the data directory's profile file with the sealed credentials
+//! (`onboarding::production_profile`). `RXDESK_CENTER_URL` overrides the
+//! configured URL (scripts/run points it at the emulator it started).
 
 use crate::desk::PrescriptionDesk;
 use crate::{DataDir, Settings};
@@ -23,17 +25,21 @@ pub fn center_url(settings: &Settings) -> Option<String> {
         .or_else(|| settings.center_url.clone())
 }
 
-/// The desk, or a zh-CN sentence saying why there is none.
-pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk, String> {
+/// The center profile in force: demo mode → the built-in demo profile at the
+/// configured URL; production → the data directory's profile file and sealed
+/// credentials. A zh-CN sentence when there is none.
+pub fn center_profile(dir: &DataDir, settings: &Settings) -> Result<CenterProfile, String> {
+    if !settings.demo_mode {
+        return crate::onboarding::production_profile(dir, settings);
+    }
     let url =
         center_url(settings).ok_or_else(|| "未配置医保中心地址（设置 → 中心）".to_string())?;
-    if !settings.demo_mode {
-        // Production profiles (keys, paths, appId per province) are configured
-        // in a profile file that this build does not read yet.
-        return Err("生产环境中心参数尚未配置；当前版本仅支持演示中心".into());
-    }
-    let profile =
-        CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))?;
+    CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))
+}
+
+/// The desk, or a zh-CN sentence saying why there is none.
+pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk, String> {
+    let profile = center_profile(dir, settings)?;
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
     let crl_grace_hours = profile.trust.crl_grace_hours;

@@ -7,7 +7,8 @@
 //! Layout (mini-redis style): [`faults`] decides what goes wrong, [`http`]
 //! parses envelopes and dispatches, [`ops`] holds the business rules over
 //! [`state`], [`seed`] builds the demo world with [`pdf`] layouts and the
-//! demo CA, [`policy`] computes settlements. [`serve`] runs the accept loop
+//! demo CA, [`policy`] computes settlements; [`rehearsal`] plays the
+//! 医保局 of a non-demo profile (fresh credentials and CA on every start). [`serve`] runs the accept loop
 //! with a per-connection kill switch (for "reset" faults) and drains on
 //! shutdown.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod http;
 pub mod ops;
 pub mod pdf;
 pub mod policy;
+pub mod rehearsal;
 pub mod seed;
 pub mod state;
 
@@ -39,6 +41,9 @@ pub struct SimConfig {
     pub seed: String,
     /// Faults active from the start.
     pub faults: Faults,
+    /// A non-demo deployment (`--profile`): its freshly issued credentials
+    /// are the only ones accepted, and the hospitals sign with a fresh CA.
+    pub deployment: Option<rehearsal::Deployment>,
 }
 
 impl Default for SimConfig {
@@ -47,6 +52,7 @@ impl Default for SimConfig {
             port: 0,
             seed: "demo".into(),
             faults: Faults::default(),
+            deployment: None,
         }
     }
 }
@@ -110,12 +116,27 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
         source,
     })?;
     let base_url = format!("http://{addr}");
-    let seed_name = config.seed.clone();
+    let seed_name = match &config.deployment {
+        // A fresh CA and hospital keys on every start (keys derive from the name).
+        Some(_) => format!(
+            "{}{}",
+            seed::REHEARSAL_PREFIX,
+            hex::encode(
+                rxdesk_gm::PrivateKey::generate()
+                    .map_err(|e| SimError::Config(e.to_string()))?
+                    .to_bytes()
+            )
+        ),
+        None => config.seed.clone(),
+    };
     let faults = config.faults.clone();
     let state = tokio::task::spawn_blocking(move || seed::build(&seed_name, &base_url, faults))
         .await
         .map_err(|e| SimError::Config(format!("seeding task failed: {e}")))??;
-    let accounts = http::Accounts::demo().map_err(|e| SimError::Config(e.to_string()))?;
+    let accounts = match &config.deployment {
+        Some(d) => d.accounts(),
+        None => http::Accounts::demo().map_err(|e| SimError::Config(e.to_string()))?,
+    };
     let app = http::App {
         st: Arc::new(Mutex::new(state)),
         accounts: Arc::new(accounts),

@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use rxdesk_center_sim::faults::Faults;
+use rxdesk_center_sim::rehearsal::Deployment;
 use rxdesk_center_sim::{serve, SimConfig};
 
 /// Emulator of the national medical-insurance e-prescription center (DEMO ONLY).
@@ -20,8 +21,15 @@ use rxdesk_center_sim::{serve, SimConfig};
 /// Every business request is idempotent by msgid (family B: by signData): a replay returns the
 /// original answer and counts as "duplicate". See docs/protocol.md for codes and choices.
 ///
+/// Rehearsal of going live (a non-demo deployment): with --profile FILE --issue-credentials DIR the
+/// emulator plays that province's 医保局: it issues fresh credentials on every start into
+/// DIR/credentials/ (app_id, app_secret, platform_public_key.pem, pharmacy_private_key.pem,
+/// pharmacy_public_key.pem) and DIR/trust/ (the CA root and CRL its hospitals sign with), and
+/// accepts only those credentials.
+///
 /// Examples:
 ///   rxdesk-center-sim --seed demo --port 18080
+///   rxdesk-center-sim --profile assets/profiles/rehearsal.toml --issue-credentials /tmp/issued --port 18090
 ///   rxdesk-center-sim --port 0 --error-rate 0.1 --reset-after-rate 0.05 --seed-faults 7
 ///   curl -s 127.0.0.1:18080/admin/prescriptions        # the demo QR codes and their states
 ///   curl -s -X POST 127.0.0.1:18080/admin/faults -d '{"latency_ms":200}'
@@ -58,6 +66,12 @@ struct Args {
     /// Seed of the fault dice (same seed, same fault sequence).
     #[arg(long = "seed-faults", default_value_t = 1)]
     fault_seed: u64,
+    /// Serve the non-demo deployment of this profile file (fresh credentials and CA).
+    #[arg(long, requires = "issue_credentials", conflicts_with = "seed")]
+    profile: Option<std::path::PathBuf>,
+    /// Where the freshly issued credentials/ and trust/ are written (with --profile).
+    #[arg(long, requires = "profile")]
+    issue_credentials: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -79,10 +93,30 @@ async fn main() -> std::process::ExitCode {
         clock_skew_s: a.clock_skew_s,
         seed: a.fault_seed,
     };
+    let deployment = match &a.profile {
+        None => None,
+        Some(path) => {
+            let file = match rxdesk_center::profile::ProfileFile::load(path) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("rxdesk-center-sim: {}: {e}", path.display());
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            match Deployment::issue(&file) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    eprintln!("rxdesk-center-sim: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            }
+        }
+    };
     let handle = match serve(SimConfig {
         port: a.port,
         seed: a.seed.clone(),
         faults,
+        deployment: deployment.clone(),
     })
     .await
     {
@@ -92,6 +126,24 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let (Some(d), Some(dir)) = (&deployment, &a.issue_credentials) {
+        let (ca, crl) = {
+            let st = handle.app.st.lock().unwrap_or_else(|p| p.into_inner());
+            (st.ca.cert.to_pem(), st.crl_der.clone())
+        };
+        if let Err(e) = d.write(dir, &ca, &crl) {
+            eprintln!("rxdesk-center-sim: cannot write the issued credentials: {e}");
+            handle.shutdown().await;
+            return std::process::ExitCode::from(2);
+        }
+        println!(
+            "deployment {} ({}): credentials in {}, trust in {}",
+            d.name,
+            d.pharmacy_code,
+            dir.join("credentials").display(),
+            dir.join("trust").display()
+        );
+    }
     println!("listening on {}", handle.addr);
     tracing::info!(seed = %a.seed, "emulator ready; Ctrl-C to stop");
     let ctrl_c = tokio::signal::ctrl_c();

@@ -48,12 +48,39 @@ pub fn crl_url(base_url: &str) -> String {
     format!("{base_url}/crl/demo-ca.crl")
 }
 
+/// Seed names starting with this are a rehearsal deployment (`--profile`):
+/// the demo world's people and drugs, a fresh CA (the rest of the name is
+/// random, and keys derive from it) and the rehearsal pharmacist.
+pub const REHEARSAL_PREFIX: &str = "rehearsal-";
+
+/// The rehearsal pharmacy's pharmacist as the center knows her (not a demo
+/// account: the rehearsal's manager creates her operator account).
+pub mod rehearsal_pharmacist {
+    /// 人员编号.
+    pub const PSN_NO: &str = "PSN1101000009";
+    /// Name.
+    pub const NAME: &str = "赵药师";
+    /// ID number.
+    pub const CERTNO: &str = "110101199107070016";
+    /// Her e-voucher token.
+    pub const EC_TOKEN: &str = "110000ecrehearsal0000000000000zhaoyaoshi";
+    /// The rehearsal's first patient (人员编号, e-voucher token).
+    pub const PATIENT_PSN_NO: &str = "PSN1101000010";
+    /// Her e-voucher token.
+    pub const PATIENT_EC_TOKEN: &str = "110000ecrehearsal00000000000000000sunli";
+}
+
 /// Build the state for `seed` served at `base_url`.
 pub fn build(seed: &str, base_url: &str, faults: Faults) -> Result<State, SeedError> {
     let now = Utc::now();
     let ca_key = derived_key(seed, "ca")?;
+    let rehearsal = seed.starts_with(REHEARSAL_PREFIX);
     let ca_spec = CertSpec::ca(
-        "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN",
+        if rehearsal {
+            "CN=RxDesk Rehearsal 医保 CA,O=RxDesk Rehearsal,C=CN"
+        } else {
+            "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN"
+        },
         &[0x01],
         Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
             .single()
@@ -91,6 +118,38 @@ pub fn build(seed: &str, base_url: &str, faults: Faults) -> Result<State, SeedEr
     match seed {
         "demo" => seed_demo(&mut st, now)?,
         "empty" => {}
+        _ if rehearsal => {
+            seed_demo(&mut st, now)?;
+            use rehearsal_pharmacist as r;
+            let p = person(
+                r::PSN_NO,
+                r::NAME,
+                r::CERTNO,
+                "2",
+                "1991-07-07",
+                35,
+                "310",
+                r::EC_TOKEN,
+                "A10000009",
+                "0.00",
+                "0.00",
+            );
+            st.persons.insert(p.psn_no.clone(), p);
+            let q = person(
+                r::PATIENT_PSN_NO,
+                "孙丽",
+                "11010119930303002X",
+                "2",
+                "1993-03-03",
+                33,
+                "310",
+                r::PATIENT_EC_TOKEN,
+                "A10000010",
+                "0.00",
+                "0.00",
+            );
+            st.persons.insert(q.psn_no.clone(), q);
+        }
         other => return Err(SeedError::Unknown(other.to_string())),
     }
     refresh_crl(&mut st)?;

@@ -241,10 +241,26 @@ impl CenterClient {
                 "family B profile without appId/keys".into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        if profile.gateway != crate::profile::GatewayScheme::XTif {
+            return Err(CenterError::Invalid(format!(
+                "gateway scheme {} is not supported by this build",
+                profile.gateway.name()
+            )));
+        }
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(profile.connect_timeout)
             .timeout(profile.request_timeout)
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(30));
+        for root in &profile.tls_roots {
+            let pem = std::fs::read(root)
+                .map_err(|e| CenterError::Invalid(format!("TLS root {}: {e}", root.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| CenterError::Invalid(format!("TLS root {}: {e}", root.display())))?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| CenterError::Invalid(format!("HTTP client: {e}")))?;
         Ok(Self {

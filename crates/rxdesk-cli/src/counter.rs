@@ -62,6 +62,9 @@ pub struct CounterArgs {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Scenario {
+    /// The file's directory (paths in `import` steps are relative to it).
+    #[serde(skip)]
+    base: PathBuf,
     /// Acceptance item, e.g. "ST-EPC-02-010".
     id: String,
     /// What is rehearsed (zh-CN).
@@ -80,12 +83,65 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<()>, D::Erro
     serde::de::IgnoredAny::deserialize(d).map(|_| Some(()))
 }
 
+/// Who signs in: a demo role (`pharmacist`, `manager`, `cashier`; demo
+/// mode only) or an account of the ledger (`{user, password}`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum LoginSpec {
+    Demo(String),
+    Account(Account),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Account {
+    user: String,
+    password: String,
+    /// The role the person signs in as (default: the account's).
+    #[serde(default)]
+    role: Option<String>,
+}
+
+/// Operator management by the signed-in manager.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorStep {
+    create: Option<NewOperatorSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOperatorSpec {
+    login: String,
+    name: String,
+    /// cashier | pharmacist | manager
+    role: String,
+    password: String,
+    /// Pharmacist: certificate type (01 = resident ID), ID number, 执业证号.
+    cert_type: Option<String>,
+    certno: Option<String>,
+    prac_cert_no: Option<String>,
+}
+
+/// The pharmacy's own catalogue and stock files (CSV, relative to the scenario file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportStep {
+    catalogue: Option<PathBuf>,
+    stock: Option<PathBuf>,
+}
+
 /// One step: exactly one action key, an optional note and expectations.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Step {
-    /// Sign in as `pharmacist` (2001), `manager` (3001) or `cashier` (1001).
-    login: Option<String>,
+    /// Sign in: `pharmacist` (2001), `manager` (3001) or `cashier` (1001)
+    /// in demo mode, or `{user, password}`.
+    login: Option<LoginSpec>,
+    /// Manager: create an operator account.
+    operator: Option<OperatorStep>,
+    /// Manager: import the pharmacy's catalogue / stock CSV.
+    import: Option<ImportStep>,
     #[serde(default, deserialize_with = "present")]
     start: Option<()>,
     #[serde(default, deserialize_with = "present")]
@@ -223,8 +279,10 @@ struct Scan {
 struct Pay {
     /// Cash tendered, e.g. "100.00".
     cash: Option<String>,
-    /// A WeChat/Alipay pay code (scan-to-pay simulator).
+    /// A WeChat/Alipay pay code (scan-to-pay simulator, demo mode).
     scan: Option<String>,
+    /// Production: the external payment terminal's transaction reference.
+    terminal: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -395,6 +453,9 @@ pub fn run(args: CounterArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(d) = onboarded(&args) {
+        return run_production(&args, &scenarios, &d, &rt);
+    }
     let mut all_ok = true;
     for (path, sc) in scenarios {
         let stem = path
@@ -434,12 +495,16 @@ pub fn run(args: CounterArgs) -> ExitCode {
 fn load(path: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("无法读取场景文件 {}：{e} / cannot read", path.display()))?;
-    let sc: Scenario = serde_yaml::from_str(&text).map_err(|e| {
+    let mut sc: Scenario = serde_yaml::from_str(&text).map_err(|e| {
         format!(
             "场景文件 {} 格式错误：{e}。请对照 assets/scenarios/README.md 修改 / bad scenario file",
             path.display()
         )
     })?;
+    sc.base = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     for (n, s) in sc.steps.iter().enumerate() {
         let k = s.actions();
         if k.len() != 1 {
@@ -464,6 +529,8 @@ impl Step {
             }
         };
         add(self.login.is_some(), "login");
+        add(self.operator.is_some(), "operator");
+        add(self.import.is_some(), "import");
         add(self.start.is_some(), "start");
         add(self.cancel.is_some(), "cancel");
         add(self.prescribe.is_some(), "prescribe");
@@ -490,6 +557,11 @@ impl Step {
 fn label(action: &str) -> (&'static str, &'static str) {
     match action {
         "login" => ("登录", "sign in"),
+        "operator" => ("店长管理操作员账户", "manager: operator accounts"),
+        "import" => (
+            "店长导入药品目录和库存",
+            "manager: import catalogue and stock",
+        ),
         "start" => ("开始接待", "start visit"),
         "cancel" => ("取消服务", "cancel visit"),
         "prescribe" => (
@@ -527,6 +599,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
 
 struct Run<'a> {
     counter: &'a Counter,
+    /// Demo mode: demo accounts and the demo pharmacist's e-voucher as defaults.
+    demo: bool,
+    /// The scenario file's directory.
+    scenario_dir: PathBuf,
     base: String,
     http: reqwest::Client,
     /// The last visit view (JSON).
@@ -571,6 +647,116 @@ async fn run_scenario(args: &CounterArgs, sc: &Scenario, dir: &Path) -> Result<b
     result
 }
 
+/// The data directory given with `--data-dir` when it is an onboarded
+/// production directory (`rxdesk setup`): it has a profile and demo mode off.
+fn onboarded(args: &CounterArgs) -> Option<PathBuf> {
+    let d = args.data_dir.as_ref()?;
+    let data = DataDir::at(d);
+    let settings = Settings::load(&data).ok()?;
+    (!settings.demo_mode && rxdesk_app::onboarding::profile_path(&data).is_file())
+        .then(|| d.clone())
+}
+
+/// `rxdesk counter --data-dir D` on an onboarded data directory: the
+/// scenario runs in D itself, with D's profile, sealed credentials, trust
+/// store and accounts — no demo material (accounts, CA, catalogue, boxes).
+fn run_production(
+    args: &CounterArgs,
+    scenarios: &[(PathBuf, Scenario)],
+    dir: &Path,
+    rt: &tokio::runtime::Runtime,
+) -> ExitCode {
+    let Some(base) = args
+        .center
+        .as_deref()
+        .map(|u| u.trim_end_matches('/').to_string())
+    else {
+        eprintln!(
+            "rxdesk counter: 正式接入的数据目录须用 --center 指定医保中心（演练时为 rxdesk-center-sim --profile 的地址）；--with-emulator 只用于演示。\n\
+             rxdesk counter: an onboarded data directory needs --center URL; --with-emulator is demo only."
+        );
+        return ExitCode::from(2);
+    };
+    let mut all_ok = true;
+    for (path, sc) in scenarios {
+        println!();
+        println!("=== {} {} / {}", sc.id, sc.title_zh, sc.title_en);
+        println!("正式接入数据目录 production data: {}", dir.display());
+        println!("医保中心 center: {base}");
+        match rt.block_on(run_in_production(sc, dir, &base)) {
+            Ok(true) => {}
+            Ok(false) => all_ok = false,
+            Err(e) => {
+                println!("FAIL 无法运行场景 / scenario could not run: {e}");
+                eprintln!("rxdesk counter: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if all_ok {
+        println!("全部通过 ALL PASS");
+        ExitCode::SUCCESS
+    } else {
+        println!("未通过 SOME FAILED");
+        ExitCode::from(1)
+    }
+}
+
+async fn run_in_production(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
+    let data = DataDir::at(dir);
+    let mut settings = Settings::load(&data).map_err(|e| e.to_string())?;
+    settings.center_url = Some(base.to_string());
+    // The sealed credentials: the OS-held key, else the first sign-in's
+    // password (the manager's passphrase at start).
+    if let Err(e) = rxdesk_app::credentials::load(&data) {
+        let first = sc.steps.first().and_then(|s| match &s.login {
+            Some(LoginSpec::Account(a)) => Some(a.password.clone()),
+            _ => None,
+        });
+        match (e.code(), first) {
+            ("VAULT_LOCKED", Some(p)) => {
+                rxdesk_app::credentials::unlock(&data, &p).map_err(|e| e.to_string())?;
+                println!(
+                    "医保凭证已用店长口令解锁 / credentials unlocked with the manager's passphrase"
+                );
+            }
+            _ => return Err(e.to_string()),
+        }
+    }
+    let counter = Counter::open(&data, &settings).map_err(|e| e.to_string())?;
+    counter.desk().map_err(|e| e.to_string())?;
+    let client = rxdesk_app::manager::background_client(&data, &settings)?;
+    let worker = start_worker_with(&counter, client)?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut run = Run {
+        counter: &counter,
+        demo: false,
+        scenario_dir: sc.base.clone(),
+        base: base.to_string(),
+        http,
+        view: Value::Null,
+        result: Value::Null,
+        error: None,
+        last_sale: None,
+        pass: 0,
+        fail: 0,
+    };
+    for (n, step) in sc.steps.iter().enumerate() {
+        run.step(n + 1, step).await;
+    }
+    if let Err(e) = worker.shutdown().await {
+        println!("  注意 note: 上传任务结束时出错 / upload worker: {e}");
+    }
+    println!(
+        "--- {}: 通过 PASS {}，未通过 FAIL {}",
+        sc.id, run.pass, run.fail
+    );
+    Ok(run.fail == 0)
+}
+
 async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -601,6 +787,8 @@ async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
     println!("数据目录 data: {}", dir.display());
     let mut run = Run {
         counter: &counter,
+        demo: true,
+        scenario_dir: sc.base.clone(),
         base: base.to_string(),
         http,
         view: Value::Null,
@@ -670,6 +858,14 @@ fn start_worker(counter: &Counter, base: &str) -> Result<sync::SyncHandle, Strin
         .map_err(|e| e.to_string())?
         .with_sequence_range(4000, 4999);
     let client = Arc::new(CenterClient::new(p, Arc::new(gen)).map_err(|e| e.to_string())?);
+    start_worker_with(counter, client)
+}
+
+/// The upload worker on a given center client (fast backoff for rehearsals).
+fn start_worker_with(
+    counter: &Counter,
+    client: Arc<CenterClient>,
+) -> Result<sync::SyncHandle, String> {
     let up = Arc::new(CenterUploader::new(
         client,
         Operator::clerk("rxdesk-sync", "后台上传"),
@@ -832,10 +1028,21 @@ impl Run<'_> {
                 .as_ref()
                 .map(|c| format!("cash {c}"))
                 .or_else(|| p.scan.as_ref().map(|_| "scan-to-pay".to_string()))
+                .or_else(|| p.terminal.as_ref().map(|r| format!("terminal {r}")))
                 .unwrap_or_default();
         }
         if let Some(l) = &step.login {
-            return l.clone();
+            return match l {
+                LoginSpec::Demo(r) => r.clone(),
+                LoginSpec::Account(a) => a.user.clone(),
+            };
+        }
+        if let Some(o) = &step.operator {
+            return o
+                .create
+                .as_ref()
+                .map(|c| format!("create {} {} {}", c.login, c.name, c.role))
+                .unwrap_or_default();
         }
         if let Some(p) = &step.prescribe {
             return format!("{} {}", p.label, p.diag_name);
@@ -885,22 +1092,91 @@ impl Run<'_> {
     }
 
     async fn act(&mut self, step: &Step) -> Result<(), StepError> {
-        if let Some(who) = &step.login {
-            let (login, password, role) = DEMO_OPERATORS
-                .iter()
-                .find(|(l, _, r, _)| r.code() == who.as_str() || *l == who.as_str())
-                .map(|(l, _, r, p)| (*l, *p, r.code()))
-                .ok_or_else(|| {
-                    step_err(
+        if let Some(spec) = &step.login {
+            let (login, password, role): (String, String, Option<String>) = match spec {
+                LoginSpec::Demo(who) if self.demo => DEMO_OPERATORS
+                    .iter()
+                    .find(|(l, _, r, _)| r.code() == who.as_str() || *l == who.as_str())
+                    .map(|(l, _, r, p)| (l.to_string(), p.to_string(), Some(r.code().to_string())))
+                    .ok_or_else(|| {
+                        step_err(
+                            "SCENARIO",
+                            format!("未知的演示账号 {who}：pharmacist | manager | cashier"),
+                        )
+                    })?,
+                LoginSpec::Demo(who) => {
+                    return Err(step_err(
                         "SCENARIO",
-                        format!("未知的演示账号 {who}：pharmacist | manager | cashier"),
-                    )
-                })?;
+                        format!("正式接入模式没有演示账号 {who}：请写 login: {{user: 工号, password: 密码}}"),
+                    ))
+                }
+                LoginSpec::Account(a) => (a.user.clone(), a.password.clone(), a.role.clone()),
+            };
             let info = self
                 .counter
-                .login(login, password, Some(role))
+                .login(&login, &password, role.as_deref())
                 .map_err(|e| step_err("LOGIN", e.to_string()))?;
             println!("    → {} {}", info.role_label, info.name);
+            return Ok(());
+        }
+        if let Some(o) = &step.operator {
+            let c = o.create.as_ref().ok_or_else(|| {
+                step_err("SCENARIO", "operator 须有 create / operator needs create")
+            })?;
+            let role = rxdesk_store::Role::from_code(&c.role).ok_or_else(|| {
+                step_err(
+                    "SCENARIO",
+                    format!("未知角色 {}：cashier | pharmacist | manager", c.role),
+                )
+            })?;
+            let s = self.session()?;
+            let id = self
+                .counter
+                .store()
+                .create_operator(
+                    Some(&s),
+                    &rxdesk_store::operators::NewOperator {
+                        login: c.login.clone(),
+                        display_name: c.name.clone(),
+                        role,
+                        password: c.password.clone(),
+                        cert_type: c.cert_type.clone(),
+                        certno: c.certno.clone(),
+                        prac_cert_no: c.prac_cert_no.clone(),
+                    },
+                )
+                .map_err(StepError::from)?;
+            println!("    → 已创建 created {} {} ({})", c.login, c.name, c.role);
+            self.result = json!({"operator_id": id, "login": c.login});
+            return Ok(());
+        }
+        if let Some(im) = &step.import {
+            let s = self.session()?;
+            let mut summary = serde_json::Map::new();
+            for (kind, file) in [("catalogue", &im.catalogue), ("stock", &im.stock)] {
+                let Some(file) = file else { continue };
+                let path = self.scenario_dir.join(file);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    step_err("SCENARIO", format!("无法读取 {}：{e}", path.display()))
+                })?;
+                let r = if kind == "catalogue" {
+                    self.counter
+                        .store()
+                        .import_catalogue_csv(&s, bytes.as_slice())
+                } else {
+                    self.counter.store().import_stock_csv(&s, bytes.as_slice())
+                }
+                .map_err(StepError::from)?;
+                if !r.errors.is_empty() {
+                    return Err(step_err(
+                        "IMPORT",
+                        format!("{} 有错误行，未导入：{:?}", path.display(), r.errors),
+                    ));
+                }
+                println!("    → {kind}: {}", path.display());
+                summary.insert(kind.into(), to_json(&r));
+            }
+            self.result = Value::Object(summary);
             return Ok(());
         }
         if let Some(p) = &step.prescribe {
@@ -1009,7 +1285,7 @@ impl Run<'_> {
             };
             v.open(&s, &auth).await?
         } else if let Some(sh) = &step.shift_start {
-            let token = sh.evoucher.as_deref().unwrap_or(DEMO_PHARMACIST_EC_TOKEN);
+            let token = self.evoucher(sh.evoucher.as_deref())?;
             let shift = v.shift_start(&s, token).await?;
             println!(
                 "    → 在岗药师 on duty: {} {}",
@@ -1018,7 +1294,7 @@ impl Run<'_> {
             self.result = to_json(&shift);
             return Ok(());
         } else if let Some(a) = &step.audit {
-            let token = a.evoucher.as_deref().unwrap_or(DEMO_PHARMACIST_EC_TOKEN);
+            let token = self.evoucher(a.evoucher.as_deref())?;
             v.audit(&s, &a.result, &a.opinion, token, a.reviewer.as_deref())
                 .await?
         } else if let Some(sc) = &step.scan {
@@ -1032,7 +1308,7 @@ impl Run<'_> {
         } else if step.resolve.is_some() {
             v.resolve_uncertain(&s).await?
         } else if let Some(p) = &step.pay {
-            match (&p.cash, &p.scan) {
+            match (&p.cash, p.scan.as_ref().or(p.terminal.as_ref())) {
                 (Some(c), _) => v.pay(&s, "cash", Some(c), None).await?,
                 (None, Some(code)) => v.pay(&s, "scan", None, Some(code)).await?,
                 (None, None) => v.pay(&s, "scan", None, None).await?,
@@ -1097,6 +1373,19 @@ impl Run<'_> {
         };
         self.view = to_json(&view);
         Ok(())
+    }
+
+    /// The pharmacist's own e-voucher: as written, or the demo pharmacist's
+    /// in demo mode only.
+    fn evoucher<'s>(&self, given: Option<&'s str>) -> Result<&'s str, StepError> {
+        match given {
+            Some(t) => Ok(t),
+            None if self.demo => Ok(DEMO_PHARMACIST_EC_TOKEN),
+            None => Err(step_err(
+                "SCENARIO",
+                "正式接入模式须写出药师本人的医保电子凭证（evoucher）",
+            )),
+        }
     }
 
     fn last_sale(&self) -> Result<(i64, String), StepError> {

@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod counter;
 mod devices;
+mod golive;
 mod queue;
 mod stock;
 mod sync;
@@ -61,6 +62,14 @@ enum Command {
     Stock(stock::StockArgs),
     /// One prescription's visit replayed from the ledger, for support.
     Visit(visit::VisitArgs),
+    /// 正式接入: import profile, credentials and CA roots, create the first
+    /// manager, sign in (9001) and check connectivity. Exit 0 only when sign-in works;
+    /// on any failure nothing is kept.
+    Setup(golive::SetupArgs),
+    /// Center profile files: `rxdesk profile check FILE`.
+    Profile(golive::ProfileArgs),
+    /// The sealed center credentials: import, status (fingerprints), rotate.
+    Keys(golive::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,20 +95,33 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Counter(args) => Ok(counter::run(args)),
         Command::Stock(args) => Ok(stock::run(args)),
         Command::Visit(args) => Ok(visit::run(args)),
+        Command::Setup(args) => Ok(golive::setup(args)),
+        Command::Profile(args) => Ok(golive::profile(args)),
+        Command::Keys(args) => Ok(golive::keys(args)),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;
             let status = AppStatus::current(&dir, &settings);
+            let mode = if settings.demo_mode {
+                "demo"
+            } else {
+                "production"
+            };
             if json {
+                let mut v = serde_json::to_value(&status).expect("status serializes");
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("mode".into(), mode.into());
+                }
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&status).expect("status serializes")
+                    serde_json::to_string_pretty(&v).expect("status serializes")
                 );
             } else {
                 println!("RxDesk {}", status.version);
                 println!("数据目录 data:     {}", dir.root().display());
                 println!("日志 logs:         {}", dir.logs().display());
                 println!("信任库 trust:      {}", dir.trust().display());
+                println!("模式 mode:         {mode}");
                 println!("中心 center:       {}", status.center_label);
                 println!("设备 devices:      {}", status.devices_label);
             }

@@ -33,6 +33,9 @@ fn every_acceptance_scenario_passes_against_the_emulator() {
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
+    // production-visit.yaml runs on an onboarded data directory (tests/golive.rs).
+    let readme_files = files.clone();
+    files.retain(|f| !f.ends_with("production-visit.yaml"));
     // One scenario (at least) for each acceptance item that applies; the
     // README says how 003, 004 and 013 are met.
     for item in [
@@ -49,7 +52,7 @@ fn every_acceptance_scenario_passes_against_the_emulator() {
         );
     }
     let readme = std::fs::read_to_string(scenarios_dir().join("README.md")).unwrap();
-    for f in &files {
+    for f in &readme_files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         assert!(readme.contains(&name), "README.md does not list {name}");
     }

@@ -32,6 +32,7 @@ pub mod reports;
 pub mod schema;
 pub mod sync;
 pub mod timeline;
+pub mod vault;
 
 pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
 pub use error::{Result, StoreError};

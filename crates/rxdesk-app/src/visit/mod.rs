@@ -2251,6 +2251,7 @@ impl VisitService {
         let method = match pay.and_then(|p| p.channel) {
             Some(Channel::WeChat) => rxdesk_receipts::PaymentMethod::WeChat,
             Some(Channel::Alipay) => rxdesk_receipts::PaymentMethod::Alipay,
+            Some(Channel::Terminal) => rxdesk_receipts::PaymentMethod::Other("聚合支付终端".into()),
             None => rxdesk_receipts::PaymentMethod::Cash,
         };
         rxdesk_receipts::SaleReceipt {

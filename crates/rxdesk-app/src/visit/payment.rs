@@ -1,5 +1,8 @@
 //! The self-paid part by scan-to-pay (付款码): an adapter trait for the
-//! payment channel and the simulator used in demo mode (ST-EPC-02-010).
+//! payment channel, the simulator used in demo mode (ST-EPC-02-010), and
+//! production's external payment terminal (聚合支付 POS), where the money
+//! moves on the terminal and the cashier types or scans its transaction
+//! reference, which is journalled ([`ExternalTerminalChannel`]).
 //!
 //! The simulator is a product feature, not a mock: it checks the scanned
 //! pay code the way the channels define it (WeChat: 18 digits starting
@@ -18,6 +21,8 @@ pub enum Channel {
     WeChat,
     /// 支付宝.
     Alipay,
+    /// An external payment terminal (聚合支付 POS); the money moved there.
+    Terminal,
 }
 
 impl Channel {
@@ -26,6 +31,7 @@ impl Channel {
         match self {
             Channel::WeChat => "微信支付",
             Channel::Alipay => "支付宝",
+            Channel::Terminal => "聚合支付终端",
         }
     }
 
@@ -141,6 +147,110 @@ impl PaymentChannel for SimulatedPaymentChannel {
     }
 }
 
+/// Production's channel: an external payment terminal. The cashier takes
+/// the amount on the terminal, then types or scans the terminal's
+/// transaction reference; the reference is checked (6–64 letters, digits or
+/// `-`), refused when already used for another order, and journalled
+/// (`<data>/payments/terminal.jsonl`, one JSON line per charge, fsync'd)
+/// before the charge is reported.
+#[derive(Debug)]
+pub struct ExternalTerminalChannel {
+    journal: std::path::PathBuf,
+    lock: Mutex<()>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TerminalLine {
+    order_id: String,
+    reference: String,
+    amount: String,
+    at: String,
+}
+
+impl ExternalTerminalChannel {
+    /// The channel journalling into `journal`.
+    pub fn new(journal: impl Into<std::path::PathBuf>) -> Self {
+        Self {
+            journal: journal.into(),
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Every journalled charge (order id, reference, amount).
+    pub fn journal(&self) -> Vec<(String, String, String)> {
+        std::fs::read_to_string(&self.journal)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<TerminalLine>(l).ok())
+            .map(|l| (l.order_id, l.reference, l.amount))
+            .collect()
+    }
+}
+
+impl PaymentChannel for ExternalTerminalChannel {
+    fn charge(
+        &self,
+        reference: &str,
+        amount: Amount,
+        order_id: &str,
+    ) -> Result<Charge, PaymentDeclined> {
+        let r = reference.trim();
+        if r.len() < 6 || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(PaymentDeclined(
+                "请输入或扫描支付终端小票上的交易参考号（6–64 位字母、数字）".into(),
+            ));
+        }
+        if amount.value() <= rust_decimal::Decimal::ZERO {
+            return Err(PaymentDeclined("支付金额必须大于 0".into()));
+        }
+        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        for (order, used, amt) in self.journal() {
+            if used == r && order == order_id {
+                return Ok(Charge {
+                    channel: Channel::Terminal,
+                    transaction_id: used,
+                    amount: amt.parse().unwrap_or(amount),
+                });
+            }
+            if used == r {
+                return Err(PaymentDeclined(format!(
+                    "交易参考号 {r} 已用于另一笔订单：请核对支付终端小票"
+                )));
+            }
+        }
+        let line = TerminalLine {
+            order_id: order_id.into(),
+            reference: r.into(),
+            amount: amount.to_string(),
+            at: chrono::Utc::now().to_rfc3339(),
+        };
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            if let Some(d) = self.journal.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.journal)?;
+            let mut body = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+            body.push(b'\n');
+            f.write_all(&body)?;
+            f.sync_all()
+        };
+        write().map_err(|e| {
+            PaymentDeclined(format!("支付记录无法保存（{e}）：请勿重复收款，联系店长"))
+        })?;
+        tracing::info!(order_id, "external terminal payment recorded");
+        Ok(Charge {
+            channel: Channel::Terminal,
+            transaction_id: r.into(),
+            amount,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +297,34 @@ mod tests {
         );
         assert_eq!(sim.charges().len(), 1);
         assert!(sim.charge("134567890123456789", a("0.00"), "O2").is_err());
+    }
+
+    #[test]
+    fn terminal_reference_is_checked_journalled_and_not_reused() {
+        let t = tempfile::tempdir().unwrap();
+        let ch = ExternalTerminalChannel::new(t.path().join("payments/terminal.jsonl"));
+        assert!(ch
+            .charge("12", a("5.00"), "O1")
+            .unwrap_err()
+            .0
+            .contains("交易参考号"));
+        assert!(ch.charge("REF 123456", a("5.00"), "O1").is_err());
+        let c = ch.charge("T20260101-0001", a("5.00"), "O1").unwrap();
+        assert_eq!(c.channel, Channel::Terminal);
+        assert_eq!(c.transaction_id, "T20260101-0001");
+        // Same order again: the same charge; another order: refused.
+        assert_eq!(ch.charge("T20260101-0001", a("5.00"), "O1").unwrap(), c);
+        assert!(ch
+            .charge("T20260101-0001", a("5.00"), "O2")
+            .unwrap_err()
+            .0
+            .contains("另一笔订单"));
+        assert_eq!(
+            ch.journal(),
+            vec![("O1".into(), "T20260101-0001".into(), "5.00".into())]
+        );
+        // A fresh channel on the same journal remembers (restart).
+        let again = ExternalTerminalChannel::new(t.path().join("payments/terminal.jsonl"));
+        assert!(again.charge("T20260101-0001", a("5.00"), "O3").is_err());
     }
 }

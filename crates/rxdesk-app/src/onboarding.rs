@@ -1,0 +1,560 @@
+//! 正式接入 (going live), the scriptable part: `rxdesk setup` and, later,
+//! the window's wizard call [`setup`]. Everything is checked before anything
+//! is kept — the profile (every bad field named), the pharmacy code
+//! (ST-EPC-02-002), the issued credentials (each file named), the CA roots
+//! and CRLs (a file that is not one is named) — then the data directory is
+//! built in a staging directory: profile, trust store, settings, sealed
+//! credentials, the first manager account; then 9001 sign-in and a
+//! connectivity check that says in words what failed (DNS, TCP, TLS, gateway
+//! signature, appId). Only when sign-in works is the staging directory
+//! moved into place; on any failure it is removed, so nothing is
+//! half-imported.
+
+use crate::credentials::{self, CredentialError};
+use crate::{DataDir, Settings};
+use rxdesk_center::profile::{Credentials, ProfileError, ProfileFile};
+use rxdesk_center::{
+    CenterClient, CenterError, CenterProfile, MsgIdGenerator, Operator, PrescriptionCenter,
+};
+use rxdesk_gm::cert::Certificate;
+use rxdesk_gm::crl::Crl;
+use rxdesk_store::operators::NewOperator;
+use rxdesk_store::vault::{Vault, VaultStatus};
+use rxdesk_store::{Role, Store};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The profile file inside a data directory.
+pub fn profile_path(dir: &DataDir) -> PathBuf {
+    dir.root().join("profile.toml")
+}
+
+/// What `rxdesk setup` is given.
+#[derive(Debug, Clone)]
+pub struct SetupRequest {
+    /// The province's profile file.
+    pub profile: PathBuf,
+    /// The directory of issued credentials.
+    pub credentials: PathBuf,
+    /// The directory of CA roots and CRLs.
+    pub trust: PathBuf,
+    /// 定点医药机构编号 (must be the one the profile names).
+    pub pharmacy_code: String,
+    /// The first manager's login.
+    pub manager_login: String,
+    /// The first manager's display name.
+    pub manager_name: String,
+    /// Her password, also the vault passphrase.
+    pub password: String,
+    /// Where the data directory goes (must be absent or empty).
+    pub data_dir: DataDir,
+    /// Center URL overriding the profile's (rehearsal on another port).
+    pub center_url: Option<String>,
+}
+
+/// One imported trust file.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustItem {
+    /// File name.
+    pub file: String,
+    /// `root`, `intermediate` or `crl`.
+    pub kind: String,
+    /// Subject (certificates) or issuer (CRLs).
+    pub name: String,
+    /// Valid until (certificate notAfter, CRL nextUpdate), RFC 3339.
+    pub valid_until: Option<String>,
+}
+
+/// What a successful setup did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetupReport {
+    /// Profile name.
+    pub profile: String,
+    /// Pharmacy code.
+    pub pharmacy_code: String,
+    /// Center URL in force.
+    pub center_url: String,
+    /// Credential fingerprints and key holder.
+    pub credentials: VaultStatus,
+    /// Trust files imported.
+    pub trust: Vec<TrustItem>,
+    /// The sign-in and connectivity check, in words.
+    pub connectivity: Vec<String>,
+}
+
+/// Why setup stopped (zh-CN sentences; nothing was kept).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The profile file.
+    #[error("{0}")]
+    Profile(#[from] ProfileError),
+    /// The demo profile cannot go live.
+    #[error(
+        "配置文件 {0} 是演示配置（demo = true），不能用于正式接入：请使用医保局提供的本省配置"
+    )]
+    DemoProfile(PathBuf),
+    /// Pharmacy code.
+    #[error("定点药店编码不正确：{0}")]
+    PharmacyCode(String),
+    /// Credential files or vault.
+    #[error("{0}")]
+    Credentials(#[from] CredentialError),
+    /// A trust file.
+    #[error("信任库文件 {file}：{why}；未导入任何内容")]
+    Trust {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// The manager account.
+    #[error("店长账户：{0}")]
+    Manager(String),
+    /// The data directory.
+    #[error("数据目录 {path}：{why}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// The center could not be reached or refused; says which step.
+    #[error("连接医保中心失败：{0}。未保存任何内容")]
+    Connectivity(String),
+}
+
+impl SetupError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Profile(_) => "SETUP_PROFILE",
+            Self::DemoProfile(_) => "SETUP_DEMO_PROFILE",
+            Self::PharmacyCode(_) => "SETUP_PHARMACY_CODE",
+            Self::Credentials(c) => c.code(),
+            Self::Trust { .. } => "SETUP_TRUST_FILE",
+            Self::Manager(_) => "SETUP_MANAGER",
+            Self::DataDir { .. } => "SETUP_DATA_DIR",
+            Self::Connectivity(_) => "SETUP_CONNECTIVITY",
+        }
+    }
+}
+
+fn trust_err(file: &Path, why: impl Into<String>) -> SetupError {
+    SetupError::Trust {
+        file: file.to_path_buf(),
+        why: why.into(),
+    }
+}
+
+/// Checks every file of a trust directory: certificates (`.pem .crt .cer
+/// .der`, CA certificates only) and CRLs (`.crl`). Anything else, or a file
+/// that does not parse, is an error naming the file. At least one root.
+pub fn check_trust_dir(dir: &Path) -> Result<Vec<(PathBuf, TrustItem)>, SetupError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| trust_err(dir, format!("无法读取目录（{e}）")))?;
+    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    let mut roots = 0;
+    for p in paths.into_iter().filter(|p| p.is_file()) {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let bytes = std::fs::read(&p).map_err(|e| trust_err(&p, format!("无法读取（{e}）")))?;
+        match ext.as_str() {
+            "pem" | "crt" | "cer" | "der" => {
+                let certs = Certificate::load_all(&bytes)
+                    .ok()
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| trust_err(&p, "不是证书（PEM 或 DER 格式的 X.509 证书）"))?;
+                for c in certs {
+                    if !c.is_ca() {
+                        return Err(trust_err(
+                            &p,
+                            format!(
+                                "证书 {} 不是 CA 证书：信任库只放医保 CA 根证书和中间证书",
+                                c.subject_dn()
+                            ),
+                        ));
+                    }
+                    let root = c.is_self_issued();
+                    roots += usize::from(root);
+                    out.push((
+                        p.clone(),
+                        TrustItem {
+                            file: name.clone(),
+                            kind: if root { "root" } else { "intermediate" }.into(),
+                            name: c.subject_dn(),
+                            valid_until: Some(c.not_after().to_rfc3339()),
+                        },
+                    ));
+                }
+            }
+            "crl" => {
+                let crl = Crl::from_bytes(&bytes)
+                    .map_err(|_| trust_err(&p, "不是证书吊销列表（CRL）"))?;
+                out.push((
+                    p.clone(),
+                    TrustItem {
+                        file: name,
+                        kind: "crl".into(),
+                        name: crl.issuer_dn(),
+                        valid_until: crl.next_update().map(|t| t.to_rfc3339()),
+                    },
+                ));
+            }
+            _ => {
+                return Err(trust_err(
+                    &p,
+                    "不是证书或吊销列表（只接受 .pem .crt .cer .der 证书和 .crl 吊销列表）",
+                ))
+            }
+        }
+    }
+    if roots == 0 {
+        return Err(trust_err(dir, "没有医保 CA 根证书"));
+    }
+    Ok(out)
+}
+
+/// The sign-in and connectivity check: each step in words; the first that
+/// fails says what failed (DNS, TCP, TLS, gateway signature, appId).
+pub async fn check_connectivity(
+    client: &CenterClient,
+    operator: &Operator,
+) -> Result<Vec<String>, String> {
+    let p = client.profile();
+    let url = p.base_url.as_str();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() => (h.to_string(), port.parse().unwrap_or(443)),
+        _ => (
+            authority.to_string(),
+            if scheme == "http" { 80 } else { 443 },
+        ),
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let mut steps = Vec::new();
+    let addrs: Vec<_> = match tokio::time::timeout(
+        p.connect_timeout,
+        tokio::net::lookup_host((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a.collect(),
+        Ok(Err(e)) => {
+            return Err(format!(
+                "域名解析（DNS）失败：无法解析 {host}（{e}）。请检查网络和 DNS 设置，或核对配置文件的 center.base_url"
+            ))
+        }
+        Err(_) => return Err(format!("域名解析（DNS）超时：{host}")),
+    };
+    steps.push(format!(
+        "DNS：{host} → {}",
+        addrs
+            .iter()
+            .map(|a| a.ip().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let mut connected = None;
+    for a in &addrs {
+        if let Ok(Ok(_)) =
+            tokio::time::timeout(p.connect_timeout, tokio::net::TcpStream::connect(a)).await
+        {
+            connected = Some(*a);
+            break;
+        }
+    }
+    let Some(addr) = connected else {
+        return Err(format!(
+            "网络连接失败：{host}:{port} 无法连接（端口未开放、中心未启动或被防火墙拦截）"
+        ));
+    };
+    steps.push(format!("TCP：已连接 {addr}"));
+    let op = operator.clone();
+    match client.sign_in(&op).await {
+        Ok(_) => {
+            if scheme == "https" {
+                steps.push("TLS：中心证书验证通过".into());
+            }
+            steps.push("网关签名与 appId：中心已接受".into());
+            steps.push("9001 签到：成功".into());
+            Ok(steps)
+        }
+        Err(e) => Err(describe_sign_in_failure(&e, scheme == "https")),
+    }
+}
+
+/// A failed 9001 in words: which credential or layer is wrong.
+pub fn describe_sign_in_failure(e: &CenterError, https: bool) -> String {
+    use rxdesk_center::error::codes;
+    match e {
+        CenterError::Rejected { code, message } if code == &codes::BAD_GATEWAY_SIGNATURE.to_string() => format!(
+            "网关签名被拒（appSecret 不正确，或本机时钟与中心相差超过 5 分钟）：请核对医保局下发的 appSecret 和系统时间。中心答复：{message}"
+        ),
+        CenterError::Rejected { code, message } if code == &codes::UNKNOWN_ACCOUNT.to_string() => format!(
+            "appId 未登记（appId 不正确）：请核对医保局下发的 appId。中心答复：{message}"
+        ),
+        CenterError::Rejected { code, message } => {
+            format!("9001 签到被中心拒绝（代码 {code}）：{message}")
+        }
+        CenterError::Transient(m) | CenterError::Uncertain(m) if https => format!(
+            "TLS 握手或中心应答失败：请核对配置文件 tls.roots 中的中心证书根，以及本机时间（{m}）"
+        ),
+        CenterError::Transient(m) | CenterError::Uncertain(m) => {
+            format!("中心没有应答 9001 签到：{m}")
+        }
+        CenterError::Invalid(m) => format!("请求未能发出（配置或凭证有误）：{m}"),
+    }
+}
+
+/// The client of a profile with the desk's msgid range and high-water file.
+pub fn desk_client(
+    dir: &DataDir,
+    profile: CenterProfile,
+) -> Result<(CenterClient, Arc<MsgIdGenerator>), String> {
+    let msgids = Arc::new(
+        MsgIdGenerator::with_high_water_file(
+            &profile.institution.fixmedins_code,
+            dir.root().join("msgid.hwm"),
+        )
+        .map_err(|e| format!("报文编号文件不可用：{e}"))?
+        // 4000-4999 belong to the background client (upload worker),
+        // 5000-9999 to the outbox rows.
+        .with_sequence_range(0, 3999),
+    );
+    let client = CenterClient::new(profile, Arc::clone(&msgids))
+        .map_err(|e| format!("中心客户端无法创建：{e}"))?;
+    Ok((client, msgids))
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), SetupError> {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| SetupError::DataDir {
+            path: to.to_path_buf(),
+            why: format!("无法写入（{e}）"),
+        })
+}
+
+struct Staging {
+    dir: PathBuf,
+    vault: Option<Vault>,
+    done: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Some(v) = &self.vault {
+                let _ = v.forget_os_key();
+            }
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Runs the whole onboarding; see the module doc. Returns what was done.
+pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
+    // 1. Check everything given, before writing anything.
+    let file = ProfileFile::load(&req.profile)?;
+    if file.demo {
+        return Err(SetupError::DemoProfile(req.profile.clone()));
+    }
+    let code = req.pharmacy_code.trim();
+    rxdesk_core::code_format::validate_pharmacy_code(code)
+        .map_err(|e| SetupError::PharmacyCode(e.message_zh()))?;
+    if code != file.institution.code {
+        return Err(SetupError::PharmacyCode(format!(
+            "{code} 与配置文件登记的 {}（institution.code）不一致",
+            file.institution.code
+        )));
+    }
+    let (secrets, creds) = credentials::read_issued_dir(&req.credentials)?;
+    let trust = check_trust_dir(&req.trust)?;
+    if req.manager_login.trim().is_empty() {
+        return Err(SetupError::Manager("工号不能为空".into()));
+    }
+    if req.password.chars().count() < rxdesk_store::vault::MIN_PASSPHRASE_CHARS {
+        return Err(SetupError::Manager(format!(
+            "密码至少需要 {} 个字符（它也是医保凭证的解锁口令）",
+            rxdesk_store::vault::MIN_PASSPHRASE_CHARS
+        )));
+    }
+    let target = req.data_dir.root().to_path_buf();
+    if target.exists()
+        && std::fs::read_dir(&target)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(SetupError::DataDir {
+            path: target,
+            why: "已有数据：正式接入须在新的（空的）数据目录进行；已接入的药店用 rxdesk keys 更换凭证".into(),
+        });
+    }
+    let mut profile = file.to_profile(&creds)?;
+    if let Some(u) = req.center_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        if let Some(why) = rxdesk_center::profile::check_base_url(u) {
+            return Err(SetupError::Profile(ProfileError(vec![
+                rxdesk_center::profile::FieldProblem {
+                    field: "--center".into(),
+                    message_zh: why,
+                },
+            ])));
+        }
+        profile.base_url = u.trim().trim_end_matches('/').to_string();
+    }
+
+    // 2. Build the data directory in a staging directory next to it.
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| SetupError::DataDir {
+        path: parent.clone(),
+        why: format!("无法创建（{e}）"),
+    })?;
+    let mut staging = Staging {
+        dir: parent.join(format!(
+            ".{}.setup-{}",
+            target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "rxdesk".into()),
+            std::process::id()
+        )),
+        vault: None,
+        done: false,
+    };
+    let _ = std::fs::remove_dir_all(&staging.dir);
+    let stage = DataDir::at(&staging.dir);
+    stage.ensure().map_err(|e| SetupError::DataDir {
+        path: staging.dir.clone(),
+        why: e.to_string(),
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&staging.dir, std::fs::Permissions::from_mode(0o700));
+    }
+    copy_file(&req.profile, &profile_path(&stage))?;
+    for (path, _) in &trust {
+        if let Some(name) = path.file_name() {
+            copy_file(path, &stage.trust().join(name))?;
+        }
+    }
+    let settings = Settings {
+        demo_mode: false,
+        center_url: Some(profile.base_url.clone()),
+        store_name: file.institution.name.clone(),
+        fixmedins_code: code.to_string(),
+        ..Settings::default()
+    };
+    settings.save(&stage).map_err(|e| SetupError::DataDir {
+        path: staging.dir.clone(),
+        why: e.to_string(),
+    })?;
+    let vault = credentials::vault(&stage);
+    let sealed = vault
+        .create(&req.password, &secrets)
+        .map_err(CredentialError::from)?;
+    staging.vault = Some(vault);
+    {
+        let store = Store::open(stage.database()).map_err(|e| SetupError::DataDir {
+            path: stage.database(),
+            why: e.to_string(),
+        })?;
+        store
+            .create_operator(
+                None,
+                &NewOperator {
+                    login: req.manager_login.trim().to_string(),
+                    display_name: if req.manager_name.trim().is_empty() {
+                        req.manager_login.trim().to_string()
+                    } else {
+                        req.manager_name.trim().to_string()
+                    },
+                    role: Role::Manager,
+                    password: req.password.clone(),
+                    cert_type: None,
+                    certno: None,
+                    prac_cert_no: None,
+                },
+            )
+            .map_err(|e| SetupError::Manager(e.to_string()))?;
+    }
+
+    // 3. Sign in (9001) with what was sealed, reopened from the vault.
+    let reopened = credentials::from_secrets(
+        &credentials::vault(&stage)
+            .unseal(Some(&req.password))
+            .map_err(CredentialError::from)?,
+        &credentials::vault(&stage).path(),
+    )?;
+    let check_profile = file.to_profile(&reopened)?;
+    let check_profile = CenterProfile {
+        base_url: profile.base_url.clone(),
+        ..check_profile
+    };
+    let (client, _) = desk_client(&stage, check_profile).map_err(SetupError::Connectivity)?;
+    let operator = Operator::clerk(req.manager_login.trim(), &req.manager_name);
+    let connectivity = check_connectivity(&client, &operator)
+        .await
+        .map_err(SetupError::Connectivity)?;
+
+    // 4. Keep it.
+    if target.exists() {
+        std::fs::remove_dir(&target).map_err(|e| SetupError::DataDir {
+            path: target.clone(),
+            why: format!("无法替换空目录（{e}）"),
+        })?;
+    }
+    std::fs::rename(&staging.dir, &target).map_err(|e| SetupError::DataDir {
+        path: target.clone(),
+        why: format!("无法移入位置（{e}）"),
+    })?;
+    staging.done = true;
+    tracing::info!(profile = %file.name, pharmacy = %code, "onboarded (production)");
+    Ok(SetupReport {
+        profile: file.name.clone(),
+        pharmacy_code: code.to_string(),
+        center_url: profile.base_url,
+        credentials: sealed,
+        trust: trust.into_iter().map(|(_, t)| t).collect(),
+        connectivity,
+    })
+}
+
+/// The production center profile of an onboarded data directory: its
+/// profile file with the sealed credentials, the URL from the settings.
+pub fn production_profile(dir: &DataDir, settings: &Settings) -> Result<CenterProfile, String> {
+    let path = profile_path(dir);
+    if !path.is_file() {
+        return Err(format!(
+            "未找到中心配置文件 {}：请先运行 rxdesk setup 完成正式接入",
+            path.display()
+        ));
+    }
+    let file = ProfileFile::load(&path).map_err(|e| e.to_string())?;
+    if file.demo {
+        return Err("数据目录中的中心配置是演示配置，不能用于正式接入".into());
+    }
+    let creds: Credentials = credentials::load(dir).map_err(|e| e.to_string())?;
+    let mut p = file.to_profile(&creds).map_err(|e| e.to_string())?;
+    if let Some(url) = crate::wiring::center_url(settings) {
+        p.base_url = url.trim_end_matches('/').to_string();
+    }
+    Ok(p)
+}
