@@ -25,6 +25,15 @@ pub struct Faults {
     pub clock_skew_s: i64,
     /// Seed of the fault dice (same seed, same sequence of faults).
     pub seed: u64,
+    /// "2102 lands late": the next 2102 is held unapplied and its connection
+    /// dropped (the client sees no answer); it lands right AFTER a 2601 for
+    /// its msgid has been answered 6001 "original not found" — the race a
+    /// counter must survive without charging twice (issue #14). One-shot.
+    pub late_2102: bool,
+    /// The next 2102 is applied with a total 1.00 above its input (the
+    /// extra on the patient's cash part): a counter must notice that 2102's
+    /// total is not 2101's and reverse it. One-shot.
+    pub skew_2102_total: bool,
 }
 
 impl Faults {

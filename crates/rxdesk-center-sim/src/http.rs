@@ -180,7 +180,8 @@ fn roll(app: &App) -> (Plan, Faults) {
     (plan, f)
 }
 
-const QUERIES: [&str; 10] = [
+const QUERIES: [&str; 11] = [
+    "5203",
     "9001",
     "9002",
     "1101",
@@ -203,6 +204,7 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
         "2102" => ops::settle(st, i, &env.msgid),
         "2103" => ops::settle_reverse(st, i),
         "2601" => ops::reversal(st, i),
+        "5203" => ops::settlement_query(st, i),
         "3201" => ops::reconcile_total(st, i),
         "3202" => ops::reconcile_detail(st, i),
         "3505" => ops::sale(st, i, &env.msgid),
@@ -292,7 +294,9 @@ async fn family_a(
     if plan.error {
         return (StatusCode::SERVICE_UNAVAILABLE, "中心繁忙 (injected 503)").into_response();
     }
-    if plan.reset_before {
+    if plan.reset_before
+        || ops::hold_late_2102(&mut lock(&app), &env.infno, &env.msgid, &env.input)
+    {
         return drop_connection(&kill).await;
     }
     // 4. Replay or apply.

@@ -89,6 +89,7 @@ fn prescription_chain_is_audit_then_sale_then_writeoff_then_reversal() {
             .record_refund(&f.cashier, receipt.sale_id, "顾客退货"),
         Err(StoreError::Forbidden { .. })
     ));
+    money_back(&f.store, &f.boss, receipt.sale_id);
     f.store
         .record_refund(&f.boss, receipt.sale_id, "顾客退货")
         .unwrap();
