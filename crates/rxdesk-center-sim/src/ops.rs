@@ -560,8 +560,16 @@ pub fn settle(st: &mut State, input: &Value, msgid: &str) -> OpResult {
         st.faults.skew_2102_total = false;
         st.stats.fault("skew_2102_total");
         let one = Decimal::ONE;
-        let setl_id = out["setlinfo"]["setl_id"].as_str().unwrap_or_default().to_string();
-        for k in ["medfee_sumamt", "psn_part_amt", "psn_cash_pay", "fulamt_ownpay_amt"] {
+        let setl_id = out["setlinfo"]["setl_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for k in [
+            "medfee_sumamt",
+            "psn_part_amt",
+            "psn_cash_pay",
+            "fulamt_ownpay_amt",
+        ] {
             let v: Decimal = out["setlinfo"][k]
                 .as_str()
                 .and_then(|s| s.parse().ok())

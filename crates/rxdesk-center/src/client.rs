@@ -252,7 +252,9 @@ fn money_4xx_is_uncertain(infno: &str, e: CenterError) -> CenterError {
                     infno::SETTLE | infno::SETTLE_REVERSE | infno::REVERSAL
                 ) =>
         {
-            CenterError::Uncertain(format!("{code} on {infno} (may have been applied): {message}"))
+            CenterError::Uncertain(format!(
+                "{code} on {infno} (may have been applied): {message}"
+            ))
         }
         other => other,
     }
@@ -946,5 +948,37 @@ impl CenterClient {
         base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|e| CenterError::Uncertain(format!("9102 file not Base64: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod money_classification_tests {
+    use super::*;
+
+    #[test]
+    fn http_4xx_on_a_money_call_is_uncertain_elsewhere_a_refusal() {
+        let four = || classify_status(reqwest::StatusCode::FORBIDDEN, b"gateway says no").unwrap();
+        for money in [infno::SETTLE, infno::SETTLE_REVERSE, infno::REVERSAL] {
+            assert!(
+                matches!(
+                    money_4xx_is_uncertain(money, four()),
+                    CenterError::Uncertain(_)
+                ),
+                "{money}"
+            );
+        }
+        assert!(matches!(
+            money_4xx_is_uncertain(infno::PRE_SETTLE, four()),
+            CenterError::Rejected { .. }
+        ));
+        // A business refusal (infcode ≠ 0) stays a refusal even for 2102.
+        let refused = CenterError::Rejected {
+            code: "3008".into(),
+            message: "wrong state".into(),
+        };
+        assert!(matches!(
+            money_4xx_is_uncertain(infno::SETTLE, refused),
+            CenterError::Rejected { .. }
+        ));
     }
 }

@@ -1099,10 +1099,13 @@ impl Run<'_> {
             v.delivery(&s, one).await?
         } else if let Some(r) = &step.refund {
             let (id, _) = self.last_sale()?;
-            let identity = r.identify.as_ref().map(|i| rxdesk_app::visit::RefundIdentity {
-                method: i.method.clone(),
-                code: i.code.clone(),
-            });
+            let identity = r
+                .identify
+                .as_ref()
+                .map(|i| rxdesk_app::visit::RefundIdentity {
+                    method: i.method.clone(),
+                    code: i.code.clone(),
+                });
             let refund = v.refund(&s, id, &r.reason, identity).await?;
             println!("    → 退费上传 refund uploads: {:?}", refund.upload_ids);
             self.result = to_json(&refund);

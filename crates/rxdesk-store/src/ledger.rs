@@ -471,7 +471,10 @@ impl Store {
         by.require(Permission::Sell)?;
         for p in payments {
             if !matches!(p.method.as_str(), "cash" | "wechat" | "alipay") {
-                return Err(StoreError::Invalid(format!("payment method {:?}", p.method)));
+                return Err(StoreError::Invalid(format!(
+                    "payment method {:?}",
+                    p.method
+                )));
             }
             Amount::from_str(&p.amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
         }
@@ -488,7 +491,11 @@ impl Store {
             }
         }
         let now = self.now_ms();
-        let dispensed_on = sale.settlement.as_ref().map(|s| s.setl_time.min(now)).unwrap_or(now);
+        let dispensed_on = sale
+            .settlement
+            .as_ref()
+            .map(|s| s.setl_time.min(now))
+            .unwrap_or(now);
         let today = &wire_time(dispensed_on)[..10];
         self.write("record sale", |tx| {
             let rx = match sale.prescription_id {

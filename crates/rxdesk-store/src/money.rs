@@ -214,17 +214,19 @@ impl Store {
             Ok(rows)
         })?;
         rows.into_iter()
-            .map(|(visit_id, state, snap, open, outcome, created_at, updated_at)| {
-                Ok(VisitRow {
-                    visit_id,
-                    state,
-                    snapshot_json: self.sealer().open_str(&snap)?,
-                    open: open == 1,
-                    outcome,
-                    created_at,
-                    updated_at,
-                })
-            })
+            .map(
+                |(visit_id, state, snap, open, outcome, created_at, updated_at)| {
+                    Ok(VisitRow {
+                        visit_id,
+                        state,
+                        snapshot_json: self.sealer().open_str(&snap)?,
+                        open: open == 1,
+                        outcome,
+                        created_at,
+                        updated_at,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -392,7 +394,8 @@ impl Store {
     /// now return stock.
     pub fn refund_money_returned(&self, sale_id: i64, returned: &[SalePayment]) -> Result<()> {
         let now = self.now_ms();
-        let json = serde_json::to_string(returned).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string(returned).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.write("refund money returned", |tx| {
             let cur = refund_step_in(tx, sale_id)?;
             if !cur.may_become(RefundStep::MoneyReturned) {
@@ -414,9 +417,7 @@ impl Store {
 
     /// The refund journal row of a sale.
     pub fn refund_row(&self, sale_id: i64) -> Result<Option<RefundRow>> {
-        Ok(self
-            .refunds_where("sale_id = ?1", Some(sale_id))?
-            .pop())
+        Ok(self.refunds_where("sale_id = ?1", Some(sale_id))?.pop())
     }
 
     /// Refunds not finished (not `done`, not `failed`), oldest first: a crash
@@ -470,19 +471,21 @@ impl Store {
             Ok(rows)
         })?;
         rows.into_iter()
-            .map(|(sale_id, step, msgid, reason, detail, returned, updated_at)| {
-                Ok(RefundRow {
-                    sale_id,
-                    step: RefundStep::from_code(&step).ok_or_else(|| {
-                        StoreError::Invalid(format!("unknown refund step {step:?}"))
-                    })?,
-                    msgid,
-                    reason,
-                    detail,
-                    returned: serde_json::from_str(&returned).unwrap_or_default(),
-                    updated_at,
-                })
-            })
+            .map(
+                |(sale_id, step, msgid, reason, detail, returned, updated_at)| {
+                    Ok(RefundRow {
+                        sale_id,
+                        step: RefundStep::from_code(&step).ok_or_else(|| {
+                            StoreError::Invalid(format!("unknown refund step {step:?}"))
+                        })?,
+                        msgid,
+                        reason,
+                        detail,
+                        returned: serde_json::from_str(&returned).unwrap_or_default(),
+                        updated_at,
+                    })
+                },
+            )
             .collect()
     }
 }

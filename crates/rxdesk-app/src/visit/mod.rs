@@ -40,8 +40,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use payment::{Channel, PaymentChannel};
 use rust_decimal::Decimal;
 use rxdesk_center::messages::{
-    AuthorisedRx, DrugDetail, PersonInfoOutput, PersonQuery, QrDecodeData, ReversalData,
-    SettleData, SettleInput, SettleOutput,
+    AuthorisedRx, DrugDetail, PersonInfoOutput, PersonQuery, QrDecodeData, SettleData, SettleInput,
+    SettleOutput,
 };
 use rxdesk_center::messages::{Insutype, MedType};
 use rxdesk_center::{CenterError, DownloadKey};
@@ -581,7 +581,10 @@ impl VisitService {
         );
         tracing::info!(visit = %id, operator = %by.login(), "visit started");
         if let Some(prev) = guard.as_ref() {
-            if !matches!(prev.visit.state(), VisitState::Receipted | VisitState::Closed(_)) {
+            if !matches!(
+                prev.visit.state(),
+                VisitState::Receipted | VisitState::Closed(_)
+            ) {
                 self.close_journal(&prev.id(), "left for the next patient before settlement");
             }
         }
@@ -1834,10 +1837,12 @@ impl VisitService {
         msgid: &str,
         sent_at_ms: i64,
     ) -> Result<AttemptState, StepError> {
-        Ok(match self.resolve_2102(by, psn_no, msgid, sent_at_ms).await? {
-            recovery::Uncertain2102::Reversed => AttemptState::Reversed,
-            recovery::Uncertain2102::NotSettled => AttemptState::NotSettled,
-        })
+        Ok(
+            match self.resolve_2102(by, psn_no, msgid, sent_at_ms).await? {
+                recovery::Uncertain2102::Reversed => AttemptState::Reversed,
+                recovery::Uncertain2102::NotSettled => AttemptState::NotSettled,
+            },
+        )
     }
 
     /// The sale lines of the dispensed boxes at the catalogue prices the
@@ -1897,7 +1902,10 @@ impl VisitService {
             .map_err(|e| center_error("撤销结算", &e))?;
         self.store.note_settlement_attempt(
             attempt,
-            &format!("2102 total {} differs from 2101: 2103 {msgid} sent", s.medfee_sumamt),
+            &format!(
+                "2102 total {} differs from 2101: 2103 {msgid} sent",
+                s.medfee_sumamt
+            ),
         )?;
         let data = rxdesk_center::messages::SettleReverseData {
             setl_id: s.setl_id.clone(),
@@ -1963,7 +1971,10 @@ impl VisitService {
                 None,
                 "resolved after restart by 2601",
             )?;
-            self.close_journal(&o.visit_id, &format!("settlement resolved: {}", outcome.code()));
+            self.close_journal(
+                &o.visit_id,
+                &format!("settlement resolved: {}", outcome.code()),
+            );
             tracing::info!(msgid = %o.msgid, outcome = outcome.code(), "orphan settlement resolved");
             self.orphans
                 .lock()

@@ -10,9 +10,7 @@
 //! 2103 is journalled before it leaves and resolved by the query or a resend
 //! (a second 2103 of one settlement is refused as "already reversed").
 
-use super::{
-    center_error, split_of, Active, PatientInfo, PaymentState, StepError, VisitService,
-};
+use super::{center_error, split_of, Active, PatientInfo, PaymentState, StepError, VisitService};
 use rust_decimal::Decimal;
 use rxdesk_center::messages::{
     ReversalData, SettleInput, SettleOutput, SettleReverseData, SettlementQueryData,
@@ -97,10 +95,7 @@ impl VisitService {
     /// Sets how long a "not found" answer about a 2102 must wait before it
     /// is believed (tests, and a province whose gateway timeout differs).
     pub fn set_settlement_safety_window(&self, d: Duration) {
-        *self
-            .safety_window
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = d;
+        *self.safety_window.lock().unwrap_or_else(|p| p.into_inner()) = d;
     }
 
     fn safety_window(&self) -> Duration {
@@ -186,7 +181,15 @@ pub(super) fn recover_visits(
                     restored.push(a);
                 }
                 Err(e) => {
-                    tracing::error!(visit = %row.visit_id, error = %e, "settled visit not restorable");
+                    // Charged but not sellable from the journal: surfaced
+                    // for a manager's reversal (2601 of the 2102).
+                    tracing::error!(visit = %row.visit_id, error = %e, "settled visit not restorable: reversal only");
+                    if let Some(at) = attempt
+                        .as_ref()
+                        .filter(|a| a.state == AttemptState::Settled)
+                    {
+                        seen_attempts.retain(|id| *id != at.id);
+                    }
                 }
             },
             // The open attempt is surfaced as an uncertain settlement and
@@ -245,10 +248,18 @@ fn restore_settled(snap: Snapshot, attempt: Option<&AttemptRow>) -> Result<Activ
             a.settle_output = Some(out);
         }
     }
-    if a.settle_output.is_none() || a.sale_lines.is_empty() {
+    let settled_total = a.settle_output.as_ref().map(|o| o.setlinfo.medfee_sumamt);
+    let sent_total = a.settle_input.as_ref().map(|i| i.data.medfee_sumamt);
+    if settled_total.is_none() || a.sale_lines.is_empty() {
         return Err(StepError::new(
             "RECOVERY_INCOMPLETE",
             "中断的结算缺少结算结果或调配明细",
+        ));
+    }
+    if settled_total != sent_total {
+        return Err(StepError::new(
+            "RECOVERY_TOTAL_DIFFERS",
+            "中断的结算金额与预结算不一致，不能按此完成销售",
         ));
     }
     a.recovered = true;
@@ -280,12 +291,7 @@ impl VisitService {
                 return Ok(Uncertain2102::Reversed)
             }
             Err(CenterError::Rejected { code, .. }) if code == "6001" => {}
-            Err(e) => {
-                return Err(center_error(
-                    "冲正未完成，结算结果仍未知，请稍后再试",
-                    &e,
-                ))
-            }
+            Err(e) => return Err(center_error("冲正未完成，结算结果仍未知，请稍后再试", &e)),
         }
         // "Not found" — yet. Ask the settlement query by the 2102 msgid.
         let q = SettlementQueryData {

@@ -97,7 +97,9 @@ impl VisitService {
         // 2 + 3. The insurance reversal.
         if let Some(s) = &settlement {
             if !matches!(step, Some(RefundStep::Reversed | RefundStep::MoneyReturned)) {
-                let insuplc = self.refund_identity(by, &s.psn_no, identity.as_ref()).await?;
+                let insuplc = self
+                    .refund_identity(by, &s.psn_no, identity.as_ref())
+                    .await?;
                 self.reverse_sale(by, sale_id, &reason, s, &insuplc, step)
                     .await?;
             }
@@ -195,8 +197,7 @@ impl VisitService {
                 "出示的医保凭证不是该笔销售的患者本人，不能退费",
             ));
         }
-        Ok(p
-            .insuinfo
+        Ok(p.insuinfo
             .first()
             .map(|i| i.insuplc_admdvs.clone())
             .unwrap_or_default())
@@ -245,7 +246,8 @@ impl VisitService {
                 Ok(())
             }
             super::recovery::Reversal2103::Refused(m) => {
-                self.store.set_refund_step(sale_id, RefundStep::Failed, &m)?;
+                self.store
+                    .set_refund_step(sale_id, RefundStep::Failed, &m)?;
                 Err(StepError::new(
                     "REFUND_REFUSED",
                     format!("医保中心拒绝撤销结算{m}：未退款、未退库存，请核对后重试"),
@@ -315,7 +317,10 @@ impl VisitService {
     }
 
     async fn reverse_settled_in(&self, by: &Session, a: &mut Active) -> Result<(), StepError> {
-        if !matches!(a.visit.state(), VisitState::Settled | VisitState::RefundUncertain) {
+        if !matches!(
+            a.visit.state(),
+            VisitState::Settled | VisitState::RefundUncertain
+        ) {
             return Err(StepError::new(
                 "VISIT_ILLEGAL_TRANSITION",
                 "只有已结算、尚未完成销售的服务可以撤销结算",
@@ -368,7 +373,9 @@ impl VisitService {
                 self.persist_logged(a);
                 Err(StepError::new(
                     "REFUND_REFUSED",
-                    format!("医保中心拒绝撤销结算{m}：该笔结算仍有效，请完成销售或联系医保经办机构"),
+                    format!(
+                        "医保中心拒绝撤销结算{m}：该笔结算仍有效，请完成销售或联系医保经办机构"
+                    ),
                 ))
             }
             super::recovery::Reversal2103::Uncertain(m) => {
