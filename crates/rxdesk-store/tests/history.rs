@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{approved_rx, fixture, otc_sale, trace};
+use common::{approved_rx, fixture, money_back, otc_sale, trace};
 use rust_decimal_macros::dec;
 use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::StoreError;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{approved_rx, fixture, otc_sale};
+use common::{approved_rx, fixture, money_back, otc_sale};
 use rxdesk_store::journal::AttemptState;
 use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::StoreError;
