@@ -1607,8 +1607,9 @@ pub struct SalesUndoData {
     /// `hi_rxno` after a whole refund (RxDesk's, docs/protocol.md)
     #[serde(default)]
     pub sel_upld_sn: String,
-    /// 结算ID of the refunded sale (RxDesk's; empty for a self-paid sale)
-    #[serde(default)]
+    /// 结算ID of the refunded sale (RxDesk's; empty for a self-paid sale,
+    /// then not sent)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub setl_id: String,
     /// 撤销原因
     pub undo_rea: String,
