@@ -152,6 +152,11 @@ pub struct RefundRow {
     pub updated_at: i64,
 }
 
+/// `visit_journal` columns as read (snapshot still sealed).
+type RawVisit = (String, String, Vec<u8>, i64, String, i64, i64);
+/// `refund_journal` columns as read.
+type RawRefund = (i64, String, String, String, String, String, i64);
+
 impl Store {
     /// Journals the visit's state after a step (insert or replace; a visit
     /// already closed stays closed).
@@ -186,7 +191,7 @@ impl Store {
     }
 
     fn visits_where(&self, filter: &str, arg: Option<&str>) -> Result<Vec<VisitRow>> {
-        let rows: Vec<(String, String, Vec<u8>, i64, String, i64, i64)> = self.read(|c| {
+        let rows: Vec<RawVisit> = self.read(|c| {
             let mut st = c
                 .prepare(&format!(
                     "SELECT visit_id, state, snapshot, open, outcome, created_at, updated_at
@@ -443,7 +448,7 @@ impl Store {
     }
 
     fn refunds_where(&self, filter: &str, arg: Option<i64>) -> Result<Vec<RefundRow>> {
-        let rows: Vec<(i64, String, String, String, String, String, i64)> = self.read(|c| {
+        let rows: Vec<RawRefund> = self.read(|c| {
             let mut st = c
                 .prepare(&format!(
                     "SELECT sale_id, step, msgid, reason, detail, returned_json, updated_at
