@@ -1,4 +1,4 @@
-//! Money that is never lost and never taken twice (issue #14), against the
+//! Money that is never lost and never taken twice, against the
 //! real center emulator on loopback: a settled visit survives a restart and
 //! is completed from its settled figures (even when the catalogue price
 //! changed); a 2102 that lands after its 2601 was answered "not found" is

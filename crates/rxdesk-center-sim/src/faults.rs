@@ -28,7 +28,7 @@ pub struct Faults {
     /// "2102 lands late": the next 2102 is held unapplied and its connection
     /// dropped (the client sees no answer); it lands right AFTER a 2601 for
     /// its msgid has been answered 6001 "original not found" — the race a
-    /// counter must survive without charging twice (issue #14). One-shot.
+    /// counter must survive without charging twice. One-shot.
     pub late_2102: bool,
     /// The next 2102 is applied with a total 1.00 above its input (the
     /// extra on the patient's cash part): a counter must notice that 2102's

@@ -241,7 +241,7 @@ fn classify_status(status: reqwest::StatusCode, body: &[u8]) -> Option<CenterErr
 }
 
 /// An HTTP 4xx from a gateway in front of the center does not prove that a
-/// settlement, its reversal or a 2601 was not applied behind it (issue #14):
+/// settlement, its reversal or a 2601 was not applied behind it:
 /// for those three the answer is `Uncertain`, never a definite refusal.
 fn money_4xx_is_uncertain(infno: &str, e: CenterError) -> CenterError {
     match e {

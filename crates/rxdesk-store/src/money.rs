@@ -1,4 +1,4 @@
-//! Money that survives the process (issue #14): the counter visit's journal,
+//! Money that survives the process: the counter visit's journal,
 //! the self-paid part's payment methods, and the refund journal.
 //!
 //! - `visit_journal`: the visit's state after every step, sealed (it names

@@ -312,7 +312,7 @@ const V5: &str = r#"
 ALTER TABLE drugs ADD COLUMN cold_chain INTEGER NOT NULL DEFAULT 0 CHECK (cold_chain IN (0, 1));
 "#;
 
-/// V6 (issue #14, money): the counter visit survives the process, the
+/// V6 (money safety): the counter visit survives the process, the
 /// self-paid part's method is kept with the sale, and a refund is journalled
 /// step by step (2103 first, then the money, then stock and uploads).
 const V6: &str = r#"

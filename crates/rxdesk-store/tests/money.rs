@@ -1,4 +1,4 @@
-//! Money first (issue #14): the refund journal guards every step, stock goes
+//! Money first: the refund journal guards every step, stock goes
 //! back only once the money is back, payments are kept with the sale, and
 //! the counter visit's journal is sealed and found again at start-up.
 

@@ -1,4 +1,4 @@
-//! The visit survives the process (issue #14): the visit's state is
+//! The visit survives the process: the visit's state is
 //! journalled after each step (`visit_journal`, sealed), and at start-up a
 //! visit settled at the center but not completed is surfaced first, to be
 //! finished from its *settled figures* (the 2102 answer and the sale lines

@@ -1,4 +1,4 @@
-//! Refund = money first, then stock (issue #14). A whole-prescription
+//! Refund = money first, then stock. A whole-prescription
 //! refund of a settled sale:
 //!
 //! 1. waits until the sale's own uploads (3505, 7206) reached the center;

@@ -359,7 +359,7 @@ pub fn fast_cfg() -> rxdesk_store::sync::SyncConfig {
     }
 }
 
-/// Money first (issue #14): the 2103 reversal and the self-paid part are
+/// Money first: the 2103 reversal and the self-paid part are
 /// journalled as done, so `record_refund` may return the stock.
 #[allow(dead_code)]
 pub fn money_back(store: &Store, boss: &Session, sale_id: i64) {

@@ -1,5 +1,5 @@
 // The counter's start-up notice for a visit settled at the center before the
-// program stopped but never completed (issue #14): plain words, shown before
+// program stopped but never completed: plain words, shown before
 // anything else, with the actions the operator may take — finish it at the
 // settled amounts, or (a manager) reverse the settlement. Pure, so vitest can
 // pin the words and the actions.
