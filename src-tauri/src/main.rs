@@ -113,6 +113,7 @@ fn main() {
             visit_commands::sales_find,
             visit_commands::sale_reprint,
             visit_commands::sale_refund,
+            visit_commands::visit_reverse_settled,
             manager_commands::queue_summary,
             manager_commands::queue_list,
             manager_commands::queue_payload,

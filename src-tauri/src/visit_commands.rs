@@ -4,7 +4,8 @@
 
 use crate::commands::Shared;
 use rxdesk_app::visit::{
-    RefundView, SaleSummary, SaleView, ScanOutcome, Session, ShiftView, VisitService, VisitView,
+    RefundIdentity, RefundView, SaleSummary, SaleView, ScanOutcome, Session, ShiftView,
+    VisitService, VisitView,
 };
 use serde::Deserialize;
 
@@ -206,15 +207,33 @@ pub async fn sale_reprint(
     v.reprint(&s, sale_id).await.map_err(|e| e.to_string())
 }
 
-/// Refunds a whole sale.
+/// Refunds a whole sale: money first (2103, then the self-paid part by its
+/// method), then stock. A settled sale needs the patient's credential
+/// (`identityMethod` e_voucher | social_security_card, `identityCode`).
 #[tauri::command]
 pub async fn sale_refund(
     state: tauri::State<'_, Shared>,
     sale_id: i64,
     reason: String,
+    identity_method: Option<String>,
+    identity_code: Option<String>,
 ) -> Result<RefundView, String> {
     let (v, s) = ctx(&state)?;
-    v.refund(&s, sale_id, &reason)
+    let identity = match (identity_method, identity_code) {
+        (Some(method), Some(code)) if !code.trim().is_empty() => {
+            Some(RefundIdentity { method, code })
+        }
+        _ => None,
+    };
+    v.refund(&s, sale_id, &reason, identity)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// A manager reverses (2103) the visit settled but not completed that the
+/// counter found at start-up.
+#[tauri::command]
+pub async fn visit_reverse_settled(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+    let (v, s) = ctx(&state)?;
+    v.reverse_settled(&s).await.map_err(|e| e.to_string())
 }

@@ -292,6 +292,8 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.waitForSelector("#history-error");
   assert.match(await text("#history-error"), /请填写退费原因/);
   await page.keyboard.type("患者过敏", { delay: 60 });
+  // An insured sale: the patient identifies as at the sale.
+  await page.type("#refund-identity", "110000ecdemo0000000000000000000zhangsan");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#refund-confirm");
   assert.match(await text("#refund-confirm"), /确认退还 ¥43\.30.*患者过敏/);

@@ -7,7 +7,7 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::visit::{RefundIdentity, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
@@ -439,15 +439,24 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
         .trace_code_sold(&amox[0].trace_code)
         .unwrap());
 
-    // Refund (a manager's right): whole sale, 3506 per line + 2103 queued.
+    // Refund (a manager's right): the patient identified, 2103 first, then
+    // the money, then stock with 3506 per line + 7208 queued.
     rig.counter.login("3001", "demo-manager", None).unwrap();
     let boss = rig.session();
     let r = rig
         .visits()
-        .refund(&boss, sale.sale_id, "患者过敏，整单退药")
+        .refund(
+            &boss,
+            sale.sale_id,
+            "患者过敏，整单退药",
+            Some(RefundIdentity {
+                method: "e_voucher".into(),
+                code: WANGFANG_EC.into(),
+            }),
+        )
         .await
         .unwrap();
-    assert_eq!(r.upload_ids.len(), 3, "two 3506 and one 2103");
+    assert_eq!(r.upload_ids.len(), 3, "two 3506 and one 7208");
     assert!(r.receipt_text.contains("退"), "{}", r.receipt_text);
     assert!(!rig
         .counter
@@ -456,7 +465,7 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
         .unwrap());
     let e = rig
         .visits()
-        .refund(&boss, sale.sale_id, "again")
+        .refund(&boss, sale.sale_id, "again", None)
         .await
         .unwrap_err();
     assert_eq!(e.code, "ALREADY_REFUNDED");
@@ -464,6 +473,7 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     let st = rig.stats().await;
     assert_eq!(accepted(&st, "3506"), 2);
     assert_eq!(accepted(&st, "2103"), 1);
+    assert_eq!(accepted(&st, "7208"), 1);
     assert_eq!(
         rig.visits().sales_find(&sale.rtal_docno).unwrap()[0].state,
         "refunded"
@@ -734,7 +744,11 @@ async fn a_settlement_left_sending_by_a_crash_is_surfaced_and_resolved_first() {
     assert!(v.next_step_zh.contains("冲正"), "{}", v.next_step_zh);
     let e = visits.start(&s).await.unwrap_err();
     assert_eq!(e.code, "VISIT_SETTLEMENT_UNCERTAIN");
-    // 2601: the center never applied it (6001) — nothing was charged.
+    // 2601: the center never applied it (6001) and 5203 finds nothing — but
+    // a "not found" is believed only once the safety window is over.
+    let e = visits.resolve_uncertain(&s).await.unwrap_err();
+    assert_eq!(e.code, "SETTLEMENT_NOT_FOUND_YET", "{e}");
+    visits.set_settlement_safety_window(Duration::ZERO);
     let v = visits.resolve_uncertain(&s).await.unwrap();
     assert_eq!(v.state, "closed");
     assert!(v.closed_reason_zh.unwrap().contains("确认未结算"));

@@ -25,6 +25,18 @@ pub struct Faults {
     pub clock_skew_s: i64,
     /// Seed of the fault dice (same seed, same sequence of faults).
     pub seed: u64,
+    /// "2102 lands late": the next 2102 is held unapplied and its connection
+    /// dropped (the client sees no answer); it lands right AFTER a 2601 for
+    /// its msgid has been answered 6001 "original not found" — the race a
+    /// counter must survive without charging twice. One-shot.
+    pub late_2102: bool,
+    /// The next 2102 is applied with a total 1.00 above its input (the
+    /// extra on the patient's cash part): a counter must notice that 2102's
+    /// total is not 2101's and reverse it. One-shot.
+    pub skew_2102_total: bool,
+    /// When not empty, the rate and latency faults hit only these
+    /// transactions (infno or family-B op name), e.g. `["2103"]`.
+    pub ops: Vec<String>,
 }
 
 impl Faults {
@@ -41,6 +53,11 @@ impl Faults {
             }
         }
         Ok(())
+    }
+
+    /// Whether the rate and latency faults apply to a request of `op`.
+    pub fn applies_to(&self, op: &str) -> bool {
+        self.ops.is_empty() || self.ops.iter().any(|o| o == op)
     }
 
     /// True when no fault is active.
@@ -126,6 +143,10 @@ mod tests {
             ..Default::default()
         };
         assert!(f.validate().unwrap_err().contains("error_rate"));
+        let f: Faults = serde_json::from_str(r#"{"error_rate":1.0,"ops":["2103"]}"#).unwrap();
+        assert!(f.applies_to("2103"));
+        assert!(!f.applies_to("1101"));
+        assert!(Faults::default().applies_to("1101"));
         let f: Faults = serde_json::from_str(r#"{"latency_ms":5}"#).unwrap();
         assert_eq!(f.latency_ms, 5);
         assert!(!f.is_clear());

@@ -161,10 +161,14 @@ async fn deliver(body: Vec<u8>, plan: Plan, slow_ms: u64, kill: &Kill) -> Respon
     json_response(body)
 }
 
-/// Roll the faults; returns the plan and the knobs (applied outside the lock).
-fn roll(app: &App) -> (Plan, Faults) {
+/// Roll the faults for one request of `op`; returns the plan and the knobs
+/// (applied outside the lock). Faults limited to other ops do not apply.
+fn roll(app: &App, op: &str) -> (Plan, Faults) {
     let mut st = lock(app);
     let f = st.faults.clone();
+    if !f.applies_to(op) {
+        return (Plan::default(), Faults::default());
+    }
     let plan = Plan::roll(&f, &mut st.dice);
     for (hit, name) in [
         (plan.error, "error"),
@@ -180,7 +184,8 @@ fn roll(app: &App) -> (Plan, Faults) {
     (plan, f)
 }
 
-const QUERIES: [&str; 10] = [
+const QUERIES: [&str; 11] = [
+    "5203",
     "9001",
     "9002",
     "1101",
@@ -203,6 +208,7 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
         "2102" => ops::settle(st, i, &env.msgid),
         "2103" => ops::settle_reverse(st, i),
         "2601" => ops::reversal(st, i),
+        "5203" => ops::settlement_query(st, i),
         "3201" => ops::reconcile_total(st, i),
         "3202" => ops::reconcile_detail(st, i),
         "3505" => ops::sale(st, i, &env.msgid),
@@ -285,14 +291,15 @@ async fn family_a(
         }
     }
     // 3. Faults before applying.
-    let (plan, faults) = roll(&app);
+    let (plan, faults) = roll(&app, &env.infno);
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
     if plan.error {
         return (StatusCode::SERVICE_UNAVAILABLE, "中心繁忙 (injected 503)").into_response();
     }
-    if plan.reset_before {
+    if plan.reset_before || ops::hold_late_2102(&mut lock(&app), &env.infno, &env.msgid, &env.input)
+    {
         return drop_connection(&kill).await;
     }
     // 4. Replay or apply.
@@ -434,7 +441,7 @@ async fn family_b(
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(codes::UNKNOWN_OPERATION, "不支持的接口");
     };
-    let (plan, faults) = roll(&app);
+    let (plan, faults) = roll(&app, &op_name);
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }

@@ -92,6 +92,7 @@ async fn main() -> std::process::ExitCode {
         slow_body_ms: a.slow_body_ms,
         clock_skew_s: a.clock_skew_s,
         seed: a.fault_seed,
+        ..Faults::default()
     };
     let deployment = match &a.profile {
         None => None,

@@ -555,7 +555,36 @@ pub fn pre_settle(st: &mut State, input: &Value, msgid: &str) -> OpResult {
 /// 2102
 pub fn settle(st: &mut State, input: &Value, msgid: &str) -> OpResult {
     let i: SettleInput = parse(input)?;
-    settle_core(st, &i, true, msgid)
+    let mut out = settle_core(st, &i, true, msgid)?;
+    if st.faults.skew_2102_total {
+        st.faults.skew_2102_total = false;
+        st.stats.fault("skew_2102_total");
+        let one = Decimal::ONE;
+        let setl_id = out["setlinfo"]["setl_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for k in [
+            "medfee_sumamt",
+            "psn_part_amt",
+            "psn_cash_pay",
+            "fulamt_ownpay_amt",
+        ] {
+            let v: Decimal = out["setlinfo"][k]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_default();
+            out["setlinfo"][k] = to_value(&amt(v + one));
+        }
+        if let Some(s) = st.settlements.get_mut(&setl_id) {
+            s.medfee_sumamt += one;
+            s.psn_part_amt += one;
+            s.psn_cash_pay += one;
+            s.output = out.clone();
+        }
+        tracing::warn!(%setl_id, "fault: 2102 settled 1.00 above its input");
+    }
+    Ok(out)
 }
 
 fn undo_settlement(st: &mut State, setl_id: &str) -> OpResult {
@@ -624,7 +653,9 @@ pub fn settle_reverse(st: &mut State, input: &Value) -> OpResult {
 pub fn reversal(st: &mut State, input: &Value) -> OpResult {
     let i: ReversalInput = parse(input)?;
     let Some(orig) = st.responses.get(&i.data.omsgid).cloned() else {
-        return fail(codes::ORIGINAL_NOT_FOUND, "原交易不存在（未被中心受理）");
+        let answer = fail(codes::ORIGINAL_NOT_FOUND, "原交易不存在（未被中心受理）");
+        land_late_2102(st, &i.data.omsgid);
+        return answer;
     };
     if orig.op != i.data.oinfno {
         return fail(
@@ -667,6 +698,89 @@ pub fn reversal(st: &mut State, input: &Value) -> OpResult {
             Ok(json!({}))
         }
         other => fail(codes::NOT_REVERSIBLE, format!("交易 {other} 不支持冲正")),
+    }
+}
+
+/// The `late_2102` fault, part 1: holds this 2102 unapplied (the caller
+/// drops the connection). True when held.
+pub fn hold_late_2102(st: &mut State, infno: &str, msgid: &str, input: &Value) -> bool {
+    if infno != "2102" || !st.faults.late_2102 || st.held_2102.is_some() {
+        return false;
+    }
+    st.faults.late_2102 = false;
+    st.held_2102 = Some((msgid.to_string(), input.clone()));
+    st.stats.fault("late_2102");
+    tracing::warn!(msgid, "fault: 2102 held, lands after a 2601 answered 6001");
+    true
+}
+
+/// The `late_2102` fault, part 2: the held 2102 with `msgid` lands now (after
+/// the 2601 for it was answered "not found"), cached under its msgid like
+/// any applied request.
+fn land_late_2102(st: &mut State, msgid: &str) {
+    if st.held_2102.as_ref().is_none_or(|(m, _)| m != msgid) {
+        return;
+    }
+    let Some((msgid, input)) = st.held_2102.take() else {
+        return;
+    };
+    let result = settle(st, &input, &msgid);
+    let ok = result.is_ok();
+    let body = match &result {
+        Ok(out) => json!({"infcode": 0, "output": out}),
+        Err((code, msg)) => json!({"infcode": code, "err_msg": msg}),
+    };
+    st.stats.count(
+        "2102",
+        if ok {
+            Outcome::Accepted
+        } else {
+            Outcome::Rejected
+        },
+    );
+    if ok {
+        let at = format_wire(st.now());
+        st.uploads.push(Upload {
+            op: "2102".into(),
+            msgid: msgid.clone(),
+            at,
+            input: input.clone(),
+        });
+    }
+    st.responses.insert(
+        msgid.clone(),
+        Cached {
+            op: "2102".into(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+            input,
+            ok,
+        },
+    );
+    tracing::warn!(%msgid, ok, "fault: the held 2102 landed late");
+}
+
+// ------------------------------------------------------------------ 5203
+
+/// 5203 结算信息查询: by `setl_id`, or by `medins_setl_id` (= the 2102
+/// msgid, RxDesk's); the person must match. Not found → 4001.
+pub fn settlement_query(st: &mut State, input: &Value) -> OpResult {
+    let i: SettlementQueryInput = parse(input)?;
+    let d = &i.data;
+    if d.setl_id.is_empty() && d.medins_setl_id.is_empty() {
+        return fail(codes::BAD_REQUEST, "须提供 setl_id 或 medins_setl_id");
+    }
+    let found = st.settlements.values().find(|s| {
+        (!d.setl_id.is_empty() && s.setl_id == d.setl_id)
+            || (!d.medins_setl_id.is_empty() && s.msgid == d.medins_setl_id)
+    });
+    match found {
+        None => fail(codes::SETTLEMENT_NOT_FOUND, "结算记录不存在"),
+        Some(s) if s.psn_no != d.psn_no => fail(codes::SETTLEMENT_NOT_FOUND, "结算记录与人员不符"),
+        Some(s) => Ok(json!({
+            "setlinfo": s.output["setlinfo"],
+            "setldetail": s.output["setldetail"],
+            "refd_setl_flag": if s.reversed { "1" } else { "0" },
+        })),
     }
 }
 
@@ -832,8 +946,29 @@ pub fn sales_upload(st: &mut State, s: &SalesUploadInput) -> OpResult {
     Ok(to_value(&SalesUploadOutput { sel_upld_sn: sn }))
 }
 
-/// 7208 / rxSelUndo: revokes the sales upload and the write-off.
+/// 7208 / rxSelUndo: revokes the sales upload and the write-off. Without a
+/// `sel_upld_sn` (RxDesk's: a whole refund of a sale reported by 7206), it
+/// undoes the 7206 write-off of `hi_rxno`: the prescription becomes valid
+/// again within its validity (reuse count given back).
 pub fn sales_undo(st: &mut State, u: &SalesUndoData) -> OpResult {
+    if u.sel_upld_sn.is_empty() {
+        let rx = st
+            .rxs
+            .get_mut(&u.hi_rxno)
+            .ok_or((codes::RX_NOT_FOUND, "处方不存在".to_string()))?;
+        if !u.setl_id.is_empty() && rx.setl_id.as_deref() != Some(u.setl_id.as_str()) {
+            return fail(codes::RX_BAD_STATE, "结算ID与处方不符");
+        }
+        if !matches!(rx.state, RxState::Used | RxState::Settled) {
+            return fail(codes::RX_BAD_STATE, "处方未核销，无需撤销");
+        }
+        if rx.state == RxState::Used && rx.rept_flag && rx.reptd_cnt > 0 {
+            rx.reptd_cnt -= 1;
+        }
+        rx.state = RxState::Reversed;
+        rx.download.rx_stas_codg = rxdesk_core::codes::RxStatus::Valid;
+        return Ok(json!({}));
+    }
     let Some((hi_rxno, undone)) = st.sales_uploads.get(&u.sel_upld_sn).cloned() else {
         return fail(codes::RX_NOT_FOUND, "销售上传流水号不存在");
     };

@@ -114,6 +114,7 @@ pub fn build(seed: &str, base_url: &str, faults: Faults) -> Result<State, SeedEr
         dice: Dice::new(faults.seed),
         faults,
         serial: 0,
+        held_2102: None,
     };
     match seed {
         "demo" => seed_demo(&mut st, now)?,

@@ -364,6 +364,8 @@ pub struct State {
     pub dice: Dice,
     /// serial counter for ids
     pub serial: u64,
+    /// a 2102 held by the `late_2102` fault: (msgid, input)
+    pub held_2102: Option<(String, Value)>,
 }
 
 impl State {

@@ -133,6 +133,7 @@ async fn every_message_matches_its_golden_fixture() {
     let undo = SalesUndoData {
         hi_rxno: dl.hi_rxno.clone(),
         sel_upld_sn: "SU1".into(),
+        setl_id: String::new(),
         undo_rea: "患者退药".into(),
         undo_time: "2026-11-24 11:00:00".into(),
     };

@@ -172,6 +172,7 @@ async fn run(family: Family) {
         &SalesUndoData {
             hi_rxno: hi_rxno.clone(),
             sel_upld_sn: up.sel_upld_sn.clone(),
+            setl_id: String::new(),
             undo_rea: "患者退药".into(),
             undo_time: "2026-11-24 11:00:00".into(),
         },

@@ -157,6 +157,13 @@ pub trait PrescriptionCenter: Send + Sync {
     ) -> Result<SettleReverseOutput, CenterError>;
     /// 2601 冲正 of an uncertain call.
     async fn reverse_uncertain(&self, ctx: &Ctx, r: &ReversalData) -> Result<(), CenterError>;
+    /// 5203 结算信息查询 (a query: retried); "no such settlement" is
+    /// `Rejected` with code 4001.
+    async fn query_settlement(
+        &self,
+        ctx: &Ctx,
+        q: &SettlementQueryData,
+    ) -> Result<SettlementQueryOutput, CenterError>;
     /// 3505
     async fn sale(&self, ctx: &Ctx, s: &SaleInfo) -> Result<SaleOutput, CenterError>;
     /// 3506
@@ -231,6 +238,26 @@ fn classify_status(status: reqwest::StatusCode, body: &[u8]) -> Option<CenterErr
         },
         _ => CenterError::Uncertain(format!("HTTP {status}: {text}")),
     })
+}
+
+/// An HTTP 4xx from a gateway in front of the center does not prove that a
+/// settlement, its reversal or a 2601 was not applied behind it:
+/// for those three the answer is `Uncertain`, never a definite refusal.
+fn money_4xx_is_uncertain(infno: &str, e: CenterError) -> CenterError {
+    match e {
+        CenterError::Rejected { code, message }
+            if code.starts_with("HTTP-")
+                && matches!(
+                    infno,
+                    infno::SETTLE | infno::SETTLE_REVERSE | infno::REVERSAL
+                ) =>
+        {
+            CenterError::Uncertain(format!(
+                "{code} on {infno} (may have been applied): {message}"
+            ))
+        }
+        other => other,
+    }
 }
 
 impl CenterClient {
@@ -367,7 +394,7 @@ impl CenterClient {
             .await
             .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
         if let Some(e) = classify_status(status, &bytes) {
-            return Err(e);
+            return Err(money_4xx_is_uncertain(infno, e));
         }
         let r = parse_response(&bytes)
             .map_err(|e| CenterError::Uncertain(format!("malformed response: {e}")))?;
@@ -843,6 +870,19 @@ impl PrescriptionCenter for CenterClient {
             .map(|_| ())
     }
 
+    async fn query_settlement(
+        &self,
+        ctx: &Ctx,
+        q: &SettlementQueryData,
+    ) -> Result<SettlementQueryOutput, CenterError> {
+        self.call_a(
+            infno::SETTLEMENT_QUERY,
+            ctx,
+            &SettlementQueryInput { data: q.clone() },
+        )
+        .await
+    }
+
     async fn sale(&self, ctx: &Ctx, s: &SaleInfo) -> Result<SaleOutput, CenterError> {
         self.call_a(infno::SALE, ctx, &SaleInput { selinfo: s.clone() })
             .await
@@ -924,5 +964,37 @@ impl CenterClient {
         base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|e| CenterError::Uncertain(format!("9102 file not Base64: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod money_classification_tests {
+    use super::*;
+
+    #[test]
+    fn http_4xx_on_a_money_call_is_uncertain_elsewhere_a_refusal() {
+        let four = || classify_status(reqwest::StatusCode::FORBIDDEN, b"gateway says no").unwrap();
+        for money in [infno::SETTLE, infno::SETTLE_REVERSE, infno::REVERSAL] {
+            assert!(
+                matches!(
+                    money_4xx_is_uncertain(money, four()),
+                    CenterError::Uncertain(_)
+                ),
+                "{money}"
+            );
+        }
+        assert!(matches!(
+            money_4xx_is_uncertain(infno::PRE_SETTLE, four()),
+            CenterError::Rejected { .. }
+        ));
+        // A business refusal (infcode ≠ 0) stays a refusal even for 2102.
+        let refused = CenterError::Rejected {
+            code: "3008".into(),
+            message: "wrong state".into(),
+        };
+        assert!(matches!(
+            money_4xx_is_uncertain(infno::SETTLE, refused),
+            CenterError::Rejected { .. }
+        ));
     }
 }

@@ -93,6 +93,8 @@ pub mod infno {
     pub const SETTLE_REVERSE: &str = "2103";
     /// 冲正
     pub const REVERSAL: &str = "2601";
+    /// 结算信息查询
+    pub const SETTLEMENT_QUERY: &str = "5203";
     /// 对总账
     pub const RECONCILE_TOTAL: &str = "3201";
     /// 对明细账
@@ -122,8 +124,9 @@ pub mod infno {
     /// 销售出库明细撤销 (DECISIONS.md)
     pub const RX_SALES_UNDO: &str = "7208";
     /// Transactions safe to replay blindly (queries).
-    pub const IDEMPOTENT_QUERIES: [&str; 6] = [
+    pub const IDEMPOTENT_QUERIES: [&str; 7] = [
         PERSON_INFO,
+        SETTLEMENT_QUERY,
         RX_QR_DECODE,
         RX_QUERY,
         RX_DOWNLOAD,
@@ -572,6 +575,61 @@ pub struct ReversalData {
 pub struct ReversalInput {
     /// node `data`
     pub data: ReversalData,
+}
+
+// ------------------------------------------------------------------ 5203
+
+/// 5203 结算信息查询 input node `data`. National fields: `psn_no`,
+/// `setl_id`, `mdtrt_id`. RxDesk's addition (docs/protocol.md):
+/// `medins_setl_id` = the 2102 msgid, so a 2102 whose answer never arrived
+/// (no `setl_id` known) can be looked up.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SettlementQueryData {
+    /// 人员编号
+    pub psn_no: String,
+    /// 结算ID (empty when unknown)
+    #[serde(default)]
+    pub setl_id: String,
+    /// 就诊ID (empty when unknown)
+    #[serde(default)]
+    pub mdtrt_id: String,
+    /// 医药机构结算ID = the 2102 msgid (RxDesk's)
+    #[serde(default)]
+    pub medins_setl_id: String,
+}
+/// 5203 input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SettlementQueryInput {
+    /// node `data`
+    pub data: SettlementQueryData,
+}
+/// 5203 output: the settlement as 2102 answered it, and whether it has been
+/// reversed since (`refd_setl_flag` "1", RxDesk's). "No such settlement" is
+/// the error 4001.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettlementQueryOutput {
+    /// 结算信息
+    pub setlinfo: SetlInfo,
+    /// 基金分项
+    pub setldetail: Vec<SetlDetail>,
+    /// 退费结算标志: "1" reversed (2103 / 2601), "0" standing
+    pub refd_setl_flag: String,
+}
+
+impl SettlementQueryOutput {
+    /// The settlement as a 2102 answer (for completing a sale from it).
+    pub fn as_settle_output(&self) -> SettleOutput {
+        SettleOutput {
+            setlinfo: self.setlinfo.clone(),
+            setldetail: self.setldetail.clone(),
+            detlcutinfo: Vec::new(),
+        }
+    }
+    /// True when the settlement was reversed.
+    pub fn reversed(&self) -> bool {
+        self.refd_setl_flag == "1"
+    }
 }
 
 // ------------------------------------------------------------------ 3505/3506
@@ -1545,8 +1603,14 @@ pub struct SalesUploadOutput {
 pub struct SalesUndoData {
     /// 医保处方编号
     pub hi_rxno: String,
-    /// 销售上传流水号 (from 7207)
+    /// 销售上传流水号 (from 7207); empty = undo the 7206 write-off of
+    /// `hi_rxno` after a whole refund (RxDesk's, docs/protocol.md)
+    #[serde(default)]
     pub sel_upld_sn: String,
+    /// 结算ID of the refunded sale (RxDesk's; empty for a self-paid sale,
+    /// then not sent)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub setl_id: String,
     /// 撤销原因
     pub undo_rea: String,
     /// 撤销时间

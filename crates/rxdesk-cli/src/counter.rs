@@ -289,6 +289,17 @@ struct Pay {
 #[serde(deny_unknown_fields)]
 struct Refund {
     reason: String,
+    /// The patient's credential as at the sale (needed for a settled sale).
+    #[serde(default)]
+    identify: Option<RefundIdentify>,
+}
+
+/// `identify` of a refund step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundIdentify {
+    method: String,
+    code: String,
 }
 
 /// One delivery-order step (ST-EPC-02-011), exactly one key.
@@ -1364,7 +1375,14 @@ impl Run<'_> {
             v.delivery(&s, one).await?
         } else if let Some(r) = &step.refund {
             let (id, _) = self.last_sale()?;
-            let refund = v.refund(&s, id, &r.reason).await?;
+            let identity = r
+                .identify
+                .as_ref()
+                .map(|i| rxdesk_app::visit::RefundIdentity {
+                    method: i.method.clone(),
+                    code: i.code.clone(),
+                });
+            let refund = v.refund(&s, id, &r.reason, identity).await?;
             println!("    → 退费上传 refund uploads: {:?}", refund.upload_ids);
             self.result = to_json(&refund);
             return Ok(());

@@ -300,6 +300,24 @@ impl Store {
         Ok(())
     }
 
+    /// Notes a step on an attempt without changing its state (e.g. the 2103
+    /// msgid sent to reverse it), written before that request leaves.
+    pub fn note_settlement_attempt(&self, id: i64, detail: &str) -> Result<()> {
+        let now = self.now_ms();
+        self.write("note settlement attempt", |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE settlement_attempts SET detail = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, detail, now],
+                )
+                .map_err(StoreError::sql("note settlement attempt"))?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("settlement attempt {id}")));
+            }
+            Ok(())
+        })
+    }
+
     /// Attempts in `sending` or `uncertain`, oldest first.
     pub fn open_settlement_attempts(&self) -> Result<Vec<AttemptRow>> {
         self.read(|c| self.attempts_where(c, "state IN ('sending', 'uncertain')", []))

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`Store::record_audit`] | `rx_audits` | 7204 |
 //! | [`Store::record_sale`] | `sales`, `sale_lines`, `trace_codes`, `settlements`, stock | 3505 per line, then 7206 (prescription sales) |
-//! | [`Store::record_refund`] | `refunds`, stock back, codes returned | 3506 per line, then 2103 (settled sales) |
+//! | [`Store::record_refund`] | `refunds`, stock back, codes returned (after 2103 and the money: `money.rs`) | 3506 per line, then 7208 (prescription sales) |
 //! | [`Store::record_delivery`] | `deliveries` | 7205 |
 //!
 //! Payloads are the family-A `input` objects (PROTOCOL.md §4.1, §7: node
@@ -466,7 +466,29 @@ impl Store {
     /// Records a sale with its lines, trace codes, stock movement and
     /// settlement, and queues its uploads — all or nothing.
     pub fn record_sale(&self, by: &Session, sale: &NewSale) -> Result<SaleReceipt> {
+        self.record_sale_with_payments(by, sale, &[])
+    }
+
+    /// [`Store::record_sale`] with how the self-paid part was paid (kept so a
+    /// refund gives it back by the same method). A settled sale's batches
+    /// are checked for expiry on the settlement's day (the boxes were
+    /// dispensed and settled then; a crash may delay the record).
+    pub fn record_sale_with_payments(
+        &self,
+        by: &Session,
+        sale: &NewSale,
+        payments: &[crate::money::SalePayment],
+    ) -> Result<SaleReceipt> {
         by.require(Permission::Sell)?;
+        for p in payments {
+            if !matches!(p.method.as_str(), "cash" | "wechat" | "alipay") {
+                return Err(StoreError::Invalid(format!(
+                    "payment method {:?}",
+                    p.method
+                )));
+            }
+            Amount::from_str(&p.amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        }
         if sale.lines.is_empty() {
             return Err(StoreError::Invalid("a sale needs at least one line".into()));
         }
@@ -480,7 +502,12 @@ impl Store {
             }
         }
         let now = self.now_ms();
-        let today = &wire_time(now)[..10];
+        let dispensed_on = sale
+            .settlement
+            .as_ref()
+            .map(|s| s.setl_time.min(now))
+            .unwrap_or(now);
+        let today = &wire_time(dispensed_on)[..10];
         self.write("record sale", |tx| {
             let rx = match sale.prescription_id {
                 Some(rx_id) => {
@@ -674,6 +701,13 @@ impl Store {
                 )
                 .map_err(StoreError::sql("record settlement"))?;
             }
+            for p in payments {
+                tx.execute(
+                    "INSERT INTO sale_payments (sale_id, method, amount, reference) VALUES (?1, ?2, ?3, ?4)",
+                    params![sale_id, p.method, p.amount, p.reference],
+                )
+                .map_err(StoreError::sql("record sale payment"))?;
+            }
             let mut upload_ids = Vec::new();
             for (line_id, payload) in &line_payloads {
                 let input = json!({"selinfo": payload});
@@ -712,9 +746,13 @@ impl Store {
         })
     }
 
-    /// Refunds a whole sale (no partial refunds, per the regulations):
-    /// stock back, trace codes freed, and 3506 per line then 2103 (settled
-    /// sales) queued after the sale's own uploads.
+    /// The last step of a whole refund (no partial refunds, per the
+    /// regulations): stock back, trace codes freed, 3506 per line and, for a
+    /// prescription sale, 7208 (undo the write-off) queued after the sale's
+    /// own uploads. Money first: a settled sale's refund journal must show
+    /// the 2103 reversal done and the self-paid part returned
+    /// (`refund_journal` step `money_returned`, see `money.rs`); it becomes
+    /// `done` in this transaction.
     pub fn record_refund(&self, by: &Session, sale_id: i64, reason: &str) -> Result<Vec<i64>> {
         by.require(Permission::Refund)?;
         if reason.trim().is_empty() {
@@ -739,6 +777,10 @@ impl Store {
                 None => None,
             };
             let chain = rx.as_ref().map(|r| r.hi_rxno.clone()).unwrap_or_else(|| format!("sale:{sale_id}"));
+            let settled: bool = tx
+                .query_row("SELECT count(*) > 0 FROM settlements WHERE sale_id = ?1", [sale_id], |r| r.get(0))
+                .map_err(StoreError::sql("read settlement"))?;
+            crate::money::refund_may_return_stock(tx, sale_id, settled, now)?;
             tx.execute("UPDATE sales SET state = 'refunded' WHERE id = ?1", [sale_id])
                 .map_err(StoreError::sql("mark sale refunded"))?;
             tx.execute(
@@ -816,9 +858,17 @@ impl Store {
                 });
                 ids.push(self.enqueue(tx, "3506", &chain, "refund", refund_id, &json!({"selinfo": payload}))?);
             }
-            if let Some((setl_id, mdtrt_id, psn_no)) = &setl {
-                let payload = json!({"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}});
-                ids.push(self.enqueue(tx, "2103", &chain, "refund", refund_id, &payload)?);
+            if let Some(r) = &rx {
+                // The center reopens the prescription (RxDesk's 7208 without
+                // sel_upld_sn, docs/protocol.md): after the 3506 rows.
+                let payload = json!({"data": {
+                    "hi_rxno": r.hi_rxno,
+                    "sel_upld_sn": "",
+                    "setl_id": setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                    "undo_rea": reason.trim(),
+                    "undo_time": wire_time(now),
+                }});
+                ids.push(self.enqueue(tx, "7208", &chain, "refund", refund_id, &payload)?);
             }
             auditlog::append(
                 tx,

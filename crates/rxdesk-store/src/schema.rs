@@ -318,6 +318,44 @@ const V6: &str = r#"
 ALTER TABLE verdicts ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 "#;
 
+/// V7 (money safety): the counter visit survives the process, the
+/// self-paid part's method is kept with the sale, and a refund is journalled
+/// step by step (2103 first, then the money, then stock and uploads).
+const V7: &str = r#"
+CREATE TABLE visit_journal (
+    visit_id   TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,                 -- rxdesk_core VisitState code at the last step
+    snapshot   BLOB NOT NULL,                 -- sealed JSON (names the patient)
+    open       INTEGER NOT NULL DEFAULT 1 CHECK (open IN (0, 1)),
+    outcome    TEXT NOT NULL DEFAULT '',      -- why it was closed (completed, cancelled, …)
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX visit_journal_open ON visit_journal(updated_at) WHERE open = 1;
+
+CREATE TABLE sale_payments (
+    id        INTEGER PRIMARY KEY,
+    sale_id   INTEGER NOT NULL REFERENCES sales(id),
+    method    TEXT NOT NULL CHECK (method IN ('cash', 'wechat', 'alipay')),
+    amount    TEXT NOT NULL,                  -- Amount
+    reference TEXT NOT NULL DEFAULT ''        -- the channel's transaction number
+) STRICT;
+CREATE INDEX sale_payments_sale ON sale_payments(sale_id);
+
+CREATE TABLE refund_journal (
+    id            INTEGER PRIMARY KEY,
+    sale_id       INTEGER NOT NULL UNIQUE REFERENCES sales(id),
+    step          TEXT NOT NULL CHECK (step IN ('reversing', 'uncertain', 'failed', 'reversed', 'money_returned', 'done')),
+    msgid         TEXT NOT NULL DEFAULT '',   -- the last 2103 msgid
+    reason        TEXT NOT NULL,
+    operator_id   INTEGER NOT NULL REFERENCES operators(id),
+    detail        TEXT NOT NULL DEFAULT '',
+    returned_json TEXT NOT NULL DEFAULT '[]', -- money given back: [{method, amount, reference}]
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -330,10 +368,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V4),
     M::up(V5),
     M::up(V6),
+    M::up(V7),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{approved_rx, fixture, otc_sale, trace};
+use common::{approved_rx, fixture, money_back, otc_sale, trace};
 use rust_decimal_macros::dec;
 use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::StoreError;
@@ -133,6 +133,7 @@ fn find_by_every_key_and_show_the_whole_sale() {
     assert!(matches!(s.sale_detail(9999), Err(StoreError::NotFound(_))));
 
     // Refunded: still the prescription's sale, now shown refunded.
+    money_back(s, &f.boss, sold.sale_id);
     s.record_refund(&f.boss, sold.sale_id, "医保冲正").unwrap();
     assert_eq!(s.sale_of_prescription(rx).unwrap(), Some(sold.sale_id));
     assert_eq!(s.find_sales("RX-H1", 5).unwrap()[0].state, "refunded");

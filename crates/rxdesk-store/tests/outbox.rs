@@ -89,6 +89,7 @@ fn prescription_chain_is_audit_then_sale_then_writeoff_then_reversal() {
             .record_refund(&f.cashier, receipt.sale_id, "顾客退货"),
         Err(StoreError::Forbidden { .. })
     ));
+    money_back(&f.store, &f.boss, receipt.sale_id);
     f.store
         .record_refund(&f.boss, receipt.sale_id, "顾客退货")
         .unwrap();
@@ -110,7 +111,9 @@ fn prescription_chain_is_audit_then_sale_then_writeoff_then_reversal() {
         .unwrap();
     let rows = f.store.list_uploads(None, 100).unwrap();
     let ops: Vec<&str> = rows.iter().map(|r| r.op.as_str()).collect();
-    assert_eq!(ops, ["7204", "3505", "7206", "3506", "2103", "7205"]);
+    // 2103 is sent by the counter before the refund is recorded (money
+    // first); the refund queues 3506 and 7208 (the center reopens the rx).
+    assert_eq!(ops, ["7204", "3505", "7206", "3506", "7208", "7205"]);
     assert!(rows.iter().all(|r| r.chain_key == "RX0001"));
     // Patient identity reached the payload, sealed at rest.
     let p = f.store.upload_payload(rows[1].id).unwrap();
@@ -227,7 +230,11 @@ async fn every_failure_class_ends_applied_exactly_once_in_chain_order() {
         .unwrap();
     f.store.record_refund(&f.boss, r.sale_id, "退货").unwrap();
     let total = f.store.list_uploads(None, 1000).unwrap().len();
-    assert_eq!(total, 40 + 4);
+    assert_eq!(
+        total,
+        40 + 5,
+        "the prescription's 7204, 3505, 7206, 3506, 7208"
+    );
 
     let center = Arc::new(FakeCenter::new(Duration::from_millis(3)));
     use Fault::*;
@@ -280,7 +287,7 @@ async fn every_failure_class_ends_applied_exactly_once_in_chain_order() {
         .filter(|a| a.2 == "RX-CHAIN")
         .map(|a| a.3.as_str())
         .collect();
-    assert_eq!(chain_ops, ["7204", "3505", "7206", "3506"]);
+    assert_eq!(chain_ops, ["7204", "3505", "7206", "3506", "7208"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,6 +59,7 @@ fn figures_of_a_day_count_what_the_ledger_holds() {
         .set_settlement_kind(&f.cashier, s4, "01", "390")
         .unwrap();
     // s3's credential is unknown; s4 is refunded.
+    money_back(&f.store, &f.boss, s4);
     f.store.record_refund(&f.boss, s4, "顾客退货").unwrap();
     assert!(matches!(
         f.store.set_settlement_kind(&f.cashier, 999, "01", "310"),

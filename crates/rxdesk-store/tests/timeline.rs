@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{approved_rx, fixture, otc_sale};
+use common::{approved_rx, fixture, money_back, otc_sale};
 use rxdesk_store::journal::AttemptState;
 use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::StoreError;
@@ -49,6 +49,7 @@ fn the_story_of_one_prescription_in_order_without_patient_data() {
         )
         .unwrap();
     s.advance_clock(1000);
+    money_back(s, &f.boss, sold.sale_id);
     s.record_refund(&f.boss, sold.sale_id, "患者过敏").unwrap();
 
     let by_rxno = s.timeline("RX-T1").unwrap();

@@ -5,7 +5,10 @@
 // - an e-voucher code containing "noact" → e-voucher activation guidance;
 // - one containing "unknown" → the center refuses the credential;
 // - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
-// - trace codes are 20 digits; the first 7 name the product (see PRODUCTS).
+// - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
+// - `restartAfterSettle()` plays a program restart between 2102 and the sale:
+//   the settled visit comes back `recovered` (finish it, or a manager reverses it);
+// - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // Never bundled into the app.
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
 import { formatCents, parseCents } from "./money";
@@ -167,6 +170,7 @@ export class MockVisitBackend {
       visitId: `V${Date.now()}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [],
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
       closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
+      recovered: false,
     };
   }
 
@@ -190,8 +194,24 @@ export class MockVisitBackend {
     return v;
   }
 
+  /** The program restarts between 2102 and the sale: the settled visit is recovered. */
+  restartAfterSettle(): void {
+    const v = this.need();
+    if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
+    v.recovered = true;
+    v.nextStepZh = `上次程序中断时，该患者已在医保结算（结算ID ${v.split?.setlId ?? ""}），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+  }
+
   handle(cmd: string, args: Record<string, unknown>): unknown {
     switch (cmd) {
+      case "visit_reverse_settled": {
+        if (this.operator()?.role !== "manager") err("权限不足：撤销结算须由店长操作");
+        const v = this.need();
+        if (v.state !== "settled") err("只有已结算、尚未完成销售的服务可以撤销结算");
+        v.recovered = false;
+        v.payment = null;
+        return this.go("refunded", "已撤销该笔医保结算（医保基金和个人账户已退回，未记销售）。如患者仍需取药，请开始接待重新办理");
+      }
       case "visit_start": {
         if (!this.operator()) err("请先登录 / sign in first");
         const v = this.visit;
@@ -262,7 +282,7 @@ export class MockVisitBackend {
         return { ...s.view, printedZh: "已重打小票（补打）" };
       }
       case "sale_refund":
-        return this.refund(Number(args.saleId), String(args.reason ?? ""));
+        return this.refund(Number(args.saleId), String(args.reason ?? ""), args.identityCode === null || args.identityCode === undefined ? null : String(args.identityCode));
       default:
         return undefined;
     }
@@ -438,6 +458,7 @@ export class MockVisitBackend {
     const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "110101198001010029", this.code, v);
     this.sales.push(sale);
     v.sale = sale.view;
+    v.recovered = false;
     return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
   }
 
@@ -480,12 +501,17 @@ export class MockVisitBackend {
       .map((s) => structuredClone(s.summary));
   }
 
-  private refund(saleId: number, reason: string): RefundView {
+  private refund(saleId: number, reason: string, identity: string | null): RefundView {
     if (!reason.trim()) err("请填写退费原因。");
     const s = this.sales.find((x) => x.summary.saleId === saleId) ?? err("找不到这笔销售，请重新查询。");
     if (s.summary.state === "refunded") err("这笔销售已经退费，不能重复退费。");
+    if (s.summary.setlId) {
+      if (!identity?.trim()) err("医保退费须核验患者身份：请扫描患者医保电子凭证或读社保卡（与购药时相同）");
+      if (identity.includes("wrong")) err("出示的医保凭证不是该笔销售的患者本人，不能退费");
+    }
     s.summary.state = "refunded";
     return {
+      returned: [{ method: "cash", methodZh: "现金", amount: s.view.total, reference: "" }],
       saleId,
       uploadIds: [this.nextUpload++],
       receiptText: [

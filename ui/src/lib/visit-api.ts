@@ -154,6 +154,12 @@ export interface VisitView {
   closedReasonZh: string | null;
   /** One sentence: what the operator should do now. */
   nextStepZh: string;
+  /**
+   * Found at start-up: this patient was settled at the center before the
+   * program stopped, but the sale was not completed. Shown before anything
+   * else; finish it (at the settled amounts) or a manager reverses it.
+   */
+  recovered: boolean;
 }
 
 /** The outcome of one scan while dispensing: loud and specific. */
@@ -182,12 +188,26 @@ export interface SaleSummary {
   setlId: string | null;
 }
 
+/** Money given back at a refund, by the method it was paid with. */
+export interface RefundMoneyView {
+  method: "cash" | "wechat" | "alipay";
+  methodZh: string;
+  amount: string;
+  /** The channel's transaction number (empty for cash). */
+  reference: string;
+}
+
 export interface RefundView {
   saleId: number;
+  /** Outbox rows queued after the reversal: 3506 per line, 7208. */
   uploadIds: number[];
   receiptText: string;
   printedZh: string;
+  returned: RefundMoneyView[];
 }
+
+/** How the patient identifies for a refund of a settled sale (as at the sale). */
+export type RefundIdMethod = "e_voucher" | "social_security_card";
 
 export const visitStart = () => invoke<VisitView>("visit_start");
 export const visitCurrent = () => invoke<VisitView | null>("visit_current");
@@ -213,4 +233,8 @@ export const visitComplete = () => invoke<VisitView>("visit_complete");
 export const visitCancel = () => invoke<VisitView>("visit_cancel");
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
 export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
-export const saleRefund = (saleId: number, reason: string) => invoke<RefundView>("sale_refund", { saleId, reason });
+/** Money first: 2103, then the self-paid part by its method, then stock. A settled sale needs the patient's credential. */
+export const saleRefund = (saleId: number, reason: string, identityMethod?: RefundIdMethod, identityCode?: string) =>
+  invoke<RefundView>("sale_refund", { saleId, reason, identityMethod: identityMethod ?? null, identityCode: identityCode ?? null });
+/** A manager reverses (2103) the settled-but-unfinished visit found at start-up. */
+export const visitReverseSettled = () => invoke<VisitView>("visit_reverse_settled");

@@ -16,12 +16,23 @@
 //!   that msgid (never a second 2102 for it).
 //! - After a crash, attempts left `sending`/`uncertain` are surfaced as an
 //!   uncertain visit at start-up; nothing else starts until it is resolved.
+//! - The visit is journalled after each step; a visit settled but not
+//!   completed is surfaced at start-up and finished from its settled
+//!   figures or reversed by a manager (`recovery`). 2102's total must equal
+//!   2101's, else it is reversed at once (2103).
+//! - A 2601 "not found" is believed only when proven (`recovery`).
 //! - The sale, its settlement, lines, trace codes and outbox rows are one
-//!   ledger transaction (`Store::record_sale`).
+//!   ledger transaction (`Store::record_sale`), at the prices settled.
+//! - A refund reverses the money first (`refund`).
 
 pub mod layout;
 pub mod payment;
+mod recovery;
+mod refund;
 pub mod view;
+
+pub use recovery::DEFAULT_SAFETY_WINDOW;
+pub use refund::RefundIdentity;
 
 use crate::desk::{Credential, PrescriptionDesk, PrescriptionView};
 use crate::Settings;
@@ -29,8 +40,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use payment::{Channel, PaymentChannel};
 use rust_decimal::Decimal;
 use rxdesk_center::messages::{
-    AuthorisedRx, DrugDetail, PersonInfoOutput, PersonQuery, QrDecodeData, ReversalData,
-    SettleData, SettleInput, SettleOutput,
+    AuthorisedRx, DrugDetail, PersonInfoOutput, PersonQuery, QrDecodeData, SettleData, SettleInput,
+    SettleOutput,
 };
 use rxdesk_center::messages::{Insutype, MedType};
 use rxdesk_center::{CenterError, DownloadKey};
@@ -154,7 +165,7 @@ fn center_error(what: &str, e: &CenterError) -> StepError {
 }
 
 /// The patient as the center knows them (1101).
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct PatientInfo {
     name: String,
     certno: String,
@@ -185,14 +196,37 @@ struct OnDuty {
     shift: Shift,
 }
 
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct PaymentState {
-    method: &'static str,
+    method: String,
     due: Amount,
     tendered: Option<Amount>,
     change: Option<Amount>,
     channel: Option<Channel>,
+    /// The channel's transaction number (scan-to-pay).
+    #[serde(default)]
+    reference: String,
     paid: bool,
+}
+
+impl PaymentState {
+    /// How it is kept with the sale (nothing when nothing was self-paid).
+    fn sale_payments(&self) -> Vec<rxdesk_store::SalePayment> {
+        if !self.paid || self.due.value().is_zero() {
+            return Vec::new();
+        }
+        let method = match (self.method.as_str(), self.channel) {
+            ("cash", _) => "cash",
+            (_, Some(Channel::WeChat)) => "wechat",
+            (_, Some(Channel::Alipay)) => "alipay",
+            _ => return Vec::new(),
+        };
+        vec![rxdesk_store::SalePayment {
+            method: method.into(),
+            amount: self.due.to_string(),
+            reference: self.reference.clone(),
+        }]
+    }
 }
 
 /// The active visit and what the services learnt along the way.
@@ -213,6 +247,12 @@ struct Active {
     sale: Option<SaleView>,
     delivery: Option<(String, String)>,
     notice_zh: Option<String>,
+    /// The sale lines frozen when 2102 was sent (the settled figures).
+    sale_lines: Vec<recovery::JournalLine>,
+    /// Restored from the journal: (prescription row, doctor).
+    restored_rx: Option<(Option<i64>, String)>,
+    /// Restored at start-up: settled at the center, not completed.
+    recovered: bool,
 }
 
 impl Active {
@@ -234,10 +274,27 @@ impl Active {
             sale: None,
             delivery: None,
             notice_zh: None,
+            sale_lines: Vec::new(),
+            restored_rx: None,
+            recovered: false,
         }
     }
     fn id(&self) -> String {
         self.visit.visit_id().to_string()
+    }
+    fn rx_id(&self) -> Option<i64> {
+        match (&self.opened, &self.restored_rx) {
+            (Some(o), _) => Some(o.rx_id),
+            (None, Some((rx, _))) => *rx,
+            _ => None,
+        }
+    }
+    fn doctor_name(&self) -> String {
+        match (&self.opened, &self.restored_rx) {
+            (Some(o), _) => o.prescription.prsc_dr_name.clone(),
+            (None, Some((_, d))) => d.clone(),
+            _ => String::new(),
+        }
     }
 }
 
@@ -280,6 +337,10 @@ pub struct VisitService {
     active: tokio::sync::Mutex<Option<Active>>,
     on_duty: std::sync::Mutex<Option<OnDuty>>,
     orphans: std::sync::Mutex<Vec<AttemptRow>>,
+    /// Visits settled but not completed, restored at start-up (after the one
+    /// in `active`).
+    recovered: std::sync::Mutex<Vec<Active>>,
+    safety_window: std::sync::Mutex<std::time::Duration>,
     seq: AtomicU32,
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
 }
@@ -397,22 +458,36 @@ impl VisitService {
             store.set_institution(desk.institution(), &config.store_name)?;
         }
         let recovered = store.recover_settlement_attempts()?;
-        let orphans = store.open_settlement_attempts()?;
-        if !orphans.is_empty() {
+        let refunds = store.recover_refunds()?;
+        let mut orphans = store.open_settlement_attempts()?;
+        let (mut settled, lost) = recovery::recover_visits(&store)?;
+        // Settled at the center with no journalled visit: only a reversal
+        // (by a manager) is possible.
+        orphans.extend(lost);
+        if !orphans.is_empty() || !settled.is_empty() || refunds > 0 {
             tracing::warn!(
                 recovered,
                 open = orphans.len(),
-                "settlement attempts without an outcome: resolve them before anything else"
+                settled_not_completed = settled.len(),
+                refunds_interrupted = refunds,
+                "unfinished money at start-up: resolve it before anything else"
             );
         }
+        let first = if settled.is_empty() {
+            None
+        } else {
+            Some(settled.remove(0))
+        };
         Ok(Self {
             store,
             desk,
             payments,
             config,
-            active: tokio::sync::Mutex::new(None),
+            active: tokio::sync::Mutex::new(first),
             on_duty: std::sync::Mutex::new(None),
             orphans: std::sync::Mutex::new(orphans),
+            recovered: std::sync::Mutex::new(settled),
+            safety_window: std::sync::Mutex::new(recovery::DEFAULT_SAFETY_WINDOW),
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),
         })
@@ -435,10 +510,17 @@ impl VisitService {
         let mut v = self.view(&Active::new(a.visit_id.clone()));
         v.state = "settlement_uncertain".into();
         v.state_zh = "结算结果未知".into();
-        v.next_step_zh = format!(
-            "上次中断时有一笔医保结算（报文 {}）结果未知：请点击“处理未知结算”向医保中心冲正后再接待下一位患者，切勿重复收费",
-            a.msgid
-        );
+        v.next_step_zh = if a.state == AttemptState::Settled {
+            format!(
+                "上次中断时有一笔医保结算（结算ID {}）已扣费但本机没有调配明细，无法完成销售：请店长点击“处理未知结算”向医保中心冲正",
+                a.setl_id.clone().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "上次中断时有一笔医保结算（报文 {}）结果未知：请点击“处理未知结算”向医保中心冲正后再接待下一位患者，切勿重复收费",
+                a.msgid
+            )
+        };
         v
     }
 
@@ -456,6 +538,21 @@ impl VisitService {
             ));
         }
         let mut guard = self.active.lock().await;
+        let done_or_none = guard.as_ref().is_none_or(|a| {
+            !matches!(
+                a.visit.state(),
+                VisitState::SettlementUncertain | VisitState::Settling | VisitState::Settled
+            )
+        });
+        if done_or_none {
+            let next = {
+                let mut r = self.recovered.lock().unwrap_or_else(|p| p.into_inner());
+                (!r.is_empty()).then(|| r.remove(0))
+            };
+            if let Some(next) = next {
+                *guard = Some(next);
+            }
+        }
         if let Some(a) = guard.as_ref() {
             if matches!(
                 a.visit.state(),
@@ -469,7 +566,11 @@ impl VisitService {
             if matches!(a.visit.state(), VisitState::Settled) {
                 return Err(StepError::new(
                     "VISIT_SETTLED_NOT_COMPLETED",
-                    "当前患者已结算但尚未收款出票，请先完成收款",
+                    if a.recovered {
+                        "上次中断时有一位患者已在医保结算但未完成销售：请先完成该笔销售（按结算时的金额），或由店长撤销结算"
+                    } else {
+                        "当前患者已结算但尚未收款出票，请先完成收款"
+                    },
                 ));
             }
         }
@@ -479,8 +580,17 @@ impl VisitService {
             Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S")
         );
         tracing::info!(visit = %id, operator = %by.login(), "visit started");
+        if let Some(prev) = guard.as_ref() {
+            if !matches!(
+                prev.visit.state(),
+                VisitState::Receipted | VisitState::Closed(_)
+            ) {
+                self.close_journal(&prev.id(), "left for the next patient before settlement");
+            }
+        }
         let a = Active::new(id);
         let v = self.view(&a);
+        self.persist_logged(&a);
         *guard = Some(a);
         Ok(v)
     }
@@ -499,6 +609,7 @@ impl VisitService {
         let a = guard.as_mut().ok_or_else(no_visit)?;
         a.visit.cancel()?;
         tracing::info!(visit = %a.id(), "visit cancelled");
+        self.close_journal(&a.id(), "cancelled");
         Ok(self.view(a))
     }
 
@@ -536,6 +647,7 @@ impl VisitService {
         self.identify_in(a, by, method, code, password, agent)
             .instrument(span)
             .await?;
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -743,6 +855,7 @@ impl VisitService {
         self.open_in(a, by, DownloadKey::AuthRxno(auth_rxno.trim().to_string()))
             .instrument(span)
             .await?;
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -1100,6 +1213,7 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -1436,6 +1550,7 @@ impl VisitService {
         });
         a.visit.dispensed_items(items, cold)?;
         tracing::info!("dispensed");
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -1582,6 +1697,7 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -1608,7 +1724,10 @@ impl VisitService {
                 .map_err(|e| center_error("结算", &e))?;
             let input_json = serde_json::to_string(&input)
                 .map_err(|e| StepError::new("INTERNAL", e.to_string()))?;
-            let rx_id = a.opened.as_ref().map(|o| o.rx_id);
+            let rx_id = a.rx_id();
+            // The sale lines at the prices being settled: the sale is
+            // recorded from these, never from live catalogue prices.
+            a.sale_lines = self.frozen_sale_lines(a)?;
             // Journal first: if the process dies after this line, start-up
             // finds the attempt and asks for its resolution.
             let attempt = self.store.begin_settlement_attempt(
@@ -1620,9 +1739,12 @@ impl VisitService {
             )?;
             a.attempt_id = Some(attempt);
             a.visit.settlement_sent(msgid.clone(), by.login())?;
+            self.persist(a)?;
             tracing::info!(%msgid, "settling (2102)");
             let ctx = self.settle_ctx(by, a).with_msgid(&msgid);
-            match self.desk.center().settle(&ctx, &input).await {
+            let presettled_total = a.visit.split().map(|s| s.total());
+            let answer = self.desk.center().settle(&ctx, &input).await;
+            match answer {
                 Ok(out) => {
                     let split = split_of(&out);
                     let out_json = serde_json::to_string(&out).unwrap_or_default();
@@ -1633,12 +1755,26 @@ impl VisitService {
                         Some(&out_json),
                         "2102 answered",
                     )?;
+                    let total = out.setlinfo.medfee_sumamt;
+                    if total != input.data.medfee_sumamt
+                        || presettled_total.is_some_and(|t| t != total)
+                    {
+                        // The fund was charged for another amount than the
+                        // patient agreed to: stop and reverse it at once.
+                        tracing::error!(settled = %total, presettled = %input.data.medfee_sumamt, "2102 total differs from 2101: reversing");
+                        a.visit.settlement_timed_out()?;
+                        self.persist(a)?;
+                        return self
+                            .reverse_mismatched(by, a, attempt, &out)
+                            .await;
+                    }
                     let split = match split {
                         Ok(s) => s,
                         Err(e) => {
                             // Settled at the center, but the figures are wrong:
                             // keep it uncertain so it is reversed, never sold.
                             a.visit.settlement_timed_out()?;
+                            self.persist_logged(a);
                             return Err(e);
                         }
                     };
@@ -1646,6 +1782,7 @@ impl VisitService {
                     tracing::info!(setl_id = %out.setlinfo.setl_id, "settled");
                     a.settle_output = Some(out);
                     a.notice_zh = None;
+                    self.persist(a)?;
                 }
                 Err(CenterError::Rejected { code, message }) => {
                     self.store.finish_settlement_attempt(
@@ -1685,6 +1822,7 @@ impl VisitService {
                     a.notice_zh = None;
                 }
             }
+            self.persist_logged(a);
             Ok(())
         }
         .instrument(span)
@@ -1697,26 +1835,115 @@ impl VisitService {
         by: &Session,
         psn_no: &str,
         msgid: &str,
+        sent_at_ms: i64,
     ) -> Result<AttemptState, StepError> {
-        let r = ReversalData {
-            psn_no: psn_no.to_string(),
-            omsgid: msgid.to_string(),
-            oinfno: "2102".into(),
-        };
-        match self
-            .desk
-            .center()
-            .reverse_uncertain(&self.desk.ctx(by), &r)
-            .await
-        {
-            Ok(()) => Ok(AttemptState::Reversed),
-            // Never applied: nothing was charged.
-            Err(CenterError::Rejected { code, .. }) if code == "6001" => {
-                Ok(AttemptState::NotSettled)
+        Ok(
+            match self.resolve_2102(by, psn_no, msgid, sent_at_ms).await? {
+                recovery::Uncertain2102::Reversed => AttemptState::Reversed,
+                recovery::Uncertain2102::NotSettled => AttemptState::NotSettled,
+            },
+        )
+    }
+
+    /// The sale lines of the dispensed boxes at the catalogue prices the
+    /// settlement input was computed with (frozen before 2102 leaves).
+    fn frozen_sale_lines(&self, a: &Active) -> Result<Vec<recovery::JournalLine>, StepError> {
+        let mut lines: Vec<recovery::JournalLine> = Vec::new();
+        let mut by_batch: HashMap<(i64, bool), usize> = HashMap::new();
+        for item in a.visit.dispensed() {
+            let (drug_id, row) = a
+                .products
+                .get(&item.fixmedins_hilist_id)
+                .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
+            let batch_row = self
+                .store
+                .stock_batches(*drug_id)?
+                .into_iter()
+                .find(|b| b.fixmedins_bchno == item.batch_id)
+                .ok_or_else(|| {
+                    StepError::new("NO_BATCH", format!("找不到批次 {}", item.batch_id))
+                })?;
+            let key = (batch_row.id, item.split);
+            let idx = *by_batch.entry(key).or_insert_with(|| {
+                lines.push(recovery::JournalLine {
+                    batch_id: batch_row.id,
+                    quantity: Decimal::ZERO,
+                    price: row.price,
+                    split: item.split,
+                    trace_codes: Vec::new(),
+                });
+                lines.len() - 1
+            });
+            lines[idx].quantity += item.packs();
+            if let Some(t) = &item.trace_code {
+                lines[idx].trace_codes.push(t.as_str().to_string());
             }
-            // Already reversed before.
-            Err(CenterError::Rejected { code, .. }) if code == "4002" => Ok(AttemptState::Reversed),
-            Err(e) => Err(center_error("冲正未完成，结算结果仍未知，请稍后再试", &e)),
+        }
+        for l in &mut lines {
+            l.quantity = l.quantity.normalize();
+        }
+        Ok(lines)
+    }
+
+    /// 2102 settled another total than 2101: reverse it with 2103 now
+    /// (journalled in the attempt); an unknown outcome stays uncertain and
+    /// is resolved by 2601 of the 2102 like any uncertain settlement.
+    async fn reverse_mismatched(
+        &self,
+        by: &Session,
+        a: &mut Active,
+        attempt: i64,
+        out: &SettleOutput,
+    ) -> Result<(), StepError> {
+        let s = &out.setlinfo;
+        let msgid = self
+            .desk
+            .next_msgid()
+            .map_err(|e| center_error("撤销结算", &e))?;
+        self.store.note_settlement_attempt(
+            attempt,
+            &format!(
+                "2102 total {} differs from 2101: 2103 {msgid} sent",
+                s.medfee_sumamt
+            ),
+        )?;
+        let data = rxdesk_center::messages::SettleReverseData {
+            setl_id: s.setl_id.clone(),
+            mdtrt_id: s.mdtrt_id.clone(),
+            psn_no: s.psn_no.clone(),
+            exp_content: String::new(),
+        };
+        let insuplc = a
+            .patient
+            .as_ref()
+            .map(|p| p.insuplc_admdvs.clone())
+            .unwrap_or_default();
+        match self.send_2103(by, &msgid, &data, &insuplc).await {
+            recovery::Reversal2103::Reversed => {
+                self.store.finish_settlement_attempt(
+                    attempt,
+                    AttemptState::Reversed,
+                    None,
+                    None,
+                    "2102 total differs from 2101: reversed by 2103",
+                )?;
+                a.visit.resolve_uncertain(Resolution::Reversed)?;
+                a.notice_zh = Some(format!(
+                    "医保结算金额 {} 元与预结算金额不一致，已自动撤销该笔结算（未扣费）。请重新预结算并核对金额",
+                    s.medfee_sumamt
+                ));
+                self.persist_logged(a);
+                Ok(())
+            }
+            recovery::Reversal2103::Refused(m) | recovery::Reversal2103::Uncertain(m) => {
+                tracing::error!(detail = %m, "2103 of a mismatched settlement not done");
+                a.notice_zh = Some(format!(
+                    "医保结算金额 {} 元与预结算金额不一致，自动撤销未完成（{m}）：请点击“处理未知结算”冲正，切勿收费",
+                    s.medfee_sumamt
+                ));
+                self.persist_logged(a);
+                Ok(())
+            }
         }
     }
 
@@ -1726,10 +1953,17 @@ impl VisitService {
         if let Some(o) = self.orphan() {
             let span =
                 tracing::info_span!("visit_step", visit = %o.visit_id, step = "resolve_orphan");
+            if o.state == AttemptState::Settled {
+                // Charged, with no lines to sell: a manager's reversal.
+                by.require(rxdesk_store::operators::Permission::Refund)?;
+            }
             let psn_no = serde_json::from_str::<SettleInput>(&o.input_json)
                 .map(|i| i.data.psn_no)
                 .unwrap_or_default();
-            let outcome = self.reverse(by, &psn_no, &o.msgid).instrument(span).await?;
+            let outcome = self
+                .reverse(by, &psn_no, &o.msgid, o.created_at)
+                .instrument(span)
+                .await?;
             self.store.finish_settlement_attempt(
                 o.id,
                 outcome,
@@ -1737,6 +1971,10 @@ impl VisitService {
                 None,
                 "resolved after restart by 2601",
             )?;
+            self.close_journal(
+                &o.visit_id,
+                &format!("settlement resolved: {}", outcome.code()),
+            );
             tracing::info!(msgid = %o.msgid, outcome = outcome.code(), "orphan settlement resolved");
             self.orphans
                 .lock()
@@ -1771,7 +2009,11 @@ impl VisitService {
                 .as_ref()
                 .map(|p| p.psn_no.clone())
                 .unwrap_or_default();
-            let outcome = self.reverse(by, &psn_no, &msgid).await?;
+            let sent_at = match a.attempt_id {
+                Some(id) => self.store.settlement_attempt(id)?.created_at,
+                None => self.store.now_ms(),
+            };
+            let outcome = self.reverse(by, &psn_no, &msgid, sent_at).await?;
             if let Some(id) = a.attempt_id {
                 self.store.finish_settlement_attempt(
                     id,
@@ -1792,6 +2034,7 @@ impl VisitService {
                 "上一笔结算已处理（{}），未扣费。请重新预结算后再确认结算",
                 outcome.label_zh()
             ));
+            self.persist_logged(a);
             Ok(())
         }
         .instrument(span)
@@ -1828,22 +2071,24 @@ impl VisitService {
                 let change =
                     cash_change(due, t).map_err(|e| StepError::new(e.code(), e.message_zh()))?;
                 PaymentState {
-                    method: "cash",
+                    method: "cash".into(),
                     due,
                     tendered: Some(t),
                     change: Some(change),
                     channel: None,
+                    reference: String::new(),
                     paid: true,
                 }
             }
             "scan" => {
                 if due.value().is_zero() {
                     PaymentState {
-                        method: "none",
+                        method: "none".into(),
                         due,
                         tendered: None,
                         change: None,
                         channel: None,
+                        reference: String::new(),
                         paid: true,
                     }
                 } else {
@@ -1860,11 +2105,12 @@ impl VisitService {
                         .map_err(|e| StepError::new("PAYMENT_DECLINED", e.0))?;
                     tracing::info!(channel = c.channel.label_zh(), "paid by scan");
                     PaymentState {
-                        method: "scan",
+                        method: "scan".into(),
                         due,
                         tendered: None,
                         change: None,
                         channel: Some(c.channel),
+                        reference: c.transaction_id.clone(),
                         paid: true,
                     }
                 }
@@ -1877,6 +2123,7 @@ impl VisitService {
             }
         };
         a.payment = Some(p);
+        self.persist_logged(a);
         Ok(self.view(a))
     }
 
@@ -1901,39 +2148,13 @@ impl VisitService {
                 .settle_output
                 .clone()
                 .ok_or_else(|| StepError::new("NO_SETTLEMENT", "找不到结算结果"))?;
-            let rx_id = a.opened.as_ref().map(|o| o.rx_id);
-            let mut lines: Vec<NewSaleLine> = Vec::new();
-            let mut by_batch: HashMap<(i64, bool), usize> = HashMap::new();
-            for item in a.visit.dispensed() {
-                let (drug_id, _) = a
-                    .products
-                    .get(&item.fixmedins_hilist_id)
-                    .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
-                let batch_row = self
-                    .store
-                    .stock_batches(*drug_id)?
-                    .into_iter()
-                    .find(|b| b.fixmedins_bchno == item.batch_id)
-                    .ok_or_else(|| StepError::new("NO_BATCH", format!("找不到批次 {}", item.batch_id)))?;
-                let key = (batch_row.id, item.split);
-                let idx = *by_batch.entry(key).or_insert_with(|| {
-                    lines.push(NewSaleLine {
-                        batch_id: batch_row.id,
-                        quantity: Decimal::ZERO,
-                        price: None,
-                        split: item.split,
-                        trace_codes: Vec::new(),
-                    });
-                    lines.len() - 1
-                });
-                lines[idx].quantity += item.packs();
-                if let Some(t) = &item.trace_code {
-                    lines[idx].trace_codes.push(t.as_str().to_string());
-                }
-            }
-            for l in &mut lines {
-                l.quantity = l.quantity.normalize();
-            }
+            let rx_id = a.rx_id();
+            // The lines frozen when 2102 left, at the settled prices.
+            let lines: Vec<NewSaleLine> = a
+                .sale_lines
+                .iter()
+                .map(recovery::JournalLine::to_sale_line)
+                .collect();
             let s = &out.setlinfo;
             let sale = NewSale {
                 prescription_id: rx_id,
@@ -1951,14 +2172,15 @@ impl VisitService {
                         .map(|t| t.timestamp_millis())
                         .unwrap_or_else(|| self.store.now_ms()),
                 }),
-                doctor_name: a
-                    .opened
-                    .as_ref()
-                    .map(|o| o.prescription.prsc_dr_name.clone())
-                    .unwrap_or_default(),
+                doctor_name: a.doctor_name(),
                 hi_feesetl_type: "1".into(),
             };
-            let rec = self.store.record_sale(by, &sale)?;
+            let payments = a
+                .payment
+                .as_ref()
+                .map(PaymentState::sale_payments)
+                .unwrap_or_default();
+            let rec = self.store.record_sale_with_payments(by, &sale, &payments)?;
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
             let pay = a.payment.clone();
             let printed = self.print_sale(rec.sale_id, pay.as_ref(), None).await;
@@ -1972,6 +2194,8 @@ impl VisitService {
                 printed_zh: printed.printed_zh,
                 upload_ids: rec.upload_ids,
             });
+            a.recovered = false;
+            self.close_journal(&a.id(), "completed");
             Ok(())
         }
         .instrument(span)
@@ -2091,45 +2315,6 @@ impl VisitService {
             printed_zh: printed.printed_zh,
             upload_ids: Vec::new(),
         })
-    }
-
-    /// Refunds a whole sale: 3506 per line + 2103 through the outbox, stock
-    /// back, refund receipt.
-    pub async fn refund(
-        &self,
-        by: &Session,
-        sale_id: i64,
-        reason: &str,
-    ) -> Result<RefundView, StepError> {
-        let span = tracing::info_span!("refund", sale_id);
-        async {
-            let before = self.store.sale_detail(sale_id)?;
-            if before.summary.state != "completed" {
-                return Err(StepError::new("ALREADY_REFUNDED", "该笔销售已退费"));
-            }
-            let ids = self.store.record_refund(by, sale_id, reason)?;
-            tracing::info!(uploads = ?ids, "refund recorded (3506/2103 queued)");
-            let (text, printed_zh) = match self.refund_receipt(by, &before, reason) {
-                Ok(els) => {
-                    let paper = self.paper();
-                    let text = rxdesk_receipts::render_plain_text(&els, paper);
-                    let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
-                    let printed = self
-                        .send_to_printer(bytes, &format!("{}-refund", before.summary.rtal_docno))
-                        .await;
-                    (text, printed)
-                }
-                Err(e) => (String::new(), format!("退费凭证无法生成：{e}")),
-            };
-            Ok(RefundView {
-                sale_id,
-                upload_ids: ids,
-                receipt_text: text,
-                printed_zh,
-            })
-        }
-        .instrument(span)
-        .await
     }
 
     fn paper(&self) -> rxdesk_receipts::Paper {
@@ -2295,6 +2480,7 @@ impl VisitService {
         by: &Session,
         d: &rxdesk_store::SaleDetail,
         reason: &str,
+        returned: &[rxdesk_store::SalePayment],
     ) -> Result<Vec<rxdesk_receipts::ReceiptElement>, rxdesk_receipts::ReceiptError> {
         let rx = self.prescription_of_sale(d);
         let r = rxdesk_receipts::RefundReceipt {
@@ -2326,7 +2512,12 @@ impl VisitService {
             },
             lines: self.receipt_lines(d, rx.as_ref()),
             settlement: self.receipt_split(d),
-            refund_method: rxdesk_receipts::PaymentMethod::Cash,
+            // The method the self-paid part was paid (and given back) with.
+            refund_method: match returned.first().map(|p| p.method.as_str()) {
+                Some("wechat") => rxdesk_receipts::PaymentMethod::WeChat,
+                Some("alipay") => rxdesk_receipts::PaymentMethod::Alipay,
+                _ => rxdesk_receipts::PaymentMethod::Cash,
+            },
         };
         rxdesk_receipts::refund_receipt(&r)
     }
@@ -2536,7 +2727,7 @@ impl VisitService {
             let due = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
             Some(match &a.payment {
                 Some(p) => PaymentView {
-                    method: p.method.to_string(),
+                    method: p.method.clone(),
                     due: p.due.to_string(),
                     tendered: p.tendered.map(|t| t.to_string()),
                     change: p.change.map(|t| t.to_string()),
@@ -2559,6 +2750,12 @@ impl VisitService {
         };
         let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
             match v.state() {
+                VisitState::Settled if a.recovered => format!(
+                    "上次程序中断时，该患者已在医保结算（结算ID {}，合计 {} 元），但销售尚未完成。请按结算时的金额完成：收取自付 {} 元后点击“完成”；或由店长撤销该笔结算",
+                    v.setl_id().unwrap_or_default(),
+                    v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
+                    v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
+                ),
                 VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
                 VisitState::EVoucherGuidance(_) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并输入密码".into(),
                 VisitState::Identified | VisitState::PrescriptionsListed => {
@@ -2616,6 +2813,7 @@ impl VisitService {
             sale: a.sale.clone(),
             closed_reason_zh,
             next_step_zh,
+            recovered: a.recovered,
         }
     }
 }

@@ -15,7 +15,8 @@ use rxdesk_core::Amount;
 use std::sync::Mutex;
 
 /// Which channel a pay code belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 微信支付.
     WeChat,
@@ -75,6 +76,23 @@ pub trait PaymentChannel: Send + Sync {
         amount: Amount,
         order_id: &str,
     ) -> Result<Charge, PaymentDeclined>;
+
+    /// Gives `amount` of the charge `transaction_id` back (a whole refund),
+    /// idempotent per refund order `refund_id`. A channel that cannot refund
+    /// by itself says so: the refund then stops before stock goes back.
+    fn refund(
+        &self,
+        channel: Channel,
+        transaction_id: &str,
+        amount: Amount,
+        refund_id: &str,
+    ) -> Result<(), PaymentDeclined> {
+        let _ = (transaction_id, amount, refund_id);
+        Err(PaymentDeclined(format!(
+            "{}收款渠道不支持自动退款：请在收款终端上原路退款后联系技术支持",
+            channel.label_zh()
+        )))
+    }
 }
 
 /// The in-process channel simulator of demo mode.
@@ -82,6 +100,7 @@ pub trait PaymentChannel: Send + Sync {
 pub struct SimulatedPaymentChannel {
     decline_next: Mutex<Option<String>>,
     charged: Mutex<Vec<(String, Charge)>>,
+    refunded: Mutex<Vec<(String, String, Amount)>>,
 }
 
 impl SimulatedPaymentChannel {
@@ -92,6 +111,13 @@ impl SimulatedPaymentChannel {
     /// The next charge is declined with this reason.
     pub fn decline_next(&self, reason: &str) {
         *self.decline_next.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
+    }
+    /// Every refund made (refund order id, transaction id, amount).
+    pub fn refunds(&self) -> Vec<(String, String, Amount)> {
+        self.refunded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
     /// Every charge made (order id, charge).
     pub fn charges(&self) -> Vec<(String, Charge)> {
@@ -144,6 +170,43 @@ impl PaymentChannel for SimulatedPaymentChannel {
         };
         charged.push((order_id.to_string(), c.clone()));
         Ok(c)
+    }
+
+    fn refund(
+        &self,
+        channel: Channel,
+        transaction_id: &str,
+        amount: Amount,
+        refund_id: &str,
+    ) -> Result<(), PaymentDeclined> {
+        let mut refunded = self.refunded.lock().unwrap_or_else(|p| p.into_inner());
+        if refunded.iter().any(|(r, _, _)| r == refund_id) {
+            return Ok(());
+        }
+        let charged = self.charged.lock().unwrap_or_else(|p| p.into_inner());
+        let found = charged
+            .iter()
+            .find(|(_, c)| c.transaction_id == transaction_id && c.channel == channel);
+        let Some((_, c)) = found else {
+            // The simulator forgets its charges when the program restarts:
+            // one of its own transaction numbers is still refundable.
+            if transaction_id.starts_with("SIM") {
+                refunded.push((refund_id.to_string(), transaction_id.to_string(), amount));
+                return Ok(());
+            }
+            return Err(PaymentDeclined(format!(
+                "{}找不到原交易 {transaction_id}",
+                channel.label_zh()
+            )));
+        };
+        if amount > c.amount {
+            return Err(PaymentDeclined(format!(
+                "退款金额 {amount} 超过原支付金额 {}",
+                c.amount
+            )));
+        }
+        refunded.push((refund_id.to_string(), transaction_id.to_string(), amount));
+        Ok(())
     }
 }
 
@@ -290,6 +353,20 @@ mod tests {
             .contains("网络超时"));
         let c = sim.charge("134567890123456789", a("1.00"), "O1").unwrap();
         assert_eq!(c.channel, Channel::WeChat);
+        // Refunds go back to the original transaction, once, never above it.
+        assert!(sim
+            .refund(Channel::WeChat, &c.transaction_id, a("2.00"), "R1")
+            .unwrap_err()
+            .0
+            .contains("超过"));
+        assert!(sim
+            .refund(Channel::Alipay, "ALI-UNKNOWN", a("1.00"), "R1")
+            .is_err());
+        sim.refund(Channel::WeChat, &c.transaction_id, a("1.00"), "R1")
+            .unwrap();
+        sim.refund(Channel::WeChat, &c.transaction_id, a("1.00"), "R1")
+            .unwrap();
+        assert_eq!(sim.refunds().len(), 1);
         // Same order again: the same charge, not a second one.
         assert_eq!(
             sim.charge("134567890123456789", a("1.00"), "O1").unwrap(),

@@ -231,6 +231,9 @@ pub struct VisitView {
     pub closed_reason_zh: Option<String>,
     /// What to do now.
     pub next_step_zh: String,
+    /// Restored at start-up: settled at the center before the program
+    /// stopped, not completed (finish it, or a manager reverses it).
+    pub recovered: bool,
 }
 
 /// The outcome of one scan while dispensing.
@@ -287,10 +290,26 @@ pub struct SaleSummary {
 pub struct RefundView {
     /// The refunded sale.
     pub sale_id: i64,
-    /// Outbox rows (3506…, 2103).
+    /// Outbox rows (3506…, 7208).
     pub upload_ids: Vec<i64>,
     /// Refund receipt preview.
     pub receipt_text: String,
     /// Printer outcome.
     pub printed_zh: String,
+    /// The self-paid part given back, by method.
+    pub returned: Vec<RefundMoneyView>,
+}
+
+/// Money given back at a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundMoneyView {
+    /// `cash`, `wechat` or `alipay`.
+    pub method: String,
+    /// zh-CN name.
+    pub method_zh: String,
+    /// Amount.
+    pub amount: String,
+    /// The channel's transaction number (empty for cash).
+    pub reference: String,
 }

@@ -359,3 +359,17 @@ pub fn fast_cfg() -> rxdesk_store::sync::SyncConfig {
         idle_poll: Duration::from_millis(20),
     }
 }
+
+/// Money first: the 2103 reversal and the self-paid part are
+/// journalled as done, so `record_refund` may return the stock.
+#[allow(dead_code)]
+pub fn money_back(store: &Store, boss: &Session, sale_id: i64) {
+    use rxdesk_store::RefundStep;
+    store
+        .begin_refund(boss, sale_id, &format!("TEST2103-{sale_id}"), "测试退费")
+        .unwrap();
+    store
+        .set_refund_step(sale_id, RefundStep::Reversed, "2103 answered")
+        .unwrap();
+    store.refund_money_returned(sale_id, &[]).unwrap();
+}

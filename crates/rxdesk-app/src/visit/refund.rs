@@ -1,0 +1,413 @@
+//! Refund = money first, then stock. A whole-prescription
+//! refund of a settled sale:
+//!
+//! 1. waits until the sale's own uploads (3505, 7206) reached the center;
+//! 2. identifies the patient as at the sale (e-voucher or card → 1101; the
+//!    person must be the one settled);
+//! 3. sends 2103 synchronously, journalled before it leaves
+//!    (`refund_journal`); no answer = uncertain, resolved by the 5203 query
+//!    or a resend (a second 2103 of one settlement is "already reversed");
+//! 4. gives the self-paid part back by its original method (cash, or the
+//!    channel with the transaction number recorded at the sale);
+//! 5. returns stock and trace codes and queues 3506 and 7208 (one ledger
+//!    transaction, `Store::record_refund`).
+//!
+//! Every step is journalled, so a refund interrupted anywhere resumes from
+//! its step when it is asked again; nothing is returned locally before the
+//! center's reversal is known. Also here: a manager's reversal (2103) of a
+//! visit settled but never completed (found at start-up).
+
+use super::payment::Channel;
+use super::{center_error, no_visit, Active, StepError, VisitService};
+use super::{PaymentState, RefundView, VisitView};
+use rxdesk_center::messages::{PersonQuery, SettleReverseData};
+use rxdesk_core::codes::CertType;
+use rxdesk_core::visit::VisitState;
+use rxdesk_core::Amount;
+use rxdesk_store::operators::Permission;
+use rxdesk_store::{AttemptState, RefundStep, SalePayment, Session};
+use tracing::Instrument;
+
+/// How the patient identifies for a refund (as at the sale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundIdentity {
+    /// `e_voucher` or `social_security_card`.
+    pub method: String,
+    /// The e-voucher token or the card number.
+    pub code: String,
+}
+
+fn refund_uncertain(detail: &str) -> StepError {
+    StepError::new(
+        "REFUND_UNCERTAIN",
+        format!(
+            "医保撤销（2103）结果未知（{detail}）：尚未退款、未退库存。请稍后再次点击退费，系统会先查询结果，切勿手工退款"
+        ),
+    )
+}
+
+impl VisitService {
+    /// Refunds a whole sale: money first (2103, then the self-paid part by
+    /// its original method), then stock, trace codes, 3506 and 7208. A
+    /// settled sale needs the patient's identity as at the sale. Asked again
+    /// after an interruption, it resumes from the journalled step.
+    pub async fn refund(
+        &self,
+        by: &Session,
+        sale_id: i64,
+        reason: &str,
+        identity: Option<RefundIdentity>,
+    ) -> Result<RefundView, StepError> {
+        let span = tracing::info_span!("refund", sale_id);
+        self.refund_in(by, sale_id, reason, identity)
+            .instrument(span)
+            .await
+    }
+
+    async fn refund_in(
+        &self,
+        by: &Session,
+        sale_id: i64,
+        reason: &str,
+        identity: Option<RefundIdentity>,
+    ) -> Result<RefundView, StepError> {
+        by.require(Permission::Refund)?;
+        let before = self.store.sale_detail(sale_id)?;
+        let journal = self.store.refund_row(sale_id)?;
+        let done = journal.as_ref().is_some_and(|r| r.step == RefundStep::Done);
+        if done || (before.summary.state != "completed" && journal.is_none()) {
+            return Err(StepError::new("ALREADY_REFUNDED", "该笔销售已退费"));
+        }
+        let reason = match &journal {
+            Some(j) if !j.reason.is_empty() && reason.trim().is_empty() => j.reason.clone(),
+            _ => reason.trim().to_string(),
+        };
+        let settlement = before.settlement.clone();
+        let step = journal.as_ref().map(|j| j.step);
+        // 1. The sale's own uploads first (a 7206 after the 2103 is refused).
+        if matches!(step, None | Some(RefundStep::Failed)) {
+            let open = self.store.sale_uploads_open(sale_id)?;
+            if open > 0 {
+                return Err(StepError::new(
+                    "SALE_UPLOADS_PENDING",
+                    format!("该笔销售还有 {open} 条上传未送达医保中心，请待上传完成后再退费（可在上传队列查看）"),
+                ));
+            }
+        }
+        // 2 + 3. The insurance reversal.
+        if let Some(s) = &settlement {
+            if !matches!(step, Some(RefundStep::Reversed | RefundStep::MoneyReturned)) {
+                let insuplc = self
+                    .refund_identity(by, &s.psn_no, identity.as_ref())
+                    .await?;
+                self.reverse_sale(by, sale_id, &reason, s, &insuplc, step)
+                    .await?;
+            }
+        } else if step.is_none() {
+            self.store.begin_refund(by, sale_id, "", &reason)?;
+        }
+        // 4. The money back by its original method.
+        let row = self
+            .store
+            .refund_row(sale_id)?
+            .ok_or_else(|| StepError::new("INTERNAL", "退费记录丢失"))?;
+        let returned = if row.step == RefundStep::Reversed {
+            let returned = self.money_back(&before, sale_id).await?;
+            self.store.refund_money_returned(sale_id, &returned)?;
+            tracing::info!(methods = ?returned.iter().map(|p| &p.method).collect::<Vec<_>>(), "self-paid part returned");
+            returned
+        } else {
+            row.returned.clone()
+        };
+        // 5. Stock, trace codes, 3506 and 7208.
+        let ids = self.store.record_refund(by, sale_id, &reason)?;
+        tracing::info!(uploads = ?ids, "refund recorded (3506/7208 queued)");
+        let (text, printed_zh) = match self.refund_receipt(by, &before, &reason, &returned) {
+            Ok(els) => {
+                let paper = self.paper();
+                let text = rxdesk_receipts::render_plain_text(&els, paper);
+                let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
+                let printed = self
+                    .send_to_printer(bytes, &format!("{}-refund", before.summary.rtal_docno))
+                    .await;
+                (text, printed)
+            }
+            Err(e) => (String::new(), format!("退费凭证无法生成：{e}")),
+        };
+        Ok(RefundView {
+            sale_id,
+            upload_ids: ids,
+            receipt_text: text,
+            printed_zh,
+            returned: returned
+                .iter()
+                .map(|p| super::view::RefundMoneyView {
+                    method: p.method.clone(),
+                    method_zh: p.method_zh().to_string(),
+                    amount: p.amount.clone(),
+                    reference: p.reference.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// 1101 of the credential shown at the refund: it must be the person
+    /// settled. Returns the person's 参保地 (for the 2103 of a 异地 patient).
+    async fn refund_identity(
+        &self,
+        by: &Session,
+        psn_no: &str,
+        identity: Option<&RefundIdentity>,
+    ) -> Result<String, StepError> {
+        let id = identity.ok_or_else(|| {
+            StepError::new(
+                "REFUND_IDENTITY_REQUIRED",
+                "医保退费须核验患者身份：请扫描患者医保电子凭证或读社保卡（与购药时相同）",
+            )
+        })?;
+        let cert_type = match id.method.as_str() {
+            "e_voucher" => CertType::from_code("01"),
+            "social_security_card" => CertType::from_code("03"),
+            other => {
+                return Err(StepError::new(
+                    "REFUND_IDENTITY_METHOD",
+                    format!("不支持的身份核验方式 {other}：请使用医保电子凭证或社保卡"),
+                ))
+            }
+        };
+        let q = PersonQuery {
+            mdtrt_cert_type: cert_type,
+            mdtrt_cert_no: id.code.trim().to_string(),
+            card_sn: String::new(),
+            begntime: String::new(),
+            psn_cert_type: String::new(),
+            certno: String::new(),
+            psn_name: String::new(),
+        };
+        let p = self
+            .desk
+            .center()
+            .person_info(&self.desk.ctx(by), &q)
+            .await
+            .map_err(|e| center_error("核验患者身份失败", &e))?;
+        if p.baseinfo.psn_no != psn_no {
+            tracing::warn!("refund identity is not the settled person");
+            return Err(StepError::new(
+                "REFUND_IDENTITY_MISMATCH",
+                "出示的医保凭证不是该笔销售的患者本人，不能退费",
+            ));
+        }
+        Ok(p.insuinfo
+            .first()
+            .map(|i| i.insuplc_admdvs.clone())
+            .unwrap_or_default())
+    }
+
+    /// 2103 with the journal: fresh, after a refusal, or resuming an
+    /// uncertain one (5203 first; a resend is safe — a second 2103 of one
+    /// settlement is "already reversed").
+    async fn reverse_sale(
+        &self,
+        by: &Session,
+        sale_id: i64,
+        reason: &str,
+        s: &rxdesk_store::ledger::NewSettlement,
+        insuplc: &str,
+        step: Option<RefundStep>,
+    ) -> Result<(), StepError> {
+        if matches!(step, Some(RefundStep::Uncertain | RefundStep::Reversing)) {
+            match self.settlement_reversed(by, &s.psn_no, &s.setl_id).await {
+                Some(true) => {
+                    self.store
+                        .set_refund_step(sale_id, RefundStep::Reversed, "5203: reversed")?;
+                    return Ok(());
+                }
+                Some(false) => {} // not applied: send it again below
+                None => return Err(refund_uncertain("查询结算信息失败")),
+            }
+        }
+        let msgid = self
+            .desk
+            .next_msgid()
+            .map_err(|e| center_error("撤销结算", &e))?;
+        // Journal first: a crash from here on leaves it uncertain.
+        self.store.begin_refund(by, sale_id, &msgid, reason)?;
+        let data = SettleReverseData {
+            setl_id: s.setl_id.clone(),
+            mdtrt_id: s.mdtrt_id.clone(),
+            psn_no: s.psn_no.clone(),
+            exp_content: String::new(),
+        };
+        tracing::info!(%msgid, "reversing the settlement (2103)");
+        match self.send_2103(by, &msgid, &data, insuplc).await {
+            super::recovery::Reversal2103::Reversed => {
+                self.store
+                    .set_refund_step(sale_id, RefundStep::Reversed, "2103 answered")?;
+                Ok(())
+            }
+            super::recovery::Reversal2103::Refused(m) => {
+                self.store
+                    .set_refund_step(sale_id, RefundStep::Failed, &m)?;
+                Err(StepError::new(
+                    "REFUND_REFUSED",
+                    format!("医保中心拒绝撤销结算{m}：未退款、未退库存，请核对后重试"),
+                ))
+            }
+            super::recovery::Reversal2103::Uncertain(m) => {
+                self.store
+                    .set_refund_step(sale_id, RefundStep::Uncertain, &m)?;
+                Err(refund_uncertain(&m))
+            }
+        }
+    }
+
+    /// Gives the self-paid part back by the method it was paid with.
+    async fn money_back(
+        &self,
+        d: &rxdesk_store::SaleDetail,
+        sale_id: i64,
+    ) -> Result<Vec<SalePayment>, StepError> {
+        let mut paid = self.store.sale_payments(sale_id)?;
+        if paid.is_empty() {
+            // Before payments were kept, or a self-paid sale: cash.
+            let due = match &d.settlement {
+                Some(s) => s.psn_cash_pay,
+                None => d.summary.total,
+            };
+            if !due.value().is_zero() {
+                paid.push(SalePayment {
+                    method: "cash".into(),
+                    amount: due.to_string(),
+                    reference: String::new(),
+                });
+            }
+        }
+        for p in &paid {
+            let amount: Amount = p
+                .amount
+                .parse()
+                .map_err(|_| StepError::new("INTERNAL", "付款金额无法读取"))?;
+            let channel = match p.method.as_str() {
+                "wechat" => Channel::WeChat,
+                "alipay" => Channel::Alipay,
+                _ => continue, // cash: handed back at the counter
+            };
+            self.payments
+                .refund(channel, &p.reference, amount, &d.summary.rtal_docno)
+                .map_err(|e| {
+                    StepError::new(
+                        "PAYMENT_REFUND_FAILED",
+                        format!("医保已撤销，但{}退款未成功：{e}。请稍后再次点击退费（将继续退款，不会重复撤销医保）", channel.label_zh()),
+                    )
+                })?;
+        }
+        Ok(paid)
+    }
+
+    /// A manager reverses (2103) the visit settled but not completed that
+    /// start-up surfaced: the fund and account are given back, no sale is
+    /// recorded, the prescription can be settled again.
+    pub async fn reverse_settled(&self, by: &Session) -> Result<VisitView, StepError> {
+        by.require(Permission::Refund)?;
+        let mut guard = self.active.lock().await;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
+        let span = self.span(&a.id(), "reverse_settled");
+        self.reverse_settled_in(by, a).instrument(span).await?;
+        Ok(self.view(a))
+    }
+
+    async fn reverse_settled_in(&self, by: &Session, a: &mut Active) -> Result<(), StepError> {
+        if !matches!(
+            a.visit.state(),
+            VisitState::Settled | VisitState::RefundUncertain
+        ) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "只有已结算、尚未完成销售的服务可以撤销结算",
+            ));
+        }
+        let out = a
+            .settle_output
+            .clone()
+            .ok_or_else(|| StepError::new("NO_SETTLEMENT", "找不到结算结果"))?;
+        let s = &out.setlinfo;
+        let attempt = a.attempt_id;
+        if matches!(a.visit.state(), VisitState::RefundUncertain) {
+            match self.settlement_reversed(by, &s.psn_no, &s.setl_id).await {
+                Some(true) => return self.settled_reversed(a, attempt),
+                Some(false) => {
+                    a.visit.resolve_refund(false)?;
+                }
+                None => return Err(refund_uncertain("查询结算信息失败")),
+            }
+        }
+        let lines: Vec<usize> = a.visit.dispensed().iter().map(|i| i.line).collect();
+        a.visit.refund_requested(&lines)?;
+        let msgid = self
+            .desk
+            .next_msgid()
+            .map_err(|e| center_error("撤销结算", &e))?;
+        if let Some(id) = attempt {
+            self.store
+                .note_settlement_attempt(id, &format!("manager reversal: 2103 {msgid} sent"))?;
+        }
+        self.persist(a)?;
+        let data = SettleReverseData {
+            setl_id: s.setl_id.clone(),
+            mdtrt_id: s.mdtrt_id.clone(),
+            psn_no: s.psn_no.clone(),
+            exp_content: String::new(),
+        };
+        let insuplc = a
+            .patient
+            .as_ref()
+            .map(|p| p.insuplc_admdvs.clone())
+            .unwrap_or_default();
+        match self.send_2103(by, &msgid, &data, &insuplc).await {
+            super::recovery::Reversal2103::Reversed => {
+                a.visit.refunded()?;
+                self.settled_reversed(a, attempt)
+            }
+            super::recovery::Reversal2103::Refused(m) => {
+                a.visit.refund_failed()?;
+                self.persist_logged(a);
+                Err(StepError::new(
+                    "REFUND_REFUSED",
+                    format!(
+                        "医保中心拒绝撤销结算{m}：该笔结算仍有效，请完成销售或联系医保经办机构"
+                    ),
+                ))
+            }
+            super::recovery::Reversal2103::Uncertain(m) => {
+                a.visit.refund_timed_out()?;
+                self.persist_logged(a);
+                Err(refund_uncertain(&m))
+            }
+        }
+    }
+
+    fn settled_reversed(&self, a: &mut Active, attempt: Option<i64>) -> Result<(), StepError> {
+        if let Some(id) = attempt {
+            if self.store.settlement_attempt(id)?.state == AttemptState::Settled {
+                self.store.finish_settlement_attempt(
+                    id,
+                    AttemptState::Reversed,
+                    None,
+                    None,
+                    "settled, not completed: reversed by 2103 (manager)",
+                )?;
+            }
+        }
+        if matches!(a.visit.state(), VisitState::RefundUncertain) {
+            a.visit.resolve_refund(true)?;
+        }
+        a.recovered = false;
+        a.payment = None::<PaymentState>;
+        a.notice_zh = Some(
+            "已撤销该笔医保结算（医保基金和个人账户已退回，未记销售）。如患者仍需取药，请开始接待重新办理".into(),
+        );
+        self.close_journal(&a.id(), "settled, not completed: reversed by 2103");
+        tracing::info!("settled visit reversed (2103)");
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { OperatorInfo } from "../api";
+import { translate, type Key } from "../i18n";
+import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend } from "../mock-visit";
+import type { VisitView } from "../visit-api";
+import { recoveredNotice } from "./recovered";
+
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+const manager: OperatorInfo = { login: "3001", name: "王店长", role: "manager", role_label: "店长" };
+const zh = (k: Key) => translate("zh-CN", k);
+const en = (k: Key) => translate("en-US", k);
+
+/** A visit settled at the (mocked) center, then the program restarts. */
+function settledThenRestarted(op: { current: OperatorInfo }): { b: MockVisitBackend; v: VisitView } {
+  const b = new MockVisitBackend(() => op.current);
+  const call = (cmd: string, args: Record<string, unknown> = {}) => b.handle(cmd, args) as VisitView;
+  call("visit_start");
+  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+  call("visit_open", { authRxno: "AR-OK" });
+  b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+  call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+  b.handle("visit_scan", { code: "81000020000000000001" });
+  call("visit_finish_dispensing");
+  call("visit_pre_settle");
+  expect(call("visit_settle").state).toBe("settled");
+  b.restartAfterSettle();
+  return { b, v: b.handle("visit_current", {}) as VisitView };
+}
+
+describe("a visit settled before the program stopped comes first, in plain words", () => {
+  it("says what happened and what to do, in zh-CN and en-US", () => {
+    const op = { current: pharmacist };
+    const { v } = settledThenRestarted(op);
+    expect(v.recovered).toBe(true);
+    const n = recoveredNotice(v, "pharmacist", zh);
+    expect(n).not.toBeNull();
+    expect(n?.title).toMatch(/已在医保结算.*没有完成/);
+    // The settled figures, with the settlement id, in yuan.
+    expect(n?.body).toContain(v.split?.setlId ?? "missing");
+    expect(n?.body).toContain("药费合计 ¥18.30");
+    expect(n?.body).toContain("个人账户已支付 ¥10.00");
+    expect(n?.body).toContain("患者还需自付 ¥8.30");
+    expect(n?.body).toContain("张三");
+    // A pharmacist finishes; only a manager reverses, and is told so.
+    expect(n?.actions).toEqual(["finish"]);
+    expect(n?.managerNote).toMatch(/店长/);
+    const e = recoveredNotice(v, "manager", en);
+    expect(e?.title).toMatch(/settled with insurance/);
+    expect(e?.body).toContain("total ¥18.30");
+    expect(e?.actions).toEqual(["finish", "reverse"]);
+    expect(e?.managerNote).toBeNull();
+  });
+  it("is not shown for an ordinary settled visit, nor once the sale is completed", () => {
+    const op = { current: pharmacist };
+    const { b, v } = settledThenRestarted(op);
+    expect(recoveredNotice({ ...v, recovered: false }, "manager", zh)).toBeNull();
+    expect(recoveredNotice(null, "manager", zh)).toBeNull();
+    // Nothing else starts before it is finished.
+    expect(() => b.handle("visit_start", {})).toThrow(/已结算/);
+    b.handle("visit_pay", { method: "cash", tendered: "20" });
+    const done = b.handle("visit_complete", {}) as VisitView;
+    expect(done.state).toBe("receipted");
+    expect(done.recovered).toBe(false);
+    expect(recoveredNotice(done, "manager", zh)).toBeNull();
+  });
+  it("a manager may reverse it; a pharmacist may not", () => {
+    const op = { current: pharmacist };
+    const { b } = settledThenRestarted(op);
+    expect(() => b.handle("visit_reverse_settled", {})).toThrow(/店长/);
+    op.current = manager;
+    const v = b.handle("visit_reverse_settled", {}) as VisitView;
+    expect(v.state).toBe("refunded");
+    expect(v.recovered).toBe(false);
+    expect(v.nextStepZh).toMatch(/已撤销/);
+  });
+});
