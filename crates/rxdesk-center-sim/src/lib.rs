@@ -12,6 +12,8 @@
 //! shutdown.
 #![forbid(unsafe_code)]
 
+pub mod books;
+pub mod dedupe;
 pub mod faults;
 pub mod http;
 pub mod ops;
@@ -39,6 +41,8 @@ pub struct SimConfig {
     pub seed: String,
     /// Faults active from the start.
     pub faults: Faults,
+    /// How a repeated msgid is answered (docs/decisions/0004).
+    pub duplicates: dedupe::DuplicateMsgid,
 }
 
 impl Default for SimConfig {
@@ -47,6 +51,7 @@ impl Default for SimConfig {
             port: 0,
             seed: "demo".into(),
             faults: Faults::default(),
+            duplicates: dedupe::DuplicateMsgid::Replay,
         }
     }
 }
@@ -119,6 +124,7 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
     let app = http::App {
         st: Arc::new(Mutex::new(state)),
         accounts: Arc::new(accounts),
+        duplicates: dedupe::DuplicateSwitch::new(config.duplicates),
     };
     let router = http::router(app.clone());
     let (tx, rx) = watch::channel(false);

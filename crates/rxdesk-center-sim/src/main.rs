@@ -58,6 +58,10 @@ struct Args {
     /// Seed of the fault dice (same seed, same fault sequence).
     #[arg(long = "seed-faults", default_value_t = 1)]
     fault_seed: u64,
+    /// How a repeated msgid is answered: `replay` the original answer
+    /// (a de-duplicating gateway) or `reject` it with 1008 "already received".
+    #[arg(long, default_value = "replay")]
+    duplicate_msgid: rxdesk_center_sim::dedupe::DuplicateMsgid,
 }
 
 #[tokio::main]
@@ -83,6 +87,7 @@ async fn main() -> std::process::ExitCode {
         port: a.port,
         seed: a.seed.clone(),
         faults,
+        duplicates: a.duplicate_msgid,
     })
     .await
     {

@@ -218,19 +218,36 @@ fn classify_send_error(e: &reqwest::Error) -> CenterError {
     }
 }
 
-fn classify_status(status: reqwest::StatusCode, body: &[u8]) -> Option<CenterError> {
+fn classify_status(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    refusal_is_definite: bool,
+) -> Option<CenterError> {
     if status.is_success() {
         return None;
     }
     let text: String = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
     Some(match status.as_u16() {
         503 | 429 => CenterError::Transient(format!("HTTP {status}: {text}")),
-        400..=499 => CenterError::Rejected {
+        // A gateway's 4xx is a definite refusal only where a refusal cannot
+        // hide an applied change: queries and sign-in. For anything that
+        // changes the center (2102, 2103, 2601, uploads) a 4xx from a proxy
+        // or gateway in front of the center does not prove the business
+        // system never saw it: uncertain, resolved before anything else.
+        400..=499 if refusal_is_definite => CenterError::Rejected {
             code: format!("HTTP-{}", status.as_u16()),
             message: text,
         },
         _ => CenterError::Uncertain(format!("HTTP {status}: {text}")),
     })
+}
+
+/// True when a refusal of `infno` at the HTTP level cannot hide an applied
+/// change (queries, sign-in/out).
+fn refusal_is_definite_a(infno: &str) -> bool {
+    infno::IDEMPOTENT_QUERIES.contains(&infno)
+        || infno == infno::SIGN_IN
+        || infno == infno::SIGN_OUT
 }
 
 impl CenterClient {
@@ -350,7 +367,7 @@ impl CenterClient {
             .bytes()
             .await
             .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
-        if let Some(e) = classify_status(status, &bytes) {
+        if let Some(e) = classify_status(status, &bytes, refusal_is_definite_a(infno)) {
             return Err(e);
         }
         let r = parse_response(&bytes)
@@ -382,7 +399,7 @@ impl CenterClient {
             self.sign_in(&ctx.operator).await?
         };
         let mut signed_in_again = false;
-        let msgid = match &ctx.msgid {
+        let mut msgid = match &ctx.msgid {
             Some(m) => m.clone(),
             None => self.next_msgid()?,
         };
@@ -417,6 +434,12 @@ impl CenterClient {
                 Err(e) if attempt < retries && (e.is_transient() || e.is_uncertain()) => {
                     attempt += 1;
                     tracing::warn!(infno, attempt, error = %e, "retrying idempotent query");
+                    // A query is asked again under a fresh msgid: a gateway that
+                    // refuses repeated msgids ("already received") would
+                    // otherwise answer the retry with a refusal.
+                    if ctx.msgid.is_none() {
+                        msgid = self.next_msgid()?;
+                    }
                     tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
                 }
                 Err(e) => return Err(e),
@@ -466,7 +489,7 @@ impl CenterClient {
         };
         let mut attempt = 0;
         loop {
-            let r = self.post_b(&url, &body, b).await;
+            let r = self.post_b(&url, &body, b, op.is_query()).await;
             match r {
                 Err(e) if attempt < retries && (e.is_transient() || e.is_uncertain()) => {
                     attempt += 1;
@@ -483,6 +506,7 @@ impl CenterClient {
         url: &str,
         body: &Value,
         b: &crate::profile::FamilyB,
+        refusal_is_definite: bool,
     ) -> Result<Value, CenterError> {
         let resp = self
             .http
@@ -497,7 +521,7 @@ impl CenterClient {
             .bytes()
             .await
             .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
-        if let Some(e) = classify_status(status, &bytes) {
+        if let Some(e) = classify_status(status, &bytes, refusal_is_definite) {
             return Err(e);
         }
         let env: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
@@ -562,7 +586,7 @@ impl CenterClient {
         let url = format!("{}{}{}", self.profile.base_url, b.path_prefix, op.b_name());
         let mut attempt = 0;
         loop {
-            match self.post_b(&url, &body, b).await {
+            match self.post_b(&url, &body, b, op.is_query()).await {
                 Err(e)
                     if attempt < self.profile.query_retries
                         && (e.is_transient() || e.is_uncertain()) =>
@@ -908,5 +932,42 @@ impl CenterClient {
         base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|e| CenterError::Uncertain(format!("9102 file not Base64: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    #[test]
+    fn http_4xx_is_definite_only_for_queries_and_sign_in() {
+        let c = |s: u16, infno: &str| {
+            classify_status(
+                StatusCode::from_u16(s).unwrap(),
+                b"gateway says no",
+                refusal_is_definite_a(infno),
+            )
+        };
+        for infno in ["1101", "7202", "7203", "9001", "3201"] {
+            assert!(
+                matches!(c(404, infno), Some(CenterError::Rejected { ref code, .. }) if code == "HTTP-404"),
+                "{infno}"
+            );
+        }
+        for infno in [
+            "2102", "2103", "2601", "3505", "3506", "7204", "7206", "7208",
+        ] {
+            for status in [400, 401, 403, 404, 409, 413] {
+                assert!(
+                    matches!(c(status, infno), Some(CenterError::Uncertain(_))),
+                    "{infno} HTTP {status}"
+                );
+            }
+        }
+        assert!(matches!(c(503, "2102"), Some(CenterError::Transient(_))));
+        assert!(matches!(c(429, "3505"), Some(CenterError::Transient(_))));
+        assert!(matches!(c(500, "1101"), Some(CenterError::Uncertain(_))));
+        assert!(c(200, "2102").is_none());
     }
 }

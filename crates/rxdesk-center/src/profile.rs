@@ -160,6 +160,11 @@ pub struct CenterProfile {
     pub request_timeout: Duration,
     /// Extra attempts for idempotent queries.
     pub query_retries: u32,
+    /// `infcode`s with which this gateway refuses a msgid it has already
+    /// received ("报文ID重复/已受理"). The outbox takes such an answer to a
+    /// resend as proof the row was delivered (docs/decisions/0004). A gateway
+    /// that de-duplicates by replaying the original answer needs none.
+    pub already_received_codes: Vec<String>,
 }
 
 impl std::fmt::Debug for CenterProfile {
@@ -231,6 +236,7 @@ impl CenterProfile {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(15),
             query_retries: 2,
+            already_received_codes: vec![crate::error::codes::ALREADY_RECEIVED.to_string()],
         })
     }
 

@@ -536,6 +536,7 @@ impl VisitService {
         self.identify_in(a, by, method, code, password, agent)
             .instrument(span)
             .await?;
+        rxdesk_store::crashpoint!("visit_after_identify");
         Ok(self.view(a))
     }
 
@@ -743,6 +744,7 @@ impl VisitService {
         self.open_in(a, by, DownloadKey::AuthRxno(auth_rxno.trim().to_string()))
             .instrument(span)
             .await?;
+        rxdesk_store::crashpoint!("visit_after_open");
         Ok(self.view(a))
     }
 
@@ -979,6 +981,7 @@ impl VisitService {
                 shift,
             });
             tracing::info!("pharmacist on duty");
+            rxdesk_store::crashpoint!("visit_after_shift_start");
             Ok(v)
         }
         .instrument(span)
@@ -1100,6 +1103,7 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        rxdesk_store::crashpoint!("visit_after_audit");
         Ok(self.view(a))
     }
 
@@ -1144,6 +1148,9 @@ impl VisitService {
                 }
             }
         };
+        if ok {
+            rxdesk_store::crashpoint!("visit_after_scan");
+        }
         Ok(ScanOutcome {
             ok,
             code,
@@ -1436,6 +1443,7 @@ impl VisitService {
         });
         a.visit.dispensed_items(items, cold)?;
         tracing::info!("dispensed");
+        rxdesk_store::crashpoint!("visit_after_finish_dispensing");
         Ok(self.view(a))
     }
 
@@ -1577,6 +1585,7 @@ impl VisitService {
             tracing::info!(total = %total, fund = %split.fund(), cash = %split.cash(), "pre-settled (2101)");
             a.settle_input = Some(input);
             a.settle_output = Some(out);
+            rxdesk_store::crashpoint!("visit_after_2101");
             a.notice_zh = None;
             Ok(())
         }
@@ -1611,6 +1620,7 @@ impl VisitService {
             let rx_id = a.opened.as_ref().map(|o| o.rx_id);
             // Journal first: if the process dies after this line, start-up
             // finds the attempt and asks for its resolution.
+            rxdesk_store::crashpoint!("visit_before_2102_journal");
             let attempt = self.store.begin_settlement_attempt(
                 by,
                 &a.id(),
@@ -1622,8 +1632,10 @@ impl VisitService {
             a.visit.settlement_sent(msgid.clone(), by.login())?;
             tracing::info!(%msgid, "settling (2102)");
             let ctx = self.settle_ctx(by, a).with_msgid(&msgid);
+            rxdesk_store::crashpoint!("visit_after_2102_journal_before_send");
             match self.desk.center().settle(&ctx, &input).await {
                 Ok(out) => {
+                    rxdesk_store::crashpoint!("visit_after_2102_before_journal_outcome");
                     let split = split_of(&out);
                     let out_json = serde_json::to_string(&out).unwrap_or_default();
                     self.store.finish_settlement_attempt(
@@ -1633,6 +1645,7 @@ impl VisitService {
                         Some(&out_json),
                         "2102 answered",
                     )?;
+                    rxdesk_store::crashpoint!("visit_after_2102_before_sale");
                     let split = match split {
                         Ok(s) => s,
                         Err(e) => {
@@ -1729,7 +1742,9 @@ impl VisitService {
             let psn_no = serde_json::from_str::<SettleInput>(&o.input_json)
                 .map(|i| i.data.psn_no)
                 .unwrap_or_default();
+            rxdesk_store::crashpoint!("visit_before_2601");
             let outcome = self.reverse(by, &psn_no, &o.msgid).instrument(span).await?;
+            rxdesk_store::crashpoint!("visit_after_2601_before_journal");
             self.store.finish_settlement_attempt(
                 o.id,
                 outcome,
@@ -1737,6 +1752,7 @@ impl VisitService {
                 None,
                 "resolved after restart by 2601",
             )?;
+            rxdesk_store::crashpoint!("visit_after_2601_journal");
             tracing::info!(msgid = %o.msgid, outcome = outcome.code(), "orphan settlement resolved");
             self.orphans
                 .lock()
@@ -1771,7 +1787,9 @@ impl VisitService {
                 .as_ref()
                 .map(|p| p.psn_no.clone())
                 .unwrap_or_default();
+            rxdesk_store::crashpoint!("visit_before_2601");
             let outcome = self.reverse(by, &psn_no, &msgid).await?;
+            rxdesk_store::crashpoint!("visit_after_2601_before_journal");
             if let Some(id) = a.attempt_id {
                 self.store.finish_settlement_attempt(
                     id,
@@ -1787,6 +1805,7 @@ impl VisitService {
                 } else {
                     Resolution::NotSettled
                 })?;
+            rxdesk_store::crashpoint!("visit_after_2601_journal");
             tracing::info!(%msgid, outcome = outcome.code(), "uncertain settlement resolved");
             a.notice_zh = Some(format!(
                 "上一笔结算已处理（{}），未扣费。请重新预结算后再确认结算",
@@ -1877,6 +1896,7 @@ impl VisitService {
             }
         };
         a.payment = Some(p);
+        rxdesk_store::crashpoint!("visit_after_payment");
         Ok(self.view(a))
     }
 
@@ -1958,7 +1978,9 @@ impl VisitService {
                     .unwrap_or_default(),
                 hi_feesetl_type: "1".into(),
             };
+            rxdesk_store::crashpoint!("visit_before_record_sale");
             let rec = self.store.record_sale(by, &sale)?;
+            rxdesk_store::crashpoint!("visit_after_sale_before_receipt");
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
             let pay = a.payment.clone();
             let printed = self.print_sale(rec.sale_id, pay.as_ref(), None).await;
@@ -1976,6 +1998,7 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        rxdesk_store::crashpoint!("visit_after_receipt");
         Ok(self.view(a))
     }
 
@@ -2107,7 +2130,9 @@ impl VisitService {
             if before.summary.state != "completed" {
                 return Err(StepError::new("ALREADY_REFUNDED", "该笔销售已退费"));
             }
+            rxdesk_store::crashpoint!("refund_before_record");
             let ids = self.store.record_refund(by, sale_id, reason)?;
+            rxdesk_store::crashpoint!("refund_after_record_before_receipt");
             tracing::info!(uploads = ?ids, "refund recorded (3506/2103 queued)");
             let (text, printed_zh) = match self.refund_receipt(by, &before, reason) {
                 Ok(els) => {
@@ -2121,6 +2146,7 @@ impl VisitService {
                 }
                 Err(e) => (String::new(), format!("退费凭证无法生成：{e}")),
             };
+            rxdesk_store::crashpoint!("refund_after_receipt");
             Ok(RefundView {
                 sale_id,
                 upload_ids: ids,
