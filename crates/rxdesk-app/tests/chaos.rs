@@ -305,7 +305,11 @@ async fn sale_visit(
         Err(e) => return Ok(Done::Abandoned(e)),
     };
     if v.state != "rules_checked" {
-        return Ok(Done::Abandoned(format!("opened into {}", v.state)));
+        return Ok(Done::Abandoned(format!(
+            "opened into {} {}",
+            v.state,
+            v.closed_reason_zh.unwrap_or_default()
+        )));
     }
     if let Err(e) = step!(
         "audit",
@@ -613,8 +617,11 @@ fn spawn_emulator(work: &Path, duplicates: &str) -> Result<Emulator, String> {
 
 /// Imports the catalogue and this run's stock once, before any counter runs
 /// (so a kill never half-imports); returns the initial quantity per batch.
-fn prepare_ledger(work: &Path, url: &str) -> Result<HashMap<i64, i64>, String> {
+fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i64>, String> {
     let data = DataDir::at(work.join("data"));
+    data.ensure().map_err(|e| e.to_string())?;
+    // The emulator's demo 医保 CA is the trust anchor of this counter.
+    std::fs::write(data.trust().join("demo-ca.pem"), ca_pem).map_err(|e| e.to_string())?;
     let counter = Counter::open(&data, &settings(url)).map_err(|e| e.to_string())?;
     let boss = counter
         .store()
@@ -782,7 +789,15 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
         serde_json::to_vec(&jobs).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let initial = prepare_ledger(&work, &url)?;
+    let ca = rt
+        .block_on(async {
+            reqwest::get(format!("{url}/admin/ca.pem"))
+                .await?
+                .text()
+                .await
+        })
+        .map_err(|e| format!("CA: {e}"))?;
+    let initial = prepare_ledger(&work, &url, &ca)?;
     rt.block_on(http(
         "POST",
         &format!("{url}/admin/faults"),

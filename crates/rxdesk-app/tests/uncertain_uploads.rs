@@ -135,17 +135,19 @@ fn sale(l: &Ledger, n: u64) -> i64 {
     r.upload_ids[0]
 }
 
-fn uploader(sim: &SimHandle, terminal: u32) -> Arc<CenterUploader> {
+/// The worker's uploader, already signed in (so the fault hits the upload,
+/// not the sign-in before it).
+async fn uploader(sim: &SimHandle, terminal: u32) -> Arc<CenterUploader> {
     let mut p = CenterProfile::demo(&sim.base_url(), Family::A).unwrap();
     p.request_timeout = Duration::from_secs(5);
     let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
         .unwrap()
         .for_terminal(terminal, IdRole::Background)
         .unwrap();
-    Arc::new(CenterUploader::new(
-        Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap()),
-        Operator::clerk("rxdesk-sync", "后台上传"),
-    ))
+    let client = Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap());
+    let op = Operator::clerk("rxdesk-sync", "后台上传");
+    client.sign_in(&op).await.unwrap();
+    Arc::new(CenterUploader::new(client, op))
 }
 
 fn fast() -> SyncConfig {
@@ -167,7 +169,7 @@ async fn resolve_once(mode: DuplicateMsgid, fault: &str) {
     .await
     .unwrap();
     let l = ledger();
-    let up = uploader(&sim, 0);
+    let up = uploader(&sim, 0).await;
     let id = sale(&l, 1);
     let msgid = l.store.upload(id).unwrap().msgid;
 
