@@ -399,7 +399,7 @@ impl CenterClient {
             self.sign_in(&ctx.operator).await?
         };
         let mut signed_in_again = false;
-        let mut msgid = match &ctx.msgid {
+        let msgid = match &ctx.msgid {
             Some(m) => m.clone(),
             None => self.next_msgid()?,
         };
@@ -434,12 +434,6 @@ impl CenterClient {
                 Err(e) if attempt < retries && (e.is_transient() || e.is_uncertain()) => {
                     attempt += 1;
                     tracing::warn!(infno, attempt, error = %e, "retrying idempotent query");
-                    // A query is asked again under a fresh msgid: a gateway that
-                    // refuses repeated msgids ("already received") would
-                    // otherwise answer the retry with a refusal.
-                    if ctx.msgid.is_none() {
-                        msgid = self.next_msgid()?;
-                    }
                     tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
                 }
                 Err(e) => return Err(e),
