@@ -208,7 +208,7 @@ impl Completion {
     /// answer needs `sending`, a resolution's `uncertain`; a refusal or an
     /// unknown outcome can answer either (the worker re-records stranded
     /// outcomes as uncertain).
-    fn from_states(&self) -> [UploadState; 2] {
+    fn claimed_from(&self) -> [UploadState; 2] {
         use UploadState::{Sending, Uncertain};
         match self {
             Completion::Done(_) | Completion::Transient { .. } => [Sending, Sending],
@@ -813,7 +813,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
         .map_err(StoreError::sql("read upload"))?;
     // Compare-and-set: the answer counts only if the row is still in a state
     // its request was claimed from.
-    let from = how.from_states();
+    let from = how.claimed_from();
     let changed = tx
         .execute(
             "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
