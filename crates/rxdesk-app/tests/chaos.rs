@@ -1,4 +1,4 @@
-//! The chaos harness of the whole visit (issue #14 item 5): many visits
+//! The chaos harness of the whole visit (money never lost, never taken twice): many visits
 //! (sale, refund, forced-uncertain settlement) against the center emulator
 //! in its own process, with fault injection at every center call (503,
 //! reset before applying = "timeout before apply", reset after applying =

@@ -1,4 +1,5 @@
-//! Issue #14 items 2 and 4 against the real center emulator (loopback):
+//! Uncertain uploads and one id space per pharmacy, against the real center
+//! emulator (loopback):
 //!
 //! - an uncertain upload is resolved by resending its msgid under the rule
 //!   of docs/decisions/0004, tested both ways: a gateway that de-duplicates

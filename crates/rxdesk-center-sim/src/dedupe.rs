@@ -1,6 +1,6 @@
 //! How the emulated gateway answers a msgid it has already processed — the
 //! switch behind docs/decisions/0004 (uncertain uploads), so the outbox's
-//! resend rule is rehearsed against both kinds of gateway PROTOCOL.md leaves
+//! resend rule is rehearsed against both kinds of gateway the wire protocol (docs/reference/wire-protocol.md) leaves
 //! open:
 //!
 //! - `replay` (default): the gateway de-duplicates by msgid and answers the

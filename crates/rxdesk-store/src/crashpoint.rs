@@ -1,4 +1,4 @@
-//! Named crash points for the chaos harness (issue #14 item 5).
+//! Named crash points for the chaos harness (scripts/chaos).
 //!
 //! `crashpoint!("visit_after_2102_before_sale")` marks a place in the code where a
 //! power cut or a `kill -9` is interesting. It does nothing unless the

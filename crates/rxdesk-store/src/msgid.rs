@@ -1,5 +1,5 @@
 //! Message ids: `fixmedins_code(12) + yyyyMMddHHmmss (CST) + serial(4)`,
-//! 30 characters (PROTOCOL.md §2.2). Each outbox row gets its id when it is
+//! 30 characters (docs/reference/wire-protocol.md §2.2). Each outbox row gets its id when it is
 //! created, in the same transaction, so a resend after a crash carries the
 //! same id and the center can recognise it. The sale's 零售单据号 (docno) is
 //! issued from the same sequence.

@@ -460,7 +460,7 @@ async fn a_resolution_cut_short_by_a_crash_is_retried_at_the_next_start() {
     assert_eq!(center.state.lock().unwrap().resolves, 1);
 }
 
-/// Issue #14 item 4: two counters of one pharmacy (two ledgers with the same
+/// One id space per pharmacy: two counters of one pharmacy (two ledgers with the same
 /// institution code, terminal numbers 1 and 2) write sales in the same
 /// second; their 零售单据号 and outbox msgids never collide, and each carries
 /// its terminal number as the serial's first digit.
@@ -499,7 +499,7 @@ fn two_counters_of_one_pharmacy_never_share_a_docno_or_msgid() {
     assert!(stamps.values().any(|m| *m == 3), "{stamps:?}");
 }
 
-/// Issue #14 item 2: a manager's void and a resolution in flight cannot both
+/// Guarded outbox transitions: a manager's void and a resolution in flight cannot both
 /// win. Whichever commits first decides; the other is refused (void) or
 /// recorded as a late answer that changes nothing (resolution).
 #[test]
