@@ -6,7 +6,7 @@
 //! a cashier or pharmacist gets a sentence saying who may do it.
 
 use crate::{AppError, DataDir, Settings};
-use rxdesk_center::{CenterClient, MsgIdGenerator, Operator};
+use rxdesk_center::{CenterClient, IdRole, MsgIdGenerator, Operator};
 use rxdesk_store::outbox::QueueStatus;
 use rxdesk_store::reports::{
     DayRefunds, MonthShare, PharmacistAudits, PriceAlert, EVOUCHER_TARGET_PERCENT,
@@ -23,24 +23,25 @@ use tokio::sync::watch;
 /// high-water mark.
 pub const BACKGROUND_MSGID_FILE: &str = "msgid-background.hwm";
 
-/// Sequence range of the background client's msgids (worker sign-in and
-/// probes, reconciliation). The desk's client starts every second at 0000 and
-/// the outbox owns 5000–9999, so within one second the desk would have to
-/// issue 4000 ids before the two could meet.
-pub const BACKGROUND_MSGID_RANGE: (u16, u16) = (4000, 4999);
+/// Serial range of the background client's msgids (worker sign-in and
+/// probes, reconciliation) inside the terminal's block: `T400`–`T499`
+/// (the desk has `T000`–`T399`, the CLI `T500`–`T599`, the outbox
+/// `T600`–`T999`; docs/protocol.md, "msgid layout").
+pub const BACKGROUND_MSGID_RANGE: (u16, u16) = (400, 499);
 
 /// The center client for background work (upload worker, reconciliation) of
 /// the configured center (demo profile or the onboarded production profile), or a zh-CN sentence saying why there is none.
 pub fn background_client(dir: &DataDir, settings: &Settings) -> Result<Arc<CenterClient>, String> {
     let profile =
         crate::wiring::center_profile(dir, settings).map_err(|e| format!("{e}，上传暂停。"))?;
-    let (lo, hi) = BACKGROUND_MSGID_RANGE;
-    let msgids = MsgIdGenerator::with_high_water_file(
+    let terminal = settings.checked_terminal_no()?;
+    let msgids = MsgIdGenerator::for_role(
         &profile.institution.fixmedins_code,
-        dir.root().join(BACKGROUND_MSGID_FILE),
+        terminal,
+        IdRole::Background,
+        dir.root(),
     )
-    .map_err(|e| format!("报文编号文件不可用：{e}"))?
-    .with_sequence_range(lo, hi);
+    .map_err(|e| format!("报文编号文件不可用：{e}"))?;
     CenterClient::new(profile, Arc::new(msgids))
         .map(Arc::new)
         .map_err(|e| format!("中心客户端无法创建：{e}"))

@@ -87,6 +87,12 @@ impl Counter {
     pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
         dir.ensure()?;
         let store = Store::open(dir.database()).map_err(AppError::Store)?;
+        // The terminal number goes into every msgid and 零售单据号 the ledger issues.
+        if let Ok(t) = settings.checked_terminal_no() {
+            if store.terminal_no().map_err(AppError::Store)? != t {
+                store.set_terminal_no(t).map_err(AppError::Store)?;
+            }
+        }
         let desk = crate::wiring::build_desk(dir, settings).map(Arc::new);
         if let Err(why) = &desk {
             tracing::warn!(%why, "prescription desk unavailable");

@@ -18,6 +18,12 @@ pub struct Settings {
     pub store_name: String,
     /// 定点医药机构编号 (12 characters).
     pub fixmedins_code: String,
+    /// This counter's terminal number (收银台编号, 0–9), unique within the
+    /// pharmacy: the first digit of the serial of every msgid and 零售单据号
+    /// it issues, so two counters of one pharmacy never collide
+    /// (docs/protocol.md, "msgid layout"). Set at onboarding; `rxdesk
+    /// terminal --set N` until the wizard exists.
+    pub terminal_no: u32,
     /// Counter devices (scanner, receipt printer, card reader, e-voucher
     /// library); nothing configured by default.
     pub devices: rxdesk_devices::settings::DeviceSettings,
@@ -31,12 +37,28 @@ impl Default for Settings {
             center_url: None,
             store_name: "演示药店".into(),
             fixmedins_code: String::new(),
+            terminal_no: 0,
             devices: Default::default(),
         }
     }
 }
 
+/// Highest terminal number (the msgid serial's first digit).
+pub const MAX_TERMINAL_NO: u32 = rxdesk_center::msgid::MAX_TERMINAL_NO;
+
 impl Settings {
+    /// The terminal number, checked (0–[`MAX_TERMINAL_NO`]); a zh-CN
+    /// sentence when it is out of range.
+    pub fn checked_terminal_no(&self) -> Result<u32, String> {
+        if self.terminal_no > MAX_TERMINAL_NO {
+            return Err(format!(
+                "收银台编号必须为 0–{MAX_TERMINAL_NO}（当前 {}），请在设置中修改",
+                self.terminal_no
+            ));
+        }
+        Ok(self.terminal_no)
+    }
+
     /// Loads the settings; a missing file gives the defaults.
     pub fn load(dir: &DataDir) -> Result<Self, AppError> {
         let path = dir.settings_file();
@@ -86,6 +108,19 @@ mod tests {
         };
         s.save(&dir).unwrap();
         assert_eq!(Settings::load(&dir).unwrap(), s);
+    }
+
+    #[test]
+    fn terminal_number_defaults_to_zero_and_is_range_checked() {
+        let s: Settings = serde_json::from_str(r#"{"store_name": "x"}"#).unwrap();
+        assert_eq!(s.checked_terminal_no(), Ok(0));
+        let s: Settings = serde_json::from_str(r#"{"terminal_no": 7}"#).unwrap();
+        assert_eq!(s.checked_terminal_no(), Ok(7));
+        let s = Settings {
+            terminal_no: 12,
+            ..Settings::default()
+        };
+        assert!(s.checked_terminal_no().unwrap_err().contains("0–9"));
     }
 
     #[test]

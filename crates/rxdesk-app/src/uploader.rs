@@ -7,12 +7,15 @@
 //!   `Transient` → retry, `Uncertain` → resolve first. A 1005 "not signed in"
 //!   refusal is answered by a fresh sign-in and one immediate resend of the
 //!   same msgid (the gate refused it unprocessed).
-//! - **resolve**: replay under the **same msgid**. The center (and the
-//!   emulator) answers a msgid it has already processed with its original
-//!   answer instead of applying it again, and applies one it never received:
-//!   either way the row ends applied exactly once. (PROTOCOL.md marks the
-//!   national gateway's msgid de-duplication as unconfirmed; a province that
-//!   lacks it needs 2601 冲正 of `omsgid` here before the replay.)
+//! - **resolve**: the rule of docs/decisions/0004: resend under the **same
+//!   msgid**. A gateway that de-duplicates by msgid answers a msgid it has
+//!   already processed with its original answer instead of applying it
+//!   again, and applies one it never received; a gateway that refuses
+//!   repeats answers with one of the profile's `already_received_codes`
+//!   ("报文ID重复，已受理"), which is taken as **delivered** (the ack records
+//!   that the center's own answer is unknown). Either way the row ends
+//!   applied exactly once. The same code on a first send means the same
+//!   thing (the msgid is the row's alone).
 //! - **probe**: a fresh 9001 sign-in; any answer from the center, even a
 //!   refusal, means it is reachable.
 
@@ -60,7 +63,10 @@ impl CenterUploader {
         let mut refreshed = false;
         loop {
             let sign_no = match self.client.sign_in(&self.operator).await {
-                Ok(s) => s,
+                Ok(s) => {
+                    rxdesk_store::crashpoint!("uploader_after_sign_in");
+                    s
+                }
                 // The row itself did not leave: whatever went wrong is transient for it.
                 Err(e) => return Sent::Err(CenterError::Transient(format!("sign-in: {e}"))),
             };
@@ -92,10 +98,31 @@ impl CenterUploader {
     }
 }
 
+impl CenterUploader {
+    /// The gateway says it has already received this msgid (decision 0004).
+    fn already_received(&self, code: &str) -> bool {
+        self.client
+            .profile()
+            .already_received_codes
+            .iter()
+            .any(|c| c == code)
+    }
+}
+
+/// The ack recorded for a row whose delivery was proven by an
+/// "already received" refusal: the center's own output is not known.
+fn already_received_ack(code: &str, message: &str) -> Value {
+    json!({"already_received": {"code": code, "message": message}})
+}
+
 impl Uploader for CenterUploader {
     async fn send(&self, req: &UploadRequest) -> SendOutcome {
         match self.send_once(req).await {
             Sent::Ok(ack) => SendOutcome::Accepted(ack),
+            Sent::Err(CenterError::Rejected { code, message }) if self.already_received(&code) => {
+                tracing::info!(target: "rxdesk::sync", msgid = %req.msgid, %code, "gateway says already received: delivered");
+                SendOutcome::Accepted(already_received_ack(&code, &message))
+            }
             Sent::Err(CenterError::Rejected { code, message }) => {
                 SendOutcome::Rejected { code, message }
             }
@@ -112,6 +139,10 @@ impl Uploader for CenterUploader {
     async fn resolve(&self, req: &UploadRequest) -> Resolution {
         match self.send_once(req).await {
             Sent::Ok(ack) => Resolution::Applied(ack),
+            Sent::Err(CenterError::Rejected { code, message }) if self.already_received(&code) => {
+                tracing::info!(target: "rxdesk::sync", msgid = %req.msgid, %code, "gateway says already received: delivered");
+                Resolution::Applied(already_received_ack(&code, &message))
+            }
             Sent::Err(CenterError::Rejected { code, message }) => {
                 Resolution::Rejected { code, message }
             }

@@ -10,7 +10,7 @@
 
 use crate::desk::PrescriptionDesk;
 use crate::{DataDir, Settings};
-use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator};
+use rxdesk_center::{CenterClient, CenterProfile, Family, IdRole, MsgIdGenerator};
 use rxdesk_gm::trust::{CrlStore, HttpCrlFetcher, TrustStore};
 use std::sync::Arc;
 
@@ -43,12 +43,12 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
     let crl_grace_hours = profile.trust.crl_grace_hours;
+    // The desk's own part of this terminal's serial block (T000-T399; the
+    // background client, the CLI and the outbox have theirs: docs/protocol.md).
+    let terminal = settings.checked_terminal_no()?;
     let msgids = Arc::new(
-        MsgIdGenerator::with_high_water_file(&institution, dir.root().join("msgid.hwm"))
-            .map_err(|e| format!("报文编号文件不可用：{e}"))?
-            // 4000-4999 belong to the background client (upload worker),
-            // 5000-9999 to the outbox rows.
-            .with_sequence_range(0, 3999),
+        MsgIdGenerator::for_role(&institution, terminal, IdRole::Desk, dir.root())
+            .map_err(|e| format!("报文编号文件不可用：{e}"))?,
     );
     let client = CenterClient::new(profile, Arc::clone(&msgids))
         .map_err(|e| format!("中心客户端无法创建：{e}"))?;

@@ -31,6 +31,8 @@ pub struct App {
     pub st: Arc<Mutex<State>>,
     /// accounts
     pub accounts: Arc<Accounts>,
+    /// how a repeated msgid is answered (`dedupe`)
+    pub duplicates: crate::dedupe::DuplicateSwitch,
 }
 
 /// Gateway and family-B credentials the emulator accepts.
@@ -83,6 +85,11 @@ pub fn router(app: App) -> Router {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/admin/uploads", get(uploads))
+        .route("/admin/books", get(crate::books::books))
+        .route(
+            "/admin/duplicates",
+            get(crate::dedupe::get_mode).post(crate::dedupe::set_mode),
+        )
         .route("/admin/persons", get(persons))
         .route("/admin/drugs", get(drugs))
         .route("/admin/prescriptions", get(list_rx).post(create_rx))
@@ -319,7 +326,13 @@ async fn family_a(
             a_body(&mut st, &f, received)
         } else if let Some(c) = st.responses.get(&env.msgid).cloned() {
             st.stats.count(&c.op, Outcome::Duplicate);
-            c.body
+            match app.duplicates.get() {
+                crate::dedupe::DuplicateMsgid::Replay => c.body,
+                crate::dedupe::DuplicateMsgid::Reject => {
+                    let f = Err(crate::dedupe::already_received(&env.msgid));
+                    a_body(&mut st, &f, received)
+                }
+            }
         } else {
             let result = if env.infno != "9001" && !st.sign_ins.contains_key(&env.sign_no) {
                 Err((

@@ -13,6 +13,8 @@
 //! shutdown.
 #![forbid(unsafe_code)]
 
+pub mod books;
+pub mod dedupe;
 pub mod faults;
 pub mod http;
 pub mod ops;
@@ -44,6 +46,8 @@ pub struct SimConfig {
     /// A non-demo deployment (`--profile`): its freshly issued credentials
     /// are the only ones accepted, and the hospitals sign with a fresh CA.
     pub deployment: Option<rehearsal::Deployment>,
+    /// How a repeated msgid is answered (docs/decisions/0004).
+    pub duplicates: dedupe::DuplicateMsgid,
 }
 
 impl Default for SimConfig {
@@ -53,6 +57,7 @@ impl Default for SimConfig {
             seed: "demo".into(),
             faults: Faults::default(),
             deployment: None,
+            duplicates: dedupe::DuplicateMsgid::Replay,
         }
     }
 }
@@ -140,6 +145,7 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
     let app = http::App {
         st: Arc::new(Mutex::new(state)),
         accounts: Arc::new(accounts),
+        duplicates: dedupe::DuplicateSwitch::new(config.duplicates),
     };
     let router = http::router(app.clone());
     let (tx, rx) = watch::channel(false);

@@ -72,6 +72,10 @@ struct Args {
     /// Where the freshly issued credentials/ and trust/ are written (with --profile).
     #[arg(long, requires = "profile")]
     issue_credentials: Option<std::path::PathBuf>,
+    /// How a repeated msgid is answered: `replay` the original answer
+    /// (a de-duplicating gateway) or `reject` it with 1008 "already received".
+    #[arg(long, default_value = "replay")]
+    duplicate_msgid: rxdesk_center_sim::dedupe::DuplicateMsgid,
 }
 
 #[tokio::main]
@@ -118,6 +122,7 @@ async fn main() -> std::process::ExitCode {
         seed: a.seed.clone(),
         faults,
         deployment: deployment.clone(),
+        duplicates: a.duplicate_msgid,
     })
     .await
     {

@@ -225,14 +225,23 @@ fn classify_send_error(e: &reqwest::Error) -> CenterError {
     }
 }
 
-fn classify_status(status: reqwest::StatusCode, body: &[u8]) -> Option<CenterError> {
+fn classify_status(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    refusal_is_definite: bool,
+) -> Option<CenterError> {
     if status.is_success() {
         return None;
     }
     let text: String = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
     Some(match status.as_u16() {
         503 | 429 => CenterError::Transient(format!("HTTP {status}: {text}")),
-        400..=499 => CenterError::Rejected {
+        // A gateway's 4xx is a definite refusal only where a refusal cannot
+        // hide an applied change: queries and sign-in. For anything that
+        // changes the center (2102, 2103, 2601, uploads) a 4xx from a proxy
+        // or gateway in front of the center does not prove the business
+        // system never saw it: uncertain, resolved before anything else.
+        400..=499 if refusal_is_definite => CenterError::Rejected {
             code: format!("HTTP-{}", status.as_u16()),
             message: text,
         },
@@ -240,24 +249,12 @@ fn classify_status(status: reqwest::StatusCode, body: &[u8]) -> Option<CenterErr
     })
 }
 
-/// An HTTP 4xx from a gateway in front of the center does not prove that a
-/// settlement, its reversal or a 2601 was not applied behind it:
-/// for those three the answer is `Uncertain`, never a definite refusal.
-fn money_4xx_is_uncertain(infno: &str, e: CenterError) -> CenterError {
-    match e {
-        CenterError::Rejected { code, message }
-            if code.starts_with("HTTP-")
-                && matches!(
-                    infno,
-                    infno::SETTLE | infno::SETTLE_REVERSE | infno::REVERSAL
-                ) =>
-        {
-            CenterError::Uncertain(format!(
-                "{code} on {infno} (may have been applied): {message}"
-            ))
-        }
-        other => other,
-    }
+/// True when a refusal of `infno` at the HTTP level cannot hide an applied
+/// change (queries, sign-in/out).
+fn refusal_is_definite_a(infno: &str) -> bool {
+    infno::IDEMPOTENT_QUERIES.contains(&infno)
+        || infno == infno::SIGN_IN
+        || infno == infno::SIGN_OUT
 }
 
 impl CenterClient {
@@ -393,8 +390,8 @@ impl CenterClient {
             .bytes()
             .await
             .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
-        if let Some(e) = classify_status(status, &bytes) {
-            return Err(money_4xx_is_uncertain(infno, e));
+        if let Some(e) = classify_status(status, &bytes, refusal_is_definite_a(infno)) {
+            return Err(e);
         }
         let r = parse_response(&bytes)
             .map_err(|e| CenterError::Uncertain(format!("malformed response: {e}")))?;
@@ -509,7 +506,7 @@ impl CenterClient {
         };
         let mut attempt = 0;
         loop {
-            let r = self.post_b(&url, &body, b).await;
+            let r = self.post_b(&url, &body, b, op.is_query()).await;
             match r {
                 Err(e) if attempt < retries && (e.is_transient() || e.is_uncertain()) => {
                     attempt += 1;
@@ -526,6 +523,7 @@ impl CenterClient {
         url: &str,
         body: &Value,
         b: &crate::profile::FamilyB,
+        refusal_is_definite: bool,
     ) -> Result<Value, CenterError> {
         let resp = self
             .http
@@ -540,7 +538,7 @@ impl CenterClient {
             .bytes()
             .await
             .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
-        if let Some(e) = classify_status(status, &bytes) {
+        if let Some(e) = classify_status(status, &bytes, refusal_is_definite) {
             return Err(e);
         }
         let env: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
@@ -605,7 +603,7 @@ impl CenterClient {
         let url = format!("{}{}{}", self.profile.base_url, b.path_prefix, op.b_name());
         let mut attempt = 0;
         loop {
-            match self.post_b(&url, &body, b).await {
+            match self.post_b(&url, &body, b, op.is_query()).await {
                 Err(e)
                     if attempt < self.profile.query_retries
                         && (e.is_transient() || e.is_uncertain()) =>
@@ -968,33 +966,38 @@ impl CenterClient {
 }
 
 #[cfg(test)]
-mod money_classification_tests {
+mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     #[test]
-    fn http_4xx_on_a_money_call_is_uncertain_elsewhere_a_refusal() {
-        let four = || classify_status(reqwest::StatusCode::FORBIDDEN, b"gateway says no").unwrap();
-        for money in [infno::SETTLE, infno::SETTLE_REVERSE, infno::REVERSAL] {
+    fn http_4xx_is_definite_only_for_queries_and_sign_in() {
+        let c = |s: u16, infno: &str| {
+            classify_status(
+                StatusCode::from_u16(s).unwrap(),
+                b"gateway says no",
+                refusal_is_definite_a(infno),
+            )
+        };
+        for infno in ["1101", "7202", "7203", "9001", "3201"] {
             assert!(
-                matches!(
-                    money_4xx_is_uncertain(money, four()),
-                    CenterError::Uncertain(_)
-                ),
-                "{money}"
+                matches!(c(404, infno), Some(CenterError::Rejected { ref code, .. }) if code == "HTTP-404"),
+                "{infno}"
             );
         }
-        assert!(matches!(
-            money_4xx_is_uncertain(infno::PRE_SETTLE, four()),
-            CenterError::Rejected { .. }
-        ));
-        // A business refusal (infcode ≠ 0) stays a refusal even for 2102.
-        let refused = CenterError::Rejected {
-            code: "3008".into(),
-            message: "wrong state".into(),
-        };
-        assert!(matches!(
-            money_4xx_is_uncertain(infno::SETTLE, refused),
-            CenterError::Rejected { .. }
-        ));
+        for infno in [
+            "2102", "2103", "2601", "3505", "3506", "7204", "7206", "7208",
+        ] {
+            for status in [400, 401, 403, 404, 409, 413] {
+                assert!(
+                    matches!(c(status, infno), Some(CenterError::Uncertain(_))),
+                    "{infno} HTTP {status}"
+                );
+            }
+        }
+        assert!(matches!(c(503, "2102"), Some(CenterError::Transient(_))));
+        assert!(matches!(c(429, "3505"), Some(CenterError::Transient(_))));
+        assert!(matches!(c(500, "1101"), Some(CenterError::Uncertain(_))));
+        assert!(c(200, "2102").is_none());
     }
 }

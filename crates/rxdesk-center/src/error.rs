@@ -66,6 +66,11 @@ pub mod codes {
     pub const BAD_SIGNATURE: i64 = 1006;
     /// Family B: `encData` cannot be decrypted or is not JSON.
     pub const BAD_ENC_DATA: i64 = 1007;
+    /// The gateway has already received this msgid and refuses the repeat
+    /// without saying what the first answer was (the emulator in
+    /// `duplicates: reject` mode; docs/decisions/0004). The outbox takes it
+    /// as "delivered".
+    pub const ALREADY_RECEIVED: i64 = 1008;
     /// Person / e-voucher / card not found or token invalid.
     pub const PERSON_NOT_FOUND: i64 = 2001;
     /// Prescription not found (unknown QR, hi_rxno, token).

@@ -24,5 +24,5 @@ pub mod xtif;
 
 pub use client::{AOutcome, CenterClient, Ctx, DownloadKey, Operator, PrescriptionCenter};
 pub use error::CenterError;
-pub use msgid::MsgIdGenerator;
+pub use msgid::{IdRole, MsgIdGenerator};
 pub use profile::{CenterProfile, EpcOp, Family};

@@ -1,19 +1,31 @@
-//! `msgid` = fixmedins_code (12) + yyyyMMddHHmmss (14, CST) + sequence (4).
+//! `msgid` = fixmedins_code (12) + yyyyMMddHHmmss (14, CST) + serial (4).
 //!
-//! Unique within the process (a logical clock that never goes backwards and
-//! borrows the next second when 9999 ids were issued in one second) and
-//! across restarts when a high-water file is configured: every id issued is
-//! above the one recorded there, so a restart within the same second (or a
-//! clock set back) cannot repeat an id. The outbox fixes the msgid when it
-//! creates a row; retries reuse it.
+//! **One id space per pharmacy.** The 4-digit serial carries the counter's
+//! terminal number (0–9, unique within the pharmacy, `Settings::terminal_no`)
+//! as its first digit, and the last three digits are split between the
+//! process roles of that counter ([`IdRole`]), so two counters of one
+//! pharmacy, or the desk and the CLI of one counter, never issue the same
+//! msgid even in the same second:
 //!
-//! The sequence runs 0000–4999 by default ([`CLIENT_SEQUENCE_MAX`]): the
-//! outbox issues 5000–9999 with the same institution code (docs/schema.md),
-//! so the two generators can never collide.
+//! | serial | issued by |
+//! |---|---|
+//! | `T000`–`T399` | the desk's client (sign-in, queries, 2101/2102/2601 at the counter) |
+//! | `T400`–`T499` | the app's background client (upload worker sign-in and probes) |
+//! | `T500`–`T599` | the `rxdesk` CLI's own client (`rxdesk sync`, `rxdesk counter`) |
+//! | `T600`–`T999` | the ledger's outbox rows and 零售单据号 (`rxdesk-store::msgid`, in SQL) |
+//!
+//! Within a role the generator is a logical clock: it never goes backwards
+//! and borrows the next second when the range of one second is used up.
+//! Across restarts a high-water file (one per role, written with fsync of
+//! the file and of its directory) keeps every id above the last one issued,
+//! and an exclusive lock on `<file>.lock` makes sure two processes never
+//! share one role's file. The outbox fixes the msgid when it creates a row;
+//! retries reuse it.
 
 use chrono::{DateTime, Duration, Utc};
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// Why a msgid could not be issued or parsed.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +33,9 @@ pub enum MsgIdError {
     /// The institution code must be exactly 12 ASCII alphanumerics.
     #[error("fixmedins_code must be 12 ASCII letters/digits, got {0:?}")]
     BadInstitution(String),
+    /// The terminal number does not fit the serial's first digit.
+    #[error("terminal number must be 0–{MAX_TERMINAL_NO}, got {0}")]
+    BadTerminal(u32),
     /// The high-water file could not be read or written.
     #[error("msgid high-water file {path}: {source}")]
     Io {
@@ -29,10 +44,78 @@ pub enum MsgIdError {
         /// Cause.
         source: std::io::Error,
     },
+    /// Another process issues ids from the same high-water file.
+    #[error("msgid high-water file {0} is in use by another process (one file per process role)")]
+    Busy(PathBuf),
 }
 
-/// Highest sequence the client's generator uses by default.
-pub const CLIENT_SEQUENCE_MAX: u16 = 4999;
+/// Highest sequence the client's generator uses by default (the desk range
+/// of terminal 0).
+pub const CLIENT_SEQUENCE_MAX: u16 = 399;
+
+/// Highest terminal number (the serial's first digit).
+pub const MAX_TERMINAL_NO: u32 = 9;
+
+/// Which process role of a counter issues ids; each has its own part of the
+/// terminal's serial block (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdRole {
+    /// The desk's center client (foreground work at the counter).
+    Desk,
+    /// The app's background client (upload worker).
+    Background,
+    /// The `rxdesk` CLI's client.
+    Cli,
+    /// The ledger's outbox rows and document numbers (issued in SQL by
+    /// `rxdesk-store`; listed here so the table is in one place).
+    Outbox,
+}
+
+impl IdRole {
+    /// All roles.
+    pub const ALL: [IdRole; 4] = [
+        IdRole::Desk,
+        IdRole::Background,
+        IdRole::Cli,
+        IdRole::Outbox,
+    ];
+
+    /// The role's range inside a terminal's block of 1000 (`0..=999`).
+    pub fn local_range(self) -> (u16, u16) {
+        match self {
+            IdRole::Desk => (0, 399),
+            IdRole::Background => (400, 499),
+            IdRole::Cli => (500, 599),
+            IdRole::Outbox => (600, 999),
+        }
+    }
+
+    /// The role's file name in the data directory (the outbox keeps its
+    /// high-water mark in the ledger instead).
+    pub fn high_water_file(self) -> &'static str {
+        match self {
+            IdRole::Desk => "msgid.hwm",
+            IdRole::Background => "msgid-background.hwm",
+            IdRole::Cli => "msgid-cli.hwm",
+            IdRole::Outbox => "msgid-outbox.hwm",
+        }
+    }
+}
+
+/// The serial range (`min..=max`, 4 digits) of `role` on terminal `terminal_no`.
+pub fn serial_range(terminal_no: u32, role: IdRole) -> Result<(u16, u16), MsgIdError> {
+    if terminal_no > MAX_TERMINAL_NO {
+        return Err(MsgIdError::BadTerminal(terminal_no));
+    }
+    let base = (terminal_no * 1000) as u16;
+    let (lo, hi) = role.local_range();
+    Ok((base + lo, base + hi))
+}
+
+/// The terminal number carried by a msgid's serial.
+pub fn terminal_of(msgid: &str) -> Option<u32> {
+    parse_msgid(msgid).map(|(_, _, seq)| u32::from(seq / 1000))
+}
 
 #[derive(Debug)]
 struct Inner {
@@ -47,7 +130,20 @@ pub struct MsgIdGenerator {
     high_water: Option<PathBuf>,
     seq_min: u16,
     seq_max: u16,
-    inner: Mutex<Inner>,
+    /// Shared by every generator of this process on the same high-water file.
+    inner: Arc<Mutex<Inner>>,
+    /// Held for the generator's life: one process per high-water file.
+    _lock: Option<Arc<std::fs::File>>,
+}
+
+/// The high-water files this process holds: a second generator on the same
+/// file (e.g. the counter re-opened in one process) shares the first one's
+/// clock and lock instead of racing it.
+type Held = HashMap<PathBuf, (Weak<Mutex<Inner>>, Weak<std::fs::File>)>;
+
+fn held() -> &'static Mutex<Held> {
+    static HELD: OnceLock<Mutex<Held>> = OnceLock::new();
+    HELD.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// The CST second and sequence inside a msgid, if it has the standard shape.
@@ -66,8 +162,57 @@ pub fn parse_msgid(msgid: &str) -> Option<(String, DateTime<Utc>, u16)> {
     Some((inst.to_string(), t, seq))
 }
 
+/// Writes `text` to `path` durably: temporary file, fsync, rename, fsync of
+/// the directory (so the rename itself survives a power cut).
+fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    #[cfg(unix)]
+    {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn lock_file_for(path: &Path) -> Result<std::fs::File, MsgIdError> {
+    let mut p = path.as_os_str().to_os_string();
+    p.push(".lock");
+    let lock_path = PathBuf::from(p);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| MsgIdError::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    // std's advisory file lock (flock on Unix, LockFileEx on Windows), Rust ≥ 1.89.
+    #[allow(clippy::incompatible_msrv)]
+    let locked = file.try_lock();
+    match locked {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(MsgIdError::Busy(path.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(MsgIdError::Io {
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
 impl MsgIdGenerator {
-    /// In-memory generator (unique within this process).
+    /// In-memory generator (unique within this process), serials
+    /// `0000`–[`CLIENT_SEQUENCE_MAX`] (terminal 0's desk range).
     pub fn new(fixmedins_code: &str) -> Result<Self, MsgIdError> {
         if fixmedins_code.len() != 12 || !fixmedins_code.bytes().all(|b| b.is_ascii_alphanumeric())
         {
@@ -78,35 +223,85 @@ impl MsgIdGenerator {
             high_water: None,
             seq_min: 0,
             seq_max: CLIENT_SEQUENCE_MAX,
-            inner: Mutex::new(Inner { last: None }),
+            inner: Arc::new(Mutex::new(Inner { last: None })),
+            _lock: None,
         })
     }
 
-    /// Use the sequence range `min..=max` (at most 0..=9999) instead of 0..=4999.
+    /// Use the sequence range `min..=max` (at most 0..=9999) instead of the default.
     pub fn with_sequence_range(mut self, min: u16, max: u16) -> Self {
         self.seq_max = max.min(9999);
         self.seq_min = min.min(self.seq_max);
         self
     }
 
-    /// Generator that records every id in `path` (atomically replaced) and
-    /// starts above the id recorded there.
+    /// Use the range of `role` on terminal `terminal_no` ([`serial_range`]).
+    pub fn for_terminal(self, terminal_no: u32, role: IdRole) -> Result<Self, MsgIdError> {
+        let (lo, hi) = serial_range(terminal_no, role)?;
+        Ok(self.with_sequence_range(lo, hi))
+    }
+
+    /// The generator of `role` on terminal `terminal_no`, with its
+    /// high-water file `<data_dir>/<role file>` (locked for this process).
+    pub fn for_role(
+        fixmedins_code: &str,
+        terminal_no: u32,
+        role: IdRole,
+        data_dir: &Path,
+    ) -> Result<Self, MsgIdError> {
+        Self::with_high_water_file(fixmedins_code, data_dir.join(role.high_water_file()))?
+            .for_terminal(terminal_no, role)
+    }
+
+    /// The serial range in use (`min..=max`).
+    pub fn sequence_range(&self) -> (u16, u16) {
+        (self.seq_min, self.seq_max)
+    }
+
+    /// Generator that records every id in `path` (atomically replaced and
+    /// fsynced) and starts above the id recorded there. The file is locked
+    /// for the generator's life: a second process using it gets
+    /// [`MsgIdError::Busy`]; a second generator of the same process shares
+    /// the first one's clock (so the two never repeat each other).
     pub fn with_high_water_file(
         fixmedins_code: &str,
         path: impl Into<PathBuf>,
     ) -> Result<Self, MsgIdError> {
         let mut g = Self::new(fixmedins_code)?;
         let path = path.into();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| MsgIdError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let key = match (path.parent(), path.file_name()) {
+            (Some(d), Some(f)) if !d.as_os_str().is_empty() => std::fs::canonicalize(d)
+                .map(|d| d.join(f))
+                .unwrap_or_else(|_| path.clone()),
+            _ => path.clone(),
+        };
+        let mut map = held().lock().map_err(|_| poisoned(&path))?;
+        if let Some((inner, lock)) = map.get(&key) {
+            if let (Some(inner), Some(lock)) = (inner.upgrade(), lock.upgrade()) {
+                g.inner = inner;
+                g._lock = Some(lock);
+                g.high_water = Some(path);
+                return Ok(g);
+            }
+        }
+        let lock = Arc::new(lock_file_for(&path)?);
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 if let Some((_, t, seq)) = parse_msgid(text.trim()) {
-                    g.inner.get_mut().map_err(|_| poisoned(&path))?.last =
-                        Some((t.timestamp(), seq));
+                    g.inner.lock().map_err(|_| poisoned(&path))?.last = Some((t.timestamp(), seq));
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(MsgIdError::Io { path, source }),
         }
+        map.insert(key, (Arc::downgrade(&g.inner), Arc::downgrade(&lock)));
+        g._lock = Some(lock);
         g.high_water = Some(path);
         Ok(g)
     }
@@ -144,7 +339,6 @@ impl MsgIdGenerator {
             }
             _ => (now_s, lo),
         };
-        g.last = Some((sec, seq));
         let t = DateTime::from_timestamp(sec, 0).unwrap_or(now);
         let id = format!(
             "{}{}{:04}",
@@ -153,14 +347,14 @@ impl MsgIdGenerator {
             seq
         );
         if let Some(path) = &self.high_water {
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, &id)
-                .and_then(|_| std::fs::rename(&tmp, path))
-                .map_err(|source| MsgIdError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+            // Durable before the id is handed out: a crash after this line
+            // cannot lead to the same id being issued again.
+            write_durably(path, &id).map_err(|source| MsgIdError::Io {
+                path: path.clone(),
+                source,
+            })?;
         }
+        g.last = Some((sec, seq));
         Ok(id)
     }
 
@@ -212,10 +406,8 @@ mod tests {
 
     #[test]
     fn high_water_file_survives_a_restart_in_the_same_second() {
-        let dir = std::env::temp_dir().join(format!("rxdesk-msgid-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("hw");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hw");
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
         let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
         let first: Vec<String> = (0..5).map(|_| a.next_at(t).unwrap()).collect();
@@ -227,6 +419,81 @@ mod tests {
         let c = MsgIdGenerator::new("P11010100001").unwrap();
         c.resume_after(&next);
         assert!(c.next_at(t).unwrap() > next);
-        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_high_water_file_serves_one_process_role_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = MsgIdGenerator::for_role("P11010100001", 1, IdRole::Cli, dir.path()).unwrap();
+        // What another process gets: its own open file description finds the lock taken.
+        let busy = lock_file_for(&dir.path().join(IdRole::Cli.high_water_file()));
+        assert!(matches!(busy, Err(MsgIdError::Busy(_))), "{busy:?}");
+        // Another role of the same counter has its own file.
+        let d = MsgIdGenerator::for_role("P11010100001", 1, IdRole::Desk, dir.path()).unwrap();
+        assert_ne!(a.sequence_range(), d.sequence_range());
+        drop(a);
+        assert!(lock_file_for(&dir.path().join(IdRole::Cli.high_water_file())).is_ok());
+    }
+
+    #[test]
+    fn two_generators_of_one_process_on_one_file_share_their_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
+        let a = MsgIdGenerator::for_role("P11010100001", 2, IdRole::Desk, dir.path()).unwrap();
+        let b = MsgIdGenerator::for_role("P11010100001", 2, IdRole::Desk, dir.path()).unwrap();
+        let mut seen = HashSet::new();
+        for _ in 0..50 {
+            assert!(seen.insert(a.next_at(t).unwrap()));
+            assert!(seen.insert(b.next_at(t).unwrap()));
+        }
+    }
+
+    #[test]
+    fn terminals_and_roles_never_share_a_serial() {
+        let mut owner = std::collections::HashMap::new();
+        for term in 0..=MAX_TERMINAL_NO {
+            for role in IdRole::ALL {
+                let (lo, hi) = serial_range(term, role).unwrap();
+                assert!(lo <= hi && hi <= 9999);
+                for s in lo..=hi {
+                    assert!(owner.insert(s, (term, role)).is_none(), "serial {s} twice");
+                    assert_eq!(u32::from(s / 1000), term);
+                }
+            }
+        }
+        assert_eq!(
+            owner.len(),
+            10_000,
+            "the four roles of ten terminals tile 0000-9999"
+        );
+        assert!(matches!(
+            serial_range(10, IdRole::Desk),
+            Err(MsgIdError::BadTerminal(10))
+        ));
+    }
+
+    #[test]
+    fn two_counters_in_the_same_second_never_collide() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
+        let mut seen = HashSet::new();
+        for term in [1, 2] {
+            for role in [IdRole::Desk, IdRole::Background, IdRole::Cli] {
+                let g = MsgIdGenerator::new("P11010100001")
+                    .unwrap()
+                    .for_terminal(term, role)
+                    .unwrap();
+                // More ids than one second's range: the generator borrows
+                // the next seconds, still inside its own range.
+                for _ in 0..1_500 {
+                    let id = g.next_at(t).unwrap();
+                    assert_eq!(id.len(), 30);
+                    assert_eq!(terminal_of(&id), Some(term));
+                    let (lo, hi) = serial_range(term, role).unwrap();
+                    let seq = parse_msgid(&id).unwrap().2;
+                    assert!((lo..=hi).contains(&seq), "{id}");
+                    assert!(seen.insert(id.clone()), "{id} issued twice");
+                }
+            }
+        }
     }
 }

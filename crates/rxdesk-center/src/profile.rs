@@ -173,6 +173,11 @@ pub struct CenterProfile {
     pub tls_roots: Vec<PathBuf>,
     /// How local signature verification treats revocation data.
     pub trust: TrustPolicy,
+    /// `infcode`s with which this gateway refuses a msgid it has already
+    /// received ("报文ID重复/已受理"). The outbox takes such an answer to a
+    /// resend as proof the row was delivered (docs/decisions/0004). A gateway
+    /// that de-duplicates by replaying the original answer needs none.
+    pub already_received_codes: Vec<String>,
 }
 
 /// The province's revocation-data policy (docs/decisions/0003-crl-freshness.md).
@@ -213,6 +218,7 @@ impl Default for CenterProfile {
             gateway: GatewayScheme::XTif,
             tls_roots: Vec::new(),
             trust: TrustPolicy::default(),
+            already_received_codes: Vec::new(),
         }
     }
 }
@@ -283,6 +289,8 @@ impl CenterProfile {
         p.name = format!("demo-{}", if epc_family == Family::A { "a" } else { "b" });
         p.epc_family = epc_family;
         p.base_url = base_url.trim_end_matches('/').to_string();
+        // The emulator answers a resent msgid it rejects with this code.
+        p.already_received_codes = vec![crate::error::codes::ALREADY_RECEIVED.to_string()];
         Ok(p)
     }
 
@@ -403,6 +411,9 @@ pub struct EpcSection {
 pub struct GatewaySection {
     /// `x-tif` (or `hmac`, not yet supported).
     pub scheme: String,
+    /// `infcode`s meaning "this msgid was already received" (a gateway that
+    /// rejects a resend instead of replaying its answer; docs/decisions/0004).
+    pub already_received_codes: Vec<String>,
 }
 
 /// `[institution]`: the pharmacy as the center knows it.
@@ -874,6 +885,7 @@ impl ProfileFile {
             gateway: self.gateway_scheme().unwrap_or_default(),
             tls_roots: self.tls_root_paths(),
             trust: self.trust,
+            already_received_codes: self.gateway.already_received_codes.clone(),
             ..CenterProfile::default()
         })
     }

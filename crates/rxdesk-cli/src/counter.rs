@@ -865,9 +865,11 @@ fn import_demo(counter: &Counter) -> Result<(), String> {
 fn start_worker(counter: &Counter, base: &str) -> Result<sync::SyncHandle, String> {
     let mut p = CenterProfile::demo(base, Family::A).map_err(|e| e.to_string())?;
     p.request_timeout = Duration::from_secs(5);
+    // The app's background worker role on this counter's terminal (T400-T499).
+    let terminal = counter.store().terminal_no().map_err(|e| e.to_string())?;
     let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
-        .map_err(|e| e.to_string())?
-        .with_sequence_range(4000, 4999);
+        .and_then(|g| g.for_terminal(terminal, rxdesk_center::IdRole::Background))
+        .map_err(|e| e.to_string())?;
     let client = Arc::new(CenterClient::new(p, Arc::new(gen)).map_err(|e| e.to_string())?);
     start_worker_with(counter, client)
 }

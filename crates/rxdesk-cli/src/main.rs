@@ -70,6 +70,14 @@ enum Command {
     Profile(golive::ProfileArgs),
     /// The sealed center credentials: import, status (fingerprints), rotate.
     Keys(golive::KeysArgs),
+    /// This counter's terminal number (收银台编号, 0–9, unique within the
+    /// pharmacy): shown, or set with --set (settings and ledger). It is the
+    /// first digit of every msgid and 零售单据号 serial (docs/protocol.md).
+    Terminal {
+        /// The new terminal number.
+        #[arg(long)]
+        set: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +89,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn terminal(set: Option<u32>) -> Result<ExitCode, rxdesk_app::AppError> {
+    let dir = DataDir::resolve()?;
+    let mut settings = Settings::load(&dir)?;
+    if let Some(n) = set {
+        if n > rxdesk_app::settings::MAX_TERMINAL_NO {
+            eprintln!(
+                "rxdesk: 收银台编号必须为 0–{0} / the terminal number must be 0–{0}",
+                rxdesk_app::settings::MAX_TERMINAL_NO
+            );
+            return Ok(ExitCode::from(2));
+        }
+        settings.terminal_no = n;
+        settings.save(&dir)?;
+        if dir.database().exists() {
+            let store = rxdesk_store::Store::open(dir.database())?;
+            store.set_terminal_no(n)?;
+        }
+    }
+    println!("收银台编号 terminal: {}", settings.terminal_no);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
@@ -98,6 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Setup(args) => Ok(golive::setup(args)),
         Command::Profile(args) => Ok(golive::profile(args)),
         Command::Keys(args) => Ok(golive::keys(args)),
+        Command::Terminal { set } => terminal(set),
         Command::Info { json } => {
             let dir = DataDir::resolve()?;
             let settings = Settings::load(&dir)?;

@@ -9,7 +9,7 @@
 use crate::queue::{open_ledger, LedgerArgs};
 use clap::Args;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
+use rxdesk_center::{CenterClient, CenterProfile, Family, IdRole, MsgIdGenerator, Operator};
 use rxdesk_store::sync::{self, SyncConfig};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -76,11 +76,21 @@ pub fn run(args: SyncArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Share the app's msgid high-water file: the center client's own ids
-    // (sign-in, probes) never repeat across the app and the CLI.
-    let hwm = store.path().with_file_name("msgid.hwm");
+    // The CLI's own part of this terminal's serial block (T500-T599) with
+    // its own high-water file next to the ledger, locked while this process
+    // runs: its sign-ins and probes never share a msgid with the app's desk
+    // (T000-T399), its upload worker (T400-T499) or the outbox (T600-T999).
+    let terminal = match store.terminal_no() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("rxdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let hwm = store.path().with_file_name(IdRole::Cli.high_water_file());
     let client =
         match MsgIdGenerator::with_high_water_file(&profile.institution.fixmedins_code, hwm)
+            .and_then(|g| g.for_terminal(terminal, IdRole::Cli))
             .map_err(|e| e.to_string())
             .and_then(|g| CenterClient::new(profile, Arc::new(g)).map_err(|e| e.to_string()))
         {

@@ -238,7 +238,10 @@ impl Store {
             })?;
             Ok(tx.last_insert_rowid())
         })
-        .inspect(|id| tracing::info!(attempt = id, msgid, visit_id, "2102 attempt journaled"))
+        .inspect(|id| {
+            tracing::info!(attempt = id, msgid, visit_id, "2102 attempt journaled");
+            crate::crashpoint!("journal_after_begin");
+        })
     }
 
     /// Records the outcome of an attempt. Allowed: from `sending` or
@@ -297,6 +300,7 @@ impl Store {
             setl_id,
             "2102 attempt finished"
         );
+        crate::crashpoint!("journal_after_finish");
         Ok(())
     }
 

@@ -742,6 +742,7 @@ impl Store {
                 });
                 upload_ids.push(self.enqueue(tx, "7206", &chain, "sale", sale_id, &payload)?);
             }
+            crate::crashpoint!("sale_tx_before_commit");
             Ok(SaleReceipt { sale_id, rtal_docno: docno, total: total.to_string(), upload_ids })
         })
     }
@@ -877,6 +878,7 @@ impl Store {
                 "sale.refund",
                 &json!({"sale": sale_id, "rtal_docno": docno, "reason": reason.trim()}),
             )?;
+            crate::crashpoint!("refund_tx_before_commit");
             Ok(ids)
         })
     }

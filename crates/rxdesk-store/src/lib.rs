@@ -17,6 +17,7 @@
 
 pub mod auditlog;
 pub mod catalogue;
+pub mod crashpoint;
 mod csvread;
 pub mod demo;
 pub mod error;
@@ -196,6 +197,28 @@ impl Store {
         })
     }
 
+    /// Sets this counter's terminal number (0–9, unique within the
+    /// pharmacy): the first digit of the serial of every msgid and 零售单据号
+    /// this ledger issues (docs/protocol.md, "msgid layout").
+    pub fn set_terminal_no(&self, terminal_no: u32) -> Result<()> {
+        if terminal_no > msgid::MAX_TERMINAL_NO {
+            return Err(StoreError::Invalid(format!(
+                "终端号必须为 0–{} / terminal number must be 0–{}, got {terminal_no}",
+                msgid::MAX_TERMINAL_NO,
+                msgid::MAX_TERMINAL_NO
+            )));
+        }
+        self.write("set terminal number", |tx| {
+            set_meta(tx, "terminal_no", &terminal_no.to_string())
+        })
+    }
+
+    /// This counter's terminal number (0 until one is set).
+    pub fn terminal_no(&self) -> Result<u32> {
+        self.read(|c| get_meta(c, "terminal_no"))
+            .map(|t| t.and_then(|t| t.parse().ok()).unwrap_or(0))
+    }
+
     /// The configured institution code, if any.
     pub fn institution(&self) -> Result<Option<String>> {
         self.read(|c| get_meta(c, "fixmedins_code"))
@@ -301,9 +324,16 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .map_err(StoreError::sql("read msgid sequence"))?;
+        let terminal = get_meta(tx, "terminal_no")?
+            .and_then(|t| t.parse::<u32>().ok())
+            .unwrap_or(0);
         let now = chrono::DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default();
-        let (stamp, seq) =
-            msgid::next_stamp_seq(&stamp, seq, &rxdesk_core::time::format_compact(now));
+        let (stamp, seq) = msgid::next_stamp_seq_in(
+            &stamp,
+            seq,
+            &rxdesk_core::time::format_compact(now),
+            msgid::outbox_range(terminal),
+        );
         tx.execute(
             "UPDATE msgid_seq SET stamp = ?1, seq = ?2 WHERE id = 1",
             rusqlite::params![stamp, seq],

@@ -11,6 +11,14 @@
 //! any open row ──void (manager, reason, audit-logged)──► voided
 //! sending at startup (killed mid-send) ──► uncertain, never blindly resent
 //! ```
+//! **Every transition is a compare-and-set in SQL** (`UPDATE … WHERE id = ?
+//! AND state IN (<the states it may leave>)`): an answer is recorded only if
+//! the row is still in the state its request was claimed from (`sending` for
+//! a send, `uncertain` for a resolution), and a void or retry only if the row
+//! is still in the state the manager saw. So a manager's void and a
+//! resolution in flight cannot both win: whichever commits first decides,
+//! and the loser is recorded in `upload_attempts` (`late-answer`) or refused.
+//! The rule for resolving uncertain rows is docs/decisions/0004.
 //! Rows sharing a `chain_key` (one prescription, or one non-prescription
 //! sale) are sent strictly in id order: a chain's next row waits until the
 //! row before it is done or voided.
@@ -195,6 +203,23 @@ pub enum Completion {
     },
 }
 
+impl Completion {
+    /// The states a row may be in for this answer to be recorded: a send's
+    /// answer needs `sending`, a resolution's `uncertain`; a refusal or an
+    /// unknown outcome can answer either (the worker re-records stranded
+    /// outcomes as uncertain).
+    fn claimed_from(&self) -> [UploadState; 2] {
+        use UploadState::{Sending, Uncertain};
+        match self {
+            Completion::Done(_) | Completion::Transient { .. } => [Sending, Sending],
+            Completion::ResolvedApplied(_)
+            | Completion::NotApplied
+            | Completion::StillUnknown { .. } => [Uncertain, Uncertain],
+            Completion::Rejected { .. } | Completion::Uncertain { .. } => [Sending, Uncertain],
+        }
+    }
+}
+
 fn row_to_upload(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
     let state: String = r.get(6)?;
     Ok(UploadRow {
@@ -376,6 +401,23 @@ impl Store {
         })
     }
 
+    /// The attempt log of one row, oldest first: (outcome, detail).
+    pub fn upload_attempt_log(&self, id: i64) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare(
+                    "SELECT outcome, detail FROM upload_attempts WHERE upload_id = ?1 ORDER BY id",
+                )
+                .map_err(StoreError::sql("read upload attempts"))?;
+            let rows = st
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(StoreError::sql("read upload attempts"))?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(StoreError::sql("read upload attempts"));
+            rows
+        })
+    }
+
     /// The decrypted payload of a row (support and tests).
     pub fn upload_payload(&self, id: i64) -> Result<serde_json::Value> {
         let sealed: Vec<u8> = self.read(|c| {
@@ -420,18 +462,24 @@ impl Store {
                     )))
                 }
             };
-            match &new_msgid {
+            let changed = match &new_msgid {
                 Some(m) => tx.execute(
                     "UPDATE uploads SET state = 'pending', msgid = ?2, next_attempt_at = ?3,
-                         updated_at = ?3, reject_code = NULL WHERE id = ?1",
+                         updated_at = ?3, reject_code = NULL WHERE id = ?1 AND state = 'rejected'",
                     params![id, m, now],
                 ),
                 None => tx.execute(
-                    "UPDATE uploads SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1",
-                    params![id, now],
+                    "UPDATE uploads SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = ?3",
+                    params![id, now, state.code()],
                 ),
             }
             .map_err(StoreError::sql("retry upload"))?;
+            if changed != 1 {
+                return Err(StoreError::Rule(
+                    "上传状态已变化，请刷新后再试 / the upload changed meanwhile; refresh and try again"
+                        .into(),
+                ));
+            }
             attempt(tx, id, &old_msgid, now, "manual-retry", new_msgid.as_deref().unwrap_or(""))?;
             auditlog::append(
                 tx,
@@ -471,12 +519,19 @@ impl Store {
                     state.code()
                 )));
             }
-            tx.execute(
-                "UPDATE uploads SET state = 'voided', voided_by = ?2, void_reason = ?3, updated_at = ?4
-                 WHERE id = ?1",
-                params![id, by.operator_id(), reason.trim(), now],
-            )
-            .map_err(StoreError::sql("void upload"))?;
+            let changed = tx
+                .execute(
+                    "UPDATE uploads SET state = 'voided', voided_by = ?2, void_reason = ?3, updated_at = ?4
+                     WHERE id = ?1 AND state = ?5",
+                    params![id, by.operator_id(), reason.trim(), now, state.code()],
+                )
+                .map_err(StoreError::sql("void upload"))?;
+            if changed != 1 {
+                return Err(StoreError::Rule(
+                    "上传状态已变化，请刷新后再作废 / the upload changed meanwhile; refresh and try again"
+                        .into(),
+                ));
+            }
             attempt(tx, id, &msgid, now, "voided", reason.trim())?;
             auditlog::append(
                 tx,
@@ -606,6 +661,9 @@ impl Store {
                 }
                 Ok(out)
             })?;
+        if !claimed.is_empty() {
+            crate::crashpoint!("outbox_after_claim");
+        }
         claimed
             .into_iter()
             .map(|(id, msgid, op, chain_key, sealed, attempts, resolve)| {
@@ -673,7 +731,9 @@ impl Store {
                 complete_in(tx, *id, how, now)?;
             }
             Ok(())
-        })
+        })?;
+        crate::crashpoint!("outbox_after_outcome");
+        Ok(())
     }
 }
 
@@ -744,18 +804,47 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             "center has no record of it; resend with the same msgid".to_string(),
         ),
     };
-    let msgid: String = tx
-        .query_row("SELECT msgid FROM uploads WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let (msgid, current): (String, String) = tx
+        .query_row(
+            "SELECT msgid, state FROM uploads WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(StoreError::sql("read upload"))?;
-    tx.execute(
-        "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
-             reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
-             done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
-         WHERE id = ?1",
-        params![id, state, next_at, now, error, reject_code, ack],
-    )
-    .map_err(StoreError::sql("record upload outcome"))?;
+    // Compare-and-set: the answer counts only if the row is still in a state
+    // its request was claimed from.
+    let from = how.claimed_from();
+    let changed = tx
+        .execute(
+            "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
+                 reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
+                 done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
+             WHERE id = ?1 AND state IN (?8, ?9)",
+            params![
+                id,
+                state,
+                next_at,
+                now,
+                error,
+                reject_code,
+                ack,
+                from[0].code(),
+                from[1].code()
+            ],
+        )
+        .map_err(StoreError::sql("record upload outcome"))?;
+    if changed == 0 {
+        // A manager voided (or retried) the row while its request was in
+        // flight: the void stands; the late answer is kept for the record.
+        tracing::warn!(target: "rxdesk::sync", upload = id, %msgid, state = %current, outcome, "late answer ignored: the row changed while its request was in flight");
+        return attempt(
+            tx,
+            id,
+            &msgid,
+            now,
+            "late-answer",
+            &format!("{outcome} after the row became {current}: ignored {detail}"),
+        );
+    }
     attempt(tx, id, &msgid, now, outcome, &detail)
 }

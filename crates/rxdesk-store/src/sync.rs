@@ -185,7 +185,10 @@ async fn process<U: Uploader>(
     let delay = backoff_delay(req.attempts, cfg.base_backoff, cfg.max_backoff, jitter());
     let retry_at = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
     let (completion, finished) = if req.resolve {
-        match up.resolve(&req).await {
+        crate::crashpoint!("upload_before_resolve");
+        let resolution = up.resolve(&req).await;
+        crate::crashpoint!("upload_after_resolve_before_record");
+        match resolution {
             Resolution::Applied(ack) => (
                 Completion::ResolvedApplied(ack),
                 Finished::Answered { error: None },
@@ -207,7 +210,10 @@ async fn process<U: Uploader>(
             ),
         }
     } else {
-        match up.send(&req).await {
+        crate::crashpoint!("upload_before_send");
+        let sent = up.send(&req).await;
+        crate::crashpoint!("upload_after_send_before_record");
+        match sent {
             SendOutcome::Accepted(ack) => {
                 (Completion::Done(ack), Finished::Answered { error: None })
             }

@@ -466,3 +466,166 @@ async fn a_resolution_cut_short_by_a_crash_is_retried_at_the_next_start() {
     assert!(t.elapsed() < Duration::from_secs(10));
     assert_eq!(center.state.lock().unwrap().resolves, 1);
 }
+
+/// One id space per pharmacy: two counters of one pharmacy (two ledgers with the same
+/// institution code, terminal numbers 1 and 2) write sales in the same
+/// second; their 零售单据号 and outbox msgids never collide, and each carries
+/// its terminal number as the serial's first digit.
+#[test]
+fn two_counters_of_one_pharmacy_never_share_a_docno_or_msgid() {
+    let a = fixture();
+    let b = fixture();
+    a.store.set_terminal_no(1).unwrap();
+    b.store.set_terminal_no(2).unwrap();
+    assert_eq!(a.store.terminal_no().unwrap(), 1);
+    assert!(a.store.set_terminal_no(10).is_err());
+    assert_eq!(
+        a.store.institution().unwrap(),
+        b.store.institution().unwrap()
+    );
+    let mut seen = std::collections::HashSet::new();
+    let mut stamps: HashMap<String, u32> = HashMap::new();
+    for n in 1..=20u64 {
+        for (f, term) in [(&a, 1u32), (&b, 2u32)] {
+            let r = f.store.record_sale(&f.cashier, &otc_sale(f, n)).unwrap();
+            let mut ids = vec![r.rtal_docno.clone()];
+            for u in &r.upload_ids {
+                ids.push(f.store.upload(*u).unwrap().msgid);
+            }
+            for id in ids {
+                assert_eq!(id.len(), 30, "{id}");
+                assert_eq!(&id[26..27], term.to_string(), "{id}: terminal digit");
+                let serial: u32 = id[26..].parse().unwrap();
+                assert!((600..=999).contains(&(serial % 1000)), "{id}: outbox range");
+                *stamps.entry(id[12..26].to_string()).or_default() |= term;
+                assert!(seen.insert(id.clone()), "{id} issued twice");
+            }
+        }
+    }
+    // Most of those were issued within one wall-clock second by both ledgers.
+    assert!(stamps.values().any(|m| *m == 3), "{stamps:?}");
+}
+
+/// Guarded outbox transitions: a manager's void and a resolution in flight cannot both
+/// win. Whichever commits first decides; the other is refused (void) or
+/// recorded as a late answer that changes nothing (resolution).
+#[test]
+fn void_and_an_in_flight_resolution_cannot_both_win() {
+    let f = fixture();
+    let busy = std::collections::HashSet::new();
+    let uncertain_row = |n: u64| {
+        let r = f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+        let id = r.upload_ids[0];
+        let claimed = f.store.claim_due(10, &busy).unwrap();
+        assert!(claimed.iter().any(|c| c.id == id && !c.resolve));
+        f.store
+            .complete_upload(
+                id,
+                &rxdesk_store::outbox::Completion::Uncertain {
+                    error: "reset after send".into(),
+                    retry_at: 0,
+                },
+            )
+            .unwrap();
+        assert_eq!(f.store.upload(id).unwrap().state, UploadState::Uncertain);
+        // The worker claims it for resolution: it stays uncertain meanwhile.
+        let claimed = f.store.claim_due(10, &busy).unwrap();
+        assert!(claimed.iter().any(|c| c.id == id && c.resolve));
+        assert_eq!(f.store.upload(id).unwrap().state, UploadState::Uncertain);
+        id
+    };
+
+    // 1. The void commits first: the resolution's answers change nothing
+    //    (neither "applied" nor "not applied, resend").
+    let a = uncertain_row(1);
+    f.store
+        .void_upload(&f.boss, a, "店长放弃：人工核对")
+        .unwrap();
+    use rxdesk_store::outbox::Completion;
+    for late in [
+        Completion::ResolvedApplied(serde_json::json!({"output": {}})),
+        Completion::NotApplied,
+        Completion::Rejected {
+            code: "5001".into(),
+            message: "x".into(),
+        },
+    ] {
+        f.store.complete_upload(a, &late).unwrap();
+        let row = f.store.upload(a).unwrap();
+        assert_eq!(row.state, UploadState::Voided, "{late:?} undid the void");
+        assert_eq!(row.void_reason.as_deref(), Some("店长放弃：人工核对"));
+    }
+    let log = f.store.upload_attempt_log(a).unwrap();
+    assert_eq!(
+        log.iter().filter(|(o, _)| o == "late-answer").count(),
+        3,
+        "{log:?}"
+    );
+    // Nothing is claimable for that chain any more (no resend).
+    assert!(f
+        .store
+        .claim_due(10, &busy)
+        .unwrap()
+        .iter()
+        .all(|c| c.id != a));
+
+    // 2. The resolution commits first: the void is refused.
+    let b = uncertain_row(2);
+    f.store
+        .complete_upload(b, &Completion::ResolvedApplied(serde_json::json!({})))
+        .unwrap();
+    assert_eq!(f.store.upload(b).unwrap().state, UploadState::Done);
+    assert!(matches!(
+        f.store.void_upload(&f.boss, b, "太晚了"),
+        Err(StoreError::Rule(_))
+    ));
+    assert_eq!(f.store.upload(b).unwrap().state, UploadState::Done);
+
+    // 3. A send's answer only counts for a row still `sending`.
+    let r = f.store.record_sale(&f.cashier, &otc_sale(&f, 3)).unwrap();
+    let c = r.upload_ids[0];
+    f.store
+        .complete_upload(c, &Completion::Done(serde_json::json!({})))
+        .unwrap();
+    assert_eq!(
+        f.store.upload(c).unwrap().state,
+        UploadState::Pending,
+        "never claimed"
+    );
+
+    // 4. Both at once from two threads, many times: exactly one wins.
+    let store = std::sync::Arc::new(f.store);
+    for n in 10..30u64 {
+        let r = store
+            .record_sale(&f.cashier, &otc_sale_from(f.batch, n))
+            .unwrap();
+        let id = r.upload_ids[0];
+        store.claim_due(100, &busy).unwrap();
+        store
+            .complete_upload(
+                id,
+                &Completion::Uncertain {
+                    error: "t".into(),
+                    retry_at: 0,
+                },
+            )
+            .unwrap();
+        store.claim_due(100, &busy).unwrap();
+        let s1 = store.clone();
+        let boss = f.boss.clone();
+        let voider = std::thread::spawn(move || s1.void_upload(&boss, id, "并发作废").is_ok());
+        let s2 = store.clone();
+        let resolver = std::thread::spawn(move || {
+            s2.complete_upload(id, &Completion::ResolvedApplied(serde_json::json!({})))
+                .unwrap()
+        });
+        let voided = voider.join().unwrap();
+        resolver.join().unwrap();
+        let row = store.upload(id).unwrap();
+        if voided {
+            assert_eq!(row.state, UploadState::Voided);
+        } else {
+            assert_eq!(row.state, UploadState::Done);
+        }
+    }
+}

@@ -68,8 +68,7 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
 fn opens_with_module_doc(text: &str) -> bool {
     for line in text.lines() {
         let s = line.trim();
-        if s.is_empty() || s.starts_with("#![") || (s.starts_with("//") && !s.starts_with("//!"))
-        {
+        if s.is_empty() || s.starts_with("#![") || (s.starts_with("//") && !s.starts_with("//!")) {
             continue;
         }
         return s.starts_with("//!");
@@ -126,8 +125,13 @@ fn manifests(root: &Path) -> Vec<Manifest> {
         .iter()
         .map(|p| {
             let text = fs::read_to_string(p).expect("manifest");
-            let v: toml::Value = text.parse().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let name = v["package"]["name"].as_str().expect("package.name").to_string();
+            let v: toml::Value = text
+                .parse()
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let name = v["package"]["name"]
+                .as_str()
+                .expect("package.name")
+                .to_string();
             let mut deps = dep_names(v.get("dependencies"));
             if let Some(targets) = v.get("target").and_then(|t| t.as_table()) {
                 for t in targets.values() {
@@ -167,17 +171,47 @@ fn violations(ms: &[Manifest]) -> Vec<String> {
     let mut bad = Vec::new();
     // Which crates may link which outside libraries, and why.
     let exclusive: BTreeMap<&str, (&[&str], &str)> = BTreeMap::from([
-        ("sm2", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
-        ("sm3", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
-        ("sm4", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
+        (
+            "sm2",
+            (
+                &["rxdesk-gm"][..],
+                "all 国密 crypto goes through rxdesk_gm::primitives",
+            ),
+        ),
+        (
+            "sm3",
+            (
+                &["rxdesk-gm"][..],
+                "all 国密 crypto goes through rxdesk_gm::primitives",
+            ),
+        ),
+        (
+            "sm4",
+            (
+                &["rxdesk-gm"][..],
+                "all 国密 crypto goes through rxdesk_gm::primitives",
+            ),
+        ),
         (
             "efficient-sm2",
-            (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives"),
+            (
+                &["rxdesk-gm"][..],
+                "all 国密 crypto goes through rxdesk_gm::primitives",
+            ),
         ),
-        ("rusqlite", (&["rxdesk-store"][..], "the store is the only crate that opens the database")),
+        (
+            "rusqlite",
+            (
+                &["rxdesk-store"][..],
+                "the store is the only crate that opens the database",
+            ),
+        ),
         (
             "libloading",
-            (&["rxdesk-devices"][..], "vendor libraries are loaded only on rxdesk-devices' vendor threads"),
+            (
+                &["rxdesk-devices"][..],
+                "vendor libraries are loaded only on rxdesk-devices' vendor threads",
+            ),
         ),
     ]);
     for m in ms {
@@ -198,7 +232,10 @@ fn violations(ms: &[Manifest]) -> Vec<String> {
         }
         for d in &m.deps {
             if d == "rxdesk-tidy" {
-                bad.push(format!("{} depends on rxdesk-tidy (a test-only crate)", m.name));
+                bad.push(format!(
+                    "{} depends on rxdesk-tidy (a test-only crate)",
+                    m.name
+                ));
             }
             if let Some((owners, why)) = exclusive.get(d.as_str()) {
                 if !owners.contains(&m.name.as_str()) {
@@ -215,7 +252,11 @@ fn crate_dependencies_point_the_way_the_architecture_draws_them() {
     let ms = manifests(&repo_root());
     assert!(ms.iter().any(|m| m.name == "rxdesk-core"));
     let bad = violations(&ms);
-    assert!(bad.is_empty(), "dependency rules broken:\n  {}", bad.join("\n  "));
+    assert!(
+        bad.is_empty(),
+        "dependency rules broken:\n  {}",
+        bad.join("\n  ")
+    );
 }
 
 #[test]
@@ -228,8 +269,14 @@ fn the_dependency_rules_catch_what_they_forbid() {
     };
     for (m, expect) in [
         (fake("rxdesk-core", &["rxdesk-gm"]), "domain core"),
-        (fake("rxdesk-app", &["rxdesk-center-sim"]), "emulator or demo world"),
-        (fake("rxdesk-store", &["rxdesk-demo"]), "emulator or demo world"),
+        (
+            fake("rxdesk-app", &["rxdesk-center-sim"]),
+            "emulator or demo world",
+        ),
+        (
+            fake("rxdesk-store", &["rxdesk-demo"]),
+            "emulator or demo world",
+        ),
         (fake("rxdesk-center", &["sm2"]), "国密"),
         (fake("rxdesk-app", &["rusqlite"]), "opens the database"),
         (fake("rxdesk-receipts", &["libloading"]), "vendor"),
@@ -279,7 +326,15 @@ fn text_files(root: &Path) -> Vec<PathBuf> {
         ) || in_scripts
     };
     for top in [
-        "crates", "src-tauri", "ui", "docs", "scripts", "assets", "tests", "benches", ".ci",
+        "crates",
+        "src-tauri",
+        "ui",
+        "docs",
+        "scripts",
+        "assets",
+        "tests",
+        "benches",
+        ".ci",
     ] {
         walk(&root.join(top), &mut out, &keep);
     }
@@ -344,7 +399,10 @@ fn the_code_cites_only_documents_in_the_repository() {
         for (n, line) in text.lines().enumerate() {
             for d in OUTSIDE_DOCS {
                 if line.contains(d) {
-                    bad.push(format!("{r}:{}: cites {d}, which is not in the repository", n + 1));
+                    bad.push(format!(
+                        "{r}:{}: cites {d}, which is not in the repository",
+                        n + 1
+                    ));
                 }
             }
             if cites_issue_number(line) {
@@ -378,7 +436,9 @@ fn citation_scanners_find_what_they_look_for() {
         vec!["docs/decisions/0001-gm-crypto-library.md"]
     );
     assert!(cited_doc_paths("https://example.org/docs/x.md").is_empty());
-    assert!(opens_with_module_doc("#![forbid(unsafe_code)]\n//! Why.\nfn x() {}"));
+    assert!(opens_with_module_doc(
+        "#![forbid(unsafe_code)]\n//! Why.\nfn x() {}"
+    ));
     assert!(!opens_with_module_doc("use std::fs;\n//! late"));
 }
 
@@ -396,5 +456,8 @@ fn fuzz_corpora_are_not_tracked_file_by_file() {
         return;
     };
     let tracked = String::from_utf8_lossy(&out.stdout).lines().count();
-    assert_eq!(tracked, 0, "fuzz corpus files are tracked; archive them instead");
+    assert_eq!(
+        tracked, 0,
+        "fuzz corpus files are tracked; archive them instead"
+    );
 }

@@ -648,6 +648,7 @@ impl VisitService {
             .instrument(span)
             .await?;
         self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_identify");
         Ok(self.view(a))
     }
 
@@ -856,6 +857,7 @@ impl VisitService {
             .instrument(span)
             .await?;
         self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_open");
         Ok(self.view(a))
     }
 
@@ -1092,6 +1094,7 @@ impl VisitService {
                 shift,
             });
             tracing::info!("pharmacist on duty");
+            rxdesk_store::crashpoint!("visit_after_shift_start");
             Ok(v)
         }
         .instrument(span)
@@ -1214,6 +1217,7 @@ impl VisitService {
         .instrument(span)
         .await?;
         self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_audit");
         Ok(self.view(a))
     }
 
@@ -1258,6 +1262,9 @@ impl VisitService {
                 }
             }
         };
+        if ok {
+            rxdesk_store::crashpoint!("visit_after_scan");
+        }
         Ok(ScanOutcome {
             ok,
             code,
@@ -1551,6 +1558,7 @@ impl VisitService {
         a.visit.dispensed_items(items, cold)?;
         tracing::info!("dispensed");
         self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_finish_dispensing");
         Ok(self.view(a))
     }
 
@@ -1692,6 +1700,7 @@ impl VisitService {
             tracing::info!(total = %total, fund = %split.fund(), cash = %split.cash(), "pre-settled (2101)");
             a.settle_input = Some(input);
             a.settle_output = Some(out);
+            rxdesk_store::crashpoint!("visit_after_2101");
             a.notice_zh = None;
             Ok(())
         }
@@ -1730,6 +1739,7 @@ impl VisitService {
             a.sale_lines = self.frozen_sale_lines(a)?;
             // Journal first: if the process dies after this line, start-up
             // finds the attempt and asks for its resolution.
+            rxdesk_store::crashpoint!("visit_before_2102_journal");
             let attempt = self.store.begin_settlement_attempt(
                 by,
                 &a.id(),
@@ -1743,9 +1753,11 @@ impl VisitService {
             tracing::info!(%msgid, "settling (2102)");
             let ctx = self.settle_ctx(by, a).with_msgid(&msgid);
             let presettled_total = a.visit.split().map(|s| s.total());
+            rxdesk_store::crashpoint!("visit_after_2102_journal_before_send");
             let answer = self.desk.center().settle(&ctx, &input).await;
             match answer {
                 Ok(out) => {
+                    rxdesk_store::crashpoint!("visit_after_2102_before_journal_outcome");
                     let split = split_of(&out);
                     let out_json = serde_json::to_string(&out).unwrap_or_default();
                     self.store.finish_settlement_attempt(
@@ -1768,6 +1780,7 @@ impl VisitService {
                             .reverse_mismatched(by, a, attempt, &out)
                             .await;
                     }
+                    rxdesk_store::crashpoint!("visit_after_2102_before_sale");
                     let split = match split {
                         Ok(s) => s,
                         Err(e) => {
@@ -1960,10 +1973,12 @@ impl VisitService {
             let psn_no = serde_json::from_str::<SettleInput>(&o.input_json)
                 .map(|i| i.data.psn_no)
                 .unwrap_or_default();
+            rxdesk_store::crashpoint!("visit_before_2601");
             let outcome = self
                 .reverse(by, &psn_no, &o.msgid, o.created_at)
                 .instrument(span)
                 .await?;
+            rxdesk_store::crashpoint!("visit_after_2601_before_journal");
             self.store.finish_settlement_attempt(
                 o.id,
                 outcome,
@@ -1975,6 +1990,7 @@ impl VisitService {
                 &o.visit_id,
                 &format!("settlement resolved: {}", outcome.code()),
             );
+            rxdesk_store::crashpoint!("visit_after_2601_journal");
             tracing::info!(msgid = %o.msgid, outcome = outcome.code(), "orphan settlement resolved");
             self.orphans
                 .lock()
@@ -2009,11 +2025,13 @@ impl VisitService {
                 .as_ref()
                 .map(|p| p.psn_no.clone())
                 .unwrap_or_default();
+            rxdesk_store::crashpoint!("visit_before_2601");
             let sent_at = match a.attempt_id {
                 Some(id) => self.store.settlement_attempt(id)?.created_at,
                 None => self.store.now_ms(),
             };
             let outcome = self.reverse(by, &psn_no, &msgid, sent_at).await?;
+            rxdesk_store::crashpoint!("visit_after_2601_before_journal");
             if let Some(id) = a.attempt_id {
                 self.store.finish_settlement_attempt(
                     id,
@@ -2029,6 +2047,7 @@ impl VisitService {
                 } else {
                     Resolution::NotSettled
                 })?;
+            rxdesk_store::crashpoint!("visit_after_2601_journal");
             tracing::info!(%msgid, outcome = outcome.code(), "uncertain settlement resolved");
             a.notice_zh = Some(format!(
                 "上一笔结算已处理（{}），未扣费。请重新预结算后再确认结算",
@@ -2124,6 +2143,7 @@ impl VisitService {
         };
         a.payment = Some(p);
         self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_payment");
         Ok(self.view(a))
     }
 
@@ -2175,12 +2195,14 @@ impl VisitService {
                 doctor_name: a.doctor_name(),
                 hi_feesetl_type: "1".into(),
             };
+            rxdesk_store::crashpoint!("visit_before_record_sale");
             let payments = a
                 .payment
                 .as_ref()
                 .map(PaymentState::sale_payments)
                 .unwrap_or_default();
             let rec = self.store.record_sale_with_payments(by, &sale, &payments)?;
+            rxdesk_store::crashpoint!("visit_after_sale_before_receipt");
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
             let pay = a.payment.clone();
             let printed = self.print_sale(rec.sale_id, pay.as_ref(), None).await;
@@ -2200,6 +2222,7 @@ impl VisitService {
         }
         .instrument(span)
         .await?;
+        rxdesk_store::crashpoint!("visit_after_receipt");
         Ok(self.view(a))
     }
 
