@@ -12,6 +12,7 @@
 pub mod demo;
 pub mod desk;
 pub mod devices;
+pub mod integrity;
 pub mod logging;
 pub mod manager;
 pub mod operators;

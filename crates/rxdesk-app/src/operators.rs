@@ -63,6 +63,7 @@ pub struct Counter {
     session: Mutex<Option<Session>>,
     desk: Result<Arc<PrescriptionDesk>, String>,
     visits: Result<crate::visit::VisitService, String>,
+    integrity: crate::integrity::IntegrityStatus,
 }
 
 impl Counter {
@@ -71,6 +72,7 @@ impl Counter {
     pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
         dir.ensure()?;
         let store = Store::open(dir.database()).map_err(AppError::Store)?;
+        let integrity = crate::integrity::startup(dir, settings, &store);
         let desk = crate::wiring::build_desk(dir, settings).map(Arc::new);
         if let Err(why) = &desk {
             tracing::warn!(%why, "prescription desk unavailable");
@@ -93,11 +95,18 @@ impl Counter {
             session: Mutex::new(None),
             desk,
             visits,
+            integrity,
         };
         if settings.demo_mode {
             counter.seed_demo_operators()?;
         }
         Ok(counter)
+    }
+
+    /// What the start-up integrity checks found (audit log, anchors,
+    /// permissions, document retention).
+    pub fn integrity(&self) -> &crate::integrity::IntegrityStatus {
+        &self.integrity
     }
 
     /// The ledger.

@@ -678,6 +678,9 @@ impl Store {
 }
 
 fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Result<()> {
+    // At rest: the answer without personal fields, error texts masked
+    // (docs/schema.md, "Personal data at rest").
+    use crate::protect::{redact_text, strip_personal};
     // (state, next_attempt_at, last_error, reject_code, ack, outcome, detail)
     let (state, next_at, error, reject_code, ack, outcome, detail) = match how {
         Completion::Done(ack) => (
@@ -685,7 +688,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             now,
             None,
             None,
-            Some(ack.to_string()),
+            Some(strip_personal(ack).to_string()),
             "accepted",
             String::new(),
         ),
@@ -694,7 +697,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             now,
             None,
             None,
-            Some(ack.to_string()),
+            Some(strip_personal(ack).to_string()),
             "resolved-applied",
             String::new(),
         ),
@@ -754,8 +757,8 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
              reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
              done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
          WHERE id = ?1",
-        params![id, state, next_at, now, error, reject_code, ack],
+        params![id, state, next_at, now, error.as_deref().map(redact_text), reject_code, ack],
     )
     .map_err(StoreError::sql("record upload outcome"))?;
-    attempt(tx, id, &msgid, now, outcome, &detail)
+    attempt(tx, id, &msgid, now, outcome, &redact_text(&detail))
 }

@@ -312,15 +312,25 @@ const V5: &str = r#"
 ALTER TABLE drugs ADD COLUMN cold_chain INTEGER NOT NULL DEFAULT 0 CHECK (cold_chain IN (0, 1));
 "#;
 
+/// V6 (issue 18, personal data at rest): rows written before this version
+/// keep `settlements.psn_no`, center answers (`uploads.ack`) and center
+/// error texts in clear. SQL cannot seal (the key is outside the database),
+/// so this version only sets a marker; `Store::open` then converts the rows
+/// with the key in one transaction (`protect::convert_legacy_rows`) and
+/// clears it. New rows are written sealed/redacted.
+const V6: &str = r#"
+INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_conversion_pending', '1');
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
 }
 
-static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+static MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 #[cfg(test)]
 mod tests {
