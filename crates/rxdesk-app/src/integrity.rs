@@ -63,8 +63,7 @@ pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegritySt
             tracing::warn!(error = %e, "could not delete old documents");
             0
         });
-    let (audit_entries, audit_problem, audit_anchor) = match store.verify_audit_log_with_anchors()
-    {
+    let (audit_entries, audit_problem, audit_anchor) = match store.verify_audit_log_with_anchors() {
         Ok(v) => match &v.problem {
             Some(p) => {
                 tracing::error!(problem = ?p, entries = v.entries, "audit log integrity broken");

@@ -129,7 +129,11 @@ impl DataDir {
             }
         }
         if deleted > 0 {
-            tracing::info!(deleted, retention_days, "old receipts, guidance sheets and exports deleted");
+            tracing::info!(
+                deleted,
+                retention_days,
+                "old receipts, guidance sheets and exports deleted"
+            );
         }
         Ok(deleted)
     }
@@ -202,14 +206,14 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, DIR_MODE);
+    b.create(dir)?;
+    #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        b.mode(DIR_MODE);
-        b.create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))?;
     }
-    #[cfg(not(unix))]
-    b.create(dir)
+    Ok(())
 }
 
 /// Writes `bytes` to `path`, created owner-only (0600 on Unix, also when the

@@ -37,7 +37,8 @@ fn a_tampered_audit_row_is_detected_at_startup() {
     let dir = DataDir::at(t.path());
     drop(Counter::open(&dir, &settings()).unwrap());
     let c = rusqlite::Connection::open(dir.database()).unwrap();
-    c.execute_batch("DROP TRIGGER audit_log_no_update;").unwrap();
+    c.execute_batch("DROP TRIGGER audit_log_no_update;")
+        .unwrap();
     c.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", [])
         .unwrap();
     drop(c);
@@ -48,7 +49,10 @@ fn a_tampered_audit_row_is_detected_at_startup() {
     assert!(why.contains("第 2 条") && why.contains("改动"), "{why}");
     assert_eq!(s.audit_anchor, None, "a broken chain is not anchored");
     assert_eq!(
-        integrity::latest(counter.store().path()).unwrap().audit_problem.as_deref(),
+        integrity::latest(counter.store().path())
+            .unwrap()
+            .audit_problem
+            .as_deref(),
         Some(why)
     );
 }
@@ -103,7 +107,12 @@ fn startup_leaves_the_data_directory_private_and_purges_old_documents() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(dir.root()), 0o700);
     assert_eq!(mode(&dir.receipts()), 0o700);
-    for name in ["rxdesk.sqlite3", "rxdesk.sqlite3-wal", "rxdesk.sqlite3.key", "rxdesk.sqlite3.anchors"] {
+    for name in [
+        "rxdesk.sqlite3",
+        "rxdesk.sqlite3-wal",
+        "rxdesk.sqlite3.key",
+        "rxdesk.sqlite3.anchors",
+    ] {
         let p = dir.root().join(name);
         assert_eq!(mode(&p), 0o600, "{name}");
     }

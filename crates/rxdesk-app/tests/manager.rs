@@ -229,9 +229,18 @@ async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
         format!("审计日志锚点 #{} {}…", head.seq, &head.hash[..16])
     );
     let anchors = std::fs::read_to_string(store.audit_anchor_path()).unwrap();
-    assert!(anchors.lines().any(|l| l.starts_with(&format!("{}\t{}", head.seq, head.hash))), "{anchors}");
+    assert!(
+        anchors
+            .lines()
+            .any(|l| l.starts_with(&format!("{}\t{}", head.seq, head.hash))),
+        "{anchors}"
+    );
     let recorded = manager::reconciliations(&store, &w.boss, 1).unwrap();
-    assert!(recorded[0].summary.contains(&zero.audit_anchor), "{}", recorded[0].summary);
+    assert!(
+        recorded[0].summary.contains(&zero.audit_anchor),
+        "{}",
+        recorded[0].summary
+    );
 
     // A settlement the center never made: 3201 and 3202 both disagree.
     let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();

@@ -262,7 +262,10 @@ pub fn medc_way_code(dscr: &str) -> &'static str {
 fn add_route_codes(out: &mut Value, rows: &str, dscr: &str, codg: &str) {
     if let Some(Value::Array(lines)) = out.get_mut(rows) {
         for l in lines.iter_mut().filter_map(Value::as_object_mut) {
-            if l.get(codg).and_then(Value::as_str).is_none_or(str::is_empty) {
+            if l.get(codg)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 let code = medc_way_code(l.get(dscr).and_then(Value::as_str).unwrap_or_default());
                 l.insert(codg.into(), code.into());
             }
@@ -305,11 +308,18 @@ pub fn check_b_header(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ops::Fail> {
     let field = |k: &str| env.get(k).and_then(Value::as_str);
-    for (k, want) in [("encType", "SM4"), ("signType", "SM2"), ("version", B_VERSION)] {
+    for (k, want) in [
+        ("encType", "SM4"),
+        ("signType", "SM2"),
+        ("version", B_VERSION),
+    ] {
         if field(k) != Some(want) {
             return Err((
                 codes::BAD_REQUEST,
-                format!("{k} 必须为 {want}，收到 {}", env.get(k).unwrap_or(&Value::Null)),
+                format!(
+                    "{k} 必须为 {want}，收到 {}",
+                    env.get(k).unwrap_or(&Value::Null)
+                ),
             ));
         }
     }
@@ -594,7 +604,10 @@ async fn family_b(
     let out = {
         let mut st = lock(&app);
         let cached = st.responses.get(&key).cloned();
-        if let Some(c) = cached.as_ref().filter(|c| c.op != op.b_name() || c.input != data) {
+        if let Some(c) = cached
+            .as_ref()
+            .filter(|c| c.op != op.b_name() || c.input != data)
+        {
             // The same signed body sent to another operation's path (or,
             // impossibly for a verified signature, other data): refused and
             // not cached, never answered with the first path's answer.
@@ -602,7 +615,10 @@ async fn family_b(
             drop(st);
             return b_unsigned(
                 codes::BAD_REQUEST,
-                &format!("该报文（signData）已发送至接口 {}，不得重放到其他接口", c.op),
+                &format!(
+                    "该报文（signData）已发送至接口 {}，不得重放到其他接口",
+                    c.op
+                ),
             );
         } else if let Some(c) = cached {
             st.stats.count(&c.op, Outcome::Duplicate);

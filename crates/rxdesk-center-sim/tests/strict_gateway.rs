@@ -118,7 +118,10 @@ async fn family_b_enc_type_sign_type_and_version_are_checked() {
     assert!(r["message"].as_str().unwrap().contains("version"), "{r}");
     let mut no_version = audit_body(&now_ms(), "");
     no_version.as_object_mut().unwrap().remove("version");
-    assert_eq!(raw_b(&base, "rxQrcodeDecode", &no_version).await["code"], 1001);
+    assert_eq!(
+        raw_b(&base, "rxQrcodeDecode", &no_version).await["code"],
+        1001
+    );
     for (k, v) in [("encType", "plain"), ("signType", "RSA"), ("encType", "")] {
         let mut b = audit_body(&now_ms(), "1.0.0");
         b[k] = v.into();
@@ -143,7 +146,10 @@ async fn family_b_body_replayed_to_another_path_is_refused_identical_resend_is_c
         let r = raw_b(&base, other, &body).await;
         assert_eq!(r["code"], 1001, "{other}: {r}");
         assert_ne!(r, first);
-        assert!(r["message"].as_str().unwrap().contains("rxQrcodeDecode"), "{r}");
+        assert!(
+            r["message"].as_str().unwrap().contains("rxQrcodeDecode"),
+            "{r}"
+        );
     }
     // An identical resend to the same path: the first answer, byte for byte.
     assert_eq!(raw_b(&base, "rxQrcodeDecode", &body).await, first);
@@ -166,8 +172,10 @@ async fn family_a_reused_msgid_with_other_input_is_refused_not_answered_from_cac
     let first_cert = person(&base, "PSN1101000001", "certno").await;
     let first_name = person(&base, "PSN1101000001", "name").await;
     let other_cert = person(&base, "PSN1101000002", "certno").await;
-    let input = |cert: &str| json!({"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": cert, "card_sn": "", "begntime": "",
-        "psn_cert_type": "01", "certno": cert, "psn_name": ""}});
+    let input = |cert: &str| {
+        json!({"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": cert, "card_sn": "", "begntime": "",
+        "psn_cert_type": "01", "certno": cert, "psn_name": ""}})
+    };
     let msgid = c.next_msgid().unwrap();
     let first = c
         .transact("1101", &ctx_with(&msgid), input(&first_cert))
@@ -285,7 +293,14 @@ fn route_codes_and_timestamp_forms() {
     assert_eq!(parse_b_timestamp("1700000000").unwrap(), t);
     // 2023-11-15 06:13:20 UTC = 14:13:20 CST
     assert_eq!(parse_b_timestamp("20231115141320").unwrap(), t);
-    for bad in ["", "abc", "-1700000000", "17000000000000000", "20231315141320", "1.7e12"] {
+    for bad in [
+        "",
+        "abc",
+        "-1700000000",
+        "17000000000000000",
+        "20231315141320",
+        "1.7e12",
+    ] {
         assert!(parse_b_timestamp(bad).is_none(), "{bad}");
     }
 }

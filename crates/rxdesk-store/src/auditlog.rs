@@ -195,7 +195,9 @@ pub fn anchor_path_for(ledger: &std::path::Path) -> std::path::PathBuf {
 }
 
 /// Reads every anchor of a file; a missing file has none.
-pub fn read_anchors(path: &std::path::Path) -> Result<Vec<std::result::Result<AuditAnchor, usize>>> {
+pub fn read_anchors(
+    path: &std::path::Path,
+) -> Result<Vec<std::result::Result<AuditAnchor, usize>>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text
             .lines()
@@ -349,8 +351,9 @@ impl Store {
                     anchor: a.seq,
                     last: head.seq,
                 }),
-                Ok(a) if a.seq == 0 => (a.hash != GENESIS)
-                    .then_some(AuditProblem::AnchorMismatch { id: 0 }),
+                Ok(a) if a.seq == 0 => {
+                    (a.hash != GENESIS).then_some(AuditProblem::AnchorMismatch { id: 0 })
+                }
                 Ok(a) => {
                     let hash: Option<String> = self.read(|c| {
                         c.query_row("SELECT hash FROM audit_log WHERE id = ?1", [a.seq], |r| {

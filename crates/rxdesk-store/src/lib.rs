@@ -135,7 +135,10 @@ impl Store {
             tx.commit()
                 .map_err(StoreError::sql("convert personal data at rest"))?;
             if n > 0 {
-                tracing::info!(rows = n, "personal data at rest sealed/redacted (schema V6)");
+                tracing::info!(
+                    rows = n,
+                    "personal data at rest sealed/redacted (schema V6)"
+                );
             }
         }
         Ok(Self {

@@ -757,7 +757,15 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
              reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
              done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
          WHERE id = ?1",
-        params![id, state, next_at, now, error.as_deref().map(redact_text), reject_code, ack],
+        params![
+            id,
+            state,
+            next_at,
+            now,
+            error.as_deref().map(redact_text),
+            reject_code,
+            ack
+        ],
     )
     .map_err(StoreError::sql("record upload outcome"))?;
     attempt(tx, id, &msgid, now, outcome, &redact_text(&detail))

@@ -290,19 +290,28 @@ pub fn redact_text(s: &str) -> String {
             i = end;
             continue;
         }
-        if let Some(m) = NAME_MARKERS
-            .iter()
-            .find(|m| chars[i..].iter().take(m.chars().count()).copied().eq(m.chars()))
-        {
+        if let Some(m) = NAME_MARKERS.iter().find(|m| {
+            chars[i..]
+                .iter()
+                .take(m.chars().count())
+                .copied()
+                .eq(m.chars())
+        }) {
             let n = m.chars().count();
             out.extend(&chars[i..i + n]);
             i += n;
             // 参保人员 / 患者信息 are words, not names.
-            if chars.get(i).is_some_and(|c| matches!(c, '员' | '信' | '类' | '身')) {
+            if chars
+                .get(i)
+                .is_some_and(|c| matches!(c, '员' | '信' | '类' | '身'))
+            {
                 continue;
             }
             while i < chars.len()
-                && matches!(chars[i], ':' | '：' | '=' | '"' | '\'' | ' ' | '“' | '”' | '（' | '(' | '【' | '[')
+                && matches!(
+                    chars[i],
+                    ':' | '：' | '=' | '"' | '\'' | ' ' | '“' | '”' | '（' | '(' | '【' | '['
+                )
             {
                 out.push(chars[i]);
                 i += 1;
@@ -387,7 +396,9 @@ pub(crate) fn convert_legacy_rows(
     for table in ["upload_attempts", "settlement_attempts"] {
         let rows: Vec<(i64, String)> = {
             let mut st = tx
-                .prepare(&format!("SELECT id, detail FROM {table} WHERE detail <> ''"))
+                .prepare(&format!(
+                    "SELECT id, detail FROM {table} WHERE detail <> ''"
+                ))
                 .map_err(sql("read attempt details"))?;
             let r = st
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

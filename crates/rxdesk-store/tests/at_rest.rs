@@ -93,7 +93,9 @@ fn center_answers_and_error_texts_are_kept_without_personal_data() {
         .unwrap();
     let c = raw(&f);
     let stored_ack: String = c
-        .query_row("SELECT ack FROM uploads WHERE id = ?1", [ids[0]], |r| r.get(0))
+        .query_row("SELECT ack FROM uploads WHERE id = ?1", [ids[0]], |r| {
+            r.get(0)
+        })
         .unwrap();
     let v: serde_json::Value = serde_json::from_str(&stored_ack).unwrap();
     assert_eq!(v["setlinfo"]["setl_id"], "SETL-P2");
@@ -109,14 +111,21 @@ fn center_answers_and_error_texts_are_kept_without_personal_data() {
         )
         .unwrap();
     let attempts: String = c
-        .query_row("SELECT group_concat(detail, '|') FROM upload_attempts", [], |r| r.get(0))
+        .query_row(
+            "SELECT group_concat(detail, '|') FROM upload_attempts",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     for text in [&everything, &attempts] {
         assert!(!text.contains(CERTNO), "{text}");
         assert!(!text.contains("张三"), "{text}");
         assert!(!text.contains("13800138000"), "{text}");
     }
-    assert!(everything.contains("参保人**（110***********0029）不存在"), "{everything}");
+    assert!(
+        everything.contains("参保人**（110***********0029）不存在"),
+        "{everything}"
+    );
 }
 
 #[test]
@@ -129,12 +138,20 @@ fn redaction_masks_id_mobile_and_names_but_not_serials() {
     assert_eq!(redact_text("110101800101002"), "110********1002");
     let keep = "msgid P110101000012026112410000001 trace 81000000000000000001 金额 12.50 未查询到参保人员信息";
     assert_eq!(redact_text(keep), keep);
-    assert_eq!(redact_text(r#"{"psn_name":"王五"}"#), r#"{"psn_name":"**"}"#);
+    assert_eq!(
+        redact_text(r#"{"psn_name":"王五"}"#),
+        r#"{"psn_name":"**"}"#
+    );
     let once = redact_text("姓名张三 110101198001010029");
     assert_eq!(redact_text(&once), once);
-    let v = strip_personal(&json!({"baseinfo": {"psnName": "张三", "certno": CERTNO, "insutype": "310"},
-        "list": [{"patn_name": "李四", "setl_id": "S1"}]}));
-    assert_eq!(v, json!({"baseinfo": {"insutype": "310"}, "list": [{"setl_id": "S1"}]}));
+    let v = strip_personal(
+        &json!({"baseinfo": {"psnName": "张三", "certno": CERTNO, "insutype": "310"},
+        "list": [{"patn_name": "李四", "setl_id": "S1"}]}),
+    );
+    assert_eq!(
+        v,
+        json!({"baseinfo": {"insutype": "310"}, "list": [{"setl_id": "S1"}]})
+    );
 }
 
 #[cfg(unix)]
@@ -168,7 +185,9 @@ fn old_ledger(path: &std::path::Path) {
     rxdesk_store::schema::migrations()
         .to_version(&mut c, 5)
         .unwrap();
-    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, 5);
     c.execute_batch(&format!(
         "INSERT INTO operators (id, login, display_name, role, password_hash, created_at)
@@ -204,7 +223,9 @@ fn a_ledger_of_the_old_schema_is_converted_when_opened() {
     old_ledger(&path);
     let store = Store::open(&path).unwrap();
     let c = rusqlite::Connection::open(&path).unwrap();
-    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, rxdesk_store::schema::LATEST_VERSION);
     let psn: String = c
         .query_row("SELECT psn_no FROM settlements", [], |r| r.get(0))
@@ -257,7 +278,9 @@ fn a_ledger_rolled_back_behind_its_anchor_is_detected() {
     let _ = f.store.login("cash", "wrong");
     let anchor = f.store.anchor_audit_head(false).unwrap();
     let anchored = anchor.seq;
-    assert!(anchor.label().starts_with(&format!("审计日志锚点 #{} ", anchor.seq)));
+    assert!(anchor
+        .label()
+        .starts_with(&format!("审计日志锚点 #{} ", anchor.seq)));
     assert_eq!(
         f.store.verify_audit_log_with_anchors().unwrap().problem,
         None
