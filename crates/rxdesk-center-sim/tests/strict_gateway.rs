@@ -12,7 +12,7 @@ mod common;
 use common::*;
 use rxdesk_center::envelope_b::{self, Credentials};
 use rxdesk_center::profile::{demo, EpcOp};
-use rxdesk_center::{Ctx, Family};
+use rxdesk_center::{Ctx, Family, PrescriptionCenter};
 use rxdesk_gm::PrivateKey;
 use serde_json::{json, Value};
 
@@ -227,16 +227,18 @@ async fn family_a_per_infno_path_naming_another_infno_is_refused() {
     let r: Value = post("/fsi/api/fsiPharmacyService/2102")
         .await
         .unwrap()
-        .json()
+        .bytes()
         .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
         .unwrap();
     assert_eq!(r["infcode"], 1001, "{r}");
     assert!(r["err_msg"].as_str().unwrap().contains("2102"), "{r}");
     let r: Value = post("/fsi/api/fsiPharmacyService/9001")
         .await
         .unwrap()
-        .json()
+        .bytes()
         .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
         .unwrap();
     assert_eq!(r["infcode"], 0, "{r}");
     sim.shutdown().await;
@@ -291,8 +293,8 @@ fn route_codes_and_timestamp_forms() {
     let t = parse_b_timestamp("1700000000000").unwrap();
     assert_eq!(t.timestamp(), 1_700_000_000);
     assert_eq!(parse_b_timestamp("1700000000").unwrap(), t);
-    // 2023-11-15 06:13:20 UTC = 14:13:20 CST
-    assert_eq!(parse_b_timestamp("20231115141320").unwrap(), t);
+    // 2023-11-14 22:13:20 UTC = 2023-11-15 06:13:20 CST
+    assert_eq!(parse_b_timestamp("20231115061320").unwrap(), t);
     for bad in [
         "",
         "abc",
