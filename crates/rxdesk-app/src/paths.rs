@@ -314,9 +314,13 @@ mod tests {
         assert!(new_receipt.exists());
         // Only receipts and exports are touched, never the ledger.
         assert!(ledger.exists());
-        // 0 keeps one day, not nothing.
-        assert_eq!(d.purge_documents(0, now).unwrap(), 0);
+        // 0 keeps one day, not nothing: today's file stays, the 29-day one goes.
+        let today = d.exports().join("today.csv");
+        write_private(&today, b"x").unwrap();
+        assert_eq!(d.purge_documents(0, now).unwrap(), 1);
+        assert!(today.exists() && !new_receipt.exists());
         assert_eq!(d.purge_documents(0, now + day * 2).unwrap(), 1);
+        assert!(!today.exists());
     }
 
     #[test]

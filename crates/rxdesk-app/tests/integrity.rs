@@ -39,8 +39,13 @@ fn a_tampered_audit_row_is_detected_at_startup() {
     let c = rusqlite::Connection::open(dir.database()).unwrap();
     c.execute_batch("DROP TRIGGER audit_log_no_update;")
         .unwrap();
-    c.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", [])
+    let n = c
+        .execute(
+            "UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE id = 2",
+            [],
+        )
         .unwrap();
+    assert_eq!(n, 1);
     drop(c);
     let counter = Counter::open(&dir, &settings()).unwrap();
     let s = counter.integrity();
