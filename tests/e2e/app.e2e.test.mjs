@@ -54,7 +54,7 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
 test("switching language goes through Rust and is persisted in RXDESK_HOME", async () => {
   await browser.$("#locale-switch").click();
   await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "Operator sign-in", {
-    timeout: 5000,
+    timeout: 15000,
     timeoutMsg: "locale did not switch to en-US",
   });
   assert.equal(await browser.$("#status-center").getText(), "Center：online");
@@ -69,7 +69,7 @@ test("operators sign in against the real ledger (argon2id), with role checks", a
   await browser.$("#login-submit").click();
   assert.equal(await browser.$("#notice").getText(), "请输入工号和密码。");
   // Demo accounts are listed in demo mode; wrong role is refused with a sentence.
-  await browser.$("#demo-accounts").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#demo-accounts").waitForDisplayed({ timeout: 15000 });
   await browser.$("#operator").setValue("2001");
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");

@@ -82,8 +82,8 @@ test("the manager signs in and opens the upload queue with the keyboard", async 
   await browser.$("#nav").waitForDisplayed({ timeout: 10000 });
   await browser.$("#product-name").click(); // focus off any field
   await browser.keys("F7");
-  await browser.$("#manager").waitForDisplayed({ timeout: 5000 });
-  await browser.$("#queue-table").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#manager").waitForDisplayed({ timeout: 15000 });
+  await browser.$("#queue-table").waitForDisplayed({ timeout: 15000 });
   // Rejections arrive in the center's own words.
   await browser.waitUntil(async () => Number(await browser.$("#q-count-rejected b").getText()) > 0, {
     timeout: 30000,
@@ -101,20 +101,27 @@ test("a rejected upload is retried after the center recovers and ends done", asy
   // Pick the first rejected row with the keyboard.
   await browser.$("#product-name").click();
   await browser.keys("ArrowRight"); // filter: 被拒绝
-  await browser.waitUntil(async () => (await browser.$("#q-filter-rejected").getAttribute("class")).includes("active"), { timeout: 5000 });
-  await browser.waitUntil(async () => (await browser.$$(".q-row")).length > 0, { timeout: 5000 });
+  await browser.waitUntil(async () => (await browser.$("#q-filter-rejected").getAttribute("class")).includes("active"), { timeout: 15000 });
+  // The filtered list replaces the whole list when its query returns: until
+  // then the rows shown (and the selection) may still be the unfiltered ones,
+  // with rows the worker is sending. Wait until every row shown is rejected.
+  await browser.waitUntil(async () => {
+    const states = await browser.execute(() =>
+      [...document.querySelectorAll(".q-row")].map((r) => r.getAttribute("data-state")));
+    return states.length > 0 && states.every((s) => s === "rejected");
+  }, { timeout: 15000, timeoutMsg: "the 被拒绝 filter did not show only rejected rows" });
   const row = await browser.$(".q-row.sel");
   const id = (await row.getAttribute("id")).replace("q-row-", "");
   assert.equal(await row.getAttribute("data-state"), "rejected");
   // Look at what was sent, then close.
   await browser.keys("Enter");
-  await browser.$("#payload-text").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#payload-text").waitForDisplayed({ timeout: 15000 });
   assert.match(await browser.$("#payload-text").getText(), /\{/);
   await browser.saveScreenshot(`${shots}/21-manager-payload.png`);
   await browser.keys("Escape");
-  await browser.$("#payload-dialog").waitForDisplayed({ reverse: true, timeout: 5000 });
+  await browser.$("#payload-dialog").waitForDisplayed({ reverse: true, timeout: 15000 });
   await browser.keys("r");
-  await browser.waitUntil(async () => (await browser.$("#q-notice").getText()).includes(`#${id}`), { timeout: 5000 });
+  await browser.waitUntil(async () => (await browser.$("#q-notice").getText()).includes(`#${id}`), { timeout: 15000 });
   // The worker sends it again (new msgid); it shows under 已上传.
   await browser.$("#q-filter-done").click();
   await browser.waitUntil(async () => (await browser.$(`#q-row-${id}`).isExisting()) && (await browser.$(`#q-row-${id}`).getAttribute("data-state")) === "done", {
@@ -127,25 +134,25 @@ test("a rejected upload is retried after the center recovers and ends done", asy
 
 test("another rejected upload is voided with a reason", async () => {
   await browser.$("#q-filter-rejected").click();
-  await browser.waitUntil(async () => (await browser.$$(".q-row")).length > 0, { timeout: 5000 });
+  await browser.waitUntil(async () => (await browser.$$(".q-row")).length > 0, { timeout: 15000 });
   await browser.$("#product-name").click();
   const id = (await browser.$(".q-row.sel").getAttribute("id")).replace("q-row-", "");
   await browser.keys("v");
-  await browser.$("#void-reason").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#void-reason").waitForDisplayed({ timeout: 15000 });
   await browser.keys("Enter");
   assert.match(await browser.$("#void-error").getText(), /作废原因/);
   await browser.$("#void-reason").setValue("演示：中心已人工补录");
   await browser.keys("Enter");
-  await browser.$("#void-dialog").waitForDisplayed({ reverse: true, timeout: 5000 });
+  await browser.$("#void-dialog").waitForDisplayed({ reverse: true, timeout: 15000 });
   await browser.$("#q-filter-voided").click();
-  await browser.waitUntil(async () => await browser.$(`#q-row-${id}`).isExisting(), { timeout: 5000 });
+  await browser.waitUntil(async () => await browser.$(`#q-row-${id}`).isExisting(), { timeout: 15000 });
   assert.match(await browser.$(`#q-row-${id} td.err`).getText(), /人工补录/);
 });
 
 test("daily reconciliation and the regulator figures with a PDF export", async () => {
   await browser.$("#product-name").click();
   await browser.keys("2");
-  await browser.$("#rec-form").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#rec-form").waitForDisplayed({ timeout: 15000 });
   await browser.$("#rec-run").click();
   await browser.$("#rec-result").waitForDisplayed({ timeout: 30000 });
   // This ledger holds cash sales only. The shared emulator may hold other
@@ -162,7 +169,7 @@ test("daily reconciliation and the regulator figures with a PDF export", async (
 
   await browser.$("#product-name").click();
   await browser.keys("3");
-  await browser.$("#fig-form").waitForDisplayed({ timeout: 5000 });
+  await browser.$("#fig-form").waitForDisplayed({ timeout: 15000 });
   await browser.$("#fig-pdf").click();
   await browser.$("#fig-exported").waitForDisplayed({ timeout: 20000 });
   const shown = await browser.$("#fig-exported").getText();

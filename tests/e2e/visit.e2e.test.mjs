@@ -5,7 +5,7 @@
 // step go to test-output/e2e/ — look at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -34,7 +34,24 @@ before(async () => {
     logLevel: "warn",
     capabilities: { "tauri:options": { application, args: ["--data-dir", home] } },
   });
+  // On a first demo start the app imports the demo catalogue (20,006 products)
+  // in the background; a visit before it ends finds "本店目录无此药品". On a
+  // loaded machine that takes long, so wait for the app to log that it is done.
+  await waitForDemoCatalogue(180000);
 });
+
+/** Waits until the app's log says the demo pharmacy (catalogue + stock) is ready. */
+async function waitForDemoCatalogue(timeout) {
+  const logs = `${home}/logs`;
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
+      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
+}
 
 after(async () => {
   await browser?.deleteSession();

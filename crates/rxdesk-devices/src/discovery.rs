@@ -1,6 +1,11 @@
 //! What is attached: serial ports (with USB VID/PID), HID devices (POS
 //! scanners flagged by usage page 0x8C), USB printer-class device files, and
-//! which vendor libraries are installed.
+//! which vendor libraries are installed — and, on demand for what the
+//! operator picks in Settings, whether a library really loads and exports
+//! its national symbols ([`probe_library`]) and whether a serial port
+//! answers as a generic serial card reader ([`probe_serial_card_reader`]).
+//! Ports are never probed unasked: writing to an unknown serial device (a
+//! serial receipt printer) could make it print.
 
 use crate::scan::hid::USAGE_PAGE_BARCODE_SCANNER;
 use crate::vendor::worker::platform_file_name;
@@ -173,6 +178,77 @@ pub fn find_library(
         .to_string(),
         path: found,
     }
+}
+
+/// The C symbols each national library must export.
+pub fn expected_symbols(library: &str) -> &'static [&'static str] {
+    match library {
+        "HeaSecReadInfo" => &["Init", "ReadCardBas", "ReadSFZ"],
+        "SSCardDriver" => &["iReadCardBas"],
+        "NationECCode" => &["NationEcTrans"],
+        _ => &[],
+    }
+}
+
+/// What loading a library showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LibraryProbe {
+    /// The library.
+    pub name: String,
+    /// It loaded.
+    pub loads: bool,
+    /// Expected symbols it lacks (a wrong version or another product).
+    pub missing_symbols: Vec<String>,
+    /// zh-CN summary.
+    pub message_zh: String,
+}
+
+/// Loads `name` (from `path`) on a vendor thread and checks its symbols.
+/// Loading runs the library's initialisers: call it when the operator asks.
+pub fn probe_library(name: &str, path: Option<&Path>) -> LibraryProbe {
+    use crate::vendor::VendorThread;
+    let timeout = std::time::Duration::from_secs(10);
+    let symbols: Vec<&'static str> = expected_symbols(name).to_vec();
+    let result = VendorThread::load(name, path, timeout).and_then(|v| {
+        v.call(timeout, move |lib| {
+            symbols
+                .into_iter()
+                .filter(|s| !crate::vendor::ffi::has_symbol(lib, s))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+    });
+    match result {
+        Ok(missing) if missing.is_empty() => LibraryProbe {
+            name: name.into(),
+            loads: true,
+            message_zh: format!("{name} 已加载，接口齐全"),
+            missing_symbols: missing,
+        },
+        Ok(missing) => LibraryProbe {
+            name: name.into(),
+            loads: true,
+            message_zh: format!("{name} 缺少接口 {}，版本不符", missing.join("、")),
+            missing_symbols: missing,
+        },
+        Err(e) => LibraryProbe {
+            name: name.into(),
+            loads: false,
+            missing_symbols: Vec::new(),
+            message_zh: e.message_zh(),
+        },
+    }
+}
+
+/// Asks the serial port `path` whether a generic serial card reader is
+/// there (`P` → `p`): its model text.
+pub fn probe_serial_card_reader(
+    path: &str,
+    baud: u32,
+    timeout: std::time::Duration,
+) -> Result<String, crate::identity::IdentityError> {
+    use crate::card::CardReader;
+    crate::card::serial::SerialCardReader::open(path, baud)?.ping(timeout)
 }
 
 /// Lists everything. Never fails: a source that cannot be listed is a problem entry.

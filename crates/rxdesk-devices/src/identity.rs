@@ -141,6 +141,48 @@ pub enum IdentityError {
     /// Scanner trouble while waiting for an e-voucher QR.
     #[error("scanner: {0}")]
     Scanner(String),
+    /// The library answered more than its buffer contract allows
+    /// (`vendor::ffi` §Buffer contracts): refused, never truncated.
+    #[error("{library}: response exceeds the buffer contract: {detail}")]
+    ResponseTooLong {
+        /// library name
+        library: String,
+        /// which call and capacity
+        detail: String,
+    },
+    /// The card left the reader during the read (the record is partial).
+    #[error("card removed during the read")]
+    CardRemoved,
+    /// The reader returned a record that is not a valid card record.
+    #[error("card record invalid: {0}")]
+    BadCardRecord(String),
+    /// The device (serial card reader, terminal link) went away.
+    #[error("device disconnected: {0}")]
+    Disconnected(String),
+    /// The e-voucher password entered on the terminal is wrong.
+    #[error("e-voucher password wrong ({tries_left:?} tries left)")]
+    PasswordWrong {
+        /// tries left before the lock, when the SDK says
+        tries_left: Option<u32>,
+    },
+    /// The patient has not set an e-voucher password (ST-EPC-02-001).
+    #[error("e-voucher password not set")]
+    PasswordNotSet,
+    /// Too many wrong passwords: the SDK refuses until it is reset.
+    #[error("e-voucher password locked")]
+    PasswordLocked,
+    /// The patient cancelled the password entry on the terminal.
+    #[error("password entry cancelled")]
+    PasswordCancelled,
+    /// The face terminal did not recognise the face.
+    #[error("face not recognised: {0}")]
+    FaceNotRecognised(String),
+    /// The patient refused the consent step on the terminal.
+    #[error("consent refused on the terminal")]
+    ConsentRefused,
+    /// The scanned code is not an e-voucher QR.
+    #[error("not an e-voucher QR: {0}")]
+    NotEVoucher(String),
 }
 
 impl IdentityError {
@@ -160,7 +202,76 @@ impl IdentityError {
             IdentityError::Timeout(_) => "设备响应超时，请重试".into(),
             IdentityError::Busy => "设备忙，请稍候再试".into(),
             IdentityError::Scanner(e) => format!("扫码枪错误：{e}"),
+            IdentityError::ResponseTooLong { library, .. } => {
+                format!("{library} 返回数据超出约定长度，已拒绝；请联系厂商升级组件")
+            }
+            IdentityError::CardRemoved => "读卡过程中卡片被拔出，请重新插卡并等待读卡完成".into(),
+            IdentityError::BadCardRecord(_) => {
+                "卡片信息无法识别，请重新插卡；仍不行请改用医保电子凭证或身份证".into()
+            }
+            IdentityError::Disconnected(what) => format!("{what} 已断开，请检查连接线"),
+            IdentityError::PasswordWrong {
+                tries_left: Some(n),
+            } => {
+                format!("电子凭证密码错误，还可尝试 {n} 次；忘记密码请在国家医保服务平台 App 重置")
+            }
+            IdentityError::PasswordWrong { tries_left: None } => {
+                "电子凭证密码错误；忘记密码请在国家医保服务平台 App 重置".into()
+            }
+            IdentityError::PasswordNotSet => {
+                "尚未设置电子凭证密码，请在国家医保服务平台 App 激活电子凭证并设置密码".into()
+            }
+            IdentityError::PasswordLocked => {
+                "电子凭证密码错误次数过多已锁定，请在国家医保服务平台 App 重置密码后再试".into()
+            }
+            IdentityError::PasswordCancelled => "患者已取消输入密码".into(),
+            IdentityError::FaceNotRecognised(m) => {
+                format!("刷脸未识别（{m}），请改用医保电子凭证、社保卡或身份证")
+            }
+            IdentityError::ConsentRefused => {
+                "患者未同意授权，未获取身份；可改用医保电子凭证、社保卡或身份证".into()
+            }
+            IdentityError::NotEVoucher(what) => {
+                format!("这不是医保电子凭证码（看起来是{what}），请患者出示医保电子凭证")
+            }
         }
+    }
+
+    /// A stable code for the app (guidance, logs): never changes for a variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdentityError::NotInstalled(_) => "not_installed",
+            IdentityError::LoadFailed { .. } => "load_failed",
+            IdentityError::NothingPresented => "nothing_presented",
+            IdentityError::ReadFailed { .. } => "read_failed",
+            IdentityError::Malformed { .. } => "malformed",
+            IdentityError::Rejected { .. } => "rejected",
+            IdentityError::Timeout(_) => "timeout",
+            IdentityError::Busy => "busy",
+            IdentityError::Scanner(_) => "scanner",
+            IdentityError::ResponseTooLong { .. } => "response_too_long",
+            IdentityError::CardRemoved => "card_removed",
+            IdentityError::BadCardRecord(_) => "bad_card_record",
+            IdentityError::Disconnected(_) => "disconnected",
+            IdentityError::PasswordWrong { .. } => "password_wrong",
+            IdentityError::PasswordNotSet => "password_not_set",
+            IdentityError::PasswordLocked => "password_locked",
+            IdentityError::PasswordCancelled => "password_cancelled",
+            IdentityError::FaceNotRecognised(_) => "face_not_recognised",
+            IdentityError::ConsentRefused => "consent_refused",
+            IdentityError::NotEVoucher(_) => "not_e_voucher",
+        }
+    }
+
+    /// ST-EPC-02-001: the patient needs the e-voucher activation / password
+    /// guidance (password wrong, not set, or locked).
+    pub fn needs_password_guidance(&self) -> bool {
+        matches!(
+            self,
+            IdentityError::PasswordWrong { .. }
+                | IdentityError::PasswordNotSet
+                | IdentityError::PasswordLocked
+        )
     }
 }
 

@@ -73,6 +73,18 @@ pub enum CardReaderSettings {
         #[serde(default = "default_itype")]
         itype: i32,
     },
+    /// The generic serial card reader (docs/devices.md).
+    Serial {
+        /// `/dev/ttyUSB0`, `/dev/serial/by-id/…`, `COM4`.
+        path: String,
+        /// Baud rate (8N1).
+        #[serde(default = "default_card_baud")]
+        baud: u32,
+    },
+}
+
+fn default_card_baud() -> u32 {
+    115_200
 }
 
 fn default_itype() -> i32 {
@@ -152,7 +164,46 @@ pub fn open_card_reader(
         CardReaderSettings::SsCard { path, itype } => {
             Box::new(SsCardReader::open(path.as_deref(), *itype)?)
         }
+        CardReaderSettings::Serial { path, baud } => {
+            Box::new(crate::card::serial::SerialCardReader::open(path, *baud)?)
+        }
     })
+}
+
+/// The social-security card reader as a [`crate::card::CardReader`].
+pub fn open_card(
+    s: &CardReaderSettings,
+) -> Result<Box<dyn crate::card::CardReader>, crate::identity::IdentityError> {
+    use crate::card::heasec::{HeaSecCard, HeaSecReader};
+    use crate::card::sscard::SsCardReader;
+    Ok(match s {
+        CardReaderSettings::HeaSec { path, init_json } => Box::new(HeaSecReader::open(
+            path.as_deref(),
+            init_json,
+            HeaSecCard::SocialSecurity,
+        )?),
+        CardReaderSettings::SsCard { path, itype } => {
+            Box::new(SsCardReader::open(path.as_deref(), *itype)?)
+        }
+        CardReaderSettings::Serial { path, baud } => {
+            Box::new(crate::card::serial::SerialCardReader::open(path, *baud)?)
+        }
+    })
+}
+
+/// The app's card reader handle ([`crate::api::CardReaderDevice`]): opened
+/// on first use and reopened after a loss; status on `board`.
+pub fn card_reader_device(
+    s: &CardReaderSettings,
+    board: crate::status::StatusBoard,
+) -> crate::api::CardReaderDevice {
+    let name = match s {
+        CardReaderSettings::HeaSec { .. } => crate::card::heasec::LIBRARY.to_string(),
+        CardReaderSettings::SsCard { .. } => crate::card::sscard::LIBRARY.to_string(),
+        CardReaderSettings::Serial { path, .. } => format!("{} {path}", crate::card::serial::LABEL),
+    };
+    let s = s.clone();
+    crate::api::CardReaderDevice::new(&name, Box::new(move || open_card(&s)), board)
 }
 
 /// The configured NationECCode library; an absent library is `NotInstalled`.
@@ -183,6 +234,21 @@ mod tests {
         assert_eq!(
             open_card_reader(&card).err(),
             Some(IdentityError::NotInstalled("SSCardDriver".into()))
+        );
+        let serial: CardReaderSettings =
+            serde_json::from_str(r#"{"library":"serial","path":"/nonexistent/ttyUSB9"}"#).unwrap();
+        assert_eq!(
+            serial,
+            CardReaderSettings::Serial {
+                path: "/nonexistent/ttyUSB9".into(),
+                baud: 115_200
+            }
+        );
+        assert_eq!(
+            open_card(&serial).err(),
+            Some(IdentityError::Disconnected(
+                "串口读卡器 /nonexistent/ttyUSB9".into()
+            ))
         );
     }
 

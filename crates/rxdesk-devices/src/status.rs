@@ -3,7 +3,9 @@
 //!
 //! Status is published on a `tokio::sync::watch` channel: the UI (or the
 //! Tauri shell) subscribes and always sees the latest state of every device;
-//! publishers never block.
+//! publishers never block. Transitions are also told as [`DeviceEvent`]s
+//! on a broadcast channel: "unplugged" when a device that was working is
+//! lost, "back" when it works again — the messages shown mid-visit.
 
 use crate::scan::{CodeScanner, Scan, ScanError};
 use serde::Serialize;
@@ -11,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Device classes shown in the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -67,12 +69,7 @@ pub struct DeviceStatus {
 impl DeviceStatus {
     /// A one-line zh-CN summary for the status bar.
     pub fn summary_zh(&self) -> String {
-        let what = match self.kind {
-            DeviceKind::Scanner => "扫码枪",
-            DeviceKind::Printer => "打印机",
-            DeviceKind::CardReader => "读卡器",
-            DeviceKind::FaceTerminal => "刷脸终端",
-        };
+        let what = self.kind.label_zh();
         let state = match &self.state {
             DeviceState::NotConfigured => "未配置".to_string(),
             DeviceState::NotInstalled => "未安装".to_string(),
@@ -87,25 +84,111 @@ impl DeviceStatus {
     }
 }
 
+impl DeviceKind {
+    /// zh-CN name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DeviceKind::Scanner => "扫码枪",
+            DeviceKind::Printer => "打印机",
+            DeviceKind::CardReader => "读卡器",
+            DeviceKind::FaceTerminal => "刷脸终端",
+        }
+    }
+}
+
+/// A device came or went (told once per transition).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum DeviceEvent {
+    /// A device that was working is lost.
+    Unplugged {
+        /// Which device.
+        kind: DeviceKind,
+        /// Its label.
+        name: String,
+    },
+    /// A lost device works again.
+    Back {
+        /// Which device.
+        kind: DeviceKind,
+        /// Its label.
+        name: String,
+    },
+}
+
+impl DeviceEvent {
+    /// The message shown at the counter.
+    pub fn message_zh(&self) -> String {
+        match self {
+            DeviceEvent::Unplugged { kind, .. } => {
+                format!("{}已断开，请检查连接线；恢复连接后可继续", kind.label_zh())
+            }
+            DeviceEvent::Back { kind, .. } => format!("{}已恢复连接", kind.label_zh()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Transitions {
+    up: std::collections::BTreeSet<DeviceKind>,
+    lost: std::collections::BTreeSet<DeviceKind>,
+}
+
 /// All devices' statuses, latest value wins.
 #[derive(Debug, Clone)]
 pub struct StatusBoard {
     tx: Arc<watch::Sender<BTreeMap<DeviceKind, DeviceStatus>>>,
+    events: broadcast::Sender<DeviceEvent>,
+    transitions: Arc<std::sync::Mutex<Transitions>>,
 }
 
 impl Default for StatusBoard {
     fn default() -> Self {
         let (tx, _rx) = watch::channel(BTreeMap::new());
-        StatusBoard { tx: Arc::new(tx) }
+        let (events, _) = broadcast::channel(64);
+        StatusBoard {
+            tx: Arc::new(tx),
+            events,
+            transitions: Default::default(),
+        }
     }
 }
 
 impl StatusBoard {
-    /// Publishes one device's status.
+    /// Publishes one device's status (and tells an unplug / return).
     pub fn publish(&self, status: DeviceStatus) {
+        let event = {
+            let mut t = self.transitions.lock().unwrap_or_else(|p| p.into_inner());
+            match &status.state {
+                DeviceState::Ready | DeviceState::Warning { .. } => {
+                    t.up.insert(status.kind);
+                    t.lost.remove(&status.kind).then(|| DeviceEvent::Back {
+                        kind: status.kind,
+                        name: status.name.clone(),
+                    })
+                }
+                DeviceState::Disconnected { .. } if t.up.contains(&status.kind) => {
+                    t.lost.insert(status.kind).then(|| DeviceEvent::Unplugged {
+                        kind: status.kind,
+                        name: status.name.clone(),
+                    })
+                }
+                _ => None,
+            }
+        };
         self.tx.send_modify(|m| {
             m.insert(status.kind, status);
         });
+        if let Some(e) = event {
+            tracing::info!(event = ?e, "device transition");
+            // no subscriber is fine: the status board still holds the state
+            let _ = self.events.send(e);
+        }
+    }
+
+    /// A receiver of unplug / return events from now on.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<DeviceEvent> {
+        self.events.subscribe()
     }
     /// A receiver that sees every change.
     pub fn subscribe(&self) -> watch::Receiver<BTreeMap<DeviceKind, DeviceStatus>> {
@@ -164,6 +247,10 @@ pub struct Supervised {
 }
 
 impl Supervised {
+    pub(crate) fn new(stop: Arc<AtomicBool>, thread: Option<std::thread::JoinHandle<()>>) -> Self {
+        Supervised { stop, thread }
+    }
+
     /// Stops the thread and waits for it.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::Release);
@@ -179,7 +266,7 @@ impl Drop for Supervised {
     }
 }
 
-fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+pub(crate) fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
     let end = std::time::Instant::now() + d;
     while std::time::Instant::now() < end && !stop.load(Ordering::Acquire) {
         std::thread::sleep(Duration::from_millis(10).min(d));
@@ -317,6 +404,40 @@ mod tests {
                 message_zh: "打印机无响应，请检查打印机".into()
             }
         );
+    }
+
+    #[test]
+    fn unplug_and_return_are_told_once() {
+        let board = StatusBoard::default();
+        let mut ev = board.subscribe_events();
+        let st = |state| DeviceStatus {
+            kind: DeviceKind::CardReader,
+            name: "/dev/ttyUSB0".into(),
+            state,
+        };
+        let lost = || DeviceState::Disconnected {
+            retry_in_ms: 100,
+            attempt: 1,
+        };
+        // never worked: not an unplug
+        board.publish(st(lost()));
+        assert!(ev.try_recv().is_err());
+        board.publish(st(DeviceState::Ready));
+        assert!(ev.try_recv().is_err());
+        board.publish(st(lost()));
+        board.publish(st(lost()));
+        board.publish(st(DeviceState::Connecting));
+        board.publish(st(DeviceState::Ready));
+        board.publish(st(DeviceState::Ready));
+        let e1 = ev.try_recv().unwrap();
+        assert_eq!(
+            e1.message_zh(),
+            "读卡器已断开，请检查连接线；恢复连接后可继续"
+        );
+        assert!(matches!(e1, DeviceEvent::Unplugged { .. }));
+        let e2 = ev.try_recv().unwrap();
+        assert_eq!(e2.message_zh(), "读卡器已恢复连接");
+        assert!(ev.try_recv().is_err(), "each transition is told once");
     }
 
     #[test]

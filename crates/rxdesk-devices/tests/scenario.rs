@@ -1,4 +1,4 @@
-//! Issue #6 "done when": a scripted scenario (tests/scenarios/counter.yaml)
+//! The counter day: a scripted scenario (tests/scenarios/counter.yaml)
 //! drives the real drivers against the simulators — e-voucher scan →
 //! identity, card via the stand-in HeaSecReadInfo → identity, face via the
 //! stand-in NationECCode → identity, trace codes scanned and classified —
@@ -50,6 +50,7 @@ fn counter_scenario_drives_real_drivers_against_simulators() {
         scanner: Some(sim),
         printer: None,
         standin: Some(state),
+        card_reader: None,
     };
     let mut steps = scenario.steps.iter();
     let mut next = |runner: &mut ScenarioRunner| {

@@ -15,6 +15,15 @@
 //! Signing is deterministic (RFC 6979 nonce derived with HMAC-SM3): the same
 //! key and message give the same signature. Nothing here panics on bad input:
 //! every parser returns a [`CryptoError`].
+//!
+//! Verification runs on our own variable-time SM2 arithmetic (the private
+//! `sm2_verify` module: generator table, wNAF, no inversion), which redoes
+//! every range check of GB/T 32918.2 itself; `Z_A` and `e = SM3(Z_A ‖ M)` are
+//! computed here, and `Z_A` is kept per key for the first user id used. Signing and
+//! key handling stay on RustCrypto `sm2` (constant-time). See
+//! `docs/decisions/0002-sm2-verify-backend.md`.
+
+mod sm2_verify;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -26,6 +35,7 @@ use sm2::elliptic_curve::Generate;
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm3::Digest;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Re-export of the RNG traits key generation accepts (`rand_core` 0.10).
 pub use sm2::elliptic_curve::rand_core;
@@ -338,7 +348,7 @@ impl PrivateKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.public_key())
+        PublicKey::wrap(self.0.public_key())
     }
 
     /// SM2-with-SM3 signature of `msg` with `user_id` (ZA ‖ msg hashed with SM3).
@@ -373,10 +383,63 @@ impl PartialEq for PrivateKey {
 impl Eq for PrivateKey {}
 
 /// An SM2 public key (a point on sm2p256v1).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PublicKey(sm2::PublicKey);
+///
+/// Besides RustCrypto's key it keeps the point in the form the fast verify
+/// uses and, once a signature has been verified, `Z_A` for that user id
+/// (hospital keys verify many prescriptions with the same id).
+#[derive(Clone)]
+pub struct PublicKey {
+    inner: sm2::PublicKey,
+    /// Always `Some` for a key RustCrypto accepted (same curve checks);
+    /// `None` would fall back to RustCrypto's verify.
+    fast: Option<sm2_verify::FastKey>,
+    /// `(user id, Z_A)` of the first user id this key computed `Z_A` for.
+    za: OnceLock<(String, [u8; 32])>,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+impl Eq for PublicKey {}
+
+/// GB/T 32918.5 curve parameters `a ‖ b ‖ xG ‖ yG` as hashed into `Z_A`.
+const ZA_CURVE: [u8; 128] = {
+    const HEX: &[u8; 256] = b"FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC\
+28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93\
+32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7\
+BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
+    const fn nib(c: u8) -> u8 {
+        if c <= b'9' {
+            c - b'0'
+        } else {
+            c - b'A' + 10
+        }
+    }
+    let mut out = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        out[i] = (nib(HEX[2 * i]) << 4) | nib(HEX[2 * i + 1]);
+        i += 1;
+    }
+    out
+};
 
 impl PublicKey {
+    fn wrap(inner: sm2::PublicKey) -> Self {
+        let v = inner.to_sec1_bytes();
+        let fast = v
+            .get(1..65)
+            .and_then(|xy| <&[u8; 64]>::try_from(xy).ok())
+            .and_then(sm2_verify::FastKey::from_xy);
+        Self {
+            inner,
+            fast,
+            za: OnceLock::new(),
+        }
+    }
+
     /// From SEC1 bytes: `04‖X‖Y` (65), compressed `02/03‖X` (33), or bare `X‖Y` (64).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let owned;
@@ -393,7 +456,7 @@ impl PublicKey {
             )));
         }
         sm2::PublicKey::from_sec1_bytes(sec1)
-            .map(Self)
+            .map(Self::wrap)
             .map_err(|_| pub_err("not a point on the SM2 curve"))
     }
 
@@ -448,7 +511,7 @@ impl PublicKey {
 
     /// Uncompressed SEC1 `04‖X‖Y` (65 bytes).
     pub fn to_sec1(&self) -> [u8; 65] {
-        let v = self.0.to_sec1_bytes();
+        let v = self.inner.to_sec1_bytes();
         let mut out = [0u8; 65];
         if v.len() == 65 {
             out.copy_from_slice(&v);
@@ -476,7 +539,7 @@ impl PublicKey {
 
     /// SubjectPublicKeyInfo DER (`id-ecPublicKey` + SM2 curve).
     pub fn to_spki_der(&self) -> Result<Vec<u8>> {
-        self.0
+        self.inner
             .to_public_key_der()
             .map(|d| d.as_bytes().to_vec())
             .map_err(|e| pub_err(e.to_string()))
@@ -484,7 +547,7 @@ impl PublicKey {
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
     pub fn to_pem(&self) -> Result<String> {
-        self.0
+        self.inner
             .to_public_key_pem(sm2::pkcs8::LineEnding::LF)
             .map_err(|e| pub_err(e.to_string()))
     }
@@ -492,29 +555,47 @@ impl PublicKey {
     /// `Z_A` = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) for `user_id`.
     pub fn za(&self, user_id: &str) -> Result<[u8; 32]> {
         check_user_id(user_id)?;
-        // Curve parameters of GB/T 32918.5 (sm2p256v1).
-        const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
-        const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
-        const GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
-        const GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
+        if let Some((id, za)) = self.za.get() {
+            if id == user_id {
+                return Ok(*za);
+            }
+        }
         let mut h = Sm3Hasher::new();
         h.update(&((user_id.len() * 8) as u16).to_be_bytes());
         h.update(user_id.as_bytes());
-        for c in [A, B, GX, GY] {
-            // Constants are valid hex; decode cannot fail.
-            h.update(&hex::decode(c).unwrap_or_default());
-        }
+        h.update(&ZA_CURVE);
         h.update(&self.to_xy());
-        Ok(h.finalize())
+        let za = h.finalize();
+        // Keep the first id seen; another id is simply recomputed each time.
+        let _ = self.za.set((user_id.to_owned(), za));
+        Ok(za)
     }
 
     /// Verify an SM2-with-SM3 signature over `msg` with `user_id`.
     pub fn verify(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
-        check_user_id(user_id)?;
-        let vk = sm2::dsa::VerifyingKey::new(user_id, self.0)
-            .map_err(|_| CryptoError::UserIdTooLong(user_id.len()))?;
-        vk.verify(msg, &sig.0)
-            .map_err(|_| CryptoError::BadSignature)
+        let za = self.za(user_id)?;
+        let Some(fast) = &self.fast else {
+            // Not reached for keys RustCrypto accepted; kept as a safe fallback.
+            let vk = sm2::dsa::VerifyingKey::new(user_id, self.inner)
+                .map_err(|_| CryptoError::UserIdTooLong(user_id.len()))?;
+            return vk
+                .verify(msg, &sig.0)
+                .map_err(|_| CryptoError::BadSignature);
+        };
+        let mut h = Sm3Hasher::new();
+        h.update(&za);
+        h.update(msg);
+        let e = h.finalize();
+        let raw = sig.to_raw();
+        let mut r = [0u8; 32];
+        let mut s = [0u8; 32];
+        r.copy_from_slice(&raw[..32]);
+        s.copy_from_slice(&raw[32..]);
+        if sm2_verify::verify_digest(fast, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
     }
 
     /// Verify with [`DEFAULT_USER_ID`].

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rxdesk_devices::printer::decode::Event;
 use rxdesk_devices::printer::escpos::PaperWidth;
 use rxdesk_devices::printer::render::{render_png, DEFAULT_FONT};
+use rxdesk_devices::sim::card_reader::CardReaderSim;
 use rxdesk_devices::sim::printer::PrinterSim;
 use rxdesk_devices::sim::scanner::ScannerSim;
 use rxdesk_devices::sim::scenario::{unescape_bytes, Scenario, ScenarioRunner};
@@ -66,6 +67,22 @@ enum Cmd {
         /// Also make this symlink to the PTY (a stable path for settings).
         #[arg(long)]
         link: Option<PathBuf>,
+    },
+    /// A generic serial card reader on a PTY (docs/devices.md). Stdin lines:
+    /// `insert <| record>`, `pull`, `pull-mid-read` (the next read sends one
+    /// frame, then the card leaves), `silent on|off`.
+    CardReader {
+        /// Also make this symlink to the PTY.
+        #[arg(long)]
+        link: Option<PathBuf>,
+    },
+    /// The terminal's PIN pad for the stand-in e-voucher SDK: each stdin
+    /// line is the password the patient types (`cancel`: the patient
+    /// cancels; `reset`: the SDK's lock is reset), written to the state file.
+    Pinpad {
+        /// Stand-in state file (the one the app's RXDESK_STANDIN_STATE names).
+        #[arg(long, default_value = "rxdesk-standin.state")]
+        state: PathBuf,
     },
     /// Plays a scenario (YAML/JSON) on a scanner PTY, a TCP printer and the
     /// stand-in vendor libraries' state file.
@@ -128,6 +145,50 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Cmd::CardReader { link } => {
+            let sim = CardReaderSim::start().map_err(|e| e.to_string())?;
+            println!("{}", sim.path());
+            if let Some(l) = &link {
+                let _ = std::fs::remove_file(l);
+                std::os::unix::fs::symlink(sim.path(), l).map_err(|e| e.to_string())?;
+                eprintln!("link {} -> {}", l.display(), sim.path());
+            }
+            eprintln!("串口读卡器模拟器: insert <record> | pull | pull-mid-read | silent on|off; Ctrl-D to unplug");
+            for line in std::io::stdin().lock().lines() {
+                let line = line.map_err(|e| e.to_string())?;
+                let (cmd, arg) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+                match cmd {
+                    "insert" => sim.insert(arg.trim()),
+                    "pull" => sim.remove(),
+                    "pull-mid-read" => sim.remove_during_next_read(),
+                    "silent" => sim.set_silent(arg.trim() == "on"),
+                    "" => continue,
+                    other => {
+                        eprintln!("unknown command {other}");
+                        continue;
+                    }
+                }
+                eprintln!("ok");
+            }
+            sim.unplug();
+            Ok(())
+        }
+        Cmd::Pinpad { state } => {
+            let mut st = StandinState::open(&state).map_err(|e| e.to_string())?;
+            eprintln!("密码键盘模拟器: type the password the patient enters, `cancel` or `reset`");
+            for line in std::io::stdin().lock().lines() {
+                let line = line.map_err(|e| e.to_string())?;
+                let r = match line.trim() {
+                    "cancel" => st.set("pin_typed", None),
+                    "reset" => st.reset_password_lock(),
+                    "" => continue,
+                    pin => st.set("pin_typed", Some(pin)),
+                };
+                r.map_err(|e| e.to_string())?;
+                eprintln!("ok");
+            }
+            Ok(())
+        }
         Cmd::Run {
             scenario,
             state,
@@ -140,7 +201,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let scanner = ScannerSim::new().map_err(|e| e.to_string())?;
             let standin = StandinState::create(&state).map_err(|e| e.to_string())?;
             let psim = PrinterSim::start_tcp(&printer).map_err(|e| format!("{printer}: {e}"))?;
+            let card_reader = CardReaderSim::start().map_err(|e| e.to_string())?;
             println!("scanner {}", scanner.path());
+            println!("card_reader {}", card_reader.path());
             println!(
                 "printer {}",
                 psim.addr().map(|a| a.to_string()).unwrap_or_default()
@@ -155,6 +218,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 scanner: Some(scanner),
                 printer: Some(psim.clone()),
                 standin: Some(standin),
+                card_reader: Some(card_reader),
             };
             let stdin = std::io::stdin();
             for (i, step) in sc.steps.iter().enumerate() {

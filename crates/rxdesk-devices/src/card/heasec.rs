@@ -3,7 +3,7 @@
 //! [`crate::vendor::ffi`]: `Init(json, err)`, then `ReadCardBas(out, err)`
 //! for the social-security card and `ReadSFZ(out, err)` for the ID card.
 
-use super::record::parse_card_record;
+use super::{CardRead, CardReader, CardSource};
 use crate::identity::{IdentityError, IdentityReader, IdentitySource, PatientIdentity};
 use crate::vendor::ffi;
 use crate::vendor::worker::{ffi_error, VendorThread};
@@ -102,11 +102,34 @@ impl IdentityReader for HeaSecReader {
     }
 
     fn read_identity(&mut self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
+        match self.card {
+            HeaSecCard::SocialSecurity => Ok(self.read_card(timeout)?.identity()),
+            HeaSecCard::IdCard => {
+                let out = self.call_two_buf("ReadSFZ", timeout)?;
+                let (name, id) = parse_id_card_record(&out)?;
+                Ok(PatientIdentity {
+                    source: IdentitySource::IdCard,
+                    name,
+                    id_type: "01".into(),
+                    id_number: id,
+                    insurance_region: None,
+                    ec_token: None,
+                    card_number: None,
+                    card_sn: None,
+                })
+            }
+        }
+    }
+}
+
+impl HeaSecReader {
+    /// `ReadCardBas` / `ReadSFZ` through the vendor thread (after `Init`).
+    fn call_two_buf(
+        &mut self,
+        symbol: &'static str,
+        timeout: Duration,
+    ) -> Result<String, IdentityError> {
         self.ensure_init(timeout)?;
-        let symbol = match self.card {
-            HeaSecCard::SocialSecurity => "ReadCardBas",
-            HeaSecCard::IdCard => "ReadSFZ",
-        };
         let (rc, out, err) = self
             .vendor
             .call(timeout, move |lib| ffi::heasec_two_buf(lib, symbol))?
@@ -121,29 +144,23 @@ impl IdentityReader for HeaSecReader {
                 },
             });
         }
-        let out = out.map_err(|e| ffi_error(LIBRARY, e))?;
-        match self.card {
-            HeaSecCard::SocialSecurity => {
-                let rec = parse_card_record(&out).map_err(|e| IdentityError::Malformed {
-                    library: LIBRARY.into(),
-                    detail: e.to_string(),
-                })?;
-                Ok(super::identity_from_card(rec))
-            }
-            HeaSecCard::IdCard => {
-                let (name, id) = parse_id_card_record(&out)?;
-                Ok(PatientIdentity {
-                    source: IdentitySource::IdCard,
-                    name,
-                    id_type: "01".into(),
-                    id_number: id,
-                    insurance_region: None,
-                    ec_token: None,
-                    card_number: None,
-                    card_sn: None,
-                })
-            }
-        }
+        out.map_err(|e| ffi_error(LIBRARY, e))
+    }
+}
+
+impl CardReader for HeaSecReader {
+    fn name(&self) -> &str {
+        LIBRARY
+    }
+
+    fn read_card(&mut self, timeout: Duration) -> Result<CardRead, IdentityError> {
+        let out = self.call_two_buf("ReadCardBas", timeout)?;
+        CardRead::parse(CardSource::HeaSec, &out)
+    }
+
+    fn ping(&mut self, timeout: Duration) -> Result<String, IdentityError> {
+        self.ensure_init(timeout)?;
+        Ok(format!("{LIBRARY}：初始化成功"))
     }
 }
 

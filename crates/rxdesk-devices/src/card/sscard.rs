@@ -2,7 +2,7 @@
 //! driver. C ABI in [`crate::vendor::ffi`]: `long iReadCardBas(int iType, char *out)`
 //! with iType 1 = contact, 2 = contactless, 3 = either; 0 = success.
 
-use super::record::parse_card_record;
+use super::{CardRead, CardReader, CardSource};
 use crate::identity::{IdentityError, IdentityReader, PatientIdentity};
 use crate::vendor::ffi;
 use crate::vendor::worker::{ffi_error, VendorThread};
@@ -35,6 +35,16 @@ impl IdentityReader for SsCardReader {
     }
 
     fn read_identity(&mut self, timeout: Duration) -> Result<PatientIdentity, IdentityError> {
+        Ok(self.read_card(timeout)?.identity())
+    }
+}
+
+impl CardReader for SsCardReader {
+    fn name(&self) -> &str {
+        LIBRARY
+    }
+
+    fn read_card(&mut self, timeout: Duration) -> Result<CardRead, IdentityError> {
         let itype = self.itype;
         let (rc, out) = self
             .vendor
@@ -52,10 +62,11 @@ impl IdentityReader for SsCardReader {
                 },
             });
         }
-        let rec = parse_card_record(&out).map_err(|e| IdentityError::Malformed {
-            library: LIBRARY.into(),
-            detail: e.to_string(),
-        })?;
-        Ok(super::identity_from_card(rec))
+        CardRead::parse(CardSource::SsCard, &out)
+    }
+
+    /// The driver has no call that works without a card: loading it is the test.
+    fn ping(&mut self, _timeout: Duration) -> Result<String, IdentityError> {
+        Ok(format!("{LIBRARY}：已加载（插卡后可测试读卡）"))
     }
 }

@@ -196,6 +196,73 @@ pub fn classify(raw: &str) -> Result<Scan, ScanError> {
     Ok(scan(ScanKind::Unknown))
 }
 
+/// What a code that is *not* an e-voucher QR looks like (named for the
+/// operator: "this is the patient's WeChat payment code, not the 医保码").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotEVoucher {
+    /// 微信付款码: 18 digits starting 10–15.
+    WechatPayCode,
+    /// 支付宝付款码: 16–24 digits starting 25–30.
+    AlipayPayCode,
+    /// 云闪付 / 银联付款码: 19 digits starting 62.
+    UnionPayCode,
+    /// A web address or app link (`http(s)://`, `weixin://`, `alipays://` …).
+    Url,
+    /// A product barcode (GTIN / GS1).
+    ProductBarcode,
+    /// A drug trace code.
+    TraceCode,
+    /// The 27-character e-prescription QR (used for 7201, not for identity).
+    EPrescriptionQr,
+    /// Anything else.
+    Other,
+}
+
+impl NotEVoucher {
+    /// zh-CN name ("看起来是…").
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            NotEVoucher::WechatPayCode => "微信付款码",
+            NotEVoucher::AlipayPayCode => "支付宝付款码",
+            NotEVoucher::UnionPayCode => "云闪付付款码",
+            NotEVoucher::Url => "网址链接",
+            NotEVoucher::ProductBarcode => "商品条码",
+            NotEVoucher::TraceCode => "药品追溯码",
+            NotEVoucher::EPrescriptionQr => "电子处方二维码",
+            NotEVoucher::Other => "其他二维码",
+        }
+    }
+}
+
+/// Is this scanned text an e-voucher QR for `ec.query`? `Ok(())` when it
+/// is; else what it looks like. Payment codes and links are checked first
+/// (a long `https://…` link would otherwise pass the e-voucher shape).
+pub fn voucher_check(raw: &str) -> Result<(), NotEVoucher> {
+    let t = raw.trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("://") || lower.starts_with("www.") {
+        return Err(NotEVoucher::Url);
+    }
+    if all_digits(t) {
+        let p2: u32 = t.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0);
+        match t.len() {
+            18 if (10..=15).contains(&p2) => return Err(NotEVoucher::WechatPayCode),
+            19 if p2 == 62 => return Err(NotEVoucher::UnionPayCode),
+            16..=24 if (25..=30).contains(&p2) => return Err(NotEVoucher::AlipayPayCode),
+            _ => {}
+        }
+    }
+    match classify(t).map(|s| s.kind) {
+        Ok(ScanKind::EVoucherQr) => Ok(()),
+        Ok(ScanKind::Gtin { .. } | ScanKind::Gs1(_)) => Err(NotEVoucher::ProductBarcode),
+        Err(ScanError::BadCheckDigit(_) | ScanError::Gs1(_)) => Err(NotEVoucher::ProductBarcode),
+        Ok(ScanKind::TraceCode) => Err(NotEVoucher::TraceCode),
+        Ok(ScanKind::EPrescriptionQr) => Err(NotEVoucher::EPrescriptionQr),
+        _ => Err(NotEVoucher::Other),
+    }
+}
+
 /// Classifies raw bytes from a transport: invalid UTF-8 is garbled data.
 pub fn classify_bytes(raw: &[u8]) -> Result<Scan, ScanError> {
     let s = std::str::from_utf8(raw).map_err(|_| ScanError::Garbled)?;
@@ -260,6 +327,48 @@ mod tests {
     }
 
     #[test]
+    fn names_codes_that_are_not_e_vouchers() {
+        assert_eq!(
+            voucher_check("320000ecnqssaor2nj7a2a480a0000a4cef57c"),
+            Ok(())
+        );
+        assert_eq!(
+            voucher_check("134567890123456789"),
+            Err(NotEVoucher::WechatPayCode)
+        );
+        assert_eq!(
+            voucher_check("287654321098765432"),
+            Err(NotEVoucher::AlipayPayCode)
+        );
+        assert_eq!(
+            voucher_check("6212345678901234567"),
+            Err(NotEVoucher::UnionPayCode)
+        );
+        assert_eq!(
+            voucher_check("https://fuwu.nhsa.gov.cn/app/download?ch=12345abc"),
+            Err(NotEVoucher::Url)
+        );
+        assert_eq!(
+            voucher_check("6901234567892"),
+            Err(NotEVoucher::ProductBarcode)
+        );
+        assert_eq!(
+            voucher_check("6901234567891"),
+            Err(NotEVoucher::ProductBarcode)
+        );
+        assert_eq!(
+            voucher_check("81234567890123456789"),
+            Err(NotEVoucher::TraceCode)
+        );
+        assert_eq!(
+            voucher_check("ABCDEFGHJK0123456789ABCDEFG"),
+            Err(NotEVoucher::EPrescriptionQr)
+        );
+        assert_eq!(voucher_check("你好"), Err(NotEVoucher::Other));
+        assert_eq!(NotEVoucher::WechatPayCode.label_zh(), "微信付款码");
+    }
+
+    #[test]
     fn debug_masks_voucher_contents() {
         let s = classify("320000ecnqssaor2nj7a2a480a0000a4cef57c").unwrap();
         let d = format!("{s:?}");
@@ -271,6 +380,19 @@ mod tests {
         #[test]
         fn never_panics(s in ".{0,300}") {
             let _ = classify(&s);
+        }
+
+        #[test]
+        fn voucher_check_never_panics_and_agrees_with_classify(s in ".{0,200}") {
+            if voucher_check(&s).is_ok() {
+                prop_assert_eq!(classify(s.trim()).unwrap().kind, ScanKind::EVoucherQr);
+            }
+        }
+
+        #[test]
+        fn wechat_codes_are_named(rest in "[0-9]{16}", p in 10u32..16) {
+            let code = format!("{p}{rest}");
+            prop_assert_eq!(voucher_check(&code), Err(NotEVoucher::WechatPayCode));
         }
 
         #[test]

@@ -8,7 +8,9 @@ pub mod hid;
 pub mod serial;
 pub mod wedge;
 
-pub use classify::{classify, classify_bytes, Scan, ScanError, ScanKind};
+pub use classify::{
+    classify, classify_bytes, voucher_check, NotEVoucher, Scan, ScanError, ScanKind,
+};
 pub use gs1::{parse_gs1, Gs1, Gs1Error};
 
 use std::sync::mpsc;

@@ -3,6 +3,7 @@
 //! vendor libraries for libloading). Used by the demo mode, `rxdesk-devsim`
 //! and the tests.
 
+pub mod card_reader;
 pub mod printer;
 pub mod scanner;
 pub mod scenario;

@@ -10,6 +10,13 @@
 //!   - face: { result: success, name: 王五, id_no: "…", ec_token: "…" }
 //!   - face: { result: fail, message: 人脸识别失败 }
 //!   - face: { result: timeout, delay_ms: 5000 }
+//!   - face: { result: not_recognised, message: 未识别到人脸 }
+//!   - face: { result: consent_refused }
+//!   - patient: { name: 张三, id_no: "…", insu_org: "110100", ec_token: "…", password: "123456" }
+//!   - pin_pad: "123456"          # what the patient types on the terminal (null: cancels)
+//!   - reset_password_lock: true
+//!   - serial_card: "110100|…|"   # the generic serial card reader (PTY)
+//!   - serial_card_pull_mid_read: true
 //!   - printer: { paper_out: true }
 //!   - wait_ms: 200
 //! ```
@@ -65,6 +72,24 @@ pub enum FaceOutcome {
         /// How long the terminal hangs.
         delay_ms: u64,
     },
+    /// The terminal does not recognise the face (code -2).
+    NotRecognised {
+        /// The terminal's message.
+        message: String,
+    },
+    /// The patient refuses the consent step (code -4).
+    ConsentRefused,
+}
+
+/// A demo patient known to the simulated e-voucher SDK (password check).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SimPatient {
+    /// Identity returned once the password is confirmed.
+    #[serde(flatten)]
+    pub id: SimIdentity,
+    /// The e-voucher password (absent: not set).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 /// One scenario step.
@@ -90,6 +115,18 @@ pub enum Step {
     GarbleCard(String),
     /// The face terminal's next outcome.
     Face(FaceOutcome),
+    /// A patient the e-voucher SDK knows (and their password).
+    Patient(SimPatient),
+    /// What the patient types on the terminal's PIN pad (`null`: cancels).
+    PinPad(Option<String>),
+    /// The SDK's password lock is reset.
+    ResetPasswordLock(bool),
+    /// A card is inserted in the serial card reader.
+    SerialCard(String),
+    /// The serial card reader's card is pulled out.
+    SerialCardPull(bool),
+    /// The next serial read sends one frame, then the card is pulled.
+    SerialCardPullMidRead(bool),
     /// The printer's status bits.
     Printer(PrinterStatus),
     /// The printer stops (true) or resumes (false) answering.
@@ -185,6 +222,8 @@ pub struct ScenarioRunner {
     pub printer: Option<PrinterSim>,
     /// The stand-in vendor libraries' state.
     pub standin: Option<StandinState>,
+    /// The serial card reader simulator.
+    pub card_reader: Option<super::card_reader::CardReaderSim>,
 }
 
 impl ScenarioRunner {
@@ -194,9 +233,30 @@ impl ScenarioRunner {
             .ok_or(ScenarioError::NoSimulator("stand-in library"))
     }
 
+    fn card_reader(&self) -> Result<&super::card_reader::CardReaderSim, ScenarioError> {
+        self.card_reader
+            .as_ref()
+            .ok_or(ScenarioError::NoSimulator("serial card reader"))
+    }
+
     /// Performs one step.
     pub fn apply(&mut self, step: &Step) -> Result<(), ScenarioError> {
         match step {
+            Step::Patient(p) => {
+                let s = self.standin()?;
+                let data = json!({
+                    "ecToken": p.id.ec_token, "idNo": p.id.id_no, "idType": "01",
+                    "userName": p.id.name, "insuOrg": p.id.insu_org,
+                })
+                .to_string();
+                s.set(&format!("pwdid.{}", p.id.id_no), Some(&data))?;
+                s.set(&format!("pwd.{}", p.id.id_no), p.password.as_deref())?;
+            }
+            Step::PinPad(typed) => self.standin()?.set("pin_typed", typed.as_deref())?,
+            Step::ResetPasswordLock(_) => self.standin()?.reset_password_lock()?,
+            Step::SerialCard(rec) => self.card_reader()?.insert(rec),
+            Step::SerialCardPull(_) => self.card_reader()?.remove(),
+            Step::SerialCardPullMidRead(_) => self.card_reader()?.remove_during_next_read(),
             Step::Scan(code) => self
                 .scanner
                 .as_mut()
@@ -231,7 +291,10 @@ impl ScenarioRunner {
                 match outcome {
                     FaceOutcome::Success(id) => {
                         s.set("delay.iot.gain.ec.qrcode", None)?;
-                        s.set(key, Some(&ec_answer(id)))?;
+                        let mut v: serde_json::Value =
+                            serde_json::from_str(&ec_answer(id)).unwrap_or_default();
+                        v["data"]["consentFlag"] = json!("1");
+                        s.set(key, Some(&v.to_string()))?;
                     }
                     FaceOutcome::Fail { message } => {
                         s.set("delay.iot.gain.ec.qrcode", None)?;
@@ -240,6 +303,16 @@ impl ScenarioRunner {
                     }
                     FaceOutcome::Timeout { delay_ms } => {
                         s.set("delay.iot.gain.ec.qrcode", Some(&delay_ms.to_string()))?;
+                    }
+                    FaceOutcome::NotRecognised { message } => {
+                        s.set("delay.iot.gain.ec.qrcode", None)?;
+                        let j = json!({"code": -2, "message": message}).to_string();
+                        s.set(key, Some(&j))?;
+                    }
+                    FaceOutcome::ConsentRefused => {
+                        s.set("delay.iot.gain.ec.qrcode", None)?;
+                        let j = json!({"code": -4, "message": "患者拒绝授权"}).to_string();
+                        s.set(key, Some(&j))?;
                     }
                 }
             }

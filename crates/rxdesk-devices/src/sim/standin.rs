@@ -25,6 +25,28 @@ impl StandinState {
         };
         s.write()?;
         let _ = std::fs::remove_file(s.calls_path());
+        s.reset_password_lock()?;
+        Ok(s)
+    }
+
+    /// An existing state file (kept as it is; created empty when absent),
+    /// e.g. to type a PIN into a scenario that `rxdesk-devsim run` is playing.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e),
+        };
+        let keys = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+            .collect();
+        let s = StandinState {
+            path: path.to_path_buf(),
+            keys,
+        };
+        s.write()?;
         Ok(s)
     }
 
@@ -49,6 +71,16 @@ impl StandinState {
                 (a.to_string(), b.to_string())
             })
             .collect()
+    }
+
+    /// Resets the simulated SDK's e-voucher password lock (and wrong-try counts).
+    pub fn reset_password_lock(&self) -> std::io::Result<()> {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".pwdfail");
+        match std::fs::remove_file(p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Sets a key (`None` removes it) and rewrites the file atomically.

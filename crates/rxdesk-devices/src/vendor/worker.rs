@@ -150,6 +150,11 @@ pub fn ffi_error(library: &str, e: super::ffi::FfiError) -> IdentityError {
             library: library.into(),
             detail: format!("missing symbol {s}"),
         },
+        e @ (super::ffi::FfiError::ResponseTooLong { .. }
+        | super::ffi::FfiError::Overrun { .. }) => IdentityError::ResponseTooLong {
+            library: library.into(),
+            detail: e.to_string(),
+        },
         other => IdentityError::Malformed {
             library: library.into(),
             detail: other.to_string(),

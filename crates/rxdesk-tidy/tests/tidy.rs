@@ -1,0 +1,400 @@
+//! The repository's house rules, checked on every `cargo test --workspace`.
+//!
+//! Each test names the rule, says why it exists, and on failure lists every
+//! offending place so the fix is obvious. The rules:
+//! - every Rust source file opens with a `//!` module doc saying why it exists;
+//! - crate dependencies point the way ARCHITECTURE.md draws them (the domain
+//!   core depends on no other RxDesk crate; no production crate depends on the
+//!   center emulator or the demo world; only `rxdesk-gm` links the 国密
+//!   primitives; only `rxdesk-store` links SQLite; only `rxdesk-devices` loads
+//!   vendor libraries);
+//! - every crate inherits `[workspace.lints]`;
+//! - the code cites no document that is not in the repository (the reference
+//!   notes outside it, or issue numbers), and every `docs/…` path it cites exists;
+//! - fuzz corpora are not tracked file by file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// Directories never walked: build output, installed packages, fuzz output.
+fn skipped(dir: &Path) -> bool {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    matches!(
+        name,
+        "target" | "node_modules" | "corpus" | "artifacts" | "dist" | ".git" | ".tools"
+    ) || name.starts_with("target-")
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if !skipped(&p) {
+                walk(&p, out, keep);
+            }
+        } else if keep(&p) {
+            out.push(p);
+        }
+    }
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).display().to_string()
+}
+
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for top in ["crates", "src-tauri", "benches"] {
+        walk(&root.join(top), &mut out, &|p| {
+            p.extension().is_some_and(|e| e == "rs")
+        });
+    }
+    out
+}
+
+/// The first line that is not blank, an inner attribute or a plain comment.
+fn opens_with_module_doc(text: &str) -> bool {
+    for line in text.lines() {
+        let s = line.trim();
+        if s.is_empty() || s.starts_with("#![") || (s.starts_with("//") && !s.starts_with("//!"))
+        {
+            continue;
+        }
+        return s.starts_with("//!");
+    }
+    false
+}
+
+#[test]
+fn every_source_file_opens_with_a_module_doc() {
+    // Why: a reader landing in any file learns why it exists before how.
+    let root = repo_root();
+    let files = rust_files(&root);
+    assert!(files.len() > 100, "walked too few files: {}", files.len());
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            let text = fs::read_to_string(p).unwrap_or_default();
+            !opens_with_module_doc(&text)
+        })
+        .map(|p| rel(&root, p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these files do not open with a `//!` module doc:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+/// One manifest: its package name and its normal (non-dev) dependencies.
+struct Manifest {
+    name: String,
+    deps: Vec<String>,
+    lints_workspace: bool,
+}
+
+fn dep_names(table: Option<&toml::Value>) -> Vec<String> {
+    table
+        .and_then(|t| t.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn manifests(root: &Path) -> Vec<Manifest> {
+    let mut paths = vec![root.join("Cargo.toml")];
+    let mut crates: Vec<PathBuf> = fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .flatten()
+        .map(|e| e.path().join("Cargo.toml"))
+        .filter(|p| p.is_file())
+        .collect();
+    crates.sort();
+    paths.extend(crates);
+    paths
+        .iter()
+        .map(|p| {
+            let text = fs::read_to_string(p).expect("manifest");
+            let v: toml::Value = text.parse().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let name = v["package"]["name"].as_str().expect("package.name").to_string();
+            let mut deps = dep_names(v.get("dependencies"));
+            if let Some(targets) = v.get("target").and_then(|t| t.as_table()) {
+                for t in targets.values() {
+                    deps.extend(dep_names(t.get("dependencies")));
+                }
+            }
+            let lints_workspace = v
+                .get("lints")
+                .and_then(|l| l.get("workspace"))
+                .and_then(|w| w.as_bool())
+                .unwrap_or(false);
+            Manifest {
+                name,
+                deps,
+                lints_workspace,
+            }
+        })
+        .collect()
+}
+
+/// Crates that ship in the product (the desktop app and what it links).
+const PRODUCTION: &[&str] = &[
+    "rxdesk-desktop",
+    "rxdesk-app",
+    "rxdesk-core",
+    "rxdesk-gm",
+    "rxdesk-center",
+    "rxdesk-store",
+    "rxdesk-devices",
+    "rxdesk-receipts",
+];
+
+/// The rehearsal world: never a dependency of a production crate.
+const DEMO_WORLD: &[&str] = &["rxdesk-center-sim", "rxdesk-demo"];
+
+fn violations(ms: &[Manifest]) -> Vec<String> {
+    let mut bad = Vec::new();
+    // Which crates may link which outside libraries, and why.
+    let exclusive: BTreeMap<&str, (&[&str], &str)> = BTreeMap::from([
+        ("sm2", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
+        ("sm3", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
+        ("sm4", (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives")),
+        (
+            "efficient-sm2",
+            (&["rxdesk-gm"][..], "all 国密 crypto goes through rxdesk_gm::primitives"),
+        ),
+        ("rusqlite", (&["rxdesk-store"][..], "the store is the only crate that opens the database")),
+        (
+            "libloading",
+            (&["rxdesk-devices"][..], "vendor libraries are loaded only on rxdesk-devices' vendor threads"),
+        ),
+    ]);
+    for m in ms {
+        if m.name == "rxdesk-core" {
+            for d in m.deps.iter().filter(|d| d.starts_with("rxdesk-")) {
+                bad.push(format!(
+                    "rxdesk-core depends on {d}: the domain core depends on no other RxDesk crate"
+                ));
+            }
+        }
+        if PRODUCTION.contains(&m.name.as_str()) {
+            for d in m.deps.iter().filter(|d| DEMO_WORLD.contains(&d.as_str())) {
+                bad.push(format!(
+                    "{} depends on {d}: production code never reaches the emulator or demo world",
+                    m.name
+                ));
+            }
+        }
+        for d in &m.deps {
+            if d == "rxdesk-tidy" {
+                bad.push(format!("{} depends on rxdesk-tidy (a test-only crate)", m.name));
+            }
+            if let Some((owners, why)) = exclusive.get(d.as_str()) {
+                if !owners.contains(&m.name.as_str()) {
+                    bad.push(format!("{} depends on {d}: {why}", m.name));
+                }
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn crate_dependencies_point_the_way_the_architecture_draws_them() {
+    let ms = manifests(&repo_root());
+    assert!(ms.iter().any(|m| m.name == "rxdesk-core"));
+    let bad = violations(&ms);
+    assert!(bad.is_empty(), "dependency rules broken:\n  {}", bad.join("\n  "));
+}
+
+#[test]
+fn the_dependency_rules_catch_what_they_forbid() {
+    // The rules themselves are tested, so a typo cannot make them vacuous.
+    let fake = |name: &str, deps: &[&str]| Manifest {
+        name: name.into(),
+        deps: deps.iter().map(|d| d.to_string()).collect(),
+        lints_workspace: true,
+    };
+    for (m, expect) in [
+        (fake("rxdesk-core", &["rxdesk-gm"]), "domain core"),
+        (fake("rxdesk-app", &["rxdesk-center-sim"]), "emulator or demo world"),
+        (fake("rxdesk-store", &["rxdesk-demo"]), "emulator or demo world"),
+        (fake("rxdesk-center", &["sm2"]), "国密"),
+        (fake("rxdesk-app", &["rusqlite"]), "opens the database"),
+        (fake("rxdesk-receipts", &["libloading"]), "vendor"),
+    ] {
+        let bad = violations(&[m]);
+        assert!(
+            bad.iter().any(|b| b.contains(expect)),
+            "rule not applied: {expect}: {bad:?}"
+        );
+    }
+    assert!(violations(&[fake("rxdesk-gm", &["sm2", "rxdesk-core"])]).is_empty());
+}
+
+#[test]
+fn every_crate_inherits_the_workspace_lints() {
+    let bad: Vec<String> = manifests(&repo_root())
+        .into_iter()
+        .filter(|m| !m.lints_workspace)
+        .map(|m| m.name)
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "these crates lack `[lints] workspace = true`: {bad:?}"
+    );
+}
+
+/// Documents that live outside the repository: citing them leaves a reader
+/// of a clean clone with nothing to open.
+const OUTSIDE_DOCS: &[&str] = &[
+    "PROTOCOL.md",
+    "DECISIONS.md",
+    "TAURI-NOTES",
+    "FIELD-NOTES",
+    "CRYPTO-NOTES",
+    "REQUIREMENTS.md",
+    "STYLE.md",
+];
+
+fn text_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let keep = |p: &Path| {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let in_scripts = p.parent().is_some_and(|d| d.ends_with("scripts"));
+        matches!(
+            ext,
+            "rs" | "ts" | "svelte" | "md" | "toml" | "sh" | "mjs" | "js" | "yaml" | "yml" | "py"
+        ) || in_scripts
+    };
+    for top in [
+        "crates", "src-tauri", "ui", "docs", "scripts", "assets", "tests", "benches", ".ci",
+    ] {
+        walk(&root.join(top), &mut out, &keep);
+    }
+    for f in ["ARCHITECTURE.md", "README.md", "Cargo.toml"] {
+        out.push(root.join(f));
+    }
+    out
+}
+
+/// `issue #N` (any case), which a clean clone cannot open.
+fn cites_issue_number(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("issue #") {
+        let after = &rest[i + "issue #".len()..];
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// Repository paths cited as `docs/….md` that must exist.
+fn cited_doc_paths(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("docs/") {
+        // Only a path that starts the citation (not `…/docs/…` of an URL).
+        let before = rest[..i].chars().last();
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
+            .unwrap_or(tail.len());
+        let path = tail[..end].trim_end_matches('.');
+        if !matches!(before, Some(c) if c.is_ascii_alphanumeric() || c == '/' || c == '.')
+            && path.ends_with(".md")
+        {
+            out.push(path.to_string());
+        }
+        rest = &tail[end.max(1)..];
+    }
+    out
+}
+
+#[test]
+fn the_code_cites_only_documents_in_the_repository() {
+    let root = repo_root();
+    let mut bad = Vec::new();
+    for p in text_files(&root) {
+        let r = rel(&root, &p);
+        // The table of old citations names them by design.
+        if r.ends_with("docs/reference/CITATIONS.md")
+            || r.ends_with("scripts/rewrite-citations")
+            || r.starts_with("crates/rxdesk-tidy/")
+        {
+            continue;
+        }
+        let Ok(text) = fs::read_to_string(&p) else {
+            continue;
+        };
+        for (n, line) in text.lines().enumerate() {
+            for d in OUTSIDE_DOCS {
+                if line.contains(d) {
+                    bad.push(format!("{r}:{}: cites {d}, which is not in the repository", n + 1));
+                }
+            }
+            if cites_issue_number(line) {
+                bad.push(format!(
+                    "{r}:{}: cites an issue number; say what it decided, or cite a doc",
+                    n + 1
+                ));
+            }
+            for d in cited_doc_paths(line) {
+                if !root.join(&d).is_file() {
+                    bad.push(format!("{r}:{}: cites {d}, which does not exist", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} citation(s) of documents a clean clone does not have:\n  {}",
+        bad.len(),
+        bad.join("\n  ")
+    );
+}
+
+#[test]
+fn citation_scanners_find_what_they_look_for() {
+    assert!(cites_issue_number("see Issue #7 for why"));
+    assert!(!cites_issue_number("issue #N is a placeholder"));
+    assert_eq!(cited_doc_paths("see docs/rules.md."), vec!["docs/rules.md"]);
+    assert_eq!(
+        cited_doc_paths("(`docs/decisions/0001-gm-crypto-library.md`)"),
+        vec!["docs/decisions/0001-gm-crypto-library.md"]
+    );
+    assert!(cited_doc_paths("https://example.org/docs/x.md").is_empty());
+    assert!(opens_with_module_doc("#![forbid(unsafe_code)]\n//! Why.\nfn x() {}"));
+    assert!(!opens_with_module_doc("use std::fs;\n//! late"));
+}
+
+#[test]
+fn fuzz_corpora_are_not_tracked_file_by_file() {
+    // A corpus is thousands of machine-made files; it is kept as one archive
+    // per fuzz package (`fuzz/corpus.tar.xz`, unpacked by scripts/fuzz).
+    let root = repo_root();
+    let out = std::process::Command::new("git")
+        .args(["ls-files", "--", "crates/*/fuzz/corpus"])
+        .current_dir(&root)
+        .output();
+    let Ok(out) = out else {
+        // Not a git checkout (e.g. a source archive): nothing is tracked.
+        return;
+    };
+    let tracked = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(tracked, 0, "fuzz corpus files are tracked; archive them instead");
+}
