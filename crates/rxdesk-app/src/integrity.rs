@@ -1,4 +1,4 @@
-//! Start-up integrity of the counter's data (issue 18). The audit log's hash
+//! Start-up integrity of the counter's data (docs/schema.md, "The audit log"). The audit log's hash
 //! chain used to be verified only by the CLI; now every start of the counter
 //! checks it, and checks it against the anchor file outside the ledger (a
 //! ledger rolled back to an older copy keeps an intact chain of its own, but

@@ -2,7 +2,7 @@
 //! (`~/.local/share/rxdesk` on Linux, `%APPDATA%\rxdesk` on Windows), or
 //! `RXDESK_HOME` when set — tests, demos and multi-counter setups use that.
 //!
-//! Everything in it is for the counter's own user only (issue 18): on Unix
+//! Everything in it is for the counter's own user only (docs/schema.md, "Protection at rest"): on Unix
 //! directories are created 0700 and files 0600 whatever the umask
 //! ([`create_private_dir`], [`write_private`]), and [`DataDir::secure`] fixes
 //! the modes of what an older release or another tool left at start-up.

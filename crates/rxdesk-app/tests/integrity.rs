@@ -1,4 +1,4 @@
-//! Start-up integrity (issue 18): opening the counter verifies the audit log
+//! Start-up integrity (docs/schema.md, "The audit log"): opening the counter verifies the audit log
 //! and checks it against the anchor file outside the ledger; a tampered row
 //! or a ledger rolled back behind an anchor is reported for the manager.
 

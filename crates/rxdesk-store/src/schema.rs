@@ -312,7 +312,7 @@ const V5: &str = r#"
 ALTER TABLE drugs ADD COLUMN cold_chain INTEGER NOT NULL DEFAULT 0 CHECK (cold_chain IN (0, 1));
 "#;
 
-/// V6 (issue 18, personal data at rest): rows written before this version
+/// V6 (personal data at rest, docs/schema.md): rows written before this version
 /// keep `settlements.psn_no`, center answers (`uploads.ack`) and center
 /// error texts in clear. SQL cannot seal (the key is outside the database),
 /// so this version only sets a marker; `Store::open` then converts the rows

@@ -1,4 +1,4 @@
-//! Personal data at rest (issue 18): `settlements.psn_no` is sealed, center
+//! Personal data at rest (docs/schema.md, "Protection at rest"): `settlements.psn_no` is sealed, center
 //! answers are kept without personal fields, center error texts are masked,
 //! the ledger's files are private, a ledger written by the old schema (V5)
 //! is converted when opened, and the audit-log head is anchored in a file
