@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod demo;
 pub mod desk;
 pub mod devices;
+pub mod integrity;
 pub mod logging;
 pub mod manager;
 pub mod onboarding;

@@ -153,6 +153,8 @@ pub struct QueueSummary {
     pub worker_running: bool,
     /// Why it does not, in words.
     pub worker_problem: Option<String>,
+    /// The start-up integrity check of this ledger (audit log and anchors).
+    pub integrity: Option<crate::integrity::IntegrityStatus>,
 }
 
 /// Queue summary from the ledger and the worker.
@@ -164,6 +166,7 @@ pub fn queue_summary(store: &Store, sync: &SyncService) -> Result<QueueSummary, 
         oldest_label: status.oldest_pending_age_secs.map(age_label),
         worker_running: sync.running(),
         worker_problem: sync.problem(),
+        integrity: crate::integrity::latest(store.path()),
         status,
     })
 }
@@ -755,15 +758,15 @@ pub mod export {
 
     /// Writes `bytes` to `<data>/exports/<name>` and returns the path.
     pub fn write(dir: &DataDir, name: &str, bytes: &[u8]) -> Result<PathBuf, AppError> {
-        let exports = dir.root().join("exports");
-        std::fs::create_dir_all(&exports).map_err(|source| AppError::Io {
+        let exports = dir.exports();
+        crate::paths::create_private_dir(&exports).map_err(|source| AppError::Io {
             action: "create exports directory",
             path: exports.clone(),
             source,
         })?;
         let path = exports.join(name);
         let tmp = path.with_extension("part");
-        std::fs::write(&tmp, bytes)
+        crate::paths::write_private(&tmp, bytes)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|source| AppError::Io {
                 action: "write export",

@@ -79,6 +79,7 @@ pub struct Counter {
     session: Mutex<Option<Session>>,
     desk: Result<Arc<PrescriptionDesk>, String>,
     visits: Result<crate::visit::VisitService, String>,
+    integrity: crate::integrity::IntegrityStatus,
 }
 
 impl Counter {
@@ -93,6 +94,7 @@ impl Counter {
                 store.set_terminal_no(t).map_err(AppError::Store)?;
             }
         }
+        let integrity = crate::integrity::startup(dir, settings, &store);
         let desk = crate::wiring::build_desk(dir, settings).map(Arc::new);
         if let Err(why) = &desk {
             tracing::warn!(%why, "prescription desk unavailable");
@@ -113,11 +115,18 @@ impl Counter {
             session: Mutex::new(None),
             desk,
             visits,
+            integrity,
         };
         if settings.demo_mode {
             counter.seed_demo_operators()?;
         }
         Ok(counter)
+    }
+
+    /// What the start-up integrity checks found (audit log, anchors,
+    /// permissions, document retention).
+    pub fn integrity(&self) -> &crate::integrity::IntegrityStatus {
+        &self.integrity
     }
 
     /// The ledger.

@@ -5,6 +5,12 @@
 //! the differences in words, each with what to do — is recorded in the ledger
 //! (and its audit log).
 //!
+//! Each reconciliation also anchors the audit log's head (sequence number
+//! and hash) in the anchor file outside the ledger and prints it on the
+//! result ("审计日志锚点 #n hash…", in the recorded summary and the outcome):
+//! the 日结 slip carries a value a rewritten or rolled-back ledger cannot
+//! match.
+//!
 //! Choices: a settlement whose 险种 the ledger does not know is reconciled as
 //! 310 (职工基本医疗保险, the demo center's only one); 清算类别 is 41 (定点药店
 //! 购药); 结算经办机构 is the profile's 就医地医保区划.
@@ -69,6 +75,21 @@ pub struct ReconcileOutcome {
     pub details: Vec<DetailDifference>,
     /// Every difference in words (empty when balanced).
     pub differences: Vec<String>,
+    /// The audit-log anchor written with this reconciliation
+    /// (`审计日志锚点 #n hash…`), or why none could be written.
+    pub audit_anchor: String,
+}
+
+/// Anchors the audit log's head outside the ledger; the line printed on the
+/// reconciliation result.
+pub fn anchor_line(store: &Store) -> String {
+    match store.anchor_audit_head(false) {
+        Ok(a) => a.label(),
+        Err(e) => {
+            tracing::error!(error = %e, "audit log head could not be anchored");
+            format!("审计日志锚点无法写入：{e}")
+        }
+    }
 }
 
 fn amt(s: &str) -> Amount {
@@ -157,7 +178,9 @@ pub async fn reconcile_day(
     let (from, to) = day_range_ms(day);
     let rows = store.settlements_between(from, to)?;
     let local = SettlementTotals::of(&rows);
-    match run(store, center, by, day, &rows).await {
+    let result = run(store, center, by, day, &rows).await;
+    let audit_anchor = anchor_line(store);
+    match result {
         Ok((totals, details)) => {
             let mut differences: Vec<String> = totals
                 .iter()
@@ -193,6 +216,7 @@ pub async fn reconcile_day(
             } else {
                 differences.join("\n")
             };
+            let summary = format!("{summary}\n{audit_anchor}");
             let center_json = serde_json::json!({"totals": totals, "details": details}).to_string();
             let local_json = serde_json::to_string(&local).unwrap_or_default();
             let record_id = store.record_reconciliation(
@@ -213,10 +237,11 @@ pub async fn reconcile_day(
                 totals,
                 details,
                 differences,
+                audit_anchor,
             })
         }
         Err(e) => {
-            let summary = format!("对账未完成：{e}");
+            let summary = format!("对账未完成：{e}\n{audit_anchor}");
             let local_json = serde_json::to_string(&local).unwrap_or_default();
             let _ = store.record_reconciliation(by, day, "failed", &local_json, "{}", &summary);
             tracing::warn!(day = %day_text(day), error = %e, "reconciliation failed");

@@ -27,7 +27,13 @@ pub struct Settings {
     /// Counter devices (scanner, receipt printer, card reader, e-voucher
     /// library); nothing configured by default.
     pub devices: rxdesk_devices::settings::DeviceSettings,
+    /// Days receipts, medication guidance PDFs and exports are kept in the
+    /// data directory; older ones are deleted at start-up (at least 1).
+    pub document_retention_days: u32,
 }
+
+/// Default of [`Settings::document_retention_days`].
+pub const DEFAULT_DOCUMENT_RETENTION_DAYS: u32 = 30;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -39,6 +45,7 @@ impl Default for Settings {
             fixmedins_code: String::new(),
             terminal_no: 0,
             devices: Default::default(),
+            document_retention_days: DEFAULT_DOCUMENT_RETENTION_DAYS,
         }
     }
 }
@@ -80,7 +87,7 @@ impl Settings {
         let path = dir.settings_file();
         let tmp = path.with_extension("json.tmp");
         let body = serde_json::to_vec_pretty(self).expect("settings always serialize");
-        std::fs::write(&tmp, body).map_err(|source| AppError::Io {
+        crate::paths::write_private(&tmp, &body).map_err(|source| AppError::Io {
             action: "write settings",
             path: tmp.clone(),
             source,
@@ -121,6 +128,17 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.checked_terminal_no().unwrap_err().contains("0–9"));
+    }
+
+    #[test]
+    fn retention_defaults_to_30_days_also_for_an_older_settings_file() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        std::fs::write(dir.settings_file(), br#"{"store_name": "x"}"#).unwrap();
+        let s = Settings::load(&dir).unwrap();
+        assert_eq!(s.document_retention_days, 30);
+        std::fs::write(dir.settings_file(), br#"{"document_retention_days": 7}"#).unwrap();
+        assert_eq!(Settings::load(&dir).unwrap().document_retention_days, 7);
     }
 
     #[test]

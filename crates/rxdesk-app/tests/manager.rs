@@ -215,6 +215,7 @@ async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
     let today = rxdesk_store::reports::cst_day(store.now_ms());
 
     // Nothing sold and nothing settled: the center agrees.
+    let head = store.audit_head().unwrap();
     let zero = reconcile::reconcile_day(&store, &client, &w.boss, today)
         .await
         .unwrap();
@@ -222,6 +223,25 @@ async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
     assert!(zero.differences.is_empty());
     assert_eq!(zero.local.count, 0);
     assert!(zero.totals.iter().all(|t| t.balanced));
+    // The audit log's head (before this reconciliation's own entry) is
+    // anchored outside the ledger and printed on the result.
+    assert_eq!(
+        zero.audit_anchor,
+        format!("审计日志锚点 #{} {}…", head.seq, &head.hash[..16])
+    );
+    let anchors = std::fs::read_to_string(store.audit_anchor_path()).unwrap();
+    assert!(
+        anchors
+            .lines()
+            .any(|l| l.starts_with(&format!("{}\t{}", head.seq, head.hash))),
+        "{anchors}"
+    );
+    let recorded = manager::reconciliations(&store, &w.boss, 1).unwrap();
+    assert!(
+        recorded[0].summary.contains(&zero.audit_anchor),
+        "{}",
+        recorded[0].summary
+    );
 
     // A settlement the center never made: 3201 and 3202 both disagree.
     let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();
@@ -317,6 +337,14 @@ fn figures_and_exports_are_written_for_managers() {
     assert!(text.contains("医保电子凭证结算占比"));
     assert!(text.contains("\r\n"));
     assert!(csv.path.contains("exports"));
+    // Exports name patients' figures: readable by the counter's user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(std::path::Path::new(&csv.path)), 0o600);
+        assert_eq!(mode(&dir.exports()), 0o700);
+    }
 
     // The PDF draws the e-voucher chart once there is a settlement.
     let f = manager::Figures {

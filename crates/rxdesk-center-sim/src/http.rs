@@ -228,7 +228,9 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
         "7202" => ops::auth_query(st, &ops::parse::<RxQueryInput>(i)?.data),
         "7203" => {
             let rx = ops::download(st, &ops::parse::<RxDownloadInput>(i)?.data)?;
-            Ok(ops::download_a(st, &rx))
+            let mut out = ops::download_a(st, &rx);
+            add_route_codes(&mut out, "rxdrugdetail", "medc_way_dscr", "medc_way_codg");
+            Ok(out)
         }
         "7204" => ops::audit(st, &ops::parse::<RxAuditInput>(i)?.data, false),
         "7205" => ops::delivery(st, &ops::parse::<DeliveryInput>(i)?.data),
@@ -242,16 +244,141 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
     }
 }
 
+/// 用药途径代码 (`medc_way_codg`, dictionary `drug_medc_way_code`) of a
+/// route description, for the 7203 drug rows (PROTOCOL.md §7203: required,
+/// "ref. drug_medc_way_code" [C*]; the code values are the national
+/// 用药途径代码 table as remembered [M], docs/protocol.md). An unknown
+/// description maps to `9` (其他用药途径).
+pub fn medc_way_code(dscr: &str) -> &'static str {
+    const TABLE: [(&str, &str); 12] = [
+        ("口服", "1"),
+        ("直肠", "2"),
+        ("舌下", "3"),
+        ("皮下注射", "401"),
+        ("皮内注射", "402"),
+        ("肌内注射", "403"),
+        ("肌肉注射", "403"),
+        ("静脉", "404"),
+        ("注射", "4"),
+        ("吸入", "5"),
+        ("局部", "6"),
+        ("外用", "6"),
+    ];
+    let d = dscr.trim();
+    TABLE
+        .iter()
+        .find(|(name, _)| d.contains(name))
+        .map_or("9", |(_, code)| code)
+}
+
+/// Adds the route code to every drug row of a 7203 output that lacks one.
+fn add_route_codes(out: &mut Value, rows: &str, dscr: &str, codg: &str) {
+    if let Some(Value::Array(lines)) = out.get_mut(rows) {
+        for l in lines.iter_mut().filter_map(Value::as_object_mut) {
+            if l.get(codg)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                let code = medc_way_code(l.get(dscr).and_then(Value::as_str).unwrap_or_default());
+                l.insert(codg.into(), code.into());
+            }
+        }
+    }
+}
+
+/// Accepted family-B envelope `version` (the value the demo profile and
+/// PROTOCOL.md §3.1 use: "1.0.0" [C] S2 field, value [I]).
+pub const B_VERSION: &str = "1.0.0";
+
+/// Largest accepted difference between a family-B `timestamp` and the
+/// center's clock, both ways (the same 300 s as the gateway's x-tif-timestamp).
+pub const B_TIMESTAMP_WINDOW_S: i64 = 300;
+
+/// A family-B `timestamp` (PROTOCOL.md §3.1: a string of Unix milliseconds
+/// (13 digits), Unix seconds (10 digits) or `yyyyMMddHHmmss` in CST (14
+/// digits)); anything else is `None`.
+pub fn parse_b_timestamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match s.len() {
+        13 => chrono::DateTime::from_timestamp_millis(s.parse().ok()?),
+        10 => chrono::DateTime::from_timestamp(s.parse().ok()?, 0),
+        14 => chrono::NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S")
+            .ok()?
+            .and_local_timezone(rxdesk_core::time::cst())
+            .single()
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        _ => None,
+    }
+}
+
+/// The unsigned-by-position header fields of a family-B request: `encType`
+/// SM4, `signType` SM2, `version` [`B_VERSION`], a `timestamp` within
+/// [`B_TIMESTAMP_WINDOW_S`] of `now`. Each must be a JSON string.
+pub fn check_b_header(
+    env: &serde_json::Map<String, Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ops::Fail> {
+    let field = |k: &str| env.get(k).and_then(Value::as_str);
+    for (k, want) in [
+        ("encType", "SM4"),
+        ("signType", "SM2"),
+        ("version", B_VERSION),
+    ] {
+        if field(k) != Some(want) {
+            return Err((
+                codes::BAD_REQUEST,
+                format!(
+                    "{k} 必须为 {want}，收到 {}",
+                    env.get(k).unwrap_or(&Value::Null)
+                ),
+            ));
+        }
+    }
+    let Some(t) = field("timestamp").and_then(parse_b_timestamp) else {
+        return Err((
+            codes::BAD_REQUEST,
+            format!(
+                "timestamp 缺失或格式不对（应为毫秒/秒时间戳或 yyyyMMddHHmmss），收到 {}",
+                env.get("timestamp").unwrap_or(&Value::Null)
+            ),
+        ));
+    };
+    if (t - now).num_seconds().abs() > B_TIMESTAMP_WINDOW_S {
+        return Err((
+            codes::BAD_REQUEST,
+            format!("timestamp 与中心时间相差超过{B_TIMESTAMP_WINDOW_S}秒"),
+        ));
+    }
+    Ok(())
+}
+
 fn header<'a>(h: &'a HeaderMap, k: &str) -> &'a str {
     h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// A per-infno path (last segment = 4 digits) that names another
+/// transaction than the body's `infno` is refused: the body was meant for
+/// another endpoint (docs/protocol.md, "Emulator strictness").
+fn path_mismatch_a(path: &str, infno: &str) -> Option<ops::Fail> {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    (last.len() == 4 && last.bytes().all(|b| b.is_ascii_digit()) && last != infno).then(|| {
+        (
+            codes::BAD_REQUEST,
+            format!("请求路径的交易编号 {last} 与报文 infno {infno} 不一致"),
+        )
+    })
 }
 
 async fn family_a(
     AxState(app): AxState<App>,
     Extension(kill): Extension<Kill>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let path = uri.path().to_string();
     let received = lock(&app).now();
     // 1. Envelope.
     let env: RequestEnvelope = match serde_json::from_slice(&body) {
@@ -309,19 +436,32 @@ async fn family_a(
     {
         return drop_connection(&kill).await;
     }
-    // 4. Replay or apply.
+    // 4. Replay or apply. A msgid is an idempotency key for one request
+    //    only: a reuse for another infno or with other input is refused (and
+    //    not cached), never answered from the cache (that answer may name
+    //    another patient); an identical resend gets the first answer.
     let body = {
         let mut st = lock(&app);
-        if let Some(c) = st
+        if let Some(f) = path_mismatch_a(&path, &env.infno) {
+            st.stats.count(&env.infno, Outcome::Rejected);
+            a_body(&mut st, &Err(f), received)
+        } else if let Some(c) = st
             .responses
             .get(&env.msgid)
             .cloned()
-            .filter(|c| c.op != env.infno)
+            .filter(|c| c.op != env.infno || c.input != env.input)
         {
             st.stats.count(&env.infno, Outcome::Rejected);
             let f = Err((
                 codes::BAD_REQUEST,
-                format!("msgid {} 已用于交易 {}（报文ID重复）", env.msgid, c.op),
+                if c.op != env.infno {
+                    format!("msgid {} 已用于交易 {}（报文ID重复）", env.msgid, c.op)
+                } else {
+                    format!(
+                        "msgid {} 已用于另一笔 {} 交易，输入不同（报文ID重复）",
+                        env.msgid, c.op
+                    )
+                },
             ));
             a_body(&mut st, &f, received)
         } else if let Some(c) = st.responses.get(&env.msgid).cloned() {
@@ -433,6 +573,11 @@ async fn family_b(
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(codes::UNKNOWN_ACCOUNT, "未知的 appId");
     };
+    let now = lock(&app).now();
+    if let Err((code, msg)) = check_b_header(&env, now) {
+        lock(&app).stats.count(&op_name, Outcome::Rejected);
+        return b_unsigned(code, &msg);
+    }
     let (data, user_id) = match envelope_b::open_request_with_id(
         &env,
         secret,
@@ -478,11 +623,33 @@ async fn family_b(
     };
     let out = {
         let mut st = lock(&app);
-        if let Some(c) = st.responses.get(&key).cloned() {
+        let cached = st.responses.get(&key).cloned();
+        if let Some(c) = cached
+            .as_ref()
+            .filter(|c| c.op != op.b_name() || c.input != data)
+        {
+            // The same signed body sent to another operation's path (or,
+            // impossibly for a verified signature, other data): refused and
+            // not cached, never answered with the first path's answer.
+            st.stats.count(op.b_name(), Outcome::Rejected);
+            drop(st);
+            return b_unsigned(
+                codes::BAD_REQUEST,
+                &format!(
+                    "该报文（signData）已发送至接口 {}，不得重放到其他接口",
+                    c.op
+                ),
+            );
+        } else if let Some(c) = cached {
             st.stats.count(&c.op, Outcome::Duplicate);
             c.body
         } else {
-            let result = dispatch_b(&mut st, op, &data);
+            let result = dispatch_b(&mut st, op, &data).map(|mut v| {
+                if op == EpcOp::Download {
+                    add_route_codes(&mut v, "rxDrugDetail", "medcWayDscr", "medcWayCodg");
+                }
+                v
+            });
             let ts = st.now().timestamp_millis().to_string();
             let resp = match &result {
                 Ok(v) => envelope_b::build_response(

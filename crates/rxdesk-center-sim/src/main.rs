@@ -18,8 +18,10 @@ use rxdesk_center_sim::{serve, SimConfig};
 ///     POST /admin/prescriptions/{hi_rxno}/revoke  POST /admin/certs/{hospital}/revoke
 ///     GET /admin/ca.pem (trust root)  GET /crl/demo-ca.crl
 ///
-/// Every business request is idempotent by msgid (family B: by signData): a replay returns the
-/// original answer and counts as "duplicate". See docs/protocol.md for codes and choices.
+/// Every business request is idempotent by msgid (family B: by signData): an identical replay
+/// returns the original answer and counts as "duplicate"; a msgid reused with other input or a
+/// signed body replayed to another path is refused (1001). Family-B timestamps must be within
+/// ±300 s. See docs/protocol.md ("Emulator strictness") for codes and choices.
 ///
 /// Rehearsal of going live (a non-demo deployment): with --profile FILE --issue-credentials DIR the
 /// emulator plays that province's 医保局: it issues fresh credentials on every start into

@@ -41,7 +41,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
         }
     };
     match args.command {
-        AuditCommand::Verify { json } => match store.verify_audit_log() {
+        AuditCommand::Verify { json } => match store.verify_audit_log_with_anchors() {
             Ok(v) => {
                 if json {
                     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -57,6 +57,8 @@ pub fn run(args: AuditArgs) -> ExitCode {
                         Some(AuditProblem::Truncated { last, head }) => println!(
                             "审计日志被篡改 TAMPERED: chain ends at {last} but the recorded head is {head}"
                         ),
+                        // Checked against the anchor file outside the ledger.
+                        Some(other) => println!("审计日志被篡改 TAMPERED: {}", other.sentence_zh()),
                     }
                 }
                 if v.problem.is_none() {

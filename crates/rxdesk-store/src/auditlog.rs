@@ -101,6 +101,117 @@ pub enum AuditProblem {
         /// Head recorded in meta.
         head: String,
     },
+    /// The anchor file outside the ledger names an entry the ledger no
+    /// longer has: the ledger was rolled back (an older copy restored) or cut.
+    RolledBack {
+        /// The anchored sequence number.
+        anchor: i64,
+        /// Last entry present.
+        last: i64,
+    },
+    /// The anchored entry is present but its hash differs from the anchor:
+    /// the chain was rewritten (re-hashed with the key) since it was anchored.
+    AnchorMismatch {
+        /// The anchored sequence number.
+        id: i64,
+    },
+    /// A line of the anchor file cannot be read.
+    AnchorUnreadable {
+        /// 1-based line number.
+        line: usize,
+    },
+}
+
+impl AuditProblem {
+    /// The problem in words for the manager (zh-CN).
+    pub fn sentence_zh(&self) -> String {
+        match self {
+            Self::Edited { id } => format!("审计日志第 {id} 条的内容被改动过（哈希不符）。"),
+            Self::Broken { id, after } => {
+                format!("审计日志在第 {after} 条之后断链（第 {id} 条接不上）：有记录被删除或重排。")
+            }
+            Self::Truncated { last, head } => format!(
+                "审计日志只到第 {last} 条，而账本记录的链头是 {}：末尾的记录被截掉。",
+                head.split(':').next().unwrap_or_default()
+            ),
+            Self::RolledBack { anchor, last } => format!(
+                "审计日志只到第 {last} 条，但锚点文件已记录到第 {anchor} 条：账本被回退（换成了旧副本）或截断。"
+            ),
+            Self::AnchorMismatch { id } => {
+                format!("审计日志第 {id} 条与锚点文件记录的哈希不符：日志在锚定之后被重写。")
+            }
+            Self::AnchorUnreadable { line } => {
+                format!("审计日志锚点文件第 {line} 行无法读取：锚点文件被改动或损坏。")
+            }
+        }
+    }
+}
+
+/// One anchor: the audit-log head written outside the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditAnchor {
+    /// Sequence number of the head entry (0 = empty log).
+    pub seq: i64,
+    /// Its hash (hex).
+    pub hash: String,
+    /// When it was anchored (Unix ms).
+    pub at: i64,
+}
+
+impl AuditAnchor {
+    /// How the anchor is printed on the 日结 slip: `审计日志锚点 #n hash…`
+    /// (the first 16 hex digits).
+    pub fn label(&self) -> String {
+        format!(
+            "审计日志锚点 #{} {}…",
+            self.seq,
+            &self.hash[..self.hash.len().min(16)]
+        )
+    }
+
+    fn line(&self) -> String {
+        format!("{}\t{}\t{}\n", self.seq, self.hash, self.at)
+    }
+
+    fn parse(line: &str) -> Option<Self> {
+        let mut f = line.split('\t');
+        let seq = f.next()?.parse().ok()?;
+        let hash = f.next()?.to_string();
+        let at = f.next()?.parse().ok()?;
+        let ok = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        (ok && f.next().is_none() && seq >= 0).then_some(Self { seq, hash, at })
+    }
+}
+
+/// The anchor file of a ledger: `<ledger>.anchors`, next to it but outside
+/// the SQLite file, append-only (one line per anchor: seq, hash, Unix ms).
+pub fn anchor_path_for(ledger: &std::path::Path) -> std::path::PathBuf {
+    let mut name = ledger
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".anchors");
+    ledger.with_file_name(name)
+}
+
+/// Reads every anchor of a file; a missing file has none.
+pub fn read_anchors(
+    path: &std::path::Path,
+) -> Result<Vec<std::result::Result<AuditAnchor, usize>>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| AuditAnchor::parse(l.trim_end()).ok_or(i + 1))
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(StoreError::Io {
+            action: "read audit anchors",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// One entry, for display.
@@ -163,6 +274,112 @@ impl Store {
             }
             Ok(AuditVerdict { entries: n, problem: None })
         })
+    }
+
+    /// The anchor file of this ledger ([`anchor_path_for`]).
+    pub fn audit_anchor_path(&self) -> std::path::PathBuf {
+        anchor_path_for(self.path())
+    }
+
+    /// The current head of the chain (seq 0 and the genesis hash when empty).
+    pub fn audit_head(&self) -> Result<AuditAnchor> {
+        let at = self.now_ms();
+        self.read(|c| {
+            let head = c
+                .query_row(
+                    "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(StoreError::sql("read audit log head"))?
+                .unwrap_or((0, GENESIS.to_string()));
+            Ok(AuditAnchor {
+                seq: head.0,
+                hash: head.1,
+                at,
+            })
+        })
+    }
+
+    /// Appends the current head to the anchor file (created 0600, opened in
+    /// append mode, fsynced) and returns it. When `only_if_new` and the last
+    /// anchor already names this head, nothing is written.
+    pub fn anchor_audit_head(&self, only_if_new: bool) -> Result<AuditAnchor> {
+        use std::io::Write;
+        let head = self.audit_head()?;
+        let path = self.audit_anchor_path();
+        if only_if_new {
+            let last = read_anchors(&path)?.into_iter().rev().find_map(|a| a.ok());
+            if let Some(last) = last.filter(|l| l.seq == head.seq && l.hash == head.hash) {
+                return Ok(last);
+            }
+        }
+        let io = |source| StoreError::Io {
+            action: "append audit anchor",
+            path: path.clone(),
+            source,
+        };
+        let mut opts = std::fs::OpenOptions::new();
+        opts.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&path).map_err(io)?;
+        crate::protect::restrict_file(&path)?;
+        f.write_all(head.line().as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        tracing::info!(seq = head.seq, "audit log head anchored");
+        Ok(head)
+    }
+
+    /// [`Store::verify_audit_log`], then every anchor of the anchor file
+    /// must name an entry the chain still has, with the same hash: a ledger
+    /// rolled back behind an anchor, or re-chained after it, is reported.
+    pub fn verify_audit_log_with_anchors(&self) -> Result<AuditVerdict> {
+        let verdict = self.verify_audit_log()?;
+        if verdict.problem.is_some() {
+            return Ok(verdict);
+        }
+        let head = self.audit_head()?;
+        for a in read_anchors(&self.audit_anchor_path())? {
+            let problem = match a {
+                Err(line) => Some(AuditProblem::AnchorUnreadable { line }),
+                Ok(a) if a.seq > head.seq => Some(AuditProblem::RolledBack {
+                    anchor: a.seq,
+                    last: head.seq,
+                }),
+                Ok(a) if a.seq == 0 => {
+                    (a.hash != GENESIS).then_some(AuditProblem::AnchorMismatch { id: 0 })
+                }
+                Ok(a) => {
+                    let hash: Option<String> = self.read(|c| {
+                        c.query_row("SELECT hash FROM audit_log WHERE id = ?1", [a.seq], |r| {
+                            r.get(0)
+                        })
+                        .optional()
+                        .map_err(StoreError::sql("read audit log"))
+                    })?;
+                    match hash {
+                        None => Some(AuditProblem::RolledBack {
+                            anchor: a.seq,
+                            last: head.seq,
+                        }),
+                        Some(h) if h != a.hash => Some(AuditProblem::AnchorMismatch { id: a.seq }),
+                        Some(_) => None,
+                    }
+                }
+            };
+            if problem.is_some() {
+                return Ok(AuditVerdict {
+                    entries: verdict.entries,
+                    problem,
+                });
+            }
+        }
+        Ok(verdict)
     }
 
     /// The latest `limit` entries, newest first.

@@ -367,7 +367,7 @@ impl Store {
                     Some(NewSettlement {
                         setl_id,
                         mdtrt_id,
-                        psn_no,
+                        psn_no: self.sealer().open_field(&psn_no)?,
                         medfee_sumamt: amount(&medfee)?,
                         fund_pay_sumamt: amount(&fund)?,
                         psn_part_amt: amount(&part)?,

@@ -289,7 +289,7 @@ impl Store {
                 "UPDATE settlement_attempts SET state = ?2, setl_id = COALESCE(?3, setl_id),
                      output_json = COALESCE(?4, output_json), detail = ?5, updated_at = ?6
                  WHERE id = ?1",
-                params![id, state.code(), setl_id, sealed, detail, now],
+                params![id, state.code(), setl_id, sealed, crate::protect::redact_text(detail), now],
             )
             .map_err(StoreError::sql("finish settlement attempt"))?;
             Ok(())

@@ -695,7 +695,7 @@ impl Store {
                     "INSERT INTO settlements (sale_id, setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt,
                          psn_part_amt, acct_pay, psn_cash_pay, setl_time)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![sale_id, s.setl_id, s.mdtrt_id, s.psn_no, s.medfee_sumamt.to_string(),
+                    params![sale_id, s.setl_id, s.mdtrt_id, self.sealer().seal_field(&s.psn_no), s.medfee_sumamt.to_string(),
                             s.fund_pay_sumamt.to_string(), s.psn_part_amt.to_string(), s.acct_pay.to_string(),
                             s.psn_cash_pay.to_string(), s.setl_time],
                 )
@@ -796,6 +796,11 @@ impl Store {
                 })
                 .optional()
                 .map_err(StoreError::sql("read settlement"))?;
+            // psn_no is sealed at rest (protect::Sealer::seal_field).
+            let setl = match setl {
+                Some((a, b, p)) => Some((a, b, self.sealer().open_field(&p)?)),
+                None => None,
+            };
             #[allow(clippy::type_complexity)]
             let lines: Vec<(i64, i64, i64, String, String, String, String, String, String, String, String, String, String)> = {
                 let mut st = tx

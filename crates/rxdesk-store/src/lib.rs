@@ -103,6 +103,9 @@ impl Store {
         let mut conn = Connection::open_with_flags(&path, flags)
             .map_err(StoreError::sql("open ledger"))
             .map_err(with_path)?;
+        // Owner-only before the first write: the -wal/-shm files SQLite
+        // creates take the database file's mode.
+        protect::restrict_ledger_files(&path)?;
         configure(&conn).map_err(with_path)?;
         if existed {
             let verdict: String = conn
@@ -127,6 +130,21 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let sealer = Sealer::load_or_create(&protect::key_path_for(&path), !existed)?;
+        protect::restrict_ledger_files(&path)?;
+        {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::sql("convert personal data at rest"))?;
+            let n = protect::convert_legacy_rows(&tx, &sealer)?;
+            tx.commit()
+                .map_err(StoreError::sql("convert personal data at rest"))?;
+            if n > 0 {
+                tracing::info!(
+                    rows = n,
+                    "personal data at rest sealed/redacted (schema V8)"
+                );
+            }
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             path,

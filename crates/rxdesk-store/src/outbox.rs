@@ -738,6 +738,9 @@ impl Store {
 }
 
 fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Result<()> {
+    // At rest: the answer without personal fields, error texts masked
+    // (docs/schema.md, "Personal data at rest").
+    use crate::protect::{redact_text, strip_personal};
     // (state, next_attempt_at, last_error, reject_code, ack, outcome, detail)
     let (state, next_at, error, reject_code, ack, outcome, detail) = match how {
         Completion::Done(ack) => (
@@ -745,7 +748,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             now,
             None,
             None,
-            Some(ack.to_string()),
+            Some(strip_personal(ack).to_string()),
             "accepted",
             String::new(),
         ),
@@ -754,7 +757,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             now,
             None,
             None,
-            Some(ack.to_string()),
+            Some(strip_personal(ack).to_string()),
             "resolved-applied",
             String::new(),
         ),
@@ -825,7 +828,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
                 state,
                 next_at,
                 now,
-                error,
+                error.as_deref().map(redact_text),
                 reject_code,
                 ack,
                 from[0].code(),
@@ -843,8 +846,8 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             &msgid,
             now,
             "late-answer",
-            &format!("{outcome} after the row became {current}: ignored {detail}"),
+            &redact_text(&format!("{outcome} after the row became {current}: ignored {detail}")),
         );
     }
-    attempt(tx, id, &msgid, now, outcome, &detail)
+    attempt(tx, id, &msgid, now, outcome, &redact_text(&detail))
 }

@@ -152,6 +152,278 @@ impl Sealer {
     }
 }
 
+/// Prefix of a short field sealed into a TEXT column ([`Sealer::seal_field`]).
+pub const FIELD_PREFIX: &str = "sealed1:";
+
+impl Sealer {
+    /// Seals a short personal field (e.g. `psn_no`) into text for a TEXT
+    /// column: `sealed1:` + hex of the sealed bytes; empty stays empty.
+    pub fn seal_field(&self, clear: &str) -> String {
+        if clear.is_empty() {
+            return String::new();
+        }
+        format!("{FIELD_PREFIX}{}", hex::encode(self.seal_str(clear)))
+    }
+
+    /// Opens a [`Self::seal_field`] value; a value without the prefix is a
+    /// row written before sealing and is returned as it is.
+    pub fn open_field(&self, stored: &str) -> Result<String> {
+        match stored.strip_prefix(FIELD_PREFIX) {
+            Some(h) => {
+                let bytes = hex::decode(h)
+                    .map_err(|_| StoreError::Unseal("sealed field is not hex".into()))?;
+                self.open_str(&bytes)
+            }
+            None => Ok(stored.to_string()),
+        }
+    }
+}
+
+/// Keys (lower case, without `_`) of personal fields a center answer may
+/// carry (1101 baseinfo, 2101/2102/2103 setlinfo, 7203 heads, 3505/3506
+/// rows): dropped from answers kept at rest ([`strip_personal`]).
+const PERSONAL_KEYS: [&str; 20] = [
+    "certno",
+    "psnname",
+    "patnname",
+    "psnno",
+    "brdy",
+    "gend",
+    "naty",
+    "age",
+    "mob",
+    "tel",
+    "addr",
+    "mdtrtcertno",
+    "cardsn",
+    "cardno",
+    "ectoken",
+    "pharcertno",
+    "prscdrcertno",
+    "rchkpharcertno",
+    "empname",
+    "idcard",
+];
+
+fn is_personal_key(k: &str) -> bool {
+    let norm: String = k
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    PERSONAL_KEYS.contains(&norm.as_str())
+}
+
+/// A center answer as kept at rest (`uploads.ack`): personal fields
+/// ([`PERSONAL_KEYS`], snake or camel case, at any depth) removed, and ID
+/// numbers, mobile numbers and names left in other strings masked
+/// ([`redact_text`]). What remains (setl_id, amounts, codes, serials) is what
+/// a manager needs to trace an upload.
+pub fn strip_personal(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !is_personal_key(k))
+                .map(|(k, v)| (k.clone(), strip_personal(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip_personal).collect()),
+        Value::String(s) => Value::String(redact_text(s)),
+        other => other.clone(),
+    }
+}
+
+/// Words after which a center error text names a person.
+const NAME_MARKERS: [&str; 9] = [
+    "姓名",
+    "参保人",
+    "患者",
+    "病人",
+    "持卡人",
+    "psn_name",
+    "patn_name",
+    "psnName",
+    "patnName",
+];
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || c == '·'
+}
+
+/// Masks what may identify a person in a text kept at rest (center error
+/// messages, upload attempt details): an 18-character ID number (17 digits
+/// and a digit or X) or a 15-digit one is masked like
+/// `rxdesk_core::prescription::mask_id_number` (first 3, last 4); an
+/// 11-digit mobile number keeps its first 3 and last 4; up to 3 Chinese
+/// characters after a name marker (`姓名`, `参保人`, `患者`, `psn_name` …)
+/// become `*`. Longer or shorter digit runs (msgids, trace codes, amounts)
+/// are left alone. Idempotent.
+pub fn redact_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // A run of ASCII digits (with a trailing X for ID numbers).
+        if c.is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let digits = j - i;
+            let x_end = j < chars.len() && digits == 17 && matches!(chars[j], 'X' | 'x');
+            let end = if x_end { j + 1 } else { j };
+            let bounded = end == chars.len() || !chars[end].is_ascii_alphanumeric();
+            let run: String = chars[i..end].iter().collect();
+            let is_id = bounded && (end - i == 18 || (digits == 15 && !x_end));
+            let is_mobile = bounded
+                && !x_end
+                && digits == 11
+                && chars[i] == '1'
+                && ('3'..='9').contains(&chars[i + 1]);
+            if is_id || is_mobile {
+                out.push_str(&rxdesk_core::prescription::mask_id_number(&run));
+            } else {
+                out.push_str(&run);
+            }
+            i = end;
+            continue;
+        }
+        if let Some(m) = NAME_MARKERS.iter().find(|m| {
+            chars[i..]
+                .iter()
+                .take(m.chars().count())
+                .copied()
+                .eq(m.chars())
+        }) {
+            let n = m.chars().count();
+            out.extend(&chars[i..i + n]);
+            i += n;
+            // 参保人员 / 患者信息 are words, not names.
+            if chars
+                .get(i)
+                .is_some_and(|c| matches!(c, '员' | '信' | '类' | '身'))
+            {
+                continue;
+            }
+            while i < chars.len()
+                && matches!(
+                    chars[i],
+                    ':' | '：' | '=' | '"' | '\'' | ' ' | '“' | '”' | '（' | '(' | '【' | '['
+                )
+            {
+                out.push(chars[i]);
+                i += 1;
+            }
+            let mut masked = 0;
+            while i < chars.len() && masked < 3 && (is_cjk(chars[i]) || chars[i] == '*') {
+                out.push('*');
+                i += 1;
+                masked += 1;
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Converts rows written before personal data at rest was sealed or
+/// redacted (schema V8 sets the `pii_conversion_pending` marker; the store
+/// runs this right after loading the key, in one transaction):
+/// `settlements.psn_no` sealed ([`Sealer::seal_field`]), `uploads.ack`
+/// stripped ([`strip_personal`]), error texts in `uploads.last_error`,
+/// `upload_attempts.detail` and `settlement_attempts.detail` redacted
+/// ([`redact_text`]). Returns the number of rows changed.
+pub(crate) fn convert_legacy_rows(
+    tx: &rusqlite::Transaction<'_>,
+    sealer: &Sealer,
+) -> Result<usize> {
+    use rusqlite::params;
+    let pending = crate::get_meta(tx, "pii_conversion_pending")?;
+    if pending.is_none() {
+        return Ok(0);
+    }
+    let sql = |a: &'static str| StoreError::sql(a);
+    let mut changed = 0;
+    let rows: Vec<(i64, String)> = {
+        let mut st = tx
+            .prepare("SELECT id, psn_no FROM settlements WHERE psn_no <> '' AND psn_no NOT LIKE 'sealed1:%'")
+            .map_err(sql("read settlements"))?;
+        let r = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql("read settlements"))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(sql("read settlements"));
+        r?
+    };
+    for (id, psn_no) in rows {
+        changed += tx
+            .execute(
+                "UPDATE settlements SET psn_no = ?2 WHERE id = ?1",
+                params![id, sealer.seal_field(&psn_no)],
+            )
+            .map_err(sql("seal settlement psn_no"))?;
+    }
+    let rows: Vec<(i64, Option<String>, Option<String>)> = {
+        let mut st = tx
+            .prepare("SELECT id, ack, last_error FROM uploads WHERE ack IS NOT NULL OR last_error IS NOT NULL")
+            .map_err(sql("read uploads"))?;
+        let r = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql("read uploads"))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(sql("read uploads"));
+        r?
+    };
+    for (id, ack, err) in rows {
+        let ack2 = ack.as_deref().map(|a| match serde_json::from_str(a) {
+            Ok(v) => strip_personal(&v).to_string(),
+            Err(_) => redact_text(a),
+        });
+        let err2 = err.as_deref().map(redact_text);
+        if ack2 != ack || err2 != err {
+            changed += tx
+                .execute(
+                    "UPDATE uploads SET ack = ?2, last_error = ?3 WHERE id = ?1",
+                    params![id, ack2, err2],
+                )
+                .map_err(sql("redact upload"))?;
+        }
+    }
+    for table in ["upload_attempts", "settlement_attempts"] {
+        let rows: Vec<(i64, String)> = {
+            let mut st = tx
+                .prepare(&format!(
+                    "SELECT id, detail FROM {table} WHERE detail <> ''"
+                ))
+                .map_err(sql("read attempt details"))?;
+            let r = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql("read attempt details"))?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(sql("read attempt details"));
+            r?
+        };
+        for (id, detail) in rows {
+            let red = redact_text(&detail);
+            if red != detail {
+                changed += tx
+                    .execute(
+                        &format!("UPDATE {table} SET detail = ?2 WHERE id = ?1"),
+                        params![id, red],
+                    )
+                    .map_err(sql("redact attempt detail"))?;
+            }
+        }
+    }
+    tx.execute("DELETE FROM meta WHERE key = 'pii_conversion_pending'", [])
+        .map_err(sql("clear conversion marker"))?;
+    Ok(changed)
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -183,6 +455,65 @@ fn write_key_file(path: &Path, master: &[u8; 32]) -> Result<()> {
     let mut f = opts.open(path).map_err(io)?;
     f.write_all(master).map_err(io)?;
     f.sync_all().map_err(io)?;
+    Ok(())
+}
+
+/// Makes a file readable and writable by its owner only (0600 on Unix),
+/// whatever the umask was when it was created; a missing file is fine.
+pub fn restrict_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o777 != 0o600 => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |source| StoreError::Io {
+                        action: "restrict permissions of",
+                        path: path.to_path_buf(),
+                        source,
+                    },
+                )?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(StoreError::Io {
+                    action: "stat",
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// The ledger's files (`x`, `x-wal`, `x-shm`, `x.key`, `x.anchors`) made
+/// 0600. SQLite creates the database with 0644 less the umask and gives the
+/// WAL and shared-memory files the database's mode, so fixing the database
+/// before the first write keeps them private too; `Store::open` calls this
+/// right after opening.
+pub fn restrict_ledger_files(ledger: &Path) -> Result<()> {
+    let with = |suffix: &str| {
+        let mut name = ledger
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(suffix);
+        ledger.with_file_name(name)
+    };
+    for p in [
+        ledger.to_path_buf(),
+        with("-wal"),
+        with("-shm"),
+        with("-journal"),
+        key_path_for(ledger),
+        crate::auditlog::anchor_path_for(ledger),
+    ] {
+        restrict_file(&p)?;
+    }
     Ok(())
 }
 

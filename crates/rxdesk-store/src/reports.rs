@@ -307,9 +307,15 @@ impl Store {
                     })
                 })
                 .map_err(StoreError::sql("read settlements"))?
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(StoreError::sql("read settlements"));
-            rows
+                .collect::<std::result::Result<Vec<SettlementRow>, _>>()
+                .map_err(StoreError::sql("read settlements"))?;
+            // psn_no is sealed at rest (protect::Sealer::seal_field).
+            rows.into_iter()
+                .map(|mut r| {
+                    r.psn_no = self.sealer().open_field(&r.psn_no)?;
+                    Ok(r)
+                })
+                .collect()
         })
     }
 

@@ -356,6 +356,16 @@ CREATE TABLE refund_journal (
 ) STRICT;
 "#;
 
+/// V8 (personal data at rest, docs/schema.md): rows written before this version
+/// keep `settlements.psn_no`, center answers (`uploads.ack`) and center
+/// error texts in clear. SQL cannot seal (the key is outside the database),
+/// so this version only sets a marker; `Store::open` then converts the rows
+/// with the key in one transaction (`protect::convert_legacy_rows`) and
+/// clears it. New rows are written sealed/redacted.
+const V8: &str = r#"
+INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_conversion_pending', '1');
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -369,10 +379,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V5),
     M::up(V6),
     M::up(V7),
+    M::up(V8),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 #[cfg(test)]
 mod tests {

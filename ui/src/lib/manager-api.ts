@@ -26,6 +26,17 @@ export interface QueueSummary {
   oldest_label: string | null;
   worker_running: boolean;
   worker_problem: string | null;
+  /** The start-up check of the ledger (audit log against its anchors); null before the first. */
+  integrity?: IntegrityStatus | null;
+}
+
+export interface IntegrityStatus {
+  audit_ok: boolean;
+  audit_entries: number;
+  audit_problem: string | null;
+  audit_anchor: string | null;
+  permissions_fixed: number;
+  documents_purged: number;
 }
 
 export interface QueueItem {
@@ -123,6 +134,7 @@ export interface ReconcileOutcome {
   totals: TotalCheck[];
   details: DetailDifference[];
   differences: string[];
+  audit_anchor: string;
 }
 export interface ReconciliationRecord {
   id: number;

@@ -42,7 +42,8 @@ export class MockManagerBackend {
       rejected: n("rejected"), done: n("done"), voided: n("voided"), oldest_pending_age_secs: n("pending") ? 720 : null,
       last_success: "2026-11-24 09:01:00", last_error: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
     };
-    return { status, open: status.depth + status.rejected, oldest_label: status.oldest_pending_age_secs ? "12 分钟" : null, worker_running: true, worker_problem: null };
+    return { status, open: status.depth + status.rejected, oldest_label: status.oldest_pending_age_secs ? "12 分钟" : null, worker_running: true, worker_problem: null,
+      integrity: { audit_ok: true, audit_entries: 42, audit_problem: null, audit_anchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", permissions_fixed: 0, documents_purged: 0 } };
   }
 
   figures(from: string, to: string): Figures {
@@ -99,9 +100,9 @@ export class MockManagerBackend {
           local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" },
           detail_rows: 2,
           totals: [{ insutype: "310", local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" }, stmt_rslt: "0", stmt_rslt_dscr: "对账平", balanced: true }],
-          details: [], differences: [],
+          details: [], differences: [], audit_anchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
         };
-        this.history.unshift({ id: out.record_id, day: out.day, outcome: "balanced", local_json: "{}", center_json: "{}", summary: "对账平", operator_name: "王店长", at: "2026-11-24 09:00:00" });
+        this.history.unshift({ id: out.record_id, day: out.day, outcome: "balanced", local_json: "{}", center_json: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operator_name: "王店长", at: "2026-11-24 09:00:00" });
         return out;
       }
       case "reconciliations":

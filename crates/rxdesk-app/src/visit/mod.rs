@@ -2562,8 +2562,8 @@ impl VisitService {
             }
             None => {
                 let path = self.config.receipts_dir.join(format!("{name}.escpos"));
-                let written = std::fs::create_dir_all(&self.config.receipts_dir)
-                    .and_then(|()| std::fs::write(&path, &bytes));
+                let written = crate::paths::create_private_dir(&self.config.receipts_dir)
+                    .and_then(|()| crate::paths::write_private(&path, &bytes));
                 match written {
                     Ok(()) => format!("未配置小票打印机：小票已保存为 {}", path.display()),
                     Err(e) => format!("未配置小票打印机，且小票无法保存（{e}）"),
@@ -2616,8 +2616,8 @@ impl VisitService {
         let pdf =
             tokio::task::spawn_blocking(move || rxdesk_receipts::guidance_pdf(&model, &opts)).await;
         let pdf = match pdf {
-            Ok(Ok(bytes)) => match std::fs::create_dir_all(&self.config.receipts_dir)
-                .and_then(|()| std::fs::write(&pdf_path, bytes))
+            Ok(Ok(bytes)) => match crate::paths::create_private_dir(&self.config.receipts_dir)
+                .and_then(|()| crate::paths::write_private(&pdf_path, &bytes))
             {
                 Ok(()) => Some(pdf_path.display().to_string()),
                 Err(e) => {

@@ -1,0 +1,98 @@
+//! Start-up integrity of the counter's data (docs/schema.md, "The audit log"). The audit log's hash
+//! chain used to be verified only by the CLI; now every start of the counter
+//! checks it, and checks it against the anchor file outside the ledger (a
+//! ledger rolled back to an older copy keeps an intact chain of its own, but
+//! falls behind the anchors). A break is logged with `tracing::error!` and
+//! kept here for the manager screen ([`latest`], read by
+//! `manager::queue_summary`). When the chain is intact its head is anchored.
+//!
+//! The same start-up pass tightens the data directory's permissions and
+//! deletes documents older than the retention setting.
+
+use crate::{DataDir, Settings};
+use rxdesk_store::Store;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// What the start-up checks found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntegrityStatus {
+    /// The audit log (chain and anchors) verified intact.
+    pub audit_ok: bool,
+    /// Entries checked.
+    pub audit_entries: u64,
+    /// What is wrong, in words for the manager (zh-CN); `None` when intact.
+    pub audit_problem: Option<String>,
+    /// The head anchored at start-up (`审计日志锚点 #n hash…`), when intact.
+    pub audit_anchor: Option<String>,
+    /// File and directory modes tightened.
+    pub permissions_fixed: usize,
+    /// Old receipts, guidance sheets and exports deleted.
+    pub documents_purged: usize,
+}
+
+static LATEST: Mutex<BTreeMap<PathBuf, IntegrityStatus>> = Mutex::new(BTreeMap::new());
+
+/// The result of the last start-up check of the ledger at `ledger`, in this
+/// process.
+pub fn latest(ledger: &Path) -> Option<IntegrityStatus> {
+    LATEST
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(ledger)
+        .cloned()
+}
+
+/// Runs the start-up checks: permissions, document retention, the audit log
+/// against its anchors (anchoring the head when intact). Problems are
+/// logged and returned, never fatal: the counter still opens, and the
+/// manager is told.
+pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegrityStatus {
+    let permissions_fixed = dir.secure().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "could not tighten data directory permissions");
+        0
+    });
+    let documents_purged = dir
+        .purge_documents(
+            settings.document_retention_days,
+            std::time::SystemTime::now(),
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not delete old documents");
+            0
+        });
+    let (audit_entries, audit_problem, audit_anchor) = match store.verify_audit_log_with_anchors() {
+        Ok(v) => match &v.problem {
+            Some(p) => {
+                tracing::error!(problem = ?p, entries = v.entries, "audit log integrity broken");
+                (v.entries, Some(p.sentence_zh()), None)
+            }
+            None => match store.anchor_audit_head(true) {
+                Ok(a) => (v.entries, None, Some(a.label())),
+                Err(e) => {
+                    tracing::error!(error = %e, "audit log head could not be anchored");
+                    (v.entries, Some(format!("审计日志锚点无法写入：{e}")), None)
+                }
+            },
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "audit log could not be verified");
+            (0, Some(format!("审计日志无法校验：{e}")), None)
+        }
+    };
+    let status = IntegrityStatus {
+        audit_ok: audit_problem.is_none(),
+        audit_entries,
+        audit_problem,
+        audit_anchor,
+        permissions_fixed,
+        documents_purged,
+    };
+    LATEST
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(store.path().to_path_buf(), status.clone());
+    status
+}
