@@ -1,4 +1,4 @@
-//! What the settings screen shows (issue #8): the center link, the store, the
+//! What the settings screen shows (docs/reference/counter-workflow.md §Screens): the center link, the store, the
 //! 医保 CA certificates and CRLs in the trust directory with their validity,
 //! the configured devices with their live status, and the operators. Read
 //! only; plus a test print on the configured receipt printer.

@@ -29,7 +29,7 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::visit::{RefundIdentity, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::Operator;
 use rxdesk_store::sync::{self, SyncConfig};
@@ -395,15 +395,27 @@ async fn refund_job(ctx: &Ctx, visits: &VisitService) -> Result<Done, String> {
         .filter(|l| l.get(1).map(String::as_str) == Some("refunded"))
         .filter_map(|l| l.get(2).and_then(|x| x.parse().ok()))
         .collect();
+    // A sold line is `i sold SALE_ID EC_TOKEN`: the refund identifies the
+    // patient again with the e-voucher used at the sale.
     let candidate = progress
         .iter()
         .filter(|l| l.get(1).map(String::as_str) == Some("sold"))
-        .filter_map(|l| l.get(2).and_then(|x| x.parse::<i64>().ok()))
-        .find(|id| !refunded.contains(id));
-    let Some(sale_id) = candidate else {
+        .filter_map(|l| {
+            let id = l.get(2).and_then(|x| x.parse::<i64>().ok())?;
+            Some((id, l.get(3).cloned().unwrap_or_default()))
+        })
+        .find(|(id, _)| !refunded.contains(id));
+    let Some((sale_id, ec_token)) = candidate else {
         return Ok(Done::Abandoned("nothing to refund".into()));
     };
-    match visits.refund(&ctx.boss, sale_id, "chaos 退费测试").await {
+    let identity = RefundIdentity {
+        method: "e_voucher".into(),
+        code: ec_token,
+    };
+    match visits
+        .refund(&ctx.boss, sale_id, "chaos 退费测试", Some(identity))
+        .await
+    {
         Ok(_) => Ok(Done::Refunded(sale_id)),
         // Refunded by a run that was killed before it wrote its progress.
         Err(e) if e.code == "ALREADY_REFUNDED" => Ok(Done::Refunded(sale_id)),
@@ -484,7 +496,7 @@ fn counter_main() -> Result<(), String> {
                     sale_visit(&ctx, visits, job, &prefix).await?
                 };
                 let line = match outcome {
-                    Done::Sold(id) => format!("{} sold {id}", job.i),
+                    Done::Sold(id) => format!("{} sold {id} {}", job.i, job.ec_token),
                     Done::Refunded(id) => format!("{} refunded {id}", job.i),
                     Done::Abandoned(why) => {
                         let _ = visits.cancel(&s).await;

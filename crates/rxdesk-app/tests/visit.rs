@@ -1,5 +1,5 @@
 //! The counter workflow end to end against the real center emulator on
-//! loopback (issue #7): identification → download → local signature
+//! loopback (docs/reference/counter-workflow.md): identification → download → local signature
 //! verification → rules (with the layout PDF's text) → audit by the on-duty
 //! pharmacist → dispensing by barcode and trace code → 2101 → 2102 → payment
 //! → sale, receipt and guidance PDF; uncertain settlement resolved by 2601;

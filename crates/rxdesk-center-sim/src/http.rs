@@ -245,7 +245,7 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
 }
 
 /// 用药途径代码 (`medc_way_codg`, dictionary `drug_medc_way_code`) of a
-/// route description, for the 7203 drug rows (PROTOCOL.md §7203: required,
+/// route description, for the 7203 drug rows (docs/reference/wire-protocol.md §7203: required,
 /// "ref. drug_medc_way_code" [C*]; the code values are the national
 /// 用药途径代码 table as remembered [M], docs/protocol.md). An unknown
 /// description maps to `9` (其他用药途径).
@@ -287,14 +287,14 @@ fn add_route_codes(out: &mut Value, rows: &str, dscr: &str, codg: &str) {
 }
 
 /// Accepted family-B envelope `version` (the value the demo profile and
-/// PROTOCOL.md §3.1 use: "1.0.0" [C] S2 field, value [I]).
+/// docs/reference/wire-protocol.md §3.1 use: "1.0.0" [C] S2 field, value [I]).
 pub const B_VERSION: &str = "1.0.0";
 
 /// Largest accepted difference between a family-B `timestamp` and the
 /// center's clock, both ways (the same 300 s as the gateway's x-tif-timestamp).
 pub const B_TIMESTAMP_WINDOW_S: i64 = 300;
 
-/// A family-B `timestamp` (PROTOCOL.md §3.1: a string of Unix milliseconds
+/// A family-B `timestamp` (docs/reference/wire-protocol.md §3.1: a string of Unix milliseconds
 /// (13 digits), Unix seconds (10 digits) or `yyyyMMddHHmmss` in CST (14
 /// digits)); anything else is `None`.
 pub fn parse_b_timestamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {

@@ -1,4 +1,4 @@
-//! The "done when" session of issue #4, in both families, against the
+//! The center session (docs/reference/counter-workflow.md §Center session), in both families, against the
 //! in-process emulator: decode → query → download → verify → audit → 2101 →
 //! 2102 → 3505 → write-off → sales upload, then a refund (2103 + undo + 3506),
 //! with the emulator's stats showing each business step exactly once.

@@ -1,4 +1,4 @@
-//! The family-B sign string (PROTOCOL.md §3.4) and the snake_case ↔
+//! The family-B sign string (docs/reference/wire-protocol.md §3.4) and the snake_case ↔
 //! camelCase mapping between the two families.
 //!
 //! Numbers keep their textual lexeme: the workspace builds serde_json with

@@ -1,4 +1,4 @@
-//! Family A envelope (PROTOCOL.md §2.2–§2.3).
+//! Family A envelope (docs/reference/wire-protocol.md §2.2–§2.3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Family B envelope (PROTOCOL.md §3): SM4 session key from appId/appSecret,
+//! Family B envelope (docs/reference/wire-protocol.md §3): SM4 session key from appId/appSecret,
 //! `encData` = upper-case hex SM4-ECB of the business JSON, `signData` =
 //! Base64(r‖s) SM2 signature over the §3.4 sign string with the plaintext
 //! `data` (variant V1). All crypto goes through `rxdesk_gm::primitives`.

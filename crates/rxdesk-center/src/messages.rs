@@ -4,7 +4,7 @@
 //! (camelCase) uses the same structs through a mechanical, tested key
 //! mapping (`hi_rxno` ↔ `hiRxno`, see [`crate::canonical::snake_to_camel`]);
 //! golden fixtures under `tests/fixtures/` pin both spellings. Node names
-//! marked [U] in PROTOCOL.md are RxDesk's choices (docs/protocol.md).
+//! marked [U] in docs/reference/wire-protocol.md are RxDesk's choices (docs/protocol.md).
 //! Money is `Amount` (16,2) / `Price` (16,6); quantities are `Decimal`;
 //! times are `yyyy-MM-dd HH:mm:ss` CST strings (`rxdesk_core::time`).
 
@@ -119,9 +119,9 @@ pub mod infno {
     pub const RX_DELIVERY: &str = "7205";
     /// 电子处方核销
     pub const RX_WRITE_OFF: &str = "7206";
-    /// 销售出库明细上传 (DECISIONS.md)
+    /// 销售出库明细上传 (docs/decisions/0010-record-silent-choices.md)
     pub const RX_SALES_UPLOAD: &str = "7207";
-    /// 销售出库明细撤销 (DECISIONS.md)
+    /// 销售出库明细撤销 (docs/decisions/0010-record-silent-choices.md)
     pub const RX_SALES_UNDO: &str = "7208";
     /// Transactions safe to replay blindly (queries).
     pub const IDEMPOTENT_QUERIES: [&str; 7] = [
@@ -1240,7 +1240,7 @@ pub struct DiseInfo {
     pub diag_time: String,
 }
 /// 7203 RxDesk extension node `signinfo` ([U] in the 2021 catalogue): the
-/// 20 signed fields of PROTOCOL.md §5 (snake_case) and the signature material.
+/// 20 signed fields of docs/reference/wire-protocol.md §5 (snake_case) and the signature material.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignInfo {
@@ -1423,7 +1423,7 @@ pub struct RxAuditInput {
     /// node `data`
     pub data: RxAuditData,
 }
-/// 7204 / rxChkUpld output (PROTOCOL §4.3 fields; for 7204 [U] the same).
+/// 7204 / rxChkUpld output (docs/reference/wire-protocol.md §4.3 fields; for 7204 [U] the same).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RxAuditOutput {
@@ -1568,7 +1568,7 @@ pub struct WriteOffInput {
     /// node `selinfo`
     pub selinfo: Vec<RxSaleLine>,
 }
-/// 7207 input node `data` (fields RxDesk's, DECISIONS.md).
+/// 7207 input node `data` (fields RxDesk's, docs/decisions/0010-record-silent-choices.md).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SalesUploadData {
     /// 医保处方编号

@@ -1,6 +1,6 @@
 //! A center profile: which wire family carries the e-prescription
 //! operations, where the center is, the credentials, and the timeouts. The
-//! province's setup is configuration, never code (DECISIONS.md): a TOML
+//! province's setup is configuration, never code (docs/decisions/0010-record-silent-choices.md): a TOML
 //! profile file per province or deployment ([`ProfileFile`],
 //! `assets/profiles/*.toml`) plus the credentials the 医保局 issued
 //! ([`Credentials`], imported and sealed by the app, never in the file).
@@ -22,7 +22,7 @@ pub enum Family {
     B,
 }
 
-/// The e-prescription operations of DECISIONS.md.
+/// The e-prescription operations of docs/decisions/0010-record-silent-choices.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EpcOp {
     /// QR → token + patient
@@ -73,7 +73,7 @@ impl EpcOp {
         })
     }
     /// Family B path name. THE one table of names marked "ours" in
-    /// DECISIONS.md (only `rxChkUpld`'s fields are public).
+    /// docs/decisions/0010-record-silent-choices.md (only `rxChkUpld`'s fields are public).
     pub fn b_name(self) -> &'static str {
         match self {
             Self::QrDecode => "rxQrcodeDecode",
@@ -309,7 +309,7 @@ pub const DEFAULT_A_PATH: &str = "/fsi/api/rsfComIfsService/callService";
 /// How requests are authenticated at the provincial gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GatewayScheme {
-    /// `x-tif-paasid/timestamp/nonce/signature` (PROTOCOL.md §2.1).
+    /// `x-tif-paasid/timestamp/nonce/signature` (docs/reference/wire-protocol.md §2.1).
     #[default]
     XTif,
     /// HMAC request headers used by some provinces: recognised in profile

@@ -1,4 +1,4 @@
-//! Family-A gateway headers (PROTOCOL.md §2.1): `x-tif-signature` =
+//! Family-A gateway headers (docs/reference/wire-protocol.md §2.1): `x-tif-signature` =
 //! lowercase hex SHA-256 of `timestamp + secretKey + nonce + timestamp`.
 
 use sha2::{Digest, Sha256};

@@ -72,7 +72,7 @@ fn family_b_inputs_round_trip() {
 
 #[test]
 fn the_pharmacy_audit_upload_uses_the_published_names() {
-    // PROTOCOL.md §4.3 (S17/S18): the only public pharmacy-side new-generation message.
+    // docs/reference/wire-protocol.md §4.3 (S17/S18): the only public pharmacy-side new-generation message.
     let v = load("b/rxChkUpld_in");
     for k in [
         "hiRxno",

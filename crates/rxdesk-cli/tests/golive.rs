@@ -1,4 +1,4 @@
-//! Going live (issue #13), the "Done when" CLI sequence and its bad inputs,
+//! Going live (README "Going live"), the "Done when" CLI sequence and its bad inputs,
 //! through the built `rxdesk` binary against the emulator serving the
 //! non-demo rehearsal deployment with freshly issued credentials:
 //! `rxdesk setup …` exits 0, `rxdesk info --json` says production, and

@@ -1,5 +1,5 @@
 //! Code tables of the national platform and the ones RxDesk defines where the
-//! public record is silent (`DECISIONS.md`). Every table keeps values it does
+//! public record is silent (`docs/decisions/0010-record-silent-choices.md`). Every table keeps values it does
 //! not know as `Other(String)` instead of failing: a province adding a code
 //! must not stop the counter.
 

@@ -1,4 +1,4 @@
-//! The e-prescription as the center describes it (PROTOCOL.md §4.1 7203 and
+//! The e-prescription as the center describes it (docs/reference/wire-protocol.md §4.1 7203 and
 //! §5). Only the fields the counter reasons about are typed here; the raw
 //! downloaded payload is always kept verbatim by the store, so nothing the
 //! center sent is lost when this model is narrower than the wire.

@@ -1,4 +1,4 @@
-//! The settlement split (2101 pre-settlement / 2102 settlement, PROTOCOL.md
+//! The settlement split (2101 pre-settlement / 2102 settlement, docs/reference/wire-protocol.md
 //! §7.2) and how it is explained to the patient (ST-EPC-02-010: "what
 //! insurance paid, what they paid, why").
 //!

@@ -1,7 +1,7 @@
 //! Stock as the public channels see it (ST-EPC-02-004: "which pharmacy has
 //! a prescription's drugs"): the in-stock listing (what is on sale, price,
 //! quantity) and the answer to "can you fill this prescription?" with the
-//! `accept` codes of PROTOCOL.md §6 (1 全部满足, 0 部分满足, −1 无满足库存,
+//! `accept` codes of docs/reference/wire-protocol.md §6 (1 全部满足, 0 部分满足, −1 无满足库存,
 //! −2 处方信息异常). Expired batches never count.
 
 use crate::catalogue::Catalogue;

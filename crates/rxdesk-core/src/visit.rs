@@ -1,4 +1,4 @@
-//! One patient's visit at the counter as a state machine (issue #7):
+//! One patient's visit at the counter as a state machine (docs/reference/counter-workflow.md):
 //!
 //! ```text
 //! Started ─► Identified ─► PrescriptionsListed ─► Downloaded ─► Verified ─► RulesChecked ─► Audited

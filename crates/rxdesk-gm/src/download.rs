@@ -1,8 +1,8 @@
 //! The downloaded prescription as the center (and the center emulator) serves
-//! it, and the signed-field canonicalisation of DECISIONS.md.
+//! it, and the signed-field canonicalisation of docs/decisions/0010-record-silent-choices.md.
 //!
 //! [`DownloadedPrescription`] is **the** JSON shape of a download
-//! (camelCase): the 20 sign fields of PROTOCOL.md §5, the signed PDF
+//! (camelCase): the 20 sign fields of docs/reference/wire-protocol.md §5, the signed PDF
 //! (`rxFile`), the detached CMS over `originalValue` (`signDigest`), the
 //! signer's certificate serial and DN, plus the header and drug lines the
 //! counter needs. The emulator serves exactly this struct; RxDesk verifies it
@@ -11,7 +11,7 @@
 //! `originalValue` = Base64 (standard, padded) of the UTF-8 compact JSON of
 //! the 20 sign fields, keys sorted (ordinal), empty strings kept, non-ASCII
 //! not escaped. `signDigest` signs the ASCII bytes of that Base64 text
-//! (DECISIONS.md: "a detached CMS SignedData over `originalValue`").
+//! (docs/decisions/0010-record-silent-choices.md: "a detached CMS SignedData over `originalValue`").
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -21,7 +21,7 @@ use rxdesk_core::money::Price;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The 20 fields the issuing institution's signature covers (PROTOCOL.md §5), in spec order.
+/// The 20 fields the issuing institution's signature covers (docs/reference/wire-protocol.md §5), in spec order.
 pub const SIGN_FIELD_NAMES: [&str; 20] = [
     "rxTraceCode",
     "hiRxno",
@@ -45,7 +45,7 @@ pub const SIGN_FIELD_NAMES: [&str; 20] = [
     "pharChkTime",
 ];
 
-/// The 20 signed fields (PROTOCOL.md §5). All are strings on the wire;
+/// The 20 signed fields (docs/reference/wire-protocol.md §5). All are strings on the wire;
 /// optional ones are empty strings when absent (and still signed).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,7 +144,7 @@ impl SignFields {
     }
 }
 
-/// One drug line of a download (PROTOCOL.md §4.1 `rxdrugdetail`, camelCase).
+/// One drug line of a download (docs/reference/wire-protocol.md §4.1 `rxdrugdetail`, camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadedDrugLine {

@@ -517,7 +517,7 @@ pub struct SignerIdentity {
 }
 
 /// Fill the signature material of a download the way the platform does
-/// (PROTOCOL.md §5): `rxFile` = Base64 of `pdf` signed by the institution,
+/// (docs/reference/wire-protocol.md §5): `rxFile` = Base64 of `pdf` signed by the institution,
 /// `signDigest` = Base64 DER of the detached CMS over `originalValue`,
 /// `signCertSn`/`signCertDn` from the certificate. Used by the center emulator.
 pub fn sign_prescription(

@@ -1,4 +1,4 @@
-//! The prescription signature verifier (DECISIONS.md "The prescription's
+//! The prescription signature verifier (docs/decisions/0010-record-silent-choices.md "The prescription's
 //! signature") and the generic detached-signature verifier behind
 //! `rxdesk verify-signature`.
 //!

@@ -109,7 +109,7 @@ fn rxdesk_key_exports_are_read_by_openssl() {
     std::fs::write(d.join("ours.pem"), sk.to_pkcs8_pem().unwrap()).unwrap();
     std::fs::write(d.join("ourpub.pem"), sk.public_key().to_pem().unwrap()).unwrap();
     std::fs::write(d.join("msg"), b"prescription 11000000000000000001").unwrap();
-    // A custom user id, as PROTOCOL.md 3.6 allows (appSecret).
+    // A custom user id, as docs/reference/wire-protocol.md §3.6 allows (appSecret).
     let uid = "SYNTHETICSECRET0123456789ABCDEF0";
     let distid = format!("distid:{uid}");
     ok(

@@ -1,5 +1,5 @@
 //! Standard vectors (GB/T 32905 SM3, GB/T 32907 SM4, GB/T 32918 SM2) and the
-//! normative PROTOCOL.md §3.7 vectors, through `rxdesk_gm::primitives`.
+//! normative docs/reference/wire-protocol.md §3.7 vectors, through `rxdesk_gm::primitives`.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -193,7 +193,7 @@ fn sm2_rejects_out_of_range_and_malleated_signatures() {
     assert!(Signature::from_der(&[0x30, 0x02, 0x02, 0x00]).is_err());
 }
 
-// PROTOCOL.md §3.7 (normative for RxDesk's tests).
+// docs/reference/wire-protocol.md §3.7 (normative for RxDesk's tests).
 const P_D_HEX: &str = "2e19c9c71859c7d60e48c0ce191ba1baa8ef253fe94fbd8e136daf0a49051b12";
 const P_D_B64: &str = "LhnJxxhZx9YOSMDOGRuhuqjvJT/pT72OE22vCkkFGxI=";
 const P_PUB_HEX: &str = "04983d672faefff5f4d2e6e1ca0183d1cb199302260f5407379226a143e0e4b1cd08b45978b4b60d5e84162e02aa1c4f9c12fa51b7a4616b3b8ac1fc6b50defe5c";

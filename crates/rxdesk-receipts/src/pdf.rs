@@ -5,7 +5,7 @@
 //! store, the masked patient name, the prescription number, the pharmacist and
 //! the date; a general advice footer; page numbers. Text is set in a CJK
 //! TrueType font that printpdf embeds as a subset (its `text_layout` feature is
-//! what makes `subset_fonts` work, see TAURI-NOTES §8), so a page is tens of
+//! what makes `subset_fonts` work, see docs/reference/tauri.md §8), so a page is tens of
 //! kilobytes, not megabytes.
 //!
 //! The layout is a small flow engine over printpdf's operations: lines are

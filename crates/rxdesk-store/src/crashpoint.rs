@@ -43,6 +43,9 @@ pub const ALL: &[&str] = &[
     "visit_after_2601_before_journal",
     "visit_after_2601_journal",
     // refund
+    "refund_before_2103",
+    "refund_after_2103_before_journal",
+    "refund_after_2103_before_money",
     "refund_before_record",
     "refund_tx_before_commit",
     "refund_after_record_before_receipt",

@@ -8,7 +8,7 @@
 //! | [`Store::record_refund`] | `refunds`, stock back, codes returned (after 2103 and the money: `money.rs`) | 3506 per line, then 7208 (prescription sales) |
 //! | [`Store::record_delivery`] | `deliveries` | 7205 |
 //!
-//! Payloads are the family-A `input` objects (PROTOCOL.md §4.1, §7: node
+//! Payloads are the family-A `input` objects (docs/reference/wire-protocol.md §4.1, §7: node
 //! `data` for 7204/7205/2103, `selinfo` for 3505/3506, `data` + `selinfo` for
 //! 7206) built from what the ledger holds; the center adapter wraps them in
 //! the envelope.

@@ -846,7 +846,9 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             &msgid,
             now,
             "late-answer",
-            &redact_text(&format!("{outcome} after the row became {current}: ignored {detail}")),
+            &redact_text(&format!(
+                "{outcome} after the row became {current}: ignored {detail}"
+            )),
         );
     }
     attempt(tx, id, &msgid, now, outcome, &redact_text(&detail))

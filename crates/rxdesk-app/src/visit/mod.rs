@@ -1,4 +1,4 @@
-//! The counter workflow (issue #7): one patient's visit from identification
+//! The counter workflow (docs/reference/counter-workflow.md): one patient's visit from identification
 //! to the receipt, driven step by step by the Tauri commands and the CLI.
 //!
 //! [`VisitService`] holds the counter's one active visit in memory (a

@@ -112,6 +112,7 @@ impl VisitService {
             .refund_row(sale_id)?
             .ok_or_else(|| StepError::new("INTERNAL", "退费记录丢失"))?;
         let returned = if row.step == RefundStep::Reversed {
+            rxdesk_store::crashpoint!("refund_after_2103_before_money");
             let returned = self.money_back(&before, sale_id).await?;
             self.store.refund_money_returned(sale_id, &returned)?;
             tracing::info!(methods = ?returned.iter().map(|p| &p.method).collect::<Vec<_>>(), "self-paid part returned");
@@ -120,7 +121,9 @@ impl VisitService {
             row.returned.clone()
         };
         // 5. Stock, trace codes, 3506 and 7208.
+        rxdesk_store::crashpoint!("refund_before_record");
         let ids = self.store.record_refund(by, sale_id, &reason)?;
+        rxdesk_store::crashpoint!("refund_after_record_before_receipt");
         tracing::info!(uploads = ?ids, "refund recorded (3506/7208 queued)");
         let (text, printed_zh) = match self.refund_receipt(by, &before, &reason, &returned) {
             Ok(els) => {
@@ -134,6 +137,7 @@ impl VisitService {
             }
             Err(e) => (String::new(), format!("退费凭证无法生成：{e}")),
         };
+        rxdesk_store::crashpoint!("refund_after_receipt");
         Ok(RefundView {
             sale_id,
             upload_ids: ids,
@@ -239,8 +243,10 @@ impl VisitService {
             exp_content: String::new(),
         };
         tracing::info!(%msgid, "reversing the settlement (2103)");
+        rxdesk_store::crashpoint!("refund_before_2103");
         match self.send_2103(by, &msgid, &data, insuplc).await {
             super::recovery::Reversal2103::Reversed => {
+                rxdesk_store::crashpoint!("refund_after_2103_before_journal");
                 self.store
                     .set_refund_step(sale_id, RefundStep::Reversed, "2103 answered")?;
                 Ok(())

@@ -1,5 +1,5 @@
 //! The named prescription rules the counter runs after the signature is
-//! verified and before the pharmacist audits (issue #7 step 4). Each rule is
+//! verified and before the pharmacist audits (docs/reference/counter-workflow.md step 4). Each rule is
 //! a pure function of the prescription, the facts passed in (time, previous
 //! dispensings, catalogue flags, the identified patient, the layout text) and
 //! returns [`Finding`]s with a stable English code and a zh-CN sentence. A
@@ -86,29 +86,29 @@ rule_codes! {
     /// Issued more than 7 days ago.
     RxOver7Days = "RX_OVER_7_DAYS", Block, "Prescription rules: valid 7 days from upload", "处方超过 7 天有效期";
     /// Past `valid_end_time`.
-    RxPastValidEnd = "RX_PAST_VALID_END", Block, "PROTOCOL §4.1 7203 valid_end_time", "处方已过有效截止时间";
+    RxPastValidEnd = "RX_PAST_VALID_END", Block, "docs/reference/wire-protocol.md §4.1 7203 valid_end_time", "处方已过有效截止时间";
     /// Issue time or `valid_end_time` unreadable.
-    RxTimeUnreadable = "RX_TIME_UNREADABLE", Block, "PROTOCOL §4.1 7203 prsc_time/valid_end_time", "处方时间无法识别";
+    RxTimeUnreadable = "RX_TIME_UNREADABLE", Block, "docs/reference/wire-protocol.md §4.1 7203 prsc_time/valid_end_time", "处方时间无法识别";
     /// Issued in the future (clock or data error).
     RxIssuedInFuture = "RX_ISSUED_IN_FUTURE", Block, "Prescription rules: validity counted from upload", "开方时间晚于当前时间";
     /// Revoked by the hospital.
-    RxRevoked = "RX_REVOKED", Block, "PROTOCOL §4.1 7104; DECISIONS rx_stas_codg 2", "处方已被医院撤销";
+    RxRevoked = "RX_REVOKED", Block, "docs/reference/wire-protocol.md §4.1 7104; docs/decisions/0010-record-silent-choices.md rx_stas_codg 2", "处方已被医院撤销";
     /// Already dispensed and written off.
-    RxAlreadyUsed = "RX_ALREADY_USED", Block, "DECISIONS rx_stas_codg 4; ST-EPC-02-010", "处方已核销";
+    RxAlreadyUsed = "RX_ALREADY_USED", Block, "docs/decisions/0010-record-silent-choices.md rx_stas_codg 4; ST-EPC-02-010", "处方已核销";
     /// The center says expired.
-    RxExpiredAtCenter = "RX_EXPIRED_AT_CENTER", Block, "DECISIONS rx_stas_codg 3", "处方已失效";
+    RxExpiredAtCenter = "RX_EXPIRED_AT_CENTER", Block, "docs/decisions/0010-record-silent-choices.md rx_stas_codg 3", "处方已失效";
     /// Status code unknown to this build.
-    RxStatusUnknown = "RX_STATUS_UNKNOWN", Block, "DECISIONS rx_stas_codg", "处方状态未知";
+    RxStatusUnknown = "RX_STATUS_UNKNOWN", Block, "docs/decisions/0010-record-silent-choices.md rx_stas_codg", "处方状态未知";
     /// Dispensed before and not reusable.
-    RxReuseNotAllowed = "RX_REUSE_NOT_ALLOWED", Block, "PROTOCOL §4.1 7203 rept_flag", "处方不可复用";
+    RxReuseNotAllowed = "RX_REUSE_NOT_ALLOWED", Block, "docs/reference/wire-protocol.md §4.1 7203 rept_flag", "处方不可复用";
     /// All allowed dispensings used.
-    RxReuseLimitReached = "RX_REUSE_LIMIT_REACHED", Block, "PROTOCOL §4.1 7203 max_rept_cnt/reptd_cnt", "已达最大复用次数";
+    RxReuseLimitReached = "RX_REUSE_LIMIT_REACHED", Block, "docs/reference/wire-protocol.md §4.1 7203 max_rept_cnt/reptd_cnt", "已达最大复用次数";
     /// Too soon after the previous dispensing.
-    RxReuseTooSoon = "RX_REUSE_TOO_SOON", Block, "PROTOCOL §4.1 7203 min_inrv_days", "未到复用间隔";
+    RxReuseTooSoon = "RX_REUSE_TOO_SOON", Block, "docs/reference/wire-protocol.md §4.1 7203 min_inrv_days", "未到复用间隔";
     /// Reusable but `max_rept_cnt` missing.
-    RxReuseTermsIncomplete = "RX_REUSE_TERMS_INCOMPLETE", Block, "PROTOCOL §4.1 7203 max_rept_cnt", "复用条件不完整";
+    RxReuseTermsIncomplete = "RX_REUSE_TERMS_INCOMPLETE", Block, "docs/reference/wire-protocol.md §4.1 7203 max_rept_cnt", "复用条件不完整";
     /// More than 12 weeks of medication.
-    RxOver12Weeks = "RX_OVER_12_WEEKS", Block, "REQUIREMENTS: long prescriptions up to 12 weeks", "用药超过 12 周";
+    RxOver12Weeks = "RX_OVER_12_WEEKS", Block, "docs/reference/requirements.md: long prescriptions up to 12 weeks", "用药超过 12 周";
     /// A drug not allowed to circulate to pharmacies.
     DrugNotInCirculation = "DRUG_NOT_IN_CIRCULATION", Block, "Prescription rules: drugs not allowed in circulation", "不得流转的药品";
     /// The prescribed drug is not in the pharmacy's catalogue.

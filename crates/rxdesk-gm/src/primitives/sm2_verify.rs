@@ -2,7 +2,7 @@
 //!
 //! Why it exists: RustCrypto `sm2` verifies with generic, constant-time
 //! complete formulas and no generator table, which left RxDesk at about 1.2x
-//! OpenSSL 3 while issue #18 asks for 2x (measured figures in
+//! OpenSSL 3 while the goal is 2x (measured figures in
 //! `docs/decisions/0002-sm2-verify-backend.md`). Verification touches only
 //! public data (public key, message digest, signature), so this module is
 //! deliberately **variable-time**; it must never see a secret. Signing stays on
