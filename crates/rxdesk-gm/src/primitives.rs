@@ -34,9 +34,8 @@ use sm2::dsa::signature::{Signer, Verifier};
 use sm2::elliptic_curve::Generate;
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm3::Digest;
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// Re-export of the RNG traits key generation accepts (`rand_core` 0.10).
 pub use sm2::elliptic_curve::rand_core;
@@ -282,7 +281,7 @@ impl PrivateKey {
         Self::from_bytes(&decode_hex(s)?)
     }
 
-    /// From Base64 of `d` (as docs/reference/wire-protocol.md §3.6 distributes app keys).
+    /// From Base64 of `d` (as PROTOCOL.md §3.6 distributes app keys).
     pub fn from_base64(s: &str) -> Result<Self> {
         Self::from_bytes(&decode_b64(s)?)
     }
@@ -394,9 +393,8 @@ pub struct PublicKey {
     /// Always `Some` for a key RustCrypto accepted (same curve checks);
     /// `None` would fall back to RustCrypto's verify.
     fast: Option<sm2_verify::FastKey>,
-    /// `(user id, Z_A)` of the first user id this key computed `Z_A` for,
-    /// shared by the clones (the key cache below hands out clones).
-    za: Arc<OnceLock<(String, [u8; 32])>>,
+    /// `(user id, Z_A)` of the first user id this key computed `Z_A` for.
+    za: OnceLock<(String, [u8; 32])>,
 }
 
 impl PartialEq for PublicKey {
@@ -438,7 +436,7 @@ impl PublicKey {
         Self {
             inner,
             fast,
-            za: Arc::new(OnceLock::new()),
+            za: OnceLock::new(),
         }
     }
 
@@ -473,29 +471,7 @@ impl PublicKey {
     }
 
     /// From SubjectPublicKeyInfo DER (`id-ecPublicKey` + SM2 curve, or the SM2 OID as algorithm).
-    ///
-    /// Keys are remembered by their DER in a small process-wide cache: a
-    /// hospital's certificate arrives with every prescription it signs, and a
-    /// remembered key keeps its fast-verify form and its `Z_A`, so the same
-    /// point is not decoded and hashed again for each prescription.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
-        static KEYS: OnceLock<Mutex<HashMap<Vec<u8>, PublicKey>>> = OnceLock::new();
-        const CAPACITY: usize = 256;
-        let keys = KEYS.get_or_init(|| Mutex::new(HashMap::new()));
-        if let Some(k) = keys.lock().ok().and_then(|m| m.get(der).cloned()) {
-            return Ok(k);
-        }
-        let key = Self::parse_spki_der(der)?;
-        if let Ok(mut m) = keys.lock() {
-            if m.len() >= CAPACITY {
-                m.clear();
-            }
-            m.insert(der.to_vec(), key.clone());
-        }
-        Ok(key)
-    }
-
-    fn parse_spki_der(der: &[u8]) -> Result<Self> {
         let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| pub_err(format!("not SPKI DER: {e}")))?;
         Self::from_spki(&spki)
@@ -640,7 +616,7 @@ impl fmt::Debug for PublicKey {
 /// profile, never guess from the length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureEncoding {
-    /// 64 bytes `r‖s`, each 32-byte big-endian (docs/reference/wire-protocol.md §3.6 `signData`).
+    /// 64 bytes `r‖s`, each 32-byte big-endian (PROTOCOL.md §3.6 `signData`).
     Raw,
     /// DER `SEQUENCE { INTEGER r, INTEGER s }` (OpenSSL, CMS).
     Der,
