@@ -281,7 +281,7 @@ impl PrivateKey {
         Self::from_bytes(&decode_hex(s)?)
     }
 
-    /// From Base64 of `d` (as PROTOCOL.md §3.6 distributes app keys).
+    /// From Base64 of `d` (as docs/reference/wire-protocol.md §3.6 distributes app keys).
     pub fn from_base64(s: &str) -> Result<Self> {
         Self::from_bytes(&decode_b64(s)?)
     }
@@ -616,7 +616,7 @@ impl fmt::Debug for PublicKey {
 /// profile, never guess from the length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureEncoding {
-    /// 64 bytes `r‖s`, each 32-byte big-endian (PROTOCOL.md §3.6 `signData`).
+    /// 64 bytes `r‖s`, each 32-byte big-endian (docs/reference/wire-protocol.md §3.6 `signData`).
     Raw,
     /// DER `SEQUENCE { INTEGER r, INTEGER s }` (OpenSSL, CMS).
     Der,
