@@ -243,6 +243,9 @@ async function refundFromHistory(reason) {
   await browser.keys("F4");
   await shown("#refund-reason");
   await browser.$("#refund-reason").setValue(reason);
+  // An insured sale: the patient identifies again as at the sale (e-voucher).
+  await browser.$("#refund-identity").setValue(ZHANGSAN);
+  await browser.$("#refund-reason").click();
   await browser.keys("Enter");
   await shown("#refund-confirm");
   await browser.keys("F4");

@@ -248,12 +248,37 @@ async fn resolve_until_done(visits: &VisitService, s: &Session) -> Result<(), St
     Err("uncertain settlement could not be resolved in time".into())
 }
 
+async fn finish_recovered(visits: &VisitService, s: &Session) -> Result<(), String> {
+    let v = visits.current().await.ok_or("no restored visit")?;
+    let cash = v
+        .split
+        .as_ref()
+        .map(|x| x.cash_pay.clone())
+        .unwrap_or_default();
+    if cash != "0.00" && !cash.is_empty() {
+        // Already paid before the kill: the service says so; complete anyway.
+        let _ = visits.pay(s, "cash", Some("1000.00"), None).await;
+    }
+    visits
+        .complete(s)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("finish restored visit: {} {}", e.code, e.message_zh))
+}
+
 async fn start_visit(visits: &VisitService, s: &Session) -> Result<VisitView, String> {
     for _ in 0..20 {
         match visits.start(s).await {
             Ok(v) => return Ok(v),
             Err(e) if e.code == "VISIT_SETTLEMENT_UNCERTAIN" => {
                 resolve_until_done(visits, s).await?;
+            }
+            // A visit settled before a kill but not completed is restored at
+            // start-up and must be finished first, as the cashier would: take
+            // the self-paid part (if still due) and complete the sale from the
+            // settled figures.
+            Err(e) if e.code == "VISIT_SETTLED_NOT_COMPLETED" => {
+                finish_recovered(visits, s).await?;
             }
             Err(e) => {
                 let cur = visits.current().await.map(|v| v.state);

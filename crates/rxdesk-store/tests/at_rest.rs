@@ -11,7 +11,7 @@ use rxdesk_store::auditlog::AuditProblem;
 use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::outbox::Completion;
 use rxdesk_store::protect::{redact_text, strip_personal};
-use rxdesk_store::Store;
+use rxdesk_store::{RefundStep, Store};
 use serde_json::json;
 use std::str::FromStr;
 
@@ -61,6 +61,13 @@ fn settlement_psn_no_is_sealed_at_rest_and_read_back_in_clear() {
     assert_eq!(d.settlement.unwrap().psn_no, "PSN1101000001");
     let rows = f.store.settlements_between(0, i64::MAX).unwrap();
     assert_eq!(rows[0].psn_no, "PSN1101000001");
+    // The refund reads it too (money first: 2103 reversed, money back, then stock).
+    f.store.begin_refund(&f.boss, sale, "M-P1", "顾客退货").unwrap();
+    f.store
+        .set_refund_step(sale, RefundStep::Reversed, "2103 answered")
+        .unwrap();
+    let back = f.store.sale_payments(sale).unwrap();
+    f.store.refund_money_returned(sale, &back).unwrap();
     f.store.record_refund(&f.boss, sale, "顾客退货").unwrap();
 }
 
@@ -76,6 +83,14 @@ fn center_answers_and_error_texts_are_kept_without_personal_data() {
         .map(|u| u.id)
         .collect();
     assert!(ids.len() >= 2, "{ids:?}");
+    // An answer is recorded only for a row claimed for sending (the outbox's
+    // compare-and-set): put both rows where the worker would have them.
+    raw(&f)
+        .execute(
+            "UPDATE uploads SET state = 'sending' WHERE id IN (?1, ?2)",
+            [ids[0], ids[1]],
+        )
+        .unwrap();
     let ack = json!({"setlinfo": {"setl_id": "SETL-P2", "psn_no": "PSN1101000001", "psn_name": "张三",
         "certno": CERTNO, "gend": "1", "brdy": "1980-01-01", "medfee_sumamt": "12.50"},
         "memo": format!("参保人张三 {CERTNO} 手机 13800138000")});
