@@ -62,7 +62,9 @@ fn settlement_psn_no_is_sealed_at_rest_and_read_back_in_clear() {
     let rows = f.store.settlements_between(0, i64::MAX).unwrap();
     assert_eq!(rows[0].psn_no, "PSN1101000001");
     // The refund reads it too (money first: 2103 reversed, money back, then stock).
-    f.store.begin_refund(&f.boss, sale, "M-P1", "顾客退货").unwrap();
+    f.store
+        .begin_refund(&f.boss, sale, "M-P1", "顾客退货")
+        .unwrap();
     f.store
         .set_refund_step(sale, RefundStep::Reversed, "2103 answered")
         .unwrap();
