@@ -14,8 +14,9 @@ pub struct Shared {
     /// `RXDESK_EXIT_WHEN_READY`: print the start-up time and quit (scripts/bench).
     pub exit_when_ready: bool,
     /// The ledger and signed-in operator; an error (e.g. a corrupt ledger) is
-    /// kept and shown on every call instead of crashing the window.
-    pub counter: Result<Counter, String>,
+    /// kept and shown on every call instead of crashing the window. Empty
+    /// until the first-start choice or the credential unlock is done.
+    pub counter: crate::onboard_commands::CounterSlot,
 }
 
 /// The running counter devices (scanner supervisor, printer status).
@@ -111,9 +112,13 @@ pub fn set_locale(state: tauri::State<'_, Shared>, locale: String) -> Result<Str
     if locale != "zh-CN" && locale != "en-US" {
         return Err(format!("不支持的语言 {locale}（可选 zh-CN、en-US）"));
     }
-    let mut settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
-    settings.locale = locale.clone();
-    settings.save(&state.dir).map_err(|e| e.to_string())?;
+    // A fresh data directory stays fresh (the first-start choice takes the
+    // language along); writing settings.json would make it a demo counter.
+    if Settings::configured(&state.dir) {
+        let mut settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+        settings.locale = locale.clone();
+        settings.save(&state.dir).map_err(|e| e.to_string())?;
+    }
     tracing::info!(%locale, "locale changed");
     Ok(locale)
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod manager_commands;
+mod onboard_commands;
 mod visit_commands;
 
 use rxdesk_app::DataDir;
@@ -32,28 +33,11 @@ fn main() {
         .as_ref()
         .map(|s| s.devices.clone())
         .unwrap_or_default();
-    let demo_mode = settings.as_ref().is_ok_and(|s| s.demo_mode);
-    let counter = settings
-        .and_then(|settings| rxdesk_app::Counter::open(&dir, &settings))
-        .map_err(|e| {
-            tracing::error!(error = %e, "ledger unavailable");
-            e.to_string()
-        });
+    // A fresh data directory opens nothing yet (the window offers 演示模式 or
+    // 正式接入); production credentials the OS forgot wait for the
+    // manager's passphrase; otherwise the counter opens now.
+    let counter = onboard_commands::startup_slot(&dir);
     let manager = manager_commands::ManagerState::new(&dir);
-    if let (true, Ok(c)) = (demo_mode, &counter) {
-        // Demo mode: the demo pharmacy's catalogue and stock, imported in the
-        // background on first start (all-or-nothing; the window does not wait).
-        let store = std::sync::Arc::clone(c.store());
-        let spawned = std::thread::Builder::new()
-            .name("demo catalogue".into())
-            .spawn(move || match rxdesk_app::demo::seed_demo_pharmacy(&store) {
-                Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
-                Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
-            });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the demo catalogue import");
-        }
-    }
     tauri::Builder::default()
         .manage(manager)
         .manage(commands::Shared {
@@ -123,7 +107,20 @@ fn main() {
             manager_commands::manager_export,
             manager_commands::reconcile_day,
             manager_commands::reconciliations,
-            manager_commands::manager_save_csv
+            manager_commands::manager_save_csv,
+            onboard_commands::startup_state,
+            onboard_commands::onboard_demo,
+            onboard_commands::onboard_check_profile,
+            onboard_commands::onboard_check_credentials,
+            onboard_commands::onboard_check_trust,
+            onboard_commands::onboard_check_pharmacy,
+            onboard_commands::onboard_setup,
+            onboard_commands::credentials_unlock,
+            onboard_commands::settings_current,
+            onboard_commands::settings_save,
+            onboard_commands::staff_create,
+            onboard_commands::staff_change,
+            onboard_commands::evoucher_bind
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

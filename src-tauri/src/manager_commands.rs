@@ -17,8 +17,9 @@ use std::sync::Arc;
 pub struct ManagerState {
     /// The app's upload worker.
     pub sync: Arc<SyncService>,
-    /// Center client for background work, or why there is none.
-    pub client: Result<Arc<CenterClient>, String>,
+    /// Center client for background work, or why there is none (rebuilt
+    /// once the first-start choice or the unlock opens the counter).
+    pub client: std::sync::Mutex<Result<Arc<CenterClient>, String>>,
 }
 
 impl ManagerState {
@@ -29,8 +30,24 @@ impl ManagerState {
             .and_then(|s| manager::background_client(dir, &s));
         Self {
             sync: Arc::new(SyncService::default()),
-            client,
+            client: std::sync::Mutex::new(client),
         }
+    }
+
+    /// The background client, or why there is none.
+    pub fn client(&self) -> Result<Arc<CenterClient>, String> {
+        self.client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Rebuilds the background client from the settings now in force.
+    pub fn reconnect(&self, dir: &rxdesk_app::DataDir) {
+        let client = Settings::load(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|s| manager::background_client(dir, &s));
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = client;
     }
 
     /// Starts the upload worker on Tauri's async runtime.
@@ -39,7 +56,7 @@ impl ManagerState {
             return;
         };
         let store = counter.store().clone();
-        let client = self.client.clone();
+        let client = self.client();
         let sync = self.sync.clone();
         tauri::async_runtime::block_on(async move { sync.start(store, client) });
     }
@@ -159,7 +176,7 @@ pub async fn reconcile_day(
     day: String,
 ) -> Result<ReconcileOutcome, String> {
     let (store, by) = signed_in(&state)?;
-    let client = mgr.client.clone()?;
+    let client = mgr.client()?;
     let day = manager::parse_day(&day).map_err(|e| e.to_string())?;
     reconcile::reconcile_day(&store, &client, &by, day)
         .await

@@ -51,6 +51,13 @@ pub struct SetupRequest {
     pub data_dir: DataDir,
     /// Center URL overriding the profile's (rehearsal on another port).
     pub center_url: Option<String>,
+    /// Pharmacy name for receipts; the profile's `institution.name` when
+    /// `None` or empty.
+    pub pharmacy_name: Option<String>,
+    /// This counter's terminal number (0–9, [`Settings::terminal_no`]).
+    pub terminal_no: u32,
+    /// UI language to keep (`zh-CN` when `None`).
+    pub locale: Option<String>,
 }
 
 /// One imported trust file.
@@ -122,6 +129,9 @@ pub enum SetupError {
     /// The center could not be reached or refused; says which step.
     #[error("连接医保中心失败：{0}。未保存任何内容")]
     Connectivity(String),
+    /// The terminal number is out of range.
+    #[error("收银台编号 {0} 不正确：须为 0–9，同一药店的每台收银机各用一个")]
+    Terminal(u32),
 }
 
 impl SetupError {
@@ -136,8 +146,98 @@ impl SetupError {
             Self::Manager(_) => "SETUP_MANAGER",
             Self::DataDir { .. } => "SETUP_DATA_DIR",
             Self::Connectivity(_) => "SETUP_CONNECTIVITY",
+            Self::Terminal(_) => "SETUP_TERMINAL",
         }
     }
+}
+
+/// Whether setup may build the data directory at `target`: absent, empty,
+/// or holding only what the window's first start leaves there (its `logs/`
+/// and an empty `trust/`) — never a directory with a ledger, settings or
+/// anything else.
+pub fn fresh_target(target: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(target) else {
+        return !target.exists();
+    };
+    rd.flatten().all(|e| {
+        let name = e.file_name();
+        let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        match name.to_str() {
+            Some("logs") => is_dir,
+            Some("trust") => {
+                is_dir
+                    && std::fs::read_dir(e.path())
+                        .map(|mut d| d.next().is_none())
+                        .unwrap_or(false)
+            }
+            _ => false,
+        }
+    })
+}
+
+/// What the wizard shows once a profile file is read (nothing secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfilePreview {
+    /// Profile name.
+    pub name: String,
+    /// Center URL.
+    pub base_url: String,
+    /// 定点医药机构编号 the profile names.
+    pub institution_code: String,
+    /// Its name.
+    pub institution_name: String,
+    /// 医保区划.
+    pub admdvs: String,
+    /// Gateway header scheme.
+    pub gateway: String,
+    /// Wire family of the e-prescription operations.
+    pub family: String,
+}
+
+/// Reads and checks a profile file for the wizard: every bad field named
+/// (the same check as `rxdesk profile check` and [`setup`]); the demo
+/// profile is refused.
+pub fn preview_profile(path: &Path) -> Result<ProfilePreview, SetupError> {
+    let file = ProfileFile::load(path)?;
+    if file.demo {
+        return Err(SetupError::DemoProfile(path.to_path_buf()));
+    }
+    Ok(ProfilePreview {
+        name: file.name.clone(),
+        base_url: file.center.base_url.clone(),
+        institution_code: file.institution.code.clone(),
+        institution_name: file.institution.name.clone(),
+        admdvs: file.institution.admdvs.clone(),
+        gateway: file.gateway.scheme.clone(),
+        family: file.epc.family.clone(),
+    })
+}
+
+/// Reads and checks an issued credential directory for the wizard: the
+/// fingerprints of what would be sealed (never the secrets).
+pub fn preview_credentials(
+    dir: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, SetupError> {
+    let (secrets, _) = credentials::read_issued_dir(dir)?;
+    Ok(secrets
+        .iter()
+        .map(|(k, v)| (k.clone(), rxdesk_store::vault::fingerprint(v)))
+        .collect())
+}
+
+/// Checks the pharmacy code against the national format and the profile.
+pub fn check_pharmacy_code(code: &str, profile: &Path) -> Result<(), SetupError> {
+    let code = code.trim();
+    rxdesk_core::code_format::validate_pharmacy_code(code)
+        .map_err(|e| SetupError::PharmacyCode(e.message_zh()))?;
+    let file = ProfileFile::load(profile)?;
+    if code != file.institution.code {
+        return Err(SetupError::PharmacyCode(format!(
+            "{code} 与配置文件登记的 {}（institution.code）不一致",
+            file.institution.code
+        )));
+    }
+    Ok(())
 }
 
 fn trust_err(file: &Path, why: impl Into<String>) -> SetupError {
@@ -151,8 +251,15 @@ fn trust_err(file: &Path, why: impl Into<String>) -> SetupError {
 /// .der`, CA certificates only) and CRLs (`.crl`). Anything else, or a file
 /// that does not parse, is an error naming the file. At least one root.
 pub fn check_trust_dir(dir: &Path) -> Result<Vec<(PathBuf, TrustItem)>, SetupError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| trust_err(dir, format!("无法读取目录（{e}）")))?;
-    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<PathBuf> = if dir.is_file() {
+        // One root file given on its own (the window's path field).
+        vec![dir.to_path_buf()]
+    } else {
+        std::fs::read_dir(dir)
+            .map_err(|e| trust_err(dir, format!("无法读取目录（{e}）")))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect()
+    };
     paths.sort();
     let mut out = Vec::new();
     let mut roots = 0;
@@ -392,12 +499,11 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
             rxdesk_store::vault::MIN_PASSPHRASE_CHARS
         )));
     }
+    if req.terminal_no > crate::settings::MAX_TERMINAL_NO {
+        return Err(SetupError::Terminal(req.terminal_no));
+    }
     let target = req.data_dir.root().to_path_buf();
-    if target.exists()
-        && std::fs::read_dir(&target)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
+    if !fresh_target(&target) {
         return Err(SetupError::DataDir {
             path: target,
             why: "已有数据：正式接入须在新的（空的）数据目录进行；已接入的药店用 rxdesk keys 更换凭证".into(),
@@ -458,8 +564,20 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
     let settings = Settings {
         demo_mode: false,
         center_url: Some(profile.base_url.clone()),
-        store_name: file.institution.name.clone(),
+        store_name: req
+            .pharmacy_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&file.institution.name)
+            .to_string(),
         fixmedins_code: code.to_string(),
+        terminal_no: req.terminal_no,
+        locale: req
+            .locale
+            .clone()
+            .filter(|l| l == "zh-CN" || l == "en-US")
+            .unwrap_or_else(|| "zh-CN".into()),
         ..Settings::default()
     };
     settings.save(&stage).map_err(|e| SetupError::DataDir {
@@ -514,12 +632,31 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
         .await
         .map_err(SetupError::Connectivity)?;
 
-    // 4. Keep it.
+    // 4. Keep it: the first start's logs move along (the running app keeps
+    // writing to its open log file), then the whole directory is renamed
+    // into place at once.
     if target.exists() {
-        std::fs::remove_dir(&target).map_err(|e| SetupError::DataDir {
-            path: target.clone(),
-            why: format!("无法替换空目录（{e}）"),
-        })?;
+        let logs = target.join("logs");
+        if logs.is_dir() {
+            let staged_logs = staging.dir.join("logs");
+            let _ = std::fs::remove_dir(&staged_logs);
+            std::fs::rename(&logs, &staged_logs).map_err(|e| SetupError::DataDir {
+                path: logs.clone(),
+                why: format!("无法移动日志目录（{e}）"),
+            })?;
+        }
+        let trust = target.join("trust");
+        if trust.is_dir() {
+            let _ = std::fs::remove_dir(&trust);
+        }
+        if let Err(e) = std::fs::remove_dir(&target) {
+            // Put the logs back: the target stays as it was.
+            let _ = std::fs::rename(staging.dir.join("logs"), target.join("logs"));
+            return Err(SetupError::DataDir {
+                path: target.clone(),
+                why: format!("无法替换空目录（{e}）"),
+            });
+        }
     }
     std::fs::rename(&staging.dir, &target).map_err(|e| SetupError::DataDir {
         path: target.clone(),

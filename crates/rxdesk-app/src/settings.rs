@@ -30,7 +30,19 @@ pub struct Settings {
     /// Days receipts, medication guidance PDFs and exports are kept in the
     /// data directory; older ones are deleted at start-up (at least 1).
     pub document_retention_days: u32,
+    /// Minutes without a key or pointer event before the window locks
+    /// itself (1–120).
+    pub idle_lock_minutes: u32,
+    /// Receipt header: the pharmacy's address printed under its name.
+    pub receipt_address: String,
+    /// Receipt header: the service phone printed under the address.
+    pub receipt_phone: String,
 }
+
+/// Default of [`Settings::idle_lock_minutes`].
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
+/// Longest idle-lock time a manager may set (minutes).
+pub const MAX_IDLE_LOCK_MINUTES: u32 = 120;
 
 /// Default of [`Settings::document_retention_days`].
 pub const DEFAULT_DOCUMENT_RETENTION_DAYS: u32 = 30;
@@ -46,6 +58,9 @@ impl Default for Settings {
             terminal_no: 0,
             devices: Default::default(),
             document_retention_days: DEFAULT_DOCUMENT_RETENTION_DAYS,
+            idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
+            receipt_address: String::new(),
+            receipt_phone: String::new(),
         }
     }
 }
@@ -64,6 +79,13 @@ impl Settings {
             ));
         }
         Ok(self.terminal_no)
+    }
+
+    /// Whether this data directory was ever set up: a settings file or a
+    /// ledger exists. A fresh one starts with the choice 演示模式 / 正式接入
+    /// instead of silently becoming a demo counter.
+    pub fn configured(dir: &DataDir) -> bool {
+        dir.settings_file().exists() || dir.database().exists()
     }
 
     /// Loads the settings; a missing file gives the defaults.

@@ -74,6 +74,11 @@ pub struct AppStatus {
     pub locale: String,
     /// One zh-CN line per configured device ("打印机：就绪").
     pub device_lines: Vec<String>,
+    /// False on a fresh data directory: the window offers 演示模式 or
+    /// 正式接入 first ([`Settings::configured`]).
+    pub configured: bool,
+    /// Minutes of inactivity before the window locks.
+    pub idle_lock_minutes: u32,
 }
 
 impl AppStatus {
@@ -98,6 +103,8 @@ impl AppStatus {
             data_dir: dir.root().display().to_string(),
             locale: settings.locale.clone(),
             device_lines: Vec::new(),
+            configured: Settings::configured(dir),
+            idle_lock_minutes: settings.idle_lock_minutes,
         }
     }
 

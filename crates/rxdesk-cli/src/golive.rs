@@ -240,6 +240,9 @@ pub fn setup(args: SetupArgs) -> ExitCode {
         center_url: args
             .center
             .or_else(|| std::env::var(rxdesk_app::wiring::CENTER_URL_ENV).ok()),
+        pharmacy_name: None,
+        terminal_no: 0,
+        locale: None,
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -438,7 +438,10 @@ impl Store {
             .map_err(StoreError::sql("record audit"))?;
             let audit_id = tx.last_insert_rowid();
             let (phar_name, cert_type, certno, prac) = self.operator_identity(tx, by.operator_id())?;
-            let payload = json!({
+            let phar_code: Option<String> = tx
+                .query_row("SELECT phar_code FROM operators WHERE id = ?1", [by.operator_id()], |r| r.get(0))
+                .map_err(StoreError::sql("read operator"))?;
+            let mut payload = json!({
                 "hi_rxno": rx.hi_rxno,
                 "phar_cert_type": cert_type,
                 "phar_certno": certno,
@@ -451,6 +454,11 @@ impl Store {
                 "rx_chk_stas_codg": d.status_code,
                 "rx_chk_time": wire_time(now),
             });
+            // 医保药师代码: where the wire carries it (the new-generation audit
+            // upload, docs/reference/wire-protocol.md §4.3), only when registered.
+            if let Some(code) = phar_code.filter(|c| !c.is_empty()) {
+                payload["phar_code"] = json!(code);
+            }
             self.enqueue(tx, "7204", &rx.hi_rxno, "rx_audit", audit_id, &json!({"data": payload}))?;
             auditlog::append(
                 tx,

@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod listing;
 pub mod money;
 pub mod msgid;
+pub mod operator_admin;
 pub mod operators;
 pub mod outbox;
 pub mod protect;

@@ -137,6 +137,16 @@ pub struct OperatorListing {
     pub active: bool,
     /// Locked after failed sign-ins until this CST time, if locked now.
     pub locked_until: Option<String>,
+    /// `psn_cert_type` registered ("" when none).
+    pub cert_type: String,
+    /// The registered ID number, masked ("" when none).
+    pub certno_masked: String,
+    /// 执业资格证号 ("" when none).
+    pub prac_cert_no: String,
+    /// 医保药师代码 ("" when none).
+    pub phar_code: String,
+    /// When the pharmacist last confirmed her own e-voucher (CST), if ever.
+    pub ec_bound_at: Option<String>,
 }
 
 /// A new operator.
@@ -250,37 +260,71 @@ impl Store {
     /// numbers): login, name, role, active, locked until (CST wire time).
     pub fn operators(&self) -> Result<Vec<OperatorListing>> {
         let now = self.now_ms();
-        self.read(|c| {
+        type Row = (
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<Vec<u8>>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = self.read(|c| {
             let mut st = c
                 .prepare(
-                    "SELECT login, display_name, role, active, locked_until FROM operators ORDER BY login",
+                    "SELECT login, display_name, role, active, locked_until, cert_type, certno_enc,
+                            prac_cert_no, phar_code, ec_bound_at
+                     FROM operators ORDER BY login",
                 )
                 .map_err(StoreError::sql("list operators"))?;
             let rows = st
                 .query_map([], |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
                     ))
                 })
                 .map_err(StoreError::sql("list operators"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (login, display_name, role, active, locked) =
-                    row.map_err(StoreError::sql("list operators"))?;
-                out.push(OperatorListing {
-                    login,
-                    display_name,
-                    role,
-                    active: active == 1,
-                    locked_until: locked.filter(|&t| t > now).map(wire_time),
-                });
-            }
-            Ok(out)
-        })
+            rows.collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(StoreError::sql("list operators"))
+        })?;
+        let mut out = Vec::new();
+        for (login, display_name, role, active, locked, cert_type, certno_enc, prac, phar, ec) in
+            rows
+        {
+            let certno = match certno_enc {
+                Some(b) => self.sealer().open_str(&b)?,
+                None => String::new(),
+            };
+            out.push(OperatorListing {
+                login,
+                display_name,
+                role,
+                active: active == 1,
+                locked_until: locked.filter(|&t| t > now).map(wire_time),
+                cert_type: cert_type.unwrap_or_default(),
+                certno_masked: if certno.is_empty() {
+                    String::new()
+                } else {
+                    rxdesk_core::prescription::mask_id_number(&certno)
+                },
+                prac_cert_no: prac.unwrap_or_default(),
+                phar_code: phar.unwrap_or_default(),
+                ec_bound_at: ec.map(wire_time),
+            });
+        }
+        Ok(out)
     }
 
     /// Checks a login and password. Every attempt (success, failure, refusal
@@ -439,6 +483,8 @@ pub struct OperatorIdentity {
     pub certno: String,
     /// 执业资格证号 ("" when none).
     pub prac_cert_no: String,
+    /// 医保药师代码 ("" when none).
+    pub phar_code: String,
     /// Active account.
     pub active: bool,
 }
@@ -473,10 +519,12 @@ impl Store {
             Option<Vec<u8>>,
             Option<String>,
             i64,
+            Option<String>,
         );
         let row: Option<Row> = self.read(|c| {
             c.query_row(
-                "SELECT id, login, display_name, role, cert_type, certno_enc, prac_cert_no, active
+                "SELECT id, login, display_name, role, cert_type, certno_enc, prac_cert_no, active,
+                        phar_code
                  FROM operators WHERE id = ?1 OR login = ?2",
                 rusqlite::params![
                     operator_id.unwrap_or(-1),
@@ -492,13 +540,15 @@ impl Store {
                         r.get(5)?,
                         r.get(6)?,
                         r.get(7)?,
+                        r.get(8)?,
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::sql("read operator identity"))
         })?;
-        let Some((id, login, display_name, role, cert_type, certno_enc, prac, active)) = row else {
+        let Some((id, login, display_name, role, cert_type, certno_enc, prac, active, phar)) = row
+        else {
             return Ok(None);
         };
         let certno = match certno_enc {
@@ -513,6 +563,7 @@ impl Store {
             cert_type: cert_type.unwrap_or_default(),
             certno,
             prac_cert_no: prac.unwrap_or_default(),
+            phar_code: phar.unwrap_or_default(),
             active: active == 1,
         }))
     }

@@ -366,6 +366,14 @@ const V8: &str = r#"
 INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_conversion_pending', '1');
 "#;
 
+/// V9 (issue 13, operators managed in the window): the pharmacist's
+/// 医保药师代码 (`phar_code`, sent with the audit upload where the wire
+/// carries it) and when the pharmacist last confirmed her own e-voucher.
+const V9: &str = r#"
+ALTER TABLE operators ADD COLUMN phar_code TEXT;
+ALTER TABLE operators ADD COLUMN ec_bound_at INTEGER;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -380,10 +388,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V6),
     M::up(V7),
     M::up(V8),
+    M::up(V9),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,10 @@ export interface AppStatus {
   demo_mode: boolean;
   data_dir: string;
   locale: Locale;
+  /** False on a fresh data directory (first start: 演示模式 / 正式接入). */
+  configured?: boolean;
+  /** Minutes of inactivity before the window locks (settings). */
+  idle_lock_minutes?: number;
 }
 
 export function appStatus(): Promise<AppStatus> {
@@ -158,7 +162,18 @@ export interface SettingsView {
   crl_files: string[];
   device_lines: string[];
   devices: Record<string, unknown>;
-  operators: { login: string; display_name: string; role: string; active: boolean; locked_until: string | null }[];
+  operators: {
+    login: string;
+    display_name: string;
+    role: string;
+    active: boolean;
+    locked_until: string | null;
+    cert_type?: string;
+    certno_masked?: string;
+    prac_cert_no?: string;
+    phar_code?: string;
+    ec_bound_at?: string | null;
+  }[];
 }
 
 export function settingsView(): Promise<SettingsView> {

@@ -97,6 +97,26 @@ export function installMockBackend(): void {
       }
       case "open_prescription":
         return mockRxView((args as { authRxno: string }).authRxno);
+      case "startup_state":
+        return { state: "ready" };
+      case "settings_current":
+        if (!current) throw "请先登录 / sign in first";
+        return {
+          center_url: "http://127.0.0.1:18080",
+          store_name: mockStatus.store_name,
+          fixmedins_code: "P11010100001",
+          terminal_no: 0,
+          receipt_address: "",
+          receipt_phone: "",
+          idle_lock_minutes: 5,
+          demo_mode: true,
+        };
+      case "settings_save":
+        return { changes: [], restart_note: null };
+      case "staff_create":
+        return null;
+      case "staff_change":
+        return "已保存";
       case "demo_accounts":
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {

@@ -305,6 +305,10 @@ pub struct VisitConfig {
     pub receipts_dir: PathBuf,
     /// Store name on receipts.
     pub store_name: String,
+    /// Receipt header: address and service phone (empty: not printed).
+    pub receipt_address: String,
+    /// Receipt header: service phone.
+    pub receipt_phone: String,
     /// Receipt printer, if configured.
     pub printer: Option<rxdesk_devices::settings::PrinterSettings>,
     /// CJK font of the guidance PDF.
@@ -322,6 +326,8 @@ impl VisitConfig {
         Self {
             receipts_dir: dir.root().join("receipts"),
             store_name: settings.store_name.clone(),
+            receipt_address: settings.receipt_address.clone(),
+            receipt_phone: settings.receipt_phone.clone(),
             printer: settings.devices.printer.clone(),
             font_path,
         }
@@ -1039,6 +1045,47 @@ impl VisitService {
         })
     }
 
+    /// The pharmacist's own e-voucher binding (settings → 人员): the
+    /// signed-in pharmacist scans her own e-voucher once; the center's
+    /// identity must be the ID number the manager registered, then the
+    /// binding is recorded (audit-logged). The same check runs at every
+    /// shift start and audit; this confirms it before the first one.
+    pub async fn bind_own_evoucher(
+        &self,
+        by: &Session,
+        evoucher: &str,
+    ) -> Result<String, StepError> {
+        if by.role() != Role::Pharmacist {
+            return Err(StepError::new(
+                "NOT_PHARMACIST",
+                "只有药师账号需要绑定本人医保电子凭证，请用药师工号登录",
+            ));
+        }
+        let me = self
+            .store
+            .operator_identity_by(Some(by.operator_id()), None)?
+            .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+        if me.certno.trim().is_empty() {
+            return Err(StepError::new(
+                "PHARMACIST_NOT_REGISTERED",
+                "该药师账号未登记身份证号，请店长在 设置 → 人员 中登记后再绑定",
+            ));
+        }
+        let person = self.evoucher_person(by, evoucher).await?;
+        if !same_cert_no(&person.cert_no, &me.certno) {
+            tracing::warn!("e-voucher binding refused: not the operator's own");
+            return Err(StepError::new(
+                "SHIFT_IDENTITY_MISMATCH",
+                "扫描的医保电子凭证不是当前登录药师本人的（与登记的身份证号不符），未绑定",
+            ));
+        }
+        self.store.record_ec_binding(by)?;
+        Ok(format!(
+            "已绑定：{} 本人的医保电子凭证与登记身份一致",
+            me.display_name
+        ))
+    }
+
     /// Shift start: the signed-in pharmacist scans their own e-voucher; the
     /// center's identity must be the one registered for the operator.
     pub async fn shift_start(&self, by: &Session, evoucher: &str) -> Result<ShiftView, StepError> {
@@ -1071,7 +1118,7 @@ impl VisitService {
             let now = Utc::now();
             let shift = Shift {
                 pharmacist: Pharmacist {
-                    code: String::new(),
+                    code: me.phar_code.clone(),
                     person: PersonIdentity {
                         name: me.display_name.clone(),
                         cert_type: "01".into(),
@@ -2351,8 +2398,8 @@ impl VisitService {
         rxdesk_receipts::StoreInfo {
             name: self.config.store_name.clone(),
             fixmedins_code: self.desk.institution().to_string(),
-            address: None,
-            phone: None,
+            address: Some(self.config.receipt_address.trim().to_string()).filter(|s| !s.is_empty()),
+            phone: Some(self.config.receipt_phone.trim().to_string()).filter(|s| !s.is_empty()),
         }
     }
 
