@@ -61,6 +61,18 @@ impl ManagerState {
         tauri::async_runtime::block_on(async move { sync.start(store, client) });
     }
 
+    /// Starts the upload worker from a command (inside or outside the async
+    /// runtime: it is spawned onto it, never blocked on).
+    pub fn start_spawned(&self, shared: &Shared) {
+        let Ok(counter) = shared.counter.as_ref() else {
+            return;
+        };
+        let store = counter.store().clone();
+        let client = self.client();
+        let sync = self.sync.clone();
+        tauri::async_runtime::spawn(async move { sync.start(store, client) });
+    }
+
     /// Stops the worker after the requests in flight are answered.
     pub fn stop(&self) {
         let sync = self.sync.clone();

@@ -145,7 +145,7 @@ fn go_live(shared: &Shared, mgr: &ManagerState) -> Result<(), String> {
     let counter = open_counter(&shared.dir, &settings)?;
     shared.counter.fill(counter)?;
     mgr.reconnect(&shared.dir);
-    mgr.start(shared);
+    mgr.start_spawned(shared);
     Ok(())
 }
 

@@ -281,12 +281,25 @@ test("after a restart the counter takes the pharmacy's own catalogue and a whole
       "",
     ].join("\n"),
   );
-  const imported = spawnSync(
-    `${root}/target/debug/rxdesk`,
-    ["counter", "--data-dir", home, "--center", center, "--scenario", scenario],
-    { encoding: "utf8", timeout: 120000 },
-  );
+  // The closed window's process may still be exiting (it holds the desk's
+  // msgid file until then): retry while the CLI says the file is in use.
+  let imported;
+  for (let i = 0; i < 60; i++) {
+    imported = spawnSync(
+      `${root}/target/debug/rxdesk`,
+      ["counter", "--data-dir", home, "--center", center, "--scenario", scenario],
+      { encoding: "utf8", timeout: 120000 },
+    );
+    if (imported.status === 0 || !/in use by another process/.test(imported.stdout + imported.stderr)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   assert.equal(imported.status, 0, `${imported.stdout}\n${imported.stderr}`);
+
+  // A reboot makes the OS forget the vault key (here: `rxdesk keys lock`);
+  // the window then asks for the manager's passphrase before anything else.
+  const locked = spawnSync(`${root}/target/debug/rxdesk`, ["keys", "lock", "--data-dir", home], { encoding: "utf8" });
+  assert.equal(locked.status, 0, `${locked.stdout}\n${locked.stderr}`);
+  const vaultBefore = readFileSync(`${home}/credentials/vault.json`);
 
   await session();
   // If the OS no longer holds the vault key, the manager's passphrase
@@ -301,6 +314,8 @@ test("after a restart the counter takes the pharmacy's own catalogue and a whole
     await shown("#unlock-error");
     assert.match(await text("#unlock-error"), /店长口令不正确/);
     await shot("36-golive-unlock-wrong");
+    // Nothing was changed by the wrong passphrase.
+    assert.deepEqual(readFileSync(`${home}/credentials/vault.json`), vaultBefore);
     await setValue("#unlock-passphrase", PASSWORD);
     await browser.$("#unlock-submit").click();
   }

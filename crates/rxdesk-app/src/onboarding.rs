@@ -69,7 +69,8 @@ pub struct TrustItem {
     pub kind: String,
     /// Subject (certificates) or issuer (CRLs).
     pub name: String,
-    /// Valid until (certificate notAfter, CRL nextUpdate), RFC 3339.
+    /// Valid until (certificate notAfter, CRL nextUpdate), Beijing time
+    /// (`yyyy-MM-dd HH:mm:ss`).
     pub valid_until: Option<String>,
 }
 
@@ -298,7 +299,7 @@ pub fn check_trust_dir(dir: &Path) -> Result<Vec<(PathBuf, TrustItem)>, SetupErr
                             file: name.clone(),
                             kind: if root { "root" } else { "intermediate" }.into(),
                             name: c.subject_dn(),
-                            valid_until: Some(c.not_after().to_rfc3339()),
+                            valid_until: Some(rxdesk_core::time::format_wire(c.not_after())),
                         },
                     ));
                 }
@@ -312,7 +313,7 @@ pub fn check_trust_dir(dir: &Path) -> Result<Vec<(PathBuf, TrustItem)>, SetupErr
                         file: name,
                         kind: "crl".into(),
                         name: crl.issuer_dn(),
-                        valid_until: crl.next_update().map(|t| t.to_rfc3339()),
+                        valid_until: crl.next_update().map(rxdesk_core::time::format_wire),
                     },
                 ));
             }

@@ -92,18 +92,24 @@ impl AppStatus {
             Some(_) => CenterLink::Offline,
         };
         let devices = DevicesState::NotConfigured;
+        let configured = Settings::configured(dir);
         Self {
             version: VERSION.to_string(),
             center,
             center_label: center.label_zh().into(),
             devices,
             devices_label: devices.label_zh().into(),
-            store_name: settings.store_name.clone(),
-            demo_mode: settings.demo_mode,
+            // A fresh data directory is neither a demo nor a live counter yet.
+            store_name: if configured {
+                settings.store_name.clone()
+            } else {
+                String::new()
+            },
+            demo_mode: settings.demo_mode && configured,
             data_dir: dir.root().display().to_string(),
             locale: settings.locale.clone(),
             device_lines: Vec::new(),
-            configured: Settings::configured(dir),
+            configured,
             idle_lock_minutes: settings.idle_lock_minutes,
         }
     }

@@ -67,6 +67,9 @@ enum KeysCmd {
         #[arg(long)]
         credentials: Option<PathBuf>,
     },
+    /// Make the OS forget its key (as a reboot does): the next start needs
+    /// the manager's passphrase. Nothing in the vault file changes.
+    Lock,
 }
 
 /// `rxdesk setup …`
@@ -179,6 +182,14 @@ pub fn keys(args: KeysArgs) -> ExitCode {
                 })
                 .map_err(|e| e.to_string())
         }),
+        KeysCmd::Lock => credentials::vault(&dir)
+            .forget_os_key()
+            .map(|()| {
+                println!(
+                    "操作系统已忘记医保凭证的密钥：下次启动需要店长口令 / the OS forgot the key: the next start needs the manager's passphrase"
+                )
+            })
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
