@@ -134,6 +134,13 @@ test("a fresh data directory offers 演示模式 or 正式接入", async () => {
   // Nothing was written that would make it a (demo) counter.
   assert.ok(!existsSync(`${home}/settings.json`));
   await shot("30-golive-first-start");
+  // en-US too; switching the language does not write settings.json.
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await text("#first-start")).includes("Go live"), { timeout: 10000 });
+  await shot("30-golive-first-start-en");
+  assert.ok(!existsSync(`${home}/settings.json`));
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await text("#first-start")).includes("正式接入"), { timeout: 10000 });
   await browser.$("#choose-live").click();
   await shown("#ob-wizard");
 });
@@ -232,7 +239,7 @@ test("the manager creates the pharmacist and edits settings (validated, audit-lo
   await setValue("#set-phone", "010-6512 3456");
   await setValue("#set-address", "北京市东城区人民路 8 号");
   await browser.$("#set-save").click();
-  await browser.waitUntil(async () => (await text("#set-save-result")).includes("idle_lock_minutes: 5 → 15"), {
+  await browser.waitUntil(async () => (await text("#set-save-result")).includes("自动锁屏: 5 → 15"), {
     timeout: 10000,
     timeoutMsg: "settings change not confirmed",
   });

@@ -84,6 +84,15 @@ impl Registration {
     }
 }
 
+/// (display name, cert type, sealed ID number, 执业资格证号, 医保药师代码).
+type RegistrationRow = (
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+);
+
 fn masked(certno: &str) -> String {
     if certno.is_empty() {
         String::new()
@@ -223,13 +232,7 @@ impl Store {
         let sealed = (!reg.certno.is_empty()).then(|| self.sealer().seal_str(&reg.certno));
         self.write("register operator", |tx| {
             let (id, _, _) = Self::operator_row(tx, login)?;
-            let (name, cert_type, certno_enc, prac, phar): (
-                String,
-                Option<String>,
-                Option<Vec<u8>>,
-                Option<String>,
-                Option<String>,
-            ) = tx
+            let (name, cert_type, certno_enc, prac, phar): RegistrationRow = tx
                 .query_row(
                     "SELECT display_name, cert_type, certno_enc, prac_cert_no, phar_code
                      FROM operators WHERE id = ?1",
