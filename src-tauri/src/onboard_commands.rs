@@ -64,7 +64,9 @@ impl CounterSlot {
         s
     }
 
-    /// The counter, or why there is none (same shape as the `Result` it replaces).
+    /// The counter, or why there is none (same shape as the `Result` it
+    /// replaces, so the commands' `state.counter.as_ref()` is unchanged).
+    #[allow(clippy::should_implement_trait)]
     pub fn as_ref(&self) -> Result<&Counter, &String> {
         match self.cell.get() {
             Some(r) => r.as_ref(),
