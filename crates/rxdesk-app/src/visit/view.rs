@@ -21,6 +21,12 @@ pub struct PatientView {
     pub balance: String,
     /// 代购 agent.
     pub agent_name: Option<String>,
+    /// 代购: relationship to the patient (zh-CN).
+    pub agent_relationship_zh: Option<String>,
+    /// 代购: the agent's ID number, masked.
+    pub agent_certno_masked: Option<String>,
+    /// How the patient was identified (社保卡 …, 刷脸, 医保电子凭证).
+    pub identified_via_zh: String,
 }
 
 /// E-voucher activation guidance.
@@ -282,6 +288,8 @@ pub struct SaleSummary {
     pub state: String,
     /// 结算ID.
     pub setl_id: Option<String>,
+    /// 代购: the agent, relationship and masked ID number.
+    pub agent_zh: Option<String>,
 }
 
 /// A refund.
