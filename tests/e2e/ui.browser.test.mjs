@@ -371,7 +371,7 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await scan("110000ecdemo0000000000000000000noact");
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /尚未激活/);
-  assert.match(await text("#fkeys"), /F3\s*打印激活指引/);
+  assert.match(await text("#fkeys"), /F3\s*打印指引/);
   await shot("16-evoucher-guidance");
   // Activated: the patient shows the code again, from the guidance step.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());

@@ -50,7 +50,7 @@ export const visitZh = {
   "patient.agent": "代购：",
   "hint.credential": "扫码/输入凭证",
   "hint.query": "查询处方",
-  "hint.print_guidance": "打印激活指引",
+  "hint.print_guidance": "打印指引",
   "hint.open": "打开处方",
   "hint.reidentify": "重新识别",
   "hint.audit": "审方",

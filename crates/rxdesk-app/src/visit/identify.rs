@@ -55,8 +55,17 @@ pub(super) fn device_error(e: &IdentityError) -> StepError {
 /// the ledger or the logs).
 pub(super) fn mask_token(t: &str) -> String {
     let c: Vec<char> = t.chars().collect();
-    if c.len() <= 10 {
+    if c.len() <= 4 {
         return "*".repeat(c.len());
+    }
+    if c.len() <= 10 {
+        // A card number: first 2 and last 2.
+        return format!(
+            "{}{}{}",
+            c[..2].iter().collect::<String>(),
+            "*".repeat(c.len() - 4),
+            c[c.len() - 2..].iter().collect::<String>()
+        );
     }
     format!(
         "{}…{}",
@@ -541,7 +550,8 @@ mod tests {
             mask_token("110000ecdemo0000000000000000000zhangsan"),
             "110000…gsan"
         );
-        assert_eq!(mask_token("short"), "*****");
+        assert_eq!(mask_token("A10000001"), "A1*****01");
+        assert_eq!(mask_token("abcd"), "****");
     }
 
     #[test]

@@ -2735,7 +2735,8 @@ impl VisitService {
                     v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
                 ),
                 VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
-                VisitState::EVoucherGuidance(_) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并输入密码".into(),
+                VisitState::EVoucherGuidance(rxdesk_core::visit::GuidanceReason::NotActivated) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并由患者在密码键盘上输入密码".into(),
+                VisitState::EVoucherGuidance(_) => "电子凭证密码未通过，未查询处方：请患者本人在密码键盘上重新输入后再读卡；忘记或未设置密码请按指引处理（可打印），或改用医保电子凭证扫码".into(),
                 VisitState::Identified | VisitState::PrescriptionsListed => {
                     if a.listed.is_empty() {
                         "该患者暂无可取的电子处方，请患者联系开方医院".into()
