@@ -98,6 +98,19 @@ async function listOrError(what) {
   await failWithError(what);
 }
 
+/** Sets an input's value as typing would (one input event). */
+async function fill(sel, value) {
+  await browser.execute(
+    (sel, value) => {
+      const el = document.querySelector(sel);
+      el.value = value;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    sel,
+    value,
+  );
+}
+
 async function method(value) {
   await browser.$("#credential-type").selectByAttribute("value", value);
 }
@@ -160,8 +173,9 @@ test("an e-voucher QR decoded through ec.query; a 代购 visit keeps the agent o
   await nextPatient();
   await method("e_voucher");
   await browser.$("#agent-toggle").click();
-  await browser.$("#agent-name").setValue("王小明");
-  await browser.$("#agent-certno").setValue("110101197001010016");
+  // Typed as a person types (WebDriver's keystrokes arrive as fast as a scanner's burst).
+  await fill("#agent-name", "王小明");
+  await fill("#agent-certno", "110101197001010016");
   await browser.$("#agent-relation").selectByAttribute("value", "child");
   await shot("35-agent-before-scan");
   await wedge(WANGFANG);
@@ -188,7 +202,14 @@ test("an e-voucher QR decoded through ec.query; a 代购 visit keeps the agent o
   await shown("#audit-form");
   if (await browser.$("#shift-step").isDisplayed()) {
     await wedge(PHARMACIST);
-    await shown("#audit-result");
+    await browser.waitUntil(
+      async () => (await browser.$("#audit-result").isDisplayed()) || (await browser.$("#counter-error").isDisplayed()),
+      { timeout: 60000, timeoutMsg: "the shift did not start after the pharmacist's e-voucher" },
+    ).catch(async (e) => {
+      await shot("identity-error-shift");
+      throw e;
+    });
+    await failWithError("shift start");
   }
   await wedge(PHARMACIST);
   await shown("#audit-reconfirm.ok");
