@@ -584,6 +584,9 @@ impl Store {
                 [now],
             )
             .map_err(StoreError::sql("reschedule uncertain uploads"))?;
+            if !ids.is_empty() {
+                crate::crashpoint!("outbox_after_recover_interrupted");
+            }
             Ok(ids.len() as u64)
         })
     }

@@ -145,6 +145,11 @@ impl From<rxdesk_store::StoreError> for StepError {
 
 fn center_error(what: &str, e: &CenterError) -> StepError {
     match e {
+        // Two counters on one terminal number (docs/decisions/0007): the
+        // sentence says what to do; the request was not applied.
+        CenterError::Rejected { code, message } if code == rxdesk_center::error::MSGID_IN_USE => {
+            StepError::new("TERMINAL_NO_SHARED", format!("{what}：{message}"))
+        }
         CenterError::Rejected { code, message } => StepError::new(
             "CENTER_REJECTED",
             format!("{what}：医保中心拒绝（{code}）{message}。请核对后重试或告知患者"),
@@ -2195,6 +2200,9 @@ impl VisitService {
                 doctor_name: a.doctor_name(),
                 hi_feesetl_type: "1".into(),
             };
+            if a.recovered {
+                rxdesk_store::crashpoint!("recovered_visit_before_complete");
+            }
             rxdesk_store::crashpoint!("visit_before_record_sale");
             let payments = a
                 .payment
