@@ -118,13 +118,18 @@ test("start-up shows the settled, unfinished visit first, in plain words, and fi
   assert.match(title, /上次中断/);
   assert.match(title, /已在医保结算/);
   assert.match(body, /王芳/);
-  assert.match(body, /结算ID \S+/);
   assert.match(body, /医保基金已支付/);
   assert.match(body, /还需自付/);
-  assert.match(await text("#recovered-finish"), /按结算金额完成销售|F10/);
+  // Which drugs, so the pharmacist hands over the right bag.
+  assert.match(await text("#recovered-drugs"), /阿莫西林胶囊.*×1盒/);
+  // What to do now, in words that fit the amount due.
+  const finish = await text("#recovered-finish");
+  assert.match(finish, /F10/);
+  if (/还需自付 ¥0\.00/.test(body)) assert.match(finish, /无需再付款/);
+  else assert.match(finish, /先收取患者自付/);
   // A pharmacist is told who can reverse it.
   assert.match(await text("#recovered-manager"), /店长/);
-  setlId = body.match(/结算ID (\S+?)）/)?.[1] ?? "";
+  setlId = (await text("#recovered-setl")).replace(/^医保结算ID：/, "");
   assert.ok(setlId, `no settlement id in: ${body}`);
   const total = amount(body.match(/药费合计\s*(¥?[0-9.]+)/)?.[1] ?? "");
   assert.ok(total > 0, `no total in: ${body}`);

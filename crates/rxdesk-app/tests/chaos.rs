@@ -595,7 +595,15 @@ fn parse_args() -> Option<Args> {
         kills: get("--kills").and_then(|v| v.parse().ok()).unwrap_or(10),
         seed: get("--seed").and_then(|v| v.parse().ok()).unwrap_or(2026),
         duplicates: get("--duplicates").unwrap_or_else(|| "replay".into()),
-        keep: get("--keep").map(PathBuf::from),
+        // Relative to the repository (cargo runs the test in the crate's directory).
+        keep: get("--keep").map(|d| {
+            let d = PathBuf::from(d);
+            if d.is_relative() {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(d)
+            } else {
+                d
+            }
+        }),
     })
 }
 
@@ -725,6 +733,24 @@ enum Plan<'a> {
     Sigkill(Duration),
     /// A named crash point, and how often it was armed before without being reached.
     Named(&'a str, u32),
+}
+
+/// The crash point that needs the state a kill at `p` leaves behind: a
+/// visit left before settlement is closed at start-up; a visit killed between
+/// 2102 and the sale is restored at start-up, then completed; an upload
+/// killed mid-send is recovered as uncertain at start-up, then resolved.
+fn follower(p: &str) -> Option<&'static str> {
+    Some(match p {
+        "visit_after_open" | "visit_after_audit" => "recovery_before_close_unsettled",
+        "visit_after_2102_before_sale" | "visit_after_payment" => "recovery_after_restore_settled",
+        "recovery_after_restore_settled" => "recovered_visit_before_complete",
+        "upload_before_send" | "upload_after_send_before_record" => {
+            "outbox_after_recover_interrupted"
+        }
+        "outbox_after_recover_interrupted" => "upload_before_resolve",
+        "upload_before_resolve" => "upload_after_resolve_before_record",
+        _ => return None,
+    })
 }
 
 /// The crash point of a kill record (`name:1 (signal 6)`), or `sigkill`.
@@ -901,6 +927,7 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
     let mut kills: Vec<String> = Vec::new();
     let mut unreached: Vec<String> = Vec::new();
     let mut launch = 0usize;
+    let mut chained = false;
     loop {
         let done = read_progress(&work).len();
         if done >= jobs.len() {
@@ -910,9 +937,10 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
         if launch > 4 * args.kills + jobs.len() + 50 {
             return Err(format!("no progress after {launch} launches"));
         }
+        let chain_now = std::mem::take(&mut chained);
         let plan = if kills.len() >= args.kills {
             Plan::None
-        } else if (kills.len() + 1) % 5 == 0 {
+        } else if (kills.len() + 1) % 5 == 0 && !chain_now {
             Plan::Sigkill(Duration::from_millis(500 + dice.below(4000)))
         } else if let Some((p, tries)) = queue.pop_front() {
             Plan::Named(p, tries)
@@ -956,6 +984,16 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
             }
             Exit::Killed(at) => {
                 eprintln!("chaos: launch {launch}: killed at {at}");
+                // The point that needs the state this kill left comes next
+                // (no SIGKILL in between: it would use that state up).
+                if let Some(f) = follower(kill_point(&at)) {
+                    if let Some(i) = queue.iter().position(|(p, _)| *p == f) {
+                        if let Some(item) = queue.remove(i) {
+                            queue.push_front(item);
+                            chained = true;
+                        }
+                    }
+                }
                 kills.push(at);
             }
             Exit::Failed(why) => return Err(format!("counter launch {launch}: {why}")),

@@ -58,10 +58,10 @@ pub const ALL: &[&str] = &[
     "refund_after_record_before_receipt",
     "refund_after_receipt",
     // the outbox and the sync worker (mid-upload)
-    "outbox_after_recover_interrupted",
     "outbox_after_claim",
     "upload_before_send",
     "upload_after_send_before_record",
+    "outbox_after_recover_interrupted",
     "upload_before_resolve",
     "upload_after_resolve_before_record",
     "outbox_after_outcome",

@@ -584,10 +584,12 @@ impl Store {
                 [now],
             )
             .map_err(StoreError::sql("reschedule uncertain uploads"))?;
-            if !ids.is_empty() {
+            Ok(ids.len() as u64)
+        })
+        .inspect(|n| {
+            if *n > 0 {
                 crate::crashpoint!("outbox_after_recover_interrupted");
             }
-            Ok(ids.len() as u64)
         })
     }
 
@@ -664,6 +666,9 @@ impl Store {
                 }
                 Ok(out)
             })?;
+        if !done.is_empty() {
+            crate::crashpoint!("outbox_after_outcome");
+        }
         if !claimed.is_empty() {
             crate::crashpoint!("outbox_after_claim");
         }
