@@ -725,6 +725,9 @@ fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i
 /// point goes back in the queue).
 const ARMED_MAX_JOBS: usize = 6;
 
+/// Jobs an unarmed counter launch does at most (then the next launch goes on).
+const UNARMED_MAX_JOBS: usize = 15;
+
 /// What a counter launch is armed with.
 enum Plan<'a> {
     /// Nothing (the jobs are done, or the kill budget is spent).
@@ -934,7 +937,7 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
             break;
         }
         launch += 1;
-        if launch > 4 * args.kills + jobs.len() + 50 {
+        if launch > 4 * args.kills + jobs.len() / UNARMED_MAX_JOBS + 50 {
             return Err(format!("no progress after {launch} launches"));
         }
         let chain_now = std::mem::take(&mut chained);
@@ -961,8 +964,13 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
             Some(&base_faults(args.seed + launch as u64)),
         ))?;
         // An armed launch does a few jobs at most, so a point it does not
-        // reach costs a few visits, not the rest of the run.
-        let max_jobs = (!matches!(plan, Plan::None)).then_some(ARMED_MAX_JOBS);
+        // reach costs a few visits, not the rest of the run; an unarmed one
+        // does a bounded share (a loaded machine never meets the hang limit).
+        let max_jobs = Some(if matches!(plan, Plan::None) {
+            UNARMED_MAX_JOBS
+        } else {
+            ARMED_MAX_JOBS
+        });
         match run_counter(
             &work,
             &url,
