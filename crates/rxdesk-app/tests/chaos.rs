@@ -770,16 +770,25 @@ enum Exit {
     Failed(String),
 }
 
-fn run_counter(
-    work: &Path,
-    url: &str,
-    seed: u64,
-    n: usize,
-    crash_at: Option<&str>,
+/// How one counter launch is run.
+struct Launch<'a> {
+    /// `RXDESK_CRASH_AT` for it.
+    crash_at: Option<&'a str>,
+    /// SIGKILL after this long.
     sigkill_after: Option<Duration>,
+    /// Jobs it does at most.
     max_jobs: Option<usize>,
+    /// The clean last run (no jobs: resolve and deliver what is left).
     final_run: bool,
-) -> Result<Exit, String> {
+}
+
+fn run_counter(work: &Path, url: &str, seed: u64, n: usize, l: Launch<'_>) -> Result<Exit, String> {
+    let Launch {
+        crash_at,
+        sigkill_after,
+        max_jobs,
+        final_run,
+    } = l;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let log_path = work.join("logs").join(format!("counter-{n:03}.log"));
     let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
@@ -976,10 +985,12 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
             &url,
             args.seed + launch as u64,
             launch,
-            crash.as_deref(),
-            sigkill,
-            max_jobs,
-            false,
+            Launch {
+                crash_at: crash.as_deref(),
+                sigkill_after: sigkill,
+                max_jobs,
+                final_run: false,
+            },
         )? {
             Exit::Finished => {
                 if let Plan::Named(p, tries) = plan {
@@ -1024,7 +1035,13 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
     }
     // A clean last run: no faults, no kills; resolve and deliver what is left.
     rt.block_on(http("DELETE", &format!("{url}/admin/faults"), None))?;
-    match run_counter(&work, &url, args.seed, launch + 1, None, None, None, true)? {
+    let last = Launch {
+        crash_at: None,
+        sigkill_after: None,
+        max_jobs: None,
+        final_run: true,
+    };
+    match run_counter(&work, &url, args.seed, launch + 1, last)? {
         Exit::Finished => {}
         Exit::Killed(at) => return Err(format!("final run killed: {at}")),
         Exit::Failed(why) => return Err(format!("final run: {why}")),
