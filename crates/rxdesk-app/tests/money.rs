@@ -397,8 +397,17 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     assert_eq!(v.visit_id, visit_id);
     assert_eq!(v.state, "settled");
     assert!(v.recovered);
-    assert!(v.next_step_zh.contains(&setl_id), "{}", v.next_step_zh);
+    assert_eq!(v.split.as_ref().unwrap().setl_id.as_ref(), Some(&setl_id));
+    assert!(v.next_step_zh.contains(&total), "{}", v.next_step_zh);
     assert!(v.next_step_zh.contains("店长撤销"), "{}", v.next_step_zh);
+    // The drugs as settled, named, so the pharmacist finds the right bag.
+    assert_eq!(v.recovered_lines.len(), 1, "{:?}", v.recovered_lines);
+    assert!(
+        v.recovered_lines[0].name.contains("阿莫西林"),
+        "{:?}",
+        v.recovered_lines
+    );
+    assert_eq!(v.recovered_lines[0].quantity, "1");
     // Nothing else starts before it is finished.
     assert_eq!(
         visits.start(&s).await.unwrap_err().code,
