@@ -171,6 +171,7 @@ export class MockVisitBackend {
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
       closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
       recovered: false,
+      recoveredLines: [],
     };
   }
 
@@ -199,7 +200,14 @@ export class MockVisitBackend {
     const v = this.need();
     if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
     v.recovered = true;
-    v.nextStepZh = `上次程序中断时，该患者已在医保结算（结算ID ${v.split?.setlId ?? ""}），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+    v.recoveredLines = v.dispensing.map((d) => ({
+      name: d.name,
+      spec: d.spec,
+      quantity: d.dispensed,
+      unit: d.unit,
+      amount: v.split?.total ?? "0.00",
+    }));
+    v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
@@ -209,6 +217,7 @@ export class MockVisitBackend {
         const v = this.need();
         if (v.state !== "settled") err("只有已结算、尚未完成销售的服务可以撤销结算");
         v.recovered = false;
+        v.recoveredLines = [];
         v.payment = null;
         return this.go("refunded", "已撤销该笔医保结算（医保基金和个人账户已退回，未记销售）。如患者仍需取药，请开始接待重新办理");
       }
@@ -489,6 +498,7 @@ export class MockVisitBackend {
     this.sales.push(sale);
     v.sale = sale.view;
     v.recovered = false;
+    v.recoveredLines = [];
     return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
   }
 

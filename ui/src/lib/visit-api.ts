@@ -177,6 +177,17 @@ export interface VisitView {
    * else; finish it (at the settled amounts) or a manager reverses it.
    */
   recovered: boolean;
+  /** For a recovered visit: the drugs as settled (so the pharmacist finds the right bag). */
+  recoveredLines: RecoveredLineView[];
+}
+
+/** One drug of a recovered visit, as settled. */
+export interface RecoveredLineView {
+  name: string;
+  spec: string;
+  quantity: string;
+  unit: string;
+  amount: string;
 }
 
 /** The outcome of one scan while dispensing: loud and specific. */

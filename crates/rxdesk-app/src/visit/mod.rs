@@ -147,6 +147,11 @@ impl From<rxdesk_store::StoreError> for StepError {
 
 fn center_error(what: &str, e: &CenterError) -> StepError {
     match e {
+        // Two counters on one terminal number (docs/decisions/0007): the
+        // sentence says what to do; the request was not applied.
+        CenterError::Rejected { code, message } if code == rxdesk_center::error::MSGID_IN_USE => {
+            StepError::new("TERMINAL_NO_SHARED", format!("{what}：{message}"))
+        }
         CenterError::Rejected { code, message } => StepError::new(
             "CENTER_REJECTED",
             format!("{what}：医保中心拒绝（{code}）{message}。请核对后重试或告知患者"),
@@ -2118,6 +2123,9 @@ impl VisitService {
                 doctor_name: a.doctor_name(),
                 hi_feesetl_type: "1".into(),
             };
+            if a.recovered {
+                rxdesk_store::crashpoint!("recovered_visit_before_complete");
+            }
             rxdesk_store::crashpoint!("visit_before_record_sale");
             let payments = a
                 .payment
@@ -2596,6 +2604,40 @@ impl VisitService {
         }
     }
 
+    /// The drugs of a restored visit as settled (2102 detail), named from
+    /// the catalogue.
+    fn recovered_lines(&self, a: &Active) -> Vec<view::RecoveredLineView> {
+        let Some(input) = &a.settle_input else {
+            return Vec::new();
+        };
+        input
+            .drugdetail
+            .iter()
+            .map(|d| {
+                let row = self
+                    .store
+                    .products_by_med_list_codg(&d.med_list_codg)
+                    .ok()
+                    .and_then(|rows| {
+                        rows.iter()
+                            .find(|(_, r)| r.fixmedins_hilist_id == d.medins_list_codg)
+                            .or(rows.first())
+                            .map(|(_, r)| r.clone())
+                    });
+                view::RecoveredLineView {
+                    name: row
+                        .as_ref()
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| d.med_list_codg.clone()),
+                    spec: row.as_ref().map(|r| r.spec.clone()).unwrap_or_default(),
+                    quantity: d.cnt.normalize().to_string(),
+                    unit: row.as_ref().map(|r| r.unit.clone()).unwrap_or_default(),
+                    amount: d.det_item_fee_sumamt.to_string(),
+                }
+            })
+            .collect()
+    }
+
     fn view(&self, a: &Active) -> VisitView {
         let v = &a.visit;
         let (state, state_zh) = state_name(v.state());
@@ -2728,12 +2770,20 @@ impl VisitService {
         };
         let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
             match v.state() {
-                VisitState::Settled if a.recovered => format!(
-                    "上次程序中断时，该患者已在医保结算（结算ID {}，合计 {} 元），但销售尚未完成。请按结算时的金额完成：收取自付 {} 元后点击“完成”；或由店长撤销该笔结算",
-                    v.setl_id().unwrap_or_default(),
-                    v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
-                    v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
-                ),
+                VisitState::Settled if a.recovered => {
+                    let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+                    let how = if cash.value().is_zero() {
+                        "患者无需再付款，直接点击“完成”（F10）出票".to_string()
+                    } else if a.payment.as_ref().is_some_and(|p| p.paid) {
+                        "自付部分已收，点击“完成”（F10）出票".to_string()
+                    } else {
+                        format!("先收取患者自付 {cash} 元，再点击“完成”（F10）出票")
+                    };
+                    format!(
+                        "上次程序中断时，该患者已在医保结算（合计 {} 元），但销售尚未完成。请按结算时的金额完成：{how}；如患者不再取药，由店长撤销该笔结算",
+                        v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
+                    )
+                }
                 VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
                 VisitState::EVoucherGuidance(rxdesk_core::visit::GuidanceReason::NotActivated) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并由患者在密码键盘上输入密码".into(),
                 VisitState::EVoucherGuidance(_) => "电子凭证密码未通过，未查询处方：请患者本人在密码键盘上重新输入后再读卡；忘记或未设置密码请按指引处理（可打印），或改用医保电子凭证扫码".into(),
@@ -2800,6 +2850,11 @@ impl VisitService {
             closed_reason_zh,
             next_step_zh,
             recovered: a.recovered,
+            recovered_lines: if a.recovered {
+                self.recovered_lines(a)
+            } else {
+                Vec::new()
+            },
         }
     }
 }

@@ -240,6 +240,26 @@ pub struct VisitView {
     /// Restored at start-up: settled at the center before the program
     /// stopped, not completed (finish it, or a manager reverses it).
     pub recovered: bool,
+    /// For a restored visit: the drugs settled (names from the catalogue,
+    /// quantities and amounts from the 2102 that was sent), so the
+    /// pharmacist knows which bag is this patient's. Empty otherwise.
+    pub recovered_lines: Vec<RecoveredLineView>,
+}
+
+/// One drug of a settled, restored visit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveredLineView {
+    /// Product name (the 医保 code when the catalogue no longer has it).
+    pub name: String,
+    /// Specification.
+    pub spec: String,
+    /// Quantity settled.
+    pub quantity: String,
+    /// Unit (盒…).
+    pub unit: String,
+    /// Amount settled for the line (yuan, 2 decimals).
+    pub amount: String,
 }
 
 /// The outcome of one scan while dispensing.
