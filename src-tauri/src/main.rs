@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod device_commands;
 mod manager_commands;
 mod onboard_commands;
 mod visit_commands;
@@ -60,6 +61,30 @@ fn main() {
                     tracing::warn!(error = %e, "scan event not delivered to the window");
                 }
             });
+            // Card reader, PIN pad, QR decode, face: the visit identifies
+            // through them; unplugged / back reach the window as events.
+            if let Ok(c) = &app.state::<commands::Shared>().counter {
+                if let Ok(v) = c.visits() {
+                    v.attach_devices(devices.identity());
+                }
+            }
+            let mut events = devices.subscribe_events();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(e) => {
+                            let n = rxdesk_app::devices::DeviceNotice::from(&e);
+                            tracing::info!(event = ?e, "device event");
+                            if let Err(err) = handle.emit("device-event", n) {
+                                tracing::warn!(error = %err, "device event not delivered to the window");
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    }
+                }
+            });
             app.manage(commands::DeviceHub(std::sync::Arc::new(devices)));
             // The upload worker drains the outbox while the window is open.
             app.state::<manager_commands::ManagerState>()
@@ -78,6 +103,10 @@ fn main() {
             commands::open_prescription,
             commands::settings_view,
             commands::device_test_print,
+            device_commands::devices_settings,
+            device_commands::devices_discover,
+            device_commands::device_test,
+            device_commands::devices_save,
             visit_commands::visit_start,
             visit_commands::visit_current,
             visit_commands::visit_identify,

@@ -41,18 +41,20 @@ pub async fn visit_current(state: tauri::State<'_, Shared>) -> Result<Option<Vis
     Ok(v.current().await)
 }
 
-/// Identifies the patient (and lists their prescriptions).
+/// Identifies the patient (and lists their prescriptions): the card from
+/// the reader, the password on the terminal's PIN pad, the face terminal
+/// (`consent`: the patient agreed on the consent step) — never a password.
 #[tauri::command]
 pub async fn visit_identify(
     state: tauri::State<'_, Shared>,
     method: String,
     code: String,
-    password: Option<String>,
+    consent: Option<bool>,
     agent: Option<Agent>,
 ) -> Result<VisitView, String> {
     let (v, s) = ctx(&state)?;
     let agent = agent.map(|a| (a.name, a.cert_no, a.relation));
-    v.identify(&s, &method, &code, password.as_deref(), agent)
+    v.identify(&s, &method, &code, consent, agent)
         .await
         .map_err(|e| e.to_string())
 }

@@ -354,7 +354,7 @@ test("settings (F8), F7 refused for a pharmacist, lock with Ctrl+L drops scans, 
   assert.deepEqual(errors, []);
 });
 
-test("identification variants: e-voucher guidance, card needs the password, face, layout differences side by side", async () => {
+test("identification variants: e-voucher guidance, card with the PIN pad (wrong password lists nothing), face with consent, layout differences side by side", async () => {
   await page.goto(url);
   await signIn("2001", "demo-pharmacist", "pharmacist");
   await page.waitForSelector("#counter[data-state='started']");
@@ -371,7 +371,7 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await scan("110000ecdemo0000000000000000000noact");
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /尚未激活/);
-  assert.match(await text("#fkeys"), /F3\s*打印激活指引/);
+  assert.match(await text("#fkeys"), /F3\s*打印指引/);
   await shot("16-evoucher-guidance");
   // Activated: the patient shows the code again, from the guidance step.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
@@ -379,19 +379,23 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await page.waitForSelector("#rx-list");
   await page.keyboard.press("Escape");
   await page.waitForSelector("#counter[data-state='started'] #credential-number");
-  // Social-security card: without the patient's password nothing is sent.
+  // Social-security card: read from the reader; the patient types the e-voucher password on the
+  // terminal's PIN pad (the mock plays it). A wrong one: the guidance, nothing listed.
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "000000" }));
   await page.selectOption("#credential-type", "social_security_card");
-  await page.fill("#credential-number", "A12345678");
-  await page.press("#credential-number", "Enter");
-  await page.waitForSelector("#counter-error");
-  assert.match(await text("#counter-error"), /须由患者本人输入医保电子凭证密码/);
-  await page.fill("#id-password", "123456");
+  await page.waitForSelector("#pinpad-hint");
+  assert.equal(await page.$("#id-password"), null, "no password field: RxDesk never sees the password");
+  await page.click("#query");
+  await page.waitForSelector("#guidance");
+  assert.match(await text("#guidance"), /密码错误/);
+  assert.equal(await page.$("#rx-list"), null);
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "246810" }));
   await page.check("#agent-toggle");
   await page.fill("#agent-name", "李四");
   await page.fill("#agent-certno", "110101199003070011");
-  await page.fill("#agent-relation", "子女");
+  await page.selectOption("#agent-relation", "child");
   await shot("17-identify-card-agent");
-  await page.press("#id-password", "Enter");
+  await page.click("#query");
   await page.waitForSelector("#rx-list");
   assert.match(await text("#visit-patient"), /代购：李四/);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
@@ -408,10 +412,14 @@ test("identification variants: e-voucher guidance, card needs the password, face
   await page.waitForSelector("#counter[data-state='started']");
   await page.selectOption("#credential-type", "face");
   await page.waitForSelector("#face-hint");
-  // The face terminal returns the patient's e-voucher token (here as a scan); 刷脸 stays the method.
-  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await scan("110000ecdemo00000000000000000facetoken");
+  // The consent step first; then the face terminal is asked.
+  await page.click("#query");
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /同意/);
+  await page.check("#face-consent");
+  await page.click("#query");
   await page.waitForSelector("#rx-list");
+  assert.match(await text("#identified-via"), /刷脸/);
   // A serial scanner's scan arrives as a `device-scan` event from Rust, even with the focus in the box.
   await page.keyboard.press("Escape");
   await page.waitForSelector("#counter[data-state='started'] #credential-number");

@@ -9,12 +9,29 @@
 //! - The **receipt printer** is asked for its real-time status (`DLE EOT`)
 //!   when the status bar refreshes.
 //!
+//! - The **identification devices** ([`IdentityDevices`]): the card reader
+//!   (national library or the generic serial reader), the ID-card reader
+//!   (`HeaSecReadInfo` `ReadSFZ`) and `NationECCode` (e-voucher QR decode,
+//!   the e-voucher password on the terminal's PIN pad, face). The visit
+//!   service calls them (docs/devices.md §11); the card reader is supervised
+//!   so an unplugged reader shows in the status bar and as a
+//!   [`DeviceEvent`] (told once when lost, once when back).
+//!
 //! Statuses are published on `rxdesk-devices`' [`StatusBoard`]; the status
 //! bar shows one line per configured device and the overall state.
 
 use crate::status::DevicesState;
+pub use rxdesk_devices::api::DeviceTest;
+use rxdesk_devices::api::{CardReaderDevice, EVoucherDevice, IdCardDevice};
+pub use rxdesk_devices::discovery::{inventory, Inventory};
+use rxdesk_devices::identity::IdentityError;
 use rxdesk_devices::scan::ScanError;
-use rxdesk_devices::settings::{open_printer, open_scanner, DeviceSettings, ScannerSettings};
+pub use rxdesk_devices::settings::DeviceSettings;
+use rxdesk_devices::settings::{
+    card_reader_device, open_nation_ec, open_printer, open_scanner, CardReaderSettings, QrDecode,
+    ScannerSettings,
+};
+pub use rxdesk_devices::status::DeviceEvent;
 use rxdesk_devices::status::{
     publish_printer_status, supervise_scanner, Backoff, DeviceKind, DeviceState, DeviceStatus,
     StatusBoard, Supervised,
@@ -45,11 +62,143 @@ pub struct DeviceScanError {
     pub message_zh: String,
 }
 
+/// The identification devices as the visit uses them (cheap to clone).
+/// Each is `None` when not configured; `ec_problem` says why `NationECCode`
+/// is unavailable (not installed, not configured).
+#[derive(Clone, Debug)]
+pub struct IdentityDevices {
+    /// Social-security card reader.
+    pub card: Option<CardReaderDevice>,
+    /// ID-card reader (`HeaSecReadInfo` only).
+    pub id_card: Option<IdCardDevice>,
+    /// `NationECCode`: QR decode, PIN pad, face.
+    pub ec: Option<EVoucherDevice>,
+    /// Why `ec` is `None`, as the operator should read it.
+    pub ec_problem: Option<String>,
+    /// Who decodes a scanned e-voucher QR.
+    pub qr_decode: QrDecode,
+    /// A face terminal is attached.
+    pub face_terminal: bool,
+    /// `iot.medical.settle.notify` after a face-identified settlement.
+    pub settle_notify: bool,
+}
+
+impl Default for IdentityDevices {
+    /// No devices: the scanned e-voucher text is the token (the center
+    /// decodes it); card, ID card and face are refused with a clear message.
+    fn default() -> Self {
+        IdentityDevices {
+            card: None,
+            id_card: None,
+            ec: None,
+            ec_problem: None,
+            qr_decode: QrDecode::Center,
+            face_terminal: false,
+            settle_notify: false,
+        }
+    }
+}
+
+impl IdentityDevices {
+    /// Builds the handles from the settings (nothing is opened yet but the
+    /// `NationECCode` library, which is loaded once). Statuses go to `board`.
+    pub fn from_settings(s: &DeviceSettings, board: &StatusBoard) -> Self {
+        let card = s
+            .card_reader
+            .as_ref()
+            .map(|c| card_reader_device(c, board.clone()));
+        let id_card = match &s.card_reader {
+            Some(CardReaderSettings::HeaSec { path, init_json }) => {
+                IdCardDevice::open(path.as_deref(), init_json)
+                    .map_err(|e| tracing::warn!(error = e.code(), "ID-card reader unavailable"))
+                    .ok()
+            }
+            _ => None,
+        };
+        let (ec, ec_problem, qr_decode, face_terminal, settle_notify) = match &s.nation_ec {
+            None => (
+                None,
+                Some("未配置医保电子凭证组件（NationECCode），请在设置→设备中配置".to_string()),
+                QrDecode::Center,
+                false,
+                false,
+            ),
+            Some(n) => {
+                let opened = open_nation_ec(n);
+                board.publish(DeviceStatus {
+                    kind: DeviceKind::FaceTerminal,
+                    name: "NationECCode".into(),
+                    state: match &opened {
+                        Ok(_) => DeviceState::Ready,
+                        Err(IdentityError::NotInstalled(_)) => DeviceState::NotInstalled,
+                        Err(e) => DeviceState::Warning {
+                            message_zh: e.message_zh(),
+                        },
+                    },
+                });
+                match opened {
+                    Ok(ec) => (
+                        Some(EVoucherDevice::new(ec)),
+                        None,
+                        n.qr_decode,
+                        n.face_terminal,
+                        n.settle_notify,
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = e.code(), "NationECCode unavailable");
+                        (
+                            None,
+                            Some(e.message_zh()),
+                            n.qr_decode,
+                            n.face_terminal,
+                            n.settle_notify,
+                        )
+                    }
+                }
+            }
+        };
+        IdentityDevices {
+            card,
+            id_card,
+            ec,
+            ec_problem,
+            qr_decode,
+            face_terminal,
+            settle_notify,
+        }
+    }
+
+    /// The e-voucher library, or why there is none (zh-CN).
+    pub fn ec(&self) -> Result<&EVoucherDevice, String> {
+        self.ec.as_ref().ok_or_else(|| {
+            self.ec_problem
+                .clone()
+                .unwrap_or_else(|| "未配置医保电子凭证组件（NationECCode）".into())
+        })
+    }
+}
+
+/// Which device class a Settings test exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Read the card on the card reader.
+    Card,
+    /// Decode a QR through `ec.query`.
+    Qr,
+    /// Ping the face terminal / library.
+    Face,
+    /// Print a test page.
+    Print,
+}
+
 /// The devices of this counter while the app runs.
 pub struct Devices {
     settings: DeviceSettings,
     board: StatusBoard,
     scanner: Option<Supervised>,
+    identity: IdentityDevices,
+    card_supervisor: Option<Supervised>,
 }
 
 impl std::fmt::Debug for Devices {
@@ -134,10 +283,109 @@ impl Devices {
                 tracing::info!(scanner = %name, "scanner supervisor started");
             }
         }
+        let identity = IdentityDevices::from_settings(settings, &board);
+        let card_supervisor = identity.card.as_ref().map(|c| {
+            c.supervise(
+                Backoff::new(Duration::from_millis(500), Duration::from_secs(10)),
+                Duration::from_secs(2),
+            )
+        });
         Self {
             settings: settings.clone(),
             board,
             scanner,
+            identity,
+            card_supervisor,
+        }
+    }
+
+    /// The identification devices (for the visit service).
+    pub fn identity(&self) -> IdentityDevices {
+        self.identity.clone()
+    }
+
+    /// Unplugged / back events (each told once per transition).
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<DeviceEvent> {
+        self.board.subscribe_events()
+    }
+
+    /// The settings the devices were started with.
+    pub fn settings(&self) -> &DeviceSettings {
+        &self.settings
+    }
+
+    /// Settings → test of one device class. `qr`: the code to decode for
+    /// [`TestKind::Qr`].
+    pub async fn test(&self, kind: TestKind, qr: Option<String>) -> DeviceTest {
+        let t = Duration::from_secs(10);
+        let missing = |kind: DeviceKind, what: &str| DeviceTest {
+            kind,
+            ok: false,
+            summary_zh: format!("未配置{what}，请先在上方选择并保存"),
+            error_code: Some("not_configured".into()),
+        };
+        match kind {
+            TestKind::Card => match &self.identity.card {
+                Some(c) => c.test(t).await,
+                None => missing(DeviceKind::CardReader, "读卡器"),
+            },
+            TestKind::Face => match self.identity.ec() {
+                Ok(ec) => ec.test(t).await,
+                Err(m) => DeviceTest {
+                    kind: DeviceKind::FaceTerminal,
+                    ok: false,
+                    summary_zh: m,
+                    error_code: Some("not_configured".into()),
+                },
+            },
+            TestKind::Qr => {
+                let ec = match self.identity.ec() {
+                    Ok(ec) => ec.clone(),
+                    Err(m) => {
+                        return DeviceTest {
+                            kind: DeviceKind::FaceTerminal,
+                            ok: false,
+                            summary_zh: m,
+                            error_code: Some("not_configured".into()),
+                        }
+                    }
+                };
+                let code = qr.unwrap_or_default();
+                if code.trim().is_empty() {
+                    return DeviceTest {
+                        kind: DeviceKind::FaceTerminal,
+                        ok: false,
+                        summary_zh: "请先扫描一张医保电子凭证码再测试解码".into(),
+                        error_code: Some("no_code".into()),
+                    };
+                }
+                match ec.decode_qr(code.trim().to_string(), t).await {
+                    Ok(v) => DeviceTest {
+                        kind: DeviceKind::FaceTerminal,
+                        ok: true,
+                        summary_zh: format!("解码成功：{}（{}）", v.name, v.id_masked),
+                        error_code: None,
+                    },
+                    Err(e) => DeviceTest {
+                        kind: DeviceKind::FaceTerminal,
+                        ok: false,
+                        summary_zh: e.message_zh(),
+                        error_code: Some(e.code().to_string()),
+                    },
+                }
+            }
+            TestKind::Print => match &self.settings.printer {
+                Some(p) => {
+                    let p = p.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let mut printer = open_printer(&p);
+                        rxdesk_devices::api::test_printer(&mut printer, p.width)
+                    })
+                    .await
+                    .unwrap_or_else(|_| missing(DeviceKind::Printer, "打印机"))
+                }
+                None => missing(DeviceKind::Printer, "打印机"),
+            },
         }
     }
 
@@ -177,12 +425,123 @@ impl Devices {
         )
     }
 
-    /// Stops the scanner supervisor.
+    /// Settings → test of a device class as the operator chose it: the
+    /// running devices when `candidate` is what runs (a port is opened by
+    /// one owner only), else the candidate started just for the test.
+    pub async fn test_candidate(
+        &self,
+        candidate: Option<&DeviceSettings>,
+        kind: TestKind,
+        qr: Option<String>,
+    ) -> DeviceTest {
+        match candidate {
+            Some(c) if c != &self.settings => {
+                let temp = Devices::start(c, |_| {});
+                let r = temp.test(kind, qr).await;
+                temp.stop();
+                r
+            }
+            _ => self.test(kind, qr).await,
+        }
+    }
+
+    /// Stops the supervisors.
     pub fn stop(mut self) {
         if let Some(s) = self.scanner.take() {
             s.stop();
         }
+        if let Some(s) = self.card_supervisor.take() {
+            s.stop();
+        }
     }
+}
+
+/// A device unplugged / back, as the window is told (`device-event`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceNotice {
+    /// `scanner`, `printer`, `card_reader`, `face_terminal`.
+    pub kind: DeviceKind,
+    /// The device's label.
+    pub name: String,
+    /// `true`: it works again.
+    pub back: bool,
+    /// What the counter shows (zh-CN).
+    pub message_zh: String,
+}
+
+impl From<&DeviceEvent> for DeviceNotice {
+    fn from(e: &DeviceEvent) -> Self {
+        let (kind, name, back) = match e {
+            DeviceEvent::Unplugged { kind, name } => (*kind, name.clone(), false),
+            DeviceEvent::Back { kind, name } => (*kind, name.clone(), true),
+        };
+        DeviceNotice {
+            kind,
+            name,
+            back,
+            message_zh: e.message_zh(),
+        }
+    }
+}
+
+/// Demo patients as the stand-in e-voucher SDK knows them (demo mode only,
+/// docs/demo.md): name, ID number, e-voucher token, the e-voucher password
+/// they type on the PIN pad.
+pub const DEMO_EVOUCHER_PASSWORDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "张三",
+        "110101198001010029",
+        "110000ecdemo0000000000000000000zhangsan",
+        "246810",
+    ),
+    (
+        "李四",
+        "110101199005050030",
+        "110000ecdemo000000000000000000000lisi",
+        "135791",
+    ),
+    (
+        "王芳",
+        "110101196803030049",
+        "110000ecdemo00000000000000000000wangfang",
+        "802468",
+    ),
+];
+
+/// Writes the stand-in `NationECCode`'s state for demo mode: each demo
+/// patient's password and identity (PIN pad), each e-voucher code decoded
+/// by `ec.query` to its token, and 张三 at the face terminal (with its
+/// consent step). The PIN pad simulator (`rxdesk-devsim pinpad`) then
+/// writes what the patient types into the same file.
+pub fn write_demo_standin_state(
+    path: &std::path::Path,
+) -> std::io::Result<rxdesk_devices::sim::standin::StandinState> {
+    let mut st = rxdesk_devices::sim::standin::StandinState::create(path)?;
+    for (name, id, token, pwd) in DEMO_EVOUCHER_PASSWORDS {
+        let data = serde_json::json!({"idNo": id, "userName": name, "idType": "01",
+            "ecToken": token, "insuOrg": "110000"});
+        st.set(&format!("pwd.{id}"), Some(pwd))?;
+        st.set(&format!("pwdid.{id}"), Some(&data.to_string()))?;
+        let ok = serde_json::json!({"code": 0, "message": "交易成功", "data": data});
+        st.set(&format!("ecqr.{token}"), Some(&ok.to_string()))?;
+    }
+    st.set(
+        "ec.ec.query",
+        Some(r#"{"code":-1,"message":"电子凭证二维码无效或已过期，请患者刷新医保码后重新出示"}"#),
+    )?;
+    let (name, id, token, _) = DEMO_EVOUCHER_PASSWORDS[0];
+    let face = serde_json::json!({"code": 0, "message": "成功", "data": {"idNo": id,
+        "userName": name, "idType": "01", "ecToken": token, "insuOrg": "110000", "consentFlag": "1"}});
+    st.set("ec.iot.gain.ec.qrcode", Some(&face.to_string()))?;
+    st.set(
+        "ec.iot.medical.settle.notify",
+        Some(r#"{"code":0,"message":"成功","data":{}}"#),
+    )?;
+    st.set(
+        "ec.iot.device.query",
+        Some(r#"{"code":0,"message":"成功","data":{"deviceNo":"DEMO-FACE-01","model":"刷脸终端模拟器"}}"#),
+    )?;
+    Ok(st)
 }
 
 #[cfg(test)]

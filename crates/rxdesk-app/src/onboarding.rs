@@ -3,8 +3,9 @@
 //! is kept — the profile (every bad field named), the pharmacy code
 //! (ST-EPC-02-002), the issued credentials (each file named), the CA roots
 //! and CRLs (a file that is not one is named) — then the data directory is
-//! built in a staging directory: profile, trust store, settings, sealed
-//! credentials, the first manager account; then 9001 sign-in and a
+//! built in a staging directory: profile, trust store, settings (with this
+//! counter's terminal number, docs/decisions/0007), sealed credentials, the
+//! first manager account; then 9001 sign-in and a
 //! connectivity check that says in words what failed (DNS, TCP, TLS, gateway
 //! signature, appId). Only when sign-in works is the staging directory
 //! moved into place; on any failure it is removed, so nothing is
@@ -51,11 +52,13 @@ pub struct SetupRequest {
     pub data_dir: DataDir,
     /// Center URL overriding the profile's (rehearsal on another port).
     pub center_url: Option<String>,
+    /// This counter's terminal number (收银台编号, 0–9), unique within the
+    /// pharmacy (docs/decisions/0007): the first digit of every msgid and
+    /// 零售单据号 serial it issues.
+    pub terminal_no: u32,
     /// Pharmacy name for receipts; the profile's `institution.name` when
     /// `None` or empty.
     pub pharmacy_name: Option<String>,
-    /// This counter's terminal number (0–9, [`Settings::terminal_no`]).
-    pub terminal_no: u32,
     /// UI language to keep (`zh-CN` when `None`).
     pub locale: Option<String>,
 }
@@ -89,6 +92,8 @@ pub struct SetupReport {
     pub trust: Vec<TrustItem>,
     /// The sign-in and connectivity check, in words.
     pub connectivity: Vec<String>,
+    /// This counter's terminal number.
+    pub terminal_no: u32,
 }
 
 /// Why setup stopped (zh-CN sentences; nothing was kept).
@@ -119,6 +124,9 @@ pub enum SetupError {
     /// The manager account.
     #[error("店长账户：{0}")]
     Manager(String),
+    /// The terminal number.
+    #[error("收银台编号：{0}")]
+    TerminalNo(String),
     /// The data directory.
     #[error("数据目录 {path}：{why}")]
     DataDir {
@@ -130,9 +138,6 @@ pub enum SetupError {
     /// The center could not be reached or refused; says which step.
     #[error("连接医保中心失败：{0}。未保存任何内容")]
     Connectivity(String),
-    /// The terminal number is out of range.
-    #[error("收银台编号 {0} 不正确：须为 0–9，同一药店的每台收银机各用一个")]
-    Terminal(u32),
 }
 
 impl SetupError {
@@ -145,9 +150,9 @@ impl SetupError {
             Self::Credentials(c) => c.code(),
             Self::Trust { .. } => "SETUP_TRUST_FILE",
             Self::Manager(_) => "SETUP_MANAGER",
+            Self::TerminalNo(_) => "SETUP_TERMINAL_NO",
             Self::DataDir { .. } => "SETUP_DATA_DIR",
             Self::Connectivity(_) => "SETUP_CONNECTIVITY",
-            Self::Terminal(_) => "SETUP_TERMINAL",
         }
     }
 }
@@ -427,20 +432,21 @@ pub fn describe_sign_in_failure(e: &CenterError, https: bool) -> String {
     }
 }
 
-/// The client of a profile with the desk's msgid range and high-water file.
+/// The client of a profile with the desk's msgid range of terminal
+/// `terminal_no` and its high-water file.
 pub fn desk_client(
     dir: &DataDir,
     profile: CenterProfile,
+    terminal_no: u32,
 ) -> Result<(CenterClient, Arc<MsgIdGenerator>), String> {
     let msgids = Arc::new(
-        MsgIdGenerator::with_high_water_file(
+        MsgIdGenerator::for_role(
             &profile.institution.fixmedins_code,
-            dir.root().join("msgid.hwm"),
+            terminal_no,
+            rxdesk_center::IdRole::Desk,
+            dir.root(),
         )
-        .map_err(|e| format!("报文编号文件不可用：{e}"))?
-        // 4000-4999 belong to the background client (upload worker),
-        // 5000-9999 to the outbox rows.
-        .with_sequence_range(0, 3999),
+        .map_err(|e| format!("报文编号文件不可用：{e}"))?,
     );
     let client = CenterClient::new(profile, Arc::clone(&msgids))
         .map_err(|e| format!("中心客户端无法创建：{e}"))?;
@@ -491,6 +497,13 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
     }
     let (secrets, creds) = credentials::read_issued_dir(&req.credentials)?;
     let trust = check_trust_dir(&req.trust)?;
+    if req.terminal_no > crate::settings::MAX_TERMINAL_NO {
+        return Err(SetupError::TerminalNo(format!(
+            "必须为 0–{}（当前 {}），同一药店内每台收银台各不相同",
+            crate::settings::MAX_TERMINAL_NO,
+            req.terminal_no
+        )));
+    }
     if req.manager_login.trim().is_empty() {
         return Err(SetupError::Manager("工号不能为空".into()));
     }
@@ -499,9 +512,6 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
             "密码至少需要 {} 个字符（它也是医保凭证的解锁口令）",
             rxdesk_store::vault::MIN_PASSPHRASE_CHARS
         )));
-    }
-    if req.terminal_no > crate::settings::MAX_TERMINAL_NO {
-        return Err(SetupError::Terminal(req.terminal_no));
     }
     let target = req.data_dir.root().to_path_buf();
     if !fresh_target(&target) {
@@ -573,7 +583,7 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
             .unwrap_or(&file.institution.name)
             .to_string(),
         fixmedins_code: code.to_string(),
-        terminal_no: req.terminal_no,
+        terminal_no: Some(req.terminal_no),
         locale: req
             .locale
             .clone()
@@ -595,6 +605,9 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
             path: stage.database(),
             why: e.to_string(),
         })?;
+        store
+            .set_terminal_no(req.terminal_no)
+            .map_err(|e| SetupError::TerminalNo(e.to_string()))?;
         store
             .create_operator(
                 None,
@@ -627,7 +640,8 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
         base_url: profile.base_url.clone(),
         ..check_profile
     };
-    let (client, _) = desk_client(&stage, check_profile).map_err(SetupError::Connectivity)?;
+    let (client, _) =
+        desk_client(&stage, check_profile, req.terminal_no).map_err(SetupError::Connectivity)?;
     let operator = Operator::clerk(req.manager_login.trim(), &req.manager_name);
     let connectivity = check_connectivity(&client, &operator)
         .await
@@ -672,6 +686,7 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
         credentials: sealed,
         trust: trust.into_iter().map(|(_, t)| t).collect(),
         connectivity,
+        terminal_no: req.terminal_no,
     })
 }
 

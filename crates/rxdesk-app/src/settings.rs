@@ -21,9 +21,11 @@ pub struct Settings {
     /// This counter's terminal number (收银台编号, 0–9), unique within the
     /// pharmacy: the first digit of the serial of every msgid and 零售单据号
     /// it issues, so two counters of one pharmacy never collide
-    /// (docs/protocol.md, "msgid layout"). Set at onboarding; `rxdesk
-    /// terminal --set N` until the wizard exists.
-    pub terminal_no: u32,
+    /// (docs/protocol.md, "msgid layout"; docs/decisions/0007). Set at
+    /// onboarding (`rxdesk setup --terminal-no N`), changed with `rxdesk
+    /// terminal --set N`. `None` = never set: demo mode uses 0, production
+    /// refuses center work ([`Settings::checked_terminal_no`]).
+    pub terminal_no: Option<u32>,
     /// Counter devices (scanner, receipt printer, card reader, e-voucher
     /// library); nothing configured by default.
     pub devices: rxdesk_devices::settings::DeviceSettings,
@@ -55,7 +57,7 @@ impl Default for Settings {
             center_url: None,
             store_name: "演示药店".into(),
             fixmedins_code: String::new(),
-            terminal_no: 0,
+            terminal_no: None,
             devices: Default::default(),
             document_retention_days: DEFAULT_DOCUMENT_RETENTION_DAYS,
             idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
@@ -65,20 +67,26 @@ impl Default for Settings {
     }
 }
 
+/// Why a production counter without a terminal number does no center work.
+pub const TERMINAL_NOT_SET_ZH: &str = "本收银台尚未设置收银台编号（0–9，同一药店内每台收银台各不相同），不能进行医保结算：请店长在本机运行 rxdesk terminal --set <编号>（新接入时用 rxdesk setup --terminal-no <编号>），然后重新启动程序 / no terminal number set: run `rxdesk terminal --set N`";
+
 /// Highest terminal number (the msgid serial's first digit).
 pub const MAX_TERMINAL_NO: u32 = rxdesk_center::msgid::MAX_TERMINAL_NO;
 
 impl Settings {
     /// The terminal number, checked (0–[`MAX_TERMINAL_NO`]); a zh-CN
-    /// sentence when it is out of range.
+    /// sentence when it is out of range, or when it was never set outside
+    /// demo mode (production never settles without one: two counters on a
+    /// default number would share one id space).
     pub fn checked_terminal_no(&self) -> Result<u32, String> {
-        if self.terminal_no > MAX_TERMINAL_NO {
-            return Err(format!(
-                "收银台编号必须为 0–{MAX_TERMINAL_NO}（当前 {}），请在设置中修改",
-                self.terminal_no
-            ));
+        match self.terminal_no {
+            None if self.demo_mode => Ok(0),
+            None => Err(TERMINAL_NOT_SET_ZH.to_string()),
+            Some(n) if n > MAX_TERMINAL_NO => Err(format!(
+                "收银台编号必须为 0–{MAX_TERMINAL_NO}（当前 {n}）：请运行 rxdesk terminal --set <编号> 修改"
+            )),
+            Some(n) => Ok(n),
         }
-        Ok(self.terminal_no)
     }
 
     /// Whether this data directory was ever set up: a settings file or a
@@ -140,16 +148,26 @@ mod tests {
     }
 
     #[test]
-    fn terminal_number_defaults_to_zero_and_is_range_checked() {
+    fn terminal_number_is_required_in_production_and_range_checked() {
+        // Demo mode: an unset number is 0.
         let s: Settings = serde_json::from_str(r#"{"store_name": "x"}"#).unwrap();
+        assert_eq!(s.terminal_no, None);
         assert_eq!(s.checked_terminal_no(), Ok(0));
         let s: Settings = serde_json::from_str(r#"{"terminal_no": 7}"#).unwrap();
         assert_eq!(s.checked_terminal_no(), Ok(7));
         let s = Settings {
-            terminal_no: 12,
+            terminal_no: Some(12),
             ..Settings::default()
         };
         assert!(s.checked_terminal_no().unwrap_err().contains("0–9"));
+        // Production: never set = no center work, and the message names the command.
+        let s: Settings = serde_json::from_str(r#"{"demo_mode": false}"#).unwrap();
+        let e = s.checked_terminal_no().unwrap_err();
+        assert!(e.contains("rxdesk terminal --set"), "{e}");
+        assert!(e.contains("尚未设置收银台编号"), "{e}");
+        let s: Settings =
+            serde_json::from_str(r#"{"demo_mode": false, "terminal_no": 0}"#).unwrap();
+        assert_eq!(s.checked_terminal_no(), Ok(0));
     }
 
     #[test]

@@ -114,7 +114,7 @@ pub fn patched(current: &Settings, p: &SettingsPatch) -> Result<Settings, Settin
                 crate::settings::MAX_TERMINAL_NO
             )));
         }
-        s.terminal_no = t;
+        s.terminal_no = Some(t);
     }
     if let Some(a) = &p.receipt_address {
         let a = a.trim();
@@ -261,6 +261,7 @@ mod tests {
         Settings {
             demo_mode: false,
             store_name: "康宁大药房".into(),
+            terminal_no: Some(0),
             ..Settings::default()
         }
         .save(&dir)

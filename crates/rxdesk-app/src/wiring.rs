@@ -39,13 +39,14 @@ pub fn center_profile(dir: &DataDir, settings: &Settings) -> Result<CenterProfil
 
 /// The desk, or a zh-CN sentence saying why there is none.
 pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk, String> {
+    // The desk's own part of this terminal's serial block (T000-T399; the
+    // background client, the CLI and the outbox have theirs: docs/protocol.md).
+    // Checked first: production without a terminal number does no center work.
+    let terminal = settings.checked_terminal_no()?;
     let profile = center_profile(dir, settings)?;
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
     let crl_grace_hours = profile.trust.crl_grace_hours;
-    // The desk's own part of this terminal's serial block (T000-T399; the
-    // background client, the CLI and the outbox have theirs: docs/protocol.md).
-    let terminal = settings.checked_terminal_no()?;
     let msgids = Arc::new(
         MsgIdGenerator::for_role(&institution, terminal, IdRole::Desk, dir.root())
             .map_err(|e| format!("报文编号文件不可用：{e}"))?,

@@ -16,9 +16,17 @@
 //! - stock and trace codes agree (ledger vs its own sales, ledger vs center);
 //! - `PRAGMA integrity_check` is ok.
 //!
+//! The kill schedule visits every named crash point (`crashpoint::ALL`) once,
+//! in visit order (a point that needs the state the previous kill left, such
+//! as recovery after a kill between 2102 and the sale, comes right after
+//! it), re-queues a point a launch did not reach (an armed launch does at
+//! most a few jobs), then picks random points; every fifth kill is a
+//! SIGKILL at a random moment.
+//!
 //! It ends with one line
-//! `chaos: visits=V kills=K faults=F charges=C sales=S refunds=R duplicates=D lost=L`
-//! and exits 0 only when D = 0, L = 0 and every invariant holds.
+//! `chaos: visits=V kills=K points=P faults=F charges=C sales=S refunds=R duplicates=D lost=L`
+//! (P = distinct named crash points killed at) and exits 0 only when D = 0,
+//! L = 0 and every invariant holds.
 //!
 //! One binary, three roles (`RXDESK_CHAOS_ROLE`): the orchestrator (default),
 //! `emulator` and `counter`; the orchestrator re-executes itself for the
@@ -35,7 +43,7 @@ use rxdesk_center::Operator;
 use rxdesk_store::sync::{self, SyncConfig};
 use rxdesk_store::Session;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -116,7 +124,7 @@ fn settings(url: &str) -> Settings {
     Settings {
         center_url: Some(url.to_string()),
         demo_mode: true,
-        terminal_no: TERMINAL,
+        terminal_no: Some(TERMINAL),
         ..Settings::default()
     }
 }
@@ -512,7 +520,11 @@ fn counter_main() -> Result<(), String> {
                 .iter()
                 .filter_map(|l| l.first().and_then(|x| x.parse().ok()))
                 .collect();
-            for job in jobs.iter().filter(|j| !done.contains(&j.i)) {
+            let max_jobs: usize = std::env::var("RXDESK_CHAOS_MAX_JOBS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(usize::MAX);
+            for job in jobs.iter().filter(|j| !done.contains(&j.i)).take(max_jobs) {
                 if !shift && job.kind != "refund" {
                     step!(
                         "shift_start",
@@ -583,7 +595,15 @@ fn parse_args() -> Option<Args> {
         kills: get("--kills").and_then(|v| v.parse().ok()).unwrap_or(10),
         seed: get("--seed").and_then(|v| v.parse().ok()).unwrap_or(2026),
         duplicates: get("--duplicates").unwrap_or_else(|| "replay".into()),
-        keep: get("--keep").map(PathBuf::from),
+        // Relative to the repository (cargo runs the test in the crate's directory).
+        keep: get("--keep").map(|d| {
+            let d = PathBuf::from(d);
+            if d.is_relative() {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(d)
+            } else {
+                d
+            }
+        }),
     })
 }
 
@@ -613,7 +633,7 @@ fn orchestrator_main() -> ExitCode {
         Err(e) => {
             eprintln!("chaos: harness error: {e}");
             println!(
-                "chaos: visits={} kills=0 faults=0 charges=0 sales=0 refunds=0 duplicates=0 lost=0 (harness error)",
+                "chaos: visits={} kills=0 points=0 faults=0 charges=0 sales=0 refunds=0 duplicates=0 lost=0 (harness error)",
                 args.visits
             );
             ExitCode::from(2)
@@ -701,21 +721,74 @@ fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i
     Ok(rows)
 }
 
+/// Jobs an armed counter launch does at most before it stops (and its
+/// point goes back in the queue).
+const ARMED_MAX_JOBS: usize = 6;
+
+/// Jobs an unarmed counter launch does at most (then the next launch goes on).
+const UNARMED_MAX_JOBS: usize = 15;
+
+/// What a counter launch is armed with.
+enum Plan<'a> {
+    /// Nothing (the jobs are done, or the kill budget is spent).
+    None,
+    /// SIGKILL after this long.
+    Sigkill(Duration),
+    /// A named crash point, and how often it was armed before without being reached.
+    Named(&'a str, u32),
+}
+
+/// The crash point that needs the state a kill at `p` leaves behind: a
+/// visit left before settlement is closed at start-up; a visit killed between
+/// 2102 and the sale is restored at start-up, then completed; an upload
+/// killed mid-send is recovered as uncertain at start-up, then resolved.
+fn follower(p: &str) -> Option<&'static str> {
+    Some(match p {
+        "visit_after_open" | "visit_after_audit" => "recovery_before_close_unsettled",
+        "visit_after_2102_before_sale" | "visit_after_payment" => "recovery_after_restore_settled",
+        "recovery_after_restore_settled" => "recovered_visit_before_complete",
+        "upload_before_send" | "upload_after_send_before_record" => {
+            "outbox_after_recover_interrupted"
+        }
+        "outbox_after_recover_interrupted" => "upload_before_resolve",
+        "upload_before_resolve" => "upload_after_resolve_before_record",
+        _ => return None,
+    })
+}
+
+/// The crash point of a kill record (`name:1 (signal 6)`), or `sigkill`.
+fn kill_point(k: &str) -> &str {
+    if k.starts_with("sigkill") {
+        return "sigkill";
+    }
+    k.split([':', ' ']).next().unwrap_or("")
+}
+
 enum Exit {
     Finished,
     Killed(String),
     Failed(String),
 }
 
-fn run_counter(
-    work: &Path,
-    url: &str,
-    seed: u64,
-    n: usize,
-    crash_at: Option<&str>,
+/// How one counter launch is run.
+struct Launch<'a> {
+    /// `RXDESK_CRASH_AT` for it.
+    crash_at: Option<&'a str>,
+    /// SIGKILL after this long.
     sigkill_after: Option<Duration>,
+    /// Jobs it does at most.
+    max_jobs: Option<usize>,
+    /// The clean last run (no jobs: resolve and deliver what is left).
     final_run: bool,
-) -> Result<Exit, String> {
+}
+
+fn run_counter(work: &Path, url: &str, seed: u64, n: usize, l: Launch<'_>) -> Result<Exit, String> {
+    let Launch {
+        crash_at,
+        sigkill_after,
+        max_jobs,
+        final_run,
+    } = l;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let log_path = work.join("logs").join(format!("counter-{n:03}.log"));
     let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
@@ -733,6 +806,9 @@ fn run_counter(
     }
     if final_run {
         cmd.env("RXDESK_CHAOS_FINAL", "1");
+    }
+    if let Some(n) = max_jobs {
+        cmd.env("RXDESK_CHAOS_MAX_JOBS", n.to_string());
     }
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -813,7 +889,7 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
             let (psn_no, ec_token) = people[i % people.len()].clone();
             let kind = if i % 5 == 4 {
                 "refund"
-            } else if i % 7 == 3 {
+            } else if i % 5 == 2 {
                 "uncertain"
             } else {
                 "sale"
@@ -848,51 +924,124 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
 
     let mut dice = Dice(args.seed);
     let points = rxdesk_store::crashpoint::ALL;
+    // The kill schedule: every named crash point once, in visit order from a
+    // seed-chosen start (so a point that needs the state the previous kill
+    // left — recovery after a kill between 2102 and the sale, resolution of
+    // an upload killed mid-send — comes right after it); a point a launch
+    // did not reach goes to the back of the queue (at most three tries);
+    // then random points. Every fifth kill is a SIGKILL at a random moment.
+    let start = (args.seed as usize) % points.len();
+    let mut queue: VecDeque<(&str, u32)> = points[start..]
+        .iter()
+        .chain(points[..start].iter())
+        .map(|p| (*p, 0))
+        .collect();
     let mut kills: Vec<String> = Vec::new();
+    let mut unreached: Vec<String> = Vec::new();
     let mut launch = 0usize;
-    let mut next_point = (args.seed as usize) % points.len();
+    let mut chained = false;
     loop {
         let done = read_progress(&work).len();
         if done >= jobs.len() {
             break;
         }
         launch += 1;
-        if launch > args.kills + jobs.len() + 20 {
+        if launch > 4 * args.kills + jobs.len() / UNARMED_MAX_JOBS + 50 {
             return Err(format!("no progress after {launch} launches"));
         }
-        let (crash, sigkill) = if kills.len() < args.kills {
-            if launch % 4 == 0 {
-                (None, Some(Duration::from_millis(500 + dice.below(4000))))
-            } else {
-                let p = points[next_point % points.len()];
-                next_point += 1;
-                // The first time the point is reached: each launch dies early,
-                // so a run visits many points before its jobs run out.
-                (Some(format!("{p}:1")), None)
-            }
+        let chain_now = std::mem::take(&mut chained);
+        let plan = if kills.len() >= args.kills {
+            Plan::None
+        } else if (kills.len() + 1) % 5 == 0 && !chain_now {
+            Plan::Sigkill(Duration::from_millis(500 + dice.below(4000)))
+        } else if let Some((p, tries)) = queue.pop_front() {
+            Plan::Named(p, tries)
         } else {
-            (None, None)
+            Plan::Named(points[dice.below(points.len() as u64) as usize], 2)
         };
+        let (crash, sigkill) = match &plan {
+            Plan::None => (None, None),
+            Plan::Sigkill(d) => (None, Some(*d)),
+            // The first time the point is reached.
+            Plan::Named(p, _) => (Some(format!("{p}:1")), None),
+        };
+        // A launch killed while it had forced a fault (the lost 2102 answer
+        // of an `uncertain` job) must not leave it on for the next one.
+        rt.block_on(http(
+            "POST",
+            &format!("{url}/admin/faults"),
+            Some(&base_faults(args.seed + launch as u64)),
+        ))?;
+        // An armed launch does a few jobs at most, so a point it does not
+        // reach costs a few visits, not the rest of the run; an unarmed one
+        // does a bounded share (a loaded machine never meets the hang limit).
+        let max_jobs = Some(if matches!(plan, Plan::None) {
+            UNARMED_MAX_JOBS
+        } else {
+            ARMED_MAX_JOBS
+        });
         match run_counter(
             &work,
             &url,
             args.seed + launch as u64,
             launch,
-            crash.as_deref(),
-            sigkill,
-            false,
+            Launch {
+                crash_at: crash.as_deref(),
+                sigkill_after: sigkill,
+                max_jobs,
+                final_run: false,
+            },
         )? {
-            Exit::Finished => {}
+            Exit::Finished => {
+                if let Plan::Named(p, tries) = plan {
+                    if tries + 1 < 3 {
+                        queue.push_back((p, tries + 1));
+                    } else if !unreached.iter().any(|u| u == p) {
+                        unreached.push(p.to_string());
+                    }
+                }
+            }
             Exit::Killed(at) => {
                 eprintln!("chaos: launch {launch}: killed at {at}");
+                // The point that needs the state this kill left comes next
+                // (no SIGKILL in between: it would use that state up).
+                if let Some(f) = follower(kill_point(&at)) {
+                    if let Some(i) = queue.iter().position(|(p, _)| *p == f) {
+                        if let Some(item) = queue.remove(i) {
+                            queue.push_front(item);
+                            chained = true;
+                        }
+                    }
+                }
                 kills.push(at);
             }
             Exit::Failed(why) => return Err(format!("counter launch {launch}: {why}")),
         }
     }
+    let reached: HashSet<&str> = kills.iter().map(|k| kill_point(k)).collect();
+    unreached.extend(
+        queue
+            .iter()
+            .map(|(p, _)| p.to_string())
+            .filter(|p| !reached.contains(p.as_str())),
+    );
+    unreached.retain(|p| !reached.contains(p.as_str()));
+    if !unreached.is_empty() {
+        eprintln!(
+            "chaos: crash points not killed at in this run ({}): {}",
+            unreached.len(),
+            unreached.join(" ")
+        );
+    }
     // A clean last run: no faults, no kills; resolve and deliver what is left.
     rt.block_on(http("DELETE", &format!("{url}/admin/faults"), None))?;
-    match run_counter(&work, &url, args.seed, launch + 1, None, None, true)? {
+    let last = Launch {
+        crash_at: None,
+        sigkill_after: None,
+        max_jobs: None,
+        final_run: true,
+    };
+    match run_counter(&work, &url, args.seed, launch + 1, last)? {
         Exit::Finished => {}
         Exit::Killed(at) => return Err(format!("final run killed: {at}")),
         Exit::Failed(why) => return Err(format!("final run: {why}")),
@@ -1190,16 +1339,20 @@ async fn check(
         .collect();
     let distinct: HashSet<&str> = kills
         .iter()
-        .map(|k| k.split([':', ' ']).next().unwrap_or(""))
-        .filter(|k| !k.starts_with("sigkill"))
+        .map(|k| kill_point(k))
+        .filter(|k| *k != "sigkill")
         .collect();
+    let sigkills = kills.iter().filter(|k| kill_point(k) == "sigkill").count();
+    let mut names: Vec<&str> = distinct.iter().copied().collect();
+    names.sort_unstable();
     eprintln!(
         "chaos: {} launches killed at {} distinct crash points + {} SIGKILLs; {} visits abandoned",
         kills.len(),
         distinct.len(),
-        kills.iter().filter(|k| k.starts_with("sigkill")).count(),
+        sigkills,
         abandoned.len()
     );
+    eprintln!("chaos: killed at: {}", names.join(" "));
     for a in abandoned.iter().take(10) {
         eprintln!("chaos: abandoned: {a}");
     }
@@ -1207,9 +1360,10 @@ async fn check(
         eprintln!("chaos: INVARIANT: {p}");
     }
     println!(
-        "chaos: visits={} kills={} faults={} charges={} sales={} refunds={} duplicates={} lost={}",
+        "chaos: visits={} kills={} points={} faults={} charges={} sales={} refunds={} duplicates={} lost={}",
         jobs.len(),
         kills.len(),
+        distinct.len(),
         faults,
         charges.len(),
         sales.len(),

@@ -29,9 +29,12 @@ struct Rig {
     _t: tempfile::TempDir,
     dir: DataDir,
     counter: Counter,
-    sim: SimHandle,
+    /// The emulator, owned by the first rig of a test (a second counter of
+    /// the same pharmacy shares it).
+    sim: Option<SimHandle>,
     base: String,
     worker: Option<SyncHandle>,
+    terminal_no: Option<u32>,
 }
 
 async fn get(base: &str, path: &str) -> Value {
@@ -66,9 +69,39 @@ impl Rig {
     async fn new() -> Self {
         let sim = serve(SimConfig::default()).await.expect("emulator starts");
         let base = sim.base_url();
+        Self::open(Some(sim), base, None, None).await
+    }
+
+    /// A counter on terminal `terminal_no` whose desk's next msgid is in the
+    /// clock second `second` (its high-water mark is set there before the
+    /// desk starts), on the emulator at `base`.
+    async fn open(
+        sim: Option<SimHandle>,
+        base: String,
+        terminal_no: Option<u32>,
+        second: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         let t = tempfile::tempdir().unwrap();
         let dir = DataDir::at(t.path());
         dir.ensure().unwrap();
+        if let Some(at) = second {
+            let inst = CenterProfile::demo(&base, Family::A)
+                .unwrap()
+                .institution
+                .fixmedins_code;
+            let (lo, _) = rxdesk_center::msgid::serial_range(
+                terminal_no.unwrap_or(0),
+                rxdesk_center::IdRole::Desk,
+            )
+            .unwrap();
+            let cst = (at + chrono::Duration::hours(8)).format("%Y%m%d%H%M%S");
+            std::fs::write(
+                dir.root()
+                    .join(rxdesk_center::IdRole::Desk.high_water_file()),
+                format!("{inst}{cst}{lo:04}"),
+            )
+            .unwrap();
+        }
         let ca = reqwest::get(format!("{base}/admin/ca.pem"))
             .await
             .unwrap()
@@ -78,6 +111,7 @@ impl Rig {
         std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
         let settings = Settings {
             center_url: Some(base.clone()),
+            terminal_no,
             ..Settings::default()
         };
         let counter = Counter::open(&dir, &settings).expect("counter opens");
@@ -111,15 +145,25 @@ impl Rig {
             sim,
             base,
             worker: None,
+            terminal_no,
         }
+    }
+
+    fn sim(&self) -> &SimHandle {
+        self.sim.as_ref().expect("this rig owns the emulator")
     }
 
     fn start_worker(&mut self) {
         let mut p = CenterProfile::demo(&self.base, Family::A).unwrap();
         p.request_timeout = Duration::from_secs(5);
+        // The background worker's range of this counter's terminal.
         let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
             .unwrap()
-            .with_sequence_range(4000, 4999);
+            .for_terminal(
+                self.terminal_no.unwrap_or(0),
+                rxdesk_center::IdRole::Background,
+            )
+            .unwrap();
         let client = Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap());
         let up = Arc::new(CenterUploader::new(
             client,
@@ -259,7 +303,7 @@ const LISI_EC: &str = "110000ecdemo000000000000000000000lisi";
 
 /// Settlements at the emulator for a person that still stand (not reversed).
 fn standing_settlements(rig: &Rig, psn_no: &str) -> Vec<String> {
-    let st = rig.sim.app.st.lock().unwrap();
+    let st = rig.sim().app.st.lock().unwrap();
     st.settlements
         .values()
         .filter(|s| s.psn_no == psn_no && !s.reversed)
@@ -268,7 +312,7 @@ fn standing_settlements(rig: &Rig, psn_no: &str) -> Vec<String> {
 }
 
 fn rx_state(rig: &Rig, hi_rxno: &str) -> String {
-    let st = rig.sim.app.st.lock().unwrap();
+    let st = rig.sim().app.st.lock().unwrap();
     serde_json::to_value(st.rxs[hi_rxno].state)
         .unwrap()
         .as_str()
@@ -322,6 +366,7 @@ async fn sold_ibu(rig: &Rig, diag: &str, pay: Option<&str>) -> VisitView {
 fn reopen(rig: &Rig) -> Counter {
     let settings = Settings {
         center_url: Some(rig.base.clone()),
+        terminal_no: rig.terminal_no,
         ..Settings::default()
     };
     let c = Counter::open(&rig.dir, &settings).unwrap();
@@ -352,8 +397,17 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     assert_eq!(v.visit_id, visit_id);
     assert_eq!(v.state, "settled");
     assert!(v.recovered);
-    assert!(v.next_step_zh.contains(&setl_id), "{}", v.next_step_zh);
+    assert_eq!(v.split.as_ref().unwrap().setl_id.as_ref(), Some(&setl_id));
+    assert!(v.next_step_zh.contains(&total), "{}", v.next_step_zh);
     assert!(v.next_step_zh.contains("店长撤销"), "{}", v.next_step_zh);
+    // The drugs as settled, named, so the pharmacist finds the right bag.
+    assert_eq!(v.recovered_lines.len(), 1, "{:?}", v.recovered_lines);
+    assert!(
+        v.recovered_lines[0].name.contains("阿莫西林"),
+        "{:?}",
+        v.recovered_lines
+    );
+    assert_eq!(v.recovered_lines[0].quantity, "1");
     // Nothing else starts before it is finished.
     assert_eq!(
         visits.start(&s).await.unwrap_err().code,
@@ -391,7 +445,7 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     assert!(!row.open);
     assert!(row.outcome.contains("尚未完成结算"), "{}", row.outcome);
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -429,7 +483,7 @@ async fn a_price_change_between_2102_and_completion_sells_at_the_settled_prices(
     let d = rig.counter.store().sale_detail(sale.sale_id).unwrap();
     assert_eq!(d.lines[0].price, old_price, "sold at the settled price");
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -463,7 +517,7 @@ async fn a_2102_landing_after_2601_said_not_found_is_reversed_not_charged_twice(
     assert_eq!(standing.len(), 1, "{standing:?}");
     assert_eq!(Some(&standing[0]), v.split.unwrap().setl_id.as_ref());
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -502,7 +556,7 @@ async fn a_not_found_2102_is_believed_only_after_the_safety_window() {
         "asked twice, not found twice: {st}"
     );
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -536,7 +590,7 @@ async fn a_2102_total_different_from_2101_is_stopped_and_reversed() {
     assert_eq!(v.state, "settled", "{}", v.next_step_zh);
     assert_eq!(v.split.unwrap().total, presettled);
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -630,7 +684,7 @@ async fn refund_with_a_2103_timeout_returns_no_stock_or_money_until_2103_is_know
     assert_eq!(accepted(&st, "3506"), 1, "{st}");
     assert_eq!(accepted(&st, "7208"), 1, "{st}");
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -720,7 +774,7 @@ async fn refund_sends_7208_and_the_center_reopens_the_prescription() {
         .unwrap_err();
     assert_eq!(e.code, "ALREADY_REFUNDED");
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -756,5 +810,135 @@ async fn a_manager_reverses_a_settled_visit_found_at_start_up() {
     assert!(c.store().open_visits().unwrap().is_empty());
     assert_eq!(visits.start(&boss).await.unwrap().state, "started");
     rig.worker.take().unwrap().shutdown().await.unwrap();
-    rig.sim.shutdown().await;
+    rig.sim.take().unwrap().shutdown().await;
+}
+
+/// 李四 on `rig`: one box of 布洛芬 (box `box_no`) dispensed and pre-settled.
+async fn presettled_ibu(rig: &Rig, diag: &str, box_no: usize) -> VisitView {
+    let v = rig
+        .open_fresh_for("PSN1101000002", LISI_EC, "李四", json!([[IBU, 1]]), diag)
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    assert!(scan_box(rig, &boxes(IBU)[box_no]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    let v = rig.visits().pre_settle(&s).await.unwrap();
+    assert_eq!(v.state, "pre_settled", "{}", v.next_step_zh);
+    v
+}
+
+/// Two counters of one pharmacy (terminals 1 and 2) whose desks issue their
+/// ids in the same clock second settle at the same moment: each gets its own
+/// settlement and sale; the center saw no repeated msgid
+/// (docs/decisions/0007).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_counters_settle_in_the_same_second_without_collision() {
+    let sim = serve(SimConfig::default()).await.expect("emulator starts");
+    let base = sim.base_url();
+    // A second far enough ahead that neither desk leaves it during the test
+    // (the logical clock never goes back, so every id of both is in it).
+    let second = chrono::Utc::now() + chrono::Duration::seconds(60);
+    let mut a = Rig::open(Some(sim), base.clone(), Some(1), Some(second)).await;
+    let mut b = Rig::open(None, base.clone(), Some(2), Some(second)).await;
+    a.start_worker();
+    b.start_worker();
+    presettled_amox(&a, "同秒结算A", 0).await;
+    presettled_ibu(&b, "同秒结算B", 4).await;
+    let (sa, sb) = (a.session(), b.session());
+    let (va, vb) = tokio::join!(a.visits().settle(&sa), b.visits().settle(&sb));
+    let (va, vb) = (va.unwrap(), vb.unwrap());
+    assert_eq!(va.state, "settled", "{}", va.next_step_zh);
+    assert_eq!(vb.state, "settled", "{}", vb.next_step_zh);
+    // Both 2102s carry the same second and their own terminal number.
+    let (ma, mb) = {
+        let st = a.sim().app.st.lock().unwrap();
+        let of = |psn: &str| {
+            st.settlements
+                .values()
+                .find(|s| s.psn_no == psn && !s.reversed)
+                .map(|s| s.msgid.clone())
+                .expect("a standing settlement")
+        };
+        (of("PSN1101000003"), of("PSN1101000002"))
+    };
+    assert_ne!(ma, mb);
+    assert_eq!(ma[12..26], mb[12..26], "{ma} / {mb}: not the same second");
+    assert_eq!(rxdesk_center::msgid::terminal_of(&ma), Some(1), "{ma}");
+    assert_eq!(rxdesk_center::msgid::terminal_of(&mb), Some(2), "{mb}");
+    // Each completes its own sale from its own settlement.
+    a.visits()
+        .pay(&sa, "cash", Some("100.00"), None)
+        .await
+        .unwrap();
+    b.visits()
+        .pay(&sb, "cash", Some("100.00"), None)
+        .await
+        .unwrap();
+    let ca = a.visits().complete(&sa).await.unwrap();
+    let cb = b.visits().complete(&sb).await.unwrap();
+    assert_eq!(ca.state, "receipted", "{}", ca.next_step_zh);
+    assert_eq!(cb.state, "receipted", "{}", cb.next_step_zh);
+    let (da, db) = (ca.sale.unwrap().rtal_docno, cb.sale.unwrap().rtal_docno);
+    assert_ne!(da, db);
+    let stats = a.stats().await;
+    let dups: u64 = stats["by_op"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|o| o["duplicate"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(dups, 0, "{stats}");
+    assert_eq!(accepted(&stats, "2102"), 2, "{stats}");
+    b.worker.take().unwrap().shutdown().await.unwrap();
+    a.worker.take().unwrap().shutdown().await.unwrap();
+    a.sim.take().unwrap().shutdown().await;
+}
+
+/// Two counters of one pharmacy left on the same terminal number, in the
+/// same second: the center refuses the second counter's request (its msgid
+/// was used for another request) and the counter says, in words, that the
+/// terminal number is probably shared and how to change it; nothing is
+/// settled for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_terminal_number_is_detected_with_a_clear_message() {
+    let sim = serve(SimConfig::default()).await.expect("emulator starts");
+    let base = sim.base_url();
+    let second = chrono::Utc::now() + chrono::Duration::seconds(60);
+    let mut a = Rig::open(Some(sim), base.clone(), Some(3), Some(second)).await;
+    let b = Rig::open(None, base.clone(), Some(3), Some(second)).await;
+    a.start_worker();
+    presettled_amox(&a, "同号A", 0).await;
+    // The second counter: the same steps for another patient reuse the
+    // first one's msgids with other content.
+    post(
+        &base,
+        "/admin/prescriptions",
+        &json!({"hospital": "H11010100001", "psn_no": "PSN1101000002", "lines": [[IBU, 1]],
+                "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": "同号B", "label": "同号B"}),
+    )
+    .await;
+    let s = b.session();
+    b.visits().start(&s).await.unwrap();
+    let e = b
+        .visits()
+        .identify(&s, "e_voucher", LISI_EC, None, None)
+        .await
+        .expect_err("the center refuses a msgid used by the other counter");
+    assert!(
+        e.message_zh.contains("编号") && e.message_zh.contains("rxdesk terminal --set"),
+        "{}: {}",
+        e.code,
+        e.message_zh
+    );
+    assert!(e.message_zh.contains("另一台收银台"), "{}", e.message_zh);
+    let stats = a.stats().await;
+    assert!(
+        stats["by_op"]["1101"]["rejected"].as_u64().unwrap_or(0) >= 1,
+        "{stats}"
+    );
+    assert!(standing_settlements(&a, "PSN1101000002").is_empty());
+    drop(b);
+    a.worker.take().unwrap().shutdown().await.unwrap();
+    a.sim.take().unwrap().shutdown().await;
 }

@@ -123,7 +123,7 @@ async fn the_window_data_directory_is_adopted_with_the_wizard_fields() {
     let s = Settings::load(&dir).unwrap();
     assert!(!s.demo_mode);
     assert_eq!(s.store_name, "康宁大药房（人民路店）");
-    assert_eq!(s.terminal_no, 3);
+    assert_eq!(s.terminal_no, Some(3));
     assert_eq!(s.locale, "en-US");
     // The first start's log survived the move into place.
     assert_eq!(
@@ -211,7 +211,7 @@ async fn each_bad_input_is_named_and_nothing_is_kept() {
     req.terminal_no = 12;
     assert_eq!(
         onboarding::setup(&req).await.unwrap_err().code(),
-        "SETUP_TERMINAL"
+        "SETUP_TERMINAL_NO"
     );
 
     // Nothing half-imported: the directory is as the first start left it,

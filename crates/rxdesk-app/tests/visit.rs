@@ -657,7 +657,7 @@ async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_upload
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_evoucher_gets_guidance_and_card_needs_the_password() {
+async fn unknown_evoucher_gets_guidance_and_card_needs_the_devices() {
     let rig = Rig::new().await;
     let s = rig.session();
     rig.visits().start(&s).await.unwrap();
@@ -676,41 +676,23 @@ async fn unknown_evoucher_gets_guidance_and_card_needs_the_password() {
     let g = v.guidance.unwrap();
     assert!(g.title_zh.contains("激活"));
     assert!(g.text.contains("1. "));
+    // No card reader / NationECCode configured: the card route says so and
+    // nothing is sent (a typed card number with any password never passes;
+    // tests/identity_devices.rs drives the simulated reader and PIN pad).
     let e = rig
         .visits()
         .identify(&s, "social_security_card", "A10000003", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "VISIT_PASSWORD_REQUIRED");
-    let v = rig
+    assert_eq!(e.code, "DEVICE_NOT_CONFIGURED");
+    assert!(e.message_zh.contains("读卡器"), "{e}");
+    let e = rig
         .visits()
-        .identify(
-            &s,
-            "social_security_card",
-            "A10000003",
-            Some("123456"),
-            Some(("王小明".into(), "110101197001010015".into(), "子女".into())),
-        )
+        .identify(&s, "id_card", "110101196803030049", None, None)
         .await
         .unwrap_err();
-    // A misread agent ID number (check digit) is caught at the counter.
-    assert_eq!(v.code, "VISIT_ID_NUMBER_INVALID");
-    // 代购: the agent is recorded with the patient.
-    let v = rig
-        .visits()
-        .identify(
-            &s,
-            "social_security_card",
-            "A10000003",
-            Some("123456"),
-            Some(("王小明".into(), "110101197001010016".into(), "子女".into())),
-        )
-        .await
-        .unwrap();
-    assert_eq!(v.state, "prescriptions_listed");
-    let p = v.patient.unwrap();
-    assert_eq!(p.name, "王芳");
-    assert_eq!(p.agent_name.as_deref(), Some("王小明"));
+    assert_eq!(e.code, "DEVICE_NOT_CONFIGURED");
+    assert!(e.message_zh.contains("密码"), "{e}");
     rig.sim.shutdown().await;
 }
 

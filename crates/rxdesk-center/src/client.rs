@@ -400,10 +400,30 @@ impl CenterClient {
                 output: r.output,
                 inf_refmsgid: r.inf_refmsgid,
             }),
-            Some(c) => Err(CenterError::Rejected {
-                code: c.to_string(),
-                message: r.err_msg.unwrap_or_default(),
-            }),
+            Some(c) => {
+                let code = c.to_string();
+                let message = r.err_msg.unwrap_or_default();
+                // The msgid was used by another request (two counters on one
+                // terminal number): a refusal of this one, said plainly.
+                if !self.profile.already_received_codes.contains(&code)
+                    && crate::error::says_msgid_used_by_another(&message)
+                {
+                    tracing::error!(
+                        infno,
+                        msgid,
+                        "msgid used by another request: terminal number shared?"
+                    );
+                    return Err(CenterError::Rejected {
+                        code: crate::error::MSGID_IN_USE.into(),
+                        message: crate::error::msgid_in_use_zh(
+                            msgid,
+                            crate::msgid::terminal_of(msgid),
+                            &format!("{code} {message}"),
+                        ),
+                    });
+                }
+                Err(CenterError::Rejected { code, message })
+            }
             None => Err(CenterError::Uncertain("infcode missing".into())),
         }
     }
@@ -846,7 +866,24 @@ impl PrescriptionCenter for CenterClient {
     }
 
     async fn settle(&self, ctx: &Ctx, s: &SettleInput) -> Result<SettleOutput, CenterError> {
-        self.call_a(infno::SETTLE, ctx, s).await
+        let out: SettleOutput = self.call_a(infno::SETTLE, ctx, s).await?;
+        // A gateway that de-duplicates by msgid answers a msgid another
+        // counter already used with that counter's settlement: never take
+        // another person's settlement as this one (docs/decisions/0007).
+        // This request was not applied (the gateway answered from its cache).
+        if !out.setlinfo.psn_no.is_empty() && out.setlinfo.psn_no != s.data.psn_no {
+            let msgid = ctx.msgid.clone().unwrap_or_default();
+            tracing::error!(%msgid, "2102 answer names another person: msgid collision");
+            return Err(CenterError::Rejected {
+                code: crate::error::MSGID_IN_USE.into(),
+                message: crate::error::msgid_in_use_zh(
+                    &msgid,
+                    crate::msgid::terminal_of(&msgid),
+                    "结算结果属于另一位参保人",
+                ),
+            });
+        }
+        Ok(out)
     }
 
     async fn reverse_settlement(

@@ -46,6 +46,31 @@ impl CenterError {
     }
 }
 
+/// Rejection code RxDesk gives a refusal that says this request's msgid was
+/// already used by **another** request (or an answer that echoes another
+/// request): the counter's terminal number is very likely shared with
+/// another counter of the pharmacy (docs/decisions/0007). Nothing was
+/// applied for this request.
+pub const MSGID_IN_USE: &str = "MSGID_IN_USE";
+
+/// Whether a refusal (`code`, `message`) says the msgid was used by another
+/// request. The gateway's wording is [U]; the emulator's is "msgid … 已用于
+/// …（报文ID重复）". A profile's "already received" code (a repeat of *this*
+/// request, decision 0004) is not a collision and is checked by the caller.
+pub fn says_msgid_used_by_another(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    (message.contains("报文ID重复") && message.contains("已用于"))
+        || m.contains("msgid already used by another")
+}
+
+/// The zh-CN sentence for a msgid collision on terminal `terminal`.
+pub fn msgid_in_use_zh(msgid: &str, terminal: Option<u32>, center_said: &str) -> String {
+    let t = terminal.map(|t| format!(" {t}")).unwrap_or_default();
+    format!(
+        "医保中心报告报文编号 {msgid} 已被另一笔交易使用（{center_said}）：本收银台的编号{t}很可能与本店另一台收银台相同，本笔交易未被受理。请店长为每台收银台设置不同的编号（rxdesk terminal --set <0–9>），然后重新启动程序 / msgid used by another request: the terminal number is likely shared with another counter"
+    )
+}
+
 /// Error codes the emulator (and RxDesk's docs/protocol.md) use. The real
 /// center's codes are [U]; the client never branches on them except where
 /// named here.

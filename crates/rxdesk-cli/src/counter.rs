@@ -54,6 +54,11 @@ pub struct CounterArgs {
     /// into the desktop app.
     #[arg(long)]
     with_emulator: bool,
+    /// Demo: the stand-in `NationECCode` library (the terminal's e-voucher
+    /// SDK) for card / ID-card identification; `pin_pad` steps type the
+    /// patient's password on its PIN pad. Without it those steps fail.
+    #[arg(long, requires = "with_emulator")]
+    nation_ec_lib: Option<PathBuf>,
 }
 
 // ---------------------------------------------------------------- format --
@@ -81,6 +86,13 @@ struct Scenario {
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| Some(()))
+}
+
+/// A key present with a value or `null` (`Some(None)`), absent: `None`.
+fn present_value<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Who signs in: a demo role (`pharmacist`, `manager`, `cashier`; demo
@@ -147,6 +159,9 @@ struct Step {
     #[serde(default, deserialize_with = "present")]
     cancel: Option<()>,
     prescribe: Option<Prescribe>,
+    /// Demo: what the patient types on the terminal's PIN pad (`null`: cancels).
+    #[serde(default, deserialize_with = "present_value")]
+    pin_pad: Option<Option<String>>,
     identify: Option<Identify>,
     open: Option<Open>,
     shift_start: Option<ShiftStart>,
@@ -212,8 +227,8 @@ struct Identify {
     code: Option<String>,
     /// For epc_qr: the emulator prescription whose QR is scanned.
     label: Option<String>,
-    /// The patient's e-voucher password (card / ID card).
-    password: Option<String>,
+    /// Face: the patient agreed on the consent step.
+    consent: Option<bool>,
     /// 代购: the family member buying on the patient's behalf.
     agent: Option<Agent>,
 }
@@ -365,6 +380,8 @@ struct Expect {
     guidance_contains: Option<String>,
     /// At least this many prescriptions listed.
     listed_at_least: Option<usize>,
+    /// Exactly this many prescriptions listed (`0`: nothing listed).
+    listed: Option<usize>,
     /// verified | rejected
     signature: Option<String>,
     /// Rejection reason code (rxdesk-gm RejectReason).
@@ -545,6 +562,7 @@ impl Step {
         add(self.start.is_some(), "start");
         add(self.cancel.is_some(), "cancel");
         add(self.prescribe.is_some(), "prescribe");
+        add(self.pin_pad.is_some(), "pin_pad");
         add(self.identify.is_some(), "identify");
         add(self.open.is_some(), "open");
         add(self.shift_start.is_some(), "shift_start");
@@ -579,6 +597,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
             "医院开具电子处方（模拟中心）",
             "hospital issues an e-prescription (emulator)",
         ),
+        "pin_pad" => (
+            "患者在密码键盘上输入医保电子凭证密码",
+            "patient types the e-voucher password on the PIN pad",
+        ),
         "identify" => ("识别患者", "identify patient"),
         "open" => (
             "下载处方并验签、核对",
@@ -610,6 +632,8 @@ fn label(action: &str) -> (&'static str, &'static str) {
 
 struct Run<'a> {
     counter: &'a Counter,
+    /// Demo: the stand-in e-voucher SDK's state (its PIN pad).
+    standin: Option<rxdesk_devices::sim::standin::StandinState>,
     /// Demo mode: demo accounts and the demo pharmacist's e-voucher as defaults.
     demo: bool,
     /// The scenario file's directory.
@@ -651,7 +675,7 @@ async fn run_scenario(args: &CounterArgs, sc: &Scenario, dir: &Path) -> Result<b
             ""
         }
     );
-    let result = run_in(sc, dir, &base).await;
+    let result = run_in(sc, dir, &base, args.nation_ec_lib.as_deref()).await;
     if let Some(s) = sim {
         s.shutdown().await;
     }
@@ -744,6 +768,7 @@ async fn run_in_production(sc: &Scenario, dir: &Path, base: &str) -> Result<bool
         .map_err(|e| e.to_string())?;
     let mut run = Run {
         counter: &counter,
+        standin: None,
         demo: false,
         scenario_dir: sc.base.clone(),
         base: base.to_string(),
@@ -768,7 +793,12 @@ async fn run_in_production(sc: &Scenario, dir: &Path, base: &str) -> Result<bool
     Ok(run.fail == 0)
 }
 
-async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
+async fn run_in(
+    sc: &Scenario,
+    dir: &Path,
+    base: &str,
+    nation_ec_lib: Option<&Path>,
+) -> Result<bool, String> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -794,10 +824,15 @@ async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
     };
     let counter = Counter::open(&data, &settings).map_err(|e| e.to_string())?;
     import_demo(&counter)?;
+    let standin = match nation_ec_lib {
+        Some(lib) => Some(demo_devices(&counter, dir, lib)?),
+        None => None,
+    };
     let worker = start_worker(&counter, base)?;
     println!("数据目录 data: {}", dir.display());
     let mut run = Run {
         counter: &counter,
+        standin,
         demo: true,
         scenario_dir: sc.base.clone(),
         base: base.to_string(),
@@ -820,6 +855,52 @@ async fn run_in(sc: &Scenario, dir: &Path, base: &str) -> Result<bool, String> {
         sc.id, run.pass, run.fail
     );
     Ok(run.fail == 0)
+}
+
+/// Demo: the stand-in `NationECCode` (the terminal's e-voucher SDK with its
+/// PIN pad) attached to the visit service; the center decodes e-voucher
+/// codes (the scenarios scan the tokens).
+fn demo_devices(
+    counter: &Counter,
+    dir: &Path,
+    lib: &Path,
+) -> Result<rxdesk_devices::sim::standin::StandinState, String> {
+    let state_path = dir.join("standin.state");
+    let st = rxdesk_app::devices::write_demo_standin_state(&state_path)
+        .map_err(|e| format!("{}: {e}", state_path.display()))?;
+    let settings = rxdesk_devices::settings::DeviceSettings {
+        nation_ec: Some(rxdesk_devices::settings::NationEcSettings {
+            path: Some(lib.to_path_buf()),
+            url: format!("standin:{}", state_path.display()),
+            context: rxdesk_devices::face::nationec::EcContext {
+                org_id: counter
+                    .store()
+                    .institution()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+                business_type: "01101".into(),
+                ..Default::default()
+            },
+            face_terminal: true,
+            qr_decode: rxdesk_devices::settings::QrDecode::Center,
+            settle_notify: false,
+        }),
+        ..Default::default()
+    };
+    let ids = rxdesk_app::devices::IdentityDevices::from_settings(
+        &settings,
+        &rxdesk_devices::status::StatusBoard::default(),
+    );
+    if let Some(p) = &ids.ec_problem {
+        return Err(format!("{}: {p}", lib.display()));
+    }
+    counter
+        .visits()
+        .map_err(|e| e.to_string())?
+        .attach_devices(ids);
+    println!("演示终端 e-voucher SDK stand-in: {}", lib.display());
+    Ok(st)
 }
 
 /// The emulator's six products and their stock, through the ledger's CSV
@@ -1213,6 +1294,17 @@ impl Run<'_> {
             }
             return Ok(());
         }
+        if let Some(typed) = &step.pin_pad {
+            let st = self.standin.as_mut().ok_or_else(|| {
+                step_err(
+                    "SCENARIO",
+                    "pin_pad 需要 --nation-ec-lib（演示终端 SDK）/ pin_pad needs --nation-ec-lib",
+                )
+            })?;
+            st.set("pin_typed", typed.as_deref())
+                .map_err(|e| step_err("SCENARIO", e.to_string()))?;
+            return Ok(());
+        }
         if let Some(w) = &step.wait_uploads {
             let secs = w.timeout_s.unwrap_or(20);
             let deadline = std::time::Instant::now() + Duration::from_secs(secs);
@@ -1245,6 +1337,10 @@ impl Run<'_> {
             let code = match (&i.code, &i.label) {
                 (Some(c), _) => c.clone(),
                 (None, Some(l)) => text(self.rx_by_label(l).await?.get("epc_qrcd")),
+                // Card and face come from the devices.
+                (None, None) if matches!(i.method.as_str(), "face" | "social_security_card") => {
+                    String::new()
+                }
                 (None, None) => {
                     return Err(step_err(
                         "SCENARIO",
@@ -1256,8 +1352,7 @@ impl Run<'_> {
                 .agent
                 .as_ref()
                 .map(|a| (a.name.clone(), a.certno.clone(), a.relation.clone()));
-            v.identify(&s, &i.method, &code, i.password.as_deref(), agent)
-                .await?
+            v.identify(&s, &i.method, &code, i.consent, agent).await?
         } else if let Some(o) = &step.open {
             let listed = self.view.get("listed").cloned().unwrap_or(Value::Null);
             let listed = listed.as_array().cloned().unwrap_or_default();
@@ -1527,6 +1622,13 @@ impl Run<'_> {
                 got.contains(t.as_str()),
                 &format!("guidance contains “{t}”"),
             );
+        }
+        if let Some(n) = e.listed {
+            let got = view
+                .get("listed")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            self.check(got == n, &format!("listed = {n} (got {got})"));
         }
         if let Some(n) = e.listed_at_least {
             let got = view

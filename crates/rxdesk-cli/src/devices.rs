@@ -76,6 +76,14 @@ enum DevicesCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Demo only: writes the stand-in e-voucher SDK's state (the demo
+    /// patients' e-voucher passwords and identities, QR decoding, the face
+    /// terminal), as scripts/demo-devices uses it (docs/demo.md).
+    DemoStandin {
+        /// The state file (named by the `standin:` URL of the demo settings).
+        #[arg(long)]
+        state: std::path::PathBuf,
+    },
 }
 
 /// Runs a `devices` subcommand.
@@ -115,6 +123,18 @@ pub fn run(args: DevicesArgs) -> ExitCode {
             count,
             json,
         } => listen(&serial, baud, count, json),
+        DevicesCmd::DemoStandin { state } => {
+            match rxdesk_app::devices::write_demo_standin_state(&state) {
+                Ok(_) => {
+                    println!("{}", state.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("rxdesk: {}: {e}", state.display());
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 

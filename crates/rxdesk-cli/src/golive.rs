@@ -102,6 +102,10 @@ pub struct SetupArgs {
     /// Center URL overriding the profile's (e.g. a rehearsal emulator's port).
     #[arg(long)]
     center: Option<String>,
+    /// This counter's terminal number (收银台编号, 0–9), different for every
+    /// counter of the pharmacy (docs/decisions/0007).
+    #[arg(long)]
+    terminal_no: u32,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -252,7 +256,7 @@ pub fn setup(args: SetupArgs) -> ExitCode {
             .center
             .or_else(|| std::env::var(rxdesk_app::wiring::CENTER_URL_ENV).ok()),
         pharmacy_name: None,
-        terminal_no: 0,
+        terminal_no: args.terminal_no,
         locale: None,
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -277,6 +281,7 @@ pub fn setup(args: SetupArgs) -> ExitCode {
                 println!("  配置 profile:   {}", r.profile);
                 println!("  药店 pharmacy:  {}", r.pharmacy_code);
                 println!("  中心 center:    {}", r.center_url);
+                println!("  收银台 terminal: {}", r.terminal_no);
                 for t in &r.trust {
                     println!(
                         "  信任 trust:     {} {} {}（有效至 {}）",

@@ -102,14 +102,23 @@ fn terminal(set: Option<u32>) -> Result<ExitCode, rxdesk_app::AppError> {
             );
             return Ok(ExitCode::from(2));
         }
-        settings.terminal_no = n;
+        settings.terminal_no = Some(n);
         settings.save(&dir)?;
         if dir.database().exists() {
             let store = rxdesk_store::Store::open(dir.database())?;
             store.set_terminal_no(n)?;
         }
     }
-    println!("收银台编号 terminal: {}", settings.terminal_no);
+    match settings.terminal_no {
+        Some(n) => println!("收银台编号 terminal: {n}"),
+        None if settings.demo_mode => {
+            println!("收银台编号 terminal: 0（未设置，演示模式按 0）/ not set (demo: 0)")
+        }
+        None => println!(
+            "收银台编号 terminal: 未设置 / not set — {}",
+            rxdesk_app::settings::TERMINAL_NOT_SET_ZH
+        ),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

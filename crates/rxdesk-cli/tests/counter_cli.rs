@@ -17,6 +17,35 @@ fn rxdesk(args: &[&str]) -> Output {
         .expect("run rxdesk")
 }
 
+/// The stand-in e-voucher SDK (`NationECCode` with its PIN pad), built once
+/// (no dependencies, offline) for the card / ID-card scenarios.
+fn standin_lib() -> PathBuf {
+    static LIB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let target = tmp.join("standin-build");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--offline", "--manifest-path"])
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../rxdesk-devices/standins/vendor/Cargo.toml"),
+            )
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("RUSTFLAGS")
+            .status()
+            .expect("build the stand-in vendor library");
+        assert!(status.success());
+        target.join("debug").join(format!(
+            "{}rxdesk_standin_vendor{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ))
+    })
+    .clone()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -58,10 +87,13 @@ fn every_acceptance_scenario_passes_against_the_emulator() {
     }
     let data = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
+    let lib = standin_lib();
     for f in &files {
         let o = rxdesk(&[
             "counter",
             "--with-emulator",
+            "--nation-ec-lib",
+            lib.to_str().unwrap(),
             "--data-dir",
             data.path().to_str().unwrap(),
             "--scenario",

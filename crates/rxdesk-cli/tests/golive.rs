@@ -133,6 +133,8 @@ fn setup(
             data.to_str().unwrap(),
             "--center",
             &c.url(),
+            "--terminal-no",
+            "1",
         ],
         &[],
     )
@@ -252,6 +254,40 @@ fn done_when_setup_info_and_a_whole_production_visit() {
     // the payment terminal and its reference journalled.
     let journal = std::fs::read_to_string(data.join("payments/terminal.jsonl")).unwrap();
     assert!(journal.contains("T20260101-000123"), "{journal}");
+
+    // The terminal number given at setup is this counter's (docs/decisions/0007).
+    let settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["terminal_no"], 1, "{settings}");
+    let o = rxdesk(&["terminal"], &[("RXDESK_HOME", &data)]);
+    assert!(text(&o).contains("terminal: 1"), "{}", text(&o));
+    // A production counter whose number was lost does no 医保 work and says
+    // which command sets it.
+    let mut lost = settings.clone();
+    lost.as_object_mut().unwrap().remove("terminal_no");
+    std::fs::write(
+        data.join("settings.json"),
+        serde_json::to_vec_pretty(&lost).unwrap(),
+    )
+    .unwrap();
+    let o = rxdesk(
+        &[
+            "counter",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--center",
+            &c.url(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = text(&o);
+    assert_ne!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("尚未设置收银台编号") && out.contains("rxdesk terminal --set"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -103,6 +103,24 @@ pub struct NationEcSettings {
     /// A face terminal is attached.
     #[serde(default)]
     pub face_terminal: bool,
+    /// Who decodes a scanned e-voucher QR (the province's profile decides).
+    #[serde(default)]
+    pub qr_decode: QrDecode,
+    /// The province wants `iot.medical.settle.notify` after a settlement
+    /// identified by face.
+    #[serde(default)]
+    pub settle_notify: bool,
+}
+
+/// Who turns a scanned e-voucher QR into the `ecToken` the center queries with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum QrDecode {
+    /// `NationECCode` `ec.query` at the counter (the SDK decodes it).
+    #[default]
+    Sdk,
+    /// The scanned text is the token; the center decodes it.
+    Center,
 }
 
 /// All counter devices.

@@ -396,6 +396,18 @@ pub fn sale_receipt(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
         "患者",
         &mask_patient_name(&r.prescription.patient_name),
     );
+    if let Some(a) = &r.prescription.agent {
+        field(
+            &mut out,
+            "代购人",
+            &format!(
+                "{}（{}）{}",
+                mask_patient_name(&a.name),
+                a.relationship_zh,
+                a.certno_masked
+            ),
+        );
+    }
     field(&mut out, "审方药师", &r.pharmacist);
     field(&mut out, "收银员", &r.operator);
     out.push(El::rule());

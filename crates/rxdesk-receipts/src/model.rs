@@ -42,6 +42,20 @@ pub struct PrescriptionRef {
     pub doctor: Option<String>,
     /// Patient name; always masked when rendered (`张*`, `欧**娜`).
     pub patient_name: String,
+    /// 代购: the agent who collected the drugs for the patient.
+    #[serde(default)]
+    pub agent: Option<AgentRef>,
+}
+
+/// A 代购 agent as printed: masked name, relationship, masked ID number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    /// Name; masked when rendered.
+    pub name: String,
+    /// Relationship to the patient (zh-CN).
+    pub relationship_zh: String,
+    /// ID number, already masked.
+    pub certno_masked: String,
 }
 
 /// Insurance coverage class of a drug line (医保目录甲/乙类 or outside the list).

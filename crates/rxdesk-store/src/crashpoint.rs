@@ -25,6 +25,8 @@ pub const ALL: &[&str] = &[
     // the visit (rxdesk-app visit service)
     "visit_after_identify",
     "visit_after_open",
+    // start-up recovery closes a visit left before settlement
+    "recovery_before_close_unsettled",
     "visit_after_shift_start",
     "visit_after_audit",
     "visit_after_scan",
@@ -34,6 +36,9 @@ pub const ALL: &[&str] = &[
     "visit_after_2102_journal_before_send",
     "visit_after_2102_before_journal_outcome",
     "visit_after_2102_before_sale",
+    // start-up recovery of a visit settled but not completed, and its completion
+    "recovery_after_restore_settled",
+    "recovered_visit_before_complete",
     "visit_after_payment",
     "visit_before_record_sale",
     "sale_tx_before_commit",
@@ -43,9 +48,11 @@ pub const ALL: &[&str] = &[
     "visit_after_2601_before_journal",
     "visit_after_2601_journal",
     // refund
+    "refund_after_identity",
     "refund_before_2103",
     "refund_after_2103_before_journal",
     "refund_after_2103_before_money",
+    "refund_after_money_before_journal",
     "refund_before_record",
     "refund_tx_before_commit",
     "refund_after_record_before_receipt",
@@ -54,6 +61,7 @@ pub const ALL: &[&str] = &[
     "outbox_after_claim",
     "upload_before_send",
     "upload_after_send_before_record",
+    "outbox_after_recover_interrupted",
     "upload_before_resolve",
     "upload_after_resolve_before_record",
     "outbox_after_outcome",

@@ -185,6 +185,66 @@ pub struct NewSale {
     pub hi_feesetl_type: String,
 }
 
+/// 代购: the agent who buys for the patient (stored with the sale, V9).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewProxy {
+    /// The agent's name (sealed at rest).
+    pub agent_name: String,
+    /// The agent's ID number (sealed at rest).
+    pub agent_certno: String,
+    /// One of [`PROXY_RELATIONSHIPS`]' codes.
+    pub relationship: String,
+    /// Where the authorisation came from (the identification flow).
+    pub authorisation: String,
+}
+
+impl std::fmt::Debug for NewProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProxy")
+            .field("agent_name", &self.agent_name)
+            .field(
+                "agent_certno",
+                &rxdesk_core::prescription::mask_id_number(&self.agent_certno),
+            )
+            .field("relationship", &self.relationship)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The relationships a 代购 agent may have to the patient: `(code, zh-CN)`.
+pub const PROXY_RELATIONSHIPS: &[(&str, &str)] = &[
+    ("spouse", "配偶"),
+    ("parent", "父母"),
+    ("child", "子女"),
+    ("grandparent", "祖父母/外祖父母"),
+    ("grandchild", "孙子女/外孙子女"),
+    ("sibling", "兄弟姐妹"),
+    ("guardian", "监护人"),
+];
+
+/// The zh-CN label of a relationship code.
+pub fn relationship_zh(code: &str) -> Option<&'static str> {
+    PROXY_RELATIONSHIPS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, zh)| *zh)
+}
+
+/// A sale's 代购 agent as read back (ID number masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProxyRecord {
+    /// The agent's name.
+    pub agent_name: String,
+    /// The agent's ID number, masked.
+    pub agent_certno_masked: String,
+    /// Relationship code.
+    pub relationship: String,
+    /// Relationship, zh-CN.
+    pub relationship_zh: String,
+    /// Where the authorisation came from.
+    pub authorisation: String,
+}
+
 /// What [`Store::record_sale`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SaleReceipt {
@@ -487,7 +547,61 @@ impl Store {
         sale: &NewSale,
         payments: &[crate::money::SalePayment],
     ) -> Result<SaleReceipt> {
+        self.record_sale_full(by, sale, payments, None)
+    }
+
+    /// The 代购 agent of a sale, if it was bought by one (name opened, ID
+    /// number masked).
+    pub fn sale_proxy(&self, sale_id: i64) -> Result<Option<ProxyRecord>> {
+        let row: Option<(Vec<u8>, Vec<u8>, String, String)> = self.read(|c| {
+            c.query_row(
+                "SELECT agent_name, agent_certno, relationship, authorisation FROM sale_proxies WHERE sale_id = ?1",
+                [sale_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(StoreError::sql("read proxy purchase"))
+        })?;
+        let Some((name, certno, relationship, authorisation)) = row else {
+            return Ok(None);
+        };
+        let s = self.sealer();
+        Ok(Some(ProxyRecord {
+            agent_name: s.open_str(&name)?,
+            agent_certno_masked: rxdesk_core::prescription::mask_id_number(&s.open_str(&certno)?),
+            relationship_zh: relationship_zh(&relationship).unwrap_or("").to_string(),
+            relationship,
+            authorisation,
+        }))
+    }
+
+    /// [`Store::record_sale_with_payments`] with the 代购 agent, written in
+    /// the same transaction (an unknown relationship or an empty
+    /// authorisation refuses the whole sale).
+    pub fn record_sale_full(
+        &self,
+        by: &Session,
+        sale: &NewSale,
+        payments: &[crate::money::SalePayment],
+        proxy: Option<&NewProxy>,
+    ) -> Result<SaleReceipt> {
         by.require(Permission::Sell)?;
+        if let Some(p) = proxy {
+            if relationship_zh(&p.relationship).is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "代购关系不在允许范围内 / relationship {:?}",
+                    p.relationship
+                )));
+            }
+            if p.agent_name.trim().is_empty()
+                || p.agent_certno.trim().is_empty()
+                || p.authorisation.trim().is_empty()
+            {
+                return Err(StoreError::Invalid(
+                    "代购人信息或授权不完整 / incomplete proxy purchase".into(),
+                ));
+            }
+        }
         for p in payments {
             if !matches!(p.method.as_str(), "cash" | "wechat" | "alipay") {
                 return Err(StoreError::Invalid(format!(
@@ -569,6 +683,22 @@ impl Store {
             )
             .map_err(StoreError::sql("record sale"))?;
             let sale_id = tx.last_insert_rowid();
+            if let Some(p) = proxy {
+                let s = self.sealer();
+                tx.execute(
+                    "INSERT INTO sale_proxies (sale_id, agent_name, agent_certno, agent_hash, relationship, authorisation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        sale_id,
+                        s.seal_str(p.agent_name.trim()),
+                        s.seal_str(p.agent_certno.trim()),
+                        s.lookup_hash(&p.agent_certno).to_vec(),
+                        p.relationship,
+                        p.authorisation
+                    ],
+                )
+                .map_err(StoreError::sql("record proxy purchase"))?;
+            }
             let chain = rx.as_ref().map(|(r, _)| r.hi_rxno.clone()).unwrap_or_else(|| format!("sale:{sale_id}"));
             let (phar_name, phar_cert_type, phar_certno, phar_prac) = match &rx {
                 Some((_, p)) => self.operator_identity(tx, *p)?,

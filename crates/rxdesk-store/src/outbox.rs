@@ -586,6 +586,11 @@ impl Store {
             .map_err(StoreError::sql("reschedule uncertain uploads"))?;
             Ok(ids.len() as u64)
         })
+        .inspect(|n| {
+            if *n > 0 {
+                crate::crashpoint!("outbox_after_recover_interrupted");
+            }
+        })
     }
 
     /// Picks up to `limit` chain heads that are due, skipping chains in
@@ -661,6 +666,9 @@ impl Store {
                 }
                 Ok(out)
             })?;
+        if !done.is_empty() {
+            crate::crashpoint!("outbox_after_outcome");
+        }
         if !claimed.is_empty() {
             crate::crashpoint!("outbox_after_claim");
         }

@@ -366,10 +366,27 @@ const V8: &str = r#"
 INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_conversion_pending', '1');
 "#;
 
-/// V9 (issue 13, operators managed in the window): the pharmacist's
+/// V9 (代购, docs/devices.md §11): the agent who bought for the patient,
+/// stored with the sale. Name and ID number sealed (plus a keyed hash for
+/// lookup), the relationship from a fixed list, and where the authorisation
+/// came from (the identification flow, never typed).
+const V9: &str = r#"
+CREATE TABLE sale_proxies (
+    sale_id       INTEGER PRIMARY KEY REFERENCES sales(id),
+    agent_name    BLOB NOT NULL,              -- sealed
+    agent_certno  BLOB NOT NULL,              -- sealed
+    agent_hash    BLOB NOT NULL,              -- keyed SM3 of the ID number
+    relationship  TEXT NOT NULL CHECK (relationship IN
+                    ('spouse', 'parent', 'child', 'grandparent', 'grandchild', 'sibling', 'guardian')),
+    authorisation TEXT NOT NULL CHECK (length(authorisation) > 0)
+) STRICT;
+CREATE INDEX sale_proxies_agent ON sale_proxies(agent_hash);
+"#;
+
+/// V10 (issue 13, operators managed in the window): the pharmacist's
 /// 医保药师代码 (`phar_code`, sent with the audit upload where the wire
 /// carries it) and when the pharmacist last confirmed her own e-voucher.
-const V9: &str = r#"
+const V10: &str = r#"
 ALTER TABLE operators ADD COLUMN phar_code TEXT;
 ALTER TABLE operators ADD COLUMN ec_bound_at INTEGER;
 "#;
@@ -389,10 +406,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V7),
     M::up(V8),
     M::up(V9),
+    M::up(V10),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 9;
+pub const LATEST_VERSION: i64 = 10;
 
 #[cfg(test)]
 mod tests {

@@ -38,6 +38,14 @@ export function installMockBackend(): void {
     switch (cmd) {
       case "app_status":
         return mockStatus;
+      case "devices_settings":
+        return { scanner: null, printer: null, card_reader: null, nation_ec: null, library_dirs: [] };
+      case "devices_discover":
+        return { serial_ports: [], hid_devices: [], printer_files: [], libraries: [{ name: "NationECCode", path: null, status_zh: "未安装" }], problems: [] };
+      case "device_test":
+        return { kind: String((args as { kind?: string }).kind ?? ""), ok: false, summary_zh: "演示界面：未连接设备", error_code: "not_configured" };
+      case "devices_save":
+        return "设备设置已保存，重启 RxDesk 后生效";
       case "settings_view":
         if (!current) throw "请先登录 / sign in first";
         return {

@@ -71,10 +71,18 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_pay", { method: "scan", tendered: null, payCode: null }))).toMatch(/付款码无效/);
     expect(call("visit_pay", { method: "scan", tendered: null, payCode: "134567890123456789" }).payment).toMatchObject({ method: "scan", paid: true });
   });
-  it("blocks a tampered signature and a layout mismatch; card needs the password", () => {
+  it("blocks a tampered signature and a layout mismatch; a wrong PIN-pad password lists nothing", () => {
     const { call } = backend();
     call("visit_start");
-    expect(throws(() => call("visit_identify", { method: "id_card", code: "110101198001010029", password: null }))).toMatch(/密码/);
+    call("mock_pin_pad", { typed: "000000" });
+    const g = call("visit_identify", { method: "id_card", code: "110101198001010029", consent: null, agent: null });
+    expect(g.state).toBe("evoucher_guidance");
+    expect(g.listed.length).toBe(0);
+    expect(g.guidance?.titleZh).toMatch(/密码错误/);
+    expect(throws(() => call("visit_identify", { method: "face", code: "", consent: null, agent: null }))).toMatch(/同意/);
+    call("mock_pin_pad", { typed: "246810" });
+    expect(call("visit_identify", { method: "social_security_card", code: "", consent: null, agent: null }).state).toBe("prescriptions_listed");
+    call("visit_start");
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
     const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
     expect(bad.state).toBe("closed");

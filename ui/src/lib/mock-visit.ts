@@ -171,6 +171,7 @@ export class MockVisitBackend {
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
       closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
       recovered: false,
+      recoveredLines: [],
     };
   }
 
@@ -199,7 +200,14 @@ export class MockVisitBackend {
     const v = this.need();
     if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
     v.recovered = true;
-    v.nextStepZh = `上次程序中断时，该患者已在医保结算（结算ID ${v.split?.setlId ?? ""}），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+    v.recoveredLines = v.dispensing.map((d) => ({
+      name: d.name,
+      spec: d.spec,
+      quantity: d.dispensed,
+      unit: d.unit,
+      amount: v.split?.total ?? "0.00",
+    }));
+    v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
@@ -209,6 +217,7 @@ export class MockVisitBackend {
         const v = this.need();
         if (v.state !== "settled") err("只有已结算、尚未完成销售的服务可以撤销结算");
         v.recovered = false;
+        v.recoveredLines = [];
         v.payment = null;
         return this.go("refunded", "已撤销该笔医保结算（医保基金和个人账户已退回，未记销售）。如患者仍需取药，请开始接待重新办理");
       }
@@ -226,7 +235,11 @@ export class MockVisitBackend {
       case "visit_current":
         return this.visit ? structuredClone(this.visit) : null;
       case "visit_identify":
-        return this.identify(args as { method: IdMethod; code: string; password: string | null; agent: { name: string; certNo: string; relation: string } | null });
+        return this.identify(args as { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null });
+      case "mock_pin_pad":
+        // What the patient types on the terminal's PIN pad (the browser tests' stand-in).
+        this.pinTyped = args.typed === null || args.typed === undefined ? null : String(args.typed);
+        return null;
       case "visit_open":
         return this.open(String(args.authRxno));
       case "shift_current":
@@ -288,11 +301,34 @@ export class MockVisitBackend {
     }
   }
 
-  private identify(a: { method: IdMethod; code: string; password: string | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
+  /** The PIN pad: what the patient types (`null`: cancels); the demo password is 246810. */
+  private pinTyped: string | null = "246810";
+  private pinFails = 0;
+
+  private identify(a: { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
     const v = this.require("identify", "started", "evoucher_guidance");
-    const code = (a.code ?? "").trim();
-    if ((a.method === "social_security_card" || a.method === "id_card") && !a.password) {
-      err("使用社保卡或身份证查询处方，须由患者本人输入医保电子凭证密码确认");
+    const fromDevice = a.method === "social_security_card" || a.method === "face";
+    const code = fromDevice ? "张三" : (a.code ?? "").trim();
+    if (a.method === "face" && a.consent !== true) err("刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证");
+    if (a.agent && !["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "guardian"].includes(a.agent.relation)) {
+      err("代购人与患者的关系须从列表中选择");
+    }
+    if (a.method === "social_security_card" || a.method === "id_card") {
+      // The terminal checks the password; RxDesk only sees the answer.
+      if (this.pinTyped === null) err("患者已取消输入密码");
+      if (this.pinFails >= 3 || this.pinTyped !== "246810") {
+        if (this.pinFails < 3) this.pinFails += 1;
+        const msg = this.pinFails >= 3 ? "电子凭证密码已锁定，请患者在国家医保服务平台 App 重置密码后再试" : `电子凭证密码错误，还可尝试 ${3 - this.pinFails} 次`;
+        v.guidance = {
+          titleZh: `医保电子凭证密码验证未通过：${msg}`,
+          stepsZh: ["请确认是患者本人输入医保电子凭证支付密码", "在“设置—支付密码”中选择“忘记密码”，通过人脸识别重置密码", "重置后回到柜台重新验证"],
+          text: msg,
+        };
+        v.listed = [];
+        v.patient = null;
+        return this.go("evoucher_guidance", "请按指引帮助患者重新验证医保电子凭证密码，或改用医保电子凭证扫码");
+      }
+      this.pinFails = 0;
     }
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
     if (code.includes("unknown")) err("中心拒绝 (code 1101): 就诊凭证无效。请患者重新出示医保码，或改用社保卡、身份证。");
@@ -316,6 +352,9 @@ export class MockVisitBackend {
     v.patient = {
       name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
       agentName: a.agent ? a.agent.name : null,
+      agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
+      agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
+      identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
     };
     if (a.method === "epc_qr") {
       v.listed = [mockList[0] as AuthorisedRx];
@@ -459,6 +498,7 @@ export class MockVisitBackend {
     this.sales.push(sale);
     v.sale = sale.view;
     v.recovered = false;
+    v.recoveredLines = [];
     return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
   }
 
@@ -483,7 +523,10 @@ export class MockVisitBackend {
       "请按用药指导单服药，如有不适请及时就医。",
     ].join("\n");
     return {
-      summary: { saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}` },
+      summary: {
+        saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}`,
+        agentZh: this.visit?.patient?.agentName ? `${this.visit.patient.agentName}（${this.visit.patient.agentRelationshipZh ?? ""}，${this.visit.patient.agentCertnoMasked ?? ""}）` : null,
+      },
       view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, printedZh: "已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
       traceCodes,
       certno,

@@ -84,7 +84,7 @@ export interface EditableSettings {
   center_url: string | null;
   store_name: string;
   fixmedins_code: string;
-  terminal_no: number;
+  terminal_no: number | null;
   receipt_address: string;
   receipt_phone: string;
   idle_lock_minutes: number;

@@ -44,7 +44,24 @@ export interface PatientView {
   balance: string;
   /** 代购: the agent who came for the patient, if any. */
   agentName: string | null;
+  /** 代购: relationship to the patient (zh-CN, from the fixed list). */
+  agentRelationshipZh: string | null;
+  /** 代购: the agent's ID number, masked. */
+  agentCertnoMasked: string | null;
+  /** How the patient was identified (社保卡 …, 刷脸, 医保电子凭证). */
+  identifiedViaZh: string;
 }
+
+/** 代购 relationships (codes the ledger accepts) with their zh-CN / en-US labels. */
+export const AGENT_RELATIONSHIPS: { code: string; zh: string; en: string }[] = [
+  { code: "spouse", zh: "配偶", en: "spouse" },
+  { code: "parent", zh: "父母", en: "parent" },
+  { code: "child", zh: "子女", en: "child" },
+  { code: "grandparent", zh: "祖父母/外祖父母", en: "grandparent" },
+  { code: "grandchild", zh: "孙子女/外孙子女", en: "grandchild" },
+  { code: "sibling", zh: "兄弟姐妹", en: "sibling" },
+  { code: "guardian", zh: "监护人", en: "guardian" },
+];
 
 /** On-screen and printable e-voucher activation guidance (ST-EPC-02-001). */
 export interface GuidanceView {
@@ -160,6 +177,17 @@ export interface VisitView {
    * else; finish it (at the settled amounts) or a manager reverses it.
    */
   recovered: boolean;
+  /** For a recovered visit: the drugs as settled (so the pharmacist finds the right bag). */
+  recoveredLines: RecoveredLineView[];
+}
+
+/** One drug of a recovered visit, as settled. */
+export interface RecoveredLineView {
+  name: string;
+  spec: string;
+  quantity: string;
+  unit: string;
+  amount: string;
 }
 
 /** The outcome of one scan while dispensing: loud and specific. */
@@ -178,6 +206,8 @@ export interface ShiftView {
 }
 
 export interface SaleSummary {
+  /** 代购: agent, relationship and masked ID number, when the sale was bought by one. */
+  agentZh: string | null;
   saleId: number;
   rtalDocno: string;
   soldAt: string;
@@ -211,8 +241,13 @@ export type RefundIdMethod = "e_voucher" | "social_security_card";
 
 export const visitStart = () => invoke<VisitView>("visit_start");
 export const visitCurrent = () => invoke<VisitView | null>("visit_current");
-export const visitIdentify = (method: IdMethod, code: string, password?: string, agent?: { name: string; certNo: string; relation: string }) =>
-  invoke<VisitView>("visit_identify", { method, code, password: password ?? null, agent: agent ?? null });
+/**
+ * Identifies the patient. Card: read from the configured reader; card and ID card are confirmed by the
+ * e-voucher password the patient types on the terminal's PIN pad (never sent from here). Face: `consent`
+ * is the patient's agreement on the consent step. `agent.relation` is one of AGENT_RELATIONSHIPS' codes.
+ */
+export const visitIdentify = (method: IdMethod, code: string, consent?: boolean, agent?: { name: string; certNo: string; relation: string }) =>
+  invoke<VisitView>("visit_identify", { method, code, consent: consent ?? null, agent: agent ?? null });
 export const visitOpen = (authRxno: string) => invoke<VisitView>("visit_open", { authRxno });
 export const shiftStart = (evoucher: string) => invoke<ShiftView>("shift_start", { evoucher });
 export const shiftCurrent = () => invoke<ShiftView | null>("shift_current");

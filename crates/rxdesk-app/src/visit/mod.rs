@@ -25,16 +25,18 @@
 //!   ledger transaction (`Store::record_sale`), at the prices settled.
 //! - A refund reverses the money first (`refund`).
 
+mod identify;
 pub mod layout;
 pub mod payment;
 mod recovery;
 mod refund;
 pub mod view;
 
+pub use identify::AgentInput;
 pub use recovery::DEFAULT_SAFETY_WINDOW;
 pub use refund::RefundIdentity;
 
-use crate::desk::{Credential, PrescriptionDesk, PrescriptionView};
+use crate::desk::{PrescriptionDesk, PrescriptionView};
 use crate::Settings;
 use chrono::{DateTime, NaiveDate, Utc};
 use payment::{Channel, PaymentChannel};
@@ -49,15 +51,15 @@ use rxdesk_core::codes::{AuditResult, CertType};
 use rxdesk_core::dispense::{
     BoxScan, DispenseError, DispensedItem, Dispensing, StockBatch, StoreKind, TraceState,
 };
-use rxdesk_core::identity::{IdentificationMethod, PersonIdentity, ProxyPurchase};
+use rxdesk_core::identity::{IdentificationMethod, PersonIdentity};
 use rxdesk_core::prescription::{mask_id_number, Prescription};
 use rxdesk_core::rules::identity::same_cert_no;
 use rxdesk_core::rules::{check_prescription, RuleContext, RuleReport};
 use rxdesk_core::settlement::{cash_change, SelfPayBreakdown, SettlementSplit};
 use rxdesk_core::time::{cst, format_wire};
 use rxdesk_core::visit::{
-    AuditInput, CloseReason, DownloadRef, EVoucherCheck, GuidanceReason, Pharmacist, Resolution,
-    RxListItem, Shift, Visit, VisitError, VisitState,
+    AuditInput, CloseReason, DownloadRef, EVoucherCheck, Pharmacist, Resolution, Shift, Visit,
+    VisitError, VisitState,
 };
 use rxdesk_core::{Amount, Price};
 use rxdesk_devices::scan::{classify, ScanKind};
@@ -145,6 +147,11 @@ impl From<rxdesk_store::StoreError> for StepError {
 
 fn center_error(what: &str, e: &CenterError) -> StepError {
     match e {
+        // Two counters on one terminal number (docs/decisions/0007): the
+        // sentence says what to do; the request was not applied.
+        CenterError::Rejected { code, message } if code == rxdesk_center::error::MSGID_IN_USE => {
+            StepError::new("TERMINAL_NO_SHARED", format!("{what}：{message}"))
+        }
         CenterError::Rejected { code, message } => StepError::new(
             "CENTER_REJECTED",
             format!("{what}：医保中心拒绝（{code}）{message}。请核对后重试或告知患者"),
@@ -176,6 +183,31 @@ struct PatientInfo {
     mdtrt_cert_type: CertType,
     mdtrt_cert_no: String,
     agent_name: Option<String>,
+    /// 代购: the agent and the authorisation (kept with the sale).
+    #[serde(default)]
+    proxy: Option<ProxyInfo>,
+    /// How the patient was identified (for the screen).
+    #[serde(default)]
+    identified_via_zh: String,
+    /// `outBizNo` of the face capture, for `settle.notify`.
+    #[serde(default)]
+    face_out_biz_no: Option<String>,
+}
+
+/// 代购 as the visit keeps it until the sale is recorded (the journal
+/// snapshot is sealed at rest).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct ProxyInfo {
+    agent_name: String,
+    agent_certno: String,
+    /// Relationship code (`rxdesk_store::ledger::PROXY_RELATIONSHIPS`).
+    relationship: String,
+    /// Where the authorisation came from.
+    authorisation: String,
+}
+
+fn agent_name_of(p: &Option<ProxyInfo>) -> Option<String> {
+    p.as_ref().map(|p| p.agent_name.clone())
 }
 
 /// `psn_cert_type` of an ID number read from the card at this counter (its
@@ -349,6 +381,8 @@ pub struct VisitService {
     safety_window: std::sync::Mutex<std::time::Duration>,
     seq: AtomicU32,
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
+    /// Card reader, PIN pad, QR decode, face (none until attached).
+    devices: std::sync::RwLock<crate::devices::IdentityDevices>,
 }
 
 fn today_cst() -> NaiveDate {
@@ -496,6 +530,7 @@ impl VisitService {
             safety_window: std::sync::Mutex::new(recovery::DEFAULT_SAFETY_WINDOW),
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),
+            devices: std::sync::RwLock::new(Default::default()),
         })
     }
 
@@ -624,11 +659,12 @@ impl VisitService {
         by: &Session,
         cert_type: CertType,
         cert_no: &str,
+        card_sn: &str,
     ) -> Result<PersonInfoOutput, CenterError> {
         let q = PersonQuery {
             mdtrt_cert_type: cert_type,
             mdtrt_cert_no: cert_no.trim().to_string(),
-            card_sn: String::new(),
+            card_sn: card_sn.trim().to_string(),
             begntime: String::new(),
             psn_cert_type: String::new(),
             certno: String::new(),
@@ -639,149 +675,31 @@ impl VisitService {
 
     /// Identifies the patient and lists their authorised prescriptions
     /// (7202); an e-prescription QR goes straight to download (7201 → 7203).
+    /// `method`: `e_voucher` (the scanned QR in `code`), `social_security_card`
+    /// (read from the card reader; the password on the PIN pad), `id_card`
+    /// (read, or the number typed in `code`; the password on the PIN pad),
+    /// `face` (`consent`: the patient agreed on the app's consent step),
+    /// `epc_qr`. `agent`: 代购 (name, ID number, relationship code).
     pub async fn identify(
         &self,
         by: &Session,
         method: &str,
         code: &str,
-        password: Option<&str>,
-        agent: Option<(String, String, String)>,
+        consent: Option<bool>,
+        agent: Option<AgentInput>,
     ) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "identify");
-        self.identify_in(a, by, method, code, password, agent)
+        let r = self
+            .identify_in(a, by, method, code, consent, agent)
             .instrument(span)
-            .await?;
+            .await;
+        // A password refusal changes the visit (guidance); persist either way.
         self.persist_logged(a);
+        r?;
         rxdesk_store::crashpoint!("visit_after_identify");
         Ok(self.view(a))
-    }
-
-    async fn identify_in(
-        &self,
-        a: &mut Active,
-        by: &Session,
-        method: &str,
-        code: &str,
-        password: Option<&str>,
-        agent: Option<(String, String, String)>,
-    ) -> Result<(), StepError> {
-        let code = code.trim();
-        if code.is_empty() || code.len() > 512 || code.chars().any(char::is_control) {
-            return Err(StepError::new(
-                "BAD_CREDENTIAL",
-                "凭证为空或无法识别，请重新扫码或输入",
-            ));
-        }
-        if !matches!(
-            a.visit.state(),
-            VisitState::Started | VisitState::EVoucherGuidance(_)
-        ) {
-            return Err(StepError::new(
-                "VISIT_ILLEGAL_TRANSITION",
-                "本次服务已识别患者；接待下一位患者请先开始新的服务",
-            ));
-        }
-        let password_ok = password.is_some_and(|p| !p.trim().is_empty());
-        let (cert_type, id_method, credential) = match method {
-            "e_voucher" => (
-                CertType::EVoucher,
-                IdentificationMethod::EVoucher,
-                Credential::EVoucher,
-            ),
-            "face" => (
-                CertType::EVoucher,
-                IdentificationMethod::Face,
-                Credential::EVoucher,
-            ),
-            "social_security_card" => (
-                CertType::SocialSecurityCard,
-                IdentificationMethod::SocialSecurityCard {
-                    password_confirmed: password_ok,
-                },
-                Credential::SocialSecurityCard,
-            ),
-            "id_card" => (
-                CertType::IdCard,
-                IdentificationMethod::IdCard {
-                    password_confirmed: password_ok,
-                },
-                Credential::IdCard,
-            ),
-            "epc_qr" => return self.identify_by_rx_qr(a, by, code, agent).await,
-            other => {
-                return Err(StepError::new(
-                    "BAD_METHOD",
-                    format!("不支持的识别方式 {other}，请选择医保电子凭证、社保卡、身份证或刷脸"),
-                ))
-            }
-        };
-        if id_method.needs_password() {
-            return Err(VisitError::PasswordRequired.into());
-        }
-        if method == "id_card" {
-            // ST-EPC-02-002: a mistyped or misread ID number is refused here,
-            // before anything is sent to the center.
-            rxdesk_core::code_format::validate_id_number(code)
-                .map_err(|e| StepError::from(VisitError::IdNumber(e.message_zh())))?;
-        }
-        tracing::info!(method, code = %mask_id_number(code), "identify (1101)");
-        let info = match self.person_info(by, cert_type.clone(), code).await {
-            Ok(i) => i,
-            Err(CenterError::Rejected { code: c, .. })
-                if c == "2001" && cert_type == CertType::EVoucher =>
-            {
-                let g = a.visit.evoucher_guidance(GuidanceReason::NotActivated)?;
-                a.guidance = Some(GuidanceView {
-                    title_zh: g.title_zh.to_string(),
-                    steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
-                    text: g.to_text(),
-                });
-                tracing::info!("e-voucher unknown to the center: guidance shown");
-                return Ok(());
-            }
-            Err(e) => return Err(center_error("查询参保信息失败", &e)),
-        };
-        let patient = self.patient_of(&info, cert_type, code, agent.as_ref().map(|g| g.0.clone()));
-        let proxy = agent_proxy(agent, method);
-        a.visit.identify(
-            PersonIdentity {
-                name: patient.name.clone(),
-                cert_type: if method == "id_card" {
-                    RESIDENT_ID_CARD
-                } else {
-                    CENTER_CONFIRMED
-                }
-                .into(),
-                cert_no: patient.certno.clone(),
-            },
-            id_method,
-            proxy,
-        )?;
-        a.patient = Some(patient);
-        a.guidance = None;
-        let list = self
-            .desk
-            .find_prescriptions(by, credential, code)
-            .await
-            .map_err(|e| StepError::new("CENTER", format!("查询处方失败：{e}")))?;
-        a.visit.prescriptions_listed(
-            list.iter()
-                .map(|r| RxListItem {
-                    auth_rxno: r.auth_rxno.clone(),
-                    fixmedins_name: r.fixmedins_name.clone(),
-                    prsc_time: r.prsc_time.clone(),
-                    valid_end_time: r.valid_end_time.clone(),
-                })
-                .collect(),
-        )?;
-        tracing::info!(
-            listed = list.len(),
-            "authorised prescriptions listed (7202)"
-        );
-        a.listed = list;
-        Ok(())
     }
 
     fn patient_of(
@@ -802,6 +720,9 @@ impl VisitService {
             mdtrt_cert_type: cert_type,
             mdtrt_cert_no: code.to_string(),
             agent_name,
+            proxy: None,
+            identified_via_zh: String::new(),
+            face_out_biz_no: None,
         }
     }
 
@@ -810,7 +731,7 @@ impl VisitService {
         a: &mut Active,
         by: &Session,
         qr: &str,
-        agent: Option<(String, String, String)>,
+        agent: Option<AgentInput>,
     ) -> Result<(), StepError> {
         let q = QrDecodeData {
             app_chnl_id: "RXDESK".into(),
@@ -830,15 +751,21 @@ impl VisitService {
             .await
             .map_err(|e| center_error("电子处方二维码解码失败", &e))?;
         let info = self
-            .person_info(by, CertType::IdCard, &d.certno)
+            .person_info(by, CertType::IdCard, &d.certno, "")
             .await
             .map_err(|e| center_error("查询参保信息失败", &e))?;
-        let patient = self.patient_of(
+        let (proxy, proxy_info) = identify::proxy_of(
+            agent,
+            &format!("电子处方二维码（{}）", identify::mask_token(&d.epc_token)),
+        );
+        let mut patient = self.patient_of(
             &info,
             CertType::IdCard,
             &d.certno,
-            agent.as_ref().map(|g| g.0.clone()),
+            agent_name_of(&proxy_info),
         );
+        patient.proxy = proxy_info;
+        patient.identified_via_zh = "电子处方二维码".into();
         a.visit.identify(
             PersonIdentity {
                 name: d.name.clone(),
@@ -846,7 +773,7 @@ impl VisitService {
                 cert_no: d.certno.clone(),
             },
             IdentificationMethod::PrescriptionQr,
-            agent_proxy(agent, "epc_qr"),
+            proxy,
         )?;
         a.patient = Some(patient);
         self.open_in(a, by, DownloadKey::EpcToken(d.epc_token))
@@ -1035,7 +962,7 @@ impl VisitService {
             ));
         }
         let info = self
-            .person_info(by, CertType::EVoucher, token)
+            .person_info(by, CertType::EVoucher, token, "")
             .await
             .map_err(|e| center_error("核验药师医保电子凭证失败", &e))?;
         Ok(PersonIdentity {
@@ -1840,6 +1767,7 @@ impl VisitService {
                     };
                     a.visit.settled(out.setlinfo.setl_id.clone(), split)?;
                     tracing::info!(setl_id = %out.setlinfo.setl_id, "settled");
+                    self.notify_face_terminal(a, &out);
                     a.settle_output = Some(out);
                     a.notice_zh = None;
                     self.persist(a)?;
@@ -2242,13 +2170,28 @@ impl VisitService {
                 doctor_name: a.doctor_name(),
                 hi_feesetl_type: "1".into(),
             };
+            if a.recovered {
+                rxdesk_store::crashpoint!("recovered_visit_before_complete");
+            }
             rxdesk_store::crashpoint!("visit_before_record_sale");
             let payments = a
                 .payment
                 .as_ref()
                 .map(PaymentState::sale_payments)
                 .unwrap_or_default();
-            let rec = self.store.record_sale_with_payments(by, &sale, &payments)?;
+            let proxy = a
+                .patient
+                .as_ref()
+                .and_then(|p| p.proxy.as_ref())
+                .map(|p| rxdesk_store::ledger::NewProxy {
+                    agent_name: p.agent_name.clone(),
+                    agent_certno: p.agent_certno.clone(),
+                    relationship: p.relationship.clone(),
+                    authorisation: p.authorisation.clone(),
+                });
+            let rec = self
+                .store
+                .record_sale_full(by, &sale, &payments, proxy.as_ref())?;
             rxdesk_store::crashpoint!("visit_after_sale_before_receipt");
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
             let pay = a.payment.clone();
@@ -2358,6 +2301,9 @@ impl VisitService {
             .find_sales(query, 100)?
             .into_iter()
             .map(|s| SaleSummary {
+                agent_zh: self
+                    .agent_of_sale(s.sale_id)
+                    .map(|a| format!("{}（{}，{}）", a.name, a.relationship_zh, a.certno_masked)),
                 sale_id: s.sale_id,
                 rtal_docno: s.rtal_docno,
                 sold_at: DateTime::from_timestamp_millis(s.sold_at)
@@ -2495,6 +2441,21 @@ impl VisitService {
         }
     }
 
+    /// The 代购 agent of a sale, as printed.
+    fn agent_of_sale(&self, sale_id: i64) -> Option<rxdesk_receipts::AgentRef> {
+        match self.store.sale_proxy(sale_id) {
+            Ok(p) => p.map(|p| rxdesk_receipts::AgentRef {
+                name: p.agent_name,
+                relationship_zh: p.relationship_zh,
+                certno_masked: p.agent_certno_masked,
+            }),
+            Err(e) => {
+                tracing::warn!(sale_id, error = %e, "proxy purchase unreadable");
+                None
+            }
+        }
+    }
+
     fn sale_receipt_model(
         &self,
         d: &rxdesk_store::SaleDetail,
@@ -2533,6 +2494,7 @@ impl VisitService {
                     .map(|r| r.prsc_dr_name.clone())
                     .filter(|s| !s.is_empty()),
                 patient_name: d.summary.patient_name.clone(),
+                agent: self.agent_of_sale(d.summary.sale_id),
             },
             lines: self.receipt_lines(d, rx.as_ref()),
             settlement: split,
@@ -2579,6 +2541,7 @@ impl VisitService {
                     .map(|r| r.prsc_dr_name.clone())
                     .filter(|s| !s.is_empty()),
                 patient_name: d.summary.patient_name.clone(),
+                agent: self.agent_of_sale(d.summary.sale_id),
             },
             lines: self.receipt_lines(d, rx.as_ref()),
             settlement: self.receipt_split(d),
@@ -2686,6 +2649,40 @@ impl VisitService {
             pdf,
             printed_zh,
         }
+    }
+
+    /// The drugs of a restored visit as settled (2102 detail), named from
+    /// the catalogue.
+    fn recovered_lines(&self, a: &Active) -> Vec<view::RecoveredLineView> {
+        let Some(input) = &a.settle_input else {
+            return Vec::new();
+        };
+        input
+            .drugdetail
+            .iter()
+            .map(|d| {
+                let row = self
+                    .store
+                    .products_by_med_list_codg(&d.med_list_codg)
+                    .ok()
+                    .and_then(|rows| {
+                        rows.iter()
+                            .find(|(_, r)| r.fixmedins_hilist_id == d.medins_list_codg)
+                            .or(rows.first())
+                            .map(|(_, r)| r.clone())
+                    });
+                view::RecoveredLineView {
+                    name: row
+                        .as_ref()
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| d.med_list_codg.clone()),
+                    spec: row.as_ref().map(|r| r.spec.clone()).unwrap_or_default(),
+                    quantity: d.cnt.normalize().to_string(),
+                    unit: row.as_ref().map(|r| r.unit.clone()).unwrap_or_default(),
+                    amount: d.det_item_fee_sumamt.to_string(),
+                }
+            })
+            .collect()
     }
 
     fn view(&self, a: &Active) -> VisitView {
@@ -2820,14 +2817,23 @@ impl VisitService {
         };
         let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
             match v.state() {
-                VisitState::Settled if a.recovered => format!(
-                    "上次程序中断时，该患者已在医保结算（结算ID {}，合计 {} 元），但销售尚未完成。请按结算时的金额完成：收取自付 {} 元后点击“完成”；或由店长撤销该笔结算",
-                    v.setl_id().unwrap_or_default(),
-                    v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
-                    v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
-                ),
+                VisitState::Settled if a.recovered => {
+                    let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+                    let how = if cash.value().is_zero() {
+                        "患者无需再付款，直接点击“完成”（F10）出票".to_string()
+                    } else if a.payment.as_ref().is_some_and(|p| p.paid) {
+                        "自付部分已收，点击“完成”（F10）出票".to_string()
+                    } else {
+                        format!("先收取患者自付 {cash} 元，再点击“完成”（F10）出票")
+                    };
+                    format!(
+                        "上次程序中断时，该患者已在医保结算（合计 {} 元），但销售尚未完成。请按结算时的金额完成：{how}；如患者不再取药，由店长撤销该笔结算",
+                        v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
+                    )
+                }
                 VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
-                VisitState::EVoucherGuidance(_) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并输入密码".into(),
+                VisitState::EVoucherGuidance(rxdesk_core::visit::GuidanceReason::NotActivated) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并由患者在密码键盘上输入密码".into(),
+                VisitState::EVoucherGuidance(_) => "电子凭证密码未通过，未查询处方：请患者本人在密码键盘上重新输入后再读卡；忘记或未设置密码请按指引处理（可打印），或改用医保电子凭证扫码".into(),
                 VisitState::Identified | VisitState::PrescriptionsListed => {
                     if a.listed.is_empty() {
                         "该患者暂无可取的电子处方，请患者联系开方医院".into()
@@ -2871,6 +2877,13 @@ impl VisitService {
                 insutype_label: p.insutype.label_zh().to_string(),
                 balance: p.balance.to_string(),
                 agent_name: p.agent_name.clone(),
+                agent_relationship_zh: p.proxy.as_ref().map(|x| {
+                    rxdesk_store::ledger::relationship_zh(&x.relationship)
+                        .unwrap_or_default()
+                        .to_string()
+                }),
+                agent_certno_masked: p.proxy.as_ref().map(|x| mask_id_number(&x.agent_certno)),
+                identified_via_zh: p.identified_via_zh.clone(),
             }),
             guidance: a.guidance.clone(),
             listed: a.listed.clone(),
@@ -2884,6 +2897,11 @@ impl VisitService {
             closed_reason_zh,
             next_step_zh,
             recovered: a.recovered,
+            recovered_lines: if a.recovered {
+                self.recovered_lines(a)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -2900,20 +2918,6 @@ fn shift_view(s: &Shift) -> ShiftView {
         certno_masked: mask_id_number(&s.pharmacist.person.cert_no),
         started_at: format_wire(s.started.at),
     }
-}
-
-fn agent_proxy(agent: Option<(String, String, String)>, method: &str) -> Option<ProxyPurchase> {
-    agent.map(|(name, cert_no, relation)| ProxyPurchase {
-        agent: PersonIdentity {
-            name,
-            cert_type: "01".into(),
-            cert_no,
-        },
-        relationship: relation,
-        // The patient's own credential presented at the counter is the
-        // authorisation (ST-EPC-02-005).
-        authorisation_ref: format!("患者凭证授权（{method}）"),
-    })
 }
 
 /// Smallest units per unit of a dispensed line.

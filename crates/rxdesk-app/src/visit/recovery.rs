@@ -179,6 +179,7 @@ pub(super) fn recover_visits(
                 Ok(a) => {
                     tracing::warn!(visit = %row.visit_id, "settled visit not completed: surfaced first");
                     restored.push(a);
+                    rxdesk_store::crashpoint!("recovery_after_restore_settled");
                 }
                 Err(e) => {
                     // Charged but not sellable from the journal: surfaced
@@ -205,6 +206,7 @@ pub(super) fn recover_visits(
                     super::state_name(state).1
                 );
                 tracing::info!(visit = %row.visit_id, "visit left before settlement closed");
+                rxdesk_store::crashpoint!("recovery_before_close_unsettled");
                 store.close_visit(&row.visit_id, &reason)?
             }
         }

@@ -100,6 +100,7 @@ impl VisitService {
                 let insuplc = self
                     .refund_identity(by, &s.psn_no, identity.as_ref())
                     .await?;
+                rxdesk_store::crashpoint!("refund_after_identity");
                 self.reverse_sale(by, sale_id, &reason, s, &insuplc, step)
                     .await?;
             }
@@ -114,6 +115,7 @@ impl VisitService {
         let returned = if row.step == RefundStep::Reversed {
             rxdesk_store::crashpoint!("refund_after_2103_before_money");
             let returned = self.money_back(&before, sale_id).await?;
+            rxdesk_store::crashpoint!("refund_after_money_before_journal");
             self.store.refund_money_returned(sale_id, &returned)?;
             tracing::info!(methods = ?returned.iter().map(|p| &p.method).collect::<Vec<_>>(), "self-paid part returned");
             returned

@@ -21,6 +21,12 @@ pub struct PatientView {
     pub balance: String,
     /// 代购 agent.
     pub agent_name: Option<String>,
+    /// 代购: relationship to the patient (zh-CN).
+    pub agent_relationship_zh: Option<String>,
+    /// 代购: the agent's ID number, masked.
+    pub agent_certno_masked: Option<String>,
+    /// How the patient was identified (社保卡 …, 刷脸, 医保电子凭证).
+    pub identified_via_zh: String,
 }
 
 /// E-voucher activation guidance.
@@ -234,6 +240,26 @@ pub struct VisitView {
     /// Restored at start-up: settled at the center before the program
     /// stopped, not completed (finish it, or a manager reverses it).
     pub recovered: bool,
+    /// For a restored visit: the drugs settled (names from the catalogue,
+    /// quantities and amounts from the 2102 that was sent), so the
+    /// pharmacist knows which bag is this patient's. Empty otherwise.
+    pub recovered_lines: Vec<RecoveredLineView>,
+}
+
+/// One drug of a settled, restored visit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveredLineView {
+    /// Product name (the 医保 code when the catalogue no longer has it).
+    pub name: String,
+    /// Specification.
+    pub spec: String,
+    /// Quantity settled.
+    pub quantity: String,
+    /// Unit (盒…).
+    pub unit: String,
+    /// Amount settled for the line (yuan, 2 decimals).
+    pub amount: String,
 }
 
 /// The outcome of one scan while dispensing.
@@ -282,6 +308,8 @@ pub struct SaleSummary {
     pub state: String,
     /// 结算ID.
     pub setl_id: Option<String>,
+    /// 代购: the agent, relationship and masked ID number.
+    pub agent_zh: Option<String>,
 }
 
 /// A refund.

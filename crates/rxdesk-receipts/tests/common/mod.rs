@@ -25,6 +25,7 @@ pub fn prescription() -> PrescriptionRef {
         department: Some("呼吸内科".into()),
         doctor: Some("王建国".into()),
         patient_name: "张三丰".into(),
+        agent: None,
     }
 }
 

@@ -35,12 +35,17 @@ describe("a visit settled before the program stopped comes first, in plain words
     const n = recoveredNotice(v, "pharmacist", zh);
     expect(n).not.toBeNull();
     expect(n?.title).toMatch(/已在医保结算.*没有完成/);
-    // The settled figures, with the settlement id, in yuan.
-    expect(n?.body).toContain(v.split?.setlId ?? "missing");
+    // The settled figures in yuan; the settlement id on its own line.
+    expect(n?.setlId).toBe(`医保结算ID：${v.split?.setlId ?? "missing"}`);
+    expect(n?.body).not.toContain(v.split?.setlId ?? "missing");
     expect(n?.body).toContain("药费合计 ¥18.30");
     expect(n?.body).toContain("个人账户已支付 ¥10.00");
     expect(n?.body).toContain("患者还需自付 ¥8.30");
     expect(n?.body).toContain("张三");
+    // Which drugs (the pharmacist finds the right bag), and what to do now.
+    expect(n?.drugs.length).toBeGreaterThan(0);
+    expect(n?.drugs[0]).toMatch(/×\d/);
+    expect(n?.finish).toBe("先收取患者自付 ¥8.30，再按 F10 完成销售并打印小票");
     // A pharmacist finishes; only a manager reverses, and is told so.
     expect(n?.actions).toEqual(["finish"]);
     expect(n?.managerNote).toMatch(/店长/);
@@ -49,6 +54,15 @@ describe("a visit settled before the program stopped comes first, in plain words
     expect(e?.body).toContain("total ¥18.30");
     expect(e?.actions).toEqual(["finish", "reverse"]);
     expect(e?.managerNote).toBeNull();
+  });
+  it("says plainly when nothing is due, or when the patient's part is already taken", () => {
+    const op = { current: pharmacist };
+    const { v } = settledThenRestarted(op);
+    const free = { ...v, split: v.split && { ...v.split, cashPay: "0.00" } };
+    expect(recoveredNotice(free, "pharmacist", zh)?.finish).toBe("患者无需再付款：按 F10 完成销售并打印小票");
+    const taken = { ...v, payment: { method: "cash" as const, due: "8.30", tendered: "10.00", change: "1.70", paid: true } };
+    expect(recoveredNotice(taken, "pharmacist", zh)?.finish).toMatch(/^自付部分已收/);
+    expect(recoveredNotice(free, "manager", en)?.finish).toMatch(/^Nothing more to pay/);
   });
   it("is not shown for an ordinary settled visit, nor once the sale is completed", () => {
     const op = { current: pharmacist };

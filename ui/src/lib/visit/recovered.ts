@@ -12,6 +12,12 @@ export type RecoveredAction = "finish" | "reverse";
 export interface RecoveredNotice {
   title: string;
   body: string;
+  /** The drugs as settled, one line each ("阿莫西林胶囊 0.25g*24粒 ×1盒 ¥12.50"). */
+  drugs: string[];
+  /** "医保结算ID：S…" on its own line (a long id would break the sentence). */
+  setlId: string;
+  /** What to do now: take the patient's part, or nothing is due, or it is taken. */
+  finish: string;
   /** What the signed-in operator may do, first the default. */
   actions: RecoveredAction[];
   /** Said to a non-manager: who can reverse. */
@@ -24,15 +30,26 @@ export function recoveredNotice(v: VisitView | null, role: string | null, t: (ke
   const s = v.split;
   const body = t("recovered.body")
     .replace("{patient}", v.patient?.name ?? t("recovered.patient_unknown"))
-    .replace("{setlId}", s.setlId ?? "")
     .replace("{total}", yuan(s.total))
     .replace("{fund}", yuan(s.fundPay))
     .replace("{account}", yuan(s.accountPay))
     .replace("{cash}", yuan(s.cashPay));
   const manager = role === "manager";
+  const nothingDue = Number(s.cashPay) === 0;
+  const finish = nothingDue
+    ? t("recovered.finish_nothing_due")
+    : v.payment?.paid
+      ? t("recovered.finish_paid")
+      : t("recovered.finish").replace("{cash}", yuan(s.cashPay));
+  const drugs = (v.recoveredLines ?? []).map(
+    (l) => `${l.name}${l.spec ? ` ${l.spec}` : ""} ×${l.quantity}${l.unit} ${yuan(l.amount)}`,
+  );
   return {
     title: t("recovered.title"),
     body,
+    drugs,
+    setlId: `${t("recovered.setl_id")}${s.setlId ?? ""}`,
+    finish,
     actions: manager ? ["finish", "reverse"] : ["finish"],
     managerNote: manager ? null : t("recovered.reverse_manager_only"),
   };

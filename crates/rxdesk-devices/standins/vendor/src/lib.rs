@@ -13,6 +13,7 @@
 //!   contract (`vendor::ffi`) declares 16 KiB and follows the buffer with a
 //!   4 KiB canary guard, so the tests use 16 KiB < N < 20 KiB: the write stays
 //!   inside the allocation and the canary proves the overrun.
+//! - `ecqr.<code>` the JSON `ec.query` returns for the scanned QR `<code>` (before `ec.ec.query`)
 //! - `ec.<transType>` the JSON NationEcTrans returns; `delay.<transType>` ms to sleep first;
 //!   `ec_oversize.<transType>` N: answer N bytes + NUL instead (declared 64 KiB, same guard)
 //! - e-voucher password on the PIN pad (`ec.query` with `businessType` 01301):
@@ -21,6 +22,9 @@
 //!   types on the pad (absent: the patient cancels), `delay.pin` ms. Wrong
 //!   tries are counted per idNo in `$RXDESK_STANDIN_STATE.pwdfail`; the third
 //!   wrong one locks until that file is removed (the SDK's reset).
+//!
+//! Without `$RXDESK_STANDIN_STATE`, a `NationEcTrans` URL `standin:<path>` names the state
+//! file (demo mode configures it so; a WebDriver session cannot pass the variable).
 //!
 //! Every call is appended to `$RXDESK_STANDIN_STATE.calls` as `symbol\targ`.
 #![allow(clippy::missing_safety_doc)]
@@ -34,8 +38,22 @@ const OUT_CAP: usize = 16 * 1024;
 const ERR_CAP: usize = 4 * 1024;
 const EC_CAP: usize = 64 * 1024;
 
+/// The state file named by the `NationEcTrans` URL `standin:<path>` (demo
+/// mode: the app cannot always be given an environment variable).
+static URL_STATE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// `$RXDESK_STANDIN_STATE`, else the path the last `standin:` URL named.
+fn state_path() -> Option<String> {
+    std::env::var("RXDESK_STANDIN_STATE").ok().or_else(|| {
+        URL_STATE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    })
+}
+
 fn state() -> Vec<(String, String)> {
-    let Ok(path) = std::env::var("RXDESK_STANDIN_STATE") else {
+    let Some(path) = state_path() else {
         return Vec::new();
     };
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -53,7 +71,7 @@ fn get(st: &[(String, String)], key: &str) -> Option<String> {
 }
 
 fn log_call(symbol: &str, arg: &str) {
-    if let Ok(path) = std::env::var("RXDESK_STANDIN_STATE") {
+    if let Some(path) = state_path() {
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -185,7 +203,10 @@ pub unsafe extern "system" fn NationEcTrans(
     input: *const c_char,
     out: *mut c_char,
 ) {
-    let _url = read_in(url);
+    let url = read_in(url);
+    if let Some(path) = url.strip_prefix("standin:") {
+        *URL_STATE.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.to_string());
+    }
     let json = read_in(input);
     log_call("NationEcTrans", &json);
     let trans = field(&json, "transType");
@@ -199,7 +220,13 @@ pub unsafe extern "system" fn NationEcTrans(
         write_capped(out, &password_check(&st, &json), EC_CAP);
         return;
     }
-    let answer = get(&st, &format!("ec.{trans}")).unwrap_or_else(|| {
+    // A scanned QR with its own scripted answer (`ecqr.<code>`: several
+    // demo patients), else the one answer of the transaction.
+    let qr = field(&json, "ecQrCode");
+    let per_qr = (trans == "ec.query" && !qr.is_empty())
+        .then(|| get(&st, &format!("ecqr.{qr}")))
+        .flatten();
+    let answer = per_qr.or_else(|| get(&st, &format!("ec.{trans}"))).unwrap_or_else(|| {
         format!("{{\"code\":-1,\"message\":\"stand-in: no answer scripted for {trans}\"}}")
     });
     write_capped(out, &answer, EC_CAP);
@@ -220,9 +247,7 @@ fn field(json: &str, name: &str) -> String {
 }
 
 fn fail_path() -> Option<String> {
-    std::env::var("RXDESK_STANDIN_STATE")
-        .ok()
-        .map(|p| format!("{p}.pwdfail"))
+    state_path().map(|p| format!("{p}.pwdfail"))
 }
 
 fn fails(id: &str) -> u32 {

@@ -1,0 +1,582 @@
+//! Identifying the patient at the counter through the counter's devices
+//! (docs/devices.md §11): the e-voucher QR decoded by `NationECCode`
+//! `ec.query` (or left to the center, as the province's profile says), the
+//! social-security card read from the configured reader, the ID card, the
+//! face terminal — and, for card and ID card, the e-voucher password the
+//! patient types on the terminal's PIN pad (ST-EPC-02-005). RxDesk never
+//! sees the password: the SDK checks it and answers with the token that
+//! authorises the prescription query (7202). A wrong, unset or locked
+//! password gives ST-EPC-02-001's guidance and lists nothing.
+//!
+//! 代购 (a family member buying for the patient) is checked here too: a
+//! relationship from the fixed list, the agent's own ID number, and the
+//! authorisation taken from the identification flow (never typed).
+
+use super::{
+    agent_name_of, center_error, Active, GuidanceView, PatientInfo, ProxyInfo, StepError,
+    VisitService, CENTER_CONFIRMED, RESIDENT_ID_CARD,
+};
+use crate::desk::Credential;
+use crate::devices::IdentityDevices;
+use rxdesk_center::CenterError;
+use rxdesk_core::codes::CertType;
+use rxdesk_core::identity::{IdentificationMethod, PersonIdentity, ProxyPurchase};
+use rxdesk_core::prescription::mask_id_number;
+use rxdesk_core::visit::{GuidanceReason, RxListItem, VisitError, VisitState};
+use rxdesk_devices::face::nationec::PasswordSubject;
+use rxdesk_devices::identity::IdentityError;
+use rxdesk_devices::settings::QrDecode;
+use rxdesk_store::ledger::relationship_zh;
+use rxdesk_store::Session;
+use std::time::Duration;
+
+/// How long the card reader may take.
+const CARD_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the patient has to type the password on the PIN pad.
+const PIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long `ec.query` may take for a scanned QR.
+const QR_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the face terminal may take (the patient looks, agrees, waits).
+const FACE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The 代购 agent as the operator entered it: name, ID number, relationship code.
+pub type AgentInput = (String, String, String);
+
+/// A device problem as the operator reads it, with a stable code
+/// (`DEVICE_CARD_REMOVED`, `DEVICE_NOT_E_VOUCHER`, …).
+pub(super) fn device_error(e: &IdentityError) -> StepError {
+    StepError {
+        code: format!("DEVICE_{}", e.code().to_ascii_uppercase()),
+        message_zh: e.message_zh(),
+    }
+}
+
+/// First 6 and last 4 characters of a token (a credential: never whole in
+/// the ledger or the logs).
+pub(super) fn mask_token(t: &str) -> String {
+    let c: Vec<char> = t.chars().collect();
+    if c.len() <= 4 {
+        return "*".repeat(c.len());
+    }
+    if c.len() <= 10 {
+        // A card number: first 2 and last 2.
+        return format!(
+            "{}{}{}",
+            c[..2].iter().collect::<String>(),
+            "*".repeat(c.len() - 4),
+            c[c.len() - 2..].iter().collect::<String>()
+        );
+    }
+    format!(
+        "{}…{}",
+        c[..6].iter().collect::<String>(),
+        c[c.len() - 4..].iter().collect::<String>()
+    )
+}
+
+/// Checks the agent before anything is sent: name, a valid ID number, a
+/// relationship from the fixed list.
+pub(super) fn check_agent(agent: Option<AgentInput>) -> Result<Option<AgentInput>, StepError> {
+    let Some((name, certno, relation)) = agent else {
+        return Ok(None);
+    };
+    let (name, certno, relation) = (
+        name.trim().to_string(),
+        certno.trim().to_ascii_uppercase(),
+        relation.trim().to_string(),
+    );
+    if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
+        return Err(StepError::new("AGENT_NAME", "请填写代购人姓名"));
+    }
+    rxdesk_core::code_format::validate_id_number(&certno).map_err(|e| {
+        StepError::new(
+            "AGENT_ID_NUMBER",
+            format!("代购人身份证号码有误：{}", e.message_zh()),
+        )
+    })?;
+    if relationship_zh(&relation).is_none() {
+        return Err(StepError::new(
+            "AGENT_RELATIONSHIP",
+            "代购人与患者的关系须从列表中选择（配偶、父母、子女、祖父母/外祖父母、孙子女/外孙子女、兄弟姐妹、监护人）",
+        ));
+    }
+    Ok(Some((name, certno, relation)))
+}
+
+/// The proxy purchase for the visit model and the record kept with the sale.
+pub(super) fn proxy_of(
+    agent: Option<AgentInput>,
+    authorisation: &str,
+) -> (Option<ProxyPurchase>, Option<ProxyInfo>) {
+    match agent {
+        None => (None, None),
+        Some((name, certno, relation)) => (
+            Some(ProxyPurchase {
+                agent: PersonIdentity {
+                    name: name.clone(),
+                    cert_type: RESIDENT_ID_CARD.into(),
+                    cert_no: certno.clone(),
+                },
+                relationship: relationship_zh(&relation).unwrap_or_default().into(),
+                authorisation_ref: authorisation.to_string(),
+            }),
+            Some(ProxyInfo {
+                agent_name: name,
+                agent_certno: certno,
+                relationship: relation,
+                authorisation: authorisation.to_string(),
+            }),
+        ),
+    }
+}
+
+/// What the identification produced before the prescription query.
+struct Identified {
+    /// 1101 credential.
+    cert_type: CertType,
+    cert_no: String,
+    card_sn: String,
+    /// 7202 credential and number.
+    query: (Credential, String),
+    method: IdentificationMethod,
+    /// Where the authorisation came from (kept with a 代购 sale).
+    authorisation: String,
+    /// How the patient was identified, for the screen.
+    via_zh: String,
+    /// The holder's ID number as the card/ID card/terminal gave it, to be
+    /// matched with the center's record.
+    holder_id: Option<String>,
+    /// `outBizNo` of a face capture (for `settle.notify`).
+    face_out_biz_no: Option<String>,
+}
+
+impl VisitService {
+    /// Attaches the counter's identification devices (the desktop shell
+    /// does it once the devices are started; tests with simulators too).
+    pub fn attach_devices(&self, d: IdentityDevices) {
+        *self.devices.write().unwrap_or_else(|p| p.into_inner()) = d;
+    }
+
+    /// `iot.medical.settle.notify` after a settlement of a patient
+    /// identified by face, where the province wants it. Told in the
+    /// background: the settlement stands whatever the terminal answers.
+    pub(super) fn notify_face_terminal(
+        &self,
+        a: &Active,
+        out: &rxdesk_center::messages::SettleOutput,
+    ) {
+        let devs = self.devices();
+        let (Some(ec), true) = (devs.ec.clone(), devs.settle_notify) else {
+            return;
+        };
+        let Some(out_biz_no) = a.patient.as_ref().and_then(|p| p.face_out_biz_no.clone()) else {
+            return;
+        };
+        let s = &out.setlinfo;
+        let notice = rxdesk_devices::face::nationec::SettleNotice {
+            biz_type: "settle".into(),
+            out_biz_no,
+            success: true,
+            total_fee: s.medfee_sumamt,
+            self_fee: s.psn_cash_pay,
+            medical_fee: s
+                .fund_pay_sumamt
+                .checked_add(s.acct_pay)
+                .unwrap_or(s.fund_pay_sumamt),
+        };
+        tokio::spawn(async move {
+            match ec.settle_notify(notice, Duration::from_secs(10)).await {
+                Ok(()) => tracing::info!("face terminal told of the settlement (settle.notify)"),
+                Err(e) => tracing::warn!(
+                    error = e.code(),
+                    "settle.notify failed (the settlement stands)"
+                ),
+            }
+        });
+    }
+
+    pub(super) fn devices(&self) -> IdentityDevices {
+        self.devices
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Shows ST-EPC-02-001's guidance for a password refusal (nothing is
+    /// listed); `detail` says what the terminal answered.
+    fn password_guidance(&self, a: &mut Active, e: &IdentityError) -> Result<(), StepError> {
+        let reason = match e {
+            IdentityError::PasswordNotSet => GuidanceReason::PasswordNotSet,
+            _ => GuidanceReason::PasswordFailed,
+        };
+        let g = a.visit.evoucher_guidance(reason)?;
+        a.guidance = Some(GuidanceView {
+            title_zh: format!("{}：{}", g.title_zh, e.message_zh()),
+            steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
+            text: format!("{}\n{}", e.message_zh(), g.to_text()),
+        });
+        a.listed.clear();
+        tracing::info!(
+            error = e.code(),
+            "e-voucher password refused: guidance shown, nothing listed"
+        );
+        Ok(())
+    }
+
+    /// The method's credential from the devices (or the scanned / typed code).
+    async fn credential_of(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        method: &str,
+        code: &str,
+        consent: Option<bool>,
+    ) -> Result<Option<Identified>, StepError> {
+        let devs = self.devices();
+        match method {
+            "e_voucher" => {
+                if let Err(n) = rxdesk_devices::scan::voucher_check(code) {
+                    return Err(device_error(&IdentityError::NotEVoucher(
+                        n.label_zh().to_string(),
+                    )));
+                }
+                let token = match devs.qr_decode {
+                    QrDecode::Center => code.to_string(),
+                    QrDecode::Sdk => {
+                        let ec = devs
+                            .ec()
+                            .map_err(|m| StepError::new("DEVICE_NOT_CONFIGURED", m))?;
+                        let v = ec
+                            .decode_qr(code.to_string(), QR_TIMEOUT)
+                            .await
+                            .map_err(|e| device_error(&e))?;
+                        tracing::info!(voucher = ?v, "e-voucher QR decoded (ec.query)");
+                        v.ec_token
+                    }
+                };
+                Ok(Some(Identified {
+                    cert_type: CertType::EVoucher,
+                    cert_no: token.clone(),
+                    card_sn: String::new(),
+                    query: (Credential::EVoucher, token.clone()),
+                    method: IdentificationMethod::EVoucher,
+                    authorisation: format!("医保电子凭证（令牌 {}）", mask_token(&token)),
+                    via_zh: if devs.qr_decode == QrDecode::Sdk {
+                        "医保电子凭证（终端解码）".into()
+                    } else {
+                        "医保电子凭证".into()
+                    },
+                    holder_id: None,
+                    face_out_biz_no: None,
+                }))
+            }
+            "face" => {
+                if consent != Some(true) {
+                    return Err(StepError::new(
+                        "FACE_CONSENT_REQUIRED",
+                        "刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证",
+                    ));
+                }
+                let ec = devs
+                    .ec()
+                    .map_err(|m| StepError::new("DEVICE_NOT_CONFIGURED", m))?;
+                if !devs.face_terminal {
+                    return Err(StepError::new(
+                        "DEVICE_NOT_CONFIGURED",
+                        "未配置刷脸终端，请在设置→设备中勾选，或改用医保电子凭证扫码、社保卡或身份证",
+                    ));
+                }
+                let cap = ec.face(FACE_TIMEOUT).await.map_err(|e| device_error(&e))?;
+                tracing::info!(voucher = ?cap.voucher, consent = ?cap.consent, "face capture (iot.gain.ec.qrcode)");
+                let token = cap.voucher.ec_token.clone();
+                Ok(Some(Identified {
+                    cert_type: CertType::EVoucher,
+                    cert_no: token.clone(),
+                    card_sn: String::new(),
+                    query: (Credential::EVoucher, token),
+                    method: IdentificationMethod::Face,
+                    authorisation: format!("刷脸（业务流水号 {}）", cap.out_biz_no),
+                    via_zh: "刷脸".into(),
+                    holder_id: Some(cap.voucher.id_no.clone()),
+                    face_out_biz_no: Some(cap.out_biz_no),
+                }))
+            }
+            "social_security_card" => {
+                let reader = devs.card.clone().ok_or_else(|| {
+                    StepError::new(
+                        "DEVICE_NOT_CONFIGURED",
+                        "未配置社保卡读卡器，请在设置→设备中选择读卡器",
+                    )
+                })?;
+                let ec = devs
+                    .ec()
+                    .map_err(|m| {
+                        StepError::new(
+                            "DEVICE_NOT_CONFIGURED",
+                            format!("{m}（社保卡须由患者在密码键盘上输入医保电子凭证密码）"),
+                        )
+                    })?
+                    .clone();
+                let card = reader
+                    .read_card(CARD_TIMEOUT)
+                    .await
+                    .map_err(|e| device_error(&e))?;
+                tracing::info!(card = ?card, "social-security card read");
+                let v = match ec
+                    .confirm_password(PasswordSubject::from_card(&card), PIN_TIMEOUT)
+                    .await
+                {
+                    Ok(v) => v,
+                    Err(e) if e.needs_password_guidance() => {
+                        self.password_guidance(a, &e)?;
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(device_error(&e)),
+                };
+                Ok(Some(Identified {
+                    cert_type: CertType::SocialSecurityCard,
+                    cert_no: card.card_no.clone(),
+                    card_sn: card.chip_sn.clone(),
+                    query: (Credential::EVoucher, v.ec_token.clone()),
+                    method: IdentificationMethod::SocialSecurityCard {
+                        password_confirmed: true,
+                    },
+                    authorisation: format!(
+                        "社保卡 + 电子凭证密码（令牌 {}）",
+                        mask_token(&v.ec_token)
+                    ),
+                    via_zh: format!("社保卡 {}（已读卡，密码已确认）", mask_token(&card.card_no)),
+                    holder_id: Some(card.id_no.clone()),
+                    face_out_biz_no: None,
+                }))
+            }
+            "id_card" => {
+                let ec = devs
+                    .ec()
+                    .map_err(|m| {
+                        StepError::new(
+                            "DEVICE_NOT_CONFIGURED",
+                            format!("{m}（身份证须由患者在密码键盘上输入医保电子凭证密码）"),
+                        )
+                    })?
+                    .clone();
+                // The ID card on the reader when there is one, else the
+                // number as typed (its check digit verified here).
+                let (id_no, name) = match &devs.id_card {
+                    Some(r) if code.is_empty() => {
+                        let id = r.read(CARD_TIMEOUT).await.map_err(|e| device_error(&e))?;
+                        (id.id_number, Some(id.name))
+                    }
+                    _ => (code.to_ascii_uppercase(), None),
+                };
+                rxdesk_core::code_format::validate_id_number(&id_no)
+                    .map_err(|e| StepError::from(VisitError::IdNumber(e.message_zh())))?;
+                let name = match name {
+                    Some(n) => n,
+                    None => {
+                        self.person_info(by, CertType::IdCard, &id_no, "")
+                            .await
+                            .map_err(|e| center_error("查询参保信息失败", &e))?
+                            .baseinfo
+                            .psn_name
+                    }
+                };
+                let subject = PasswordSubject {
+                    id_type: RESIDENT_ID_CARD.into(),
+                    id_no: id_no.clone(),
+                    name,
+                    card_no: None,
+                };
+                let v = match ec.confirm_password(subject, PIN_TIMEOUT).await {
+                    Ok(v) => v,
+                    Err(e) if e.needs_password_guidance() => {
+                        self.password_guidance(a, &e)?;
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(device_error(&e)),
+                };
+                Ok(Some(Identified {
+                    cert_type: CertType::IdCard,
+                    cert_no: id_no.clone(),
+                    card_sn: String::new(),
+                    query: (Credential::EVoucher, v.ec_token.clone()),
+                    method: IdentificationMethod::IdCard {
+                        password_confirmed: true,
+                    },
+                    authorisation: format!(
+                        "身份证 + 电子凭证密码（令牌 {}）",
+                        mask_token(&v.ec_token)
+                    ),
+                    via_zh: "身份证（密码已确认）".into(),
+                    holder_id: Some(id_no),
+                    face_out_biz_no: None,
+                }))
+            }
+            other => Err(StepError::new(
+                "BAD_METHOD",
+                format!("不支持的识别方式 {other}，请选择医保电子凭证、社保卡、身份证或刷脸"),
+            )),
+        }
+    }
+
+    /// Identifies the patient through the devices and lists their
+    /// authorised prescriptions (7202); see the module doc.
+    pub(super) async fn identify_in(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        method: &str,
+        code: &str,
+        consent: Option<bool>,
+        agent: Option<AgentInput>,
+    ) -> Result<(), StepError> {
+        let code = code.trim();
+        // Card and face come from the devices; an ID card may be read too.
+        let needs_code = matches!(method, "e_voucher" | "epc_qr")
+            || (method == "id_card" && self.devices().id_card.is_none());
+        if code.len() > 512 || code.chars().any(char::is_control) || (needs_code && code.is_empty())
+        {
+            return Err(StepError::new(
+                "BAD_CREDENTIAL",
+                "凭证为空或无法识别，请重新扫码或输入",
+            ));
+        }
+        if !matches!(
+            a.visit.state(),
+            VisitState::Started | VisitState::EVoucherGuidance(_)
+        ) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "本次服务已识别患者；接待下一位患者请先开始新的服务",
+            ));
+        }
+        let agent = check_agent(agent)?;
+        if method == "epc_qr" {
+            return self.identify_by_rx_qr(a, by, code, agent).await;
+        }
+        let Some(id) = self.credential_of(a, by, method, code, consent).await? else {
+            return Ok(());
+        };
+        tracing::info!(method, via = %id.via_zh, "identify (1101)");
+        let info = match self
+            .person_info(by, id.cert_type.clone(), &id.cert_no, &id.card_sn)
+            .await
+        {
+            Ok(i) => i,
+            Err(CenterError::Rejected { code: c, .. })
+                if c == "2001" && id.cert_type == CertType::EVoucher =>
+            {
+                let g = a.visit.evoucher_guidance(GuidanceReason::NotActivated)?;
+                a.guidance = Some(GuidanceView {
+                    title_zh: g.title_zh.to_string(),
+                    steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
+                    text: g.to_text(),
+                });
+                tracing::info!("e-voucher unknown to the center: guidance shown");
+                return Ok(());
+            }
+            Err(e) => return Err(center_error("查询参保信息失败", &e)),
+        };
+        if let Some(holder) = &id.holder_id {
+            if !rxdesk_core::rules::identity::same_cert_no(holder, &info.baseinfo.certno) {
+                tracing::warn!(
+                    holder = %mask_id_number(holder),
+                    center = %mask_id_number(&info.baseinfo.certno),
+                    "the card's holder is not the insured person the center names"
+                );
+                return Err(StepError::new(
+                    "CARD_OTHER_PERSON",
+                    "读到的卡片/人脸与医保中心登记的参保人不是同一人，请核对患者本人证件后重新识别",
+                ));
+            }
+        }
+        let (proxy, proxy_info) = proxy_of(agent, &id.authorisation);
+        let mut patient: PatientInfo = self.patient_of(
+            &info,
+            id.cert_type.clone(),
+            &id.cert_no,
+            agent_name_of(&proxy_info),
+        );
+        patient.proxy = proxy_info;
+        patient.identified_via_zh = id.via_zh.clone();
+        patient.face_out_biz_no = id.face_out_biz_no.clone();
+        a.visit.identify(
+            PersonIdentity {
+                name: patient.name.clone(),
+                cert_type: if method == "id_card" {
+                    RESIDENT_ID_CARD
+                } else {
+                    CENTER_CONFIRMED
+                }
+                .into(),
+                cert_no: patient.certno.clone(),
+            },
+            id.method,
+            proxy,
+        )?;
+        a.patient = Some(patient);
+        a.guidance = None;
+        let list = self
+            .desk
+            .find_prescriptions(by, id.query.0, &id.query.1)
+            .await
+            .map_err(|e| StepError::new("CENTER", format!("查询处方失败：{e}")))?;
+        a.visit.prescriptions_listed(
+            list.iter()
+                .map(|r| RxListItem {
+                    auth_rxno: r.auth_rxno.clone(),
+                    fixmedins_name: r.fixmedins_name.clone(),
+                    prsc_time: r.prsc_time.clone(),
+                    valid_end_time: r.valid_end_time.clone(),
+                })
+                .collect(),
+        )?;
+        tracing::info!(
+            listed = list.len(),
+            "authorised prescriptions listed (7202)"
+        );
+        a.listed = list;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_masked() {
+        assert_eq!(
+            mask_token("110000ecdemo0000000000000000000zhangsan"),
+            "110000…gsan"
+        );
+        assert_eq!(mask_token("A10000001"), "A1*****01");
+        assert_eq!(mask_token("abcd"), "****");
+    }
+
+    #[test]
+    fn an_agent_needs_a_listed_relationship_and_a_valid_id() {
+        let ok = (
+            "李四".to_string(),
+            "110101199003070011".to_string(),
+            "child".to_string(),
+        );
+        assert!(check_agent(Some(ok.clone())).unwrap().is_some());
+        let neighbour = ("李四".into(), "110101199003070011".into(), "邻居".into());
+        assert_eq!(
+            check_agent(Some(neighbour)).unwrap_err().code,
+            "AGENT_RELATIONSHIP"
+        );
+        let bad_id = ("李四".into(), "110101199003070012".into(), "child".into());
+        assert_eq!(
+            check_agent(Some(bad_id)).unwrap_err().code,
+            "AGENT_ID_NUMBER"
+        );
+        let no_name = (" ".into(), "110101199003070011".into(), "child".into());
+        assert_eq!(check_agent(Some(no_name)).unwrap_err().code, "AGENT_NAME");
+        assert!(check_agent(None).unwrap().is_none());
+        let (p, info) = proxy_of(Some(ok), "医保电子凭证（令牌 110000…gsan）");
+        assert_eq!(p.unwrap().relationship, "子女");
+        assert_eq!(info.unwrap().relationship, "child");
+    }
+}

@@ -1,0 +1,578 @@
+//! Identification through the counter's devices, end to end against the
+//! center emulator, the serial card reader simulator (a PTY driven by the
+//! real serial driver) and the stand-in NationECCode library (a real cdylib
+//! loaded through the vendor adapter): a card read with the e-voucher
+//! password typed on the PIN pad; wrong passwords (guidance, nothing
+//! listed, the third locks); a card pulled mid-read, a garbage record, the
+//! reader unplugged during a read, a card of another person; a scanned QR
+//! decoded through `ec.query`, a payment code named; an oversize vendor
+//! answer; face with its consent step and `settle.notify`; a 代购 sale with
+//! the agent on the receipt and in the ledger.
+
+use rxdesk_app::devices::IdentityDevices;
+use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
+use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_devices::face::nationec::EcContext;
+use rxdesk_devices::settings::{CardReaderSettings, DeviceSettings, NationEcSettings, QrDecode};
+use rxdesk_devices::sim::card_reader::CardReaderSim;
+use rxdesk_devices::sim::standin::StandinState;
+use rxdesk_devices::status::StatusBoard;
+use rxdesk_store::catalogue::catalogue_csv;
+use rxdesk_store::demo::{demo_boxes, demo_stock_csv, emulator_products};
+use rxdesk_store::Session;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const LORA: &str = "XR06AXL040A001010100003";
+const ZHANGSAN_ID: &str = "110101198001010029";
+const ZHANGSAN_EC: &str = "110000ecdemo0000000000000000000zhangsan";
+const WANGFANG_ID: &str = "110101196803030049";
+const WANGFANG_EC: &str = "110000ecdemo00000000000000000000wangfang";
+/// 张三's card as the emulator knows it (card number A10000001, chip serial SNA10000001).
+const ZHANGSAN_CARD: &str =
+    "110000|110101198001010029|A10000001|SNA10000001|张三|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
+/// 张三's card number, another person's ID number on the chip.
+const OTHER_PERSONS_CARD: &str =
+    "110000|110101199003070011|A10000001|SNA10000001|王小明|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
+/// The QR text of 王芳's e-voucher as her phone shows it (decoded by ec.query).
+const WANGFANG_QR: &str = "ECQR:110000:wangfang:2026120500000001";
+
+/// Builds the stand-in vendor library once (no dependencies, offline) and
+/// installs it as libNationECCode.
+fn standin_nation_ec() -> &'static Path {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../rxdesk-devices/standins/vendor/Cargo.toml");
+        let target = tmp.join("standin-build");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "--offline", "--manifest-path"])
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("RUSTFLAGS")
+            .status()
+            .expect("run cargo to build the stand-in vendor library");
+        assert!(status.success(), "building the stand-in failed");
+        let built = target.join("debug").join(format!(
+            "{}rxdesk_standin_vendor{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ));
+        let dir = tmp.join(format!("app-standin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lib = dir.join(rxdesk_devices::vendor::worker::platform_file_name(
+            "NationECCode",
+        ));
+        std::fs::copy(&built, &lib).unwrap();
+        lib
+    })
+}
+
+fn identity_json(name: &str, id: &str, token: &str) -> String {
+    json!({"idNo": id, "userName": name, "idType": "01", "ecToken": token, "insuOrg": "110000"})
+        .to_string()
+}
+
+struct Rig {
+    worker: Option<rxdesk_store::sync::SyncHandle>,
+    _t: tempfile::TempDir,
+    counter: Counter,
+    sim: SimHandle,
+    base: String,
+    card: Option<CardReaderSim>,
+    standin: StandinState,
+}
+
+impl Rig {
+    async fn new() -> Self {
+        let sim = serve(SimConfig::default()).await.expect("emulator starts");
+        let base = sim.base_url();
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path().join("data"));
+        dir.ensure().unwrap();
+        let ca = reqwest::get(format!("{base}/admin/ca.pem"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        std::fs::write(dir.trust().join("demo-ca.pem"), ca).unwrap();
+        let settings = Settings {
+            center_url: Some(base.clone()),
+            ..Settings::default()
+        };
+        let counter = Counter::open(&dir, &settings).expect("counter opens");
+        let boss = counter.store().login("3001", "demo-manager").unwrap();
+        let r = counter
+            .store()
+            .import_catalogue_csv(&boss, catalogue_csv(&emulator_products()).as_bytes())
+            .unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let stock: String = demo_stock_csv()
+            .split_inclusive("\r\n")
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.starts_with("YP00000"))
+            .map(|(_, l)| l)
+            .collect();
+        let r = counter
+            .store()
+            .import_stock_csv(&boss, stock.as_bytes())
+            .unwrap();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        counter
+            .login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+
+        // The devices: the serial card reader on a PTY, the stand-in
+        // NationECCode whose state file the `standin:` URL names.
+        let card = CardReaderSim::start().unwrap();
+        let state_path = t.path().join("standin.state");
+        let mut standin = StandinState::create(&state_path).unwrap();
+        let st = &mut standin;
+        st.set(&format!("pwd.{ZHANGSAN_ID}"), Some("246810"))
+            .unwrap();
+        st.set(
+            &format!("pwdid.{ZHANGSAN_ID}"),
+            Some(&identity_json("张三", ZHANGSAN_ID, ZHANGSAN_EC)),
+        )
+        .unwrap();
+        st.set(&format!("pwd.{WANGFANG_ID}"), Some("135790"))
+            .unwrap();
+        st.set(
+            &format!("pwdid.{WANGFANG_ID}"),
+            Some(&identity_json("王芳", WANGFANG_ID, WANGFANG_EC)),
+        )
+        .unwrap();
+        st.set(
+            &format!("ecqr.{WANGFANG_QR}"),
+            Some(&format!(
+                r#"{{"code":0,"message":"交易成功","data":{}}}"#,
+                identity_json("王芳", WANGFANG_ID, WANGFANG_EC)
+            )),
+        )
+        .unwrap();
+        let devices = DeviceSettings {
+            card_reader: Some(CardReaderSettings::Serial {
+                path: card.path(),
+                baud: 115_200,
+            }),
+            nation_ec: Some(NationEcSettings {
+                path: Some(standin_nation_ec().to_path_buf()),
+                url: format!("standin:{}", state_path.display()),
+                context: EcContext {
+                    org_id: "P11010100001".into(),
+                    business_type: "01101".into(),
+                    ..EcContext::default()
+                },
+                face_terminal: true,
+                qr_decode: QrDecode::Sdk,
+                settle_notify: true,
+            }),
+            ..DeviceSettings::default()
+        };
+        let ids = IdentityDevices::from_settings(&devices, &StatusBoard::default());
+        assert!(ids.ec.is_some(), "{:?}", ids.ec_problem);
+        counter.visits().unwrap().attach_devices(ids);
+        Self {
+            worker: None,
+            _t: t,
+            counter,
+            sim,
+            base,
+            card: Some(card),
+            standin,
+        }
+    }
+
+    /// The upload worker (the audit must reach the center before 2101).
+    fn start_worker(&mut self) {
+        use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
+        use std::sync::Arc;
+        let mut p = CenterProfile::demo(&self.base, Family::A).unwrap();
+        p.request_timeout = Duration::from_secs(5);
+        let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
+            .unwrap()
+            .with_sequence_range(4000, 4999);
+        let client = Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap());
+        let up = Arc::new(rxdesk_app::uploader::CenterUploader::new(
+            client,
+            Operator::clerk("rxdesk-sync", "后台上传"),
+        ));
+        let cfg = rxdesk_store::sync::SyncConfig {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            probe_interval: Duration::from_millis(200),
+            ..rxdesk_store::sync::SyncConfig::default()
+        };
+        self.worker =
+            Some(rxdesk_store::sync::spawn(Arc::clone(self.counter.store()), up, cfg).unwrap());
+    }
+
+    fn visits(&self) -> &VisitService {
+        self.counter.visits().expect("visit service")
+    }
+
+    fn session(&self) -> Session {
+        self.counter.session().unwrap()
+    }
+
+    fn card(&self) -> &CardReaderSim {
+        self.card.as_ref().unwrap()
+    }
+
+    fn pin(&mut self, typed: Option<&str>) {
+        self.standin.set("pin_typed", typed).unwrap();
+    }
+
+    async fn start(&self) {
+        self.visits().start(&self.session()).await.unwrap();
+    }
+
+    async fn identify(
+        &self,
+        method: &str,
+        code: &str,
+        consent: Option<bool>,
+        agent: Option<(&str, &str, &str)>,
+    ) -> Result<VisitView, rxdesk_app::visit::StepError> {
+        self.visits()
+            .identify(
+                &self.session(),
+                method,
+                code,
+                consent,
+                agent.map(|(a, b, c)| (a.into(), b.into(), c.into())),
+            )
+            .await
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.standin
+            .calls()
+            .into_iter()
+            .map(|(_, arg)| arg)
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_read_with_the_pin_on_the_pad_lists_wrong_passwords_guide_and_the_third_locks() {
+    let mut rig = Rig::new().await;
+    rig.start().await;
+    rig.card().insert(ZHANGSAN_CARD);
+
+    // Wrong twice: ST-EPC-02-001's guidance, nothing listed.
+    rig.pin(Some("917364"));
+    for left in ["2", "1"] {
+        let v = rig
+            .identify("social_security_card", "", None, None)
+            .await
+            .unwrap();
+        assert_eq!(v.state, "evoucher_guidance");
+        assert!(v.listed.is_empty());
+        assert!(v.patient.is_none());
+        let g = v.guidance.unwrap();
+        assert!(g.title_zh.contains("密码"), "{}", g.title_zh);
+        assert!(g.title_zh.contains(left), "{}", g.title_zh);
+    }
+    // The password never reaches RxDesk: the request names the holder only.
+    assert!(rig.calls().iter().all(|c| !c.contains("917364")));
+    // Third wrong: locked as the SDK locks; the right one is refused now too.
+    let v = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap();
+    assert!(v.guidance.unwrap().title_zh.contains("锁定"));
+    rig.pin(Some("246810"));
+    let v = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "evoucher_guidance");
+    assert!(v.listed.is_empty());
+    assert!(v.guidance.unwrap().title_zh.contains("锁定"));
+
+    // The SDK's reset, then the right password: 张三's prescriptions.
+    rig.standin.reset_password_lock().unwrap();
+    let v = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "prescriptions_listed", "{:?}", v.guidance);
+    assert!(!v.listed.is_empty());
+    let p = v.patient.unwrap();
+    assert_eq!(p.name, "张三");
+    assert!(
+        p.identified_via_zh.contains("社保卡"),
+        "{}",
+        p.identified_via_zh
+    );
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_messages() {
+    let mut rig = Rig::new().await;
+    rig.start().await;
+    rig.pin(Some("246810"));
+
+    // No card on the reader.
+    let e = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_NOTHING_PRESENTED", "{e}");
+    // Pulled out between two frames.
+    rig.card().insert(ZHANGSAN_CARD);
+    rig.card().remove_during_next_read();
+    let e = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_CARD_REMOVED");
+    assert!(e.message_zh.contains("拔出"), "{e}");
+    // A record that does not parse.
+    rig.card().insert("110000|@@@|x");
+    let e = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_BAD_CARD_RECORD");
+    assert!(e.message_zh.contains("卡片信息无法识别"), "{e}");
+    // 张三's card number with another person's chip identity (whose
+    // password is right).
+    rig.standin
+        .set("pwd.110101199003070011", Some("246810"))
+        .unwrap();
+    rig.card().insert(OTHER_PERSONS_CARD);
+    let e = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "CARD_OTHER_PERSON", "{e}");
+    // The visit is still waiting for a patient: nothing was identified.
+    let v = rig.visits().current().await.unwrap();
+    assert!(v.patient.is_none());
+    assert!(v.listed.is_empty());
+
+    // The reader goes silent, the read starts, the USB cable is pulled.
+    rig.card().insert(ZHANGSAN_CARD);
+    rig.card().set_silent(true);
+    let card = rig.card.take().unwrap();
+    let unplug = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        card.unplug();
+    });
+    let e = rig
+        .identify("social_security_card", "", None, None)
+        .await
+        .unwrap_err();
+    unplug.join().unwrap();
+    assert_eq!(e.code, "DEVICE_DISCONNECTED", "{e}");
+    assert!(e.message_zh.contains("断开"), "{e}");
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evoucher_qr_is_decoded_by_ec_query_a_payment_code_is_named_an_oversize_answer_refused() {
+    let mut rig = Rig::new().await;
+    rig.start().await;
+    // A WeChat payment code is named, and never sent to the library.
+    let e = rig
+        .identify("e_voucher", "134567890123454004", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_NOT_E_VOUCHER");
+    assert!(e.message_zh.contains("微信付款码"), "{e}");
+    assert!(rig.calls().is_empty());
+    // An answer longer than the declared buffer is an error, never memory corruption.
+    rig.standin
+        .set("ec_oversize.ec.query", Some(&(64 * 1024 + 100).to_string()))
+        .unwrap();
+    let e = rig
+        .identify("e_voucher", WANGFANG_QR, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_RESPONSE_TOO_LONG", "{e}");
+    rig.standin.set("ec_oversize.ec.query", None).unwrap();
+    // The QR decoded at the counter: the token queries the center.
+    let v = rig
+        .identify("e_voucher", WANGFANG_QR, None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "prescriptions_listed");
+    assert_eq!(v.patient.as_ref().unwrap().name, "王芳");
+    assert!(rig
+        .calls()
+        .iter()
+        .any(|c| c.contains("\"ecQrCode\":\"ECQR:110000:wangfang:2026120500000001\"")));
+    rig.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy_sale_keeps_the_agent(
+) {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    rig.start().await;
+    // No consent step confirmed: the terminal is not asked.
+    let e = rig.identify("face", "", None, None).await.unwrap_err();
+    assert_eq!(e.code, "FACE_CONSENT_REQUIRED");
+    assert!(rig.calls().is_empty());
+    // Not recognised: the message offers the other methods.
+    rig.standin
+        .set(
+            "ec.iot.gain.ec.qrcode",
+            Some(r#"{"code":-2,"message":"未识别到人脸"}"#),
+        )
+        .unwrap();
+    let e = rig
+        .identify("face", "", Some(true), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "DEVICE_FACE_NOT_RECOGNISED");
+    assert!(e.message_zh.contains("改用"), "{e}");
+    // A neighbour is not a 代购 relationship.
+    let face_ok = format!(
+        r#"{{"code":0,"message":"成功","data":{}}}"#,
+        json!({"idNo": WANGFANG_ID, "userName": "王芳", "idType": "01", "ecToken": WANGFANG_EC, "consentFlag": "1"})
+    );
+    rig.standin
+        .set("ec.iot.gain.ec.qrcode", Some(&face_ok))
+        .unwrap();
+    let e = rig
+        .identify(
+            "face",
+            "",
+            Some(true),
+            Some(("王小明", "110101197001010016", "邻居")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "AGENT_RELATIONSHIP");
+
+    // A fresh prescription for 王芳; her son buys it for her, identified by face.
+    let r = reqwest::Client::new()
+        .post(format!("{}/admin/prescriptions", rig.base))
+        .body(
+            json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[LORA, 1]],
+                   "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0,
+                   "diag_name": "过敏性鼻炎（代购）", "label": "proxy"})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let v = rig
+        .identify(
+            "face",
+            "",
+            Some(true),
+            Some(("王小明", "110101197001010016", "child")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state, "prescriptions_listed");
+    let p = v.patient.clone().unwrap();
+    assert_eq!(p.agent_name.as_deref(), Some("王小明"));
+    assert_eq!(p.agent_relationship_zh.as_deref(), Some("子女"));
+    assert_eq!(p.identified_via_zh, "刷脸");
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "过敏性鼻炎（代购）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    let s = rig.session();
+    let v = rig.visits().open(&s, &auth).await.unwrap();
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.visits()
+        .shift_start(&s, DEMO_PHARMACIST_EC_TOKEN)
+        .await
+        .unwrap();
+    rig.visits()
+        .audit(
+            &s,
+            "1",
+            "处方用药合理，同意调配",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    let b = demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == LORA)
+        .nth(6)
+        .unwrap();
+    assert!(rig.visits().scan(&s, &b.barcode).await.unwrap().ok);
+    assert!(rig.visits().scan(&s, &b.trace_code).await.unwrap().ok);
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    let v = rig.visits().settle(&s).await.unwrap();
+    if let Some(p) = &v.payment {
+        if !p.paid {
+            rig.visits()
+                .pay(&s, "cash", Some(&p.due), None)
+                .await
+                .unwrap();
+        }
+    }
+    let v = rig.visits().complete(&s).await.unwrap();
+    let sale = v.sale.unwrap();
+    // On the receipt: the agent (name masked), relationship, masked ID.
+    assert!(
+        sale.receipt_text.contains("代购人"),
+        "{}",
+        sale.receipt_text
+    );
+    assert!(
+        sale.receipt_text.contains("王*明（子女）"),
+        "{}",
+        sale.receipt_text
+    );
+    assert!(!sale.receipt_text.contains("110101197001010016"));
+    // In the ledger: stored with the sale, ID number sealed at rest.
+    let rec = rig
+        .counter
+        .store()
+        .sale_proxy(sale.sale_id)
+        .unwrap()
+        .expect("the agent is stored with the sale");
+    assert_eq!(rec.agent_name, "王小明");
+    assert_eq!(rec.relationship, "child");
+    assert!(
+        rec.authorisation.starts_with("刷脸"),
+        "{}",
+        rec.authorisation
+    );
+    assert!(!rec.agent_certno_masked.contains("197001010016"));
+    let found = rig.visits().sales_find("王芳").unwrap();
+    let row = found.iter().find(|r| r.sale_id == sale.sale_id).unwrap();
+    assert!(row.agent_zh.as_deref().unwrap().contains("王小明（子女"));
+    // settle.notify told the face terminal (in the background).
+    let mut told = false;
+    for _ in 0..100 {
+        if rig
+            .calls()
+            .iter()
+            .any(|c| c.contains("iot.medical.settle.notify"))
+        {
+            told = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(told, "settle.notify after the face-identified settlement");
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}

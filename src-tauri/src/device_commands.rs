@@ -1,0 +1,68 @@
+//! Tauri commands of Settings → 设备 (`ui/src/lib/settings/Devices.svelte`):
+//! discovery, the device settings, a test of each device class as chosen,
+//! and saving the choice. Thin wrappers over `rxdesk_app::devices`.
+
+use crate::commands::{DeviceHub, Shared};
+use rxdesk_app::devices::{DeviceSettings, DeviceTest, Inventory, TestKind};
+use rxdesk_app::Settings;
+
+fn signed_in(state: &Shared) -> Result<(), String> {
+    state
+        .counter
+        .as_ref()
+        .map_err(Clone::clone)?
+        .session()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The device settings as saved.
+#[tauri::command]
+pub fn devices_settings(state: tauri::State<'_, Shared>) -> Result<DeviceSettings, String> {
+    signed_in(&state)?;
+    Ok(Settings::load(&state.dir)
+        .map_err(|e| e.to_string())?
+        .devices)
+}
+
+/// What is attached: serial ports, HID devices, printer files, vendor libraries.
+#[tauri::command]
+pub async fn devices_discover(state: tauri::State<'_, Shared>) -> Result<Inventory, String> {
+    signed_in(&state)?;
+    let dirs = Settings::load(&state.dir)
+        .map_err(|e| e.to_string())?
+        .devices
+        .library_dirs;
+    tokio::task::spawn_blocking(move || rxdesk_app::devices::inventory(&dirs))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Tests one device class (read a card, decode a QR, face ping, test print)
+/// with the settings as chosen on screen (`settings`), saved or not.
+#[tauri::command]
+pub async fn device_test(
+    state: tauri::State<'_, Shared>,
+    hub: tauri::State<'_, DeviceHub>,
+    kind: TestKind,
+    settings: Option<DeviceSettings>,
+    qr: Option<String>,
+) -> Result<DeviceTest, String> {
+    signed_in(&state)?;
+    let devices = std::sync::Arc::clone(&hub.0);
+    Ok(devices.test_candidate(settings.as_ref(), kind, qr).await)
+}
+
+/// Saves the device choice; the devices restart with it at the next start.
+#[tauri::command]
+pub fn devices_save(
+    state: tauri::State<'_, Shared>,
+    settings: DeviceSettings,
+) -> Result<String, String> {
+    signed_in(&state)?;
+    let mut all = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+    all.devices = settings;
+    all.save(&state.dir).map_err(|e| e.to_string())?;
+    tracing::info!("device settings saved");
+    Ok("设备设置已保存，重启 RxDesk 后生效".into())
+}
