@@ -63,7 +63,7 @@ fn main() {
             });
             // Card reader, PIN pad, QR decode, face: the visit identifies
             // through them; unplugged / back reach the window as events.
-            if let Ok(c) = &app.state::<commands::Shared>().counter {
+            if let Ok(c) = app.state::<commands::Shared>().counter.as_ref() {
                 if let Ok(v) = c.visits() {
                     v.attach_devices(devices.identity());
                 }
