@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod import_commands;
 mod manager_commands;
 mod visit_commands;
 
@@ -40,19 +41,31 @@ fn main() {
             e.to_string()
         });
     let manager = manager_commands::ManagerState::new(&dir);
+    #[cfg(feature = "demo")]
     if let (true, Ok(c)) = (demo_mode, &counter) {
-        // Demo mode: the demo pharmacy's catalogue and stock, imported in the
-        // background on first start (all-or-nothing; the window does not wait).
+        // Demo mode: the demo pharmacy's catalogue and stock (rxdesk-demo),
+        // imported in the background on first start as the demo manager
+        // (all-or-nothing; the window does not wait).
         let store = std::sync::Arc::clone(c.store());
         let spawned = std::thread::Builder::new()
             .name("demo catalogue".into())
-            .spawn(move || match rxdesk_app::demo::seed_demo_pharmacy(&store) {
-                Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
-                Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
+            .spawn(move || {
+                let (login, _, _, password) = rxdesk_app::operators::DEMO_OPERATORS[0];
+                let seeded = store.login(login, password).and_then(|manager| {
+                    rxdesk_demo::pharmacy::seed_demo_pharmacy(&store, &manager)
+                });
+                match seeded {
+                    Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
+                    Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
+                }
             });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the demo catalogue import");
         }
+    }
+    #[cfg(not(feature = "demo"))]
+    if demo_mode {
+        tracing::warn!("built without the `demo` feature: demo mode has no demo catalogue");
     }
     tauri::Builder::default()
         .manage(manager)
@@ -123,7 +136,9 @@ fn main() {
             manager_commands::manager_export,
             manager_commands::reconcile_day,
             manager_commands::reconciliations,
-            manager_commands::manager_save_csv
+            manager_commands::manager_save_csv,
+            import_commands::import_preview,
+            import_commands::import_commit
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

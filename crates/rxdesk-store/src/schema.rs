@@ -366,6 +366,23 @@ const V8: &str = r#"
 INSERT OR REPLACE INTO meta (key, value) VALUES ('pii_conversion_pending', '1');
 "#;
 
+/// V9 (issue 13, catalogue import): every restricted class can be flagged.
+/// V3's `circulation` column allows six codes by a CHECK that SQLite cannot
+/// change in place, so the classes move to a new column `restricted` (the
+/// `;`-separated `RestrictedClass` codes, `catalogue::circulation_field`);
+/// existing flags are carried over and `circulation` is no longer written.
+const V9: &str = r#"
+ALTER TABLE drugs ADD COLUMN restricted TEXT NOT NULL DEFAULT '';
+UPDATE drugs SET restricted = CASE circulation
+    WHEN 'narcotic' THEN 'narcotic'
+    WHEN 'psychotropic' THEN 'psychotropic_class1'
+    WHEN 'toxic' THEN 'medical_toxic'
+    WHEN 'radioactive' THEN 'radioactive'
+    WHEN 'hosp_prep' THEN 'hospital_preparation'
+    WHEN 'precursor' THEN 'precursor_chemical'
+    ELSE '' END;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -380,10 +397,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V6),
     M::up(V7),
     M::up(V8),
+    M::up(V9),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 #[cfg(test)]
 mod tests {

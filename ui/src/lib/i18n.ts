@@ -4,12 +4,14 @@
 
 import { visitEn, visitZh } from "./i18n-visit";
 import { managerEn, managerZh } from "./i18n-manager";
+import { importEn, importZh } from "./import/i18n-import";
 
 export type Locale = "zh-CN" | "en-US";
 
 const zh = {
   ...visitZh,
   ...managerZh,
+  ...importZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -78,6 +80,7 @@ export type Key = keyof typeof zh;
 const en: Partial<Record<Key, string>> = {
   ...visitEn,
   ...managerEn,
+  ...importEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",
