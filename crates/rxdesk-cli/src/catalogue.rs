@@ -28,7 +28,7 @@ pub struct CatalogueArgs {
 
 #[derive(Subcommand, Debug)]
 enum CatalogueCommand {
-    /// Import products (the 医保 catalogue columns, docs/catalogue-import.md)
+    /// Import products (the catalogue columns, docs/schema.md "Catalogue and stock imports")
     /// from a .csv (UTF-8) or .xlsx file: all lines or none.
     Import(ImportArgs),
 }
