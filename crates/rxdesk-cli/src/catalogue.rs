@@ -72,11 +72,7 @@ pub fn import(ledger: &LedgerArgs, kind: ImportKind, args: ImportArgs) -> ExitCo
     };
     let mut last_percent = None;
     let mut progress = |p: rxdesk_store::ImportProgress| {
-        let pct = if p.total == 0 {
-            100
-        } else {
-            p.done * 100 / p.total
-        };
+        let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
         if last_percent != Some((p.phase, pct / 10)) {
             last_percent = Some((p.phase, pct / 10));
             eprintln!("  {:?} {pct}% ({}/{})", p.phase, p.done, p.total);

@@ -234,7 +234,7 @@ fn good_table() -> Vec<Vec<Cell>> {
 fn seed_two(f: &common::Fixture) {
     let mut rows = good_table();
     rows.truncate(3);
-    let r = import(&f, &csv(&rows, None), ImportFormat::Csv, ImportMode::Commit);
+    let r = import(f, &csv(&rows, None), ImportFormat::Csv, ImportMode::Commit);
     assert!(r.is_ok(), "{}", r.errors_zh());
     let mut g2 = f.store.product("G2").unwrap().unwrap().1;
     g2.price = "19.00".parse().unwrap();
