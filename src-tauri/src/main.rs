@@ -5,6 +5,7 @@
 
 mod commands;
 mod device_commands;
+mod import_commands;
 mod manager_commands;
 mod onboard_commands;
 mod visit_commands;
@@ -149,7 +150,9 @@ fn main() {
             onboard_commands::settings_save,
             onboard_commands::staff_create,
             onboard_commands::staff_change,
-            onboard_commands::evoucher_bind
+            onboard_commands::evoucher_bind,
+            import_commands::import_preview,
+            import_commands::import_commit
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

@@ -125,19 +125,31 @@ pub fn open_counter(dir: &DataDir, settings: &Settings) -> Result<Counter, Strin
         tracing::error!(error = %e, "ledger unavailable");
         e.to_string()
     })?;
+    #[cfg(feature = "demo")]
     if settings.demo_mode {
-        // Demo mode: the demo pharmacy's catalogue and stock, imported in the
-        // background on first start (all-or-nothing; the window does not wait).
+        // Demo mode: the demo pharmacy's catalogue and stock (rxdesk-demo),
+        // imported in the background on first start as the demo manager
+        // (all-or-nothing; the window does not wait).
         let store = std::sync::Arc::clone(counter.store());
         let spawned = std::thread::Builder::new()
             .name("demo catalogue".into())
-            .spawn(move || match rxdesk_app::demo::seed_demo_pharmacy(&store) {
-                Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
-                Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
+            .spawn(move || {
+                let (login, _, _, password) = rxdesk_app::operators::DEMO_OPERATORS[0];
+                let seeded = store.login(login, password).and_then(|manager| {
+                    rxdesk_demo::pharmacy::seed_demo_pharmacy(&store, &manager)
+                });
+                match seeded {
+                    Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
+                    Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),
+                }
             });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the demo catalogue import");
         }
+    }
+    #[cfg(not(feature = "demo"))]
+    if settings.demo_mode {
+        tracing::warn!("built without the `demo` feature: demo mode has no demo catalogue");
     }
     Ok(counter)
 }

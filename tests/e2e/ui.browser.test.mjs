@@ -2,9 +2,16 @@
 // fast checks of the front end alone, no Rust build or X server needed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "vite";
 import { chromium } from "playwright-core";
+
+// The demo drugs' trace prefixes from the one source (assets/demo/drugs.json),
+// as the mocked backend reads them; a box is prefix + 13-digit serial.
+const demoDrugs = JSON.parse(readFileSync(new URL("../../assets/demo/drugs.json", import.meta.url), "utf8")).drugs;
+const AMOX = demoDrugs.find((d) => d.fixmedins_hilist_id === "YP000001").trace_prefix;
+const IBU = demoDrugs.find((d) => d.fixmedins_hilist_id === "YP000002").trace_prefix;
+const box = (prefix, n) => `${prefix}${String(n).padStart(13, "0")}`;
 
 let server, browser, page, url;
 const errors = [];
@@ -161,7 +168,7 @@ async function auditAndDispense() {
   await page.waitForSelector("#audit-reconfirm.ok");
   await page.keyboard.press("F2");
   await page.waitForSelector("#dispense-list");
-  const boxes = ["81000010000000000001", "81000010000000000002", "81000020000000000001"];
+  const boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)];
   for (const [i, c] of boxes.entries()) {
     await scan(c);
     // Wait for this box on the checklist (one row per scanned box), not for an older banner.
@@ -207,17 +214,17 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#dispense-list");
   assert.match(await text("#audit-line"), /李药师 · 通过/);
   // A substitution is refused loudly: red banner with the product named.
-  await scan("81000030000000000001");
+  await scan(box("8100003", 1)); // a product the prescription does not list
   await page.waitForSelector("#scan-banner.bad[data-code='wrong_product']");
   assert.match(await text("#scan-banner"), /头孢克肟胶囊.*不是处方开具的药品/);
   await shot("05-scan-refused-substitution");
-  await scan("81000010000000000001");
+  await scan(box(AMOX, 1));
   await page.waitForSelector("#scan-banner.ok");
-  await scan("81000010000000000001");
+  await scan(box(AMOX, 1));
   await page.waitForSelector("#scan-banner.bad[data-code='duplicate_trace_code']");
   // Two boxes scanned back to back: both land, in order.
-  await scan("81000010000000000002");
-  await scan("81000020000000000001");
+  await scan(box(AMOX, 2));
+  await scan(box(IBU, 1));
   await page.waitForFunction(() => document.querySelectorAll(".disp-line[data-done='1']").length === 2);
   assert.match(await text("#scan-banner"), /布洛芬缓释胶囊/);
   await shot("06-dispensed-all");
@@ -225,22 +232,22 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#counter[data-state='dispensed']");
   await page.keyboard.press("F4");
   await page.waitForSelector("#split");
-  assert.equal(await text("#split-total"), "¥43.30");
-  assert.equal(await text("#split-cash"), "¥18.30");
+  assert.equal(await text("#split-total"), "¥43.00");
+  assert.equal(await text("#split-cash"), "¥18.00");
   assert.match(await text("#split-explain"), /统筹基金/);
   await shot("07-pre-settled");
   await page.keyboard.press("F9");
   await page.waitForSelector("#tendered");
   await page.waitForFunction(() => document.activeElement?.id === "tendered");
   await page.keyboard.type("20", { delay: 80 });
-  await page.waitForFunction(() => document.querySelector("#pay-change")?.textContent?.includes("¥1.70"));
+  await page.waitForFunction(() => document.querySelector("#pay-change")?.textContent?.includes("¥2.00"));
   await shot("08-payment-cash");
   await page.keyboard.press("F10");
   await page.waitForSelector("#receipt-text");
-  assert.match(await text("#receipt-text"), /43\.30/);
+  assert.match(await text("#receipt-text"), /43\.00/);
   assert.match(await text("#print-outcome"), /已打印/);
   assert.match(await text("#guidance-path"), /\.pdf$/);
-  assert.equal(await text("#receipt-change"), "¥1.70");
+  assert.equal(await text("#receipt-change"), "¥2.00");
   await shot("09-receipt");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='started'] #credential-number");
@@ -277,7 +284,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
   assert.equal(await page.locator(".hist-row").count(), 2);
-  assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.30[^]*已完成/);
+  assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");
   await page.keyboard.press("ArrowUp");
@@ -296,7 +303,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.type("#refund-identity", "110000ecdemo0000000000000000000zhangsan");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#refund-confirm");
-  assert.match(await text("#refund-confirm"), /确认退还 ¥43\.30.*患者过敏/);
+  assert.match(await text("#refund-confirm"), /确认退还 ¥43\.00.*患者过敏/);
   await shot("12-history-refund-confirm");
   await page.keyboard.press("F4");
   await page.waitForSelector("#refund-receipt");
@@ -305,7 +312,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await shot("13-history-refunded");
   // A trace code scanned on this screen is a search.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await scan("81000020000000000901");
+  await scan(box(IBU, 901));
   await page.waitForFunction(() => document.querySelectorAll(".hist-row").length === 1);
   assert.match(await text("#history-list"), /王五/);
   assert.deepEqual(errors, []);

@@ -16,7 +16,7 @@ const center = process.env.RXDESK_E2E_CENTER;
 const shots = "test-output/e2e";
 let browser;
 
-// Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; rxdesk_store::demo).
+// Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; rxdesk_demo::catalogue; assets/demo/drugs.json).
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 const LISI = "110000ecdemo000000000000000000000lisi";
 const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
@@ -115,7 +115,9 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   await failWithError("open");
   assert.match(await browser.$("#signature-panel").getAttribute("class"), /\bok\b/);
   assert.match(await text("#sig-institution"), /北京市演示第一医院（H11010100001）/);
-  await browser.$("#layout-pdf canvas").waitForExist({ timeout: 15000 });
+  // pdf.js draws the page in chunks: wait until every page is drawn
+  // (data-pages), or the screenshot shows half a layout (issue 13's doubt).
+  await browser.$("#layout-pdf[data-pages]").waitForExist({ timeout: 30000 });
   await shot("11-visit-rx-verified");
 
   // Audit: shift start with the pharmacist's own e-voucher, then re-confirm it for this audit.

@@ -10,9 +10,9 @@
 #![forbid(unsafe_code)]
 
 pub mod credentials;
-pub mod demo;
 pub mod desk;
 pub mod devices;
+pub mod import;
 pub mod integrity;
 pub mod logging;
 pub mod manager;

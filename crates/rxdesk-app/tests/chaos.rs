@@ -130,7 +130,7 @@ fn settings(url: &str) -> Settings {
 }
 
 fn amox_trace_prefix() -> String {
-    rxdesk_store::demo::emulator_products()
+    rxdesk_demo::catalogue::emulator_products()
         .into_iter()
         .find(|p| p.med_list_codg == AMOX)
         .map(|p| p.trace_prefix)
@@ -689,7 +689,7 @@ fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i
         .store()
         .login("3001", "demo-manager")
         .map_err(|e| e.to_string())?;
-    let cat = rxdesk_store::catalogue::catalogue_csv(&rxdesk_store::demo::emulator_products());
+    let cat = rxdesk_store::catalogue::catalogue_csv(&rxdesk_demo::catalogue::emulator_products());
     let r = counter
         .store()
         .import_catalogue_csv(&boss, cat.as_bytes())

@@ -3,7 +3,7 @@
 //! its compiled-in demo credentials are never used (no profile → no desk,
 //! a demo profile file → refused), the demo CA is not in the trust store,
 //! and the payment simulator is not wired (a "valid-looking" WeChat pay
-//! code is not a payment).
+//! code is not a payment), and no demo drug is in the ledger.
 
 use rxdesk_app::operators::{payment_channel, DEMO_OPERATORS};
 use rxdesk_app::{Counter, DataDir, Settings};
@@ -87,4 +87,28 @@ fn the_payment_simulator_is_not_wired_in_production() {
     assert_eq!(c.channel.label_zh(), "聚合支付终端");
     let journal = std::fs::read_to_string(dir.root().join("payments/terminal.jsonl")).unwrap();
     assert!(journal.contains("134567890123456789"));
+}
+
+/// The demo drugs (`assets/demo/drugs.json`, `rxdesk-demo`) are not in a
+/// production ledger: `rxdesk-app` cannot reach the demo catalogue at all
+/// (it does not depend on `rxdesk-demo`, rxdesk-tidy), and opening a
+/// production counter imports nothing.
+#[test]
+fn no_demo_drug_is_in_a_production_ledger() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    let c = Counter::open(&dir, &production()).unwrap();
+    let drugs = &rxdesk_demo::demo_drugs().drugs;
+    assert_eq!(drugs.len(), 6);
+    for d in drugs {
+        assert!(
+            c.store()
+                .products_by_med_list_codg(&d.med_list_codg)
+                .unwrap()
+                .is_empty(),
+            "{}",
+            d.name
+        );
+    }
+    assert!(c.store().catalogue().unwrap().is_empty());
 }

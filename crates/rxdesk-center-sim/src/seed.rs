@@ -25,6 +25,9 @@ pub enum SeedError {
     /// Crypto material could not be made.
     #[error("seeding crypto failed: {0}")]
     Crypto(String),
+    /// The demo drugs file is not what the seed needs.
+    #[error("demo data file assets/demo/drugs.json: {0}")]
+    DemoData(String),
 }
 
 fn c(e: impl std::fmt::Display) -> SeedError {
@@ -484,6 +487,33 @@ pub fn create_rx_with(
     Ok(hi_rxno)
 }
 
+/// The demo world's drugs, `assets/demo/drugs.json`: the one source the
+/// emulator, the demo pharmacy's catalogue (`rxdesk-demo`) and the UI mocks
+/// read.
+pub const DEMO_DRUGS_JSON: &str = include_str!("../../../assets/demo/drugs.json");
+
+/// The fields of `assets/demo/drugs.json` the emulator serves.
+#[derive(serde::Deserialize)]
+struct DemoDrugFile {
+    maker: String,
+    drugs: Vec<DemoDrugEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct DemoDrugEntry {
+    fixmedins_hilist_id: String,
+    med_list_codg: String,
+    name: String,
+    prodname: String,
+    dosform: String,
+    spec: String,
+    unit: String,
+    price: String,
+    pric_uplmt: String,
+    insurance_level: String,
+    circulation: String,
+}
+
 fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
     add_hospital(st, "H11010100001", "北京市演示第一医院", 1)?;
     add_hospital(st, "H11010100002", "北京市演示中医医院", 2)?;
@@ -549,87 +579,36 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
     ] {
         st.persons.insert(p.psn_no.clone(), p);
     }
-    for dr in [
-        drug(
-            "XJ01CAA040A001010100001",
-            "阿莫西林胶囊",
-            "阿莫仙",
-            "0.25g*24粒",
-            "胶囊剂",
-            "盒",
-            "12.50",
-            "15.00",
-            "1",
-            false,
-        ),
-        drug(
-            "XM01AEB080A001010100002",
-            "布洛芬缓释胶囊",
-            "芬必得",
-            "0.3g*20粒",
-            "胶囊剂",
-            "盒",
-            "18.00",
-            "20.00",
-            "2",
-            false,
-        ),
-        drug(
-            "XR06AXL040A001010100003",
-            "氯雷他定片",
-            "开瑞坦",
-            "10mg*6片",
-            "片剂",
-            "盒",
-            "22.80",
-            "25.00",
-            "1",
-            false,
-        ),
-        drug(
-            "XA11GAW010A001010100004",
-            "维生素C片",
-            "维生素C",
-            "0.1g*100片",
-            "片剂",
-            "瓶",
-            "5.00",
-            "0",
-            "3",
-            false,
-        ),
-        drug(
-            "XA10BAE010A001010100005",
-            "盐酸二甲双胍缓释片",
-            "格华止",
-            "0.5g*30片",
-            "片剂",
-            "盒",
-            "25.60",
-            "30.00",
-            "1",
-            false,
-        ),
-        drug(
-            "XN02AAM010A001010100006",
-            "盐酸吗啡片",
-            "美施康定",
-            "10mg*10片",
-            "片剂",
-            "盒",
-            "30.00",
-            "35.00",
-            "1",
-            true,
-        ),
-    ] {
-        st.drugs.insert(dr.med_list_codg.clone(), dr);
+    let file: DemoDrugFile =
+        serde_json::from_str(DEMO_DRUGS_JSON).map_err(|e| SeedError::DemoData(e.to_string()))?;
+    for dr in &file.drugs {
+        let mut d = drug(
+            &dr.med_list_codg,
+            &dr.name,
+            &dr.prodname,
+            &dr.spec,
+            &dr.dosform,
+            &dr.unit,
+            &dr.price,
+            &dr.pric_uplmt,
+            &dr.insurance_level,
+            !dr.circulation.is_empty(),
+        );
+        d.prdr_name = file.maker.clone();
+        st.drugs.insert(d.med_list_codg.clone(), d);
     }
-    let amox = "XJ01CAA040A001010100001".to_string();
-    let ibu = "XM01AEB080A001010100002".to_string();
-    let lora = "XR06AXL040A001010100003".to_string();
-    let metf = "XA10BAE010A001010100005".to_string();
-    let morph = "XN02AAM010A001010100006".to_string();
+    let code = |id: &str| -> Result<String, SeedError> {
+        file.drugs
+            .iter()
+            .find(|d| d.fixmedins_hilist_id == id)
+            .map(|d| d.med_list_codg.clone())
+            .ok_or_else(|| SeedError::DemoData(format!("no drug {id}")))
+    };
+    let amox = code("YP000001")?;
+    let ibu = code("YP000002")?;
+    let lora = code("YP000003")?;
+    let metf = code("YP000005")?;
+    let morph = code("YP000006")?;
     let one = Decimal::ONE;
     let two = Decimal::TWO;
     let mk = |label: &str, hospital: &str, psn: &str, lines: Vec<(String, Decimal)>| NewRx {

@@ -50,8 +50,19 @@ async fn layout_pdfs_carry_chinese_text_and_the_differing_case_differs() {
             rxdesk_gm::pdf::verify_pdf(&pdf, &[]).is_ok(),
             "{label} PDF signature"
         );
+        if let Ok(dir) = std::env::var("RXDESK_DUMP_LAYOUT") {
+            std::fs::write(format!("{dir}/{label}.pdf"), &pdf).unwrap();
+        }
         let text = pdf_text(&pdf);
         assert!(text.contains("处方笺"), "{label}: {text}");
+        // Every drug of the structured data is printed on the layout.
+        for line in &dl.rx_drug_detail {
+            assert!(
+                text.contains(&line.drug_genname),
+                "{label}: {} missing from the layout: {text}",
+                line.drug_genname
+            );
+        }
         assert!(text.contains("阿莫西林胶囊"), "{label}: {text}");
         assert!(text.contains(&dl.patn_name), "{label}: {text}");
         assert!(text.contains(expect), "{label}: {text}");

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod audit;
 mod backup;
+mod catalogue;
 mod counter;
 mod devices;
 mod golive;
@@ -58,8 +59,12 @@ enum Command {
     /// rxdesk-center-sim, or --with-emulator to start one inside this process
     /// (the emulator is linked into this CLI only, never into the desktop app).
     Counter(counter::CounterArgs),
-    /// In-stock information for the public channels (ST-EPC-02-004).
+    /// In-stock information for the public channels (ST-EPC-02-004), and
+    /// the stock import (CSV or XLSX).
     Stock(stock::StockArgs),
+    /// The product catalogue: `rxdesk catalogue import FILE` (CSV or XLSX,
+    /// all lines or none, summary first).
+    Catalogue(catalogue::CatalogueArgs),
     /// One prescription's visit replayed from the ledger, for support.
     Visit(visit::VisitArgs),
     /// 正式接入: import profile, credentials and CA roots, create the first
@@ -133,6 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Sync(args) => Ok(sync::run(args)),
         Command::Counter(args) => Ok(counter::run(args)),
         Command::Stock(args) => Ok(stock::run(args)),
+        Command::Catalogue(args) => Ok(catalogue::run(args)),
         Command::Visit(args) => Ok(visit::run(args)),
         Command::Setup(args) => Ok(golive::setup(args)),
         Command::Profile(args) => Ok(golive::profile(args)),

@@ -1,7 +1,8 @@
 //! `rxdesk stock export`: the in-stock listing for the public channels
 //! (ST-EPC-02-004) — every circulating product with unexpired stock, its
 //! price and whole packs — as CSV or JSON on stdout, from the ledger
-//! (`Store::in_stock_listing`, the same call the desktop app makes).
+//! (`Store::in_stock_listing`, the same call the desktop app makes); and
+//! `rxdesk stock import FILE` (CSV or XLSX, `catalogue.rs`).
 
 use crate::queue::{open_ledger, LedgerArgs};
 use clap::{Args, Subcommand, ValueEnum};
@@ -28,6 +29,10 @@ enum StockCommand {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Import stock batches (columns fixmedins_hilist_id, fixmedins_bchno,
+    /// manu_lotnum, manu_date, expy_end, quantity, store) from a .csv or
+    /// .xlsx file: all lines or none, after a summary.
+    Import(crate::catalogue::ImportArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -40,7 +45,16 @@ enum Format {
 
 /// Runs `rxdesk stock …`.
 pub fn run(args: StockArgs) -> ExitCode {
-    let StockCommand::Export { format, date } = args.command;
+    let (format, date) = match args.command {
+        StockCommand::Export { format, date } => (format, date),
+        StockCommand::Import(imp) => {
+            return crate::catalogue::import(
+                &args.ledger,
+                rxdesk_app::import::ImportKind::Stock,
+                imp,
+            )
+        }
+    };
     let today = match date.as_deref() {
         None => chrono::Utc::now()
             .with_timezone(&rxdesk_core::time::cst())

@@ -197,8 +197,8 @@ fn a_wrong_expectation_fails_and_a_bad_file_or_no_center_is_refused() {
 
 #[test]
 fn stock_export_lists_unexpired_circulating_stock_as_csv_and_json() {
+    use rxdesk_demo::catalogue::{demo_stock_csv, emulator_products};
     use rxdesk_store::catalogue::catalogue_csv;
-    use rxdesk_store::demo::{demo_stock_csv, emulator_products};
     use rxdesk_store::operators::NewOperator;
     use rxdesk_store::{Role, Store};
     let t = tempfile::tempdir().unwrap();

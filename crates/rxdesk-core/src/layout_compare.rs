@@ -1246,6 +1246,28 @@ mod tests {
         assert_eq!(d[0].line, Some(1));
     }
 
+    /// The demo's doubt (issue 13): a two-drug prescription whose layout
+    /// prints only the first drug must fail the comparison on the second
+    /// line (the rules then block the sale: `rules` test
+    /// `a_layout_missing_a_prescribed_drug_blocks_the_sale`).
+    #[test]
+    fn a_layout_missing_a_drug_of_the_data_fails_the_comparison() {
+        let mut p = rx();
+        let mut second = p.lines[0].clone();
+        second.med_list_codg = "XM01AEB080A001010100002".into();
+        second.drug_genname = "布洛芬缓释胶囊".into();
+        second.drug_spec = "0.3g*20粒".into();
+        second.quantity = Decimal::from(1);
+        p.lines.push(second);
+        let only_first = layout_text();
+        assert!(!only_first.contains("布洛芬"));
+        let d = compare_layout(&p, &only_first);
+        assert_eq!(fields(&d), vec![LayoutField::DrugName], "{d:?}");
+        assert_eq!(d[0].line, Some(1));
+        assert_eq!(d[0].structured, "布洛芬缓释胶囊");
+        assert_eq!(d[0].layout, NOT_FOUND);
+    }
+
     // ---- Every unsigned field the counter relies on, changed after signing
     // (the structured data differs, the signed layout does not). docs/rules.md
     // "What the signature does not cover" lists them. ----

@@ -8,9 +8,10 @@
 //! header, a bad decimal, a negative quantity, a duplicate id or a barcode
 //! with a wrong check digit are reported — never a panic.
 
-use crate::csvread::{self, Record};
+use crate::csvread::{BadRecord, Record};
 use crate::error::{Result, StoreError};
 use crate::operators::Permission;
+use crate::sheet::{self, ImportFormat};
 use crate::{Session, Store};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -57,8 +58,9 @@ pub struct CatalogueRow {
     pub min_unit: String,
     /// First 7 digits of the 20-digit 药品追溯码 (药品标识码), empty if none.
     pub trace_prefix: String,
-    /// Empty for normal circulation, else one of [`CIRCULATION_CODES`]
-    /// (outside prescription circulation).
+    /// Empty for normal circulation, else the `;`-separated
+    /// [`CIRCULATION_CODES`] of its restricted classes (canonical order);
+    /// every class but `insulin` puts it outside prescription circulation.
     pub circulation: String,
     /// 自费 item.
     pub self_pay: bool,
@@ -106,25 +108,100 @@ pub const STOCK_COLUMNS: [&str; 7] = [
     "store",
 ];
 
-/// The non-empty values of [`CatalogueRow::circulation`].
-pub const CIRCULATION_CODES: [&str; 6] = [
+/// The restricted-class codes [`CatalogueRow::circulation`] may hold (every
+/// [`RestrictedClass`]; all but `insulin` bar the drug from circulation).
+/// An import also accepts the class's zh-CN name (麻醉药品) and the six
+/// shorter codes of earlier files ([`LEGACY_CIRCULATION_CODES`]); several
+/// classes are separated by `;`.
+pub const CIRCULATION_CODES: [&str; 14] = [
     "narcotic",
-    "psychotropic",
-    "toxic",
     "radioactive",
-    "hosp_prep",
-    "precursor",
+    "psychotropic_class1",
+    "psychotropic_class2",
+    "medical_toxic",
+    "abortion",
+    "protein_assimilation",
+    "peptide_hormone",
+    "insulin",
+    "precursor_chemical",
+    "vaccine",
+    "doping_controlled",
+    "compound_with_special_drug",
+    "hospital_preparation",
 ];
+
+/// Codes of files written before every class could be flagged, and the
+/// class each means.
+pub const LEGACY_CIRCULATION_CODES: [(&str, RestrictedClass); 4] = [
+    ("psychotropic", RestrictedClass::PsychotropicClass1),
+    ("toxic", RestrictedClass::MedicalToxic),
+    ("hosp_prep", RestrictedClass::HospitalPreparation),
+    ("precursor", RestrictedClass::PrecursorChemical),
+];
+
+/// Reads one circulation token: a class code, a legacy code or a zh-CN name.
+fn circulation_token(t: &str) -> Option<RestrictedClass> {
+    let t = t.trim();
+    RestrictedClass::from_code(&t.to_ascii_lowercase())
+        .or_else(|| {
+            LEGACY_CIRCULATION_CODES
+                .iter()
+                .find(|(c, _)| *c == t)
+                .map(|(_, k)| *k)
+        })
+        .or_else(|| RestrictedClass::ALL.into_iter().find(|k| k.label_zh() == t))
+        .or(match t {
+            "精神药品" | "一类精神药品" => Some(RestrictedClass::PsychotropicClass1),
+            "二类精神药品" => Some(RestrictedClass::PsychotropicClass2),
+            "毒性药品" => Some(RestrictedClass::MedicalToxic),
+            "易制毒化学品" => Some(RestrictedClass::PrecursorChemical),
+            _ => None,
+        })
+}
+
+/// Parses a circulation field into its classes (table order, no repeats).
+/// `Err` names the tokens not understood.
+pub fn parse_circulation(field: &str) -> std::result::Result<Vec<RestrictedClass>, Vec<String>> {
+    let mut classes = Vec::new();
+    let mut bad = Vec::new();
+    for t in field
+        .split([';', '；', '、', '|', '/'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        match circulation_token(t) {
+            Some(c) => classes.push(c),
+            None => bad.push(t.to_string()),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    classes.sort();
+    classes.dedup();
+    Ok(classes)
+}
+
+/// The canonical circulation field of these classes (`;`-separated codes).
+pub fn circulation_field(classes: &[RestrictedClass]) -> String {
+    let mut v = classes.to_vec();
+    v.sort();
+    v.dedup();
+    v.iter().map(|c| c.code()).collect::<Vec<_>>().join(";")
+}
 
 /// At most this many bad lines are listed; the rest are counted.
 pub const MAX_LISTED_ERRORS: usize = 1000;
 /// Longest text field accepted (characters).
 pub const MAX_FIELD_CHARS: usize = 200;
+/// Progress is reported every this many rows.
+const PROGRESS_EVERY: usize = 500;
 
-/// What an import did (or, with errors, why it did nothing).
+/// What an import did, or would do (a preview), or why it did nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportReport {
-    /// New rows written.
+    /// New rows (written, or to be written by the commit).
     pub inserted: usize,
     /// Existing rows changed.
     pub updated: usize,
@@ -133,10 +210,14 @@ pub struct ImportReport {
     /// `(line, zh-CN sentence)` of every bad line; non-empty means nothing
     /// was written. Line 0 is the file as a whole.
     pub errors: Vec<(usize, String)>,
+    /// The same lines' en-US sentences, in the same order.
+    pub errors_en: Vec<(usize, String)>,
+    /// True when the rows were written (false for a preview and a failure).
+    pub committed: bool,
 }
 
 impl ImportReport {
-    /// True when the import was written.
+    /// True when the file had no bad line (a commit then wrote it).
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
@@ -154,11 +235,54 @@ impl ImportReport {
             .collect::<Vec<_>>()
             .join("\n")
     }
-    fn failed(errors: Vec<(usize, String)>) -> Self {
+    fn failed(errors: Vec<BadRecord>) -> Self {
+        let errors = finish_errors(errors);
         Self {
-            errors,
+            errors_en: errors.iter().map(|b| (b.line, b.en.clone())).collect(),
+            errors: errors.into_iter().map(|b| (b.line, b.zh)).collect(),
             ..Self::default()
         }
+    }
+}
+
+/// Preview (check and count, write nothing) or commit (check and write, all
+/// or nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Check every line and count added / changed / unchanged; write nothing.
+    Preview,
+    /// Check every line and, when none is bad, write them in one transaction.
+    Commit,
+}
+
+/// The step an import is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportPhase {
+    /// Reading the file.
+    Reading,
+    /// Checking lines.
+    Checking,
+    /// Writing rows (commit only).
+    Writing,
+}
+
+/// How far an import is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgress {
+    /// The step.
+    pub phase: ImportPhase,
+    /// Rows done in this step.
+    pub done: usize,
+    /// Rows of this step.
+    pub total: usize,
+}
+
+fn tick(progress: &mut dyn FnMut(ImportProgress), phase: ImportPhase, done: usize, total: usize) {
+    if done == total || done % PROGRESS_EVERY == 0 {
+        progress(ImportProgress { phase, done, total });
     }
 }
 
@@ -186,15 +310,12 @@ pub struct StockBatchRow {
 impl CatalogueRow {
     /// The special-control classes of [`Self::circulation`].
     pub fn restricted_classes(&self) -> Vec<RestrictedClass> {
-        match self.circulation.as_str() {
-            "narcotic" => vec![RestrictedClass::Narcotic],
-            "psychotropic" => vec![RestrictedClass::PsychotropicClass1],
-            "toxic" => vec![RestrictedClass::MedicalToxic],
-            "radioactive" => vec![RestrictedClass::Radioactive],
-            "hosp_prep" => vec![RestrictedClass::HospitalPreparation],
-            "precursor" => vec![RestrictedClass::PrecursorChemical],
-            _ => Vec::new(),
-        }
+        // A stored field is canonical; an unknown token (none is written)
+        // is skipped rather than guessed.
+        self.circulation
+            .split(';')
+            .filter_map(circulation_token)
+            .collect()
     }
 
     /// The product as `rxdesk_core::catalogue::Catalogue::new` indexes it.
@@ -308,12 +429,12 @@ pub fn gtin_valid(code: &str) -> bool {
         && gtin_check_digit(&code[..code.len() - 1]) == code.chars().last()
 }
 
-/// Maps a header to column positions; `Err` is a zh-CN sentence.
+/// Maps a header to column positions; `Err` is a sentence pair.
 fn header_positions(
     rec: &Record,
     known: &[&str],
     required: &[&str],
-) -> std::result::Result<HashMap<&'static str, usize>, String> {
+) -> std::result::Result<HashMap<&'static str, usize>, (String, String)> {
     let known_static: Vec<&'static str> = CATALOGUE_COLUMNS
         .iter()
         .chain(STOCK_COLUMNS.iter())
@@ -324,10 +445,17 @@ fn header_positions(
     let mut unknown = Vec::new();
     for (i, raw) in rec.fields.iter().enumerate() {
         let name = raw.trim().trim_start_matches('\u{feff}');
+        if name.is_empty() && i + 1 == rec.fields.len() && i > 0 {
+            // A trailing empty header cell (spreadsheets leave them).
+            continue;
+        }
         match known_static.iter().find(|k| **k == name) {
             Some(k) => {
                 if pos.insert(*k, i).is_some() {
-                    return Err(format!("表头中列“{k}”出现了两次"));
+                    return Err((
+                        format!("表头中列“{k}”出现了两次"),
+                        format!("The header names column \"{k}\" twice"),
+                    ));
                 }
             }
             None => unknown.push(clip(name, 30)),
@@ -339,18 +467,25 @@ fn header_positions(
         .filter(|c| !pos.contains_key(c))
         .collect();
     if !unknown.is_empty() || !missing.is_empty() {
-        let mut msg = String::from("表头不正确");
+        let mut zh = String::from("表头不正确");
+        let mut en = String::from("The header is wrong");
         if !missing.is_empty() {
-            msg.push_str(&format!("：缺少列 {}", missing.join("、")));
+            zh.push_str(&format!("：缺少列 {}", missing.join("、")));
+            en.push_str(&format!(": missing column(s) {}", missing.join(", ")));
         }
         if !unknown.is_empty() {
-            msg.push_str(&format!("：不认识的列 {}", unknown.join("、")));
+            zh.push_str(&format!("：不认识的列 {}", unknown.join("、")));
+            en.push_str(&format!(": unknown column(s) {}", unknown.join(", ")));
         }
-        msg.push_str(&format!(
+        zh.push_str(&format!(
             "。第一行须是列名，可用的列为 {}",
             known_static.join(",")
         ));
-        return Err(msg);
+        en.push_str(&format!(
+            ". The first line must name the columns; known columns: {}",
+            known_static.join(",")
+        ));
+        return Err((zh, en));
     }
     Ok(pos)
 }
@@ -363,14 +498,43 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// Reads one record's fields by column name, collecting problems.
+/// Reads one record's fields by column name, collecting problems
+/// (zh-CN, en-US).
 struct Fields<'a> {
     rec: &'a Record,
     pos: &'a HashMap<&'static str, usize>,
-    problems: Vec<String>,
+    problems: Vec<(String, String)>,
 }
 
 impl<'a> Fields<'a> {
+    fn new(rec: &'a Record, pos: &'a HashMap<&'static str, usize>) -> Self {
+        Self {
+            rec,
+            pos,
+            problems: Vec::new(),
+        }
+    }
+    fn bad(&mut self, zh: String, en: String) {
+        self.problems.push((zh, en));
+    }
+    /// The record's problems as one bad line.
+    fn into_bad(self) -> BadRecord {
+        BadRecord {
+            line: self.rec.line,
+            zh: self
+                .problems
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            en: self
+                .problems
+                .iter()
+                .map(|p| p.1.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
     fn raw(&self, col: &str) -> &'a str {
         self.pos
             .get(col)
@@ -382,20 +546,25 @@ impl<'a> Fields<'a> {
     fn text(&mut self, col: &str, label: &str) -> String {
         let v = self.raw(col);
         if v.chars().any(char::is_control) {
-            self.problems.push(format!(
-                "{label}（{col}）含控制字符（如换行、制表符），请删除"
-            ));
+            self.bad(
+                format!("{label}（{col}）含控制字符（如换行、制表符），请删除"),
+                format!("{col} holds control characters (line breaks, tabs): remove them"),
+            );
         } else if v.chars().count() > MAX_FIELD_CHARS {
-            self.problems.push(format!(
-                "{label}（{col}）超过 {MAX_FIELD_CHARS} 个字符，请核对"
-            ));
+            self.bad(
+                format!("{label}（{col}）超过 {MAX_FIELD_CHARS} 个字符，请核对"),
+                format!("{col} is longer than {MAX_FIELD_CHARS} characters"),
+            );
         }
         v.to_string()
     }
     fn required(&mut self, col: &str, label: &str) -> String {
         let v = self.text(col, label);
         if v.is_empty() {
-            self.problems.push(format!("{label}（{col}）不能为空"));
+            self.bad(
+                format!("{label}（{col}）不能为空"),
+                format!("{col} must not be empty"),
+            );
         }
         v
     }
@@ -403,22 +572,33 @@ impl<'a> Fields<'a> {
         let v = self.raw(col);
         if v.is_empty() {
             if required {
-                self.problems.push(format!("{label}（{col}）不能为空"));
+                self.bad(
+                    format!("{label}（{col}）不能为空"),
+                    format!("{col} must not be empty"),
+                );
             }
             return None;
         }
         match Price::from_str(v) {
             Ok(p) if p.is_negative() => {
-                self.problems
-                    .push(format!("{label}（{col}）“{}”不能为负数", clip(v, 20)));
+                self.bad(
+                    format!("{label}（{col}）“{}”不能为负数", clip(v, 20)),
+                    format!("{col} \"{}\" must not be negative", clip(v, 20)),
+                );
                 None
             }
             Ok(p) => Some(p),
             Err(_) => {
-                self.problems.push(format!(
-                    "{label}（{col}）“{}”不是有效金额：请写成如 12.50 的数字，最多 6 位小数",
-                    clip(v, 20)
-                ));
+                self.bad(
+                    format!(
+                        "{label}（{col}）“{}”不是有效金额：请写成如 12.50 的数字，最多 6 位小数",
+                        clip(v, 20)
+                    ),
+                    format!(
+                        "{col} \"{}\" is not an amount: write a number such as 12.50, at most 6 decimals",
+                        clip(v, 20)
+                    ),
+                );
                 None
             }
         }
@@ -427,33 +607,52 @@ impl<'a> Fields<'a> {
     fn quantity(&mut self, col: &str, label: &str, allow_zero: bool) -> Option<Decimal> {
         let v = self.raw(col);
         if v.is_empty() {
-            self.problems.push(format!("{label}（{col}）不能为空"));
+            self.bad(
+                format!("{label}（{col}）不能为空"),
+                format!("{col} must not be empty"),
+            );
             return None;
         }
         let d = match Decimal::from_str_exact(v) {
             Ok(d) => d,
             Err(_) => {
-                self.problems.push(format!(
-                    "{label}（{col}）“{}”不是有效数字，请写成如 24 或 0.5",
-                    clip(v, 20)
-                ));
+                self.bad(
+                    format!(
+                        "{label}（{col}）“{}”不是有效数字，请写成如 24 或 0.5",
+                        clip(v, 20)
+                    ),
+                    format!(
+                        "{col} \"{}\" is not a number: write e.g. 24 or 0.5",
+                        clip(v, 20)
+                    ),
+                );
                 return None;
             }
         };
+        let v = clip(v, 20);
         if d.is_sign_negative() && !d.is_zero() {
-            self.problems
-                .push(format!("{label}（{col}）“{v}”不能为负数"));
+            self.bad(
+                format!("{label}（{col}）“{v}”不能为负数"),
+                format!("{col} \"{v}\" must not be negative"),
+            );
             None
         } else if d.is_zero() && !allow_zero {
-            self.problems.push(format!("{label}（{col}）必须大于 0"));
+            self.bad(
+                format!("{label}（{col}）必须大于 0"),
+                format!("{col} must be greater than 0"),
+            );
             None
         } else if d.normalize().scale() > 4 {
-            self.problems
-                .push(format!("{label}（{col}）“{v}”最多 4 位小数"));
+            self.bad(
+                format!("{label}（{col}）“{v}”最多 4 位小数"),
+                format!("{col} \"{v}\" has more than 4 decimals"),
+            );
             None
         } else if d >= Decimal::from(1_000_000_000_i64) {
-            self.problems
-                .push(format!("{label}（{col}）“{v}”过大，请核对"));
+            self.bad(
+                format!("{label}（{col}）“{v}”过大，请核对"),
+                format!("{col} \"{v}\" is too large"),
+            );
             None
         } else {
             Some(d.normalize())
@@ -467,12 +666,33 @@ impl<'a> Fields<'a> {
             None
         };
         if parsed.is_none() {
-            self.problems.push(format!(
-                "{label}（{col}）“{}”不是有效日期，请写成 yyyy-MM-dd，如 2026-03-01",
-                clip(v, 20)
-            ));
+            self.bad(
+                format!(
+                    "{label}（{col}）“{}”不是有效日期，请写成 yyyy-MM-dd，如 2026-03-01",
+                    clip(v, 20)
+                ),
+                format!(
+                    "{col} \"{}\" is not a date: write yyyy-MM-dd, e.g. 2026-03-01",
+                    clip(v, 20)
+                ),
+            );
         }
         parsed
+    }
+    /// A `1`/`0` flag (also true/false, 是/否, Y/N).
+    fn flag(&mut self, col: &str, zh_what: &str, en_what: &str) -> bool {
+        match self.raw(col) {
+            "" | "0" | "false" | "否" | "N" | "n" => false,
+            "1" | "true" | "是" | "Y" | "y" => true,
+            other => {
+                let other = clip(other, 10);
+                self.bad(
+                    format!("{zh_what}（{col}）“{other}”应为 1 或 0"),
+                    format!("{col} \"{other}\" must be 1 ({en_what}) or 0"),
+                );
+                false
+            }
+        }
     }
 }
 
@@ -484,42 +704,31 @@ fn from_e4(e4: i64) -> Decimal {
     Decimal::new(e4, 4).normalize()
 }
 
+/// Checks one catalogue record; `None` when it has problems (in `f`).
 fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
     let fixmedins_hilist_id = f.required("fixmedins_hilist_id", "目录编号");
     let name = f.required("name", "名称");
-    let self_pay = match f.raw("self_pay") {
-        "" | "0" | "false" | "否" | "N" | "n" => false,
-        "1" | "true" | "是" | "Y" | "y" => true,
-        other => {
-            f.problems.push(format!(
-                "自费标志（self_pay）“{}”应为 1（自费）或 0",
-                clip(other, 10)
-            ));
-            false
-        }
-    };
-    let cold_chain = match f.raw("cold_chain") {
-        "" | "0" | "false" | "否" | "N" | "n" => false,
-        "1" | "true" | "是" | "Y" | "y" => true,
-        other => {
-            f.problems.push(format!(
-                "冷链标志（cold_chain）“{}”应为 1（需冷链，2–8 °C）或 0",
-                clip(other, 10)
-            ));
-            false
-        }
-    };
+    let self_pay = f.flag("self_pay", "自费标志", "自费, self-paid");
+    let cold_chain = f.flag("cold_chain", "冷链标志", "needs the 2–8 °C cold chain");
     let med_list_codg = f.text("med_list_codg", "医保目录编码");
     if med_list_codg.is_empty() {
         if !self_pay {
-            f.problems.push(
+            f.bad(
                 "医保目录编码（med_list_codg）为空：医保目录内的商品必须填写；目录外商品请将 self_pay 设为 1"
+                    .into(),
+                "med_list_codg is empty: a product in the 医保 catalogue needs it; set self_pay to 1 for one outside it"
                     .into(),
             );
         }
     } else if let Err(e) = validate_drug_code(&med_list_codg) {
-        f.problems
-            .push(format!("医保目录编码（med_list_codg）：{}", e.message_zh()));
+        f.bad(
+            format!("医保目录编码（med_list_codg）：{}", e.message_zh()),
+            format!(
+                "med_list_codg \"{}\" is not a national drug code ({})",
+                clip(&med_list_codg, 30),
+                e.code()
+            ),
+        );
     }
     let genname = f.text("genname", "通用名");
     let dosform = f.text("dosform", "剂型");
@@ -531,20 +740,26 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
         "" | "1" => "1".to_string(),
         "0" => "0".to_string(),
         other => {
-            f.problems.push(format!(
-                "处方药标志（rx_flag）“{}”应为 1（处方药）或 0",
-                clip(other, 10)
-            ));
+            let other = clip(other, 10);
+            f.bad(
+                format!("处方药标志（rx_flag）“{other}”应为 1（处方药）或 0"),
+                format!("rx_flag \"{other}\" must be 1 (prescription drug) or 0"),
+            );
             String::new()
         }
     };
     let price = f.price("price", "零售价", true);
     let barcode = rxdesk_core::text::to_half_width(f.raw("barcode"));
     if !barcode.is_empty() && !gtin_valid(&barcode) {
-        f.problems.push(format!(
-            "条形码（barcode）“{}”不是有效的 GTIN-8/12/13/14（位数或校验位不对），请重新扫描包装上的条码",
-            clip(&barcode, 20)
-        ));
+        let b = clip(&barcode, 20);
+        f.bad(
+            format!(
+                "条形码（barcode）“{b}”不是有效的 GTIN-8/12/13/14（位数或校验位不对），请重新扫描包装上的条码"
+            ),
+            format!(
+                "barcode \"{b}\" is not a valid GTIN-8/12/13/14 (length or check digit): scan the box again"
+            ),
+        );
     }
     let pack_size = if f.raw("pack_size").is_empty() {
         Some(Decimal::ONE)
@@ -559,19 +774,35 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
     if !trace_prefix.is_empty()
         && (trace_prefix.len() != 7 || !trace_prefix.bytes().all(|b| b.is_ascii_digit()))
     {
-        f.problems.push(format!(
-            "追溯码前缀（trace_prefix）“{}”应为追溯码的前 7 位数字（药品标识码）",
-            clip(&trace_prefix, 20)
-        ));
+        let t = clip(&trace_prefix, 20);
+        f.bad(
+            format!("追溯码前缀（trace_prefix）“{t}”应为追溯码的前 7 位数字（药品标识码）"),
+            format!("trace_prefix \"{t}\" must be the first 7 digits of the trace code"),
+        );
     }
-    let circulation = f.raw("circulation").to_string();
-    if !circulation.is_empty() && !CIRCULATION_CODES.contains(&circulation.as_str()) {
-        f.problems.push(format!(
-            "流通类别（circulation）“{}”应为空或 {} 之一",
-            clip(&circulation, 20),
-            CIRCULATION_CODES.join("、")
-        ));
-    }
+    let circulation = match parse_circulation(f.raw("circulation")) {
+        Ok(classes) => circulation_field(&classes),
+        Err(bad) => {
+            let bad: Vec<String> = bad.iter().map(|t| clip(t, 20)).collect();
+            f.bad(
+                format!(
+                    "流通类别（circulation）“{}”不认识：应为空，或以下类别（代码或中文名，多个用 ; 分隔）：{}",
+                    bad.join("、"),
+                    RestrictedClass::ALL
+                        .iter()
+                        .map(|c| format!("{} {}", c.code(), c.label_zh()))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                format!(
+                    "circulation \"{}\" is not a restricted class: leave it empty or use these codes (several separated by ;): {}",
+                    bad.join(", "),
+                    CIRCULATION_CODES.join(", ")
+                ),
+            );
+            String::new()
+        }
+    };
     let reference_price = f.price("reference_price", "参考价", false);
     let pinyin_raw = f.raw("pinyin").to_ascii_lowercase();
     let pinyin = if pinyin_raw.is_empty() {
@@ -581,8 +812,11 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
     {
         pinyin_raw
     } else {
-        f.problems
-            .push("拼音码（pinyin）只能包含字母和数字（如 amxljn），留空则自动生成".into());
+        f.bad(
+            "拼音码（pinyin）只能包含字母和数字（如 amxljn），留空则自动生成".into(),
+            "pinyin may hold only letters and digits (e.g. amxljn); leave it empty to have it made"
+                .into(),
+        );
         String::new()
     };
     if !f.problems.is_empty() {
@@ -614,45 +848,64 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
 
 /// A file's records after its header, the header's column positions, and
 /// the records that could not be read.
-type ReadCsv = (
-    Vec<Record>,
-    HashMap<&'static str, usize>,
-    Vec<(usize, String)>,
-);
+type ReadTable = (Vec<Record>, HashMap<&'static str, usize>, Vec<BadRecord>);
 
-/// Reads a CSV into records after its header; file-level problems become
-/// a failed report.
-fn read_csv(
+/// Reads a CSV or XLSX file into records after its header; file-level
+/// problems become a failed report.
+fn read_table(
     bytes: &[u8],
+    format: ImportFormat,
     known: &[&str],
     required: &[&str],
-) -> std::result::Result<ReadCsv, ImportReport> {
-    let text = csvread::decode(bytes).map_err(|e| ImportReport::failed(vec![e]))?;
-    let mut recs = csvread::records(text).into_iter();
+) -> std::result::Result<ReadTable, ImportReport> {
+    let mut recs = sheet::read(bytes, format)
+        .map_err(|e| ImportReport::failed(vec![e]))?
+        .into_iter();
     let header = match recs.next() {
         None => {
-            return Err(ImportReport::failed(vec![(
-                0,
-                "文件是空的：第一行须是列名，之后每行一条记录".into(),
-            )]))
+            return Err(ImportReport::failed(vec![BadRecord {
+                line: 0,
+                zh: "文件是空的：第一行须是列名，之后每行一条记录".into(),
+                en: "The file is empty: the first line names the columns, then one record per line"
+                    .into(),
+            }]))
         }
         Some(Err(e)) => return Err(ImportReport::failed(vec![e])),
         Some(Ok(h)) => h,
     };
-    let pos = header_positions(&header, known, required)
-        .map_err(|m| ImportReport::failed(vec![(header.line, m)]))?;
+    let pos = header_positions(&header, known, required).map_err(|(zh, en)| {
+        ImportReport::failed(vec![BadRecord {
+            line: header.line,
+            zh,
+            en,
+        }])
+    })?;
+    let width = pos.values().max().map_or(0, |m| m + 1);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for r in recs {
         match r {
-            Ok(rec) if rec.fields.len() != header.fields.len() => errors.push((
-                rec.line,
-                format!(
-                    "有 {} 列，表头有 {} 列：含逗号的内容须用双引号括起",
-                    rec.fields.len(),
-                    header.fields.len()
-                ),
-            )),
+            // A CSV line must have the header's fields; a spreadsheet row
+            // may end early (empty cells) but not run past the header.
+            Ok(rec)
+                if (format == ImportFormat::Csv && rec.fields.len() != header.fields.len())
+                    || (format == ImportFormat::Xlsx
+                        && rec.fields.len() > header.fields.len().max(width)) =>
+            {
+                errors.push(BadRecord {
+                    line: rec.line,
+                    zh: format!(
+                        "有 {} 列，表头有 {} 列：含逗号的内容须用双引号括起",
+                        rec.fields.len(),
+                        header.fields.len()
+                    ),
+                    en: format!(
+                        "{} fields, but the header has {}: quote a field that holds a comma",
+                        rec.fields.len(),
+                        header.fields.len()
+                    ),
+                })
+            }
             Ok(rec) => rows.push(rec),
             Err(e) => errors.push(e),
         }
@@ -660,22 +913,25 @@ fn read_csv(
     Ok((rows, pos, errors))
 }
 
-fn finish_errors(mut errors: Vec<(usize, String)>) -> Vec<(usize, String)> {
-    errors.sort_by_key(|e| e.0);
+fn finish_errors(mut errors: Vec<BadRecord>) -> Vec<BadRecord> {
+    errors.sort_by_key(|e| e.line);
     if errors.len() > MAX_LISTED_ERRORS {
         let more = errors.len() - MAX_LISTED_ERRORS;
         errors.truncate(MAX_LISTED_ERRORS);
-        errors.push((
-            0,
-            format!("另有 {more} 行有错误未列出：请先改正以上各行后重新导入"),
-        ));
+        errors.push(BadRecord {
+            line: 0,
+            zh: format!("另有 {more} 行有错误未列出：请先改正以上各行后重新导入"),
+            en: format!(
+                "{more} more bad lines are not listed: correct the lines above and import again"
+            ),
+        });
     }
     errors
 }
 
 const DRUG_COLUMNS: &str =
     "id, fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
-     prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, circulation,
+     prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, restricted,
      self_pay, reference_price, pinyin, cold_chain";
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
@@ -765,64 +1021,123 @@ impl Store {
     /// CSV. All-or-nothing: if any line has an error nothing is written and
     /// `errors` lists every bad line. Products not in the file are kept.
     pub fn import_catalogue_csv(&self, by: &Session, csv: &[u8]) -> Result<ImportReport> {
+        self.import_catalogue(by, csv, ImportFormat::Csv, ImportMode::Commit, &mut |_| {})
+    }
+
+    /// Imports a catalogue file (CSV or XLSX, the columns of
+    /// [`CATALOGUE_COLUMNS`]). [`ImportMode::Preview`] checks every line and
+    /// counts added / changed / unchanged without writing;
+    /// [`ImportMode::Commit`] does the same and, when no line is bad, writes
+    /// all rows in one transaction (all-or-nothing). `progress` is called
+    /// every few hundred rows.
+    pub fn import_catalogue(
+        &self,
+        by: &Session,
+        bytes: &[u8],
+        format: ImportFormat,
+        mode: ImportMode,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
         by.require(Permission::Administer)?;
+        progress(ImportProgress {
+            phase: ImportPhase::Reading,
+            done: 0,
+            total: 1,
+        });
         let (records, pos, mut errors) =
-            match read_csv(csv, &CATALOGUE_COLUMNS, &CATALOGUE_REQUIRED) {
+            match read_table(bytes, format, &CATALOGUE_COLUMNS, &CATALOGUE_REQUIRED) {
                 Ok(x) => x,
                 Err(report) => return Ok(report),
             };
-        let mut rows: Vec<CatalogueRow> = Vec::with_capacity(records.len());
+        let total = records.len();
+        let mut rows: Vec<CatalogueRow> = Vec::with_capacity(total);
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for rec in &records {
-            let mut f = Fields {
-                rec,
-                pos: &pos,
-                problems: Vec::new(),
-            };
+        for (i, rec) in records.iter().enumerate() {
+            let mut f = Fields::new(rec, &pos);
             let row = parse_catalogue_row(&mut f);
             if let Some(row) = &row {
                 if let Some(first) = seen.insert(row.fixmedins_hilist_id.clone(), rec.line) {
-                    f.problems.push(format!(
-                        "目录编号“{}”与第 {first} 行重复：每个商品只能出现一次",
-                        clip(&row.fixmedins_hilist_id, 30)
-                    ));
+                    let id = clip(&row.fixmedins_hilist_id, 30);
+                    f.bad(
+                        format!("目录编号“{id}”与第 {first} 行重复：每个商品只能出现一次"),
+                        format!(
+                            "fixmedins_hilist_id \"{id}\" repeats line {first}: each product once"
+                        ),
+                    );
                 }
             }
             match row {
                 Some(row) if f.problems.is_empty() => rows.push(row),
-                _ => errors.push((rec.line, f.problems.join("；"))),
+                _ => errors.push(f.into_bad()),
             }
+            tick(progress, ImportPhase::Checking, i + 1, total);
         }
         if !errors.is_empty() {
-            return Ok(ImportReport::failed(finish_errors(errors)));
+            return Ok(ImportReport::failed(errors));
         }
         if rows.is_empty() {
-            return Ok(ImportReport::failed(vec![(
-                0,
-                "文件只有表头，没有商品：请在表头下每行填写一个商品".into(),
-            )]));
+            return Ok(ImportReport::failed(vec![BadRecord {
+                line: 0,
+                zh: "文件只有表头，没有商品：请在表头下每行填写一个商品".into(),
+                en: "The file has a header but no product: one product per line below it".into(),
+            }]));
         }
-        let mut report = ImportReport::default();
-        self.write("import catalogue", |tx| {
-            let existing: HashMap<String, (i64, CatalogueRow, bool)> = {
-                let mut st = tx
+        /// What the commit does with one row.
+        enum Action {
+            Insert,
+            Update,
+            Keep,
+        }
+        fn plan(c: &Connection, rows: &[CatalogueRow]) -> Result<(Vec<Action>, ImportReport)> {
+            let existing: HashMap<String, (CatalogueRow, bool)> = {
+                let mut st = c
                     .prepare(&format!("SELECT {DRUG_COLUMNS}, active FROM drugs"))
                     .map_err(StoreError::sql("read catalogue"))?;
                 let rows = st
                     .query_map([], |r| {
-                        let (id, row) = drug_from_row(r)?;
-                        Ok((row.fixmedins_hilist_id.clone(), (id, row, r.get::<_, i64>(21)? == 1)))
+                        let (_, row) = drug_from_row(r)?;
+                        Ok((
+                            row.fixmedins_hilist_id.clone(),
+                            (row, r.get::<_, i64>(21)? == 1),
+                        ))
                     })
                     .map_err(StoreError::sql("read catalogue"))?
                     .collect::<std::result::Result<HashMap<_, _>, _>>()
                     .map_err(StoreError::sql("read catalogue"))?;
                 rows
             };
+            let mut report = ImportReport::default();
+            let actions = rows
+                .iter()
+                .map(|r| match existing.get(&r.fixmedins_hilist_id) {
+                    None => {
+                        report.inserted += 1;
+                        Action::Insert
+                    }
+                    Some((old, true)) if old == r => {
+                        report.unchanged += 1;
+                        Action::Keep
+                    }
+                    Some(_) => {
+                        report.updated += 1;
+                        Action::Update
+                    }
+                })
+                .collect();
+            Ok((actions, report))
+        }
+        if mode == ImportMode::Preview {
+            let (_, report) = self.read(|c| plan(c, &rows))?;
+            return Ok(report);
+        }
+        let total = rows.len();
+        let report = self.write("import catalogue", |tx| {
+            let (actions, mut report) = plan(tx, &rows)?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
                          prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix,
-                         circulation, self_pay, reference_price, pinyin, cold_chain, active)
+                         restricted, self_pay, reference_price, pinyin, cold_chain, active)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
@@ -830,12 +1145,13 @@ impl Store {
                 .prepare(
                     "UPDATE drugs SET med_list_codg = ?2, name = ?3, genname = ?4, dosform = ?5, spec = ?6,
                          unit = ?7, prdr_name = ?8, aprvno = ?9, rx_flag = ?10, price = ?11, barcode = ?12,
-                         pack_size_e4 = ?13, min_unit = ?14, trace_prefix = ?15, circulation = ?16,
-                         self_pay = ?17, reference_price = ?18, pinyin = ?19, cold_chain = ?20, active = 1
+                         pack_size_e4 = ?13, min_unit = ?14, trace_prefix = ?15, restricted = ?16,
+                         circulation = '', self_pay = ?17, reference_price = ?18, pinyin = ?19,
+                         cold_chain = ?20, active = 1
                      WHERE fixmedins_hilist_id = ?1",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
-            for r in &rows {
+            for (i, (r, action)) in rows.iter().zip(&actions).enumerate() {
                 let p = params![
                     r.fixmedins_hilist_id,
                     r.med_list_codg,
@@ -858,20 +1174,16 @@ impl Store {
                     r.pinyin,
                     r.cold_chain as i64
                 ];
-                match existing.get(&r.fixmedins_hilist_id) {
-                    None => {
+                match action {
+                    Action::Insert => {
                         insert.execute(p).map_err(StoreError::sql("import catalogue"))?;
-                        report.inserted += 1;
                     }
-                    Some((_, old, active)) => {
-                        if *active && old == r {
-                            report.unchanged += 1;
-                        } else {
-                            update.execute(p).map_err(StoreError::sql("import catalogue"))?;
-                            report.updated += 1;
-                        }
+                    Action::Update => {
+                        update.execute(p).map_err(StoreError::sql("import catalogue"))?;
                     }
+                    Action::Keep => {}
                 }
+                tick(progress, ImportPhase::Writing, i + 1, total);
             }
             crate::auditlog::append(
                 tx,
@@ -883,7 +1195,9 @@ impl Store {
                     "updated": report.updated,
                     "unchanged": report.unchanged,
                 }),
-            )
+            )?;
+            report.committed = true;
+            Ok(report)
         })?;
         tracing::info!(
             inserted = report.inserted,
@@ -958,11 +1272,31 @@ impl Store {
     /// left as it is (counted `unchanged`, its quantity not added twice); one
     /// that differs is an error.
     pub fn import_stock_csv(&self, by: &Session, csv: &[u8]) -> Result<ImportReport> {
+        self.import_stock(by, csv, ImportFormat::Csv, ImportMode::Commit, &mut |_| {})
+    }
+
+    /// Imports a stock file (CSV or XLSX, [`STOCK_COLUMNS`]) as
+    /// [`Self::import_stock_csv`] does; [`ImportMode::Preview`] checks and
+    /// counts (added, unchanged) without writing.
+    pub fn import_stock(
+        &self,
+        by: &Session,
+        bytes: &[u8],
+        format: ImportFormat,
+        mode: ImportMode,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
         by.require(Permission::Administer)?;
-        let (records, pos, mut errors) = match read_csv(csv, &STOCK_COLUMNS, &STOCK_COLUMNS[..6]) {
-            Ok(x) => x,
-            Err(report) => return Ok(report),
-        };
+        progress(ImportProgress {
+            phase: ImportPhase::Reading,
+            done: 0,
+            total: 1,
+        });
+        let (records, pos, mut errors) =
+            match read_table(bytes, format, &STOCK_COLUMNS, &STOCK_COLUMNS[..6]) {
+                Ok(x) => x,
+                Err(report) => return Ok(report),
+            };
         let now = self.now_ms();
         let today = chrono::DateTime::from_timestamp_millis(now)
             .unwrap_or_default()
@@ -1007,19 +1341,18 @@ impl Store {
         let mut rows = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut unchanged = 0usize;
-        for rec in &records {
-            let mut f = Fields {
-                rec,
-                pos: &pos,
-                problems: Vec::new(),
-            };
+        let total = records.len();
+        for (i, rec) in records.iter().enumerate() {
+            tick(progress, ImportPhase::Checking, i + 1, total);
+            let mut f = Fields::new(rec, &pos);
             let hilist = f.required("fixmedins_hilist_id", "目录编号");
             let drug_id = drugs.get(&hilist).copied();
             if drug_id.is_none() && !hilist.is_empty() {
-                f.problems.push(format!(
-                    "目录中没有编号为“{}”的商品：请先导入商品目录",
-                    clip(&hilist, 30)
-                ));
+                let h = clip(&hilist, 30);
+                f.bad(
+                    format!("目录中没有编号为“{h}”的商品：请先导入商品目录"),
+                    format!("No product \"{h}\" in the catalogue: import the catalogue first"),
+                );
             }
             let bchno = f.required("fixmedins_bchno", "批次流水号");
             let lot = f.required("manu_lotnum", "生产批号");
@@ -1027,12 +1360,16 @@ impl Store {
             let expy = f.date("expy_end", "有效期止");
             if let (Some(m), Some(e)) = (manu, expy) {
                 if m > e {
-                    f.problems
-                        .push(format!("生产日期 {m} 晚于有效期止 {e}，请核对"));
+                    f.bad(
+                        format!("生产日期 {m} 晚于有效期止 {e}，请核对"),
+                        format!("manu_date {m} is after expy_end {e}"),
+                    );
                 }
                 if m > today {
-                    f.problems
-                        .push(format!("生产日期 {m} 在今天（{today}）之后，请核对"));
+                    f.bad(
+                        format!("生产日期 {m} 在今天（{today}）之后，请核对"),
+                        format!("manu_date {m} is after today ({today})"),
+                    );
                 }
             }
             let qty = f.quantity("quantity", "数量（盒）", true);
@@ -1040,24 +1377,26 @@ impl Store {
                 "" | "traced" => "traced".to_string(),
                 "nocode" => "nocode".to_string(),
                 other => {
-                    f.problems.push(format!(
-                        "库别（store）“{}”应为 traced（追溯码库）或 nocode（无码库）",
-                        clip(other, 20)
-                    ));
+                    let o = clip(other, 20);
+                    f.bad(
+                        format!("库别（store）“{o}”应为 traced（追溯码库）或 nocode（无码库）"),
+                        format!("store \"{o}\" must be traced or nocode (无码库)"),
+                    );
                     String::new()
                 }
             };
             if !bchno.is_empty() {
                 if let Some(first) = seen.insert(bchno.clone(), rec.line) {
-                    f.problems.push(format!(
-                        "批次流水号“{}”与第 {first} 行重复",
-                        clip(&bchno, 30)
-                    ));
+                    let b = clip(&bchno, 30);
+                    f.bad(
+                        format!("批次流水号“{b}”与第 {first} 行重复"),
+                        format!("fixmedins_bchno \"{b}\" repeats line {first}"),
+                    );
                 }
             }
             let (Some(drug_id), Some(manu), Some(expy), Some(qty)) = (drug_id, manu, expy, qty)
             else {
-                errors.push((rec.line, f.problems.join("；")));
+                errors.push(f.into_bad());
                 continue;
             };
             let (manu, expy) = (manu.to_string(), expy.to_string());
@@ -1066,14 +1405,15 @@ impl Store {
                 if (*d, l, m, e, s) == (drug_id, &lot, &manu, &expy, &store) {
                     skip = true;
                 } else {
-                    f.problems.push(format!(
-                        "批次流水号“{}”已在库存中且内容不同：批次流水号不可重复使用",
-                        clip(&bchno, 30)
-                    ));
+                    let b = clip(&bchno, 30);
+                    f.bad(
+                        format!("批次流水号“{b}”已在库存中且内容不同：批次流水号不可重复使用"),
+                        format!("fixmedins_bchno \"{b}\" is already in stock with other details: a batch number is never reused"),
+                    );
                 }
             }
             if !f.problems.is_empty() {
-                errors.push((rec.line, f.problems.join("；")));
+                errors.push(f.into_bad());
             } else if skip {
                 unchanged += 1;
             } else {
@@ -1089,14 +1429,23 @@ impl Store {
             }
         }
         if !errors.is_empty() {
-            return Ok(ImportReport::failed(finish_errors(errors)));
+            return Ok(ImportReport::failed(errors));
         }
         if rows.is_empty() && unchanged == 0 {
-            return Ok(ImportReport::failed(vec![(
-                0,
-                "文件只有表头，没有批次：请在表头下每行填写一个批次".into(),
-            )]));
+            return Ok(ImportReport::failed(vec![BadRecord {
+                line: 0,
+                zh: "文件只有表头，没有批次：请在表头下每行填写一个批次".into(),
+                en: "The file has a header but no batch: one batch per line below it".into(),
+            }]));
         }
+        if mode == ImportMode::Preview {
+            return Ok(ImportReport {
+                inserted: rows.len(),
+                unchanged,
+                ..ImportReport::default()
+            });
+        }
+        let total = rows.len();
         let inserted = self.write("import stock", |tx| {
             let mut st = tx
                 .prepare(
@@ -1104,9 +1453,10 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(StoreError::sql("import stock"))?;
-            for r in &rows {
+            for (i, r) in rows.iter().enumerate() {
                 st.execute(params![r.drug_id, r.bchno, r.lot, r.manu, r.expy, r.qty_e4, r.store])
                     .map_err(StoreError::sql("import stock"))?;
+                tick(progress, ImportPhase::Writing, i + 1, total);
             }
             crate::auditlog::append(
                 tx,
@@ -1120,9 +1470,9 @@ impl Store {
         tracing::info!(inserted, unchanged, by = by.login(), "stock imported");
         Ok(ImportReport {
             inserted,
-            updated: 0,
             unchanged,
-            errors: Vec::new(),
+            committed: true,
+            ..ImportReport::default()
         })
     }
 
@@ -1267,6 +1617,67 @@ mod tests {
         assert!(c
             .execute("UPDATE stock_batches SET store = 'cold' WHERE id = 1", [])
             .is_err());
+    }
+
+    #[test]
+    fn circulation_reads_codes_names_and_legacy_codes() {
+        assert_eq!(parse_circulation(""), Ok(vec![]));
+        assert_eq!(
+            parse_circulation("疫苗；narcotic、 hosp_prep"),
+            Ok(vec![
+                RestrictedClass::Narcotic,
+                RestrictedClass::Vaccine,
+                RestrictedClass::HospitalPreparation
+            ])
+        );
+        assert_eq!(
+            parse_circulation("VACCINE"),
+            Ok(vec![RestrictedClass::Vaccine])
+        );
+        assert_eq!(
+            parse_circulation("narcotic;drugs;毒品"),
+            Err(vec!["drugs".to_string(), "毒品".to_string()])
+        );
+        assert_eq!(CIRCULATION_CODES.len(), RestrictedClass::ALL.len());
+        for (c, k) in CIRCULATION_CODES.iter().zip(RestrictedClass::ALL) {
+            assert_eq!(*c, k.code());
+        }
+    }
+
+    proptest::proptest! {
+        /// Any set of classes, each written as its code or its zh-CN name,
+        /// with any of the separators, reads back as that set; the
+        /// canonical field reads back the same.
+        #[test]
+        fn any_class_set_reads_back(
+            picks in proptest::collection::vec((0usize..14, proptest::bool::ANY, 0usize..5), 0..6)
+        ) {
+            let seps = [";", "；", "、", "|", " / "];
+            let mut text = String::new();
+            let mut want: Vec<RestrictedClass> = Vec::new();
+            for (i, (k, zh, sep)) in picks.iter().enumerate() {
+                let c = RestrictedClass::ALL[*k];
+                if i > 0 {
+                    text.push_str(seps[*sep]);
+                }
+                text.push_str(if *zh { c.label_zh() } else { c.code() });
+                want.push(c);
+            }
+            want.sort();
+            want.dedup();
+            let got = parse_circulation(&text).unwrap();
+            proptest::prop_assert_eq!(&got, &want);
+            let field = circulation_field(&got);
+            proptest::prop_assert_eq!(parse_circulation(&field).unwrap(), want);
+        }
+
+        #[test]
+        fn any_text_is_read_or_named(s in "\\PC{0,40}") {
+            match parse_circulation(&s) {
+                Ok(classes) => proptest::prop_assert!(classes.len() <= 14),
+                Err(bad) => proptest::prop_assert!(!bad.is_empty()),
+            }
+        }
     }
 
     #[test]

@@ -13,8 +13,25 @@ pub(crate) struct Record {
     pub fields: Vec<String>,
 }
 
-/// A record that could not be read: its first line and a zh-CN sentence.
-pub(crate) type BadRecord = (usize, String);
+/// A record (or file) that could not be read: its first line (0 for the
+/// file as a whole) and a sentence in zh-CN and en-US.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadRecord {
+    /// 1-based line, 0 for the whole file.
+    pub line: usize,
+    /// zh-CN sentence.
+    pub zh: String,
+    /// en-US sentence.
+    pub en: String,
+}
+
+fn bad(line: usize, zh: &str, en: &str) -> BadRecord {
+    BadRecord {
+        line,
+        zh: zh.to_string(),
+        en: en.to_string(),
+    }
+}
 
 /// Decodes the file as UTF-8 (an optional BOM is dropped). On failure
 /// returns the line of the first bad byte.
@@ -25,10 +42,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, BadRecord> {
             .iter()
             .filter(|b| **b == b'\n')
             .count();
-        (
+        bad(
             line,
-            "文件不是 UTF-8 编码（可能是 GBK）：请在表格软件中“另存为 CSV UTF-8”后重新导入"
-                .to_string(),
+            "文件不是 UTF-8 编码（可能是 GBK）：请在表格软件中“另存为 CSV UTF-8”后重新导入",
+            "The file is not UTF-8 (perhaps GBK): save it as \"CSV UTF-8\" and import it again",
         )
     })
 }
@@ -43,7 +60,7 @@ pub(crate) fn records(text: &str) -> Vec<Result<Record, BadRecord>> {
         let mut fields = Vec::new();
         let mut field = String::new();
         let mut quoted_any = false;
-        let mut error: Option<String> = None;
+        let mut error: Option<(&str, &str)> = None;
         // One record.
         loop {
             // Start of a field.
@@ -70,7 +87,10 @@ pub(crate) fn records(text: &str) -> Vec<Result<Record, BadRecord>> {
                     }
                 }
                 if !closed {
-                    error = Some("引号没有闭合（从这一行开始的字段缺少结尾的 \"）".to_string());
+                    error = Some((
+                        "引号没有闭合（从这一行开始的字段缺少结尾的 \"）",
+                        "A quote is not closed (a field starting on this line lacks its closing \")",
+                    ));
                     break;
                 }
             }
@@ -98,10 +118,10 @@ pub(crate) fn records(text: &str) -> Vec<Result<Record, BadRecord>> {
                     }
                     '"' => {
                         if error.is_none() {
-                            error = Some(
-                                "引号位置不正确：含逗号或引号的字段须整体用双引号括起，字段内的引号写成两个（\"\"）"
-                                    .to_string(),
-                            );
+                            error = Some((
+                                "引号位置不正确：含逗号或引号的字段须整体用双引号括起，字段内的引号写成两个（\"\"）",
+                                "A quote is misplaced: quote a whole field that holds a comma or quote, and double quotes inside it (\"\")",
+                            ));
                         }
                         chars.next();
                     }
@@ -109,8 +129,10 @@ pub(crate) fn records(text: &str) -> Vec<Result<Record, BadRecord>> {
                         chars.next();
                         if quoted {
                             if error.is_none() {
-                                error =
-                                    Some("结尾引号之后不能再有字符，应紧跟逗号或换行".to_string());
+                                error = Some((
+                                    "结尾引号之后不能再有字符，应紧跟逗号或换行",
+                                    "Nothing may follow a closing quote but a comma or a line break",
+                                ));
                             }
                         } else {
                             field.push(c);
@@ -124,7 +146,7 @@ pub(crate) fn records(text: &str) -> Vec<Result<Record, BadRecord>> {
             }
         }
         match error {
-            Some(e) => out.push(Err((start, e))),
+            Some((zh, en)) => out.push(Err(bad(start, zh, en))),
             None => {
                 let blank = !quoted_any && fields.len() == 1 && fields[0].trim().is_empty();
                 if !blank {
@@ -180,22 +202,24 @@ mod tests {
         let r = records("a,b\n1,\"open\n2,3\n");
         assert_eq!(r.len(), 2);
         assert!(r[0].is_ok());
-        let (line, msg) = r[1].clone().unwrap_err();
-        assert_eq!(line, 2);
-        assert!(msg.contains("引号"), "{msg}");
+        let e = r[1].clone().unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.zh.contains("引号"), "{}", e.zh);
+        assert!(e.en.contains("quote"), "{}", e.en);
 
         let r = records("a\"b,c\nok,1\n\"x\"y,z\n");
-        assert_eq!(r[0].clone().unwrap_err().0, 1);
+        assert_eq!(r[0].clone().unwrap_err().line, 1);
         assert_eq!(r[1].clone().unwrap().fields, v(&["ok", "1"]));
-        assert_eq!(r[2].clone().unwrap_err().0, 3);
+        assert_eq!(r[2].clone().unwrap_err().line, 3);
     }
 
     #[test]
     fn decode_strips_bom_and_names_the_bad_line() {
         assert_eq!(decode(b"\xEF\xBB\xBFa,b").unwrap(), "a,b");
-        let (line, msg) = decode(b"a\nb\n\xB0\xA2").unwrap_err();
-        assert_eq!(line, 3);
-        assert!(msg.contains("UTF-8"));
+        let e = decode(b"a\nb\n\xB0\xA2").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.zh.contains("UTF-8"));
+        assert!(e.en.contains("UTF-8"));
     }
 
     proptest::proptest! {

@@ -19,7 +19,6 @@ pub mod auditlog;
 pub mod catalogue;
 pub mod crashpoint;
 mod csvread;
-pub mod demo;
 pub mod error;
 pub mod history;
 pub mod journal;
@@ -33,11 +32,14 @@ pub mod outbox;
 pub mod protect;
 pub mod reports;
 pub mod schema;
+pub mod sheet;
 pub mod sync;
 pub mod timeline;
 pub mod vault;
 
-pub use catalogue::{CatalogueRow, ImportReport, StockBatchRow};
+pub use catalogue::{
+    CatalogueRow, ImportMode, ImportPhase, ImportProgress, ImportReport, StockBatchRow,
+};
 pub use error::{Result, StoreError};
 pub use history::{SaleDetail, SaleLineRow, SaleSummaryRow};
 pub use journal::{AttemptRow, AttemptState};
@@ -45,6 +47,7 @@ pub use money::{RefundRow, RefundStep, SalePayment, VisitRow};
 pub use operators::{OperatorListing, Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
 pub use protect::Sealer;
+pub use sheet::ImportFormat;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

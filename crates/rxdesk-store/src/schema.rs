@@ -391,6 +391,23 @@ ALTER TABLE operators ADD COLUMN phar_code TEXT;
 ALTER TABLE operators ADD COLUMN ec_bound_at INTEGER;
 "#;
 
+/// V11 (issue 13, catalogue import): every restricted class can be flagged.
+/// V3's `circulation` column allows six codes by a CHECK that SQLite cannot
+/// change in place, so the classes move to a new column `restricted` (the
+/// `;`-separated `RestrictedClass` codes, `catalogue::circulation_field`);
+/// existing flags are carried over and `circulation` is no longer written.
+const V11: &str = r#"
+ALTER TABLE drugs ADD COLUMN restricted TEXT NOT NULL DEFAULT '';
+UPDATE drugs SET restricted = CASE circulation
+    WHEN 'narcotic' THEN 'narcotic'
+    WHEN 'psychotropic' THEN 'psychotropic_class1'
+    WHEN 'toxic' THEN 'medical_toxic'
+    WHEN 'radioactive' THEN 'radioactive'
+    WHEN 'hosp_prep' THEN 'hospital_preparation'
+    WHEN 'precursor' THEN 'precursor_chemical'
+    ELSE '' END;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -407,10 +424,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V8),
     M::up(V9),
     M::up(V10),
+    M::up(V11),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 #[cfg(test)]
 mod tests {

@@ -102,6 +102,50 @@ struct Manifest {
     name: String,
     deps: Vec<String>,
     lints_workspace: bool,
+    /// Optional dependencies that only the feature `demo` turns on
+    /// (`demo = ["dep:X"]`, no other feature naming X).
+    demo_feature_only: Vec<String>,
+}
+
+/// The optional dependencies of `v` that only its `demo` feature enables.
+fn demo_feature_only(v: &toml::Value) -> Vec<String> {
+    let optional: Vec<String> = v
+        .get("dependencies")
+        .and_then(|t| t.as_table())
+        .map(|t| {
+            t.iter()
+                .filter(|(_, d)| d.get("optional").and_then(|o| o.as_bool()) == Some(true))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let features = v.get("features").and_then(|f| f.as_table());
+    let names = |f: &toml::Value| -> Vec<String> {
+        f.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    optional
+        .into_iter()
+        .filter(|d| {
+            let mention = |items: &[String]| {
+                items
+                    .iter()
+                    .any(|i| i == &format!("dep:{d}") || i == d || i.starts_with(&format!("{d}/")))
+            };
+            features.is_some_and(|fs| {
+                fs.get("demo").is_some_and(|f| mention(&names(f)))
+                    && fs
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "demo")
+                        .all(|(_, f)| !mention(&names(f)))
+            })
+        })
+        .collect()
 }
 
 fn dep_names(table: Option<&toml::Value>) -> Vec<String> {
@@ -147,6 +191,7 @@ fn manifests(root: &Path) -> Vec<Manifest> {
                 name,
                 deps,
                 lints_workspace,
+                demo_feature_only: demo_feature_only(&v),
             }
         })
         .collect()
@@ -163,6 +208,10 @@ const PRODUCTION: &[&str] = &[
     "rxdesk-devices",
     "rxdesk-receipts",
 ];
+
+/// The desktop shell: the one production crate that may link `rxdesk-demo`,
+/// and only as an optional dependency of its `demo` feature.
+const COMPOSITION_ROOT: &str = "rxdesk-desktop";
 
 /// The rehearsal world: never a dependency of a production crate.
 const DEMO_WORLD: &[&str] = &["rxdesk-center-sim", "rxdesk-demo"];
@@ -224,6 +273,15 @@ fn violations(ms: &[Manifest]) -> Vec<String> {
         }
         if PRODUCTION.contains(&m.name.as_str()) {
             for d in m.deps.iter().filter(|d| DEMO_WORLD.contains(&d.as_str())) {
+                // The composition root may link the demo data crate behind
+                // its `demo` feature only (a pharmacy's build leaves it out);
+                // never the emulator, and no library crate at all.
+                if m.name == COMPOSITION_ROOT
+                    && d == "rxdesk-demo"
+                    && m.demo_feature_only.contains(d)
+                {
+                    continue;
+                }
                 bad.push(format!(
                     "{} depends on {d}: production code never reaches the emulator or demo world",
                     m.name
@@ -266,6 +324,7 @@ fn the_dependency_rules_catch_what_they_forbid() {
         name: name.into(),
         deps: deps.iter().map(|d| d.to_string()).collect(),
         lints_workspace: true,
+        demo_feature_only: Vec::new(),
     };
     for (m, expect) in [
         (fake("rxdesk-core", &["rxdesk-gm"]), "domain core"),
@@ -275,6 +334,19 @@ fn the_dependency_rules_catch_what_they_forbid() {
         ),
         (
             fake("rxdesk-store", &["rxdesk-demo"]),
+            "emulator or demo world",
+        ),
+        (
+            fake("rxdesk-app", &["rxdesk-demo"]),
+            "emulator or demo world",
+        ),
+        // The desktop shell linking the demo crate unconditionally.
+        (
+            fake("rxdesk-desktop", &["rxdesk-demo"]),
+            "emulator or demo world",
+        ),
+        (
+            fake("rxdesk-desktop", &["rxdesk-center-sim"]),
             "emulator or demo world",
         ),
         (fake("rxdesk-center", &["sm2"]), "国密"),
@@ -288,6 +360,36 @@ fn the_dependency_rules_catch_what_they_forbid() {
         );
     }
     assert!(violations(&[fake("rxdesk-gm", &["sm2", "rxdesk-core"])]).is_empty());
+    // Behind the desktop's `demo` feature only: allowed.
+    let mut root = fake("rxdesk-desktop", &["rxdesk-demo"]);
+    root.demo_feature_only = vec!["rxdesk-demo".into()];
+    assert!(violations(&[root]).is_empty());
+    // An optional dependency that another feature (say `default`) names
+    // directly is not "demo feature only".
+    let v: toml::Value = r#"
+        [package]
+        name = "rxdesk-desktop"
+        [dependencies]
+        rxdesk-demo = { path = "x", optional = true }
+        [features]
+        default = ["dep:rxdesk-demo"]
+        demo = ["dep:rxdesk-demo"]
+    "#
+    .parse()
+    .unwrap();
+    assert!(demo_feature_only(&v).is_empty());
+    let v: toml::Value = r#"
+        [package]
+        name = "rxdesk-desktop"
+        [dependencies]
+        rxdesk-demo = { path = "x", optional = true }
+        [features]
+        default = ["demo"]
+        demo = ["dep:rxdesk-demo"]
+    "#
+    .parse()
+    .unwrap();
+    assert_eq!(demo_feature_only(&v), vec!["rxdesk-demo".to_string()]);
 }
 
 #[test]

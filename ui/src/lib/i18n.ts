@@ -5,6 +5,7 @@
 import { visitEn, visitZh } from "./i18n-visit";
 import { managerEn, managerZh } from "./i18n-manager";
 import { onboardEn, onboardZh } from "./i18n-onboard";
+import { importEn, importZh } from "./import/i18n-import";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -12,6 +13,7 @@ const zh = {
   ...visitZh,
   ...managerZh,
   ...onboardZh,
+  ...importZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -81,6 +83,7 @@ const en: Partial<Record<Key, string>> = {
   ...visitEn,
   ...managerEn,
   ...onboardEn,
+  ...importEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { OperatorInfo } from "./api";
-import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend } from "./mock-visit";
+import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "./visit-api";
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
-const AMOX = ["81000010000000000001", "81000010000000000002"];
-const IBU = "81000020000000000001";
+// Boxes of the demo drugs (assets/demo/drugs.json): prefix + 13-digit serial.
+const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
+const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
+const AMOX = [box(amox, 1), box(amox, 2)];
+const IBU = box(ibu, 1);
 
 function backend(): { b: MockVisitBackend; call: (cmd: string, args?: Record<string, unknown>) => VisitView } {
   const b = new MockVisitBackend(() => pharmacist);
@@ -31,26 +34,27 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
     expect(call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
     const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
-    expect(scan("81000030000000000001")).toMatchObject({ ok: false, code: "wrong_product" });
+    expect(scan(box(OTHER_PREFIX, 1))).toMatchObject({ ok: false, code: "wrong_product" });
     expect(scan(AMOX[0] as string).ok).toBe(true);
     expect(scan(AMOX[0] as string)).toMatchObject({ ok: false, code: "duplicate_trace_code" });
-    expect(scan("81000090000000000001")).toMatchObject({ ok: false, code: "expired_batch" });
+    expect(scan(box(EXPIRED_PREFIX, 1))).toMatchObject({ ok: false, code: "expired_batch" });
     expect(scan(AMOX[1] as string).ok).toBe(true);
-    expect(scan("81000010000000000003")).toMatchObject({ ok: false, code: "over_quantity" });
+    expect(scan(box(amox, 3))).toMatchObject({ ok: false, code: "over_quantity" });
     const last = scan(IBU);
     expect(last.visit.state).toBe("dispensing");
     expect(last.visit.dispensing.every((l) => l.done)).toBe(true);
     expect(throws(() => call("visit_settle"))).toMatch(/不允许/);
     expect(call("visit_finish_dispensing").state).toBe("dispensed");
     const pre = call("visit_pre_settle");
-    expect(pre.split).toMatchObject({ total: "43.30", fundPay: "15.00", accountPay: "10.00", cashPay: "18.30" });
+    // 2 × 12.50 (阿莫西林) + 18.00 (布洛芬, 自费 in the mock): the demo prices.
+    expect(pre.split).toMatchObject({ total: "43.00", fundPay: "15.00", accountPay: "10.00", cashPay: "18.00" });
     expect(call("visit_settle").state).toBe("settled");
     expect(throws(() => call("visit_complete"))).toMatch(/尚未收款/);
     expect(throws(() => call("visit_pay", { method: "cash", tendered: "10" }))).toMatch(/不足/);
-    expect(call("visit_pay", { method: "cash", tendered: "20" }).payment).toMatchObject({ change: "1.70", paid: true });
+    expect(call("visit_pay", { method: "cash", tendered: "20" }).payment).toMatchObject({ change: "2.00", paid: true });
     const done = call("visit_complete");
     expect(done.state).toBe("receipted");
-    expect(done.sale?.receiptText).toMatch(/43.30/);
+    expect(done.sale?.receiptText).toMatch(/43\.00/);
     expect((b.handle("sales_find", { query: IBU }) as unknown[]).length).toBe(1);
   });
   it("an uncertain settlement accepts only its resolution, then settles", () => {

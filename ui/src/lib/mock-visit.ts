@@ -11,6 +11,9 @@
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // Never bundled into the app.
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
+// The demo world's drugs: the one source (assets/demo/drugs.json), also read
+// by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
+import demoDrugs from "../../../assets/demo/drugs.json";
 import { formatCents, parseCents } from "./money";
 import type {
   DispenseLineView,
@@ -55,14 +58,28 @@ interface Product {
   name: string;
   expired?: boolean;
 }
+type DemoDrug = (typeof demoDrugs.drugs)[number];
+function demoDrug(id: string): DemoDrug {
+  const d = demoDrugs.drugs.find((x) => x.fixmedins_hilist_id === id);
+  if (!d) throw new Error(`assets/demo/drugs.json lacks ${id}`);
+  return d;
+}
+/** The mock prescription's two lines: 阿莫西林 and 布洛芬 of the demo world. */
+export const MOCK_LINES: readonly DemoDrug[] = [demoDrug("YP000001"), demoDrug("YP000002")];
+const [AMOX, IBU] = MOCK_LINES as [DemoDrug, DemoDrug];
+/** A prefix of a product the mock prescription does not list (wrong product). */
+export const OTHER_PREFIX = "8100003";
+/** A prefix whose only batch has expired (阿莫西林's expired batch). */
+export const EXPIRED_PREFIX = "8100009";
+
 /** Trace-code product prefixes (first 7 digits). */
 export const PRODUCTS: Record<string, Product> = {
-  "8100001": { line: 0, name: "阿莫西林胶囊" },
-  "8100002": { line: 1, name: "布洛芬缓释胶囊" },
-  "8100003": { line: null, name: "头孢克肟胶囊" },
-  "8100009": { line: 0, name: "阿莫西林胶囊", expired: true },
+  [AMOX.trace_prefix]: { line: 0, name: AMOX.name },
+  [IBU.trace_prefix]: { line: 1, name: IBU.name },
+  [OTHER_PREFIX]: { line: null, name: "头孢克肟胶囊" },
+  [EXPIRED_PREFIX]: { line: 0, name: AMOX.name, expired: true },
 };
-const PRICES = ["12.50", "18.30"];
+const PRICES = MOCK_LINES.map((d) => d.price);
 
 export function tinyPdfText(text: string): string {
   const objs = [
@@ -109,9 +126,9 @@ export function mockRxView(auth: string): PrescriptionView {
       prscDrName: "赵医生", pharDeptName: "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
-        { medListCodg: "XJ01CAA040A001010100001", drugGenname: "阿莫西林胶囊", drugSpec: "0.25g*24粒", drugCnt: "2", drugCntUnit: "盒",
+        { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
           sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7" },
-        { medListCodg: "XM01AEB080A001010100002", drugGenname: "布洛芬缓释胶囊", drugSpec: "0.3g*20粒", drugCnt: "1", drugCntUnit: "盒",
+        { medListCodg: IBU.med_list_codg, drugGenname: IBU.name, drugSpec: IBU.spec, drugCnt: "1", drugCntUnit: IBU.unit,
           sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5" },
       ],
     },
@@ -125,9 +142,9 @@ function rulesFor(auth: string): RulesView {
   if (auth === "AR-LAYOUT") {
     return {
       blocks: true,
-      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: "第 1 行 阿莫西林胶囊 数量：结构化处方为 2 盒，版式文件为 3 盒", blocks: true, line: 0 }],
+      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0 }],
       layoutDifferences: [
-        { field: "rxDrugDetail[0].drugCnt", fieldZh: "第 1 行 阿莫西林胶囊 数量", structured: "2 盒", layout: "3 盒" },
+        { field: "rxDrugDetail[0].drugCnt", fieldZh: `第 1 行 ${AMOX.name} 数量`, structured: "2 盒", layout: "3 盒" },
         { field: "prscDrName", fieldZh: "开方医师", structured: "赵医生", layout: "赵医师" },
       ],
       selfPayLines: [],
@@ -135,7 +152,7 @@ function rulesFor(auth: string): RulesView {
   }
   return {
     blocks: false,
-    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: "第 2 行 布洛芬缓释胶囊 为自费药品，费用由患者全额自付", blocks: false, line: 1 }],
+    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1 }],
     layoutDifferences: [],
     selfPayLines: [1],
   };
@@ -162,7 +179,7 @@ export class MockVisitBackend {
   private nextUpload = 100;
 
   constructor(private readonly operator: () => OperatorInfo | null) {
-    this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", "18.30", ["81000020000000000901"], "110101199001010011", "AR-OLD"));
+    this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
   }
 
   private fresh(): VisitView {

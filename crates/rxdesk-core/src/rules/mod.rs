@@ -370,6 +370,42 @@ mod tests {
             .contains(&RuleCode::LayoutUnreadable));
     }
 
+    /// docs/rules.md: a layout that lacks a drug of the structured data is a
+    /// LAYOUT_MISMATCH and blocks settlement (issue 13's demo doubt).
+    #[test]
+    fn a_layout_missing_a_prescribed_drug_blocks_the_sale() {
+        let mut prescription = rx();
+        let mut second = prescription.lines[0].clone();
+        second.med_list_codg = "XM01AEB080A001010100002".into();
+        second.drug_genname = "布洛芬缓释胶囊".into();
+        second.drug_spec = "0.3g*20粒".into();
+        prescription.lines.push(second);
+        let any = |_: &str| {
+            Some(DrugFacts {
+                restricted: vec![],
+                insurance_class: InsuranceClass::A,
+                cold_chain: false,
+            })
+        };
+        let p = patient();
+        let text = layout_text(); // prints 阿莫西林胶囊 only
+        let ctx = RuleContext {
+            now: at("2026-11-23 10:00:00"),
+            previous_dispensings: &[],
+            patient: &p,
+            catalogue: &any,
+            layout_text: &text,
+            catalogue_names: &["阿莫西林胶囊", "布洛芬缓释胶囊"],
+        };
+        let r = check_prescription(&prescription, &ctx);
+        assert_eq!(r.codes(), vec![RuleCode::LayoutMismatch]);
+        assert!(r.blocks());
+        assert!(r
+            .layout_differences
+            .iter()
+            .any(|d| d.line == Some(1) && d.structured == "布洛芬缓释胶囊"));
+    }
+
     #[test]
     fn docs_table_lists_every_rule_code() {
         let doc = include_str!("../../../../docs/rules.md");

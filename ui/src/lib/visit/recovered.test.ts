@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OperatorInfo } from "../api";
 import { translate, type Key } from "../i18n";
-import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend } from "../mock-visit";
+import { DEMO_PHARMACIST_EVOUCHER, MOCK_LINES, MockVisitBackend } from "../mock-visit";
 import type { VisitView } from "../visit-api";
 import { recoveredNotice } from "./recovered";
 
@@ -19,7 +19,8 @@ function settledThenRestarted(op: { current: OperatorInfo }): { b: MockVisitBack
   call("visit_open", { authRxno: "AR-OK" });
   b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
   call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
-  b.handle("visit_scan", { code: "81000020000000000001" });
+  // One box of 布洛芬 (the demo drug's trace prefix, assets/demo/drugs.json).
+  b.handle("visit_scan", { code: `${MOCK_LINES[1]!.trace_prefix}0000000000001` });
   call("visit_finish_dispensing");
   call("visit_pre_settle");
   expect(call("visit_settle").state).toBe("settled");
@@ -38,9 +39,9 @@ describe("a visit settled before the program stopped comes first, in plain words
     // The settled figures in yuan; the settlement id on its own line.
     expect(n?.setlId).toBe(`医保结算ID：${v.split?.setlId ?? "missing"}`);
     expect(n?.body).not.toContain(v.split?.setlId ?? "missing");
-    expect(n?.body).toContain("药费合计 ¥18.30");
+    expect(n?.body).toContain(`药费合计 ¥${MOCK_LINES[1]!.price}`);
     expect(n?.body).toContain("个人账户已支付 ¥10.00");
-    expect(n?.body).toContain("患者还需自付 ¥8.30");
+    expect(n?.body).toContain("患者还需自付 ¥8.00");
     expect(n?.body).toContain("张三");
     // Which drugs (the pharmacist finds the right bag), and what to do now.
     expect(n?.drugs.length).toBeGreaterThan(0);
@@ -51,7 +52,7 @@ describe("a visit settled before the program stopped comes first, in plain words
     expect(n?.managerNote).toMatch(/店长/);
     const e = recoveredNotice(v, "manager", en);
     expect(e?.title).toMatch(/settled with insurance/);
-    expect(e?.body).toContain("total ¥18.30");
+    expect(e?.body).toContain(`total ¥${MOCK_LINES[1]!.price}`);
     expect(e?.actions).toEqual(["finish", "reverse"]);
     expect(e?.managerNote).toBeNull();
   });

@@ -4,8 +4,9 @@
 //! `69…` with valid check digits, 7-digit trace prefixes, pinyin initials),
 //! stock batches, and boxes to scan.
 //!
-//! It always contains the six drugs of the center emulator
-//! (`rxdesk-center-sim`'s seed) under the same 医保目录编码, with an expired
+//! It always contains the six drugs of the demo world, read from the one
+//! source the emulator's seed reads too (`assets/demo/drugs.json`, see
+//! [`crate::demo_drugs`]), under the same 医保目录编码, with an expired
 //! batch of 阿莫西林胶囊 (FEFO and the expiry refusal can be shown), 无码库
 //! batches, 盐酸吗啡片 marked narcotic and 维生素C片 marked 自费.
 //! [`demo_boxes`] lists unsold boxes of those six (see `docs/demo.md`).
@@ -13,10 +14,11 @@
 //! This is product data for demo mode and rehearsal, not a test double: it
 //! goes through the same CSV import as a pharmacy's own file.
 
-use crate::catalogue::{catalogue_csv, gtin_check_digit, push_csv_line, CatalogueRow};
+use crate::DemoDrug;
 use rust_decimal::Decimal;
 use rxdesk_core::catalogue::pinyin_initials;
 use rxdesk_core::Price;
+use rxdesk_store::catalogue::{catalogue_csv, gtin_check_digit, CatalogueRow, STOCK_COLUMNS};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -39,136 +41,6 @@ pub struct DemoBox {
     /// The product's 定点医药机构目录编号.
     pub fixmedins_hilist_id: String,
 }
-
-/// The emulator's drugs: (id, 医保 code, name, dosage form, spec, unit,
-/// price, reference price, pack size, smallest unit, rx_flag, circulation,
-/// 自费, barcode item number, trace prefix).
-type EmuDrug = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    u32,
-    &'static str,
-    &'static str,
-    &'static str,
-    bool,
-    u32,
-    &'static str,
-);
-
-const EMULATOR_DRUGS: [EmuDrug; 6] = [
-    (
-        "YP000001",
-        "XJ01CAA040A001010100001",
-        "阿莫西林胶囊",
-        "胶囊剂",
-        "0.25g*24粒",
-        "盒",
-        "12.50",
-        "15.00",
-        24,
-        "粒",
-        "1",
-        "",
-        false,
-        101,
-        "8130511",
-    ),
-    (
-        "YP000002",
-        "XM01AEB080A001010100002",
-        "布洛芬缓释胶囊",
-        "胶囊剂",
-        "0.3g*20粒",
-        "盒",
-        "18.00",
-        "20.00",
-        20,
-        "粒",
-        "0",
-        "",
-        false,
-        102,
-        "8130512",
-    ),
-    (
-        "YP000003",
-        "XR06AXL040A001010100003",
-        "氯雷他定片",
-        "片剂",
-        "10mg*6片",
-        "盒",
-        "22.80",
-        "25.00",
-        6,
-        "片",
-        "0",
-        "",
-        false,
-        103,
-        "8130513",
-    ),
-    (
-        "YP000004",
-        "XA11GAW010A001010100004",
-        "维生素C片",
-        "片剂",
-        "0.1g*100片",
-        "瓶",
-        "5.00",
-        "",
-        100,
-        "片",
-        "0",
-        "",
-        true,
-        104,
-        "8130514",
-    ),
-    (
-        "YP000005",
-        "XA10BAE010A001010100005",
-        "盐酸二甲双胍缓释片",
-        "片剂",
-        "0.5g*30片",
-        "盒",
-        "25.60",
-        "30.00",
-        30,
-        "片",
-        "1",
-        "",
-        false,
-        105,
-        "8130515",
-    ),
-    (
-        "YP000006",
-        "XN02AAM010A001010100006",
-        "盐酸吗啡片",
-        "片剂",
-        "10mg*10片",
-        "盒",
-        "30.00",
-        "35.00",
-        10,
-        "片",
-        "1",
-        "narcotic",
-        false,
-        106,
-        "8130516",
-    ),
-];
-
-/// GS1 company prefix (after `69`) of the emulator's manufacturer.
-const DEMO_COMPANY: u32 = 23_456;
-const DEMO_MAKER: &str = "演示制药有限公司";
 
 /// Western ingredients: (name, ATC-like class, base price in fen, strengths,
 /// rx_flag, circulation, usual salt prefixes).
@@ -718,57 +590,38 @@ fn price_from_fen(fen: u64) -> Price {
     Price::round(Decimal::new(fen as i64, 2)).unwrap_or_default()
 }
 
-/// The emulator's six drugs as catalogue rows.
+/// The emulator's six drugs as catalogue rows (from `assets/demo/drugs.json`).
 pub fn emulator_products() -> Vec<CatalogueRow> {
-    EMULATOR_DRUGS
+    let file = crate::demo_drugs();
+    file.drugs
         .iter()
-        .map(
-            |&(
-                id,
-                codg,
-                name,
-                dosform,
-                spec,
-                unit,
-                price,
-                reference,
-                pack,
-                min_unit,
-                rx,
-                circ,
-                self_pay,
-                item,
-                prefix,
-            )| {
-                CatalogueRow {
-                    fixmedins_hilist_id: id.into(),
-                    med_list_codg: codg.into(),
-                    name: name.into(),
-                    genname: name.into(),
-                    dosform: dosform.into(),
-                    spec: spec.into(),
-                    unit: unit.into(),
-                    prdr_name: DEMO_MAKER.into(),
-                    aprvno: format!("国药准字H2002{:04}", item),
-                    rx_flag: rx.into(),
-                    price: price.parse().unwrap_or_default(),
-                    barcode: gtin13(DEMO_COMPANY, item),
-                    pack_size: Decimal::from(pack),
-                    min_unit: min_unit.into(),
-                    trace_prefix: prefix.into(),
-                    circulation: circ.into(),
-                    self_pay,
-                    reference_price: if reference.is_empty() {
-                        None
-                    } else {
-                        reference.parse().ok()
-                    },
-                    pinyin: pinyin_initials(name),
-                    // None of the emulator's six needs 2–8 °C.
-                    cold_chain: false,
-                }
+        .map(|d: &DemoDrug| CatalogueRow {
+            fixmedins_hilist_id: d.fixmedins_hilist_id.clone(),
+            med_list_codg: d.med_list_codg.clone(),
+            name: d.name.clone(),
+            genname: d.name.clone(),
+            dosform: d.dosform.clone(),
+            spec: d.spec.clone(),
+            unit: d.unit.clone(),
+            prdr_name: file.maker.clone(),
+            aprvno: format!("国药准字H2002{:04}", d.barcode_item),
+            rx_flag: d.rx_flag.clone(),
+            price: d.price.parse().unwrap_or_default(),
+            barcode: gtin13(file.gs1_company, d.barcode_item),
+            pack_size: Decimal::from(d.pack_size),
+            min_unit: d.min_unit.clone(),
+            trace_prefix: d.trace_prefix.clone(),
+            circulation: d.circulation.clone(),
+            self_pay: d.self_pay,
+            reference_price: if d.reference_price.is_empty() {
+                None
+            } else {
+                d.reference_price.parse().ok()
             },
-        )
+            pinyin: pinyin_initials(&d.name),
+            // None of the demo world's six needs 2–8 °C.
+            cold_chain: false,
+        })
         .collect()
 }
 
@@ -908,7 +761,7 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
 }
 
 /// The demo catalogue as CSV (UTF-8, header, CRLF), for
-/// [`crate::Store::import_catalogue_csv`].
+/// [`rxdesk_store::Store::import_catalogue_csv`].
 pub fn demo_catalogue_csv() -> String {
     catalogue_csv(&demo_catalogue_rows())
 }
@@ -1030,11 +883,11 @@ const EMULATOR_BATCHES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
 /// every fifth generated product (a realistic in-stock listing).
 pub fn demo_stock_csv() -> String {
     let mut out = String::new();
-    out.push_str(&crate::catalogue::STOCK_COLUMNS.join(","));
+    out.push_str(&STOCK_COLUMNS.join(","));
     out.push_str("\r\n");
     for b in EMULATOR_BATCHES {
         let fields = [b.0, b.1, b.2, b.3, b.4, b.5, b.6].map(str::to_string);
-        push_csv_line(&mut out, &fields);
+        push_line(&mut out, &fields);
     }
     let mut rng = Rng(0x5354_4F43_4B00_2026);
     for n in (5..=GENERATED_PRODUCTS).step_by(5) {
@@ -1053,10 +906,17 @@ pub fn demo_stock_csv() -> String {
                 (5 + rng.below(96)).to_string(),
                 if rng.chance(3) { "nocode" } else { "traced" }.to_string(),
             ];
-            push_csv_line(&mut out, &fields);
+            push_line(&mut out, &fields);
         }
     }
     out
+}
+
+/// One CSV line (the demo fields need no quoting; checked).
+fn push_line(out: &mut String, fields: &[String]) {
+    debug_assert!(fields.iter().all(|f| !f.contains([',', '"', '\n', '\r'])));
+    out.push_str(&fields.join(","));
+    out.push_str("\r\n");
 }
 
 /// Four check digits for a demo trace code (deterministic; the national
@@ -1118,7 +978,7 @@ mod tests {
         assert_eq!(unique_barcodes.len(), barcodes.len());
         assert_eq!(unique_prefixes.len(), prefixes.len());
         for r in &a {
-            assert!(r.barcode.is_empty() || crate::catalogue::gtin_valid(&r.barcode));
+            assert!(r.barcode.is_empty() || rxdesk_store::catalogue::gtin_valid(&r.barcode));
             assert!(r.barcode.is_empty() || r.barcode.starts_with("69"));
             assert!(
                 rxdesk_core::code_format::validate_drug_code(&r.med_list_codg).is_ok(),

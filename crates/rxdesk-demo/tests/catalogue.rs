@@ -1,57 +1,73 @@
 //! The demo catalogue, stock and boxes go through the real imports and fit
-//! the emulator's world.
-
-mod common;
+//! the emulator's world (moved here from rxdesk-store with the demo data).
 
 use rxdesk_core::catalogue::Catalogue;
 use rxdesk_core::code_format::TraceCode;
+use rxdesk_demo::catalogue::{
+    demo_boxes, demo_catalogue_csv, demo_stock_csv, emulator_products, BOXES_PER_DRUG,
+};
 use rxdesk_store::catalogue::gtin_valid;
-use rxdesk_store::demo::{demo_boxes, demo_catalogue_csv, demo_stock_csv, BOXES_PER_DRUG};
+use rxdesk_store::operators::NewOperator;
+use rxdesk_store::{Role, Session, Store};
 use std::collections::HashSet;
 use std::time::Instant;
 
-const EMULATOR: [(&str, &str, &str, &str); 6] = [
-    (
-        "XJ01CAA040A001010100001",
-        "阿莫西林胶囊",
-        "0.25g*24粒",
-        "12.500000",
-    ),
-    (
-        "XM01AEB080A001010100002",
-        "布洛芬缓释胶囊",
-        "0.3g*20粒",
-        "18.000000",
-    ),
-    (
-        "XR06AXL040A001010100003",
-        "氯雷他定片",
-        "10mg*6片",
-        "22.800000",
-    ),
-    (
-        "XA11GAW010A001010100004",
-        "维生素C片",
-        "0.1g*100片",
-        "5.000000",
-    ),
-    (
-        "XA10BAE010A001010100005",
-        "盐酸二甲双胍缓释片",
-        "0.5g*30片",
-        "25.600000",
-    ),
-    (
-        "XN02AAM010A001010100006",
-        "盐酸吗啡片",
-        "10mg*10片",
-        "30.000000",
-    ),
-];
+/// A ledger with a manager, for the imports.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    boss: Session,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("demo.sqlite3")).unwrap();
+    store
+        .create_operator(
+            None,
+            &NewOperator {
+                login: "boss".into(),
+                display_name: "店长".into(),
+                role: Role::Manager,
+                password: "boss-password".into(),
+                cert_type: None,
+                certno: None,
+                prac_cert_no: None,
+            },
+        )
+        .unwrap();
+    let boss = store.login("boss", "boss-password").unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        boss,
+    }
+}
+
+/// (医保 code, name, spec, price as stored) of the demo drugs, read from
+/// the one source, `assets/demo/drugs.json`, as the emulator reads it.
+fn emulator() -> Vec<(String, String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(rxdesk_demo::DEMO_DRUGS_JSON).unwrap();
+    v["drugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap().to_string();
+            let price: rust_decimal::Decimal = s("price").parse().unwrap();
+            (
+                s("med_list_codg"),
+                s("name"),
+                s("spec"),
+                format!("{:.6}", price),
+            )
+        })
+        .collect()
+}
 
 #[test]
 fn demo_data_imports_and_matches_the_emulator() {
-    let f = common::fixture();
+    let f = fixture();
     let s = &f.store;
     let catalogue = demo_catalogue_csv();
     let stock = demo_stock_csv();
@@ -79,13 +95,15 @@ fn demo_data_imports_and_matches_the_emulator() {
         .with_timezone(&rxdesk_core::time::cst())
         .format("%Y-%m-%d")
         .to_string();
-    for (codg, name, spec, price) in EMULATOR {
+    let drugs = emulator();
+    assert_eq!(drugs.len(), 6);
+    for (codg, name, spec, price) in &drugs {
         let found = s.products_by_med_list_codg(codg).unwrap();
         assert_eq!(found.len(), 1, "{codg}");
         let (id, p) = &found[0];
         assert_eq!(
             (p.name.as_str(), p.spec.as_str(), p.price.to_string()),
-            (name, spec, price.to_string())
+            (name.as_str(), spec.as_str(), price.clone())
         );
         assert!(gtin_valid(&p.barcode) && p.barcode.starts_with("69"));
         assert_eq!(p.trace_prefix.len(), 7);
@@ -147,8 +165,8 @@ fn demo_data_imports_and_matches_the_emulator() {
         assert!(b.trace_code.starts_with(&p.trace_prefix));
         assert!(!s.trace_code_sold(&b.trace_code).unwrap());
     }
-    for (codg, ..) in EMULATOR {
-        assert!(boxes.iter().filter(|b| b.med_list_codg == codg).count() >= 6);
+    for (codg, ..) in &drugs {
+        assert!(boxes.iter().filter(|b| &b.med_list_codg == codg).count() >= 6);
     }
 
     // Look-ups at this size go through the indexes.
@@ -201,7 +219,7 @@ fn the_boxes_and_products_in_docs_demo_md_are_the_real_ones() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/demo.md"))
         .unwrap();
     let boxes = demo_boxes();
-    let products = rxdesk_store::demo::emulator_products();
+    let products = emulator_products();
     let mut codes = 0;
     let mut barcodes = 0;
     for line in doc.lines().filter(|l| l.starts_with('|')) {

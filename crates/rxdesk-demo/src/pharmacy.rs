@@ -1,0 +1,60 @@
+//! Demo mode's pharmacy: the demo catalogue (20,006 products, so search speed
+//! is real) and stock, imported through the same all-or-nothing CSV imports
+//! a pharmacy uses for its own files ([`crate::catalogue`], docs/demo.md).
+//!
+//! The desktop app (built with its `demo` feature) calls
+//! [`seed_demo_pharmacy`] on a background thread at start in demo mode, as
+//! the demo manager account; a ledger that already has the demo products is
+//! left as it is, and a process killed mid-import leaves nothing
+//! half-written (each import is one transaction), so the next start simply
+//! imports again.
+
+use crate::catalogue::{demo_catalogue_csv, demo_stock_csv, emulator_products};
+use rxdesk_store::{Session, Store, StoreError};
+
+/// What [`seed_demo_pharmacy`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemoSeed {
+    /// The ledger already had the demo products.
+    AlreadyThere,
+    /// Imported this many products and stock batches.
+    Imported {
+        /// Products written.
+        products: usize,
+        /// Stock batches written.
+        batches: usize,
+    },
+}
+
+/// Imports the demo catalogue and stock into a ledger that lacks them, as
+/// `manager` (the demo manager account, signed in by the caller: the demo
+/// accounts live with the counter, `rxdesk_app::operators::DEMO_OPERATORS`).
+pub fn seed_demo_pharmacy(store: &Store, manager: &Session) -> Result<DemoSeed, StoreError> {
+    let probe = emulator_products()
+        .into_iter()
+        .next()
+        .map(|p| p.med_list_codg)
+        .unwrap_or_default();
+    if !store.products_by_med_list_codg(&probe)?.is_empty() {
+        return Ok(DemoSeed::AlreadyThere);
+    }
+    let invalid =
+        |what: &str, errors: String| StoreError::Invalid(format!("演示{what}导入失败：{errors}"));
+    let products = store.import_catalogue_csv(manager, demo_catalogue_csv().as_bytes())?;
+    if !products.errors.is_empty() {
+        return Err(invalid("目录", products.errors_zh()));
+    }
+    let batches = store.import_stock_csv(manager, demo_stock_csv().as_bytes())?;
+    if !batches.errors.is_empty() {
+        return Err(invalid("库存", batches.errors_zh()));
+    }
+    tracing::info!(
+        products = products.inserted,
+        batches = batches.inserted,
+        "demo catalogue and stock imported"
+    );
+    Ok(DemoSeed::Imported {
+        products: products.inserted,
+        batches: batches.inserted,
+    })
+}
