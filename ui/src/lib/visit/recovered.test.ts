@@ -46,7 +46,7 @@ describe("a visit settled before the program stopped comes first, in plain words
     // Which drugs (the pharmacist finds the right bag), and what to do now.
     expect(n?.drugs.length).toBeGreaterThan(0);
     expect(n?.drugs[0]).toMatch(/×\d/);
-    expect(n?.finish).toBe("先收取患者自付 ¥8.30，再按 F10 完成销售并打印小票");
+    expect(n?.finish).toBe("先收取患者自付 ¥8.00，再按 F10 完成销售并打印小票");
     // A pharmacist finishes; only a manager reverses, and is told so.
     expect(n?.actions).toEqual(["finish"]);
     expect(n?.managerNote).toMatch(/店长/);
