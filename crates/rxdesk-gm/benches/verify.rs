@@ -189,7 +189,7 @@ fn bench(c: &mut Criterion) {
             println!("openssl speed -elapsed sm2 (CLI) {speed:10.0} verify/s");
             println!("ratio rxdesk / openssl speed    {:10.2}x", ours / speed);
             format!(
-                "`openssl speed -elapsed -seconds 3 sm2` (CLI, wall clock, same run): {speed:.0} verify/s, ratio {:.2}x",
+                "`openssl speed -elapsed -seconds 3 sm2` (CLI, same run): {speed:.0} verify/s of wall clock, not comparable with the CPU-time rates of this row when the machine is loaded (wall-clock ratio {:.2}x)",
                 ours / speed
             )
         }
