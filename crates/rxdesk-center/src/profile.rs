@@ -932,6 +932,25 @@ admdvs = "110101"
     }
 
     #[test]
+    fn the_crl_grace_period_is_read_from_the_profile() {
+        // Absent: the default of decision 0003.
+        let f = ProfileFile::parse(GOOD, None).unwrap();
+        assert_eq!(
+            f.trust.crl_grace_hours,
+            rxdesk_gm::verify::DEFAULT_CRL_GRACE_HOURS
+        );
+        // A province's own grace period, and 0 (no grace).
+        for hours in [72u32, 0] {
+            let text = format!("{GOOD}[trust]\ncrl_grace_hours = {hours}\n");
+            let f = ProfileFile::parse(&text, None).unwrap();
+            assert_eq!(f.trust.crl_grace_hours, hours);
+        }
+        // Not a number of hours: refused, not silently defaulted.
+        let bad = format!("{GOOD}[trust]\ncrl_grace_hours = \"a day\"\n");
+        assert!(ProfileFile::parse(&bad, None).is_err());
+    }
+
+    #[test]
     fn missing_url_is_named() {
         let e = ProfileFile::parse(
             &GOOD.replace("base_url = \"https://fsi.example.gov.cn:8443\"", ""),

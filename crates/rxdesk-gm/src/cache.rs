@@ -3,9 +3,10 @@
 //! link (issuer → signer certificate) and the CRL signature are the same
 //! bytes for every prescription of an institution.
 //!
-//! Only the **signature** result is remembered, keyed by the SM3 hash of
-//! exactly the bytes that were checked (the issuer's DER, the signed
-//! object's DER and the SM2 user id); everything that depends on time
+//! Only the **signature** result is remembered, keyed by exactly what was
+//! checked: the domain, the SM2 user id and the SM3 digests of the issuer's
+//! DER and of the signed object's DER (the certificate and CRL types memoise
+//! their digests, so a lookup hashes nothing); everything that depends on time
 //! (validity, CRL freshness, revocation) is still evaluated on every call.
 //! A failure is never remembered. The owner (trust store, CRL store) drops
 //! its cache whenever its content changes.
@@ -16,23 +17,42 @@ use std::sync::Mutex;
 /// How many verified signatures a cache keeps (oldest dropped first).
 pub const DEFAULT_CAPACITY: usize = 1024;
 
-/// The SM3 key of one signature check: domain, user id, issuer DER, signed DER.
-pub fn key(domain: &str, user_id: &str, issuer_der: &[u8], signed_der: &[u8]) -> [u8; 32] {
-    let part = |b: &[u8]| crate::primitives::sm3(b);
-    let mut buf = Vec::with_capacity(domain.len() + 2 + user_id.len() + 64);
+/// The key of one signature check: domain, user id, and the SM3 digests of
+/// the issuer DER and of the signed DER, concatenated (length-prefixed user
+/// id, so no two different inputs give the same key).
+pub type Key = Vec<u8>;
+
+/// [`Key`] from the DERs themselves (hashes both).
+pub fn key(domain: &str, user_id: &str, issuer_der: &[u8], signed_der: &[u8]) -> Key {
+    key_of_digests(
+        domain,
+        user_id,
+        &crate::primitives::sm3(issuer_der),
+        &crate::primitives::sm3(signed_der),
+    )
+}
+
+/// [`Key`] from the SM3 digests of the issuer DER and the signed DER.
+pub fn key_of_digests(
+    domain: &str,
+    user_id: &str,
+    issuer_digest: &[u8; 32],
+    signed_digest: &[u8; 32],
+) -> Key {
+    let mut buf = Vec::with_capacity(domain.len() + 5 + user_id.len() + 64);
     buf.extend_from_slice(domain.as_bytes());
     buf.push(0);
     buf.extend_from_slice(&(user_id.len() as u32).to_be_bytes());
     buf.extend_from_slice(user_id.as_bytes());
-    buf.extend_from_slice(&part(issuer_der));
-    buf.extend_from_slice(&part(signed_der));
-    crate::primitives::sm3(&buf)
+    buf.extend_from_slice(issuer_digest);
+    buf.extend_from_slice(signed_digest);
+    buf
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    set: HashSet<[u8; 32]>,
-    order: VecDeque<[u8; 32]>,
+    set: HashSet<Key>,
+    order: VecDeque<Key>,
 }
 
 /// A capped set of keys of signature checks that succeeded (FIFO eviction).
@@ -58,7 +78,7 @@ impl VerifiedCache {
     }
 
     /// Was the check with this key seen to succeed?
-    pub fn contains(&self, key: &[u8; 32]) -> bool {
+    pub fn contains(&self, key: &[u8]) -> bool {
         self.inner
             .lock()
             .map(|g| g.set.contains(key))
@@ -66,11 +86,11 @@ impl VerifiedCache {
     }
 
     /// Remember a check that succeeded.
-    pub fn insert(&self, key: [u8; 32]) {
+    pub fn insert(&self, key: Key) {
         let Ok(mut g) = self.inner.lock() else {
             return;
         };
-        if !g.set.insert(key) {
+        if !g.set.insert(key.clone()) {
             return;
         }
         g.order.push_back(key);
@@ -100,7 +120,7 @@ impl VerifiedCache {
     }
 
     /// Run `check` unless a success with `key` is remembered; remember a success.
-    pub fn check<E>(&self, key: [u8; 32], check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+    pub fn check<E>(&self, key: Key, check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
         if self.contains(&key) {
             return Ok(());
         }
@@ -117,11 +137,11 @@ mod tests {
     #[test]
     fn bounded_and_forgets_the_oldest() {
         let c = VerifiedCache::new(2);
-        c.insert([1; 32]);
-        c.insert([2; 32]);
-        c.insert([2; 32]);
+        c.insert(vec![1; 32]);
+        c.insert(vec![2; 32]);
+        c.insert(vec![2; 32]);
         assert_eq!(c.len(), 2);
-        c.insert([3; 32]);
+        c.insert(vec![3; 32]);
         assert_eq!(c.len(), 2);
         assert!(!c.contains(&[1; 32]));
         assert!(c.contains(&[2; 32]) && c.contains(&[3; 32]));
@@ -134,7 +154,7 @@ mod tests {
         let c = VerifiedCache::default();
         let mut calls = 0;
         let mut run = |ok: bool| {
-            c.check([7; 32], || {
+            c.check(vec![7; 32], || {
                 calls += 1;
                 if ok {
                     Ok(())

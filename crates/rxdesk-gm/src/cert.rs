@@ -11,6 +11,8 @@ use crate::primitives::{PublicKey, Signature, DEFAULT_USER_ID};
 use chrono::{DateTime, Utc};
 use der::asn1::{Ia5StringRef, PrintableStringRef, Utf8StringRef};
 use der::{Decode, Encode};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints, KeyUsage};
 
@@ -56,12 +58,39 @@ pub struct KeyUsageBits {
 }
 
 /// A parsed SM2 certificate, keeping its original DER.
+///
+/// Cheap to clone (the parsed form is shared): the same hospital certificate
+/// arrives embedded in every prescription it signed, so a parse is looked up
+/// in a small process-wide cache by its DER (see [`Certificate::from_der`])
+/// and every clone shares it, with its memoised names and fingerprint.
 #[derive(Clone)]
-pub struct Certificate {
+pub struct Certificate(Arc<Parsed>);
+
+struct Parsed {
     der: Vec<u8>,
     tbs_len: (usize, usize),
     inner: x509_cert::Certificate,
     public_key: PublicKey,
+    subject_der: Vec<u8>,
+    issuer_der: Vec<u8>,
+    /// SM3 of `der`, computed on first use (signature-cache keys).
+    fingerprint: OnceLock<[u8; 32]>,
+    subject_dn: OnceLock<String>,
+    issuer_dn: OnceLock<String>,
+}
+
+/// How many parsed certificates the process keeps (oldest dropped first).
+const PARSE_CACHE_CAPACITY: usize = 256;
+
+#[derive(Default)]
+struct ParseCache {
+    map: HashMap<Vec<u8>, Certificate>,
+    order: VecDeque<Vec<u8>>,
+}
+
+fn parse_cache() -> &'static Mutex<ParseCache> {
+    static CACHE: OnceLock<Mutex<ParseCache>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(ParseCache::default()))
 }
 
 impl std::fmt::Debug for Certificate {
@@ -76,7 +105,7 @@ impl std::fmt::Debug for Certificate {
 
 impl PartialEq for Certificate {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        Arc::ptr_eq(&self.0, &other.0) || self.0.der == other.0.der
     }
 }
 impl Eq for Certificate {}
@@ -152,8 +181,32 @@ pub fn parse_serial_text(s: &str, hex_first: bool) -> Option<Vec<u8>> {
 }
 
 impl Certificate {
-    /// Parse DER.
+    /// Parse DER. A certificate parsed before (same bytes) is taken from a
+    /// bounded process-wide cache: parsing is a pure function of the bytes,
+    /// so nothing but the cost changes (a failure is never cached).
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        if let Some(hit) = parse_cache()
+            .lock()
+            .ok()
+            .and_then(|c| c.map.get(der).cloned())
+        {
+            return Ok(hit);
+        }
+        let cert = Self::parse(der)?;
+        if let Ok(mut c) = parse_cache().lock() {
+            if c.map.insert(der.to_vec(), cert.clone()).is_none() {
+                c.order.push_back(der.to_vec());
+                while c.order.len() > PARSE_CACHE_CAPACITY {
+                    if let Some(old) = c.order.pop_front() {
+                        c.map.remove(&old);
+                    }
+                }
+            }
+        }
+        Ok(cert)
+    }
+
+    fn parse(der: &[u8]) -> Result<Self, CertError> {
         let inner = x509_cert::Certificate::from_der(der).map_err(malformed)?;
         let tbs = asn1::first_element_of_sequence(der).map_err(malformed)?;
         // `tbs` is a sub-slice of `der`.
@@ -165,12 +218,27 @@ impl Certificate {
             .map_err(malformed)?;
         let public_key = PublicKey::from_spki_der(&spki_der)
             .map_err(|e| CertError::Unsupported(e.to_string()))?;
-        Ok(Self {
+        let subject_der = inner
+            .tbs_certificate()
+            .subject()
+            .to_der()
+            .map_err(malformed)?;
+        let issuer_der = inner
+            .tbs_certificate()
+            .issuer()
+            .to_der()
+            .map_err(malformed)?;
+        Ok(Self(Arc::new(Parsed {
             der: der.to_vec(),
             tbs_len: (start, start + tbs.len()),
             inner,
             public_key,
-        })
+            subject_der,
+            issuer_der,
+            fingerprint: OnceLock::new(),
+            subject_dn: OnceLock::new(),
+            issuer_dn: OnceLock::new(),
+        })))
     }
 
     /// Parse the first certificate of a PEM text.
@@ -198,56 +266,72 @@ impl Certificate {
 
     /// The certificate's DER.
     pub fn to_der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
 
     /// PEM text.
     pub fn to_pem(&self) -> String {
-        crate::primitives::pem_encode("CERTIFICATE", &self.der)
+        crate::primitives::pem_encode("CERTIFICATE", &self.0.der)
     }
 
     /// The TBSCertificate bytes exactly as in the input.
     pub fn tbs_bytes(&self) -> &[u8] {
-        &self.der[self.tbs_len.0..self.tbs_len.1]
+        &self.0.der[self.0.tbs_len.0..self.0.tbs_len.1]
     }
 
     /// The decoded `x509-cert` structure.
     pub fn x509(&self) -> &x509_cert::Certificate {
-        &self.inner
+        &self.0.inner
     }
 
     /// Subject DN, RFC 4514 (most specific first), e.g.
     /// `CN=…,organizationIdentifier=H11010100001,O=…,C=CN` (see [`format_dn`]).
     pub fn subject_dn(&self) -> String {
-        format_dn(self.inner.tbs_certificate().subject())
+        self.0
+            .subject_dn
+            .get_or_init(|| format_dn(self.0.inner.tbs_certificate().subject()))
+            .clone()
     }
 
     /// Issuer DN, RFC 4514 (see [`format_dn`]).
     pub fn issuer_dn(&self) -> String {
-        format_dn(self.inner.tbs_certificate().issuer())
+        self.0
+            .issuer_dn
+            .get_or_init(|| format_dn(self.0.inner.tbs_certificate().issuer()))
+            .clone()
     }
 
     /// DER of the subject Name.
     pub fn subject_der(&self) -> Vec<u8> {
-        self.inner
-            .tbs_certificate()
-            .subject()
-            .to_der()
-            .unwrap_or_default()
+        self.0.subject_der.clone()
+    }
+
+    /// DER of the subject Name, borrowed.
+    pub(crate) fn subject_name_der(&self) -> &[u8] {
+        &self.0.subject_der
+    }
+
+    /// DER of the issuer Name, borrowed.
+    pub(crate) fn issuer_name_der(&self) -> &[u8] {
+        &self.0.issuer_der
+    }
+
+    /// SM3 of the certificate's DER (memoised).
+    pub fn fingerprint(&self) -> [u8; 32] {
+        *self
+            .0
+            .fingerprint
+            .get_or_init(|| crate::primitives::sm3(&self.0.der))
     }
 
     /// DER of the issuer Name.
     pub fn issuer_der(&self) -> Vec<u8> {
-        self.inner
-            .tbs_certificate()
-            .issuer()
-            .to_der()
-            .unwrap_or_default()
+        self.0.issuer_der.clone()
     }
 
     /// Serial as a minimal big-endian magnitude.
     pub fn serial(&self) -> Vec<u8> {
-        normalize_serial(self.inner.tbs_certificate().serial_number().as_bytes())
+        normalize_serial(self.0.inner.tbs_certificate().serial_number().as_bytes())
     }
 
     /// Serial as upper-case hex (the `signCertSn` form).
@@ -257,22 +341,23 @@ impl Certificate {
 
     /// notBefore.
     pub fn not_before(&self) -> DateTime<Utc> {
-        time_to_chrono(self.inner.tbs_certificate().validity().not_before)
+        time_to_chrono(self.0.inner.tbs_certificate().validity().not_before)
     }
 
     /// notAfter.
     pub fn not_after(&self) -> DateTime<Utc> {
-        time_to_chrono(self.inner.tbs_certificate().validity().not_after)
+        time_to_chrono(self.0.inner.tbs_certificate().validity().not_after)
     }
 
     /// The subject's SM2 public key.
     pub fn public_key(&self) -> &PublicKey {
-        &self.public_key
+        &self.0.public_key
     }
 
     /// Key usage, if the extension is present.
     pub fn key_usage(&self) -> Option<KeyUsageBits> {
         let (_, ku) = self
+            .0
             .inner
             .tbs_certificate()
             .get_extension::<KeyUsage>()
@@ -288,7 +373,7 @@ impl Certificate {
     /// basicConstraints cA.
     pub fn is_ca(&self) -> bool {
         matches!(
-            self.inner
+            self.0.inner
                 .tbs_certificate()
                 .get_extension::<BasicConstraints>(),
             Ok(Some((_, bc))) if bc.ca
@@ -298,6 +383,7 @@ impl Certificate {
     /// basicConstraints pathLenConstraint (None: absent or no limit).
     pub fn path_len_constraint(&self) -> Option<u8> {
         match self
+            .0
             .inner
             .tbs_certificate()
             .get_extension::<BasicConstraints>()
@@ -314,7 +400,8 @@ impl Certificate {
     /// RFC 5280 §6.1 with user-initial-policy-set = anyPolicy and no explicit
     /// policy required, so the extension cannot change the outcome).
     pub fn unknown_critical_extensions(&self) -> Vec<String> {
-        self.inner
+        self.0
+            .inner
             .tbs_certificate()
             .extensions()
             .map(|exts| {
@@ -329,6 +416,7 @@ impl Certificate {
     /// URIs of the CRL distribution points.
     pub fn crl_distribution_points(&self) -> Vec<String> {
         let Ok(Some((_, dps))) = self
+            .0
             .inner
             .tbs_certificate()
             .get_extension::<CrlDistributionPoints>()
@@ -349,7 +437,8 @@ impl Certificate {
     }
 
     fn subject_attr(&self, want: &der::asn1::ObjectIdentifier) -> Option<String> {
-        self.inner
+        self.0
+            .inner
             .tbs_certificate()
             .subject()
             .iter()
@@ -377,23 +466,25 @@ impl Certificate {
     /// Is `issuer` this certificate's issuer (name match and SM2 signature
     /// over the raw TBS with `user_id`)?
     pub fn verify_issued_by(&self, issuer: &Certificate, user_id: &str) -> Result<(), CertError> {
-        if self.issuer_der() != issuer.subject_der() {
+        if self.issuer_name_der() != issuer.subject_name_der() {
             return Err(CertError::IssuerMismatch);
         }
-        let outer = &self.inner.signature_algorithm().oid;
-        let inner = &self.inner.tbs_certificate().signature().oid;
+        let outer = &self.0.inner.signature_algorithm().oid;
+        let inner = &self.0.inner.tbs_certificate().signature().oid;
         if outer != inner || *outer != oid::SM2_WITH_SM3 {
             return Err(CertError::Unsupported(format!(
                 "signature algorithm {outer} (TBS {inner}), expected SM2-with-SM3"
             )));
         }
         let sig_bytes = self
+            .0
             .inner
             .signature()
             .as_bytes()
             .ok_or_else(|| malformed("signature BIT STRING has unused bits"))?;
         let sig = Signature::from_der(sig_bytes).map_err(|_| CertError::BadSignature)?;
         issuer
+            .0
             .public_key
             .verify(self.tbs_bytes(), &sig, user_id)
             .map_err(|_| CertError::BadSignature)
@@ -406,7 +497,7 @@ impl Certificate {
 
     /// Self-issued (subject == issuer)?
     pub fn is_self_issued(&self) -> bool {
-        self.subject_der() == self.issuer_der()
+        self.0.subject_der == self.0.issuer_der
     }
 }
 

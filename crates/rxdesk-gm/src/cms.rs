@@ -23,8 +23,10 @@ use crate::primitives::{sm3, PrivateKey, Signature, DEFAULT_USER_ID};
 use chrono::{DateTime, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
+use cms::revocation::RevocationInfoChoice;
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+    CertificateSet, DigestAlgorithmIdentifiers, EncapsulatedContentInfo, SignedData,
+    SignerIdentifier, SignerInfo, SignerInfos,
 };
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
@@ -127,57 +129,100 @@ pub fn decode_der_or_base64(bytes: &[u8]) -> Result<Vec<u8>, CmsError> {
         .map_err(|_| malformed("not DER and not Base64"))
 }
 
-/// Raw byte views into a SignedData (for signature checks over received bytes).
+/// A SignedData walked over its received bytes, every part decoded strictly
+/// by itself. The `cms` crate's whole-structure decode is not used on the
+/// verification path: it parsed every embedded certificate a second time
+/// (after [`Certificate::from_der`], which shares one parse per DER across
+/// prescriptions) and copied the whole structure; the parts it checked are
+/// decoded here with the same `der`/`cms` types.
 struct RawSignedData<'a> {
+    /// ContentInfo's contentType was the GB/T 35275 signedData OID.
+    gm_oids: bool,
+    encap: EncapsulatedContentInfo,
+    /// Embedded certificates (the `certificate` CHOICE), in received order.
     certificates: Vec<&'a [u8]>,
     /// Per SignerInfo in received order: its full TLV and its `[0]` signed attributes TLV.
     signer_infos: Vec<(&'a [u8], Option<&'a [u8]>)>,
 }
 
+fn no_trailing(rest: &[u8], what: &str) -> Result<(), CmsError> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(malformed(format!("trailing bytes after {what}")))
+    }
+}
+
 fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
-    let (ci, _) = asn1::expect_tlv(der, 0x30)?;
-    let (_ct, rest) = asn1::expect_tlv(ci.value, 0x06)?;
-    let (explicit, _) = asn1::expect_tlv(rest, 0xA0)?;
-    let (sd, _) = asn1::expect_tlv(explicit.value, 0x30)?;
-    let (_version, rest) = asn1::expect_tlv(sd.value, 0x02)?;
-    let (_digests, rest) = asn1::expect_tlv(rest, 0x31)?;
-    let (_encap, mut rest) = asn1::expect_tlv(rest, 0x30)?;
+    // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }
+    let (ci, rest) = asn1::expect_tlv(der, 0x30)?;
+    no_trailing(rest, "ContentInfo")?;
+    let (ct, rest) = asn1::expect_tlv(ci.value, 0x06)?;
+    let gm_oids = match ObjectIdentifier::from_der(ct.full).map_err(malformed)? {
+        o if o == oid::GM_SIGNED_DATA => true,
+        o if o == oid::PKCS7_SIGNED_DATA => false,
+        o => return Err(malformed(format!("content type {o} is not signedData"))),
+    };
+    let (explicit, rest) = asn1::expect_tlv(rest, 0xA0)?;
+    no_trailing(rest, "ContentInfo content")?;
+    let (sd, rest) = asn1::expect_tlv(explicit.value, 0x30)?;
+    no_trailing(rest, "SignedData")?;
+    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+    //   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos }
+    let (version, rest) = asn1::expect_tlv(sd.value, 0x02)?;
+    CmsVersion::from_der(version.full).map_err(malformed)?;
+    let (digests, rest) = asn1::expect_tlv(rest, 0x31)?;
+    DigestAlgorithmIdentifiers::from_der(digests.full).map_err(malformed)?;
+    let (encap, mut rest) = asn1::expect_tlv(rest, 0x30)?;
+    let encap = EncapsulatedContentInfo::from_der(encap.full).map_err(malformed)?;
     let mut certificates = Vec::new();
-    let mut signer_infos = Vec::new();
-    while !rest.is_empty() {
-        let (t, r) = read_tlv(rest)?;
-        rest = r;
-        match t.tag {
-            0xA0 => {
-                let mut c = t.value;
-                while !c.is_empty() {
-                    let (cert, r) = read_tlv(c)?;
-                    if cert.tag == 0x30 {
-                        certificates.push(cert.full);
-                    }
-                    c = r;
+    if let Ok((t, r)) = read_tlv(rest) {
+        if t.tag == 0xA0 {
+            rest = r;
+            let mut c = t.value;
+            while !c.is_empty() {
+                let (cert, r) = read_tlv(c)?;
+                if cert.tag == 0x30 {
+                    certificates.push(cert.full);
+                } else {
+                    // Another CertificateChoices alternative: must decode, is not used.
+                    CertificateChoices::from_der(cert.full).map_err(malformed)?;
                 }
+                c = r;
             }
-            0xA1 => {}
-            0x31 => {
-                let mut s = t.value;
-                while !s.is_empty() {
-                    let (si, r) = asn1::expect_tlv(s, 0x30)?;
-                    s = r;
-                    let (_v, r2) = asn1::expect_tlv(si.value, 0x02)?;
-                    let (_sid, r2) = read_tlv(r2)?;
-                    let (_dig, r2) = asn1::expect_tlv(r2, 0x30)?;
-                    let attrs = match read_tlv(r2) {
-                        Ok((a, _)) if a.tag == 0xA0 => Some(a.full),
-                        _ => None,
-                    };
-                    signer_infos.push((si.full, attrs));
-                }
-            }
-            _ => return Err(malformed("unexpected element in SignedData")),
         }
     }
+    if let Ok((t, r)) = read_tlv(rest) {
+        if t.tag == 0xA1 {
+            rest = r;
+            let mut c = t.value;
+            while !c.is_empty() {
+                let (crl, r) = read_tlv(c)?;
+                RevocationInfoChoice::from_der(crl.full).map_err(malformed)?;
+                c = r;
+            }
+        }
+    }
+    let (set, rest) = asn1::expect_tlv(rest, 0x31)?;
+    no_trailing(rest, "signerInfos")?;
+    SignerInfos::from_der(set.full).map_err(malformed)?;
+    let mut signer_infos = Vec::new();
+    let mut s = set.value;
+    while !s.is_empty() {
+        let (si, r) = asn1::expect_tlv(s, 0x30)?;
+        s = r;
+        let (_v, r2) = asn1::expect_tlv(si.value, 0x02)?;
+        let (_sid, r2) = read_tlv(r2)?;
+        let (_dig, r2) = asn1::expect_tlv(r2, 0x30)?;
+        let attrs = match read_tlv(r2) {
+            Ok((a, _)) if a.tag == 0xA0 => Some(a.full),
+            _ => None,
+        };
+        signer_infos.push((si.full, attrs));
+    }
     Ok(RawSignedData {
+        gm_oids,
+        encap,
         certificates,
         signer_infos,
     })
@@ -254,21 +299,15 @@ pub fn verify_detached_with(
     extra_certs: &[Certificate],
     user_id: &str,
 ) -> Result<CmsVerified, CmsError> {
-    let ci = ContentInfo::from_der(cms_der).map_err(malformed)?;
-    let gm_oids = match ci.content_type {
-        o if o == oid::GM_SIGNED_DATA => true,
-        o if o == oid::PKCS7_SIGNED_DATA => false,
-        o => return Err(malformed(format!("content type {o} is not signedData"))),
-    };
-    let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
     let raw = raw_signed_data(cms_der)?;
+    let gm_oids = raw.gm_oids;
     let certificates: Vec<Certificate> = raw
         .certificates
         .iter()
         .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
         .collect::<Result<_, _>>()?;
 
-    if let Some(econtent) = &sd.encap_content_info.econtent {
+    if let Some(econtent) = &raw.encap.econtent {
         // Not detached: the encapsulated content must be the content we were given.
         let inner =
             OctetString::from_der(&econtent.to_der().map_err(malformed)?).map_err(malformed)?;
@@ -309,7 +348,7 @@ pub fn verify_detached_with(
             }
             if let Some(ct) = attr_value(&attrs, &oid::ATTR_CONTENT_TYPE) {
                 let ct: ObjectIdentifier = ct.decode_as().map_err(malformed)?;
-                if ct != sd.encap_content_info.econtent_type {
+                if ct != raw.encap.econtent_type {
                     return Err(malformed("contentType attribute differs from eContentType"));
                 }
             }

@@ -6,6 +6,8 @@ use crate::cert::{normalize_serial, time_to_chrono, CertError, Certificate};
 use crate::primitives::Signature;
 use chrono::{DateTime, Utc};
 use der::{Decode, Encode};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::CrlReason;
 
@@ -33,11 +35,25 @@ pub struct RevokedEntry {
 }
 
 /// A parsed CRL, keeping its original DER.
+///
+/// Cheap to clone (the parsed form is shared); what every revocation check
+/// needs (issuer name, fingerprint, the entries by serial, unprocessed
+/// critical extensions) is computed once per parsed CRL, not per check: a
+/// production CRL has thousands of entries.
 #[derive(Clone)]
-pub struct Crl {
+pub struct Crl(Arc<ParsedCrl>);
+
+struct ParsedCrl {
     der: Vec<u8>,
     tbs: (usize, usize),
     inner: CertificateList,
+    issuer_der: Vec<u8>,
+    /// SM3 of `der` (signature-cache keys), on first use.
+    fingerprint: OnceLock<[u8; 32]>,
+    /// Revoked entries by normalised serial, on first use.
+    by_serial: OnceLock<HashMap<Vec<u8>, RevokedEntry>>,
+    /// [`Crl::unknown_critical_extensions`], on first use.
+    unknown_critical: OnceLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Crl {
@@ -77,11 +93,16 @@ impl Crl {
         let inner = CertificateList::from_der(der).map_err(malformed)?;
         let tbs = asn1::first_element_of_sequence(der).map_err(malformed)?;
         let start = tbs.as_ptr() as usize - der.as_ptr() as usize;
-        Ok(Self {
+        let issuer_der = inner.tbs_cert_list.issuer.to_der().map_err(malformed)?;
+        Ok(Self(Arc::new(ParsedCrl {
             der: der.to_vec(),
             tbs: (start, start + tbs.len()),
             inner,
-        })
+            issuer_der,
+            fingerprint: OnceLock::new(),
+            by_serial: OnceLock::new(),
+            unknown_critical: OnceLock::new(),
+        })))
     }
 
     /// Parse PEM (`X509 CRL`) or DER bytes.
@@ -100,32 +121,45 @@ impl Crl {
 
     /// DER.
     pub fn to_der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
 
     /// PEM.
     pub fn to_pem(&self) -> String {
-        crate::primitives::pem_encode("X509 CRL", &self.der)
+        crate::primitives::pem_encode("X509 CRL", &self.0.der)
     }
 
     /// Issuer DN (RFC 4514).
     pub fn issuer_dn(&self) -> String {
-        crate::cert::format_dn(&self.inner.tbs_cert_list.issuer)
+        crate::cert::format_dn(&self.0.inner.tbs_cert_list.issuer)
     }
 
     /// DER of the issuer Name.
     pub fn issuer_der(&self) -> Vec<u8> {
-        self.inner.tbs_cert_list.issuer.to_der().unwrap_or_default()
+        self.0.issuer_der.clone()
+    }
+
+    /// DER of the issuer Name, borrowed.
+    pub(crate) fn issuer_name_der(&self) -> &[u8] {
+        &self.0.issuer_der
+    }
+
+    /// SM3 of the CRL's DER (memoised).
+    pub fn fingerprint(&self) -> [u8; 32] {
+        *self
+            .0
+            .fingerprint
+            .get_or_init(|| crate::primitives::sm3(&self.0.der))
     }
 
     /// thisUpdate.
     pub fn this_update(&self) -> DateTime<Utc> {
-        time_to_chrono(self.inner.tbs_cert_list.this_update)
+        time_to_chrono(self.0.inner.tbs_cert_list.this_update)
     }
 
     /// nextUpdate (absent = no promise of a next one).
     pub fn next_update(&self) -> Option<DateTime<Utc>> {
-        self.inner.tbs_cert_list.next_update.map(time_to_chrono)
+        self.0.inner.tbs_cert_list.next_update.map(time_to_chrono)
     }
 
     /// Until when this CRL proves anything: its nextUpdate, or its
@@ -142,7 +176,7 @@ impl Crl {
 
     /// Every revoked entry.
     pub fn revoked(&self) -> Vec<RevokedEntry> {
-        let Some(list) = &self.inner.tbs_cert_list.revoked_certificates else {
+        let Some(list) = &self.0.inner.tbs_cert_list.revoked_certificates else {
             return Vec::new();
         };
         list.iter()
@@ -166,7 +200,19 @@ impl Crl {
     /// The entry for `serial` (any byte form of the same integer), if revoked.
     pub fn find(&self, serial: &[u8]) -> Option<RevokedEntry> {
         let want = normalize_serial(serial);
-        self.revoked().into_iter().find(|e| e.serial == want)
+        self.0
+            .by_serial
+            .get_or_init(|| {
+                let mut m = HashMap::new();
+                for e in self.revoked() {
+                    // The first entry of a serial listed twice wins (as the
+                    // linear search did).
+                    m.entry(e.serial.clone()).or_insert(e);
+                }
+                m
+            })
+            .get(&want)
+            .cloned()
     }
 
     /// The OIDs of critical CRL extensions and CRL entry extensions RxDesk
@@ -176,7 +222,14 @@ impl Crl {
     /// critical is refused): issuingDistributionPoint (a partitioned CRL),
     /// deltaCRLIndicator (a delta CRL), certificateIssuer (an indirect CRL).
     pub fn unknown_critical_extensions(&self) -> Vec<String> {
-        let tbs = &self.inner.tbs_cert_list;
+        self.0
+            .unknown_critical
+            .get_or_init(|| self.compute_unknown_critical_extensions())
+            .clone()
+    }
+
+    fn compute_unknown_critical_extensions(&self) -> Vec<String> {
+        let tbs = &self.0.inner.tbs_cert_list;
         let mut out: Vec<String> = tbs
             .crl_extensions
             .iter()
@@ -209,7 +262,7 @@ impl Crl {
         user_id: &str,
         sig_cache: Option<&crate::cache::VerifiedCache>,
     ) -> Result<(), CertError> {
-        if self.issuer_der() != issuer.subject_der() {
+        if self.issuer_name_der() != issuer.subject_name_der() {
             return Err(CertError::IssuerMismatch);
         }
         if let Some(ku) = issuer.key_usage() {
@@ -220,7 +273,10 @@ impl Crl {
                 )));
             }
         }
-        let unknown = self.unknown_critical_extensions();
+        let unknown = self
+            .0
+            .unknown_critical
+            .get_or_init(|| self.compute_unknown_critical_extensions());
         if !unknown.is_empty() {
             return Err(CertError::Unsupported(format!(
                 "CRL carries unrecognised critical extension(s) {}",
@@ -229,7 +285,12 @@ impl Crl {
         }
         match sig_cache {
             Some(c) => c.check(
-                crate::cache::key("crl", user_id, issuer.to_der(), &self.der),
+                crate::cache::key_of_digests(
+                    "crl",
+                    user_id,
+                    &issuer.fingerprint(),
+                    &self.fingerprint(),
+                ),
                 || self.verify_signed_by(issuer, user_id),
             ),
             None => self.verify_signed_by(issuer, user_id),
@@ -238,16 +299,17 @@ impl Crl {
 
     /// Was this CRL issued and signed by `issuer` (SM2-with-SM3 over the raw TBSCertList)?
     pub fn verify_signed_by(&self, issuer: &Certificate, user_id: &str) -> Result<(), CertError> {
-        if self.issuer_der() != issuer.subject_der() {
+        if self.issuer_name_der() != issuer.subject_name_der() {
             return Err(CertError::IssuerMismatch);
         }
-        let alg = &self.inner.signature_algorithm.oid;
-        if *alg != oid::SM2_WITH_SM3 || self.inner.tbs_cert_list.signature.oid != *alg {
+        let alg = &self.0.inner.signature_algorithm.oid;
+        if *alg != oid::SM2_WITH_SM3 || self.0.inner.tbs_cert_list.signature.oid != *alg {
             return Err(CertError::Unsupported(format!(
                 "CRL signature algorithm {alg}, expected SM2-with-SM3"
             )));
         }
         let sig = self
+            .0
             .inner
             .signature
             .as_bytes()
@@ -255,7 +317,7 @@ impl Crl {
         let sig = Signature::from_der(sig).map_err(|_| CertError::BadSignature)?;
         issuer
             .public_key()
-            .verify(&self.der[self.tbs.0..self.tbs.1], &sig, user_id)
+            .verify(&self.0.der[self.0.tbs.0..self.0.tbs.1], &sig, user_id)
             .map_err(|_| CertError::BadSignature)
     }
 }

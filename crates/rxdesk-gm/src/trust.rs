@@ -234,10 +234,15 @@ impl TrustStore {
                 return false;
             }
         }
-        if child.issuer_der() != issuer.subject_der() {
+        if child.issuer_name_der() != issuer.subject_name_der() {
             return false;
         }
-        let key = crate::cache::key("link", &self.user_id, issuer.to_der(), child.to_der());
+        let key = crate::cache::key_of_digests(
+            "link",
+            &self.user_id,
+            &issuer.fingerprint(),
+            &child.fingerprint(),
+        );
         self.links
             .check(key, || child.verify_issued_by(issuer, &self.user_id))
             .is_ok()
@@ -468,10 +473,13 @@ impl CrlStore {
     ) -> (Option<Crl>, Vec<String>) {
         let mut problems = Vec::new();
         let usable = |c: &Crl| c.check_usable(issuer, user_id, Some(&self.sigs));
-        let issuer_name = issuer.subject_der();
+        let issuer_name = issuer.subject_name_der();
         let mut candidates: Vec<Crl> = Vec::new();
         let files: Vec<Crl> = self.crls.lock().map(|v| v.clone()).unwrap_or_default();
-        for c in files.into_iter().filter(|c| c.issuer_der() == issuer_name) {
+        for c in files
+            .into_iter()
+            .filter(|c| c.issuer_name_der() == issuer_name)
+        {
             match usable(&c) {
                 Ok(()) => candidates.push(c),
                 Err(e) => problems.push(format!("CRL of {:?}: {e}", c.issuer_dn())),

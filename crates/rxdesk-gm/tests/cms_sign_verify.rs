@@ -187,3 +187,86 @@ fn openssl_cms_verifies_our_structure() {
         CmsError::BadSignature
     );
 }
+
+/// DER TLV with a definite length (test helper).
+fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else if n < 0x100 {
+        out.extend_from_slice(&[0x81, n as u8]);
+    } else {
+        out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// Rebuild ContentInfo with the SignedData's elements passed through `edit`.
+fn edit_signed_data(der: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+    use rxdesk_gm::asn1::{expect_tlv, read_tlv};
+    let (ci, _) = expect_tlv(der, 0x30).unwrap();
+    let (ct, rest) = expect_tlv(ci.value, 0x06).unwrap();
+    let (explicit, _) = expect_tlv(rest, 0xA0).unwrap();
+    let (sd, _) = expect_tlv(explicit.value, 0x30).unwrap();
+    let mut elems = Vec::new();
+    let mut r = sd.value;
+    while !r.is_empty() {
+        let (t, rest) = read_tlv(r).unwrap();
+        elems.push(t.full.to_vec());
+        r = rest;
+    }
+    edit(&mut elems);
+    let sd = tlv(0x30, &elems.concat());
+    tlv(0x30, &[ct.full.to_vec(), tlv(0xA0, &sd)].concat())
+}
+
+/// The SignedData is walked over its received bytes and each part decoded by
+/// itself (decision 0006): the structure stays as strict as the whole-
+/// structure decode it replaced.
+#[test]
+fn the_signed_data_structure_is_checked_part_by_part() {
+    let (_ca, leaf, key) = setup();
+    let content = b"eyJoaVJ4bm8iOiIxMSJ9";
+    let der = cms::sign_detached(content, &leaf, &key).unwrap();
+    let malformed = |bytes: &[u8]| {
+        matches!(
+            cms::verify_detached(bytes, content, &[]),
+            Err(CmsError::Malformed(_))
+        )
+    };
+    // The rebuild itself changes nothing.
+    let same = edit_signed_data(&der, |_| {});
+    assert_eq!(same, der);
+    cms::verify_detached(&same, content, &[]).unwrap();
+    // Trailing bytes after ContentInfo.
+    assert!(malformed(&[der.clone(), vec![0]].concat()));
+    // An element after signerInfos.
+    assert!(malformed(
+        &edit_signed_data(&der, |e| e.push(vec![0x05, 0x00]))
+    ));
+    // signerInfos missing.
+    assert!(malformed(&edit_signed_data(&der, |e| {
+        e.pop();
+    })));
+    // version not an INTEGER, digestAlgorithms not a SET OF AlgorithmIdentifier.
+    assert!(malformed(
+        &edit_signed_data(&der, |e| e[0] = vec![0x04, 0x01, 0x01])
+    ));
+    assert!(malformed(
+        &edit_signed_data(&der, |e| e[1] = tlv(0x31, &[0x05, 0x00]))
+    ));
+    // encapContentInfo without its eContentType.
+    assert!(malformed(&edit_signed_data(&der, |e| e[2] = tlv(0x30, &[]))));
+    // A crls [1] element that is no RevocationInfoChoice.
+    assert!(malformed(&edit_signed_data(&der, |e| {
+        let at = e.len() - 1;
+        e.insert(at, tlv(0xA1, &[0x02, 0x01, 0x00]));
+    })));
+    // A certificate that does not parse.
+    assert!(malformed(&edit_signed_data(&der, |e| {
+        let at = e.iter().position(|x| x[0] == 0xA0).unwrap();
+        e[at] = tlv(0xA0, &tlv(0x30, &[0x02, 0x01, 0x00]));
+    })));
+}

@@ -361,6 +361,76 @@ fn crl_fetched_from_distribution_point_and_cached() {
     server.join().unwrap();
 }
 
+/// A CRL fetched over plain http:// can be replayed by anyone on the path:
+/// an older CRL (issued before the signer's revocation, still inside its own
+/// nextUpdate) must not replace the newer one in memory or in the cache
+/// directory, or the revoked signer would pass from then on.
+#[test]
+fn a_replayed_older_crl_does_not_roll_the_cache_back() {
+    use std::sync::{Arc, Mutex};
+    struct Served(Arc<Mutex<Vec<u8>>>);
+    impl CrlFetcher for Served {
+        fn fetch(&self, _: &str) -> Result<Vec<u8>, String> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+    }
+    let now = Utc::now();
+    let url = "http://crl.example.invalid/root.crl";
+    let pki = DemoPki::generate(CODE, NAME, now, Some(url)).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_root(pki.root.cert.clone()).unwrap();
+    let revocation = Revocation {
+        serial: pki.revoked.cert.serial(),
+        date: now - Duration::days(2),
+        reason: x509_cert::ext::pkix::CrlReason::KeyCompromise,
+    };
+    let newer = pki
+        .root
+        .issue_crl(
+            now - Duration::hours(1),
+            Some(now + Duration::hours(1)),
+            &[revocation],
+            20,
+        )
+        .unwrap();
+    let older = pki
+        .root
+        .issue_crl(
+            now - Duration::days(3),
+            Some(now + Duration::days(7)),
+            &[],
+            10,
+        )
+        .unwrap();
+    let served = Arc::new(Mutex::new(newer.to_der().to_vec()));
+    let cache = tempfile::tempdir().unwrap();
+    let store = CrlStore::new()
+        .with_fetcher(Box::new(Served(served.clone())))
+        .with_cache_dir(cache.path().to_path_buf());
+    let rx = signed_by(&pki.revoked, now - Duration::hours(1));
+    let code = |store: &CrlStore, at: DateTime<Utc>| match Verifier::new(&trust, store)
+        .verify_prescription(&rx, at)
+    {
+        Ok(_) => "accepted".to_string(),
+        Err(r) => r.reason.code().to_string(),
+    };
+    assert_eq!(code(&store, now), "revoked");
+    // The newer CRL is past its nextUpdate; the refresh gets the replayed older one.
+    *served.lock().unwrap() = older.to_der().to_vec();
+    let later = now + Duration::hours(2);
+    assert_eq!(code(&store, later), "revoked");
+    assert_eq!(
+        code(&store, later),
+        "revoked",
+        "second call: the memory was rolled back"
+    );
+    // After a restart the cache directory still holds the newer CRL.
+    let restarted = CrlStore::new()
+        .with_fetcher(Box::new(Served(served)))
+        .with_cache_dir(cache.path().to_path_buf());
+    assert_eq!(code(&restarted, later), "revoked");
+}
+
 #[test]
 fn verified_prescription_is_the_visit_evidence() {
     use rxdesk_core::identity::{IdentificationMethod, PersonIdentity};
