@@ -20,7 +20,7 @@ use rxdesk_devices::sim::card_reader::CardReaderSim;
 use rxdesk_devices::sim::standin::StandinState;
 use rxdesk_devices::status::StatusBoard;
 use rxdesk_store::catalogue::catalogue_csv;
-use rxdesk_store::demo::{demo_boxes, demo_stock_csv, emulator_products};
+use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products};
 use rxdesk_store::Session;
 use serde_json::json;
 use std::path::{Path, PathBuf};
