@@ -38,10 +38,20 @@ let center;
 const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
+/** Sets an input's value as typing would (input + change events): WebDriver
+ *  keystrokes lost characters under load ("初始密码至少需要 8 个字符"). */
 const setValue = async (sel, v) => {
-  const el = browser.$(sel);
-  await el.clearValue();
-  await el.setValue(v);
+  await browser.$(sel).waitForExist({ timeout: 30000 });
+  await browser.execute(
+    (sel, value) => {
+      const el = document.querySelector(sel);
+      el.value = value;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    sel,
+    v,
+  );
 };
 
 async function session() {
