@@ -39,7 +39,7 @@ impl super::VisitService {
             let duty = self
                 .on_duty()
                 .filter(|d| d.operator_id == by.operator_id())
-                .ok_or_else(|| StepError::AuditNotOnDuty)?;
+                .ok_or(StepError::AuditNotOnDuty)?;
             let person = self.evoucher_person(by, reconfirm_evoucher).await?;
             let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
@@ -82,7 +82,7 @@ impl super::VisitService {
                 .opened
                 .as_ref()
                 .map(|o| o.rx_id)
-                .ok_or_else(|| StepError::NoPrescription)?;
+                .ok_or(StepError::NoPrescription)?;
             let audit_id = self.store.record_audit(
                 by,
                 &rxdesk_store::ledger::AuditDecision {

@@ -33,7 +33,7 @@ impl super::VisitService {
             let out = a
                 .settle_output
                 .clone()
-                .ok_or_else(|| StepError::NoSettlement)?;
+                .ok_or(StepError::NoSettlement)?;
             let rx_id = a.rx_id();
             // The lines frozen when 2102 left, at the settled prices.
             let lines: Vec<NewSaleLine> = a
@@ -112,7 +112,7 @@ impl super::VisitService {
     /// registered agent only, or refused; each status queued as 7205.
     pub async fn delivery(&self, by: &Session, step: DeliveryStep) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard.as_mut().ok_or_else(|| StepError::NoVisit)?;
+        let a = guard.as_mut().ok_or(StepError::NoVisit)?;
         let span = self.span(&a.id(), "delivery");
         let _e = span.enter();
         let (code, description) = match &step {
@@ -151,15 +151,12 @@ impl super::VisitService {
                 ("4", format!("拒收：{}", reason.trim()))
             }
         };
-        let (delv_no, company) = a
-            .delivery
-            .clone()
-            .ok_or_else(|| StepError::DeliveryNotAccepted)?;
+        let (delv_no, company) = a.delivery.clone().ok_or(StepError::DeliveryNotAccepted)?;
         let rx_id = a
             .opened
             .as_ref()
             .map(|o| o.rx_id)
-            .ok_or_else(|| StepError::NoPrescription)?;
+            .ok_or(StepError::NoPrescription)?;
         let id = self.store.record_delivery(
             by,
             &rxdesk_store::ledger::DeliveryStatus {

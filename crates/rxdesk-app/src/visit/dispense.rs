@@ -286,10 +286,10 @@ impl super::VisitService {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let _e = self.span(&a.id(), "finish_dispensing").entered();
-        let disp = a.dispensing.clone().ok_or_else(|| StepError::OutOfStep {
+        let disp = a.dispensing.clone().ok_or(StepError::OutOfStep {
             step: OutOfStep::NotDispensing,
         })?;
-        let items = disp.finish(false).map_err(|e| StepError::from(e))?;
+        let items = disp.finish(false).map_err(StepError::from)?;
         let cold = items.iter().any(|i| {
             a.products
                 .get(&i.fixmedins_hilist_id)

@@ -70,7 +70,7 @@ impl super::VisitService {
         let me = self
             .store
             .operator_identity_by(Some(by.operator_id()), None)?
-            .ok_or_else(|| StepError::NoOperator)?;
+            .ok_or(StepError::NoOperator)?;
         if me.certno.trim().is_empty() {
             return Err(StepError::PharmacistNotRegistered {
                 purpose: DutyPurpose::Binding,
@@ -103,7 +103,7 @@ impl super::VisitService {
             let me = self
                 .store
                 .operator_identity_by(Some(by.operator_id()), None)?
-                .ok_or_else(|| StepError::NoOperator)?;
+                .ok_or(StepError::NoOperator)?;
             if me.certno.trim().is_empty() {
                 return Err(StepError::PharmacistNotRegistered {
                     purpose: DutyPurpose::Shift,

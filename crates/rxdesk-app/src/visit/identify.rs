@@ -153,8 +153,7 @@ pub(super) fn check_agent(agent: Option<AgentInput>) -> Result<Option<AgentInput
     if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
         return Err(StepError::AgentName);
     }
-    rxdesk_core::code_format::validate_id_number(&certno)
-        .map_err(|e| StepError::AgentIdNumber(e))?;
+    rxdesk_core::code_format::validate_id_number(&certno).map_err(StepError::AgentIdNumber)?;
     if relationship_zh(&relation).is_none() {
         return Err(StepError::AgentRelationship);
     }
@@ -364,12 +363,9 @@ impl VisitService {
                 }))
             }
             "social_security_card" => {
-                let reader = devs
-                    .card
-                    .clone()
-                    .ok_or_else(|| StepError::DeviceNotConfigured {
-                        missing: MissingDevice::CardReader,
-                    })?;
+                let reader = devs.card.clone().ok_or(StepError::DeviceNotConfigured {
+                    missing: MissingDevice::CardReader,
+                })?;
                 let ec = devs
                     .ec()
                     .map_err(|m| StepError::DeviceNotConfigured {

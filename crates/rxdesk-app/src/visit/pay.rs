@@ -72,7 +72,7 @@ impl super::VisitService {
         let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
         let p = match tender {
             Tender::Cash { tendered: t } => {
-                let change = cash_change(due, t).map_err(|e| StepError::from(e))?;
+                let change = cash_change(due, t).map_err(StepError::from)?;
                 PaymentState {
                     method: "cash".into(),
                     due,

@@ -197,7 +197,7 @@ impl super::VisitService {
             .visit
             .prescription()
             .cloned()
-            .ok_or_else(|| StepError::NoPrescription)?;
+            .ok_or(StepError::NoPrescription)?;
         let b64 = dl.rx_file.clone();
         let text = tokio::task::spawn_blocking(move || layout::layout_text_b64(&b64))
             .await
@@ -220,11 +220,7 @@ impl super::VisitService {
         }
         let names = self.catalogue_names()?;
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let patient = a
-            .visit
-            .patient()
-            .cloned()
-            .ok_or_else(|| StepError::NoPatient)?;
+        let patient = a.visit.patient().cloned().ok_or(StepError::NoPatient)?;
         let lookup = |c: &str| facts.get(c).cloned();
         let ctx = RuleContext {
             now,

@@ -162,7 +162,7 @@ impl VisitService {
         psn_no: &str,
         identity: Option<&RefundIdentity>,
     ) -> Result<String, StepError> {
-        let id = identity.ok_or_else(|| StepError::RefundIdentityRequired)?;
+        let id = identity.ok_or(StepError::RefundIdentityRequired)?;
         let cert_type = match id.method.as_str() {
             "e_voucher" => CertType::from_code("01"),
             "social_security_card" => CertType::from_code("03"),
@@ -318,10 +318,7 @@ impl VisitService {
                 step: OutOfStep::NotReversible,
             });
         }
-        let out = a
-            .settle_output
-            .clone()
-            .ok_or_else(|| StepError::NoSettlement)?;
+        let out = a.settle_output.clone().ok_or(StepError::NoSettlement)?;
         let s = &out.setlinfo;
         let attempt = a.attempt_id;
         if matches!(a.visit.state(), VisitState::RefundUncertain) {

@@ -25,11 +25,8 @@ use tracing::Instrument;
 
 impl super::VisitService {
     fn settle_input(&self, a: &Active) -> Result<(SettleInput, Amount), StepError> {
-        let rx = a
-            .visit
-            .prescription()
-            .ok_or_else(|| StepError::NoPrescription)?;
-        let p = a.patient.as_ref().ok_or_else(|| StepError::NoPatient)?;
+        let rx = a.visit.prescription().ok_or(StepError::NoPrescription)?;
+        let p = a.patient.as_ref().ok_or(StepError::NoPatient)?;
         let now = format_wire(Utc::now());
         let mut total = Amount::ZERO;
         let mut lines = Vec::new();
@@ -40,17 +37,17 @@ impl super::VisitService {
             let (_, row) = a
                 .products
                 .get(&first.fixmedins_hilist_id)
-                .ok_or_else(|| StepError::NoProduct)?;
+                .ok_or(StepError::NoProduct)?;
             let cnt: Decimal = items.iter().map(|i| i.line_quantity).sum();
             let per_pack = first.min_units_per_line_unit();
             let pric = if per_pack == row.pack_size || row.pack_size.is_zero() {
                 row.price
             } else {
                 Price::round(row.price.value() * per_pack / row.pack_size)
-                    .map_err(|e| StepError::Price(e))?
+                    .map_err(StepError::Price)?
             };
-            let sum = pric.times(cnt).map_err(|e| StepError::Price(e))?;
-            total = total.checked_add(sum).map_err(|e| StepError::Price(e))?;
+            let sum = pric.times(cnt).map_err(StepError::Price)?;
+            total = total.checked_add(sum).map_err(StepError::Price)?;
             lines.push(DrugDetail {
                 feedetl_sn: format!("{}{:02}", a.id(), n + 1),
                 rxno: rx.rx_no.0.clone(),
@@ -169,7 +166,7 @@ impl super::VisitService {
             let input = a
                 .settle_input
                 .clone()
-                .ok_or_else(|| StepError::NoPreSettlement)?;
+                .ok_or(StepError::NoPreSettlement)?;
             let msgid = self
                 .desk
                 .next_msgid()
@@ -311,7 +308,7 @@ impl super::VisitService {
             let (drug_id, row) = a
                 .products
                 .get(&item.fixmedins_hilist_id)
-                .ok_or_else(|| StepError::NoProduct)?;
+                .ok_or(StepError::NoProduct)?;
             let batch_row = self
                 .store
                 .stock_batches(*drug_id)?
@@ -451,7 +448,7 @@ impl super::VisitService {
             return Ok(v);
         }
         let mut guard = self.active.lock().await;
-        let a = guard.as_mut().ok_or_else(|| StepError::NoVisit)?;
+        let a = guard.as_mut().ok_or(StepError::NoVisit)?;
         let span = self.span(&a.id(), "resolve_uncertain");
         async {
             if !matches!(a.visit.state(), VisitState::SettlementUncertain) {
@@ -461,7 +458,7 @@ impl super::VisitService {
                 .visit
                 .settlement_msgid()
                 .map(str::to_string)
-                .ok_or_else(|| StepError::NoMsgid)?;
+                .ok_or(StepError::NoMsgid)?;
             let psn_no = a
                 .patient
                 .as_ref()
@@ -518,7 +515,7 @@ pub(super) fn split_of(out: &SettleOutput) -> Result<SettlementSplit, StepError>
             deductible: s.act_pay_dedc,
         },
     )
-    .map_err(|e| StepError::from(e))
+    .map_err(StepError::from)
 }
 
 /// Smallest units per unit of a dispensed line.
