@@ -438,3 +438,33 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
   assert.deepEqual(errors, []);
 });
+
+test("manager view: the red audit-log banner shows when the start-up integrity check failed, and only then", async () => {
+  // A fresh page: the mocked backend starts over (nobody signed in, audit log intact).
+  await page.goto(url);
+  await page.waitForSelector("#login-form");
+  await page.fill("#operator", "3001");
+  await page.fill("#password", "demo-manager");
+  await page.selectOption("#role", "manager");
+  await page.press("#password", "Enter");
+  await page.waitForSelector("#nav-manager");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F7");
+  await page.waitForSelector("#manager #q-audit-ok");
+  assert.match(await text("#q-audit-ok"), /审计日志完整（审计日志锚点 #42/);
+  assert.equal(await page.$("#q-audit-problem"), null, "no red banner while the audit log is intact");
+  // The start-up check finds an edited entry: the queue tab's next refresh shows the banner.
+  const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
+  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p }), problem);
+  await page.waitForSelector("#q-audit-problem.banner.bad");
+  assert.equal(await text("#q-audit-problem"), `审计日志校验未通过（启动时检查）：${problem}`);
+  assert.equal(await page.$("#q-audit-ok"), null, "a broken log is not also called intact");
+  const red = await page.$eval("#q-audit-problem", (el) => getComputedStyle(el).color);
+  await shot("19-manager-audit-broken");
+  // Mended (e.g. the next start finds it intact): the banner goes away.
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: null }));
+  await page.waitForSelector("#q-audit-ok");
+  assert.equal(await page.$("#q-audit-problem"), null);
+  assert.notEqual(red, await page.$eval("#q-audit-ok", (el) => getComputedStyle(el).color), "the failure stands out from the intact line");
+  assert.deepEqual(errors, []);
+});

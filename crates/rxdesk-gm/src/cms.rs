@@ -19,7 +19,7 @@
 
 use crate::asn1::{self, oid, read_tlv, RawDerError};
 use crate::cert::{normalize_serial, time_to_chrono, Certificate};
-use crate::primitives::{sm3, PrivateKey, Signature, DEFAULT_USER_ID};
+use crate::primitives::{sm3, PrivateKey, Signature, Sm3Hasher, DEFAULT_USER_ID};
 use chrono::{DateTime, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -143,6 +143,13 @@ struct RawSignedData<'a> {
     certificates: Vec<&'a [u8]>,
     /// Per SignerInfo in received order: its full TLV and its `[0]` signed attributes TLV.
     signer_infos: Vec<(&'a [u8], Option<&'a [u8]>)>,
+    /// The first SignerInfo, decoded (once: the SET is decoded whole only
+    /// when it holds more than one).
+    first: Option<SignerInfo>,
+    /// The issuer Name TLV of the first SignerInfo's IssuerAndSerialNumber,
+    /// as received (compared with certificates' issuer DER without
+    /// re-encoding the decoded Name).
+    first_sid_issuer: Option<&'a [u8]>,
 }
 
 fn no_trailing(rest: &[u8], what: &str) -> Result<(), CmsError> {
@@ -205,14 +212,17 @@ fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     }
     let (set, rest) = asn1::expect_tlv(rest, 0x31)?;
     no_trailing(rest, "signerInfos")?;
-    SignerInfos::from_der(set.full).map_err(malformed)?;
     let mut signer_infos = Vec::new();
+    let mut first_sid_issuer = None;
     let mut s = set.value;
     while !s.is_empty() {
         let (si, r) = asn1::expect_tlv(s, 0x30)?;
         s = r;
         let (_v, r2) = asn1::expect_tlv(si.value, 0x02)?;
-        let (_sid, r2) = read_tlv(r2)?;
+        let (sid, r2) = read_tlv(r2)?;
+        if signer_infos.is_empty() && sid.tag == 0x30 {
+            first_sid_issuer = Some(read_tlv(sid.value)?.0.full);
+        }
         let (_dig, r2) = asn1::expect_tlv(r2, 0x30)?;
         let attrs = match read_tlv(r2) {
             Ok((a, _)) if a.tag == 0xA0 => Some(a.full),
@@ -220,11 +230,24 @@ fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
         };
         signer_infos.push((si.full, attrs));
     }
+    // Every SignerInfo decodes strictly, and the SET OF is in DER order. One
+    // SignerInfo (every prescription) is decoded by itself, once, and kept;
+    // a larger SET is decoded whole as well (its ordering checked by `der`).
+    let first = match signer_infos.as_slice() {
+        [] => None,
+        [(only, _)] => Some(SignerInfo::from_der(only).map_err(malformed)?),
+        [(first, _), ..] => {
+            SignerInfos::from_der(set.full).map_err(malformed)?;
+            Some(SignerInfo::from_der(first).map_err(malformed)?)
+        }
+    };
     Ok(RawSignedData {
         gm_oids,
         encap,
         certificates,
         signer_infos,
+        first,
+        first_sid_issuer,
     })
 }
 
@@ -235,11 +258,16 @@ fn attr_value<'a>(attrs: &'a [Attribute], want: &ObjectIdentifier) -> Option<&'a
         .and_then(|a| a.values.iter().next())
 }
 
-fn signer_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
+/// `raw_issuer`: the sid's issuer Name TLV as received, when known (it
+/// decoded strictly, so it is the DER the decoded Name would encode to).
+fn signer_matches(sid: &SignerIdentifier, raw_issuer: Option<&[u8]>, cert: &Certificate) -> bool {
     match sid {
         SignerIdentifier::IssuerAndSerialNumber(isn) => {
-            isn.issuer.to_der().ok().as_deref() == Some(&cert.issuer_der()[..])
-                && normalize_serial(isn.serial_number.as_bytes()) == cert.serial()
+            let same_issuer = match raw_issuer {
+                Some(raw) => raw == cert.issuer_name_der(),
+                None => isn.issuer.to_der().ok().as_deref() == Some(cert.issuer_name_der()),
+            };
+            same_issuer && normalize_serial(isn.serial_number.as_bytes()) == cert.serial()
         }
         SignerIdentifier::SubjectKeyIdentifier(ski) => matches!(
             cert.x509().tbs_certificate().get_extension::<SubjectKeyIdentifier>(),
@@ -299,6 +327,35 @@ pub fn verify_detached_with(
     extra_certs: &[Certificate],
     user_id: &str,
 ) -> Result<CmsVerified, CmsError> {
+    verify_detached_parts(cms_der, &[content], extra_certs, user_id)
+}
+
+/// [`verify_detached_with`] over content given as consecutive parts (a
+/// signed PDF's two byte ranges), hashed in place rather than copied into
+/// one buffer first.
+pub fn verify_detached_parts(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<CmsVerified, CmsError> {
+    let content_eq = |other: &[u8]| {
+        let mut rest = other;
+        for p in parts {
+            match rest.strip_prefix(*p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    };
+    let content_sm3 = || {
+        let mut h = Sm3Hasher::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize()
+    };
     let raw = raw_signed_data(cms_der)?;
     let gm_oids = raw.gm_oids;
     let certificates: Vec<Certificate> = raw
@@ -311,23 +368,26 @@ pub fn verify_detached_with(
         // Not detached: the encapsulated content must be the content we were given.
         let inner =
             OctetString::from_der(&econtent.to_der().map_err(malformed)?).map_err(malformed)?;
-        if inner.as_bytes() != content {
+        if !content_eq(inner.as_bytes()) {
             return Err(CmsError::ContentMismatch);
         }
     }
     // The first SignerInfo as received (decoding the SET would re-sort it).
-    let (si_raw, raw_attrs) = *raw
+    let (_, raw_attrs) = *raw
         .signer_infos
         .first()
         .ok_or_else(|| malformed("no SignerInfo"))?;
-    let si = SignerInfo::from_der(si_raw).map_err(malformed)?;
+    let si = raw
+        .first
+        .as_ref()
+        .ok_or_else(|| malformed("no SignerInfo"))?;
     check_digest_alg(&si.digest_alg)?;
     check_sig_alg(&si.signature_algorithm)?;
 
     let signer = certificates
         .iter()
         .chain(extra_certs.iter())
-        .find(|c| signer_matches(&si.sid, c))
+        .find(|c| signer_matches(&si.sid, raw.first_sid_issuer, c))
         .cloned()
         .ok_or(CmsError::SignerCertificateNotFound)?;
 
@@ -339,20 +399,20 @@ pub fn verify_detached_with(
     let mut signing_time = None;
     match &si.signed_attrs {
         Some(attrs) => {
-            let attrs: Vec<Attribute> = attrs.iter().cloned().collect();
-            let md = attr_value(&attrs, &oid::ATTR_MESSAGE_DIGEST)
+            let attrs: &[Attribute] = attrs.as_slice();
+            let md = attr_value(attrs, &oid::ATTR_MESSAGE_DIGEST)
                 .ok_or_else(|| malformed("signed attributes without messageDigest"))?;
             let md: OctetString = md.decode_as().map_err(malformed)?;
-            if md.as_bytes() != sm3(content) {
+            if md.as_bytes() != content_sm3() {
                 return Err(CmsError::ContentMismatch);
             }
-            if let Some(ct) = attr_value(&attrs, &oid::ATTR_CONTENT_TYPE) {
+            if let Some(ct) = attr_value(attrs, &oid::ATTR_CONTENT_TYPE) {
                 let ct: ObjectIdentifier = ct.decode_as().map_err(malformed)?;
                 if ct != raw.encap.econtent_type {
                     return Err(malformed("contentType attribute differs from eContentType"));
                 }
             }
-            if let Some(t) = attr_value(&attrs, &oid::ATTR_SIGNING_TIME) {
+            if let Some(t) = attr_value(attrs, &oid::ATTR_SIGNING_TIME) {
                 let t: x509_cert::time::Time = t.decode_as().map_err(malformed)?;
                 signing_time = Some(time_to_chrono(t));
             }
@@ -366,7 +426,7 @@ pub fn verify_detached_with(
         }
         None => signer
             .public_key()
-            .verify(content, &sig, user_id)
+            .verify(&parts.concat(), &sig, user_id)
             .map_err(|_| CmsError::BadSignature)?,
     }
     Ok(CmsVerified {

@@ -153,8 +153,9 @@ fn der_length(head: &[u8]) -> Option<usize> {
     len.checked_add(2 + n)
 }
 
-/// Extract and check one signature's pieces: (signed bytes, CMS DER).
-fn extract(pdf: &[u8], br: [usize; 4]) -> Result<(Vec<u8>, Vec<u8>), PdfError> {
+/// Extract and check one signature's pieces: (the two signed byte ranges,
+/// borrowed; CMS DER).
+fn extract(pdf: &[u8], br: [usize; 4]) -> Result<([&[u8]; 2], Vec<u8>), PdfError> {
     let [s0, l0, s1, l1] = br;
     let end0 = s0
         .checked_add(l0)
@@ -206,10 +207,7 @@ fn extract(pdf: &[u8], br: [usize; 4]) -> Result<(Vec<u8>, Vec<u8>), PdfError> {
         .len();
     padded.truncate(der_len);
     let cms_der = padded;
-    let mut signed = Vec::with_capacity(l0 + l1);
-    signed.extend_from_slice(&pdf[s0..end0]);
-    signed.extend_from_slice(&pdf[s1..end1]);
-    Ok((signed, cms_der))
+    Ok(([&pdf[s0..end0], &pdf[s1..end1]], cms_der))
 }
 
 /// Verify the PDF's signature (the one covering the most bytes) with the
@@ -238,7 +236,7 @@ pub fn verify_pdf_with(
     if pdf[covered_end..].iter().any(|b| !is_ws(*b)) {
         return Err(PdfError::IncompleteCoverage);
     }
-    let cms = cms::verify_detached_with(&cms_der, &signed, extra_certs, user_id)?;
+    let cms = cms::verify_detached_parts(&cms_der, &signed, extra_certs, user_id)?;
     Ok(PdfSignature {
         cms,
         byte_range: br,

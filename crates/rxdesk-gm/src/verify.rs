@@ -412,13 +412,13 @@ impl<T> Verified<T> {
     }
 }
 
-impl Verified<DownloadedPrescription> {
+impl<T: std::borrow::Borrow<DownloadedPrescription>> Verified<T> {
     /// The domain prescription, still carrying the verification.
     ///
     /// Built through serde so that fields the domain model adds later (with
     /// `#[serde(default)]`) never break this conversion.
     pub fn into_prescription(self) -> Result<Verified<Prescription>, RejectReason> {
-        let p = domain_prescription(&self.value)?;
+        let p = domain_prescription(self.value.borrow())?;
         Ok(Verified {
             value: p,
             signer: self.signer,
@@ -723,12 +723,14 @@ impl<'a> Verifier<'a> {
         })
     }
 
-    /// Verify a downloaded prescription (checks 1–8 above).
-    pub fn verify_prescription(
+    /// Verify a downloaded prescription (checks 1–8 above). The verified
+    /// value borrows the prescription (a download carries its 20+ KB layout
+    /// PDF; nothing is copied to vouch for it).
+    pub fn verify_prescription<'r>(
         &self,
-        rx: &DownloadedPrescription,
+        rx: &'r DownloadedPrescription,
         now: DateTime<Utc>,
-    ) -> Result<Verified<DownloadedPrescription>, Rejection> {
+    ) -> Result<Verified<&'r DownloadedPrescription>, Rejection> {
         let b64 = base64::engine::general_purpose::STANDARD;
         // 1. signDigest over originalValue.
         let digest = b64
@@ -806,7 +808,7 @@ impl<'a> Verifier<'a> {
             }));
         }
         Ok(Verified {
-            value: rx.clone(),
+            value: rx,
             signer: summary,
             warnings,
             verified_at: now,

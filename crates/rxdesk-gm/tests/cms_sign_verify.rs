@@ -1,6 +1,7 @@
 //! Detached CMS SignedData: our signer, our verifier, and OpenSSL's view.
 
 use chrono::{Duration, TimeZone, Utc};
+use rxdesk_gm::asn1::read_tlv;
 use rxdesk_gm::cert::Certificate;
 use rxdesk_gm::cms::{self, CmsError, CmsProfile, SignOptions};
 use rxdesk_gm::issue::{CertSpec, Issuer};
@@ -205,7 +206,7 @@ fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
 
 /// Rebuild ContentInfo with the SignedData's elements passed through `edit`.
 fn edit_signed_data(der: &[u8], edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
-    use rxdesk_gm::asn1::{expect_tlv, read_tlv};
+    use rxdesk_gm::asn1::expect_tlv;
     let (ci, _) = expect_tlv(der, 0x30).unwrap();
     let (ct, rest) = expect_tlv(ci.value, 0x06).unwrap();
     let (explicit, _) = expect_tlv(rest, 0xA0).unwrap();
@@ -269,4 +270,155 @@ fn the_signed_data_structure_is_checked_part_by_part() {
         let at = e.iter().position(|x| x[0] == 0xA0).unwrap();
         e[at] = tlv(0xA0, &tlv(0x30, &[0x02, 0x01, 0x00]));
     })));
+}
+
+/// More than one SignerInfo: the whole SET is still decoded strictly (a
+/// second SignerInfo that does not parse is malformed), while the usual
+/// single SignerInfo is decoded once (decision 0006, follow-up).
+#[test]
+fn every_signer_info_is_decoded_strictly() {
+    let (_ca, leaf, key) = setup();
+    let content = b"eyJoaVJ4bm8iOiIxMSJ9";
+    let der = cms::sign_detached(content, &leaf, &key).unwrap();
+    let junk_second = edit_signed_data(&der, |e| {
+        let last = e.len() - 1;
+        let (set, _) = read_tlv(&e[last]).unwrap();
+        let mut inner = set.value.to_vec();
+        inner.extend(tlv(0x30, &[0x02, 0x01, 0x01, 0x30, 0x00]));
+        e[last] = tlv(0x31, &inner);
+    });
+    assert!(matches!(
+        cms::verify_detached(&junk_second, content, &[]),
+        Err(CmsError::Malformed(_))
+    ));
+    // An empty SET of SignerInfos has no signer.
+    let none = edit_signed_data(&der, |e| {
+        let last = e.len() - 1;
+        e[last] = tlv(0x31, &[]);
+    });
+    assert!(matches!(
+        cms::verify_detached(&none, content, &[]),
+        Err(CmsError::Malformed(_))
+    ));
+}
+
+/// The signer is found by issuer Name and serial: a certificate with the
+/// same serial (and key) from another CA is not the signer.
+#[test]
+fn the_signer_is_matched_by_issuer_and_serial() {
+    let (_ca, leaf, key) = setup();
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let other_ca = Issuer::new_root(
+        &CertSpec::ca(
+            "CN=DEMO Other Root,O=RxDesk DEMO,C=CN",
+            &[2],
+            t0,
+            t0 + Duration::days(3650),
+        ),
+        PrivateKey::generate().unwrap(),
+    )
+    .unwrap();
+    let twin = other_ca
+        .issue(
+            &CertSpec::institution(
+                "H11010100001",
+                "示例医院",
+                &[0x20, 0x01],
+                t0,
+                t0 + Duration::days(900),
+                None,
+            ),
+            &key.public_key(),
+        )
+        .unwrap();
+    assert_eq!(twin.serial(), leaf.serial());
+    let content = b"eyJoaVJ4bm8iOiIxMSJ9";
+    let opts = SignOptions {
+        include_certificate: false,
+        ..SignOptions::default()
+    };
+    let der = cms::sign_detached_with(content, &leaf, &key, &opts).unwrap();
+    assert_eq!(
+        cms::verify_detached(&der, content, std::slice::from_ref(&twin)).unwrap_err(),
+        CmsError::SignerCertificateNotFound
+    );
+    let ok = cms::verify_detached(&der, content, &[twin, leaf.clone()]).unwrap();
+    assert_eq!(ok.signer, leaf);
+}
+
+/// Content given in parts (a signed PDF's two byte ranges) verifies exactly
+/// when its concatenation does, wherever it is split.
+#[test]
+fn content_in_parts_is_the_same_content() {
+    let (_ca, leaf, key) = setup();
+    let content = b"%PDF-1.7 first range ... <hex gap> ... second range %%EOF";
+    for signed_attrs in [true, false] {
+        let der = if signed_attrs {
+            cms::sign_detached(content, &leaf, &key).unwrap()
+        } else {
+            // Without signed attributes the signature covers the content itself.
+            let sig = key.sign(content, rxdesk_gm::DEFAULT_USER_ID).unwrap();
+            strip_signed_attrs(
+                &cms::sign_detached(content, &leaf, &key).unwrap(),
+                &sig.to_der(),
+            )
+        };
+        for at in [0, 1, 10, content.len() - 1, content.len()] {
+            let (a, b) = content.split_at(at);
+            cms::verify_detached_parts(&der, &[a, b], &[], rxdesk_gm::DEFAULT_USER_ID)
+                .unwrap_or_else(|e| panic!("split at {at}, signed attrs {signed_attrs}: {e}"));
+            let mut changed = b.to_vec();
+            if let Some(x) = changed.last_mut() {
+                *x ^= 1;
+            }
+            let mut a2 = a.to_vec();
+            if changed.is_empty() {
+                a2[0] ^= 1;
+            }
+            assert!(
+                cms::verify_detached_parts(&der, &[&a2, &changed], &[], rxdesk_gm::DEFAULT_USER_ID)
+                    .is_err(),
+                "a changed part verifies (split at {at})"
+            );
+        }
+        // Parts that are only a prefix of the signed content do not verify.
+        assert!(cms::verify_detached_parts(
+            &der,
+            &[&content[..5]],
+            &[],
+            rxdesk_gm::DEFAULT_USER_ID
+        )
+        .is_err());
+    }
+}
+
+/// The same SignedData with its SignerInfo's signed attributes removed and
+/// `sig` as its signature value (a signature over the content itself).
+fn strip_signed_attrs(der: &[u8], sig: &[u8]) -> Vec<u8> {
+    edit_signed_data(der, |e| {
+        let last = e.len() - 1;
+        let (set, _) = read_tlv(&e[last]).unwrap();
+        let (si, _) = read_tlv(set.value).unwrap();
+        let mut parts = Vec::new();
+        let mut r = si.value;
+        while !r.is_empty() {
+            let (t, rest) = read_tlv(r).unwrap();
+            parts.push(t);
+            r = rest;
+        }
+        // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature
+        let rebuilt: Vec<u8> = parts
+            .iter()
+            .filter(|t| t.tag != 0xA0)
+            .map(|t| {
+                if t.tag == 0x04 {
+                    tlv(0x04, sig)
+                } else {
+                    t.full.to_vec()
+                }
+            })
+            .collect::<Vec<_>>()
+            .concat();
+        e[last] = tlv(0x31, &tlv(0x30, &rebuilt));
+    })
 }

@@ -5,12 +5,14 @@ import {
   cstDay,
   formatAge,
   formatMoney,
+  integrityBanner,
   isDay,
   monthStart,
   niceMax,
   openCount,
   scaleBars,
   toCsv,
+  type QueueSummary,
 } from "./manager-api";
 import { MockManagerBackend } from "./mock-manager";
 import { managerEn, managerZh } from "./i18n-manager";
@@ -148,6 +150,38 @@ describe("mock backend (browser tests)", () => {
     expect(rows.find((r) => r.id === 2)?.state).toBe("done");
     expect(() => m.handle("queue_void", { id: 3, reason: " " })).toThrow();
     expect(m.handle("nope", {})).toBeUndefined();
+  });
+});
+
+describe("audit-log integrity banner", () => {
+  const summaryWith = (integrity: QueueSummary["integrity"]): QueueSummary => ({
+    ...(new MockManagerBackend().summary()),
+    integrity,
+  });
+  const base = { audit_entries: 42, permissions_fixed: 0, documents_purged: 0 };
+
+  it("is red with the problem when the start-up check failed", () => {
+    const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: problem, audit_anchor: null }))).toEqual({ kind: "broken", problem });
+    // A failure without a sentence is still a failure.
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: null, audit_anchor: null }))?.kind).toBe("broken");
+  });
+
+  it("is not shown when the check passed or has not run", () => {
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: true, audit_problem: null, audit_anchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
+    expect(integrityBanner(summaryWith(null))).toBeNull();
+    expect(integrityBanner(summaryWith(undefined))).toBeNull();
+    expect(integrityBanner(null)).toBeNull();
+  });
+
+  it("the mock backend breaks and mends the check for browser tests", () => {
+    const m = new MockManagerBackend();
+    expect(integrityBanner(m.summary())?.kind).toBe("ok");
+    m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链" });
+    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链" });
+    expect(m.summary().integrity?.audit_anchor).toBeNull();
+    m.handle("mock_integrity", { problem: null });
+    expect(integrityBanner(m.summary())?.kind).toBe("ok");
   });
 });
 

@@ -39,6 +39,23 @@ export interface IntegrityStatus {
   documents_purged: number;
 }
 
+/**
+ * What the queue tab says about the start-up ledger check: the red banner
+ * when the audit log failed its check (with the problem found), a quiet
+ * line when it passed, nothing before the first check.
+ */
+export type IntegrityBanner =
+  | { kind: "broken"; problem: string }
+  | { kind: "ok"; anchor: string }
+  | null;
+
+export function integrityBanner(s: QueueSummary | null | undefined): IntegrityBanner {
+  const i = s?.integrity;
+  if (!i) return null;
+  if (!i.audit_ok) return { kind: "broken", problem: i.audit_problem ?? "" };
+  return { kind: "ok", anchor: i.audit_anchor ?? "" };
+}
+
 export interface QueueItem {
   id: number;
   msgid: string;

@@ -1,7 +1,7 @@
 // In-memory stand-in for the manager commands, for browser UI tests and
 // vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
 // row is "sent" by the next list, like the app's worker would.
-import type { Figures, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "./manager-api";
+import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "./manager-api";
 
 const LABELS: Record<UploadState, string> = {
   pending: "待上传",
@@ -22,6 +22,8 @@ function row(id: number, op: string, opLabel: string, state: UploadState, error:
   };
 }
 
+const ANCHOR = "审计日志锚点 #42 3f9a0c1b2d4e5f60…";
+
 export class MockManagerBackend {
   rows: QueueItem[] = [
     row(1, "7206", "电子处方核销", "done", null, null),
@@ -29,6 +31,8 @@ export class MockManagerBackend {
     row(3, "7207", "销售出库明细上传", "pending", null, null),
   ];
   history: ReconciliationRecord[] = [];
+  /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
+  integrity: IntegrityStatus = { audit_ok: true, audit_entries: 42, audit_problem: null, audit_anchor: ANCHOR, permissions_fixed: 0, documents_purged: 0 };
 
   private set(r: QueueItem, state: UploadState): void {
     const open = state === "pending" || state === "uncertain" || state === "rejected";
@@ -43,7 +47,7 @@ export class MockManagerBackend {
       last_success: "2026-11-24 09:01:00", last_error: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
     };
     return { status, open: status.depth + status.rejected, oldest_label: status.oldest_pending_age_secs ? "12 分钟" : null, worker_running: true, worker_problem: null,
-      integrity: { audit_ok: true, audit_entries: 42, audit_problem: null, audit_anchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", permissions_fixed: 0, documents_purged: 0 } };
+      integrity: { ...this.integrity } };
   }
 
   figures(from: string, to: string): Figures {
@@ -64,6 +68,15 @@ export class MockManagerBackend {
     switch (cmd) {
       case "queue_summary":
         return this.summary();
+      case "mock_integrity": {
+        // Test-only: the audit log fails (problem text) or passes (null) its check.
+        // As the app reports it: a broken log has a problem sentence and no anchor.
+        const problem = (args.problem ?? null) as string | null;
+        this.integrity = problem === null
+          ? { ...this.integrity, audit_ok: true, audit_problem: null, audit_anchor: ANCHOR }
+          : { ...this.integrity, audit_ok: false, audit_problem: problem, audit_anchor: null };
+        return this.summary().integrity;
+      }
       case "queue_list": {
         for (const r of this.rows) if (r.state === "pending") this.set(r, "done");
         const f = args.filter as string | null;
