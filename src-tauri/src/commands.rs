@@ -61,10 +61,17 @@ pub fn demo_accounts(
     state: tauri::State<'_, Shared>,
 ) -> Result<Vec<(String, String, String)>, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
-    if !settings.demo_mode {
-        return Ok(Vec::new());
+    Ok(demo_account_rows(settings.demo_mode))
+}
+
+/// The demo accounts of a demo build in demo mode; a production build has
+/// none to show (the accounts are not compiled in).
+#[cfg(feature = "demo")]
+fn demo_account_rows(demo_mode: bool) -> Vec<(String, String, String)> {
+    if !demo_mode {
+        return Vec::new();
     }
-    Ok(rxdesk_app::operators::DEMO_OPERATORS
+    rxdesk_app::operators::DEMO_OPERATORS
         .iter()
         .map(|(login, name, role, password)| {
             (
@@ -73,7 +80,13 @@ pub fn demo_accounts(
                 password.to_string(),
             )
         })
-        .collect())
+        .collect()
+}
+
+/// A production build: no demo accounts.
+#[cfg(not(feature = "demo"))]
+fn demo_account_rows(_demo_mode: bool) -> Vec<(String, String, String)> {
+    Vec::new()
 }
 
 /// The UI calls this once the login screen is painted with real status.

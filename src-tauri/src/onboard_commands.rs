@@ -149,7 +149,7 @@ pub fn open_counter(dir: &DataDir, settings: &Settings) -> Result<Counter, Strin
     }
     #[cfg(not(feature = "demo"))]
     if settings.demo_mode {
-        tracing::warn!("built without the `demo` feature: demo mode has no demo catalogue");
+        tracing::warn!("production build (no `demo` feature): demo mode is refused");
     }
     Ok(counter)
 }
@@ -180,6 +180,9 @@ pub fn onboard_demo(
 ) -> Result<(), String> {
     if state.counter.pending() != Pending::Unconfigured {
         return Err("此数据目录已经设置过 / already set up".into());
+    }
+    if !cfg!(feature = "demo") {
+        return Err(rxdesk_app::wiring::NO_DEMO_IN_THIS_BUILD.into());
     }
     let settings = Settings {
         demo_mode: true,

@@ -484,65 +484,9 @@ impl From<&DeviceEvent> for DeviceNotice {
     }
 }
 
-/// Demo patients as the stand-in e-voucher SDK knows them (demo mode only,
-/// docs/demo.md): name, ID number, e-voucher token, the e-voucher password
-/// they type on the PIN pad.
-pub const DEMO_EVOUCHER_PASSWORDS: &[(&str, &str, &str, &str)] = &[
-    (
-        "张三",
-        "110101198001010029",
-        "110000ecdemo0000000000000000000zhangsan",
-        "246810",
-    ),
-    (
-        "李四",
-        "110101199005050030",
-        "110000ecdemo000000000000000000000lisi",
-        "135791",
-    ),
-    (
-        "王芳",
-        "110101196803030049",
-        "110000ecdemo00000000000000000000wangfang",
-        "802468",
-    ),
-];
-
-/// Writes the stand-in `NationECCode`'s state for demo mode: each demo
-/// patient's password and identity (PIN pad), each e-voucher code decoded
-/// by `ec.query` to its token, and 张三 at the face terminal (with its
-/// consent step). The PIN pad simulator (`rxdesk-devsim pinpad`) then
-/// writes what the patient types into the same file.
-pub fn write_demo_standin_state(
-    path: &std::path::Path,
-) -> std::io::Result<rxdesk_devices::sim::standin::StandinState> {
-    let mut st = rxdesk_devices::sim::standin::StandinState::create(path)?;
-    for (name, id, token, pwd) in DEMO_EVOUCHER_PASSWORDS {
-        let data = serde_json::json!({"idNo": id, "userName": name, "idType": "01",
-            "ecToken": token, "insuOrg": "110000"});
-        st.set(&format!("pwd.{id}"), Some(pwd))?;
-        st.set(&format!("pwdid.{id}"), Some(&data.to_string()))?;
-        let ok = serde_json::json!({"code": 0, "message": "交易成功", "data": data});
-        st.set(&format!("ecqr.{token}"), Some(&ok.to_string()))?;
-    }
-    st.set(
-        "ec.ec.query",
-        Some(r#"{"code":-1,"message":"电子凭证二维码无效或已过期，请患者刷新医保码后重新出示"}"#),
-    )?;
-    let (name, id, token, _) = DEMO_EVOUCHER_PASSWORDS[0];
-    let face = serde_json::json!({"code": 0, "message": "成功", "data": {"idNo": id,
-        "userName": name, "idType": "01", "ecToken": token, "insuOrg": "110000", "consentFlag": "1"}});
-    st.set("ec.iot.gain.ec.qrcode", Some(&face.to_string()))?;
-    st.set(
-        "ec.iot.medical.settle.notify",
-        Some(r#"{"code":0,"message":"成功","data":{}}"#),
-    )?;
-    st.set(
-        "ec.iot.device.query",
-        Some(r#"{"code":0,"message":"成功","data":{"deviceNo":"DEMO-FACE-01","model":"刷脸终端模拟器"}}"#),
-    )?;
-    Ok(st)
-}
+/// The stand-in SDK's demo patients (demo build only: `crate::demo`).
+#[cfg(feature = "demo")]
+pub use crate::demo::{write_demo_standin_state, DEMO_EVOUCHER_PASSWORDS};
 
 #[cfg(test)]
 mod tests {
