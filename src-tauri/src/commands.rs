@@ -19,8 +19,19 @@ pub struct Shared {
     pub counter: crate::onboard_commands::CounterSlot,
 }
 
-/// The running counter devices (scanner supervisor, printer status).
-pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::Devices>);
+/// The running counter devices (scanner supervisor, printer status, the
+/// identification devices), replaced at once when their settings change.
+pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::LiveDevices>);
+
+impl DeviceHub {
+    /// Attaches the identification devices running now to the counter's
+    /// visit service (at start, after onboarding, after a settings change).
+    pub fn attach_to(&self, counter: &Counter) {
+        if let Ok(v) = counter.visits() {
+            v.attach_devices(self.0.identity());
+        }
+    }
+}
 
 impl Shared {
     fn counter(&self) -> Result<&Counter, String> {
@@ -111,7 +122,7 @@ pub async fn app_status(
 ) -> Result<AppStatus, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     let dir = state.dir.clone();
-    let devices = std::sync::Arc::clone(&devices.0);
+    let devices = devices.0.current();
     tokio::task::spawn_blocking(move || {
         AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
     })
@@ -178,7 +189,7 @@ pub async fn settings_view(
     let (dir, store, devices) = (
         state.dir.clone(),
         std::sync::Arc::clone(counter.store()),
-        std::sync::Arc::clone(&devices.0),
+        devices.0.current(),
     );
     tokio::task::spawn_blocking(move || {
         rxdesk_app::settings_view::SettingsView::gather(

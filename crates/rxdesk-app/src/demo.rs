@@ -42,8 +42,7 @@ pub fn seed_demo_operators(store: &Store) -> Result<(), AppError> {
             prac_cert_no: pharmacist.then(|| DEMO_PHARMACIST_PRAC_CERT_NO.to_string()),
         }
     };
-    if self
-        .store
+    if store
         .create_operator(None, &new(mlogin, mname, mrole, mpass))
         .is_err()
     {

@@ -196,16 +196,23 @@ pub enum TestKind {
 pub struct Devices {
     settings: DeviceSettings,
     board: StatusBoard,
-    scanner: Option<Supervised>,
+    scanner: std::sync::Mutex<Option<Supervised>>,
     identity: IdentityDevices,
-    card_supervisor: Option<Supervised>,
+    card_supervisor: std::sync::Mutex<Option<Supervised>>,
 }
 
 impl std::fmt::Debug for Devices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Devices")
             .field("settings", &self.settings)
-            .field("scanner_running", &self.scanner.is_some())
+            .field(
+                "scanner_running",
+                &self
+                    .scanner
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_some(),
+            )
             .finish()
     }
 }
@@ -293,9 +300,9 @@ impl Devices {
         Self {
             settings: settings.clone(),
             board,
-            scanner,
+            scanner: std::sync::Mutex::new(scanner),
             identity,
-            card_supervisor,
+            card_supervisor: std::sync::Mutex::new(card_supervisor),
         }
     }
 
@@ -446,13 +453,131 @@ impl Devices {
     }
 
     /// Stops the supervisors.
-    pub fn stop(mut self) {
-        if let Some(s) = self.scanner.take() {
+    pub fn stop(self) {
+        self.halt();
+    }
+
+    /// Stops the supervisors of devices that others may still hold (the
+    /// ports are closed; a later call does nothing).
+    fn halt(&self) {
+        let take = |m: &std::sync::Mutex<Option<Supervised>>| {
+            m.lock().unwrap_or_else(|p| p.into_inner()).take()
+        };
+        if let Some(s) = take(&self.scanner) {
             s.stop();
         }
-        if let Some(s) = self.card_supervisor.take() {
+        if let Some(s) = take(&self.card_supervisor) {
             s.stop();
         }
+    }
+}
+
+/// What a scan callback is: every scan (or a per-scan problem) of a
+/// serial/HID scanner.
+pub type ScanSink = dyn Fn(Result<DeviceScan, DeviceScanError>) + Send + Sync;
+
+/// The counter's devices while the app runs, replaced at once when the
+/// device settings change (Settings → 设备, or after the first start's
+/// onboarding) — no restart: the old supervisors stop and close their
+/// ports, the new ones start, scans keep reaching the same callback and
+/// unplugged / back events the same subscribers. The caller re-attaches
+/// [`LiveDevices::identity`] to the visit service after [`LiveDevices::apply`].
+pub struct LiveDevices {
+    current: std::sync::RwLock<std::sync::Arc<Devices>>,
+    on_scan: std::sync::Arc<ScanSink>,
+    events: tokio::sync::broadcast::Sender<DeviceEvent>,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::fmt::Debug for LiveDevices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveDevices")
+            .field("current", &self.current())
+            .finish()
+    }
+}
+
+impl LiveDevices {
+    /// Starts the configured devices; `on_scan` receives every scan of
+    /// whichever scanner is configured now or later.
+    pub fn start(
+        settings: &DeviceSettings,
+        on_scan: impl Fn(Result<DeviceScan, DeviceScanError>) + Send + Sync + 'static,
+    ) -> Self {
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        let on_scan: std::sync::Arc<ScanSink> = std::sync::Arc::new(on_scan);
+        let generation = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let first = Self::launch(settings, &on_scan, &events, &generation, 0);
+        LiveDevices {
+            current: std::sync::RwLock::new(first),
+            on_scan,
+            events,
+            generation,
+        }
+    }
+
+    /// Starts one set of devices whose events are forwarded while it is
+    /// generation `gen`.
+    fn launch(
+        settings: &DeviceSettings,
+        on_scan: &std::sync::Arc<ScanSink>,
+        events: &tokio::sync::broadcast::Sender<DeviceEvent>,
+        generation: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+        gen: u64,
+    ) -> std::sync::Arc<Devices> {
+        let sink = std::sync::Arc::clone(on_scan);
+        let devices = Devices::start(settings, move |scan| sink(scan));
+        let mut rx = devices.subscribe_events();
+        let (tx, live) = (events.clone(), std::sync::Arc::clone(generation));
+        let forwarded = std::thread::Builder::new()
+            .name("device events".into())
+            .spawn(move || loop {
+                use tokio::sync::broadcast::error::RecvError;
+                match rx.blocking_recv() {
+                    Ok(e) if live.load(std::sync::atomic::Ordering::Acquire) == gen => {
+                        // No subscriber yet is not an error.
+                        let _ = tx.send(e);
+                    }
+                    Ok(_) => break,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                }
+            });
+        if let Err(e) = forwarded {
+            tracing::error!(error = %e, "cannot start the device event thread");
+        }
+        std::sync::Arc::new(devices)
+    }
+
+    /// The devices running now.
+    pub fn current(&self) -> std::sync::Arc<Devices> {
+        std::sync::Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The identification devices running now (for the visit service).
+    pub fn identity(&self) -> IdentityDevices {
+        self.current().identity()
+    }
+
+    /// Unplugged / back events of whichever devices run (each told once per
+    /// transition).
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<DeviceEvent> {
+        self.events.subscribe()
+    }
+
+    /// Replaces the running devices with `settings` at once: the old ones
+    /// stop (ports closed) before the new ones open them. Returns the new
+    /// identification devices to attach to the visit service.
+    pub fn apply(&self, settings: &DeviceSettings) -> IdentityDevices {
+        let mut slot = self.current.write().unwrap_or_else(|p| p.into_inner());
+        let gen = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1;
+        slot.halt();
+        *slot = Self::launch(settings, &self.on_scan, &self.events, &self.generation, gen);
+        tracing::info!("device settings applied without restart");
+        slot.identity()
     }
 }
 

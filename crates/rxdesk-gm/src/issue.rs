@@ -14,7 +14,7 @@ use crate::asn1::oid;
 use crate::cert::{CertError, Certificate, KeyUsageBits};
 use crate::crl::Crl;
 use crate::primitives::{PrivateKey, PublicKey, DEFAULT_USER_ID};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use der::asn1::{BitString, Ia5String, OctetString};
 use der::{Decode, Encode, Sequence};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
