@@ -24,11 +24,14 @@ pub struct Shared {
 pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::LiveDevices>);
 
 impl DeviceHub {
-    /// Attaches the identification devices running now to the counter's
-    /// visit service (at start, after onboarding, after a settings change).
+    /// Attaches the devices running now to the counter's visit service —
+    /// the identification devices and the receipt printer — at start, after
+    /// onboarding, after a settings change.
     pub fn attach_to(&self, counter: &Counter) {
         if let Ok(v) = counter.visits() {
-            v.attach_devices(self.0.identity());
+            let running = self.0.current();
+            v.attach_devices(running.identity());
+            v.set_printer(running.settings().printer.clone());
         }
     }
 }

@@ -298,7 +298,9 @@ impl CenterProfile {
         p.already_received_codes = vec![crate::error::codes::ALREADY_RECEIVED.to_string()];
         Ok(p)
     }
+}
 
+impl CenterProfile {
     /// Path for a family-A infno.
     pub fn a_path_for(&self, infno: &str) -> &str {
         self.a_paths
