@@ -196,5 +196,6 @@ test("Settings: decode a QR through the terminal's SDK and print a test page", a
   assert.match(await text("#dev-test-print-result"), /✔/);
   await waitFor(() => readdirSync(`${home}/printed`).filter((f) => f.endsWith(".png")).length > before, 20000,
     "the printer simulator's PNG of the test page");
+  await browser.$("#dev-test-print-result").scrollIntoView();
   await shot("55-settings-qr-decoded-test-printed");
 });
