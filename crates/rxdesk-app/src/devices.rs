@@ -689,4 +689,57 @@ mod tests {
         assert_eq!(state, DevicesState::Ready);
         d.stop();
     }
+
+    /// Scans `code` on `sim` until one arrives on `rx` (the supervisor opens
+    /// the port asynchronously).
+    fn scan_arrives(
+        sim: &mut rxdesk_devices::sim::scanner::ScannerSim,
+        code: &str,
+        rx: &mpsc::Receiver<Result<DeviceScan, DeviceScanError>>,
+    ) -> Option<DeviceScan> {
+        for _ in 0..50 {
+            sim.scan(code).unwrap();
+            if let Ok(Ok(s)) = rx.recv_timeout(Duration::from_millis(200)) {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn saved_device_settings_apply_at_once_without_a_restart() {
+        use rxdesk_devices::sim::scanner::ScannerSim;
+        let serial = |sim: &ScannerSim| DeviceSettings {
+            scanner: Some(ScannerSettings::Serial {
+                path: sim.path(),
+                baud: 9600,
+            }),
+            ..DeviceSettings::default()
+        };
+        let (mut first, mut second) = (ScannerSim::new().unwrap(), ScannerSim::new().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let live = LiveDevices::start(&serial(&first), move |s| {
+            let _ = tx.send(s);
+        });
+        let a = scan_arrives(&mut first, "12345678901234567890", &rx).expect("first scanner");
+        assert_eq!(a.source, first.path());
+
+        // Another scanner chosen and saved: it scans into the same callback
+        // at once, and the old one is closed (its scans reach nobody).
+        live.apply(&serial(&second));
+        assert_eq!(live.current().settings(), &serial(&second));
+        let b = scan_arrives(&mut second, "81305152601050016381", &rx).expect("second scanner");
+        assert_eq!(b.source, second.path());
+        let _ = first.scan("12345678901234567890");
+        while let Ok(Ok(s)) = rx.recv_timeout(Duration::from_millis(500)) {
+            assert_ne!(s.source, first.path(), "the replaced scanner still scans");
+        }
+        let (state, lines) = Devices::summary(&live.current().statuses());
+        assert_eq!(state, DevicesState::Ready, "{lines:?}");
+
+        // Nothing configured any more: nothing runs.
+        live.apply(&DeviceSettings::default());
+        assert!(live.current().statuses().is_empty());
+        assert_eq!(live.identity().qr_decode, QrDecode::Center);
+    }
 }
