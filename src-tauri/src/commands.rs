@@ -19,8 +19,22 @@ pub struct Shared {
     pub counter: crate::onboard_commands::CounterSlot,
 }
 
-/// The running counter devices (scanner supervisor, printer status).
-pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::Devices>);
+/// The running counter devices (scanner supervisor, printer status, the
+/// identification devices), replaced at once when their settings change.
+pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::LiveDevices>);
+
+impl DeviceHub {
+    /// Attaches the devices running now to the counter's visit service —
+    /// the identification devices and the receipt printer — at start, after
+    /// onboarding, after a settings change.
+    pub fn attach_to(&self, counter: &Counter) {
+        if let Ok(v) = counter.visits() {
+            let running = self.0.current();
+            v.attach_devices(running.identity());
+            v.set_printer(running.settings().printer.clone());
+        }
+    }
+}
 
 impl Shared {
     fn counter(&self) -> Result<&Counter, String> {
@@ -61,10 +75,17 @@ pub fn demo_accounts(
     state: tauri::State<'_, Shared>,
 ) -> Result<Vec<(String, String, String)>, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
-    if !settings.demo_mode {
-        return Ok(Vec::new());
+    Ok(demo_account_rows(settings.demo_mode))
+}
+
+/// The demo accounts of a demo build in demo mode; a production build has
+/// none to show (the accounts are not compiled in).
+#[cfg(feature = "demo")]
+fn demo_account_rows(demo_mode: bool) -> Vec<(String, String, String)> {
+    if !demo_mode {
+        return Vec::new();
     }
-    Ok(rxdesk_app::operators::DEMO_OPERATORS
+    rxdesk_app::operators::DEMO_OPERATORS
         .iter()
         .map(|(login, name, role, password)| {
             (
@@ -73,7 +94,13 @@ pub fn demo_accounts(
                 password.to_string(),
             )
         })
-        .collect())
+        .collect()
+}
+
+/// A production build: no demo accounts.
+#[cfg(not(feature = "demo"))]
+fn demo_account_rows(_demo_mode: bool) -> Vec<(String, String, String)> {
+    Vec::new()
 }
 
 /// The UI calls this once the login screen is painted with real status.
@@ -98,7 +125,7 @@ pub async fn app_status(
 ) -> Result<AppStatus, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     let dir = state.dir.clone();
-    let devices = std::sync::Arc::clone(&devices.0);
+    let devices = devices.0.current();
     tokio::task::spawn_blocking(move || {
         AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
     })
@@ -165,7 +192,7 @@ pub async fn settings_view(
     let (dir, store, devices) = (
         state.dir.clone(),
         std::sync::Arc::clone(counter.store()),
-        std::sync::Arc::clone(&devices.0),
+        devices.0.current(),
     );
     tokio::task::spawn_blocking(move || {
         rxdesk_app::settings_view::SettingsView::gather(

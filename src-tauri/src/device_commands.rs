@@ -49,20 +49,31 @@ pub async fn device_test(
     qr: Option<String>,
 ) -> Result<DeviceTest, String> {
     signed_in(&state)?;
-    let devices = std::sync::Arc::clone(&hub.0);
+    let devices = hub.0.current();
     Ok(devices.test_candidate(settings.as_ref(), kind, qr).await)
 }
 
-/// Saves the device choice; the devices restart with it at the next start.
+/// Saves the device choice and applies it at once: the running devices
+/// stop, the chosen ones start, and the visit service identifies and prints
+/// through them from now on (no restart).
 #[tauri::command]
-pub fn devices_save(
+pub async fn devices_save(
     state: tauri::State<'_, Shared>,
+    hub: tauri::State<'_, DeviceHub>,
     settings: DeviceSettings,
 ) -> Result<String, String> {
     signed_in(&state)?;
     let mut all = Settings::load(&state.dir).map_err(|e| e.to_string())?;
-    all.devices = settings;
+    all.devices = settings.clone();
     all.save(&state.dir).map_err(|e| e.to_string())?;
     tracing::info!("device settings saved");
-    Ok("设备设置已保存，重启 RxDesk 后生效".into())
+    // Stopping a supervisor waits for its thread: off the async runtime.
+    let live = std::sync::Arc::clone(&hub.0);
+    tokio::task::spawn_blocking(move || live.apply(&settings))
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Ok(c) = state.counter.as_ref() {
+        hub.attach_to(c);
+    }
+    Ok("设备设置已保存并已生效".into())
 }

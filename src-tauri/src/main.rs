@@ -53,7 +53,7 @@ fn main() {
             // UI handles exactly like a keyboard-wedge burst.
             use tauri::{Emitter, Manager};
             let handle = app.handle().clone();
-            let devices = rxdesk_app::devices::Devices::start(&device_settings, move |scan| {
+            let devices = rxdesk_app::devices::LiveDevices::start(&device_settings, move |scan| {
                 let sent = match scan {
                     Ok(s) => handle.emit("device-scan", s),
                     Err(e) => handle.emit("device-scan-error", e),
@@ -64,12 +64,11 @@ fn main() {
             });
             // Card reader, PIN pad, QR decode, face: the visit identifies
             // through them; unplugged / back reach the window as events.
+            let hub = commands::DeviceHub(std::sync::Arc::new(devices));
             if let Ok(c) = app.state::<commands::Shared>().counter.as_ref() {
-                if let Ok(v) = c.visits() {
-                    v.attach_devices(devices.identity());
-                }
+                hub.attach_to(c);
             }
-            let mut events = devices.subscribe_events();
+            let mut events = hub.0.subscribe_events();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 loop {
@@ -86,7 +85,7 @@ fn main() {
                     }
                 }
             });
-            app.manage(commands::DeviceHub(std::sync::Arc::new(devices)));
+            app.manage(hub);
             // The upload worker drains the outbox while the window is open.
             app.state::<manager_commands::ManagerState>()
                 .start(&app.state::<commands::Shared>());

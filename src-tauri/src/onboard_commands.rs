@@ -4,7 +4,7 @@
 //! service as `rxdesk setup` — and the editors `rxdesk_app::settings_edit`
 //! and `rxdesk_app::staff`.
 
-use crate::commands::Shared;
+use crate::commands::{DeviceHub, Shared};
 use crate::manager_commands::ManagerState;
 use rxdesk_app::onboarding::{self, ProfilePreview, SetupReport, SetupRequest, TrustItem};
 use rxdesk_app::settings_edit::{SaveOutcome, SettingsPatch};
@@ -149,15 +149,25 @@ pub fn open_counter(dir: &DataDir, settings: &Settings) -> Result<Counter, Strin
     }
     #[cfg(not(feature = "demo"))]
     if settings.demo_mode {
-        tracing::warn!("built without the `demo` feature: demo mode has no demo catalogue");
+        tracing::warn!("production build (no `demo` feature): demo mode is refused");
     }
     Ok(counter)
 }
 
-fn go_live(shared: &Shared, mgr: &ManagerState) -> Result<(), String> {
+fn go_live(shared: &Shared, mgr: &ManagerState, hub: &DeviceHub) -> Result<(), String> {
     let settings = Settings::load(&shared.dir).map_err(|e| e.to_string())?;
     let counter = open_counter(&shared.dir, &settings)?;
     shared.counter.fill(counter)?;
+    // The devices started with the window (before there was a counter)
+    // serve the new counter at once: the data directory's device settings
+    // (an unlocked one may have its own) replace them, then they are
+    // attached to its visit service.
+    if hub.0.current().settings() != &settings.devices {
+        hub.0.apply(&settings.devices);
+    }
+    if let Ok(c) = shared.counter.as_ref() {
+        hub.attach_to(c);
+    }
     mgr.reconnect(&shared.dir);
     mgr.start_spawned(shared);
     Ok(())
@@ -176,10 +186,14 @@ pub fn startup_state(state: tauri::State<'_, Shared>) -> Pending {
 pub fn onboard_demo(
     state: tauri::State<'_, Shared>,
     mgr: tauri::State<'_, ManagerState>,
+    hub: tauri::State<'_, DeviceHub>,
     locale: Option<String>,
 ) -> Result<(), String> {
     if state.counter.pending() != Pending::Unconfigured {
         return Err("此数据目录已经设置过 / already set up".into());
+    }
+    if !cfg!(feature = "demo") {
+        return Err(rxdesk_app::wiring::NO_DEMO_IN_THIS_BUILD.into());
     }
     let settings = Settings {
         demo_mode: true,
@@ -191,7 +205,7 @@ pub fn onboard_demo(
     };
     settings.save(&state.dir).map_err(|e| e.to_string())?;
     tracing::info!("first start: demo mode chosen");
-    go_live(&state, &mgr)
+    go_live(&state, &mgr, &hub)
 }
 
 /// Wizard step: the profile file, checked field by field.
@@ -245,6 +259,7 @@ pub struct WizardRequest {
 pub async fn onboard_setup(
     state: tauri::State<'_, Shared>,
     mgr: tauri::State<'_, ManagerState>,
+    hub: tauri::State<'_, DeviceHub>,
     request: WizardRequest,
 ) -> Result<SetupReport, String> {
     if state.counter.pending() != Pending::Unconfigured {
@@ -268,7 +283,7 @@ pub async fn onboard_setup(
     // The vault was sealed under the manager's password; keep it open for
     // this process whether or not the OS holds the key.
     rxdesk_app::credentials::unlock(&state.dir, &req.password).map_err(|e| e.to_string())?;
-    go_live(&state, &mgr)?;
+    go_live(&state, &mgr, &hub)?;
     Ok(report)
 }
 
@@ -278,6 +293,7 @@ pub async fn onboard_setup(
 pub fn credentials_unlock(
     state: tauri::State<'_, Shared>,
     mgr: tauri::State<'_, ManagerState>,
+    hub: tauri::State<'_, DeviceHub>,
     passphrase: String,
 ) -> Result<(), String> {
     if !matches!(state.counter.pending(), Pending::Locked { .. }) {
@@ -285,7 +301,7 @@ pub fn credentials_unlock(
     }
     rxdesk_app::credentials::unlock(&state.dir, &passphrase).map_err(|e| e.to_string())?;
     tracing::info!("credentials unlocked with the manager's passphrase");
-    go_live(&state, &mgr)
+    go_live(&state, &mgr, &hub)
 }
 
 fn manager_session(state: &Shared) -> Result<(&Counter, rxdesk_app::manager::Session), String> {

@@ -4,7 +4,8 @@
 // --issue-credentials DIR`), freshly issued credentials. The window is driven
 // through 正式接入 (bad inputs first: a profile without URL, a file that is
 // not a certificate, a wrong appSecret — each a clear message, nothing
-// kept), then the manager creates the pharmacist and edits settings, and a
+// kept), then the manager creates the pharmacist, edits settings and imports
+// the pharmacy's own catalogue and stock in the import tab (管理 → 导入), and a
 // whole visit runs to the receipt with the uploads arriving at the emulator.
 // No demo material: the mode is production, the demo CA is not trusted, the
 // demo accounts do not exist.
@@ -276,41 +277,40 @@ test("the manager creates the pharmacist and edits settings (validated, audit-lo
   assert.match(await text("#staff-row-2101"), /ZYZS-2026-0021/);
   assert.doesNotMatch(await text("#staff-row-2101"), /110101199107070016/);
   await shot("35-golive-settings-staff");
+
+  // The pharmacy's own catalogue and stock, through the window's import tab
+  // (管理 → 导入): each file's summary first, then imported on confirm.
+  await browser.execute(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await browser.keys("F7");
+  await shown("#manager", 15000);
+  await browser.keys("4");
+  await shown("#import-panel", 15000);
+  for (const kind of ["catalogue", "stock"]) {
+    await browser.$(`#imp-kind-${kind}`).click();
+    const input = await browser.$("#imp-file");
+    await input.waitForEnabled({ timeout: 30000 });
+    await input.addValue(`${root}/assets/scenarios/production/${kind}.csv`);
+    await browser.waitUntil(
+      async () => (await browser.$("#imp-summary").isDisplayed()) || (await browser.$("#imp-error").isDisplayed()),
+      { timeout: 60000, timeoutMsg: `${kind}: no summary and no error` },
+    );
+    if (await browser.$("#imp-error").isDisplayed()) assert.fail(`${kind} import: ${await text("#imp-error")}`);
+    assert.equal(await browser.$("#imp-errors").isExisting(), false, `${kind}: no bad lines`);
+    assert.equal(await text("#imp-added"), "1", `${kind}: one new row`);
+    await shot(`35${kind === "catalogue" ? "a" : "b"}-golive-import-${kind}-summary`);
+    await browser.$("#imp-confirm").click();
+    await shown("#imp-done", 60000);
+    assert.match(await text("#imp-done"), new RegExp(`${kind}\\.csv`));
+  }
+  await shot("35c-golive-import-done");
   await browser.keys("F12");
   await shown("#login-form");
 });
 
 test("after a restart the counter takes the pharmacy's own catalogue and a whole visit reaches the center", async () => {
-  // The catalogue and stock import in the window is another screen; here the
-  // pharmacy's files are imported with the CLI on the closed data directory.
+  // The catalogue and stock were imported in the window (管理 → 导入) above.
   await browser.deleteSession();
   browser = undefined;
-  const scenario = `${work}/import.yaml`;
-  writeFileSync(
-    scenario,
-    [
-      "id: E2E-GOLIVE-IMPORT",
-      "title_zh: 导入本店目录和库存",
-      "title_en: import the pharmacy's catalogue and stock",
-      "steps:",
-      `  - login: {user: "${MANAGER}", password: "${PASSWORD}"}`,
-      `  - import: {catalogue: ${root}/assets/scenarios/production/catalogue.csv, stock: ${root}/assets/scenarios/production/stock.csv}`,
-      "",
-    ].join("\n"),
-  );
-  // The closed window's process may still be exiting (it holds the desk's
-  // msgid file until then): retry while the CLI says the file is in use.
-  let imported;
-  for (let i = 0; i < 60; i++) {
-    imported = spawnSync(
-      `${root}/target/debug/rxdesk`,
-      ["counter", "--data-dir", home, "--center", center, "--scenario", scenario],
-      { encoding: "utf8", timeout: 120000 },
-    );
-    if (imported.status === 0 || !/in use by another process/.test(imported.stdout + imported.stderr)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.equal(imported.status, 0, `${imported.stdout}\n${imported.stderr}`);
 
   // A reboot makes the OS forget the vault key (here: `rxdesk keys lock`);
   // the window then asks for the manager's passphrase before anything else.

@@ -196,16 +196,23 @@ pub enum TestKind {
 pub struct Devices {
     settings: DeviceSettings,
     board: StatusBoard,
-    scanner: Option<Supervised>,
+    scanner: std::sync::Mutex<Option<Supervised>>,
     identity: IdentityDevices,
-    card_supervisor: Option<Supervised>,
+    card_supervisor: std::sync::Mutex<Option<Supervised>>,
 }
 
 impl std::fmt::Debug for Devices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Devices")
             .field("settings", &self.settings)
-            .field("scanner_running", &self.scanner.is_some())
+            .field(
+                "scanner_running",
+                &self
+                    .scanner
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_some(),
+            )
             .finish()
     }
 }
@@ -293,9 +300,9 @@ impl Devices {
         Self {
             settings: settings.clone(),
             board,
-            scanner,
+            scanner: std::sync::Mutex::new(scanner),
             identity,
-            card_supervisor,
+            card_supervisor: std::sync::Mutex::new(card_supervisor),
         }
     }
 
@@ -446,13 +453,131 @@ impl Devices {
     }
 
     /// Stops the supervisors.
-    pub fn stop(mut self) {
-        if let Some(s) = self.scanner.take() {
+    pub fn stop(self) {
+        self.halt();
+    }
+
+    /// Stops the supervisors of devices that others may still hold (the
+    /// ports are closed; a later call does nothing).
+    fn halt(&self) {
+        let take = |m: &std::sync::Mutex<Option<Supervised>>| {
+            m.lock().unwrap_or_else(|p| p.into_inner()).take()
+        };
+        if let Some(s) = take(&self.scanner) {
             s.stop();
         }
-        if let Some(s) = self.card_supervisor.take() {
+        if let Some(s) = take(&self.card_supervisor) {
             s.stop();
         }
+    }
+}
+
+/// What a scan callback is: every scan (or a per-scan problem) of a
+/// serial/HID scanner.
+pub type ScanSink = dyn Fn(Result<DeviceScan, DeviceScanError>) + Send + Sync;
+
+/// The counter's devices while the app runs, replaced at once when the
+/// device settings change (Settings → 设备, or after the first start's
+/// onboarding) — no restart: the old supervisors stop and close their
+/// ports, the new ones start, scans keep reaching the same callback and
+/// unplugged / back events the same subscribers. The caller re-attaches
+/// [`LiveDevices::identity`] to the visit service after [`LiveDevices::apply`].
+pub struct LiveDevices {
+    current: std::sync::RwLock<std::sync::Arc<Devices>>,
+    on_scan: std::sync::Arc<ScanSink>,
+    events: tokio::sync::broadcast::Sender<DeviceEvent>,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::fmt::Debug for LiveDevices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveDevices")
+            .field("current", &self.current())
+            .finish()
+    }
+}
+
+impl LiveDevices {
+    /// Starts the configured devices; `on_scan` receives every scan of
+    /// whichever scanner is configured now or later.
+    pub fn start(
+        settings: &DeviceSettings,
+        on_scan: impl Fn(Result<DeviceScan, DeviceScanError>) + Send + Sync + 'static,
+    ) -> Self {
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        let on_scan: std::sync::Arc<ScanSink> = std::sync::Arc::new(on_scan);
+        let generation = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let first = Self::launch(settings, &on_scan, &events, &generation, 0);
+        LiveDevices {
+            current: std::sync::RwLock::new(first),
+            on_scan,
+            events,
+            generation,
+        }
+    }
+
+    /// Starts one set of devices whose events are forwarded while it is
+    /// generation `gen`.
+    fn launch(
+        settings: &DeviceSettings,
+        on_scan: &std::sync::Arc<ScanSink>,
+        events: &tokio::sync::broadcast::Sender<DeviceEvent>,
+        generation: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+        gen: u64,
+    ) -> std::sync::Arc<Devices> {
+        let sink = std::sync::Arc::clone(on_scan);
+        let devices = Devices::start(settings, move |scan| sink(scan));
+        let mut rx = devices.subscribe_events();
+        let (tx, live) = (events.clone(), std::sync::Arc::clone(generation));
+        let forwarded = std::thread::Builder::new()
+            .name("device events".into())
+            .spawn(move || loop {
+                use tokio::sync::broadcast::error::RecvError;
+                match rx.blocking_recv() {
+                    Ok(e) if live.load(std::sync::atomic::Ordering::Acquire) == gen => {
+                        // No subscriber yet is not an error.
+                        let _ = tx.send(e);
+                    }
+                    Ok(_) => break,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                }
+            });
+        if let Err(e) = forwarded {
+            tracing::error!(error = %e, "cannot start the device event thread");
+        }
+        std::sync::Arc::new(devices)
+    }
+
+    /// The devices running now.
+    pub fn current(&self) -> std::sync::Arc<Devices> {
+        std::sync::Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The identification devices running now (for the visit service).
+    pub fn identity(&self) -> IdentityDevices {
+        self.current().identity()
+    }
+
+    /// Unplugged / back events of whichever devices run (each told once per
+    /// transition).
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<DeviceEvent> {
+        self.events.subscribe()
+    }
+
+    /// Replaces the running devices with `settings` at once: the old ones
+    /// stop (ports closed) before the new ones open them. Returns the new
+    /// identification devices to attach to the visit service.
+    pub fn apply(&self, settings: &DeviceSettings) -> IdentityDevices {
+        let mut slot = self.current.write().unwrap_or_else(|p| p.into_inner());
+        let gen = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1;
+        slot.halt();
+        *slot = Self::launch(settings, &self.on_scan, &self.events, &self.generation, gen);
+        tracing::info!("device settings applied without restart");
+        slot.identity()
     }
 }
 
@@ -484,65 +609,9 @@ impl From<&DeviceEvent> for DeviceNotice {
     }
 }
 
-/// Demo patients as the stand-in e-voucher SDK knows them (demo mode only,
-/// docs/demo.md): name, ID number, e-voucher token, the e-voucher password
-/// they type on the PIN pad.
-pub const DEMO_EVOUCHER_PASSWORDS: &[(&str, &str, &str, &str)] = &[
-    (
-        "张三",
-        "110101198001010029",
-        "110000ecdemo0000000000000000000zhangsan",
-        "246810",
-    ),
-    (
-        "李四",
-        "110101199005050030",
-        "110000ecdemo000000000000000000000lisi",
-        "135791",
-    ),
-    (
-        "王芳",
-        "110101196803030049",
-        "110000ecdemo00000000000000000000wangfang",
-        "802468",
-    ),
-];
-
-/// Writes the stand-in `NationECCode`'s state for demo mode: each demo
-/// patient's password and identity (PIN pad), each e-voucher code decoded
-/// by `ec.query` to its token, and 张三 at the face terminal (with its
-/// consent step). The PIN pad simulator (`rxdesk-devsim pinpad`) then
-/// writes what the patient types into the same file.
-pub fn write_demo_standin_state(
-    path: &std::path::Path,
-) -> std::io::Result<rxdesk_devices::sim::standin::StandinState> {
-    let mut st = rxdesk_devices::sim::standin::StandinState::create(path)?;
-    for (name, id, token, pwd) in DEMO_EVOUCHER_PASSWORDS {
-        let data = serde_json::json!({"idNo": id, "userName": name, "idType": "01",
-            "ecToken": token, "insuOrg": "110000"});
-        st.set(&format!("pwd.{id}"), Some(pwd))?;
-        st.set(&format!("pwdid.{id}"), Some(&data.to_string()))?;
-        let ok = serde_json::json!({"code": 0, "message": "交易成功", "data": data});
-        st.set(&format!("ecqr.{token}"), Some(&ok.to_string()))?;
-    }
-    st.set(
-        "ec.ec.query",
-        Some(r#"{"code":-1,"message":"电子凭证二维码无效或已过期，请患者刷新医保码后重新出示"}"#),
-    )?;
-    let (name, id, token, _) = DEMO_EVOUCHER_PASSWORDS[0];
-    let face = serde_json::json!({"code": 0, "message": "成功", "data": {"idNo": id,
-        "userName": name, "idType": "01", "ecToken": token, "insuOrg": "110000", "consentFlag": "1"}});
-    st.set("ec.iot.gain.ec.qrcode", Some(&face.to_string()))?;
-    st.set(
-        "ec.iot.medical.settle.notify",
-        Some(r#"{"code":0,"message":"成功","data":{}}"#),
-    )?;
-    st.set(
-        "ec.iot.device.query",
-        Some(r#"{"code":0,"message":"成功","data":{"deviceNo":"DEMO-FACE-01","model":"刷脸终端模拟器"}}"#),
-    )?;
-    Ok(st)
-}
+/// The stand-in SDK's demo patients (demo build only: `crate::demo`).
+#[cfg(feature = "demo")]
+pub use crate::demo::{write_demo_standin_state, DEMO_EVOUCHER_PASSWORDS};
 
 #[cfg(test)]
 mod tests {
@@ -619,5 +688,58 @@ mod tests {
         let (state, _) = Devices::summary(&d.statuses());
         assert_eq!(state, DevicesState::Ready);
         d.stop();
+    }
+
+    /// Scans `code` on `sim` until one arrives on `rx` (the supervisor opens
+    /// the port asynchronously).
+    fn scan_arrives(
+        sim: &mut rxdesk_devices::sim::scanner::ScannerSim,
+        code: &str,
+        rx: &mpsc::Receiver<Result<DeviceScan, DeviceScanError>>,
+    ) -> Option<DeviceScan> {
+        for _ in 0..50 {
+            sim.scan(code).unwrap();
+            if let Ok(Ok(s)) = rx.recv_timeout(Duration::from_millis(200)) {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn saved_device_settings_apply_at_once_without_a_restart() {
+        use rxdesk_devices::sim::scanner::ScannerSim;
+        let serial = |sim: &ScannerSim| DeviceSettings {
+            scanner: Some(ScannerSettings::Serial {
+                path: sim.path(),
+                baud: 9600,
+            }),
+            ..DeviceSettings::default()
+        };
+        let (mut first, mut second) = (ScannerSim::new().unwrap(), ScannerSim::new().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let live = LiveDevices::start(&serial(&first), move |s| {
+            let _ = tx.send(s);
+        });
+        let a = scan_arrives(&mut first, "12345678901234567890", &rx).expect("first scanner");
+        assert_eq!(a.source, first.path());
+
+        // Another scanner chosen and saved: it scans into the same callback
+        // at once, and the old one is closed (its scans reach nobody).
+        live.apply(&serial(&second));
+        assert_eq!(live.current().settings(), &serial(&second));
+        let b = scan_arrives(&mut second, "81305152601050016381", &rx).expect("second scanner");
+        assert_eq!(b.source, second.path());
+        let _ = first.scan("12345678901234567890");
+        while let Ok(Ok(s)) = rx.recv_timeout(Duration::from_millis(500)) {
+            assert_ne!(s.source, first.path(), "the replaced scanner still scans");
+        }
+        let (state, lines) = Devices::summary(&live.current().statuses());
+        assert_eq!(state, DevicesState::Ready, "{lines:?}");
+
+        // Nothing configured any more: nothing runs.
+        live.apply(&DeviceSettings::default());
+        assert!(live.current().statuses().is_empty());
+        assert_eq!(live.identity().qr_decode, QrDecode::Center);
     }
 }

@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 
 pub mod credentials;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod desk;
 pub mod devices;
 pub mod import;

@@ -1,28 +1,19 @@
 //! Operator sign-in for the counter: who is at the till, in which role. The
 //! ledger (`rxdesk-store`) owns the accounts (argon2id, lockout, roles); this
-//! module keeps the signed-in session of this counter and seeds the demo
-//! accounts in demo mode.
+//! module keeps the signed-in session of this counter; a demo build
+//! (cargo feature `demo`) seeds the demo accounts of `crate::demo` in demo
+//! mode.
 
 use crate::desk::PrescriptionDesk;
 use crate::{AppError, DataDir, Settings};
-use rxdesk_store::operators::NewOperator;
 use rxdesk_store::{Role, Session, Store};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 
-/// The demo accounts (demo mode only; shown on the login screen).
-pub const DEMO_OPERATORS: [(&str, &str, Role, &str); 3] = [
-    ("3001", "王店长", Role::Manager, "demo-manager"),
-    ("2001", "李药师", Role::Pharmacist, "demo-pharmacist"),
-    ("1001", "张收银", Role::Cashier, "demo-cashier"),
-];
-
-/// ID number of the demo pharmacist 2001 李药师 (the emulator's PSN1101000004).
-pub const DEMO_PHARMACIST_CERTNO: &str = "110101198805050034";
-/// Her e-voucher token in the emulator (DEMO ONLY).
-pub const DEMO_PHARMACIST_EC_TOKEN: &str = "110000ecdemo00000000000000000000liyaoshi";
-/// Her practising certificate number (DEMO).
-pub const DEMO_PHARMACIST_PRAC_CERT_NO: &str = "DEMO-PHAR-2001";
+#[cfg(feature = "demo")]
+pub use crate::demo::{
+    DEMO_OPERATORS, DEMO_PHARMACIST_CERTNO, DEMO_PHARMACIST_EC_TOKEN, DEMO_PHARMACIST_PRAC_CERT_NO,
+};
 
 /// What the UI shows about the signed-in operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,16 +48,21 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
-/// The payment channel of this counter: the simulator in demo mode only;
+/// The payment channel of this counter: the simulator in demo mode of a demo
+/// build only (cargo feature `demo`);
 /// in production the external payment terminal (cash and 个人账户 need no
 /// channel).
 pub fn payment_channel(
     dir: &DataDir,
     settings: &Settings,
 ) -> Arc<dyn crate::visit::payment::PaymentChannel> {
+    #[cfg(feature = "demo")]
     if settings.demo_mode {
-        Arc::new(crate::visit::payment::SimulatedPaymentChannel::new())
-    } else {
+        return Arc::new(crate::visit::payment::SimulatedPaymentChannel::new());
+    }
+    #[cfg(not(feature = "demo"))]
+    let _ = settings;
+    {
         Arc::new(crate::visit::payment::ExternalTerminalChannel::new(
             dir.root().join("payments").join("terminal.jsonl"),
         ))
@@ -118,7 +114,10 @@ impl Counter {
             integrity,
         };
         if settings.demo_mode {
-            counter.seed_demo_operators()?;
+            // Only a demo build has demo accounts; a production build's
+            // demo-mode counter has none to seed (and no demo center).
+            #[cfg(feature = "demo")]
+            crate::demo::seed_demo_operators(&counter.store)?;
         }
         Ok(counter)
     }
@@ -132,41 +131,6 @@ impl Counter {
     /// The ledger.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
-    }
-
-    fn seed_demo_operators(&self) -> Result<(), AppError> {
-        let [(mlogin, mname, mrole, mpass), rest @ ..] = DEMO_OPERATORS;
-        // Only the very first operator of a ledger may be created without a
-        // session; if that fails the ledger already has accounts: leave them.
-        let new = |login: &str, name: &str, role: Role, password: &str| {
-            // The demo pharmacist is a person the emulator knows (her own
-            // e-voucher opens the shift and re-confirms each audit).
-            let pharmacist = role == Role::Pharmacist;
-            NewOperator {
-                login: login.into(),
-                display_name: name.into(),
-                role,
-                password: password.into(),
-                cert_type: pharmacist.then(|| "01".to_string()),
-                certno: pharmacist.then(|| DEMO_PHARMACIST_CERTNO.to_string()),
-                prac_cert_no: pharmacist.then(|| DEMO_PHARMACIST_PRAC_CERT_NO.to_string()),
-            }
-        };
-        if self
-            .store
-            .create_operator(None, &new(mlogin, mname, mrole, mpass))
-            .is_err()
-        {
-            return Ok(());
-        }
-        let manager = self.store.login(mlogin, mpass).map_err(AppError::Store)?;
-        for (login, name, role, password) in rest {
-            self.store
-                .create_operator(Some(&manager), &new(login, name, role, password))
-                .map_err(AppError::Store)?;
-        }
-        tracing::info!("demo operators created");
-        Ok(())
     }
 
     /// Signs an operator in. When `expected_role` is given the account must
@@ -235,7 +199,7 @@ impl Counter {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

@@ -3,14 +3,15 @@
 //! and the CRL store (files there, distribution points over HTTP, cached in
 //! `<data>/trust/crl-cache`).
 //!
-//! Demo mode uses the emulator's demo profile; production (`demo_mode` off)
+//! Demo mode uses the emulator's demo profile (a demo build only, cargo
+//! feature `demo`; a production build refuses demo mode); production (`demo_mode` off)
 //! the data directory's profile file with the sealed credentials
 //! (`onboarding::production_profile`). `RXDESK_CENTER_URL` overrides the
 //! configured URL (scripts/run points it at the emulator it started).
 
 use crate::desk::PrescriptionDesk;
 use crate::{DataDir, Settings};
-use rxdesk_center::{CenterClient, CenterProfile, Family, IdRole, MsgIdGenerator};
+use rxdesk_center::{CenterClient, CenterProfile, IdRole, MsgIdGenerator};
 use rxdesk_gm::trust::{CrlStore, HttpCrlFetcher, TrustStore};
 use std::sync::Arc;
 
@@ -32,10 +33,28 @@ pub fn center_profile(dir: &DataDir, settings: &Settings) -> Result<CenterProfil
     if !settings.demo_mode {
         return crate::onboarding::production_profile(dir, settings);
     }
+    demo_profile(settings)
+}
+
+/// Demo mode's profile: the built-in demo profile with its compiled-in demo
+/// credentials — present only in a demo build (cargo feature `demo`).
+#[cfg(feature = "demo")]
+fn demo_profile(settings: &Settings) -> Result<CenterProfile, String> {
     let url =
         center_url(settings).ok_or_else(|| "未配置医保中心地址（设置 → 中心）".to_string())?;
-    CenterProfile::demo(&url, Family::A).map_err(|e| format!("演示中心参数无效：{e}"))
+    CenterProfile::demo(&url, rxdesk_center::Family::A)
+        .map_err(|e| format!("演示中心参数无效：{e}"))
 }
+
+/// A production build has no demo center: demo mode is refused in words.
+#[cfg(not(feature = "demo"))]
+fn demo_profile(_settings: &Settings) -> Result<CenterProfile, String> {
+    Err(NO_DEMO_IN_THIS_BUILD.to_string())
+}
+
+/// What a production build says when its data directory asks for demo mode.
+pub const NO_DEMO_IN_THIS_BUILD: &str =
+    "此版本为正式版，不含演示模式（演示中心、演示账号、模拟设备）：请按“正式接入”完成接入";
 
 /// The desk, or a zh-CN sentence saying why there is none.
 pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk, String> {

@@ -238,7 +238,9 @@ impl std::fmt::Debug for CenterProfile {
     }
 }
 
-/// The demo accounts the emulator's `--seed demo` knows (DEMO ONLY).
+/// The demo accounts the emulator's `--seed demo` knows (DEMO ONLY: cargo
+/// feature `demo`, which a production build leaves off).
+#[cfg(feature = "demo")]
 pub mod demo {
     /// Pharmacy code.
     pub const PHARMACY_CODE: &str = "P11010100001";
@@ -262,6 +264,7 @@ pub mod demo {
         "128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263";
 }
 
+#[cfg(feature = "demo")]
 fn demo_file_error(e: ProfileError) -> rxdesk_gm::CryptoError {
     rxdesk_gm::CryptoError::InvalidKey {
         kind: "public",
@@ -270,8 +273,10 @@ fn demo_file_error(e: ProfileError) -> rxdesk_gm::CryptoError {
 }
 
 /// The built-in demo profile (`assets/profiles/demo.toml`), DEMO ONLY.
+#[cfg(feature = "demo")]
 pub const DEMO_PROFILE_TOML: &str = include_str!("../../../assets/profiles/demo.toml");
 
+#[cfg(feature = "demo")]
 impl CenterProfile {
     /// The profile for the emulator's demo seed at `base_url`: the demo
     /// profile file with the demo credentials (DEMO ONLY).
@@ -293,7 +298,9 @@ impl CenterProfile {
         p.already_received_codes = vec![crate::error::codes::ALREADY_RECEIVED.to_string()];
         Ok(p)
     }
+}
 
+impl CenterProfile {
     /// Path for a family-A infno.
     pub fn a_path_for(&self, infno: &str) -> &str {
         self.a_paths

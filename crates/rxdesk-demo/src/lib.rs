@@ -12,12 +12,16 @@
 //!
 //! The rest of the demo world, and where it lives (ARCHITECTURE.md, "Where
 //! demo material lives"): the emulator with its demo CA, hospitals and
-//! patients (`rxdesk-center-sim`, `seed`), the compiled-in demo center
-//! credentials (`rxdesk_center::profile::demo`), the demo accounts
-//! (`rxdesk_app::operators::DEMO_OPERATORS`), the payment simulator
-//! (`rxdesk_app::visit::payment`) and the device simulators
-//! (`rxdesk_devices::sim`). Those are still compiled into their crates and
-//! gated by `demo_mode` at run time (`crates/rxdesk-app/tests/demo_apart.rs`).
+//! patients (`rxdesk-center-sim`, `seed`); and, compiled only with each
+//! production crate's cargo feature `demo` (which the desktop's `demo`
+//! feature turns on together with this crate), the demo CA issuance
+//! (`rxdesk_gm::issue`), the compiled-in demo center credentials
+//! (`rxdesk_center::profile::demo`), the device simulators
+//! (`rxdesk_devices::sim`), and the demo accounts, the stand-in SDK's demo
+//! patients and the payment simulator (`rxdesk_app::demo`,
+//! `rxdesk_app::visit::payment::SimulatedPaymentChannel`). A production
+//! build (`--no-default-features`) has none of it (`rxdesk-tidy`
+//! `production_build_has_no_demo_world`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

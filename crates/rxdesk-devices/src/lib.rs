@@ -3,7 +3,7 @@
 //! One trait per device class — [`identity::IdentityReader`] (e-voucher,
 //! social-security card, ID card, face), [`scan::CodeScanner`],
 //! [`printer::ReceiptPrinter`] — drivers for serial, HID, USB-lp, TCP 9100
-//! and run-time loaded vendor libraries, and simulators that the demo mode
+//! and run-time loaded vendor libraries, and (cargo feature `demo` only) simulators that the demo mode
 //! and tests drive through the same driver code paths.
 //!
 //! **Architecture invariant:** parsing of frames and records is pure and
@@ -20,6 +20,7 @@ pub mod identity;
 pub mod printer;
 pub mod scan;
 pub mod settings;
+#[cfg(feature = "demo")]
 pub mod sim;
 pub mod status;
 pub mod vendor;

@@ -377,6 +377,7 @@ pub fn publish_printer_status(
 mod tests {
     use super::*;
 
+    #[cfg(feature = "demo")]
     #[test]
     fn printer_status_is_published() {
         use crate::printer::{EscPosPrinter, PrinterLink, PrinterStatus};

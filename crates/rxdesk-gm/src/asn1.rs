@@ -116,6 +116,25 @@ pub mod oid {
     pub const CRL_REASON: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
 }
 
+/// Converts a chrono time to an X.509 `Time` (UTCTime before 2050, else
+/// GeneralizedTime); the error names the time that X.509 cannot encode.
+pub fn x509_time(t: chrono::DateTime<chrono::Utc>) -> Result<x509_cert::time::Time, String> {
+    use chrono::Datelike;
+    use x509_cert::time::Time;
+    let secs = u64::try_from(t.timestamp()).map_err(|_| t.to_rfc3339())?;
+    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
+        .map_err(|_| t.to_rfc3339())?;
+    if t.year() < 2050 {
+        der::asn1::UtcTime::from_date_time(dt)
+            .map(Time::UtcTime)
+            .map_err(|_| t.to_rfc3339())
+    } else {
+        Ok(Time::GeneralTime(
+            der::asn1::GeneralizedTime::from_date_time(dt),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -525,7 +525,7 @@ pub fn format_dn(name: &x509_cert::name::Name) -> String {
                     _ => oid,
                 };
                 match any_to_string(&atv.value) {
-                    Some(v) => format!("{key}={}", crate::issue::escape_dn_value(&v)),
+                    Some(v) => format!("{key}={}", escape_dn_value(&v)),
                     None => format!(
                         "{key}=#{}",
                         hex::encode(atv.value.to_der().unwrap_or_default())
@@ -589,6 +589,25 @@ pub fn dn_equal(a: &str, b: &str) -> bool {
     }
     pb.reverse();
     pa == pb
+}
+
+/// Escape a value for an RFC 4514 string.
+pub fn escape_dn_value(v: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in v.chars().enumerate() {
+        match c {
+            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | ' ' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

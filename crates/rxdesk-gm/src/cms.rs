@@ -467,7 +467,7 @@ pub fn sign_detached_with(
         CmsProfile::Pkcs7 => (oid::PKCS7_DATA, oid::PKCS7_SIGNED_DATA, oid::SM2_WITH_SM3),
     };
     let signing_time = opts.signing_time.unwrap_or_else(Utc::now);
-    let time = crate::issue::to_x509_time(signing_time).map_err(malformed)?;
+    let time = crate::asn1::x509_time(signing_time).map_err(malformed)?;
     let mut attrs = SetOfVec::new();
     attrs
         .insert(attribute(

@@ -335,7 +335,7 @@ impl DownloadedPrescription {
 impl DownloadedPrescription {
     /// A plausible DEMO download (unsigned: signature fields empty) for
     /// institution `code`/`name`, issued at `issued_at`: two drug lines,
-    /// synthetic patient. Sign it with [`crate::issue::sign_prescription`].
+    /// synthetic patient. Sign it with `issue::sign_prescription` (feature `demo`).
     pub fn demo(
         hi_rxno: &str,
         code: &str,

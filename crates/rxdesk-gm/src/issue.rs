@@ -14,7 +14,7 @@ use crate::asn1::oid;
 use crate::cert::{CertError, Certificate, KeyUsageBits};
 use crate::crl::Crl;
 use crate::primitives::{PrivateKey, PublicKey, DEFAULT_USER_ID};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use der::asn1::{BitString, Ia5String, OctetString};
 use der::{Decode, Encode, Sequence};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -101,24 +101,7 @@ impl RawExtension {
     }
 }
 
-/// Escape a value for an RFC 4514 string.
-pub fn escape_dn_value(v: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in v.chars().enumerate() {
-        match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' | ' ' if i == 0 => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::cert::escape_dn_value;
 
 /// The subject an institution certificate gets: `CN=<name>,2.5.4.97=<code>,O=<name>,C=CN`.
 pub fn institution_subject(code: &str, name: &str) -> String {
@@ -184,18 +167,7 @@ impl CertSpec {
 
 /// Convert a chrono time to an X.509 `Time` (UTCTime before 2050, else GeneralizedTime).
 pub fn to_x509_time(t: DateTime<Utc>) -> Result<Time, IssueError> {
-    let secs = u64::try_from(t.timestamp()).map_err(|_| IssueError::BadTime(t.to_rfc3339()))?;
-    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
-        .map_err(|_| IssueError::BadTime(t.to_rfc3339()))?;
-    if t.year() < 2050 {
-        der::asn1::UtcTime::from_date_time(dt)
-            .map(Time::UtcTime)
-            .map_err(|_| IssueError::BadTime(t.to_rfc3339()))
-    } else {
-        Ok(Time::GeneralTime(
-            der::asn1::GeneralizedTime::from_date_time(dt),
-        ))
-    }
+    crate::asn1::x509_time(t).map_err(IssueError::BadTime)
 }
 
 #[derive(Sequence)]

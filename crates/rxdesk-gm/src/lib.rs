@@ -29,7 +29,7 @@
 //!   PKCS#7 OIDs).
 //! - [`pdf`] — [`pdf::sign_pdf`] (incremental update) / [`pdf::verify_pdf`],
 //!   [`pdf::simple_pdf`] for demos.
-//! - [`issue`] — DEMO CA: [`issue::Issuer`] (roots, intermediates, institution
+//! - `issue` (cargo feature `demo` only: the emulator, tests and the demo build) — DEMO CA: [`issue::Issuer`] (roots, intermediates, institution
 //!   certificates, CRLs), [`issue::DemoPki`] (every test case at run time),
 //!   [`issue::sign_prescription`] (what the center emulator serves).
 //! - [`download`] — [`DownloadedPrescription`] (the download JSON, camelCase) and
@@ -45,6 +45,7 @@ pub mod cert;
 pub mod cms;
 pub mod crl;
 pub mod download;
+#[cfg(feature = "demo")]
 pub mod issue;
 pub mod pdf;
 pub mod primitives;

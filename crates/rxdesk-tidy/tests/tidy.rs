@@ -105,6 +105,38 @@ struct Manifest {
     /// Optional dependencies that only the feature `demo` turns on
     /// (`demo = ["dep:X"]`, no other feature naming X).
     demo_feature_only: Vec<String>,
+    /// Where this manifest turns on another crate's `demo` feature other
+    /// than through its own `demo` feature: a normal dependency declared
+    /// with `features = ["demo"]`, or a feature other than `demo` naming
+    /// `X/demo` (each entry says which).
+    demo_turned_on: Vec<String>,
+}
+
+/// Where `v` turns on a `demo` feature of a dependency other than through
+/// its own `demo` feature.
+fn demo_turned_on(v: &toml::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = v.get("dependencies").and_then(|t| t.as_table()) {
+        for (name, d) in t {
+            let on = d
+                .get("features")
+                .and_then(|f| f.as_array())
+                .is_some_and(|a| a.iter().any(|x| x.as_str() == Some("demo")));
+            if on {
+                out.push(format!("dependency {name} with features = [\"demo\"]"));
+            }
+        }
+    }
+    if let Some(fs) = v.get("features").and_then(|f| f.as_table()) {
+        for (feature, items) in fs.iter().filter(|(k, _)| k.as_str() != "demo") {
+            for i in items.as_array().into_iter().flatten() {
+                if let Some(i) = i.as_str().filter(|i| i.ends_with("/demo")) {
+                    out.push(format!("feature {feature} = [\"{i}\"]"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The optional dependencies of `v` that only its `demo` feature enables.
@@ -192,6 +224,7 @@ fn manifests(root: &Path) -> Vec<Manifest> {
                 deps,
                 lints_workspace,
                 demo_feature_only: demo_feature_only(&v),
+                demo_turned_on: demo_turned_on(&v),
             }
         })
         .collect()
@@ -288,6 +321,17 @@ fn violations(ms: &[Manifest]) -> Vec<String> {
                 ));
             }
         }
+        if PRODUCTION.contains(&m.name.as_str()) {
+            // A production crate's demo parts are compiled only when the
+            // desktop's `demo` feature asks for them (a pharmacy's build
+            // leaves it off); nothing may switch them on unconditionally.
+            for how in &m.demo_turned_on {
+                bad.push(format!(
+                    "{} turns on a demo feature ({how}): only its own `demo` feature may",
+                    m.name
+                ));
+            }
+        }
         for d in &m.deps {
             if d == "rxdesk-tidy" {
                 bad.push(format!(
@@ -325,6 +369,7 @@ fn the_dependency_rules_catch_what_they_forbid() {
         deps: deps.iter().map(|d| d.to_string()).collect(),
         lints_workspace: true,
         demo_feature_only: Vec::new(),
+        demo_turned_on: Vec::new(),
     };
     for (m, expect) in [
         (fake("rxdesk-core", &["rxdesk-gm"]), "domain core"),
@@ -360,6 +405,25 @@ fn the_dependency_rules_catch_what_they_forbid() {
         );
     }
     assert!(violations(&[fake("rxdesk-gm", &["sm2", "rxdesk-core"])]).is_empty());
+    // A production crate switching a demo feature on unconditionally.
+    let v: toml::Value = r#"
+        [package]
+        name = "rxdesk-app"
+        [dependencies]
+        rxdesk-center = { path = "x", features = ["demo"] }
+        rxdesk-devices = { path = "y" }
+        [features]
+        default = ["rxdesk-devices/demo"]
+        demo = ["rxdesk-center/demo"]
+    "#
+    .parse()
+    .unwrap();
+    let mut app = fake("rxdesk-app", &["rxdesk-center", "rxdesk-devices"]);
+    app.demo_turned_on = demo_turned_on(&v);
+    assert_eq!(app.demo_turned_on.len(), 2, "{:?}", app.demo_turned_on);
+    let bad = violations(&[app]);
+    assert!(bad.iter().any(|b| b.contains("rxdesk-center")), "{bad:?}");
+    assert!(bad.iter().any(|b| b.contains("default")), "{bad:?}");
     // Behind the desktop's `demo` feature only: allowed.
     let mut root = fake("rxdesk-desktop", &["rxdesk-demo"]);
     root.demo_feature_only = vec!["rxdesk-demo".into()];
@@ -562,4 +626,83 @@ fn fuzz_corpora_are_not_tracked_file_by_file() {
         tracked, 0,
         "fuzz corpus files are tracked; archive them instead"
     );
+}
+
+/// `cargo tree` of `package` with the given extra arguments: one line per
+/// normal or build dependency, `name version (path) [its features]`.
+fn cargo_tree(package: &str, extra: &[&str]) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(repo_root())
+        .args(["tree", "--offline", "-p", package, "-e", "normal,build"])
+        .args(["--prefix", "none", "--format", "{p} [{f}]"])
+        .args(extra)
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package} {extra:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The RxDesk crates of a [`cargo_tree`] listing that bring in the demo
+/// world: the demo crate, the emulator, or a crate built with its `demo`
+/// feature (`name [features]`, sorted, once each).
+fn demo_lines(tree: &str) -> Vec<String> {
+    let mut v: Vec<String> = tree
+        .lines()
+        .filter(|l| l.starts_with("rxdesk-"))
+        .filter_map(|l| {
+            let name = l.split_whitespace().next()?;
+            let features = l.rsplit_once('[')?.1.split(']').next()?;
+            let demo = features.split(',').any(|f| f == "demo");
+            (DEMO_WORLD.contains(&name) || demo).then(|| format!("{name} [{features}]"))
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn production_build_has_no_demo_world() {
+    // Why: a pharmacy's counter must never trust the demo CA, sign in a demo
+    // account, talk to the demo center with compiled-in credentials or pay
+    // through a simulator. The desktop built without its default `demo`
+    // feature (the pharmacy's build) compiles none of that code: no
+    // rxdesk-demo, no emulator, no `demo` feature of any RxDesk crate (demo
+    // CA issuance in rxdesk-gm, demo credentials in rxdesk-center, device
+    // simulators in rxdesk-devices, demo accounts and the payment simulator
+    // in rxdesk-app). Each production library crate on its own likewise.
+    let prod = cargo_tree("rxdesk-desktop", &["--no-default-features"]);
+    assert!(prod.contains("rxdesk-app "), "tree too small:\n{prod}");
+    let found = demo_lines(&prod);
+    assert!(
+        found.is_empty(),
+        "the production desktop build links demo material:\n  {}",
+        found.join("\n  ")
+    );
+    for lib in PRODUCTION.iter().filter(|p| **p != COMPOSITION_ROOT) {
+        let found = demo_lines(&cargo_tree(lib, &[]));
+        assert!(
+            found.is_empty(),
+            "{lib} on its own links demo material:\n  {}",
+            found.join("\n  ")
+        );
+    }
+    // The check is not vacuous: the demo build (default features) has it all.
+    let demo = demo_lines(&cargo_tree("rxdesk-desktop", &[]));
+    for want in [
+        "rxdesk-demo [",
+        "rxdesk-app [demo]",
+        "rxdesk-center [demo]",
+        "rxdesk-devices [demo]",
+    ] {
+        assert!(
+            demo.iter().any(|l| l.starts_with(want)),
+            "the demo build lacks {want}: {demo:?}"
+        );
+    }
 }

@@ -322,6 +322,9 @@ pub struct VisitService {
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
     /// Card reader, PIN pad, QR decode, face (none until attached).
     devices: std::sync::RwLock<crate::devices::IdentityDevices>,
+    /// The receipt printer in force: the configured one, replaced when the
+    /// device settings change while the app runs ([`VisitService::set_printer`]).
+    printer: std::sync::RwLock<Option<rxdesk_devices::settings::PrinterSettings>>,
 }
 
 fn today_cst() -> NaiveDate {
@@ -350,6 +353,7 @@ impl VisitService {
         if store.institution()?.is_none() && !desk.institution().is_empty() {
             store.set_institution(desk.institution(), &config.store_name)?;
         }
+        let printer = config.printer.clone();
         let recovered = store.recover_settlement_attempts()?;
         let refunds = store.recover_refunds()?;
         let mut orphans = store.open_settlement_attempts()?;
@@ -384,6 +388,7 @@ impl VisitService {
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),
             devices: std::sync::RwLock::new(Default::default()),
+            printer: std::sync::RwLock::new(printer),
         })
     }
 

@@ -1,5 +1,6 @@
 //! The self-paid part by scan-to-pay (付款码): an adapter trait for the
-//! payment channel, the simulator used in demo mode (ST-EPC-02-010), and
+//! payment channel, the simulator used in demo mode (ST-EPC-02-010; compiled
+//! only into a demo build, cargo feature `demo`), and
 //! production's external payment terminal (聚合支付 POS), where the money
 //! moves on the terminal and the cashier types or scans its transaction
 //! reference, which is journalled ([`ExternalTerminalChannel`]).
@@ -95,7 +96,9 @@ pub trait PaymentChannel: Send + Sync {
     }
 }
 
-/// The in-process channel simulator of demo mode.
+/// The in-process channel simulator of demo mode (a demo build only: cargo
+/// feature `demo`; a production build has no simulated channel to pay into).
+#[cfg(feature = "demo")]
 #[derive(Debug, Default)]
 pub struct SimulatedPaymentChannel {
     decline_next: Mutex<Option<String>>,
@@ -103,6 +106,7 @@ pub struct SimulatedPaymentChannel {
     refunded: Mutex<Vec<(String, String, Amount)>>,
 }
 
+#[cfg(feature = "demo")]
 impl SimulatedPaymentChannel {
     /// A simulator that accepts valid pay codes.
     pub fn new() -> Self {
@@ -128,6 +132,7 @@ impl SimulatedPaymentChannel {
     }
 }
 
+#[cfg(feature = "demo")]
 impl PaymentChannel for SimulatedPaymentChannel {
     fn charge(
         &self,
@@ -314,7 +319,7 @@ impl PaymentChannel for ExternalTerminalChannel {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

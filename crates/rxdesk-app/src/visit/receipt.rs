@@ -11,8 +11,22 @@ use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::Session;
 
 impl super::VisitService {
+    /// Replaces the receipt printer (Settings → 设备 saved while the app
+    /// runs): the next receipt goes to it, laid out for its paper width.
+    pub fn set_printer(&self, printer: Option<rxdesk_devices::settings::PrinterSettings>) {
+        *self.printer.write().unwrap_or_else(|p| p.into_inner()) = printer;
+    }
+
+    /// The receipt printer in force.
+    pub fn printer(&self) -> Option<rxdesk_devices::settings::PrinterSettings> {
+        self.printer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub(super) fn paper(&self) -> rxdesk_receipts::Paper {
-        match self.config.printer.as_ref().map(|p| p.width) {
+        match self.printer().map(|p| p.width) {
             Some(rxdesk_devices::printer::escpos::PaperWidth::Mm58) => rxdesk_receipts::Paper::Mm58,
             _ => rxdesk_receipts::Paper::Mm80,
         }
@@ -234,7 +248,7 @@ impl super::VisitService {
     }
 
     pub(super) async fn send_to_printer(&self, bytes: Vec<u8>, name: &str) -> String {
-        match self.config.printer.clone() {
+        match self.printer() {
             Some(p) => {
                 let r = tokio::task::spawn_blocking(move || {
                     use rxdesk_devices::printer::ReceiptPrinter as _;

@@ -146,31 +146,49 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::CardReader { link } => {
-            let sim = CardReaderSim::start().map_err(|e| e.to_string())?;
-            println!("{}", sim.path());
-            if let Some(l) = &link {
-                let _ = std::fs::remove_file(l);
-                std::os::unix::fs::symlink(sim.path(), l).map_err(|e| e.to_string())?;
-                eprintln!("link {} -> {}", l.display(), sim.path());
-            }
-            eprintln!("串口读卡器模拟器: insert <record> | pull | pull-mid-read | silent on|off; Ctrl-D to unplug");
+            // The reader as plugged in: a fresh PTY, the link pointed at it.
+            let plug = || -> Result<CardReaderSim, String> {
+                let sim = CardReaderSim::start().map_err(|e| e.to_string())?;
+                println!("{}", sim.path());
+                if let Some(l) = &link {
+                    let _ = std::fs::remove_file(l);
+                    std::os::unix::fs::symlink(sim.path(), l).map_err(|e| e.to_string())?;
+                    eprintln!("link {} -> {}", l.display(), sim.path());
+                }
+                Ok(sim)
+            };
+            let mut sim = Some(plug()?);
+            eprintln!("串口读卡器模拟器: insert <record> | pull | pull-mid-read | silent on|off | unplug | plug; Ctrl-D to quit");
             for line in std::io::stdin().lock().lines() {
                 let line = line.map_err(|e| e.to_string())?;
                 let (cmd, arg) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
-                match cmd {
-                    "insert" => sim.insert(arg.trim()),
-                    "pull" => sim.remove(),
-                    "pull-mid-read" => sim.remove_during_next_read(),
-                    "silent" => sim.set_silent(arg.trim() == "on"),
-                    "" => continue,
-                    other => {
-                        eprintln!("unknown command {other}");
+                match (cmd, sim.as_ref()) {
+                    ("insert", Some(s)) => s.insert(arg.trim()),
+                    ("pull", Some(s)) => s.remove(),
+                    ("pull-mid-read", Some(s)) => s.remove_during_next_read(),
+                    ("silent", Some(s)) => s.set_silent(arg.trim() == "on"),
+                    // The USB cable pulled: the device node goes away.
+                    ("unplug", Some(_)) => {
+                        if let Some(s) = sim.take() {
+                            s.unplug();
+                        }
+                        if let Some(l) = &link {
+                            let _ = std::fs::remove_file(l);
+                        }
+                    }
+                    // Plugged back in: a new device node behind the same link.
+                    ("plug", None) => sim = Some(plug()?),
+                    ("", _) => continue,
+                    (other, _) => {
+                        eprintln!("cannot {other} now (unplugged: only `plug`)");
                         continue;
                     }
                 }
                 eprintln!("ok");
             }
-            sim.unplug();
+            if let Some(s) = sim {
+                s.unplug();
+            }
             Ok(())
         }
         Cmd::Pinpad { state } => {
