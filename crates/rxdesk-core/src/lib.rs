@@ -26,6 +26,7 @@ pub mod layout_compare;
 pub mod money;
 pub mod prescription;
 pub mod rules;
+pub mod settle_kind;
 pub mod settlement;
 pub mod stock;
 pub mod text;
