@@ -38,8 +38,30 @@ async fn downloaded_and_audited(
     let (hi, q) = rx(base, label).await;
     let cx = ctx();
     let t = c.decode_qr(&cx, &qr(&q)).await.unwrap().epc_token;
-    let dl = c.download(&cx, &DownloadKey::EpcToken(t)).await.unwrap();
-    c.upload_audit(&cx, &audit(&hi)).await.unwrap();
+    let dl = c
+        .download(&cx, &DownloadKey::EpcToken(t.clone()))
+        .await
+        .unwrap();
+    let mut a = audit(&hi);
+    // Family B audits only after the platform verified the signature.
+    if let Some(v) = c
+        .verify_signature(
+            &cx,
+            &SignVerifyData {
+                hi_rxno: hi.clone(),
+                epc_token: t.clone(),
+                fixmedins_code: "P11010100001".into(),
+            },
+        )
+        .await
+        .unwrap()
+    {
+        a.rx_sign_verify_sn = v.rx_sign_verify_sn;
+        a.epc_token = t;
+        a.ec_token = person(base, "PSN1101000004", "ec_token").await;
+        a.phar_code = "Y0001".into();
+    }
+    c.upload_audit(&cx, &a).await.unwrap();
     dl
 }
 

@@ -24,6 +24,7 @@ pub mod dispense;
 pub mod identity;
 pub mod layout_compare;
 pub mod money;
+pub mod otc;
 pub mod prescription;
 pub mod rules;
 pub mod settle_kind;
