@@ -7,8 +7,9 @@
 //! Kept out of the visit's step modules so the prescription visit and the
 //! OTC sale share it.
 
-use rxdesk_center::messages::{InsuInfo, SettleInput, SettleOutput};
+use rxdesk_center::messages::{SettleInput, SettleOutput};
 use rxdesk_core::settle_kind::{self, InsuredFacts, PlanError, Purchase, RxFacts, SettlementPlan};
+use rxdesk_core::settlement::SettlementContext;
 use rxdesk_core::Amount;
 use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::Store;
@@ -24,12 +25,35 @@ pub fn rx_facts(rx: &DownloadedPrescription) -> RxFacts {
     }
 }
 
-/// What a 1101 `insuinfo` row says (险种, 参保状态, account balance).
-pub fn insured_facts(insutype: &str, insu: Option<&InsuInfo>, balance: Amount) -> InsuredFacts {
+/// What the 1101 answer says (险种, 参保状态 `psn_insu_stas`, balance).
+pub fn insured_facts(insutype: &str, insu_status: &str, balance: Amount) -> InsuredFacts {
     InsuredFacts {
         insutype: insutype.to_string(),
-        insu_status: insu.map(|i| i.psn_insu_stas.clone()).unwrap_or_default(),
+        insu_status: insu_status.to_string(),
         balance,
+    }
+}
+
+/// The kind, disease and fund share of a pre-settled or settled visit, for
+/// the plain-words explanation on the settlement screen.
+pub fn context_of(input: Option<&SettleInput>, output: Option<&SettleOutput>) -> SettlementContext {
+    let kind = output
+        .map(|o| o.setlinfo.med_type.code().to_string())
+        .filter(|m| !m.is_empty())
+        .or_else(|| input.map(|i| i.data.med_type.code().to_string()))
+        .and_then(|m| settle_kind::SettlementKind::from_med_type(&m));
+    let disease = input
+        .map(|i| format!("{} {}", i.data.dise_codg.trim(), i.data.dise_name.trim()))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let ratio = output
+        .map(|o| o.setlinfo.pool_prop_selfpay)
+        .filter(|r| *r > rust_decimal::Decimal::ZERO && *r <= rust_decimal::Decimal::ONE);
+    SettlementContext {
+        kind,
+        disease,
+        fund_ratio_percent: ratio.map(|r| (r * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
     }
 }
 
@@ -164,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_prescription_settles_as_its_visit_demands() {
-        let i = insured_facts("310", None, "10".parse().unwrap());
+        let i = insured_facts("310", "1", "10".parse().unwrap());
         let p = plan_for_prescription(&rx("14", "M03900"), &i).unwrap();
         assert_eq!(p.med_type, "14");
         assert_eq!(p.dise_codg, "M03900");

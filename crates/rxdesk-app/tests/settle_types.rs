@@ -5,13 +5,18 @@
 //! names the kind and the disease and explains the split.
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
+use rxdesk_app::uploader::CenterUploader;
 use rxdesk_app::visit::{VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
+use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
 use rxdesk_store::catalogue::catalogue_csv;
+use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
 use rxdesk_store::Session;
 use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
 
 const LORA: &str = "XR06AXL040A001010100003";
 const METF: &str = "XA10BAE010A001010100005";
@@ -23,6 +28,7 @@ struct Rig {
     counter: Counter,
     _sim: SimHandle,
     base: String,
+    _worker: SyncHandle,
 }
 
 async fn get(base: &str, path: &str) -> Value {
@@ -70,11 +76,30 @@ impl Rig {
         counter
             .login("2001", "demo-pharmacist", Some("pharmacist"))
             .unwrap();
+        // The upload worker delivers the audit (7204) before 2101.
+        let mut p = CenterProfile::demo(&base, Family::A).unwrap();
+        p.request_timeout = Duration::from_secs(5);
+        let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
+            .unwrap()
+            .with_sequence_range(4000, 4999);
+        let client = Arc::new(CenterClient::new(p, Arc::new(gen)).unwrap());
+        let up = Arc::new(CenterUploader::new(
+            client,
+            Operator::clerk("rxdesk-sync", "后台上传"),
+        ));
+        let cfg = SyncConfig {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            probe_interval: Duration::from_millis(200),
+            ..SyncConfig::default()
+        };
+        let worker = sync::spawn(Arc::clone(counter.store()), up, cfg).unwrap();
         Self {
             _t: t,
             counter,
             _sim: sim,
             base,
+            _worker: worker,
         }
     }
     fn visits(&self) -> &VisitService {
