@@ -6,10 +6,11 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::visit::{IdMethod, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
 use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
@@ -115,7 +116,7 @@ impl Rig {
         self.visits().start(&s).await.unwrap();
         let v = self
             .visits()
-            .identify(&s, "e_voucher", ec, None, None)
+            .identify(&s, IdMethod::EVoucher, ec, None, None)
             .await
             .unwrap();
         let auth = v
@@ -132,7 +133,13 @@ impl Rig {
             .await
             .unwrap();
         self.visits()
-            .audit(&s, "1", "合理", DEMO_PHARMACIST_EC_TOKEN, None)
+            .audit(
+                &s,
+                AuditResult::Approved,
+                "合理",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
             .await
             .unwrap()
     }
@@ -164,7 +171,7 @@ impl Rig {
         let cash = v.split.as_ref().unwrap().cash_pay.clone();
         if cash != "0.00" {
             self.visits()
-                .pay(&s, "cash", Some("100.00"), None)
+                .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
                 .await
                 .unwrap();
         }
