@@ -25,6 +25,7 @@ pub mod reconcile;
 pub mod settings;
 pub mod settings_edit;
 pub mod settings_view;
+pub mod settle_types;
 pub mod staff;
 pub mod status;
 pub mod uploader;

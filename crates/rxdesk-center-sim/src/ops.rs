@@ -3,7 +3,7 @@
 //! snake_case first); every rule failure is a documented error code
 //! (`rxdesk_center::error::codes`), never a panic.
 
-use crate::policy::{self, amt, PolicyLine};
+use crate::policy::{self, amt, PolicyLine, Scheme};
 use crate::state::*;
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -239,13 +239,15 @@ pub fn download_a(st: &State, rx: &Rx) -> Value {
             "rept_flag": if rx.rept_flag {"1"} else {"0"}, "max_rept_cnt": rx.max_rept_cnt, "reptd_cnt": rx.reptd_cnt,
             "min_inrv_days": rx.min_inrv_days, "rx_file": dl.rx_file, "rx_stas_codg": stas},
         "rxdrugdetail": lines,
-        "mdtrtinfo": {"mdtrt_id": dl.mdtrt_id, "med_type": "11", "ipt_op_no": rx.mdtrt_id, "psn_no": rx.psn_no,
+        "mdtrtinfo": {"mdtrt_id": dl.mdtrt_id, "ipt_op_no": rx.mdtrt_id, "psn_no": rx.psn_no,
             "patn_name": dl.patn_name, "age": p.map(|p| p.age).unwrap_or(0), "gend": p.map(|p| p.gend.clone()).unwrap_or_default(),
             "insuplc_admdvs": p.map(|p| p.insuplc_admdvs.clone()).unwrap_or_default(), "psn_cert_type": dl.psn_cert_type,
             "certno": dl.certno, "insutype": p.map(|p| p.insutype.clone()).unwrap_or_default(),
             "prsc_dept_name": rx.dept_name, "prsc_dept_code": "NK01", "prsc_dr_name": dl.prsc_dr_name,
             "phar_name": dl.phar_name, "phar_chk_time": dl.phar_chk_time, "mdtrt_time": dl.prsc_time,
-            "diag_code": rx.diag_code, "diag_name": rx.diag_name, "sp_dise_flag": "0"},
+            "diag_code": rx.diag_code, "diag_name": rx.diag_name,
+            "sp_dise_flag": if rx.dise_codg.is_empty() { "0" } else { "1" },
+            "med_type": rx.med_type, "dise_codg": rx.dise_codg, "dise_name": rx.dise_name},
         "diseinfo": [{"diag_type": "1", "maindiag_flag": "1", "diag_srt_no": 1, "diag_code": rx.diag_code,
             "diag_name": rx.diag_name, "diag_dept": rx.dept_name, "dise_dor_no": dl.dr_code, "dise_dor_name": dl.prsc_dr_name,
             "diag_time": dl.prsc_time}],
@@ -390,6 +392,14 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
     if i.drugdetail.is_empty() {
         return fail(codes::BAD_REQUEST, "费用明细不能为空");
     }
+    let med_type = d.med_type.code();
+    let Some(scheme) = Scheme::of_med_type(med_type) else {
+        return fail(
+            codes::MED_TYPE_UNSUPPORTED,
+            format!("医疗类别 {med_type:?} 不能在定点药店结算"),
+        );
+    };
+    check_required_codes(st, &p, i, scheme)?;
     let mut lines = Vec::new();
     let mut sum = Decimal::ZERO;
     let mut rxnos: Vec<String> = Vec::new();
@@ -463,8 +473,9 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
             format!("医疗费总额 {} ≠ 明细合计 {}", d.medfee_sumamt, sum),
         );
     }
-    let s = policy::settle(
+    let s = policy::settle_scheme(
         &lines,
+        scheme,
         d.insutype.code(),
         p.deductible_left,
         d.acct_used_flag == "1",
@@ -491,11 +502,18 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
         "cvlserv_pay": "0.00", "hifes_pay": "0.00", "hifmi_pay": "0.00", "hifob_pay": "0.00", "maf_pay": "0.00", "oth_pay": "0.00",
         "fund_pay_sumamt": amt(s.fund_pay_sumamt), "psn_part_amt": amt(s.psn_part_amt), "acct_pay": amt(s.acct_pay),
         "psn_cash_pay": amt(s.psn_cash_pay), "balc": amt(s.balc), "acct_mulaid_pay": "0.00",
-        "medins_setl_id": msgid, "clr_optins": "110100", "clr_way": "1", "clr_type": "41"
+        "medins_setl_id": msgid, "clr_optins": "110100", "clr_way": "1",
+        "clr_type": if scheme == Scheme::PharmacyPurchase { "41" } else { "11" }
     });
+    let fund_name = match scheme {
+        Scheme::PharmacyPurchase => "统筹基金（定点药店购药不支付）",
+        Scheme::OutpatientPooling => "统筹基金（门诊统筹）",
+        Scheme::Chronic => "统筹基金（门诊慢特病）",
+        Scheme::DualChannel => "统筹基金（门诊特药·双通道）",
+    };
     let setldetail = json!([{"fund_pay_type": "310100", "inscp_scp_amt": amt(s.inscp_scp_amt), "crt_payb_lmt_amt": "0.00",
-        "fund_payamt": amt(s.hifp_pay), "fund_pay_type_name": "统筹基金",
-        "setl_proc_info": format!("起付线{}，统筹比例{}", amt(s.act_pay_dedc), s.ratio)}]);
+        "fund_payamt": amt(s.hifp_pay), "fund_pay_type_name": fund_name,
+        "setl_proc_info": format!("医疗类别{med_type}，起付线{}，统筹比例{}", amt(s.act_pay_dedc), s.ratio)}]);
     let detl: Vec<Value> = i
         .drugdetail
         .iter()
@@ -537,6 +555,8 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
                 acct_pay: s.acct_pay,
                 psn_cash_pay: s.psn_cash_pay,
                 act_pay_dedc: s.act_pay_dedc,
+                med_type: med_type.to_string(),
+                dise_codg: d.dise_codg.clone(),
                 rxnos,
                 reversed: false,
                 output: out.clone(),
@@ -544,6 +564,88 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
         );
     }
     Ok(out)
+}
+
+/// The codes a `med_type` requires (docs/protocol.md "Settlement types"):
+/// 门诊统筹, 门慢特 and 双通道 settle prescriptions only, each line with its
+/// prescribing doctor's code (`bilg_dr_codg`); 门慢特 and 双通道 also name
+/// the disease (`dise_codg`) the person is registered for, and a
+/// prescription issued as 门慢特 / 双通道 settles only as such.
+fn check_required_codes(
+    st: &State,
+    p: &Person,
+    i: &SettleInput,
+    scheme: Scheme,
+) -> Result<(), Fail> {
+    let d = &i.data;
+    let med_type = d.med_type.code();
+    let label = match scheme {
+        Scheme::PharmacyPurchase => "定点药店购药",
+        Scheme::OutpatientPooling => "门诊统筹",
+        Scheme::Chronic => "门诊慢特病",
+        Scheme::DualChannel => "门诊特药（双通道）",
+    };
+    if scheme != Scheme::PharmacyPurchase {
+        for l in &i.drugdetail {
+            if l.rxno.is_empty() {
+                return fail(
+                    codes::PRESCRIPTION_REQUIRED,
+                    format!(
+                        "{label}结算须凭处方：费用明细 {} 缺少处方号 rxno",
+                        l.feedetl_sn
+                    ),
+                );
+            }
+            if l.bilg_dr_codg.trim().is_empty() {
+                return fail(
+                    codes::DOCTOR_CODE_MISSING,
+                    format!(
+                        "{label}结算须填写开单医生编码：费用明细 {} 的 bilg_dr_codg 为空",
+                        l.feedetl_sn
+                    ),
+                );
+            }
+        }
+    }
+    if matches!(scheme, Scheme::Chronic | Scheme::DualChannel) {
+        if d.dise_codg.trim().is_empty() {
+            return fail(
+                codes::DISEASE_CODE_MISSING,
+                format!("{label}（医疗类别 {med_type}）结算须填写病种编码 dise_codg"),
+            );
+        }
+        if !p.registered_diseases.iter().any(|c| c == &d.dise_codg) {
+            return fail(
+                codes::DISEASE_NOT_REGISTERED,
+                format!("参保人未备案病种 {}，不能按{label}结算", d.dise_codg),
+            );
+        }
+    }
+    for l in i.drugdetail.iter().filter(|l| !l.rxno.is_empty()) {
+        let Some(rx) = st.rxs.get(&l.rxno) else {
+            continue; // unknown prescriptions are refused with the line checks
+        };
+        let special = matches!(rx.med_type.as_str(), "14" | "1402");
+        if special && rx.med_type != med_type {
+            return fail(
+                codes::MED_TYPE_MISMATCH,
+                format!(
+                    "处方 {} 为医疗类别 {} 的处方，不能按 {med_type} 结算",
+                    rx.hi_rxno, rx.med_type
+                ),
+            );
+        }
+        if special && !rx.dise_codg.is_empty() && rx.dise_codg != d.dise_codg {
+            return fail(
+                codes::MED_TYPE_MISMATCH,
+                format!(
+                    "病种编码 {} 与处方的病种 {} 不符",
+                    d.dise_codg, rx.dise_codg
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// 2101

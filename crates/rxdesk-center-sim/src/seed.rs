@@ -254,6 +254,7 @@ fn person(
         card_sn: format!("SN{card_no}"),
         balance: d(balance),
         deductible_left: d(deductible),
+        registered_diseases: Vec::new(),
     }
 }
 
@@ -284,6 +285,13 @@ fn drug(
         prdr_name: "演示制药有限公司".into(),
     }
 }
+
+/// The demo 门慢特 disease (`dise_codg`, name): 赵建国 is registered for it.
+/// DEMO values, not the national 病种 table.
+pub const DEMO_CHRONIC_DISEASE: (&str, &str) = ("M03900", "糖尿病");
+/// The demo 双通道 特药 disease (`dise_codg`, name): 钱秀英 is registered for it.
+/// DEMO values, not the national 病种 table.
+pub const DEMO_DUAL_CHANNEL_DISEASE: (&str, &str) = ("M00500", "重症哮喘（特药）");
 
 /// What to create in [`create_rx`].
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -318,6 +326,25 @@ pub struct NewRx {
     /// Pad the layout PDF with comment lines to about this many KiB (load tests).
     #[serde(default)]
     pub pad_kb: usize,
+    /// 医疗类别 of the issuing visit: `11` 普通门诊 (default), `14` 门诊慢特病,
+    /// `1402` 门诊特药（双通道）.
+    #[serde(default = "outpatient")]
+    pub med_type: String,
+    /// 病种编码 (门慢特 / 特药), empty for an ordinary outpatient visit.
+    #[serde(default)]
+    pub dise_codg: String,
+    /// 病种名称.
+    #[serde(default)]
+    pub dise_name: String,
+    /// 主诊断代码 (ICD-10), default `J06.900`.
+    #[serde(default = "default_diag_code")]
+    pub diag_code: String,
+}
+fn outpatient() -> String {
+    "11".into()
+}
+fn default_diag_code() -> String {
+    "J06.900".into()
 }
 fn seven() -> i64 {
     7
@@ -376,6 +403,14 @@ pub fn create_rx_with(
             ),
         ),
         (10.0, format!("临床诊断 {}", n.diag_name)),
+        (
+            9.0,
+            match n.med_type.as_str() {
+                "14" => format!("门诊慢特病  病种 {} {}", n.dise_codg, n.dise_name),
+                "1402" => format!("门诊特药（双通道）  病种 {} {}", n.dise_codg, n.dise_name),
+                _ => "普通门诊".to_string(),
+            },
+        ),
         (12.0, "Rp.".into()),
     ];
     for (i, (code, cnt)) in n.lines.iter().enumerate() {
@@ -420,6 +455,7 @@ pub fn create_rx_with(
         "pharPracCertNo": "ZY2025000001", "pharChkTime": fmt(prsc_time + Duration::minutes(5)),
         "prscTime": fmt(prsc_time), "validEndTime": fmt(valid_end), "rxStasCodg": "1",
         "diagName": n.diag_name, "rxDrugDetail": lines_json,
+        "medType": n.med_type, "diseCodg": n.dise_codg, "diseName": n.dise_name,
         "reptFlag": if n.rept_flag { "1" } else { "0" },
         "rxFile": "", "signDigest": "", "signCertSn": hosp.cert.serial_hex(), "signCertDn": hosp.cert.subject_dn(),
     });
@@ -474,9 +510,12 @@ pub fn create_rx_with(
                 })
                 .collect(),
             mdtrt_id,
-            diag_code: "J06.900".into(),
+            diag_code: n.diag_code.clone(),
             diag_name: n.diag_name.clone(),
             dept_name: "内科".into(),
+            med_type: n.med_type.clone(),
+            dise_codg: n.dise_codg.clone(),
+            dise_name: n.dise_name.clone(),
             download: dl,
             downloaded_keys: HashSet::new(),
             sign_verify_sn: None,
@@ -576,8 +615,44 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
             "0.00",
             "0.00",
         ),
+        // 门慢特: registered for 糖尿病 (M03900) — settles 14 with that code.
+        person(
+            "PSN1101000005",
+            "赵建国",
+            "11010119550707005X",
+            "1",
+            "1955-07-07",
+            71,
+            "310",
+            "110000ecdemo0000000000000000zhaojianguo",
+            "A10000005",
+            "300.00",
+            "0.00",
+        ),
+        // 双通道: a resident registered for the 特药 disease M00500.
+        person(
+            "PSN1101000006",
+            "钱秀英",
+            "110101196209090065",
+            "2",
+            "1962-09-09",
+            64,
+            "390",
+            "110000ecdemo0000000000000000qianxiuying",
+            "A10000006",
+            "0.00",
+            "0.00",
+        ),
     ] {
         st.persons.insert(p.psn_no.clone(), p);
+    }
+    for (psn, dise) in [
+        ("PSN1101000005", DEMO_CHRONIC_DISEASE),
+        ("PSN1101000006", DEMO_DUAL_CHANNEL_DISEASE),
+    ] {
+        if let Some(p) = st.persons.get_mut(psn) {
+            p.registered_diseases.push(dise.0.to_string());
+        }
     }
     let file: DemoDrugFile =
         serde_json::from_str(DEMO_DRUGS_JSON).map_err(|e| SeedError::DemoData(e.to_string()))?;
@@ -623,6 +698,10 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         diag_name: default_diag(),
         label: label.into(),
         pad_kb: 0,
+        med_type: outpatient(),
+        dise_codg: String::new(),
+        dise_name: String::new(),
+        diag_code: default_diag_code(),
     };
     let e = |s: String| SeedError::Crypto(s);
     create_rx(
@@ -694,6 +773,30 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
     reuse.max_rept_cnt = 3;
     reuse.diag_name = "2型糖尿病".into();
     create_rx(st, &reuse).map_err(e)?;
+    let mut chronic = mk(
+        "chronic_disease",
+        "H11010100001",
+        "PSN1101000005",
+        vec![(metf.clone(), two)],
+    );
+    chronic.med_type = "14".into();
+    chronic.dise_codg = DEMO_CHRONIC_DISEASE.0.into();
+    chronic.dise_name = DEMO_CHRONIC_DISEASE.1.into();
+    chronic.diag_code = "E11.900".into();
+    chronic.diag_name = "2型糖尿病".into();
+    create_rx(st, &chronic).map_err(e)?;
+    let mut dual = mk(
+        "dual_channel",
+        "H11010100001",
+        "PSN1101000006",
+        vec![(lora.clone(), one)],
+    );
+    dual.med_type = "1402".into();
+    dual.dise_codg = DEMO_DUAL_CHANNEL_DISEASE.0.into();
+    dual.dise_name = DEMO_DUAL_CHANNEL_DISEASE.1.into();
+    dual.diag_code = "J45.900".into();
+    dual.diag_name = "支气管哮喘".into();
+    create_rx(st, &dual).map_err(e)?;
     create_rx(
         st,
         &mk(

@@ -45,6 +45,9 @@ pub struct Person {
     pub balance: Decimal,
     /// what is left of the annual deductible
     pub deductible_left: Decimal,
+    /// 门慢特 / 特药 diseases the person is registered for (备案): `dise_codg`s
+    /// a 14 / 1402 settlement may name
+    pub registered_diseases: Vec<String>,
 }
 
 /// A catalogue drug.
@@ -155,6 +158,12 @@ pub struct Rx {
     pub diag_name: String,
     /// 科室
     pub dept_name: String,
+    /// 医疗类别 of the issuing visit (11 普通门诊, 14 门慢特, 1402 双通道)
+    pub med_type: String,
+    /// 病种编码 (门慢特 / 特药), empty otherwise
+    pub dise_codg: String,
+    /// 病种名称
+    pub dise_name: String,
     /// the signed download as served
     #[serde(skip)]
     pub download: DownloadedPrescription,
@@ -195,6 +204,10 @@ pub struct Settlement {
     pub psn_cash_pay: Decimal,
     /// 起付线 used
     pub act_pay_dedc: Decimal,
+    /// 医疗类别 settled
+    pub med_type: String,
+    /// 病种编码 settled (门慢特 / 双通道)
+    pub dise_codg: String,
     /// prescriptions (rxno) covered
     pub rxnos: Vec<String>,
     /// reversed by 2103 / 2601

@@ -124,6 +124,18 @@ pub mod codes {
     pub const AMOUNT_MISMATCH: i64 = 4003;
     /// Drug not in the 医保 catalogue.
     pub const DRUG_UNKNOWN: i64 = 4004;
+    /// A `med_type` (医疗类别) the center does not settle at a pharmacy.
+    pub const MED_TYPE_UNSUPPORTED: i64 = 4005;
+    /// `dise_codg` missing where the `med_type` requires it (门慢特, 双通道).
+    pub const DISEASE_CODE_MISSING: i64 = 4006;
+    /// The person is not registered (备案) for the `dise_codg` sent.
+    pub const DISEASE_NOT_REGISTERED: i64 = 4007;
+    /// `bilg_dr_codg` (开单医生编码) missing where the `med_type` requires it.
+    pub const DOCTOR_CODE_MISSING: i64 = 4008;
+    /// A line without `rxno` where the `med_type` requires a prescription.
+    pub const PRESCRIPTION_REQUIRED: i64 = 4009;
+    /// `med_type` / `dise_codg` differ from the prescription's own.
+    pub const MED_TYPE_MISMATCH: i64 = 4010;
     /// Trace code already sold.
     pub const TRACE_CODE_SOLD: i64 = 5001;
     /// Trace code malformed (RxDesk: 20 digits).

@@ -36,6 +36,9 @@ code_table! {
         Outpatient = "11" => "普通门诊",
         /// 门诊慢特病
         ChronicOutpatient = "14" => "门诊慢特病",
+        /// 门诊特药（双通道）: RxDesk's code, the national value is not in the
+        /// public record (`rxdesk_core::settle_kind`, docs/settlement-types.md)
+        DualChannel = "1402" => "门诊特药（双通道）",
         /// 定点药店购药
         PharmacyPurchase = "41" => "定点药店购药",
     }
@@ -1215,6 +1218,10 @@ pub struct MdtrtInfo {
     pub diag_name: String,
     /// 是否特殊病种
     pub sp_dise_flag: String,
+    /// 病种编码 (门慢特 / 特药 disease of the visit)
+    pub dise_codg: String,
+    /// 病种名称
+    pub dise_name: String,
 }
 /// 7203 output `diseinfo` row.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1353,6 +1360,15 @@ impl RxDownloadOutput {
         });
         if !m.diag_name.is_empty() {
             v["diagName"] = m.diag_name.clone().into();
+        }
+        for (k, val) in [
+            ("medType", &m.med_type),
+            ("diseCodg", &m.dise_codg),
+            ("diseName", &m.dise_name),
+        ] {
+            if !val.is_empty() {
+                v[k] = val.clone().into();
+            }
         }
         if h.rept_flag == "1" {
             v["maxReptCnt"] = to_u32(h.max_rept_cnt).into();

@@ -308,6 +308,63 @@ impl SettlementSplit {
     }
 }
 
+/// What the plain-words explanation adds when the kind of settlement is
+/// known (`rxdesk_core::settle_kind`): the kind, its disease, the fund's
+/// share inside the policy scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettlementContext {
+    /// The kind settled (from the plan or the 2102 answer's `med_type`).
+    pub kind: Option<crate::settle_kind::SettlementKind>,
+    /// `dise_codg` and name of a 门慢特 / 双通道 settlement.
+    pub disease: String,
+    /// The fund's share inside the policy scope, in percent (`70`).
+    pub fund_ratio_percent: Option<rust_decimal::Decimal>,
+}
+
+impl SettlementSplit {
+    /// [`SettlementSplit::explain_zh`] with the kind of settlement: says
+    /// which kind and disease were settled, that 定点药店购药 uses no fund
+    /// (so nothing is "按比例" there), and the fund's share.
+    pub fn explain_in_context_zh(
+        &self,
+        ctx: &SettlementContext,
+        self_pay_items: &[String],
+    ) -> String {
+        let mut s = String::new();
+        if let Some(k) = ctx.kind {
+            let disease = if ctx.disease.trim().is_empty() {
+                String::new()
+            } else {
+                format!("（病种：{}）", ctx.disease.trim())
+            };
+            s.push_str(&format!("本次按“{}”{disease}结算。", k.label_zh()));
+            if !k.fund_pays() {
+                s.push_str(
+                    "定点药店购药不使用统筹基金：费用先从医保个人账户支付，不足部分由您自付。",
+                );
+            }
+        }
+        let base = self.explain_zh(self_pay_items);
+        let no_fund = ctx.kind.is_some_and(|k| !k.fund_pays());
+        if no_fund {
+            // Without a fund there is no "share borne by the patient by ratio".
+            s.push_str(&base.replace(
+                "元为医保政策范围内按比例由个人负担的部分",
+                "元为定点药店购药由个人负担的费用",
+            ));
+        } else {
+            s.push_str(&base);
+        }
+        if let Some(r) = ctx.fund_ratio_percent.filter(|r| !r.is_zero() && !no_fund) {
+            s.push_str(&format!(
+                "医保政策范围内（扣除起付线后）的费用由统筹基金按 {}% 支付。",
+                r.normalize()
+            ));
+        }
+        s
+    }
+}
+
 /// Change to give back for cash tendered.
 pub fn cash_change(due: Amount, tendered: Amount) -> Result<Amount, SettlementError> {
     if tendered < due {
@@ -398,6 +455,57 @@ mod tests {
         assert_eq!(
             s.check_total(a("10.01")).unwrap_err().code(),
             "SETTLE_TOTAL_MISMATCH"
+        );
+    }
+
+    #[test]
+    fn explained_with_the_kind_of_settlement() {
+        use crate::settle_kind::SettlementKind;
+        let s = SettlementSplit::new(
+            a("51.20"),
+            a("40.96"),
+            a("10.24"),
+            a("0"),
+            Default::default(),
+        )
+        .unwrap();
+        let e = s.explain_in_context_zh(
+            &SettlementContext {
+                kind: Some(SettlementKind::ChronicSpecial),
+                disease: "M03900 糖尿病".into(),
+                fund_ratio_percent: Some(rust_decimal::Decimal::new(80, 0)),
+            },
+            &[],
+        );
+        assert!(
+            e.starts_with("本次按“门诊慢特病”（病种：M03900 糖尿病）结算。"),
+            "{e}"
+        );
+        assert!(e.contains("统筹基金按 80% 支付"), "{e}");
+        assert!(e.contains("医保统筹支付 40.96 元"));
+        let p = SettlementSplit::new(
+            a("43.00"),
+            a("0"),
+            a("20.00"),
+            a("23.00"),
+            Default::default(),
+        )
+        .unwrap();
+        let e = p.explain_in_context_zh(
+            &SettlementContext {
+                kind: Some(SettlementKind::PharmacyPurchase),
+                fund_ratio_percent: Some(rust_decimal::Decimal::new(70, 0)),
+                ..Default::default()
+            },
+            &[],
+        );
+        assert!(e.contains("定点药店购药不使用统筹基金"), "{e}");
+        assert!(!e.contains("按比例"), "{e}");
+        assert!(!e.contains("统筹基金按"), "{e}");
+        // Without a context it is the plain explanation.
+        assert_eq!(
+            s.explain_in_context_zh(&SettlementContext::default(), &[]),
+            s.explain_zh(&[])
         );
     }
 

@@ -264,6 +264,18 @@ pub struct DownloadedPrescription {
     /// 长期处方标志 `0`/`1` (empty = not sent)
     #[serde(default)]
     pub long_rx_flag: String,
+    /// 医疗类别 of the visit that issued it (7203 `mdtrtinfo.med_type`: 11
+    /// 普通门诊, 14 门诊慢特病 …); empty when not sent. Not a signed field:
+    /// it decides how the pharmacy settles (`rxdesk_core::settle_kind`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub med_type: String,
+    /// 病种编码 (7203 `mdtrtinfo.dise_codg`: the 门慢特 / 特药 disease), empty
+    /// when not sent. Not a signed field.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dise_codg: String,
+    /// 病种名称 (7203 `mdtrtinfo.dise_name`), empty when not sent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dise_name: String,
 
     /// Base64 of the PDF signed by the institution (`/ByteRange` + detached CMS).
     pub rx_file: String,
@@ -405,6 +417,9 @@ impl DownloadedPrescription {
             reptd_cnt: None,
             min_inrv_days: None,
             long_rx_flag: "0".into(),
+            med_type: "11".into(),
+            dise_codg: String::new(),
+            dise_name: String::new(),
             rx_file: String::new(),
             sign_digest: String::new(),
             sign_cert_sn: String::new(),

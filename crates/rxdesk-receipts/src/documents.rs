@@ -87,6 +87,7 @@ fn check_money(lines: &[ReceiptLine], s: &SettlementSplit) -> Result<(), Receipt
         ("full_self_pay", s.full_self_pay),
         ("pre_self_pay", s.pre_self_pay),
         ("deductible", s.deductible),
+        ("over_limit", s.over_limit),
         ("account_balance_after", s.account_balance_after),
     ] {
         if let Some(v) = v {
@@ -157,6 +158,26 @@ pub fn explain_settlement(
         s.cash_pay
     )];
 
+    let kind = s
+        .med_type
+        .as_deref()
+        .and_then(rxdesk_core::settle_kind::SettlementKind::from_med_type);
+    if let Some(k) = kind {
+        let disease = s
+            .disease
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| format!("（病种：{d}）"))
+            .unwrap_or_default();
+        out.push(format!("本次按“{}”{disease}结算。", k.label_zh()));
+        if !k.fund_pays() {
+            out.push(
+                "定点药店购药不使用统筹基金：费用先从您的医保个人账户支付，不足部分由您自付。"
+                    .to_string(),
+            );
+        }
+    }
+
     let mut reasons = 0;
     let self_paid: Vec<&ReceiptLine> = lines
         .iter()
@@ -192,13 +213,22 @@ pub fn explain_settlement(
             "{which}按医保规定先由个人支付一定比例，计 {pre} 元。"
         ));
     }
+    if let Some(o) = s.over_limit.filter(|a| *a > Amount::ZERO) {
+        reasons += 1;
+        out.push(format!(
+            "其中 {o} 元超出医保支付限价，超出部分医保不予支付，由您负担。"
+        ));
+    }
     if let Some(d) = s.deductible.filter(|a| *a > Amount::ZERO) {
         reasons += 1;
         out.push(format!(
             "本次有 {d} 元计入起付标准（起付线），起付线以内的费用由个人支付。"
         ));
     }
-    if let Some(r) = s.fund_ratio_percent {
+    if let Some(r) = s
+        .fund_ratio_percent
+        .filter(|r| !r.is_zero() && kind.is_none_or(|k| k.fund_pays()))
+    {
         reasons += 1;
         out.push(format!(
             "医保政策范围内的费用由统筹基金按 {}% 支付，其余按比例由个人负担。",
@@ -448,8 +478,28 @@ pub fn sale_receipt(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
     if let Some(c) = change {
         out.push(El::columns_styled("找零", c.to_string(), Style::PLAIN, 2));
     }
+    for (label, v) in [
+        ("其中 起付线", s.deductible),
+        ("其中 先行自付", s.pre_self_pay),
+        ("其中 目录外自费", s.full_self_pay),
+        ("其中 超限价自费", s.over_limit),
+    ] {
+        if let Some(v) = v.filter(|v| *v > Amount::ZERO) {
+            out.push(El::columns_styled(label, v.to_string(), Style::PLAIN, 2));
+        }
+    }
     if let Some(b) = s.account_balance_after {
         out.push(El::columns("个人账户余额", b.to_string()));
+    }
+    if let Some(k) = s
+        .med_type
+        .as_deref()
+        .and_then(rxdesk_core::settle_kind::SettlementKind::from_med_type)
+    {
+        field(&mut out, "结算类别", k.label_zh());
+    }
+    if let Some(d) = s.disease.as_deref().filter(|d| !d.trim().is_empty()) {
+        field(&mut out, "病种", d);
     }
     field(&mut out, "医保结算ID", &s.setl_id);
     out.push(El::rule());

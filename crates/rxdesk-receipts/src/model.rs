@@ -203,6 +203,16 @@ pub struct SettlementSplit {
     /// 实际支付起付线 (`act_pay_dedc`): deductible counted in this sale.
     #[serde(default)]
     pub deductible: Option<Amount>,
+    /// 超限价自费 (`overlmt_selfpay`): above the reimbursement price limit.
+    #[serde(default)]
+    pub over_limit: Option<Amount>,
+    /// 医疗类别 settled (`med_type`: 41, 11, 14, 1402), if known; names the
+    /// kind of settlement on the receipt (`rxdesk_core::settle_kind`).
+    #[serde(default)]
+    pub med_type: Option<String>,
+    /// 病种 of a 门慢特 / 双通道 settlement (`dise_codg` and name), if any.
+    #[serde(default)]
+    pub disease: Option<String>,
     /// Fund payment ratio inside the policy scope, in percent (e.g. `70`).
     #[serde(default)]
     pub fund_ratio_percent: Option<Decimal>,

@@ -113,6 +113,46 @@ fn settlement_is_explained_in_plain_words() {
 }
 
 #[test]
+fn the_kind_of_settlement_and_its_breakdown_are_printed() {
+    // A 门慢特 settlement with a deductible, 先行自付 and over-limit part.
+    let mut s = sale();
+    s.settlement.med_type = Some("14".into());
+    s.settlement.disease = Some("M03900 糖尿病".into());
+    s.settlement.deductible = Some(amount("3.00"));
+    s.settlement.over_limit = Some(amount("2.00"));
+    let all = explain_settlement(&s.settlement, &s.lines, &s.payment.method, None, None).concat();
+    assert!(
+        all.contains("本次按“门诊慢特病”（病种：M03900 糖尿病）结算。"),
+        "{all}"
+    );
+    assert!(all.contains("3.00 元计入起付标准（起付线）"));
+    assert!(all.contains("2.00 元超出医保支付限价"));
+    assert!(all.contains("先由个人支付一定比例，计 9.00 元"));
+    assert!(all.contains("统筹基金按 75% 支付"));
+    let text = plain(&sale_receipt(&s).unwrap(), Paper::Mm80);
+    for l in ["结算类别", "门诊慢特病", "病种", "M03900 糖尿病"] {
+        assert!(text.contains(l), "{l} missing:\n{text}");
+    }
+    assert!(line_with(&text, "其中 起付线").ends_with("3.00"), "{text}");
+    assert!(line_with(&text, "其中 先行自付").ends_with("9.00"));
+    assert!(line_with(&text, "其中 目录外自费").ends_with("10.00"));
+    assert!(line_with(&text, "其中 超限价自费").ends_with("2.00"));
+
+    // 定点药店购药 (41): no fund, said so; no fund ratio sentence.
+    let mut p = sale();
+    p.settlement.med_type = Some("41".into());
+    p.settlement.fund_pay = amount("0.00");
+    p.settlement.account_pay = amount("100.00");
+    p.settlement.fund_ratio_percent = Some(rust_decimal::Decimal::ZERO);
+    let all = explain_settlement(&p.settlement, &p.lines, &p.payment.method, None, None).concat();
+    assert!(all.contains("本次按“定点药店购药”结算。"));
+    assert!(all.contains("定点药店购药不使用统筹基金"));
+    assert!(!all.contains("统筹基金按"));
+    let text = plain(&sale_receipt(&p).unwrap(), Paper::Mm58);
+    assert!(text.contains("定点药店购药"));
+}
+
+#[test]
 fn no_reason_given_gets_a_generic_explanation_and_zero_cash_says_so() {
     let mut s = sale();
     s.lines

@@ -367,6 +367,24 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// The settled attempt that produced `setl_id` (its 2102 input and
+    /// answer: the split's breakdown, 医疗类别 and 病种 a receipt explains,
+    /// also on reprint), if the journal has it.
+    pub fn settled_attempt_of(&self, setl_id: &str) -> Result<Option<AttemptRow>> {
+        if setl_id.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .read(|c| {
+                self.attempts_where(
+                    c,
+                    "setl_id = ?1 AND state IN ('settled', 'reversed')",
+                    [setl_id],
+                )
+            })?
+            .pop())
+    }
+
     /// One attempt.
     pub fn settlement_attempt(&self, id: i64) -> Result<AttemptRow> {
         self.read(|c| self.attempts_where(c, "id = ?1", [id]))?

@@ -479,6 +479,7 @@ export class MockVisitBackend {
     const account = total - fund < balance ? total - fund : balance;
     const cash = total - fund - account;
     v.split = {
+      kind: "outpatient_pooling", kindZh: "门诊统筹", disease: null,
       total: formatCents(total), fundPay: formatCents(fund), accountPay: formatCents(account), cashPay: formatCents(cash),
       explanationZh: [
         `本次药费合计 ${formatCents(total)} 元，其中医保目录内 ${formatCents(covered)} 元，自费药品 ${formatCents(self)} 元。`,

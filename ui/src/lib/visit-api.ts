@@ -126,7 +126,15 @@ export interface DispenseLineView {
   boxes: { traceCode: string | null; batch: string; lotnum: string; expyEnd: string; quantity: string; split: boolean }[];
 }
 
+/** Which 医保 settlement (rxdesk_core::settle_kind). */
+export type SettlementKind = "pharmacy_purchase" | "outpatient_pooling" | "chronic_special" | "dual_channel";
+
 export interface SplitView {
+  /** The kind settled, when known; its zh-CN name. */
+  kind?: SettlementKind | null;
+  kindZh?: string | null;
+  /** 病种 of a 门慢特 / 双通道 settlement (code and name). */
+  disease?: string | null;
   total: string;
   fundPay: string;
   accountPay: string;

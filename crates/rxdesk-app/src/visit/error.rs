@@ -445,6 +445,9 @@ pub enum StepError {
     Dispense(#[serde(skip)] DispenseError),
     /// The settlement figures or the change are wrong.
     Settlement(#[serde(skip)] SettlementError),
+    /// The sale cannot be settled with 医保 as it stands (医疗类别, 病种,
+    /// doctor's code, 参保状态, personal account: `settle_kind`).
+    SettlementKind(#[serde(skip)] rxdesk_core::settle_kind::PlanError),
 }
 
 /// Every code of `StepError`'s own variants (the wrapped ones take their
@@ -631,6 +634,7 @@ impl StepError {
             E::Visit(e) => e.code(),
             E::Dispense(e) => e.code(),
             E::Settlement(e) => e.code(),
+            E::SettlementKind(e) => e.code(),
         }
     }
 
@@ -951,6 +955,7 @@ impl StepError {
             E::Visit(e) => if zh { e.message_zh() } else { e.to_string() },
             E::Dispense(e) => if zh { e.message_zh() } else { e.to_string() },
             E::Settlement(e) => if zh { e.message_zh() } else { e.to_string() },
+            E::SettlementKind(e) => if zh { e.message_zh() } else { e.to_string() },
         }
     }
 
@@ -1031,6 +1036,12 @@ impl From<VisitError> for StepError {
 impl From<DispenseError> for StepError {
     fn from(e: DispenseError) -> Self {
         Self::Dispense(e)
+    }
+}
+
+impl From<rxdesk_core::settle_kind::PlanError> for StepError {
+    fn from(e: rxdesk_core::settle_kind::PlanError) -> Self {
+        Self::SettlementKind(e)
     }
 }
 

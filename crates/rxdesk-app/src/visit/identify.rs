@@ -650,6 +650,7 @@ impl super::VisitService {
             name: info.baseinfo.psn_name.clone(),
             certno: info.baseinfo.certno.clone(),
             psn_no: info.baseinfo.psn_no.clone(),
+            insu_status: insu.psn_insu_stas.clone(),
             insutype: insu.insutype,
             balance: insu.balc,
             insuplc_admdvs: insu.insuplc_admdvs,

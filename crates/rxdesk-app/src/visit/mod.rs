@@ -122,6 +122,10 @@ struct PatientInfo {
     mdtrt_cert_type: CertType,
     mdtrt_cert_no: String,
     agent_name: Option<String>,
+    /// 1101 `psn_insu_stas` (参保状态; empty = not sent): decides whether
+    /// the fund may be used (`rxdesk_core::settle_kind`).
+    #[serde(default)]
+    insu_status: String,
     /// 代购: the agent and the authorisation (kept with the sale).
     #[serde(default)]
     proxy: Option<ProxyInfo>,

@@ -6,7 +6,7 @@
 use super::payment::Channel;
 use super::{date, PaymentState};
 use chrono::{DateTime, Utc};
-use rxdesk_core::Amount;
+
 use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::Session;
 
@@ -98,39 +98,10 @@ impl super::VisitService {
             .collect()
     }
 
+    /// The split as the receipt explains it: the settled 2102 from the
+    /// journal gives the kind, disease and breakdown (also on reprint).
     fn receipt_split(&self, d: &rxdesk_store::SaleDetail) -> rxdesk_receipts::SettlementSplit {
-        let total = d.summary.total;
-        match &d.settlement {
-            Some(s) => rxdesk_receipts::SettlementSplit {
-                total: s.medfee_sumamt,
-                fund_pay: s.fund_pay_sumamt,
-                account_pay: s.acct_pay,
-                cash_pay: s.psn_cash_pay,
-                fund_items: vec![rxdesk_receipts::FundItem {
-                    name: "统筹基金".into(),
-                    amount: s.fund_pay_sumamt,
-                }],
-                full_self_pay: None,
-                pre_self_pay: None,
-                deductible: None,
-                fund_ratio_percent: None,
-                account_balance_after: None,
-                setl_id: s.setl_id.clone(),
-            },
-            None => rxdesk_receipts::SettlementSplit {
-                total,
-                fund_pay: Amount::ZERO,
-                account_pay: Amount::ZERO,
-                cash_pay: total,
-                fund_items: Vec::new(),
-                full_self_pay: None,
-                pre_self_pay: None,
-                deductible: None,
-                fund_ratio_percent: None,
-                account_balance_after: None,
-                setl_id: String::new(),
-            },
-        }
+        crate::settle_types::receipt_split(&self.store, d)
     }
 
     /// The 代购 agent of a sale, as printed.

@@ -27,6 +27,19 @@ impl super::VisitService {
     fn settle_input(&self, a: &Active) -> Result<(SettleInput, Amount), StepError> {
         let rx = a.visit.prescription().ok_or(StepError::NoPrescription)?;
         let p = a.patient.as_ref().ok_or(StepError::NoPatient)?;
+        // Which settlement this is (门诊统筹 / 门慢特 / 双通道 / 药店购药), as
+        // the prescription's visit and the person's 1101 answer demand.
+        let insured =
+            crate::settle_types::insured_facts(p.insutype.code(), &p.insu_status, p.balance);
+        let plan = match &a.opened {
+            Some(o) => crate::settle_types::plan_for_prescription(&o.prescription, &insured),
+            // A visit restored from the journal settles as it was planned.
+            None => rxdesk_core::settle_kind::plan(
+                &rxdesk_core::settle_kind::Purchase::Prescription(Default::default()),
+                &insured,
+            ),
+        }
+        .map_err(StepError::SettlementKind)?;
         let now = format_wire(Utc::now());
         let mut total = Amount::ZERO;
         let mut lines = Vec::new();
@@ -62,12 +75,12 @@ impl super::VisitService {
                 used_frqu_dscr: l.frequency.clone(),
                 prd_days: Decimal::from(l.days),
                 medc_way_dscr: l.route.clone(),
-                bilg_dr_codg: String::new(),
-                bilg_dr_name: a
-                    .opened
-                    .as_ref()
-                    .map(|o| o.prescription.prsc_dr_name.clone())
-                    .unwrap_or_default(),
+                bilg_dr_codg: plan.bilg_dr_codg.clone(),
+                bilg_dr_name: if plan.bilg_dr_name.is_empty() {
+                    a.doctor_name()
+                } else {
+                    plan.bilg_dr_name.clone()
+                },
                 tcmdrug_used_way: String::new(),
             });
         }
@@ -81,10 +94,10 @@ impl super::VisitService {
                     medfee_sumamt: total,
                     invono: String::new(),
                     insutype: p.insutype.clone(),
-                    dise_codg: String::new(),
-                    dise_name: String::new(),
-                    acct_used_flag: "1".into(),
-                    med_type: MedType::PharmacyPurchase,
+                    dise_codg: plan.dise_codg.clone(),
+                    dise_name: plan.dise_name.clone(),
+                    acct_used_flag: plan.acct_used_flag.clone(),
+                    med_type: MedType::from_code(&plan.med_type),
                     exp_content: String::new(),
                 },
                 drugdetail: lines,

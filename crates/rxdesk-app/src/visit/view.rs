@@ -161,6 +161,13 @@ pub struct DispenseLineView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SplitView {
+    /// The kind of settlement (`outpatient_pooling`, `chronic_special`,
+    /// `dual_channel`, `pharmacy_purchase`), when known.
+    pub kind: Option<rxdesk_core::settle_kind::SettlementKind>,
+    /// Its zh-CN name (门诊统筹, 门诊慢特病 …).
+    pub kind_zh: Option<String>,
+    /// 病种 of a 门慢特 / 双通道 settlement (code and name).
+    pub disease: Option<String>,
     /// Total.
     pub total: String,
     /// Fund.
@@ -475,13 +482,18 @@ impl super::VisitService {
                         .collect()
                 })
                 .unwrap_or_default();
+            let context =
+                crate::settle_types::context_of(a.settle_input.as_ref(), a.settle_output.as_ref());
             SplitView {
+                kind: context.kind,
+                kind_zh: context.kind.map(|k| k.label_zh().to_string()),
+                disease: Some(context.disease.clone()).filter(|d| !d.is_empty()),
                 total: s.total().to_string(),
                 fund_pay: s.fund().to_string(),
                 account_pay: s.personal_account().to_string(),
                 cash_pay: s.cash().to_string(),
                 explanation_zh: s
-                    .explain_zh(&names)
+                    .explain_in_context_zh(&context, &names)
                     .split(['；', '。'])
                     .map(str::trim)
                     .filter(|x| !x.is_empty())

@@ -162,7 +162,7 @@ pub fn settle_input(
             used_frqu_dscr: String::new(),
             prd_days: Decimal::ZERO,
             medc_way_dscr: String::new(),
-            bilg_dr_codg: String::new(),
+            bilg_dr_codg: dl.dr_code.clone(),
             bilg_dr_name: dl.prsc_dr_name.clone(),
             tcmdrug_used_way: String::new(),
         });
@@ -176,10 +176,15 @@ pub fn settle_input(
             medfee_sumamt: total,
             invono: String::new(),
             insutype: Insutype::from_code(insutype),
-            dise_codg: String::new(),
-            dise_name: String::new(),
+            dise_codg: dl.dise_codg.clone(),
+            dise_name: dl.dise_name.clone(),
             acct_used_flag: "1".into(),
-            med_type: MedType::PharmacyPurchase,
+            // The prescription's own 医疗类别 (门诊统筹 for an ordinary one).
+            med_type: if dl.med_type.is_empty() {
+                MedType::Outpatient
+            } else {
+                MedType::from_code(&dl.med_type)
+            },
             exp_content: String::new(),
         },
         drugdetail: lines,
