@@ -25,6 +25,7 @@ pub mod settings_edit;
 pub mod settings_view;
 pub mod staff;
 pub mod status;
+pub mod till;
 pub mod uploader;
 pub mod visit;
 pub mod wiring;
