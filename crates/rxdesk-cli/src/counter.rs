@@ -459,6 +459,9 @@ struct Expect {
     queue: Option<BTreeMap<String, usize>>,
     /// Any value of the step's JSON (dotted path → value).
     json: Option<BTreeMap<String, Value>>,
+    /// The last sale's receipt job (saved under `<data>/receipts` without a
+    /// printer) carries the cash-drawer kick (`ESC p`), decoded.
+    drawer_kick: Option<bool>,
     /// `day_report`: its totals equal the sum of the day's sales read back
     /// one by one from the ledger's history (sale, settlement, payments).
     day_matches_ledger: Option<bool>,
@@ -699,6 +702,8 @@ struct Run<'a> {
     /// The scenario has no `till_open` step: the rehearsal opens the till
     /// (float 0.00) before its first visit, and says so.
     auto_till: bool,
+    /// `<data>/receipts`: where receipts go without a configured printer.
+    receipts_dir: PathBuf,
     pass: usize,
     fail: usize,
 }
@@ -831,6 +836,7 @@ async fn run_in_production(sc: &Scenario, dir: &Path, base: &str) -> Result<bool
         error: None,
         last_sale: None,
         auto_till: !sc.steps.iter().any(|s| s.till_open.is_some()),
+        receipts_dir: data.root().join("receipts"),
         pass: 0,
         fail: 0,
     };
@@ -896,6 +902,7 @@ async fn run_in(
         error: None,
         last_sale: None,
         auto_till: !sc.steps.iter().any(|s| s.till_open.is_some()),
+        receipts_dir: data.root().join("receipts"),
         pass: 0,
         fail: 0,
     };
@@ -1946,6 +1953,26 @@ impl Run<'_> {
             for (state, n) in want {
                 let got = rows.iter().filter(|r| r.state.code() == state).count();
                 self.check(got == *n, &format!("outbox {state} = {n} (got {got})"));
+            }
+        }
+        if let Some(want) = e.drawer_kick {
+            let job = self
+                .last_sale
+                .as_ref()
+                .map(|(_, docno)| self.receipts_dir.join(format!("{docno}.escpos")))
+                .and_then(|p| std::fs::read(p).ok());
+            match job {
+                Some(bytes) => {
+                    use rxdesk_devices::printer::decode::{decode_all, Event};
+                    let kicked = decode_all(&bytes)
+                        .iter()
+                        .any(|e| matches!(e, Event::DrawerKick { pin: 0 }));
+                    self.check(
+                        kicked == want,
+                        &format!("钱箱脉冲 drawer kick (ESC p 0) = {want} (got {kicked})"),
+                    );
+                }
+                None => self.check(false, "小票打印数据未找到 / no receipt job saved"),
             }
         }
         if let Some(want) = e.day_matches_ledger {
