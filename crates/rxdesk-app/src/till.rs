@@ -157,6 +157,16 @@ pub struct DayReportView {
     pub slip: PrintedSlip,
 }
 
+/// The pharmacist's 下岗 as the window and the CLI see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShiftEnded {
+    /// A duty was open and is now ended.
+    pub ended: bool,
+    /// What happened, in zh-CN.
+    pub message_zh: String,
+}
+
 /// The counter's till.
 #[derive(Clone)]
 pub struct TillService {

@@ -45,6 +45,7 @@ export const tillZh = {
   "till.k_day": "日结",
   "till.k_print": "打印",
   "till.sales_count": "销售笔数",
+  "till.off_duty": "药师下岗",
 } as const;
 
 export type TillKey = keyof typeof tillZh;
@@ -94,4 +95,5 @@ export const tillEn: Record<TillKey, string> = {
   "till.k_day": "day report",
   "till.k_print": "print",
   "till.sales_count": "Sales",
+  "till.off_duty": "Pharmacist off duty",
 };

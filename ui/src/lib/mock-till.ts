@@ -86,6 +86,8 @@ export class MockTillBackend {
         this.taken = { cash: 0n, wechat: 0n, alipay: 0n, terminal: 0n };
         return closed;
       }
+      case "shift_end":
+        return { ended: true, messageZh: "李药师已下岗（已记入账本和审计日志）" };
       case "day_report": {
         const total = {
           operator_id: 0,

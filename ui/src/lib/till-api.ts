@@ -78,6 +78,13 @@ export interface DayReportView {
   slip: PrintedSlip;
 }
 
+export interface ShiftEnded {
+  ended: boolean;
+  messageZh: string;
+}
+
+/** 药师下岗: ends the signed-in pharmacist's duty (recorded in the ledger and the audit log). */
+export const shiftEnd = () => invoke<ShiftEnded>("shift_end");
 export const tillCurrent = () => invoke<TillView | null>("till_current");
 export const tillOpen = (float: string) => invoke<TillView>("till_open", { float });
 export const tillClose = (countedCash: string, counted: Partial<Record<PayMethod, string>>, note: string) =>
