@@ -226,6 +226,20 @@ impl Default for Acc {
     }
 }
 
+/// Per operator while summing a day: (name, sales, total, fund, account,
+/// refunds, per method (received, given back)).
+type OperatorAcc = (
+    String,
+    u32,
+    Amount,
+    Amount,
+    Amount,
+    u32,
+    BTreeMap<String, (Amount, Amount)>,
+);
+/// A day's sale as read: (id, operator, name, total, fund, account).
+type DaySaleRow = (i64, i64, String, String, Option<String>, Option<String>);
+
 type ShiftRow = (
     i64,
     i64,
@@ -550,9 +564,8 @@ impl Store {
         let (from, to) = day_range_ms(day);
         self.read(|c| {
             // (operator, name) -> figures
-            let mut per: BTreeMap<i64, (String, u32, Amount, Amount, Amount, u32, BTreeMap<String, (Amount, Amount)>)> =
-                BTreeMap::new();
-            let sales: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = {
+            let mut per: BTreeMap<i64, OperatorAcc> = BTreeMap::new();
+            let sales: Vec<DaySaleRow> = {
                 let mut st = c
                     .prepare(
                         "SELECT s.id, s.operator_id, o.display_name, s.total, st.fund_pay_sumamt, st.acct_pay
