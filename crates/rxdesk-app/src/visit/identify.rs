@@ -11,14 +11,20 @@
 //! 代购 (a family member buying for the patient) is checked here too: a
 //! relationship from the fixed list, the agent's own ID number, and the
 //! authorisation taken from the identification flow (never typed).
+//!
+//! This is the visit's identify step: `VisitService::identify` (1101, or an
+//! e-prescription QR straight to its download) and its helpers.
 
 use super::{
     agent_name_of, center_error, Active, GuidanceView, PatientInfo, ProxyInfo, StepError,
     VisitService, CENTER_CONFIRMED, RESIDENT_ID_CARD,
 };
+use super::{no_visit, VisitView};
 use crate::desk::Credential;
 use crate::devices::IdentityDevices;
+use rxdesk_center::messages::{PersonInfoOutput, PersonQuery, QrDecodeData};
 use rxdesk_center::CenterError;
+use rxdesk_center::DownloadKey;
 use rxdesk_core::codes::CertType;
 use rxdesk_core::identity::{IdentificationMethod, PersonIdentity, ProxyPurchase};
 use rxdesk_core::prescription::mask_id_number;
@@ -29,6 +35,7 @@ use rxdesk_devices::settings::QrDecode;
 use rxdesk_store::ledger::relationship_zh;
 use rxdesk_store::Session;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// How long the card reader may take.
 const CARD_TIMEOUT: Duration = Duration::from_secs(15);
@@ -537,6 +544,134 @@ impl VisitService {
         );
         a.listed = list;
         Ok(())
+    }
+}
+
+impl super::VisitService {
+    pub(super) async fn person_info(
+        &self,
+        by: &Session,
+        cert_type: CertType,
+        cert_no: &str,
+        card_sn: &str,
+    ) -> Result<PersonInfoOutput, CenterError> {
+        let q = PersonQuery {
+            mdtrt_cert_type: cert_type,
+            mdtrt_cert_no: cert_no.trim().to_string(),
+            card_sn: card_sn.trim().to_string(),
+            begntime: String::new(),
+            psn_cert_type: String::new(),
+            certno: String::new(),
+            psn_name: String::new(),
+        };
+        self.desk.center().person_info(&self.desk.ctx(by), &q).await
+    }
+
+    /// Identifies the patient and lists their authorised prescriptions
+    /// (7202); an e-prescription QR goes straight to download (7201 → 7203).
+    /// `method`: `e_voucher` (the scanned QR in `code`), `social_security_card`
+    /// (read from the card reader; the password on the PIN pad), `id_card`
+    /// (read, or the number typed in `code`; the password on the PIN pad),
+    /// `face` (`consent`: the patient agreed on the app's consent step),
+    /// `epc_qr`. `agent`: 代购 (name, ID number, relationship code).
+    pub async fn identify(
+        &self,
+        by: &Session,
+        method: &str,
+        code: &str,
+        consent: Option<bool>,
+        agent: Option<AgentInput>,
+    ) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
+        let span = self.span(&a.id(), "identify");
+        let r = self
+            .identify_in(a, by, method, code, consent, agent)
+            .instrument(span)
+            .await;
+        // A password refusal changes the visit (guidance); persist either way.
+        self.persist_logged(a);
+        r?;
+        rxdesk_store::crashpoint!("visit_after_identify");
+        Ok(self.view(a))
+    }
+
+    fn patient_of(
+        &self,
+        info: &PersonInfoOutput,
+        cert_type: CertType,
+        code: &str,
+        agent_name: Option<String>,
+    ) -> PatientInfo {
+        let insu = info.insuinfo.first().cloned().unwrap_or_default();
+        PatientInfo {
+            name: info.baseinfo.psn_name.clone(),
+            certno: info.baseinfo.certno.clone(),
+            psn_no: info.baseinfo.psn_no.clone(),
+            insutype: insu.insutype,
+            balance: insu.balc,
+            insuplc_admdvs: insu.insuplc_admdvs,
+            mdtrt_cert_type: cert_type,
+            mdtrt_cert_no: code.to_string(),
+            agent_name,
+            proxy: None,
+            identified_via_zh: String::new(),
+            face_out_biz_no: None,
+        }
+    }
+
+    async fn identify_by_rx_qr(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        qr: &str,
+        agent: Option<AgentInput>,
+    ) -> Result<(), StepError> {
+        let q = QrDecodeData {
+            app_chnl_id: "RXDESK".into(),
+            app_chnl_user_id: by.login().into(),
+            auth_code: String::new(),
+            dev_info: "RxDesk counter".into(),
+            epc_qrcd: qr.to_string(),
+            ip_info: "127.0.0.1".into(),
+            opter: by.login().into(),
+            opter_name: by.display_name().into(),
+            optins: self.desk.institution().into(),
+        };
+        let d = self
+            .desk
+            .center()
+            .decode_qr(&self.desk.ctx(by), &q)
+            .await
+            .map_err(|e| center_error("电子处方二维码解码失败", &e))?;
+        let info = self
+            .person_info(by, CertType::IdCard, &d.certno, "")
+            .await
+            .map_err(|e| center_error("查询参保信息失败", &e))?;
+        let (proxy, proxy_info) = proxy_of(
+            agent,
+            &format!("电子处方二维码（{}）", mask_token(&d.epc_token)),
+        );
+        let mut patient = self.patient_of(
+            &info,
+            CertType::IdCard,
+            &d.certno,
+            agent_name_of(&proxy_info),
+        );
+        patient.proxy = proxy_info;
+        patient.identified_via_zh = "电子处方二维码".into();
+        a.visit.identify(
+            PersonIdentity {
+                name: d.name.clone(),
+                cert_type: CENTER_CONFIRMED.into(),
+                cert_no: d.certno.clone(),
+            },
+            IdentificationMethod::PrescriptionQr,
+            proxy,
+        )?;
+        a.patient = Some(patient);
+        self.open_in(a, by, DownloadKey::EpcToken(d.epc_token))
+            .await
     }
 }
 

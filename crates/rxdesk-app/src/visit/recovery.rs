@@ -10,7 +10,8 @@
 //! 2103 is journalled before it leaves and resolved by the query or a resend
 //! (a second 2103 of one settlement is refused as "already reversed").
 
-use super::{center_error, split_of, Active, PatientInfo, PaymentState, StepError, VisitService};
+use super::settle::split_of;
+use super::{center_error, Active, PatientInfo, PaymentState, StepError, VisitService};
 use rust_decimal::Decimal;
 use rxdesk_center::messages::{
     ReversalData, SettleInput, SettleOutput, SettleReverseData, SettlementQueryData,

@@ -1,8 +1,16 @@
 //! What the counter screen shows: the serialized shapes of
-//! `ui/src/lib/visit-api.ts` (serde camelCase), built from the visit.
+//! `ui/src/lib/visit-api.ts` (serde camelCase), and the one place that
+//! builds them from the active visit (`VisitService::view`), so every step
+//! answers with the same picture of the visit.
 
+use super::Active;
 use crate::desk::PrescriptionView;
+use rust_decimal::Decimal;
 use rxdesk_center::messages::AuthorisedRx;
+use rxdesk_core::dispense::DispensedItem;
+use rxdesk_core::prescription::mask_id_number;
+use rxdesk_core::visit::{CloseReason, VisitState};
+use rxdesk_core::Amount;
 use serde::Serialize;
 
 /// The patient (ID number masked).
@@ -340,4 +348,305 @@ pub struct RefundMoneyView {
     pub amount: String,
     /// The channel's transaction number (empty for cash).
     pub reference: String,
+}
+
+impl super::VisitService {
+    /// The drugs of a restored visit as settled (2102 detail), named from
+    /// the catalogue.
+    fn recovered_lines(&self, a: &Active) -> Vec<RecoveredLineView> {
+        let Some(input) = &a.settle_input else {
+            return Vec::new();
+        };
+        input
+            .drugdetail
+            .iter()
+            .map(|d| {
+                let row = self
+                    .store
+                    .products_by_med_list_codg(&d.med_list_codg)
+                    .ok()
+                    .and_then(|rows| {
+                        rows.iter()
+                            .find(|(_, r)| r.fixmedins_hilist_id == d.medins_list_codg)
+                            .or(rows.first())
+                            .map(|(_, r)| r.clone())
+                    });
+                RecoveredLineView {
+                    name: row
+                        .as_ref()
+                        .map(|r| r.name.clone())
+                        .unwrap_or_else(|| d.med_list_codg.clone()),
+                    spec: row.as_ref().map(|r| r.spec.clone()).unwrap_or_default(),
+                    quantity: d.cnt.normalize().to_string(),
+                    unit: row.as_ref().map(|r| r.unit.clone()).unwrap_or_default(),
+                    amount: d.det_item_fee_sumamt.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn view(&self, a: &Active) -> VisitView {
+        let v = &a.visit;
+        let (state, state_zh) = state_name(v.state());
+        let rules = v.rules().map(|r| RulesView {
+            blocks: r.blocks(),
+            findings: r
+                .findings
+                .iter()
+                .map(|f| FindingView {
+                    code: f.code.code().to_string(),
+                    title_zh: f.code.title_zh().to_string(),
+                    message_zh: f.message_zh.clone(),
+                    blocks: f.blocks(),
+                    line: f.line,
+                })
+                .collect(),
+            layout_differences: r
+                .layout_differences
+                .iter()
+                .map(|d| LayoutDifferenceView {
+                    field: format!("{:?}", d.field),
+                    field_zh: match d.line {
+                        Some(n) => format!("第 {} 行 {}", n + 1, d.field.label_zh()),
+                        None => d.field.label_zh().to_string(),
+                    },
+                    structured: d.structured.clone(),
+                    layout: d.layout.clone(),
+                })
+                .collect(),
+            self_pay_lines: r.self_pay_lines.clone(),
+        });
+        let dispensing = match (v.prescription(), &a.dispensing) {
+            (Some(rx), Some(d)) => {
+                let items: &[DispensedItem] = if v.dispensed().is_empty() {
+                    d.items()
+                } else {
+                    v.dispensed()
+                };
+                rx.lines
+                    .iter()
+                    .enumerate()
+                    .map(|(n, l)| {
+                        let mine: Vec<&DispensedItem> =
+                            items.iter().filter(|i| i.line == n).collect();
+                        let done_qty: Decimal = mine.iter().map(|i| i.line_quantity).sum();
+                        DispenseLineView {
+                            line: n,
+                            med_list_codg: l.med_list_codg.clone(),
+                            name: l.drug_genname.clone(),
+                            spec: l.drug_spec.clone(),
+                            unit: l.unit.clone(),
+                            prescribed: dec(l.quantity),
+                            dispensed: dec(done_qty),
+                            done: done_qty == l.quantity,
+                            self_pay: v.rules().is_some_and(|r| r.self_pay_lines.contains(&n)),
+                            boxes: mine
+                                .iter()
+                                .map(|i| BoxView {
+                                    trace_code: i
+                                        .trace_code
+                                        .as_ref()
+                                        .map(|t| t.as_str().to_string()),
+                                    batch: i.batch_id.clone(),
+                                    lotnum: i.manu_lotnum.clone(),
+                                    expy_end: i.expy_end.to_string(),
+                                    quantity: dec(i.packs()),
+                                    split: i.split,
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let split = v.split().map(|s| {
+            let names: Vec<String> = v
+                .rules()
+                .map(|r| {
+                    r.self_pay_lines
+                        .iter()
+                        .filter_map(|n| {
+                            v.prescription()?
+                                .lines
+                                .get(*n)
+                                .map(|l| l.drug_genname.clone())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            SplitView {
+                total: s.total().to_string(),
+                fund_pay: s.fund().to_string(),
+                account_pay: s.personal_account().to_string(),
+                cash_pay: s.cash().to_string(),
+                explanation_zh: s
+                    .explain_zh(&names)
+                    .split(['；', '。'])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                setl_id: v.setl_id().map(str::to_string),
+            }
+        });
+        let payment = if matches!(v.state(), VisitState::Settled | VisitState::Receipted) {
+            let due = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+            Some(match &a.payment {
+                Some(p) => PaymentView {
+                    method: p.method.clone(),
+                    due: p.due.to_string(),
+                    tendered: p.tendered.map(|t| t.to_string()),
+                    change: p.change.map(|t| t.to_string()),
+                    paid: p.paid,
+                },
+                None => PaymentView {
+                    method: "none".into(),
+                    due: due.to_string(),
+                    tendered: None,
+                    change: None,
+                    paid: due.value().is_zero(),
+                },
+            })
+        } else {
+            None
+        };
+        let closed_reason_zh = match v.state() {
+            VisitState::Closed(r) => Some(close_reason_zh(r)),
+            _ => None,
+        };
+        let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
+            match v.state() {
+                VisitState::Settled if a.recovered => {
+                    let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+                    let how = if cash.value().is_zero() {
+                        "患者无需再付款，直接点击“完成”（F10）出票".to_string()
+                    } else if a.payment.as_ref().is_some_and(|p| p.paid) {
+                        "自付部分已收，点击“完成”（F10）出票".to_string()
+                    } else {
+                        format!("先收取患者自付 {cash} 元，再点击“完成”（F10）出票")
+                    };
+                    format!(
+                        "上次程序中断时，该患者已在医保结算（合计 {} 元），但销售尚未完成。请按结算时的金额完成：{how}；如患者不再取药，由店长撤销该笔结算",
+                        v.split().map(|s| s.total()).unwrap_or(Amount::ZERO),
+                    )
+                }
+                VisitState::Started => "请扫描患者医保电子凭证，或读社保卡/身份证（须患者输入密码），或扫描电子处方二维码".into(),
+                VisitState::EVoucherGuidance(rxdesk_core::visit::GuidanceReason::NotActivated) => "请按指引帮助患者激活医保电子凭证（可打印指引），激活后重新扫码；或改用社保卡/身份证并由患者在密码键盘上输入密码".into(),
+                VisitState::EVoucherGuidance(_) => "电子凭证密码未通过，未查询处方：请患者本人在密码键盘上重新输入后再读卡；忘记或未设置密码请按指引处理（可打印），或改用医保电子凭证扫码".into(),
+                VisitState::Identified | VisitState::PrescriptionsListed => {
+                    if a.listed.is_empty() {
+                        "该患者暂无可取的电子处方，请患者联系开方医院".into()
+                    } else {
+                        "请选择要取药的处方并下载".into()
+                    }
+                }
+                VisitState::Downloaded | VisitState::Verified => "正在核对处方".into(),
+                VisitState::RulesChecked => "请在岗药师核对版式文件与结构化信息后审方（须扫描本人医保电子凭证确认）".into(),
+                VisitState::Audited | VisitState::Dispensing => "请逐盒扫描药盒条码和追溯码，配齐后点击“调配完成”".into(),
+                VisitState::Dispensed => "请预结算，向患者说明医保支付和自付金额".into(),
+                VisitState::PreSettled => "向患者说明费用后，确认结算".into(),
+                VisitState::Settling => "结算中，请稍候".into(),
+                VisitState::SettlementUncertain => "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费".into(),
+                VisitState::Settled => {
+                    if a.payment.as_ref().is_some_and(|p| p.paid) {
+                        "收款完成，请点击“完成”出票".into()
+                    } else {
+                        format!(
+                            "请收取患者自付 {} 元（现金或扫码），然后完成出票",
+                            v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
+                        )
+                    }
+                }
+                VisitState::Receipted => "已完成：请将药品、小票和用药指导单交给患者".into(),
+                VisitState::Refunding | VisitState::RefundUncertain | VisitState::Refunded => "退费处理中".into(),
+                VisitState::Delivery(_) => "配送中".into(),
+                VisitState::Closed(CloseReason::SignatureInvalid(_)) => "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具".into(),
+                VisitState::Closed(CloseReason::RulesBlocked(_)) => "已阻止：请告知患者原因（见核对结果），不能调配结算".into(),
+                VisitState::Closed(_) => "本次服务已结束，请开始接待下一位患者".into(),
+            }
+        });
+        VisitView {
+            visit_id: v.visit_id().to_string(),
+            state: state.into(),
+            state_zh: state_zh.into(),
+            patient: a.patient.as_ref().map(|p| PatientView {
+                name: p.name.clone(),
+                certno_masked: mask_id_number(&p.certno),
+                psn_no: p.psn_no.clone(),
+                insutype_label: p.insutype.label_zh().to_string(),
+                balance: p.balance.to_string(),
+                agent_name: p.agent_name.clone(),
+                agent_relationship_zh: p.proxy.as_ref().map(|x| {
+                    rxdesk_store::ledger::relationship_zh(&x.relationship)
+                        .unwrap_or_default()
+                        .to_string()
+                }),
+                agent_certno_masked: p.proxy.as_ref().map(|x| mask_id_number(&x.agent_certno)),
+                identified_via_zh: p.identified_via_zh.clone(),
+            }),
+            guidance: a.guidance.clone(),
+            listed: a.listed.clone(),
+            prescription: a.opened.clone(),
+            rules,
+            audit: a.audit.clone(),
+            dispensing,
+            split,
+            payment,
+            sale: a.sale.clone(),
+            closed_reason_zh,
+            next_step_zh,
+            recovered: a.recovered,
+            recovered_lines: if a.recovered {
+                self.recovered_lines(a)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+fn dec(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+pub(super) fn state_name(s: &VisitState) -> (&'static str, &'static str) {
+    match s {
+        VisitState::Started => ("started", "等待识别患者"),
+        VisitState::EVoucherGuidance(_) => ("evoucher_guidance", "医保电子凭证指引"),
+        VisitState::Identified => ("identified", "已识别患者"),
+        VisitState::PrescriptionsListed => ("prescriptions_listed", "已查询处方"),
+        VisitState::Downloaded => ("downloaded", "已下载处方"),
+        VisitState::Verified => ("verified", "签名已验证"),
+        VisitState::RulesChecked => ("rules_checked", "处方已核对"),
+        VisitState::Audited => ("audited", "药师已审方"),
+        VisitState::Dispensing => ("dispensing", "调配中"),
+        VisitState::Dispensed => ("dispensed", "已调配"),
+        VisitState::PreSettled => ("pre_settled", "已预结算"),
+        VisitState::Settling => ("settling", "结算中"),
+        VisitState::SettlementUncertain => ("settlement_uncertain", "结算结果未知"),
+        VisitState::Settled => ("settled", "已结算"),
+        VisitState::Receipted => ("receipted", "已完成"),
+        VisitState::Refunding => ("refunding", "退费中"),
+        VisitState::RefundUncertain => ("refund_uncertain", "退费结果未知"),
+        VisitState::Refunded => ("refunded", "已退费"),
+        VisitState::Delivery(_) => ("delivery", "配送中"),
+        VisitState::Closed(_) => ("closed", "已结束"),
+    }
+}
+
+fn close_reason_zh(r: &CloseReason) -> String {
+    match r {
+        CloseReason::Cancelled => "已取消本次服务".into(),
+        CloseReason::SignatureInvalid(why) => format!("处方电子签名验证未通过：{why}"),
+        CloseReason::RulesBlocked(codes) => format!(
+            "处方核对未通过：{}",
+            codes
+                .iter()
+                .map(|c| c.title_zh())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        CloseReason::AuditNotApproved(r) => format!("药师审方结果：{}，不能调配", r.label_zh()),
+    }
 }

@@ -1,0 +1,148 @@
+//! Audit step (审方): the on-duty pharmacist re-confirms her identity with
+//! her own e-voucher and records her decision (with an optional reviewer)
+//! and its 7204 outbox row; an approval opens dispensing. Kept apart so the
+//! rule "only the pharmacist on duty, re-confirmed, may audit" is in one file.
+
+use super::view::{AuditView, VisitView};
+use super::{no_visit, StepError};
+use chrono::Utc;
+use rxdesk_core::codes::AuditResult;
+use rxdesk_core::dispense::Dispensing;
+use rxdesk_core::identity::PersonIdentity;
+use rxdesk_core::time::format_wire;
+use rxdesk_core::visit::{AuditInput, EVoucherCheck, Pharmacist, VisitState};
+use rxdesk_store::Role;
+use rxdesk_store::Session;
+use tracing::Instrument;
+
+impl super::VisitService {
+    /// The pharmacist's audit: re-confirmed with their own e-voucher, then
+    /// recorded with its 7204 outbox row.
+    pub async fn audit(
+        &self,
+        by: &Session,
+        result: &str,
+        opinion: &str,
+        reconfirm_evoucher: &str,
+        reviewer_login: Option<&str>,
+    ) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
+        let span = self.span(&a.id(), "audit");
+        async {
+            let result = audit_result(result)?;
+            if !matches!(a.visit.state(), VisitState::RulesChecked) {
+                return Err(StepError::new(
+                    "VISIT_ILLEGAL_TRANSITION",
+                    "处方尚未通过核对，不能审方",
+                ));
+            }
+            let duty = self
+                .on_duty()
+                .filter(|d| d.operator_id == by.operator_id())
+                .ok_or_else(|| {
+                    StepError::new(
+                        "AUDIT_NOT_ON_DUTY",
+                        "当前登录药师尚未上岗：请先扫描本人医保电子凭证上岗后再审方",
+                    )
+                })?;
+            let person = self.evoucher_person(by, reconfirm_evoucher).await?;
+            let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(login) => {
+                    let r = self
+                        .store
+                        .operator_identity_by(None, Some(login))?
+                        .filter(|r| r.role == Role::Pharmacist && r.active)
+                        .ok_or_else(|| {
+                            StepError::new(
+                                "REVIEWER_UNKNOWN",
+                                format!("工号 {login} 不是本店在职药师，不能复核"),
+                            )
+                        })?;
+                    Some(Pharmacist {
+                        code: String::new(),
+                        person: PersonIdentity {
+                            name: r.display_name,
+                            cert_type: "01".into(),
+                            cert_no: r.certno,
+                        },
+                        prac_cert_no: r.prac_cert_no,
+                    })
+                }
+            };
+            let now = Utc::now();
+            let input = AuditInput {
+                shift: duty.shift.clone(),
+                reconfirmed: EVoucherCheck {
+                    person: PersonIdentity {
+                        name: duty.shift.pharmacist.person.name.clone(),
+                        ..person
+                    },
+                    at: now,
+                },
+                result: result.clone(),
+                opinion: opinion.to_string(),
+                reviewer: reviewer.clone(),
+                at: now,
+            };
+            a.visit.audited(input)?;
+            let rx_id = a
+                .opened
+                .as_ref()
+                .map(|o| o.rx_id)
+                .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+            let audit_id = self.store.record_audit(
+                by,
+                &rxdesk_store::ledger::AuditDecision {
+                    prescription_id: rx_id,
+                    status_code: result.code().to_string(),
+                    opinion: opinion.trim().to_string(),
+                },
+            )?;
+            let upload_id = self
+                .store
+                .upload_of("7204", "rx_audit", audit_id)?
+                .map(|u| u.id);
+            tracing::info!(
+                result = result.code(),
+                ?upload_id,
+                "audit recorded (7204 queued)"
+            );
+            a.audit = Some(AuditView {
+                pharmacist_name: duty.shift.pharmacist.person.name.clone(),
+                result: result.code().to_string(),
+                result_zh: result.label_zh().to_string(),
+                opinion: opinion.trim().to_string(),
+                reviewer_name: reviewer.map(|r| r.person.name),
+                at: format_wire(now),
+                upload_id,
+            });
+            if result == AuditResult::Approved {
+                a.visit.start_dispensing()?;
+                let lines = a
+                    .visit
+                    .prescription()
+                    .map(|p| p.lines.clone())
+                    .unwrap_or_default();
+                a.dispensing = Some(Dispensing::new(lines));
+            }
+            Ok(())
+        }
+        .instrument(span)
+        .await?;
+        self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_audit");
+        Ok(self.view(a))
+    }
+}
+
+fn audit_result(code: &str) -> Result<AuditResult, StepError> {
+    match AuditResult::from_code(code.trim()) {
+        AuditResult::Other(_) => Err(StepError::new(
+            "AUDIT_RESULT",
+            "审方结果须为 1 通过、2 不通过或 3 需医生确认",
+        )),
+        r => Ok(r),
+    }
+}

@@ -1,0 +1,165 @@
+//! The pharmacist's duty: binding her own e-voucher to her account, the
+//! shift start (上岗) confirmed by the center's identity of that e-voucher,
+//! and who is on duty now. It exists apart from the audit because the
+//! shift outlives any one visit (the audit, receipts and guidance read it).
+
+use super::view::ShiftView;
+use super::{center_error, OnDuty, StepError};
+use chrono::Utc;
+use rxdesk_core::codes::CertType;
+use rxdesk_core::identity::PersonIdentity;
+use rxdesk_core::prescription::mask_id_number;
+use rxdesk_core::rules::identity::same_cert_no;
+use rxdesk_core::time::format_wire;
+use rxdesk_core::visit::{EVoucherCheck, Pharmacist, Shift};
+use rxdesk_store::Role;
+use rxdesk_store::Session;
+use tracing::Instrument;
+
+impl super::VisitService {
+    pub(super) fn on_duty(&self) -> Option<OnDuty> {
+        self.on_duty
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The pharmacist on duty, if any.
+    pub fn shift_current(&self) -> Option<ShiftView> {
+        self.on_duty().map(|d| shift_view(&d.shift))
+    }
+
+    pub(super) async fn evoucher_person(
+        &self,
+        by: &Session,
+        token: &str,
+    ) -> Result<PersonIdentity, StepError> {
+        let token = token.trim();
+        if token.is_empty() || token.chars().any(char::is_control) {
+            return Err(StepError::new(
+                "BAD_CREDENTIAL",
+                "请药师扫描本人的医保电子凭证",
+            ));
+        }
+        let info = self
+            .person_info(by, CertType::EVoucher, token, "")
+            .await
+            .map_err(|e| center_error("核验药师医保电子凭证失败", &e))?;
+        Ok(PersonIdentity {
+            name: info.baseinfo.psn_name,
+            cert_type: "01".into(),
+            cert_no: info.baseinfo.certno,
+        })
+    }
+
+    /// The pharmacist's own e-voucher binding (settings → 人员): the
+    /// signed-in pharmacist scans her own e-voucher once; the center's
+    /// identity must be the ID number the manager registered, then the
+    /// binding is recorded (audit-logged). The same check runs at every
+    /// shift start and audit; this confirms it before the first one.
+    pub async fn bind_own_evoucher(
+        &self,
+        by: &Session,
+        evoucher: &str,
+    ) -> Result<String, StepError> {
+        if by.role() != Role::Pharmacist {
+            return Err(StepError::new(
+                "NOT_PHARMACIST",
+                "只有药师账号需要绑定本人医保电子凭证，请用药师工号登录",
+            ));
+        }
+        let me = self
+            .store
+            .operator_identity_by(Some(by.operator_id()), None)?
+            .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+        if me.certno.trim().is_empty() {
+            return Err(StepError::new(
+                "PHARMACIST_NOT_REGISTERED",
+                "该药师账号未登记身份证号，请店长在 设置 → 人员 中登记后再绑定",
+            ));
+        }
+        let person = self.evoucher_person(by, evoucher).await?;
+        if !same_cert_no(&person.cert_no, &me.certno) {
+            tracing::warn!("e-voucher binding refused: not the operator's own");
+            return Err(StepError::new(
+                "SHIFT_IDENTITY_MISMATCH",
+                "扫描的医保电子凭证不是当前登录药师本人的（与登记的身份证号不符），未绑定",
+            ));
+        }
+        self.store.record_ec_binding(by)?;
+        Ok(format!(
+            "已绑定：{} 本人的医保电子凭证与登记身份一致",
+            me.display_name
+        ))
+    }
+
+    /// Shift start: the signed-in pharmacist scans their own e-voucher; the
+    /// center's identity must be the one registered for the operator.
+    pub async fn shift_start(&self, by: &Session, evoucher: &str) -> Result<ShiftView, StepError> {
+        let span = tracing::info_span!("shift_start", operator = %by.login());
+        async {
+            if by.role() != Role::Pharmacist {
+                return Err(StepError::new(
+                    "NOT_PHARMACIST",
+                    "只有药师账号可以上岗审方，请用药师工号登录",
+                ));
+            }
+            let me = self
+                .store
+                .operator_identity_by(Some(by.operator_id()), None)?
+                .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+            if me.certno.trim().is_empty() {
+                return Err(StepError::new(
+                    "PHARMACIST_NOT_REGISTERED",
+                    "该药师账号未登记身份证号，请店长在人员管理中登记后再上岗",
+                ));
+            }
+            let person = self.evoucher_person(by, evoucher).await?;
+            if !same_cert_no(&person.cert_no, &me.certno) {
+                tracing::warn!("shift start refused: the e-voucher is not the operator's");
+                return Err(StepError::new(
+                    "SHIFT_IDENTITY_MISMATCH",
+                    "扫描的医保电子凭证不是当前登录药师本人的，不能上岗。请药师扫描本人的医保电子凭证",
+                ));
+            }
+            let now = Utc::now();
+            let shift = Shift {
+                pharmacist: Pharmacist {
+                    code: me.phar_code.clone(),
+                    person: PersonIdentity {
+                        name: me.display_name.clone(),
+                        cert_type: "01".into(),
+                        cert_no: me.certno.clone(),
+                    },
+                    prac_cert_no: me.prac_cert_no.clone(),
+                },
+                started: EVoucherCheck {
+                    person: PersonIdentity {
+                        name: me.display_name.clone(),
+                        ..person
+                    },
+                    at: now,
+                },
+                ended_at: None,
+            };
+            let v = shift_view(&shift);
+            *self.on_duty.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnDuty {
+                operator_id: by.operator_id(),
+                shift,
+            });
+            tracing::info!("pharmacist on duty");
+            rxdesk_store::crashpoint!("visit_after_shift_start");
+            Ok(v)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn shift_view(s: &Shift) -> ShiftView {
+    ShiftView {
+        pharmacist_name: s.pharmacist.person.name.clone(),
+        certno_masked: mask_id_number(&s.pharmacist.person.cert_no),
+        started_at: format_wire(s.started.at),
+    }
+}

@@ -1,0 +1,248 @@
+//! Prescriptions step: a new visit is started, then one of the patient's
+//! authorised prescriptions is downloaded (7203), its hospital signature is
+//! verified locally and the prescription rules run (with the catalogue facts
+//! and the earlier dispensings of the same prescription). It exists so that
+//! everything deciding whether a prescription may be dispensed at all lives
+//! in one place, before the pharmacist sees it.
+
+use super::layout;
+use super::view::VisitView;
+use super::{center_error, no_visit, Active, StepError};
+use chrono::{DateTime, Utc};
+use rxdesk_center::DownloadKey;
+use rxdesk_core::prescription::Prescription;
+use rxdesk_core::rules::{check_prescription, RuleContext, RuleReport};
+use rxdesk_core::time::cst;
+use rxdesk_core::visit::{DownloadRef, VisitError, VisitState};
+use rxdesk_gm::DownloadedPrescription;
+use rxdesk_store::Session;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tracing::Instrument;
+
+impl super::VisitService {
+    /// Starts a new visit (the previous one is dropped unless its
+    /// settlement is uncertain).
+    pub async fn start(&self, by: &Session) -> Result<VisitView, StepError> {
+        if let Some(a) = self.orphan() {
+            return Err(StepError::new(
+                "VISIT_SETTLEMENT_UNCERTAIN",
+                self.orphan_view(&a).next_step_zh,
+            ));
+        }
+        let mut guard = self.active.lock().await;
+        let done_or_none = guard.as_ref().is_none_or(|a| {
+            !matches!(
+                a.visit.state(),
+                VisitState::SettlementUncertain | VisitState::Settling | VisitState::Settled
+            )
+        });
+        if done_or_none {
+            let next = {
+                let mut r = self.recovered.lock().unwrap_or_else(|p| p.into_inner());
+                (!r.is_empty()).then(|| r.remove(0))
+            };
+            if let Some(next) = next {
+                *guard = Some(next);
+            }
+        }
+        if let Some(a) = guard.as_ref() {
+            if matches!(
+                a.visit.state(),
+                VisitState::SettlementUncertain | VisitState::Settling
+            ) {
+                return Err(StepError::new(
+                    "VISIT_SETTLEMENT_UNCERTAIN",
+                    "当前患者的结算结果未知，须先处理（冲正）后才能接待下一位患者",
+                ));
+            }
+            if matches!(a.visit.state(), VisitState::Settled) {
+                return Err(StepError::new(
+                    "VISIT_SETTLED_NOT_COMPLETED",
+                    if a.recovered {
+                        "上次中断时有一位患者已在医保结算但未完成销售：请先完成该笔销售（按结算时的金额），或由店长撤销结算"
+                    } else {
+                        "当前患者已结算但尚未收款出票，请先完成收款"
+                    },
+                ));
+            }
+        }
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
+        let id = format!(
+            "V{}{n:04}",
+            Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S")
+        );
+        tracing::info!(visit = %id, operator = %by.login(), "visit started");
+        if let Some(prev) = guard.as_ref() {
+            if !matches!(
+                prev.visit.state(),
+                VisitState::Receipted | VisitState::Closed(_)
+            ) {
+                self.close_journal(&prev.id(), "left for the next patient before settlement");
+            }
+        }
+        let a = Active::new(id);
+        let v = self.view(&a);
+        self.persist_logged(&a);
+        *guard = Some(a);
+        Ok(v)
+    }
+
+    /// Downloads one listed prescription, verifies its signature locally and
+    /// runs the rules.
+    pub async fn open(&self, by: &Session, auth_rxno: &str) -> Result<VisitView, StepError> {
+        let mut guard = self.active.lock().await;
+        let a = guard.as_mut().ok_or_else(no_visit)?;
+        let span = self.span(&a.id(), "open");
+        self.open_in(a, by, DownloadKey::AuthRxno(auth_rxno.trim().to_string()))
+            .instrument(span)
+            .await?;
+        self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_open");
+        Ok(self.view(a))
+    }
+
+    pub(super) async fn open_in(
+        &self,
+        a: &mut Active,
+        by: &Session,
+        key: DownloadKey,
+    ) -> Result<(), StepError> {
+        if let DownloadKey::AuthRxno(k) = &key {
+            if !a.listed.iter().any(|r| &r.auth_rxno == k) {
+                return Err(VisitError::UnknownAuthorisation(k.clone()).into());
+            }
+        }
+        if !matches!(
+            a.visit.state(),
+            VisitState::Identified | VisitState::PrescriptionsListed
+        ) {
+            return Err(StepError::new(
+                "VISIT_ILLEGAL_TRANSITION",
+                "当前步骤不能下载处方，请按流程办理",
+            ));
+        }
+        let now = Utc::now();
+        let opened = self
+            .desk
+            .open_with_key(&self.store, by, &key, now)
+            .await
+            .map_err(|e| match e {
+                crate::desk::DeskError::Center(c) => center_error("下载处方失败", &c),
+                other => StepError::new("DESK", format!("下载处方失败：{other}")),
+            })?;
+        let via = match &key {
+            DownloadKey::AuthRxno(k) => DownloadRef::AuthRxno(k.clone()),
+            DownloadKey::EpcToken(t) => DownloadRef::EpcToken(t.clone()),
+        };
+        let dl = opened.view.prescription.clone();
+        tracing::info!(hi_rxno = %dl.hi_rxno, "prescription downloaded (7203) and recorded");
+        let model = match &opened.verified {
+            Some(v) => v.value().clone(),
+            None => match rxdesk_gm::verify::domain_prescription(&dl) {
+                Ok(p) => p,
+                Err(reason) => {
+                    // Not even readable (the verdict is recorded): blocked.
+                    a.opened = Some(opened.view);
+                    return Err(StepError::new(
+                        "RX_UNREADABLE",
+                        format!(
+                            "处方数据无法读取（{}），已阻止，不能审方或结算。请告知患者联系开方医院",
+                            reason.message_zh()
+                        ),
+                    ));
+                }
+            },
+        };
+        a.visit.downloaded(model, via)?;
+        match &opened.verified {
+            Some(v) => a.visit.signature_verified(v)?,
+            None => {
+                a.visit.signature_failed(opened.view.reason_zh.clone())?;
+                tracing::warn!(reason = %opened.view.reason_zh, "signature invalid: visit closed");
+                a.opened = Some(opened.view);
+                return Ok(());
+            }
+        }
+        a.opened = Some(opened.view);
+        let report = self.rules_for(a, &dl, now).await?;
+        tracing::info!(codes = ?report.codes(), blocks = report.blocks(), "rules checked");
+        a.visit.rules_checked(report)?;
+        Ok(())
+    }
+
+    fn catalogue_names(&self) -> Result<Arc<Vec<String>>, StepError> {
+        let mut g = self
+            .catalogue_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = g.as_ref() {
+            return Ok(Arc::clone(n));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for r in self.store.catalogue()? {
+            // Short names ("片", "胶囊") would match any text.
+            for n in [r.genname, r.name] {
+                if n.chars().count() >= 4 {
+                    names.push(n);
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        let n = Arc::new(names);
+        *g = Some(Arc::clone(&n));
+        Ok(n)
+    }
+
+    async fn rules_for(
+        &self,
+        a: &Active,
+        dl: &DownloadedPrescription,
+        now: DateTime<Utc>,
+    ) -> Result<RuleReport, StepError> {
+        let rx: Prescription = a
+            .visit
+            .prescription()
+            .cloned()
+            .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+        let b64 = dl.rx_file.clone();
+        let text = tokio::task::spawn_blocking(move || layout::layout_text_b64(&b64))
+            .await
+            .unwrap_or_default();
+        let previous: Vec<DateTime<Utc>> = self
+            .store
+            .dispensings_of(&dl.hi_rxno)?
+            .into_iter()
+            .filter_map(DateTime::from_timestamp_millis)
+            .collect();
+        let mut facts = HashMap::new();
+        for l in &rx.lines {
+            if let Some((_, row)) = self
+                .store
+                .products_by_med_list_codg(&l.med_list_codg)?
+                .first()
+            {
+                facts.insert(l.med_list_codg.clone(), row.to_product().facts);
+            }
+        }
+        let names = self.catalogue_names()?;
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let patient = a
+            .visit
+            .patient()
+            .cloned()
+            .ok_or_else(|| StepError::new("NO_PATIENT", "尚未识别患者"))?;
+        let lookup = |c: &str| facts.get(c).cloned();
+        let ctx = RuleContext {
+            now,
+            previous_dispensings: &previous,
+            patient: &patient,
+            catalogue: &lookup,
+            layout_text: &text,
+            catalogue_names: &name_refs,
+        };
+        Ok(check_prescription(&rx, &ctx))
+    }
+}

@@ -1,0 +1,337 @@
+//! Receipts: the sale and refund receipt models built from the ledger's sale
+//! detail, the ESC/POS bytes sent to the configured printer (or saved when
+//! none is configured) and the guidance PDF. Kept apart so every step that
+//! prints (completion, reprint, refund) renders the same receipt.
+
+use super::payment::Channel;
+use super::{date, PaymentState};
+use chrono::{DateTime, Utc};
+use rxdesk_core::Amount;
+use rxdesk_gm::DownloadedPrescription;
+use rxdesk_store::Session;
+
+impl super::VisitService {
+    pub(super) fn paper(&self) -> rxdesk_receipts::Paper {
+        match self.config.printer.as_ref().map(|p| p.width) {
+            Some(rxdesk_devices::printer::escpos::PaperWidth::Mm58) => rxdesk_receipts::Paper::Mm58,
+            _ => rxdesk_receipts::Paper::Mm80,
+        }
+    }
+
+    fn store_info(&self) -> rxdesk_receipts::StoreInfo {
+        rxdesk_receipts::StoreInfo {
+            name: self.config.store_name.clone(),
+            fixmedins_code: self.desk.institution().to_string(),
+            address: Some(self.config.receipt_address.trim().to_string()).filter(|s| !s.is_empty()),
+            phone: Some(self.config.receipt_phone.trim().to_string()).filter(|s| !s.is_empty()),
+        }
+    }
+
+    fn prescription_of_sale(&self, d: &rxdesk_store::SaleDetail) -> Option<DownloadedPrescription> {
+        let raw = self.store.prescription_raw(d.prescription_id?).ok()?;
+        serde_json::from_str(&raw).ok()
+    }
+
+    fn receipt_lines(
+        &self,
+        d: &rxdesk_store::SaleDetail,
+        rx: Option<&DownloadedPrescription>,
+    ) -> Vec<rxdesk_receipts::ReceiptLine> {
+        let model = rx.and_then(|r| rxdesk_gm::verify::domain_prescription(r).ok());
+        d.lines
+            .iter()
+            .map(|l| {
+                let rl = model
+                    .as_ref()
+                    .and_then(|m| m.lines.iter().find(|x| x.med_list_codg == l.med_list_codg));
+                let self_pay = self
+                    .store
+                    .product_by_id(l.drug_id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|p| p.self_pay);
+                rxdesk_receipts::ReceiptLine {
+                    drug_name: l.name.clone(),
+                    spec: l.spec.clone(),
+                    quantity: l.quantity,
+                    unit: l.unit.clone(),
+                    unit_price: l.price,
+                    amount: l.amount,
+                    med_list_code: l.med_list_codg.clone(),
+                    batch: l.manu_lotnum.clone(),
+                    expiry: date(&l.expy_end),
+                    trace_codes: l.trace_codes.clone(),
+                    coverage: if self_pay {
+                        rxdesk_receipts::Coverage::SelfPaid
+                    } else {
+                        rxdesk_receipts::Coverage::Unknown
+                    },
+                    guidance: rl.map(|x| rxdesk_receipts::MedicationGuidance {
+                        single_dose: x.single_dose.clone(),
+                        frequency: x.frequency.clone(),
+                        route: x.route.clone(),
+                        days: (x.days > 0).then_some(x.days),
+                        doctor_instructions: None,
+                        contraindications: Vec::new(),
+                        warnings: if self_pay {
+                            vec!["本药品为自费药品，医保不予支付".to_string()]
+                        } else {
+                            Vec::new()
+                        },
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn receipt_split(&self, d: &rxdesk_store::SaleDetail) -> rxdesk_receipts::SettlementSplit {
+        let total = d.summary.total;
+        match &d.settlement {
+            Some(s) => rxdesk_receipts::SettlementSplit {
+                total: s.medfee_sumamt,
+                fund_pay: s.fund_pay_sumamt,
+                account_pay: s.acct_pay,
+                cash_pay: s.psn_cash_pay,
+                fund_items: vec![rxdesk_receipts::FundItem {
+                    name: "统筹基金".into(),
+                    amount: s.fund_pay_sumamt,
+                }],
+                full_self_pay: None,
+                pre_self_pay: None,
+                deductible: None,
+                fund_ratio_percent: None,
+                account_balance_after: None,
+                setl_id: s.setl_id.clone(),
+            },
+            None => rxdesk_receipts::SettlementSplit {
+                total,
+                fund_pay: Amount::ZERO,
+                account_pay: Amount::ZERO,
+                cash_pay: total,
+                fund_items: Vec::new(),
+                full_self_pay: None,
+                pre_self_pay: None,
+                deductible: None,
+                fund_ratio_percent: None,
+                account_balance_after: None,
+                setl_id: String::new(),
+            },
+        }
+    }
+
+    /// The 代购 agent of a sale, as printed.
+    pub(super) fn agent_of_sale(&self, sale_id: i64) -> Option<rxdesk_receipts::AgentRef> {
+        match self.store.sale_proxy(sale_id) {
+            Ok(p) => p.map(|p| rxdesk_receipts::AgentRef {
+                name: p.agent_name,
+                relationship_zh: p.relationship_zh,
+                certno_masked: p.agent_certno_masked,
+            }),
+            Err(e) => {
+                tracing::warn!(sale_id, error = %e, "proxy purchase unreadable");
+                None
+            }
+        }
+    }
+
+    fn sale_receipt_model(
+        &self,
+        d: &rxdesk_store::SaleDetail,
+        pay: Option<&PaymentState>,
+        reprinted_at: Option<DateTime<Utc>>,
+    ) -> rxdesk_receipts::SaleReceipt {
+        let rx = self.prescription_of_sale(d);
+        let split = self.receipt_split(d);
+        let method = match pay.and_then(|p| p.channel) {
+            Some(Channel::WeChat) => rxdesk_receipts::PaymentMethod::WeChat,
+            Some(Channel::Alipay) => rxdesk_receipts::PaymentMethod::Alipay,
+            Some(Channel::Terminal) => rxdesk_receipts::PaymentMethod::Other("聚合支付终端".into()),
+            None => rxdesk_receipts::PaymentMethod::Cash,
+        };
+        rxdesk_receipts::SaleReceipt {
+            store: self.store_info(),
+            sale_id: d.summary.rtal_docno.clone(),
+            settled_at: DateTime::from_timestamp_millis(d.summary.sold_at).unwrap_or_default(),
+            operator: d.operator_name.clone(),
+            pharmacist: self
+                .on_duty()
+                .map(|o| o.shift.pharmacist.person.name)
+                .unwrap_or_else(|| d.operator_name.clone()),
+            prescription: rxdesk_receipts::PrescriptionRef {
+                rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),
+                hospital: rx
+                    .as_ref()
+                    .map(|r| r.fixmedins_name.clone())
+                    .unwrap_or_default(),
+                department: rx
+                    .as_ref()
+                    .map(|r| r.phar_dept_name.clone())
+                    .filter(|s| !s.is_empty()),
+                doctor: rx
+                    .as_ref()
+                    .map(|r| r.prsc_dr_name.clone())
+                    .filter(|s| !s.is_empty()),
+                patient_name: d.summary.patient_name.clone(),
+                agent: self.agent_of_sale(d.summary.sale_id),
+            },
+            lines: self.receipt_lines(d, rx.as_ref()),
+            settlement: split,
+            payment: rxdesk_receipts::Payment {
+                method,
+                tendered: pay.and_then(|p| p.tendered),
+                change: pay.and_then(|p| p.change),
+            },
+            reprinted_at,
+        }
+    }
+
+    pub(super) fn refund_receipt(
+        &self,
+        by: &Session,
+        d: &rxdesk_store::SaleDetail,
+        reason: &str,
+        returned: &[rxdesk_store::SalePayment],
+    ) -> Result<Vec<rxdesk_receipts::ReceiptElement>, rxdesk_receipts::ReceiptError> {
+        let rx = self.prescription_of_sale(d);
+        let r = rxdesk_receipts::RefundReceipt {
+            store: self.store_info(),
+            refund_id: format!("{}-R", d.summary.rtal_docno),
+            original_sale_id: d.summary.rtal_docno.clone(),
+            original_setl_id: d
+                .settlement
+                .as_ref()
+                .map(|s| s.setl_id.clone())
+                .unwrap_or_default(),
+            original_settled_at: DateTime::from_timestamp_millis(d.summary.sold_at)
+                .unwrap_or_default(),
+            refunded_at: Utc::now(),
+            operator: by.display_name().to_string(),
+            reason: reason.trim().to_string(),
+            prescription: rxdesk_receipts::PrescriptionRef {
+                rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),
+                hospital: rx
+                    .as_ref()
+                    .map(|r| r.fixmedins_name.clone())
+                    .unwrap_or_default(),
+                department: None,
+                doctor: rx
+                    .as_ref()
+                    .map(|r| r.prsc_dr_name.clone())
+                    .filter(|s| !s.is_empty()),
+                patient_name: d.summary.patient_name.clone(),
+                agent: self.agent_of_sale(d.summary.sale_id),
+            },
+            lines: self.receipt_lines(d, rx.as_ref()),
+            settlement: self.receipt_split(d),
+            // The method the self-paid part was paid (and given back) with.
+            refund_method: match returned.first().map(|p| p.method.as_str()) {
+                Some("wechat") => rxdesk_receipts::PaymentMethod::WeChat,
+                Some("alipay") => rxdesk_receipts::PaymentMethod::Alipay,
+                _ => rxdesk_receipts::PaymentMethod::Cash,
+            },
+        };
+        rxdesk_receipts::refund_receipt(&r)
+    }
+
+    pub(super) async fn send_to_printer(&self, bytes: Vec<u8>, name: &str) -> String {
+        match self.config.printer.clone() {
+            Some(p) => {
+                let r = tokio::task::spawn_blocking(move || {
+                    use rxdesk_devices::printer::ReceiptPrinter as _;
+                    let mut printer = rxdesk_devices::settings::open_printer(&p);
+                    printer.print(&bytes)
+                })
+                .await;
+                match r {
+                    Ok(Ok(())) => "已打印".into(),
+                    Ok(Err(e)) => format!("打印失败：{}。可在销售记录中补打", e.message_zh()),
+                    Err(e) => format!("打印失败：{e}。可在销售记录中补打"),
+                }
+            }
+            None => {
+                let path = self.config.receipts_dir.join(format!("{name}.escpos"));
+                let written = crate::paths::create_private_dir(&self.config.receipts_dir)
+                    .and_then(|()| crate::paths::write_private(&path, &bytes));
+                match written {
+                    Ok(()) => format!("未配置小票打印机：小票已保存为 {}", path.display()),
+                    Err(e) => format!("未配置小票打印机，且小票无法保存（{e}）"),
+                }
+            }
+        }
+    }
+
+    pub(super) async fn print_sale(
+        &self,
+        sale_id: i64,
+        pay: Option<&PaymentState>,
+        reprinted_at: Option<DateTime<Utc>>,
+    ) -> Printed {
+        let d = match self.store.sale_detail(sale_id) {
+            Ok(d) => d,
+            Err(e) => {
+                return Printed {
+                    text: String::new(),
+                    pdf: None,
+                    printed_zh: format!("小票无法生成：{e}"),
+                }
+            }
+        };
+        let model = self.sale_receipt_model(&d, pay, reprinted_at);
+        let paper = self.paper();
+        let els = match rxdesk_receipts::sale_receipt(&model) {
+            Ok(e) => e,
+            Err(e) => {
+                return Printed {
+                    text: String::new(),
+                    pdf: None,
+                    printed_zh: format!("小票无法生成：{e}"),
+                }
+            }
+        };
+        let text = rxdesk_receipts::render_plain_text(&els, paper);
+        let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
+        let docno = d.summary.rtal_docno.clone();
+        let mut printed_zh = self.send_to_printer(bytes, &docno).await;
+        let pdf_path = self
+            .config
+            .receipts_dir
+            .join(format!("{docno}-guidance.pdf"));
+        let opts = rxdesk_receipts::PdfOptions {
+            font_path: self.config.font_path.clone(),
+            font_index: 0,
+            page_size: rxdesk_receipts::PageSize::A5,
+        };
+        let pdf =
+            tokio::task::spawn_blocking(move || rxdesk_receipts::guidance_pdf(&model, &opts)).await;
+        let pdf = match pdf {
+            Ok(Ok(bytes)) => match crate::paths::create_private_dir(&self.config.receipts_dir)
+                .and_then(|()| crate::paths::write_private(&pdf_path, &bytes))
+            {
+                Ok(()) => Some(pdf_path.display().to_string()),
+                Err(e) => {
+                    printed_zh.push_str(&format!("；用药指导单无法保存（{e}）"));
+                    None
+                }
+            },
+            Ok(Err(e)) => {
+                printed_zh.push_str(&format!("；用药指导单无法生成（{e}）"));
+                None
+            }
+            Err(e) => {
+                printed_zh.push_str(&format!("；用药指导单无法生成（{e}）"));
+                None
+            }
+        };
+        Printed {
+            text,
+            pdf,
+            printed_zh,
+        }
+    }
+}
+
+pub(super) struct Printed {
+    pub(super) text: String,
+    pub(super) pdf: Option<String>,
+    pub(super) printed_zh: String,
+}
