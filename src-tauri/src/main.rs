@@ -133,6 +133,7 @@ fn main() {
             till_commands::till_close,
             till_commands::till_reprint,
             till_commands::day_report,
+            till_commands::shift_end,
             visit_commands::visit_reverse_settled,
             manager_commands::queue_summary,
             manager_commands::queue_list,

@@ -71,3 +71,14 @@ pub async fn day_report(
         .await
         .map_err(|e| e.to_string())
 }
+
+/// 药师下岗: the signed-in pharmacist goes off duty (ledger + audit log).
+#[tauri::command]
+pub async fn shift_end(
+    state: tauri::State<'_, Shared>,
+) -> Result<rxdesk_app::till::ShiftEnded, String> {
+    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+    let session = counter.session().map_err(|e| e.to_string())?;
+    let visits = counter.visits().map_err(|e| e.to_string())?;
+    visits.shift_end(&session).await.map_err(|e| e.to_string())
+}

@@ -302,7 +302,9 @@ struct Pay {
     cash: Option<String>,
     /// A WeChat/Alipay pay code (scan-to-pay simulator, demo mode).
     scan: Option<String>,
-    /// Production: the external payment terminal's transaction reference.
+    /// The external payment terminal's (聚合支付 / bank card) transaction
+    /// reference: journalled by the terminal channel in production, kept with
+    /// the sale in demo mode.
     terminal: Option<String>,
 }
 
@@ -1523,6 +1525,11 @@ impl Run<'_> {
             );
             self.result = to_json(&shift);
             return Ok(());
+        } else if step.shift_end.is_some() {
+            let ended = v.shift_end(&s).await?;
+            println!("    → {}", ended.message_zh);
+            self.result = to_json(&ended);
+            return Ok(());
         } else if let Some(a) = &step.audit {
             let token = self.evoucher(a.evoucher.as_deref())?;
             v.audit(&s, &a.result, &a.opinion, token, a.reviewer.as_deref())
@@ -1538,10 +1545,11 @@ impl Run<'_> {
         } else if step.resolve.is_some() {
             v.resolve_uncertain(&s).await?
         } else if let Some(p) = &step.pay {
-            match (&p.cash, p.scan.as_ref().or(p.terminal.as_ref())) {
-                (Some(c), _) => v.pay(&s, "cash", Some(c), None).await?,
-                (None, Some(code)) => v.pay(&s, "scan", None, Some(code)).await?,
-                (None, None) => v.pay(&s, "scan", None, None).await?,
+            match (&p.cash, &p.scan, &p.terminal) {
+                (Some(c), _, _) => v.pay(&s, "cash", Some(c), None).await?,
+                (None, Some(code), _) => v.pay(&s, "scan", None, Some(code)).await?,
+                (None, None, Some(r)) => v.pay(&s, "terminal", None, Some(r)).await?,
+                (None, None, None) => v.pay(&s, "scan", None, None).await?,
             }
         } else if step.complete.is_some() {
             let view = v.complete(&s).await?;

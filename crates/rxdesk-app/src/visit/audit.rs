@@ -47,6 +47,7 @@ impl super::VisitService {
                     )
                 })?;
             let person = self.evoucher_person(by, reconfirm_evoucher).await?;
+            let mut reviewer_id = None;
             let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
                 Some(login) => {
@@ -60,6 +61,13 @@ impl super::VisitService {
                                 format!("工号 {login} 不是本店在职药师，不能复核"),
                             )
                         })?;
+                    if r.operator_id == by.operator_id() {
+                        return Err(StepError::new(
+                            "REVIEWER_IS_AUDITOR",
+                            "复核药师须为另一位药师：审方药师不能复核自己的审方",
+                        ));
+                    }
+                    reviewer_id = Some(r.operator_id);
                     Some(Pharmacist {
                         code: String::new(),
                         person: PersonIdentity {
@@ -98,6 +106,7 @@ impl super::VisitService {
                     prescription_id: rx_id,
                     status_code: result.code().to_string(),
                     opinion: opinion.trim().to_string(),
+                    reviewer_id,
                 },
             )?;
             let upload_id = self
