@@ -17,9 +17,9 @@ const center = process.env.RXDESK_E2E_CENTER;
 const shots = "test-output/e2e";
 let browser;
 
-// Demo world (docs/demo.md): 王芳 pays part of her prescriptions herself;
-// the first demo boxes of amoxicillin and ibuprofen.
-const WANGFANG = "110000ecdemo00000000000000000000wangfang";
+// Demo world (docs/demo.md): 李四 (resident scheme, no personal account)
+// pays his part at the counter; the first demo boxes of amoxicillin and ibuprofen.
+const LISI = "110000ecdemo000000000000000000000lisi";
 const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
 const AMOX = ["81305112601010011873", "81305112601010388879"];
 const IBU = "81305122601020013521";
@@ -122,13 +122,13 @@ test("open the till, one cash sale, close with a cash difference", async () => {
   assert.equal(await cashExpected(), "200.00");
   await shot("41-till-opened");
 
-  // The hospital prescribes for 王芳 (the emulator's admin API plays the hospital).
+  // The hospital prescribes for 李四 (the emulator's admin API plays the hospital).
   assert.ok(center, "RXDESK_E2E_CENTER is not set");
   const r = await fetch(`${center}/admin/prescriptions`, {
     method: "POST",
     body: JSON.stringify({
       hospital: "H11010100001",
-      psn_no: "PSN1101000003",
+      psn_no: "PSN1101000002",
       lines: [["XJ01CAA040A001010100001", "2"], ["XM01AEB080A001010100002", "1"]],
       diag_name: DIAG,
       label: "till-e2e",
@@ -136,10 +136,10 @@ test("open the till, one cash sale, close with a cash difference", async () => {
   });
   assert.ok(r.ok, `prescribe: ${r.status} ${await r.text()}`);
 
-  // Back to the counter: a visit for 王芳, paid in cash.
+  // Back to the counter: a visit for 李四, paid in cash.
   await browser.$("#nav-counter").click();
   await shown("#credential-number", 30000);
-  await wedge(WANGFANG);
+  await wedge(LISI);
   await shown("#rx-list");
   const row = await browser.execute(
     (d) => [...document.querySelectorAll(".rx-row")].findIndex((tr) => tr.textContent.includes(d)),
