@@ -46,6 +46,9 @@ export const tillZh = {
   "till.k_print": "打印",
   "till.sales_count": "销售笔数",
   "till.off_duty": "药师下岗",
+  "pay.terminal_ref": "终端交易参考号（聚合支付/银行卡）",
+  "pay.terminal_done": "终端已收款",
+  "pay.need_terminal_ref": "请输入或扫描支付终端小票上的交易参考号",
 } as const;
 
 export type TillKey = keyof typeof tillZh;
@@ -96,4 +99,7 @@ export const tillEn: Record<TillKey, string> = {
   "till.k_print": "print",
   "till.sales_count": "Sales",
   "till.off_duty": "Pharmacist off duty",
+  "pay.terminal_ref": "Terminal reference (aggregated payment / bank card)",
+  "pay.terminal_done": "Paid on the terminal",
+  "pay.need_terminal_ref": "Type or scan the transaction reference on the terminal's slip",
 };
