@@ -132,7 +132,7 @@ export interface SplitView {
 }
 
 export interface PaymentView {
-  method: "cash" | "scan" | "none";
+  method: "cash" | "scan" | "terminal" | "none";
   due: string;
   tendered: string | null;
   change: string | null;
