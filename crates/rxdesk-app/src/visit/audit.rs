@@ -63,7 +63,7 @@ impl super::VisitService {
                         })?;
                     if r.operator_id == by.operator_id() {
                         return Err(StepError::new(
-                            "REVIEWER_IS_AUDITOR",
+                            "AUDIT_REVIEWER_IS_AUDITOR",
                             "复核药师须为另一位药师：审方药师不能复核自己的审方",
                         ));
                     }
