@@ -1,12 +1,17 @@
 //! Tauri commands of the counter visit (`ui/src/lib/visit-api.ts`): thin
-//! wrappers over `rxdesk_app::visit::VisitService`. Errors reach the UI as
-//! zh-CN sentences that say what to do next.
+//! wrappers over `rxdesk_app::visit::VisitService`. The wire strings are
+//! parsed into types here (methods, amounts, audit results, the 代购 agent);
+//! errors reach the UI as `{code, message, params}` (`WireError`), the
+//! message in the window's language, rendered by code in the UI
+//! (`ui/src/lib/step-errors.ts`).
 
 use crate::commands::Shared;
 use rxdesk_app::visit::{
-    RefundIdentity, RefundView, SaleSummary, SaleView, ScanOutcome, Session, ShiftView,
-    VisitService, VisitView,
+    parse_audit_result, AgentInput, IdMethod, Lang, RefundIdentity, RefundView, SaleSummary,
+    SaleView, ScanOutcome, Session, ShiftView, StepError, Tender, VisitService, VisitView,
+    WireError,
 };
+use rxdesk_app::Settings;
 use serde::Deserialize;
 
 /// The 代购 agent as the UI sends it.
@@ -18,25 +23,47 @@ pub struct Agent {
     relation: String,
 }
 
-fn ctx(state: &Shared) -> Result<(&VisitService, Session), String> {
-    let counter = state.counter.as_ref().map_err(Clone::clone)?;
-    let visits = counter
-        .visits()
-        .map_err(|e| format!("{e}。请在设置中配置医保中心后重启"))?;
-    let session = counter.session().map_err(|e| e.to_string())?;
+/// The window's language (settings), for the error's fallback sentence.
+fn lang(state: &Shared) -> Lang {
+    Settings::load(&state.dir)
+        .map(|s| Lang::from_tag(&s.locale))
+        .unwrap_or_default()
+}
+
+/// A step error as the window receives it.
+fn wire(state: &Shared) -> impl Fn(StepError) -> WireError + '_ {
+    move |e| e.to_wire(lang(state))
+}
+
+fn ctx(state: &Shared) -> Result<(&VisitService, Session), WireError> {
+    let counter = state
+        .counter
+        .as_ref()
+        .map_err(|e| WireError::other("COUNTER_UNAVAILABLE", e.clone()))?;
+    let visits = counter.visits().map_err(|e| {
+        WireError::other(
+            "VISITS_UNAVAILABLE",
+            format!("{e}。请在设置中配置医保中心后重启"),
+        )
+    })?;
+    let session = counter
+        .session()
+        .map_err(|e| WireError::other("NO_SESSION", e.to_string()))?;
     Ok((visits, session))
 }
 
 /// Starts a new visit.
 #[tauri::command]
-pub async fn visit_start(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_start(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.start(&s).await.map_err(|e| e.to_string())
+    v.start(&s).await.map_err(wire(&state))
 }
 
 /// The visit in progress, if any.
 #[tauri::command]
-pub async fn visit_current(state: tauri::State<'_, Shared>) -> Result<Option<VisitView>, String> {
+pub async fn visit_current(
+    state: tauri::State<'_, Shared>,
+) -> Result<Option<VisitView>, WireError> {
     let (v, _) = ctx(&state)?;
     Ok(v.current().await)
 }
@@ -51,12 +78,17 @@ pub async fn visit_identify(
     code: String,
     consent: Option<bool>,
     agent: Option<Agent>,
-) -> Result<VisitView, String> {
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    let agent = agent.map(|a| (a.name, a.cert_no, a.relation));
-    v.identify(&s, &method, &code, consent, agent)
+    let method: IdMethod = method.parse().map_err(wire(&state))?;
+    let agent = agent.map(|a| AgentInput {
+        name: a.name,
+        cert_no: a.cert_no,
+        relationship: a.relation,
+    });
+    v.identify(&s, method, &code, consent, agent)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(wire(&state))
 }
 
 /// Downloads, verifies and checks one listed prescription.
@@ -64,9 +96,9 @@ pub async fn visit_identify(
 pub async fn visit_open(
     state: tauri::State<'_, Shared>,
     auth_rxno: String,
-) -> Result<VisitView, String> {
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.open(&s, &auth_rxno).await.map_err(|e| e.to_string())
+    v.open(&s, &auth_rxno).await.map_err(wire(&state))
 }
 
 /// The signed-in pharmacist goes on duty with their own e-voucher.
@@ -74,17 +106,18 @@ pub async fn visit_open(
 pub async fn shift_start(
     state: tauri::State<'_, Shared>,
     evoucher: String,
-) -> Result<ShiftView, String> {
+) -> Result<ShiftView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.shift_start(&s, &evoucher)
-        .await
-        .map_err(|e| e.to_string())
+    v.shift_start(&s, &evoucher).await.map_err(wire(&state))
 }
 
 /// The pharmacist on duty, if any.
 #[tauri::command]
-pub fn shift_current(state: tauri::State<'_, Shared>) -> Result<Option<ShiftView>, String> {
-    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+pub fn shift_current(state: tauri::State<'_, Shared>) -> Result<Option<ShiftView>, WireError> {
+    let counter = state
+        .counter
+        .as_ref()
+        .map_err(|e| WireError::other("COUNTER_UNAVAILABLE", e.clone()))?;
     Ok(counter.visits().ok().and_then(|v| v.shift_current()))
 }
 
@@ -96,17 +129,18 @@ pub async fn visit_audit(
     opinion: String,
     reconfirm_evoucher: String,
     reviewer_login: Option<String>,
-) -> Result<VisitView, String> {
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
+    let result = parse_audit_result(&result).map_err(wire(&state))?;
     v.audit(
         &s,
-        &result,
+        result,
         &opinion,
         &reconfirm_evoucher,
         reviewer_login.as_deref(),
     )
     .await
-    .map_err(|e| e.to_string())
+    .map_err(wire(&state))
 }
 
 /// One scan while dispensing.
@@ -114,9 +148,9 @@ pub async fn visit_audit(
 pub async fn visit_scan(
     state: tauri::State<'_, Shared>,
     code: String,
-) -> Result<ScanOutcome, String> {
+) -> Result<ScanOutcome, WireError> {
     let (v, s) = ctx(&state)?;
-    v.scan(&s, &code).await.map_err(|e| e.to_string())
+    v.scan(&s, &code).await.map_err(wire(&state))
 }
 
 /// Fills (part of) a line from the 无码库 with a reason (拆零 as a fraction of a pack).
@@ -126,39 +160,43 @@ pub async fn visit_dispense_no_code(
     line: usize,
     packs: String,
     reason: String,
-) -> Result<ScanOutcome, String> {
+) -> Result<ScanOutcome, WireError> {
     let (v, s) = ctx(&state)?;
     v.dispense_no_code(&s, line, &packs, &reason)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(wire(&state))
 }
 
 /// Dispensing done.
 #[tauri::command]
-pub async fn visit_finish_dispensing(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_finish_dispensing(
+    state: tauri::State<'_, Shared>,
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.finish_dispensing(&s).await.map_err(|e| e.to_string())
+    v.finish_dispensing(&s).await.map_err(wire(&state))
 }
 
 /// 2101.
 #[tauri::command]
-pub async fn visit_pre_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_pre_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.pre_settle(&s).await.map_err(|e| e.to_string())
+    v.pre_settle(&s).await.map_err(wire(&state))
 }
 
 /// 2102.
 #[tauri::command]
-pub async fn visit_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.settle(&s).await.map_err(|e| e.to_string())
+    v.settle(&s).await.map_err(wire(&state))
 }
 
 /// 2601 of the uncertain 2102.
 #[tauri::command]
-pub async fn visit_resolve_uncertain(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_resolve_uncertain(
+    state: tauri::State<'_, Shared>,
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.resolve_uncertain(&s).await.map_err(|e| e.to_string())
+    v.resolve_uncertain(&s).await.map_err(wire(&state))
 }
 
 /// The self-paid part.
@@ -168,25 +206,25 @@ pub async fn visit_pay(
     method: String,
     tendered: Option<String>,
     pay_code: Option<String>,
-) -> Result<VisitView, String> {
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.pay(&s, &method, tendered.as_deref(), pay_code.as_deref())
-        .await
-        .map_err(|e| e.to_string())
+    let tender =
+        Tender::parse(&method, tendered.as_deref(), pay_code.as_deref()).map_err(wire(&state))?;
+    v.pay(&s, tender).await.map_err(wire(&state))
 }
 
 /// Sale, receipt, guidance PDF.
 #[tauri::command]
-pub async fn visit_complete(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_complete(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.complete(&s).await.map_err(|e| e.to_string())
+    v.complete(&s).await.map_err(wire(&state))
 }
 
 /// Cancels the visit.
 #[tauri::command]
-pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.cancel(&s).await.map_err(|e| e.to_string())
+    v.cancel(&s).await.map_err(wire(&state))
 }
 
 /// Sales history.
@@ -194,9 +232,9 @@ pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, 
 pub fn sales_find(
     state: tauri::State<'_, Shared>,
     query: String,
-) -> Result<Vec<SaleSummary>, String> {
+) -> Result<Vec<SaleSummary>, WireError> {
     let (v, _) = ctx(&state)?;
-    v.sales_find(&query).map_err(|e| e.to_string())
+    v.sales_find(&query).map_err(wire(&state))
 }
 
 /// Reprints a receipt.
@@ -204,9 +242,9 @@ pub fn sales_find(
 pub async fn sale_reprint(
     state: tauri::State<'_, Shared>,
     sale_id: i64,
-) -> Result<SaleView, String> {
+) -> Result<SaleView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.reprint(&s, sale_id).await.map_err(|e| e.to_string())
+    v.reprint(&s, sale_id).await.map_err(wire(&state))
 }
 
 /// Refunds a whole sale: money first (2103, then the self-paid part by its
@@ -219,7 +257,7 @@ pub async fn sale_refund(
     reason: String,
     identity_method: Option<String>,
     identity_code: Option<String>,
-) -> Result<RefundView, String> {
+) -> Result<RefundView, WireError> {
     let (v, s) = ctx(&state)?;
     let identity = match (identity_method, identity_code) {
         (Some(method), Some(code)) if !code.trim().is_empty() => {
@@ -229,13 +267,15 @@ pub async fn sale_refund(
     };
     v.refund(&s, sale_id, &reason, identity)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(wire(&state))
 }
 
 /// A manager reverses (2103) the visit settled but not completed that the
 /// counter found at start-up.
 #[tauri::command]
-pub async fn visit_reverse_settled(state: tauri::State<'_, Shared>) -> Result<VisitView, String> {
+pub async fn visit_reverse_settled(
+    state: tauri::State<'_, Shared>,
+) -> Result<VisitView, WireError> {
     let (v, s) = ctx(&state)?;
-    v.reverse_settled(&s).await.map_err(|e| e.to_string())
+    v.reverse_settled(&s).await.map_err(wire(&state))
 }

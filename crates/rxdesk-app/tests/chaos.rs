@@ -37,9 +37,10 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{RefundIdentity, VisitService, VisitView};
+use rxdesk_app::visit::{IdMethod, RefundIdentity, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::Operator;
+use rxdesk_core::codes::AuditResult;
 use rxdesk_store::sync::{self, SyncConfig};
 use rxdesk_store::Session;
 use serde_json::{json, Value};
@@ -236,7 +237,7 @@ macro_rules! step {
                 Err(err) => {
                     tries += 1;
                     if tries >= 5 {
-                        break Err(format!("{}: {} {}", $what, err.code, err.message_zh));
+                        break Err(format!("{}: {} {}", $what, err.code(), err.message_zh()));
                     }
                     tokio::time::sleep(Duration::from_millis(150 * u64::from(tries))).await;
                 }
@@ -249,7 +250,7 @@ async fn resolve_until_done(visits: &VisitService, s: &Session) -> Result<(), St
     for k in 0..60u64 {
         match visits.resolve_uncertain(s).await {
             Ok(_) => return Ok(()),
-            Err(e) if e.code == "NOT_UNCERTAIN" || e.code == "NO_VISIT" => return Ok(()),
+            Err(e) if e.code() == "NOT_UNCERTAIN" || e.code() == "NO_VISIT" => return Ok(()),
             Err(_) => tokio::time::sleep(Duration::from_millis(200 + 50 * k)).await,
         }
     }
@@ -265,27 +266,29 @@ async fn finish_recovered(visits: &VisitService, s: &Session) -> Result<(), Stri
         .unwrap_or_default();
     if cash != "0.00" && !cash.is_empty() {
         // Already paid before the kill: the service says so; complete anyway.
-        let _ = visits.pay(s, "cash", Some("1000.00"), None).await;
+        let _ = visits
+            .pay(s, Tender::parse("cash", Some("1000.00"), None).unwrap())
+            .await;
     }
     visits
         .complete(s)
         .await
         .map(|_| ())
-        .map_err(|e| format!("finish restored visit: {} {}", e.code, e.message_zh))
+        .map_err(|e| format!("finish restored visit: {} {}", e.code(), e.message_zh()))
 }
 
 async fn start_visit(visits: &VisitService, s: &Session) -> Result<VisitView, String> {
     for _ in 0..20 {
         match visits.start(s).await {
             Ok(v) => return Ok(v),
-            Err(e) if e.code == "VISIT_SETTLEMENT_UNCERTAIN" => {
+            Err(e) if e.code() == "VISIT_SETTLEMENT_UNCERTAIN" => {
                 resolve_until_done(visits, s).await?;
             }
             // A visit settled before a kill but not completed is restored at
             // start-up and must be finished first, as the cashier would: take
             // the self-paid part (if still due) and complete the sale from the
             // settled figures.
-            Err(e) if e.code == "VISIT_SETTLED_NOT_COMPLETED" => {
+            Err(e) if e.code() == "VISIT_SETTLED_NOT_COMPLETED" => {
                 finish_recovered(visits, s).await?;
             }
             Err(e) => {
@@ -293,7 +296,7 @@ async fn start_visit(visits: &VisitService, s: &Session) -> Result<VisitView, St
                 if cur.as_deref() == Some("settlement_uncertain") {
                     resolve_until_done(visits, s).await?;
                 } else {
-                    return Err(format!("start: {} {}", e.code, e.message_zh));
+                    return Err(format!("start: {} {}", e.code(), e.message_zh()));
                 }
             }
         }
@@ -320,7 +323,7 @@ async fn sale_visit(
     start_visit(visits, s).await?;
     let v: VisitView = match step!(
         "identify",
-        visits.identify(s, "e_voucher", &job.ec_token, None, None)
+        visits.identify(s, IdMethod::EVoucher, &job.ec_token, None, None)
     ) {
         Ok(v) => v,
         Err(e) => return Ok(Done::Abandoned(e)),
@@ -348,7 +351,7 @@ async fn sale_visit(
         "audit",
         visits.audit(
             s,
-            "1",
+            AuditResult::Approved,
             "处方用药合理，同意调配",
             DEMO_PHARMACIST_EC_TOKEN,
             None
@@ -360,7 +363,7 @@ async fn sale_visit(
     let o = visits
         .scan(s, &trace)
         .await
-        .map_err(|e| format!("scan: {} {}", e.code, e.message_zh))?;
+        .map_err(|e| format!("scan: {} {}", e.code(), e.message_zh()))?;
     if !o.ok {
         return Ok(Done::Abandoned(format!("scan {trace}: {}", o.code)));
     }
@@ -414,7 +417,10 @@ async fn sale_visit(
         .map(|x| x.cash_pay.clone())
         .unwrap_or_default();
     if cash != "0.00" && !cash.is_empty() {
-        step!("pay", visits.pay(s, "cash", Some("1000.00"), None))?;
+        step!(
+            "pay",
+            visits.pay(s, Tender::parse("cash", Some("1000.00"), None).unwrap())
+        )?;
     }
     let v = step!("complete", visits.complete(s))?;
     let sale = v.sale.ok_or("complete without a sale")?;
@@ -451,10 +457,11 @@ async fn refund_job(ctx: &Ctx, visits: &VisitService) -> Result<Done, String> {
     {
         Ok(_) => Ok(Done::Refunded(sale_id)),
         // Refunded by a run that was killed before it wrote its progress.
-        Err(e) if e.code == "ALREADY_REFUNDED" => Ok(Done::Refunded(sale_id)),
+        Err(e) if e.code() == "ALREADY_REFUNDED" => Ok(Done::Refunded(sale_id)),
         Err(e) => Ok(Done::Abandoned(format!(
             "refund: {} {}",
-            e.code, e.message_zh
+            e.code(),
+            e.message_zh()
         ))),
     }
 }

@@ -11,9 +11,10 @@
 
 use rxdesk_app::devices::IdentityDevices;
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
-use rxdesk_app::visit::{VisitService, VisitView};
+use rxdesk_app::visit::{AgentInput, IdMethod, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products};
 use rxdesk_devices::face::nationec::EcContext;
 use rxdesk_devices::settings::{CardReaderSettings, DeviceSettings, NationEcSettings, QrDecode};
@@ -242,7 +243,7 @@ impl Rig {
 
     async fn identify(
         &self,
-        method: &str,
+        method: IdMethod,
         code: &str,
         consent: Option<bool>,
         agent: Option<(&str, &str, &str)>,
@@ -253,7 +254,11 @@ impl Rig {
                 method,
                 code,
                 consent,
-                agent.map(|(a, b, c)| (a.into(), b.into(), c.into())),
+                agent.map(|(name, cert_no, relationship)| AgentInput {
+                    name: name.into(),
+                    cert_no: cert_no.into(),
+                    relationship: relationship.into(),
+                }),
             )
             .await
     }
@@ -277,7 +282,7 @@ async fn card_read_with_the_pin_on_the_pad_lists_wrong_passwords_guide_and_the_t
     rig.pin(Some("917364"));
     for left in ["2", "1"] {
         let v = rig
-            .identify("social_security_card", "", None, None)
+            .identify(IdMethod::SocialSecurityCard, "", None, None)
             .await
             .unwrap();
         assert_eq!(v.state, "evoucher_guidance");
@@ -291,13 +296,13 @@ async fn card_read_with_the_pin_on_the_pad_lists_wrong_passwords_guide_and_the_t
     assert!(rig.calls().iter().all(|c| !c.contains("917364")));
     // Third wrong: locked as the SDK locks; the right one is refused now too.
     let v = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap();
     assert!(v.guidance.unwrap().title_zh.contains("锁定"));
     rig.pin(Some("246810"));
     let v = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap();
     assert_eq!(v.state, "evoucher_guidance");
@@ -307,7 +312,7 @@ async fn card_read_with_the_pin_on_the_pad_lists_wrong_passwords_guide_and_the_t
     // The SDK's reset, then the right password: 张三's prescriptions.
     rig.standin.reset_password_lock().unwrap();
     let v = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap();
     assert_eq!(v.state, "prescriptions_listed", "{:?}", v.guidance);
@@ -330,27 +335,27 @@ async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_
 
     // No card on the reader.
     let e = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_NOTHING_PRESENTED", "{e}");
+    assert_eq!(e.code(), "DEVICE_NOTHING_PRESENTED", "{e}");
     // Pulled out between two frames.
     rig.card().insert(ZHANGSAN_CARD);
     rig.card().remove_during_next_read();
     let e = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_CARD_REMOVED");
-    assert!(e.message_zh.contains("拔出"), "{e}");
+    assert_eq!(e.code(), "DEVICE_CARD_REMOVED");
+    assert!(e.message_zh().contains("拔出"), "{e}");
     // A record that does not parse.
     rig.card().insert("110000|@@@|x");
     let e = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_BAD_CARD_RECORD");
-    assert!(e.message_zh.contains("卡片信息无法识别"), "{e}");
+    assert_eq!(e.code(), "DEVICE_BAD_CARD_RECORD");
+    assert!(e.message_zh().contains("卡片信息无法识别"), "{e}");
     // 张三's card number with another person's chip identity (whose
     // password is right).
     rig.standin
@@ -358,10 +363,10 @@ async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_
         .unwrap();
     rig.card().insert(OTHER_PERSONS_CARD);
     let e = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "CARD_OTHER_PERSON", "{e}");
+    assert_eq!(e.code(), "CARD_OTHER_PERSON", "{e}");
     // The visit is still waiting for a patient: nothing was identified.
     let v = rig.visits().current().await.unwrap();
     assert!(v.patient.is_none());
@@ -376,12 +381,12 @@ async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_
         card.unplug();
     });
     let e = rig
-        .identify("social_security_card", "", None, None)
+        .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
         .unwrap_err();
     unplug.join().unwrap();
-    assert_eq!(e.code, "DEVICE_DISCONNECTED", "{e}");
-    assert!(e.message_zh.contains("断开"), "{e}");
+    assert_eq!(e.code(), "DEVICE_DISCONNECTED", "{e}");
+    assert!(e.message_zh().contains("断开"), "{e}");
     rig.sim.shutdown().await;
 }
 
@@ -391,25 +396,25 @@ async fn evoucher_qr_is_decoded_by_ec_query_a_payment_code_is_named_an_oversize_
     rig.start().await;
     // A WeChat payment code is named, and never sent to the library.
     let e = rig
-        .identify("e_voucher", "134567890123454004", None, None)
+        .identify(IdMethod::EVoucher, "134567890123454004", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_NOT_E_VOUCHER");
-    assert!(e.message_zh.contains("微信付款码"), "{e}");
+    assert_eq!(e.code(), "DEVICE_NOT_E_VOUCHER");
+    assert!(e.message_zh().contains("微信付款码"), "{e}");
     assert!(rig.calls().is_empty());
     // An answer longer than the declared buffer is an error, never memory corruption.
     rig.standin
         .set("ec_oversize.ec.query", Some(&(64 * 1024 + 100).to_string()))
         .unwrap();
     let e = rig
-        .identify("e_voucher", WANGFANG_QR, None, None)
+        .identify(IdMethod::EVoucher, WANGFANG_QR, None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_RESPONSE_TOO_LONG", "{e}");
+    assert_eq!(e.code(), "DEVICE_RESPONSE_TOO_LONG", "{e}");
     rig.standin.set("ec_oversize.ec.query", None).unwrap();
     // The QR decoded at the counter: the token queries the center.
     let v = rig
-        .identify("e_voucher", WANGFANG_QR, None, None)
+        .identify(IdMethod::EVoucher, WANGFANG_QR, None, None)
         .await
         .unwrap();
     assert_eq!(v.state, "prescriptions_listed");
@@ -428,8 +433,11 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     rig.start_worker();
     rig.start().await;
     // No consent step confirmed: the terminal is not asked.
-    let e = rig.identify("face", "", None, None).await.unwrap_err();
-    assert_eq!(e.code, "FACE_CONSENT_REQUIRED");
+    let e = rig
+        .identify(IdMethod::Face, "", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "FACE_CONSENT_REQUIRED");
     assert!(rig.calls().is_empty());
     // Not recognised: the message offers the other methods.
     rig.standin
@@ -439,11 +447,11 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
         )
         .unwrap();
     let e = rig
-        .identify("face", "", Some(true), None)
+        .identify(IdMethod::Face, "", Some(true), None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_FACE_NOT_RECOGNISED");
-    assert!(e.message_zh.contains("改用"), "{e}");
+    assert_eq!(e.code(), "DEVICE_FACE_NOT_RECOGNISED");
+    assert!(e.message_zh().contains("改用"), "{e}");
     // A neighbour is not a 代购 relationship.
     let face_ok = format!(
         r#"{{"code":0,"message":"成功","data":{}}}"#,
@@ -454,14 +462,14 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
         .unwrap();
     let e = rig
         .identify(
-            "face",
+            IdMethod::Face,
             "",
             Some(true),
             Some(("王小明", "110101197001010016", "邻居")),
         )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "AGENT_RELATIONSHIP");
+    assert_eq!(e.code(), "AGENT_RELATIONSHIP");
 
     // A fresh prescription for 王芳; her son buys it for her, identified by face.
     let r = reqwest::Client::new()
@@ -478,7 +486,7 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     assert!(r.status().is_success());
     let v = rig
         .identify(
-            "face",
+            IdMethod::Face,
             "",
             Some(true),
             Some(("王小明", "110101197001010016", "child")),
@@ -507,7 +515,7 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     rig.visits()
         .audit(
             &s,
-            "1",
+            AuditResult::Approved,
             "处方用药合理，同意调配",
             DEMO_PHARMACIST_EC_TOKEN,
             None,
@@ -527,7 +535,7 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     if let Some(p) = &v.payment {
         if !p.paid {
             rig.visits()
-                .pay(&s, "cash", Some(&p.due), None)
+                .pay(&s, Tender::parse("cash", Some(&p.due), None).unwrap())
                 .await
                 .unwrap();
         }

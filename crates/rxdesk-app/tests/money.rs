@@ -9,10 +9,11 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{RefundIdentity, VisitService, VisitView};
+use rxdesk_app::visit::{IdMethod, RefundIdentity, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
 use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
@@ -250,7 +251,7 @@ impl Rig {
         assert_eq!(v.state, "started");
         let v = self
             .visits()
-            .identify(&s, "e_voucher", ec, None, None)
+            .identify(&s, IdMethod::EVoucher, ec, None, None)
             .await
             .unwrap();
         assert_eq!(v.state, "prescriptions_listed");
@@ -276,7 +277,7 @@ impl Rig {
         self.visits()
             .audit(
                 &s,
-                "1",
+                AuditResult::Approved,
                 "处方用药合理，同意调配",
                 DEMO_PHARMACIST_EC_TOKEN,
                 None,
@@ -354,12 +355,12 @@ async fn sold_ibu(rig: &Rig, diag: &str, pay: Option<&str>) -> VisitView {
     match pay {
         Some(code) => rig
             .visits()
-            .pay(&s, "scan", None, Some(code))
+            .pay(&s, Tender::parse("scan", None, Some(code)).unwrap())
             .await
             .unwrap(),
         None => rig
             .visits()
-            .pay(&s, "cash", Some("100.00"), None)
+            .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
             .await
             .unwrap(),
     };
@@ -415,10 +416,13 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     assert_eq!(v.recovered_lines[0].quantity, "1");
     // Nothing else starts before it is finished.
     assert_eq!(
-        visits.start(&s).await.unwrap_err().code,
+        visits.start(&s).await.unwrap_err().code(),
         "VISIT_SETTLED_NOT_COMPLETED"
     );
-    let v = visits.pay(&s, "cash", Some("50.00"), None).await.unwrap();
+    let v = visits
+        .pay(&s, Tender::parse("cash", Some("50.00"), None).unwrap())
+        .await
+        .unwrap();
     assert!(v.payment.unwrap().paid);
     let v = visits.complete(&s).await.unwrap();
     assert_eq!(v.state, "receipted", "{}", v.next_step_zh);
@@ -441,7 +445,7 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     // A visit left before settlement is closed with its reason at start-up.
     let v = visits.start(&s).await.unwrap();
     visits
-        .identify(&s, "e_voucher", WANGFANG_EC, None, None)
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
         .await
         .unwrap();
     let c2 = reopen(&rig);
@@ -477,7 +481,7 @@ async fn a_price_change_between_2102_and_completion_sells_at_the_settled_prices(
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     let v = rig
         .visits()
-        .pay(&s, "cash", Some("100.00"), None)
+        .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
         .await
         .unwrap();
     assert!(v.payment.unwrap().paid);
@@ -542,7 +546,7 @@ async fn a_not_found_2102_is_believed_only_after_the_safety_window() {
     clear_faults(&rig.base).await;
     assert_eq!(v.state, "settlement_uncertain");
     let e = rig.visits().resolve_uncertain(&s).await.unwrap_err();
-    assert_eq!(e.code, "SETTLEMENT_NOT_FOUND_YET", "{e}");
+    assert_eq!(e.code(), "SETTLEMENT_NOT_FOUND_YET", "{e}");
     // Still uncertain: no second 2102 may leave.
     assert!(rig.visits().settle(&s).await.is_err());
     assert_eq!(
@@ -639,7 +643,7 @@ async fn refund_with_a_2103_timeout_returns_no_stock_or_money_until_2103_is_know
         )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "REFUND_IDENTITY_MISMATCH");
+    assert_eq!(e.code(), "REFUND_IDENTITY_MISMATCH");
     // 2103 applied, answer lost: uncertain — nothing goes back.
     post(
         &rig.base,
@@ -653,7 +657,7 @@ async fn refund_with_a_2103_timeout_returns_no_stock_or_money_until_2103_is_know
         .await
         .unwrap_err();
     clear_faults(&rig.base).await;
-    assert_eq!(e.code, "REFUND_UNCERTAIN", "{e}");
+    assert_eq!(e.code(), "REFUND_UNCERTAIN", "{e}");
     let store = rig.counter.store();
     assert_eq!(store.batch_quantity(batch.id).unwrap(), qty_before);
     assert!(store.trace_code_sold(&code).unwrap());
@@ -713,7 +717,7 @@ async fn refund_sends_7208_and_the_center_reopens_the_prescription() {
         .refund(&boss, sale.sale_id, "患者过敏", None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "REFUND_IDENTITY_REQUIRED");
+    assert_eq!(e.code(), "REFUND_IDENTITY_REQUIRED");
     // The 2103 is refused (center 503 before applying): nothing changed.
     post(
         &rig.base,
@@ -735,7 +739,7 @@ async fn refund_sends_7208_and_the_center_reopens_the_prescription() {
         .await
         .unwrap_err();
     clear_faults(&rig.base).await;
-    assert_eq!(e.code, "REFUND_REFUSED", "{e}");
+    assert_eq!(e.code(), "REFUND_REFUSED", "{e}");
     assert_eq!(
         rig.counter
             .store()
@@ -777,7 +781,7 @@ async fn refund_sends_7208_and_the_center_reopens_the_prescription() {
         .refund(&boss, sale.sale_id, "again", None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "ALREADY_REFUNDED");
+    assert_eq!(e.code(), "ALREADY_REFUNDED");
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.take().unwrap().shutdown().await;
 }
@@ -797,7 +801,7 @@ async fn a_manager_reverses_a_settled_visit_found_at_start_up() {
     assert!(visits.current().await.unwrap().recovered);
     // A pharmacist may not reverse; a manager may.
     assert_eq!(
-        visits.reverse_settled(&s).await.unwrap_err().code,
+        visits.reverse_settled(&s).await.unwrap_err().code(),
         "FORBIDDEN"
     );
     c.login("3001", "demo-manager", None).unwrap();
@@ -873,11 +877,11 @@ async fn two_counters_settle_in_the_same_second_without_collision() {
     assert_eq!(rxdesk_center::msgid::terminal_of(&mb), Some(2), "{mb}");
     // Each completes its own sale from its own settlement.
     a.visits()
-        .pay(&sa, "cash", Some("100.00"), None)
+        .pay(&sa, Tender::parse("cash", Some("100.00"), None).unwrap())
         .await
         .unwrap();
     b.visits()
-        .pay(&sb, "cash", Some("100.00"), None)
+        .pay(&sb, Tender::parse("cash", Some("100.00"), None).unwrap())
         .await
         .unwrap();
     let ca = a.visits().complete(&sa).await.unwrap();
@@ -927,16 +931,20 @@ async fn a_shared_terminal_number_is_detected_with_a_clear_message() {
     b.visits().start(&s).await.unwrap();
     let e = b
         .visits()
-        .identify(&s, "e_voucher", LISI_EC, None, None)
+        .identify(&s, IdMethod::EVoucher, LISI_EC, None, None)
         .await
         .expect_err("the center refuses a msgid used by the other counter");
     assert!(
-        e.message_zh.contains("编号") && e.message_zh.contains("rxdesk terminal --set"),
+        e.message_zh().contains("编号") && e.message_zh().contains("rxdesk terminal --set"),
         "{}: {}",
-        e.code,
-        e.message_zh
+        e.code(),
+        e.message_zh()
     );
-    assert!(e.message_zh.contains("另一台收银台"), "{}", e.message_zh);
+    assert!(
+        e.message_zh().contains("另一台收银台"),
+        "{}",
+        e.message_zh()
+    );
     let stats = a.stats().await;
     assert!(
         stats["by_op"]["1101"]["rejected"].as_u64().unwrap_or(0) >= 1,

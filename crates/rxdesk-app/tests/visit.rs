@@ -7,10 +7,11 @@
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{RefundIdentity, VisitService, VisitView};
+use rxdesk_app::visit::{IdMethod, RefundIdentity, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
+use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
 use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
@@ -221,7 +222,7 @@ impl Rig {
         assert_eq!(v.state, "started");
         let v = self
             .visits()
-            .identify(&s, "e_voucher", ec, None, None)
+            .identify(&s, IdMethod::EVoucher, ec, None, None)
             .await
             .unwrap();
         assert_eq!(v.state, "prescriptions_listed");
@@ -247,7 +248,7 @@ impl Rig {
         self.visits()
             .audit(
                 &s,
-                "1",
+                AuditResult::Approved,
                 "处方用药合理，同意调配",
                 DEMO_PHARMACIST_EC_TOKEN,
                 None,
@@ -298,13 +299,19 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     let s = rig.session();
     let e = rig
         .visits()
-        .audit(&s, "1", "合理", DEMO_PHARMACIST_EC_TOKEN, None)
+        .audit(
+            &s,
+            AuditResult::Approved,
+            "合理",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "AUDIT_NOT_ON_DUTY");
+    assert_eq!(e.code(), "AUDIT_NOT_ON_DUTY");
     // Someone else's e-voucher cannot open the shift.
     let e = rig.visits().shift_start(&s, WANGFANG_EC).await.unwrap_err();
-    assert_eq!(e.code, "SHIFT_IDENTITY_MISMATCH");
+    assert_eq!(e.code(), "SHIFT_IDENTITY_MISMATCH");
     let v = rig.audited().await;
     assert_eq!(v.state, "dispensing");
     assert!(v.audit.as_ref().unwrap().upload_id.is_some());
@@ -358,20 +365,20 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     // Completing before payment is refused when cash is due.
     if cash != "0.00" {
         let e = rig.visits().complete(&s).await.unwrap_err();
-        assert_eq!(e.code, "NOT_PAID");
+        assert_eq!(e.code(), "NOT_PAID");
         let e = rig
             .visits()
-            .pay(&s, "cash", Some("0.01"), None)
+            .pay(&s, Tender::parse("cash", Some("0.01"), None).unwrap())
             .await
             .unwrap_err();
         assert!(
-            e.message_zh.contains("不足") || e.message_zh.contains("少"),
+            e.message_zh().contains("不足") || e.message_zh().contains("少"),
             "{e}"
         );
     }
     let v = rig
         .visits()
-        .pay(&s, "cash", Some("100.00"), None)
+        .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
         .await
         .unwrap();
     let pay = v.payment.clone().unwrap();
@@ -473,7 +480,7 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
         .refund(&boss, sale.sale_id, "again", None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "ALREADY_REFUNDED");
+    assert_eq!(e.code(), "ALREADY_REFUNDED");
     rig.all_uploads_done().await;
     let st = rig.stats().await;
     assert_eq!(accepted(&st, "3506"), 2);
@@ -502,15 +509,21 @@ async fn rule_and_signature_failures_block_with_reasons() {
         let qr = rig.rx_qr(label).await;
         let e = rig
             .visits()
-            .identify(&s, "epc_qr", &qr, None, None)
+            .identify(&s, IdMethod::EpcQr, &qr, None, None)
             .await
             .unwrap_err();
-        assert!(e.message_zh.contains(words), "{label}: {e}");
+        assert!(e.message_zh().contains(words), "{label}: {e}");
         let v = rig.visits().current().await.unwrap();
         assert_eq!(v.state, "identified", "{label}");
         assert!(rig
             .visits()
-            .audit(&s, "1", "x", DEMO_PHARMACIST_EC_TOKEN, None)
+            .audit(
+                &s,
+                AuditResult::Approved,
+                "x",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None
+            )
             .await
             .is_err());
     }
@@ -525,7 +538,7 @@ async fn rule_and_signature_failures_block_with_reasons() {
         let qr = rig.rx_qr(label).await;
         let v = rig
             .visits()
-            .identify(&s, "epc_qr", &qr, None, None)
+            .identify(&s, IdMethod::EpcQr, &qr, None, None)
             .await
             .unwrap();
         assert_eq!(v.state, "closed", "{label}: {}", v.next_step_zh);
@@ -554,10 +567,16 @@ async fn rule_and_signature_failures_block_with_reasons() {
         // Nothing past a closed visit.
         let e = rig
             .visits()
-            .audit(&s, "1", "x", DEMO_PHARMACIST_EC_TOKEN, None)
+            .audit(
+                &s,
+                AuditResult::Approved,
+                "x",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
             .await
             .unwrap_err();
-        assert!(!e.message_zh.is_empty());
+        assert!(!e.message_zh().is_empty());
     }
     let st = rig.stats().await;
     assert_eq!(accepted(&st, "2101") + accepted(&st, "2102"), 0);
@@ -591,13 +610,13 @@ async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_upload
     assert!(v.next_step_zh.contains("冲正"));
     // Nothing but the resolution: no new visit, no second 2102, no payment.
     assert_eq!(
-        rig.visits().start(&s).await.unwrap_err().code,
+        rig.visits().start(&s).await.unwrap_err().code(),
         "VISIT_SETTLEMENT_UNCERTAIN"
     );
     assert!(rig.visits().settle(&s).await.is_err());
     assert!(rig
         .visits()
-        .pay(&s, "cash", Some("100"), None)
+        .pay(&s, Tender::parse("cash", Some("100"), None).unwrap())
         .await
         .is_err());
     let v = rig.visits().resolve_uncertain(&s).await.unwrap();
@@ -621,7 +640,10 @@ async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_upload
     post(&rig.base, "/admin/faults", &json!({"error_rate": 1.0})).await;
     let v = rig
         .visits()
-        .pay(&s, "scan", None, Some("134567890123456789"))
+        .pay(
+            &s,
+            Tender::parse("scan", None, Some("134567890123456789")).unwrap(),
+        )
         .await
         .unwrap();
     let v = if v.payment.as_ref().unwrap().paid {
@@ -670,7 +692,7 @@ async fn unknown_evoucher_gets_guidance_and_card_needs_the_devices() {
         .visits()
         .identify(
             &s,
-            "e_voucher",
+            IdMethod::EVoucher,
             "110000ecdemo0000000000000000000notactive",
             None,
             None,
@@ -686,18 +708,18 @@ async fn unknown_evoucher_gets_guidance_and_card_needs_the_devices() {
     // tests/identity_devices.rs drives the simulated reader and PIN pad).
     let e = rig
         .visits()
-        .identify(&s, "social_security_card", "A10000003", None, None)
+        .identify(&s, IdMethod::SocialSecurityCard, "A10000003", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_NOT_CONFIGURED");
-    assert!(e.message_zh.contains("读卡器"), "{e}");
+    assert_eq!(e.code(), "DEVICE_NOT_CONFIGURED");
+    assert!(e.message_zh().contains("读卡器"), "{e}");
     let e = rig
         .visits()
-        .identify(&s, "id_card", "110101196803030049", None, None)
+        .identify(&s, IdMethod::IdCard, "110101196803030049", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "DEVICE_NOT_CONFIGURED");
-    assert!(e.message_zh.contains("密码"), "{e}");
+    assert_eq!(e.code(), "DEVICE_NOT_CONFIGURED");
+    assert!(e.message_zh().contains("密码"), "{e}");
     rig.sim.shutdown().await;
 }
 
@@ -730,11 +752,11 @@ async fn a_settlement_left_sending_by_a_crash_is_surfaced_and_resolved_first() {
     assert_eq!(v.state, "settlement_uncertain");
     assert!(v.next_step_zh.contains("冲正"), "{}", v.next_step_zh);
     let e = visits.start(&s).await.unwrap_err();
-    assert_eq!(e.code, "VISIT_SETTLEMENT_UNCERTAIN");
+    assert_eq!(e.code(), "VISIT_SETTLEMENT_UNCERTAIN");
     // 2601: the center never applied it (6001) and 5203 finds nothing — but
     // a "not found" is believed only once the safety window is over.
     let e = visits.resolve_uncertain(&s).await.unwrap_err();
-    assert_eq!(e.code, "SETTLEMENT_NOT_FOUND_YET", "{e}");
+    assert_eq!(e.code(), "SETTLEMENT_NOT_FOUND_YET", "{e}");
     visits.set_settlement_safety_window(Duration::ZERO);
     let v = visits.resolve_uncertain(&s).await.unwrap();
     assert_eq!(v.state, "closed");
@@ -767,7 +789,7 @@ async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
     let v = rig.visits().settle(&s).await.unwrap();
     let cash = v.split.unwrap().cash_pay;
     rig.visits()
-        .pay(&s, "cash", Some(&cash), None)
+        .pay(&s, Tender::parse("cash", Some(&cash), None).unwrap())
         .await
         .unwrap();
     let v = rig.visits().complete(&s).await.unwrap();
@@ -816,7 +838,7 @@ async fn delivery_is_signed_for_by_the_patient_only_and_reported() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "VISIT_RECIPIENT_NOT_PATIENT");
+    assert_eq!(e.code(), "VISIT_RECIPIENT_NOT_PATIENT");
     let v = rig
         .visits()
         .delivery(
@@ -866,24 +888,30 @@ async fn cash_due_is_paid_by_scan_after_a_declined_pay_code() {
     // Declined (the simulator's insufficient-balance code), then a bad code.
     let e = rig
         .visits()
-        .pay(&s, "scan", None, Some("134567890123454004"))
+        .pay(
+            &s,
+            Tender::parse("scan", None, Some("134567890123454004")).unwrap(),
+        )
         .await
         .unwrap_err();
-    assert_eq!(e.code, "PAYMENT_DECLINED");
-    assert!(e.message_zh.contains("余额不足"), "{e}");
+    assert_eq!(e.code(), "PAYMENT_DECLINED");
+    assert!(e.message_zh().contains("余额不足"), "{e}");
     let e = rig
         .visits()
-        .pay(&s, "scan", None, Some("12345"))
+        .pay(&s, Tender::parse("scan", None, Some("12345")).unwrap())
         .await
         .unwrap_err();
-    assert!(e.message_zh.contains("付款码无效"), "{e}");
+    assert!(e.message_zh().contains("付款码无效"), "{e}");
     assert_eq!(
-        rig.visits().complete(&s).await.unwrap_err().code,
+        rig.visits().complete(&s).await.unwrap_err().code(),
         "NOT_PAID"
     );
     let v = rig
         .visits()
-        .pay(&s, "scan", None, Some("280012345678901234"))
+        .pay(
+            &s,
+            Tender::parse("scan", None, Some("280012345678901234")).unwrap(),
+        )
         .await
         .unwrap();
     let p = v.payment.unwrap();

@@ -17,7 +17,7 @@ use clap::Args;
 use rust_decimal::Decimal;
 use rxdesk_app::operators::{DEMO_OPERATORS, DEMO_PHARMACIST_EC_TOKEN};
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::StepError;
+use rxdesk_app::visit::{parse_audit_result, AgentInput, IdMethod, StepError, Tender};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products};
@@ -630,7 +630,7 @@ impl Step {
     }
 }
 
-fn till_err(e: rxdesk_app::till::TillError) -> StepError {
+fn till_err(e: rxdesk_app::till::TillError) -> RunError {
     step_err(e.code(), e.to_string())
 }
 
@@ -699,7 +699,7 @@ struct Run<'a> {
     view: Value,
     /// The step's own result (JSON) when it is not a visit view.
     result: Value,
-    error: Option<StepError>,
+    error: Option<RunError>,
     last_sale: Option<(i64, String)>,
     /// The scenario has no `till_open` step: the rehearsal opens the till
     /// (float 0.00) before its first visit, and says so.
@@ -1041,10 +1041,58 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-fn step_err(code: &str, msg: impl Into<String>) -> StepError {
-    StepError {
+/// Why a rehearsal step failed: the counter's own step error, or the
+/// scenario's (a missing field, an admin call of the emulator).
+#[derive(Debug, Clone)]
+enum RunError {
+    /// The counter refused the step.
+    Step(StepError),
+    /// The scenario itself could not be run.
+    Scenario {
+        /// `SCENARIO`, `ADMIN`, ….
+        code: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl RunError {
+    fn code(&self) -> &str {
+        match self {
+            Self::Step(e) => e.code(),
+            Self::Scenario { code, .. } => code,
+        }
+    }
+    fn message_zh(&self) -> String {
+        match self {
+            Self::Step(e) => e.message_zh(),
+            Self::Scenario { message, .. } => message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message_zh())
+    }
+}
+
+impl From<StepError> for RunError {
+    fn from(e: StepError) -> Self {
+        Self::Step(e)
+    }
+}
+
+impl From<rxdesk_store::StoreError> for RunError {
+    fn from(e: rxdesk_store::StoreError) -> Self {
+        Self::Step(e.into())
+    }
+}
+
+fn step_err(code: &str, msg: impl Into<String>) -> RunError {
+    RunError::Scenario {
         code: code.into(),
-        message_zh: msg.into(),
+        message: msg.into(),
     }
 }
 
@@ -1080,7 +1128,7 @@ impl Run<'_> {
         }
     }
 
-    async fn admin_get(&self, path: &str) -> Result<Value, StepError> {
+    async fn admin_get(&self, path: &str) -> Result<Value, RunError> {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -1097,7 +1145,7 @@ impl Run<'_> {
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Value, StepError> {
+    ) -> Result<Value, RunError> {
         let mut rq = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             rq = rq.body(serde_json::to_vec(b).unwrap_or_default());
@@ -1117,7 +1165,7 @@ impl Run<'_> {
         Ok(v)
     }
 
-    async fn rx_by_label(&self, label: &str) -> Result<Value, StepError> {
+    async fn rx_by_label(&self, label: &str) -> Result<Value, RunError> {
         let list = self.admin_get("/admin/prescriptions").await?;
         list.as_array()
             .and_then(|a| a.iter().find(|r| r["label"] == label).cloned())
@@ -1129,13 +1177,13 @@ impl Run<'_> {
             })
     }
 
-    fn session(&self) -> Result<rxdesk_store::Session, StepError> {
+    fn session(&self) -> Result<rxdesk_store::Session, RunError> {
         self.counter
             .session()
             .map_err(|e| step_err("NOT_SIGNED_IN", e.to_string()))
     }
 
-    fn visits(&self) -> Result<&rxdesk_app::visit::VisitService, StepError> {
+    fn visits(&self) -> Result<&rxdesk_app::visit::VisitService, RunError> {
         self.counter
             .visits()
             .map_err(|e| step_err("NO_VISIT_SERVICE", e.to_string()))
@@ -1229,7 +1277,11 @@ impl Run<'_> {
         match &outcome {
             Ok(()) => {}
             Err(e) => {
-                println!("    → 步骤被拒绝 refused [{}]: {}", e.code, e.message_zh);
+                println!(
+                    "    → 步骤被拒绝 refused [{}]: {}",
+                    e.code(),
+                    e.message_zh()
+                );
                 self.error = Some(e.clone());
                 // The visit as it stands after the refusal.
                 if let Ok(v) = self.visits() {
@@ -1249,7 +1301,7 @@ impl Run<'_> {
         self.expect(&step.expect).await;
     }
 
-    async fn act(&mut self, step: &Step) -> Result<(), StepError> {
+    async fn act(&mut self, step: &Step) -> Result<(), RunError> {
         if let Some(spec) = &step.login {
             let (login, password, role): (String, String, Option<String>) = match spec {
                 LoginSpec::Demo(who) if self.demo => DEMO_OPERATORS
@@ -1303,7 +1355,7 @@ impl Run<'_> {
                         prac_cert_no: c.prac_cert_no.clone(),
                     },
                 )
-                .map_err(StepError::from)?;
+                .map_err(RunError::from)?;
             println!("    → 已创建 created {} {} ({})", c.login, c.name, c.role);
             self.result = json!({"operator_id": id, "login": c.login});
             return Ok(());
@@ -1324,7 +1376,7 @@ impl Run<'_> {
                 } else {
                     self.counter.store().import_stock_csv(&s, bytes.as_slice())
                 }
-                .map_err(StepError::from)?;
+                .map_err(RunError::from)?;
                 if !r.errors.is_empty() {
                     return Err(step_err(
                         "IMPORT",
@@ -1377,7 +1429,7 @@ impl Run<'_> {
                     .counter
                     .store()
                     .list_uploads(None, 10_000)
-                    .map_err(StepError::from)?;
+                    .map_err(RunError::from)?;
                 if rows.iter().all(|r| r.state == UploadState::Done) {
                     println!("    → 上传队列已全部送达 all {} rows delivered", rows.len());
                     return Ok(());
@@ -1472,11 +1524,13 @@ impl Run<'_> {
                     ))
                 }
             };
-            let agent = i
-                .agent
-                .as_ref()
-                .map(|a| (a.name.clone(), a.certno.clone(), a.relation.clone()));
-            v.identify(&s, &i.method, &code, i.consent, agent).await?
+            let method: IdMethod = i.method.parse()?;
+            let agent = i.agent.as_ref().map(|a| AgentInput {
+                name: a.name.clone(),
+                cert_no: a.certno.clone(),
+                relationship: a.relation.clone(),
+            });
+            v.identify(&s, method, &code, i.consent, agent).await?
         } else if let Some(o) = &step.open {
             let listed = self.view.get("listed").cloned().unwrap_or(Value::Null);
             let listed = listed.as_array().cloned().unwrap_or_default();
@@ -1532,7 +1586,8 @@ impl Run<'_> {
             return Ok(());
         } else if let Some(a) = &step.audit {
             let token = self.evoucher(a.evoucher.as_deref())?;
-            v.audit(&s, &a.result, &a.opinion, token, a.reviewer.as_deref())
+            let result = parse_audit_result(&a.result)?;
+            v.audit(&s, result, &a.opinion, token, a.reviewer.as_deref())
                 .await?
         } else if let Some(sc) = &step.scan {
             return self.scan(sc).await;
@@ -1546,10 +1601,14 @@ impl Run<'_> {
             v.resolve_uncertain(&s).await?
         } else if let Some(p) = &step.pay {
             match (&p.cash, &p.scan, &p.terminal) {
-                (Some(c), _, _) => v.pay(&s, "cash", Some(c), None).await?,
-                (None, Some(code), _) => v.pay(&s, "scan", None, Some(code)).await?,
-                (None, None, Some(r)) => v.pay(&s, "terminal", None, Some(r)).await?,
-                (None, None, None) => v.pay(&s, "scan", None, None).await?,
+                (Some(c), _, _) => v.pay(&s, Tender::parse("cash", Some(c), None)?).await?,
+                (None, Some(code), _) => {
+                    v.pay(&s, Tender::parse("scan", None, Some(code))?).await?
+                }
+                (None, None, Some(r)) => {
+                    v.pay(&s, Tender::parse("terminal", None, Some(r))?).await?
+                }
+                (None, None, None) => v.pay(&s, Tender::parse("scan", None, None)?).await?,
             }
         } else if step.complete.is_some() {
             let view = v.complete(&s).await?;
@@ -1622,7 +1681,7 @@ impl Run<'_> {
 
     /// The pharmacist's own e-voucher: as written, or the demo pharmacist's
     /// in demo mode only.
-    fn evoucher<'s>(&self, given: Option<&'s str>) -> Result<&'s str, StepError> {
+    fn evoucher<'s>(&self, given: Option<&'s str>) -> Result<&'s str, RunError> {
         match given {
             Some(t) => Ok(t),
             None if self.demo => Ok(DEMO_PHARMACIST_EC_TOKEN),
@@ -1633,13 +1692,13 @@ impl Run<'_> {
         }
     }
 
-    fn last_sale(&self) -> Result<(i64, String), StepError> {
+    fn last_sale(&self) -> Result<(i64, String), RunError> {
         self.last_sale
             .clone()
             .ok_or_else(|| step_err("SCENARIO", "本场景还没有完成的销售 / no completed sale yet"))
     }
 
-    async fn scan(&mut self, sc: &Scan) -> Result<(), StepError> {
+    async fn scan(&mut self, sc: &Scan) -> Result<(), RunError> {
         let s = self.session()?;
         let codes: Vec<String> = match (&sc.code, &sc.box_) {
             (Some(c), _) => vec![c.clone()],
@@ -1691,15 +1750,19 @@ impl Run<'_> {
     async fn expect(&mut self, e: &Expect) {
         match (&e.error, &self.error) {
             (Some(code), Some(err)) => {
-                let ok = &err.code == code;
-                self.check(ok, &format!("error = {code} (got {})", err.code));
+                let ok = err.code() == code.as_str();
+                self.check(ok, &format!("error = {code} (got {})", err.code()));
             }
             (Some(code), None) => {
                 self.check(false, &format!("error = {code} (the step succeeded)"))
             }
             (None, Some(err)) if e.error_contains.is_none() => self.check(
                 false,
-                &format!("step succeeds (refused [{}] {})", err.code, err.message_zh),
+                &format!(
+                    "step succeeds (refused [{}] {})",
+                    err.code(),
+                    err.message_zh()
+                ),
             ),
             _ => {}
         }
@@ -1707,7 +1770,7 @@ impl Run<'_> {
             let got = self
                 .error
                 .as_ref()
-                .map(|x| x.message_zh.clone())
+                .map(|x| x.message_zh())
                 .unwrap_or_default();
             self.check(got.contains(t.as_str()), &format!("error contains “{t}”"));
         }
@@ -1920,7 +1983,7 @@ impl Run<'_> {
                         );
                     }
                 }
-                Err(err) => self.check(false, &format!("center statistics: {}", err.message_zh)),
+                Err(err) => self.check(false, &format!("center statistics: {}", err.message_zh())),
             }
         }
         if let Some(want) = &e.center_uploads {

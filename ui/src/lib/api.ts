@@ -2,6 +2,7 @@
 // Keep this file the only place that names a command string.
 import { invoke } from "@tauri-apps/api/core";
 import type { Locale } from "./i18n";
+import { errorLocale, isWireError, renderStepError } from "./step-errors";
 
 export interface AppStatus {
   version: string;
@@ -27,10 +28,15 @@ export function setLocale(locale: Locale): Promise<Locale> {
   return invoke<Locale>("set_locale", { locale });
 }
 
-/** Turns whatever a command rejected with into a sentence for the user. */
-export function errorText(e: unknown): string {
+/**
+ * Turns whatever a command rejected with into a sentence for the user. A step
+ * error (`{ code, message, params }`) is rendered by code in the window's
+ * locale (`step-errors.ts`), falling back to the backend's message.
+ */
+export function errorText(e: unknown, locale: Locale = errorLocale()): string {
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
+  if (isWireError(e)) return renderStepError(locale, e);
   // A command may reject with a structured error ({ code, messageZh }): show its sentence.
   if (e && typeof e === "object") {
     const o = e as Record<string, unknown>;

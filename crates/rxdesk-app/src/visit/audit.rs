@@ -4,6 +4,7 @@
 //! rule "only the pharmacist on duty, re-confirmed, may audit" is in one file.
 
 use super::view::{AuditView, VisitView};
+use super::OutOfStep;
 use super::{no_visit, StepError};
 use chrono::Utc;
 use rxdesk_core::codes::AuditResult;
@@ -21,7 +22,7 @@ impl super::VisitService {
     pub async fn audit(
         &self,
         by: &Session,
-        result: &str,
+        result: AuditResult,
         opinion: &str,
         reconfirm_evoucher: &str,
         reviewer_login: Option<&str>,
@@ -30,22 +31,15 @@ impl super::VisitService {
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "audit");
         async {
-            let result = audit_result(result)?;
             if !matches!(a.visit.state(), VisitState::RulesChecked) {
-                return Err(StepError::new(
-                    "VISIT_ILLEGAL_TRANSITION",
-                    "处方尚未通过核对，不能审方",
-                ));
+                return Err(StepError::OutOfStep {
+                    step: OutOfStep::NotChecked,
+                });
             }
             let duty = self
                 .on_duty()
                 .filter(|d| d.operator_id == by.operator_id())
-                .ok_or_else(|| {
-                    StepError::new(
-                        "AUDIT_NOT_ON_DUTY",
-                        "当前登录药师尚未上岗：请先扫描本人医保电子凭证上岗后再审方",
-                    )
-                })?;
+                .ok_or_else(|| StepError::AuditNotOnDuty)?;
             let person = self.evoucher_person(by, reconfirm_evoucher).await?;
             let mut reviewer_id = None;
             let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
@@ -55,17 +49,14 @@ impl super::VisitService {
                         .store
                         .operator_identity_by(None, Some(login))?
                         .filter(|r| r.role == Role::Pharmacist && r.active)
-                        .ok_or_else(|| {
-                            StepError::new(
-                                "REVIEWER_UNKNOWN",
-                                format!("工号 {login} 不是本店在职药师，不能复核"),
-                            )
+                        .ok_or_else(|| StepError::ReviewerUnknown {
+                            login: login.to_string(),
                         })?;
                     if r.operator_id == by.operator_id() {
-                        return Err(StepError::new(
-                            "AUDIT_REVIEWER_IS_AUDITOR",
-                            "复核药师须为另一位药师：审方药师不能复核自己的审方",
-                        ));
+                        return Err(StepError::Till {
+                            code: "AUDIT_REVIEWER_IS_AUDITOR",
+                            detail: "复核药师须为另一位药师：审方药师不能复核自己的审方".into(),
+                        });
                     }
                     reviewer_id = Some(r.operator_id);
                     Some(Pharmacist {
@@ -99,7 +90,7 @@ impl super::VisitService {
                 .opened
                 .as_ref()
                 .map(|o| o.rx_id)
-                .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+                .ok_or_else(|| StepError::NoPrescription)?;
             let audit_id = self.store.record_audit(
                 by,
                 &rxdesk_store::ledger::AuditDecision {
@@ -146,12 +137,13 @@ impl super::VisitService {
     }
 }
 
-fn audit_result(code: &str) -> Result<AuditResult, StepError> {
+/// An audit result from the wire (`1` approved, `2` rejected, `3` needs the
+/// doctor's confirmation), parsed at the edge.
+pub fn parse_audit_result(code: &str) -> Result<AuditResult, StepError> {
     match AuditResult::from_code(code.trim()) {
-        AuditResult::Other(_) => Err(StepError::new(
-            "AUDIT_RESULT",
-            "审方结果须为 1 通过、2 不通过或 3 需医生确认",
-        )),
+        AuditResult::Other(_) => Err(StepError::AuditResult {
+            given: code.trim().to_string(),
+        }),
         r => Ok(r),
     }
 }

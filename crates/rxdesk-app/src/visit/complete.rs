@@ -6,6 +6,7 @@
 
 use super::recovery;
 use super::view::{SaleView, VisitView};
+use super::OutOfStep;
 use super::{no_visit, DeliveryStep, PaymentState, StepError, CENTER_CONFIRMED};
 use rxdesk_core::identity::PersonIdentity;
 use rxdesk_core::visit::VisitState;
@@ -23,19 +24,16 @@ impl super::VisitService {
         let span = self.span(&a.id(), "complete");
         async {
             if !matches!(a.visit.state(), VisitState::Settled) {
-                return Err(StepError::new("VISIT_ILLEGAL_TRANSITION", "请先完成医保结算"));
+                return Err(StepError::OutOfStep { step: OutOfStep::CompleteBeforeSettled });
             }
             let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
             if !due.value().is_zero() && !a.payment.as_ref().is_some_and(|p| p.paid) {
-                return Err(StepError::new(
-                    "NOT_PAID",
-                    format!("患者还需自付 {due} 元，请先收款"),
-                ));
+                return Err(StepError::NotPaid { due });
             }
             let out = a
                 .settle_output
                 .clone()
-                .ok_or_else(|| StepError::new("NO_SETTLEMENT", "找不到结算结果"))?;
+                .ok_or_else(|| StepError::NoSettlement)?;
             let rx_id = a.rx_id();
             // The lines frozen when 2102 left, at the settled prices.
             let lines: Vec<NewSaleLine> = a
@@ -114,9 +112,7 @@ impl super::VisitService {
     /// registered agent only, or refused; each status queued as 7205.
     pub async fn delivery(&self, by: &Session, step: DeliveryStep) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务"))?;
+        let a = guard.as_mut().ok_or_else(|| StepError::NoVisit)?;
         let span = self.span(&a.id(), "delivery");
         let _e = span.enter();
         let (code, description) = match &step {
@@ -126,10 +122,7 @@ impl super::VisitService {
                 cold_chain_handled,
             } => {
                 if delv_no.trim().is_empty() || company.trim().is_empty() {
-                    return Err(StepError::new(
-                        "DELIVERY_INCOMPLETE",
-                        "请填写配送单号和配送企业",
-                    ));
+                    return Err(StepError::DeliveryIncomplete);
                 }
                 a.visit.delivery_accepted(*cold_chain_handled)?;
                 a.delivery = Some((delv_no.trim().to_string(), company.trim().to_string()));
@@ -161,12 +154,12 @@ impl super::VisitService {
         let (delv_no, company) = a
             .delivery
             .clone()
-            .ok_or_else(|| StepError::new("DELIVERY_NOT_ACCEPTED", "请先接单"))?;
+            .ok_or_else(|| StepError::DeliveryNotAccepted)?;
         let rx_id = a
             .opened
             .as_ref()
             .map(|o| o.rx_id)
-            .ok_or_else(|| StepError::new("NO_RX", "没有处方"))?;
+            .ok_or_else(|| StepError::NoPrescription)?;
         let id = self.store.record_delivery(
             by,
             &rxdesk_store::ledger::DeliveryStatus {

@@ -5,10 +5,13 @@
 //! duplicate trace code, expired batch) that leave the visit unchanged.
 
 use super::view::{ScanOutcome, VisitView};
+use super::OutOfStep;
 use super::{date, no_visit, today_cst, Active, ProductRow, StepError};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rxdesk_core::dispense::{BoxScan, DispenseError, StockBatch, StoreKind, TraceState};
 use rxdesk_core::visit::VisitState;
+use rxdesk_devices::scan::ScanError;
 use rxdesk_devices::scan::{classify, ScanKind};
 use rxdesk_store::Session;
 
@@ -44,43 +47,33 @@ impl super::VisitService {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "scan");
-        let (ok, code, message_zh) = {
+        let result = {
             let _e = span.enter();
-            match self.scan_in(a, code) {
-                Ok(msg) => (true, "box_ok".to_string(), msg),
-                Err((c, m)) => {
-                    tracing::info!(code = %c, "scan refused");
-                    (c == "barcode_ok", c, m)
-                }
+            let r = self.scan_in(a, code);
+            if let Err(refusal) = &r {
+                tracing::info!(code = refusal.code(), "scan refused");
             }
+            r
         };
-        if ok {
+        if result.is_ok() {
             rxdesk_store::crashpoint!("visit_after_scan");
         }
-        Ok(ScanOutcome {
-            ok,
-            code,
-            message_zh,
-            visit: self.view(a),
-        })
+        Ok(outcome(result, self.view(a)))
     }
 
-    fn scan_in(&self, a: &mut Active, raw: &str) -> Result<String, (String, String)> {
-        let refuse = |c: &str, m: String| Err((c.to_string(), m));
+    fn scan_in(&self, a: &mut Active, raw: &str) -> Result<ScanAccepted, ScanRefusal> {
         if !matches!(a.visit.state(), VisitState::Dispensing) {
-            return refuse("not_dispensing", "当前不在调配步骤，扫码未使用".into());
+            return Err(ScanRefusal::NotDispensing { scan_unused: true });
         }
         let scan = match classify(raw) {
             Ok(s) => s,
-            Err(e) => return refuse("scan_error", e.message_zh()),
+            Err(e) => return Err(ScanRefusal::Unreadable(e)),
         };
         let rx_codes: Vec<String> = a
             .visit
             .prescription()
             .map(|p| p.lines.iter().map(|l| l.med_list_codg.clone()).collect())
             .unwrap_or_default();
-        let store_err =
-            |e: rxdesk_store::StoreError| ("store".to_string(), format!("账本读取失败：{e}"));
         let pick = |rows: Vec<ProductRow>| -> Option<ProductRow> {
             rows.iter()
                 .find(|(_, r)| rx_codes.contains(&r.med_list_codg))
@@ -89,97 +82,73 @@ impl super::VisitService {
         };
         let (product, trace, lot): (ProductRow, String, Option<String>) = match &scan.kind {
             ScanKind::Gtin { gtin } => {
-                let rows = self.store.products_by_barcode(gtin).map_err(store_err)?;
+                let rows = self.store.products_by_barcode(gtin)?;
                 let Some((id, p)) = pick(rows) else {
                     a.pending_barcode = None;
-                    return refuse(
-                        "unknown_barcode",
-                        format!("条码 {gtin} 不在本店药品目录中，请核对药品"),
-                    );
+                    return Err(ScanRefusal::UnknownBarcode { gtin: gtin.clone() });
                 };
                 if !rx_codes.contains(&p.med_list_codg) {
                     a.pending_barcode = None;
-                    return refuse(
-                        "wrong_product",
-                        format!("{} 不是处方开具的药品，不得替换，请取处方上的药品", p.name),
-                    );
+                    return Err(ScanRefusal::WrongProduct {
+                        name: p.name.clone(),
+                    });
                 }
                 a.pending_barcode = Some(gtin.clone());
                 a.products
                     .insert(p.fixmedins_hilist_id.clone(), (id, p.clone()));
-                return refuse("barcode_ok", format!("{}：请扫描该盒药品的追溯码", p.name));
+                return Ok(ScanAccepted::BarcodeRead {
+                    name: p.name.clone(),
+                });
             }
             ScanKind::TraceCode => {
                 let t = scan.text.clone();
                 let product = match a.pending_barcode.take() {
-                    Some(bc) => pick(self.store.products_by_barcode(&bc).map_err(store_err)?),
+                    Some(bc) => pick(self.store.products_by_barcode(&bc)?),
                     None => {
-                        let rows = self
-                            .store
-                            .products_by_trace_prefix(&t[..7])
-                            .map_err(store_err)?;
+                        let rows = self.store.products_by_trace_prefix(&t[..7])?;
                         if rows.len() > 1 {
-                            return refuse(
-                                "needs_barcode",
-                                "该追溯码对应多个药品，请先扫描药盒条码，再扫追溯码".into(),
-                            );
+                            return Err(ScanRefusal::NeedsBarcode { ambiguous: true });
                         }
                         rows.into_iter().next()
                     }
                 };
                 let Some(p) = product else {
-                    return refuse(
-                        "needs_barcode",
-                        "无法由追溯码识别药品，请先扫描药盒条码，再扫追溯码".into(),
-                    );
+                    return Err(ScanRefusal::NeedsBarcode { ambiguous: false });
                 };
                 (p, t, None)
             }
             ScanKind::Gs1(g) => {
                 let (Some(gtin14), Some(serial)) = (g.gtin(), g.get("21")) else {
-                    return refuse(
-                        "gs1_incomplete",
-                        "药品码缺少商品条码或追溯码，请分别扫描条码和追溯码".into(),
-                    );
+                    return Err(ScanRefusal::Gs1Incomplete);
                 };
                 let gtin13 = gtin14.strip_prefix('0').unwrap_or(gtin14);
-                let rows = self.store.products_by_barcode(gtin13).map_err(store_err)?;
+                let rows = self.store.products_by_barcode(gtin13)?;
                 let rows = if rows.is_empty() {
-                    self.store.products_by_barcode(gtin14).map_err(store_err)?
+                    self.store.products_by_barcode(gtin14)?
                 } else {
                     rows
                 };
                 let Some(p) = pick(rows) else {
-                    return refuse(
-                        "unknown_barcode",
-                        format!("条码 {gtin13} 不在本店药品目录中，请核对药品"),
-                    );
+                    return Err(ScanRefusal::UnknownBarcode {
+                        gtin: gtin13.to_string(),
+                    });
                 };
                 (p, serial.to_string(), g.lot().map(str::to_string))
             }
             _ => {
-                return refuse(
-                    "not_a_box_code",
-                    format!(
-                        "扫到的是{}，调配时请扫描药盒条码和追溯码",
-                        scan.kind.label_zh()
-                    ),
-                )
+                return Err(ScanRefusal::NotABoxCode {
+                    kind_zh: scan.kind.label_zh().to_string(),
+                })
             }
         };
         let (drug_id, row) = product;
         if !row.trace_prefix.is_empty() && !trace.starts_with(&row.trace_prefix) {
-            return refuse(
-                "trace_code_mismatch",
-                format!(
-                    "追溯码 {trace} 不属于 {}（药品标识码不符），请扫描同一盒药品的追溯码",
-                    row.name
-                ),
-            );
+            return Err(ScanRefusal::TraceCodeMismatch {
+                trace: trace.clone(),
+                name: row.name.clone(),
+            });
         }
-        let batches = self
-            .stock_of(drug_id, &row.med_list_codg)
-            .map_err(|e| ("store".to_string(), e.message_zh))?;
+        let batches = self.stock_of(drug_id, &row.med_list_codg)?;
         let batch_id = match &lot {
             Some(l) => batches
                 .iter()
@@ -188,7 +157,7 @@ impl super::VisitService {
                 .or(Some(l.clone())),
             None => None,
         };
-        let sold = self.store.trace_code_sold(&trace).map_err(store_err)?;
+        let sold = self.store.trace_code_sold(&trace)?;
         let traces = move |_: &rxdesk_core::code_format::TraceCode| {
             if sold {
                 TraceState::SoldLocally
@@ -198,7 +167,7 @@ impl super::VisitService {
         };
         let product = row.to_product();
         let Some(disp) = a.dispensing.as_mut() else {
-            return refuse("not_dispensing", "当前不在调配步骤".into());
+            return Err(ScanRefusal::NotDispensing { scan_unused: false });
         };
         let scan_box = BoxScan {
             barcode: product.barcode.clone(),
@@ -207,16 +176,17 @@ impl super::VisitService {
         };
         match disp.scan_box(&scan_box, &product, &batches, &traces, today_cst()) {
             Ok(item) => {
-                let msg = format!(
-                    "{} 已配 1 盒（批号 {}，有效期至 {}）",
-                    row.name, item.manu_lotnum, item.expy_end
-                );
+                let accepted = ScanAccepted::BoxDispensed {
+                    name: row.name.clone(),
+                    lot: item.manu_lotnum.clone(),
+                    expiry: item.expy_end,
+                };
                 a.products
                     .insert(row.fixmedins_hilist_id.clone(), (drug_id, row.clone()));
                 tracing::info!(trace = %trace, "box dispensed");
-                Ok(msg)
+                Ok(accepted)
             }
-            Err(e) => refuse(dispense_code(&e), e.message_zh()),
+            Err(e) => Err(ScanRefusal::Dispense(e)),
         }
     }
 
@@ -234,22 +204,15 @@ impl super::VisitService {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "dispense_no_code");
-        let (ok, code, message_zh) = {
+        let result = {
             let _e = span.enter();
-            match self.no_code_in(a, line, packs, reason) {
-                Ok(msg) => (true, "no_code_ok".to_string(), msg),
-                Err((c, m)) => {
-                    tracing::info!(code = %c, "no-code dispensing refused");
-                    (false, c, m)
-                }
+            let r = self.no_code_in(a, line, packs, reason);
+            if let Err(refusal) = &r {
+                tracing::info!(code = refusal.code(), "no-code dispensing refused");
             }
+            r
         };
-        Ok(ScanOutcome {
-            ok,
-            code,
-            message_zh,
-            visit: self.view(a),
-        })
+        Ok(outcome(result, self.view(a)))
     }
 
     fn no_code_in(
@@ -258,10 +221,9 @@ impl super::VisitService {
         line: usize,
         packs: &str,
         reason: &str,
-    ) -> Result<String, (String, String)> {
-        let refuse = |c: &str, m: String| Err((c.to_string(), m));
+    ) -> Result<ScanAccepted, ScanRefusal> {
         if !matches!(a.visit.state(), VisitState::Dispensing) {
-            return refuse("not_dispensing", "当前不在调配步骤".into());
+            return Err(ScanRefusal::NotDispensing { scan_unused: false });
         }
         let Some(codg) = a
             .visit
@@ -269,40 +231,30 @@ impl super::VisitService {
             .and_then(|p| p.lines.get(line))
             .map(|l| l.med_list_codg.clone())
         else {
-            return refuse("no_such_line", format!("处方没有第 {} 行药品", line + 1));
+            return Err(ScanRefusal::NoSuchLine { line });
         };
         let qty: Decimal = match packs.trim().parse::<Decimal>() {
             Ok(q) if q > Decimal::ZERO && q.scale() <= 4 => q,
             _ => {
-                return refuse(
-                    "bad_quantity",
-                    format!(
-                        "数量“{}”无效：请输入大于 0 的盒数（拆零可填小数，如 0.5）",
-                        packs.trim()
-                    ),
-                )
+                return Err(ScanRefusal::BadQuantity {
+                    given: packs.trim().to_string(),
+                })
             }
         };
-        let store_err =
-            |e: rxdesk_store::StoreError| ("store".to_string(), format!("账本读取失败：{e}"));
         let Some((drug_id, row)) = self
             .store
-            .products_by_med_list_codg(&codg)
-            .map_err(store_err)?
+            .products_by_med_list_codg(&codg)?
             .into_iter()
             .next()
         else {
-            return refuse(
-                "not_in_catalogue",
-                format!("医保编码 {codg} 不在本店药品目录中，不能配药"),
-            );
+            return Err(ScanRefusal::NotInCatalogue {
+                med_list_codg: codg.clone(),
+            });
         };
-        let batches = self
-            .stock_of(drug_id, &codg)
-            .map_err(|e| ("store".to_string(), e.message_zh))?;
+        let batches = self.stock_of(drug_id, &codg)?;
         let product = row.to_product();
         let Some(disp) = a.dispensing.as_mut() else {
-            return refuse("not_dispensing", "当前不在调配步骤".into());
+            return Err(ScanRefusal::NotDispensing { scan_unused: false });
         };
         match disp.from_no_code_store(
             &product,
@@ -312,21 +264,20 @@ impl super::VisitService {
             today_cst(),
         ) {
             Ok(item) => {
-                let msg = format!(
-                    "{} 从无码库配 {}{}（批号 {}，有效期至 {}；原因：{}）",
-                    row.name,
-                    qty.normalize(),
-                    row.unit,
-                    item.manu_lotnum,
-                    item.expy_end,
-                    reason.trim()
-                );
+                let accepted = ScanAccepted::NoCodeDispensed {
+                    name: row.name.clone(),
+                    packs: qty,
+                    unit: row.unit.clone(),
+                    lot: item.manu_lotnum.clone(),
+                    expiry: item.expy_end,
+                    reason: reason.trim().to_string(),
+                };
                 a.products
                     .insert(row.fixmedins_hilist_id.clone(), (drug_id, row.clone()));
                 tracing::info!(line, "dispensed from the no-code store");
-                Ok(msg)
+                Ok(accepted)
             }
-            Err(e) => refuse(dispense_code(&e), e.message_zh()),
+            Err(e) => Err(ScanRefusal::Dispense(e)),
         }
     }
 
@@ -335,13 +286,10 @@ impl super::VisitService {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let _e = self.span(&a.id(), "finish_dispensing").entered();
-        let disp = a
-            .dispensing
-            .clone()
-            .ok_or_else(|| StepError::new("VISIT_ILLEGAL_TRANSITION", "当前不在调配步骤"))?;
-        let items = disp
-            .finish(false)
-            .map_err(|e| StepError::new(e.code(), e.message_zh()))?;
+        let disp = a.dispensing.clone().ok_or_else(|| StepError::OutOfStep {
+            step: OutOfStep::NotDispensing,
+        })?;
+        let items = disp.finish(false).map_err(|e| StepError::from(e))?;
         let cold = items.iter().any(|i| {
             a.products
                 .get(&i.fixmedins_hilist_id)
@@ -366,5 +314,240 @@ fn dispense_code(e: &DispenseError) -> &'static str {
         DispenseError::TraceCodeInvalid(_) => "trace_code_invalid",
         DispenseError::OutOfStock(_) => "out_of_stock",
         _ => "refused",
+    }
+}
+
+/// The answer to a scan or a no-code fill, with the visit as it is now.
+fn outcome(r: Result<ScanAccepted, ScanRefusal>, visit: VisitView) -> ScanOutcome {
+    let (ok, code, message_zh) = match &r {
+        Ok(a) => (true, a.code(), a.message_zh()),
+        Err(e) => (false, e.code(), e.message_zh()),
+    };
+    ScanOutcome {
+        ok,
+        code: code.to_string(),
+        message_zh,
+        visit,
+    }
+}
+
+/// A scan or no-code fill that was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanAccepted {
+    /// A box's barcode: its trace code comes next.
+    BarcodeRead {
+        /// The product's name.
+        name: String,
+    },
+    /// One box dispensed.
+    BoxDispensed {
+        /// The product's name.
+        name: String,
+        /// Lot number.
+        lot: String,
+        /// Expiry.
+        expiry: NaiveDate,
+    },
+    /// Part of a line filled from the no-code store.
+    NoCodeDispensed {
+        /// The product's name.
+        name: String,
+        /// Packs (may be a fraction: 拆零).
+        packs: Decimal,
+        /// The product's unit.
+        unit: String,
+        /// Lot number.
+        lot: String,
+        /// Expiry.
+        expiry: NaiveDate,
+        /// The pharmacist's reason.
+        reason: String,
+    },
+}
+
+impl ScanAccepted {
+    /// The stable code (docs/rules.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BarcodeRead { .. } => "barcode_ok",
+            Self::BoxDispensed { .. } => "box_ok",
+            Self::NoCodeDispensed { .. } => "no_code_ok",
+        }
+    }
+
+    /// What the pharmacist reads.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::BarcodeRead { name } => format!("{name}：请扫描该盒药品的追溯码"),
+            Self::BoxDispensed { name, lot, expiry } => {
+                format!("{name} 已配 1 盒（批号 {lot}，有效期至 {expiry}）")
+            }
+            Self::NoCodeDispensed {
+                name,
+                packs,
+                unit,
+                lot,
+                expiry,
+                reason,
+            } => format!(
+                "{name} 从无码库配 {}{unit}（批号 {lot}，有效期至 {expiry}；原因：{reason}）",
+                packs.normalize()
+            ),
+        }
+    }
+}
+
+/// A scan or no-code fill that was refused: the visit is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanRefusal {
+    /// Not at the dispensing step.
+    NotDispensing {
+        /// A scan arrived (else a no-code fill or a lost dispensing).
+        scan_unused: bool,
+    },
+    /// The scan is unreadable.
+    Unreadable(ScanError),
+    /// The barcode is not in the catalogue.
+    UnknownBarcode {
+        /// The GTIN read.
+        gtin: String,
+    },
+    /// Not a prescribed drug.
+    WrongProduct {
+        /// The product's name.
+        name: String,
+    },
+    /// The trace code names no single product.
+    NeedsBarcode {
+        /// Several products share the prefix (else none).
+        ambiguous: bool,
+    },
+    /// A GS1 code without GTIN or serial.
+    Gs1Incomplete,
+    /// Not a box's code.
+    NotABoxCode {
+        /// What was scanned (zh-CN label of the scan kind).
+        kind_zh: String,
+    },
+    /// The trace code is not this product's.
+    TraceCodeMismatch {
+        /// The trace code.
+        trace: String,
+        /// The product's name.
+        name: String,
+    },
+    /// The ledger could not be read.
+    Ledger(StepError),
+    /// No such prescription line (0-based).
+    NoSuchLine {
+        /// The line asked for.
+        line: usize,
+    },
+    /// Not a positive number of packs.
+    BadQuantity {
+        /// As given.
+        given: String,
+    },
+    /// The line's drug is not in the catalogue.
+    NotInCatalogue {
+        /// 医保编码.
+        med_list_codg: String,
+    },
+    /// Dispensing refused the box or the quantity.
+    Dispense(DispenseError),
+}
+
+impl ScanRefusal {
+    /// The stable code (docs/rules.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotDispensing { .. } => "not_dispensing",
+            Self::Unreadable(_) => "scan_error",
+            Self::UnknownBarcode { .. } => "unknown_barcode",
+            Self::WrongProduct { .. } => "wrong_product",
+            Self::NeedsBarcode { .. } => "needs_barcode",
+            Self::Gs1Incomplete => "gs1_incomplete",
+            Self::NotABoxCode { .. } => "not_a_box_code",
+            Self::TraceCodeMismatch { .. } => "trace_code_mismatch",
+            Self::Ledger(_) => "store",
+            Self::NoSuchLine { .. } => "no_such_line",
+            Self::BadQuantity { .. } => "bad_quantity",
+            Self::NotInCatalogue { .. } => "not_in_catalogue",
+            Self::Dispense(e) => dispense_code(e),
+        }
+    }
+
+    /// What the pharmacist reads.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::NotDispensing { scan_unused: true } => "当前不在调配步骤，扫码未使用".into(),
+            Self::NotDispensing { scan_unused: false } => "当前不在调配步骤".into(),
+            Self::Unreadable(e) => e.message_zh(),
+            Self::UnknownBarcode { gtin } => format!("条码 {gtin} 不在本店药品目录中，请核对药品"),
+            Self::WrongProduct { name } => {
+                format!("{name} 不是处方开具的药品，不得替换，请取处方上的药品")
+            }
+            Self::NeedsBarcode { ambiguous: true } => {
+                "该追溯码对应多个药品，请先扫描药盒条码，再扫追溯码".into()
+            }
+            Self::NeedsBarcode { ambiguous: false } => {
+                "无法由追溯码识别药品，请先扫描药盒条码，再扫追溯码".into()
+            }
+            Self::Gs1Incomplete => "药品码缺少商品条码或追溯码，请分别扫描条码和追溯码".into(),
+            Self::NotABoxCode { kind_zh } => {
+                format!("扫到的是{kind_zh}，调配时请扫描药盒条码和追溯码")
+            }
+            Self::TraceCodeMismatch { trace, name } => {
+                format!("追溯码 {trace} 不属于 {name}（药品标识码不符），请扫描同一盒药品的追溯码")
+            }
+            Self::Ledger(e) => e.message_zh(),
+            Self::NoSuchLine { line } => format!("处方没有第 {} 行药品", line + 1),
+            Self::BadQuantity { given } => {
+                format!("数量“{given}”无效：请输入大于 0 的盒数（拆零可填小数，如 0.5）")
+            }
+            Self::NotInCatalogue { med_list_codg } => {
+                format!("医保编码 {med_list_codg} 不在本店药品目录中，不能配药")
+            }
+            Self::Dispense(e) => e.message_zh(),
+        }
+    }
+}
+
+/// Every code a scan answers with (docs/rules.md, tests).
+pub const SCAN_CODES: &[&str] = &[
+    "barcode_ok",
+    "box_ok",
+    "no_code_ok",
+    "not_dispensing",
+    "scan_error",
+    "unknown_barcode",
+    "wrong_product",
+    "needs_barcode",
+    "gs1_incomplete",
+    "not_a_box_code",
+    "trace_code_mismatch",
+    "store",
+    "no_such_line",
+    "bad_quantity",
+    "not_in_catalogue",
+    "over_quantity",
+    "duplicate_trace_code",
+    "trace_code_sold",
+    "expired_batch",
+    "barcode_mismatch",
+    "trace_code_invalid",
+    "out_of_stock",
+    "refused",
+];
+
+impl From<rxdesk_store::StoreError> for ScanRefusal {
+    fn from(e: rxdesk_store::StoreError) -> Self {
+        Self::Ledger(e.into())
+    }
+}
+
+impl From<StepError> for ScanRefusal {
+    fn from(e: StepError) -> Self {
+        Self::Ledger(e)
     }
 }

@@ -4,7 +4,8 @@
 //! shift outlives any one visit (the audit, receipts and guidance read it).
 
 use super::view::ShiftView;
-use super::{center_error, OnDuty, StepError};
+use super::{CenterAction, DutyPurpose, Holder};
+use super::{OnDuty, StepError};
 use chrono::Utc;
 use rxdesk_core::codes::CertType;
 use rxdesk_core::identity::PersonIdentity;
@@ -36,15 +37,14 @@ impl super::VisitService {
     ) -> Result<PersonIdentity, StepError> {
         let token = token.trim();
         if token.is_empty() || token.chars().any(char::is_control) {
-            return Err(StepError::new(
-                "BAD_CREDENTIAL",
-                "请药师扫描本人的医保电子凭证",
-            ));
+            return Err(StepError::BadCredential {
+                holder: Holder::Pharmacist,
+            });
         }
         let info = self
             .person_info(by, CertType::EVoucher, token, "")
             .await
-            .map_err(|e| center_error("核验药师医保电子凭证失败", &e))?;
+            .map_err(|e| StepError::center(CenterAction::PharmacistEVoucher, &e))?;
         Ok(PersonIdentity {
             name: info.baseinfo.psn_name,
             cert_type: "01".into(),
@@ -63,28 +63,25 @@ impl super::VisitService {
         evoucher: &str,
     ) -> Result<String, StepError> {
         if by.role() != Role::Pharmacist {
-            return Err(StepError::new(
-                "NOT_PHARMACIST",
-                "只有药师账号需要绑定本人医保电子凭证，请用药师工号登录",
-            ));
+            return Err(StepError::NotPharmacist {
+                purpose: DutyPurpose::Binding,
+            });
         }
         let me = self
             .store
             .operator_identity_by(Some(by.operator_id()), None)?
-            .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+            .ok_or_else(|| StepError::NoOperator)?;
         if me.certno.trim().is_empty() {
-            return Err(StepError::new(
-                "PHARMACIST_NOT_REGISTERED",
-                "该药师账号未登记身份证号，请店长在 设置 → 人员 中登记后再绑定",
-            ));
+            return Err(StepError::PharmacistNotRegistered {
+                purpose: DutyPurpose::Binding,
+            });
         }
         let person = self.evoucher_person(by, evoucher).await?;
         if !same_cert_no(&person.cert_no, &me.certno) {
             tracing::warn!("e-voucher binding refused: not the operator's own");
-            return Err(StepError::new(
-                "SHIFT_IDENTITY_MISMATCH",
-                "扫描的医保电子凭证不是当前登录药师本人的（与登记的身份证号不符），未绑定",
-            ));
+            return Err(StepError::ShiftIdentityMismatch {
+                purpose: DutyPurpose::Binding,
+            });
         }
         self.store.record_ec_binding(by)?;
         Ok(format!(
@@ -99,28 +96,25 @@ impl super::VisitService {
         let span = tracing::info_span!("shift_start", operator = %by.login());
         async {
             if by.role() != Role::Pharmacist {
-                return Err(StepError::new(
-                    "NOT_PHARMACIST",
-                    "只有药师账号可以上岗审方，请用药师工号登录",
-                ));
+                return Err(StepError::NotPharmacist {
+                    purpose: DutyPurpose::Shift,
+                });
             }
             let me = self
                 .store
                 .operator_identity_by(Some(by.operator_id()), None)?
-                .ok_or_else(|| StepError::new("NO_OPERATOR", "找不到当前药师账号"))?;
+                .ok_or_else(|| StepError::NoOperator)?;
             if me.certno.trim().is_empty() {
-                return Err(StepError::new(
-                    "PHARMACIST_NOT_REGISTERED",
-                    "该药师账号未登记身份证号，请店长在人员管理中登记后再上岗",
-                ));
+                return Err(StepError::PharmacistNotRegistered {
+                    purpose: DutyPurpose::Shift,
+                });
             }
             let person = self.evoucher_person(by, evoucher).await?;
             if !same_cert_no(&person.cert_no, &me.certno) {
                 tracing::warn!("shift start refused: the e-voucher is not the operator's");
-                return Err(StepError::new(
-                    "SHIFT_IDENTITY_MISMATCH",
-                    "扫描的医保电子凭证不是当前登录药师本人的，不能上岗。请药师扫描本人的医保电子凭证",
-                ));
+                return Err(StepError::ShiftIdentityMismatch {
+                    purpose: DutyPurpose::Shift,
+                });
             }
             let now = Utc::now();
             let shift = Shift {

@@ -16,10 +16,11 @@
 //! e-prescription QR straight to its download) and its helpers.
 
 use super::{
-    agent_name_of, center_error, Active, GuidanceView, PatientInfo, ProxyInfo, StepError,
-    VisitService, CENTER_CONFIRMED, RESIDENT_ID_CARD,
+    agent_name_of, Active, GuidanceView, PatientInfo, ProxyInfo, StepError, VisitService,
+    CENTER_CONFIRMED, RESIDENT_ID_CARD,
 };
 use super::{no_visit, VisitView};
+use super::{CenterAction, Holder, MethodKind, MissingDevice, OutOfStep};
 use crate::desk::Credential;
 use crate::devices::IdentityDevices;
 use rxdesk_center::messages::{PersonInfoOutput, PersonQuery, QrDecodeData};
@@ -46,16 +47,68 @@ const QR_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the face terminal may take (the patient looks, agrees, waits).
 const FACE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The 代购 agent as the operator entered it: name, ID number, relationship code.
-pub type AgentInput = (String, String, String);
+/// The 代购 agent as the operator entered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInput {
+    /// The agent's name.
+    pub name: String,
+    /// The agent's ID number.
+    pub cert_no: String,
+    /// Relationship code (`rxdesk_store::ledger::PROXY_RELATIONSHIPS`).
+    pub relationship: String,
+}
+
+/// How the patient identifies at the counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdMethod {
+    /// The scanned e-voucher QR.
+    EVoucher,
+    /// The social-security card on the reader, the password on the PIN pad.
+    SocialSecurityCard,
+    /// The ID card (read, or its number typed), the password on the PIN pad.
+    IdCard,
+    /// The face terminal (with the patient's consent).
+    Face,
+    /// The e-prescription QR (straight to download).
+    EpcQr,
+}
+
+impl IdMethod {
+    /// The wire name (`e_voucher`, `social_security_card`, `id_card`, `face`, `epc_qr`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EVoucher => "e_voucher",
+            Self::SocialSecurityCard => "social_security_card",
+            Self::IdCard => "id_card",
+            Self::Face => "face",
+            Self::EpcQr => "epc_qr",
+        }
+    }
+}
+
+impl std::str::FromStr for IdMethod {
+    type Err = StepError;
+    fn from_str(s: &str) -> Result<Self, StepError> {
+        Ok(match s.trim() {
+            "e_voucher" => Self::EVoucher,
+            "social_security_card" => Self::SocialSecurityCard,
+            "id_card" => Self::IdCard,
+            "face" => Self::Face,
+            "epc_qr" => Self::EpcQr,
+            other => {
+                return Err(StepError::BadMethod {
+                    kind: MethodKind::Identification,
+                    given: other.to_string(),
+                })
+            }
+        })
+    }
+}
 
 /// A device problem as the operator reads it, with a stable code
 /// (`DEVICE_CARD_REMOVED`, `DEVICE_NOT_E_VOUCHER`, …).
 pub(super) fn device_error(e: &IdentityError) -> StepError {
-    StepError {
-        code: format!("DEVICE_{}", e.code().to_ascii_uppercase()),
-        message_zh: e.message_zh(),
-    }
+    StepError::Device(e.clone())
 }
 
 /// First 6 and last 4 characters of a token (a credential: never whole in
@@ -84,7 +137,12 @@ pub(super) fn mask_token(t: &str) -> String {
 /// Checks the agent before anything is sent: name, a valid ID number, a
 /// relationship from the fixed list.
 pub(super) fn check_agent(agent: Option<AgentInput>) -> Result<Option<AgentInput>, StepError> {
-    let Some((name, certno, relation)) = agent else {
+    let Some(AgentInput {
+        name,
+        cert_no: certno,
+        relationship: relation,
+    }) = agent
+    else {
         return Ok(None);
     };
     let (name, certno, relation) = (
@@ -93,21 +151,18 @@ pub(super) fn check_agent(agent: Option<AgentInput>) -> Result<Option<AgentInput
         relation.trim().to_string(),
     );
     if name.is_empty() || name.chars().count() > 50 || name.chars().any(char::is_control) {
-        return Err(StepError::new("AGENT_NAME", "请填写代购人姓名"));
+        return Err(StepError::AgentName);
     }
-    rxdesk_core::code_format::validate_id_number(&certno).map_err(|e| {
-        StepError::new(
-            "AGENT_ID_NUMBER",
-            format!("代购人身份证号码有误：{}", e.message_zh()),
-        )
-    })?;
+    rxdesk_core::code_format::validate_id_number(&certno)
+        .map_err(|e| StepError::AgentIdNumber(e))?;
     if relationship_zh(&relation).is_none() {
-        return Err(StepError::new(
-            "AGENT_RELATIONSHIP",
-            "代购人与患者的关系须从列表中选择（配偶、父母、子女、祖父母/外祖父母、孙子女/外孙子女、兄弟姐妹、监护人）",
-        ));
+        return Err(StepError::AgentRelationship);
     }
-    Ok(Some((name, certno, relation)))
+    Ok(Some(AgentInput {
+        name,
+        cert_no: certno,
+        relationship: relation,
+    }))
 }
 
 /// The proxy purchase for the visit model and the record kept with the sale.
@@ -117,7 +172,11 @@ pub(super) fn proxy_of(
 ) -> (Option<ProxyPurchase>, Option<ProxyInfo>) {
     match agent {
         None => (None, None),
-        Some((name, certno, relation)) => (
+        Some(AgentInput {
+            name,
+            cert_no: certno,
+            relationship: relation,
+        }) => (
             Some(ProxyPurchase {
                 agent: PersonIdentity {
                     name: name.clone(),
@@ -250,9 +309,9 @@ impl VisitService {
                 let token = match devs.qr_decode {
                     QrDecode::Center => code.to_string(),
                     QrDecode::Sdk => {
-                        let ec = devs
-                            .ec()
-                            .map_err(|m| StepError::new("DEVICE_NOT_CONFIGURED", m))?;
+                        let ec = devs.ec().map_err(|m| StepError::DeviceNotConfigured {
+                            missing: MissingDevice::EVoucherSdk { detail: m },
+                        })?;
                         let v = ec
                             .decode_qr(code.to_string(), QR_TIMEOUT)
                             .await
@@ -279,19 +338,15 @@ impl VisitService {
             }
             "face" => {
                 if consent != Some(true) {
-                    return Err(StepError::new(
-                        "FACE_CONSENT_REQUIRED",
-                        "刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证",
-                    ));
+                    return Err(StepError::FaceConsentRequired);
                 }
-                let ec = devs
-                    .ec()
-                    .map_err(|m| StepError::new("DEVICE_NOT_CONFIGURED", m))?;
+                let ec = devs.ec().map_err(|m| StepError::DeviceNotConfigured {
+                    missing: MissingDevice::EVoucherSdk { detail: m },
+                })?;
                 if !devs.face_terminal {
-                    return Err(StepError::new(
-                        "DEVICE_NOT_CONFIGURED",
-                        "未配置刷脸终端，请在设置→设备中勾选，或改用医保电子凭证扫码、社保卡或身份证",
-                    ));
+                    return Err(StepError::DeviceNotConfigured {
+                        missing: MissingDevice::FaceTerminal,
+                    });
                 }
                 let cap = ec.face(FACE_TIMEOUT).await.map_err(|e| device_error(&e))?;
                 tracing::info!(voucher = ?cap.voucher, consent = ?cap.consent, "face capture (iot.gain.ec.qrcode)");
@@ -309,19 +364,16 @@ impl VisitService {
                 }))
             }
             "social_security_card" => {
-                let reader = devs.card.clone().ok_or_else(|| {
-                    StepError::new(
-                        "DEVICE_NOT_CONFIGURED",
-                        "未配置社保卡读卡器，请在设置→设备中选择读卡器",
-                    )
-                })?;
+                let reader = devs
+                    .card
+                    .clone()
+                    .ok_or_else(|| StepError::DeviceNotConfigured {
+                        missing: MissingDevice::CardReader,
+                    })?;
                 let ec = devs
                     .ec()
-                    .map_err(|m| {
-                        StepError::new(
-                            "DEVICE_NOT_CONFIGURED",
-                            format!("{m}（社保卡须由患者在密码键盘上输入医保电子凭证密码）"),
-                        )
+                    .map_err(|m| StepError::DeviceNotConfigured {
+                        missing: MissingDevice::PinPadForCard { detail: m },
                     })?
                     .clone();
                 let card = reader
@@ -360,11 +412,8 @@ impl VisitService {
             "id_card" => {
                 let ec = devs
                     .ec()
-                    .map_err(|m| {
-                        StepError::new(
-                            "DEVICE_NOT_CONFIGURED",
-                            format!("{m}（身份证须由患者在密码键盘上输入医保电子凭证密码）"),
-                        )
+                    .map_err(|m| StepError::DeviceNotConfigured {
+                        missing: MissingDevice::PinPadForIdCard { detail: m },
                     })?
                     .clone();
                 // The ID card on the reader when there is one, else the
@@ -383,7 +432,7 @@ impl VisitService {
                     None => {
                         self.person_info(by, CertType::IdCard, &id_no, "")
                             .await
-                            .map_err(|e| center_error("查询参保信息失败", &e))?
+                            .map_err(|e| StepError::center(CenterAction::PersonInfo, &e))?
                             .baseinfo
                             .psn_name
                     }
@@ -419,10 +468,10 @@ impl VisitService {
                     face_out_biz_no: None,
                 }))
             }
-            other => Err(StepError::new(
-                "BAD_METHOD",
-                format!("不支持的识别方式 {other}，请选择医保电子凭证、社保卡、身份证或刷脸"),
-            )),
+            other => Err(StepError::BadMethod {
+                kind: MethodKind::Identification,
+                given: other.to_string(),
+            }),
         }
     }
 
@@ -443,19 +492,17 @@ impl VisitService {
             || (method == "id_card" && self.devices().id_card.is_none());
         if code.len() > 512 || code.chars().any(char::is_control) || (needs_code && code.is_empty())
         {
-            return Err(StepError::new(
-                "BAD_CREDENTIAL",
-                "凭证为空或无法识别，请重新扫码或输入",
-            ));
+            return Err(StepError::BadCredential {
+                holder: Holder::Patient,
+            });
         }
         if !matches!(
             a.visit.state(),
             VisitState::Started | VisitState::EVoucherGuidance(_)
         ) {
-            return Err(StepError::new(
-                "VISIT_ILLEGAL_TRANSITION",
-                "本次服务已识别患者；接待下一位患者请先开始新的服务",
-            ));
+            return Err(StepError::OutOfStep {
+                step: OutOfStep::AlreadyIdentified,
+            });
         }
         let agent = check_agent(agent)?;
         if method == "epc_qr" {
@@ -482,7 +529,7 @@ impl VisitService {
                 tracing::info!("e-voucher unknown to the center: guidance shown");
                 return Ok(());
             }
-            Err(e) => return Err(center_error("查询参保信息失败", &e)),
+            Err(e) => return Err(StepError::center(CenterAction::PersonInfo, &e)),
         };
         if let Some(holder) = &id.holder_id {
             if !rxdesk_core::rules::identity::same_cert_no(holder, &info.baseinfo.certno) {
@@ -491,10 +538,7 @@ impl VisitService {
                     center = %mask_id_number(&info.baseinfo.certno),
                     "the card's holder is not the insured person the center names"
                 );
-                return Err(StepError::new(
-                    "CARD_OTHER_PERSON",
-                    "读到的卡片/人脸与医保中心登记的参保人不是同一人，请核对患者本人证件后重新识别",
-                ));
+                return Err(StepError::CardOtherPerson);
             }
         }
         let (proxy, proxy_info) = proxy_of(agent, &id.authorisation);
@@ -527,7 +571,9 @@ impl VisitService {
             .desk
             .find_prescriptions(by, id.query.0, &id.query.1)
             .await
-            .map_err(|e| StepError::new("CENTER", format!("查询处方失败：{e}")))?;
+            .map_err(|e| StepError::ListFailed {
+                detail: e.to_string(),
+            })?;
         a.visit.prescriptions_listed(
             list.iter()
                 .map(|r| RxListItem {
@@ -577,7 +623,7 @@ impl super::VisitService {
     pub async fn identify(
         &self,
         by: &Session,
-        method: &str,
+        method: IdMethod,
         code: &str,
         consent: Option<bool>,
         agent: Option<AgentInput>,
@@ -586,7 +632,7 @@ impl super::VisitService {
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let span = self.span(&a.id(), "identify");
         let r = self
-            .identify_in(a, by, method, code, consent, agent)
+            .identify_in(a, by, method.as_str(), code, consent, agent)
             .instrument(span)
             .await;
         // A password refusal changes the visit (guidance); persist either way.
@@ -643,11 +689,11 @@ impl super::VisitService {
             .center()
             .decode_qr(&self.desk.ctx(by), &q)
             .await
-            .map_err(|e| center_error("电子处方二维码解码失败", &e))?;
+            .map_err(|e| StepError::center(CenterAction::DecodeRxQr, &e))?;
         let info = self
             .person_info(by, CertType::IdCard, &d.certno, "")
             .await
-            .map_err(|e| center_error("查询参保信息失败", &e))?;
+            .map_err(|e| StepError::center(CenterAction::PersonInfo, &e))?;
         let (proxy, proxy_info) = proxy_of(
             agent,
             &format!("电子处方二维码（{}）", mask_token(&d.epc_token)),
@@ -691,27 +737,44 @@ mod tests {
 
     #[test]
     fn an_agent_needs_a_listed_relationship_and_a_valid_id() {
-        let ok = (
-            "李四".to_string(),
-            "110101199003070011".to_string(),
-            "child".to_string(),
-        );
+        let agent = |name: &str, cert_no: &str, relationship: &str| AgentInput {
+            name: name.into(),
+            cert_no: cert_no.into(),
+            relationship: relationship.into(),
+        };
+        let ok = agent("李四", "110101199003070011", "child");
         assert!(check_agent(Some(ok.clone())).unwrap().is_some());
-        let neighbour = ("李四".into(), "110101199003070011".into(), "邻居".into());
+        let neighbour = agent("李四", "110101199003070011", "邻居");
         assert_eq!(
-            check_agent(Some(neighbour)).unwrap_err().code,
+            check_agent(Some(neighbour)).unwrap_err().code(),
             "AGENT_RELATIONSHIP"
         );
-        let bad_id = ("李四".into(), "110101199003070012".into(), "child".into());
+        let bad_id = agent("李四", "110101199003070012", "child");
         assert_eq!(
-            check_agent(Some(bad_id)).unwrap_err().code,
+            check_agent(Some(bad_id)).unwrap_err().code(),
             "AGENT_ID_NUMBER"
         );
-        let no_name = (" ".into(), "110101199003070011".into(), "child".into());
-        assert_eq!(check_agent(Some(no_name)).unwrap_err().code, "AGENT_NAME");
+        let no_name = agent(" ", "110101199003070011", "child");
+        assert_eq!(check_agent(Some(no_name)).unwrap_err().code(), "AGENT_NAME");
         assert!(check_agent(None).unwrap().is_none());
         let (p, info) = proxy_of(Some(ok), "医保电子凭证（令牌 110000…gsan）");
         assert_eq!(p.unwrap().relationship, "子女");
         assert_eq!(info.unwrap().relationship, "child");
+    }
+
+    #[test]
+    fn identification_methods_are_parsed_at_the_edge() {
+        for m in [
+            IdMethod::EVoucher,
+            IdMethod::SocialSecurityCard,
+            IdMethod::IdCard,
+            IdMethod::Face,
+            IdMethod::EpcQr,
+        ] {
+            assert_eq!(m.as_str().parse::<IdMethod>().unwrap(), m);
+        }
+        let e = "fax".parse::<IdMethod>().unwrap_err();
+        assert_eq!(e.code(), "BAD_METHOD");
+        assert!(e.message_zh().contains("fax"), "{e}");
     }
 }

@@ -36,12 +36,16 @@
 
 mod after_sale;
 mod audit;
+pub use audit::parse_audit_result;
 mod complete;
 mod dispense;
+pub use dispense::{ScanAccepted, ScanRefusal, SCAN_CODES};
 mod duty;
+mod error;
 mod identify;
 pub mod layout;
 mod pay;
+pub use pay::Tender;
 pub mod payment;
 mod prescriptions;
 mod receipt;
@@ -50,7 +54,11 @@ mod refund;
 mod settle;
 pub mod view;
 
-pub use identify::AgentInput;
+pub use error::{
+    device_code, CenterAction, DutyPurpose, Holder, Lang, MethodKind, MissingDevice, OutOfStep,
+    StepError, WireError, DEVICE_CODES, OWN_CODES,
+};
+pub use identify::{AgentInput, IdMethod};
 pub use recovery::DEFAULT_SAFETY_WINDOW;
 pub use refund::RefundIdentity;
 
@@ -60,11 +68,10 @@ use chrono::{NaiveDate, Utc};
 use payment::{Channel, PaymentChannel};
 use rxdesk_center::messages::Insutype;
 use rxdesk_center::messages::{AuthorisedRx, SettleInput, SettleOutput};
-use rxdesk_center::CenterError;
 use rxdesk_core::codes::CertType;
 use rxdesk_core::dispense::Dispensing;
 use rxdesk_core::time::cst;
-use rxdesk_core::visit::{Shift, Visit, VisitError};
+use rxdesk_core::visit::{Shift, Visit};
 use rxdesk_core::Amount;
 use rxdesk_store::CatalogueRow;
 pub use rxdesk_store::Session;
@@ -74,26 +81,6 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 pub use view::*;
-
-/// A step that could not be done: a zh-CN sentence saying what happened and
-/// what to do, with a stable code for tests and logs.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message_zh}")]
-pub struct StepError {
-    /// Stable code.
-    pub code: String,
-    /// The sentence.
-    pub message_zh: String,
-}
-
-impl StepError {
-    fn new(code: &str, message_zh: impl Into<String>) -> Self {
-        Self {
-            code: code.into(),
-            message_zh: message_zh.into(),
-        }
-    }
-}
 
 /// A delivery order's next step (ST-EPC-02-011), reported with 7205.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,54 +108,6 @@ pub enum DeliveryStep {
         /// Why.
         reason: String,
     },
-}
-
-impl From<VisitError> for StepError {
-    fn from(e: VisitError) -> Self {
-        Self::new(e.code(), e.message_zh())
-    }
-}
-
-impl From<rxdesk_store::StoreError> for StepError {
-    fn from(e: rxdesk_store::StoreError) -> Self {
-        use rxdesk_store::StoreError as E;
-        match e {
-            // Already a sentence with what to do: a retry would not help.
-            E::Forbidden { .. } => Self::new("FORBIDDEN", e.to_string()),
-            E::Locked { .. } => Self::new("LOCKED", e.to_string()),
-            E::Rule(_) => Self::new("RULE", e.to_string()),
-            _ => Self::new(
-                "STORE",
-                format!("账本操作失败：{e}。请重试；如仍失败请联系技术支持"),
-            ),
-        }
-    }
-}
-
-fn center_error(what: &str, e: &CenterError) -> StepError {
-    match e {
-        // Two counters on one terminal number (docs/decisions/0007): the
-        // sentence says what to do; the request was not applied.
-        CenterError::Rejected { code, message } if code == rxdesk_center::error::MSGID_IN_USE => {
-            StepError::new("TERMINAL_NO_SHARED", format!("{what}：{message}"))
-        }
-        CenterError::Rejected { code, message } => StepError::new(
-            "CENTER_REJECTED",
-            format!("{what}：医保中心拒绝（{code}）{message}。请核对后重试或告知患者"),
-        ),
-        CenterError::Transient(_) => StepError::new(
-            "CENTER_UNAVAILABLE",
-            format!("{what}：医保中心暂时无法连接，请检查网络后重试"),
-        ),
-        CenterError::Uncertain(_) => StepError::new(
-            "CENTER_UNCERTAIN",
-            format!("{what}：医保中心没有应答，结果未知，请稍后重试"),
-        ),
-        CenterError::Invalid(m) => StepError::new(
-            "CENTER_INVALID",
-            format!("{what}：请求未发送（{m}）。请检查中心配置"),
-        ),
-    }
 }
 
 /// The patient as the center knows them (1101).
@@ -411,7 +350,7 @@ fn date(s: &str) -> NaiveDate {
 
 /// Every step but `start` needs a visit in progress.
 fn no_visit() -> StepError {
-    StepError::new("NO_VISIT", "没有进行中的服务，请先开始接待")
+    StepError::NoVisit
 }
 
 impl VisitService {
@@ -481,18 +420,22 @@ impl VisitService {
         let mut v = self.view(&Active::new(a.visit_id.clone()));
         v.state = "settlement_uncertain".into();
         v.state_zh = "结算结果未知".into();
-        v.next_step_zh = if a.state == AttemptState::Settled {
-            format!(
-                "上次中断时有一笔医保结算（结算ID {}）已扣费但本机没有调配明细，无法完成销售：请店长点击“处理未知结算”向医保中心冲正",
-                a.setl_id.clone().unwrap_or_default()
-            )
-        } else {
-            format!(
-                "上次中断时有一笔医保结算（报文 {}）结果未知：请点击“处理未知结算”向医保中心冲正后再接待下一位患者，切勿重复收费",
-                a.msgid
-            )
-        };
+        v.next_step_zh = Self::orphan_error(a).message_zh();
         v
+    }
+
+    /// The uncertain settlement an interrupted run left, as an error.
+    fn orphan_error(a: &AttemptRow) -> StepError {
+        let charged = a.state == AttemptState::Settled;
+        StepError::SettlementUncertain {
+            interrupted: true,
+            charged,
+            reference: if charged {
+                a.setl_id.clone().unwrap_or_default()
+            } else {
+                a.msgid.clone()
+            },
+        }
     }
 
     fn span(&self, visit_id: &str, step: &'static str) -> tracing::Span {

@@ -6,40 +6,83 @@
 use super::payment::Channel;
 use super::view::VisitView;
 use super::{no_visit, PaymentState, StepError};
+use super::{MethodKind, OutOfStep};
 use rxdesk_core::settlement::cash_change;
 use rxdesk_core::visit::VisitState;
 use rxdesk_core::Amount;
 use rxdesk_store::Session;
 
-impl super::VisitService {
-    /// The self-paid part: cash (tendered ≥ due, change computed) or a
-    /// scanned pay code through the payment channel.
-    pub async fn pay(
-        &self,
-        _by: &Session,
+/// How the self-paid part is paid, as parsed at the edge (window, CLI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tender {
+    /// Cash: the amount the patient handed over.
+    Cash {
+        /// Tendered (≥ due).
+        tendered: Amount,
+    },
+    /// A scanned pay code through the payment channel (none needed when
+    /// nothing is due).
+    Scan {
+        /// The patient's pay code.
+        pay_code: Option<String>,
+    },
+    /// Paid on an external 聚合支付 / bank-card terminal: its transaction
+    /// reference.
+    Terminal {
+        /// The terminal's reference.
+        reference: String,
+    },
+}
+
+impl Tender {
+    /// From the wire: `method` `cash` (with `tendered`, e.g. `50.00`) or
+    /// `scan` (with `pay_code`).
+    pub fn parse(
         method: &str,
         tendered: Option<&str>,
         pay_code: Option<&str>,
-    ) -> Result<VisitView, StepError> {
+    ) -> Result<Self, StepError> {
+        match method.trim() {
+            "cash" => {
+                let given = tendered.unwrap_or("").trim();
+                let tendered = given.parse().map_err(|_| StepError::BadAmount {
+                    given: given.to_string(),
+                })?;
+                Ok(Self::Cash { tendered })
+            }
+            "scan" => Ok(Self::Scan {
+                pay_code: pay_code
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string),
+            }),
+            "terminal" => Ok(Self::Terminal {
+                reference: pay_code.unwrap_or("").trim().to_string(),
+            }),
+            other => Err(StepError::BadMethod {
+                kind: MethodKind::Payment,
+                given: other.to_string(),
+            }),
+        }
+    }
+}
+
+impl super::VisitService {
+    /// The self-paid part: cash (tendered ≥ due, change computed) or a
+    /// scanned pay code through the payment channel.
+    pub async fn pay(&self, _by: &Session, tender: Tender) -> Result<VisitView, StepError> {
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or_else(no_visit)?;
         let _e = self.span(&a.id(), "pay").entered();
         if !matches!(a.visit.state(), VisitState::Settled) {
-            return Err(StepError::new(
-                "VISIT_ILLEGAL_TRANSITION",
-                "请先完成医保结算再收款",
-            ));
+            return Err(StepError::OutOfStep {
+                step: OutOfStep::PayBeforeSettled,
+            });
         }
         let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
-        let p = match method {
-            "cash" => {
-                let t: Amount = tendered
-                    .unwrap_or("")
-                    .trim()
-                    .parse()
-                    .map_err(|_| StepError::new("BAD_AMOUNT", "请输入实收金额（如 50.00）"))?;
-                let change =
-                    cash_change(due, t).map_err(|e| StepError::new(e.code(), e.message_zh()))?;
+        let p = match tender {
+            Tender::Cash { tendered: t } => {
+                let change = cash_change(due, t).map_err(|e| StepError::from(e))?;
                 PaymentState {
                     method: "cash".into(),
                     due,
@@ -50,7 +93,7 @@ impl super::VisitService {
                     paid: true,
                 }
             }
-            "scan" => {
+            Tender::Scan { pay_code } => {
                 if due.value().is_zero() {
                     PaymentState {
                         method: "none".into(),
@@ -62,17 +105,13 @@ impl super::VisitService {
                         paid: true,
                     }
                 } else {
-                    let code = pay_code.unwrap_or("").trim();
-                    if code.is_empty() {
-                        return Err(StepError::new(
-                            "PAY_CODE_MISSING",
-                            "请扫描患者的微信或支付宝付款码",
-                        ));
-                    }
+                    let Some(code) = pay_code.as_deref() else {
+                        return Err(StepError::PayCodeMissing);
+                    };
                     let c = self
                         .payments
                         .charge(code, due, &a.id())
-                        .map_err(|e| StepError::new("PAYMENT_DECLINED", e.0))?;
+                        .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?;
                     tracing::info!(channel = c.channel.label_zh(), "paid by scan");
                     PaymentState {
                         method: "scan".into(),
@@ -89,28 +128,27 @@ impl super::VisitService {
             // it, the cashier types (or scans) its transaction reference.
             // Production's channel is that terminal and journals it; in demo
             // mode the reference is checked here and kept with the sale.
-            "terminal" => {
-                let r = pay_code.unwrap_or("").trim();
+            Tender::Terminal { reference } => {
+                let r = reference.trim();
                 if due.value().is_zero() {
-                    return Err(StepError::new(
-                        "NOTHING_TO_PAY",
-                        "患者无需自付，不用在终端收款",
-                    ));
+                    return Err(StepError::Till {
+                        code: "NOTHING_TO_PAY",
+                        detail: "患者无需自付，不用在终端收款".into(),
+                    });
                 }
                 if self.store.terminal_reference_used(r)? {
-                    return Err(StepError::new(
-                        "PAYMENT_DECLINED",
-                        format!("交易参考号 {r} 已用于另一笔销售：请核对支付终端小票"),
-                    ));
+                    return Err(StepError::PaymentDeclined {
+                        reason: format!("交易参考号 {r} 已用于另一笔销售：请核对支付终端小票"),
+                    });
                 }
                 let reference = if self.payments.takes_terminal_references() {
                     self.payments
                         .charge(r, due, &a.id())
-                        .map_err(|e| StepError::new("PAYMENT_DECLINED", e.0))?
+                        .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?
                         .transaction_id
                 } else {
                     super::payment::check_terminal_reference(r)
-                        .map_err(|e| StepError::new("PAYMENT_DECLINED", e.0))?;
+                        .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?;
                     r.to_string()
                 };
                 tracing::info!("paid on the external terminal");
@@ -123,12 +161,6 @@ impl super::VisitService {
                     reference,
                     paid: true,
                 }
-            }
-            other => {
-                return Err(StepError::new(
-                    "BAD_METHOD",
-                    format!("不支持的收款方式 {other}"),
-                ))
             }
         };
         a.payment = Some(p);

@@ -7,7 +7,8 @@
 
 use super::layout;
 use super::view::VisitView;
-use super::{center_error, no_visit, Active, StepError};
+use super::{no_visit, Active, StepError};
+use super::{CenterAction, OutOfStep};
 use chrono::{DateTime, Utc};
 use rxdesk_center::DownloadKey;
 use rxdesk_core::prescription::Prescription;
@@ -26,10 +27,7 @@ impl super::VisitService {
     /// settlement is uncertain).
     pub async fn start(&self, by: &Session) -> Result<VisitView, StepError> {
         if let Some(a) = self.orphan() {
-            return Err(StepError::new(
-                "VISIT_SETTLEMENT_UNCERTAIN",
-                self.orphan_view(&a).next_step_zh,
-            ));
+            return Err(Self::orphan_error(&a));
         }
         let mut guard = self.active.lock().await;
         let done_or_none = guard.as_ref().is_none_or(|a| {
@@ -52,26 +50,25 @@ impl super::VisitService {
                 a.visit.state(),
                 VisitState::SettlementUncertain | VisitState::Settling
             ) {
-                return Err(StepError::new(
-                    "VISIT_SETTLEMENT_UNCERTAIN",
-                    "当前患者的结算结果未知，须先处理（冲正）后才能接待下一位患者",
-                ));
+                return Err(StepError::SettlementUncertain {
+                    interrupted: false,
+                    charged: false,
+                    reference: String::new(),
+                });
             }
             if matches!(a.visit.state(), VisitState::Settled) {
-                return Err(StepError::new(
-                    "VISIT_SETTLED_NOT_COMPLETED",
-                    if a.recovered {
-                        "上次中断时有一位患者已在医保结算但未完成销售：请先完成该笔销售（按结算时的金额），或由店长撤销结算"
-                    } else {
-                        "当前患者已结算但尚未收款出票，请先完成收款"
-                    },
-                ));
+                return Err(StepError::SettledNotCompleted {
+                    recovered: a.recovered,
+                });
             }
         }
         // A sale needs an open till shift: say so before anything is done.
         if self.store.current_till()?.is_none() {
             let e = crate::till::TillError::NotOpen;
-            return Err(StepError::new(e.code(), e.to_string()));
+            return Err(StepError::Till {
+                code: e.code(),
+                detail: e.to_string(),
+            });
         }
         let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
         let id = format!(
@@ -123,10 +120,9 @@ impl super::VisitService {
             a.visit.state(),
             VisitState::Identified | VisitState::PrescriptionsListed
         ) {
-            return Err(StepError::new(
-                "VISIT_ILLEGAL_TRANSITION",
-                "当前步骤不能下载处方，请按流程办理",
-            ));
+            return Err(StepError::OutOfStep {
+                step: OutOfStep::CannotDownload,
+            });
         }
         let now = Utc::now();
         let opened = self
@@ -134,8 +130,10 @@ impl super::VisitService {
             .open_with_key(&self.store, by, &key, now)
             .await
             .map_err(|e| match e {
-                crate::desk::DeskError::Center(c) => center_error("下载处方失败", &c),
-                other => StepError::new("DESK", format!("下载处方失败：{other}")),
+                crate::desk::DeskError::Center(c) => StepError::center(CenterAction::Download, &c),
+                other => StepError::DownloadFailed {
+                    detail: other.to_string(),
+                },
             })?;
         let via = match &key {
             DownloadKey::AuthRxno(k) => DownloadRef::AuthRxno(k.clone()),
@@ -150,13 +148,9 @@ impl super::VisitService {
                 Err(reason) => {
                     // Not even readable (the verdict is recorded): blocked.
                     a.opened = Some(opened.view);
-                    return Err(StepError::new(
-                        "RX_UNREADABLE",
-                        format!(
-                            "处方数据无法读取（{}），已阻止，不能审方或结算。请告知患者联系开方医院",
-                            reason.message_zh()
-                        ),
-                    ));
+                    return Err(StepError::RxUnreadable {
+                        reason: reason.message_zh(),
+                    });
                 }
             },
         };
@@ -211,7 +205,7 @@ impl super::VisitService {
             .visit
             .prescription()
             .cloned()
-            .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
+            .ok_or_else(|| StepError::NoPrescription)?;
         let b64 = dl.rx_file.clone();
         let text = tokio::task::spawn_blocking(move || layout::layout_text_b64(&b64))
             .await
@@ -238,7 +232,7 @@ impl super::VisitService {
             .visit
             .patient()
             .cloned()
-            .ok_or_else(|| StepError::new("NO_PATIENT", "尚未识别患者"))?;
+            .ok_or_else(|| StepError::NoPatient)?;
         let lookup = |c: &str| facts.get(c).cloned();
         let ctx = RuleContext {
             now,

@@ -11,7 +11,8 @@
 //! (a second 2103 of one settlement is refused as "already reversed").
 
 use super::settle::split_of;
-use super::{center_error, Active, PatientInfo, PaymentState, StepError, VisitService};
+use super::CenterAction;
+use super::{Active, PatientInfo, PaymentState, StepError, VisitService};
 use rust_decimal::Decimal;
 use rxdesk_center::messages::{
     ReversalData, SettleInput, SettleOutput, SettleReverseData, SettlementQueryData,
@@ -117,8 +118,9 @@ impl VisitService {
             sale_lines: a.sale_lines.clone(),
             payment: a.payment.clone(),
         };
-        let json = serde_json::to_string(&snap)
-            .map_err(|e| StepError::new("INTERNAL", format!("visit journal: {e}")))?;
+        let json = serde_json::to_string(&snap).map_err(|e| StepError::Internal {
+            detail: format!("visit journal: {e}"),
+        })?;
         self.store
             .save_visit(&a.id(), state_code(a.visit.state()), &json)?;
         Ok(())
@@ -254,16 +256,10 @@ fn restore_settled(snap: Snapshot, attempt: Option<&AttemptRow>) -> Result<Activ
     let settled_total = a.settle_output.as_ref().map(|o| o.setlinfo.medfee_sumamt);
     let sent_total = a.settle_input.as_ref().map(|i| i.data.medfee_sumamt);
     if settled_total.is_none() || a.sale_lines.is_empty() {
-        return Err(StepError::new(
-            "RECOVERY_INCOMPLETE",
-            "中断的结算缺少结算结果或调配明细",
-        ));
+        return Err(StepError::RecoveryIncomplete);
     }
     if settled_total != sent_total {
-        return Err(StepError::new(
-            "RECOVERY_TOTAL_DIFFERS",
-            "中断的结算金额与预结算不一致，不能按此完成销售",
-        ));
+        return Err(StepError::RecoveryTotalDiffers);
     }
     a.recovered = true;
     Ok(a)
@@ -294,7 +290,7 @@ impl VisitService {
                 return Ok(Uncertain2102::Reversed)
             }
             Err(CenterError::Rejected { code, .. }) if code == "6001" => {}
-            Err(e) => return Err(center_error("冲正未完成，结算结果仍未知，请稍后再试", &e)),
+            Err(e) => return Err(StepError::center(CenterAction::ResolveUncertain, &e)),
         }
         // "Not found" — yet. Ask the settlement query by the 2102 msgid.
         let q = SettlementQueryData {
@@ -312,30 +308,17 @@ impl VisitService {
                     Err(CenterError::Rejected { code, .. }) if code == "4002" => {
                         Ok(Uncertain2102::Reversed)
                     }
-                    Err(e) => Err(center_error(
-                        "该笔结算已在医保中心生效，冲正未完成，结果仍未知，请稍后再试",
-                        &e,
-                    )),
+                    Err(e) => Err(StepError::center(CenterAction::ReverseTakenEffect, &e)),
                 };
             }
             Err(CenterError::Rejected { code, .. }) if code == "4001" => {}
-            Err(e) => {
-                return Err(center_error(
-                    "医保中心暂未查到该笔结算，查询结算信息失败，结果仍未知，请稍后再试",
-                    &e,
-                ))
-            }
+            Err(e) => return Err(StepError::center(CenterAction::QuerySettlement, &e)),
         }
         let age_ms = (self.store.now_ms() - sent_at_ms).max(0);
         let window = self.safety_window();
         if (age_ms as u128) < window.as_millis() {
             let wait = (window.as_millis() - age_ms as u128).div_ceil(1000);
-            return Err(StepError::new(
-                "SETTLEMENT_NOT_FOUND_YET",
-                format!(
-                    "医保中心暂未查到该笔结算，但请求可能仍在途中：为防止重复扣费，请约 {wait} 秒后再次点击“处理未知结算”确认（期间不要重新结算）"
-                ),
-            ));
+            return Err(StepError::SettlementNotFoundYet { wait_secs: wait });
         }
         Ok(Uncertain2102::NotSettled)
     }

@@ -18,7 +18,8 @@
 //! visit settled but never completed (found at start-up).
 
 use super::payment::Channel;
-use super::{center_error, no_visit, Active, StepError, VisitService};
+use super::{no_visit, Active, StepError, VisitService};
+use super::{CenterAction, OutOfStep};
 use super::{PaymentState, RefundView, VisitView};
 use rxdesk_center::messages::{PersonQuery, SettleReverseData};
 use rxdesk_core::codes::CertType;
@@ -38,12 +39,9 @@ pub struct RefundIdentity {
 }
 
 fn refund_uncertain(detail: &str) -> StepError {
-    StepError::new(
-        "REFUND_UNCERTAIN",
-        format!(
-            "医保撤销（2103）结果未知（{detail}）：尚未退款、未退库存。请稍后再次点击退费，系统会先查询结果，切勿手工退款"
-        ),
-    )
+    StepError::RefundUncertain {
+        detail: detail.to_string(),
+    }
 }
 
 impl VisitService {
@@ -76,7 +74,7 @@ impl VisitService {
         let journal = self.store.refund_row(sale_id)?;
         let done = journal.as_ref().is_some_and(|r| r.step == RefundStep::Done);
         if done || (before.summary.state != "completed" && journal.is_none()) {
-            return Err(StepError::new("ALREADY_REFUNDED", "该笔销售已退费"));
+            return Err(StepError::AlreadyRefunded);
         }
         let reason = match &journal {
             Some(j) if !j.reason.is_empty() && reason.trim().is_empty() => j.reason.clone(),
@@ -88,10 +86,7 @@ impl VisitService {
         if matches!(step, None | Some(RefundStep::Failed)) {
             let open = self.store.sale_uploads_open(sale_id)?;
             if open > 0 {
-                return Err(StepError::new(
-                    "SALE_UPLOADS_PENDING",
-                    format!("该笔销售还有 {open} 条上传未送达医保中心，请待上传完成后再退费（可在上传队列查看）"),
-                ));
+                return Err(StepError::SaleUploadsPending { open });
             }
         }
         // 2 + 3. The insurance reversal.
@@ -111,7 +106,9 @@ impl VisitService {
         let row = self
             .store
             .refund_row(sale_id)?
-            .ok_or_else(|| StepError::new("INTERNAL", "退费记录丢失"))?;
+            .ok_or_else(|| StepError::Internal {
+                detail: "refund record lost".into(),
+            })?;
         let returned = if row.step == RefundStep::Reversed {
             rxdesk_store::crashpoint!("refund_after_2103_before_money");
             let returned = self.money_back(&before, sale_id).await?;
@@ -165,20 +162,14 @@ impl VisitService {
         psn_no: &str,
         identity: Option<&RefundIdentity>,
     ) -> Result<String, StepError> {
-        let id = identity.ok_or_else(|| {
-            StepError::new(
-                "REFUND_IDENTITY_REQUIRED",
-                "医保退费须核验患者身份：请扫描患者医保电子凭证或读社保卡（与购药时相同）",
-            )
-        })?;
+        let id = identity.ok_or_else(|| StepError::RefundIdentityRequired)?;
         let cert_type = match id.method.as_str() {
             "e_voucher" => CertType::from_code("01"),
             "social_security_card" => CertType::from_code("03"),
             other => {
-                return Err(StepError::new(
-                    "REFUND_IDENTITY_METHOD",
-                    format!("不支持的身份核验方式 {other}：请使用医保电子凭证或社保卡"),
-                ))
+                return Err(StepError::RefundIdentityMethod {
+                    given: other.to_string(),
+                })
             }
         };
         let q = PersonQuery {
@@ -195,13 +186,10 @@ impl VisitService {
             .center()
             .person_info(&self.desk.ctx(by), &q)
             .await
-            .map_err(|e| center_error("核验患者身份失败", &e))?;
+            .map_err(|e| StepError::center(CenterAction::PatientIdentity, &e))?;
         if p.baseinfo.psn_no != psn_no {
             tracing::warn!("refund identity is not the settled person");
-            return Err(StepError::new(
-                "REFUND_IDENTITY_MISMATCH",
-                "出示的医保凭证不是该笔销售的患者本人，不能退费",
-            ));
+            return Err(StepError::RefundIdentityMismatch);
         }
         Ok(p.insuinfo
             .first()
@@ -235,7 +223,7 @@ impl VisitService {
         let msgid = self
             .desk
             .next_msgid()
-            .map_err(|e| center_error("撤销结算", &e))?;
+            .map_err(|e| StepError::center(CenterAction::ReverseSettlement, &e))?;
         // Journal first: a crash from here on leaves it uncertain.
         self.store.begin_refund(by, sale_id, &msgid, reason)?;
         let data = SettleReverseData {
@@ -256,10 +244,10 @@ impl VisitService {
             super::recovery::Reversal2103::Refused(m) => {
                 self.store
                     .set_refund_step(sale_id, RefundStep::Failed, &m)?;
-                Err(StepError::new(
-                    "REFUND_REFUSED",
-                    format!("医保中心拒绝撤销结算{m}：未退款、未退库存，请核对后重试"),
-                ))
+                Err(StepError::RefundRefused {
+                    detail: m,
+                    unfinished_visit: false,
+                })
             }
             super::recovery::Reversal2103::Uncertain(m) => {
                 self.store
@@ -292,10 +280,9 @@ impl VisitService {
             }
         }
         for p in &paid {
-            let amount: Amount = p
-                .amount
-                .parse()
-                .map_err(|_| StepError::new("INTERNAL", "付款金额无法读取"))?;
+            let amount: Amount = p.amount.parse().map_err(|_| StepError::Internal {
+                detail: "payment amount unreadable".into(),
+            })?;
             let channel = match p.method.as_str() {
                 "wechat" => Channel::WeChat,
                 "alipay" => Channel::Alipay,
@@ -305,11 +292,9 @@ impl VisitService {
             };
             self.payments
                 .refund(channel, &p.reference, amount, &d.summary.rtal_docno)
-                .map_err(|e| {
-                    StepError::new(
-                        "PAYMENT_REFUND_FAILED",
-                        format!("医保已撤销，但{}退款未成功：{e}。请稍后再次点击退费（将继续退款，不会重复撤销医保）", channel.label_zh()),
-                    )
+                .map_err(|e| StepError::PaymentRefundFailed {
+                    channel,
+                    detail: e.to_string(),
                 })?;
         }
         Ok(paid)
@@ -332,15 +317,14 @@ impl VisitService {
             a.visit.state(),
             VisitState::Settled | VisitState::RefundUncertain
         ) {
-            return Err(StepError::new(
-                "VISIT_ILLEGAL_TRANSITION",
-                "只有已结算、尚未完成销售的服务可以撤销结算",
-            ));
+            return Err(StepError::OutOfStep {
+                step: OutOfStep::NotReversible,
+            });
         }
         let out = a
             .settle_output
             .clone()
-            .ok_or_else(|| StepError::new("NO_SETTLEMENT", "找不到结算结果"))?;
+            .ok_or_else(|| StepError::NoSettlement)?;
         let s = &out.setlinfo;
         let attempt = a.attempt_id;
         if matches!(a.visit.state(), VisitState::RefundUncertain) {
@@ -357,7 +341,7 @@ impl VisitService {
         let msgid = self
             .desk
             .next_msgid()
-            .map_err(|e| center_error("撤销结算", &e))?;
+            .map_err(|e| StepError::center(CenterAction::ReverseSettlement, &e))?;
         if let Some(id) = attempt {
             self.store
                 .note_settlement_attempt(id, &format!("manager reversal: 2103 {msgid} sent"))?;
@@ -382,12 +366,10 @@ impl VisitService {
             super::recovery::Reversal2103::Refused(m) => {
                 a.visit.refund_failed()?;
                 self.persist_logged(a);
-                Err(StepError::new(
-                    "REFUND_REFUSED",
-                    format!(
-                        "医保中心拒绝撤销结算{m}：该笔结算仍有效，请完成销售或联系医保经办机构"
-                    ),
-                ))
+                Err(StepError::RefundRefused {
+                    detail: m,
+                    unfinished_visit: true,
+                })
             }
             super::recovery::Reversal2103::Uncertain(m) => {
                 a.visit.refund_timed_out()?;

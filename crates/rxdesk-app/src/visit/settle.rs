@@ -6,7 +6,8 @@
 
 use super::recovery;
 use super::view::VisitView;
-use super::{center_error, no_visit, Active, StepError};
+use super::{no_visit, Active, StepError};
+use super::{CenterAction, OutOfStep};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use rxdesk_center::messages::MedType;
@@ -27,11 +28,8 @@ impl super::VisitService {
         let rx = a
             .visit
             .prescription()
-            .ok_or_else(|| StepError::new("NO_RX", "尚未下载处方"))?;
-        let p = a
-            .patient
-            .as_ref()
-            .ok_or_else(|| StepError::new("NO_PATIENT", "尚未识别患者"))?;
+            .ok_or_else(|| StepError::NoPrescription)?;
+        let p = a.patient.as_ref().ok_or_else(|| StepError::NoPatient)?;
         let now = format_wire(Utc::now());
         let mut total = Amount::ZERO;
         let mut lines = Vec::new();
@@ -42,21 +40,17 @@ impl super::VisitService {
             let (_, row) = a
                 .products
                 .get(&first.fixmedins_hilist_id)
-                .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
+                .ok_or_else(|| StepError::NoProduct)?;
             let cnt: Decimal = items.iter().map(|i| i.line_quantity).sum();
             let per_pack = first.min_units_per_line_unit();
             let pric = if per_pack == row.pack_size || row.pack_size.is_zero() {
                 row.price
             } else {
                 Price::round(row.price.value() * per_pack / row.pack_size)
-                    .map_err(|e| StepError::new("PRICE", e.to_string()))?
+                    .map_err(|e| StepError::Price(e))?
             };
-            let sum = pric
-                .times(cnt)
-                .map_err(|e| StepError::new("PRICE", e.to_string()))?;
-            total = total
-                .checked_add(sum)
-                .map_err(|e| StepError::new("PRICE", e.to_string()))?;
+            let sum = pric.times(cnt).map_err(|e| StepError::Price(e))?;
+            total = total.checked_add(sum).map_err(|e| StepError::Price(e))?;
             lines.push(DrugDetail {
                 feedetl_sn: format!("{}{:02}", a.id(), n + 1),
                 rxno: rx.rx_no.0.clone(),
@@ -122,18 +116,12 @@ impl super::VisitService {
             match self.store.upload(id)?.state {
                 UploadState::Done => return Ok(()),
                 UploadState::Rejected => {
-                    return Err(StepError::new(
-                        "AUDIT_UPLOAD_REJECTED",
-                        format!("审方结果上传被医保中心拒绝（上传队列第 {id} 条），请在上传队列中查看原因并处理"),
-                    ))
+                    return Err(StepError::AuditUploadRejected { upload_id: id })
                 }
                 _ => tokio::time::sleep(std::time::Duration::from_millis(150)).await,
             }
         }
-        Err(StepError::new(
-            "AUDIT_NOT_UPLOADED",
-            format!("审方结果尚未上传到医保中心（上传队列第 {id} 条），请检查网络后稍候重试预结算"),
-        ))
+        Err(StepError::AuditNotUploaded { upload_id: id })
     }
 
     /// 2101: the fund / account / cash split, explained.
@@ -143,10 +131,7 @@ impl super::VisitService {
         let span = self.span(&a.id(), "pre_settle");
         async {
             if !matches!(a.visit.state(), VisitState::Dispensed | VisitState::PreSettled) {
-                return Err(StepError::new(
-                    "VISIT_ILLEGAL_TRANSITION",
-                    "请先完成调配再预结算",
-                ));
+                return Err(StepError::OutOfStep { step: OutOfStep::NotDispensed });
             }
             self.audit_delivered(a).await?;
             let (input, total) = self.settle_input(a)?;
@@ -155,7 +140,7 @@ impl super::VisitService {
                 .center()
                 .pre_settle(&self.settle_ctx(by, a), &input)
                 .await
-                .map_err(|e| center_error("预结算失败", &e))?;
+                .map_err(|e| StepError::center(CenterAction::PreSettle, &e))?;
             let split = split_of(&out)?;
             a.visit.pre_settled(split, total)?;
             tracing::info!(total = %total, fund = %split.fund(), cash = %split.cash(), "pre-settled (2101)");
@@ -179,21 +164,18 @@ impl super::VisitService {
         let span = self.span(&a.id(), "settle");
         async {
             if !matches!(a.visit.state(), VisitState::PreSettled) {
-                return Err(StepError::new(
-                    "VISIT_ILLEGAL_TRANSITION",
-                    "请先预结算并向患者说明费用后再确认结算",
-                ));
+                return Err(StepError::OutOfStep { step: OutOfStep::NotPreSettled });
             }
             let input = a
                 .settle_input
                 .clone()
-                .ok_or_else(|| StepError::new("NO_PRESETTLE", "请先预结算"))?;
+                .ok_or_else(|| StepError::NoPreSettlement)?;
             let msgid = self
                 .desk
                 .next_msgid()
-                .map_err(|e| center_error("结算", &e))?;
+                .map_err(|e| StepError::center(CenterAction::Settle, &e))?;
             let input_json = serde_json::to_string(&input)
-                .map_err(|e| StepError::new("INTERNAL", e.to_string()))?;
+                .map_err(|e| StepError::Internal { detail: e.to_string() })?;
             let rx_id = a.rx_id();
             // The sale lines at the prices being settled: the sale is
             // recorded from these, never from live catalogue prices.
@@ -329,14 +311,14 @@ impl super::VisitService {
             let (drug_id, row) = a
                 .products
                 .get(&item.fixmedins_hilist_id)
-                .ok_or_else(|| StepError::new("NO_PRODUCT", "调配的药品不在目录中"))?;
+                .ok_or_else(|| StepError::NoProduct)?;
             let batch_row = self
                 .store
                 .stock_batches(*drug_id)?
                 .into_iter()
                 .find(|b| b.fixmedins_bchno == item.batch_id)
-                .ok_or_else(|| {
-                    StepError::new("NO_BATCH", format!("找不到批次 {}", item.batch_id))
+                .ok_or_else(|| StepError::NoBatch {
+                    batch: item.batch_id.clone(),
                 })?;
             let key = (batch_row.id, item.split);
             let idx = *by_batch.entry(key).or_insert_with(|| {
@@ -374,7 +356,7 @@ impl super::VisitService {
         let msgid = self
             .desk
             .next_msgid()
-            .map_err(|e| center_error("撤销结算", &e))?;
+            .map_err(|e| StepError::center(CenterAction::ReverseSettlement, &e))?;
         self.store.note_settlement_attempt(
             attempt,
             &format!(
@@ -469,19 +451,17 @@ impl super::VisitService {
             return Ok(v);
         }
         let mut guard = self.active.lock().await;
-        let a = guard
-            .as_mut()
-            .ok_or_else(|| StepError::new("NO_VISIT", "没有进行中的服务"))?;
+        let a = guard.as_mut().ok_or_else(|| StepError::NoVisit)?;
         let span = self.span(&a.id(), "resolve_uncertain");
         async {
             if !matches!(a.visit.state(), VisitState::SettlementUncertain) {
-                return Err(StepError::new("NOT_UNCERTAIN", "当前没有结果未知的结算"));
+                return Err(StepError::NotUncertain);
             }
             let msgid = a
                 .visit
                 .settlement_msgid()
                 .map(str::to_string)
-                .ok_or_else(|| StepError::new("NO_MSGID", "找不到待冲正的结算报文"))?;
+                .ok_or_else(|| StepError::NoMsgid)?;
             let psn_no = a
                 .patient
                 .as_ref()
@@ -538,7 +518,7 @@ pub(super) fn split_of(out: &SettleOutput) -> Result<SettlementSplit, StepError>
             deductible: s.act_pay_dedc,
         },
     )
-    .map_err(|e| StepError::new(e.code(), e.message_zh()))
+    .map_err(|e| StepError::from(e))
 }
 
 /// Smallest units per unit of a dispensed line.
