@@ -189,6 +189,9 @@ fn when(ms: i64) -> DateTime<Utc> {
 fn parse_amount(what: &str, text: &str) -> Result<Amount, TillError> {
     let bad = || TillError::BadAmount { what: what.into() };
     let t = text.trim().trim_start_matches('¥').trim();
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(bad());
+    }
     let d: rust_decimal::Decimal = t.parse().map_err(|_| bad())?;
     if d.is_sign_negative() || d.scale() > 2 {
         return Err(bad());
