@@ -8,6 +8,7 @@ mod device_commands;
 mod import_commands;
 mod manager_commands;
 mod onboard_commands;
+mod till_commands;
 mod visit_commands;
 
 use rxdesk_app::DataDir;
@@ -126,6 +127,12 @@ fn main() {
             visit_commands::sales_find,
             visit_commands::sale_reprint,
             visit_commands::sale_refund,
+            till_commands::till_current,
+            till_commands::till_open,
+            till_commands::till_close,
+            till_commands::till_reprint,
+            till_commands::day_report,
+            till_commands::shift_end,
             visit_commands::visit_reverse_settled,
             manager_commands::queue_summary,
             manager_commands::queue_list,

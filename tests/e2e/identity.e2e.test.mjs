@@ -58,6 +58,23 @@ const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
+/** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
+async function openTillIfAsked() {
+  const offered = await browser
+    .$("#counter-till")
+    .waitForDisplayed({ timeout: 8000 })
+    .then(() => true)
+    .catch(() => false);
+  if (!offered) return;
+  await browser.execute(() => {
+    const el = document.querySelector("#counter-till-float");
+    el.value = "0";
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await browser.$("#counter-till-open").click();
+  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
+}
+
 /** The patient types on the simulated PIN pad (it writes the stand-in's state file). */
 async function pinPad(typed) {
   writeFileSync(pinFifo, `${typed}\n`);
@@ -128,6 +145,7 @@ test("card read from the simulated reader, a wrong password on the PIN pad lists
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);
+  await openTillIfAsked();
 
   insertCard(ZHANGSAN_CARD);
   await pinPad("000000");

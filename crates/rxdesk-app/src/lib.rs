@@ -28,6 +28,7 @@ pub mod settings_view;
 pub mod settle_types;
 pub mod staff;
 pub mod status;
+pub mod till;
 pub mod uploader;
 pub mod visit;
 pub mod wiring;

@@ -75,6 +75,7 @@ pub struct Counter {
     session: Mutex<Option<Session>>,
     desk: Result<Arc<PrescriptionDesk>, String>,
     visits: Result<crate::visit::VisitService, String>,
+    till: crate::till::TillService,
     integrity: crate::integrity::IntegrityStatus,
 }
 
@@ -106,11 +107,17 @@ impl Counter {
             .map_err(|e| format!("结算日志读取失败：{e}")),
             Err(why) => Err(why.clone()),
         };
+        let till = crate::till::TillService::new(
+            Arc::clone(&store),
+            crate::visit::VisitConfig::from_settings(dir, settings),
+            desk.as_ref().map(|d| d.institution()).unwrap_or(""),
+        );
         let counter = Self {
             store,
             session: Mutex::new(None),
             desk,
             visits,
+            till,
             integrity,
         };
         if settings.demo_mode {
@@ -187,6 +194,11 @@ impl Counter {
         self.visits
             .as_ref()
             .map_err(|why| AppError::DeskUnavailable(why.clone()))
+    }
+
+    /// The counter's till (收银班次, 交班, 日结).
+    pub fn till(&self) -> &crate::till::TillService {
+        &self.till
     }
 
     /// The signed-in operator, if any.

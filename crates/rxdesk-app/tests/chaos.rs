@@ -485,6 +485,15 @@ fn counter_main() -> Result<(), String> {
         .login("2001", "demo-pharmacist", Some("pharmacist"))
         .map_err(|e| format!("login: {e}"))?;
     let s = counter.session().map_err(|e| e.to_string())?;
+    // A visit needs an open till shift (it survives the kills in the ledger).
+    if counter
+        .till()
+        .current()
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        counter.till().open(&s, "0").map_err(|e| e.to_string())?;
+    }
     let boss = counter
         .store()
         .login("3001", "demo-manager")

@@ -139,6 +139,11 @@ impl Rig {
         counter
             .login("2001", "demo-pharmacist", Some("pharmacist"))
             .unwrap();
+        // A visit needs an open till shift.
+        let till = counter.till();
+        if till.current().unwrap().is_none() {
+            till.open(&counter.session().unwrap(), "0").unwrap();
+        }
         Self {
             _t: t,
             dir,

@@ -182,6 +182,12 @@ struct Step {
     reprint: Option<()>,
     refund: Option<Refund>,
     delivery: Option<Delivery>,
+    till_open: Option<TillOpen>,
+    till_close: Option<TillClose>,
+    day_report: Option<DayReportStep>,
+    /// 药师下岗 (the on-duty pharmacist goes off duty).
+    #[serde(default, deserialize_with = "present")]
+    shift_end: Option<()>,
     fault: Option<Fault>,
     wait_uploads: Option<WaitUploads>,
     /// A remark printed with the step (zh-CN).
@@ -296,8 +302,39 @@ struct Pay {
     cash: Option<String>,
     /// A WeChat/Alipay pay code (scan-to-pay simulator, demo mode).
     scan: Option<String>,
-    /// Production: the external payment terminal's transaction reference.
+    /// The external payment terminal's (聚合支付 / bank card) transaction
+    /// reference: journalled by the terminal channel in production, kept with
+    /// the sale in demo mode.
     terminal: Option<String>,
+}
+
+/// Till shift open (开班) with its float (备用金).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TillOpen {
+    float: String,
+}
+
+/// Till shift close (交班): the cash counted, optionally the other methods'
+/// statement totals (`wechat`, `alipay`, `terminal`), and a note.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TillClose {
+    counted_cash: String,
+    #[serde(default)]
+    counted: BTreeMap<String, String>,
+    #[serde(default)]
+    note: String,
+}
+
+/// The 日结 of a CST day (default today), printed when `print`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayReportStep {
+    #[serde(default)]
+    day: Option<String>,
+    #[serde(default)]
+    print: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -424,6 +461,12 @@ struct Expect {
     queue: Option<BTreeMap<String, usize>>,
     /// Any value of the step's JSON (dotted path → value).
     json: Option<BTreeMap<String, Value>>,
+    /// The last sale's receipt job (saved under `<data>/receipts` without a
+    /// printer) carries the cash-drawer kick (`ESC p`), decoded.
+    drawer_kick: Option<bool>,
+    /// `day_report`: its totals equal the sum of the day's sales read back
+    /// one by one from the ledger's history (sale, settlement, payments).
+    day_matches_ledger: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -577,10 +620,18 @@ impl Step {
         add(self.reprint.is_some(), "reprint");
         add(self.refund.is_some(), "refund");
         add(self.delivery.is_some(), "delivery");
+        add(self.till_open.is_some(), "till_open");
+        add(self.till_close.is_some(), "till_close");
+        add(self.day_report.is_some(), "day_report");
+        add(self.shift_end.is_some(), "shift_end");
         add(self.fault.is_some(), "fault");
         add(self.wait_uploads.is_some(), "wait_uploads");
         v
     }
+}
+
+fn till_err(e: rxdesk_app::till::TillError) -> RunError {
+    step_err(e.code(), e.to_string())
 }
 
 fn label(action: &str) -> (&'static str, &'static str) {
@@ -624,6 +675,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "reprint" => ("补打小票", "reprint receipt"),
         "refund" => ("整单退费", "refund whole sale"),
         "delivery" => ("配送订单", "delivery order"),
+        "till_open" => ("收银开班（备用金）", "open the till with a float"),
+        "till_close" => ("收银交班（清点现金）", "close the till: cash counted"),
+        "day_report" => ("日结", "day report"),
+        "shift_end" => ("药师下岗", "pharmacist goes off duty"),
         "fault" => ("模拟中心故障设置", "emulator fault injection"),
         "wait_uploads" => ("等待上传完成", "wait for uploads"),
         _ => ("?", "?"),
@@ -646,6 +701,11 @@ struct Run<'a> {
     result: Value,
     error: Option<RunError>,
     last_sale: Option<(i64, String)>,
+    /// The scenario has no `till_open` step: the rehearsal opens the till
+    /// (float 0.00) before its first visit, and says so.
+    auto_till: bool,
+    /// `<data>/receipts`: where receipts go without a configured printer.
+    receipts_dir: PathBuf,
     pass: usize,
     fail: usize,
 }
@@ -777,6 +837,8 @@ async fn run_in_production(sc: &Scenario, dir: &Path, base: &str) -> Result<bool
         result: Value::Null,
         error: None,
         last_sale: None,
+        auto_till: !sc.steps.iter().any(|s| s.till_open.is_some()),
+        receipts_dir: data.root().join("receipts"),
         pass: 0,
         fail: 0,
     };
@@ -841,6 +903,8 @@ async fn run_in(
         result: Value::Null,
         error: None,
         last_sale: None,
+        auto_till: !sc.steps.iter().any(|s| s.till_open.is_some()),
+        receipts_dir: data.root().join("receipts"),
         pass: 0,
         fail: 0,
     };
@@ -1380,6 +1444,66 @@ impl Run<'_> {
             }
         }
         let s = self.session()?;
+        let till = self.counter.till();
+        if let Some(t) = &step.till_open {
+            let opened = till.open(&s, &t.float).map_err(till_err)?;
+            println!(
+                "    → 班次 shift {} 开班，备用金 float {}",
+                opened.id, opened.float
+            );
+            self.result = to_json(&opened);
+            return Ok(());
+        }
+        if let Some(t) = &step.till_close {
+            let closed = till
+                .close(&s, &t.counted_cash, &t.counted, &t.note)
+                .await
+                .map_err(till_err)?;
+            for l in &closed.till.lines {
+                println!(
+                    "    → {} 应有 expected {}，实点 counted {}，差额 difference {}",
+                    l.method_zh,
+                    l.expected,
+                    l.counted.clone().unwrap_or_default(),
+                    l.difference.clone().unwrap_or_default()
+                );
+            }
+            println!(
+                "    → {}；交班单 slip: {}",
+                closed.till.difference_zh.clone().unwrap_or_default(),
+                closed.slip.printed_zh
+            );
+            self.result = to_json(&closed);
+            return Ok(());
+        }
+        if let Some(d) = &step.day_report {
+            let r = till
+                .day_report(&s, d.day.as_deref().unwrap_or(""), d.print)
+                .await
+                .map_err(till_err)?;
+            println!(
+                "    → {} 日结：销售 {} 笔 {} 元，退费 {} 笔",
+                r.report.day,
+                r.report.total.sales_count,
+                r.report.total.sales_total,
+                r.report.total.refunds_count
+            );
+            for o in &r.report.operators {
+                println!(
+                    "      {}：{} 笔 {} 元",
+                    o.operator_name, o.sales_count, o.sales_total
+                );
+            }
+            self.result = to_json(&r);
+            return Ok(());
+        }
+        if step.start.is_some() && self.auto_till && till.current().map_err(till_err)?.is_none() {
+            let opened = till.open(&s, "0").map_err(till_err)?;
+            println!(
+                "    → 演练自动开班 the rehearsal opened till shift {} (float 0.00)",
+                opened.id
+            );
+        }
         let v = self.visits()?;
         let view = if step.start.is_some() {
             v.start(&s).await?
@@ -1455,6 +1579,11 @@ impl Run<'_> {
             );
             self.result = to_json(&shift);
             return Ok(());
+        } else if step.shift_end.is_some() {
+            let ended = v.shift_end(&s).await?;
+            println!("    → {}", ended.message_zh);
+            self.result = to_json(&ended);
+            return Ok(());
         } else if let Some(a) = &step.audit {
             let token = self.evoucher(a.evoucher.as_deref())?;
             let result = parse_audit_result(&a.result)?;
@@ -1471,10 +1600,15 @@ impl Run<'_> {
         } else if step.resolve.is_some() {
             v.resolve_uncertain(&s).await?
         } else if let Some(p) = &step.pay {
-            match (&p.cash, p.scan.as_ref().or(p.terminal.as_ref())) {
-                (Some(c), _) => v.pay(&s, Tender::parse("cash", Some(c), None)?).await?,
-                (None, Some(code)) => v.pay(&s, Tender::parse("scan", None, Some(code))?).await?,
-                (None, None) => v.pay(&s, Tender::parse("scan", None, None)?).await?,
+            match (&p.cash, &p.scan, &p.terminal) {
+                (Some(c), _, _) => v.pay(&s, Tender::parse("cash", Some(c), None)?).await?,
+                (None, Some(code), _) => {
+                    v.pay(&s, Tender::parse("scan", None, Some(code))?).await?
+                }
+                (None, None, Some(r)) => {
+                    v.pay(&s, Tender::parse("terminal", None, Some(r))?).await?
+                }
+                (None, None, None) => v.pay(&s, Tender::parse("scan", None, None)?).await?,
             }
         } else if step.complete.is_some() {
             let view = v.complete(&s).await?;
@@ -1892,6 +2026,42 @@ impl Run<'_> {
                 self.check(got == *n, &format!("outbox {state} = {n} (got {got})"));
             }
         }
+        if let Some(want) = e.drawer_kick {
+            let job = self
+                .last_sale
+                .as_ref()
+                .map(|(_, docno)| self.receipts_dir.join(format!("{docno}.escpos")))
+                .and_then(|p| std::fs::read(p).ok());
+            match job {
+                Some(bytes) => {
+                    use rxdesk_devices::printer::decode::{decode_all, Event};
+                    let kicked = decode_all(&bytes)
+                        .iter()
+                        .any(|e| matches!(e, Event::DrawerKick { pin: 0 }));
+                    self.check(
+                        kicked == want,
+                        &format!("钱箱脉冲 drawer kick (ESC p 0) = {want} (got {kicked})"),
+                    );
+                }
+                None => self.check(false, "小票打印数据未找到 / no receipt job saved"),
+            }
+        }
+        if let Some(want) = e.day_matches_ledger {
+            let got = self.day_matches_ledger(&result);
+            match got {
+                Ok(()) => self.check(
+                    want,
+                    "日结合计与账本逐笔相加一致 day report equals the ledger",
+                ),
+                Err(why) => {
+                    println!("      {why}");
+                    self.check(
+                        !want,
+                        "日结合计与账本逐笔相加一致 day report equals the ledger",
+                    )
+                }
+            }
+        }
         for (path, want) in e.json.iter().flatten() {
             let got = at(&result, path).or_else(|| at(&view, path)).cloned();
             let ok = match (&got, want) {
@@ -1903,6 +2073,70 @@ impl Run<'_> {
                 ok,
                 &format!("{path} = {want} (got {})", got.unwrap_or(Value::Null)),
             );
+        }
+    }
+
+    /// The 日结's totals against the day's sales read back one by one
+    /// through the ledger's history (not the report's query).
+    fn day_matches_ledger(&self, result: &Value) -> Result<(), String> {
+        let report = result
+            .get("report")
+            .ok_or("该步骤没有日结结果 / no day report")?;
+        let day = text(report.get("day"));
+        let store = self.counter.store();
+        let rows = store.find_sales(&day, 10_000).map_err(|e| e.to_string())?;
+        let (mut total, mut fund, mut acct) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        let mut by_method: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut n = 0u64;
+        for r in rows {
+            let d = store.sale_detail(r.sale_id).map_err(|e| e.to_string())?;
+            if rxdesk_store::reports::cst_day(d.summary.sold_at)
+                .format("%Y-%m-%d")
+                .to_string()
+                != day
+            {
+                continue;
+            }
+            n += 1;
+            total += d.summary.total.value();
+            if let Some(st) = &d.settlement {
+                fund += st.fund_pay_sumamt.value();
+                acct += st.acct_pay.value();
+            }
+            for p in store.sale_payments(r.sale_id).map_err(|e| e.to_string())? {
+                *by_method.entry(p.method).or_default() +=
+                    p.amount.parse::<Decimal>().unwrap_or_default();
+            }
+        }
+        let t = &report["total"];
+        let dec = |v: &Value| text(Some(v)).parse::<Decimal>().unwrap_or(Decimal::MIN);
+        let mut bad = Vec::new();
+        if t["sales_count"].as_u64() != Some(n) {
+            bad.push(format!("笔数 count {} ≠ {n}", t["sales_count"]));
+        }
+        for (name, got, want) in [
+            ("sales_total", dec(&t["sales_total"]), total),
+            ("fund_pay", dec(&t["fund_pay"]), fund),
+            ("account_pay", dec(&t["account_pay"]), acct),
+        ] {
+            if got != want {
+                bad.push(format!("{name} {got} ≠ {want}"));
+            }
+        }
+        for m in t["by_method"].as_array().cloned().unwrap_or_default() {
+            let method = text(m.get("method"));
+            let want = by_method.get(&method).copied().unwrap_or_default();
+            if dec(&m["received"]) != want {
+                bad.push(format!("{method} {} ≠ {want}", m["received"]));
+            }
+        }
+        println!(
+            "      账本逐笔 ledger: {n} 笔 total {total}，统筹 fund {fund}，个人账户 account {acct}，{by_method:?}"
+        );
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(bad.join("; "))
         }
     }
 

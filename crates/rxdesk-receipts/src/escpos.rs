@@ -34,7 +34,17 @@ fn qr_module(paper: Paper) -> u8 {
 /// only when they change, and returns to plain left-aligned text after every
 /// graphic, so a job can be appended to another safely.
 pub fn to_escpos(elements: &[ReceiptElement], paper: Paper) -> Vec<u8> {
+    to_escpos_job(elements, paper, false)
+}
+
+/// [`to_escpos`], with the cash-drawer kick (`ESC p 0 25 250`) right after
+/// the printer's initialisation when `open_drawer` (a cash sale): the drawer
+/// opens as the receipt starts printing.
+pub fn to_escpos_job(elements: &[ReceiptElement], paper: Paper, open_drawer: bool) -> Vec<u8> {
     let mut b = EscPosBuilder::new(paper.into());
+    if open_drawer {
+        b = b.drawer_kick();
+    }
     let mut current = Style::PLAIN;
     for line in layout(elements, paper) {
         match line {

@@ -9,7 +9,9 @@
 //!   words (ST-EPC-02-010), the refund receipt (退费凭证), and the e-voucher
 //!   activation guide (ST-EPC-02-001), and the medication guidance slip for
 //!   the receipt printer (ST-EPC-02-012).
-//! - [`escpos`]: the ESC/POS byte encoding of laid-out receipts.
+//! - [`escpos`]: the ESC/POS byte encoding of laid-out receipts (with the
+//!   cash-drawer kick for a cash sale).
+//! - [`till`]: the 交班单 and 日结单 of the till.
 //! - [`pdf`]: the 用药指导单 (medication guidance, ST-EPC-02-012) as a PDF with an
 //!   embedded CJK font subset.
 //!
@@ -25,6 +27,7 @@ pub mod model;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod text;
+pub mod till;
 
 pub use documents::{
     evoucher_guide, explain_settlement, guidance_slip, mask_patient_name, refund_receipt,
@@ -35,6 +38,7 @@ pub use model::*;
 #[cfg(feature = "pdf")]
 pub use pdf::{guidance_pdf, PageSize, PdfOptions};
 pub use text::Align;
+pub use till::{day_slip, till_slip, DaySlip, DaySlipOperator, TillSlip, TillSlipLine};
 
 use rxdesk_core::{Amount, MoneyError};
 
@@ -91,6 +95,12 @@ pub enum ReceiptError {
         field: &'static str,
         /// Its value.
         value: Amount,
+    },
+    /// A till line whose expected or difference does not follow from its figures.
+    #[error("交班数据不一致：{method} 的应有金额或差额与收退款不符 (till figures do not add up)")]
+    TillDoesNotAddUp {
+        /// The payment method (zh-CN).
+        method: String,
     },
     /// A receipt needs at least one drug line.
     #[error("没有药品明细，无法打印 (no lines to print)")]

@@ -130,6 +130,11 @@ pub struct AuditDecision {
     pub status_code: String,
     /// 审核意见 (required when rejecting).
     pub opinion: String,
+    /// The 复核药师 (a second, active pharmacist of this store), if one
+    /// reviewed; 7204 then names her in `rchk_phar_*`. Without one the
+    /// auditor reviewed her own audit (one pharmacist on duty) and is sent
+    /// there, as the wire requires the fields.
+    pub reviewer_id: Option<i64>,
 }
 
 /// One line of a sale.
@@ -490,14 +495,38 @@ impl Store {
                 ));
             }
             let rx = self.rx_info(tx, d.prescription_id)?;
+            if let Some(rid) = d.reviewer_id {
+                let ok: Option<(String, i64)> = tx
+                    .query_row("SELECT role, active FROM operators WHERE id = ?1", [rid], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(StoreError::sql("read reviewer"))?;
+                if rid == by.operator_id() || !matches!(ok, Some((ref role, 1)) if role == "pharmacist") {
+                    return Err(StoreError::Rule(
+                        "复核药师须为本店另一位在职药师 / the reviewer must be another active pharmacist".into(),
+                    ));
+                }
+            }
+            let duty: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM duty_shifts WHERE operator_id = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                    [by.operator_id()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(StoreError::sql("read duty"))?;
             tx.execute(
-                "INSERT INTO rx_audits (prescription_id, pharmacist_id, status_code, opinion, audited_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![d.prescription_id, by.operator_id(), d.status_code, d.opinion, now],
+                "INSERT INTO rx_audits (prescription_id, pharmacist_id, status_code, opinion, audited_at,
+                     reviewer_id, duty_shift_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![d.prescription_id, by.operator_id(), d.status_code, d.opinion, now, d.reviewer_id, duty],
             )
             .map_err(StoreError::sql("record audit"))?;
             let audit_id = tx.last_insert_rowid();
             let (phar_name, cert_type, certno, prac) = self.operator_identity(tx, by.operator_id())?;
+            let (rchk_name, rchk_cert_type, rchk_certno, _) = match d.reviewer_id {
+                Some(rid) => self.operator_identity(tx, rid)?,
+                None => (phar_name.clone(), cert_type.clone(), certno.clone(), String::new()),
+            };
             let phar_code: Option<String> = tx
                 .query_row("SELECT phar_code FROM operators WHERE id = ?1", [by.operator_id()], |r| r.get(0))
                 .map_err(StoreError::sql("read operator"))?;
@@ -507,9 +536,9 @@ impl Store {
                 "phar_certno": certno,
                 "phar_name": phar_name,
                 "phar_prac_cert_no": prac,
-                "rchk_phar_cert_type": cert_type,
-                "rchk_phar_certno": certno,
-                "rchk_phar_name": phar_name,
+                "rchk_phar_cert_type": rchk_cert_type,
+                "rchk_phar_certno": rchk_certno,
+                "rchk_phar_name": rchk_name,
                 "rx_chk_opnn": d.opinion,
                 "rx_chk_stas_codg": d.status_code,
                 "rx_chk_time": wire_time(now),
@@ -525,7 +554,8 @@ impl Store {
                 self,
                 Some(by.operator_id()),
                 "rx.audit",
-                &json!({"hi_rxno": rx.hi_rxno, "rx_chk_stas_codg": d.status_code}),
+                &json!({"hi_rxno": rx.hi_rxno, "rx_chk_stas_codg": d.status_code,
+                        "reviewer_id": d.reviewer_id, "duty_shift_id": duty}),
             )?;
             Ok(audit_id)
         })
@@ -603,13 +633,7 @@ impl Store {
             }
         }
         for p in payments {
-            if !matches!(p.method.as_str(), "cash" | "wechat" | "alipay") {
-                return Err(StoreError::Invalid(format!(
-                    "payment method {:?}",
-                    p.method
-                )));
-            }
-            Amount::from_str(&p.amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            check_payment(p)?;
         }
         if sale.lines.is_empty() {
             return Err(StoreError::Invalid("a sale needs at least one line".into()));
@@ -676,9 +700,11 @@ impl Store {
                 None => None,
             };
             let docno = self.next_msgid(tx)?;
+            // The sale belongs to the open till shift (the counter service
+            // refuses a sale without one; the ledger records what is open).
             tx.execute(
-                "INSERT INTO sales (rtal_docno, prescription_id, operator_id, sold_at, total)
-                 VALUES (?1, ?2, ?3, ?4, '0')",
+                "INSERT INTO sales (rtal_docno, prescription_id, operator_id, sold_at, total, till_shift_id)
+                 VALUES (?1, ?2, ?3, ?4, '0', (SELECT id FROM till_shifts WHERE closed_at IS NULL))",
                 params![docno, sale.prescription_id, by.operator_id(), now],
             )
             .map_err(StoreError::sql("record sale"))?;
@@ -841,10 +867,17 @@ impl Store {
             }
             for p in payments {
                 tx.execute(
-                    "INSERT INTO sale_payments (sale_id, method, amount, reference) VALUES (?1, ?2, ?3, ?4)",
-                    params![sale_id, p.method, p.amount, p.reference],
+                    "INSERT INTO sale_payments (sale_id, method, amount, reference, tendered, change_given)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![sale_id, p.method, p.amount, p.reference.trim(), p.tendered, p.change],
                 )
-                .map_err(StoreError::sql("record sale payment"))?;
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::ConstraintViolation) if p.method == "terminal" => StoreError::Rule(format!(
+                        "交易参考号 {} 已用于另一笔销售：请核对支付终端小票 / terminal reference already used",
+                        p.reference.trim()
+                    )),
+                    _ => classify("record sale payment", e),
+                })?;
             }
             let mut upload_ids = Vec::new();
             for (line_id, payload) in &line_payloads {
@@ -1088,4 +1121,38 @@ pub struct LedgerCounts {
     pub refunds: u64,
     /// Upload rows.
     pub uploads: u64,
+}
+
+/// A payment as the ledger accepts it: a known method, amounts that parse,
+/// a reference for a terminal, and for cash either no tendered/change or
+/// both with `tendered − change = amount`.
+fn check_payment(p: &crate::money::SalePayment) -> Result<()> {
+    let bad = |why: &str| {
+        Err(StoreError::Invalid(format!(
+            "付款记录无效 / payment {:?}: {why}",
+            p.method
+        )))
+    };
+    if !crate::till::METHODS.contains(&p.method.as_str()) {
+        return bad("unknown method");
+    }
+    let amount = Amount::from_str(&p.amount).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    if amount.is_negative() {
+        return bad("negative amount");
+    }
+    if p.method == "terminal" && p.reference.trim().is_empty() {
+        return bad("a terminal payment needs its reference");
+    }
+    match (&p.tendered, &p.change) {
+        (None, None) => Ok(()),
+        (Some(t), Some(c)) if p.method == "cash" => {
+            let t = Amount::from_str(t).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let c = Amount::from_str(c).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            if c.is_negative() || t.checked_sub(c).ok() != Some(amount) {
+                return bad("tendered − change ≠ amount");
+            }
+            Ok(())
+        }
+        _ => bad("tendered and change go together, for cash only"),
+    }
 }

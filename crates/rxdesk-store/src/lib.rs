@@ -34,6 +34,7 @@ pub mod reports;
 pub mod schema;
 pub mod sheet;
 pub mod sync;
+pub mod till;
 pub mod timeline;
 pub mod vault;
 
@@ -48,6 +49,7 @@ pub use operators::{OperatorListing, Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
 pub use protect::Sealer;
 pub use sheet::ImportFormat;
+pub use till::{DayReport, DutyShift, TillMethodLine, TillShift, TillSummary};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

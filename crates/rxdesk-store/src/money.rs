@@ -45,14 +45,21 @@ pub struct VisitRow {
 }
 
 /// How (part of) the self-paid amount was paid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SalePayment {
-    /// `cash`, `wechat` or `alipay`.
+    /// `cash`, `wechat`, `alipay` or `terminal` (an external 聚合支付 /
+    /// bank-card terminal; its reference is required).
     pub method: String,
     /// Amount (decimal text).
     pub amount: String,
-    /// The channel's transaction number (empty for cash).
+    /// The channel's or terminal's transaction number (empty for cash).
     pub reference: String,
+    /// Cash handed over (cash only; decimal text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tendered: Option<String>,
+    /// Change given back (cash only; decimal text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
 }
 
 impl SalePayment {
@@ -62,6 +69,7 @@ impl SalePayment {
             "cash" => "现金",
             "wechat" => "微信支付",
             "alipay" => "支付宝",
+            "terminal" => "聚合支付/银行卡终端",
             _ => "其他",
         }
     }
@@ -281,7 +289,8 @@ impl Store {
         self.read(|c| {
             let mut st = c
                 .prepare(
-                    "SELECT method, amount, reference FROM sale_payments WHERE sale_id = ?1 ORDER BY id",
+                    "SELECT method, amount, reference, tendered, change_given FROM sale_payments
+                     WHERE sale_id = ?1 ORDER BY id",
                 )
                 .map_err(StoreError::sql("read sale payments"))?;
             let rows = st
@@ -290,6 +299,8 @@ impl Store {
                         method: r.get(0)?,
                         amount: r.get(1)?,
                         reference: r.get(2)?,
+                        tendered: r.get(3)?,
+                        change: r.get(4)?,
                     })
                 })
                 .map_err(StoreError::sql("read sale payments"))?
@@ -411,7 +422,9 @@ impl Store {
                 )));
             }
             tx.execute(
-                "UPDATE refund_journal SET step = 'money_returned', returned_json = ?2, updated_at = ?3
+                "UPDATE refund_journal SET step = 'money_returned', returned_json = ?2, updated_at = ?3,
+                     money_returned_at = ?3,
+                     till_shift_id = (SELECT id FROM till_shifts WHERE closed_at IS NULL)
                  WHERE sale_id = ?1",
                 params![sale_id, json, now],
             )

@@ -408,6 +408,69 @@ UPDATE drugs SET restricted = CASE circulation
     ELSE '' END;
 "#;
 
+/// V12 (the till and the pharmacist's duty): a payment keeps the money
+/// handed over and the change (cash) and may be an external terminal
+/// (聚合支付 / bank card) with its reference — V7's CHECK on `method` cannot
+/// change in place, so `sale_payments` is rebuilt with its rows copied;
+/// the till shift (班次: float, counted cash, expected per method, the cash
+/// difference) that each sale and each refund's money belongs to; the
+/// pharmacist's duty (上岗/下岗) as rows; the 复核药师 of an audit.
+const V12: &str = r#"
+CREATE TABLE sale_payments_v12 (
+    id           INTEGER PRIMARY KEY,
+    sale_id      INTEGER NOT NULL REFERENCES sales(id),
+    method       TEXT NOT NULL CHECK (method IN ('cash', 'wechat', 'alipay', 'terminal')),
+    amount       TEXT NOT NULL,               -- Amount
+    tendered     TEXT,                        -- Amount handed over (cash only)
+    change_given TEXT,                        -- Amount given back (cash only)
+    reference    TEXT NOT NULL DEFAULT '',    -- the channel's or terminal's transaction number
+    CHECK ((tendered IS NULL) = (change_given IS NULL)),
+    CHECK (method = 'cash' OR tendered IS NULL),
+    CHECK (method <> 'terminal' OR length(reference) > 0)
+) STRICT;
+INSERT INTO sale_payments_v12 (id, sale_id, method, amount, reference)
+    SELECT id, sale_id, method, amount, reference FROM sale_payments;
+DROP TABLE sale_payments;
+ALTER TABLE sale_payments_v12 RENAME TO sale_payments;
+CREATE INDEX sale_payments_sale ON sale_payments(sale_id);
+-- A terminal's transaction reference pays for one sale only.
+CREATE UNIQUE INDEX sale_payments_terminal_ref ON sale_payments(reference) WHERE method = 'terminal';
+
+CREATE TABLE till_shifts (
+    id              INTEGER PRIMARY KEY,
+    opened_by       INTEGER NOT NULL REFERENCES operators(id),
+    opened_at       INTEGER NOT NULL,
+    float_amount    TEXT NOT NULL,             -- 备用金, Amount
+    closed_by       INTEGER REFERENCES operators(id),
+    closed_at       INTEGER,
+    expected_json   TEXT,                      -- at close: {method: Amount} (cash includes the float)
+    counted_json    TEXT,                      -- at close: {method: Amount} as counted
+    cash_difference TEXT,                      -- counted cash − expected cash
+    note            TEXT NOT NULL DEFAULT '',
+    CHECK ((closed_at IS NULL) = (closed_by IS NULL)),
+    CHECK (closed_at IS NULL OR (expected_json IS NOT NULL AND counted_json IS NOT NULL
+                                 AND cash_difference IS NOT NULL))
+) STRICT;
+-- One till per ledger (one counter): at most one shift open.
+CREATE UNIQUE INDEX till_shifts_one_open ON till_shifts((closed_at IS NULL)) WHERE closed_at IS NULL;
+CREATE INDEX till_shifts_opened_at ON till_shifts(opened_at);
+ALTER TABLE sales ADD COLUMN till_shift_id INTEGER REFERENCES till_shifts(id);
+CREATE INDEX sales_till_shift ON sales(till_shift_id);
+ALTER TABLE refund_journal ADD COLUMN till_shift_id INTEGER REFERENCES till_shifts(id);
+ALTER TABLE refund_journal ADD COLUMN money_returned_at INTEGER;
+
+CREATE TABLE duty_shifts (
+    id          INTEGER PRIMARY KEY,
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    end_reason  TEXT NOT NULL DEFAULT ''       -- off_duty, replaced
+) STRICT;
+CREATE INDEX duty_shifts_open ON duty_shifts(operator_id) WHERE ended_at IS NULL;
+ALTER TABLE rx_audits ADD COLUMN reviewer_id INTEGER REFERENCES operators(id);
+ALTER TABLE rx_audits ADD COLUMN duty_shift_id INTEGER REFERENCES duty_shifts(id);
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -425,10 +488,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V9),
     M::up(V10),
     M::up(V11),
+    M::up(V12),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 11;
+pub const LATEST_VERSION: i64 = 12;
 
 #[cfg(test)]
 mod tests {

@@ -31,6 +31,7 @@ fn settled_sale(f: &Fixture) -> i64 {
         method: "wechat".into(),
         amount: "2.50".into(),
         reference: "WX-0001".into(),
+        ..Default::default()
     }];
     f.store
         .record_sale_with_payments(&f.cashier, &sale, &paid)

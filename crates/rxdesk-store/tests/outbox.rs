@@ -161,6 +161,7 @@ fn roles_are_enforced_in_the_store() {
         prescription_id: rx,
         status_code: "1".into(),
         opinion: String::new(),
+        reviewer_id: None,
     };
     assert!(matches!(
         f.store.record_audit(&f.cashier, &decision),

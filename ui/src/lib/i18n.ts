@@ -6,6 +6,7 @@ import { visitEn, visitZh } from "./i18n-visit";
 import { managerEn, managerZh } from "./i18n-manager";
 import { onboardEn, onboardZh } from "./i18n-onboard";
 import { importEn, importZh } from "./import/i18n-import";
+import { tillEn, tillZh } from "./i18n-till";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -14,6 +15,7 @@ const zh = {
   ...managerZh,
   ...onboardZh,
   ...importZh,
+  ...tillZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -84,6 +86,7 @@ const en: Partial<Record<Key, string>> = {
   ...managerEn,
   ...onboardEn,
   ...importEn,
+  ...tillEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -22,5 +22,6 @@ describe("lock and navigation keys", () => {
     expect(screenForKey("F7", "manager")).toBe("manager");
     expect(screenForKey("F8", "cashier")).toBe("settings");
     expect(screenForKey("F2", "manager")).toBeNull();
+    expect(screenForKey("F1", "cashier", true)).toBe("till");
   });
 });

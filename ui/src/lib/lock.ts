@@ -8,13 +8,13 @@ export function idleExpired(now: number, lastActivity: number, limitMs: number =
   return now - lastActivity >= limitMs;
 }
 
-/** The navigation key of each screen; F7 only for managers. */
-export type Screen = "counter" | "history" | "manager" | "settings";
+/** The navigation key of each screen; F7 only for managers; Shift+F1 the till. */
+export type Screen = "counter" | "till" | "history" | "manager" | "settings";
 
-export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager"): Screen | "denied" | null {
+export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager", shift = false): Screen | "denied" | null {
   switch (key) {
     case "F1":
-      return "counter";
+      return shift ? "till" : "counter";
     case "F6":
       return "history";
     case "F7":

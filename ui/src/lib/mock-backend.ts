@@ -6,6 +6,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, OperatorInfo } from "./api";
 import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visit";
 import { MockManagerBackend } from "./mock-manager";
+import { MockTillBackend } from "./mock-till";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -34,6 +35,7 @@ export function installMockBackend(): void {
   (window as unknown as { __rxEmit: typeof emit }).__rxEmit = emit;
   const visits = new MockVisitBackend(() => current);
   const managerMock = new MockManagerBackend();
+  const tillMock = new MockTillBackend();
   mockIPC((cmd, args) => {
     switch (cmd) {
       case "app_status":
@@ -129,7 +131,7 @@ export function installMockBackend(): void {
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
-        const answer = managerMock.handle(cmd, a) ?? visits.handle(cmd, a);
+        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? visits.handle(cmd, a);
         if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
         return answer;
       }

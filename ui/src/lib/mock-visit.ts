@@ -504,6 +504,9 @@ export class MockVisitBackend {
     } else if (method === "scan") {
       if (!payCode || !/^\d{18}$/.test(payCode)) err("付款码无效（应为 18 位数字）：请患者刷新付款码后重新扫描。");
       v.payment = { method: "scan", due, tendered: null, change: null, paid: true };
+    } else if (method === "terminal") {
+      if (!payCode || !/^[A-Za-z0-9-]{6,64}$/.test(payCode)) err("请输入或扫描支付终端小票上的交易参考号（6–64 位字母、数字）");
+      v.payment = { method: "terminal", due, tendered: null, change: null, paid: true };
     } else err(`不支持的收款方式 ${method}`);
     return this.go("settled", "已收款：按 F10 完成并打印小票。");
   }

@@ -145,7 +145,7 @@ export interface SplitView {
 }
 
 export interface PaymentView {
-  method: "cash" | "scan" | "none";
+  method: "cash" | "scan" | "terminal" | "none";
   due: string;
   tendered: string | null;
   change: string | null;
@@ -275,7 +275,7 @@ export const visitPreSettle = () => invoke<VisitView>("visit_pre_settle");
 export const visitSettle = () => invoke<VisitView>("visit_settle");
 export const visitResolveUncertain = () => invoke<VisitView>("visit_resolve_uncertain");
 /** `payCode`: the patient's scanned pay code for `scan` (null for cash); extra arg, ignored by a command that does not take it. */
-export const visitPay = (method: "cash" | "scan", tendered?: string, payCode?: string) =>
+export const visitPay = (method: "cash" | "scan" | "terminal", tendered?: string, payCode?: string) =>
   invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null, payCode: payCode ?? null });
 export const visitComplete = () => invoke<VisitView>("visit_complete");
 export const visitCancel = () => invoke<VisitView>("visit_cancel");

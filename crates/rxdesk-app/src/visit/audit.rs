@@ -41,6 +41,7 @@ impl super::VisitService {
                 .filter(|d| d.operator_id == by.operator_id())
                 .ok_or(StepError::AuditNotOnDuty)?;
             let person = self.evoucher_person(by, reconfirm_evoucher).await?;
+            let mut reviewer_id = None;
             let reviewer = match reviewer_login.map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
                 Some(login) => {
@@ -51,6 +52,13 @@ impl super::VisitService {
                         .ok_or_else(|| StepError::ReviewerUnknown {
                             login: login.to_string(),
                         })?;
+                    if r.operator_id == by.operator_id() {
+                        return Err(StepError::Till {
+                            code: "AUDIT_REVIEWER_IS_AUDITOR",
+                            detail: "复核药师须为另一位药师：审方药师不能复核自己的审方".into(),
+                        });
+                    }
+                    reviewer_id = Some(r.operator_id);
                     Some(Pharmacist {
                         code: String::new(),
                         person: PersonIdentity {
@@ -89,6 +97,7 @@ impl super::VisitService {
                     prescription_id: rx_id,
                     status_code: result.code().to_string(),
                     opinion: opinion.trim().to_string(),
+                    reviewer_id,
                 },
             )?;
             let upload_id = self

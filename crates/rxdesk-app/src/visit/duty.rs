@@ -137,6 +137,9 @@ impl super::VisitService {
                 ended_at: None,
             };
             let v = shift_view(&shift);
+            // 上岗 in the ledger and the audit log (any other open duty ends).
+            let duty = self.store.duty_start(by)?;
+            tracing::info!(duty_shift = duty.id, "duty recorded");
             *self.on_duty.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnDuty {
                 operator_id: by.operator_id(),
                 shift,
@@ -147,6 +150,35 @@ impl super::VisitService {
         }
         .instrument(span)
         .await
+    }
+}
+
+impl super::VisitService {
+    /// 下岗: the signed-in pharmacist goes off duty — the duty ends in the
+    /// ledger and the audit log, and she audits no more until her next 上岗.
+    pub async fn shift_end(&self, by: &Session) -> Result<crate::till::ShiftEnded, StepError> {
+        let ended = self.store.duty_end(by)?;
+        let mut on = self.on_duty.lock().unwrap_or_else(|p| p.into_inner());
+        let was_mine = on
+            .as_ref()
+            .is_some_and(|d| d.operator_id == by.operator_id());
+        if was_mine {
+            *on = None;
+        }
+        drop(on);
+        Ok(match ended {
+            Some(d) => {
+                tracing::info!(duty_shift = d.id, "pharmacist off duty");
+                crate::till::ShiftEnded {
+                    ended: true,
+                    message_zh: format!("{} 已下岗（已记入账本和审计日志）", by.display_name()),
+                }
+            }
+            None => crate::till::ShiftEnded {
+                ended: false,
+                message_zh: format!("{} 当前不在岗，无需下岗", by.display_name()),
+            },
+        })
     }
 }
 

@@ -359,6 +359,14 @@ pub enum StepError {
         /// As given.
         given: String,
     },
+    /// The till refused (no open till shift, nothing to pay on a terminal):
+    /// its own stable code and sentence (`crate::till`).
+    Till {
+        /// `TILL_NOT_OPEN`, `NOTHING_TO_PAY`, `AUDIT_REVIEWER_IS_AUDITOR`.
+        code: &'static str,
+        /// The zh-CN sentence.
+        detail: String,
+    },
     /// Scan-to-pay without a pay code.
     PayCodeMissing,
     /// The payment channel declined (its sentence).
@@ -454,6 +462,8 @@ pub enum StepError {
 /// error's code), for docs/rules.md and the tests.
 pub const OWN_CODES: &[&str] = &[
     "NO_VISIT",
+    "TILL_NOT_OPEN",
+    "NOTHING_TO_PAY",
     "VISIT_SETTLEMENT_UNCERTAIN",
     "VISIT_SETTLED_NOT_COMPLETED",
     "VISIT_ILLEGAL_TRANSITION",
@@ -611,6 +621,7 @@ impl StepError {
             E::AuditUploadRejected { .. } => "AUDIT_UPLOAD_REJECTED",
             E::AuditNotUploaded { .. } => "AUDIT_NOT_UPLOADED",
             E::BadAmount { .. } => "BAD_AMOUNT",
+            E::Till { code, .. } => code,
             E::PayCodeMissing => "PAY_CODE_MISSING",
             E::PaymentDeclined { .. } => "PAYMENT_DECLINED",
             E::NotPaid { .. } => "NOT_PAID",
@@ -873,6 +884,7 @@ impl StepError {
                 "请输入实收金额（如 50.00）",
                 "Enter the amount tendered (e.g. 50.00)",
             ),
+            E::Till { detail, .. } => detail.clone(),
             E::PayCodeMissing => pick(
                 "请扫描患者的微信或支付宝付款码",
                 "Scan the patient's WeChat or Alipay pay code",

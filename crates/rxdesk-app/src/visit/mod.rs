@@ -190,17 +190,33 @@ impl PaymentState {
         if !self.paid || self.due.value().is_zero() {
             return Vec::new();
         }
-        let method = match (self.method.as_str(), self.channel) {
-            ("cash", _) => "cash",
-            (_, Some(Channel::WeChat)) => "wechat",
-            (_, Some(Channel::Alipay)) => "alipay",
-            _ => return Vec::new(),
+        let Some(method) = self.method_code() else {
+            return Vec::new();
         };
+        let cash = method == "cash";
         vec![rxdesk_store::SalePayment {
             method: method.into(),
             amount: self.due.to_string(),
             reference: self.reference.clone(),
+            tendered: self.tendered.filter(|_| cash).map(|t| t.to_string()),
+            change: self.change.filter(|_| cash).map(|c| c.to_string()),
         }]
+    }
+
+    /// The ledger's method code (`cash`, `wechat`, `alipay`, `terminal`).
+    fn method_code(&self) -> Option<&'static str> {
+        match (self.method.as_str(), self.channel) {
+            ("cash", _) => Some("cash"),
+            (_, Some(Channel::WeChat)) => Some("wechat"),
+            (_, Some(Channel::Alipay)) => Some("alipay"),
+            (_, Some(Channel::Terminal)) => Some("terminal"),
+            _ => None,
+        }
+    }
+
+    /// Cash was taken for this sale: the drawer opens with its receipt.
+    fn opens_drawer(&self) -> bool {
+        self.paid && self.method == "cash" && !self.due.value().is_zero()
     }
 }
 

@@ -3,6 +3,7 @@
 //! (`payment`). Kept apart from the channels themselves, which know nothing
 //! of a visit.
 
+use super::payment::Channel;
 use super::view::VisitView;
 use super::{no_visit, PaymentState, StepError};
 use super::{MethodKind, OutOfStep};
@@ -24,6 +25,12 @@ pub enum Tender {
     Scan {
         /// The patient's pay code.
         pay_code: Option<String>,
+    },
+    /// Paid on an external 聚合支付 / bank-card terminal: its transaction
+    /// reference.
+    Terminal {
+        /// The terminal's reference.
+        reference: String,
     },
 }
 
@@ -48,6 +55,9 @@ impl Tender {
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
                     .map(str::to_string),
+            }),
+            "terminal" => Ok(Self::Terminal {
+                reference: pay_code.unwrap_or("").trim().to_string(),
             }),
             other => Err(StepError::BadMethod {
                 kind: MethodKind::Payment,
@@ -112,6 +122,44 @@ impl super::VisitService {
                         reference: c.transaction_id.clone(),
                         paid: true,
                     }
+                }
+            }
+            // An external 聚合支付 / bank-card terminal: the patient pays on
+            // it, the cashier types (or scans) its transaction reference.
+            // Production's channel is that terminal and journals it; in demo
+            // mode the reference is checked here and kept with the sale.
+            Tender::Terminal { reference } => {
+                let r = reference.trim();
+                if due.value().is_zero() {
+                    return Err(StepError::Till {
+                        code: "NOTHING_TO_PAY",
+                        detail: "患者无需自付，不用在终端收款".into(),
+                    });
+                }
+                if self.store.terminal_reference_used(r)? {
+                    return Err(StepError::PaymentDeclined {
+                        reason: format!("交易参考号 {r} 已用于另一笔销售：请核对支付终端小票"),
+                    });
+                }
+                let reference = if self.payments.takes_terminal_references() {
+                    self.payments
+                        .charge(r, due, &a.id())
+                        .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?
+                        .transaction_id
+                } else {
+                    super::payment::check_terminal_reference(r)
+                        .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?;
+                    r.to_string()
+                };
+                tracing::info!("paid on the external terminal");
+                PaymentState {
+                    method: "terminal".into(),
+                    due,
+                    tendered: None,
+                    change: None,
+                    channel: Some(Channel::Terminal),
+                    reference,
+                    paid: true,
                 }
             }
         };

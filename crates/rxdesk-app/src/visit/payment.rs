@@ -78,6 +78,12 @@ pub trait PaymentChannel: Send + Sync {
         order_id: &str,
     ) -> Result<Charge, PaymentDeclined>;
 
+    /// This channel is the external payment terminal: a `terminal` payment's
+    /// reference is charged (journalled) through it.
+    fn takes_terminal_references(&self) -> bool {
+        false
+    }
+
     /// Gives `amount` of the charge `transaction_id` back (a whole refund),
     /// idempotent per refund order `refund_id`. A channel that cannot refund
     /// by itself says so: the refund then stops before stock goes back.
@@ -255,7 +261,23 @@ impl ExternalTerminalChannel {
     }
 }
 
+/// A terminal's transaction reference as the cashier types it: 6–64
+/// letters, digits or `-`.
+pub fn check_terminal_reference(reference: &str) -> Result<(), PaymentDeclined> {
+    let r = reference.trim();
+    if r.len() < 6 || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(PaymentDeclined(
+            "请输入或扫描支付终端小票上的交易参考号（6–64 位字母、数字）".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl PaymentChannel for ExternalTerminalChannel {
+    fn takes_terminal_references(&self) -> bool {
+        true
+    }
+
     fn charge(
         &self,
         reference: &str,
@@ -263,12 +285,7 @@ impl PaymentChannel for ExternalTerminalChannel {
         order_id: &str,
     ) -> Result<Charge, PaymentDeclined> {
         let r = reference.trim();
-        if r.len() < 6 || r.len() > 64 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(PaymentDeclined(
-                "请输入或扫描支付终端小票上的交易参考号（6–64 位字母、数字）".into(),
-            ));
-        }
+        check_terminal_reference(r)?;
         if amount.value() <= rust_decimal::Decimal::ZERO {
             return Err(PaymentDeclined("支付金额必须大于 0".into()));
         }

@@ -62,6 +62,14 @@ impl super::VisitService {
                 });
             }
         }
+        // A sale needs an open till shift: say so before anything is done.
+        if self.store.current_till()?.is_none() {
+            let e = crate::till::TillError::NotOpen;
+            return Err(StepError::Till {
+                code: e.code(),
+                detail: e.to_string(),
+            });
+        }
         let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
         let id = format!(
             "V{}{n:04}",

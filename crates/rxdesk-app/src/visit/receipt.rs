@@ -127,21 +127,58 @@ impl super::VisitService {
     ) -> rxdesk_receipts::SaleReceipt {
         let rx = self.prescription_of_sale(d);
         let split = self.receipt_split(d);
-        let method = match pay.and_then(|p| p.channel) {
-            Some(Channel::WeChat) => rxdesk_receipts::PaymentMethod::WeChat,
-            Some(Channel::Alipay) => rxdesk_receipts::PaymentMethod::Alipay,
-            Some(Channel::Terminal) => rxdesk_receipts::PaymentMethod::Other("聚合支付终端".into()),
-            None => rxdesk_receipts::PaymentMethod::Cash,
+        // How it was paid, as the ledger keeps it: the same on a reprint.
+        let stored = self
+            .store
+            .sale_payments(d.summary.sale_id)
+            .unwrap_or_default()
+            .into_iter()
+            .next();
+        let (method, tendered, change) = match &stored {
+            Some(p) => (
+                match p.method.as_str() {
+                    "wechat" => rxdesk_receipts::PaymentMethod::WeChat,
+                    "alipay" => rxdesk_receipts::PaymentMethod::Alipay,
+                    "terminal" => rxdesk_receipts::PaymentMethod::Other(format!(
+                        "聚合支付终端 参考号{}",
+                        p.reference
+                    )),
+                    _ => rxdesk_receipts::PaymentMethod::Cash,
+                },
+                p.tendered.as_deref().and_then(|t| t.parse().ok()),
+                p.change.as_deref().and_then(|c| c.parse().ok()),
+            ),
+            None => match pay.and_then(|p| p.channel) {
+                Some(Channel::WeChat) => (rxdesk_receipts::PaymentMethod::WeChat, None, None),
+                Some(Channel::Alipay) => (rxdesk_receipts::PaymentMethod::Alipay, None, None),
+                Some(Channel::Terminal) => (
+                    rxdesk_receipts::PaymentMethod::Other("聚合支付终端".into()),
+                    None,
+                    None,
+                ),
+                None => (
+                    rxdesk_receipts::PaymentMethod::Cash,
+                    pay.and_then(|p| p.tendered),
+                    pay.and_then(|p| p.change),
+                ),
+            },
+        };
+        // The pharmacist who audited this sale's prescription (not whoever
+        // is on duty when it is printed).
+        let auditor = match self.store.sale_auditors(d.summary.sale_id) {
+            Ok(Some((name, _))) => Some(name),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "auditor of the sale unreadable");
+                None
+            }
         };
         rxdesk_receipts::SaleReceipt {
             store: self.store_info(),
             sale_id: d.summary.rtal_docno.clone(),
             settled_at: DateTime::from_timestamp_millis(d.summary.sold_at).unwrap_or_default(),
             operator: d.operator_name.clone(),
-            pharmacist: self
-                .on_duty()
-                .map(|o| o.shift.pharmacist.person.name)
-                .unwrap_or_else(|| d.operator_name.clone()),
+            pharmacist: auditor.unwrap_or_else(|| d.operator_name.clone()),
             prescription: rxdesk_receipts::PrescriptionRef {
                 rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),
                 hospital: rx
@@ -163,8 +200,8 @@ impl super::VisitService {
             settlement: split,
             payment: rxdesk_receipts::Payment {
                 method,
-                tendered: pay.and_then(|p| p.tendered),
-                change: pay.and_then(|p| p.change),
+                tendered,
+                change,
             },
             reprinted_at,
         }
@@ -212,6 +249,9 @@ impl super::VisitService {
             refund_method: match returned.first().map(|p| p.method.as_str()) {
                 Some("wechat") => rxdesk_receipts::PaymentMethod::WeChat,
                 Some("alipay") => rxdesk_receipts::PaymentMethod::Alipay,
+                Some("terminal") => {
+                    rxdesk_receipts::PaymentMethod::Other("聚合支付终端（在终端原路退回）".into())
+                }
                 _ => rxdesk_receipts::PaymentMethod::Cash,
             },
         };
@@ -274,7 +314,12 @@ impl super::VisitService {
             }
         };
         let text = rxdesk_receipts::render_plain_text(&els, paper);
-        let bytes = rxdesk_receipts::escpos::to_escpos(&els, paper);
+        // Cash taken now (never on a reprint): the drawer opens with the receipt.
+        let drawer = reprinted_at.is_none() && pay.is_some_and(PaymentState::opens_drawer);
+        let bytes = rxdesk_receipts::escpos::to_escpos_job(&els, paper, drawer);
+        if drawer {
+            tracing::info!("cash drawer kick sent with the receipt");
+        }
         let docno = d.summary.rtal_docno.clone();
         let mut printed_zh = self.send_to_printer(bytes, &docno).await;
         let pdf_path = self

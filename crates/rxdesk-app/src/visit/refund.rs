@@ -275,6 +275,7 @@ impl VisitService {
                     method: "cash".into(),
                     amount: due.to_string(),
                     reference: String::new(),
+                    ..Default::default()
                 });
             }
         }
@@ -285,7 +286,9 @@ impl VisitService {
             let channel = match p.method.as_str() {
                 "wechat" => Channel::WeChat,
                 "alipay" => Channel::Alipay,
-                _ => continue, // cash: handed back at the counter
+                // Cash is handed back at the counter; a terminal payment is
+                // refunded on the terminal itself (原路退回) by the cashier.
+                _ => continue,
             };
             self.payments
                 .refund(channel, &p.reference, amount, &d.summary.rtal_docno)

@@ -195,6 +195,7 @@ pub fn approved_rx(f: &Fixture, hi_rxno: &str) -> i64 {
                 prescription_id: rx,
                 status_code: "1".into(),
                 opinion: "合理".into(),
+                reviewer_id: None,
             },
         )
         .unwrap();

@@ -1,0 +1,84 @@
+//! Tauri commands of the till (`ui/src/lib/till-api.ts`): open a shift with
+//! a float, the open shift's figures, close it with the cash counted (the
+//! 交班单 printed), reprint a 交班单, the 日结. Thin wrappers over
+//! `rxdesk_app::till::TillService`; refusals reach the UI as zh-CN sentences
+//! that say what to do.
+
+use crate::commands::Shared;
+use rxdesk_app::till::{DayReportView, TillClosed, TillService, TillView};
+use rxdesk_store::Session;
+use std::collections::BTreeMap;
+
+fn ctx(state: &Shared) -> Result<(&TillService, Session), String> {
+    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+    let session = counter.session().map_err(|e| e.to_string())?;
+    Ok((counter.till(), session))
+}
+
+/// The open till shift with its live figures (null when none is open).
+#[tauri::command]
+pub async fn till_current(state: tauri::State<'_, Shared>) -> Result<Option<TillView>, String> {
+    let (t, _) = ctx(&state)?;
+    t.current().map_err(|e| e.to_string())
+}
+
+/// Opens a till shift with the float (备用金) typed by the cashier.
+#[tauri::command]
+pub async fn till_open(state: tauri::State<'_, Shared>, float: String) -> Result<TillView, String> {
+    let (t, s) = ctx(&state)?;
+    t.open(&s, &float).map_err(|e| e.to_string())
+}
+
+/// Closes the open shift (交班) with the cash counted and, optionally, the
+/// other methods' statement totals; prints the 交班单.
+#[tauri::command]
+pub async fn till_close(
+    state: tauri::State<'_, Shared>,
+    counted_cash: String,
+    counted: Option<BTreeMap<String, String>>,
+    note: Option<String>,
+) -> Result<TillClosed, String> {
+    let (t, s) = ctx(&state)?;
+    t.close(
+        &s,
+        &counted_cash,
+        &counted.unwrap_or_default(),
+        note.as_deref().unwrap_or(""),
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// A closed shift's 交班单 again (marked as a reprint).
+#[tauri::command]
+pub async fn till_reprint(
+    state: tauri::State<'_, Shared>,
+    shift_id: i64,
+) -> Result<TillClosed, String> {
+    let (t, _) = ctx(&state)?;
+    t.reprint(shift_id).await.map_err(|e| e.to_string())
+}
+
+/// The 日结 of a CST day (`yyyy-MM-dd`, empty: today), printed when asked.
+#[tauri::command]
+pub async fn day_report(
+    state: tauri::State<'_, Shared>,
+    day: Option<String>,
+    print: Option<bool>,
+) -> Result<DayReportView, String> {
+    let (t, s) = ctx(&state)?;
+    t.day_report(&s, day.as_deref().unwrap_or(""), print.unwrap_or(false))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// 药师下岗: the signed-in pharmacist goes off duty (ledger + audit log).
+#[tauri::command]
+pub async fn shift_end(
+    state: tauri::State<'_, Shared>,
+) -> Result<rxdesk_app::till::ShiftEnded, String> {
+    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+    let session = counter.session().map_err(|e| e.to_string())?;
+    let visits = counter.visits().map_err(|e| e.to_string())?;
+    visits.shift_end(&session).await.map_err(|e| e.to_string())
+}
