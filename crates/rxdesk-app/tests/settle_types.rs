@@ -77,6 +77,11 @@ impl Rig {
         counter
             .login("2001", "demo-pharmacist", Some("pharmacist"))
             .unwrap();
+        // A visit needs an open till shift.
+        let till = counter.till();
+        if till.current().unwrap().is_none() {
+            till.open(&counter.session().unwrap(), "0").unwrap();
+        }
         // The upload worker delivers the audit (7204) before 2101.
         let mut p = CenterProfile::demo(&base, Family::A).unwrap();
         p.request_timeout = Duration::from_secs(5);

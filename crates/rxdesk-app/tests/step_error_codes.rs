@@ -98,6 +98,18 @@ fn one_of_each() -> Vec<StepError> {
         E::AuditNotUploaded { upload_id: 3 },
         E::BadAmount { given: "x".into() },
         E::PayCodeMissing,
+        E::Till {
+            code: "TILL_NOT_OPEN",
+            detail: "x".into(),
+        },
+        E::Till {
+            code: "NOTHING_TO_PAY",
+            detail: "x".into(),
+        },
+        E::Till {
+            code: "AUDIT_REVIEWER_IS_AUDITOR",
+            detail: "x".into(),
+        },
         E::PaymentDeclined {
             reason: "declined".into(),
         },
@@ -193,8 +205,14 @@ fn one_of_each() -> Vec<StepError> {
             | E::Locked { .. }
             | E::RuleRefused { .. }
             | E::Store { .. } => {}
-            // Wrapped errors of other crates carry those crates' codes.
-            E::Device(_) | E::Visit(_) | E::Dispense(_) | E::Settlement(_) => {}
+            // Wrapped errors carry their own modules' codes (the till's,
+            // the settlement plan's, other crates').
+            E::Device(_)
+            | E::Visit(_)
+            | E::Dispense(_)
+            | E::Settlement(_)
+            | E::Till { .. }
+            | E::SettlementKind(_) => {}
         }
     }
     all
