@@ -202,12 +202,16 @@ test("the card reader unplugged mid-visit shows the banner; plugged back in, it 
   assert.match(await text("#test-card-result"), /✔/);
 });
 
-test("Settings: decode a QR through the terminal's SDK and print a test page", async () => {
+test("Settings: decode a QR and ping the face terminal through the SDK, and print a test page", async () => {
   await openDeviceSettings();
   await fill("#test-qr-code", WANGFANG);
   await browser.$("#test-qr").click();
   await shown("#test-qr-result");
   assert.match(await text("#test-qr-result"), /✔ 解码成功：王芳/);
+  // The face terminal answers a ping through the same SDK.
+  await browser.$("#test-face").click();
+  await shown("#test-face-result");
+  assert.match(await text("#test-face-result"), /^✔/, "the face terminal answers");
   assert.ok(readFileSync(`${standinState}.calls`, "utf8").includes(`"ecQrCode":"${WANGFANG}"`), "ec.query decoded the QR");
 
   const before = existsSync(`${home}/printed`) ? readdirSync(`${home}/printed`).length : 0;
