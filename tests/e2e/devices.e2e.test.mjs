@@ -7,6 +7,7 @@
 // Screenshots go to test-output/e2e/5x-*.png — look at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
 import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
@@ -112,28 +113,12 @@ async function saveDevices() {
   assert.match(await text("#devices-saved"), /已生效/, "saved and applied at once");
 }
 
-/** A visit needs an open till shift: open it with a 0.00 float when the counter offers it. */
-async function openTillIfAsked() {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
-}
 
 async function toCounter() {
   await browser.keys("F1");
   await shown("#counter", 15000);
   if (!(await browser.$("#credential-type").isDisplayed())) {
-    await openTillIfAsked();
+    await openTillIfAsked(browser);
   }
   if (!(await browser.$("#credential-type").isDisplayed())) {
     await browser.keys("Escape");

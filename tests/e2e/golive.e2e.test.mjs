@@ -14,6 +14,7 @@
 // starts its own emulator and uses its own data directory, not RXDESK_HOME.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -40,22 +41,6 @@ const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
-/** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
-async function openTillIfAsked() {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
-}
 /** Sets an input's value as typing would (input + change events): WebDriver
  *  keystrokes lost characters under load ("初始密码至少需要 8 个字符"). */
 const setValue = async (sel, v) => {
@@ -355,7 +340,7 @@ test("after a restart the counter takes the pharmacy's own catalogue and a whole
   }
   await login("2101", PHARMACIST_PW, "pharmacist");
   await shown("#counter", 15000);
-  await openTillIfAsked();
+  await openTillIfAsked(browser);
 
   // The hospital issues the e-prescription (rehearsal center's admin API).
   const rx = await fetch(`${center}/admin/prescriptions`, {

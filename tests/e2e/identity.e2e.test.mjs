@@ -7,6 +7,7 @@
 // Screenshots go to test-output/e2e/3x-*.png — look at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
 import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
@@ -58,22 +59,6 @@ const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
-/** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
-async function openTillIfAsked() {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
-}
 
 /** The patient types on the simulated PIN pad (it writes the stand-in's state file). */
 async function pinPad(typed) {
@@ -145,7 +130,7 @@ test("card read from the simulated reader, a wrong password on the PIN pad lists
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);
-  await openTillIfAsked();
+  await openTillIfAsked(browser);
 
   insertCard(ZHANGSAN_CARD);
   await pinPad("000000");

@@ -8,6 +8,7 @@
 // after the settlement took effect. Screenshots go to test-output/e2e/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, existsSync, writeFileSync, rmSync, copyFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -86,22 +87,6 @@ const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
-/** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
-async function openTillIfAsked() {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
-}
 const amount = (s) => Number(String(s).replace(/[^0-9.]/g, ""));
 
 test("start-up shows the settled, unfinished visit first, in plain words, and finishes it at the settled amounts", async () => {
@@ -183,7 +168,7 @@ test("start-up shows the settled, unfinished visit first, in plain words, and fi
   assert.equal(await browser.$("#recovered-panel").isExisting(), false);
   await shot("32-recovered-finished");
   await browser.keys("Enter");
-  await openTillIfAsked();
+  await openTillIfAsked(browser);
   await shown("#credential-number");
 });
 

@@ -5,6 +5,7 @@
 // step go to test-output/e2e/ — look at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
 import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
@@ -61,22 +62,6 @@ const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
-/** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
-async function openTillIfAsked() {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
-}
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
 async function wedge(code) {
@@ -115,7 +100,7 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);
-  await openTillIfAsked();
+  await openTillIfAsked(browser);
 
   // Identify: the patient's e-voucher, scanned anywhere in the window.
   await wedge(ZHANGSAN);
