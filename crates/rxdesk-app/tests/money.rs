@@ -457,6 +457,45 @@ async fn restart_after_2102_completes_the_sale_from_the_settled_figures() {
     rig.sim.take().unwrap().shutdown().await;
 }
 
+/// The visit number restarts at every launch; a visit started in the same
+/// second as a closed one from before the restart must not take its ID (the
+/// journal keeps a closed visit closed, so the new one would go unjournalled
+/// and the old one would be read back in its place).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_started_after_a_restart_never_takes_a_closed_visits_id() {
+    let mut rig = Rig::new().await;
+    // Closed visits holding every ID the next launch would try first, for
+    // the next few seconds.
+    let store = rig.counter.store();
+    let now = chrono::Utc::now() + chrono::Duration::hours(8);
+    let mut taken = Vec::new();
+    for s in 0..5 {
+        let second = (now + chrono::Duration::seconds(s)).format("%Y%m%d%H%M%S");
+        for n in 0..3 {
+            let id = format!("V{second}{n:04}");
+            store.save_visit(&id, "receipted", "{}").unwrap();
+            store.close_visit(&id, "completed").unwrap();
+            taken.push(id);
+        }
+    }
+    let c = reopen(&rig);
+    let visits = c.visits().unwrap();
+    let s = c.session().unwrap();
+    let v = visits.start(&s).await.unwrap();
+    assert!(!taken.contains(&v.visit_id), "{} reused", v.visit_id);
+    let row = c
+        .store()
+        .visit_row(&v.visit_id)
+        .unwrap()
+        .expect("journalled");
+    assert!(row.open, "the new visit is journalled open");
+    for id in &taken {
+        let old = c.store().visit_row(id).unwrap().unwrap();
+        assert!(!old.open && old.outcome == "completed", "{id} untouched");
+    }
+    rig.sim.take().unwrap().shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_price_change_between_2102_and_completion_sells_at_the_settled_prices() {
     let mut rig = Rig::new().await;

@@ -70,11 +70,7 @@ impl super::VisitService {
                 detail: e.to_string(),
             });
         }
-        let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
-        let id = format!(
-            "V{}{n:04}",
-            Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S")
-        );
+        let id = self.fresh_visit_id()?;
         tracing::info!(visit = %id, operator = %by.login(), "visit started");
         if let Some(prev) = guard.as_ref() {
             if !matches!(
@@ -89,6 +85,25 @@ impl super::VisitService {
         self.persist_logged(&a);
         *guard = Some(a);
         Ok(v)
+    }
+
+    /// A visit ID no journalled visit has: the second it starts plus a
+    /// number. The in-process counter starts again at every launch, so a
+    /// visit started in the same second as one before a restart would
+    /// otherwise get that visit's ID and its journal rows (the journal keeps
+    /// a closed visit closed, so the new one would not be journalled).
+    fn fresh_visit_id(&self) -> Result<String, StepError> {
+        let second = Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S");
+        for _ in 0..10_000 {
+            let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;
+            let id = format!("V{second}{n:04}");
+            if self.store.visit_row(&id)?.is_none() {
+                return Ok(id);
+            }
+        }
+        Err(StepError::Internal {
+            detail: format!("no free visit number in second {second}"),
+        })
     }
 
     /// Downloads one listed prescription, verifies its signature locally and
