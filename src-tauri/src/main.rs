@@ -91,6 +91,23 @@ fn main() {
                 }
             });
             app.manage(hub);
+            // The center link, live: the status bar turns 离线 within a few
+            // seconds of the center dying, and back, without F5.
+            let handle = app.handle().clone();
+            let dir = app.state::<commands::Shared>().dir.clone();
+            tauri::async_runtime::spawn(rxdesk_app::status::watch_center(
+                dir,
+                std::time::Duration::from_secs(2),
+                move |link| {
+                    let notice = serde_json::json!({
+                        "center": link,
+                        "center_label": link.label_zh(),
+                    });
+                    if let Err(err) = handle.emit("center-status", notice) {
+                        tracing::warn!(error = %err, "center status not delivered to the window");
+                    }
+                },
+            ));
             // The upload worker drains the outbox while the window is open.
             app.state::<manager_commands::ManagerState>()
                 .start(&app.state::<commands::Shared>());

@@ -84,13 +84,8 @@ pub struct AppStatus {
 impl AppStatus {
     /// Computes the status from the data directory and settings.
     pub fn current(dir: &DataDir, settings: &Settings) -> Self {
-        // The center is "online" when its address answers a TCP connect;
-        // device drivers are not wired into the app yet, so devices say so.
-        let center = match crate::wiring::center_url(settings) {
-            None => CenterLink::NotConnected,
-            Some(url) if probe(&url) => CenterLink::Online,
-            Some(_) => CenterLink::Offline,
-        };
+        // Devices are filled in by `with_devices` from the running drivers.
+        let center = center_link(settings);
         let devices = DevicesState::NotConfigured;
         let configured = Settings::configured(dir);
         Self {
@@ -124,6 +119,48 @@ impl AppStatus {
     }
 }
 
+/// The center link as a blocking probe sees it now: "online" when the
+/// center's address answers a TCP connect (a short timeout).
+pub fn center_link(settings: &Settings) -> CenterLink {
+    match crate::wiring::center_url(settings) {
+        None => CenterLink::NotConnected,
+        Some(url) if probe(&url) => CenterLink::Online,
+        Some(_) => CenterLink::Offline,
+    }
+}
+
+/// The center link as the status bar shows it live: probed every `period`
+/// in the background (settings re-read each time, so onboarding and a new
+/// center address count at once), and `on_change` called with each change
+/// (and once with the first state). A center that dies is shown offline
+/// within one period plus the probe's timeout, without the pharmacist
+/// refreshing anything. Runs until its task is dropped (the caller spawns
+/// it on its runtime).
+pub async fn watch_center(
+    dir: DataDir,
+    period: std::time::Duration,
+    on_change: impl Fn(CenterLink) + Send + 'static,
+) {
+    {
+        let mut last: Option<CenterLink> = None;
+        loop {
+            let d = dir.clone();
+            let now = tokio::task::spawn_blocking(move || {
+                // Unreadable settings: nothing configured to reach.
+                Settings::load(&d).map_or(CenterLink::NotConnected, |s| center_link(&s))
+            })
+            .await
+            .unwrap_or(CenterLink::NotConnected);
+            if last != Some(now) {
+                tracing::info!(center = ?now, "center link");
+                on_change(now);
+                last = Some(now);
+            }
+            tokio::time::sleep(period).await;
+        }
+    }
+}
+
 /// Blocking TCP connect to the URL's host:port with a short timeout.
 fn probe(url: &str) -> bool {
     use std::net::{TcpStream, ToSocketAddrs};
@@ -154,6 +191,41 @@ mod tests {
         assert_eq!(s.version, VERSION);
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["center"], "not_connected");
+    }
+
+    async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<CenterLink>) -> CenterLink {
+        tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("a change is reported")
+            .expect("the watch is running")
+    }
+
+    /// The watcher reports the first state, then the center dying, with no
+    /// one asking (the status bar's live link).
+    #[tokio::test]
+    async fn the_watch_reports_a_center_that_dies() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        dir.ensure().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        Settings {
+            center_url: Some(format!("http://{}", listener.local_addr().unwrap())),
+            ..Settings::default()
+        }
+        .save(&dir)
+        .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let watch = tokio::spawn(watch_center(
+            dir,
+            std::time::Duration::from_millis(50),
+            move |l| {
+                let _ = tx.send(l);
+            },
+        ));
+        assert_eq!(next(&mut rx).await, CenterLink::Online);
+        drop(listener);
+        assert_eq!(next(&mut rx).await, CenterLink::Offline);
+        watch.abort();
     }
 
     #[test]
