@@ -17,7 +17,9 @@ pub mod client;
 pub mod envelope_a;
 pub mod envelope_b;
 pub mod error;
-pub mod messages;
+/// The typed messages: defined once in `rxdesk-wire` (docs/decisions/0016),
+/// shared with the ledger's outbox and the emulator.
+pub use rxdesk_wire::messages;
 pub mod msgid;
 pub mod profile;
 pub mod xtif;
