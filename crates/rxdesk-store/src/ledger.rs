@@ -12,7 +12,7 @@
 //! `data` for 7204/7205/2103, `selinfo` for 3505/3506, `data` + `selinfo` for
 //! 7206) built from what the ledger holds as the typed messages of
 //! `rxdesk-wire` (the ones the client sends and the emulator parses;
-//! docs/decisions/0016) and queued through [`Store::enqueue_upload`], which
+//! docs/decisions/0016-typed-uploads.md) and queued through `Store::enqueue_upload`, which
 //! takes the `infno` from the type; the center adapter wraps them in the
 //! envelope.
 

@@ -292,7 +292,7 @@ impl Store {
     /// Queues a typed upload (`rxdesk-wire`) inside the caller's
     /// transaction: the `infno` comes from the message's type and the stored
     /// payload is the message's JSON, exactly what the uploader sends
-    /// (docs/decisions/0016).
+    /// (docs/decisions/0016-typed-uploads.md).
     pub(crate) fn enqueue_upload<T: rxdesk_wire::Upload>(
         &self,
         tx: &Transaction<'_>,

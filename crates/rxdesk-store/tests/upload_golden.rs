@@ -1,12 +1,16 @@
 //! Golden payloads of every upload the ledger queues (7204, 3505, 7206, 3506,
 //! 7208, 7205), for fixed inputs. The fixtures in `tests/golden/uploads/`
 //! were written from the ledger's payloads *before* they were built from the
-//! typed messages of `rxdesk-wire` (docs/decisions/0016), so this test proves
+//! typed messages of `rxdesk-wire` (docs/decisions/0016-typed-uploads.md), so this test proves
 //! that moving the construction changed no byte on the wire: the outbox row's
 //! payload (a JSON object with sorted keys, exactly as stored and sent) must
 //! equal the fixture. Values that depend on the wall clock (times taken at
 //! "now") and the sale's generated 零售单据号 are replaced by `<NOW>` and
 //! `<DOCNO>` before the comparison; everything else is pinned.
+//! Every row is also parsed back into its typed message
+//! (`rxdesk_wire::UploadMessage::parse` by its `infno`, the same mapping the
+//! emulator uses) and must re-serialise to exactly the stored payload: no field
+//! the ledger sends is unknown to the type, none is lost.
 //! Regenerate after an intended wire change with `UPDATE_GOLDEN=1`.
 
 mod common;
@@ -21,6 +25,7 @@ use rxdesk_store::operator_admin::Registration;
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::Role;
 use rxdesk_store::Store;
+use rxdesk_wire::UploadMessage;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -63,6 +68,7 @@ fn check(store: &Store, name: &str, ids: &[i64], started_ms: i64, docnos: &[Stri
     for id in ids {
         let row = store.upload(*id).unwrap();
         let mut payload = store.upload_payload(*id).unwrap();
+        stored_payload_is_its_typed_message(&row.op, &payload);
         normalise(&mut payload, &window, docnos);
         rows.push(json!({"op": row.op, "chain_key": row.chain_key, "payload": payload}));
     }
@@ -82,6 +88,29 @@ fn check(store: &Store, name: &str, ids: &[i64], started_ms: i64, docnos: &[Stri
         got, want,
         "{name}: the queued payloads differ from the golden fixture; got:\n{text}"
     );
+}
+
+/// The stored payload of an `op` row parses into that op's typed message and
+/// serialises back to the very same JSON.
+fn stored_payload_is_its_typed_message(op: &str, payload: &Value) {
+    let typed = UploadMessage::parse(op, payload)
+        .unwrap_or_else(|e| panic!("{op}: stored payload is not its typed message: {e}"));
+    assert_eq!(typed.infno(), op);
+    assert_eq!(
+        &typed.to_value().unwrap(),
+        payload,
+        "{op}: the typed message does not re-serialise to the stored payload"
+    );
+    let kind = match typed {
+        UploadMessage::RxAudit(_) => "7204",
+        UploadMessage::Delivery(_) => "7205",
+        UploadMessage::WriteOff(_) => "7206",
+        UploadMessage::SalesUpload(_) => "7207",
+        UploadMessage::SalesUndo(_) => "7208",
+        UploadMessage::Sale(_) => "3505",
+        UploadMessage::SaleReturn(_) => "3506",
+    };
+    assert_eq!(kind, op);
 }
 
 /// A second pharmacist with every code registered (医保药师代码 included).
@@ -350,4 +379,46 @@ fn delivery_7205() {
         .unwrap();
     let row = f.store.upload_of("7205", "delivery", id).unwrap().unwrap();
     check(&f.store, "7205_delivery", &[row.id], started, &[]);
+}
+
+/// One test per upload kind the ledger queues: its stored payload parses into
+/// its typed message (and nothing else: the same JSON under another kind's
+/// `infno` is refused with the clear error the emulator also gives).
+#[test]
+fn every_stored_upload_kind_parses_into_its_typed_message() {
+    let f = fixture();
+    approved_rx(&f, "H0000000000000000006");
+    let rx = approved_rx(&f, "H0000000000000000007");
+    let mut sale = insured_sale(&f, rx, 1_795_485_900_000);
+    sale.lines.truncate(1);
+    sale.settlement = None;
+    let r = f.store.record_sale(&f.cashier, &sale).unwrap();
+    money_back(&f.store, &f.boss, r.sale_id);
+    f.store.record_refund(&f.boss, r.sale_id, "退药").unwrap();
+    f.store
+        .record_delivery(
+            &f.cashier,
+            &DeliveryStatus {
+                prescription_id: rx,
+                delv_no: "DL-0002".into(),
+                delv_entp_name: "顺丰医药".into(),
+                status_code: "3".into(),
+                description: "已签收".into(),
+            },
+        )
+        .unwrap();
+    let rows = f.store.list_uploads(None, 1000).unwrap();
+    let mut kinds: Vec<&str> = rows.iter().map(|r| r.op.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds, ["3505", "3506", "7204", "7205", "7206", "7208"]);
+    for row in &rows {
+        let payload = f.store.upload_payload(row.id).unwrap();
+        stored_payload_is_its_typed_message(&row.op, &payload);
+        // Under a kind whose required fields it lacks, the same JSON is refused.
+        let other = if row.op == "3505" { "3506" } else { "3505" };
+        let e = UploadMessage::parse(other, &payload).unwrap_err();
+        assert_eq!(e.code(), "WIRE_MALFORMED_UPLOAD", "{}: {e}", row.op);
+        assert!(e.to_string().contains(other), "{e}");
+    }
 }

@@ -6,7 +6,7 @@
 //! (`rxdesk-center`); and the emulator, which parses them
 //! (`rxdesk-center-sim`). Each message is defined here once, with its exact
 //! wire names, so a field renamed on one side is renamed on all and a test
-//! fails where the shapes would part (docs/decisions/0016). The ledger may
+//! fails where the shapes would part (docs/decisions/0016-typed-uploads.md). The ledger may
 //! not link the HTTP client to reach them, so they live below both.
 //!
 //! - [`messages`]: every typed business message (family-A snake_case names;
