@@ -197,8 +197,9 @@ proptest! {
         let v = round_trips(&SaleInput { selinfo: s.clone() }, UploadMessage::Sale)?;
         let n = &v["selinfo"];
         // Money and quantities are decimal strings at the wire scale.
-        prop_assert_eq!(n["finl_trns_pric"].as_str(), Some(s.finl_trns_pric.to_string().as_str()));
-        prop_assert_eq!(n["sel_retn_cnt"].as_str(), Some(s.sel_retn_cnt.to_string().as_str()));
+        let (pric, cnt) = (s.finl_trns_pric.to_string(), s.sel_retn_cnt.to_string());
+        prop_assert_eq!(n["finl_trns_pric"].as_str(), Some(pric.as_str()));
+        prop_assert_eq!(n["sel_retn_cnt"].as_str(), Some(cnt.as_str()));
         for (k, val) in [
             ("prsc_dr_cert_type", &s.prsc_dr_cert_type),
             ("prsc_dr_certno", &s.prsc_dr_certno),
