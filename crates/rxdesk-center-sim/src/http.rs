@@ -207,6 +207,15 @@ const QUERIES: [&str; 11] = [
 
 fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail> {
     let i = &env.input;
+    // An upload's input must be its typed message — the type the counter's
+    // ledger built it from (rxdesk-wire, docs/decisions/0016-typed-uploads.md):
+    // refused as 1001 naming the transaction and the field, nothing applied.
+    match rxdesk_center::upload::UploadMessage::parse(&env.infno, i) {
+        Err(e @ rxdesk_center::upload::UploadParseError::Malformed { .. }) => {
+            return Err((codes::BAD_REQUEST, e.to_string()))
+        }
+        Ok(_) | Err(rxdesk_center::upload::UploadParseError::UnknownInfno(_)) => {}
+    }
     match env.infno.as_str() {
         "9001" => ops::sign_in(st, i),
         "9002" => ops::sign_out(st, i),

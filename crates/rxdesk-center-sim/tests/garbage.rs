@@ -183,3 +183,72 @@ proptest! {
         });
     }
 }
+
+/// The ledger's stored uploads (its golden payloads, one per kind) parse into
+/// the emulator's typed messages; the same upload with a field removed or
+/// renamed is refused with 1001 naming the transaction and the field, and
+/// nothing is applied (docs/decisions/0016-typed-uploads.md).
+#[tokio::test]
+async fn an_upload_that_is_not_its_typed_message_is_refused_with_a_clear_error() {
+    let sim = start().await;
+    let base = sim.base_url();
+    let good = xtif(demo::PAAS_SECRET, demo::PAAS_ID);
+    let e = envelope(
+        "9001",
+        "",
+        json!({"signIn": {"opter_no": "OP1", "mac": "m", "ip": "i"}}),
+    );
+    let ok = raw_a(&base, &e, &good).await;
+    let sign_no = ok["output"]["signinoutb"]["sign_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rxdesk-store/tests/golden/uploads");
+    let mut kinds = std::collections::BTreeSet::new();
+    for file in std::fs::read_dir(&dir).unwrap() {
+        let rows: Value =
+            serde_json::from_str(&std::fs::read_to_string(file.unwrap().path()).unwrap()).unwrap();
+        for row in rows.as_array().unwrap() {
+            let op = row["op"].as_str().unwrap();
+            kinds.insert(op.to_string());
+            // As stored: parsed (the business answer may still refuse it —
+            // these drugs and prescriptions are not the emulator's).
+            let r = raw_a(
+                &base,
+                &envelope(op, &sign_no, row["payload"].clone()),
+                &good,
+            )
+            .await;
+            let msg = r["err_msg"].as_str().unwrap_or_default();
+            assert!(!msg.contains("不符合约定格式"), "{op}: {r}");
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["3505", "3506", "7204", "7205", "7206", "7208"]
+    );
+    let before = get(&base, "/admin/stats").await["accepted"].clone();
+    let rows: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sale_no_rx.json")).unwrap())
+            .unwrap();
+    let mut renamed = rows[0]["payload"].clone();
+    let sel = renamed["selinfo"].as_object_mut().unwrap();
+    let v = sel.remove("med_list_codg").unwrap();
+    sel.insert("med_list_code".into(), v);
+    let r = raw_a(&base, &envelope("3505", &sign_no, renamed), &good).await;
+    assert_eq!(r["infcode"], 1001, "{r}");
+    let msg = r["err_msg"].as_str().unwrap();
+    assert!(
+        msg.contains("3505") && msg.contains("med_list_codg") && msg.contains("不符合约定格式"),
+        "{msg}"
+    );
+    // A money field that is not a decimal string of its scale: refused too.
+    let mut bad = rows[0]["payload"].clone();
+    bad["selinfo"]["finl_trns_pric"] = json!("12.5000001");
+    let r = raw_a(&base, &envelope("3505", &sign_no, bad), &good).await;
+    assert_eq!(r["infcode"], 1001, "{r}");
+    assert!(r["err_msg"].as_str().unwrap().contains("3505"), "{r}");
+    assert_eq!(get(&base, "/admin/stats").await["accepted"], before);
+    sim.shutdown().await;
+}

@@ -17,7 +17,11 @@ pub mod client;
 pub mod envelope_a;
 pub mod envelope_b;
 pub mod error;
-pub mod messages;
+/// The typed messages: defined once in `rxdesk-wire` (docs/decisions/0016-typed-uploads.md),
+/// shared with the ledger's outbox and the emulator.
+pub use rxdesk_wire::messages;
+/// Which messages are uploads, their `infno`, parsing a stored upload (`rxdesk-wire`).
+pub use rxdesk_wire::upload;
 pub mod msgid;
 pub mod profile;
 pub mod xtif;

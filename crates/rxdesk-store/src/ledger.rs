@@ -10,8 +10,11 @@
 //!
 //! Payloads are the family-A `input` objects (docs/reference/wire-protocol.md §4.1, §7: node
 //! `data` for 7204/7205/2103, `selinfo` for 3505/3506, `data` + `selinfo` for
-//! 7206) built from what the ledger holds; the center adapter wraps them in
-//! the envelope.
+//! 7206) built from what the ledger holds as the typed messages of
+//! `rxdesk-wire` (the ones the client sends and the emulator parses;
+//! docs/decisions/0016-typed-uploads.md) and queued through `Store::enqueue_upload`, which
+//! takes the `infno` from the type; the center adapter wraps them in the
+//! envelope.
 
 use crate::error::{classify, Result, StoreError};
 use crate::operators::{wire_time, Permission};
@@ -19,8 +22,13 @@ use crate::{auditlog, get_meta, Session, Store};
 use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use rxdesk_core::{Amount, Price};
+use rxdesk_wire::messages::{
+    DeliveryData, DeliveryInput, DrugTrace, PayMode, RxAuditData, RxAuditInput, RxSaleLine,
+    SaleInfo, SaleInput, SaleReturnInfo, SaleReturnInput, SalesUndoData, SalesUndoInput,
+    WriteOffData, WriteOffInput,
+};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::str::FromStr;
 
 /// Quantities are stored as ten-thousandths (`numeric(16,4)`).
@@ -36,6 +44,16 @@ fn qty_to_e4(q: Decimal) -> Result<i64> {
 
 fn e4_to_qty(e4: i64) -> Decimal {
     Decimal::new(e4, 4).normalize()
+}
+
+/// The `drugtracinfo` node of a line: one element per box's trace code.
+fn drug_traces(codes: &[String]) -> Vec<DrugTrace> {
+    codes
+        .iter()
+        .map(|c| DrugTrace {
+            drug_trac_codg: c.clone(),
+        })
+        .collect()
 }
 
 /// A catalogue entry.
@@ -530,25 +548,27 @@ impl Store {
             let phar_code: Option<String> = tx
                 .query_row("SELECT phar_code FROM operators WHERE id = ?1", [by.operator_id()], |r| r.get(0))
                 .map_err(StoreError::sql("read operator"))?;
-            let mut payload = json!({
-                "hi_rxno": rx.hi_rxno,
-                "phar_cert_type": cert_type,
-                "phar_certno": certno,
-                "phar_name": phar_name,
-                "phar_prac_cert_no": prac,
-                "rchk_phar_cert_type": rchk_cert_type,
-                "rchk_phar_certno": rchk_certno,
-                "rchk_phar_name": rchk_name,
-                "rx_chk_opnn": d.opinion,
-                "rx_chk_stas_codg": d.status_code,
-                "rx_chk_time": wire_time(now),
-            });
-            // 医保药师代码: where the wire carries it (the new-generation audit
-            // upload, docs/reference/wire-protocol.md §4.3), only when registered.
-            if let Some(code) = phar_code.filter(|c| !c.is_empty()) {
-                payload["phar_code"] = json!(code);
-            }
-            self.enqueue(tx, "7204", &rx.hi_rxno, "rx_audit", audit_id, &json!({"data": payload}))?;
+            let input = RxAuditInput {
+                data: RxAuditData {
+                    hi_rxno: rx.hi_rxno.clone(),
+                    phar_cert_type: cert_type,
+                    phar_certno: certno,
+                    phar_name,
+                    phar_prac_cert_no: prac,
+                    rchk_phar_cert_type: rchk_cert_type,
+                    rchk_phar_certno: rchk_certno,
+                    rchk_phar_name: rchk_name,
+                    rx_chk_opnn: d.opinion.clone(),
+                    rx_chk_stas_codg: rxdesk_core::codes::AuditResult::from_code(&d.status_code),
+                    rx_chk_time: wire_time(now),
+                    // 医保药师代码: where the wire carries it (the new-generation audit
+                    // upload, docs/reference/wire-protocol.md §4.3), only when registered
+                    // (empty = not sent).
+                    phar_code: phar_code.unwrap_or_default(),
+                    ..Default::default()
+                },
+            };
+            self.enqueue_upload(tx, &rx.hi_rxno, "rx_audit", audit_id, &input)?;
             auditlog::append(
                 tx,
                 self,
@@ -731,7 +751,7 @@ impl Store {
                 None => self.operator_identity(tx, by.operator_id())?,
             };
             let mut total = Amount::ZERO;
-            let mut line_payloads = Vec::new();
+            let mut line_inputs = Vec::new();
             let mut selinfo = Vec::new();
             for line in &sale.lines {
                 let qty = qty_to_e4(line.quantity)?;
@@ -785,66 +805,71 @@ impl Store {
                             _ => classify("record trace code", e),
                         })?;
                 }
-                let trac: Vec<Value> = line.trace_codes.iter().map(|c| json!({"drug_trac_codg": c})).collect();
                 let (psn_cert_type, certno, psn_name) = match &rx {
                     Some((r, _)) => ("01".to_string(), r.patient_certno.clone(), r.patient_name.clone()),
                     None => (String::new(), String::new(), String::new()),
                 };
-                line_payloads.push((line_id, json!({
-                    "med_list_codg": med_list_codg,
-                    "fixmedins_hilist_id": hilist_id,
-                    "fixmedins_hilist_name": name,
-                    "fixmedins_bchno": bchno,
-                    "prsc_dr_name": sale.doctor_name,
-                    "phar_cert_type": phar_cert_type,
-                    "phar_certno": phar_certno,
-                    "phar_name": phar_name,
-                    "phar_prac_cert_no": phar_prac,
-                    "hi_feesetl_type": sale.hi_feesetl_type,
-                    "setl_id": sale.settlement.as_ref().map(|s| s.setl_id.clone()).unwrap_or_default(),
-                    "mdtrt_sn": docno,
-                    "psn_no": sale.settlement.as_ref().map(|s| s.psn_no.clone()).unwrap_or_default(),
-                    "psn_cert_type": psn_cert_type,
-                    "certno": certno,
-                    "psn_name": psn_name,
-                    "manu_lotnum": lotnum,
-                    "manu_date": manu_date,
-                    "expy_end": expy_end,
-                    "rx_flag": rx_flag,
-                    "trdn_flag": if line.split { "1" } else { "0" },
-                    "finl_trns_pric": price.to_string(),
-                    "rxno": rx.as_ref().map(|(r, _)| r.hi_rxno.clone()).unwrap_or_default(),
-                    "rx_circ_flag": if rx.is_some() { "1" } else { "0" },
-                    "rtal_docno": docno,
-                    "stoout_no": docno,
-                    "bchno": bchno,
-                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
-                    "sel_retn_time": wire_time(now),
-                    "sel_retn_opter_name": by.display_name(),
-                    "memo": "",
-                    "drugtracinfo": trac,
-                })));
-                selinfo.push(json!({
-                    "med_list_codg": med_list_codg,
-                    "fixmedins_hilist_id": hilist_id,
-                    "fixmedins_hilist_name": name,
-                    "drug_genname": genname,
-                    "drug_prodname": name,
-                    "drug_dosform": dosform,
-                    "drug_spec": spec,
-                    "manu_lotnum": lotnum,
-                    "prdr_name": prdr,
-                    "manu_date": manu_date,
-                    "expy_end": expy_end,
-                    "rx_flag": rx_flag,
-                    "trdn_flag": if line.split { "1" } else { "0" },
-                    "finl_trns_pric": price.to_string(),
-                    "bchno": bchno,
-                    "drug_trac_codg": line.trace_codes.first().cloned().unwrap_or_default(),
-                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
-                    "drug_cnt_unit": unit,
-                    "sumamt": amount.to_string(),
+                let trdn_flag = if line.split { "1" } else { "0" };
+                line_inputs.push((line_id, SaleInput {
+                    selinfo: SaleInfo {
+                        med_list_codg: med_list_codg.clone(),
+                        fixmedins_hilist_id: hilist_id.clone(),
+                        fixmedins_hilist_name: name.clone(),
+                        fixmedins_bchno: bchno.clone(),
+                        prsc_dr_name: sale.doctor_name.clone(),
+                        phar_cert_type: phar_cert_type.clone(),
+                        phar_certno: phar_certno.clone(),
+                        phar_name: phar_name.clone(),
+                        phar_prac_cert_no: phar_prac.clone(),
+                        hi_feesetl_type: sale.hi_feesetl_type.clone(),
+                        setl_id: sale.settlement.as_ref().map(|s| s.setl_id.clone()).unwrap_or_default(),
+                        mdtrt_sn: docno.clone(),
+                        psn_no: sale.settlement.as_ref().map(|s| s.psn_no.clone()).unwrap_or_default(),
+                        psn_cert_type,
+                        certno,
+                        psn_name,
+                        manu_lotnum: lotnum.clone(),
+                        manu_date: manu_date.clone(),
+                        expy_end: expy_end.clone(),
+                        rx_flag: rx_flag.clone(),
+                        trdn_flag: trdn_flag.into(),
+                        finl_trns_pric: price,
+                        rxno: rx.as_ref().map(|(r, _)| r.hi_rxno.clone()).unwrap_or_default(),
+                        rx_circ_flag: if rx.is_some() { "1" } else { "0" }.into(),
+                        rtal_docno: docno.clone(),
+                        stoout_no: docno.clone(),
+                        bchno: bchno.clone(),
+                        sel_retn_cnt: e4_to_qty(qty),
+                        sel_retn_time: wire_time(now),
+                        sel_retn_opter_name: by.display_name().into(),
+                        memo: String::new(),
+                        drugtracinfo: drug_traces(&line.trace_codes),
+                        ..Default::default()
+                    },
                 }));
+                selinfo.push(RxSaleLine {
+                    med_list_codg,
+                    fixmedins_hilist_id: hilist_id,
+                    fixmedins_hilist_name: name.clone(),
+                    drug_genname: genname,
+                    drug_prodname: name,
+                    drug_dosform: dosform,
+                    drug_spec: spec,
+                    manu_lotnum: lotnum,
+                    prdr_name: prdr,
+                    manu_date,
+                    expy_end,
+                    rx_flag,
+                    trdn_flag: trdn_flag.into(),
+                    finl_trns_pric: price,
+                    bchno,
+                    // 7206 carries the first box's code of the line (today's shape).
+                    drug_trac_codg: line.trace_codes.first().cloned().unwrap_or_default(),
+                    sel_retn_cnt: e4_to_qty(qty),
+                    drug_cnt_unit: unit,
+                    sumamt: amount,
+                    drugtracinfo: Vec::new(),
+                });
             }
             tx.execute("UPDATE sales SET total = ?2 WHERE id = ?1", params![sale_id, total.to_string()])
                 .map_err(StoreError::sql("record sale total"))?;
@@ -880,38 +905,38 @@ impl Store {
                 })?;
             }
             let mut upload_ids = Vec::new();
-            for (line_id, payload) in &line_payloads {
-                let input = json!({"selinfo": payload});
-                upload_ids.push(self.enqueue(tx, "3505", &chain, "sale_line", *line_id, &input)?);
+            for (line_id, input) in &line_inputs {
+                upload_ids.push(self.enqueue_upload(tx, &chain, "sale_line", *line_id, input)?);
             }
             if let Some((r, _)) = &rx {
                 let s = sale.settlement.as_ref();
-                let amt = |f: fn(&NewSettlement) -> Amount| s.map(f).unwrap_or(Amount::ZERO).to_string();
-                let payload = json!({
-                    "data": {
-                        "hi_rxno": r.hi_rxno,
-                        "phar_cert_type": phar_cert_type,
-                        "phar_certno": phar_certno,
-                        "phar_name": phar_name,
-                        "phar_prac_cert_no": phar_prac,
-                        "dspeer_name": by.display_name(),
-                        "pro_name": by.display_name(),
-                        "hi_feesetl_type": sale.hi_feesetl_type,
-                        "setl_id": s.map(|s| s.setl_id.clone()).unwrap_or_default(),
-                        "sel_retn_time": wire_time(now),
-                        "memo": "",
-                        "download_ide_code": r.download_ide_code,
-                        "payMode": if s.is_some() { "3" } else { "1" },
-                        "fund_pay_sumamt": amt(|s| s.fund_pay_sumamt),
-                        "psn_part_amt": if s.is_some() { amt(|s| s.psn_part_amt) } else { total.to_string() },
-                        "acct_pay": amt(|s| s.acct_pay),
-                        "psn_cash_pay": if s.is_some() { amt(|s| s.psn_cash_pay) } else { total.to_string() },
-                        "setl_time": wire_time(s.map(|s| s.setl_time).unwrap_or(now)),
-                        "fixmedins_name": self.institution_name(tx)?,
+                // Self-paid: no fund, no account; the whole total is the person's cash.
+                let amt = |f: fn(&NewSettlement) -> Amount, otherwise: Amount| s.map(f).unwrap_or(otherwise);
+                let input = WriteOffInput {
+                    data: WriteOffData {
+                        hi_rxno: r.hi_rxno.clone(),
+                        phar_cert_type,
+                        phar_certno,
+                        phar_name,
+                        phar_prac_cert_no: phar_prac,
+                        dspeer_name: by.display_name().into(),
+                        pro_name: by.display_name().into(),
+                        hi_feesetl_type: sale.hi_feesetl_type.clone(),
+                        setl_id: s.map(|s| s.setl_id.clone()).unwrap_or_default(),
+                        sel_retn_time: wire_time(now),
+                        memo: String::new(),
+                        download_ide_code: r.download_ide_code.clone(),
+                        pay_mode: if s.is_some() { PayMode::Mixed } else { PayMode::SelfPay },
+                        fund_pay_sumamt: amt(|s| s.fund_pay_sumamt, Amount::ZERO),
+                        psn_part_amt: amt(|s| s.psn_part_amt, total),
+                        acct_pay: amt(|s| s.acct_pay, Amount::ZERO),
+                        psn_cash_pay: amt(|s| s.psn_cash_pay, total),
+                        setl_time: wire_time(s.map(|s| s.setl_time).unwrap_or(now)),
+                        fixmedins_name: self.institution_name(tx)?,
                     },
-                    "selinfo": selinfo,
-                });
-                upload_ids.push(self.enqueue(tx, "7206", &chain, "sale", sale_id, &payload)?);
+                    selinfo,
+                };
+                upload_ids.push(self.enqueue_upload(tx, &chain, "sale", sale_id, &input)?);
             }
             crate::crashpoint!("sale_tx_before_commit");
             Ok(SaleReceipt { sale_id, rtal_docno: docno, total: total.to_string(), upload_ids })
@@ -1009,43 +1034,48 @@ impl Store {
                 };
                 tx.execute("UPDATE trace_codes SET returned = 1 WHERE sale_line_id = ?1", [line_id])
                     .map_err(StoreError::sql("return trace codes"))?;
-                let payload = json!({
-                    "med_list_codg": med_list_codg,
-                    "fixmedins_hilist_id": hilist_id,
-                    "fixmedins_hilist_name": name,
-                    "fixmedins_bchno": bchno,
-                    "setl_id": setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
-                    "psn_no": setl.as_ref().map(|s| s.2.clone()).unwrap_or_default(),
-                    "psn_cert_type": if rx.is_some() { "01" } else { "" },
-                    "certno": rx.as_ref().map(|r| r.patient_certno.clone()).unwrap_or_default(),
-                    "psn_name": rx.as_ref().map(|r| r.patient_name.clone()).unwrap_or_default(),
-                    "manu_lotnum": lotnum,
-                    "manu_date": manu_date,
-                    "expy_end": expy_end,
-                    "rx_flag": rx_flag,
-                    "trdn_flag": trdn,
-                    "finl_trns_pric": price,
-                    "sel_retn_cnt": e4_to_qty(qty).to_string(),
-                    "sel_retn_time": wire_time(now),
-                    "sel_retn_opter_name": by.display_name(),
-                    "memo": reason.trim(),
-                    "medins_prod_sel_no": docno,
-                    "mdtrt_sn": docno,
-                    "drugtracinfo": codes.iter().map(|c| json!({"drug_trac_codg": c})).collect::<Vec<_>>(),
-                });
-                ids.push(self.enqueue(tx, "3506", &chain, "refund", refund_id, &json!({"selinfo": payload}))?);
+                let input = SaleReturnInput {
+                    selinfo: SaleReturnInfo {
+                        med_list_codg,
+                        fixmedins_hilist_id: hilist_id,
+                        fixmedins_hilist_name: name,
+                        fixmedins_bchno: bchno,
+                        setl_id: setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                        psn_no: setl.as_ref().map(|s| s.2.clone()).unwrap_or_default(),
+                        psn_cert_type: if rx.is_some() { "01" } else { "" }.into(),
+                        certno: rx.as_ref().map(|r| r.patient_certno.clone()).unwrap_or_default(),
+                        psn_name: rx.as_ref().map(|r| r.patient_name.clone()).unwrap_or_default(),
+                        manu_lotnum: lotnum,
+                        manu_date,
+                        expy_end,
+                        rx_flag,
+                        trdn_flag: trdn,
+                        // Written by record_sale as a Price: it parses back to the same text.
+                        finl_trns_pric: Price::from_str(&price).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                        sel_retn_cnt: e4_to_qty(qty),
+                        sel_retn_time: wire_time(now),
+                        sel_retn_opter_name: by.display_name().into(),
+                        memo: reason.trim().into(),
+                        medins_prod_sel_no: docno.clone(),
+                        mdtrt_sn: docno.clone(),
+                        drugtracinfo: drug_traces(&codes),
+                    },
+                };
+                ids.push(self.enqueue_upload(tx, &chain, "refund", refund_id, &input)?);
             }
             if let Some(r) = &rx {
                 // The center reopens the prescription (RxDesk's 7208 without
                 // sel_upld_sn, docs/protocol.md): after the 3506 rows.
-                let payload = json!({"data": {
-                    "hi_rxno": r.hi_rxno,
-                    "sel_upld_sn": "",
-                    "setl_id": setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
-                    "undo_rea": reason.trim(),
-                    "undo_time": wire_time(now),
-                }});
-                ids.push(self.enqueue(tx, "7208", &chain, "refund", refund_id, &payload)?);
+                let input = SalesUndoInput {
+                    data: SalesUndoData {
+                        hi_rxno: r.hi_rxno.clone(),
+                        sel_upld_sn: String::new(),
+                        setl_id: setl.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                        undo_rea: reason.trim().into(),
+                        undo_time: wire_time(now),
+                    },
+                };
+                ids.push(self.enqueue_upload(tx, &chain, "refund", refund_id, &input)?);
             }
             auditlog::append(
                 tx,
@@ -1078,16 +1108,19 @@ impl Store {
             )
             .map_err(StoreError::sql("record delivery"))?;
             let id = tx.last_insert_rowid();
-            let payload = json!({
-                "hi_rxno": rx.hi_rxno,
-                "delv_no": d.delv_no,
-                "delv_entp_name": d.delv_entp_name,
-                "delv_stas_codg": d.status_code,
-                "delv_stas_name": delv_name(&d.status_code),
-                "delv_stas_dscr": d.description,
-                "delv_stas_time": wire_time(now),
-            });
-            self.enqueue(tx, "7205", &rx.hi_rxno, "delivery", id, &json!({"data": payload}))?;
+            let input = DeliveryInput {
+                data: DeliveryData {
+                    hi_rxno: rx.hi_rxno.clone(),
+                    delv_no: d.delv_no.clone(),
+                    delv_entp_name: d.delv_entp_name.clone(),
+                    delv_stas_codg: rxdesk_core::codes::DeliveryStatus::from_code(&d.status_code),
+                    delv_stas_name: delv_name(&d.status_code).into(),
+                    delv_stas_dscr: d.description.clone(),
+                    delv_stas_time: wire_time(now),
+                    ..Default::default()
+                },
+            };
+            self.enqueue_upload(tx, &rx.hi_rxno, "delivery", id, &input)?;
             Ok(id)
         })
     }

@@ -289,6 +289,23 @@ impl Store {
         Ok(tx.last_insert_rowid())
     }
 
+    /// Queues a typed upload (`rxdesk-wire`) inside the caller's
+    /// transaction: the `infno` comes from the message's type and the stored
+    /// payload is the message's JSON, exactly what the uploader sends
+    /// (docs/decisions/0016-typed-uploads.md).
+    pub(crate) fn enqueue_upload<T: rxdesk_wire::Upload>(
+        &self,
+        tx: &Transaction<'_>,
+        chain_key: &str,
+        ref_kind: &str,
+        ref_id: i64,
+        input: &T,
+    ) -> Result<i64> {
+        let payload = serde_json::to_value(input)
+            .map_err(|e| StoreError::Invalid(format!("{} input: {e}", T::INFNO)))?;
+        self.enqueue(tx, T::INFNO, chain_key, ref_kind, ref_id, &payload)
+    }
+
     /// Counts per state and the figures the status bar shows.
     pub fn queue_status(&self) -> Result<QueueStatus> {
         let now = self.now_ms();

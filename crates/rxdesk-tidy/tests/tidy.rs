@@ -236,6 +236,7 @@ const PRODUCTION: &[&str] = &[
     "rxdesk-app",
     "rxdesk-core",
     "rxdesk-gm",
+    "rxdesk-wire",
     "rxdesk-center",
     "rxdesk-store",
     "rxdesk-devices",

@@ -280,6 +280,7 @@ pub fn sale_lines(dl: &rxdesk_gm::DownloadedPrescription, codes: &[String]) -> V
                 fixmedins_hilist_id: "SKU-0".into(),
                 fixmedins_hilist_name: l.drug_genname.clone(),
                 drug_genname: l.drug_genname.clone(),
+                drug_prodname: l.drug_genname.clone(),
                 drug_dosform: l.drug_dosform.clone(),
                 drug_spec: l.drug_spec.clone(),
                 manu_lotnum: "L2026".into(),
@@ -289,6 +290,7 @@ pub fn sale_lines(dl: &rxdesk_gm::DownloadedPrescription, codes: &[String]) -> V
                 rx_flag: "1".into(),
                 trdn_flag: "0".into(),
                 finl_trns_pric: pric,
+                bchno: "B-0".into(),
                 drug_trac_codg: String::new(),
                 sel_retn_cnt: l.drug_cnt,
                 drug_cnt_unit: l.drug_cnt_unit.clone(),
@@ -330,6 +332,7 @@ pub fn write_off(
             acct_pay: setl.acct_pay,
             psn_cash_pay: setl.psn_cash_pay,
             setl_time: setl.setl_time.clone(),
+            fixmedins_name: "演示大药房".into(),
         },
         selinfo: sale_lines(dl, codes),
     }

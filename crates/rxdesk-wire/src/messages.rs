@@ -2,8 +2,13 @@
 //!
 //! Rust field names are the family-A snake_case wire names. Family B
 //! (camelCase) uses the same structs through a mechanical, tested key
-//! mapping (`hi_rxno` ↔ `hiRxno`, see [`crate::canonical::snake_to_camel`]);
-//! golden fixtures under `tests/fixtures/` pin both spellings. Node names
+//! mapping (`hi_rxno` ↔ `hiRxno`, `rxdesk_center::canonical::snake_to_camel`);
+//! golden fixtures under `crates/rxdesk-center/tests/fixtures/` pin both
+//! spellings. The upload inputs (7204–7208, 3505, 3506) are exactly what the
+//! ledger's outbox stores and sends (`rxdesk-store` `ledger.rs`, goldens in
+//! `crates/rxdesk-store/tests/golden/uploads/`): a field the ledger never
+//! fills is `skip_serializing_if` empty, so it is absent on the wire as it
+//! always was. Node names
 //! marked [U] in docs/reference/wire-protocol.md are RxDesk's choices (docs/protocol.md).
 //! Money is `Amount` (16,2) / `Price` (16,6); quantities are `Decimal`;
 //! times are `yyyy-MM-dd HH:mm:ss` CST strings (`rxdesk_core::time`).
@@ -655,10 +660,10 @@ pub struct SaleInfo {
     /// 定点医药机构批次流水号
     pub fixmedins_bchno: String,
     /// 开方医师证件类型
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prsc_dr_cert_type: String,
     /// 开方医师证件号码
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prsc_dr_certno: String,
     /// 开方医师姓名
     pub prsc_dr_name: String,
@@ -717,10 +722,10 @@ pub struct SaleInfo {
     #[serde(default)]
     pub bchno: String,
     /// 药品条形码
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub drug_prod_barc: String,
     /// 货架位
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub shelf_posi: String,
     /// 销售/退货数量
     pub sel_retn_cnt: Decimal,
@@ -732,7 +737,7 @@ pub struct SaleInfo {
     #[serde(default)]
     pub memo: String,
     /// 就诊结算类型 ("1" settled through insurance)
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mdtrt_setl_type: String,
     /// 溯源码节点信息
     #[serde(default)]
@@ -1380,7 +1385,7 @@ impl RxDownloadOutput {
 }
 
 /// 7204 input node `data`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RxAuditData {
     /// 医保处方编号
     pub hi_rxno: String,
@@ -1394,7 +1399,7 @@ pub struct RxAuditData {
     #[serde(default)]
     pub phar_prac_cert_no: String,
     /// 执业药师签名
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phar_sign_info: String,
     /// 复核药师证件类型
     #[serde(default)]
@@ -1412,7 +1417,7 @@ pub struct RxAuditData {
     /// 处方审核时间
     pub rx_chk_time: String,
     /// 审方附件
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub rx_chk_file: String,
     /// New generation (family B `rxChkUpld`): 电子处方令牌
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -1434,7 +1439,7 @@ pub struct RxAuditData {
     pub fixmedins_name: String,
 }
 /// 7204 input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RxAuditInput {
     /// node `data`
     pub data: RxAuditData,
@@ -1451,7 +1456,7 @@ pub struct RxAuditOutput {
     pub rx_chk_biz_sn: String,
 }
 /// 7205 input node `data`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeliveryData {
     /// 医保处方编号
     pub hi_rxno: String,
@@ -1459,15 +1464,15 @@ pub struct DeliveryData {
     #[serde(default)]
     pub delv_no: String,
     /// 配送地址
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub delv_addr: String,
     /// 配送企业名称
     pub delv_entp_name: String,
     /// 配送员姓名
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub delver_name: String,
     /// 配送员电话
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub delver_tel: String,
     /// 状态编码
     pub delv_stas_codg: DeliveryStatus,
@@ -1481,7 +1486,7 @@ pub struct DeliveryData {
     pub delv_stas_time: String,
 }
 /// 7205 input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeliveryInput {
     /// node `data`
     pub data: DeliveryData,
@@ -1498,6 +1503,9 @@ pub struct RxSaleLine {
     /// 通用名
     #[serde(default)]
     pub drug_genname: String,
+    /// 商品名 (RxDesk sends the catalogue name)
+    #[serde(default)]
+    pub drug_prodname: String,
     /// 剂型
     pub drug_dosform: String,
     /// 规格
@@ -1517,6 +1525,9 @@ pub struct RxSaleLine {
     pub trdn_flag: String,
     /// 最终成交单价
     pub finl_trns_pric: Price,
+    /// 批次号 (RxDesk: the 定点医药机构批次流水号)
+    #[serde(default)]
+    pub bchno: String,
     /// 药品追溯码 (older single-code field)
     #[serde(default)]
     pub drug_trac_codg: String,
@@ -1527,7 +1538,7 @@ pub struct RxSaleLine {
     /// 合计金额
     pub sumamt: Amount,
     /// 溯源码 (RxDesk: also on 7206/7207 lines)
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drugtracinfo: Vec<DrugTrace>,
 }
 /// 7206 input node `data`.
@@ -1575,6 +1586,9 @@ pub struct WriteOffData {
     pub psn_cash_pay: Amount,
     /// 结算时间
     pub setl_time: String,
+    /// 定点医药机构名称 (the pharmacy)
+    #[serde(default)]
+    pub fixmedins_name: String,
 }
 /// 7206 input.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1623,9 +1637,9 @@ pub struct SalesUndoData {
     /// `hi_rxno` after a whole refund (RxDesk's, docs/protocol.md)
     #[serde(default)]
     pub sel_upld_sn: String,
-    /// 结算ID of the refunded sale (RxDesk's; empty for a self-paid sale,
-    /// then not sent)
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// 结算ID of the refunded sale (RxDesk's; empty for a self-paid sale —
+    /// sent empty, as the ledger always has)
+    #[serde(default)]
     pub setl_id: String,
     /// 撤销原因
     pub undo_rea: String,
