@@ -59,9 +59,7 @@ pub async fn otc_set_quantity(
 ) -> Result<OtcView, WireError> {
     let (v, s) = ctx(&state)?;
     let q = parse_otc_quantity(&quantity).map_err(wire(&state))?;
-    v.otc_set_quantity(&s, index, q)
-        .await
-        .map_err(wire(&state))
+    v.otc_set_quantity(&s, index, q).await.map_err(wire(&state))
 }
 
 /// One scan: barcode, trace code or GS1.
@@ -122,9 +120,7 @@ pub async fn otc_settle(state: tauri::State<'_, Shared>) -> Result<OtcView, Wire
 
 /// 2601 of an uncertain 2102.
 #[tauri::command]
-pub async fn otc_resolve_uncertain(
-    state: tauri::State<'_, Shared>,
-) -> Result<OtcView, WireError> {
+pub async fn otc_resolve_uncertain(state: tauri::State<'_, Shared>) -> Result<OtcView, WireError> {
     let (v, s) = ctx(&state)?;
     v.otc_resolve_uncertain(&s).await.map_err(wire(&state))
 }

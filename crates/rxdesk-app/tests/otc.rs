@@ -213,7 +213,11 @@ async fn a_self_paid_otc_sale_uploads_every_box_trace_code_in_3505() {
     assert_eq!(v.stage, OtcStage::Receipted);
     let sale = v.sale.unwrap();
     assert_eq!(sale.total, "36.00");
-    assert!(sale.receipt_text.contains("布洛芬缓释胶囊"), "{}", sale.receipt_text);
+    assert!(
+        sale.receipt_text.contains("布洛芬缓释胶囊"),
+        "{}",
+        sale.receipt_text
+    );
     // No 2101/2102 for a self-paid sale.
     assert!(rig.uploads("2102").await.is_empty());
     rig.delivered(&sale.upload_ids).await;
@@ -322,14 +326,14 @@ async fn a_prescription_only_drug_is_refused_without_a_prescription() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "OTC_PRESCRIPTION_ONLY");
-    assert!(e.message_zh().contains("阿莫西林胶囊"), "{}", e.message_zh());
+    assert!(
+        e.message_zh().contains("阿莫西林胶囊"),
+        "{}",
+        e.message_zh()
+    );
     // Scanned, it is refused the same way and nothing enters the cart.
     let amox = boxes(AMOX);
-    let o = rig
-        .visits()
-        .otc_scan(&s, &amox[0].barcode)
-        .await
-        .unwrap();
+    let o = rig.visits().otc_scan(&s, &amox[0].barcode).await.unwrap();
     assert!(!o.ok);
     assert_eq!(o.code, "OTC_PRESCRIPTION_ONLY");
     let o = rig
@@ -371,11 +375,7 @@ async fn a_traced_box_without_its_code_is_not_sold() {
         .unwrap_err();
     assert_eq!(e.code(), "DISPENSE_INCOMPLETE");
     // The same code twice is refused; a code of another product too.
-    let o = rig
-        .visits()
-        .otc_scan(&s, &ibu[0].trace_code)
-        .await
-        .unwrap();
+    let o = rig.visits().otc_scan(&s, &ibu[0].trace_code).await.unwrap();
     assert!(!o.ok);
     assert_eq!(o.code, "duplicate_trace_code", "{}", o.message_zh);
     // 拆零: 6 粒 out of an opened box, with that box's trace code.
@@ -384,11 +384,7 @@ async fn a_traced_box_without_its_code_is_not_sold() {
         .await
         .unwrap();
     rig.scan_box(&ibu[1]).await;
-    let o = rig
-        .visits()
-        .otc_scan(&s, &ibu[2].trace_code)
-        .await
-        .unwrap();
+    let o = rig.visits().otc_scan(&s, &ibu[2].trace_code).await.unwrap();
     assert!(o.ok, "{}", o.message_zh);
     let v = o.sale;
     assert!(v.complete, "{v:?}");
@@ -410,15 +406,8 @@ async fn a_traced_box_without_its_code_is_not_sold() {
         .unwrap();
     rig.visits().otc_complete(&s).await.unwrap();
     rig.visits().otc_start(&s).await.unwrap();
-    rig.visits()
-        .otc_scan(&s, &ibu[0].barcode)
-        .await
-        .unwrap();
-    let o = rig
-        .visits()
-        .otc_scan(&s, &ibu[0].trace_code)
-        .await
-        .unwrap();
+    rig.visits().otc_scan(&s, &ibu[0].barcode).await.unwrap();
+    let o = rig.visits().otc_scan(&s, &ibu[0].trace_code).await.unwrap();
     assert!(!o.ok);
     assert_eq!(o.code, "trace_code_sold", "{}", o.message_zh);
 }

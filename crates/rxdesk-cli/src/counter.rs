@@ -1758,7 +1758,11 @@ impl Run<'_> {
                     h.spec,
                     h.price,
                     h.unit,
-                    if h.prescription_only { "（处方药）" } else { "" }
+                    if h.prescription_only {
+                        "（处方药）"
+                    } else {
+                        ""
+                    }
                 );
             }
             result.insert("hits".into(), to_json(&hits));
@@ -1767,7 +1771,10 @@ impl Run<'_> {
             for (id, q) in list {
                 let q = parse_otc_quantity(q)?;
                 let sv = v.otc_add(&s, id, q, split).await?;
-                println!("    → 加入 add {id} × {q}{}", if split { "（拆零）" } else { "" });
+                println!(
+                    "    → 加入 add {id} × {q}{}",
+                    if split { "（拆零）" } else { "" }
+                );
                 view = Some(sv);
             }
         }

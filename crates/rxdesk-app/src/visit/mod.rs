@@ -46,12 +46,12 @@ mod identify;
 pub mod layout;
 mod pay;
 pub use pay::Tender;
+mod otc;
 pub mod payment;
 mod prescriptions;
 mod receipt;
 mod recovery;
 mod refund;
-mod otc;
 pub use otc::{
     parse_otc_quantity, OtcBoxView, OtcLineView, OtcPatientView, OtcPayer, OtcProductView,
     OtcScanOutcome, OtcStage, OtcView,

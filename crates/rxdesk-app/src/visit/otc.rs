@@ -501,12 +501,15 @@ impl super::VisitService {
         let s = guard.as_mut().ok_or(StepError::NoOtcSale)?;
         let _e = self.otc_span(&s.id, "set_quantity").entered();
         s.editable()?;
-        s.cart.set_quantity(index, quantity).map_err(StepError::Otc)?;
+        s.cart
+            .set_quantity(index, quantity)
+            .map_err(StepError::Otc)?;
         self.back_to_cart(s);
         let (_, kept) = self.replay(s, None);
         let dropped = s.fills.len() - kept.len();
         s.fills = kept;
-        s.notice_zh = (dropped > 0).then(|| format!("数量已修改，{dropped} 个多出的已扫盒子已移除"));
+        s.notice_zh =
+            (dropped > 0).then(|| format!("数量已修改，{dropped} 个多出的已扫盒子已移除"));
         Ok(self.otc_view(s))
     }
 
@@ -626,7 +629,11 @@ impl super::VisitService {
         })
     }
 
-    fn otc_scan_in(&self, s: &mut OtcSale, raw: &str) -> Result<(String, String), (String, String)> {
+    fn otc_scan_in(
+        &self,
+        s: &mut OtcSale,
+        raw: &str,
+    ) -> Result<(String, String), (String, String)> {
         use super::{ScanAccepted, ScanRefusal};
         let refuse = |r: ScanRefusal| (r.code().to_string(), r.message_zh());
         let step = |e: StepError| (e.code().to_string(), e.message_zh());
@@ -635,7 +642,10 @@ impl super::VisitService {
         let first = |rows: Vec<ProductRow>| rows.into_iter().next();
         let (product, trace, lot) = match &scan.kind {
             ScanKind::Gtin { gtin } => {
-                let rows = self.store.products_by_barcode(gtin).map_err(|e| step(e.into()))?;
+                let rows = self
+                    .store
+                    .products_by_barcode(gtin)
+                    .map_err(|e| step(e.into()))?;
                 let Some((id, row)) = first(rows) else {
                     s.pending_barcode = None;
                     return Err(refuse(ScanRefusal::UnknownBarcode { gtin: gtin.clone() }));
@@ -828,10 +838,7 @@ impl super::VisitService {
         async {
             s.editable()?;
             let code = code.trim();
-            if method == IdMethod::EpcQr
-                || code.len() > 512
-                || code.chars().any(char::is_control)
-            {
+            if method == IdMethod::EpcQr || code.len() > 512 || code.chars().any(char::is_control) {
                 return Err(StepError::BadCredential {
                     holder: Holder::Patient,
                 });
@@ -859,7 +866,8 @@ impl super::VisitService {
             let mut p = self.patient_of(&info, id.cert_type.clone(), &id.cert_no, None);
             p.identified_via_zh = id.via_zh.clone();
             p.face_out_biz_no = id.face_out_biz_no.clone();
-            let insured = crate::settle_types::insured_facts(p.insutype.code(), &p.insu_status, p.balance);
+            let insured =
+                crate::settle_types::insured_facts(p.insutype.code(), &p.insu_status, p.balance);
             settle_kind::plan(&Purchase::OverTheCounterFromAccount, &insured)
                 .map_err(StepError::SettlementKind)?;
             tracing::info!(via = %p.identified_via_zh, "OTC customer identified (1101)");
@@ -875,11 +883,7 @@ impl super::VisitService {
 
     /// The split: all paid by the customer (自费), or 2101 as 定点药店购药
     /// from the personal account. Every line must be filled (无码不结).
-    pub async fn otc_checkout(
-        &self,
-        by: &Session,
-        payer: OtcPayer,
-    ) -> Result<OtcView, StepError> {
+    pub async fn otc_checkout(&self, by: &Session, payer: OtcPayer) -> Result<OtcView, StepError> {
         let mut guard = self.otc.lock().await;
         let s = guard.as_mut().ok_or(StepError::NoOtcSale)?;
         let span = self.otc_span(&s.id, "checkout");
@@ -977,7 +981,10 @@ impl super::VisitService {
             // unit out of an opened box.
             let packs: Decimal = filled.iter().map(|i| i.packs()).sum();
             let pric = unit_price(row, l.split)?;
-            let sum = row.price.times(packs.normalize()).map_err(StepError::Price)?;
+            let sum = row
+                .price
+                .times(packs.normalize())
+                .map_err(StepError::Price)?;
             let sum = if pric.times(cnt).map_err(StepError::Price)? == sum {
                 sum
             } else {
@@ -1143,7 +1150,11 @@ impl super::VisitService {
                 return Err(StepError::NotUncertain);
             }
             let msgid = s.msgid.clone().ok_or(StepError::NoMsgid)?;
-            let psn_no = s.patient.as_ref().map(|p| p.psn_no.clone()).unwrap_or_default();
+            let psn_no = s
+                .patient
+                .as_ref()
+                .map(|p| p.psn_no.clone())
+                .unwrap_or_default();
             let sent_at = match s.attempt_id {
                 Some(id) => self.store.settlement_attempt(id)?.created_at,
                 None => self.store.now_ms(),
@@ -1153,8 +1164,13 @@ impl super::VisitService {
                 recovery::Uncertain2102::NotSettled => AttemptState::NotSettled,
             };
             if let Some(id) = s.attempt_id {
-                self.store
-                    .finish_settlement_attempt(id, outcome, None, None, "resolved by 2601")?;
+                self.store.finish_settlement_attempt(
+                    id,
+                    outcome,
+                    None,
+                    None,
+                    "resolved by 2601",
+                )?;
             }
             tracing::info!(%msgid, outcome = outcome.code(), "OTC uncertain settlement resolved");
             s.stage = OtcStage::Cart;
@@ -1286,7 +1302,11 @@ impl super::VisitService {
                     .get(i)
                     .map(|p| p.dispensed_min_units)
                     .unwrap_or_default();
-                let filled = if factor.is_zero() { done } else { done / factor };
+                let filled = if factor.is_zero() {
+                    done
+                } else {
+                    done / factor
+                };
                 OtcLineView {
                     index: i,
                     fixmedins_hilist_id: l.fixmedins_hilist_id.clone(),
@@ -1321,8 +1341,8 @@ impl super::VisitService {
             .collect();
         let complete = !lines.is_empty() && d.is_complete();
         let split = s.split.map(|x| {
-            let kind = (s.payer == OtcPayer::PersonalAccount)
-                .then_some(SettlementKind::PharmacyPurchase);
+            let kind =
+                (s.payer == OtcPayer::PersonalAccount).then_some(SettlementKind::PharmacyPurchase);
             let ctx = SettlementContext {
                 kind,
                 disease: String::new(),
@@ -1419,7 +1439,9 @@ mod tests {
         assert_eq!(parse_otc_quantity(" 3 ").unwrap(), Decimal::from(3));
         assert_eq!(parse_otc_quantity("3盒").unwrap_err().code(), "BAD_AMOUNT");
         assert_eq!(
-            parse_otc_quantity("1111111111111111111").unwrap_err().code(),
+            parse_otc_quantity("1111111111111111111")
+                .unwrap_err()
+                .code(),
             "BAD_AMOUNT"
         );
     }
