@@ -2,11 +2,12 @@
 //! 3505 uploads carry every box's trace code; a 医保个人账户 sale settled as
 //! 定点药店购药 (1101 → 2101/2102, `med_type` 41, no prescription) recorded
 //! once and uploaded once; a 处方药 refused without a prescription; a traced
-//! box without its code refused (无码不结); 拼音 search.
+//! box without its code refused (无码不结); 拼音 search; the account sale
+//! refunded money first (2103, then stock and 3506).
 
 use rust_decimal::Decimal;
 use rxdesk_app::uploader::CenterUploader;
-use rxdesk_app::visit::{IdMethod, OtcPayer, OtcStage, Tender, VisitService};
+use rxdesk_app::visit::{IdMethod, OtcPayer, OtcStage, RefundIdentity, Tender, VisitService};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
@@ -313,6 +314,46 @@ async fn an_otc_sale_from_the_personal_account_settles_as_pharmacy_purchase_once
     // A second start is a new sale; the settled one is not touched again.
     rig.visits().otc_start(&s).await.unwrap();
     assert_eq!(rig.uploads("2102").await.len(), 1);
+    // Refunded the way a prescription sale is: the customer identified,
+    // money first (2103 gives the account back), then stock and 3506.
+    rig.counter.login("3001", "demo-manager", None).unwrap();
+    let boss = rig.session();
+    let r = rig
+        .visits()
+        .refund(
+            &boss,
+            sale.sale_id,
+            "顾客退货",
+            Some(RefundIdentity {
+                method: "e_voucher".into(),
+                code: ZHANG_EC.into(),
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        r.returned.is_empty(),
+        "nothing was paid in cash: {:?}",
+        r.returned
+    );
+    assert!(
+        !rig.counter
+            .store()
+            .trace_code_sold(&lora[0].trace_code)
+            .unwrap(),
+        "the box is back in stock"
+    );
+    rig.delivered(&r.upload_ids).await;
+    assert_eq!(
+        rig.uploads("2103").await.len(),
+        1,
+        "the account charge reversed once"
+    );
+    assert_eq!(rig.uploads("3506").await.len(), 1);
+    assert!(
+        rig.uploads("7208").await.is_empty(),
+        "no prescription to reopen"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

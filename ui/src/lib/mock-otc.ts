@@ -137,7 +137,7 @@ export class MockOtcBackend {
     };
   }
   private need(): NonNullable<MockOtcBackend["sale"]> {
-    if (!this.sale) throw { code: "OTC_NO_SALE", message: "没有进行中的非处方销售，请先开始新的销售（F6）", params: {} };
+    if (!this.sale) throw { code: "OTC_NO_SALE", message: "没有进行中的非处方销售，请在非处方销售（F9）中开始新的销售（F4）", params: {} };
     return this.sale;
   }
   private add(p: OtcProduct, qty: bigint, split: boolean): void {

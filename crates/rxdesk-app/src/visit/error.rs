@@ -989,8 +989,8 @@ impl StepError {
             E::Settlement(e) => if zh { e.message_zh() } else { e.to_string() },
             E::SettlementKind(e) => if zh { e.message_zh() } else { e.to_string() },
             E::NoOtcSale => pick(
-                "没有进行中的非处方销售，请先开始新的销售（F6）",
-                "No OTC sale in progress: start a new sale (F6)",
+                "没有进行中的非处方销售，请在非处方销售（F9）中开始新的销售（F4）",
+                "No OTC sale in progress: start a new sale on the OTC screen (F9, then F4)",
             ),
             E::OtcLocked => pick(
                 "该笔销售已提交结算，不能再修改商品；请完成收款，或先处理未知结算",
