@@ -1742,7 +1742,10 @@ impl Run<'_> {
     async fn otc_sale(&mut self, o: &OtcSaleStep) -> Result<(), RunError> {
         use rxdesk_app::visit::{parse_otc_quantity, OtcPayer};
         let s = self.session()?;
-        let v = self.visits()?;
+        let counter: &Counter = self.counter;
+        let v = counter
+            .visits()
+            .map_err(|e| step_err("NO_VISIT_SERVICE", e.to_string()))?;
         let mut result = serde_json::Map::new();
         let mut view = None;
         if o.start {
