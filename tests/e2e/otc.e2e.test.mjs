@@ -105,7 +105,9 @@ test("an OTC sale: pinyin search, 处方药 refused, trace code per box, cash, r
   // 拼音 initials find 布洛芬; a 处方药's box is refused.
   await enter("blf");
   await shown("#otc-hits");
-  assert.match(await text("#otc-hits li:first-of-type .name"), /布洛芬缓释胶囊/);
+  // The demo pharmacy's large catalogue has several 布洛芬 products: the best hit is one.
+  const names = await browser.execute(() => [...document.querySelectorAll("#otc-hits li .name")].map((e) => e.textContent));
+  assert.ok(names.length > 0 && names[0].startsWith("布洛芬"), `hits: ${names}`);
   await shot("61-otc-search-blf");
   await enter(AMOX_BARCODE);
   await shown("#otc-scan-msg");
