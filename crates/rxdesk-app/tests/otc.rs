@@ -212,13 +212,22 @@ async fn a_self_paid_otc_sale_uploads_every_box_trace_code_in_3505() {
     assert_eq!(v.payment.as_ref().unwrap().change.as_deref(), Some("14.00"));
     let v = rig.visits().otc_complete(&s).await.unwrap();
     assert_eq!(v.stage, OtcStage::Receipted);
-    let sale = v.sale.unwrap();
+    let sale = v.sale.clone().unwrap();
     assert_eq!(sale.total, "36.00");
     assert!(
         sale.receipt_text.contains("布洛芬缓释胶囊"),
         "{}",
         sale.receipt_text
     );
+    assert!(
+        sale.receipt_text.contains("零售小票") && !sale.receipt_text.contains("处方编号"),
+        "a sale without prescription names none: {}",
+        sale.receipt_text
+    );
+    // After the sale the boxes still show, sold with it.
+    assert!(v.complete && v.lines[0].complete, "{v:?}");
+    assert_eq!(v.boxes.len(), 2);
+    assert_eq!(v.lines[0].price, "18.00");
     // No 2101/2102 for a self-paid sale.
     assert!(rig.uploads("2102").await.is_empty());
     rig.delivered(&sale.upload_ids).await;
@@ -433,6 +442,7 @@ async fn a_traced_box_without_its_code_is_not_sold() {
     assert!(v.lines[1].split);
     assert_eq!(v.lines[1].unit, "粒");
     assert_eq!(v.lines[1].amount, "5.40");
+    assert_eq!(v.lines[1].price, "0.90", "per 粒");
     let v = rig
         .visits()
         .otc_checkout(&s, OtcPayer::SelfPay)

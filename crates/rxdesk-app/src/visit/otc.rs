@@ -150,6 +150,9 @@ pub(super) struct OtcSale {
     attempt_id: Option<i64>,
     msgid: Option<String>,
     sale_lines: Vec<JournalLine>,
+    /// The boxes as checked out: shown once the codes are sold (a replay
+    /// would then refuse them).
+    checked_out: Option<Dispensing>,
     payment: Option<PaymentState>,
     sale: Option<SaleView>,
     notice_zh: Option<String>,
@@ -172,6 +175,7 @@ impl OtcSale {
             attempt_id: None,
             msgid: None,
             sale_lines: Vec::new(),
+            checked_out: None,
             payment: None,
             sale: None,
             notice_zh: None,
@@ -334,6 +338,16 @@ fn dec(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// A price as the counter shows it: at least two decimals, no trailing
+/// zeros beyond (18.00, 0.95, 0.3333).
+fn price_text(p: Price) -> String {
+    let mut d = p.value().normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d.to_string()
+}
+
 /// Price per smallest unit when sold split (6 decimals, as 2101 sends it).
 fn unit_price(row: &rxdesk_store::CatalogueRow, split: bool) -> Result<Price, StepError> {
     if !split || row.pack_size <= Decimal::ONE {
@@ -422,7 +436,7 @@ impl super::VisitService {
             name: row.name.clone(),
             spec: row.spec.clone(),
             manufacturer: row.prdr_name.clone(),
-            price: row.price.to_string(),
+            price: price_text(row.price),
             unit: row.unit.clone(),
             min_unit: p.min_unit.clone(),
             pack_size: dec(row.pack_size),
@@ -891,6 +905,7 @@ impl super::VisitService {
             s.editable()?;
             s.cart.lines().map_err(StepError::Otc)?;
             let (d, _) = self.replay(s, None);
+            let snapshot = d.clone();
             let items = d.finish(false).map_err(StepError::Dispense)?;
             let lines = self.frozen_lines(&items, &s.products)?;
             let mut total = Amount::ZERO;
@@ -933,6 +948,7 @@ impl super::VisitService {
             }
             s.payer = payer;
             s.sale_lines = lines;
+            s.checked_out = Some(snapshot);
             s.stage = OtcStage::Checkout;
             s.notice_zh = None;
             Ok(())
@@ -1281,7 +1297,10 @@ impl super::VisitService {
     }
 
     fn otc_view(&self, s: &OtcSale) -> OtcView {
-        let (d, _) = self.replay(s, None);
+        let d = match (&s.checked_out, s.stage) {
+            (Some(d), OtcStage::Settled | OtcStage::Uncertain | OtcStage::Receipted) => d.clone(),
+            _ => self.replay(s, None).0,
+        };
         let progress = d.progress();
         let mut total = Amount::ZERO;
         let lines: Vec<OtcLineView> = s
@@ -1315,7 +1334,7 @@ impl super::VisitService {
                     quantity: dec(l.quantity),
                     unit: l.unit.clone(),
                     split: l.split,
-                    price: price.to_string(),
+                    price: price_text(price),
                     amount: amount.to_string(),
                     filled: dec(filled),
                     complete: filled == l.quantity,
