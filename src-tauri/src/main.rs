@@ -8,6 +8,7 @@ mod device_commands;
 mod import_commands;
 mod manager_commands;
 mod onboard_commands;
+mod otc_commands;
 mod till_commands;
 mod visit_commands;
 
@@ -179,7 +180,22 @@ fn main() {
             onboard_commands::staff_change,
             onboard_commands::evoucher_bind,
             import_commands::import_preview,
-            import_commands::import_commit
+            import_commands::import_commit,
+            // OTC / retail sale (otc_commands.rs)
+            otc_commands::otc_start,
+            otc_commands::otc_current,
+            otc_commands::otc_search,
+            otc_commands::otc_add,
+            otc_commands::otc_set_quantity,
+            otc_commands::otc_scan,
+            otc_commands::otc_no_code,
+            otc_commands::otc_identify,
+            otc_commands::otc_checkout,
+            otc_commands::otc_settle,
+            otc_commands::otc_resolve_uncertain,
+            otc_commands::otc_pay,
+            otc_commands::otc_complete,
+            otc_commands::otc_cancel
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

@@ -31,11 +31,11 @@ fn lang(state: &Shared) -> Lang {
 }
 
 /// A step error as the window receives it.
-fn wire(state: &Shared) -> impl Fn(StepError) -> WireError + '_ {
+pub(crate) fn wire(state: &Shared) -> impl Fn(StepError) -> WireError + '_ {
     move |e| e.to_wire(lang(state))
 }
 
-fn ctx(state: &Shared) -> Result<(&VisitService, Session), WireError> {
+pub(crate) fn ctx(state: &Shared) -> Result<(&VisitService, Session), WireError> {
     let counter = state
         .counter
         .as_ref()

@@ -141,6 +141,11 @@ fn one_of_each() -> Vec<StepError> {
         E::Locked { detail: "x".into() },
         E::RuleRefused { detail: "x".into() },
         E::Store { detail: "x".into() },
+        E::NoOtcSale,
+        E::OtcLocked,
+        E::OtcUnknownProduct {
+            query: "YP9".into(),
+        },
     ];
     for e in &all {
         // Exhaustive on purpose: a new variant must be added above.
@@ -204,7 +209,10 @@ fn one_of_each() -> Vec<StepError> {
             | E::Forbidden { .. }
             | E::Locked { .. }
             | E::RuleRefused { .. }
-            | E::Store { .. } => {}
+            | E::Store { .. }
+            | E::NoOtcSale
+            | E::OtcLocked
+            | E::OtcUnknownProduct { .. } => {}
             // Wrapped errors carry their own modules' codes (the till's,
             // the settlement plan's, other crates').
             E::Device(_)
@@ -212,7 +220,8 @@ fn one_of_each() -> Vec<StepError> {
             | E::Dispense(_)
             | E::Settlement(_)
             | E::Till { .. }
-            | E::SettlementKind(_) => {}
+            | E::SettlementKind(_)
+            | E::Otc(_) => {}
         }
     }
     all

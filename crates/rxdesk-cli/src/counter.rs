@@ -190,6 +190,8 @@ struct Step {
     shift_end: Option<()>,
     fault: Option<Fault>,
     wait_uploads: Option<WaitUploads>,
+    /// An OTC / retail sale (no prescription): `OtcSaleStep`.
+    otc_sale: Option<OtcSaleStep>,
     /// A remark printed with the step (zh-CN).
     note_zh: Option<String>,
     /// A remark printed with the step (English).
@@ -306,6 +308,38 @@ struct Pay {
     /// reference: journalled by the terminal channel in production, kept with
     /// the sale in demo mode.
     terminal: Option<String>,
+}
+
+/// An OTC / retail sale, its parts done in this order (each optional): start
+/// a new sale, search the catalogue, add products by id, scan demo boxes,
+/// identify the customer for the personal account, check out and confirm
+/// with a payer, pay, complete. The first refusal is the step's error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OtcSaleStep {
+    /// Start a new OTC sale first.
+    #[serde(default)]
+    start: bool,
+    /// Catalogue search (name, 拼音 initials, barcode): hits in `hits`.
+    search: Option<String>,
+    /// `[[fixmedins_hilist_id, packs], …]`.
+    #[serde(default)]
+    add: Vec<(String, String)>,
+    /// 拆零: `[[fixmedins_hilist_id, smallest units], …]`.
+    #[serde(default)]
+    add_split: Vec<(String, String)>,
+    /// Demo boxes `"<med_list_codg>#<n>"` (docs/demo.md) scanned as barcode
+    /// then trace code; `"…#<n>:trace"` scans the trace code alone.
+    #[serde(default)]
+    boxes: Vec<String>,
+    /// The customer for the 医保个人账户 (1101).
+    identify: Option<Identify>,
+    /// `self_pay` | `personal_account`: checkout (2101 for the account),
+    /// then confirm (2102).
+    payer: Option<String>,
+    pay: Option<Pay>,
+    #[serde(default)]
+    complete: bool,
 }
 
 /// Till shift open (开班) with its float (备用金).
@@ -626,6 +660,7 @@ impl Step {
         add(self.shift_end.is_some(), "shift_end");
         add(self.fault.is_some(), "fault");
         add(self.wait_uploads.is_some(), "wait_uploads");
+        add(self.otc_sale.is_some(), "otc_sale");
         v
     }
 }
@@ -681,6 +716,7 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "shift_end" => ("药师下岗", "pharmacist goes off duty"),
         "fault" => ("模拟中心故障设置", "emulator fault injection"),
         "wait_uploads" => ("等待上传完成", "wait for uploads"),
+        "otc_sale" => ("非处方销售", "OTC / retail sale"),
         _ => ("?", "?"),
     }
 }
@@ -1443,6 +1479,9 @@ impl Run<'_> {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+        if let Some(o) = &step.otc_sale {
+            return self.otc_sale(o).await;
+        }
         let s = self.session()?;
         let till = self.counter.till();
         if let Some(t) = &step.till_open {
@@ -1696,6 +1735,143 @@ impl Run<'_> {
         self.last_sale
             .clone()
             .ok_or_else(|| step_err("SCENARIO", "本场景还没有完成的销售 / no completed sale yet"))
+    }
+
+    /// One `otc_sale` step (`OtcSaleStep`); the sale's view is the step's
+    /// view, search hits and the last scan in its result.
+    async fn otc_sale(&mut self, o: &OtcSaleStep) -> Result<(), RunError> {
+        use rxdesk_app::visit::{parse_otc_quantity, OtcPayer};
+        let s = self.session()?;
+        let counter: &Counter = self.counter;
+        let v = counter
+            .visits()
+            .map_err(|e| step_err("NO_VISIT_SERVICE", e.to_string()))?;
+        let mut result = serde_json::Map::new();
+        let mut view = None;
+        if o.start {
+            view = Some(v.otc_start(&s).await?);
+            println!("    → 新的非处方销售 new OTC sale");
+        }
+        if let Some(q) = &o.search {
+            let hits = v.otc_search(q, 10)?;
+            for h in hits.iter().take(3) {
+                println!(
+                    "    → 搜索 “{q}”：{} {} {} 元/{}{}",
+                    h.name,
+                    h.spec,
+                    h.price,
+                    h.unit,
+                    if h.prescription_only {
+                        "（处方药）"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            result.insert("hits".into(), to_json(&hits));
+        }
+        for (split, list) in [(false, &o.add), (true, &o.add_split)] {
+            for (id, q) in list {
+                let q = parse_otc_quantity(q)?;
+                let sv = v.otc_add(&s, id, q, split).await?;
+                println!(
+                    "    → 加入 add {id} × {q}{}",
+                    if split { "（拆零）" } else { "" }
+                );
+                view = Some(sv);
+            }
+        }
+        for b in &o.boxes {
+            let (spec, part) = b.split_once(':').unwrap_or((b.as_str(), "both"));
+            let (codg, idx) = spec.split_once('#').ok_or_else(|| {
+                step_err("SCENARIO", format!("box 须为 \"<med_list_codg>#<n>\"：{b}"))
+            })?;
+            let idx: usize = idx
+                .trim()
+                .parse()
+                .map_err(|_| step_err("SCENARIO", format!("box 序号无效：{b}")))?;
+            let bx = demo_boxes()
+                .into_iter()
+                .filter(|x| x.med_list_codg == codg.trim())
+                .nth(idx)
+                .ok_or_else(|| step_err("SCENARIO", format!("没有演示药盒 {b}（docs/demo.md）")))?;
+            let codes = match part {
+                "trace" => vec![bx.trace_code.clone()],
+                _ => vec![bx.barcode.clone(), bx.trace_code.clone()],
+            };
+            for code in codes {
+                let out = v.otc_scan(&s, &code).await?;
+                println!("    → 扫码 scan [{}] {}", out.code, out.message_zh);
+                result.insert("scan".into(), json!(out.code));
+                self.view = to_json(&out.sale);
+                if !out.ok {
+                    self.result = Value::Object(result);
+                    return Err(step_err(&out.code, out.message_zh));
+                }
+                view = Some(out.sale);
+            }
+        }
+        if let Some(i) = &o.identify {
+            let method: IdMethod = i.method.parse()?;
+            let sv = v
+                .otc_identify(&s, method, i.code.as_deref().unwrap_or(""), i.consent)
+                .await?;
+            if let Some(p) = &sv.patient {
+                println!(
+                    "    → 顾客 customer {}（{}，个人账户余额 {}）",
+                    p.name, p.insutype_label, p.balance
+                );
+            }
+            view = Some(sv);
+        }
+        if let Some(p) = &o.payer {
+            let payer = OtcPayer::parse(p)?;
+            let sv = v.otc_checkout(&s, payer).await?;
+            if let Some(x) = &sv.split {
+                println!(
+                    "    → {}：总额 {}，个人账户 {}，自付 {}",
+                    x.kind_zh.clone().unwrap_or_default(),
+                    x.total,
+                    x.account_pay,
+                    x.cash_pay
+                );
+            }
+            view = Some(v.otc_settle(&s).await?);
+        }
+        if let Some(p) = &o.pay {
+            let tender = match (&p.cash, &p.scan, &p.terminal) {
+                (Some(c), _, _) => Tender::parse("cash", Some(c), None)?,
+                (None, Some(code), _) => Tender::parse("scan", None, Some(code))?,
+                (None, None, Some(r)) => Tender::parse("terminal", None, Some(r))?,
+                _ => return Err(step_err("SCENARIO", "pay 需要 cash、scan 或 terminal")),
+            };
+            let sv = v.otc_pay(&s, tender).await?;
+            if let Some(p) = &sv.payment {
+                println!(
+                    "    → 收款 paid {}，找零 change {}",
+                    p.due,
+                    p.change.clone().unwrap_or_default()
+                );
+            }
+            view = Some(sv);
+        }
+        if o.complete {
+            let sv = v.otc_complete(&s).await?;
+            if let Some(sale) = &sv.sale {
+                println!(
+                    "    → 零售单 {} 合计 {} 元；{}",
+                    sale.rtal_docno, sale.total, sale.printed_zh
+                );
+                self.last_sale = Some((sale.sale_id, sale.rtal_docno.clone()));
+            }
+            view = Some(sv);
+        }
+        if let Some(sv) = view.or(v.otc_current().await) {
+            println!("    → 销售 sale: {} ({})", sv.total, sv.stage_zh);
+            self.view = to_json(&sv);
+        }
+        self.result = Value::Object(result);
+        Ok(())
     }
 
     async fn scan(&mut self, sc: &Scan) -> Result<(), RunError> {

@@ -400,7 +400,17 @@ pub fn sale_receipt(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
     };
 
     let mut out = Vec::new();
-    header(&mut out, &r.store, "医保处方购药小票");
+    // A sale without prescription (OTC / retail) has no prescription to name.
+    let with_rx = !r.prescription.rx_no.trim().is_empty();
+    header(
+        &mut out,
+        &r.store,
+        if with_rx {
+            "医保处方购药小票"
+        } else {
+            "零售小票（非处方药品）"
+        },
+    );
     if let Some(at) = r.reprinted_at {
         out.push(El::styled(
             format!("** 重印 {} **", format_wire(at)),
@@ -411,21 +421,25 @@ pub fn sale_receipt(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
     out.push(El::Rule { ch: '=' });
     field(&mut out, "销售单号", &r.sale_id);
     field(&mut out, "结算时间", &format_wire(r.settled_at));
-    field(&mut out, "处方编号", &r.prescription.rx_no);
-    let mut hospital = r.prescription.hospital.clone();
-    if let Some(dept) = &r.prescription.department {
-        hospital.push(' ');
-        hospital.push_str(dept);
+    if with_rx {
+        field(&mut out, "处方编号", &r.prescription.rx_no);
+        let mut hospital = r.prescription.hospital.clone();
+        if let Some(dept) = &r.prescription.department {
+            hospital.push(' ');
+            hospital.push_str(dept);
+        }
+        field(&mut out, "开方医院", &hospital);
+        if let Some(doc) = &r.prescription.doctor {
+            field(&mut out, "开方医师", doc);
+        }
     }
-    field(&mut out, "开方医院", &hospital);
-    if let Some(doc) = &r.prescription.doctor {
-        field(&mut out, "开方医师", doc);
+    if with_rx || !r.prescription.patient_name.trim().is_empty() {
+        field(
+            &mut out,
+            "患者",
+            &mask_patient_name(&r.prescription.patient_name),
+        );
     }
-    field(
-        &mut out,
-        "患者",
-        &mask_patient_name(&r.prescription.patient_name),
-    );
     if let Some(a) = &r.prescription.agent {
         field(
             &mut out,
@@ -438,7 +452,11 @@ pub fn sale_receipt(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
             ),
         );
     }
-    field(&mut out, "审方药师", &r.pharmacist);
+    field(
+        &mut out,
+        if with_rx { "审方药师" } else { "药师" },
+        &r.pharmacist,
+    );
     field(&mut out, "收银员", &r.operator);
     out.push(El::rule());
     for (i, l) in r.lines.iter().enumerate() {

@@ -8,8 +8,8 @@ export function idleExpired(now: number, lastActivity: number, limitMs: number =
   return now - lastActivity >= limitMs;
 }
 
-/** The navigation key of each screen; F7 only for managers; Shift+F1 the till. */
-export type Screen = "counter" | "till" | "history" | "manager" | "settings";
+/** The navigation key of each screen; F7 only for managers; Shift+F1 the till; F9 the OTC sale. */
+export type Screen = "counter" | "till" | "otc" | "history" | "manager" | "settings";
 
 export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager", shift = false): Screen | "denied" | null {
   switch (key) {
@@ -21,6 +21,8 @@ export function screenForKey(key: string, role: "cashier" | "pharmacist" | "mana
       return role === "manager" ? "manager" : "denied";
     case "F8":
       return "settings";
+    case "F9":
+      return "otc";
     default:
       return null;
   }

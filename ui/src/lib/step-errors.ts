@@ -56,6 +56,16 @@ const catalogue: Record<string, Entry> = {
     zh: "审方结果须为 1 通过、2 不通过或 3 需医生确认",
     en: "The audit result must be 1 approved, 2 rejected or 3 needs the doctor's confirmation",
   },
+  OTC_NO_SALE: { zh: "没有进行中的非处方销售，请先开始新的销售", en: "No OTC sale in progress: start a new sale" },
+  OTC_LOCKED: {
+    zh: "该笔销售已提交结算，不能再修改商品；请完成收款，或先处理未知结算",
+    en: "This sale was sent for settlement: the cart cannot change; finish the payment, or resolve the unknown settlement first",
+  },
+  OTC_UNKNOWN_PRODUCT: {
+    zh: "本店药品目录中没有“{query}”，请核对后重新扫码或搜索",
+    en: "\"{query}\" is not in the pharmacy's catalogue: check it and scan or search again",
+  },
+  OTC_EMPTY: { zh: "购物清单为空，请先扫码或搜索添加商品", en: "The cart is empty: scan or search a product first" },
   AUDIT_NOT_ON_DUTY: {
     zh: "当前登录药师尚未上岗：请先扫描本人医保电子凭证上岗后再审方",
     en: "The signed-in pharmacist is not on duty: scan your own e-voucher to go on duty, then audit",

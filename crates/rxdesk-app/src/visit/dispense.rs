@@ -16,7 +16,7 @@ use rxdesk_devices::scan::{classify, ScanKind};
 use rxdesk_store::Session;
 
 impl super::VisitService {
-    fn stock_of(&self, drug_id: i64, codg: &str) -> Result<Vec<StockBatch>, StepError> {
+    pub(super) fn stock_of(&self, drug_id: i64, codg: &str) -> Result<Vec<StockBatch>, StepError> {
         let product = self.store.product_by_id(drug_id)?;
         let pack = product.map(|p| p.pack_size).unwrap_or(Decimal::ONE);
         Ok(self

@@ -456,6 +456,18 @@ pub enum StepError {
     /// The sale cannot be settled with 医保 as it stands (医疗类别, 病种,
     /// doctor's code, 参保状态, personal account: `settle_kind`).
     SettlementKind(#[serde(skip)] rxdesk_core::settle_kind::PlanError),
+    /// No OTC sale in progress.
+    NoOtcSale,
+    /// The OTC sale's cart cannot change (or the step is out of order) once
+    /// its settlement was sent.
+    OtcLocked,
+    /// No product with that id in the catalogue.
+    OtcUnknownProduct {
+        /// As given.
+        query: String,
+    },
+    /// The OTC cart refused (处方药, quantity, 拆零, empty).
+    Otc(#[serde(skip)] rxdesk_core::otc::OtcError),
 }
 
 /// Every code of `StepError`'s own variants (the wrapped ones take their
@@ -524,6 +536,9 @@ pub const OWN_CODES: &[&str] = &[
     "LOCKED",
     "RULE",
     "STORE",
+    "OTC_NO_SALE",
+    "OTC_LOCKED",
+    "OTC_UNKNOWN_PRODUCT",
 ];
 
 /// A device problem's code (`DEVICE_CARD_REMOVED`, `DEVICE_NOT_E_VOUCHER`, …).
@@ -647,6 +662,10 @@ impl StepError {
             E::Dispense(e) => e.code(),
             E::Settlement(e) => e.code(),
             E::SettlementKind(e) => e.code(),
+            E::NoOtcSale => "OTC_NO_SALE",
+            E::OtcLocked => "OTC_LOCKED",
+            E::OtcUnknownProduct { .. } => "OTC_UNKNOWN_PRODUCT",
+            E::Otc(e) => e.code(),
         }
     }
 
@@ -969,6 +988,20 @@ impl StepError {
             E::Dispense(e) => if zh { e.message_zh() } else { e.to_string() },
             E::Settlement(e) => if zh { e.message_zh() } else { e.to_string() },
             E::SettlementKind(e) => if zh { e.message_zh() } else { e.to_string() },
+            E::NoOtcSale => pick(
+                "没有进行中的非处方销售，请在非处方销售（F9）中开始新的销售（F4）",
+                "No OTC sale in progress: start a new sale on the OTC screen (F9, then F4)",
+            ),
+            E::OtcLocked => pick(
+                "该笔销售已提交结算，不能再修改商品；请完成收款，或先处理未知结算",
+                "This sale was sent for settlement: the cart cannot change; finish the payment, or resolve the unknown settlement first",
+            ),
+            E::OtcUnknownProduct { query } => if zh {
+                format!("本店药品目录中没有“{query}”，请核对后重新扫码或搜索")
+            } else {
+                format!("\"{query}\" is not in the pharmacy's catalogue: check it and scan or search again")
+            },
+            E::Otc(e) => if zh { e.message_zh() } else { e.to_string() },
         }
     }
 

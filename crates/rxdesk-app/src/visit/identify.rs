@@ -196,23 +196,23 @@ pub(super) fn proxy_of(
 }
 
 /// What the identification produced before the prescription query.
-struct Identified {
+pub(super) struct Identified {
     /// 1101 credential.
-    cert_type: CertType,
-    cert_no: String,
-    card_sn: String,
+    pub(super) cert_type: CertType,
+    pub(super) cert_no: String,
+    pub(super) card_sn: String,
     /// 7202 credential and number.
-    query: (Credential, String),
-    method: IdentificationMethod,
+    pub(super) query: (Credential, String),
+    pub(super) method: IdentificationMethod,
     /// Where the authorisation came from (kept with a 代购 sale).
-    authorisation: String,
+    pub(super) authorisation: String,
     /// How the patient was identified, for the screen.
-    via_zh: String,
+    pub(super) via_zh: String,
     /// The holder's ID number as the card/ID card/terminal gave it, to be
     /// matched with the center's record.
-    holder_id: Option<String>,
+    pub(super) holder_id: Option<String>,
     /// `outBizNo` of a face capture (for `settle.notify`).
-    face_out_biz_no: Option<String>,
+    pub(super) face_out_biz_no: Option<String>,
 }
 
 impl VisitService {
@@ -289,7 +289,7 @@ impl VisitService {
     }
 
     /// The method's credential from the devices (or the scanned / typed code).
-    async fn credential_of(
+    pub(super) async fn credential_of(
         &self,
         a: &mut Active,
         by: &Session,
@@ -638,7 +638,7 @@ impl super::VisitService {
         Ok(self.view(a))
     }
 
-    fn patient_of(
+    pub(super) fn patient_of(
         &self,
         info: &PersonInfoOutput,
         cert_type: CertType,

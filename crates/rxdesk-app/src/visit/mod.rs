@@ -46,11 +46,16 @@ mod identify;
 pub mod layout;
 mod pay;
 pub use pay::Tender;
+mod otc;
 pub mod payment;
 mod prescriptions;
 mod receipt;
 mod recovery;
 mod refund;
+pub use otc::{
+    parse_otc_quantity, OtcBoxView, OtcLineView, OtcPatientView, OtcPayer, OtcProductView,
+    OtcScanOutcome, OtcStage, OtcView,
+};
 mod settle;
 pub mod view;
 
@@ -345,6 +350,8 @@ pub struct VisitService {
     /// The receipt printer in force: the configured one, replaced when the
     /// device settings change while the app runs ([`VisitService::set_printer`]).
     printer: std::sync::RwLock<Option<rxdesk_devices::settings::PrinterSettings>>,
+    /// The OTC sale in progress (`otc`), beside the prescription visit.
+    otc: tokio::sync::Mutex<Option<otc::OtcSale>>,
 }
 
 fn today_cst() -> NaiveDate {
@@ -409,6 +416,7 @@ impl VisitService {
             catalogue_names: std::sync::Mutex::new(None),
             devices: std::sync::RwLock::new(Default::default()),
             printer: std::sync::RwLock::new(printer),
+            otc: tokio::sync::Mutex::new(None),
         })
     }
 

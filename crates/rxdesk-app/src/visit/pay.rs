@@ -80,6 +80,23 @@ impl super::VisitService {
             });
         }
         let due = a.visit.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+        let p = self.take_payment(&a.id(), due, tender)?;
+        a.payment = Some(p);
+        self.persist_logged(a);
+        rxdesk_store::crashpoint!("visit_after_payment");
+        Ok(self.view(a))
+    }
+
+    /// Takes `due` by the tender (cash with change, a scanned pay code
+    /// through the channel, an external terminal's reference): shared by the
+    /// prescription visit and the OTC sale (`otc`). `sale_ref` names the
+    /// sale to the payment channel.
+    pub(super) fn take_payment(
+        &self,
+        sale_ref: &str,
+        due: Amount,
+        tender: Tender,
+    ) -> Result<PaymentState, StepError> {
         let p = match tender {
             Tender::Cash { tendered: t } => {
                 let change = cash_change(due, t).map_err(StepError::from)?;
@@ -110,7 +127,7 @@ impl super::VisitService {
                     };
                     let c = self
                         .payments
-                        .charge(code, due, &a.id())
+                        .charge(code, due, sale_ref)
                         .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?;
                     tracing::info!(channel = c.channel.label_zh(), "paid by scan");
                     PaymentState {
@@ -143,7 +160,7 @@ impl super::VisitService {
                 }
                 let reference = if self.payments.takes_terminal_references() {
                     self.payments
-                        .charge(r, due, &a.id())
+                        .charge(r, due, sale_ref)
                         .map_err(|e| StepError::PaymentDeclined { reason: e.0 })?
                         .transaction_id
                 } else {
@@ -163,9 +180,6 @@ impl super::VisitService {
                 }
             }
         };
-        a.payment = Some(p);
-        self.persist_logged(a);
-        rxdesk_store::crashpoint!("visit_after_payment");
-        Ok(self.view(a))
+        Ok(p)
     }
 }

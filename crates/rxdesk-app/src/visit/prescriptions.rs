@@ -92,7 +92,7 @@ impl super::VisitService {
     /// visit started in the same second as one before a restart would
     /// otherwise get that visit's ID and its journal rows (the journal keeps
     /// a closed visit closed, so the new one would not be journalled).
-    fn fresh_visit_id(&self) -> Result<String, StepError> {
+    pub(super) fn fresh_visit_id(&self) -> Result<String, StepError> {
         let second = Utc::now().with_timezone(&cst()).format("%Y%m%d%H%M%S");
         for _ in 0..10_000 {
             let n = self.seq.fetch_add(1, Ordering::Relaxed) % 10_000;

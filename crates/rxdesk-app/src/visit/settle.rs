@@ -315,11 +315,20 @@ impl super::VisitService {
     /// The sale lines of the dispensed boxes at the catalogue prices the
     /// settlement input was computed with (frozen before 2102 leaves).
     fn frozen_sale_lines(&self, a: &Active) -> Result<Vec<recovery::JournalLine>, StepError> {
+        self.frozen_lines(a.visit.dispensed(), &a.products)
+    }
+
+    /// [`Self::frozen_sale_lines`] over any dispensed items (the OTC sale's
+    /// too): one line per batch and split flag, packs, price, trace codes.
+    pub(super) fn frozen_lines(
+        &self,
+        items: &[DispensedItem],
+        products: &HashMap<String, super::ProductRow>,
+    ) -> Result<Vec<recovery::JournalLine>, StepError> {
         let mut lines: Vec<recovery::JournalLine> = Vec::new();
         let mut by_batch: HashMap<(i64, bool), usize> = HashMap::new();
-        for item in a.visit.dispensed() {
-            let (drug_id, row) = a
-                .products
+        for item in items {
+            let (drug_id, row) = products
                 .get(&item.fixmedins_hilist_id)
                 .ok_or(StepError::NoProduct)?;
             let batch_row = self
