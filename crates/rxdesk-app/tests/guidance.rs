@@ -85,6 +85,9 @@ async fn a_visits_guidance_is_printed_with_the_doctors_instructions() {
     // On paper: the receipt, then the slip with the doctor's instructions,
     // the line's remark and the catalogue's warning.
     let paper = wait_for_slips(&sim, 1);
+    // The whole prescription's 医嘱 stands with each of its two drugs.
+    let once = paper.matches(&format!("医嘱{INSTRUCTIONS}")).count();
+    assert_eq!(once, 2, "{paper}");
     for needle in [
         format!("医嘱{INSTRUCTIONS}"),
         format!("备注{REMARK}"),
@@ -115,6 +118,9 @@ async fn a_visits_guidance_is_printed_with_the_doctors_instructions() {
         .unwrap();
     assert!(again.guidance_text.contains(INSTRUCTIONS));
     let paper = wait_for_slips(&sim, 2);
-    assert_eq!(paper.matches(&format!("医嘱{INSTRUCTIONS}")).count(), 2);
+    assert_eq!(
+        paper.matches(&format!("医嘱{INSTRUCTIONS}")).count(),
+        2 * once
+    );
     sim.stop();
 }

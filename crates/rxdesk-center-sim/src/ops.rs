@@ -1025,10 +1025,16 @@ pub fn write_off(st: &mut State, w: &WriteOffInput) -> OpResult {
         return fail(codes::RX_BAD_STATE, "处方未审核通过，不能核销");
     }
     let now = st.now();
+    // The dispensing happened at the sale (`sel_retn_time`), not when its
+    // write-off arrives (an outbox may deliver it days later): the reuse
+    // interval counts from the sale. Never later than now.
+    let sold_at = rxdesk_core::time::parse_wire(&d.sel_retn_time)
+        .filter(|t| *t <= now)
+        .unwrap_or(now);
     if let Some(r) = st.rxs.get_mut(&d.hi_rxno) {
         r.state = RxState::Used;
         r.download.rx_stas_codg = rxdesk_core::codes::RxStatus::Used;
-        r.last_used = Some(now);
+        r.last_used = Some(sold_at);
         if r.rept_flag {
             r.reptd_cnt += 1;
         }

@@ -696,10 +696,10 @@ impl Store {
                         // A reusable prescription (7203 `reptFlag` 1) may be
                         // sold up to `maxReptCnt` times; the visit's rules
                         // (`rxdesk_core::rules::reuse`) checked the interval.
-                        let raw: String = tx
+                        let sealed: Vec<u8> = tx
                             .query_row("SELECT raw_payload FROM prescriptions WHERE id = ?1", [rx_id], |r| r.get(0))
                             .map_err(StoreError::sql("read prescription"))?;
-                        let allowed = reuse_allowance(&raw);
+                        let allowed = reuse_allowance(&self.sealer().open_str(&sealed)?);
                         if sold >= allowed {
                             return Err(StoreError::Rule(if allowed > 1 {
                                 format!("处方已售出 {sold} 次，已达最大复用次数 {allowed} / reusable prescription sold {sold} of {allowed} times")

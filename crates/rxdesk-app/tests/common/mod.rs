@@ -10,7 +10,7 @@ use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
 use rxdesk_core::codes::AuditResult;
-use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products, DemoBox};
+use rxdesk_demo::catalogue::{demo_stock_csv, emulator_products, DemoBox};
 use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::sync::{self, SyncConfig, SyncHandle};
 use rxdesk_store::Session;
@@ -39,7 +39,8 @@ pub async fn get(base: &str, path: &str) -> Value {
 pub async fn post(base: &str, path: &str, body: Value) -> Value {
     let r = reqwest::Client::new()
         .post(format!("{base}{path}"))
-        .json(&body)
+        .header("content-type", "application/json")
+        .body(body.to_string())
         .send()
         .await
         .unwrap();
@@ -189,8 +190,12 @@ impl Rig {
             .map(|r| r.auth_rxno.clone())
     }
 
+    /// Ends the visit: cancelled, unless a blocking rule closed it already.
     pub async fn cancel(&self) {
-        self.visits().cancel(&self.session()).await.unwrap();
+        if let Err(e) = self.visits().cancel(&self.session()).await {
+            let why = format!("{e:?}");
+            assert!(why.contains("from: Closed"), "cancel failed: {why}");
+        }
     }
 
     /// Open the listed prescription: the rules' codes and the view.
