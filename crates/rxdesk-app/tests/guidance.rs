@@ -2,7 +2,7 @@
 //! center emulator and the (demo-only) receipt-printer simulator: after a
 //! sale the guidance slip is printed on the receipt printer with the
 //! doctor's instructions (7203 `rx_drord_dscr`), the line's remark
-//! (`tcmherb_foote`) and the catalogue's warning (自费); the window gets the
+//! (`tcmherb_foote`) and the catalogue's 注意事项, 禁忌 and 自费 warning; the window gets the
 //! same text, never a file path; a reprint from history prints it again.
 
 mod common;
@@ -92,6 +92,9 @@ async fn a_visits_guidance_is_printed_with_the_doctors_instructions() {
         format!("医嘱{INSTRUCTIONS}"),
         format!("备注{REMARK}"),
         "注意本药品为自费药品，医保不予支付".to_string(),
+        // The catalogue's own 注意事项 and 禁忌 (assets/demo/drugs.json).
+        "注意随餐服用，定期监测血糖和肾功能".to_string(),
+        "禁忌严重肾功能不全者禁用".to_string(),
         "用法口服".to_string(),
     ] {
         assert!(paper.contains(&needle), "{needle} not printed: {paper}");

@@ -705,6 +705,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "shift_end" => ("药师下岗", "pharmacist goes off duty"),
         "fault" => ("模拟中心故障设置", "emulator fault injection"),
         "wait_uploads" => ("等待上传完成", "wait for uploads"),
+        "clock" => (
+            "时间推进（账本与中心时钟）",
+            "days pass (ledger and center clocks)",
+        ),
         _ => ("?", "?"),
     }
 }

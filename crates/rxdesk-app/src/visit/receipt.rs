@@ -94,7 +94,10 @@ impl super::VisitService {
                             .map(|r| r.rx_drord_dscr.trim().to_string())
                             .filter(|s| !s.is_empty()),
                         remarks: remark.clone().into_iter().collect(),
-                        contraindications: Vec::new(),
+                        contraindications: product
+                            .as_ref()
+                            .map(|p| p.contraindication_list())
+                            .unwrap_or_default(),
                         warnings: product.as_ref().map(catalogue_warnings).unwrap_or_default(),
                     }),
                 }
@@ -396,9 +399,9 @@ impl super::VisitService {
 }
 
 /// What the pharmacy's catalogue says the patient must know about a
-/// product: 自费, the cold chain, a restricted class.
+/// product: its 注意事项, the cold chain, a restricted class, 自费.
 fn catalogue_warnings(p: &rxdesk_store::catalogue::CatalogueRow) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = p.warning_list();
     if p.cold_chain {
         out.push("本药品需冷藏（2–8 °C）保存，取药后请尽快放入冰箱冷藏，切勿冷冻".to_string());
     }
