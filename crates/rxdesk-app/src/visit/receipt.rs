@@ -93,7 +93,7 @@ impl super::VisitService {
                         doctor_instructions: rx
                             .map(|r| r.rx_drord_dscr.trim().to_string())
                             .filter(|s| !s.is_empty()),
-                        remarks: remark.clone().into_iter().collect(),
+                        remarks: remark.into_iter().collect(),
                         contraindications: product
                             .as_ref()
                             .map(|p| p.contraindication_list())
@@ -349,6 +349,8 @@ impl super::VisitService {
                 tracing::info!(outcome = %sent, "medication guidance slip sent");
                 if sent == "已打印" {
                     printed_zh.push_str("；用药指导已打印");
+                } else if self.printer().is_none() && sent == printed_zh {
+                    printed_zh.push_str("（用药指导小票同样保存）");
                 } else {
                     printed_zh.push_str(&format!("；用药指导：{sent}"));
                 }
