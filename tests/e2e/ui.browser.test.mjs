@@ -246,7 +246,8 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#receipt-text");
   assert.match(await text("#receipt-text"), /43\.00/);
   assert.match(await text("#print-outcome"), /已打印/);
-  assert.match(await text("#guidance-path"), /\.pdf$/);
+  assert.match(await text("#guidance-text"), /医嘱/);
+  assert.doesNotMatch(await text("#guidance-text"), /(^|\s)\/[\w.-]+\/|\.pdf\b/);
   assert.equal(await text("#receipt-change"), "¥2.00");
   await shot("09-receipt");
   await page.keyboard.press("Enter");

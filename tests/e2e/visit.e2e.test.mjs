@@ -195,8 +195,26 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   await failWithError("complete");
   assert.match(await text("#receipt-text"), /43\.00/);
   assert.match(await text("#print-outcome"), /已打印/);
-  assert.match(await text("#guidance-path"), /\.pdf$/);
+  // The medication guidance is shown as the slip printed with the receipt
+  // (the doctor's instructions included), never as a file path.
+  const guidance = await text("#guidance-text");
+  assert.match(guidance, /用药指导/);
+  assert.match(guidance, /医嘱/);
+  assert.doesNotMatch(guidance + (await text("#print-outcome")), /(^|\s)\/[\w.-]+\/|\.pdf\b|\.escpos\b/);
+  assert.match(await text("#print-outcome"), /用药指导已打印/);
   await shot("17-visit-receipt");
+  await browser.execute(() => document.querySelector("#guidance-text")?.scrollIntoView());
+  await shot("17b-visit-guidance");
+  // en-US: the panel's words switch; the slip is the patient's (zh-CN) as printed.
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => /Medication guidance/.test(await text("#receipt-view")), {
+    timeout: 15000,
+    timeoutMsg: "the receipt panel did not switch to en-US",
+  });
+  assert.match(await text("#guidance-text"), /医嘱/);
+  await shot("17c-visit-guidance-en");
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => /用药指导/.test(await text("#receipt-view")));
   // The printer simulator decoded the ESC/POS job and saved the cut receipt.
   await browser.waitUntil(async () => readdirSync(`${home}/printed`).some((f) => f.endsWith(".png")), {
     timeout: 10000,

@@ -95,6 +95,7 @@ pub fn router(app: App) -> Router {
         .route("/admin/prescriptions", get(list_rx).post(create_rx))
         .route("/admin/prescriptions/{hi_rxno}/revoke", post(revoke_rx))
         .route("/admin/certs/{hospital}/revoke", post(revoke_cert))
+        .route("/admin/clock", get(get_clock).post(advance_clock))
         .with_state(app)
 }
 
@@ -420,7 +421,7 @@ async fn family_a(
                 "x-tif-signature 校验失败".to_string(),
             )),
             Some(_) => match ts.parse::<i64>() {
-                Ok(t) if (t - st.now().timestamp()).abs() <= 300 => None,
+                Ok(t) if (t - st.wire_now().timestamp()).abs() <= 300 => None,
                 _ => Some((
                     codes::BAD_GATEWAY_SIGNATURE,
                     "x-tif-timestamp 与中心时间相差超过300秒".to_string(),
@@ -582,7 +583,7 @@ async fn family_b(
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(codes::UNKNOWN_ACCOUNT, "未知的 appId");
     };
-    let now = lock(&app).now();
+    let now = lock(&app).wire_now();
     if let Err((code, msg)) = check_b_header(&env, now) {
         lock(&app).stats.count(&op_name, Outcome::Rejected);
         return b_unsigned(code, &msg);
@@ -659,7 +660,7 @@ async fn family_b(
                 }
                 v
             });
-            let ts = st.now().timestamp_millis().to_string();
+            let ts = st.wire_now().timestamp_millis().to_string();
             let resp = match &result {
                 Ok(v) => envelope_b::build_response(
                     &creds,
@@ -826,6 +827,44 @@ async fn create_rx(AxState(app): AxState<App>, body: Bytes) -> Response {
         }
         Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
     }
+}
+
+/// `POST /admin/clock {"advance_days": n}`: the center's business clock
+/// moves n days ahead (prescription validity, reuse intervals, settlement
+/// times); the gateway's timestamp check keeps the wall clock.
+async fn advance_clock(AxState(app): AxState<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Advance {
+        advance_days: i64,
+    }
+    let a: Advance = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!("bad clock JSON: {e}")})),
+            )
+                .into_response()
+        }
+    };
+    if !(0..=3660).contains(&a.advance_days) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "advance_days must be between 0 and 3660"})),
+        )
+            .into_response();
+    }
+    let mut st = lock(&app);
+    st.days_ahead += a.advance_days;
+    tracing::info!(days_ahead = st.days_ahead, "center clock moved ahead");
+    Json(json!({"days_ahead": st.days_ahead, "now": rxdesk_core::time::format_wire(st.now())}))
+        .into_response()
+}
+
+async fn get_clock(AxState(app): AxState<App>) -> Response {
+    let st = lock(&app);
+    Json(json!({"days_ahead": st.days_ahead, "now": rxdesk_core::time::format_wire(st.now())}))
+        .into_response()
 }
 
 async fn revoke_rx(AxState(app): AxState<App>, Path(id): Path<String>) -> Response {

@@ -228,16 +228,17 @@ pub fn download_a(st: &State, rx: &Rx) -> Value {
                 "drug_dosform": l.drug_dosform, "drug_spec": l.drug_spec, "drug_cnt": l.drug_cnt, "drug_cnt_unit": l.drug_cnt_unit,
                 "drug_pric": l.drug_pric, "drug_sumamt": sum, "sin_doscnt": l.sin_doscnt.parse::<Decimal>().unwrap_or_default(),
                 "sin_dosunt": l.sin_dosunt, "used_frqu_name": l.used_frqu_name, "medc_way_dscr": l.medc_way_dscr,
-                "medc_days": l.medc_days, "hosp_prep_flag": "0", "rx_item_type_code": "11",
+                "medc_days": l.medc_days, "hosp_prep_flag": "0", "rx_item_type_code": "11", "tcmherb_foote": l.tcmherb_foote,
                 "medc_starttime": format_wire(rx.prsc_time), "medc_endtime": format_wire(rx.prsc_time + Duration::days(7))})
         })
         .collect();
     let stas = dl.rx_stas_codg.code().to_string();
     json!({
         "data": {"hi_rxno": dl.hi_rxno, "fixmedins_code": dl.fixmedins_code, "fixmedins_name": dl.fixmedins_name,
-            "prsc_time": dl.prsc_time, "rx_drug_nums": lines.len(), "valid_days": 7, "valid_end_time": dl.valid_end_time,
+            "prsc_time": dl.prsc_time, "rx_drug_nums": lines.len(), "valid_days": (rx.valid_end - rx.prsc_time).num_days(), "valid_end_time": dl.valid_end_time,
             "rept_flag": if rx.rept_flag {"1"} else {"0"}, "max_rept_cnt": rx.max_rept_cnt, "reptd_cnt": rx.reptd_cnt,
-            "min_inrv_days": rx.min_inrv_days, "rx_file": dl.rx_file, "rx_stas_codg": stas},
+            "min_inrv_days": rx.min_inrv_days, "rx_file": dl.rx_file, "rx_stas_codg": stas,
+            "rx_drord_dscr": dl.rx_drord_dscr},
         "rxdrugdetail": lines,
         "mdtrtinfo": {"mdtrt_id": dl.mdtrt_id, "ipt_op_no": rx.mdtrt_id, "psn_no": rx.psn_no,
             "patn_name": dl.patn_name, "age": p.map(|p| p.age).unwrap_or(0), "gend": p.map(|p| p.gend.clone()).unwrap_or_default(),
@@ -352,10 +353,15 @@ pub fn audit(st: &mut State, a: &RxAuditData, family_b: bool) -> OpResult {
     if a.rx_chk_stas_codg.code() == "2" && a.rx_chk_opnn.trim().is_empty() {
         return fail(codes::BAD_REQUEST, "审核不通过必须填写审核意见");
     }
+    // A used reusable prescription whose terms allow another dispensing
+    // (count and interval, within its validity) is reopened by an approved
+    // audit: the center keeps it for its next settlement.
+    let reopens = rx.state == RxState::Used && rx.rept_flag && check_downloadable(st, &rx).is_ok();
     let sn = token(st, "CK", 30);
     if let Some(r) = st.rxs.get_mut(&a.hi_rxno) {
         r.audit = Some(a.rx_chk_stas_codg.code().to_string());
-        if a.rx_chk_stas_codg.code() == "1" && matches!(r.state, RxState::Valid | RxState::Reversed)
+        if a.rx_chk_stas_codg.code() == "1"
+            && (matches!(r.state, RxState::Valid | RxState::Reversed) || reopens)
         {
             r.state = RxState::Audited;
         }
@@ -1019,10 +1025,16 @@ pub fn write_off(st: &mut State, w: &WriteOffInput) -> OpResult {
         return fail(codes::RX_BAD_STATE, "处方未审核通过，不能核销");
     }
     let now = st.now();
+    // The dispensing happened at the sale (`sel_retn_time`), not when its
+    // write-off arrives (an outbox may deliver it days later): the reuse
+    // interval counts from the sale. Never later than now.
+    let sold_at = rxdesk_core::time::parse_wire(&d.sel_retn_time)
+        .filter(|t| *t <= now)
+        .unwrap_or(now);
     if let Some(r) = st.rxs.get_mut(&d.hi_rxno) {
         r.state = RxState::Used;
         r.download.rx_stas_codg = rxdesk_core::codes::RxStatus::Used;
-        r.last_used = Some(now);
+        r.last_used = Some(sold_at);
         if r.rept_flag {
             r.reptd_cnt += 1;
         }

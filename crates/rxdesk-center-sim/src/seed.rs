@@ -118,6 +118,7 @@ pub fn build(seed: &str, base_url: &str, faults: Faults) -> Result<State, SeedEr
         faults,
         serial: 0,
         held_2102: None,
+        days_ahead: 0,
     };
     match seed {
         "demo" => seed_demo(&mut st, now)?,
@@ -317,6 +318,15 @@ pub struct NewRx {
     /// 最大复用次数
     #[serde(default)]
     pub max_rept_cnt: u32,
+    /// 使用最小间隔（天数） of a reusable prescription
+    #[serde(default)]
+    pub min_inrv_days: u32,
+    /// 处方整剂医嘱说明 (the doctor's instructions), default 遵医嘱 advice
+    #[serde(default = "default_drord")]
+    pub rx_drord_dscr: String,
+    /// One remark per line (`tcmherb_foote`), by line; missing = none
+    #[serde(default)]
+    pub line_remarks: Vec<String>,
     /// 诊断名称
     #[serde(default = "default_diag")]
     pub diag_name: String,
@@ -345,6 +355,9 @@ fn outpatient() -> String {
 }
 fn default_diag_code() -> String {
     "J06.900".into()
+}
+fn default_drord() -> String {
+    "饭后服用，服药期间忌酒；如出现皮疹或不适请停药并就医".into()
 }
 fn seven() -> i64 {
     7
@@ -436,6 +449,9 @@ pub fn create_rx_with(
             "drugPric": dr.price.to_string(), "sinDoscnt": "1", "sinDosunt": "粒", "usedFrquName": "每日三次",
             "medcWayDscr": "口服", "medcDays": 7, "hospPrepFlag": "0"
         }));
+        if let Some(r) = n.line_remarks.get(i).filter(|r| !r.is_empty()) {
+            lines_json[i]["tcmherbFoote"] = r.clone().into();
+        }
     }
     layout.push((
         10.0,
@@ -457,12 +473,13 @@ pub fn create_rx_with(
         "diagName": n.diag_name, "rxDrugDetail": lines_json,
         "medType": n.med_type, "diseCodg": n.dise_codg, "diseName": n.dise_name,
         "reptFlag": if n.rept_flag { "1" } else { "0" },
+        "rxDrordDscr": n.rx_drord_dscr,
         "rxFile": "", "signDigest": "", "signCertSn": hosp.cert.serial_hex(), "signCertDn": hosp.cert.subject_dn(),
     });
     if n.rept_flag {
         v["maxReptCnt"] = n.max_rept_cnt.into();
         v["reptdCnt"] = 0.into();
-        v["minInrvDays"] = 0.into();
+        v["minInrvDays"] = n.min_inrv_days.into();
     }
     let mut dl: DownloadedPrescription = serde_json::from_value(v).map_err(|e| e.to_string())?;
     let ov = dl.original_value();
@@ -499,7 +516,7 @@ pub fn create_rx_with(
             rept_flag: n.rept_flag,
             max_rept_cnt: n.max_rept_cnt,
             reptd_cnt: 0,
-            min_inrv_days: 0,
+            min_inrv_days: if n.rept_flag { n.min_inrv_days } else { 0 },
             last_used: None,
             lines: n
                 .lines
@@ -695,6 +712,9 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         age_minutes: 0,
         rept_flag: false,
         max_rept_cnt: 0,
+        min_inrv_days: 0,
+        rx_drord_dscr: default_drord(),
+        line_remarks: Vec::new(),
         diag_name: default_diag(),
         label: label.into(),
         pad_kb: 0,
@@ -769,8 +789,12 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         "PSN1101000003",
         vec![(metf.clone(), two)],
     );
+    // A long prescription for a stable chronic patient: three dispensings of
+    // 7 days' medication, at least 7 days apart, within 30 days.
     reuse.rept_flag = true;
     reuse.max_rept_cnt = 3;
+    reuse.min_inrv_days = 7;
+    reuse.valid_days = 30;
     reuse.diag_name = "2型糖尿病".into();
     create_rx(st, &reuse).map_err(e)?;
     let mut chronic = mk(

@@ -379,11 +379,20 @@ pub struct State {
     pub serial: u64,
     /// a 2102 held by the `late_2102` fault: (msgid, input)
     pub held_2102: Option<(String, Value)>,
+    /// Days the center's business clock runs ahead of the wall clock
+    /// (`POST /admin/clock`: rehearse a reusable prescription's next
+    /// dispensing). The gateway's timestamp window keeps the wall clock.
+    pub days_ahead: i64,
 }
 
 impl State {
     /// The emulator's clock (with the injected skew).
     pub fn now(&self) -> DateTime<Utc> {
+        self.wire_now() + chrono::Duration::days(self.days_ahead)
+    }
+    /// The clock the gateway checks request timestamps against (the wall
+    /// clock with the injected skew, never moved by `days_ahead`).
+    pub fn wire_now(&self) -> DateTime<Utc> {
         Utc::now() + chrono::Duration::seconds(self.faults.clock_skew_s)
     }
     /// A fresh serial.

@@ -192,6 +192,8 @@ struct Step {
     wait_uploads: Option<WaitUploads>,
     /// An OTC / retail sale (no prescription): `OtcSaleStep`.
     otc_sale: Option<OtcSaleStep>,
+    /// Days pass (the ledger's and the emulator's clocks).
+    clock: Option<ClockStep>,
     /// A remark printed with the step (zh-CN).
     note_zh: Option<String>,
     /// A remark printed with the step (English).
@@ -215,8 +217,25 @@ struct Prescribe {
     rept_flag: bool,
     #[serde(default)]
     max_rept_cnt: i64,
+    /// 使用最小间隔（天数） of a reusable prescription.
+    #[serde(default)]
+    min_inrv_days: i64,
+    /// 处方整剂医嘱说明 (the emulator's default advice when absent).
+    #[serde(default)]
+    rx_drord_dscr: Option<String>,
+    /// One remark per line (`tcmherb_foote`).
+    #[serde(default)]
+    line_remarks: Vec<String>,
     /// Name used by `open: {label}` / `identify: {label}` later.
     label: String,
+}
+
+/// Days pass: the ledger's clock and the emulator's business clock move
+/// ahead together (a reusable prescription's next dispensing).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockStep {
+    advance_days: i64,
 }
 
 fn default_hospital() -> String {
@@ -498,6 +517,10 @@ struct Expect {
     /// The last sale's receipt job (saved under `<data>/receipts` without a
     /// printer) carries the cash-drawer kick (`ESC p`), decoded.
     drawer_kick: Option<bool>,
+    /// The last sale's medication guidance slip as sent to the receipt
+    /// printer (saved under `<data>/receipts` without one), decoded from
+    /// its ESC/POS bytes, contains each of these texts.
+    guidance_printed_contains: Option<Vec<String>>,
     /// `day_report`: its totals equal the sum of the day's sales read back
     /// one by one from the ledger's history (sale, settlement, payments).
     day_matches_ledger: Option<bool>,
@@ -661,6 +684,7 @@ impl Step {
         add(self.fault.is_some(), "fault");
         add(self.wait_uploads.is_some(), "wait_uploads");
         add(self.otc_sale.is_some(), "otc_sale");
+        add(self.clock.is_some(), "clock");
         v
     }
 }
@@ -717,6 +741,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "fault" => ("模拟中心故障设置", "emulator fault injection"),
         "wait_uploads" => ("等待上传完成", "wait for uploads"),
         "otc_sale" => ("非处方销售", "OTC / retail sale"),
+        "clock" => (
+            "时间推进（账本与中心时钟）",
+            "days pass (ledger and center clocks)",
+        ),
         _ => ("?", "?"),
     }
 }
@@ -1426,13 +1454,42 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(p) = &step.prescribe {
-            let body = json!({"hospital": p.hospital, "psn_no": p.psn_no, "lines": p.lines,
+            let mut body = json!({"hospital": p.hospital, "psn_no": p.psn_no, "lines": p.lines,
                 "valid_days": p.valid_days, "rept_flag": p.rept_flag, "max_rept_cnt": p.max_rept_cnt,
                 "diag_name": p.diag_name, "label": p.label});
+            if p.rept_flag {
+                body["min_inrv_days"] = p.min_inrv_days.into();
+            }
+            if let Some(d) = &p.rx_drord_dscr {
+                body["rx_drord_dscr"] = d.clone().into();
+            }
+            if !p.line_remarks.is_empty() {
+                body["line_remarks"] = json!(p.line_remarks);
+            }
             self.result = self
                 .admin_send(reqwest::Method::POST, "/admin/prescriptions", Some(&body))
                 .await?;
             println!("    → 处方 hi_rxno {}", text(self.result.get("hi_rxno")));
+            return Ok(());
+        }
+        if let Some(c) = &step.clock {
+            if !(0..=3660).contains(&c.advance_days) {
+                return Err(step_err("CLOCK", "advance_days must be 0..=3660"));
+            }
+            self.counter
+                .store()
+                .advance_clock(c.advance_days * 24 * 3600 * 1000);
+            self.result = self
+                .admin_send(
+                    reqwest::Method::POST,
+                    "/admin/clock",
+                    Some(&json!({"advance_days": c.advance_days})),
+                )
+                .await?;
+            println!(
+                "    → {} 天后 {} days later",
+                c.advance_days, c.advance_days
+            );
             return Ok(());
         }
         if let Some(f) = &step.fault {
@@ -2220,6 +2277,36 @@ impl Run<'_> {
                     );
                 }
                 None => self.check(false, "小票打印数据未找到 / no receipt job saved"),
+            }
+        }
+        if let Some(want) = &e.guidance_printed_contains {
+            let job = self
+                .last_sale
+                .as_ref()
+                .map(|(_, docno)| self.receipts_dir.join(format!("{docno}-guidance.escpos")))
+                .and_then(|p| std::fs::read(p).ok());
+            match job {
+                Some(bytes) => {
+                    use rxdesk_devices::printer::decode::{decode_all, Event};
+                    let printed: String = decode_all(&bytes)
+                        .into_iter()
+                        .filter_map(|e| match e {
+                            Event::Line { text } => Some(text),
+                            _ => None,
+                        })
+                        .collect::<String>()
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect();
+                    for t in want {
+                        let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                        self.check(
+                            printed.contains(&t),
+                            &format!("用药指导小票含 guidance slip printed with “{t}”"),
+                        );
+                    }
+                }
+                None => self.check(false, "用药指导小票未找到 / no guidance slip job saved"),
             }
         }
         if let Some(want) = e.day_matches_ledger {

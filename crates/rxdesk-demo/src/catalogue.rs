@@ -621,6 +621,8 @@ pub fn emulator_products() -> Vec<CatalogueRow> {
             pinyin: pinyin_initials(&d.name),
             // None of the demo world's six needs 2–8 °C.
             cold_chain: false,
+            warnings: d.warnings.join("；"),
+            contraindications: d.contraindications.join("；"),
         })
         .collect()
 }
@@ -755,6 +757,8 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
             self_pay,
             reference_price,
             cold_chain: false,
+            warnings: String::new(),
+            contraindications: String::new(),
         });
     }
     rows

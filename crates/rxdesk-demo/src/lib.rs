@@ -84,6 +84,12 @@ pub struct DemoDrug {
     pub barcode_item: u32,
     /// 7-digit trace-code prefix.
     pub trace_prefix: String,
+    /// 注意事项 printed in the medication guidance.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// 禁忌 printed in the medication guidance.
+    #[serde(default)]
+    pub contraindications: Vec<String>,
 }
 
 /// The parsed demo drugs file (checked by this crate's tests; a broken file

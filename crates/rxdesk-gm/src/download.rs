@@ -185,6 +185,11 @@ pub struct DownloadedDrugLine {
     /// 院内制剂标志 (`1` = hospital-made preparation), empty when not sent
     #[serde(default)]
     pub hosp_prep_flag: String,
+    /// The line's remark as the doctor wrote it (7203 `tcmherb_foote`
+    /// 草药脚注, e.g. 先煎 / 后下 / 饭后): printed in the medication
+    /// guidance. Not a signed field; empty when not sent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tcmherb_foote: String,
 }
 
 /// The JSON the center emulator serves for a download (camelCase). Stable:
@@ -276,6 +281,11 @@ pub struct DownloadedPrescription {
     /// 病种名称 (7203 `mdtrtinfo.dise_name`), empty when not sent.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dise_name: String,
+    /// 处方整剂医嘱说明 (7203 `rx_drord_dscr`): the doctor's instructions
+    /// for the whole prescription, printed in the medication guidance. Not a
+    /// signed field; empty when not sent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rx_drord_dscr: String,
 
     /// Base64 of the PDF signed by the institution (`/ByteRange` + detached CMS).
     pub rx_file: String,
@@ -370,6 +380,7 @@ impl DownloadedPrescription {
             medc_way_dscr: "口服".into(),
             medc_days: Decimal::from(7),
             hosp_prep_flag: "0".into(),
+            tcmherb_foote: String::new(),
         };
         Self {
             rx_trace_code: format!("RT{hi_rxno}"),
@@ -420,6 +431,7 @@ impl DownloadedPrescription {
             med_type: "11".into(),
             dise_codg: String::new(),
             dise_name: String::new(),
+            rx_drord_dscr: String::new(),
             rx_file: String::new(),
             sign_digest: String::new(),
             sign_cert_sn: String::new(),

@@ -708,7 +708,11 @@ pub fn guidance_slip(r: &SaleReceipt) -> Result<Vec<El>, ReceiptError> {
                 hanging: 8,
             });
         }
-        for (label, items) in [("禁忌", &g.contraindications), ("注意", &g.warnings)] {
+        for (label, items) in [
+            ("备注", &g.remarks),
+            ("禁忌", &g.contraindications),
+            ("注意", &g.warnings),
+        ] {
             for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
                 out.push(El::indented(format!("{label} {item}"), 3, 8));
             }

@@ -100,6 +100,9 @@ pub struct MedicationGuidance {
     /// 医嘱 / special instructions from the doctor, e.g. `饭后服用`.
     #[serde(default)]
     pub doctor_instructions: Option<String>,
+    /// The line's own remarks as prescribed (e.g. 先煎, 睡前服).
+    #[serde(default)]
+    pub remarks: Vec<String>,
     /// 禁忌 (contraindications) the patient must know.
     #[serde(default)]
     pub contraindications: Vec<String>,

@@ -323,6 +323,9 @@ fn drug_section(c: &mut Canvas<'_>, i: usize, line: &ReceiptLine) {
                 .map(|s| format!("• {}", s.trim()))
                 .collect()
         };
+        for (k, item) in items(&g.remarks).iter().enumerate() {
+            c.row(label_w, if k == 0 { "备注" } else { "" }, item, false);
+        }
         for (k, item) in items(&g.contraindications).iter().enumerate() {
             c.row(label_w, if k == 0 { "禁忌" } else { "" }, item, false);
         }

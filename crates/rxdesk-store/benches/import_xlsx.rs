@@ -35,6 +35,8 @@ fn rows() -> Vec<CatalogueRow> {
                 self_pay: false,
                 reference_price: None,
                 cold_chain: false,
+                warnings: String::new(),
+                contraindications: String::new(),
             }
         })
         .collect()

@@ -70,10 +70,37 @@ pub struct CatalogueRow {
     pub pinyin: String,
     /// Must travel in the cold chain (2–8 °C): a delivery needs it confirmed.
     pub cold_chain: bool,
+    /// 注意事项 the patient must know (`;`-separated), printed in the
+    /// medication guidance; empty when none.
+    #[serde(default)]
+    pub warnings: String,
+    /// 禁忌 (contraindications, `;`-separated), printed in the medication
+    /// guidance; empty when none.
+    #[serde(default)]
+    pub contraindications: String,
+}
+
+impl CatalogueRow {
+    /// The 注意事项 as a list (split at `;` / `；`, blanks dropped).
+    pub fn warning_list(&self) -> Vec<String> {
+        split_items(&self.warnings)
+    }
+    /// The 禁忌 as a list (split at `;` / `；`, blanks dropped).
+    pub fn contraindication_list(&self) -> Vec<String> {
+        split_items(&self.contraindications)
+    }
+}
+
+fn split_items(s: &str) -> Vec<String> {
+    s.split([';', '；'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The catalogue CSV's columns, in the order [`catalogue_csv`] writes them.
-pub const CATALOGUE_COLUMNS: [&str; 20] = [
+pub const CATALOGUE_COLUMNS: [&str; 22] = [
     "fixmedins_hilist_id",
     "med_list_codg",
     "name",
@@ -94,6 +121,8 @@ pub const CATALOGUE_COLUMNS: [&str; 20] = [
     "reference_price",
     "pinyin",
     "cold_chain",
+    "warnings",
+    "contraindications",
 ];
 const CATALOGUE_REQUIRED: [&str; 4] = ["fixmedins_hilist_id", "med_list_codg", "name", "price"];
 
@@ -351,7 +380,7 @@ impl CatalogueRow {
         }
     }
 
-    fn csv_fields(&self) -> [String; 20] {
+    fn csv_fields(&self) -> [String; 22] {
         [
             self.fixmedins_hilist_id.clone(),
             self.med_list_codg.clone(),
@@ -375,6 +404,8 @@ impl CatalogueRow {
                 .unwrap_or_default(),
             self.pinyin.clone(),
             if self.cold_chain { "1" } else { "0" }.to_string(),
+            self.warnings.clone(),
+            self.contraindications.clone(),
         ]
     }
 }
@@ -710,6 +741,8 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
     let name = f.required("name", "名称");
     let self_pay = f.flag("self_pay", "自费标志", "自费, self-paid");
     let cold_chain = f.flag("cold_chain", "冷链标志", "needs the 2–8 °C cold chain");
+    let warnings = f.text("warnings", "注意事项");
+    let contraindications = f.text("contraindications", "禁忌");
     let med_list_codg = f.text("med_list_codg", "医保目录编码");
     if med_list_codg.is_empty() {
         if !self_pay {
@@ -843,6 +876,8 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
         reference_price,
         pinyin,
         cold_chain,
+        warnings,
+        contraindications,
     })
 }
 
@@ -932,7 +967,7 @@ fn finish_errors(mut errors: Vec<BadRecord>) -> Vec<BadRecord> {
 const DRUG_COLUMNS: &str =
     "id, fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
      prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, restricted,
-     self_pay, reference_price, pinyin, cold_chain";
+     self_pay, reference_price, pinyin, cold_chain, warnings, contraindications";
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     let price: String = r.get(11)?;
@@ -972,6 +1007,8 @@ fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
             circulation: r.get(16)?,
             self_pay: r.get::<_, i64>(17)? == 1,
             cold_chain: r.get::<_, i64>(20)? == 1,
+            warnings: r.get(21)?,
+            contraindications: r.get(22)?,
             reference_price: match reference {
                 Some(v) => Some(Price::from_str(&v).map_err(|_| bad(18, &v))?),
                 None => None,
@@ -1137,8 +1174,8 @@ impl Store {
                 .prepare(
                     "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
                          prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix,
-                         restricted, self_pay, reference_price, pinyin, cold_chain, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)",
+                         restricted, self_pay, reference_price, pinyin, cold_chain, warnings, contraindications, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
             let mut update = tx
@@ -1147,7 +1184,7 @@ impl Store {
                          unit = ?7, prdr_name = ?8, aprvno = ?9, rx_flag = ?10, price = ?11, barcode = ?12,
                          pack_size_e4 = ?13, min_unit = ?14, trace_prefix = ?15, restricted = ?16,
                          circulation = '', self_pay = ?17, reference_price = ?18, pinyin = ?19,
-                         cold_chain = ?20, active = 1
+                         cold_chain = ?20, warnings = ?21, contraindications = ?22, active = 1
                      WHERE fixmedins_hilist_id = ?1",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
@@ -1172,7 +1209,9 @@ impl Store {
                     r.self_pay as i64,
                     r.reference_price.map(|p| p.to_string()),
                     r.pinyin,
-                    r.cold_chain as i64
+                    r.cold_chain as i64,
+                    r.warnings,
+                    r.contraindications
                 ];
                 match action {
                     Action::Insert => {

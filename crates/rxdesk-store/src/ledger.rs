@@ -713,7 +713,20 @@ impl Store {
                         )
                         .map_err(StoreError::sql("read sales"))?;
                     if sold > 0 {
-                        return Err(StoreError::Rule("处方已售出 / prescription already sold".into()));
+                        // A reusable prescription (7203 `reptFlag` 1) may be
+                        // sold up to `maxReptCnt` times; the visit's rules
+                        // (`rxdesk_core::rules::reuse`) checked the interval.
+                        let sealed: Vec<u8> = tx
+                            .query_row("SELECT raw_payload FROM prescriptions WHERE id = ?1", [rx_id], |r| r.get(0))
+                            .map_err(StoreError::sql("read prescription"))?;
+                        let allowed = reuse_allowance(&self.sealer().open_str(&sealed)?);
+                        if sold >= allowed {
+                            return Err(StoreError::Rule(if allowed > 1 {
+                                format!("处方已售出 {sold} 次，已达最大复用次数 {allowed} / reusable prescription sold {sold} of {allowed} times")
+                            } else {
+                                "处方已售出 / prescription already sold".into()
+                            }));
+                        }
                     }
                     Some((self.rx_info(tx, rx_id)?, pharmacist))
                 }
@@ -1187,5 +1200,38 @@ fn check_payment(p: &crate::money::SalePayment) -> Result<()> {
             Ok(())
         }
         _ => bad("tendered and change go together, for cash only"),
+    }
+}
+
+/// How many sales a recorded 7203 download allows: `maxReptCnt` when its
+/// `reptFlag` is `1`, else one. Unreadable terms allow one.
+fn reuse_allowance(raw_payload: &str) -> i64 {
+    let v: serde_json::Value = serde_json::from_str(raw_payload).unwrap_or_default();
+    let flag = v.get("reptFlag").and_then(serde_json::Value::as_str) == Some("1");
+    let max = v
+        .get("maxReptCnt")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(1);
+    if flag {
+        max.max(1)
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod reuse_allowance_tests {
+    #[test]
+    fn a_reusable_download_allows_its_count_others_one() {
+        assert_eq!(
+            super::reuse_allowance(r#"{"reptFlag":"1","maxReptCnt":3}"#),
+            3
+        );
+        assert_eq!(
+            super::reuse_allowance(r#"{"reptFlag":"0","maxReptCnt":3}"#),
+            1
+        );
+        assert_eq!(super::reuse_allowance(r#"{"reptFlag":"1"}"#), 1);
+        assert_eq!(super::reuse_allowance("not json"), 1);
     }
 }

@@ -471,6 +471,13 @@ ALTER TABLE rx_audits ADD COLUMN reviewer_id INTEGER REFERENCES operators(id);
 ALTER TABLE rx_audits ADD COLUMN duty_shift_id INTEGER REFERENCES duty_shifts(id);
 "#;
 
+/// V14 (medication guidance): the catalogue's 注意事项 and 禁忌 per product
+/// (`;`-separated), printed in the guidance slip and PDF.
+const V14: &str = r#"
+ALTER TABLE drugs ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
+ALTER TABLE drugs ADD COLUMN contraindications TEXT NOT NULL DEFAULT '';
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -489,10 +496,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V10),
     M::up(V11),
     M::up(V12),
+    M::up(V14),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 12;
+pub const LATEST_VERSION: i64 = 13;
 
 #[cfg(test)]
 mod tests {

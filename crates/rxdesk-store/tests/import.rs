@@ -569,6 +569,13 @@ fn arb_row() -> impl proptest::strategy::Strategy<Value = CatalogueRow> {
                 self_pay: false,
                 reference_price: None,
                 cold_chain: cold,
+                // Quoting: a comma and a quote in the text survive the file.
+                warnings: format!("服药期间忌酒, \"{}\"；避光", id.len()),
+                contraindications: if cold {
+                    "对本品过敏者禁用".into()
+                } else {
+                    String::new()
+                },
             },
         )
 }

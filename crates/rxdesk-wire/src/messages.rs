@@ -1178,6 +1178,8 @@ pub struct RxDrugDetail {
     pub used_frqu_codg: String,
     /// 使用频次名称
     pub used_frqu_name: String,
+    /// 草药脚注 (the line's remark)
+    pub tcmherb_foote: String,
 }
 /// 7203 output `mdtrtinfo` (the fields RxDesk uses).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1325,6 +1327,9 @@ impl RxDownloadOutput {
                     "medcDays": d.medc_days,
                     "hospPrepFlag": d.hosp_prep_flag,
                 });
+                if !d.tcmherb_foote.is_empty() {
+                    l["tcmherbFoote"] = d.tcmherb_foote.clone().into();
+                }
                 if let Some(p) = d.drug_pric {
                     l["drugPric"] = serde_json::to_value(p).unwrap_or_default();
                 }
@@ -1370,6 +1375,7 @@ impl RxDownloadOutput {
             ("medType", &m.med_type),
             ("diseCodg", &m.dise_codg),
             ("diseName", &m.dise_name),
+            ("rxDrordDscr", &h.rx_drord_dscr),
         ] {
             if !val.is_empty() {
                 v[k] = val.clone().into();

@@ -548,7 +548,12 @@ export class MockVisitBackend {
         saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}`,
         agentZh: this.visit?.patient?.agentName ? `${this.visit.patient.agentName}（${this.visit.patient.agentRelationshipZh ?? ""}，${this.visit.patient.agentCertnoMasked ?? ""}）` : null,
       },
-      view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, printedZh: "已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
+      view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, guidanceText: [
+        "        演示药店  用药指导",
+        `处方编号: ${hiRxno}`,
+        ...(v?.dispensing ?? []).map((l, i) => `${i + 1}. ${l.name}\n   用法 口服，每次1片，一日3次，连用7天\n   医嘱 饭后服用，服药期间忌酒`),
+        "温馨提示 请按医嘱和本单用药。",
+      ].join("\n"), printedZh: "已打印；用药指导已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
       traceCodes,
       certno,
     };

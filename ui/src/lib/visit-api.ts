@@ -158,8 +158,11 @@ export interface SaleView {
   total: string;
   /** The receipt as plain text (preview; the printer got ESC/POS). */
   receiptText: string;
-  /** Where the medication-guidance PDF was written. */
+  /** Where the medication-guidance PDF was written (support only: the
+   * window never shows it; it shows `guidanceText`). */
   guidancePdfPath: string | null;
+  /** The medication guidance slip as printed (plain text). */
+  guidanceText: string;
   /** Printer outcome in words ("已打印" or the printer's error and what to do). */
   printedZh: string;
   uploadIds: number[];

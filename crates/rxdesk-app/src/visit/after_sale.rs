@@ -43,6 +43,7 @@ impl super::VisitService {
             total: d.summary.total.to_string(),
             receipt_text: printed.text,
             guidance_pdf_path: printed.pdf,
+            guidance_text: printed.guidance_text,
             printed_zh: printed.printed_zh,
             upload_ids: Vec::new(),
         })

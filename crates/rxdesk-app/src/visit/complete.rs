@@ -94,6 +94,7 @@ impl super::VisitService {
                 total: rec.total,
                 receipt_text: printed.text,
                 guidance_pdf_path: printed.pdf,
+                guidance_text: printed.guidance_text,
                 printed_zh: printed.printed_zh,
                 upload_ids: rec.upload_ids,
             });

@@ -180,7 +180,10 @@ impl super::VisitService {
             }
         }
         a.opened = Some(opened.view);
-        let report = self.rules_for(a, &dl, now).await?;
+        // The rules' clock is the ledger's (the one its sales are dated by),
+        // so the reuse interval counts between the same clock's readings.
+        let rules_now = DateTime::from_timestamp_millis(self.store.now_ms()).unwrap_or(now);
+        let report = self.rules_for(a, &dl, rules_now).await?;
         tracing::info!(codes = ?report.codes(), blocks = report.blocks(), "rules checked");
         a.visit.rules_checked(report)?;
         Ok(())

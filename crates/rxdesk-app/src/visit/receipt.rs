@@ -58,12 +58,17 @@ impl super::VisitService {
                 let rl = model
                     .as_ref()
                     .and_then(|m| m.lines.iter().find(|x| x.med_list_codg == l.med_list_codg));
-                let self_pay = self
-                    .store
-                    .product_by_id(l.drug_id)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|p| p.self_pay);
+                let product = self.store.product_by_id(l.drug_id).ok().flatten();
+                let self_pay = product.as_ref().is_some_and(|p| p.self_pay);
+                // The line as downloaded: its remark (草药脚注).
+                let remark = rx
+                    .and_then(|r| {
+                        r.rx_drug_detail
+                            .iter()
+                            .find(|x| x.med_list_codg == l.med_list_codg)
+                    })
+                    .map(|x| x.tcmherb_foote.trim().to_string())
+                    .filter(|s| !s.is_empty());
                 rxdesk_receipts::ReceiptLine {
                     drug_name: l.name.clone(),
                     spec: l.spec.clone(),
@@ -85,13 +90,15 @@ impl super::VisitService {
                         frequency: x.frequency.clone(),
                         route: x.route.clone(),
                         days: (x.days > 0).then_some(x.days),
-                        doctor_instructions: None,
-                        contraindications: Vec::new(),
-                        warnings: if self_pay {
-                            vec!["本药品为自费药品，医保不予支付".to_string()]
-                        } else {
-                            Vec::new()
-                        },
+                        doctor_instructions: rx
+                            .map(|r| r.rx_drord_dscr.trim().to_string())
+                            .filter(|s| !s.is_empty()),
+                        remarks: remark.into_iter().collect(),
+                        contraindications: product
+                            .as_ref()
+                            .map(|p| p.contraindication_list())
+                            .unwrap_or_default(),
+                        warnings: product.as_ref().map(catalogue_warnings).unwrap_or_default(),
                     }),
                 }
             })
@@ -278,7 +285,12 @@ impl super::VisitService {
                 let written = crate::paths::create_private_dir(&self.config.receipts_dir)
                     .and_then(|()| crate::paths::write_private(&path, &bytes));
                 match written {
-                    Ok(()) => format!("未配置小票打印机：小票已保存为 {}", path.display()),
+                    // The window shows this sentence: no file path in it
+                    // (the log names the file for support).
+                    Ok(()) => {
+                        tracing::info!(file = %path.display(), "no receipt printer: job saved");
+                        "未配置小票打印机：打印数据已保存，配置打印机后可在销售记录中补打".into()
+                    }
                     Err(e) => format!("未配置小票打印机，且小票无法保存（{e}）"),
                 }
             }
@@ -296,6 +308,7 @@ impl super::VisitService {
             Err(e) => {
                 return Printed {
                     text: String::new(),
+                    guidance_text: String::new(),
                     pdf: None,
                     printed_zh: format!("小票无法生成：{e}"),
                 }
@@ -308,6 +321,7 @@ impl super::VisitService {
             Err(e) => {
                 return Printed {
                     text: String::new(),
+                    guidance_text: String::new(),
                     pdf: None,
                     printed_zh: format!("小票无法生成：{e}"),
                 }
@@ -322,6 +336,31 @@ impl super::VisitService {
         }
         let docno = d.summary.rtal_docno.clone();
         let mut printed_zh = self.send_to_printer(bytes, &docno).await;
+        // The medication guidance slip follows the receipt on the same
+        // printer (ST-EPC-02-012): usage, the doctor's instructions, the
+        // line's remarks, the catalogue's warnings.
+        let guidance_text = match rxdesk_receipts::guidance_slip(&model) {
+            Ok(slip) => {
+                let text = rxdesk_receipts::render_plain_text(&slip, paper);
+                let job = rxdesk_receipts::escpos::to_escpos_job(&slip, paper, false);
+                let sent = self
+                    .send_to_printer(job, &format!("{docno}-guidance"))
+                    .await;
+                tracing::info!(outcome = %sent, "medication guidance slip sent");
+                if sent == "已打印" {
+                    printed_zh.push_str("；用药指导已打印");
+                } else if self.printer().is_none() && sent == printed_zh {
+                    printed_zh.push_str("（用药指导小票同样保存）");
+                } else {
+                    printed_zh.push_str(&format!("；用药指导：{sent}"));
+                }
+                text
+            }
+            Err(e) => {
+                printed_zh.push_str(&format!("；用药指导无法生成（{e}）"));
+                String::new()
+            }
+        };
         let pdf_path = self
             .config
             .receipts_dir
@@ -354,14 +393,36 @@ impl super::VisitService {
         };
         Printed {
             text,
+            guidance_text,
             pdf,
             printed_zh,
         }
     }
 }
 
+/// What the pharmacy's catalogue says the patient must know about a
+/// product: its 注意事项, the cold chain, a restricted class, 自费.
+fn catalogue_warnings(p: &rxdesk_store::catalogue::CatalogueRow) -> Vec<String> {
+    let mut out = p.warning_list();
+    if p.cold_chain {
+        out.push("本药品需冷藏（2–8 °C）保存，取药后请尽快放入冰箱冷藏，切勿冷冻".to_string());
+    }
+    for class in p.restricted_classes() {
+        out.push(format!(
+            "本药品属于{}，请严格按医嘱使用，妥善保管，勿转给他人",
+            class.label_zh()
+        ));
+    }
+    if p.self_pay {
+        out.push("本药品为自费药品，医保不予支付".to_string());
+    }
+    out
+}
+
 pub(super) struct Printed {
     pub(super) text: String,
+    /// The guidance slip as plain text (shown in the window).
+    pub(super) guidance_text: String,
     pub(super) pdf: Option<String>,
     pub(super) printed_zh: String,
 }

@@ -210,8 +210,11 @@ pub struct SaleView {
     pub total: String,
     /// Receipt preview.
     pub receipt_text: String,
-    /// Guidance PDF.
+    /// Guidance PDF (kept for support and the CLI; the window shows
+    /// `guidance_text`, never a path).
     pub guidance_pdf_path: Option<String>,
+    /// The medication guidance slip as printed (plain text).
+    pub guidance_text: String,
     /// Printer outcome.
     pub printed_zh: String,
     /// Outbox rows.

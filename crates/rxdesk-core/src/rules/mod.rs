@@ -208,11 +208,15 @@ impl RuleReport {
 /// Runs every prescription rule.
 pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleReport {
     let mut findings = Vec::new();
-    findings.extend(validity::check_validity(
-        &rx.issued_at,
-        &rx.valid_end_time,
-        ctx.now,
-    ));
+    // A reusable prescription's later dispensings are bounded by its
+    // `valid_end_time`, not by the 7 days after upload (those bound the
+    // first one): `validity::is_repeat_dispensing`.
+    let repeat = validity::is_repeat_dispensing(&rx.reuse, ctx.previous_dispensings);
+    findings.extend(
+        validity::check_validity(&rx.issued_at, &rx.valid_end_time, ctx.now)
+            .into_iter()
+            .filter(|f| !(repeat && f.code == RuleCode::RxOver7Days)),
+    );
     findings.extend(validity::check_status(&rx.status, &rx.reuse));
     findings.extend(reuse::check_reuse(
         &rx.reuse,
@@ -286,6 +290,7 @@ mod tests {
     }
 
     use crate::catalogue::InsuranceClass;
+    use crate::prescription::ReuseTerms;
     use crate::testdata::{at, layout_text, rx};
 
     fn patient() -> PersonIdentity {
@@ -404,6 +409,123 @@ mod tests {
             .layout_differences
             .iter()
             .any(|d| d.line == Some(1) && d.structured == "布洛芬缓释胶囊"));
+    }
+
+    fn reuse_ctx_codes(
+        terms: ReuseTerms,
+        previous: &[chrono::DateTime<chrono::Utc>],
+        now: &str,
+    ) -> Vec<RuleCode> {
+        let lookup = facts(InsuranceClass::A);
+        let p = patient();
+        let text = layout_text();
+        let mut prescription = rx();
+        prescription.reuse = terms;
+        prescription.valid_end_time = "2027-01-31 09:00:00".into();
+        let ctx = RuleContext {
+            now: at(now),
+            previous_dispensings: previous,
+            patient: &p,
+            catalogue: &lookup,
+            layout_text: &text,
+            catalogue_names: &["阿莫西林胶囊", "布洛芬缓释胶囊"],
+        };
+        check_prescription(&prescription, &ctx).codes()
+    }
+
+    /// A reusable prescription (max 3, every 7 days) is dispensed a second
+    /// time after its interval, though far past the 7 days after upload;
+    /// refused before the interval and beyond its count, each with its code.
+    #[test]
+    fn a_reusable_prescription_is_dispensed_again_after_its_interval() {
+        let terms = ReuseTerms {
+            rept_flag: true,
+            max_rept_cnt: Some(3),
+            reptd_cnt: Some(1),
+            min_inrv_days: Some(7),
+        };
+        let first = [at("2026-11-22 12:00:00")];
+        // Second dispensing 9 days after upload: allowed.
+        assert_eq!(
+            reuse_ctx_codes(terms, &first, "2026-12-01 10:00:00"),
+            Vec::<RuleCode>::new()
+        );
+        // Before the interval: RX_REUSE_TOO_SOON alone.
+        assert_eq!(
+            reuse_ctx_codes(terms, &first, "2026-11-26 10:00:00"),
+            vec![RuleCode::RxReuseTooSoon]
+        );
+        // Three dispensings made: the fourth is refused.
+        let three = [
+            at("2026-11-22 12:00:00"),
+            at("2026-11-29 12:00:00"),
+            at("2026-12-06 12:00:00"),
+        ];
+        assert_eq!(
+            reuse_ctx_codes(terms, &three, "2026-12-20 10:00:00"),
+            vec![RuleCode::RxReuseLimitReached]
+        );
+        // The first dispensing of a reusable prescription is still bounded
+        // by the 7 days after upload.
+        let fresh = ReuseTerms {
+            reptd_cnt: Some(0),
+            ..terms
+        };
+        assert_eq!(
+            reuse_ctx_codes(fresh, &[], "2026-12-01 10:00:00"),
+            vec![RuleCode::RxOver7Days]
+        );
+        // Past valid_end_time nothing is dispensed, reused or not.
+        assert!(reuse_ctx_codes(terms, &first, "2027-02-01 10:00:00")
+            .contains(&RuleCode::RxPastValidEnd));
+        // A single-use prescription dispensed once stays refused.
+        let single = ReuseTerms::default();
+        assert_eq!(
+            reuse_ctx_codes(single, &first, "2026-11-24 10:00:00"),
+            vec![RuleCode::RxReuseNotAllowed]
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the reuse terms, uses and time: a repeat dispensing of a
+        /// reusable prescription is never refused for the 7 days after upload,
+        /// a first (or single-use) one always is once they are over; and a
+        /// repeat dispensing is allowed exactly when the count and the
+        /// interval allow it (CST calendar days) and valid_end_time holds.
+        #[test]
+        fn repeat_dispensing_is_bounded_by_terms_not_by_seven_days(
+            flag in proptest::bool::ANY,
+            max in 1u32..6,
+            inrv in 0u32..40,
+            prev_days in proptest::collection::vec(0i64..60, 0..5),
+            now_day in 0i64..70,
+        ) {
+            let base = at("2026-11-22 12:00:00");
+            let terms = ReuseTerms {
+                rept_flag: flag,
+                max_rept_cnt: Some(max),
+                reptd_cnt: None,
+                min_inrv_days: Some(inrv),
+            };
+            let prev: Vec<_> = prev_days
+                .iter()
+                .map(|d| base + chrono::Duration::days(*d))
+                .collect();
+            let now = base + chrono::Duration::days(now_day);
+            let codes = reuse_ctx_codes(terms, &prev, &crate::time::format_wire(now));
+            let over7 = now_day >= 7;
+            let repeat = flag && !prev.is_empty();
+            proptest::prop_assert_eq!(
+                codes.contains(&RuleCode::RxOver7Days),
+                over7 && !repeat
+            );
+            if repeat {
+                let last = prev_days.iter().max().copied().unwrap_or(0);
+                let allowed = (prev.len() as u32) < max && now_day - last >= i64::from(inrv);
+                let past_end = now > at("2027-01-31 09:00:00");
+                proptest::prop_assert_eq!(codes.is_empty(), allowed && !past_end, "{:?}", codes);
+            }
+        }
     }
 
     #[test]

@@ -59,6 +59,15 @@ pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>)
     out
 }
 
+/// True when this dispensing repeats an earlier one of a reusable
+/// prescription (`rept_flag` = 1 and at least one use counted here or by the
+/// center). Such a dispensing is not bounded by the 7 days after upload —
+/// that life bounds the first dispensing — but by `valid_end_time` and the
+/// reuse terms (`rules::reuse`); docs/decisions/0013.
+pub fn is_repeat_dispensing(reuse: &ReuseTerms, previous: &[DateTime<Utc>]) -> bool {
+    reuse.rept_flag && (!previous.is_empty() || reuse.reptd_cnt.unwrap_or(0) > 0)
+}
+
 /// Checks the status the center reported. A used (`4`) reusable
 /// prescription is left to the reuse rule.
 pub fn check_status(status: &RxStatus, reuse: &ReuseTerms) -> Vec<Finding> {

@@ -49,6 +49,7 @@ pub fn lines() -> Vec<ReceiptLine> {
                 route: "口服".into(),
                 days: Some(7),
                 doctor_instructions: Some("饭后服用，疗程内不要自行停药".into()),
+                remarks: vec!["首剂加倍".into()],
                 contraindications: vec!["对青霉素类药物过敏者禁用".into()],
                 warnings: vec![
                     "服药期间如出现皮疹、瘙痒，请立即停药并就医".into(),
@@ -74,6 +75,7 @@ pub fn lines() -> Vec<ReceiptLine> {
                 route: "口服".into(),
                 days: Some(14),
                 doctor_instructions: None,
+                remarks: vec![],
                 contraindications: vec![],
                 warnings: vec!["高血压、低钾血症患者慎用，用药期间定期监测血压和血钾".into()],
             }),
