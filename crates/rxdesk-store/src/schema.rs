@@ -471,9 +471,9 @@ ALTER TABLE rx_audits ADD COLUMN reviewer_id INTEGER REFERENCES operators(id);
 ALTER TABLE rx_audits ADD COLUMN duty_shift_id INTEGER REFERENCES duty_shifts(id);
 "#;
 
-/// V14 (medication guidance): the catalogue's 注意事项 and 禁忌 per product
+/// V13 (medication guidance): the catalogue's 注意事项 and 禁忌 per product
 /// (`;`-separated), printed in the guidance slip and PDF.
-const V14: &str = r#"
+const V13: &str = r#"
 ALTER TABLE drugs ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
 ALTER TABLE drugs ADD COLUMN contraindications TEXT NOT NULL DEFAULT '';
 "#;
@@ -496,7 +496,7 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V10),
     M::up(V11),
     M::up(V12),
-    M::up(V14),
+    M::up(V13),
 ];
 
 /// The schema version this build writes.
