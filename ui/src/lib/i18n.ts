@@ -7,6 +7,7 @@ import { managerEn, managerZh } from "./i18n-manager";
 import { onboardEn, onboardZh } from "./i18n-onboard";
 import { importEn, importZh } from "./import/i18n-import";
 import { tillEn, tillZh } from "./i18n-till";
+import { deliveryEn, deliveryZh } from "./i18n-delivery";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -16,6 +17,7 @@ const zh = {
   ...onboardZh,
   ...importZh,
   ...tillZh,
+  ...deliveryZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -87,6 +89,7 @@ const en: Partial<Record<Key, string>> = {
   ...onboardEn,
   ...importEn,
   ...tillEn,
+  ...deliveryEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -23,5 +23,6 @@ describe("lock and navigation keys", () => {
     expect(screenForKey("F8", "cashier")).toBe("settings");
     expect(screenForKey("F2", "manager")).toBeNull();
     expect(screenForKey("F1", "cashier", true)).toBe("till");
+    expect(screenForKey("F6", "cashier", true)).toBe("delivery");
   });
 });

@@ -9,14 +9,14 @@ export function idleExpired(now: number, lastActivity: number, limitMs: number =
 }
 
 /** The navigation key of each screen; F7 only for managers; Shift+F1 the till. */
-export type Screen = "counter" | "till" | "history" | "manager" | "settings";
+export type Screen = "counter" | "till" | "history" | "delivery" | "manager" | "settings";
 
 export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager", shift = false): Screen | "denied" | null {
   switch (key) {
     case "F1":
       return shift ? "till" : "counter";
     case "F6":
-      return "history";
+      return shift ? "delivery" : "history";
     case "F7":
       return role === "manager" ? "manager" : "denied";
     case "F8":

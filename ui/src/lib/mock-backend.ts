@@ -7,6 +7,7 @@ import type { AppStatus, OperatorInfo } from "./api";
 import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visit";
 import { MockManagerBackend } from "./mock-manager";
 import { MockTillBackend } from "./mock-till";
+import { MockDeliveryBackend } from "./mock-delivery";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -36,6 +37,7 @@ export function installMockBackend(): void {
   const visits = new MockVisitBackend(() => current);
   const managerMock = new MockManagerBackend();
   const tillMock = new MockTillBackend();
+  const deliveryMock = new MockDeliveryBackend();
   mockIPC((cmd, args) => {
     switch (cmd) {
       case "app_status":
@@ -131,7 +133,7 @@ export function installMockBackend(): void {
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
-        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? visits.handle(cmd, a);
+        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? deliveryMock.handle(cmd, a) ?? visits.handle(cmd, a);
         if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
         return answer;
       }
