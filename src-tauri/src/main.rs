@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod delivery_commands;
 mod device_commands;
 mod import_commands;
 mod manager_commands;
@@ -195,7 +196,14 @@ fn main() {
             otc_commands::otc_resolve_uncertain,
             otc_commands::otc_pay,
             otc_commands::otc_complete,
-            otc_commands::otc_cancel
+            otc_commands::otc_cancel,
+            // Delivery orders screen (7205 after the visit: accept, in transit, sign-off, refusal).
+            delivery_commands::delivery_orders,
+            delivery_commands::delivery_look_up,
+            delivery_commands::delivery_accept,
+            delivery_commands::delivery_in_transit,
+            delivery_commands::delivery_sign,
+            delivery_commands::delivery_refuse
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

@@ -23,6 +23,10 @@ pub enum ImportKind {
     Catalogue,
     /// Stock batches (`STOCK_COLUMNS`).
     Stock,
+    /// The province's price figures (挂网价, average, median;
+    /// `rxdesk_store::province_prices`).
+    #[serde(rename = "prices")]
+    ProvincePrices,
 }
 
 /// Why a file could not be imported at all (bad lines are not errors: they
@@ -87,6 +91,9 @@ pub fn import_bytes(
     let report = match kind {
         ImportKind::Catalogue => store.import_catalogue(by, bytes, format, mode, progress)?,
         ImportKind::Stock => store.import_stock(by, bytes, format, mode, progress)?,
+        ImportKind::ProvincePrices => {
+            store.import_province_prices(by, bytes, format, mode, progress)?
+        }
     };
     tracing::info!(
         ?kind,

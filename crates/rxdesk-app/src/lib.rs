@@ -11,6 +11,7 @@
 
 pub mod credentials;
 #[cfg(feature = "demo")]
+pub mod delivery;
 pub mod demo;
 pub mod desk;
 pub mod devices;

@@ -346,6 +346,9 @@ pub struct Figures {
     pub refunds: Vec<DayRefunds>,
     /// Sales above the reference price.
     pub price_alerts: Vec<PriceAlert>,
+    /// Prices charged compared with the province's figures (挂网价 first,
+    /// then the province's average and median).
+    pub price_monitor: rxdesk_store::province_prices::PriceMonitor,
 }
 
 /// Parses a `yyyy-MM-dd` day typed by a person.
@@ -376,6 +379,7 @@ pub fn figures(store: &Store, by: &Session, from: &str, to: &str) -> Result<Figu
         audits: store.audits_per_pharmacist(from_ms, to_ms)?,
         refunds: store.refunds_per_day(from_ms, to_ms)?,
         price_alerts: store.sales_above_reference_price(from_ms, to_ms)?,
+        price_monitor: store.price_monitor(from_ms, to_ms)?,
     })
 }
 
@@ -423,6 +427,8 @@ pub mod export {
                     "凭证未知",
                     "占比%",
                     "达标",
+                    "刷脸笔数",
+                    "刷脸占比%",
                 ]),
                 rows: f
                     .evoucher
@@ -435,6 +441,78 @@ pub mod export {
                             m.unknown.to_string(),
                             m.share_percent.clone(),
                             if m.meets_target { "是" } else { "否" }.into(),
+                            m.face.to_string(),
+                            m.face_share_percent.clone(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                title: "按就诊凭证（实际使用）".into(),
+                header: s(&[
+                    "月份",
+                    "电子凭证扫码",
+                    "电子处方二维码",
+                    "刷脸",
+                    "社保卡",
+                    "身份证",
+                    "未知",
+                ]),
+                rows: f
+                    .evoucher
+                    .iter()
+                    .map(|m| {
+                        let c = &m.by_credential;
+                        vec![
+                            m.month.clone(),
+                            c.e_voucher.to_string(),
+                            c.epc_qr.to_string(),
+                            c.face.to_string(),
+                            c.social_security_card.to_string(),
+                            c.id_card.to_string(),
+                            c.unknown.to_string(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                title: "价格监测：与挂网价、全省平均价、中位价比较（高于者）".into(),
+                header: s(&[
+                    "销售时间",
+                    "单据号",
+                    "药品",
+                    "售价",
+                    "挂网价",
+                    "全省平均价",
+                    "全省中位价",
+                ]),
+                rows: f
+                    .price_monitor
+                    .above
+                    .iter()
+                    .map(|p| {
+                        let cell = |b: rxdesk_store::province_prices::PriceBasis| {
+                            p.comparisons
+                                .iter()
+                                .find(|c| c.basis == b)
+                                .map(|c| {
+                                    if c.above {
+                                        format!("{}（高 {}%）", c.reference, c.over_percent)
+                                    } else {
+                                        c.reference.clone()
+                                    }
+                                })
+                                .unwrap_or_default()
+                        };
+                        use rxdesk_store::province_prices::PriceBasis as B;
+                        vec![
+                            p.sold_at.clone(),
+                            p.rtal_docno.clone(),
+                            format!("{} {}", p.name, p.spec),
+                            p.price.clone(),
+                            cell(B::Listed),
+                            cell(B::Average),
+                            cell(B::Median),
                         ]
                     })
                     .collect(),

@@ -338,6 +338,7 @@ mod tests {
             refunded,
             insutype: String::new(),
             mdtrt_cert_type: "01".into(),
+            id_method: String::new(),
             setl_time: 0,
         }
     }

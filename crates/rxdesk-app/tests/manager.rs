@@ -358,6 +358,9 @@ fn figures_and_exports_are_written_for_managers() {
                 unknown: 0,
                 share_percent: "25.0".into(),
                 meets_target: false,
+                face: 2,
+                face_share_percent: "5.0".into(),
+                by_credential: Default::default(),
             },
             rxdesk_store::reports::MonthShare {
                 month: "2026-11".into(),
@@ -366,12 +369,16 @@ fn figures_and_exports_are_written_for_managers() {
                 unknown: 1,
                 share_percent: "40.0".into(),
                 meets_target: true,
+                face: 3,
+                face_share_percent: "10.0".into(),
+                by_credential: Default::default(),
             },
         ],
         evoucher_target_percent: 30,
         audits: vec![],
         refunds: vec![],
         price_alerts: vec![],
+        price_monitor: Default::default(),
     };
     if let Ok(font) = std::fs::read(manager::export::FONT_PATH) {
         let bytes = manager::export::pdf("演示药店 医保监管报表", "统计期间", &f, &font).unwrap();

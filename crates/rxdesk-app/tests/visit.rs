@@ -994,3 +994,142 @@ async fn stock_without_trace_codes_only_from_the_no_code_store_with_a_reason() {
     let v = rig.visits().pre_settle(&s).await.unwrap();
     assert_eq!(v.split.as_ref().unwrap().total, "43.00");
 }
+
+/// Dispenses one box, settles, pays the cash part and completes the opened
+/// visit; returns the sale.
+async fn sell_opened(rig: &Rig, b: &DemoBox) -> rxdesk_app::visit::SaleView {
+    let s = rig.session();
+    // On duty once; a second visit finds the pharmacist still on duty.
+    let _ = rig.visits().shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await;
+    rig.visits()
+        .audit(
+            &s,
+            AuditResult::Approved,
+            "处方用药合理，同意调配",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(scan_box(rig, b).await.ok);
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    let v = rig.visits().settle(&s).await.unwrap();
+    let cash = v.split.unwrap().cash_pay;
+    if cash.parse::<rxdesk_core::Amount>().unwrap().value() > rust_decimal::Decimal::ZERO {
+        rig.visits()
+            .pay(&s, Tender::parse("cash", Some(&cash), None).unwrap())
+            .await
+            .unwrap();
+    }
+    let v = rig.visits().complete(&s).await.unwrap();
+    assert_eq!(v.state, "receipted");
+    v.sale.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_order_moves_after_the_visit_and_each_sale_counts_under_its_credential() {
+    use rxdesk_app::delivery;
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    // Sale 1: 王芳 by e-voucher QR.
+    let v = rig
+        .open_fresh(json!([[IBU, 1]]), "关节痛（配送订单）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    let sale = sell_opened(&rig, &boxes(IBU)[5]).await;
+    // Sale 2: 王芳 by the e-prescription QR (the center decodes it to her ID number).
+    let made = post(
+        &rig.base,
+        "/admin/prescriptions",
+        &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[IBU, 1]],
+                "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0,
+                "diag_name": "关节痛（二维码）", "label": "qr-figures"}),
+    )
+    .await;
+    let qr = made["epc_qrcd"].as_str().unwrap().to_string();
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let v = rig
+        .visits()
+        .identify(&s, IdMethod::EpcQr, &qr, None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    sell_opened(&rig, &boxes(IBU)[6]).await;
+
+    let store = rig.counter.store();
+    let (from, to) =
+        rxdesk_store::reports::day_range_ms(rxdesk_store::reports::cst_day(store.now_ms()));
+    let rows = store.settlements_between(from, to).unwrap();
+    let methods: Vec<&str> = rows.iter().map(|r| r.id_method.as_str()).collect();
+    assert_eq!(methods, ["e_voucher", "epc_qr"]);
+    // The QR visit settled with the ID number (02), yet counts as a QR visit.
+    assert_eq!(rows[1].mdtrt_cert_type, "02");
+    let m = &store.evoucher_share_by_month(from, to).unwrap()[0];
+    assert_eq!(
+        (
+            m.by_credential.e_voucher,
+            m.by_credential.epc_qr,
+            m.by_credential.id_card
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!((m.evoucher, m.share_percent.as_str()), (2, "100.0"));
+
+    // The delivery screen's service, after the visit: found by the receipt's number.
+    let e = delivery::accept(store, &s, "NO-SUCH-DOC", "DLV-9", "演示同城配送", false).unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_SALE_NOT_FOUND");
+    let e = delivery::accept(store, &s, &sale.rtal_docno, "", "演示同城配送", false).unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_INCOMPLETE");
+    let m1 = delivery::accept(
+        store,
+        &s,
+        &sale.rtal_docno,
+        "DLV-0009",
+        "演示同城配送",
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            m1.order.status_code.as_str(),
+            m1.order.patient_name.as_str()
+        ),
+        ("1", "王芳")
+    );
+    let e = delivery::accept(
+        store,
+        &s,
+        &sale.rtal_docno,
+        "DLV-0010",
+        "演示同城配送",
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_ALREADY_ORDERED");
+    // Not in transit yet: no sign-off.
+    let e = delivery::sign(store, &s, sale.sale_id, "王芳", "110101196803030049").unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_ILLEGAL_STEP");
+    let open = delivery::open_orders(store, &s).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].rtal_docno, sale.rtal_docno);
+    delivery::in_transit(store, &s, sale.sale_id).unwrap();
+    let e = delivery::sign(store, &s, sale.sale_id, "张三", "110101198001010029").unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_RECIPIENT_NOT_PATIENT");
+    let e = delivery::sign(store, &s, sale.sale_id, "", "").unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_RECIPIENT_INCOMPLETE");
+    let done = delivery::sign(store, &s, sale.sale_id, "王芳", "110101196803030049").unwrap();
+    assert_eq!(done.order.status_code, "3");
+    assert!(!done.order.open);
+    let e = delivery::refuse(store, &s, sale.sale_id, "不要了").unwrap_err();
+    assert_eq!(e.code(), "DELIVERY_ILLEGAL_STEP");
+
+    // Each status once at the center.
+    rig.all_uploads_done().await;
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "7205"), 3, "accepted, in transit, signed for");
+    assert_eq!(duplicates(&st, "7205"), 0);
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}

@@ -182,6 +182,9 @@ struct Step {
     reprint: Option<()>,
     refund: Option<Refund>,
     delivery: Option<Delivery>,
+    /// The delivery screen's service (`rxdesk_app::delivery`) on the last
+    /// sale, after the visit: accept / in_transit / signed / refused.
+    delivery_order: Option<Delivery>,
     till_open: Option<TillOpen>,
     till_close: Option<TillClose>,
     day_report: Option<DayReportStep>,
@@ -677,6 +680,7 @@ impl Step {
         add(self.reprint.is_some(), "reprint");
         add(self.refund.is_some(), "refund");
         add(self.delivery.is_some(), "delivery");
+        add(self.delivery_order.is_some(), "delivery_order");
         add(self.till_open.is_some(), "till_open");
         add(self.till_close.is_some(), "till_close");
         add(self.day_report.is_some(), "day_report");
@@ -734,6 +738,10 @@ fn label(action: &str) -> (&'static str, &'static str) {
         "reprint" => ("补打小票", "reprint receipt"),
         "refund" => ("整单退费", "refund whole sale"),
         "delivery" => ("配送订单", "delivery order"),
+        "delivery_order" => (
+            "配送订单页面（就诊结束后）",
+            "delivery screen (after the visit)",
+        ),
         "till_open" => ("收银开班（备用金）", "open the till with a float"),
         "till_close" => ("收银交班（清点现金）", "close the till: cash counted"),
         "day_report" => ("日结", "day report"),
@@ -1540,6 +1548,15 @@ impl Run<'_> {
             return self.otc_sale(o).await;
         }
         let s = self.session()?;
+        if let Some(d) = &step.delivery_order {
+            let moved = self.delivery_order(&s, d)?;
+            println!(
+                "    → {} {}：{}（7205 已排队 queued）",
+                moved.order.delv_no, moved.order.patient_name, moved.order.description
+            );
+            self.result = to_json(&moved);
+            return Ok(());
+        }
         let till = self.counter.till();
         if let Some(t) = &step.till_open {
             let opened = till.open(&s, &t.float).map_err(till_err)?;
@@ -1786,6 +1803,37 @@ impl Run<'_> {
                 "正式接入模式须写出药师本人的医保电子凭证（evoucher）",
             )),
         }
+    }
+
+    /// One move of the delivery screen on the run's last sale.
+    fn delivery_order(
+        &self,
+        s: &rxdesk_store::Session,
+        d: &Delivery,
+    ) -> Result<rxdesk_app::delivery::DeliveryMoved, RunError> {
+        use rxdesk_app::delivery;
+        let (sale_id, docno) = self.last_sale()?;
+        let store = self.counter.store();
+        let r = match (&d.accept, d.in_transit.is_some(), &d.signed, &d.refused) {
+            (Some(a), false, None, None) => delivery::accept(
+                store,
+                s,
+                &docno,
+                &a.delv_no,
+                &a.company,
+                a.cold_chain_handled,
+            ),
+            (None, true, None, None) => delivery::in_transit(store, s, sale_id),
+            (None, false, Some(g), None) => delivery::sign(store, s, sale_id, &g.name, &g.cert_no),
+            (None, false, None, Some(r)) => delivery::refuse(store, s, sale_id, &r.reason),
+            _ => {
+                return Err(step_err(
+                    "SCENARIO",
+                    "delivery_order 须恰好有 accept、in_transit、signed、refused 之一 / exactly one delivery step",
+                ))
+            }
+        };
+        r.map_err(|e| step_err(e.code(), e.message_zh()))
     }
 
     fn last_sale(&self) -> Result<(i64, String), RunError> {

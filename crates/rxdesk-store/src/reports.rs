@@ -1,7 +1,9 @@
 //! The figures a store manager answers the regulator with, read from the
 //! ledger: settlement totals of a day (for 3201/3202 reconciliation), the
-//! e-voucher share of settlements per month, audits per pharmacist, refunds
-//! per day, and sales above the catalogue's reference price.
+//! e-voucher and face shares of settlements per month (each settlement
+//! counted under the credential actually used), audits per pharmacist,
+//! refunds per day, and sales above the catalogue's reference price (the
+//! province's price figures: `province_prices.rs`).
 //!
 //! Everything here is a read-only query, except two small writes that belong
 //! to the same figures: the kind of a settlement (`mdtrt_cert_type`,
@@ -88,8 +90,127 @@ pub struct SettlementRow {
     pub insutype: String,
     /// 就诊凭证类型 ("" when the ledger does not know it).
     pub mdtrt_cert_type: String,
+    /// The credential the patient was actually identified with
+    /// ([`IdMethod`] as text, "" when the sale did not record it).
+    pub id_method: String,
     /// 结算时间 (unix ms).
     pub setl_time: i64,
+}
+
+/// The credential a settled patient was actually identified with at the
+/// counter, as the regulators count it. The 1101/2102 `mdtrt_cert_type`
+/// alone cannot tell: a face visit settles with an e-voucher token (01) and
+/// an e-prescription QR visit with the ID number the QR decoded to (02).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdMethod {
+    /// 医保电子凭证 QR scanned at the counter.
+    EVoucher,
+    /// 电子处方二维码 (7201), issued in the patient's 医保电子凭证 app.
+    EpcQr,
+    /// 刷脸 on the face terminal (an e-voucher token by biometrics).
+    Face,
+    /// 社保卡 on the card reader.
+    SocialSecurityCard,
+    /// 身份证 (read or typed).
+    IdCard,
+}
+
+impl IdMethod {
+    /// Every method, in the order reports list them.
+    pub const ALL: [IdMethod; 5] = [
+        IdMethod::EVoucher,
+        IdMethod::EpcQr,
+        IdMethod::Face,
+        IdMethod::SocialSecurityCard,
+        IdMethod::IdCard,
+    ];
+
+    /// The ledger's text (`settlements.id_method`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EVoucher => "e_voucher",
+            Self::EpcQr => "epc_qr",
+            Self::Face => "face",
+            Self::SocialSecurityCard => "social_security_card",
+            Self::IdCard => "id_card",
+        }
+    }
+
+    /// Parses the ledger's text (`None` for "" and anything else).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s.trim())
+    }
+
+    /// True for the forms of the 医保电子凭证 the share counts: the QR, the
+    /// e-prescription QR (shown from the patient's e-voucher app) and the
+    /// face (the terminal returns an e-voucher token).
+    pub fn is_evoucher(self) -> bool {
+        matches!(self, Self::EVoucher | Self::EpcQr | Self::Face)
+    }
+
+    /// What a sale that did not record its method is counted as, from the
+    /// settlement's `mdtrt_cert_type` (01 e-voucher, 02 ID card, 03 card).
+    pub fn from_cert_type(cert_type: &str) -> Option<Self> {
+        match cert_type.trim() {
+            "01" => Some(Self::EVoucher),
+            "02" => Some(Self::IdCard),
+            "03" => Some(Self::SocialSecurityCard),
+            _ => None,
+        }
+    }
+}
+
+impl SettlementRow {
+    /// The credential this settlement is counted under: the recorded method,
+    /// else the one its `mdtrt_cert_type` names, else `None` (unknown).
+    pub fn credential(&self) -> Option<IdMethod> {
+        IdMethod::parse(&self.id_method).or_else(|| IdMethod::from_cert_type(&self.mdtrt_cert_type))
+    }
+}
+
+/// Settlements per credential actually used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CredentialCounts {
+    /// 医保电子凭证 QR.
+    pub e_voucher: u64,
+    /// 电子处方二维码.
+    pub epc_qr: u64,
+    /// 刷脸.
+    pub face: u64,
+    /// 社保卡.
+    pub social_security_card: u64,
+    /// 身份证.
+    pub id_card: u64,
+    /// Not recorded and no known `mdtrt_cert_type`.
+    pub unknown: u64,
+}
+
+impl CredentialCounts {
+    fn add(&mut self, m: Option<IdMethod>) {
+        let slot = match m {
+            Some(IdMethod::EVoucher) => &mut self.e_voucher,
+            Some(IdMethod::EpcQr) => &mut self.epc_qr,
+            Some(IdMethod::Face) => &mut self.face,
+            Some(IdMethod::SocialSecurityCard) => &mut self.social_security_card,
+            Some(IdMethod::IdCard) => &mut self.id_card,
+            None => &mut self.unknown,
+        };
+        *slot += 1;
+    }
+    /// The e-voucher forms together ([`IdMethod::is_evoucher`]).
+    pub fn evoucher_total(&self) -> u64 {
+        self.e_voucher + self.epc_qr + self.face
+    }
+}
+
+/// `part / whole` in percent with one decimal, computed from the integer
+/// counts as an exact decimal ("0.0" when `whole` is 0).
+pub fn share_percent(part: u64, whole: u64) -> Decimal {
+    if whole == 0 {
+        return Decimal::ZERO;
+    }
+    (Decimal::from(part) * Decimal::from(100) / Decimal::from(whole)).round_dp(1)
 }
 
 /// Totals of the settlements that stand (not refunded), as 3201 compares them.
@@ -141,7 +262,8 @@ pub struct MonthShare {
     pub month: String,
     /// Settlements that stand.
     pub settlements: u64,
-    /// Of which identified by 医保电子凭证 (`mdtrt_cert_type` 01).
+    /// Of which identified by a form of the 医保电子凭证: its QR, the
+    /// e-prescription QR or the face ([`IdMethod::is_evoucher`]).
     pub evoucher: u64,
     /// Of which the ledger does not know the credential.
     pub unknown: u64,
@@ -149,6 +271,12 @@ pub struct MonthShare {
     pub share_percent: String,
     /// At or above [`EVOUCHER_TARGET_PERCENT`].
     pub meets_target: bool,
+    /// Of which identified by face (生物识别结算).
+    pub face: u64,
+    /// `face / settlements` in percent, one decimal.
+    pub face_share_percent: String,
+    /// Every credential's count.
+    pub by_credential: CredentialCounts,
 }
 
 /// Audits of one pharmacist in a period.
@@ -283,7 +411,8 @@ impl Store {
                 .prepare(
                     "SELECT s.sale_id, s.setl_id, s.mdtrt_id, s.psn_no, s.medfee_sumamt,
                             s.fund_pay_sumamt, s.acct_pay, s.psn_cash_pay, sa.state,
-                            coalesce(s.insutype, ''), coalesce(s.mdtrt_cert_type, ''), s.setl_time
+                            coalesce(s.insutype, ''), coalesce(s.mdtrt_cert_type, ''), s.setl_time,
+                            s.id_method
                      FROM settlements s JOIN sales sa ON sa.id = s.sale_id
                      WHERE s.setl_time >= ?1 AND s.setl_time < ?2
                      ORDER BY s.setl_time, s.id",
@@ -304,6 +433,7 @@ impl Store {
                         insutype: r.get(9)?,
                         mdtrt_cert_type: r.get(10)?,
                         setl_time: r.get(11)?,
+                        id_method: r.get(12)?,
                     })
                 })
                 .map_err(StoreError::sql("read settlements"))?
@@ -347,36 +477,55 @@ impl Store {
         })
     }
 
-    /// E-voucher share per CST month for settlements in `[from_ms, to_ms)`,
-    /// refunded sales left out. Months without settlements are not listed.
+    /// Records the credential the patient of a sale was actually identified
+    /// with (the counter calls it right after recording the sale). A sale
+    /// without it is counted by its `mdtrt_cert_type`.
+    pub fn record_id_method(&self, by: &Session, sale_id: i64, method: IdMethod) -> Result<()> {
+        by.require(Permission::Sell)?;
+        self.write("record identification method", |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE settlements SET id_method = ?2 WHERE sale_id = ?1",
+                    params![sale_id, method.as_str()],
+                )
+                .map_err(StoreError::sql("record identification method"))?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "settlement of sale {sale_id}"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// E-voucher and face shares per CST month for settlements in
+    /// `[from_ms, to_ms)`, each settlement counted under the credential
+    /// actually used ([`SettlementRow::credential`]), refunded sales left
+    /// out. Months without settlements are not listed.
     pub fn evoucher_share_by_month(&self, from_ms: i64, to_ms: i64) -> Result<Vec<MonthShare>> {
         let rows = self.settlements_between(from_ms, to_ms)?;
-        let mut by: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+        let mut by: BTreeMap<String, (u64, CredentialCounts)> = BTreeMap::new();
         for r in rows.iter().filter(|r| !r.refunded) {
             let month = cst_day(r.setl_time).format("%Y-%m").to_string();
             let e = by.entry(month).or_default();
             e.0 += 1;
-            if r.mdtrt_cert_type == CERT_TYPE_EVOUCHER {
-                e.1 += 1;
-            } else if r.mdtrt_cert_type.is_empty() {
-                e.2 += 1;
-            }
+            e.1.add(r.credential());
         }
         Ok(by
             .into_iter()
-            .map(|(month, (n, ev, unknown))| {
-                let pct = if n == 0 {
-                    Decimal::ZERO
-                } else {
-                    Decimal::from(ev * 100) / Decimal::from(n)
-                };
+            .map(|(month, (n, c))| {
+                let ev = c.evoucher_total();
+                let pct = share_percent(ev, n);
                 MonthShare {
                     month,
                     settlements: n,
                     evoucher: ev,
-                    unknown,
-                    share_percent: format!("{:.1}", pct.round_dp(1)),
+                    unknown: c.unknown,
+                    share_percent: format!("{pct:.1}"),
                     meets_target: pct >= Decimal::from(EVOUCHER_TARGET_PERCENT),
+                    face: c.face,
+                    face_share_percent: format!("{:.1}", share_percent(c.face, n)),
+                    by_credential: c,
                 }
             })
             .collect())

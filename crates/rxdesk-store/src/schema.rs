@@ -478,6 +478,26 @@ ALTER TABLE drugs ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
 ALTER TABLE drugs ADD COLUMN contraindications TEXT NOT NULL DEFAULT '';
 "#;
 
+/// V14 (the regulators' figures): the credential a sale's patient was actually identified with
+/// (`e_voucher` QR, `epc_qr` e-prescription QR, `face`,
+/// `social_security_card`, `id_card`; '' when not recorded — older sales
+/// fall back on `mdtrt_cert_type`), and the province's price figures a
+/// manager imports (挂网价, the province's average and median retail price
+/// per 医保目录编码) for the price monitor.
+const V14: &str = r#"
+ALTER TABLE settlements ADD COLUMN id_method TEXT NOT NULL DEFAULT ''
+    CHECK (id_method IN ('', 'e_voucher', 'epc_qr', 'face', 'social_security_card', 'id_card'));
+CREATE TABLE province_prices (
+    med_list_codg TEXT PRIMARY KEY,
+    name          TEXT NOT NULL DEFAULT '',
+    listed_price  TEXT NOT NULL DEFAULT '',   -- 挂网价 (Price), '' when not given
+    average_price TEXT NOT NULL DEFAULT '',   -- 全省平均价
+    median_price  TEXT NOT NULL DEFAULT '',   -- 全省中位价
+    period        TEXT NOT NULL DEFAULT '',   -- the period the province's figures cover
+    imported_at   INTEGER NOT NULL
+) STRICT;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -497,10 +517,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V11),
     M::up(V12),
     M::up(V13),
+    M::up(V14),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 13;
+pub const LATEST_VERSION: i64 = 14;
 
 #[cfg(test)]
 mod tests {

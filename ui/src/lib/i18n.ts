@@ -8,6 +8,7 @@ import { onboardEn, onboardZh } from "./i18n-onboard";
 import { importEn, importZh } from "./import/i18n-import";
 import { tillEn, tillZh } from "./i18n-till";
 import { otcEn, otcZh } from "./i18n-otc";
+import { deliveryEn, deliveryZh } from "./i18n-delivery";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -18,6 +19,7 @@ const zh = {
   ...importZh,
   ...tillZh,
   ...otcZh,
+  ...deliveryZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -90,6 +92,7 @@ const en: Partial<Record<Key, string>> = {
   ...importEn,
   ...tillEn,
   ...otcEn,
+  ...deliveryEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

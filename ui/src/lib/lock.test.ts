@@ -24,5 +24,6 @@ describe("lock and navigation keys", () => {
     expect(screenForKey("F2", "manager")).toBeNull();
     expect(screenForKey("F1", "cashier", true)).toBe("till");
     expect(screenForKey("F9", "cashier")).toBe("otc");
+    expect(screenForKey("F6", "cashier", true)).toBe("delivery");
   });
 });

@@ -8,15 +8,15 @@ export function idleExpired(now: number, lastActivity: number, limitMs: number =
   return now - lastActivity >= limitMs;
 }
 
-/** The navigation key of each screen; F7 only for managers; Shift+F1 the till; F9 the OTC sale. */
-export type Screen = "counter" | "till" | "otc" | "history" | "manager" | "settings";
+/** The navigation key of each screen; F7 only for managers; Shift+F1 the till; F9 the OTC sale; Shift+F6 delivery orders. */
+export type Screen = "counter" | "till" | "otc" | "history" | "delivery" | "manager" | "settings";
 
 export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager", shift = false): Screen | "denied" | null {
   switch (key) {
     case "F1":
       return shift ? "till" : "counter";
     case "F6":
-      return "history";
+      return shift ? "delivery" : "history";
     case "F7":
       return role === "manager" ? "manager" : "denied";
     case "F8":

@@ -195,3 +195,29 @@ describe("manager strings", () => {
     expect(translate("en-US", "mgr.retry" as Key)).toBe("Retry (R)");
   });
 });
+
+describe("regulators' figures: credentials and the price monitor", () => {
+  it("lists the 挂网价 first, then the province's average and median", async () => {
+    const { PRICE_BASES, comparisonOf, CREDENTIAL_COLUMNS } = await import("./manager-api");
+    const { MockManagerBackend } = await import("./mock-manager");
+    const { translate } = await import("./i18n");
+    expect(PRICE_BASES).toEqual(["listed", "average", "median"]);
+    const f = new MockManagerBackend().figures("2026-10-01", "2026-11-30");
+    const p = f.price_monitor.above[0]!;
+    expect(p.comparisons[0]?.basis).toBe("listed");
+    expect(comparisonOf(p, "listed")?.above).toBe(true);
+    expect(comparisonOf(p, "average")?.above).toBe(false);
+    expect(comparisonOf({ ...p, comparisons: [] }, "median")).toBeNull();
+    // Every credential column has words in both languages; counts add up to the settlements.
+    for (const c of CREDENTIAL_COLUMNS) {
+      expect(translate("zh-CN", c.label as never)).not.toBe(c.label);
+      expect(translate("en-US", c.label as never)).not.toBe(translate("zh-CN", c.label as never));
+    }
+    for (const m of f.evoucher) {
+      const sum = CREDENTIAL_COLUMNS.reduce((n, c) => n + m.by_credential[c.key], 0);
+      expect(sum).toBe(m.settlements);
+      expect(m.by_credential.e_voucher + m.by_credential.epc_qr + m.by_credential.face).toBe(m.evoucher);
+    }
+    for (const b of PRICE_BASES) expect(translate("en-US", `mgr.fig.basis.${b}` as never)).not.toContain("mgr.");
+  });
+});

@@ -78,13 +78,26 @@ export interface QueueItem {
   can_void: boolean;
 }
 
+/** Settlements per credential actually used (rxdesk_store::reports::CredentialCounts). */
+export interface CredentialCounts {
+  e_voucher: number;
+  epc_qr: number;
+  face: number;
+  social_security_card: number;
+  id_card: number;
+  unknown: number;
+}
 export interface MonthShare {
   month: string;
   settlements: number;
+  /** E-voucher forms: its QR, the e-prescription QR and the face. */
   evoucher: number;
   unknown: number;
   share_percent: string;
   meets_target: boolean;
+  face: number;
+  face_share_percent: string;
+  by_credential: CredentialCounts;
 }
 export interface PharmacistAudits {
   login: string;
@@ -110,6 +123,29 @@ export interface PriceAlert {
   reference_price: string;
   over_percent: string;
 }
+export type PriceBasis = "listed" | "average" | "median";
+export interface PriceComparison {
+  basis: PriceBasis;
+  reference: string;
+  above: boolean;
+  over_percent: string;
+}
+export interface PriceCheck {
+  sale_id: number;
+  rtal_docno: string;
+  sold_at: string;
+  name: string;
+  spec: string;
+  med_list_codg: string;
+  price: string;
+  /** 挂网价 first, then the province's average, then its median. */
+  comparisons: PriceComparison[];
+}
+export interface PriceMonitor {
+  products_with_figures: number;
+  lines_compared: number;
+  above: PriceCheck[];
+}
 export interface Figures {
   from: string;
   to: string;
@@ -118,7 +154,26 @@ export interface Figures {
   audits: PharmacistAudits[];
   refunds: DayRefunds[];
   price_alerts: PriceAlert[];
+  price_monitor: PriceMonitor;
 }
+
+/** The columns of the price monitor, 挂网价 first (the order the regulator reads them in). */
+export const PRICE_BASES: readonly PriceBasis[] = ["listed", "average", "median"];
+
+/** The comparison of one basis, or null when the province gave no such figure. */
+export function comparisonOf(c: PriceCheck, basis: PriceBasis): PriceComparison | null {
+  return c.comparisons.find((x) => x.basis === basis) ?? null;
+}
+
+/** The credentials in the order the manager screen lists them, with their i18n keys. */
+export const CREDENTIAL_COLUMNS: readonly { key: keyof CredentialCounts; label: string }[] = [
+  { key: "e_voucher", label: "mgr.fig.cred.e_voucher" },
+  { key: "epc_qr", label: "mgr.fig.cred.epc_qr" },
+  { key: "face", label: "mgr.fig.cred.face" },
+  { key: "social_security_card", label: "mgr.fig.cred.card" },
+  { key: "id_card", label: "mgr.fig.cred.id_card" },
+  { key: "unknown", label: "mgr.fig.cred.unknown" },
+];
 export interface Exported {
   path: string;
   bytes: number;

@@ -8,6 +8,7 @@ import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visi
 import { MockManagerBackend } from "./mock-manager";
 import { MockTillBackend } from "./mock-till";
 import { MockOtcBackend } from "./mock-otc";
+import { MockDeliveryBackend } from "./mock-delivery";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -38,6 +39,7 @@ export function installMockBackend(): void {
   const managerMock = new MockManagerBackend();
   const tillMock = new MockTillBackend();
   const otcMock = new MockOtcBackend();
+  const deliveryMock = new MockDeliveryBackend();
   mockIPC((cmd, args) => {
     switch (cmd) {
       case "app_status":
@@ -133,7 +135,7 @@ export function installMockBackend(): void {
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
-        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? otcMock.handle(cmd, a) ?? visits.handle(cmd, a);
+        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? otcMock.handle(cmd, a) ?? deliveryMock.handle(cmd, a) ?? visits.handle(cmd, a);
         if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
         return answer;
       }

@@ -54,12 +54,23 @@ export class MockManagerBackend {
     return {
       from, to, evoucher_target_percent: 30,
       evoucher: [
-        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, share_percent: "25.0", meets_target: false },
-        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, share_percent: "40.0", meets_target: true },
+        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, share_percent: "25.0", meets_target: false, face: 2, face_share_percent: "5.0",
+          by_credential: { e_voucher: 6, epc_qr: 2, face: 2, social_security_card: 20, id_card: 10, unknown: 0 } },
+        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, share_percent: "40.0", meets_target: true, face: 3, face_share_percent: "10.0",
+          by_credential: { e_voucher: 5, epc_qr: 4, face: 3, social_security_card: 10, id_card: 7, unknown: 1 } },
       ],
       audits: [{ login: "2001", name: "李药师", total: 12, approved: 10, rejected: 1, referred: 1 }],
       refunds: [{ day: "2026-11-20", count: 2, amount: "37.50" }],
       price_alerts: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00", reference_price: "12.50", over_percent: "20.0" }],
+      price_monitor: {
+        products_with_figures: 120, lines_compared: 35,
+        above: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00",
+          comparisons: [
+            { basis: "listed", reference: "13.80", above: true, over_percent: "8.7" },
+            { basis: "average", reference: "15.50", above: false, over_percent: "-3.2" },
+            { basis: "median", reference: "14.20", above: true, over_percent: "5.6" },
+          ] }],
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 //! Completion step: the settled visit becomes one sale in the ledger (one
 //! transaction with its settlement, lines, trace codes, payments and outbox
-//! rows, at the settled prices), the receipt is printed; and afterwards the
+//! rows, at the settled prices) with the credential the patient was actually
+//! identified with, the receipt is printed; and afterwards the
 //! delivery order's statuses (7205). Kept apart because it is where the
 //! visit turns into ledger records.
 
@@ -8,12 +9,24 @@ use super::recovery;
 use super::view::{SaleView, VisitView};
 use super::OutOfStep;
 use super::{no_visit, DeliveryStep, PaymentState, StepError, CENTER_CONFIRMED};
-use rxdesk_core::identity::PersonIdentity;
+use rxdesk_core::identity::{IdentificationMethod, PersonIdentity};
 use rxdesk_core::visit::VisitState;
 use rxdesk_core::Amount;
 use rxdesk_store::ledger::{NewSale, NewSaleLine, NewSettlement};
+use rxdesk_store::reports::IdMethod;
 use rxdesk_store::Session;
 use tracing::Instrument;
+
+/// The ledger's name of the credential a patient was identified with.
+pub(crate) fn id_method_of(m: &IdentificationMethod) -> IdMethod {
+    match m {
+        IdentificationMethod::EVoucher => IdMethod::EVoucher,
+        IdentificationMethod::PrescriptionQr => IdMethod::EpcQr,
+        IdentificationMethod::Face => IdMethod::Face,
+        IdentificationMethod::SocialSecurityCard { .. } => IdMethod::SocialSecurityCard,
+        IdentificationMethod::IdCard { .. } => IdMethod::IdCard,
+    }
+}
 
 impl super::VisitService {
     /// Records the sale (one transaction with its outbox rows), prints the
@@ -83,6 +96,13 @@ impl super::VisitService {
             let rec = self
                 .store
                 .record_sale_full(by, &sale, &payments, proxy.as_ref())?;
+            // The credential actually used, for the regulators' shares (a
+            // failure here leaves the sale counted by its mdtrt_cert_type).
+            if let Some(m) = a.visit.method().map(id_method_of) {
+                if let Err(e) = self.store.record_id_method(by, rec.sale_id, m) {
+                    tracing::warn!(error = %e, "identification method not recorded with the sale");
+                }
+            }
             rxdesk_store::crashpoint!("visit_after_sale_before_receipt");
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "sale recorded");
             let pay = a.payment.clone();
@@ -176,5 +196,30 @@ impl super::VisitService {
         a.notice_zh = Some(format!("配送状态已记录：{description}（将上报医保中心）"));
         drop(_e);
         Ok(self.view(a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_identification_is_recorded_under_its_own_credential() {
+        let m = |x| id_method_of(&x);
+        assert_eq!(m(IdentificationMethod::EVoucher), IdMethod::EVoucher);
+        assert_eq!(m(IdentificationMethod::PrescriptionQr), IdMethod::EpcQr);
+        assert_eq!(m(IdentificationMethod::Face), IdMethod::Face);
+        assert_eq!(
+            m(IdentificationMethod::SocialSecurityCard {
+                password_confirmed: true
+            }),
+            IdMethod::SocialSecurityCard
+        );
+        assert_eq!(
+            m(IdentificationMethod::IdCard {
+                password_confirmed: true
+            }),
+            IdMethod::IdCard
+        );
     }
 }

@@ -5,7 +5,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-export type ImportKind = "catalogue" | "stock";
+/** What a file holds; "prices" is the province's price figures (挂网价, average, median). */
+export type ImportKind = "catalogue" | "stock" | "prices";
 
 /** `rxdesk_store::ImportReport` (camelCase). */
 export interface ImportReport {
