@@ -303,6 +303,14 @@ async fn an_otc_sale_from_the_personal_account_settles_as_pharmacy_purchase_once
         before + 1,
         "one sale for one charge"
     );
+    // The regulators' figures count it under the credential actually used.
+    let rows = rig
+        .counter
+        .store()
+        .settlements_between(0, i64::MAX)
+        .unwrap();
+    let row = rows.iter().find(|r| r.setl_id == setl_id).expect("settled");
+    assert_eq!(row.id_method, "e_voucher", "{row:?}");
     let d = rig.counter.store().sale_detail(sale.sale_id).unwrap();
     let st = d.settlement.expect("settlement kept with the sale");
     assert_eq!(st.setl_id, setl_id);

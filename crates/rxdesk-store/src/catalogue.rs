@@ -968,6 +968,8 @@ const DRUG_COLUMNS: &str =
     "id, fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
      prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, restricted,
      self_pay, reference_price, pinyin, cold_chain, warnings, contraindications";
+/// Index of the first column after [`DRUG_COLUMNS`] (`active` in the import plan).
+const AFTER_DRUG_COLUMNS: usize = 23;
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     let price: String = r.get(11)?;
@@ -1135,7 +1137,7 @@ impl Store {
                         let (_, row) = drug_from_row(r)?;
                         Ok((
                             row.fixmedins_hilist_id.clone(),
-                            (row, r.get::<_, i64>(21)? == 1),
+                            (row, r.get::<_, i64>(AFTER_DRUG_COLUMNS)? == 1),
                         ))
                     })
                     .map_err(StoreError::sql("read catalogue"))?

@@ -130,7 +130,8 @@ pub fn compare(price: Decimal, figures: &ProvincePrice) -> Vec<PriceComparison> 
         if r <= Decimal::ZERO {
             return None;
         }
-        let over = ((price - r) * Decimal::from(100) / r).round_dp(1);
+        let over = ((price - r) * Decimal::from(100) / r)
+            .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         Some(PriceComparison {
             basis,
             reference: price_text(r),

@@ -205,12 +205,14 @@ impl CredentialCounts {
 }
 
 /// `part / whole` in percent with one decimal, computed from the integer
-/// counts as an exact decimal ("0.0" when `whole` is 0).
+/// counts as an exact decimal, rounded half away from zero (四舍五入;
+/// "0.0" when `whole` is 0).
 pub fn share_percent(part: u64, whole: u64) -> Decimal {
     if whole == 0 {
         return Decimal::ZERO;
     }
-    (Decimal::from(part) * Decimal::from(100) / Decimal::from(whole)).round_dp(1)
+    (Decimal::from(part) * Decimal::from(100) / Decimal::from(whole))
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Totals of the settlements that stand (not refunded), as 3201 compares them.
@@ -647,7 +649,13 @@ impl Store {
                     med_list_codg: codg,
                     price: price_text(p),
                     reference_price: price_text(r),
-                    over_percent: format!("{:.1}", over.round_dp(1)),
+                    over_percent: format!(
+                        "{:.1}",
+                        over.round_dp_with_strategy(
+                            1,
+                            rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                        )
+                    ),
                 })
             })
             .collect())

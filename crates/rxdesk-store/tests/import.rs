@@ -547,7 +547,7 @@ fn arb_row() -> impl proptest::strategy::Strategy<Value = CatalogueRow> {
     )
         .prop_map(
             |(id, codg, name, cents, pack, classes, cold)| CatalogueRow {
-                fixmedins_hilist_id: id,
+                fixmedins_hilist_id: id.clone(),
                 med_list_codg: [AMOX, IBU, LORA][codg].into(),
                 genname: name.clone(),
                 pinyin: rxdesk_core::catalogue::pinyin_initials(&name),
@@ -596,6 +596,8 @@ fn rows_xlsx(rows: &[CatalogueRow]) -> Vec<u8> {
         cells[col("pack_size")] = Cell::N(r.pack_size.to_string().parse().unwrap());
         cells[col("min_unit")] = t("盒");
         cells[col("cold_chain")] = Cell::N(if r.cold_chain { 1.0 } else { 0.0 });
+        cells[col("warnings")] = t(&r.warnings);
+        cells[col("contraindications")] = t(&r.contraindications);
         table.push(cells);
     }
     xlsx(&table, None)

@@ -153,6 +153,9 @@ pub(super) struct OtcSale {
     /// The boxes as checked out: shown once the codes are sold (a replay
     /// would then refuse them).
     checked_out: Option<Dispensing>,
+    /// The credential the account customer was identified with (counted in
+    /// the regulators' e-voucher and face shares, as for a visit).
+    id_method: Option<rxdesk_store::reports::IdMethod>,
     payment: Option<PaymentState>,
     sale: Option<SaleView>,
     notice_zh: Option<String>,
@@ -176,6 +179,7 @@ impl OtcSale {
             msgid: None,
             sale_lines: Vec::new(),
             checked_out: None,
+            id_method: None,
             payment: None,
             sale: None,
             notice_zh: None,
@@ -346,6 +350,18 @@ fn price_text(p: Price) -> String {
         d.rescale(2);
     }
     d.to_string()
+}
+
+/// The ledger's name of the credential a customer was identified with.
+fn store_id_method(m: IdMethod) -> rxdesk_store::reports::IdMethod {
+    use rxdesk_store::reports::IdMethod as Stored;
+    match m {
+        IdMethod::EVoucher => Stored::EVoucher,
+        IdMethod::SocialSecurityCard => Stored::SocialSecurityCard,
+        IdMethod::IdCard => Stored::IdCard,
+        IdMethod::Face => Stored::Face,
+        IdMethod::EpcQr => Stored::EpcQr,
+    }
 }
 
 /// Price per smallest unit when sold split (6 decimals, as 2101 sends it).
@@ -886,6 +902,7 @@ impl super::VisitService {
                 .map_err(StepError::SettlementKind)?;
             tracing::info!(via = %p.identified_via_zh, "OTC customer identified (1101)");
             s.patient = Some(p);
+            s.id_method = Some(store_id_method(method));
             s.payer = OtcPayer::PersonalAccount;
             self.back_to_cart(s);
             Ok(())
@@ -1268,6 +1285,13 @@ impl super::VisitService {
                 .unwrap_or_default();
             let rec = self.store.record_sale_full(by, &sale, &payments, None)?;
             tracing::info!(sale_id = rec.sale_id, docno = %rec.rtal_docno, uploads = ?rec.upload_ids, "OTC sale recorded");
+            // An account sale has its 2102 settlement row; a failure here
+            // leaves it counted by its mdtrt_cert_type.
+            if let (Some(m), OtcPayer::PersonalAccount) = (s.id_method, s.payer) {
+                if let Err(e) = self.store.record_id_method(by, rec.sale_id, m) {
+                    tracing::warn!(error = %e, "identification method not recorded with the OTC sale");
+                }
+            }
             let printed = self.print_sale(rec.sale_id, s.payment.as_ref(), None).await;
             s.sale = Some(SaleView {
                 sale_id: rec.sale_id,
@@ -1275,6 +1299,7 @@ impl super::VisitService {
                 total: rec.total,
                 receipt_text: printed.text,
                 guidance_pdf_path: printed.pdf,
+                guidance_text: printed.guidance_text,
                 printed_zh: printed.printed_zh,
                 upload_ids: rec.upload_ids,
             });
