@@ -45,6 +45,9 @@ impl Upload for SaleReturnInput {
 }
 
 /// Any upload, parsed by its `infno`.
+// One message lives at a time (parsed, checked, serialised, dropped), so
+// the variants' size difference costs nothing worth a Box per sale.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadMessage {
     /// 7204 电子处方审核
