@@ -269,11 +269,40 @@ test("an uncertain settlement blocks everything but 冲正并重试, then settle
   await page.waitForSelector("#counter[data-state='settled']");
   await page.keyboard.press("F11");
   await page.waitForSelector("#pay-scan-prompt");
+  // A declined pay code: the red error alone, no green tick beside it.
+  await scan("13456789");
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /付款码无效/);
+  assert.equal(await page.$("#scan-banner.ok"), null, "no green ✔ beside a declined pay code");
+  await shot("10b-paycode-declined");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
   assert.match(await text("#receipt-text"), /扫码支付/);
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='started']");
+  assert.deepEqual(errors, []);
+});
+
+test("states in one visual language: nothing due is not asked for, completed is green", async () => {
+  await openOk("110000ecdemo000000000000000000richpatient");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "wait");
+  assert.equal(await text("#visit-state"), "待审方", "the step before the audit is not called 处方已核对");
+  await auditAndDispense();
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.waitForSelector("#paid");
+  assert.match(await text("#paid"), /无需付款/);
+  assert.doesNotMatch(await text("#visit-next"), /请收取/, "nothing due is not asked for");
+  assert.equal(await text("#visit-state"), "已结算，无需收款");
+  await shot("10c-nothing-due");
+  await page.keyboard.press("F10");
+  await page.waitForSelector("#receipt-text");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "done");
+  const green = await page.$eval("#visit-state", (el) => getComputedStyle(el).backgroundColor);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started']");
+  const amber = await page.$eval("#visit-state", (el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(green, amber, "completed and waiting do not share a colour");
   assert.deepEqual(errors, []);
 });
 
@@ -284,7 +313,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("张三", { delay: 60 });
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
-  assert.equal(await page.locator(".hist-row").count(), 2);
+  assert.equal(await page.locator(".hist-row").count(), 3);
   assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");
@@ -412,6 +441,12 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
   assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);
   assert.match(await text("#closed-box"), /版式文件不一致/);
+  // A blocked prescription looks blocked first: red chip and box, the valid signature greyed.
+  await page.waitForSelector("#closed-box.blocked");
+  await page.waitForSelector("#signature-panel.muted");
+  assert.equal(await page.$("#signature-panel.ok"), null, "no green 签名有效 panel on a blocked prescription");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "bad");
+  assert.equal(await text("#visit-state"), "已阻止");
   assert.ok(await page.$("#rx-drugs .diff-cell"), "the differing quantity is highlighted in the structured table");
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await shot("18-layout-differences");

@@ -9,6 +9,7 @@ import { importEn, importZh } from "./import/i18n-import";
 import { tillEn, tillZh } from "./i18n-till";
 import { otcEn, otcZh } from "./i18n-otc";
 import { deliveryEn, deliveryZh } from "./i18n-delivery";
+import { trustEn, trustZh } from "./i18n-trust";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -20,6 +21,7 @@ const zh = {
   ...tillZh,
   ...otcZh,
   ...deliveryZh,
+  ...trustZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -93,6 +95,7 @@ const en: Partial<Record<Key, string>> = {
   ...tillEn,
   ...otcEn,
   ...deliveryEn,
+  ...trustEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -5,6 +5,7 @@
 // - an e-voucher code containing "noact" → e-voucher activation guidance;
 // - one containing "unknown" → the center refuses the credential;
 // - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
@@ -288,8 +289,11 @@ export class MockVisitBackend {
           return this.go("settlement_uncertain", "结算结果未知（医保中心未应答）：请按「冲正并重试」，切勿让患者重复付款。");
         }
         if (v.split) v.split.setlId = `S${v.visitId}`;
-        v.payment = null;
-        return this.go("settled", `结算成功：请收取自付部分 ${v.split?.cashPay ?? "0.00"} 元（现金 F10，扫码 F11）。`);
+        // Like the service: nothing due is paid already, while its next step
+        // still asks for the (zero) amount.
+        const cash = v.split?.cashPay ?? "0.00";
+        v.payment = (parseCents(cash) ?? 0n) === 0n ? { method: "none", due: cash, tendered: null, change: null, paid: true } : null;
+        return this.go("settled", `请收取患者自付 ${cash} 元（现金或扫码），然后完成出票`);
       }
       case "visit_resolve_uncertain": {
         const v = this.need();
@@ -367,7 +371,7 @@ export class MockVisitBackend {
     this.code = code;
     this.uncertainOnce = code.includes("uncertain");
     v.patient = {
-      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
+      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
