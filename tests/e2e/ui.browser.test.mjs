@@ -166,6 +166,7 @@ async function auditAndDispense() {
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(PHARMACIST_EV); // re-confirm for this audit
   await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
   await page.keyboard.press("F2");
   await page.waitForSelector("#dispense-list");
   const boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)];
@@ -206,8 +207,18 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#audit-reconfirm.ok");
   await page.keyboard.press("F2");
   await page.waitForSelector("#counter-error");
-  assert.match(await text("#counter-error"), /必须填写审核意见/);
+  assert.match(await text("#counter-error"), /请填写审核意见/);
+  // 通过 needs an opinion too (the service refuses it without): refused on screen, before submitting.
   await page.selectOption("#audit-result", "1");
+  assert.match(await text("#audit-form"), /审核意见（必填）/);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F2");
+  await page.waitForFunction(() => /请填写审核意见/.test(document.querySelector("#counter-error")?.textContent ?? ""));
+  assert.ok(await page.$("#audit-form"), "not submitted without an opinion");
+  // A standard phrase, chosen by keyboard, fills the opinion.
+  await page.focus("#audit-phrase");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForFunction(() => document.querySelector("#audit-opinion")?.value === "处方合理，准予调配");
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await shot("04-audit-form");
   await page.keyboard.press("F2");
@@ -255,13 +266,15 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   assert.deepEqual(errors, []);
 });
 
-test("an uncertain settlement blocks everything but 冲正并重试, then settles; scan-to-pay", async () => {
+test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay", async () => {
   await openOk("110000ecdemo000000000000000uncertain");
   await auditAndDispense();
   await page.keyboard.press("F9");
   await page.waitForSelector("#uncertain-panel");
-  assert.match(await text("#resolve-uncertain"), /冲正并重试/);
-  assert.match(await text("#visit-next"), /冲正并重试/);
+  // The prompt names the button on screen (处理未知结算), in red: the outcome is unknown.
+  assert.match(await text("#resolve-uncertain"), /处理未知结算/);
+  assert.match(await text("#visit-next"), /处理未知结算/);
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "bad");
   await shot("10-settlement-uncertain");
   for (const k of ["F1", "F4", "F10", "Escape"]) await page.keyboard.press(k);
   assert.ok(await page.$("#uncertain-panel"), "nothing but the resolution leaves the panel");

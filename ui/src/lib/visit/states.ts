@@ -71,6 +71,11 @@ export function nextStepText(v: VisitView, t: (key: Key) => string, opts: { guid
   return v.nextStepZh;
 }
 
+/** The audit's standard opinions for a result (i18n keys), first the usual one. */
+export function auditPhrases(result: "1" | "2" | "3"): Key[] {
+  return (["a", "b", "c"] as const).map((x) => `audit.phrase.${result}${x}` as Key);
+}
+
 export const ALL_STATES: VisitStateName[] = [
   "started",
   "evoucher_guidance",
