@@ -101,6 +101,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   assert.match((await page.textContent("#sig-reason")) ?? "", /处方内容与签名不一致/);
   assert.match((await page.textContent("#next-step")) ?? "", /已阻止/);
   await page.screenshot({ path: "test-output/browser/rx-blocked.png" });
+  await assertNoRawText("rx-blocked");
+  assert.match(await text("#sig-reason"), /签名原文/, "the signed field by its Chinese name, not originalValue");
   // Typing slowly into the box is typing, not a scan; an unknown credential gets the center's words.
   // Esc: back to the list (the visit ended on the blocked one); Esc again: identify anew.
   await page.keyboard.press("Escape");
@@ -112,6 +114,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
   assert.match((await page.textContent("#counter-error")) ?? "", /就诊凭证无效/);
+  await page.screenshot({ path: "test-output/browser/identify-refused.png" });
+  await assertNoRawText("identify-refused");
   assert.deepEqual(errors, []);
 });
 
@@ -119,7 +123,28 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
-const shot = (name) => page.screenshot({ path: `test-output/ui/${name}.png` });
+/**
+ * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
+ * path in an error or prompt area, no CN=… anywhere (the detector is the UI's
+ * own, ui/src/lib/plain.ts `rawText`, loaded from the dev server).
+ */
+async function assertNoRawText(where) {
+  const found = await page.evaluate(async () => {
+    if (document.documentElement.lang !== "zh-CN") return [];
+    const { rawText } = await import("/src/lib/plain.ts");
+    const areas = "[role=alert], [role=status], [role=alertdialog], .bad-box, .closed-box, #sig-reason, .scan-banner, #visit-next, " +
+      ".notice, #next-step, .findings, #toast, #otc-next, #otc-notice, #otc-scan-msg, .guidance, #print-outcome, #visit-state";
+    const out = [];
+    for (const el of document.querySelectorAll(areas)) for (const r of rawText(el.textContent ?? "")) out.push(`${el.id || el.className}: ${r}`);
+    for (const m of document.body.innerText.matchAll(/\b(?:CN|O)=[^,，\s]+/g)) out.push(`page: ${m[0]}`);
+    return out;
+  });
+  assert.deepEqual(found, [], `${where}: raw text on a zh-CN screen`);
+}
+const shot = async (name) => {
+  await page.screenshot({ path: `test-output/ui/${name}.png` });
+  await assertNoRawText(name);
+};
 const text = async (sel) => ((await page.textContent(sel)) ?? "").trim();
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */

@@ -82,6 +82,7 @@ export const trustZh = {
   "insutype.320": "公务员医疗补助",
   "insutype.340": "离休人员医疗保障",
   "insutype.390": "城乡居民基本医疗保险",
+  "plain.unreadable": "系统返回了一条无法显示的错误信息：请重试；仍不行请联系管理员查看日志",
 } as const;
 
 export const trustEn: Partial<Record<keyof typeof trustZh, string>> = {
@@ -154,4 +155,5 @@ export const trustEn: Partial<Record<keyof typeof trustZh, string>> = {
   "insutype.320": "Civil servants' medical subsidy",
   "insutype.340": "Retired cadres' medical security",
   "insutype.390": "Urban and rural residents' basic medical insurance",
+  "plain.unreadable": "The system returned an error that cannot be shown: try again, or ask the administrator to check the log",
 };

@@ -352,7 +352,8 @@ export class MockVisitBackend {
       this.pinFails = 0;
     }
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
-    if (code.includes("unknown")) err("中心拒绝 (code 1101): 就诊凭证无效。请患者重新出示医保码，或改用社保卡、身份证。");
+    // As the service words a center refusal: the center's own message, bilingual, inside.
+    if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
     if (code.includes("noact")) {
       v.guidance = {
         titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
