@@ -443,11 +443,28 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.ok(await page.$("#counter[data-state='started']"), "the pharmacist's scan identified no patient");
   assert.equal(await page.$("#shift-offer"), null);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  // A slow center: a spinner with the seconds waited, after about a second.
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_center_delay", { ms: 2600 }));
   await scan("110000ecdemo0000000000000000000noact");
+  await page.waitForSelector("#busy");
+  assert.equal(await page.$("#busy .spinner"), null, "no spinner for a quick answer");
+  await page.waitForSelector("#busy[data-slow='1'] .spinner");
+  await page.waitForFunction(() => /已等待 [12] 秒/.test(document.querySelector("#busy")?.textContent ?? ""));
+  await shot("16-pending-slow-center");
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_center_delay", { ms: 0 }));
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /尚未激活/);
   assert.match(await text("#fkeys"), /F3\s*打印指引/);
   await shot("16-evoucher-guidance");
+  // The next query fails: the previous patient's activation guidance does not stay on screen.
+  await page.fill("#credential-number", "110000ecdemo0000000000000000000unknown");
+  await page.press("#credential-number", "Enter");
+  await page.waitForSelector("#counter-error");
+  assert.equal(await page.$("#guidance"), null, "the previous patient's guidance is cleared");
+  assert.doesNotMatch(await text("#visit-next"), /激活/);
+  assert.doesNotMatch(await text("#fkeys"), /打印指引/);
+  assert.equal(await text("#visit-state"), "等待识别患者");
+  await shot("16b-guidance-cleared-on-failed-query");
   // Activated: the patient shows the code again, from the guidance step.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(ZHANGSAN);
