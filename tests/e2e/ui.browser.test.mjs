@@ -527,6 +527,20 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#rx-list");
   await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", message_zh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
   await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
+  // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  assert.match(await text("#signout-work"), /正在接待患者 张三/);
+  await shot("20-signout-confirm");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  assert.ok(await page.$("#rx-list"), "Esc cancels: the visit is still on screen");
+  assert.ok(await page.$("#nav"), "still signed in");
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });
 
