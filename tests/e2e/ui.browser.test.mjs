@@ -573,3 +573,40 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   assert.notEqual(red, await page.$eval("#q-audit-ok", (el) => getComputedStyle(el).color), "the failure stands out from the intact line");
   assert.deepEqual(errors, []);
 });
+
+test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw text; F12 asks while an OTC sale is open", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#otc #otc-input");
+  assert.equal(await page.$("#otc-error"), null, "a fresh OTC sale starts without an error");
+  await page.focus("#otc-input");
+  await page.keyboard.type("blf", { delay: 60 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#otc-hits");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#otc-cart");
+  assert.equal(await page.$eval("#otc-stage", (el) => el.dataset.tone), "wait");
+  await shot("21-otc-cart");
+  // F12 with goods in the cart: asked first, Esc keeps the sale.
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  assert.match(await text("#signout-work"), /非处方销售/);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  assert.ok(await page.$("#otc-cart"), "the sale is still on screen");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F1");
+  await page.waitForSelector("#till");
+  await shot("22-till");
+  await page.keyboard.press("Shift+F6");
+  await page.waitForSelector("#dlv-state");
+  await shot("23-delivery");
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#login-form");
+  assert.deepEqual(errors, []);
+});

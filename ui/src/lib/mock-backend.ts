@@ -154,9 +154,12 @@ export function installMockBackend(): void {
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
-        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? otcMock.handle(cmd, a) ?? deliveryMock.handle(cmd, a) ?? visits.handle(cmd, a);
-        if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
-        return answer;
+        // `undefined` means "not mine"; `null` is an answer (no OTC sale open).
+        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, visits]) {
+          const answer = mock.handle(cmd, a);
+          if (answer !== undefined) return answer;
+        }
+        throw new Error(`mock backend: unknown command ${cmd}`);
       }
     }
   }, { shouldMockEvents: true });
