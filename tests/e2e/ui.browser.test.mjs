@@ -533,6 +533,10 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#signout-confirm");
   assert.match(await text("#signout-work"), /正在接待患者 张三/);
   await shot("20-signout-confirm");
+  // A scan (its burst ends in Enter) does not answer the question.
+  await scan(ZHANGSAN);
+  await page.waitForTimeout(200);
+  assert.ok(await page.$("#signout-confirm"), "a scanner's Enter does not sign out");
   await page.keyboard.press("Escape");
   await page.waitForSelector("#signout-confirm", { state: "detached" });
   assert.ok(await page.$("#rx-list"), "Esc cancels: the visit is still on screen");
