@@ -608,6 +608,15 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.keyboard.press("Shift+F6");
   await page.waitForSelector("#dlv-state");
   await shot("23-delivery");
+  // en-US: the chip speaks English too (the UI owns the state words).
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.keyboard.press("F1");
+  await page.waitForSelector("#counter[data-state='started']");
+  assert.equal(await text("#visit-state"), "Waiting for the patient");
+  await shot("24-counter-en");
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.keyboard.press("F12");
   await page.waitForSelector("#signout-confirm");
   await page.keyboard.press("Enter");
