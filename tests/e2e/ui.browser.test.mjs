@@ -101,6 +101,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   assert.match((await page.textContent("#sig-reason")) ?? "", /处方内容与签名不一致/);
   assert.match((await page.textContent("#next-step")) ?? "", /已阻止/);
   await page.screenshot({ path: "test-output/browser/rx-blocked.png" });
+  await assertNoRawText("rx-blocked");
+  assert.match(await text("#sig-reason"), /签名原文/, "the signed field by its Chinese name, not originalValue");
   // Typing slowly into the box is typing, not a scan; an unknown credential gets the center's words.
   // Esc: back to the list (the visit ended on the blocked one); Esc again: identify anew.
   await page.keyboard.press("Escape");
@@ -112,6 +114,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
   assert.match((await page.textContent("#counter-error")) ?? "", /就诊凭证无效/);
+  await page.screenshot({ path: "test-output/browser/identify-refused.png" });
+  await assertNoRawText("identify-refused");
   assert.deepEqual(errors, []);
 });
 
@@ -119,7 +123,28 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
-const shot = (name) => page.screenshot({ path: `test-output/ui/${name}.png` });
+/**
+ * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
+ * path in an error or prompt area, no CN=… anywhere (the detector is the UI's
+ * own, ui/src/lib/plain.ts `rawText`, loaded from the dev server).
+ */
+async function assertNoRawText(where) {
+  const found = await page.evaluate(async () => {
+    if (document.documentElement.lang !== "zh-CN") return [];
+    const { rawText } = await import("/src/lib/plain.ts");
+    const areas = "[role=alert], [role=status], [role=alertdialog], .bad-box, .closed-box, #sig-reason, .scan-banner, #visit-next, " +
+      ".notice, #next-step, .findings, #toast, #otc-next, #otc-notice, #otc-scan-msg, .guidance, #print-outcome, #visit-state";
+    const out = [];
+    for (const el of document.querySelectorAll(areas)) for (const r of rawText(el.textContent ?? "")) out.push(`${el.id || el.className}: ${r}`);
+    for (const m of document.body.innerText.matchAll(/\b(?:CN|O)=[^,，\s]+/g)) out.push(`page: ${m[0]}`);
+    return out;
+  });
+  assert.deepEqual(found, [], `${where}: raw text on a zh-CN screen`);
+}
+const shot = async (name) => {
+  await page.screenshot({ path: `test-output/ui/${name}.png` });
+  await assertNoRawText(name);
+};
 const text = async (sel) => ((await page.textContent(sel)) ?? "").trim();
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
@@ -166,6 +191,7 @@ async function auditAndDispense() {
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(PHARMACIST_EV); // re-confirm for this audit
   await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
   await page.keyboard.press("F2");
   await page.waitForSelector("#dispense-list");
   const boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)];
@@ -206,8 +232,18 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#audit-reconfirm.ok");
   await page.keyboard.press("F2");
   await page.waitForSelector("#counter-error");
-  assert.match(await text("#counter-error"), /必须填写审核意见/);
+  assert.match(await text("#counter-error"), /请填写审核意见/);
+  // 通过 needs an opinion too (the service refuses it without): refused on screen, before submitting.
   await page.selectOption("#audit-result", "1");
+  assert.match(await text("#audit-form"), /审核意见（必填）/);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F2");
+  await page.waitForFunction(() => /请填写审核意见/.test(document.querySelector("#counter-error")?.textContent ?? ""));
+  assert.ok(await page.$("#audit-form"), "not submitted without an opinion");
+  // A standard phrase, chosen by keyboard, fills the opinion.
+  await page.focus("#audit-phrase");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForFunction(() => document.querySelector("#audit-opinion")?.value === "处方合理，准予调配");
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await shot("04-audit-form");
   await page.keyboard.press("F2");
@@ -255,13 +291,15 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   assert.deepEqual(errors, []);
 });
 
-test("an uncertain settlement blocks everything but 冲正并重试, then settles; scan-to-pay", async () => {
+test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay", async () => {
   await openOk("110000ecdemo000000000000000uncertain");
   await auditAndDispense();
   await page.keyboard.press("F9");
   await page.waitForSelector("#uncertain-panel");
-  assert.match(await text("#resolve-uncertain"), /冲正并重试/);
-  assert.match(await text("#visit-next"), /冲正并重试/);
+  // The prompt names the button on screen (处理未知结算), in red: the outcome is unknown.
+  assert.match(await text("#resolve-uncertain"), /处理未知结算/);
+  assert.match(await text("#visit-next"), /处理未知结算/);
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "bad");
   await shot("10-settlement-uncertain");
   for (const k of ["F1", "F4", "F10", "Escape"]) await page.keyboard.press(k);
   assert.ok(await page.$("#uncertain-panel"), "nothing but the resolution leaves the panel");
@@ -269,11 +307,40 @@ test("an uncertain settlement blocks everything but 冲正并重试, then settle
   await page.waitForSelector("#counter[data-state='settled']");
   await page.keyboard.press("F11");
   await page.waitForSelector("#pay-scan-prompt");
+  // A declined pay code: the red error alone, no green tick beside it.
+  await scan("13456789");
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /付款码无效/);
+  assert.equal(await page.$("#scan-banner.ok"), null, "no green ✔ beside a declined pay code");
+  await shot("10b-paycode-declined");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
   assert.match(await text("#receipt-text"), /扫码支付/);
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='started']");
+  assert.deepEqual(errors, []);
+});
+
+test("states in one visual language: nothing due is not asked for, completed is green", async () => {
+  await openOk("110000ecdemo000000000000000000richpatient");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "wait");
+  assert.equal(await text("#visit-state"), "待审方", "the step before the audit is not called 处方已核对");
+  await auditAndDispense();
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.waitForSelector("#paid");
+  assert.match(await text("#paid"), /无需付款/);
+  assert.doesNotMatch(await text("#visit-next"), /请收取/, "nothing due is not asked for");
+  assert.equal(await text("#visit-state"), "已结算，无需收款");
+  await shot("10c-nothing-due");
+  await page.keyboard.press("F10");
+  await page.waitForSelector("#receipt-text");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "done");
+  const green = await page.$eval("#visit-state", (el) => getComputedStyle(el).backgroundColor);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started']");
+  const amber = await page.$eval("#visit-state", (el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(green, amber, "completed and waiting do not share a colour");
   assert.deepEqual(errors, []);
 });
 
@@ -284,7 +351,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("张三", { delay: 60 });
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
-  assert.equal(await page.locator(".hist-row").count(), 2);
+  assert.equal(await page.locator(".hist-row").count(), 3);
   assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");
@@ -376,11 +443,28 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.ok(await page.$("#counter[data-state='started']"), "the pharmacist's scan identified no patient");
   assert.equal(await page.$("#shift-offer"), null);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  // A slow center: a spinner with the seconds waited, after about a second.
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_center_delay", { ms: 2600 }));
   await scan("110000ecdemo0000000000000000000noact");
+  await page.waitForSelector("#busy");
+  assert.equal(await page.$("#busy .spinner"), null, "no spinner for a quick answer");
+  await page.waitForSelector("#busy[data-slow='1'] .spinner");
+  await page.waitForFunction(() => /已等待 [12] 秒/.test(document.querySelector("#busy")?.textContent ?? ""));
+  await shot("16-pending-slow-center");
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_center_delay", { ms: 0 }));
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /尚未激活/);
   assert.match(await text("#fkeys"), /F3\s*打印指引/);
   await shot("16-evoucher-guidance");
+  // The next query fails: the previous patient's activation guidance does not stay on screen.
+  await page.fill("#credential-number", "110000ecdemo0000000000000000000unknown");
+  await page.press("#credential-number", "Enter");
+  await page.waitForSelector("#counter-error");
+  assert.equal(await page.$("#guidance"), null, "the previous patient's guidance is cleared");
+  assert.doesNotMatch(await text("#visit-next"), /激活/);
+  assert.doesNotMatch(await text("#fkeys"), /打印指引/);
+  assert.equal(await text("#visit-state"), "等待识别患者");
+  await shot("16b-guidance-cleared-on-failed-query");
   // Activated: the patient shows the code again, from the guidance step.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(ZHANGSAN);
@@ -412,6 +496,12 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
   assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);
   assert.match(await text("#closed-box"), /版式文件不一致/);
+  // A blocked prescription looks blocked first: red chip and box, the valid signature greyed.
+  await page.waitForSelector("#closed-box.blocked");
+  await page.waitForSelector("#signature-panel.muted");
+  assert.equal(await page.$("#signature-panel.ok"), null, "no green 签名有效 panel on a blocked prescription");
+  assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "bad");
+  assert.equal(await text("#visit-state"), "已阻止");
   assert.ok(await page.$("#rx-drugs .diff-cell"), "the differing quantity is highlighted in the structured table");
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await shot("18-layout-differences");
@@ -437,6 +527,24 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#rx-list");
   await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", message_zh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
   await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
+  // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  assert.match(await text("#signout-work"), /正在接待患者 张三/);
+  await shot("20-signout-confirm");
+  // A scan (its burst ends in Enter) does not answer the question.
+  await scan(ZHANGSAN);
+  await page.waitForTimeout(200);
+  assert.ok(await page.$("#signout-confirm"), "a scanner's Enter does not sign out");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  assert.ok(await page.$("#rx-list"), "Esc cancels: the visit is still on screen");
+  assert.ok(await page.$("#nav"), "still signed in");
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });
 
@@ -467,5 +575,51 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   await page.waitForSelector("#q-audit-ok");
   assert.equal(await page.$("#q-audit-problem"), null);
   assert.notEqual(red, await page.$eval("#q-audit-ok", (el) => getComputedStyle(el).color), "the failure stands out from the intact line");
+  assert.deepEqual(errors, []);
+});
+
+test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw text; F12 asks while an OTC sale is open", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#otc #otc-input");
+  assert.equal(await page.$("#otc-error"), null, "a fresh OTC sale starts without an error");
+  await page.focus("#otc-input");
+  await page.keyboard.type("blf", { delay: 60 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#otc-hits");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#otc-cart");
+  assert.equal(await page.$eval("#otc-stage", (el) => el.dataset.tone), "wait");
+  await shot("21-otc-cart");
+  // F12 with goods in the cart: asked first, Esc keeps the sale.
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  assert.match(await text("#signout-work"), /非处方销售/);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  assert.ok(await page.$("#otc-cart"), "the sale is still on screen");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F1");
+  await page.waitForSelector("#till");
+  await shot("22-till");
+  await page.keyboard.press("Shift+F6");
+  await page.waitForSelector("#dlv-state");
+  await shot("23-delivery");
+  // en-US: the chip speaks English too (the UI owns the state words).
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.keyboard.press("F1");
+  await page.waitForSelector("#counter[data-state='started']");
+  assert.equal(await text("#visit-state"), "Waiting for the patient");
+  await shot("24-counter-en");
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  await page.keyboard.press("F12");
+  await page.waitForSelector("#signout-confirm");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });

@@ -2,6 +2,7 @@
 // Keep this file the only place that names a command string.
 import { invoke } from "@tauri-apps/api/core";
 import type { Locale } from "./i18n";
+import { plain } from "./plain";
 import { errorLocale, isWireError, renderStepError } from "./step-errors";
 
 export interface AppStatus {
@@ -34,6 +35,11 @@ export function setLocale(locale: Locale): Promise<Locale> {
  * locale (`step-errors.ts`), falling back to the backend's message.
  */
 export function errorText(e: unknown, locale: Locale = errorLocale()): string {
+  // A zh-CN screen shows no raw backend text (English tails, paths, CRL reason names).
+  return plain(rawErrorText(e, locale), locale);
+}
+
+function rawErrorText(e: unknown, locale: Locale): string {
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
   if (isWireError(e)) return renderStepError(locale, e);

@@ -110,7 +110,7 @@ export const managerZh = {
   "mgr.fig.cred.unknown": "未知",
   "mgr.fig.monitor": "价格监测：与挂网价、全省平均价、全省中位价比较",
   "mgr.fig.monitor_summary": "已导入 {products} 个药品的全省价格，本期比较 {lines} 行销售，{above} 行高于其中至少一项。",
-  "mgr.fig.monitor_none": "尚未导入全省价格数据：在“导入”页选择“全省价格”导入挂网价、平均价、中位价。",
+  "mgr.fig.monitor_none": "尚未导入全省价格数据：在“导入目录/库存”页选择“全省价格”导入挂网价、平均价、中位价。",
   "mgr.fig.basis.listed": "挂网价",
   "mgr.fig.basis.average": "全省平均价",
   "mgr.fig.basis.median": "全省中位价",

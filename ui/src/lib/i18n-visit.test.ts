@@ -10,8 +10,8 @@ describe("visit-flow strings", () => {
     }
   });
   it("are reachable through translate()", () => {
-    expect(translate("zh-CN", "uncertain.action" as Key)).toBe("冲正并重试");
-    expect(translate("en-US", "uncertain.action" as Key)).toBe("Reverse and retry");
+    expect(translate("zh-CN", "uncertain.action" as Key)).toBe("处理未知结算");
+    expect(translate("en-US", "uncertain.action" as Key)).toBe("Resolve unknown settlement");
     expect(translate("zh-CN", "hint.audit" as Key)).toBe("审方");
   });
 });

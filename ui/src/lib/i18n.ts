@@ -9,6 +9,7 @@ import { importEn, importZh } from "./import/i18n-import";
 import { tillEn, tillZh } from "./i18n-till";
 import { otcEn, otcZh } from "./i18n-otc";
 import { deliveryEn, deliveryZh } from "./i18n-delivery";
+import { trustEn, trustZh } from "./i18n-trust";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -20,6 +21,7 @@ const zh = {
   ...tillZh,
   ...otcZh,
   ...deliveryZh,
+  ...trustZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -51,7 +53,7 @@ const zh = {
   "counter.password_hint": "使用社保卡或身份证时，请患者在密码键盘上输入医保电子凭证密码确认。",
   "counter.querying": "正在向医保中心查询已授权处方…",
   "counter.downloading": "正在下载处方并在本地验证电子签名…",
-  "counter.none": "该患者暂无可调剂的授权处方。请确认患者已在医院完成处方授权流转。",
+  "counter.none": "该患者暂无可取药的授权处方。请确认患者已在医院完成处方授权流转。",
   "counter.pick": "按数字键 1–9 或点击打开处方。",
   "counter.back": "按 Esc 返回处方列表。",
   "sig.ok": "电子签名有效",
@@ -70,8 +72,8 @@ const zh = {
   "rx.no": "处方编号",
   "rx.patient": "患者",
   "rx.hospital": "开方机构",
-  "rx.doctor": "医师/科室",
-  "rx.dept": "科室",
+  "rx.doctor": "开方医师",
+  "rx.dept": "开方科室",
   "rx.time": "开方时间",
   "rx.valid_end": "有效截止",
   "rx.diag": "诊断",
@@ -93,6 +95,7 @@ const en: Partial<Record<Key, string>> = {
   ...tillEn,
   ...otcEn,
   ...deliveryEn,
+  ...trustEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",
@@ -143,8 +146,8 @@ const en: Partial<Record<Key, string>> = {
   "rx.no": "Prescription no.",
   "rx.patient": "Patient",
   "rx.hospital": "Hospital",
-  "rx.doctor": "Doctor/dept",
-  "rx.dept": "Department",
+  "rx.doctor": "Prescribing doctor",
+  "rx.dept": "Prescribing department",
   "rx.time": "Prescribed",
   "rx.valid_end": "Valid until",
   "rx.diag": "Diagnosis",
@@ -157,6 +160,11 @@ const en: Partial<Record<Key, string>> = {
 };
 
 const tables: Record<Locale, Partial<Record<Key, string>>> = { "zh-CN": zh, "en-US": en };
+
+/** Every string of a locale's table (glossary and raw-text tests). */
+export function allStrings(locale: Locale): [Key, string][] {
+  return Object.entries(tables[locale]) as [Key, string][];
+}
 
 export function translate(locale: Locale, key: Key): string {
   return tables[locale][key] ?? zh[key] ?? key;

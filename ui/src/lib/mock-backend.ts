@@ -40,7 +40,26 @@ export function installMockBackend(): void {
   const tillMock = new MockTillBackend();
   const otcMock = new MockOtcBackend();
   const deliveryMock = new MockDeliveryBackend();
+  // A slow center (browser tests): the visit's center calls answer after this long.
+  let centerDelayMs = 0;
+  const CENTER_CALLS = new Set(["visit_identify", "visit_open", "visit_pre_settle", "visit_settle", "visit_resolve_uncertain", "otc_settle"]);
   mockIPC((cmd, args) => {
+    if (cmd === "mock_center_delay") {
+      centerDelayMs = Number((args as { ms?: number } | undefined)?.ms ?? 0);
+      return null;
+    }
+    if (centerDelayMs > 0 && CENTER_CALLS.has(cmd)) {
+      const ms = centerDelayMs;
+      return new Promise((resolve, reject) =>
+        setTimeout(() => {
+          try {
+            resolve(visits.handle(cmd, (args ?? {}) as Record<string, unknown>) ?? otcMock.handle(cmd, (args ?? {}) as Record<string, unknown>));
+          } catch (e) {
+            reject(e);
+          }
+        }, ms),
+      );
+    }
     switch (cmd) {
       case "app_status":
         return mockStatus;
@@ -135,9 +154,12 @@ export function installMockBackend(): void {
         return Object.entries(accounts).map(([login, [name, role, , pw]]) => [`${login} ${name}`, role, pw]);
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
-        const answer = managerMock.handle(cmd, a) ?? tillMock.handle(cmd, a) ?? otcMock.handle(cmd, a) ?? deliveryMock.handle(cmd, a) ?? visits.handle(cmd, a);
-        if (answer === undefined) throw new Error(`mock backend: unknown command ${cmd}`);
-        return answer;
+        // `undefined` means "not mine"; `null` is an answer (no OTC sale open).
+        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, visits]) {
+          const answer = mock.handle(cmd, a);
+          if (answer !== undefined) return answer;
+        }
+        throw new Error(`mock backend: unknown command ${cmd}`);
       }
     }
   }, { shouldMockEvents: true });

@@ -32,7 +32,8 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/不在岗/);
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
     expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
-    expect(call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
+    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
+    expect(call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
     const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
     expect(scan(box(OTHER_PREFIX, 1))).toMatchObject({ ok: false, code: "wrong_product" });
     expect(scan(AMOX[0] as string).ok).toBe(true);
@@ -63,7 +64,7 @@ describe("the mocked visit follows the Rust state machine", () => {
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo000000000000000uncertain" });
     call("visit_open", { authRxno: "AR-OK" });
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-    call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
     b.handle("visit_scan", { code: IBU });
     call("visit_finish_dispensing");
     call("visit_pre_settle");
@@ -106,7 +107,7 @@ describe("no-code stock in the mocked visit", () => {
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
     call("visit_open", { authRxno: "AR-OK" });
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-    call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
     const noCode = (line: number, packs: string, reason: string) =>
       b.handle("visit_dispense_no_code", { line, packs, reason }) as ScanOutcome;
     expect(noCode(0, "2", " ")).toMatchObject({ ok: false, code: "no_code_reason_missing" });

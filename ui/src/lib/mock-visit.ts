@@ -5,6 +5,7 @@
 // - an e-voucher code containing "noact" → e-voucher activation guidance;
 // - one containing "unknown" → the center refuses the credential;
 // - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
@@ -35,10 +36,10 @@ export const STATE_ZH: Record<VisitStateName, string> = {
   prescriptions_listed: "已列出授权处方",
   downloaded: "处方已下载",
   verified: "签名已验证",
-  rules_checked: "待审方",
-  audited: "审方通过，待发药",
-  dispensing: "发药中",
-  dispensed: "发药完成，待预结算",
+  rules_checked: "处方已核对",
+  audited: "药师已审方",
+  dispensing: "调配中",
+  dispensed: "已调配",
   pre_settled: "已预结算，待结算",
   settling: "结算中",
   settlement_uncertain: "结算结果未知",
@@ -276,8 +277,8 @@ export class MockVisitBackend {
         return this.noCode(Number(args.line), String(args.packs), String(args.reason));
       case "visit_finish_dispensing": {
         const v = this.require("finish_dispensing", "dispensing");
-        if (!v.dispensing.some((l) => l.boxes.length > 0)) err("尚未配药");
-        return this.go("dispensed", "发药完成：请按 F4 预结算，向患者说明费用。");
+        if (!v.dispensing.some((l) => l.boxes.length > 0)) err("尚未调配任何药品");
+        return this.go("dispensed", "调配完成：请按 F4 预结算，向患者说明费用。");
       }
       case "visit_pre_settle":
         return this.preSettle();
@@ -285,11 +286,14 @@ export class MockVisitBackend {
         const v = this.require("settle", "pre_settled");
         if (this.uncertainOnce) {
           this.uncertainOnce = false;
-          return this.go("settlement_uncertain", "结算结果未知（医保中心未应答）：请按「冲正并重试」，切勿让患者重复付款。");
+          return this.go("settlement_uncertain", "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费");
         }
         if (v.split) v.split.setlId = `S${v.visitId}`;
-        v.payment = null;
-        return this.go("settled", `结算成功：请收取自付部分 ${v.split?.cashPay ?? "0.00"} 元（现金 F10，扫码 F11）。`);
+        // Like the service: nothing due is paid already, while its next step
+        // still asks for the (zero) amount.
+        const cash = v.split?.cashPay ?? "0.00";
+        v.payment = (parseCents(cash) ?? 0n) === 0n ? { method: "none", due: cash, tendered: null, change: null, paid: true } : null;
+        return this.go("settled", `请收取患者自付 ${cash} 元（现金或扫码），然后完成出票`);
       }
       case "visit_resolve_uncertain": {
         const v = this.need();
@@ -348,7 +352,8 @@ export class MockVisitBackend {
       this.pinFails = 0;
     }
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
-    if (code.includes("unknown")) err("中心拒绝 (code 1101): 就诊凭证无效。请患者重新出示医保码，或改用社保卡、身份证。");
+    // As the service words a center refusal: the center's own message, bilingual, inside.
+    if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
     if (code.includes("noact")) {
       v.guidance = {
         titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
@@ -367,7 +372,7 @@ export class MockVisitBackend {
     this.code = code;
     this.uncertainOnce = code.includes("uncertain");
     v.patient = {
-      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: "10.00",
+      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
@@ -379,7 +384,7 @@ export class MockVisitBackend {
       return this.open("AR-OK");
     }
     v.listed = structuredClone(mockList);
-    return this.go("prescriptions_listed", "请按数字键 1–9 选择要调剂的处方。");
+    return this.go("prescriptions_listed", "请选择要取药的处方并下载");
   }
 
   private open(auth: string): VisitView {
@@ -394,7 +399,7 @@ export class MockVisitBackend {
     v.rules = rulesFor(auth);
     if (v.rules.blocks) {
       v.closedReasonZh = "处方规则检查未通过：结构化数据与版式文件不一致";
-      return this.go("closed", "已阻止：结构化处方与版式文件不一致，不能调剂。请联系开方医院核实后重新开具。");
+      return this.go("closed", "已阻止：结构化处方与版式文件不一致，不能调配。请联系开方医院核实后重新开具。");
     }
     v.dispensing = rx.prescription.rxDrugDetail.map((d, i): DispenseLineView => ({
       line: i, medListCodg: d.medListCodg, name: d.drugGenname, spec: d.drugSpec, unit: d.drugCntUnit, prescribed: d.drugCnt,
@@ -407,7 +412,7 @@ export class MockVisitBackend {
     const v = this.require("audit", "rules_checked");
     if (!this.shift) err("该药师当前不在岗（未上岗或已下岗），不能审方");
     if (a.reconfirmEvoucher !== DEMO_PHARMACIST_EVOUCHER) err("审方确认时扫描的医保电子凭证不是在岗药师本人的");
-    if (a.result !== "1" && !a.opinion.trim()) err("请填写处方审核意见");
+    if (!a.opinion.trim()) err("请填写处方审核意见"); // like the service: for every result
     if (a.reviewerLogin && a.reviewerLogin === this.operator()?.login) err("复核药师不能与审方药师为同一人");
     const resultZh = a.result === "1" ? "通过" : a.result === "2" ? "不通过" : "需医生确认";
     v.audit = {
@@ -416,10 +421,10 @@ export class MockVisitBackend {
     };
     if (a.result !== "1") {
       v.closedReasonZh = `审方${resultZh}：${a.opinion.trim()}`;
-      return this.go("closed", "审方未通过：请向患者说明原因，处方不能调剂。按 Enter 接待下一位。");
+      return this.go("closed", "审方未通过：请向患者说明原因，处方不能调配。按 Enter 接待下一位。");
     }
     // Like the service: an approved audit starts dispensing at once.
-    return this.go("dispensing", "审方通过：请逐盒扫描药品追溯码发药。");
+    return this.go("dispensing", "请逐盒扫描药盒条码和追溯码，配齐后点击“调配完成”");
   }
 
   private scan(raw: string): ScanOutcome {
@@ -435,15 +440,15 @@ export class MockVisitBackend {
     }
     const line = v.dispensing[product.line];
     if (!line) return refuse("wrong_product", `扫描的是「${product.name}」，不是处方开具的药品。`);
-    if (this.traceCodes.includes(code)) return refuse("duplicate_trace_code", `追溯码 …${code.slice(-6)} 已扫描过：同一盒不能重复发药，请扫描另一盒。`);
-    if (product.expired) return refuse("expired_batch", `「${product.name}」批号 B2023X 已于 2025-06-30 过期，不得发药。请将此盒下架，取有效期内的药品。`);
+    if (this.traceCodes.includes(code)) return refuse("duplicate_trace_code", `追溯码 …${code.slice(-6)} 已扫描过：同一盒不能重复调配，请扫描另一盒。`);
+    if (product.expired) return refuse("expired_batch", `「${product.name}」批号 B2023X 已于 2025-06-30 过期，不得调配。请将此盒下架，取有效期内的药品。`);
     if (line.done) return refuse("over_quantity", `「${line.name}」已发 ${line.dispensed} ${line.unit}，处方开 ${line.prescribed} ${line.unit}，不能多发。`);
     this.traceCodes.push(code);
     line.boxes.push({ traceCode: code, batch: "B2026A", lotnum: "L0611", expyEnd: "2028-06-30", quantity: "1", split: false });
     line.dispensed = String(line.boxes.length);
     line.done = line.dispensed === line.prescribed;
     const rest = v.dispensing.filter((l) => !l.done).length;
-    const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部发齐：请按 F3 完成发药。");
+    const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部配齐：请按 F3 调配完成。");
     return { ok: true, code: "box_ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
   }
 
@@ -453,14 +458,14 @@ export class MockVisitBackend {
     if (v.state !== "dispensing") return refuse("not_dispensing", "当前不在调配步骤");
     const line = v.dispensing[lineNo];
     if (!line) return refuse("no_such_line", `处方没有第 ${lineNo + 1} 行药品`);
-    if (!reason.trim()) return refuse("no_code_reason_missing", "从无码库发药必须填写原因");
+    if (!reason.trim()) return refuse("no_code_reason_missing", "从无码库调配必须填写原因");
     if (!/^\d+$/.test(packs.trim()) || packs.trim() === "0") return refuse("bad_quantity", `数量“${packs}”无效：请输入大于 0 的盒数`);
     const n = Number(packs.trim());
     if (line.boxes.length + n > Number(line.prescribed)) return refuse("over_quantity", `「${line.name}」不能多发`);
     for (let i = 0; i < n; i++) line.boxes.push({ traceCode: null, batch: "DEMO-NC", lotnum: "L0501", expyEnd: "2028-04-30", quantity: "1", split: false });
     line.dispensed = String(line.boxes.length);
     line.done = line.dispensed === line.prescribed;
-    const out = this.go("dispensing", v.dispensing.every((l) => l.done) ? "全部发齐：请按 F3 完成发药。" : "继续扫码。");
+    const out = this.go("dispensing", v.dispensing.every((l) => l.done) ? "全部配齐：请按 F3 调配完成。" : "继续扫码。");
     return { ok: true, code: "no_code_ok", messageZh: `「${line.name}」从无码库配 ${n} ${line.unit}（原因：${reason.trim()}）`, visit: out };
   }
 

@@ -9,7 +9,14 @@ let handler: ScanHandler | null = null;
 let printableKeys = 0;
 
 /** Shared UI flags read by the screens' key handlers. */
-export const ui = { locked: false };
+export const ui: {
+  locked: boolean;
+  /**
+   * The screen on show claims a function key for its current step (the
+   * counter's F9 结算 on the pre-settlement): App then does not navigate on it.
+   */
+  claimsKey: ((key: string, shift: boolean) => boolean) | null;
+} = { locked: false, claimsKey: null };
 
 /** Registers the handler of the screen on show; returns the unregister. */
 export function setScanHandler(h: ScanHandler): () => void {

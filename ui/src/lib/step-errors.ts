@@ -70,6 +70,15 @@ const catalogue: Record<string, Entry> = {
     zh: "当前登录药师尚未上岗：请先扫描本人医保电子凭证上岗后再审方",
     en: "The signed-in pharmacist is not on duty: scan your own e-voucher to go on duty, then audit",
   },
+  AUDIT_OPINION_REQUIRED: {
+    zh: "请填写审核意见（任何审核结果都必须填写，可从常用意见中选择）",
+    en: "Enter the audit opinion (required for every result; choose a standard one if it fits)",
+  },
+  AUDIT_RECONFIRM_MISMATCH: {
+    zh: "审方确认时扫描的医保电子凭证不是在岗药师本人的",
+    en: "The e-voucher scanned to confirm the audit is not the on-duty pharmacist's own",
+  },
+  AUDIT_REVIEWER_IS_AUDITOR: { zh: "复核药师不能与审方药师为同一人", en: "The review pharmacist cannot be the auditing pharmacist" },
   REVIEWER_UNKNOWN: {
     zh: "工号 {login} 不是本店在职药师，不能复核",
     en: "Login {login} is not an active pharmacist of this store and cannot review",
@@ -204,6 +213,11 @@ export function renderStepError(locale: Locale, e: WireError): string {
   const entry = catalogue[e.code];
   if (!entry) return e.message;
   return fill(pick(entry, locale), params) ?? e.message;
+}
+
+/** Every sentence of the catalogue in `locale` (glossary tests). */
+export function catalogueSentences(locale: Locale): string[] {
+  return [catalogue, outOfStep, centerAction, centerTail].flatMap((table) => Object.values(table).map((e) => pick(e, locale)));
 }
 
 /** The codes this catalogue renders itself (tests). */

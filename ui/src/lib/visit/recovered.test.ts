@@ -18,7 +18,7 @@ function settledThenRestarted(op: { current: OperatorInfo }): { b: MockVisitBack
   call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
   call("visit_open", { authRxno: "AR-OK" });
   b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-  call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+  call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
   // One box of 布洛芬 (the demo drug's trace prefix, assets/demo/drugs.json).
   b.handle("visit_scan", { code: `${MOCK_LINES[1]!.trace_prefix}0000000000001` });
   call("visit_finish_dispensing");

@@ -5,7 +5,7 @@
 import type { Verdict } from "../api";
 import type { Key } from "../i18n";
 
-export type VerdictTone = "ok" | "warn" | "bad";
+export type VerdictTone = "ok" | "warn" | "bad" | "muted";
 
 /** A warning as the backend serialises it (`VerifyWarning`, tag `warning`). */
 export interface VerdictWarning {
@@ -24,9 +24,14 @@ export interface WarningLine {
 const cst = (iso: string | null | undefined): string =>
   iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
 
-/** green: verified and clean; amber: verified with warnings; red: rejected. */
-export function verdictTone(v: Verdict): VerdictTone {
+/**
+ * green: verified and clean; amber: verified with warnings; red: rejected;
+ * grey ("muted"): verified, but the prescription is blocked for another
+ * reason (rules, audit) — the blocked verdict must look blocked first.
+ */
+export function verdictTone(v: Verdict, blocked = false): VerdictTone {
   if (v.verdict === "rejected") return "bad";
+  if (blocked) return "muted";
   return v.warnings.length > 0 ? "warn" : "ok";
 }
 
