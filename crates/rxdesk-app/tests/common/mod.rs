@@ -171,6 +171,15 @@ impl Rig {
     }
 
     /// Identify 王芳; the listed reusable prescription's auth, if any.
+    /// What the emulator received for one operation (`/admin/uploads`).
+    pub async fn uploads(&self, op: &str) -> Vec<Value> {
+        get(&self.base, &format!("/admin/uploads?op={op}"))
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub async fn listed(&self) -> Option<String> {
         self.listed_diag(DIAG).await
     }
@@ -227,6 +236,16 @@ impl Rig {
         &self,
         boxes: &[DemoBox],
     ) -> rxdesk_app::visit::view::SaleView {
+        self.dispense_all_reviewed_and_complete(boxes, None).await
+    }
+
+    /// As [`Rig::dispense_all_and_complete`], the audit naming a 复核药师
+    /// by login.
+    pub async fn dispense_all_reviewed_and_complete(
+        &self,
+        boxes: &[DemoBox],
+        reviewer: Option<&str>,
+    ) -> rxdesk_app::visit::view::SaleView {
         let s = self.session();
         self.visits()
             .shift_start(&s, DEMO_PHARMACIST_EC_TOKEN)
@@ -238,7 +257,7 @@ impl Rig {
                 AuditResult::Approved,
                 "合理",
                 DEMO_PHARMACIST_EC_TOKEN,
-                None,
+                reviewer,
             )
             .await
             .unwrap();
