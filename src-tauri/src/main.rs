@@ -17,7 +17,6 @@ use rxdesk_app::DataDir;
 
 fn main() {
     let started = std::time::Instant::now();
-    let compositing = software_compositing_by_default();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
     // environment variables to the app, only arguments.
     let arg_dir = data_dir_argument(std::env::args());
@@ -34,9 +33,6 @@ fn main() {
     };
     let _log_guard = rxdesk_app::logging::init(&dir, "rxdesk").ok();
     tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
-    if let Some(how) = compositing {
-        tracing::info!(webkit_compositing = how, "WebKit compositing mode");
-    }
     let settings = rxdesk_app::Settings::load(&dir);
     let device_settings = settings
         .as_ref()
@@ -216,26 +212,6 @@ fn main() {
         });
 }
 
-/// WebKitGTK's accelerated compositing needs working GPU drivers: on
-/// software GL (Xvfb, VMs, the thin clients many pharmacies run) and on some
-/// GPU drivers its compositor crashes or paints nothing, and a counter whose
-/// window dies mid-visit is worse than one drawn without the GPU. RxDesk's
-/// screens are forms, so it turns compositing off unless the environment
-/// already says (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps it on).
-/// Must run first in `main`, before any other thread exists.
-/// Returns what was decided, for the log.
-fn software_compositing_by_default() -> Option<&'static str> {
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_some() {
-        return Some("as set in the environment");
-    }
-    std::env::set_var(VAR, "1");
-    Some("off (software rendering)")
-}
-
 fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {
     while let Some(a) = args.next() {
         if a == "--data-dir" {
@@ -259,26 +235,5 @@ mod tests {
         assert_eq!(v(&["app", "--data-dir=/y"]), Some("/y".into()));
         assert_eq!(v(&["app"]), None);
         assert_eq!(v(&["app", "--data-dir"]), None);
-    }
-
-    /// Compositing is off unless the environment already decided; a
-    /// pharmacy that wants it on sets the variable to 0 and keeps it.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn compositing_is_off_by_default_and_the_environment_wins() {
-        const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-        std::env::remove_var(VAR);
-        assert_eq!(
-            super::software_compositing_by_default(),
-            Some("off (software rendering)")
-        );
-        assert_eq!(std::env::var(VAR).as_deref(), Ok("1"));
-        std::env::set_var(VAR, "0");
-        assert_eq!(
-            super::software_compositing_by_default(),
-            Some("as set in the environment")
-        );
-        assert_eq!(std::env::var(VAR).as_deref(), Ok("0"));
-        std::env::remove_var(VAR);
     }
 }
