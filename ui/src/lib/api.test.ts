@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 // mockIPC writes window.__TAURI_INTERNALS__; vitest runs in node.
 (globalThis as unknown as { window: unknown }).window ??= globalThis;
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { appStatus, errorText, setLocale } from "./api";
+import { appStatus, errorText, setLocale, setupErrorText } from "./api";
 import { installMockBackend, mockStatus } from "./mock-backend";
 
 afterEach(() => clearMocks());
@@ -23,5 +23,14 @@ describe("api wrappers", () => {
     expect(errorText({ code: 1 })).toBe('{"code":1}');
     expect(errorText({ code: "VISIT_ILLEGAL_TRANSITION", message_zh: "请先预结算" })).toBe("请先预结算");
     expect(errorText({ code: "X", messageZh: "扫码不是追溯码" })).toBe("扫码不是追溯码");
+  });
+});
+
+describe("setupErrorText", () => {
+  it("keeps the profile field, the address and the file an administrator must correct", () => {
+    const e = "中心配置文件有 1 处错误： center.base_url：缺少中心地址（必填），例如 https://hsa.example.gov.cn/prod；文件 /etc/rxdesk/profile.toml";
+    expect(setupErrorText(e, "zh-CN")).toBe(e);
+    // The counter's rendering drops them (a pharmacist has nothing to edit there).
+    expect(errorText(e, "zh-CN")).not.toContain("/etc/rxdesk/profile.toml");
   });
 });

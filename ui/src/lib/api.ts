@@ -39,6 +39,15 @@ export function errorText(e: unknown, locale: Locale = errorLocale()): string {
   return plain(rawErrorText(e, locale), locale);
 }
 
+/**
+ * As `errorText`, but keeps what an administrator must correct — file names,
+ * profile field keys (`center.base_url`), addresses — untouched: for the
+ * set-up screens (onboarding, settings, devices, import), never the counter.
+ */
+export function setupErrorText(e: unknown, locale: Locale = errorLocale()): string {
+  return rawErrorText(e, locale);
+}
+
 function rawErrorText(e: unknown, locale: Locale): string {
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
