@@ -178,14 +178,24 @@ fn extract(pdf: &[u8], br: [usize; 4]) -> Result<([&[u8]; 2], Vec<u8>), PdfError
     // Decode the hex digits (whitespace skipped) only as far as the DER value
     // reaches: the rest of the placeholder is zero padding, which is not
     // signed and need not be read (it used to be scanned whole, twice).
-    let mut digits = inner.iter().copied().filter(|b| !is_ws(*b));
+    // One pass over the bytes (no iterator adaptor per digit): digits are
+    // taken in pairs, whitespace skipped, a pair checked when complete; an
+    // unpaired last digit is ignored, as before.
     let mut padded: Vec<u8> = Vec::new();
     let mut want = usize::MAX;
-    while padded.len() < want {
-        let (Some(hi), Some(lo)) = (digits.next(), digits.next()) else {
+    let mut pending: Option<u8> = None;
+    for &b in inner {
+        if padded.len() >= want {
             break;
+        }
+        if is_ws(b) {
+            continue;
+        }
+        let Some(hi) = pending.take() else {
+            pending = Some(b);
+            continue;
         };
-        let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) else {
+        let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(b)) else {
             return Err(malformed("/Contents is not hex"));
         };
         padded.push(hi << 4 | lo);

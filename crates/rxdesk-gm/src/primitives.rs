@@ -35,7 +35,8 @@ use sm2::elliptic_curve::Generate;
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm3::Digest;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Re-export of the RNG traits key generation accepts (`rand_core` 0.10).
 pub use sm2::elliptic_curve::rand_core;
@@ -395,6 +396,20 @@ pub struct PublicKey {
     fast: Option<sm2_verify::FastKey>,
     /// `(user id, Z_A)` of the first user id this key computed `Z_A` for.
     za: OnceLock<(String, [u8; 32])>,
+    /// The key's nibble table for [`PublicKey::verify_cached`], shared by
+    /// every clone (a certificate's key is shared by every parse of it).
+    cached: Arc<CachedTable>,
+}
+
+/// How many signatures a key verifies through [`PublicKey::verify_cached`]
+/// before its table is built (the table costs about five verifications: a
+/// key seen once or twice never pays for it).
+const TABLE_AFTER_USES: u32 = 3;
+
+#[derive(Default)]
+struct CachedTable {
+    uses: AtomicU32,
+    table: OnceLock<sm2_verify::KeyTable>,
 }
 
 impl PartialEq for PublicKey {
@@ -437,6 +452,7 @@ impl PublicKey {
             inner,
             fast,
             za: OnceLock::new(),
+            cached: Arc::default(),
         }
     }
 
@@ -573,7 +589,7 @@ impl PublicKey {
 
     /// Verify an SM2-with-SM3 signature over `msg` with `user_id`.
     pub fn verify(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
-        let za = self.za(user_id)?;
+        check_user_id(user_id)?;
         let Some(fast) = &self.fast else {
             // Not reached for keys RustCrypto accepted; kept as a safe fallback.
             let vk = sm2::dsa::VerifyingKey::new(user_id, self.inner)
@@ -582,6 +598,64 @@ impl PublicKey {
                 .verify(msg, &sig.0)
                 .map_err(|_| CryptoError::BadSignature);
         };
+        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        if sm2_verify::verify_digest(fast, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
+    }
+
+    /// [`Self::verify`] for a key that verifies many signatures (a hospital
+    /// certificate's: every prescription it signed carries two). From the
+    /// key's third call on, `t·P` is summed from a table of the key's
+    /// multiples, built once and kept with the key (60 KiB); the range
+    /// checks, the digest and the final comparison are those of
+    /// [`Self::verify`], and the verdict is the same
+    /// (docs/decisions/0015-verification-key-tables.md).
+    pub fn verify_cached(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
+        let Some(fast) = &self.fast else {
+            return self.verify(msg, sig, user_id);
+        };
+        let table = match self.cached.table.get() {
+            Some(t) => Some(t),
+            None if self.cached.uses.fetch_add(1, Ordering::Relaxed) + 1 >= TABLE_AFTER_USES => {
+                Some(
+                    self.cached
+                        .table
+                        .get_or_init(|| sm2_verify::KeyTable::new(fast)),
+                )
+            }
+            None => None,
+        };
+        let Some(table) = table else {
+            return self.verify(msg, sig, user_id);
+        };
+        if table.key() != fast {
+            // Cannot happen (the table is built from this key); never trust a mismatch.
+            return self.verify(msg, sig, user_id);
+        }
+        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        if sm2_verify::verify_digest_table(table, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
+    }
+
+    /// Whether [`Self::verify_cached`] has built this key's table.
+    pub fn has_cached_table(&self) -> bool {
+        self.cached.table.get().is_some()
+    }
+
+    /// `e = SM3(Z_A ‖ msg)` and the signature's `r`, `s` (big-endian).
+    fn digest_parts(
+        &self,
+        msg: &[u8],
+        sig: &Signature,
+        user_id: &str,
+    ) -> Result<([u8; 32], [u8; 32], [u8; 32])> {
+        let za = self.za(user_id)?;
         let mut h = Sm3Hasher::new();
         h.update(&za);
         h.update(msg);
@@ -591,11 +665,7 @@ impl PublicKey {
         let mut s = [0u8; 32];
         r.copy_from_slice(&raw[..32]);
         s.copy_from_slice(&raw[32..]);
-        if sm2_verify::verify_digest(fast, &e, &r, &s) {
-            Ok(())
-        } else {
-            Err(CryptoError::BadSignature)
-        }
+        Ok((e, r, s))
     }
 
     /// Verify with [`DEFAULT_USER_ID`].
