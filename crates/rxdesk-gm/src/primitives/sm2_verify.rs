@@ -606,6 +606,9 @@ pub(crate) fn verify_digest(key: &FastKey, e: &[u8; 32], r: &[u8; 32], s: &[u8; 
     x1_matches(&acc, &r, &e)
 }
 
+/// Bytes of a [`KeyTable`]'s points (64 rows of 15 affine points: 60 KiB).
+pub(crate) const KEY_TABLE_BYTES: usize = 64 * 15 * std::mem::size_of::<Affine>();
+
 /// A nibble table of one public key `P` (`(j + 1)·16^i·P`, 960 affine
 /// points, 60 KiB), so `t·P` costs at most 64 mixed additions and no
 /// doubling, like `s·G`. It depends on the key alone: built once for a key
