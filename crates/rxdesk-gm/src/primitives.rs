@@ -396,8 +396,10 @@ pub struct PublicKey {
     fast: Option<sm2_verify::FastKey>,
     /// `(user id, Z_A)` of the first user id this key computed `Z_A` for.
     za: OnceLock<(String, [u8; 32])>,
-    /// The key's nibble table for [`PublicKey::verify_cached`], shared by
-    /// every clone (a certificate's key is shared by every parse of it).
+    /// The key's link to its nibble table for [`PublicKey::verify_cached`]
+    /// (the table itself is owned by the process-wide bounded registry),
+    /// shared by every clone (a certificate's key is shared by every parse
+    /// of it).
     cached: Arc<CachedTable>,
 }
 
