@@ -11,6 +11,14 @@
 //! are timed in alternating one-second slices of this thread's CPU time
 //! (`/proc/thread-self/schedstat`; wall clock where it is missing), so the
 //! other processes on the machine do not enter the ratios.
+//!
+//! Decision 0015 (per-key tables): the same slices also time the 1 KiB
+//! verify through its key's table and the full verification with tables off
+//! (`set_key_table_limit(0)`). The full verification is divided twice: by
+//! the bare verify without a table (the row: not like for like,
+//! since the full path's signer key has its table; counted met only if the
+//! next row is) and by the verify with a table (like for like: what the
+//! full verification costs beyond its two verifies).
 
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
