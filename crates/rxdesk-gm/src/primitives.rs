@@ -404,9 +404,9 @@ pub struct PublicKey {
 }
 
 /// How many signatures a key verifies through [`PublicKey::verify_cached`]
-/// before its table is built (the table costs about five verifications: a
-/// key seen once or twice never pays for it). A key whose table was evicted
-/// counts again from zero.
+/// before its table is built (the table costs about six untabled
+/// verifications: a key seen once or twice never pays for it). A key whose
+/// table was evicted counts again from zero.
 const TABLE_AFTER_USES: u32 = 3;
 
 /// How many key tables the process keeps by default (each 60 KiB: 1.9 MiB

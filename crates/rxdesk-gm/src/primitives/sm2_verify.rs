@@ -626,7 +626,8 @@ impl std::fmt::Debug for KeyTable {
 }
 
 impl KeyTable {
-    /// The table of `key` (about five verifications' worth of work).
+    /// The table of `key` (about six untabled verifications' worth of work:
+    /// 6.1M instructions by callgrind).
     pub(crate) fn new(key: &FastKey) -> Self {
         Self {
             key: *key,
