@@ -54,7 +54,7 @@ fn group(g: &[u8]) -> u32 {
 
 /// Decode standard padded Base64 (no whitespace: trim first). `None` for
 /// anything the `base64` crate's `STANDARD.decode` rejects.
-pub(crate) fn decode(s: &[u8]) -> Option<Vec<u8>> {
+pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
     if s.is_empty() {
         return Some(Vec::new());
     }
