@@ -68,9 +68,11 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
     let mut out = vec![0u8; body_out + 3 + 2];
 
     // Blocks of 8 symbols → 6 bytes; a block equal to the previous one
-    // gives the previous block's bytes. `prev_in` starts as eight NUL
-    // bytes, which no valid block is.
-    let mut prev_in = 0u64;
+    // (which was checked) gives the previous block's bytes. The first block
+    // has no previous one: `None`, not some 8-byte value an input could
+    // repeat (it was eight NUL bytes, and eight NULs then passed unchecked:
+    // found by the fuzz target base64_decode).
+    let mut prev_in: Option<u64> = None;
     let mut prev_out = [0u8; 8];
     let blocks = body.chunks_exact(8);
     let rest = blocks.remainder();
@@ -80,13 +82,13 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
             return None; // chunks_exact(8): not reached
         };
         let this = u64::from_ne_bytes(g8);
-        if this != prev_in {
+        if prev_in != Some(this) {
             let (w0, w1) = (group(&g8[..4]), group(&g8[4..]));
             if (w0 | w1) & BAD != 0 {
                 return None;
             }
             prev_out = ((u64::from(w0) << 40) | (u64::from(w1) << 16)).to_be_bytes();
-            prev_in = this;
+            prev_in = Some(this);
         }
         out[at..at + 8].copy_from_slice(&prev_out);
         at += 6;
@@ -185,6 +187,22 @@ mod tests {
         let mut bent = text.clone().into_bytes();
         bent[600] = b'*';
         assert_eq!(decode(&bent), None);
+    }
+
+    /// Fuzz target base64_decode, crash-783fccfc: a first block of eight
+    /// NUL bytes equalled the initial "previous block" and was taken as
+    /// already checked, so `\0 × 8 ‖ xxNx` decoded instead of being refused.
+    #[test]
+    fn a_first_block_is_always_checked() {
+        let input = b"\0\0\0\0\0\0\0\0xxNx";
+        assert_eq!(decode(input), None);
+        assert_eq!(theirs(input), None);
+        for fill in [0u8, b'=', b' ', 0xff] {
+            let mut bent = vec![fill; 16];
+            bent.extend_from_slice(b"Zm9v");
+            assert_eq!(decode(&bent), None, "{fill}");
+            assert_eq!(decode(&bent), theirs(&bent));
+        }
     }
 
     fn symbols() -> impl Strategy<Value = u8> {
