@@ -28,28 +28,35 @@ const fn symbol_value(b: u8) -> Option<u32> {
     }
 }
 
-/// `value << shift` for every symbol, [`BAD`] for every other byte.
-const fn table(shift: u32) -> [u32; 256] {
-    let mut t = [BAD; 256];
-    let mut b = 0;
-    while b < 256 {
-        if let Some(v) = symbol_value(b as u8) {
-            t[b] = v << shift;
+/// `T[256·k + b]` = the value of symbol `b` shifted to position `k` of a
+/// group (`k = 0` the highest six bits), [`BAD`] for a byte that is not a
+/// symbol. One table, so the four lookups share one base address.
+static T: [u32; 1024] = {
+    let mut t = [BAD; 1024];
+    let mut k = 0;
+    while k < 4 {
+        let mut b = 0;
+        while b < 256 {
+            if let Some(v) = symbol_value(b as u8) {
+                t[256 * k + b] = v << (18 - 6 * k);
+            }
+            b += 1;
         }
-        b += 1;
+        k += 1;
     }
     t
-}
+};
 
-static T0: [u32; 256] = table(18);
-static T1: [u32; 256] = table(12);
-static T2: [u32; 256] = table(6);
-static T3: [u32; 256] = table(0);
+/// Symbol `b` at position `k` of a group (see [`T`]).
+#[inline(always)]
+fn sym(k: usize, b: u8) -> u32 {
+    T[(k << 8) | usize::from(b)]
+}
 
 /// The 24 bits of one complete group (no padding), or [`BAD`] set.
 #[inline(always)]
 fn group(g: &[u8]) -> u32 {
-    T0[usize::from(g[0])] | T1[usize::from(g[1])] | T2[usize::from(g[2])] | T3[usize::from(g[3])]
+    sym(0, g[0]) | sym(1, g[1]) | sym(2, g[2]) | sym(3, g[3])
 }
 
 /// Decode standard padded Base64 (no whitespace: trim first). `None` for
@@ -83,7 +90,7 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
         };
         let this = u64::from_ne_bytes(g8);
         if prev_in != Some(this) {
-            let (w0, w1) = (group(&g8[..4]), group(&g8[4..]));
+            let (w0, w1) = (group(&g[..4]), group(&g[4..]));
             if (w0 | w1) & BAD != 0 {
                 return None;
             }
@@ -106,7 +113,7 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
     // The last group: `abcd`, `abc=` or `ab==`, the unused bits zero.
     let keep = match (last[2], last[3]) {
         (b'=', b'=') => {
-            let w = T0[usize::from(last[0])] | T1[usize::from(last[1])];
+            let w = sym(0, last[0]) | sym(1, last[1]);
             if w & BAD != 0 || w & 0xffff != 0 {
                 return None;
             }
@@ -115,7 +122,7 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
         }
         (b'=', _) => return None,
         (_, b'=') => {
-            let w = T0[usize::from(last[0])] | T1[usize::from(last[1])] | T2[usize::from(last[2])];
+            let w = sym(0, last[0]) | sym(1, last[1]) | sym(2, last[2]);
             if w & BAD != 0 || w & 0xff != 0 {
                 return None;
             }
