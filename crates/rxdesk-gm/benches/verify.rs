@@ -11,11 +11,20 @@
 //! are timed in alternating one-second slices of this thread's CPU time
 //! (`/proc/thread-self/schedstat`; wall clock where it is missing), so the
 //! other processes on the machine do not enter the ratios.
+//!
+//! Decision 0015 (per-key tables): the same slices also time the 1 KiB
+//! verify through its key's table and the full verification with tables off
+//! (`set_key_table_limit(0)`). The full verification is divided twice: by
+//! the bare verify without a table (the issue's row: not like for like,
+//! since the full path's signer key has its table; counted met only if the
+//! next row is) and by the verify with a table (like for like: what the
+//! full verification costs beyond its two verifies).
 
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rxdesk_gm::download::DownloadedPrescription;
 use rxdesk_gm::issue::{sign_prescription, DemoPki};
+use rxdesk_gm::primitives::{set_key_table_limit, KEY_TABLES_DEFAULT_LIMIT};
 use rxdesk_gm::trust::{CrlStore, TrustStore};
 use rxdesk_gm::verify::Verifier;
 use rxdesk_gm::{PrivateKey, DEFAULT_USER_ID};
@@ -164,12 +173,38 @@ fn bench(c: &mut Criterion) {
     // The full verification is timed in the same alternation as the bare
     // verify it is compared with (it used to run alone afterwards, so a
     // change of load between the two moved the ratio).
+    // The same verify through the key's cached table (decision 0015: what a
+    // hospital certificate's key does from its third signature on), so the
+    // full verification can also be divided by the verify it actually runs
+    // (its structural overhead), and the full verification once more with
+    // key tables off (limit 0: what it was before decision 0015), all in the
+    // same alternation.
+    let tabled = pk.clone();
+    for _ in 0..3 {
+        tabled.verify_cached(&msg, &sig, DEFAULT_USER_ID).unwrap();
+    }
+    assert!(tabled.has_cached_table());
     let (mut ours, mut theirs, mut rustcrypto, mut full) = (0.0, 0.0, 0.0, 0.0);
+    let (mut ours_tabled, mut full_untabled) = (0.0, 0.0);
     for _ in 0..3 {
         ours += ops_per_sec(1.0, || pk.verify(&msg, &sig, DEFAULT_USER_ID).unwrap()) / 3.0;
+        ours_tabled += ops_per_sec(1.0, || {
+            tabled.verify_cached(&msg, &sig, DEFAULT_USER_ID).unwrap()
+        }) / 3.0;
         full += ops_per_sec(1.0, || {
             verifier.verify_prescription(&rx, now).unwrap();
         }) / 3.0;
+        set_key_table_limit(0);
+        full_untabled += ops_per_sec(1.0, || {
+            verifier.verify_prescription(&rx, now).unwrap();
+        }) / 3.0;
+        set_key_table_limit(KEY_TABLES_DEFAULT_LIMIT);
+        // The tables come back on their key's next verifications (in the
+        // warm-up of the next slice); the bench key's is rebuilt here.
+        for _ in 0..3 {
+            tabled.verify_cached(&msg, &sig, DEFAULT_USER_ID).unwrap();
+        }
+        assert!(tabled.has_cached_table());
         theirs += ops_per_sec(1.0, || assert!(openssl_verify(&ossl, &msg))) / 3.0;
         rustcrypto += ops_per_sec(1.0, rustcrypto_verify) / 3.0;
     }
@@ -198,7 +233,14 @@ fn bench(c: &mut Criterion) {
             "`openssl speed sm2` not available".to_string()
         }
     };
+    println!("rxdesk-gm, key's cached table   {ours_tabled:10.0} verify/s");
     println!("full prescription verification  {full:10.1} /s (2 CMS + PDF + chain + CRL)");
+    println!("full, key tables off            {full_untabled:10.1} /s");
+    println!("full / bare verify (no table)   {:10.2}x", full / ours);
+    println!(
+        "full / verify with key table    {:10.2}x",
+        full / ours_tabled
+    );
     // SM3 throughput, ours (RustCrypto `sm3`, decision 0001) against
     // OpenSSL's in the same run, alternating slices (the hashing inside a
     // full verification: originalValue, the PDF's signed bytes, two sets of
@@ -244,15 +286,33 @@ fn bench(c: &mut Criterion) {
             "note": format!("rates per second of the bench thread's CPU time ({clock}), OpenSSL EVP in the same thread; rxdesk-gm = own variable-time SM2 verify (decision 0002; signing stays RustCrypto sm2 0.14); RustCrypto sm2 0.14 verify in the same run: {:.0}/s ({:.2}x); {speed_note}; ratio = RxDesk / OpenSSL (higher is better); {cores} cores", rustcrypto, rustcrypto / theirs)
         })
     );
+    // The issue's row divides by the bare verify above, which runs without a
+    // key table; the full verification's signer key has one (decision 0015).
+    // So that row's ratio is not like for like: it is judged met only if the
+    // like-for-like ratio (next row: the same verify through a key table)
+    // meets the goal too.
     let ratio = full / ours;
+    let structural = full / ours_tabled;
+    let setup = format!("rates per second of the bench thread's CPU time ({clock}); one signed prescription with a small layout PDF (rxFile 23 KB of Base64, mostly the /Contents placeholder), trust store with the demo root, CRL in memory, one long-lived Verifier as the counter keeps (chain-link and CRL-signature caches warm, certificates parsed once; nothing keyed on the prescription's own bytes is cached); every figure timed in the same alternating one-second slices; SM3 in the same run: ours {sm3_ours:.0} MB/s, OpenSSL {sm3_ossl:.0} MB/s ({:.2}x)", sm3_ours / sm3_ossl);
     println!(
         "BENCH_ROW {}",
         serde_json::json!({
-            "row": "full prescription verification (2 CMS + PDF + chain + CRL)",
+            "row": "full prescription verification (2 CMS + PDF + chain + CRL) / bare SM2 verify without key table",
             "rxdesk": round1(full), "reference": round1(ours),
-            "reference_name": "RxDesk SM2 verify alone (row above)",
-            "unit": "verifications/s", "ratio": round2(ratio), "goal": ">= 0.45x (limit 0.5x: two SM2 verifies)", "met": ratio >= 0.45,
-            "note": format!("rates per second of the bench thread's CPU time ({clock}); one signed prescription with a small layout PDF (rxFile 23 KB of Base64, mostly the /Contents placeholder), trust store with the demo root, CRL in memory, one long-lived Verifier as the counter keeps (chain-link and CRL-signature caches warm, certificates parsed once; nothing keyed on the prescription's own bytes is cached); full and bare verify timed in the same alternating one-second slices; SM3 in the same run: ours {sm3_ours:.0} MB/s, OpenSSL {sm3_ossl:.0} MB/s ({:.2}x); ratio = full / single SM2 verify (higher is better)", sm3_ours / sm3_ossl)
+            "reference_name": "RxDesk SM2 verify alone, no key table (the SM2 row above)",
+            "unit": "verifications/s", "ratio": round2(ratio), "goal": ">= 0.45x (limit 0.5x: two SM2 verifies)",
+            "met": ratio >= 0.45 && structural >= 0.45,
+            "note": format!("{setup}; NOT like for like: the full verification's signer key verifies through its key table (decision 0015: built on the key's third signature, kept with the shared certificate), the reference does not; like-for-like ratio in the next row ({structural:.2}x), and this row is counted met only if that one is too; the same full verification with key tables off (limit 0), same run: {full_untabled:.1}/s = {:.2}x the bare verify; tables on / off: {:.2}x; ratio = full / bare untabled verify (higher is better)", full_untabled / ours, full / full_untabled)
+        })
+    );
+    println!(
+        "BENCH_ROW {}",
+        serde_json::json!({
+            "row": "full prescription verification / the same SM2 verify through a key table (structural overhead)",
+            "rxdesk": round1(full), "reference": round1(ours_tabled),
+            "reference_name": "RxDesk SM2 verify of a key with its key table (decision 0015), 1 KiB, same run",
+            "unit": "verifications/s", "ratio": round2(structural), "goal": ">= 0.45x (limit 0.5x: two SM2 verifies)", "met": structural >= 0.45,
+            "note": format!("{setup}; like for like: the reference is the verify the full verification runs for each of its two signatures (signer key with its table); 0.5x would be two verifies and nothing else; the rest is parsing, Base64, hashing, PDF and the checks; ratio = full / tabled verify (higher is better)")
         })
     );
 }

@@ -77,6 +77,8 @@ struct Parsed {
     fingerprint: OnceLock<[u8; 32]>,
     subject_dn: OnceLock<String>,
     issuer_dn: OnceLock<String>,
+    /// [`dn_parts`] of the subject DN (the `signCertDn` comparison).
+    subject_dn_parts: OnceLock<Vec<String>>,
 }
 
 /// How many parsed certificates the process keeps (oldest dropped first).
@@ -238,6 +240,7 @@ impl Certificate {
             fingerprint: OnceLock::new(),
             subject_dn: OnceLock::new(),
             issuer_dn: OnceLock::new(),
+            subject_dn_parts: OnceLock::new(),
         })))
     }
 
@@ -299,6 +302,13 @@ impl Certificate {
             .issuer_dn
             .get_or_init(|| format_dn(self.0.inner.tbs_certificate().issuer()))
             .clone()
+    }
+
+    /// The subject DN in [`dn_equal`]'s normal form (memoised).
+    pub(crate) fn subject_dn_parts(&self) -> &[String] {
+        self.0
+            .subject_dn_parts
+            .get_or_init(|| dn_parts(&self.subject_dn()))
     }
 
     /// DER of the subject Name.
@@ -546,49 +556,52 @@ fn const_oid_cn() -> der::asn1::ObjectIdentifier {
 /// Compare two DN strings loosely: RDN order either way, case of attribute
 /// types, spaces around separators. Used for `signCertDn`.
 pub fn dn_equal(a: &str, b: &str) -> bool {
-    fn parts(s: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut cur = String::new();
-        let mut esc = false;
-        for c in s.chars() {
-            if esc {
-                cur.push(c);
-                esc = false;
-            } else if c == '\\' {
-                cur.push(c);
-                esc = true;
-            } else if c == ',' || c == '/' || c == ';' {
-                out.push(cur.clone());
-                cur.clear();
-            } else {
-                cur.push(c);
-            }
+    dn_parts_equal(&dn_parts(a), &dn_parts(b))
+}
+
+/// [`dn_equal`] over normal forms from [`dn_parts`] (a certificate keeps its
+/// subject's: [`Certificate::subject_dn_parts`]).
+pub(crate) fn dn_parts_equal(pa: &[String], pb: &[String]) -> bool {
+    pa == pb || (pa.len() == pb.len() && pa.iter().eq(pb.iter().rev()))
+}
+
+/// The normal form [`dn_equal`] compares: one `TYPE=value` string per
+/// attribute (type upper-cased, OID aliases named, spaces trimmed), in order.
+pub(crate) fn dn_parts(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut esc = false;
+    for c in s.chars() {
+        if esc {
+            cur.push(c);
+            esc = false;
+        } else if c == '\\' {
+            cur.push(c);
+            esc = true;
+        } else if c == ',' || c == '/' || c == ';' {
+            out.push(cur.clone());
+            cur.clear();
+        } else {
+            cur.push(c);
         }
-        out.push(cur);
-        out.into_iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((k, v)) => {
-                    let k = k.trim().to_ascii_uppercase();
-                    let k = match k.as_str() {
-                        "2.5.4.97" => "ORGANIZATIONIDENTIFIER".to_string(),
-                        "SERIALNUMBER" | "2.5.4.5" => "SERIALNUMBER".to_string(),
-                        _ => k,
-                    };
-                    format!("{k}={}", v.trim())
-                }
-                None => p,
-            })
-            .collect()
     }
-    let pa = parts(a);
-    let mut pb = parts(b);
-    if pa == pb {
-        return true;
-    }
-    pb.reverse();
-    pa == pb
+    out.push(cur);
+    out.into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => {
+                let k = k.trim().to_ascii_uppercase();
+                let k = match k.as_str() {
+                    "2.5.4.97" => "ORGANIZATIONIDENTIFIER".to_string(),
+                    "SERIALNUMBER" | "2.5.4.5" => "SERIALNUMBER".to_string(),
+                    _ => k,
+                };
+                format!("{k}={}", v.trim())
+            }
+            None => p,
+        })
+        .collect()
 }
 
 /// Escape a value for an RFC 4514 string.

@@ -421,12 +421,12 @@ pub fn verify_detached_parts(
             to_verify[0] = 0x31; // [0] IMPLICIT → SET OF, as RFC 5652 §5.4 requires
             signer
                 .public_key()
-                .verify(&to_verify, &sig, user_id)
+                .verify_cached(&to_verify, &sig, user_id)
                 .map_err(|_| CmsError::BadSignature)?;
         }
         None => signer
             .public_key()
-            .verify(&parts.concat(), &sig, user_id)
+            .verify_cached(&parts.concat(), &sig, user_id)
             .map_err(|_| CmsError::BadSignature)?,
     }
     Ok(CmsVerified {

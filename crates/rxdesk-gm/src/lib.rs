@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod asn1;
+pub mod b64;
 pub mod cache;
 pub mod cert;
 pub mod cms;

@@ -136,6 +136,52 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
+/// `HEX[b]`: the value of hex digit `b`, or `0xff`.
+static HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xff,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The common case of [`contents_der_general`]: the DER value's hex digits
+/// are the first digits of the string with no whitespace among them (what
+/// every signer writes). Then it returns exactly the bytes the general loop
+/// would, in one tight pass; `None` for anything else
+/// (whitespace, a non-hex byte, a header without a definite length, too
+/// few digits), which the general loop then handles as before.
+/// Decision 0015 (callgrind: the general loop was 4 % of a full
+/// prescription verification).
+fn contents_der_fast(inner: &[u8]) -> Option<Vec<u8>> {
+    let byte = |pair: &[u8]| -> Option<u8> {
+        let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        (hi < 16 && lo < 16).then_some((hi << 4) | lo)
+    };
+    let mut head = [0u8; 6];
+    for (h, pair) in head.iter_mut().zip(inner.get(..12)?.chunks_exact(2)) {
+        *h = byte(pair)?;
+    }
+    let want = der_length(&head)?;
+    let digits = inner.get(..want.checked_mul(2)?)?;
+    let mut out = vec![0u8; want];
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 15);
+    }
+    // Every digit < 16 keeps the high bits of `bad` clear; 0xff sets them.
+    (bad < 16).then_some(out)
+}
+
 /// Total length (header + value) of the DER element whose first bytes are
 /// `head`, when the header is complete and definite.
 fn der_length(head: &[u8]) -> Option<usize> {
@@ -175,17 +221,44 @@ fn extract(pdf: &[u8], br: [usize; 4]) -> Result<([&[u8]; 2], Vec<u8>), PdfError
         return Err(malformed("ByteRange gap is not preceded by /Contents"));
     }
     let inner = &gap[1..gap.len() - 1];
+    let mut padded = match contents_der_fast(inner) {
+        Some(der) => der,
+        None => contents_der_general(inner)?,
+    };
+    let der_len = read_tlv(&padded)
+        .map_err(|e| malformed(format!("/Contents: {e}")))?
+        .0
+        .full
+        .len();
+    padded.truncate(der_len);
+    let cms_der = padded;
+    Ok(([&pdf[s0..end0], &pdf[s1..end1]], cms_der))
+}
+
+/// The bytes of the `/Contents` hex string `inner` as far as the DER value
+/// of its first bytes reaches (whitespace skipped).
+fn contents_der_general(inner: &[u8]) -> Result<Vec<u8>, PdfError> {
     // Decode the hex digits (whitespace skipped) only as far as the DER value
     // reaches: the rest of the placeholder is zero padding, which is not
     // signed and need not be read (it used to be scanned whole, twice).
-    let mut digits = inner.iter().copied().filter(|b| !is_ws(*b));
+    // One pass over the bytes (no iterator adaptor per digit): digits are
+    // taken in pairs, whitespace skipped, a pair checked when complete; an
+    // unpaired last digit is ignored, as before.
     let mut padded: Vec<u8> = Vec::new();
     let mut want = usize::MAX;
-    while padded.len() < want {
-        let (Some(hi), Some(lo)) = (digits.next(), digits.next()) else {
+    let mut pending: Option<u8> = None;
+    for &b in inner {
+        if padded.len() >= want {
             break;
+        }
+        if is_ws(b) {
+            continue;
+        }
+        let Some(hi) = pending.take() else {
+            pending = Some(b);
+            continue;
         };
-        let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) else {
+        let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(b)) else {
             return Err(malformed("/Contents is not hex"));
         };
         padded.push(hi << 4 | lo);
@@ -200,14 +273,7 @@ fn extract(pdf: &[u8], br: [usize; 4]) -> Result<([&[u8]; 2], Vec<u8>), PdfError
             }
         }
     }
-    let der_len = read_tlv(&padded)
-        .map_err(|e| malformed(format!("/Contents: {e}")))?
-        .0
-        .full
-        .len();
-    padded.truncate(der_len);
-    let cms_der = padded;
-    Ok(([&pdf[s0..end0], &pdf[s1..end1]], cms_der))
+    Ok(padded)
 }
 
 /// Verify the PDF's signature (the one covering the most bytes) with the
@@ -504,4 +570,64 @@ pub fn simple_pdf(lines: &[&str]) -> Vec<u8> {
         .as_bytes(),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contents_der_fast, contents_der_general};
+    use proptest::prelude::*;
+
+    fn contents_bytes() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            12 => proptest::sample::select(b"0123456789abcdefABCDEF".to_vec()),
+            1 => proptest::sample::select(b" \n\r\t\x0c\x00".to_vec()),
+            1 => any::<u8>(),
+        ]
+    }
+
+    #[test]
+    fn fast_and_general_contents_decoding_agree_on_examples() {
+        for inner in [
+            &b"3003020101000000"[..],
+            b"30 03 02 01 01 00 00",
+            b"3081030201010000000000000000",
+            b"300302010",
+            b"3080020101000000",
+            b"3003020101zz0000",
+            b"30030201",
+        ] {
+            if let Some(fast) = contents_der_fast(inner) {
+                assert_eq!(contents_der_general(inner).ok(), Some(fast));
+            }
+        }
+        assert_eq!(
+            contents_der_fast(b"3003020101000000"),
+            Some(vec![0x30, 3, 2, 1, 1])
+        );
+        assert_eq!(contents_der_fast(b"30 03 02 01 01 00 00"), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// Whenever the fast path answers, the general loop gives the same
+        /// bytes (the fast path never accepts what the general one rejects).
+        #[test]
+        fn fast_contents_decoding_is_the_general_one(
+            head in prop_oneof![
+                Just(b"30".to_vec()), Just(b"3081".to_vec()), Just(b"3082".to_vec()), Just(Vec::new())
+            ],
+            len in 0u8..40,
+            rest in proptest::collection::vec(contents_bytes(), 0..120),
+        ) {
+            let mut inner = head;
+            if !inner.is_empty() && inner.len() < 6 {
+                inner.extend_from_slice(format!("{len:02x}").as_bytes());
+            }
+            inner.extend_from_slice(&rest);
+            if let Some(fast) = contents_der_fast(&inner) {
+                prop_assert_eq!(contents_der_general(&inner).ok(), Some(fast));
+            }
+        }
+    }
 }

@@ -35,7 +35,8 @@ use sm2::elliptic_curve::Generate;
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sm3::Digest;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 /// Re-export of the RNG traits key generation accepts (`rand_core` 0.10).
 pub use sm2::elliptic_curve::rand_core;
@@ -395,6 +396,142 @@ pub struct PublicKey {
     fast: Option<sm2_verify::FastKey>,
     /// `(user id, Z_A)` of the first user id this key computed `Z_A` for.
     za: OnceLock<(String, [u8; 32])>,
+    /// The key's link to its nibble table for [`PublicKey::verify_cached`]
+    /// (the table itself is owned by the process-wide bounded registry),
+    /// shared by every clone (a certificate's key is shared by every parse
+    /// of it).
+    cached: Arc<CachedTable>,
+}
+
+/// How many signatures a key verifies through [`PublicKey::verify_cached`]
+/// before its table is built (the table costs about six untabled
+/// verifications: a key seen once or twice never pays for it). A key whose
+/// table was evicted counts again from zero.
+const TABLE_AFTER_USES: u32 = 3;
+
+/// How many key tables the process keeps by default (each 60 KiB: 1.9 MiB
+/// in all). A pharmacy sees prescriptions from a few dozen hospital keys at
+/// most; the least recently used table goes first. See
+/// [`set_key_table_limit`].
+pub const KEY_TABLES_DEFAULT_LIMIT: usize = 32;
+
+/// Bytes of one key table (960 affine points of 64 bytes).
+pub const KEY_TABLE_BYTES: usize = sm2_verify::KEY_TABLE_BYTES;
+
+/// The process-wide set of key tables: the only strong references to them
+/// (a key keeps a `Weak`), so their number, and the memory, is bounded by
+/// the limit. A verification in progress holds its table for its own
+/// duration only, so an evicted table outlives its eviction by at most one
+/// verification per thread.
+struct TableRegistry {
+    limit: usize,
+    tables: Vec<Arc<TableEntry>>,
+}
+
+struct TableEntry {
+    table: sm2_verify::KeyTable,
+    /// [`TABLE_CLOCK`] at the table's last use (least recently used goes first).
+    last_used: AtomicU64,
+}
+
+static TABLE_CLOCK: AtomicU64 = AtomicU64::new(0);
+
+fn table_registry() -> MutexGuard<'static, TableRegistry> {
+    static REGISTRY: Mutex<TableRegistry> = Mutex::new(TableRegistry {
+        limit: KEY_TABLES_DEFAULT_LIMIT,
+        tables: Vec::new(),
+    });
+    // The registry is consistent after every statement: a panic elsewhere
+    // while it was held leaves it usable.
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl TableRegistry {
+    fn evict_to(&mut self, keep: usize) {
+        while self.tables.len() > keep {
+            let oldest = self
+                .tables
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, t)| t.last_used.load(Ordering::Relaxed))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            self.tables.swap_remove(oldest);
+        }
+    }
+}
+
+/// Set how many per-key verification tables the process keeps (decision
+/// 0015); `0` turns them off (every verification then computes `t·P` by
+/// wNAF, as [`PublicKey::verify`] does). Tables beyond the new limit are
+/// dropped at once, least recently used first. Verdicts never depend on it.
+pub fn set_key_table_limit(limit: usize) {
+    let mut reg = table_registry();
+    reg.limit = limit;
+    reg.evict_to(limit);
+}
+
+/// How many per-key verification tables the process keeps now (at most the
+/// limit of [`set_key_table_limit`]; [`KEY_TABLE_BYTES`] each).
+pub fn key_table_count() -> usize {
+    table_registry().tables.len()
+}
+
+/// A key's link to its table, shared by every clone of the key.
+#[derive(Default)]
+struct CachedTable(Mutex<TableSlot>);
+
+#[derive(Default)]
+struct TableSlot {
+    /// Verifications through [`PublicKey::verify_cached`] without a table.
+    uses: u32,
+    /// `Some` once a table was built for the key; dead once it was evicted.
+    table: Option<Weak<TableEntry>>,
+}
+
+impl CachedTable {
+    /// The key's table, building it on the key's [`TABLE_AFTER_USES`]th
+    /// verification; `None` before that or when tables are off.
+    fn get(&self, fast: &sm2_verify::FastKey) -> Option<Arc<TableEntry>> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(weak) = &slot.table {
+            if let Some(entry) = weak.upgrade() {
+                entry.last_used.store(
+                    TABLE_CLOCK.fetch_add(1, Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
+                return Some(entry);
+            }
+            // Evicted: the key earns a table again like a new one.
+            slot.table = None;
+            slot.uses = 0;
+        }
+        slot.uses = slot.uses.saturating_add(1);
+        if slot.uses < TABLE_AFTER_USES || table_registry().limit == 0 {
+            return None;
+        }
+        // Built with the key's slot held (another thread verifying with the
+        // same key waits for it, once); the registry is locked only to insert.
+        let entry = Arc::new(TableEntry {
+            table: sm2_verify::KeyTable::new(fast),
+            last_used: AtomicU64::new(TABLE_CLOCK.fetch_add(1, Ordering::Relaxed)),
+        });
+        let mut reg = table_registry();
+        if reg.limit == 0 {
+            return None;
+        }
+        let keep = reg.limit - 1;
+        reg.evict_to(keep);
+        reg.tables.push(Arc::clone(&entry));
+        drop(reg);
+        slot.table = Some(Arc::downgrade(&entry));
+        Some(entry)
+    }
+
+    fn is_built(&self) -> bool {
+        let slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.table.as_ref().is_some_and(|w| w.strong_count() > 0)
+    }
 }
 
 impl PartialEq for PublicKey {
@@ -437,6 +574,7 @@ impl PublicKey {
             inner,
             fast,
             za: OnceLock::new(),
+            cached: Arc::default(),
         }
     }
 
@@ -573,7 +711,7 @@ impl PublicKey {
 
     /// Verify an SM2-with-SM3 signature over `msg` with `user_id`.
     pub fn verify(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
-        let za = self.za(user_id)?;
+        check_user_id(user_id)?;
         let Some(fast) = &self.fast else {
             // Not reached for keys RustCrypto accepted; kept as a safe fallback.
             let vk = sm2::dsa::VerifyingKey::new(user_id, self.inner)
@@ -582,6 +720,55 @@ impl PublicKey {
                 .verify(msg, &sig.0)
                 .map_err(|_| CryptoError::BadSignature);
         };
+        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        if sm2_verify::verify_digest(fast, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
+    }
+
+    /// [`Self::verify`] for a key that verifies many signatures (a hospital
+    /// certificate's: every prescription it signed carries two). From the
+    /// key's third call on, `t·P` is summed from a table of the key's
+    /// multiples ([`KEY_TABLE_BYTES`]), built once and shared by every clone
+    /// of the key; the process keeps at most [`set_key_table_limit`] tables
+    /// (least recently used dropped first). The range checks, the digest and
+    /// the final comparison are those of [`Self::verify`], and the verdict is
+    /// the same (docs/decisions/0015-verification-key-tables.md).
+    pub fn verify_cached(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
+        let Some(fast) = &self.fast else {
+            return self.verify(msg, sig, user_id);
+        };
+        let Some(entry) = self.cached.get(fast) else {
+            return self.verify(msg, sig, user_id);
+        };
+        if entry.table.key() != fast {
+            // Cannot happen (the table is built from this key); never trust a mismatch.
+            return self.verify(msg, sig, user_id);
+        }
+        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        if sm2_verify::verify_digest_table(&entry.table, &e, &r, &s) {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
+    }
+
+    /// Whether this key has a table for [`Self::verify_cached`] now (built
+    /// and not evicted).
+    pub fn has_cached_table(&self) -> bool {
+        self.cached.is_built()
+    }
+
+    /// `e = SM3(Z_A ‖ msg)` and the signature's `r`, `s` (big-endian).
+    fn digest_parts(
+        &self,
+        msg: &[u8],
+        sig: &Signature,
+        user_id: &str,
+    ) -> Result<([u8; 32], [u8; 32], [u8; 32])> {
+        let za = self.za(user_id)?;
         let mut h = Sm3Hasher::new();
         h.update(&za);
         h.update(msg);
@@ -591,11 +778,7 @@ impl PublicKey {
         let mut s = [0u8; 32];
         r.copy_from_slice(&raw[..32]);
         s.copy_from_slice(&raw[32..]);
-        if sm2_verify::verify_digest(fast, &e, &r, &s) {
-            Ok(())
-        } else {
-            Err(CryptoError::BadSignature)
-        }
+        Ok((e, r, s))
     }
 
     /// Verify with [`DEFAULT_USER_ID`].

@@ -455,26 +455,7 @@ fn consts() -> &'static Consts {
             x: fe_from_be(&GX_BYTES).unwrap_or(ZERO),
             y: fe_from_be(&GY_BYTES).unwrap_or(ZERO),
         };
-        let mut all = Vec::with_capacity(64 * 15);
-        let mut base = Jacobian::from_affine(&g, &one);
-        for _ in 0..64 {
-            let mut m = base;
-            all.push(m);
-            for _ in 1..15 {
-                m = m.add(&base);
-                all.push(m);
-            }
-            base = m.add(&base); // 16·base
-        }
-        let aff = batch_to_affine(&all);
-        let gtable = aff
-            .chunks_exact(15)
-            .map(|c| {
-                let mut row = [c[0]; 15];
-                row.copy_from_slice(c);
-                row
-            })
-            .collect();
+        let gtable = nibble_table(&g, &one);
         Consts {
             one,
             three,
@@ -482,6 +463,31 @@ fn consts() -> &'static Consts {
             gtable,
         }
     })
+}
+
+/// `[i][j] = (j + 1)·16^i·base` for the 64 nibble positions of a 256-bit
+/// scalar (every entry is a non-identity point for a base of order n,
+/// since `15·16^63 < n`).
+fn nibble_table(base: &Affine, one: &Fe) -> Vec<[Affine; 15]> {
+    let mut all = Vec::with_capacity(64 * 15);
+    let mut base = Jacobian::from_affine(base, one);
+    for _ in 0..64 {
+        let mut m = base;
+        all.push(m);
+        for _ in 1..15 {
+            m = m.add(&base);
+            all.push(m);
+        }
+        base = m.add(&base); // 16·base
+    }
+    batch_to_affine(&all)
+        .chunks_exact(15)
+        .map(|c| {
+            let mut row = [c[0]; 15];
+            row.copy_from_slice(c);
+            row
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- public key
@@ -597,12 +603,90 @@ pub(crate) fn verify_digest(key: &FastKey, e: &[u8; 32], r: &[u8; 32], s: &[u8; 
         }
     }
 
+    x1_matches(&acc, &r, &e)
+}
+
+/// Bytes of a [`KeyTable`]'s points (64 rows of 15 affine points: 60 KiB).
+pub(crate) const KEY_TABLE_BYTES: usize = 64 * 15 * std::mem::size_of::<Affine>();
+
+/// A nibble table of one public key `P` (`(j + 1)·16^i·P`, 960 affine
+/// points, 60 KiB), so `t·P` costs at most 64 mixed additions and no
+/// doubling, like `s·G`. It depends on the key alone: built once for a key
+/// that verifies many signatures (a hospital certificate's), never for a
+/// secret. Docs/decisions/0015.
+pub(crate) struct KeyTable {
+    key: FastKey,
+    rows: Vec<[Affine; 15]>,
+}
+
+impl std::fmt::Debug for KeyTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyTable")
+    }
+}
+
+impl KeyTable {
+    /// The table of `key` (about six untabled verifications' worth of work:
+    /// 6.1M instructions by callgrind).
+    pub(crate) fn new(key: &FastKey) -> Self {
+        Self {
+            key: *key,
+            rows: nibble_table(&key.0, &consts().one),
+        }
+    }
+
+    /// The key this table was built from.
+    pub(crate) fn key(&self) -> &FastKey {
+        &self.key
+    }
+}
+
+/// [`verify_digest`] with the key's [`KeyTable`]: the same checks in the same
+/// order and the same final comparison; only `t·P` is summed from the table
+/// instead of computed by wNAF.
+pub(crate) fn verify_digest_table(
+    table: &KeyTable,
+    e: &[u8; 32],
+    r: &[u8; 32],
+    s: &[u8; 32],
+) -> bool {
+    let r = from_be(r);
+    let s = from_be(s);
+    if is_zero(&r) || !lt(&r, &N) || is_zero(&s) || !lt(&s, &N) {
+        return false;
+    }
+    let mut e = from_be(e);
+    if !lt(&e, &N) {
+        e = sbb4(&e, &N).0;
+    }
+    let t = add_mod(&r, &s, &N);
+    if is_zero(&t) {
+        return false;
+    }
+    let c = consts();
+    let mut acc = Jacobian::IDENTITY;
+    for (i, (grow, prow)) in c.gtable.iter().zip(table.rows.iter()).enumerate() {
+        let shift = 4 * (i % 16);
+        let sn = (s[i / 16] >> shift) & 15;
+        if sn != 0 {
+            acc = acc.add_affine(&grow[(sn - 1) as usize], &c.one);
+        }
+        let tn = (t[i / 16] >> shift) & 15;
+        if tn != 0 {
+            acc = acc.add_affine(&prow[(tn - 1) as usize], &c.one);
+        }
+    }
+    x1_matches(&acc, &r, &e)
+}
+
+/// B5–B7 on `acc = s·G + t·P`: not the identity and `(e + x1) mod n = r`.
+fn x1_matches(acc: &Jacobian, r: &Sc, e: &Sc) -> bool {
     if acc.is_identity() {
         return false;
     }
     // x1 ≡ r − e (mod n) with x1 < p: x1 = c or c + n (if < p). Compare X = x1·Z².
     let z2 = fsqr(&acc.z);
-    let cand = sub_mod(&r, &e, &N);
+    let cand = sub_mod(r, e, &N);
     if fmul(&to_mont(&cand), &z2) == acc.x {
         return true;
     }
@@ -735,6 +819,8 @@ mod tests {
         let (r, s) = sign(&d, &e, [3u8; 32]);
         assert!(verify_digest(&key, &e, &r, &s));
         assert!(reference(&vk, &e, &r, &s));
+        let table = KeyTable::new(&key);
+        assert!(verify_digest_table(&table, &e, &r, &s));
         let n = n_bytes();
         let zero = [0u8; 32];
         let mut n_minus_r = [0u8; 32];
@@ -754,6 +840,7 @@ mod tests {
             (r, [0xff; 32]),
         ] {
             assert!(!verify_digest(&key, &e, &rr, &ss));
+            assert!(!verify_digest_table(&table, &e, &rr, &ss));
             assert!(!reference(&vk, &e, &rr, &ss));
         }
     }
@@ -803,6 +890,7 @@ mod tests {
         let s = -(r * d) * (Scalar::ONE + d).invert().unwrap();
         let (r, s): ([u8; 32], [u8; 32]) = (r.to_repr().into(), s.to_repr().into());
         assert!(!verify_digest(&key, &e, &r, &s));
+        assert!(!verify_digest_table(&KeyTable::new(&key), &e, &r, &s));
         assert!(!reference(&vk, &e, &r, &s));
     }
 
@@ -880,8 +968,30 @@ mod tests {
         let (r, s): ([u8; 32], [u8; 32]) = (r.to_repr().into(), s.to_repr().into());
         assert!(reference(&vk, &e_be, &r, &s));
         assert!(verify_digest(&key, &e_be, &r, &s));
+        let table = KeyTable::new(&key);
+        assert!(verify_digest_table(&table, &e_be, &r, &s));
         e_be[31] ^= 1;
         assert!(!verify_digest(&key, &e_be, &r, &s));
+        assert!(!verify_digest_table(&table, &e_be, &r, &s));
+    }
+
+    #[test]
+    fn key_table_matches_rustcrypto() {
+        let (d, key, _) = keypair([7u8; 32]);
+        let table = KeyTable::new(&key);
+        assert_eq!(table.key(), &key);
+        let p = ProjectivePoint::GENERATOR * d;
+        for (i, j) in [(0usize, 0usize), (0, 14), (5, 7), (63, 0), (63, 14)] {
+            let mut k = [0u8; 32];
+            let v = ((j + 1) as u64) << (4 * (i % 16));
+            let limb = 3 - i / 16;
+            k[8 * limb..8 * limb + 8].copy_from_slice(&v.to_be_bytes());
+            let want = (p * scalar(k)).to_affine();
+            assert_eq!(
+                FastKey::from_xy(&xy_of(&want)).map(|k| k.0),
+                Some(table.rows[i][j])
+            );
+        }
     }
 
     proptest! {
@@ -908,6 +1018,10 @@ mod tests {
             }
             prop_assert_eq!(verify_digest(&key, &e2, &r2, &s2), reference(&vk, &e2, &r2, &s2));
             prop_assert!(!verify_digest(&key, &e2, &r2, &s2));
+            // The per-key table gives the same verdicts.
+            let table = KeyTable::new(&key);
+            prop_assert!(verify_digest_table(&table, &e, &r, &s));
+            prop_assert!(!verify_digest_table(&table, &e2, &r2, &s2));
         }
 
         /// Random (r, s), including values ≥ n: both give the same verdict.
@@ -919,7 +1033,9 @@ mod tests {
             s in any::<[u8; 32]>(),
         ) {
             let (_, key, vk) = keypair(seed);
-            prop_assert_eq!(verify_digest(&key, &e, &r, &s), reference(&vk, &e, &r, &s));
+            let want = reference(&vk, &e, &r, &s);
+            prop_assert_eq!(verify_digest(&key, &e, &r, &s), want);
+            prop_assert_eq!(verify_digest_table(&KeyTable::new(&key), &e, &r, &s), want);
         }
     }
 }
