@@ -173,11 +173,20 @@ test("the card reader unplugged mid-visit shows the banner; plugged back in, it 
   await shown("#device-notice[data-back='false']", 20000);
   assert.match(await text("#device-notice"), /断开|拔出|未连接|读卡器/);
   assert.ok(await browser.$("#rx-list").isDisplayed(), "the visit stays open");
+  // The status bar follows the event (no F5): devices 异常 while unplugged.
+  await browser.waitUntil(async () => /异常/.test(await text("#status-devices")), {
+    timeout: 10000,
+    timeoutMsg: "the status bar still says the devices are ready",
+  });
   await shot("53-card-reader-unplugged-banner");
 
   cardReader("plug");
   await shown("#device-notice[data-back='true']", 30000);
   assert.match(await text("#device-notice"), /恢复|已连接|重新|读卡器/);
+  await browser.waitUntil(async () => /就绪/.test(await text("#status-devices")), {
+    timeout: 10000,
+    timeoutMsg: "the status bar did not return to 就绪",
+  });
   await shot("54-card-reader-back-banner");
   // It works again: the card is read in a test from Settings.
   await openDeviceSettings();
