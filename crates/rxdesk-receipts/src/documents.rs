@@ -254,7 +254,13 @@ pub fn explain_settlement(
         out.push(sentence);
     }
     if s.cash_pay > Amount::ZERO {
-        let mut sentence = format!("您已通过{}支付 {} 元", method.label_zh(), s.cash_pay);
+        // "微信支付" is already a way to pay: "通过微信支付支付" reads doubled.
+        let label = method.label_zh();
+        let mut sentence = if label.ends_with("支付") {
+            format!("您已通过{label} {} 元", s.cash_pay)
+        } else {
+            format!("您已通过{label}支付 {} 元", s.cash_pay)
+        };
         match (tendered, change) {
             (Some(t), Some(c)) => sentence.push_str(&format!("（实收 {t} 元，找零 {c} 元）")),
             (Some(t), None) => sentence.push_str(&format!("（实收 {t} 元）")),
