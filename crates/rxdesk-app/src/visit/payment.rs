@@ -164,13 +164,13 @@ impl PaymentChannel for SimulatedPaymentChannel {
             .take()
         {
             return Err(PaymentDeclined(format!(
-                "{}支付失败：{reason}。请让患者换一种支付方式或改收现金",
+                "{}未成功：{reason}。请让患者换一种支付方式或改收现金",
                 channel.label_zh()
             )));
         }
         if code.ends_with("4004") {
             return Err(PaymentDeclined(format!(
-                "{}支付失败：余额不足。请让患者换一张卡或改收现金",
+                "{}未成功：余额不足。请让患者换一张卡或改收现金",
                 channel.label_zh()
             )));
         }
@@ -362,11 +362,16 @@ mod tests {
             .unwrap_err()
             .0
             .contains("付款码无效"));
-        assert!(sim
+        let refused = sim
             .charge("134567890123454004", a("1.00"), "O1")
             .unwrap_err()
-            .0
-            .contains("余额不足"));
+            .0;
+        assert!(refused.contains("余额不足"), "{refused}");
+        // The channel's name is not doubled ("微信支付支付失败").
+        assert!(
+            refused.starts_with("微信支付未成功") && !refused.contains("支付支付"),
+            "{refused}"
+        );
         sim.decline_next("网络超时");
         assert!(sim
             .charge("134567890123456789", a("1.00"), "O1")
