@@ -36,7 +36,7 @@ export const STATE_ZH: Record<VisitStateName, string> = {
   prescriptions_listed: "已列出授权处方",
   downloaded: "处方已下载",
   verified: "签名已验证",
-  rules_checked: "处方已核对",
+  rules_checked: "待审方",
   audited: "药师已审方",
   dispensing: "调配中",
   dispensed: "已调配",

@@ -633,7 +633,7 @@ pub(super) fn state_name(s: &VisitState) -> (&'static str, &'static str) {
         VisitState::PrescriptionsListed => ("prescriptions_listed", "已查询处方"),
         VisitState::Downloaded => ("downloaded", "已下载处方"),
         VisitState::Verified => ("verified", "签名已验证"),
-        VisitState::RulesChecked => ("rules_checked", "处方已核对"),
+        VisitState::RulesChecked => ("rules_checked", "待审方"),
         VisitState::Audited => ("audited", "药师已审方"),
         VisitState::Dispensing => ("dispensing", "调配中"),
         VisitState::Dispensed => ("dispensed", "已调配"),
