@@ -535,11 +535,11 @@ impl super::VisitService {
                 VisitState::Settled if a.recovered => {
                     let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
                     let how = if cash.value().is_zero() {
-                        "患者无需再付款，直接点击“完成”（F10）出票".to_string()
+                        "患者无需再付款，直接按“完成并打印”（F10）出票".to_string()
                     } else if a.payment.as_ref().is_some_and(|p| p.paid) {
-                        "自付部分已收，点击“完成”（F10）出票".to_string()
+                        "自付部分已收，按“完成并打印”（F10）出票".to_string()
                     } else {
-                        format!("先收取患者自付 {cash} 元，再点击“完成”（F10）出票")
+                        format!("先收取患者自付 {cash} 元，再按“完成并打印”（F10）出票")
                     };
                     format!(
                         "上次程序中断时，该患者已在医保结算（合计 {} 元），但销售尚未完成。请按结算时的金额完成：{how}；如患者不再取药，由店长撤销该笔结算",
@@ -564,13 +564,13 @@ impl super::VisitService {
                 VisitState::Settling => "结算中，请稍候".into(),
                 VisitState::SettlementUncertain => "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费".into(),
                 VisitState::Settled => {
+                    let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
                     if a.payment.as_ref().is_some_and(|p| p.paid) {
-                        "收款完成，请点击“完成”出票".into()
+                        "收款完成，请按“完成并打印”（F10）出票".into()
+                    } else if cash.value().is_zero() {
+                        "患者无需付款，请按“完成并打印”（F10）出票".into()
                     } else {
-                        format!(
-                            "请收取患者自付 {} 元（现金或扫码），然后完成出票",
-                            v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO)
-                        )
+                        format!("请收取患者自付 {cash} 元（现金或扫码），然后按“完成并打印”（F10）出票")
                     }
                 }
                 VisitState::Receipted => "已完成：请将药品、小票和用药指导单交给患者".into(),
