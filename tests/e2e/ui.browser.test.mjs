@@ -264,6 +264,13 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForFunction(() => document.querySelectorAll(".disp-line[data-done='1']").length === 2);
   assert.match(await text("#scan-banner"), /布洛芬缓释胶囊/);
   await shot("06-dispensed-all");
+  // Esc after the audit asks before giving the visit up; Esc again keeps it.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#abandon-confirm");
+  await shot("06b-abandon-question");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#abandon-confirm", { state: "detached" });
+  assert.equal(await page.$$eval(".disp-line[data-done='1']", (l) => l.length), 2, "nothing was given up");
   await page.keyboard.press("F3");
   await page.waitForSelector("#counter[data-state='dispensed']");
   await page.keyboard.press("F4");

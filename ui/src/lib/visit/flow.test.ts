@@ -58,7 +58,17 @@ describe("keys per panel", () => {
     expect(k("Enter", "receipted", true)).toBeNull();
     expect(k("Escape", "closed")).toEqual({ action: "back_to_list" });
     expect(k("Escape", "verified")).toEqual({ action: "back_to_list" });
-    expect(k("Escape", "dispensing")).toBeNull();
+  });
+
+  it("after the audit and before settlement Esc gives the visit up (asked first); never once money moved", () => {
+    for (const s of ["audited", "dispensing", "dispensed", "pre_settled"] as const) {
+      expect(k("Escape", s)).toEqual({ action: "abandon" });
+    }
+    for (const s of ["settling", "settlement_uncertain", "settled"] as const) {
+      expect(k("Escape", s)).toBeNull();
+    }
+    expect(hintsFor("dispensing").map(([key]) => key)).toContain("Esc");
+    expect(hintsFor("pre_settled").map(([key]) => key)).toContain("Esc");
   });
 });
 

@@ -67,7 +67,8 @@ export type Action =
   | "resolve_uncertain"
   | "pay_cash"
   | "pay_scan"
-  | "complete";
+  | "complete"
+  | "abandon";
 
 export interface KeyContext {
   state: VisitStateName;
@@ -96,9 +97,12 @@ export function keyAction(key: string, ctx: KeyContext): { action: Action; index
     case "dispense":
       if (key === "F3" && ctx.state !== "dispensed") return { action: "finish_dispensing" };
       if (key === "F4" && ctx.state === "dispensed") return { action: "pre_settle" };
+      // The patient walked away after the audit: give the visit up (asked first).
+      if (key === "Escape") return { action: "abandon" };
       break;
     case "presettle":
       if (key === "F9") return { action: "settle" };
+      if (key === "Escape") return { action: "abandon" };
       break;
     case "uncertain":
       if (key === "F9" || (key === "Enter" && !ctx.inField)) return { action: "resolve_uncertain" };
@@ -133,9 +137,11 @@ export function hintsFor(state: VisitStateName, paid = false): [string, HintKey]
     case "rx":
       return state === "rules_checked" ? [["F2", "hint.audit"], ["Esc", "hint.back"]] : [["Esc", "hint.back"]];
     case "dispense":
-      return state === "dispensed" ? [["F4", "hint.pre_settle"]] : [["扫码", "hint.scan_box"], ["F3", "hint.finish"]];
+      return state === "dispensed"
+        ? [["F4", "hint.pre_settle"], ["Esc", "hint.abandon"]]
+        : [["扫码", "hint.scan_box"], ["F3", "hint.finish"], ["Esc", "hint.abandon"]];
     case "presettle":
-      return [["F9", "hint.settle"]];
+      return [["F9", "hint.settle"], ["Esc", "hint.abandon"]];
     case "settling":
       return [];
     case "uncertain":
@@ -160,6 +166,7 @@ export type HintKey =
   | "hint.back"
   | "hint.scan_box"
   | "hint.finish"
+  | "hint.abandon"
   | "hint.pre_settle"
   | "hint.settle"
   | "hint.resolve"
