@@ -446,4 +446,55 @@ fn bad_inputs_are_named_and_nothing_is_half_imported() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_ne!(std::fs::read(&vault).unwrap(), before);
+
+    // `keys import` through the binary: an incomplete directory is named and
+    // nothing is written; the issued directory is sealed, never copied.
+    let fresh = t.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let partial = t.path().join("partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    std::fs::copy(c.credentials().join("app_id"), partial.join("app_id")).unwrap();
+    let o = rxdesk(
+        &[
+            "keys",
+            "import",
+            partial.to_str().unwrap(),
+            "--data-dir",
+            fresh.to_str().unwrap(),
+            "--passphrase-file",
+            pw.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("app_secret"), "{}", text(&o));
+    assert!(!fresh.join("credentials/vault.json").exists());
+    let o = rxdesk(
+        &[
+            "keys",
+            "import",
+            c.credentials().to_str().unwrap(),
+            "--data-dir",
+            fresh.to_str().unwrap(),
+            "--passphrase-file",
+            pw.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let sealed = std::fs::read_to_string(fresh.join("credentials/vault.json")).unwrap();
+    let secret = std::fs::read_to_string(c.credentials().join("app_secret")).unwrap();
+    assert!(
+        !secret.trim().is_empty() && !sealed.contains(secret.trim()),
+        "the appSecret is sealed, not copied"
+    );
+    let o = rxdesk(
+        &["keys", "status", "--data-dir", fresh.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        !text(&o).contains(secret.trim()),
+        "status shows fingerprints only"
+    );
 }
