@@ -355,6 +355,17 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.press("F6");
   await page.waitForSelector("#history");
   await page.waitForFunction(() => document.activeElement?.id === "history-query");
+  // The screen opens on today's sales (none in the mock) with the box empty.
+  await page.waitForSelector("#history-none, #history-day");
+  assert.equal(await page.inputValue("#history-query"), "");
+  // A day searched: its sales and their exact total.
+  await page.fill("#history-query", "2026-11-24");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#history-day-total");
+  assert.match(await text("#history-day-total"), /2026-11-24\s*销售 \d+ 笔 · 合计 ¥\d+\.\d\d/);
+  await shot("10b-history-day-total");
+  await page.fill("#history-query", "");
+  await page.focus("#history-query");
   await page.keyboard.type("张三", { delay: 60 });
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
