@@ -1,7 +1,7 @@
 //! The 复核药师 typed at the audit is the one the center hears of: a
 //! prescription audited by the on-duty pharmacist and reviewed by a second
 //! pharmacist reaches the center emulator as one 7204 naming the auditor as
-//! `phar_*` and the reviewer as `rchk_phar_*` (issue 21 item 5; before, the
+//! `phar_*` and the reviewer as `rchk_phar_*` (before, the
 //! reviewer was dropped and 7204 named the auditor twice).
 
 mod common;

@@ -1,4 +1,4 @@
-// Strings of the "counter screens a pharmacist can trust" work (issue #19):
+// Strings of the "counter screens a pharmacist can trust" work (docs/ui-glossary.md):
 // the visit state labels and tones, the sign-out confirmation, the pending
 // call indicator, the audit's standard opinions, and the zh-CN names of codes
 // the backend sends raw (CRL reasons, signed fields, 险种). Terms follow
