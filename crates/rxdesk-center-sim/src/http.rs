@@ -796,10 +796,22 @@ async fn list_rx(AxState(app): AxState<App>) -> Json<Value> {
     let v: Vec<Value> = st
         .rxs
         .values()
-        .map(|r| json!({"hi_rxno": r.hi_rxno, "epc_qrcd": r.epc_qrcd, "label": r.label, "state": r.state,
+        .map(|r| {
+            // The authorisation numbers 7202 handed out for it, so a rehearsal
+            // finds its own prescription in a listing (two issued in the same
+            // second share prsc_time and validity).
+            let mut auth_rxnos: Vec<&str> = st
+                .auth_rxnos
+                .iter()
+                .filter(|(_, t)| t.hi_rxno == r.hi_rxno)
+                .map(|(a, _)| a.as_str())
+                .collect();
+            auth_rxnos.sort_unstable();
+            json!({"hi_rxno": r.hi_rxno, "epc_qrcd": r.epc_qrcd, "label": r.label, "state": r.state, "auth_rxnos": auth_rxnos,
             "psn_no": r.psn_no, "hospital": r.hospital, "prsc_time": rxdesk_core::time::format_wire(r.prsc_time),
             "valid_end_time": rxdesk_core::time::format_wire(r.valid_end), "rept_flag": r.rept_flag,
-            "reptd_cnt": r.reptd_cnt, "max_rept_cnt": r.max_rept_cnt, "setl_id": r.setl_id}))
+            "reptd_cnt": r.reptd_cnt, "max_rept_cnt": r.max_rept_cnt, "setl_id": r.setl_id})
+        })
         .collect();
     Json(Value::Array(v))
 }

@@ -1369,6 +1369,16 @@ impl Run<'_> {
                 text(self.view.get("state")),
                 text(self.view.get("stateZh"))
             );
+            // Why a visit closed (a blocked prescription, a bad signature)
+            // is part of the rehearsal's record.
+            if let Some(why) = self
+                .view
+                .get("closedReasonZh")
+                .and_then(Value::as_str)
+                .filter(|w| !w.is_empty())
+            {
+                println!("    → 结束原因 closed because: {why}");
+            }
         }
         self.expect(&step.expect).await;
     }
@@ -1657,12 +1667,24 @@ impl Run<'_> {
                     .ok_or_else(|| step_err("SCENARIO", format!("列表中没有诊断为 {d} 的处方")))?
             } else if let Some(l) = &o.label {
                 let rx = self.rx_by_label(l).await?;
+                // By the authorisation number the emulator handed out for it
+                // (hospital and times alone are ambiguous for two
+                // prescriptions issued in the same second).
+                let own = |r: &&Value| {
+                    rx["auth_rxnos"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| *x == r["auth_rxno"]))
+                };
                 listed
                     .iter()
-                    .find(|r| {
-                        r["fixmedins_code"] == rx["hospital"]
-                            && r["prsc_time"] == rx["prsc_time"]
-                            && r["valid_end_time"] == rx["valid_end_time"]
+                    .find(own)
+                    .or_else(|| {
+                        listed.iter().find(|r| {
+                            rx.get("auth_rxnos").is_none()
+                                && r["fixmedins_code"] == rx["hospital"]
+                                && r["prsc_time"] == rx["prsc_time"]
+                                && r["valid_end_time"] == rx["valid_end_time"]
+                        })
                     })
                     .map(|r| text(r.get("auth_rxno")))
                     .ok_or_else(|| {
