@@ -145,6 +145,9 @@ test("an OTC sale: pinyin search, 处方药 refused, trace code per box, cash, r
   assert.match(receipt, /布洛芬缓释胶囊/);
   assert.match(receipt, /找零/);
   assert.match(await text("#otc-done"), /销售完成/);
+  // What the customer handed over stays on screen beside the change.
+  assert.match(await text("#otc-paid-tendered"), /实收现金 ¥20\.00/);
+  assert.match(await text("#otc-paid-change"), /找零 ¥2\.00/);
   await shot("66-otc-receipt");
 
   // F4: the next sale starts empty.
