@@ -117,7 +117,6 @@ let docno = "";
 test("a prescription is sold at the counter for delivery", async () => {
   await shown("#login-form");
   await browser.$("#operator").setValue("2001");
-  await browser.$("#role").selectByAttribute("value", "pharmacist");
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);

@@ -93,7 +93,6 @@ test("the manager opens the import screen from the manager area", async () => {
   await browser.$("#login-form").waitForDisplayed({ timeout: 15000 });
   await browser.$("#operator").setValue("3001");
   await browser.$("#password").setValue("demo-manager");
-  await browser.$("#role").selectByAttribute("value", "manager");
   await browser.$("#password").click();
   await browser.keys("Enter");
   await browser.$("#nav").waitForDisplayed({ timeout: 10000 });

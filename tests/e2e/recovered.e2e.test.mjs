@@ -92,7 +92,6 @@ const amount = (s) => Number(String(s).replace(/[^0-9.]/g, ""));
 test("start-up shows the settled, unfinished visit first, in plain words, and finishes it at the settled amounts", async () => {
   await shown("#login-form");
   await browser.$("#operator").setValue("2001");
-  await browser.$("#role").selectByAttribute("value", "pharmacist");
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);

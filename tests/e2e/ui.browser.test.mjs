@@ -52,7 +52,6 @@ test("F5 refreshes status; a wrong password is refused; a demo pharmacist signs 
   assert.equal(await page.textContent("#toast"), "状态已刷新");
   await page.fill("#operator", "2001");
   await page.fill("#password", "wrong-password");
-  await page.selectOption("#role", "pharmacist");
   await page.press("#password", "Enter");
   await page.waitForSelector("#notice");
   assert.match((await page.textContent("#notice")) ?? "", /用户名或密码错误/);
@@ -69,7 +68,6 @@ test("F5 refreshes status; a wrong password is refused; a demo pharmacist signs 
 test("a scanner burst anywhere queries; a verified prescription shows signer and layout; a tampered one is blocked", async () => {
   await page.fill("#operator", "2001");
   await page.fill("#password", "demo-pharmacist");
-  await page.selectOption("#role", "pharmacist");
   await page.press("#password", "Enter");
   await page.waitForSelector("#counter");
   // Focus away from the input, then "scan": a burst of key events a few ms
@@ -165,7 +163,6 @@ async function signIn(login, password, role) {
   await page.waitForSelector("#login-form");
   await page.fill("#operator", login);
   await page.fill("#password", password);
-  await page.selectOption("#role", role);
   await page.press("#password", "Enter");
   await page.waitForSelector("#nav");
 }
@@ -572,7 +569,6 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   await page.waitForSelector("#login-form");
   await page.fill("#operator", "3001");
   await page.fill("#password", "demo-manager");
-  await page.selectOption("#role", "manager");
   await page.press("#password", "Enter");
   await page.waitForSelector("#nav-manager");
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());

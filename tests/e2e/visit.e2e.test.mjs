@@ -96,7 +96,6 @@ async function failWithError(what) {
 test("a pharmacist completes a visit with the keyboard and the simulated devices", async () => {
   await shown("#login-form");
   await browser.$("#operator").setValue("2001");
-  await browser.$("#role").selectByAttribute("value", "pharmacist");
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await shown("#counter", 15000);
@@ -288,7 +287,6 @@ test("history: a pharmacist may not refund; the store manager refunds the whole 
   await browser.keys("F12");
   await shown("#login-form");
   await browser.$("#operator").setValue("3001");
-  await browser.$("#role").selectByAttribute("value", "manager");
   await browser.$("#password").setValue("demo-manager");
   await browser.keys("Enter");
   await shown("#nav", 15000);

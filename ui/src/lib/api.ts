@@ -75,7 +75,7 @@ export interface OperatorInfo {
   role_label: string;
 }
 
-export function login(loginId: string, password: string, role: OperatorInfo["role"]): Promise<OperatorInfo> {
+export function login(loginId: string, password: string, role: OperatorInfo["role"] | null): Promise<OperatorInfo> {
   return invoke<OperatorInfo>("login", { login: loginId, password, role });
 }
 
