@@ -33,6 +33,12 @@ async function faults(body) {
 }
 
 before(async () => {
+  // The upload worker signs in (9001) once per China-Standard-Time day. Near
+  // CST midnight it signs in again, and under the skewed gateway clock below
+  // that sign-in fails, so rows wait (transient) instead of being rejected:
+  // a run that straddled 00:00 CST failed that way. Start on a settled day.
+  const cstSecondsToMidnight = 86400 - ((Math.floor(Date.now() / 1000) + 8 * 3600) % 86400);
+  if (cstSecondsToMidnight < 180) await new Promise((r) => setTimeout(r, (cstSecondsToMidnight + 5) * 1000));
   assert.ok(application && existsSync(application), `app binary missing: ${application}`);
   assert.ok(center, "RXDESK_E2E_CENTER not set (run through scripts/e2e)");
   assert.ok(existsSync(cli), `CLI missing: ${cli} (scripts/build)`);
