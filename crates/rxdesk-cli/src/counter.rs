@@ -1678,14 +1678,6 @@ impl Run<'_> {
                 listed
                     .iter()
                     .find(own)
-                    .or_else(|| {
-                        listed.iter().find(|r| {
-                            rx.get("auth_rxnos").is_none()
-                                && r["fixmedins_code"] == rx["hospital"]
-                                && r["prsc_time"] == rx["prsc_time"]
-                                && r["valid_end_time"] == rx["valid_end_time"]
-                        })
-                    })
                     .map(|r| text(r.get("auth_rxno")))
                     .ok_or_else(|| {
                         step_err(

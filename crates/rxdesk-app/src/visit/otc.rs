@@ -352,18 +352,6 @@ fn price_text(p: Price) -> String {
     d.to_string()
 }
 
-/// The ledger's name of the credential a customer was identified with.
-fn store_id_method(m: IdMethod) -> rxdesk_store::reports::IdMethod {
-    use rxdesk_store::reports::IdMethod as Stored;
-    match m {
-        IdMethod::EVoucher => Stored::EVoucher,
-        IdMethod::SocialSecurityCard => Stored::SocialSecurityCard,
-        IdMethod::IdCard => Stored::IdCard,
-        IdMethod::Face => Stored::Face,
-        IdMethod::EpcQr => Stored::EpcQr,
-    }
-}
-
 /// Price per smallest unit when sold split (6 decimals, as 2101 sends it).
 fn unit_price(row: &rxdesk_store::CatalogueRow, split: bool) -> Result<Price, StepError> {
     if !split || row.pack_size <= Decimal::ONE {
@@ -902,7 +890,8 @@ impl super::VisitService {
                 .map_err(StepError::SettlementKind)?;
             tracing::info!(via = %p.identified_via_zh, "OTC customer identified (1101)");
             s.patient = Some(p);
-            s.id_method = Some(store_id_method(method));
+            // The ledger's credential names are the identify step's wire names.
+            s.id_method = rxdesk_store::reports::IdMethod::parse(method.as_str());
             s.payer = OtcPayer::PersonalAccount;
             self.back_to_cart(s);
             Ok(())
