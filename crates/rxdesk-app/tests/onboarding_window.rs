@@ -356,3 +356,53 @@ async fn the_ledger_key_is_sealed_in_the_vault_never_in_a_file() {
     );
     c.stop().await;
 }
+
+/// The connectivity check names the layer that failed: a host that does
+/// not resolve (DNS), a port nobody listens on (TCP), and a center that
+/// does not speak TLS where the profile says https (TLS) — each a sentence
+/// with what to check, and nothing kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_tcp_and_tls_failures_are_named() {
+    let c = Center::start().await;
+    let t = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(c.profile()).unwrap();
+    let emulator = c.sim.as_ref().unwrap().base_url();
+    let port = emulator.rsplit(':').next().unwrap().trim_end_matches('/');
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cases = [
+        (
+            "https://no-such-center.invalid:8443".to_string(),
+            "域名解析（DNS）",
+        ),
+        (format!("http://127.0.0.1:{closed}"), "网络连接失败"),
+        (format!("https://127.0.0.1:{port}"), "TLS"),
+    ];
+    for (i, (url, expect)) in cases.iter().enumerate() {
+        let profile = t.path().join(format!("p{i}.toml"));
+        std::fs::write(
+            &profile,
+            good.lines()
+                .map(|l| {
+                    if l.starts_with("base_url") {
+                        format!("base_url = \"{url}\"")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .unwrap();
+        let data = t.path().join(format!("home{i}"));
+        let mut req = c.request(&data);
+        req.profile = profile;
+        let e = onboarding::setup(&req).await.unwrap_err();
+        assert_eq!(e.code(), "SETUP_CONNECTIVITY", "{url}: {e}");
+        assert!(e.to_string().contains(expect), "{url}: {e}");
+        assert!(!data.exists() || entries(&data).is_empty(), "{url}: kept");
+    }
+    c.stop().await;
+}
