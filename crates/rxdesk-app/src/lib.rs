@@ -9,8 +9,8 @@
 //! no protocol, crypto or SQL of its own.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod credentials;
-#[cfg(feature = "demo")]
 pub mod delivery;
 pub mod demo;
 pub mod desk;

@@ -406,3 +406,56 @@ async fn dns_tcp_and_tls_failures_are_named() {
     }
     c.stop().await;
 }
+
+/// After a restart whose OS forgot the vault key, the composition root
+/// opens nothing — not even the ledger, whose key is in the vault — and
+/// waits for the passphrase: a wrong one changes nothing, the right one
+/// opens the counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_vault_keeps_the_counter_shut_until_the_passphrase() {
+    use rxdesk_app::app::{App, Pending, StartOptions, WindowEvents};
+    struct Silent;
+    impl WindowEvents for Silent {
+        fn scan(
+            &self,
+            _: Result<rxdesk_app::devices::DeviceScan, rxdesk_app::devices::DeviceScanError>,
+        ) {
+        }
+        fn device(&self, _: rxdesk_app::devices::DeviceNotice) {}
+        fn center(&self, _: rxdesk_app::CenterLink) {}
+    }
+    let c = Center::start().await;
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("home");
+    onboarding::setup(&c.request(&data)).await.unwrap();
+    rxdesk_app::credentials::forget(&DataDir::at(&data));
+    let app = App::start(
+        StartOptions {
+            data_dir: Some(data.clone()),
+            ..StartOptions::default()
+        },
+        tokio::runtime::Handle::current(),
+        std::sync::Arc::new(Silent),
+    )
+    .unwrap();
+    assert!(
+        matches!(app.counter.pending(), Pending::Locked { .. }),
+        "{:?}",
+        app.counter.pending()
+    );
+    assert!(app.counter.as_ref().is_err());
+    let e = app.unlock("not-the-passphrase").unwrap_err();
+    assert!(e.contains("口令不正确"), "{e}");
+    assert!(matches!(app.counter.pending(), Pending::Locked { .. }));
+    app.unlock("kangning-manager-2026").unwrap();
+    assert_eq!(app.counter.pending(), Pending::Ready);
+    app.counter
+        .as_ref()
+        .unwrap()
+        .login("5001", "kangning-manager-2026", None)
+        .unwrap();
+    tokio::task::spawn_blocking(move || app.stop())
+        .await
+        .unwrap();
+    c.stop().await;
+}
