@@ -239,6 +239,7 @@ fn stock_export_lists_unexpired_circulating_stock_as_csv_and_json() {
             .import_stock_csv(&boss, stock.as_bytes())
             .unwrap()
             .is_ok());
+        rxdesk_demo::pharmacy::receive_demo_boxes(&store, &boss).unwrap();
     }
     let dbs = db.to_str().unwrap();
     let o = rxdesk(&[

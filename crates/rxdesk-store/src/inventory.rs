@@ -1041,6 +1041,46 @@ impl Store {
     }
 }
 
+/// One trace code the ledger counts as sold on a day (not refunded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SoldCode {
+    /// The trace code.
+    pub code: String,
+    /// The sale's 零售单据号 (what 3505 sent as `rtal_docno`).
+    pub rtal_docno: String,
+    /// 拆零 (`trdn_flag` 1).
+    pub split: bool,
+}
+
+impl Store {
+    /// Every trace code sold on CST day `day` and not refunded, one per
+    /// sale line it went out with (a box opened for 拆零 once per split sale).
+    pub fn sold_codes_on(&self, day: chrono::NaiveDate) -> Result<Vec<SoldCode>> {
+        let (from, to) = crate::reports::day_range_ms(day);
+        self.read(|c| {
+            let mut st = c
+                .prepare(
+                    "SELECT t.code, s.rtal_docno, t.split FROM trace_codes t
+                     JOIN sale_lines l ON l.id = t.sale_line_id JOIN sales s ON s.id = l.sale_id
+                     WHERE t.returned = 0 AND s.sold_at >= ?1 AND s.sold_at < ?2 ORDER BY t.id",
+                )
+                .map_err(StoreError::sql("read sold codes"))?;
+            let rows = st
+                .query_map(params![from, to], |r| {
+                    Ok(SoldCode {
+                        code: r.get(0)?,
+                        rtal_docno: r.get(1)?,
+                        split: r.get::<_, i64>(2)? == 1,
+                    })
+                })
+                .map_err(StoreError::sql("read sold codes"))?
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(StoreError::sql("read sold codes"));
+            rows
+        })
+    }
+}
+
 /// Takes whole or opened boxes off the shelf into `state`: the batch loses
 /// what was left in them. Returns the packs ×10⁴ taken.
 fn take_boxes(
