@@ -93,6 +93,10 @@ async fn a_fabricated_code_with_the_right_prefix_is_refused_with_what_to_do() {
         .unwrap();
     let metf = boxes_of("YP000005");
     let fabricated = format!("{}9999999999999", prefix_of("YP000005"));
+    assert_eq!(
+        fabricated, "81305159999999999999",
+        "the code from the field report"
+    );
     let o = rig.visits().scan(&s, &metf[0].barcode).await.unwrap();
     assert_eq!(o.code, "barcode_ok");
     let o = rig.visits().scan(&s, &fabricated).await.unwrap();
@@ -254,7 +258,7 @@ async fn receive_sell_split_refund_count_lose_and_reconcile_with_the_platform() 
 
     // Sell 3: two whole boxes, then 6 粒 out of the third (拆零).
     let first = otc_sale(&rig, &mine[..2], None).await;
-    let _second = otc_sale(&rig, &[], Some((&mine[2], 6))).await;
+    let second = otc_sale(&rig, &[], Some((&mine[2], 6))).await;
     for c in &mine[..2] {
         let b = store.stock_box(c).unwrap().unwrap();
         assert_eq!(
@@ -346,4 +350,27 @@ async fn receive_sell_split_refund_count_lose_and_reconcile_with_the_platform() 
             .unwrap()
             .is_empty()
     );
+
+    // Refunding the split sale gives its range back: the box is whole
+    // again, and its 3506 (trdn_flag 1, the box's code) is accepted.
+    rig.visits()
+        .refund(&boss, second, "顾客退货", None)
+        .await
+        .unwrap();
+    let b = store.stock_box(&mine[2]).unwrap().unwrap();
+    assert_eq!((b.state.as_str(), b.remaining), ("in_stock", Decimal::ONE));
+    drained(&rig).await;
+    let returns = rig.uploads("3506").await;
+    let split_return = returns
+        .iter()
+        .find(|u| u["input"]["selinfo"]["trdn_flag"] == "1")
+        .expect("the split sale's 3506");
+    assert_eq!(
+        split_return["input"]["selinfo"]["drugtracinfo"][0]["drug_trac_codg"],
+        mine[2].as_str()
+    );
+    let r = trace_reconcile::reconcile_day(&center, &store, &boss, today)
+        .await
+        .unwrap();
+    assert!(r.balanced() && r.ledger == 0 && r.platform == 0, "{r:?}");
 }

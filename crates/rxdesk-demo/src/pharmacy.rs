@@ -14,10 +14,18 @@ use crate::catalogue::{demo_catalogue_csv, demo_goods_in, demo_stock_csv, emulat
 use rxdesk_store::inventory::GoodsDoc;
 use rxdesk_store::{Session, Store, StoreError};
 
+/// The demo center's pharmacy code (the emulator's demo profile), set on a
+/// demo ledger that has none yet: a goods-in document takes its number from
+/// the msgid sequence, which needs the institution code.
+pub const DEMO_PHARMACY_CODE: &str = "P11010100001";
+
 /// Receives the demo boxes ([`crate::catalogue::demo_boxes`]) as a goods-in
 /// document (3503 queued per batch), as `by`: the demo world's boxes are
 /// received goods like any pharmacy's, so only they can be sold.
 pub fn receive_demo_boxes(store: &Store, by: &Session) -> Result<GoodsDoc, StoreError> {
+    if store.institution()?.is_none() {
+        store.set_institution(DEMO_PHARMACY_CODE, "演示药房")?;
+    }
     store.receive_goods(by, &demo_goods_in())
 }
 

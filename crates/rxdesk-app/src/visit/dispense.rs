@@ -42,15 +42,17 @@ impl super::VisitService {
     /// What the ledger knows of a scanned box of product `drug_id`: its
     /// state for the dispensing rules and the batch it was received into
     /// (the batch a dispensed box is recorded under is always its own).
-    /// A code this pharmacy never received, another product's box, or a box
-    /// that left the shelf otherwise (returned, lost …) is refused with
-    /// what to do.
+    /// A code this pharmacy never received, another product's box, a box
+    /// whose printed lot (from a GS1 code) is not the lot it was received
+    /// under, or a box that left the shelf otherwise (returned, lost …) is
+    /// refused with what to do.
     pub(super) fn received_box(
         &self,
         drug_id: i64,
         trace: &str,
         name: &str,
         pack_size: Decimal,
+        printed_lot: Option<&str>,
     ) -> Result<(TraceState, Option<String>), ScanRefusal> {
         // A malformed code is the dispensing rules' to refuse (invalid).
         if rxdesk_store::inventory::normalise_code(trace).is_err() {
@@ -66,6 +68,13 @@ impl super::VisitService {
             return Err(ScanRefusal::TraceCodeMismatch {
                 trace: trace.to_string(),
                 name: name.to_string(),
+            });
+        }
+        if let Some(l) = printed_lot.filter(|l| l.trim() != b.manu_lotnum) {
+            return Err(ScanRefusal::LotMismatch {
+                trace: trace.to_string(),
+                printed: l.trim().to_string(),
+                received: b.manu_lotnum,
             });
         }
         let state = match b.state.as_str() {
@@ -125,7 +134,7 @@ impl super::VisitService {
                 .cloned()
                 .or_else(|| rows.into_iter().next())
         };
-        let (product, trace, _lot): (ProductRow, String, Option<String>) = match &scan.kind {
+        let (product, trace, lot): (ProductRow, String, Option<String>) = match &scan.kind {
             ScanKind::Gtin { gtin } => {
                 let rows = self.store.products_by_barcode(gtin)?;
                 let Some((id, p)) = pick(rows) else {
@@ -193,7 +202,8 @@ impl super::VisitService {
                 name: row.name.clone(),
             });
         }
-        let (state, batch_id) = self.received_box(drug_id, &trace, &row.name, row.pack_size)?;
+        let (state, batch_id) =
+            self.received_box(drug_id, &trace, &row.name, row.pack_size, lot.as_deref())?;
         let batches = self.stock_of(drug_id, &row.med_list_codg)?;
         let traces = move |_: &rxdesk_core::code_format::TraceCode| state;
         let product = row.to_product();
@@ -493,6 +503,15 @@ pub enum ScanRefusal {
         /// The product's name.
         name: String,
     },
+    /// The lot printed on the box (GS1) is not the lot it was received under.
+    LotMismatch {
+        /// The trace code.
+        trace: String,
+        /// The lot the scan carried.
+        printed: String,
+        /// The lot goods-in recorded.
+        received: String,
+    },
     /// The box was received but is no longer on the shelf (returned to the
     /// supplier, lost, written off, transferred).
     BoxNotInStock {
@@ -522,6 +541,7 @@ impl ScanRefusal {
             Self::Dispense(e) => dispense_code(e),
             Self::NotReceived { .. } => "trace_code_not_received",
             Self::BoxNotInStock { .. } => "box_not_in_stock",
+            Self::LotMismatch { .. } => "lot_mismatch",
         }
     }
 
@@ -560,6 +580,13 @@ impl ScanRefusal {
             Self::NotReceived { trace, name } => format!(
                 "追溯码 {trace} 不是本店已入库的 {name} 药盒，不能销售：请先办理采购入库（扫码入库）再销售；若药盒追溯码无法识读或缺失，请按申诉流程处理（从无码库配药并填写原因）"
             ),
+            Self::LotMismatch {
+                trace,
+                printed,
+                received,
+            } => format!(
+                "追溯码 {trace} 的药盒印有批号 {printed}，但入库登记的批号是 {received}：请核对药盒与入库单，不能销售"
+            ),
             Self::BoxNotInStock { trace, state_zh } => {
                 format!("追溯码 {trace} 的药盒{state_zh}，不在库存中，不能销售，请更换药盒并核查")
             }
@@ -594,6 +621,7 @@ pub const SCAN_CODES: &[&str] = &[
     "refused",
     "trace_code_not_received",
     "box_not_in_stock",
+    "lot_mismatch",
 ];
 
 impl From<rxdesk_store::StoreError> for ScanRefusal {

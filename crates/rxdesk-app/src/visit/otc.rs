@@ -555,14 +555,20 @@ impl super::VisitService {
         match f {
             Fill::Box {
                 trace_code,
+                lot,
                 split_units,
                 ..
             } => {
-                // The box's own state and batch (a lot read from a GS1
-                // code is the box's lot; the batch it was received into
-                // decides).
+                // The box's own state and the batch it was received into
+                // (a GS1 lot must be that batch's lot).
                 let (state, batch_id) = self
-                    .received_box(*drug_id, trace_code, &row.name, row.pack_size)
+                    .received_box(
+                        *drug_id,
+                        trace_code,
+                        &row.name,
+                        row.pack_size,
+                        lot.as_deref(),
+                    )
                     .map_err(|r| match r {
                         super::ScanRefusal::Ledger(e) => e,
                         _ => StepError::NoBatch {
@@ -731,7 +737,7 @@ impl super::VisitService {
                 name: row.name.clone(),
             }));
         }
-        self.received_box(drug_id, &trace, &row.name, row.pack_size)
+        self.received_box(drug_id, &trace, &row.name, row.pack_size, lot.as_deref())
             .map_err(refuse)?;
         let hilist = row.fixmedins_hilist_id.clone();
         let name = row.name.clone();
