@@ -530,6 +530,7 @@ CREATE TABLE stock_boxes (
     state        TEXT NOT NULL DEFAULT 'in_stock'
                  CHECK (state IN ('in_stock', 'opened', 'sold', 'returned', 'lost', 'written_off', 'transferred')),
     remaining_e4 INTEGER NOT NULL CHECK (remaining_e4 >= 0),  -- packs left ×10⁴ (10000 = a whole box)
+    purchase_price TEXT NOT NULL DEFAULT '',    -- Price per pack on its goods-in document (3504 sends it back)
     changed_at   INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX stock_boxes_batch ON stock_boxes(batch_id, state);
