@@ -11,6 +11,10 @@
 //! change and its typed upload rows in one transaction, like the sale
 //! ledger (`ledger.rs`): the outbox delivers them exactly once.
 //!
+//! Every stock-side upload of a batch (3503, 3504, 3501, 3502, 3507) is on
+//! the outbox chain `stock:<fixmedins_bchno>`, so a delete (3507) or a
+//! return never overtakes the purchase it refers to.
+//!
 //! Quantities: a batch holds packs (`stock_batches.qty_e4`); a box holds
 //! `remaining_e4` packs ×10⁴ (10000 a whole box, less once opened for 拆零).
 
@@ -629,7 +633,7 @@ impl Store {
                         ..Default::default()
                     },
                 };
-                uploads.push(self.enqueue_upload(tx, &format!("goods:{doc_no}"), "goods_doc", doc_id, &input)?);
+                uploads.push(self.enqueue_upload(tx, &format!("stock:{bchno}"), "goods_doc", doc_id, &input)?);
                 total += codes.len();
                 batches.push(bchno);
             }
@@ -715,7 +719,7 @@ impl Store {
                         ..Default::default()
                     },
                 };
-                uploads.push(self.enqueue_upload(tx, &format!("goods:{doc_no}"), "goods_doc", doc_id, &input)?);
+                uploads.push(self.enqueue_upload(tx, &format!("stock:{}", b.bchno), "goods_doc", doc_id, &input)?);
                 total += codes.len();
                 batches.push(b.bchno);
             }
