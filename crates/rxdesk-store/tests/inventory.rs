@@ -406,6 +406,22 @@ fn inventory_error_codes_are_stable_and_unique() {
     for e in samples {
         assert!(INVENTORY_CODES.contains(&e.code()), "{}", e.code());
     }
+    // Each is documented for the people who meet it.
+    let rules =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"))
+            .unwrap();
+    for c in INVENTORY_CODES.iter().chain(&[
+        "split_sales",
+        "resold_after_refund",
+        "one_sale_here",
+        "not_sold_here",
+        "not_ours",
+    ]) {
+        assert!(
+            rules.contains(&format!("`{c}`")),
+            "{c} is missing from docs/rules.md"
+        );
+    }
 }
 
 proptest! {
