@@ -17,6 +17,7 @@ pub mod desk;
 pub mod devices;
 pub mod import;
 pub mod integrity;
+pub mod inventory;
 pub mod logging;
 pub mod manager;
 pub mod onboarding;
