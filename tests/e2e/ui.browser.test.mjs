@@ -87,9 +87,13 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.waitForSelector("#rx-list");
   assert.match((await page.textContent("#visit-patient")) ?? "", /张三/);
   assert.equal(await page.locator(".rx-row").count(), 3);
+  // The list names each prescription's drugs, so the pharmacist chooses by them.
+  assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /阿莫西林.*×2盒/);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
   await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.ok");
+  // 开方科室 is the doctor's department, never the hospital pharmacist's 药剂科.
+  assert.equal((await page.textContent("#rx-dept"))?.trim(), "呼吸内科");
   assert.match((await page.textContent("#sig-institution")) ?? "", /北京市演示第一医院（H11010100001）/);
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await page.screenshot({ path: "test-output/browser/rx-verified.png" });

@@ -404,6 +404,19 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
         sale.receipt_text.contains(&amox[0].trace_code[..10])
             || sale.receipt_text.contains(&amox[0].trace_code)
     );
+    // 开方科室 is the doctor's department (7203 mdtrtinfo.prsc_dept_name),
+    // never the hospital pharmacist's 药剂科 of the signed fields.
+    let hospital_line = sale
+        .receipt_text
+        .lines()
+        .find(|l| l.contains("开方医院"))
+        .expect("the receipt names the hospital");
+    assert!(hospital_line.contains("内科"), "{hospital_line}");
+    assert!(
+        !sale.receipt_text.contains("药剂科"),
+        "{}",
+        sale.receipt_text
+    );
     assert_eq!(sale.upload_ids.len(), 3, "two 3505 lines and one 7206");
     let pdf = std::fs::read(
         sale.guidance_pdf_path
@@ -492,6 +505,68 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     );
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
+}
+
+/// 7202 names no drugs: each listed prescription is downloaded for the list,
+/// and the chosen one is opened from that download (its auth_rxno is single
+/// use, so downloading it again would be refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prescription_list_shows_each_prescriptions_drugs() {
+    let rig = Rig::new().await;
+    for (lines, diag) in [
+        (json!([[AMOX, 2]]), "列表一（测试）"),
+        (json!([[IBU, 1], [LORA, 1]]), "列表二（测试）"),
+    ] {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": lines,
+                    "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": diag, "label": diag}),
+        )
+        .await;
+    }
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let v = rig
+        .visits()
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.listed.len(), v.listed_drugs.len());
+    let drugs_of = |diag: &str| {
+        let i = v.listed.iter().position(|r| r.diag_name == diag).unwrap();
+        assert_eq!(v.listed_drugs[i].auth_rxno, v.listed[i].auth_rxno);
+        assert_eq!(v.listed_drugs[i].missing, None);
+        v.listed_drugs[i]
+            .drugs
+            .iter()
+            .map(|d| format!("{} ×{}{}", d.genname, d.count, d.unit))
+            .collect::<Vec<_>>()
+    };
+    let one = drugs_of("列表一（测试）");
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(
+        one[0].contains("阿莫西林") && one[0].contains("×2"),
+        "{one:?}"
+    );
+    let two = drugs_of("列表二（测试）");
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert!(two[0].contains("布洛芬"), "{two:?}");
+    // Opening the second uses the download made for the list.
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "列表二（测试）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    let opened = rig.visits().open(&s, &auth).await.unwrap();
+    assert_eq!(opened.state, "rules_checked", "{:?}", opened.rules);
+    let rx = opened.prescription.unwrap().prescription;
+    assert_eq!(rx.rx_drug_detail.len(), 2);
+    // 开方科室: the doctor's department, not the signed 药剂科.
+    assert_eq!(rx.prsc_dept_name, "内科");
+    assert_eq!(rx.phar_dept_name, "药剂科");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -124,7 +124,7 @@ export function mockRxView(auth: string): PrescriptionView {
     certno_masked: "110101********0029",
     prescription: {
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
-      prscDrName: "赵医生", pharDeptName: "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
+      prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
         { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
@@ -185,7 +185,7 @@ export class MockVisitBackend {
 
   private fresh(): VisitView {
     return {
-      visitId: `V${Date.now()}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [],
+      visitId: `V${Date.now()}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [], listedDrugs: [],
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
       closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
       recovered: false,
@@ -198,6 +198,14 @@ export class MockVisitBackend {
     v.state = state;
     v.stateZh = STATE_ZH[state];
     v.nextStepZh = next;
+    // As the service does: each listed prescription's drugs, from its download for the list.
+    v.listedDrugs = v.listed.map((r) => ({
+      authRxno: r.auth_rxno,
+      drugs: mockRxView(r.auth_rxno).prescription.rxDrugDetail.map((l) => ({
+        genname: l.drugGenname, prodname: l.drugProdname ?? "", spec: l.drugSpec, count: l.drugCnt, unit: l.drugCntUnit,
+      })),
+      missing: null,
+    }));
     return structuredClone(v);
   }
 

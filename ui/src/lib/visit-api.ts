@@ -168,6 +168,23 @@ export interface SaleView {
   uploadIds: number[];
 }
 
+/** One drug of a listed prescription (`rxdesk_app::visit::view::ListedDrug`). */
+export interface ListedDrug {
+  genname: string;
+  prodname: string;
+  spec: string;
+  /** Exact decimal text. */
+  count: string;
+  unit: string;
+}
+
+/** The drugs of one listed prescription, or why there are none (`refused` / `unreachable`). */
+export interface ListedDrugs {
+  authRxno: string;
+  drugs: ListedDrug[];
+  missing: "refused" | "unreachable" | null;
+}
+
 /** Everything the counter screen shows about the visit in progress. */
 export interface VisitView {
   visitId: string;
@@ -176,6 +193,8 @@ export interface VisitView {
   patient: PatientView | null;
   guidance: GuidanceView | null;
   listed: AuthorisedRx[];
+  /** The drugs of each listed prescription (7202 names none; the service downloads each for the list). */
+  listedDrugs: ListedDrugs[];
   prescription: PrescriptionView | null;
   rules: RulesView | null;
   audit: AuditView | null;

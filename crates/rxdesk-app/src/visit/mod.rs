@@ -231,6 +231,10 @@ struct Active {
     patient: Option<PatientInfo>,
     guidance: Option<GuidanceView>,
     listed: Vec<AuthorisedRx>,
+    /// Each listed prescription's 7203 download (by `auth_rxno`), made when
+    /// listing so the list shows the drugs; the chosen one is opened from it.
+    previews:
+        HashMap<String, Result<rxdesk_gm::DownloadedPrescription, rxdesk_center::CenterError>>,
     opened: Option<PrescriptionView>,
     audit: Option<AuditView>,
     dispensing: Option<Dispensing>,
@@ -258,6 +262,7 @@ impl Active {
             patient: None,
             guidance: None,
             listed: Vec::new(),
+            previews: HashMap::new(),
             opened: None,
             audit: None,
             dispensing: None,
