@@ -641,3 +641,104 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });
+
+// ---- the common counter screens: 1024×768 and 1366×768 ----
+
+/**
+ * At every step: nothing scrolls sideways (the document nor the scrolling main area), and each
+ * of `selectors` (the drug lines, the primary action) lies inside the visible part of the window.
+ */
+async function assertFits(p, where, selectors) {
+  const r = await p.evaluate((sels) => {
+    const main = document.querySelector("main");
+    const box = main ? main.getBoundingClientRect() : { top: 0, bottom: innerHeight, left: 0, right: innerWidth };
+    const out = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > innerWidth) out.push(`page scrolls sideways: ${de.scrollWidth} > ${innerWidth}`);
+    if (main && main.scrollWidth > main.clientWidth) out.push(`main scrolls sideways: ${main.scrollWidth} > ${main.clientWidth}`);
+    for (const s of sels) {
+      const el = document.querySelector(s);
+      if (!el) { out.push(`${s} missing`); continue; }
+      const b = el.getBoundingClientRect();
+      // Inside the scrolling main area: inside its visible part; elsewhere (the status bar): inside the window.
+      const inMain = main?.contains(el);
+      const top = inMain ? Math.max(box.top, 0) : 0, bottom = inMain ? Math.min(box.bottom, innerHeight) : innerHeight;
+      if (b.top < top - 1 || b.bottom > bottom + 1 || b.left < -1 || b.right > innerWidth + 1) {
+        out.push(`${s} outside the view: ${Math.round(b.top)}–${Math.round(b.bottom)} (visible ${Math.round(top)}–${Math.round(bottom)})`);
+      }
+    }
+    return out;
+  }, selectors);
+  assert.deepEqual(r, [], `${where}: does not fit`);
+}
+
+for (const [w, h] of [[1024, 768], [1366, 768]]) {
+  test(`the counter fits ${w}×${h}: no sideways scroll, drug lines and the primary action in view at every step`, async () => {
+    const p = await browser.newPage({ viewport: { width: w, height: h } });
+    const at = async (name, sels) => {
+      await p.screenshot({ path: `test-output/browser/fit-${w}x${h}-${name}.png` });
+      await assertFits(p, `${w}×${h} ${name}`, sels);
+    };
+    const burst = (code) => p.evaluate((t) => {
+      const fire = (c, k, s = false) => window.dispatchEvent(new KeyboardEvent("keydown", { code: c, key: k, shiftKey: s, bubbles: true, cancelable: true }));
+      for (const ch of t) {
+        if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+        else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+      }
+      fire("Enter", "Enter");
+    }, code);
+    const blur = () => p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    try {
+      await p.goto(url);
+      await p.waitForSelector("#login-form");
+      await at("01-login", ["#login-form button[type=submit]", ".statusbar"]);
+      await p.fill("#operator", "2001");
+      await p.fill("#password", "demo-pharmacist");
+      await p.press("#password", "Enter");
+      await p.waitForSelector("#counter[data-state='started']");
+      await at("02-identify", ["#credential-number", "#fkeys", ".statusbar"]);
+      await blur();
+      await burst(ZHANGSAN);
+      await p.waitForSelector("#rx-list");
+      await at("03-rx-list", ["#rx-list .rx-drugs-cell", "#fkeys"]);
+      await p.keyboard.press("1");
+      await p.waitForSelector("#counter[data-state='rules_checked']");
+      await at("04-rx", ["#signature-panel h3", "#rx-drugs", "#fkeys", "#visit-next"]);
+      await p.keyboard.press("F2");
+      await p.waitForSelector("#audit-form");
+      if (await p.$("#shift-step")) {
+        await burst(PHARMACIST_EV);
+        await p.waitForSelector("#audit-result");
+      }
+      await blur();
+      await burst(PHARMACIST_EV);
+      await p.waitForSelector("#audit-reconfirm.ok");
+      await p.selectOption("#audit-phrase", { index: 1 });
+      await blur();
+      await at("05-audit", ["#rx-drugs", "#audit-submit", "#visit-next"]);
+      await p.keyboard.press("F2");
+      await p.waitForSelector("#dispense-list");
+      await at("06-dispense", ["#dispense-list", "#scan-prompt", "#fkeys"]);
+      for (const [i, c] of [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)].entries()) {
+        await burst(c);
+        await p.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
+      }
+      await p.keyboard.press("F3");
+      await p.waitForSelector("#counter[data-state='dispensed']");
+      await at("07-dispensed", ["#dispense-list", "#fkeys"]);
+      await p.keyboard.press("F4");
+      await p.waitForSelector("#split");
+      await at("08-pre-settled", ["#split-total", "#split-cash", "#fkeys"]);
+      await p.keyboard.press("F9");
+      await p.waitForSelector("#tendered");
+      await p.waitForFunction(() => document.activeElement?.id === "tendered");
+      await p.keyboard.type("20", { delay: 50 });
+      await at("09-payment", ["#pay-due", "#tendered", "#pay-cash"]);
+      await p.keyboard.press("F10");
+      await p.waitForSelector("#receipt-text");
+      await at("10-receipt", ["#new-visit", "#print-outcome", "#receipt-docno"]);
+    } finally {
+      await p.close();
+    }
+  });
+}
