@@ -143,6 +143,8 @@ fn main() {
             visit_commands::visit_pay,
             visit_commands::visit_complete,
             visit_commands::visit_cancel,
+            visit_commands::visit_park,
+            visit_commands::visit_resume,
             visit_commands::sales_find,
             visit_commands::sale_reprint,
             visit_commands::sale_refund,

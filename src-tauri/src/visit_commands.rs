@@ -227,6 +227,23 @@ pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, 
     v.cancel(&s).await.map_err(wire(&state))
 }
 
+/// 挂单: sets the visit in progress aside and starts the next one.
+#[tauri::command]
+pub async fn visit_park(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.park(&s).await.map_err(wire(&state))
+}
+
+/// 取单: brings a parked visit back to the counter.
+#[tauri::command]
+pub async fn visit_resume(
+    state: tauri::State<'_, Shared>,
+    visit_id: String,
+) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.resume(&s, &visit_id).await.map_err(wire(&state))
+}
+
 /// Sales history.
 #[tauri::command]
 pub fn sales_find(

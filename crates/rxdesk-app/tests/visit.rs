@@ -758,6 +758,160 @@ async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_upload
     rig.sim.shutdown().await;
 }
 
+/// 挂单 / 取单: a patient steps away after the checks; the visit is parked,
+/// the next patient is served, then the parked visit resumes where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_is_parked_while_the_next_patient_is_served_then_resumed() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    assert_eq!(
+        rig.visits().park(&s).await.unwrap_err().code(),
+        "PARK_NOT_ALLOWED",
+        "no patient yet: nothing to park"
+    );
+    let v = rig.open_fresh(json!([[AMOX, 1]]), "挂单（测试）").await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    let parked_id = v.visit_id.clone();
+    let v = rig.visits().park(&s).await.unwrap();
+    assert_eq!(
+        v.state, "started",
+        "the counter is free for the next patient"
+    );
+    assert_ne!(v.visit_id, parked_id);
+    assert_eq!(v.parked.len(), 1);
+    assert_eq!(v.parked[0].visit_id, parked_id);
+    assert_eq!(v.parked[0].patient_name, "王芳");
+    assert_eq!(v.parked[0].state, "rules_checked");
+    assert!(!v.parked[0].uncertain);
+    assert!(
+        v.parked[0].drugs[0].contains("阿莫西林"),
+        "{:?}",
+        v.parked[0].drugs
+    );
+    // The journal keeps the parked visit open.
+    assert!(rig.counter.store().visit_row(&parked_id).unwrap().is_some());
+
+    // The next patient, 李四, is served meanwhile.
+    let next = rig
+        .open_fresh_for(
+            "PSN1101000002",
+            "110000ecdemo000000000000000000000lisi",
+            "李四",
+            json!([[IBU, 1]]),
+            "挂单期间的下一位（测试）",
+        )
+        .await;
+    assert_eq!(next.state, "rules_checked");
+    assert_eq!(next.parked.len(), 1, "the parked visit stays listed");
+    assert_eq!(
+        rig.visits()
+            .resume(&s, &parked_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "RESUME_BUSY",
+        "李四's visit is in progress"
+    );
+    rig.visits().cancel(&s).await.unwrap();
+    assert_eq!(
+        rig.visits().resume(&s, "V-none").await.unwrap_err().code(),
+        "PARKED_NOT_FOUND"
+    );
+
+    // 王芳 comes back: her visit resumes where it was and goes on.
+    let v = rig.visits().resume(&s, &parked_id).await.unwrap();
+    assert_eq!(v.visit_id, parked_id);
+    assert_eq!(v.state, "rules_checked");
+    assert!(v.parked.is_empty());
+    assert_eq!(v.patient.as_ref().unwrap().name, "王芳");
+    let v = rig.audited().await;
+    assert_eq!(v.state, "dispensing", "{}", v.next_step_zh);
+}
+
+/// An uncertain settlement (2102 applied, its answer lost) is parked while
+/// the next patient is served. It stays uncertain: the patient cannot be
+/// served in another visit, nothing is reversed or charged again behind the
+/// pharmacist's back, and only 处理未知结算 on the resumed visit resolves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncertain_settlement_is_parked_and_stays_uncertain_until_resolved() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig
+        .open_fresh(json!([[AMOX, 1]]), "挂起未知结算（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[3]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    clear_faults(&rig.base).await;
+    assert_eq!(v.state, "settlement_uncertain");
+    let uncertain_id = v.visit_id.clone();
+
+    // Parked: the counter serves the next patient.
+    let v = rig.visits().park(&s).await.unwrap();
+    assert_eq!(v.state, "started");
+    assert_eq!(v.parked.len(), 1);
+    assert!(v.parked[0].uncertain);
+    assert_eq!(v.parked[0].state, "settlement_uncertain");
+    let next = rig
+        .open_fresh_for(
+            "PSN1101000002",
+            "110000ecdemo000000000000000000000lisi",
+            "李四",
+            json!([[IBU, 1]]),
+            "未知结算挂起时的下一位（测试）",
+        )
+        .await;
+    assert_eq!(next.state, "rules_checked");
+    assert!(next.parked[0].uncertain, "still shown as uncertain");
+    rig.visits().cancel(&s).await.unwrap();
+
+    // 王芳 cannot be served in another visit while her settlement is unknown.
+    rig.visits().start(&s).await.unwrap();
+    let e = rig
+        .visits()
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "PATIENT_PARKED_UNCERTAIN");
+    // Nothing was resolved behind the pharmacist's back.
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2102"), 1);
+    assert_eq!(accepted(&st, "2601"), 0);
+
+    // Resumed, it is still uncertain, and only the resolution moves it on.
+    let v = rig.visits().resume(&s, &uncertain_id).await.unwrap();
+    assert_eq!(v.state, "settlement_uncertain");
+    assert!(rig
+        .visits()
+        .pay(&s, Tender::parse("cash", Some("100"), None).unwrap())
+        .await
+        .is_err());
+    let v = rig.visits().resolve_uncertain(&s).await.unwrap();
+    assert_eq!(v.state, "pre_settled", "{}", v.next_step_zh);
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2601"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_evoucher_gets_guidance_and_card_needs_the_devices() {
     let rig = Rig::new().await;

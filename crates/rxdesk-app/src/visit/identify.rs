@@ -545,6 +545,8 @@ impl VisitService {
             &id.cert_no,
             agent_name_of(&proxy_info),
         );
+        // A person whose parked settlement is uncertain stays locked.
+        self.refuse_if_parked_uncertain(&patient.psn_no)?;
         patient.proxy = proxy_info;
         patient.identified_via_zh = id.via_zh.clone();
         patient.face_out_biz_no = id.face_out_biz_no.clone();

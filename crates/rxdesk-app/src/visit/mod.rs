@@ -47,6 +47,7 @@ pub mod layout;
 mod pay;
 pub use pay::Tender;
 mod otc;
+mod park;
 pub mod payment;
 mod prescriptions;
 mod receipt;
@@ -347,6 +348,8 @@ pub struct VisitService {
     /// Visits settled but not completed, restored at start-up (after the one
     /// in `active`).
     recovered: std::sync::Mutex<Vec<Active>>,
+    /// Visits parked (挂单) while the counter serves the next patient.
+    parked: std::sync::Mutex<Vec<park::Parked>>,
     safety_window: std::sync::Mutex<std::time::Duration>,
     seq: AtomicU32,
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
@@ -416,6 +419,7 @@ impl VisitService {
             on_duty: std::sync::Mutex::new(None),
             orphans: std::sync::Mutex::new(orphans),
             recovered: std::sync::Mutex::new(settled),
+            parked: std::sync::Mutex::new(Vec::new()),
             safety_window: std::sync::Mutex::new(recovery::DEFAULT_SAFETY_WINDOW),
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),

@@ -264,6 +264,29 @@ pub struct VisitView {
     /// quantities and amounts from the 2102 that was sent), so the
     /// pharmacist knows which bag is this patient's. Empty otherwise.
     pub recovered_lines: Vec<RecoveredLineView>,
+    /// The visits parked (挂单) at this counter, oldest first.
+    pub parked: Vec<ParkedView>,
+}
+
+/// A parked visit as the counter lists it (取单).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParkedView {
+    /// Its visit id (what 取单 takes).
+    pub visit_id: String,
+    /// The patient.
+    pub patient_name: String,
+    /// State name (snake_case) and label.
+    pub state: String,
+    /// State label.
+    pub state_zh: String,
+    /// Its settlement's outcome is unknown: it must be resumed and resolved
+    /// (处理未知结算); its patient cannot be served meanwhile.
+    pub uncertain: bool,
+    /// When it was parked (CST `HH:MM`).
+    pub parked_at: String,
+    /// The prescription's drugs (generic names), if one was opened.
+    pub drugs: Vec<String>,
 }
 
 /// One drug of a settled, restored visit.
@@ -624,6 +647,7 @@ impl super::VisitService {
             } else {
                 Vec::new()
             },
+            parked: self.parked_views(),
         }
     }
 }
