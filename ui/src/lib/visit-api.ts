@@ -214,6 +214,21 @@ export interface VisitView {
   recovered: boolean;
   /** For a recovered visit: the drugs as settled (so the pharmacist finds the right bag). */
   recoveredLines: RecoveredLineView[];
+  /** Visits parked (挂单) at this counter, oldest first. */
+  parked: ParkedView[];
+}
+
+/** A parked visit (`rxdesk_app::visit::view::ParkedView`). */
+export interface ParkedView {
+  visitId: string;
+  patientName: string;
+  state: VisitStateName;
+  stateZh: string;
+  /** Its settlement's outcome is unknown: resume it and resolve (处理未知结算); its patient is locked. */
+  uncertain: boolean;
+  /** CST HH:MM. */
+  parkedAt: string;
+  drugs: string[];
 }
 
 /** One drug of a recovered visit, as settled. */
@@ -301,6 +316,10 @@ export const visitPay = (method: "cash" | "scan" | "terminal", tendered?: string
   invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null, payCode: payCode ?? null });
 export const visitComplete = () => invoke<VisitView>("visit_complete");
 export const visitCancel = () => invoke<VisitView>("visit_cancel");
+/** 挂单: sets the visit in progress aside; the answer is the next (fresh) visit. */
+export const visitPark = () => invoke<VisitView>("visit_park");
+/** 取单: brings a parked visit back (the counter must be free). */
+export const visitResume = (visitId: string) => invoke<VisitView>("visit_resume", { visitId });
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
 export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
 /** Money first: 2103, then the self-paid part by its method, then stock. A settled sale needs the patient's credential. */
