@@ -329,6 +329,57 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.deepEqual(errors, []);
 });
 
+test("挂单: an uncertain settlement is parked while the next patient is served, stays red and locks its patient, then is resumed and resolved; a visit parked and resumed", async () => {
+  const UNCERTAIN = "110000ecdemo000000000uncertainwangfang"; // 王芳, whose first 2102 times out
+  await openOk(UNCERTAIN);
+  await auditAndDispense();
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#uncertain-panel");
+  assert.match(await text("#fkeys"), /F11\s*挂单/);
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  await page.waitForSelector("#parked .parked-row[data-uncertain='1']");
+  assert.match(await text("#parked"), /结算结果未知/);
+  await shot("11-parked-uncertain");
+  // The next patient is served while it is parked; the red row stays in sight.
+  await openOk(ZHANGSAN);
+  assert.ok(await page.$("#parked .parked-row[data-uncertain='1']"), "the parked uncertain settlement stays on screen");
+  await shot("11b-next-patient-while-parked");
+  // 张三 steps away too: parked, the counter is free again.
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  assert.equal(await page.locator("#parked .parked-row").count(), 2);
+  assert.match(await text("#fkeys"), /F11\s*取单/);
+  // The uncertain patient cannot be served in another visit meanwhile.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(UNCERTAIN);
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /结算结果未知的取药已挂单/);
+  await shot("11c-parked-patient-locked");
+  // 取单 (F11: the oldest, the uncertain one): still uncertain; 处理未知结算 resolves and settles it.
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#uncertain-panel");
+  assert.equal(await page.locator("#parked .parked-row").count(), 1);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#pay-scan-prompt");
+  await scan("134567890123456789");
+  await page.waitForSelector("#receipt-text");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started']");
+  // 张三's visit comes back where it was.
+  await page.click("#resume-0");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+  assert.match(await text("#visit-patient"), /张三/);
+  assert.equal(await page.$("#parked"), null);
+  await shot("11d-resumed");
+  // Esc goes back to identify, never re-querying the credential last typed (another patient's).
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started']");
+  assert.deepEqual(errors, []);
+});
+
 test("states in one visual language: nothing due is not asked for, completed is green", async () => {
   await openOk("110000ecdemo000000000000000000richpatient");
   assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "wait");
