@@ -912,6 +912,106 @@ async fn an_uncertain_settlement_is_parked_and_stays_uncertain_until_resolved() 
     rig.sim.shutdown().await;
 }
 
+/// A cashier serves a prescription visit from start to receipt at her own
+/// session; the audit is the on-duty pharmacist's, proven at the cashier's
+/// screen by the pharmacist's own e-voucher, and recorded as hers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_completes_a_visit_audited_by_the_on_duty_pharmacist() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let pharmacist = rig.session();
+    rig.visits()
+        .shift_start(&pharmacist, DEMO_PHARMACIST_EC_TOKEN)
+        .await
+        .unwrap();
+    let cashier = rig.counter.store().login("1001", "demo-cashier").unwrap();
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[AMOX, 1]],
+                "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0,
+                "diag_name": "收银员办理（测试）", "label": "收银员办理（测试）"}),
+    )
+    .await;
+    let v = rig.visits();
+    v.start(&cashier).await.unwrap();
+    let listed = v
+        .identify(&cashier, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap();
+    let auth = listed
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "收银员办理（测试）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    assert_eq!(
+        v.open(&cashier, &auth).await.unwrap().state,
+        "rules_checked"
+    );
+    // Someone else's e-voucher is not the pharmacist's re-confirmation.
+    let e = v
+        .audit(
+            &cashier,
+            AuditResult::Approved,
+            "处方合理，准予调配",
+            WANGFANG_EC,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(e.code(), "AUDIT_NOT_ON_DUTY", "{e:?}");
+    assert!(v.current().await.unwrap().audit.is_none());
+    // The on-duty pharmacist's own e-voucher at the cashier's screen.
+    let a = v
+        .audit(
+            &cashier,
+            AuditResult::Approved,
+            "处方合理，准予调配",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.state, "dispensing", "{}", a.next_step_zh);
+    let audit = a.audit.clone().unwrap();
+    assert_eq!(audit.pharmacist_name, "李药师");
+    let payload = rig
+        .counter
+        .store()
+        .upload_payload(audit.upload_id.unwrap())
+        .unwrap();
+    assert!(
+        payload.to_string().contains("李药师"),
+        "7204 names the pharmacist: {payload}"
+    );
+    // The cashier dispenses, settles, takes the payment and completes.
+    let b = &boxes(AMOX)[3];
+    assert_eq!(
+        v.scan(&cashier, &b.barcode).await.unwrap().code,
+        "barcode_ok"
+    );
+    assert!(v.scan(&cashier, &b.trace_code).await.unwrap().ok);
+    v.finish_dispensing(&cashier).await.unwrap();
+    assert_eq!(v.pre_settle(&cashier).await.unwrap().state, "pre_settled");
+    let s = v.settle(&cashier).await.unwrap();
+    assert_eq!(s.state, "settled", "{}", s.next_step_zh);
+    if !s.payment.as_ref().is_some_and(|p| p.paid) {
+        v.pay(
+            &cashier,
+            Tender::parse("scan", None, Some("134567890123456789")).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let done = v.complete(&cashier).await.unwrap();
+    assert_eq!(done.state, "receipted");
+    assert!(done.sale.unwrap().receipt_text.contains("李药师"));
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_evoucher_gets_guidance_and_card_needs_the_devices() {
     let rig = Rig::new().await;
