@@ -274,6 +274,8 @@ pub async fn sale_refund(
     reason: String,
     identity_method: Option<String>,
     identity_code: Option<String>,
+    manager_login: Option<String>,
+    manager_password: Option<String>,
 ) -> Result<RefundView, WireError> {
     let (v, s) = ctx(&state)?;
     let identity = match (identity_method, identity_code) {
@@ -282,9 +284,17 @@ pub async fn sale_refund(
         }
         _ => None,
     };
-    v.refund(&s, sale_id, &reason, identity)
-        .await
-        .map_err(wire(&state))
+    // 店长授权: a manager's 工号 and password typed at this session.
+    match (manager_login, manager_password) {
+        (Some(login), Some(password)) if !login.trim().is_empty() => v
+            .refund_authorised(&s, &login, &password, sale_id, &reason, identity)
+            .await
+            .map_err(wire(&state)),
+        _ => v
+            .refund(&s, sale_id, &reason, identity)
+            .await
+            .map_err(wire(&state)),
+    }
 }
 
 /// A manager reverses (2103) the visit settled but not completed that the

@@ -42,6 +42,7 @@ fn one_of_each() -> Vec<StepError> {
         E::ResumeBusy,
         E::ParkedNotFound,
         E::PatientParkedUncertain,
+        E::AuthoriseRefused,
         E::AgentName,
         E::AgentIdNumber(
             rxdesk_core::code_format::validate_id_number("1")
@@ -174,6 +175,7 @@ fn one_of_each() -> Vec<StepError> {
             | E::ResumeBusy
             | E::ParkedNotFound
             | E::PatientParkedUncertain
+            | E::AuthoriseRefused
             | E::AgentName
             | E::AgentIdNumber(_)
             | E::AgentRelationship

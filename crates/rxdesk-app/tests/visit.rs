@@ -1007,7 +1007,76 @@ async fn a_cashier_completes_a_visit_audited_by_the_on_duty_pharmacist() {
     }
     let done = v.complete(&cashier).await.unwrap();
     assert_eq!(done.state, "receipted");
-    assert!(done.sale.unwrap().receipt_text.contains("李药师"));
+    let sale = done.sale.unwrap();
+    assert!(sale.receipt_text.contains("李药师"));
+
+    // 店长授权 at the cashier's session: a refund is a manager's right; the
+    // manager types 工号 and password on the cashier's screen for this one.
+    rig.all_uploads_done().await;
+    let identity = || {
+        Some(RefundIdentity {
+            method: "e_voucher".into(),
+            code: WANGFANG_EC.into(),
+        })
+    };
+    let e = v
+        .refund(&cashier, sale.sale_id, "患者过敏", identity())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN", "{e:?}");
+    let e = v
+        .refund_authorised(
+            &cashier,
+            "3001",
+            "wrong",
+            sale.sale_id,
+            "患者过敏",
+            identity(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "AUTHORISE_REFUSED");
+    let e = v
+        .refund_authorised(
+            &cashier,
+            "2001",
+            "demo-pharmacist",
+            sale.sale_id,
+            "患者过敏",
+            identity(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        "FORBIDDEN",
+        "a pharmacist cannot authorise a refund"
+    );
+    let r = v
+        .refund_authorised(
+            &cashier,
+            "3001",
+            "demo-manager",
+            sale.sale_id,
+            "患者过敏，整单退药",
+            identity(),
+        )
+        .await
+        .unwrap();
+    assert!(r.receipt_text.contains("退"), "{}", r.receipt_text);
+    let log = rig.counter.store().audit_entries(50).unwrap();
+    let authorised = log
+        .iter()
+        .find(|e| e.event == "authorise")
+        .expect("the authorisation is in the audit log");
+    assert!(
+        authorised.detail.contains("sale.refund")
+            && authorised
+                .detail
+                .contains(&format!("\"at_session_of\":{}", cashier.operator_id())),
+        "{}",
+        authorised.detail
+    );
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
 }

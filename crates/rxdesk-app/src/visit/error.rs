@@ -252,6 +252,8 @@ pub enum StepError {
     ParkedNotFound,
     /// The patient has a parked visit whose settlement is uncertain.
     PatientParkedUncertain,
+    /// 店长授权: the 工号 or password typed is wrong.
+    AuthoriseRefused,
     /// 代购: no agent name.
     AgentName,
     /// 代购: the agent's ID number is wrong.
@@ -509,6 +511,7 @@ pub const OWN_CODES: &[&str] = &[
     "RESUME_BUSY",
     "PARKED_NOT_FOUND",
     "PATIENT_PARKED_UNCERTAIN",
+    "AUTHORISE_REFUSED",
     "AGENT_NAME",
     "AGENT_ID_NUMBER",
     "AGENT_RELATIONSHIP",
@@ -634,6 +637,7 @@ impl StepError {
             E::ResumeBusy => "RESUME_BUSY",
             E::ParkedNotFound => "PARKED_NOT_FOUND",
             E::PatientParkedUncertain => "PATIENT_PARKED_UNCERTAIN",
+            E::AuthoriseRefused => "AUTHORISE_REFUSED",
             E::AgentName => "AGENT_NAME",
             E::AgentIdNumber(_) => "AGENT_ID_NUMBER",
             E::AgentRelationship => "AGENT_RELATIONSHIP",
@@ -798,6 +802,10 @@ impl StepError {
             E::ParkedNotFound => pick(
                 "找不到该挂单，可能已被取回",
                 "That parked visit is not there (it may have been resumed already)",
+            ),
+            E::AuthoriseRefused => pick(
+                "店长工号或密码不正确，未授权：请店长重新输入",
+                "The manager's login or password is wrong: not authorised; the manager types them again",
             ),
             E::PatientParkedUncertain => pick(
                 "该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费",
