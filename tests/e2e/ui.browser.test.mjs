@@ -439,9 +439,23 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("患者过敏", { delay: 60 });
   // An insured sale: the patient identifies as at the sale.
   await page.type("#refund-identity", "110000ecdemo0000000000000000000zhangsan");
+  // 店长授权: the pharmacist's session; a refund needs the manager's 工号 and password, asked before the confirmation.
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /店长授权/.test(document.querySelector("#history-error")?.textContent ?? ""));
+  await page.fill("#refund-mgr-login", "3001");
+  await page.fill("#refund-mgr-password", "wrong");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#refund-confirm");
+  await page.keyboard.press("F4");
+  await page.waitForFunction(() => /店长工号或密码不正确/.test(document.querySelector("#history-error")?.textContent ?? ""));
+  // Typed again from the reason step: the password field is empty (one refund only).
+  assert.equal(await page.inputValue("#refund-mgr-password"), "");
+  await page.fill("#refund-mgr-password", "demo-manager");
+  await shot("12a-history-refund-authorise");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#refund-confirm");
   assert.match(await text("#refund-confirm"), /确认退还 ¥43\.00.*患者过敏/);
+  assert.match(await text("#refund-authorised-by"), /3001/);
   await shot("12-history-refund-confirm");
   await page.keyboard.press("F4");
   await page.waitForSelector("#refund-receipt");

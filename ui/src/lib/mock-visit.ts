@@ -358,6 +358,11 @@ export class MockVisitBackend {
         return { ...s.view, printedZh: "已重打小票（补打）" };
       }
       case "sale_refund":
+        // As the service: a refund is a manager's; anyone else needs 店长授权 (the demo manager 3001).
+        if (this.operator()?.role !== "manager") {
+          if (!args.managerLogin) err("权限不足：退费须由店长操作");
+          if (args.managerLogin !== "3001" || args.managerPassword !== "demo-manager") err("店长工号或密码不正确，未授权：请店长重新输入");
+        }
         return this.refund(Number(args.saleId), String(args.reason ?? ""), args.identityCode === null || args.identityCode === undefined ? null : String(args.identityCode));
       default:
         return undefined;

@@ -42,6 +42,10 @@ const catalogue: Record<string, Entry> = {
     zh: "当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款",
     en: "This visit cannot be parked: the patient must be identified, and it must be neither being settled nor settled awaiting payment",
   },
+  AUTHORISE_REFUSED: {
+    zh: "店长工号或密码不正确，未授权：请店长重新输入",
+    en: "The manager's login or password is wrong: not authorised; the manager types them again",
+  },
   PARK_FULL: { zh: "已挂起 {max} 笔，不能再挂单：请先取单办理", en: "{max} visits are parked already: resume one before parking another" },
   RESUME_BUSY: {
     zh: "当前还有进行中的取药：请先挂单或办理完成后再取单",

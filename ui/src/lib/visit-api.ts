@@ -323,7 +323,21 @@ export const visitResume = (visitId: string) => invoke<VisitView>("visit_resume"
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
 export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
 /** Money first: 2103, then the self-paid part by its method, then stock. A settled sale needs the patient's credential. */
-export const saleRefund = (saleId: number, reason: string, identityMethod?: RefundIdMethod, identityCode?: string) =>
-  invoke<RefundView>("sale_refund", { saleId, reason, identityMethod: identityMethod ?? null, identityCode: identityCode ?? null });
+export const saleRefund = (
+  saleId: number,
+  reason: string,
+  identityMethod?: RefundIdMethod,
+  identityCode?: string,
+  /** 店长授权: a manager's 工号 and password typed at this (non-manager) session, for this refund only. */
+  authorise?: { login: string; password: string },
+) =>
+  invoke<RefundView>("sale_refund", {
+    saleId,
+    reason,
+    identityMethod: identityMethod ?? null,
+    identityCode: identityCode ?? null,
+    managerLogin: authorise?.login ?? null,
+    managerPassword: authorise?.password ?? null,
+  });
 /** A manager reverses (2103) the settled-but-unfinished visit found at start-up. */
 export const visitReverseSettled = () => invoke<VisitView>("visit_reverse_settled");
