@@ -802,6 +802,16 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
       await p.keyboard.press("F10");
       await p.waitForSelector("#receipt-text");
       await at("10-receipt", ["#new-visit", "#print-outcome", "#receipt-docno"]);
+      await p.keyboard.press("Enter");
+      await p.waitForSelector("#counter[data-state='started']");
+      // The other counter screens: nothing scrolls sideways, the navigation and status bar in view.
+      for (const [name, key, sel] of [["11-otc", "F9", "#otc"], ["12-till", "Shift+F1", "#till"], ["13-history", "F6", "#history"],
+        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"]]) {
+        await blur();
+        await p.keyboard.press(key);
+        await p.waitForSelector(sel);
+        await at(name, ["#nav", ".statusbar"]);
+      }
     } finally {
       await p.close();
     }
