@@ -84,11 +84,12 @@ export interface KeyContext {
 
 /**
  * 挂单 (F11): the states the service parks — a patient identified, no settlement in flight, not
- * settled awaiting payment (`rxdesk_app::visit::park`).
+ * settled awaiting payment (`rxdesk_app::visit::park`). Not the e-voucher guidance: its patient is
+ * usually unknown yet, and identifying again costs nothing.
  */
 export function canPark(state: VisitStateName): boolean {
   return [
-    "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked",
+    "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked",
     "audited", "dispensing", "dispensed", "pre_settled", "settlement_uncertain",
   ].includes(state);
 }
