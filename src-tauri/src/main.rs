@@ -145,6 +145,7 @@ fn main() {
             visit_commands::visit_cancel,
             visit_commands::visit_park,
             visit_commands::visit_resume,
+            visit_commands::visit_resolve_parked,
             visit_commands::sales_find,
             visit_commands::sale_reprint,
             visit_commands::sale_refund,

@@ -244,6 +244,16 @@ pub async fn visit_resume(
     v.resume(&s, &visit_id).await.map_err(wire(&state))
 }
 
+/// 处理未知结算 of a parked visit while the counter serves another patient.
+#[tauri::command]
+pub async fn visit_resolve_parked(
+    state: tauri::State<'_, Shared>,
+    visit_id: String,
+) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.resolve_parked(&s, &visit_id).await.map_err(wire(&state))
+}
+
 /// Sales history.
 #[tauri::command]
 pub fn sales_find(

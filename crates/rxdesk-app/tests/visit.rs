@@ -891,6 +891,57 @@ async fn an_uncertain_settlement_is_parked_and_stays_uncertain_until_resolved() 
     assert_eq!(accepted(&st, "2102"), 1);
     assert_eq!(accepted(&st, "2601"), 0);
 
+    // Resolved while still parked (the counter's own visit untouched): the
+    // center reverses it, and 王芳 is no longer locked.
+    let v = rig
+        .visits()
+        .resolve_parked(&s, &uncertain_id)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "started", "the counter's visit is untouched");
+    assert!(!v.parked[0].uncertain, "{:?}", v.parked[0].state);
+    assert_eq!(v.parked[0].state, "pre_settled");
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2601"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+    // Resumed: pre-settled again, never uncertain.
+    let v = rig.visits().resume(&s, &uncertain_id).await.unwrap();
+    assert_eq!(v.state, "pre_settled");
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+/// The same parked uncertain settlement, resolved after 取单 instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_uncertain_settlement_resumed_is_still_uncertain_until_resolved() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig
+        .open_fresh(json!([[AMOX, 1]]), "取单后处理（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[3]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    clear_faults(&rig.base).await;
+    assert_eq!(v.state, "settlement_uncertain");
+    let uncertain_id = v.visit_id.clone();
+    rig.visits().park(&s).await.unwrap();
     // Resumed, it is still uncertain, and only the resolution moves it on.
     let v = rig.visits().resume(&s, &uncertain_id).await.unwrap();
     assert_eq!(v.state, "settlement_uncertain");

@@ -119,6 +119,38 @@ impl super::VisitService {
         Ok(self.view(a))
     }
 
+    /// 处理未知结算 of a parked visit, while the counter serves another
+    /// patient: the same query / 2601 as on the resumed visit. It stays
+    /// parked (settled again once its patient is back: resume, then settle);
+    /// reversed, its patient is no longer locked. The counter's visit is
+    /// untouched; its view comes back with the parked list updated.
+    pub async fn resolve_parked(
+        &self,
+        by: &Session,
+        visit_id: &str,
+    ) -> Result<VisitView, StepError> {
+        // Hold the counter while resolving: identification (the patient's
+        // lock) never runs while the parked visit is out of the list.
+        let guard = self.active.lock().await;
+        let (i, mut p) = {
+            let mut list = self.parked_lock();
+            let i = list
+                .iter()
+                .position(|x| x.active.id() == visit_id.trim())
+                .ok_or(StepError::ParkedNotFound)?;
+            (i, list.remove(i))
+        };
+        let outcome = self.resolve_in(&mut p.active, by).await;
+        {
+            let mut list = self.parked_lock();
+            let at = i.min(list.len());
+            list.insert(at, p);
+        }
+        outcome?;
+        let a = guard.as_ref().ok_or_else(no_visit)?;
+        Ok(self.view(a))
+    }
+
     pub(super) fn parked_lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
         self.parked.lock().unwrap_or_else(|p| p.into_inner())
     }
