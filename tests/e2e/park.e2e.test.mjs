@@ -1,9 +1,10 @@
 // 挂单 / 取单 in the REAL app window against the center emulator and the device simulators
 // (started by scripts/e2e): a settlement whose answer is lost (the emulator applies 2102 and drops
 // the connection) is parked while the next patient is served; it stays red in the parked list and
-// its patient is refused at identification; when the center is back it is resumed, and
-// 处理未知结算 reverses it (2601) and settles again — charged once. The next patient's visit,
-// parked too, is resumed where it was. Screenshots: test-output/e2e/park-*.png.
+// its patient is refused at identification; when the center is back, 处理未知结算 on the parked
+// row reverses it (2601) while the next patient's visit stays on the counter; resumed, it settles
+// again — charged once. The next patient's visit, parked too, is resumed where it was.
+// Screenshots: test-output/e2e/park-*.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
@@ -164,8 +165,15 @@ test("an uncertain settlement is parked while the next patient is served, then r
   assert.match(await text("#parked"), /结算结果未知/);
   await shot("02-parked-uncertain");
 
-  // The center comes back for the next patient, 李四, whose visit is served while 张三's stays parked.
+  // The center comes back. 张三 cannot be served in another visit while the outcome is unknown.
   await faults(null);
+  await wedge(ZHANGSAN);
+  await shown("#counter-error");
+  assert.match(await text("#counter-error"), /结算结果未知的取药已挂单/);
+  await shot("03-patient-locked");
+  assert.equal(await accepted("2601"), 0, "nothing was reversed behind the pharmacist's back");
+
+  // The next patient, 李四, is served while 张三's visit stays parked.
   const made = await fetch(`${center}/admin/prescriptions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -183,23 +191,28 @@ test("an uncertain settlement is parked while the next patient is served, then r
   await browser.keys(String(row + 1));
   await shown("#counter[data-state='rules_checked'] #signature-panel");
   assert.ok(await browser.$("#parked .parked-row[data-uncertain='1']").isDisplayed(), "the uncertain row stays in sight");
-  await shot("03-next-patient-while-parked");
-  // 李四 steps away as well.
+  await shot("04-next-patient-while-parked");
+
+  // 处理未知结算 on the parked row while 李四 is served: 2601 reverses it where it is parked.
+  await browser.$("#resolve-parked-0").click();
+  await browser.waitUntil(async () => !(await browser.$("#parked .parked-row[data-uncertain='1']").isExisting()), {
+    timeout: 60000,
+    timeoutMsg: "the parked settlement was not resolved",
+  });
+  await failWithError("resolve parked");
+  assert.equal(await accepted("2601"), 1);
+  assert.equal(await browser.$("#counter").getAttribute("data-state"), "rules_checked", "李四's visit is untouched");
+  assert.match(await text("#visit-patient"), /李四/);
+  await shot("05-resolved-while-next-patient-served");
+
+  // 李四 steps away; 张三 is back: 取单 (F11 takes the oldest): pre-settled again; F9 settles, charged once.
   await browser.keys("F11");
   await shown("#counter[data-state='started'] #credential-number");
   assert.equal((await browser.$$("#parked .parked-row")).length, 2);
-
-  // 张三 cannot be served in another visit while the outcome is unknown.
-  await wedge(ZHANGSAN);
-  await shown("#counter-error");
-  assert.match(await text("#counter-error"), /结算结果未知的取药已挂单/);
-  await shot("04-patient-locked");
-  assert.equal(await accepted("2601"), 0, "nothing was reversed behind the pharmacist's back");
-
-  // 取单 (F11 takes the oldest): still uncertain; 处理未知结算 reverses it (2601) and settles again.
   await browser.keys("F11");
-  await shown("#uncertain-panel");
-  await browser.keys("Enter");
+  await shown("#split");
+  assert.equal(await browser.$("#counter").getAttribute("data-state"), "pre_settled");
+  await browser.keys("F9");
   const step = async () =>
     (await browser.$("#tendered").isDisplayed())
       ? "cash"
@@ -208,11 +221,10 @@ test("an uncertain settlement is parked while the next patient is served, then r
         : (await browser.$("#counter-error").isDisplayed())
           ? "error"
           : null;
-  await browser.waitUntil(step, { timeout: 90000, timeoutMsg: "no payment step after resolving" });
-  await failWithError("resolve");
-  assert.equal(await accepted("2601"), 1);
+  await browser.waitUntil(step, { timeout: 90000, timeoutMsg: "no payment step after settling again" });
+  await failWithError("settle again");
   assert.equal(await accepted("2102"), 2, "the reversed settlement and the real one: charged once");
-  await shot("05-resolved-settled");
+  await shot("06-settled-again");
   if ((await step()) === "cash") {
     const due = (await text("#pay-due")).replace(/[^0-9.]/g, "");
     await browser.$("#tendered").setValue(String(Math.ceil(Number(due)) + 1));
@@ -230,5 +242,5 @@ test("an uncertain settlement is parked while the next patient is served, then r
   await shown("#counter[data-state='rules_checked'] #signature-panel");
   assert.match(await text("#visit-patient"), /李四/);
   assert.ok(!(await browser.$("#parked").isExisting()), "nothing left parked");
-  await shot("06-resumed-next-patient");
+  await shot("07-resumed-next-patient");
 });

@@ -346,6 +346,15 @@ export class MockVisitBackend {
         this.code = p!.code;
         return this.go(this.visit.state, this.visit.nextStepZh);
       }
+      case "visit_resolve_parked": {
+        // As the service: 2601 on the parked visit; it stays parked, pre-settled; the counter's visit is untouched.
+        const p = this.parkedVisits.find((x) => x.view.visitId === String(args.visitId)) ?? err("找不到该挂单，可能已被取回");
+        if (p.view.state !== "settlement_uncertain") err("当前没有结果未知的结算");
+        p.view.state = "pre_settled";
+        p.view.stateZh = STATE_ZH.pre_settled;
+        p.view.nextStepZh = "已冲正（2601），本次结算未生效：请重新结算（F9）。";
+        return this.go(this.need().state, this.need().nextStepZh);
+      }
       case "visit_cancel": {
         const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
         v.closedReasonZh = "已取消接诊";

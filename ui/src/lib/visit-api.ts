@@ -320,6 +320,8 @@ export const visitCancel = () => invoke<VisitView>("visit_cancel");
 export const visitPark = () => invoke<VisitView>("visit_park");
 /** 取单: brings a parked visit back (the counter must be free). */
 export const visitResume = (visitId: string) => invoke<VisitView>("visit_resume", { visitId });
+/** 处理未知结算 of a parked visit, while the counter serves another patient; the answer is the counter's visit. */
+export const visitResolveParked = (visitId: string) => invoke<VisitView>("visit_resolve_parked", { visitId });
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
 export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
 /** Money first: 2103, then the self-paid part by its method, then stock. A settled sale needs the patient's credential. */

@@ -83,4 +83,25 @@ describe("the mocked service parks and resumes like the Rust one", () => {
     expect(back.state).toBe("settlement_uncertain");
     expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
   });
+
+  it("a parked uncertain settlement is resolved where it is parked, the counter's visit untouched", () => {
+    const { b, call } = setup();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: UNCERTAIN });
+    call("visit_open", { authRxno: "AR-OK" });
+    b.handle("shift_start", { evoucher: PHARMACIST });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: PHARMACIST });
+    for (const d of b.visit!.dispensing) d.done = true;
+    b.visit!.state = "dispensed";
+    call("visit_pre_settle");
+    const u = call("visit_settle");
+    call("visit_park");
+    call("visit_identify", { method: "e_voucher", code: LISI });
+    const v = call("visit_resolve_parked", { visitId: u.visitId });
+    expect(v.patient?.name).toBe("李四");
+    expect(v.parked[0]).toMatchObject({ uncertain: false, state: "pre_settled" });
+    // Unlocked: the patient may be served again (here: resumed and settled).
+    call("visit_cancel");
+    expect(call("visit_resume", { visitId: u.visitId }).state).toBe("pre_settled");
+  });
 });
