@@ -2,44 +2,14 @@
 //! UI as sentences that say what to do next.
 
 use rxdesk_app::desk::{Credential, PrescriptionView};
-use rxdesk_app::{AppStatus, Counter, DataDir, OperatorInfo, Settings};
+use rxdesk_app::{AppStatus, Counter, OperatorInfo, Settings};
 use rxdesk_center::messages::AuthorisedRx;
 
-/// State shared by all commands.
-pub struct Shared {
-    /// The data directory resolved at start.
-    pub dir: DataDir,
-    /// Process start, for the start-up measurement.
-    pub started: std::time::Instant,
-    /// `RXDESK_EXIT_WHEN_READY`: print the start-up time and quit (scripts/bench).
-    pub exit_when_ready: bool,
-    /// The ledger and signed-in operator; an error (e.g. a corrupt ledger) is
-    /// kept and shown on every call instead of crashing the window. Empty
-    /// until the first-start choice or the credential unlock is done.
-    pub counter: crate::onboard_commands::CounterSlot,
-}
+/// The one piece of state of the window: the app's composition root.
+pub type Shared = rxdesk_app::app::App;
 
-/// The running counter devices (scanner supervisor, printer status, the
-/// identification devices), replaced at once when their settings change.
-pub struct DeviceHub(pub std::sync::Arc<rxdesk_app::devices::LiveDevices>);
-
-impl DeviceHub {
-    /// Attaches the devices running now to the counter's visit service —
-    /// the identification devices and the receipt printer — at start, after
-    /// onboarding, after a settings change.
-    pub fn attach_to(&self, counter: &Counter) {
-        if let Ok(v) = counter.visits() {
-            let running = self.0.current();
-            v.attach_devices(running.identity());
-            v.set_printer(running.settings().printer.clone());
-        }
-    }
-}
-
-impl Shared {
-    fn counter(&self) -> Result<&Counter, String> {
-        self.counter.as_ref().map_err(Clone::clone)
-    }
+fn counter(state: &Shared) -> Result<&Counter, String> {
+    state.counter.as_ref().map_err(Clone::clone)
 }
 
 /// Signs an operator in; `role` is the role chosen on the login screen.
@@ -50,8 +20,7 @@ pub fn login(
     password: String,
     role: Option<String>,
 ) -> Result<OperatorInfo, String> {
-    state
-        .counter()?
+    counter(&state)?
         .login(&login, &password, role.as_deref())
         .map_err(|e| e.to_string())
 }
@@ -59,14 +28,14 @@ pub fn login(
 /// Signs the current operator out.
 #[tauri::command]
 pub fn logout(state: tauri::State<'_, Shared>) -> Result<(), String> {
-    state.counter()?.logout();
+    counter(&state)?.logout();
     Ok(())
 }
 
 /// The signed-in operator, if any.
 #[tauri::command]
 pub fn current_operator(state: tauri::State<'_, Shared>) -> Result<Option<OperatorInfo>, String> {
-    Ok(state.counter()?.current())
+    Ok(counter(&state)?.current())
 }
 
 /// Demo accounts to show on the login screen (empty outside demo mode).
@@ -119,13 +88,10 @@ pub fn ui_ready(app: tauri::AppHandle, state: tauri::State<'_, Shared>) -> u128 
 /// The status bar: version, center link (a real connect probe, off the UI
 /// thread), devices.
 #[tauri::command]
-pub async fn app_status(
-    state: tauri::State<'_, Shared>,
-    devices: tauri::State<'_, DeviceHub>,
-) -> Result<AppStatus, String> {
+pub async fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, String> {
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     let dir = state.dir.clone();
-    let devices = devices.0.current();
+    let devices = state.devices.0.current();
     tokio::task::spawn_blocking(move || {
         AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
     })
@@ -157,7 +123,7 @@ pub async fn find_prescriptions(
     credential: Credential,
     number: String,
 ) -> Result<Vec<AuthorisedRx>, String> {
-    let counter = state.counter()?;
+    let counter = counter(&state)?;
     let session = counter.session().map_err(|e| e.to_string())?;
     let desk = counter.desk().map_err(|e| e.to_string())?;
     desk.find_prescriptions(&session, credential, &number)
@@ -171,7 +137,7 @@ pub async fn open_prescription(
     state: tauri::State<'_, Shared>,
     auth_rxno: String,
 ) -> Result<PrescriptionView, String> {
-    let counter = state.counter()?;
+    let counter = counter(&state)?;
     let session = counter.session().map_err(|e| e.to_string())?;
     let desk = counter.desk().map_err(|e| e.to_string())?;
     desk.open_prescription(counter.store(), &session, &auth_rxno, chrono::Utc::now())
@@ -184,15 +150,14 @@ pub async fn open_prescription(
 #[tauri::command]
 pub async fn settings_view(
     state: tauri::State<'_, Shared>,
-    devices: tauri::State<'_, DeviceHub>,
 ) -> Result<rxdesk_app::settings_view::SettingsView, String> {
-    let counter = state.counter()?;
+    let counter = counter(&state)?;
     counter.session().map_err(|e| e.to_string())?;
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     let (dir, store, devices) = (
         state.dir.clone(),
         std::sync::Arc::clone(counter.store()),
-        devices.0.current(),
+        state.devices.0.current(),
     );
     tokio::task::spawn_blocking(move || {
         rxdesk_app::settings_view::SettingsView::gather(
@@ -210,7 +175,7 @@ pub async fn settings_view(
 /// Prints a test slip on the configured receipt printer.
 #[tauri::command]
 pub async fn device_test_print(state: tauri::State<'_, Shared>) -> Result<String, String> {
-    state.counter()?.session().map_err(|e| e.to_string())?;
+    counter(&state)?.session().map_err(|e| e.to_string())?;
     let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
         rxdesk_app::settings_view::test_print(&settings, &settings.store_name)

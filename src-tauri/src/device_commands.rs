@@ -2,7 +2,7 @@
 //! discovery, the device settings, a test of each device class as chosen,
 //! and saving the choice. Thin wrappers over `rxdesk_app::devices`.
 
-use crate::commands::{DeviceHub, Shared};
+use crate::commands::Shared;
 use rxdesk_app::devices::{DeviceSettings, DeviceTest, Inventory, TestKind};
 use rxdesk_app::Settings;
 
@@ -43,13 +43,12 @@ pub async fn devices_discover(state: tauri::State<'_, Shared>) -> Result<Invento
 #[tauri::command]
 pub async fn device_test(
     state: tauri::State<'_, Shared>,
-    hub: tauri::State<'_, DeviceHub>,
     kind: TestKind,
     settings: Option<DeviceSettings>,
     qr: Option<String>,
 ) -> Result<DeviceTest, String> {
     signed_in(&state)?;
-    let devices = hub.0.current();
+    let devices = state.devices.0.current();
     Ok(devices.test_candidate(settings.as_ref(), kind, qr).await)
 }
 
@@ -59,7 +58,6 @@ pub async fn device_test(
 #[tauri::command]
 pub async fn devices_save(
     state: tauri::State<'_, Shared>,
-    hub: tauri::State<'_, DeviceHub>,
     settings: DeviceSettings,
 ) -> Result<String, String> {
     signed_in(&state)?;
@@ -68,12 +66,12 @@ pub async fn devices_save(
     all.save(&state.dir).map_err(|e| e.to_string())?;
     tracing::info!("device settings saved");
     // Stopping a supervisor waits for its thread: off the async runtime.
-    let live = std::sync::Arc::clone(&hub.0);
+    let live = std::sync::Arc::clone(&state.devices.0);
     tokio::task::spawn_blocking(move || live.apply(&settings))
         .await
         .map_err(|e| e.to_string())?;
     if let Ok(c) = state.counter.as_ref() {
-        hub.attach_to(c);
+        state.devices.attach_to(c);
     }
     Ok("设备设置已保存并已生效".into())
 }

@@ -13,103 +13,67 @@ mod otc_commands;
 mod till_commands;
 mod visit_commands;
 
-use rxdesk_app::DataDir;
+use rxdesk_app::app::{App, StartOptions, WindowEvents};
+use rxdesk_app::devices::{DeviceNotice, DeviceScan, DeviceScanError};
+use rxdesk_app::CenterLink;
+use tauri::Emitter;
+
+/// Scans, device notices and the center's state as window events.
+struct ToWindow(tauri::AppHandle);
+
+impl ToWindow {
+    fn emit(&self, event: &str, payload: impl serde::Serialize + Clone) {
+        if let Err(e) = self.0.emit(event, payload) {
+            tracing::warn!(error = %e, event, "event not delivered to the window");
+        }
+    }
+}
+
+impl WindowEvents for ToWindow {
+    fn scan(&self, scan: Result<DeviceScan, DeviceScanError>) {
+        match scan {
+            Ok(s) => self.emit("device-scan", s),
+            Err(e) => self.emit("device-scan-error", e),
+        }
+    }
+    fn device(&self, notice: DeviceNotice) {
+        self.emit("device-event", notice);
+    }
+    fn center(&self, link: CenterLink) {
+        self.emit(
+            "center-status",
+            serde_json::json!({ "center": link, "center_label": link.label_zh() }),
+        );
+    }
+}
 
 fn main() {
     let started = std::time::Instant::now();
-    // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
-    // environment variables to the app, only arguments.
-    let arg_dir = data_dir_argument(std::env::args());
-    let resolved = match arg_dir {
-        Some(d) => Ok(DataDir::at(d)),
-        None => DataDir::resolve(),
+    let options = StartOptions {
+        started: Some(started),
+        // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
+        // environment variables to the app, only arguments.
+        data_dir: data_dir_argument(std::env::args()),
+        exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
+        center_probe: None,
     };
-    let dir = match resolved.and_then(|d| d.ensure().map(|_| d)) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("RxDesk cannot start: {e}");
-            std::process::exit(2);
-        }
-    };
-    let _log_guard = rxdesk_app::logging::init(&dir, "rxdesk").ok();
-    tracing::info!(version = rxdesk_app::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
-    let settings = rxdesk_app::Settings::load(&dir);
-    let device_settings = settings
-        .as_ref()
-        .map(|s| s.devices.clone())
-        .unwrap_or_default();
-    // A fresh data directory opens nothing yet (the window offers 演示模式 or
-    // 正式接入); production credentials the OS forgot wait for the
-    // manager's passphrase; otherwise the counter opens now.
-    let counter = onboard_commands::startup_slot(&dir);
-    let manager = manager_commands::ManagerState::new(&dir);
     tauri::Builder::default()
-        .manage(manager)
-        .manage(commands::Shared {
-            dir,
-            counter,
-            started,
-            exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
-        })
         .setup(move |app| {
-            // Serial/HID scanners: every scan becomes a `device-scan` event the
-            // UI handles exactly like a keyboard-wedge burst.
-            use tauri::{Emitter, Manager};
-            let handle = app.handle().clone();
-            let devices = rxdesk_app::devices::LiveDevices::start(&device_settings, move |scan| {
-                let sent = match scan {
-                    Ok(s) => handle.emit("device-scan", s),
-                    Err(e) => handle.emit("device-scan-error", e),
-                };
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "scan event not delivered to the window");
+            // The composition root (rxdesk-app) builds and starts everything;
+            // this shell only turns its events into window events.
+            use tauri::Manager;
+            let events = std::sync::Arc::new(ToWindow(app.handle().clone()));
+            let rt = tauri::async_runtime::handle().inner().clone();
+            match App::start(options.clone(), rt, events) {
+                Ok(a) => {
+                    app.manage(a);
+                    Ok(())
                 }
-            });
-            // Card reader, PIN pad, QR decode, face: the visit identifies
-            // through them; unplugged / back reach the window as events.
-            let hub = commands::DeviceHub(std::sync::Arc::new(devices));
-            if let Ok(c) = app.state::<commands::Shared>().counter.as_ref() {
-                hub.attach_to(c);
+                Err(e) => {
+                    eprintln!("RxDesk cannot start: {e}");
+                    std::process::exit(2);
+                }
             }
-            let mut events = hub.0.subscribe_events();
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    match events.recv().await {
-                        Ok(e) => {
-                            let n = rxdesk_app::devices::DeviceNotice::from(&e);
-                            tracing::info!(event = ?e, "device event");
-                            if let Err(err) = handle.emit("device-event", n) {
-                                tracing::warn!(error = %err, "device event not delivered to the window");
-                            }
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(_) => break,
-                    }
-                }
-            });
-            app.manage(hub);
-            // The center link, live: the status bar turns 离线 within a few
-            // seconds of the center dying, and back, without F5.
-            let handle = app.handle().clone();
-            let dir = app.state::<commands::Shared>().dir.clone();
-            tauri::async_runtime::spawn(rxdesk_app::status::watch_center(
-                dir,
-                std::time::Duration::from_secs(2),
-                move |link| {
-                    let notice = serde_json::json!({
-                        "center": link,
-                        "center_label": link.label_zh(),
-                    });
-                    if let Err(err) = handle.emit("center-status", notice) {
-                        tracing::warn!(error = %err, "center status not delivered to the window");
-                    }
-                },
-            ));
-            // The upload worker drains the outbox while the window is open.
-            app.state::<manager_commands::ManagerState>()
-                .start(&app.state::<commands::Shared>());
-            Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -207,7 +171,9 @@ fn main() {
             if let tauri::RunEvent::Exit = event {
                 // Stop uploading after the requests in flight are answered.
                 use tauri::Manager;
-                app.state::<manager_commands::ManagerState>().stop();
+                if let Some(a) = app.try_state::<App>() {
+                    a.stop();
+                }
             }
         });
 }

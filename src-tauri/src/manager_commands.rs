@@ -6,79 +6,10 @@
 use crate::commands::Shared;
 use rxdesk_app::manager::{
     self, Exported, Figures, QueueItem, QueueSummary, ReconciliationRecord, Session, Store,
-    SyncService,
 };
 use rxdesk_app::reconcile::{self, ReconcileOutcome};
 use rxdesk_app::Settings;
-use rxdesk_center::CenterClient;
 use std::sync::Arc;
-
-/// The upload worker and the background center client.
-pub struct ManagerState {
-    /// The app's upload worker.
-    pub sync: Arc<SyncService>,
-    /// Center client for background work, or why there is none (rebuilt
-    /// once the first-start choice or the unlock opens the counter).
-    pub client: std::sync::Mutex<Result<Arc<CenterClient>, String>>,
-}
-
-impl ManagerState {
-    /// Builds the background client for the configured center.
-    pub fn new(dir: &rxdesk_app::DataDir) -> Self {
-        let client = Settings::load(dir)
-            .map_err(|e| e.to_string())
-            .and_then(|s| manager::background_client(dir, &s));
-        Self {
-            sync: Arc::new(SyncService::default()),
-            client: std::sync::Mutex::new(client),
-        }
-    }
-
-    /// The background client, or why there is none.
-    pub fn client(&self) -> Result<Arc<CenterClient>, String> {
-        self.client
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Rebuilds the background client from the settings now in force.
-    pub fn reconnect(&self, dir: &rxdesk_app::DataDir) {
-        let client = Settings::load(dir)
-            .map_err(|e| e.to_string())
-            .and_then(|s| manager::background_client(dir, &s));
-        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = client;
-    }
-
-    /// Starts the upload worker on Tauri's async runtime.
-    pub fn start(&self, shared: &Shared) {
-        let Ok(counter) = shared.counter.as_ref() else {
-            return;
-        };
-        let store = counter.store().clone();
-        let client = self.client();
-        let sync = self.sync.clone();
-        tauri::async_runtime::block_on(async move { sync.start(store, client) });
-    }
-
-    /// Starts the upload worker from a command (inside or outside the async
-    /// runtime: it is spawned onto it, never blocked on).
-    pub fn start_spawned(&self, shared: &Shared) {
-        let Ok(counter) = shared.counter.as_ref() else {
-            return;
-        };
-        let store = counter.store().clone();
-        let client = self.client();
-        let sync = self.sync.clone();
-        tauri::async_runtime::spawn(async move { sync.start(store, client) });
-    }
-
-    /// Stops the worker after the requests in flight are answered.
-    pub fn stop(&self) {
-        let sync = self.sync.clone();
-        tauri::async_runtime::block_on(async move { sync.stop().await });
-    }
-}
 
 fn ledger(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Option<Session>), String> {
     let counter = state.counter.as_ref().map_err(Clone::clone)?;
@@ -101,12 +32,9 @@ async fn blocking<T: Send + 'static>(
 
 /// Queue figures for the status bar (no sign-in needed: counts only).
 #[tauri::command]
-pub async fn queue_summary(
-    state: tauri::State<'_, Shared>,
-    mgr: tauri::State<'_, ManagerState>,
-) -> Result<QueueSummary, String> {
+pub async fn queue_summary(state: tauri::State<'_, Shared>) -> Result<QueueSummary, String> {
     let (store, _) = ledger(&state)?;
-    let sync = mgr.sync.clone();
+    let sync = state.uploads.sync.clone();
     blocking(move || manager::queue_summary(&store, &sync)).await
 }
 
@@ -131,13 +59,9 @@ pub async fn queue_payload(state: tauri::State<'_, Shared>, id: i64) -> Result<S
 
 /// Retry a row now.
 #[tauri::command]
-pub async fn queue_retry(
-    state: tauri::State<'_, Shared>,
-    mgr: tauri::State<'_, ManagerState>,
-    id: i64,
-) -> Result<QueueItem, String> {
+pub async fn queue_retry(state: tauri::State<'_, Shared>, id: i64) -> Result<QueueItem, String> {
     let (store, by) = signed_in(&state)?;
-    let sync = mgr.sync.clone();
+    let sync = state.uploads.sync.clone();
     blocking(move || manager::retry(&store, &sync, &by, id)).await
 }
 
@@ -184,11 +108,10 @@ pub async fn manager_export(
 #[tauri::command]
 pub async fn reconcile_day(
     state: tauri::State<'_, Shared>,
-    mgr: tauri::State<'_, ManagerState>,
     day: String,
 ) -> Result<ReconcileOutcome, String> {
     let (store, by) = signed_in(&state)?;
-    let client = mgr.client()?;
+    let client = state.uploads.client()?;
     let day = manager::parse_day(&day).map_err(|e| e.to_string())?;
     reconcile::reconcile_day(&store, &client, &by, day)
         .await

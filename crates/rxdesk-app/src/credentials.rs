@@ -8,11 +8,19 @@
 //! forgotten it (reboot) the manager's passphrase is needed: from
 //! `RXDESK_PASSPHRASE_FILE`, or given once by [`unlock`] (the counter's
 //! first manager sign-in), which keeps the credentials for this process.
+//!
+//! The vault also holds the ledger's master key ([`LEDGER_KEY`]): once a
+//! data directory has a vault, [`open_ledger`] opens the ledger with the key
+//! unsealed from it, and a `<ledger>.key` file left from before the first
+//! import is moved into the vault (then deleted) the first time the vault
+//! opens. So in production no key of the ledger lies in clear on disk.
 
 use crate::DataDir;
 use rxdesk_center::profile::Credentials;
 use rxdesk_gm::{PrivateKey, PublicKey};
-use rxdesk_store::vault::{os_key_holder, Secrets, Vault, VaultError, VaultStatus};
+use rxdesk_store::protect::{key_path_for, new_master_key, read_key_file};
+use rxdesk_store::vault::{os_key_holder, Secrets, Vault, VaultError, VaultStatus, LEDGER_KEY};
+use rxdesk_store::{KeySource, Store, StoreError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -52,6 +60,9 @@ pub enum CredentialError {
     /// The vault refused.
     #[error("{0}")]
     Vault(#[from] VaultError),
+    /// The ledger's key file could not be moved into the vault.
+    #[error("{0}")]
+    LedgerKey(#[from] StoreError),
 }
 
 impl CredentialError {
@@ -60,6 +71,7 @@ impl CredentialError {
         match self {
             Self::BadFile { .. } => "CREDENTIAL_FILE",
             Self::Vault(v) => v.code(),
+            Self::LedgerKey(_) => "LEDGER_KEY",
         }
     }
 }
@@ -209,45 +221,164 @@ pub fn import(
 ) -> Result<VaultStatus, CredentialError> {
     let (secrets, creds) = read_issued_dir(issued)?;
     let v = vault(dir);
-    let st = if v.exists() {
-        // Replacing credentials needs the current passphrase (or OS key).
-        v.rotate(passphrase, passphrase, Some(&secrets))?
+    if v.exists() {
+        // Replacing credentials needs the current passphrase (or OS key);
+        // the vault keeps the ledger's key across the replacement.
+        v.rotate(passphrase, passphrase, Some(&secrets))?;
     } else {
-        v.create(passphrase, &secrets)?
-    };
-    remember(dir, creds);
-    Ok(st)
+        v.create(passphrase, &secrets)?;
+    }
+    let mut all = v.unseal(Some(passphrase))?;
+    adopt_ledger_key(dir, &v, Some(passphrase), &mut all)?;
+    remember(dir, creds, ledger_key_of(&all, &v)?);
+    Ok(vault(dir).status()?)
 }
 
-static UNLOCKED: Mutex<Vec<(PathBuf, Credentials)>> = Mutex::new(Vec::new());
+/// What this process keeps of an opened vault: the center credentials and
+/// the ledger's master key. Neither is `Debug`-printed.
+struct Unlocked {
+    root: PathBuf,
+    creds: Credentials,
+    ledger_key: Option<[u8; 32]>,
+}
 
-fn remember(dir: &DataDir, creds: Credentials) {
+static UNLOCKED: Mutex<Vec<Unlocked>> = Mutex::new(Vec::new());
+
+fn remember(dir: &DataDir, creds: Credentials, ledger_key: Option<[u8; 32]>) {
     let mut g = UNLOCKED.lock().unwrap_or_else(|p| p.into_inner());
-    g.retain(|(p, _)| p != dir.root());
-    g.push((dir.root().to_path_buf(), creds));
+    g.retain(|u| u.root != dir.root());
+    g.push(Unlocked {
+        root: dir.root().to_path_buf(),
+        creds,
+        ledger_key,
+    });
+}
+
+fn ledger_key_of(secrets: &Secrets, v: &Vault) -> Result<Option<[u8; 32]>, CredentialError> {
+    secrets
+        .get(LEDGER_KEY)
+        .map(|k| {
+            k.as_slice().try_into().map_err(|_| {
+                CredentialError::Vault(VaultError::Corrupt {
+                    path: v.path(),
+                    detail: "ledger key".into(),
+                })
+            })
+        })
+        .transpose()
+}
+
+/// Puts the ledger's master key into the vault when it is not there yet:
+/// the key file of a ledger created before the first import, or a fresh key
+/// for a data directory without a ledger. A ledger without either is left
+/// for [`open_ledger`] to report (a new key would make its data unreadable).
+/// The key file itself is deleted by [`open_ledger`] once the ledger has
+/// opened with the vault's copy.
+fn adopt_ledger_key(
+    dir: &DataDir,
+    v: &Vault,
+    passphrase: Option<&str>,
+    secrets: &mut Secrets,
+) -> Result<(), CredentialError> {
+    if secrets.contains_key(LEDGER_KEY) {
+        return Ok(());
+    }
+    let db = dir.database();
+    let master = match read_key_file(&key_path_for(&db))? {
+        Some(m) => m,
+        None if !db.exists() => new_master_key()?,
+        None => return Ok(()),
+    };
+    v.insert(passphrase, LEDGER_KEY, &master)?;
+    secrets.insert(LEDGER_KEY.to_string(), master.to_vec());
+    tracing::info!("the ledger's master key is now sealed in the credential vault");
+    Ok(())
+}
+
+fn open_vault(dir: &DataDir, passphrase: Option<&str>) -> Result<Credentials, CredentialError> {
+    let v = vault(dir);
+    let mut secrets = v.unseal(passphrase)?;
+    let creds = from_secrets(&secrets, &v.path())?;
+    adopt_ledger_key(dir, &v, passphrase, &mut secrets)?;
+    remember(dir, creds.clone(), ledger_key_of(&secrets, &v)?);
+    Ok(creds)
 }
 
 /// Opens the vault with the manager's passphrase and keeps the credentials
-/// for this process (the OS holder gets its key back for the next start).
+/// and the ledger's key for this process (the OS holder gets its key back
+/// for the next start).
 pub fn unlock(dir: &DataDir, passphrase: &str) -> Result<Credentials, CredentialError> {
+    open_vault(dir, Some(passphrase))
+}
+
+/// Why the ledger could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerOpenError {
+    /// The vault that holds the ledger's key could not be opened.
+    #[error("{0}")]
+    Credentials(#[from] CredentialError),
+    /// The ledger refused.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Opens the data directory's ledger with its master key: unsealed from the
+/// credential vault when the directory has one (a key file left from before
+/// the first import is deleted once the ledger has opened with the vault's
+/// copy), else from the key file next to the ledger (demo mode, or a
+/// production directory before its first import).
+pub fn open_ledger(dir: &DataDir) -> Result<Store, LedgerOpenError> {
+    let db = dir.database();
     let v = vault(dir);
-    let creds = from_secrets(&v.unseal(Some(passphrase))?, &v.path())?;
-    remember(dir, creds.clone());
-    Ok(creds)
+    if !v.exists() {
+        return Ok(Store::open(&db)?);
+    }
+    let master = match cached_ledger_key(dir) {
+        Some(k) => Some(k),
+        None => {
+            load(dir)?;
+            cached_ledger_key(dir)
+        }
+    };
+    let Some(master) = master else {
+        // The vault has no ledger key and the ledger no key file: the key
+        // file's error says what to restore.
+        return Ok(Store::open(&db)?);
+    };
+    let store = Store::open_keyed(&db, KeySource::Held(master))?;
+    let key_file = key_path_for(&db);
+    if key_file.exists() {
+        std::fs::remove_file(&key_file).map_err(|source| StoreError::Io {
+            action: "remove the key file now held by the vault",
+            path: key_file.clone(),
+            source,
+        })?;
+        tracing::info!("key file removed: the ledger's key is sealed in the credential vault");
+    }
+    Ok(store)
+}
+
+fn cached_ledger_key(dir: &DataDir) -> Option<[u8; 32]> {
+    UNLOCKED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|u| u.root == dir.root())
+        .and_then(|u| u.ledger_key)
 }
 
 /// The credentials for the center client: kept by [`unlock`], else the
 /// OS-held key, else the passphrase file named by `RXDESK_PASSPHRASE_FILE`.
 pub fn load(dir: &DataDir) -> Result<Credentials, CredentialError> {
-    if let Some((_, c)) = UNLOCKED
+    if let Some(c) = UNLOCKED
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
-        .find(|(p, _)| p == dir.root())
+        .find(|u| u.root == dir.root())
+        .map(|u| u.creds.clone())
     {
-        return Ok(c.clone());
+        return Ok(c);
     }
-    let v = vault(dir);
     let pass = std::env::var_os(PASSPHRASE_FILE_ENV)
         .map(PathBuf::from)
         .map(|p| {
@@ -256,9 +387,7 @@ pub fn load(dir: &DataDir) -> Result<Credentials, CredentialError> {
                 .map_err(|e| bad(&p, format!("无法读取口令文件：{e}")))
         })
         .transpose()?;
-    let creds = from_secrets(&v.unseal(pass.as_deref())?, &v.path())?;
-    remember(dir, creds.clone());
-    Ok(creds)
+    open_vault(dir, pass.as_deref())
 }
 
 /// Re-seals under a new passphrase and new keys, optionally with newly
@@ -284,7 +413,7 @@ pub fn forget(dir: &DataDir) {
     UNLOCKED
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .retain(|(p, _)| p != dir.root());
+        .retain(|u| u.root != dir.root());
 }
 
 #[cfg(test)]

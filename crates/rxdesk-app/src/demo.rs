@@ -87,6 +87,7 @@ pub const DEMO_EVOUCHER_PASSWORDS: &[(&str, &str, &str, &str)] = &[
 /// by `ec.query` to its token, and 张三 at the face terminal (with its
 /// consent step). The PIN pad simulator (`rxdesk-devsim pinpad`) then
 /// writes what the patient types into the same file.
+#[cfg(feature = "demo")]
 pub fn write_demo_standin_state(
     path: &std::path::Path,
 ) -> std::io::Result<rxdesk_devices::sim::standin::StandinState> {

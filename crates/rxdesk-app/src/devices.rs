@@ -611,7 +611,9 @@ impl From<&DeviceEvent> for DeviceNotice {
 
 /// The stand-in SDK's demo patients (demo build only: `crate::demo`).
 #[cfg(feature = "demo")]
-pub use crate::demo::{write_demo_standin_state, DEMO_EVOUCHER_PASSWORDS};
+#[cfg(feature = "demo")]
+pub use crate::demo::write_demo_standin_state;
+pub use crate::demo::DEMO_EVOUCHER_PASSWORDS;
 
 #[cfg(test)]
 mod tests {

@@ -9,8 +9,8 @@
 //! no protocol, crypto or SQL of its own.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod credentials;
-#[cfg(feature = "demo")]
 pub mod delivery;
 pub mod demo;
 pub mod desk;
@@ -64,6 +64,10 @@ pub enum AppError {
     /// The ledger refused or failed.
     #[error("{0}")]
     Store(#[from] rxdesk_store::StoreError),
+    /// The ledger's key is sealed in the credential vault, and the vault
+    /// did not open (locked, wrong passphrase, damaged).
+    #[error("{0}")]
+    Vault(#[from] credentials::CredentialError),
     /// An action that needs a signed-in operator.
     #[error("请先登录 / sign in first")]
     NotSignedIn,
@@ -90,4 +94,13 @@ pub enum AppError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl From<credentials::LedgerOpenError> for AppError {
+    fn from(e: credentials::LedgerOpenError) -> Self {
+        match e {
+            credentials::LedgerOpenError::Store(s) => Self::Store(s),
+            credentials::LedgerOpenError::Credentials(c) => Self::Vault(c),
+        }
+    }
 }

@@ -595,16 +595,28 @@ pub async fn setup(req: &SetupRequest) -> Result<SetupReport, SetupError> {
         path: staging.dir.clone(),
         why: e.to_string(),
     })?;
+    // The new ledger's master key is sealed in the vault with the issued
+    // credentials: no key file is ever written in production.
+    let ledger_key = rxdesk_store::protect::new_master_key().map_err(|e| SetupError::DataDir {
+        path: stage.database(),
+        why: e.to_string(),
+    })?;
+    let mut secrets = secrets;
+    secrets.insert(
+        rxdesk_store::vault::LEDGER_KEY.to_string(),
+        ledger_key.to_vec(),
+    );
     let vault = credentials::vault(&stage);
     let sealed = vault
         .create(&req.password, &secrets)
         .map_err(CredentialError::from)?;
     staging.vault = Some(vault);
     {
-        let store = Store::open(stage.database()).map_err(|e| SetupError::DataDir {
-            path: stage.database(),
-            why: e.to_string(),
-        })?;
+        let store = Store::open_keyed(stage.database(), rxdesk_store::KeySource::Held(ledger_key))
+            .map_err(|e| SetupError::DataDir {
+                path: stage.database(),
+                why: e.to_string(),
+            })?;
         store
             .set_terminal_no(req.terminal_no)
             .map_err(|e| SetupError::TerminalNo(e.to_string()))?;

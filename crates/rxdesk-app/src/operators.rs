@@ -84,7 +84,9 @@ impl Counter {
     /// accounts into a ledger that has none.
     pub fn open(dir: &DataDir, settings: &Settings) -> Result<Self, AppError> {
         dir.ensure()?;
-        let store = Store::open(dir.database()).map_err(AppError::Store)?;
+        // In production the ledger's key is unsealed from the credential
+        // vault, so the vault must be open before the ledger is.
+        let store = crate::credentials::open_ledger(dir)?;
         // The terminal number goes into every msgid and 零售单据号 the ledger issues.
         if let Ok(t) = settings.checked_terminal_no() {
             if store.terminal_no().map_err(AppError::Store)? != t {

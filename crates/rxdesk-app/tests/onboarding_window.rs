@@ -241,3 +241,221 @@ fn a_directory_with_anything_else_is_not_adopted() {
     std::fs::write(t.path().join("rxdesk.sqlite3"), "x").unwrap();
     assert!(!onboarding::fresh_target(t.path()));
 }
+
+fn key_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "key") {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+/// The ledger's master key (from which its SM4 sealing and audit-log keys
+/// derive) is sealed in the credential vault: an onboarded directory has no
+/// key file, the ledger opens only once the vault does, a wrong passphrase
+/// changes nothing, and a ledger made before the first credential import
+/// has its key file moved into the vault and deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_key_is_sealed_in_the_vault_never_in_a_file() {
+    let c = Center::start().await;
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("home");
+    onboarding::setup(&c.request(&data)).await.unwrap();
+    let dir = DataDir::at(&data);
+    assert!(dir.database().is_file());
+    assert_eq!(key_files(&data), Vec::<PathBuf>::new(), "no key in clear");
+    let st = rxdesk_app::credentials::status(&dir).unwrap();
+    assert!(
+        st.fingerprints
+            .contains_key(rxdesk_store::vault::LEDGER_KEY),
+        "{:?}",
+        st.fingerprints.keys()
+    );
+
+    // After a restart without the OS key (RXDESK_KEK=passphrase), the
+    // ledger does not open until the vault does; a wrong passphrase is
+    // refused and nothing changes.
+    rxdesk_app::credentials::forget(&dir);
+    let ledger_before = std::fs::read(dir.database()).unwrap();
+    let vault_before = std::fs::read(data.join("credentials/vault.json")).unwrap();
+    let e = rxdesk_app::credentials::open_ledger(&dir).unwrap_err();
+    assert!(e.to_string().contains("店长口令"), "{e}");
+    let e = rxdesk_app::credentials::unlock(&dir, "not-the-passphrase").unwrap_err();
+    assert_eq!(e.code(), "VAULT_WRONG_PASSPHRASE");
+    assert!(std::fs::read(dir.database()).unwrap() == ledger_before);
+    assert!(std::fs::read(data.join("credentials/vault.json")).unwrap() == vault_before);
+    rxdesk_app::credentials::unlock(&dir, "kangning-manager-2026").unwrap();
+    let store = rxdesk_app::credentials::open_ledger(&dir).unwrap();
+    store.login("5001", "kangning-manager-2026").unwrap();
+    let sealed = store.sealer().seal_field("110101199003078888");
+    drop(store);
+    assert_eq!(key_files(&data), Vec::<PathBuf>::new());
+    let ledger_before = std::fs::read(dir.database()).unwrap();
+
+    // A ledger sealed under another key (a vault from elsewhere) is refused.
+    let other = t.path().join("other");
+    onboarding::setup(&c.request(&other)).await.unwrap();
+    std::fs::copy(
+        other.join("credentials/vault.json"),
+        data.join("credentials/vault.json"),
+    )
+    .unwrap();
+    rxdesk_app::credentials::forget(&dir);
+    rxdesk_app::credentials::unlock(&dir, "kangning-manager-2026").unwrap();
+    let e = rxdesk_app::credentials::open_ledger(&dir).unwrap_err();
+    assert!(e.to_string().contains("账本密钥不匹配"), "{e}");
+    assert!(
+        std::fs::read(dir.database()).unwrap() == ledger_before,
+        "the ledger changed under a wrong key"
+    );
+    std::fs::write(data.join("credentials/vault.json"), &vault_before).unwrap();
+    rxdesk_app::credentials::forget(&dir);
+    rxdesk_app::credentials::unlock(&dir, "kangning-manager-2026").unwrap();
+    let store = rxdesk_app::credentials::open_ledger(&dir).unwrap();
+    assert_eq!(
+        store.sealer().open_field(&sealed).unwrap(),
+        "110101199003078888"
+    );
+    drop(store);
+
+    // Production before the first import: the ledger has a key file; the
+    // import moves it into the vault, and the next open deletes it.
+    let early = DataDir::at(t.path().join("early"));
+    early.ensure().unwrap();
+    let store = rxdesk_store::Store::open(early.database()).unwrap();
+    let sealed = store.sealer().seal_field("110101199003078888");
+    drop(store);
+    assert_eq!(key_files(early.root()).len(), 1);
+    rxdesk_app::credentials::import(
+        &early,
+        &c.dir.path().join("credentials"),
+        "kangning-manager-2026",
+    )
+    .unwrap();
+    let store = rxdesk_app::credentials::open_ledger(&early).unwrap();
+    assert_eq!(
+        store.sealer().open_field(&sealed).unwrap(),
+        "110101199003078888"
+    );
+    drop(store);
+    assert_eq!(key_files(early.root()), Vec::<PathBuf>::new());
+    rxdesk_app::credentials::forget(&early);
+    rxdesk_app::credentials::unlock(&early, "kangning-manager-2026").unwrap();
+    let store = rxdesk_app::credentials::open_ledger(&early).unwrap();
+    assert_eq!(
+        store.sealer().open_field(&sealed).unwrap(),
+        "110101199003078888"
+    );
+    c.stop().await;
+}
+
+/// The connectivity check names the layer that failed: a host that does
+/// not resolve (DNS), a port nobody listens on (TCP), and a center that
+/// does not speak TLS where the profile says https (TLS) — each a sentence
+/// with what to check, and nothing kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_tcp_and_tls_failures_are_named() {
+    let c = Center::start().await;
+    let t = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(c.profile()).unwrap();
+    let emulator = c.sim.as_ref().unwrap().base_url();
+    let port = emulator.rsplit(':').next().unwrap().trim_end_matches('/');
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cases = [
+        (
+            "https://no-such-center.invalid:8443".to_string(),
+            "域名解析（DNS）",
+        ),
+        (format!("http://127.0.0.1:{closed}"), "网络连接失败"),
+        (format!("https://127.0.0.1:{port}"), "TLS"),
+    ];
+    for (i, (url, expect)) in cases.iter().enumerate() {
+        let profile = t.path().join(format!("p{i}.toml"));
+        std::fs::write(
+            &profile,
+            good.lines()
+                .map(|l| {
+                    if l.starts_with("base_url") {
+                        format!("base_url = \"{url}\"")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .unwrap();
+        let data = t.path().join(format!("home{i}"));
+        let mut req = c.request(&data);
+        req.profile = profile;
+        let e = onboarding::setup(&req).await.unwrap_err();
+        assert_eq!(e.code(), "SETUP_CONNECTIVITY", "{url}: {e}");
+        assert!(e.to_string().contains(expect), "{url}: {e}");
+        assert!(!data.exists() || entries(&data).is_empty(), "{url}: kept");
+    }
+    c.stop().await;
+}
+
+/// After a restart whose OS forgot the vault key, the composition root
+/// opens nothing — not even the ledger, whose key is in the vault — and
+/// waits for the passphrase: a wrong one changes nothing, the right one
+/// opens the counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_vault_keeps_the_counter_shut_until_the_passphrase() {
+    use rxdesk_app::app::{App, Pending, StartOptions, WindowEvents};
+    struct Silent;
+    impl WindowEvents for Silent {
+        fn scan(
+            &self,
+            _: Result<rxdesk_app::devices::DeviceScan, rxdesk_app::devices::DeviceScanError>,
+        ) {
+        }
+        fn device(&self, _: rxdesk_app::devices::DeviceNotice) {}
+        fn center(&self, _: rxdesk_app::CenterLink) {}
+    }
+    let c = Center::start().await;
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("home");
+    onboarding::setup(&c.request(&data)).await.unwrap();
+    rxdesk_app::credentials::forget(&DataDir::at(&data));
+    let app = App::start(
+        StartOptions {
+            data_dir: Some(data.clone()),
+            ..StartOptions::default()
+        },
+        tokio::runtime::Handle::current(),
+        std::sync::Arc::new(Silent),
+    )
+    .unwrap();
+    assert!(
+        matches!(app.counter.pending(), Pending::Locked { .. }),
+        "{:?}",
+        app.counter.pending()
+    );
+    assert!(app.counter.as_ref().is_err());
+    let e = app.unlock("not-the-passphrase").unwrap_err();
+    assert!(e.contains("口令不正确"), "{e}");
+    assert!(matches!(app.counter.pending(), Pending::Locked { .. }));
+    app.unlock("kangning-manager-2026").unwrap();
+    assert_eq!(app.counter.pending(), Pending::Ready);
+    app.counter
+        .as_ref()
+        .unwrap()
+        .login("5001", "kangning-manager-2026", None)
+        .unwrap();
+    tokio::task::spawn_blocking(move || app.stop())
+        .await
+        .unwrap();
+    c.stop().await;
+}

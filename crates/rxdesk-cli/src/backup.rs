@@ -14,8 +14,10 @@ pub struct BackupArgs {
     ledger: LedgerArgs,
     /// Destination file (must not exist).
     path: PathBuf,
-    /// Also copy the key file to PATH.key (mode 0600). Without it the copy
-    /// can only be restored together with the counter's existing key file.
+    /// Also copy the ledger's key (mode 0600): the key file to PATH.key, or,
+    /// in production where the key is sealed in the credential vault, the
+    /// vault file to PATH.vault.json. Without it the copy can only be
+    /// restored together with the counter's existing key or vault.
     #[arg(long)]
     with_key: bool,
 }
@@ -34,7 +36,28 @@ pub fn run(args: BackupArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     println!("已备份 backed up: {}", args.path.display());
-    if args.with_key {
+    let key_file = rxdesk_store::protect::key_path_for(store.path());
+    let vault_file = store
+        .path()
+        .parent()
+        .map(|d| d.join("credentials").join("vault.json"))
+        .filter(|v| v.is_file() && !key_file.exists());
+    if let (true, Some(vault_file)) = (args.with_key, &vault_file) {
+        // Production: the ledger's key is sealed in the credential vault;
+        // the vault file (opened by the manager's passphrase) is the key's
+        // backup.
+        let dest = args.path.with_extension("vault.json");
+        if let Err(e) = copy_private(vault_file, &dest) {
+            eprintln!("rxdesk: {}: {e}", dest.display());
+            return ExitCode::from(2);
+        }
+        println!("密钥库已备份 credential vault (holds the ledger key) copied: {} — 恢复时需店长口令 / restoring it needs the manager's passphrase", dest.display());
+    } else if let Some(vault_file) = &vault_file {
+        println!(
+            "注意：账本密钥封存在凭证库 {} 中，未复制 / the ledger key is sealed in the credential vault and was not copied: back it up separately (or use --with-key)",
+            vault_file.display()
+        );
+    } else if args.with_key {
         let key = rxdesk_store::protect::key_path_for(&args.path);
         if let Err(e) = store.backup_key_to(&key) {
             eprintln!("rxdesk: {e}");
@@ -48,4 +71,20 @@ pub fn run(args: BackupArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Copies `src` to a new file `dest` (mode 0600; an existing `dest` is an error).
+fn copy_private(src: &std::path::Path, dest: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let bytes = std::fs::read(src)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(dest)?;
+    f.write_all(&bytes)?;
+    f.sync_all()
 }

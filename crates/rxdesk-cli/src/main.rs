@@ -110,7 +110,7 @@ fn terminal(set: Option<u32>) -> Result<ExitCode, rxdesk_app::AppError> {
         settings.terminal_no = Some(n);
         settings.save(&dir)?;
         if dir.database().exists() {
-            let store = rxdesk_store::Store::open(dir.database())?;
+            let store = rxdesk_app::credentials::open_ledger(&dir)?;
             store.set_terminal_no(n)?;
         }
     }

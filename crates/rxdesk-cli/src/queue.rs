@@ -86,15 +86,17 @@ pub struct OperatorArgs {
 
 /// Opens the ledger named by `--db` or the data directory's.
 pub fn open_ledger(args: &LedgerArgs) -> Result<Store, String> {
-    let path = match &args.db {
-        Some(p) => p.clone(),
+    match &args.db {
+        // A ledger file named on its own opens with its key file.
+        Some(p) => Store::open(p).map_err(|e| e.to_string()),
         None => {
             let dir = rxdesk_app::DataDir::resolve().map_err(|e| e.to_string())?;
             dir.ensure().map_err(|e| e.to_string())?;
-            dir.database()
+            // The data directory's ledger: its key from the vault when the
+            // directory has one (RXDESK_PASSPHRASE_FILE if the OS forgot it).
+            rxdesk_app::credentials::open_ledger(&dir).map_err(|e| e.to_string())
         }
-    };
-    Store::open(&path).map_err(|e| e.to_string())
+    }
 }
 
 fn password() -> Result<String, String> {

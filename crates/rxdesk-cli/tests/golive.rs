@@ -255,6 +255,28 @@ fn done_when_setup_info_and_a_whole_production_visit() {
     let journal = std::fs::read_to_string(data.join("payments/terminal.jsonl")).unwrap();
     assert!(journal.contains("T20260101-000123"), "{journal}");
 
+    // The ledger's key is sealed in the vault: no key file in clear, and a
+    // backup with its key copies the vault (opened by the passphrase).
+    assert!(
+        !data.join("rxdesk.sqlite3.key").exists(),
+        "the ledger key lies in clear"
+    );
+    let backup = t.path().join("backup.sqlite3");
+    let o = rxdesk(
+        &["backup", backup.to_str().unwrap(), "--with-key"],
+        &[("RXDESK_HOME", &data), ("RXDESK_PASSPHRASE_FILE", &pw)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(backup.is_file() && t.path().join("backup.vault.json").is_file());
+    assert!(!t.path().join("backup.sqlite3.key").exists());
+    // Without the passphrase (no OS key here) the ledger stays shut.
+    let o = rxdesk(
+        &["backup", t.path().join("b2.sqlite3").to_str().unwrap()],
+        &[("RXDESK_HOME", &data)],
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("店长口令"), "{}", text(&o));
+
     // The terminal number given at setup is this counter's (docs/decisions/0007).
     let settings: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data.join("settings.json")).unwrap()).unwrap();

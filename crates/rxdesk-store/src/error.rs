@@ -60,6 +60,15 @@ pub enum StoreError {
         /// What is wrong.
         detail: String,
     },
+    /// The master key given is not the one this ledger's data is sealed
+    /// under (a vault or key file from another data directory).
+    #[error("账本密钥不匹配 / the {source_kind}'s key is not this ledger's ({path}): restore the credential vault or key file that belongs to this ledger; nothing was changed")]
+    WrongKey {
+        /// The ledger.
+        path: PathBuf,
+        /// Where the key came from (`key file` or `credential vault`).
+        source_kind: &'static str,
+    },
     /// Sealed data failed its integrity check or could not be decrypted.
     #[error("加密数据校验失败 / sealed data failed its integrity check ({0})")]
     Unseal(String),

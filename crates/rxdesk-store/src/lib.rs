@@ -51,7 +51,7 @@ pub use journal::{AttemptRow, AttemptState};
 pub use money::{RefundRow, RefundStep, SalePayment, VisitRow};
 pub use operators::{OperatorListing, Role, Session};
 pub use outbox::{QueueStatus, UploadRow, UploadState};
-pub use protect::Sealer;
+pub use protect::{KeySource, Sealer};
 pub use sheet::ImportFormat;
 pub use till::{DayReport, DutyShift, TillMethodLine, TillShift, TillSummary};
 
@@ -82,11 +82,18 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (or, when the file does not exist, creates) the ledger at `path`,
-    /// with its key file `<path>.key`.
+    /// with its key file `<path>.key` ([`KeySource::File`]).
     ///
     /// An existing file that is not a healthy SQLite database is reported as
     /// [`StoreError::Corrupt`] and left untouched.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_keyed(path, KeySource::File)
+    }
+
+    /// Opens (or creates) the ledger at `path` with its master key from
+    /// `key`. A key that is not this ledger's is refused
+    /// ([`StoreError::WrongKey`]) before anything is read or written with it.
+    pub fn open_keyed(path: impl AsRef<Path>, key: KeySource) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let corrupt = |detail: String| StoreError::Corrupt {
             path: path.clone(),
@@ -139,7 +146,23 @@ impl Store {
         schema::migrations()
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        let sealer = Sealer::load_or_create(&protect::key_path_for(&path), !existed)?;
+        let sealer = match &key {
+            KeySource::File => Sealer::load_or_create(&protect::key_path_for(&path), !existed)?,
+            KeySource::Held(master) => Sealer::from_master(master),
+        };
+        match get_meta(&conn, "key_check")? {
+            Some(v) if v != sealer.key_check() => {
+                return Err(StoreError::WrongKey {
+                    path: path.clone(),
+                    source_kind: match key {
+                        KeySource::File => "key file",
+                        KeySource::Held(_) => "credential vault",
+                    },
+                })
+            }
+            Some(_) => {}
+            None => set_meta(&conn, "key_check", &sealer.key_check())?,
+        }
         protect::restrict_ledger_files(&path)?;
         {
             let tx = conn
@@ -481,5 +504,51 @@ mod tests {
         let b = s.write("t", |tx| s.next_msgid(tx)).unwrap();
         assert!(b > a, "{b} > {a}");
         assert!(a.starts_with("H44030500001") && a.len() == 30);
+    }
+
+    #[test]
+    fn a_held_key_writes_no_key_file_and_a_wrong_key_is_refused_before_any_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.sqlite3");
+        let key = [0x5a; 32];
+        let s = Store::open_keyed(&p, KeySource::Held(key)).unwrap();
+        s.set_institution("H44030500001", "测试药房").unwrap();
+        let sealed = s.sealer().seal_field("110101199003078888");
+        drop(s);
+        assert!(!protect::key_path_for(&p).exists(), "no key file in clear");
+        let before = std::fs::read(&p).unwrap();
+        // Another key (a vault or key file of another ledger) is refused.
+        let e = Store::open_keyed(&p, KeySource::Held([0x5b; 32])).unwrap_err();
+        assert!(matches!(e, StoreError::WrongKey { .. }), "{e}");
+        assert!(e.to_string().contains("账本密钥不匹配"), "{e}");
+        // So is a key file that appeared beside it with a fresh key.
+        std::fs::write(protect::key_path_for(&p), [0x5c; 32]).unwrap();
+        protect::restrict_file(&protect::key_path_for(&p)).unwrap();
+        assert!(matches!(
+            Store::open(&p).unwrap_err(),
+            StoreError::WrongKey { .. }
+        ));
+        std::fs::remove_file(protect::key_path_for(&p)).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), before, "nothing was written");
+        // The right key reads what it sealed.
+        let s = Store::open_keyed(&p, KeySource::Held(key)).unwrap();
+        assert_eq!(
+            s.sealer().open_field(&sealed).unwrap(),
+            "110101199003078888"
+        );
+    }
+
+    #[test]
+    fn a_key_file_ledger_records_its_key_check_and_keeps_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.sqlite3");
+        drop(Store::open(&p).unwrap());
+        let master = protect::read_key_file(&protect::key_path_for(&p))
+            .unwrap()
+            .unwrap();
+        // The key file's key, handed over as held (what the move into the
+        // vault does), opens the same ledger.
+        drop(Store::open_keyed(&p, KeySource::Held(master)).unwrap());
+        drop(Store::open(&p).unwrap());
     }
 }

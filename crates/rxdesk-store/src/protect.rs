@@ -1,9 +1,16 @@
 //! Protection at rest for personal data (patient names and ID numbers, the
 //! downloaded prescription, upload payloads that carry them).
 //!
-//! One 32-byte master key lives in a file next to the ledger
-//! (`<ledger>.key`, created with mode 0600, refused when group/other can read
-//! it). Sub-keys are derived with HMAC-SM3 over a label, so one file serves:
+//! One 32-byte master key per ledger ([`KeySource`]): in production it is a
+//! secret of the credential vault (`crate::vault`, sealed under the OS-held
+//! key or the manager's passphrase) and handed to `Store::open_keyed`; a data
+//! directory without a vault (demo mode, or production before the first
+//! credential import) keeps it in a file next to the ledger (`<ledger>.key`,
+//! created with mode 0600, refused when group/other can read it), which the
+//! first import moves into the vault. The ledger records a check value of its
+//! key (`meta.key_check`), so a wrong key is refused before any data is
+//! read or written. Sub-keys are derived with HMAC-SM3 over a label, so one
+//! master key serves:
 //! - **sealing**: SM4-CBC (random IV) then HMAC-SM3 over version‖IV‖ciphertext
 //!   (encrypt-then-MAC: a flipped bit is an error, never garbage plaintext);
 //! - **lookup**: a keyed SM3 hash of a normalised ID number, so a patient's
@@ -35,6 +42,60 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
+/// Where a ledger's master key comes from.
+#[derive(Clone)]
+pub enum KeySource {
+    /// `<ledger>.key` next to the database, created with a new ledger.
+    File,
+    /// Held by the caller (unsealed from the credential vault); no key file
+    /// is read or written.
+    Held([u8; 32]),
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::File => "KeySource::File",
+            Self::Held(_) => "KeySource::Held(<hidden>)",
+        })
+    }
+}
+
+/// Reads the master key of an existing key file (0600 checked); `None` when
+/// there is no file. Used to move a key file into the vault.
+pub fn read_key_file(key_path: &Path) -> Result<Option<[u8; 32]>> {
+    match std::fs::read(key_path) {
+        Ok(bytes) => {
+            check_permissions(key_path)?;
+            let master: [u8; 32] =
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::KeyFile {
+                        path: key_path.to_path_buf(),
+                        detail: format!("expected 32 bytes, found {}", bytes.len()),
+                    })?;
+            Ok(Some(master))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StoreError::Io {
+            action: "read key file",
+            path: key_path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// A fresh random master key.
+pub fn new_master_key() -> Result<[u8; 32]> {
+    let mut master = [0u8; 32];
+    getrandom::fill(&mut master).map_err(|e| StoreError::KeyFile {
+        path: PathBuf::new(),
+        detail: format!("no system randomness: {e}"),
+    })?;
+    Ok(master)
+}
+
 impl Sealer {
     /// Derives the sub-keys from a 32-byte master key.
     pub fn from_master(master: &[u8; 32]) -> Self {
@@ -53,40 +114,30 @@ impl Sealer {
     /// An existing ledger without its key is an error: new data sealed under a
     /// fresh key would make the old data unreadable.
     pub fn load_or_create(key_path: &Path, ledger_is_new: bool) -> Result<Self> {
-        match std::fs::read(key_path) {
-            Ok(bytes) => {
-                check_permissions(key_path)?;
-                let master: [u8; 32] =
-                    bytes
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| StoreError::KeyFile {
-                            path: key_path.to_path_buf(),
-                            detail: format!("expected 32 bytes, found {}", bytes.len()),
-                        })?;
-                Ok(Self::from_master(&master))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if !ledger_is_new {
-                    return Err(StoreError::KeyFile {
-                        path: key_path.to_path_buf(),
-                        detail: "missing for an existing ledger: restore it from the backup of the key file (see docs/schema.md); a new key would make the sealed data unreadable".into(),
-                    });
-                }
-                let mut master = [0u8; 32];
-                getrandom::fill(&mut master).map_err(|e| StoreError::KeyFile {
-                    path: key_path.to_path_buf(),
-                    detail: format!("no system randomness: {e}"),
-                })?;
-                write_key_file(key_path, &master)?;
-                Ok(Self::from_master(&master))
-            }
-            Err(source) => Err(StoreError::Io {
-                action: "read key file",
-                path: key_path.to_path_buf(),
-                source,
-            }),
+        if let Some(master) = read_key_file(key_path)? {
+            return Ok(Self::from_master(&master));
         }
+        if !ledger_is_new {
+            return Err(StoreError::KeyFile {
+                path: key_path.to_path_buf(),
+                detail: "missing for an existing ledger: restore it from the backup of the key file (see docs/schema.md); a new key would make the sealed data unreadable".into(),
+            });
+        }
+        let master = new_master_key().map_err(|e| match e {
+            StoreError::KeyFile { detail, .. } => StoreError::KeyFile {
+                path: key_path.to_path_buf(),
+                detail,
+            },
+            other => other,
+        })?;
+        write_key_file(key_path, &master)?;
+        Ok(Self::from_master(&master))
+    }
+
+    /// The check value recorded in the ledger for this key: a keyed SM3
+    /// over a fixed label, so it reveals nothing of the key.
+    pub fn key_check(&self) -> String {
+        hex::encode(&hmac_sm3(&self.mac, b"rxdesk/ledger/key-check/v1")[..16])
     }
 
     /// Seals `plaintext`: version ‖ IV ‖ SM4-CBC ciphertext ‖ HMAC-SM3 tag.

@@ -31,6 +31,11 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// passphrase is then needed at every start; used by tests and by
 /// pharmacies that do not want the OS to hold the key).
 pub const KEK_ENV: &str = "RXDESK_KEK";
+/// Name of the ledger's master key among the vault's secrets (the key the
+/// ledger's SM4 sealing and audit-log chain are derived from). Kept across
+/// credential replacement and rotation: the issued credentials change, the
+/// ledger's data stays readable.
+pub const LEDGER_KEY: &str = "ledger_master_key";
 
 /// Why the vault could not be used. Every message is a zh-CN sentence with
 /// what to do; nothing is changed on disk when one is returned.
@@ -463,11 +468,13 @@ impl Vault {
     /// Opens the vault: with the OS-held key when there is one, else with
     /// `passphrase` (then the OS holder gets a fresh key for the next start).
     pub fn unseal(&self, passphrase: Option<&str>) -> Result<Secrets> {
+        let (f, dek) = self.open_dek(passphrase)?;
+        self.open_secrets(&f, &dek)
+    }
+
+    /// The file and its DEK, opened with the OS-held key or `passphrase`.
+    fn open_dek(&self, passphrase: Option<&str>) -> Result<(VaultFile, [u8; 32])> {
         let mut f = self.read()?;
-        let corrupt = |detail: &str| VaultError::Corrupt {
-            path: self.path(),
-            detail: detail.into(),
-        };
         let from_os = f.dek_os.as_deref().and_then(|sealed| {
             let kek = self.holder.get(&f.id)?;
             open(&kek, &f.id, &hex::decode(sealed).ok()?)
@@ -486,14 +493,46 @@ impl Vault {
                 dek
             }
         };
-        let dek: [u8; 32] = dek.as_slice().try_into().map_err(|_| corrupt("dek"))?;
-        let sealed = hex::decode(&f.secrets).map_err(|_| corrupt("secrets"))?;
-        let plain = open(&dek, &f.id, &sealed).ok_or_else(|| corrupt("secrets"))?;
+        let dek: [u8; 32] = dek.as_slice().try_into().map_err(|_| VaultError::Corrupt {
+            path: self.path(),
+            detail: "dek".into(),
+        })?;
+        Ok((f, dek))
+    }
+
+    fn open_secrets(&self, f: &VaultFile, dek: &[u8; 32]) -> Result<Secrets> {
+        let corrupt = || VaultError::Corrupt {
+            path: self.path(),
+            detail: "secrets".into(),
+        };
+        let sealed = hex::decode(&f.secrets).map_err(|_| corrupt())?;
+        let plain = open(dek, &f.id, &sealed).ok_or_else(corrupt)?;
         let map: BTreeMap<String, String> =
-            serde_json::from_slice(&plain).map_err(|_| corrupt("secrets"))?;
+            serde_json::from_slice(&plain).map_err(|_| corrupt())?;
         map.into_iter()
-            .map(|(k, v)| Ok((k, hex::decode(v).map_err(|_| corrupt("secrets"))?)))
+            .map(|(k, v)| Ok((k, hex::decode(v).map_err(|_| corrupt())?)))
             .collect()
+    }
+
+    /// Adds (or replaces) one secret, opening the vault with the OS-held key
+    /// or `passphrase`; the other secrets, the DEK and the passphrase stay as
+    /// they are. The file is replaced atomically, so a failure changes
+    /// nothing.
+    pub fn insert(&self, passphrase: Option<&str>, name: &str, value: &[u8]) -> Result<()> {
+        let (mut f, dek) = self.open_dek(passphrase)?;
+        let mut secrets = self.open_secrets(&f, &dek)?;
+        secrets.insert(name.to_string(), value.to_vec());
+        let plain: BTreeMap<&String, String> =
+            secrets.iter().map(|(k, v)| (k, hex::encode(v))).collect();
+        let plain = serde_json::to_vec(&plain).expect("secrets serialize");
+        f.secrets = hex::encode(seal(&dek, &f.id, &plain));
+        f.fingerprints = secrets
+            .iter()
+            .map(|(k, v)| (k.clone(), fingerprint(v)))
+            .collect();
+        self.write(&f)?;
+        tracing::info!(secret = name, "secret added to the vault");
+        Ok(())
     }
 
     /// Opens the DEK with the passphrase alone (never the OS key): proves
@@ -520,7 +559,15 @@ impl Vault {
         let old = self.read()?;
         self.dek_by_passphrase(&old, old_passphrase)?;
         let current = self.unseal(Some(old_passphrase))?;
-        let secrets = replace.unwrap_or(&current);
+        let mut secrets = replace.cloned().unwrap_or_else(|| current.clone());
+        // Newly issued credentials replace the issued ones; the ledger's key
+        // is not issued and must survive, or the ledger becomes unreadable.
+        if let Some(ledger_key) = current.get(LEDGER_KEY) {
+            secrets
+                .entry(LEDGER_KEY.to_string())
+                .or_insert_with(|| ledger_key.clone());
+        }
+        let secrets = &secrets;
         let id = hex::encode(random::<8>());
         let f = self.build(&id, new_passphrase, secrets)?;
         self.write(&f)?;
@@ -638,6 +685,46 @@ mod tests {
         assert_eq!(v.unseal(Some("correct horse")).unwrap(), secrets());
         assert!(v.status().unwrap().os_key_present);
         assert_eq!(v.unseal(None).unwrap(), secrets());
+    }
+
+    #[test]
+    fn insert_adds_a_secret_and_replacement_keeps_the_ledger_key() {
+        let t = tempfile::tempdir().unwrap();
+        let v = Vault::new(t.path(), Box::new(NoKeyHolder));
+        v.create("correct horse", &secrets()).unwrap();
+        let before = std::fs::read(v.path()).unwrap();
+        // Without the passphrase (no OS holder) nothing changes.
+        assert!(matches!(
+            v.insert(None, LEDGER_KEY, &[1u8; 32]),
+            Err(VaultError::Locked)
+        ));
+        assert!(matches!(
+            v.insert(Some("wrong horse"), LEDGER_KEY, &[1u8; 32]),
+            Err(VaultError::WrongPassphrase)
+        ));
+        assert_eq!(std::fs::read(v.path()).unwrap(), before);
+        v.insert(Some("correct horse"), LEDGER_KEY, &[1u8; 32])
+            .unwrap();
+        let got = v.unseal(Some("correct horse")).unwrap();
+        assert_eq!(got[LEDGER_KEY], vec![1u8; 32]);
+        assert_eq!(got["app_secret"], b"S3CRET-S3CRET".to_vec());
+        assert!(v.status().unwrap().fingerprints.contains_key(LEDGER_KEY));
+        assert!(!String::from_utf8_lossy(&std::fs::read(v.path()).unwrap())
+            .contains(&hex::encode([1u8; 32])));
+        // Newly issued credentials replace the issued ones, not the
+        // ledger's key; a plain rotation keeps everything.
+        let reissued: Secrets = [("app_id".to_string(), b"APPID2".to_vec())].into();
+        v.rotate("correct horse", "battery staple", Some(&reissued))
+            .unwrap();
+        let got = v.unseal(Some("battery staple")).unwrap();
+        assert_eq!(got[LEDGER_KEY], vec![1u8; 32]);
+        assert_eq!(got["app_id"], b"APPID2".to_vec());
+        assert!(!got.contains_key("app_secret"));
+        v.rotate("battery staple", "correct horse", None).unwrap();
+        assert_eq!(
+            v.unseal(Some("correct horse")).unwrap()[LEDGER_KEY],
+            vec![1u8; 32]
+        );
     }
 
     #[test]

@@ -243,9 +243,10 @@ const PRODUCTION: &[&str] = &[
     "rxdesk-receipts",
 ];
 
-/// The desktop shell: the one production crate that may link `rxdesk-demo`,
-/// and only as an optional dependency of its `demo` feature.
-const COMPOSITION_ROOT: &str = "rxdesk-desktop";
+/// The composition root (`rxdesk_app::app`): the one production crate that
+/// may link `rxdesk-demo`, and only as an optional dependency of its `demo`
+/// feature (it seeds the demo pharmacy on a demo first start).
+const COMPOSITION_ROOT: &str = "rxdesk-app";
 
 /// The rehearsal world: never a dependency of a production crate.
 const DEMO_WORLD: &[&str] = &["rxdesk-center-sim", "rxdesk-demo"];
@@ -425,10 +426,14 @@ fn the_dependency_rules_catch_what_they_forbid() {
     let bad = violations(&[app]);
     assert!(bad.iter().any(|b| b.contains("rxdesk-center")), "{bad:?}");
     assert!(bad.iter().any(|b| b.contains("default")), "{bad:?}");
-    // Behind the desktop's `demo` feature only: allowed.
-    let mut root = fake("rxdesk-desktop", &["rxdesk-demo"]);
+    // Behind the composition root's `demo` feature only: allowed; the
+    // same in the shell (not the composition root) is not.
+    let mut root = fake("rxdesk-app", &["rxdesk-demo"]);
     root.demo_feature_only = vec!["rxdesk-demo".into()];
     assert!(violations(&[root]).is_empty());
+    let mut shell = fake("rxdesk-desktop", &["rxdesk-demo"]);
+    shell.demo_feature_only = vec!["rxdesk-demo".into()];
+    assert!(!violations(&[shell]).is_empty());
     // An optional dependency that another feature (say `default`) names
     // directly is not "demo feature only".
     let v: toml::Value = r#"
@@ -685,7 +690,10 @@ fn production_build_has_no_demo_world() {
         "the production desktop build links demo material:\n  {}",
         found.join("\n  ")
     );
-    for lib in PRODUCTION.iter().filter(|p| **p != COMPOSITION_ROOT) {
+    // (The desktop binary's default features are the demo build, checked
+    // below; every library crate, the composition root included, links no
+    // demo material unless asked.)
+    for lib in PRODUCTION.iter().filter(|p| **p != "rxdesk-desktop") {
         let found = demo_lines(&cargo_tree(lib, &[]));
         assert!(
             found.is_empty(),
