@@ -74,6 +74,7 @@ fn main() {
             let rt = tauri::async_runtime::handle().inner().clone();
             match App::start(options.clone(), rt, events) {
                 Ok(a) => {
+                    keep_window_geometry(app, &a.dir);
                     app.manage(a);
                     Ok(())
                 }
@@ -187,6 +188,46 @@ fn main() {
                 }
             }
         });
+}
+
+/// Reopens the window as it was left (`<data>/window.json`) and saves its
+/// size and position whenever they change.
+fn keep_window_geometry(app: &tauri::App, dir: &rxdesk_app::DataDir) {
+    use rxdesk_app::app::WindowGeometry;
+    use tauri::Manager;
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    if let Some(g) = WindowGeometry::load(dir) {
+        let _ = window.set_size(tauri::PhysicalSize::new(g.width, g.height));
+        let _ = window.set_position(tauri::PhysicalPosition::new(g.x, g.y));
+        if g.maximized {
+            let _ = window.maximize();
+        }
+    }
+    let (w, dir) = (window.clone(), dir.clone());
+    window.on_window_event(move |event| {
+        if matches!(
+            event,
+            tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+        ) {
+            let (Ok(size), Ok(pos)) = (w.inner_size(), w.outer_position()) else {
+                return;
+            };
+            let g = WindowGeometry {
+                width: size.width,
+                height: size.height,
+                x: pos.x,
+                y: pos.y,
+                maximized: w.is_maximized().unwrap_or(false),
+            };
+            if WindowGeometry::load(&dir) != Some(g) {
+                if let Err(e) = g.save(&dir) {
+                    tracing::warn!(error = %e, "window size not saved");
+                }
+            }
+        }
+    });
 }
 
 fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {

@@ -90,3 +90,31 @@ test("operators sign in against the real ledger (argon2id); the 工号 fixes the
 });
 
 // The counter visit itself is tests/e2e/visit.e2e.test.mjs.
+
+test("the window reopens at the size the pharmacist left it", async () => {
+  // Resized by the window manager's way (WebDriver's window rect), then the
+  // app is closed and started again on the same data directory.
+  await browser.setWindowSize(1100, 740);
+  await browser.waitUntil(
+    async () => {
+      try {
+        const g = JSON.parse(readFileSync(`${home}/window.json`, "utf8"));
+        return g.width === 1100 && g.height === 740;
+      } catch {
+        return false;
+      }
+    },
+    { timeout: 10000, timeoutMsg: "the new size was not saved to window.json" },
+  );
+  await browser.deleteSession();
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application, args: ["--data-dir", home] } },
+  });
+  await browser.$("#product-name").waitForDisplayed({ timeout: 15000 });
+  const size = await browser.execute(() => [window.innerWidth, window.innerHeight]);
+  assert.deepEqual(size, [1100, 740], `reopened at ${size}`);
+  await browser.saveScreenshot(`${shots}/03-window-size-kept.png`);
+});

@@ -432,3 +432,104 @@ impl App {
         self.uploads.stop();
     }
 }
+
+/// The window's size, position and maximised state, kept in
+/// `<data>/window.json` so the counter reopens as the pharmacist left it.
+/// A missing or unreadable file means the shipped default (1280×800); a size
+/// below the smallest supported screen (1024×700 of the window's minimum) is
+/// raised to it, never trusted as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WindowGeometry {
+    /// Inner width, physical pixels.
+    pub width: u32,
+    /// Inner height, physical pixels.
+    pub height: u32,
+    /// Outer position, physical pixels.
+    pub x: i32,
+    /// Outer position, physical pixels.
+    pub y: i32,
+    /// Whether the window was maximised.
+    pub maximized: bool,
+}
+
+impl WindowGeometry {
+    /// Smallest width the counter screens are built for.
+    pub const MIN_WIDTH: u32 = 1024;
+    /// Smallest height (the window's minimum in tauri.conf.json).
+    pub const MIN_HEIGHT: u32 = 700;
+    /// Largest size taken from the file (larger is a damaged file).
+    const MAX_SIDE: u32 = 16_384;
+
+    fn path(dir: &DataDir) -> PathBuf {
+        dir.root().join("window.json")
+    }
+
+    /// The saved geometry, made sane; `None` when there is none or it does
+    /// not parse (logged, never an error: the default window opens).
+    pub fn load(dir: &DataDir) -> Option<Self> {
+        let bytes = std::fs::read(Self::path(dir)).ok()?;
+        match serde_json::from_slice::<Self>(&bytes) {
+            Ok(g) if g.width <= Self::MAX_SIDE && g.height <= Self::MAX_SIDE => Some(Self {
+                width: g.width.max(Self::MIN_WIDTH),
+                height: g.height.max(Self::MIN_HEIGHT),
+                x: g.x.clamp(-(Self::MAX_SIDE as i32), Self::MAX_SIDE as i32),
+                y: g.y.clamp(-(Self::MAX_SIDE as i32), Self::MAX_SIDE as i32),
+                maximized: g.maximized,
+            }),
+            Ok(_) | Err(_) => {
+                tracing::warn!(
+                    "window.json is not a usable window geometry; the default size is used"
+                );
+                None
+            }
+        }
+    }
+
+    /// Saves the geometry (owner-only file, replaced atomically).
+    pub fn save(&self, dir: &DataDir) -> std::io::Result<()> {
+        let path = Self::path(dir);
+        let tmp = path.with_extension("json.tmp");
+        crate::paths::write_private(&tmp, &serde_json::to_vec(self).unwrap_or_default())?;
+        std::fs::rename(tmp, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_geometry_round_trips_and_is_made_sane() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = DataDir::at(t.path());
+        assert_eq!(WindowGeometry::load(&dir), None);
+        let g = WindowGeometry {
+            width: 1366,
+            height: 768,
+            x: 10,
+            y: -5,
+            maximized: false,
+        };
+        g.save(&dir).unwrap();
+        assert_eq!(WindowGeometry::load(&dir), Some(g));
+        // Too small is raised to the smallest supported size.
+        WindowGeometry {
+            width: 200,
+            height: 100,
+            ..g
+        }
+        .save(&dir)
+        .unwrap();
+        let small = WindowGeometry::load(&dir).unwrap();
+        assert_eq!((small.width, small.height), (1024, 700));
+        // A damaged or absurd file is the default window, never a panic.
+        std::fs::write(t.path().join("window.json"), b"{not json").unwrap();
+        assert_eq!(WindowGeometry::load(&dir), None);
+        std::fs::write(
+            t.path().join("window.json"),
+            br#"{"width":99999999,"height":1,"x":0,"y":0,"maximized":false}"#,
+        )
+        .unwrap();
+        assert_eq!(WindowGeometry::load(&dir), None);
+    }
+}
