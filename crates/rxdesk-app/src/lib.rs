@@ -30,6 +30,7 @@ pub mod settle_types;
 pub mod staff;
 pub mod status;
 pub mod till;
+pub mod trace_reconcile;
 pub mod uploader;
 pub mod visit;
 pub mod wiring;

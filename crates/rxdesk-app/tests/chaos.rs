@@ -724,6 +724,30 @@ fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i
     if !r.errors.is_empty() {
         return Err(format!("stock: {:?}", r.errors));
     }
+    // Only received boxes can be sold: the boxes the visits will scan
+    // (`sale_visit`'s codes, one per serial) arrive through goods-in into
+    // the same batch.
+    let prefix = amox_trace_prefix();
+    let boxes: Vec<String> = (0..=CHAOS_BOXES)
+        .map(|serial| format!("{prefix}{:09}{:04}", 300_000_000 + serial, serial % 10_000))
+        .collect();
+    let doc = rxdesk_store::inventory::GoodsIn {
+        supplier: "混沌测试供应商".into(),
+        invoice_no: "CHAOS-1".into(),
+        lines: vec![rxdesk_store::inventory::GoodsInLine {
+            fixmedins_hilist_id: AMOX_ID.into(),
+            manu_lotnum: "C260101".into(),
+            manu_date: "2026-01-01".into(),
+            expy_end: "2029-12-31".into(),
+            boxes,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    counter
+        .store()
+        .receive_goods(&boss, &doc)
+        .map_err(|e| format!("goods-in: {e}"))?;
     drop(counter);
     let db = rusqlite::Connection::open(data.database()).map_err(|e| e.to_string())?;
     let mut st = db
@@ -736,6 +760,10 @@ fn prepare_ledger(work: &Path, url: &str, ca_pem: &str) -> Result<HashMap<i64, i
         .map_err(|e| e.to_string())?;
     Ok(rows)
 }
+
+/// Boxes received for the visits to scan (serials 0..=this; a run uses far
+/// fewer).
+const CHAOS_BOXES: u64 = 5_000;
 
 /// Jobs an armed counter launch does at most before it stops (and its
 /// point goes back in the queue).

@@ -80,6 +80,9 @@ impl Rig {
             .import_stock_csv(&boss, stock.as_bytes())
             .unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // The demo boxes are received goods (goods-in, 3503): only received
+        // boxes can be sold.
+        rxdesk_demo::pharmacy::receive_demo_boxes(counter.store(), &boss).unwrap();
         counter
             .login("2001", "demo-pharmacist", Some("pharmacist"))
             .unwrap();

@@ -105,6 +105,9 @@ impl Rig {
             .import_stock_csv(&boss, stock.as_bytes())
             .unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // The demo boxes are received goods (goods-in, 3503): only received
+        // boxes can be sold.
+        rxdesk_demo::pharmacy::receive_demo_boxes(counter.store(), &boss).unwrap();
         counter
             .login("2001", "demo-pharmacist", Some("pharmacist"))
             .unwrap();
@@ -323,11 +326,29 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     let o = rig.scan(&boxes(LORA)[0].barcode).await;
     assert!(!o.ok);
     assert_eq!(o.code, "wrong_product");
-    // Expired batch named by a GS1 code (lot A220701, expired 2024-06-30).
-    let gs1 = format!(
-        "01{:0>14}10A220701\u{1d}21{}",
-        amox[0].barcode, amox[0].trace_code
-    );
+    // A box of the expired lot (A220701, expired 2024-06-30), received into
+    // its batch and scanned as a GS1 code: the box's own batch decides.
+    let old_box = format!("{}9000000000001", &amox[0].trace_code[..7]);
+    rig.counter
+        .store()
+        .receive_goods(
+            &s,
+            &rxdesk_store::inventory::GoodsIn {
+                supplier: "演示医药有限公司".into(),
+                invoice_no: "OLD-1".into(),
+                lines: vec![rxdesk_store::inventory::GoodsInLine {
+                    fixmedins_hilist_id: amox[0].fixmedins_hilist_id.clone(),
+                    manu_lotnum: "A220701".into(),
+                    manu_date: "2022-07-01".into(),
+                    expy_end: "2024-06-30".into(),
+                    boxes: vec![old_box.clone()],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let gs1 = format!("01{:0>14}10A220701\u{1d}21{}", amox[0].barcode, old_box);
     let o = rig.scan(&gs1).await;
     assert!(!o.ok);
     assert_eq!(o.code, "expired_batch", "{}", o.message_zh);

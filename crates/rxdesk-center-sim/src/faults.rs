@@ -34,6 +34,10 @@ pub struct Faults {
     /// extra on the patient's cash part): a counter must notice that 2102's
     /// total is not 2101's and reverse it. One-shot.
     pub skew_2102_total: bool,
+    /// What a trace code uploaded again while its first record stands gets:
+    /// `reject` (default) or `overwrite` — the public record does not say
+    /// which the real platform does (`crate::stock`).
+    pub duplicate_trace_code: crate::stock::DuplicateTrace,
     /// When not empty, the rate and latency faults hit only these
     /// transactions (infno or family-B op name), e.g. `["2103"]`.
     pub ops: Vec<String>,

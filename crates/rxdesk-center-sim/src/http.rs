@@ -192,8 +192,9 @@ fn roll(app: &App, op: &str) -> (Plan, Faults) {
     (plan, f)
 }
 
-const QUERIES: [&str; 11] = [
+const QUERIES: [&str; 12] = [
     "5203",
+    "3513",
     "9001",
     "9002",
     "1101",
@@ -230,6 +231,12 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
         "3202" => ops::reconcile_detail(st, i),
         "3505" => ops::sale(st, i, &env.msgid),
         "3506" => ops::sale_return(st, i),
+        "3501" => crate::stock::stock_take(st, i, &env.msgid),
+        "3502" => crate::stock::stock_change(st, i, &env.msgid),
+        "3503" => crate::stock::purchase(st, i, &env.msgid),
+        "3504" => crate::stock::purchase_return(st, i, &env.msgid),
+        "3507" => crate::stock::delete(st, i),
+        "3513" => crate::stock::sold_trace_query(st, i),
         "9101" => ops::file_upload(st, i),
         "9102" => ops::file_download(st, i),
         "7201" => {

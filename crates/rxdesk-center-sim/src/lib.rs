@@ -23,6 +23,7 @@ pub mod policy;
 pub mod rehearsal;
 pub mod seed;
 pub mod state;
+pub mod stock;
 
 use faults::Faults;
 use hyper_util::rt::TokioIo;

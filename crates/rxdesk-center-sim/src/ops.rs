@@ -802,6 +802,7 @@ pub fn reversal(st: &mut State, input: &Value) -> OpResult {
                         st.sold_codes.remove(&c);
                     }
                 }
+                crate::stock::unrecord_sale(st, &doc, None);
             }
             Ok(json!({}))
         }
@@ -933,23 +934,36 @@ pub fn sale(st: &mut State, input: &Value, msgid: &str) -> OpResult {
         }
     }
     let cs = check_codes(&s.drugtracinfo)?;
-    for c in &cs {
-        if let Some(doc) = st.sold_codes.get(c) {
-            return fail(
-                codes::TRACE_CODE_SOLD,
-                format!("追溯码 {c} 已于单据 {doc} 销售"),
-            );
+    let key = format!("{}#{}", s.rtal_docno, s.fixmedins_bchno);
+    let split = s.trdn_flag == "1";
+    // A split sale (拆零) takes part of an opened box: its code travels with
+    // every split sale of that box, so only a whole-box sale claims it.
+    if !split {
+        for c in &cs {
+            if let Some(doc) = st.sold_codes.get(c).cloned() {
+                if st.faults.duplicate_trace_code == crate::stock::DuplicateTrace::Reject {
+                    return fail(
+                        codes::TRACE_CODE_SOLD,
+                        format!("追溯码 {c} 已于单据 {doc} 销售"),
+                    );
+                }
+                // Overwrite: the earlier sale loses the code.
+                if let Some(old) = st.sales.get_mut(&doc) {
+                    old.codes.retain(|x| x != c);
+                }
+                crate::stock::unrecord_sale(st, &doc, Some(std::slice::from_ref(c)));
+            }
+        }
+        for c in &cs {
+            st.sold_codes.insert(c.clone(), key.clone());
         }
     }
-    let key = format!("{}#{}", s.rtal_docno, s.fixmedins_bchno);
-    for c in &cs {
-        st.sold_codes.insert(c.clone(), key.clone());
-    }
+    crate::stock::record_sale(st, &key, s, &cs, msgid);
     st.sales.insert(
         key.clone(),
         Sale {
             rtal_docno: key,
-            codes: cs,
+            codes: if split { Vec::new() } else { cs },
             setl_id: s.setl_id.clone(),
             msgid: msgid.into(),
         },
@@ -963,20 +977,29 @@ pub fn sale_return(st: &mut State, input: &Value) -> OpResult {
     let s = &i.selinfo;
     let cs = check_codes(&s.drugtracinfo)?;
     let key = format!("{}#{}", s.medins_prod_sel_no, s.fixmedins_bchno);
+    let split = s.trdn_flag == "1";
     for c in &cs {
-        if st.sold_codes.get(c) != Some(&key) {
+        let sold_here = if split {
+            crate::stock::split_sold_in(st, &key, c)
+        } else {
+            st.sold_codes.get(c) == Some(&key)
+        };
+        if !sold_here {
             return fail(
                 codes::TRACE_CODE_NOT_SOLD,
                 format!("追溯码 {c} 未在单据 {} 中销售", s.medins_prod_sel_no),
             );
         }
     }
-    for c in &cs {
-        st.sold_codes.remove(c);
+    if !split {
+        for c in &cs {
+            st.sold_codes.remove(c);
+        }
     }
     if let Some(sale) = st.sales.get_mut(&key) {
         sale.codes.retain(|c| !cs.contains(c));
     }
+    crate::stock::unrecord_sale(st, &key, Some(&cs));
     Ok(json!({"result": {"retRslt": "1", "msgRslt": "退货受理成功"}}))
 }
 

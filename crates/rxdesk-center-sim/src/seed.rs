@@ -109,6 +109,7 @@ pub fn build(seed: &str, base_url: &str, faults: Faults) -> Result<State, SeedEr
         settlements: BTreeMap::new(),
         sold_codes: HashMap::new(),
         sales: HashMap::new(),
+        stock: Default::default(),
         sales_uploads: HashMap::new(),
         files: HashMap::new(),
         responses: HashMap::new(),

@@ -361,6 +361,8 @@ pub struct State {
     pub sold_codes: HashMap<String, String>,
     /// sales by rtal_docno
     pub sales: HashMap<String, Sale>,
+    /// The stock-side books (3501–3504, 3507, the 3513 rows).
+    pub stock: crate::stock::StockBooks,
     /// 7207 uploads: sel_upld_sn → (hi_rxno, undone)
     pub sales_uploads: HashMap<String, (String, bool)>,
     /// files (9101/3202/9102): file_qury_no → (filename, bytes)

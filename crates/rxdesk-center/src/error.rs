@@ -142,6 +142,15 @@ pub mod codes {
     pub const TRACE_CODE_FORMAT: i64 = 5002;
     /// Trace code returned but never sold.
     pub const TRACE_CODE_NOT_SOLD: i64 = 5003;
+    /// 3503 / 3502 (in): the trace code is already in stock at this
+    /// pharmacy per the platform (the emulator's `duplicate_trace_code:
+    /// reject` switch; with `overwrite` the new record replaces the old).
+    pub const TRACE_CODE_DUPLICATE: i64 = 5004;
+    /// 3504 / 3502 (out): the trace code is not in stock at this pharmacy
+    /// per the platform (never received, or already gone).
+    pub const TRACE_CODE_NOT_IN_STOCK: i64 = 5005;
+    /// 3507: nothing was uploaded under that batch number and data type.
+    pub const INVENTORY_NOT_FOUND: i64 = 6003;
     /// 2601: the original transaction is unknown (it was never applied).
     pub const ORIGINAL_NOT_FOUND: i64 = 6001;
     /// 2601: this transaction type cannot be reversed.

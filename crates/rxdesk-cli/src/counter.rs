@@ -143,6 +143,22 @@ struct ImportStep {
     stock: Option<PathBuf>,
 }
 
+/// `receive:` — a goods-in document of one product batch, every box by its
+/// trace code (the ledger's `receive_goods`, 3503 queued).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiveStep {
+    supplier: String,
+    invoice_no: String,
+    product: String,
+    lot: String,
+    made: String,
+    expires: String,
+    #[serde(default)]
+    price: Option<String>,
+    boxes: Vec<String>,
+}
+
 /// One step: exactly one action key, an optional note and expectations.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,6 +170,8 @@ struct Step {
     operator: Option<OperatorStep>,
     /// Manager: import the pharmacy's catalogue / stock CSV.
     import: Option<ImportStep>,
+    /// Manager or pharmacist: receive boxes by their trace codes (goods-in).
+    receive: Option<ReceiveStep>,
     #[serde(default, deserialize_with = "present")]
     start: Option<()>,
     #[serde(default, deserialize_with = "present")]
@@ -662,6 +680,7 @@ impl Step {
         add(self.login.is_some(), "login");
         add(self.operator.is_some(), "operator");
         add(self.import.is_some(), "import");
+        add(self.receive.is_some(), "receive");
         add(self.start.is_some(), "start");
         add(self.cancel.is_some(), "cancel");
         add(self.prescribe.is_some(), "prescribe");
@@ -705,6 +724,7 @@ fn label(action: &str) -> (&'static str, &'static str) {
             "店长导入药品目录和库存",
             "manager: import catalogue and stock",
         ),
+        "receive" => ("采购入库（逐盒扫码）", "goods-in, box by box"),
         "start" => ("开始接待", "start visit"),
         "cancel" => ("取消服务", "cancel visit"),
         "prescribe" => (
@@ -1075,6 +1095,8 @@ fn import_demo(counter: &Counter) -> Result<(), String> {
     if !r.errors.is_empty() {
         return Err(format!("演示库存导入失败 / stock import: {:?}", r.errors));
     }
+    rxdesk_demo::pharmacy::receive_demo_boxes(counter.store(), &boss)
+        .map_err(|e| format!("演示药盒入库失败 / demo goods-in: {e}"))?;
     Ok(())
 }
 
@@ -1440,6 +1462,37 @@ impl Run<'_> {
                 .map_err(RunError::from)?;
             println!("    → 已创建 created {} {} ({})", c.login, c.name, c.role);
             self.result = json!({"operator_id": id, "login": c.login});
+            return Ok(());
+        }
+        if let Some(rc) = &step.receive {
+            let s = self.session()?;
+            let price = match &rc.price {
+                Some(p) => p
+                    .parse::<rxdesk_core::Price>()
+                    .map_err(|e| step_err("SCENARIO", format!("receive.price {p}: {e}")))?,
+                None => rxdesk_core::Price::default(),
+            };
+            let doc = rxdesk_store::inventory::GoodsIn {
+                supplier: rc.supplier.clone(),
+                invoice_no: rc.invoice_no.clone(),
+                lines: vec![rxdesk_store::inventory::GoodsInLine {
+                    fixmedins_hilist_id: rc.product.clone(),
+                    manu_lotnum: rc.lot.clone(),
+                    manu_date: rc.made.clone(),
+                    expy_end: rc.expires.clone(),
+                    purchase_price: price,
+                    boxes: rc.boxes.clone(),
+                    cartons: Vec::new(),
+                }],
+                ..Default::default()
+            };
+            let d = self
+                .counter
+                .store()
+                .receive_goods(&s, &doc)
+                .map_err(RunError::from)?;
+            println!("    → 入库 received {} boxes ({})", d.boxes, d.doc_no);
+            self.result = to_json(&d);
             return Ok(());
         }
         if let Some(im) = &step.import {

@@ -1,8 +1,11 @@
 //! `rxdesk stock export`: the in-stock listing for the public channels
 //! (ST-EPC-02-004) — every circulating product with unexpired stock, its
 //! price and whole packs — as CSV or JSON on stdout, from the ledger
-//! (`Store::in_stock_listing`, the same call the desktop app makes); and
-//! `rxdesk stock import FILE` (CSV or XLSX, `catalogue.rs`).
+//! (`Store::in_stock_listing`, the same call the desktop app makes);
+//! `rxdesk stock import FILE` (CSV or XLSX, `catalogue.rs`); and the
+//! manager's box-level views: `rxdesk stock list` (every batch on hand with
+//! the trace codes of its boxes on the shelf) and `rxdesk stock near-expiry
+//! --days N` (JSON, `Store::stock_list` / `Store::near_expiry`).
 
 use crate::queue::{open_ledger, LedgerArgs};
 use clap::{Args, Subcommand, ValueEnum};
@@ -33,6 +36,16 @@ enum StockCommand {
     /// manu_lotnum, manu_date, expy_end, quantity, store) from a .csv or
     /// .xlsx file: all lines or none, after a summary.
     Import(crate::catalogue::ImportArgs),
+    /// Every batch on hand with the trace codes of its boxes on the shelf
+    /// (JSON).
+    List,
+    /// Batches on hand that expire within `--days` days (expired ones
+    /// included), first expiry first (JSON).
+    NearExpiry {
+        /// Days ahead.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -47,6 +60,8 @@ enum Format {
 pub fn run(args: StockArgs) -> ExitCode {
     let (format, date) = match args.command {
         StockCommand::Export { format, date } => (format, date),
+        StockCommand::List => return boxes(&args.ledger, None),
+        StockCommand::NearExpiry { days } => return boxes(&args.ledger, Some(days)),
         StockCommand::Import(imp) => {
             return crate::catalogue::import(
                 &args.ledger,
@@ -91,4 +106,35 @@ pub fn run(args: StockArgs) -> ExitCode {
         ),
     }
     ExitCode::SUCCESS
+}
+
+/// `rxdesk stock list` / `near-expiry`: the batches as JSON.
+fn boxes(ledger: &LedgerArgs, near_days: Option<u32>) -> ExitCode {
+    let store = match open_ledger(ledger) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rxdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = chrono::Utc::now()
+        .with_timezone(&rxdesk_core::time::cst())
+        .date_naive();
+    let lines = match near_days {
+        None => store.stock_list(),
+        Some(d) => store.near_expiry(today, d),
+    };
+    match lines {
+        Ok(l) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&l).unwrap_or_else(|_| "[]".into())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("rxdesk: 库存读取失败 / cannot read stock: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

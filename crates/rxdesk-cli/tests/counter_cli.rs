@@ -239,6 +239,7 @@ fn stock_export_lists_unexpired_circulating_stock_as_csv_and_json() {
             .import_stock_csv(&boss, stock.as_bytes())
             .unwrap()
             .is_ok());
+        rxdesk_demo::pharmacy::receive_demo_boxes(&store, &boss).unwrap();
     }
     let dbs = db.to_str().unwrap();
     let o = rxdesk(&[
@@ -281,6 +282,23 @@ fn stock_export_lists_unexpired_circulating_stock_as_csv_and_json() {
     let o = rxdesk(&["stock", "--db", dbs, "export", "--date", "24/11/2026"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("yyyy-MM-dd"), "{}", text(&o));
+
+    // The box-level list: the demo boxes received by goods-in, by batch.
+    let o = rxdesk(&["stock", "--db", dbs, "list"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let amx = lines
+        .iter()
+        .find(|l| l["fixmedins_bchno"] == "DEMO-AMX-02")
+        .expect("the receiving batch is listed");
+    assert_eq!(amx["codes"].as_array().unwrap().len(), 8);
+    let o = rxdesk(&["stock", "--db", dbs, "near-expiry", "--days", "30"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let near: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        near.iter().any(|l| l["fixmedins_bchno"] == "DEMO-AMX-01"),
+        "the expired batch is on the near-expiry list"
+    );
 }
 
 #[test]

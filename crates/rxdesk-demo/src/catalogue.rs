@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use rxdesk_core::catalogue::pinyin_initials;
 use rxdesk_core::Price;
 use rxdesk_store::catalogue::{catalogue_csv, gtin_check_digit, CatalogueRow, STOCK_COLUMNS};
+use rxdesk_store::inventory::{GoodsIn, GoodsInLine};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -772,7 +773,7 @@ pub fn demo_catalogue_csv() -> String {
 
 /// Batches of the emulator's six: (drug id, batch, lot, made, expires,
 /// packs, store). The first of 阿莫西林 expired in 2024.
-const EMULATOR_BATCHES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
+const EMULATOR_BATCHES: &[EmulatorBatch] = &[
     (
         "YP000001",
         "DEMO-AMX-01",
@@ -889,8 +890,18 @@ pub fn demo_stock_csv() -> String {
     let mut out = String::new();
     out.push_str(&STOCK_COLUMNS.join(","));
     out.push_str("\r\n");
+    let received: Vec<&str> = EMULATOR_BATCHES
+        .iter()
+        .filter_map(|b| receiving_batch(b.0).map(|r| r.1))
+        .collect();
     for b in EMULATOR_BATCHES {
-        let fields = [b.0, b.1, b.2, b.3, b.4, b.5, b.6].map(str::to_string);
+        let mut fields = [b.0, b.1, b.2, b.3, b.4, b.5, b.6].map(str::to_string);
+        // The demo boxes arrive through goods-in (`demo_goods_in`): the CSV
+        // holds the rest of their batch.
+        if received.contains(&b.1) {
+            let packs: usize = b.5.parse().unwrap_or(0);
+            fields[5] = packs.saturating_sub(BOXES_PER_DRUG).to_string();
+        }
         push_line(&mut out, &fields);
     }
     let mut rng = Rng(0x5354_4F43_4B00_2026);
@@ -914,6 +925,61 @@ pub fn demo_stock_csv() -> String {
         }
     }
     out
+}
+
+/// The batch an emulator drug's demo boxes are received into: its traced
+/// batch that expires first among those not yet expired in the demo's time
+/// (so a box scanned at the counter is recorded under the batch first
+/// expiry would also pick).
+type EmulatorBatch = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+fn receiving_batch(hilist_id: &str) -> Option<&'static EmulatorBatch> {
+    EMULATOR_BATCHES
+        .iter()
+        .filter(|b| b.0 == hilist_id && b.6 == "traced" && b.4 > "2026-12-31")
+        .min_by_key(|b| b.4)
+}
+
+/// The demo boxes ([`demo_boxes`]) as one goods-in document from the demo
+/// supplier: every box by its trace code into its drug's receiving batch.
+/// Demo mode and the tests receive their boxes through it, as a pharmacy
+/// receives goods, so that only received boxes can be sold.
+pub fn demo_goods_in() -> GoodsIn {
+    let boxes = demo_boxes();
+    let mut lines = Vec::new();
+    for p in emulator_products() {
+        let Some(b) = receiving_batch(&p.fixmedins_hilist_id) else {
+            continue;
+        };
+        lines.push(GoodsInLine {
+            fixmedins_hilist_id: p.fixmedins_hilist_id.clone(),
+            manu_lotnum: b.2.to_string(),
+            manu_date: b.3.to_string(),
+            expy_end: b.4.to_string(),
+            purchase_price: p.price,
+            boxes: boxes
+                .iter()
+                .filter(|x| x.fixmedins_hilist_id == p.fixmedins_hilist_id)
+                .map(|x| x.trace_code.clone())
+                .collect(),
+            cartons: Vec::new(),
+        });
+    }
+    GoodsIn {
+        supplier: "演示医药有限公司".into(),
+        supplier_permit: "DEMO-PERMIT-0001".into(),
+        invoice_code: "DEMO".into(),
+        invoice_no: "DEMO-INV-0001".into(),
+        lines,
+    }
 }
 
 /// One CSV line (the demo fields need no quoting; checked).

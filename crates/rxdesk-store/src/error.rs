@@ -108,6 +108,9 @@ pub enum StoreError {
     /// Invalid input.
     #[error("输入无效 / invalid input: {0}")]
     Invalid(String),
+    /// An inventory write was refused (goods-in, return, stock change).
+    #[error(transparent)]
+    Inventory(#[from] crate::inventory::InventoryError),
     /// Another process already runs the sync worker on this ledger.
     #[error("另一个同步进程正在运行 / another sync worker already holds {0}")]
     SyncBusy(PathBuf),
@@ -144,6 +147,7 @@ fn action_zh(action: &str) -> &str {
         "record delivery" => "登记配送",
         "retry or void an upload" => "重传或作废上传记录",
         "administer operators" | "create operator" => "管理操作员与设置",
+        "manage stock" => "入库、退货、盘点与库存变更",
         other => other,
     }
 }

@@ -810,13 +810,20 @@ impl Store {
                 .map_err(StoreError::sql("record sale line"))?;
                 let line_id = tx.last_insert_rowid();
                 for code in &line.trace_codes {
-                    tx.execute("INSERT INTO trace_codes (sale_line_id, code) VALUES (?1, ?2)", params![line_id, code])
-                        .map_err(|e| match e.sqlite_error_code() {
-                            Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                                StoreError::Rule(format!("追溯码 {code} 已售出 / trace code already sold"))
-                            }
-                            _ => classify("record trace code", e),
-                        })?;
+                    // A received box leaves the shelf (whole) or gives up
+                    // the range this split sale takes (拆零); a code this
+                    // ledger never received is the counter's to refuse.
+                    let range = crate::inventory::sell_from_box(tx, code, line.split, qty, now)?;
+                    tx.execute(
+                        "INSERT INTO trace_codes (sale_line_id, code, split, range_from_e4, range_to_e4) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![line_id, code, i64::from(line.split), range.map(|r| r.0), range.map(|r| r.1)],
+                    )
+                    .map_err(|e| match e.sqlite_error_code() {
+                        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                            StoreError::Rule(format!("追溯码 {code} 已售出 / trace code already sold"))
+                        }
+                        _ => classify("record trace code", e),
+                    })?;
                 }
                 let (psn_cert_type, certno, psn_name) = match &rx {
                     Some((r, _)) => ("01".to_string(), r.patient_certno.clone(), r.patient_name.clone()),
@@ -1045,6 +1052,9 @@ impl Store {
                         .map_err(StoreError::sql("read trace codes"))?;
                     rows
                 };
+                for code in &codes {
+                    crate::inventory::return_to_box(tx, code, trdn == "1", qty, now)?;
+                }
                 tx.execute("UPDATE trace_codes SET returned = 1 WHERE sale_line_id = ?1", [line_id])
                     .map_err(StoreError::sql("return trace codes"))?;
                 let input = SaleReturnInput {

@@ -22,6 +22,7 @@ mod csvread;
 pub mod delivery_orders;
 pub mod error;
 pub mod history;
+pub mod inventory;
 pub mod journal;
 pub mod ledger;
 pub mod listing;

@@ -63,6 +63,9 @@ pub enum Permission {
     ManageQueue,
     /// Create operators, unlock accounts, change settings.
     Administer,
+    /// Receive goods, return them to the supplier, record stock changes and
+    /// stock-takes.
+    ManageStock,
 }
 
 impl Permission {
@@ -70,6 +73,7 @@ impl Permission {
         match self {
             Permission::Sell | Permission::Deliver => true,
             Permission::AuditPrescription => matches!(role, Role::Pharmacist),
+            Permission::ManageStock => matches!(role, Role::Pharmacist | Role::Manager),
             Permission::Refund | Permission::ManageQueue | Permission::Administer => {
                 matches!(role, Role::Manager)
             }
@@ -83,6 +87,7 @@ impl Permission {
             Permission::Deliver => ("record delivery", "cashier/pharmacist/manager"),
             Permission::ManageQueue => ("retry or void an upload", "manager"),
             Permission::Administer => ("administer operators", "manager"),
+            Permission::ManageStock => ("manage stock", "pharmacist/manager"),
         }
     }
 }

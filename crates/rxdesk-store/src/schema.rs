@@ -498,6 +498,70 @@ CREATE TABLE province_prices (
 ) STRICT;
 "#;
 
+/// V15 (inventory and traceability): goods-in and purchase-return documents
+/// (`goods_docs`), every received box by its trace code with the batch it
+/// belongs to and where it is now (`stock_boxes`; a box that was never
+/// received cannot be sold), the stock changes (报损/报溢/调拨/过期销毁,
+/// `stock_changes`) and stock-takes (`stock_takes`). A sold code may appear
+/// again while an earlier sale of it stands only for 拆零 (each split sale
+/// of one opened box records the box's code with the range it took), so the
+/// sold-once index now covers whole boxes only.
+const V15: &str = r#"
+CREATE TABLE goods_docs (
+    id              INTEGER PRIMARY KEY,
+    doc_no          TEXT NOT NULL UNIQUE,        -- 商品采购流水号 (RxDesk's, from the msgid sequence)
+    kind            TEXT NOT NULL CHECK (kind IN ('receipt', 'return')),
+    supplier        TEXT NOT NULL CHECK (length(trim(supplier)) > 0),
+    supplier_permit TEXT NOT NULL DEFAULT '',
+    invoice_code    TEXT NOT NULL DEFAULT '',
+    invoice_no      TEXT NOT NULL CHECK (length(trim(invoice_no)) > 0),
+    reason          TEXT NOT NULL DEFAULT '',
+    operator_id     INTEGER NOT NULL REFERENCES operators(id),
+    at              INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE stock_boxes (
+    id           INTEGER PRIMARY KEY,
+    code         TEXT NOT NULL UNIQUE CHECK (length(code) = 20 AND code NOT GLOB '*[^0-9]*'),
+    drug_id      INTEGER NOT NULL REFERENCES drugs(id),
+    batch_id     INTEGER NOT NULL REFERENCES stock_batches(id),
+    doc_id       INTEGER NOT NULL REFERENCES goods_docs(id),
+    carton_code  TEXT NOT NULL DEFAULT '',      -- the carton's code when received by the supplier's 关联码 list
+    state        TEXT NOT NULL DEFAULT 'in_stock'
+                 CHECK (state IN ('in_stock', 'opened', 'sold', 'returned', 'lost', 'written_off', 'transferred')),
+    remaining_e4 INTEGER NOT NULL CHECK (remaining_e4 >= 0),  -- packs left ×10⁴ (10000 = a whole box)
+    changed_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX stock_boxes_batch ON stock_boxes(batch_id, state);
+CREATE INDEX stock_boxes_drug ON stock_boxes(drug_id, state);
+
+CREATE TABLE stock_changes (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('loss', 'surplus', 'transfer_in', 'transfer_out', 'expired')),
+    batch_id    INTEGER NOT NULL REFERENCES stock_batches(id),
+    qty_e4      INTEGER NOT NULL CHECK (qty_e4 > 0),
+    codes       TEXT NOT NULL DEFAULT '',       -- the boxes' trace codes, space separated
+    reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    at          INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE stock_takes (
+    id          INTEGER PRIMARY KEY,
+    counted     INTEGER NOT NULL,               -- codes scanned
+    missing     TEXT NOT NULL DEFAULT '',       -- in stock per the ledger, not found (space separated)
+    unexpected  TEXT NOT NULL DEFAULT '',       -- found, not in stock per the ledger
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    at          INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE trace_codes ADD COLUMN split INTEGER NOT NULL DEFAULT 0 CHECK (split IN (0, 1));
+ALTER TABLE trace_codes ADD COLUMN range_from_e4 INTEGER;   -- 拆零: the part of the box taken (packs ×10⁴)
+ALTER TABLE trace_codes ADD COLUMN range_to_e4 INTEGER;
+DROP INDEX trace_codes_sold_once;
+CREATE UNIQUE INDEX trace_codes_sold_once ON trace_codes(code) WHERE returned = 0 AND split = 0;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -518,10 +582,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V12),
     M::up(V13),
     M::up(V14),
+    M::up(V15),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 14;
+pub const LATEST_VERSION: i64 = 15;
 
 #[cfg(test)]
 mod tests {

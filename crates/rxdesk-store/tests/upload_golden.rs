@@ -109,6 +109,11 @@ fn stored_payload_is_its_typed_message(op: &str, payload: &Value) {
         UploadMessage::SalesUndo(_) => "7208",
         UploadMessage::Sale(_) => "3505",
         UploadMessage::SaleReturn(_) => "3506",
+        UploadMessage::StockTake(_) => "3501",
+        UploadMessage::StockChange(_) => "3502",
+        UploadMessage::Purchase(_) => "3503",
+        UploadMessage::PurchaseReturn(_) => "3504",
+        UploadMessage::InventoryDelete(_) => "3507",
     };
     assert_eq!(kind, op);
 }

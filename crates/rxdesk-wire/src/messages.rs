@@ -111,6 +111,18 @@ pub mod infno {
     pub const SALE: &str = "3505";
     /// 商品销售退货
     pub const SALE_RETURN: &str = "3506";
+    /// 商品盘存上传
+    pub const STOCK_TAKE: &str = "3501";
+    /// 商品库存变更
+    pub const STOCK_CHANGE: &str = "3502";
+    /// 商品采购
+    pub const PURCHASE: &str = "3503";
+    /// 商品采购退货
+    pub const PURCHASE_RETURN: &str = "3504";
+    /// 进销存数据删除
+    pub const INVENTORY_DELETE: &str = "3507";
+    /// 商品销售追溯信息查询
+    pub const SOLD_TRACE_QUERY: &str = "3513";
     /// 文件上传
     pub const FILE_UPLOAD: &str = "9101";
     /// 文件下载
@@ -132,8 +144,9 @@ pub mod infno {
     /// 销售出库明细撤销 (docs/decisions/0010-record-silent-choices.md)
     pub const RX_SALES_UNDO: &str = "7208";
     /// Transactions safe to replay blindly (queries).
-    pub const IDEMPOTENT_QUERIES: [&str; 7] = [
+    pub const IDEMPOTENT_QUERIES: [&str; 8] = [
         PERSON_INFO,
+        SOLD_TRACE_QUERY,
         SETTLEMENT_QUERY,
         RX_QR_DECODE,
         RX_QUERY,
@@ -827,6 +840,353 @@ pub struct SaleReturnInfo {
 pub struct SaleReturnInput {
     /// node `selinfo`
     pub selinfo: SaleReturnInfo,
+}
+
+// ------------------------------------------------------------------ 3501–3504, 3507, 3513
+
+/// `inv_chg_type` 库存变更类型 of 3502. The national code values are not in
+/// the public record RxDesk has; these are RxDesk's (docs/protocol.md).
+pub mod inv_chg_type {
+    /// 调拨入库 (transfer in)
+    pub const TRANSFER_IN: &str = "101";
+    /// 调拨出库 (transfer out)
+    pub const TRANSFER_OUT: &str = "102";
+    /// 盘盈 / 报溢 (found more than the ledger holds)
+    pub const SURPLUS: &str = "103";
+    /// 盘亏 / 报损 (lost or damaged)
+    pub const LOSS: &str = "104";
+    /// 过期销毁 (expiry write-off)
+    pub const EXPIRED: &str = "105";
+    /// Every value RxDesk sends.
+    pub const ALL: [&str; 5] = [TRANSFER_IN, TRANSFER_OUT, SURPLUS, LOSS, EXPIRED];
+}
+
+/// `inv_data_type` 进销存数据类型 of 3507.
+pub mod inv_data_type {
+    /// 盘存信息 (3501)
+    pub const STOCK_TAKE: &str = "1";
+    /// 库存变更信息 (3502)
+    pub const STOCK_CHANGE: &str = "2";
+    /// 采购信息 (3503/3504)
+    pub const PURCHASE: &str = "3";
+    /// 销售信息 (3505/3506)
+    pub const SALE: &str = "4";
+}
+
+/// 3501 input node `invinfo`: one product batch as counted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockTakeInfo {
+    /// 医疗目录编码
+    pub med_list_codg: String,
+    /// 定点医药机构目录编号
+    pub fixmedins_hilist_id: String,
+    /// 定点医药机构目录名称
+    pub fixmedins_hilist_name: String,
+    /// 处方药标志
+    pub rx_flag: String,
+    /// 盘存日期 (yyyy-MM-dd)
+    pub invdate: String,
+    /// 库存数量 (smallest units as counted; RxDesk: packs)
+    pub inv_cnt: Decimal,
+    /// 生产批号
+    pub manu_lotnum: String,
+    /// 定点医药机构批次流水号
+    pub fixmedins_bchno: String,
+    /// 生产日期
+    pub manu_date: String,
+    /// 有效期止
+    pub expy_end: String,
+    /// 备注
+    #[serde(default)]
+    pub memo: String,
+    /// 溯源码节点信息: the codes counted
+    #[serde(default)]
+    pub drugtracinfo: Vec<DrugTrace>,
+}
+/// 3501 input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockTakeInput {
+    /// node `invinfo`
+    pub invinfo: StockTakeInfo,
+}
+
+/// 3502 input node `invinfo`: one stock change of one batch.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockChangeInfo {
+    /// 医疗目录编码
+    pub med_list_codg: String,
+    /// 库存变更类型 ([`inv_chg_type`])
+    pub inv_chg_type: String,
+    /// 定点医药机构目录编号
+    pub fixmedins_hilist_id: String,
+    /// 定点医药机构目录名称
+    pub fixmedins_hilist_name: String,
+    /// 定点医药机构批次流水号
+    pub fixmedins_bchno: String,
+    /// 单价
+    pub pric: Price,
+    /// 数量 (RxDesk: packs)
+    pub cnt: Decimal,
+    /// 处方药标志
+    pub rx_flag: String,
+    /// 库存变更时间
+    pub inv_chg_time: String,
+    /// 库存变更经办人姓名
+    pub inv_chg_opter_name: String,
+    /// 备注 (RxDesk: the reason)
+    #[serde(default)]
+    pub memo: String,
+    /// 拆零标志
+    pub trdn_flag: String,
+    /// 溯源码节点信息: the boxes changed
+    #[serde(default)]
+    pub drugtracinfo: Vec<DrugTrace>,
+}
+/// 3502 input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockChangeInput {
+    /// node `invinfo`
+    pub invinfo: StockChangeInfo,
+}
+
+/// 3503 input node `purcinfo`: one received batch line of a goods-in document.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PurchaseInfo {
+    /// 医疗目录编码
+    pub med_list_codg: String,
+    /// 定点医药机构目录编号
+    pub fixmedins_hilist_id: String,
+    /// 定点医药机构目录名称
+    pub fixmedins_hilist_name: String,
+    /// 随货单号
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dynt_no: String,
+    /// 定点医药机构批次流水号
+    pub fixmedins_bchno: String,
+    /// 供应商名称
+    pub spler_name: String,
+    /// 供应商许可证号
+    #[serde(default)]
+    pub spler_pmtno: String,
+    /// 生产批号
+    pub manu_lotnum: String,
+    /// 生产企业名称
+    #[serde(default)]
+    pub prodentp_name: String,
+    /// 批准文号
+    #[serde(default)]
+    pub aprvno: String,
+    /// 生产日期
+    pub manu_date: String,
+    /// 有效期止
+    pub expy_end: String,
+    /// 最终成交单价 (purchase price)
+    #[serde(default)]
+    pub finl_trns_pric: Price,
+    /// 采购数量 (packs)
+    pub purc_retn_cnt: Decimal,
+    /// 采购发票编码
+    #[serde(default)]
+    pub purc_invo_codg: String,
+    /// 采购发票号
+    pub purc_invo_no: String,
+    /// 处方药标志
+    pub rx_flag: String,
+    /// 采购入库时间
+    pub purc_retn_stoin_time: String,
+    /// 采购经办人姓名
+    pub purc_retn_opter_name: String,
+    /// 赠品标志 ("0" no)
+    #[serde(default)]
+    pub prod_geay_flag: String,
+    /// 备注
+    #[serde(default)]
+    pub memo: String,
+    /// 溯源码节点信息: every received box (RxDesk sends them, docs/protocol.md)
+    #[serde(default)]
+    pub drugtracinfo: Vec<DrugTrace>,
+}
+/// 3503 input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PurchaseInput {
+    /// node `purcinfo`
+    pub purcinfo: PurchaseInfo,
+}
+
+/// 3504 input node `purcinfo`: boxes of one batch sent back to the supplier.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PurchaseReturnInfo {
+    /// 医疗目录编码
+    pub med_list_codg: String,
+    /// 定点医药机构目录编号
+    pub fixmedins_hilist_id: String,
+    /// 定点医药机构目录名称
+    pub fixmedins_hilist_name: String,
+    /// 定点医药机构批次流水号
+    pub fixmedins_bchno: String,
+    /// 供应商名称
+    pub spler_name: String,
+    /// 供应商许可证号
+    #[serde(default)]
+    pub spler_pmtno: String,
+    /// 生产日期
+    pub manu_date: String,
+    /// 有效期止
+    pub expy_end: String,
+    /// 最终成交单价
+    #[serde(default)]
+    pub finl_trns_pric: Price,
+    /// 退货数量 (packs)
+    pub purc_retn_cnt: Decimal,
+    /// 采购发票编码
+    #[serde(default)]
+    pub purc_invo_codg: String,
+    /// 采购发票号
+    pub purc_invo_no: String,
+    /// 处方药标志
+    pub rx_flag: String,
+    /// 退货出库时间
+    pub purc_retn_stoin_time: String,
+    /// 退货经办人姓名
+    pub purc_retn_opter_name: String,
+    /// 备注 (RxDesk: the reason)
+    #[serde(default)]
+    pub memo: String,
+    /// 商品采购流水号 (RxDesk: the goods-in document number)
+    #[serde(default)]
+    pub medins_prod_purc_no: String,
+    /// 溯源码节点信息: the boxes returned
+    #[serde(default)]
+    pub drugtracinfo: Vec<DrugTrace>,
+}
+/// 3504 input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PurchaseReturnInput {
+    /// node `purcinfo`
+    pub purcinfo: PurchaseReturnInfo,
+}
+
+/// 3507 input node `data`: delete what was uploaded under a batch number.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InventoryDeleteData {
+    /// 定点医药机构批次流水号 of the upload to delete
+    pub fixmedins_bchno: String,
+    /// 进销存数据类型 ([`inv_data_type`])
+    pub inv_data_type: String,
+}
+/// 3507 input.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InventoryDeleteInput {
+    /// node `data`
+    pub data: InventoryDeleteData,
+}
+
+/// 3513 input node `data`: what the platform recorded for sold codes, by
+/// day range and/or by code.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SoldTraceQueryData {
+    /// 定点医药机构编号
+    pub fixmedins_code: String,
+    /// 医药机构目录编码
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub medins_list_codg: String,
+    /// 定点医药机构批次流水号
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fixmedins_bchno: String,
+    /// 开始日期 (yyyy-MM-dd)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub begndate: String,
+    /// 结束日期 (yyyy-MM-dd)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub enddate: String,
+    /// 医疗目录编码
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub med_list_codg: String,
+    /// 就诊ID
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mdtrt_id: String,
+    /// 人员编号
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub psn_no: String,
+    /// 人员证件类型
+    #[serde(default)]
+    pub psn_cert_type: String,
+    /// 证件号码
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub certno: String,
+    /// 人员姓名
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub psn_name: String,
+    /// 药品追溯码
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub drug_trac_codg: String,
+}
+/// 3513 input.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SoldTraceQueryInput {
+    /// node `data`
+    pub data: SoldTraceQueryData,
+}
+/// One 3513 output row (camelCase on the wire, as the public model names
+/// them): one sold code as the platform recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SoldTraceRecord {
+    /// 定点医药机构编号
+    pub fixmedins_code: String,
+    /// 医疗目录编码
+    pub med_list_codg: String,
+    /// 医药机构目录编码
+    pub medins_list_codg: String,
+    /// 医药机构目录名称
+    pub medins_list_name: String,
+    /// 定点医药机构批次流水号
+    pub fixmedins_bchno: String,
+    /// 就诊ID
+    pub mdtrt_id: String,
+    /// 就诊结算类型
+    pub mdtrt_setl_type: String,
+    /// 记账流水号 (RxDesk's emulator: the 3505 `rtal_docno`)
+    pub bkkp_sn: String,
+    /// 药品追溯码
+    pub drug_trac_codg: String,
+    /// 人员编号
+    pub psn_no: String,
+    /// 人员证件类型
+    pub psn_cert_type: String,
+    /// 证件号码
+    pub certno: String,
+    /// 人员姓名
+    pub psn_name: String,
+    /// 备注
+    pub memo: String,
+    /// 拆零标志
+    pub trdn_flag: String,
+    /// 数据更新时间
+    pub updt_time: String,
+    /// 经办人姓名
+    pub opter_name: String,
+    /// 数据唯一记录号
+    pub rid: String,
+    /// 数据创建时间
+    pub crte_time: String,
+    /// 经办时间
+    pub opt_time: String,
+    /// 经办人ID
+    pub opter_id: String,
+    /// 创建人姓名
+    pub crter_name: String,
+    /// 创建人ID
+    pub crter_id: String,
+    /// 经办机构编号
+    pub optins_no: String,
+}
+/// 3513 output: the rows (node name `data` is RxDesk's, docs/protocol.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SoldTraceQueryOutput {
+    /// node `data`
+    pub data: Vec<SoldTraceRecord>,
 }
 
 // ------------------------------------------------------------------ 3201/3202

@@ -8,8 +8,9 @@
 //! emulator, which refuses an input that does not parse with a clear error.
 
 use crate::messages::{
-    infno, DeliveryInput, RxAuditInput, SaleInput, SaleReturnInput, SalesUndoInput,
-    SalesUploadInput, WriteOffInput,
+    infno, DeliveryInput, InventoryDeleteInput, PurchaseInput, PurchaseReturnInput, RxAuditInput,
+    SaleInput, SaleReturnInput, SalesUndoInput, SalesUploadInput, StockChangeInput, StockTakeInput,
+    WriteOffInput,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -43,6 +44,21 @@ impl Upload for SaleInput {
 impl Upload for SaleReturnInput {
     const INFNO: &'static str = infno::SALE_RETURN;
 }
+impl Upload for StockTakeInput {
+    const INFNO: &'static str = infno::STOCK_TAKE;
+}
+impl Upload for StockChangeInput {
+    const INFNO: &'static str = infno::STOCK_CHANGE;
+}
+impl Upload for PurchaseInput {
+    const INFNO: &'static str = infno::PURCHASE;
+}
+impl Upload for PurchaseReturnInput {
+    const INFNO: &'static str = infno::PURCHASE_RETURN;
+}
+impl Upload for InventoryDeleteInput {
+    const INFNO: &'static str = infno::INVENTORY_DELETE;
+}
 
 /// Any upload, parsed by its `infno`.
 // One message lives at a time (parsed, checked, serialised, dropped), so
@@ -64,6 +80,16 @@ pub enum UploadMessage {
     Sale(SaleInput),
     /// 3506 商品销售退货
     SaleReturn(SaleReturnInput),
+    /// 3501 商品盘存上传
+    StockTake(StockTakeInput),
+    /// 3502 商品库存变更
+    StockChange(StockChangeInput),
+    /// 3503 商品采购
+    Purchase(PurchaseInput),
+    /// 3504 商品采购退货
+    PurchaseReturn(PurchaseReturnInput),
+    /// 3507 进销存数据删除
+    InventoryDelete(InventoryDeleteInput),
 }
 
 /// Why a stored or received upload is not one of the typed messages.
@@ -110,6 +136,11 @@ impl UploadMessage {
             infno::RX_SALES_UNDO => Self::SalesUndo(typed(input)?),
             infno::SALE => Self::Sale(typed(input)?),
             infno::SALE_RETURN => Self::SaleReturn(typed(input)?),
+            infno::STOCK_TAKE => Self::StockTake(typed(input)?),
+            infno::STOCK_CHANGE => Self::StockChange(typed(input)?),
+            infno::PURCHASE => Self::Purchase(typed(input)?),
+            infno::PURCHASE_RETURN => Self::PurchaseReturn(typed(input)?),
+            infno::INVENTORY_DELETE => Self::InventoryDelete(typed(input)?),
             other => return Err(UploadParseError::UnknownInfno(other.to_string())),
         })
     }
@@ -124,6 +155,11 @@ impl UploadMessage {
             Self::SalesUndo(_) => SalesUndoInput::INFNO,
             Self::Sale(_) => SaleInput::INFNO,
             Self::SaleReturn(_) => SaleReturnInput::INFNO,
+            Self::StockTake(_) => StockTakeInput::INFNO,
+            Self::StockChange(_) => StockChangeInput::INFNO,
+            Self::Purchase(_) => PurchaseInput::INFNO,
+            Self::PurchaseReturn(_) => PurchaseReturnInput::INFNO,
+            Self::InventoryDelete(_) => InventoryDeleteInput::INFNO,
         }
     }
 
@@ -137,6 +173,11 @@ impl UploadMessage {
             Self::SalesUndo(m) => serde_json::to_value(m),
             Self::Sale(m) => serde_json::to_value(m),
             Self::SaleReturn(m) => serde_json::to_value(m),
+            Self::StockTake(m) => serde_json::to_value(m),
+            Self::StockChange(m) => serde_json::to_value(m),
+            Self::Purchase(m) => serde_json::to_value(m),
+            Self::PurchaseReturn(m) => serde_json::to_value(m),
+            Self::InventoryDelete(m) => serde_json::to_value(m),
         }
     }
 }

@@ -39,6 +39,60 @@ impl super::VisitService {
             .collect())
     }
 
+    /// What the ledger knows of a scanned box of product `drug_id`: its
+    /// state for the dispensing rules and the batch it was received into
+    /// (the batch a dispensed box is recorded under is always its own).
+    /// A code this pharmacy never received, another product's box, a box
+    /// whose printed lot (from a GS1 code) is not the lot it was received
+    /// under, or a box that left the shelf otherwise (returned, lost …) is
+    /// refused with what to do.
+    pub(super) fn received_box(
+        &self,
+        drug_id: i64,
+        trace: &str,
+        name: &str,
+        pack_size: Decimal,
+        printed_lot: Option<&str>,
+    ) -> Result<(TraceState, Option<String>), ScanRefusal> {
+        // A malformed code is the dispensing rules' to refuse (invalid).
+        if rxdesk_store::inventory::normalise_code(trace).is_err() {
+            return Ok((TraceState::Unsold, None));
+        }
+        let Some(b) = self.store.stock_box(trace)? else {
+            return Err(ScanRefusal::NotReceived {
+                trace: trace.to_string(),
+                name: name.to_string(),
+            });
+        };
+        if b.drug_id != drug_id {
+            return Err(ScanRefusal::TraceCodeMismatch {
+                trace: trace.to_string(),
+                name: name.to_string(),
+            });
+        }
+        if let Some(l) = printed_lot.filter(|l| l.trim() != b.manu_lotnum) {
+            return Err(ScanRefusal::LotMismatch {
+                trace: trace.to_string(),
+                printed: l.trim().to_string(),
+                received: b.manu_lotnum,
+            });
+        }
+        let state = match b.state.as_str() {
+            "in_stock" => TraceState::Unsold,
+            "opened" => TraceState::OpenedForSplit {
+                remaining: b.remaining * pack_size,
+            },
+            "sold" => TraceState::SoldLocally,
+            other => {
+                return Err(ScanRefusal::BoxNotInStock {
+                    trace: trace.to_string(),
+                    state_zh: rxdesk_store::inventory::box_state_zh(other).to_string(),
+                })
+            }
+        };
+        Ok((state, Some(b.fixmedins_bchno)))
+    }
+
     /// One scan while dispensing: a box's barcode then its trace code (or a
     /// trace code alone when its prefix names one product, or a GS1 code
     /// carrying both). A refusal leaves the visit unchanged.
@@ -148,23 +202,10 @@ impl super::VisitService {
                 name: row.name.clone(),
             });
         }
+        let (state, batch_id) =
+            self.received_box(drug_id, &trace, &row.name, row.pack_size, lot.as_deref())?;
         let batches = self.stock_of(drug_id, &row.med_list_codg)?;
-        let batch_id = match &lot {
-            Some(l) => batches
-                .iter()
-                .find(|b| &b.manu_lotnum == l)
-                .map(|b| b.batch_id.clone())
-                .or(Some(l.clone())),
-            None => None,
-        };
-        let sold = self.store.trace_code_sold(&trace)?;
-        let traces = move |_: &rxdesk_core::code_format::TraceCode| {
-            if sold {
-                TraceState::SoldLocally
-            } else {
-                TraceState::Unsold
-            }
-        };
+        let traces = move |_: &rxdesk_core::code_format::TraceCode| state;
         let product = row.to_product();
         let Some(disp) = a.dispensing.as_mut() else {
             return Err(ScanRefusal::NotDispensing { scan_unused: false });
@@ -455,6 +496,30 @@ pub enum ScanRefusal {
     },
     /// Dispensing refused the box or the quantity.
     Dispense(DispenseError),
+    /// The trace code is not a box this pharmacy received.
+    NotReceived {
+        /// The trace code.
+        trace: String,
+        /// The product's name.
+        name: String,
+    },
+    /// The lot printed on the box (GS1) is not the lot it was received under.
+    LotMismatch {
+        /// The trace code.
+        trace: String,
+        /// The lot the scan carried.
+        printed: String,
+        /// The lot goods-in recorded.
+        received: String,
+    },
+    /// The box was received but is no longer on the shelf (returned to the
+    /// supplier, lost, written off, transferred).
+    BoxNotInStock {
+        /// The trace code.
+        trace: String,
+        /// Where it is (zh-CN).
+        state_zh: String,
+    },
 }
 
 impl ScanRefusal {
@@ -474,6 +539,9 @@ impl ScanRefusal {
             Self::BadQuantity { .. } => "bad_quantity",
             Self::NotInCatalogue { .. } => "not_in_catalogue",
             Self::Dispense(e) => dispense_code(e),
+            Self::NotReceived { .. } => "trace_code_not_received",
+            Self::BoxNotInStock { .. } => "box_not_in_stock",
+            Self::LotMismatch { .. } => "lot_mismatch",
         }
     }
 
@@ -509,6 +577,19 @@ impl ScanRefusal {
                 format!("医保编码 {med_list_codg} 不在本店药品目录中，不能配药")
             }
             Self::Dispense(e) => e.message_zh(),
+            Self::NotReceived { trace, name } => format!(
+                "追溯码 {trace} 不是本店已入库的 {name} 药盒，不能销售：请先办理采购入库（扫码入库）再销售；若药盒追溯码无法识读或缺失，请按申诉流程处理（从无码库配药并填写原因）"
+            ),
+            Self::LotMismatch {
+                trace,
+                printed,
+                received,
+            } => format!(
+                "追溯码 {trace} 的药盒印有批号 {printed}，但入库登记的批号是 {received}：请核对药盒与入库单，不能销售"
+            ),
+            Self::BoxNotInStock { trace, state_zh } => {
+                format!("追溯码 {trace} 的药盒{state_zh}，不在库存中，不能销售，请更换药盒并核查")
+            }
         }
     }
 }
@@ -538,6 +619,9 @@ pub const SCAN_CODES: &[&str] = &[
     "trace_code_invalid",
     "out_of_stock",
     "refused",
+    "trace_code_not_received",
+    "box_not_in_stock",
+    "lot_mismatch",
 ];
 
 impl From<rxdesk_store::StoreError> for ScanRefusal {

@@ -35,7 +35,7 @@ use rust_decimal::Decimal;
 use rxdesk_center::messages::{DrugDetail, MedType, SettleData, SettleInput, SettleOutput};
 use rxdesk_center::CenterError;
 use rxdesk_core::catalogue::Catalogue;
-use rxdesk_core::dispense::{BoxScan, DispensedItem, Dispensing, TraceState};
+use rxdesk_core::dispense::{BoxScan, DispensedItem, Dispensing};
 use rxdesk_core::otc::{OtcCart, OtcError};
 use rxdesk_core::prescription::mask_id_number;
 use rxdesk_core::settle_kind::{self, Purchase, SettlementKind};
@@ -559,21 +559,23 @@ impl super::VisitService {
                 split_units,
                 ..
             } => {
-                let sold = self.store.trace_code_sold(trace_code)?;
-                let traces = move |_: &rxdesk_core::code_format::TraceCode| {
-                    if sold {
-                        TraceState::SoldLocally
-                    } else {
-                        TraceState::Unsold
-                    }
-                };
-                let batch_id = lot.as_ref().map(|l| {
-                    batches
-                        .iter()
-                        .find(|b| &b.manu_lotnum == l)
-                        .map(|b| b.batch_id.clone())
-                        .unwrap_or_else(|| l.clone())
-                });
+                // The box's own state and the batch it was received into
+                // (a GS1 lot must be that batch's lot).
+                let (state, batch_id) = self
+                    .received_box(
+                        *drug_id,
+                        trace_code,
+                        &row.name,
+                        row.pack_size,
+                        lot.as_deref(),
+                    )
+                    .map_err(|r| match r {
+                        super::ScanRefusal::Ledger(e) => e,
+                        _ => StepError::NoBatch {
+                            batch: trace_code.clone(),
+                        },
+                    })?;
+                let traces = move |_: &rxdesk_core::code_format::TraceCode| state;
                 let scan = BoxScan {
                     barcode: product.barcode.clone(),
                     trace_code: trace_code.clone(),
@@ -735,6 +737,8 @@ impl super::VisitService {
                 name: row.name.clone(),
             }));
         }
+        self.received_box(drug_id, &trace, &row.name, row.pack_size, lot.as_deref())
+            .map_err(refuse)?;
         let hilist = row.fixmedins_hilist_id.clone();
         let name = row.name.clone();
         // A box of a product nothing is waiting for adds one pack.

@@ -319,14 +319,16 @@ impl super::VisitService {
     }
 
     /// [`Self::frozen_sale_lines`] over any dispensed items (the OTC sale's
-    /// too): one line per batch and split flag, packs, price, trace codes.
+    /// too): one line per batch and split flag (a split portion its own line
+    /// per opened box, so the range it takes is that box's), packs, price,
+    /// trace codes.
     pub(super) fn frozen_lines(
         &self,
         items: &[DispensedItem],
         products: &HashMap<String, super::ProductRow>,
     ) -> Result<Vec<recovery::JournalLine>, StepError> {
         let mut lines: Vec<recovery::JournalLine> = Vec::new();
-        let mut by_batch: HashMap<(i64, bool), usize> = HashMap::new();
+        let mut by_batch: HashMap<(i64, bool, Option<String>), usize> = HashMap::new();
         for item in items {
             let (drug_id, row) = products
                 .get(&item.fixmedins_hilist_id)
@@ -339,7 +341,12 @@ impl super::VisitService {
                 .ok_or_else(|| StepError::NoBatch {
                     batch: item.batch_id.clone(),
                 })?;
-            let key = (batch_row.id, item.split);
+            let opened_box = if item.split {
+                item.trace_code.as_ref().map(|t| t.as_str().to_string())
+            } else {
+                None
+            };
+            let key = (batch_row.id, item.split, opened_box);
             let idx = *by_batch.entry(key).or_insert_with(|| {
                 lines.push(recovery::JournalLine {
                     batch_id: batch_row.id,
