@@ -1002,6 +1002,24 @@ impl CenterClient {
     }
 }
 
+/// 3513: what the platform recorded for each sold trace code.
+impl CenterClient {
+    /// 3513 商品销售追溯信息查询, by day range and/or by code (the
+    /// institution code is filled from the profile). A query: safe to retry.
+    pub async fn sold_trace_query(
+        &self,
+        ctx: &Ctx,
+        q: &SoldTraceQueryData,
+    ) -> Result<Vec<SoldTraceRecord>, CenterError> {
+        let mut data = q.clone();
+        data.fixmedins_code = self.profile.institution.fixmedins_code.clone();
+        let out: SoldTraceQueryOutput = self
+            .call_a(infno::SOLD_TRACE_QUERY, ctx, &SoldTraceQueryInput { data })
+            .await?;
+        Ok(out.data)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1036,23 +1054,5 @@ mod tests {
         assert!(matches!(c(429, "3505"), Some(CenterError::Transient(_))));
         assert!(matches!(c(500, "1101"), Some(CenterError::Uncertain(_))));
         assert!(c(200, "2102").is_none());
-    }
-}
-
-/// 3513: what the platform recorded for each sold trace code.
-impl CenterClient {
-    /// 3513 商品销售追溯信息查询, by day range and/or by code (the
-    /// institution code is filled from the profile). A query: safe to retry.
-    pub async fn sold_trace_query(
-        &self,
-        ctx: &Ctx,
-        q: &SoldTraceQueryData,
-    ) -> Result<Vec<SoldTraceRecord>, CenterError> {
-        let mut data = q.clone();
-        data.fixmedins_code = self.profile.institution.fixmedins_code.clone();
-        let out: SoldTraceQueryOutput = self
-            .call_a(infno::SOLD_TRACE_QUERY, ctx, &SoldTraceQueryInput { data })
-            .await?;
-        Ok(out.data)
     }
 }
