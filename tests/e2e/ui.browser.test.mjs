@@ -637,3 +637,87 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
 });
+
+test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take differences, stock list, trace reconciliation, en-US", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F7");
+  await page.waitForSelector("#inventory[data-tab='receive']");
+  await page.fill("#inv-supplier", "国药控股北京有限公司");
+  await page.fill("#inv-invoice", "04417788");
+  // The box's barcode, scanned anywhere, picks the product.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("6923456001022");
+  await page.waitForSelector("#inv-product-picked[data-product='YP000002']");
+  await page.fill("#inv-lot", "L2611");
+  await page.fill("#inv-manu", "2026-10-01");
+  await page.fill("#inv-expiry", "2028-09-30");
+  await page.fill("#inv-price", "12.50");
+  await page.fill("#inv-expected", "3");
+  const fresh = [box(IBU, 9900000000011), box(IBU, 9900000000028), box(IBU, 9900000000035)];
+  for (const [i, c] of fresh.entries()) {
+    await page.fill("#inv-scan", c);
+    await page.press("#inv-scan", "Enter");
+    await page.waitForSelector(`#inv-count[data-count='${i + 1}']`, { timeout: 5000 }).catch(async (e) => {
+      await page.screenshot({ path: "test-output/ui/inv-debug.png" });
+      throw new Error(`${e.message}: ${await text("#inventory")}`);
+    });
+  }
+  // Refusals in a sentence: a repeat, an already received box, another product's, a barcode.
+  await page.fill("#inv-scan", fresh[0]);
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("已在本单中"));
+  await page.fill("#inv-scan", "81305122601020013521");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("不能重复入库"));
+  await shot("30-inventory-receive-refused");
+  await page.fill("#inv-scan", box(AMOX, 9900000000011));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("别的药品"));
+  assert.equal(await page.getAttribute("#inv-count", "data-count"), "3", "refused boxes are not added");
+  assert.equal(await page.getAttribute("#inv-receive-progress", "aria-valuenow"), "100");
+  await page.keyboard.press("F10");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已入库 3 盒"));
+  await shot("31-inventory-received");
+  // Stock-take: every 布洛芬 box but one scanned; the missing one named before commit.
+  await page.click("#inv-tab-take");
+  const shelf = ["81305122601020013521", "81305122601020013558", ...fresh];
+  for (const c of shelf) {
+    await page.fill("#inv-scan", c);
+    await page.press("#inv-scan", "Enter");
+  }
+  await page.waitForSelector("#inv-take-count[data-count='5']");
+  await page.click("#inv-take-preview");
+  await page.waitForSelector("#inv-take[data-missing='1'][data-stale='0']");
+  assert.match(await text("#inv-take-missing"), /8130 5122 6010 2001 3595/);
+  assert.match(await text("#inv-take-progress-text"), /5 \/ 6/);
+  await shot("32-inventory-stocktake-diff");
+  await page.click("#inv-commit");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("盘点已提交"));
+  // Stock list with batches and codes; near expiry; trace reconciliation by class.
+  await page.click("#inv-tab-stock");
+  await page.waitForSelector("#inv-stock tr[data-product='YP000002']");
+  await page.click("#inv-stock tr[data-batch='YP000002-L2611'] .show-codes");
+  await shot("33-inventory-stock");
+  await page.click("#inv-tab-expiry");
+  await page.waitForSelector("#inv-expiry-list");
+  await page.click("#inv-tab-trace");
+  await page.click("#inv-trace-run");
+  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
+  await shot("34-inventory-trace");
+  // en-US: the tabs and a refusal in English, the state translated.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.click("#inv-tab-receive");
+  await page.fill("#inv-scan", "81305122601020013521");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("already received (now in stock)"));
+  // Product names are data; the screen's own words are English.
+  assert.doesNotMatch(await text("#inventory"), /入库|盘点|追溯码|库存|供应商|发票/);
+  await page.screenshot({ path: "test-output/ui/35-inventory-en.png" });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  assert.deepEqual(errors, []);
+});

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod desk;
 pub mod devices;
 pub mod import;
+pub mod inventory;
 pub mod integrity;
 pub mod logging;
 pub mod manager;
