@@ -9,10 +9,11 @@ use rxdesk_app::inventory::{
     self as inv, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox,
     StockLineView, StockTakeView,
 };
+use rxdesk_app::manager::Store;
 use rxdesk_app::trace_reconcile::TraceReconciliation;
 use rxdesk_app::visit::{Lang, Session, WireError};
 use rxdesk_app::Settings;
-use rxdesk_store::Store;
+
 use std::sync::Arc;
 
 fn lang(state: &Shared) -> Lang {
@@ -121,7 +122,10 @@ pub async fn inventory_change(
     reason: String,
 ) -> Result<usize, WireError> {
     let (store, by) = signed_in(&state)?;
-    blocking(&state, move || inv::change(&store, &by, &kind, &codes, &reason)).await
+    blocking(&state, move || {
+        inv::change(&store, &by, &kind, &codes, &reason)
+    })
+    .await
 }
 
 /// The stock-take's differences so far (nothing written).

@@ -103,7 +103,17 @@ impl InventoryFailure {
                 if lang == Lang::EnUs {
                     let mut en = en.trim().to_string();
                     if let Some(key) = self.params()["stateKey"].as_str() {
-                        for word in ["已拆零，不能整盒退货", "在库", "已拆零", "已售出", "已退供应商", "已报损", "已过期销毁", "已调出", "未入库"] {
+                        for word in [
+                            "已拆零，不能整盒退货",
+                            "在库",
+                            "已拆零",
+                            "已售出",
+                            "已退供应商",
+                            "已报损",
+                            "已过期销毁",
+                            "已调出",
+                            "未入库",
+                        ] {
                             en = en.replace(word, state_en(key));
                         }
                     }
@@ -627,7 +637,13 @@ mod tests {
         let w = e.to_wire(Lang::EnUs);
         assert_eq!(w.code, "INVENTORY_ALREADY_RECEIVED");
         assert_eq!(w.params["stateKey"], "in_stock");
-        assert!(!w.message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{}", w.message);
+        assert!(
+            !w.message
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{}",
+            w.message
+        );
         let zh = e.to_wire(Lang::ZhCn).message;
         assert!(zh.contains("已入库") && !zh.contains("was already"), "{zh}");
         let bad = InventoryFailure::from(StoreError::from(InventoryError::NotInStock {
@@ -635,7 +651,10 @@ mod tests {
             why: "已拆零，不能整盒退货".into(),
         }));
         assert_eq!(bad.params()["stateKey"], "opened");
-        assert_eq!(InventoryFailure::BadPrice("x".into()).code(), "INVENTORY_BAD_PRICE");
+        assert_eq!(
+            InventoryFailure::BadPrice("x".into()).code(),
+            "INVENTORY_BAD_PRICE"
+        );
         assert!(change_kind("loss").is_ok() && change_kind("gift").is_err());
     }
 }
