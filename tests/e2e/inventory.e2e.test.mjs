@@ -5,12 +5,15 @@
 // scan field and one from the serial scanner (device-scan) — is refused a box
 // already in stock, commits the goods-in (3503), then counts every 布洛芬 box
 // on the shelf but one in a stock-take, sees the missing box named before the
-// commit, and commits it (3501). The emulator's books must show the received
-// boxes and the stock-take record. Screenshots go to test-output/e2e/ — look
+// commit, and commits it (3501), then books the missing box as a loss under
+// 库存变更 (3502). The ledger (`rxdesk stock list`) and the emulator's books
+// must show the received boxes, the stock-take record and the loss. Screenshots go to test-output/e2e/ — look
 // at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
 
@@ -20,6 +23,8 @@ const home = process.env.RXDESK_HOME;
 const center = process.env.RXDESK_E2E_CENTER;
 const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
 const shots = "test-output/e2e";
+// The CLI is built next to the app: the ledger's own view of the stock.
+const cli = application ? resolve(dirname(application), "rxdesk") : "";
 let browser;
 
 // Demo world (docs/demo.md): 布洛芬缓释胶囊 YP000002, its box barcode, its
@@ -99,6 +104,16 @@ async function count(n) {
   });
 }
 
+/** The ledger's stock list (`rxdesk stock list`): the codes on the shelf of each batch. */
+function ledgerStock() {
+  const out = execFileSync(cli, ["stock", "list", "--db", `${home}/rxdesk.sqlite3`], {
+    env: { ...process.env, RXDESK_HOME: home },
+    // Every batch of the demo catalogue: tens of megabytes of JSON.
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return JSON.parse(out.toString());
+}
+
 async function books() {
   const r = await fetch(`${center}/admin/books`);
   assert.ok(r.ok, `books answered ${r.status}`);
@@ -161,6 +176,11 @@ test("goods-in of four boxes by scanning, a box already in stock refused, 3503 a
     const inStock = (await books()).in_stock;
     return NEW_BOXES.every((c) => c in inStock);
   }, { timeout: 60000, interval: 500, timeoutMsg: "the emulator never received the goods-in (3503)" });
+  // The ledger holds the new batch with its four boxes on the shelf.
+  const batch = ledgerStock().find((l) => l.manu_lotnum === "L2611E2E");
+  assert.ok(batch, "the ledger has the received batch");
+  assert.equal(batch.fixmedins_hilist_id, IBU);
+  assert.deepEqual([...batch.codes].sort(), [...NEW_BOXES].sort());
   const records = (await books()).records.filter((r) => r.infno === "3503" && NEW_BOXES.some((c) => r.codes.includes(c)));
   assert.equal(records.length, 1, "one 3503 for the one batch");
   assert.deepEqual([...records[0].codes].sort(), [...NEW_BOXES].sort());
@@ -224,6 +244,30 @@ test("stock-take: every 布洛芬 box but one scanned, the missing box named bef
   assert.equal(String(take.cnt), "3");
 });
 
+test("the missing box booked as a loss (报损) under 库存变更: 3502 at the emulator, off the ledger's shelf", async () => {
+  const missing = NEW_BOXES[3];
+  await browser.$("#inv-tab-change").click();
+  await shown("#inv-kind");
+  assert.equal(await browser.$("#inv-kind").getValue(), "loss");
+  await typeInto("#inv-change-reason", "盘点未找到");
+  await wedgeScan(missing);
+  await count(1);
+  // A box not on the shelf any more (sold demo boxes aside, a code never received) is refused.
+  await wedgeScan(`${IBU_PREFIX}9999999999999`);
+  await banner("不是本店在库药盒");
+  await count(1);
+  await browser.$("#inv-commit").click();
+  await banner("已登记报损 1 盒");
+  await shot("inventory-06-stock-change-loss");
+  await browser.waitUntil(async () => (await books()).records.some((r) => r.infno === "3502" && r.codes.includes(missing)), {
+    timeout: 60000,
+    interval: 500,
+    timeoutMsg: "the emulator never received the loss (3502)",
+  });
+  const batch = ledgerStock().find((l) => l.manu_lotnum === "L2611E2E");
+  assert.deepEqual([...batch.codes].sort(), NEW_BOXES.slice(0, 3).sort(), "the lost box left the ledger's shelf");
+});
+
 test("the screen in en-US: tabs and a refusal in English", async () => {
   await browser.$("#locale-switch").click();
   await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "en-US", { timeout: 10000 });
@@ -233,6 +277,6 @@ test("the screen in en-US: tabs and a refusal in English", async () => {
   await banner("already received");
   const screen = await text("#inventory");
   assert.doesNotMatch(screen, /入库|盘点|追溯码|库存|供应商|发票/, "the screen's own words are English");
-  await shot("inventory-06-en-us");
+  await shot("inventory-07-en-us");
   await browser.$("#locale-switch").click();
 });
