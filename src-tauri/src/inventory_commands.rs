@@ -6,8 +6,8 @@
 
 use crate::commands::Shared;
 use rxdesk_app::inventory::{
-    self as inv, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox,
-    StockLineView, StockTakeView,
+    self as inv, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox, StockPage,
+    StockTakeView,
 };
 use rxdesk_app::manager::Store;
 use rxdesk_app::trace_reconcile::TraceReconciliation;
@@ -148,27 +148,39 @@ pub async fn stocktake_commit(
     blocking(&state, move || inv::stock_take_commit(&store, &by, &codes)).await
 }
 
-/// The stock list with batches and codes.
+/// Lines shown when the window does not say.
+const PAGE: usize = 300;
+
+/// The stock list with batches and codes (the first `limit` batches).
 #[tauri::command]
 pub async fn stock_list(
     state: tauri::State<'_, Shared>,
     query: Option<String>,
-) -> Result<Vec<StockLineView>, WireError> {
+    limit: Option<usize>,
+) -> Result<StockPage, WireError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || {
-        inv::stock_list(&store, query.as_deref().unwrap_or(""))
+        inv::stock_list(
+            &store,
+            query.as_deref().unwrap_or(""),
+            limit.unwrap_or(PAGE),
+        )
     })
     .await
 }
 
-/// Batches expiring within `days` (expired included).
+/// Batches expiring within `days` (expired included; the first `limit`).
 #[tauri::command]
 pub async fn near_expiry(
     state: tauri::State<'_, Shared>,
     days: u32,
-) -> Result<Vec<StockLineView>, WireError> {
+    limit: Option<usize>,
+) -> Result<StockPage, WireError> {
     let (store, _) = signed_in(&state)?;
-    blocking(&state, move || inv::near_expiry(&store, days)).await
+    blocking(&state, move || {
+        inv::near_expiry(&store, days, limit.unwrap_or(PAGE))
+    })
+    .await
 }
 
 /// One day's sold trace codes against the platform's record (3513).

@@ -585,31 +585,47 @@ fn line_view(l: StockLine, today: chrono::NaiveDate) -> StockLineView {
     }
 }
 
-/// The stock list (batches with codes); `query` filters by name or id.
-pub fn stock_list(store: &Store, query: &str) -> Result<Vec<StockLineView>> {
+/// A page of batches: the first `limit` lines and how many there are.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StockPage {
+    /// Batches matching, in all.
+    pub total: usize,
+    /// The first of them (first expiry first).
+    pub lines: Vec<StockLineView>,
+}
+
+fn page(lines: Vec<StockLine>, limit: usize) -> StockPage {
     let today = cst_today();
-    let q = query.trim();
-    Ok(store
+    StockPage {
+        total: lines.len(),
+        lines: lines
+            .into_iter()
+            .take(limit)
+            .map(|l| line_view(l, today))
+            .collect(),
+    }
+}
+
+/// The stock list (batches with codes); `query` filters by name, id or a
+/// box's code; at most `limit` lines (a pharmacy holds thousands).
+pub fn stock_list(store: &Store, query: &str, limit: usize) -> Result<StockPage> {
+    let q = rxdesk_core::text::to_half_width(query.trim());
+    let lines = store
         .stock_list()?
         .into_iter()
         .filter(|l| {
             q.is_empty()
-                || l.name.contains(q)
+                || l.name.contains(&q)
                 || l.fixmedins_hilist_id == q
-                || l.codes.iter().any(|c| c == q)
+                || l.codes.iter().any(|c| c == &q)
         })
-        .map(|l| line_view(l, today))
-        .collect())
+        .collect();
+    Ok(page(lines, limit))
 }
 
-/// Batches expiring within `days` (expired included).
-pub fn near_expiry(store: &Store, days: u32) -> Result<Vec<StockLineView>> {
-    let today = cst_today();
-    Ok(store
-        .near_expiry(today, days)?
-        .into_iter()
-        .map(|l| line_view(l, today))
-        .collect())
+/// Batches expiring within `days` (expired included), at most `limit`.
+pub fn near_expiry(store: &Store, days: u32, limit: usize) -> Result<StockPage> {
+    Ok(page(store.near_expiry(cst_today(), days)?, limit))
 }
 
 /// Reconciles one day's sold trace codes with 3513.

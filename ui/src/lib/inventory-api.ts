@@ -53,6 +53,12 @@ export interface StockLineView {
   codes: string[];
 }
 
+/** A page of batches: the first lines and how many match in all. */
+export interface StockPage {
+  total: number;
+  lines: StockLineView[];
+}
+
 export type DifferenceClass = "NotAtPlatform" | "NotInLedger";
 
 export interface TraceDifference {
@@ -97,8 +103,8 @@ export const returnGoods = (supplier: string, invoiceNo: string, codes: string[]
 export const stockChange = (kind: ChangeKind, codes: string[], reason: string) => invoke<number>("inventory_change", { kind, codes, reason });
 export const stockTakePreview = (codes: string[]) => invoke<StockTakeView>("stocktake_preview", { codes });
 export const stockTakeCommit = (codes: string[]) => invoke<StockTakeView>("stocktake_commit", { codes });
-export const stockList = (query = "") => invoke<StockLineView[]>("stock_list", { query });
-export const nearExpiry = (days: number) => invoke<StockLineView[]>("near_expiry", { days });
+export const stockList = (query = "", limit = 300) => invoke<StockPage>("stock_list", { query, limit });
+export const nearExpiry = (days: number, limit = 300) => invoke<StockPage>("near_expiry", { days, limit });
 export const traceReconcileDay = (day: string) => invoke<TraceReconciliation>("trace_reconcile_day", { day });
 
 /** Full-width digits (a Chinese IME left on) to ASCII, spaces trimmed. */

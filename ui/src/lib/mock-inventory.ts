@@ -129,10 +129,14 @@ export class MockInventoryBackend {
         return this.take(a.codes as string[]);
       case "stocktake_commit":
         return { ...this.take(a.codes as string[]), uploads: 1 };
-      case "stock_list":
-        return this.lines(String(a.query ?? "").trim());
-      case "near_expiry":
-        return this.lines("").filter((l) => l.days_left <= Number(a.days ?? 180));
+      case "stock_list": {
+        const lines = this.lines(String(a.query ?? "").trim());
+        return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
+      }
+      case "near_expiry": {
+        const lines = this.lines("").filter((l) => l.days_left <= Number(a.days ?? 180));
+        return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
+      }
       case "trace_reconcile_day":
         return {
           ledger: 3, platform: 3, matched: 2,
