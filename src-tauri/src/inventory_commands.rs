@@ -1,11 +1,11 @@
 //! Tauri commands of the inventory screen (库存, `ui/src/lib/inventory-api.ts`):
-//! thin wrappers over `rxdesk_app::inventory`. Ledger work runs on a
+//! thin wrappers over `rxdesk_app::inventory_screen`. Ledger work runs on a
 //! blocking thread, the 3513 query is async, so the window never freezes;
 //! refusals reach the window as `{code, message, params}` (`WireError`) in
 //! the window's language, rendered by code in the UI.
 
 use crate::commands::Shared;
-use rxdesk_app::inventory::{
+use rxdesk_app::inventory_screen::{
     self as inv, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox, StockPage,
     StockTakeView,
 };

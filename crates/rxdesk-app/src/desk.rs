@@ -118,6 +118,7 @@ pub struct PrescriptionDesk {
     policy: VerifyPolicy,
     institution: String,
     admdvs: String,
+    trace_count: bool,
 }
 
 impl PrescriptionDesk {
@@ -140,7 +141,21 @@ impl PrescriptionDesk {
             policy: VerifyPolicy::default(),
             institution: institution.into(),
             admdvs: admdvs.into(),
+            trace_count: false,
         }
+    }
+
+    /// Sends each settlement line's collected trace-code count
+    /// (`minpacunt_drug_trac_cnt`), as the profile's `[settlement]
+    /// trace_count` requires.
+    pub fn with_trace_count(mut self, on: bool) -> Self {
+        self.trace_count = on;
+        self
+    }
+
+    /// Whether 2101/2102 lines carry `minpacunt_drug_trac_cnt`.
+    pub fn trace_count(&self) -> bool {
+        self.trace_count
     }
 
     /// Accepts a CRL past its nextUpdate for `hours` more, with a warning

@@ -225,6 +225,18 @@ mod tests {
             ]
         );
         assert!(compare(&[sold("A", "1")], &[row("A", "1")]).balanced());
+        let rules = include_str!("../../../docs/rules.md");
+        for c in [
+            DifferenceClass::NotAtPlatform.code(),
+            DifferenceClass::NotInLedger.code(),
+            "TRACE_RECONCILE_STORE",
+            "TRACE_RECONCILE_CENTER",
+        ] {
+            assert!(
+                rules.contains(&format!("`{c}`")),
+                "{c} not in docs/rules.md"
+            );
+        }
         assert!(!compare(&[sold("A", "1")], &[row("A", "9")]).balanced());
     }
 }

@@ -66,6 +66,7 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
     let institution = profile.institution.fixmedins_code.clone();
     let admdvs = profile.institution.mdtrtarea_admvs.clone();
     let crl_grace_hours = profile.trust.crl_grace_hours;
+    let trace_count = profile.settlement.trace_count;
     let msgids = Arc::new(
         MsgIdGenerator::for_role(&institution, terminal, IdRole::Desk, dir.root())
             .map_err(|e| format!("报文编号文件不可用：{e}"))?,
@@ -87,6 +88,7 @@ pub fn build_desk(dir: &DataDir, settings: &Settings) -> Result<PrescriptionDesk
     Ok(
         PrescriptionDesk::new(Arc::new(client), trust, crls, &institution, &admdvs)
             .with_crl_grace_hours(crl_grace_hours)
+            .with_trace_count(trace_count)
             .with_msgids(msgids),
     )
 }

@@ -374,3 +374,60 @@ async fn receive_sell_split_refund_count_lose_and_reconcile_with_the_platform() 
         .unwrap();
     assert!(r.balanced() && r.ledger == 0 && r.platform == 0, "{r:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inventory_services_act_as_the_signed_in_operator_with_stable_codes() {
+    use rxdesk_app::inventory;
+    let rig = Rig::new().await;
+    let c = &rig.counter;
+    let prefix = prefix_of(IBU);
+    let codes: Vec<String> = (1..=2)
+        .map(|n| format!("{prefix}{:013}", 5_500_000_000_000u64 + n))
+        .collect();
+    let doc = GoodsIn {
+        supplier: "某医药公司".into(),
+        invoice_no: "INV-S-1".into(),
+        lines: vec![GoodsInLine {
+            fixmedins_hilist_id: IBU.into(),
+            manu_lotnum: "I260401".into(),
+            manu_date: "2026-04-01".into(),
+            expy_end: "2029-03-31".into(),
+            boxes: codes.clone(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    // The pharmacist receives; the same boxes again are refused by code.
+    let d = inventory::receive(c, &doc).unwrap();
+    assert_eq!(d.boxes, 2);
+    let e = inventory::receive(c, &doc).unwrap_err();
+    assert_eq!(e.code(), "INVENTORY_ALREADY_RECEIVED", "{}", e.message_zh());
+    let list = inventory::stock_list(c).unwrap();
+    let mine = list
+        .iter()
+        .find(|l| l.fixmedins_bchno == d.batches[0])
+        .unwrap();
+    assert_eq!(mine.codes, codes);
+    let diff = inventory::stock_take_preview(c, &codes).unwrap();
+    assert!(diff.missing.iter().all(|m| !codes.contains(m)));
+    // A cashier may not; deleting an upload is the manager's.
+    c.login("1001", "demo-cashier", None).unwrap();
+    let e = inventory::change(c, ChangeKind::Loss, &codes[..1], "破损").unwrap_err();
+    assert_eq!(e.code(), "INVENTORY_FORBIDDEN", "{}", e.message_zh());
+    c.login("3001", "demo-manager", None).unwrap();
+    inventory::change(c, ChangeKind::Loss, &codes[..1], "破损").unwrap();
+    inventory::delete_upload(c, &d.batches[0], "2", "误报").unwrap();
+    assert!(inventory::near_expiry(c, 30)
+        .unwrap()
+        .iter()
+        .all(|l| l.fixmedins_bchno != d.batches[0]));
+    // The bureau's list from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("重复上传.csv");
+    std::fs::write(&path, format!("追溯码\n{}\n", codes[1])).unwrap();
+    let (rows, bad) = inventory::import_duplicate_list(c, &path).unwrap();
+    assert!(bad.is_empty());
+    assert_eq!(rows[0].class, "not_sold_here");
+    let e = inventory::import_duplicate_list(c, &dir.path().join("list.xls")).unwrap_err();
+    assert_eq!(e.code(), "INVENTORY_FILE");
+}

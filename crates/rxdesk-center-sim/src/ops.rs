@@ -410,6 +410,15 @@ fn settle_core(st: &mut State, i: &SettleInput, commit: bool, msgid: &str) -> Op
     let mut sum = Decimal::ZERO;
     let mut rxnos: Vec<String> = Vec::new();
     for l in &i.drugdetail {
+        // The due trace-code count, where sent, is a whole number of codes.
+        if let Some(n) = l.minpacunt_drug_trac_cnt {
+            if n < Decimal::ZERO || !n.fract().is_zero() {
+                return fail(
+                    codes::BAD_REQUEST,
+                    format!("应上传追溯码数量 {n} 须为非负整数"),
+                );
+            }
+        }
         let Some(dr) = st.drugs.get(&l.med_list_codg) else {
             return fail(
                 codes::DRUG_UNKNOWN,

@@ -226,7 +226,7 @@ async fn an_upload_that_is_not_its_typed_message_is_refused_with_a_clear_error()
     }
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["3505", "3506", "7204", "7205", "7206", "7208"]
+        ["3501", "3502", "3503", "3504", "3505", "3506", "3507", "7204", "7205", "7206", "7208"]
     );
     let before = get(&base, "/admin/stats").await["accepted"].clone();
     let rows: Value =

@@ -390,3 +390,82 @@ async fn sold_codes_are_queried_by_day_and_by_code() {
     send(&c, "3507", &del).await.unwrap();
     assert!(c.sold_trace_query(&ctx(), &day).await.unwrap().is_empty());
 }
+
+/// A value of any JSON kind for a field (strings that look like codes,
+/// dates, decimals, and plain junk).
+fn field_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        "[0-9]{0,22}".prop_map(Value::String),
+        "\\PC{0,12}".prop_map(Value::String),
+        "-?[0-9]{1,6}(\\.[0-9]{0,8})?".prop_map(Value::String),
+        "20[0-9]{2}-[0-9]{2}-[0-9]{2}".prop_map(Value::String),
+        proptest::collection::vec("[0-9]{18,21}", 0..4).prop_map(|cs| {
+            Value::Array(
+                cs.into_iter()
+                    .map(|c| serde_json::json!({"drug_trac_codg": c}))
+                    .collect(),
+            )
+        }),
+    ]
+}
+
+const FIELDS: &[&str] = &[
+    "med_list_codg",
+    "fixmedins_hilist_id",
+    "fixmedins_hilist_name",
+    "fixmedins_bchno",
+    "inv_chg_type",
+    "inv_data_type",
+    "pric",
+    "cnt",
+    "inv_cnt",
+    "invdate",
+    "purc_retn_cnt",
+    "purc_invo_no",
+    "spler_name",
+    "manu_lotnum",
+    "manu_date",
+    "expy_end",
+    "rx_flag",
+    "trdn_flag",
+    "begndate",
+    "enddate",
+    "drug_trac_codg",
+    "psn_cert_type",
+    "drugtracinfo",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+    /// Any input to the stock-side transactions is answered — accepted or
+    /// refused with a business code — and never takes the emulator down.
+    #[test]
+    fn any_stock_input_is_answered_never_a_crash(
+        fields in proptest::collection::vec(
+            (proptest::sample::select(FIELDS), field_value()), 0..14),
+        node in proptest::sample::select(&["invinfo", "purcinfo", "data", "x"][..]),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let sim = start().await;
+            let base = sim.base_url();
+            let c = client(&base, Family::A);
+            let obj: serde_json::Map<String, Value> =
+                fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+            let input = serde_json::json!({ node: Value::Object(obj) });
+            for infno in ["3501", "3502", "3503", "3504", "3507", "3513"] {
+                match c.transact(infno, &ctx(), input.clone()).await {
+                    Ok(_) | Err(CenterError::Rejected { .. }) => {}
+                    Err(e) => panic!("{infno}: not an answer: {e:?}"),
+                }
+            }
+            let s = get(&base, "/admin/stats").await;
+            assert!(s["accepted"].is_number(), "still alive: {s}");
+            sim.shutdown().await;
+        });
+    }
+}

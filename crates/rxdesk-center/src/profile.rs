@@ -178,6 +178,8 @@ pub struct CenterProfile {
     /// resend as proof the row was delivered (docs/decisions/0004). A gateway
     /// that de-duplicates by replaying the original answer needs none.
     pub already_received_codes: Vec<String>,
+    /// Settlement fields the province requires beyond the national ones.
+    pub settlement: SettlementPolicy,
 }
 
 /// The province's revocation-data policy (docs/decisions/0003-crl-freshness.md).
@@ -188,6 +190,17 @@ pub struct TrustPolicy {
     /// refreshed is still accepted, with a warning shown to the pharmacist;
     /// after that the verification blocks with `crl_stale`. 0 = no grace.
     pub crl_grace_hours: u32,
+}
+
+/// What the province's settlement (2101/2102) requires beyond the national
+/// fields (`[settlement]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SettlementPolicy {
+    /// Send each line's due trace-code count `minpacunt_drug_trac_cnt`
+    /// (本次结算应上传最小包装药品追溯码数量) — the boxes' codes collected for
+    /// it — where the province checks the count against the settlement.
+    pub trace_count: bool,
 }
 
 impl Default for TrustPolicy {
@@ -219,6 +232,7 @@ impl Default for CenterProfile {
             tls_roots: Vec::new(),
             trust: TrustPolicy::default(),
             already_received_codes: Vec::new(),
+            settlement: SettlementPolicy::default(),
         }
     }
 }
@@ -234,6 +248,7 @@ impl std::fmt::Debug for CenterProfile {
             .field("institution", &self.institution.fixmedins_code)
             .field("b", &self.b)
             .field("trust", &self.trust)
+            .field("settlement", &self.settlement)
             .finish()
     }
 }
@@ -523,6 +538,8 @@ pub struct ProfileFile {
     /// Revocation-data policy of local signature verification
     /// (`[trust] crl_grace_hours`, docs/decisions/0003-crl-freshness.md).
     pub trust: TrustPolicy,
+    /// Settlement fields the province requires (`[settlement] trace_count`).
+    pub settlement: SettlementPolicy,
     /// Where relative paths are resolved (the file's directory); not in the file.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -893,6 +910,7 @@ impl ProfileFile {
             tls_roots: self.tls_root_paths(),
             trust: self.trust,
             already_received_codes: self.gateway.already_received_codes.clone(),
+            settlement: self.settlement,
             ..CenterProfile::default()
         })
     }
@@ -955,6 +973,39 @@ admdvs = "110101"
         // Not a number of hours: refused, not silently defaulted.
         let bad = format!("{GOOD}[trust]\ncrl_grace_hours = \"a day\"\n");
         assert!(ProfileFile::parse(&bad, None).is_err());
+    }
+
+    #[test]
+    fn the_settlement_trace_count_is_read_from_the_profile() {
+        assert!(
+            !ProfileFile::parse(GOOD, None)
+                .unwrap()
+                .settlement
+                .trace_count
+        );
+        let text = format!("{GOOD}[settlement]\ntrace_count = true\n");
+        assert!(
+            ProfileFile::parse(&text, None)
+                .unwrap()
+                .settlement
+                .trace_count
+        );
+        let bad = format!("{GOOD}[settlement]\ntrace_count = \"yes\"\n");
+        assert!(ProfileFile::parse(&bad, None).is_err());
+        let unknown = format!("{GOOD}[settlement]\ntrace_counts = true\n");
+        assert!(
+            ProfileFile::parse(&unknown, None).is_err(),
+            "a misspelt key is refused"
+        );
+        let reh = ProfileFile::parse(
+            include_str!("../../../assets/profiles/rehearsal.toml"),
+            None,
+        )
+        .unwrap();
+        assert!(
+            reh.settlement.trace_count,
+            "the rehearsal province checks the count"
+        );
     }
 
     #[test]

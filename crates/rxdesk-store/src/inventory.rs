@@ -11,6 +11,10 @@
 //! change and its typed upload rows in one transaction, like the sale
 //! ledger (`ledger.rs`): the outbox delivers them exactly once.
 //!
+//! Every stock-side upload of a batch (3503, 3504, 3501, 3502, 3507) is on
+//! the outbox chain `stock:<fixmedins_bchno>`, so a delete (3507) or a
+//! return never overtakes the purchase it refers to.
+//!
 //! Quantities: a batch holds packs (`stock_batches.qty_e4`); a box holds
 //! `remaining_e4` packs ×10⁴ (10000 a whole box, less once opened for 拆零).
 
@@ -593,12 +597,12 @@ impl Store {
                 {
                     let mut ins = tx
                         .prepare_cached(
-                            "INSERT INTO stock_boxes (code, drug_id, batch_id, doc_id, carton_code, state, remaining_e4, changed_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, 'in_stock', ?6, ?7)",
+                            "INSERT INTO stock_boxes (code, drug_id, batch_id, doc_id, carton_code, state, remaining_e4, changed_at, purchase_price)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 'in_stock', ?6, ?7, ?8)",
                         )
                         .map_err(StoreError::sql("record box"))?;
                     for (code, carton) in &clean {
-                        ins.execute(params![code, d.id, batch_id, doc_id, carton, WHOLE_BOX_E4, now])
+                        ins.execute(params![code, d.id, batch_id, doc_id, carton, WHOLE_BOX_E4, now, line.purchase_price.to_string()])
                             .map_err(StoreError::sql("record box"))?;
                     }
                 }
@@ -629,7 +633,7 @@ impl Store {
                         ..Default::default()
                     },
                 };
-                uploads.push(self.enqueue_upload(tx, &format!("goods:{doc_no}"), "goods_doc", doc_id, &input)?);
+                uploads.push(self.enqueue_upload(tx, &format!("stock:{bchno}"), "goods_doc", doc_id, &input)?);
                 total += codes.len();
                 batches.push(bchno);
             }
@@ -686,6 +690,13 @@ impl Store {
                 let d = drug_by_id(tx, boxes[0].drug_id)?;
                 let b = batch(tx, *batch_id)?;
                 let codes: Vec<String> = boxes.iter().map(|x| x.code.clone()).collect();
+                let price: String = tx
+                    .query_row(
+                        "SELECT purchase_price FROM stock_boxes WHERE code = ?1",
+                        [&codes[0]],
+                        |r| r.get(0),
+                    )
+                    .map_err(StoreError::sql("read purchase price"))?;
                 take_boxes(tx, *batch_id, boxes, "returned", now)?;
                 let input = PurchaseReturnInput {
                     purcinfo: PurchaseReturnInfo {
@@ -696,6 +707,7 @@ impl Store {
                         spler_name: supplier.trim().into(),
                         manu_date: b.manu,
                         expy_end: b.expy,
+                        finl_trns_pric: price.parse::<Price>().unwrap_or_default(),
                         purc_retn_cnt: Decimal::from(codes.len()),
                         purc_invo_no: invoice_no.trim().into(),
                         rx_flag: d.rx_flag.clone(),
@@ -707,7 +719,7 @@ impl Store {
                         ..Default::default()
                     },
                 };
-                uploads.push(self.enqueue_upload(tx, &format!("goods:{doc_no}"), "goods_doc", doc_id, &input)?);
+                uploads.push(self.enqueue_upload(tx, &format!("stock:{}", b.bchno), "goods_doc", doc_id, &input)?);
                 total += codes.len();
                 batches.push(b.bchno);
             }

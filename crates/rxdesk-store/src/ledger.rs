@@ -883,12 +883,13 @@ impl Store {
                     trdn_flag: trdn_flag.into(),
                     finl_trns_pric: price,
                     bchno,
-                    // 7206 carries the first box's code of the line (today's shape).
+                    // 7206 carries every box's code of the line in
+                    // `drugtracinfo`; the older single-code field keeps the first.
                     drug_trac_codg: line.trace_codes.first().cloned().unwrap_or_default(),
                     sel_retn_cnt: e4_to_qty(qty),
                     drug_cnt_unit: unit,
                     sumamt: amount,
-                    drugtracinfo: Vec::new(),
+                    drugtracinfo: drug_traces(&line.trace_codes),
                 });
             }
             tx.execute("UPDATE sales SET total = ?2 WHERE id = ?1", params![sale_id, total.to_string()])

@@ -20,6 +20,7 @@ pub mod catalogue;
 pub mod crashpoint;
 mod csvread;
 pub mod delivery_orders;
+pub mod disputes;
 pub mod error;
 pub mod history;
 pub mod inventory;

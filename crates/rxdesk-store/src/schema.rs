@@ -502,7 +502,9 @@ CREATE TABLE province_prices (
 /// (`goods_docs`), every received box by its trace code with the batch it
 /// belongs to and where it is now (`stock_boxes`; a box that was never
 /// received cannot be sold), the stock changes (报损/报溢/调拨/过期销毁,
-/// `stock_changes`) and stock-takes (`stock_takes`). A sold code may appear
+/// `stock_changes`), stock-takes (`stock_takes`), and the bureau's
+/// duplicate-code lists as imported and explained (`trace_disputes`). A sold
+/// code may appear
 /// again while an earlier sale of it stands only for 拆零 (each split sale
 /// of one opened box records the box's code with the range it took), so the
 /// sold-once index now covers whole boxes only.
@@ -530,6 +532,7 @@ CREATE TABLE stock_boxes (
     state        TEXT NOT NULL DEFAULT 'in_stock'
                  CHECK (state IN ('in_stock', 'opened', 'sold', 'returned', 'lost', 'written_off', 'transferred')),
     remaining_e4 INTEGER NOT NULL CHECK (remaining_e4 >= 0),  -- packs left ×10⁴ (10000 = a whole box)
+    purchase_price TEXT NOT NULL DEFAULT '',    -- Price per pack on its goods-in document (3504 sends it back)
     changed_at   INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX stock_boxes_batch ON stock_boxes(batch_id, state);
@@ -554,6 +557,19 @@ CREATE TABLE stock_takes (
     operator_id INTEGER NOT NULL REFERENCES operators(id),
     at          INTEGER NOT NULL
 ) STRICT;
+
+CREATE TABLE trace_disputes (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL,                  -- the listed trace code
+    listed      TEXT NOT NULL,                  -- the bureau's row as imported (JSON)
+    class       TEXT NOT NULL,                  -- what the ledger says (split_sales, resold_after_refund, …)
+    status      TEXT NOT NULL CHECK (status IN ('explained', 'to_void', 'to_reupload')),
+    explanation TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    operator_id INTEGER NOT NULL REFERENCES operators(id),
+    at          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX trace_disputes_code ON trace_disputes(code);
 
 ALTER TABLE trace_codes ADD COLUMN split INTEGER NOT NULL DEFAULT 0 CHECK (split IN (0, 1));
 ALTER TABLE trace_codes ADD COLUMN range_from_e4 INTEGER;   -- 拆零: the part of the box taken (packs ×10⁴)

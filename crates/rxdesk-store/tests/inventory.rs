@@ -406,6 +406,22 @@ fn inventory_error_codes_are_stable_and_unique() {
     for e in samples {
         assert!(INVENTORY_CODES.contains(&e.code()), "{}", e.code());
     }
+    // Each is documented for the people who meet it.
+    let rules =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"))
+            .unwrap();
+    for c in INVENTORY_CODES.iter().chain(&[
+        "split_sales",
+        "resold_after_refund",
+        "one_sale_here",
+        "not_sold_here",
+        "not_ours",
+    ]) {
+        assert!(
+            rules.contains(&format!("`{c}`")),
+            "{c} is missing from docs/rules.md"
+        );
+    }
 }
 
 proptest! {
@@ -422,5 +438,124 @@ proptest! {
     #[test]
     fn twenty_digits_are_accepted(d in "[0-9]{20}") {
         prop_assert_eq!(normalise_code(&format!(" {d} ")).unwrap(), d);
+    }
+}
+
+fn refund(f: &Fixture, sale: i64) {
+    f.store.begin_refund(&f.boss, sale, "", "顾客退货").unwrap();
+    f.store.refund_money_returned(sale, &[]).unwrap();
+    f.store.record_refund(&f.boss, sale, "顾客退货").unwrap();
+}
+
+#[test]
+fn a_bureau_duplicate_list_is_imported_explained_and_marked() {
+    let f = fixture();
+    let boxes: Vec<String> = (1..=4).map(code).collect();
+    f.store
+        .receive_goods(&f.boss, &doc(vec![line(&boxes)]))
+        .unwrap();
+    let batch = f.store.stock_box(&boxes[0]).unwrap().unwrap().batch_id;
+    // Box 1: 拆零 over two sales. Box 2: sold, refunded, sold again.
+    // Box 3: sold once. Box 4: received, never sold. And a stranger's code.
+    for _ in 0..2 {
+        f.store
+            .record_sale(&f.cashier, &sale_of(batch, dec!(0.5), true, &boxes[0]))
+            .unwrap();
+    }
+    let first = f
+        .store
+        .record_sale(&f.cashier, &sale_of(batch, dec!(1), false, &boxes[1]))
+        .unwrap();
+    refund(&f, first.sale_id);
+    f.store
+        .record_sale(&f.cashier, &sale_of(batch, dec!(1), false, &boxes[1]))
+        .unwrap();
+    f.store
+        .record_sale(&f.cashier, &sale_of(batch, dec!(1), false, &boxes[2]))
+        .unwrap();
+    let stranger = "81234560000000000009";
+    let csv = format!(
+        "\u{feff}批次流水号,商品销售流水号,就诊ID,记账流水号,拆零标志,追溯码\r\n\
+         B1,S1,M1,K1,1,{}\r\nB1,S2,M2,K2,0,{}\r\nB1,S3,M3,K3,0,{}\r\n\
+         B1,S4,M4,K4,0,{}\r\nB9,S9,M9,K9,0,{stranger}\r\nB9,S9,M9,K9,0,81234\r\n",
+        boxes[0], boxes[1], boxes[2], boxes[3]
+    );
+    let (rows, bad) = f
+        .store
+        .import_duplicate_list(&f.boss, csv.as_bytes(), rxdesk_store::ImportFormat::Csv)
+        .unwrap();
+    assert_eq!(bad.len(), 1, "the short code is named: {bad:?}");
+    assert_eq!(bad[0].line, 7);
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.class.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("split_sales", "explained"),
+            ("resold_after_refund", "explained"),
+            ("one_sale_here", "to_void"),
+            ("not_sold_here", "to_reupload"),
+            ("not_ours", "explained"),
+        ]
+    );
+    assert_eq!(rows[0].row.sale_no, "S1");
+    assert_eq!(rows[0].row.trdn_flag, "1");
+    assert!(
+        rows[0].explanation_zh.contains("拆零"),
+        "{}",
+        rows[0].explanation_zh
+    );
+    // The manager marks one; the list keeps the note.
+    f.store
+        .mark_dispute(
+            &f.boss,
+            rows[2].id,
+            "explained",
+            "平台重复记录已由医保局确认",
+        )
+        .unwrap();
+    let listed = f.store.disputes().unwrap();
+    let third = listed.iter().find(|d| d.id == rows[2].id).unwrap();
+    assert_eq!(third.status, "explained");
+    assert_eq!(third.note, "平台重复记录已由医保局确认");
+    assert_eq!(third.row.drug_trac_codg, boxes[2]);
+    assert!(f
+        .store
+        .mark_dispute(&f.boss, rows[2].id, "maybe", "")
+        .is_err());
+    assert!(matches!(
+        f.store
+            .import_duplicate_list(&f.cashier, csv.as_bytes(), rxdesk_store::ImportFormat::Csv),
+        Err(StoreError::Forbidden { .. })
+    ));
+    // A file without a 追溯码 column is refused whole.
+    let e = f
+        .store
+        .import_duplicate_list(&f.boss, b"a,b\r\n1,2\r\n", rxdesk_store::ImportFormat::Csv)
+        .unwrap_err();
+    assert!(e.to_string().contains("追溯码"), "{e}");
+}
+
+proptest! {
+    /// A bureau's list from outside: any bytes give rows or named refusals,
+    /// never a panic.
+    #[test]
+    fn any_duplicate_list_bytes_parse_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = rxdesk_store::disputes::parse_duplicate_list(&bytes, rxdesk_store::ImportFormat::Csv);
+        let _ = rxdesk_store::disputes::parse_duplicate_list(&bytes, rxdesk_store::ImportFormat::Xlsx);
+    }
+
+    #[test]
+    fn listed_codes_come_back_as_rows(codes in proptest::collection::vec("[0-9]{20}", 1..20)) {
+        let mut csv = String::from("追溯码,拆零标志\n");
+        for c in &codes {
+            csv.push_str(&format!("{c},0\n"));
+        }
+        let (rows, bad) = rxdesk_store::disputes::parse_duplicate_list(csv.as_bytes(), rxdesk_store::ImportFormat::Csv).unwrap();
+        prop_assert!(bad.is_empty());
+        let got: Vec<String> = rows.into_iter().map(|r| r.drug_trac_codg).collect();
+        prop_assert_eq!(got, codes);
     }
 }

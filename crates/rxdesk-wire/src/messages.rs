@@ -387,6 +387,11 @@ pub struct DrugDetail {
     /// 中药使用方式
     #[serde(default)]
     pub tcmdrug_used_way: String,
+    /// 本次结算应上传最小包装药品追溯码数量: the boxes' trace codes collected
+    /// for this line, sent where the province's profile requires it
+    /// (`[settlement] trace_count`; absent otherwise)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minpacunt_drug_trac_cnt: Option<Decimal>,
 }
 /// 2101/2102 input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -251,7 +251,7 @@ type Entry = { zh: string; en: string };
 
 /**
  * Inventory refusals by code (crates/rxdesk-store/src/inventory.rs
- * `InventoryError`, crates/rxdesk-app/src/inventory.rs). `{state}` is the
+ * `InventoryError`, crates/rxdesk-app/src/inventory_screen.rs). `{state}` is the
  * box state in the window's language (from `params.stateKey`).
  */
 export const inventoryErrors: Record<string, Entry> = {

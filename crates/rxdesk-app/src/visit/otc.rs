@@ -1035,6 +1035,9 @@ impl super::VisitService {
                 bilg_dr_codg: String::new(),
                 bilg_dr_name: String::new(),
                 tcmdrug_used_way: String::new(),
+                minpacunt_drug_trac_cnt: self.desk.trace_count().then(|| {
+                    Decimal::from(filled.iter().filter(|i| i.trace_code.is_some()).count())
+                }),
             });
         }
         Ok(SettleInput {

@@ -82,6 +82,9 @@ impl super::VisitService {
                     plan.bilg_dr_name.clone()
                 },
                 tcmdrug_used_way: String::new(),
+                minpacunt_drug_trac_cnt: self.desk.trace_count().then(|| {
+                    Decimal::from(items.iter().filter(|i| i.trace_code.is_some()).count())
+                }),
             });
         }
         Ok((

@@ -165,6 +165,7 @@ pub fn settle_input(
             bilg_dr_codg: dl.dr_code.clone(),
             bilg_dr_name: dl.prsc_dr_name.clone(),
             tcmdrug_used_way: String::new(),
+            minpacunt_drug_trac_cnt: None,
         });
     }
     SettleInput {
