@@ -3,7 +3,7 @@
 // receives four new boxes of 布洛芬 by scanning — the product picked by its
 // box barcode, three codes typed by the USB (keyboard-wedge) scanner into the
 // scan field and one from the serial scanner (device-scan) — is refused a box
-// already in stock, commits the goods-in (3503), then counts every 布洛芬 box
+// already in stock (and another product's box, and a mangled read), commits the goods-in (3503), then counts every 布洛芬 box
 // on the shelf but one in a stock-take, sees the missing box named before the
 // commit, and commits it (3501), then books the missing box as a loss under
 // 库存变更 (3502). The ledger (`rxdesk stock list`) and the emulator's books
@@ -165,6 +165,14 @@ test("goods-in of four boxes by scanning, a box already in stock refused, 3503 a
   await banner("不能重复入库");
   assert.equal(await attr("#inv-banner", "data-ok"), "0");
   await count(4);
+  // Another product's box (阿莫西林's prefix) and a mangled read are refused too.
+  await wedgeScan("81305112601010010011");
+  await banner("这盒是别的药品");
+  await wedgeScan("8130512260102");
+  await banner("不是20位追溯码");
+  await count(4);
+  await wedgeScan(IBU_IN_STOCK);
+  await banner("不能重复入库");
   await shot("inventory-01-goods-in-refused");
 
   // F10 commits; 3503 queued and delivered to the emulator.

@@ -638,7 +638,7 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   assert.deepEqual(errors, []);
 });
 
-test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take differences, stock list, trace reconciliation, en-US", async () => {
+test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take differences, stock list, trace reconciliation, en-US; not for a cashier", async () => {
   await page.goto(url);
   await signIn("2001", "demo-pharmacist", "pharmacist");
   await page.waitForSelector("#counter[data-state='started']");
@@ -719,5 +719,13 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.screenshot({ path: "test-output/ui/35-inventory-en.png" });
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  // A cashier has no 库存: no tab in the navigation, Shift+F7 says whose it is.
+  await page.click("#nav-logout");
+  await signIn("1001", "demo-cashier", "cashier");
+  assert.equal(await page.$("#nav-inventory"), null);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F7");
+  await page.waitForFunction(() => document.querySelector("#toast")?.textContent?.includes("仅限药师或店长"));
+  assert.equal(await page.$("#inventory"), null);
   assert.deepEqual(errors, []);
 });

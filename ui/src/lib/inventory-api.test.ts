@@ -28,6 +28,8 @@ describe("inventory screen logic", () => {
   it("a scan is a new code, a repeat, or not a trace code (full-width digits normalised)", () => {
     expect(judgeScan(` ${CODE}\n`, [])).toEqual({ kind: "new", code: CODE });
     expect(judgeScan(CODE, [CODE])).toEqual({ kind: "repeat", code: CODE });
+    expect(judgeScan(CODE, new Set([CODE]))).toEqual({ kind: "repeat", code: CODE });
+    expect(judgeScan(CODE, new Set<string>())).toEqual({ kind: "new", code: CODE });
     expect(judgeScan("6923456001022", [])).toEqual({ kind: "malformed", raw: "6923456001022" });
     expect(judgeScan("8130512260102001352", []).kind).toBe("malformed");
     expect(normaliseScan("８１３０")).toBe("8130");

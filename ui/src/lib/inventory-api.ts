@@ -124,10 +124,11 @@ export function isTraceCode(raw: string): boolean {
  */
 export type ScanVerdict = { kind: "new"; code: string } | { kind: "repeat"; code: string } | { kind: "malformed"; raw: string };
 
-export function judgeScan(raw: string, list: readonly string[]): ScanVerdict {
+export function judgeScan(raw: string, list: readonly string[] | ReadonlySet<string>): ScanVerdict {
   const code = normaliseScan(raw);
   if (!/^\d{20}$/.test(code)) return { kind: "malformed", raw: code };
-  return list.includes(code) ? { kind: "repeat", code } : { kind: "new", code };
+  const seen = list instanceof Set ? list.has(code) : (list as readonly string[]).includes(code);
+  return seen ? { kind: "repeat", code } : { kind: "new", code };
 }
 
 /** The goods-in form's missing fields, in screen order (i18n keys' tails). */
