@@ -678,8 +678,23 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("别的药品"));
   assert.equal(await page.getAttribute("#inv-count", "data-count"), "3", "refused boxes are not added");
   assert.equal(await page.getAttribute("#inv-receive-progress", "aria-valuenow"), "100");
+  // F4: the next product of the same delivery, picked by its box barcode.
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#inv-lines[data-lines='1']");
+  await page.fill("#inv-scan", "6923456001015");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-product-picked[data-product='YP000001']");
+  await page.fill("#inv-lot", "A2611");
+  await page.fill("#inv-manu", "2026-09-01");
+  await page.fill("#inv-expiry", "2028-08-31");
+  await page.fill("#inv-price", "8.80");
+  await page.fill("#inv-scan", box(AMOX, 9900000000011));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-count[data-count='1']");
+  assert.match(await text("#inv-doc-total"), /共 2 种药品、4 盒/);
+  await shot("31-inventory-two-lines");
   await page.keyboard.press("F10");
-  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已入库 3 盒"));
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已入库 4 盒"));
   await shot("31-inventory-received");
   // Stock-take: every 布洛芬 box but one scanned; the missing one named before commit.
   await page.click("#inv-tab-take");
@@ -711,7 +726,8 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "en-US");
   await page.click("#inv-tab-receive");
-  await page.fill("#inv-scan", "81305122601020013521");
+  // The last line's product (阿莫西林) is still chosen: its box already on the shelf.
+  await page.fill("#inv-scan", "81305112601010010011");
   await page.press("#inv-scan", "Enter");
   await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("already received (now in stock)"));
   // Product names are data; the screen's own words are English.

@@ -358,7 +358,8 @@ pub fn check_stock_code(
     scanned(store, &b, &mut HashMap::new())
 }
 
-/// The goods-in form as the window sends it.
+/// The goods-in form as the window sends it: one document, a line per
+/// product batch.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GoodsInForm {
@@ -366,6 +367,14 @@ pub struct GoodsInForm {
     pub supplier: String,
     /// 发票号.
     pub invoice_no: String,
+    /// The lines.
+    pub lines: Vec<GoodsInLineForm>,
+}
+
+/// One line of the goods-in form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoodsInLineForm {
     /// The product's catalogue id.
     pub product: String,
     /// 生产批号.
@@ -404,25 +413,29 @@ impl From<GoodsDoc> for GoodsDocView {
     }
 }
 
-/// Receives a goods-in document of one product batch.
+/// Receives a goods-in document (one 3503 per batch), all lines or none.
 pub fn receive(store: &Store, by: &Session, form: &GoodsInForm) -> Result<GoodsDocView> {
-    let price: Price = form
-        .price
-        .trim()
-        .parse()
-        .map_err(|_| InventoryFailure::BadPrice(form.price.trim().into()))?;
+    let mut lines = Vec::with_capacity(form.lines.len());
+    for l in &form.lines {
+        let price: Price = l
+            .price
+            .trim()
+            .parse()
+            .map_err(|_| InventoryFailure::BadPrice(l.price.trim().into()))?;
+        lines.push(GoodsInLine {
+            fixmedins_hilist_id: l.product.trim().into(),
+            manu_lotnum: l.lot.trim().into(),
+            manu_date: l.manu_date.trim().into(),
+            expy_end: l.expiry.trim().into(),
+            purchase_price: price,
+            boxes: l.codes.clone(),
+            cartons: Vec::new(),
+        });
+    }
     let doc = GoodsIn {
         supplier: form.supplier.clone(),
         invoice_no: form.invoice_no.clone(),
-        lines: vec![GoodsInLine {
-            fixmedins_hilist_id: form.product.trim().into(),
-            manu_lotnum: form.lot.trim().into(),
-            manu_date: form.manu_date.trim().into(),
-            expy_end: form.expiry.trim().into(),
-            purchase_price: price,
-            boxes: form.codes.clone(),
-            cartons: Vec::new(),
-        }],
+        lines,
         ..Default::default()
     };
     Ok(store.receive_goods(by, &doc)?.into())

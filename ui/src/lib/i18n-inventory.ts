@@ -52,6 +52,10 @@ export const inventoryZh = {
   "inv.f.boxes": "至少扫描一盒",
   "inv.f.reason": "原因",
   "inv.commit_receive": "确认入库 (F10)",
+  "inv.next_line": "下一种药品 (F4)",
+  "inv.line_done": "{name} 已扫 {n} 盒，本行完成：请选择下一种药品（扫描其药盒条码），全部扫完后确认入库",
+  "inv.lines_done": "本单已完成的药品",
+  "inv.doc_total": "本单共 {lines} 种药品、{n} 盒",
   "inv.receiving": "正在入库并排队上传（3503）…",
   "inv.received": "已入库 {n} 盒，单号 {doc}；采购信息（3503）已排队上传 {u} 条。",
   "inv.repeat": "追溯码 {code} 已在本单中，未重复加入",
@@ -121,7 +125,7 @@ export const inventoryZh = {
   "inv.state.written_off": "已过期销毁",
   "inv.state.transferred": "已调出",
   "inv.state.not_received": "未入库",
-  "inv.keys": "扫码枪直接扫描；F10 提交；1–7 切换标签（输入框外）",
+  "inv.keys": "扫码枪直接扫描；F4 下一种药品（入库）；F10 提交；1–7 切换标签（输入框外）",
 };
 
 export type InventoryKey = keyof typeof inventoryZh;
@@ -177,6 +181,10 @@ export const inventoryEn: Record<InventoryKey, string> = {
   "inv.f.boxes": "scan at least one box",
   "inv.f.reason": "reason",
   "inv.commit_receive": "Receive (F10)",
+  "inv.next_line": "Next product (F4)",
+  "inv.line_done": "{name}: {n} boxes scanned, line done — choose the next product (scan its box barcode), and receive once everything is scanned",
+  "inv.lines_done": "Products done on this document",
+  "inv.doc_total": "This document: {lines} products, {n} boxes",
   "inv.receiving": "Receiving and queueing the upload (3503)…",
   "inv.received": "{n} boxes received, document {doc}; {u} purchase upload(s) (3503) queued.",
   "inv.repeat": "Trace code {code} is already on this document: not added twice",
@@ -246,7 +254,7 @@ export const inventoryEn: Record<InventoryKey, string> = {
   "inv.state.written_off": "destroyed as expired",
   "inv.state.transferred": "transferred out",
   "inv.state.not_received": "not received",
-  "inv.keys": "Scan with the scanner; F10 commits; 1–7 switch tabs (outside a field)",
+  "inv.keys": "Scan with the scanner; F4 next product (goods in); F10 commits; 1–7 switch tabs (outside a field)",
 };
 
 type Entry = { zh: string; en: string };

@@ -14,7 +14,8 @@ import {
   normaliseScan,
   progressPercent,
   takeProgress,
-  type GoodsInForm,
+  goodsInDocument,
+  type GoodsInDraft,
   type StockTakeView,
 } from "./inventory-api";
 import { renderStepError } from "./step-errors";
@@ -37,9 +38,9 @@ describe("inventory screen logic", () => {
   });
 
   it("the goods-in form names every missing field in screen order", () => {
-    const empty: GoodsInForm = { supplier: "", invoiceNo: "", product: "", lot: "", manuDate: "", expiry: "", price: "", codes: [] };
+    const empty: GoodsInDraft = { supplier: "", invoiceNo: "", product: "", lot: "", manuDate: "", expiry: "", price: "", codes: [] };
     expect(missingGoodsIn(empty)).toEqual(["supplier", "invoice", "product", "lot", "manu_date", "expiry", "price", "boxes"]);
-    const full: GoodsInForm = { supplier: "国药控股", invoiceNo: "12345678", product: "YP000002", lot: "L1", manuDate: "2026-01-01", expiry: "2028-01-01", price: "12.50", codes: [CODE] };
+    const full: GoodsInDraft = { supplier: "国药控股", invoiceNo: "12345678", product: "YP000002", lot: "L1", manuDate: "2026-01-01", expiry: "2028-01-01", price: "12.50", codes: [CODE] };
     expect(missingGoodsIn(full)).toEqual([]);
     expect(missingGoodsIn({ ...full, price: "12.5元" })).toEqual(["price"]);
     expect(missingGoodsIn({ ...full, expiry: "2028/01/01" })).toEqual(["expiry"]);
@@ -48,6 +49,21 @@ describe("inventory screen logic", () => {
       expect(inventoryZh[`inv.f.${f}` as keyof typeof inventoryZh]).toBeTruthy();
       expect(CJK.test(inventoryEn[`inv.f.${f}` as keyof typeof inventoryEn])).toBe(false);
     }
+  });
+
+  it("a document of several lines: the line being scanned joins it once it has a box", () => {
+    const line = { product: "YP000002", lot: "L1", manuDate: "2026-01-01", expiry: "2028-01-01", price: "12.50", codes: [CODE] };
+    const header = { supplier: "国药控股", invoiceNo: "1" };
+    const blank = { product: "", lot: "", manuDate: "", expiry: "", price: "", codes: [] };
+    // Nothing scanned yet: a box is missing.
+    expect(goodsInDocument({ ...header, ...blank }, [])).toEqual({ missing: ["product", "lot", "manu_date", "expiry", "price", "boxes"] });
+    // One line done, the next not started: the document is the done line.
+    expect(goodsInDocument({ ...header, ...blank }, [line])).toEqual({ form: { ...header, lines: [line] } });
+    // The next line half filled with a box: it must be whole.
+    expect(goodsInDocument({ ...header, ...blank, codes: ["81305112601010010011"] }, [line])).toEqual({ missing: ["product", "lot", "manu_date", "expiry", "price"] });
+    const second = { ...line, product: "YP000001", codes: ["81305112601010010011"] };
+    expect(goodsInDocument({ ...header, ...second }, [line])).toEqual({ form: { ...header, lines: [line, second] } });
+    expect(goodsInDocument({ supplier: "", invoiceNo: "", ...second }, [line])).toEqual({ missing: ["supplier", "invoice"] });
   });
 
   it("money is a decimal string, never a float", () => {
@@ -102,7 +118,9 @@ describe("the mock backend behaves like the commands", () => {
     }
     const fresh = ["81305129900000000011", "81305129900000000028"];
     for (const c of fresh) expect(m.handle("inventory_check_receive", { product: "YP000002", code: c, scanned: [] })).toMatchObject({ state: "new" });
-    m.handle("inventory_receive", { form: { supplier: "国药控股", invoiceNo: "1", product: "YP000002", lot: "L9", manuDate: "2026-01-01", expiry: "2028-01-01", price: "10.00", codes: fresh } });
+    m.handle("inventory_receive", {
+      form: { supplier: "国药控股", invoiceNo: "1", lines: [{ product: "YP000002", lot: "L9", manuDate: "2026-01-01", expiry: "2028-01-01", price: "10.00", codes: fresh }] },
+    });
     const shelf = ["81305122601020013521", "81305122601020013558", ...fresh];
     const v = m.handle("stocktake_preview", { codes: shelf }) as StockTakeView;
     expect(v.missing.map((b) => b.code)).toEqual(["81305122601020013595"]);

@@ -75,9 +75,8 @@ export interface TraceReconciliation {
   differences: TraceDifference[];
 }
 
-export interface GoodsInForm {
-  supplier: string;
-  invoiceNo: string;
+/** One line of a goods-in document: a product batch and its boxes. */
+export interface GoodsInLineForm {
   product: string;
   lot: string;
   manuDate: string;
@@ -86,6 +85,15 @@ export interface GoodsInForm {
   price: string;
   codes: string[];
 }
+
+export interface GoodsInForm {
+  supplier: string;
+  invoiceNo: string;
+  lines: GoodsInLineForm[];
+}
+
+/** The header and the line being scanned, as the form holds them. */
+export type GoodsInDraft = { supplier: string; invoiceNo: string } & GoodsInLineForm;
 
 export type ChangeKind = "loss" | "surplus" | "transfer_in" | "transfer_out" | "expired";
 export const CHANGE_KINDS: ChangeKind[] = ["loss", "surplus", "transfer_in", "transfer_out", "expired"];
@@ -132,10 +140,21 @@ export function judgeScan(raw: string, list: readonly string[] | ReadonlySet<str
 }
 
 /** The goods-in form's missing fields, in screen order (i18n keys' tails). */
-export function missingGoodsIn(f: GoodsInForm): string[] {
+export function missingGoodsIn(f: GoodsInDraft): string[] {
+  return [...missingHeader(f), ...missingLine(f)];
+}
+
+/** The document's header fields missing. */
+export function missingHeader(f: { supplier: string; invoiceNo: string }): string[] {
   const out: string[] = [];
   if (!f.supplier.trim()) out.push("supplier");
   if (!f.invoiceNo.trim()) out.push("invoice");
+  return out;
+}
+
+/** A line's fields missing (the product, lot, dates, price, at least one box). */
+export function missingLine(f: GoodsInLineForm): string[] {
+  const out: string[] = [];
   if (!f.product.trim()) out.push("product");
   if (!f.lot.trim()) out.push("lot");
   if (!isDay(f.manuDate)) out.push("manu_date");
@@ -143,6 +162,19 @@ export function missingGoodsIn(f: GoodsInForm): string[] {
   if (!isMoney(f.price)) out.push("price");
   if (f.codes.length === 0) out.push("boxes");
   return out;
+}
+
+/**
+ * The document to commit: the lines finished so far and the line being
+ * scanned when it has boxes; or what is missing (the line being scanned is
+ * checked whole once it has a box, an empty one is left out).
+ */
+export function goodsInDocument(d: GoodsInDraft, done: readonly GoodsInLineForm[]): { form: GoodsInForm } | { missing: string[] } {
+  const current: GoodsInLineForm = { product: d.product, lot: d.lot, manuDate: d.manuDate, expiry: d.expiry, price: d.price, codes: d.codes };
+  const withCurrent = d.codes.length > 0 || done.length === 0;
+  const missing = [...missingHeader(d), ...(withCurrent ? missingLine(current) : [])];
+  if (missing.length) return { missing };
+  return { form: { supplier: d.supplier, invoiceNo: d.invoiceNo, lines: withCurrent ? [...done, current] : [...done] } };
 }
 
 /** `yyyy-MM-dd`. */

@@ -107,9 +107,13 @@ export class MockInventoryBackend {
       case "inventory_receive": {
         const f = a.form as GoodsInForm;
         if (!f.supplier.trim() || !f.invoiceNo.trim()) throw wire("INVENTORY_DOCUMENT_INCOMPLETE", "请填写供应商和发票号");
-        for (const c of f.codes) this.boxes.push({ code: c, product: f.product, lot: f.lot, expiry: f.expiry, state: "in_stock" });
+        let boxes = 0;
+        for (const l of f.lines) {
+          for (const c of l.codes) this.boxes.push({ code: c, product: l.product, lot: l.lot, expiry: l.expiry, state: "in_stock" });
+          boxes += l.codes.length;
+        }
         this.doc += 1;
-        return { doc_no: `GI${String(this.doc).padStart(4, "0")}`, boxes: f.codes.length, batches: [`${f.product}-${f.lot}`], uploads: 1 };
+        return { doc_no: `GI${String(this.doc).padStart(4, "0")}`, boxes, batches: f.lines.map((l) => `${l.product}-${l.lot}`), uploads: f.lines.length };
       }
       case "inventory_return": {
         const codes = a.codes as string[];
