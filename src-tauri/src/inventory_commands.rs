@@ -6,8 +6,8 @@
 
 use crate::commands::Shared;
 use rxdesk_app::inventory_screen::{
-    self as inv, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox, StockPage,
-    StockTakeView,
+    self as inv, CodeTrace, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox,
+    StockPage, StockTakeView,
 };
 use rxdesk_app::manager::Store;
 use rxdesk_app::trace_reconcile::TraceReconciliation;
@@ -195,6 +195,22 @@ pub async fn trace_reconcile_day(
         .client()
         .map_err(|e| WireError::other("CENTER_UNAVAILABLE", e))?;
     inv::reconcile_day(&client, &store, &by, &day)
+        .await
+        .map_err(|e| e.to_wire(lang(&state)))
+}
+
+/// One trace code in the ledger and at the platform (3513 by code).
+#[tauri::command]
+pub async fn trace_code_lookup(
+    state: tauri::State<'_, Shared>,
+    code: String,
+) -> Result<CodeTrace, WireError> {
+    let (store, by) = signed_in(&state)?;
+    let client = state
+        .uploads
+        .client()
+        .map_err(|e| WireError::other("CENTER_UNAVAILABLE", e))?;
+    inv::trace_code(&client, &store, &by, &code)
         .await
         .map_err(|e| e.to_wire(lang(&state)))
 }

@@ -139,6 +139,7 @@ fn main() {
             inventory_commands::stock_list,
             inventory_commands::near_expiry,
             inventory_commands::trace_reconcile_day,
+            inventory_commands::trace_code_lookup,
             onboard_commands::startup_state,
             onboard_commands::onboard_demo,
             onboard_commands::onboard_check_profile,

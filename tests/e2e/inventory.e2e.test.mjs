@@ -276,7 +276,7 @@ test("the missing box booked as a loss (报损) under 库存变更: 3502 at the 
   assert.deepEqual([...batch.codes].sort(), NEW_BOXES.slice(0, 3).sort(), "the lost box left the ledger's shelf");
 });
 
-test("追溯对账 of today against the platform (3513): a sentence with the day and the counts", async () => {
+test("追溯对账 of today against the platform (3513): a sentence with the day and the counts; one code looked up on both sides", async () => {
   await browser.$("#inv-tab-trace").click();
   await shown("#inv-trace-day");
   const day = await browser.$("#inv-trace-day").getValue();
@@ -287,6 +287,13 @@ test("追溯对账 of today against the platform (3513): a sentence with the day
   assert.ok(said.includes(day), `the sentence names the day: ${said}`);
   // No sale today in this fresh demo pharmacy: both sides agree.
   assert.equal(await attr("#inv-trace", "data-balanced"), "1", said);
+  // One code looked up on both sides: the box booked as lost, never sold at the platform.
+  await typeInto("#inv-trace-code", NEW_BOXES[3]);
+  await browser.execute(() => document.querySelector("#inv-trace-code").form.requestSubmit());
+  await shown("#inv-code-trace", 60000);
+  assert.equal(await attr("#inv-code-trace", "data-state"), "lost");
+  assert.equal(await attr("#inv-code-trace", "data-platform"), "0");
+  assert.match(await text("#inv-code-trace"), /布洛芬.*已报损/s);
   await shot("inventory-07-trace-reconciliation");
 });
 

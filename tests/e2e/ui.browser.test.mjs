@@ -721,6 +721,10 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.click("#inv-tab-trace");
   await page.click("#inv-trace-run");
   await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
+  // One code of the list looked up on both sides, scanned.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("81305122601020013669");
+  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='not_received']");
   await shot("34-inventory-trace");
   // en-US: the tabs and a refusal in English, the state translated.
   await page.click("#locale-switch");

@@ -511,16 +511,7 @@ fn take_view(
     for (c, _) in &d.unexpected {
         match store.stock_box(c)? {
             Some(b) => unexpected.push(scanned(store, &b, &mut cache)?),
-            None => {
-                let mut u = unknown_box(c);
-                if let Some((_, p)) = store
-                    .products_by_trace_prefix(c.get(..7).unwrap_or(""))?
-                    .first()
-                {
-                    u.name = p.name.clone();
-                }
-                unexpected.push(u);
-            }
+            None => unexpected.push(named_unknown(store, c)?),
         }
     }
     Ok(StockTakeView {
@@ -530,6 +521,18 @@ fn take_view(
         unexpected,
         uploads,
     })
+}
+
+/// A code this pharmacy never received, named by its product's prefix.
+fn named_unknown(store: &Store, code: &str) -> Result<ScannedBox> {
+    let mut u = unknown_box(code);
+    if let Some((_, p)) = store
+        .products_by_trace_prefix(code.get(..7).unwrap_or(""))?
+        .first()
+    {
+        u.name = p.name.clone();
+    }
+    Ok(u)
 }
 
 fn unknown_box(code: &str) -> ScannedBox {
@@ -653,6 +656,62 @@ pub async fn reconcile_day(
     let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
         .map_err(|_| InventoryFailure::BadDay(day.trim().into()))?;
     Ok(trace_reconcile::reconcile_day(client, store, by, d).await?)
+}
+
+/// One record the platform holds for a code (no personal data: the window
+/// shows the sale's number, product, time and 拆零 only).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlatformSale {
+    /// 记账流水号 (the sale's 零售单据号).
+    pub bkkp_sn: String,
+    /// The product's name as the platform has it.
+    pub name: String,
+    /// When the platform recorded it.
+    pub at: String,
+    /// Sold by 拆零.
+    pub split: bool,
+}
+
+/// A trace code looked up on both sides: the ledger's box and the
+/// platform's sold records (3513 by code).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CodeTrace {
+    /// The code.
+    pub code: String,
+    /// The ledger's box (state `not_received` when this pharmacy never had it).
+    pub ledger: ScannedBox,
+    /// The platform's sold records of the code.
+    pub platform: Vec<PlatformSale>,
+}
+
+/// Looks one code up in the ledger and at the platform (3513 by code), to
+/// answer a bureau's list line by line.
+pub async fn trace_code(
+    client: &CenterClient,
+    store: &Store,
+    by: &Session,
+    code: &str,
+) -> Result<CodeTrace> {
+    let code = normalise_code(code).map_err(StoreError::from)?;
+    let ledger = match store.stock_box(&code)? {
+        Some(b) => scanned(store, &b, &mut HashMap::new())?,
+        None => named_unknown(store, &code)?,
+    };
+    let platform = trace_reconcile::platform_record_of(client, by, &code)
+        .await?
+        .into_iter()
+        .map(|r| PlatformSale {
+            bkkp_sn: r.bkkp_sn,
+            name: r.medins_list_name,
+            at: r.crte_time,
+            split: r.trdn_flag == "1",
+        })
+        .collect();
+    Ok(CodeTrace {
+        code,
+        ledger,
+        platform,
+    })
 }
 
 #[cfg(test)]

@@ -86,6 +86,21 @@ export interface GoodsInLineForm {
   codes: string[];
 }
 
+/** One sold record the platform holds for a code (no personal data). */
+export interface PlatformSale {
+  bkkp_sn: string;
+  name: string;
+  at: string;
+  split: boolean;
+}
+
+/** A code on both sides: the ledger's box and the platform's sold records. */
+export interface CodeTrace {
+  code: string;
+  ledger: ScannedBox;
+  platform: PlatformSale[];
+}
+
 export interface GoodsInForm {
   supplier: string;
   invoiceNo: string;
@@ -114,6 +129,7 @@ export const stockTakeCommit = (codes: string[]) => invoke<StockTakeView>("stock
 export const stockList = (query = "", limit = 300) => invoke<StockPage>("stock_list", { query, limit });
 export const nearExpiry = (days: number, limit = 300) => invoke<StockPage>("near_expiry", { days, limit });
 export const traceReconcileDay = (day: string) => invoke<TraceReconciliation>("trace_reconcile_day", { day });
+export const traceCodeLookup = (code: string) => invoke<CodeTrace>("trace_code_lookup", { code });
 
 /** Full-width digits (a Chinese IME left on) to ASCII, spaces trimmed. */
 export function normaliseScan(raw: string): string {

@@ -141,6 +141,15 @@ export class MockInventoryBackend {
         const lines = this.lines("").filter((l) => l.days_left <= Number(a.days ?? 180));
         return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
       }
+      case "trace_code_lookup": {
+        const c = this.code(String(a.code));
+        const b = this.boxes.find((x) => x.code === c);
+        return {
+          code: c,
+          ledger: b ? this.view(b) : { code: c, name: PRODUCTS.find((p) => c.startsWith(p.prefix))?.name ?? "", lot: "", expiry: "", state: "not_received" },
+          platform: c === "81305122601020013669" ? [{ bkkp_sn: "R20261124009", name: "布洛芬缓释胶囊", at: "2026-11-24 10:02:11", split: false }] : [],
+        };
+      }
       case "trace_reconcile_day":
         return {
           ledger: 3, platform: 3, matched: 2,
