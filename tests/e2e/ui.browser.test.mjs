@@ -711,13 +711,28 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await shot("32-inventory-stocktake-diff");
   await page.click("#inv-commit");
   await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("盘点已提交"));
+  // 退货: a whole box back to the supplier; a box not on the shelf is refused.
+  await page.click("#inv-tab-return");
+  await page.fill("#inv-ret-supplier", "国药控股北京有限公司");
+  await page.fill("#inv-ret-invoice", "04417788");
+  await page.fill("#inv-ret-reason", "外包装破损");
+  await page.fill("#inv-scan", box(IBU, 1234567890123));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("不是本店在库药盒（未入库）"));
+  await page.fill("#inv-scan", fresh[2]);
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-count[data-count='1']");
+  await page.keyboard.press("F10");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已退货 1 盒"));
+  await shot("33-inventory-return");
   // Stock list with batches and codes; near expiry; trace reconciliation by class.
   await page.click("#inv-tab-stock");
   await page.waitForSelector("#inv-stock tr[data-product='YP000002']");
   await page.click("#inv-stock tr[data-batch='YP000002-L2611'] .show-codes");
-  await shot("33-inventory-stock");
+  await shot("33-inventory-stock-list");
   await page.click("#inv-tab-expiry");
-  await page.waitForSelector("#inv-expiry-list");
+  await page.waitForSelector("#inv-expiry-list tr.near");
+  await shot("33-inventory-near-expiry");
   await page.click("#inv-tab-trace");
   await page.click("#inv-trace-run");
   await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
