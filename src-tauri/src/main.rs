@@ -50,11 +50,19 @@ impl WindowEvents for ToWindow {
 
 fn main() {
     let started = std::time::Instant::now();
+    // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
+    // environment variables to the app, only arguments. An unusable data
+    // directory stops start-up here, before any window (or display) exists.
+    let dir = match App::data_dir(data_dir_argument(std::env::args())) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("RxDesk cannot start: {e}");
+            std::process::exit(2);
+        }
+    };
     let options = StartOptions {
         started: Some(started),
-        // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
-        // environment variables to the app, only arguments.
-        data_dir: data_dir_argument(std::env::args()),
+        data_dir: Some(dir.root().to_path_buf()),
         exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
         center_probe: None,
     };

@@ -281,6 +281,19 @@ pub struct App {
 }
 
 impl App {
+    /// The data directory the window will use (`data_dir`, else
+    /// `RXDESK_HOME`, else the platform's), created if missing. The shell
+    /// calls this before any window exists, so an unusable directory stops
+    /// start-up with a sentence and no window (and no display needed).
+    pub fn data_dir(data_dir: Option<PathBuf>) -> Result<DataDir, AppError> {
+        let dir = match data_dir {
+            Some(d) => DataDir::at(d),
+            None => DataDir::resolve()?,
+        };
+        dir.ensure()?;
+        Ok(dir)
+    }
+
     /// Resolves the data directory (`opts.data_dir`, else `RXDESK_HOME`,
     /// else the platform's), starts logging, opens what can be opened now,
     /// and starts the devices, the center watch and the upload worker on
@@ -291,11 +304,7 @@ impl App {
         events: Arc<dyn WindowEvents>,
     ) -> Result<Self, AppError> {
         let started = opts.started.unwrap_or_else(std::time::Instant::now);
-        let dir = match opts.data_dir {
-            Some(d) => DataDir::at(d),
-            None => DataDir::resolve()?,
-        };
-        dir.ensure()?;
+        let dir = Self::data_dir(opts.data_dir)?;
         let log = crate::logging::init(&dir, "rxdesk").ok();
         tracing::info!(version = crate::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
         let device_settings = Settings::load(&dir).map(|s| s.devices).unwrap_or_default();
