@@ -307,6 +307,7 @@ export const inventoryErrors: Record<string, Entry> = {
   INVENTORY_REASON_MISSING: { zh: "请填写原因", en: "Enter the reason" },
   INVENTORY_BAD_DATA_TYPE: { zh: "进销存数据类型 {type} 无效", en: "Inventory data type {type} is not 1–4" },
   INVENTORY_FORBIDDEN: { zh: "只有药师或店长可以变更库存", en: "Only a pharmacist or the store manager may change the stock" },
+  INVENTORY_STORE: { zh: "库存账本读写失败：{detail}", en: "The stock ledger could not be read or written: {detail}" },
   INVENTORY_BAD_PRICE: { zh: "进价“{value}”不是金额，请输入如 12.50", en: "Purchase price \"{value}\" is not an amount: enter e.g. 12.50" },
   INVENTORY_BAD_DAY: { zh: "日期“{value}”格式不对，请按 年-月-日 输入", en: "Date \"{value}\" is not yyyy-mm-dd" },
   TRACE_RECONCILE_CENTER: {
