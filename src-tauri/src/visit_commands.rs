@@ -227,6 +227,33 @@ pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, 
     v.cancel(&s).await.map_err(wire(&state))
 }
 
+/// 挂单: sets the visit in progress aside and starts the next one.
+#[tauri::command]
+pub async fn visit_park(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.park(&s).await.map_err(wire(&state))
+}
+
+/// 取单: brings a parked visit back to the counter.
+#[tauri::command]
+pub async fn visit_resume(
+    state: tauri::State<'_, Shared>,
+    visit_id: String,
+) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.resume(&s, &visit_id).await.map_err(wire(&state))
+}
+
+/// 处理未知结算 of a parked visit while the counter serves another patient.
+#[tauri::command]
+pub async fn visit_resolve_parked(
+    state: tauri::State<'_, Shared>,
+    visit_id: String,
+) -> Result<VisitView, WireError> {
+    let (v, s) = ctx(&state)?;
+    v.resolve_parked(&s, &visit_id).await.map_err(wire(&state))
+}
+
 /// Sales history.
 #[tauri::command]
 pub fn sales_find(
@@ -257,6 +284,8 @@ pub async fn sale_refund(
     reason: String,
     identity_method: Option<String>,
     identity_code: Option<String>,
+    manager_login: Option<String>,
+    manager_password: Option<String>,
 ) -> Result<RefundView, WireError> {
     let (v, s) = ctx(&state)?;
     let identity = match (identity_method, identity_code) {
@@ -265,9 +294,17 @@ pub async fn sale_refund(
         }
         _ => None,
     };
-    v.refund(&s, sale_id, &reason, identity)
-        .await
-        .map_err(wire(&state))
+    // 店长授权: a manager's 工号 and password typed at this session.
+    match (manager_login, manager_password) {
+        (Some(login), Some(password)) if !login.trim().is_empty() => v
+            .refund_authorised(&s, &login, &password, sale_id, &reason, identity)
+            .await
+            .map_err(wire(&state)),
+        _ => v
+            .refund(&s, sale_id, &reason, identity)
+            .await
+            .map_err(wire(&state)),
+    }
 }
 
 /// A manager reverses (2103) the visit settled but not completed that the

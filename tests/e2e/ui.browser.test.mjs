@@ -87,9 +87,13 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.waitForSelector("#rx-list");
   assert.match((await page.textContent("#visit-patient")) ?? "", /张三/);
   assert.equal(await page.locator(".rx-row").count(), 3);
+  // The list names each prescription's drugs, so the pharmacist chooses by them.
+  assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /阿莫西林.*×2盒/);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
   await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.ok");
+  // 开方科室 is the doctor's department, never the hospital pharmacist's 药剂科.
+  assert.equal((await page.textContent("#rx-dept"))?.trim(), "呼吸内科");
   assert.match((await page.textContent("#sig-institution")) ?? "", /北京市演示第一医院（H11010100001）/);
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await page.screenshot({ path: "test-output/browser/rx-verified.png" });
@@ -325,6 +329,57 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.deepEqual(errors, []);
 });
 
+test("挂单: an uncertain settlement is parked while the next patient is served, stays red and locks its patient, then is resumed and resolved; a visit parked and resumed", async () => {
+  const UNCERTAIN = "110000ecdemo000000000uncertainwangfang"; // 王芳, whose first 2102 times out
+  await openOk(UNCERTAIN);
+  await auditAndDispense();
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#uncertain-panel");
+  assert.match(await text("#fkeys"), /F11\s*挂单/);
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  await page.waitForSelector("#parked .parked-row[data-uncertain='1']");
+  assert.match(await text("#parked"), /结算结果未知/);
+  await shot("11-parked-uncertain");
+  // The next patient is served while it is parked; the red row stays in sight.
+  await openOk(ZHANGSAN);
+  assert.ok(await page.$("#parked .parked-row[data-uncertain='1']"), "the parked uncertain settlement stays on screen");
+  await shot("11b-next-patient-while-parked");
+  // 张三 steps away too: parked, the counter is free again.
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  assert.equal(await page.locator("#parked .parked-row").count(), 2);
+  assert.match(await text("#fkeys"), /F11\s*取单/);
+  // The uncertain patient cannot be served in another visit meanwhile.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(UNCERTAIN);
+  await page.waitForSelector("#counter-error");
+  assert.match(await text("#counter-error"), /结算结果未知的取药已挂单/);
+  await shot("11c-parked-patient-locked");
+  // 取单 (F11: the oldest, the uncertain one): still uncertain; 处理未知结算 resolves and settles it.
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#uncertain-panel");
+  assert.equal(await page.locator("#parked .parked-row").count(), 1);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.keyboard.press("F11");
+  await page.waitForSelector("#pay-scan-prompt");
+  await scan("134567890123456789");
+  await page.waitForSelector("#receipt-text");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#counter[data-state='started']");
+  // 张三's visit comes back where it was.
+  await page.click("#resume-0");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+  assert.match(await text("#visit-patient"), /张三/);
+  assert.equal(await page.$("#parked"), null);
+  await shot("11d-resumed");
+  // Esc goes back to identify, never re-querying the credential last typed (another patient's).
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started']");
+  assert.deepEqual(errors, []);
+});
+
 test("states in one visual language: nothing due is not asked for, completed is green", async () => {
   await openOk("110000ecdemo000000000000000000richpatient");
   assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "wait");
@@ -384,9 +439,23 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("患者过敏", { delay: 60 });
   // An insured sale: the patient identifies as at the sale.
   await page.type("#refund-identity", "110000ecdemo0000000000000000000zhangsan");
+  // 店长授权: the pharmacist's session; a refund needs the manager's 工号 and password, asked before the confirmation.
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /店长授权/.test(document.querySelector("#history-error")?.textContent ?? ""));
+  await page.fill("#refund-mgr-login", "3001");
+  await page.fill("#refund-mgr-password", "wrong");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#refund-confirm");
+  await page.keyboard.press("F4");
+  await page.waitForFunction(() => /店长工号或密码不正确/.test(document.querySelector("#history-error")?.textContent ?? ""));
+  // Typed again from the reason step: the password field is empty (one refund only).
+  assert.equal(await page.inputValue("#refund-mgr-password"), "");
+  await page.fill("#refund-mgr-password", "demo-manager");
+  await shot("12a-history-refund-authorise");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#refund-confirm");
   assert.match(await text("#refund-confirm"), /确认退还 ¥43\.00.*患者过敏/);
+  assert.match(await text("#refund-authorised-by"), /3001/);
   await shot("12-history-refund-confirm");
   await page.keyboard.press("F4");
   await page.waitForSelector("#refund-receipt");
@@ -764,3 +833,114 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   assert.equal(await page.$("#inventory"), null);
   assert.deepEqual(errors, []);
 });
+
+// ---- the common counter screens: 1024×768 and 1366×768 ----
+
+/**
+ * At every step: nothing scrolls sideways (the document nor the scrolling main area), and each
+ * of `selectors` (the drug lines, the primary action) lies inside the visible part of the window.
+ */
+async function assertFits(p, where, selectors) {
+  const r = await p.evaluate((sels) => {
+    const main = document.querySelector("main");
+    const box = main ? main.getBoundingClientRect() : { top: 0, bottom: innerHeight, left: 0, right: innerWidth };
+    const out = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > innerWidth) out.push(`page scrolls sideways: ${de.scrollWidth} > ${innerWidth}`);
+    if (main && main.scrollWidth > main.clientWidth) out.push(`main scrolls sideways: ${main.scrollWidth} > ${main.clientWidth}`);
+    for (const s of sels) {
+      const el = document.querySelector(s);
+      if (!el) { out.push(`${s} missing`); continue; }
+      const b = el.getBoundingClientRect();
+      // Inside the scrolling main area: inside its visible part; elsewhere (the status bar): inside the window.
+      const inMain = main?.contains(el);
+      const top = inMain ? Math.max(box.top, 0) : 0, bottom = inMain ? Math.min(box.bottom, innerHeight) : innerHeight;
+      if (b.top < top - 1 || b.bottom > bottom + 1 || b.left < -1 || b.right > innerWidth + 1) {
+        out.push(`${s} outside the view: ${Math.round(b.top)}–${Math.round(b.bottom)} (visible ${Math.round(top)}–${Math.round(bottom)})`);
+      }
+    }
+    return out;
+  }, selectors);
+  assert.deepEqual(r, [], `${where}: does not fit`);
+}
+
+for (const [w, h] of [[1024, 768], [1366, 768]]) {
+  test(`the counter fits ${w}×${h}: no sideways scroll, drug lines and the primary action in view at every step`, async () => {
+    const p = await browser.newPage({ viewport: { width: w, height: h } });
+    const at = async (name, sels) => {
+      await p.screenshot({ path: `test-output/browser/fit-${w}x${h}-${name}.png` });
+      await assertFits(p, `${w}×${h} ${name}`, sels);
+    };
+    const burst = (code) => p.evaluate((t) => {
+      const fire = (c, k, s = false) => window.dispatchEvent(new KeyboardEvent("keydown", { code: c, key: k, shiftKey: s, bubbles: true, cancelable: true }));
+      for (const ch of t) {
+        if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+        else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+      }
+      fire("Enter", "Enter");
+    }, code);
+    const blur = () => p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    try {
+      await p.goto(url);
+      await p.waitForSelector("#login-form");
+      await at("01-login", ["#login-form button[type=submit]", ".statusbar"]);
+      await p.fill("#operator", "2001");
+      await p.fill("#password", "demo-pharmacist");
+      await p.press("#password", "Enter");
+      await p.waitForSelector("#counter[data-state='started']");
+      await at("02-identify", ["#credential-number", "#fkeys", ".statusbar"]);
+      await blur();
+      await burst(ZHANGSAN);
+      await p.waitForSelector("#rx-list");
+      await at("03-rx-list", ["#rx-list .rx-drugs-cell", "#fkeys"]);
+      await p.keyboard.press("1");
+      await p.waitForSelector("#counter[data-state='rules_checked']");
+      await at("04-rx", ["#signature-panel h3", "#rx-drugs", "#fkeys", "#visit-next"]);
+      await p.keyboard.press("F2");
+      await p.waitForSelector("#audit-form");
+      if (await p.$("#shift-step")) {
+        await burst(PHARMACIST_EV);
+        await p.waitForSelector("#audit-result");
+      }
+      await blur();
+      await burst(PHARMACIST_EV);
+      await p.waitForSelector("#audit-reconfirm.ok");
+      await p.selectOption("#audit-phrase", { index: 1 });
+      await blur();
+      await at("05-audit", ["#rx-drugs", "#audit-submit", "#visit-next"]);
+      await p.keyboard.press("F2");
+      await p.waitForSelector("#dispense-list");
+      await at("06-dispense", ["#dispense-list", "#scan-prompt", "#fkeys"]);
+      for (const [i, c] of [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)].entries()) {
+        await burst(c);
+        await p.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
+      }
+      await p.keyboard.press("F3");
+      await p.waitForSelector("#counter[data-state='dispensed']");
+      await at("07-dispensed", ["#dispense-list", "#fkeys"]);
+      await p.keyboard.press("F4");
+      await p.waitForSelector("#split");
+      await at("08-pre-settled", ["#split-total", "#split-cash", "#fkeys"]);
+      await p.keyboard.press("F9");
+      await p.waitForSelector("#tendered");
+      await p.waitForFunction(() => document.activeElement?.id === "tendered");
+      await p.keyboard.type("20", { delay: 50 });
+      await at("09-payment", ["#pay-due", "#tendered", "#pay-cash"]);
+      await p.keyboard.press("F10");
+      await p.waitForSelector("#receipt-text");
+      await at("10-receipt", ["#new-visit", "#print-outcome", "#receipt-docno"]);
+      await p.keyboard.press("Enter");
+      await p.waitForSelector("#counter[data-state='started']");
+      // The other counter screens: nothing scrolls sideways, the navigation and status bar in view.
+      for (const [name, key, sel] of [["11-otc", "F9", "#otc"], ["12-till", "Shift+F1", "#till"], ["13-history", "F6", "#history"],
+        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"]]) {
+        await blur();
+        await p.keyboard.press(key);
+        await p.waitForSelector(sel);
+        await at(name, ["#nav", ".statusbar"]);
+      }
+    } finally {
+      await p.close();
+    }
+  });
+}

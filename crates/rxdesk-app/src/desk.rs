@@ -247,11 +247,36 @@ impl PrescriptionDesk {
         key: &DownloadKey,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Opened, DeskError> {
+        let rx = self.download(by, key).await?;
+        self.open_downloaded(store, by, key, rx, now).await
+    }
+
+    /// 7203 only: the download, neither recorded nor verified. The visit
+    /// downloads each listed prescription this way so the list can show its
+    /// drugs (an `auth_rxno` is single use: the chosen one is then opened
+    /// from this download with `open_downloaded`, not downloaded again).
+    pub async fn download(
+        &self,
+        by: &Session,
+        key: &DownloadKey,
+    ) -> Result<rxdesk_gm::DownloadedPrescription, CenterError> {
+        self.center.download(&self.ctx(by), key).await
+    }
+
+    /// Records and verifies a prescription already downloaded with `key`
+    /// (see `open_with_key`).
+    pub async fn open_downloaded(
+        &self,
+        store: &Store,
+        by: &Session,
+        key: &DownloadKey,
+        rx: rxdesk_gm::DownloadedPrescription,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Opened, DeskError> {
         let auth_rxno = match key {
             DownloadKey::AuthRxno(a) => a.as_str(),
             DownloadKey::EpcToken(_) => "",
         };
-        let rx = self.center.download(&self.ctx(by), key).await?;
         let raw = serde_json::to_string(&rx).expect("a downloaded prescription serializes");
         let rx_id = store.record_prescription(
             by,

@@ -37,6 +37,12 @@ fn one_of_each() -> Vec<StepError> {
         E::NoSettlement,
         E::NoMsgid,
         E::NotUncertain,
+        E::ParkNotAllowed,
+        E::ParkFull { max: 5 },
+        E::ResumeBusy,
+        E::ParkedNotFound,
+        E::PatientParkedUncertain,
+        E::AuthoriseRefused,
         E::AgentName,
         E::AgentIdNumber(
             rxdesk_core::code_format::validate_id_number("1")
@@ -164,6 +170,12 @@ fn one_of_each() -> Vec<StepError> {
             | E::NoSettlement
             | E::NoMsgid
             | E::NotUncertain
+            | E::ParkNotAllowed
+            | E::ParkFull { .. }
+            | E::ResumeBusy
+            | E::ParkedNotFound
+            | E::PatientParkedUncertain
+            | E::AuthoriseRefused
             | E::AgentName
             | E::AgentIdNumber(_)
             | E::AgentRelationship

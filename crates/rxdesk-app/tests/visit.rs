@@ -425,6 +425,19 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
         sale.receipt_text.contains(&amox[0].trace_code[..10])
             || sale.receipt_text.contains(&amox[0].trace_code)
     );
+    // 开方科室 is the doctor's department (7203 mdtrtinfo.prsc_dept_name),
+    // never the hospital pharmacist's 药剂科 of the signed fields.
+    let hospital_line = sale
+        .receipt_text
+        .lines()
+        .find(|l| l.contains("开方医院"))
+        .expect("the receipt names the hospital");
+    assert!(hospital_line.contains("内科"), "{hospital_line}");
+    assert!(
+        !sale.receipt_text.contains("药剂科"),
+        "{}",
+        sale.receipt_text
+    );
     assert_eq!(sale.upload_ids.len(), 3, "two 3505 lines and one 7206");
     let pdf = std::fs::read(
         sale.guidance_pdf_path
@@ -513,6 +526,68 @@ async fn happy_path_to_receipt_with_refusals_on_the_way_then_refund() {
     );
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
+}
+
+/// 7202 names no drugs: each listed prescription is downloaded for the list,
+/// and the chosen one is opened from that download (its auth_rxno is single
+/// use, so downloading it again would be refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prescription_list_shows_each_prescriptions_drugs() {
+    let rig = Rig::new().await;
+    for (lines, diag) in [
+        (json!([[AMOX, 2]]), "列表一（测试）"),
+        (json!([[IBU, 1], [LORA, 1]]), "列表二（测试）"),
+    ] {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": lines,
+                    "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": diag, "label": diag}),
+        )
+        .await;
+    }
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let v = rig
+        .visits()
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap();
+    assert_eq!(v.listed.len(), v.listed_drugs.len());
+    let drugs_of = |diag: &str| {
+        let i = v.listed.iter().position(|r| r.diag_name == diag).unwrap();
+        assert_eq!(v.listed_drugs[i].auth_rxno, v.listed[i].auth_rxno);
+        assert_eq!(v.listed_drugs[i].missing, None);
+        v.listed_drugs[i]
+            .drugs
+            .iter()
+            .map(|d| format!("{} ×{}{}", d.genname, d.count, d.unit))
+            .collect::<Vec<_>>()
+    };
+    let one = drugs_of("列表一（测试）");
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(
+        one[0].contains("阿莫西林") && one[0].contains("×2"),
+        "{one:?}"
+    );
+    let two = drugs_of("列表二（测试）");
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert!(two[0].contains("布洛芬"), "{two:?}");
+    // Opening the second uses the download made for the list.
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "列表二（测试）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    let opened = rig.visits().open(&s, &auth).await.unwrap();
+    assert_eq!(opened.state, "rules_checked", "{:?}", opened.rules);
+    let rx = opened.prescription.unwrap().prescription;
+    assert_eq!(rx.rx_drug_detail.len(), 2);
+    // 开方科室: the doctor's department, not the signed 药剂科.
+    assert_eq!(rx.prsc_dept_name, "内科");
+    assert_eq!(rx.phar_dept_name, "药剂科");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -700,6 +775,380 @@ async fn uncertain_settlement_is_reversed_then_sale_completes_offline_and_upload
     let after: rxdesk_core::Amount = rig.balance("PSN1101000003").await.parse().unwrap();
     let before: rxdesk_core::Amount = before.parse().unwrap();
     assert_eq!(before.checked_sub(acct).unwrap(), after);
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+/// 挂单 / 取单: a patient steps away after the checks; the visit is parked,
+/// the next patient is served, then the parked visit resumes where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_is_parked_while_the_next_patient_is_served_then_resumed() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    assert_eq!(
+        rig.visits().park(&s).await.unwrap_err().code(),
+        "PARK_NOT_ALLOWED",
+        "no patient yet: nothing to park"
+    );
+    let v = rig.open_fresh(json!([[AMOX, 1]]), "挂单（测试）").await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    let parked_id = v.visit_id.clone();
+    let v = rig.visits().park(&s).await.unwrap();
+    assert_eq!(
+        v.state, "started",
+        "the counter is free for the next patient"
+    );
+    assert_ne!(v.visit_id, parked_id);
+    assert_eq!(v.parked.len(), 1);
+    assert_eq!(v.parked[0].visit_id, parked_id);
+    assert_eq!(v.parked[0].patient_name, "王芳");
+    assert_eq!(v.parked[0].state, "rules_checked");
+    assert!(!v.parked[0].uncertain);
+    assert!(
+        v.parked[0].drugs[0].contains("阿莫西林"),
+        "{:?}",
+        v.parked[0].drugs
+    );
+    // The journal keeps the parked visit open.
+    assert!(rig.counter.store().visit_row(&parked_id).unwrap().is_some());
+
+    // The next patient, 李四, is served meanwhile.
+    let next = rig
+        .open_fresh_for(
+            "PSN1101000002",
+            "110000ecdemo000000000000000000000lisi",
+            "李四",
+            json!([[IBU, 1]]),
+            "挂单期间的下一位（测试）",
+        )
+        .await;
+    assert_eq!(next.state, "rules_checked");
+    assert_eq!(next.parked.len(), 1, "the parked visit stays listed");
+    assert_eq!(
+        rig.visits()
+            .resume(&s, &parked_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "RESUME_BUSY",
+        "李四's visit is in progress"
+    );
+    rig.visits().cancel(&s).await.unwrap();
+    assert_eq!(
+        rig.visits().resume(&s, "V-none").await.unwrap_err().code(),
+        "PARKED_NOT_FOUND"
+    );
+
+    // 王芳 comes back: her visit resumes where it was and goes on.
+    let v = rig.visits().resume(&s, &parked_id).await.unwrap();
+    assert_eq!(v.visit_id, parked_id);
+    assert_eq!(v.state, "rules_checked");
+    assert!(v.parked.is_empty());
+    assert_eq!(v.patient.as_ref().unwrap().name, "王芳");
+    let v = rig.audited().await;
+    assert_eq!(v.state, "dispensing", "{}", v.next_step_zh);
+}
+
+/// An uncertain settlement (2102 applied, its answer lost) is parked while
+/// the next patient is served. It stays uncertain: the patient cannot be
+/// served in another visit, nothing is reversed or charged again behind the
+/// pharmacist's back, and only 处理未知结算 on the resumed visit resolves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncertain_settlement_is_parked_and_stays_uncertain_until_resolved() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig
+        .open_fresh(json!([[AMOX, 1]]), "挂起未知结算（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[3]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    clear_faults(&rig.base).await;
+    assert_eq!(v.state, "settlement_uncertain");
+    let uncertain_id = v.visit_id.clone();
+
+    // Parked: the counter serves the next patient.
+    let v = rig.visits().park(&s).await.unwrap();
+    assert_eq!(v.state, "started");
+    assert_eq!(v.parked.len(), 1);
+    assert!(v.parked[0].uncertain);
+    assert_eq!(v.parked[0].state, "settlement_uncertain");
+    let next = rig
+        .open_fresh_for(
+            "PSN1101000002",
+            "110000ecdemo000000000000000000000lisi",
+            "李四",
+            json!([[IBU, 1]]),
+            "未知结算挂起时的下一位（测试）",
+        )
+        .await;
+    assert_eq!(next.state, "rules_checked");
+    assert!(next.parked[0].uncertain, "still shown as uncertain");
+    rig.visits().cancel(&s).await.unwrap();
+
+    // 王芳 cannot be served in another visit while her settlement is unknown.
+    rig.visits().start(&s).await.unwrap();
+    let e = rig
+        .visits()
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "PATIENT_PARKED_UNCERTAIN");
+    // Nothing was resolved behind the pharmacist's back.
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2102"), 1);
+    assert_eq!(accepted(&st, "2601"), 0);
+
+    // Resolved while still parked (the counter's own visit untouched): the
+    // center reverses it, and 王芳 is no longer locked.
+    let v = rig
+        .visits()
+        .resolve_parked(&s, &uncertain_id)
+        .await
+        .unwrap();
+    assert_eq!(v.state, "started", "the counter's visit is untouched");
+    assert!(!v.parked[0].uncertain, "{:?}", v.parked[0].state);
+    assert_eq!(v.parked[0].state, "pre_settled");
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2601"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+    // Resumed: pre-settled again, never uncertain.
+    let v = rig.visits().resume(&s, &uncertain_id).await.unwrap();
+    assert_eq!(v.state, "pre_settled");
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+/// The same parked uncertain settlement, resolved after 取单 instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_uncertain_settlement_resumed_is_still_uncertain_until_resolved() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig
+        .open_fresh(json!([[AMOX, 1]]), "取单后处理（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[3]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    clear_faults(&rig.base).await;
+    assert_eq!(v.state, "settlement_uncertain");
+    let uncertain_id = v.visit_id.clone();
+    rig.visits().park(&s).await.unwrap();
+    // Resumed, it is still uncertain, and only the resolution moves it on.
+    let v = rig.visits().resume(&s, &uncertain_id).await.unwrap();
+    assert_eq!(v.state, "settlement_uncertain");
+    assert!(rig
+        .visits()
+        .pay(&s, Tender::parse("cash", Some("100"), None).unwrap())
+        .await
+        .is_err());
+    let v = rig.visits().resolve_uncertain(&s).await.unwrap();
+    assert_eq!(v.state, "pre_settled", "{}", v.next_step_zh);
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2601"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
+/// A cashier serves a prescription visit from start to receipt at her own
+/// session; the audit is the on-duty pharmacist's, proven at the cashier's
+/// screen by the pharmacist's own e-voucher, and recorded as hers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_completes_a_visit_audited_by_the_on_duty_pharmacist() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let pharmacist = rig.session();
+    rig.visits()
+        .shift_start(&pharmacist, DEMO_PHARMACIST_EC_TOKEN)
+        .await
+        .unwrap();
+    let cashier = rig.counter.store().login("1001", "demo-cashier").unwrap();
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[AMOX, 1]],
+                "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0,
+                "diag_name": "收银员办理（测试）", "label": "收银员办理（测试）"}),
+    )
+    .await;
+    let v = rig.visits();
+    v.start(&cashier).await.unwrap();
+    let listed = v
+        .identify(&cashier, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap();
+    let auth = listed
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "收银员办理（测试）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    assert_eq!(
+        v.open(&cashier, &auth).await.unwrap().state,
+        "rules_checked"
+    );
+    // Someone else's e-voucher is not the pharmacist's re-confirmation.
+    let e = v
+        .audit(
+            &cashier,
+            AuditResult::Approved,
+            "处方合理，准予调配",
+            WANGFANG_EC,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(e.code(), "AUDIT_NOT_ON_DUTY", "{e:?}");
+    assert!(v.current().await.unwrap().audit.is_none());
+    // The on-duty pharmacist's own e-voucher at the cashier's screen.
+    let a = v
+        .audit(
+            &cashier,
+            AuditResult::Approved,
+            "处方合理，准予调配",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.state, "dispensing", "{}", a.next_step_zh);
+    let audit = a.audit.clone().unwrap();
+    assert_eq!(audit.pharmacist_name, "李药师");
+    let payload = rig
+        .counter
+        .store()
+        .upload_payload(audit.upload_id.unwrap())
+        .unwrap();
+    assert!(
+        payload.to_string().contains("李药师"),
+        "7204 names the pharmacist: {payload}"
+    );
+    // The cashier dispenses, settles, takes the payment and completes.
+    let b = &boxes(AMOX)[3];
+    assert_eq!(
+        v.scan(&cashier, &b.barcode).await.unwrap().code,
+        "barcode_ok"
+    );
+    assert!(v.scan(&cashier, &b.trace_code).await.unwrap().ok);
+    v.finish_dispensing(&cashier).await.unwrap();
+    assert_eq!(v.pre_settle(&cashier).await.unwrap().state, "pre_settled");
+    let s = v.settle(&cashier).await.unwrap();
+    assert_eq!(s.state, "settled", "{}", s.next_step_zh);
+    if !s.payment.as_ref().is_some_and(|p| p.paid) {
+        v.pay(
+            &cashier,
+            Tender::parse("scan", None, Some("134567890123456789")).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let done = v.complete(&cashier).await.unwrap();
+    assert_eq!(done.state, "receipted");
+    let sale = done.sale.unwrap();
+    assert!(sale.receipt_text.contains("李药师"));
+
+    // 店长授权 at the cashier's session: a refund is a manager's right; the
+    // manager types 工号 and password on the cashier's screen for this one.
+    rig.all_uploads_done().await;
+    let identity = || {
+        Some(RefundIdentity {
+            method: "e_voucher".into(),
+            code: WANGFANG_EC.into(),
+        })
+    };
+    let e = v
+        .refund(&cashier, sale.sale_id, "患者过敏", identity())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN", "{e:?}");
+    let e = v
+        .refund_authorised(
+            &cashier,
+            "3001",
+            "wrong",
+            sale.sale_id,
+            "患者过敏",
+            identity(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "AUTHORISE_REFUSED");
+    let e = v
+        .refund_authorised(
+            &cashier,
+            "2001",
+            "demo-pharmacist",
+            sale.sale_id,
+            "患者过敏",
+            identity(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        "FORBIDDEN",
+        "a pharmacist cannot authorise a refund"
+    );
+    let r = v
+        .refund_authorised(
+            &cashier,
+            "3001",
+            "demo-manager",
+            sale.sale_id,
+            "患者过敏，整单退药",
+            identity(),
+        )
+        .await
+        .unwrap();
+    assert!(r.receipt_text.contains("退"), "{}", r.receipt_text);
+    let log = rig.counter.store().audit_entries(50).unwrap();
+    let authorised = log
+        .iter()
+        .find(|e| e.event == "authorise")
+        .expect("the authorisation is in the audit log");
+    assert!(
+        authorised.detail.contains("sale.refund")
+            && authorised
+                .detail
+                .contains(&format!("\"at_session_of\":{}", cashier.operator_id())),
+        "{}",
+        authorised.detail
+    );
     rig.worker.take().unwrap().shutdown().await.unwrap();
     rig.sim.shutdown().await;
 }

@@ -466,7 +466,7 @@ pub fn create_rx_with(
         "rxTraceCode": format!("RT{:018}", serial), "hiRxno": hi_rxno, "mdtrtId": mdtrt_id,
         "patnName": p.name, "psnCertType": "01", "certno": p.certno,
         "fixmedinsName": hosp.name, "fixmedinsCode": hosp.code,
-        "drCode": "D110101000001", "prscDrName": "王医生",
+        "drCode": "D110101000001", "prscDrName": "王医生", "prscDeptName": "内科",
         "pharDeptName": "药剂科", "pharDeptCode": "YJK01", "pharProfttlCodg": "235", "pharProfttlName": "主管药师",
         "pharCode": "Y110101000001", "pharCertType": "01", "pharCertno": "110101198502021234", "pharName": "李药师",
         "pharPracCertNo": "ZY2025000001", "pharChkTime": fmt(prsc_time + Duration::minutes(5)),

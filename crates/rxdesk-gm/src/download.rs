@@ -281,6 +281,12 @@ pub struct DownloadedPrescription {
     /// 病种名称 (7203 `mdtrtinfo.dise_name`), empty when not sent.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dise_name: String,
+    /// 开方科室名称 (7203 `mdtrtinfo.prsc_dept_name`): the prescribing
+    /// doctor's department, printed as 开方科室. Not a signed field (the
+    /// signed `phar_dept_name` is the hospital pharmacist's department, e.g.
+    /// 药剂科); empty when not sent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub prsc_dept_name: String,
     /// 处方整剂医嘱说明 (7203 `rx_drord_dscr`): the doctor's instructions
     /// for the whole prescription, printed in the medication guidance. Not a
     /// signed field; empty when not sent.
@@ -431,6 +437,7 @@ impl DownloadedPrescription {
             med_type: "11".into(),
             dise_codg: String::new(),
             dise_name: String::new(),
+            prsc_dept_name: "内科".into(),
             rx_drord_dscr: String::new(),
             rx_file: String::new(),
             sign_digest: String::new(),

@@ -485,7 +485,22 @@ impl Store {
 
     /// Records a pharmacist's audit decision and queues its 7204 upload.
     pub fn record_audit(&self, by: &Session, d: &AuditDecision) -> Result<i64> {
-        by.require(Permission::AuditPrescription)?;
+        self.record_audit_as(by, by.operator_id(), d)
+    }
+
+    /// [`Store::record_audit`] by `auditor_id`: the signed-in pharmacist
+    /// (then `by` must be allowed to audit), or — at another operator's
+    /// session, e.g. a cashier's — the pharmacist whose duty shift is open
+    /// (her presence was proven by her own e-voucher at this audit, which the
+    /// caller checks). The audit is hers (7204, `rx_audits.pharmacist_id`);
+    /// the audit log also names the session it was entered at.
+    pub fn record_audit_as(&self, by: &Session, auditor_id: i64, d: &AuditDecision) -> Result<i64> {
+        let at_own_session = auditor_id == by.operator_id();
+        if at_own_session {
+            by.require(Permission::AuditPrescription)?;
+        } else {
+            by.require(Permission::Sell)?;
+        }
         if !matches!(d.status_code.as_str(), "1" | "2" | "3") {
             return Err(StoreError::Invalid(format!(
                 "rx_chk_stas_codg {:?}",
@@ -518,7 +533,7 @@ impl Store {
                     .query_row("SELECT role, active FROM operators WHERE id = ?1", [rid], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
                     .map_err(StoreError::sql("read reviewer"))?;
-                if rid == by.operator_id() || !matches!(ok, Some((ref role, 1)) if role == "pharmacist") {
+                if rid == auditor_id || !matches!(ok, Some((ref role, 1)) if role == "pharmacist") {
                     return Err(StoreError::Rule(
                         "复核药师须为本店另一位在职药师 / the reviewer must be another active pharmacist".into(),
                     ));
@@ -527,26 +542,37 @@ impl Store {
             let duty: Option<i64> = tx
                 .query_row(
                     "SELECT id FROM duty_shifts WHERE operator_id = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
-                    [by.operator_id()],
+                    [auditor_id],
                     |r| r.get(0),
                 )
                 .optional()
                 .map_err(StoreError::sql("read duty"))?;
+            if !at_own_session {
+                let pharmacist: Option<(String, i64)> = tx
+                    .query_row("SELECT role, active FROM operators WHERE id = ?1", [auditor_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(StoreError::sql("read auditor"))?;
+                if duty.is_none() || !matches!(pharmacist, Some((ref role, 1)) if role == "pharmacist") {
+                    return Err(StoreError::Rule(
+                        "审方药师须为本店在岗药师 / the auditor must be an active pharmacist on duty".into(),
+                    ));
+                }
+            }
             tx.execute(
                 "INSERT INTO rx_audits (prescription_id, pharmacist_id, status_code, opinion, audited_at,
                      reviewer_id, duty_shift_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![d.prescription_id, by.operator_id(), d.status_code, d.opinion, now, d.reviewer_id, duty],
+                params![d.prescription_id, auditor_id, d.status_code, d.opinion, now, d.reviewer_id, duty],
             )
             .map_err(StoreError::sql("record audit"))?;
             let audit_id = tx.last_insert_rowid();
-            let (phar_name, cert_type, certno, prac) = self.operator_identity(tx, by.operator_id())?;
+            let (phar_name, cert_type, certno, prac) = self.operator_identity(tx, auditor_id)?;
             let (rchk_name, rchk_cert_type, rchk_certno, _) = match d.reviewer_id {
                 Some(rid) => self.operator_identity(tx, rid)?,
                 None => (phar_name.clone(), cert_type.clone(), certno.clone(), String::new()),
             };
             let phar_code: Option<String> = tx
-                .query_row("SELECT phar_code FROM operators WHERE id = ?1", [by.operator_id()], |r| r.get(0))
+                .query_row("SELECT phar_code FROM operators WHERE id = ?1", [auditor_id], |r| r.get(0))
                 .map_err(StoreError::sql("read operator"))?;
             let input = RxAuditInput {
                 data: RxAuditData {
@@ -572,10 +598,11 @@ impl Store {
             auditlog::append(
                 tx,
                 self,
-                Some(by.operator_id()),
+                Some(auditor_id),
                 "rx.audit",
                 &json!({"hi_rxno": rx.hi_rxno, "rx_chk_stas_codg": d.status_code,
-                        "reviewer_id": d.reviewer_id, "duty_shift_id": duty}),
+                        "reviewer_id": d.reviewer_id, "duty_shift_id": duty,
+                        "entered_at_session_of": by.operator_id()}),
             )?;
             Ok(audit_id)
         })

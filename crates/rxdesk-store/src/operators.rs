@@ -418,6 +418,37 @@ impl Store {
         })
     }
 
+    /// 店长授权: an operator allowed to do `p` (a store manager) types their
+    /// 工号 and password at another operator's session (`at`, e.g. a
+    /// cashier's) to authorise one action. The password is checked as at
+    /// sign-in (failures count towards the lockout and are logged), the
+    /// permission is required, and the audit log records who authorised
+    /// `action` at whose session. The session returned is the authoriser's,
+    /// for that one action only: the caller never keeps it.
+    pub fn authorise(
+        &self,
+        at: &Session,
+        login: &str,
+        password: &str,
+        p: Permission,
+        action: &str,
+        detail: &serde_json::Value,
+    ) -> Result<Session> {
+        let m = self.login(login, password)?;
+        m.require(p)?;
+        self.write("record authorisation", |tx| {
+            auditlog::append(
+                tx,
+                self,
+                Some(m.operator_id),
+                "authorise",
+                &serde_json::json!({"action": action, "at_session_of": at.operator_id,
+                                     "at_login": at.login, "detail": detail}),
+            )
+        })?;
+        Ok(m)
+    }
+
     /// A manager unlocks an account.
     pub fn unlock_operator(&self, by: &Session, login: &str) -> Result<()> {
         by.require(Permission::Administer)?;

@@ -1741,6 +1741,7 @@ impl RxDownloadOutput {
             ("diseCodg", &m.dise_codg),
             ("diseName", &m.dise_name),
             ("rxDrordDscr", &h.rx_drord_dscr),
+            ("prscDeptName", &m.prsc_dept_name),
         ] {
             if !val.is_empty() {
                 v[k] = val.clone().into();

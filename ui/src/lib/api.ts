@@ -127,7 +127,10 @@ export interface DownloadedPrescription {
   fixmedinsName: string;
   fixmedinsCode: string;
   prscDrName: string;
+  /** 审方药师科室 (signed; the hospital pharmacist's, e.g. 药剂科) — never shown as 开方科室. */
   pharDeptName: string;
+  /** 开方科室: the prescribing doctor's department (7203 `mdtrtinfo.prsc_dept_name`); absent when not sent. */
+  prscDeptName?: string;
   prscTime: string;
   validEndTime: string;
   diagName?: string;

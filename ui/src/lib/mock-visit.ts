@@ -16,6 +16,7 @@ import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
 // by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
 import demoDrugs from "../../../assets/demo/drugs.json";
 import { formatCents, parseCents } from "./money";
+import { canPark } from "./visit/flow";
 import type {
   DispenseLineView,
   IdMethod,
@@ -124,7 +125,7 @@ export function mockRxView(auth: string): PrescriptionView {
     certno_masked: "110101********0029",
     prescription: {
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
-      prscDrName: "赵医生", pharDeptName: "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
+      prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
         { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
@@ -178,6 +179,9 @@ export class MockVisitBackend {
   private traceCodes: string[] = [];
   private uncertainOnce = false;
   private nextUpload = 100;
+  /** 挂单: the visits set aside, with the credential each was identified by (the patient's lock). */
+  private seq = 0;
+  private parkedVisits: { view: VisitView; code: string; at: string }[] = [];
 
   constructor(private readonly operator: () => OperatorInfo | null) {
     this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
@@ -185,11 +189,12 @@ export class MockVisitBackend {
 
   private fresh(): VisitView {
     return {
-      visitId: `V${Date.now()}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [],
+      visitId: `V${Date.now()}${String(++this.seq).padStart(4, "0")}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [], listedDrugs: [],
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
       closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
       recovered: false,
       recoveredLines: [],
+      parked: this.parkedList(),
     };
   }
 
@@ -198,7 +203,24 @@ export class MockVisitBackend {
     v.state = state;
     v.stateZh = STATE_ZH[state];
     v.nextStepZh = next;
+    // As the service does: each listed prescription's drugs, from its download for the list.
+    v.listedDrugs = v.listed.map((r) => ({
+      authRxno: r.auth_rxno,
+      drugs: mockRxView(r.auth_rxno).prescription.rxDrugDetail.map((l) => ({
+        genname: l.drugGenname, prodname: l.drugProdname ?? "", spec: l.drugSpec, count: l.drugCnt, unit: l.drugCntUnit,
+      })),
+      missing: null,
+    }));
+    v.parked = this.parkedList();
     return structuredClone(v);
+  }
+
+  private parkedList(): VisitView["parked"] {
+    return this.parkedVisits.map((p) => ({
+      visitId: p.view.visitId, patientName: p.view.patient?.name ?? "", state: p.view.state, stateZh: p.view.stateZh,
+      uncertain: p.view.state === "settlement_uncertain", parkedAt: p.at,
+      drugs: p.view.prescription?.prescription.rxDrugDetail.map((l) => l.drugGenname) ?? [],
+    }));
   }
 
   private need(): VisitView {
@@ -304,6 +326,35 @@ export class MockVisitBackend {
         return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered), args.payCode === null || args.payCode === undefined ? null : String(args.payCode));
       case "visit_complete":
         return this.complete();
+      case "visit_park": {
+        // As the service: a patient identified, no settlement in flight, not settled awaiting payment.
+        const v = this.need();
+        if (!v.patient || !canPark(v.state)) err("当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款");
+        if (this.parkedVisits.length >= 5) err("已挂起 5 笔，不能再挂单：请先取单办理");
+        this.parkedVisits.push({ view: v, code: this.code, at: "10:00" });
+        this.visit = this.fresh();
+        this.code = "";
+        return this.go("started", this.visit.nextStepZh);
+      }
+      case "visit_resume": {
+        const v = this.visit;
+        if (v && !["started", "receipted", "closed"].includes(v.state)) err("当前还有进行中的取药：请先挂单或办理完成后再取单");
+        const i = this.parkedVisits.findIndex((p) => p.view.visitId === String(args.visitId));
+        if (i < 0) err("找不到该挂单，可能已被取回");
+        const [p] = this.parkedVisits.splice(i, 1);
+        this.visit = p!.view;
+        this.code = p!.code;
+        return this.go(this.visit.state, this.visit.nextStepZh);
+      }
+      case "visit_resolve_parked": {
+        // As the service: 2601 on the parked visit; it stays parked, pre-settled; the counter's visit is untouched.
+        const p = this.parkedVisits.find((x) => x.view.visitId === String(args.visitId)) ?? err("找不到该挂单，可能已被取回");
+        if (p.view.state !== "settlement_uncertain") err("当前没有结果未知的结算");
+        p.view.state = "pre_settled";
+        p.view.stateZh = STATE_ZH.pre_settled;
+        p.view.nextStepZh = "已冲正（2601），本次结算未生效：请重新结算（F9）。";
+        return this.go(this.need().state, this.need().nextStepZh);
+      }
       case "visit_cancel": {
         const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
         v.closedReasonZh = "已取消接诊";
@@ -316,6 +367,11 @@ export class MockVisitBackend {
         return { ...s.view, printedZh: "已重打小票（补打）" };
       }
       case "sale_refund":
+        // As the service: a refund is a manager's; anyone else needs 店长授权 (the demo manager 3001).
+        if (this.operator()?.role !== "manager") {
+          if (!args.managerLogin) err("权限不足：退费须由店长操作");
+          if (args.managerLogin !== "3001" || args.managerPassword !== "demo-manager") err("店长工号或密码不正确，未授权：请店长重新输入");
+        }
         return this.refund(Number(args.saleId), String(args.reason ?? ""), args.identityCode === null || args.identityCode === undefined ? null : String(args.identityCode));
       default:
         return undefined;
@@ -352,6 +408,9 @@ export class MockVisitBackend {
       this.pinFails = 0;
     }
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
+    if (this.parkedVisits.some((p) => p.code === code && p.view.state === "settlement_uncertain")) {
+      err("该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费");
+    }
     // As the service words a center refusal: the center's own message, bilingual, inside.
     if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
     if (code.includes("noact")) {
@@ -372,7 +431,7 @@ export class MockVisitBackend {
     this.code = code;
     this.uncertainOnce = code.includes("uncertain");
     v.patient = {
-      name: "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
+      name: code.includes("lisi") ? "李四" : code.includes("wangfang") ? "王芳" : "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,

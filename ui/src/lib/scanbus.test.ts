@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { deferUnlessBurst, deliverScan, notePrintableKey, setScanHandler } from "./scanbus";
+import { burstKeptBy, deferUnlessBurst, deliverScan, notePrintableKey, setScanHandler } from "./scanbus";
 
 afterEach(() => vi.useRealTimers());
 
@@ -35,5 +35,14 @@ describe("scan bus", () => {
     notePrintableKey(); // the scanner's second character 3 ms later
     vi.advanceTimersByTime(60);
     expect(runs).toBe(1);
+  });
+});
+
+describe("a fast run of keys typed into a field", () => {
+  it("stays in a password field or a field that takes scans, never becomes a scan elsewhere", () => {
+    expect(burstKeptBy({ tagName: "INPUT", type: "password", dataset: {} })).toBe(true);
+    expect(burstKeptBy({ tagName: "INPUT", type: "text", dataset: { scanTarget: "" } })).toBe(true);
+    expect(burstKeptBy({ tagName: "INPUT", type: "text", dataset: {} })).toBe(false);
+    expect(burstKeptBy(null)).toBe(false);
   });
 });

@@ -75,3 +75,22 @@ export function refusalTone(): void {
     // No audio device: the red banner still says it.
   }
 }
+
+/** What `burstKeptBy` reads of an element (an `HTMLElement` in the window; plain objects in tests). */
+export interface BurstTarget {
+  tagName: string;
+  type?: string;
+  dataset?: DOMStringMap;
+}
+
+/**
+ * A fast run of keys (a keyboard-wedge burst) stays in the field it was typed into — never a scan —
+ * when that field takes scans (`data-scan-target`) or is a password field: a password typed quickly
+ * must never end up in a search box. Judged by the element the keys went to, not the one focused
+ * when the burst is classified a few milliseconds later (the focus may have moved on).
+ */
+export function burstKeptBy(el: BurstTarget | null): boolean {
+  if (!el) return false;
+  if (el.tagName === "INPUT" && el.type === "password") return true;
+  return el.dataset?.scanTarget !== undefined;
+}

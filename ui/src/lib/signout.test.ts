@@ -6,7 +6,7 @@ import type { VisitView } from "./visit-api";
 
 const zh = (k: Key) => translate("zh-CN", k);
 const visit = (over: Partial<VisitView>): VisitView => ({
-  visitId: "V1", state: "started", stateZh: "", patient: null, guidance: null, listed: [], prescription: null, rules: null,
+  visitId: "V1", state: "started", stateZh: "", patient: null, guidance: null, listed: [], listedDrugs: [], parked: [], prescription: null, rules: null,
   audit: null, dispensing: [], split: null, payment: null, sale: null, closedReasonZh: null, nextStepZh: "", recovered: false,
   recoveredLines: [], ...over,
 });

@@ -39,6 +39,24 @@ const catalogue: Record<string, Entry> = {
   NO_SETTLEMENT: { zh: "找不到结算结果", en: "The settlement result is missing" },
   NO_MSGID: { zh: "找不到待冲正的结算报文", en: "The settlement message to reverse is missing" },
   NOT_UNCERTAIN: { zh: "当前没有结果未知的结算", en: "There is no settlement of unknown outcome" },
+  PARK_NOT_ALLOWED: {
+    zh: "当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款",
+    en: "This visit cannot be parked: the patient must be identified, and it must be neither being settled nor settled awaiting payment",
+  },
+  AUTHORISE_REFUSED: {
+    zh: "店长工号或密码不正确，未授权：请店长重新输入",
+    en: "The manager's login or password is wrong: not authorised; the manager types them again",
+  },
+  PARK_FULL: { zh: "已挂起 {max} 笔，不能再挂单：请先取单办理", en: "{max} visits are parked already: resume one before parking another" },
+  RESUME_BUSY: {
+    zh: "当前还有进行中的取药：请先挂单或办理完成后再取单",
+    en: "A visit is in progress: park or finish it before resuming another",
+  },
+  PARKED_NOT_FOUND: { zh: "找不到该挂单，可能已被取回", en: "That parked visit is not there (it may have been resumed already)" },
+  PATIENT_PARKED_UNCERTAIN: {
+    zh: "该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费",
+    en: "This patient has a parked visit whose settlement outcome is unknown: resume it and click \"Resolve unknown settlement\" first; never charge twice",
+  },
   AGENT_NAME: { zh: "请填写代购人姓名", en: "Enter the agent's name" },
   AGENT_RELATIONSHIP: {
     zh: "代购人与患者的关系须从列表中选择（配偶、父母、子女、祖父母/外祖父母、孙子女/外孙子女、兄弟姐妹、监护人）",

@@ -168,6 +168,23 @@ export interface SaleView {
   uploadIds: number[];
 }
 
+/** One drug of a listed prescription (`rxdesk_app::visit::view::ListedDrug`). */
+export interface ListedDrug {
+  genname: string;
+  prodname: string;
+  spec: string;
+  /** Exact decimal text. */
+  count: string;
+  unit: string;
+}
+
+/** The drugs of one listed prescription, or why there are none (`refused` / `unreachable`). */
+export interface ListedDrugs {
+  authRxno: string;
+  drugs: ListedDrug[];
+  missing: "refused" | "unreachable" | null;
+}
+
 /** Everything the counter screen shows about the visit in progress. */
 export interface VisitView {
   visitId: string;
@@ -176,6 +193,8 @@ export interface VisitView {
   patient: PatientView | null;
   guidance: GuidanceView | null;
   listed: AuthorisedRx[];
+  /** The drugs of each listed prescription (7202 names none; the service downloads each for the list). */
+  listedDrugs: ListedDrugs[];
   prescription: PrescriptionView | null;
   rules: RulesView | null;
   audit: AuditView | null;
@@ -195,6 +214,21 @@ export interface VisitView {
   recovered: boolean;
   /** For a recovered visit: the drugs as settled (so the pharmacist finds the right bag). */
   recoveredLines: RecoveredLineView[];
+  /** Visits parked (挂单) at this counter, oldest first. */
+  parked: ParkedView[];
+}
+
+/** A parked visit (`rxdesk_app::visit::view::ParkedView`). */
+export interface ParkedView {
+  visitId: string;
+  patientName: string;
+  state: VisitStateName;
+  stateZh: string;
+  /** Its settlement's outcome is unknown: resume it and resolve (处理未知结算); its patient is locked. */
+  uncertain: boolean;
+  /** CST HH:MM. */
+  parkedAt: string;
+  drugs: string[];
 }
 
 /** One drug of a recovered visit, as settled. */
@@ -282,10 +316,30 @@ export const visitPay = (method: "cash" | "scan" | "terminal", tendered?: string
   invoke<VisitView>("visit_pay", { method, tendered: tendered ?? null, payCode: payCode ?? null });
 export const visitComplete = () => invoke<VisitView>("visit_complete");
 export const visitCancel = () => invoke<VisitView>("visit_cancel");
+/** 挂单: sets the visit in progress aside; the answer is the next (fresh) visit. */
+export const visitPark = () => invoke<VisitView>("visit_park");
+/** 取单: brings a parked visit back (the counter must be free). */
+export const visitResume = (visitId: string) => invoke<VisitView>("visit_resume", { visitId });
+/** 处理未知结算 of a parked visit, while the counter serves another patient; the answer is the counter's visit. */
+export const visitResolveParked = (visitId: string) => invoke<VisitView>("visit_resolve_parked", { visitId });
 export const salesFind = (query: string) => invoke<SaleSummary[]>("sales_find", { query });
 export const saleReprint = (saleId: number) => invoke<SaleView>("sale_reprint", { saleId });
 /** Money first: 2103, then the self-paid part by its method, then stock. A settled sale needs the patient's credential. */
-export const saleRefund = (saleId: number, reason: string, identityMethod?: RefundIdMethod, identityCode?: string) =>
-  invoke<RefundView>("sale_refund", { saleId, reason, identityMethod: identityMethod ?? null, identityCode: identityCode ?? null });
+export const saleRefund = (
+  saleId: number,
+  reason: string,
+  identityMethod?: RefundIdMethod,
+  identityCode?: string,
+  /** 店长授权: a manager's 工号 and password typed at this (non-manager) session, for this refund only. */
+  authorise?: { login: string; password: string },
+) =>
+  invoke<RefundView>("sale_refund", {
+    saleId,
+    reason,
+    identityMethod: identityMethod ?? null,
+    identityCode: identityCode ?? null,
+    managerLogin: authorise?.login ?? null,
+    managerPassword: authorise?.password ?? null,
+  });
 /** A manager reverses (2103) the settled-but-unfinished visit found at start-up. */
 export const visitReverseSettled = () => invoke<VisitView>("visit_reverse_settled");

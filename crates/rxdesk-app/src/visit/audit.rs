@@ -36,9 +36,13 @@ impl super::VisitService {
                     step: OutOfStep::NotChecked,
                 });
             }
+            // The on-duty pharmacist audits: at her own session, or at a
+            // cashier's or manager's (her own e-voucher, re-confirmed below,
+            // proves she is at the counter). A signed-in pharmacist who is not
+            // the one on duty goes on duty first.
             let duty = self
                 .on_duty()
-                .filter(|d| d.operator_id == by.operator_id())
+                .filter(|d| d.operator_id == by.operator_id() || by.role() != Role::Pharmacist)
                 .ok_or(StepError::AuditNotOnDuty)?;
             let person = self.evoucher_person(by, reconfirm_evoucher).await?;
             let mut reviewer_id = None;
@@ -52,7 +56,7 @@ impl super::VisitService {
                         .ok_or_else(|| StepError::ReviewerUnknown {
                             login: login.to_string(),
                         })?;
-                    if r.operator_id == by.operator_id() {
+                    if r.operator_id == duty.operator_id {
                         return Err(StepError::Till {
                             code: "AUDIT_REVIEWER_IS_AUDITOR",
                             detail: "复核药师须为另一位药师：审方药师不能复核自己的审方".into(),
@@ -91,8 +95,9 @@ impl super::VisitService {
                 .as_ref()
                 .map(|o| o.rx_id)
                 .ok_or(StepError::NoPrescription)?;
-            let audit_id = self.store.record_audit(
+            let audit_id = self.store.record_audit_as(
                 by,
+                duty.operator_id,
                 &rxdesk_store::ledger::AuditDecision {
                     prescription_id: rx_id,
                     status_code: result.code().to_string(),

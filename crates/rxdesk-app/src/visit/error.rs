@@ -238,6 +238,22 @@ pub enum StepError {
     NoMsgid,
     /// Resolve asked with nothing uncertain.
     NotUncertain,
+    /// 挂单 refused: no patient yet, a settlement in flight, settled
+    /// awaiting payment, or over.
+    ParkNotAllowed,
+    /// 挂单 refused: as many visits parked as a counter keeps.
+    ParkFull {
+        /// The most.
+        max: usize,
+    },
+    /// 取单 while another visit is in progress.
+    ResumeBusy,
+    /// 取单 of a visit that is not parked.
+    ParkedNotFound,
+    /// The patient has a parked visit whose settlement is uncertain.
+    PatientParkedUncertain,
+    /// 店长授权: the 工号 or password typed is wrong.
+    AuthoriseRefused,
     /// 代购: no agent name.
     AgentName,
     /// 代购: the agent's ID number is wrong.
@@ -490,6 +506,12 @@ pub const OWN_CODES: &[&str] = &[
     "NO_SETTLEMENT",
     "NO_MSGID",
     "NOT_UNCERTAIN",
+    "PARK_NOT_ALLOWED",
+    "PARK_FULL",
+    "RESUME_BUSY",
+    "PARKED_NOT_FOUND",
+    "PATIENT_PARKED_UNCERTAIN",
+    "AUTHORISE_REFUSED",
     "AGENT_NAME",
     "AGENT_ID_NUMBER",
     "AGENT_RELATIONSHIP",
@@ -610,6 +632,12 @@ impl StepError {
             E::NoSettlement => "NO_SETTLEMENT",
             E::NoMsgid => "NO_MSGID",
             E::NotUncertain => "NOT_UNCERTAIN",
+            E::ParkNotAllowed => "PARK_NOT_ALLOWED",
+            E::ParkFull { .. } => "PARK_FULL",
+            E::ResumeBusy => "RESUME_BUSY",
+            E::ParkedNotFound => "PARKED_NOT_FOUND",
+            E::PatientParkedUncertain => "PATIENT_PARKED_UNCERTAIN",
+            E::AuthoriseRefused => "AUTHORISE_REFUSED",
             E::AgentName => "AGENT_NAME",
             E::AgentIdNumber(_) => "AGENT_ID_NUMBER",
             E::AgentRelationship => "AGENT_RELATIONSHIP",
@@ -757,6 +785,31 @@ impl StepError {
             E::NotUncertain => pick(
                 "当前没有结果未知的结算",
                 "There is no settlement of unknown outcome",
+            ),
+            E::ParkNotAllowed => pick(
+                "当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款",
+                "This visit cannot be parked: the patient must be identified, and it must be neither being settled nor settled awaiting payment",
+            ),
+            E::ParkFull { max } => if zh {
+                format!("已挂起 {max} 笔，不能再挂单：请先取单办理")
+            } else {
+                format!("{max} visits are parked already: resume one before parking another")
+            },
+            E::ResumeBusy => pick(
+                "当前还有进行中的取药：请先挂单或办理完成后再取单",
+                "A visit is in progress: park or finish it before resuming another",
+            ),
+            E::ParkedNotFound => pick(
+                "找不到该挂单，可能已被取回",
+                "That parked visit is not there (it may have been resumed already)",
+            ),
+            E::AuthoriseRefused => pick(
+                "店长工号或密码不正确，未授权：请店长重新输入",
+                "The manager's login or password is wrong: not authorised; the manager types them again",
+            ),
+            E::PatientParkedUncertain => pick(
+                "该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费",
+                "This patient has a parked visit whose settlement outcome is unknown: resume it and click \"Resolve unknown settlement\" first; never charge twice",
             ),
             E::AgentName => pick("请填写代购人姓名", "Enter the agent's name"),
             E::AgentIdNumber(e) => if zh {

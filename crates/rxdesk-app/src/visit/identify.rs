@@ -281,6 +281,7 @@ impl VisitService {
             text: format!("{}\n{}", e.message_zh(), g.to_text()),
         });
         a.listed.clear();
+        a.previews.clear();
         tracing::info!(
             error = e.code(),
             "e-voucher password refused: guidance shown, nothing listed"
@@ -544,6 +545,8 @@ impl VisitService {
             &id.cert_no,
             agent_name_of(&proxy_info),
         );
+        // A person whose parked settlement is uncertain stays locked.
+        self.refuse_if_parked_uncertain(&patient.psn_no)?;
         patient.proxy = proxy_info;
         patient.identified_via_zh = id.via_zh.clone();
         patient.face_out_biz_no = id.face_out_biz_no.clone();
@@ -584,6 +587,18 @@ impl VisitService {
             listed = list.len(),
             "authorised prescriptions listed (7202)"
         );
+        // 7202 names no drugs: download each listed prescription (7203, a
+        // query) so the pharmacist chooses by its drugs. Its auth_rxno is
+        // single use, so the chosen one is opened from this download.
+        a.previews.clear();
+        for r in &list {
+            let key = DownloadKey::AuthRxno(r.auth_rxno.clone());
+            let got = self.desk.download(by, &key).await;
+            if let Err(e) = &got {
+                tracing::warn!(error = %e, "listed prescription not downloaded for its drugs");
+            }
+            a.previews.insert(r.auth_rxno.clone(), got);
+        }
         a.listed = list;
         Ok(())
     }

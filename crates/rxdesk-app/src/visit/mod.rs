@@ -47,6 +47,7 @@ pub mod layout;
 mod pay;
 pub use pay::Tender;
 mod otc;
+mod park;
 pub mod payment;
 mod prescriptions;
 mod receipt;
@@ -231,6 +232,10 @@ struct Active {
     patient: Option<PatientInfo>,
     guidance: Option<GuidanceView>,
     listed: Vec<AuthorisedRx>,
+    /// Each listed prescription's 7203 download (by `auth_rxno`), made when
+    /// listing so the list shows the drugs; the chosen one is opened from it.
+    previews:
+        HashMap<String, Result<rxdesk_gm::DownloadedPrescription, rxdesk_center::CenterError>>,
     opened: Option<PrescriptionView>,
     audit: Option<AuditView>,
     dispensing: Option<Dispensing>,
@@ -258,6 +263,7 @@ impl Active {
             patient: None,
             guidance: None,
             listed: Vec::new(),
+            previews: HashMap::new(),
             opened: None,
             audit: None,
             dispensing: None,
@@ -342,6 +348,8 @@ pub struct VisitService {
     /// Visits settled but not completed, restored at start-up (after the one
     /// in `active`).
     recovered: std::sync::Mutex<Vec<Active>>,
+    /// Visits parked (挂单) while the counter serves the next patient.
+    parked: std::sync::Mutex<Vec<park::Parked>>,
     safety_window: std::sync::Mutex<std::time::Duration>,
     seq: AtomicU32,
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
@@ -411,6 +419,7 @@ impl VisitService {
             on_duty: std::sync::Mutex::new(None),
             orphans: std::sync::Mutex::new(orphans),
             recovered: std::sync::Mutex::new(settled),
+            parked: std::sync::Mutex::new(Vec::new()),
             safety_window: std::sync::Mutex::new(recovery::DEFAULT_SAFETY_WINDOW),
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),

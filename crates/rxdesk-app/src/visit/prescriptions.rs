@@ -140,16 +140,29 @@ impl super::VisitService {
             });
         }
         let now = Utc::now();
-        let opened = self
-            .desk
-            .open_with_key(&self.store, by, &key, now)
-            .await
-            .map_err(|e| match e {
-                crate::desk::DeskError::Center(c) => StepError::center(CenterAction::Download, &c),
-                other => StepError::DownloadFailed {
-                    detail: other.to_string(),
-                },
-            })?;
+        // The download made for the list, if any (its auth_rxno is spent):
+        // a refusal then is the answer; a center out of reach is tried again.
+        let preview = match &key {
+            DownloadKey::AuthRxno(k) => a.previews.remove(k),
+            DownloadKey::EpcToken(_) => None,
+        };
+        let opened = match preview {
+            Some(Ok(rx)) => {
+                self.desk
+                    .open_downloaded(&self.store, by, &key, rx, now)
+                    .await
+            }
+            Some(Err(e)) if !e.is_transient() && !e.is_uncertain() => {
+                Err(crate::desk::DeskError::Center(e))
+            }
+            _ => self.desk.open_with_key(&self.store, by, &key, now).await,
+        }
+        .map_err(|e| match e {
+            crate::desk::DeskError::Center(c) => StepError::center(CenterAction::Download, &c),
+            other => StepError::DownloadFailed {
+                detail: other.to_string(),
+            },
+        })?;
         let via = match &key {
             DownloadKey::AuthRxno(k) => DownloadRef::AuthRxno(k.clone()),
             DownloadKey::EpcToken(t) => DownloadRef::EpcToken(t.clone()),

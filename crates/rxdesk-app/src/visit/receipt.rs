@@ -194,7 +194,7 @@ impl super::VisitService {
                     .unwrap_or_default(),
                 department: rx
                     .as_ref()
-                    .map(|r| r.phar_dept_name.clone())
+                    .map(|r| r.prsc_dept_name.clone())
                     .filter(|s| !s.is_empty()),
                 doctor: rx
                     .as_ref()

@@ -62,6 +62,37 @@ impl VisitService {
             .await
     }
 
+    /// 店长授权 at another operator's session (a cashier's or pharmacist's):
+    /// the manager types 工号 and password on this screen to authorise this
+    /// one refund (recorded in the audit log with the session it was done
+    /// at); the refund is then the manager's, and nothing else is.
+    pub async fn refund_authorised(
+        &self,
+        at: &Session,
+        manager_login: &str,
+        manager_password: &str,
+        sale_id: i64,
+        reason: &str,
+        identity: Option<RefundIdentity>,
+    ) -> Result<RefundView, StepError> {
+        let manager = self
+            .store
+            .authorise(
+                at,
+                manager_login,
+                manager_password,
+                Permission::Refund,
+                "sale.refund",
+                &serde_json::json!({ "sale_id": sale_id }),
+            )
+            .map_err(|e| match e {
+                rxdesk_store::StoreError::BadCredentials => StepError::AuthoriseRefused,
+                other => other.into(),
+            })?;
+        tracing::info!(manager = %manager.login(), at = %at.login(), sale_id, "refund authorised by a manager");
+        self.refund(&manager, sale_id, reason, identity).await
+    }
+
     async fn refund_in(
         &self,
         by: &Session,

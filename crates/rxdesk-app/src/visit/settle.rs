@@ -481,6 +481,13 @@ impl super::VisitService {
         }
         let mut guard = self.active.lock().await;
         let a = guard.as_mut().ok_or(StepError::NoVisit)?;
+        self.resolve_in(a, by).await?;
+        Ok(self.view(a))
+    }
+
+    /// The resolution of an uncertain settlement (query / 2601 冲正) on one
+    /// visit: the active one, or a parked one (`resolve_parked`).
+    pub(super) async fn resolve_in(&self, a: &mut Active, by: &Session) -> Result<(), StepError> {
         let span = self.span(&a.id(), "resolve_uncertain");
         async {
             if !matches!(a.visit.state(), VisitState::SettlementUncertain) {
@@ -528,8 +535,7 @@ impl super::VisitService {
             Ok(())
         }
         .instrument(span)
-        .await?;
-        Ok(self.view(a))
+        .await
     }
 }
 

@@ -237,6 +237,8 @@ pub struct VisitView {
     pub guidance: Option<GuidanceView>,
     /// 7202 list.
     pub listed: Vec<AuthorisedRx>,
+    /// The drugs of each listed prescription, in the list's order.
+    pub listed_drugs: Vec<ListedDrugs>,
     /// The opened prescription.
     pub prescription: Option<PrescriptionView>,
     /// Rules.
@@ -262,6 +264,29 @@ pub struct VisitView {
     /// quantities and amounts from the 2102 that was sent), so the
     /// pharmacist knows which bag is this patient's. Empty otherwise.
     pub recovered_lines: Vec<RecoveredLineView>,
+    /// The visits parked (挂单) at this counter, oldest first.
+    pub parked: Vec<ParkedView>,
+}
+
+/// A parked visit as the counter lists it (取单).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParkedView {
+    /// Its visit id (what 取单 takes).
+    pub visit_id: String,
+    /// The patient.
+    pub patient_name: String,
+    /// State name (snake_case) and label.
+    pub state: String,
+    /// State label.
+    pub state_zh: String,
+    /// Its settlement's outcome is unknown: it must be resumed and resolved
+    /// (处理未知结算); its patient cannot be served meanwhile.
+    pub uncertain: bool,
+    /// When it was parked (CST `HH:MM`).
+    pub parked_at: String,
+    /// The prescription's drugs (generic names), if one was opened.
+    pub drugs: Vec<String>,
 }
 
 /// One drug of a settled, restored visit.
@@ -602,6 +627,11 @@ impl super::VisitService {
             }),
             guidance: a.guidance.clone(),
             listed: a.listed.clone(),
+            listed_drugs: a
+                .listed
+                .iter()
+                .map(|r| ListedDrugs::of(&r.auth_rxno, a.previews.get(&r.auth_rxno)))
+                .collect(),
             prescription: a.opened.clone(),
             rules,
             audit: a.audit.clone(),
@@ -617,6 +647,7 @@ impl super::VisitService {
             } else {
                 Vec::new()
             },
+            parked: self.parked_views(),
         }
     }
 }
@@ -663,5 +694,66 @@ fn close_reason_zh(r: &CloseReason) -> String {
                 .join("、")
         ),
         CloseReason::AuditNotApproved(r) => format!("药师审方结果：{}，不能调配", r.label_zh()),
+    }
+}
+
+/// The drugs of one listed prescription (from the download made for the
+/// list; 7202 itself names none).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedDrugs {
+    /// The listed prescription.
+    pub auth_rxno: String,
+    /// Its drug lines; empty when `missing`.
+    pub drugs: Vec<ListedDrug>,
+    /// Why there are none to show: `refused` (the center refused the
+    /// download; opening it says why) or `unreachable` (opening it tries
+    /// again). `None` when the drugs are shown.
+    pub missing: Option<&'static str>,
+}
+
+/// One drug line as the list shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedDrug {
+    /// 药品通用名
+    pub genname: String,
+    /// 药品商品名 (empty when not sent)
+    pub prodname: String,
+    /// 药品规格
+    pub spec: String,
+    /// 药品数量 (exact decimal text)
+    pub count: String,
+    /// 药品数量单位
+    pub unit: String,
+}
+
+impl ListedDrugs {
+    fn of(
+        auth_rxno: &str,
+        preview: Option<&Result<rxdesk_gm::DownloadedPrescription, rxdesk_center::CenterError>>,
+    ) -> Self {
+        let (drugs, missing) = match preview {
+            Some(Ok(rx)) => (
+                rx.rx_drug_detail
+                    .iter()
+                    .map(|l| ListedDrug {
+                        genname: l.drug_genname.clone(),
+                        prodname: l.drug_prodname.clone(),
+                        spec: l.drug_spec.clone(),
+                        count: l.drug_cnt.normalize().to_string(),
+                        unit: l.drug_cnt_unit.clone(),
+                    })
+                    .collect(),
+                None,
+            ),
+            Some(Err(e)) if !e.is_transient() && !e.is_uncertain() => (Vec::new(), Some("refused")),
+            _ => (Vec::new(), Some("unreachable")),
+        };
+        Self {
+            auth_rxno: auth_rxno.to_string(),
+            drugs,
+            missing,
+        }
     }
 }

@@ -48,8 +48,9 @@ describe("keys per panel", () => {
     expect(k("F10", "settled", false, true)).toEqual({ action: "complete" });
     expect(k("F11", "settled", false, true)).toBeNull();
   });
-  it("an uncertain settlement offers one action only", () => {
-    for (const key of ["F1", "F2", "F3", "F4", "F10", "F11", "Escape", "1"]) expect(k(key, "settlement_uncertain")).toBeNull();
+  it("an uncertain settlement offers its resolution, or parking it (F11) while the next patient is served — nothing else", () => {
+    for (const key of ["F1", "F2", "F3", "F4", "F10", "Escape", "1"]) expect(k(key, "settlement_uncertain")).toBeNull();
+    expect(k("F11", "settlement_uncertain")).toEqual({ action: "park" });
     expect(k("Enter", "settlement_uncertain")).toEqual({ action: "resolve_uncertain" });
     expect(k("F9", "settlement_uncertain")).toEqual({ action: "resolve_uncertain" });
   });

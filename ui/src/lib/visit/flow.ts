@@ -68,7 +68,9 @@ export type Action =
   | "pay_cash"
   | "pay_scan"
   | "complete"
-  | "abandon";
+  | "abandon"
+  | "park"
+  | "resume";
 
 export interface KeyContext {
   state: VisitStateName;
@@ -76,12 +78,29 @@ export interface KeyContext {
   inField: boolean;
   /** The settled visit is paid but not yet completed. */
   paid?: boolean;
+  /** Visits parked (挂单) at this counter. */
+  parked?: number;
+}
+
+/**
+ * 挂单 (F11): the states the service parks — a patient identified, no settlement in flight, not
+ * settled awaiting payment (`rxdesk_app::visit::park`). Not the e-voucher guidance: its patient is
+ * usually unknown yet, and identifying again costs nothing.
+ */
+export function canPark(state: VisitStateName): boolean {
+  return [
+    "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked",
+    "audited", "dispensing", "dispensed", "pre_settled", "settlement_uncertain",
+  ].includes(state);
 }
 
 /** One key on one panel → the action, or null when the key is not ours. */
 export function keyAction(key: string, ctx: KeyContext): { action: Action; index?: number } | null {
   const panel = panelFor(ctx.state);
   if (key === "F2" && (panel === "identify" || panel === "guidance")) return { action: "focus_credential" };
+  // F11 挂单 on a visit with work in it; on a free counter F11 取单 brings the first parked back.
+  if (key === "F11" && canPark(ctx.state)) return { action: "park" };
+  if (key === "F11" && panel === "identify" && (ctx.parked ?? 0) > 0) return { action: "resume", index: 0 };
   switch (panel) {
     case "guidance":
       if (key === "F3") return { action: "print_guidance" };
@@ -126,7 +145,14 @@ export function keyAction(key: string, ctx: KeyContext): { action: Action; index
 }
 
 /** The F-key hints shown on each panel (i18n keys of their labels). */
-export function hintsFor(state: VisitStateName, paid = false): [string, HintKey][] {
+export function hintsFor(state: VisitStateName, paid = false, parked = 0): [string, HintKey][] {
+  const hints = stepHints(state, paid);
+  if (canPark(state)) hints.push(["F11", "hint.park"]);
+  else if (panelFor(state) === "identify" && parked > 0) hints.push(["F11", "hint.resume"]);
+  return hints;
+}
+
+function stepHints(state: VisitStateName, paid: boolean): [string, HintKey][] {
   switch (panelFor(state)) {
     case "identify":
       return [["F2", "hint.credential"], ["Enter", "hint.query"]];
@@ -173,7 +199,9 @@ export type HintKey =
   | "hint.pay_cash"
   | "hint.pay_scan"
   | "hint.complete"
-  | "hint.new_visit";
+  | "hint.new_visit"
+  | "hint.park"
+  | "hint.resume";
 
 /** Scans on each panel: where a scanner burst goes. */
 export type ScanTarget = "identify" | "shift" | "reconfirm" | "box" | "none";

@@ -1,0 +1,246 @@
+// 挂单 / 取单 in the REAL app window against the center emulator and the device simulators
+// (started by scripts/e2e): a settlement whose answer is lost (the emulator applies 2102 and drops
+// the connection) is parked while the next patient is served; it stays red in the parked list and
+// its patient is refused at identification; when the center is back, 处理未知结算 on the parked
+// row reverses it (2601) while the next patient's visit stays on the counter; resumed, it settles
+// again — charged once. The next patient's visit, parked too, is resumed where it was.
+// Screenshots: test-output/e2e/park-*.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { openTillIfAsked } from "./steps.mjs";
+import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { remote } from "webdriverio";
+
+const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
+const application = process.env.RXDESK_E2E_APP;
+const home = process.env.RXDESK_HOME;
+const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
+const center = process.env.RXDESK_E2E_CENTER;
+const shots = "test-output/e2e";
+let browser;
+
+// Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; assets/demo/drugs.json).
+const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+const LISI = "110000ecdemo000000000000000000000lisi";
+const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
+const AMOX = ["81305112601010011873", "81305112601010388879"];
+const IBU = "81305122601020013521";
+const IBU_CODE = "XM01AEB080A001010100002"; // 布洛芬缓释胶囊's 医保 code
+const FRESH_DIAG = "牙痛（挂单测试）";
+
+before(async () => {
+  assert.ok(application && existsSync(application), `app binary missing: ${application}`);
+  assert.ok(scanFifo && existsSync(scanFifo), `scanner simulator FIFO missing: ${scanFifo}`);
+  mkdirSync(shots, { recursive: true });
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    capabilities: { "tauri:options": { application, args: ["--data-dir", home] } },
+  });
+  await waitForDemoCatalogue(180000);
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+/** Waits until the app's log says the demo pharmacy (catalogue + stock) is ready. */
+async function waitForDemoCatalogue(timeout) {
+  const logs = `${home}/logs`;
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
+      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
+}
+
+const text = async (sel) => (await browser.$(sel).getText()).trim();
+const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
+
+/** A keyboard-wedge burst: key events back to back on the window, then Enter. */
+async function wedge(code) {
+  await browser.execute((t) => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    const fire = (code, key, shiftKey = false) =>
+      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
+    for (const ch of t) {
+      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+    }
+    fire("Enter", "Enter");
+  }, code);
+}
+
+/** A scan on the simulated USB-serial scanner. */
+function serialScan(code) {
+  writeFileSync(scanFifo, `${code}\n`);
+}
+
+async function failWithError(what) {
+  if (await browser.$("#counter-error").isDisplayed()) {
+    await browser.saveScreenshot(`${shots}/viewport-error-${what}.png`);
+    assert.fail(`${what}: ${await text("#counter-error")}`);
+  }
+}
+
+const shot = (name) => browser.saveScreenshot(`${shots}/park-${name}.png`);
+
+/** The emulator's fault injection (docs/protocol.md `/admin/faults`). */
+async function faults(body) {
+  const r = await fetch(`${center}/admin/faults`, body
+    ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+    : { method: "DELETE" });
+  assert.ok(r.ok, `faults: HTTP ${r.status}`);
+}
+
+async function accepted(op) {
+  const stats = await (await fetch(`${center}/admin/stats`)).json();
+  return stats?.by_op?.[op]?.accepted ?? 0;
+}
+
+async function identify(code) {
+  await wedge(code);
+  await browser.waitUntil(
+    async () => (await browser.$("#rx-list").isDisplayed()) || (await browser.$("#counter-error").isDisplayed()),
+    { timeout: 60000, timeoutMsg: "no list and no error after the e-voucher scan" },
+  );
+}
+
+test("an uncertain settlement is parked while the next patient is served, then resumed and resolved when the center is back", async () => {
+  assert.ok(center, "RXDESK_E2E_CENTER (the emulator) is needed");
+  await shown("#login-form");
+  await browser.$("#operator").setValue("2001");
+  await browser.$("#password").setValue("demo-pharmacist");
+  await browser.keys("Enter");
+  await shown("#counter", 15000);
+  await openTillIfAsked(browser);
+  await shown("#credential-number");
+
+  // 张三: verified, audited, dispensed, pre-settled.
+  await identify(ZHANGSAN);
+  await failWithError("query");
+  await browser.keys("1");
+  await shown("#signature-panel");
+  await failWithError("open");
+  await browser.keys("F2");
+  await shown("#audit-form");
+  if (await browser.$("#shift-step").isDisplayed()) {
+    await wedge(PHARMACIST);
+    await shown("#audit-result");
+  }
+  await wedge(PHARMACIST);
+  await shown("#audit-reconfirm.ok");
+  await browser.$("#audit-opinion").setValue("处方规范，用法用量适宜，准予调配。");
+  await browser.execute(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await browser.keys("F2");
+  await shown("#dispense-list");
+  await failWithError("audit");
+  const boxes = async () => browser.execute(() => document.querySelectorAll("#dispense-list td.small div").length);
+  for (const [i, c] of [AMOX[0], AMOX[1], IBU].entries()) {
+    serialScan(c);
+    await browser.waitUntil(async () => (await boxes()) === i + 1, { timeout: 20000, timeoutMsg: `box ${i + 1} not ticked` });
+  }
+  await browser.keys("F3");
+  await shown("#counter[data-state='dispensed']");
+  await browser.keys("F4");
+  await shown("#split");
+  await failWithError("pre-settle");
+
+  // 2102 applied at the center, its answer lost: the outcome is unknown.
+  await faults({ reset_after_rate: 1.0 });
+  await browser.keys("F9");
+  await shown("#uncertain-panel", 90000);
+  await faults({ error_rate: 1.0 }); // the center stays unreachable while the next patient waits
+  await shot("01-uncertain");
+
+  // 挂单: the counter is free for the next patient; the parked row is red.
+  await browser.keys("F11");
+  await shown("#counter[data-state='started'] #credential-number");
+  await shown("#parked .parked-row[data-uncertain='1']");
+  assert.match(await text("#parked"), /张三/);
+  assert.match(await text("#parked"), /结算结果未知/);
+  await shot("02-parked-uncertain");
+
+  // The center comes back. 张三 cannot be served in another visit while the outcome is unknown.
+  await faults(null);
+  await wedge(ZHANGSAN);
+  await shown("#counter-error");
+  assert.match(await text("#counter-error"), /结算结果未知的取药已挂单/);
+  await shot("03-patient-locked");
+  assert.equal(await accepted("2601"), 0, "nothing was reversed behind the pharmacist's back");
+
+  // The next patient, 李四, is served while 张三's visit stays parked.
+  const made = await fetch(`${center}/admin/prescriptions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ hospital: "H11010100001", psn_no: "PSN1101000002", lines: [[IBU_CODE, 1]], valid_days: 7,
+      rept_flag: false, max_rept_cnt: 0, diag_name: FRESH_DIAG, label: FRESH_DIAG }),
+  });
+  assert.ok(made.ok, `fresh prescription: HTTP ${made.status}`);
+  await identify(LISI);
+  await failWithError("query next patient");
+  assert.match(await text("#visit-patient"), /李四/);
+  // A fresh prescription for 李四 (his seeded ones are the blocked cases): open it by its row.
+  const rows = await browser.execute(() => [...document.querySelectorAll(".rx-row")].map((r) => r.textContent ?? ""));
+  const row = rows.findIndex((t) => t.includes(FRESH_DIAG));
+  assert.ok(row >= 0, `the fresh prescription is listed: ${rows.join(" | ")}`);
+  await browser.keys(String(row + 1));
+  await shown("#counter[data-state='rules_checked'] #signature-panel");
+  assert.ok(await browser.$("#parked .parked-row[data-uncertain='1']").isDisplayed(), "the uncertain row stays in sight");
+  await shot("04-next-patient-while-parked");
+
+  // 处理未知结算 on the parked row while 李四 is served: 2601 reverses it where it is parked.
+  await browser.$("#resolve-parked-0").click();
+  await browser.waitUntil(async () => !(await browser.$("#parked .parked-row[data-uncertain='1']").isExisting()), {
+    timeout: 60000,
+    timeoutMsg: "the parked settlement was not resolved",
+  });
+  await failWithError("resolve parked");
+  assert.equal(await accepted("2601"), 1);
+  assert.equal(await browser.$("#counter").getAttribute("data-state"), "rules_checked", "李四's visit is untouched");
+  assert.match(await text("#visit-patient"), /李四/);
+  await shot("05-resolved-while-next-patient-served");
+
+  // 李四 steps away; 张三 is back: 取单 (F11 takes the oldest): pre-settled again; F9 settles, charged once.
+  await browser.keys("F11");
+  await shown("#counter[data-state='started'] #credential-number");
+  assert.equal((await browser.$$("#parked .parked-row")).length, 2);
+  await browser.keys("F11");
+  await shown("#split");
+  assert.equal(await browser.$("#counter").getAttribute("data-state"), "pre_settled");
+  await browser.keys("F9");
+  const step = async () =>
+    (await browser.$("#tendered").isDisplayed())
+      ? "cash"
+      : (await browser.$("#paid").isDisplayed())
+        ? "paid"
+        : (await browser.$("#counter-error").isDisplayed())
+          ? "error"
+          : null;
+  await browser.waitUntil(step, { timeout: 90000, timeoutMsg: "no payment step after settling again" });
+  await failWithError("settle again");
+  assert.equal(await accepted("2102"), 2, "the reversed settlement and the real one: charged once");
+  await shot("06-settled-again");
+  if ((await step()) === "cash") {
+    const due = (await text("#pay-due")).replace(/[^0-9.]/g, "");
+    await browser.$("#tendered").setValue(String(Math.ceil(Number(due)) + 1));
+  }
+  await browser.keys("F10");
+  await shown("#receipt-text");
+  await failWithError("complete");
+  assert.match(await text("#receipt-text"), /43\.00/);
+  await browser.keys("Enter");
+  await shown("#counter[data-state='started'] #credential-number");
+
+  // 李四's visit comes back where it was.
+  assert.equal((await browser.$$("#parked .parked-row")).length, 1);
+  await browser.$("#resume-0").click();
+  await shown("#counter[data-state='rules_checked'] #signature-panel");
+  assert.match(await text("#visit-patient"), /李四/);
+  assert.ok(!(await browser.$("#parked").isExisting()), "nothing left parked");
+  await shot("07-resumed-next-patient");
+});
