@@ -933,7 +933,7 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
       await p.waitForSelector("#counter[data-state='started']");
       // The other counter screens: nothing scrolls sideways, the navigation and status bar in view.
       for (const [name, key, sel] of [["11-otc", "F9", "#otc"], ["12-till", "Shift+F1", "#till"], ["13-history", "F6", "#history"],
-        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"]]) {
+        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"], ["16-inventory", "Shift+F7", "#inventory"]]) {
         await blur();
         await p.keyboard.press(key);
         await p.waitForSelector(sel);
