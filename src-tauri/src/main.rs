@@ -7,6 +7,7 @@ mod commands;
 mod delivery_commands;
 mod device_commands;
 mod import_commands;
+mod inventory_commands;
 mod manager_commands;
 mod onboard_commands;
 mod otc_commands;
@@ -139,6 +140,18 @@ fn main() {
             manager_commands::reconcile_day,
             manager_commands::reconciliations,
             manager_commands::manager_save_csv,
+            inventory_commands::inventory_products,
+            inventory_commands::inventory_check_receive,
+            inventory_commands::inventory_check_box,
+            inventory_commands::inventory_receive,
+            inventory_commands::inventory_return,
+            inventory_commands::inventory_change,
+            inventory_commands::stocktake_preview,
+            inventory_commands::stocktake_commit,
+            inventory_commands::stock_list,
+            inventory_commands::near_expiry,
+            inventory_commands::trace_reconcile_day,
+            inventory_commands::trace_code_lookup,
             onboard_commands::startup_state,
             onboard_commands::onboard_demo,
             onboard_commands::onboard_check_profile,

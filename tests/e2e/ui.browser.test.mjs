@@ -707,6 +707,133 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   assert.deepEqual(errors, []);
 });
 
+test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take differences, stock list, trace reconciliation, en-US; not for a cashier", async () => {
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F7");
+  await page.waitForSelector("#inventory[data-tab='receive']");
+  await page.fill("#inv-supplier", "国药控股北京有限公司");
+  await page.fill("#inv-invoice", "04417788");
+  // The box's barcode, scanned anywhere, picks the product.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("6923456001022");
+  await page.waitForSelector("#inv-product-picked[data-product='YP000002']");
+  await page.fill("#inv-lot", "L2611");
+  await page.fill("#inv-manu", "2026-10-01");
+  await page.fill("#inv-expiry", "2028-09-30");
+  await page.fill("#inv-price", "12.50");
+  await page.fill("#inv-expected", "3");
+  const fresh = [box(IBU, 9900000000011), box(IBU, 9900000000028), box(IBU, 9900000000035)];
+  for (const [i, c] of fresh.entries()) {
+    await page.fill("#inv-scan", c);
+    await page.press("#inv-scan", "Enter");
+    await page.waitForSelector(`#inv-count[data-count='${i + 1}']`, { timeout: 5000 }).catch(async (e) => {
+      await page.screenshot({ path: "test-output/ui/inv-debug.png" });
+      throw new Error(`${e.message}: ${await text("#inventory")}`);
+    });
+  }
+  // Refusals in a sentence: a repeat, an already received box, another product's, a barcode.
+  await page.fill("#inv-scan", fresh[0]);
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("已在本单中"));
+  await page.fill("#inv-scan", "81305122601020013521");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("不能重复入库"));
+  await shot("30-inventory-receive-refused");
+  await page.fill("#inv-scan", box(AMOX, 9900000000011));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("别的药品"));
+  assert.equal(await page.getAttribute("#inv-count", "data-count"), "3", "refused boxes are not added");
+  assert.equal(await page.getAttribute("#inv-receive-progress", "aria-valuenow"), "100");
+  // F4: the next product of the same delivery, picked by its box barcode.
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#inv-lines[data-lines='1']");
+  await page.fill("#inv-scan", "6923456001015");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-product-picked[data-product='YP000001']");
+  await page.fill("#inv-lot", "A2611");
+  await page.fill("#inv-manu", "2026-09-01");
+  await page.fill("#inv-expiry", "2028-08-31");
+  await page.fill("#inv-price", "8.80");
+  await page.fill("#inv-scan", box(AMOX, 9900000000011));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-count[data-count='1']");
+  assert.match(await text("#inv-doc-total"), /共 2 种药品、4 盒/);
+  await shot("31-inventory-two-lines");
+  await page.keyboard.press("F10");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已入库 4 盒"));
+  await shot("31-inventory-received");
+  // Stock-take: every 布洛芬 box but one scanned; the missing one named before commit.
+  await page.click("#inv-tab-take");
+  const shelf = ["81305122601020013521", "81305122601020013558", ...fresh];
+  for (const c of shelf) {
+    await page.fill("#inv-scan", c);
+    await page.press("#inv-scan", "Enter");
+  }
+  await page.waitForSelector("#inv-take-count[data-count='5']");
+  await page.click("#inv-take-preview");
+  await page.waitForSelector("#inv-take[data-missing='1'][data-stale='0']");
+  assert.match(await text("#inv-take-missing"), /8130 5122 6010 2001 3595/);
+  assert.match(await text("#inv-take-progress-text"), /5 \/ 6/);
+  await shot("32-inventory-stocktake-diff");
+  await page.click("#inv-commit");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("盘点已提交"));
+  // 退货: a whole box back to the supplier; a box not on the shelf is refused.
+  await page.click("#inv-tab-return");
+  await page.fill("#inv-ret-supplier", "国药控股北京有限公司");
+  await page.fill("#inv-ret-invoice", "04417788");
+  await page.fill("#inv-ret-reason", "外包装破损");
+  await page.fill("#inv-scan", box(IBU, 1234567890123));
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("不是本店在库药盒（未入库）"));
+  await page.fill("#inv-scan", fresh[2]);
+  await page.press("#inv-scan", "Enter");
+  await page.waitForSelector("#inv-count[data-count='1']");
+  await page.keyboard.press("F10");
+  await page.waitForFunction(() => document.querySelector("#inv-banner[data-ok='1']")?.textContent?.includes("已退货 1 盒"));
+  await shot("33-inventory-return");
+  // Stock list with batches and codes; near expiry; trace reconciliation by class.
+  await page.click("#inv-tab-stock");
+  await page.waitForSelector("#inv-stock tr[data-product='YP000002']");
+  await page.click("#inv-stock tr[data-batch='YP000002-L2611'] .show-codes");
+  await shot("33-inventory-stock-list");
+  await page.click("#inv-tab-expiry");
+  await page.waitForSelector("#inv-expiry-list tr.near");
+  await shot("33-inventory-near-expiry");
+  await page.click("#inv-tab-trace");
+  await page.click("#inv-trace-run");
+  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
+  // One code of the list looked up on both sides, scanned.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("81305122601020013669");
+  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='not_received']");
+  await shot("34-inventory-trace");
+  // en-US: the tabs and a refusal in English, the state translated.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.click("#inv-tab-receive");
+  // The last line's product (阿莫西林) is still chosen: its box already on the shelf.
+  await page.fill("#inv-scan", "81305112601010010011");
+  await page.press("#inv-scan", "Enter");
+  await page.waitForFunction(() => document.querySelector("#inv-banner")?.textContent?.includes("already received (now in stock)"));
+  // Product names are data; the screen's own words are English.
+  assert.doesNotMatch(await text("#inventory"), /入库|盘点|追溯码|库存|供应商|发票/);
+  await page.screenshot({ path: "test-output/ui/35-inventory-en.png" });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  // A cashier has no 库存: no tab in the navigation, Shift+F7 says whose it is.
+  await page.click("#nav-logout");
+  await signIn("1001", "demo-cashier", "cashier");
+  assert.equal(await page.$("#nav-inventory"), null);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+F7");
+  await page.waitForFunction(() => document.querySelector("#toast")?.textContent?.includes("仅限药师或店长"));
+  assert.equal(await page.$("#inventory"), null);
+  assert.deepEqual(errors, []);
+});
+
 // ---- the common counter screens: 1024×768 and 1366×768 ----
 
 /**
@@ -806,7 +933,7 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
       await p.waitForSelector("#counter[data-state='started']");
       // The other counter screens: nothing scrolls sideways, the navigation and status bar in view.
       for (const [name, key, sel] of [["11-otc", "F9", "#otc"], ["12-till", "Shift+F1", "#till"], ["13-history", "F6", "#history"],
-        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"]]) {
+        ["14-delivery", "Shift+F6", "#delivery"], ["15-settings", "F8", "#settings"], ["16-inventory", "Shift+F7", "#inventory"]]) {
         await blur();
         await p.keyboard.press(key);
         await p.waitForSelector(sel);

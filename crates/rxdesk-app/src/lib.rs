@@ -18,6 +18,7 @@ pub mod devices;
 pub mod import;
 pub mod integrity;
 pub mod inventory;
+pub mod inventory_screen;
 pub mod logging;
 pub mod manager;
 pub mod onboarding;

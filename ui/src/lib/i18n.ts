@@ -10,6 +10,7 @@ import { tillEn, tillZh } from "./i18n-till";
 import { otcEn, otcZh } from "./i18n-otc";
 import { deliveryEn, deliveryZh } from "./i18n-delivery";
 import { trustEn, trustZh } from "./i18n-trust";
+import { inventoryEn, inventoryZh } from "./i18n-inventory";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -22,6 +23,7 @@ const zh = {
   ...otcZh,
   ...deliveryZh,
   ...trustZh,
+  ...inventoryZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -100,6 +102,7 @@ const en: Partial<Record<Key, string>> = {
   ...otcEn,
   ...deliveryEn,
   ...trustEn,
+  ...inventoryEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -25,5 +25,9 @@ describe("lock and navigation keys", () => {
     expect(screenForKey("F1", "cashier", true)).toBe("till");
     expect(screenForKey("F9", "cashier")).toBe("otc");
     expect(screenForKey("F6", "cashier", true)).toBe("delivery");
+    // Shift+F7 库存: pharmacists and the manager.
+    expect(screenForKey("F7", "pharmacist", true)).toBe("inventory");
+    expect(screenForKey("F7", "manager", true)).toBe("inventory");
+    expect(screenForKey("F7", "cashier", true)).toBe("denied");
   });
 });

@@ -8,8 +8,8 @@ export function idleExpired(now: number, lastActivity: number, limitMs: number =
   return now - lastActivity >= limitMs;
 }
 
-/** The navigation key of each screen; F7 only for managers; Shift+F1 the till; F9 the OTC sale; Shift+F6 delivery orders. */
-export type Screen = "counter" | "till" | "otc" | "history" | "delivery" | "manager" | "settings";
+/** The navigation key of each screen; F7 only for managers; Shift+F7 the stock (pharmacists and managers); Shift+F1 the till; F9 the OTC sale; Shift+F6 delivery orders. */
+export type Screen = "counter" | "till" | "otc" | "history" | "delivery" | "manager" | "inventory" | "settings";
 
 export function screenForKey(key: string, role: "cashier" | "pharmacist" | "manager", shift = false): Screen | "denied" | null {
   switch (key) {
@@ -18,6 +18,7 @@ export function screenForKey(key: string, role: "cashier" | "pharmacist" | "mana
     case "F6":
       return shift ? "delivery" : "history";
     case "F7":
+      if (shift) return role === "cashier" ? "denied" : "inventory";
       return role === "manager" ? "manager" : "denied";
     case "F8":
       return "settings";

@@ -9,6 +9,7 @@ import { MockManagerBackend } from "./mock-manager";
 import { MockTillBackend } from "./mock-till";
 import { MockOtcBackend } from "./mock-otc";
 import { MockDeliveryBackend } from "./mock-delivery";
+import { MockInventoryBackend } from "./mock-inventory";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -40,6 +41,7 @@ export function installMockBackend(): void {
   const tillMock = new MockTillBackend();
   const otcMock = new MockOtcBackend();
   const deliveryMock = new MockDeliveryBackend();
+  const inventoryMock = new MockInventoryBackend();
   // A slow center (browser tests): the visit's center calls answer after this long.
   let centerDelayMs = 0;
   const CENTER_CALLS = new Set(["visit_identify", "visit_open", "visit_pre_settle", "visit_settle", "visit_resolve_uncertain", "otc_settle"]);
@@ -155,7 +157,7 @@ export function installMockBackend(): void {
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
         // `undefined` means "not mine"; `null` is an answer (no OTC sale open).
-        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, visits]) {
+        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, inventoryMock, visits]) {
           const answer = mock.handle(cmd, a);
           if (answer !== undefined) return answer;
         }

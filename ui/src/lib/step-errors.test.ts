@@ -18,7 +18,7 @@ describe("step errors rendered by code", () => {
   });
 
   it("every code the catalogue knows renders without CJK in en-US", () => {
-    const params = { step: "notDispensed", action: "preSettle", batch: "B1", login: "p2", uploadId: 7, due: "1.00", open: 2, waitSecs: 30, query: "YP9", max: 5 };
+    const params = { detail: "timeout", step: "notDispensed", action: "preSettle", batch: "B1", login: "p2", uploadId: 7, due: "1.00", open: 2, waitSecs: 30, query: "YP9", max: 5, code: "81305122601020013521", name: "Ibuprofen", prefix: "8130512", product: "YP9", stateKey: "sold", type: "9", value: "x" };
     for (const code of renderedCodes()) {
       const en = renderStepError("en-US", { code, message: "中文", params });
       expect(CJK.test(en), `${code}: ${en}`).toBe(false);

@@ -6,6 +6,7 @@
 // template whose parameters are missing). Never a Chinese sentence
 // translated back to English.
 import type { Locale } from "./i18n";
+import { inventoryErrors, stateWords } from "./i18n-inventory";
 
 /** A step error as the Tauri commands reject with it. */
 export interface WireError {
@@ -228,6 +229,11 @@ export function renderStepError(locale: Locale, e: WireError): string {
     if (!a) return e.message;
     return fill(pick(tail, locale), { ...params, action: pick(a, locale) }) ?? e.message;
   }
+  const inv = inventoryErrors[e.code];
+  if (inv) {
+    const state = typeof params.stateKey === "string" ? stateWords(locale, params.stateKey) : null;
+    return fill(pick(inv, locale), state ? { ...params, state } : params) ?? e.message;
+  }
   const entry = catalogue[e.code];
   if (!entry) return e.message;
   return fill(pick(entry, locale), params) ?? e.message;
@@ -235,7 +241,7 @@ export function renderStepError(locale: Locale, e: WireError): string {
 
 /** Every sentence of the catalogue in `locale` (glossary tests). */
 export function catalogueSentences(locale: Locale): string[] {
-  return [catalogue, outOfStep, centerAction, centerTail].flatMap((table) => Object.values(table).map((e) => pick(e, locale)));
+  return [catalogue, outOfStep, centerAction, centerTail, inventoryErrors].flatMap((table) => Object.values(table).map((e) => pick(e, locale)));
 }
 
 /** The codes this catalogue renders itself (tests). */
@@ -243,6 +249,7 @@ export const renderedCodes = (): string[] => [
   ...Object.keys(catalogue),
   "VISIT_ILLEGAL_TRANSITION",
   ...Object.keys(centerTail),
+  ...Object.keys(inventoryErrors),
 ];
 
 let current: Locale = "zh-CN";
