@@ -101,6 +101,27 @@ async function wedge(code) {
   }, code);
 }
 
+/** Sets an input as typing would (WebDriver keystrokes drop characters under load). */
+async function typeInto(sel, value) {
+  await browser.execute(
+    (s, v) => {
+      const el = document.querySelector(s);
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    sel,
+    value,
+  );
+}
+
+/** A USB (keyboard-wedge) scan into the 库存 screen's scan field. */
+async function invScan(value) {
+  await typeInto("#inv-scan", value);
+  await browser.execute(() => document.querySelector("#inv-scan").form.requestSubmit());
+}
+
 async function failWithError(what) {
   if (await browser.$("#counter-error").isDisplayed()) {
     await shot(`golive-error-${what}`);
@@ -340,6 +361,36 @@ test("after a restart the counter takes the pharmacy's own catalogue and a whole
   await login("2101", PHARMACIST_PW, "pharmacist");
   await shown("#counter", 15000);
   await openTillIfAsked(browser);
+
+  // Goods in (库存 → 入库): the imported stock has no boxes on the shelf yet;
+  // the delivered box is received by scanning its barcode and trace code
+  // (only received boxes can be sold).
+  await browser.$("#product-name").click();
+  await browser.keys(["Shift", "F7"]);
+  await shown("#inventory", 15000);
+  await typeInto("#inv-supplier", "康宁医药供应链有限公司");
+  await typeInto("#inv-invoice", "00026001");
+  await invScan("6971234500014");
+  await shown("#inv-product-picked");
+  assert.equal(await browser.$("#inv-product-picked").getAttribute("data-product"), "KN-AMX-0001");
+  await typeInto("#inv-lot", "L260115");
+  await typeInto("#inv-manu", "2026-01-15");
+  await typeInto("#inv-expiry", "2028-01-14");
+  await typeInto("#inv-price", "8.20");
+  await invScan("81700012601000011234");
+  await browser.waitUntil(async () => (await browser.$("#inv-count").getAttribute("data-count")) === "1", {
+    timeout: 30000,
+    timeoutMsg: "the box was not added to the goods-in",
+  });
+  await browser.$("#inv-scan").click();
+  await browser.keys("F10");
+  await browser.waitUntil(async () => /已入库 1 盒/.test(await text("#inv-banner").catch(() => "")), {
+    timeout: 30000,
+    timeoutMsg: "the goods-in was not committed",
+  });
+  await shot("36b-golive-goods-in");
+  await browser.keys("F1");
+  await shown("#counter", 15000);
 
   // The hospital issues the e-prescription (rehearsal center's admin API).
   const rx = await fetch(`${center}/admin/prescriptions`, {
