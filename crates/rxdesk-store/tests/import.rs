@@ -569,6 +569,7 @@ fn arb_row() -> impl proptest::strategy::Strategy<Value = CatalogueRow> {
                 self_pay: false,
                 reference_price: None,
                 cold_chain: cold,
+                nego_drug: cold,
                 // Quoting: a comma and a quote in the text survive the file.
                 warnings: format!("服药期间忌酒, \"{}\"；避光", id.len()),
                 contraindications: if cold {
