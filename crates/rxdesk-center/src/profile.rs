@@ -995,6 +995,30 @@ admdvs = "110101"
     }
 
     #[test]
+    fn the_stock_list_publication_is_read_from_the_profile_and_off_by_default() {
+        assert!(
+            !ProfileFile::parse(GOOD, None)
+                .unwrap()
+                .publication
+                .stock_list
+        );
+        let demo = ProfileFile::parse(DEMO_PROFILE_TOML, None).unwrap();
+        assert!(
+            !demo.publication.stock_list,
+            "the demo profile publishes nothing"
+        );
+        let text = format!("{GOOD}[publication]\nstock_list = true\n");
+        assert!(
+            ProfileFile::parse(&text, None)
+                .unwrap()
+                .publication
+                .stock_list
+        );
+        let unknown = format!("{GOOD}[publication]\nstock_lists = true\n");
+        assert!(ProfileFile::parse(&unknown, None).is_err());
+    }
+
+    #[test]
     fn the_settlement_trace_count_is_read_from_the_profile() {
         assert!(
             !ProfileFile::parse(GOOD, None)

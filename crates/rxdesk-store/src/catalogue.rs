@@ -977,7 +977,7 @@ const DRUG_COLUMNS: &str =
      prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, restricted,
      self_pay, reference_price, pinyin, cold_chain, warnings, contraindications, nego_drug";
 /// Index of the first column after [`DRUG_COLUMNS`] (`active` in the import plan).
-const AFTER_DRUG_COLUMNS: usize = 23;
+const AFTER_DRUG_COLUMNS: usize = 24;
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     let price: String = r.get(11)?;
