@@ -543,3 +543,42 @@ async fn a_profile_without_the_publication_setting_publishes_nothing() {
         .iter()
         .all(|u| u.op != "stockPublish"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_line_shows_its_trace_collection_state_and_a_due_line_holds_settlement() {
+    use rxdesk_app::visit::TraceCollection;
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let auth = prescribe_metformin(&rig).await;
+    rig.open(&auth).await;
+    rig.visits()
+        .shift_start(&s, DEMO_PHARMACIST_EC_TOKEN)
+        .await
+        .unwrap();
+    let v = rig
+        .visits()
+        .audit(
+            &s,
+            AuditResult::Approved,
+            "合理",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.dispensing[0].collection, TraceCollection::Due);
+    assert_eq!(v.dispensing[0].collection_zh, "应采");
+    // 应采 with the code missing: no 2101.
+    assert!(rig.visits().pre_settle(&s).await.is_err());
+    let metf = boxes_of("YP000005");
+    rig.visits().scan(&s, &metf[0].barcode).await.unwrap();
+    let o = rig.visits().scan(&s, &metf[0].trace_code).await.unwrap();
+    assert!(o.ok, "{}", o.message_zh);
+    let line = &o.visit.dispensing[0];
+    assert!(line.done);
+    assert_eq!(line.collection, TraceCollection::Collected, "{line:?}");
+    assert_eq!(line.collection_zh, "已采");
+    let json = serde_json::to_value(line).unwrap();
+    assert_eq!(json["collection"]["state"], "collected");
+    rig.cancel().await;
+}
