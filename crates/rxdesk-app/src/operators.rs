@@ -94,6 +94,14 @@ impl Counter {
             }
         }
         let integrity = crate::integrity::startup(dir, settings, &store);
+        // The profile says whether the in-stock list is published for public
+        // channels; the ledger queues it with every stock change.
+        if let Ok(profile) = crate::wiring::center_profile(dir, settings) {
+            let on = profile.publication.stock_list;
+            if store.stock_publication().map_err(AppError::Store)? != on {
+                store.set_stock_publication(on).map_err(AppError::Store)?;
+            }
+        }
         let desk = crate::wiring::build_desk(dir, settings).map(Arc::new);
         if let Err(why) = &desk {
             tracing::warn!(%why, "prescription desk unavailable");

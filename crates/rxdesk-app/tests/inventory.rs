@@ -431,3 +431,154 @@ async fn the_inventory_services_act_as_the_signed_in_operator_with_stable_codes(
     let e = inventory::import_duplicate_list(c, &dir.path().join("list.xls")).unwrap_err();
     assert_eq!(e.code(), "INVENTORY_FILE");
 }
+
+/// The store's in-stock list as the emulator last received it (`None` when
+/// nothing was published).
+async fn published(rig: &Rig) -> Option<serde_json::Value> {
+    let all = get(&rig.base, "/admin/stock-published").await;
+    all.as_object().and_then(|m| m.values().next().cloned())
+}
+
+fn published_line<'a>(list: &'a serde_json::Value, hilist: &str) -> &'a serde_json::Value {
+    list["stkinfo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["fixmedins_hilist_id"] == hilist)
+        .unwrap_or_else(|| panic!("{hilist} in the published list: {list}"))
+}
+
+/// A decimal as the wire carries it (string or number).
+fn dec(v: &serde_json::Value) -> Decimal {
+    match v {
+        serde_json::Value::String(s) => s.parse().unwrap(),
+        other => other.to_string().parse().unwrap(),
+    }
+}
+
+fn ten_ibuprofen(invoice: &str) -> (Vec<String>, GoodsIn) {
+    let prefix = prefix_of(IBU);
+    let mine: Vec<String> = (1..=10)
+        .map(|n| format!("{prefix}{:013}", 8_700_000_000_000u64 + n))
+        .collect();
+    let doc = GoodsIn {
+        supplier: "某医药公司".into(),
+        invoice_no: invoice.into(),
+        lines: vec![GoodsInLine {
+            fixmedins_hilist_id: IBU.into(),
+            manu_lotnum: "I260401".into(),
+            manu_date: "2026-04-01".into(),
+            expy_end: "2029-03-31".into(),
+            purchase_price: "9.50".parse().unwrap(),
+            boxes: mine.clone(),
+            cartons: Vec::new(),
+        }],
+        ..Default::default()
+    };
+    (mine, doc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goods_in_then_a_sale_republishes_the_in_stock_list_with_the_nego_flag() {
+    let rig = Rig::new().await;
+    let store = Arc::clone(rig.counter.store());
+    store.set_stock_publication(true).unwrap();
+    let s = rig.session();
+    let before = store.in_stock_publication().unwrap();
+    let had = before
+        .stkinfo
+        .iter()
+        .find(|l| l.fixmedins_hilist_id == IBU)
+        .map(|l| l.stock_cnt)
+        .unwrap_or_default();
+
+    let (mine, doc) = ten_ibuprofen("INV-2026-0401");
+    store.receive_goods(&s, &doc).unwrap();
+    otc_sale(&rig, &mine[..1], None).await;
+    drained(&rig).await;
+
+    let list = published(&rig).await.expect("the list was published");
+    assert_eq!(list["fixmedins_code"], "P11010100001");
+    let ibu = published_line(&list, IBU);
+    let cnt = dec(&ibu["stock_cnt"]);
+    assert_eq!(cnt, had + Decimal::from(9), "10 received, 1 sold: {ibu}");
+    assert_eq!(ibu["nego_drug_flag"], "1", "布洛芬 is the demo 国谈 drug");
+    assert_eq!(ibu["med_list_codg"], "XM01AEB080A001010100002");
+    assert_eq!(ibu["spec"], "0.3g*20粒");
+    assert_eq!(dec(&ibu["pric"]), Decimal::from(18), "{ibu}");
+    let amox = published_line(&list, "YP000001");
+    assert_eq!(amox["nego_drug_flag"], "0");
+    // Coalesced: at most one list per stock change, and the last one sent
+    // is the ledger's list now.
+    let sent = store
+        .list_uploads(None, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.op == "stockPublish")
+        .count();
+    assert!((1..=2).contains(&sent), "{sent} lists queued");
+    let now = store.in_stock_publication().unwrap();
+    assert_eq!(
+        serde_json::to_value(&now.stkinfo).unwrap(),
+        list["stkinfo"],
+        "the center has the newest list"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_without_the_publication_setting_publishes_nothing() {
+    let rig = Rig::new().await;
+    let store = Arc::clone(rig.counter.store());
+    // The demo profile names no `[publication] stock_list`.
+    assert!(!store.stock_publication().unwrap());
+    let s = rig.session();
+    let (mine, doc) = ten_ibuprofen("INV-2026-0402");
+    store.receive_goods(&s, &doc).unwrap();
+    otc_sale(&rig, &mine[..1], None).await;
+    drained(&rig).await;
+    assert_eq!(published(&rig).await, None);
+    assert!(store
+        .list_uploads(None, 1000)
+        .unwrap()
+        .iter()
+        .all(|u| u.op != "stockPublish"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_line_shows_its_trace_collection_state_and_a_due_line_holds_settlement() {
+    use rxdesk_app::visit::TraceCollection;
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let auth = prescribe_metformin(&rig).await;
+    rig.open(&auth).await;
+    rig.visits()
+        .shift_start(&s, DEMO_PHARMACIST_EC_TOKEN)
+        .await
+        .unwrap();
+    let v = rig
+        .visits()
+        .audit(
+            &s,
+            AuditResult::Approved,
+            "合理",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.dispensing[0].collection, TraceCollection::Due);
+    assert_eq!(v.dispensing[0].collection_zh, "应采");
+    // 应采 with the code missing: no 2101.
+    assert!(rig.visits().pre_settle(&s).await.is_err());
+    let metf = boxes_of("YP000005");
+    rig.visits().scan(&s, &metf[0].barcode).await.unwrap();
+    let o = rig.visits().scan(&s, &metf[0].trace_code).await.unwrap();
+    assert!(o.ok, "{}", o.message_zh);
+    let line = &o.visit.dispensing[0];
+    assert!(line.done);
+    assert_eq!(line.collection, TraceCollection::Collected, "{line:?}");
+    assert_eq!(line.collection_zh, "已采");
+    let json = serde_json::to_value(line).unwrap();
+    assert_eq!(json["collection"]["state"], "collected");
+    rig.cancel().await;
+}

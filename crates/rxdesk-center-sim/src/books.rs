@@ -21,3 +21,10 @@ pub async fn books(AxState(app): AxState<App>) -> Json<Value> {
         "stock": st.stock,
     }))
 }
+
+/// `GET /admin/stock-published`: the last in-stock list each store published
+/// (`stockPublish`), by `fixmedins_code` — what the public channels show.
+pub async fn stock_published(AxState(app): AxState<App>) -> Json<Value> {
+    let st = app.st.lock().unwrap_or_else(|p| p.into_inner());
+    Json(serde_json::to_value(&st.stock.published).unwrap_or(Value::Null))
+}

@@ -86,6 +86,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/admin/uploads", get(uploads))
         .route("/admin/books", get(crate::books::books))
+        .route("/admin/stock-published", get(crate::books::stock_published))
         .route(
             "/admin/duplicates",
             get(crate::dedupe::get_mode).post(crate::dedupe::set_mode),
@@ -237,6 +238,7 @@ fn dispatch_a(st: &mut State, env: &RequestEnvelope) -> Result<Value, ops::Fail>
         "3504" => crate::stock::purchase_return(st, i, &env.msgid),
         "3507" => crate::stock::delete(st, i),
         "3513" => crate::stock::sold_trace_query(st, i),
+        "stockPublish" => crate::stock::stock_publish(st, i),
         "9101" => ops::file_upload(st, i),
         "9102" => ops::file_download(st, i),
         "7201" => {

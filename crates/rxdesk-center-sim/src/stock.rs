@@ -17,7 +17,7 @@ use rxdesk_center::error::codes;
 use rxdesk_center::messages::{
     inv_chg_type, inv_data_type, DrugTrace, InventoryDeleteInput, PurchaseInput,
     PurchaseReturnInput, SaleInfo, SoldTraceQueryInput, SoldTraceQueryOutput, SoldTraceRecord,
-    StockChangeInput, StockTakeInput,
+    StockChangeInput, StockPublishInput, StockTakeInput,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -87,6 +87,9 @@ pub struct StockBooks {
     pub records: Vec<StockRecord>,
     /// Every sold code (3505) not returned, reversed or deleted.
     pub sold: Vec<SoldRow>,
+    /// The last in-stock list each store published (`stockPublish`), by
+    /// `fixmedins_code`: what the public channels would show.
+    pub published: BTreeMap<String, StockPublishInput>,
 }
 
 fn fail<T>(code: i64, msg: impl Into<String>) -> Result<T, Fail> {
@@ -242,6 +245,32 @@ pub fn purchase(st: &mut State, input: &Value, msgid: &str) -> OpResult {
         msgid,
     );
     Ok(json!({"result": {"retRslt": "1", "msgRslt": "采购信息受理成功"}}))
+}
+
+/// `stockPublish` 在库药品信息公开: the store's whole in-stock list replaces
+/// the one it published before (an older list arriving late is ignored).
+pub fn stock_publish(st: &mut State, input: &Value) -> OpResult {
+    let i: StockPublishInput = parse(input)?;
+    if i.fixmedins_code.trim().is_empty() {
+        return fail(codes::BAD_REQUEST, "定点医药机构编号不能为空");
+    }
+    for d in &i.stkinfo {
+        if d.stock_cnt < Decimal::ZERO {
+            return fail(
+                codes::BAD_REQUEST,
+                format!("{} 的在库数量不能为负", d.fixmedins_hilist_id),
+            );
+        }
+    }
+    let newer = st
+        .stock
+        .published
+        .get(&i.fixmedins_code)
+        .is_none_or(|old| old.pub_time <= i.pub_time);
+    if newer {
+        st.stock.published.insert(i.fixmedins_code.clone(), i);
+    }
+    Ok(json!({"result": {"retRslt": "1", "msgRslt": "在库药品信息已公布"}}))
 }
 
 /// 3504 商品采购退货: the boxes leave.

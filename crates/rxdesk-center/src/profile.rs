@@ -180,6 +180,8 @@ pub struct CenterProfile {
     pub already_received_codes: Vec<String>,
     /// Settlement fields the province requires beyond the national ones.
     pub settlement: SettlementPolicy,
+    /// What the pharmacy publishes for public channels (`[publication]`).
+    pub publication: PublicationPolicy,
 }
 
 /// The province's revocation-data policy (docs/decisions/0003-crl-freshness.md).
@@ -201,6 +203,18 @@ pub struct SettlementPolicy {
     /// (本次结算应上传最小包装药品追溯码数量) — the boxes' codes collected for
     /// it — where the province checks the count against the settlement.
     pub trace_count: bool,
+}
+
+/// What the pharmacy publishes for public channels (`[publication]`,
+/// ST-EPC-02-004).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicationPolicy {
+    /// Publish the in-stock list (every drug in stock with its 医保 code,
+    /// name, spec, quantity, price and 国谈 flag) as the upload
+    /// `stockPublish` after every stock change; the family-A endpoint, or
+    /// the `[center] a_paths` entry for `stockPublish` (docs/protocol.md).
+    pub stock_list: bool,
 }
 
 impl Default for TrustPolicy {
@@ -233,6 +247,7 @@ impl Default for CenterProfile {
             trust: TrustPolicy::default(),
             already_received_codes: Vec::new(),
             settlement: SettlementPolicy::default(),
+            publication: PublicationPolicy::default(),
         }
     }
 }
@@ -249,6 +264,7 @@ impl std::fmt::Debug for CenterProfile {
             .field("b", &self.b)
             .field("trust", &self.trust)
             .field("settlement", &self.settlement)
+            .field("publication", &self.publication)
             .finish()
     }
 }
@@ -540,6 +556,8 @@ pub struct ProfileFile {
     pub trust: TrustPolicy,
     /// Settlement fields the province requires (`[settlement] trace_count`).
     pub settlement: SettlementPolicy,
+    /// What is published for public channels (`[publication] stock_list`).
+    pub publication: PublicationPolicy,
     /// Where relative paths are resolved (the file's directory); not in the file.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -911,6 +929,7 @@ impl ProfileFile {
             trust: self.trust,
             already_received_codes: self.gateway.already_received_codes.clone(),
             settlement: self.settlement,
+            publication: self.publication,
             ..CenterProfile::default()
         })
     }
@@ -973,6 +992,30 @@ admdvs = "110101"
         // Not a number of hours: refused, not silently defaulted.
         let bad = format!("{GOOD}[trust]\ncrl_grace_hours = \"a day\"\n");
         assert!(ProfileFile::parse(&bad, None).is_err());
+    }
+
+    #[test]
+    fn the_stock_list_publication_is_read_from_the_profile_and_off_by_default() {
+        assert!(
+            !ProfileFile::parse(GOOD, None)
+                .unwrap()
+                .publication
+                .stock_list
+        );
+        let demo = ProfileFile::parse(DEMO_PROFILE_TOML, None).unwrap();
+        assert!(
+            !demo.publication.stock_list,
+            "the demo profile publishes nothing"
+        );
+        let text = format!("{GOOD}[publication]\nstock_list = true\n");
+        assert!(
+            ProfileFile::parse(&text, None)
+                .unwrap()
+                .publication
+                .stock_list
+        );
+        let unknown = format!("{GOOD}[publication]\nstock_lists = true\n");
+        assert!(ProfileFile::parse(&unknown, None).is_err());
     }
 
     #[test]

@@ -622,6 +622,7 @@ pub fn emulator_products() -> Vec<CatalogueRow> {
             pinyin: pinyin_initials(&d.name),
             // None of the demo world's six needs 2–8 °C.
             cold_chain: false,
+            nego_drug: d.nego_drug,
             warnings: d.warnings.join("；"),
             contraindications: d.contraindications.join("；"),
         })
@@ -758,6 +759,7 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
             self_pay,
             reference_price,
             cold_chain: false,
+            nego_drug: false,
             warnings: String::new(),
             contraindications: String::new(),
         });

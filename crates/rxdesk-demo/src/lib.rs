@@ -78,6 +78,10 @@ pub struct DemoDrug {
     pub circulation: String,
     /// 自费 item.
     pub self_pay: bool,
+    /// 国谈药品 (national negotiated drug): flagged in the published
+    /// in-stock list.
+    #[serde(default)]
+    pub nego_drug: bool,
     /// The emulator's 甲/乙/丙 level (`1`/`2`/`3`).
     pub insurance_level: String,
     /// Item number in the demo GS1 barcode.

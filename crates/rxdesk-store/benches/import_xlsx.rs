@@ -28,6 +28,7 @@ fn rows() -> Vec<CatalogueRow> {
                 rx_flag: "1".into(),
                 price: format!("{}.{:02}", 5 + n % 90, n % 100).parse().unwrap(),
                 barcode: String::new(),
+                nego_drug: false,
                 pack_size: (24 + n % 7).into(),
                 min_unit: "粒".into(),
                 trace_prefix: format!("8{:06}", 200_000 + n),

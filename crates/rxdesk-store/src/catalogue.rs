@@ -78,6 +78,10 @@ pub struct CatalogueRow {
     /// guidance; empty when none.
     #[serde(default)]
     pub contraindications: String,
+    /// 国谈药品: a national negotiated drug (国家医保谈判药品), flagged in the
+    /// published in-stock list (import column `nego_drug`, 1 or 0).
+    #[serde(default)]
+    pub nego_drug: bool,
 }
 
 impl CatalogueRow {
@@ -100,7 +104,7 @@ fn split_items(s: &str) -> Vec<String> {
 }
 
 /// The catalogue CSV's columns, in the order [`catalogue_csv`] writes them.
-pub const CATALOGUE_COLUMNS: [&str; 22] = [
+pub const CATALOGUE_COLUMNS: [&str; 23] = [
     "fixmedins_hilist_id",
     "med_list_codg",
     "name",
@@ -123,6 +127,7 @@ pub const CATALOGUE_COLUMNS: [&str; 22] = [
     "cold_chain",
     "warnings",
     "contraindications",
+    "nego_drug",
 ];
 const CATALOGUE_REQUIRED: [&str; 4] = ["fixmedins_hilist_id", "med_list_codg", "name", "price"];
 
@@ -380,7 +385,7 @@ impl CatalogueRow {
         }
     }
 
-    fn csv_fields(&self) -> [String; 22] {
+    fn csv_fields(&self) -> [String; 23] {
         [
             self.fixmedins_hilist_id.clone(),
             self.med_list_codg.clone(),
@@ -406,6 +411,7 @@ impl CatalogueRow {
             if self.cold_chain { "1" } else { "0" }.to_string(),
             self.warnings.clone(),
             self.contraindications.clone(),
+            if self.nego_drug { "1" } else { "0" }.to_string(),
         ]
     }
 }
@@ -741,6 +747,7 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
     let name = f.required("name", "名称");
     let self_pay = f.flag("self_pay", "自费标志", "自费, self-paid");
     let cold_chain = f.flag("cold_chain", "冷链标志", "needs the 2–8 °C cold chain");
+    let nego_drug = f.flag("nego_drug", "国谈药品标志", "a national negotiated drug");
     let warnings = f.text("warnings", "注意事项");
     let contraindications = f.text("contraindications", "禁忌");
     let med_list_codg = f.text("med_list_codg", "医保目录编码");
@@ -878,6 +885,7 @@ fn parse_catalogue_row(f: &mut Fields<'_>) -> Option<CatalogueRow> {
         cold_chain,
         warnings,
         contraindications,
+        nego_drug,
     })
 }
 
@@ -967,9 +975,9 @@ fn finish_errors(mut errors: Vec<BadRecord>) -> Vec<BadRecord> {
 const DRUG_COLUMNS: &str =
     "id, fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
      prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix, restricted,
-     self_pay, reference_price, pinyin, cold_chain, warnings, contraindications";
+     self_pay, reference_price, pinyin, cold_chain, warnings, contraindications, nego_drug";
 /// Index of the first column after [`DRUG_COLUMNS`] (`active` in the import plan).
-const AFTER_DRUG_COLUMNS: usize = 23;
+const AFTER_DRUG_COLUMNS: usize = 24;
 
 fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
     let price: String = r.get(11)?;
@@ -1011,6 +1019,7 @@ fn drug_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, CatalogueRow)> {
             cold_chain: r.get::<_, i64>(20)? == 1,
             warnings: r.get(21)?,
             contraindications: r.get(22)?,
+            nego_drug: r.get::<_, i64>(23)? == 1,
             reference_price: match reference {
                 Some(v) => Some(Price::from_str(&v).map_err(|_| bad(18, &v))?),
                 None => None,
@@ -1176,8 +1185,8 @@ impl Store {
                 .prepare(
                     "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
                          prdr_name, aprvno, rx_flag, price, barcode, pack_size_e4, min_unit, trace_prefix,
-                         restricted, self_pay, reference_price, pinyin, cold_chain, warnings, contraindications, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)",
+                         restricted, self_pay, reference_price, pinyin, cold_chain, warnings, contraindications, nego_drug, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 1)",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
             let mut update = tx
@@ -1186,7 +1195,7 @@ impl Store {
                          unit = ?7, prdr_name = ?8, aprvno = ?9, rx_flag = ?10, price = ?11, barcode = ?12,
                          pack_size_e4 = ?13, min_unit = ?14, trace_prefix = ?15, restricted = ?16,
                          circulation = '', self_pay = ?17, reference_price = ?18, pinyin = ?19,
-                         cold_chain = ?20, warnings = ?21, contraindications = ?22, active = 1
+                         cold_chain = ?20, warnings = ?21, contraindications = ?22, nego_drug = ?23, active = 1
                      WHERE fixmedins_hilist_id = ?1",
                 )
                 .map_err(StoreError::sql("import catalogue"))?;
@@ -1213,7 +1222,8 @@ impl Store {
                     r.pinyin,
                     r.cold_chain as i64,
                     r.warnings,
-                    r.contraindications
+                    r.contraindications,
+                    r.nego_drug as i64
                 ];
                 match action {
                     Action::Insert => {

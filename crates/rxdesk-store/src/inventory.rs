@@ -25,9 +25,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use rxdesk_core::Price;
 use rxdesk_wire::messages::{
-    inv_chg_type, DrugTrace, InventoryDeleteData, InventoryDeleteInput, PurchaseInfo,
+    infno, inv_chg_type, DrugTrace, InventoryDeleteData, InventoryDeleteInput, PurchaseInfo,
     PurchaseInput, PurchaseReturnInfo, PurchaseReturnInput, StockChangeInfo, StockChangeInput,
-    StockTakeInfo, StockTakeInput,
+    StockPublishInput, StockPublishItem, StockTakeInfo, StockTakeInput,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -644,6 +644,7 @@ impl Store {
                 "stock.receive",
                 &serde_json::json!({"doc_no": doc_no, "supplier": doc.supplier.trim(), "invoice_no": doc.invoice_no.trim(), "boxes": total}),
             )?;
+            self.publish_stock(tx)?;
             Ok(GoodsDoc { id: doc_id, doc_no, boxes: total, batches, uploads })
         })
     }
@@ -730,6 +731,7 @@ impl Store {
                 "stock.return",
                 &serde_json::json!({"doc_no": doc_no, "supplier": supplier.trim(), "boxes": total, "reason": reason.trim()}),
             )?;
+            self.publish_stock(tx)?;
             Ok(GoodsDoc { id: doc_id, doc_no, boxes: total, batches, uploads })
         })
     }
@@ -852,6 +854,7 @@ impl Store {
                 "stock.change",
                 &serde_json::json!({"kind": kind.code(), "boxes": codes.len(), "reason": reason.trim()}),
             )?;
+            self.publish_stock(tx)?;
             Ok(uploads)
         })
     }
@@ -936,6 +939,7 @@ impl Store {
                 "stock.take",
                 &serde_json::json!({"counted": diff.counted, "missing": diff.missing.len(), "unexpected": diff.unexpected.len()}),
             )?;
+            self.publish_stock(tx)?;
             Ok((diff, uploads))
         })
     }
@@ -1309,4 +1313,120 @@ pub(crate) fn return_to_box(
         .map_err(StoreError::sql("return box"))?;
     }
     Ok(())
+}
+
+/// The outbox chain of the in-stock publication: one list after another.
+pub const STOCK_PUBLISH_CHAIN: &str = "stock-publish";
+
+/// Reads the in-stock list for the public channels: every catalogue entry
+/// with packs on hand (all batches together), with its 国谈 flag.
+fn in_stock_list(c: &rusqlite::Connection) -> Result<Vec<StockPublishItem>> {
+    let mut st = c
+        .prepare(
+            "SELECT d.med_list_codg, d.fixmedins_hilist_id, d.name, d.spec, d.price, d.nego_drug, SUM(b.qty_e4)
+             FROM stock_batches b JOIN drugs d ON d.id = b.drug_id
+             GROUP BY d.id HAVING SUM(b.qty_e4) > 0 ORDER BY d.fixmedins_hilist_id",
+        )
+        .map_err(StoreError::sql("read in-stock list"))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })
+        .map_err(StoreError::sql("read in-stock list"))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(StoreError::sql("read in-stock list"))?;
+    rows.into_iter()
+        .map(|(codg, hid, name, spec, price, nego, q)| {
+            let pric = price.parse::<Price>().map_err(|_| {
+                StoreError::Invalid(format!("目录 {hid} 的零售价“{price}”无效 / bad price"))
+            })?;
+            Ok(StockPublishItem {
+                med_list_codg: codg,
+                fixmedins_hilist_id: hid,
+                fixmedins_hilist_name: name,
+                spec,
+                stock_cnt: from_e4(q).normalize(),
+                pric,
+                nego_drug_flag: if nego == 1 { "1" } else { "0" }.into(),
+            })
+        })
+        .collect()
+}
+
+impl Store {
+    /// Turns the in-stock publication for public channels on or off (the
+    /// center profile's `[publication] stock_list`, ST-EPC-02-004). When on,
+    /// every stock change queues the new list ([`Self::publish_stock`]).
+    pub fn set_stock_publication(&self, on: bool) -> Result<()> {
+        self.write("set stock publication", |tx| {
+            crate::set_meta(tx, "stock_publication", if on { "1" } else { "0" })
+        })
+    }
+
+    /// Whether the in-stock list is published.
+    pub fn stock_publication(&self) -> Result<bool> {
+        self.read(|c| crate::get_meta(c, "stock_publication"))
+            .map(|v| v.as_deref() == Some("1"))
+    }
+
+    /// The in-stock list as it would be published now.
+    pub fn in_stock_publication(&self) -> Result<StockPublishInput> {
+        let now = self.now_ms();
+        self.read(|c| {
+            Ok(StockPublishInput {
+                fixmedins_code: crate::get_meta(c, "fixmedins_code")?.unwrap_or_default(),
+                pub_time: wire_time(now),
+                stkinfo: in_stock_list(c)?,
+            })
+        })
+    }
+
+    /// Inside a stock-changing transaction (goods-in, sale, refund, return,
+    /// stock change, stock-take): when the publication is on, queues the
+    /// whole in-stock list on the outbox chain [`STOCK_PUBLISH_CHAIN`].
+    /// Coalescing: a list still waiting and never sent (pending, no attempt)
+    /// is replaced by the newer one under the same msgid; a list already
+    /// tried is left alone and the newer one queued after it, so the last
+    /// list always reaches the center and an older one never overtakes it.
+    pub(crate) fn publish_stock(&self, tx: &Transaction<'_>) -> Result<Option<i64>> {
+        if crate::get_meta(tx, "stock_publication")?.as_deref() != Some("1") {
+            return Ok(None);
+        }
+        let now = self.now_ms();
+        let input = StockPublishInput {
+            fixmedins_code: crate::get_meta(tx, "fixmedins_code")?.unwrap_or_default(),
+            pub_time: wire_time(now),
+            stkinfo: in_stock_list(tx)?,
+        };
+        let waiting: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM uploads WHERE op = ?1 AND state = 'pending' AND attempts = 0
+                 ORDER BY id DESC LIMIT 1",
+                [infno::STOCK_PUBLISH],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::sql("find waiting stock list"))?;
+        if let Some(id) = waiting {
+            let payload = serde_json::to_value(&input)
+                .map_err(|e| StoreError::Invalid(format!("{} input: {e}", infno::STOCK_PUBLISH)))?;
+            let sealed = self.sealer().seal(payload.to_string().as_bytes());
+            tx.execute(
+                "UPDATE uploads SET payload = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, sealed, now],
+            )
+            .map_err(StoreError::sql("replace waiting stock list"))?;
+            return Ok(Some(id));
+        }
+        self.enqueue_upload(tx, STOCK_PUBLISH_CHAIN, "stock_publish", 0, &input)
+            .map(Some)
+    }
 }

@@ -986,6 +986,8 @@ impl Store {
                 };
                 upload_ids.push(self.enqueue_upload(tx, &chain, "sale", sale_id, &input)?);
             }
+            // The in-stock list changed (when it is published).
+            self.publish_stock(tx)?;
             crate::crashpoint!("sale_tx_before_commit");
             Ok(SaleReceipt { sale_id, rtal_docno: docno, total: total.to_string(), upload_ids })
         })
@@ -1135,6 +1137,8 @@ impl Store {
                 "sale.refund",
                 &json!({"sale": sale_id, "rtal_docno": docno, "reason": reason.trim()}),
             )?;
+            // The in-stock list changed (when it is published).
+            self.publish_stock(tx)?;
             crate::crashpoint!("refund_tx_before_commit");
             Ok(ids)
         })

@@ -578,6 +578,12 @@ DROP INDEX trace_codes_sold_once;
 CREATE UNIQUE INDEX trace_codes_sold_once ON trace_codes(code) WHERE returned = 0 AND split = 0;
 "#;
 
+/// V16: the catalogue's 国谈 flag (national negotiated drug), shown in the
+/// in-stock list published for public channels (docs/protocol.md).
+const V16: &str = r#"
+ALTER TABLE drugs ADD COLUMN nego_drug INTEGER NOT NULL DEFAULT 0 CHECK (nego_drug IN (0, 1));
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -599,10 +605,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V13),
     M::up(V14),
     M::up(V15),
+    M::up(V16),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 15;
+pub const LATEST_VERSION: i64 = 16;
 
 #[cfg(test)]
 mod tests {

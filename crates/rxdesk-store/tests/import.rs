@@ -569,6 +569,7 @@ fn arb_row() -> impl proptest::strategy::Strategy<Value = CatalogueRow> {
                 self_pay: false,
                 reference_price: None,
                 cold_chain: cold,
+                nego_drug: cold,
                 // Quoting: a comma and a quote in the text survive the file.
                 warnings: format!("服药期间忌酒, \"{}\"；避光", id.len()),
                 contraindications: if cold {
@@ -596,6 +597,7 @@ fn rows_xlsx(rows: &[CatalogueRow]) -> Vec<u8> {
         cells[col("pack_size")] = Cell::N(r.pack_size.to_string().parse().unwrap());
         cells[col("min_unit")] = t("盒");
         cells[col("cold_chain")] = Cell::N(if r.cold_chain { 1.0 } else { 0.0 });
+        cells[col("nego_drug")] = Cell::N(if r.nego_drug { 1.0 } else { 0.0 });
         cells[col("warnings")] = t(&r.warnings);
         cells[col("contraindications")] = t(&r.contraindications);
         table.push(cells);

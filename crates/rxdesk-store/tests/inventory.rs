@@ -559,3 +559,73 @@ proptest! {
         prop_assert_eq!(got, codes);
     }
 }
+
+/// The published in-stock lists queued so far, oldest first, as
+/// (msgid, quantity of YP0001).
+fn published_lists(store: &Store) -> Vec<(String, rust_decimal::Decimal)> {
+    store
+        .list_uploads(None, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.op == "stockPublish")
+        .map(|r| {
+            let UploadMessage::StockPublish(p) =
+                UploadMessage::parse(&r.op, &store.upload_payload(r.id).unwrap()).unwrap()
+            else {
+                panic!("not a stockPublish")
+            };
+            let q = p
+                .stkinfo
+                .iter()
+                .find(|l| l.fixmedins_hilist_id == "YP0001")
+                .map(|l| l.stock_cnt)
+                .unwrap_or_default();
+            (r.msgid, q)
+        })
+        .collect()
+}
+
+#[test]
+fn the_in_stock_list_is_queued_only_when_published_and_a_waiting_one_is_replaced() {
+    let f = fixture();
+    // Off (no profile setting): nothing queued.
+    let d = f
+        .store
+        .receive_goods(&f.pharmacist, &doc(vec![line(&[code(1), code(2)])]))
+        .unwrap();
+    assert!(published_lists(&f.store).is_empty());
+    let batch = f.store.stock_box(&code(1)).unwrap().unwrap().batch_id;
+    let base = f.store.in_stock_publication().unwrap();
+    let had = base
+        .stkinfo
+        .iter()
+        .find(|l| l.fixmedins_hilist_id == "YP0001")
+        .map(|l| l.stock_cnt)
+        .unwrap();
+    assert!(!d.uploads.is_empty());
+
+    f.store.set_stock_publication(true).unwrap();
+    f.store
+        .receive_goods(&f.pharmacist, &doc(vec![line(&[code(3)])]))
+        .unwrap();
+    let first = published_lists(&f.store);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].1, had + dec!(1));
+    // A sale while the list is still waiting: replaced in place, same msgid.
+    f.store
+        .record_sale(&f.cashier, &sale_of(batch, dec!(1), false, &code(1)))
+        .unwrap();
+    let now = published_lists(&f.store);
+    assert_eq!(now, vec![(first[0].0.clone(), had)]);
+    // Once the list has been tried, a newer one queues after it.
+    let claimed = f.store.claim_due(100, &HashSet::new()).unwrap();
+    assert!(claimed.iter().any(|r| r.op == "stockPublish"));
+    f.store
+        .record_sale(&f.cashier, &sale_of(batch, dec!(1), false, &code(2)))
+        .unwrap();
+    let after = published_lists(&f.store);
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0], (first[0].0.clone(), had));
+    assert_eq!(after[1].1, had - dec!(1));
+    assert_ne!(after[1].0, after[0].0);
+}

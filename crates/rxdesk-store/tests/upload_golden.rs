@@ -124,6 +124,7 @@ fn stored_payload_is_its_typed_message(op: &str, payload: &Value) {
         UploadMessage::Purchase(_) => "3503",
         UploadMessage::PurchaseReturn(_) => "3504",
         UploadMessage::InventoryDelete(_) => "3507",
+        UploadMessage::StockPublish(_) => "stockPublish",
     };
     assert_eq!(kind, op);
 }

@@ -123,6 +123,9 @@ pub mod infno {
     pub const INVENTORY_DELETE: &str = "3507";
     /// 商品销售追溯信息查询
     pub const SOLD_TRACE_QUERY: &str = "3513";
+    /// 在库药品信息公开 (RxDesk's own name: the public record names no
+    /// national transaction for it; docs/protocol.md)
+    pub const STOCK_PUBLISH: &str = "stockPublish";
     /// 文件上传
     pub const FILE_UPLOAD: &str = "9101";
     /// 文件下载
@@ -1069,6 +1072,40 @@ pub struct PurchaseReturnInfo {
 pub struct PurchaseReturnInput {
     /// node `purcinfo`
     pub purcinfo: PurchaseReturnInfo,
+}
+
+/// One drug of the published in-stock list (node `stkinfo`): the packs on
+/// the shelf of one catalogue entry, all batches together.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockPublishItem {
+    /// 医疗目录编码 (the 医保 code)
+    pub med_list_codg: String,
+    /// 定点医药机构目录编号
+    pub fixmedins_hilist_id: String,
+    /// 药品名称
+    pub fixmedins_hilist_name: String,
+    /// 规格
+    #[serde(default)]
+    pub spec: String,
+    /// 在库数量 (packs; a split box counts its part)
+    pub stock_cnt: Decimal,
+    /// 零售价 per pack
+    pub pric: Price,
+    /// 国谈药品标志 ("1" a national negotiated drug, "0" not)
+    pub nego_drug_flag: String,
+}
+/// The in-stock list published for public channels (ST-EPC-02-004,
+/// [`infno::STOCK_PUBLISH`]): the whole list each time, so only the newest
+/// one matters (docs/protocol.md).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StockPublishInput {
+    /// 定点医药机构编号
+    pub fixmedins_code: String,
+    /// 公布时间 (yyyy-MM-dd HH:mm:ss, CST): when the list was taken
+    pub pub_time: String,
+    /// node `stkinfo`: every drug with packs in stock
+    #[serde(default)]
+    pub stkinfo: Vec<StockPublishItem>,
 }
 
 /// 3507 input node `data`: delete what was uploaded under a batch number.

@@ -9,8 +9,8 @@
 
 use crate::messages::{
     infno, DeliveryInput, InventoryDeleteInput, PurchaseInput, PurchaseReturnInput, RxAuditInput,
-    SaleInput, SaleReturnInput, SalesUndoInput, SalesUploadInput, StockChangeInput, StockTakeInput,
-    WriteOffInput,
+    SaleInput, SaleReturnInput, SalesUndoInput, SalesUploadInput, StockChangeInput,
+    StockPublishInput, StockTakeInput, WriteOffInput,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -59,6 +59,9 @@ impl Upload for PurchaseReturnInput {
 impl Upload for InventoryDeleteInput {
     const INFNO: &'static str = infno::INVENTORY_DELETE;
 }
+impl Upload for StockPublishInput {
+    const INFNO: &'static str = infno::STOCK_PUBLISH;
+}
 
 /// Any upload, parsed by its `infno`.
 // One message lives at a time (parsed, checked, serialised, dropped), so
@@ -90,6 +93,8 @@ pub enum UploadMessage {
     PurchaseReturn(PurchaseReturnInput),
     /// 3507 进销存数据删除
     InventoryDelete(InventoryDeleteInput),
+    /// 在库药品信息公开 (RxDesk's `stockPublish`)
+    StockPublish(StockPublishInput),
 }
 
 /// Why a stored or received upload is not one of the typed messages.
@@ -141,6 +146,7 @@ impl UploadMessage {
             infno::PURCHASE => Self::Purchase(typed(input)?),
             infno::PURCHASE_RETURN => Self::PurchaseReturn(typed(input)?),
             infno::INVENTORY_DELETE => Self::InventoryDelete(typed(input)?),
+            infno::STOCK_PUBLISH => Self::StockPublish(typed(input)?),
             other => return Err(UploadParseError::UnknownInfno(other.to_string())),
         })
     }
@@ -160,6 +166,7 @@ impl UploadMessage {
             Self::Purchase(_) => PurchaseInput::INFNO,
             Self::PurchaseReturn(_) => PurchaseReturnInput::INFNO,
             Self::InventoryDelete(_) => InventoryDeleteInput::INFNO,
+            Self::StockPublish(_) => StockPublishInput::INFNO,
         }
     }
 
@@ -178,6 +185,7 @@ impl UploadMessage {
             Self::Purchase(m) => serde_json::to_value(m),
             Self::PurchaseReturn(m) => serde_json::to_value(m),
             Self::InventoryDelete(m) => serde_json::to_value(m),
+            Self::StockPublish(m) => serde_json::to_value(m),
         }
     }
 }

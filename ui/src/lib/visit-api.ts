@@ -124,7 +124,17 @@ export interface DispenseLineView {
   selfPay: boolean;
   /** Each box scanned: trace code, batch, expiry. */
   boxes: { traceCode: string | null; batch: string; lotnum: string; expyEnd: string; quantity: string; split: boolean }[];
+  /** Trace-code collection state (rxdesk-app `TraceCollection`): 应采 holds 2101 back. */
+  collection?: TraceCollection;
+  /** 应采 / 已采 / 申诉 / 无需采集. */
+  collectionZh?: string;
 }
+
+export type TraceCollection =
+  | { state: "due" }
+  | { state: "collected" }
+  | { state: "appeal"; reason: string }
+  | { state: "notRequired"; reason: string };
 
 /** Which 医保 settlement (rxdesk_core::settle_kind). */
 export type SettlementKind = "pharmacy_purchase" | "outpatient_pooling" | "chronic_special" | "dual_channel";

@@ -155,6 +155,82 @@ pub struct DispenseLineView {
     pub self_pay: bool,
     /// Boxes.
     pub boxes: Vec<BoxView>,
+    /// The line's trace-code collection state (应采 / 已采 / 申诉 / 无需采集).
+    pub collection: TraceCollection,
+    /// Its words: 应采, 已采, 申诉 or 无需采集.
+    pub collection_zh: String,
+}
+
+/// A dispensed line's trace-code collection state. Settlement (2101/2102)
+/// waits while any line is [`TraceCollection::Due`] (无码不结: the visit
+/// cannot leave dispensing until every unit is a received box or 无码库
+/// stock with a reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum TraceCollection {
+    /// 应采: codes still to be scanned for this line.
+    Due,
+    /// 已采: every unit is a scanned, received box.
+    Collected,
+    /// 申诉: some units came from the 无码库 (the box's code unreadable or
+    /// missing), each with its reason; the rest were scanned.
+    Appeal {
+        /// The reasons given, `；`-joined.
+        reason: String,
+    },
+    /// 无需采集: nothing of this line is sold in this visit (a partial
+    /// dispense left it out), so no code is due.
+    NotRequired {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl TraceCollection {
+    /// 应采 / 已采 / 申诉 / 无需采集.
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Due => "应采",
+            Self::Collected => "已采",
+            Self::Appeal { .. } => "申诉",
+            Self::NotRequired { .. } => "无需采集",
+        }
+    }
+
+    /// Whether this line holds settlement back.
+    pub fn blocks_settlement(&self) -> bool {
+        matches!(self, Self::Due)
+    }
+
+    /// The state of a line from what was dispensed on it: `filled` when its
+    /// prescribed quantity is reached, `finished` once dispensing ended.
+    pub fn of_line(items: &[&DispensedItem], filled: bool, finished: bool) -> Self {
+        if !filled && !finished {
+            return Self::Due;
+        }
+        let reasons: Vec<&str> = items
+            .iter()
+            .filter(|i| i.trace_code.is_none())
+            .map(|i| i.no_code_reason.as_deref().unwrap_or("").trim())
+            .collect();
+        if !reasons.is_empty() {
+            let mut seen: Vec<&str> = Vec::new();
+            for r in reasons {
+                if !seen.contains(&r) {
+                    seen.push(r);
+                }
+            }
+            return Self::Appeal {
+                reason: seen.join("；"),
+            };
+        }
+        if items.is_empty() {
+            return Self::NotRequired {
+                reason: "本次未调配此行，不销售、不采集追溯码".into(),
+            };
+        }
+        Self::Collected
+    }
 }
 
 /// The settlement split.
@@ -465,6 +541,9 @@ impl super::VisitService {
                         let mine: Vec<&DispensedItem> =
                             items.iter().filter(|i| i.line == n).collect();
                         let done_qty: Decimal = mine.iter().map(|i| i.line_quantity).sum();
+                        let done = done_qty == l.quantity;
+                        let collection =
+                            TraceCollection::of_line(&mine, done, !v.dispensed().is_empty());
                         DispenseLineView {
                             line: n,
                             med_list_codg: l.med_list_codg.clone(),
@@ -473,7 +552,7 @@ impl super::VisitService {
                             unit: l.unit.clone(),
                             prescribed: dec(l.quantity),
                             dispensed: dec(done_qty),
-                            done: done_qty == l.quantity,
+                            done,
                             self_pay: v.rules().is_some_and(|r| r.self_pay_lines.contains(&n)),
                             boxes: mine
                                 .iter()
@@ -489,6 +568,8 @@ impl super::VisitService {
                                     split: i.split,
                                 })
                                 .collect(),
+                            collection_zh: collection.label_zh().to_string(),
+                            collection,
                         }
                     })
                     .collect()
@@ -755,5 +836,69 @@ impl ListedDrugs {
             drugs,
             missing,
         }
+    }
+}
+
+#[cfg(test)]
+mod collection_tests {
+    use super::TraceCollection;
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+    use rxdesk_core::code_format::TraceCode;
+    use rxdesk_core::dispense::DispensedItem;
+
+    fn item(code: Option<&str>, reason: Option<&str>) -> DispensedItem {
+        let day = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default();
+        DispensedItem {
+            line: 0,
+            med_list_codg: "XA10BAE010A001010100005".into(),
+            fixmedins_hilist_id: "YP000005".into(),
+            batch_id: "B1".into(),
+            manu_lotnum: "L1".into(),
+            manu_date: day,
+            expy_end: day,
+            trace_code: code.map(|c| TraceCode::parse(c).unwrap()),
+            min_units: Decimal::from(30),
+            line_quantity: Decimal::ONE,
+            pack_size: Decimal::from(30),
+            split: false,
+            no_code_reason: reason.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_line_is_due_collected_appealed_or_needs_no_code() {
+        let coded = item(Some("81305150000000000001"), None);
+        let no_code = item(None, Some("追溯码破损无法识读"));
+        assert_eq!(
+            TraceCollection::of_line(&[], false, false),
+            TraceCollection::Due
+        );
+        assert!(TraceCollection::Due.blocks_settlement());
+        assert_eq!(
+            TraceCollection::of_line(&[&coded], false, false),
+            TraceCollection::Due,
+            "part of the line still without codes"
+        );
+        assert_eq!(
+            TraceCollection::of_line(&[&coded], true, false),
+            TraceCollection::Collected
+        );
+        let appeal = TraceCollection::of_line(&[&coded, &no_code, &no_code], true, false);
+        assert_eq!(
+            appeal,
+            TraceCollection::Appeal {
+                reason: "追溯码破损无法识读".into()
+            }
+        );
+        assert_eq!(appeal.label_zh(), "申诉");
+        assert!(!appeal.blocks_settlement());
+        let left_out = TraceCollection::of_line(&[], false, true);
+        assert!(matches!(left_out, TraceCollection::NotRequired { .. }));
+        assert_eq!(left_out.label_zh(), "无需采集");
+        assert!(!left_out.blocks_settlement());
+        let json = serde_json::to_value(&appeal).unwrap();
+        assert_eq!(json["state"], "appeal");
+        assert_eq!(json["reason"], "追溯码破损无法识读");
     }
 }
