@@ -140,6 +140,10 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   await shown("#dispense-list");
   await failWithError("audit");
 
+  // Each line shows its trace-code collection state: 应采 until its boxes are scanned.
+  assert.equal(await browser.$$("#dispense-list [data-collection='due']").length, 2);
+  assert.match(await text("#dispense-list"), /应采/);
+
   // Dispense through the serial scanner: a substitution and a duplicate box are refused loudly.
   serialScan(LORA);
   await shown("#scan-banner.bad");
@@ -155,6 +159,14 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   serialScan(AMOX[1]);
   serialScan(IBU);
   await browser.waitUntil(async () => (await boxesOnList()) === 3, { timeout: 20000, timeoutMsg: "boxes not ticked" });
+  await browser.waitUntil(
+    async () => (await browser.$$("#dispense-list [data-collection='collected']").length) === 2,
+    { timeout: 10000, timeoutMsg: "the lines are not shown as 已采 after their boxes" },
+  );
+  // The list names the box's own lot, the one the banner, receipt and
+  // guidance print (not the ledger's internal batch number).
+  assert.match(await text("#dispense-list"), /批号 I250210/);
+  assert.doesNotMatch(await text("#dispense-list"), /DEMO-IBU-01/);
   await shot("14-visit-dispensed");
 
   // Settle: 2101 preview in plain words, then 2102; cash for the self-paid part.

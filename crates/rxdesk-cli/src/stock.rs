@@ -5,9 +5,14 @@
 //! `rxdesk stock import FILE` (CSV or XLSX, `catalogue.rs`); and the
 //! manager's box-level views: `rxdesk stock list` (every batch on hand with
 //! the trace codes of its boxes on the shelf) and `rxdesk stock near-expiry
-//! --days N` (JSON, `Store::stock_list` / `Store::near_expiry`).
+//! --days N` (JSON, `Store::stock_list` / `Store::near_expiry`); the
+//! manager's corrections: `rxdesk stock delete-upload` (3507, a wrong
+//! stock-side upload withdrawn) and `rxdesk stock duplicates import|list|
+//! mark` (the bureau's duplicate trace-code list, each row explained from
+//! the ledger and marked explained / to void / to re-upload). Writes sign in
+//! as `--operator` (password from RXDESK_PASSWORD or stdin).
 
-use crate::queue::{open_ledger, LedgerArgs};
+use crate::queue::{exit_for, login, open_ledger, LedgerArgs, OperatorArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
@@ -46,6 +51,54 @@ enum StockCommand {
         #[arg(long, default_value_t = 90)]
         days: u32,
     },
+    /// Withdraw a wrong stock-side upload (3507): every standing record of
+    /// the batch number and data type is deleted at the center (manager).
+    DeleteUpload {
+        #[command(flatten)]
+        who: OperatorArgs,
+        /// The upload's batch number (fixmedins_bchno).
+        #[arg(long)]
+        batch: String,
+        /// What is withdrawn: 1 盘存 (3501), 2 库存变更 (3502), 3 采购
+        /// (3503/3504), 4 销售 (3505/3506).
+        #[arg(long = "type")]
+        data_type: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// The bureau's duplicate trace-code lists.
+    Duplicates {
+        #[command(subcommand)]
+        command: DuplicatesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DuplicatesCommand {
+    /// Import a list (.csv or .xlsx; Chinese or wire-name headers): each row
+    /// is explained from the ledger with a suggested status (JSON out).
+    Import {
+        #[command(flatten)]
+        who: OperatorArgs,
+        /// The bureau's file.
+        file: std::path::PathBuf,
+    },
+    /// Every imported row with its explanation and status (JSON).
+    List,
+    /// Mark a row explained / to_void / to_reupload, with a note.
+    Mark {
+        #[command(flatten)]
+        who: OperatorArgs,
+        /// The row's id (from `list`).
+        id: i64,
+        /// explained, to_void or to_reupload.
+        #[arg(long)]
+        status: String,
+        /// What was found or done.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -62,6 +115,19 @@ pub fn run(args: StockArgs) -> ExitCode {
         StockCommand::Export { format, date } => (format, date),
         StockCommand::List => return boxes(&args.ledger, None),
         StockCommand::NearExpiry { days } => return boxes(&args.ledger, Some(days)),
+        StockCommand::DeleteUpload {
+            who,
+            batch,
+            data_type,
+            reason,
+        } => {
+            return signed_in(&args.ledger, &who, |store, s| {
+                let id = store.delete_inventory_upload(s, &batch, data_type.trim(), &reason)?;
+                println!("3507 已排队 queued (upload {id}): 批次 {batch}，类型 {data_type}");
+                Ok(())
+            })
+        }
+        StockCommand::Duplicates { command } => return duplicates(&args.ledger, command),
         StockCommand::Import(imp) => {
             return crate::catalogue::import(
                 &args.ledger,
@@ -136,5 +202,91 @@ fn boxes(ledger: &LedgerArgs, near_days: Option<u32>) -> ExitCode {
             eprintln!("rxdesk: 库存读取失败 / cannot read stock: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Opens the ledger, signs `who` in and runs `f`; a refusal exits 1 with
+/// its sentence, a broken ledger 2.
+fn signed_in(
+    ledger: &LedgerArgs,
+    who: &OperatorArgs,
+    f: impl FnOnce(&rxdesk_store::Store, &rxdesk_store::Session) -> rxdesk_store::Result<()>,
+) -> ExitCode {
+    let store = match open_ledger(ledger) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rxdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = login(&store, &who.operator).and_then(|s| f(&store, &s));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rxdesk: {e}");
+            refused_or_broken(&e)
+        }
+    }
+}
+
+/// Exit 1 for what the manager typed wrong (a refusal), 2 for a broken ledger.
+fn refused_or_broken(e: &rxdesk_store::StoreError) -> ExitCode {
+    match e {
+        rxdesk_store::StoreError::Invalid(_) | rxdesk_store::StoreError::Inventory(_) => {
+            ExitCode::from(1)
+        }
+        other => exit_for(other),
+    }
+}
+
+fn duplicates(ledger: &LedgerArgs, command: DuplicatesCommand) -> ExitCode {
+    match command {
+        DuplicatesCommand::Import { who, file } => signed_in(ledger, &who, |store, s| {
+            let name = file.to_string_lossy();
+            let format = rxdesk_store::ImportFormat::from_file_name(&name).ok_or_else(|| {
+                rxdesk_store::StoreError::Invalid(format!("“{name}”不是 .csv 或 .xlsx 文件"))
+            })?;
+            let bytes = std::fs::read(&file).map_err(|source| rxdesk_store::StoreError::Io {
+                action: "read duplicate list",
+                path: file.clone(),
+                source,
+            })?;
+            let (rows, bad) = store.import_duplicate_list(s, &bytes, format)?;
+            let out = serde_json::json!({"imported": rows, "unusable_lines": bad});
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            Ok(())
+        }),
+        DuplicatesCommand::List => {
+            let store = match open_ledger(ledger) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("rxdesk: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match store.disputes() {
+                Ok(rows) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&rows).unwrap_or_default()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("rxdesk: {e}");
+                    exit_for(&e)
+                }
+            }
+        }
+        DuplicatesCommand::Mark {
+            who,
+            id,
+            status,
+            note,
+        } => signed_in(ledger, &who, |store, s| {
+            store.mark_dispute(s, id, status.trim(), &note)?;
+            println!("已标记 marked: {id} → {}", status.trim());
+            Ok(())
+        }),
     }
 }
