@@ -148,6 +148,44 @@ fn duplicate_lists_are_imported_explained_and_marked_and_a_wrong_upload_is_withd
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows[0]["status"], "to_void", "{rows}");
 
+    // The bureau publishes its lists as XLSX too (Chinese headers, any order).
+    let xlsx = home.join("dup.xlsx");
+    {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["拆零标志", "药品追溯码", "商品销售流水号"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "0").unwrap();
+        ws.write_string(1, 1, "81305119999999999992").unwrap();
+        ws.write_string(1, 2, "P0001").unwrap();
+        wb.save(&xlsx).unwrap();
+    }
+    let o = rxdesk(
+        home,
+        "boss-password",
+        &[
+            "stock",
+            "--db",
+            db,
+            "duplicates",
+            "import",
+            "--operator",
+            "boss",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        out["imported"][0]["row"]["drug_trac_codg"], "81305119999999999992",
+        "{out}"
+    );
+    assert_eq!(out["imported"][0]["row"]["sale_no"], "P0001", "{out}");
+
     // 3507: a wrong purchase upload withdrawn, queued through the outbox;
     // an unknown data type is refused.
     let o = rxdesk(
