@@ -16,7 +16,7 @@ fn rows() -> Vec<CatalogueRow> {
             let name = format!("阿莫西林胶囊{n}");
             CatalogueRow {
                 fixmedins_hilist_id: format!("YP{:06}", 100_000 + n),
-                med_list_codg: format!("XJ01CAA{:03}A001{:010}", n % 997, n),
+                med_list_codg: format!("XJ01CAA{:03}A001{:09}", n % 997, n),
                 genname: name.clone(),
                 pinyin: String::new(),
                 name,
