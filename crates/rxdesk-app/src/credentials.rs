@@ -358,25 +358,24 @@ pub fn open_ledger(dir: &DataDir) -> Result<Store, LedgerOpenError> {
     Ok(store)
 }
 
-fn cached_ledger_key(dir: &DataDir) -> Option<[u8; 32]> {
+/// What this process keeps of `dir`'s opened vault, read through `f`.
+fn cached<T>(dir: &DataDir, f: impl FnOnce(&Unlocked) -> Option<T>) -> Option<T> {
     UNLOCKED
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
         .find(|u| u.root == dir.root())
-        .and_then(|u| u.ledger_key)
+        .and_then(f)
+}
+
+fn cached_ledger_key(dir: &DataDir) -> Option<[u8; 32]> {
+    cached(dir, |u| u.ledger_key)
 }
 
 /// The credentials for the center client: kept by [`unlock`], else the
 /// OS-held key, else the passphrase file named by `RXDESK_PASSPHRASE_FILE`.
 pub fn load(dir: &DataDir) -> Result<Credentials, CredentialError> {
-    if let Some(c) = UNLOCKED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .find(|u| u.root == dir.root())
-        .map(|u| u.creds.clone())
-    {
+    if let Some(c) = cached(dir, |u| Some(u.creds.clone())) {
         return Ok(c);
     }
     let pass = std::env::var_os(PASSPHRASE_FILE_ENV)
