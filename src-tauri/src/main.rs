@@ -46,6 +46,9 @@ impl WindowEvents for ToWindow {
             serde_json::json!({ "center": link, "center_label": link.label_zh() }),
         );
     }
+    fn visits_changed(&self) {
+        self.emit("visits-changed", ());
+    }
 }
 
 fn main() {
@@ -64,7 +67,7 @@ fn main() {
         started: Some(started),
         data_dir: Some(dir.root().to_path_buf()),
         exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
-        center_probe: None,
+        ..StartOptions::default()
     };
     tauri::Builder::default()
         .setup(move |app| {

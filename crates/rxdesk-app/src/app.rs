@@ -42,7 +42,8 @@ pub enum Pending {
 /// the unlock is done. Set once; until then every counter command answers
 /// with the sentence of [`Pending`].
 pub struct CounterSlot {
-    cell: OnceLock<Result<Counter, String>>,
+    /// Shared with the app's background tasks (the parked-settlement retry).
+    cell: Arc<OnceLock<Result<Counter, String>>>,
     pending: Mutex<Pending>,
     waiting: String,
 }
@@ -58,7 +59,7 @@ impl CounterSlot {
             Pending::Ready => String::new(),
         };
         Self {
-            cell: OnceLock::new(),
+            cell: Arc::new(OnceLock::new()),
             pending: Mutex::new(pending),
             waiting,
         }
@@ -245,6 +246,9 @@ pub trait WindowEvents: Send + Sync + 'static {
     fn device(&self, notice: DeviceNotice);
     /// The center link changed (online / offline / not configured).
     fn center(&self, link: CenterLink);
+    /// Something changed the visits behind the window's back (a parked
+    /// uncertain settlement was resolved in the background): fetch the view.
+    fn visits_changed(&self) {}
 }
 
 /// How the window was started.
@@ -259,6 +263,42 @@ pub struct StartOptions {
     /// When the process started (for the start-up measurement); now if
     /// not given.
     pub started: Option<std::time::Instant>,
+    /// How often a parked uncertain settlement's 2601 is retried in the
+    /// background ([`PARKED_RETRY`] if not given).
+    pub parked_retry: Option<std::time::Duration>,
+}
+
+/// How often a parked uncertain settlement is retried by default: soon
+/// after the center is back, without flooding a center that is down.
+pub const PARKED_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Retries 处理未知结算 of the counter's parked uncertain settlements every
+/// `period` while there is one, and tells the window when one was resolved.
+fn spawn_parked_retry(
+    rt: &tokio::runtime::Handle,
+    cell: Arc<OnceLock<Result<Counter, String>>>,
+    period: std::time::Duration,
+    events: Arc<dyn WindowEvents>,
+) {
+    rt.spawn(async move {
+        loop {
+            tokio::time::sleep(period).await;
+            let Some(Ok(counter)) = cell.get() else {
+                continue;
+            };
+            let Ok(visits) = counter.visits() else {
+                continue;
+            };
+            if visits.parked_uncertain() == 0 {
+                continue;
+            }
+            let resolved = visits.resolve_parked_in_background().await;
+            if !resolved.is_empty() {
+                tracing::info!(visits = ?resolved, "parked uncertain settlements resolved in the background");
+                events.visits_changed();
+            }
+        }
+    });
 }
 
 /// Everything the desktop window runs on.
@@ -336,6 +376,14 @@ impl App {
                 }
             }
         });
+        // A parked uncertain settlement is proven (2601) as soon as the
+        // center answers again, while the counter serves other patients.
+        spawn_parked_retry(
+            &rt,
+            Arc::clone(&counter.cell),
+            opts.parked_retry.unwrap_or(PARKED_RETRY),
+            Arc::clone(&events),
+        );
         // The center link, live: the status bar turns 离线 within a few
         // seconds of the center dying, and back, without F5.
         rt.spawn(crate::status::watch_center(

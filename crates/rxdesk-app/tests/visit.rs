@@ -936,6 +936,98 @@ async fn an_uncertain_settlement_is_parked_and_stays_uncertain_until_resolved() 
     rig.sim.shutdown().await;
 }
 
+/// An uncertain settlement parked during an outage is proven in the
+/// background (2601 retried) while the counter serves the next patient: a
+/// try against a dead center leaves it uncertain and parked, a try against a
+/// slow center never holds the counter, and the first try after the center
+/// is back reverses it, once, with no pharmacist action.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_uncertain_settlement_is_resolved_in_the_background_when_the_center_returns() {
+    let mut rig = Rig::new().await;
+    rig.start_worker();
+    let before = rig.balance("PSN1101000003").await;
+    let v = rig
+        .open_fresh(json!([[AMOX, 1]]), "后台处理未知结算（测试）")
+        .await;
+    assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
+    rig.audited().await;
+    let amox = boxes(AMOX);
+    assert!(scan_box(&rig, &amox[4]).await.ok);
+    let s = rig.session();
+    rig.visits().finish_dispensing(&s).await.unwrap();
+    rig.visits().pre_settle(&s).await.unwrap();
+    post(
+        &rig.base,
+        "/admin/faults",
+        &json!({"reset_after_rate": 1.0}),
+    )
+    .await;
+    let v = rig.visits().settle(&s).await.unwrap();
+    assert_eq!(v.state, "settlement_uncertain");
+    let uncertain_id = v.visit_id.clone();
+    let v = rig.visits().park(&s).await.unwrap();
+    assert_eq!(v.state, "started");
+    assert_eq!(rig.visits().parked_uncertain(), 1);
+
+    // The center is down: the background try fails and changes nothing.
+    post(&rig.base, "/admin/faults", &json!({"error_rate": 1.0})).await;
+    assert!(rig.visits().resolve_parked_in_background().await.is_empty());
+    assert_eq!(
+        rig.visits().parked_uncertain(),
+        1,
+        "still uncertain, still parked"
+    );
+    let v = rig.visits().current().await.unwrap();
+    assert!(v.parked[0].uncertain);
+    assert_eq!(accepted(&rig.stats().await, "2601"), 0);
+
+    // A slow center: while the background 2601 waits for its answer, the
+    // counter is not held (the next visit's steps run and finish first),
+    // and the visit under resolution cannot be resumed meanwhile.
+    post(&rig.base, "/admin/faults", &json!({"latency_ms": 1500})).await;
+    let resolved = {
+        let background = rig.visits().resolve_parked_in_background();
+        tokio::pin!(background);
+        let counter = async {
+            // Let the background call take the visit out of the list first.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let busy = rig.visits().resume(&s, &uncertain_id).await.unwrap_err();
+            assert_eq!(busy.code(), "PARKED_RESOLVING");
+            rig.visits().current().await.unwrap()
+        };
+        let served = tokio::select! {
+            biased;
+            v = counter => v,
+            r = &mut background => panic!("the background 2601 held the counter until it finished: {r:?}"),
+        };
+        assert_eq!(served.state, "started");
+        background.await
+    };
+    assert_eq!(
+        resolved,
+        vec![uncertain_id.clone()],
+        "resolved once the center answered"
+    );
+    clear_faults(&rig.base).await;
+
+    assert_eq!(rig.visits().parked_uncertain(), 0);
+    let v = rig.visits().current().await.unwrap();
+    assert_eq!(v.parked[0].state, "pre_settled");
+    let st = rig.stats().await;
+    assert_eq!(accepted(&st, "2601"), 1, "one 2601 in all");
+    assert_eq!(accepted(&st, "2102"), 1);
+    assert_eq!(
+        rig.balance("PSN1101000003").await,
+        before,
+        "reversed: nothing charged"
+    );
+    // Nothing left to retry: a later background pass makes no call.
+    assert!(rig.visits().resolve_parked_in_background().await.is_empty());
+    assert_eq!(accepted(&rig.stats().await, "2601"), 1);
+    rig.worker.take().unwrap().shutdown().await.unwrap();
+    rig.sim.shutdown().await;
+}
+
 /// The same parked uncertain settlement, resolved after 取单 instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parked_uncertain_settlement_resumed_is_still_uncertain_until_resolved() {

@@ -53,6 +53,10 @@ const catalogue: Record<string, Entry> = {
     en: "A visit is in progress: park or finish it before resuming another",
   },
   PARKED_NOT_FOUND: { zh: "找不到该挂单，可能已被取回", en: "That parked visit is not there (it may have been resumed already)" },
+  PARKED_RESOLVING: {
+    zh: "正在向医保中心查询这笔挂单的结算结果：请稍候几秒再取单",
+    en: "The center is being asked about this parked visit's settlement: resume it in a few seconds",
+  },
   PATIENT_PARKED_UNCERTAIN: {
     zh: "该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费",
     en: "This patient has a parked visit whose settlement outcome is unknown: resume it and click \"Resolve unknown settlement\" first; never charge twice",

@@ -250,6 +250,9 @@ pub enum StepError {
     ResumeBusy,
     /// 取单 of a visit that is not parked.
     ParkedNotFound,
+    /// 取单 (or 处理未知结算) of a parked visit whose settlement is being
+    /// resolved right now.
+    ParkedResolving,
     /// The patient has a parked visit whose settlement is uncertain.
     PatientParkedUncertain,
     /// 店长授权: the 工号 or password typed is wrong.
@@ -510,6 +513,7 @@ pub const OWN_CODES: &[&str] = &[
     "PARK_FULL",
     "RESUME_BUSY",
     "PARKED_NOT_FOUND",
+    "PARKED_RESOLVING",
     "PATIENT_PARKED_UNCERTAIN",
     "AUTHORISE_REFUSED",
     "AGENT_NAME",
@@ -636,6 +640,7 @@ impl StepError {
             E::ParkFull { .. } => "PARK_FULL",
             E::ResumeBusy => "RESUME_BUSY",
             E::ParkedNotFound => "PARKED_NOT_FOUND",
+            E::ParkedResolving => "PARKED_RESOLVING",
             E::PatientParkedUncertain => "PATIENT_PARKED_UNCERTAIN",
             E::AuthoriseRefused => "AUTHORISE_REFUSED",
             E::AgentName => "AGENT_NAME",
@@ -802,6 +807,10 @@ impl StepError {
             E::ParkedNotFound => pick(
                 "找不到该挂单，可能已被取回",
                 "That parked visit is not there (it may have been resumed already)",
+            ),
+            E::ParkedResolving => pick(
+                "正在向医保中心查询这笔挂单的结算结果：请稍候几秒再取单",
+                "The center is being asked about this parked visit's settlement: resume it in a few seconds",
             ),
             E::AuthoriseRefused => pick(
                 "店长工号或密码不正确，未授权：请店长重新输入",

@@ -350,6 +350,8 @@ pub struct VisitService {
     recovered: std::sync::Mutex<Vec<Active>>,
     /// Visits parked (挂单) while the counter serves the next patient.
     parked: std::sync::Mutex<Vec<park::Parked>>,
+    /// Parked visits out of `parked` while their settlement is resolved.
+    resolving: std::sync::Mutex<Vec<park::Resolving>>,
     safety_window: std::sync::Mutex<std::time::Duration>,
     seq: AtomicU32,
     catalogue_names: std::sync::Mutex<Option<Arc<Vec<String>>>>,
@@ -420,6 +422,7 @@ impl VisitService {
             orphans: std::sync::Mutex::new(orphans),
             recovered: std::sync::Mutex::new(settled),
             parked: std::sync::Mutex::new(Vec::new()),
+            resolving: std::sync::Mutex::new(Vec::new()),
             safety_window: std::sync::Mutex::new(recovery::DEFAULT_SAFETY_WINDOW),
             seq: AtomicU32::new(0),
             catalogue_names: std::sync::Mutex::new(None),

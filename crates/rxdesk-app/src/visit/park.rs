@@ -1,11 +1,15 @@
 //! 挂单 / 取单: the pharmacist parks the visit in progress (a patient steps
 //! away, or a settlement's outcome is unknown while the center is down) and
 //! serves the next patient, then resumes the parked visit. A parked visit
-//! keeps everything it learnt and its journal row (it is still open); a
-//! parked uncertain settlement stays uncertain — only 处理未知结算 (2601) on
-//! the resumed visit proves its outcome — and while it is parked its
-//! patient cannot be served in another visit (identification is refused),
-//! so nothing can be charged twice. Every view lists the parked visits.
+//! keeps everything it learnt and its journal row (it is still open). A
+//! parked uncertain settlement stays uncertain until a 2601 (处理未知结算)
+//! proves its outcome: on its row, on the resumed visit, or in the
+//! background ([`super::VisitService::resolve_parked_in_background`], retried
+//! by the app while the center is down). While it is parked or being
+//! resolved its patient cannot be served in another visit (identification is
+//! refused), so nothing can be charged twice. Resolution never holds the
+//! counter: the next patient is served while a 2601 waits on a slow center.
+//! Every view lists the parked visits.
 
 use super::view::{state_name, ParkedView, VisitView};
 use super::{no_visit, Active, StepError};
@@ -22,6 +26,15 @@ pub(super) struct Parked {
     pub(super) active: Active,
     /// When (CST, `HH:MM`).
     pub(super) at: String,
+    /// Who parked it: a background 2601 is made in their name.
+    pub(super) by: Session,
+}
+
+/// A parked visit taken out of the list while its settlement is resolved:
+/// its patient stays locked ([`super::VisitService::refuse_if_parked_uncertain`]).
+pub(super) struct Resolving {
+    visit_id: String,
+    psn_no: String,
 }
 
 /// A visit that may be parked: a patient is identified, and it is neither
@@ -85,6 +98,7 @@ impl super::VisitService {
         self.parked_lock().push(Parked {
             active: a,
             at: Utc::now().with_timezone(&cst()).format("%H:%M").to_string(),
+            by: by.clone(),
         });
         let n = guard.as_ref().ok_or_else(no_visit)?;
         self.persist_logged(n);
@@ -103,10 +117,9 @@ impl super::VisitService {
         }
         let parked = {
             let mut p = self.parked_lock();
-            let i = p
-                .iter()
-                .position(|x| x.active.id() == visit_id.trim())
-                .ok_or(StepError::ParkedNotFound)?;
+            let Some(i) = p.iter().position(|x| x.active.id() == visit_id.trim()) else {
+                return Err(self.not_parked(visit_id));
+            };
             p.remove(i)
         };
         if let Some(prev) = guard.take() {
@@ -123,32 +136,105 @@ impl super::VisitService {
     /// patient: the same query / 2601 as on the resumed visit. It stays
     /// parked (settled again once its patient is back: resume, then settle);
     /// reversed, its patient is no longer locked. The counter's visit is
-    /// untouched; its view comes back with the parked list updated.
+    /// untouched and not held while the center answers; its view comes back
+    /// with the parked list updated.
     pub async fn resolve_parked(
         &self,
         by: &Session,
         visit_id: &str,
     ) -> Result<VisitView, StepError> {
-        // Hold the counter while resolving: identification (the patient's
-        // lock) never runs while the parked visit is out of the list.
+        self.resolve_one(visit_id, Some(by)).await?;
         let guard = self.active.lock().await;
-        let (i, mut p) = {
-            let mut list = self.parked_lock();
-            let i = list
-                .iter()
-                .position(|x| x.active.id() == visit_id.trim())
-                .ok_or(StepError::ParkedNotFound)?;
-            (i, list.remove(i))
-        };
-        let outcome = self.resolve_in(&mut p.active, by).await;
-        {
-            let mut list = self.parked_lock();
-            let at = i.min(list.len());
-            list.insert(at, p);
-        }
-        outcome?;
         let a = guard.as_ref().ok_or_else(no_visit)?;
         Ok(self.view(a))
+    }
+
+    /// Retries 处理未知结算 (2601) of every parked uncertain settlement, in
+    /// the name of whoever parked it; the app calls this every few seconds
+    /// while one is parked, so an outage's uncertain settlements are proven
+    /// as soon as the center answers, without the pharmacist. A failed try
+    /// (the center still down) leaves it parked, uncertain and its patient
+    /// locked. Returns the visits resolved by this call.
+    pub async fn resolve_parked_in_background(&self) -> Vec<String> {
+        let due: Vec<String> = self
+            .parked_lock()
+            .iter()
+            .filter(|p| matches!(p.active.visit.state(), VisitState::SettlementUncertain))
+            .map(|p| p.active.id())
+            .collect();
+        let mut resolved = Vec::new();
+        for id in due {
+            match self.resolve_one(&id, None).await {
+                Ok(()) => resolved.push(id),
+                Err(e) => tracing::info!(
+                    visit = %id,
+                    code = e.code(),
+                    "parked uncertain settlement not resolved yet; retried later"
+                ),
+            }
+        }
+        resolved
+    }
+
+    /// Parked visits whose settlement is uncertain (the app's background
+    /// retry runs only while there is one).
+    pub fn parked_uncertain(&self) -> usize {
+        self.parked_lock()
+            .iter()
+            .filter(|p| matches!(p.active.visit.state(), VisitState::SettlementUncertain))
+            .count()
+    }
+
+    /// Takes the parked visit out of the list (its patient stays locked in
+    /// `resolving`), resolves it without holding the counter, and puts it
+    /// back where it was.
+    async fn resolve_one(&self, visit_id: &str, by: Option<&Session>) -> Result<(), StepError> {
+        let (i, mut p) = {
+            let mut list = self.parked_lock();
+            let Some(i) = list.iter().position(|x| x.active.id() == visit_id.trim()) else {
+                return Err(self.not_parked(visit_id));
+            };
+            let p = list.remove(i);
+            // Registered before the parked lock is released: a concurrent
+            // identification sees the patient locked in one list or the other.
+            self.resolving_lock().push(Resolving {
+                visit_id: p.active.id(),
+                psn_no: p
+                    .active
+                    .patient
+                    .as_ref()
+                    .map(|x| x.psn_no.clone())
+                    .unwrap_or_default(),
+            });
+            (i, p)
+        };
+        let operator = by.cloned().unwrap_or_else(|| p.by.clone());
+        let outcome = self.resolve_in(&mut p.active, &operator).await;
+        {
+            let mut list = self.parked_lock();
+            let id = p.active.id();
+            let at = i.min(list.len());
+            list.insert(at, p);
+            self.resolving_lock().retain(|r| r.visit_id != id);
+        }
+        outcome
+    }
+
+    /// Why a visit id is not in the parked list: being resolved, or gone.
+    fn not_parked(&self, visit_id: &str) -> StepError {
+        if self
+            .resolving_lock()
+            .iter()
+            .any(|r| r.visit_id == visit_id.trim())
+        {
+            StepError::ParkedResolving
+        } else {
+            StepError::ParkedNotFound
+        }
+    }
+
+    fn resolving_lock(&self) -> std::sync::MutexGuard<'_, Vec<Resolving>> {
+        self.resolving.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(super) fn parked_lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
@@ -193,13 +279,13 @@ impl super::VisitService {
     /// person and their prescription stay locked until it is resolved).
     pub(super) fn refuse_if_parked_uncertain(&self, psn_no: &str) -> Result<(), StepError> {
         let locked = !psn_no.is_empty()
-            && self.parked_lock().iter().any(|p| {
+            && (self.parked_lock().iter().any(|p| {
                 matches!(p.active.visit.state(), VisitState::SettlementUncertain)
                     && p.active
                         .patient
                         .as_ref()
                         .is_some_and(|x| x.psn_no == psn_no)
-            });
+            }) || self.resolving_lock().iter().any(|r| r.psn_no == psn_no));
         if locked {
             return Err(StepError::PatientParkedUncertain);
         }
