@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -18,6 +19,10 @@ const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
 const center = process.env.RXDESK_E2E_CENTER;
 const shots = "test-output/e2e";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const failWithError = (what) =>
+  steps.failWithError(browser, what, { shot: (w) => browser.saveScreenshot(`${shots}/cashier-error-${w}.png`) });
 
 // Demo world (docs/demo.md): 王芳's e-voucher, the pharmacist's, a 阿莫西林 box.
 const WANGFANG = "110000ecdemo00000000000000000000wangfang";
@@ -55,25 +60,7 @@ const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
-async function failWithError(what) {
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await shot(`cashier-error-${what}`);
-    assert.fail(`${what}: ${await text("#counter-error")}`);
-  }
-}
 
 async function signIn(login, password) {
   await shown("#login-form");

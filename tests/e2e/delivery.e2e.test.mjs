@@ -8,7 +8,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
-import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as steps from "./steps.mjs";
+import { mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -18,6 +19,11 @@ const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
 const center = process.env.RXDESK_E2E_CENTER;
 const shots = "test-output/e2e";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const waitForDemoCatalogue = (timeout) => steps.waitForDemoCatalogue(home, timeout);
+const failWithError = (sel, what) =>
+  steps.failWithError(browser, what, { sel, shot: (w) => browser.saveScreenshot(`${shots}/delivery-error-${w}.png`) });
 
 // Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; rxdesk_demo::catalogue).
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
@@ -39,17 +45,6 @@ before(async () => {
   await waitForDemoCatalogue(180000);
 });
 
-async function waitForDemoCatalogue(timeout) {
-  const logs = `${home}/logs`;
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
-      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
-}
 
 after(async () => {
   await browser?.deleteSession();
@@ -60,18 +55,6 @@ const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
 /** A function key on the window (shift optional), as the screens listen for it. */
 async function fkey(key, shiftKey = false) {
@@ -100,12 +83,6 @@ function serialScan(code) {
   writeFileSync(scanFifo, `${code}\n`);
 }
 
-async function failWithError(sel, what) {
-  if (await browser.$(sel).isDisplayed()) {
-    await shot(`delivery-error-${what}`);
-    assert.fail(`${what}: ${await text(sel)}`);
-  }
-}
 
 async function accepted7205() {
   const stats = await (await fetch(`${center}/admin/stats`)).json();

@@ -15,6 +15,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
+import * as steps from "./steps.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -34,6 +35,11 @@ const PATIENT = "110000ecrehearsal00000000000000000sunli";
 const PHARMACIST_EC = "110000ecrehearsal0000000000000zhaoyaoshi";
 
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const typeInto = (sel, value) => steps.typeInto(browser, sel, value);
+const failWithError = (what) =>
+  steps.failWithError(browser, what, { shot: (w) => browser.saveScreenshot(`${shots}/golive-error-${w}.png`) });
 let sim;
 let center;
 
@@ -88,33 +94,8 @@ async function startEmulator() {
 }
 
 /** A scan as a keyboard-wedge burst (key events back to back, then Enter). */
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
 /** Sets an input as typing would (WebDriver keystrokes drop characters under load). */
-async function typeInto(sel, value) {
-  await browser.execute(
-    (s, v) => {
-      const el = document.querySelector(s);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    sel,
-    value,
-  );
-}
 
 /** A USB (keyboard-wedge) scan into the 库存 screen's scan field. */
 async function invScan(value) {
@@ -122,12 +103,6 @@ async function invScan(value) {
   await browser.execute(() => document.querySelector("#inv-scan").form.requestSubmit());
 }
 
-async function failWithError(what) {
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await shot(`golive-error-${what}`);
-    assert.fail(`${what}: ${await text("#counter-error")}`);
-  }
-}
 
 async function login(user, password, role) {
   await shown("#login-form");

@@ -8,6 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
+import * as steps from "./steps.mjs";
 import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
@@ -20,6 +21,10 @@ const pinFifo = process.env.RXDESK_E2E_PIN_FIFO;
 const standinState = process.env.RXDESK_E2E_STANDIN_STATE;
 const shots = "test-output/e2e";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const failWithError = (what) =>
+  steps.failWithError(browser, what, { shot: (w) => browser.saveScreenshot(`${shots}/identity-error-${w}.png`) });
 
 // Demo world (docs/demo.md).
 const ZHANGSAN_CARD = "110000|110101198001010029|A10000001|SNA10000001|张三|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
@@ -72,25 +77,7 @@ function insertCard(record) {
 }
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
-async function failWithError(what) {
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await shot(`identity-error-${what}`);
-    assert.fail(`${what}: ${await text("#counter-error")}`);
-  }
-}
 
 async function listOrError(what) {
   await browser.waitUntil(

@@ -12,10 +12,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -26,6 +27,9 @@ const shots = "test-output/e2e";
 // The CLI is built next to the app: the ledger's own view of the stock.
 const cli = application ? resolve(dirname(application), "rxdesk") : "";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const waitForDemoCatalogue = (timeout) => steps.waitForDemoCatalogue(home, timeout);
+const typeInto = (sel, value) => steps.typeInto(browser, sel, value);
 
 // Demo world (docs/demo.md): 布洛芬缓释胶囊 YP000002, its box barcode, its
 // trace-code prefix, and its first demo box (received by the demo seeding).
@@ -54,16 +58,6 @@ after(async () => {
   await browser?.deleteSession();
 });
 
-async function waitForDemoCatalogue(timeout) {
-  const logs = `${home}/logs`;
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const ready = existsSync(logs) && readdirSync(logs).some((f) => readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
-}
 
 const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
@@ -71,19 +65,6 @@ const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeou
 const attr = (sel, name) => browser.$(sel).getAttribute(name);
 
 /** Sets an input as typing would (WebDriver keystrokes drop characters under load). */
-async function typeInto(sel, value) {
-  await browser.execute(
-    (s, v) => {
-      const el = document.querySelector(s);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    sel,
-    value,
-  );
-}
 
 /** A USB (keyboard-wedge) scan into the focused scan field: the code, then the scanner's Enter. */
 async function wedgeScan(value) {

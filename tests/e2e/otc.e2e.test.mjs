@@ -7,15 +7,19 @@
 // look at them as a pharmacist would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, existsSync } from "node:fs";
 import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
 const home = process.env.RXDESK_HOME;
 const shots = "test-output/e2e";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const waitForDemoCatalogue = (timeout) => steps.waitForDemoCatalogue(home, timeout);
+const typeInto = (sel, value) => steps.typeInto(browser, sel, value);
 
 // Demo world (docs/demo.md): the first box of 布洛芬 (OTC) and 阿莫西林 (处方药).
 const IBU_BARCODE = "6923456001022";
@@ -38,36 +42,12 @@ after(async () => {
   await browser?.deleteSession();
 });
 
-async function waitForDemoCatalogue(timeout) {
-  const logs = `${home}/logs`;
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
-      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
-}
 
 const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
 /** Sets an input as typing would (WebDriver keystrokes drop characters under load). */
-async function typeInto(sel, value) {
-  await browser.execute(
-    (s, v) => {
-      const el = document.querySelector(s);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    sel,
-    value,
-  );
-}
 
 /** Types into the scan field and submits it (what a wedge scanner's Enter does). */
 async function enter(value) {

@@ -16,3 +16,67 @@ export async function openTillIfAsked(browser) {
   await browser.$("#counter-till-open").click();
   await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
 }
+
+/** The trimmed text of an element. */
+export async function textOf(browser, sel) {
+  return (await browser.$(sel).getText()).trim();
+}
+
+/**
+ * A USB keyboard-wedge scanner: the code typed as fast key events on the window (nothing
+ * focused), then Enter — what the counter's scan bus sees from a real wedge scanner.
+ */
+export async function wedge(browser, code) {
+  await browser.execute((t) => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    const fire = (code, key, shiftKey = false) =>
+      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
+    for (const ch of t) {
+      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
+      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
+    }
+    fire("Enter", "Enter");
+  }, code);
+}
+
+/** Waits until the app's log in `home` says the demo pharmacy's catalogue is imported. */
+export async function waitForDemoCatalogue(home, timeout) {
+  const { existsSync, readdirSync, readFileSync } = await import("node:fs");
+  const { default: assert } = await import("node:assert/strict");
+  const logs = `${home}/logs`;
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const ready =
+      existsSync(logs) && readdirSync(logs).some((f) => readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
+}
+
+/** Sets an input's value as typing would (input and change events). */
+export async function typeInto(browser, sel, value) {
+  await browser.execute(
+    (s, v) => {
+      const el = document.querySelector(s);
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    sel,
+    value,
+  );
+}
+
+/**
+ * Fails the test with the error the screen shows at `sel` (saving `shotName` first), if any:
+ * a refused step reads as its sentence, not as a later timeout.
+ */
+export async function failWithError(browser, what, { sel = "#counter-error", shot }) {
+  if (await browser.$(sel).isDisplayed()) {
+    await shot(what);
+    const { default: assert } = await import("node:assert/strict");
+    assert.fail(`${what}: ${await textOf(browser, sel)}`);
+  }
+}

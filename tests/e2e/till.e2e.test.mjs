@@ -6,7 +6,8 @@
 // Screenshots go to test-output/e2e/ — look at them as a cashier would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as steps from "./steps.mjs";
+import { mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -16,6 +17,12 @@ const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
 const center = process.env.RXDESK_E2E_CENTER;
 const shots = "test-output/e2e";
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const waitForDemoCatalogue = (timeout) => steps.waitForDemoCatalogue(home, timeout);
+const typeInto = (sel, value) => steps.typeInto(browser, sel, value);
+const failWithError = (what) =>
+  steps.failWithError(browser, what, { shot: (w) => browser.saveScreenshot(`${shots}/till-error-${w}.png`) });
 
 // Demo world (docs/demo.md): 李四 (resident scheme, no personal account)
 // pays his part at the counter; the first demo boxes of amoxicillin and ibuprofen.
@@ -42,56 +49,14 @@ after(async () => {
   await browser?.deleteSession();
 });
 
-async function waitForDemoCatalogue(timeout) {
-  const logs = `${home}/logs`;
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
-      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
-}
 
 const shot = (name) => browser.saveScreenshot(`${shots}/${name}.png`);
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
 /** Sets an input as typing would (WebDriver keystrokes drop characters under load). */
-async function typeInto(sel, value) {
-  await browser.execute(
-    (s, v) => {
-      const el = document.querySelector(s);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    sel,
-    value,
-  );
-}
 
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
-async function failWithError(what) {
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await shot(`till-error-${what}`);
-    assert.fail(`${what}: ${await text("#counter-error")}`);
-  }
-}
 
 /** The box codes of a prescription line as the dispense list asks for them. */
 async function boxesOnList() {

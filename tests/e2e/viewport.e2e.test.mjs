@@ -9,7 +9,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
-import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as steps from "./steps.mjs";
+import { mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -19,6 +20,11 @@ const scanFifo = process.env.RXDESK_E2E_SCAN_FIFO;
 const shots = "test-output/e2e";
 const SIZES = [[1024, 768], [1366, 768]];
 let browser;
+// Shared steps (steps.mjs), bound to this file's window.
+const wedge = (code) => steps.wedge(browser, code);
+const waitForDemoCatalogue = (timeout) => steps.waitForDemoCatalogue(home, timeout);
+const failWithError = (what) =>
+  steps.failWithError(browser, what, { shot: (w) => browser.saveScreenshot(`${shots}/viewport-error-${w}.png`) });
 
 // Demo world (docs/demo.md; crates/rxdesk-center-sim/src/seed.rs; assets/demo/drugs.json).
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
@@ -44,46 +50,17 @@ after(async () => {
 });
 
 /** Waits until the app's log says the demo pharmacy (catalogue + stock) is ready. */
-async function waitForDemoCatalogue(timeout) {
-  const logs = `${home}/logs`;
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const ready = existsSync(logs) && readdirSync(logs).some((f) =>
-      readFileSync(`${logs}/${f}`, "utf8").includes("demo pharmacy ready"));
-    if (ready) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.fail(`the demo catalogue was not imported within ${timeout / 1000} s (see ${logs})`);
-}
 
 const text = async (sel) => (await browser.$(sel).getText()).trim();
 const shown = (sel, timeout = 30000) => browser.$(sel).waitForDisplayed({ timeout });
 
 /** A keyboard-wedge burst: key events back to back on the window, then Enter. */
-async function wedge(code) {
-  await browser.execute((t) => {
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
-    const fire = (code, key, shiftKey = false) =>
-      window.dispatchEvent(new KeyboardEvent("keydown", { code, key, shiftKey, bubbles: true, cancelable: true }));
-    for (const ch of t) {
-      if (/[0-9]/.test(ch)) fire(`Digit${ch}`, ch);
-      else fire(`Key${ch.toUpperCase()}`, ch, ch !== ch.toLowerCase());
-    }
-    fire("Enter", "Enter");
-  }, code);
-}
 
 /** A scan on the simulated USB-serial scanner. */
 function serialScan(code) {
   writeFileSync(scanFifo, `${code}\n`);
 }
 
-async function failWithError(what) {
-  if (await browser.$("#counter-error").isDisplayed()) {
-    await browser.saveScreenshot(`${shots}/viewport-error-${what}.png`);
-    assert.fail(`${what}: ${await text("#counter-error")}`);
-  }
-}
 
 /** Sizes the page (the web view, not the frame) to `w`×`h` through WebDriver's window rect. */
 async function sizeTo(w, h) {

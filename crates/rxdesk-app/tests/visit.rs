@@ -1228,6 +1228,24 @@ async fn a_cashier_completes_a_visit_audited_by_the_on_duty_pharmacist() {
         .await
         .unwrap();
     assert!(r.receipt_text.contains("退"), "{}", r.receipt_text);
+    // The receipt names who handled it at the counter, and who authorised it.
+    let line = |label: &str| {
+        r.receipt_text
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no {label} line:\n{}", r.receipt_text))
+            .to_string()
+    };
+    assert!(
+        line("经办人").contains(cashier.display_name()),
+        "{}",
+        r.receipt_text
+    );
+    assert!(
+        !line("授权店长").contains(cashier.display_name()),
+        "{}",
+        r.receipt_text
+    );
     let log = rig.counter.store().audit_entries(50).unwrap();
     let authorised = log
         .iter()

@@ -594,6 +594,9 @@ pub fn refund_receipt(r: &RefundReceipt) -> Result<Vec<El>, ReceiptError> {
         &mask_patient_name(&r.prescription.patient_name),
     );
     field(&mut out, "经办人", &r.operator);
+    if let Some(m) = &r.authorised_by {
+        field(&mut out, "授权店长", m);
+    }
     field(&mut out, "退费原因", &r.reason);
     out.push(El::rule());
     for (i, l) in r.lines.iter().enumerate() {

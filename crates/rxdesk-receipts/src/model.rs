@@ -285,6 +285,9 @@ pub struct RefundReceipt {
     pub refunded_at: DateTime<Utc>,
     /// Operator doing the refund.
     pub operator: String,
+    /// The manager who authorised the refund at the operator's session
+    /// (店长授权), if it was authorised there.
+    pub authorised_by: Option<String>,
     /// Reason given for the refund.
     pub reason: String,
     /// The prescription.

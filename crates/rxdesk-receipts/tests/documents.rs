@@ -298,6 +298,20 @@ fn refund_receipt_shows_negative_amounts_clearly() {
     assert!(refund_receipt(&bad).is_err());
 }
 
+/// 店长授权: the operator at the counter is 经办人, the manager is named as
+/// the one who authorised it; a refund the manager did alone names no one else.
+#[test]
+fn an_authorised_refund_names_the_operator_and_the_authorising_manager() {
+    let alone = plain(&refund_receipt(&refund()).unwrap(), Paper::Mm80);
+    assert!(!alone.contains("授权店长"), "{alone}");
+    let mut r = refund();
+    r.operator = "收银员小陈".into();
+    r.authorised_by = Some("店长王敏".into());
+    let text = plain(&refund_receipt(&r).unwrap(), Paper::Mm80);
+    assert!(line_with(&text, "经办人").ends_with("收银员小陈"), "{text}");
+    assert!(line_with(&text, "授权店长").ends_with("店长王敏"), "{text}");
+}
+
 #[test]
 fn evoucher_guide_covers_all_three_channels_and_the_password() {
     let g = EVoucherGuide {

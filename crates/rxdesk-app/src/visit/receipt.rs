@@ -214,9 +214,12 @@ impl super::VisitService {
         }
     }
 
+    /// `by` did the refund; `at` is the counter's own session when a
+    /// manager authorised it there (经办人 is then `at`, 授权店长 `by`).
     pub(super) fn refund_receipt(
         &self,
         by: &Session,
+        at: Option<&Session>,
         d: &rxdesk_store::SaleDetail,
         reason: &str,
         returned: &[rxdesk_store::SalePayment],
@@ -234,7 +237,8 @@ impl super::VisitService {
             original_settled_at: DateTime::from_timestamp_millis(d.summary.sold_at)
                 .unwrap_or_default(),
             refunded_at: Utc::now(),
-            operator: by.display_name().to_string(),
+            operator: at.unwrap_or(by).display_name().to_string(),
+            authorised_by: at.map(|_| by.display_name().to_string()),
             reason: reason.trim().to_string(),
             prescription: rxdesk_receipts::PrescriptionRef {
                 rx_no: d.summary.hi_rxno.clone().unwrap_or_default(),

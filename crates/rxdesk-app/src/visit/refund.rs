@@ -57,7 +57,7 @@ impl VisitService {
         identity: Option<RefundIdentity>,
     ) -> Result<RefundView, StepError> {
         let span = tracing::info_span!("refund", sale_id);
-        self.refund_in(by, sale_id, reason, identity)
+        self.refund_in(by, None, sale_id, reason, identity)
             .instrument(span)
             .await
     }
@@ -65,7 +65,9 @@ impl VisitService {
     /// 店长授权 at another operator's session (a cashier's or pharmacist's):
     /// the manager types 工号 and password on this screen to authorise this
     /// one refund (recorded in the audit log with the session it was done
-    /// at); the refund is then the manager's, and nothing else is.
+    /// at); the refund is then the manager's, and nothing else is — but
+    /// the refund receipt names who handled it at the counter as 经办人 and
+    /// the manager as 授权店长.
     pub async fn refund_authorised(
         &self,
         at: &Session,
@@ -90,12 +92,18 @@ impl VisitService {
                 other => other.into(),
             })?;
         tracing::info!(manager = %manager.login(), at = %at.login(), sale_id, "refund authorised by a manager");
-        self.refund(&manager, sale_id, reason, identity).await
+        let span = tracing::info_span!("refund", sale_id);
+        self.refund_in(&manager, Some(at), sale_id, reason, identity)
+            .instrument(span)
+            .await
     }
 
+    /// `by` does the refund (its permission, its records); `at` is the
+    /// session it was done at when a manager authorised it there.
     async fn refund_in(
         &self,
         by: &Session,
+        at: Option<&Session>,
         sale_id: i64,
         reason: &str,
         identity: Option<RefundIdentity>,
@@ -155,7 +163,7 @@ impl VisitService {
         let ids = self.store.record_refund(by, sale_id, &reason)?;
         rxdesk_store::crashpoint!("refund_after_record_before_receipt");
         tracing::info!(uploads = ?ids, "refund recorded (3506/7208 queued)");
-        let (text, printed_zh) = match self.refund_receipt(by, &before, &reason, &returned) {
+        let (text, printed_zh) = match self.refund_receipt(by, at, &before, &reason, &returned) {
             Ok(els) => {
                 let paper = self.paper();
                 let text = rxdesk_receipts::render_plain_text(&els, paper);

@@ -141,6 +141,7 @@ pub fn refund() -> RefundReceipt {
         original_settled_at: s.settled_at,
         refunded_at: Utc.with_ymd_and_hms(2026, 11, 24, 3, 30, 0).unwrap(),
         operator: "赵收银".into(),
+        authorised_by: None,
         reason: "患者要求退药（未开封）".into(),
         prescription: s.prescription,
         lines: s.lines,
