@@ -190,7 +190,10 @@ pub fn product_record_id(hq_site: Uuid, fixmedins_hilist_id: &str) -> Uuid {
 
 /// The position of a table in integration order (parents first).
 fn table_rank(t: Table) -> usize {
-    Table::ALL.iter().position(|x| *x == t).unwrap_or(usize::MAX)
+    Table::ALL
+        .iter()
+        .position(|x| *x == t)
+        .unwrap_or(usize::MAX)
 }
 
 /// The chain database.
@@ -274,7 +277,12 @@ impl ChainDb {
             return Err(ChainError::BadUrl);
         };
         let pool = match engine {
-            Engine::Postgres => AnyPoolOptions::new().max_connections(16).connect(url).await?,
+            Engine::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(url)
+                    .await?
+            }
             Engine::Sqlite => {
                 let url = if url.contains('?') {
                     url.to_string()
@@ -438,24 +446,27 @@ impl ChainDb {
         }
         let token = random_hex(32)?;
         let mut tx = self.pool.begin().await?;
-        let existing =
-            sqlx::query("SELECT site_id, machine_id FROM sites WHERE store_code = $1 AND counter_no = $2")
-                .bind(req.store_code.clone())
-                .bind(i64::from(req.counter_no))
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing = sqlx::query(
+            "SELECT site_id, machine_id FROM sites WHERE store_code = $1 AND counter_no = $2",
+        )
+        .bind(req.store_code.clone())
+        .bind(i64::from(req.counter_no))
+        .fetch_optional(&mut *tx)
+        .await?;
         let site_id = match existing {
             Some(r) => {
                 if get_s(&r, 1)? != req.machine_id {
                     return Err(ChainError::CounterTaken(req.counter_no));
                 }
                 let id = get_uuid(&r, 0)?;
-                sqlx::query("UPDATE sites SET token_hash = $1, protocol_version = $2 WHERE site_id = $3")
-                    .bind(hash_secret(&token))
-                    .bind(i64::from(req.protocol_version))
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE sites SET token_hash = $1, protocol_version = $2 WHERE site_id = $3",
+                )
+                .bind(hash_secret(&token))
+                .bind(i64::from(req.protocol_version))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
                 id
             }
             None => {
@@ -521,7 +532,11 @@ impl ChainDb {
             ));
         }
         if r.table.is_central() {
-            return Some(issue(r, "not_owner", "central data is head office's".into()));
+            return Some(issue(
+                r,
+                "not_owner",
+                "central data is head office's".into(),
+            ));
         }
         match (&r.action, &r.data) {
             (RowAction::Upsert, Some(d)) if d.table() == r.table => None,
@@ -654,9 +669,8 @@ impl ChainDb {
         let mut to_store = String::new();
         match (&r.action, &r.data) {
             (RowAction::Upsert, Some(data)) => {
-                let payload = serde_json::to_string(data).map_err(|e| {
-                    Refused::Issue(issue(r, "malformed_record", e.to_string()))
-                })?;
+                let payload = serde_json::to_string(data)
+                    .map_err(|e| Refused::Issue(issue(r, "malformed_record", e.to_string())))?;
                 if existing.as_ref() == Some(&(payload.clone(), false)) {
                     return Ok(());
                 }
@@ -893,7 +907,11 @@ impl ChainDb {
             last_pull_at: get_opt_i(&row, 1)?,
             last_pull_cursor,
             backlog: self
-                .backlog(&site.site_id.to_string(), &site.store_code, last_pull_cursor)
+                .backlog(
+                    &site.site_id.to_string(),
+                    &site.store_code,
+                    last_pull_cursor,
+                )
                 .await?,
             last_error: get_s(&row, 3)?,
             issues,

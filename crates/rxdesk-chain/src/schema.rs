@@ -67,7 +67,10 @@ pub fn typed_columns(table: Table) -> &'static [(&'static str, &'static str)] {
             ("method", "TEXT NOT NULL"),
             ("amount", "TEXT NOT NULL"),
         ],
-        Table::Refund => &[("sale", "TEXT NOT NULL"), ("refunded_at", "BIGINT NOT NULL")],
+        Table::Refund => &[
+            ("sale", "TEXT NOT NULL"),
+            ("refunded_at", "BIGINT NOT NULL"),
+        ],
         Table::GoodsDoc => &[("doc_no", "TEXT NOT NULL"), ("kind", "TEXT NOT NULL")],
         Table::StockBatch => &[
             ("fixmedins_hilist_id", "TEXT NOT NULL"),
