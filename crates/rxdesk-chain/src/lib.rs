@@ -196,6 +196,14 @@ fn table_rank(t: Table) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// `$from, $from+1, …` (`n` placeholders), the numbered form both engines accept.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The chain database.
 #[derive(Clone, Debug)]
 pub struct ChainDb {
@@ -569,27 +577,42 @@ impl ChainDb {
                 issues,
             });
         }
+        // A record twice in one batch: its last state wins (as the site's
+        // changelog would have it).
+        let mut seen = std::collections::HashSet::new();
+        records.reverse();
+        records.retain(|r| seen.insert(r.record_id));
+        records.reverse();
         records.sort_by_key(|r| table_rank(r.table));
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
-        let mut integrated = 0u64;
-        for r in &records {
-            match Self::apply(&mut tx, site.site_id, r, now).await {
-                Ok(()) => integrated += 1,
-                Err(Refused::Issue(i)) => {
-                    tx.rollback().await?;
-                    let issues = vec![i];
-                    self.refuse(site, &issues, now).await?;
-                    return Ok(rxdesk_sync::PushResponse {
-                        integrated: 0,
-                        issues,
-                    });
-                }
-                Err(Refused::Db(e)) => return Err(e.into()),
+        let integrated = match Self::apply_batch(&mut tx, site.site_id, &records, now).await {
+            Ok(n) => n,
+            Err(Refused::Issue(i)) => {
+                tx.rollback().await?;
+                let issues = vec![i];
+                self.refuse(site, &issues, now).await?;
+                return Ok(rxdesk_sync::PushResponse {
+                    integrated: 0,
+                    issues,
+                });
             }
-        }
+            Err(Refused::Db(sqlx::Error::Database(d))) => {
+                // The fast path does a table's rows in one statement; find
+                // which record broke a constraint, record by record.
+                tx.rollback().await?;
+                let i = self.find_culprit(site, &records, now, d.message()).await?;
+                let issues = vec![i];
+                self.refuse(site, &issues, now).await?;
+                return Ok(rxdesk_sync::PushResponse {
+                    integrated: 0,
+                    issues,
+                });
+            }
+            Err(Refused::Db(e)) => return Err(e.into()),
+        };
         tx.commit().await?;
         sqlx::query("UPDATE sites SET last_push_at = $1, last_error = '' WHERE site_id = $2")
             .bind(now)
@@ -600,6 +623,229 @@ impl ChainDb {
             integrated,
             issues: Vec::new(),
         })
+    }
+
+    /// Replays a batch that failed in the fast path record by record (and
+    /// rolls it back) to name the record that broke a constraint.
+    async fn find_culprit(
+        &self,
+        site: &Site,
+        records: &[SyncRecord],
+        now: i64,
+        batch_message: &str,
+    ) -> Result<IntegrationIssue> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        for r in records {
+            match Self::apply(&mut tx, site.site_id, r, now).await {
+                Ok(()) => {}
+                Err(Refused::Issue(i)) => {
+                    tx.rollback().await?;
+                    return Ok(i);
+                }
+                Err(Refused::Db(e)) => return Err(e.into()),
+            }
+        }
+        tx.rollback().await?;
+        let first = records
+            .first()
+            .ok_or_else(|| ChainError::Corrupt("empty batch failed".into()))?;
+        Ok(issue(
+            first,
+            "rejected_by_database",
+            batch_message.to_string(),
+        ))
+    }
+
+    /// The fast path of [`ChainDb::integrate`]: per table, one query for
+    /// the rows already there and one multi-row upsert of the changed ones;
+    /// then the changelog in two statements. Identical records change
+    /// nothing; a record of another site is refused `not_owner`.
+    async fn apply_batch(
+        tx: &mut Transaction<'static, Any>,
+        pusher: Uuid,
+        records: &[SyncRecord],
+        now: i64,
+    ) -> std::result::Result<u64, Refused> {
+        struct Change {
+            table: Table,
+            record_id: String,
+            action: &'static str,
+            source_site: String,
+            store_code: String,
+            to_store: String,
+        }
+        let pusher_s = pusher.to_string();
+        let mut changes: Vec<Change> = Vec::new();
+        let mut i = 0;
+        while i < records.len() {
+            let t = records[i].table;
+            let mut j = i;
+            while j < records.len() && records[j].table == t {
+                j += 1;
+            }
+            let group = &records[i..j];
+            i = j;
+            let tname = t.as_str();
+            let mut existing: std::collections::HashMap<String, (String, String, bool)> =
+                std::collections::HashMap::new();
+            for chunk in group.chunks(500) {
+                let sql = format!(
+                    "SELECT record_id, source_site, payload, CAST(CASE WHEN deleted THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM {tname} WHERE record_id IN ({})",
+                    placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for r in chunk {
+                    q = q.bind(r.record_id.to_string());
+                }
+                for row in q.fetch_all(&mut **tx).await? {
+                    let deleted: i64 = row.try_get(3)?;
+                    existing.insert(
+                        row.try_get(0)?,
+                        (row.try_get(1)?, row.try_get(2)?, deleted != 0),
+                    );
+                }
+            }
+            let mut upserts: Vec<(&SyncRecord, String, Vec<(&'static str, Val)>)> = Vec::new();
+            for r in group {
+                let id = r.record_id.to_string();
+                let ex = existing.get(&id);
+                if let Some((owner, _, _)) = ex {
+                    if *owner != pusher_s {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "not_owner",
+                            "the record id belongs to another site's record".into(),
+                        )));
+                    }
+                }
+                let mut change = Change {
+                    table: t,
+                    record_id: id,
+                    action: "upsert",
+                    source_site: r.source_site.to_string(),
+                    store_code: r.store_code.clone(),
+                    to_store: String::new(),
+                };
+                match (&r.action, &r.data) {
+                    (RowAction::Upsert, Some(data)) => {
+                        let payload = serde_json::to_string(data).map_err(|e| {
+                            Refused::Issue(issue(r, "malformed_record", e.to_string()))
+                        })?;
+                        if let Some((_, p, false)) = ex {
+                            if *p == payload {
+                                continue;
+                            }
+                        }
+                        change.to_store = mirror::addressed_to(data).to_string();
+                        upserts.push((r, payload, typed_values(data)));
+                    }
+                    (RowAction::Delete, _) => {
+                        if !matches!(ex, Some((_, _, false))) {
+                            continue;
+                        }
+                        sqlx::query(AssertSqlSafe(format!(
+                            "UPDATE {tname} SET deleted = $1, changed_at = $2 WHERE record_id = $3"
+                        )))
+                        .bind(true)
+                        .bind(now)
+                        .bind(r.record_id.to_string())
+                        .execute(&mut **tx)
+                        .await?;
+                        change.action = "delete";
+                    }
+                    (RowAction::Upsert, None) => {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "malformed_record",
+                            "an upsert without data".into(),
+                        )))
+                    }
+                }
+                changes.push(change);
+            }
+            for chunk in upserts.chunks(100) {
+                let mut cols = vec![
+                    "record_id",
+                    "source_site",
+                    "store_code",
+                    "deleted",
+                    "payload",
+                    "changed_at",
+                ];
+                cols.extend(schema::typed_columns(t).iter().map(|(c, _)| *c));
+                let width = cols.len();
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|k| format!("({})", placeholders(k * width + 1, width)))
+                    .collect();
+                let sets: Vec<String> = cols[3..]
+                    .iter()
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {tname} ({}) VALUES {} ON CONFLICT (record_id) DO UPDATE SET {}",
+                    cols.join(", "),
+                    rows.join(", "),
+                    sets.join(", ")
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (r, payload, typed) in chunk {
+                    if typed.len() + 6 != width {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "malformed_record",
+                            "the record's columns do not match its table".into(),
+                        )));
+                    }
+                    q = q
+                        .bind(r.record_id.to_string())
+                        .bind(r.source_site.to_string())
+                        .bind(r.store_code.clone())
+                        .bind(false)
+                        .bind(payload.clone())
+                        .bind(now);
+                    for (_, v) in typed {
+                        q = bind(q, v.clone());
+                    }
+                }
+                q.execute(&mut **tx).await?;
+            }
+        }
+        for chunk in changes.chunks(500) {
+            let sql = format!(
+                "DELETE FROM changelog WHERE record_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.record_id.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in changes.chunks(200) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|k| format!("({})", placeholders(k * 6 + 1, 6)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO changelog (table_name, record_id, action, source_site, store_code, to_store) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.table.as_str())
+                    .bind(c.record_id.clone())
+                    .bind(c.action)
+                    .bind(c.source_site.clone())
+                    .bind(c.store_code.clone())
+                    .bind(c.to_store.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(records.len() as u64)
     }
 
     /// Keeps a refused batch's issues (separately from the rolled-back batch).
