@@ -585,9 +585,6 @@ impl ChainDb {
         records.reverse();
         records.sort_by_key(|r| table_rank(r.table));
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
         let integrated = match Self::apply_batch(&mut tx, site.site_id, &records, now).await {
             Ok(n) => n,
             Err(Refused::Issue(i)) => {
@@ -814,6 +811,15 @@ impl ChainDb {
                 q.execute(&mut **tx).await?;
             }
         }
+        if changes.is_empty() {
+            return Ok(records.len() as u64);
+        }
+        // Cursors are taken only under the lock row, held to the commit:
+        // cursors are committed in order, so a pull never skips one. Taken
+        // last, the lock is held for the changelog's two statements only.
+        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
+            .execute(&mut **tx)
+            .await?;
         for chunk in changes.chunks(500) {
             let sql = format!(
                 "DELETE FROM changelog WHERE record_id IN ({})",
@@ -1050,53 +1056,93 @@ impl ChainDb {
         now: i64,
     ) -> Result<PullResponse> {
         let limit = i64::from(limit.clamp(1, 5_000));
-        let rows = sqlx::query(
-            "SELECT cursor, table_name, record_id, action, source_site, store_code FROM changelog \
-             WHERE cursor > $1 AND source_site <> $2 AND (store_code = '' OR store_code = $3 OR to_store = $3) \
-             ORDER BY cursor LIMIT $4",
-        )
-        .bind(after_cursor)
-        .bind(site.site_id.to_string())
-        .bind(site.store_code.clone())
-        .bind(limit + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        // Three indexed ranges (central, the store's other sites, transfers
+        // addressed to the store), each read in cursor order up to the page.
+        const COLS: &str = "cursor, table_name, record_id, action, source_site, store_code";
+        let sql = format!(
+            "SELECT {COLS} FROM (\
+             SELECT * FROM (SELECT {COLS} FROM changelog WHERE store_code = '' AND cursor > $1 ORDER BY cursor LIMIT $4) AS central \
+             UNION ALL SELECT * FROM (SELECT {COLS} FROM changelog WHERE store_code = $3 AND cursor > $1 AND source_site <> $2 ORDER BY cursor LIMIT $4) AS own_store \
+             UNION ALL SELECT * FROM (SELECT {COLS} FROM changelog WHERE to_store = $3 AND store_code <> $3 AND cursor > $1 AND source_site <> $2 ORDER BY cursor LIMIT $4) AS addressed\
+             ) AS page ORDER BY cursor LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after_cursor)
+            .bind(site.site_id.to_string())
+            .bind(site.store_code.clone())
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
         let more = rows.len() as i64 > limit;
-        let mut records = Vec::new();
+        struct Entry {
+            table: Table,
+            record_id: Uuid,
+            action: RowAction,
+            source_site: Uuid,
+            store_code: String,
+        }
+        let mut entries = Vec::new();
         let mut next_cursor = after_cursor;
         for row in rows.iter().take(limit as usize) {
             next_cursor = get_i(row, 0)?;
             let tname = get_s(row, 1)?;
-            let table = Table::parse(&tname)
-                .ok_or_else(|| ChainError::Corrupt(format!("unknown table {tname}")))?;
-            let record_id = get_uuid(row, 2)?;
-            let action = match get_s(row, 3)?.as_str() {
-                "delete" => RowAction::Delete,
-                _ => RowAction::Upsert,
-            };
-            let data = match action {
+            entries.push(Entry {
+                table: Table::parse(&tname)
+                    .ok_or_else(|| ChainError::Corrupt(format!("unknown table {tname}")))?,
+                record_id: get_uuid(row, 2)?,
+                action: match get_s(row, 3)?.as_str() {
+                    "delete" => RowAction::Delete,
+                    _ => RowAction::Upsert,
+                },
+                source_site: get_uuid(row, 4)?,
+                store_code: get_s(row, 5)?,
+            });
+        }
+        // The records' payloads, one query per table.
+        let mut payloads: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        for t in Table::ALL {
+            let ids: Vec<String> = entries
+                .iter()
+                .filter(|e| e.table == t && e.action == RowAction::Upsert)
+                .map(|e| e.record_id.to_string())
+                .collect();
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT record_id, payload FROM {} WHERE record_id IN ({})",
+                    t.as_str(),
+                    placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.clone());
+                }
+                for row in q.fetch_all(&self.pool).await? {
+                    payloads.insert(get_s(&row, 0)?, get_s(&row, 1)?);
+                }
+            }
+        }
+        let mut records = Vec::with_capacity(entries.len());
+        for e in entries {
+            let data = match e.action {
                 RowAction::Delete => None,
                 RowAction::Upsert => {
-                    let p = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT payload FROM {tname} WHERE record_id = $1"
-                    )))
-                    .bind(record_id.to_string())
-                    .fetch_one(&self.pool)
-                    .await?;
-                    let payload = get_s(&p, 0)?;
+                    let payload = payloads.get(&e.record_id.to_string()).ok_or_else(|| {
+                        ChainError::Corrupt(format!("no row for {}", e.record_id))
+                    })?;
                     Some(
-                        serde_json::from_str::<RecordData>(&payload)
-                            .map_err(|e| ChainError::Corrupt(e.to_string()))?,
+                        serde_json::from_str::<RecordData>(payload)
+                            .map_err(|err| ChainError::Corrupt(err.to_string()))?,
                     )
                 }
             };
             records.push(SyncRecord {
-                record_id,
-                source_site: get_uuid(row, 4)?,
-                store_code: get_s(row, 5)?,
-                action,
+                record_id: e.record_id,
+                source_site: e.source_site,
+                store_code: e.store_code,
+                action: e.action,
                 data,
-                table,
+                table: e.table,
             });
         }
         sqlx::query("UPDATE sites SET last_pull_at = $1, last_pull_cursor = $2 WHERE site_id = $3")
@@ -1115,8 +1161,9 @@ impl ChainDb {
     /// Changelog rows waiting at head office for a site after `cursor`.
     pub async fn backlog(&self, site_id: &str, store_code: &str, cursor: i64) -> Result<i64> {
         let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM changelog WHERE cursor > $1 AND source_site <> $2 \
-             AND (store_code = '' OR store_code = $3 OR to_store = $3)",
+            "SELECT CAST((SELECT COUNT(*) FROM changelog WHERE store_code = '' AND cursor > $1) \
+             + (SELECT COUNT(*) FROM changelog WHERE store_code = $3 AND cursor > $1 AND source_site <> $2) \
+             + (SELECT COUNT(*) FROM changelog WHERE to_store = $3 AND store_code <> $3 AND cursor > $1 AND source_site <> $2) AS BIGINT)",
         )
         .bind(cursor)
         .bind(site_id.to_string())
