@@ -32,6 +32,12 @@ use uuid::Uuid;
 /// The protocol version a site speaks; head office accepts a window of them.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The header carrying the site's machine id (its token is bound to it).
+pub const MACHINE_HEADER: &str = "X-RxDesk-Machine";
+/// The header carrying the site's protocol version on calls without a body
+/// (`GET /v1/sync/status`).
+pub const PROTOCOL_HEADER: &str = "X-RxDesk-Protocol";
+
 /// Records per push batch (Open mSupply pushes 1,024, pulls 500).
 pub const PUSH_BATCH: usize = 500;
 /// Records per pull page.
@@ -657,6 +663,34 @@ pub struct SyncRefusal {
     pub code: String,
     /// What happened, in English, for the log and the support person.
     pub message: String,
+    /// For `batch_refused` (HTTP 409 to a push): the records that stopped
+    /// the batch; nothing of it was integrated. Empty (and absent on the
+    /// wire) for every other refusal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<IntegrationIssue>,
+}
+
+/// A site's own sync state at head office (`GET /v1/sync/status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteStatus {
+    /// The site.
+    pub site_id: Uuid,
+    /// Its store.
+    pub store_code: String,
+    /// Its terminal number.
+    pub counter_no: u16,
+    /// Last accepted push (Unix ms), if any.
+    pub last_push_at: Option<i64>,
+    /// Last pull (Unix ms), if any.
+    pub last_pull_at: Option<i64>,
+    /// The cursor of its last pull.
+    pub last_pull_cursor: i64,
+    /// Records waiting at head office for it after that cursor.
+    pub backlog: i64,
+    /// The last refusal of its pushes, empty once a push was accepted.
+    pub last_error: String,
+    /// Its unresolved integration issues (blocked records).
+    pub issues: Vec<IntegrationIssue>,
 }
 
 /// Errors of reading a sync message.
