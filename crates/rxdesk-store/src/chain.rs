@@ -101,7 +101,7 @@ pub struct SiblingBox {
     pub expy_end: String,
     /// The sibling's state of the box.
     pub state: String,
-    /// Sold by a sibling (its sale pulled) or marked sold there.
+    /// Sold by a sibling (its sale's trace code pulled, not returned).
     pub sold_elsewhere: bool,
 }
 
@@ -940,8 +940,7 @@ impl Store {
 
 fn sold_elsewhere(c: &Connection, code: &str) -> Result<bool> {
     c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM chain_store_sold_codes WHERE code = ?1 AND returned = 0)
-             OR EXISTS (SELECT 1 FROM chain_store_boxes WHERE code = ?1 AND state = 'sold')",
+        "SELECT EXISTS (SELECT 1 FROM chain_store_sold_codes WHERE code = ?1 AND returned = 0)",
         [code],
         |r| r.get(0),
     )
