@@ -277,8 +277,19 @@ impl HqClient {
             return Err(ChainError::Unreachable(format!("{path}: HTTP {status}")));
         }
         if status.as_u16() == 409 {
+            // A refused batch names its blocked records: as a `PushResponse`,
+            // or as a `SyncRefusal` with `issues` (code `batch_refused`).
             if let Ok(p) = serde_json::from_slice::<PushResponse>(&bytes) {
                 return Err(ChainError::BatchRefused { issues: p.issues });
+            }
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if v.get("code").and_then(|c| c.as_str()) == Some("batch_refused") {
+                let issues = v
+                    .get("issues")
+                    .cloned()
+                    .and_then(|i| serde_json::from_value::<Vec<IntegrationIssue>>(i).ok())
+                    .unwrap_or_default();
+                return Err(ChainError::BatchRefused { issues });
             }
         }
         match serde_json::from_slice::<SyncRefusal>(&bytes) {
@@ -442,14 +453,16 @@ async fn round_inner(store: &Arc<Store>, client: &HqClient) -> Result<RoundRepor
     let mut rep = RoundReport::default();
     // Push first, until the changelog is drained.
     while let Some((batch, resp)) = push_next_batch(store, client).await? {
-        let blocking_issue = resp.issues.iter().any(|i| i.table.is_money_or_trace());
-        if blocking_issue {
+        // HQ integrates a batch whole or not at all: any issue means the
+        // batch is still to be sent, so the cursor stays (the records are
+        // kept, shown and retried — a money or trace record never skipped).
+        if !resp.issues.is_empty() {
+            for i in &resp.issues {
+                tracing::warn!(code = %i.code, table = i.table.as_str(), money_or_trace = i.table.is_money_or_trace(), "HQ refused a record; the batch is kept");
+            }
             return Err(ChainError::BatchRefused {
                 issues: resp.issues,
             });
-        }
-        for i in &resp.issues {
-            tracing::warn!(code = %i.code, table = i.table.as_str(), "HQ did not integrate a record");
         }
         let s = Arc::clone(store);
         let up_to = batch.up_to_cursor;
