@@ -657,6 +657,34 @@ pub struct SyncRefusal {
     pub code: String,
     /// What happened, in English, for the log and the support person.
     pub message: String,
+    /// For `batch_refused` (HTTP 409 to a push): the records that stopped
+    /// the batch; nothing of it was integrated. Empty (and absent on the
+    /// wire) for every other refusal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<IntegrationIssue>,
+}
+
+/// A site's own sync state at head office (`GET /v1/sync/status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteStatus {
+    /// The site.
+    pub site_id: Uuid,
+    /// Its store.
+    pub store_code: String,
+    /// Its terminal number.
+    pub counter_no: u16,
+    /// Last accepted push (Unix ms), if any.
+    pub last_push_at: Option<i64>,
+    /// Last pull (Unix ms), if any.
+    pub last_pull_at: Option<i64>,
+    /// The cursor of its last pull.
+    pub last_pull_cursor: i64,
+    /// Records waiting at head office for it after that cursor.
+    pub backlog: i64,
+    /// The last refusal of its pushes, empty once a push was accepted.
+    pub last_error: String,
+    /// Its unresolved integration issues (blocked records).
+    pub issues: Vec<IntegrationIssue>,
 }
 
 /// Errors of reading a sync message.
