@@ -32,6 +32,12 @@ use uuid::Uuid;
 /// The protocol version a site speaks; head office accepts a window of them.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The header carrying the site's machine id (its token is bound to it).
+pub const MACHINE_HEADER: &str = "X-RxDesk-Machine";
+/// The header carrying the site's protocol version on calls without a body
+/// (`GET /v1/sync/status`).
+pub const PROTOCOL_HEADER: &str = "X-RxDesk-Protocol";
+
 /// Records per push batch (Open mSupply pushes 1,024, pulls 500).
 pub const PUSH_BATCH: usize = 500;
 /// Records per pull page.
