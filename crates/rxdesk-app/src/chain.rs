@@ -255,7 +255,7 @@ impl HqClient {
             .http
             .post(format!("{}{path}", self.base))
             .header("Content-Type", "application/json")
-            .header("X-RxDesk-Machine", &self.machine_id)
+            .header(rxdesk_sync::MACHINE_HEADER, &self.machine_id)
             .body(body);
         if let Some(t) = &self.token {
             req = req.header("Authorization", format!("Bearer {t}"));

@@ -35,9 +35,8 @@ impl Hq {
         let pg = TempPostgres::shared();
         let url = pg.fresh_database().expect("a fresh database");
         let db = ChainDb::open(&url).await.expect("chain database opens");
-        db.migrate().await.expect("migrations");
         let state = rxdesk_hq::AppState::new(
-            ChainDb::open(&url).await.expect("second pool"),
+            db.clone(),
             rxdesk_hq::HqConfig {
                 admin_token: "admin-secret".into(),
                 window: VersionWindow::CURRENT,
@@ -91,7 +90,11 @@ impl Hq {
 }
 
 fn store_code(rig: &Rig) -> String {
-    rig.counter.store().institution().unwrap().expect("institution")
+    rig.counter
+        .store()
+        .institution()
+        .unwrap()
+        .expect("institution")
 }
 
 async fn register(rig: &Rig, hq: &Hq, counter_no: u16, code: &str) {
@@ -117,7 +120,11 @@ fn ibu_boxes() -> Vec<DemoBox> {
 }
 
 fn fresh_code(n: u64) -> String {
-    format!("{}{:013}", &ibu_boxes()[0].trace_code[..7], 7_100_000_000_000 + n)
+    format!(
+        "{}{:013}",
+        &ibu_boxes()[0].trace_code[..7],
+        7_100_000_000_000 + n
+    )
 }
 
 /// An OTC self-paid sale of these trace codes (each after the box's barcode).
@@ -172,7 +179,11 @@ async fn a_counter_registers_pushes_once_survives_hq_down_and_a_crash_before_the
     let mut hq = Hq::start().await;
     let rig = Rig::new().await;
     let store = Arc::clone(rig.counter.store());
-    let code = hq.db.add_store(&store_code(&rig), "一号店", 0).await.unwrap();
+    let code = hq
+        .db
+        .add_store(&store_code(&rig), "一号店", 0)
+        .await
+        .unwrap();
 
     // A wrong registration code is refused with a sentence.
     let bad = chain::register(
@@ -271,7 +282,11 @@ async fn a_counter_registers_pushes_once_survives_hq_down_and_a_crash_before_the
     let again = store.chain_next_push().unwrap().unwrap();
     assert_eq!(again.records, batch.records, "the same record ids again");
     chain::sync_once(&store, T).await.unwrap();
-    assert_eq!(hq.db.record_counts().await.unwrap(), counts, "HQ's counts unchanged");
+    assert_eq!(
+        hq.db.record_counts().await.unwrap(),
+        counts,
+        "HQ's counts unchanged"
+    );
     assert_eq!(chain::chain_status(&store).unwrap().backlog, 0);
 }
 
@@ -353,7 +368,10 @@ async fn a_transfer_out_is_received_once_by_the_other_store() {
     assert_eq!(boxed.state, "in_stock");
     let docs = c.counter.store().transfers().unwrap();
     assert_eq!(docs.len(), 1);
-    assert_eq!((docs[0].direction.as_str(), docs[0].doc_no.as_str()), ("in", t.doc_no.as_str()));
+    assert_eq!(
+        (docs[0].direction.as_str(), docs[0].doc_no.as_str()),
+        ("in", t.doc_no.as_str())
+    );
     // The paired in-document reaches head office; nothing is received twice.
     let r = chain::sync_once(c.counter.store(), T).await.unwrap();
     assert_eq!(r.transfers_received, 0);
