@@ -378,3 +378,40 @@ async fn a_transfer_out_is_received_once_by_the_other_store() {
     assert_eq!(hq.count("transfer").await, 2);
     assert_eq!(c.counter.store().transfers().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_sold_at_two_counters_blocks_the_second_batch_and_is_shown() {
+    let hq = Hq::start().await;
+    let a = Rig::new().await;
+    let b = Rig::new().await;
+    b.counter.store().set_terminal_no(1).unwrap();
+    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
+    register(&a, &hq, 1, &code).await;
+    register(&b, &hq, 2, &code).await;
+    // Both counters sold the same box before either synced (offline).
+    let ibu = ibu_boxes();
+    sell(&a, std::slice::from_ref(&ibu[0].trace_code)).await;
+    sell(&b, std::slice::from_ref(&ibu[0].trace_code)).await;
+    chain::sync_once(a.counter.store(), T).await.unwrap();
+    let e = chain::sync_once(b.counter.store(), T).await.unwrap_err();
+    let ChainError::BatchRefused { issues } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        issues.iter().any(|i| i.code == "trace_code_sold_twice"),
+        "{issues:?}"
+    );
+    // Never skipped: the cursor stays, the status names the record.
+    let st = chain::chain_status(b.counter.store()).unwrap();
+    assert!(st.backlog > 0);
+    assert_eq!(st.error.as_ref().unwrap().code, "batch_refused");
+    assert!(!st.issues.is_empty());
+    assert!(st.error.unwrap().message_zh.contains("管理界面"));
+    // Retried later, still refused (until the manager resolves it).
+    assert!(chain::sync_once(b.counter.store(), T).await.is_err());
+    assert_eq!(
+        chain::chain_status(b.counter.store()).unwrap().backlog,
+        st.backlog
+    );
+    assert_eq!(hq.count("trace_code").await, 1);
+}

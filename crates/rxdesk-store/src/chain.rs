@@ -601,6 +601,26 @@ impl Store {
                         out.own_boxes_sold += 1;
                         tracing::info!("own box marked sold: a sibling counter sold it");
                     }
+                } else {
+                    // The sibling's refund gave the box back: this counter's
+                    // own box is on the shelf again, unless this counter
+                    // itself sold it (its own sale stands).
+                    let n = tx
+                        .execute(
+                            "UPDATE stock_boxes SET state = 'in_stock', remaining_e4 = ?2, changed_at = ?3
+                             WHERE code = ?1 AND state = 'sold'
+                               AND NOT EXISTS (SELECT 1 FROM trace_codes WHERE code = ?1 AND returned = 0)",
+                            params![t.code, WHOLE_BOX_E4, self.now_ms()],
+                        )
+                        .map_err(sql("give own box back after a sibling's refund"))?;
+                    if n > 0 {
+                        tx.execute(
+                            "UPDATE stock_batches SET qty_e4 = qty_e4 + ?2
+                             WHERE id = (SELECT batch_id FROM stock_boxes WHERE code = ?1)",
+                            params![t.code, WHOLE_BOX_E4],
+                        )
+                        .map_err(sql("give own box back to its batch"))?;
+                    }
                 }
             }
             (Some(RecordData::Transfer(t)), RowAction::Upsert)

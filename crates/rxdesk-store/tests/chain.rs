@@ -421,9 +421,17 @@ fn a_sibling_sale_of_an_own_box_marks_it_sold_and_pushes_that() {
     let pushed = all_pushed(&f.store);
     assert!(pushed.iter().any(|r| matches!(&r.data,
         Some(RecordData::StockBox(b)) if b.code == c && b.state == "sold")));
+    // The sibling's refund gives the box back to this counter's shelf.
+    let mut back = tc.clone();
+    if let Some(RecordData::TraceCode(t)) = back.data.as_mut() {
+        t.returned = true;
+    }
+    f.store.chain_integrate_pull(&page(vec![back], 2)).unwrap();
+    assert_eq!(f.store.stock_box(&c).unwrap().unwrap().state, "in_stock");
+    assert!(!f.store.chain_code_sold_elsewhere(&c).unwrap());
     // Own records coming back are ignored.
     let mine = rec(SITE, Table::TraceCode, 1, tc.data.clone().unwrap());
-    let out = f.store.chain_integrate_pull(&page(vec![mine], 2)).unwrap();
+    let out = f.store.chain_integrate_pull(&page(vec![mine], 3)).unwrap();
     assert_eq!(out.ignored, 1);
 }
 
