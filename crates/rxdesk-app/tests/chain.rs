@@ -415,3 +415,108 @@ async fn a_code_sold_at_two_counters_blocks_the_second_batch_and_is_shown() {
     );
     assert_eq!(hq.count("trace_code").await, 1);
 }
+
+/// The window's event sink, ignored here.
+struct NoWindow;
+
+impl rxdesk_app::app::WindowEvents for NoWindow {
+    fn scan(
+        &self,
+        _: Result<rxdesk_app::devices::DeviceScan, rxdesk_app::devices::DeviceScanError>,
+    ) {
+    }
+    fn device(&self, _: rxdesk_app::devices::DeviceNotice) {}
+    fn center(&self, _: rxdesk_app::CenterLink) {}
+}
+
+fn start_app(home: &std::path::Path) -> rxdesk_app::app::App {
+    rxdesk_app::app::App::start(
+        rxdesk_app::app::StartOptions {
+            data_dir: Some(home.to_path_buf()),
+            center_probe: Some(Duration::from_secs(5)),
+            ..Default::default()
+        },
+        tokio::runtime::Handle::current(),
+        Arc::new(NoWindow),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_start_runs_the_chain_worker_once_the_ledger_is_registered() {
+    let hq = Hq::start().await;
+    let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
+        .await
+        .unwrap();
+    std::env::set_var("RXDESK_CENTER_URL", sim.base_url());
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    let app = start_app(&home);
+    app.choose_demo(None).unwrap();
+    // Not registered: no worker, nothing sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.chain.status().is_none());
+    let store = Arc::clone(app.counter.as_ref().unwrap().store());
+    let code = hq
+        .db
+        .add_store(&store.institution().unwrap().unwrap(), "一号店", 0)
+        .await
+        .unwrap();
+    chain::register(
+        &store,
+        &RegisterArgs {
+            hq_url: hq.url(),
+            store_code: store.institution().unwrap().unwrap(),
+            counter_no: 1,
+            registration_code: code,
+        },
+        T,
+    )
+    .await
+    .unwrap();
+    // Something written while registered: a till shift opened.
+    let counter = app.counter.as_ref().unwrap();
+    let (login, _, role, password) = rxdesk_app::operators::DEMO_OPERATORS[0];
+    counter.login(login, password, Some(role.code())).unwrap();
+    if counter.till().current().unwrap().is_none() {
+        counter
+            .till()
+            .open(&counter.session().unwrap(), "0")
+            .unwrap();
+    }
+    drop(store);
+    tokio::task::spawn_blocking(move || app.stop())
+        .await
+        .unwrap();
+
+    // Started again: the registered ledger syncs in the background.
+    let app = start_app(&home);
+    let mut status = None;
+    for _ in 0..100 {
+        status = app.chain.status();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut status = status.expect("the chain worker runs");
+    let s = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            {
+                let s = status.borrow_and_update().clone();
+                if s.last_sync_at.is_some() && s.backlog == 0 && !s.syncing {
+                    return s;
+                }
+            }
+            status.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the first round pushes the ledger's history");
+    assert!(s.registered && s.error.is_none(), "{s:?}");
+    assert_eq!(hq.count("till_shift").await, 1, "the till shift reached HQ");
+    tokio::task::spawn_blocking(move || app.stop())
+        .await
+        .unwrap();
+    sim.shutdown().await;
+}
