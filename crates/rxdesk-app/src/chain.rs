@@ -61,6 +61,14 @@ pub enum ChainError {
     /// Another process already syncs this ledger.
     #[error("another process already syncs this ledger ({0})")]
     Busy(PathBuf),
+    /// The store code given is not the ledger's own institution code.
+    #[error("store code {given} is not this ledger's institution {ledger}")]
+    StoreMismatch {
+        /// The ledger's 定点医药机构编码.
+        ledger: String,
+        /// The code given.
+        given: String,
+    },
     /// The ledger refused.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -76,6 +84,7 @@ impl ChainError {
             Self::NotRegistered => "chain_not_registered".into(),
             Self::Protocol(_) => "hq_protocol".into(),
             Self::Busy(_) => "chain_sync_busy".into(),
+            Self::StoreMismatch { .. } => "store_code_mismatch".into(),
             Self::Store(_) => "store".into(),
         }
     }
@@ -99,6 +108,9 @@ impl ChainError {
             Self::NotRegistered => "本柜台尚未注册到总部：请运行 rxdesk chain register".into(),
             Self::Protocol(_) => "总部的应答无法识别：请联系技术支持".into(),
             Self::Busy(_) => "另一个程序正在同步本柜台数据：请稍后再试".into(),
+            Self::StoreMismatch { ledger, given } => format!(
+                "门店编码 {given} 与本柜台账本的定点医药机构编码 {ledger} 不一致：请使用本店的编码注册"
+            ),
             Self::Store(e) => format!("本机账本错误：{e}"),
         }
     }
@@ -350,6 +362,13 @@ pub async fn register(
     args: &RegisterArgs,
     timeout: Duration,
 ) -> Result<ChainRegistration, ChainError> {
+    let given = args.store_code.trim().to_string();
+    let s = Arc::clone(store);
+    if let Some(ledger) = blocking(move || Ok(s.institution()?)).await? {
+        if ledger != given {
+            return Err(ChainError::StoreMismatch { ledger, given });
+        }
+    }
     let s = Arc::clone(store);
     let machine = blocking(move || machine_id(&s)).await?;
     let client = HqClient::new(&args.hq_url, &machine, None, timeout)?;
@@ -712,6 +731,10 @@ mod tests {
             ChainError::NotRegistered,
             ChainError::Protocol("p".into()),
             ChainError::Busy(PathBuf::from("/x")),
+            ChainError::StoreMismatch {
+                ledger: "P1".into(),
+                given: "P2".into(),
+            },
         ];
         for e in all {
             assert!(!e.code().is_empty());
@@ -720,6 +743,9 @@ mod tests {
             let back = error_from_code(&e.code(), "m", &[]);
             assert_eq!(back.code(), e.code());
         }
+        assert!(ChainError::Unreachable("x".into())
+            .message_zh()
+            .contains("照常收银"));
     }
 
     #[test]

@@ -101,6 +101,26 @@ fn register_sync_status_and_refusals_from_the_command_line() {
             ],
         )
     };
+    // Another store's code than the ledger's: refused before HQ is asked.
+    let o = rxdesk(
+        home,
+        &[
+            "chain",
+            "--db",
+            db,
+            "register",
+            "--hq",
+            &hq,
+            "--store",
+            "P99999999999",
+            "--counter",
+            "1",
+            "--code",
+            &reg_code,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("store_code_mismatch"), "{}", text(&o));
     let o = register("wrong-code");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("注册码无效"), "{}", text(&o));
