@@ -317,6 +317,10 @@ pub struct App {
     pub uploads: Uploads,
     /// The counter devices.
     pub devices: DeviceHub,
+    /// The chain sync worker (issue 17), running while the ledger is
+    /// registered with head office; its status is `chain.status()`.
+    pub chain: Arc<crate::chain::ChainService>,
+    rt: tokio::runtime::Handle,
     _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
@@ -399,11 +403,14 @@ impl App {
             exit_when_ready: opts.exit_when_ready,
             uploads,
             devices,
+            chain: Arc::new(crate::chain::ChainService::default()),
+            rt,
             _log: log,
         };
         // The upload worker drains the outbox while the window is open.
         if let Ok(c) = app.counter.as_ref() {
             app.uploads.start(c);
+            app.start_chain(c);
         }
         Ok(app)
     }
@@ -423,8 +430,30 @@ impl App {
             self.devices.attach_to(c);
             self.uploads.reconnect(&self.dir);
             self.uploads.start(c);
+            self.start_chain(c);
         }
         Ok(())
+    }
+
+    /// Starts chain sync when the ledger is registered with head office
+    /// (spawned onto the runtime; never blocks the counter).
+    pub fn start_chain(&self, counter: &Counter) {
+        let store = Arc::clone(counter.store());
+        let chain = Arc::clone(&self.chain);
+        let interval = Settings::load(&self.dir)
+            .ok()
+            .and_then(|s| s.chain_sync_interval_secs)
+            .map(|s| std::time::Duration::from_secs(s.max(10)))
+            .unwrap_or(crate::chain::DEFAULT_INTERVAL);
+        self.rt.spawn(async move {
+            chain.start(
+                store,
+                crate::chain::ChainConfig {
+                    interval,
+                    ..Default::default()
+                },
+            )
+        });
     }
 
     /// 演示模式 chosen at the first start (demo builds only): a demo
@@ -478,6 +507,9 @@ impl App {
     /// Stops the upload worker after the requests in flight are answered.
     pub fn stop(&self) {
         self.uploads.stop();
+        let chain = Arc::clone(&self.chain);
+        let rt = self.rt.clone();
+        let _ = std::thread::spawn(move || rt.block_on(async move { chain.stop().await })).join();
     }
 }
 

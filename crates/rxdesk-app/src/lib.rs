@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod chain;
 pub mod credentials;
 pub mod delivery;
 pub mod demo;

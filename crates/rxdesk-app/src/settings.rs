@@ -39,6 +39,9 @@ pub struct Settings {
     pub receipt_address: String,
     /// Receipt header: the service phone printed under the address.
     pub receipt_phone: String,
+    /// Seconds between two chain sync rounds with head office (issue 17);
+    /// `None` = [`crate::chain::DEFAULT_INTERVAL`] (300 s). At least 10.
+    pub chain_sync_interval_secs: Option<u64>,
 }
 
 /// Default of [`Settings::idle_lock_minutes`].
@@ -63,6 +66,7 @@ impl Default for Settings {
             idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
             receipt_address: String::new(),
             receipt_phone: String::new(),
+            chain_sync_interval_secs: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod audit;
 mod backup;
 mod catalogue;
+mod chain;
 mod counter;
 mod devices;
 mod golive;
@@ -53,6 +54,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Send the upload queue to the center now and report.
     Sync(sync::SyncArgs),
+    /// Chain sync with head office: register, sync now, status (issue 17).
+    Chain(chain::ChainArgs),
     /// Run counter visits non-interactively from a scenario file (acceptance
     /// rehearsal on the center emulator: assets/scenarios/). Exit 0 only when
     /// every expectation holds. Needs --center URL of a running
@@ -136,6 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
         Command::Audit(args) => Ok(audit::run(args)),
         Command::Backup(args) => Ok(backup::run(args)),
         Command::Sync(args) => Ok(sync::run(args)),
+        Command::Chain(args) => Ok(chain::run(args)),
         Command::Counter(args) => Ok(counter::run(args)),
         Command::Stock(args) => Ok(stock::run(args)),
         Command::Catalogue(args) => Ok(catalogue::run(args)),

@@ -9,7 +9,9 @@
 //! manager's corrections: `rxdesk stock delete-upload` (3507, a wrong
 //! stock-side upload withdrawn) and `rxdesk stock duplicates import|list|
 //! mark` (the bureau's duplicate trace-code list, each row explained from
-//! the ledger and marked explained / to void / to re-upload). Writes sign in
+//! the ledger and marked explained / to void / to re-upload); `rxdesk stock
+//! transfer-out --to STORE --codes …` (调拨出 to another store of the chain,
+//! issue 17). Writes sign in
 //! as `--operator` (password from RXDESK_PASSWORD or stdin).
 
 use crate::queue::{exit_for, login, open_ledger, LedgerArgs, OperatorArgs};
@@ -67,6 +69,19 @@ enum StockCommand {
         #[arg(long)]
         reason: String,
     },
+    /// 调拨出 to another store of the chain: the boxes leave (state
+    /// `transferred`, 3502 调拨出) and a transfer document is written that
+    /// head office forwards to the receiving store (manager).
+    TransferOut {
+        #[command(flatten)]
+        who: OperatorArgs,
+        /// The receiving store's 12-character code.
+        #[arg(long)]
+        to: String,
+        /// The boxes' trace codes.
+        #[arg(long, num_args = 1.., required = true)]
+        codes: Vec<String>,
+    },
     /// The bureau's duplicate trace-code lists.
     Duplicates {
         #[command(subcommand)]
@@ -114,6 +129,20 @@ pub fn run(args: StockArgs) -> ExitCode {
     let (format, date) = match args.command {
         StockCommand::Export { format, date } => (format, date),
         StockCommand::List => return boxes(&args.ledger, None),
+        StockCommand::TransferOut { who, to, codes } => {
+            return signed_in(&args.ledger, &who, |s, by| {
+                let t = s.transfer_out(by, &to, &codes)?;
+                let doc = serde_json::json!({
+                    "docNo": t.doc_no,
+                    "fromStore": t.from_store,
+                    "toStore": t.to_store,
+                    "boxes": t.lines.iter().map(|l| l.code.clone()).collect::<Vec<_>>(),
+                    "state": t.state,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                Ok(())
+            })
+        }
         StockCommand::NearExpiry { days } => return boxes(&args.ledger, Some(days)),
         StockCommand::DeleteUpload {
             who,

@@ -759,12 +759,28 @@ impl Store {
         codes: &[String],
         reason: &str,
     ) -> Result<Vec<i64>> {
+        let now = self.now_ms();
+        self.write("record stock change", |tx| {
+            self.record_stock_change_in(tx, by, kind, codes, reason, now)
+        })
+    }
+
+    /// [`Store::record_stock_change`] inside the caller's transaction (a
+    /// transfer out writes its document with it).
+    pub(crate) fn record_stock_change_in(
+        &self,
+        tx: &Transaction<'_>,
+        by: &Session,
+        kind: ChangeKind,
+        codes: &[String],
+        reason: &str,
+        now: i64,
+    ) -> Result<Vec<i64>> {
         by.require(Permission::ManageStock)?;
         if reason.trim().is_empty() {
             return Err(InventoryError::ReasonMissing.into());
         }
-        let now = self.now_ms();
-        self.write("record stock change", |tx| {
+        {
             let by_batch: BTreeMap<i64, Vec<StockBox>> = if kind.incoming() {
                 let mut m: BTreeMap<i64, Vec<StockBox>> = BTreeMap::new();
                 let mut seen = HashSet::new();
@@ -814,8 +830,11 @@ impl Store {
                         .map_err(StoreError::sql("bring box back"))?;
                     }
                     let q = WHOLE_BOX_E4 * boxes.len() as i64;
-                    tx.execute("UPDATE stock_batches SET qty_e4 = qty_e4 + ?2 WHERE id = ?1", params![batch_id, q])
-                        .map_err(StoreError::sql("add stock"))?;
+                    tx.execute(
+                        "UPDATE stock_batches SET qty_e4 = qty_e4 + ?2 WHERE id = ?1",
+                        params![batch_id, q],
+                    )
+                    .map_err(StoreError::sql("add stock"))?;
                     q
                 } else {
                     take_boxes(tx, *batch_id, boxes, kind.out_state(), now)?
@@ -845,7 +864,13 @@ impl Store {
                         drugtracinfo: traces(&codes),
                     },
                 };
-                uploads.push(self.enqueue_upload(tx, &format!("stock:{}", b.bchno), "stock_change", change_id, &input)?);
+                uploads.push(self.enqueue_upload(
+                    tx,
+                    &format!("stock:{}", b.bchno),
+                    "stock_change",
+                    change_id,
+                    &input,
+                )?);
             }
             auditlog::append(
                 tx,
@@ -856,7 +881,7 @@ impl Store {
             )?;
             self.publish_stock(tx)?;
             Ok(uploads)
-        })
+        }
     }
 
     /// A stock-take's differences against the ledger, computed without

@@ -17,6 +17,7 @@
 
 pub mod auditlog;
 pub mod catalogue;
+pub mod chain;
 pub mod crashpoint;
 mod csvread;
 pub mod delivery_orders;

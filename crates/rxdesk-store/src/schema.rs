@@ -584,6 +584,143 @@ const V16: &str = r#"
 ALTER TABLE drugs ADD COLUMN nego_drug INTEGER NOT NULL DEFAULT 0 CHECK (nego_drug IN (0, 1));
 "#;
 
+/// V17 (issue 17, chains): the chain changelog — one row per change of a
+/// row this counter owns and that crosses to head office, written by
+/// triggers, so it is in the same transaction as the business row by
+/// construction; existing rows are seeded so a ledger older than V17 pushes
+/// its whole history on first registration. The chain state (site, store,
+/// HQ URL, cursors, last sync, last error; the token sealed), the store's
+/// sibling counters' boxes, batches and sold codes (not owned: never pushed),
+/// and the transfer documents (调拨) this counter writes.
+const V17: &str = r#"
+CREATE TABLE chain_changelog (
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl    TEXT NOT NULL,                     -- rxdesk_sync::Table::as_str
+    row_id INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('upsert', 'delete'))
+) STRICT;
+
+CREATE TABLE chain_state (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    site_id            TEXT NOT NULL,           -- UUID given by head office
+    store_code         TEXT NOT NULL,
+    counter_no         INTEGER NOT NULL,
+    hq_url             TEXT NOT NULL,
+    machine_id         TEXT NOT NULL,
+    token_enc          BLOB NOT NULL,           -- sealed bearer token
+    push_cursor        INTEGER NOT NULL DEFAULT 0,
+    pull_cursor        INTEGER NOT NULL DEFAULT 0,
+    last_sync_at       INTEGER,
+    last_error_code    TEXT NOT NULL DEFAULT '',
+    last_error_message TEXT NOT NULL DEFAULT '',
+    issues_json        TEXT NOT NULL DEFAULT '[]',  -- blocked records of the last refused batch
+    registered_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE transfers (
+    id          INTEGER PRIMARY KEY,
+    direction   TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    doc_no      TEXT NOT NULL,
+    from_store  TEXT NOT NULL,
+    to_store    TEXT NOT NULL,
+    originating TEXT UNIQUE,                    -- record id of the `out` document an `in` answers
+    lines_json  TEXT NOT NULL,                  -- [rxdesk_sync::TransferLine]
+    state       TEXT NOT NULL CHECK (state IN ('sent', 'received')),
+    operator    TEXT NOT NULL,                  -- login, or the sender's for a received one
+    at          INTEGER NOT NULL
+) STRICT;
+
+-- Sibling counters of this store (pulled, never pushed).
+CREATE TABLE chain_store_batches (
+    record_id           TEXT PRIMARY KEY,
+    site_id             TEXT NOT NULL,
+    fixmedins_hilist_id TEXT NOT NULL,
+    fixmedins_bchno     TEXT NOT NULL,
+    manu_lotnum         TEXT NOT NULL,
+    manu_date           TEXT NOT NULL,
+    expy_end            TEXT NOT NULL
+) STRICT;
+CREATE TABLE chain_store_boxes (
+    record_id    TEXT PRIMARY KEY,
+    site_id      TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    batch_record TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    remaining_e4 INTEGER NOT NULL,
+    changed_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX chain_store_boxes_code ON chain_store_boxes(code);
+CREATE TABLE chain_store_sold_codes (
+    record_id TEXT PRIMARY KEY,
+    site_id   TEXT NOT NULL,
+    code      TEXT NOT NULL,
+    returned  INTEGER NOT NULL CHECK (returned IN (0, 1))
+) STRICT;
+CREATE INDEX chain_store_sold_codes_code ON chain_store_sold_codes(code);
+
+-- The changelog's triggers (one per table and action) and the seed of the
+-- rows written before V17, parents before children.
+CREATE TRIGGER chain_log_till_shifts_ins AFTER INSERT ON till_shifts BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('till_shift', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_till_shifts_upd AFTER UPDATE ON till_shifts BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('till_shift', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_till_shifts_del AFTER DELETE ON till_shifts BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('till_shift', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_goods_docs_ins AFTER INSERT ON goods_docs BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('goods_doc', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_goods_docs_upd AFTER UPDATE ON goods_docs BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('goods_doc', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_goods_docs_del AFTER DELETE ON goods_docs BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('goods_doc', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_stock_batches_ins AFTER INSERT ON stock_batches BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_batch', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_batches_upd AFTER UPDATE ON stock_batches BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_batch', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_batches_del AFTER DELETE ON stock_batches BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_batch', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_stock_boxes_ins AFTER INSERT ON stock_boxes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_box', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_boxes_upd AFTER UPDATE ON stock_boxes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_box', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_boxes_del AFTER DELETE ON stock_boxes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_box', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_sales_ins AFTER INSERT ON sales BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sales_upd AFTER UPDATE ON sales BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sales_del AFTER DELETE ON sales BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_sale_lines_ins AFTER INSERT ON sale_lines BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_line', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sale_lines_upd AFTER UPDATE ON sale_lines BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_line', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sale_lines_del AFTER DELETE ON sale_lines BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_line', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_trace_codes_ins AFTER INSERT ON trace_codes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('trace_code', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_trace_codes_upd AFTER UPDATE ON trace_codes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('trace_code', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_trace_codes_del AFTER DELETE ON trace_codes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('trace_code', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_settlements_ins AFTER INSERT ON settlements BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('settlement', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_settlements_upd AFTER UPDATE ON settlements BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('settlement', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_settlements_del AFTER DELETE ON settlements BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('settlement', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_sale_payments_ins AFTER INSERT ON sale_payments BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_payment', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sale_payments_upd AFTER UPDATE ON sale_payments BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_payment', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_sale_payments_del AFTER DELETE ON sale_payments BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('sale_payment', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_refunds_ins AFTER INSERT ON refunds BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('refund', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_refunds_upd AFTER UPDATE ON refunds BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('refund', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_refunds_del AFTER DELETE ON refunds BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('refund', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_stock_changes_ins AFTER INSERT ON stock_changes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_change', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_changes_upd AFTER UPDATE ON stock_changes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_change', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_changes_del AFTER DELETE ON stock_changes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_change', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_stock_takes_ins AFTER INSERT ON stock_takes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_take', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_takes_upd AFTER UPDATE ON stock_takes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_take', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_stock_takes_del AFTER DELETE ON stock_takes BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('stock_take', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_uploads_ins AFTER INSERT ON uploads BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('upload_state', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_uploads_upd AFTER UPDATE OF state, reject_code ON uploads BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('upload_state', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_uploads_del AFTER DELETE ON uploads BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('upload_state', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_reconciliations_ins AFTER INSERT ON reconciliations BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('reconciliation', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_reconciliations_upd AFTER UPDATE ON reconciliations BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('reconciliation', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_reconciliations_del AFTER DELETE ON reconciliations BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('reconciliation', OLD.id, 'delete'); END;
+CREATE TRIGGER chain_log_transfers_ins AFTER INSERT ON transfers BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('transfer', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_transfers_upd AFTER UPDATE ON transfers BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('transfer', NEW.id, 'upsert'); END;
+CREATE TRIGGER chain_log_transfers_del AFTER DELETE ON transfers BEGIN INSERT INTO chain_changelog (tbl, row_id, action) VALUES ('transfer', OLD.id, 'delete'); END;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'till_shift', id, 'upsert' FROM till_shifts ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'goods_doc', id, 'upsert' FROM goods_docs ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'stock_batch', id, 'upsert' FROM stock_batches ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'stock_box', id, 'upsert' FROM stock_boxes ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'sale', id, 'upsert' FROM sales ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'sale_line', id, 'upsert' FROM sale_lines ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'trace_code', id, 'upsert' FROM trace_codes ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'settlement', id, 'upsert' FROM settlements ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'sale_payment', id, 'upsert' FROM sale_payments ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'refund', id, 'upsert' FROM refunds ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'stock_change', id, 'upsert' FROM stock_changes ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'stock_take', id, 'upsert' FROM stock_takes ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'upload_state', id, 'upsert' FROM uploads ORDER BY id;
+INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'reconciliation', id, 'upsert' FROM reconciliations ORDER BY id;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -606,10 +743,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V14),
     M::up(V15),
     M::up(V16),
+    M::up(V17),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 16;
+pub const LATEST_VERSION: i64 = 17;
 
 #[cfg(test)]
 mod tests {

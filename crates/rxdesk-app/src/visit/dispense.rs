@@ -58,7 +58,40 @@ impl super::VisitService {
         if rxdesk_store::inventory::normalise_code(trace).is_err() {
             return Ok((TraceState::Unsold, None));
         }
+        // A sibling counter of this store sold it (pulled from head office):
+        // refused whatever this ledger still says.
+        if self.store.chain_code_sold_elsewhere(trace)? {
+            return Err(ScanRefusal::SoldElsewhere {
+                trace: trace.to_string(),
+            });
+        }
         let Some(b) = self.store.stock_box(trace)? else {
+            // A box a sibling counter of this store received and nobody sold:
+            // it is on the store's shared shelf, so it is sold here, under the
+            // sibling's batch taken onto this counter's books.
+            if let Some(sb) = self.store.chain_sibling_box(trace)? {
+                if sb.drug_id != Some(drug_id) {
+                    return Err(ScanRefusal::TraceCodeMismatch {
+                        trace: trace.to_string(),
+                        name: name.to_string(),
+                    });
+                }
+                if sb.state != "in_stock" {
+                    return Err(ScanRefusal::BoxNotInStock {
+                        trace: trace.to_string(),
+                        state_zh: rxdesk_store::inventory::box_state_zh(&sb.state).to_string(),
+                    });
+                }
+                if let Some(l) = printed_lot.filter(|l| l.trim() != sb.manu_lotnum) {
+                    return Err(ScanRefusal::LotMismatch {
+                        trace: trace.to_string(),
+                        printed: l.trim().to_string(),
+                        received: sb.manu_lotnum,
+                    });
+                }
+                let bchno = self.store.chain_adopt_sibling_box(trace)?;
+                return Ok((TraceState::Unsold, Some(bchno)));
+            }
             return Err(ScanRefusal::NotReceived {
                 trace: trace.to_string(),
                 name: name.to_string(),
@@ -503,6 +536,11 @@ pub enum ScanRefusal {
         /// The product's name.
         name: String,
     },
+    /// A sibling counter of the same store sold this box (chain sync).
+    SoldElsewhere {
+        /// The trace code.
+        trace: String,
+    },
     /// The lot printed on the box (GS1) is not the lot it was received under.
     LotMismatch {
         /// The trace code.
@@ -540,6 +578,7 @@ impl ScanRefusal {
             Self::NotInCatalogue { .. } => "not_in_catalogue",
             Self::Dispense(e) => dispense_code(e),
             Self::NotReceived { .. } => "trace_code_not_received",
+            Self::SoldElsewhere { .. } => "trace_code_sold_elsewhere",
             Self::BoxNotInStock { .. } => "box_not_in_stock",
             Self::LotMismatch { .. } => "lot_mismatch",
         }
@@ -579,6 +618,9 @@ impl ScanRefusal {
             Self::Dispense(e) => e.message_zh(),
             Self::NotReceived { trace, name } => format!(
                 "追溯码 {trace} 不是本店已入库的 {name} 药盒，不能销售：请先办理采购入库（扫码入库）再销售；若药盒追溯码无法识读或缺失，请按申诉流程处理（从无码库配药并填写原因）"
+            ),
+            Self::SoldElsewhere { trace } => format!(
+                "追溯码 {trace} 的药盒已在本店其他收银台售出，不能再次销售：请放在一边并更换药盒；若该药盒确实在柜台上，请店长核查此追溯码（重复扫码或来源不明）"
             ),
             Self::LotMismatch {
                 trace,
@@ -620,6 +662,7 @@ pub const SCAN_CODES: &[&str] = &[
     "out_of_stock",
     "refused",
     "trace_code_not_received",
+    "trace_code_sold_elsewhere",
     "box_not_in_stock",
     "lot_mismatch",
 ];
