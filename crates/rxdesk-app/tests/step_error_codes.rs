@@ -41,6 +41,7 @@ fn one_of_each() -> Vec<StepError> {
         E::ParkFull { max: 5 },
         E::ResumeBusy,
         E::ParkedNotFound,
+        E::ParkedResolving,
         E::PatientParkedUncertain,
         E::AuthoriseRefused,
         E::AgentName,
@@ -174,6 +175,7 @@ fn one_of_each() -> Vec<StepError> {
             | E::ParkFull { .. }
             | E::ResumeBusy
             | E::ParkedNotFound
+            | E::ParkedResolving
             | E::PatientParkedUncertain
             | E::AuthoriseRefused
             | E::AgentName
