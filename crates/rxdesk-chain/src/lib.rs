@@ -196,6 +196,9 @@ fn table_rank(t: Table) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// A record's typed columns and their values.
+type TypedRow = Vec<(&'static str, Val)>;
+
 /// `$from, $from+1, …` (`n` placeholders), the numbered form both engines accept.
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
@@ -706,7 +709,7 @@ impl ChainDb {
                     );
                 }
             }
-            let mut upserts: Vec<(&SyncRecord, String, Vec<(&'static str, Val)>)> = Vec::new();
+            let mut upserts: Vec<(&SyncRecord, String, TypedRow)> = Vec::new();
             for r in group {
                 let id = r.record_id.to_string();
                 let ex = existing.get(&id);
