@@ -6,7 +6,8 @@
 //! that database, over sqlx's `Any` driver so that **the same migrations
 //! and the same queries** run on PostgreSQL (head office) and SQLite (a
 //! single-store server, the tests): the only engine-specific text is the
-//! auto-incrementing cursor key in [`schema::Engine::serial_key`].
+//! auto-incrementing cursor key and SQLite's `BEGIN IMMEDIATE`, both in
+//! [`schema::Engine`].
 //!
 //! What it does (docs/decisions/0017-chain-storage-and-sync.md):
 //! - registers sites with a store's registration code and authenticates
@@ -196,6 +197,9 @@ fn table_rank(t: Table) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// A record's typed columns and their values.
+type TypedRow = Vec<(&'static str, Val)>;
+
 /// `$from, $from+1, …` (`n` placeholders), the numbered form both engines accept.
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
@@ -231,6 +235,24 @@ fn issue(r: &SyncRecord, code: &str, message: String) -> IntegrationIssue {
         code: code.into(),
         message,
     }
+}
+
+/// A database error that refuses the record (a constraint it breaks, a
+/// value the engine does not take), not a failure of head office (a lock,
+/// a connection): only those become integration issues.
+fn is_rejection(engine: Engine, d: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::error::ErrorKind as K;
+    if matches!(
+        d.kind(),
+        K::UniqueViolation | K::ForeignKeyViolation | K::NotNullViolation | K::CheckViolation
+    ) {
+        return true;
+    }
+    // PostgreSQL's classes 22 (data exception, e.g. a NUL byte in text) and
+    // 23 (integrity constraint violation).
+    engine == Engine::Postgres
+        && d.code()
+            .is_some_and(|c| c.starts_with("22") || c.starts_with("23"))
 }
 
 /// The stable code of a constraint violation on `table`.
@@ -324,6 +346,16 @@ impl ChainDb {
         Ok(db)
     }
 
+    /// Begins a transaction that will write: on SQLite `BEGIN IMMEDIATE`,
+    /// so it waits for the write lock up front instead of failing
+    /// (`database is locked`) when it turns from reading to writing.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.engine.begin_write() {
+            Some(stmt) => self.pool.begin_with(stmt).await?,
+            None => self.pool.begin().await?,
+        })
+    }
+
     /// The engine behind this database.
     pub fn engine(&self) -> Engine {
         self.engine
@@ -349,7 +381,7 @@ impl ChainDb {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .execute(&self.pool)
             .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_version")
             .fetch_one(&mut *tx)
             .await?;
@@ -408,7 +440,7 @@ impl ChainDb {
             return Err(ChainError::BadStoreCode);
         }
         let code = random_hex(16)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT store_code FROM stores WHERE store_code = $1")
             .bind(store_code.to_string())
             .fetch_optional(&mut *tx)
@@ -453,7 +485,7 @@ impl ChainDb {
             _ => return Err(ChainError::BadRegistrationCode),
         }
         let token = random_hex(32)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let existing = sqlx::query(
             "SELECT site_id, machine_id FROM sites WHERE store_code = $1 AND counter_no = $2",
         )
@@ -584,7 +616,7 @@ impl ChainDb {
         records.retain(|r| seen.insert(r.record_id));
         records.reverse();
         records.sort_by_key(|r| table_rank(r.table));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let integrated = match Self::apply_batch(&mut tx, site.site_id, &records, now).await {
             Ok(n) => n,
             Err(Refused::Issue(i)) => {
@@ -596,7 +628,7 @@ impl ChainDb {
                     issues,
                 });
             }
-            Err(Refused::Db(sqlx::Error::Database(d))) => {
+            Err(Refused::Db(sqlx::Error::Database(d))) if is_rejection(self.engine, d.as_ref()) => {
                 // The fast path does a table's rows in one statement; find
                 // which record broke a constraint, record by record.
                 tx.rollback().await?;
@@ -631,12 +663,12 @@ impl ChainDb {
         now: i64,
         batch_message: &str,
     ) -> Result<IntegrationIssue> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
         for r in records {
-            match Self::apply(&mut tx, site.site_id, r, now).await {
+            match Self::apply(self.engine, &mut tx, site.site_id, r, now).await {
                 Ok(()) => {}
                 Err(Refused::Issue(i)) => {
                     tx.rollback().await?;
@@ -706,7 +738,7 @@ impl ChainDb {
                     );
                 }
             }
-            let mut upserts: Vec<(&SyncRecord, String, Vec<(&'static str, Val)>)> = Vec::new();
+            let mut upserts: Vec<(&SyncRecord, String, TypedRow)> = Vec::new();
             for r in group {
                 let id = r.record_id.to_string();
                 let ex = existing.get(&id);
@@ -856,7 +888,7 @@ impl ChainDb {
 
     /// Keeps a refused batch's issues (separately from the rolled-back batch).
     async fn refuse(&self, site: &Site, issues: &[IntegrationIssue], now: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for i in issues {
             tracing::warn!(site = %site.site_id, record = %i.record_id, table = i.table.as_str(), code = %i.code, "batch refused");
             sqlx::query(
@@ -890,6 +922,7 @@ impl ChainDb {
     /// Upserts (or deletes) one record and appends it to the changelog;
     /// an identical upsert changes nothing.
     async fn apply(
+        engine: Engine,
         tx: &mut Transaction<'static, Any>,
         pusher: Uuid,
         r: &SyncRecord,
@@ -960,7 +993,7 @@ impl ChainDb {
                 }
                 if let Err(e) = q.execute(&mut **tx).await {
                     return Err(match e {
-                        sqlx::Error::Database(d) => {
+                        sqlx::Error::Database(d) if is_rejection(engine, d.as_ref()) => {
                             let code = violation_code(r.table, d.message());
                             Refused::Issue(issue(r, code, d.message().to_string()))
                         }
@@ -1018,7 +1051,7 @@ impl ChainDb {
     /// already current.
     pub async fn publish_products(&self, products: Vec<Product>, now: i64) -> Result<u64> {
         let hq = self.hq_site;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
@@ -1032,7 +1065,7 @@ impl ChainDb {
                 table: Table::Product,
                 data: Some(RecordData::Product(p)),
             };
-            match Self::apply(&mut tx, hq, &r, now).await {
+            match Self::apply(self.engine, &mut tx, hq, &r, now).await {
                 Ok(()) => n += 1,
                 Err(Refused::Db(e)) => return Err(e.into()),
                 Err(Refused::Issue(i)) => {

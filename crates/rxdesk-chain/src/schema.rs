@@ -2,8 +2,9 @@
 //! PostgreSQL and SQLite.
 //!
 //! Why here, in one place: the only engine-specific text in the whole crate
-//! is the auto-incrementing key of the changelog and of `sync_issues`
-//! ([`Engine::serial_key`]); every other statement (tables, the partial
+//! is here, in [`Engine`]: the auto-incrementing key of the changelog and of
+//! `sync_issues` ([`Engine::serial_key`]) and how a writing transaction
+//! begins ([`Engine::begin_write`]); every other statement (tables, the partial
 //! unique index of trace codes, upserts, queries) is the common SQL both
 //! engines accept. Money is decimal text (exact, never REAL or NUMERIC,
 //! which SQLite would store as a float) and summed in Rust.
@@ -20,6 +21,17 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// How a writing transaction begins (the other engine-specific text):
+    /// SQLite's `BEGIN IMMEDIATE` takes the write lock at once, waiting for
+    /// it, where a plain `BEGIN` that reads first fails with `database is
+    /// locked` when another connection committed a write meanwhile.
+    pub fn begin_write(self) -> Option<&'static str> {
+        match self {
+            Engine::Postgres => None,
+            Engine::Sqlite => Some("BEGIN IMMEDIATE"),
+        }
+    }
+
     /// The one engine-specific piece of DDL: an auto-incrementing primary key.
     pub fn serial_key(self) -> &'static str {
         match self {

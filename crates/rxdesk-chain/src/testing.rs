@@ -208,21 +208,15 @@ impl TempPostgres {
     }
 
     fn stop_command_line(&self) -> String {
-        let pg_ctl = self.bin.join("pg_ctl");
-        let data = self.dir.join("data");
-        let inner = format!(
+        let stop = format!(
             "'{}' -D '{}' stop -m immediate >/dev/null 2>&1",
-            pg_ctl.display(),
-            data.display()
+            self.bin.join("pg_ctl").display(),
+            self.dir.join("data").display()
         );
         if self.as_postgres {
-            format!(
-                "runuser -u postgres -- {} -D '{}' stop -m immediate >/dev/null 2>&1",
-                pg_ctl.display(),
-                data.display()
-            )
+            format!("runuser -u postgres -- {stop}")
         } else {
-            inner
+            stop
         }
     }
 

@@ -53,6 +53,7 @@ on_both_engines!(
     a_record_of_another_site_is_refused_not_owner,
     pull_returns_siblings_and_central_but_never_own_or_other_stores,
     pull_pages_by_cursor,
+    concurrent_pushes_never_make_a_pull_skip_a_record,
 );
 
 struct Chain {
@@ -493,4 +494,61 @@ async fn pull_pages_by_cursor(db: ChainDb) {
         .unwrap()
         .records
         .is_empty());
+}
+
+async fn concurrent_pushes_never_make_a_pull_skip_a_record(db: ChainDb) {
+    // Six counters of a store push at once while a seventh pulls all the
+    // time: cursors must be committed in order, or a pull that moved past a
+    // cursor committed later would lose that record for good.
+    let c = std::sync::Arc::new(Chain::new(db).await);
+    let mut sites = Vec::new();
+    for no in 1..=7 {
+        sites.push(c.counter(A, no).await);
+    }
+    let puller = sites.pop().unwrap();
+    let mut pushers = Vec::new();
+    for (k, s) in sites.into_iter().enumerate() {
+        let c = c.clone();
+        pushers.push(tokio::spawn(async move {
+            for b in 0..8i64 {
+                let mut batch = Vec::new();
+                for j in 0..3i64 {
+                    let id = b * 3 + j + 1;
+                    batch.extend(sale_records(
+                        s.site_id,
+                        A,
+                        &spec(id, &format!("8{k:03}{id:016}"), &format!("S{k}-{id}")),
+                    ));
+                }
+                let r = c.db.integrate(&s, batch, NOW).await.unwrap();
+                assert!(r.issues.is_empty(), "{:?}", r.issues);
+            }
+        }));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = 0;
+    loop {
+        let done = pushers.iter().all(|p| p.is_finished());
+        let p = c.db.pull(&puller, cursor, 7, NOW).await.unwrap();
+        assert!(p.next_cursor >= cursor);
+        cursor = p.next_cursor;
+        for r in p.records {
+            seen.insert(r.record_id);
+        }
+        if done && !p.more {
+            break;
+        }
+    }
+    for p in pushers {
+        p.await.unwrap();
+    }
+    // A last pull after every push finished brings nothing new.
+    let last = c.db.pull(&puller, cursor, 1000, NOW).await.unwrap();
+    seen.extend(last.records.iter().map(|r| r.record_id));
+    assert_eq!(seen.len(), 6 * 8 * 3 * 5, "records skipped by the pulls");
+    assert!(
+        last.records.is_empty(),
+        "{} records arrived after the pulls ended",
+        last.records.len()
+    );
 }

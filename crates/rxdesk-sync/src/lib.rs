@@ -611,8 +611,10 @@ pub struct PushRequest {
 pub struct PushResponse {
     /// Records integrated (upserts of identical data count too).
     pub integrated: u64,
-    /// Records that could not be integrated; non-empty means the batch was
-    /// refused whole when any is a money or trace record.
+    /// Records that could not be integrated; non-empty means nothing of
+    /// the batch was integrated. Head office (`rxdesk-hq`) answers a refused
+    /// batch with HTTP 409 and a [`SyncRefusal`] `batch_refused` carrying
+    /// these issues, so on HTTP 200 this is always empty.
     pub issues: Vec<IntegrationIssue>,
 }
 
