@@ -190,7 +190,21 @@ pub fn product_record_id(hq_site: Uuid, fixmedins_hilist_id: &str) -> Uuid {
 
 /// The position of a table in integration order (parents first).
 fn table_rank(t: Table) -> usize {
-    Table::ALL.iter().position(|x| *x == t).unwrap_or(usize::MAX)
+    Table::ALL
+        .iter()
+        .position(|x| *x == t)
+        .unwrap_or(usize::MAX)
+}
+
+/// A record's typed columns and their values.
+type TypedRow = Vec<(&'static str, Val)>;
+
+/// `$from, $from+1, …` (`n` placeholders), the numbered form both engines accept.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The chain database.
@@ -274,7 +288,12 @@ impl ChainDb {
             return Err(ChainError::BadUrl);
         };
         let pool = match engine {
-            Engine::Postgres => AnyPoolOptions::new().max_connections(16).connect(url).await?,
+            Engine::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(url)
+                    .await?
+            }
             Engine::Sqlite => {
                 let url = if url.contains('?') {
                     url.to_string()
@@ -438,24 +457,27 @@ impl ChainDb {
         }
         let token = random_hex(32)?;
         let mut tx = self.pool.begin().await?;
-        let existing =
-            sqlx::query("SELECT site_id, machine_id FROM sites WHERE store_code = $1 AND counter_no = $2")
-                .bind(req.store_code.clone())
-                .bind(i64::from(req.counter_no))
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing = sqlx::query(
+            "SELECT site_id, machine_id FROM sites WHERE store_code = $1 AND counter_no = $2",
+        )
+        .bind(req.store_code.clone())
+        .bind(i64::from(req.counter_no))
+        .fetch_optional(&mut *tx)
+        .await?;
         let site_id = match existing {
             Some(r) => {
                 if get_s(&r, 1)? != req.machine_id {
                     return Err(ChainError::CounterTaken(req.counter_no));
                 }
                 let id = get_uuid(&r, 0)?;
-                sqlx::query("UPDATE sites SET token_hash = $1, protocol_version = $2 WHERE site_id = $3")
-                    .bind(hash_secret(&token))
-                    .bind(i64::from(req.protocol_version))
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE sites SET token_hash = $1, protocol_version = $2 WHERE site_id = $3",
+                )
+                .bind(hash_secret(&token))
+                .bind(i64::from(req.protocol_version))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
                 id
             }
             None => {
@@ -521,7 +543,11 @@ impl ChainDb {
             ));
         }
         if r.table.is_central() {
-            return Some(issue(r, "not_owner", "central data is head office's".into()));
+            return Some(issue(
+                r,
+                "not_owner",
+                "central data is head office's".into(),
+            ));
         }
         match (&r.action, &r.data) {
             (RowAction::Upsert, Some(d)) if d.table() == r.table => None,
@@ -554,27 +580,39 @@ impl ChainDb {
                 issues,
             });
         }
+        // A record twice in one batch: its last state wins (as the site's
+        // changelog would have it).
+        let mut seen = std::collections::HashSet::new();
+        records.reverse();
+        records.retain(|r| seen.insert(r.record_id));
+        records.reverse();
         records.sort_by_key(|r| table_rank(r.table));
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let mut integrated = 0u64;
-        for r in &records {
-            match Self::apply(&mut tx, site.site_id, r, now).await {
-                Ok(()) => integrated += 1,
-                Err(Refused::Issue(i)) => {
-                    tx.rollback().await?;
-                    let issues = vec![i];
-                    self.refuse(site, &issues, now).await?;
-                    return Ok(rxdesk_sync::PushResponse {
-                        integrated: 0,
-                        issues,
-                    });
-                }
-                Err(Refused::Db(e)) => return Err(e.into()),
+        let integrated = match Self::apply_batch(&mut tx, site.site_id, &records, now).await {
+            Ok(n) => n,
+            Err(Refused::Issue(i)) => {
+                tx.rollback().await?;
+                let issues = vec![i];
+                self.refuse(site, &issues, now).await?;
+                return Ok(rxdesk_sync::PushResponse {
+                    integrated: 0,
+                    issues,
+                });
             }
-        }
+            Err(Refused::Db(sqlx::Error::Database(d))) => {
+                // The fast path does a table's rows in one statement; find
+                // which record broke a constraint, record by record.
+                tx.rollback().await?;
+                let i = self.find_culprit(site, &records, now, d.message()).await?;
+                let issues = vec![i];
+                self.refuse(site, &issues, now).await?;
+                return Ok(rxdesk_sync::PushResponse {
+                    integrated: 0,
+                    issues,
+                });
+            }
+            Err(Refused::Db(e)) => return Err(e.into()),
+        };
         tx.commit().await?;
         sqlx::query("UPDATE sites SET last_push_at = $1, last_error = '' WHERE site_id = $2")
             .bind(now)
@@ -585,6 +623,238 @@ impl ChainDb {
             integrated,
             issues: Vec::new(),
         })
+    }
+
+    /// Replays a batch that failed in the fast path record by record (and
+    /// rolls it back) to name the record that broke a constraint.
+    async fn find_culprit(
+        &self,
+        site: &Site,
+        records: &[SyncRecord],
+        now: i64,
+        batch_message: &str,
+    ) -> Result<IntegrationIssue> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        for r in records {
+            match Self::apply(&mut tx, site.site_id, r, now).await {
+                Ok(()) => {}
+                Err(Refused::Issue(i)) => {
+                    tx.rollback().await?;
+                    return Ok(i);
+                }
+                Err(Refused::Db(e)) => return Err(e.into()),
+            }
+        }
+        tx.rollback().await?;
+        let first = records
+            .first()
+            .ok_or_else(|| ChainError::Corrupt("empty batch failed".into()))?;
+        Ok(issue(
+            first,
+            "rejected_by_database",
+            batch_message.to_string(),
+        ))
+    }
+
+    /// The fast path of [`ChainDb::integrate`]: per table, one query for
+    /// the rows already there and one multi-row upsert of the changed ones;
+    /// then the changelog in two statements. Identical records change
+    /// nothing; a record of another site is refused `not_owner`.
+    async fn apply_batch(
+        tx: &mut Transaction<'static, Any>,
+        pusher: Uuid,
+        records: &[SyncRecord],
+        now: i64,
+    ) -> std::result::Result<u64, Refused> {
+        struct Change {
+            table: Table,
+            record_id: String,
+            action: &'static str,
+            source_site: String,
+            store_code: String,
+            to_store: String,
+        }
+        let pusher_s = pusher.to_string();
+        let mut changes: Vec<Change> = Vec::new();
+        let mut i = 0;
+        while i < records.len() {
+            let t = records[i].table;
+            let mut j = i;
+            while j < records.len() && records[j].table == t {
+                j += 1;
+            }
+            let group = &records[i..j];
+            i = j;
+            let tname = t.as_str();
+            let mut existing: std::collections::HashMap<String, (String, String, bool)> =
+                std::collections::HashMap::new();
+            for chunk in group.chunks(500) {
+                let sql = format!(
+                    "SELECT record_id, source_site, payload, CAST(CASE WHEN deleted THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM {tname} WHERE record_id IN ({})",
+                    placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for r in chunk {
+                    q = q.bind(r.record_id.to_string());
+                }
+                for row in q.fetch_all(&mut **tx).await? {
+                    let deleted: i64 = row.try_get(3)?;
+                    existing.insert(
+                        row.try_get(0)?,
+                        (row.try_get(1)?, row.try_get(2)?, deleted != 0),
+                    );
+                }
+            }
+            let mut upserts: Vec<(&SyncRecord, String, TypedRow)> = Vec::new();
+            for r in group {
+                let id = r.record_id.to_string();
+                let ex = existing.get(&id);
+                if let Some((owner, _, _)) = ex {
+                    if *owner != pusher_s {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "not_owner",
+                            "the record id belongs to another site's record".into(),
+                        )));
+                    }
+                }
+                let mut change = Change {
+                    table: t,
+                    record_id: id,
+                    action: "upsert",
+                    source_site: r.source_site.to_string(),
+                    store_code: r.store_code.clone(),
+                    to_store: String::new(),
+                };
+                match (&r.action, &r.data) {
+                    (RowAction::Upsert, Some(data)) => {
+                        let payload = serde_json::to_string(data).map_err(|e| {
+                            Refused::Issue(issue(r, "malformed_record", e.to_string()))
+                        })?;
+                        if let Some((_, p, false)) = ex {
+                            if *p == payload {
+                                continue;
+                            }
+                        }
+                        change.to_store = mirror::addressed_to(data).to_string();
+                        upserts.push((r, payload, typed_values(data)));
+                    }
+                    (RowAction::Delete, _) => {
+                        if !matches!(ex, Some((_, _, false))) {
+                            continue;
+                        }
+                        sqlx::query(AssertSqlSafe(format!(
+                            "UPDATE {tname} SET deleted = $1, changed_at = $2 WHERE record_id = $3"
+                        )))
+                        .bind(true)
+                        .bind(now)
+                        .bind(r.record_id.to_string())
+                        .execute(&mut **tx)
+                        .await?;
+                        change.action = "delete";
+                    }
+                    (RowAction::Upsert, None) => {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "malformed_record",
+                            "an upsert without data".into(),
+                        )))
+                    }
+                }
+                changes.push(change);
+            }
+            for chunk in upserts.chunks(100) {
+                let mut cols = vec![
+                    "record_id",
+                    "source_site",
+                    "store_code",
+                    "deleted",
+                    "payload",
+                    "changed_at",
+                ];
+                cols.extend(schema::typed_columns(t).iter().map(|(c, _)| *c));
+                let width = cols.len();
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|k| format!("({})", placeholders(k * width + 1, width)))
+                    .collect();
+                let sets: Vec<String> = cols[3..]
+                    .iter()
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {tname} ({}) VALUES {} ON CONFLICT (record_id) DO UPDATE SET {}",
+                    cols.join(", "),
+                    rows.join(", "),
+                    sets.join(", ")
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (r, payload, typed) in chunk {
+                    if typed.len() + 6 != width {
+                        return Err(Refused::Issue(issue(
+                            r,
+                            "malformed_record",
+                            "the record's columns do not match its table".into(),
+                        )));
+                    }
+                    q = q
+                        .bind(r.record_id.to_string())
+                        .bind(r.source_site.to_string())
+                        .bind(r.store_code.clone())
+                        .bind(false)
+                        .bind(payload.clone())
+                        .bind(now);
+                    for (_, v) in typed {
+                        q = bind(q, v.clone());
+                    }
+                }
+                q.execute(&mut **tx).await?;
+            }
+        }
+        if changes.is_empty() {
+            return Ok(records.len() as u64);
+        }
+        // Cursors are taken only under the lock row, held to the commit:
+        // cursors are committed in order, so a pull never skips one. Taken
+        // last, the lock is held for the changelog's two statements only.
+        sqlx::query("UPDATE chain_lock SET n = n + 1 WHERE id = 1")
+            .execute(&mut **tx)
+            .await?;
+        for chunk in changes.chunks(500) {
+            let sql = format!(
+                "DELETE FROM changelog WHERE record_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.record_id.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in changes.chunks(200) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|k| format!("({})", placeholders(k * 6 + 1, 6)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO changelog (table_name, record_id, action, source_site, store_code, to_store) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.table.as_str())
+                    .bind(c.record_id.clone())
+                    .bind(c.action)
+                    .bind(c.source_site.clone())
+                    .bind(c.store_code.clone())
+                    .bind(c.to_store.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(records.len() as u64)
     }
 
     /// Keeps a refused batch's issues (separately from the rolled-back batch).
@@ -654,9 +924,8 @@ impl ChainDb {
         let mut to_store = String::new();
         match (&r.action, &r.data) {
             (RowAction::Upsert, Some(data)) => {
-                let payload = serde_json::to_string(data).map_err(|e| {
-                    Refused::Issue(issue(r, "malformed_record", e.to_string()))
-                })?;
+                let payload = serde_json::to_string(data)
+                    .map_err(|e| Refused::Issue(issue(r, "malformed_record", e.to_string())))?;
                 if existing.as_ref() == Some(&(payload.clone(), false)) {
                     return Ok(());
                 }
@@ -790,53 +1059,93 @@ impl ChainDb {
         now: i64,
     ) -> Result<PullResponse> {
         let limit = i64::from(limit.clamp(1, 5_000));
-        let rows = sqlx::query(
-            "SELECT cursor, table_name, record_id, action, source_site, store_code FROM changelog \
-             WHERE cursor > $1 AND source_site <> $2 AND (store_code = '' OR store_code = $3 OR to_store = $3) \
-             ORDER BY cursor LIMIT $4",
-        )
-        .bind(after_cursor)
-        .bind(site.site_id.to_string())
-        .bind(site.store_code.clone())
-        .bind(limit + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        // Three indexed ranges (central, the store's other sites, transfers
+        // addressed to the store), each read in cursor order up to the page.
+        const COLS: &str = "cursor, table_name, record_id, action, source_site, store_code";
+        let sql = format!(
+            "SELECT {COLS} FROM (\
+             SELECT * FROM (SELECT {COLS} FROM changelog WHERE store_code = '' AND cursor > $1 ORDER BY cursor LIMIT $4) AS central \
+             UNION ALL SELECT * FROM (SELECT {COLS} FROM changelog WHERE store_code = $3 AND cursor > $1 AND source_site <> $2 ORDER BY cursor LIMIT $4) AS own_store \
+             UNION ALL SELECT * FROM (SELECT {COLS} FROM changelog WHERE to_store = $3 AND store_code <> $3 AND cursor > $1 AND source_site <> $2 ORDER BY cursor LIMIT $4) AS addressed\
+             ) AS page ORDER BY cursor LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after_cursor)
+            .bind(site.site_id.to_string())
+            .bind(site.store_code.clone())
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
         let more = rows.len() as i64 > limit;
-        let mut records = Vec::new();
+        struct Entry {
+            table: Table,
+            record_id: Uuid,
+            action: RowAction,
+            source_site: Uuid,
+            store_code: String,
+        }
+        let mut entries = Vec::new();
         let mut next_cursor = after_cursor;
         for row in rows.iter().take(limit as usize) {
             next_cursor = get_i(row, 0)?;
             let tname = get_s(row, 1)?;
-            let table = Table::parse(&tname)
-                .ok_or_else(|| ChainError::Corrupt(format!("unknown table {tname}")))?;
-            let record_id = get_uuid(row, 2)?;
-            let action = match get_s(row, 3)?.as_str() {
-                "delete" => RowAction::Delete,
-                _ => RowAction::Upsert,
-            };
-            let data = match action {
+            entries.push(Entry {
+                table: Table::parse(&tname)
+                    .ok_or_else(|| ChainError::Corrupt(format!("unknown table {tname}")))?,
+                record_id: get_uuid(row, 2)?,
+                action: match get_s(row, 3)?.as_str() {
+                    "delete" => RowAction::Delete,
+                    _ => RowAction::Upsert,
+                },
+                source_site: get_uuid(row, 4)?,
+                store_code: get_s(row, 5)?,
+            });
+        }
+        // The records' payloads, one query per table.
+        let mut payloads: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        for t in Table::ALL {
+            let ids: Vec<String> = entries
+                .iter()
+                .filter(|e| e.table == t && e.action == RowAction::Upsert)
+                .map(|e| e.record_id.to_string())
+                .collect();
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT record_id, payload FROM {} WHERE record_id IN ({})",
+                    t.as_str(),
+                    placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.clone());
+                }
+                for row in q.fetch_all(&self.pool).await? {
+                    payloads.insert(get_s(&row, 0)?, get_s(&row, 1)?);
+                }
+            }
+        }
+        let mut records = Vec::with_capacity(entries.len());
+        for e in entries {
+            let data = match e.action {
                 RowAction::Delete => None,
                 RowAction::Upsert => {
-                    let p = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT payload FROM {tname} WHERE record_id = $1"
-                    )))
-                    .bind(record_id.to_string())
-                    .fetch_one(&self.pool)
-                    .await?;
-                    let payload = get_s(&p, 0)?;
+                    let payload = payloads.get(&e.record_id.to_string()).ok_or_else(|| {
+                        ChainError::Corrupt(format!("no row for {}", e.record_id))
+                    })?;
                     Some(
-                        serde_json::from_str::<RecordData>(&payload)
-                            .map_err(|e| ChainError::Corrupt(e.to_string()))?,
+                        serde_json::from_str::<RecordData>(payload)
+                            .map_err(|err| ChainError::Corrupt(err.to_string()))?,
                     )
                 }
             };
             records.push(SyncRecord {
-                record_id,
-                source_site: get_uuid(row, 4)?,
-                store_code: get_s(row, 5)?,
-                action,
+                record_id: e.record_id,
+                source_site: e.source_site,
+                store_code: e.store_code,
+                action: e.action,
                 data,
-                table,
+                table: e.table,
             });
         }
         sqlx::query("UPDATE sites SET last_pull_at = $1, last_pull_cursor = $2 WHERE site_id = $3")
@@ -855,8 +1164,9 @@ impl ChainDb {
     /// Changelog rows waiting at head office for a site after `cursor`.
     pub async fn backlog(&self, site_id: &str, store_code: &str, cursor: i64) -> Result<i64> {
         let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM changelog WHERE cursor > $1 AND source_site <> $2 \
-             AND (store_code = '' OR store_code = $3 OR to_store = $3)",
+            "SELECT CAST((SELECT COUNT(*) FROM changelog WHERE store_code = '' AND cursor > $1) \
+             + (SELECT COUNT(*) FROM changelog WHERE store_code = $3 AND cursor > $1 AND source_site <> $2) \
+             + (SELECT COUNT(*) FROM changelog WHERE to_store = $3 AND store_code <> $3 AND cursor > $1 AND source_site <> $2) AS BIGINT)",
         )
         .bind(cursor)
         .bind(site_id.to_string())
@@ -893,7 +1203,11 @@ impl ChainDb {
             last_pull_at: get_opt_i(&row, 1)?,
             last_pull_cursor,
             backlog: self
-                .backlog(&site.site_id.to_string(), &site.store_code, last_pull_cursor)
+                .backlog(
+                    &site.site_id.to_string(),
+                    &site.store_code,
+                    last_pull_cursor,
+                )
                 .await?,
             last_error: get_s(&row, 3)?,
             issues,

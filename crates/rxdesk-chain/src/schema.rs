@@ -67,7 +67,10 @@ pub fn typed_columns(table: Table) -> &'static [(&'static str, &'static str)] {
             ("method", "TEXT NOT NULL"),
             ("amount", "TEXT NOT NULL"),
         ],
-        Table::Refund => &[("sale", "TEXT NOT NULL"), ("refunded_at", "BIGINT NOT NULL")],
+        Table::Refund => &[
+            ("sale", "TEXT NOT NULL"),
+            ("refunded_at", "BIGINT NOT NULL"),
+        ],
         Table::GoodsDoc => &[("doc_no", "TEXT NOT NULL"), ("kind", "TEXT NOT NULL")],
         Table::StockBatch => &[
             ("fixmedins_hilist_id", "TEXT NOT NULL"),
@@ -147,6 +150,9 @@ fn v1(engine: Engine) -> Vec<String> {
              action TEXT NOT NULL, source_site TEXT NOT NULL, store_code TEXT NOT NULL, to_store TEXT NOT NULL DEFAULT '')"
         ),
         "CREATE INDEX changelog_record ON changelog (record_id)".into(),
+        // A pull reads its store's rows and the transfers to it after a cursor.
+        "CREATE INDEX changelog_store ON changelog (store_code, cursor)".into(),
+        "CREATE INDEX changelog_to_store ON changelog (to_store, cursor)".into(),
         format!(
             "CREATE TABLE sync_issues (id {serial}, site_id TEXT NOT NULL, store_code TEXT NOT NULL, \
              record_id TEXT NOT NULL, table_name TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, \

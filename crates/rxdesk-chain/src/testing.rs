@@ -138,7 +138,15 @@ impl TempPostgres {
             pg_command(&bin, "initdb", as_postgres)
                 .arg("-D")
                 .arg(&data)
-                .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"]),
+                .args([
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "-N",
+                ]),
         )?;
         let mut last = None;
         for _ in 0..5 {
@@ -222,7 +230,14 @@ impl TempPostgres {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ok = Command::new(self.bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
                 .output()
                 .map(|o| o.status.success())
                 .unwrap_or(false);
@@ -312,13 +327,27 @@ impl Drop for TempPostgres {
     }
 }
 
-/// A temp SQLite database URL (a fresh file under the temp dir).
+/// A temp SQLite database URL: a fresh file in a directory of this
+/// process, removed (by a watcher process) when the process ends.
 pub fn temp_sqlite_url() -> String {
-    let p = std::env::temp_dir().join(format!(
-        "rxdesk-chain-{}-{}.sqlite",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("rxdesk-chain-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&d);
+        let script = format!(
+            "while kill -0 {} 2>/dev/null; do sleep 1; done; rm -rf '{}'",
+            std::process::id(),
+            d.display()
+        );
+        let _ = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        d
+    });
+    let p = dir.join(format!("{}.sqlite", SEQ.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_file(&p);
     format!("sqlite:{}", p.display())
 }

@@ -402,7 +402,9 @@ pub async fn regulator(db: &ChainDb) -> Result<Vec<RegulatorFigures>> {
         by.entry(s.clone()).or_insert_with(|| blank(&s)).lines = n;
     }
     for (s, n) in coded {
-        by.entry(s.clone()).or_insert_with(|| blank(&s)).lines_with_codes = n;
+        by.entry(s.clone())
+            .or_insert_with(|| blank(&s))
+            .lines_with_codes = n;
     }
     let mut chain = blank("");
     let mut out: Vec<RegulatorFigures> = Vec::new();

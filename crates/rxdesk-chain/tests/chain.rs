@@ -18,7 +18,9 @@ const B: &str = "P11010500002";
 const NOW: i64 = 1_735_700_000_000;
 
 async fn sqlite_db() -> ChainDb {
-    ChainDb::open(&temp_sqlite_url()).await.expect("sqlite opens")
+    ChainDb::open(&temp_sqlite_url())
+        .await
+        .expect("sqlite opens")
 }
 
 async fn pg_db() -> ChainDb {
@@ -131,9 +133,12 @@ async fn a_trace_code_sold_at_two_counters_is_refused_whole(db: ChainDb) {
     let a1 = c.counter(A, 1).await;
     let b1 = c.counter(B, 1).await;
     let code = "81234567890123456789";
-    let ok = c
-        .db
-        .integrate(&a1, sale_records(a1.site_id, A, &spec(1, code, "S-A-1")), NOW)
+    let ok =
+        c.db.integrate(
+            &a1,
+            sale_records(a1.site_id, A, &spec(1, code, "S-A-1")),
+            NOW,
+        )
         .await
         .unwrap();
     assert!(ok.issues.is_empty(), "{:?}", ok.issues);
@@ -149,7 +154,9 @@ async fn a_trace_code_sold_at_two_counters_is_refused_whole(db: ChainDb) {
     assert_eq!(refused.issues[0].code, "trace_code_sold_twice");
     assert_eq!(refused.issues[0].table, Table::TraceCode);
     assert_eq!(snapshot(&c.db).await, before);
-    let issues = rxdesk_chain::views::issues(&c.db, None, true).await.unwrap();
+    let issues = rxdesk_chain::views::issues(&c.db, None, true)
+        .await
+        .unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].code, "trace_code_sold_twice");
     assert_eq!(issues[0].store_code, B);
@@ -163,7 +170,13 @@ async fn a_trace_code_sold_at_two_counters_is_refused_whole(db: ChainDb) {
             t.returned = true;
         }
     }
-    assert!(c.db.integrate(&a1, ret, NOW).await.unwrap().issues.is_empty());
+    assert!(c
+        .db
+        .integrate(&a1, ret, NOW)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
     let again = sale_records(b1.site_id, B, &spec(2, code, "S-B-2"));
     let ok = c.db.integrate(&b1, again, NOW).await.unwrap();
     assert!(ok.issues.is_empty(), "{:?}", ok.issues);
@@ -173,17 +186,23 @@ async fn a_settlement_with_a_second_sale_is_refused(db: ChainDb) {
     let c = Chain::new(db).await;
     let a1 = c.counter(A, 1).await;
     let a2 = c.counter(A, 2).await;
-    let ok = c
-        .db
-        .integrate(&a1, sale_records(a1.site_id, A, &spec(1, "80000000000000000011", "SETL-1")), NOW)
+    let ok =
+        c.db.integrate(
+            &a1,
+            sale_records(a1.site_id, A, &spec(1, "80000000000000000011", "SETL-1")),
+            NOW,
+        )
         .await
         .unwrap();
     assert!(ok.issues.is_empty());
     let before = snapshot(&c.db).await;
     // The same store's other counter claims the same 结算ID for its sale.
-    let r = c
-        .db
-        .integrate(&a2, sale_records(a2.site_id, A, &spec(1, "80000000000000000012", "SETL-1")), NOW)
+    let r =
+        c.db.integrate(
+            &a2,
+            sale_records(a2.site_id, A, &spec(1, "80000000000000000012", "SETL-1")),
+            NOW,
+        )
         .await
         .unwrap();
     assert_eq!(r.issues.len(), 1);
@@ -196,15 +215,21 @@ async fn a_settlement_with_a_second_sale_is_refused(db: ChainDb) {
         .find(|r| r.table == Table::Settlement)
         .unwrap();
     settlement.record_id = rxdesk_sync::record_id(a1.site_id, Table::Settlement, 77);
-    let r = c.db.integrate(&a1, vec![settlement.clone()], NOW).await.unwrap();
+    let r =
+        c.db.integrate(&a1, vec![settlement.clone()], NOW)
+            .await
+            .unwrap();
     assert_eq!(r.issues.len(), 1);
     assert_eq!(r.issues[0].code, "sale_settled_twice");
     assert_eq!(snapshot(&c.db).await, before);
     // The same 结算ID in another store is another institution's: accepted.
     let b1 = c.counter(B, 1).await;
-    let r = c
-        .db
-        .integrate(&b1, sale_records(b1.site_id, B, &spec(1, "80000000000000000013", "SETL-1")), NOW)
+    let r =
+        c.db.integrate(
+            &b1,
+            sale_records(b1.site_id, B, &spec(1, "80000000000000000013", "SETL-1")),
+            NOW,
+        )
         .await
         .unwrap();
     assert!(r.issues.is_empty(), "{:?}", r.issues);
@@ -215,7 +240,11 @@ async fn an_identical_re_push_changes_nothing(db: ChainDb) {
     let a1 = c.counter(A, 1).await;
     let mut batch = Vec::new();
     for i in 1..=3 {
-        batch.extend(sale_records(a1.site_id, A, &spec(i, &format!("8000000000000000010{i}"), &format!("S{i}"))));
+        batch.extend(sale_records(
+            a1.site_id,
+            A,
+            &spec(i, &format!("8000000000000000010{i}"), &format!("S{i}")),
+        ));
     }
     let first = c.db.integrate(&a1, batch.clone(), NOW).await.unwrap();
     assert_eq!(first.integrated, 15);
@@ -261,7 +290,13 @@ async fn a_record_of_another_site_is_refused_not_owner(db: ChainDb) {
     assert!(r.issues.iter().all(|i| i.code == "not_owner"));
     // a2 overwrites a1's record id under its own name.
     let own = sale_records(a1.site_id, A, &spec(1, "80000000000000000203", "S3"));
-    assert!(c.db.integrate(&a1, own.clone(), NOW).await.unwrap().issues.is_empty());
+    assert!(c
+        .db
+        .integrate(&a1, own.clone(), NOW)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
     let mut hijack = own[0].clone();
     hijack.source_site = a2.site_id;
     let r = c.db.integrate(&a2, vec![hijack], NOW).await.unwrap();
@@ -338,16 +373,26 @@ async fn pull_returns_siblings_and_central_but_never_own_or_other_stores(db: Cha
     }
     let p = c.db.pull(&a2, 0, 1000, NOW).await.unwrap();
     assert!(!p.more);
-    let products = p.records.iter().filter(|r| r.table == Table::Product).count();
+    let products = p
+        .records
+        .iter()
+        .filter(|r| r.table == Table::Product)
+        .count();
     assert_eq!(products, 2);
     assert!(p
         .records
         .iter()
         .filter(|r| r.table == Table::Product)
         .all(|r| r.source_site == c.db.hq_site() && r.store_code.is_empty()));
-    let sibling: Vec<_> = p.records.iter().filter(|r| r.table != Table::Product).collect();
+    let sibling: Vec<_> = p
+        .records
+        .iter()
+        .filter(|r| r.table != Table::Product)
+        .collect();
     assert_eq!(sibling.len(), 6);
-    assert!(sibling.iter().all(|r| r.source_site == a1.site_id && r.store_code == A));
+    assert!(sibling
+        .iter()
+        .all(|r| r.source_site == a1.site_id && r.store_code == A));
     assert!(p.records.iter().all(|r| r.source_site != a2.site_id));
     // The other store sees only products and nothing of store A.
     let pb = c.db.pull(&b1, 0, 1000, NOW).await.unwrap();
@@ -355,9 +400,19 @@ async fn pull_returns_siblings_and_central_but_never_own_or_other_stores(db: Cha
     assert!(pb.records.iter().all(|r| r.table == Table::Product));
     // Publishing the same products again changes nothing; a price change is
     // pulled again.
-    c.db.publish_products(vec![product("H001", "25.50")], NOW).await.unwrap();
-    assert!(c.db.pull(&b1, pb.next_cursor, 1000, NOW).await.unwrap().records.is_empty());
-    c.db.publish_products(vec![product("H001", "26.00")], NOW).await.unwrap();
+    c.db.publish_products(vec![product("H001", "25.50")], NOW)
+        .await
+        .unwrap();
+    assert!(c
+        .db
+        .pull(&b1, pb.next_cursor, 1000, NOW)
+        .await
+        .unwrap()
+        .records
+        .is_empty());
+    c.db.publish_products(vec![product("H001", "26.00")], NOW)
+        .await
+        .unwrap();
     let p3 = c.db.pull(&b1, pb.next_cursor, 1000, NOW).await.unwrap();
     assert_eq!(p3.records.len(), 1);
     // A transfer out of store A addressed to store B reaches B's counters.
@@ -379,7 +434,13 @@ async fn pull_returns_siblings_and_central_but_never_own_or_other_stores(db: Cha
             at: NOW,
         })),
     };
-    assert!(c.db.integrate(&a1, vec![t], NOW).await.unwrap().issues.is_empty());
+    assert!(c
+        .db
+        .integrate(&a1, vec![t], NOW)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
     let p4 = c.db.pull(&b1, p3.next_cursor, 1000, NOW).await.unwrap();
     assert_eq!(p4.records.len(), 1);
     assert_eq!(p4.records[0].table, Table::Transfer);
@@ -396,7 +457,13 @@ async fn pull_pages_by_cursor(db: ChainDb) {
     for i in 1..=7 {
         batch.push(upload(a1.site_id, A, i));
     }
-    assert!(c.db.integrate(&a1, batch, NOW).await.unwrap().issues.is_empty());
+    assert!(c
+        .db
+        .integrate(&a1, batch, NOW)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
     let mut cursor = 0;
     let mut seen = Vec::new();
     let mut pages = 0;
@@ -419,5 +486,11 @@ async fn pull_pages_by_cursor(db: ChainDb) {
     assert_eq!(dedup.len(), 7);
     assert_eq!(seen.len(), 7);
     // After the last page, nothing more.
-    assert!(c.db.pull(&a2, cursor, 3, NOW).await.unwrap().records.is_empty());
+    assert!(c
+        .db
+        .pull(&a2, cursor, 3, NOW)
+        .await
+        .unwrap()
+        .records
+        .is_empty());
 }

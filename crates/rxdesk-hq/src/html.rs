@@ -31,9 +31,8 @@ pub fn cst(ms: Option<i64>) -> String {
     let Some(ms) = ms else {
         return "—".into();
     };
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).map(|o| {
-        chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&o))
-    });
+    let offset = chrono::FixedOffset::east_opt(8 * 3600)
+        .map(|o| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&o)));
     match offset.flatten() {
         Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
         None => "—".into(),
@@ -203,7 +202,14 @@ pub fn render(v: View, data: &ViewData) -> String {
         }
         ViewData::Issues(d) => {
             let mut t = Table::new(&[
-                "时间", "门店编码", "站点", "表", "记录", "代码", "说明", "状态",
+                "时间",
+                "门店编码",
+                "站点",
+                "表",
+                "记录",
+                "代码",
+                "说明",
+                "状态",
             ]);
             for i in d {
                 t.row(vec![
@@ -214,7 +220,12 @@ pub fn render(v: View, data: &ViewData) -> String {
                     i.record_id.to_string(),
                     i.code.clone(),
                     i.message.clone(),
-                    if i.resolved { "已解决" } else { "未解决（阻塞同步）" }.into(),
+                    if i.resolved {
+                        "已解决"
+                    } else {
+                        "未解决（阻塞同步）"
+                    }
+                    .into(),
                 ]);
             }
             t.render()
@@ -283,7 +294,12 @@ pub fn render(v: View, data: &ViewData) -> String {
         }
         ViewData::Prices(d) => {
             let mut t = Table::new(&[
-                "目录编号", "品名", "连锁定价", "门店编码", "门店售价", "是否一致",
+                "目录编号",
+                "品名",
+                "连锁定价",
+                "门店编码",
+                "门店售价",
+                "是否一致",
             ]);
             for p in d {
                 let chain = p.chain_price.map(money).unwrap_or_else(|| "未发布".into());

@@ -133,7 +133,10 @@ impl From<ChainError> for Refusal {
             }
             ChainError::CounterTaken(_) | ChainError::StoreExists => StatusCode::CONFLICT,
             ChainError::BadStoreCode => StatusCode::BAD_REQUEST,
-            ChainError::Db(_) | ChainError::Corrupt(_) | ChainError::Random(_) | ChainError::BadUrl => {
+            ChainError::Db(_)
+            | ChainError::Corrupt(_)
+            | ChainError::Random(_)
+            | ChainError::BadUrl => {
                 tracing::error!(error = %e, "head office failed");
                 return Refusal::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -149,7 +152,9 @@ impl From<ChainError> for Refusal {
 fn json<T: Serialize>(status: StatusCode, v: &T) -> Response {
     match serde_json::to_string(v) {
         Ok(s) => (status, [(header::CONTENT_TYPE, "application/json")], s).into_response(),
-        Err(_) => Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "encoding").into_response(),
+        Err(_) => {
+            Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "encoding").into_response()
+        }
     }
 }
 
@@ -177,9 +182,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 async fn site_of(state: &AppState, headers: &HeaderMap, version: u32) -> Result<Site, Refusal> {
-    let token = bearer(headers).ok_or_else(|| {
-        Refusal::new(StatusCode::UNAUTHORIZED, "bad_token", "no bearer token")
-    })?;
+    let token = bearer(headers)
+        .ok_or_else(|| Refusal::new(StatusCode::UNAUTHORIZED, "bad_token", "no bearer token"))?;
     let machine = headers
         .get(MACHINE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -375,7 +379,11 @@ async fn resolve_issue(
     if found {
         Ok(json(StatusCode::OK, &serde_json::json!({ "resolved": id })))
     } else {
-        Err(Refusal::new(StatusCode::NOT_FOUND, "unknown_issue", "no such issue"))
+        Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            "unknown_issue",
+            "no such issue",
+        ))
     }
 }
 
@@ -481,7 +489,10 @@ async fn view_html(
     Ok(axum::response::Html(html::render(v, &data)).into_response())
 }
 
-async fn chain_home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Refusal> {
+async fn chain_home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
     view_html(State(state), headers, Path("stores".to_string())).await
 }
 

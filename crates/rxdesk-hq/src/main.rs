@@ -12,7 +12,10 @@ use rxdesk_chain::{ChainDb, VersionWindow};
 use rxdesk_hq::{now_ms, AppState, HqConfig, DEFAULT_BODY_LIMIT};
 
 #[derive(Parser)]
-#[command(name = "rxdesk-hq", about = "RxDesk head office: the chain's sync server and views")]
+#[command(
+    name = "rxdesk-hq",
+    about = "RxDesk head office: the chain's sync server and views"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -121,11 +124,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
         Cmd::Store {
-            cmd: StoreCmd::Add {
-                code,
-                name,
-                database_url,
-            },
+            cmd:
+                StoreCmd::Add {
+                    code,
+                    name,
+                    database_url,
+                },
         } => {
             let db = ChainDb::open(&database_url)
                 .await
@@ -140,8 +144,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Products {
             cmd: ProductsCmd::Import { file, database_url },
         } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let products = rxdesk_hq::csv::parse_products(&text)?;
             let db = ChainDb::open(&database_url)
                 .await

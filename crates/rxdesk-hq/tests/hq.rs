@@ -87,7 +87,10 @@ fn admin_h() -> Vec<(&'static str, String)> {
 
 fn new_store_code() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("P1101{:07}", N.fetch_add(1, Ordering::Relaxed) + std::process::id() % 1000 * 1000)
+    format!(
+        "P1101{:07}",
+        N.fetch_add(1, Ordering::Relaxed) + std::process::id() % 1000 * 1000
+    )
 }
 
 async fn add_store(code: &str) -> String {
@@ -123,7 +126,12 @@ fn refusal(b: &str) -> SyncRefusal {
     serde_json::from_str(b).unwrap_or_else(|e| panic!("not a SyncRefusal ({e}): {b}"))
 }
 
-async fn register(store: &str, reg: &str, no: u16, version: u32) -> Result<Counter, (u16, SyncRefusal)> {
+async fn register(
+    store: &str,
+    reg: &str,
+    no: u16,
+    version: u32,
+) -> Result<Counter, (u16, SyncRefusal)> {
     let machine = format!("m-{store}-{no}");
     let req = RegisterRequest {
         store_code: store.into(),
@@ -132,7 +140,13 @@ async fn register(store: &str, reg: &str, no: u16, version: u32) -> Result<Count
         protocol_version: version,
         registration_code: reg.into(),
     };
-    let (s, b) = call("POST", "/v1/sites/register", serde_json::to_vec(&req).unwrap(), &[]).await;
+    let (s, b) = call(
+        "POST",
+        "/v1/sites/register",
+        serde_json::to_vec(&req).unwrap(),
+        &[],
+    )
+    .await;
     if s != 200 {
         return Err((s, refusal(&b)));
     }
@@ -152,7 +166,13 @@ async fn push(c: &Counter, records: Vec<rxdesk_sync::SyncRecord>, version: u32) 
         up_to_cursor: 1,
         records,
     };
-    call("POST", "/v1/sync/push", serde_json::to_vec(&req).unwrap(), &c.headers()).await
+    call(
+        "POST",
+        "/v1/sync/push",
+        serde_json::to_vec(&req).unwrap(),
+        &c.headers(),
+    )
+    .await
 }
 
 async fn pull_all(c: &Counter) -> Vec<rxdesk_sync::SyncRecord> {
@@ -165,7 +185,13 @@ async fn pull_all(c: &Counter) -> Vec<rxdesk_sync::SyncRecord> {
             after_cursor: cursor,
             limit: 4,
         };
-        let (s, b) = call("POST", "/v1/sync/pull", serde_json::to_vec(&req).unwrap(), &c.headers()).await;
+        let (s, b) = call(
+            "POST",
+            "/v1/sync/pull",
+            serde_json::to_vec(&req).unwrap(),
+            &c.headers(),
+        )
+        .await;
         assert_eq!(s, 200, "{b}");
         let p: PullResponse = serde_json::from_str(&b).unwrap();
         out.extend(p.records);
@@ -195,10 +221,16 @@ fn register_with_a_bad_code_is_refused() {
         let b = new_store_code();
         let reg_a = add_store(&a).await;
         let reg_b = add_store(&b).await;
-        let (s, r) = register(&a, "not-a-code", 1, PROTOCOL_VERSION).await.err().unwrap();
+        let (s, r) = register(&a, "not-a-code", 1, PROTOCOL_VERSION)
+            .await
+            .err()
+            .unwrap();
         assert_eq!((s, r.code.as_str()), (403, "bad_registration_code"));
         // Another store's code does not register a counter of this store.
-        let (s, r) = register(&a, &reg_b, 1, PROTOCOL_VERSION).await.err().unwrap();
+        let (s, r) = register(&a, &reg_b, 1, PROTOCOL_VERSION)
+            .await
+            .err()
+            .unwrap();
         assert_eq!((s, r.code.as_str()), (403, "bad_registration_code"));
         assert!(register(&a, &reg_a, 1, PROTOCOL_VERSION).await.is_ok());
         // The admin endpoints want the admin token.
@@ -219,7 +251,11 @@ fn a_token_used_from_another_machine_is_refused_machine_mismatch() {
         let a = new_store_code();
         let reg = add_store(&a).await;
         let mut c = register(&a, &reg, 1, PROTOCOL_VERSION).await.unwrap();
-        let records = sale_records(c.site, &a, &sale(1, &format!("81{a}000001"), "S1", "10.00", "5.00"));
+        let records = sale_records(
+            c.site,
+            &a,
+            &sale(1, &format!("81{a}000001"), "S1", "10.00", "5.00"),
+        );
         c.machine = "another-machine".into();
         let (s, b) = push(&c, records, PROTOCOL_VERSION).await;
         assert_eq!((s, refusal(&b).code.as_str()), (403, "machine_mismatch"));
@@ -243,7 +279,10 @@ fn a_protocol_version_outside_the_window_is_refused() {
     block(async {
         let a = new_store_code();
         let reg = add_store(&a).await;
-        let (s, r) = register(&a, &reg, 1, PROTOCOL_VERSION + 1).await.err().unwrap();
+        let (s, r) = register(&a, &reg, 1, PROTOCOL_VERSION + 1)
+            .await
+            .err()
+            .unwrap();
         assert_eq!((s, r.code.as_str()), (426, "version_too_new"));
         let c = register(&a, &reg, 1, PROTOCOL_VERSION).await.unwrap();
         let (s, b) = push(&c, vec![], PROTOCOL_VERSION - 1).await;
@@ -276,15 +315,33 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         .await;
         assert_eq!(s, 200, "{b}");
         let mut r1 = Vec::new();
-        r1.extend(sale_records(c1.site, &a, &sale(1, &format!("81{a}000101"), "A1", "25.50", "18.00")));
-        r1.extend(sale_records(c1.site, &a, &sale(2, &format!("81{a}000102"), "A2", "25.50", "10.20")));
+        r1.extend(sale_records(
+            c1.site,
+            &a,
+            &sale(1, &format!("81{a}000101"), "A1", "25.50", "18.00"),
+        ));
+        r1.extend(sale_records(
+            c1.site,
+            &a,
+            &sale(2, &format!("81{a}000102"), "A2", "25.50", "10.20"),
+        ));
         let (s, b) = push(&c1, r1, PROTOCOL_VERSION).await;
         assert_eq!(s, 200, "{b}");
         let pr: PushResponse = serde_json::from_str(&b).unwrap();
         assert_eq!(pr.integrated, 10);
         let mut r2 = Vec::new();
         for i in 1..=3 {
-            r2.extend(sale_records(c2.site, &a, &sale(i, &format!("81{a}00020{i}"), &format!("B{i}"), "26.00", "13.00")));
+            r2.extend(sale_records(
+                c2.site,
+                &a,
+                &sale(
+                    i,
+                    &format!("81{a}00020{i}"),
+                    &format!("B{i}"),
+                    "26.00",
+                    "13.00",
+                ),
+            ));
         }
         let (s, b) = push(&c2, r2, PROTOCOL_VERSION).await;
         assert_eq!(s, 200, "{b}");
@@ -295,7 +352,11 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         assert_eq!(sibling.len(), 10);
         assert!(sibling.iter().all(|r| r.source_site == c1.site));
         // A refused batch: 409 batch_refused carrying the issue.
-        let dup = sale_records(c2.site, &a, &sale(9, &format!("81{a}000101"), "B9", "26.00", "13.00"));
+        let dup = sale_records(
+            c2.site,
+            &a,
+            &sale(9, &format!("81{a}000101"), "B9", "26.00", "13.00"),
+        );
         let (s, b) = push(&c2, dup, PROTOCOL_VERSION).await;
         let r = refusal(&b);
         assert_eq!((s, r.code.as_str()), (409, "batch_refused"));
@@ -324,27 +385,52 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         assert_eq!(day["day"], "2025-01-01");
         assert_eq!(day["settlements"], 5);
         assert_eq!(day["counters"], 2);
-        let d = |k: &str| -> Decimal { day[k].as_str().map(|s| s.parse().unwrap()).unwrap_or_else(|| day[k].to_string().parse().unwrap()) };
+        let d = |k: &str| -> Decimal {
+            day[k]
+                .as_str()
+                .map(|s| s.parse().unwrap())
+                .unwrap_or_else(|| day[k].to_string().parse().unwrap())
+        };
         assert_eq!(d("medfee_sumamt"), "129.00".parse::<Decimal>().unwrap()); // 2×25.50 + 3×26.00
         assert_eq!(d("fund_pay_sumamt"), "67.20".parse::<Decimal>().unwrap()); // 18.00+10.20+3×13.00
         assert_eq!(d("psn_cash_pay"), "61.80".parse::<Decimal>().unwrap());
         // Regulator figures and the price monitor.
         let (_, b) = call("GET", "/v1/views/regulator", vec![], &admin_h()).await;
         let v: Value = serde_json::from_str(&b).unwrap();
-        let f = v.as_array().unwrap().iter().find(|f| f["store_code"] == a.as_str()).unwrap();
+        let f = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["store_code"] == a.as_str())
+            .unwrap();
         assert_eq!(f["sales"], 5);
         assert_eq!(f["lines"], 5);
         assert_eq!(f["lines_with_codes"], 5);
         let (_, b) = call("GET", "/v1/views/prices", vec![], &admin_h()).await;
         let v: Value = serde_json::from_str(&b).unwrap();
-        let p = v.as_array().unwrap().iter().find(|p| p["fixmedins_hilist_id"] == "H001").unwrap();
-        let st = p["stores"].as_array().unwrap().iter().find(|s| s["store_code"] == a.as_str()).unwrap();
+        let p = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["fixmedins_hilist_id"] == "H001")
+            .unwrap();
+        let st = p["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["store_code"] == a.as_str())
+            .unwrap();
         assert_eq!(st["differs"], true);
         assert_eq!(st["prices"].as_array().unwrap().len(), 2);
         // The stores view shows both counters.
         let (_, b) = call("GET", "/v1/views/stores", vec![], &admin_h()).await;
         let v: Value = serde_json::from_str(&b).unwrap();
-        let s = v.as_array().unwrap().iter().find(|s| s["store_code"] == a.as_str()).unwrap();
+        let s = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["store_code"] == a.as_str())
+            .unwrap();
         assert_eq!(s["sites"].as_array().unwrap().len(), 2);
         let _ = c1.store;
     })
@@ -356,7 +442,16 @@ fn the_html_pages_render_with_zh_cn_labels() {
         let a = new_store_code();
         let reg = add_store(&a).await;
         let c = register(&a, &reg, 1, PROTOCOL_VERSION).await.unwrap();
-        let (s, _) = push(&c, sale_records(c.site, &a, &sale(1, &format!("81{a}000301"), "H1", "12.00", "6.00")), PROTOCOL_VERSION).await;
+        let (s, _) = push(
+            &c,
+            sale_records(
+                c.site,
+                &a,
+                &sale(1, &format!("81{a}000301"), "H1", "12.00", "6.00"),
+            ),
+            PROTOCOL_VERSION,
+        )
+        .await;
         assert_eq!(s, 200);
         use base64::Engine as _;
         let basic = format!(
@@ -367,23 +462,49 @@ fn the_html_pages_render_with_zh_cn_labels() {
             ("stores", &["门店与收银台", "收银台号", "最近上传"][..]),
             ("uploads", &["医保上传状态", "交易编号"][..]),
             ("issues", &["同步失败", "说明"][..]),
-            ("reconciliation", &["对账", "医疗费总额", "基金支付总额", "个人现金支出"][..]),
+            (
+                "reconciliation",
+                &["对账", "医疗费总额", "基金支付总额", "个人现金支出"][..],
+            ),
             ("regulator", &["监管指标", "追溯码覆盖率", "全连锁合计"][..]),
             ("prices", &["价格监测", "连锁定价", "门店售价"][..]),
         ] {
-            let (s, b) = call("GET", &format!("/chain/{page}"), vec![], &[("Authorization", basic.clone())]).await;
+            let (s, b) = call(
+                "GET",
+                &format!("/chain/{page}"),
+                vec![],
+                &[("Authorization", basic.clone())],
+            )
+            .await;
             assert_eq!(s, 200, "{page}: {b}");
-            assert!(b.starts_with("<!DOCTYPE html><html lang=\"zh-CN\">"), "{page}");
+            assert!(
+                b.starts_with("<!DOCTYPE html><html lang=\"zh-CN\">"),
+                "{page}"
+            );
             for l in labels {
                 assert!(b.contains(l), "{page} lacks {l}");
             }
             assert!(!b.contains("<script"), "{page}");
         }
-        let (_, b) = call("GET", "/chain/reconciliation", vec![], &[("Authorization", basic.clone())]).await;
-        assert!(b.contains(&a) && b.contains("12.00"), "the store's day is on the page");
+        let (_, b) = call(
+            "GET",
+            "/chain/reconciliation",
+            vec![],
+            &[("Authorization", basic.clone())],
+        )
+        .await;
+        assert!(
+            b.contains(&a) && b.contains("12.00"),
+            "the store's day is on the page"
+        );
         // Without the token: the browser is asked to log in.
         let h = hq();
-        let r = h.client.get(format!("{}/chain/stores", h.url)).send().await.unwrap();
+        let r = h
+            .client
+            .get(format!("{}/chain/stores", h.url))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 401);
         assert!(r.headers().get("www-authenticate").is_some());
     })
@@ -400,7 +521,11 @@ fn fuzz_counter() -> &'static (Counter, Vec<u8>) {
                 site_id: c.site,
                 protocol_version: PROTOCOL_VERSION,
                 up_to_cursor: 1,
-                records: sale_records(c.site, &a, &sale(1, &format!("81{a}000401"), "F1", "1.00", "0.50")),
+                records: sale_records(
+                    c.site,
+                    &a,
+                    &sale(1, &format!("81{a}000401"), "F1", "1.00", "0.50"),
+                ),
             })
             .unwrap();
             (c, valid)

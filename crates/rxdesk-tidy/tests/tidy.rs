@@ -6,8 +6,8 @@
 //! - crate dependencies point the way ARCHITECTURE.md draws them (the domain
 //!   core depends on no other RxDesk crate; no production crate depends on the
 //!   center emulator or the demo world; only `rxdesk-gm` links the 国密
-//!   primitives; only `rxdesk-store` links SQLite; only `rxdesk-devices` loads
-//!   vendor libraries);
+//!   primitives; only `rxdesk-store` links SQLite through rusqlite; only
+//!   `rxdesk-chain` links sqlx; only `rxdesk-devices` loads vendor libraries);
 //! - every crate inherits `[workspace.lints]`;
 //! - the code cites no document that is not in the repository (the reference
 //!   notes outside it, or issue numbers), and every `docs/…` path it cites exists;
@@ -230,7 +230,10 @@ fn manifests(root: &Path) -> Vec<Manifest> {
         .collect()
 }
 
-/// Crates that ship in the product (the desktop app and what it links).
+/// Crates that ship in the product: the desktop app and what it links, and
+/// the chain's head-office server (`rxdesk-hq`, a production server that is
+/// not part of the desktop) with its database layer and the sync protocol
+/// both ends share.
 const PRODUCTION: &[&str] = &[
     "rxdesk-desktop",
     "rxdesk-app",
@@ -241,6 +244,9 @@ const PRODUCTION: &[&str] = &[
     "rxdesk-store",
     "rxdesk-devices",
     "rxdesk-receipts",
+    "rxdesk-sync",
+    "rxdesk-chain",
+    "rxdesk-hq",
 ];
 
 /// The composition root (`rxdesk_app::app`): the one production crate that
@@ -288,6 +294,13 @@ fn violations(ms: &[Manifest]) -> Vec<String> {
             (
                 &["rxdesk-store"][..],
                 "the store is the only crate that opens the database",
+            ),
+        ),
+        (
+            "sqlx",
+            (
+                &["rxdesk-chain"][..],
+                "head office's chain database (PostgreSQL and SQLite, one set of queries) is opened only by rxdesk-chain",
             ),
         ),
         (
@@ -399,6 +412,8 @@ fn the_dependency_rules_catch_what_they_forbid() {
         (fake("rxdesk-center", &["sm2"]), "国密"),
         (fake("rxdesk-app", &["rusqlite"]), "opens the database"),
         (fake("rxdesk-receipts", &["libloading"]), "vendor"),
+        (fake("rxdesk-hq", &["sqlx"]), "chain database"),
+        (fake("rxdesk-store", &["sqlx"]), "chain database"),
     ] {
         let bad = violations(&[m]);
         assert!(
@@ -407,6 +422,7 @@ fn the_dependency_rules_catch_what_they_forbid() {
         );
     }
     assert!(violations(&[fake("rxdesk-gm", &["sm2", "rxdesk-core"])]).is_empty());
+    assert!(violations(&[fake("rxdesk-chain", &["sqlx", "rxdesk-sync"])]).is_empty());
     // A production crate switching a demo feature on unconditionally.
     let v: toml::Value = r#"
         [package]
