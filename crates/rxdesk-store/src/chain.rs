@@ -508,9 +508,10 @@ impl Store {
                     .map_err(sql("read product"))?;
                 tx.execute(
                     "INSERT INTO drugs (fixmedins_hilist_id, med_list_codg, name, genname, dosform, spec, unit,
-                                        prdr_name, aprvno, rx_flag, price, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                        prdr_name, aprvno, rx_flag, price, active, pinyin)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                      ON CONFLICT (fixmedins_hilist_id) DO UPDATE SET
+                        pinyin = CASE WHEN name = excluded.name AND pinyin <> '' THEN pinyin ELSE excluded.pinyin END,
                         med_list_codg = excluded.med_list_codg, name = excluded.name,
                         genname = excluded.genname, dosform = excluded.dosform, spec = excluded.spec,
                         unit = excluded.unit, prdr_name = excluded.prdr_name, aprvno = excluded.aprvno,
@@ -527,7 +528,8 @@ impl Store {
                         p.aprvno,
                         p.rx_flag,
                         price,
-                        p.active as i64
+                        p.active as i64,
+                        rxdesk_core::catalogue::pinyin_initials(&p.name)
                     ],
                 )
                 .map_err(sql("upsert product"))?;

@@ -306,7 +306,11 @@ fn a_pulled_product_updates_the_price_and_is_audited() {
         .find(|(_, r)| r.fixmedins_hilist_id == "YP0001")
         .expect("drug");
     assert_eq!(d.1.price, rxdesk_core::Price::from_str("13.80").unwrap());
-    assert!(rows.iter().any(|(_, r)| r.fixmedins_hilist_id == "YP0002"));
+    let added = rows
+        .iter()
+        .find(|(_, r)| r.fixmedins_hilist_id == "YP0002")
+        .expect("a new product is added");
+    assert_eq!(added.1.pinyin, "ejsghsp", "searchable by its initials");
     assert_eq!(f.store.chain_state().unwrap().unwrap().pull_cursor, 7);
     let audit = f.store.audit_entries(100).unwrap();
     assert!(
