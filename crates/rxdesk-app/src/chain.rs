@@ -483,6 +483,8 @@ async fn round_inner(store: &Arc<Store>, client: &HqClient) -> Result<RoundRepor
                 issues: resp.issues,
             });
         }
+        // Head office has integrated the batch; the cursor has not moved.
+        rxdesk_store::crashpoint!("chain_push_after_hq_before_cursor");
         let s = Arc::clone(store);
         let up_to = batch.up_to_cursor;
         blocking(move || Ok(s.chain_push_accepted(up_to)?)).await?;

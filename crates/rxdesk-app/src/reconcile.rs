@@ -252,6 +252,43 @@ pub async fn reconcile_day(
     }
 }
 
+/// A chain store's 3201 for one CST day with store-wide totals — the sum of
+/// all its counters' settlements that stand, as head office's
+/// reconciliation view (`/v1/views/reconciliation`) has them — rather than
+/// one ledger's. One store is one 医保 institution, so the center compares
+/// its books with the whole store, never with one counter. Sent under the
+/// default 险种 (`DEFAULT_INSUTYPE`: head office does not split a day by
+/// 险种). Returns the center's answer; `balanced` when it says 平.
+pub async fn reconcile_store_totals(
+    center: &CenterClient,
+    operator: Operator,
+    day: chrono::NaiveDate,
+    totals: &SettlementTotals,
+) -> Result<TotalCheck, rxdesk_center::CenterError> {
+    let ctx = Ctx::new(operator, "");
+    let d = day_text(day);
+    let data = ReconcileTotalData {
+        insutype: Insutype::from_code(DEFAULT_INSUTYPE),
+        clr_type: CLR_TYPE.into(),
+        setl_optins: center.profile().institution.mdtrtarea_admvs.clone(),
+        stmt_begndate: d.clone(),
+        stmt_enddate: d,
+        medfee_sumamt: amt(&totals.medfee_sumamt),
+        fund_pay_sumamt: amt(&totals.fund_pay_sumamt),
+        acct_pay: amt(&totals.acct_pay),
+        fixmedins_setl_cnt: totals.count,
+    };
+    let info = center.reconcile_total(&ctx, &data).await?;
+    tracing::info!(day = %day_text(day), count = totals.count, stmt_rslt = %info.stmt_rslt, "store-wide 3201");
+    Ok(TotalCheck {
+        insutype: DEFAULT_INSUTYPE.into(),
+        balanced: info.stmt_rslt == "0",
+        stmt_rslt: info.stmt_rslt,
+        stmt_rslt_dscr: info.stmt_rslt_dscr,
+        local: totals.clone(),
+    })
+}
+
 async fn run(
     store: &Store,
     center: &CenterClient,

@@ -208,7 +208,8 @@ pub struct DayReconciliation {
     pub store_code: String,
     /// yyyy-MM-dd (China Standard Time).
     pub day: String,
-    /// Settlements.
+    /// Settlements, not counting refunded sales' (reversed by 2103), as the
+    /// center's 3201 counts them.
     pub settlements: i64,
     /// Counters that settled.
     pub counters: i64,
@@ -234,12 +235,16 @@ struct SettlementRow {
     fund: Decimal,
     acct: Decimal,
     cash: Decimal,
+    /// Its sale was refunded (2103 reversed the settlement at the center).
+    refunded: bool,
 }
 
 async fn settlement_rows(db: &ChainDb) -> Result<Vec<SettlementRow>> {
     let rows = sqlx::query(
-        "SELECT store_code, source_site, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay \
-         FROM settlement WHERE NOT deleted",
+        "SELECT st.store_code, st.source_site, st.setl_time, st.medfee_sumamt, st.fund_pay_sumamt, \
+         st.acct_pay, st.psn_cash_pay, COALESCE(sa.state, '') \
+         FROM settlement st LEFT JOIN sale sa ON sa.record_id = st.sale AND NOT sa.deleted \
+         WHERE NOT st.deleted",
     )
     .fetch_all(db.pool())
     .await?;
@@ -253,6 +258,7 @@ async fn settlement_rows(db: &ChainDb) -> Result<Vec<SettlementRow>> {
                 fund: dec(&get_s(r, 4)?)?,
                 acct: dec(&get_s(r, 5)?)?,
                 cash: dec(&get_s(r, 6)?)?,
+                refunded: get_s(r, 7)? == "refunded",
             })
         })
         .collect()
@@ -273,7 +279,13 @@ pub async fn reconciliation(db: &ChainDb) -> Result<Vec<DayReconciliation>> {
         outcome: None,
         summary: String::new(),
     };
-    for s in settlement_rows(db).await? {
+    // As the center's 3201 counts them: a refunded sale's settlement was
+    // reversed (2103), so it is not in the day's totals.
+    for s in settlement_rows(db)
+        .await?
+        .into_iter()
+        .filter(|s| !s.refunded)
+    {
         let e = by
             .entry((s.store_code.clone(), s.day.clone()))
             .or_insert_with(|| (blank(&s.store_code, &s.day), BTreeSet::new()));

@@ -14,7 +14,9 @@
 //! `BENCH_ROW {json}` rows for scripts/bench.
 //!
 //! Sizes (env): RXDESK_BENCH_SMALL_STORES (20), RXDESK_BENCH_LARGE_STORES
-//! (200), RXDESK_BENCH_SALES (sales per counter per day, 20).
+//! (200), RXDESK_BENCH_SALES (sales per counter per day, 10: the issue asks
+//! for 200 stores × 2 counters, and the whole bench must stay within 60 s on
+//! a loaded 2-core machine, so the day is shortened rather than the chain).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -337,7 +339,7 @@ async fn run(pg: &TempPostgres, stores: usize, sales: i64) -> RunResult {
 fn main() {
     let small = env_n("RXDESK_BENCH_SMALL_STORES", 20);
     let large = env_n("RXDESK_BENCH_LARGE_STORES", 200);
-    let sales = env_n("RXDESK_BENCH_SALES", 20) as i64;
+    let sales = env_n("RXDESK_BENCH_SALES", 10) as i64;
     let pg = TempPostgres::start().expect("a throwaway PostgreSQL (scripts/setup-deps)");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -155,7 +155,7 @@ fn split_codes(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
 
-fn read_state(c: &Connection) -> Result<Option<ChainState>> {
+pub(crate) fn read_state(c: &Connection) -> Result<Option<ChainState>> {
     let row = c
         .query_row(
             "SELECT site_id, store_code, counter_no, hq_url, machine_id, push_cursor, pull_cursor,
@@ -1001,7 +1001,12 @@ fn sibling_box(c: &Connection, code: &str) -> Result<Option<SiblingBox>> {
 }
 
 /// One owned row as its typed record, `None` when it no longer exists.
-fn read_record(c: &Connection, site: Uuid, table: Table, id: i64) -> Result<Option<RecordData>> {
+pub(crate) fn read_record(
+    c: &Connection,
+    site: Uuid,
+    table: Table,
+    id: i64,
+) -> Result<Option<RecordData>> {
     let rid = |t: Table, id: i64| record_id(site, t, id);
     let one = |q: &str| -> Result<Option<Vec<rusqlite::types::Value>>> {
         let mut st = c.prepare_cached(q).map_err(sql("read changed row"))?;

@@ -18,6 +18,7 @@
 pub mod auditlog;
 pub mod catalogue;
 pub mod chain;
+mod chain_audit;
 pub mod crashpoint;
 mod csvread;
 pub mod delivery_orders;
