@@ -8,6 +8,7 @@ mod delivery_commands;
 mod device_commands;
 mod import_commands;
 mod inventory_commands;
+mod ipc_error;
 mod manager_commands;
 mod onboard_commands;
 mod otc_commands;
@@ -93,8 +94,6 @@ fn main() {
             commands::logout,
             commands::current_operator,
             commands::demo_accounts,
-            commands::find_prescriptions,
-            commands::open_prescription,
             commands::settings_view,
             commands::device_test_print,
             device_commands::devices_settings,

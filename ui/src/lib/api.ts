@@ -166,14 +166,6 @@ export interface PrescriptionView {
   next_step_zh: string;
 }
 
-export function findPrescriptions(credential: Credential, number: string): Promise<AuthorisedRx[]> {
-  return invoke<AuthorisedRx[]>("find_prescriptions", { credential, number });
-}
-
-export function openPrescription(authRxno: string): Promise<PrescriptionView> {
-  return invoke<PrescriptionView>("open_prescription", { authRxno });
-}
-
 /** The settings screen's content (`settings_view`). */
 export interface SettingsView {
   center_url: string | null;

@@ -124,14 +124,6 @@ export function installMockBackend(): void {
         return null;
       case "current_operator":
         return current;
-      case "find_prescriptions": {
-        const a = args as { credential: string; number: string };
-        if (!current) throw "请先登录 / sign in first";
-        if (a.number.includes("unknown")) throw "中心拒绝 (code 1101): 就诊凭证无效";
-        return mockList;
-      }
-      case "open_prescription":
-        return mockRxView((args as { authRxno: string }).authRxno);
       case "startup_state":
         return { state: "ready" };
       case "settings_current":
