@@ -163,6 +163,17 @@ pub fn mask_ids(s: &str) -> String {
     out
 }
 
+/// The detail for support: a "中文 / English" sentence keeps its English
+/// half (support reads English); anything else as it is. IDs masked.
+pub fn support_detail(s: &str) -> String {
+    let cjk = |t: &str| t.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
+    let s = match s.rsplit_once(" / ") {
+        Some((zh, en)) if cjk(zh) && !cjk(en) && !en.trim().is_empty() => en.trim(),
+        _ => s,
+    };
+    mask_ids(s)
+}
+
 fn masked_params(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m
@@ -185,7 +196,7 @@ impl IpcError {
         Self {
             code: code.into(),
             params: Map::new(),
-            detail: mask_ids(&detail.to_string()),
+            detail: support_detail(&detail.to_string()),
             sentence: None,
         }
     }
@@ -414,6 +425,12 @@ pub fn generated_ts() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_detail_keeps_the_english_half() {
+        assert_eq!(support_detail("请先登录 / sign in first"), "sign in first");
+        assert_eq!(support_detail("只有中文"), "只有中文");
+    }
 
     #[test]
     fn ids_are_masked() {

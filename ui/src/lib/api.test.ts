@@ -15,14 +15,13 @@ describe("api wrappers", () => {
   it("set_locale rejects unsupported locales with a sentence", async () => {
     installMockBackend();
     expect(await setLocale("en-US")).toBe("en-US");
-    await expect(setLocale("fr-FR" as never)).rejects.toThrow(/不支持的语言/);
+    await expect(setLocale("fr-FR" as never)).rejects.toMatchObject({ code: "LOCALE_UNSUPPORTED" });
   });
   it("errorText turns anything into text", () => {
     expect(errorText("x")).toBe("x");
     expect(errorText(new Error("y"))).toBe("y");
     expect(errorText({ code: 1 })).toBe('{"code":1}');
-    expect(errorText({ code: "VISIT_ILLEGAL_TRANSITION", message_zh: "请先预结算" })).toBe("请先预结算");
-    expect(errorText({ code: "X", messageZh: "扫码不是追溯码" })).toBe("扫码不是追溯码");
+    expect(errorText({ code: "VISIT_ILLEGAL_TRANSITION", params: { step: "notPreSettled" }, detail: "d" }, "zh-CN")).toBe("请先预结算并向患者说明费用后再确认结算");
   });
 });
 

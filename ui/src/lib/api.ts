@@ -3,7 +3,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Locale } from "./i18n";
 import { plain } from "./plain";
-import { errorLocale, isWireError, renderStepError } from "./step-errors";
+import { errorLocale } from "./step-errors";
+import { remember, renderError } from "../ipc/errors";
 
 export interface AppStatus {
   version: string;
@@ -30,13 +31,16 @@ export function setLocale(locale: Locale): Promise<Locale> {
 }
 
 /**
- * Turns whatever a command rejected with into a sentence for the user. A step
- * error (`{ code, message, params }`) is rendered by code in the window's
- * locale (`step-errors.ts`), falling back to the backend's message.
+ * Turns whatever a command rejected with into a sentence for the user, in the
+ * window's locale (`ipc/errors.ts`: by code from one catalogue, never Chinese
+ * in en-US); its code and detail stay behind the 详情 toggle (`errorDetails`).
  */
 export function errorText(e: unknown, locale: Locale = errorLocale()): string {
   // A zh-CN screen shows no raw backend text (English tails, paths, CRL reason names).
-  return plain(rawErrorText(e, locale), locale);
+  const r = renderError(locale, e);
+  const shown = plain(r.text, locale);
+  remember(shown, r);
+  return shown;
 }
 
 /**
@@ -45,22 +49,9 @@ export function errorText(e: unknown, locale: Locale = errorLocale()): string {
  * set-up screens (onboarding, settings, devices, import), never the counter.
  */
 export function setupErrorText(e: unknown, locale: Locale = errorLocale()): string {
-  return rawErrorText(e, locale);
-}
-
-function rawErrorText(e: unknown, locale: Locale): string {
-  if (typeof e === "string") return e;
-  if (e instanceof Error) return e.message;
-  if (isWireError(e)) return renderStepError(locale, e);
-  // A command may reject with a structured error ({ code, messageZh }): show its sentence.
-  if (e && typeof e === "object") {
-    const o = e as Record<string, unknown>;
-    for (const k of ["messageZh", "message_zh", "message"]) {
-      const v = o[k];
-      if (typeof v === "string" && v) return v;
-    }
-  }
-  return JSON.stringify(e);
+  const r = renderError(locale, e);
+  remember(r.text, r);
+  return r.text;
 }
 
 /** Tells the shell the first screen is usable (start-up measurement). */

@@ -4,6 +4,8 @@
 // refusal's sentence in the window's locale. No DOM here, so vitest covers it.
 import { invoke } from "@tauri-apps/api/core";
 import type { Key } from "./i18n";
+import { errorText } from "./api";
+import { isIpcError } from "../ipc/errors";
 
 /** `delv_stas_codg`: 1 已接单, 2 配送中, 3 已签收, 4 拒收. */
 export type DeliveryStatusCode = "1" | "2" | "3" | "4";
@@ -39,12 +41,6 @@ export interface DeliveryMoved {
 }
 
 /** A refusal as the commands send it. */
-export interface DeliveryRefusal {
-  code: string;
-  message: string;
-  messageEn: string;
-}
-
 /** The moves of the screen. */
 export type DeliveryMove = "in_transit" | "sign" | "refuse";
 
@@ -69,21 +65,14 @@ export function statusKey(code: string): Key {
   }
 }
 
-function isRefusal(e: unknown): e is DeliveryRefusal {
-  return !!e && typeof e === "object" && typeof (e as DeliveryRefusal).code === "string" && typeof (e as DeliveryRefusal).message === "string";
-}
-
-/** A refusal's sentence in `locale` (zh-CN first; anything else as text). */
+/** A refusal's sentence in `locale` (`ipc/errors.ts`; never Chinese in en-US). */
 export function refusalText(e: unknown, locale: string): string {
-  if (isRefusal(e)) return locale === "en-US" && e.messageEn ? e.messageEn : e.message;
-  if (typeof e === "string") return e;
-  if (e instanceof Error) return e.message;
-  return JSON.stringify(e);
+  return errorText(e, locale === "en-US" ? "en-US" : "zh-CN");
 }
 
 /** The code of a refusal, or null. */
 export function refusalCode(e: unknown): string | null {
-  return isRefusal(e) ? e.code : null;
+  return isIpcError(e) ? e.code : null;
 }
 
 /** Open orders first (in transit before accepted), then those closed today; newest first within each. */

@@ -38,6 +38,12 @@ const zh = {
   "status.version": "版本",
   "status.center": "医保中心",
   "status.devices": "设备",
+  "state.not_connected": "未连接",
+  "state.online": "在线",
+  "state.offline": "离线",
+  "state.not_configured": "未配置",
+  "state.ready": "就绪",
+  "state.degraded": "异常",
   "status.demo": "演示模式",
   "status.operator": "当前操作员",
   "status.refresh": "刷新状态 (F5)",
@@ -117,6 +123,12 @@ const en: Partial<Record<Key, string>> = {
   "status.version": "Version",
   "status.center": "Center",
   "status.devices": "Devices",
+  "state.not_connected": "not connected",
+  "state.online": "online",
+  "state.offline": "offline",
+  "state.not_configured": "not configured",
+  "state.ready": "ready",
+  "state.degraded": "fault",
   "status.demo": "Demo mode",
   "status.operator": "Operator",
   "status.refresh": "Refresh status (F5)",
@@ -181,16 +193,8 @@ export function translate(locale: Locale, key: Key): string {
   return tables[locale][key] ?? zh[key] ?? key;
 }
 
-/** Labels the backend sends in zh-CN, mapped for the English locale. */
-const backendLabelsEn: Record<string, string> = {
-  未连接: "not connected",
-  在线: "online",
-  离线: "offline",
-  未配置: "not configured",
-  就绪: "ready",
-  异常: "fault",
-};
-
-export function backendLabel(locale: Locale, label: string): string {
-  return locale === "en-US" ? (backendLabelsEn[label] ?? label) : label;
+/** The words of the center link's and the devices' state codes (`AppStatus.center`, `.devices`). */
+export function stateWord(locale: Locale, code: string): string {
+  const key = `state.${code}`;
+  return key in zh ? translate(locale, key as Key) : code;
 }

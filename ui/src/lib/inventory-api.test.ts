@@ -18,7 +18,7 @@ import {
   type GoodsInDraft,
   type StockTakeView,
 } from "./inventory-api";
-import { renderStepError } from "./step-errors";
+import { ipcErrorText as renderStepError } from "../ipc/errors";
 import { inventoryEn, inventoryZh } from "./i18n-inventory";
 import { MockInventoryBackend } from "./mock-inventory";
 
@@ -99,10 +99,10 @@ describe("inventory screen logic", () => {
   });
 
   it("refusals render by code: the state in the window's language, never the backend's Chinese", () => {
-    const e = { code: "INVENTORY_ALREADY_RECEIVED", message: "追溯码已入库", params: { code: CODE, state: "已售出", stateKey: "sold" } };
+    const e = { code: "INVENTORY_ALREADY_RECEIVED", detail: "追溯码已入库", params: { code: CODE, state: "已售出", stateKey: "sold" } };
     expect(renderStepError("en-US", e)).toBe(`Trace code ${CODE} was already received (now sold): the same box cannot be received twice`);
     expect(renderStepError("zh-CN", e)).toBe(`追溯码 ${CODE} 已入库（当前状态：已售出），同一盒药不能重复入库`);
-    const wrong = { code: "INVENTORY_WRONG_PRODUCT", message: "x", params: { code: "81305112601010010011", name: "布洛芬缓释胶囊", prefix: "8130512" } };
+    const wrong = { code: "INVENTORY_WRONG_PRODUCT", detail: "x", params: { code: "81305112601010010011", name: "布洛芬缓释胶囊", prefix: "8130512" } };
     expect(renderStepError("zh-CN", wrong)).toContain("这盒是别的药品");
   });
 });

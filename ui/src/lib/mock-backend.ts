@@ -1,6 +1,7 @@
 // A fake backend for UI tests in a plain browser (Vite `--mode mock`): it
 // answers the same commands with the same shapes as src-tauri. Never bundled
 // into the app.
+import { mockError } from "../mock/ipc-error";
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, OperatorInfo } from "./api";
@@ -74,7 +75,7 @@ export function installMockBackend(): void {
       case "devices_save":
         return "设备设置已保存，重启 RxDesk 后生效";
       case "settings_view":
-        if (!current) throw "请先登录 / sign in first";
+        if (!current) throw mockError("NOT_SIGNED_IN", "请先登录");
         return {
           center_url: "http://127.0.0.1:18080",
           store_name: mockStatus.store_name,
@@ -106,7 +107,7 @@ export function installMockBackend(): void {
         return "已发送测试页到 127.0.0.1:9100";
       case "set_locale": {
         const locale = (args as { locale?: string } | undefined)?.locale;
-        if (locale !== "zh-CN" && locale !== "en-US") throw new Error(`不支持的语言 ${String(locale)}`);
+        if (locale !== "zh-CN" && locale !== "en-US") throw mockError("LOCALE_UNSUPPORTED", `不支持的语言 ${String(locale)}`, { locale: String(locale) });
         return locale;
       }
       case "ui_ready":
@@ -114,8 +115,8 @@ export function installMockBackend(): void {
       case "login": {
         const a = args as { login: string; password: string; role?: string };
         const acc = accounts[a.login.trim()];
-        if (!acc || acc[3] !== a.password) throw "用户名或密码错误 / wrong login or password";
-        if (a.role && a.role !== acc[1]) throw `工号 ${a.login} 的角色是${acc[2]}，请选择正确的角色登录`;
+        if (!acc || acc[3] !== a.password) throw mockError("STORE_BAD_CREDENTIALS", "用户名或密码错误");
+        if (a.role && a.role !== acc[1]) throw mockError("WRONG_ROLE", `工号 ${a.login} 的角色是${acc[2]}，请选择正确的角色登录`, { login: a.login, role: acc[2] });
         current = { login: a.login.trim(), name: acc[0], role: acc[1], role_label: acc[2] };
         return current;
       }
@@ -127,7 +128,7 @@ export function installMockBackend(): void {
       case "startup_state":
         return { state: "ready" };
       case "settings_current":
-        if (!current) throw "请先登录 / sign in first";
+        if (!current) throw mockError("NOT_SIGNED_IN", "请先登录");
         return {
           center_url: "http://127.0.0.1:18080",
           store_name: mockStatus.store_name,

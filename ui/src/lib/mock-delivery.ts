@@ -3,7 +3,9 @@
 // the shapes of src-tauri/src/delivery_commands.rs and the same moves
 // (accepted → in transit → signed | refused), so a test on it proves the
 // screen; the rules themselves are tested in rxdesk-app (tests/visit.rs).
-import type { DeliveryMoved, DeliveryOrder, DeliveryRefusal, DeliverySale, DeliveryStatusCode } from "./delivery-api";
+import { mockError } from "../mock/ipc-error";
+import type { IpcError } from "../ipc/errors";
+import type { DeliveryMoved, DeliveryOrder, DeliverySale, DeliveryStatusCode } from "./delivery-api";
 
 interface MockSale {
   sale: DeliverySale;
@@ -13,8 +15,8 @@ interface MockSale {
 
 const STATUS_ZH: Record<DeliveryStatusCode, string> = { "1": "已接单", "2": "配送中", "3": "已签收", "4": "拒收" };
 
-function refusal(code: string, message: string, messageEn: string): DeliveryRefusal {
-  return { code, message, messageEn };
+function refusal(code: string, message: string, messageEn: string): IpcError {
+  return mockError(code, message, {}, messageEn);
 }
 
 export class MockDeliveryBackend {

@@ -2,6 +2,8 @@
 // vitest (merged into mock-backend.ts). Same shapes and refusal codes as
 // src-tauri/src/inventory_commands.rs: 布洛芬 with three boxes on the shelf,
 // 阿莫西林 near expiry; a goods-in adds boxes, a stock-take compares.
+import { mockError } from "../mock/ipc-error";
+import type { IpcError } from "../ipc/errors";
 import type { GoodsInForm, ProductChoice, ScannedBox, StockLineView, StockTakeView } from "./inventory-api";
 
 interface Box {
@@ -17,8 +19,8 @@ const PRODUCTS: ProductChoice[] = [
   { id: "YP000001", name: "阿莫西林胶囊", spec: "0.25g*24粒", maker: "演示制药", prefix: "8130511", barcode: "6923456001015" },
 ];
 
-function wire(code: string, message: string, params: Record<string, unknown> = {}): { code: string; message: string; params: Record<string, unknown> } {
-  return { code, message, params };
+function wire(code: string, message: string, params: Record<string, unknown> = {}): IpcError {
+  return mockError(code, message, params);
 }
 
 const STATE_ZH: Record<string, string> = { in_stock: "在库", opened: "已拆零", sold: "已售出", lost: "已报损", returned: "已退供应商", transferred: "已调出", written_off: "已过期销毁" };

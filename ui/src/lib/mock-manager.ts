@@ -1,6 +1,7 @@
 // In-memory stand-in for the manager commands, for browser UI tests and
 // vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
 // row is "sent" by the next list, like the app's worker would.
+import { mockError } from "../mock/ipc-error";
 import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "./manager-api";
 
 const LABELS: Record<UploadState, string> = {
@@ -99,15 +100,15 @@ export class MockManagerBackend {
         return JSON.stringify({ selinfo: { id: args.id, drugtracinfo: [{ drug_trac_codg: "81234560000000000001" }] } }, null, 2);
       case "queue_retry": {
         const r = this.rows.find((x) => x.id === args.id);
-        if (!r) throw `upload ${String(args.id)} 不存在`;
+        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
         this.set(r, "pending");
         r.reject_code = null;
         return r;
       }
       case "queue_void": {
         const r = this.rows.find((x) => x.id === args.id);
-        if (!r) throw `upload ${String(args.id)} 不存在`;
-        if (String(args.reason ?? "").trim().length < 2) throw "请填写作废原因（至少两个字）";
+        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
+        if (String(args.reason ?? "").trim().length < 2) throw mockError("STORE_INVALID", "请填写作废原因（至少两个字）", { reason: "请填写作废原因（至少两个字）" });
         this.set(r, "voided");
         r.void_reason = String(args.reason);
         return r;

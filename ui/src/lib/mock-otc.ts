@@ -5,6 +5,7 @@
 // refused, a traced box needs its 20-digit trace code (prefix = product),
 // no checkout before every box is scanned, 个人账户 only for "zhangsan" — so a
 // test on it proves the screen, not the ledger (rxdesk-app tests/otc.rs does).
+import { mockError, mockErrorText } from "../mock/ipc-error";
 import demoDrugs from "../../../assets/demo/drugs.json";
 import { formatCents, parseCents } from "./money";
 import type { OtcLine, OtcPayer, OtcProduct, OtcScanOutcome, OtcView } from "./otc-api";
@@ -137,12 +138,12 @@ export class MockOtcBackend {
     };
   }
   private need(): NonNullable<MockOtcBackend["sale"]> {
-    if (!this.sale) throw { code: "OTC_NO_SALE", message: "没有进行中的非处方销售，请在非处方销售（F9）中开始新的销售（F4）", params: {} };
+    if (!this.sale) throw mockError("OTC_NO_SALE", "没有进行中的非处方销售，请在非处方销售（F9）中开始新的销售（F4）");
     return this.sale;
   }
   private add(p: OtcProduct, qty: bigint, split: boolean): void {
     const s = this.need();
-    if (p.prescriptionOnly) throw { code: "OTC_PRESCRIPTION_ONLY", message: RX_ONLY(p.name), params: {} };
+    if (p.prescriptionOnly) throw mockError("OTC_PRESCRIPTION_ONLY", RX_ONLY(p.name));
     const l = s.lines.find((x) => x.product.fixmedinsHilistId === p.fixmedinsHilistId && x.split === split);
     if (l) l.quantity += qty;
     else s.lines.push({ product: p, quantity: qty, split, codes: [] });
@@ -161,7 +162,7 @@ export class MockOtcBackend {
         try {
           this.add(byBarcode, 1n, false);
         } catch (e) {
-          return out(false, "OTC_PRESCRIPTION_ONLY", (e as { message: string }).message);
+          return out(false, "OTC_PRESCRIPTION_ONLY", mockErrorText(e));
         }
       }
       s.pending = byBarcode;
@@ -178,7 +179,7 @@ export class MockOtcBackend {
       try {
         this.add(p, 1n, false);
       } catch (e) {
-        return out(false, "OTC_PRESCRIPTION_ONLY", (e as { message: string }).message);
+        return out(false, "OTC_PRESCRIPTION_ONLY", mockErrorText(e));
       }
       l = s.lines.find((x) => x.product === p && x.codes.length < this.needed(x))!;
     }
@@ -189,7 +190,7 @@ export class MockOtcBackend {
   handle(cmd: string, a: Record<string, unknown>): unknown {
     switch (cmd) {
       case "otc_start":
-        if (this.sale?.stage === "settled") throw { code: "VISIT_SETTLED_NOT_COMPLETED", message: "当前患者已结算但尚未收款出票，请先完成收款", params: {} };
+        if (this.sale?.stage === "settled") throw mockError("VISIT_SETTLED_NOT_COMPLETED", "当前患者已结算但尚未收款出票，请先完成收款");
         this.seq += 1;
         this.sale = { ref: `O20261205100000${String(this.seq).padStart(4, "0")}`, stage: "cart", payer: "self_pay", lines: [], pending: null, patient: null, split: null, payment: null, sale: null, notice: null };
         return this.view();
@@ -204,9 +205,9 @@ export class MockOtcBackend {
       }
       case "otc_add": {
         const p = this.products.find((x) => x.fixmedinsHilistId === a.productId);
-        if (!p) throw { code: "OTC_UNKNOWN_PRODUCT", message: `本店药品目录中没有“${String(a.productId)}”，请核对后重新扫码或搜索`, params: {} };
+        if (!p) throw mockError("OTC_UNKNOWN_PRODUCT", `本店药品目录中没有“${String(a.productId)}”，请核对后重新扫码或搜索`);
         const q = String(a.quantity ?? "");
-        if (!/^\d+$/.test(q) || q === "0") throw { code: "OTC_BAD_QUANTITY", message: `数量 ${q} 无效：请输入大于 0 的整数数量`, params: {} };
+        if (!/^\d+$/.test(q) || q === "0") throw mockError("OTC_BAD_QUANTITY", `数量 ${q} 无效：请输入大于 0 的整数数量`);
         this.add(p, BigInt(q), Boolean(a.split));
         return this.view();
       }
@@ -227,7 +228,7 @@ export class MockOtcBackend {
         const s = this.need();
         const code = String(a.code ?? "");
         if (!code.includes("zhangsan"))
-          throw { code: "SETTLE_NO_PERSONAL_ACCOUNT", message: "患者没有可用的医保个人账户余额（居民医保无个人账户），不能用个人账户支付；请按自费销售", params: {} };
+          throw mockError("SETTLE_NO_PERSONAL_ACCOUNT", "患者没有可用的医保个人账户余额（居民医保无个人账户），不能用个人账户支付；请按自费销售");
         s.patient = { name: "张三", certnoMasked: "110101********0029", insutypeLabel: "职工基本医疗保险", balance: "500.00", identifiedViaZh: "医保电子凭证" };
         s.payer = "personal_account";
         return this.view();
@@ -235,10 +236,10 @@ export class MockOtcBackend {
       case "otc_checkout": {
         const s = this.need();
         const v = this.view();
-        if (v.lines.length === 0) throw { code: "OTC_EMPTY", message: "购物清单为空，请先扫码或搜索添加商品", params: {} };
-        if (!v.complete) throw { code: "DISPENSE_INCOMPLETE", message: "仍有药品未扫追溯码，不能结算（无码不结）", params: {} };
+        if (v.lines.length === 0) throw mockError("OTC_EMPTY", "购物清单为空，请先扫码或搜索添加商品");
+        if (!v.complete) throw mockError("DISPENSE_INCOMPLETE", "仍有药品未扫追溯码，不能结算（无码不结）");
         const payer = a.payer as OtcPayer;
-        if (payer === "personal_account" && !s.patient) throw { code: "NO_PATIENT", message: "尚未识别患者", params: {} };
+        if (payer === "personal_account" && !s.patient) throw mockError("NO_PATIENT", "尚未识别患者");
         const total = this.total();
         const account = payer === "personal_account" ? (total < 50000n ? total : 50000n) : 0n;
         s.payer = payer;
@@ -258,7 +259,7 @@ export class MockOtcBackend {
       }
       case "otc_settle": {
         const s = this.need();
-        if (s.stage !== "checkout") throw { code: "OTC_LOCKED", message: "该笔销售已提交结算，不能再修改商品", params: {} };
+        if (s.stage !== "checkout") throw mockError("OTC_LOCKED", "该笔销售已提交结算，不能再修改商品");
         s.stage = "settled";
         if (s.payer === "personal_account" && s.split) s.split = { ...s.split, setlId: "S0000000000000000000000000000001" };
         return this.view();
@@ -269,7 +270,7 @@ export class MockOtcBackend {
         if (a.method === "cash") {
           const t = parseCents(String(a.tendered ?? ""));
           const d = parseCents(due) ?? 0n;
-          if (t === null || t < d) throw { code: "SETTLE_INSUFFICIENT_CASH", message: `实收 ${String(a.tendered)} 元少于应收 ${due} 元`, params: {} };
+          if (t === null || t < d) throw mockError("SETTLE_INSUFFICIENT_CASH", `实收 ${String(a.tendered)} 元少于应收 ${due} 元`);
           s.payment = { method: "cash", due, tendered: formatCents(t), change: formatCents(t - d), paid: true };
         } else {
           s.payment = { method: a.method === "terminal" ? "terminal" : "scan", due, tendered: null, change: null, paid: true };

@@ -2,8 +2,12 @@
 // Vite `mock` mode only, never bundled): a hand-written stand-in with the
 // shapes of src-tauri/src/till_commands.rs, so a test on it proves the
 // screen, not the ledger's sums (those are tested in rxdesk-store).
+import { mockError } from "../mock/ipc-error";
 import { formatCents, parseCents } from "./money";
 import type { DayReportView, PayMethod, TillClosed, TillLine, TillView } from "./till-api";
+
+/** A till refusal: `TillError` crosses with its sentence as `params.reason`. */
+const tillError = (code: string, reason: string) => mockError(code, reason, { reason });
 
 const METHODS: [PayMethod, string, string][] = [
   ["cash", "现金", "Cash"],
@@ -46,9 +50,9 @@ export class MockTillBackend {
         if (this.open) this.open.lines = this.lines(parseCents(this.open.float) ?? 0n);
         return this.open;
       case "till_open": {
-        if (this.open) throw `收银班次 ${this.open.id} 尚未交班：请先交班再开新班`;
+        if (this.open) throw tillError("TILL_REFUSED", `收银班次 ${this.open.id} 尚未交班：请先交班再开新班`);
         const f = parseCents(String(a.float ?? ""));
-        if (f === null || f < 0n) throw "备用金金额无效：请输入如 200.00 的金额（不能为负数）";
+        if (f === null || f < 0n) throw tillError("TILL_BAD_AMOUNT", "备用金金额无效：请输入如 200.00 的金额（不能为负数）");
         this.seq += 1;
         this.open = {
           id: this.seq,
@@ -68,9 +72,9 @@ export class MockTillBackend {
         return this.open;
       }
       case "till_close": {
-        if (!this.open) throw "收银尚未开班：请先在“收银班次”页输入备用金开班，再开始服务和收款";
+        if (!this.open) throw tillError("TILL_NOT_OPEN", "收银尚未开班：请先在“收银班次”页输入备用金开班，再开始服务和收款");
         const counted = parseCents(String(a.countedCash ?? ""));
-        if (counted === null) throw "清点现金金额无效：请输入如 200.00 的金额（不能为负数）";
+        if (counted === null) throw tillError("TILL_BAD_AMOUNT", "清点现金金额无效：请输入如 200.00 的金额（不能为负数）");
         const lines = this.lines(parseCents(this.open.float) ?? 0n).map((l) => {
           const c = l.method === "cash" ? counted : (parseCents(String((a.counted as Record<string, string> | undefined)?.[l.method] ?? "")) ?? parseCents(l.expected) ?? 0n);
           return { ...l, counted: formatCents(c), difference: formatCents(c - (parseCents(l.expected) ?? 0n)) };

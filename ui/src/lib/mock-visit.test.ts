@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mockErrorText } from "../mock/ipc-error";
 import type { OperatorInfo } from "./api";
 import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "./visit-api";
@@ -18,7 +19,7 @@ function throws(f: () => unknown): string {
   try {
     f();
   } catch (e) {
-    return String(e);
+    return mockErrorText(e);
   }
   throw new Error("did not throw");
 }

@@ -11,6 +11,7 @@
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // Never bundled into the app.
+import { mockError } from "../mock/ipc-error";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
 // The demo world's drugs: the one source (assets/demo/drugs.json), also read
 // by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
@@ -167,8 +168,8 @@ interface Sale {
   certno: string;
 }
 
-function err(message: string): never {
-  throw message;
+function err(message: string, code = "MOCK_REFUSED"): never {
+  throw mockError(code, message);
 }
 
 export class MockVisitBackend {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { errorText } from "./api";
 import { dnName, insutypeName, plain, rawText } from "./plain";
-import { renderStepError } from "./step-errors";
+import { ipcErrorText } from "../ipc/errors";
 
 describe("zh-CN screens show no raw backend text", () => {
   it("CRL reasons and signed fields are named in Chinese", () => {
@@ -55,11 +55,13 @@ describe("zh-CN screens show no raw backend text", () => {
     expect(rawText("CN=北京市演示第一医院,O=H1")).not.toEqual([]);
   });
 
-  it("errorText puts a backend sentence in plain Chinese; en-US keeps the English catalogue", () => {
+  it("errorText puts a backend sentence in plain Chinese; en-US shows no Chinese from the backend", () => {
     expect(errorText("请先登录 / sign in first", "zh-CN")).toBe("请先登录");
-    expect(errorText({ code: "SOMETHING_NEW", message: "签名证书已被吊销（原因 keyCompromise）", params: {} }, "zh-CN")).toBe("签名证书已被吊销（原因 密钥泄露）");
-    expect(renderStepError("en-US", { code: "NO_RX", message: "x", params: {} })).toBe("No prescription downloaded yet");
-    expect(errorText("请先登录 / sign in first", "en-US")).toBe("请先登录 / sign in first");
+    const revoked = { code: "SOMETHING_NEW", params: {}, detail: "d", sentence: { zhCN: "签名证书已被吊销（原因 keyCompromise）", enUS: "" } };
+    expect(errorText(revoked, "zh-CN")).toBe("签名证书已被吊销（原因 密钥泄露）");
+    expect(ipcErrorText("en-US", { code: "NO_RX", params: {}, detail: "x" })).toBe("No prescription downloaded yet");
+    // en-US never shows a Chinese backend text: the generic sentence with a code.
+    expect(errorText("请先登录 / sign in first", "en-US")).toMatch(/^The action did not complete \(error code UI_UNEXPECTED\)/);
   });
 
   it("险种 codes are shown by name", () => {

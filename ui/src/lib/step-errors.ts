@@ -1,26 +1,12 @@
-// Step errors of the counter visit as the window shows them. The backend
-// (`rxdesk-app` `visit::StepError`, codes listed in docs/rules.md) rejects a
-// command with `{ code, message, params }`; the window renders its own
-// sentence for a known code in the user's locale from this catalogue, and
-// falls back to the backend's `message` for a code it does not know (or a
-// template whose parameters are missing). Never a Chinese sentence
-// translated back to English.
+// Step errors of the counter visit as the window shows them: the templates
+// by code of the visit's step errors (`rxdesk-app` `visit::StepError`, codes
+// listed in docs/rules.md). A command rejects with the generated `IpcError`
+// (`ipc/errors.ts` renders it: these templates first, then the shell's
+// catalogue, then the backend's two-language sentence, then a generic
+// sentence with the code). Never a Chinese sentence translated back to
+// English.
 import type { Locale } from "./i18n";
 import { inventoryErrors, stateWords } from "./i18n-inventory";
-
-/** A step error as the Tauri commands reject with it. */
-export interface WireError {
-  code: string;
-  message: string;
-  params: Record<string, unknown>;
-}
-
-/** True when `e` has the wire error's shape. */
-export function isWireError(e: unknown): e is WireError {
-  if (!e || typeof e !== "object") return false;
-  const o = e as Record<string, unknown>;
-  return typeof o.code === "string" && typeof o.message === "string";
-}
 
 type Entry = { zh: string; en: string };
 
@@ -216,27 +202,26 @@ function pick(e: Entry, locale: Locale): string {
   return locale === "en-US" ? e.en : e.zh;
 }
 
-/** The sentence for a step error in `locale`: the catalogue's, else the backend's. */
-export function renderStepError(locale: Locale, e: WireError): string {
-  const params = e.params ?? {};
-  if (e.code === "VISIT_ILLEGAL_TRANSITION") {
+/** The step template for `code` in `locale`, filled from `params`; null when there is none or a parameter is missing. */
+export function stepTemplate(locale: Locale, code: string, params: Record<string, unknown>): string | null {
+  if (code === "VISIT_ILLEGAL_TRANSITION") {
     const s = outOfStep[String(params.step)];
-    return s ? pick(s, locale) : e.message;
+    return s ? pick(s, locale) : null;
   }
-  const tail = centerTail[e.code];
+  const tail = centerTail[code];
   if (tail) {
     const a = centerAction[String(params.action)];
-    if (!a) return e.message;
-    return fill(pick(tail, locale), { ...params, action: pick(a, locale) }) ?? e.message;
+    if (!a) return null;
+    return fill(pick(tail, locale), { ...params, action: pick(a, locale) });
   }
-  const inv = inventoryErrors[e.code];
+  const inv = inventoryErrors[code];
   if (inv) {
     const state = typeof params.stateKey === "string" ? stateWords(locale, params.stateKey) : null;
-    return fill(pick(inv, locale), state ? { ...params, state } : params) ?? e.message;
+    return fill(pick(inv, locale), state ? { ...params, state } : params);
   }
-  const entry = catalogue[e.code];
-  if (!entry) return e.message;
-  return fill(pick(entry, locale), params) ?? e.message;
+  const entry = catalogue[code];
+  if (!entry) return null;
+  return fill(pick(entry, locale), params);
 }
 
 /** Every sentence of the catalogue in `locale` (glossary tests). */

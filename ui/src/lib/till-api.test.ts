@@ -2,6 +2,17 @@ import { describe, expect, it } from "vitest";
 import { amountCents, differenceKind, liveDifference, todayCst } from "./till-api";
 import { MockTillBackend } from "./mock-till";
 import { tillEn, tillZh } from "./i18n-till";
+import { mockErrorText } from "../mock/ipc-error";
+/** The zh-CN sentence `f` rejects with. */
+function thrown(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return mockErrorText(e);
+  }
+  throw new Error("did not throw");
+}
+
 
 describe("till helpers", () => {
   it("reads typed money as cents, refuses the rest", () => {
@@ -28,7 +39,7 @@ describe("till helpers", () => {
     const m = new MockTillBackend();
     expect(() => m.handle("till_close", { countedCash: "1" })).toThrow();
     m.handle("till_open", { float: "200" });
-    expect(() => m.handle("till_open", { float: "1" })).toThrow(/尚未交班/);
+    expect(thrown(() => m.handle("till_open", { float: "1" }))).toMatch(/尚未交班/);
     m.take("cash", "12.50");
     const closed = m.handle("till_close", { countedCash: "210.00", counted: {}, note: "" }) as { till: { cash_difference: string; difference_zh: string } };
     expect(closed.till.cash_difference).toBe("-2.50");

@@ -9,7 +9,7 @@ import type { AuthorisedRx, PrescriptionView } from "./api";
  * Every visit command rejects with a step error `{ code, message, params }` (camelCase; codes in
  * docs/rules.md); `errorText` renders it by code in the window's locale (`step-errors.ts`).
  */
-export type { WireError } from "./step-errors";
+export type { IpcError } from "../ipc/errors";
 
 /** How the patient identifies. `epc_qr` = the 27-char e-prescription QR (goes straight to download). */
 export type IdMethod = "e_voucher" | "social_security_card" | "id_card" | "face" | "epc_qr";

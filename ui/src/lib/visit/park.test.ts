@@ -5,6 +5,7 @@ import type { OperatorInfo } from "../api";
 import { MockVisitBackend } from "../mock-visit";
 import type { VisitView } from "../visit-api";
 import { canPark, hintsFor, keyAction } from "./flow";
+import { mockErrorText } from "../../mock/ipc-error";
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 const LISI = "110000ecdemo000000000000000000000lisi";
@@ -40,7 +41,7 @@ describe("the mocked service parks and resumes like the Rust one", () => {
     try {
       f();
     } catch (e) {
-      return String(e);
+      return mockErrorText(e);
     }
     throw new Error("did not fail");
   };

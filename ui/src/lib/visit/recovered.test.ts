@@ -4,6 +4,17 @@ import { translate, type Key } from "../i18n";
 import { DEMO_PHARMACIST_EVOUCHER, MOCK_LINES, MockVisitBackend } from "../mock-visit";
 import type { VisitView } from "../visit-api";
 import { recoveredNotice } from "./recovered";
+import { mockErrorText } from "../../mock/ipc-error";
+/** The zh-CN sentence `f` rejects with. */
+function thrown(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return mockErrorText(e);
+  }
+  throw new Error("did not throw");
+}
+
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
 const manager: OperatorInfo = { login: "3001", name: "王店长", role: "manager", role_label: "店长" };
@@ -71,7 +82,7 @@ describe("a visit settled before the program stopped comes first, in plain words
     expect(recoveredNotice({ ...v, recovered: false }, "manager", zh)).toBeNull();
     expect(recoveredNotice(null, "manager", zh)).toBeNull();
     // Nothing else starts before it is finished.
-    expect(() => b.handle("visit_start", {})).toThrow(/已结算/);
+    expect(thrown(() => b.handle("visit_start", {}))).toMatch(/已结算/);
     b.handle("visit_pay", { method: "cash", tendered: "20" });
     const done = b.handle("visit_complete", {}) as VisitView;
     expect(done.state).toBe("receipted");
@@ -81,7 +92,7 @@ describe("a visit settled before the program stopped comes first, in plain words
   it("a manager may reverse it; a pharmacist may not", () => {
     const op = { current: pharmacist };
     const { b } = settledThenRestarted(op);
-    expect(() => b.handle("visit_reverse_settled", {})).toThrow(/店长/);
+    expect(thrown(() => b.handle("visit_reverse_settled", {}))).toMatch(/店长/);
     op.current = manager;
     const v = b.handle("visit_reverse_settled", {}) as VisitView;
     expect(v.state).toBe("refunded");
