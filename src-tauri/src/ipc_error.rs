@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 
 /// A sentence the backend made in both languages (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Sentence {
     /// 简体中文.
@@ -42,21 +43,25 @@ pub struct Sentence {
 
 /// What a command rejects with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IpcError {
     /// The stable code (docs/rules.md); the catalogue key.
     pub code: String,
     /// The data the catalogue's sentence is filled from.
+    #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
     pub params: Map<String, Value>,
     /// Technical detail for support (hidden by default).
     pub detail: String,
     /// The backend's own sentence in both languages, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub sentence: Option<Sentence>,
 }
 
 /// The codes the shell assigns that the catalogue must render (written to
 /// `ui/src/ipc/generated/error-codes.ts` by a test).
+#[cfg_attr(not(test), allow(dead_code))]
 pub const CATALOGUED_CODES: &[&str] = &[
     // The shell itself.
     "COUNTER_UNAVAILABLE",
@@ -394,6 +399,7 @@ impl From<TraceReconcileError> for IpcError {
 }
 
 /// The TypeScript the window imports (`ui/src/ipc/generated/error-codes.ts`).
+#[cfg(test)]
 pub fn generated_ts() -> String {
     let list = |codes: &mut dyn Iterator<Item = &&str>| {
         codes.map(|c| format!("  \"{c}\",\n")).collect::<String>()
@@ -409,10 +415,8 @@ pub fn generated_ts() -> String {
     format!(
         "// Generated from src-tauri/src/ipc_error.rs by `cargo test -p rxdesk-desktop ipc_error`\n\
          // (the test rewrites this file when it is out of date, then fails). Do not edit.\n\n\
-         /** A sentence the backend made in both languages. */\n\
-         export interface Sentence {{\n  zhCN: string;\n  enUS: string;\n}}\n\n\
-         /** What every Tauri command rejects with. */\n\
-         export interface IpcError {{\n  code: string;\n  params: Record<string, unknown>;\n  detail: string;\n  sentence?: Sentence;\n}}\n\n\
+         /** What every Tauri command rejects with (`types.ts`, from the Rust type by ts-rs). */\n\
+         export type {{ IpcError, Sentence }} from \"./types\";\n\n\
          /** Codes the window's catalogue must render in zh-CN and en-US. */\n\
          export const CATALOGUED_CODES = [\n{}] as const;\n\n\
          /** Codes of the visit's step errors: they carry `sentence`; the catalogue may render them. */\n\

@@ -8,6 +8,7 @@ mod delivery_commands;
 mod device_commands;
 mod import_commands;
 mod inventory_commands;
+mod ipc_contract;
 mod ipc_error;
 mod manager_commands;
 mod onboard_commands;

@@ -65,7 +65,7 @@ export function ipcErrorText(locale: Locale, e: IpcError): string {
   const shell = shellErrors[e.code];
   const own = shell ? fill(pick(shell, locale), params) : null;
   if (usable(own, locale)) return own;
-  const said = locale === "en-US" ? e.sentence?.enUS : e.sentence?.zhCN;
+  const said = locale === "en-US" ? e.sentence?.enUs : e.sentence?.zhCn;
   if (usable(said, locale)) return said;
   return genericText(locale, e.code);
 }

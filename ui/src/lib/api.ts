@@ -1,26 +1,13 @@
 // Typed wrappers over the Tauri commands in src-tauri/src/commands.rs.
 // Keep this file the only place that names a command string.
 import { invoke } from "@tauri-apps/api/core";
+import type { AppStatus, OperatorInfo } from "../ipc/generated/types";
 import type { Locale } from "./i18n";
 import { plain } from "./plain";
 import { errorLocale } from "./step-errors";
 import { remember, renderError } from "../ipc/errors";
 
-export interface AppStatus {
-  version: string;
-  center: "not_connected" | "online" | "offline";
-  center_label: string;
-  devices: "not_configured" | "ready" | "degraded";
-  devices_label: string;
-  store_name: string;
-  demo_mode: boolean;
-  data_dir: string;
-  locale: Locale;
-  /** False on a fresh data directory (first start: 演示模式 / 正式接入). */
-  configured?: boolean;
-  /** Minutes of inactivity before the window locks (settings). */
-  idle_lock_minutes?: number;
-}
+export type { AppStatus, OperatorInfo } from "../ipc/generated/types";
 
 export function appStatus(): Promise<AppStatus> {
   return invoke<AppStatus>("app_status");
@@ -59,12 +46,6 @@ export function uiReady(): Promise<number> {
   return invoke<number>("ui_ready");
 }
 
-export interface OperatorInfo {
-  login: string;
-  name: string;
-  role: "cashier" | "pharmacist" | "manager";
-  role_label: string;
-}
 
 export function login(loginId: string, password: string, role: OperatorInfo["role"] | null): Promise<OperatorInfo> {
   return invoke<OperatorInfo>("login", { login: loginId, password, role });

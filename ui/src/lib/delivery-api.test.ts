@@ -32,7 +32,7 @@ describe("delivery screen helpers", () => {
     expect(Object.keys(deliveryEn).sort()).toEqual(Object.keys(deliveryZh).sort());
   });
   it("shows a refusal in the window's locale", () => {
-    const e = { code: "DELIVERY_INCOMPLETE", params: {}, detail: "d", sentence: { zhCN: "请填写配送单号和配送企业", enUS: "Enter the delivery number" } };
+    const e = { code: "DELIVERY_INCOMPLETE", params: {}, detail: "d", sentence: { zhCn: "请填写配送单号和配送企业", enUs: "Enter the delivery number" } };
     expect(refusalText(e, "zh-CN")).toBe("请填写配送单号和配送企业");
     expect(refusalText(e, "en-US")).toBe("Enter the delivery number and the delivery company");
     expect(refusalCode(e)).toBe("DELIVERY_INCOMPLETE");

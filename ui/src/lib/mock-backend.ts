@@ -32,6 +32,9 @@ export const mockStatus: AppStatus = {
   demo_mode: true,
   data_dir: "/tmp/rxdesk-mock",
   locale: "zh-CN",
+  device_lines: [],
+  configured: true,
+  idle_lock_minutes: 5,
 };
 
 export function installMockBackend(): void {

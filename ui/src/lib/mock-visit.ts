@@ -12,6 +12,7 @@
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // Never bundled into the app.
 import { mockError } from "../mock/ipc-error";
+import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "./api";
 // The demo world's drugs: the one source (assets/demo/drugs.json), also read
 // by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
@@ -31,28 +32,8 @@ import type {
   VisitView,
 } from "./visit-api";
 
-export const STATE_ZH: Record<VisitStateName, string> = {
-  started: "等待识别患者",
-  evoucher_guidance: "指导激活医保电子凭证",
-  identified: "已识别患者",
-  prescriptions_listed: "已列出授权处方",
-  downloaded: "处方已下载",
-  verified: "签名已验证",
-  rules_checked: "待审方",
-  audited: "药师已审方",
-  dispensing: "调配中",
-  dispensed: "已调配",
-  pre_settled: "已预结算，待结算",
-  settling: "结算中",
-  settlement_uncertain: "结算结果未知",
-  settled: "已结算，待收款",
-  receipted: "已完成",
-  refunding: "退费中",
-  refund_uncertain: "退费结果未知",
-  refunded: "已退费",
-  delivery: "配送中",
-  closed: "已结束",
-};
+/** The zh-CN state labels exactly as the service sends them (generated from Rust). */
+export const STATE_ZH: Record<VisitStateName, string> = VISIT_STATES;
 
 export const DEMO_PHARMACIST_EVOUCHER = "110000ecdemo0000000000000000000liyaoshi";
 

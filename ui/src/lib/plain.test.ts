@@ -57,7 +57,7 @@ describe("zh-CN screens show no raw backend text", () => {
 
   it("errorText puts a backend sentence in plain Chinese; en-US shows no Chinese from the backend", () => {
     expect(errorText("请先登录 / sign in first", "zh-CN")).toBe("请先登录");
-    const revoked = { code: "SOMETHING_NEW", params: {}, detail: "d", sentence: { zhCN: "签名证书已被吊销（原因 keyCompromise）", enUS: "" } };
+    const revoked = { code: "SOMETHING_NEW", params: {}, detail: "d", sentence: { zhCn: "签名证书已被吊销（原因 keyCompromise）", enUs: "" } };
     expect(errorText(revoked, "zh-CN")).toBe("签名证书已被吊销（原因 密钥泄露）");
     expect(ipcErrorText("en-US", { code: "NO_RX", params: {}, detail: "x" })).toBe("No prescription downloaded yet");
     // en-US never shows a Chinese backend text: the generic sentence with a code.

@@ -8,7 +8,7 @@ const err = (code: string, params: Record<string, unknown> = {}, zh = "中文", 
   code,
   params,
   detail: "support text",
-  sentence: { zhCN: zh, enUS: en },
+  sentence: { zhCn: zh, enUs: en },
 });
 
 describe("step errors rendered by code", () => {

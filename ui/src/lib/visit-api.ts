@@ -15,27 +15,9 @@ export type { IpcError } from "../ipc/errors";
 export type IdMethod = "e_voucher" | "social_security_card" | "id_card" | "face" | "epc_qr";
 
 /** The visit's state, as `rxdesk_core::visit::VisitState` names it (snake_case). */
-export type VisitStateName =
-  | "started"
-  | "evoucher_guidance"
-  | "identified"
-  | "prescriptions_listed"
-  | "downloaded"
-  | "verified"
-  | "rules_checked"
-  | "audited"
-  | "dispensing"
-  | "dispensed"
-  | "pre_settled"
-  | "settling"
-  | "settlement_uncertain"
-  | "settled"
-  | "receipted"
-  | "refunding"
-  | "refund_uncertain"
-  | "refunded"
-  | "delivery"
-  | "closed";
+/** The visit's state names, generated from the service (`rxdesk-app` `visit/view.rs`). */
+export type { VisitStateName } from "../ipc/generated/visit-states";
+import type { VisitStateName } from "../ipc/generated/visit-states";
 
 export interface PatientView {
   /** Name as on the insurance record (shown to the pharmacist in full). */

@@ -1,19 +1,8 @@
 // Generated from src-tauri/src/ipc_error.rs by `cargo test -p rxdesk-desktop ipc_error`
 // (the test rewrites this file when it is out of date, then fails). Do not edit.
 
-/** A sentence the backend made in both languages. */
-export interface Sentence {
-  zhCN: string;
-  enUS: string;
-}
-
-/** What every Tauri command rejects with. */
-export interface IpcError {
-  code: string;
-  params: Record<string, unknown>;
-  detail: string;
-  sentence?: Sentence;
-}
+/** What every Tauri command rejects with (`types.ts`, from the Rust type by ts-rs). */
+export type { IpcError, Sentence } from "./types";
 
 /** Codes the window's catalogue must render in zh-CN and en-US. */
 export const CATALOGUED_CODES = [
