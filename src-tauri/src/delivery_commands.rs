@@ -1,4 +1,4 @@
-//! Tauri commands of the delivery screen (`ui/src/lib/delivery-api.ts`):
+//! Tauri commands of the delivery screen (`ui/src/ipc/delivery-api.ts`):
 //! the open delivery orders, a sale looked up by its receipt number, and the
 //! moves accepted → in transit → signed for (the recipient's name and ID
 //! number) | refused. Thin wrappers over `rxdesk_app::delivery` on blocking

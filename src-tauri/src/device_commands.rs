@@ -1,4 +1,4 @@
-//! Tauri commands of Settings → 设备 (`ui/src/lib/settings/Devices.svelte`):
+//! Tauri commands of Settings → 设备 (`ui/src/screens/settings/Devices.svelte`):
 //! discovery, the device settings, a test of each device class as chosen,
 //! and saving the choice. Thin wrappers over `rxdesk_app::devices`.
 

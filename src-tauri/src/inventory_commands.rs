@@ -1,4 +1,4 @@
-//! Tauri commands of the inventory screen (库存, `ui/src/lib/inventory-api.ts`):
+//! Tauri commands of the inventory screen (库存, `ui/src/ipc/inventory-api.ts`):
 //! thin wrappers over `rxdesk_app::inventory_screen`. Ledger work runs on a
 //! blocking thread, the 3513 query is async, so the window never freezes;
 //! refusals reach the window as `{code, message, params}` (`IpcError`) in

@@ -1,4 +1,4 @@
-//! Tauri commands of the OTC / retail sale (`ui/src/lib/otc-api.ts`): thin
+//! Tauri commands of the OTC / retail sale (`ui/src/ipc/otc-api.ts`): thin
 //! wrappers over `rxdesk_app::visit::VisitService`'s `otc_*` steps. Wire
 //! strings (quantities, payer, identification method, tender) are parsed
 //! into types here; errors reach the window as `{code, message, params}`

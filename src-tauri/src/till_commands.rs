@@ -1,4 +1,4 @@
-//! Tauri commands of the till (`ui/src/lib/till-api.ts`): open a shift with
+//! Tauri commands of the till (`ui/src/ipc/till-api.ts`): open a shift with
 //! a float, the open shift's figures, close it with the cash counted (the
 //! 交班单 printed), reprint a 交班单, the 日结. Thin wrappers over
 //! `rxdesk_app::till::TillService`; refusals reach the UI as zh-CN sentences

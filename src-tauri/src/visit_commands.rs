@@ -1,9 +1,9 @@
-//! Tauri commands of the counter visit (`ui/src/lib/visit-api.ts`): thin
+//! Tauri commands of the counter visit (`ui/src/ipc/visit-api.ts`): thin
 //! wrappers over `rxdesk_app::visit::VisitService`. The wire strings are
 //! parsed into types here (methods, amounts, audit results, the 代购 agent);
 //! errors reach the UI as `{code, message, params}` (`IpcError`), the
 //! message in the window's language, rendered by code in the UI
-//! (`ui/src/lib/step-errors.ts`).
+//! (`ui/src/ipc/step-errors.ts`).
 
 use crate::commands::Shared;
 use crate::ipc_error::IpcError;

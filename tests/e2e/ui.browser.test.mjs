@@ -147,12 +147,12 @@ const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
 /**
  * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
  * path in an error or prompt area, no CN=… anywhere (the detector is the UI's
- * own, ui/src/lib/plain.ts `rawText`, loaded from the dev server).
+ * own, ui/src/i18n/plain.ts `rawText`, loaded from the dev server).
  */
 async function assertNoRawText(where) {
   const found = await page.evaluate(async () => {
     if (document.documentElement.lang !== "zh-CN") return [];
-    const { rawText } = await import("/src/lib/plain.ts");
+    const { rawText } = await import("/src/i18n/plain.ts");
     const areas = "[role=alert], [role=status], [role=alertdialog], .bad-box, .closed-box, #sig-reason, .scan-banner, #visit-next, " +
       ".notice, #next-step, .findings, #toast, #otc-next, #otc-notice, #otc-scan-msg, .guidance, #print-outcome, #visit-state";
     const out = [];

@@ -3,7 +3,7 @@
 // en-US; `{name}` is filled from `params.name`. `{reason}` is the
 // service's own zh-CN sentence (a refusal it gives only as a sentence): the
 // zh-CN text shows it, the en-US text says the same by code. The visit's
-// step codes have their templates in `lib/step-errors.ts`.
+// step codes have their templates in `ipc/step-errors.ts`.
 
 export type Entry = { zh: string; en: string };
 

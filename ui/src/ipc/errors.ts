@@ -2,13 +2,13 @@
 // with the generated `IpcError` (`{code, params, detail, sentence?}`,
 // src-tauri/src/ipc_error.rs). The sentence comes from one catalogue by
 // code in the user's locale — the visit's step templates
-// (`lib/step-errors.ts`), then the shell's codes (`i18n/errors.ts`) —, then
+// (`ipc/step-errors.ts`), then the shell's codes (`i18n/errors.ts`) —, then
 // the backend's own two-language sentence, then a generic sentence with the
 // code; an en-US window never shows Chinese from the backend. `detail` and
 // the code stay behind the "详情 / Details" toggle (`ErrorDetails.svelte`),
 // looked up by the text shown (`errorDetails`).
-import type { Locale } from "../lib/i18n";
-import { stepTemplate } from "../lib/step-errors";
+import type { Locale } from "../i18n/i18n";
+import { stepTemplate } from "./step-errors";
 import { genericError, shellErrors, type Entry } from "../i18n/errors";
 import type { IpcError } from "./generated/error-codes";
 

@@ -3,8 +3,8 @@
 // service does (no second list to drift).
 import { describe, expect, it } from "vitest";
 import { VISIT_STATES, type VisitStateName } from "./generated/visit-states";
-import { translate, type Key } from "../lib/i18n";
-import { STATE_ZH } from "../lib/mock-visit";
+import { translate, type Key } from "../i18n/i18n";
+import { STATE_ZH } from "../mock/mock-visit";
 
 describe("visit states", () => {
   it("every state the service names has a chip word in zh-CN and en-US", () => {
