@@ -7,44 +7,10 @@ import { parseCents, formatCents } from "../lib/money";
 
 export type PayMethod = "cash" | "wechat" | "alipay" | "terminal";
 
-export interface TillLine {
-  method: PayMethod;
-  method_zh: string;
-  method_en: string;
-  sales: string;
-  sales_count: number;
-  refunds: string;
-  float: string;
-  expected: string;
-  counted: string | null;
-  difference: string | null;
-}
-
-export interface TillView {
-  id: number;
-  opened_by: string;
-  opened_at: string;
-  float: string;
-  closed_by: string | null;
-  closed_at: string | null;
-  sales_count: number;
-  sales_total: string;
-  refunds_count: number;
-  lines: TillLine[];
-  cash_difference: string | null;
-  difference_zh: string | null;
-  note: string;
-}
-
-export interface PrintedSlip {
-  text: string;
-  printed_zh: string;
-}
-
-export interface TillClosed {
-  till: TillView;
-  slip: PrintedSlip;
-}
+// The shapes of rxdesk_app::till, generated from Rust (ts-rs).
+import type { PrintedSlip, ShiftEnded, TillClosed, TillLineView, TillView } from "./generated/types";
+export type { PrintedSlip, ShiftEnded, TillClosed, TillView } from "./generated/types";
+export type TillLine = TillLineView;
 
 export interface DayMethod {
   method: PayMethod;
@@ -78,10 +44,6 @@ export interface DayReportView {
   slip: PrintedSlip;
 }
 
-export interface ShiftEnded {
-  ended: boolean;
-  messageZh: string;
-}
 
 /** 药师下岗: ends the signed-in pharmacist's duty (recorded in the ledger and the audit log). */
 export const shiftEnd = () => invoke<ShiftEnded>("shift_end");

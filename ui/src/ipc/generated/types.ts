@@ -101,3 +101,129 @@ role: "cashier" | "pharmacist" | "manager",
  * zh-CN label of the role.
  */
 role_label: string, };
+
+export type TillLineView = { 
+/**
+ * Method code.
+ */
+method: "cash" | "wechat" | "alipay" | "terminal", 
+/**
+ * zh-CN name.
+ */
+method_zh: string, 
+/**
+ * en-US name.
+ */
+method_en: string, 
+/**
+ * Received.
+ */
+sales: string, 
+/**
+ * Payments.
+ */
+sales_count: number, 
+/**
+ * Given back.
+ */
+refunds: string, 
+/**
+ * The float (cash).
+ */
+float: string, 
+/**
+ * What the drawer / channel should hold.
+ */
+expected: string, 
+/**
+ * Counted (once closed).
+ */
+counted: string | null, 
+/**
+ * counted − expected (once closed).
+ */
+difference: string | null, };
+
+export type TillView = { 
+/**
+ * Shift number.
+ */
+id: number, 
+/**
+ * Opened by (display name).
+ */
+opened_by: string, 
+/**
+ * Opened at (CST wire time).
+ */
+opened_at: string, 
+/**
+ * 备用金.
+ */
+float: string, 
+/**
+ * Closed by.
+ */
+closed_by: string | null, 
+/**
+ * Closed at.
+ */
+closed_at: string | null, 
+/**
+ * Sales in the shift.
+ */
+sales_count: number, 
+/**
+ * Their total.
+ */
+sales_total: string, 
+/**
+ * Refunds in the shift.
+ */
+refunds_count: number, 
+/**
+ * Per method.
+ */
+lines: Array<TillLineView>, 
+/**
+ * Counted cash − expected cash (once closed).
+ */
+cash_difference: string | null, 
+/**
+ * The difference in words (once closed).
+ */
+difference_zh: string | null, 
+/**
+ * The closing note.
+ */
+note: string, };
+
+export type PrintedSlip = { 
+/**
+ * Plain-text rendering.
+ */
+text: string, 
+/**
+ * `已打印`, or where the job was saved, or why not.
+ */
+printed_zh: string, };
+
+export type TillClosed = { 
+/**
+ * The shift as closed.
+ */
+till: TillView, 
+/**
+ * The 交班单.
+ */
+slip: PrintedSlip, };
+
+export type ShiftEnded = { 
+/**
+ * A duty was open and is now ended.
+ */
+ended: boolean, 
+/**
+ * What happened, in zh-CN.
+ */
+messageZh: string, };
