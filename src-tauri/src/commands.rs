@@ -1,15 +1,18 @@
 //! Tauri commands: deserialize, call `rxdesk-app`, serialize. Errors go to the
-//! UI as sentences that say what to do next.
+//! UI as `IpcError` (`ipc_error.rs`): a code and its params, rendered in the
+//! window's locale.
 
-use rxdesk_app::desk::{Credential, PrescriptionView};
+use crate::ipc_error::IpcError;
 use rxdesk_app::{AppStatus, Counter, OperatorInfo, Settings};
-use rxdesk_center::messages::AuthorisedRx;
 
 /// The one piece of state of the window: the app's composition root.
 pub type Shared = rxdesk_app::app::App;
 
-fn counter(state: &Shared) -> Result<&Counter, String> {
-    state.counter.as_ref().map_err(Clone::clone)
+fn counter(state: &Shared) -> Result<&Counter, IpcError> {
+    state
+        .counter
+        .as_ref()
+        .map_err(|e| IpcError::counter_unavailable(e))
 }
 
 /// Signs an operator in; `role` is the role chosen on the login screen.
@@ -19,22 +22,22 @@ pub fn login(
     login: String,
     password: String,
     role: Option<String>,
-) -> Result<OperatorInfo, String> {
+) -> Result<OperatorInfo, IpcError> {
     counter(&state)?
         .login(&login, &password, role.as_deref())
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
 }
 
 /// Signs the current operator out.
 #[tauri::command]
-pub fn logout(state: tauri::State<'_, Shared>) -> Result<(), String> {
+pub fn logout(state: tauri::State<'_, Shared>) -> Result<(), IpcError> {
     counter(&state)?.logout();
     Ok(())
 }
 
 /// The signed-in operator, if any.
 #[tauri::command]
-pub fn current_operator(state: tauri::State<'_, Shared>) -> Result<Option<OperatorInfo>, String> {
+pub fn current_operator(state: tauri::State<'_, Shared>) -> Result<Option<OperatorInfo>, IpcError> {
     Ok(counter(&state)?.current())
 }
 
@@ -42,8 +45,8 @@ pub fn current_operator(state: tauri::State<'_, Shared>) -> Result<Option<Operat
 #[tauri::command]
 pub fn demo_accounts(
     state: tauri::State<'_, Shared>,
-) -> Result<Vec<(String, String, String)>, String> {
-    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+) -> Result<Vec<(String, String, String)>, IpcError> {
+    let settings = Settings::load(&state.dir).map_err(IpcError::from)?;
     Ok(demo_account_rows(settings.demo_mode))
 }
 
@@ -88,61 +91,32 @@ pub fn ui_ready(app: tauri::AppHandle, state: tauri::State<'_, Shared>) -> u128 
 /// The status bar: version, center link (a real connect probe, off the UI
 /// thread), devices.
 #[tauri::command]
-pub async fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, String> {
-    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+pub async fn app_status(state: tauri::State<'_, Shared>) -> Result<AppStatus, IpcError> {
+    let settings = Settings::load(&state.dir).map_err(IpcError::from)?;
     let dir = state.dir.clone();
     let devices = state.devices.0.current();
     tokio::task::spawn_blocking(move || {
         AppStatus::current(&dir, &settings).with_devices(&devices.refresh())
     })
     .await
-    .map_err(|e| e.to_string())
+    .map_err(IpcError::from)
 }
 
 /// Switches the UI language and remembers it.
 #[tauri::command]
-pub fn set_locale(state: tauri::State<'_, Shared>, locale: String) -> Result<String, String> {
+pub fn set_locale(state: tauri::State<'_, Shared>, locale: String) -> Result<String, IpcError> {
     if locale != "zh-CN" && locale != "en-US" {
-        return Err(format!("不支持的语言 {locale}（可选 zh-CN、en-US）"));
+        return Err(IpcError::new("LOCALE_UNSUPPORTED", &locale).with("locale", locale));
     }
     // A fresh data directory stays fresh (the first-start choice takes the
     // language along); writing settings.json would make it a demo counter.
     if Settings::configured(&state.dir) {
-        let mut settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+        let mut settings = Settings::load(&state.dir).map_err(IpcError::from)?;
         settings.locale = locale.clone();
-        settings.save(&state.dir).map_err(|e| e.to_string())?;
+        settings.save(&state.dir).map_err(IpcError::from)?;
     }
     tracing::info!(%locale, "locale changed");
     Ok(locale)
-}
-
-/// 7202: the patient's authorised prescriptions.
-#[tauri::command]
-pub async fn find_prescriptions(
-    state: tauri::State<'_, Shared>,
-    credential: Credential,
-    number: String,
-) -> Result<Vec<AuthorisedRx>, String> {
-    let counter = counter(&state)?;
-    let session = counter.session().map_err(|e| e.to_string())?;
-    let desk = counter.desk().map_err(|e| e.to_string())?;
-    desk.find_prescriptions(&session, credential, &number)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// 7203 + local signature verification.
-#[tauri::command]
-pub async fn open_prescription(
-    state: tauri::State<'_, Shared>,
-    auth_rxno: String,
-) -> Result<PrescriptionView, String> {
-    let counter = counter(&state)?;
-    let session = counter.session().map_err(|e| e.to_string())?;
-    let desk = counter.desk().map_err(|e| e.to_string())?;
-    desk.open_prescription(counter.store(), &session, &auth_rxno, chrono::Utc::now())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// The settings screen: center, store, trust certificates and CRLs, devices,
@@ -150,10 +124,10 @@ pub async fn open_prescription(
 #[tauri::command]
 pub async fn settings_view(
     state: tauri::State<'_, Shared>,
-) -> Result<rxdesk_app::settings_view::SettingsView, String> {
+) -> Result<rxdesk_app::settings_view::SettingsView, IpcError> {
     let counter = counter(&state)?;
-    counter.session().map_err(|e| e.to_string())?;
-    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+    counter.session().map_err(IpcError::from)?;
+    let settings = Settings::load(&state.dir).map_err(IpcError::from)?;
     let (dir, store, devices) = (
         state.dir.clone(),
         std::sync::Arc::clone(counter.store()),
@@ -169,17 +143,17 @@ pub async fn settings_view(
         )
     })
     .await
-    .map_err(|e| e.to_string())
+    .map_err(IpcError::from)
 }
 
 /// Prints a test slip on the configured receipt printer.
 #[tauri::command]
-pub async fn device_test_print(state: tauri::State<'_, Shared>) -> Result<String, String> {
-    counter(&state)?.session().map_err(|e| e.to_string())?;
-    let settings = Settings::load(&state.dir).map_err(|e| e.to_string())?;
+pub async fn device_test_print(state: tauri::State<'_, Shared>) -> Result<String, IpcError> {
+    counter(&state)?.session().map_err(IpcError::from)?;
+    let settings = Settings::load(&state.dir).map_err(IpcError::from)?;
     tokio::task::spawn_blocking(move || {
         rxdesk_app::settings_view::test_print(&settings, &settings.store_name)
     })
-    .await
-    .map_err(|e| e.to_string())?
+    .await?
+    .map_err(|e| IpcError::refused("DEVICE_TEST_FAILED", e))
 }

@@ -1,74 +1,38 @@
-//! Tauri commands of the delivery screen (`ui/src/lib/delivery-api.ts`):
+//! Tauri commands of the delivery screen (`ui/src/ipc/delivery-api.ts`):
 //! the open delivery orders, a sale looked up by its receipt number, and the
 //! moves accepted → in transit → signed for (the recipient's name and ID
 //! number) | refused. Thin wrappers over `rxdesk_app::delivery` on blocking
-//! threads; a refusal reaches the UI as `{code, message, messageEn}`.
+//! threads; a refusal reaches the UI as an `IpcError` (its sentence in both languages).
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use rxdesk_app::delivery::{self, DeliveryError, DeliveryMoved};
 use rxdesk_store::delivery_orders::{DeliveryOrder, DeliverySale};
 use rxdesk_store::{Session, Store};
-use serde::Serialize;
 use std::sync::Arc;
 
-/// A refusal as the window shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryRefusal {
-    code: String,
-    message: String,
-    message_en: String,
-}
-
-impl From<DeliveryError> for DeliveryRefusal {
-    fn from(e: DeliveryError) -> Self {
-        Self {
-            code: e.code().into(),
-            message: e.message_zh(),
-            message_en: e.message_en(),
-        }
-    }
-}
-
-fn refusal(code: &str, zh: String, en: &str) -> DeliveryRefusal {
-    DeliveryRefusal {
-        code: code.into(),
-        message: zh,
-        message_en: en.into(),
-    }
-}
-
-fn ctx(state: &Shared) -> Result<(Arc<Store>, Session), DeliveryRefusal> {
+fn ctx(state: &Shared) -> Result<(Arc<Store>, Session), IpcError> {
     let counter = state
         .counter
         .as_ref()
-        .map_err(|e| refusal("DELIVERY_NO_COUNTER", e.clone(), "The counter is not open"))?;
-    let session = counter
-        .session()
-        .map_err(|e| refusal("DELIVERY_NOT_SIGNED_IN", e.to_string(), "Sign in first"))?;
+        .map_err(|e| IpcError::counter_unavailable(e))?;
+    let session = counter.session().map_err(IpcError::from)?;
     Ok((counter.store().clone(), session))
 }
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, DeliveryError> + Send + 'static,
-) -> Result<T, DeliveryRefusal> {
+) -> Result<T, IpcError> {
     tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            refusal(
-                "DELIVERY_TASK",
-                format!("后台任务失败：{e}；请重试。"),
-                "A background task failed: try again",
-            )
-        })?
-        .map_err(DeliveryRefusal::from)
+        .await?
+        .map_err(IpcError::from)
 }
 
 /// Open orders and those closed today.
 #[tauri::command]
 pub async fn delivery_orders(
     state: tauri::State<'_, Shared>,
-) -> Result<Vec<DeliveryOrder>, DeliveryRefusal> {
+) -> Result<Vec<DeliveryOrder>, IpcError> {
     let (store, by) = ctx(&state)?;
     blocking(move || delivery::open_orders(&store, &by)).await
 }
@@ -78,7 +42,7 @@ pub async fn delivery_orders(
 pub async fn delivery_look_up(
     state: tauri::State<'_, Shared>,
     docno: String,
-) -> Result<DeliverySale, DeliveryRefusal> {
+) -> Result<DeliverySale, IpcError> {
     let (store, _) = ctx(&state)?;
     blocking(move || delivery::look_up(&store, &docno)).await
 }
@@ -91,7 +55,7 @@ pub async fn delivery_accept(
     delv_no: String,
     company: String,
     cold_chain_handled: bool,
-) -> Result<DeliveryMoved, DeliveryRefusal> {
+) -> Result<DeliveryMoved, IpcError> {
     let (store, by) = ctx(&state)?;
     blocking(move || delivery::accept(&store, &by, &docno, &delv_no, &company, cold_chain_handled))
         .await
@@ -102,7 +66,7 @@ pub async fn delivery_accept(
 pub async fn delivery_in_transit(
     state: tauri::State<'_, Shared>,
     sale_id: i64,
-) -> Result<DeliveryMoved, DeliveryRefusal> {
+) -> Result<DeliveryMoved, IpcError> {
     let (store, by) = ctx(&state)?;
     blocking(move || delivery::in_transit(&store, &by, sale_id)).await
 }
@@ -114,7 +78,7 @@ pub async fn delivery_sign(
     sale_id: i64,
     name: String,
     cert_no: String,
-) -> Result<DeliveryMoved, DeliveryRefusal> {
+) -> Result<DeliveryMoved, IpcError> {
     let (store, by) = ctx(&state)?;
     blocking(move || delivery::sign(&store, &by, sale_id, &name, &cert_no)).await
 }
@@ -125,7 +89,7 @@ pub async fn delivery_refuse(
     state: tauri::State<'_, Shared>,
     sale_id: i64,
     reason: String,
-) -> Result<DeliveryMoved, DeliveryRefusal> {
+) -> Result<DeliveryMoved, IpcError> {
     let (store, by) = ctx(&state)?;
     blocking(move || delivery::refuse(&store, &by, sale_id, &reason)).await
 }

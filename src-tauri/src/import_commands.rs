@@ -7,6 +7,7 @@
 //! blocking thread so the window never freezes.
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use base64::Engine as _;
 use rxdesk_app::import::{import_bytes, ImportKind};
 use rxdesk_store::{ImportMode, ImportProgress, ImportReport};
@@ -22,16 +23,19 @@ fn run(
     file_name: String,
     data_base64: String,
     mode: ImportMode,
-) -> Result<tokio::task::JoinHandle<Result<ImportReport, String>>, String> {
-    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+) -> Result<tokio::task::JoinHandle<Result<ImportReport, IpcError>>, IpcError> {
+    let counter = state
+        .counter
+        .as_ref()
+        .map_err(|e| IpcError::counter_unavailable(e))?;
     let session = counter
         .session()
-        .map_err(|_| "请先登录（店长账户）。/ Sign in as a manager first.".to_string())?;
+        .map_err(|e| IpcError::new("MANAGER_SIGN_IN", e))?;
     let store = counter.store().clone();
     Ok(tokio::task::spawn_blocking(move || {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data_base64.as_bytes())
-            .map_err(|_| "文件内容传输不完整，请重新选择文件。/ The file did not arrive whole: choose it again.".to_string())?;
+            .map_err(|e| IpcError::new("IMPORT_INCOMPLETE_UPLOAD", e))?;
         let mut progress = |p: ImportProgress| {
             let _ = app.emit(PROGRESS_EVENT, p);
         };
@@ -44,15 +48,14 @@ fn run(
             mode,
             &mut progress,
         )
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
     }))
 }
 
 async fn finish(
-    h: tokio::task::JoinHandle<Result<ImportReport, String>>,
-) -> Result<ImportReport, String> {
-    h.await
-        .map_err(|e| format!("后台任务失败：{e}；请重试。"))?
+    h: tokio::task::JoinHandle<Result<ImportReport, IpcError>>,
+) -> Result<ImportReport, IpcError> {
+    h.await?
 }
 
 /// Checks a file: counts added / changed / unchanged and lists every bad
@@ -64,7 +67,7 @@ pub async fn import_preview(
     kind: ImportKind,
     file_name: String,
     data_base64: String,
-) -> Result<ImportReport, String> {
+) -> Result<ImportReport, IpcError> {
     finish(run(
         app,
         &state,
@@ -85,7 +88,7 @@ pub async fn import_commit(
     kind: ImportKind,
     file_name: String,
     data_base64: String,
-) -> Result<ImportReport, String> {
+) -> Result<ImportReport, IpcError> {
     finish(run(
         app,
         &state,

@@ -1,36 +1,30 @@
-//! Tauri commands of the inventory screen (库存, `ui/src/lib/inventory-api.ts`):
+//! Tauri commands of the inventory screen (库存, `ui/src/ipc/inventory-api.ts`):
 //! thin wrappers over `rxdesk_app::inventory_screen`. Ledger work runs on a
 //! blocking thread, the 3513 query is async, so the window never freezes;
-//! refusals reach the window as `{code, message, params}` (`WireError`) in
+//! refusals reach the window as `{code, message, params}` (`IpcError`) in
 //! the window's language, rendered by code in the UI.
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use rxdesk_app::inventory_screen::{
     self as inv, CodeTrace, GoodsDocView, GoodsInForm, InventoryFailure, ProductChoice, ScannedBox,
     StockPage, StockTakeView,
 };
 use rxdesk_app::manager::Store;
 use rxdesk_app::trace_reconcile::TraceReconciliation;
-use rxdesk_app::visit::{Lang, Session, WireError};
-use rxdesk_app::Settings;
+use rxdesk_app::visit::Session;
 
 use std::sync::Arc;
 
-fn lang(state: &Shared) -> Lang {
-    Settings::load(&state.dir)
-        .map(|s| Lang::from_tag(&s.locale))
-        .unwrap_or_default()
-}
-
 /// The ledger and the signed-in operator.
-fn signed_in(state: &Shared) -> Result<(Arc<Store>, Session), WireError> {
+fn signed_in(state: &Shared) -> Result<(Arc<Store>, Session), IpcError> {
     let counter = state
         .counter
         .as_ref()
-        .map_err(|e| WireError::other("COUNTER_UNAVAILABLE", e.clone()))?;
+        .map_err(|e| IpcError::counter_unavailable(e))?;
     let session = counter
         .session()
-        .map_err(|e| WireError::other("NO_SESSION", e.to_string()))?;
+        .map_err(|e| IpcError::new("NO_SESSION", e.to_string()))?;
     Ok((counter.store().clone(), session))
 }
 
@@ -38,12 +32,11 @@ fn signed_in(state: &Shared) -> Result<(Arc<Store>, Session), WireError> {
 async fn blocking<T: Send + 'static>(
     state: &Shared,
     f: impl FnOnce() -> Result<T, InventoryFailure> + Send + 'static,
-) -> Result<T, WireError> {
-    let lang = lang(state);
+) -> Result<T, IpcError> {
+    let _ = state;
     tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| WireError::other("TASK_FAILED", format!("{e}")))?
-        .map_err(|e| e.to_wire(lang))
+        .await?
+        .map_err(IpcError::from)
 }
 
 /// Products for the goods-in form (barcode, trace code, id or name).
@@ -51,7 +44,7 @@ async fn blocking<T: Send + 'static>(
 pub async fn inventory_products(
     state: tauri::State<'_, Shared>,
     query: String,
-) -> Result<Vec<ProductChoice>, WireError> {
+) -> Result<Vec<ProductChoice>, IpcError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || inv::find_products(&store, &query)).await
 }
@@ -63,7 +56,7 @@ pub async fn inventory_check_receive(
     product: String,
     code: String,
     scanned: Vec<String>,
-) -> Result<ScannedBox, WireError> {
+) -> Result<ScannedBox, IpcError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || {
         inv::check_goods_in_code(&store, &product, &code, &scanned)
@@ -79,7 +72,7 @@ pub async fn inventory_check_box(
     incoming: bool,
     whole: bool,
     scanned: Vec<String>,
-) -> Result<ScannedBox, WireError> {
+) -> Result<ScannedBox, IpcError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || {
         inv::check_stock_code(&store, &code, incoming, whole, &scanned)
@@ -92,7 +85,7 @@ pub async fn inventory_check_box(
 pub async fn inventory_receive(
     state: tauri::State<'_, Shared>,
     form: GoodsInForm,
-) -> Result<GoodsDocView, WireError> {
+) -> Result<GoodsDocView, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(&state, move || inv::receive(&store, &by, &form)).await
 }
@@ -105,7 +98,7 @@ pub async fn inventory_return(
     invoice_no: String,
     codes: Vec<String>,
     reason: String,
-) -> Result<GoodsDocView, WireError> {
+) -> Result<GoodsDocView, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(&state, move || {
         inv::return_goods(&store, &by, &supplier, &invoice_no, &codes, &reason)
@@ -120,7 +113,7 @@ pub async fn inventory_change(
     kind: String,
     codes: Vec<String>,
     reason: String,
-) -> Result<usize, WireError> {
+) -> Result<usize, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(&state, move || {
         inv::change(&store, &by, &kind, &codes, &reason)
@@ -133,7 +126,7 @@ pub async fn inventory_change(
 pub async fn stocktake_preview(
     state: tauri::State<'_, Shared>,
     codes: Vec<String>,
-) -> Result<StockTakeView, WireError> {
+) -> Result<StockTakeView, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(&state, move || inv::stock_take_preview(&store, &by, &codes)).await
 }
@@ -143,7 +136,7 @@ pub async fn stocktake_preview(
 pub async fn stocktake_commit(
     state: tauri::State<'_, Shared>,
     codes: Vec<String>,
-) -> Result<StockTakeView, WireError> {
+) -> Result<StockTakeView, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(&state, move || inv::stock_take_commit(&store, &by, &codes)).await
 }
@@ -157,7 +150,7 @@ pub async fn stock_list(
     state: tauri::State<'_, Shared>,
     query: Option<String>,
     limit: Option<usize>,
-) -> Result<StockPage, WireError> {
+) -> Result<StockPage, IpcError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || {
         inv::stock_list(
@@ -175,7 +168,7 @@ pub async fn near_expiry(
     state: tauri::State<'_, Shared>,
     days: u32,
     limit: Option<usize>,
-) -> Result<StockPage, WireError> {
+) -> Result<StockPage, IpcError> {
     let (store, _) = signed_in(&state)?;
     blocking(&state, move || {
         inv::near_expiry(&store, days, limit.unwrap_or(PAGE))
@@ -188,15 +181,15 @@ pub async fn near_expiry(
 pub async fn trace_reconcile_day(
     state: tauri::State<'_, Shared>,
     day: String,
-) -> Result<TraceReconciliation, WireError> {
+) -> Result<TraceReconciliation, IpcError> {
     let (store, by) = signed_in(&state)?;
     let client = state
         .uploads
         .client()
-        .map_err(|e| WireError::other("CENTER_UNAVAILABLE", e))?;
+        .map_err(|e| IpcError::new("CENTER_UNAVAILABLE", e))?;
     inv::reconcile_day(&client, &store, &by, &day)
         .await
-        .map_err(|e| e.to_wire(lang(&state)))
+        .map_err(IpcError::from)
 }
 
 /// One trace code in the ledger and at the platform (3513 by code).
@@ -204,13 +197,13 @@ pub async fn trace_reconcile_day(
 pub async fn trace_code_lookup(
     state: tauri::State<'_, Shared>,
     code: String,
-) -> Result<CodeTrace, WireError> {
+) -> Result<CodeTrace, IpcError> {
     let (store, by) = signed_in(&state)?;
     let client = state
         .uploads
         .client()
-        .map_err(|e| WireError::other("CENTER_UNAVAILABLE", e))?;
+        .map_err(|e| IpcError::new("CENTER_UNAVAILABLE", e))?;
     inv::trace_code(&client, &store, &by, &code)
         .await
-        .map_err(|e| e.to_wire(lang(&state)))
+        .map_err(IpcError::from)
 }

@@ -8,6 +8,8 @@ mod delivery_commands;
 mod device_commands;
 mod import_commands;
 mod inventory_commands;
+mod ipc_contract;
+mod ipc_error;
 mod manager_commands;
 mod onboard_commands;
 mod otc_commands;
@@ -96,8 +98,6 @@ fn main() {
             commands::logout,
             commands::current_operator,
             commands::demo_accounts,
-            commands::find_prescriptions,
-            commands::open_prescription,
             commands::settings_view,
             commands::device_test_print,
             device_commands::devices_settings,

@@ -4,6 +4,7 @@
 //! never freezes.
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use rxdesk_app::manager::{
     self, Exported, Figures, QueueItem, QueueSummary, ReconciliationRecord, Session, Store,
 };
@@ -11,28 +12,33 @@ use rxdesk_app::reconcile::{self, ReconcileOutcome};
 use rxdesk_app::Settings;
 use std::sync::Arc;
 
-fn ledger(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Option<Session>), String> {
-    let counter = state.counter.as_ref().map_err(Clone::clone)?;
+fn ledger(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Option<Session>), IpcError> {
+    let counter = state
+        .counter
+        .as_ref()
+        .map_err(|e| IpcError::counter_unavailable(e))?;
     Ok((counter.store().clone(), counter.session().ok()))
 }
 
-fn signed_in(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Session), String> {
+fn signed_in(state: &tauri::State<'_, Shared>) -> Result<(Arc<Store>, Session), IpcError> {
     let (store, session) = ledger(state)?;
-    Ok((store, session.ok_or("请先登录（店长账户）。")?))
+    Ok((
+        store,
+        session.ok_or_else(|| IpcError::new("MANAGER_SIGN_IN", "no session"))?,
+    ))
 }
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, rxdesk_app::AppError> + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, IpcError> {
     tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| format!("后台任务失败：{e}；请重试。"))?
-        .map_err(|e| e.to_string())
+        .await?
+        .map_err(IpcError::from)
 }
 
 /// Queue figures for the status bar (no sign-in needed: counts only).
 #[tauri::command]
-pub async fn queue_summary(state: tauri::State<'_, Shared>) -> Result<QueueSummary, String> {
+pub async fn queue_summary(state: tauri::State<'_, Shared>) -> Result<QueueSummary, IpcError> {
     let (store, _) = ledger(&state)?;
     let sync = state.uploads.sync.clone();
     blocking(move || manager::queue_summary(&store, &sync)).await
@@ -44,7 +50,7 @@ pub async fn queue_list(
     state: tauri::State<'_, Shared>,
     filter: Option<String>,
     limit: Option<u32>,
-) -> Result<Vec<QueueItem>, String> {
+) -> Result<Vec<QueueItem>, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(move || manager::list_queue(&store, &by, filter.as_deref(), limit.unwrap_or(200)))
         .await
@@ -52,14 +58,14 @@ pub async fn queue_list(
 
 /// The payload of one row, pretty JSON.
 #[tauri::command]
-pub async fn queue_payload(state: tauri::State<'_, Shared>, id: i64) -> Result<String, String> {
+pub async fn queue_payload(state: tauri::State<'_, Shared>, id: i64) -> Result<String, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(move || manager::queue_payload(&store, &by, id)).await
 }
 
 /// Retry a row now.
 #[tauri::command]
-pub async fn queue_retry(state: tauri::State<'_, Shared>, id: i64) -> Result<QueueItem, String> {
+pub async fn queue_retry(state: tauri::State<'_, Shared>, id: i64) -> Result<QueueItem, IpcError> {
     let (store, by) = signed_in(&state)?;
     let sync = state.uploads.sync.clone();
     blocking(move || manager::retry(&store, &sync, &by, id)).await
@@ -71,7 +77,7 @@ pub async fn queue_void(
     state: tauri::State<'_, Shared>,
     id: i64,
     reason: String,
-) -> Result<QueueItem, String> {
+) -> Result<QueueItem, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(move || manager::void(&store, &by, id, &reason)).await
 }
@@ -82,7 +88,7 @@ pub async fn manager_figures(
     state: tauri::State<'_, Shared>,
     from: String,
     to: String,
-) -> Result<Figures, String> {
+) -> Result<Figures, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(move || manager::figures(&store, &by, &from, &to)).await
 }
@@ -94,7 +100,7 @@ pub async fn manager_export(
     from: String,
     to: String,
     format: String,
-) -> Result<Exported, String> {
+) -> Result<Exported, IpcError> {
     let (store, by) = signed_in(&state)?;
     let dir = state.dir.clone();
     blocking(move || {
@@ -109,20 +115,23 @@ pub async fn manager_export(
 pub async fn reconcile_day(
     state: tauri::State<'_, Shared>,
     day: String,
-) -> Result<ReconcileOutcome, String> {
+) -> Result<ReconcileOutcome, IpcError> {
     let (store, by) = signed_in(&state)?;
-    let client = state.uploads.client()?;
-    let day = manager::parse_day(&day).map_err(|e| e.to_string())?;
+    let client = state
+        .uploads
+        .client()
+        .map_err(|e| IpcError::new("CENTER_UNAVAILABLE", e))?;
+    let day = manager::parse_day(&day).map_err(IpcError::from)?;
     reconcile::reconcile_day(&store, &client, &by, day)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
 }
 
 /// The latest recorded reconciliations.
 #[tauri::command]
 pub async fn reconciliations(
     state: tauri::State<'_, Shared>,
-) -> Result<Vec<ReconciliationRecord>, String> {
+) -> Result<Vec<ReconciliationRecord>, IpcError> {
     let (store, by) = signed_in(&state)?;
     blocking(move || manager::reconciliations(&store, &by, 30)).await
 }
@@ -133,7 +142,7 @@ pub async fn manager_save_csv(
     state: tauri::State<'_, Shared>,
     stem: String,
     text: String,
-) -> Result<Exported, String> {
+) -> Result<Exported, IpcError> {
     let (_store, by) = signed_in(&state)?;
     let dir = state.dir.clone();
     blocking(move || manager::save_csv(&dir, &by, &stem, &text)).await

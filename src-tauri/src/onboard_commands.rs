@@ -6,6 +6,7 @@
 //! `rxdesk_app::settings_edit` and `rxdesk_app::staff`.
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use rxdesk_app::app::Pending;
 use rxdesk_app::onboarding::{self, ProfilePreview, SetupReport, SetupRequest, TrustItem};
 use rxdesk_app::settings_edit::{SaveOutcome, SettingsPatch};
@@ -24,37 +25,41 @@ pub fn startup_state(state: tauri::State<'_, Shared>) -> Pending {
 /// 演示模式: a demo counter in this data directory (demo accounts, demo
 /// catalogue; the emulator address from `RXDESK_CENTER_URL` when set).
 #[tauri::command]
-pub fn onboard_demo(state: tauri::State<'_, Shared>, locale: Option<String>) -> Result<(), String> {
-    state.choose_demo(locale)
+pub fn onboard_demo(
+    state: tauri::State<'_, Shared>,
+    locale: Option<String>,
+) -> Result<(), IpcError> {
+    state
+        .choose_demo(locale)
+        .map_err(|e| IpcError::refused("SETUP_REFUSED", e))
 }
 
 /// Wizard step: the profile file, checked field by field.
 #[tauri::command]
-pub fn onboard_check_profile(path: String) -> Result<ProfilePreview, String> {
-    onboarding::preview_profile(&PathBuf::from(path.trim())).map_err(|e| e.to_string())
+pub fn onboard_check_profile(path: String) -> Result<ProfilePreview, IpcError> {
+    onboarding::preview_profile(&PathBuf::from(path.trim())).map_err(IpcError::from)
 }
 
 /// Wizard step: the issued credential directory (fingerprints only).
 #[tauri::command]
 pub fn onboard_check_credentials(
     path: String,
-) -> Result<std::collections::BTreeMap<String, String>, String> {
-    onboarding::preview_credentials(&PathBuf::from(path.trim())).map_err(|e| e.to_string())
+) -> Result<std::collections::BTreeMap<String, String>, IpcError> {
+    onboarding::preview_credentials(&PathBuf::from(path.trim())).map_err(IpcError::from)
 }
 
 /// Wizard step: the CA roots and CRLs (a directory or one file).
 #[tauri::command]
-pub fn onboard_check_trust(path: String) -> Result<Vec<TrustItem>, String> {
+pub fn onboard_check_trust(path: String) -> Result<Vec<TrustItem>, IpcError> {
     onboarding::check_trust_dir(&PathBuf::from(path.trim()))
         .map(|v| v.into_iter().map(|(_, t)| t).collect())
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
 }
 
 /// Wizard step: the pharmacy code (national format, and the profile's).
 #[tauri::command]
-pub fn onboard_check_pharmacy(code: String, profile: String) -> Result<(), String> {
-    onboarding::check_pharmacy_code(&code, &PathBuf::from(profile.trim()))
-        .map_err(|e| e.to_string())
+pub fn onboard_check_pharmacy(code: String, profile: String) -> Result<(), IpcError> {
+    onboarding::check_pharmacy_code(&code, &PathBuf::from(profile.trim())).map_err(IpcError::from)
 }
 
 /// What the wizard sends at the end.
@@ -79,9 +84,9 @@ pub struct WizardRequest {
 pub async fn onboard_setup(
     state: tauri::State<'_, Shared>,
     request: WizardRequest,
-) -> Result<SetupReport, String> {
+) -> Result<SetupReport, IpcError> {
     if state.counter.pending() != Pending::Unconfigured {
-        return Err("此数据目录已经设置过 / already set up".into());
+        return Err(IpcError::new("ALREADY_SET_UP", "already set up"));
     }
     let req = SetupRequest {
         profile: PathBuf::from(request.profile.trim()),
@@ -97,7 +102,10 @@ pub async fn onboard_setup(
         terminal_no: request.terminal_no,
         locale: request.locale,
     };
-    state.setup_production(req).await
+    state
+        .setup_production(req)
+        .await
+        .map_err(|e| IpcError::refused("SETUP_REFUSED", e))
 }
 
 /// After a reboot: the manager's passphrase opens the sealed credentials
@@ -107,21 +115,26 @@ pub async fn onboard_setup(
 pub fn credentials_unlock(
     state: tauri::State<'_, Shared>,
     passphrase: String,
-) -> Result<(), String> {
-    state.unlock(&passphrase)
+) -> Result<(), IpcError> {
+    state
+        .unlock(&passphrase)
+        .map_err(|e| IpcError::refused("UNLOCK_REFUSED", e))
 }
 
-fn manager_session(state: &Shared) -> Result<(&Counter, rxdesk_app::manager::Session), String> {
-    let counter = state.counter.as_ref().map_err(Clone::clone)?;
-    let session = counter.session().map_err(|e| e.to_string())?;
+fn manager_session(state: &Shared) -> Result<(&Counter, rxdesk_app::manager::Session), IpcError> {
+    let counter = state
+        .counter
+        .as_ref()
+        .map_err(|e| IpcError::counter_unavailable(e))?;
+    let session = counter.session().map_err(IpcError::from)?;
     Ok((counter, session))
 }
 
 /// The settings a manager can edit (the current values).
 #[tauri::command]
-pub fn settings_current(state: tauri::State<'_, Shared>) -> Result<Settings, String> {
+pub fn settings_current(state: tauri::State<'_, Shared>) -> Result<Settings, IpcError> {
     manager_session(&state)?;
-    Settings::load(&state.dir).map_err(|e| e.to_string())
+    Settings::load(&state.dir).map_err(IpcError::from)
 }
 
 /// Saves a manager's settings edit (validated, audit-logged old → new).
@@ -129,17 +142,18 @@ pub fn settings_current(state: tauri::State<'_, Shared>) -> Result<Settings, Str
 pub fn settings_save(
     state: tauri::State<'_, Shared>,
     patch: SettingsPatch,
-) -> Result<SaveOutcome, String> {
+) -> Result<SaveOutcome, IpcError> {
     let (counter, session) = manager_session(&state)?;
     rxdesk_app::settings_edit::apply(&state.dir, counter.store(), &session, &patch)
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
 }
 
 /// Creates an account (manager).
 #[tauri::command]
-pub fn staff_create(state: tauri::State<'_, Shared>, staff: NewStaff) -> Result<(), String> {
+pub fn staff_create(state: tauri::State<'_, Shared>, staff: NewStaff) -> Result<(), IpcError> {
     let (counter, session) = manager_session(&state)?;
     rxdesk_app::staff::create(counter.store(), &session, &staff)
+        .map_err(|e| IpcError::refused("STAFF_REFUSED", e))
 }
 
 /// Disables, resets, changes the role of, registers or unlocks an account.
@@ -148,9 +162,10 @@ pub fn staff_change(
     state: tauri::State<'_, Shared>,
     login: String,
     change: StaffChange,
-) -> Result<String, String> {
+) -> Result<String, IpcError> {
     let (counter, session) = manager_session(&state)?;
     rxdesk_app::staff::change(counter.store(), &session, &login, &change)
+        .map_err(|e| IpcError::refused("STAFF_REFUSED", e))
 }
 
 /// The signed-in pharmacist confirms her own e-voucher.
@@ -158,11 +173,11 @@ pub fn staff_change(
 pub async fn evoucher_bind(
     state: tauri::State<'_, Shared>,
     evoucher: String,
-) -> Result<String, String> {
+) -> Result<String, IpcError> {
     let (counter, session) = manager_session(&state)?;
-    let visits = counter.visits().map_err(|e| e.to_string())?;
+    let visits = counter.visits().map_err(IpcError::from)?;
     visits
         .bind_own_evoucher(&session, &evoucher)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(IpcError::from)
 }

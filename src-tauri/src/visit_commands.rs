@@ -1,17 +1,16 @@
-//! Tauri commands of the counter visit (`ui/src/lib/visit-api.ts`): thin
+//! Tauri commands of the counter visit (`ui/src/ipc/visit-api.ts`): thin
 //! wrappers over `rxdesk_app::visit::VisitService`. The wire strings are
 //! parsed into types here (methods, amounts, audit results, the 代购 agent);
-//! errors reach the UI as `{code, message, params}` (`WireError`), the
+//! errors reach the UI as `{code, message, params}` (`IpcError`), the
 //! message in the window's language, rendered by code in the UI
-//! (`ui/src/lib/step-errors.ts`).
+//! (`ui/src/ipc/step-errors.ts`).
 
 use crate::commands::Shared;
+use crate::ipc_error::IpcError;
 use rxdesk_app::visit::{
-    parse_audit_result, AgentInput, IdMethod, Lang, RefundIdentity, RefundView, SaleSummary,
-    SaleView, ScanOutcome, Session, ShiftView, StepError, Tender, VisitService, VisitView,
-    WireError,
+    parse_audit_result, AgentInput, IdMethod, RefundIdentity, RefundView, SaleSummary, SaleView,
+    ScanOutcome, Session, ShiftView, StepError, Tender, VisitService, VisitView,
 };
-use rxdesk_app::Settings;
 use serde::Deserialize;
 
 /// The 代购 agent as the UI sends it.
@@ -23,47 +22,36 @@ pub struct Agent {
     relation: String,
 }
 
-/// The window's language (settings), for the error's fallback sentence.
-fn lang(state: &Shared) -> Lang {
-    Settings::load(&state.dir)
-        .map(|s| Lang::from_tag(&s.locale))
-        .unwrap_or_default()
+/// A step error as the window receives it (`IpcError`, rendered by code in
+/// the window's locale).
+pub(crate) fn wire(_state: &Shared) -> impl Fn(StepError) -> IpcError + '_ {
+    IpcError::from
 }
 
-/// A step error as the window receives it.
-pub(crate) fn wire(state: &Shared) -> impl Fn(StepError) -> WireError + '_ {
-    move |e| e.to_wire(lang(state))
-}
-
-pub(crate) fn ctx(state: &Shared) -> Result<(&VisitService, Session), WireError> {
+pub(crate) fn ctx(state: &Shared) -> Result<(&VisitService, Session), IpcError> {
     let counter = state
         .counter
         .as_ref()
-        .map_err(|e| WireError::other("COUNTER_UNAVAILABLE", e.clone()))?;
-    let visits = counter.visits().map_err(|e| {
-        WireError::other(
-            "VISITS_UNAVAILABLE",
-            format!("{e}。请在设置中配置医保中心后重启"),
-        )
-    })?;
+        .map_err(|e| IpcError::counter_unavailable(e))?;
+    let visits = counter
+        .visits()
+        .map_err(|e| IpcError::new("VISITS_UNAVAILABLE", e))?;
     let session = counter
         .session()
-        .map_err(|e| WireError::other("NO_SESSION", e.to_string()))?;
+        .map_err(|e| IpcError::new("NO_SESSION", e.to_string()))?;
     Ok((visits, session))
 }
 
 /// Starts a new visit.
 #[tauri::command]
-pub async fn visit_start(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_start(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.start(&s).await.map_err(wire(&state))
 }
 
 /// The visit in progress, if any.
 #[tauri::command]
-pub async fn visit_current(
-    state: tauri::State<'_, Shared>,
-) -> Result<Option<VisitView>, WireError> {
+pub async fn visit_current(state: tauri::State<'_, Shared>) -> Result<Option<VisitView>, IpcError> {
     let (v, _) = ctx(&state)?;
     Ok(v.current().await)
 }
@@ -78,7 +66,7 @@ pub async fn visit_identify(
     code: String,
     consent: Option<bool>,
     agent: Option<Agent>,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     let method: IdMethod = method.parse().map_err(wire(&state))?;
     let agent = agent.map(|a| AgentInput {
@@ -96,7 +84,7 @@ pub async fn visit_identify(
 pub async fn visit_open(
     state: tauri::State<'_, Shared>,
     auth_rxno: String,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.open(&s, &auth_rxno).await.map_err(wire(&state))
 }
@@ -106,18 +94,18 @@ pub async fn visit_open(
 pub async fn shift_start(
     state: tauri::State<'_, Shared>,
     evoucher: String,
-) -> Result<ShiftView, WireError> {
+) -> Result<ShiftView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.shift_start(&s, &evoucher).await.map_err(wire(&state))
 }
 
 /// The pharmacist on duty, if any.
 #[tauri::command]
-pub fn shift_current(state: tauri::State<'_, Shared>) -> Result<Option<ShiftView>, WireError> {
+pub fn shift_current(state: tauri::State<'_, Shared>) -> Result<Option<ShiftView>, IpcError> {
     let counter = state
         .counter
         .as_ref()
-        .map_err(|e| WireError::other("COUNTER_UNAVAILABLE", e.clone()))?;
+        .map_err(|e| IpcError::counter_unavailable(e))?;
     Ok(counter.visits().ok().and_then(|v| v.shift_current()))
 }
 
@@ -129,7 +117,7 @@ pub async fn visit_audit(
     opinion: String,
     reconfirm_evoucher: String,
     reviewer_login: Option<String>,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     let result = parse_audit_result(&result).map_err(wire(&state))?;
     v.audit(
@@ -148,7 +136,7 @@ pub async fn visit_audit(
 pub async fn visit_scan(
     state: tauri::State<'_, Shared>,
     code: String,
-) -> Result<ScanOutcome, WireError> {
+) -> Result<ScanOutcome, IpcError> {
     let (v, s) = ctx(&state)?;
     v.scan(&s, &code).await.map_err(wire(&state))
 }
@@ -160,7 +148,7 @@ pub async fn visit_dispense_no_code(
     line: usize,
     packs: String,
     reason: String,
-) -> Result<ScanOutcome, WireError> {
+) -> Result<ScanOutcome, IpcError> {
     let (v, s) = ctx(&state)?;
     v.dispense_no_code(&s, line, &packs, &reason)
         .await
@@ -171,21 +159,21 @@ pub async fn visit_dispense_no_code(
 #[tauri::command]
 pub async fn visit_finish_dispensing(
     state: tauri::State<'_, Shared>,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.finish_dispensing(&s).await.map_err(wire(&state))
 }
 
 /// 2101.
 #[tauri::command]
-pub async fn visit_pre_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_pre_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.pre_settle(&s).await.map_err(wire(&state))
 }
 
 /// 2102.
 #[tauri::command]
-pub async fn visit_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.settle(&s).await.map_err(wire(&state))
 }
@@ -194,7 +182,7 @@ pub async fn visit_settle(state: tauri::State<'_, Shared>) -> Result<VisitView, 
 #[tauri::command]
 pub async fn visit_resolve_uncertain(
     state: tauri::State<'_, Shared>,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.resolve_uncertain(&s).await.map_err(wire(&state))
 }
@@ -206,7 +194,7 @@ pub async fn visit_pay(
     method: String,
     tendered: Option<String>,
     pay_code: Option<String>,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     let tender =
         Tender::parse(&method, tendered.as_deref(), pay_code.as_deref()).map_err(wire(&state))?;
@@ -215,21 +203,21 @@ pub async fn visit_pay(
 
 /// Sale, receipt, guidance PDF.
 #[tauri::command]
-pub async fn visit_complete(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_complete(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.complete(&s).await.map_err(wire(&state))
 }
 
 /// Cancels the visit.
 #[tauri::command]
-pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_cancel(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.cancel(&s).await.map_err(wire(&state))
 }
 
 /// 挂单: sets the visit in progress aside and starts the next one.
 #[tauri::command]
-pub async fn visit_park(state: tauri::State<'_, Shared>) -> Result<VisitView, WireError> {
+pub async fn visit_park(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.park(&s).await.map_err(wire(&state))
 }
@@ -239,7 +227,7 @@ pub async fn visit_park(state: tauri::State<'_, Shared>) -> Result<VisitView, Wi
 pub async fn visit_resume(
     state: tauri::State<'_, Shared>,
     visit_id: String,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.resume(&s, &visit_id).await.map_err(wire(&state))
 }
@@ -249,7 +237,7 @@ pub async fn visit_resume(
 pub async fn visit_resolve_parked(
     state: tauri::State<'_, Shared>,
     visit_id: String,
-) -> Result<VisitView, WireError> {
+) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.resolve_parked(&s, &visit_id).await.map_err(wire(&state))
 }
@@ -259,7 +247,7 @@ pub async fn visit_resolve_parked(
 pub fn sales_find(
     state: tauri::State<'_, Shared>,
     query: String,
-) -> Result<Vec<SaleSummary>, WireError> {
+) -> Result<Vec<SaleSummary>, IpcError> {
     let (v, _) = ctx(&state)?;
     v.sales_find(&query).map_err(wire(&state))
 }
@@ -269,7 +257,7 @@ pub fn sales_find(
 pub async fn sale_reprint(
     state: tauri::State<'_, Shared>,
     sale_id: i64,
-) -> Result<SaleView, WireError> {
+) -> Result<SaleView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.reprint(&s, sale_id).await.map_err(wire(&state))
 }
@@ -286,7 +274,7 @@ pub async fn sale_refund(
     identity_code: Option<String>,
     manager_login: Option<String>,
     manager_password: Option<String>,
-) -> Result<RefundView, WireError> {
+) -> Result<RefundView, IpcError> {
     let (v, s) = ctx(&state)?;
     let identity = match (identity_method, identity_code) {
         (Some(method), Some(code)) if !code.trim().is_empty() => {
@@ -310,9 +298,7 @@ pub async fn sale_refund(
 /// A manager reverses (2103) the visit settled but not completed that the
 /// counter found at start-up.
 #[tauri::command]
-pub async fn visit_reverse_settled(
-    state: tauri::State<'_, Shared>,
-) -> Result<VisitView, WireError> {
+pub async fn visit_reverse_settled(state: tauri::State<'_, Shared>) -> Result<VisitView, IpcError> {
     let (v, s) = ctx(&state)?;
     v.reverse_settled(&s).await.map_err(wire(&state))
 }

@@ -61,6 +61,19 @@ test("switching language goes through Rust and is persisted in RXDESK_HOME", asy
   const settings = JSON.parse(readFileSync(`${home}/settings.json`, "utf8"));
   assert.equal(settings.locale, "en-US");
   await browser.saveScreenshot(`${shots}/02-login-en.png`);
+  // A refusal from Rust reads in English from the window's catalogue (no
+  // Chinese from the backend); its code and detail wait behind Details.
+  await browser.$("#operator").setValue("2001");
+  await browser.$("#password").setValue("not-the-password");
+  await browser.keys("Enter");
+  await browser.$(".error-details-toggle").waitForDisplayed({ timeout: 10000 });
+  const refusal = await browser.$("#notice").getText();
+  assert.doesNotMatch(refusal, /[\u3400-\u9fff]/, `Chinese in the English window: ${refusal}`);
+  assert.ok(!(await browser.$(".error-code").isExisting()), "details are hidden until asked for");
+  await browser.$(".error-details-toggle").click();
+  assert.match(await browser.$(".error-code").getText(), /^[A-Z_]+$/);
+  await browser.saveScreenshot(`${shots}/02b-error-details-en.png`);
+  await browser.$("#password").clearValue();
   await browser.$("#locale-switch").click();
   await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "操作员登录");
 });
@@ -78,6 +91,9 @@ test("operators sign in against the real ledger (argon2id); the 工号 fixes the
     timeout: 10000,
     timeoutMsg: "a wrong password was not refused",
   });
+  await browser.$(".error-details-toggle").click();
+  assert.match(await browser.$(".error-code").getText(), /^[A-Z_]+$/);
+  await browser.saveScreenshot(`${shots}/03a-error-details-zh.png`);
   await browser.$("#password").setValue("demo-pharmacist");
   await browser.keys("Enter");
   await browser.$("#counter").waitForDisplayed({ timeout: 10000 });

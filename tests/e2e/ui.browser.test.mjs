@@ -54,7 +54,26 @@ test("F5 refreshes status; a wrong password is refused; a demo pharmacist signs 
   await page.fill("#password", "wrong-password");
   await page.press("#password", "Enter");
   await page.waitForSelector("#notice");
-  assert.match((await page.textContent("#notice")) ?? "", /用户名或密码错误/);
+  assert.match((await page.textContent("#notice")) ?? "", /工号或密码不正确/);
+  // The error's code and detail wait behind 详情 (for support).
+  assert.equal(await page.$(".error-code"), null);
+  await page.click(".error-details-toggle");
+  assert.equal(await text(".error-code"), "STORE_BAD_CREDENTIALS");
+  await page.screenshot({ path: "test-output/browser/error-details-zh.png" });
+  // en-US: the same refusal in English from the catalogue, no Chinese from the backend.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.fill("#operator", "2001");
+  await page.fill("#password", "wrong-password");
+  await page.press("#password", "Enter");
+  await page.waitForFunction(() => /Wrong login or password/.test(document.querySelector("#notice")?.textContent ?? ""));
+  await page.click(".error-details-toggle");
+  assert.equal(await text(".error-code"), "STORE_BAD_CREDENTIALS");
+  assert.doesNotMatch(await text("#notice"), /[\u3400-\u9fff]/);
+  assert.match(await text(".error-details-toggle"), /Hide details/);
+  await page.screenshot({ path: "test-output/browser/error-details-en.png" });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.fill("#password", "demo-pharmacist");
   await page.press("#password", "Enter");
   await page.waitForSelector("#counter");
@@ -128,12 +147,12 @@ const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
 /**
  * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
  * path in an error or prompt area, no CN=… anywhere (the detector is the UI's
- * own, ui/src/lib/plain.ts `rawText`, loaded from the dev server).
+ * own, ui/src/i18n/plain.ts `rawText`, loaded from the dev server).
  */
 async function assertNoRawText(where) {
   const found = await page.evaluate(async () => {
     if (document.documentElement.lang !== "zh-CN") return [];
-    const { rawText } = await import("/src/lib/plain.ts");
+    const { rawText } = await import("/src/i18n/plain.ts");
     const areas = "[role=alert], [role=status], [role=alertdialog], .bad-box, .closed-box, #sig-reason, .scan-banner, #visit-next, " +
       ".notice, #next-step, .findings, #toast, #otc-next, #otc-notice, #otc-scan-msg, .guidance, #print-outcome, #visit-state";
     const out = [];
@@ -500,7 +519,7 @@ test("settings (F8), F7 refused for a pharmacist, lock with Ctrl+L drops scans, 
   await shot("15-locked");
   await page.fill("#lock-password", "wrong");
   await page.press("#lock-password", "Enter");
-  await page.waitForFunction(() => /密码错误/.test(document.querySelector("#lock-notice")?.textContent ?? ""));
+  await page.waitForFunction(() => /密码不正确/.test(document.querySelector("#lock-notice")?.textContent ?? ""));
   await page.fill("#lock-password", "demo-pharmacist");
   await page.press("#lock-password", "Enter");
   await page.waitForSelector("#lock-screen", { state: "detached" });

@@ -5,7 +5,7 @@ import "./app.css";
 // The mock backend exists only in Vite's `mock` mode (browser UI tests);
 // production builds tree-shake this branch away.
 if (import.meta.env.MODE === "mock") {
-  const { installMockBackend } = await import("./lib/mock-backend");
+  const { installMockBackend } = await import("./mock/mock-backend");
   installMockBackend();
 }
 

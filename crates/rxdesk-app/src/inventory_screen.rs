@@ -48,7 +48,7 @@ pub enum InventoryFailure {
 }
 
 impl InventoryFailure {
-    /// Stable code (the window's catalogue `ui/src/lib/i18n-inventory.ts`).
+    /// Stable code (the window's catalogue `ui/src/i18n/i18n-inventory.ts`).
     pub fn code(&self) -> String {
         match self {
             Self::Store(StoreError::Inventory(e)) => e.code().into(),

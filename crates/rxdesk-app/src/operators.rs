@@ -17,12 +17,17 @@ pub use crate::demo::{
 
 /// What the UI shows about the signed-in operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OperatorInfo {
     /// Login (工号).
     pub login: String,
     /// Display name.
     pub name: String,
     /// Role code: cashier, pharmacist, manager.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "\"cashier\" | \"pharmacist\" | \"manager\"")
+    )]
     pub role: String,
     /// zh-CN label of the role.
     pub role_label: String,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// State of the link to the prescription center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CenterLink {
     /// No profile configured or never reached.
@@ -30,6 +31,7 @@ impl CenterLink {
 
 /// State of the counter devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DevicesState {
     /// No device configured.
@@ -53,6 +55,7 @@ impl DevicesState {
 
 /// Snapshot for the status bar, sent to the UI as JSON.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppStatus {
     /// App version.
     pub version: String,
@@ -71,6 +74,7 @@ pub struct AppStatus {
     /// Data directory in use.
     pub data_dir: String,
     /// UI language from settings.
+    #[cfg_attr(feature = "ts", ts(type = "\"zh-CN\" | \"en-US\""))]
     pub locale: String,
     /// One zh-CN line per configured device ("打印机：就绪").
     pub device_lines: Vec<String>,

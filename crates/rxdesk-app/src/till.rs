@@ -76,8 +76,13 @@ impl Serialize for TillError {
 
 /// One method's line as the window shows it (money as decimal text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TillLineView {
     /// Method code.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "\"cash\" | \"wechat\" | \"alipay\" | \"terminal\"")
+    )]
     pub method: String,
     /// zh-CN name.
     pub method_zh: String,
@@ -101,8 +106,10 @@ pub struct TillLineView {
 
 /// A till shift as the window shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TillView {
     /// Shift number.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// Opened by (display name).
     pub opened_by: String,
@@ -132,6 +139,7 @@ pub struct TillView {
 
 /// A printed document: its text (preview) and what happened to the paper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PrintedSlip {
     /// Plain-text rendering.
     pub text: String,
@@ -141,6 +149,7 @@ pub struct PrintedSlip {
 
 /// A closed shift with its 交班单.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TillClosed {
     /// The shift as closed.
     pub till: TillView,
@@ -159,6 +168,7 @@ pub struct DayReportView {
 
 /// The pharmacist's 下岗 as the window and the CLI see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ShiftEnded {
     /// A duty was open and is now ended.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dayQuery, dayTotal, isDay } from "./history";
-import type { SaleSummary } from "./visit-api";
+import type { SaleSummary } from "../ipc/visit-api";
 
 const row = (total: string, state: "completed" | "refunded"): SaleSummary =>
   ({ saleId: 1, rtalDocno: "R", soldAt: "2026-12-05 10:00:00", hiRxno: null, patientName: "张三", total, state, setlId: null, agentZh: null }) as unknown as SaleSummary;

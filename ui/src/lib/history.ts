@@ -1,7 +1,7 @@
 // History screen helpers: the day the screen opens on and a day's total,
 // in exact cents (money is never a float).
 import { sum } from "./money";
-import type { SaleSummary } from "./visit-api";
+import type { SaleSummary } from "../ipc/visit-api";
 
 /** The counter's local day as the history search takes it (`YYYY-MM-DD`). */
 export function dayQuery(d: Date): string {

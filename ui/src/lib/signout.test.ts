@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { translate, type Key } from "./i18n";
-import type { OtcView } from "./otc-api";
+import { translate, type Key } from "../i18n/i18n";
+import type { OtcView } from "../ipc/otc-api";
 import { pendingWork } from "./signout";
-import type { VisitView } from "./visit-api";
+import type { VisitView } from "../ipc/visit-api";
 
 const zh = (k: Key) => translate("zh-CN", k);
 const visit = (over: Partial<VisitView>): VisitView => ({

@@ -2,10 +2,10 @@
 // (or showing a patient's guidance), a settled visit not yet paid and
 // receipted, an OTC sale with goods or money moving. Pure: what is in
 // progress, in the window's words.
-import type { Key } from "./i18n";
-import type { OtcView } from "./otc-api";
-import { stateLabel } from "./visit/states";
-import type { VisitView } from "./visit-api";
+import type { Key } from "../i18n/i18n";
+import type { OtcView } from "../ipc/otc-api";
+import { stateLabel } from "../screens/visit/states";
+import type { VisitView } from "../ipc/visit-api";
 
 const IDLE_VISIT = new Set(["started", "closed", "receipted", "refunded"]);
 

@@ -1,5 +1,5 @@
 //! What the counter screen shows: the serialized shapes of
-//! `ui/src/lib/visit-api.ts` (serde camelCase), and the one place that
+//! `ui/src/ipc/visit-api.ts` (serde camelCase), and the one place that
 //! builds them from the active visit (`VisitService::view`), so every step
 //! answers with the same picture of the visit.
 

@@ -1,0 +1,200 @@
+// UI strings. zh-CN is the product's language; en-US is offered for
+// integrators. A missing key falls back to zh-CN, then to the key itself, so
+// a gap shows up visibly instead of as an empty label.
+
+import { visitEn, visitZh } from "./i18n-visit";
+import { managerEn, managerZh } from "./i18n-manager";
+import { onboardEn, onboardZh } from "./i18n-onboard";
+import { importEn, importZh } from "./i18n-import";
+import { tillEn, tillZh } from "./i18n-till";
+import { otcEn, otcZh } from "./i18n-otc";
+import { deliveryEn, deliveryZh } from "./i18n-delivery";
+import { trustEn, trustZh } from "./i18n-trust";
+import { inventoryEn, inventoryZh } from "./i18n-inventory";
+
+export type Locale = "zh-CN" | "en-US";
+
+const zh = {
+  ...visitZh,
+  ...managerZh,
+  ...onboardZh,
+  ...importZh,
+  ...tillZh,
+  ...otcZh,
+  ...deliveryZh,
+  ...trustZh,
+  ...inventoryZh,
+  "app.name": "RxDesk 药店处方收银台",
+  "app.tagline": "医保电子处方 · 定点零售药店",
+  "login.title": "操作员登录",
+  "login.operator": "工号",
+  "login.password": "密码",
+  "login.role": "角色",
+  "login.role.cashier": "收银员",
+  "login.role.pharmacist": "药师",
+  "login.role.manager": "店长",
+  "login.submit": "登录 (Enter)",
+  "login.missing": "请输入工号和密码。",
+  "status.version": "版本",
+  "status.center": "医保中心",
+  "status.devices": "设备",
+  "state.not_connected": "未连接",
+  "state.online": "在线",
+  "state.offline": "离线",
+  "state.not_configured": "未配置",
+  "state.ready": "就绪",
+  "state.degraded": "异常",
+  "status.demo": "演示模式",
+  "status.operator": "当前操作员",
+  "status.refresh": "刷新状态 (F5)",
+  "status.refreshed": "状态已刷新",
+  "status.error": "无法读取状态：",
+  "locale.switch": "English",
+  "login.demo": "演示账户（点击填入）：",
+  "home.logout": "退出登录 (F12)",
+  "counter.cred.e_voucher": "医保电子凭证",
+  "counter.cred.card": "社会保障卡",
+  "counter.cred.id_card": "居民身份证",
+  "counter.placeholder": "扫码或输入凭证号 (F2)",
+  "counter.query": "查询处方 (Enter)",
+  "counter.need_credential": "请扫描医保电子凭证，或输入卡号/证件号。",
+  "counter.password_hint": "使用社保卡或身份证时，请患者在密码键盘上输入医保电子凭证密码确认。",
+  "counter.querying": "正在向医保中心查询已授权处方…",
+  "counter.downloading": "正在下载处方并在本地验证电子签名…",
+  "counter.none": "该患者暂无可取药的授权处方。请确认患者已在医院完成处方授权流转。",
+  "counter.pick": "按数字键 1–9 或点击打开处方。",
+  "counter.back": "按 Esc 返回处方列表。",
+  "sig.ok": "电子签名有效",
+  "sig.blocked": "电子签名验证未通过，已阻止",
+  "sig.institution": "签名机构",
+  "sig.details": "证书详情",
+  "sig.subject": "证书主题",
+  "sig.serial": "证书序列号",
+  "sig.validity": "有效期",
+  "sig.ca": "签发 CA",
+  "sig.signed_at": "签名时间",
+  "sig.ok_warn": "电子签名有效，但有警告",
+  "sig.warnings": "警告",
+  "sig.warn.stale_crl": "证书吊销列表（CRL）已过期未能更新（应于 {next} 更新），宽限期至 {grace} 内暂按有效处理；宽限期后将阻止结算，请尽快检查网络或联系医保中心。",
+  "sig.warn.no_crl": "未检查证书吊销状态（无可用的吊销列表，仅演练模式允许）。",
+  "sig.warn.other": "验签警告：",
+  "rx.no": "处方编号",
+  "rx.patient": "患者",
+  "rx.hospital": "开方机构",
+  "rx.doctor": "开方医师",
+  "rx.dept": "开方科室",
+  "rx.time": "开方时间",
+  "rx.valid_end": "有效截止",
+  "rx.diag": "诊断",
+  "rx.drugs": "药品",
+  "rx.drugs_refused": "医保中心拒绝下载（打开可见原因）",
+  "rx.drugs_unreachable": "药品暂未取得（打开时重试）",
+  "rx.drug": "药品",
+  "rx.spec": "规格",
+  "rx.qty": "数量",
+  "rx.usage": "用法用量",
+  "rx.layout": "处方版式文件",
+  "rx.layout_failed": "版式文件无法显示：",
+} as const;
+
+export type Key = keyof typeof zh;
+
+const en: Partial<Record<Key, string>> = {
+  ...visitEn,
+  ...managerEn,
+  ...onboardEn,
+  ...importEn,
+  ...tillEn,
+  ...otcEn,
+  ...deliveryEn,
+  ...trustEn,
+  ...inventoryEn,
+  "app.name": "RxDesk Pharmacy Prescription Counter",
+  "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
+  "login.title": "Operator sign-in",
+  "login.operator": "Operator ID",
+  "login.password": "Password",
+  "login.role": "Role",
+  "login.role.cashier": "Cashier",
+  "login.role.pharmacist": "Pharmacist",
+  "login.role.manager": "Manager",
+  "login.submit": "Sign in (Enter)",
+  "login.missing": "Enter operator ID and password.",
+  "status.version": "Version",
+  "status.center": "Center",
+  "status.devices": "Devices",
+  "state.not_connected": "not connected",
+  "state.online": "online",
+  "state.offline": "offline",
+  "state.not_configured": "not configured",
+  "state.ready": "ready",
+  "state.degraded": "fault",
+  "status.demo": "Demo mode",
+  "status.operator": "Operator",
+  "status.refresh": "Refresh status (F5)",
+  "status.refreshed": "Status refreshed",
+  "status.error": "Cannot read status: ",
+  "locale.switch": "中文",
+  "login.demo": "Demo accounts (click to fill):",
+  "home.logout": "Sign out (F12)",
+  "counter.cred.e_voucher": "E-voucher",
+  "counter.cred.card": "Social-security card",
+  "counter.cred.id_card": "ID card",
+  "counter.placeholder": "Scan or type the credential (F2)",
+  "counter.query": "Find prescriptions (Enter)",
+  "counter.need_credential": "Scan the e-voucher, or type the card/ID number.",
+  "counter.password_hint": "With a card or ID card the patient confirms with the e-voucher password on the PIN pad.",
+  "counter.querying": "Asking the center for authorised prescriptions…",
+  "counter.downloading": "Downloading and verifying the signature locally…",
+  "counter.none": "No authorised prescriptions for this patient.",
+  "counter.pick": "Press 1–9 or click to open a prescription.",
+  "counter.back": "Esc goes back to the list.",
+  "sig.ok": "Signature valid",
+  "sig.blocked": "Signature check failed: blocked",
+  "sig.institution": "Signed by",
+  "sig.details": "Certificate details",
+  "sig.subject": "Certificate subject",
+  "sig.serial": "Serial",
+  "sig.validity": "Validity",
+  "sig.ca": "Issuing CA",
+  "sig.signed_at": "Signed at",
+  "sig.ok_warn": "Signature valid, with warnings",
+  "sig.warnings": "Warnings",
+  "sig.warn.stale_crl": "The certificate revocation list (CRL) is out of date and could not be refreshed (update due {next}); accepted within the grace period until {grace}, blocked after that. Check the network or call the insurance center.",
+  "sig.warn.no_crl": "Revocation not checked (no CRL available; allowed in rehearsal mode only).",
+  "sig.warn.other": "Verification warning: ",
+  "rx.no": "Prescription no.",
+  "rx.patient": "Patient",
+  "rx.hospital": "Hospital",
+  "rx.doctor": "Prescribing doctor",
+  "rx.dept": "Prescribing department",
+  "rx.time": "Prescribed",
+  "rx.valid_end": "Valid until",
+  "rx.diag": "Diagnosis",
+  "rx.drugs": "Drugs",
+  "rx.drugs_refused": "The center refused the download (open it to see why)",
+  "rx.drugs_unreachable": "Drugs not fetched yet (tried again when opened)",
+  "rx.drug": "Drug",
+  "rx.spec": "Spec",
+  "rx.qty": "Qty",
+  "rx.usage": "Usage",
+  "rx.layout": "Layout file",
+  "rx.layout_failed": "Cannot show the layout file: ",
+};
+
+const tables: Record<Locale, Partial<Record<Key, string>>> = { "zh-CN": zh, "en-US": en };
+
+/** Every string of a locale's table (glossary and raw-text tests). */
+export function allStrings(locale: Locale): [Key, string][] {
+  return Object.entries(tables[locale]) as [Key, string][];
+}
+
+export function translate(locale: Locale, key: Key): string {
+  return tables[locale][key] ?? zh[key] ?? key;
+}
+
+/** The words of the center link's and the devices' state codes (`AppStatus.center`, `.devices`). */
+export function stateWord(locale: Locale, code: string): string {
+  const key = `state.${code}`;
+  return key in zh ? translate(locale, key as Key) : code;
+}

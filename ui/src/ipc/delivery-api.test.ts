@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { allowedMoves, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder } from "./delivery-api";
+import { MockDeliveryBackend } from "../mock/mock-delivery";
+import { deliveryEn, deliveryZh } from "../i18n/i18n-delivery";
+import { translate } from "../i18n/i18n";
+
+const DOC = "H11010100001202612051000000101";
+const COLD = "H11010100001202612051000000102";
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("delivery screen helpers", () => {
+  it("allows the visit's moves only: accepted → in transit → signed | refused", () => {
+    expect(allowedMoves("1")).toEqual(["in_transit"]);
+    expect(allowedMoves("2")).toEqual(["sign", "refuse"]);
+    expect(allowedMoves("3")).toEqual([]);
+    expect(allowedMoves("4")).toEqual([]);
+  });
+  it("names every status in both languages", () => {
+    for (const c of ["1", "2", "3", "4"]) {
+      const k = statusKey(c);
+      expect(translate("zh-CN", k)).not.toBe(k);
+      expect(translate("en-US", k)).not.toBe(translate("zh-CN", k));
+    }
+    expect(Object.keys(deliveryEn).sort()).toEqual(Object.keys(deliveryZh).sort());
+  });
+  it("shows a refusal in the window's locale", () => {
+    const e = { code: "DELIVERY_INCOMPLETE", params: {}, detail: "d", sentence: { zhCn: "请填写配送单号和配送企业", enUs: "Enter the delivery number" } };
+    expect(refusalText(e, "zh-CN")).toBe("请填写配送单号和配送企业");
+    expect(refusalText(e, "en-US")).toBe("Enter the delivery number and the delivery company");
+    expect(refusalCode(e)).toBe("DELIVERY_INCOMPLETE");
+    expect(refusalText("纯文本", "zh-CN")).toBe("纯文本");
+    expect(refusalText("纯文本", "en-US")).toContain("error code UI_UNEXPECTED");
+    expect(refusalCode("x")).toBeNull();
+  });
+  it("lists in transit first, then accepted, then closed", () => {
+    const o = (sale_id: number, status_code: DeliveryOrder["status_code"], updated_at: string): DeliveryOrder => ({
+      sale_id, status_code, updated_at, rtal_docno: "", total: "0.00", prescription_id: 1, hi_rxno: "", patient_name: "", delv_no: "", delv_entp_name: "", description: "", accepted_at: "", open: status_code < "3",
+    });
+    const sorted = sortOrders([o(1, "3", "2026-12-05 10:09:00"), o(2, "1", "2026-12-05 10:01:00"), o(3, "2", "2026-12-05 10:02:00"), o(4, "1", "2026-12-05 10:05:00")]);
+    expect(sorted.map((x) => x.sale_id)).toEqual([3, 4, 2, 1]);
+  });
+});
+
+describe("mock delivery backend", () => {
+  it("accepts by receipt number, moves in order and signs for the patient only", () => {
+    const m = new MockDeliveryBackend();
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "", company: "同城" })))).toBe("DELIVERY_INCOMPLETE");
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: "NOPE", delvNo: "D1", company: "同城" })))).toBe("DELIVERY_SALE_NOT_FOUND");
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: COLD, delvNo: "D2", company: "同城", coldChainHandled: false })))).toBe("DELIVERY_COLD_CHAIN");
+    const a = m.handle("delivery_accept", { docno: DOC, delvNo: "D1", company: "同城", coldChainHandled: false }) as DeliveryMoved;
+    expect(a.order.status_code).toBe("1");
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "D9", company: "同城" })))).toBe("DELIVERY_ALREADY_ORDERED");
+    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" })))).toBe("DELIVERY_ILLEGAL_STEP");
+    m.handle("delivery_in_transit", { saleId: 101 });
+    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "张三", certNo: "110101198001010029" })))).toBe("DELIVERY_RECIPIENT_NOT_PATIENT");
+    const s = m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" }) as DeliveryMoved;
+    expect(s.order.status_code).toBe("3");
+    expect(s.order.open).toBe(false);
+    expect(s.deliveryId).toBe(3);
+    expect(refusalCode(thrown(() => m.handle("delivery_refuse", { saleId: 101, reason: "不要了" })))).toBe("DELIVERY_ILLEGAL_STEP");
+    expect(m.handle("unknown_cmd", {})).toBeUndefined();
+  });
+});

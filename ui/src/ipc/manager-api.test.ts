@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import {
+  axisPosition,
+  csvField,
+  cstDay,
+  formatAge,
+  formatMoney,
+  integrityBanner,
+  isDay,
+  monthStart,
+  niceMax,
+  openCount,
+  scaleBars,
+  toCsv,
+  type QueueSummary,
+} from "./manager-api";
+import { MockManagerBackend } from "../mock/mock-manager";
+import { managerEn, managerZh } from "../i18n/i18n-manager";
+import { translate, type Key } from "../i18n/i18n";
+
+describe("formatting", () => {
+  it("ages read like a counter clerk says them", () => {
+    expect(formatAge(0)).toBe("0 秒");
+    expect(formatAge(59)).toBe("59 秒");
+    expect(formatAge(60)).toBe("1 分钟");
+    expect(formatAge(3599)).toBe("59 分钟");
+    expect(formatAge(3600 + 5 * 60 + 7)).toBe("1 小时 5 分");
+    expect(formatAge(3 * 86400 + 10)).toBe("3 天");
+    expect(formatAge(125, "en-US")).toBe("2 min");
+    expect(formatAge(null)).toBe("—");
+    expect(formatAge(-1)).toBe("—");
+    expect(formatAge(Number.NaN)).toBe("—");
+  });
+  it("money keeps its exact digits, grouped, at least two decimals", () => {
+    expect(formatMoney("0")).toBe("0.00");
+    expect(formatMoney("12.5")).toBe("12.50");
+    expect(formatMoney("1234567.80")).toBe("1,234,567.80");
+    expect(formatMoney("-1000.05")).toBe("-1,000.05");
+    expect(formatMoney("12.345600")).toBe("12.3456");
+    expect(formatMoney("007.10")).toBe("7.10");
+    // Not a number: shown as given rather than as NaN.
+    expect(formatMoney("n/a")).toBe("n/a");
+    // No float rounding: 0.1 + 0.2 style errors cannot appear.
+    expect(formatMoney("99999999999999.99")).toBe("99,999,999,999,999.99");
+  });
+  it("open rows are pending + sending + uncertain + rejected", () => {
+    const s = { depth: 4, pending: 2, sending: 1, uncertain: 1, rejected: 3, done: 9, voided: 1, oldest_pending_age_secs: 5, last_success: null, last_error: null, online: true };
+    expect(openCount(s)).toBe(7);
+  });
+});
+
+describe("chart scaling", () => {
+  it("axis maxima are round numbers at or above the largest value", () => {
+    expect(niceMax(0)).toBe(1);
+    expect(niceMax(-3)).toBe(1);
+    expect(niceMax(1)).toBe(1);
+    expect(niceMax(3)).toBe(5);
+    expect(niceMax(7)).toBe(10);
+    expect(niceMax(12)).toBe(20);
+    expect(niceMax(21)).toBe(25);
+    expect(niceMax(26)).toBe(50);
+    expect(niceMax(101)).toBe(200);
+    expect(niceMax(0.3)).toBeCloseTo(0.5);
+  });
+  it("bars are proportional, never negative, small values stay visible", () => {
+    const { bars, axisMax } = scaleBars(
+      [
+        { label: "a", value: 10 },
+        { label: "b", value: 5 },
+        { label: "c", value: 0 },
+        { label: "d", value: -4 },
+        { label: "e", value: 0.01 },
+      ],
+      100,
+      500,
+    );
+    expect(axisMax).toBe(10);
+    expect(bars.map((b) => b.size)).toEqual([100, 50, 0, 0, 1]);
+    expect(bars[3]?.value).toBe(0);
+    // Bars sit in equal slots across the span, inside their slot.
+    expect(bars[0]?.offset).toBeCloseTo(15);
+    expect(bars[1]?.offset).toBeCloseTo(115);
+    expect(bars[0]?.thickness).toBeCloseTo(70);
+    for (const b of bars) expect(b.offset + b.thickness).toBeLessThanOrEqual(500);
+  });
+  it("a fixed axis (percent) clips values above it", () => {
+    const { bars, axisMax } = scaleBars([{ label: "x", value: 150 }, { label: "y", value: 30 }], 200, 100, 100);
+    expect(axisMax).toBe(100);
+    expect(bars[0]?.size).toBe(200);
+    expect(bars[1]?.size).toBeCloseTo(60);
+    expect(axisPosition(30, 100, 200)).toBeCloseTo(60);
+    expect(axisPosition(-5, 100, 200)).toBe(0);
+    expect(axisPosition(5, 0, 200)).toBe(0);
+  });
+  it("bars are capped in thickness and centred in their slot", () => {
+    const { bars } = scaleBars([{ label: "only", value: 3 }], 100, 600, undefined, 60);
+    expect(bars[0]?.thickness).toBe(60);
+    expect(bars[0]?.offset).toBe(270);
+  });
+  it("an empty chart has no bars", () => {
+    expect(scaleBars([], 100, 100).bars).toEqual([]);
+  });
+});
+
+describe("CSV", () => {
+  it("quotes commas, quotes and line breaks; doubles quotes", () => {
+    expect(csvField("阿莫西林胶囊")).toBe("阿莫西林胶囊");
+    expect(csvField("0.25g*24粒,盒")).toBe('"0.25g*24粒,盒"');
+    expect(csvField('说"明"')).toBe('"说""明"""');
+    expect(csvField("第一行\n第二行")).toBe('"第一行\n第二行"');
+    expect(csvField(null)).toBe("");
+    expect(csvField(12)).toBe("12");
+  });
+  it("neutralises cells Excel would run as formulas, but not negative numbers", () => {
+    expect(csvField("=HYPERLINK(\"x\")")).toBe("\"'=HYPERLINK(\"\"x\"\")\"");
+    expect(csvField("+1")).toBe("'+1");
+    expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvField("-12.50")).toBe("-12.50");
+    expect(csvField("-x")).toBe("'-x");
+  });
+  it("rows end with CRLF", () => {
+    expect(toCsv([["a", "b,c"], [1, null]])).toBe('a,"b,c"\r\n1,\r\n');
+  });
+});
+
+describe("dates", () => {
+  it("today is taken in China Standard Time", () => {
+    expect(cstDay(new Date("2026-11-23T15:59:59Z"))).toBe("2026-11-23");
+    expect(cstDay(new Date("2026-11-23T16:00:00Z"))).toBe("2026-11-24");
+  });
+  it("month starts go back across years", () => {
+    expect(monthStart("2026-11-24")).toBe("2026-11-01");
+    expect(monthStart("2026-03-15", 5)).toBe("2025-10-01");
+    expect(monthStart("2026-01-31", 1)).toBe("2025-12-01");
+  });
+  it("only real calendar days pass", () => {
+    expect(isDay("2026-11-23")).toBe(true);
+    expect(isDay("2026-02-30")).toBe(false);
+    expect(isDay("2026/11/23")).toBe(false);
+    expect(isDay("")).toBe(false);
+  });
+});
+
+describe("mock backend (browser tests)", () => {
+  it("a retried rejected row is sent by the next list, a void needs a reason", () => {
+    const m = new MockManagerBackend();
+    expect((m.handle("queue_summary", {}) as { status: { rejected: number } }).status.rejected).toBe(1);
+    m.handle("queue_retry", { id: 2 });
+    const rows = m.handle("queue_list", { filter: null }) as { id: number; state: string }[];
+    expect(rows.find((r) => r.id === 2)?.state).toBe("done");
+    expect(() => m.handle("queue_void", { id: 3, reason: " " })).toThrow();
+    expect(m.handle("nope", {})).toBeUndefined();
+  });
+});
+
+describe("audit-log integrity banner", () => {
+  const summaryWith = (integrity: QueueSummary["integrity"]): QueueSummary => ({
+    ...(new MockManagerBackend().summary()),
+    integrity,
+  });
+  const base = { audit_entries: 42, permissions_fixed: 0, documents_purged: 0 };
+
+  it("is red with the problem when the start-up check failed", () => {
+    const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: problem, audit_anchor: null }))).toEqual({ kind: "broken", problem });
+    // A failure without a sentence is still a failure.
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: null, audit_anchor: null }))?.kind).toBe("broken");
+  });
+
+  it("is not shown when the check passed or has not run", () => {
+    expect(integrityBanner(summaryWith({ ...base, audit_ok: true, audit_problem: null, audit_anchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
+    expect(integrityBanner(summaryWith(null))).toBeNull();
+    expect(integrityBanner(summaryWith(undefined))).toBeNull();
+    expect(integrityBanner(null)).toBeNull();
+  });
+
+  it("the mock backend breaks and mends the check for browser tests", () => {
+    const m = new MockManagerBackend();
+    expect(integrityBanner(m.summary())?.kind).toBe("ok");
+    m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链" });
+    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链" });
+    expect(m.summary().integrity?.audit_anchor).toBeNull();
+    m.handle("mock_integrity", { problem: null });
+    expect(integrityBanner(m.summary())?.kind).toBe("ok");
+  });
+});
+
+describe("manager strings", () => {
+  it("every zh-CN string has an en-US one and is reachable", () => {
+    for (const [k, zh] of Object.entries(managerZh)) {
+      expect(zh.length, k).toBeGreaterThan(0);
+      expect(managerEn[k as keyof typeof managerZh], k).toBeTruthy();
+    }
+    expect(translate("zh-CN", "mgr.tab.queue" as Key)).toBe("上传队列");
+    expect(translate("en-US", "mgr.retry" as Key)).toBe("Retry (R)");
+  });
+});
+
+describe("regulators' figures: credentials and the price monitor", () => {
+  it("lists the 挂网价 first, then the province's average and median", async () => {
+    const { PRICE_BASES, comparisonOf, CREDENTIAL_COLUMNS } = await import("./manager-api");
+    const { MockManagerBackend } = await import("../mock/mock-manager");
+    const { translate } = await import("../i18n/i18n");
+    expect(PRICE_BASES).toEqual(["listed", "average", "median"]);
+    const f = new MockManagerBackend().figures("2026-10-01", "2026-11-30");
+    const p = f.price_monitor.above[0]!;
+    expect(p.comparisons[0]?.basis).toBe("listed");
+    expect(comparisonOf(p, "listed")?.above).toBe(true);
+    expect(comparisonOf(p, "average")?.above).toBe(false);
+    expect(comparisonOf({ ...p, comparisons: [] }, "median")).toBeNull();
+    // Every credential column has words in both languages; counts add up to the settlements.
+    for (const c of CREDENTIAL_COLUMNS) {
+      expect(translate("zh-CN", c.label as never)).not.toBe(c.label);
+      expect(translate("en-US", c.label as never)).not.toBe(translate("zh-CN", c.label as never));
+    }
+    for (const m of f.evoucher) {
+      const sum = CREDENTIAL_COLUMNS.reduce((n, c) => n + m.by_credential[c.key], 0);
+      expect(sum).toBe(m.settlements);
+      expect(m.by_credential.e_voucher + m.by_credential.epc_qr + m.by_credential.face).toBe(m.evoucher);
+    }
+    for (const b of PRICE_BASES) expect(translate("en-US", `mgr.fig.basis.${b}` as never)).not.toContain("mgr.");
+  });
+});

@@ -1,0 +1,139 @@
+// In-memory stand-in for the manager commands, for browser UI tests and
+// vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
+// row is "sent" by the next list, like the app's worker would.
+import { mockError } from "./ipc-error";
+import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "../ipc/manager-api";
+
+const LABELS: Record<UploadState, string> = {
+  pending: "待上传",
+  sending: "上传中",
+  uncertain: "结果未知",
+  done: "已上传",
+  rejected: "被拒绝",
+  voided: "已作废",
+};
+
+function row(id: number, op: string, opLabel: string, state: UploadState, error: string | null, code: string | null): QueueItem {
+  const open = state === "pending" || state === "uncertain" || state === "rejected";
+  return {
+    id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chain_key: `rx:${id}`, ref_kind: "sale", ref_id: id,
+    state, attempts: state === "pending" ? 0 : 1, created_at: 0, next_attempt_at: 0, last_error: error, reject_code: code,
+    void_reason: null, state_label: LABELS[state], op_label: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟",
+    can_retry: open, can_void: open,
+  };
+}
+
+const ANCHOR = "审计日志锚点 #42 3f9a0c1b2d4e5f60…";
+
+export class MockManagerBackend {
+  rows: QueueItem[] = [
+    row(1, "7206", "电子处方核销", "done", null, null),
+    row(2, "3505", "商品销售（追溯码）", "rejected", "追溯码格式错误：drugtracinfo 第1行", "2001"),
+    row(3, "7207", "销售出库明细上传", "pending", null, null),
+  ];
+  history: ReconciliationRecord[] = [];
+  /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
+  integrity: IntegrityStatus = { audit_ok: true, audit_entries: 42, audit_problem: null, audit_anchor: ANCHOR, permissions_fixed: 0, documents_purged: 0 };
+
+  private set(r: QueueItem, state: UploadState): void {
+    const open = state === "pending" || state === "uncertain" || state === "rejected";
+    Object.assign(r, { state, state_label: LABELS[state], can_retry: open, can_void: open });
+  }
+
+  summary(): QueueSummary {
+    const n = (s: UploadState) => this.rows.filter((r) => r.state === s).length;
+    const status = {
+      depth: n("pending") + n("sending") + n("uncertain"), pending: n("pending"), sending: n("sending"), uncertain: n("uncertain"),
+      rejected: n("rejected"), done: n("done"), voided: n("voided"), oldest_pending_age_secs: n("pending") ? 720 : null,
+      last_success: "2026-11-24 09:01:00", last_error: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
+    };
+    return { status, open: status.depth + status.rejected, oldest_label: status.oldest_pending_age_secs ? "12 分钟" : null, worker_running: true, worker_problem: null,
+      integrity: { ...this.integrity } };
+  }
+
+  figures(from: string, to: string): Figures {
+    return {
+      from, to, evoucher_target_percent: 30,
+      evoucher: [
+        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, share_percent: "25.0", meets_target: false, face: 2, face_share_percent: "5.0",
+          by_credential: { e_voucher: 6, epc_qr: 2, face: 2, social_security_card: 20, id_card: 10, unknown: 0 } },
+        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, share_percent: "40.0", meets_target: true, face: 3, face_share_percent: "10.0",
+          by_credential: { e_voucher: 5, epc_qr: 4, face: 3, social_security_card: 10, id_card: 7, unknown: 1 } },
+      ],
+      audits: [{ login: "2001", name: "李药师", total: 12, approved: 10, rejected: 1, referred: 1 }],
+      refunds: [{ day: "2026-11-20", count: 2, amount: "37.50" }],
+      price_alerts: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00", reference_price: "12.50", over_percent: "20.0" }],
+      price_monitor: {
+        products_with_figures: 120, lines_compared: 35,
+        above: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00",
+          comparisons: [
+            { basis: "listed", reference: "13.80", above: true, over_percent: "8.7" },
+            { basis: "average", reference: "15.50", above: false, over_percent: "-3.2" },
+            { basis: "median", reference: "14.20", above: true, over_percent: "5.6" },
+          ] }],
+      },
+    };
+  }
+
+  /** Answers a manager command, or undefined when `cmd` is not one. */
+  handle(cmd: string, args: Record<string, unknown>): unknown {
+    switch (cmd) {
+      case "queue_summary":
+        return this.summary();
+      case "mock_integrity": {
+        // Test-only: the audit log fails (problem text) or passes (null) its check.
+        // As the app reports it: a broken log has a problem sentence and no anchor.
+        const problem = (args.problem ?? null) as string | null;
+        this.integrity = problem === null
+          ? { ...this.integrity, audit_ok: true, audit_problem: null, audit_anchor: ANCHOR }
+          : { ...this.integrity, audit_ok: false, audit_problem: problem, audit_anchor: null };
+        return this.summary().integrity;
+      }
+      case "queue_list": {
+        for (const r of this.rows) if (r.state === "pending") this.set(r, "done");
+        const f = args.filter as string | null;
+        if (!f) return this.rows;
+        if (f === "open") return this.rows.filter((r) => ["pending", "sending", "uncertain", "rejected"].includes(r.state));
+        return this.rows.filter((r) => r.state === f);
+      }
+      case "queue_payload":
+        return JSON.stringify({ selinfo: { id: args.id, drugtracinfo: [{ drug_trac_codg: "81234560000000000001" }] } }, null, 2);
+      case "queue_retry": {
+        const r = this.rows.find((x) => x.id === args.id);
+        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
+        this.set(r, "pending");
+        r.reject_code = null;
+        return r;
+      }
+      case "queue_void": {
+        const r = this.rows.find((x) => x.id === args.id);
+        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
+        if (String(args.reason ?? "").trim().length < 2) throw mockError("STORE_INVALID", "请填写作废原因（至少两个字）", { reason: "请填写作废原因（至少两个字）" });
+        this.set(r, "voided");
+        r.void_reason = String(args.reason);
+        return r;
+      }
+      case "manager_figures":
+        return this.figures(String(args.from), String(args.to));
+      case "manager_export":
+        return { path: `/demo/exports/figures_${String(args.from)}_${String(args.to)}.${String(args.format)}`, bytes: 1234 };
+      case "manager_save_csv":
+        return { path: `/demo/exports/${String(args.stem)}_20261124090000.csv`, bytes: String(args.text).length + 3 };
+      case "reconcile_day": {
+        const out: ReconcileOutcome = {
+          record_id: this.history.length + 1, day: String(args.day), outcome: "balanced",
+          local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" },
+          detail_rows: 2,
+          totals: [{ insutype: "310", local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" }, stmt_rslt: "0", stmt_rslt_dscr: "对账平", balanced: true }],
+          details: [], differences: [], audit_anchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
+        };
+        this.history.unshift({ id: out.record_id, day: out.day, outcome: "balanced", local_json: "{}", center_json: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operator_name: "王店长", at: "2026-11-24 09:00:00" });
+        return out;
+      }
+      case "reconciliations":
+        return this.history;
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { mockErrorText } from "./ipc-error";
+import type { OperatorInfo } from "../ipc/api";
+import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
+import type { ScanOutcome, VisitView } from "../ipc/visit-api";
+
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+// Boxes of the demo drugs (assets/demo/drugs.json): prefix + 13-digit serial.
+const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
+const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
+const AMOX = [box(amox, 1), box(amox, 2)];
+const IBU = box(ibu, 1);
+
+function backend(): { b: MockVisitBackend; call: (cmd: string, args?: Record<string, unknown>) => VisitView } {
+  const b = new MockVisitBackend(() => pharmacist);
+  return { b, call: (cmd, args = {}) => b.handle(cmd, args) as VisitView };
+}
+function throws(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return mockErrorText(e);
+  }
+  throw new Error("did not throw");
+}
+
+describe("the mocked visit follows the Rust state machine", () => {
+  it("walks a whole visit to a receipt and finds the sale", () => {
+    const { b, call } = backend();
+    expect(call("visit_start").state).toBe("started");
+    expect(call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" }).state).toBe("prescriptions_listed");
+    expect(call("visit_open", { authRxno: "AR-OK" }).state).toBe("rules_checked");
+    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/不在岗/);
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
+    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
+    expect(call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
+    const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
+    expect(scan(box(OTHER_PREFIX, 1))).toMatchObject({ ok: false, code: "wrong_product" });
+    expect(scan(AMOX[0] as string).ok).toBe(true);
+    expect(scan(AMOX[0] as string)).toMatchObject({ ok: false, code: "duplicate_trace_code" });
+    expect(scan(box(EXPIRED_PREFIX, 1))).toMatchObject({ ok: false, code: "expired_batch" });
+    expect(scan(AMOX[1] as string).ok).toBe(true);
+    expect(scan(box(amox, 3))).toMatchObject({ ok: false, code: "over_quantity" });
+    const last = scan(IBU);
+    expect(last.visit.state).toBe("dispensing");
+    expect(last.visit.dispensing.every((l) => l.done)).toBe(true);
+    expect(throws(() => call("visit_settle"))).toMatch(/不允许/);
+    expect(call("visit_finish_dispensing").state).toBe("dispensed");
+    const pre = call("visit_pre_settle");
+    // 2 × 12.50 (阿莫西林) + 18.00 (布洛芬, 自费 in the mock): the demo prices.
+    expect(pre.split).toMatchObject({ total: "43.00", fundPay: "15.00", accountPay: "10.00", cashPay: "18.00" });
+    expect(call("visit_settle").state).toBe("settled");
+    expect(throws(() => call("visit_complete"))).toMatch(/尚未收款/);
+    expect(throws(() => call("visit_pay", { method: "cash", tendered: "10" }))).toMatch(/不足/);
+    expect(call("visit_pay", { method: "cash", tendered: "20" }).payment).toMatchObject({ change: "2.00", paid: true });
+    const done = call("visit_complete");
+    expect(done.state).toBe("receipted");
+    expect(done.sale?.receiptText).toMatch(/43\.00/);
+    expect((b.handle("sales_find", { query: IBU }) as unknown[]).length).toBe(1);
+  });
+  it("an uncertain settlement accepts only its resolution, then settles", () => {
+    const { b, call } = backend();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo000000000000000uncertain" });
+    call("visit_open", { authRxno: "AR-OK" });
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    b.handle("visit_scan", { code: IBU });
+    call("visit_finish_dispensing");
+    call("visit_pre_settle");
+    expect(call("visit_settle").state).toBe("settlement_uncertain");
+    expect(throws(() => call("visit_cancel"))).toMatch(/结算结果未知/);
+    expect(throws(() => call("visit_start"))).toMatch(/结算结果未知/);
+    expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
+    expect(call("visit_settle").state).toBe("settled");
+    expect(throws(() => call("visit_pay", { method: "scan", tendered: null, payCode: null }))).toMatch(/付款码无效/);
+    expect(call("visit_pay", { method: "scan", tendered: null, payCode: "134567890123456789" }).payment).toMatchObject({ method: "scan", paid: true });
+  });
+  it("blocks a tampered signature and a layout mismatch; a wrong PIN-pad password lists nothing", () => {
+    const { call } = backend();
+    call("visit_start");
+    call("mock_pin_pad", { typed: "000000" });
+    const g = call("visit_identify", { method: "id_card", code: "110101198001010029", consent: null, agent: null });
+    expect(g.state).toBe("evoucher_guidance");
+    expect(g.listed.length).toBe(0);
+    expect(g.guidance?.titleZh).toMatch(/密码错误/);
+    expect(throws(() => call("visit_identify", { method: "face", code: "", consent: null, agent: null }))).toMatch(/同意/);
+    call("mock_pin_pad", { typed: "246810" });
+    expect(call("visit_identify", { method: "social_security_card", code: "", consent: null, agent: null }).state).toBe("prescriptions_listed");
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
+    expect(bad.state).toBe("closed");
+    expect(bad.nextStepZh).toMatch(/已阻止/);
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    const layout = call("visit_open", { authRxno: "AR-LAYOUT" });
+    expect(layout.state).toBe("closed");
+    expect(layout.rules?.layoutDifferences.length).toBe(2);
+  });
+});
+
+describe("no-code stock in the mocked visit", () => {
+  it("needs a reason and a sane quantity, and never over-dispenses", () => {
+    const { b, call } = backend();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    call("visit_open", { authRxno: "AR-OK" });
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    const noCode = (line: number, packs: string, reason: string) =>
+      b.handle("visit_dispense_no_code", { line, packs, reason }) as ScanOutcome;
+    expect(noCode(0, "2", " ")).toMatchObject({ ok: false, code: "no_code_reason_missing" });
+    expect(noCode(0, "x", "未赋码")).toMatchObject({ ok: false, code: "bad_quantity" });
+    expect(noCode(9, "1", "未赋码")).toMatchObject({ ok: false, code: "no_such_line" });
+    const ok = noCode(0, "2", "到货未赋码");
+    expect(ok.ok).toBe(true);
+    expect(ok.visit.dispensing[0]?.done).toBe(true);
+    expect(ok.visit.dispensing[0]?.boxes.every((x) => x.traceCode === null)).toBe(true);
+    expect(noCode(0, "1", "到货未赋码")).toMatchObject({ ok: false, code: "over_quantity" });
+  });
+});

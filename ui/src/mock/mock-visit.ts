@@ -1,0 +1,643 @@
+// The in-memory visit behind the mocked IPC (browser UI tests, vitest). It
+// follows rxdesk_core::visit's state machine: each command is accepted only
+// in the states the Rust visit accepts it, and answers with the same shapes
+// (visit-api.ts). Magic inputs reach the unhappy paths:
+// - an e-voucher code containing "noact" → e-voucher activation guidance;
+// - one containing "unknown" → the center refuses the credential;
+// - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
+// - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
+// - `restartAfterSettle()` plays a program restart between 2102 and the sale:
+//   the settled visit comes back `recovered` (finish it, or a manager reverses it);
+// - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
+// Never bundled into the app.
+import { mockError } from "./ipc-error";
+import { VISIT_STATES } from "../ipc/generated/visit-states";
+import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
+// The demo world's drugs: the one source (assets/demo/drugs.json), also read
+// by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
+import demoDrugs from "../../../assets/demo/drugs.json";
+import { formatCents, parseCents } from "../lib/money";
+import { canPark } from "../screens/visit/flow";
+import type {
+  DispenseLineView,
+  IdMethod,
+  RefundView,
+  RulesView,
+  SaleSummary,
+  SaleView,
+  ScanOutcome,
+  ShiftView,
+  VisitStateName,
+  VisitView,
+} from "../ipc/visit-api";
+
+/** The zh-CN state labels exactly as the service sends them (generated from Rust). */
+export const STATE_ZH: Record<VisitStateName, string> = VISIT_STATES;
+
+export const DEMO_PHARMACIST_EVOUCHER = "110000ecdemo0000000000000000000liyaoshi";
+
+interface Product {
+  line: number | null;
+  name: string;
+  expired?: boolean;
+}
+type DemoDrug = (typeof demoDrugs.drugs)[number];
+function demoDrug(id: string): DemoDrug {
+  const d = demoDrugs.drugs.find((x) => x.fixmedins_hilist_id === id);
+  if (!d) throw new Error(`assets/demo/drugs.json lacks ${id}`);
+  return d;
+}
+/** The mock prescription's two lines: 阿莫西林 and 布洛芬 of the demo world. */
+export const MOCK_LINES: readonly DemoDrug[] = [demoDrug("YP000001"), demoDrug("YP000002")];
+const [AMOX, IBU] = MOCK_LINES as [DemoDrug, DemoDrug];
+/** A prefix of a product the mock prescription does not list (wrong product). */
+export const OTHER_PREFIX = "8100003";
+/** A prefix whose only batch has expired (阿莫西林's expired batch). */
+export const EXPIRED_PREFIX = "8100009";
+
+/** Trace-code product prefixes (first 7 digits). */
+export const PRODUCTS: Record<string, Product> = {
+  [AMOX.trace_prefix]: { line: 0, name: AMOX.name },
+  [IBU.trace_prefix]: { line: 1, name: IBU.name },
+  [OTHER_PREFIX]: { line: null, name: "头孢克肟胶囊" },
+  [EXPIRED_PREFIX]: { line: 0, name: AMOX.name, expired: true },
+};
+const PRICES = MOCK_LINES.map((d) => d.price);
+
+export function tinyPdfText(text: string): string {
+  const objs = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    "",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  const stream = `BT /F1 14 Tf 40 540 Td (${text}) Tj ET`;
+  objs[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return btoa(out);
+}
+
+export const mockList: AuthorisedRx[] = [
+  { auth_rxno: "AR-OK", diag_name: "急性上呼吸道感染", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-23 09:00:00", dept_name: "呼吸内科", valid_end_time: "2026-11-30 09:00:00" },
+  { auth_rxno: "AR-TAMPERED", diag_name: "高血压", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-22 10:00:00", dept_name: "心内科", valid_end_time: "2026-11-29 10:00:00" },
+  { auth_rxno: "AR-LAYOUT", diag_name: "慢性胃炎", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-21 15:30:00", dept_name: "消化内科", valid_end_time: "2026-11-28 15:30:00" },
+];
+
+export function mockRxView(auth: string): PrescriptionView {
+  const ok = auth !== "AR-TAMPERED";
+  const no = auth === "AR-OK" ? "RX0001" : auth === "AR-TAMPERED" ? "RX0002" : "RX0003";
+  const signer = {
+    subject: "CN=北京市演示第一医院,O=H11010100001,C=CN", issuer: "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN",
+    serial: "0A01", not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", institution: "H11010100001", signed_at: "2026-11-23T01:00:00Z",
+  };
+  return {
+    rx_id: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
+    auth_rxno: auth,
+    certno_masked: "110101********0029",
+    prescription: {
+      hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
+      prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
+      diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
+      rxDrugDetail: [
+        { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
+          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7" },
+        { medListCodg: IBU.med_list_codg, drugGenname: IBU.name, drugSpec: IBU.spec, drugCnt: "1", drugCntUnit: IBU.unit,
+          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5" },
+      ],
+    },
+    verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
+    reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
+  };
+}
+
+function rulesFor(auth: string): RulesView {
+  if (auth === "AR-LAYOUT") {
+    return {
+      blocks: true,
+      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0 }],
+      layoutDifferences: [
+        { field: "rxDrugDetail[0].drugCnt", fieldZh: `第 1 行 ${AMOX.name} 数量`, structured: "2 盒", layout: "3 盒" },
+        { field: "prscDrName", fieldZh: "开方医师", structured: "赵医生", layout: "赵医师" },
+      ],
+      selfPayLines: [],
+    };
+  }
+  return {
+    blocks: false,
+    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1 }],
+    layoutDifferences: [],
+    selfPayLines: [1],
+  };
+}
+
+interface Sale {
+  summary: SaleSummary;
+  view: SaleView;
+  traceCodes: string[];
+  certno: string;
+}
+
+function err(message: string, code = "MOCK_REFUSED"): never {
+  throw mockError(code, message);
+}
+
+export class MockVisitBackend {
+  visit: VisitView | null = null;
+  shift: ShiftView | null = null;
+  sales: Sale[] = [];
+  private code = "";
+  private traceCodes: string[] = [];
+  private uncertainOnce = false;
+  private nextUpload = 100;
+  /** 挂单: the visits set aside, with the credential each was identified by (the patient's lock). */
+  private seq = 0;
+  private parkedVisits: { view: VisitView; code: string; at: string }[] = [];
+
+  constructor(private readonly operator: () => OperatorInfo | null) {
+    this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
+  }
+
+  private fresh(): VisitView {
+    return {
+      visitId: `V${Date.now()}${String(++this.seq).padStart(4, "0")}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [], listedDrugs: [],
+      prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
+      closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
+      recovered: false,
+      recoveredLines: [],
+      parked: this.parkedList(),
+    };
+  }
+
+  private go(state: VisitStateName, next: string): VisitView {
+    const v = this.need();
+    v.state = state;
+    v.stateZh = STATE_ZH[state];
+    v.nextStepZh = next;
+    // As the service does: each listed prescription's drugs, from its download for the list.
+    v.listedDrugs = v.listed.map((r) => ({
+      authRxno: r.auth_rxno,
+      drugs: mockRxView(r.auth_rxno).prescription.rxDrugDetail.map((l) => ({
+        genname: l.drugGenname, prodname: l.drugProdname ?? "", spec: l.drugSpec, count: l.drugCnt, unit: l.drugCntUnit,
+      })),
+      missing: null,
+    }));
+    v.parked = this.parkedList();
+    return structuredClone(v);
+  }
+
+  private parkedList(): VisitView["parked"] {
+    return this.parkedVisits.map((p) => ({
+      visitId: p.view.visitId, patientName: p.view.patient?.name ?? "", state: p.view.state, stateZh: p.view.stateZh,
+      uncertain: p.view.state === "settlement_uncertain", parkedAt: p.at,
+      drugs: p.view.prescription?.prescription.rxDrugDetail.map((l) => l.drugGenname) ?? [],
+    }));
+  }
+
+  private need(): VisitView {
+    if (!this.visit) err("当前没有进行中的接诊，请先开始接诊。");
+    return this.visit;
+  }
+
+  private require(action: string, ...states: VisitStateName[]): VisitView {
+    const v = this.need();
+    if (v.state === "settlement_uncertain") err("上一笔结算结果未知，须先查询结算结果或冲正后才能继续，切勿重复收费");
+    if (!states.includes(v.state)) err(`当前步骤不允许此操作，请按流程办理（${STATE_ZH[v.state]}，${action}）`);
+    return v;
+  }
+
+  /** The program restarts between 2102 and the sale: the settled visit is recovered. */
+  restartAfterSettle(): void {
+    const v = this.need();
+    if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
+    v.recovered = true;
+    v.recoveredLines = v.dispensing.map((d) => ({
+      name: d.name,
+      spec: d.spec,
+      quantity: d.dispensed,
+      unit: d.unit,
+      amount: v.split?.total ?? "0.00",
+    }));
+    v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+  }
+
+  handle(cmd: string, args: Record<string, unknown>): unknown {
+    switch (cmd) {
+      case "visit_reverse_settled": {
+        if (this.operator()?.role !== "manager") err("权限不足：撤销结算须由店长操作");
+        const v = this.need();
+        if (v.state !== "settled") err("只有已结算、尚未完成销售的服务可以撤销结算");
+        v.recovered = false;
+        v.recoveredLines = [];
+        v.payment = null;
+        return this.go("refunded", "已撤销该笔医保结算（医保基金和个人账户已退回，未记销售）。如患者仍需取药，请开始接待重新办理");
+      }
+      case "visit_start": {
+        if (!this.operator()) err("请先登录 / sign in first");
+        const v = this.visit;
+        if (v && ["settling", "settlement_uncertain", "refund_uncertain"].includes(v.state)) {
+          err("当前患者的结算结果未知，须先处理（冲正）后才能接待下一位患者");
+        }
+        if (v?.state === "settled") err("当前患者已结算但尚未收款出票，请先完成收款");
+        this.visit = this.fresh();
+        this.traceCodes = [];
+        return structuredClone(this.visit);
+      }
+      case "visit_current":
+        return this.visit ? structuredClone(this.visit) : null;
+      case "visit_identify":
+        return this.identify(args as { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null });
+      case "mock_pin_pad":
+        // What the patient types on the terminal's PIN pad (the browser tests' stand-in).
+        this.pinTyped = args.typed === null || args.typed === undefined ? null : String(args.typed);
+        return null;
+      case "visit_open":
+        return this.open(String(args.authRxno));
+      case "shift_current":
+        return this.shift;
+      case "shift_start": {
+        const op = this.operator();
+        if (!op || op.role !== "pharmacist") err("只有药师可以上岗审方，请以药师身份登录。");
+        if (String(args.evoucher) !== DEMO_PHARMACIST_EVOUCHER) err("扫描的医保电子凭证不是当前登录药师本人的，请药师扫描本人的医保电子凭证上岗。");
+        this.shift = { pharmacistName: op.name, certnoMasked: "110101********0023", startedAt: "2026-11-24 08:00:00" };
+        return this.shift;
+      }
+      case "visit_audit":
+        return this.audit(args as { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null });
+      case "visit_scan":
+        return this.scan(String(args.code));
+      case "visit_dispense_no_code":
+        return this.noCode(Number(args.line), String(args.packs), String(args.reason));
+      case "visit_finish_dispensing": {
+        const v = this.require("finish_dispensing", "dispensing");
+        if (!v.dispensing.some((l) => l.boxes.length > 0)) err("尚未调配任何药品");
+        return this.go("dispensed", "调配完成：请按 F4 预结算，向患者说明费用。");
+      }
+      case "visit_pre_settle":
+        return this.preSettle();
+      case "visit_settle": {
+        const v = this.require("settle", "pre_settled");
+        if (this.uncertainOnce) {
+          this.uncertainOnce = false;
+          return this.go("settlement_uncertain", "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费");
+        }
+        if (v.split) v.split.setlId = `S${v.visitId}`;
+        // Like the service: nothing due is paid already, while its next step
+        // still asks for the (zero) amount.
+        const cash = v.split?.cashPay ?? "0.00";
+        v.payment = (parseCents(cash) ?? 0n) === 0n ? { method: "none", due: cash, tendered: null, change: null, paid: true } : null;
+        return this.go("settled", `请收取患者自付 ${cash} 元（现金或扫码），然后完成出票`);
+      }
+      case "visit_resolve_uncertain": {
+        const v = this.need();
+        if (v.state !== "settlement_uncertain") err("当前步骤不允许此操作，请按流程办理");
+        return this.go("pre_settled", "已冲正（2601），本次结算未生效：请重新结算（F9）。");
+      }
+      case "visit_pay":
+        return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered), args.payCode === null || args.payCode === undefined ? null : String(args.payCode));
+      case "visit_complete":
+        return this.complete();
+      case "visit_park": {
+        // As the service: a patient identified, no settlement in flight, not settled awaiting payment.
+        const v = this.need();
+        if (!v.patient || !canPark(v.state)) err("当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款");
+        if (this.parkedVisits.length >= 5) err("已挂起 5 笔，不能再挂单：请先取单办理");
+        this.parkedVisits.push({ view: v, code: this.code, at: "10:00" });
+        this.visit = this.fresh();
+        this.code = "";
+        return this.go("started", this.visit.nextStepZh);
+      }
+      case "visit_resume": {
+        const v = this.visit;
+        if (v && !["started", "receipted", "closed"].includes(v.state)) err("当前还有进行中的取药：请先挂单或办理完成后再取单");
+        const i = this.parkedVisits.findIndex((p) => p.view.visitId === String(args.visitId));
+        if (i < 0) err("找不到该挂单，可能已被取回");
+        const [p] = this.parkedVisits.splice(i, 1);
+        this.visit = p!.view;
+        this.code = p!.code;
+        return this.go(this.visit.state, this.visit.nextStepZh);
+      }
+      case "visit_resolve_parked": {
+        // As the service: 2601 on the parked visit; it stays parked, pre-settled; the counter's visit is untouched.
+        const p = this.parkedVisits.find((x) => x.view.visitId === String(args.visitId)) ?? err("找不到该挂单，可能已被取回");
+        if (p.view.state !== "settlement_uncertain") err("当前没有结果未知的结算");
+        p.view.state = "pre_settled";
+        p.view.stateZh = STATE_ZH.pre_settled;
+        p.view.nextStepZh = "已冲正（2601），本次结算未生效：请重新结算（F9）。";
+        return this.go(this.need().state, this.need().nextStepZh);
+      }
+      case "visit_cancel": {
+        const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
+        v.closedReasonZh = "已取消接诊";
+        return this.go("closed", "接诊已取消：按 Enter 接待下一位患者。");
+      }
+      case "sales_find":
+        return this.find(String(args.query ?? ""));
+      case "sale_reprint": {
+        const s = this.sales.find((x) => x.summary.saleId === Number(args.saleId)) ?? err("找不到这笔销售，请重新查询。");
+        return { ...s.view, printedZh: "已重打小票（补打）" };
+      }
+      case "sale_refund":
+        // As the service: a refund is a manager's; anyone else needs 店长授权 (the demo manager 3001).
+        if (this.operator()?.role !== "manager") {
+          if (!args.managerLogin) err("权限不足：退费须由店长操作");
+          if (args.managerLogin !== "3001" || args.managerPassword !== "demo-manager") err("店长工号或密码不正确，未授权：请店长重新输入");
+        }
+        return this.refund(Number(args.saleId), String(args.reason ?? ""), args.identityCode === null || args.identityCode === undefined ? null : String(args.identityCode));
+      default:
+        return undefined;
+    }
+  }
+
+  /** The PIN pad: what the patient types (`null`: cancels); the demo password is 246810. */
+  private pinTyped: string | null = "246810";
+  private pinFails = 0;
+
+  private identify(a: { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
+    const v = this.require("identify", "started", "evoucher_guidance");
+    const fromDevice = a.method === "social_security_card" || a.method === "face";
+    const code = fromDevice ? "张三" : (a.code ?? "").trim();
+    if (a.method === "face" && a.consent !== true) err("刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证");
+    if (a.agent && !["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "guardian"].includes(a.agent.relation)) {
+      err("代购人与患者的关系须从列表中选择");
+    }
+    if (a.method === "social_security_card" || a.method === "id_card") {
+      // The terminal checks the password; RxDesk only sees the answer.
+      if (this.pinTyped === null) err("患者已取消输入密码");
+      if (this.pinFails >= 3 || this.pinTyped !== "246810") {
+        if (this.pinFails < 3) this.pinFails += 1;
+        const msg = this.pinFails >= 3 ? "电子凭证密码已锁定，请患者在国家医保服务平台 App 重置密码后再试" : `电子凭证密码错误，还可尝试 ${3 - this.pinFails} 次`;
+        v.guidance = {
+          titleZh: `医保电子凭证密码验证未通过：${msg}`,
+          stepsZh: ["请确认是患者本人输入医保电子凭证支付密码", "在“设置—支付密码”中选择“忘记密码”，通过人脸识别重置密码", "重置后回到柜台重新验证"],
+          text: msg,
+        };
+        v.listed = [];
+        v.patient = null;
+        return this.go("evoucher_guidance", "请按指引帮助患者重新验证医保电子凭证密码，或改用医保电子凭证扫码");
+      }
+      this.pinFails = 0;
+    }
+    if (!code) err("凭证为空或无法识别，请重新扫码或输入");
+    if (this.parkedVisits.some((p) => p.code === code && p.view.state === "settlement_uncertain")) {
+      err("该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费");
+    }
+    // As the service words a center refusal: the center's own message, bilingual, inside.
+    if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
+    if (code.includes("noact")) {
+      v.guidance = {
+        titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
+        stepsZh: [
+          "打开微信、支付宝或“国家医保服务平台”App，搜索并进入“医保电子凭证”",
+          "选择参保地，按提示填写本人姓名和身份证号码，完成人脸识别实名认证",
+          "激活成功后，在“医保电子凭证”页面设置支付密码",
+          "回到柜台出示医保码（医保电子凭证二维码）重新扫码",
+          "如无法激活，可携带本人社保卡或身份证，并由本人输入医保电子凭证密码确认",
+        ],
+        text: "医保电子凭证激活指引\n1. 打开微信、支付宝或国家医保服务平台App…",
+      };
+      return this.go("evoucher_guidance", "请按屏幕上的步骤指导患者激活医保电子凭证（F3 打印指引），激活后重新扫码。");
+    }
+    if (a.agent && (!a.agent.name.trim() || !a.agent.certNo.trim())) err("代购人须登记姓名和身份证号码，请补全后再查询。");
+    this.code = code;
+    this.uncertainOnce = code.includes("uncertain");
+    v.patient = {
+      name: code.includes("lisi") ? "李四" : code.includes("wangfang") ? "王芳" : "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
+      agentName: a.agent ? a.agent.name : null,
+      agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
+      agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
+      identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
+    };
+    if (a.method === "epc_qr") {
+      v.listed = [mockList[0] as AuthorisedRx];
+      this.go("identified", "");
+      return this.open("AR-OK");
+    }
+    v.listed = structuredClone(mockList);
+    return this.go("prescriptions_listed", "请选择要取药的处方并下载");
+  }
+
+  private open(auth: string): VisitView {
+    const v = this.require("open", "identified", "prescriptions_listed");
+    if (!v.listed.some((r) => r.auth_rxno === auth)) err("所选处方不在本次查询结果中，请重新查询");
+    const rx = mockRxView(auth);
+    v.prescription = rx;
+    if (rx.verdict.verdict !== "verified") {
+      v.closedReasonZh = `电子签名无效：${rx.reason_zh}`;
+      return this.go("closed", rx.next_step_zh);
+    }
+    v.rules = rulesFor(auth);
+    if (v.rules.blocks) {
+      v.closedReasonZh = "处方规则检查未通过：结构化数据与版式文件不一致";
+      return this.go("closed", "已阻止：结构化处方与版式文件不一致，不能调配。请联系开方医院核实后重新开具。");
+    }
+    v.dispensing = rx.prescription.rxDrugDetail.map((d, i): DispenseLineView => ({
+      line: i, medListCodg: d.medListCodg, name: d.drugGenname, spec: d.drugSpec, unit: d.drugCntUnit, prescribed: d.drugCnt,
+      dispensed: "0", done: false, selfPay: v.rules?.selfPayLines.includes(i) ?? false, boxes: [],
+    }));
+    return this.go("rules_checked", "签名有效、规则检查通过：请药师核对版式文件与结构化信息后审方（F2）。");
+  }
+
+  private audit(a: { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null }): VisitView {
+    const v = this.require("audit", "rules_checked");
+    if (!this.shift) err("该药师当前不在岗（未上岗或已下岗），不能审方");
+    if (a.reconfirmEvoucher !== DEMO_PHARMACIST_EVOUCHER) err("审方确认时扫描的医保电子凭证不是在岗药师本人的");
+    if (!a.opinion.trim()) err("请填写处方审核意见"); // like the service: for every result
+    if (a.reviewerLogin && a.reviewerLogin === this.operator()?.login) err("复核药师不能与审方药师为同一人");
+    const resultZh = a.result === "1" ? "通过" : a.result === "2" ? "不通过" : "需医生确认";
+    v.audit = {
+      pharmacistName: this.shift.pharmacistName, result: a.result, resultZh, opinion: a.opinion.trim(),
+      reviewerName: a.reviewerLogin ? `复核 ${a.reviewerLogin}` : null, at: "2026-11-24 09:30:00", uploadId: this.nextUpload++,
+    };
+    if (a.result !== "1") {
+      v.closedReasonZh = `审方${resultZh}：${a.opinion.trim()}`;
+      return this.go("closed", "审方未通过：请向患者说明原因，处方不能调配。按 Enter 接待下一位。");
+    }
+    // Like the service: an approved audit starts dispensing at once.
+    return this.go("dispensing", "请逐盒扫描药盒条码和追溯码，配齐后点击“调配完成”");
+  }
+
+  private scan(raw: string): ScanOutcome {
+    const v = this.need();
+    const code = raw.trim();
+    const refuse = (c: string, m: string): ScanOutcome => ({ ok: false, code: c, messageZh: m, visit: structuredClone(v) });
+    if (v.state !== "dispensing") return refuse("not_dispensing", "当前不在调配步骤，扫码未使用");
+    if (!/^\d{20}$/.test(code)) return refuse("bad_format", `扫描内容不是药品追溯码（应为 20 位数字，收到 ${code.length} 位）。请扫描药盒上的追溯码。`);
+    const product = PRODUCTS[code.slice(0, 7)];
+    if (!product) return refuse("unknown_product", "追溯码对应的药品不在本店目录中，请核对后扫描处方上的药品。");
+    if (product.line === null) {
+      return refuse("wrong_product", `扫描的是「${product.name}」，不是处方开具的药品。不得替换药品，请取处方上的药品重新扫描。`);
+    }
+    const line = v.dispensing[product.line];
+    if (!line) return refuse("wrong_product", `扫描的是「${product.name}」，不是处方开具的药品。`);
+    if (this.traceCodes.includes(code)) return refuse("duplicate_trace_code", `追溯码 …${code.slice(-6)} 已扫描过：同一盒不能重复调配，请扫描另一盒。`);
+    if (product.expired) return refuse("expired_batch", `「${product.name}」批号 B2023X 已于 2025-06-30 过期，不得调配。请将此盒下架，取有效期内的药品。`);
+    if (line.done) return refuse("over_quantity", `「${line.name}」已发 ${line.dispensed} ${line.unit}，处方开 ${line.prescribed} ${line.unit}，不能多发。`);
+    this.traceCodes.push(code);
+    line.boxes.push({ traceCode: code, batch: "B2026A", lotnum: "L0611", expyEnd: "2028-06-30", quantity: "1", split: false });
+    line.dispensed = String(line.boxes.length);
+    line.done = line.dispensed === line.prescribed;
+    const rest = v.dispensing.filter((l) => !l.done).length;
+    const out = this.go("dispensing", rest ? `继续扫码：还有 ${rest} 种药品未发齐。` : "全部配齐：请按 F3 调配完成。");
+    return { ok: true, code: "box_ok", messageZh: `已扫描「${line.name}」第 ${line.dispensed}/${line.prescribed} ${line.unit}`, visit: out };
+  }
+
+  private noCode(lineNo: number, packs: string, reason: string): ScanOutcome {
+    const v = this.need();
+    const refuse = (c: string, m: string): ScanOutcome => ({ ok: false, code: c, messageZh: m, visit: structuredClone(v) });
+    if (v.state !== "dispensing") return refuse("not_dispensing", "当前不在调配步骤");
+    const line = v.dispensing[lineNo];
+    if (!line) return refuse("no_such_line", `处方没有第 ${lineNo + 1} 行药品`);
+    if (!reason.trim()) return refuse("no_code_reason_missing", "从无码库调配必须填写原因");
+    if (!/^\d+$/.test(packs.trim()) || packs.trim() === "0") return refuse("bad_quantity", `数量“${packs}”无效：请输入大于 0 的盒数`);
+    const n = Number(packs.trim());
+    if (line.boxes.length + n > Number(line.prescribed)) return refuse("over_quantity", `「${line.name}」不能多发`);
+    for (let i = 0; i < n; i++) line.boxes.push({ traceCode: null, batch: "DEMO-NC", lotnum: "L0501", expyEnd: "2028-04-30", quantity: "1", split: false });
+    line.dispensed = String(line.boxes.length);
+    line.done = line.dispensed === line.prescribed;
+    const out = this.go("dispensing", v.dispensing.every((l) => l.done) ? "全部配齐：请按 F3 调配完成。" : "继续扫码。");
+    return { ok: true, code: "no_code_ok", messageZh: `「${line.name}」从无码库配 ${n} ${line.unit}（原因：${reason.trim()}）`, visit: out };
+  }
+
+  private preSettle(): VisitView {
+    const v = this.require("pre_settle", "dispensed");
+    let covered = 0n;
+    let self = 0n;
+    v.dispensing.forEach((l, i) => {
+      const amount = (parseCents(PRICES[i] ?? "0") ?? 0n) * BigInt(l.boxes.length);
+      if (l.selfPay) self += amount;
+      else covered += amount;
+    });
+    const total = covered + self;
+    const fund = (covered * 60n) / 100n;
+    const balance = parseCents(v.patient?.balance ?? "0") ?? 0n;
+    const account = total - fund < balance ? total - fund : balance;
+    const cash = total - fund - account;
+    v.split = {
+      kind: "outpatient_pooling", kindZh: "门诊统筹", disease: null,
+      total: formatCents(total), fundPay: formatCents(fund), accountPay: formatCents(account), cashPay: formatCents(cash),
+      explanationZh: [
+        `本次药费合计 ${formatCents(total)} 元，其中医保目录内 ${formatCents(covered)} 元，自费药品 ${formatCents(self)} 元。`,
+        `医保统筹基金按 60% 支付目录内药费 ${formatCents(fund)} 元。`,
+        `个人账户支付 ${formatCents(account)} 元（账户余额 ${formatCents(balance)} 元）。`,
+        `剩余 ${formatCents(cash)} 元由患者现金或扫码支付。`,
+      ],
+      setlId: null,
+    };
+    return this.go("pre_settled", "请向患者说明费用分担，患者同意后按 F9 结算。");
+  }
+
+  private pay(method: string, tendered: string | null, payCode: string | null = null): VisitView {
+    const v = this.require("pay", "settled");
+    const due = v.split?.cashPay ?? "0.00";
+    if (method === "cash") {
+      const t = parseCents(tendered ?? "");
+      if (t === null) err("请输入实收现金金额（例如 50 或 50.00）。");
+      const d = parseCents(due) ?? 0n;
+      if (t < d) err(`实收现金不足：应收 ${due} 元，实收 ${formatCents(t)} 元。`);
+      v.payment = { method: "cash", due, tendered: formatCents(t), change: formatCents(t - d), paid: true };
+    } else if (method === "scan") {
+      if (!payCode || !/^\d{18}$/.test(payCode)) err("付款码无效（应为 18 位数字）：请患者刷新付款码后重新扫描。");
+      v.payment = { method: "scan", due, tendered: null, change: null, paid: true };
+    } else if (method === "terminal") {
+      if (!payCode || !/^[A-Za-z0-9-]{6,64}$/.test(payCode)) err("请输入或扫描支付终端小票上的交易参考号（6–64 位字母、数字）");
+      v.payment = { method: "terminal", due, tendered: null, change: null, paid: true };
+    } else err(`不支持的收款方式 ${method}`);
+    return this.go("settled", "已收款：按 F10 完成并打印小票。");
+  }
+
+  private complete(): VisitView {
+    const v = this.require("complete", "settled");
+    if (!v.payment?.paid) err("尚未收款：请先收取自付部分（现金 F10，扫码 F11）。");
+    const rx = v.prescription?.prescription;
+    const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "110101198001010029", this.code, v);
+    this.sales.push(sale);
+    v.sale = sale.view;
+    v.recovered = false;
+    v.recoveredLines = [];
+    return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
+  }
+
+  private makeSale(name: string, hiRxno: string, at: string, total: string, traceCodes: string[], certno: string, _code: string, v?: VisitView): Sale {
+    const saleId = this.sales.length + 1;
+    const docno = `P11010100001${at.slice(0, 10).replaceAll("-", "")}${String(saleId).padStart(4, "0")}`;
+    const lines = (v?.dispensing ?? []).map((l) => `${l.name.padEnd(10, "　")} ${l.dispensed}${l.unit}`);
+    const receiptText = [
+      "        演示药店  医保电子处方销售小票",
+      `单号: ${docno}`,
+      `时间: ${at}`,
+      `处方: ${hiRxno}   患者: ${name}`,
+      "----------------------------------------",
+      ...lines,
+      "----------------------------------------",
+      `合计:       ${total}`,
+      `统筹支付:   ${v?.split?.fundPay ?? "—"}`,
+      `个人账户:   ${v?.split?.accountPay ?? "—"}`,
+      `自付:       ${v?.split?.cashPay ?? "—"}`,
+      v?.payment?.method === "cash" ? `实收现金:   ${v.payment.tendered ?? ""}   找零: ${v.payment.change ?? ""}` : "扫码支付",
+      "----------------------------------------",
+      "请按用药指导单服药，如有不适请及时就医。",
+    ].join("\n");
+    return {
+      summary: {
+        saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}`,
+        agentZh: this.visit?.patient?.agentName ? `${this.visit.patient.agentName}（${this.visit.patient.agentRelationshipZh ?? ""}，${this.visit.patient.agentCertnoMasked ?? ""}）` : null,
+      },
+      view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, guidanceText: [
+        "        演示药店  用药指导",
+        `处方编号: ${hiRxno}`,
+        ...(v?.dispensing ?? []).map((l, i) => `${i + 1}. ${l.name}\n   用法 口服，每次1片，一日3次，连用7天\n   医嘱 饭后服用，服药期间忌酒`),
+        "温馨提示 请按医嘱和本单用药。",
+      ].join("\n"), printedZh: "已打印；用药指导已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
+      traceCodes,
+      certno,
+    };
+  }
+
+  private find(query: string): SaleSummary[] {
+    const q = query.trim();
+    if (!q) err("请输入查询内容：单号、处方编号、追溯码、身份证号、姓名或日期。");
+    return this.sales
+      .filter((s) => {
+        const x = s.summary;
+        return x.rtalDocno.includes(q) || x.hiRxno === q || x.patientName === q || x.soldAt.startsWith(q) || s.traceCodes.includes(q) || s.certno === q;
+      })
+      .map((s) => structuredClone(s.summary));
+  }
+
+  private refund(saleId: number, reason: string, identity: string | null): RefundView {
+    if (!reason.trim()) err("请填写退费原因。");
+    const s = this.sales.find((x) => x.summary.saleId === saleId) ?? err("找不到这笔销售，请重新查询。");
+    if (s.summary.state === "refunded") err("这笔销售已经退费，不能重复退费。");
+    if (s.summary.setlId) {
+      if (!identity?.trim()) err("医保退费须核验患者身份：请扫描患者医保电子凭证或读社保卡（与购药时相同）");
+      if (identity.includes("wrong")) err("出示的医保凭证不是该笔销售的患者本人，不能退费");
+    }
+    s.summary.state = "refunded";
+    return {
+      returned: [{ method: "cash", methodZh: "现金", amount: s.view.total, reference: "" }],
+      saleId,
+      uploadIds: [this.nextUpload++],
+      receiptText: [
+        "        演示药店  退费小票",
+        `原单号: ${s.summary.rtalDocno}`,
+        `处方: ${s.summary.hiRxno}   患者: ${s.summary.patientName}`,
+        `退费金额: ${s.summary.total}`,
+        `退费原因: ${reason.trim()}`,
+        "医保基金与个人账户部分原路退回。",
+      ].join("\n"),
+      printedZh: "已打印",
+    };
+  }
+}

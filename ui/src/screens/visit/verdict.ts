@@ -1,0 +1,56 @@
+// How the signature verdict is presented: its tone (green verified, amber
+// verified with warnings, red blocked) and one line per warning, in the
+// operator's language. Pure, so the verdict panel's choices are unit-tested.
+
+import type { Verdict } from "../../ipc/api";
+import type { Key } from "../../i18n/i18n";
+
+export type VerdictTone = "ok" | "warn" | "bad" | "muted";
+
+/** A warning as the backend serialises it (`VerifyWarning`, tag `warning`). */
+export interface VerdictWarning {
+  warning: string;
+  next_update?: string | null;
+  grace_until?: string;
+  issuer?: string;
+  detail?: string;
+}
+
+export interface WarningLine {
+  code: string;
+  text: string;
+}
+
+const cst = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
+
+/**
+ * green: verified and clean; amber: verified with warnings; red: rejected;
+ * grey ("muted"): verified, but the prescription is blocked for another
+ * reason (rules, audit) — the blocked verdict must look blocked first.
+ */
+export function verdictTone(v: Verdict, blocked = false): VerdictTone {
+  if (v.verdict === "rejected") return "bad";
+  if (blocked) return "muted";
+  return v.warnings.length > 0 ? "warn" : "ok";
+}
+
+/** One translated line per warning; an unknown code still shows (by its code). */
+export function warningLines(v: Verdict, t: (key: Key) => string): WarningLine[] {
+  if (v.verdict !== "verified") return [];
+  return (v.warnings as VerdictWarning[]).map((w) => {
+    switch (w.warning) {
+      case "stale_crl":
+        return {
+          code: w.warning,
+          text: t("sig.warn.stale_crl")
+            .replace("{next}", cst(w.next_update))
+            .replace("{grace}", cst(w.grace_until)),
+        };
+      case "no_crl":
+        return { code: w.warning, text: t("sig.warn.no_crl") };
+      default:
+        return { code: w.warning, text: `${t("sig.warn.other")}${w.warning}` };
+    }
+  });
+}
