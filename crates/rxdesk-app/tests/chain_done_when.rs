@@ -2,7 +2,8 @@
 //! ledgers; each store its own 医保 institution with its own center
 //! emulator) receive goods, sell (医保个账 and self-paid OTC) and refund,
 //! syncing with the real head office (`rxdesk-hq` over a throwaway
-//! PostgreSQL) through a TCP proxy the test cuts and restores mid-run; one
+//! PostgreSQL) through a TCP proxy the test cuts and restores mid-run (once
+//! between rounds, once while all four counters sync at once); one
 //! counter's sync runs as a child process killed (abort at the crash point
 //! `chain_push_after_hq_before_cursor`, after head office integrated a batch
 //! and before the push cursor moved) and restarted. At the end head office
@@ -608,6 +609,30 @@ async fn two_stores_two_counters_through_a_cut_link_and_a_killed_sync_hq_equals_
     assert!(c1.sync().await.is_err());
     proxy.restore();
 
+    // The link cut while all four counters sync at once: a push may be
+    // integrated at head office with its answer lost (the cursor stays, the
+    // batch is pushed again), a pull may die mid-page.
+    for t in tills {
+        t.quiet().await;
+    }
+    let running: Vec<_> = tills
+        .iter()
+        .map(|t| {
+            let s = Arc::clone(t.store());
+            tokio::spawn(async move { chain::sync_once(&s, T).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(15)).await;
+    proxy.cut();
+    for (t, r) in tills.iter().zip(running) {
+        match r.await.unwrap() {
+            Ok(_) => {}
+            Err(ChainError::Unreachable(_)) => eprintln!("{}: cut mid-sync", t.name),
+            Err(e) => panic!("{}: {e:?}", t.name),
+        }
+    }
+    proxy.restore();
+
     // Evening: everything settles and syncs until no counter has a backlog
     // (pulls mark sibling boxes, which are pushed again).
     for round in 0..5 {
@@ -705,7 +730,10 @@ async fn two_stores_two_counters_through_a_cut_link_and_a_killed_sync_hq_equals_
             at_hq, center,
             "{store}: head office's sum = the center's books"
         );
-        assert_eq!(at_hq.count, 2, "one 个账 sale stands per counter (the other refunded)");
+        assert_eq!(
+            at_hq.count, 2,
+            "one 个账 sale stands per counter (the other refunded)"
+        );
         let client = center_client(base, 9000);
         let op = Operator::clerk("3001", "店长");
         let check = rxdesk_app::reconcile::reconcile_store_totals(&client, op.clone(), day, &at_hq)
