@@ -272,6 +272,21 @@ pub struct StartOptions {
 /// after the center is back, without flooding a center that is down.
 pub const PARKED_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// `RXDESK_PARKED_RETRY_SECS` (1–3600) overrides [`PARKED_RETRY`] for a
+/// whole process tree (the window tests shorten it; a site may lengthen it).
+pub const PARKED_RETRY_ENV: &str = "RXDESK_PARKED_RETRY_SECS";
+
+fn parked_retry_from_env() -> Option<std::time::Duration> {
+    let raw = std::env::var(PARKED_RETRY_ENV).ok()?;
+    match raw.trim().parse::<u64>() {
+        Ok(s) if (1..=3600).contains(&s) => Some(std::time::Duration::from_secs(s)),
+        _ => {
+            tracing::warn!(value = %raw, "{PARKED_RETRY_ENV} is not 1–3600 seconds; the default is used");
+            None
+        }
+    }
+}
+
 /// Retries 处理未知结算 of the counter's parked uncertain settlements every
 /// `period` while there is one, and tells the window when one was resolved.
 fn spawn_parked_retry(
@@ -385,7 +400,9 @@ impl App {
         spawn_parked_retry(
             &rt,
             Arc::clone(&counter.cell),
-            opts.parked_retry.unwrap_or(PARKED_RETRY),
+            opts.parked_retry
+                .or_else(parked_retry_from_env)
+                .unwrap_or(PARKED_RETRY),
             Arc::clone(&events),
         );
         // The center link, live: the status bar turns 离线 within a few
