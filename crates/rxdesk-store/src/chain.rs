@@ -693,6 +693,9 @@ impl Store {
         )
         .map_err(sql("record transfer goods-in"))?;
         let doc_id = tx.last_insert_rowid();
+        // One 3502 调拨入库 per batch, as the sender sent one 调拨出库 per batch.
+        let mut received: std::collections::BTreeMap<(i64, i64), (Vec<String>, i64)> =
+            std::collections::BTreeMap::new();
         for (n, l) in t.lines.iter().enumerate() {
             let code = normalise_code(&l.code)?;
             let drug_id: i64 = tx
@@ -746,6 +749,30 @@ impl Store {
                 params![code, drug_id, batch_id, doc_id, qty, now],
             )
             .map_err(sql("receive transferred box"))?;
+            let e = received.entry((drug_id, batch_id)).or_default();
+            e.0.push(code);
+            e.1 += qty;
+        }
+        let operator_name: String = tx
+            .query_row(
+                "SELECT display_name FROM operators WHERE id = ?1",
+                [operator_id],
+                |r| r.get(0),
+            )
+            .map_err(sql("read receiving operator"))?;
+        let reason = format!("调拨自 {}（调拨单 {}）", t.from_store, t.doc_no);
+        for ((drug_id, batch_id), (codes, qty)) in &received {
+            self.record_transfer_in_in(
+                tx,
+                operator_id,
+                &operator_name,
+                *drug_id,
+                *batch_id,
+                codes,
+                *qty,
+                &reason,
+                now,
+            )?;
         }
         tx.execute(
             "INSERT INTO transfers (direction, doc_no, from_store, to_store, originating, lines_json, state, operator, at)
@@ -761,6 +788,8 @@ impl Store {
             ],
         )
         .map_err(sql("record transfer in"))?;
+        // The in-stock list (when the profile publishes it) follows every stock change.
+        self.publish_stock(tx)?;
         auditlog::append(
             tx,
             self,

@@ -884,6 +884,55 @@ impl Store {
         }
     }
 
+    /// The 3502 调拨入库 of boxes a transfer from another store of the
+    /// chain has just put into `batch_id` (already in stock, the batch's
+    /// quantity already raised): the stock-change row and its upload, in the
+    /// caller's transaction. Head office forwards the transfer with no
+    /// operator session at the counter, so the receiving store's operator
+    /// is named by id and name (`crate::chain`, receiving a transfer).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_transfer_in_in(
+        &self,
+        tx: &Transaction<'_>,
+        operator_id: i64,
+        operator_name: &str,
+        drug_id: i64,
+        batch_id: i64,
+        codes: &[String],
+        qty_e4: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let kind = ChangeKind::TransferIn;
+        let b = batch(tx, batch_id)?;
+        let d = drug_by_id(tx, drug_id)?;
+        tx.execute(
+            "INSERT INTO stock_changes (kind, batch_id, qty_e4, codes, reason, operator_id, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![kind.code(), batch_id, qty_e4, codes.join(" "), reason.trim(), operator_id, now],
+        )
+        .map_err(StoreError::sql("record transfer in"))?;
+        let change_id = tx.last_insert_rowid();
+        let input = StockChangeInput {
+            invinfo: StockChangeInfo {
+                med_list_codg: d.med_list_codg.clone(),
+                inv_chg_type: kind.wire().into(),
+                fixmedins_hilist_id: d.hilist_id.clone(),
+                fixmedins_hilist_name: d.name.clone(),
+                fixmedins_bchno: b.bchno.clone(),
+                pric: d.price.parse::<Price>().unwrap_or_default(),
+                cnt: from_e4(qty_e4),
+                rx_flag: d.rx_flag.clone(),
+                inv_chg_time: wire_time(now),
+                inv_chg_opter_name: operator_name.into(),
+                memo: reason.trim().into(),
+                trdn_flag: if qty_e4 % WHOLE_BOX_E4 == 0 { "0" } else { "1" }.into(),
+                drugtracinfo: traces(codes),
+            },
+        };
+        self.enqueue_upload(tx, &format!("stock:{}", b.bchno), "stock_change", change_id, &input)
+    }
+
     /// A stock-take's differences against the ledger, computed without
     /// writing anything: `counted` are the scanned codes; the scope is every
     /// box in stock of the products counted (or of `only` when given).

@@ -471,11 +471,38 @@ fn a_forwarded_transfer_is_received_once_into_stock() {
         .unwrap();
     assert_eq!(out.transfers_received, 1);
     assert_eq!(f.store.stock_box(&c).unwrap().unwrap().state, "in_stock");
+    // The receiving store reports the boxes to the center: one 3502 调拨入库 (101) with the code.
+    let in_3502: Vec<_> = f
+        .store
+        .list_uploads(None, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.op == "3502")
+        .map(|u| {
+            rxdesk_wire::UploadMessage::parse(&u.op, &f.store.upload_payload(u.id).unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(in_3502.len(), 1, "one 3502 for the one batch received");
+    let rxdesk_wire::UploadMessage::StockChange(m) = &in_3502[0] else {
+        panic!("not a stock change: {:?}", in_3502[0]);
+    };
+    assert_eq!(m.invinfo.inv_chg_type, "101", "调拨入库");
+    assert!(m.invinfo.drugtracinfo.iter().any(|t| t.drug_trac_codg == c), "{:?}", m.invinfo.drugtracinfo);
     let out = f
         .store
         .chain_integrate_pull(&page(vec![r.clone()], 2))
         .unwrap();
     assert_eq!(out.transfers_received, 0, "a duplicate is ignored");
+    assert_eq!(
+        f.store
+            .list_uploads(None, 1000)
+            .unwrap()
+            .iter()
+            .filter(|u| u.op == "3502")
+            .count(),
+        1,
+        "a duplicate queues nothing"
+    );
     let docs = f.store.transfers().unwrap();
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].direction, "in");
