@@ -227,3 +227,9 @@ ended: boolean,
  * What happened, in zh-CN.
  */
 messageZh: string, };
+
+export type ChainIssueView = { recordId: string, table: string, code: string, message: string, };
+
+export type ChainErrorIpc = { code: string, messageZh: string, messageEn: string, };
+
+export type ChainStatusView = { registered: boolean, hqUrl: string | null, storeCode: string | null, counterNo: number | null, lastSyncAt: number | null, backlog: number, syncing: boolean, error: ChainErrorIpc | null, issues: Array<ChainIssueView>, };
