@@ -228,8 +228,72 @@ ended: boolean,
  */
 messageZh: string, };
 
-export type ChainIssueView = { recordId: string, table: string, code: string, message: string, };
+export type ChainIssueView = { 
+/**
+ * The record's id (UUID).
+ */
+recordId: string, 
+/**
+ * Its table (`sale`, `sale_line`, `sale_box`, …).
+ */
+table: string, 
+/**
+ * Head office's stable code (`trace_code_sold_twice`, …).
+ */
+code: string, 
+/**
+ * Head office's sentence, for the manager.
+ */
+message: string, };
 
-export type ChainErrorIpc = { code: string, messageZh: string, messageEn: string, };
+export type ChainErrorIpc = { 
+/**
+ * Stable code (`hq_unreachable`, `batch_refused`, `bad_token`, …).
+ */
+code: string, 
+/**
+ * zh-CN sentence with what to do.
+ */
+messageZh: string, 
+/**
+ * en-US sentence.
+ */
+messageEn: string, };
 
-export type ChainStatusView = { registered: boolean, hqUrl: string | null, storeCode: string | null, counterNo: number | null, lastSyncAt: number | null, backlog: number, syncing: boolean, error: ChainErrorIpc | null, issues: Array<ChainIssueView>, };
+export type ChainStatusView = { 
+/**
+ * Registered with head office.
+ */
+registered: boolean, 
+/**
+ * Head office's URL.
+ */
+hqUrl: string | null, 
+/**
+ * The store's code.
+ */
+storeCode: string | null, 
+/**
+ * This counter's number.
+ */
+counterNo: number | null, 
+/**
+ * Last successful round (Unix ms).
+ */
+lastSyncAt: number | null, 
+/**
+ * Changelog rows not yet accepted by head office.
+ */
+backlog: number, 
+/**
+ * A round is running now.
+ */
+syncing: boolean, 
+/**
+ * The last round's error, if it failed.
+ */
+error: ChainErrorIpc | null, 
+/**
+ * Records head office blocked.
+ */
+issues: Array<ChainIssueView>, };
