@@ -142,6 +142,7 @@ export function installMockBackend(): void {
           receipt_address: "",
           receipt_phone: "",
           idle_lock_minutes: 5,
+          chain_sync_interval_secs: null,
           demo_mode: true,
         };
       case "settings_save":
