@@ -688,7 +688,8 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
   const oneLine = () => p.$eval(".statusbar", (el) => {
     const line = parseFloat(getComputedStyle(el).lineHeight) || 20;
     return { height: el.getBoundingClientRect().height, line, overflow: el.scrollWidth > el.clientWidth + 1,
-      wrapped: [...el.children].some((c) => c.getClientRects().length > 1) };
+      wrapped: [...el.children].some((c) => c.getBoundingClientRect().height > line * 1.5),
+      spans: [...el.children].map((c) => `${c.id || c.className}:${Math.round(c.getBoundingClientRect().width)}x${Math.round(c.getBoundingClientRect().height)}`) };
   });
   try {
     await p.goto(url);
@@ -706,6 +707,11 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     const green = i.color;
     const bar = (name) => p.screenshot({ path: `test-output/browser/chain-statusbar-${name}-1024.png`, clip: { x: 0, y: 768 - 40, width: 1024, height: 40 } });
     await bar("synced");
+    const fits = async (where) => {
+      const f = await oneLine();
+      assert.ok(!f.overflow && !f.wrapped, `${where}: the status bar stays in one line at 1024×768: ${JSON.stringify(f)}`);
+    };
+    await fits("synced");
     // A backlog waits: amber.
     await setChain("backlog");
     await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 积压 37");
@@ -714,6 +720,7 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     assert.match(i.title, /待上传：37 条/);
     const amber = i.color;
     await bar("backlog");
+    await fits("backlog");
     // Head office out of reach: red, the sentence in the tooltip.
     await setChain("offline");
     await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 离线");
@@ -758,6 +765,30 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     await setChain("none");
     await p.waitForSelector("#chain-none");
     assert.match(await p.textContent("#chain-none"), /未加入连锁/);
+    // 设置 (F8): the sync interval, edited by the manager (10–86400 s; empty: 300).
+    await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await p.keyboard.press("F8");
+    await p.waitForSelector("#set-chain-interval");
+    assert.equal(await p.getAttribute("#set-chain-interval", "placeholder"), "300");
+    assert.equal(await p.getAttribute("#set-chain-interval", "max"), "86400");
+    assert.match(await p.$eval("#set-chain-interval", (el) => el.closest("label").textContent), /总部同步间隔（秒，10–86400/);
+    await p.click("#set-edit");
+    assert.equal(await p.$eval("#set-chain-interval", (el) => el.disabled), false);
+    await p.screenshot({ path: "test-output/browser/chain-settings-interval.png" });
+    // en-US: the item in English, the sentence in English, still one line.
+    await p.click("#set-cancel");
+    await p.click("#locale-switch");
+    await p.waitForFunction(() => document.documentElement.lang === "en-US");
+    await setChain("offline");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "HQ offline");
+    i = await item();
+    assert.match(i.title, /head office is unreachable/);
+    assert.doesNotMatch(i.title, /[\u4e00-\u9fff]/);
+    await bar("offline-en");
+    await fits("en-US offline");
+    await setChain("backlog");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "HQ backlog 37");
+    await fits("en-US backlog");
   } finally {
     await p.close();
   }
