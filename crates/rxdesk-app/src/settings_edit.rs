@@ -381,7 +381,10 @@ mod tests {
             )
             .unwrap_err();
             assert_eq!(e.code(), "SETTINGS_INVALID");
-            assert!(e.to_string().contains("总部同步间隔须为 10–86400 秒"), "{e}");
+            assert!(
+                e.to_string().contains("总部同步间隔须为 10–86400 秒"),
+                "{e}"
+            );
         }
         assert_eq!(Settings::load(&dir).unwrap().chain_sync_interval_secs, None);
         for (v, n) in [(10, 1), (86_400, 2)] {
@@ -397,12 +400,18 @@ mod tests {
             .unwrap();
             assert_eq!(out.changes.len(), 1);
             assert!(out.restart_note.unwrap().contains("总部同步间隔"));
-            assert_eq!(Settings::load(&dir).unwrap().chain_sync_interval_secs, Some(v));
+            assert_eq!(
+                Settings::load(&dir).unwrap().chain_sync_interval_secs,
+                Some(v)
+            );
             assert_eq!(settings_audit(&store).len(), n);
         }
         let logged = settings_audit(&store);
-        assert!(logged.contains(&json!({"field": "chain_sync_interval_secs", "old": null, "new": 10})));
-        assert!(logged.contains(&json!({"field": "chain_sync_interval_secs", "old": 10, "new": 86_400})));
+        assert!(
+            logged.contains(&json!({"field": "chain_sync_interval_secs", "old": null, "new": 10}))
+        );
+        assert!(logged
+            .contains(&json!({"field": "chain_sync_interval_secs", "old": 10, "new": 86_400})));
     }
 
     #[test]
