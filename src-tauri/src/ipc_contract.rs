@@ -152,6 +152,9 @@ mod tests {
             rxdesk_app::till::PrintedSlip::decl(&cfg),
             rxdesk_app::till::TillClosed::decl(&cfg),
             rxdesk_app::till::ShiftEnded::decl(&cfg),
+            rxdesk_app::chain_view::ChainIssueView::decl(&cfg),
+            rxdesk_app::chain_view::ChainErrorIpc::decl(&cfg),
+            rxdesk_app::chain_view::ChainStatusView::decl(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by ts-rs in `cargo test -p rxdesk-desktop ipc_contract`\n\

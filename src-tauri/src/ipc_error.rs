@@ -76,6 +76,8 @@ pub const CATALOGUED_CODES: &[&str] = &[
     "SETUP_REFUSED",
     "UNLOCK_REFUSED",
     "STAFF_REFUSED",
+    "CHAIN_NOT_RUNNING",
+    "CHAIN_STATUS_UNREADABLE",
     // AppError.
     "APP_NO_DATA_DIR",
     "APP_IO",

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod chain_commands;
 mod commands;
 mod delivery_commands;
 mod device_commands;
@@ -21,7 +22,8 @@ use rxdesk_app::devices::{DeviceNotice, DeviceScan, DeviceScanError};
 use rxdesk_app::CenterLink;
 use tauri::Emitter;
 
-/// Scans, device notices and the center's state as window events.
+/// Scans, device notices, the center's state and the chain sync status as
+/// window events.
 struct ToWindow(tauri::AppHandle);
 
 impl ToWindow {
@@ -50,6 +52,12 @@ impl WindowEvents for ToWindow {
     }
     fn visits_changed(&self) {
         self.emit("visits-changed", ());
+    }
+    fn chain(&self, status: &rxdesk_app::chain::ChainStatus) {
+        self.emit(
+            "chain-status",
+            rxdesk_app::chain_view::ChainStatusView::from(status),
+        );
     }
 }
 
@@ -191,7 +199,10 @@ fn main() {
             delivery_commands::delivery_accept,
             delivery_commands::delivery_in_transit,
             delivery_commands::delivery_sign,
-            delivery_commands::delivery_refuse
+            delivery_commands::delivery_refuse,
+            // Head-office sync status and 立即同步 (chain_commands.rs, issue 17).
+            chain_commands::chain_status,
+            chain_commands::chain_sync_now
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

@@ -680,6 +680,121 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   assert.deepEqual(errors, []);
 });
 
+test("head office sync (issue 17): the status bar's 总部 item in each state, in one line at 1024×768; the manager's 总部同步 tab with the refused records and 立即同步", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  const setChain = (state) => p.evaluate((s) => window.__TAURI_INTERNALS__.invoke("mock_chain_state", { state: s }), state);
+  const item = () => p.$eval("#status-chain", (el) => ({ text: el.textContent.trim(), tone: el.dataset.tone, title: el.title, color: getComputedStyle(el).color }));
+  const oneLine = () => p.$eval(".statusbar", (el) => {
+    const line = parseFloat(getComputedStyle(el).lineHeight) || 20;
+    return { height: el.getBoundingClientRect().height, line, overflow: el.scrollWidth > el.clientWidth + 1,
+      wrapped: [...el.children].some((c) => c.getBoundingClientRect().height > line * 1.5),
+      spans: [...el.children].map((c) => `${c.id || c.className}:${Math.round(c.getBoundingClientRect().width)}x${Math.round(c.getBoundingClientRect().height)}`) };
+  });
+  try {
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    await p.fill("#operator", "3001");
+    await p.fill("#password", "demo-manager");
+    await p.press("#password", "Enter");
+    await p.waitForSelector("#nav-manager");
+    // Synced: green with the time of the last round.
+    await p.waitForSelector("#status-chain");
+    let i = await item();
+    assert.equal(i.text, "总部 ✓ 12:03");
+    assert.equal(i.tone, "ok");
+    assert.match(i.title, /上次同步：\d{4}-\d{2}-\d{2} 12:03/);
+    const green = i.color;
+    const bar = (name) => p.screenshot({ path: `test-output/browser/chain-statusbar-${name}-1024.png`, clip: { x: 0, y: 768 - 40, width: 1024, height: 40 } });
+    await bar("synced");
+    const fits = async (where) => {
+      const f = await oneLine();
+      assert.ok(!f.overflow && !f.wrapped, `${where}: the status bar stays in one line at 1024×768: ${JSON.stringify(f)}`);
+    };
+    await fits("synced");
+    // A backlog waits: amber.
+    await setChain("backlog");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 积压 37");
+    i = await item();
+    assert.equal(i.tone, "warn");
+    assert.match(i.title, /待上传：37 条/);
+    const amber = i.color;
+    await bar("backlog");
+    await fits("backlog");
+    // Head office out of reach: red, the sentence in the tooltip.
+    await setChain("offline");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 离线");
+    i = await item();
+    assert.equal(i.tone, "bad");
+    assert.match(i.title, /无法连接总部服务器/);
+    assert.notEqual(i.color, green);
+    assert.notEqual(i.color, amber);
+    assert.notEqual(green, amber);
+    const fit = await oneLine();
+    assert.ok(!fit.overflow && !fit.wrapped, `the status bar stays in one line at 1024×768: ${JSON.stringify(fit)}`);
+    await bar("offline");
+    await p.screenshot({ path: "test-output/ui/40-chain-statusbar-offline-1024.png" });
+    // Not in a chain: nothing shown.
+    await setChain("none");
+    await p.waitForFunction(() => !document.querySelector("#status-chain"));
+    // Head office refused records: the manager's 总部同步 tab (5).
+    await setChain("blocked");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 拒收 2");
+    await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await p.keyboard.press("F7");
+    await p.waitForSelector("#manager");
+    await p.keyboard.press("5");
+    await p.waitForSelector("#chain-sync #chain-hq-url");
+    assert.equal((await p.textContent("#chain-hq-url")).trim(), "https://hq.demo-chain.example:8443");
+    assert.equal((await p.textContent("#chain-backlog")).trim(), "4");
+    assert.match(await p.textContent("#chain-last-sync"), /\d{4}-\d{2}-\d{2} 12:03/);
+    assert.match(await p.textContent("#chain-error-text"), /总部拒收了 2 条记录/);
+    assert.equal(await p.$$eval("#chain-issues .chain-issue", (r) => r.length), 2);
+    assert.match(await p.textContent("#chain-issues"), /trace_code_sold_twice/);
+    assert.match(await p.textContent("#chain-issues-help"), /在总部处理/);
+    // 详情: the code and the English sentence for support.
+    await p.click("#chain-error .error-details-toggle");
+    assert.match(await p.textContent("#chain-error .error-code"), /batch_refused/);
+    await p.screenshot({ path: "test-output/browser/chain-manager.png", fullPage: true });
+    // 立即同步: a round runs (syncing), then the status comes back.
+    await p.click("#chain-sync-now");
+    await p.waitForSelector("#chain-notice");
+    assert.match(await p.textContent("#chain-notice"), /已开始同步/);
+    await p.waitForFunction(() => document.querySelector("#chain-state")?.textContent.includes("总部 拒收 2"));
+    // Not in a chain: the tab says so.
+    await setChain("none");
+    await p.waitForSelector("#chain-none");
+    assert.match(await p.textContent("#chain-none"), /未加入连锁/);
+    // 设置 (F8): the sync interval, edited by the manager (10–86400 s; empty: 300).
+    await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await p.keyboard.press("F8");
+    await p.waitForSelector("#set-chain-interval");
+    assert.equal(await p.getAttribute("#set-chain-interval", "placeholder"), "300");
+    assert.equal(await p.getAttribute("#set-chain-interval", "max"), "86400");
+    assert.match(await p.$eval("#set-chain-interval", (el) => el.closest("label").textContent), /总部同步间隔（秒，10–86400/);
+    await p.click("#set-edit");
+    assert.equal(await p.$eval("#set-chain-interval", (el) => el.disabled), false);
+    await p.screenshot({ path: "test-output/browser/chain-settings-interval.png" });
+    // en-US: the item in English, the sentence in English, still one line.
+    await p.click("#set-cancel");
+    await p.click("#locale-switch");
+    await p.waitForFunction(() => document.documentElement.lang === "en-US");
+    await setChain("offline");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "HQ offline");
+    i = await item();
+    assert.match(i.title, /head office is unreachable/);
+    assert.doesNotMatch(i.title, /[\u4e00-\u9fff]/);
+    await bar("offline-en");
+    await fits("en-US offline");
+    await setChain("backlog");
+    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "HQ backlog 37");
+    await fits("en-US backlog");
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(errors, []);
+});
+
 test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw text; F12 asks while an OTC sale is open", async () => {
   await page.goto(url);
   await signIn("2001", "demo-pharmacist", "pharmacist");

@@ -249,6 +249,9 @@ pub trait WindowEvents: Send + Sync + 'static {
     /// Something changed the visits behind the window's back (a parked
     /// uncertain settlement was resolved in the background): fetch the view.
     fn visits_changed(&self) {}
+    /// The chain sync status changed (a round started or ended, the backlog
+    /// or the error changed): sent only while the ledger is in a chain.
+    fn chain(&self, _status: &crate::chain::ChainStatus) {}
 }
 
 /// How the window was started.
@@ -316,6 +319,21 @@ fn spawn_parked_retry(
     });
 }
 
+/// Sends the current chain status, then each change, to the window until
+/// the worker (the sender) is gone.
+async fn forward_chain_status(
+    mut rx: tokio::sync::watch::Receiver<crate::chain::ChainStatus>,
+    events: Arc<dyn WindowEvents>,
+) {
+    loop {
+        let status = rx.borrow_and_update().clone();
+        events.chain(&status);
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
 /// Everything the desktop window runs on.
 pub struct App {
     /// The data directory resolved at start.
@@ -335,6 +353,7 @@ pub struct App {
     /// The chain sync worker (issue 17), running while the ledger is
     /// registered with head office; its status is `chain.status()`.
     pub chain: Arc<crate::chain::ChainService>,
+    events: Arc<dyn WindowEvents>,
     rt: tokio::runtime::Handle,
     _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
@@ -407,11 +426,12 @@ impl App {
         );
         // The center link, live: the status bar turns 离线 within a few
         // seconds of the center dying, and back, without F5.
+        let to_window = Arc::clone(&events);
         rt.spawn(crate::status::watch_center(
             dir.clone(),
             opts.center_probe
                 .unwrap_or(std::time::Duration::from_secs(2)),
-            move |link| events.center(link),
+            move |link| to_window.center(link),
         ));
         let app = Self {
             dir,
@@ -421,6 +441,7 @@ impl App {
             uploads,
             devices,
             chain: Arc::new(crate::chain::ChainService::default()),
+            events,
             rt,
             _log: log,
         };
@@ -462,14 +483,23 @@ impl App {
             .and_then(|s| s.chain_sync_interval_secs)
             .map(|s| std::time::Duration::from_secs(s.max(10)))
             .unwrap_or(crate::chain::DEFAULT_INTERVAL);
+        let events = Arc::clone(&self.events);
         self.rt.spawn(async move {
+            let was_running = chain.status().is_some();
             chain.start(
                 store,
                 crate::chain::ChainConfig {
                     interval,
                     ..Default::default()
                 },
-            )
+            );
+            // Every status change reaches the window (`chain-status`): the
+            // status bar and the manager view follow rounds, the backlog
+            // and errors without polling. Ends when the worker stops; one
+            // forwarder per worker.
+            if let Some(rx) = chain.status().filter(|_| !was_running) {
+                forward_chain_status(rx, events).await;
+            }
         });
     }
 
@@ -594,6 +624,67 @@ impl WindowGeometry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::ChainStatus;
+
+    /// Records the chain statuses the window was sent.
+    #[derive(Default)]
+    struct ChainRecorder(std::sync::Mutex<Vec<ChainStatus>>);
+
+    impl WindowEvents for ChainRecorder {
+        fn scan(&self, _scan: Result<DeviceScan, DeviceScanError>) {}
+        fn device(&self, _notice: DeviceNotice) {}
+        fn center(&self, _link: CenterLink) {}
+        fn chain(&self, status: &ChainStatus) {
+            self.0.lock().unwrap().push(status.clone());
+        }
+    }
+
+    #[tokio::test]
+    async fn every_chain_status_change_reaches_the_window() {
+        let first = ChainStatus {
+            registered: true,
+            backlog: 37,
+            ..ChainStatus::default()
+        };
+        let (tx, rx) = tokio::sync::watch::channel(first.clone());
+        let rec = Arc::new(ChainRecorder::default());
+        let task = tokio::spawn(forward_chain_status(
+            rx,
+            Arc::clone(&rec) as Arc<dyn WindowEvents>,
+        ));
+        let wait_for = |n: usize| {
+            let rec = Arc::clone(&rec);
+            async move {
+                for _ in 0..200 {
+                    if rec.0.lock().unwrap().len() >= n {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                panic!("only {} chain events", rec.0.lock().unwrap().len());
+            }
+        };
+        // The current status at once (the window may have asked before).
+        wait_for(1).await;
+        // A round starts, then ends synced with the backlog drained.
+        tx.send_modify(|s| s.syncing = true);
+        wait_for(2).await;
+        tx.send_modify(|s| {
+            s.syncing = false;
+            s.backlog = 0;
+            s.last_sync_at = Some(1_700_000_000_000);
+        });
+        wait_for(3).await;
+        // The worker stopped: the forwarder ends.
+        drop(tx);
+        task.await.unwrap();
+        let seen = rec.0.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[0], first);
+        assert!(seen[1].syncing);
+        assert_eq!((seen[2].syncing, seen[2].backlog), (false, 0));
+        assert_eq!(seen[2].last_sync_at, Some(1_700_000_000_000));
+    }
 
     #[test]
     fn window_geometry_round_trips_and_is_made_sane() {

@@ -1,6 +1,7 @@
 //! Managers edit the counter's settings in the window (issue 13): the
 //! center address, the pharmacy (name, terminal number), the receipt header
-//! (address, phone) and the idle-lock time. Every field is checked before
+//! (address, phone), the idle-lock time and the head-office sync interval
+//! (issue 17). Every field is checked before
 //! anything is written (a zh-CN sentence names the bad one); the settings
 //! file is replaced atomically, and each changed field is written to the
 //! audit log with its old and new value (`settings.change`). If the audit
@@ -30,7 +31,13 @@ pub struct SettingsPatch {
     pub receipt_phone: Option<String>,
     /// Idle-lock time in minutes (1–120).
     pub idle_lock_minutes: Option<u32>,
+    /// Seconds between two head-office sync rounds
+    /// ([`CHAIN_SYNC_INTERVAL_SECS`]); takes effect at the next start.
+    pub chain_sync_interval_secs: Option<u64>,
 }
+
+/// The head-office sync intervals a manager may set: 10 s to a day.
+pub const CHAIN_SYNC_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 10..=86_400;
 
 /// One changed field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -148,6 +155,16 @@ pub fn patched(current: &Settings, p: &SettingsPatch) -> Result<Settings, Settin
         }
         s.idle_lock_minutes = m;
     }
+    if let Some(v) = p.chain_sync_interval_secs {
+        if !CHAIN_SYNC_INTERVAL_SECS.contains(&v) {
+            return Err(invalid(format!(
+                "总部同步间隔须为 {}–{} 秒（当前输入 {v}）",
+                CHAIN_SYNC_INTERVAL_SECS.start(),
+                CHAIN_SYNC_INTERVAL_SECS.end()
+            )));
+        }
+        s.chain_sync_interval_secs = Some(v);
+    }
     Ok(s)
 }
 
@@ -184,6 +201,11 @@ pub fn diff(old: &Settings, new: &Settings) -> Vec<SettingChange> {
         "idle_lock_minutes",
         json!(old.idle_lock_minutes),
         json!(new.idle_lock_minutes),
+    );
+    d(
+        "chain_sync_interval_secs",
+        json!(old.chain_sync_interval_secs),
+        json!(new.chain_sync_interval_secs),
     );
     out
 }
@@ -233,6 +255,7 @@ pub fn apply(
             "store_name" => Some("药店名称"),
             "terminal_no" => Some("收银台编号"),
             "receipt_address" | "receipt_phone" => Some("小票抬头"),
+            "chain_sync_interval_secs" => Some("总部同步间隔"),
             _ => None,
         })
         .collect::<std::collections::BTreeSet<_>>()
@@ -341,6 +364,54 @@ mod tests {
         .unwrap();
         assert!(again.changes.is_empty());
         assert_eq!(settings_audit(&store).len(), 3);
+    }
+
+    #[test]
+    fn the_head_office_sync_interval_is_checked_saved_and_audited() {
+        let (_t, dir, store, boss) = setup();
+        for bad in [0, 9, 86_401] {
+            let e = apply(
+                &dir,
+                &store,
+                &boss,
+                &SettingsPatch {
+                    chain_sync_interval_secs: Some(bad),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "SETTINGS_INVALID");
+            assert!(
+                e.to_string().contains("总部同步间隔须为 10–86400 秒"),
+                "{e}"
+            );
+        }
+        assert_eq!(Settings::load(&dir).unwrap().chain_sync_interval_secs, None);
+        for (v, n) in [(10, 1), (86_400, 2)] {
+            let out = apply(
+                &dir,
+                &store,
+                &boss,
+                &SettingsPatch {
+                    chain_sync_interval_secs: Some(v),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(out.changes.len(), 1);
+            assert!(out.restart_note.unwrap().contains("总部同步间隔"));
+            assert_eq!(
+                Settings::load(&dir).unwrap().chain_sync_interval_secs,
+                Some(v)
+            );
+            assert_eq!(settings_audit(&store).len(), n);
+        }
+        let logged = settings_audit(&store);
+        assert!(
+            logged.contains(&json!({"field": "chain_sync_interval_secs", "old": null, "new": 10}))
+        );
+        assert!(logged
+            .contains(&json!({"field": "chain_sync_interval_secs", "old": 10, "new": 86_400})));
     }
 
     #[test]

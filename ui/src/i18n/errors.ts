@@ -27,6 +27,11 @@ export const shellErrors: Record<string, Entry> = {
   SETUP_REFUSED: { zh: "{reason}", en: "Setting up this counter did not succeed: check the entries and try again" },
   UNLOCK_REFUSED: { zh: "{reason}", en: "The credentials were not unlocked: check the passphrase and try again" },
   STAFF_REFUSED: { zh: "{reason}", en: "The account change was refused: check the entries and try again" },
+  CHAIN_NOT_RUNNING: {
+    zh: "总部同步未在运行：本柜台未注册到总部，或另一个程序正在同步；收银不受影响",
+    en: "Head-office sync is not running: this counter is not registered with head office, or another program is syncing; selling is not affected",
+  },
+  CHAIN_STATUS_UNREADABLE: { zh: "读取总部同步状态失败：{reason}", en: "The head-office sync status could not be read from the ledger" },
   APP_NO_DATA_DIR: { zh: "找不到数据目录：请设置 RXDESK_HOME 或用户主目录", en: "No data directory: set RXDESK_HOME or a home directory" },
   APP_IO: { zh: "读写文件失败：请检查磁盘和权限后重试", en: "A file could not be read or written: check the disk and its permissions, then try again" },
   NOT_SIGNED_IN: { zh: "请先登录", en: "Sign in first" },

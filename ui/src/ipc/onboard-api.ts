@@ -88,6 +88,8 @@ export interface EditableSettings {
   receipt_address: string;
   receipt_phone: string;
   idle_lock_minutes: number;
+  /** Seconds between head-office sync rounds (null: 300). */
+  chain_sync_interval_secs: number | null;
   demo_mode: boolean;
 }
 
@@ -98,6 +100,7 @@ export type SettingsPatch = Partial<{
   receipt_address: string;
   receipt_phone: string;
   idle_lock_minutes: number;
+  chain_sync_interval_secs: number;
 }>;
 
 export interface SaveOutcome {

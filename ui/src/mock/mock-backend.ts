@@ -11,6 +11,7 @@ import { MockTillBackend } from "./mock-till";
 import { MockOtcBackend } from "./mock-otc";
 import { MockDeliveryBackend } from "./mock-delivery";
 import { MockInventoryBackend } from "./mock-inventory";
+import { MockChainBackend } from "./mock-chain";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -46,6 +47,7 @@ export function installMockBackend(): void {
   const otcMock = new MockOtcBackend();
   const deliveryMock = new MockDeliveryBackend();
   const inventoryMock = new MockInventoryBackend();
+  const chainMock = new MockChainBackend();
   // A slow center (browser tests): the visit's center calls answer after this long.
   let centerDelayMs = 0;
   const CENTER_CALLS = new Set(["visit_identify", "visit_open", "visit_pre_settle", "visit_settle", "visit_resolve_uncertain", "otc_settle"]);
@@ -140,6 +142,7 @@ export function installMockBackend(): void {
           receipt_address: "",
           receipt_phone: "",
           idle_lock_minutes: 5,
+          chain_sync_interval_secs: null,
           demo_mode: true,
         };
       case "settings_save":
@@ -153,7 +156,7 @@ export function installMockBackend(): void {
       default: {
         const a = (args ?? {}) as Record<string, unknown>;
         // `undefined` means "not mine"; `null` is an answer (no OTC sale open).
-        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, inventoryMock, visits]) {
+        for (const mock of [managerMock, tillMock, otcMock, deliveryMock, inventoryMock, chainMock, visits]) {
           const answer = mock.handle(cmd, a);
           if (answer !== undefined) return answer;
         }

@@ -102,6 +102,8 @@ export const COMMANDS = [
   "delivery_in_transit",
   "delivery_sign",
   "delivery_refuse",
+  "chain_status",
+  "chain_sync_now",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
@@ -207,4 +209,6 @@ export const SIGNATURES: Record<Command, { module: string; args: Record<string, 
   delivery_in_transit: { module: "delivery_commands", args: { saleId: "i64" }, returns: "Result<DeliveryMoved, IpcError>" },
   delivery_sign: { module: "delivery_commands", args: { saleId: "i64", name: "String", certNo: "String" }, returns: "Result<DeliveryMoved, IpcError>" },
   delivery_refuse: { module: "delivery_commands", args: { saleId: "i64", reason: "String" }, returns: "Result<DeliveryMoved, IpcError>" },
+  chain_status: { module: "chain_commands", args: {  }, returns: "Result<Option<ChainStatusView>, IpcError>" },
+  chain_sync_now: { module: "chain_commands", args: {  }, returns: "Result<(), IpcError>" },
 };

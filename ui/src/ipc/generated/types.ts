@@ -227,3 +227,73 @@ ended: boolean,
  * What happened, in zh-CN.
  */
 messageZh: string, };
+
+export type ChainIssueView = { 
+/**
+ * The record's id (UUID).
+ */
+recordId: string, 
+/**
+ * Its table (`sale`, `sale_line`, `sale_box`, …).
+ */
+table: string, 
+/**
+ * Head office's stable code (`trace_code_sold_twice`, …).
+ */
+code: string, 
+/**
+ * Head office's sentence, for the manager.
+ */
+message: string, };
+
+export type ChainErrorIpc = { 
+/**
+ * Stable code (`hq_unreachable`, `batch_refused`, `bad_token`, …).
+ */
+code: string, 
+/**
+ * zh-CN sentence with what to do.
+ */
+messageZh: string, 
+/**
+ * en-US sentence.
+ */
+messageEn: string, };
+
+export type ChainStatusView = { 
+/**
+ * Registered with head office.
+ */
+registered: boolean, 
+/**
+ * Head office's URL.
+ */
+hqUrl: string | null, 
+/**
+ * The store's code.
+ */
+storeCode: string | null, 
+/**
+ * This counter's number.
+ */
+counterNo: number | null, 
+/**
+ * Last successful round (Unix ms).
+ */
+lastSyncAt: number | null, 
+/**
+ * Changelog rows not yet accepted by head office.
+ */
+backlog: number, 
+/**
+ * A round is running now.
+ */
+syncing: boolean, 
+/**
+ * The last round's error, if it failed.
+ */
+error: ChainErrorIpc | null, 
+/**
+ * Records head office blocked.
+ */
+issues: Array<ChainIssueView>, };

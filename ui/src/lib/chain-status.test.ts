@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { chainItem, syncTime } from "./chain-status";
+import type { ChainStatusView } from "../ipc/generated/types";
+
+const now = new Date(2026, 11, 5, 14, 30).getTime();
+const synced: ChainStatusView = {
+  registered: true,
+  hqUrl: "https://hq.example",
+  storeCode: "P11010500001",
+  counterNo: 1,
+  lastSyncAt: new Date(2026, 11, 5, 12, 3).getTime(),
+  backlog: 0,
+  syncing: false,
+  error: null,
+  issues: [],
+};
+const unreachable = {
+  code: "hq_unreachable",
+  messageZh: "无法连接总部服务器：本柜台照常收银",
+  messageEn: "head office is unreachable: the counter keeps selling",
+};
+
+describe("the status bar's head-office item", () => {
+  it("shows nothing when the counter is not in a chain", () => {
+    expect(chainItem(null, "zh-CN", now)).toBeNull();
+    expect(chainItem({ ...synced, registered: false }, "zh-CN", now)).toBeNull();
+  });
+
+  it("is green with the time of the last sync when synced", () => {
+    const i = chainItem(synced, "zh-CN", now)!;
+    expect(i.tone).toBe("ok");
+    expect(i.text).toBe("总部 ✓ 12:03");
+    expect(i.title).toContain("上次同步：2026-12-05 12:03");
+    expect(i.title).toContain("待上传：0 条");
+    expect(chainItem(synced, "en-US", now)!.text).toBe("HQ ✓ 12:03");
+  });
+
+  it("is amber with the backlog while records wait", () => {
+    const i = chainItem({ ...synced, backlog: 37 }, "zh-CN", now)!;
+    expect([i.tone, i.text]).toEqual(["warn", "总部 积压 37"]);
+    expect(chainItem({ ...synced, backlog: 37 }, "en-US", now)!.text).toBe("HQ backlog 37");
+    expect(chainItem({ ...synced, lastSyncAt: null }, "zh-CN", now)!.text).toBe("总部 未同步");
+  });
+
+  it("is red and offline when head office is unreachable, with the sentence in the locale", () => {
+    const s = { ...synced, backlog: 37, error: unreachable };
+    const zh = chainItem(s, "zh-CN", now)!;
+    expect([zh.tone, zh.text]).toEqual(["bad", "总部 离线"]);
+    expect(zh.title).toContain("无法连接总部服务器");
+    expect(zh.title).toContain("待上传：37 条");
+    const en = chainItem(s, "en-US", now)!;
+    expect(en.text).toBe("HQ offline");
+    expect(en.title).toContain("head office is unreachable");
+    expect(en.title).not.toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it("is red when head office blocks records or refuses the counter", () => {
+    const issue = { recordId: "r1", table: "sale", code: "trace_code_sold_twice", message: "m" };
+    const blocked = chainItem({ ...synced, backlog: 5, issues: [issue, { ...issue, recordId: "r2" }] }, "zh-CN", now)!;
+    expect([blocked.tone, blocked.text]).toEqual(["bad", "总部 拒收 2"]);
+    expect(blocked.title).toContain("请店长在管理界面查看");
+    const refused = chainItem({ ...synced, error: { code: "bad_token", messageZh: "总部不认可本柜台的凭证", messageEn: "bad token" } }, "zh-CN", now)!;
+    expect([refused.tone, refused.text]).toEqual(["bad", "总部 同步失败"]);
+  });
+
+  it("dates a sync from another day", () => {
+    expect(syncTime(new Date(2026, 11, 4, 9, 7).getTime(), now)).toBe("12-04 09:07");
+    expect(syncTime(new Date(2026, 11, 5, 9, 7).getTime(), now)).toBe("09:07");
+  });
+});
