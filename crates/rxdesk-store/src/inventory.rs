@@ -909,7 +909,15 @@ impl Store {
         tx.execute(
             "INSERT INTO stock_changes (kind, batch_id, qty_e4, codes, reason, operator_id, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![kind.code(), batch_id, qty_e4, codes.join(" "), reason.trim(), operator_id, now],
+            params![
+                kind.code(),
+                batch_id,
+                qty_e4,
+                codes.join(" "),
+                reason.trim(),
+                operator_id,
+                now
+            ],
         )
         .map_err(StoreError::sql("record transfer in"))?;
         let change_id = tx.last_insert_rowid();
@@ -930,7 +938,13 @@ impl Store {
                 drugtracinfo: traces(codes),
             },
         };
-        self.enqueue_upload(tx, &format!("stock:{}", b.bchno), "stock_change", change_id, &input)
+        self.enqueue_upload(
+            tx,
+            &format!("stock:{}", b.bchno),
+            "stock_change",
+            change_id,
+            &input,
+        )
     }
 
     /// A stock-take's differences against the ledger, computed without

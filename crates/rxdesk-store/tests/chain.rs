@@ -479,7 +479,8 @@ fn a_forwarded_transfer_is_received_once_into_stock() {
         .into_iter()
         .filter(|u| u.op == "3502")
         .map(|u| {
-            rxdesk_wire::UploadMessage::parse(&u.op, &f.store.upload_payload(u.id).unwrap()).unwrap()
+            rxdesk_wire::UploadMessage::parse(&u.op, &f.store.upload_payload(u.id).unwrap())
+                .unwrap()
         })
         .collect();
     assert_eq!(in_3502.len(), 1, "one 3502 for the one batch received");
@@ -487,7 +488,11 @@ fn a_forwarded_transfer_is_received_once_into_stock() {
         panic!("not a stock change: {:?}", in_3502[0]);
     };
     assert_eq!(m.invinfo.inv_chg_type, "101", "调拨入库");
-    assert!(m.invinfo.drugtracinfo.iter().any(|t| t.drug_trac_codg == c), "{:?}", m.invinfo.drugtracinfo);
+    assert!(
+        m.invinfo.drugtracinfo.iter().any(|t| t.drug_trac_codg == c),
+        "{:?}",
+        m.invinfo.drugtracinfo
+    );
     let out = f
         .store
         .chain_integrate_pull(&page(vec![r.clone()], 2))
