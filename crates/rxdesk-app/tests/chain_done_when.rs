@@ -734,6 +734,17 @@ async fn two_stores_two_counters_through_a_cut_link_and_a_killed_sync_hq_equals_
             at_hq.count, 2,
             "one 个账 sale stands per counter (the other refunded)"
         );
+        // The regulator's figure of fund paid is net of the refunds, as the center's books are.
+        let reg = rxdesk_chain::views::regulator(&hq.db).await.unwrap();
+        let figures = reg
+            .iter()
+            .find(|r| &r.store_code == store)
+            .unwrap_or_else(|| panic!("{store}: no regulator row: {reg:?}"));
+        assert_eq!(
+            figures.fund_paid, v.fund_pay_sumamt,
+            "{store}: net fund paid"
+        );
+        assert_eq!(figures.refunds, 2, "{store}: one refund per counter");
         let client = center_client(base, 9000);
         let op = Operator::clerk("3001", "店长");
         let check = rxdesk_app::reconcile::reconcile_store_totals(&client, op.clone(), day, &at_hq)

@@ -336,7 +336,8 @@ pub struct RegulatorFigures {
     pub sales: i64,
     /// Their total.
     pub sales_amount: Decimal,
-    /// 医保 fund paid (settlements' 基金支付总额).
+    /// 医保 fund paid (settlements' 基金支付总额), net: a refunded sale's
+    /// settlement was reversed at the center (2103) and is not counted.
     pub fund_paid: Decimal,
     /// Refunds.
     pub refunds: i64,
@@ -386,7 +387,11 @@ pub async fn regulator(db: &ChainDb) -> Result<Vec<RegulatorFigures>> {
         e.sales += 1;
         e.sales_amount += dec(&get_s(r, 1)?)?;
     }
-    for s in settlement_rows(db).await? {
+    for s in settlement_rows(db)
+        .await?
+        .into_iter()
+        .filter(|s| !s.refunded)
+    {
         let e = by
             .entry(s.store_code.clone())
             .or_insert_with(|| blank(&s.store_code));

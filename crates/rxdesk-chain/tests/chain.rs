@@ -54,6 +54,7 @@ on_both_engines!(
     pull_returns_siblings_and_central_but_never_own_or_other_stores,
     pull_pages_by_cursor,
     concurrent_pushes_never_make_a_pull_skip_a_record,
+    the_regulator_counts_fund_paid_net_of_refunds,
 );
 
 struct Chain {
@@ -551,4 +552,55 @@ async fn concurrent_pushes_never_make_a_pull_skip_a_record(db: ChainDb) {
         "{} records arrived after the pulls ended",
         last.records.len()
     );
+}
+
+/// The regulator's 医保 fund paid is net: a refunded sale's settlement was
+/// reversed at the center (2103), so it is left out, as the reconciliation
+/// view leaves it out; the refund itself is counted.
+async fn the_regulator_counts_fund_paid_net_of_refunds(db: ChainDb) {
+    let c = Chain::new(db).await;
+    let a1 = c.counter(A, 1).await;
+    let mut batch = Vec::new();
+    for i in 1..=2 {
+        batch.extend(sale_records(
+            a1.site_id,
+            A,
+            &spec(i, &format!("8000000000000000020{i}"), &format!("R{i}")),
+        ));
+    }
+    c.db.integrate(&a1, batch.clone(), NOW).await.unwrap();
+    let fund = |figs: &[rxdesk_chain::views::RegulatorFigures]| {
+        let f = figs.iter().find(|f| f.store_code == A).unwrap();
+        (f.fund_paid, f.refunds, f.sales)
+    };
+    let before = rxdesk_chain::views::regulator(&c.db).await.unwrap();
+    assert_eq!(fund(&before), (Decimal::new(3600, 2), 0, 2));
+    // The first sale is refunded.
+    let mut refunded = batch[0].clone();
+    if let Some(RecordData::Sale(s)) = &mut refunded.data {
+        s.state = "refunded".into();
+    }
+    let refund = SyncRecord {
+        record_id: rxdesk_sync::record_id(a1.site_id, Table::Refund, 1),
+        source_site: a1.site_id,
+        store_code: A.into(),
+        action: RowAction::Upsert,
+        table: Table::Refund,
+        data: Some(RecordData::Refund(rxdesk_sync::Refund {
+            sale: rxdesk_sync::record_id(a1.site_id, Table::Sale, 1),
+            operator: "boss".into(),
+            reason: "过敏".into(),
+            refunded_at: NOW + 5,
+        })),
+    };
+    let out =
+        c.db.integrate(&a1, vec![refunded, refund], NOW + 5)
+            .await
+            .unwrap();
+    assert!(out.issues.is_empty(), "{:?}", out.issues);
+    let after = rxdesk_chain::views::regulator(&c.db).await.unwrap();
+    assert_eq!(fund(&after), (Decimal::new(1800, 2), 1, 2), "{after:?}");
+    // The chain's row adds the stores up the same way.
+    let chain = after.iter().find(|f| f.store_code.is_empty()).unwrap();
+    assert_eq!(chain.fund_paid, Decimal::new(1800, 2));
 }
