@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chainItem, syncTime } from "./chain-status";
+import { chainItem, syncTime, tableLabel } from "./chain-status";
 import type { ChainStatusView } from "../ipc/generated/types";
 
 const now = new Date(2026, 11, 5, 14, 30).getTime();
@@ -66,5 +66,19 @@ describe("the status bar's head-office item", () => {
   it("dates a sync from another day", () => {
     expect(syncTime(new Date(2026, 11, 4, 9, 7).getTime(), now)).toBe("12-04 09:07");
     expect(syncTime(new Date(2026, 11, 5, 9, 7).getTime(), now)).toBe("09:07");
+  });
+});
+
+describe("tableLabel", () => {
+  it("names every synced table in both locales, never the wire name", () => {
+    const tables = ["sale", "sale_line", "trace_code", "settlement", "sale_payment", "refund", "goods_doc",
+      "stock_batch", "stock_box", "stock_change", "stock_take", "upload_state", "reconciliation", "till_shift",
+      "transfer", "product"];
+    for (const t of tables) {
+      expect(tableLabel(t, "zh-CN")).toMatch(/[\u4e00-\u9fff]/);
+      expect(tableLabel(t, "en-US")).not.toMatch(/[\u4e00-\u9fff]|_/);
+    }
+    expect(tableLabel("trace_code", "zh-CN")).toBe("追溯码");
+    expect(tableLabel("something_new", "zh-CN")).toBe("something_new");
   });
 });

@@ -88,3 +88,29 @@ export function chainItem(s: ChainStatusView | null | undefined, locale: Locale,
   }
   return { tone, text: `${hq} ${state}`, title: lines.join("\n") };
 }
+
+/** What each synced table is called at the counter (the manager reads these, not wire names). */
+const TABLE_NAMES: Record<string, { zh: string; en: string }> = {
+  sale: { zh: "销售单", en: "Sale" },
+  sale_line: { zh: "销售明细", en: "Sale line" },
+  trace_code: { zh: "追溯码", en: "Trace code" },
+  settlement: { zh: "医保结算", en: "Insurance settlement" },
+  sale_payment: { zh: "收款", en: "Payment" },
+  refund: { zh: "退费", en: "Refund" },
+  goods_doc: { zh: "入库/退货单", en: "Goods-in or return" },
+  stock_batch: { zh: "批次", en: "Batch" },
+  stock_box: { zh: "药品盒", en: "Box" },
+  stock_change: { zh: "库存变更", en: "Stock change" },
+  stock_take: { zh: "盘点", en: "Stock-take" },
+  upload_state: { zh: "上传状态", en: "Upload state" },
+  reconciliation: { zh: "对账", en: "Reconciliation" },
+  till_shift: { zh: "收银班次", en: "Till shift" },
+  transfer: { zh: "调拨单", en: "Transfer" },
+  product: { zh: "商品目录", en: "Product" },
+};
+
+/** A synced table's name in the window's locale (the wire name if unknown). */
+export function tableLabel(table: string, locale: Locale): string {
+  const n = TABLE_NAMES[table];
+  return n ? (locale === "zh-CN" ? n.zh : n.en) : table;
+}
