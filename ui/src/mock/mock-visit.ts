@@ -152,6 +152,7 @@ export function mockRxView(auth: string): PrescriptionView {
     },
     verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
     reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    warnings: [],
     next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
   };
 }
