@@ -176,6 +176,15 @@ mod tests {
             rxdesk_app::visit::view::SaleSummary::decl(&cfg),
             rxdesk_app::visit::view::RefundMoneyView::decl(&cfg),
             rxdesk_app::visit::view::RefundView::decl(&cfg),
+            // the OTC sale's views (otc-api.ts)
+            rxdesk_app::visit::OtcPayer::decl(&cfg),
+            rxdesk_app::visit::OtcStage::decl(&cfg),
+            rxdesk_app::visit::OtcProductView::decl(&cfg),
+            rxdesk_app::visit::OtcLineView::decl(&cfg),
+            rxdesk_app::visit::OtcBoxView::decl(&cfg),
+            rxdesk_app::visit::OtcPatientView::decl(&cfg),
+            rxdesk_app::visit::OtcView::decl(&cfg),
+            rxdesk_app::visit::OtcScanOutcome::decl(&cfg),
             // ---- end h-contract2 ----
         ];
         let mut out = String::from(

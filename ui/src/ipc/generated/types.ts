@@ -851,3 +851,236 @@ printedZh: string,
  * The self-paid part given back, by method.
  */
 returned: Array<RefundMoneyView>, };
+
+export type OtcPayer = "self_pay" | "personal_account";
+
+export type OtcStage = "cart" | "checkout" | "settled" | "uncertain" | "receipted" | "cancelled";
+
+export type OtcProduct = { 
+/**
+ * The pharmacy's product id.
+ */
+fixmedinsHilistId: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Specification.
+ */
+spec: string, 
+/**
+ * Manufacturer.
+ */
+manufacturer: string, 
+/**
+ * Price per pack.
+ */
+price: string, 
+/**
+ * Pack unit.
+ */
+unit: string, 
+/**
+ * Smallest unit (拆零).
+ */
+minUnit: string, 
+/**
+ * Smallest units per pack.
+ */
+packSize: string, 
+/**
+ * Barcode.
+ */
+barcode: string, 
+/**
+ * 处方药: cannot be sold here.
+ */
+prescriptionOnly: boolean, 
+/**
+ * Can be sold split (拆零).
+ */
+splittable: boolean, 
+/**
+ * Boxes carry trace codes.
+ */
+traced: boolean, 
+/**
+ * In stock (packs).
+ */
+onHand: string, };
+
+export type OtcLine = { 
+/**
+ * Index in the cart.
+ */
+index: number, 
+/**
+ * The pharmacy's product id.
+ */
+fixmedinsHilistId: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Specification.
+ */
+spec: string, 
+/**
+ * Quantity in `unit`.
+ */
+quantity: string, 
+/**
+ * Pack unit, or the smallest unit for 拆零.
+ */
+unit: string, 
+/**
+ * 拆零.
+ */
+split: boolean, 
+/**
+ * Price per `unit`.
+ */
+price: string, 
+/**
+ * Line amount.
+ */
+amount: string, 
+/**
+ * Filled so far, in `unit`.
+ */
+filled: string, 
+/**
+ * Every unit is filled (boxes scanned).
+ */
+complete: boolean, 
+/**
+ * Boxes of this product carry trace codes (scan each box).
+ */
+traced: boolean, };
+
+export type OtcBox = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Trace code (none for 无码库 stock).
+ */
+traceCode: string | null, 
+/**
+ * Lot.
+ */
+lot: string, 
+/**
+ * Expiry.
+ */
+expiry: string, 
+/**
+ * Packs (a fraction for 拆零).
+ */
+packs: string, 
+/**
+ * 拆零.
+ */
+split: boolean, };
+
+export type OtcPatient = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * First 6 + last 4 of the ID number.
+ */
+certnoMasked: string, 
+/**
+ * 险种.
+ */
+insutypeLabel: string, 
+/**
+ * Personal-account balance.
+ */
+balance: string, 
+/**
+ * How identified.
+ */
+identifiedViaZh: string, };
+
+export type OtcView = { 
+/**
+ * Correlation id (also the journal's visit id of its 2102).
+ */
+saleRef: string, 
+/**
+ * Stage.
+ */
+stage: OtcStage, 
+/**
+ * Stage label.
+ */
+stageZh: string, 
+/**
+ * Who pays.
+ */
+payer: OtcPayer, 
+/**
+ * Cart lines.
+ */
+lines: Array<OtcLine>, 
+/**
+ * Boxes and portions filled.
+ */
+boxes: Array<OtcBox>, 
+/**
+ * Cart total at catalogue prices.
+ */
+total: string, 
+/**
+ * Every line filled (无码不结).
+ */
+complete: boolean, 
+/**
+ * The customer, for the personal account.
+ */
+patient: OtcPatient | null, 
+/**
+ * The split once known.
+ */
+split: SplitView | null, 
+/**
+ * The customer's part.
+ */
+payment: PaymentView | null, 
+/**
+ * The recorded sale.
+ */
+sale: SaleView | null, 
+/**
+ * A notice (refusal by the center, reversal done …).
+ */
+noticeZh: string | null, 
+/**
+ * What to do next.
+ */
+nextStepZh: string, };
+
+export type OtcScanOutcome = { 
+/**
+ * Accepted.
+ */
+ok: boolean, 
+/**
+ * Outcome code (`barcode_ok`, `box_ok`, a scan refusal's code or an
+ * `OTC_*` code).
+ */
+code: string, 
+/**
+ * The sentence.
+ */
+messageZh: string, 
+/**
+ * The sale after the scan.
+ */
+sale: OtcView, };
