@@ -4,8 +4,7 @@
 // terms), and the payment step's prompt agrees with what the panel shows.
 // Pure, so vitest pins the choices.
 import type { Key, Locale } from "../../i18n/i18n";
-import { errorLocale } from "../../ipc/step-errors";
-import { nextStepWords } from "./words";
+import { localeOf, nextStepWords } from "./words";
 import { isZero, yuan } from "../../lib/money";
 import type { OtcStage } from "../../ipc/otc-api";
 import type { VisitStateName, VisitView } from "../../ipc/visit-api";
@@ -70,7 +69,7 @@ export function nextStepText(v: VisitView, t: (key: Key) => string, opts: { guid
     return t("next.settled_due").replace("{due}", yuan(v.payment?.due ?? v.split?.cashPay ?? "0.00"));
   }
   if (v.state === "evoucher_guidance" && opts.guidanceShown === false) return t("next.identify");
-  return nextStepWords(v, t, opts.locale ?? errorLocale());
+  return nextStepWords(v, t, opts.locale ?? localeOf(t));
 }
 
 /** The audit's standard opinions for a result (i18n keys), first the usual one. */

@@ -4,11 +4,20 @@
 // a zh-CN window shows the service's sentence (it carries the names and
 // amounts), any other locale words the code from `ui/src/i18n/`, so an
 // en-US window never shows Chinese from the backend. Pure.
-import type { Key, Locale } from "../../i18n/i18n";
+import { translate, type Key, type Locale } from "../../i18n/i18n";
 import type { GuidanceView, ScanOutcome, SplitView, VisitView } from "../../ipc/visit-api";
 import { yuan } from "../../lib/money";
 
 type T = (key: Key) => string;
+
+/**
+ * The locale `t` speaks. The screens get `t` as a prop, which changes with the
+ * locale; the error locale (`errorLocale`) is set by an effect after the
+ * screen has rendered, so a render reading it shows the previous locale.
+ */
+export function localeOf(t: T): Locale {
+  return t("next.identify") === translate("en-US", "next.identify") ? "en-US" : "zh-CN";
+}
 
 /** `t(key)` when the key has text, else `fallback` (t returns the key itself when it has none). */
 function keyed(t: T, key: string, fallback: string): string {
