@@ -155,11 +155,52 @@ mod tests {
             rxdesk_app::chain_view::ChainIssueView::decl(&cfg),
             rxdesk_app::chain_view::ChainErrorIpc::decl(&cfg),
             rxdesk_app::chain_view::ChainStatusView::decl(&cfg),
+            // ---- h-contract2: the visit's views (visit-api.ts) ----
+            rxdesk_core::settle_kind::SettlementKind::decl(&cfg),
+            rxdesk_app::visit::view::PatientView::decl(&cfg),
+            rxdesk_app::visit::view::GuidanceView::decl(&cfg),
+            rxdesk_app::visit::view::FindingView::decl(&cfg),
+            rxdesk_app::visit::view::LayoutDifferenceView::decl(&cfg),
+            rxdesk_app::visit::view::RulesView::decl(&cfg),
+            rxdesk_app::visit::view::AuditView::decl(&cfg),
+            rxdesk_app::visit::view::BoxView::decl(&cfg),
+            rxdesk_app::visit::view::DispenseLineView::decl(&cfg),
+            rxdesk_app::visit::view::TraceCollection::decl(&cfg),
+            rxdesk_app::visit::view::SplitView::decl(&cfg),
+            rxdesk_app::visit::view::PaymentView::decl(&cfg),
+            rxdesk_app::visit::view::SaleView::decl(&cfg),
+            rxdesk_app::visit::view::ListedDrug::decl(&cfg),
+            rxdesk_app::visit::view::ListedDrugs::decl(&cfg),
+            rxdesk_app::visit::view::VisitView::decl(&cfg),
+            rxdesk_app::visit::view::ParkedView::decl(&cfg),
+            rxdesk_app::visit::view::RecoveredLineView::decl(&cfg),
+            rxdesk_app::visit::view::ScanOutcome::decl(&cfg),
+            rxdesk_app::visit::view::ShiftView::decl(&cfg),
+            rxdesk_app::visit::view::SaleSummary::decl(&cfg),
+            rxdesk_app::visit::view::RefundMoneyView::decl(&cfg),
+            rxdesk_app::visit::view::RefundView::decl(&cfg),
+            // the OTC sale's views (otc-api.ts)
+            rxdesk_app::visit::OtcPayer::decl(&cfg),
+            rxdesk_app::visit::OtcStage::decl(&cfg),
+            rxdesk_app::visit::OtcProductView::decl(&cfg),
+            rxdesk_app::visit::OtcLineView::decl(&cfg),
+            rxdesk_app::visit::OtcBoxView::decl(&cfg),
+            rxdesk_app::visit::OtcPatientView::decl(&cfg),
+            rxdesk_app::visit::OtcView::decl(&cfg),
+            rxdesk_app::visit::OtcScanOutcome::decl(&cfg),
+            // ---- end h-contract2 ----
         ];
         let mut out = String::from(
             "// Generated from the Rust types by ts-rs in `cargo test -p rxdesk-desktop ipc_contract`\n\
              // (the test rewrites this file when it is out of date, then fails). Do not edit.\n",
         );
+        // ---- h-contract2: types the visit's views name but ts-rs does not
+        // generate yet (rxdesk-wire / rxdesk-gm types, still hand-written in api.ts).
+        out.push_str(
+            "\nimport type { AuthorisedRx, PrescriptionView } from \"../api\";\n\
+             import type { VisitStateName } from \"./visit-states\";\n",
+        );
+        // ---- end h-contract2 ----
         for d in decls {
             // JSON numbers: an i64 id must be declared `number` (`#[ts(type)]`), not bigint.
             assert!(!d.contains("bigint"), "a bigint in the contract: {d}");

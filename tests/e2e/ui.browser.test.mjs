@@ -832,6 +832,19 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.waitForSelector("#counter[data-state='started']");
   assert.equal(await text("#visit-state"), "Waiting for the patient");
   await shot("24-counter-en");
+  // en-US: the backend's sentences are worded by code (next step, e-voucher guidance), no Chinese.
+  const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+  assert.doesNotMatch(await text("#visit-next"), CJK);
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan("110000ecdemo0000000000000000000noact");
+  await page.waitForSelector("#guidance");
+  assert.doesNotMatch(await text("#guidance"), CJK, "the guidance in English");
+  assert.doesNotMatch(await text("#visit-next"), CJK, "the next step in English");
+  await shot("24b-guidance-en");
+  await page.fill("#credential-number", "110000ecdemo0000000000000000000unknown");
+  await page.press("#credential-number", "Enter");
+  await page.waitForSelector("#counter-error");
+  assert.equal(await page.$("#guidance"), null);
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.keyboard.press("F12");

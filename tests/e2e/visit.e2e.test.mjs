@@ -126,6 +126,17 @@ test("a pharmacist completes a visit with the keyboard and the simulated devices
   await shown("#scan-banner.bad");
   assert.equal(await browser.$("#scan-banner").getAttribute("data-code"), "wrong_product");
   await shot("13-visit-scan-substitution");
+  // en-US mid-visit: the real service's next step crosses as a code
+  // (VisitView.nextStep) and is worded from the window's catalogue, no Chinese.
+  const lang = () => browser.execute(() => document.documentElement.lang);
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await lang()) === "en-US", { timeout: 15000, timeoutMsg: "the counter did not switch to en-US" });
+  const nextEn = await text("#visit-next");
+  assert.doesNotMatch(nextEn, /[\u3400-\u9fff]/, `Chinese in the English counter: ${nextEn}`);
+  assert.match(nextEn, /barcode and trace code/, nextEn);
+  await shot("13b-visit-dispensing-en");
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await lang()) === "zh-CN", { timeout: 15000, timeoutMsg: "the counter did not switch back" });
   serialScan(AMOX[0]);
   await browser.waitUntil(async () => (await boxesOnList()) === 1, { timeout: 20000, timeoutMsg: "first box not ticked" });
   serialScan(AMOX[0]);

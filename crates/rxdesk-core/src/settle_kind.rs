@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of 医保 settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementKind {
     /// 定点药店购药 (`41`): the personal account and cash; no fund.

@@ -134,7 +134,7 @@ export interface PrescriptionView {
   verdict: Verdict;
   reason_zh: string;
   /** Non-blocking warnings of a verified signature (also inside `verdict`). */
-  warnings?: { code: string; message_zh: string }[];
+  warnings: { code: string; message_zh: string }[];
   next_step_zh: string;
 }
 

@@ -4,82 +4,11 @@
 // the cart still needs). Money stays decimal text (lib/money.ts). No DOM here,
 // so vitest covers it.
 import { invoke } from "@tauri-apps/api/core";
-import type { IdMethod, PaymentView, SaleView, SplitView } from "./visit-api";
+import type { IdMethod } from "./visit-api";
 
-export type OtcStage = "cart" | "checkout" | "settled" | "uncertain" | "receipted" | "cancelled";
-export type OtcPayer = "self_pay" | "personal_account";
-
-export interface OtcProduct {
-  fixmedinsHilistId: string;
-  name: string;
-  spec: string;
-  manufacturer: string;
-  price: string;
-  unit: string;
-  minUnit: string;
-  packSize: string;
-  barcode: string;
-  prescriptionOnly: boolean;
-  splittable: boolean;
-  traced: boolean;
-  onHand: string;
-}
-
-export interface OtcLine {
-  index: number;
-  fixmedinsHilistId: string;
-  name: string;
-  spec: string;
-  quantity: string;
-  unit: string;
-  split: boolean;
-  price: string;
-  amount: string;
-  filled: string;
-  complete: boolean;
-  traced: boolean;
-}
-
-export interface OtcBox {
-  name: string;
-  traceCode: string | null;
-  lot: string;
-  expiry: string;
-  packs: string;
-  split: boolean;
-}
-
-export interface OtcPatient {
-  name: string;
-  certnoMasked: string;
-  insutypeLabel: string;
-  balance: string;
-  identifiedViaZh: string;
-}
-
-export interface OtcView {
-  saleRef: string;
-  stage: OtcStage;
-  stageZh: string;
-  payer: OtcPayer;
-  lines: OtcLine[];
-  boxes: OtcBox[];
-  total: string;
-  complete: boolean;
-  patient: OtcPatient | null;
-  split: SplitView | null;
-  payment: PaymentView | null;
-  sale: SaleView | null;
-  noticeZh: string | null;
-  nextStepZh: string;
-}
-
-export interface OtcScanOutcome {
-  ok: boolean;
-  code: string;
-  messageZh: string;
-  sale: OtcView;
-}
+/** The OTC sale's views, generated from `rxdesk-app` `visit/otc.rs` by ts-rs (docs/decisions/0018). */
+export type { OtcBox, OtcLine, OtcPatient, OtcPayer, OtcProduct, OtcScanOutcome, OtcStage, OtcView } from "./generated/types";
+import type { OtcLine, OtcPayer, OtcProduct, OtcScanOutcome, OtcView } from "./generated/types";
 
 export const otcStart = () => invoke<OtcView>("otc_start");
 export const otcCurrent = () => invoke<OtcView | null>("otc_current");

@@ -7,7 +7,7 @@ import type { VisitView } from "../ipc/visit-api";
 const zh = (k: Key) => translate("zh-CN", k);
 const visit = (over: Partial<VisitView>): VisitView => ({
   visitId: "V1", state: "started", stateZh: "", patient: null, guidance: null, listed: [], listedDrugs: [], parked: [], prescription: null, rules: null,
-  audit: null, dispensing: [], split: null, payment: null, sale: null, closedReasonZh: null, nextStepZh: "", recovered: false,
+  audit: null, dispensing: [], split: null, payment: null, sale: null, closedReasonZh: null, closedReason: null, nextStep: "identify", nextStepZh: "", recovered: false,
   recoveredLines: [], ...over,
 });
 const otc = (stage: OtcView["stage"], lines = 0): OtcView => ({

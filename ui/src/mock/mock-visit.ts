@@ -32,6 +32,40 @@ import type {
   VisitView,
 } from "../ipc/visit-api";
 
+/** The next-step code the service sends with a state (`next_step_code` in `rxdesk-app` view.rs). */
+function nextStepCode(v: VisitView): string {
+  const settled = (): string => {
+    if (v.recovered) return "recovered";
+    if (v.payment?.paid && v.payment.method !== "none") return "settled_paid";
+    return v.split && parseCents(v.split.cashPay) === 0n ? "settled_nothing_due" : "settled_due";
+  };
+  const closed = (): string =>
+    v.closedReason === "signature_invalid" ? "closed_signature_invalid" : v.closedReason === "rules_blocked" ? "closed_rules_blocked" : "closed";
+  const byState: Record<VisitStateName, () => string> = {
+    started: () => "identify",
+    evoucher_guidance: () => (v.guidance?.reason === "not_activated" ? "evoucher_not_activated" : "evoucher_password"),
+    identified: () => (v.listed.length === 0 ? "no_prescriptions" : "choose_prescription"),
+    prescriptions_listed: () => (v.listed.length === 0 ? "no_prescriptions" : "choose_prescription"),
+    downloaded: () => "checking",
+    verified: () => "checking",
+    rules_checked: () => "audit",
+    audited: () => "dispense",
+    dispensing: () => "dispense",
+    dispensed: () => "pre_settle",
+    pre_settled: () => "settle",
+    settling: () => "settling",
+    settlement_uncertain: () => "settlement_uncertain",
+    settled,
+    receipted: () => "receipted",
+    refunding: () => "refunding",
+    refund_uncertain: () => "refunding",
+    refunded: () => "refunding",
+    delivery: () => "delivery",
+    closed,
+  };
+  return byState[v.state]();
+}
+
 /** The zh-CN state labels exactly as the service sends them (generated from Rust). */
 export const STATE_ZH: Record<VisitStateName, string> = VISIT_STATES;
 
@@ -118,6 +152,7 @@ export function mockRxView(auth: string): PrescriptionView {
     },
     verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
     reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    warnings: [],
     next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
   };
 }
@@ -164,6 +199,7 @@ export class MockVisitBackend {
   /** 挂单: the visits set aside, with the credential each was identified by (the patient's lock). */
   private seq = 0;
   private parkedVisits: { view: VisitView; code: string; at: string }[] = [];
+  private noCodeReasons = new Map<number, string>();
 
   constructor(private readonly operator: () => OperatorInfo | null) {
     this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
@@ -173,18 +209,29 @@ export class MockVisitBackend {
     return {
       visitId: `V${Date.now()}${String(++this.seq).padStart(4, "0")}`, state: "started", stateZh: STATE_ZH.started, patient: null, guidance: null, listed: [], listedDrugs: [],
       prescription: null, rules: null, audit: null, dispensing: [], split: null, payment: null, sale: null,
-      closedReasonZh: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。",
+      closedReasonZh: null, closedReason: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。", nextStep: "identify",
       recovered: false,
       recoveredLines: [],
       parked: this.parkedList(),
     };
   }
 
-  private go(state: VisitStateName, next: string): VisitView {
+  private go(state: VisitStateName, next: string, nextStep?: string): VisitView {
     const v = this.need();
     v.state = state;
     v.stateZh = STATE_ZH[state];
     v.nextStepZh = next;
+    // The code of the service's next step (`next_step_code` in view.rs).
+    v.nextStep = nextStep ?? nextStepCode(v);
+    // As `TraceCollection::of_line`: due until filled (or dispensing ended), then appeal / collected / not required.
+    const finished = !["audited", "dispensing"].includes(state);
+    for (const l of v.dispensing) {
+      if (!l.done && !finished) l.collection = { state: "due" };
+      else if (l.boxes.some((b) => b.traceCode === null)) l.collection = { state: "appeal", reason: this.noCodeReasons.get(l.line) ?? "" };
+      else if (l.boxes.length === 0) l.collection = { state: "notRequired", reason: "本次未调配此行，不销售、不采集追溯码" };
+      else l.collection = { state: "collected" };
+      l.collectionZh = { due: "应采", collected: "已采", appeal: "申诉", notRequired: "无需采集" }[l.collection.state];
+    }
     // As the service does: each listed prescription's drugs, from its download for the list.
     v.listedDrugs = v.listed.map((r) => ({
       authRxno: r.auth_rxno,
@@ -229,6 +276,7 @@ export class MockVisitBackend {
       unit: d.unit,
       amount: v.split?.total ?? "0.00",
     }));
+    v.nextStep = "recovered";
     v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
   }
 
@@ -340,6 +388,7 @@ export class MockVisitBackend {
       case "visit_cancel": {
         const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
         v.closedReasonZh = "已取消接诊";
+        v.closedReason = "cancelled";
         return this.go("closed", "接诊已取消：按 Enter 接待下一位患者。");
       }
       case "sales_find":
@@ -379,6 +428,7 @@ export class MockVisitBackend {
         if (this.pinFails < 3) this.pinFails += 1;
         const msg = this.pinFails >= 3 ? "电子凭证密码已锁定，请患者在国家医保服务平台 App 重置密码后再试" : `电子凭证密码错误，还可尝试 ${3 - this.pinFails} 次`;
         v.guidance = {
+          reason: "password_failed",
           titleZh: `医保电子凭证密码验证未通过：${msg}`,
           stepsZh: ["请确认是患者本人输入医保电子凭证支付密码", "在“设置—支付密码”中选择“忘记密码”，通过人脸识别重置密码", "重置后回到柜台重新验证"],
           text: msg,
@@ -397,6 +447,7 @@ export class MockVisitBackend {
     if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
     if (code.includes("noact")) {
       v.guidance = {
+        reason: "not_activated",
         titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
         stepsZh: [
           "打开微信、支付宝或“国家医保服务平台”App，搜索并进入“医保电子凭证”",
@@ -435,16 +486,19 @@ export class MockVisitBackend {
     v.prescription = rx;
     if (rx.verdict.verdict !== "verified") {
       v.closedReasonZh = `电子签名无效：${rx.reason_zh}`;
+      v.closedReason = "signature_invalid";
       return this.go("closed", rx.next_step_zh);
     }
     v.rules = rulesFor(auth);
     if (v.rules.blocks) {
       v.closedReasonZh = "处方规则检查未通过：结构化数据与版式文件不一致";
+      v.closedReason = "rules_blocked";
       return this.go("closed", "已阻止：结构化处方与版式文件不一致，不能调配。请联系开方医院核实后重新开具。");
     }
     v.dispensing = rx.prescription.rxDrugDetail.map((d, i): DispenseLineView => ({
       line: i, medListCodg: d.medListCodg, name: d.drugGenname, spec: d.drugSpec, unit: d.drugCntUnit, prescribed: d.drugCnt,
       dispensed: "0", done: false, selfPay: v.rules?.selfPayLines.includes(i) ?? false, boxes: [],
+      collection: { state: "due" }, collectionZh: "应采",
     }));
     return this.go("rules_checked", "签名有效、规则检查通过：请药师核对版式文件与结构化信息后审方（F2）。");
   }
@@ -462,6 +516,7 @@ export class MockVisitBackend {
     };
     if (a.result !== "1") {
       v.closedReasonZh = `审方${resultZh}：${a.opinion.trim()}`;
+      v.closedReason = "audit_not_approved";
       return this.go("closed", "审方未通过：请向患者说明原因，处方不能调配。按 Enter 接待下一位。");
     }
     // Like the service: an approved audit starts dispensing at once.
@@ -503,6 +558,7 @@ export class MockVisitBackend {
     if (!/^\d+$/.test(packs.trim()) || packs.trim() === "0") return refuse("bad_quantity", `数量“${packs}”无效：请输入大于 0 的盒数`);
     const n = Number(packs.trim());
     if (line.boxes.length + n > Number(line.prescribed)) return refuse("over_quantity", `「${line.name}」不能多发`);
+    this.noCodeReasons.set(lineNo, reason.trim());
     for (let i = 0; i < n; i++) line.boxes.push({ traceCode: null, batch: "DEMO-NC", lotnum: "L0501", expyEnd: "2028-04-30", quantity: "1", split: false });
     line.dispensed = String(line.boxes.length);
     line.done = line.dispensed === line.prescribed;

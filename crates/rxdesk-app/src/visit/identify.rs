@@ -276,6 +276,7 @@ impl VisitService {
         };
         let g = a.visit.evoucher_guidance(reason)?;
         a.guidance = Some(GuidanceView {
+            reason: super::view::guidance_reason_code(reason),
             title_zh: format!("{}：{}", g.title_zh, e.message_zh()),
             steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
             text: format!("{}\n{}", e.message_zh(), g.to_text()),
@@ -519,6 +520,7 @@ impl VisitService {
             {
                 let g = a.visit.evoucher_guidance(GuidanceReason::NotActivated)?;
                 a.guidance = Some(GuidanceView {
+                    reason: super::view::guidance_reason_code(GuidanceReason::NotActivated),
                     title_zh: g.title_zh.to_string(),
                     steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
                     text: g.to_text(),

@@ -450,6 +450,7 @@ impl VisitService {
         v.state = "settlement_uncertain".into();
         v.state_zh = "结算结果未知".into();
         v.next_step_zh = Self::orphan_error(a).message_zh();
+        v.next_step = "orphan_uncertain";
         v
     }
 

@@ -51,6 +51,7 @@ use tracing::Instrument;
 
 /// Who pays an OTC sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OtcPayer {
     /// The customer pays everything (cash, pay code, terminal): no 2101.
@@ -87,6 +88,7 @@ pub fn parse_otc_quantity(s: &str) -> Result<Decimal, StepError> {
 
 /// Where an OTC sale stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OtcStage {
     /// Products and boxes are being added.
@@ -195,6 +197,8 @@ impl OtcSale {
 
 /// A catalogue product as the OTC screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OtcProduct"))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcProductView {
     /// The pharmacy's product id.
@@ -227,6 +231,8 @@ pub struct OtcProductView {
 
 /// One cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OtcLine"))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcLineView {
     /// Index in the cart.
@@ -257,6 +263,8 @@ pub struct OtcLineView {
 
 /// One filled box or portion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OtcBox"))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcBoxView {
     /// Name.
@@ -275,6 +283,8 @@ pub struct OtcBoxView {
 
 /// The customer identified for the personal account (masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OtcPatient"))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcPatientView {
     /// Name.
@@ -291,6 +301,7 @@ pub struct OtcPatientView {
 
 /// Everything the OTC screen shows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcView {
     /// Correlation id (also the journal's visit id of its 2102).
@@ -325,6 +336,7 @@ pub struct OtcView {
 
 /// The outcome of one scan in an OTC sale.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OtcScanOutcome {
     /// Accepted.

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 /// The patient (ID number masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PatientView {
     /// Name.
@@ -39,8 +40,16 @@ pub struct PatientView {
 
 /// E-voucher activation guidance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GuidanceView {
+    /// Why the guidance is shown (`not_activated`, `password_failed`,
+    /// `password_not_set`): the window's en-US text is keyed by it.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "\"not_activated\" | \"password_failed\" | \"password_not_set\"")
+    )]
+    pub reason: &'static str,
     /// Heading.
     pub title_zh: String,
     /// Steps.
@@ -51,6 +60,7 @@ pub struct GuidanceView {
 
 /// One rule finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FindingView {
     /// Rule code.
@@ -67,6 +77,7 @@ pub struct FindingView {
 
 /// One structured-vs-layout difference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LayoutDifferenceView {
     /// Field code.
@@ -81,6 +92,7 @@ pub struct LayoutDifferenceView {
 
 /// The rule report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RulesView {
     /// Anything blocks.
@@ -95,11 +107,13 @@ pub struct RulesView {
 
 /// The audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     /// Pharmacist.
     pub pharmacist_name: String,
     /// "1" | "2" | "3".
+    #[cfg_attr(feature = "ts", ts(type = "\"1\" | \"2\" | \"3\""))]
     pub result: String,
     /// Label.
     pub result_zh: String,
@@ -110,11 +124,13 @@ pub struct AuditView {
     /// When (CST wire).
     pub at: String,
     /// The 7204 outbox row.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub upload_id: Option<i64>,
 }
 
 /// One scanned box.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BoxView {
     /// Trace code.
@@ -133,6 +149,7 @@ pub struct BoxView {
 
 /// A prescription line while dispensing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DispenseLineView {
     /// Line (0-based).
@@ -166,6 +183,7 @@ pub struct DispenseLineView {
 /// cannot leave dispensing until every unit is a received box or 无码库
 /// stock with a reason).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum TraceCollection {
     /// 应采: codes still to be scanned for this line.
@@ -235,6 +253,7 @@ impl TraceCollection {
 
 /// The settlement split.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SplitView {
     /// The kind of settlement (`outpatient_pooling`, `chronic_special`,
@@ -260,9 +279,14 @@ pub struct SplitView {
 
 /// The self-paid part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentView {
     /// "cash" | "scan" | "none".
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "\"cash\" | \"scan\" | \"terminal\" | \"none\"")
+    )]
     pub method: String,
     /// Due.
     pub due: String,
@@ -276,9 +300,11 @@ pub struct PaymentView {
 
 /// The recorded sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SaleView {
     /// Sale row id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sale_id: i64,
     /// 零售单据号.
     pub rtal_docno: String,
@@ -294,16 +320,19 @@ pub struct SaleView {
     /// Printer outcome.
     pub printed_zh: String,
     /// Outbox rows.
+    #[cfg_attr(feature = "ts", ts(type = "number[]"))]
     pub upload_ids: Vec<i64>,
 }
 
 /// Everything the counter screen shows about the visit in progress.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct VisitView {
     /// Correlation id.
     pub visit_id: String,
     /// State name (snake_case).
+    #[cfg_attr(feature = "ts", ts(type = "VisitStateName"))]
     pub state: String,
     /// State label.
     pub state_zh: String,
@@ -312,10 +341,12 @@ pub struct VisitView {
     /// Guidance.
     pub guidance: Option<GuidanceView>,
     /// 7202 list.
+    #[cfg_attr(feature = "ts", ts(type = "AuthorisedRx[]"))]
     pub listed: Vec<AuthorisedRx>,
     /// The drugs of each listed prescription, in the list's order.
     pub listed_drugs: Vec<ListedDrugs>,
     /// The opened prescription.
+    #[cfg_attr(feature = "ts", ts(type = "PrescriptionView | null"))]
     pub prescription: Option<PrescriptionView>,
     /// Rules.
     pub rules: Option<RulesView>,
@@ -331,8 +362,20 @@ pub struct VisitView {
     pub sale: Option<SaleView>,
     /// Why closed.
     pub closed_reason_zh: Option<String>,
+    /// Why closed, as a code the window words in its locale (`cancelled`,
+    /// `signature_invalid`, `rules_blocked`, `audit_not_approved`).
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"cancelled\" | \"signature_invalid\" | \"rules_blocked\" | \"audit_not_approved\" | null"
+        )
+    )]
+    pub closed_reason: Option<&'static str>,
     /// What to do now.
     pub next_step_zh: String,
+    /// What to do now, as a code the window words in its locale
+    /// ([`next_step_code`]); `notice` when `next_step_zh` is a one-off notice.
+    pub next_step: &'static str,
     /// Restored at start-up: settled at the center before the program
     /// stopped, not completed (finish it, or a manager reverses it).
     pub recovered: bool,
@@ -346,6 +389,7 @@ pub struct VisitView {
 
 /// A parked visit as the counter lists it (取单).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ParkedView {
     /// Its visit id (what 取单 takes).
@@ -353,6 +397,7 @@ pub struct ParkedView {
     /// The patient.
     pub patient_name: String,
     /// State name (snake_case) and label.
+    #[cfg_attr(feature = "ts", ts(type = "VisitStateName"))]
     pub state: String,
     /// State label.
     pub state_zh: String,
@@ -367,6 +412,7 @@ pub struct ParkedView {
 
 /// One drug of a settled, restored visit.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RecoveredLineView {
     /// Product name (the 医保 code when the catalogue no longer has it).
@@ -383,6 +429,7 @@ pub struct RecoveredLineView {
 
 /// The outcome of one scan while dispensing.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ScanOutcome {
     /// Accepted.
@@ -397,6 +444,7 @@ pub struct ScanOutcome {
 
 /// The pharmacist on duty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ShiftView {
     /// Name.
@@ -409,9 +457,11 @@ pub struct ShiftView {
 
 /// One sale in history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SaleSummary {
     /// Sale row id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sale_id: i64,
     /// 零售单据号.
     pub rtal_docno: String,
@@ -424,6 +474,7 @@ pub struct SaleSummary {
     /// Total.
     pub total: String,
     /// completed | refunded.
+    #[cfg_attr(feature = "ts", ts(type = "\"completed\" | \"refunded\""))]
     pub state: String,
     /// 结算ID.
     pub setl_id: Option<String>,
@@ -433,11 +484,14 @@ pub struct SaleSummary {
 
 /// A refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundView {
     /// The refunded sale.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sale_id: i64,
     /// Outbox rows (3506…, 7208).
+    #[cfg_attr(feature = "ts", ts(type = "number[]"))]
     pub upload_ids: Vec<i64>,
     /// Refund receipt preview.
     pub receipt_text: String,
@@ -449,9 +503,11 @@ pub struct RefundView {
 
 /// Money given back at a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RefundMoneyView {
     /// `cash`, `wechat` or `alipay`.
+    #[cfg_attr(feature = "ts", ts(type = "\"cash\" | \"wechat\" | \"alipay\""))]
     pub method: String,
     /// zh-CN name.
     pub method_zh: String,
@@ -636,6 +692,11 @@ impl super::VisitService {
             VisitState::Closed(r) => Some(close_reason_zh(r)),
             _ => None,
         };
+        let closed_reason = match v.state() {
+            VisitState::Closed(r) => Some(close_reason_code(r)),
+            _ => None,
+        };
+        let next_step = next_step_code(a);
         let next_step_zh = a.notice_zh.clone().unwrap_or_else(|| {
             match v.state() {
                 VisitState::Settled if a.recovered => {
@@ -721,7 +782,9 @@ impl super::VisitService {
             payment,
             sale: a.sale.clone(),
             closed_reason_zh,
+            closed_reason,
             next_step_zh,
+            next_step,
             recovered: a.recovered,
             recovered_lines: if a.recovered {
                 self.recovered_lines(a)
@@ -762,6 +825,72 @@ pub(super) fn state_name(s: &VisitState) -> (&'static str, &'static str) {
     }
 }
 
+/// The code of a close reason (the window words it).
+fn close_reason_code(r: &CloseReason) -> &'static str {
+    match r {
+        CloseReason::Cancelled => "cancelled",
+        CloseReason::SignatureInvalid(_) => "signature_invalid",
+        CloseReason::RulesBlocked(_) => "rules_blocked",
+        CloseReason::AuditNotApproved(_) => "audit_not_approved",
+    }
+}
+
+/// The code of a guidance reason (the window's en-US text is keyed by it).
+pub(super) fn guidance_reason_code(r: rxdesk_core::visit::GuidanceReason) -> &'static str {
+    match r {
+        rxdesk_core::visit::GuidanceReason::NotActivated => "not_activated",
+        rxdesk_core::visit::GuidanceReason::PasswordFailed => "password_failed",
+        rxdesk_core::visit::GuidanceReason::PasswordNotSet => "password_not_set",
+    }
+}
+
+/// What to do now, as a code: one per arm of `next_step_zh` in
+/// [`super::VisitService::view`], so the window can word it in en-US.
+pub(super) fn next_step_code(a: &Active) -> &'static str {
+    let v = &a.visit;
+    if a.notice_zh.is_some() {
+        return "notice";
+    }
+    match v.state() {
+        VisitState::Settled if a.recovered => "recovered",
+        VisitState::Started => "identify",
+        VisitState::EVoucherGuidance(rxdesk_core::visit::GuidanceReason::NotActivated) => {
+            "evoucher_not_activated"
+        }
+        VisitState::EVoucherGuidance(_) => "evoucher_password",
+        VisitState::Identified | VisitState::PrescriptionsListed => {
+            if a.listed.is_empty() {
+                "no_prescriptions"
+            } else {
+                "choose_prescription"
+            }
+        }
+        VisitState::Downloaded | VisitState::Verified => "checking",
+        VisitState::RulesChecked => "audit",
+        VisitState::Audited | VisitState::Dispensing => "dispense",
+        VisitState::Dispensed => "pre_settle",
+        VisitState::PreSettled => "settle",
+        VisitState::Settling => "settling",
+        VisitState::SettlementUncertain => "settlement_uncertain",
+        VisitState::Settled => {
+            let cash = v.split().map(|s| s.cash()).unwrap_or(Amount::ZERO);
+            if a.payment.as_ref().is_some_and(|p| p.paid) {
+                "settled_paid"
+            } else if cash.value().is_zero() {
+                "settled_nothing_due"
+            } else {
+                "settled_due"
+            }
+        }
+        VisitState::Receipted => "receipted",
+        VisitState::Refunding | VisitState::RefundUncertain | VisitState::Refunded => "refunding",
+        VisitState::Delivery(_) => "delivery",
+        VisitState::Closed(CloseReason::SignatureInvalid(_)) => "closed_signature_invalid",
+        VisitState::Closed(CloseReason::RulesBlocked(_)) => "closed_rules_blocked",
+        VisitState::Closed(_) => "closed",
+    }
+}
+
 fn close_reason_zh(r: &CloseReason) -> String {
     match r {
         CloseReason::Cancelled => "已取消本次服务".into(),
@@ -781,6 +910,7 @@ fn close_reason_zh(r: &CloseReason) -> String {
 /// The drugs of one listed prescription (from the download made for the
 /// list; 7202 itself names none).
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ListedDrugs {
     /// The listed prescription.
@@ -790,11 +920,13 @@ pub struct ListedDrugs {
     /// Why there are none to show: `refused` (the center refused the
     /// download; opening it says why) or `unreachable` (opening it tries
     /// again). `None` when the drugs are shown.
+    #[cfg_attr(feature = "ts", ts(type = "\"refused\" | \"unreachable\" | null"))]
     pub missing: Option<&'static str>,
 }
 
 /// One drug line as the list shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ListedDrug {
     /// 药品通用名

@@ -11,7 +11,7 @@ const en = (k: Key) => translate("en-US", k);
 function visit(over: Partial<VisitView>): VisitView {
   return {
     visitId: "V1", state: "started", stateZh: "", patient: null, guidance: null, listed: [], listedDrugs: [], parked: [], prescription: null, rules: null,
-    audit: null, dispensing: [], split: null, payment: null, sale: null, closedReasonZh: null, nextStepZh: "backend says",
+    audit: null, dispensing: [], split: null, payment: null, sale: null, closedReasonZh: null, closedReason: null, nextStep: "identify", nextStepZh: "backend says",
     recovered: false, recoveredLines: [], ...over,
   };
 }

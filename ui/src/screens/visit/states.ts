@@ -3,7 +3,8 @@
 // takes its words and its colour from here (UI-owned, in the glossary's
 // terms), and the payment step's prompt agrees with what the panel shows.
 // Pure, so vitest pins the choices.
-import type { Key } from "../../i18n/i18n";
+import type { Key, Locale } from "../../i18n/i18n";
+import { localeOf, nextStepWords } from "./words";
 import { isZero, yuan } from "../../lib/money";
 import type { OtcStage } from "../../ipc/otc-api";
 import type { VisitStateName, VisitView } from "../../ipc/visit-api";
@@ -61,14 +62,14 @@ export function otcStageTone(stage: OtcStage | null | undefined): Tone {
  * (never "请收取 0.00 元" beside "已收款"); an identify step whose guidance was
  * for someone else says to identify; otherwise the service's next step.
  */
-export function nextStepText(v: VisitView, t: (key: Key) => string, opts: { guidanceShown?: boolean } = {}): string {
+export function nextStepText(v: VisitView, t: (key: Key) => string, opts: { guidanceShown?: boolean; locale?: Locale } = {}): string {
   if (v.state === "settled" && !v.recovered) {
     if (nothingDue(v)) return t("next.settled_nothing_due");
     if (v.payment?.paid) return t("next.settled_paid");
     return t("next.settled_due").replace("{due}", yuan(v.payment?.due ?? v.split?.cashPay ?? "0.00"));
   }
   if (v.state === "evoucher_guidance" && opts.guidanceShown === false) return t("next.identify");
-  return v.nextStepZh;
+  return nextStepWords(v, t, opts.locale ?? localeOf(t));
 }
 
 /** The audit's standard opinions for a result (i18n keys), first the usual one. */

@@ -1,0 +1,123 @@
+// Issue #20 item 1: the English counter shows no Chinese from the backend.
+// Every view the mocked visit answers with (happy path, guidance, the
+// blocked and cancelled closes, scan refusals) is worded in en-US by code,
+// and the words have no CJK; in zh-CN the service's sentence is kept.
+import { describe, expect, it } from "vitest";
+import { translate, type Key, type Locale } from "../../i18n/i18n";
+import type { OperatorInfo } from "../../ipc/api";
+import type { ScanOutcome, VisitView } from "../../ipc/visit-api";
+import { plain } from "../../i18n/plain";
+import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "../../mock/mock-visit";
+import { nextStepText } from "./states";
+import { closedReasonWords, guidanceWords, printedWords, scanWords, splitExplanation } from "./words";
+
+const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
+
+/** Everything the counter words from the backend for one view, in `locale`. */
+function words(v: VisitView, locale: Locale): string[] {
+  const t = (k: Key) => translate(locale, k);
+  const p = (s: string) => plain(s, locale);
+  const out = [nextStepText(v, t, { locale }), closedReasonWords(v, t, locale, p)];
+  if (v.guidance) {
+    const g = guidanceWords(v.guidance, t, locale);
+    out.push(g.title, ...g.steps);
+  }
+  if (v.split) out.push(...splitExplanation(v.split, t, locale));
+  if (v.sale) out.push(printedWords(v.sale.printedZh, t, locale));
+  if (v.audit) out.push(t(`audit.r${v.audit.result}` as Key));
+  return out;
+}
+
+/** Drives the mock through the visits the counter shows; returns each view and scan outcome. */
+function drive(): { views: VisitView[]; scans: ScanOutcome[] } {
+  const b = new MockVisitBackend(() => pharmacist);
+  const views: VisitView[] = [];
+  const scans: ScanOutcome[] = [];
+  const call = (cmd: string, args: Record<string, unknown> = {}) => {
+    const v = b.handle(cmd, args) as VisitView;
+    views.push(v);
+    return v;
+  };
+  const scan = (code: string) => {
+    const o = b.handle("visit_scan", { code }) as ScanOutcome;
+    scans.push(o);
+    views.push(o.visit);
+  };
+  b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+  call("visit_start");
+  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000noact" });
+  call("visit_cancel");
+  call("visit_start");
+  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+  call("visit_open", { authRxno: "AR-OK" });
+  call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+  const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
+  scan(box(OTHER_PREFIX, 1));
+  scan(box(amox, 1));
+  scan(box(amox, 1));
+  scan(box(EXPIRED_PREFIX, 1));
+  scan(box(amox, 2));
+  scan(box(ibu, 1));
+  call("visit_finish_dispensing");
+  call("visit_pre_settle");
+  call("visit_settle");
+  call("visit_pay", { method: "cash", tendered: "20" });
+  call("visit_complete");
+  for (const auth of ["AR-TAMPERED", "AR-LAYOUT"]) {
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+    call("visit_open", { authRxno: auth });
+  }
+  return { views, scans };
+}
+
+describe("the counter words the backend's sentences in the window's locale", () => {
+  const { views, scans } = drive();
+
+  it("covers the happy path, the guidance, the scan refusals and the blocked closes", () => {
+    const states = new Set(views.map((v) => v.state));
+    for (const s of ["started", "evoucher_guidance", "prescriptions_listed", "dispensing", "pre_settled", "settled", "receipted", "closed"]) {
+      expect(states, s).toContain(s);
+    }
+    expect(new Set(views.map((v) => v.closedReason))).toEqual(new Set([null, "cancelled", "signature_invalid", "rules_blocked"]));
+    expect(scans.some((s) => !s.ok)).toBe(true);
+  });
+
+  it("en-US: no Chinese from the backend", () => {
+    for (const v of views) {
+      for (const w of words(v, "en-US")) expect(w, `${v.state}/${v.nextStep}`).not.toMatch(CJK);
+      expect(words(v, "en-US")[0], v.nextStep).not.toBe("");
+    }
+    for (const s of scans) {
+      const w = scanWords(s, (k) => translate("en-US", k), "en-US", (x) => x);
+      expect(w, s.code).not.toMatch(CJK);
+      expect(w, s.code).not.toMatch(/Scan result: /); // every code the mock answers with has its words
+    }
+  });
+
+  it("zh-CN keeps the service's own sentence", () => {
+    const dispensing = views.find((v) => v.state === "dispensing")!;
+    expect(words(dispensing, "zh-CN")[0]).toBe(dispensing.nextStepZh);
+    const s = scans[0]!;
+    expect(scanWords(s, (k) => translate("zh-CN", k), "zh-CN", (x) => x)).toBe(s.messageZh);
+  });
+
+  it("every next-step, close and scan code the service sends has zh-CN and en-US words", () => {
+    const next = [
+      "notice", "recovered", "identify", "evoucher_not_activated", "evoucher_password", "no_prescriptions", "choose_prescription",
+      "checking", "audit", "dispense", "pre_settle", "settle", "settling", "settlement_uncertain", "orphan_uncertain",
+      "settled_paid", "settled_nothing_due", "settled_due", "receipted", "refunding", "delivery",
+      "closed_signature_invalid", "closed_rules_blocked", "closed",
+    ];
+    const keys = [
+      ...next.map((c) => `next.${c}`),
+      ...["cancelled", "signature_invalid", "rules_blocked", "audit_not_approved"].map((c) => `closed.reason.${c}`),
+    ];
+    for (const k of keys) {
+      for (const l of ["zh-CN", "en-US"] as const) expect(translate(l, k as Key), `${l} ${k}`).not.toBe(k);
+      expect(translate("en-US", k as Key)).not.toMatch(CJK);
+    }
+  });
+});
