@@ -1,4 +1,4 @@
-//! Recorded real responses for the window's mocks (issue #20 item 1): one
+//! Recorded real responses for the window's mocks: one
 //! visit driven against the center emulator, each step's `VisitView` (and
 //! the scans' `ScanOutcome`s) serialized exactly as the Tauri command
 //! returns it, with what changes from run to run (ids, times, the layout

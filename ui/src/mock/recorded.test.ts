@@ -1,4 +1,4 @@
-// The mocked visit against recorded real responses (issue #20 item 1):
+// The mocked visit against recorded real responses:
 // `recorded/visit-happy.json` is written by `cargo test -p rxdesk-app --test
 // recorded_views` from one visit driven against the center emulator. The
 // mock's answers at the same steps must have exactly the fields of the real

@@ -1,4 +1,4 @@
-// Issue #20 item 1: the English counter shows no Chinese from the backend.
+// The English counter shows no Chinese from the backend.
 // Every view the mocked visit answers with (happy path, guidance, the
 // blocked and cancelled closes, scan refusals) is worded in en-US by code,
 // and the words have no CJK; in zh-CN the service's sentence is kept.

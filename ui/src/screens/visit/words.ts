@@ -1,4 +1,4 @@
-// The visit's backend sentences in the window's locale (issue #20 item 1):
+// The visit's backend sentences in the window's locale:
 // the service sends its zh-CN sentence AND a code (`nextStep`,
 // `closedReason`, `guidance.reason`, a scan's `code`, an audit's `result`);
 // a zh-CN window shows the service's sentence (it carries the names and
