@@ -544,3 +544,79 @@ async fn app_start_runs_the_chain_worker_once_the_ledger_is_registered() {
         .unwrap();
     sim.shutdown().await;
 }
+
+/// Packs on this counter's books in the batch with this number.
+fn packs_in_batch(rig: &Rig, drug_id: i64, bchno: &str) -> rust_decimal::Decimal {
+    rig.counter
+        .store()
+        .stock_batches(drug_id)
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.fixmedins_bchno == bchno)
+        .map(|b| b.quantity)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sibling_box_taken_for_a_sale_that_did_not_happen_goes_back() {
+    let hq = Hq::start().await;
+    let a = Rig::new().await;
+    let b = Rig::new().await;
+    b.counter.store().set_terminal_no(1).unwrap();
+    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
+    register(&a, &hq, 1, &code).await;
+    register(&b, &hq, 2, &code).await;
+
+    let x = fresh_code(11);
+    receive(&a, std::slice::from_ref(&x));
+    chain::sync_once(a.counter.store(), T).await.unwrap();
+    chain::sync_once(b.counter.store(), T).await.unwrap();
+    let sib = b.counter.store().chain_sibling_box(&x).unwrap().unwrap();
+    let drug = sib.drug_id.expect("B's catalogue has the drug");
+    let bchno = sib.fixmedins_bchno.clone();
+    let zero = rust_decimal::Decimal::ZERO;
+    assert_eq!(packs_in_batch(&b, drug, &bchno), zero);
+
+    // Scanned at B into an OTC sale: taken onto B's books.
+    let s = b.session();
+    let barcode = ibu_boxes()[0].barcode.clone();
+    b.visits().otc_start(&s).await.unwrap();
+    assert!(b.visits().otc_scan(&s, &barcode).await.unwrap().ok);
+    let o = b.visits().otc_scan(&s, &x).await.unwrap();
+    assert!(o.ok, "{}: {}", o.code, o.message_zh);
+    assert_eq!(packs_in_batch(&b, drug, &bchno), rust_decimal::Decimal::ONE);
+
+    // Cancelled: the box leaves B's books again (A still has it in stock).
+    b.visits().otc_cancel(&s).await.unwrap();
+    assert_eq!(
+        packs_in_batch(&b, drug, &bchno),
+        zero,
+        "a cancelled sale gives the sibling's box back"
+    );
+    assert_eq!(
+        a.counter.store().stock_box(&x).unwrap().unwrap().state,
+        "in_stock"
+    );
+
+    // Taken again and left behind by a new sale: given back too.
+    b.visits().otc_start(&s).await.unwrap();
+    assert!(b.visits().otc_scan(&s, &barcode).await.unwrap().ok);
+    assert!(b.visits().otc_scan(&s, &x).await.unwrap().ok);
+    assert_eq!(packs_in_batch(&b, drug, &bchno), rust_decimal::Decimal::ONE);
+    b.visits().otc_start(&s).await.unwrap();
+    assert_eq!(packs_in_batch(&b, drug, &bchno), zero);
+    b.visits().otc_cancel(&s).await.unwrap();
+
+    // Then sold at B for real: taken once, sold once, nothing left over.
+    sell(&b, std::slice::from_ref(&x)).await;
+    assert_eq!(packs_in_batch(&b, drug, &bchno), zero);
+    // A later pass gives nothing back: the code was sold here.
+    b.visits().otc_start(&s).await.unwrap();
+    assert_eq!(packs_in_batch(&b, drug, &bchno), zero);
+    chain::sync_once(b.counter.store(), T).await.unwrap();
+    chain::sync_once(a.counter.store(), T).await.unwrap();
+    assert_eq!(
+        a.counter.store().stock_box(&x).unwrap().unwrap().state,
+        "sold"
+    );
+}

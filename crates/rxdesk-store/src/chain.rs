@@ -872,6 +872,73 @@ impl Store {
         })
     }
 
+    /// Gives back the sibling boxes taken onto this counter's books for a
+    /// sale that never happened (the visit or OTC sale was cancelled or
+    /// abandoned): each adopted code that no open sale holds (`held`) and
+    /// that was never sold here has its box's quantity taken off the batch
+    /// again, so the store does not count it twice (the sibling still has
+    /// it in stock, and this counter can take it again when it is scanned).
+    /// A code whose batch no longer holds a whole box is left as it is and
+    /// logged. Returns how many boxes were given back.
+    pub fn chain_release_adopted_boxes(
+        &self,
+        held: &std::collections::HashSet<String>,
+    ) -> Result<usize> {
+        let adopted: Vec<String> = self.read(|c| {
+            let mut st = c
+                .prepare("SELECT substr(key, 15) FROM meta WHERE key LIKE 'chain_adopted:%'")
+                .map_err(sql("list adopted boxes"))?;
+            let rows = st
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(sql("list adopted boxes"))?;
+            rows.collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(sql("list adopted boxes"))
+        })?;
+        let loose: Vec<String> = adopted.into_iter().filter(|c| !held.contains(c)).collect();
+        if loose.is_empty() {
+            return Ok(0);
+        }
+        self.write("give back sibling boxes", |tx| {
+            let mut given = 0;
+            for code in &loose {
+                let sold_here: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM trace_codes WHERE code = ?1)",
+                        [code],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql("read sold codes"))?;
+                if sold_here {
+                    continue;
+                }
+                let Some(b) = sibling_box(tx, code)? else {
+                    continue;
+                };
+                let n = tx
+                    .execute(
+                        "UPDATE stock_batches SET qty_e4 = qty_e4 - ?2
+                         WHERE fixmedins_bchno = ?1 AND qty_e4 >= ?2",
+                        params![b.fixmedins_bchno, WHOLE_BOX_E4],
+                    )
+                    .map_err(sql("give back a sibling box"))?;
+                if n == 0 {
+                    tracing::warn!(
+                        batch = %b.fixmedins_bchno,
+                        "a sibling box taken for a sale that did not happen: its batch no longer holds a whole box; left as it is"
+                    );
+                    continue;
+                }
+                tx.execute(
+                    "DELETE FROM meta WHERE key = ?1",
+                    [format!("chain_adopted:{code}")],
+                )
+                .map_err(sql("forget an adopted box"))?;
+                given += 1;
+            }
+            Ok(given)
+        })
+    }
+
     /// 调拨出: the boxes leave this store for `to_store` (state
     /// `transferred`, the 3502 调拨出 per batch) and an `out` transfer
     /// document is written, all in one transaction; head office forwards it.

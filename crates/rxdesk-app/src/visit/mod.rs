@@ -58,6 +58,7 @@ pub use otc::{
     OtcScanOutcome, OtcStage, OtcView,
 };
 mod settle;
+mod sibling_boxes;
 pub mod view;
 
 pub use error::{
@@ -487,6 +488,10 @@ impl VisitService {
         a.visit.cancel()?;
         tracing::info!(visit = %a.id(), "visit cancelled");
         self.close_journal(&a.id(), "cancelled");
-        Ok(self.view(a))
+        let v = self.view(a);
+        // Its boxes are no longer held: a sibling's box taken for it goes back.
+        drop(guard);
+        self.release_unheld_sibling_boxes().await;
+        Ok(v)
     }
 }

@@ -164,6 +164,21 @@ pub(super) struct OtcSale {
 }
 
 impl OtcSale {
+    /// The trace codes of the boxes this sale holds (none once it is
+    /// cancelled).
+    pub(super) fn held_trace_codes(&self) -> Vec<String> {
+        if self.stage == OtcStage::Cancelled {
+            return Vec::new();
+        }
+        self.fills
+            .iter()
+            .filter_map(|f| match f {
+                Fill::Box { trace_code, .. } => Some(trace_code.clone()),
+                Fill::NoCode { .. } => None,
+            })
+            .collect()
+    }
+
     fn new(id: String) -> Self {
         Self {
             id,
@@ -410,6 +425,9 @@ impl super::VisitService {
         let s = OtcSale::new(id);
         let v = self.otc_view(&s);
         *guard = Some(s);
+        drop(guard);
+        // The dropped sale may have taken a sibling's box.
+        self.release_unheld_sibling_boxes().await;
         Ok(v)
     }
 
@@ -1326,7 +1344,10 @@ impl super::VisitService {
         s.editable()?;
         tracing::info!(sale = %s.id, "OTC sale cancelled");
         s.stage = OtcStage::Cancelled;
-        Ok(self.otc_view(s))
+        let v = self.otc_view(s);
+        drop(guard);
+        self.release_unheld_sibling_boxes().await;
+        Ok(v)
     }
 
     fn otc_view(&self, s: &OtcSale) -> OtcView {

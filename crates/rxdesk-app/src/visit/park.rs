@@ -233,6 +233,11 @@ impl super::VisitService {
         }
     }
 
+    /// A parked settlement is being proven right now.
+    pub(super) fn resolving_in_progress(&self) -> bool {
+        !self.resolving_lock().is_empty()
+    }
+
     fn resolving_lock(&self) -> std::sync::MutexGuard<'_, Vec<Resolving>> {
         self.resolving.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -84,6 +84,9 @@ impl super::VisitService {
         let v = self.view(&a);
         self.persist_logged(&a);
         *guard = Some(a);
+        drop(guard);
+        // A previous sale left without settling may have taken a sibling's box.
+        self.release_unheld_sibling_boxes().await;
         Ok(v)
     }
 
