@@ -421,7 +421,9 @@ async fn answer<T: serde::de::DeserializeOwned>(
             .map_err(|e| ManagerHqError::Protocol(format!("{what}: {e}")));
     }
     if status.is_server_error() {
-        return Err(ManagerHqError::Unreachable(format!("{what}: HTTP {status}")));
+        return Err(ManagerHqError::Unreachable(format!(
+            "{what}: HTTP {status}"
+        )));
     }
     let r: WireRefusal = serde_json::from_slice(&bytes)
         .map_err(|_| ManagerHqError::Protocol(format!("{what}: HTTP {status}")))?;

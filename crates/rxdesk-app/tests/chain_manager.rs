@@ -79,13 +79,21 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
     let sb = counter(&db, b).await;
     let code = "81000000000000000001";
     let r = db
-        .integrate(&sa, sale_records(sa.site_id, a, &sale(1, code, "S1", "12.5", "5")), DAY)
+        .integrate(
+            &sa,
+            sale_records(sa.site_id, a, &sale(1, code, "S1", "12.5", "5")),
+            DAY,
+        )
         .await
         .unwrap();
     assert!(r.issues.is_empty());
     // The same trace code sold at the other store: refused, a failure.
     let r = db
-        .integrate(&sb, sale_records(sb.site_id, b, &sale(1, code, "S2", "8.50", "0")), DAY)
+        .integrate(
+            &sb,
+            sale_records(sb.site_id, b, &sale(1, code, "S2", "8.50", "0")),
+            DAY,
+        )
         .await
         .unwrap();
     assert_eq!(r.issues.len(), 1);
@@ -153,7 +161,10 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
     assert_eq!(chain.store_code, "");
     assert_eq!((chain.sales, chain.sales_amount.as_str()), (1, "12.50"));
     assert_eq!(chain.trace_coverage_pct, "100.00");
-    assert!(v.regulator.iter().any(|r| r.store_code == a && r.sales == 1));
+    assert!(v
+        .regulator
+        .iter()
+        .any(|r| r.store_code == a && r.sales == 1));
     let p = &v.prices[0];
     assert_eq!(p.chain_price.as_deref(), Some("10.00"));
     assert_eq!(p.stores[0].prices, ["12.50"]);
@@ -163,7 +174,10 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
     desk.resolve(f.id).await.expect("resolved");
     let v = desk.views(43).await.unwrap();
     assert!(v.failures[0].resolved);
-    assert_eq!(desk.resolve(999_999).await, Err(ManagerHqError::UnknownIssue));
+    assert_eq!(
+        desk.resolve(999_999).await,
+        Err(ManagerHqError::UnknownIssue)
+    );
 
     // A password change ends the session: refused, then forgotten.
     let phc = rxdesk_chain::managers::hash_password("另一个新密码-22").unwrap();
@@ -173,7 +187,9 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
     assert_eq!(desk.views(45).await, Err(ManagerHqError::NotSignedIn));
 
     // Signing out ends the session at head office.
-    desk.sign_in(&url, "王经理", "另一个新密码-22").await.unwrap();
+    desk.sign_in(&url, "王经理", "另一个新密码-22")
+        .await
+        .unwrap();
     desk.sign_out().await.unwrap();
     assert_eq!(desk.session().await, None);
 }
@@ -201,7 +217,10 @@ async fn head_office_out_of_reach_is_said_so() {
         .unwrap_err();
     assert_eq!(e.code(), "hq_unreachable");
     assert_eq!(
-        desk.sign_in("ftp://hq", "王经理", PW).await.unwrap_err().code(),
+        desk.sign_in("ftp://hq", "王经理", PW)
+            .await
+            .unwrap_err()
+            .code(),
         "hq_protocol"
     );
 }
