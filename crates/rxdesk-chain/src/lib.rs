@@ -30,6 +30,10 @@
 pub mod managers;
 pub mod mirror;
 pub mod schema;
+/// The throwaway PostgreSQL and fixtures of the tests and benches: only
+/// with the `testing` feature, which only dev-dependencies turn on (a
+/// production build of head office has no code that runs `initdb`).
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
 
