@@ -511,7 +511,12 @@ fn testing_outside_dev(v: &toml::Value) -> Vec<String> {
     }
     if let Some(fs) = v.get("features").and_then(|f| f.as_table()) {
         for (feature, items) in fs {
-            for i in items.as_array().into_iter().flatten().filter_map(|i| i.as_str()) {
+            for i in items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.as_str())
+            {
                 if i.ends_with("/testing") || (feature == "default" && i == "testing") {
                     out.push(format!("feature {feature} = [\"{i}\"]"));
                 }
@@ -532,12 +537,19 @@ fn the_throwaway_postgresql_is_only_in_tests() {
             .map(|e| e.path().join("Cargo.toml"))
             .filter(|p| p.is_file()),
     ) {
-        let v: toml::Value = fs::read_to_string(&p).expect("manifest").parse().expect("toml");
+        let v: toml::Value = fs::read_to_string(&p)
+            .expect("manifest")
+            .parse()
+            .expect("toml");
         for b in testing_outside_dev(&v) {
             bad.push(format!("{}: {b}", rel(&root, &p)));
         }
     }
-    assert!(bad.is_empty(), "`testing` turned on outside dev-dependencies:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "`testing` turned on outside dev-dependencies:\n{}",
+        bad.join("\n")
+    );
     // The check catches what it forbids.
     let caught: toml::Value = r#"
         [dependencies]
