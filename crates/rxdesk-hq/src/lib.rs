@@ -527,11 +527,27 @@ async fn view_html(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(name): Path<String>,
-) -> Result<Response, Refusal> {
-    let who = auth::admit(&state, &headers).await?;
-    let v = View::parse(&name)
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "unknown_view", "no such view"))?;
-    let data = load(&state.0.db, v).await?;
+) -> Result<Response, Response> {
+    // A page refused for want of a (valid) sign-in asks the browser for the
+    // manager's name and password again: an ended or expired session's
+    // cookie must not leave the browser stuck without a prompt.
+    let who = auth::admit(&state, &headers).await.map_err(|r| {
+        let ask = r.0 == StatusCode::UNAUTHORIZED;
+        let mut resp = r.into_response();
+        if ask {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"RxDesk HQ\", charset=\"UTF-8\""),
+            );
+        }
+        resp
+    })?;
+    let v = View::parse(&name).ok_or_else(|| {
+        Refusal::new(StatusCode::NOT_FOUND, "unknown_view", "no such view").into_response()
+    })?;
+    let data = load(&state.0.db, v)
+        .await
+        .map_err(|e| Refusal::from(e).into_response())?;
     Ok(auth::with_cookie(
         axum::response::Html(html::render(v, &data)).into_response(),
         who.new_session.as_ref(),
@@ -541,7 +557,7 @@ async fn view_html(
 async fn chain_home(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, Refusal> {
+) -> Result<Response, Response> {
     view_html(State(state), headers, Path("stores".to_string())).await
 }
 

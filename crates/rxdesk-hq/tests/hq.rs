@@ -623,14 +623,17 @@ fn unknown_and_expired_sessions_are_refused_with_their_codes() {
             .unwrap();
         let (s, b) = call("GET", "/v1/views/uploads", vec![], &bearer_h(&old.token)).await;
         assert_eq!((s, refusal(&b).code.as_str()), (401, "session_expired"));
-        let (s, _) = call(
-            "GET",
-            "/chain/uploads",
-            vec![],
-            &[("Cookie", format!("rxdesk_hq_session={}", old.token))],
-        )
-        .await;
-        assert_eq!(s, 401);
+        // A page with an expired session's cookie asks the browser to sign in again.
+        let h = hq();
+        let r = h
+            .client
+            .get(format!("{}/chain/uploads", h.url))
+            .header("Cookie", format!("rxdesk_hq_session={}", old.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        assert!(r.headers().get("www-authenticate").is_some());
     })
 }
 
