@@ -40,3 +40,87 @@ pub fn chain_sync_now(state: tauri::State<'_, Shared>) -> Result<(), IpcError> {
     state.chain.sync_now();
     Ok(())
 }
+
+// ---- The chain manager's desk: sign in at head office, the chain views ----
+
+use rxdesk_app::chain_manager::{
+    ChainManagerDesk, ChainManagerSession, ChainViews, ManagerHqError,
+};
+
+/// The IPC error of a chain-manager call: `CHAIN_` + the upper-cased code.
+fn manager_error(e: ManagerHqError) -> IpcError {
+    let code = format!("CHAIN_{}", e.code().to_uppercase());
+    let err = IpcError::new(&code, &e);
+    match e {
+        ManagerHqError::Locked { retry_after_s } => err.with("minutes", (retry_after_s + 59) / 60),
+        ManagerHqError::Refused { code, .. } => err.with("hqCode", code),
+        _ => err,
+    }
+}
+
+/// Head office's URL of this ledger's registration.
+async fn hq_url(state: &Shared) -> Result<String, IpcError> {
+    if let Some(rx) = state.chain.status() {
+        if let Some(u) = rx.borrow().hq_url.clone() {
+            return Ok(u);
+        }
+    }
+    let not_registered = || manager_error(ManagerHqError::NotRegistered);
+    let counter = state.counter.as_ref().map_err(|_| not_registered())?;
+    let store = std::sync::Arc::clone(counter.store());
+    let s = tokio::task::spawn_blocking(move || rxdesk_app::chain::chain_status(&store))
+        .await?
+        .map_err(|e| IpcError::new("CHAIN_STATUS_UNREADABLE", &e).with("reason", e.message_zh()))?;
+    s.hq_url.ok_or_else(not_registered)
+}
+
+/// 连锁管理员登录: signs in at this ledger's head office.
+#[tauri::command]
+pub async fn chain_manager_sign_in(
+    state: tauri::State<'_, Shared>,
+    desk: tauri::State<'_, ChainManagerDesk>,
+    name: String,
+    password: String,
+) -> Result<ChainManagerSession, IpcError> {
+    let url = hq_url(&state).await?;
+    desk.sign_in(&url, name.trim(), &password)
+        .await
+        .map_err(manager_error)
+}
+
+/// The signed-in chain manager of this window, if any.
+#[tauri::command]
+pub async fn chain_manager_session(
+    desk: tauri::State<'_, ChainManagerDesk>,
+) -> Result<Option<ChainManagerSession>, IpcError> {
+    Ok(desk.session().await)
+}
+
+/// Every chain view, read from head office now.
+#[tauri::command]
+pub async fn chain_manager_views(
+    desk: tauri::State<'_, ChainManagerDesk>,
+) -> Result<ChainViews, IpcError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    desk.views(now).await.map_err(manager_error)
+}
+
+/// Marks a failure resolved at head office.
+#[tauri::command]
+pub async fn chain_manager_resolve(
+    desk: tauri::State<'_, ChainManagerDesk>,
+    id: i64,
+) -> Result<(), IpcError> {
+    desk.resolve(id).await.map_err(manager_error)
+}
+
+/// Signs the chain manager out (at head office too when reachable).
+#[tauri::command]
+pub async fn chain_manager_sign_out(
+    desk: tauri::State<'_, ChainManagerDesk>,
+) -> Result<(), IpcError> {
+    desk.sign_out().await.map_err(manager_error)
+}

@@ -155,6 +155,17 @@ mod tests {
             rxdesk_app::chain_view::ChainIssueView::decl(&cfg),
             rxdesk_app::chain_view::ChainErrorIpc::decl(&cfg),
             rxdesk_app::chain_view::ChainStatusView::decl(&cfg),
+            // chain manager views
+            rxdesk_app::chain_manager::ChainManagerSession::decl(&cfg),
+            rxdesk_app::chain_manager::ChainCounterRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainStoreRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainUploadRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainFailureRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainDayRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainRegulatorRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainStorePriceRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainPriceRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainViews::decl(&cfg),
             // ---- h-contract2: the visit's views (visit-api.ts) ----
             rxdesk_core::settle_kind::SettlementKind::decl(&cfg),
             rxdesk_app::visit::view::PatientView::decl(&cfg),

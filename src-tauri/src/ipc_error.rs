@@ -78,6 +78,17 @@ pub const CATALOGUED_CODES: &[&str] = &[
     "STAFF_REFUSED",
     "CHAIN_NOT_RUNNING",
     "CHAIN_STATUS_UNREADABLE",
+    // The chain manager's desk (chain_commands.rs `manager_error`).
+    "CHAIN_CHAIN_NOT_REGISTERED",
+    "CHAIN_CHAIN_MANAGER_SIGNED_OUT",
+    "CHAIN_HQ_UNREACHABLE",
+    "CHAIN_BAD_CREDENTIALS",
+    "CHAIN_LOGIN_LOCKED",
+    "CHAIN_SESSION_EXPIRED",
+    "CHAIN_SESSION_UNKNOWN",
+    "CHAIN_UNKNOWN_ISSUE",
+    "CHAIN_HQ_REFUSED",
+    "CHAIN_HQ_PROTOCOL",
     // AppError.
     "APP_NO_DATA_DIR",
     "APP_IO",

@@ -90,6 +90,8 @@ fn main() {
                 Ok(a) => {
                     keep_window_geometry(app, &a.dir);
                     app.manage(a);
+                    // The chain manager's head-office session (chain_commands.rs).
+                    app.manage(rxdesk_app::chain_manager::ChainManagerDesk::default());
                     Ok(())
                 }
                 Err(e) => {
@@ -202,7 +204,13 @@ fn main() {
             delivery_commands::delivery_refuse,
             // Head-office sync status and 立即同步 (chain_commands.rs, issue 17).
             chain_commands::chain_status,
-            chain_commands::chain_sync_now
+            chain_commands::chain_sync_now,
+            // The chain manager's sign-in at head office and the chain views.
+            chain_commands::chain_manager_sign_in,
+            chain_commands::chain_manager_session,
+            chain_commands::chain_manager_views,
+            chain_commands::chain_manager_resolve,
+            chain_commands::chain_manager_sign_out
         ])
         .build(tauri::generate_context!())
         .expect("error while building the RxDesk window")

@@ -795,6 +795,111 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
   assert.deepEqual(errors, []);
 });
 
+test("连锁管理员登录: a chain manager signs in at head office from the login screen and reads the five chain views, at 1024×768 in zh-CN and en-US", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  const fits = async (what) => {
+    const o = await p.evaluate(() => ({ x: document.documentElement.scrollWidth - document.documentElement.clientWidth }));
+    assert.ok(o.x <= 1, `${what}: no sideways scroll (${o.x}px)`);
+  };
+  try {
+    // Not in a chain: no entry on the login screen.
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    await p.waitForSelector("#chain-manager-entry");
+    await p.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_chain_state", { state: "none" }));
+    await p.waitForFunction(() => !document.querySelector("#chain-manager-entry"));
+    // Registered with a head office: the entry is there.
+    await p.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_chain_state", { state: "synced" }));
+    await p.waitForSelector("#chain-manager-entry");
+    assert.equal((await p.textContent("#chain-manager-entry")).trim(), "连锁管理员登录");
+    await p.screenshot({ path: "test-output/browser/chainmgr-login-entry-1024.png" });
+    await p.click("#chain-manager-entry");
+    await p.waitForSelector("#chain-login-form");
+    // A wrong password: refused in words, the code behind 详情.
+    await p.fill("#chain-manager-name", "王经理");
+    await p.fill("#chain-manager-password", "not-the-password");
+    await p.press("#chain-manager-password", "Enter");
+    await p.waitForSelector("#notice");
+    assert.equal((await p.textContent("#notice")).trim(), "管理员账户或密码不正确");
+    await p.click(".error-details-toggle");
+    assert.equal((await p.textContent(".error-code")).trim(), "CHAIN_BAD_CREDENTIALS");
+    await p.screenshot({ path: "test-output/browser/chainmgr-login-refused-1024.png" });
+    await p.fill("#chain-manager-password", "chain-demo-1");
+    await p.press("#chain-manager-password", "Enter");
+    await p.waitForSelector("#chain-manager #cm-stores");
+    assert.match(await p.textContent("#chain-manager-who"), /王经理/);
+    assert.match(await p.textContent("#chain-manager-hq"), /hq\.demo-chain\.example/);
+    // 1 门店上传: each store's counters and the 医保 uploads by state.
+    assert.match(await p.textContent("#cm-stores"), /朝阳门店（P11010100001）/);
+    assert.match(await p.textContent("#cm-uploads"), /结果未知/);
+    assert.match(await p.textContent("#cm-tab-failures"), /同步失败\s*2/);
+    await fits("uploads");
+    await p.screenshot({ path: "test-output/browser/chainmgr-uploads-zh-1024.png" });
+    // 2 同步失败: in words, resolvable.
+    await p.keyboard.press("2");
+    await p.waitForSelector("#cm-failures");
+    assert.match(await p.textContent("#cm-failures"), /追溯码已在别处售出/);
+    assert.match(await p.textContent("#cm-failures"), /海淀门店/);
+    await p.screenshot({ path: "test-output/browser/chainmgr-failures-zh-1024.png" });
+    await p.click("#cm-resolve-12");
+    await p.waitForFunction(() => !document.querySelector("#cm-resolve-12"));
+    assert.match(await p.textContent("#cm-tab-failures"), /同步失败\s*1/);
+    // 3 对账: per store per day, balanced or not.
+    await p.keyboard.press("3");
+    await p.waitForSelector("#cm-reconciliation");
+    const rec = await p.textContent("#cm-reconciliation");
+    assert.match(rec, /平账/);
+    assert.match(rec, /有差异/);
+    assert.match(rec, /未对账/);
+    assert.match(rec, /3862\.40/);
+    await fits("reconciliation");
+    await p.screenshot({ path: "test-output/browser/chainmgr-reconciliation-zh-1024.png" });
+    // 4 监管指标: per store and the whole chain.
+    await p.keyboard.press("4");
+    await p.waitForSelector("#cm-regulator");
+    assert.match(await p.textContent("#cm-regulator tr.total"), /全连锁合计[\s\S]*12430\.80[\s\S]*96\.90%/);
+    await p.screenshot({ path: "test-output/browser/chainmgr-regulator-zh-1024.png" });
+    // 5 价格监测: the chain's price against each store's.
+    await p.keyboard.press("5");
+    await p.waitForSelector("#cm-prices");
+    assert.match(await p.textContent("#cm-prices"), /18\.50 \/ 19\.80[\s\S]*与定价不符/);
+    assert.match(await p.textContent("#cm-prices"), /未发布/);
+    await fits("prices");
+    await p.screenshot({ path: "test-output/browser/chainmgr-prices-zh-1024.png" });
+    // en-US: every label in English, no Chinese but the stores' and products' own names.
+    await p.click("#locale-switch");
+    await p.waitForFunction(() => document.documentElement.lang === "en-US");
+    for (const [key, id, shot] of [["1", "#cm-stores", "uploads"], ["2", "#cm-failures", "failures"], ["3", "#cm-reconciliation", "reconciliation"], ["4", "#cm-regulator", "regulator"], ["5", "#cm-prices", "prices"]]) {
+      await p.keyboard.press(key);
+      await p.waitForSelector(id);
+      const words = await p.evaluate(() => {
+        const root = document.querySelector("#chain-manager").cloneNode(true);
+        root.querySelectorAll("td").forEach((td) => {
+          // Store and product names are data, in Chinese in any locale.
+          if (/[（(]P\d|（YP/.test(td.textContent)) td.remove();
+        });
+        return root.textContent;
+      });
+      assert.doesNotMatch(words.replace(/王经理/g, ""), /[\u4e00-\u9fff]/, `${shot} in en-US`);
+      await fits(`${shot} en-US`);
+      await p.screenshot({ path: `test-output/browser/chainmgr-${shot}-en-1024.png` });
+    }
+    assert.match(await p.textContent("#cm-prices"), /Differs/);
+    // Head office ends the session: said, then back to the sign-in.
+    await p.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_chain_manager_expire"));
+    await p.click("#chain-refresh");
+    await p.waitForSelector("#chain-error");
+    assert.match(await p.textContent("#chain-error"), /session has expired/);
+    await p.waitForSelector("#login-form", { timeout: 4000 });
+    await p.click("#locale-switch");
+    await p.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(errors, []);
+});
+
 test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw text; F12 asks while an OTC sale is open", async () => {
   await page.goto(url);
   await signIn("2001", "demo-pharmacist", "pharmacist");

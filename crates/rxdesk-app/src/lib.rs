@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod chain;
+pub mod chain_manager;
 pub mod chain_view;
 pub mod credentials;
 pub mod delivery;

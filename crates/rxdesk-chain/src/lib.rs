@@ -27,8 +27,13 @@
 //! Rust; sums are made in Rust, never in floating point.
 #![forbid(unsafe_code)]
 
+pub mod managers;
 pub mod mirror;
 pub mod schema;
+/// The throwaway PostgreSQL and fixtures of the tests and benches: only
+/// with the `testing` feature, which only dev-dependencies turn on (a
+/// production build of head office has no code that runs `initdb`).
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod views;
 
@@ -99,6 +104,21 @@ pub enum ChainError {
     /// The operating system's random source failed.
     #[error("no randomness from the operating system: {0}")]
     Random(String),
+    /// A manager name is empty, too long or has control characters.
+    #[error("a manager name is 1 to 64 characters without control characters")]
+    BadManagerName,
+    /// A manager by that name exists already.
+    #[error("a manager by that name exists already")]
+    ManagerExists,
+    /// A password is shorter than the minimum.
+    #[error("a password has at least 8 characters")]
+    WeakPassword,
+    /// No such manager session (never opened, or signed out).
+    #[error("no such session: sign in again")]
+    SessionUnknown,
+    /// The manager session has expired.
+    #[error("the session has expired: sign in again")]
+    SessionExpired,
 }
 
 impl ChainError {
@@ -118,6 +138,11 @@ impl ChainError {
             ChainError::VersionTooNew { .. } => "version_too_new",
             ChainError::Corrupt(_) => "corrupt",
             ChainError::Random(_) => "random",
+            ChainError::BadManagerName => "bad_manager_name",
+            ChainError::ManagerExists => "manager_exists",
+            ChainError::WeakPassword => "weak_password",
+            ChainError::SessionUnknown => "session_unknown",
+            ChainError::SessionExpired => "session_expired",
         }
     }
 }

@@ -137,8 +137,21 @@ const CONSTRAINTS: &[&str] = &[
 pub fn migration(engine: Engine, version: u32) -> Option<Vec<String>> {
     match version {
         1 => Some(v1(engine)),
+        2 => Some(v2()),
         _ => None,
     }
+}
+
+/// Chain-manager accounts and their sessions (`crate::managers`): a
+/// session's token is kept only as its SHA-256 hash.
+fn v2() -> Vec<String> {
+    vec![
+        "CREATE TABLE managers (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL)".into(),
+        "CREATE TABLE manager_sessions (token_hash TEXT PRIMARY KEY, manager TEXT NOT NULL REFERENCES managers (name), \
+         created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)"
+            .into(),
+        "CREATE INDEX manager_sessions_expiry ON manager_sessions (expires_at)".into(),
+    ]
 }
 
 fn v1(engine: Engine) -> Vec<String> {

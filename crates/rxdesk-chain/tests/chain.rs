@@ -118,7 +118,7 @@ async fn snapshot(db: &ChainDb) -> (Vec<(&'static str, i64)>, i64) {
 }
 
 async fn migrations_apply_and_reapply(db: ChainDb) {
-    assert_eq!(db.schema_version().await.unwrap(), 1);
+    assert_eq!(db.schema_version().await.unwrap(), 2);
     let counts = db.record_counts().await.unwrap();
     assert_eq!(counts.len(), Table::ALL.len());
     assert!(counts.values().all(|n| *n == 0));
@@ -126,7 +126,7 @@ async fn migrations_apply_and_reapply(db: ChainDb) {
     let hq = db.hq_site();
     assert!(!hq.is_nil());
     db.migrate().await.unwrap();
-    assert_eq!(db.schema_version().await.unwrap(), 1);
+    assert_eq!(db.schema_version().await.unwrap(), 2);
     assert_eq!(db.hq_site(), hq);
 }
 

@@ -13,6 +13,7 @@
 //! so no body can make a handler panic (tests/hq.rs sends arbitrary bytes).
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod csv;
 pub mod html;
 
@@ -51,6 +52,8 @@ struct Inner {
     admin_hash: String,
     window: VersionWindow,
     body_limit: usize,
+    session_ttl_ms: i64,
+    throttle: auth::Throttle,
 }
 
 /// The service's shared state.
@@ -65,7 +68,37 @@ impl AppState {
             admin_hash: rxdesk_chain::hash_secret(&config.admin_token),
             window: config.window,
             body_limit: config.body_limit,
+            session_ttl_ms: auth::SESSION_TTL_MS,
+            throttle: auth::Throttle::default(),
         }))
+    }
+
+    /// The same with manager sessions lasting `ms` (tests shorten it).
+    pub fn with_session_ttl_ms(self, ms: i64) -> AppState {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Inner {
+            db: shared.db.clone(),
+            admin_hash: shared.admin_hash.clone(),
+            window: shared.window,
+            body_limit: shared.body_limit,
+            session_ttl_ms: shared.session_ttl_ms,
+            throttle: auth::Throttle::default(),
+        });
+        AppState(Arc::new(Inner {
+            session_ttl_ms: ms,
+            ..inner
+        }))
+    }
+
+    fn session_ttl_ms(&self) -> i64 {
+        self.0.session_ttl_ms
+    }
+
+    fn throttle(&self) -> &auth::Throttle {
+        &self.0.throttle
+    }
+
+    fn is_admin_token(&self, presented: &str) -> bool {
+        rxdesk_chain::hash_secret(presented) == self.0.admin_hash
     }
 
     /// The chain database.
@@ -82,9 +115,10 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// A refusal as sent: status and `SyncRefusal` body.
+/// A refusal as sent: status, `SyncRefusal` body and, when the caller
+/// should wait, the seconds of a `Retry-After` header.
 #[derive(Debug)]
-pub struct Refusal(pub StatusCode, pub SyncRefusal);
+pub struct Refusal(pub StatusCode, pub SyncRefusal, pub Option<i64>);
 
 impl Refusal {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
@@ -95,6 +129,7 @@ impl Refusal {
                 message: message.into(),
                 issues: Vec::new(),
             },
+            None,
         )
     }
 
@@ -111,6 +146,11 @@ impl IntoResponse for Refusal {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if let Some(secs) = self.2 {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if self.0 == StatusCode::UNAUTHORIZED && self.1.code == "admin_required" {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -131,8 +171,13 @@ impl From<ChainError> for Refusal {
             ChainError::VersionTooOld { .. } | ChainError::VersionTooNew { .. } => {
                 StatusCode::UPGRADE_REQUIRED
             }
-            ChainError::CounterTaken(_) | ChainError::StoreExists => StatusCode::CONFLICT,
-            ChainError::BadStoreCode => StatusCode::BAD_REQUEST,
+            ChainError::CounterTaken(_) | ChainError::StoreExists | ChainError::ManagerExists => {
+                StatusCode::CONFLICT
+            }
+            ChainError::BadStoreCode | ChainError::BadManagerName | ChainError::WeakPassword => {
+                StatusCode::BAD_REQUEST
+            }
+            ChainError::SessionUnknown | ChainError::SessionExpired => StatusCode::UNAUTHORIZED,
             ChainError::Db(_)
             | ChainError::Corrupt(_)
             | ChainError::Random(_)
@@ -305,7 +350,7 @@ fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
             }
         });
     match presented {
-        Some(t) if rxdesk_chain::hash_secret(&t) == state.0.admin_hash => Ok(()),
+        Some(t) if state.is_admin_token(&t) => Ok(()),
         _ => Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "admin_required",
@@ -371,12 +416,13 @@ async fn resolve_issue(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Refusal> {
-    admin(&state, &headers)?;
+    let who = auth::admit(&state, &headers).await?;
     let id: i64 = id
         .parse()
         .map_err(|_| Refusal::malformed("an issue id is a number"))?;
     let found = state.0.db.resolve_issue(id).await?;
     if found {
+        tracing::info!(issue = id, by = ?who.viewer, "sync issue resolved");
         Ok(json(StatusCode::OK, &serde_json::json!({ "resolved": id })))
     } else {
         Err(Refusal::new(
@@ -464,7 +510,7 @@ async fn view_json(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response, Refusal> {
-    admin(&state, &headers)?;
+    auth::admit(&state, &headers).await?;
     let v = View::parse(&name)
         .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "unknown_view", "no such view"))?;
     Ok(match load(&state.0.db, v).await? {
@@ -481,18 +527,37 @@ async fn view_html(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(name): Path<String>,
-) -> Result<Response, Refusal> {
-    admin(&state, &headers)?;
-    let v = View::parse(&name)
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "unknown_view", "no such view"))?;
-    let data = load(&state.0.db, v).await?;
-    Ok(axum::response::Html(html::render(v, &data)).into_response())
+) -> Result<Response, Response> {
+    // A page refused for want of a (valid) sign-in asks the browser for the
+    // manager's name and password again: an ended or expired session's
+    // cookie must not leave the browser stuck without a prompt.
+    let who = auth::admit(&state, &headers).await.map_err(|r| {
+        let ask = r.0 == StatusCode::UNAUTHORIZED;
+        let mut resp = r.into_response();
+        if ask {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"RxDesk HQ\", charset=\"UTF-8\""),
+            );
+        }
+        resp
+    })?;
+    let v = View::parse(&name).ok_or_else(|| {
+        Refusal::new(StatusCode::NOT_FOUND, "unknown_view", "no such view").into_response()
+    })?;
+    let data = load(&state.0.db, v)
+        .await
+        .map_err(|e| Refusal::from(e).into_response())?;
+    Ok(auth::with_cookie(
+        axum::response::Html(html::render(v, &data)).into_response(),
+        who.new_session.as_ref(),
+    ))
 }
 
 async fn chain_home(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, Refusal> {
+) -> Result<Response, Response> {
     view_html(State(state), headers, Path("stores".to_string())).await
 }
 
@@ -506,6 +571,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/stores", post(add_store))
         .route("/v1/admin/products", post(publish_products))
         .route("/v1/admin/issues/{id}/resolve", post(resolve_issue))
+        .route("/v1/issues/{id}/resolve", post(resolve_issue))
+        .route("/v1/managers/login", post(auth::login))
+        .route("/v1/managers/logout", post(auth::logout))
         .route("/v1/views/{name}", get(view_json))
         .route("/chain", get(chain_home))
         .route("/chain/{name}", get(view_html))

@@ -54,6 +54,74 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ProductsCmd,
     },
+    /// Chain-manager accounts (who signs in to the chain views).
+    Manager {
+        #[command(subcommand)]
+        cmd: ManagerCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ManagerCmd {
+    /// Add a manager; the password is read from standard input (asked
+    /// twice, without echo, at a terminal).
+    Add {
+        /// The manager's sign-in name.
+        name: String,
+        /// The chain database.
+        #[arg(long)]
+        database_url: String,
+    },
+    /// Set a manager's password (read as for `add`) and end their sessions.
+    Passwd {
+        /// The manager's sign-in name.
+        name: String,
+        /// The chain database.
+        #[arg(long)]
+        database_url: String,
+    },
+    /// List the managers.
+    List {
+        /// The chain database.
+        #[arg(long)]
+        database_url: String,
+    },
+}
+
+/// Switches the terminal's echo (best effort, through `stty`).
+fn echo(on: bool) {
+    let _ = std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status();
+}
+
+/// A password from standard input: at a terminal asked twice without
+/// echo; from a pipe, its first line.
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    let ask = |prompt: &str| -> Result<String, String> {
+        if tty {
+            eprint!("{prompt}");
+            let _ = std::io::stderr().flush();
+            echo(false);
+        }
+        let mut line = String::new();
+        let r = stdin.lock().read_line(&mut line);
+        if tty {
+            echo(true);
+            eprintln!();
+        }
+        r.map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let pw = ask("Password / 密码: ")?;
+    if tty && ask("Again / 再输一次: ")? != pw {
+        return Err("the two passwords differ".into());
+    }
+    Ok(pw)
 }
 
 #[derive(Subcommand)]
@@ -155,6 +223,50 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("published {n} products");
+            Ok(())
+        }
+        Cmd::Manager { cmd } => manager(cmd).await,
+    }
+}
+
+async fn manager(cmd: ManagerCmd) -> Result<(), String> {
+    let open = |url: String| async move { ChainDb::open(&url).await.map_err(|e| e.to_string()) };
+    match cmd {
+        ManagerCmd::Add { name, database_url } => {
+            let pw = read_password()?;
+            let phc = rxdesk_chain::managers::hash_password(&pw).map_err(|e| e.to_string())?;
+            open(database_url)
+                .await?
+                .add_manager(&name, &phc, now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("manager {name} added");
+            Ok(())
+        }
+        ManagerCmd::Passwd { name, database_url } => {
+            let pw = read_password()?;
+            let phc = rxdesk_chain::managers::hash_password(&pw).map_err(|e| e.to_string())?;
+            if open(database_url)
+                .await?
+                .set_manager_password(&name, &phc)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("password of {name} set; their sessions ended");
+                Ok(())
+            } else {
+                Err(format!("no manager named {name}"))
+            }
+        }
+        ManagerCmd::List { database_url } => {
+            for n in open(database_url)
+                .await?
+                .managers()
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("{n}");
+            }
             Ok(())
         }
     }

@@ -25,6 +25,7 @@ struct Hq {
     rt: tokio::runtime::Runtime,
     url: String,
     client: reqwest::Client,
+    db_url: String,
 }
 
 fn hq() -> &'static Hq {
@@ -55,6 +56,7 @@ fn hq() -> &'static Hq {
             rt,
             url,
             client: reqwest::Client::new(),
+            db_url,
         }
     })
 }
@@ -508,6 +510,221 @@ fn the_html_pages_render_with_zh_cn_labels() {
         assert_eq!(r.status().as_u16(), 401);
         assert!(r.headers().get("www-authenticate").is_some());
     })
+}
+
+/// A chain manager named uniquely for one test, added straight in the
+/// database (as `rxdesk-hq manager add` does).
+async fn new_manager(tag: &str, password: &str) -> String {
+    let name = format!("经理-{tag}-{}", std::process::id());
+    let db = ChainDb::open(&hq().db_url).await.unwrap();
+    let phc = rxdesk_chain::managers::hash_password(password).unwrap();
+    db.add_manager(&name, &phc, rxdesk_hq::now_ms())
+        .await
+        .unwrap();
+    name
+}
+
+async fn login(name: &str, password: &str) -> (u16, String) {
+    call(
+        "POST",
+        "/v1/managers/login",
+        serde_json::to_vec(&serde_json::json!({"name": name, "password": password})).unwrap(),
+        &[],
+    )
+    .await
+}
+
+fn bearer_h(token: &str) -> Vec<(&'static str, String)> {
+    vec![("Authorization", format!("Bearer {token}"))]
+}
+
+#[test]
+fn a_chain_manager_signs_in_reads_every_view_and_signs_out() {
+    block(async {
+        let name = new_manager("views", "药房经理的密码1").await;
+        let (s, b) = login(&name, "药房经理的密码1").await;
+        assert_eq!(s, 200, "{b}");
+        let r: rxdesk_hq::auth::LoginResponse = serde_json::from_str(&b).unwrap();
+        assert_eq!(r.manager, name);
+        assert_eq!(r.token.len(), 64);
+        let left = r.expires_at - rxdesk_hq::now_ms();
+        assert!(
+            left > rxdesk_hq::auth::SESSION_TTL_MS - 60_000
+                && left <= rxdesk_hq::auth::SESSION_TTL_MS,
+            "{left}"
+        );
+        for v in rxdesk_hq::View::ALL {
+            let (s, b) = call(
+                "GET",
+                &format!("/v1/views/{}", v.slug()),
+                vec![],
+                &bearer_h(&r.token),
+            )
+            .await;
+            assert_eq!(s, 200, "{}: {b}", v.slug());
+            assert!(b.starts_with('['), "{}: {b}", v.slug());
+        }
+        // The token is kept only as its hash.
+        let db = ChainDb::open(&hq().db_url).await.unwrap();
+        let kept: Vec<String> = sqlx_rows(&db, "SELECT token_hash FROM manager_sessions").await;
+        assert!(!kept.iter().any(|h| h == &r.token));
+        assert!(kept.contains(&rxdesk_chain::hash_secret(&r.token)));
+        // Signed out: the token no longer opens a view.
+        let (s, b) = call("POST", "/v1/managers/logout", vec![], &bearer_h(&r.token)).await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = call("GET", "/v1/views/stores", vec![], &bearer_h(&r.token)).await;
+        assert_eq!((s, refusal(&b).code.as_str()), (401, "session_unknown"));
+        // A session cannot add stores: that stays the admin token's.
+        let (_, b) = login(&name, "药房经理的密码1").await;
+        let t: rxdesk_hq::auth::LoginResponse = serde_json::from_str(&b).unwrap();
+        let (s, b) = call(
+            "POST",
+            "/v1/admin/stores",
+            br#"{"store_code":"P11019999998","name":"x"}"#.to_vec(),
+            &bearer_h(&t.token),
+        )
+        .await;
+        assert_eq!((s, refusal(&b).code.as_str()), (401, "admin_required"));
+    })
+}
+
+async fn sqlx_rows(db: &ChainDb, sql: &'static str) -> Vec<String> {
+    use sqlx::Row as _;
+    sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>(0).unwrap())
+        .collect()
+}
+
+#[test]
+fn unknown_and_expired_sessions_are_refused_with_their_codes() {
+    block(async {
+        let name = new_manager("expiry", "药房经理的密码2").await;
+        let (s, b) = call(
+            "GET",
+            "/v1/views/uploads",
+            vec![],
+            &bearer_h(&"ab".repeat(32)),
+        )
+        .await;
+        assert_eq!((s, refusal(&b).code.as_str()), (401, "session_unknown"));
+        let db = ChainDb::open(&hq().db_url).await.unwrap();
+        // A session opened ten hours and one minute ago has ended.
+        let old = db
+            .open_manager_session(
+                &name,
+                rxdesk_hq::now_ms() - rxdesk_hq::auth::SESSION_TTL_MS - 60_000,
+                rxdesk_hq::auth::SESSION_TTL_MS,
+            )
+            .await
+            .unwrap();
+        let (s, b) = call("GET", "/v1/views/uploads", vec![], &bearer_h(&old.token)).await;
+        assert_eq!((s, refusal(&b).code.as_str()), (401, "session_expired"));
+        // A page with an expired session's cookie asks the browser to sign in again.
+        let h = hq();
+        let r = h
+            .client
+            .get(format!("{}/chain/uploads", h.url))
+            .header("Cookie", format!("rxdesk_hq_session={}", old.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+        assert!(r.headers().get("www-authenticate").is_some());
+    })
+}
+
+#[test]
+fn a_wrong_password_and_an_unknown_name_are_refused_alike_then_the_name_locks() {
+    block(async {
+        let name = new_manager("lock", "药房经理的密码3").await;
+        let (s1, b1) = login(&name, "wrong-password").await;
+        let (s2, b2) = login("nobody-by-this-name", "wrong-password").await;
+        assert_eq!((s1, refusal(&b1).code.as_str()), (401, "bad_credentials"));
+        // No user enumeration: the same status and the same words.
+        assert_eq!((s1, &b1), (s2, &b2));
+        // Failures slow down: the third waits at least 3 × 200 ms.
+        let _ = login(&name, "wrong-password").await;
+        let t = std::time::Instant::now();
+        let _ = login(&name, "wrong-password").await;
+        assert!(
+            t.elapsed() >= std::time::Duration::from_millis(600),
+            "{:?}",
+            t.elapsed()
+        );
+        let (s, _) = login(&name, "wrong-password").await;
+        assert_eq!(s, 401, "four failures do not lock yet");
+        // The fifth failure locks the name; then even the right password is refused.
+        let h = hq();
+        let r = h
+            .client
+            .post(format!("{}/v1/managers/login", h.url))
+            .body(
+                serde_json::to_vec(&serde_json::json!({"name": name, "password": "nope-nope"}))
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429);
+        let retry: i64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 800 && retry <= 900, "{retry}");
+        assert_eq!(refusal(&r.text().await.unwrap()).code, "login_locked");
+        let (s, b) = login(&name, "药房经理的密码3").await;
+        assert_eq!((s, refusal(&b).code.as_str()), (429, "login_locked"));
+        // Another manager is not locked by it.
+        let other = new_manager("lock-other", "药房经理的密码4").await;
+        assert_eq!(login(&other, "药房经理的密码4").await.0, 200);
+    })
+}
+
+#[test]
+fn a_browser_signs_in_with_the_managers_name_and_keeps_a_session_cookie() {
+    block(async {
+        let name = new_manager("browser", "药房经理的密码5").await;
+        let h = hq();
+        let basic = format!(
+            "Basic {}",
+            base64_encode(format!("{name}:药房经理的密码5").as_bytes())
+        );
+        let r = h
+            .client
+            .get(format!("{}/chain/regulator", h.url))
+            .header("Authorization", basic)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let pair = cookie.split(';').next().unwrap().to_string();
+        assert!(pair.starts_with("rxdesk_hq_session="));
+        let (s, b) = call("GET", "/chain/prices", vec![], &[("Cookie", pair)]).await;
+        assert_eq!(s, 200);
+        assert!(b.contains("价格监测"));
+        // A wrong password in the browser's prompt is refused as at the API.
+        let bad = format!(
+            "Basic {}",
+            base64_encode(format!("{name}:wrong-one").as_bytes())
+        );
+        let (s, b) = call("GET", "/chain/prices", vec![], &[("Authorization", bad)]).await;
+        assert_eq!((s, refusal(&b).code.as_str()), (401, "bad_credentials"));
+    })
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 fn fuzz_counter() -> &'static (Counter, Vec<u8>) {

@@ -478,6 +478,98 @@ fn the_dependency_rules_catch_what_they_forbid() {
     assert_eq!(demo_feature_only(&v), vec!["rxdesk-demo".to_string()]);
 }
 
+/// Where a manifest turns on a `testing` feature (rxdesk-chain's throwaway
+/// PostgreSQL) outside its dev-dependencies: a normal or build dependency
+/// with `features = ["testing"]`, a feature naming `X/testing`, or a
+/// `default` feature that includes `testing`.
+fn testing_outside_dev(v: &toml::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let named = |d: &toml::Value| {
+        d.get("features")
+            .and_then(|f| f.as_array())
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some("testing")))
+    };
+    let mut tables: Vec<(&str, &toml::Value)> = Vec::new();
+    for t in ["dependencies", "build-dependencies"] {
+        if let Some(d) = v.get(t) {
+            tables.push((t, d));
+        }
+    }
+    if let Some(targets) = v.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values() {
+            if let Some(d) = t.get("dependencies") {
+                tables.push(("target dependencies", d));
+            }
+        }
+    }
+    for (where_, d) in tables {
+        for (name, dep) in d.as_table().into_iter().flatten() {
+            if named(dep) {
+                out.push(format!("{where_}: {name} with features = [\"testing\"]"));
+            }
+        }
+    }
+    if let Some(fs) = v.get("features").and_then(|f| f.as_table()) {
+        for (feature, items) in fs {
+            for i in items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.as_str())
+            {
+                if i.ends_with("/testing") || (feature == "default" && i == "testing") {
+                    out.push(format!("feature {feature} = [\"{i}\"]"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_throwaway_postgresql_is_only_in_tests() {
+    let root = repo_root();
+    let mut bad = Vec::new();
+    for p in std::iter::once(root.join("Cargo.toml")).chain(
+        fs::read_dir(root.join("crates"))
+            .expect("crates/")
+            .flatten()
+            .map(|e| e.path().join("Cargo.toml"))
+            .filter(|p| p.is_file()),
+    ) {
+        let v: toml::Value = fs::read_to_string(&p)
+            .expect("manifest")
+            .parse()
+            .expect("toml");
+        for b in testing_outside_dev(&v) {
+            bad.push(format!("{}: {b}", rel(&root, &p)));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "`testing` turned on outside dev-dependencies:\n{}",
+        bad.join("\n")
+    );
+    // The check catches what it forbids.
+    let caught: toml::Value = r#"
+        [dependencies]
+        rxdesk-chain = { path = "../rxdesk-chain", features = ["testing"] }
+        [features]
+        default = ["testing"]
+        x = ["rxdesk-chain/testing"]
+    "#
+    .parse()
+    .unwrap();
+    assert_eq!(testing_outside_dev(&caught).len(), 3);
+    let fine: toml::Value = r#"
+        [dev-dependencies]
+        rxdesk-chain = { path = "../rxdesk-chain", features = ["testing"] }
+    "#
+    .parse()
+    .unwrap();
+    assert!(testing_outside_dev(&fine).is_empty());
+}
+
 #[test]
 fn every_crate_inherits_the_workspace_lints() {
     let bad: Vec<String> = manifests(&repo_root())

@@ -31,6 +31,31 @@ export const shellErrors: Record<string, Entry> = {
     zh: "总部同步未在运行：本柜台未注册到总部，或另一个程序正在同步；收银不受影响",
     en: "Head-office sync is not running: this counter is not registered with head office, or another program is syncing; selling is not affected",
   },
+  CHAIN_CHAIN_NOT_REGISTERED: {
+    zh: "本柜台未注册到总部，不能进行连锁管理员登录",
+    en: "This counter is not registered with a head office: chain manager sign-in is not available",
+  },
+  CHAIN_CHAIN_MANAGER_SIGNED_OUT: { zh: "连锁管理员尚未登录：请重新登录", en: "No chain manager is signed in: sign in again" },
+  CHAIN_HQ_UNREACHABLE: {
+    zh: "无法连接总部服务器：请检查网络后重试（收银不受影响）",
+    en: "Head office cannot be reached: check the network and try again (selling is not affected)",
+  },
+  CHAIN_BAD_CREDENTIALS: { zh: "管理员账户或密码不正确", en: "Wrong manager account or password" },
+  CHAIN_LOGIN_LOCKED: {
+    zh: "登录失败次数过多，该账户已暂时锁定：请 {minutes} 分钟后再试",
+    en: "Too many failed sign-ins: this account is locked for now; try again in {minutes} min",
+  },
+  CHAIN_SESSION_EXPIRED: { zh: "总部登录已过期：请重新登录", en: "The head-office session has expired: sign in again" },
+  CHAIN_SESSION_UNKNOWN: {
+    zh: "总部登录已失效（已在别处退出或密码已更改）：请重新登录",
+    en: "The head-office session has ended (signed out elsewhere or the password changed): sign in again",
+  },
+  CHAIN_UNKNOWN_ISSUE: { zh: "总部没有这条失败记录（可能已被处理）：请刷新", en: "Head office has no such failure (it may be resolved already): refresh" },
+  CHAIN_HQ_REFUSED: { zh: "总部拒绝了请求（代码 {hqCode}）", en: "Head office refused the request (code {hqCode})" },
+  CHAIN_HQ_PROTOCOL: {
+    zh: "总部的应答无法识别（地址或版本不对）：请联系技术支持",
+    en: "Head office's answer was not understood (wrong address or version): contact support",
+  },
   CHAIN_STATUS_UNREADABLE: { zh: "读取总部同步状态失败：{reason}", en: "The head-office sync status could not be read from the ledger" },
   APP_NO_DATA_DIR: { zh: "找不到数据目录：请设置 RXDESK_HOME 或用户主目录", en: "No data directory: set RXDESK_HOME or a home directory" },
   APP_IO: { zh: "读写文件失败：请检查磁盘和权限后重试", en: "A file could not be read or written: check the disk and its permissions, then try again" },

@@ -11,6 +11,7 @@ import { otcEn, otcZh } from "./i18n-otc";
 import { deliveryEn, deliveryZh } from "./i18n-delivery";
 import { trustEn, trustZh } from "./i18n-trust";
 import { inventoryEn, inventoryZh } from "./i18n-inventory";
+import { chainEn, chainZh } from "./i18n-chain";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -24,6 +25,7 @@ const zh = {
   ...deliveryZh,
   ...trustZh,
   ...inventoryZh,
+  ...chainZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -109,6 +111,7 @@ const en: Partial<Record<Key, string>> = {
   ...deliveryEn,
   ...trustEn,
   ...inventoryEn,
+  ...chainEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

@@ -104,6 +104,11 @@ export const COMMANDS = [
   "delivery_refuse",
   "chain_status",
   "chain_sync_now",
+  "chain_manager_sign_in",
+  "chain_manager_session",
+  "chain_manager_views",
+  "chain_manager_resolve",
+  "chain_manager_sign_out",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
@@ -211,4 +216,9 @@ export const SIGNATURES: Record<Command, { module: string; args: Record<string, 
   delivery_refuse: { module: "delivery_commands", args: { saleId: "i64", reason: "String" }, returns: "Result<DeliveryMoved, IpcError>" },
   chain_status: { module: "chain_commands", args: {  }, returns: "Result<Option<ChainStatusView>, IpcError>" },
   chain_sync_now: { module: "chain_commands", args: {  }, returns: "Result<(), IpcError>" },
+  chain_manager_sign_in: { module: "chain_commands", args: { name: "String", password: "String" }, returns: "Result<ChainManagerSession, IpcError>" },
+  chain_manager_session: { module: "chain_commands", args: {  }, returns: "Result<Option<ChainManagerSession>, IpcError>" },
+  chain_manager_views: { module: "chain_commands", args: {  }, returns: "Result<ChainViews, IpcError>" },
+  chain_manager_resolve: { module: "chain_commands", args: { id: "i64" }, returns: "Result<(), IpcError>" },
+  chain_manager_sign_out: { module: "chain_commands", args: {  }, returns: "Result<(), IpcError>" },
 };

@@ -301,6 +301,238 @@ error: ChainErrorIpc | null,
  */
 issues: Array<ChainIssueView>, };
 
+export type ChainManagerSession = { 
+/**
+ * The manager's name.
+ */
+manager: string, 
+/**
+ * Head office's URL.
+ */
+hqUrl: string, 
+/**
+ * When the session ends (Unix ms).
+ */
+expiresAt: number, };
+
+export type ChainCounterRow = { 
+/**
+ * Terminal number.
+ */
+counterNo: number, 
+/**
+ * Last accepted upload to head office (Unix ms).
+ */
+lastPushAt: number | null, 
+/**
+ * Records waiting for it at head office.
+ */
+backlog: number, 
+/**
+ * Its unresolved failures.
+ */
+openIssues: number, 
+/**
+ * Head office's code of its last refused upload ("" when none).
+ */
+lastError: string, };
+
+export type ChainStoreRow = { 
+/**
+ * 定点医药机构编码.
+ */
+storeCode: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its counters.
+ */
+counters: Array<ChainCounterRow>, };
+
+export type ChainUploadRow = { 
+/**
+ * Store.
+ */
+storeCode: string, 
+/**
+ * 交易编号 (2101, 3501, …).
+ */
+op: string, 
+/**
+ * pending, sending, uncertain, done, rejected, voided.
+ */
+state: string, 
+/**
+ * How many.
+ */
+count: number, };
+
+export type ChainFailureRow = { 
+/**
+ * Its id at head office (to resolve it).
+ */
+id: number, 
+/**
+ * Store.
+ */
+storeCode: string, 
+/**
+ * The record's table.
+ */
+table: string, 
+/**
+ * Head office's stable code (`trace_code_sold_twice`, …).
+ */
+code: string, 
+/**
+ * Head office's words (English, for support).
+ */
+message: string, 
+/**
+ * When (Unix ms).
+ */
+at: number, 
+/**
+ * Resolved by a manager.
+ */
+resolved: boolean, };
+
+export type ChainDayRow = { 
+/**
+ * Store.
+ */
+storeCode: string, 
+/**
+ * yyyy-MM-dd (China Standard Time).
+ */
+day: string, 
+/**
+ * Settlements counted.
+ */
+settlements: number, 
+/**
+ * Counters that settled.
+ */
+counters: number, 
+/**
+ * 医疗费总额 (decimal string).
+ */
+medfeeSumamt: string, 
+/**
+ * 基金支付总额.
+ */
+fundPaySumamt: string, 
+/**
+ * 个人账户支出.
+ */
+acctPay: string, 
+/**
+ * 个人现金支出.
+ */
+psnCashPay: string, 
+/**
+ * The store's reconciliation outcome that day (`balanced`, …), if any.
+ */
+outcome: string | null, };
+
+export type ChainRegulatorRow = { 
+/**
+ * Store; empty for the whole chain.
+ */
+storeCode: string, 
+/**
+ * Sales.
+ */
+sales: number, 
+/**
+ * Their total (decimal string).
+ */
+salesAmount: string, 
+/**
+ * 医保 fund paid, net of refunds.
+ */
+fundPaid: string, 
+/**
+ * Refunds.
+ */
+refunds: number, 
+/**
+ * Sale lines.
+ */
+lines: number, 
+/**
+ * Lines with a trace code.
+ */
+linesWithCodes: number, 
+/**
+ * Trace-code coverage, percent with two decimals.
+ */
+traceCoveragePct: string, };
+
+export type ChainStorePriceRow = { 
+/**
+ * Store.
+ */
+storeCode: string, 
+/**
+ * Distinct unit prices sold at (decimal strings), ascending.
+ */
+prices: Array<string>, 
+/**
+ * Some price differs from the chain's.
+ */
+differs: boolean, };
+
+export type ChainPriceRow = { 
+/**
+ * 定点医药机构目录编号.
+ */
+fixmedinsHilistId: string, 
+/**
+ * Name ("" when not in the published catalogue).
+ */
+name: string, 
+/**
+ * The chain's published price, if any.
+ */
+chainPrice: string | null, 
+/**
+ * Per store.
+ */
+stores: Array<ChainStorePriceRow>, };
+
+export type ChainViews = { 
+/**
+ * Stores and their counters.
+ */
+stores: Array<ChainStoreRow>, 
+/**
+ * Uploads to the 医保 center.
+ */
+uploads: Array<ChainUploadRow>, 
+/**
+ * Refused or blocked records.
+ */
+failures: Array<ChainFailureRow>, 
+/**
+ * Per store and day.
+ */
+reconciliation: Array<ChainDayRow>, 
+/**
+ * Per store, then the chain's (last, `storeCode` "").
+ */
+regulator: Array<ChainRegulatorRow>, 
+/**
+ * The price monitor.
+ */
+prices: Array<ChainPriceRow>, 
+/**
+ * When read (Unix ms).
+ */
+fetchedAt: number, };
+
 export type SettlementKind = "pharmacy_purchase" | "outpatient_pooling" | "chronic_special" | "dual_channel";
 
 export type PatientView = { 

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from "vitest";
+// mockIPC writes window.__TAURI_INTERNALS__; vitest runs in node.
+(globalThis as unknown as { window: unknown }).window ??= globalThis;
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { chainManagerResolve, chainManagerSession, chainManagerSignIn, chainManagerSignOut, chainManagerViews } from "./chain-manager-api";
+import { errorText } from "./api";
+import { installMockBackend } from "../mock/mock-backend";
+import { MOCK_CHAIN_MANAGER, mockChainViews } from "../mock/mock-chain";
+import { failureWord, openFailuresByStore, outcomeOf, splitRegulator, storeLabel, uploadStateWord } from "../lib/chain-views";
+import { chainEn, chainZh } from "../i18n/i18n-chain";
+import { shellErrors } from "../i18n/errors";
+import type { ChainDayRow } from "./generated/types";
+
+afterEach(() => clearMocks());
+
+describe("chain manager client", () => {
+  it("calls the chain_manager_* commands with their arguments", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "chain_manager_sign_in") return { manager: "王经理", hqUrl: "http://hq", expiresAt: 1 };
+      if (cmd === "chain_manager_views") return mockChainViews(0);
+      return null;
+    });
+    expect((await chainManagerSignIn("王经理", "pw-123456")).manager).toBe("王经理");
+    expect((await chainManagerViews()).stores).toHaveLength(2);
+    await chainManagerResolve(12);
+    expect(await chainManagerSession()).toBeNull();
+    await chainManagerSignOut();
+    expect(calls.map(([c]) => c)).toEqual([
+      "chain_manager_sign_in",
+      "chain_manager_views",
+      "chain_manager_resolve",
+      "chain_manager_session",
+      "chain_manager_sign_out",
+    ]);
+    expect(calls[0]?.[1]).toMatchObject({ name: "王经理", password: "pw-123456" });
+    expect(calls[2]?.[1]).toMatchObject({ id: 12 });
+  });
+
+  it("mock head office: a wrong password is refused by code, the fifth locks, the session's views and resolve", async () => {
+    installMockBackend();
+    await expect(chainManagerViews()).rejects.toMatchObject({ code: "CHAIN_CHAIN_MANAGER_SIGNED_OUT" });
+    const wrong = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, "nope").catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: "CHAIN_BAD_CREDENTIALS" });
+    expect(errorText(wrong, "zh-CN")).toBe("管理员账户或密码不正确");
+    expect(errorText(wrong, "en-US")).toBe("Wrong manager account or password");
+    const s = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, MOCK_CHAIN_MANAGER.password);
+    expect(s.manager).toBe(MOCK_CHAIN_MANAGER.name);
+    const v = await chainManagerViews();
+    expect(v.failures.filter((f) => !f.resolved)).toHaveLength(2);
+    await chainManagerResolve(12);
+    expect((await chainManagerViews()).failures.find((f) => f.id === 12)?.resolved).toBe(true);
+    await expect(chainManagerResolve(999)).rejects.toMatchObject({ code: "CHAIN_UNKNOWN_ISSUE" });
+    await chainManagerSignOut();
+    for (let i = 0; i < 5; i++) await chainManagerSignIn("x", "y").catch(() => undefined);
+    const locked = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, MOCK_CHAIN_MANAGER.password).catch((e: unknown) => e);
+    expect(errorText(locked, "zh-CN")).toBe("登录失败次数过多，该账户已暂时锁定：请 15 分钟后再试");
+    expect(errorText(locked, "en-US")).toContain("try again in 15 min");
+  });
+});
+
+describe("chain views as shown", () => {
+  const v = mockChainViews(Date.UTC(2026, 11, 5, 4, 0));
+  it("says each day balanced, with differences, or not reconciled", () => {
+    const [today, , yesterdayA, yesterdayB] = v.reconciliation as [ChainDayRow, ChainDayRow, ChainDayRow, ChainDayRow];
+    expect(outcomeOf(today, "zh-CN")).toEqual({ text: "未对账", tone: "warn" });
+    expect(outcomeOf(yesterdayA, "zh-CN")).toEqual({ text: "平账", tone: "ok" });
+    expect(outcomeOf(yesterdayB, "en-US")).toEqual({ text: "Differences", tone: "bad" });
+    expect(today.day).toBe("2026-12-05");
+  });
+  it("names stores, the chain's total row, and head office's codes in both languages", () => {
+    expect(storeLabel(v, "P11010100002", "zh-CN")).toBe("海淀门店（P11010100002）");
+    expect(storeLabel(v, "", "en-US")).toBe("Whole chain");
+    expect(storeLabel(v, "P99999999999", "en-US")).toBe("P99999999999");
+    const r = splitRegulator(v.regulator);
+    expect(r.stores.map((x) => x.storeCode)).toEqual(["P11010100001", "P11010100002"]);
+    expect(r.chain?.traceCoveragePct).toBe("96.90");
+    expect(failureWord("trace_code_sold_twice", "zh-CN")).toBe("追溯码已在别处售出");
+    expect(failureWord("trace_code_sold_twice", "en-US")).toBe("Trace code already sold elsewhere");
+    expect(failureWord("something_new", "en-US")).toBe("something_new");
+    expect(uploadStateWord("uncertain", "en-US")).toBe("Outcome unknown");
+    expect(openFailuresByStore(v).get("P11010100002")).toBe(2);
+    expect(openFailuresByStore(v).has("P11010100001")).toBe(false);
+  });
+  it("keeps money as decimal strings with two decimals", () => {
+    for (const d of v.reconciliation) for (const m of [d.medfeeSumamt, d.fundPaySumamt, d.acctPay, d.psnCashPay]) expect(m).toMatch(/^\d+\.\d{2}$/);
+  });
+  it("has every chain string and every chain error in both languages", () => {
+    expect(Object.keys(chainEn).sort()).toEqual(Object.keys(chainZh).sort());
+    for (const v of Object.values(chainEn)) expect(v).not.toMatch(/[\u4e00-\u9fff]/);
+    for (const code of Object.keys(shellErrors).filter((c) => c.startsWith("CHAIN_"))) {
+      expect(shellErrors[code]?.en).not.toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+});
