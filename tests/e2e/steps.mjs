@@ -2,19 +2,42 @@
 
 /** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
 export async function openTillIfAsked(browser) {
-  const offered = await browser
-    .$("#counter-till")
-    .waitForDisplayed({ timeout: 8000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!offered) return;
-  await browser.execute(() => {
-    const el = document.querySelector("#counter-till-float");
-    el.value = "0";
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await browser.$("#counter-till-open").click();
-  await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
+  // Ask the app whether a till shift is open instead of guessing from the
+  // screen: the counter asks for the till only after its first visit start
+  // is refused, which can take longer than any fixed wait on a loaded
+  // machine (a short wait once lost that race and the scan that followed
+  // went nowhere).
+  const open = await browser
+    .executeAsync((done) => {
+      window.__TAURI_INTERNALS__
+        .invoke("till_current")
+        .then((t) => done(t === null ? "closed" : "open"))
+        .catch(() => done("unknown"));
+    })
+    .catch(() => "unknown");
+  if (open !== "open") {
+    const offered = await browser
+      .$("#counter-till")
+      .waitForDisplayed({ timeout: open === "closed" ? 30000 : 8000 })
+      .then(() => true)
+      .catch(() => false);
+    if (offered) {
+      await browser.execute(() => {
+        const el = document.querySelector("#counter-till-float");
+        el.value = "0";
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+      await browser.$("#counter-till-open").click();
+      await browser.$("#counter-till").waitForDisplayed({ reverse: true, timeout: 30000 });
+    }
+  }
+  // The counter (re)starts the visit: a scan before its identify form is
+  // there would reach no one. Some callers expect another screen (a visit
+  // restored at start-up), so this wait does not fail them.
+  await browser
+    .$("#identify-form")
+    .waitForDisplayed({ timeout: 15000 })
+    .catch(() => {});
 }
 
 /** The trimmed text of an element. */
