@@ -56,6 +56,7 @@ on_both_engines!(
     concurrent_pushes_never_make_a_pull_skip_a_record,
     the_regulator_counts_fund_paid_net_of_refunds,
     a_transfers_receipt_goes_back_to_the_sending_store_only,
+    a_stores_day_is_summed_per_insutype,
 );
 
 struct Chain {
@@ -718,4 +719,61 @@ async fn a_transfers_receipt_goes_back_to_the_sending_store_only(db: ChainDb) {
     assert_eq!(pb3.records.len(), 1, "{:?}", pb3.records);
     assert_eq!(pb3.records[0].data, marked.data);
     assert_eq!(c.db.record_counts().await.unwrap()["transfer"], 2);
+}
+
+/// Two 险种 in one store's day, settled at two counters: the day's row keeps
+/// the store-wide totals and splits them per 险种 (what each store-wide 3201
+/// is sent with).
+async fn a_stores_day_is_summed_per_insutype(db: ChainDb) {
+    let c = Chain::new(db).await;
+    let a1 = c.counter(A, 1).await;
+    let a2 = c.counter(A, 2).await;
+    let with_insutype = |mut recs: Vec<SyncRecord>, insutype: &str| {
+        for r in &mut recs {
+            if let Some(RecordData::Settlement(s)) = &mut r.data {
+                s.insutype = insutype.into();
+            }
+        }
+        recs
+    };
+    for (site, n, insutype) in [(&a1, 1, "310"), (&a1, 2, "390"), (&a2, 1, "390")] {
+        let code = format!("8{}{n:018}", site.counter_no);
+        let recs = with_insutype(
+            sale_records(
+                site.site_id,
+                A,
+                &spec(n, &code, &format!("S{}-{n}", site.counter_no)),
+            ),
+            insutype,
+        );
+        let r = c.db.integrate(site, recs, NOW).await.unwrap();
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+    }
+    let days = rxdesk_chain::views::reconciliation(&c.db).await.unwrap();
+    let d = days
+        .iter()
+        .find(|d| d.store_code == A)
+        .expect("store A's day");
+    assert_eq!((d.settlements, d.counters), (3, 2));
+    let per: Vec<_> = d
+        .by_insutype
+        .iter()
+        .map(|t| {
+            (
+                t.insutype.as_str(),
+                t.settlements,
+                t.medfee_sumamt,
+                t.fund_pay_sumamt,
+            )
+        })
+        .collect();
+    assert_eq!(
+        per,
+        vec![
+            ("310", 1, Decimal::new(2550, 2), Decimal::new(1800, 2)),
+            ("390", 2, Decimal::new(5100, 2), Decimal::new(3600, 2)),
+        ]
+    );
+    let sum: Decimal = d.by_insutype.iter().map(|t| t.medfee_sumamt).sum();
+    assert_eq!(sum, d.medfee_sumamt);
 }
