@@ -423,6 +423,8 @@ pub struct RoundReport {
     pub own_boxes_sold: usize,
     /// Transfers received.
     pub transfers_received: usize,
+    /// Own transfers the other store received (their `out` document marked received).
+    pub transfers_confirmed: usize,
 }
 
 /// Pushes the next batch and returns HQ's answer WITHOUT advancing the push
@@ -512,6 +514,7 @@ async fn round_inner(store: &Arc<Store>, client: &HqClient) -> Result<RoundRepor
         rep.price_changes += out.price_changes;
         rep.own_boxes_sold += out.own_boxes_sold;
         rep.transfers_received += out.transfers_received;
+        rep.transfers_confirmed += out.transfers_confirmed;
         if !more {
             break;
         }

@@ -256,19 +256,26 @@ pub async fn reconcile_day(
 /// all its counters' settlements that stand, as head office's
 /// reconciliation view (`/v1/views/reconciliation`) has them — rather than
 /// one ledger's. One store is one 医保 institution, so the center compares
-/// its books with the whole store, never with one counter. Sent under the
-/// default 险种 (`DEFAULT_INSUTYPE`: head office does not split a day by
-/// 险种). Returns the center's answer; `balanced` when it says 平.
+/// its books with the whole store, never with one counter. Sent for one
+/// 险种 (`insutype`; empty means `DEFAULT_INSUTYPE`, as for a settlement
+/// the counter recorded without one): call it once per entry of the view's
+/// `by_insutype`. Returns the center's answer; `balanced` when it says 平.
 pub async fn reconcile_store_totals(
     center: &CenterClient,
     operator: Operator,
     day: chrono::NaiveDate,
+    insutype: &str,
     totals: &SettlementTotals,
 ) -> Result<TotalCheck, rxdesk_center::CenterError> {
     let ctx = Ctx::new(operator, "");
     let d = day_text(day);
+    let insutype = if insutype.trim().is_empty() {
+        DEFAULT_INSUTYPE
+    } else {
+        insutype.trim()
+    };
     let data = ReconcileTotalData {
-        insutype: Insutype::from_code(DEFAULT_INSUTYPE),
+        insutype: Insutype::from_code(insutype),
         clr_type: CLR_TYPE.into(),
         setl_optins: center.profile().institution.mdtrtarea_admvs.clone(),
         stmt_begndate: d.clone(),
@@ -279,9 +286,9 @@ pub async fn reconcile_store_totals(
         fixmedins_setl_cnt: totals.count,
     };
     let info = center.reconcile_total(&ctx, &data).await?;
-    tracing::info!(day = %day_text(day), count = totals.count, stmt_rslt = %info.stmt_rslt, "store-wide 3201");
+    tracing::info!(day = %day_text(day), insutype, count = totals.count, stmt_rslt = %info.stmt_rslt, "store-wide 3201");
     Ok(TotalCheck {
-        insutype: DEFAULT_INSUTYPE.into(),
+        insutype: insutype.into(),
         balanced: info.stmt_rslt == "0",
         stmt_rslt: info.stmt_rslt,
         stmt_rslt_dscr: info.stmt_rslt_dscr,

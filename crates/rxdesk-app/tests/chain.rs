@@ -87,6 +87,58 @@ impl Hq {
     async fn count(&self, table: &str) -> i64 {
         self.db.record_counts().await.unwrap()[table]
     }
+
+    /// Every transfer document head office holds for `store` (its own and
+    /// those addressed to it), as (direction, state, received_by), read by
+    /// a fresh site of that store pulling from the start.
+    async fn transfers_seen_by(
+        &self,
+        store: &str,
+        reg_code: &str,
+    ) -> Vec<(String, String, String)> {
+        let machine = format!("probe-{store}");
+        let r = self
+            .db
+            .register_site(
+                &rxdesk_sync::RegisterRequest {
+                    store_code: store.into(),
+                    counter_no: 99,
+                    machine_id: machine.clone(),
+                    protocol_version: rxdesk_sync::PROTOCOL_VERSION,
+                    registration_code: reg_code.into(),
+                },
+                rxdesk_chain::VersionWindow::CURRENT,
+                0,
+            )
+            .await
+            .unwrap();
+        let site = self
+            .db
+            .authenticate(
+                &r.token,
+                &machine,
+                rxdesk_sync::PROTOCOL_VERSION,
+                rxdesk_chain::VersionWindow::CURRENT,
+            )
+            .await
+            .unwrap();
+        let mut out: Vec<_> = self
+            .db
+            .pull(&site, 0, 5_000, 0)
+            .await
+            .unwrap()
+            .records
+            .into_iter()
+            .filter_map(|r| match r.data {
+                Some(rxdesk_sync::RecordData::Transfer(t)) => {
+                    Some((t.direction, t.state, t.received_by))
+                }
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }
 
 fn store_code(rig: &Rig) -> String {
@@ -393,6 +445,52 @@ async fn a_transfer_out_is_received_once_by_the_other_store() {
     assert_eq!(r.transfers_received, 0);
     assert_eq!(hq.count("transfer").await, 2);
     assert_eq!(c.counter.store().transfers().unwrap().len(), 1);
+    let received_by = docs[0].received_by.clone();
+    assert!(
+        !received_by.is_empty(),
+        "the in document names who received"
+    );
+    let received_at = docs[0].received_at.expect("and when");
+
+    // The receipt goes back to A: A's own out document says received, who, when.
+    let sent = a.counter.store().transfers().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].state, "sent");
+    let r = chain::sync_once(a.counter.store(), T).await.unwrap();
+    assert_eq!(r.transfers_confirmed, 1, "{r:?}");
+    assert_eq!(r.transfers_received, 0);
+    let sent = a.counter.store().transfers().unwrap();
+    assert_eq!(sent.len(), 1, "the sender writes no second document");
+    assert_eq!(
+        (sent[0].direction.as_str(), sent[0].state.as_str()),
+        ("out", "received")
+    );
+    assert_eq!(sent[0].received_by, received_by);
+    assert_eq!(sent[0].received_at, Some(received_at));
+    let r = chain::sync_once(a.counter.store(), T).await.unwrap();
+    assert_eq!(r.transfers_confirmed, 0, "{r:?}");
+    // The change is A's own record, pushed: head office holds A's document
+    // as received, and C (which pulls it again) neither receives twice nor
+    // writes a second in document.
+    let r = chain::sync_once(c.counter.store(), T).await.unwrap();
+    assert_eq!((r.transfers_received, r.transfers_confirmed), (0, 0));
+    assert_eq!(c.counter.store().transfers().unwrap().len(), 1);
+    assert_eq!(hq.count("transfer").await, 2);
+    assert_eq!(
+        hq.transfers_seen_by(other, &code_c).await,
+        vec![
+            (
+                "in".to_string(),
+                "received".to_string(),
+                received_by.clone()
+            ),
+            (
+                "out".to_string(),
+                "received".to_string(),
+                received_by.clone()
+            )
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

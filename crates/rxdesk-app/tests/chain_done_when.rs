@@ -747,15 +747,38 @@ async fn two_stores_two_counters_through_a_cut_link_and_a_killed_sync_hq_equals_
         assert_eq!(figures.refunds, 2, "{store}: one refund per counter");
         let client = center_client(base, 9000);
         let op = Operator::clerk("3001", "店长");
-        let check = rxdesk_app::reconcile::reconcile_store_totals(&client, op.clone(), day, &at_hq)
+        // The store-wide 3201 once per 险种 head office saw that day (the
+        // demo sales are all one 险种: one entry, the whole day).
+        assert_eq!(v.by_insutype.len(), 1, "{store}: {:?}", v.by_insutype);
+        for t in &v.by_insutype {
+            let part = totals(
+                t.settlements as u64,
+                t.medfee_sumamt,
+                t.fund_pay_sumamt,
+                t.acct_pay,
+                t.psn_cash_pay,
+            );
+            assert_eq!(part, at_hq, "{store}: the one 险种 is the whole day");
+            let check = rxdesk_app::reconcile::reconcile_store_totals(
+                &client,
+                op.clone(),
+                day,
+                &t.insutype,
+                &part,
+            )
             .await
             .unwrap();
-        assert!(check.balanced, "{store}: {}", check.stmt_rslt_dscr);
+            assert!(
+                check.balanced,
+                "{store} {}: {}",
+                t.insutype, check.stmt_rslt_dscr
+            );
+        }
         // One counter's own totals are not the store's: 不平.
         let (from, to) = rxdesk_store::reports::day_range_ms(day);
         let one = SettlementTotals::of(&a.store().settlements_between(from, to).unwrap());
         assert!(one.count > 0 && one.count < at_hq.count);
-        let check = rxdesk_app::reconcile::reconcile_store_totals(&client, op, day, &one)
+        let check = rxdesk_app::reconcile::reconcile_store_totals(&client, op, day, "", &one)
             .await
             .unwrap();
         assert!(

@@ -98,10 +98,13 @@ pub fn typed_values(data: &RecordData) -> Vec<(&'static str, Val)> {
     }
 }
 
-/// The store a transfer is addressed to (pulled by that store's sites too).
+/// The store a transfer is addressed to (pulled by that store's sites too):
+/// an `out` document goes to the receiving store, the paired `in` document
+/// (the receipt) back to the sending store.
 pub fn addressed_to(data: &RecordData) -> &str {
     match data {
         RecordData::Transfer(x) if x.direction == "out" => &x.to_store,
+        RecordData::Transfer(x) if x.direction == "in" => &x.from_store,
         _ => "",
     }
 }

@@ -225,6 +225,27 @@ pub struct DayReconciliation {
     pub outcome: Option<String>,
     /// Its differences in words.
     pub summary: String,
+    /// The same settlements per 险种 (insutype, from each pushed
+    /// settlement record), ordered by insutype: the center's 3201 is per
+    /// 险种, so a store-wide 3201 is sent once per entry.
+    pub by_insutype: Vec<InsutypeTotals>,
+}
+
+/// One 险种's share of a store's day.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InsutypeTotals {
+    /// 险种类型 as the counter recorded it (empty when it did not know it).
+    pub insutype: String,
+    /// Settlements that stand.
+    pub settlements: i64,
+    /// 医疗费总额.
+    pub medfee_sumamt: Decimal,
+    /// 基金支付总额.
+    pub fund_pay_sumamt: Decimal,
+    /// 个人账户支出.
+    pub acct_pay: Decimal,
+    /// 个人现金支出.
+    pub psn_cash_pay: Decimal,
 }
 
 struct SettlementRow {
@@ -237,12 +258,14 @@ struct SettlementRow {
     cash: Decimal,
     /// Its sale was refunded (2103 reversed the settlement at the center).
     refunded: bool,
+    /// 险种, read from the pushed record (the mirror has no column for it).
+    insutype: String,
 }
 
 async fn settlement_rows(db: &ChainDb) -> Result<Vec<SettlementRow>> {
     let rows = sqlx::query(
         "SELECT st.store_code, st.source_site, st.setl_time, st.medfee_sumamt, st.fund_pay_sumamt, \
-         st.acct_pay, st.psn_cash_pay, COALESCE(sa.state, '') \
+         st.acct_pay, st.psn_cash_pay, COALESCE(sa.state, ''), st.payload \
          FROM settlement st LEFT JOIN sale sa ON sa.record_id = st.sale AND NOT sa.deleted \
          WHERE NOT st.deleted",
     )
@@ -259,6 +282,10 @@ async fn settlement_rows(db: &ChainDb) -> Result<Vec<SettlementRow>> {
                 acct: dec(&get_s(r, 5)?)?,
                 cash: dec(&get_s(r, 6)?)?,
                 refunded: get_s(r, 7)? == "refunded",
+                insutype: match serde_json::from_str::<rxdesk_sync::RecordData>(&get_s(r, 8)?) {
+                    Ok(rxdesk_sync::RecordData::Settlement(x)) => x.insutype,
+                    _ => String::new(),
+                },
             })
         })
         .collect()
@@ -278,6 +305,7 @@ pub async fn reconciliation(db: &ChainDb) -> Result<Vec<DayReconciliation>> {
         psn_cash_pay: Decimal::ZERO,
         outcome: None,
         summary: String::new(),
+        by_insutype: Vec::new(),
     };
     // As the center's 3201 counts them: a refunded sale's settlement was
     // reversed (2103), so it is not in the day's totals.
@@ -295,6 +323,33 @@ pub async fn reconciliation(db: &ChainDb) -> Result<Vec<DayReconciliation>> {
         e.0.acct_pay += s.acct;
         e.0.psn_cash_pay += s.cash;
         e.1.insert(s.site);
+        let i = match e
+            .0
+            .by_insutype
+            .binary_search_by(|t| t.insutype.cmp(&s.insutype))
+        {
+            Ok(i) => i,
+            Err(i) => {
+                e.0.by_insutype.insert(
+                    i,
+                    InsutypeTotals {
+                        insutype: s.insutype.clone(),
+                        settlements: 0,
+                        medfee_sumamt: Decimal::ZERO,
+                        fund_pay_sumamt: Decimal::ZERO,
+                        acct_pay: Decimal::ZERO,
+                        psn_cash_pay: Decimal::ZERO,
+                    },
+                );
+                i
+            }
+        };
+        let t = &mut e.0.by_insutype[i];
+        t.settlements += 1;
+        t.medfee_sumamt += s.medfee;
+        t.fund_pay_sumamt += s.fund;
+        t.acct_pay += s.acct;
+        t.psn_cash_pay += s.cash;
     }
     let recs = sqlx::query(
         "SELECT store_code, day, outcome, payload FROM reconciliation WHERE NOT deleted ORDER BY at",

@@ -55,6 +55,8 @@ on_both_engines!(
     pull_pages_by_cursor,
     concurrent_pushes_never_make_a_pull_skip_a_record,
     the_regulator_counts_fund_paid_net_of_refunds,
+    a_transfers_receipt_goes_back_to_the_sending_store_only,
+    a_stores_day_is_summed_per_insutype,
 );
 
 struct Chain {
@@ -434,6 +436,8 @@ async fn pull_returns_siblings_and_central_but_never_own_or_other_stores(db: Cha
             state: "sent".into(),
             operator: "m".into(),
             at: NOW,
+            received_by: String::new(),
+            received_at: None,
         })),
     };
     assert!(c
@@ -603,4 +607,173 @@ async fn the_regulator_counts_fund_paid_net_of_refunds(db: ChainDb) {
     // The chain's row adds the stores up the same way.
     let chain = after.iter().find(|f| f.store_code.is_empty()).unwrap();
     assert_eq!(chain.fund_paid, Decimal::new(1800, 2));
+}
+
+fn transfer(site: Uuid, store: &str, local: i64, t: rxdesk_sync::Transfer) -> SyncRecord {
+    SyncRecord {
+        record_id: rxdesk_sync::record_id(site, Table::Transfer, local),
+        source_site: site,
+        store_code: store.into(),
+        action: RowAction::Upsert,
+        table: Table::Transfer,
+        data: Some(RecordData::Transfer(t)),
+    }
+}
+
+/// The `out` document goes to the receiving store; the paired `in` document
+/// (the receipt) comes back to the sending store's sites, not to a third
+/// store, never to the site that wrote it; the sender's `received` update of
+/// its `out` goes to the receiver again (which ignores it as already held).
+async fn a_transfers_receipt_goes_back_to_the_sending_store_only(db: ChainDb) {
+    const X: &str = "P11010500003";
+    let mut c = Chain::new(db).await;
+    let code = c.db.add_store(X, "北城店", NOW).await.unwrap();
+    c.codes.insert(X.to_string(), code);
+    let a1 = c.counter(A, 1).await;
+    let a2 = c.counter(A, 2).await;
+    let b1 = c.counter(B, 1).await;
+    let x1 = c.counter(X, 1).await;
+    let sent = rxdesk_sync::Transfer {
+        direction: "out".into(),
+        doc_no: "DB001".into(),
+        from_store: A.into(),
+        to_store: B.into(),
+        originating: None,
+        lines: vec![],
+        state: "sent".into(),
+        operator: "m".into(),
+        at: NOW,
+        received_by: String::new(),
+        received_at: None,
+    };
+    let out = transfer(a1.site_id, A, 1, sent.clone());
+    assert!(c
+        .db
+        .integrate(&a1, vec![out.clone()], NOW)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
+    let pb = c.db.pull(&b1, 0, 1000, NOW).await.unwrap();
+    assert_eq!(pb.records.len(), 1);
+    let receipt = transfer(
+        b1.site_id,
+        B,
+        1,
+        rxdesk_sync::Transfer {
+            direction: "in".into(),
+            originating: Some(out.record_id),
+            state: "received".into(),
+            received_by: "b_boss".into(),
+            received_at: Some(NOW + 10),
+            ..sent.clone()
+        },
+    );
+    assert!(c
+        .db
+        .integrate(&b1, vec![receipt.clone()], NOW + 10)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
+    for site in [&a1, &a2] {
+        let p = c.db.pull(site, 0, 1000, NOW).await.unwrap();
+        let got: Vec<_> = p
+            .records
+            .iter()
+            .filter(|r| r.source_site == b1.site_id)
+            .collect();
+        assert_eq!(got.len(), 1, "{:?}", p.records);
+        assert_eq!(got[0].data, receipt.data);
+    }
+    // Neither a third store nor the receiver's own site gets the receipt.
+    let px = c.db.pull(&x1, 0, 1000, NOW).await.unwrap();
+    assert!(
+        px.records.iter().all(|r| r.table != Table::Transfer),
+        "{:?}",
+        px.records
+    );
+    let pb2 = c.db.pull(&b1, pb.next_cursor, 1000, NOW).await.unwrap();
+    assert!(pb2.records.is_empty(), "{:?}", pb2.records);
+    // The sender marks its own document received and pushes it: head office
+    // keeps it received and the receiving store pulls the change once.
+    let marked = transfer(
+        a1.site_id,
+        A,
+        1,
+        rxdesk_sync::Transfer {
+            state: "received".into(),
+            received_by: "b_boss".into(),
+            received_at: Some(NOW + 10),
+            ..sent
+        },
+    );
+    assert!(c
+        .db
+        .integrate(&a1, vec![marked.clone()], NOW + 20)
+        .await
+        .unwrap()
+        .issues
+        .is_empty());
+    let pb3 = c.db.pull(&b1, pb.next_cursor, 1000, NOW).await.unwrap();
+    assert_eq!(pb3.records.len(), 1, "{:?}", pb3.records);
+    assert_eq!(pb3.records[0].data, marked.data);
+    assert_eq!(c.db.record_counts().await.unwrap()["transfer"], 2);
+}
+
+/// Two 险种 in one store's day, settled at two counters: the day's row keeps
+/// the store-wide totals and splits them per 险种 (what each store-wide 3201
+/// is sent with).
+async fn a_stores_day_is_summed_per_insutype(db: ChainDb) {
+    let c = Chain::new(db).await;
+    let a1 = c.counter(A, 1).await;
+    let a2 = c.counter(A, 2).await;
+    let with_insutype = |mut recs: Vec<SyncRecord>, insutype: &str| {
+        for r in &mut recs {
+            if let Some(RecordData::Settlement(s)) = &mut r.data {
+                s.insutype = insutype.into();
+            }
+        }
+        recs
+    };
+    for (site, n, insutype) in [(&a1, 1, "310"), (&a1, 2, "390"), (&a2, 1, "390")] {
+        let code = format!("8{}{n:018}", site.counter_no);
+        let recs = with_insutype(
+            sale_records(
+                site.site_id,
+                A,
+                &spec(n, &code, &format!("S{}-{n}", site.counter_no)),
+            ),
+            insutype,
+        );
+        let r = c.db.integrate(site, recs, NOW).await.unwrap();
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+    }
+    let days = rxdesk_chain::views::reconciliation(&c.db).await.unwrap();
+    let d = days
+        .iter()
+        .find(|d| d.store_code == A)
+        .expect("store A's day");
+    assert_eq!((d.settlements, d.counters), (3, 2));
+    let per: Vec<_> = d
+        .by_insutype
+        .iter()
+        .map(|t| {
+            (
+                t.insutype.as_str(),
+                t.settlements,
+                t.medfee_sumamt,
+                t.fund_pay_sumamt,
+            )
+        })
+        .collect();
+    assert_eq!(
+        per,
+        vec![
+            ("310", 1, Decimal::new(2550, 2), Decimal::new(1800, 2)),
+            ("390", 2, Decimal::new(5100, 2), Decimal::new(3600, 2)),
+        ]
+    );
+    let sum: Decimal = d.by_insutype.iter().map(|t| t.medfee_sumamt).sum();
+    assert_eq!(sum, d.medfee_sumamt);
 }

@@ -126,14 +126,15 @@ pub fn run(args: ChainArgs) -> ExitCode {
                         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
                     } else {
                         println!(
-                            "已上传 pushed: {} 条记录 records in {} 批 batches; 已下载 pulled: {} 条 records ({} integrated, {} price changes, {} own boxes sold elsewhere, {} transfers received)",
+                            "已上传 pushed: {} 条记录 records in {} 批 batches; 已下载 pulled: {} 条 records ({} integrated, {} price changes, {} own boxes sold elsewhere, {} transfers received, {} own transfers confirmed received)",
                             r.records_pushed,
                             r.batches_pushed,
                             r.records_pulled,
                             r.integrated,
                             r.price_changes,
                             r.own_boxes_sold,
-                            r.transfers_received
+                            r.transfers_received,
+                            r.transfers_confirmed
                         );
                     }
                     ExitCode::SUCCESS

@@ -240,6 +240,7 @@ pub fn render(v: View, data: &ViewData) -> String {
                 "基金支付总额",
                 "个人账户支出",
                 "个人现金支出",
+                "分险种（险种 笔数 医疗费总额）",
                 "对账结果",
                 "差异说明",
             ]);
@@ -253,6 +254,18 @@ pub fn render(v: View, data: &ViewData) -> String {
                     money(r.fund_pay_sumamt),
                     money(r.acct_pay),
                     money(r.psn_cash_pay),
+                    r.by_insutype
+                        .iter()
+                        .map(|t| {
+                            let kind = if t.insutype.is_empty() {
+                                "未知"
+                            } else {
+                                t.insutype.as_str()
+                            };
+                            format!("{kind} {} 笔 {}", t.settlements, money(t.medfee_sumamt))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("；"),
                     r.outcome
                         .as_deref()
                         .map(outcome)

@@ -396,6 +396,11 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         assert_eq!(d("medfee_sumamt"), "129.00".parse::<Decimal>().unwrap()); // 2×25.50 + 3×26.00
         assert_eq!(d("fund_pay_sumamt"), "67.20".parse::<Decimal>().unwrap()); // 18.00+10.20+3×13.00
         assert_eq!(d("psn_cash_pay"), "61.80".parse::<Decimal>().unwrap());
+        // Per 险种, from the pushed settlements (the fixture's are all 310).
+        let per = day["by_insutype"].as_array().expect("by_insutype");
+        assert_eq!(per.len(), 1, "{per:?}");
+        assert_eq!(per[0]["insutype"], "310");
+        assert_eq!(per[0]["settlements"], 5);
         // Regulator figures and the price monitor.
         let (_, b) = call("GET", "/v1/views/regulator", vec![], &admin_h()).await;
         let v: Value = serde_json::from_str(&b).unwrap();
@@ -466,7 +471,13 @@ fn the_html_pages_render_with_zh_cn_labels() {
             ("issues", &["同步失败", "说明"][..]),
             (
                 "reconciliation",
-                &["对账", "医疗费总额", "基金支付总额", "个人现金支出"][..],
+                &[
+                    "对账",
+                    "医疗费总额",
+                    "基金支付总额",
+                    "个人现金支出",
+                    "分险种",
+                ][..],
             ),
             ("regulator", &["监管指标", "追溯码覆盖率", "全连锁合计"][..]),
             ("prices", &["价格监测", "连锁定价", "门店售价"][..]),
@@ -496,7 +507,7 @@ fn the_html_pages_render_with_zh_cn_labels() {
         )
         .await;
         assert!(
-            b.contains(&a) && b.contains("12.00"),
+            b.contains(&a) && b.contains("12.00") && b.contains("310 5 笔 129.00"),
             "the store's day is on the page"
         );
         // Without the token: the browser is asked to log in.

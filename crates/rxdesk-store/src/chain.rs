@@ -13,7 +13,9 @@
 //!   transaction with the pull cursor: the chain's products and prices, the
 //!   boxes, batches and sold codes of the store's sibling counters (kept
 //!   apart, never pushed), a sibling's sale of a box this counter received
-//!   (the counter marks its own box sold), and transfers (调拨) to this store.
+//!   (the counter marks its own box sold), transfers (调拨) to this store,
+//!   and the other store's receipt of this counter's own transfers (its `out`
+//!   document becomes `received`).
 //! - The bearer token is sealed under the ledger's master key (held by the
 //!   credential vault in production).
 
@@ -82,6 +84,9 @@ pub struct PullOutcome {
     pub own_boxes_sold: usize,
     /// Transfers received into stock.
     pub transfers_received: usize,
+    /// This counter's own `out` transfers marked received (the other
+    /// store's `in` document came back).
+    pub transfers_confirmed: usize,
     /// Records ignored (own records, other stores, duplicates).
     pub ignored: usize,
 }
@@ -122,6 +127,10 @@ pub struct TransferRow {
     pub lines: Vec<TransferLine>,
     /// `sent` or `received`.
     pub state: String,
+    /// Who received the boxes at the other store (empty while `sent`).
+    pub received_by: String,
+    /// When they were received (Unix ms).
+    pub received_at: Option<i64>,
 }
 
 fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
@@ -634,6 +643,16 @@ impl Store {
                     out.ignored += 1;
                 }
             }
+            (Some(RecordData::Transfer(t)), RowAction::Upsert)
+                if t.direction == "in" && t.from_store == me.store_code && !same_store =>
+            {
+                let confirmed = self.confirm_transfer(tx, me, t)?;
+                if !confirmed {
+                    out.ignored += 1;
+                    return Ok(());
+                }
+                out.transfers_confirmed += 1;
+            }
             _ => {
                 out.ignored += 1;
                 return Ok(());
@@ -641,6 +660,56 @@ impl Store {
         }
         out.integrated += 1;
         Ok(())
+    }
+
+    /// The sending store's side of a forwarded `in` transfer (the receipt):
+    /// if its `originating` names one of this counter's own `out` documents
+    /// still `sent`, that document becomes `received` with the receiver's
+    /// who and when, in the caller's transaction (the changelog trigger
+    /// pushes the change). `false` when it names another counter's document
+    /// (a sibling of this store sent it) or was already applied.
+    fn confirm_transfer(
+        &self,
+        tx: &Transaction<'_>,
+        me: &ChainRegistration,
+        t: &rxdesk_sync::Transfer,
+    ) -> Result<bool> {
+        let Some(originating) = t.originating else {
+            return Ok(false);
+        };
+        let sent: Vec<i64> = {
+            let mut st = tx
+                .prepare("SELECT id FROM transfers WHERE direction = 'out' AND state = 'sent'")
+                .map_err(sql("find sent transfers"))?;
+            let ids = st
+                .query_map([], |r| r.get(0))
+                .map_err(sql("find sent transfers"))?
+                .collect::<std::result::Result<Vec<i64>, _>>()
+                .map_err(sql("find sent transfers"))?;
+            ids
+        };
+        let Some(id) = sent
+            .into_iter()
+            .find(|id| record_id(me.site_id, Table::Transfer, *id) == originating)
+        else {
+            return Ok(false);
+        };
+        let received_at = t.received_at.unwrap_or(t.at);
+        tx.execute(
+            "UPDATE transfers SET state = 'received', received_by = ?2, received_at = ?3
+             WHERE id = ?1 AND state = 'sent'",
+            params![id, t.received_by, received_at],
+        )
+        .map_err(sql("mark transfer received"))?;
+        auditlog::append(
+            tx,
+            self,
+            None,
+            "chain.transfer_confirmed",
+            &serde_json::json!({"doc_no": t.doc_no, "to": t.to_store, "received_by": t.received_by}),
+        )?;
+        tracing::info!(doc_no = %t.doc_no, "own transfer out marked received by the other store");
+        Ok(true)
     }
 
     /// The receiving store's side of a forwarded `out` transfer: its paired
@@ -753,11 +822,11 @@ impl Store {
             e.0.push(code);
             e.1 += qty;
         }
-        let operator_name: String = tx
+        let (operator_name, operator_login): (String, String) = tx
             .query_row(
-                "SELECT display_name FROM operators WHERE id = ?1",
+                "SELECT display_name, login FROM operators WHERE id = ?1",
                 [operator_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(sql("read receiving operator"))?;
         let reason = format!("调拨自 {}（调拨单 {}）", t.from_store, t.doc_no);
@@ -775,8 +844,9 @@ impl Store {
             )?;
         }
         tx.execute(
-            "INSERT INTO transfers (direction, doc_no, from_store, to_store, originating, lines_json, state, operator, at)
-             VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received', ?6, ?7)",
+            "INSERT INTO transfers (direction, doc_no, from_store, to_store, originating, lines_json, state, operator, at,
+                                    received_by, received_at)
+             VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received', ?6, ?7, ?8, ?7)",
             params![
                 t.doc_no,
                 t.from_store,
@@ -784,7 +854,8 @@ impl Store {
                 out_record,
                 serde_json::to_string(&t.lines).unwrap_or_else(|_| "[]".into()),
                 t.operator,
-                now
+                now,
+                operator_login
             ],
         )
         .map_err(sql("record transfer in"))?;
@@ -1023,6 +1094,8 @@ impl Store {
                 to_store: to_store.clone(),
                 lines,
                 state: "sent".into(),
+                received_by: String::new(),
+                received_at: None,
             })
         })
     }
@@ -1032,7 +1105,7 @@ impl Store {
         self.read(|c| {
             let mut st = c
                 .prepare(
-                    "SELECT id, direction, doc_no, from_store, to_store, lines_json, state
+                    "SELECT id, direction, doc_no, from_store, to_store, lines_json, state, received_by, received_at
                      FROM transfers ORDER BY id DESC",
                 )
                 .map_err(sql("read transfers"))?;
@@ -1046,6 +1119,8 @@ impl Store {
                         to_store: r.get(4)?,
                         lines: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
                         state: r.get(6)?,
+                        received_by: r.get(7)?,
+                        received_at: r.get(8)?,
                     })
                 })
                 .map_err(sql("read transfers"))?
@@ -1375,7 +1450,8 @@ pub(crate) fn read_record(
         }
         Table::Transfer => {
             let Some(r) = one(
-                "SELECT direction, doc_no, from_store, to_store, originating, lines_json, state, operator, at
+                "SELECT direction, doc_no, from_store, to_store, originating, lines_json, state, operator, at,
+                        received_by, received_at
                  FROM transfers WHERE id = ?1",
             )?
             else {
@@ -1391,6 +1467,8 @@ pub(crate) fn read_record(
                 state: s(&r[6]),
                 operator: s(&r[7]),
                 at: i(&r[8]),
+                received_by: s(&r[9]),
+                received_at: oi(&r[10]),
             })
         }
         Table::Product => return Ok(None),

@@ -721,6 +721,15 @@ INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'upload_state', id, 'up
 INSERT INTO chain_changelog (tbl, row_id, action) SELECT 'reconciliation', id, 'upsert' FROM reconciliations ORDER BY id;
 "#;
 
+/// V18 (chains, transfers): who received a transfer's boxes and when. The
+/// receiving counter writes them on its `in` document; the sending counter
+/// copies them onto its own `out` document when head office forwards the
+/// `in` back (and pushes that change like any other).
+const V18: &str = r#"
+ALTER TABLE transfers ADD COLUMN received_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE transfers ADD COLUMN received_at INTEGER;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -744,10 +753,11 @@ static MIGRATIONS: &[M<'static>] = &[
     M::up(V15),
     M::up(V16),
     M::up(V17),
+    M::up(V18),
 ];
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 17;
+pub const LATEST_VERSION: i64 = 18;
 
 #[cfg(test)]
 mod tests {

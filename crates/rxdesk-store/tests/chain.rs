@@ -462,6 +462,8 @@ fn a_forwarded_transfer_is_received_once_into_stock() {
         state: "sent".into(),
         operator: "boss2".into(),
         at: 1,
+        received_by: String::new(),
+        received_at: None,
     };
     let mut r = rec(other_site, Table::Transfer, 1, RecordData::Transfer(t));
     r.store_code = "P44030500002".into();
@@ -541,4 +543,75 @@ fn transfer_out_sends_the_boxes_and_writes_the_out_document() {
         .store
         .transfer_out(&f.boss, STORE, std::slice::from_ref(&c))
         .is_err());
+}
+
+#[test]
+fn the_other_stores_receipt_marks_the_own_out_document_received_once() {
+    let f = fixture();
+    register(&f.store);
+    let c = code(31);
+    receive(&f, std::slice::from_ref(&c));
+    let t = f
+        .store
+        .transfer_out(&f.boss, "P44030500002", std::slice::from_ref(&c))
+        .unwrap();
+    all_pushed(&f.store);
+    let receiver = Uuid::from_u128(0xC3);
+    let receipt = |originating: Uuid| {
+        let mut r = rec(
+            receiver,
+            Table::Transfer,
+            1,
+            RecordData::Transfer(Transfer {
+                direction: "in".into(),
+                doc_no: t.doc_no.clone(),
+                from_store: STORE.into(),
+                to_store: "P44030500002".into(),
+                originating: Some(originating),
+                lines: t.lines.clone(),
+                state: "received".into(),
+                operator: "boss".into(),
+                at: 5,
+                received_by: "boss2".into(),
+                received_at: Some(5),
+            }),
+        );
+        r.store_code = "P44030500002".into();
+        r
+    };
+    // A receipt of a document this counter did not write (a sibling's) changes nothing.
+    let out = f
+        .store
+        .chain_integrate_pull(&page(vec![receipt(Uuid::from_u128(0xEE))], 1))
+        .unwrap();
+    assert_eq!((out.transfers_confirmed, out.ignored), (0, 1));
+    assert_eq!(f.store.transfers().unwrap()[0].state, "sent");
+    // The receipt of its own document marks it received, who and when.
+    let mine = receipt(record_id(SITE, Table::Transfer, t.id));
+    let out = f
+        .store
+        .chain_integrate_pull(&page(vec![mine.clone()], 2))
+        .unwrap();
+    assert_eq!(out.transfers_confirmed, 1);
+    let docs = f.store.transfers().unwrap();
+    assert_eq!(docs.len(), 1, "no second document at the sender");
+    assert_eq!(
+        (
+            docs[0].state.as_str(),
+            docs[0].received_by.as_str(),
+            docs[0].received_at
+        ),
+        ("received", "boss2", Some(5))
+    );
+    // The change is pushed as this counter's own record.
+    let pushed = all_pushed(&f.store);
+    assert_eq!(pushed.len(), 1, "{pushed:?}");
+    assert!(matches!(&pushed[0].data,
+        Some(RecordData::Transfer(x)) if x.direction == "out" && x.state == "received"
+            && x.received_by == "boss2" && x.received_at == Some(5)));
+    assert_eq!(pushed[0].record_id, record_id(SITE, Table::Transfer, t.id));
+    // A re-pull of the same receipt changes nothing and pushes nothing.
+    let out = f.store.chain_integrate_pull(&page(vec![mine], 3)).unwrap();
+    assert_eq!((out.transfers_confirmed, out.ignored), (0, 1));
+    assert!(all_pushed(&f.store).is_empty());
 }

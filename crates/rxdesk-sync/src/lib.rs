@@ -11,7 +11,8 @@
 //!   lines, trace codes, settlements, payments, refunds, goods-in, boxes,
 //!   stock changes, stock-takes, upload states, reconciliations, till
 //!   shifts). Head office owns central data (products and prices) and
-//!   forwards transfer documents to the receiving store.
+//!   forwards transfer documents to the receiving store (and its receipt,
+//!   the paired `in` document, back to the sender).
 //! - **Record ids are UUIDs derived from the owner** ([`record_id`]): the
 //!   same local row always maps to the same id, so a re-push after a crash
 //!   is an upsert of identical data, never a second record.
@@ -518,6 +519,13 @@ pub struct Transfer {
     pub operator: String,
     /// When.
     pub at: i64,
+    /// Who received the boxes (the receiving counter's login); empty while
+    /// `sent`. The sender copies it from the paired `in` document.
+    #[serde(default)]
+    pub received_by: String,
+    /// When the boxes were received (Unix ms); `None` while `sent`.
+    #[serde(default)]
+    pub received_at: Option<i64>,
 }
 
 /// One box of a transfer.
