@@ -161,6 +161,7 @@ mod tests {
             rxdesk_app::chain_manager::ChainStoreRow::decl(&cfg),
             rxdesk_app::chain_manager::ChainUploadRow::decl(&cfg),
             rxdesk_app::chain_manager::ChainFailureRow::decl(&cfg),
+            rxdesk_app::chain_manager::ChainInsutypeRow::decl(&cfg),
             rxdesk_app::chain_manager::ChainDayRow::decl(&cfg),
             rxdesk_app::chain_manager::ChainRegulatorRow::decl(&cfg),
             rxdesk_app::chain_manager::ChainStorePriceRow::decl(&cfg),

@@ -194,6 +194,24 @@ pub struct ChainDayRow {
     pub psn_cash_pay: String,
     /// The store's reconciliation outcome that day (`balanced`, …), if any.
     pub outcome: Option<String>,
+    /// The same day per 险种 (the center's 3201 is per 险种).
+    pub by_insutype: Vec<ChainInsutypeRow>,
+}
+
+/// One 险种's share of a store's day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ChainInsutypeRow {
+    /// 险种类型 code (e.g. `310`), empty when the counter did not know it.
+    pub insutype: String,
+    /// Settlements that stand.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub settlements: i64,
+    /// 医疗费总额 (decimal string).
+    pub medfee_sumamt: String,
+    /// 基金支付总额.
+    pub fund_pay_sumamt: String,
 }
 
 /// The regulator's figures of a store, or of the chain (`storeCode` "").
@@ -321,6 +339,16 @@ struct WireDay {
     acct_pay: Decimal,
     psn_cash_pay: Decimal,
     outcome: Option<String>,
+    #[serde(default)]
+    by_insutype: Vec<WireInsutype>,
+}
+
+#[derive(Deserialize)]
+struct WireInsutype {
+    insutype: String,
+    settlements: i64,
+    medfee_sumamt: Decimal,
+    fund_pay_sumamt: Decimal,
 }
 
 #[derive(Deserialize)]
@@ -552,6 +580,16 @@ impl ManagerClient {
                     acct_pay: money(d.acct_pay),
                     psn_cash_pay: money(d.psn_cash_pay),
                     outcome: d.outcome,
+                    by_insutype: d
+                        .by_insutype
+                        .into_iter()
+                        .map(|i| ChainInsutypeRow {
+                            insutype: i.insutype,
+                            settlements: i.settlements,
+                            medfee_sumamt: money(i.medfee_sumamt),
+                            fund_pay_sumamt: money(i.fund_pay_sumamt),
+                        })
+                        .collect(),
                 })
                 .collect(),
             regulator: regulator

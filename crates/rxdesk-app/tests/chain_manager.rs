@@ -157,6 +157,16 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
         ),
         (1, "12.50", "5.00", "7.50")
     );
+    // The same day per 险种, as the store's 3201 is sent.
+    assert_eq!(day.by_insutype.len(), 1, "{:?}", day.by_insutype);
+    assert_eq!(
+        (
+            day.by_insutype[0].settlements,
+            day.by_insutype[0].medfee_sumamt.as_str(),
+            day.by_insutype[0].fund_pay_sumamt.as_str()
+        ),
+        (1, "12.50", "5.00")
+    );
     let chain = v.regulator.last().expect("the chain's row");
     assert_eq!(chain.store_code, "");
     assert_eq!((chain.sales, chain.sales_amount.as_str()), (1, "12.50"));

@@ -71,10 +71,10 @@ export function mockChainViews(now: number = Date.now()): ChainViews {
       },
     ],
     reconciliation: [
-      { storeCode: "P11010100001", day: today, settlements: 41, counters: 2, medfeeSumamt: "3862.40", fundPaySumamt: "2105.18", acctPay: "812.00", psnCashPay: "945.22", outcome: null },
-      { storeCode: "P11010100002", day: today, settlements: 17, counters: 1, medfeeSumamt: "1290.50", fundPaySumamt: "702.30", acctPay: "300.00", psnCashPay: "288.20", outcome: null },
-      { storeCode: "P11010100001", day: yesterday, settlements: 52, counters: 2, medfeeSumamt: "4711.90", fundPaySumamt: "2604.02", acctPay: "1010.50", psnCashPay: "1097.38", outcome: "balanced" },
-      { storeCode: "P11010100002", day: yesterday, settlements: 23, counters: 1, medfeeSumamt: "1820.00", fundPaySumamt: "1003.60", acctPay: "400.00", psnCashPay: "416.40", outcome: "differences" },
+      { storeCode: "P11010100001", day: today, settlements: 41, counters: 2, medfeeSumamt: "3862.40", fundPaySumamt: "2105.18", acctPay: "812.00", psnCashPay: "945.22", outcome: null, byInsutype: [{ insutype: "310", settlements: 30, medfeeSumamt: "2962.40", fundPaySumamt: "1705.18" }, { insutype: "390", settlements: 11, medfeeSumamt: "900.00", fundPaySumamt: "400.00" }] },
+      { storeCode: "P11010100002", day: today, settlements: 17, counters: 1, medfeeSumamt: "1290.50", fundPaySumamt: "702.30", acctPay: "300.00", psnCashPay: "288.20", outcome: null, byInsutype: [{ insutype: "310", settlements: 17, medfeeSumamt: "1290.50", fundPaySumamt: "702.30" }] },
+      { storeCode: "P11010100001", day: yesterday, settlements: 52, counters: 2, medfeeSumamt: "4711.90", fundPaySumamt: "2604.02", acctPay: "1010.50", psnCashPay: "1097.38", outcome: "balanced", byInsutype: [{ insutype: "310", settlements: 52, medfeeSumamt: "4711.90", fundPaySumamt: "2604.02" }] },
+      { storeCode: "P11010100002", day: yesterday, settlements: 23, counters: 1, medfeeSumamt: "1820.00", fundPaySumamt: "1003.60", acctPay: "400.00", psnCashPay: "416.40", outcome: "differences", byInsutype: [{ insutype: "310", settlements: 23, medfeeSumamt: "1820.00", fundPaySumamt: "1003.60" }] },
     ],
     regulator: [
       { storeCode: "P11010100001", sales: 93, salesAmount: "9120.30", fundPaid: "4709.20", refunds: 2, lines: 160, linesWithCodes: 158, traceCoveragePct: "98.75" },

@@ -399,6 +399,24 @@ at: number,
  */
 resolved: boolean, };
 
+export type ChainInsutypeRow = { 
+/**
+ * 险种类型 code (e.g. `310`), empty when the counter did not know it.
+ */
+insutype: string, 
+/**
+ * Settlements that stand.
+ */
+settlements: number, 
+/**
+ * 医疗费总额 (decimal string).
+ */
+medfeeSumamt: string, 
+/**
+ * 基金支付总额.
+ */
+fundPaySumamt: string, };
+
 export type ChainDayRow = { 
 /**
  * Store.
@@ -435,7 +453,11 @@ psnCashPay: string,
 /**
  * The store's reconciliation outcome that day (`balanced`, …), if any.
  */
-outcome: string | null, };
+outcome: string | null, 
+/**
+ * The same day per 险种 (the center's 3201 is per 险种).
+ */
+byInsutype: Array<ChainInsutypeRow>, };
 
 export type ChainRegulatorRow = { 
 /**
