@@ -19,6 +19,7 @@ pub mod desk;
 pub mod devices;
 pub mod import;
 pub mod integrity;
+pub mod json_keys;
 pub mod inventory;
 pub mod inventory_screen;
 pub mod logging;

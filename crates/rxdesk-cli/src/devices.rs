@@ -143,7 +143,7 @@ fn list(json: bool, library_dirs: &[PathBuf]) -> ExitCode {
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&inv).expect("inventory serializes")
+            rxdesk_app::json_keys::pretty(&inv)
         );
         return ExitCode::SUCCESS;
     }

@@ -274,7 +274,7 @@ pub fn setup(args: SetupArgs) -> ExitCode {
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&r).expect("report serializes")
+                    rxdesk_app::json_keys::pretty(&r)
                 );
             } else {
                 println!("正式接入完成 / onboarded: {}", dir.root().display());

@@ -161,7 +161,7 @@ function rulesFor(auth: string): RulesView {
   if (auth === "AR-LAYOUT") {
     return {
       blocks: true,
-      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0 }],
+      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0, params: { count: "1" } }],
       layoutDifferences: [
         { field: "rxDrugDetail[0].drugCnt", fieldZh: `第 1 行 ${AMOX.name} 数量`, structured: "2 盒", layout: "3 盒" },
         { field: "prscDrName", fieldZh: "开方医师", structured: "赵医生", layout: "赵医师" },
@@ -171,7 +171,7 @@ function rulesFor(auth: string): RulesView {
   }
   return {
     blocks: false,
-    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1 }],
+    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1, params: {} }],
     layoutDifferences: [],
     selfPayLines: [1],
   };
@@ -468,6 +468,8 @@ export class MockVisitBackend {
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
+      identifiedVia: a.method === "epc_qr" ? "epc_qr" : a.method,
+      agentRelationship: a.agent ? a.agent.relation : null,
       identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
     };
     if (a.method === "epc_qr") {

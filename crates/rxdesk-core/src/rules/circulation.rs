@@ -131,7 +131,8 @@ pub fn check_circulation(lines: &[RxLine], facts: &[Option<DrugFacts>]) -> Vec<F
                     "{}（医保代码 {}）不在本店药品目录中，不能配药，也不得替换为其他药品",
                     line.drug_genname, line.med_list_codg
                 ),
-            )),
+            )
+            .with("code", &line.med_list_codg)),
             Some(f) => {
                 // Insulin is a peptide hormone that may circulate: a product
                 // flagged both ways is insulin.
@@ -153,6 +154,10 @@ pub fn check_circulation(lines: &[RxLine], facts: &[Option<DrugFacts>]) -> Vec<F
                     line.drug_genname,
                     names.join("、")
                 ),
+            )
+            .with(
+                "classes",
+                barred.iter().map(|c| c.code()).collect::<Vec<_>>().join(","),
             ));
         }
     }

@@ -51,7 +51,9 @@ pub fn check_patient_identity(
                 mask_id_number(&compact(rx_cert_no)),
                 mask_id_number(&compact(&person.cert_no))
             ),
-        ));
+        )
+        .with("expected", mask_id_number(&compact(rx_cert_no)))
+        .with("read", mask_id_number(&compact(&person.cert_no))));
     }
     if !same_name(rx_name, &person.name) {
         out.push(Finding::new(

@@ -22,7 +22,8 @@ pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>)
         None => out.push(Finding::new(
             RuleCode::RxTimeUnreadable,
             format!("处方开方/上传时间“{issued_at}”无法识别，不能判断是否在有效期内"),
-        )),
+        )
+        .with("value", issued_at)),
         Some(issued) => {
             if issued > now + Duration::minutes(CLOCK_SKEW_MINUTES) {
                 out.push(Finding::new(
@@ -31,7 +32,9 @@ pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>)
                         "处方上传时间 {issued_at} 晚于当前时间 {}，请核对本机时间或联系开方医院",
                         format_wire(now)
                     ),
-                ));
+                )
+                .with("issuedAt", issued_at)
+                .with("now", format_wire(now)));
             }
             let void_at = issued + Duration::days(VALID_DAYS);
             if now > void_at {
@@ -41,7 +44,9 @@ pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>)
                         "处方于 {issued_at} 上传，有效期 7 天，已于 {} 失效，请患者重新就诊开方",
                         format_wire(void_at)
                     ),
-                ));
+                )
+                .with("issuedAt", issued_at)
+                .with("voidAt", format_wire(void_at)));
             }
         }
     }
@@ -49,11 +54,13 @@ pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>)
         None => out.push(Finding::new(
             RuleCode::RxTimeUnreadable,
             format!("处方有效截止时间“{valid_end_time}”无法识别"),
-        )),
+        )
+        .with("value", valid_end_time)),
         Some(end) if now > end => out.push(Finding::new(
             RuleCode::RxPastValidEnd,
             format!("处方有效截止时间为 {valid_end_time}，已过期，不能配药"),
-        )),
+        )
+        .with("validEnd", valid_end_time)),
         Some(_) => {}
     }
     out
@@ -85,7 +92,8 @@ pub fn check_status(status: &RxStatus, reuse: &ReuseTerms) -> Vec<Finding> {
         RxStatus::Other(code) => Finding::new(
             RuleCode::RxStatusUnknown,
             format!("处方状态代码“{code}”无法识别，请联系处方流转中心确认"),
-        ),
+        )
+        .with("status", code),
     };
     vec![f]
 }
@@ -103,7 +111,8 @@ pub fn check_long_prescription(rx: &Prescription) -> Vec<Finding> {
                     "{} 用药天数 {} 天，超过长期处方最长 12 周（84 天）的规定",
                     line.drug_genname, line.days
                 ),
-            ));
+            )
+            .with("days", line.days));
         }
     }
     if out.is_empty() && rx.reuse.rept_flag {
@@ -116,7 +125,10 @@ pub fn check_long_prescription(rx: &Prescription) -> Vec<Finding> {
                     format!(
                         "处方可复用 {n} 次、每次 {longest} 天，合计 {total} 天，超过 12 周（84 天）"
                     ),
-                ));
+                )
+                .with("times", n)
+                .with("days", longest)
+                .with("total", total));
             }
         }
     }
