@@ -136,24 +136,27 @@ export function mockRxView(auth: string): PrescriptionView {
     serial: "0A01", not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", institution: "H11010100001", signed_at: "2026-11-23T01:00:00Z",
   };
   return {
-    rx_id: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
-    auth_rxno: auth,
-    certno_masked: "110101********0029",
+    rxId: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
+    authRxno: auth,
+    certnoMasked: "110101********0029",
     prescription: {
+      rxTraceCode: `RT${no}`, mdtrtId: `MD${no}`, psnCertType: "01", certno: "110101********0029", drCode: "D110101000001",
+      pharDeptCode: "YJK", pharProfttlCodg: "", pharProfttlName: "", pharCode: "Y110101000001", pharCertType: "", pharCertno: "",
+      pharName: "钱药师", pharPracCertNo: "", pharChkTime: "2026-11-23 09:05:00", rxStasCodg: "1", reptFlag: "", longRxFlag: "", signDigest: "",
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
       prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
         { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
-          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7" },
+          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "" },
         { medListCodg: IBU.med_list_codg, drugGenname: IBU.name, drugSpec: IBU.spec, drugCnt: "1", drugCntUnit: IBU.unit,
-          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5" },
+          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "" },
       ],
     },
     verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
-    reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    reasonZh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
     warnings: [],
-    next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
+    nextStepZh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
   };
 }
 
@@ -487,9 +490,9 @@ export class MockVisitBackend {
     const rx = mockRxView(auth);
     v.prescription = rx;
     if (rx.verdict.verdict !== "verified") {
-      v.closedReasonZh = `电子签名无效：${rx.reason_zh}`;
+      v.closedReasonZh = `电子签名无效：${rx.reasonZh}`;
       v.closedReason = "signature_invalid";
-      return this.go("closed", rx.next_step_zh);
+      return this.go("closed", rx.nextStepZh);
     }
     v.rules = rulesFor(auth);
     if (v.rules.blocks) {

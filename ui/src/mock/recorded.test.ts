@@ -35,7 +35,7 @@ function fieldDiff(a: unknown, b: unknown, path = ""): string[] {
 
 /** The mock's answers along the happy path, by command (the last answer of each). */
 function mockAnswers(): Map<string, unknown> {
-  const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+  const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
   const b = new MockVisitBackend(() => pharmacist);
   const out = new Map<string, unknown>();
   const call = (cmd: string, args: Record<string, unknown> = {}) => out.set(cmd, b.handle(cmd, args));

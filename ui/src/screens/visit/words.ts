@@ -80,6 +80,7 @@ export function splitExplanation(split: SplitView, t: T, locale: Locale): string
 
 /** `{name}` filled from `params`; a value missing leaves null. */
 function fillParams(template: string, params: Record<string, string | number | undefined>): string | null {
+  if (!template) return null;
   let missing = false;
   const out = template.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = params[k];
