@@ -142,15 +142,15 @@ export function mockRxView(auth: string): PrescriptionView {
     prescription: {
       rxTraceCode: `RT${no}`, mdtrtId: `MD${no}`, psnCertType: "01", certno: "110101********0029", drCode: "D110101000001",
       pharDeptCode: "YJK", pharProfttlCodg: "", pharProfttlName: "", pharCode: "Y110101000001", pharCertType: "", pharCertno: "",
-      pharName: "钱药师", pharPracCertNo: "", pharChkTime: "2026-11-23 09:05:00", rxStasCodg: "1", reptFlag: "", longRxFlag: "", signDigest: "",
+      pharName: "钱药师", pharPracCertNo: "", pharChkTime: "2026-11-23 09:05:00", rxStasCodg: "1", reptFlag: "", longRxFlag: "", signDigest: "", medType: "11", rxDrordDscr: "按医嘱服用",
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
       prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
         { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
-          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "" },
+          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "", drugPric: "12.000000" },
         { medListCodg: IBU.med_list_codg, drugGenname: IBU.name, drugSpec: IBU.spec, drugCnt: "1", drugCntUnit: IBU.unit,
-          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "" },
+          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "", drugPric: "12.000000" },
       ],
     },
     verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
