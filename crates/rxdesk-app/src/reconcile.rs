@@ -223,8 +223,9 @@ pub async fn reconcile_day(
                 differences.join("\n")
             };
             let summary = format!("{summary}\n{audit_anchor}");
-            let center_json =
-                crate::json_keys::stored(&serde_json::json!({"totals": totals, "details": details}));
+            let center_json = crate::json_keys::stored(
+                &serde_json::json!({"totals": totals, "details": details}),
+            );
             let local_json = crate::json_keys::stored(&local);
             let record_id = store.record_reconciliation(
                 by,

@@ -373,13 +373,19 @@ pub enum Verdict {
         /// Who signed.
         signer: SignerSummary,
         /// Non-blocking warnings.
-        #[cfg_attr(feature = "ts", ts(type = "Array<{ warning: string } & Record<string, unknown>>"))]
+        #[cfg_attr(
+            feature = "ts",
+            ts(type = "Array<{ warning: string } & Record<string, unknown>>")
+        )]
         warnings: Vec<VerifyWarning>,
     },
     /// A check failed.
     Rejected {
         /// The first failing check.
-        #[cfg_attr(feature = "ts", ts(type = "{ code: string } & Record<string, unknown>"))]
+        #[cfg_attr(
+            feature = "ts",
+            ts(type = "{ code: string } & Record<string, unknown>")
+        )]
         reason: RejectReason,
         /// The signer, when it could be identified.
         signer: Option<SignerSummary>,

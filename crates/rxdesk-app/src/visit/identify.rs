@@ -737,7 +737,6 @@ impl super::VisitService {
     }
 }
 
-
 /// The code of how a patient was identified (the window words it).
 pub(super) fn via_code(m: &IdentificationMethod) -> &'static str {
     match m {

@@ -54,8 +54,8 @@ mod receipt;
 mod recovery;
 mod refund;
 pub use otc::{
-    parse_otc_quantity, OtcBoxView, OtcLineView, OtcPatientView, OtcPayer, OtcProductView,
-    OtcNotice, OtcScanOutcome, OtcStage, OtcView,
+    parse_otc_quantity, OtcBoxView, OtcLineView, OtcNotice, OtcPatientView, OtcPayer,
+    OtcProductView, OtcScanOutcome, OtcStage, OtcView,
 };
 mod settle;
 pub mod view;

@@ -259,14 +259,16 @@ pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleRepor
             "未能从处方版式文件中读取文字，无法与结构化处方核对，不能结算",
         ));
     } else if !layout_differences.is_empty() {
-        findings.push(Finding::new(
-            RuleCode::LayoutMismatch,
-            format!(
-                "处方结构化数据与版式文件有 {} 处不一致，请逐项核对，不能结算",
-                layout_differences.len()
-            ),
-        )
-        .with("count", layout_differences.len()));
+        findings.push(
+            Finding::new(
+                RuleCode::LayoutMismatch,
+                format!(
+                    "处方结构化数据与版式文件有 {} 处不一致，请逐项核对，不能结算",
+                    layout_differences.len()
+                ),
+            )
+            .with("count", layout_differences.len()),
+        );
     }
     RuleReport {
         findings,
