@@ -113,6 +113,24 @@ mod tests {
     }
 
     #[test]
+    fn findings_carry_their_values_for_the_window() {
+        // The window words a finding by code from these (docs/decisions/0018).
+        let now = at("2026-11-23 10:00:00");
+        let f = check_reuse(&terms(true, Some(2), Some(2), None), &[], now);
+        assert_eq!(f[0].params.get("max").map(String::as_str), Some("2"));
+        assert_eq!(f[0].params.get("uses").map(String::as_str), Some("2"));
+        let f = check_reuse(&terms(false, None, Some(1), None), &[], now);
+        assert_eq!(f[0].params.get("uses").map(String::as_str), Some("1"));
+        let last = at("2026-11-20 10:00:00");
+        let f = check_reuse(&terms(true, Some(3), Some(1), Some(7)), &[last], now);
+        assert_eq!(f[0].code, RuleCode::RxReuseTooSoon);
+        assert_eq!(f[0].params.get("nextDay").map(String::as_str), Some("2026-11-27"));
+        for v in f[0].params.values() {
+            assert!(f[0].message_zh.contains(v.as_str()), "{v} in {}", f[0].message_zh);
+        }
+    }
+
+    #[test]
     fn first_use_is_always_fine() {
         let now = at("2026-11-23 10:00:00");
         assert!(check_reuse(&terms(false, None, None, None), &[], now).is_empty());
