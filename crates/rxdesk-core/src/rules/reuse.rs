@@ -124,9 +124,16 @@ mod tests {
         let last = at("2026-11-20 10:00:00");
         let f = check_reuse(&terms(true, Some(3), Some(1), Some(7)), &[last], now);
         assert_eq!(f[0].code, RuleCode::RxReuseTooSoon);
-        assert_eq!(f[0].params.get("nextDay").map(String::as_str), Some("2026-11-27"));
+        assert_eq!(
+            f[0].params.get("nextDay").map(String::as_str),
+            Some("2026-11-27")
+        );
         for v in f[0].params.values() {
-            assert!(f[0].message_zh.contains(v.as_str()), "{v} in {}", f[0].message_zh);
+            assert!(
+                f[0].message_zh.contains(v.as_str()),
+                "{v} in {}",
+                f[0].message_zh
+            );
         }
     }
 
