@@ -47,7 +47,7 @@ impl WindowEvents for ToWindow {
     fn center(&self, link: CenterLink) {
         self.emit(
             "center-status",
-            serde_json::json!({ "center": link, "center_label": link.label_zh() }),
+            serde_json::json!({ "center": link, "centerLabel": link.label_zh() }),
         );
     }
     fn visits_changed(&self) {

@@ -64,6 +64,8 @@ pub fn onboard_check_pharmacy(code: String, profile: String) -> Result<(), IpcEr
 
 /// What the wizard sends at the end.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct WizardRequest {
     profile: String,
     credentials: String,

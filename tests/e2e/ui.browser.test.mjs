@@ -950,6 +950,16 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
   assert.equal(await page.$("#guidance"), null);
+  // en-US: the prescription's rule findings, how the patient was identified and the
+  // signature's next step are worded by code, no Chinese sentence from the backend.
+  await page.fill("#credential-number", ZHANGSAN);
+  await page.press("#credential-number", "Enter");
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("1");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+  assert.match(await text("#findings"), /Self-paid drug.*Line 2/s);
+  for (const sel of ["#findings", "#identified-via", "#next-step"]) assert.doesNotMatch(await text(sel), CJK, sel);
+  await shot("24c-rx-findings-en");
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.keyboard.press("F12");

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Why the counter is not open yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Pending {
     /// A fresh data directory: choose 演示模式 or 正式接入.
     Unconfigured,

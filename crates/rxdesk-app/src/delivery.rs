@@ -150,6 +150,7 @@ fn status_zh(code: &str) -> &'static str {
 /// The outcome of one step: the order as it is now and the 7205 row queued.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeliveryMoved {
     /// The order after the step.
     pub order: DeliveryOrder,

@@ -63,6 +63,8 @@ impl Credential {
 
 /// A prescription on screen: structured fields, the layout file, the verdict.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PrescriptionView {
     /// Ledger row id.
     pub rx_id: i64,
@@ -84,6 +86,8 @@ pub struct PrescriptionView {
 
 /// One non-blocking warning of a verified signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct WarningView {
     /// Stable code (`stale_crl`, `no_crl`).
     pub code: String,

@@ -181,6 +181,7 @@ impl IdentityDevices {
 /// Which device class a Settings test exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TestKind {
     /// Read the card on the card reader.
     Card,

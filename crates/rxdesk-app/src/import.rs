@@ -18,6 +18,7 @@ pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ImportKind {
     /// The 医保 drug catalogue / the store's products (`CATALOGUE_COLUMNS`).
     Catalogue,

@@ -18,6 +18,8 @@ use std::sync::Mutex;
 
 /// What the start-up checks found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct IntegrityStatus {
     /// The audit log (chain and anchors) verified intact.
     pub audit_ok: bool,

@@ -184,6 +184,8 @@ type Result<T> = std::result::Result<T, InventoryFailure>;
 
 /// A product as the goods-in form shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ProductChoice {
     /// 定点医药机构目录编号.
     pub id: String,
@@ -244,6 +246,8 @@ pub fn find_products(store: &Store, query: &str) -> Result<Vec<ProductChoice>> {
 
 /// A scanned box, checked, with its product's name.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ScannedBox {
     /// The normalised 20-digit code.
     pub code: String,
@@ -362,6 +366,7 @@ pub fn check_stock_code(
 /// product batch.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GoodsInForm {
     /// 供应商.
     pub supplier: String,
@@ -374,6 +379,7 @@ pub struct GoodsInForm {
 /// One line of the goods-in form.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GoodsInLineForm {
     /// The product's catalogue id.
     pub product: String,
@@ -391,6 +397,8 @@ pub struct GoodsInLineForm {
 
 /// What a goods-in or return wrote, for the window.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct GoodsDocView {
     /// 商品采购流水号.
     pub doc_no: String,
@@ -481,6 +489,8 @@ pub fn change(
 
 /// A stock-take's differences with product names.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct StockTakeView {
     /// Distinct codes counted.
     pub counted: usize,
@@ -560,6 +570,8 @@ pub fn stock_take_commit(store: &Store, by: &Session, codes: &[String]) -> Resul
 
 /// One batch of the stock list, quantities as decimal strings.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct StockLineView {
     /// Product id.
     pub id: String,
@@ -605,6 +617,8 @@ fn line_view(l: StockLine, today: chrono::NaiveDate) -> StockLineView {
 
 /// A page of batches: the first `limit` lines and how many there are.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct StockPage {
     /// Batches matching, in all.
     pub total: usize,
@@ -661,6 +675,8 @@ pub async fn reconcile_day(
 /// One record the platform holds for a code (no personal data: the window
 /// shows the sale's number, product, time and 拆零 only).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PlatformSale {
     /// 记账流水号 (the sale's 零售单据号).
     pub bkkp_sn: String,
@@ -675,6 +691,8 @@ pub struct PlatformSale {
 /// A trace code looked up on both sides: the ledger's box and the
 /// platform's sold records (3513 by code).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct CodeTrace {
     /// The code.
     pub code: String,

@@ -142,6 +142,8 @@ impl SyncService {
 
 /// What the status bar and the queue screen's header show.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct QueueSummary {
     /// Counts per state and last success / error (from the ledger).
     pub status: QueueStatus,
@@ -198,6 +200,8 @@ pub fn op_label(op: &str) -> &'static str {
 
 /// One upload row as the queue screen shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct QueueItem {
     /// The row.
     #[serde(flatten)]
@@ -331,6 +335,8 @@ pub fn reconciliations(
 
 /// The figures regulators ask for, for one period.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct Figures {
     /// First day (CST, `yyyy-MM-dd`).
     pub from: String,
@@ -857,6 +863,8 @@ pub mod export {
 
 /// Where an export was written.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct Exported {
     /// Full path.
     pub path: String,

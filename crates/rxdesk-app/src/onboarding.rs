@@ -65,6 +65,8 @@ pub struct SetupRequest {
 
 /// One imported trust file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TrustItem {
     /// File name.
     pub file: String,
@@ -79,6 +81,8 @@ pub struct TrustItem {
 
 /// What a successful setup did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SetupReport {
     /// Profile name.
     pub profile: String,
@@ -183,6 +187,8 @@ pub fn fresh_target(target: &Path) -> bool {
 
 /// What the wizard shows once a profile file is read (nothing secret).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ProfilePreview {
     /// Profile name.
     pub name: String,

@@ -18,6 +18,7 @@ pub use crate::demo::{
 /// What the UI shows about the signed-in operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct OperatorInfo {
     /// Login (工号).
     pub login: String,

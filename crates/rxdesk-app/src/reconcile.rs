@@ -32,6 +32,8 @@ pub const CLR_TYPE: &str = "41";
 
 /// 3201's answer for one 险种.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TotalCheck {
     /// 险种.
     pub insutype: String,
@@ -47,6 +49,8 @@ pub struct TotalCheck {
 
 /// One row of 3202's result that differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DetailDifference {
     /// 结算ID.
     pub setl_id: String,
@@ -58,6 +62,8 @@ pub struct DetailDifference {
 
 /// What a reconciliation found.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ReconcileOutcome {
     /// Row id of the recorded result.
     pub record_id: i64,
@@ -217,8 +223,10 @@ pub async fn reconcile_day(
                 differences.join("\n")
             };
             let summary = format!("{summary}\n{audit_anchor}");
-            let center_json = serde_json::json!({"totals": totals, "details": details}).to_string();
-            let local_json = serde_json::to_string(&local).unwrap_or_default();
+            let center_json = crate::json_keys::stored(
+                &serde_json::json!({"totals": totals, "details": details}),
+            );
+            let local_json = crate::json_keys::stored(&local);
             let record_id = store.record_reconciliation(
                 by,
                 day,
@@ -242,7 +250,7 @@ pub async fn reconcile_day(
         }
         Err(e) => {
             let summary = format!("对账未完成：{e}\n{audit_anchor}");
-            let local_json = serde_json::to_string(&local).unwrap_or_default();
+            let local_json = crate::json_keys::stored(&local);
             let _ = store.record_reconciliation(by, day, "failed", &local_json, "{}", &summary);
             tracing::warn!(day = %day_text(day), error = %e, "reconciliation failed");
             Err(AppError::DeskUnavailable(format!(

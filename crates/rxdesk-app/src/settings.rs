@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Persistent settings of one counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// UI language: `zh-CN` (default) or `en-US`.
     pub locale: String,

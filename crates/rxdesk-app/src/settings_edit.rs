@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 /// What the settings screen sends: only the fields given are changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 pub struct SettingsPatch {
     /// Center base URL (empty: the profile's own address / not configured).
     pub center_url: Option<String>,
@@ -41,17 +42,23 @@ pub const CHAIN_SYNC_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 10..=86_400;
 
 /// One changed field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SettingChange {
     /// Field name (as in settings.json).
     pub field: String,
     /// Old value.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub old: Value,
     /// New value.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub new: Value,
 }
 
 /// The outcome shown after saving.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SaveOutcome {
     /// What changed (empty: nothing to save).
     pub changes: Vec<SettingChange>,

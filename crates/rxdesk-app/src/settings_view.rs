@@ -15,6 +15,8 @@ use serde::Serialize;
 
 /// One CA certificate of the trust directory.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TrustCert {
     /// `root` or `intermediate`.
     pub kind: &'static str,
@@ -30,6 +32,8 @@ pub struct TrustCert {
 
 /// The settings screen's content.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     /// Center base URL.
     pub center_url: Option<String>,

@@ -13,6 +13,8 @@ use serde::Deserialize;
 /// A new account as the window sends it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct NewStaff {
     /// 工号.
     pub login: String,
@@ -98,6 +100,7 @@ pub fn create(store: &Store, by: &Session, s: &NewStaff) -> Result<(), String> {
 /// One administrative change to an existing account.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum StaffChange {
     /// Disable (or re-enable) the account.
     SetActive {

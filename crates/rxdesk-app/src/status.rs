@@ -56,6 +56,7 @@ impl DevicesState {
 /// Snapshot for the status bar, sent to the UI as JSON.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     /// App version.
     pub version: String,

@@ -77,6 +77,7 @@ impl Serialize for TillError {
 /// One method's line as the window shows it (money as decimal text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TillLineView {
     /// Method code.
     #[cfg_attr(
@@ -107,6 +108,7 @@ pub struct TillLineView {
 /// A till shift as the window shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TillView {
     /// Shift number.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -140,6 +142,7 @@ pub struct TillView {
 /// A printed document: its text (preview) and what happened to the paper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PrintedSlip {
     /// Plain-text rendering.
     pub text: String,
@@ -150,6 +153,7 @@ pub struct PrintedSlip {
 /// A closed shift with its 交班单.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TillClosed {
     /// The shift as closed.
     pub till: TillView,
@@ -159,6 +163,7 @@ pub struct TillClosed {
 
 /// The 日结 as the window shows it, with its 日结单.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayReportView {
     /// The ledger's figures.
     pub report: rxdesk_store::DayReport,

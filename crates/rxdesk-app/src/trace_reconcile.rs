@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 /// Why a code differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DifferenceClass {
     /// Sold in the ledger, not recorded by the platform: the 3505 is still
     /// in the outbox or was lost — look at the upload queue, re-upload.
@@ -40,6 +41,8 @@ impl DifferenceClass {
 
 /// One differing code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TraceDifference {
     /// The trace code.
     pub code: String,
@@ -53,6 +56,8 @@ pub struct TraceDifference {
 
 /// A day's trace reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TraceReconciliation {
     /// Sold codes in the ledger.
     pub ledger: usize,

@@ -37,6 +37,7 @@ const VOLATILE: &[&str] = &[
     "rxFile",
     "rx_file",
     "rx_id",
+    "rxId",
     "auth_rxno",
     "authRxno",
     "hi_rxno",

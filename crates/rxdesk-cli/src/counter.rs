@@ -1135,6 +1135,13 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// As [`to_json`] with snake_case keys: the till's and the day report's
+/// results, which the scenarios read as they were before the window's view
+/// became camelCase (docs/decisions/0018).
+fn snake_json<T: serde::Serialize>(v: &T) -> Value {
+    rxdesk_app::json_keys::snake_keys(to_json(v))
+}
+
 /// Why a rehearsal step failed: the counter's own step error, or the
 /// scenario's (a missing field, an admin call of the emulator).
 #[derive(Debug, Clone)]
@@ -1618,6 +1625,9 @@ impl Run<'_> {
                 moved.order.delv_no, moved.order.patient_name, moved.order.description
             );
             self.result = to_json(&moved);
+            if let Some(o) = self.result.get_mut("order") {
+                *o = rxdesk_app::json_keys::snake_keys(o.take());
+            }
             return Ok(());
         }
         let till = self.counter.till();
@@ -1627,7 +1637,7 @@ impl Run<'_> {
                 "    → 班次 shift {} 开班，备用金 float {}",
                 opened.id, opened.float
             );
-            self.result = to_json(&opened);
+            self.result = snake_json(&opened);
             return Ok(());
         }
         if let Some(t) = &step.till_close {
@@ -1649,7 +1659,7 @@ impl Run<'_> {
                 closed.till.difference_zh.clone().unwrap_or_default(),
                 closed.slip.printed_zh
             );
-            self.result = to_json(&closed);
+            self.result = snake_json(&closed);
             return Ok(());
         }
         if let Some(d) = &step.day_report {
@@ -1670,7 +1680,7 @@ impl Run<'_> {
                     o.operator_name, o.sales_count, o.sales_total
                 );
             }
-            self.result = to_json(&r);
+            self.result = snake_json(&r);
             return Ok(());
         }
         if step.start.is_some() && self.auto_till && till.current().map_err(till_err)?.is_none() {

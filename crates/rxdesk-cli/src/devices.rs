@@ -141,10 +141,7 @@ pub fn run(args: DevicesArgs) -> ExitCode {
 fn list(json: bool, library_dirs: &[PathBuf]) -> ExitCode {
     let inv = discovery::inventory(library_dirs);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&inv).expect("inventory serializes")
-        );
+        println!("{}", rxdesk_app::json_keys::pretty(&inv));
         return ExitCode::SUCCESS;
     }
     println!("串口 serial ports: {}", inv.serial_ports.len());

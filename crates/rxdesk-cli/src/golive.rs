@@ -272,10 +272,7 @@ pub fn setup(args: SetupArgs) -> ExitCode {
     match rt.block_on(onboarding::setup(&req)) {
         Ok(r) => {
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&r).expect("report serializes")
-                );
+                println!("{}", rxdesk_app::json_keys::pretty(&r));
             } else {
                 println!("正式接入完成 / onboarded: {}", dir.root().display());
                 println!("  配置 profile:   {}", r.profile);

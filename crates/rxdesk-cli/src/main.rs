@@ -158,7 +158,9 @@ fn run(cli: Cli) -> Result<ExitCode, rxdesk_app::AppError> {
                 "production"
             };
             if json {
-                let mut v = serde_json::to_value(&status).expect("status serializes");
+                let mut v = rxdesk_app::json_keys::snake_keys(
+                    serde_json::to_value(&status).expect("status serializes"),
+                );
                 if let Some(o) = v.as_object_mut() {
                     o.insert("mode".into(), mode.into());
                 }

@@ -170,7 +170,7 @@ pub fn run(args: QueueArgs) -> ExitCode {
     match args.command {
         QueueCommand::Status { json } => match store.queue_status() {
             Ok(s) if json => {
-                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+                println!("{}", rxdesk_app::json_keys::pretty(&s));
                 ExitCode::SUCCESS
             }
             Ok(s) => {
@@ -192,10 +192,7 @@ pub fn run(args: QueueArgs) -> ExitCode {
             };
             match store.list_uploads(state, limit) {
                 Ok(rows) if json => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&rows).unwrap_or_default()
-                    );
+                    println!("{}", rxdesk_app::json_keys::pretty(&rows));
                     ExitCode::SUCCESS
                 }
                 Ok(rows) => {

@@ -128,10 +128,7 @@ pub fn run(args: SyncArgs) -> ExitCode {
     match result {
         Ok(status) => {
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&status).unwrap_or_default()
-                );
+                println!("{}", rxdesk_app::json_keys::pretty(&status));
             } else {
                 println!(
                     "已上传 done {}，待上传 pending {}，结果未知 uncertain {}，被拒绝 rejected {}",

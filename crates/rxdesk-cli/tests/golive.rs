@@ -210,6 +210,11 @@ fn done_when_setup_info_and_a_whole_production_visit() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["mode"], "production", "{v}");
+    // The CLI keeps its snake_case keys (the window's `AppStatus` is camelCase).
+    assert!(
+        v["center_label"].is_string() && v["store_name"].is_string(),
+        "{v}"
+    );
 
     let o = rxdesk(
         &["keys", "status", "--data-dir", data.to_str().unwrap()],

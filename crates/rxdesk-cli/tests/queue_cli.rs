@@ -49,6 +49,10 @@ fn queue_cli_on_a_demo_ledger() {
     assert!(rows
         .iter()
         .all(|r| r["op"] == "3505" && r["msgid"].as_str().unwrap().len() == 30));
+    // The CLI keeps its snake_case keys (the window's view is camelCase).
+    assert!(rows
+        .iter()
+        .all(|r| r["chain_key"].is_string() && r["ref_kind"].is_string()));
     let id = rows[0]["id"].as_i64().unwrap().to_string();
     assert_eq!(
         rxdesk(h, &["queue", "list", "--state", "bogus"])

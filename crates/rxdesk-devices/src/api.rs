@@ -46,6 +46,8 @@ async fn off_thread<T: Send + 'static>(
 
 /// The result of a Settings `test` of one device class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceTest {
     /// Which class.
     pub kind: DeviceKind,

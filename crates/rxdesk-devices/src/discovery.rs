@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// A serial port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SerialPortEntry {
     /// `/dev/ttyACM0`, `COM3`.
     pub path: String,
@@ -33,6 +35,8 @@ pub struct SerialPortEntry {
 
 /// A HID device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct HidEntry {
     /// Platform path (hidraw node on Linux).
     pub path: String,
@@ -54,6 +58,8 @@ pub struct HidEntry {
 
 /// A vendor library and whether it loads from here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct LibraryEntry {
     /// `HeaSecReadInfo`, `SSCardDriver`, `NationECCode`.
     pub name: String,
@@ -65,6 +71,8 @@ pub struct LibraryEntry {
 
 /// Everything discovered.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct Inventory {
     /// Serial ports.
     pub serial_ports: Vec<SerialPortEntry>,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 /// How the counter scanner is attached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ScannerSettings {
     /// USB-serial / virtual COM (preferred).
     Serial {
@@ -36,6 +37,7 @@ fn default_baud() -> u32 {
 
 /// The receipt printer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PrinterSettings {
     /// Where it is.
     pub link: PrinterLink,
@@ -57,6 +59,7 @@ fn default_timeout() -> u64 {
 /// Which card library the province mandates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "library", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CardReaderSettings {
     /// `HeaSecReadInfo`.
     HeaSec {
@@ -93,6 +96,7 @@ fn default_itype() -> i32 {
 
 /// The national e-voucher library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NationEcSettings {
     /// Library file; `None` = search the usual places.
     pub path: Option<PathBuf>,
@@ -115,6 +119,7 @@ pub struct NationEcSettings {
 /// Who turns a scanned e-voucher QR into the `ecToken` the center queries with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum QrDecode {
     /// `NationECCode` `ec.query` at the counter (the SDK decodes it).
     #[default]
@@ -125,6 +130,7 @@ pub enum QrDecode {
 
 /// All counter devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeviceSettings {
     /// Scanner, if any.
     #[serde(default)]

@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, watch};
 /// Device classes shown in the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DeviceKind {
     /// 扫码枪
     Scanner,

@@ -147,6 +147,7 @@ impl SignFields {
 /// One drug line of a download (docs/reference/wire-protocol.md §4.1 `rxdrugdetail`, camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DownloadedDrugLine {
     /// 医疗目录编码 (national drug code)
     pub med_list_codg: String,
@@ -161,11 +162,13 @@ pub struct DownloadedDrugLine {
     /// 药品规格
     pub drug_spec: String,
     /// 药品数量
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub drug_cnt: Decimal,
     /// 药品数量单位 (e.g. 盒)
     pub drug_cnt_unit: String,
     /// 药品单价 (reference price), if sent
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub drug_pric: Option<Price>,
     /// 单次用量
     #[serde(default)]
@@ -181,6 +184,7 @@ pub struct DownloadedDrugLine {
     pub medc_way_dscr: String,
     /// 用药天数
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub medc_days: Decimal,
     /// 院内制剂标志 (`1` = hospital-made preparation), empty when not sent
     #[serde(default)]
@@ -196,6 +200,7 @@ pub struct DownloadedDrugLine {
 /// the emulator and RxDesk share this exact struct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DownloadedPrescription {
     /// 1 处方追溯码
     pub rx_trace_code: String,
@@ -248,6 +253,7 @@ pub struct DownloadedPrescription {
     /// 有效截止时间 (`yyyy-MM-dd HH:mm:ss`, CST)
     pub valid_end_time: String,
     /// 处方状态 at download time
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub rx_stas_codg: RxStatus,
     /// 主诊断名称, if sent
     #[serde(default, skip_serializing_if = "Option::is_none")]

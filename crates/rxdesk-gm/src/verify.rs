@@ -328,6 +328,7 @@ impl VerifyWarning {
 
 /// Who signed, as shown to the pharmacist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignerSummary {
     /// Subject DN (RFC 4514).
     pub subject: String,
@@ -336,12 +337,15 @@ pub struct SignerSummary {
     /// Serial, upper-case hex.
     pub serial: String,
     /// notBefore.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub not_before: DateTime<Utc>,
     /// notAfter.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub not_after: DateTime<Utc>,
     /// Institution code in the certificate.
     pub institution: Option<String>,
     /// Signing time (CMS signingTime), if present.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub signed_at: Option<DateTime<Utc>>,
 }
 
@@ -362,17 +366,26 @@ impl SignerSummary {
 /// The outcome as data (for the CLI and UI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Verdict {
     /// Every check passed.
     Verified {
         /// Who signed.
         signer: SignerSummary,
         /// Non-blocking warnings.
+        #[cfg_attr(
+            feature = "ts",
+            ts(type = "Array<{ warning: string } & Record<string, unknown>>")
+        )]
         warnings: Vec<VerifyWarning>,
     },
     /// A check failed.
     Rejected {
         /// The first failing check.
+        #[cfg_attr(
+            feature = "ts",
+            ts(type = "{ code: string } & Record<string, unknown>")
+        )]
         reason: RejectReason,
         /// The signer, when it could be identified.
         signer: Option<SignerSummary>,

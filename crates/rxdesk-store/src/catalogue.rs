@@ -234,6 +234,7 @@ const PROGRESS_EVERY: usize = 500;
 /// What an import did, or would do (a preview), or why it did nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     /// New rows (written, or to be written by the commit).
     pub inserted: usize,
@@ -293,6 +294,7 @@ pub enum ImportMode {
 /// The step an import is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ImportPhase {
     /// Reading the file.
     Reading,
@@ -305,6 +307,7 @@ pub enum ImportPhase {
 /// How far an import is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportProgress {
     /// The step.
     pub phase: ImportPhase,

@@ -17,6 +17,8 @@ use serde::Serialize;
 
 /// One delivery order and its latest status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeliveryOrder {
     /// Sale row id (the order's key on the screen).
     pub sale_id: i64,
@@ -48,6 +50,8 @@ pub struct DeliveryOrder {
 
 /// A sale looked up for a new delivery order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeliverySale {
     /// Sale row id.
     pub sale_id: i64,

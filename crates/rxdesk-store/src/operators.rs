@@ -131,6 +131,8 @@ impl Session {
 
 /// An operator as the settings screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct OperatorListing {
     /// Login (工号).
     pub login: String,

@@ -33,6 +33,7 @@ use std::collections::HashSet;
 /// The state of an upload row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum UploadState {
     /// Waiting to be sent (possibly backing off).
     Pending,
@@ -89,6 +90,8 @@ impl UploadState {
 
 /// One upload row as listed (payload not included: it is sealed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct UploadRow {
     /// Row id.
     pub id: i64,
@@ -139,6 +142,8 @@ pub struct UploadRequest {
 
 /// Queue figures for the status bar and `rxdesk queue status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct QueueStatus {
     /// Rows waiting (pending + sending + uncertain).
     pub depth: u64,

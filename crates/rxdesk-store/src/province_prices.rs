@@ -51,6 +51,7 @@ pub struct ProvincePrice {
 /// What a price is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PriceBasis {
     /// 挂网价.
     Listed,
@@ -73,6 +74,8 @@ impl PriceBasis {
 
 /// One comparison of a price charged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PriceComparison {
     /// Compared with.
     pub basis: PriceBasis,
@@ -86,6 +89,8 @@ pub struct PriceComparison {
 
 /// A sale line whose price is above at least one of the province's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PriceCheck {
     /// Sale row id.
     pub sale_id: i64,
@@ -108,6 +113,8 @@ pub struct PriceCheck {
 
 /// The price monitor of a period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PriceMonitor {
     /// Products with province figures imported.
     pub products_with_figures: u64,

@@ -171,6 +171,8 @@ impl SettlementRow {
 
 /// Settlements per credential actually used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct CredentialCounts {
     /// 医保电子凭证 QR.
     pub e_voucher: u64,
@@ -217,6 +219,8 @@ pub fn share_percent(part: u64, whole: u64) -> Decimal {
 
 /// Totals of the settlements that stand (not refunded), as 3201 compares them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct SettlementTotals {
     /// 结算笔数.
     pub count: u64,
@@ -259,6 +263,8 @@ impl SettlementTotals {
 
 /// E-voucher share of one CST month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct MonthShare {
     /// `yyyy-MM`.
     pub month: String,
@@ -283,6 +289,8 @@ pub struct MonthShare {
 
 /// Audits of one pharmacist in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PharmacistAudits {
     /// Login (工号).
     pub login: String,
@@ -300,6 +308,8 @@ pub struct PharmacistAudits {
 
 /// Refunds of one CST day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DayRefunds {
     /// `yyyy-MM-dd`.
     pub day: String,
@@ -311,6 +321,8 @@ pub struct DayRefunds {
 
 /// One sale line priced above the product's reference price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PriceAlert {
     /// Sale row id.
     pub sale_id: i64,
@@ -334,6 +346,8 @@ pub struct PriceAlert {
 
 /// The recorded result of one reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ReconciliationRecord {
     /// Row id.
     pub id: i64,

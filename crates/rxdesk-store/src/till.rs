@@ -71,6 +71,8 @@ fn sub(a: Amount, b: Amount) -> Result<Amount> {
 
 /// A till shift as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TillShift {
     /// Row id (the shift number printed on the 交班单).
     pub id: i64,
@@ -81,6 +83,7 @@ pub struct TillShift {
     /// Unix ms.
     pub opened_at: i64,
     /// 备用金.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub float: Amount,
     /// Who closed it.
     pub closed_by: Option<i64>,
@@ -89,6 +92,7 @@ pub struct TillShift {
     /// Unix ms.
     pub closed_at: Option<i64>,
     /// Counted cash − expected cash, once closed.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub cash_difference: Option<Amount>,
     /// The closing note.
     pub note: String,
@@ -144,6 +148,8 @@ impl TillSummary {
 
 /// One operator's (or the day's) figures in the 日结.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DayFigures {
     /// Operator row id (0 for the day's total).
     pub operator_id: i64,
@@ -167,6 +173,8 @@ pub struct DayFigures {
 
 /// One method's figures in the 日结.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DayMethod {
     /// Method code.
     pub method: String,
@@ -182,6 +190,8 @@ pub struct DayMethod {
 
 /// The 日结 of one CST day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DayReport {
     /// `yyyy-MM-dd` (CST).
     pub day: String,

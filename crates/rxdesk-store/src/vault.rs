@@ -222,6 +222,7 @@ struct Kdf {
 
 /// What `rxdesk keys status` shows (no secret).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VaultStatus {
     /// Random id of this vault.
     pub id: String,

@@ -1442,6 +1442,7 @@ pub struct RxQueryInput {
 /// 7202 output row.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuthorisedRx {
     /// 医保处方授权编号 (single use)
     pub auth_rxno: String,

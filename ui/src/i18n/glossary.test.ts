@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import glossary from "../../../docs/ui-glossary.md?raw";
 import { allStrings } from "./i18n";
-import { catalogueSentences } from "../ipc/step-errors";
+import { catalogueSentences } from "./errors";
 
 /** The "Not on screen (zh-CN)" column: `term`, `term`. */
 function bannedTerms(): { term: string; use: string }[] {
@@ -21,7 +21,7 @@ function bannedTerms(): { term: string; use: string }[] {
 
 const zhStrings = (): [string, string][] => [
   ...allStrings("zh-CN"),
-  ...catalogueSentences("zh-CN").map((s, i): [string, string] => [`step-errors#${i}`, s]),
+  ...catalogueSentences("zh-CN").map((s, i): [string, string] => [`errors#${i}`, s]),
 ];
 
 /**

@@ -1,5 +1,5 @@
 // Strings of the inventory screen (库存, Shift+F7): its tabs, and the sentences of
-// the inventory refusals by code (rendered by step-errors.ts), zh-CN and en-US.
+// the inventory refusals by code (part of the one catalogue, i18n/errors.ts), zh-CN and en-US.
 
 export const inventoryZh = {
   "nav.inventory": "库存",

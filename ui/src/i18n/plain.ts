@@ -6,7 +6,7 @@
 // finds what is still raw (the browser test runs it over every screen).
 // Pure, except that the locale defaults to the window's.
 import { translate, type Key, type Locale } from "./i18n";
-import { errorLocale } from "../ipc/step-errors";
+import { errorLocale } from "../ipc/errors";
 
 const CRL_REASONS = [
   "unspecified",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedMoves, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder } from "./delivery-api";
+import { allowedMoves, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder, type DeliveryStatusCode } from "./delivery-api";
 import { MockDeliveryBackend } from "../mock/mock-delivery";
 import { deliveryEn, deliveryZh } from "../i18n/i18n-delivery";
 import { translate } from "../i18n/i18n";
@@ -41,11 +41,11 @@ describe("delivery screen helpers", () => {
     expect(refusalCode("x")).toBeNull();
   });
   it("lists in transit first, then accepted, then closed", () => {
-    const o = (sale_id: number, status_code: DeliveryOrder["status_code"], updated_at: string): DeliveryOrder => ({
-      sale_id, status_code, updated_at, rtal_docno: "", total: "0.00", prescription_id: 1, hi_rxno: "", patient_name: "", delv_no: "", delv_entp_name: "", description: "", accepted_at: "", open: status_code < "3",
+    const o = (saleId: number, statusCode: DeliveryStatusCode, updatedAt: string): DeliveryOrder => ({
+      saleId, statusCode, updatedAt, rtalDocno: "", total: "0.00", prescriptionId: 1, hiRxno: "", patientName: "", delvNo: "", delvEntpName: "", description: "", acceptedAt: "", open: statusCode < "3",
     });
     const sorted = sortOrders([o(1, "3", "2026-12-05 10:09:00"), o(2, "1", "2026-12-05 10:01:00"), o(3, "2", "2026-12-05 10:02:00"), o(4, "1", "2026-12-05 10:05:00")]);
-    expect(sorted.map((x) => x.sale_id)).toEqual([3, 4, 2, 1]);
+    expect(sorted.map((x) => x.saleId)).toEqual([3, 4, 2, 1]);
   });
 });
 
@@ -56,13 +56,13 @@ describe("mock delivery backend", () => {
     expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: "NOPE", delvNo: "D1", company: "同城" })))).toBe("DELIVERY_SALE_NOT_FOUND");
     expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: COLD, delvNo: "D2", company: "同城", coldChainHandled: false })))).toBe("DELIVERY_COLD_CHAIN");
     const a = m.handle("delivery_accept", { docno: DOC, delvNo: "D1", company: "同城", coldChainHandled: false }) as DeliveryMoved;
-    expect(a.order.status_code).toBe("1");
+    expect(a.order.statusCode).toBe("1");
     expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "D9", company: "同城" })))).toBe("DELIVERY_ALREADY_ORDERED");
     expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" })))).toBe("DELIVERY_ILLEGAL_STEP");
     m.handle("delivery_in_transit", { saleId: 101 });
     expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "张三", certNo: "110101198001010029" })))).toBe("DELIVERY_RECIPIENT_NOT_PATIENT");
     const s = m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" }) as DeliveryMoved;
-    expect(s.order.status_code).toBe("3");
+    expect(s.order.statusCode).toBe("3");
     expect(s.order.open).toBe(false);
     expect(s.deliveryId).toBe(3);
     expect(refusalCode(thrown(() => m.handle("delivery_refuse", { saleId: 101, reason: "不要了" })))).toBe("DELIVERY_ILLEGAL_STEP");

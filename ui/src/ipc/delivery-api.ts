@@ -10,37 +10,10 @@ import { isIpcError } from "./errors";
 /** `delv_stas_codg`: 1 已接单, 2 配送中, 3 已签收, 4 拒收. */
 export type DeliveryStatusCode = "1" | "2" | "3" | "4";
 
-export interface DeliveryOrder {
-  sale_id: number;
-  rtal_docno: string;
-  total: string;
-  prescription_id: number;
-  hi_rxno: string;
-  patient_name: string;
-  delv_no: string;
-  delv_entp_name: string;
-  status_code: DeliveryStatusCode;
-  description: string;
-  updated_at: string;
-  accepted_at: string;
-  open: boolean;
-}
+// The shapes of rxdesk_store::delivery_orders and the moves, generated from Rust (ts-rs).
+import type { DeliveryMoved, DeliveryOrder, DeliverySale } from "./generated/types";
+export type { DeliveryMoved, DeliveryOrder, DeliverySale } from "./generated/types";
 
-export interface DeliverySale {
-  sale_id: number;
-  rtal_docno: string;
-  prescription_id: number | null;
-  refunded: boolean;
-  cold_chain: boolean;
-  has_order: boolean;
-}
-
-export interface DeliveryMoved {
-  order: DeliveryOrder;
-  deliveryId: number;
-}
-
-/** A refusal as the commands send it. */
 /** The moves of the screen. */
 export type DeliveryMove = "in_transit" | "sign" | "refuse";
 
@@ -77,8 +50,8 @@ export function refusalCode(e: unknown): string | null {
 
 /** Open orders first (in transit before accepted), then those closed today; newest first within each. */
 export function sortOrders(orders: DeliveryOrder[]): DeliveryOrder[] {
-  const rank = (o: DeliveryOrder) => (o.status_code === "2" ? 0 : o.status_code === "1" ? 1 : 2);
-  return [...orders].sort((a, b) => rank(a) - rank(b) || b.updated_at.localeCompare(a.updated_at));
+  const rank = (o: DeliveryOrder) => (o.statusCode === "2" ? 0 : o.statusCode === "1" ? 1 : 2);
+  return [...orders].sort((a, b) => rank(a) - rank(b) || b.updatedAt.localeCompare(a.updatedAt));
 }
 
 export const deliveryOrders = (): Promise<DeliveryOrder[]> => invoke<DeliveryOrder[]>("delivery_orders");

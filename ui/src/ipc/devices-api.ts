@@ -2,52 +2,10 @@
 // per-class test, and the commands of src-tauri/src/device_commands.rs.
 import { invoke } from "@tauri-apps/api/core";
 
-export type CardReaderSettings =
-  | { library: "serial"; path: string; baud: number }
-  | { library: "hea_sec"; path: string | null; init_json: string }
-  | { library: "ss_card"; path: string | null; itype: number };
-
-export interface NationEcSettings {
-  path: string | null;
-  url: string;
-  context: {
-    org_id: string;
-    office_id: string;
-    office_name: string;
-    operator_id: string;
-    operator_name: string;
-    business_type: string;
-  };
-  face_terminal: boolean;
-  /** `sdk`: ec.query decodes the scanned e-voucher QR; `center`: the scanned text is the token. */
-  qr_decode: "sdk" | "center";
-  settle_notify: boolean;
-}
-
-export interface DeviceSettings {
-  scanner: Record<string, unknown> | null;
-  printer: Record<string, unknown> | null;
-  card_reader: CardReaderSettings | null;
-  nation_ec: NationEcSettings | null;
-  library_dirs: string[];
-}
-
-export interface Inventory {
-  serial_ports: { path: string; kind: string; vid: number | null; pid: number | null; manufacturer: string | null; product: string | null }[];
-  hid_devices: { path: string; vid: number; pid: number; usage_page: number; manufacturer: string | null; product: string | null }[];
-  printer_files: string[];
-  libraries: { name: string; path: string | null; status_zh: string }[];
-  problems: string[];
-}
-
-export interface DeviceTest {
-  kind: string;
-  ok: boolean;
-  summary_zh: string;
-  error_code: string | null;
-}
-
-export type TestKind = "card" | "qr" | "face" | "print";
+// The shapes are generated from Rust (ts-rs); `DeviceSettings` keeps the
+// snake_case of settings.json, where it is stored.
+import type { DeviceSettings, DeviceTest, Inventory, NationEcSettings, TestKind } from "./generated/types";
+export type { CardReaderSettings, DeviceSettings, DeviceTest, Inventory, NationEcSettings, TestKind } from "./generated/types";
 
 export const devicesSettings = () => invoke<DeviceSettings>("devices_settings");
 export const devicesDiscover = () => invoke<Inventory>("devices_discover");

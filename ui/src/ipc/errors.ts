@@ -1,15 +1,14 @@
 // What the window makes of a rejected command: every Tauri command rejects
 // with the generated `IpcError` (`{code, params, detail, sentence?}`,
 // src-tauri/src/ipc_error.rs). The sentence comes from one catalogue by
-// code in the user's locale — the visit's step templates
-// (`ipc/step-errors.ts`), then the shell's codes (`i18n/errors.ts`) —, then
+// code in the user's locale from one catalogue (`i18n/errors.ts`: the
+// visit's step templates, then the shell's codes), then
 // the backend's own two-language sentence, then a generic sentence with the
 // code; an en-US window never shows Chinese from the backend. `detail` and
 // the code stay behind the "详情 / Details" toggle (`ErrorDetails.svelte`),
 // looked up by the text shown (`errorDetails`).
 import type { Locale } from "../i18n/i18n";
-import { stepTemplate } from "./step-errors";
-import { genericError, shellErrors, type Entry } from "../i18n/errors";
+import { genericError, shellErrors, stepTemplate, type Entry } from "../i18n/errors";
 import type { IpcError } from "./generated/error-codes";
 
 export type { IpcError } from "./generated/error-codes";
@@ -95,4 +94,16 @@ export function remember(shown: string, r: RenderedError): void {
 /** The code and detail behind a shown error text, if it was one. */
 export function errorDetails(shown: string | null | undefined): { code: string; detail: string } | null {
   return shown ? (recent.get(shown) ?? null) : null;
+}
+
+let current: Locale = "zh-CN";
+
+/** The window's locale for errors rendered outside a component (set by App). */
+export function setErrorLocale(locale: Locale): void {
+  current = locale;
+}
+
+/** The locale set by `setErrorLocale`. */
+export function errorLocale(): Locale {
+  return current;
 }

@@ -5,27 +5,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-/** What a file holds; "prices" is the province's price figures (挂网价, average, median). */
-export type ImportKind = "catalogue" | "stock" | "prices";
-
-/** `rxdesk_store::ImportReport` (camelCase). */
-export interface ImportReport {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  /** [line, zh-CN reason]; line 0 is the file as a whole. */
-  errors: [number, string][];
-  /** The same lines' en-US reasons. */
-  errorsEn: [number, string][];
-  committed: boolean;
-}
-
-/** `rxdesk_store::ImportProgress`. */
-export interface ImportProgress {
-  phase: "reading" | "checking" | "writing";
-  done: number;
-  total: number;
-}
+// `rxdesk_store::ImportReport` / `ImportProgress` and the kinds of file, generated from Rust (ts-rs).
+import type { ImportKind, ImportProgress, ImportReport } from "./generated/types";
+export type { ImportKind, ImportProgress, ImportReport } from "./generated/types";
 
 export const PROGRESS_EVENT = "import-progress";
 

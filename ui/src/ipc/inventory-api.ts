@@ -5,107 +5,33 @@
 // Quantities and prices are decimal strings from the backend, never floats.
 import { invoke } from "@tauri-apps/api/core";
 
-export interface ProductChoice {
-  id: string;
-  name: string;
-  spec: string;
-  maker: string;
-  /** The 7-digit trace-code prefix ("" for a product without codes). */
-  prefix: string;
-  barcode: string;
-}
-
-/** A scanned box, checked by the backend. */
-export interface ScannedBox {
-  code: string;
-  name: string;
-  lot: string;
-  expiry: string;
-  /** `new` (goods-in), `in_stock`, `opened`, `sold`, `lost`, `transferred`, `not_received` … */
-  state: string;
-}
-
-export interface GoodsDocView {
-  doc_no: string;
-  boxes: number;
-  batches: string[];
-  uploads: number;
-}
-
-export interface StockTakeView {
-  counted: number;
-  matched: number;
-  missing: ScannedBox[];
-  unexpected: ScannedBox[];
-  uploads: number;
-}
-
-export interface StockLineView {
-  id: string;
-  name: string;
-  batch: string;
-  lot: string;
-  expiry: string;
-  days_left: number;
-  /** Packs on hand, a decimal string ("3", "2.5"). */
-  quantity: string;
-  store: "traced" | "nocode" | string;
-  codes: string[];
-}
-
-/** A page of batches: the first lines and how many match in all. */
-export interface StockPage {
-  total: number;
-  lines: StockLineView[];
-}
-
-export type DifferenceClass = "NotAtPlatform" | "NotInLedger";
-
-export interface TraceDifference {
-  code: string;
-  rtal_docno: string;
-  class: DifferenceClass;
-  sentence_zh: string;
-}
-
-export interface TraceReconciliation {
-  ledger: number;
-  platform: number;
-  matched: number;
-  differences: TraceDifference[];
-}
-
-/** One line of a goods-in document: a product batch and its boxes. */
-export interface GoodsInLineForm {
-  product: string;
-  lot: string;
-  manuDate: string;
-  expiry: string;
-  /** Purchase price per pack, a decimal string. */
-  price: string;
-  codes: string[];
-}
-
-/** One sold record the platform holds for a code (no personal data). */
-export interface PlatformSale {
-  bkkp_sn: string;
-  name: string;
-  at: string;
-  split: boolean;
-}
-
-/** A code on both sides: the ledger's box and the platform's sold records. */
-export interface CodeTrace {
-  code: string;
-  ledger: ScannedBox;
-  platform: PlatformSale[];
-}
-
-export interface GoodsInForm {
-  supplier: string;
-  invoiceNo: string;
-  lines: GoodsInLineForm[];
-}
+// The inventory screen's shapes, generated from Rust (ts-rs).
+import type {
+  CodeTrace,
+  GoodsDocView,
+  GoodsInForm,
+  GoodsInLineForm,
+  ProductChoice,
+  ScannedBox,
+  StockPage,
+  StockTakeView,
+  TraceReconciliation,
+} from "./generated/types";
+export type {
+  CodeTrace,
+  DifferenceClass,
+  GoodsDocView,
+  GoodsInForm,
+  GoodsInLineForm,
+  PlatformSale,
+  ProductChoice,
+  ScannedBox,
+  StockLineView,
+  StockPage,
+  StockTakeView,
+  TraceDifference,
+  TraceReconciliation,
+} from "./generated/types";
 
 /** The header and the line being scanned, as the form holds them. */
 export type GoodsInDraft = { supplier: string; invoiceNo: string } & GoodsInLineForm;

@@ -44,7 +44,7 @@ describe("formatting", () => {
     expect(formatMoney("99999999999999.99")).toBe("99,999,999,999,999.99");
   });
   it("open rows are pending + sending + uncertain + rejected", () => {
-    const s = { depth: 4, pending: 2, sending: 1, uncertain: 1, rejected: 3, done: 9, voided: 1, oldest_pending_age_secs: 5, last_success: null, last_error: null, online: true };
+    const s = { depth: 4, pending: 2, sending: 1, uncertain: 1, rejected: 3, done: 9, voided: 1, oldestPendingAgeSecs: 5, lastSuccess: null, lastError: null, online: true };
     expect(openCount(s)).toBe(7);
   });
 });
@@ -158,19 +158,18 @@ describe("audit-log integrity banner", () => {
     ...(new MockManagerBackend().summary()),
     integrity,
   });
-  const base = { audit_entries: 42, permissions_fixed: 0, documents_purged: 0 };
+  const base = { auditEntries: 42, permissionsFixed: 0, documentsPurged: 0 };
 
   it("is red with the problem when the start-up check failed", () => {
     const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: problem, audit_anchor: null }))).toEqual({ kind: "broken", problem });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: problem, auditAnchor: null }))).toEqual({ kind: "broken", problem });
     // A failure without a sentence is still a failure.
-    expect(integrityBanner(summaryWith({ ...base, audit_ok: false, audit_problem: null, audit_anchor: null }))?.kind).toBe("broken");
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: null, auditAnchor: null }))?.kind).toBe("broken");
   });
 
   it("is not shown when the check passed or has not run", () => {
-    expect(integrityBanner(summaryWith({ ...base, audit_ok: true, audit_problem: null, audit_anchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: true, auditProblem: null, auditAnchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
     expect(integrityBanner(summaryWith(null))).toBeNull();
-    expect(integrityBanner(summaryWith(undefined))).toBeNull();
     expect(integrityBanner(null)).toBeNull();
   });
 
@@ -179,7 +178,7 @@ describe("audit-log integrity banner", () => {
     expect(integrityBanner(m.summary())?.kind).toBe("ok");
     m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链" });
     expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链" });
-    expect(m.summary().integrity?.audit_anchor).toBeNull();
+    expect(m.summary().integrity?.auditAnchor).toBeNull();
     m.handle("mock_integrity", { problem: null });
     expect(integrityBanner(m.summary())?.kind).toBe("ok");
   });
@@ -203,7 +202,7 @@ describe("regulators' figures: credentials and the price monitor", () => {
     const { translate } = await import("../i18n/i18n");
     expect(PRICE_BASES).toEqual(["listed", "average", "median"]);
     const f = new MockManagerBackend().figures("2026-10-01", "2026-11-30");
-    const p = f.price_monitor.above[0]!;
+    const p = f.priceMonitor.above[0]!;
     expect(p.comparisons[0]?.basis).toBe("listed");
     expect(comparisonOf(p, "listed")?.above).toBe(true);
     expect(comparisonOf(p, "average")?.above).toBe(false);
@@ -214,9 +213,9 @@ describe("regulators' figures: credentials and the price monitor", () => {
       expect(translate("en-US", c.label as never)).not.toBe(translate("zh-CN", c.label as never));
     }
     for (const m of f.evoucher) {
-      const sum = CREDENTIAL_COLUMNS.reduce((n, c) => n + m.by_credential[c.key], 0);
+      const sum = CREDENTIAL_COLUMNS.reduce((n, c) => n + m.byCredential[c.key], 0);
       expect(sum).toBe(m.settlements);
-      expect(m.by_credential.e_voucher + m.by_credential.epc_qr + m.by_credential.face).toBe(m.evoucher);
+      expect(m.byCredential.eVoucher + m.byCredential.epcQr + m.byCredential.face).toBe(m.evoucher);
     }
     for (const b of PRICE_BASES) expect(translate("en-US", `mgr.fig.basis.${b}` as never)).not.toContain("mgr.");
   });

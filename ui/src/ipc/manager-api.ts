@@ -3,41 +3,46 @@
 // chart scaling, CSV fields, date defaults. No DOM here, so vitest covers it.
 import { invoke } from "@tauri-apps/api/core";
 
-export type UploadState = "pending" | "sending" | "uncertain" | "done" | "rejected" | "voided";
+// The manager screen's shapes, generated from Rust (ts-rs).
+import type {
+  CredentialCounts,
+  Exported,
+  Figures,
+  PriceBasis,
+  PriceCheck,
+  PriceComparison,
+  QueueItem,
+  QueueStatus,
+  QueueSummary,
+  ReconcileOutcome,
+  ReconciliationRecord,
+  UploadState,
+} from "./generated/types";
+export type {
+  CredentialCounts,
+  DayRefunds,
+  DetailDifference,
+  Exported,
+  Figures,
+  IntegrityStatus,
+  MonthShare,
+  PharmacistAudits,
+  PriceAlert,
+  PriceBasis,
+  PriceCheck,
+  PriceComparison,
+  PriceMonitor,
+  QueueItem,
+  QueueStatus,
+  QueueSummary,
+  ReconcileOutcome,
+  ReconciliationRecord,
+  SettlementTotals,
+  TotalCheck,
+  UploadState,
+} from "./generated/types";
+
 export type QueueFilter = "open" | UploadState | "all";
-
-export interface QueueStatus {
-  depth: number;
-  pending: number;
-  sending: number;
-  uncertain: number;
-  rejected: number;
-  done: number;
-  voided: number;
-  oldest_pending_age_secs: number | null;
-  last_success: string | null;
-  last_error: string | null;
-  online: boolean | null;
-}
-
-export interface QueueSummary {
-  status: QueueStatus;
-  open: number;
-  oldest_label: string | null;
-  worker_running: boolean;
-  worker_problem: string | null;
-  /** The start-up check of the ledger (audit log against its anchors); null before the first. */
-  integrity?: IntegrityStatus | null;
-}
-
-export interface IntegrityStatus {
-  audit_ok: boolean;
-  audit_entries: number;
-  audit_problem: string | null;
-  audit_anchor: string | null;
-  permissions_fixed: number;
-  documents_purged: number;
-}
 
 /**
  * What the queue tab says about the start-up ledger check: the red banner
@@ -52,109 +57,8 @@ export type IntegrityBanner =
 export function integrityBanner(s: QueueSummary | null | undefined): IntegrityBanner {
   const i = s?.integrity;
   if (!i) return null;
-  if (!i.audit_ok) return { kind: "broken", problem: i.audit_problem ?? "" };
-  return { kind: "ok", anchor: i.audit_anchor ?? "" };
-}
-
-export interface QueueItem {
-  id: number;
-  msgid: string;
-  op: string;
-  chain_key: string;
-  ref_kind: string;
-  ref_id: number;
-  state: UploadState;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  reject_code: string | null;
-  void_reason: string | null;
-  state_label: string;
-  op_label: string;
-  created: string;
-  age: string;
-  can_retry: boolean;
-  can_void: boolean;
-}
-
-/** Settlements per credential actually used (rxdesk_store::reports::CredentialCounts). */
-export interface CredentialCounts {
-  e_voucher: number;
-  epc_qr: number;
-  face: number;
-  social_security_card: number;
-  id_card: number;
-  unknown: number;
-}
-export interface MonthShare {
-  month: string;
-  settlements: number;
-  /** E-voucher forms: its QR, the e-prescription QR and the face. */
-  evoucher: number;
-  unknown: number;
-  share_percent: string;
-  meets_target: boolean;
-  face: number;
-  face_share_percent: string;
-  by_credential: CredentialCounts;
-}
-export interface PharmacistAudits {
-  login: string;
-  name: string;
-  total: number;
-  approved: number;
-  rejected: number;
-  referred: number;
-}
-export interface DayRefunds {
-  day: string;
-  count: number;
-  amount: string;
-}
-export interface PriceAlert {
-  sale_id: number;
-  rtal_docno: string;
-  sold_at: string;
-  name: string;
-  spec: string;
-  med_list_codg: string;
-  price: string;
-  reference_price: string;
-  over_percent: string;
-}
-export type PriceBasis = "listed" | "average" | "median";
-export interface PriceComparison {
-  basis: PriceBasis;
-  reference: string;
-  above: boolean;
-  over_percent: string;
-}
-export interface PriceCheck {
-  sale_id: number;
-  rtal_docno: string;
-  sold_at: string;
-  name: string;
-  spec: string;
-  med_list_codg: string;
-  price: string;
-  /** 挂网价 first, then the province's average, then its median. */
-  comparisons: PriceComparison[];
-}
-export interface PriceMonitor {
-  products_with_figures: number;
-  lines_compared: number;
-  above: PriceCheck[];
-}
-export interface Figures {
-  from: string;
-  to: string;
-  evoucher: MonthShare[];
-  evoucher_target_percent: number;
-  audits: PharmacistAudits[];
-  refunds: DayRefunds[];
-  price_alerts: PriceAlert[];
-  price_monitor: PriceMonitor;
+  if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "" };
+  return { kind: "ok", anchor: i.auditAnchor ?? "" };
 }
 
 /** The columns of the price monitor, 挂网价 first (the order the regulator reads them in). */
@@ -167,58 +71,13 @@ export function comparisonOf(c: PriceCheck, basis: PriceBasis): PriceComparison 
 
 /** The credentials in the order the manager screen lists them, with their i18n keys. */
 export const CREDENTIAL_COLUMNS: readonly { key: keyof CredentialCounts; label: string }[] = [
-  { key: "e_voucher", label: "mgr.fig.cred.e_voucher" },
-  { key: "epc_qr", label: "mgr.fig.cred.epc_qr" },
+  { key: "eVoucher", label: "mgr.fig.cred.e_voucher" },
+  { key: "epcQr", label: "mgr.fig.cred.epc_qr" },
   { key: "face", label: "mgr.fig.cred.face" },
-  { key: "social_security_card", label: "mgr.fig.cred.card" },
-  { key: "id_card", label: "mgr.fig.cred.id_card" },
+  { key: "socialSecurityCard", label: "mgr.fig.cred.card" },
+  { key: "idCard", label: "mgr.fig.cred.id_card" },
   { key: "unknown", label: "mgr.fig.cred.unknown" },
 ];
-export interface Exported {
-  path: string;
-  bytes: number;
-}
-export interface SettlementTotals {
-  count: number;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  acct_pay: string;
-  psn_cash_pay: string;
-}
-export interface TotalCheck {
-  insutype: string;
-  local: SettlementTotals;
-  stmt_rslt: string;
-  stmt_rslt_dscr: string;
-  balanced: boolean;
-}
-export interface DetailDifference {
-  setl_id: string;
-  memo: string;
-  sentence: string;
-}
-export interface ReconcileOutcome {
-  record_id: number;
-  day: string;
-  outcome: "balanced" | "differences";
-  local: SettlementTotals;
-  detail_rows: number;
-  totals: TotalCheck[];
-  details: DetailDifference[];
-  differences: string[];
-  audit_anchor: string;
-}
-export interface ReconciliationRecord {
-  id: number;
-  day: string;
-  outcome: "balanced" | "differences" | "failed";
-  local_json: string;
-  center_json: string;
-  summary: string;
-  operator_name: string;
-  at: string;
-}
-
 export const queueSummary = (): Promise<QueueSummary> => invoke<QueueSummary>("queue_summary");
 export const queueList = (filter: QueueFilter, limit = 200): Promise<QueueItem[]> =>
   invoke<QueueItem[]>("queue_list", { filter: filter === "all" ? null : filter, limit });

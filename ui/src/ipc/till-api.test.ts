@@ -41,8 +41,8 @@ describe("till helpers", () => {
     m.handle("till_open", { float: "200" });
     expect(thrown(() => m.handle("till_open", { float: "1" }))).toMatch(/尚未交班/);
     m.take("cash", "12.50");
-    const closed = m.handle("till_close", { countedCash: "210.00", counted: {}, note: "" }) as { till: { cash_difference: string; difference_zh: string } };
-    expect(closed.till.cash_difference).toBe("-2.50");
-    expect(closed.till.difference_zh).toContain("短款 2.50");
+    const closed = m.handle("till_close", { countedCash: "210.00", counted: {}, note: "" }) as { till: { cashDifference: string; differenceZh: string } };
+    expect(closed.till.cashDifference).toBe("-2.50");
+    expect(closed.till.differenceZh).toContain("短款 2.50");
   });
 });

@@ -8,42 +8,9 @@ import { parseCents, formatCents } from "../lib/money";
 export type PayMethod = "cash" | "wechat" | "alipay" | "terminal";
 
 // The shapes of rxdesk_app::till, generated from Rust (ts-rs).
-import type { PrintedSlip, ShiftEnded, TillClosed, TillLineView, TillView } from "./generated/types";
-export type { PrintedSlip, ShiftEnded, TillClosed, TillView } from "./generated/types";
+import type { DayReportView, ShiftEnded, TillClosed, TillLineView, TillView } from "./generated/types";
+export type { DayFigures, DayMethod, DayReport, DayReportView, PrintedSlip, ShiftEnded, TillClosed, TillView } from "./generated/types";
 export type TillLine = TillLineView;
-
-export interface DayMethod {
-  method: PayMethod;
-  method_zh: string;
-  received: string;
-  refunded: string;
-  net: string;
-}
-
-export interface DayFigures {
-  operator_id: number;
-  operator_name: string;
-  sales_count: number;
-  sales_total: string;
-  fund_pay: string;
-  account_pay: string;
-  self_paid: string;
-  refunds_count: number;
-  by_method: DayMethod[];
-}
-
-export interface DayReport {
-  day: string;
-  operators: DayFigures[];
-  total: DayFigures;
-  shifts: unknown[];
-}
-
-export interface DayReportView {
-  report: DayReport;
-  slip: PrintedSlip;
-}
-
 
 /** 药师下岗: ends the signed-in pharmacist's duty (recorded in the ledger and the audit log). */
 export const shiftEnd = () => invoke<ShiftEnded>("shift_end");

@@ -11,7 +11,7 @@ export type {
 } from "./generated/types";
 /**
  * Every visit command rejects with a step error `{ code, message, params }` (camelCase; codes in
- * docs/rules.md); `errorText` renders it by code in the window's locale (`step-errors.ts`).
+ * docs/rules.md); `errorText` renders it by code in the window's locale (`i18n/errors.ts`).
  */
 export type { IpcError } from "./errors";
 

@@ -12,12 +12,13 @@
 //   or when no key arrives for maxGapMs;
 // - a run that ends shorter than minLength was typing: it is handed back.
 
-export interface WedgeOptions {
+/** The window's own keyboard-wedge timing (never sent over IPC; the devices' `WedgeOptions` is rxdesk-devices'). */
+export interface KeyWedgeOptions {
   maxGapMs: number;
   minLength: number;
 }
 
-export const defaultWedgeOptions: WedgeOptions = { maxGapMs: 50, minLength: 5 };
+export const defaultWedgeOptions: KeyWedgeOptions = { maxGapMs: 50, minLength: 5 };
 
 export interface KeyInput {
   code: string; // KeyboardEvent.code, e.g. "Digit1", "KeyA", "Enter"
@@ -56,7 +57,7 @@ export function charForCode(code: string, shift: boolean): string | null {
 export class WedgeClassifier {
   private buffer = "";
   private last = -Infinity;
-  constructor(private readonly opts: WedgeOptions = defaultWedgeOptions) {}
+  constructor(private readonly opts: KeyWedgeOptions = defaultWedgeOptions) {}
 
   /** True while a burst long enough to be a scan is being captured. */
   get capturing(): boolean {

@@ -26,16 +26,16 @@ let current: OperatorInfo | null = null;
 export const mockStatus: AppStatus = {
   version: "0.1.0",
   center: "not_connected",
-  center_label: "未连接",
+  centerLabel: "未连接",
   devices: "not_configured",
-  devices_label: "未配置",
-  store_name: "演示药店",
-  demo_mode: true,
-  data_dir: "/tmp/rxdesk-mock",
+  devicesLabel: "未配置",
+  storeName: "演示药店",
+  demoMode: true,
+  dataDir: "/tmp/rxdesk-mock",
   locale: "zh-CN",
-  device_lines: [],
+  deviceLines: [],
   configured: true,
-  idle_lock_minutes: 5,
+  idleLockMinutes: 5,
 };
 
 export function installMockBackend(): void {
@@ -74,19 +74,19 @@ export function installMockBackend(): void {
       case "devices_settings":
         return { scanner: null, printer: null, card_reader: null, nation_ec: null, library_dirs: [] };
       case "devices_discover":
-        return { serial_ports: [], hid_devices: [], printer_files: [], libraries: [{ name: "NationECCode", path: null, status_zh: "未安装" }], problems: [] };
+        return { serialPorts: [], hidDevices: [], printerFiles: [], libraries: [{ name: "NationECCode", path: null, statusZh: "未安装" }], problems: [] };
       case "device_test":
-        return { kind: String((args as { kind?: string }).kind ?? ""), ok: false, summary_zh: "演示界面：未连接设备", error_code: "not_configured" };
+        return { kind: String((args as { kind?: string }).kind ?? ""), ok: false, summaryZh: "演示界面：未连接设备", errorCode: "not_configured" };
       case "devices_save":
         return "设备设置已保存，重启 RxDesk 后生效";
       case "settings_view":
         if (!current) throw mockError("NOT_SIGNED_IN", "请先登录");
         return {
           center_url: "http://127.0.0.1:18080",
-          store_name: mockStatus.store_name,
+          store_name: mockStatus.storeName,
           fixmedins_code: "P11010100001",
           demo_mode: true,
-          data_dir: mockStatus.data_dir,
+          dataDir: mockStatus.dataDir,
           trust: [
             {
               kind: "root",
@@ -96,16 +96,16 @@ export function installMockBackend(): void {
               expired: false,
             },
           ],
-          trust_error: null,
-          crl_files: [],
-          device_lines: ["扫码枪：就绪", "打印机：就绪"],
+          trustError: null,
+          crlFiles: [],
+          deviceLines: ["扫码枪：就绪", "打印机：就绪"],
           devices: {},
           operators: Object.entries(accounts).map(([login, a]) => ({
             login,
-            display_name: a[0],
+            displayName: a[0],
             role: a[1],
             active: true,
-            locked_until: null,
+            lockedUntil: null,
           })),
         };
       case "device_test_print":
@@ -122,7 +122,7 @@ export function installMockBackend(): void {
         const acc = accounts[a.login.trim()];
         if (!acc || acc[3] !== a.password) throw mockError("STORE_BAD_CREDENTIALS", "用户名或密码错误");
         if (a.role && a.role !== acc[1]) throw mockError("WRONG_ROLE", `工号 ${a.login} 的角色是${acc[2]}，请选择正确的角色登录`, { login: a.login, role: acc[2] });
-        current = { login: a.login.trim(), name: acc[0], role: acc[1], role_label: acc[2] };
+        current = { login: a.login.trim(), name: acc[0], role: acc[1], roleLabel: acc[2] };
         return current;
       }
       case "logout":
@@ -136,7 +136,7 @@ export function installMockBackend(): void {
         if (!current) throw mockError("NOT_SIGNED_IN", "请先登录");
         return {
           center_url: "http://127.0.0.1:18080",
-          store_name: mockStatus.store_name,
+          store_name: mockStatus.storeName,
           fixmedins_code: "P11010100001",
           terminal_no: 0,
           receipt_address: "",
@@ -146,7 +146,7 @@ export function installMockBackend(): void {
           demo_mode: true,
         };
       case "settings_save":
-        return { changes: [], restart_note: null };
+        return { changes: [], restartNote: null };
       case "staff_create":
         return null;
       case "staff_change":

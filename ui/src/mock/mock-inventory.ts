@@ -60,7 +60,7 @@ export class MockInventoryBackend {
         const b = bs[0] as Box;
         return {
           id: b.product, name: this.name(b.product), batch: `${b.product}-${b.lot}`, lot: b.lot, expiry: b.expiry,
-          days_left: Math.round((Date.parse(`${b.expiry}T00:00:00Z`) - today) / 86400_000), quantity: String(bs.length), store: "traced",
+          daysLeft: Math.round((Date.parse(`${b.expiry}T00:00:00Z`) - today) / 86400_000), quantity: String(bs.length), store: "traced",
           codes: bs.map((x) => x.code).sort(),
         };
       })
@@ -115,13 +115,13 @@ export class MockInventoryBackend {
           boxes += l.codes.length;
         }
         this.doc += 1;
-        return { doc_no: `GI${String(this.doc).padStart(4, "0")}`, boxes, batches: f.lines.map((l) => `${l.product}-${l.lot}`), uploads: f.lines.length };
+        return { docNo: `GI${String(this.doc).padStart(4, "0")}`, boxes, batches: f.lines.map((l) => `${l.product}-${l.lot}`), uploads: f.lines.length };
       }
       case "inventory_return": {
         const codes = a.codes as string[];
         for (const b of this.boxes.filter((x) => codes.includes(x.code))) b.state = "returned";
         this.doc += 1;
-        return { doc_no: `GR${String(this.doc).padStart(4, "0")}`, boxes: codes.length, batches: ["B"], uploads: 1 };
+        return { docNo: `GR${String(this.doc).padStart(4, "0")}`, boxes: codes.length, batches: ["B"], uploads: 1 };
       }
       case "inventory_change": {
         if (!String(a.reason ?? "").trim()) throw wire("INVENTORY_REASON_MISSING", "请填写原因");
@@ -140,7 +140,7 @@ export class MockInventoryBackend {
         return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
       }
       case "near_expiry": {
-        const lines = this.lines("").filter((l) => l.days_left <= Number(a.days ?? 180));
+        const lines = this.lines("").filter((l) => l.daysLeft <= Number(a.days ?? 180));
         return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
       }
       case "trace_code_lookup": {
@@ -149,15 +149,15 @@ export class MockInventoryBackend {
         return {
           code: c,
           ledger: b ? this.view(b) : { code: c, name: PRODUCTS.find((p) => c.startsWith(p.prefix))?.name ?? "", lot: "", expiry: "", state: "not_received" },
-          platform: c === "81305122601020013669" ? [{ bkkp_sn: "R20261124009", name: "布洛芬缓释胶囊", at: "2026-11-24 10:02:11", split: false }] : [],
+          platform: c === "81305122601020013669" ? [{ bkkpSn: "R20261124009", name: "布洛芬缓释胶囊", at: "2026-11-24 10:02:11", split: false }] : [],
         };
       }
       case "trace_reconcile_day":
         return {
           ledger: 3, platform: 3, matched: 2,
           differences: [
-            { code: "81305122601020013632", rtal_docno: "R20261124001", class: "NotAtPlatform", sentence_zh: "本店已售出，医保平台无记录" },
-            { code: "81305122601020013669", rtal_docno: "R20261124009", class: "NotInLedger", sentence_zh: "医保平台有记录，本店无此销售" },
+            { code: "81305122601020013632", rtalDocno: "R20261124001", class: "NotAtPlatform", sentenceZh: "本店已售出，医保平台无记录" },
+            { code: "81305122601020013669", rtalDocno: "R20261124009", class: "NotInLedger", sentenceZh: "医保平台有记录，本店无此销售" },
           ],
         };
       default:

@@ -16,10 +16,10 @@ const LABELS: Record<UploadState, string> = {
 function row(id: number, op: string, opLabel: string, state: UploadState, error: string | null, code: string | null): QueueItem {
   const open = state === "pending" || state === "uncertain" || state === "rejected";
   return {
-    id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chain_key: `rx:${id}`, ref_kind: "sale", ref_id: id,
-    state, attempts: state === "pending" ? 0 : 1, created_at: 0, next_attempt_at: 0, last_error: error, reject_code: code,
-    void_reason: null, state_label: LABELS[state], op_label: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟",
-    can_retry: open, can_void: open,
+    id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chainKey: `rx:${id}`, refKind: "sale", refId: id,
+    state, attempts: state === "pending" ? 0 : 1, createdAt: 0, nextAttemptAt: 0, lastError: error, rejectCode: code,
+    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟",
+    canRetry: open, canVoid: open,
   };
 }
 
@@ -33,43 +33,43 @@ export class MockManagerBackend {
   ];
   history: ReconciliationRecord[] = [];
   /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
-  integrity: IntegrityStatus = { audit_ok: true, audit_entries: 42, audit_problem: null, audit_anchor: ANCHOR, permissions_fixed: 0, documents_purged: 0 };
+  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, permissionsFixed: 0, documentsPurged: 0 };
 
   private set(r: QueueItem, state: UploadState): void {
     const open = state === "pending" || state === "uncertain" || state === "rejected";
-    Object.assign(r, { state, state_label: LABELS[state], can_retry: open, can_void: open });
+    Object.assign(r, { state, stateLabel: LABELS[state], canRetry: open, canVoid: open });
   }
 
   summary(): QueueSummary {
     const n = (s: UploadState) => this.rows.filter((r) => r.state === s).length;
     const status = {
       depth: n("pending") + n("sending") + n("uncertain"), pending: n("pending"), sending: n("sending"), uncertain: n("uncertain"),
-      rejected: n("rejected"), done: n("done"), voided: n("voided"), oldest_pending_age_secs: n("pending") ? 720 : null,
-      last_success: "2026-11-24 09:01:00", last_error: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
+      rejected: n("rejected"), done: n("done"), voided: n("voided"), oldestPendingAgeSecs: n("pending") ? 720 : null,
+      lastSuccess: "2026-11-24 09:01:00", lastError: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
     };
-    return { status, open: status.depth + status.rejected, oldest_label: status.oldest_pending_age_secs ? "12 分钟" : null, worker_running: true, worker_problem: null,
+    return { status, open: status.depth + status.rejected, oldestLabel: status.oldestPendingAgeSecs ? "12 分钟" : null, workerRunning: true, workerProblem: null,
       integrity: { ...this.integrity } };
   }
 
   figures(from: string, to: string): Figures {
     return {
-      from, to, evoucher_target_percent: 30,
+      from, to, evoucherTargetPercent: 30,
       evoucher: [
-        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, share_percent: "25.0", meets_target: false, face: 2, face_share_percent: "5.0",
-          by_credential: { e_voucher: 6, epc_qr: 2, face: 2, social_security_card: 20, id_card: 10, unknown: 0 } },
-        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, share_percent: "40.0", meets_target: true, face: 3, face_share_percent: "10.0",
-          by_credential: { e_voucher: 5, epc_qr: 4, face: 3, social_security_card: 10, id_card: 7, unknown: 1 } },
+        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, sharePercent: "25.0", meetsTarget: false, face: 2, faceSharePercent: "5.0",
+          byCredential: { eVoucher: 6, epcQr: 2, face: 2, socialSecurityCard: 20, idCard: 10, unknown: 0 } },
+        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, sharePercent: "40.0", meetsTarget: true, face: 3, faceSharePercent: "10.0",
+          byCredential: { eVoucher: 5, epcQr: 4, face: 3, socialSecurityCard: 10, idCard: 7, unknown: 1 } },
       ],
       audits: [{ login: "2001", name: "李药师", total: 12, approved: 10, rejected: 1, referred: 1 }],
       refunds: [{ day: "2026-11-20", count: 2, amount: "37.50" }],
-      price_alerts: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00", reference_price: "12.50", over_percent: "20.0" }],
-      price_monitor: {
-        products_with_figures: 120, lines_compared: 35,
-        above: [{ sale_id: 9, rtal_docno: "H11010100001202611200900005001", sold_at: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", med_list_codg: "XJ01CAA040A001010100001", price: "15.00",
+      priceAlerts: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00", referencePrice: "12.50", overPercent: "20.0" }],
+      priceMonitor: {
+        productsWithFigures: 120, linesCompared: 35,
+        above: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00",
           comparisons: [
-            { basis: "listed", reference: "13.80", above: true, over_percent: "8.7" },
-            { basis: "average", reference: "15.50", above: false, over_percent: "-3.2" },
-            { basis: "median", reference: "14.20", above: true, over_percent: "5.6" },
+            { basis: "listed", reference: "13.80", above: true, overPercent: "8.7" },
+            { basis: "average", reference: "15.50", above: false, overPercent: "-3.2" },
+            { basis: "median", reference: "14.20", above: true, overPercent: "5.6" },
           ] }],
       },
     };
@@ -85,8 +85,8 @@ export class MockManagerBackend {
         // As the app reports it: a broken log has a problem sentence and no anchor.
         const problem = (args.problem ?? null) as string | null;
         this.integrity = problem === null
-          ? { ...this.integrity, audit_ok: true, audit_problem: null, audit_anchor: ANCHOR }
-          : { ...this.integrity, audit_ok: false, audit_problem: problem, audit_anchor: null };
+          ? { ...this.integrity, auditOk: true, auditProblem: null, auditAnchor: ANCHOR }
+          : { ...this.integrity, auditOk: false, auditProblem: problem, auditAnchor: null };
         return this.summary().integrity;
       }
       case "queue_list": {
@@ -102,7 +102,7 @@ export class MockManagerBackend {
         const r = this.rows.find((x) => x.id === args.id);
         if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
         this.set(r, "pending");
-        r.reject_code = null;
+        r.rejectCode = null;
         return r;
       }
       case "queue_void": {
@@ -110,7 +110,7 @@ export class MockManagerBackend {
         if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
         if (String(args.reason ?? "").trim().length < 2) throw mockError("STORE_INVALID", "请填写作废原因（至少两个字）", { reason: "请填写作废原因（至少两个字）" });
         this.set(r, "voided");
-        r.void_reason = String(args.reason);
+        r.voidReason = String(args.reason);
         return r;
       }
       case "manager_figures":
@@ -121,13 +121,13 @@ export class MockManagerBackend {
         return { path: `/demo/exports/${String(args.stem)}_20261124090000.csv`, bytes: String(args.text).length + 3 };
       case "reconcile_day": {
         const out: ReconcileOutcome = {
-          record_id: this.history.length + 1, day: String(args.day), outcome: "balanced",
-          local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" },
-          detail_rows: 2,
-          totals: [{ insutype: "310", local: { count: 2, medfee_sumamt: "25.00", fund_pay_sumamt: "20.00", acct_pay: "4.00", psn_cash_pay: "1.00" }, stmt_rslt: "0", stmt_rslt_dscr: "对账平", balanced: true }],
-          details: [], differences: [], audit_anchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
+          recordId: this.history.length + 1, day: String(args.day), outcome: "balanced",
+          local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" },
+          detailRows: 2,
+          totals: [{ insutype: "310", local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" }, stmtRslt: "0", stmtRsltDscr: "对账平", balanced: true }],
+          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
         };
-        this.history.unshift({ id: out.record_id, day: out.day, outcome: "balanced", local_json: "{}", center_json: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operator_name: "王店长", at: "2026-11-24 09:00:00" });
+        this.history.unshift({ id: out.recordId, day: out.day, outcome: "balanced", localJson: "{}", centerJson: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operatorName: "王店长", at: "2026-11-24 09:00:00" });
         return out;
       }
       case "reconciliations":

@@ -69,6 +69,7 @@ export class MockOtcBackend {
     payment: OtcView["payment"];
     sale: OtcView["sale"];
     notice: string | null;
+    noticeCode: OtcView["notice"];
   } | null = null;
   private seq = 0;
   private sold = new Set<string>();
@@ -110,6 +111,14 @@ export class MockOtcBackend {
       receipted: "已完成，可开始下一笔销售",
       cancelled: "已取消，可开始下一笔销售",
     };
+    const nextCode: Record<OtcView["stage"], string> = {
+      cart: lines.length === 0 ? "scan_product" : complete ? "choose_payer" : "scan_boxes",
+      checkout: "confirm",
+      settled: "take_payment",
+      uncertain: "resolve",
+      receipted: "done",
+      cancelled: "cancelled",
+    };
     const stageZh: Record<OtcView["stage"], string> = {
       cart: "选购商品",
       checkout: "待确认结算",
@@ -134,7 +143,9 @@ export class MockOtcBackend {
       payment: s.payment,
       sale: s.sale,
       noticeZh: s.notice,
+      notice: s.noticeCode,
       nextStepZh: next[s.stage],
+      nextStep: nextCode[s.stage],
     };
   }
   private need(): NonNullable<MockOtcBackend["sale"]> {
@@ -192,7 +203,7 @@ export class MockOtcBackend {
       case "otc_start":
         if (this.sale?.stage === "settled") throw mockError("VISIT_SETTLED_NOT_COMPLETED", "当前患者已结算但尚未收款出票，请先完成收款");
         this.seq += 1;
-        this.sale = { ref: `O20261205100000${String(this.seq).padStart(4, "0")}`, stage: "cart", payer: "self_pay", lines: [], pending: null, patient: null, split: null, payment: null, sale: null, notice: null };
+        this.sale = { ref: `O20261205100000${String(this.seq).padStart(4, "0")}`, stage: "cart", payer: "self_pay", lines: [], pending: null, patient: null, split: null, payment: null, sale: null, notice: null, noticeCode: null };
         return this.view();
       case "otc_current":
         return this.sale ? this.view() : null;
@@ -229,7 +240,7 @@ export class MockOtcBackend {
         const code = String(a.code ?? "");
         if (!code.includes("zhangsan"))
           throw mockError("SETTLE_NO_PERSONAL_ACCOUNT", "患者没有可用的医保个人账户余额（居民医保无个人账户），不能用个人账户支付；请按自费销售");
-        s.patient = { name: "张三", certnoMasked: "110101********0029", insutypeLabel: "职工基本医疗保险", balance: "500.00", identifiedViaZh: "医保电子凭证" };
+        s.patient = { name: "张三", certnoMasked: "110101********0029", insutypeLabel: "职工基本医疗保险", balance: "500.00", identifiedViaZh: "医保电子凭证", identifiedVia: "e_voucher" };
         s.payer = "personal_account";
         return this.view();
       }

@@ -31,10 +31,10 @@ export class MockTillBackend {
       const f = method === "cash" ? float : 0n;
       return {
         method,
-        method_zh: zh,
-        method_en: en,
+        methodZh: zh,
+        methodEn: en,
         sales: formatCents(this.taken[method]),
-        sales_count: this.taken[method] > 0n ? 1 : 0,
+        salesCount: this.taken[method] > 0n ? 1 : 0,
         refunds: "0.00",
         float: formatCents(f),
         expected: formatCents(this.taken[method] + f),
@@ -56,17 +56,17 @@ export class MockTillBackend {
         this.seq += 1;
         this.open = {
           id: this.seq,
-          opened_by: "张收银",
-          opened_at: "2026-12-05 09:00:00",
+          openedBy: "张收银",
+          openedAt: "2026-12-05 09:00:00",
           float: formatCents(f),
-          closed_by: null,
-          closed_at: null,
-          sales_count: 0,
-          sales_total: "0.00",
-          refunds_count: 0,
+          closedBy: null,
+          closedAt: null,
+          salesCount: 0,
+          salesTotal: "0.00",
+          refundsCount: 0,
           lines: this.lines(f),
-          cash_difference: null,
-          difference_zh: null,
+          cashDifference: null,
+          differenceZh: null,
           note: "",
         };
         return this.open;
@@ -83,8 +83,8 @@ export class MockTillBackend {
         const d = parseCents(diff) ?? 0n;
         const words = d === 0n ? "现金账实相符" : d < 0n ? `现金短款 ${formatCents(-d)} 元：请复点现金并在备注中说明` : `现金长款 ${diff} 元：请复点现金并在备注中说明`;
         const closed: TillClosed = {
-          till: { ...this.open, lines, closed_by: "张收银", closed_at: "2026-12-05 18:00:00", cash_difference: diff, difference_zh: words, note: String(a.note ?? "") },
-          slip: { text: `交班单\n班次 ${this.open.id}\n${words}`, printed_zh: "未配置小票打印机：已保存" },
+          till: { ...this.open, lines, closedBy: "张收银", closedAt: "2026-12-05 18:00:00", cashDifference: diff, differenceZh: words, note: String(a.note ?? "") },
+          slip: { text: `交班单\n班次 ${this.open.id}\n${words}`, printedZh: "未配置小票打印机：已保存" },
         };
         this.open = null;
         this.taken = { cash: 0n, wechat: 0n, alipay: 0n, terminal: 0n };
@@ -94,19 +94,19 @@ export class MockTillBackend {
         return { ended: true, messageZh: "李药师已下岗（已记入账本和审计日志）" };
       case "day_report": {
         const total = {
-          operator_id: 0,
-          operator_name: "合计",
-          sales_count: 0,
-          sales_total: "0.00",
-          fund_pay: "0.00",
-          account_pay: "0.00",
-          self_paid: "0.00",
-          refunds_count: 0,
-          by_method: METHODS.map(([method, zh]) => ({ method, method_zh: zh, received: "0.00", refunded: "0.00", net: "0.00" })),
+          operatorId: 0,
+          operatorName: "合计",
+          salesCount: 0,
+          salesTotal: "0.00",
+          fundPay: "0.00",
+          accountPay: "0.00",
+          selfPaid: "0.00",
+          refundsCount: 0,
+          byMethod: METHODS.map(([method, zh]) => ({ method, methodZh: zh, received: "0.00", refunded: "0.00", net: "0.00" })),
         };
         const view: DayReportView = {
           report: { day: String(a.day || "2026-12-05"), operators: [], total, shifts: [] },
-          slip: { text: "日结单", printed_zh: a.print ? "未配置小票打印机：已保存" : "" },
+          slip: { text: "日结单", printedZh: a.print ? "未配置小票打印机：已保存" : "" },
         };
         return view;
       }

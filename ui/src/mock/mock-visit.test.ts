@@ -4,7 +4,7 @@ import type { OperatorInfo } from "../ipc/api";
 import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
 
-const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
 // Boxes of the demo drugs (assets/demo/drugs.json): prefix + 13-digit serial.
 const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
 const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];

@@ -136,24 +136,27 @@ export function mockRxView(auth: string): PrescriptionView {
     serial: "0A01", not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", institution: "H11010100001", signed_at: "2026-11-23T01:00:00Z",
   };
   return {
-    rx_id: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
-    auth_rxno: auth,
-    certno_masked: "110101********0029",
+    rxId: mockList.findIndex((r) => r.auth_rxno === auth) + 1,
+    authRxno: auth,
+    certnoMasked: "110101********0029",
     prescription: {
+      rxTraceCode: `RT${no}`, mdtrtId: `MD${no}`, psnCertType: "01", certno: "110101********0029", drCode: "D110101000001",
+      pharDeptCode: "YJK", pharProfttlCodg: "", pharProfttlName: "", pharCode: "Y110101000001", pharCertType: "", pharCertno: "",
+      pharName: "钱药师", pharPracCertNo: "", pharChkTime: "2026-11-23 09:05:00", rxStasCodg: "1", reptFlag: "", longRxFlag: "", signDigest: "", medType: "11", rxDrordDscr: "按医嘱服用",
       hiRxno: no, patnName: "张三", fixmedinsName: "北京市演示第一医院", fixmedinsCode: "H11010100001",
       prscDrName: "赵医生", pharDeptName: "药剂科", prscDeptName: mockList.find((r) => r.auth_rxno === auth)?.dept_name ?? "呼吸内科", prscTime: "2026-11-23 09:00:00", validEndTime: "2026-11-30 09:00:00",
       diagName: "急性上呼吸道感染", rxFile: tinyPdfText(`MOCK LAYOUT ${no}`), signCertSn: "0A01", signCertDn: signer.subject,
       rxDrugDetail: [
         { medListCodg: AMOX.med_list_codg, drugGenname: AMOX.name, drugSpec: AMOX.spec, drugCnt: "2", drugCntUnit: AMOX.unit,
-          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7" },
+          sinDoscnt: "0.5", sinDosunt: "g", usedFrquName: "每日三次", medcWayDscr: "口服", medcDays: "7", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "", drugPric: "12.000000" },
         { medListCodg: IBU.med_list_codg, drugGenname: IBU.name, drugSpec: IBU.spec, drugCnt: "1", drugCntUnit: IBU.unit,
-          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5" },
+          sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "", drugPric: "12.000000" },
       ],
     },
     verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
-    reason_zh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    reasonZh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
     warnings: [],
-    next_step_zh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
+    nextStepZh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
   };
 }
 
@@ -161,7 +164,7 @@ function rulesFor(auth: string): RulesView {
   if (auth === "AR-LAYOUT") {
     return {
       blocks: true,
-      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0 }],
+      findings: [{ code: "LAYOUT_MISMATCH", titleZh: "结构化数据与版式文件不一致", messageZh: `第 1 行 ${AMOX.name} 数量：结构化处方为 2 盒，版式文件为 3 盒`, blocks: true, line: 0, params: { count: "1" } }],
       layoutDifferences: [
         { field: "rxDrugDetail[0].drugCnt", fieldZh: `第 1 行 ${AMOX.name} 数量`, structured: "2 盒", layout: "3 盒" },
         { field: "prscDrName", fieldZh: "开方医师", structured: "赵医生", layout: "赵医师" },
@@ -171,7 +174,7 @@ function rulesFor(auth: string): RulesView {
   }
   return {
     blocks: false,
-    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1 }],
+    findings: [{ code: "ITEM_SELF_PAY", titleZh: "自费药品", messageZh: `第 2 行 ${IBU.name} 为自费药品，费用由患者全额自付`, blocks: false, line: 1, params: {} }],
     layoutDifferences: [],
     selfPayLines: [1],
   };
@@ -468,6 +471,8 @@ export class MockVisitBackend {
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
+      identifiedVia: a.method === "epc_qr" ? "epc_qr" : a.method,
+      agentRelationship: a.agent ? a.agent.relation : null,
       identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
     };
     if (a.method === "epc_qr") {
@@ -485,9 +490,9 @@ export class MockVisitBackend {
     const rx = mockRxView(auth);
     v.prescription = rx;
     if (rx.verdict.verdict !== "verified") {
-      v.closedReasonZh = `电子签名无效：${rx.reason_zh}`;
+      v.closedReasonZh = `电子签名无效：${rx.reasonZh}`;
       v.closedReason = "signature_invalid";
-      return this.go("closed", rx.next_step_zh);
+      return this.go("closed", rx.nextStepZh);
     }
     v.rules = rulesFor(auth);
     if (v.rules.blocks) {

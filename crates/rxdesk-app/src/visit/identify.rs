@@ -551,6 +551,7 @@ impl VisitService {
         self.refuse_if_parked_uncertain(&patient.psn_no)?;
         patient.proxy = proxy_info;
         patient.identified_via_zh = id.via_zh.clone();
+        patient.identified_via = via_code(&id.method).to_string();
         patient.face_out_biz_no = id.face_out_biz_no.clone();
         a.visit.identify(
             PersonIdentity {
@@ -676,6 +677,7 @@ impl super::VisitService {
             agent_name,
             proxy: None,
             identified_via_zh: String::new(),
+            identified_via: String::new(),
             face_out_biz_no: None,
         }
     }
@@ -732,6 +734,17 @@ impl super::VisitService {
         a.patient = Some(patient);
         self.open_in(a, by, DownloadKey::EpcToken(d.epc_token))
             .await
+    }
+}
+
+/// The code of how a patient was identified (the window words it).
+pub(super) fn via_code(m: &IdentificationMethod) -> &'static str {
+    match m {
+        IdentificationMethod::EVoucher => "e_voucher",
+        IdentificationMethod::SocialSecurityCard { .. } => "social_security_card",
+        IdentificationMethod::IdCard { .. } => "id_card",
+        IdentificationMethod::Face => "face",
+        IdentificationMethod::PrescriptionQr => "epc_qr",
     }
 }
 

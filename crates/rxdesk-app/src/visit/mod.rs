@@ -54,8 +54,8 @@ mod receipt;
 mod recovery;
 mod refund;
 pub use otc::{
-    parse_otc_quantity, OtcBoxView, OtcLineView, OtcPatientView, OtcPayer, OtcProductView,
-    OtcScanOutcome, OtcStage, OtcView,
+    parse_otc_quantity, OtcBoxView, OtcLineView, OtcNotice, OtcPatientView, OtcPayer,
+    OtcProductView, OtcScanOutcome, OtcStage, OtcView,
 };
 mod settle;
 mod sibling_boxes;
@@ -139,6 +139,10 @@ struct PatientInfo {
     /// How the patient was identified (for the screen).
     #[serde(default)]
     identified_via_zh: String,
+    /// Its code (`e_voucher`, `social_security_card`, `id_card`, `face`,
+    /// `epc_qr`), which a window in another language words.
+    #[serde(default)]
+    identified_via: String,
     /// `outBizNo` of the face capture, for `settle.notify`.
     #[serde(default)]
     face_out_biz_no: Option<String>,

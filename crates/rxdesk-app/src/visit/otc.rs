@@ -161,6 +161,8 @@ pub(super) struct OtcSale {
     payment: Option<PaymentState>,
     sale: Option<SaleView>,
     notice_zh: Option<String>,
+    /// The notice's code and values (see [`OtcView::notice`]).
+    notice: Option<OtcNotice>,
 }
 
 impl OtcSale {
@@ -200,6 +202,7 @@ impl OtcSale {
             payment: None,
             sale: None,
             notice_zh: None,
+            notice: None,
         }
     }
     fn editable(&self) -> Result<(), StepError> {
@@ -312,6 +315,8 @@ pub struct OtcPatientView {
     pub balance: String,
     /// How identified.
     pub identified_via_zh: String,
+    /// Its code (`e_voucher`, `social_security_card`, `id_card`, `face`).
+    pub identified_via: String,
 }
 
 /// Everything the OTC screen shows.
@@ -345,8 +350,38 @@ pub struct OtcView {
     pub sale: Option<SaleView>,
     /// A notice (refusal by the center, reversal done …).
     pub notice_zh: Option<String>,
+    /// The notice's code and values, which a window in another language
+    /// words (`quantity_trimmed`, `amount_differs`, `center_refused`,
+    /// `not_sent`, `resolved`).
+    pub notice: Option<OtcNotice>,
     /// What to do next.
     pub next_step_zh: String,
+    /// Its code: `scan_product`, `scan_boxes`, `choose_payer`, `confirm`,
+    /// `take_payment`, `resolve`, `done`, `cancelled`.
+    pub next_step: String,
+}
+
+/// A notice of the OTC sale by code, with its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct OtcNotice {
+    /// The notice's code.
+    pub code: String,
+    /// Its values by name (an amount, the center's code, a count).
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl OtcNotice {
+    fn new(code: &str, params: &[(&str, String)]) -> Self {
+        Self {
+            code: code.to_string(),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// The outcome of one scan in an OTC sale.
@@ -558,6 +593,8 @@ impl super::VisitService {
         s.fills = kept;
         s.notice_zh =
             (dropped > 0).then(|| format!("数量已修改，{dropped} 个多出的已扫盒子已移除"));
+        s.notice = (dropped > 0)
+            .then(|| OtcNotice::new("quantity_trimmed", &[("count", dropped.to_string())]));
         Ok(self.otc_view(s))
     }
 
@@ -917,6 +954,7 @@ impl super::VisitService {
             }
             let mut p = self.patient_of(&info, id.cert_type.clone(), &id.cert_no, None);
             p.identified_via_zh = id.via_zh.clone();
+            p.identified_via = super::identify::via_code(&id.method).to_string();
             p.face_out_biz_no = id.face_out_biz_no.clone();
             let insured =
                 crate::settle_types::insured_facts(p.insutype.code(), &p.insu_status, p.balance);
@@ -991,6 +1029,7 @@ impl super::VisitService {
             s.checked_out = Some(snapshot);
             s.stage = OtcStage::Checkout;
             s.notice_zh = None;
+            s.notice = None;
             Ok(())
         }
         .instrument(span)
@@ -1142,6 +1181,8 @@ impl super::VisitService {
                             s.settle_output = Some(out);
                             s.stage = OtcStage::Settled;
                             s.notice_zh = None;
+                            s.notice = None;
+            s.notice = None;
                         }
                         _ => {
                             // Charged another amount than agreed: stays
@@ -1149,6 +1190,10 @@ impl super::VisitService {
                             tracing::error!(settled = %total, "OTC 2102 differs from 2101: reversal needed");
                             s.notice_zh = Some(format!(
                                 "医保结算金额 {total} 元与预结算金额不一致：请按“处理未知结算”冲正，切勿收费"
+                            ));
+                            s.notice = Some(OtcNotice::new(
+                                "amount_differs",
+                                &[("total", total.to_string())],
                             ));
                         }
                     }
@@ -1167,6 +1212,7 @@ impl super::VisitService {
                     s.notice_zh = Some(format!(
                         "医保中心拒绝结算（{code}）：{message}。未扣费；可改为自费或取消"
                     ));
+                    s.notice = Some(OtcNotice::new("center_refused", &[("code", code.to_string())]));
                 }
                 Err(CenterError::Invalid(m)) => {
                     self.store.finish_settlement_attempt(
@@ -1179,6 +1225,7 @@ impl super::VisitService {
                     s.stage = OtcStage::Cart;
                     s.split = None;
                     s.notice_zh = Some(format!("结算请求未发送（{m}），未扣费"));
+                    s.notice = Some(OtcNotice::new("not_sent", &[]));
                 }
                 Err(e) => {
                     self.store.finish_settlement_attempt(
@@ -1238,6 +1285,10 @@ impl super::VisitService {
             s.notice_zh = Some(format!(
                 "上一笔结算已处理（{}），未扣费。可重新结算",
                 outcome.label_zh()
+            ));
+            s.notice = Some(OtcNotice::new(
+                "resolved",
+                &[("outcome", outcome.code().to_string())],
             ));
             Ok(())
         }
@@ -1456,6 +1507,16 @@ impl super::VisitService {
             change: p.change.map(|c| c.to_string()),
             paid: p.paid,
         });
+        let next_step = match s.stage {
+            OtcStage::Cart if lines.is_empty() => "scan_product",
+            OtcStage::Cart if !complete => "scan_boxes",
+            OtcStage::Cart => "choose_payer",
+            OtcStage::Checkout => "confirm",
+            OtcStage::Settled => "take_payment",
+            OtcStage::Uncertain => "resolve",
+            OtcStage::Receipted => "done",
+            OtcStage::Cancelled => "cancelled",
+        };
         let next_step_zh = match s.stage {
             OtcStage::Cart if lines.is_empty() => {
                 "请扫描商品条码，或输入名称/拼音首字母搜索".to_string()
@@ -1487,12 +1548,15 @@ impl super::VisitService {
                 insutype_label: p.insutype.label_zh().to_string(),
                 balance: p.balance.to_string(),
                 identified_via_zh: p.identified_via_zh.clone(),
+                identified_via: p.identified_via.clone(),
             }),
             split,
             payment,
             sale: s.sale.clone(),
             notice_zh: s.notice_zh.clone(),
+            notice: s.notice.clone(),
             next_step_zh,
+            next_step: next_step.to_string(),
         }
     }
 }

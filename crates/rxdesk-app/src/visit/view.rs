@@ -36,6 +36,11 @@ pub struct PatientView {
     pub agent_certno_masked: Option<String>,
     /// How the patient was identified (社保卡 …, 刷脸, 医保电子凭证).
     pub identified_via_zh: String,
+    /// Its code (`e_voucher`, `social_security_card`, `id_card`, `face`,
+    /// `epc_qr`): what a window in another language words.
+    pub identified_via: String,
+    /// 代购: the relationship's code (`spouse`, `parent` …).
+    pub agent_relationship: Option<String>,
 }
 
 /// E-voucher activation guidance.
@@ -73,6 +78,10 @@ pub struct FindingView {
     pub blocks: bool,
     /// Drug line (0-based).
     pub line: Option<usize>,
+    /// The values of `message_zh` by name (`rxdesk_core::rules::Finding`),
+    /// which a window in another language fills into its own sentence for
+    /// `code`.
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// One structured-vs-layout difference.
@@ -566,6 +575,7 @@ impl super::VisitService {
                     message_zh: f.message_zh.clone(),
                     blocks: f.blocks(),
                     line: f.line,
+                    params: f.params.clone(),
                 })
                 .collect(),
             layout_differences: r
@@ -766,6 +776,8 @@ impl super::VisitService {
                 }),
                 agent_certno_masked: p.proxy.as_ref().map(|x| mask_id_number(&x.agent_certno)),
                 identified_via_zh: p.identified_via_zh.clone(),
+                identified_via: p.identified_via.clone(),
+                agent_relationship: p.proxy.as_ref().map(|x| x.relationship.clone()),
             }),
             guidance: a.guidance.clone(),
             listed: a.listed.clone(),

@@ -124,14 +124,17 @@ pub fn check_circulation(lines: &[RxLine], facts: &[Option<DrugFacts>]) -> Vec<F
             barred.push(RestrictedClass::HospitalPreparation);
         }
         match facts.get(i).and_then(Option::as_ref) {
-            None => out.push(Finding::on_line(
-                RuleCode::DrugNotInCatalogue,
-                i,
-                format!(
-                    "{}（医保代码 {}）不在本店药品目录中，不能配药，也不得替换为其他药品",
-                    line.drug_genname, line.med_list_codg
-                ),
-            )),
+            None => out.push(
+                Finding::on_line(
+                    RuleCode::DrugNotInCatalogue,
+                    i,
+                    format!(
+                        "{}（医保代码 {}）不在本店药品目录中，不能配药，也不得替换为其他药品",
+                        line.drug_genname, line.med_list_codg
+                    ),
+                )
+                .with("code", &line.med_list_codg),
+            ),
             Some(f) => {
                 // Insulin is a peptide hormone that may circulate: a product
                 // flagged both ways is insulin.
@@ -145,15 +148,25 @@ pub fn check_circulation(lines: &[RxLine], facts: &[Option<DrugFacts>]) -> Vec<F
         barred.dedup();
         if !barred.is_empty() {
             let names: Vec<&str> = barred.iter().map(|c| c.label_zh()).collect();
-            out.push(Finding::on_line(
-                RuleCode::DrugNotInCirculation,
-                i,
-                format!(
-                    "{} 属于{}，按规定不得通过处方流转在药店销售",
-                    line.drug_genname,
-                    names.join("、")
+            out.push(
+                Finding::on_line(
+                    RuleCode::DrugNotInCirculation,
+                    i,
+                    format!(
+                        "{} 属于{}，按规定不得通过处方流转在药店销售",
+                        line.drug_genname,
+                        names.join("、")
+                    ),
+                )
+                .with(
+                    "classes",
+                    barred
+                        .iter()
+                        .map(|c| c.code())
+                        .collect::<Vec<_>>()
+                        .join(","),
                 ),
-            ));
+            );
         }
     }
     out

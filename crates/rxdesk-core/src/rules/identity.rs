@@ -44,14 +44,18 @@ pub fn check_patient_identity(
             "缺少证件号码，无法核对购药人是否为处方患者，请读取患者的医保电子凭证、社保卡或身份证",
         ));
     } else if !same_cert_no(rx_cert_no, &person.cert_no) {
-        out.push(Finding::new(
-            RuleCode::PatientCertMismatch,
-            format!(
-                "证件号码不符：处方患者 {}，当前读取 {}，不能为他人配药",
-                mask_id_number(&compact(rx_cert_no)),
-                mask_id_number(&compact(&person.cert_no))
-            ),
-        ));
+        out.push(
+            Finding::new(
+                RuleCode::PatientCertMismatch,
+                format!(
+                    "证件号码不符：处方患者 {}，当前读取 {}，不能为他人配药",
+                    mask_id_number(&compact(rx_cert_no)),
+                    mask_id_number(&compact(&person.cert_no))
+                ),
+            )
+            .with("expected", mask_id_number(&compact(rx_cert_no)))
+            .with("read", mask_id_number(&compact(&person.cert_no))),
+        );
     }
     if !same_name(rx_name, &person.name) {
         out.push(Finding::new(

@@ -22,6 +22,7 @@ use crate::layout_compare::{compare_layout, unlisted_drugs, LayoutDifference};
 use crate::prescription::Prescription;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether a finding stops the sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,6 +137,11 @@ pub struct Finding {
     pub message_zh: String,
     /// The drug line concerned (0-based), if the finding is about one line.
     pub line: Option<usize>,
+    /// The values in `message_zh` by name (dates, counts, masked numbers,
+    /// codes), so a window in another language words the finding by its
+    /// code without reading the Chinese sentence.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 impl Finding {
@@ -145,6 +151,7 @@ impl Finding {
             code,
             message_zh: message_zh.into(),
             line: None,
+            params: BTreeMap::new(),
         }
     }
     /// A finding about one drug line.
@@ -153,7 +160,14 @@ impl Finding {
             code,
             message_zh: message_zh.into(),
             line: Some(line),
+            params: BTreeMap::new(),
         }
+    }
+    /// The finding with one more named value.
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.params.insert(name.to_string(), value.to_string());
+        self
     }
     /// True when it stops the sale.
     pub fn blocks(&self) -> bool {
@@ -245,13 +259,16 @@ pub fn check_prescription(rx: &Prescription, ctx: &RuleContext<'_>) -> RuleRepor
             "未能从处方版式文件中读取文字，无法与结构化处方核对，不能结算",
         ));
     } else if !layout_differences.is_empty() {
-        findings.push(Finding::new(
-            RuleCode::LayoutMismatch,
-            format!(
-                "处方结构化数据与版式文件有 {} 处不一致，请逐项核对，不能结算",
-                layout_differences.len()
-            ),
-        ));
+        findings.push(
+            Finding::new(
+                RuleCode::LayoutMismatch,
+                format!(
+                    "处方结构化数据与版式文件有 {} 处不一致，请逐项核对，不能结算",
+                    layout_differences.len()
+                ),
+            )
+            .with("count", layout_differences.len()),
+        );
     }
     RuleReport {
         findings,

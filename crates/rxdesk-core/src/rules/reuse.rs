@@ -24,7 +24,8 @@ pub fn check_reuse(
         return vec![Finding::new(
             RuleCode::RxReuseNotAllowed,
             format!("该处方不可复用，已配药 {uses} 次，不能再次配药"),
-        )];
+        )
+        .with("uses", uses)];
     }
     let Some(max) = terms.max_rept_cnt else {
         return vec![Finding::new(
@@ -36,7 +37,9 @@ pub fn check_reuse(
         return vec![Finding::new(
             RuleCode::RxReuseLimitReached,
             format!("该处方最多可使用 {max} 次，已使用 {uses} 次，不能再次配药"),
-        )];
+        )
+        .with("max", max)
+        .with("uses", uses)];
     }
     if let (Some(days), Some(last)) = (terms.min_inrv_days, previous.iter().max()) {
         // Days are counted by CST calendar date, as the patient counts them.
@@ -44,14 +47,20 @@ pub fn check_reuse(
         let today = now.with_timezone(&cst()).date_naive();
         let elapsed = (today - last_day).num_days();
         if elapsed < i64::from(days) {
-            let next = last_day
-                .checked_add_signed(Duration::days(i64::from(days)))
-                .map_or_else(String::new, |d| format!("，{d} 起可再次配药"));
+            let next_day = last_day.checked_add_signed(Duration::days(i64::from(days)));
+            let next = next_day.map_or_else(String::new, |d| format!("，{d} 起可再次配药"));
             return vec![Finding::new(
                 RuleCode::RxReuseTooSoon,
                 format!(
                     "距上次配药（{last_day}）仅 {elapsed} 天，该处方须间隔至少 {days} 天{next}"
                 ),
+            )
+            .with("last", last_day)
+            .with("elapsed", elapsed)
+            .with("days", days)
+            .with(
+                "nextDay",
+                next_day.map_or_else(String::new, |d| d.to_string()),
             )];
         }
     }
@@ -100,6 +109,31 @@ mod tests {
                 prop_assert_eq!(f[0].code, RuleCode::RxReuseLimitReached);
             }
             prop_assert!(f.len() <= 1);
+        }
+    }
+
+    #[test]
+    fn findings_carry_their_values_for_the_window() {
+        // The window words a finding by code from these (docs/decisions/0018).
+        let now = at("2026-11-23 10:00:00");
+        let f = check_reuse(&terms(true, Some(2), Some(2), None), &[], now);
+        assert_eq!(f[0].params.get("max").map(String::as_str), Some("2"));
+        assert_eq!(f[0].params.get("uses").map(String::as_str), Some("2"));
+        let f = check_reuse(&terms(false, None, Some(1), None), &[], now);
+        assert_eq!(f[0].params.get("uses").map(String::as_str), Some("1"));
+        let last = at("2026-11-20 10:00:00");
+        let f = check_reuse(&terms(true, Some(3), Some(1), Some(7)), &[last], now);
+        assert_eq!(f[0].code, RuleCode::RxReuseTooSoon);
+        assert_eq!(
+            f[0].params.get("nextDay").map(String::as_str),
+            Some("2026-11-27")
+        );
+        for v in f[0].params.values() {
+            assert!(
+                f[0].message_zh.contains(v.as_str()),
+                "{v} in {}",
+                f[0].message_zh
+            );
         }
     }
 

@@ -19,41 +19,58 @@ pub const CLOCK_SKEW_MINUTES: i64 = 5;
 pub fn check_validity(issued_at: &str, valid_end_time: &str, now: DateTime<Utc>) -> Vec<Finding> {
     let mut out = Vec::new();
     match parse_wire(issued_at) {
-        None => out.push(Finding::new(
-            RuleCode::RxTimeUnreadable,
-            format!("处方开方/上传时间“{issued_at}”无法识别，不能判断是否在有效期内"),
-        )),
+        None => out.push(
+            Finding::new(
+                RuleCode::RxTimeUnreadable,
+                format!("处方开方/上传时间“{issued_at}”无法识别，不能判断是否在有效期内"),
+            )
+            .with("value", issued_at),
+        ),
         Some(issued) => {
             if issued > now + Duration::minutes(CLOCK_SKEW_MINUTES) {
-                out.push(Finding::new(
-                    RuleCode::RxIssuedInFuture,
-                    format!(
+                out.push(
+                    Finding::new(
+                        RuleCode::RxIssuedInFuture,
+                        format!(
                         "处方上传时间 {issued_at} 晚于当前时间 {}，请核对本机时间或联系开方医院",
                         format_wire(now)
                     ),
-                ));
+                    )
+                    .with("issuedAt", issued_at)
+                    .with("now", format_wire(now)),
+                );
             }
             let void_at = issued + Duration::days(VALID_DAYS);
             if now > void_at {
-                out.push(Finding::new(
-                    RuleCode::RxOver7Days,
-                    format!(
+                out.push(
+                    Finding::new(
+                        RuleCode::RxOver7Days,
+                        format!(
                         "处方于 {issued_at} 上传，有效期 7 天，已于 {} 失效，请患者重新就诊开方",
                         format_wire(void_at)
                     ),
-                ));
+                    )
+                    .with("issuedAt", issued_at)
+                    .with("voidAt", format_wire(void_at)),
+                );
             }
         }
     }
     match parse_wire(valid_end_time) {
-        None => out.push(Finding::new(
-            RuleCode::RxTimeUnreadable,
-            format!("处方有效截止时间“{valid_end_time}”无法识别"),
-        )),
-        Some(end) if now > end => out.push(Finding::new(
-            RuleCode::RxPastValidEnd,
-            format!("处方有效截止时间为 {valid_end_time}，已过期，不能配药"),
-        )),
+        None => out.push(
+            Finding::new(
+                RuleCode::RxTimeUnreadable,
+                format!("处方有效截止时间“{valid_end_time}”无法识别"),
+            )
+            .with("value", valid_end_time),
+        ),
+        Some(end) if now > end => out.push(
+            Finding::new(
+                RuleCode::RxPastValidEnd,
+                format!("处方有效截止时间为 {valid_end_time}，已过期，不能配药"),
+            )
+            .with("validEnd", valid_end_time),
+        ),
         Some(_) => {}
     }
     out
@@ -85,7 +102,8 @@ pub fn check_status(status: &RxStatus, reuse: &ReuseTerms) -> Vec<Finding> {
         RxStatus::Other(code) => Finding::new(
             RuleCode::RxStatusUnknown,
             format!("处方状态代码“{code}”无法识别，请联系处方流转中心确认"),
-        ),
+        )
+        .with("status", code),
     };
     vec![f]
 }
@@ -96,14 +114,17 @@ pub fn check_long_prescription(rx: &Prescription) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, line) in rx.lines.iter().enumerate() {
         if line.days > MAX_MEDICATION_DAYS {
-            out.push(Finding::on_line(
-                RuleCode::RxOver12Weeks,
-                i,
-                format!(
-                    "{} 用药天数 {} 天，超过长期处方最长 12 周（84 天）的规定",
-                    line.drug_genname, line.days
-                ),
-            ));
+            out.push(
+                Finding::on_line(
+                    RuleCode::RxOver12Weeks,
+                    i,
+                    format!(
+                        "{} 用药天数 {} 天，超过长期处方最长 12 周（84 天）的规定",
+                        line.drug_genname, line.days
+                    ),
+                )
+                .with("days", line.days),
+            );
         }
     }
     if out.is_empty() && rx.reuse.rept_flag {
@@ -111,12 +132,17 @@ pub fn check_long_prescription(rx: &Prescription) -> Vec<Finding> {
             let longest = rx.lines.iter().map(|l| l.days).max().unwrap_or(0);
             let total = u64::from(longest) * u64::from(n);
             if total > u64::from(MAX_MEDICATION_DAYS) {
-                out.push(Finding::new(
-                    RuleCode::RxOver12Weeks,
-                    format!(
+                out.push(
+                    Finding::new(
+                        RuleCode::RxOver12Weeks,
+                        format!(
                         "处方可复用 {n} 次、每次 {longest} 天，合计 {total} 天，超过 12 周（84 天）"
                     ),
-                ));
+                    )
+                    .with("times", n)
+                    .with("days", longest)
+                    .with("total", total),
+                );
             }
         }
     }

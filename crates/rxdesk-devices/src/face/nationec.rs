@@ -46,6 +46,7 @@ pub const LIBRARY: &str = "NationECCode";
 
 /// Who is asking: the counter's org/office/operator, sent with every call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EcContext {
     /// 定点机构编码.
     pub org_id: String,

@@ -21,6 +21,7 @@ pub const LF: u8 = 0x0a;
 
 /// Paper width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PaperWidth {
     /// 58 mm, 32 columns.
     #[serde(rename = "58mm")]

@@ -128,6 +128,7 @@ pub trait ReceiptPrinter: Send {
 /// Where the printer is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PrinterLink {
     /// Network printer, raw port 9100.
     Tcp {

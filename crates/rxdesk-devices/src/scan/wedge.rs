@@ -8,6 +8,7 @@
 
 /// Tuning of the classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WedgeOptions {
     /// Largest gap between two keys of one burst, in ms (inclusive).
     pub max_gap_ms: u64,

@@ -25,7 +25,7 @@ describe("drug names in the prescription list", () => {
   });
 
   it("the mocked list carries every listed prescription's drugs", () => {
-    const op: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+    const op: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
     const b = new MockVisitBackend(() => op);
     b.handle("visit_start", {});
     const v = b.handle("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" }) as VisitView;

@@ -31,7 +31,7 @@ describe("挂单 and 取单 keys", () => {
 });
 
 describe("the mocked service parks and resumes like the Rust one", () => {
-  const op: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+  const op: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
   const setup = () => {
     const b = new MockVisitBackend(() => op);
     const call = (cmd: string, args: Record<string, unknown> = {}) => b.handle(cmd, args) as VisitView;

@@ -16,8 +16,8 @@ function thrown(f: () => unknown): string {
 }
 
 
-const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
-const manager: OperatorInfo = { login: "3001", name: "王店长", role: "manager", role_label: "店长" };
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
+const manager: OperatorInfo = { login: "3001", name: "王店长", role: "manager", roleLabel: "店长" };
 const zh = (k: Key) => translate("zh-CN", k);
 const en = (k: Key) => translate("en-US", k);
 

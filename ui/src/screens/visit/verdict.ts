@@ -54,3 +54,17 @@ export function warningLines(v: Verdict, t: (key: Key) => string): WarningLine[]
     }
   });
 }
+
+/** The verdict's reason and next step: the service's sentences in zh-CN, by the verdict's code otherwise. */
+export function verdictWords(
+  view: { verdict: Verdict; reasonZh: string; nextStepZh: string },
+  t: (key: Key) => string,
+  zhCn: boolean,
+): { reason: string; next: string } {
+  if (zhCn) return { reason: view.reasonZh, next: view.nextStepZh };
+  const v = view.verdict;
+  if (v.verdict === "verified") return { reason: "", next: t(v.warnings.length > 0 ? "sig.next.verified_warn" : "sig.next.verified") };
+  const code = String(v.reason.code);
+  const next = code === "crl_stale" || code === "crl_unavailable" ? t("sig.next.blocked_crl") : t("sig.next.blocked");
+  return { reason: t("sig.reason.other").replace("{code}", code), next };
+}

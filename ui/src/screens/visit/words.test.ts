@@ -12,7 +12,7 @@ import { nextStepText } from "./states";
 import { closedReasonWords, guidanceWords, printedWords, scanWords, splitExplanation } from "./words";
 
 const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
-const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", role_label: "药师" };
+const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
 const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
 
 /** Everything the counter words from the backend for one view, in `locale`. */

@@ -5,7 +5,9 @@
 // amounts), any other locale words the code from `ui/src/i18n/`, so an
 // en-US window never shows Chinese from the backend. Pure.
 import { translate, type Key, type Locale } from "../../i18n/i18n";
-import type { GuidanceView, ScanOutcome, SplitView, VisitView } from "../../ipc/visit-api";
+import { AGENT_RELATIONSHIPS } from "../../ipc/visit-api";
+import type { OtcView } from "../../ipc/otc-api";
+import type { FindingView, GuidanceView, LayoutDifferenceView, ScanOutcome, SplitView, VisitView } from "../../ipc/visit-api";
 import { yuan } from "../../lib/money";
 
 type T = (key: Key) => string;
@@ -74,4 +76,66 @@ export function splitExplanation(split: SplitView, t: T, locale: Locale): string
       .replace("{account}", yuan(split.accountPay))
       .replace("{cash}", yuan(split.cashPay)),
   ];
+}
+
+/** `{name}` filled from `params`; a value missing leaves null. */
+function fillParams(template: string, params: Record<string, string | number | undefined>): string | null {
+  if (!template) return null;
+  let missing = false;
+  const out = template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined || v === "") missing = true;
+    return v === undefined ? "" : String(v);
+  });
+  return missing ? null : out;
+}
+
+/**
+ * A rule finding's heading and sentence: the service's in zh-CN (it names
+ * the drug and the patient), else the code's words filled from its params
+ * and its line (`rxdesk_core::rules::Finding`).
+ */
+export function findingWords(f: Pick<FindingView, "code" | "titleZh" | "messageZh" | "line" | "params">, t: T, locale: Locale, plain: (s: string) => string): { title: string; message: string } {
+  if (locale === "zh-CN") return { title: f.titleZh, message: plain(f.messageZh) };
+  const params: Record<string, string | number | undefined> = { ...f.params, lineNo: f.line === null ? undefined : f.line + 1 };
+  const title = keyed(t, `rule.${f.code}.title`, t("rule.other.title"));
+  const key = f.code === "RX_OVER_12_WEEKS" && f.params.total ? "rule.RX_OVER_12_WEEKS.reuse" : `rule.${f.code}.msg`;
+  const message = fillParams(keyed(t, key, ""), params) ?? (fillParams(t("rule.other.msg"), { code: f.code }) as string);
+  return { title, message };
+}
+
+/** How the patient was identified: the service's words in zh-CN, the method's otherwise. */
+export function viaWords(p: { identifiedVia: string; identifiedViaZh: string }, t: T, locale: Locale): string {
+  if (locale === "zh-CN") return p.identifiedViaZh;
+  return p.identifiedVia ? keyed(t, `via.${p.identifiedVia}`, "") : "";
+}
+
+/** A 代购 agent's relationship to the patient. */
+export function relationWords(p: { agentRelationship: string | null; agentRelationshipZh: string | null }, t: T, locale: Locale): string {
+  if (locale === "zh-CN") return p.agentRelationshipZh ?? "";
+  return AGENT_RELATIONSHIPS.find((r) => r.code === p.agentRelationship)?.en ?? "";
+}
+
+/** A layout difference's field. */
+export function layoutFieldWords(d: Pick<LayoutDifferenceView, "field" | "fieldZh">, t: T, locale: Locale): string {
+  if (locale === "zh-CN") return d.fieldZh;
+  return keyed(t, `layout.field.${d.field}`, d.field);
+}
+
+/** The OTC sale's stage, next step and notice: the service's words in zh-CN, the codes' otherwise. */
+export function otcWords(
+  s: Pick<OtcView, "stage" | "stageZh" | "nextStep" | "nextStepZh" | "notice" | "noticeZh">,
+  t: T,
+  locale: Locale,
+  plain: (s: string) => string,
+): { stage: string; next: string; notice: string | null } {
+  if (locale === "zh-CN") return { stage: s.stageZh, next: plain(s.nextStepZh), notice: s.noticeZh ? plain(s.noticeZh) : null };
+  const notice = s.notice ? (fillParams(keyed(t, `otc.notice.${s.notice.code}`, ""), s.notice.params) ?? null) : null;
+  return { stage: keyed(t, `otc.stage.${s.stage}`, s.stage), next: keyed(t, `otc.next.${s.nextStep}`, ""), notice };
+}
+
+/** A settlement kind's name: the service's in zh-CN, the kind's words otherwise. */
+export function kindWords(split: Pick<SplitView, "kind" | "kindZh">, t: T, locale: Locale): string {
+  if (locale === "zh-CN") return split.kindZh ?? "";
+  return split.kind ? keyed(t, `split.kind.${split.kind}`, "") : "";
 }

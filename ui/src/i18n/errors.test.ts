@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { errorText } from "./api";
-import { renderedCodes, setErrorLocale } from "./step-errors";
-import { errorDetails, ipcErrorText, type IpcError } from "./errors";
+import { errorText } from "../ipc/api";
+import { renderedCodes } from "./errors";
+import { errorDetails, ipcErrorText, setErrorLocale, type IpcError } from "../ipc/errors";
 
 const CJK = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
 const err = (code: string, params: Record<string, unknown> = {}, zh = "中文", en = ""): IpcError => ({
