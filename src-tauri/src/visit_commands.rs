@@ -3,7 +3,7 @@
 //! parsed into types here (methods, amounts, audit results, the 代购 agent);
 //! errors reach the UI as `{code, message, params}` (`IpcError`), the
 //! message in the window's language, rendered by code in the UI
-//! (`ui/src/ipc/step-errors.ts`).
+//! (`ui/src/i18n/errors.ts`).
 
 use crate::commands::Shared;
 use crate::ipc_error::IpcError;

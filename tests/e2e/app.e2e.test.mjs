@@ -57,7 +57,7 @@ test("switching language goes through Rust and is persisted in RXDESK_HOME", asy
     timeout: 15000,
     timeoutMsg: "locale did not switch to en-US",
   });
-  assert.equal(await browser.$("#status-center").getText(), "Center：online");
+  assert.equal(await browser.$("#status-center").getText(), "Center: online");
   const settings = JSON.parse(readFileSync(`${home}/settings.json`, "utf8"));
   assert.equal(settings.locale, "en-US");
   await browser.saveScreenshot(`${shots}/02-login-en.png`);
