@@ -12,6 +12,7 @@ mod inventory_commands;
 mod ipc_contract;
 mod ipc_error;
 mod manager_commands;
+mod memory;
 mod onboard_commands;
 mod otc_commands;
 mod till_commands;
@@ -62,7 +63,9 @@ impl WindowEvents for ToWindow {
 }
 
 fn main() {
-    let started = std::time::Instant::now();
+    // Before anything else: the restart with fixed malloc thresholds
+    // (memory.rs) must happen while the process is still one thread.
+    let started = memory::fixed_malloc_thresholds();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
     // environment variables to the app, only arguments. An unusable data
     // directory stops start-up here, before any window (or display) exists.
@@ -84,6 +87,9 @@ fn main() {
             // The composition root (rxdesk-app) builds and starts everything;
             // this shell only turns its events into window events.
             use tauri::Manager;
+            if let Some(window) = app.get_webview_window("main") {
+                memory::lighten(&window);
+            }
             let events = std::sync::Arc::new(ToWindow(app.handle().clone()));
             let rt = tauri::async_runtime::handle().inner().clone();
             match App::start(options.clone(), rt, events) {

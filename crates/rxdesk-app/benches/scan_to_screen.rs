@@ -11,10 +11,11 @@
 //! store holds the emulator's demo CA, as in demo mode.
 //!
 //! The reference, measured in the same run and interleaved sample by sample,
-//! is the emulator's own 7203 handling time as seen by a plain
-//! `CenterClient` doing only the same 7203 request (the 7202 that hands out
-//! its single-use `auth_rxno` is not timed): HTTP on loopback, envelope,
-//! JSON and Base64 of the 100 KB PDF on both sides, nothing else.
+//! is the emulator's own 7202 + 7203 handling time as seen by a plain
+//! `CenterClient` doing only the same two requests (the list that hands out
+//! the single-use `auth_rxno`, then the download): HTTP on loopback,
+//! envelope, JSON and Base64 of the 100 KB PDF on both sides, nothing else.
+//! Goal: RxDesk's p95 at most 4x the reference's p95.
 //!
 //! Service level: the WebView render of the view is not included.
 //! Prints `BENCH_ROW {json}` for `scripts/bench`.
@@ -192,6 +193,7 @@ fn main() {
             // Reference: the same 7203 by a plain client.
             let tag = format!("基准参考{i:05}");
             let hi_rxno = create_rx(&http, &base, &tag).await;
+            let t = Instant::now();
             let list = plain.query_authorised(&cx, &query).await.expect("7202");
             let auth = list
                 .iter()
@@ -199,7 +201,6 @@ fn main() {
                 .unwrap_or_else(|| panic!("the reference prescription is not listed: {list:?}"))
                 .auth_rxno
                 .clone();
-            let t = Instant::now();
             let rx = plain
                 .download(&cx, &DownloadKey::AuthRxno(auth))
                 .await
@@ -223,17 +224,17 @@ fn main() {
         let (ours_p95, ref_p95) = (p95(ours), p95(reference));
         let ratio = ours_p95.as_secs_f64() / ref_p95.as_secs_f64().max(1e-9);
         eprintln!(
-            "scan → verified view: p95 {ours_p95:?} (median {ours_med:?}); plain 7203: p95 {ref_p95:?}; {n} samples; ratio {ratio:.2}"
+            "scan → verified view: p95 {ours_p95:?} (median {ours_med:?}); plain 7202 + 7203: p95 {ref_p95:?}; {n} samples; ratio {ratio:.2}"
         );
         let row = serde_json::json!({
             "row": format!("scan → verified prescription ready for the screen, p95 ({n} samples, 100 KB PDF, emulator on loopback)"),
             "rxdesk": ms(ours_p95),
             "reference": ms(ref_p95),
-            "reference_name": "emulator's 7203 handling time as seen by a plain client doing only that 7203 (p95, interleaved)",
+            "reference_name": "emulator's 7202 + 7203 as seen by a plain client doing only those two requests (p95, interleaved)",
             "unit": "ms",
             "ratio": (ratio * 100.0).round() / 100.0,
-            "goal": "<= 150 ms",
-            "met": ours_p95 <= Duration::from_millis(150),
+            "goal": "<= 4x",
+            "met": ratio <= 4.0,
             "note": format!(
                 "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 + raw payload recorded + local verification (CMS, PDF signature, chain, CRL) + verdict recorded, fresh SQLite ledger; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
                 ms(ours_med),

@@ -138,7 +138,7 @@ pub fn open_counter(dir: &DataDir, settings: &Settings) -> Result<Counter, Strin
     if settings.demo_mode {
         // Demo mode: the demo pharmacy's catalogue and stock (rxdesk-demo),
         // imported in the background on first start as the demo manager
-        // (all-or-nothing; the window does not wait).
+        // (chunk by chunk, each chunk all-or-nothing; the window does not wait).
         let store = Arc::clone(counter.store());
         let spawned = std::thread::Builder::new()
             .name("demo catalogue".into())

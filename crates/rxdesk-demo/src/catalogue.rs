@@ -632,6 +632,37 @@ pub fn emulator_products() -> Vec<CatalogueRow> {
 /// Every demo product: the emulator's six first, then
 /// [`GENERATED_PRODUCTS`] generated ones.
 pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
+    let mut all = Vec::with_capacity(GENERATED_PRODUCTS + 6);
+    let done = for_each_demo_catalogue_chunk(4096, |chunk| {
+        all.extend_from_slice(chunk);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    match done {
+        Ok(()) => all,
+        Err(never) => match never {},
+    }
+}
+
+/// The id (`fixmedins_hilist_id`) of the last demo product
+/// [`for_each_demo_catalogue_chunk`] hands over: once it is in a ledger, the
+/// whole demo catalogue is.
+pub fn last_demo_product_id() -> String {
+    generated_id(GENERATED_PRODUCTS)
+}
+
+fn generated_id(n: usize) -> String {
+    format!("YP{:06}", 100_000 + n)
+}
+
+/// Every demo product, in [`demo_catalogue_rows`]'s order, handed to `each`
+/// at most `size` at a time, so that demo mode can import the catalogue
+/// without holding all of it (and its CSV text) in memory at once
+/// (docs/decisions/0019). Stops at the first error `each` returns.
+pub fn for_each_demo_catalogue_chunk<E>(
+    size: usize,
+    mut each: impl FnMut(&[CatalogueRow]) -> Result<(), E>,
+) -> Result<(), E> {
+    let size = size.max(1);
     let mut rows = emulator_products();
     let makers: Vec<(String, u32)> = MAKER_STEMS
         .iter()
@@ -733,8 +764,12 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
         } else {
             String::new()
         };
+        if rows.len() >= size {
+            each(&rows)?;
+            rows.clear();
+        }
         rows.push(CatalogueRow {
-            fixmedins_hilist_id: format!("YP{:06}", 100_000 + n),
+            fixmedins_hilist_id: generated_id(n),
             med_list_codg: format!("{letter}{class}{:03}A{form_code:03}{:010}", n % 997, n),
             genname: name.clone(),
             pinyin: pinyin_initials(&name),
@@ -764,7 +799,11 @@ pub fn demo_catalogue_rows() -> Vec<CatalogueRow> {
             contraindications: String::new(),
         });
     }
-    rows
+    if rows.is_empty() {
+        Ok(())
+    } else {
+        each(&rows)
+    }
 }
 
 /// The demo catalogue as CSV (UTF-8, header, CRLF), for

@@ -1,16 +1,21 @@
 //! Demo mode's pharmacy: the demo catalogue (20,006 products, so search speed
-//! is real) and stock, imported through the same all-or-nothing CSV imports
-//! a pharmacy uses for its own files ([`crate::catalogue`], docs/demo.md),
-//! and the demo boxes received through goods-in with their trace codes.
+//! is real) and stock, imported through the same CSV imports a pharmacy uses
+//! for its own files ([`crate::catalogue`], docs/demo.md), and the demo boxes
+//! received through goods-in with their trace codes.
 //!
 //! The desktop app (built with its `demo` feature) calls
 //! [`seed_demo_pharmacy`] on a background thread at start in demo mode, as
 //! the demo manager account; a ledger that already has the demo products is
-//! left as it is, and a process killed mid-import leaves nothing
-//! half-written (each import is one transaction), so the next start simply
-//! imports again.
+//! left as it is. The catalogue goes in [`SEED_CHUNK`] products at a time
+//! (each chunk one all-or-nothing import), so the counter never holds the
+//! whole catalogue and its CSV text at once (docs/decisions/0019). A process
+//! killed mid-import leaves whole chunks only, and the next start imports
+//! again: the chunks already there count as unchanged, the rest is added.
 
-use crate::catalogue::{demo_catalogue_csv, demo_goods_in, demo_stock_csv, emulator_products};
+use crate::catalogue::{
+    demo_goods_in, demo_stock_csv, for_each_demo_catalogue_chunk, last_demo_product_id,
+};
+use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::inventory::GoodsDoc;
 use rxdesk_store::{Session, Store, StoreError};
 
@@ -28,6 +33,11 @@ pub fn receive_demo_boxes(store: &Store, by: &Session) -> Result<GoodsDoc, Store
     }
     store.receive_goods(by, &demo_goods_in())
 }
+
+/// Products per catalogue import when seeding: small enough that one
+/// chunk's rows and CSV text stay a few MiB, large enough that the per-import
+/// work (reading the products already there) stays a small part.
+pub const SEED_CHUNK: usize = 2_000;
 
 /// What [`seed_demo_pharmacy`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,32 +57,34 @@ pub enum DemoSeed {
 /// `manager` (the demo manager account, signed in by the caller: the demo
 /// accounts live with the counter, `rxdesk_app::operators::DEMO_OPERATORS`).
 pub fn seed_demo_pharmacy(store: &Store, manager: &Session) -> Result<DemoSeed, StoreError> {
-    let probe = emulator_products()
-        .into_iter()
-        .next()
-        .map(|p| p.med_list_codg)
-        .unwrap_or_default();
-    if !store.products_by_med_list_codg(&probe)?.is_empty() {
+    // The last product goes in with the last chunk: once it is there, the
+    // whole catalogue is.
+    if store.product(&last_demo_product_id())?.is_some() {
         return Ok(DemoSeed::AlreadyThere);
     }
     let invalid =
         |what: &str, errors: String| StoreError::Invalid(format!("演示{what}导入失败：{errors}"));
-    let products = store.import_catalogue_csv(manager, demo_catalogue_csv().as_bytes())?;
-    if !products.errors.is_empty() {
-        return Err(invalid("目录", products.errors_zh()));
-    }
+    let mut products = 0;
+    for_each_demo_catalogue_chunk(SEED_CHUNK, |chunk| {
+        let report = store.import_catalogue_csv(manager, catalogue_csv(chunk).as_bytes())?;
+        if !report.errors.is_empty() {
+            return Err(invalid("目录", report.errors_zh()));
+        }
+        products += report.inserted;
+        Ok(())
+    })?;
     let batches = store.import_stock_csv(manager, demo_stock_csv().as_bytes())?;
     if !batches.errors.is_empty() {
         return Err(invalid("库存", batches.errors_zh()));
     }
     receive_demo_boxes(store, manager)?;
     tracing::info!(
-        products = products.inserted,
+        products,
         batches = batches.inserted,
         "demo catalogue and stock imported"
     );
     Ok(DemoSeed::Imported {
-        products: products.inserted,
+        products,
         batches: batches.inserted,
     })
 }

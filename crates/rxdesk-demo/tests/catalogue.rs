@@ -4,7 +4,8 @@
 use rxdesk_core::catalogue::Catalogue;
 use rxdesk_core::code_format::TraceCode;
 use rxdesk_demo::catalogue::{
-    demo_boxes, demo_catalogue_csv, demo_stock_csv, emulator_products, BOXES_PER_DRUG,
+    demo_boxes, demo_catalogue_csv, demo_catalogue_rows, demo_stock_csv, emulator_products,
+    for_each_demo_catalogue_chunk, last_demo_product_id, BOXES_PER_DRUG,
 };
 use rxdesk_store::catalogue::gtin_valid;
 use rxdesk_store::operators::NewOperator;
@@ -246,5 +247,28 @@ fn the_boxes_and_products_in_docs_demo_md_are_the_real_ones() {
     assert!(
         codes >= 12 && barcodes >= 18,
         "{codes} codes, {barcodes} barcodes"
+    );
+}
+
+/// Demo mode imports the catalogue in chunks (docs/decisions/0019): the
+/// chunks are the whole catalogue, in order, none larger than asked, and the
+/// last product (the seed's "already there" probe) comes last.
+#[test]
+fn the_catalogue_in_chunks_is_the_whole_catalogue_in_order() {
+    let mut joined = Vec::new();
+    let mut sizes = Vec::new();
+    for_each_demo_catalogue_chunk(2_000, |chunk| {
+        sizes.push(chunk.len());
+        joined.extend_from_slice(chunk);
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    assert!(sizes.iter().all(|&n| (1..=2_000).contains(&n)), "{sizes:?}");
+    assert_eq!(sizes.len(), 11);
+    let all = demo_catalogue_rows();
+    assert_eq!(joined, all);
+    assert_eq!(
+        all.last().map(|r| r.fixmedins_hilist_id.clone()),
+        Some(last_demo_product_id())
     );
 }
