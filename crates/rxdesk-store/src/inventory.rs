@@ -840,36 +840,17 @@ impl Store {
                     take_boxes(tx, *batch_id, boxes, kind.out_state(), now)?
                 };
                 let split = boxes.iter().any(|x| x.state == "opened");
-                tx.execute(
-                    "INSERT INTO stock_changes (kind, batch_id, qty_e4, codes, reason, operator_id, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![kind.code(), batch_id, qty_e4, codes.join(" "), reason.trim(), by.operator_id(), now],
-                )
-                .map_err(StoreError::sql("record stock change"))?;
-                let change_id = tx.last_insert_rowid();
-                let input = StockChangeInput {
-                    invinfo: StockChangeInfo {
-                        med_list_codg: d.med_list_codg.clone(),
-                        inv_chg_type: kind.wire().into(),
-                        fixmedins_hilist_id: d.hilist_id.clone(),
-                        fixmedins_hilist_name: d.name.clone(),
-                        fixmedins_bchno: b.bchno.clone(),
-                        pric: d.price.parse::<Price>().unwrap_or_default(),
-                        cnt: from_e4(qty_e4),
-                        rx_flag: d.rx_flag.clone(),
-                        inv_chg_time: wire_time(now),
-                        inv_chg_opter_name: by.display_name().into(),
-                        memo: reason.trim().into(),
-                        trdn_flag: if split { "1" } else { "0" }.into(),
-                        drugtracinfo: traces(&codes),
-                    },
-                };
-                uploads.push(self.enqueue_upload(
+                uploads.push(self.write_stock_change(
                     tx,
-                    &format!("stock:{}", b.bchno),
-                    "stock_change",
-                    change_id,
-                    &input,
+                    kind,
+                    (by.operator_id(), by.display_name()),
+                    &d,
+                    (*batch_id, &b),
+                    &codes,
+                    qty_e4,
+                    reason,
+                    split,
+                    now,
                 )?);
             }
             auditlog::append(
@@ -903,9 +884,39 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<i64> {
-        let kind = ChangeKind::TransferIn;
         let b = batch(tx, batch_id)?;
         let d = drug_by_id(tx, drug_id)?;
+        self.write_stock_change(
+            tx,
+            ChangeKind::TransferIn,
+            (operator_id, operator_name),
+            &d,
+            (batch_id, &b),
+            codes,
+            qty_e4,
+            reason,
+            qty_e4 % WHOLE_BOX_E4 != 0,
+            now,
+        )
+    }
+
+    /// One stock change of one batch: its `stock_changes` row and its 3502
+    /// upload (`split`: part of a box, 拆零), in the caller's transaction.
+    /// Returns the upload's id.
+    #[allow(clippy::too_many_arguments)]
+    fn write_stock_change(
+        &self,
+        tx: &Transaction<'_>,
+        kind: ChangeKind,
+        (operator_id, operator_name): (i64, &str),
+        d: &Drug,
+        (batch_id, b): (i64, &Batch),
+        codes: &[String],
+        qty_e4: i64,
+        reason: &str,
+        split: bool,
+        now: i64,
+    ) -> Result<i64> {
         tx.execute(
             "INSERT INTO stock_changes (kind, batch_id, qty_e4, codes, reason, operator_id, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -919,7 +930,7 @@ impl Store {
                 now
             ],
         )
-        .map_err(StoreError::sql("record transfer in"))?;
+        .map_err(StoreError::sql("record stock change"))?;
         let change_id = tx.last_insert_rowid();
         let input = StockChangeInput {
             invinfo: StockChangeInfo {
@@ -934,7 +945,7 @@ impl Store {
                 inv_chg_time: wire_time(now),
                 inv_chg_opter_name: operator_name.into(),
                 memo: reason.trim().into(),
-                trdn_flag: if qty_e4 % WHOLE_BOX_E4 == 0 { "0" } else { "1" }.into(),
+                trdn_flag: if split { "1" } else { "0" }.into(),
                 drugtracinfo: traces(codes),
             },
         };
