@@ -164,6 +164,19 @@ async fn register(rig: &Rig, hq: &Hq, counter_no: u16, code: &str) {
     .expect("registered");
 }
 
+/// Head office with one store of two counters, both registered: A and B,
+/// each with its own terminal number.
+async fn one_store_two_counters() -> (Hq, Rig, Rig) {
+    let hq = Hq::start().await;
+    let a = Rig::new().await;
+    let b = Rig::new().await;
+    b.counter.store().set_terminal_no(1).unwrap();
+    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
+    register(&a, &hq, 1, &code).await;
+    register(&b, &hq, 2, &code).await;
+    (hq, a, b)
+}
+
 fn ibu_boxes() -> Vec<DemoBox> {
     demo_boxes()
         .into_iter()
@@ -360,14 +373,7 @@ async fn a_counter_registers_pushes_once_survives_hq_down_and_a_crash_before_the
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_counters_of_one_store_share_a_box_and_its_sale() {
-    let hq = Hq::start().await;
-    let a = Rig::new().await;
-    let b = Rig::new().await;
-    // Two counters of one pharmacy: their own terminal numbers.
-    b.counter.store().set_terminal_no(1).unwrap();
-    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
-    register(&a, &hq, 1, &code).await;
-    register(&b, &hq, 2, &code).await;
+    let (hq, a, b) = one_store_two_counters().await;
 
     // Received at A only.
     let x = fresh_code(1);
@@ -495,13 +501,7 @@ async fn a_transfer_out_is_received_once_by_the_other_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_sold_at_two_counters_blocks_the_second_batch_and_is_shown() {
-    let hq = Hq::start().await;
-    let a = Rig::new().await;
-    let b = Rig::new().await;
-    b.counter.store().set_terminal_no(1).unwrap();
-    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
-    register(&a, &hq, 1, &code).await;
-    register(&b, &hq, 2, &code).await;
+    let (hq, a, b) = one_store_two_counters().await;
     // Both counters sold the same box before either synced (offline).
     let ibu = ibu_boxes();
     sell(&a, std::slice::from_ref(&ibu[0].trace_code)).await;
@@ -657,13 +657,8 @@ fn packs_in_batch(rig: &Rig, drug_id: i64, bchno: &str) -> rust_decimal::Decimal
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sibling_box_taken_for_a_sale_that_did_not_happen_goes_back() {
-    let hq = Hq::start().await;
-    let a = Rig::new().await;
-    let b = Rig::new().await;
-    b.counter.store().set_terminal_no(1).unwrap();
-    let code = hq.db.add_store(&store_code(&a), "一号店", 0).await.unwrap();
-    register(&a, &hq, 1, &code).await;
-    register(&b, &hq, 2, &code).await;
+    // Head office is kept running (its task lives in `_hq`).
+    let (_hq, a, b) = one_store_two_counters().await;
 
     let x = fresh_code(11);
     receive(&a, std::slice::from_ref(&x));
