@@ -144,6 +144,14 @@ impl Rig {
         let card = CardReaderSim::start().unwrap();
         let state_path = t.path().join("standin.state");
         let mut standin = StandinState::create(&state_path).unwrap();
+        // The library remembers the last `standin:` URL in a process-wide
+        // static, and the tests of this file run in parallel: each rig loads
+        // its own copy (another file is another instance to the loader), so
+        // no test reads another's state.
+        let own_copy = t
+            .path()
+            .join(rxdesk_devices::vendor::worker::platform_file_name("NationECCode"));
+        std::fs::copy(standin_nation_ec(), &own_copy).unwrap();
         let st = &mut standin;
         st.set(&format!("pwd.{ZHANGSAN_ID}"), Some("246810"))
             .unwrap();
@@ -173,7 +181,7 @@ impl Rig {
                 baud: 115_200,
             }),
             nation_ec: Some(NationEcSettings {
-                path: Some(standin_nation_ec().to_path_buf()),
+                path: Some(own_copy),
                 url: format!("standin:{}", state_path.display()),
                 context: EcContext {
                     org_id: "P11010100001".into(),
