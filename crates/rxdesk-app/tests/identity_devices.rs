@@ -150,7 +150,9 @@ impl Rig {
         // no test reads another's state.
         let own_copy = t
             .path()
-            .join(rxdesk_devices::vendor::worker::platform_file_name("NationECCode"));
+            .join(rxdesk_devices::vendor::worker::platform_file_name(
+                "NationECCode",
+            ));
         std::fs::copy(standin_nation_ec(), &own_copy).unwrap();
         let st = &mut standin;
         st.set(&format!("pwd.{ZHANGSAN_ID}"), Some("246810"))
