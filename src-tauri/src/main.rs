@@ -24,13 +24,56 @@ use rxdesk_app::CenterLink;
 use tauri::Emitter;
 
 /// Scans, device notices, the center's state and the chain sync status as
-/// window events.
-struct ToWindow(tauri::AppHandle);
+/// window events. The app starts before the window's handle exists (see
+/// `main`): what it says until then is kept and sent, in order, once the
+/// handle is attached.
+#[derive(Default)]
+struct ToWindow(std::sync::Mutex<Outlet>);
+
+/// Where [`ToWindow`]'s events go.
+enum Outlet {
+    /// Before the window's handle: kept, in order.
+    Early(Vec<(&'static str, serde_json::Value)>),
+    /// The window's handle.
+    Window(tauri::AppHandle),
+}
+
+impl Default for Outlet {
+    fn default() -> Self {
+        Outlet::Early(Vec::new())
+    }
+}
 
 impl ToWindow {
-    fn emit(&self, event: &str, payload: impl serde::Serialize + Clone) {
-        if let Err(e) = self.0.emit(event, payload) {
+    fn emit(&self, event: &'static str, payload: impl serde::Serialize + Clone) {
+        let handle = {
+            let mut outlet = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            match &mut *outlet {
+                Outlet::Window(h) => h.clone(),
+                Outlet::Early(kept) => {
+                    match serde_json::to_value(&payload) {
+                        Ok(v) => kept.push((event, v)),
+                        Err(e) => tracing::warn!(error = %e, event, "event not serialisable"),
+                    }
+                    return;
+                }
+            }
+        };
+        if let Err(e) = handle.emit(event, payload) {
             tracing::warn!(error = %e, event, "event not delivered to the window");
+        }
+    }
+
+    /// From now on events go to the window; the ones kept go first.
+    fn attach(&self, handle: tauri::AppHandle) {
+        let mut outlet = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Outlet::Early(kept) = std::mem::replace(&mut *outlet, Outlet::Window(handle.clone()))
+        {
+            for (event, payload) in kept {
+                if let Err(e) = handle.emit(event, payload) {
+                    tracing::warn!(error = %e, event, "event not delivered to the window");
+                }
+            }
         }
     }
 }
@@ -82,29 +125,49 @@ fn main() {
         exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
         ..StartOptions::default()
     };
+    // The composition root (rxdesk-app) builds and starts everything; this
+    // shell only turns its events into window events. It starts on its own
+    // thread while GTK and the window come up, so the window's main loop is
+    // never held by it: a main thread busy when WebKit first draws the view
+    // waits up to 500 ms for a web process it has not yet initialised
+    // (measured with strace; docs/decisions/0020).
+    let events = std::sync::Arc::new(ToWindow::default());
+    let starting = {
+        let rt = tauri::async_runtime::handle().inner().clone();
+        let events = std::sync::Arc::clone(&events);
+        std::thread::Builder::new()
+            .name("app start".into())
+            .spawn(move || App::start(options, rt, events))
+    };
+    let starting = match starting {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("RxDesk cannot start: {e}");
+            std::process::exit(2);
+        }
+    };
     tauri::Builder::default()
         .setup(move |app| {
-            // The composition root (rxdesk-app) builds and starts everything;
-            // this shell only turns its events into window events.
             use tauri::Manager;
-            if let Some(window) = app.get_webview_window("main") {
-                memory::lighten(&window);
-            }
-            let events = std::sync::Arc::new(ToWindow(app.handle().clone()));
-            let rt = tauri::async_runtime::handle().inner().clone();
-            match App::start(options.clone(), rt, events) {
-                Ok(a) => {
-                    keep_window_geometry(app, &a.dir);
-                    app.manage(a);
-                    // The chain manager's head-office session (chain_commands.rs).
-                    app.manage(rxdesk_app::chain_manager::ChainManagerDesk::default());
-                    Ok(())
-                }
+            events.attach(app.handle().clone());
+            let Ok(started) = starting.join() else {
+                eprintln!("RxDesk cannot start: start-up stopped unexpectedly (see the log)");
+                std::process::exit(2);
+            };
+            let a = match started {
+                Ok(a) => a,
                 Err(e) => {
                     eprintln!("RxDesk cannot start: {e}");
                     std::process::exit(2);
                 }
-            }
+            };
+            let dir = a.dir.clone();
+            app.manage(a);
+            // The chain manager's head-office session (chain_commands.rs).
+            app.manage(rxdesk_app::chain_manager::ChainManagerDesk::default());
+            let window = open_window(app, &dir)?;
+            memory::lighten(&window);
+            Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -231,14 +294,27 @@ fn main() {
         });
 }
 
-/// Reopens the window as it was left (`<data>/window.json`) and saves its
-/// size and position whenever they change.
-fn keep_window_geometry(app: &tauri::App, dir: &rxdesk_app::DataDir) {
+/// Opens the main window (`tauri.conf.json`'s, which Tauri does not create
+/// itself) as it was left (`<data>/window.json`): built hidden, given its
+/// size and position, then shown, so the page is never resized under the
+/// web process while it starts. Saves the size and position whenever they
+/// change.
+fn open_window(
+    app: &tauri::App,
+    dir: &rxdesk_app::DataDir,
+) -> Result<tauri::WebviewWindow, Box<dyn std::error::Error>> {
     use rxdesk_app::app::WindowGeometry;
-    use tauri::Manager;
-    let Some(window) = app.get_webview_window("main") else {
-        return;
-    };
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .ok_or("tauri.conf.json has no main window")?
+        .clone();
+    let window = tauri::WebviewWindowBuilder::from_config(app, &config)?
+        .visible(false)
+        .build()?;
     if let Some(g) = WindowGeometry::load(dir) {
         let _ = window.set_size(tauri::PhysicalSize::new(g.width, g.height));
         let _ = window.set_position(tauri::PhysicalPosition::new(g.x, g.y));
@@ -246,6 +322,7 @@ fn keep_window_geometry(app: &tauri::App, dir: &rxdesk_app::DataDir) {
             let _ = window.maximize();
         }
     }
+    window.show()?;
     let (w, dir) = (window.clone(), dir.clone());
     window.on_window_event(move |event| {
         if matches!(
@@ -269,6 +346,7 @@ fn keep_window_geometry(app: &tauri::App, dir: &rxdesk_app::DataDir) {
             }
         }
     });
+    Ok(window)
 }
 
 fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {

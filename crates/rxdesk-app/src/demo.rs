@@ -42,6 +42,11 @@ pub fn seed_demo_operators(store: &Store) -> Result<(), AppError> {
             prac_cert_no: pharmacist.then(|| DEMO_PHARMACIST_PRAC_CERT_NO.to_string()),
         }
     };
+    // A ledger with accounts is left as it is, before hashing a password
+    // for nothing (an argon2id hash at every demo start, on the start-up path).
+    if !store.operators().map_err(AppError::Store)?.is_empty() {
+        return Ok(());
+    }
     if store
         .create_operator(None, &new(mlogin, mname, mrole, mpass))
         .is_err()
