@@ -643,9 +643,9 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#counter[data-state='started'] #credential-number");
   await page.selectOption("#credential-type", "e_voucher");
   await page.focus("#credential-number");
-  await page.evaluate((text) => window.__rxEmit("device-scan", { text, kind: "e_voucher_qr", kind_zh: "医保电子凭证", source: "/dev/ttyUSB0" }), ZHANGSAN);
+  await page.evaluate((text) => window.__rxEmit("device-scan", { text, kind: "e_voucher_qr", kindZh: "医保电子凭证", source: "/dev/ttyUSB0" }), ZHANGSAN);
   await page.waitForSelector("#rx-list");
-  await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", message_zh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
+  await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", code: "disconnected", messageZh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
   await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
   // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
@@ -1223,3 +1223,100 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
     }
   });
 }
+
+// ---- en-US: no Chinese from the backend (codes worded by the window) ----
+
+test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan refusals, device events, the devices settings, the upload queue; at 1024×768", async () => {
+  const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+  /** The element's text with the data that is Chinese in any locale (people's and drugs' names) taken out. */
+  const words = async (sel, ...data) => data.reduce((s, d) => s.replaceAll(d, ""), await text(sel));
+  await page.setViewportSize({ width: 1024, height: 768 });
+  try {
+    await page.goto(url);
+    await page.waitForSelector("#login-form");
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "en-US");
+    await signIn("2001", "demo-pharmacist", "pharmacist");
+    // OTC: a prescription-only drug's barcode, an unknown barcode, then the customer's 险种.
+    await page.click("#nav-otc");
+    await page.waitForSelector("#otc #otc-input");
+    const rxOnly = await page.evaluate(async () => (await import("/src/mock/mock-otc.ts")).mockProducts().find((p) => p.prescriptionOnly).barcode);
+    await page.fill("#otc-input", rxOnly);
+    await page.press("#otc-input", "Enter");
+    await page.waitForSelector("#otc-scan-msg.bad-box");
+    assert.match(await text("#otc-scan-msg"), /prescription-only/);
+    assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
+    await page.fill("#otc-input", "69000000000000000001");
+    await page.press("#otc-input", "Enter");
+    await page.waitForFunction(() => /catalogue|trace code/.test(document.querySelector("#otc-scan-msg")?.textContent ?? ""));
+    assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
+    await page.fill("#otc-input", ZHANGSAN);
+    await page.press("#otc-input", "Enter");
+    await page.waitForSelector("#otc-insutype");
+    assert.equal(await text("#otc-insutype"), "Employees' basic medical insurance");
+    assert.doesNotMatch(await words("#otc-patient", "张三"), CJK);
+    await page.screenshot({ path: "test-output/ui/30-en-otc-refusal.png" });
+    // The counter: the patient's 险种 by its code.
+    await page.click("#nav-counter");
+    await page.waitForSelector("#counter[data-state='started']");
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await scan(ZHANGSAN);
+    await page.waitForSelector("#rx-list");
+    assert.equal(await text("#patient-insutype"), "Employees' basic medical insurance");
+    // Device events: worded from their kind and code, the zh-CN sentence unused.
+    await page.evaluate(() => window.__rxEmit("device-event", { kind: "printer", name: "tcp://127.0.0.1:9100", back: false, messageZh: "打印机已断开，请检查连接线；恢复连接后可继续" }));
+    await page.waitForSelector("#device-notice");
+    assert.match(await text("#device-notice"), /^⚠ Printer disconnected: check the cable.*\(tcp:\/\/127\.0\.0\.1:9100\)/);
+    assert.doesNotMatch(await text("#device-notice"), CJK);
+    await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", code: "garbled", messageZh: "扫码数据乱码，请检查扫码枪波特率后重新扫描" }));
+    await page.waitForFunction(() => /garbled/.test(document.querySelector("#toast")?.textContent ?? ""));
+    assert.doesNotMatch(await text("#toast"), CJK);
+    await page.screenshot({ path: "test-output/ui/31-en-device-event.png" });
+    await page.click("#device-notice-close");
+    // Settings: the device lines, a test print, the libraries found, a device test.
+    await page.click("#nav-settings");
+    await page.waitForSelector("#settings #set-device-lines div");
+    assert.equal(await text("#set-device-lines"), "Scanner: readyPrinter: ready");
+    await page.click("#test-print");
+    await page.waitForSelector("#test-print-result");
+    assert.equal(await text("#test-print-result"), "Test page sent to the printer");
+    await page.click("#devices-discover");
+    await page.waitForSelector("#devices-libraries li");
+    assert.equal(await text("#devices-libraries"), "NationECCode: not installed");
+    await page.click("#test-card");
+    await page.waitForSelector("#test-card-result");
+    assert.equal(await text("#test-card-result"), "✖ This device is not set up: choose it above and save first");
+    for (const sel of ["#set-device-lines", "#devices-inventory", "#test-card-result"]) assert.doesNotMatch(await text(sel), CJK, sel);
+    await page.screenshot({ path: "test-output/ui/32-en-settings-devices.png", fullPage: true });
+    // The till's day report: the payment methods by code.
+    await page.click("#nav-till");
+    await page.waitForSelector("#till-day-show");
+    await page.click("#till-day-show");
+    await page.waitForSelector("#till-day-table");
+    assert.match(await text("#till-day-table thead"), /Cash.*WeChat Pay.*Alipay.*Payment terminal/);
+    assert.doesNotMatch(await text("#till-day-table thead"), CJK);
+    await page.screenshot({ path: "test-output/ui/34-en-till-day.png" });
+    // The upload queue (manager): transactions, states and ages by code.
+    await page.keyboard.press("F12");
+    await page.waitForSelector("#signout-confirm");
+    await page.keyboard.press("Enter");
+    await signIn("3001", "demo-manager", "manager");
+    await page.click("#nav-manager");
+    await page.waitForSelector("#manager .q-row");
+    const cells = await page.$$eval("#manager .q-row", (rows) => rows.map((r) => [1, 2, 4].map((i) => r.children[i]?.textContent ?? "").join(" | ")));
+    // The queue opens on the rows that need action: the rejected 3505.
+    assert.ok(cells.length >= 1, `the mocked queue's rows: ${JSON.stringify(cells)}`);
+    for (const c of cells) assert.doesNotMatch(c, CJK, c);
+    assert.ok(cells.some((c) => /^Goods sale \(trace codes\) ?3505 \| Rejected \| 12 min$/.test(c)), cells.join("\n"));
+    for (const sel of ["#q-oldest", "#q-audit-ok", "#manager .stat.wide"]) assert.doesNotMatch(await text(sel), CJK, sel);
+    assert.match(await text("#q-audit-ok"), /^Audit log intact \(audit log anchor #42 3f9a0c1b2d4e5f60…\)$/);
+    await page.screenshot({ path: "test-output/ui/33-en-upload-queue.png" });
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    // zh-CN keeps the service's own words.
+    assert.match(await text("#manager .q-row"), /商品销售（追溯码）3505被拒绝.*12 分钟/);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assert.deepEqual(errors, []);
+});

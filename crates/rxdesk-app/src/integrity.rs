@@ -29,10 +29,24 @@ pub struct IntegrityStatus {
     pub audit_problem: Option<String>,
     /// The head anchored at start-up (`审计日志锚点 #n hash…`), when intact.
     pub audit_anchor: Option<String>,
+    /// That anchor's entry number and the first 16 hex digits of its hash
+    /// (what a window in another language words).
+    pub audit_anchor_head: Option<AnchorHead>,
     /// File and directory modes tightened.
     pub permissions_fixed: usize,
     /// Old receipts, guidance sheets and exports deleted.
     pub documents_purged: usize,
+}
+
+/// The audit log's anchored head as the window words it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorHead {
+    /// The head entry's number.
+    pub seq: i64,
+    /// The first 16 hex digits of its hash.
+    pub hash: String,
 }
 
 static LATEST: Mutex<BTreeMap<PathBuf, IntegrityStatus>> = Mutex::new(BTreeMap::new());
@@ -65,14 +79,14 @@ pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegritySt
             tracing::warn!(error = %e, "could not delete old documents");
             0
         });
-    let (audit_entries, audit_problem, audit_anchor) = match store.verify_audit_log_with_anchors() {
+    let (audit_entries, audit_problem, anchor) = match store.verify_audit_log_with_anchors() {
         Ok(v) => match &v.problem {
             Some(p) => {
                 tracing::error!(problem = ?p, entries = v.entries, "audit log integrity broken");
                 (v.entries, Some(p.sentence_zh()), None)
             }
             None => match store.anchor_audit_head(true) {
-                Ok(a) => (v.entries, None, Some(a.label())),
+                Ok(a) => (v.entries, None, Some(a)),
                 Err(e) => {
                     tracing::error!(error = %e, "audit log head could not be anchored");
                     (v.entries, Some(format!("审计日志锚点无法写入：{e}")), None)
@@ -88,7 +102,11 @@ pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegritySt
         audit_ok: audit_problem.is_none(),
         audit_entries,
         audit_problem,
-        audit_anchor,
+        audit_anchor: anchor.as_ref().map(|a| a.label()),
+        audit_anchor_head: anchor.map(|a| AnchorHead {
+            seq: a.seq,
+            hash: a.hash.chars().take(16).collect(),
+        }),
         permissions_fixed,
         documents_purged,
     };

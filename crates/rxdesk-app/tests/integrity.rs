@@ -28,6 +28,12 @@ fn an_intact_ledger_is_verified_and_its_head_anchored_at_startup() {
         s.audit_anchor.as_deref(),
         Some(format!("审计日志锚点 #{} {}…", head.seq, &head.hash[..16]).as_str())
     );
+    // The same anchor by number and hash, as a window in another language words it.
+    let anchored = s.audit_anchor_head.as_ref().expect("anchored head");
+    assert_eq!(
+        (anchored.seq, anchored.hash.as_str()),
+        (head.seq, &head.hash[..16])
+    );
     assert_eq!(integrity::latest(c.store().path()).as_ref(), Some(s));
 }
 

@@ -162,13 +162,13 @@ describe("audit-log integrity banner", () => {
 
   it("is red with the problem when the start-up check failed", () => {
     const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: problem, auditAnchor: null }))).toEqual({ kind: "broken", problem });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: problem, auditAnchor: null, auditAnchorHead: null }))).toEqual({ kind: "broken", problem });
     // A failure without a sentence is still a failure.
-    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: null, auditAnchor: null }))?.kind).toBe("broken");
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: null, auditAnchor: null, auditAnchorHead: null }))?.kind).toBe("broken");
   });
 
   it("is not shown when the check passed or has not run", () => {
-    expect(integrityBanner(summaryWith({ ...base, auditOk: true, auditProblem: null, auditAnchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: true, auditProblem: null, auditAnchor: "审计日志锚点 #42", auditAnchorHead: { seq: 42, hash: "3f9a" } }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42", head: { seq: 42, hash: "3f9a" } });
     expect(integrityBanner(summaryWith(null))).toBeNull();
     expect(integrityBanner(null)).toBeNull();
   });

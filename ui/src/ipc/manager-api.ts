@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 
 // The manager screen's shapes, generated from Rust (ts-rs).
 import type {
+  AnchorHead,
   CredentialCounts,
   Exported,
   Figures,
@@ -19,6 +20,7 @@ import type {
   UploadState,
 } from "./generated/types";
 export type {
+  AnchorHead,
   CredentialCounts,
   DayRefunds,
   DetailDifference,
@@ -51,14 +53,14 @@ export type QueueFilter = "open" | UploadState | "all";
  */
 export type IntegrityBanner =
   | { kind: "broken"; problem: string }
-  | { kind: "ok"; anchor: string }
+  | { kind: "ok"; anchor: string; head: AnchorHead | null }
   | null;
 
 export function integrityBanner(s: QueueSummary | null | undefined): IntegrityBanner {
   const i = s?.integrity;
   if (!i) return null;
   if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "" };
-  return { kind: "ok", anchor: i.auditAnchor ?? "" };
+  return { kind: "ok", anchor: i.auditAnchor ?? "", head: i.auditAnchorHead ?? null };
 }
 
 /** The columns of the price monitor, 挂网价 first (the order the regulator reads them in). */

@@ -18,7 +18,7 @@ function row(id: number, op: string, opLabel: string, state: UploadState, error:
   return {
     id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chainKey: `rx:${id}`, refKind: "sale", refId: id,
     state, attempts: state === "pending" ? 0 : 1, createdAt: 0, nextAttemptAt: 0, lastError: error, rejectCode: code,
-    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟",
+    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟", ageSecs: 720,
     canRetry: open, canVoid: open,
   };
 }
@@ -33,7 +33,7 @@ export class MockManagerBackend {
   ];
   history: ReconciliationRecord[] = [];
   /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
-  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, permissionsFixed: 0, documentsPurged: 0 };
+  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, permissionsFixed: 0, documentsPurged: 0 };
 
   private set(r: QueueItem, state: UploadState): void {
     const open = state === "pending" || state === "uncertain" || state === "rejected";
@@ -86,7 +86,7 @@ export class MockManagerBackend {
         const problem = (args.problem ?? null) as string | null;
         this.integrity = problem === null
           ? { ...this.integrity, auditOk: true, auditProblem: null, auditAnchor: ANCHOR }
-          : { ...this.integrity, auditOk: false, auditProblem: problem, auditAnchor: null };
+          : { ...this.integrity, auditOk: false, auditProblem: problem, auditAnchor: null, auditAnchorHead: null };
         return this.summary().integrity;
       }
       case "queue_list": {

@@ -165,7 +165,7 @@ export class MockOtcBackend {
   }
   private scan(code: string): OtcScanOutcome {
     const s = this.need();
-    const out = (ok: boolean, c: string, m: string): OtcScanOutcome => ({ ok, code: c, messageZh: m, sale: this.view() });
+    const out = (ok: boolean, c: string, m: string, en: string | null = null): OtcScanOutcome => ({ ok, code: c, messageZh: m, messageEn: en, sale: this.view() });
     const byBarcode = this.products.find((p) => p.barcode === code);
     if (byBarcode) {
       const waiting = s.lines.some((l) => l.product === byBarcode && l.codes.length < this.needed(l));
@@ -240,7 +240,7 @@ export class MockOtcBackend {
         const code = String(a.code ?? "");
         if (!code.includes("zhangsan"))
           throw mockError("SETTLE_NO_PERSONAL_ACCOUNT", "患者没有可用的医保个人账户余额（居民医保无个人账户），不能用个人账户支付；请按自费销售");
-        s.patient = { name: "张三", certnoMasked: "110101********0029", insutypeLabel: "职工基本医疗保险", balance: "500.00", identifiedViaZh: "医保电子凭证", identifiedVia: "e_voucher" };
+        s.patient = { name: "张三", certnoMasked: "110101********0029", insutypeLabel: "职工基本医疗保险", insutype: "310", balance: "500.00", identifiedViaZh: "医保电子凭证", identifiedVia: "e_voucher" };
         s.payer = "personal_account";
         return this.view();
       }
