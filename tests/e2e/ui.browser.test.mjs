@@ -1240,13 +1240,14 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
     // OTC: a prescription-only drug's barcode, an unknown barcode, then the customer's 险种.
     await page.click("#nav-otc");
     await page.waitForSelector("#otc #otc-input");
-    const rxOnly = await page.evaluate(async () => (await import("/src/mock/mock-otc.ts")).mockProducts().find((p) => p.prescriptionOnly).barcode);
-    await page.fill("#otc-input", rxOnly);
+    // The codes the recorded real sale scanned (the mock replays its answers).
+    const otcRec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/otc.json", import.meta.url), "utf8")).boxes;
+    await page.fill("#otc-input", otcRec.amoxBarcode);
     await page.press("#otc-input", "Enter");
     await page.waitForSelector("#otc-scan-msg.bad-box");
     assert.match(await text("#otc-scan-msg"), /prescription-only/);
     assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
-    await page.fill("#otc-input", "69000000000000000001");
+    await page.fill("#otc-input", otcRec.unknown);
     await page.press("#otc-input", "Enter");
     await page.waitForFunction(() => /catalogue|trace code/.test(document.querySelector("#otc-scan-msg")?.textContent ?? ""));
     assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
