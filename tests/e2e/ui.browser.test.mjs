@@ -105,7 +105,7 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   }, "110000ecdemo0000000000000000000zhangsan");
   await page.waitForSelector("#rx-list");
   assert.match((await page.textContent("#visit-patient")) ?? "", /张三/);
-  assert.equal(await page.locator(".rx-row").count(), 3);
+  assert.equal(await page.locator(".rx-row").count(), 2);
   // The list names each prescription's drugs, so the pharmacist chooses by them.
   assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /阿莫西林.*×2盒/);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
@@ -133,8 +133,19 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   assert.ok(Math.abs(shown.natural - shown.css * shown.dpr) <= 2, JSON.stringify(shown));
   assert.equal(shown.alt, "处方版式文件 1/1");
   await page.screenshot({ path: "test-output/browser/rx-verified.png" });
+  // A prescription changed after signing (李四's, the real service's recorded answers replayed).
   await page.keyboard.press("Escape");
-  await page.keyboard.press("2");
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#credential-number");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(LISI);
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /李四/);
+  assert.equal(await page.locator(".rx-row").count(), 1);
+  // As the real service listed it: the drugs are fetched when it is opened.
+  assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /急性上呼吸道感染.*2026-12-05 09:00:00/);
+  await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.bad");
   assert.match((await page.textContent("#sig-reason")) ?? "", /处方内容与签名不一致/);
   assert.match((await page.textContent("#next-step")) ?? "", /已阻止/);
@@ -160,6 +171,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 // ---- the whole counter visit on the mocked visit service (visit-api.ts) ----
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+/** 李四: the recorded real visit whose prescription was changed after signing (ui/src/mock/recorded/visit-blocked.json). */
+const LISI = "110000ecdemo000000000000000000000lisi";
 const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
 /**
  * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
@@ -611,7 +624,7 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#rx-list");
   assert.match(await text("#visit-patient"), /代购：李四/);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await page.keyboard.press("3");
+  await page.keyboard.press("2");
   await page.waitForSelector("#layout-diff");
   assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
   assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);

@@ -471,3 +471,57 @@ async fn the_till_is_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "shift", "steps": f }] }),
     );
 }
+
+/// A prescription changed after it was signed (the emulator's `tampered`
+/// seed: 李四, 阿莫西林 × 1): identified, listed, opened — the visit closes
+/// blocked by the signature check. Written to `visit-blocked.json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_visit_is_recorded_for_the_window_mocks() {
+    const LI_EC: &str = "110000ecdemo000000000000000000000lisi";
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    let mut steps = Vec::new();
+    record(&mut steps, "visit_start", &vs.start(&s).await.unwrap());
+    let v = vs
+        .identify(&s, rxdesk_app::visit::IdMethod::EVoucher, LI_EC, None, None)
+        .await
+        .unwrap();
+    // The tampered one: a single line of one box of 阿莫西林 (the layout case has two boxes).
+    let auth = v
+        .listed_drugs
+        .iter()
+        .find(|r| {
+            r.drugs.len() == 1
+                && (r.drugs[0].genname.contains("阿莫西林")
+                    || r.drugs[0].prodname.contains("阿莫西林"))
+                && r.drugs[0]
+                    .count
+                    .trim_end_matches(".00")
+                    .trim_end_matches(".0")
+                    == "1"
+        })
+        .map(|r| r.auth_rxno.clone())
+        .expect("the tampered prescription is listed");
+    let mut listed = serde_json::to_value(&v).unwrap();
+    for (k, id) in [("listed", "auth_rxno"), ("listedDrugs", "authRxno")] {
+        listed[k] = json!(listed[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[id] == json!(auth))
+            .collect::<Vec<_>>());
+    }
+    record(&mut steps, "visit_identify", &listed);
+    let v = vs.open(&s, &auth).await.unwrap();
+    assert_eq!(v.state, "closed", "{:?}", v.closed_reason_zh);
+    assert!(
+        matches!(
+            v.prescription.as_ref().map(|p| &p.verdict),
+            Some(rxdesk_gm::verify::Verdict::Rejected { .. })
+        ),
+        "blocked by the signature"
+    );
+    record(&mut steps, "visit_open", &v);
+    write_recording("visit-blocked.json", json!({ "steps": steps }));
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mockErrorText } from "./ipc-error";
 import type { OperatorInfo } from "../ipc/api";
-import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX, recordedBlocked } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
@@ -88,11 +88,16 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_identify", { method: "face", code: "", consent: null, agent: null }))).toMatch(/同意/);
     call("mock_pin_pad", { typed: "246810" });
     expect(call("visit_identify", { method: "social_security_card", code: "", consent: null, agent: null }).state).toBe("prescriptions_listed");
+    // The prescription changed after signing: the recorded real answers, replayed.
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-    const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
+    const listed = call("visit_identify", { method: "e_voucher", code: BLOCKED_PATIENT, consent: null, agent: null });
+    expect(listed.patient?.name).toBe("李四");
+    expect(listed).toEqual({ ...recordedBlocked("visit_identify"), visitId: listed.visitId });
+    const bad = call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
     expect(bad.state).toBe("closed");
+    expect(bad.closedReason).toBe("signature_invalid");
     expect(bad.nextStepZh).toMatch(/已阻止/);
+    expect(bad.prescription?.verdict.verdict).toBe("rejected");
     call("visit_start");
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
     const layout = call("visit_open", { authRxno: "AR-LAYOUT" });

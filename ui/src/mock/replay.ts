@@ -34,6 +34,10 @@ const PLACEHOLDERS: Record<string, string> = {
   "<rtalDocno>": "RD202612050001",
   "<setlId>": "SETL202612050001",
   "<guidanceText>": "（演示：录制时的用药指导文本已略去）",
+  "<prsc_time>": "2026-12-05 09:00:00",
+  "<prscTime>": "2026-12-05 09:00:00",
+  "<valid_end_time>": "2026-12-08 09:00:00",
+  "<validEndTime>": "2026-12-08 09:00:00",
 };
 
 /** A recorded value with its placeholders filled (a deep copy: the recording is never changed). */
