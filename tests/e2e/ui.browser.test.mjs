@@ -1334,3 +1334,53 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
   }
   assert.deepEqual(errors, []);
 });
+
+// ---- the recorded real visit, replayed (ui/src/mock/recorded/visit-happy.json) ----
+
+test("王芳's visit replays the real service's recorded answers end to end: identify, open, audit, dispense, settle, receipt", async () => {
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-happy.json", import.meta.url), "utf8")).steps;
+  const identify = rec.find((s) => s.step === "visit_identify");
+  const scans = rec.filter((s) => s.step === "visit_scan").map((s) => s.args.code);
+  const last = rec.at(-1).response;
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(identify.args.code);
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /王芳/);
+  assert.equal(await page.locator(".rx-row").count(), identify.response.listed.length);
+  await page.keyboard.press("1");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+  assert.match(await text("#rx-drugs, #counter"), /二甲双胍/);
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#audit-form");
+  if (await page.$("#shift-step")) {
+    await scan(PHARMACIST_EV);
+    await page.waitForSelector("#audit-result");
+  }
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  for (const c of scans) {
+    await scan(c);
+    await page.waitForSelector("#scan-banner.ok");
+  }
+  await page.waitForSelector(".disp-line[data-done='1']");
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
+  assert.equal(await text("#split-total"), `¥${rec.find((s) => s.step === "visit_pre_settle").response.split.total}`);
+  await page.screenshot({ path: "test-output/ui/35-recorded-visit-split.png" });
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.keyboard.press("F10");
+  await page.waitForSelector("#counter[data-state='receipted']");
+  assert.equal(last.state, "receipted");
+  await page.screenshot({ path: "test-output/ui/36-recorded-visit-receipt.png" });
+  assert.deepEqual(errors, []);
+});

@@ -122,9 +122,14 @@ fn scrub_but(v: &mut Value, keep: &[&str]) {
 }
 
 fn record<T: serde::Serialize>(steps: &mut Vec<Value>, step: &str, v: &T) {
+    record_args(steps, step, json!({}), v);
+}
+
+/// [`record`] with the arguments the window sends for the step (what the mock matches).
+fn record_args<T: serde::Serialize>(steps: &mut Vec<Value>, step: &str, args: Value, v: &T) {
     let mut v = serde_json::to_value(v).unwrap();
     scrub(&mut v);
-    steps.push(json!({ "step": step, "response": v }));
+    steps.push(json!({ "step": step, "args": args, "response": v }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,10 +176,20 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
         .iter()
         .filter(|r| r["authRxno"] == json!(auth))
         .collect::<Vec<_>>());
-    record(&mut steps, "visit_identify", &listed);
+    record_args(
+        &mut steps,
+        "visit_identify",
+        json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+        &listed,
+    );
     let v = vs.open(&s, &auth).await.unwrap();
     assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
-    record(&mut steps, "visit_open", &v);
+    record_args(
+        &mut steps,
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        &v,
+    );
     vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
     let v = vs
         .audit(
@@ -186,19 +201,31 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
         )
         .await
         .unwrap();
-    record(&mut steps, "visit_audit", &v);
+    record_args(
+        &mut steps,
+        "visit_audit",
+        json!({ "result": "1", "opinion": "处方合理，准予调配",
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+        &v,
+    );
     let b = demo_boxes()
         .into_iter()
         .find(|b| b.med_list_codg == METF)
         .unwrap();
-    record(
+    record_args(
         &mut steps,
         "visit_scan",
+        json!({ "code": b.barcode }),
         &vs.scan(&s, &b.barcode).await.unwrap(),
     );
     let o = vs.scan(&s, &b.trace_code).await.unwrap();
     assert!(o.ok, "{}", o.message_zh);
-    record(&mut steps, "visit_scan", &o);
+    record_args(
+        &mut steps,
+        "visit_scan",
+        json!({ "code": b.trace_code }),
+        &o,
+    );
     let v = vs.finish_dispensing(&s).await.unwrap();
     record(&mut steps, "visit_finish_dispensing", &v);
     record(
@@ -214,7 +241,12 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
             .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
             .await
             .unwrap();
-        record(&mut steps, "visit_pay", &p);
+        record_args(
+            &mut steps,
+            "visit_pay",
+            json!({ "method": "cash", "tendered": "100.00", "payCode": null }),
+            &p,
+        );
     }
     let v = vs.complete(&s).await.unwrap();
     assert_eq!(v.state, "receipted");

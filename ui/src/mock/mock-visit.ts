@@ -10,14 +10,17 @@
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
-// REPLAYED, not built here: the prescription changed after signing — 李四's
-// e-voucher (`BLOCKED_PATIENT`) answers with the real service's recorded
-// identify and open (recorded/visit-blocked.json, written by `cargo test -p
-// rxdesk-app --test recorded_views` against the center emulator).
+// REPLAYED, not built here (the real service's answers recorded against the
+// center emulator by `cargo test -p rxdesk-app --test recorded_views`):
+// - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
+//   signing — identify and open (recorded/visit-blocked.json);
+// - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
+//   (recorded/visit-happy.json), step by step through `replay.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
-import { filled } from "./replay";
+import happyRecording from "./recorded/visit-happy.json";
+import { Replay, filled, type RecordedFlow } from "./replay";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
 // The demo world's drugs: the one source (assets/demo/drugs.json), also read
@@ -137,6 +140,18 @@ export const mockList: AuthorisedRx[] = [
 const blocked = Object.fromEntries(
   (blockedRecording as unknown as { steps: { step: string; response: VisitView }[] }).steps.map((s) => [s.step, s.response]),
 ) as Record<"visit_start" | "visit_identify" | "visit_open", VisitView>;
+/** The e-voucher of the recorded whole visit's patient (王芳). */
+export const HAPPY_PATIENT = "110000ecdemo00000000000000000000wangfang";
+/** The recorded whole visit from identify on (`visit_start` is the mock's own). */
+export const happyFlow: RecordedFlow = {
+  name: "happy",
+  steps: (happyRecording as unknown as { steps: { step: string; args: Record<string, unknown>; response: unknown }[] }).steps
+    .filter((s) => s.step !== "visit_start")
+    .map((s) => ({ command: s.step, args: s.args, response: s.response })),
+};
+/** What the operator types freely is not matched: the opinion, the cash tendered. */
+const HAPPY_COMPARED = { visit_audit: ["result"], visit_pay: ["method"], visit_identify: ["method", "code"] } as const;
+
 /** The e-voucher of the patient whose listed prescription was changed after signing (the recording's 李四). */
 export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
 /** The recorded blocked visit's answer to `command`, its placeholders filled. */
@@ -211,6 +226,8 @@ function err(message: string, code = "MOCK_REFUSED"): never {
 
 export class MockVisitBackend {
   visit: VisitView | null = null;
+  /** The recorded visit being replayed (王芳's), until the next `visit_start`. */
+  private replaying: Replay | null = null;
   shift: ShiftView | null = null;
   sales: Sale[] = [];
   private code = "";
@@ -302,6 +319,13 @@ export class MockVisitBackend {
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
+    if (cmd === "visit_start") this.replaying = null;
+    if (this.replaying && cmd.startsWith("visit_") && cmd !== "visit_current") {
+      // The recorded visit: its next step's answer (or refusal), nothing built here.
+      const out = this.replaying.answer(cmd, args) as VisitView | ScanOutcome;
+      this.visit = "ok" in out ? out.visit : out;
+      return out;
+    }
     switch (cmd) {
       case "visit_reverse_settled": {
         if (this.operator()?.role !== "manager") err("权限不足：撤销结算须由店长操作");
@@ -482,6 +506,13 @@ export class MockVisitBackend {
       return this.go("evoucher_guidance", "请按屏幕上的步骤指导患者激活医保电子凭证（F3 打印指引），激活后重新扫码。");
     }
     if (a.agent && (!a.agent.name.trim() || !a.agent.certNo.trim())) err("代购人须登记姓名和身份证号码，请补全后再查询。");
+    if (a.method === "e_voucher" && code === HAPPY_PATIENT && !a.agent) {
+      // Replayed from here to the receipt: the real service's answers.
+      this.code = code;
+      this.replaying = new Replay([happyFlow], "visit_identify", HAPPY_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
     if (a.method === "e_voucher" && code === BLOCKED_PATIENT && !a.agent) {
       // Replayed: the real service's answer for this patient.
       this.code = code;

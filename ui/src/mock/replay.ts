@@ -44,15 +44,16 @@ const PLACEHOLDERS: Record<string, string> = {
 export function filled<T>(v: T): T {
   return JSON.parse(JSON.stringify(v), (_k, x: unknown) => {
     if (typeof x !== "string" || !/^<\w+>$/.test(x)) return x;
-    // A placeholder without a fixed value: a stable demo value named after the field.
-    return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1)}`;
+    // A placeholder without a fixed value: a stable demo value named after the field, the same
+    // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
+    return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
   }) as T;
 }
 
-/** Arguments as a comparable string: keys sorted, `undefined` as `null`. */
-function key(args: Record<string, unknown>): string {
+/** Arguments as a comparable string: keys sorted (only `keys` when given), `undefined` as `null`. */
+function key(args: Record<string, unknown>, keys?: readonly string[]): string {
   const norm: Record<string, unknown> = {};
-  for (const k of Object.keys(args).sort()) norm[k] = args[k] === undefined ? null : args[k];
+  for (const k of keys ?? Object.keys(args).sort()) norm[k] = args[k] === undefined ? null : args[k];
   return JSON.stringify(norm);
 }
 
@@ -73,18 +74,24 @@ export function notRecorded(command: string, args: Record<string, unknown>): Ipc
 export class Replay {
   private run: RecordedStep[] = [];
 
+  /**
+   * `compared`: per command, the arguments that must match (the others are
+   * free text the operator types, e.g. an audit opinion or the cash tendered).
+   */
   constructor(
     private readonly flows: RecordedFlow[],
     private readonly start: string | null,
+    private readonly compared: Record<string, readonly string[]> = {},
   ) {}
 
   /** The recorded step answering `command(args)` after the run so far, or null. */
   private find(command: string, args: Record<string, unknown>): RecordedStep | null {
     const run = command === this.start ? [] : this.run;
-    const want = [...run.map((s) => [s.command, key(s.args)]), [command, key(args)]];
+    const k = (c: string, a: Record<string, unknown>) => `${c} ${key(filled(a), this.compared[c])}`;
+    const want = [...run.map((s) => k(s.command, s.args)), k(command, args)];
     for (const f of this.flows) {
       if (f.steps.length < want.length) continue;
-      if (want.every(([c, a], i) => f.steps[i]?.command === c && key(f.steps[i]?.args ?? {}) === a)) return f.steps[want.length - 1] ?? null;
+      if (want.every((w, i) => f.steps[i] && k(f.steps[i].command, f.steps[i].args ?? {}) === w)) return f.steps[want.length - 1] ?? null;
     }
     return null;
   }
