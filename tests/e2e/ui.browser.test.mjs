@@ -511,6 +511,13 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   assert.match(await text("#refund-receipt"), /退费原因: 患者过敏/);
   assert.match(await text("#history-list"), /已退费/);
   await shot("13-history-refunded");
+  // en-US: the money returned by payment method and the printer's outcome, by code, no Chinese.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  assert.match(await text("#refund-returned"), /Cash ¥\d+\.\d\d/);
+  for (const sel of ["#refund-returned", "#refund-printed"]) assert.doesNotMatch(await text(sel), /[\u3400-\u9fff\uff00-\uffef]/, sel);
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   // A trace code scanned on this screen is a search.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(box(IBU, 901));
