@@ -703,9 +703,16 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   assert.equal(await page.$("#q-audit-problem"), null, "no red banner while the audit log is intact");
   // The start-up check finds an edited entry: the queue tab's next refresh shows the banner.
   const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p }), problem);
+  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p, code: "edited", params: { id: "7" } }), problem);
   await page.waitForSelector("#q-audit-problem.banner.bad");
   assert.equal(await text("#q-audit-problem"), `审计日志校验未通过（启动时检查）：${problem}`);
+  // en-US: the problem worded from its code and values (IntegrityStatus.auditProblemCode), no Chinese.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.waitForFunction(() => /entry 7 was changed/.test(document.querySelector("#q-audit-problem")?.textContent ?? ""));
+  assert.doesNotMatch(await text("#q-audit-problem"), /[\u3400-\u9fff\uff00-\uffef]/);
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   assert.equal(await page.$("#q-audit-ok"), null, "a broken log is not also called intact");
   const red = await page.$eval("#q-audit-problem", (el) => getComputedStyle(el).color);
   await shot("19-manager-audit-broken");

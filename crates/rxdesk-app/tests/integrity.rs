@@ -58,6 +58,12 @@ fn a_tampered_audit_row_is_detected_at_startup() {
     assert!(!s.audit_ok);
     let why = s.audit_problem.as_deref().unwrap();
     assert!(why.contains("第 2 条") && why.contains("改动"), "{why}");
+    // The same problem by code and values, as a window in another language words it.
+    assert_eq!(s.audit_problem_code.as_deref(), Some("edited"));
+    assert_eq!(
+        s.audit_problem_params.get("id").map(String::as_str),
+        Some("2")
+    );
     assert_eq!(s.audit_anchor, None, "a broken chain is not anchored");
     assert_eq!(
         integrity::latest(counter.store().path())

@@ -52,14 +52,14 @@ export type QueueFilter = "open" | UploadState | "all";
  * line when it passed, nothing before the first check.
  */
 export type IntegrityBanner =
-  | { kind: "broken"; problem: string }
+  | { kind: "broken"; problem: string; code: string | null; params: Record<string, string> }
   | { kind: "ok"; anchor: string; head: AnchorHead | null }
   | null;
 
 export function integrityBanner(s: QueueSummary | null | undefined): IntegrityBanner {
   const i = s?.integrity;
   if (!i) return null;
-  if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "" };
+  if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "", code: i.auditProblemCode ?? null, params: i.auditProblemParams ?? {} };
   return { kind: "ok", anchor: i.auditAnchor ?? "", head: i.auditAnchorHead ?? null };
 }
 

@@ -33,7 +33,7 @@ export class MockManagerBackend {
   ];
   history: ReconciliationRecord[] = [];
   /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
-  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, permissionsFixed: 0, documentsPurged: 0 };
+  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, auditProblemCode: null, auditProblemParams: {}, permissionsFixed: 0, documentsPurged: 0 };
 
   private set(r: QueueItem, state: UploadState): void {
     const open = state === "pending" || state === "uncertain" || state === "rejected";
@@ -81,12 +81,14 @@ export class MockManagerBackend {
       case "queue_summary":
         return this.summary();
       case "mock_integrity": {
-        // Test-only: the audit log fails (problem text) or passes (null) its check.
+        // Test-only: the audit log fails (problem text, its code and values) or passes (null) its check.
         // As the app reports it: a broken log has a problem sentence and no anchor.
         const problem = (args.problem ?? null) as string | null;
+        const code = (args.code ?? null) as string | null;
+        const params = (args.params ?? {}) as Record<string, string>;
         this.integrity = problem === null
-          ? { ...this.integrity, auditOk: true, auditProblem: null, auditAnchor: ANCHOR }
-          : { ...this.integrity, auditOk: false, auditProblem: problem, auditAnchor: null, auditAnchorHead: null };
+          ? { ...this.integrity, auditOk: true, auditProblem: null, auditProblemCode: null, auditProblemParams: {}, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" } }
+          : { ...this.integrity, auditOk: false, auditProblem: problem, auditProblemCode: code, auditProblemParams: params, auditAnchor: null, auditAnchorHead: null };
         return this.summary().integrity;
       }
       case "queue_list": {

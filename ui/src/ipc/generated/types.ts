@@ -2997,6 +2997,16 @@ auditEntries: number,
  */
 auditProblem: string | null, 
 /**
+ * Its stable code (`edited`, `broken`, `truncated`, `rolled_back`,
+ * `anchor_mismatch`, `anchor_unreadable`, `anchor_not_written`,
+ * `unverifiable`) and values: what a window in another language words.
+ */
+auditProblemCode: string | null, 
+/**
+ * The values the problem names (entry numbers, the anchor file's line, `detail`).
+ */
+auditProblemParams: Record<string, string>, 
+/**
  * The head anchored at start-up (`审计日志锚点 #n hash…`), when intact.
  */
 auditAnchor: string | null, 

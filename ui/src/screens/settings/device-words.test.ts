@@ -11,6 +11,8 @@ import identitySrc from "../../../../crates/rxdesk-devices/src/identity.rs?raw";
 import apiSrc from "../../../../crates/rxdesk-devices/src/api.rs?raw";
 import appDevicesSrc from "../../../../crates/rxdesk-app/src/devices.rs?raw";
 import managerSrc from "../../../../crates/rxdesk-app/src/manager.rs?raw";
+import auditlogSrc from "../../../../crates/rxdesk-store/src/auditlog.rs?raw";
+import integritySrc from "../../../../crates/rxdesk-app/src/integrity.rs?raw";
 import { translate, type Key } from "../../i18n/i18n";
 import type { DeviceKind, DeviceLine } from "../../ipc/generated/types";
 import { deviceLineWords, deviceNoticeWords, deviceTestWords, kindName, libraryWords, scanErrorWords, uploadOpWords } from "./device-words";
@@ -24,6 +26,8 @@ const SOURCES: Record<string, string> = {
   "crates/rxdesk-devices/src/api.rs": apiSrc,
   "crates/rxdesk-app/src/devices.rs": appDevicesSrc,
   "crates/rxdesk-app/src/manager.rs": managerSrc,
+  "crates/rxdesk-store/src/auditlog.rs": auditlogSrc,
+  "crates/rxdesk-app/src/integrity.rs": integritySrc,
 };
 /** A Rust source of the workspace (imported raw, so a change re-runs the test). */
 const rust = (path: string): string => SOURCES[path] ?? "";
@@ -107,5 +111,21 @@ describe("devices in en-US: worded by code, no Chinese", () => {
     expect(uploadOpWords(zh, "3505")).toBe("商品销售（追溯码）");
     expect(uploadOpWords(en, "9999")).toBe("Other upload");
     for (const state of ["pending", "sending", "uncertain", "done", "rejected", "voided"]) expect(en(`mgr.filter.${state}` as Key)).not.toMatch(CJK);
+  });
+
+  it("every audit-log problem the start-up check reports (IntegrityStatus.auditProblemCode)", () => {
+    const src = rust("crates/rxdesk-store/src/auditlog.rs");
+    const body = src.slice(src.indexOf("pub enum AuditProblem"), src.indexOf("\n}\n", src.indexOf("pub enum AuditProblem")));
+    const snake = (n: string) => n.replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c.toLowerCase());
+    const kinds = [...body.matchAll(/^ {4}([A-Z]\w+) \{/gm)].map((m) => snake(m[1] as string));
+    expect(kinds).toEqual(["edited", "broken", "truncated", "rolled_back", "anchor_mismatch", "anchor_unreadable"]);
+    // The two the app adds when the check itself cannot run.
+    const own = [...rust("crates/rxdesk-app/src/integrity.rs").matchAll(/Some\("([a-z_]+)"\.into\(\)\)/g)].map((m) => m[1] as string);
+    expect(own).toEqual(["anchor_not_written", "unverifiable"]);
+    for (const k of [...kinds, ...own]) {
+      const w = en(`mgr.audit_problem.${k}` as Key);
+      expect(w, k).not.toBe(`mgr.audit_problem.${k}`);
+      expect(w, k).not.toMatch(CJK);
+    }
   });
 });
