@@ -1339,9 +1339,16 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
     for (const sel of ["#q-oldest", "#q-audit-ok", "#manager .stat.wide"]) assert.doesNotMatch(await text(sel), CJK, sel);
     assert.match(await text("#q-audit-ok"), /^Audit log intact \(audit log anchor #42 3f9a0c1b2d4e5f60…\)$/);
     await page.screenshot({ path: "test-output/ui/33-en-upload-queue.png" });
+    // The daily reconciliation's anchor line by number and hash (ReconcileOutcome.auditAnchorHead).
+    await page.click("#tab-reconcile");
+    await page.click("#rec-run");
+    await page.waitForSelector("#rec-anchor");
+    assert.equal(await text("#rec-anchor"), "audit log anchor #42 3f9a0c1b2d4e5f60…");
     await page.click("#locale-switch");
     await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
     // zh-CN keeps the service's own words.
+    await page.click("#tab-queue");
+    await page.waitForSelector("#manager .q-row");
     assert.match(await text("#manager .q-row"), /商品销售（追溯码）3505被拒绝.*12 分钟/);
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });

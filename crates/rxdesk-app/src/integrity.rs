@@ -56,6 +56,16 @@ pub struct AnchorHead {
     pub hash: String,
 }
 
+impl AnchorHead {
+    /// The head of an anchor written outside the ledger.
+    pub fn of(a: &rxdesk_store::auditlog::AuditAnchor) -> Self {
+        Self {
+            seq: a.seq,
+            hash: a.hash.chars().take(16).collect(),
+        }
+    }
+}
+
 static LATEST: Mutex<BTreeMap<PathBuf, IntegrityStatus>> = Mutex::new(BTreeMap::new());
 
 /// The result of the last start-up check of the ledger at `ledger`, in this
@@ -139,10 +149,7 @@ pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegritySt
         audit_problem_code: problem_code,
         audit_problem_params: problem_params,
         audit_anchor: anchor.as_ref().map(|a| a.label()),
-        audit_anchor_head: anchor.map(|a| AnchorHead {
-            seq: a.seq,
-            hash: a.hash.chars().take(16).collect(),
-        }),
+        audit_anchor_head: anchor.as_ref().map(AnchorHead::of),
         permissions_fixed,
         documents_purged,
     };

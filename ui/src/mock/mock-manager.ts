@@ -127,7 +127,7 @@ export class MockManagerBackend {
           local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" },
           detailRows: 2,
           totals: [{ insutype: "310", local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" }, stmtRslt: "0", stmtRsltDscr: "对账平", balanced: true }],
-          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
+          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
         };
         this.history.unshift({ id: out.recordId, day: out.day, outcome: "balanced", localJson: "{}", centerJson: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operatorName: "王店长", at: "2026-11-24 09:00:00" });
         return out;

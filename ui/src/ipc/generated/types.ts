@@ -3484,7 +3484,12 @@ differences: Array<string>,
  * The audit-log anchor written with this reconciliation
  * (`审计日志锚点 #n hash…`), or why none could be written.
  */
-auditAnchor: string, };
+auditAnchor: string, 
+/**
+ * That anchor by number and hash (what a window in another language
+ * words); `None` when none could be written.
+ */
+auditAnchorHead: AnchorHead | null, };
 
 export type ReconciliationRecord = { 
 /**
