@@ -187,6 +187,16 @@ test("the card reader unplugged mid-visit shows the banner; plugged back in, it 
     timeoutMsg: "the status bar did not return to 就绪",
   });
   await shot("54-card-reader-back-banner");
+  // en-US: the real event is worded from its kind and state (device-event's generated payload), no Chinese.
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => /Card reader is connected again/.test(await text("#device-notice")), {
+    timeout: 10000,
+    timeoutMsg: "the device notice is not worded in English",
+  });
+  assert.doesNotMatch(await text("#device-notice"), /[\u3400-\u9fff\uff00-\uffef]/);
+  await shot("54b-card-reader-back-banner-en");
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => /恢复/.test(await text("#device-notice")), { timeout: 10000 });
   // It works again: the card is read in a test from Settings.
   await openDeviceSettings();
   cardReader(`insert ${ZHANGSAN_CARD}`);

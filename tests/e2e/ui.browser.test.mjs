@@ -105,7 +105,7 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   }, "110000ecdemo0000000000000000000zhangsan");
   await page.waitForSelector("#rx-list");
   assert.match((await page.textContent("#visit-patient")) ?? "", /张三/);
-  assert.equal(await page.locator(".rx-row").count(), 3);
+  assert.equal(await page.locator(".rx-row").count(), 2);
   // The list names each prescription's drugs, so the pharmacist chooses by them.
   assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /阿莫西林.*×2盒/);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
@@ -133,8 +133,19 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   assert.ok(Math.abs(shown.natural - shown.css * shown.dpr) <= 2, JSON.stringify(shown));
   assert.equal(shown.alt, "处方版式文件 1/1");
   await page.screenshot({ path: "test-output/browser/rx-verified.png" });
+  // A prescription changed after signing (李四's, the real service's recorded answers replayed).
   await page.keyboard.press("Escape");
-  await page.keyboard.press("2");
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#credential-number");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(LISI);
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /李四/);
+  assert.equal(await page.locator(".rx-row").count(), 1);
+  // As the real service listed it: the drugs are fetched when it is opened.
+  assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /急性上呼吸道感染.*2026-12-05 09:00:00/);
+  await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.bad");
   assert.match((await page.textContent("#sig-reason")) ?? "", /处方内容与签名不一致/);
   assert.match((await page.textContent("#next-step")) ?? "", /已阻止/);
@@ -160,6 +171,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 // ---- the whole counter visit on the mocked visit service (visit-api.ts) ----
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+/** 李四: the recorded real visit whose prescription was changed after signing (ui/src/mock/recorded/visit-blocked.json). */
+const LISI = "110000ecdemo000000000000000000000lisi";
 const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
 /**
  * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
@@ -498,6 +511,13 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   assert.match(await text("#refund-receipt"), /退费原因: 患者过敏/);
   assert.match(await text("#history-list"), /已退费/);
   await shot("13-history-refunded");
+  // en-US: the money returned by payment method and the printer's outcome, by code, no Chinese.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  assert.match(await text("#refund-returned"), /Cash ¥\d+\.\d\d/);
+  for (const sel of ["#refund-returned", "#refund-printed"]) assert.doesNotMatch(await text(sel), /[\u3400-\u9fff\uff00-\uffef]/, sel);
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   // A trace code scanned on this screen is a search.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(box(IBU, 901));
@@ -611,7 +631,7 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#rx-list");
   assert.match(await text("#visit-patient"), /代购：李四/);
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await page.keyboard.press("3");
+  await page.keyboard.press("2");
   await page.waitForSelector("#layout-diff");
   assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
   assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);
@@ -643,9 +663,9 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.waitForSelector("#counter[data-state='started'] #credential-number");
   await page.selectOption("#credential-type", "e_voucher");
   await page.focus("#credential-number");
-  await page.evaluate((text) => window.__rxEmit("device-scan", { text, kind: "e_voucher_qr", kind_zh: "医保电子凭证", source: "/dev/ttyUSB0" }), ZHANGSAN);
+  await page.evaluate((text) => window.__rxEmit("device-scan", { text, kind: "e_voucher_qr", kindZh: "医保电子凭证", source: "/dev/ttyUSB0" }), ZHANGSAN);
   await page.waitForSelector("#rx-list");
-  await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", message_zh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
+  await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", code: "disconnected", messageZh: "扫码枪连接断开，正在重连；请检查 USB 线" }));
   await page.waitForFunction(() => /扫码枪：扫码枪连接断开/.test(document.querySelector("#toast")?.textContent ?? ""));
   // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
@@ -683,9 +703,16 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   assert.equal(await page.$("#q-audit-problem"), null, "no red banner while the audit log is intact");
   // The start-up check finds an edited entry: the queue tab's next refresh shows the banner.
   const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p }), problem);
+  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p, code: "edited", params: { id: "7" } }), problem);
   await page.waitForSelector("#q-audit-problem.banner.bad");
   assert.equal(await text("#q-audit-problem"), `审计日志校验未通过（启动时检查）：${problem}`);
+  // en-US: the problem worded from its code and values (IntegrityStatus.auditProblemCode), no Chinese.
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.waitForFunction(() => /entry 7 was changed/.test(document.querySelector("#q-audit-problem")?.textContent ?? ""));
+  assert.doesNotMatch(await text("#q-audit-problem"), /[\u3400-\u9fff\uff00-\uffef]/);
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   assert.equal(await page.$("#q-audit-ok"), null, "a broken log is not also called intact");
   const red = await page.$eval("#q-audit-problem", (el) => getComputedStyle(el).color);
   await shot("19-manager-audit-broken");
@@ -1223,3 +1250,158 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
     }
   });
 }
+
+// ---- en-US: no Chinese from the backend (codes worded by the window) ----
+
+test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan refusals, device events, the devices settings, the upload queue; at 1024×768", async () => {
+  const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+  /** The element's text with the data that is Chinese in any locale (people's and drugs' names) taken out. */
+  const words = async (sel, ...data) => data.reduce((s, d) => s.replaceAll(d, ""), await text(sel));
+  await page.setViewportSize({ width: 1024, height: 768 });
+  try {
+    await page.goto(url);
+    await page.waitForSelector("#login-form");
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "en-US");
+    await signIn("2001", "demo-pharmacist", "pharmacist");
+    // OTC: a prescription-only drug's barcode, an unknown barcode, then the customer's 险种.
+    await page.click("#nav-otc");
+    await page.waitForSelector("#otc #otc-input");
+    // The codes the recorded real sale scanned (the mock replays its answers).
+    const otcRec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/otc.json", import.meta.url), "utf8")).boxes;
+    await page.fill("#otc-input", otcRec.amoxBarcode);
+    await page.press("#otc-input", "Enter");
+    await page.waitForSelector("#otc-scan-msg.bad-box");
+    assert.match(await text("#otc-scan-msg"), /prescription-only/);
+    assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
+    await page.fill("#otc-input", otcRec.unknown);
+    await page.press("#otc-input", "Enter");
+    await page.waitForFunction(() => /catalogue|trace code/.test(document.querySelector("#otc-scan-msg")?.textContent ?? ""));
+    assert.doesNotMatch(await text("#otc-scan-msg"), CJK);
+    await page.fill("#otc-input", ZHANGSAN);
+    await page.press("#otc-input", "Enter");
+    await page.waitForSelector("#otc-insutype");
+    assert.equal(await text("#otc-insutype"), "Employees' basic medical insurance");
+    assert.doesNotMatch(await words("#otc-patient", "张三"), CJK);
+    await page.screenshot({ path: "test-output/ui/30-en-otc-refusal.png" });
+    // The counter: the patient's 险种 by its code.
+    await page.click("#nav-counter");
+    await page.waitForSelector("#counter[data-state='started']");
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await scan(ZHANGSAN);
+    await page.waitForSelector("#rx-list");
+    assert.equal(await text("#patient-insutype"), "Employees' basic medical insurance");
+    // Device events: worded from their kind and code, the zh-CN sentence unused.
+    await page.evaluate(() => window.__rxEmit("device-event", { kind: "printer", name: "tcp://127.0.0.1:9100", back: false, messageZh: "打印机已断开，请检查连接线；恢复连接后可继续" }));
+    await page.waitForSelector("#device-notice");
+    assert.match(await text("#device-notice"), /^⚠ Printer disconnected: check the cable.*\(tcp:\/\/127\.0\.0\.1:9100\)/);
+    assert.doesNotMatch(await text("#device-notice"), CJK);
+    await page.evaluate(() => window.__rxEmit("device-scan-error", { source: "/dev/ttyUSB0", code: "garbled", messageZh: "扫码数据乱码，请检查扫码枪波特率后重新扫描" }));
+    await page.waitForFunction(() => /garbled/.test(document.querySelector("#toast")?.textContent ?? ""));
+    assert.doesNotMatch(await text("#toast"), CJK);
+    await page.screenshot({ path: "test-output/ui/31-en-device-event.png" });
+    await page.click("#device-notice-close");
+    // Settings: the device lines, a test print, the libraries found, a device test.
+    await page.click("#nav-settings");
+    await page.waitForSelector("#settings #set-device-lines div");
+    assert.equal(await text("#set-device-lines"), "Scanner: readyPrinter: ready");
+    await page.click("#test-print");
+    await page.waitForSelector("#test-print-result");
+    assert.equal(await text("#test-print-result"), "Test page sent to the printer");
+    await page.click("#devices-discover");
+    await page.waitForSelector("#devices-libraries li");
+    assert.equal(await text("#devices-libraries"), "NationECCode: not installed");
+    await page.click("#test-card");
+    await page.waitForSelector("#test-card-result");
+    assert.equal(await text("#test-card-result"), "✖ This device is not set up: choose it above and save first");
+    for (const sel of ["#set-device-lines", "#devices-inventory", "#test-card-result"]) assert.doesNotMatch(await text(sel), CJK, sel);
+    await page.screenshot({ path: "test-output/ui/32-en-settings-devices.png", fullPage: true });
+    // The till's day report: the payment methods by code.
+    await page.click("#nav-till");
+    await page.waitForSelector("#till-day-show");
+    await page.click("#till-day-show");
+    await page.waitForSelector("#till-day-table");
+    assert.match(await text("#till-day-table thead"), /Cash.*WeChat Pay.*Alipay.*Payment terminal/);
+    assert.doesNotMatch(await text("#till-day-table thead"), CJK);
+    await page.screenshot({ path: "test-output/ui/34-en-till-day.png" });
+    // The upload queue (manager): transactions, states and ages by code.
+    await page.keyboard.press("F12");
+    await page.waitForSelector("#signout-confirm");
+    await page.keyboard.press("Enter");
+    await signIn("3001", "demo-manager", "manager");
+    await page.click("#nav-manager");
+    await page.waitForSelector("#manager .q-row");
+    const cells = await page.$$eval("#manager .q-row", (rows) => rows.map((r) => [1, 2, 4].map((i) => r.children[i]?.textContent ?? "").join(" | ")));
+    // The queue opens on the rows that need action: the rejected 3505.
+    assert.ok(cells.length >= 1, `the mocked queue's rows: ${JSON.stringify(cells)}`);
+    for (const c of cells) assert.doesNotMatch(c, CJK, c);
+    assert.ok(cells.some((c) => /^Goods sale \(trace codes\) ?3505 \| Rejected \| 12 min$/.test(c)), cells.join("\n"));
+    for (const sel of ["#q-oldest", "#q-audit-ok", "#manager .stat.wide"]) assert.doesNotMatch(await text(sel), CJK, sel);
+    assert.match(await text("#q-audit-ok"), /^Audit log intact \(audit log anchor #42 3f9a0c1b2d4e5f60…\)$/);
+    await page.screenshot({ path: "test-output/ui/33-en-upload-queue.png" });
+    // The daily reconciliation's anchor line by number and hash (ReconcileOutcome.auditAnchorHead).
+    await page.click("#tab-reconcile");
+    await page.click("#rec-run");
+    await page.waitForSelector("#rec-anchor");
+    assert.equal(await text("#rec-anchor"), "audit log anchor #42 3f9a0c1b2d4e5f60…");
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    // zh-CN keeps the service's own words.
+    await page.click("#tab-queue");
+    await page.waitForSelector("#manager .q-row");
+    assert.match(await text("#manager .q-row"), /商品销售（追溯码）3505被拒绝.*12 分钟/);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assert.deepEqual(errors, []);
+});
+
+// ---- the recorded real visit, replayed (ui/src/mock/recorded/visit-happy.json) ----
+
+test("王芳's visit replays the real service's recorded answers end to end: identify, open, audit, dispense, settle, receipt", async () => {
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-happy.json", import.meta.url), "utf8")).steps;
+  const identify = rec.find((s) => s.step === "visit_identify");
+  const scans = rec.filter((s) => s.step === "visit_scan").map((s) => s.args.code);
+  const last = rec.at(-1).response;
+  await page.goto(url);
+  await signIn("2001", "demo-pharmacist", "pharmacist");
+  await page.waitForSelector("#counter[data-state='started']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(identify.args.code);
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /王芳/);
+  assert.equal(await page.locator(".rx-row").count(), identify.response.listed.length);
+  await page.keyboard.press("1");
+  await page.waitForSelector("#counter[data-state='rules_checked']");
+  assert.match(await text("#rx-drugs, #counter"), /二甲双胍/);
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#audit-form");
+  if (await page.$("#shift-step")) {
+    await scan(PHARMACIST_EV);
+    await page.waitForSelector("#audit-result");
+  }
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  for (const c of scans) {
+    await scan(c);
+    await page.waitForSelector("#scan-banner.ok");
+  }
+  await page.waitForSelector(".disp-line[data-done='1']");
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
+  assert.equal(await text("#split-total"), `¥${rec.find((s) => s.step === "visit_pre_settle").response.split.total}`);
+  await page.screenshot({ path: "test-output/ui/35-recorded-visit-split.png" });
+  await page.keyboard.press("F9");
+  await page.waitForSelector("#counter[data-state='settled']");
+  await page.keyboard.press("F10");
+  await page.waitForSelector("#counter[data-state='receipted']");
+  assert.equal(last.state, "receipted");
+  await page.screenshot({ path: "test-output/ui/36-recorded-visit-receipt.png" });
+  assert.deepEqual(errors, []);
+});

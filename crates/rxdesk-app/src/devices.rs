@@ -40,8 +40,10 @@ use serde::Serialize;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// One scan from a serial/HID scanner, as the UI receives it.
+/// One scan from a serial/HID scanner, as the UI receives it (`device-scan`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceScan {
     /// The scanned text (terminator and symbology identifier removed).
     pub text: String,
@@ -53,12 +55,24 @@ pub struct DeviceScan {
     pub source: String,
 }
 
-/// A scanner problem the operator should see (a garbled frame, a lost link).
+/// A scanner problem the operator should see (a garbled frame, a lost link),
+/// as the UI receives it (`device-scan-error`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceScanError {
     /// Which scanner.
     pub source: String,
-    /// What happened and what to do, in zh-CN.
+    /// What happened: `disconnected`, `empty`, `garbled`, `bad_check_digit`,
+    /// `gs1`, `incomplete`, `too_long`, `io` (the window words it).
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"disconnected\" | \"empty\" | \"garbled\" | \"bad_check_digit\" | \"gs1\" | \"incomplete\" | \"too_long\" | \"io\""
+        )
+    )]
+    pub code: &'static str,
+    /// What happened and what to do, in zh-CN (for the log and the zh-CN window).
     pub message_zh: String,
 }
 
@@ -132,6 +146,7 @@ impl IdentityDevices {
                         Ok(_) => DeviceState::Ready,
                         Err(IdentityError::NotInstalled(_)) => DeviceState::NotInstalled,
                         Err(e) => DeviceState::Warning {
+                            code: e.code().into(),
                             message_zh: e.message_zh(),
                         },
                     },
@@ -226,6 +241,20 @@ fn scanner_name(s: &ScannerSettings) -> String {
     }
 }
 
+/// The stable code of a scanner problem (`DeviceScanError::code`).
+fn scan_error_code(e: &ScanError) -> &'static str {
+    match e {
+        ScanError::Empty => "empty",
+        ScanError::Garbled => "garbled",
+        ScanError::BadCheckDigit(_) => "bad_check_digit",
+        ScanError::Gs1(_) => "gs1",
+        ScanError::Incomplete(_) => "incomplete",
+        ScanError::TooLong => "too_long",
+        ScanError::Io(_) => "io",
+        ScanError::Disconnected => "disconnected",
+    }
+}
+
 fn scan_error_zh(e: &ScanError) -> String {
     match e {
         ScanError::Disconnected => "扫码枪已断开：请检查连接线，系统会自动重连".into(),
@@ -280,6 +309,7 @@ impl Devices {
                                 }),
                                 Err(e) => Err(DeviceScanError {
                                     source: source.clone(),
+                                    code: scan_error_code(&e),
                                     message_zh: scan_error_zh(&e),
                                 }),
                             });
@@ -326,11 +356,13 @@ impl Devices {
     /// [`TestKind::Qr`].
     pub async fn test(&self, kind: TestKind, qr: Option<String>) -> DeviceTest {
         let t = Duration::from_secs(10);
-        let missing = |kind: DeviceKind, what: &str| DeviceTest {
-            kind,
-            ok: false,
-            summary_zh: format!("未配置{what}，请先在上方选择并保存"),
-            error_code: Some("not_configured".into()),
+        let missing = |kind: DeviceKind, what: &str| {
+            DeviceTest::failed(
+                kind,
+                "not_configured",
+                &[],
+                format!("未配置{what}，请先在上方选择并保存"),
+            )
         };
         match kind {
             TestKind::Card => match &self.identity.card {
@@ -339,47 +371,40 @@ impl Devices {
             },
             TestKind::Face => match self.identity.ec() {
                 Ok(ec) => ec.test(t).await,
-                Err(m) => DeviceTest {
-                    kind: DeviceKind::FaceTerminal,
-                    ok: false,
-                    summary_zh: m,
-                    error_code: Some("not_configured".into()),
-                },
+                Err(m) => DeviceTest::failed(DeviceKind::FaceTerminal, "not_configured", &[], m),
             },
             TestKind::Qr => {
                 let ec = match self.identity.ec() {
                     Ok(ec) => ec.clone(),
                     Err(m) => {
-                        return DeviceTest {
-                            kind: DeviceKind::FaceTerminal,
-                            ok: false,
-                            summary_zh: m,
-                            error_code: Some("not_configured".into()),
-                        }
+                        return DeviceTest::failed(
+                            DeviceKind::FaceTerminal,
+                            "not_configured",
+                            &[],
+                            m,
+                        )
                     }
                 };
                 let code = qr.unwrap_or_default();
                 if code.trim().is_empty() {
-                    return DeviceTest {
-                        kind: DeviceKind::FaceTerminal,
-                        ok: false,
-                        summary_zh: "请先扫描一张医保电子凭证码再测试解码".into(),
-                        error_code: Some("no_code".into()),
-                    };
+                    return DeviceTest::failed(
+                        DeviceKind::FaceTerminal,
+                        "no_code",
+                        &[],
+                        "请先扫描一张医保电子凭证码再测试解码".into(),
+                    );
                 }
                 match ec.decode_qr(code.trim().to_string(), t).await {
-                    Ok(v) => DeviceTest {
-                        kind: DeviceKind::FaceTerminal,
-                        ok: true,
-                        summary_zh: format!("解码成功：{}（{}）", v.name, v.id_masked),
-                        error_code: None,
-                    },
-                    Err(e) => DeviceTest {
-                        kind: DeviceKind::FaceTerminal,
-                        ok: false,
-                        summary_zh: e.message_zh(),
-                        error_code: Some(e.code().to_string()),
-                    },
+                    Ok(v) => DeviceTest::pass(
+                        DeviceKind::FaceTerminal,
+                        "qr_decoded",
+                        &[
+                            ("name", v.name.as_str()),
+                            ("idMasked", v.id_masked.as_str()),
+                        ],
+                        format!("解码成功：{}（{}）", v.name, v.id_masked),
+                    ),
+                    Err(e) => DeviceTest::fail(DeviceKind::FaceTerminal, &e),
                 }
             }
             TestKind::Print => match &self.settings.printer {
@@ -582,8 +607,11 @@ impl LiveDevices {
     }
 }
 
-/// A device unplugged / back, as the window is told (`device-event`).
+/// A device unplugged / back, as the window is told (`device-event`). The
+/// window words it from `kind` and `back`; `message_zh` rides along.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceNotice {
     /// `scanner`, `printer`, `card_reader`, `face_terminal`.
     pub kind: DeviceKind,

@@ -27,12 +27,43 @@ pub struct IntegrityStatus {
     pub audit_entries: u64,
     /// What is wrong, in words for the manager (zh-CN); `None` when intact.
     pub audit_problem: Option<String>,
+    /// Its stable code (`edited`, `broken`, `truncated`, `rolled_back`,
+    /// `anchor_mismatch`, `anchor_unreadable`, `anchor_not_written`,
+    /// `unverifiable`) and values: what a window in another language words.
+    pub audit_problem_code: Option<String>,
+    /// The values the problem names (entry numbers, the anchor file's line, `detail`).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub audit_problem_params: BTreeMap<String, String>,
     /// The head anchored at start-up (`审计日志锚点 #n hash…`), when intact.
     pub audit_anchor: Option<String>,
+    /// That anchor's entry number and the first 16 hex digits of its hash
+    /// (what a window in another language words).
+    pub audit_anchor_head: Option<AnchorHead>,
     /// File and directory modes tightened.
     pub permissions_fixed: usize,
     /// Old receipts, guidance sheets and exports deleted.
     pub documents_purged: usize,
+}
+
+/// The audit log's anchored head as the window words it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorHead {
+    /// The head entry's number.
+    pub seq: i64,
+    /// The first 16 hex digits of its hash.
+    pub hash: String,
+}
+
+impl AnchorHead {
+    /// The head of an anchor written outside the ledger.
+    pub fn of(a: &rxdesk_store::auditlog::AuditAnchor) -> Self {
+        Self {
+            seq: a.seq,
+            hash: a.hash.chars().take(16).collect(),
+        }
+    }
 }
 
 static LATEST: Mutex<BTreeMap<PathBuf, IntegrityStatus>> = Mutex::new(BTreeMap::new());
@@ -65,30 +96,60 @@ pub fn startup(dir: &DataDir, settings: &Settings, store: &Store) -> IntegritySt
             tracing::warn!(error = %e, "could not delete old documents");
             0
         });
-    let (audit_entries, audit_problem, audit_anchor) = match store.verify_audit_log_with_anchors() {
+    let mut problem_params = BTreeMap::new();
+    let (audit_entries, audit_problem, problem_code, anchor) = match store
+        .verify_audit_log_with_anchors()
+    {
         Ok(v) => match &v.problem {
             Some(p) => {
                 tracing::error!(problem = ?p, entries = v.entries, "audit log integrity broken");
-                (v.entries, Some(p.sentence_zh()), None)
+                // The problem's tag and fields, as the window words them.
+                let mut code = None;
+                if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(p) {
+                    for (k, x) in m {
+                        let x = x.as_str().map_or_else(|| x.to_string(), str::to_string);
+                        if k == "kind" {
+                            code = Some(x);
+                        } else {
+                            problem_params.insert(k, x);
+                        }
+                    }
+                }
+                (v.entries, Some(p.sentence_zh()), code, None)
             }
             None => match store.anchor_audit_head(true) {
-                Ok(a) => (v.entries, None, Some(a.label())),
+                Ok(a) => (v.entries, None, None, Some(a)),
                 Err(e) => {
                     tracing::error!(error = %e, "audit log head could not be anchored");
-                    (v.entries, Some(format!("审计日志锚点无法写入：{e}")), None)
+                    problem_params.insert("detail".into(), e.to_string());
+                    (
+                        v.entries,
+                        Some(format!("审计日志锚点无法写入：{e}")),
+                        Some("anchor_not_written".into()),
+                        None,
+                    )
                 }
             },
         },
         Err(e) => {
             tracing::error!(error = %e, "audit log could not be verified");
-            (0, Some(format!("审计日志无法校验：{e}")), None)
+            problem_params.insert("detail".into(), e.to_string());
+            (
+                0,
+                Some(format!("审计日志无法校验：{e}")),
+                Some("unverifiable".into()),
+                None,
+            )
         }
     };
     let status = IntegrityStatus {
         audit_ok: audit_problem.is_none(),
         audit_entries,
         audit_problem,
-        audit_anchor,
+        audit_problem_code: problem_code,
+        audit_problem_params: problem_params,
+        audit_anchor: anchor.as_ref().map(|a| a.label()),
+        audit_anchor_head: anchor.as_ref().map(AnchorHead::of),
         permissions_fixed,
         documents_purged,
     };

@@ -212,8 +212,10 @@ pub struct QueueItem {
     pub op_label: String,
     /// CST creation time.
     pub created: String,
-    /// Age in words.
+    /// Age in words (zh-CN).
     pub age: String,
+    /// Age in seconds (what a window in another language words).
+    pub age_secs: u64,
     /// Can be retried now (pending, uncertain, rejected).
     pub can_retry: bool,
     /// Can be voided (pending, uncertain, rejected).
@@ -273,13 +275,15 @@ fn item(row: UploadRow, now_ms: i64) -> QueueItem {
         row.state,
         UploadState::Pending | UploadState::Uncertain | UploadState::Rejected
     );
+    let age_secs = ((now_ms - row.created_at).max(0) / 1000) as u64;
     QueueItem {
         state_label: row.state.label_zh().into(),
         op_label: op_label(&row.op).into(),
         created: rxdesk_core::time::format_wire(
             chrono::DateTime::from_timestamp_millis(row.created_at).unwrap_or_default(),
         ),
-        age: age_label(((now_ms - row.created_at).max(0) / 1000) as u64),
+        age: age_label(age_secs),
+        age_secs,
         can_retry: open,
         can_void: open,
         row,

@@ -84,16 +84,19 @@ pub struct ReconcileOutcome {
     /// The audit-log anchor written with this reconciliation
     /// (`审计日志锚点 #n hash…`), or why none could be written.
     pub audit_anchor: String,
+    /// That anchor by number and hash (what a window in another language
+    /// words); `None` when none could be written.
+    pub audit_anchor_head: Option<crate::integrity::AnchorHead>,
 }
 
-/// Anchors the audit log's head outside the ledger; the line printed on the
-/// reconciliation result.
-pub fn anchor_line(store: &Store) -> String {
+/// Anchors the audit log's head outside the ledger: the line printed on the
+/// reconciliation result and, when it was written, the anchor's number and hash.
+fn anchor(store: &Store) -> (String, Option<crate::integrity::AnchorHead>) {
     match store.anchor_audit_head(false) {
-        Ok(a) => a.label(),
+        Ok(a) => (a.label(), Some(crate::integrity::AnchorHead::of(&a))),
         Err(e) => {
             tracing::error!(error = %e, "audit log head could not be anchored");
-            format!("审计日志锚点无法写入：{e}")
+            (format!("审计日志锚点无法写入：{e}"), None)
         }
     }
 }
@@ -185,7 +188,7 @@ pub async fn reconcile_day(
     let rows = store.settlements_between(from, to)?;
     let local = SettlementTotals::of(&rows);
     let result = run(store, center, by, day, &rows).await;
-    let audit_anchor = anchor_line(store);
+    let (audit_anchor, audit_anchor_head) = anchor(store);
     match result {
         Ok((totals, details)) => {
             let mut differences: Vec<String> = totals
@@ -246,6 +249,7 @@ pub async fn reconcile_day(
                 details,
                 differences,
                 audit_anchor,
+                audit_anchor_head,
             })
         }
         Err(e) => {

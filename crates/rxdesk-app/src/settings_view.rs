@@ -53,6 +53,8 @@ pub struct SettingsView {
     pub crl_files: Vec<String>,
     /// One line per configured device with its live status.
     pub device_lines: Vec<String>,
+    /// The same devices by code, as the window words them.
+    pub device_states: Vec<rxdesk_devices::status::DeviceLine>,
     /// The configured devices (settings.json `devices`).
     pub devices: rxdesk_devices::settings::DeviceSettings,
     /// Operators.
@@ -111,6 +113,7 @@ impl SettingsView {
             trust_error,
             crl_files,
             device_lines: Devices::summary(devices).1,
+            device_states: devices.iter().map(|s| s.line()).collect(),
             devices: settings.devices.clone(),
             operators: store.and_then(|s| s.operators().ok()).unwrap_or_default(),
         }

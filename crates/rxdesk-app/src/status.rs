@@ -79,6 +79,8 @@ pub struct AppStatus {
     pub locale: String,
     /// One zh-CN line per configured device ("打印机：就绪").
     pub device_lines: Vec<String>,
+    /// The same devices by code, as the window words them.
+    pub device_states: Vec<rxdesk_devices::status::DeviceLine>,
     /// False on a fresh data directory: the window offers 演示模式 or
     /// 正式接入 first ([`Settings::configured`]).
     pub configured: bool,
@@ -109,6 +111,7 @@ impl AppStatus {
             data_dir: dir.root().display().to_string(),
             locale: settings.locale.clone(),
             device_lines: Vec::new(),
+            device_states: Vec::new(),
             configured,
             idle_lock_minutes: settings.idle_lock_minutes,
         }
@@ -120,6 +123,7 @@ impl AppStatus {
         self.devices = state;
         self.devices_label = state.label_zh().into();
         self.device_lines = lines;
+        self.device_states = statuses.iter().map(|s| s.line()).collect();
         self
     }
 }

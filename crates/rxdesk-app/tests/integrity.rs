@@ -28,6 +28,12 @@ fn an_intact_ledger_is_verified_and_its_head_anchored_at_startup() {
         s.audit_anchor.as_deref(),
         Some(format!("审计日志锚点 #{} {}…", head.seq, &head.hash[..16]).as_str())
     );
+    // The same anchor by number and hash, as a window in another language words it.
+    let anchored = s.audit_anchor_head.as_ref().expect("anchored head");
+    assert_eq!(
+        (anchored.seq, anchored.hash.as_str()),
+        (head.seq, &head.hash[..16])
+    );
     assert_eq!(integrity::latest(c.store().path()).as_ref(), Some(s));
 }
 
@@ -52,6 +58,12 @@ fn a_tampered_audit_row_is_detected_at_startup() {
     assert!(!s.audit_ok);
     let why = s.audit_problem.as_deref().unwrap();
     assert!(why.contains("第 2 条") && why.contains("改动"), "{why}");
+    // The same problem by code and values, as a window in another language words it.
+    assert_eq!(s.audit_problem_code.as_deref(), Some("edited"));
+    assert_eq!(
+        s.audit_problem_params.get("id").map(String::as_str),
+        Some("2")
+    );
     assert_eq!(s.audit_anchor, None, "a broken chain is not anchored");
     assert_eq!(
         integrity::latest(counter.store().path())

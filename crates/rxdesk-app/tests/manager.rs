@@ -229,6 +229,12 @@ async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
         zero.audit_anchor,
         format!("审计日志锚点 #{} {}…", head.seq, &head.hash[..16])
     );
+    // By number and hash too, as a window in another language words it.
+    let anchored = zero.audit_anchor_head.as_ref().expect("anchored");
+    assert_eq!(
+        (anchored.seq, anchored.hash.as_str()),
+        (head.seq, &head.hash[..16])
+    );
     let anchors = std::fs::read_to_string(store.audit_anchor_path()).unwrap();
     assert!(
         anchors

@@ -12,6 +12,9 @@ mod common;
 
 use common::*;
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
+
+/// 张三: 职工医保 (310) with 500.00 in the personal account.
+const ZHANG_EC: &str = "110000ecdemo0000000000000000000zhangsan";
 use rxdesk_app::visit::Tender;
 use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::demo_boxes;
@@ -59,6 +62,10 @@ const VOLATILE: &[&str] = &[
     "mdtrt_id",
     "rxTraceCode",
     "rx_trace_code",
+    "saleRef",
+    "day",
+    "openedAt",
+    "closedAt",
 ];
 
 /// Whether `s` holds a wall-clock time (`yyyy-MM-dd HH:mm`, `…T…`): it changes per run.
@@ -83,30 +90,46 @@ fn has_time(s: &str) -> bool {
 }
 
 fn scrub(v: &mut Value) {
+    scrub_but(v, &[]);
+}
+
+/// [`scrub`], keeping the fields of `keep` (stable in that recording).
+fn scrub_but(v: &mut Value, keep: &[&str]) {
     match v {
         Value::String(s) if has_time(s) => *v = json!("<time>"),
+        // The run's temporary data directory in a sentence (a saved receipt's path).
+        Value::String(s) if s.contains("/tmp/.tmp") => {
+            let i = s.find("/tmp/.tmp").unwrap_or_default();
+            let end = s[i + 9..].find('/').map_or(s.len(), |j| i + 9 + j);
+            *v = json!(format!("{}<data>{}", &s[..i], &s[end..]));
+        }
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if VOLATILE.contains(&k.as_str()) && !x.is_null() {
+                if VOLATILE.contains(&k.as_str()) && !keep.contains(&k.as_str()) && !x.is_null() {
                     *x = match x {
                         Value::Number(_) => json!(0),
                         Value::Array(_) => json!([]),
                         _ => json!(format!("<{k}>")),
                     };
                 } else {
-                    scrub(x);
+                    scrub_but(x, keep);
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(scrub),
+        Value::Array(a) => a.iter_mut().for_each(|x| scrub_but(x, keep)),
         _ => {}
     }
 }
 
 fn record<T: serde::Serialize>(steps: &mut Vec<Value>, step: &str, v: &T) {
+    record_args(steps, step, json!({}), v);
+}
+
+/// [`record`] with the arguments the window sends for the step (what the mock matches).
+fn record_args<T: serde::Serialize>(steps: &mut Vec<Value>, step: &str, args: Value, v: &T) {
     let mut v = serde_json::to_value(v).unwrap();
     scrub(&mut v);
-    steps.push(json!({ "step": step, "response": v }));
+    steps.push(json!({ "step": step, "args": args, "response": v }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,10 +176,20 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
         .iter()
         .filter(|r| r["authRxno"] == json!(auth))
         .collect::<Vec<_>>());
-    record(&mut steps, "visit_identify", &listed);
+    record_args(
+        &mut steps,
+        "visit_identify",
+        json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+        &listed,
+    );
     let v = vs.open(&s, &auth).await.unwrap();
     assert_eq!(v.state, "rules_checked", "{:?}", v.rules);
-    record(&mut steps, "visit_open", &v);
+    record_args(
+        &mut steps,
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        &v,
+    );
     vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
     let v = vs
         .audit(
@@ -168,19 +201,31 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
         )
         .await
         .unwrap();
-    record(&mut steps, "visit_audit", &v);
+    record_args(
+        &mut steps,
+        "visit_audit",
+        json!({ "result": "1", "opinion": "处方合理，准予调配",
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+        &v,
+    );
     let b = demo_boxes()
         .into_iter()
         .find(|b| b.med_list_codg == METF)
         .unwrap();
-    record(
+    record_args(
         &mut steps,
         "visit_scan",
+        json!({ "code": b.barcode }),
         &vs.scan(&s, &b.barcode).await.unwrap(),
     );
     let o = vs.scan(&s, &b.trace_code).await.unwrap();
     assert!(o.ok, "{}", o.message_zh);
-    record(&mut steps, "visit_scan", &o);
+    record_args(
+        &mut steps,
+        "visit_scan",
+        json!({ "code": b.trace_code }),
+        &o,
+    );
     let v = vs.finish_dispensing(&s).await.unwrap();
     record(&mut steps, "visit_finish_dispensing", &v);
     record(
@@ -196,25 +241,319 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
             .pay(&s, Tender::parse("cash", Some("100.00"), None).unwrap())
             .await
             .unwrap();
-        record(&mut steps, "visit_pay", &p);
+        record_args(
+            &mut steps,
+            "visit_pay",
+            json!({ "method": "cash", "tendered": "100.00", "payCode": null }),
+            &p,
+        );
     }
     let v = vs.complete(&s).await.unwrap();
     assert_eq!(v.state, "receipted");
     record(&mut steps, "visit_complete", &v);
 
-    let want = format!(
-        "{}\n",
-        serde_json::to_string_pretty(&json!({
-            "generatedBy": "cargo test -p rxdesk-app --test recorded_views (rewritten when out of date, then fails); do not edit",
-            "steps": steps,
-        }))
-        .unwrap()
+    write_recording("visit-happy.json", json!({ "steps": steps }));
+}
+
+/// Writes `ui/src/mock/recorded/<name>` (with the `generatedBy` line);
+/// rewrites it and fails when it differs, like the generated contract files.
+fn write_recording(name: &str, mut body: Value) {
+    body.as_object_mut().unwrap().insert(
+        "generatedBy".into(),
+        json!("cargo test -p rxdesk-app --test recorded_views (rewritten when out of date, then fails); do not edit"),
     );
-    let path = format!("{ROOT}/ui/src/mock/recorded/visit-happy.json");
+    let want = format!("{}\n", serde_json::to_string_pretty(&body).unwrap());
+    let path = format!("{ROOT}/ui/src/mock/recorded/{name}");
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     if have != want {
         std::fs::create_dir_all(format!("{ROOT}/ui/src/mock/recorded")).unwrap();
         std::fs::write(&path, want).unwrap();
         panic!("{path} was out of date and has been regenerated: review and commit it");
     }
+}
+
+/// A command's answer as the window receives it: the view (scrubbed), or
+/// the refusal as an `IpcError` (`src-tauri/src/ipc_error.rs`: a step error
+/// with its sentence in both languages, a till error with its `reason`).
+fn answer<T: serde::Serialize, E>(r: Result<T, E>, err: impl Fn(&E) -> Value) -> Value {
+    match r {
+        Ok(v) => {
+            let mut v = serde_json::to_value(&v).unwrap();
+            // The demo boxes' trace codes are the same in every run.
+            scrub_but(&mut v, &["traceCode"]);
+            json!({ "response": v })
+        }
+        Err(e) => json!({ "error": err(&e) }),
+    }
+}
+
+fn step_error(e: &rxdesk_app::visit::StepError) -> Value {
+    json!({ "code": e.code(), "params": {}, "detail": e.message_en(),
+            "sentence": { "zhCn": e.message_zh(), "enUs": e.message_en() } })
+}
+
+fn till_error(e: &rxdesk_app::till::TillError) -> Value {
+    json!({ "code": e.code(), "params": { "reason": e.to_string() }, "detail": e.to_string() })
+}
+
+/// One step of a flow: the command, its arguments as the window sends them, the answer.
+fn step(command: &str, args: Value, answer: Value) -> Value {
+    let mut s = json!({ "command": command, "args": args });
+    s.as_object_mut()
+        .unwrap()
+        .extend(answer.as_object().unwrap().clone());
+    s
+}
+
+/// The OTC sales the browser test and the mock's vitest drive, each from
+/// `otc_start`, against the emulator's catalogue (the window's demo drugs):
+/// a cart found by 拼音; the refusals (a 处方药's barcode, a code naming no
+/// product) and the customer identified for the personal account; a
+/// self-paid sale box by box to its receipt. The searches are recorded by
+/// query. The mock (`ui/src/mock/mock-otc.ts`) replays them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otc_sales_are_recorded_for_the_window_mocks() {
+    use rust_decimal::Decimal;
+    use rxdesk_app::visit::{IdMethod, OtcPayer};
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    let boxes = |id: &str| {
+        demo_boxes()
+            .into_iter()
+            .filter(|b| b.fixmedins_hilist_id == id)
+            .collect::<Vec<_>>()
+    };
+    let ibu = boxes("YP000002");
+    let amox = boxes("YP000001");
+    let mut searches = serde_json::Map::new();
+    for q in ["blf", "布洛芬", "lltd"] {
+        let mut v = serde_json::to_value(vs.otc_search(q, 20).unwrap()).unwrap();
+        scrub(&mut v);
+        searches.insert(q.into(), v);
+    }
+    let mut flows = Vec::new();
+
+    // A cart found by 拼音 (the zh-CN browser test).
+    let mut f = vec![step(
+        "otc_start",
+        json!({}),
+        answer(vs.otc_start(&s).await, step_error),
+    )];
+    f.push(step(
+        "otc_add",
+        json!({ "productId": "YP000002", "quantity": "1", "split": false }),
+        answer(
+            vs.otc_add(&s, "YP000002", Decimal::ONE, false).await,
+            step_error,
+        ),
+    ));
+    flows.push(json!({ "name": "cart", "steps": f }));
+
+    // The refusals and the customer (the en-US browser test).
+    let unknown = "69000000000000000001";
+    let mut f = vec![step(
+        "otc_start",
+        json!({}),
+        answer(vs.otc_start(&s).await, step_error),
+    )];
+    f.push(step(
+        "otc_scan",
+        json!({ "code": amox[0].barcode }),
+        answer(vs.otc_scan(&s, &amox[0].barcode).await, step_error),
+    ));
+    f.push(step(
+        "otc_scan",
+        json!({ "code": unknown }),
+        answer(vs.otc_scan(&s, unknown).await, step_error),
+    ));
+    f.push(step(
+        "otc_identify",
+        json!({ "method": "e_voucher", "code": ZHANG_EC, "consent": null }),
+        answer(
+            vs.otc_identify(&s, IdMethod::EVoucher, ZHANG_EC, None)
+                .await,
+            step_error,
+        ),
+    ));
+    flows.push(json!({ "name": "refusals", "steps": f }));
+
+    // A self-paid sale box by box (barcode, trace code), 无码不结, cash, receipt.
+    let mut f = vec![step(
+        "otc_start",
+        json!({}),
+        answer(vs.otc_start(&s).await, step_error),
+    )];
+    f.push(step(
+        "otc_scan",
+        json!({ "code": ibu[0].barcode }),
+        answer(vs.otc_scan(&s, &ibu[0].barcode).await, step_error),
+    ));
+    f.push(step(
+        "otc_scan",
+        json!({ "code": ibu[0].trace_code }),
+        answer(vs.otc_scan(&s, &ibu[0].trace_code).await, step_error),
+    ));
+    f.push(step(
+        "otc_add",
+        json!({ "productId": "YP000002", "quantity": "1", "split": false }),
+        answer(
+            vs.otc_add(&s, "YP000002", Decimal::ONE, false).await,
+            step_error,
+        ),
+    ));
+    f.push(step(
+        "otc_checkout",
+        json!({ "payer": "self_pay" }),
+        answer(vs.otc_checkout(&s, OtcPayer::SelfPay).await, step_error),
+    ));
+    f.push(step(
+        "otc_scan",
+        json!({ "code": ibu[1].trace_code }),
+        answer(vs.otc_scan(&s, &ibu[1].trace_code).await, step_error),
+    ));
+    f.push(step(
+        "otc_checkout",
+        json!({ "payer": "self_pay" }),
+        answer(vs.otc_checkout(&s, OtcPayer::SelfPay).await, step_error),
+    ));
+    f.push(step(
+        "otc_settle",
+        json!({}),
+        answer(vs.otc_settle(&s).await, step_error),
+    ));
+    f.push(step(
+        "otc_pay",
+        json!({ "method": "cash", "tendered": "50.00", "payCode": null }),
+        answer(
+            vs.otc_pay(&s, Tender::parse("cash", Some("50.00"), None).unwrap())
+                .await,
+            step_error,
+        ),
+    ));
+    let done = vs.otc_complete(&s).await;
+    assert!(done.is_ok(), "{:?}", done.as_ref().err());
+    f.push(step("otc_complete", json!({}), answer(done, step_error)));
+    flows.push(json!({ "name": "self-paid", "steps": f }));
+
+    write_recording(
+        "otc.json",
+        json!({ "searches": searches, "flows": flows, "boxes": {
+            "ibu": ibu.iter().take(2).map(|b| json!({ "barcode": b.barcode, "traceCode": b.trace_code })).collect::<Vec<_>>(),
+            "amoxBarcode": amox[0].barcode, "unknown": unknown, "customer": ZHANG_EC,
+        } }),
+    );
+}
+
+/// The till as the cashier drives it: a close with no shift open (refused),
+/// a shift opened with its float, a second open refused, the close with
+/// the counted cash (a difference), the day report. The mock
+/// (`ui/src/mock/mock-till.ts`) replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_is_recorded_for_the_window_mocks() {
+    use std::collections::BTreeMap;
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let till = rig.counter.till();
+    let none = BTreeMap::new();
+    // The rig opened a shift: closed first (not recorded).
+    till.close(&s, "0", &none, "").await.unwrap();
+    let mut f = vec![step(
+        "till_current",
+        json!({}),
+        answer(till.current(), till_error),
+    )];
+    f.push(step(
+        "till_close",
+        json!({ "countedCash": "1", "counted": {}, "note": "" }),
+        answer(till.close(&s, "1", &none, "").await, till_error),
+    ));
+    f.push(step(
+        "till_open",
+        json!({ "float": "200" }),
+        answer(till.open(&s, "200"), till_error),
+    ));
+    f.push(step(
+        "till_open",
+        json!({ "float": "1" }),
+        answer(till.open(&s, "1"), till_error),
+    ));
+    f.push(step(
+        "till_current",
+        json!({}),
+        answer(till.current(), till_error),
+    ));
+    f.push(step(
+        "till_close",
+        json!({ "countedCash": "210.00", "counted": {}, "note": "" }),
+        answer(till.close(&s, "210.00", &none, "").await, till_error),
+    ));
+    f.push(step(
+        "till_current",
+        json!({}),
+        answer(till.current(), till_error),
+    ));
+    f.push(step(
+        "day_report",
+        json!({ "day": null, "print": false }),
+        answer(till.day_report(&s, "", false).await, till_error),
+    ));
+    write_recording(
+        "till.json",
+        json!({ "flows": [{ "name": "shift", "steps": f }] }),
+    );
+}
+
+/// A prescription changed after it was signed (the emulator's `tampered`
+/// seed: 李四, 阿莫西林 × 1): identified, listed, opened — the visit closes
+/// blocked by the signature check. Written to `visit-blocked.json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_visit_is_recorded_for_the_window_mocks() {
+    const LI_EC: &str = "110000ecdemo000000000000000000000lisi";
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    let mut steps = Vec::new();
+    record(&mut steps, "visit_start", &vs.start(&s).await.unwrap());
+    let v = vs
+        .identify(&s, rxdesk_app::visit::IdMethod::EVoucher, LI_EC, None, None)
+        .await
+        .unwrap();
+    // The tampered one: a single line of one box of 阿莫西林 (the layout case has two boxes).
+    let auth = v
+        .listed_drugs
+        .iter()
+        .find(|r| {
+            r.drugs.len() == 1
+                && (r.drugs[0].genname.contains("阿莫西林")
+                    || r.drugs[0].prodname.contains("阿莫西林"))
+                && r.drugs[0]
+                    .count
+                    .trim_end_matches(".00")
+                    .trim_end_matches(".0")
+                    == "1"
+        })
+        .map(|r| r.auth_rxno.clone())
+        .expect("the tampered prescription is listed");
+    let mut listed = serde_json::to_value(&v).unwrap();
+    for (k, id) in [("listed", "auth_rxno"), ("listedDrugs", "authRxno")] {
+        listed[k] = json!(listed[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[id] == json!(auth))
+            .collect::<Vec<_>>());
+    }
+    record(&mut steps, "visit_identify", &listed);
+    let v = vs.open(&s, &auth).await.unwrap();
+    assert_eq!(v.state, "closed", "{:?}", v.closed_reason_zh);
+    assert!(
+        matches!(
+            v.prescription.as_ref().map(|p| &p.verdict),
+            Some(rxdesk_gm::verify::Verdict::Rejected { .. })
+        ),
+        "blocked by the signature"
+    );
+    record(&mut steps, "visit_open", &v);
+    write_recording("visit-blocked.json", json!({ "steps": steps }));
 }

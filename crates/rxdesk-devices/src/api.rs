@@ -24,6 +24,7 @@ use crate::printer::ReceiptPrinter;
 use crate::scan::CodeScanner;
 use crate::status::{Backoff, DeviceKind, DeviceState, DeviceStatus, StatusBoard, Supervised};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,26 +58,62 @@ pub struct DeviceTest {
     pub summary_zh: String,
     /// The error's stable code when it failed.
     pub error_code: Option<String>,
+    /// The outcome's stable code, passed or failed (`card_read`,
+    /// `card_reader_ok`, `face_ok`, `qr_decoded`, `scan_ok`, `printed`, or
+    /// the error's code): what a window in another language words.
+    pub code: String,
+    /// The values the summary names (`name`, `cardNo`, `model`, `kind`,
+    /// `printer`, `idMasked`, `device`, `detail`), masked as in the summary.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub params: BTreeMap<String, String>,
 }
 
 impl DeviceTest {
-    fn pass(kind: DeviceKind, summary_zh: String) -> Self {
+    /// A passed test: its code, the values it names and the zh-CN summary.
+    pub fn pass(kind: DeviceKind, code: &str, params: &[(&str, &str)], summary_zh: String) -> Self {
         DeviceTest {
             kind,
             ok: true,
             summary_zh,
             error_code: None,
+            code: code.into(),
+            params: params_of(params),
         }
     }
 
-    fn fail(kind: DeviceKind, e: &IdentityError) -> Self {
+    /// A failed test: its error code, the values it names and the zh-CN summary.
+    pub fn failed(
+        kind: DeviceKind,
+        code: &str,
+        params: &[(&str, &str)],
+        summary_zh: String,
+    ) -> Self {
         DeviceTest {
             kind,
             ok: false,
-            summary_zh: e.message_zh(),
-            error_code: Some(e.code().to_string()),
+            summary_zh,
+            error_code: Some(code.into()),
+            code: code.into(),
+            params: params_of(params),
         }
     }
+
+    /// A test that failed with an identification-device error.
+    pub fn fail(kind: DeviceKind, e: &IdentityError) -> Self {
+        Self::failed(
+            kind,
+            e.code(),
+            &[("detail", e.to_string().as_str())],
+            e.message_zh(),
+        )
+    }
+}
+
+fn params_of(params: &[(&str, &str)]) -> BTreeMap<String, String> {
+    params
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
 
 /// Opens a card reader; called again after it was lost.
@@ -184,19 +221,23 @@ impl CardReaderDevice {
     pub fn test_blocking(&self, timeout: Duration) -> DeviceTest {
         let kind = DeviceKind::CardReader;
         match self.with_reader(true, |r| r.read_card(timeout)) {
-            Ok(c) => DeviceTest::pass(
-                kind,
-                format!(
-                    "读卡成功：{}，卡号 {}",
-                    c.name,
-                    rxdesk_core::prescription::mask_id_number(&c.card_no)
-                ),
-            ),
+            Ok(c) => {
+                let card_no = rxdesk_core::prescription::mask_id_number(&c.card_no);
+                DeviceTest::pass(
+                    kind,
+                    "card_read",
+                    &[("name", c.name.as_str()), ("cardNo", card_no.as_str())],
+                    format!("读卡成功：{}，卡号 {card_no}", c.name),
+                )
+            }
             Err(IdentityError::NothingPresented | IdentityError::ReadFailed { .. }) => {
                 match self.with_reader(true, |r| r.ping(timeout)) {
-                    Ok(model) => {
-                        DeviceTest::pass(kind, format!("读卡器应答正常（未插卡）：{model}"))
-                    }
+                    Ok(model) => DeviceTest::pass(
+                        kind,
+                        "card_reader_ok",
+                        &[("model", model.as_str())],
+                        format!("读卡器应答正常（未插卡）：{model}"),
+                    ),
                     Err(e) => DeviceTest::fail(kind, &e),
                 }
             }
@@ -391,7 +432,7 @@ impl EVoucherDevice {
         let me = self.clone();
         let kind = DeviceKind::FaceTerminal;
         match off_thread("face ping", move || me.with(|ec| ec.ping(timeout))).await {
-            Ok(s) => DeviceTest::pass(kind, s),
+            Ok(s) => DeviceTest::pass(kind, "face_ok", &[("model", s.as_str())], s.clone()),
             Err(e) => DeviceTest::fail(kind, &e),
         }
     }
@@ -400,12 +441,6 @@ impl EVoucherDevice {
 /// Settings → test of a scanner: waits for one scan and names it.
 pub fn test_scanner(scanner: &mut dyn CodeScanner, timeout: Duration) -> DeviceTest {
     let kind = DeviceKind::Scanner;
-    let fail = |m: String| DeviceTest {
-        kind,
-        ok: false,
-        summary_zh: m,
-        error_code: Some("scan".into()),
-    };
     match scanner.next_scan(timeout) {
         Ok(Some(s)) => {
             let extra = match crate::scan::voucher_check(&s.text) {
@@ -415,10 +450,29 @@ pub fn test_scanner(scanner: &mut dyn CodeScanner, timeout: Duration) -> DeviceT
                 }
                 Err(_) => String::new(),
             };
-            DeviceTest::pass(kind, format!("扫码成功：{}{extra}", s.kind.label_zh()))
+            let scan_kind = serde_json::to_value(&s.kind)
+                .ok()
+                .and_then(|v| v["kind"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "unknown".into());
+            DeviceTest::pass(
+                kind,
+                "scan_ok",
+                &[("kind", scan_kind.as_str())],
+                format!("扫码成功：{}{extra}", s.kind.label_zh()),
+            )
         }
-        Ok(None) => fail("未收到扫码，请对准条码扫描一次".into()),
-        Err(e) => fail(e.message_zh()),
+        Ok(None) => DeviceTest::failed(
+            kind,
+            "no_scan",
+            &[],
+            "未收到扫码，请对准条码扫描一次".into(),
+        ),
+        Err(e) => DeviceTest::failed(
+            kind,
+            "scan_failed",
+            &[("detail", e.to_string().as_str())],
+            e.message_zh(),
+        ),
     }
 }
 
@@ -435,12 +489,17 @@ pub fn test_printer(
         .cut()
         .build();
     match printer.print(&job) {
-        Ok(()) => DeviceTest::pass(kind, format!("已打印测试页：{}", printer.name())),
-        Err(e) => DeviceTest {
+        Ok(()) => DeviceTest::pass(
             kind,
-            ok: false,
-            summary_zh: e.message_zh(),
-            error_code: Some("print".into()),
-        },
+            "printed",
+            &[("printer", printer.name())],
+            format!("已打印测试页：{}", printer.name()),
+        ),
+        Err(e) => DeviceTest::failed(
+            kind,
+            "print_failed",
+            &[("detail", e.to_string().as_str())],
+            e.message_zh(),
+        ),
     }
 }

@@ -67,6 +67,8 @@ pub struct LibraryEntry {
     pub path: Option<PathBuf>,
     /// 已安装 / 未安装.
     pub status_zh: String,
+    /// Found (`status_zh` as a flag, what a window in another language words).
+    pub installed: bool,
 }
 
 /// Everything discovered.
@@ -184,6 +186,7 @@ pub fn find_library(
             "未安装"
         }
         .to_string(),
+        installed: found.is_some(),
         path: found,
     }
 }

@@ -224,7 +224,8 @@ pub fn card_reader_device(
     let name = match s {
         CardReaderSettings::HeaSec { .. } => crate::card::heasec::LIBRARY.to_string(),
         CardReaderSettings::SsCard { .. } => crate::card::sscard::LIBRARY.to_string(),
-        CardReaderSettings::Serial { path, .. } => format!("{} {path}", crate::card::serial::LABEL),
+        // The port, like a serial scanner's: the kind (读卡器) is said beside it in the window's language.
+        CardReaderSettings::Serial { path, .. } => path.clone(),
     };
     let s = s.clone();
     crate::api::CardReaderDevice::new(&name, Box::new(move || open_card(&s)), board)

@@ -51,6 +51,10 @@ pub enum DeviceState {
     },
     /// Working but with a problem to show (paper low, last scan bad).
     Warning {
+        /// Stable code (`paper_out`, `cover_open`, `printer_error`,
+        /// `paper_low`, a [`crate::printer::PrintError`] or
+        /// [`crate::identity::IdentityError`] code).
+        code: String,
         /// zh-CN message.
         message_zh: String,
     },
@@ -67,7 +71,66 @@ pub struct DeviceStatus {
     pub state: DeviceState,
 }
 
+impl DeviceState {
+    /// A printer problem as a warning.
+    pub fn warning_of(e: &crate::printer::PrintError) -> Self {
+        DeviceState::Warning {
+            code: e.code().into(),
+            message_zh: e.message_zh(),
+        }
+    }
+}
+
+/// One configured device as the window words it (the zh-CN line rides
+/// along for the CLI): its kind, name and state by code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceLine {
+    /// Which device.
+    pub kind: DeviceKind,
+    /// Its label (port, VID:PID, library).
+    pub name: String,
+    /// `not_configured`, `not_installed`, `connecting`, `ready`,
+    /// `disconnected`, `warning`.
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"not_configured\" | \"not_installed\" | \"connecting\" | \"ready\" | \"disconnected\" | \"warning\""
+        )
+    )]
+    pub state: &'static str,
+    /// Disconnected: seconds to the next attempt.
+    pub retry_in_secs: Option<u64>,
+    /// Warning: its code ([`DeviceState::Warning`]).
+    pub warning: Option<String>,
+    /// The zh-CN line ("打印机：就绪").
+    pub line_zh: String,
+}
+
 impl DeviceStatus {
+    /// The line the window words.
+    pub fn line(&self) -> DeviceLine {
+        let (state, retry_in_secs, warning) = match &self.state {
+            DeviceState::NotConfigured => ("not_configured", None, None),
+            DeviceState::NotInstalled => ("not_installed", None, None),
+            DeviceState::Connecting => ("connecting", None, None),
+            DeviceState::Ready => ("ready", None, None),
+            DeviceState::Disconnected { retry_in_ms, .. } => {
+                ("disconnected", Some(retry_in_ms.div_ceil(1000)), None)
+            }
+            DeviceState::Warning { code, .. } => ("warning", None, Some(code.clone())),
+        };
+        DeviceLine {
+            kind: self.kind,
+            name: self.name.clone(),
+            state,
+            retry_in_secs,
+            warning,
+            line_zh: self.summary_zh(),
+        }
+    }
+
     /// A one-line zh-CN summary for the status bar.
     pub fn summary_zh(&self) -> String {
         let what = self.kind.label_zh();
@@ -79,7 +142,7 @@ impl DeviceStatus {
             DeviceState::Disconnected { retry_in_ms, .. } => {
                 format!("已断开，{} 秒后重连", retry_in_ms.div_ceil(1000))
             }
-            DeviceState::Warning { message_zh } => message_zh.clone(),
+            DeviceState::Warning { message_zh, .. } => message_zh.clone(),
         };
         format!("{what}：{state}")
     }
@@ -349,22 +412,15 @@ pub fn publish_printer_status(
 ) -> DeviceState {
     use crate::printer::PrintError;
     let state = match printer.status() {
-        Ok(st) if st.paper_out => DeviceState::Warning {
-            message_zh: PrintError::PaperOut.message_zh(),
-        },
-        Ok(st) if st.cover_open => DeviceState::Warning {
-            message_zh: PrintError::CoverOpen.message_zh(),
-        },
-        Ok(st) if st.error => DeviceState::Warning {
-            message_zh: PrintError::DeviceError.message_zh(),
-        },
+        Ok(st) if st.paper_out => DeviceState::warning_of(&PrintError::PaperOut),
+        Ok(st) if st.cover_open => DeviceState::warning_of(&PrintError::CoverOpen),
+        Ok(st) if st.error => DeviceState::warning_of(&PrintError::DeviceError),
         Ok(st) if st.paper_low => DeviceState::Warning {
+            code: "paper_low".into(),
             message_zh: "打印纸将尽，请准备换纸".into(),
         },
         Ok(_) => DeviceState::Ready,
-        Err(e) => DeviceState::Warning {
-            message_zh: e.message_zh(),
-        },
+        Err(e) => DeviceState::warning_of(&e),
     };
     board.publish(DeviceStatus {
         kind: DeviceKind::Printer,
@@ -403,6 +459,7 @@ mod tests {
         assert_eq!(
             publish_printer_status(&board, &mut p),
             DeviceState::Warning {
+                code: "printer_not_responding".into(),
                 message_zh: "打印机无响应，请检查打印机".into()
             }
         );

@@ -29,12 +29,19 @@ fn test_print_and_a_silent_printer() {
     let r = test_printer(&mut p, PaperWidth::Mm58);
     assert!(r.ok, "{r:?}");
     assert_eq!(r.kind, DeviceKind::Printer);
+    // The window words the outcome from its code and params in any language.
+    assert_eq!(r.code, "printed");
+    assert!(r.params.contains_key("printer"), "{r:?}");
     assert!(sim.wait_for_cut(Duration::from_secs(5)));
     assert_eq!(printed_lines(&sim.events())[0], "RxDesk 打印测试");
     sim.set_mute(true);
     let r = test_printer(&mut p, PaperWidth::Mm58);
     assert!(!r.ok);
     assert_eq!(r.summary_zh, "打印机无响应，请检查打印机");
+    assert_eq!(
+        (r.code.as_str(), r.error_code.as_deref()),
+        ("print_failed", Some("print_failed"))
+    );
 }
 
 #[test]
@@ -45,6 +52,8 @@ fn test_scan_names_what_was_scanned() {
     let r = test_scanner(&mut s, Duration::from_secs(5));
     assert!(r.ok);
     assert_eq!(r.summary_zh, "扫码成功：未识别条码（微信付款码）");
+    assert_eq!(r.code, "scan_ok");
+    assert_eq!(r.params.get("kind").map(String::as_str), Some("unknown"));
     sim.scan("320000ecnqssaor2nj7a2a480a0000a4cef57c").unwrap();
     assert_eq!(
         test_scanner(&mut s, Duration::from_secs(5)).summary_zh,
@@ -53,6 +62,7 @@ fn test_scan_names_what_was_scanned() {
     let r = test_scanner(&mut s, Duration::from_millis(100));
     assert!(!r.ok);
     assert_eq!(r.summary_zh, "未收到扫码，请对准条码扫描一次");
+    assert_eq!(r.code, "no_scan");
 }
 
 #[test]
@@ -72,10 +82,16 @@ fn card_reader_test_without_a_card_pings() {
         r.summary_zh,
         "读卡器应答正常（未插卡）：RXDESK-SIM 串口读卡器 v1"
     );
+    assert_eq!(r.code, "card_reader_ok");
+    assert_eq!(
+        r.params.get("model").map(String::as_str),
+        Some("RXDESK-SIM 串口读卡器 v1")
+    );
     sim.unplug();
     let r = dev.test_blocking(Duration::from_secs(5));
     assert!(!r.ok);
     assert_eq!(r.error_code.as_deref(), Some("disconnected"));
+    assert_eq!(r.code, "disconnected");
 }
 
 #[test]
@@ -107,6 +123,12 @@ fn absent_card_library_is_not_installed_on_the_board() {
     assert_eq!(
         board.get(DeviceKind::CardReader).unwrap().summary_zh(),
         "读卡器：未安装"
+    );
+    // The same line by code, as the window words it.
+    let line = board.get(DeviceKind::CardReader).unwrap().line();
+    assert_eq!(
+        (line.kind, line.state, line.line_zh.as_str()),
+        (DeviceKind::CardReader, "not_installed", "读卡器：未安装")
     );
     sup.stop();
 }

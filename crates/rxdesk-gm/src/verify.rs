@@ -279,13 +279,16 @@ impl Rejection {
 /// A warning that does not block (shown amber in the UI, recorded with the verdict).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum VerifyWarning {
     /// The newest CRL is past its nextUpdate and could not be refreshed; it
     /// is accepted until `grace_until` (docs/decisions/0003-crl-freshness.md).
     StaleCrl {
         /// nextUpdate of the CRL used.
+        #[cfg_attr(feature = "ts", ts(type = "string | null"))]
         next_update: Option<DateTime<Utc>>,
         /// After this instant the same CRL blocks with `crl_stale`.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         grace_until: DateTime<Utc>,
         /// The CRL issuer (RFC 4514).
         issuer: String,
@@ -373,10 +376,6 @@ pub enum Verdict {
         /// Who signed.
         signer: SignerSummary,
         /// Non-blocking warnings.
-        #[cfg_attr(
-            feature = "ts",
-            ts(type = "Array<{ warning: string } & Record<string, unknown>>")
-        )]
         warnings: Vec<VerifyWarning>,
     },
     /// A check failed.

@@ -12,6 +12,7 @@ import { deliveryEn, deliveryZh } from "./i18n-delivery";
 import { trustEn, trustZh } from "./i18n-trust";
 import { inventoryEn, inventoryZh } from "./i18n-inventory";
 import { chainEn, chainZh } from "./i18n-chain";
+import { devicesEn, devicesZh } from "./i18n-devices";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -26,6 +27,7 @@ const zh = {
   ...trustZh,
   ...inventoryZh,
   ...chainZh,
+  ...devicesZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
   "login.title": "操作员登录",
@@ -112,6 +114,7 @@ const en: Partial<Record<Key, string>> = {
   ...trustEn,
   ...inventoryEn,
   ...chainEn,
+  ...devicesEn,
   "app.name": "RxDesk Pharmacy Prescription Counter",
   "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
   "login.title": "Operator sign-in",

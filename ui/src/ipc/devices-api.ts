@@ -6,6 +6,8 @@ import { invoke } from "@tauri-apps/api/core";
 // snake_case of settings.json, where it is stored.
 import type { DeviceSettings, DeviceTest, Inventory, NationEcSettings, TestKind } from "./generated/types";
 export type { CardReaderSettings, DeviceSettings, DeviceTest, Inventory, NationEcSettings, TestKind } from "./generated/types";
+// The device events' payloads (`device-scan`, `device-scan-error`, `device-event`) and a device's status line.
+export type { DeviceLine, DeviceNotice, DeviceScan, DeviceScanError } from "./generated/types";
 
 export const devicesSettings = () => invoke<DeviceSettings>("devices_settings");
 export const devicesDiscover = () => invoke<Inventory>("devices_discover");

@@ -158,17 +158,17 @@ describe("audit-log integrity banner", () => {
     ...(new MockManagerBackend().summary()),
     integrity,
   });
-  const base = { auditEntries: 42, permissionsFixed: 0, documentsPurged: 0 };
+  const base = { auditEntries: 42, permissionsFixed: 0, documentsPurged: 0, auditProblemCode: null, auditProblemParams: {} };
 
   it("is red with the problem when the start-up check failed", () => {
     const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: problem, auditAnchor: null }))).toEqual({ kind: "broken", problem });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: problem, auditAnchor: null, auditAnchorHead: null }))).toEqual({ kind: "broken", problem, code: null, params: {} });
     // A failure without a sentence is still a failure.
-    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: null, auditAnchor: null }))?.kind).toBe("broken");
+    expect(integrityBanner(summaryWith({ ...base, auditOk: false, auditProblem: null, auditAnchor: null, auditAnchorHead: null }))?.kind).toBe("broken");
   });
 
   it("is not shown when the check passed or has not run", () => {
-    expect(integrityBanner(summaryWith({ ...base, auditOk: true, auditProblem: null, auditAnchor: "审计日志锚点 #42" }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42" });
+    expect(integrityBanner(summaryWith({ ...base, auditOk: true, auditProblem: null, auditAnchor: "审计日志锚点 #42", auditAnchorHead: { seq: 42, hash: "3f9a" } }))).toEqual({ kind: "ok", anchor: "审计日志锚点 #42", head: { seq: 42, hash: "3f9a" } });
     expect(integrityBanner(summaryWith(null))).toBeNull();
     expect(integrityBanner(null)).toBeNull();
   });
@@ -176,8 +176,8 @@ describe("audit-log integrity banner", () => {
   it("the mock backend breaks and mends the check for browser tests", () => {
     const m = new MockManagerBackend();
     expect(integrityBanner(m.summary())?.kind).toBe("ok");
-    m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链" });
-    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链" });
+    m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链", code: "broken", params: { id: "4", after: "3" } });
+    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链", code: "broken", params: { id: "4", after: "3" } });
     expect(m.summary().integrity?.auditAnchor).toBeNull();
     m.handle("mock_integrity", { problem: null });
     expect(integrityBanner(m.summary())?.kind).toBe("ok");

@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 
 // The manager screen's shapes, generated from Rust (ts-rs).
 import type {
+  AnchorHead,
   CredentialCounts,
   Exported,
   Figures,
@@ -19,6 +20,7 @@ import type {
   UploadState,
 } from "./generated/types";
 export type {
+  AnchorHead,
   CredentialCounts,
   DayRefunds,
   DetailDifference,
@@ -50,15 +52,15 @@ export type QueueFilter = "open" | UploadState | "all";
  * line when it passed, nothing before the first check.
  */
 export type IntegrityBanner =
-  | { kind: "broken"; problem: string }
-  | { kind: "ok"; anchor: string }
+  | { kind: "broken"; problem: string; code: string | null; params: Record<string, string> }
+  | { kind: "ok"; anchor: string; head: AnchorHead | null }
   | null;
 
 export function integrityBanner(s: QueueSummary | null | undefined): IntegrityBanner {
   const i = s?.integrity;
   if (!i) return null;
-  if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "" };
-  return { kind: "ok", anchor: i.auditAnchor ?? "" };
+  if (!i.auditOk) return { kind: "broken", problem: i.auditProblem ?? "", code: i.auditProblemCode ?? null, params: i.auditProblemParams ?? {} };
+  return { kind: "ok", anchor: i.auditAnchor ?? "", head: i.auditAnchorHead ?? null };
 }
 
 /** The columns of the price monitor, 挂网价 first (the order the regulator reads them in). */

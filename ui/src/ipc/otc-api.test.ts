@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { classifyInput, isNothingDue, keyAction, missingBoxes, validQuantity, type OtcView } from "./otc-api";
-import { MockOtcBackend, mockProducts } from "../mock/mock-otc";
+import { MockOtcBackend, otcRecording } from "../mock/mock-otc";
 import { otcEn, otcZh } from "../i18n/i18n-otc";
 
-const IBU = mockProducts().find((p) => p.fixmedinsHilistId === "YP000002")!;
-const AMOX = mockProducts().find((p) => p.fixmedinsHilistId === "YP000001")!;
-const IBU_CODES = ["81305122601020013521", "81305122601020386013"];
+// The codes the recorded real sales scanned (recorded/otc.json).
+const IBU = { barcode: otcRecording.boxes.ibu[0]!.barcode };
+const IBU_CODES = otcRecording.boxes.ibu.map((b) => b.traceCode);
 
 describe("OTC screen helpers", () => {
   it("tells a scanned code from a search and a customer's e-voucher", () => {
@@ -42,9 +42,10 @@ describe("OTC screen helpers", () => {
   });
 });
 
-describe("mock OTC backend", () => {
-  it("a self-paid sale: barcode then trace code per box, cash, receipt", () => {
+describe("mock OTC backend: replays the recorded real sales", () => {
+  it("a self-paid sale: barcode then trace code per box, 无码不结, cash, receipt", () => {
     const m = new MockOtcBackend();
+    expect(m.handle("otc_current", {})).toBeNull();
     m.handle("otc_start", {});
     let out = m.handle("otc_scan", { code: IBU.barcode }) as { ok: boolean; code: string };
     expect(out.code).toBe("barcode_ok");
@@ -62,16 +63,38 @@ describe("mock OTC backend", () => {
     expect(v.payment?.change).toBe("14.00");
     v = m.handle("otc_complete", {}) as OtcView;
     expect(v.stage).toBe("receipted");
-    expect(v.sale?.receiptText).toContain("布洛芬缓释胶囊");
+    expect(v.sale?.total).toBe("36.00");
+    // The placeholders of the recording are filled: no "<…>" reaches a screen.
+    expect(JSON.stringify(v)).not.toMatch(/"<\w+>"/);
+    expect((m.handle("otc_current", {}) as OtcView).stage).toBe("receipted");
   });
-  it("refuses a prescription-only drug and finds by pinyin initials", () => {
+  it("refuses a prescription-only drug, finds by pinyin initials, identifies the customer", () => {
     const m = new MockOtcBackend();
     m.handle("otc_start", {});
-    expect(() => m.handle("otc_add", { productId: AMOX.fixmedinsHilistId, quantity: "1", split: false })).toThrow();
-    const out = m.handle("otc_scan", { code: AMOX.barcode }) as { ok: boolean; code: string };
+    const out = m.handle("otc_scan", { code: otcRecording.boxes.amoxBarcode }) as { ok: boolean; code: string };
     expect(out.ok).toBe(false);
     expect(out.code).toBe("OTC_PRESCRIPTION_ONLY");
     const hits = m.handle("otc_search", { query: "blf" }) as { name: string }[];
     expect(hits[0]?.name).toBe("布洛芬缓释胶囊");
+    m.handle("otc_scan", { code: otcRecording.boxes.unknown });
+    const v = m.handle("otc_identify", { method: "e_voucher", code: otcRecording.boxes.customer, consent: null }) as OtcView;
+    expect(v.patient?.insutype).toBe("310");
+  });
+  it("refuses what no recording answers, instead of inventing an answer", () => {
+    const m = new MockOtcBackend();
+    m.handle("otc_start", {});
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+      return "answered";
+    };
+    expect(refusal(() => m.handle("otc_scan", { code: "6900000000000" }))).toBe("MOCK_NOT_RECORDED");
+    expect(refusal(() => m.handle("otc_add", { productId: "YP000004", quantity: "9", split: false }))).toBe("MOCK_NOT_RECORDED");
+    // The refused request did not move the run: the recorded next step still answers.
+    expect(refusal(() => m.handle("otc_add", { productId: "YP000002", quantity: "1", split: false }))).toBe("answered");
+    expect(m.handle("visit_start", {})).toBeUndefined();
   });
 });

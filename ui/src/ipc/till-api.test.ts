@@ -35,14 +35,24 @@ describe("till helpers", () => {
   it("has every till string in both languages", () => {
     expect(Object.keys(tillEn).sort()).toEqual(Object.keys(tillZh).sort());
   });
-  it("mock: open, a cash sale, close with a shortage", () => {
+  it("mock: replays the recorded till — refused close, open, refused second open, close 10.00 over, day report", () => {
     const m = new MockTillBackend();
-    expect(() => m.handle("till_close", { countedCash: "1" })).toThrow();
-    m.handle("till_open", { float: "200" });
+    expect(m.handle("till_current", {})).toBeNull();
+    expect(thrown(() => m.handle("till_close", { countedCash: "1", counted: {}, note: "" }))).toMatch(/尚未开班/);
+    expect(m.handle("till_current", {})).toBeNull();
+    const open = m.handle("till_open", { float: "200" }) as { float: string };
+    expect(open.float).toBe("200.00");
+    expect((m.handle("till_current", {}) as { float: string } | null)?.float).toBe("200.00");
     expect(thrown(() => m.handle("till_open", { float: "1" }))).toMatch(/尚未交班/);
-    m.take("cash", "12.50");
+    expect((m.handle("till_current", {}) as { float: string } | null)?.float).toBe("200.00");
     const closed = m.handle("till_close", { countedCash: "210.00", counted: {}, note: "" }) as { till: { cashDifference: string; differenceZh: string } };
-    expect(closed.till.cashDifference).toBe("-2.50");
-    expect(closed.till.differenceZh).toContain("短款 2.50");
+    expect(closed.till.cashDifference).toBe("10.00");
+    expect(closed.till.differenceZh).toContain("长款 10.00");
+    expect(m.handle("till_current", {})).toBeNull();
+    const day = m.handle("day_report", { day: "2026-12-05", print: false }) as { report: { day: string; total: { byMethod: { method: string }[] } } };
+    expect(day.report.day).toBe("2026-12-05");
+    expect(day.report.total.byMethod.map((x) => x.method)).toEqual(["cash", "wechat", "alipay", "terminal"]);
+    // Off the recorded path: refused, not invented.
+    expect(thrown(() => m.handle("till_open", { float: "5" }))).toMatch(/没有录制/);
   });
 });

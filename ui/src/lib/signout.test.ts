@@ -14,7 +14,7 @@ const otc = (stage: OtcView["stage"], lines = 0): OtcView => ({
   saleRef: "O1", stage, stageZh: "购物中", payer: "self_pay", lines: Array.from({ length: lines }, () => ({}) as OtcView["lines"][number]),
   boxes: [], total: "0.00", complete: false, patient: null, split: null, payment: null, sale: null, noticeZh: null, notice: null, nextStepZh: "", nextStep: "scan_product",
 });
-const patient = { name: "张三", certnoMasked: "", psnNo: "", insutypeLabel: "", balance: "0", agentName: null, agentRelationshipZh: null, agentCertnoMasked: null, identifiedViaZh: "", identifiedVia: "e_voucher", agentRelationship: null };
+const patient = { name: "张三", certnoMasked: "", psnNo: "", insutypeLabel: "", insutype: "310", balance: "0", agentName: null, agentRelationshipZh: null, agentCertnoMasked: null, identifiedViaZh: "", identifiedVia: "e_voucher", agentRelationship: null };
 
 describe("F12 asks first while work is in progress", () => {
   it("signs out at once when nothing is in progress", () => {

@@ -10,6 +10,7 @@ export function mockError(code: string, zh: string, params: Record<string, unkno
 
 /** The zh-CN sentence of a mock refusal (tests). */
 export function mockErrorText(e: unknown): string {
-  const s = (e as IpcError | null)?.sentence?.zhCn;
+  const err = e as IpcError | null;
+  const s = err?.sentence?.zhCn ?? err?.params?.reason;
   return typeof s === "string" ? s : String(e);
 }

@@ -34,6 +34,7 @@ export const mockStatus: AppStatus = {
   dataDir: "/tmp/rxdesk-mock",
   locale: "zh-CN",
   deviceLines: [],
+  deviceStates: [],
   configured: true,
   idleLockMinutes: 5,
 };
@@ -74,9 +75,9 @@ export function installMockBackend(): void {
       case "devices_settings":
         return { scanner: null, printer: null, card_reader: null, nation_ec: null, library_dirs: [] };
       case "devices_discover":
-        return { serialPorts: [], hidDevices: [], printerFiles: [], libraries: [{ name: "NationECCode", path: null, statusZh: "未安装" }], problems: [] };
+        return { serialPorts: [], hidDevices: [], printerFiles: [], libraries: [{ name: "NationECCode", path: null, statusZh: "未安装", installed: false }], problems: [] };
       case "device_test":
-        return { kind: String((args as { kind?: string }).kind ?? ""), ok: false, summaryZh: "演示界面：未连接设备", errorCode: "not_configured" };
+        return { kind: String((args as { kind?: string }).kind ?? ""), ok: false, summaryZh: "未配置该设备，请先在上方选择并保存", errorCode: "not_configured", code: "not_configured", params: {} };
       case "devices_save":
         return "设备设置已保存，重启 RxDesk 后生效";
       case "settings_view":
@@ -99,6 +100,10 @@ export function installMockBackend(): void {
           trustError: null,
           crlFiles: [],
           deviceLines: ["扫码枪：就绪", "打印机：就绪"],
+          deviceStates: [
+            { kind: "scanner", name: "/dev/ttyUSB0", state: "ready", retryInSecs: null, warning: null, lineZh: "扫码枪：就绪" },
+            { kind: "printer", name: "tcp://127.0.0.1:9100", state: "ready", retryInSecs: null, warning: null, lineZh: "打印机：就绪" },
+          ],
           devices: {},
           operators: Object.entries(accounts).map(([login, a]) => ({
             login,

@@ -18,7 +18,7 @@ function row(id: number, op: string, opLabel: string, state: UploadState, error:
   return {
     id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chainKey: `rx:${id}`, refKind: "sale", refId: id,
     state, attempts: state === "pending" ? 0 : 1, createdAt: 0, nextAttemptAt: 0, lastError: error, rejectCode: code,
-    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟",
+    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟", ageSecs: 720,
     canRetry: open, canVoid: open,
   };
 }
@@ -33,7 +33,7 @@ export class MockManagerBackend {
   ];
   history: ReconciliationRecord[] = [];
   /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
-  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, permissionsFixed: 0, documentsPurged: 0 };
+  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, auditProblemCode: null, auditProblemParams: {}, permissionsFixed: 0, documentsPurged: 0 };
 
   private set(r: QueueItem, state: UploadState): void {
     const open = state === "pending" || state === "uncertain" || state === "rejected";
@@ -81,12 +81,14 @@ export class MockManagerBackend {
       case "queue_summary":
         return this.summary();
       case "mock_integrity": {
-        // Test-only: the audit log fails (problem text) or passes (null) its check.
+        // Test-only: the audit log fails (problem text, its code and values) or passes (null) its check.
         // As the app reports it: a broken log has a problem sentence and no anchor.
         const problem = (args.problem ?? null) as string | null;
+        const code = (args.code ?? null) as string | null;
+        const params = (args.params ?? {}) as Record<string, string>;
         this.integrity = problem === null
-          ? { ...this.integrity, auditOk: true, auditProblem: null, auditAnchor: ANCHOR }
-          : { ...this.integrity, auditOk: false, auditProblem: problem, auditAnchor: null };
+          ? { ...this.integrity, auditOk: true, auditProblem: null, auditProblemCode: null, auditProblemParams: {}, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" } }
+          : { ...this.integrity, auditOk: false, auditProblem: problem, auditProblemCode: code, auditProblemParams: params, auditAnchor: null, auditAnchorHead: null };
         return this.summary().integrity;
       }
       case "queue_list": {
@@ -125,7 +127,7 @@ export class MockManagerBackend {
           local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" },
           detailRows: 2,
           totals: [{ insutype: "310", local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" }, stmtRslt: "0", stmtRsltDscr: "对账平", balanced: true }],
-          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…",
+          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
         };
         this.history.unshift({ id: out.recordId, day: out.day, outcome: "balanced", localJson: "{}", centerJson: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operatorName: "王店长", at: "2026-11-24 09:00:00" });
         return out;

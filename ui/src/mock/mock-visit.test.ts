@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mockErrorText } from "./ipc-error";
 import type { OperatorInfo } from "../ipc/api";
-import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "./mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, HAPPY_PATIENT, MOCK_LINES, MockVisitBackend, OTHER_PREFIX, happyFlow, recordedBlocked } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
@@ -88,11 +88,16 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(throws(() => call("visit_identify", { method: "face", code: "", consent: null, agent: null }))).toMatch(/同意/);
     call("mock_pin_pad", { typed: "246810" });
     expect(call("visit_identify", { method: "social_security_card", code: "", consent: null, agent: null }).state).toBe("prescriptions_listed");
+    // The prescription changed after signing: the recorded real answers, replayed.
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-    const bad = call("visit_open", { authRxno: "AR-TAMPERED" });
+    const listed = call("visit_identify", { method: "e_voucher", code: BLOCKED_PATIENT, consent: null, agent: null });
+    expect(listed.patient?.name).toBe("李四");
+    expect(listed).toEqual({ ...recordedBlocked("visit_identify"), visitId: listed.visitId });
+    const bad = call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
     expect(bad.state).toBe("closed");
+    expect(bad.closedReason).toBe("signature_invalid");
     expect(bad.nextStepZh).toMatch(/已阻止/);
+    expect(bad.prescription?.verdict.verdict).toBe("rejected");
     call("visit_start");
     call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
     const layout = call("visit_open", { authRxno: "AR-LAYOUT" });
@@ -119,5 +124,30 @@ describe("no-code stock in the mocked visit", () => {
     expect(ok.visit.dispensing[0]?.done).toBe(true);
     expect(ok.visit.dispensing[0]?.boxes.every((x) => x.traceCode === null)).toBe(true);
     expect(noCode(0, "1", "到货未赋码")).toMatchObject({ ok: false, code: "over_quantity" });
+  });
+});
+
+describe("the recorded whole visit (王芳's), replayed", () => {
+  it("answers each step with the real service's view, and refuses what was not recorded", () => {
+    const m = new MockVisitBackend(() => pharmacist);
+    const call = (cmd: string, args: Record<string, unknown> = {}) => m.handle(cmd, args) as VisitView;
+    call("visit_start");
+    const listed = call("visit_identify", { method: "e_voucher", code: HAPPY_PATIENT, consent: null, agent: null });
+    expect(listed.patient?.name).toBe("王芳");
+    expect(call("visit_open", { authRxno: listed.listed[0]!.auth_rxno }).state).toBe("rules_checked");
+    // Off the recorded path (a second open): refused, not invented.
+    expect(() => call("visit_cancel")).toThrow();
+    const audit = happyFlow.steps.find((s) => s.command === "visit_audit")!;
+    expect(call("visit_audit", { ...audit.args, opinion: "typed by the pharmacist" }).state).toBe("dispensing");
+    for (const s of happyFlow.steps.filter((x) => x.command === "visit_scan")) expect((m.handle("visit_scan", s.args) as ScanOutcome).ok).toBe(true);
+    expect(call("visit_current").state).toBe("dispensing");
+    expect(call("visit_finish_dispensing").state).toBe("dispensed");
+    expect(call("visit_pre_settle").state).toBe("pre_settled");
+    expect(call("visit_settle").state).toBe("settled");
+    const done = call("visit_complete");
+    expect(done.state).toBe("receipted");
+    expect(done.sale?.total).toBe((happyFlow.steps[happyFlow.steps.length - 1]!.response as VisitView).sale?.total);
+    // The next patient: the hand-built visit again.
+    expect(call("visit_start").state).toBe("started");
   });
 });

@@ -10,8 +10,17 @@
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
+// REPLAYED, not built here (the real service's answers recorded against the
+// center emulator by `cargo test -p rxdesk-app --test recorded_views`):
+// - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
+//   signing — identify and open (recorded/visit-blocked.json);
+// - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
+//   (recorded/visit-happy.json), step by step through `replay.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
+import blockedRecording from "./recorded/visit-blocked.json";
+import happyRecording from "./recorded/visit-happy.json";
+import { Replay, filled, type RecordedFlow } from "./replay";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
 // The demo world's drugs: the one source (assets/demo/drugs.json), also read
@@ -124,13 +133,37 @@ export function tinyPdfText(text: string): string {
 
 export const mockList: AuthorisedRx[] = [
   { auth_rxno: "AR-OK", diag_name: "急性上呼吸道感染", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-23 09:00:00", dept_name: "呼吸内科", valid_end_time: "2026-11-30 09:00:00" },
-  { auth_rxno: "AR-TAMPERED", diag_name: "高血压", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-22 10:00:00", dept_name: "心内科", valid_end_time: "2026-11-29 10:00:00" },
   { auth_rxno: "AR-LAYOUT", diag_name: "慢性胃炎", fixmedins_code: "H11010100001", fixmedins_name: "北京市演示第一医院", prsc_time: "2026-11-21 15:30:00", dept_name: "消化内科", valid_end_time: "2026-11-28 15:30:00" },
 ];
 
+/** The recorded blocked visit's answers, by command (identify, open). */
+const blocked = Object.fromEntries(
+  (blockedRecording as unknown as { steps: { step: string; response: VisitView }[] }).steps.map((s) => [s.step, s.response]),
+) as Record<"visit_start" | "visit_identify" | "visit_open", VisitView>;
+/** The e-voucher of the recorded whole visit's patient (王芳). */
+export const HAPPY_PATIENT = "110000ecdemo00000000000000000000wangfang";
+/** The recorded whole visit from identify on (`visit_start` is the mock's own). */
+export const happyFlow: RecordedFlow = {
+  name: "happy",
+  steps: (happyRecording as unknown as { steps: { step: string; args: Record<string, unknown>; response: unknown }[] }).steps
+    .filter((s) => s.step !== "visit_start")
+    .map((s) => ({ command: s.step, args: s.args, response: s.response })),
+};
+/** What the operator types freely is not matched: the opinion, the cash tendered. */
+const HAPPY_COMPARED = { visit_audit: ["result"], visit_pay: ["method"], visit_identify: ["method", "code"] } as const;
+
+/** The e-voucher of the patient whose listed prescription was changed after signing (the recording's 李四). */
+export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
+/** The recorded blocked visit's answer to `command`, its placeholders filled. */
+export function recordedBlocked(command: "visit_identify" | "visit_open"): VisitView {
+  const v = filled(blocked[command]);
+  // The layout PDF was left out of the recording: a one-page stand-in saying so.
+  if (v.prescription) v.prescription.prescription.rxFile = tinyPdfText("RECORDED LAYOUT (PDF NOT RECORDED)");
+  return v;
+}
+
 export function mockRxView(auth: string): PrescriptionView {
-  const ok = auth !== "AR-TAMPERED";
-  const no = auth === "AR-OK" ? "RX0001" : auth === "AR-TAMPERED" ? "RX0002" : "RX0003";
+  const no = auth === "AR-OK" ? "RX0001" : "RX0003";
   const signer = {
     subject: "CN=北京市演示第一医院,O=H11010100001,C=CN", issuer: "CN=RxDesk Demo 医保 CA (DEMO ONLY),O=RxDesk Demo,C=CN",
     serial: "0A01", not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", institution: "H11010100001", signed_at: "2026-11-23T01:00:00Z",
@@ -153,10 +186,10 @@ export function mockRxView(auth: string): PrescriptionView {
           sinDoscnt: "1", sinDosunt: "粒", usedFrquName: "每日两次", medcWayDscr: "口服", medcDays: "5", drugProdname: "", drugDosform: "胶囊剂", hospPrepFlag: "", drugPric: "12.000000" },
       ],
     },
-    verdict: ok ? { verdict: "verified", signer, warnings: [] } : { verdict: "rejected", reason: { code: "content_mismatch", field: "originalValue" }, signer },
-    reasonZh: ok ? "" : "电子签名验证失败：处方内容与签名不一致（originalValue）",
+    verdict: { verdict: "verified", signer, warnings: [] },
+    reasonZh: "",
     warnings: [],
-    nextStepZh: ok ? "签名有效：请药师核对版式文件与结构化信息后审方。" : "已阻止：此处方不能审方或结算。请告知患者联系开方医院重新开具，或联系医保中心核实。",
+    nextStepZh: "签名有效：请药师核对版式文件与结构化信息后审方。",
   };
 }
 
@@ -193,6 +226,8 @@ function err(message: string, code = "MOCK_REFUSED"): never {
 
 export class MockVisitBackend {
   visit: VisitView | null = null;
+  /** The recorded visit being replayed (王芳's), until the next `visit_start`. */
+  private replaying: Replay | null = null;
   shift: ShiftView | null = null;
   sales: Sale[] = [];
   private code = "";
@@ -284,6 +319,13 @@ export class MockVisitBackend {
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
+    if (cmd === "visit_start") this.replaying = null;
+    if (this.replaying && cmd.startsWith("visit_") && cmd !== "visit_current") {
+      // The recorded visit: its next step's answer (or refusal), nothing built here.
+      const out = this.replaying.answer(cmd, args) as VisitView | ScanOutcome;
+      this.visit = "ok" in out ? out.visit : out;
+      return out;
+    }
     switch (cmd) {
       case "visit_reverse_settled": {
         if (this.operator()?.role !== "manager") err("权限不足：撤销结算须由店长操作");
@@ -464,10 +506,23 @@ export class MockVisitBackend {
       return this.go("evoucher_guidance", "请按屏幕上的步骤指导患者激活医保电子凭证（F3 打印指引），激活后重新扫码。");
     }
     if (a.agent && (!a.agent.name.trim() || !a.agent.certNo.trim())) err("代购人须登记姓名和身份证号码，请补全后再查询。");
+    if (a.method === "e_voucher" && code === HAPPY_PATIENT && !a.agent) {
+      // Replayed from here to the receipt: the real service's answers.
+      this.code = code;
+      this.replaying = new Replay([happyFlow], "visit_identify", HAPPY_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
+    if (a.method === "e_voucher" && code === BLOCKED_PATIENT && !a.agent) {
+      // Replayed: the real service's answer for this patient.
+      this.code = code;
+      this.visit = { ...recordedBlocked("visit_identify"), visitId: v.visitId };
+      return structuredClone(this.visit);
+    }
     this.code = code;
     this.uncertainOnce = code.includes("uncertain");
     v.patient = {
-      name: code.includes("lisi") ? "李四" : code.includes("wangfang") ? "王芳" : "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", balance: code.includes("rich") ? "100.00" : "10.00",
+      name: code.includes("lisi") ? "李四" : code.includes("wangfang") ? "王芳" : "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", insutype: "310", balance: code.includes("rich") ? "100.00" : "10.00",
       agentName: a.agent ? a.agent.name : null,
       agentRelationshipZh: a.agent ? ({ spouse: "配偶", parent: "父母", child: "子女", grandparent: "祖父母/外祖父母", grandchild: "孙子女/外孙子女", sibling: "兄弟姐妹", guardian: "监护人" } as Record<string, string>)[a.agent.relation] ?? null : null,
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
@@ -487,13 +542,13 @@ export class MockVisitBackend {
   private open(auth: string): VisitView {
     const v = this.require("open", "identified", "prescriptions_listed");
     if (!v.listed.some((r) => r.auth_rxno === auth)) err("所选处方不在本次查询结果中，请重新查询");
+    if (this.code === BLOCKED_PATIENT) {
+      // Replayed: the real service's answer (the signature check blocks the visit).
+      this.visit = { ...recordedBlocked("visit_open"), visitId: v.visitId };
+      return structuredClone(this.visit);
+    }
     const rx = mockRxView(auth);
     v.prescription = rx;
-    if (rx.verdict.verdict !== "verified") {
-      v.closedReasonZh = `电子签名无效：${rx.reasonZh}`;
-      v.closedReason = "signature_invalid";
-      return this.go("closed", rx.nextStepZh);
-    }
     v.rules = rulesFor(auth);
     if (v.rules.blocks) {
       v.closedReasonZh = "处方规则检查未通过：结构化数据与版式文件不一致";

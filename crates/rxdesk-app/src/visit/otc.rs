@@ -309,8 +309,10 @@ pub struct OtcPatientView {
     pub name: String,
     /// First 6 + last 4 of the ID number.
     pub certno_masked: String,
-    /// 险种.
+    /// 险种 (zh-CN).
     pub insutype_label: String,
+    /// 险种 code (`310`, `390` …): what a window in another language words.
+    pub insutype: String,
     /// Personal-account balance.
     pub balance: String,
     /// How identified.
@@ -396,6 +398,10 @@ pub struct OtcScanOutcome {
     pub code: String,
     /// The sentence.
     pub message_zh: String,
+    /// The English sentence of a refusal that is a step error (an `OTC_*`
+    /// or ledger code, worded by the service in both languages); `None` for
+    /// the scan codes the window words itself.
+    pub message_en: Option<String>,
     /// The sale after the scan.
     pub sale: OtcView,
 }
@@ -701,17 +707,18 @@ impl super::VisitService {
         let span = self.otc_span(&s.id, "scan");
         let _e = span.enter();
         let r = self.otc_scan_in(s, code);
-        let (ok, code, message_zh) = match r {
-            Ok((c, m)) => (true, c, m),
-            Err((c, m)) => {
+        let (ok, code, message_zh, message_en) = match r {
+            Ok((c, m)) => (true, c, m, None),
+            Err((c, m, en)) => {
                 tracing::info!(code = %c, "OTC scan refused");
-                (false, c, m)
+                (false, c, m, en)
             }
         };
         Ok(OtcScanOutcome {
             ok,
             code,
             message_zh,
+            message_en,
             sale: self.otc_view(s),
         })
     }
@@ -720,10 +727,10 @@ impl super::VisitService {
         &self,
         s: &mut OtcSale,
         raw: &str,
-    ) -> Result<(String, String), (String, String)> {
+    ) -> Result<(String, String), (String, String, Option<String>)> {
         use super::{ScanAccepted, ScanRefusal};
-        let refuse = |r: ScanRefusal| (r.code().to_string(), r.message_zh());
-        let step = |e: StepError| (e.code().to_string(), e.message_zh());
+        let refuse = |r: ScanRefusal| (r.code().to_string(), r.message_zh(), None);
+        let step = |e: StepError| (e.code().to_string(), e.message_zh(), Some(e.message_en()));
         s.editable().map_err(step)?;
         let scan = classify(raw).map_err(|e| refuse(ScanRefusal::Unreadable(e)))?;
         let first = |rows: Vec<ProductRow>| rows.into_iter().next();
@@ -1546,6 +1553,7 @@ impl super::VisitService {
                 name: p.name.clone(),
                 certno_masked: mask_id_number(&p.certno),
                 insutype_label: p.insutype.label_zh().to_string(),
+                insutype: p.insutype.code().to_string(),
                 balance: p.balance.to_string(),
                 identified_via_zh: p.identified_via_zh.clone(),
                 identified_via: p.identified_via.clone(),

@@ -24,8 +24,10 @@ pub struct PatientView {
     pub certno_masked: String,
     /// 人员编号.
     pub psn_no: String,
-    /// 险种 label.
+    /// 险种 label (zh-CN).
     pub insutype_label: String,
+    /// 险种 code (`310`, `390` …): what a window in another language words.
+    pub insutype: String,
     /// Personal account balance.
     pub balance: String,
     /// 代购 agent.
@@ -767,6 +769,7 @@ impl super::VisitService {
                 certno_masked: mask_id_number(&p.certno),
                 psn_no: p.psn_no.clone(),
                 insutype_label: p.insutype.label_zh().to_string(),
+                insutype: p.insutype.code().to_string(),
                 balance: p.balance.to_string(),
                 agent_name: p.agent_name.clone(),
                 agent_relationship_zh: p.proxy.as_ref().map(|x| {

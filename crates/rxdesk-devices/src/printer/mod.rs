@@ -94,6 +94,19 @@ pub enum PrintError {
 }
 
 impl PrintError {
+    /// The stable code a window in another language words.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PrintError::Connect(..) => "printer_unreachable",
+            PrintError::NotResponding => "printer_not_responding",
+            PrintError::PaperOut => "paper_out",
+            PrintError::CoverOpen => "cover_open",
+            PrintError::DeviceError => "printer_error",
+            PrintError::BadStatus(..) => "printer_bad_status",
+            PrintError::Io(_) => "printer_io",
+        }
+    }
+
     /// The message shown at the counter.
     pub fn message_zh(&self) -> String {
         match self {

@@ -73,6 +73,10 @@ locale: "zh-CN" | "en-US",
  */
 deviceLines: Array<string>, 
 /**
+ * The same devices by code, as the window words them.
+ */
+deviceStates: Array<DeviceLine>, 
+/**
  * False on a fresh data directory: the window offers 演示模式 or
  * 正式接入 first ([`Settings::configured`]).
  */
@@ -570,9 +574,13 @@ certnoMasked: string,
  */
 psnNo: string, 
 /**
- * 险种 label.
+ * 险种 label (zh-CN).
  */
 insutypeLabel: string, 
+/**
+ * 险种 code (`310`, `390` …): what a window in another language words.
+ */
+insutype: string, 
 /**
  * Personal account balance.
  */
@@ -1334,9 +1342,13 @@ name: string,
  */
 certnoMasked: string, 
 /**
- * 险种.
+ * 险种 (zh-CN).
  */
 insutypeLabel: string, 
+/**
+ * 险种 code (`310`, `390` …): what a window in another language words.
+ */
+insutype: string, 
 /**
  * Personal-account balance.
  */
@@ -1443,6 +1455,12 @@ code: string,
  * The sentence.
  */
 messageZh: string, 
+/**
+ * The English sentence of a refusal that is a step error (an `OTC_*`
+ * or ledger code, worded by the service in both languages); `None` for
+ * the scan codes the window words itself.
+ */
+messageEn: string | null, 
 /**
  * The sale after the scan.
  */
@@ -1738,6 +1756,24 @@ institution: string | null,
  */
 signed_at: string | null, };
 
+export type VerifyWarning = { "warning": "stale_crl", 
+/**
+ * nextUpdate of the CRL used.
+ */
+next_update: string | null, 
+/**
+ * After this instant the same CRL blocks with `crl_stale`.
+ */
+grace_until: string, 
+/**
+ * The CRL issuer (RFC 4514).
+ */
+issuer: string, } | { "warning": "no_crl", 
+/**
+ * Why.
+ */
+detail: string, };
+
 export type Verdict = { "verdict": "verified", 
 /**
  * Who signed.
@@ -1746,7 +1782,7 @@ signer: SignerSummary,
 /**
  * Non-blocking warnings.
  */
-warnings: Array<{ warning: string } & Record<string, unknown>>, } | { "verdict": "rejected", 
+warnings: Array<VerifyWarning>, } | { "verdict": "rejected", 
 /**
  * The first failing check.
  */
@@ -1902,6 +1938,10 @@ crlFiles: Array<string>,
  */
 deviceLines: Array<string>, 
 /**
+ * The same devices by code, as the window words them.
+ */
+deviceStates: Array<DeviceLine>, 
+/**
  * The configured devices (settings.json `devices`).
  */
 devices: DeviceSettings, 
@@ -2027,6 +2067,84 @@ changes: Array<SettingChange>,
 restartNote: string | null, };
 
 export type DeviceKind = "scanner" | "printer" | "card_reader" | "face_terminal";
+
+export type DeviceLine = { 
+/**
+ * Which device.
+ */
+kind: DeviceKind, 
+/**
+ * Its label (port, VID:PID, library).
+ */
+name: string, 
+/**
+ * `not_configured`, `not_installed`, `connecting`, `ready`,
+ * `disconnected`, `warning`.
+ */
+state: "not_configured" | "not_installed" | "connecting" | "ready" | "disconnected" | "warning", 
+/**
+ * Disconnected: seconds to the next attempt.
+ */
+retryInSecs: number | null, 
+/**
+ * Warning: its code ([`DeviceState::Warning`]).
+ */
+warning: string | null, 
+/**
+ * The zh-CN line ("打印机：就绪").
+ */
+lineZh: string, };
+
+export type DeviceNotice = { 
+/**
+ * `scanner`, `printer`, `card_reader`, `face_terminal`.
+ */
+kind: DeviceKind, 
+/**
+ * The device's label.
+ */
+name: string, 
+/**
+ * `true`: it works again.
+ */
+back: boolean, 
+/**
+ * What the counter shows (zh-CN).
+ */
+messageZh: string, };
+
+export type DeviceScan = { 
+/**
+ * The scanned text (terminator and symbology identifier removed).
+ */
+text: string, 
+/**
+ * `e_voucher_qr`, `e_prescription_qr`, `gtin`, `trace_code`, `gs1`, `unknown`.
+ */
+kind: string, 
+/**
+ * zh-CN label of the kind.
+ */
+kindZh: string, 
+/**
+ * Which scanner (port path or VID:PID).
+ */
+source: string, };
+
+export type DeviceScanError = { 
+/**
+ * Which scanner.
+ */
+source: string, 
+/**
+ * What happened: `disconnected`, `empty`, `garbled`, `bad_check_digit`,
+ * `gs1`, `incomplete`, `too_long`, `io` (the window words it).
+ */
+code: "disconnected" | "empty" | "garbled" | "bad_check_digit" | "gs1" | "incomplete" | "too_long" | "io", 
+/**
+ * What happened and what to do, in zh-CN (for the log and the zh-CN window).
+ */
+messageZh: string, };
 
 export type WedgeOptions = { 
 /**
@@ -2273,7 +2391,11 @@ path: string | null,
 /**
  * 已安装 / 未安装.
  */
-statusZh: string, };
+statusZh: string, 
+/**
+ * Found (`status_zh` as a flag, what a window in another language words).
+ */
+installed: boolean, };
 
 export type Inventory = { 
 /**
@@ -2313,7 +2435,18 @@ summaryZh: string,
 /**
  * The error's stable code when it failed.
  */
-errorCode: string | null, };
+errorCode: string | null, 
+/**
+ * The outcome's stable code, passed or failed (`card_read`,
+ * `card_reader_ok`, `face_ok`, `qr_decoded`, `scan_ok`, `printed`, or
+ * the error's code): what a window in another language words.
+ */
+code: string, 
+/**
+ * The values the summary names (`name`, `cardNo`, `model`, `kind`,
+ * `printer`, `idMasked`, `device`, `detail`), masked as in the summary.
+ */
+params: Record<string, string>, };
 
 export type TestKind = "card" | "qr" | "face" | "print";
 
@@ -2840,6 +2973,16 @@ rejectCode: string | null,
  */
 voidReason: string | null, };
 
+export type AnchorHead = { 
+/**
+ * The head entry's number.
+ */
+seq: number, 
+/**
+ * The first 16 hex digits of its hash.
+ */
+hash: string, };
+
 export type IntegrityStatus = { 
 /**
  * The audit log (chain and anchors) verified intact.
@@ -2854,9 +2997,24 @@ auditEntries: number,
  */
 auditProblem: string | null, 
 /**
+ * Its stable code (`edited`, `broken`, `truncated`, `rolled_back`,
+ * `anchor_mismatch`, `anchor_unreadable`, `anchor_not_written`,
+ * `unverifiable`) and values: what a window in another language words.
+ */
+auditProblemCode: string | null, 
+/**
+ * The values the problem names (entry numbers, the anchor file's line, `detail`).
+ */
+auditProblemParams: Record<string, string>, 
+/**
  * The head anchored at start-up (`审计日志锚点 #n hash…`), when intact.
  */
 auditAnchor: string | null, 
+/**
+ * That anchor's entry number and the first 16 hex digits of its hash
+ * (what a window in another language words).
+ */
+auditAnchorHead: AnchorHead | null, 
 /**
  * File and directory modes tightened.
  */
@@ -2906,9 +3064,13 @@ opLabel: string,
  */
 created: string, 
 /**
- * Age in words.
+ * Age in words (zh-CN).
  */
 age: string, 
+/**
+ * Age in seconds (what a window in another language words).
+ */
+ageSecs: number, 
 /**
  * Can be retried now (pending, uncertain, rejected).
  */
@@ -3322,7 +3484,12 @@ differences: Array<string>,
  * The audit-log anchor written with this reconciliation
  * (`审计日志锚点 #n hash…`), or why none could be written.
  */
-auditAnchor: string, };
+auditAnchor: string, 
+/**
+ * That anchor by number and hash (what a window in another language
+ * words); `None` when none could be written.
+ */
+auditAnchorHead: AnchorHead | null, };
 
 export type ReconciliationRecord = { 
 /**

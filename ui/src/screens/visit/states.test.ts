@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate, type Key } from "../../i18n/i18n";
-import { mockRxView } from "../../mock/mock-visit";
+import { mockRxView, recordedBlocked } from "../../mock/mock-visit";
 import type { VisitView } from "../../ipc/visit-api";
 import { verdictTone } from "./verdict";
 import { ALL_STATES, nextStepText, otcStageTone, stateLabel, stateTone, visitBlocked } from "./states";
@@ -26,7 +26,7 @@ describe("one visual language for states", () => {
     expect(stateTone(visit({ state: "settlement_uncertain" }))).toBe("bad");
     expect(stateTone(visit({ state: "refund_uncertain" }))).toBe("bad");
     expect(stateTone(visit({ state: "dispensing" }))).toBe("wait");
-    const tampered = visit({ state: "closed", prescription: mockRxView("AR-TAMPERED") });
+    const tampered = visit({ state: "closed", prescription: recordedBlocked("visit_open").prescription! });
     expect(visitBlocked(tampered)).toBe(true);
     expect(stateTone(tampered)).toBe("bad");
     expect(zh(stateLabel(tampered))).toBe("已阻止");
@@ -40,7 +40,7 @@ describe("one visual language for states", () => {
     const v = mockRxView("AR-LAYOUT").verdict;
     expect(verdictTone(v)).toBe("ok");
     expect(verdictTone(v, true)).toBe("muted");
-    expect(verdictTone(mockRxView("AR-TAMPERED").verdict, true)).toBe("bad");
+    expect(verdictTone(recordedBlocked("visit_open").prescription!.verdict, true)).toBe("bad");
   });
 
   it("every state has its own label in both languages; the step before the audit is 待审方, not 处方已核对", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SignerSummary, Verdict } from "../../ipc/api";
+import type { VerifyWarning } from "../../ipc/generated/types";
 import { translate, type Key } from "../../i18n/i18n";
 import { verdictTone, warningLines } from "./verdict";
 
@@ -12,7 +13,7 @@ const signer: SignerSummary = {
   institution: "H11010100001",
   signed_at: "2026-12-05T01:00:00Z",
 };
-const stale = {
+const stale: VerifyWarning = {
   warning: "stale_crl",
   next_update: "2026-12-04T16:00:00Z",
   grace_until: "2026-12-05T16:00:00Z",
@@ -46,7 +47,7 @@ describe("signature verdict panel", () => {
     const v: Verdict = {
       verdict: "verified",
       signer,
-      warnings: [stale, { warning: "no_crl", detail: "offline" }, { warning: "future_thing" }],
+      warnings: [stale, { warning: "no_crl", detail: "offline" }, { warning: "future_thing" } as unknown as VerifyWarning],
     };
     const lines = warningLines(v, zh);
     expect(lines.map((l) => l.code)).toEqual(["stale_crl", "no_crl", "future_thing"]);

@@ -7,15 +7,6 @@ import type { Key } from "../../i18n/i18n";
 
 export type VerdictTone = "ok" | "warn" | "bad" | "muted";
 
-/** A warning as the backend serialises it (`VerifyWarning`, tag `warning`). */
-export interface VerdictWarning {
-  warning: string;
-  next_update?: string | null;
-  grace_until?: string;
-  issuer?: string;
-  detail?: string;
-}
-
 export interface WarningLine {
   code: string;
   text: string;
@@ -38,7 +29,8 @@ export function verdictTone(v: Verdict, blocked = false): VerdictTone {
 /** One translated line per warning; an unknown code still shows (by its code). */
 export function warningLines(v: Verdict, t: (key: Key) => string): WarningLine[] {
   if (v.verdict !== "verified") return [];
-  return (v.warnings as VerdictWarning[]).map((w) => {
+  // `VerifyWarning` (generated from rxdesk-gm, tag `warning`).
+  return v.warnings.map((w): WarningLine => {
     switch (w.warning) {
       case "stale_crl":
         return {
@@ -49,8 +41,11 @@ export function warningLines(v: Verdict, t: (key: Key) => string): WarningLine[]
         };
       case "no_crl":
         return { code: w.warning, text: t("sig.warn.no_crl") };
-      default:
-        return { code: w.warning, text: `${t("sig.warn.other")}${w.warning}` };
+      default: {
+        // A warning a newer backend sends that this window does not know yet.
+        const code = (w as { warning: string }).warning;
+        return { code, text: `${t("sig.warn.other")}${code}` };
+      }
     }
   });
 }

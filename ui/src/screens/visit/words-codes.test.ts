@@ -6,12 +6,14 @@
 // Every code the backend sends is driven in en-US with Chinese in every
 // `…Zh` field, and the words must have no CJK; zh-CN keeps the service's.
 import { describe, expect, it } from "vitest";
+import dispenseSrc from "../../../../crates/rxdesk-app/src/visit/dispense.rs?raw";
+import otcCoreSrc from "../../../../crates/rxdesk-core/src/otc.rs?raw";
 import { translate, type Key, type Locale } from "../../i18n/i18n";
 import { plain } from "../../i18n/plain";
 import type { FindingView, LayoutDifferenceView } from "../../ipc/visit-api";
 import type { OtcView } from "../../ipc/otc-api";
 import type { PrescriptionView } from "../../ipc/api";
-import { findingWords, kindWords, layoutFieldWords, otcWords, relationWords, viaWords } from "./words";
+import { findingWords, kindWords, layoutFieldWords, otcWords, relationWords, scanWords, viaWords } from "./words";
 import { verdictWords } from "./verdict";
 
 const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
@@ -108,7 +110,7 @@ describe("backend sentences worded by code in en-US", () => {
     const signer = { subject: "CN=医院", issuer: "CN=CA", serial: "01", not_before: "", not_after: "", institution: null, signed_at: null };
     const views: Pick<PrescriptionView, "verdict" | "reasonZh" | "nextStepZh">[] = [
       { verdict: { verdict: "verified", signer, warnings: [] }, reasonZh: "", nextStepZh: "签名有效" },
-      { verdict: { verdict: "verified", signer, warnings: [{ warning: "no_crl" }] }, reasonZh: "", nextStepZh: "签名有效但有警告" },
+      { verdict: { verdict: "verified", signer, warnings: [{ warning: "no_crl", detail: "offline" }] }, reasonZh: "", nextStepZh: "签名有效但有警告" },
       { verdict: { verdict: "rejected", reason: { code: "crl_stale" }, signer: null }, reasonZh: "吊销列表过期", nextStepZh: "已阻止" },
       { verdict: { verdict: "rejected", reason: { code: "bad_signature" }, signer }, reasonZh: "签名无效", nextStepZh: "已阻止" },
     ];
@@ -148,5 +150,46 @@ describe("backend sentences worded by code in en-US", () => {
     }
     const zh = otcWords({ stage: "cart", stageZh: "选购商品", nextStep: "scan_product", nextStepZh: "请扫描商品条码", notice: null, noticeZh: null }, t("zh-CN"), "zh-CN", p("zh-CN"));
     expect(zh.stage).toBe("选购商品");
+  });
+});
+
+const SOURCES: Record<string, string> = {
+  "crates/rxdesk-app/src/visit/dispense.rs": dispenseSrc,
+  "crates/rxdesk-core/src/otc.rs": otcCoreSrc,
+};
+/** A Rust source of the workspace (imported raw, so a change re-runs the test). */
+const rust = (path: string): string => SOURCES[path] ?? "";
+/** The string literals a Rust `fn NAME` body returns after `=>` (the body ends at its indent's closing brace). */
+function codesOf(src: string, fn: string, from = 0): string[] {
+  const at = src.indexOf(`fn ${fn}(`, from);
+  expect(at, `fn ${fn}`).toBeGreaterThan(-1);
+  const ends = ["\n    }\n", "\n}\n"].map((e) => src.indexOf(e, at)).filter((i) => i > at);
+  return [...src.slice(at, Math.min(...ends)).matchAll(/=> "([A-Za-z0-9_]+)"/g)].map((m) => m[1] as string);
+}
+
+describe("a scan's outcome in en-US: every code the counter and the OTC sale answer with is worded", () => {
+  it("each accepted and refused scan code and each OTC step code, no Chinese and never the bare code", () => {
+    const dispense = rust("crates/rxdesk-app/src/visit/dispense.rs");
+    const accepted = codesOf(dispense, "code", dispense.indexOf("impl ScanAccepted"));
+    const refused = codesOf(dispense, "code", dispense.indexOf("impl ScanRefusal"));
+    const dispensing = codesOf(dispense, "dispense_code");
+    const otc = codesOf(rust("crates/rxdesk-core/src/otc.rs"), "code");
+    expect(accepted).toEqual(["barcode_ok", "box_ok", "no_code_ok"]);
+    expect(refused).toContain("trace_code_not_received");
+    expect(dispensing).toContain("out_of_stock");
+    expect(otc).toContain("OTC_PRESCRIPTION_ONLY");
+    // The step errors an OTC scan can meet besides the cart's (otc.rs `otc_scan_in`).
+    const step = ["OTC_LOCKED", "STORE_FAILED", "STORE_DISK_FULL", "STORE_CORRUPT"];
+    const codes = [...accepted, ...refused, ...dispensing, ...otc, ...step];
+    for (const code of codes) {
+      const out = { code, messageZh: "“布洛芬缓释胶囊”是处方药", messageEn: null };
+      const w = scanWords(out, t("en-US"), "en-US", p("en-US"));
+      expect(CJK.test(w), `${code}: ${w}`).toBe(false);
+      expect(w, `${code} has its own words`).not.toMatch(/\(code /);
+      expect(scanWords(out, t("zh-CN"), "zh-CN", p("zh-CN"))).toBe(out.messageZh);
+    }
+    // A code this window does not know yet: the service's English sentence, else the code.
+    expect(scanWords({ code: "OTC_NEW", messageZh: "新", messageEn: "New refusal" }, t("en-US"), "en-US", p("en-US"))).toBe("New refusal");
+    expect(scanWords({ code: "OTC_NEW", messageZh: "新", messageEn: "新" }, t("en-US"), "en-US", p("en-US"))).toBe("The scan was not accepted (code OTC_NEW)");
   });
 });

@@ -7,7 +7,7 @@ import { translate, type Key, type Locale } from "../../i18n/i18n";
 import type { OperatorInfo } from "../../ipc/api";
 import type { ScanOutcome, VisitView } from "../../ipc/visit-api";
 import { plain } from "../../i18n/plain";
-import { DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "../../mock/mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "../../mock/mock-visit";
 import { nextStepText } from "./states";
 import { closedReasonWords, guidanceWords, printedWords, scanWords, splitExplanation } from "./words";
 
@@ -65,11 +65,13 @@ function drive(): { views: VisitView[]; scans: ScanOutcome[] } {
   call("visit_settle");
   call("visit_pay", { method: "cash", tendered: "20" });
   call("visit_complete");
-  for (const auth of ["AR-TAMPERED", "AR-LAYOUT"]) {
-    call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-    call("visit_open", { authRxno: auth });
-  }
+  // Blocked by the signature (the recorded real visit, replayed) and by the rules.
+  call("visit_start");
+  const listed = call("visit_identify", { method: "e_voucher", code: BLOCKED_PATIENT, consent: null, agent: null }) as VisitView;
+  call("visit_open", { authRxno: listed.listed[0]?.auth_rxno });
+  call("visit_start");
+  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
+  call("visit_open", { authRxno: "AR-LAYOUT" });
   return { views, scans };
 }
 

@@ -9,6 +9,7 @@ import { AGENT_RELATIONSHIPS } from "../../ipc/visit-api";
 import type { OtcView } from "../../ipc/otc-api";
 import type { FindingView, GuidanceView, LayoutDifferenceView, ScanOutcome, SplitView, VisitView } from "../../ipc/visit-api";
 import { yuan } from "../../lib/money";
+import { shellErrors, stepTemplate } from "../../i18n/errors";
 
 type T = (key: Key) => string;
 
@@ -27,10 +28,29 @@ function keyed(t: T, key: string, fallback: string): string {
   return s === key ? fallback : s;
 }
 
-/** A scan's outcome: the service's sentence in zh-CN, its code's words otherwise. */
-export function scanWords(out: Pick<ScanOutcome, "code" | "messageZh">, t: T, locale: Locale, plain: (s: string) => string): string {
+const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+
+/**
+ * A scan's outcome: the service's sentence in zh-CN; otherwise its code's
+ * words (`scanmsg.*`), then the error catalogue's sentence for a step
+ * error's code (an OTC sale's `OTC_*` and ledger codes), then the service's
+ * English sentence of that step error (`messageEn`), never Chinese.
+ */
+export function scanWords(
+  out: Pick<ScanOutcome, "code" | "messageZh"> & { messageEn?: string | null },
+  t: T,
+  locale: Locale,
+  plain: (s: string) => string,
+): string {
   if (locale === "zh-CN") return plain(out.messageZh);
-  return keyed(t, `scanmsg.${out.code}`, `${t("scanmsg.other")}${out.code}`);
+  const own = t(`scanmsg.${out.code}` as Key);
+  if (own !== `scanmsg.${out.code}`) return own;
+  const step = stepTemplate(locale, out.code, {});
+  if (step && !CJK.test(step)) return step;
+  const shell = shellErrors[out.code];
+  if (shell && !/\{\w+\}/.test(shell.en)) return shell.en;
+  if (out.messageEn && !CJK.test(out.messageEn)) return out.messageEn;
+  return t("scanmsg.other").replace("{code}", out.code);
 }
 
 /** What to do now (after the counter's own settled-step words in `nextStepText`). */

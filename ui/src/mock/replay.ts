@@ -1,0 +1,113 @@
+// Replays recorded real answers (ui/src/mock/recorded/*.json, written by
+// `cargo test -p rxdesk-app --test recorded_views` against the center
+// emulator) instead of re-implementing a service: the requests of the
+// current run are matched against each recorded flow, step by step (command
+// and arguments as the window sends them), and the answer is the recorded
+// one — the view, or the refusal as an `IpcError`. A request no flow has at
+// that point is refused with `MOCK_NOT_RECORDED`, so a browser test that
+// leaves the recorded paths fails loudly instead of meeting invented data.
+// The recordings' volatile fields were normalised to placeholders
+// (`<time>`, `<saleRef>` …); the replay fills them with fixed demo values.
+import type { IpcError } from "../ipc/generated/error-codes";
+import { mockError } from "./ipc-error";
+
+/** One recorded step: what the window sent and what the real command answered. */
+export interface RecordedStep {
+  command: string;
+  args: Record<string, unknown>;
+  response?: unknown;
+  error?: IpcError;
+}
+
+/** A recorded flow: the steps of one real run, in order. */
+export interface RecordedFlow {
+  name: string;
+  steps: RecordedStep[];
+}
+
+/** The fixed values the placeholders of the recordings stand for. */
+const PLACEHOLDERS: Record<string, string> = {
+  "<time>": "2026-12-05 10:00:00",
+  "<day>": "2026-12-05",
+  "<saleRef>": "O202612051000000001",
+  "<receiptText>": "（演示小票：录制时的小票文本已略去）",
+  "<rtalDocno>": "RD202612050001",
+  "<setlId>": "SETL202612050001",
+  "<guidanceText>": "（演示：录制时的用药指导文本已略去）",
+  "<prsc_time>": "2026-12-05 09:00:00",
+  "<prscTime>": "2026-12-05 09:00:00",
+  "<valid_end_time>": "2026-12-08 09:00:00",
+  "<validEndTime>": "2026-12-08 09:00:00",
+};
+
+/** A recorded value with its placeholders filled (a deep copy: the recording is never changed). */
+export function filled<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v), (_k, x: unknown) => {
+    if (typeof x !== "string" || !/^<\w+>$/.test(x)) return x;
+    // A placeholder without a fixed value: a stable demo value named after the field, the same
+    // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
+    return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+  }) as T;
+}
+
+/** Arguments as a comparable string: keys sorted (only `keys` when given), `undefined` as `null`. */
+function key(args: Record<string, unknown>, keys?: readonly string[]): string {
+  const norm: Record<string, unknown> = {};
+  for (const k of keys ?? Object.keys(args).sort()) norm[k] = args[k] === undefined ? null : args[k];
+  return JSON.stringify(norm);
+}
+
+/** The refusal for a request no recording answers. */
+export function notRecorded(command: string, args: Record<string, unknown>): IpcError {
+  return mockError(
+    "MOCK_NOT_RECORDED",
+    `演示界面：没有录制这一步（${command}），请按录制的步骤操作`,
+    { command, args: JSON.stringify(args) },
+    `Demo window: this step (${command}) was not recorded; follow the recorded steps`,
+  );
+}
+
+/**
+ * The replay of a set of flows. `start` (a command every flow begins with)
+ * begins a new run; the other requests extend the current run.
+ */
+export class Replay {
+  private run: RecordedStep[] = [];
+
+  /**
+   * `compared`: per command, the arguments that must match (the others are
+   * free text the operator types, e.g. an audit opinion or the cash tendered).
+   */
+  constructor(
+    private readonly flows: RecordedFlow[],
+    private readonly start: string | null,
+    private readonly compared: Record<string, readonly string[]> = {},
+  ) {}
+
+  /** The recorded step answering `command(args)` after the run so far, or null. */
+  private find(command: string, args: Record<string, unknown>): RecordedStep | null {
+    const run = command === this.start ? [] : this.run;
+    const k = (c: string, a: Record<string, unknown>) => `${c} ${key(filled(a), this.compared[c])}`;
+    const want = [...run.map((s) => k(s.command, s.args)), k(command, args)];
+    for (const f of this.flows) {
+      if (f.steps.length < want.length) continue;
+      if (want.every((w, i) => f.steps[i] && k(f.steps[i].command, f.steps[i].args ?? {}) === w)) return f.steps[want.length - 1] ?? null;
+    }
+    return null;
+  }
+
+  /** Answers a request: the recorded response, or throws the recorded refusal (or `MOCK_NOT_RECORDED`). */
+  answer(command: string, args: Record<string, unknown>): unknown {
+    const step = this.find(command, args);
+    if (!step) throw notRecorded(command, args);
+    if (command === this.start) this.run = [];
+    this.run.push(step);
+    if (step.error) throw filled(step.error);
+    return filled(step.response);
+  }
+
+  /** The run's steps that were answered, oldest first (the mock derives its read-only answers from them). */
+  answered(): readonly RecordedStep[] {
+    return this.run;
+  }
+}
