@@ -130,7 +130,7 @@ fn main() {
     // thread while GTK and the window come up, so the window's main loop is
     // never held by it: a main thread busy when WebKit first draws the view
     // waits up to 500 ms for a web process it has not yet initialised
-    // (measured with strace; docs/decisions/0020).
+    // (measured with strace; docs/decisions/0021).
     let events = std::sync::Arc::new(ToWindow::default());
     let starting = {
         let rt = tauri::async_runtime::handle().inner().clone();
@@ -329,6 +329,12 @@ fn open_window(
             event,
             tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
         ) {
+            // A fresh data directory keeps nothing until the first-start
+            // choice is made (setup builds only into an empty directory);
+            // the window's own first placement is not a choice to keep.
+            if !rxdesk_app::Settings::configured(&dir) {
+                return;
+            }
             let (Ok(size), Ok(pos)) = (w.inner_size(), w.outer_position()) else {
                 return;
             };
