@@ -19,7 +19,6 @@ use rust_decimal::Decimal;
 use rxdesk_core::codes::RxStatus;
 use rxdesk_core::money::Price;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The 20 fields the issuing institution's signature covers (docs/reference/wire-protocol.md §5), in spec order.
 pub const SIGN_FIELD_NAMES: [&str; 20] = [
@@ -525,6 +524,7 @@ impl DownloadedPrescription {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn fields() -> SignFields {
         SignFields {
