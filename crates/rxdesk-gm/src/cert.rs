@@ -604,6 +604,72 @@ pub(crate) fn dn_parts(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The raw parts of a DN string as [`dn_parts`] splits it (on `,`, `/`,
+/// `;` not escaped by `\\`), before trimming.
+fn dn_raw_parts(s: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut esc = false;
+    let mut chars = s.char_indices();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        for (i, c) in chars.by_ref() {
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == ',' || c == '/' || c == ';' {
+                let part = &s[start..i];
+                start = i + c.len_utf8();
+                return Some(part);
+            }
+        }
+        done = true;
+        Some(&s[start..])
+    })
+}
+
+/// Is the raw part `raw` (untrimmed) in the normal form `want` (one
+/// element of [`dn_parts`]' output)? The same normalisation, without
+/// building the string.
+fn dn_part_is(raw: &str, want: &str) -> bool {
+    let p = raw.trim();
+    let Some((k, v)) = p.split_once('=') else {
+        return p == want;
+    };
+    let Some((wk, wv)) = want.split_once('=') else {
+        return false;
+    };
+    let k = k.trim();
+    let key_ok = if k.eq_ignore_ascii_case("2.5.4.97") {
+        wk == "ORGANIZATIONIDENTIFIER"
+    } else if k.eq_ignore_ascii_case("SERIALNUMBER") || k == "2.5.4.5" {
+        wk == "SERIALNUMBER"
+    } else {
+        k.len() == wk.len()
+            && k.bytes()
+                .zip(wk.bytes())
+                .all(|(a, b)| a.to_ascii_uppercase() == b)
+    };
+    key_ok && v.trim() == wv
+}
+
+/// `dn_parts_equal(&dn_parts(text), parts)` without allocating: the DN
+/// text of a prescription (`signCertDn`) against a certificate's memoised
+/// normal form, on every verification (decision 0015 follow-up).
+pub(crate) fn dn_text_matches(text: &str, parts: &[String]) -> bool {
+    let non_empty = || dn_raw_parts(text).filter(|p| !p.trim().is_empty());
+    if non_empty().count() != parts.len() {
+        return false;
+    }
+    non_empty().zip(parts).all(|(p, w)| dn_part_is(p, w))
+        || non_empty()
+            .zip(parts.iter().rev())
+            .all(|(p, w)| dn_part_is(p, w))
+}
+
 /// Escape a value for an RFC 4514 string.
 pub fn escape_dn_value(v: &str) -> String {
     let mut out = String::new();
@@ -647,5 +713,36 @@ mod tests {
         assert!(dn_equal("/C=CN/O=B/CN=A", "CN=A,O=B,C=CN"));
         assert!(!dn_equal("CN=A,O=B", "CN=A,O=C"));
         assert!(!dn_equal("CN=A\\,B", "CN=A,B"));
+    }
+
+    fn dn_text() -> impl proptest::strategy::Strategy<Value = String> {
+        "[ ,/;=\\\\a-cA-C0-9.+机构]{0,24}"
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        /// The allocation-free comparison is `dn_parts_equal` of `dn_parts`.
+        #[test]
+        fn dn_text_matches_is_dn_equal(a in dn_text(), b in dn_text()) {
+            proptest::prop_assert_eq!(dn_text_matches(&a, &dn_parts(&b)), dn_equal(&a, &b));
+            proptest::prop_assert!(dn_text_matches(&a, &dn_parts(&a)));
+        }
+    }
+
+    #[test]
+    fn dn_text_matches_known_forms() {
+        let parts = dn_parts("CN=示例医院,organizationIdentifier=H11010100001,O=RxDesk DEMO,C=CN");
+        for text in [
+            "C=CN, O=RxDesk DEMO, 2.5.4.97=H11010100001, CN=示例医院",
+            "/cn=示例医院/ORGANIZATIONIDENTIFIER=H11010100001/o=RxDesk DEMO/c=CN",
+        ] {
+            assert!(dn_text_matches(text, &parts), "{text}");
+        }
+        assert!(!dn_text_matches("CN=示例医院,O=RxDesk DEMO,C=CN", &parts));
+        assert!(!dn_text_matches(
+            "CN=示例医院,2.5.4.97=H11010100002,O=RxDesk DEMO,C=CN",
+            &parts
+        ));
     }
 }

@@ -27,7 +27,7 @@
 //! Only this module can construct [`Verified`], so code that needs a checked
 //! prescription can demand `Verified<Prescription>` in its signature.
 
-use crate::cert::{dn_parts, dn_parts_equal, parse_serial_text, Certificate};
+use crate::cert::{dn_text_matches, parse_serial_text, Certificate};
 use crate::cms::{self, CmsError, CmsVerified};
 use crate::download::DownloadedPrescription;
 use crate::pdf::{self, PdfError};
@@ -798,7 +798,7 @@ impl<'a> Verifier<'a> {
                 field: "signCertSn".into(),
             }));
         }
-        if !dn_parts_equal(&dn_parts(&rx.sign_cert_dn), signer.subject_dn_parts()) {
+        if !dn_text_matches(&rx.sign_cert_dn, signer.subject_dn_parts()) {
             return Err(with(RejectReason::ContentMismatch {
                 field: "signCertDn".into(),
             }));
