@@ -558,6 +558,19 @@ pub fn verify_detached_parts(
     verify_parts(cms_der, parts, extra_certs, user_id, true)
 }
 
+/// [`verify_detached_parts`] through the `der`/`cms` decoder alone, as it
+/// was before the fast path ([`FastSignerInfo`]): what the fuzz target
+/// `cms_fast_path` compares the fast path with. Not for verification.
+#[doc(hidden)]
+pub fn verify_detached_parts_decoded(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<CmsVerified, CmsError> {
+    verify_parts(cms_der, parts, extra_certs, user_id, false)
+}
+
 /// [`verify_detached_parts`]; `fast` as in [`raw_signed_data`] (`false`:
 /// the decoder's path alone, which the tests compare the fast one with).
 fn verify_parts(
