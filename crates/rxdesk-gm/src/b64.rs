@@ -11,7 +11,10 @@
 //! 32-symbol chunk equal to the one before it (a signed PDF's `/Contents`
 //! placeholder is a long run of `0` digits: the same `MDAw` group over and
 //! over) reuses that chunk's 24 bytes; the output is appended, not zeroed
-//! first. The output equals the `base64`
+//! first. Stretches of chunks each unlike the one before (the PDF's text,
+//! the signature's hex digits) are decoded by `base64-simd` (decision
+//! 0020); the last group (padding, unused bits) and the few groups after
+//! the last whole chunk by the tables here. The output equals the `base64`
 //! crate's, byte for byte, and so does the set of inputs rejected (property
 //! test below against the crate itself).
 
@@ -126,20 +129,28 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
             at = end;
             continue;
         }
-        let w: [u64; 8] = std::array::from_fn(|k| u64::from(group(&c[4 * k..4 * k + 4])));
-        if w.iter().fold(0, |a, b| a | b) & u64::from(BAD) != 0 {
+        // A stretch of chunks each unlike the one before it (the PDF's
+        // text and the signature's hex digits): decoded in one call by
+        // `base64-simd` (decision 0020). The stretch holds whole groups
+        // and no padding may end it (`=` is allowed only in the last
+        // group, which is decoded below); inside it, `base64-simd`'s
+        // strict decoder refuses what the `base64` crate refuses.
+        let mut end = at + 32;
+        while let (Some(next), Some(before)) = (chunk_at(end), chunk_at(end - 32)) {
+            if next == before {
+                break;
+            }
+            end += 32;
+        }
+        let stretch = chunked.get(at..end)?;
+        if stretch.last() == Some(&b'=') {
             return None;
         }
-        // 8 groups of 24 bits = 192 bits, big-endian.
-        for word in [
-            (w[0] << 40) | (w[1] << 16) | (w[2] >> 8),
-            (w[2] << 56) | (w[3] << 32) | (w[4] << 8) | (w[5] >> 16),
-            (w[5] << 48) | (w[6] << 24) | w[7],
-        ] {
-            out.extend_from_slice(&word.to_be_bytes());
-        }
-        prev_in = Some(c);
-        at += 32;
+        base64_simd::STANDARD
+            .decode_append(stretch, &mut out)
+            .ok()?;
+        prev_in = chunk_at(end - 32);
+        at = end;
     }
     // Fewer than 8 groups of 4 symbols are left before the last one.
     for g in rest.chunks_exact(4) {

@@ -605,29 +605,34 @@ pub(crate) fn dn_parts(s: &str) -> Vec<String> {
 }
 
 /// The raw parts of a DN string as [`dn_parts`] splits it (on `,`, `/`,
-/// `;` not escaped by `\\`), before trimming.
+/// `;` not escaped by `\\`), before trimming. By bytes: the separators
+/// and `\\` are ASCII, which no byte of a multi-byte UTF-8 character
+/// equals, and a `\\` escapes the character after it, whose first byte
+/// is the one skipped (every split is at an ASCII byte, so at a character
+/// boundary).
 fn dn_raw_parts(s: &str) -> impl Iterator<Item = &str> {
+    let bytes = s.as_bytes();
     let mut start = 0;
-    let mut esc = false;
-    let mut chars = s.char_indices();
+    let mut i = 0;
     let mut done = false;
     std::iter::from_fn(move || {
         if done {
             return None;
         }
-        for (i, c) in chars.by_ref() {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == ',' || c == '/' || c == ';' {
-                let part = &s[start..i];
-                start = i + c.len_utf8();
-                return Some(part);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b',' | b'/' | b';' => {
+                    let part = s.get(start..i);
+                    i += 1;
+                    start = i;
+                    return part;
+                }
+                _ => i += 1,
             }
         }
         done = true;
-        Some(&s[start..])
+        s.get(start..)
     })
 }
 
