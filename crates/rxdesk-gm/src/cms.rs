@@ -603,7 +603,17 @@ fn verify_parts(
         .certificates
         .iter()
         .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(|e| match &raw.first {
+            // The decoder would have refused a broken SignerInfo before
+            // the certificates: report what it would have (fuzz target
+            // cms_fast_path found the two errors in the other order).
+            Some(FirstSigner::Fast(f)) => match SignerInfo::from_der(f.full) {
+                Err(si) => malformed(si),
+                Ok(_) => e,
+            },
+            _ => e,
+        })?;
 
     if let Some(econtent) = &raw.encap.econtent {
         // Not detached: the encapsulated content must be the content we were given.
@@ -930,6 +940,33 @@ mod tests {
         let mut padded = vec![0x04, 0x82, 0x00, 0x80];
         padded.extend([7; 0x80]);
         assert!(strict_tlv(&padded).is_none());
+    }
+
+    /// A broken certificate and a SignerInfo the fast path reads but the
+    /// decoder refuses (its issuer Name broken): both paths report the
+    /// SignerInfo's error, as the decoder met it first (fuzz target
+    /// cms_fast_path found them reported in the other order).
+    #[test]
+    fn a_broken_signer_info_is_reported_before_a_broken_certificate() {
+        let der = &signed().1[0];
+        let offset = |part: &[u8]| part.as_ptr() as usize - der.as_ptr() as usize;
+        let raw = raw_signed_data(der, true).unwrap();
+        let Some(FirstSigner::Fast(f)) = &raw.first else {
+            panic!("fast path not taken");
+        };
+        let (name_at, cert_at) = (offset(f.issuer), offset(raw.certificates[0]));
+        let mut m = der.clone();
+        assert_eq!(m[name_at + 2], 0x31, "the Name's first RDN");
+        m[name_at + 2] = 0x04;
+        m[cert_at + 4] ^= 0x20;
+        assert!(fast_signer_info(&m[offset(f.full)..offset(f.full) + f.full.len()]).is_some());
+        let fast = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, true));
+        let slow = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, false));
+        assert_eq!(fast, slow);
+        assert!(
+            matches!(&fast, Err(CmsError::Malformed(d)) if !d.contains("certificate")),
+            "{fast:?}"
+        );
     }
 
     fn bent(der: &[u8], kind: u8, at: usize, byte: u8) -> Vec<u8> {
