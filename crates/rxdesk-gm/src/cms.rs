@@ -900,10 +900,12 @@ mod tests {
         })
     }
 
+    /// A verification's outcome as comparable data: signer, signing time,
+    /// embedded certificates, GB/T 35275 OIDs; or the error.
+    type Outcome = Result<(Certificate, Option<DateTime<Utc>>, Vec<Certificate>, bool), CmsError>;
+
     /// The outcome as comparable data.
-    fn outcome(
-        r: Result<CmsVerified, CmsError>,
-    ) -> Result<(Certificate, Option<DateTime<Utc>>, Vec<Certificate>, bool), CmsError> {
+    fn outcome(r: Result<CmsVerified, CmsError>) -> Outcome {
         r.map(|v| (v.signer, v.signing_time, v.certificates, v.gm_oids))
     }
 
