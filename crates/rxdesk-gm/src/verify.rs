@@ -634,19 +634,18 @@ impl<'a> Verifier<'a> {
                 }
             }
         }
+        // Each certificate's validity converted once (not per time checked).
+        let validity: Vec<_> = chain
+            .iter()
+            .map(|c| (c.not_before(), c.not_after()))
+            .collect();
         for at in signed_at.into_iter().chain(std::iter::once(now)) {
-            for c in &chain {
-                if at < c.not_before() {
-                    return Err(RejectReason::NotYetValid {
-                        not_before: c.not_before(),
-                        at,
-                    });
+            for &(not_before, not_after) in &validity {
+                if at < not_before {
+                    return Err(RejectReason::NotYetValid { not_before, at });
                 }
-                if at > c.not_after() {
-                    return Err(RejectReason::Expired {
-                        not_after: c.not_after(),
-                        at,
-                    });
+                if at > not_after {
+                    return Err(RejectReason::Expired { not_after, at });
                 }
             }
         }
