@@ -770,7 +770,10 @@ mod tests {
         );
         // One letter of the subject changed: same length, same signature
         // bytes at the end, so the same tag.
-        let at = der.windows(14).position(|w| w == b"Cache Hospital").unwrap();
+        let at = der
+            .windows(14)
+            .position(|w| w == b"Cache Hospital")
+            .unwrap();
         let mut bent = der.clone();
         bent[at] = b'K';
         assert_eq!(der_tag(&bent), der_tag(&der));
