@@ -139,17 +139,190 @@ struct RawSignedData<'a> {
     /// ContentInfo's contentType was the GB/T 35275 signedData OID.
     gm_oids: bool,
     encap: EncapsulatedContentInfo,
+    /// encapContentInfo's eContentType TLV as received, when it was
+    /// recognised byte for byte (the fast path's `contentType` check).
+    econtent_type_tlv: Option<&'a [u8]>,
     /// Embedded certificates (the `certificate` CHOICE), in received order.
     certificates: Vec<&'a [u8]>,
     /// Per SignerInfo in received order: its full TLV and its `[0]` signed attributes TLV.
     signer_infos: Vec<(&'a [u8], Option<&'a [u8]>)>,
-    /// The first SignerInfo, decoded (once: the SET is decoded whole only
-    /// when it holds more than one).
-    first: Option<SignerInfo>,
+    /// The first SignerInfo: read in place ([`fast_signer_info`]) or
+    /// decoded (once: the SET is decoded whole only when it holds more
+    /// than one).
+    first: Option<FirstSigner<'a>>,
     /// The issuer Name TLV of the first SignerInfo's IssuerAndSerialNumber,
     /// as received (compared with certificates' issuer DER without
     /// re-encoding the decoded Name).
     first_sid_issuer: Option<&'a [u8]>,
+}
+
+/// The first SignerInfo of a SignedData.
+enum FirstSigner<'a> {
+    /// Of the one shape every GB/T 35275 signer writes, read in place.
+    Fast(FastSignerInfo<'a>),
+    /// Decoded by the `cms` crate.
+    Decoded(Box<SignerInfo>),
+}
+
+/// A SignerInfo of the shape GB/T 35275 signers write, read in place
+/// without decoding it into owned `cms` types (decision 0015 follow-up:
+/// that decoding was the largest cost of a full prescription verification
+/// after its two SM2 verifies and its hashing).
+///
+/// [`fast_signer_info`] returns one only when every part is either
+/// compared byte for byte with an encoding the strict decoder accepts
+/// (version, the algorithm identifiers, the attribute types) or checked
+/// exactly as the decoder checks it (lengths in minimal form, tags), and
+/// the attributes are the three standard ones, each at most once, with
+/// one value each. The issuer Name and serial are kept as received: they
+/// are used only if they equal, byte for byte, those of a certificate
+/// that decoded strictly; else the SignerInfo is decoded by the `cms` crate
+/// after all. Anything else is decoded by the `cms` crate, so the set of
+/// SignerInfos accepted and every verdict stay those of the decoder
+/// (property test `fast_signer_info_agrees_with_the_decoder`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FastSignerInfo<'a> {
+    /// The SignerInfo's full TLV.
+    full: &'a [u8],
+    /// issuerAndSerialNumber's issuer Name TLV, not yet checked.
+    issuer: &'a [u8],
+    /// issuerAndSerialNumber's serial INTEGER contents, not yet checked.
+    serial: &'a [u8],
+    /// The `[0]` signed attributes TLV, as received.
+    signed_attrs: &'a [u8],
+    /// messageDigest's OCTET STRING contents.
+    message_digest: &'a [u8],
+    /// contentType's value TLV (an OBJECT IDENTIFIER tag), if present.
+    content_type: Option<&'a [u8]>,
+    /// signingTime's value TLV (UTCTime or GeneralizedTime tag), if present.
+    signing_time: Option<&'a [u8]>,
+    /// The signature OCTET STRING contents.
+    signature: &'a [u8],
+}
+
+/// [`read_tlv`] of a DER TLV only: a length in its minimal form (short
+/// form below 128, long form with no leading zero and at most two length
+/// bytes). `None` for anything else, which the callers then hand to the
+/// `der` decoder.
+fn strict_tlv(input: &[u8]) -> Option<(asn1::Tlv<'_>, &[u8])> {
+    let (t, rest) = read_tlv(input).ok()?;
+    let minimal = match t.full.len() - t.value.len() {
+        2 => true,
+        3 => t.value.len() >= 0x80,
+        4 => t.value.len() >= 0x100,
+        _ => false,
+    };
+    minimal.then_some((t, rest))
+}
+
+/// Is `t` an OBJECT IDENTIFIER TLV (DER) equal to one of `oids`? Equal
+/// contents to a valid OID's encoding: the decoder would take it as that OID.
+fn is_oid(t: &asn1::Tlv<'_>, oids: &[ObjectIdentifier]) -> Option<ObjectIdentifier> {
+    if t.tag != 0x06 || t.full.len() != t.value.len() + 2 {
+        return None;
+    }
+    oids.iter().find(|o| o.as_bytes() == t.value).copied()
+}
+
+/// Is `t` an AlgorithmIdentifier of one of `oids`, without parameters or
+/// with NULL ones?
+fn is_alg(t: &asn1::Tlv<'_>, oids: &[ObjectIdentifier]) -> bool {
+    if t.tag != 0x30 {
+        return false;
+    }
+    let Some((o, rest)) = strict_tlv(t.value) else {
+        return false;
+    };
+    is_oid(&o, oids).is_some() && (rest.is_empty() || rest == [0x05, 0x00])
+}
+
+/// The signature algorithms [`check_sig_alg`] accepts.
+const SIG_ALGS: [ObjectIdentifier; 4] = [
+    oid::SM2_SIGN,
+    oid::SM2_WITH_SM3,
+    oid::SM2,
+    oid::EC_PUBLIC_KEY,
+];
+
+/// See [`FastSignerInfo`]. `None`: decode with the `cms` crate.
+fn fast_signer_info(full: &[u8]) -> Option<FastSignerInfo<'_>> {
+    let (seq, rest) = strict_tlv(full)?;
+    if seq.tag != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let (version, r) = strict_tlv(seq.value)?;
+    // CMSVersion: v0..v5, one content byte.
+    if version.tag != 0x02 || version.value.len() != 1 || version.value[0] > 5 {
+        return None;
+    }
+    let (sid, r) = strict_tlv(r)?;
+    if sid.tag != 0x30 {
+        return None;
+    }
+    let (issuer, sr) = strict_tlv(sid.value)?;
+    let (serial, sr) = strict_tlv(sr)?;
+    if issuer.tag != 0x30 || serial.tag != 0x02 || !sr.is_empty() {
+        return None;
+    }
+    let (digest_alg, r) = strict_tlv(r)?;
+    let (attrs, r) = strict_tlv(r)?;
+    let (sig_alg, r) = strict_tlv(r)?;
+    let (signature, r) = strict_tlv(r)?;
+    if !r.is_empty()
+        || !is_alg(&digest_alg, &[oid::SM3])
+        || attrs.tag != 0xA0
+        || !is_alg(&sig_alg, &SIG_ALGS)
+        || signature.tag != 0x04
+    {
+        return None;
+    }
+    let (mut md, mut ct, mut st) = (None, None, None);
+    let mut a = attrs.value;
+    while !a.is_empty() {
+        let (attr, ar) = strict_tlv(a)?;
+        a = ar;
+        if attr.tag != 0x30 {
+            return None;
+        }
+        let (ty, vr) = strict_tlv(attr.value)?;
+        let (set, vr) = strict_tlv(vr)?;
+        if set.tag != 0x31 || !vr.is_empty() {
+            return None;
+        }
+        let (value, sr) = strict_tlv(set.value)?;
+        if !sr.is_empty() {
+            return None;
+        }
+        let slot = match is_oid(
+            &ty,
+            &[
+                oid::ATTR_MESSAGE_DIGEST,
+                oid::ATTR_CONTENT_TYPE,
+                oid::ATTR_SIGNING_TIME,
+            ],
+        )? {
+            o if o == oid::ATTR_MESSAGE_DIGEST => &mut md,
+            o if o == oid::ATTR_CONTENT_TYPE => &mut ct,
+            _ => &mut st,
+        };
+        if slot.replace(value).is_some() {
+            return None; // twice: the decoder's order decides, let it
+        }
+    }
+    let md = md.filter(|v| v.tag == 0x04)?;
+    if ct.is_some_and(|v| v.tag != 0x06) || st.is_some_and(|v| v.tag != 0x17 && v.tag != 0x18) {
+        return None;
+    }
+    Some(FastSignerInfo {
+        full,
+        issuer: issuer.full,
+        serial: serial.value,
+        signed_attrs: attrs.full,
+        message_digest: md.value,
+        content_type: ct.map(|v| v.full),
+        signing_time: st.map(|v| v.full),
+        signature: signature.value,
+    })
 }
 
 fn no_trailing(rest: &[u8], what: &str) -> Result<(), CmsError> {
@@ -160,12 +333,20 @@ fn no_trailing(rest: &[u8], what: &str) -> Result<(), CmsError> {
     }
 }
 
-fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
+/// `fast`: recognise the usual encodings byte for byte and read the first
+/// SignerInfo in place ([`FastSignerInfo`]); `false` (tests only) decodes
+/// every part with the `der`/`cms` types, as before the fast path.
+fn raw_signed_data(der: &[u8], fast: bool) -> Result<RawSignedData<'_>, CmsError> {
     // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content }
     let (ci, rest) = asn1::expect_tlv(der, 0x30)?;
     no_trailing(rest, "ContentInfo")?;
     let (ct, rest) = asn1::expect_tlv(ci.value, 0x06)?;
-    let gm_oids = match ObjectIdentifier::from_der(ct.full).map_err(malformed)? {
+    let known = [oid::GM_SIGNED_DATA, oid::PKCS7_SIGNED_DATA];
+    let content_type = match is_oid(&ct, &known).filter(|_| fast) {
+        Some(o) => o,
+        None => ObjectIdentifier::from_der(ct.full).map_err(malformed)?,
+    };
+    let gm_oids = match content_type {
         o if o == oid::GM_SIGNED_DATA => true,
         o if o == oid::PKCS7_SIGNED_DATA => false,
         o => return Err(malformed(format!("content type {o} is not signedData"))),
@@ -177,11 +358,40 @@ fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
     //   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos }
     let (version, rest) = asn1::expect_tlv(sd.value, 0x02)?;
-    CmsVersion::from_der(version.full).map_err(malformed)?;
+    // Each part below is compared byte for byte with the encoding every
+    // GB/T 35275 signer writes (which the decoder accepts), and decoded
+    // strictly when it is anything else.
+    if !(fast && matches!(version.full, [0x02, 0x01, 0..=5])) {
+        CmsVersion::from_der(version.full).map_err(malformed)?;
+    }
     let (digests, rest) = asn1::expect_tlv(rest, 0x31)?;
-    DigestAlgorithmIdentifiers::from_der(digests.full).map_err(malformed)?;
-    let (encap, mut rest) = asn1::expect_tlv(rest, 0x30)?;
-    let encap = EncapsulatedContentInfo::from_der(encap.full).map_err(malformed)?;
+    let one_sm3 = strict_tlv(digests.full)
+        .and_then(|(set, _)| strict_tlv(set.value))
+        .is_some_and(|(alg, r)| r.is_empty() && is_alg(&alg, &[oid::SM3]));
+    if !(fast && one_sm3) {
+        DigestAlgorithmIdentifiers::from_der(digests.full).map_err(malformed)?;
+    }
+    let (encap_tlv, mut rest) = asn1::expect_tlv(rest, 0x30)?;
+    // Detached: encapContentInfo is the eContentType alone.
+    let data_type = strict_tlv(encap_tlv.full)
+        .and_then(|(seq, _)| strict_tlv(seq.value))
+        .and_then(|(t, r)| {
+            let o = is_oid(&t, &[oid::GM_DATA, oid::PKCS7_DATA])?;
+            r.is_empty().then_some((o, t.full))
+        });
+    let (encap, econtent_type_tlv) = match data_type.filter(|_| fast) {
+        Some((econtent_type, tlv)) => (
+            EncapsulatedContentInfo {
+                econtent_type,
+                econtent: None,
+            },
+            Some(tlv),
+        ),
+        None => (
+            EncapsulatedContentInfo::from_der(encap_tlv.full).map_err(malformed)?,
+            None,
+        ),
+    };
     let mut certificates = Vec::new();
     if let Ok((t, r)) = read_tlv(rest) {
         if t.tag == 0xA0 {
@@ -235,15 +445,21 @@ fn raw_signed_data(der: &[u8]) -> Result<RawSignedData<'_>, CmsError> {
     // a larger SET is decoded whole as well (its ordering checked by `der`).
     let first = match signer_infos.as_slice() {
         [] => None,
-        [(only, _)] => Some(SignerInfo::from_der(only).map_err(malformed)?),
+        [(only, _)] => Some(match fast_signer_info(only).filter(|_| fast) {
+            Some(f) => FirstSigner::Fast(f),
+            None => FirstSigner::Decoded(Box::new(SignerInfo::from_der(only).map_err(malformed)?)),
+        }),
         [(first, _), ..] => {
             SignerInfos::from_der(set.full).map_err(malformed)?;
-            Some(SignerInfo::from_der(first).map_err(malformed)?)
+            Some(FirstSigner::Decoded(Box::new(
+                SignerInfo::from_der(first).map_err(malformed)?,
+            )))
         }
     };
     Ok(RawSignedData {
         gm_oids,
         encap,
+        econtent_type_tlv,
         certificates,
         signer_infos,
         first,
@@ -304,7 +520,7 @@ fn check_sig_alg(alg: &AlgorithmIdentifierOwned) -> Result<(), CmsError> {
 
 /// Parse a SignedData far enough to list its certificates (no verification).
 pub fn embedded_certificates(cms_der: &[u8]) -> Result<Vec<Certificate>, CmsError> {
-    let raw = raw_signed_data(cms_der)?;
+    let raw = raw_signed_data(cms_der, false)?;
     raw.certificates
         .iter()
         .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
@@ -339,6 +555,31 @@ pub fn verify_detached_parts(
     extra_certs: &[Certificate],
     user_id: &str,
 ) -> Result<CmsVerified, CmsError> {
+    verify_parts(cms_der, parts, extra_certs, user_id, true)
+}
+
+/// [`verify_detached_parts`] through the `der`/`cms` decoder alone, as it
+/// was before the fast path ([`FastSignerInfo`]): what the fuzz target
+/// `cms_fast_path` compares the fast path with. Not for verification.
+#[doc(hidden)]
+pub fn verify_detached_parts_decoded(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<CmsVerified, CmsError> {
+    verify_parts(cms_der, parts, extra_certs, user_id, false)
+}
+
+/// [`verify_detached_parts`]; `fast` as in [`raw_signed_data`] (`false`:
+/// the decoder's path alone, which the tests compare the fast one with).
+fn verify_parts(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    extra_certs: &[Certificate],
+    user_id: &str,
+    fast: bool,
+) -> Result<CmsVerified, CmsError> {
     let content_eq = |other: &[u8]| {
         let mut rest = other;
         for p in parts {
@@ -356,13 +597,23 @@ pub fn verify_detached_parts(
         }
         h.finalize()
     };
-    let raw = raw_signed_data(cms_der)?;
+    let raw = raw_signed_data(cms_der, fast)?;
     let gm_oids = raw.gm_oids;
     let certificates: Vec<Certificate> = raw
         .certificates
         .iter()
         .map(|c| Certificate::from_der(c).map_err(|e| malformed(e.to_string())))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(|e| match &raw.first {
+            // The decoder would have refused a broken SignerInfo before
+            // the certificates: report what it would have (fuzz target
+            // cms_fast_path found the two errors in the other order).
+            Some(FirstSigner::Fast(f)) => match SignerInfo::from_der(f.full) {
+                Err(si) => malformed(si),
+                Ok(_) => e,
+            },
+            _ => e,
+        })?;
 
     if let Some(econtent) = &raw.encap.econtent {
         // Not detached: the encapsulated content must be the content we were given.
@@ -377,10 +628,62 @@ pub fn verify_detached_parts(
         .signer_infos
         .first()
         .ok_or_else(|| malformed("no SignerInfo"))?;
-    let si = raw
+    let first = raw
         .first
         .as_ref()
         .ok_or_else(|| malformed("no SignerInfo"))?;
+    let decoded;
+    let si: &SignerInfo = match first {
+        FirstSigner::Fast(f) => {
+            // The Name and serial as received, equal byte for byte to a
+            // certificate's (which decoded strictly); the contentType
+            // attribute equal byte for byte to the recognised eContentType.
+            let signer = certificates.iter().chain(extra_certs.iter()).find(|c| {
+                f.issuer == c.issuer_name_der()
+                    && f.serial == c.x509().tbs_certificate().serial_number().as_bytes()
+            });
+            let content_type_ok = match (f.content_type, raw.econtent_type_tlv) {
+                (None, _) => true,
+                (Some(ct), Some(econtent_type)) => ct == econtent_type,
+                (Some(_), None) => false,
+            };
+            if let (Some(signer), true) = (signer, content_type_ok) {
+                // The checks of the decoded path below, in the same order.
+                let sig = Signature::from_der(f.signature)
+                    .or_else(|_| Signature::from_raw(f.signature))
+                    .map_err(|_| CmsError::BadSignature)?;
+                if f.message_digest != content_sm3() {
+                    return Err(CmsError::ContentMismatch);
+                }
+                let signing_time = match f.signing_time {
+                    // Through `AnyRef`, as the decoded path does (so an
+                    // error names the same byte).
+                    Some(t) => Some(time_to_chrono(
+                        der::asn1::AnyRef::from_der(t)
+                            .and_then(|a| a.decode_as::<x509_cert::time::Time>())
+                            .map_err(malformed)?,
+                    )),
+                    None => None,
+                };
+                let mut to_verify = f.signed_attrs.to_vec();
+                to_verify[0] = 0x31; // [0] IMPLICIT → SET OF, as RFC 5652 §5.4 requires
+                signer
+                    .public_key()
+                    .verify_cached(&to_verify, &sig, user_id)
+                    .map_err(|_| CmsError::BadSignature)?;
+                return Ok(CmsVerified {
+                    signer: signer.clone(),
+                    signing_time,
+                    certificates,
+                    gm_oids,
+                });
+            }
+            // Not recognised after all: the decoder decides.
+            decoded = SignerInfo::from_der(f.full).map_err(malformed)?;
+            &decoded
+        }
+        FirstSigner::Decoded(si) => si,
+    };
     check_digest_alg(&si.digest_alg)?;
     check_sig_alg(&si.signature_algorithm)?;
 
@@ -542,4 +845,169 @@ pub fn sign_detached_with(
     }
     .to_der()
     .map_err(malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::issue::{CertSpec, Issuer};
+    use chrono::{Duration, TimeZone};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    const CONTENT: &[u8] = b"eyJoaVJ4bm8iOiIxMSJ9";
+
+    /// A leaf certificate and its detached signatures over [`CONTENT`]
+    /// (GB/T 35275 profile, then PKCS#7), made once.
+    fn signed() -> &'static (Certificate, [Vec<u8>; 2]) {
+        static SIGNED: OnceLock<(Certificate, [Vec<u8>; 2])> = OnceLock::new();
+        SIGNED.get_or_init(|| {
+            let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+            let ca = Issuer::new_root(
+                &CertSpec::ca(
+                    "CN=DEMO Root,O=RxDesk DEMO,C=CN",
+                    &[1],
+                    t0,
+                    t0 + Duration::days(3650),
+                ),
+                PrivateKey::generate().unwrap(),
+            )
+            .unwrap();
+            let key = PrivateKey::generate().unwrap();
+            let leaf = ca
+                .issue(
+                    &CertSpec::institution(
+                        "H11010100001",
+                        "示例医院",
+                        &[0x20, 0x01],
+                        t0,
+                        t0 + Duration::days(900),
+                        None,
+                    ),
+                    &key.public_key(),
+                )
+                .unwrap();
+            let sign = |profile| {
+                let opts = SignOptions {
+                    profile,
+                    signing_time: Some(Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap()),
+                    ..Default::default()
+                };
+                sign_detached_with(CONTENT, &leaf, &key, &opts).unwrap()
+            };
+            let both = [sign(CmsProfile::Gbt35275), sign(CmsProfile::Pkcs7)];
+            (leaf, both)
+        })
+    }
+
+    /// A verification's outcome as comparable data: signer, signing time,
+    /// embedded certificates, GB/T 35275 OIDs; or the error.
+    type Outcome = Result<(Certificate, Option<DateTime<Utc>>, Vec<Certificate>, bool), CmsError>;
+
+    /// The outcome as comparable data.
+    fn outcome(r: Result<CmsVerified, CmsError>) -> Outcome {
+        r.map(|v| (v.signer, v.signing_time, v.certificates, v.gm_oids))
+    }
+
+    #[test]
+    fn our_signatures_take_the_fast_path_and_verify_alike() {
+        let (leaf, both) = signed();
+        for der in both {
+            let raw = raw_signed_data(der, true).unwrap();
+            assert!(matches!(raw.first, Some(FirstSigner::Fast(_))));
+            assert!(raw.econtent_type_tlv.is_some());
+            let slow = raw_signed_data(der, false).unwrap();
+            assert!(matches!(slow.first, Some(FirstSigner::Decoded(_))));
+            let fast = outcome(verify_parts(der, &[CONTENT], &[], DEFAULT_USER_ID, true));
+            assert_eq!(fast.as_ref().map(|v| &v.0), Ok(leaf));
+            assert_eq!(
+                fast,
+                outcome(verify_parts(der, &[CONTENT], &[], DEFAULT_USER_ID, false))
+            );
+            // Other content: the same verdict on both paths.
+            assert_eq!(
+                outcome(verify_parts(der, &[b"other"], &[], DEFAULT_USER_ID, true)),
+                Err(CmsError::ContentMismatch)
+            );
+        }
+    }
+
+    #[test]
+    fn strict_tlv_refuses_lengths_not_in_minimal_form() {
+        assert!(strict_tlv(&[0x04, 0x01, 7]).is_some());
+        assert!(strict_tlv(&[0x04, 0x81, 0x01, 7]).is_none());
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend([7; 0x80]);
+        assert!(strict_tlv(&long).is_some());
+        let mut padded = vec![0x04, 0x82, 0x00, 0x80];
+        padded.extend([7; 0x80]);
+        assert!(strict_tlv(&padded).is_none());
+    }
+
+    /// A broken certificate and a SignerInfo the fast path reads but the
+    /// decoder refuses (its issuer Name broken): both paths report the
+    /// SignerInfo's error, as the decoder met it first (fuzz target
+    /// cms_fast_path found them reported in the other order).
+    #[test]
+    fn a_broken_signer_info_is_reported_before_a_broken_certificate() {
+        let der = &signed().1[0];
+        let offset = |part: &[u8]| part.as_ptr() as usize - der.as_ptr() as usize;
+        let raw = raw_signed_data(der, true).unwrap();
+        let Some(FirstSigner::Fast(f)) = &raw.first else {
+            panic!("fast path not taken");
+        };
+        let (name_at, cert_at) = (offset(f.issuer), offset(raw.certificates[0]));
+        let mut m = der.clone();
+        assert_eq!(m[name_at + 2], 0x31, "the Name's first RDN");
+        m[name_at + 2] = 0x04;
+        m[cert_at + 4] ^= 0x20;
+        assert!(fast_signer_info(&m[offset(f.full)..offset(f.full) + f.full.len()]).is_some());
+        let fast = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, true));
+        let slow = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, false));
+        assert_eq!(fast, slow);
+        assert!(
+            matches!(&fast, Err(CmsError::Malformed(d)) if !d.contains("certificate")),
+            "{fast:?}"
+        );
+    }
+
+    fn bent(der: &[u8], kind: u8, at: usize, byte: u8) -> Vec<u8> {
+        let mut m = der.to_vec();
+        let i = at % m.len();
+        match kind % 3 {
+            0 => m[i] = byte,
+            1 => {
+                m.remove(i);
+            }
+            _ => m.insert(i, byte),
+        }
+        m
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+        /// One byte changed, removed or inserted, mostly in the
+        /// SignerInfo (the last part of the structure): the fast path's
+        /// verdict (signer, signing time, certificates, or the error
+        /// itself) is the decoder's.
+        #[test]
+        fn fast_signer_info_agrees_with_the_decoder(
+            which in 0usize..2,
+            kind in any::<u8>(),
+            near_end in prop_oneof![3 => Just(true), 1 => Just(false)],
+            at in any::<usize>(),
+            byte in prop_oneof![
+                2 => proptest::sample::select(vec![0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x17, 0x18, 0x30, 0x31, 0x7f, 0x80, 0x81, 0x82, 0xa0, 0xa1]),
+                1 => any::<u8>(),
+            ],
+        ) {
+            let der = &signed().1[which];
+            let at = if near_end { der.len() - 1 - at % 260.min(der.len()) } else { at };
+            let m = bent(der, kind, at, byte);
+            let fast = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, true));
+            let slow = outcome(verify_parts(&m, &[CONTENT], &[], DEFAULT_USER_ID, false));
+            prop_assert_eq!(fast, slow);
+        }
+    }
 }

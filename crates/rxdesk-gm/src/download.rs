@@ -19,7 +19,6 @@ use rust_decimal::Decimal;
 use rxdesk_core::codes::RxStatus;
 use rxdesk_core::money::Price;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The 20 fields the issuing institution's signature covers (docs/reference/wire-protocol.md §5), in spec order.
 pub const SIGN_FIELD_NAMES: [&str; 20] = [
@@ -126,9 +125,7 @@ impl SignFields {
 
     /// The canonical JSON text: compact, keys sorted, empty strings kept.
     pub fn canonical_json(&self) -> String {
-        let map: BTreeMap<&str, &str> = self.pairs().into_iter().collect();
-        // A map of strings always serialises.
-        serde_json::to_string(&map).unwrap_or_default()
+        canonical_json_of(&self.pairs())
     }
 
     /// `originalValue` = Base64(UTF-8 canonical JSON).
@@ -142,6 +139,50 @@ impl SignFields {
         let json = B64.decode(original_value.trim()).ok()?;
         serde_json::from_slice(&json).ok()
     }
+}
+
+/// The indices of [`SIGN_FIELD_NAMES`] in ordinal order of the names: the
+/// order of the keys in the canonical JSON (a `BTreeMap<&str, _>`'s order;
+/// the test `sorted_order_is_the_ordinal_order_of_the_names` checks it).
+const SORTED_SIGN_FIELDS: [usize; 20] = [
+    5, 8, 7, 6, 1, 2, 3, 15, 16, 19, 14, 11, 10, 17, 18, 12, 13, 9, 4, 0,
+];
+
+/// The canonical JSON of the 20 `(wire name, value)` pairs in spec order:
+/// byte for byte what `serde_json` writes for a `BTreeMap<&str, &str>` of
+/// them (compact, keys in ordinal order, `"`, `\\` and control characters
+/// escaped as `serde_json` escapes them, nothing else). Written directly:
+/// every prescription verification rebuilds `originalValue`, and the map,
+/// the copies of the 20 values and `serde_json`'s serializer were ≈ 2 % of
+/// a full verification (decision 0015). Property test against `serde_json`
+/// below.
+fn canonical_json_of(pairs: &[(&'static str, &str); 20]) -> String {
+    let cap = pairs
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 6)
+        .sum::<usize>()
+        + 2;
+    let mut out = String::with_capacity(cap);
+    out.push('{');
+    for (n, &i) in SORTED_SIGN_FIELDS.iter().enumerate() {
+        let (k, v) = pairs[i];
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(k);
+        out.push_str("\":");
+        if v.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            // Rare: let serde_json escape it (a &str always serialises).
+            out.push_str(&serde_json::to_string(v).unwrap_or_default());
+        } else {
+            out.push('"');
+            out.push_str(v);
+            out.push('"');
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// One drug line of a download (docs/reference/wire-protocol.md §4.1 `rxdrugdetail`, camelCase).
@@ -362,7 +403,38 @@ impl DownloadedPrescription {
 
     /// `originalValue` of this download's signed fields.
     pub fn original_value(&self) -> String {
-        self.sign_fields().original_value()
+        // The same standard padded Base64 as `B64.encode` (property test
+        // `canonical_json_is_what_serde_json_writes` compares them), by
+        // `base64-simd`, which RxDesk already takes for `rxFile` (decision
+        // 0020): the `base64` crate's encoder was ≈ 0.4 % of a verification.
+        base64_simd::STANDARD.encode_to_string(canonical_json_of(&self.sign_pairs()))
+    }
+
+    /// `(wire name, value)` of the 20 signed fields in spec order, borrowed
+    /// ([`SignFields::pairs`] of [`Self::sign_fields`] without copying them).
+    pub fn sign_pairs(&self) -> [(&'static str, &str); 20] {
+        [
+            ("rxTraceCode", &self.rx_trace_code),
+            ("hiRxno", &self.hi_rxno),
+            ("mdtrtId", &self.mdtrt_id),
+            ("patnName", &self.patn_name),
+            ("psnCertType", &self.psn_cert_type),
+            ("certno", &self.certno),
+            ("fixmedinsName", &self.fixmedins_name),
+            ("fixmedinsCode", &self.fixmedins_code),
+            ("drCode", &self.dr_code),
+            ("prscDrName", &self.prsc_dr_name),
+            ("pharDeptName", &self.phar_dept_name),
+            ("pharDeptCode", &self.phar_dept_code),
+            ("pharProfttlCodg", &self.phar_profttl_codg),
+            ("pharProfttlName", &self.phar_profttl_name),
+            ("pharCode", &self.phar_code),
+            ("pharCertType", &self.phar_cert_type),
+            ("pharCertno", &self.phar_certno),
+            ("pharName", &self.phar_name),
+            ("pharPracCertNo", &self.phar_prac_cert_no),
+            ("pharChkTime", &self.phar_chk_time),
+        ]
     }
 }
 
@@ -456,6 +528,7 @@ impl DownloadedPrescription {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn fields() -> SignFields {
         SignFields {
@@ -535,5 +608,92 @@ mod tests {
         e.set_sign_fields(&f);
         assert_eq!(e.certno, "changed");
         assert_ne!(e.original_value(), d.original_value());
+    }
+
+    #[test]
+    fn sorted_order_is_the_ordinal_order_of_the_names() {
+        let ours: Vec<&str> = SORTED_SIGN_FIELDS
+            .iter()
+            .map(|&i| SIGN_FIELD_NAMES[i])
+            .collect();
+        let mut sorted = SIGN_FIELD_NAMES.to_vec();
+        sorted.sort();
+        assert_eq!(ours, sorted);
+    }
+
+    #[test]
+    fn borrowed_pairs_are_the_sign_fields() {
+        let mut d = DownloadedPrescription::demo("RX1", "H11010100001", "Name", chrono::Utc::now());
+        for (i, (name, _)) in d.sign_fields().pairs().iter().enumerate() {
+            let mut f = d.sign_fields();
+            // Every field distinct, so a swapped pair would show.
+            let v = format!("{name}-{i}");
+            match *name {
+                "rxTraceCode" => f.rx_trace_code = v,
+                "hiRxno" => f.hi_rxno = v,
+                "mdtrtId" => f.mdtrt_id = v,
+                "patnName" => f.patn_name = v,
+                "psnCertType" => f.psn_cert_type = v,
+                "certno" => f.certno = v,
+                "fixmedinsName" => f.fixmedins_name = v,
+                "fixmedinsCode" => f.fixmedins_code = v,
+                "drCode" => f.dr_code = v,
+                "prscDrName" => f.prsc_dr_name = v,
+                "pharDeptName" => f.phar_dept_name = v,
+                "pharDeptCode" => f.phar_dept_code = v,
+                "pharProfttlCodg" => f.phar_profttl_codg = v,
+                "pharProfttlName" => f.phar_profttl_name = v,
+                "pharCode" => f.phar_code = v,
+                "pharCertType" => f.phar_cert_type = v,
+                "pharCertno" => f.phar_certno = v,
+                "pharName" => f.phar_name = v,
+                "pharPracCertNo" => f.phar_prac_cert_no = v,
+                "pharChkTime" => f.phar_chk_time = v,
+                other => panic!("unknown field {other}"),
+            }
+            d.set_sign_fields(&f);
+        }
+        assert_eq!(d.sign_pairs(), d.sign_fields().pairs());
+        assert_eq!(d.original_value(), d.sign_fields().original_value());
+    }
+
+    /// What the canonical JSON was before it was written directly.
+    fn serde_canonical(f: &SignFields) -> String {
+        let map: BTreeMap<&str, &str> = f.pairs().into_iter().collect();
+        serde_json::to_string(&map).unwrap()
+    }
+
+    fn text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(String::new()),
+            "[a-zA-Z0-9 :-]{0,12}",
+            "[张三医院科室药师\\\"/\u{0}-\u{1f}\u{7f}\u{2028}a-z]{0,8}",
+            any::<String>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Byte for byte what `serde_json` wrote for the sorted map, for
+        /// any values (quotes, backslashes, control characters, non-ASCII).
+        #[test]
+        fn canonical_json_is_what_serde_json_writes(values in proptest::collection::vec(text(), 20)) {
+            let mut d = DownloadedPrescription::demo("RX1", "H11010100001", "Name", chrono::Utc::now());
+            let mut f = SignFields::default();
+            let slots: [&mut String; 20] = [
+                &mut f.rx_trace_code, &mut f.hi_rxno, &mut f.mdtrt_id, &mut f.patn_name,
+                &mut f.psn_cert_type, &mut f.certno, &mut f.fixmedins_name, &mut f.fixmedins_code,
+                &mut f.dr_code, &mut f.prsc_dr_name, &mut f.phar_dept_name, &mut f.phar_dept_code,
+                &mut f.phar_profttl_codg, &mut f.phar_profttl_name, &mut f.phar_code,
+                &mut f.phar_cert_type, &mut f.phar_certno, &mut f.phar_name,
+                &mut f.phar_prac_cert_no, &mut f.phar_chk_time,
+            ];
+            for (slot, v) in slots.into_iter().zip(values) {
+                *slot = v;
+            }
+            proptest::prop_assert_eq!(f.canonical_json(), serde_canonical(&f));
+            d.set_sign_fields(&f);
+            proptest::prop_assert_eq!(d.original_value(), B64.encode(serde_canonical(&f)));
+        }
     }
 }

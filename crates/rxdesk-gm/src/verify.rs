@@ -27,7 +27,7 @@
 //! Only this module can construct [`Verified`], so code that needs a checked
 //! prescription can demand `Verified<Prescription>` in its signature.
 
-use crate::cert::{dn_parts, dn_parts_equal, parse_serial_text, Certificate};
+use crate::cert::{dn_text_matches, parse_serial_text, Certificate};
 use crate::cms::{self, CmsError, CmsVerified};
 use crate::download::DownloadedPrescription;
 use crate::pdf::{self, PdfError};
@@ -633,19 +633,18 @@ impl<'a> Verifier<'a> {
                 }
             }
         }
+        // Each certificate's validity converted once (not per time checked).
+        let validity: Vec<_> = chain
+            .iter()
+            .map(|c| (c.not_before(), c.not_after()))
+            .collect();
         for at in signed_at.into_iter().chain(std::iter::once(now)) {
-            for c in &chain {
-                if at < c.not_before() {
-                    return Err(RejectReason::NotYetValid {
-                        not_before: c.not_before(),
-                        at,
-                    });
+            for &(not_before, not_after) in &validity {
+                if at < not_before {
+                    return Err(RejectReason::NotYetValid { not_before, at });
                 }
-                if at > c.not_after() {
-                    return Err(RejectReason::Expired {
-                        not_after: c.not_after(),
-                        at,
-                    });
+                if at > not_after {
+                    return Err(RejectReason::Expired { not_after, at });
                 }
             }
         }
@@ -797,7 +796,7 @@ impl<'a> Verifier<'a> {
                 field: "signCertSn".into(),
             }));
         }
-        if !dn_parts_equal(&dn_parts(&rx.sign_cert_dn), signer.subject_dn_parts()) {
+        if !dn_text_matches(&rx.sign_cert_dn, signer.subject_dn_parts()) {
             return Err(with(RejectReason::ContentMismatch {
                 field: "signCertDn".into(),
             }));
