@@ -283,6 +283,7 @@ mod tests {
             rxdesk_store::reports::SettlementTotals::decl(&cfg),
             rxdesk_app::reconcile::TotalCheck::decl(&cfg),
             rxdesk_app::reconcile::DetailDifference::decl(&cfg),
+            rxdesk_app::reconcile::ReconcileNote::decl(&cfg),
             rxdesk_app::reconcile::ReconcileOutcome::decl(&cfg),
             rxdesk_store::reports::ReconciliationRecord::decl(&cfg),
             rxdesk_store::delivery_orders::DeliveryOrder::decl(&cfg),

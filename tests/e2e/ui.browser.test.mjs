@@ -1405,3 +1405,121 @@ test("王芳's visit replays the real service's recorded answers end to end: ide
   await page.screenshot({ path: "test-output/ui/36-recorded-visit-receipt.png" });
   assert.deepEqual(errors, []);
 });
+
+// ---- en-US over every other screen: no Chinese from the backend ----
+
+test("en-US shows no Chinese from the backend on every other screen: history with a 代购 agent, duty, delivery, inventory's tabs, the manager's tabs with a reconciliation's differences, settings; at 1024×768", async () => {
+  const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+  // Data that is Chinese in any locale: people's, the pharmacy's and drugs' names (the demo world's).
+  const names = [
+    ...demoDrugs.flatMap((d) => [d.name, d.generic_name, d.manufacturer, d.spec].filter((x) => typeof x === "string" && CJK.test(x))),
+    "张三", "李四", "王五", "赵六", "王芳", "王小明", "演示药店",
+    // The demo staff (the mock's operators) and the demo CA certificate's own name.
+    "王店长", "李药师", "张收银", "RxDesk Demo 医保 CA (DEMO ONLY)",
+  ];
+  /** Every line of the screen with CJK left once the names are taken out. */
+  const leaks = async (where) => {
+    const found = await page.evaluate(
+      ([names, src]) => {
+        const re = new RegExp(src);
+        const main = document.querySelector("main") ?? document.body;
+        // The center's own answers are shown as it sent them (QueueItem.lastError), and the
+        // language switch names the other language in it: both marked, left out here.
+        const hidden = [...main.querySelectorAll("[data-center-words], #locale-switch, #set-locale-switch")];
+        for (const el of hidden) el.style.display = "none";
+        const lines = main.innerText.split("\n");
+        for (const el of hidden) el.style.display = "";
+        return lines.filter((l) => re.test(names.reduce((s, n) => s.replaceAll(n, ""), l)));
+      },
+      [names, CJK.source],
+    );
+    return found.map((l) => `${where}: ${l}`);
+  };
+  const all = [];
+  await page.setViewportSize({ width: 1024, height: 768 });
+  try {
+    await page.goto(url);
+    await page.waitForSelector("#login-form");
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "en-US");
+    await signIn("3001", "demo-manager", "manager");
+    // Operators' names as the mock signs them in (data, like the patients').
+    for (const sel of ["#header-operator"]) names.push(((await text(sel)).split(" · ")[0] ?? "").trim());
+    await page.waitForSelector("#counter[data-state='started']");
+    all.push(...(await leaks("counter")));
+    all.push(...(await page.evaluate(() => document.querySelector("#nav")?.textContent ?? "")).match(CJK) ? [`nav: ${await text("#nav")}`] : []);
+
+    // History: the sales of November, one bought by a 代购 agent.
+    await page.click("#nav-history");
+    const q = "#history-query";
+    await page.waitForSelector(q);
+    await page.fill(q, "2026-11");
+    await page.press(q, "Enter");
+    await page.waitForSelector("[data-agent]");
+    assert.equal(await text("[data-agent]"), "Agent: 王小明 (child, 1101**********0033)");
+    all.push(...(await leaks("history")));
+    await page.screenshot({ path: "test-output/ui/40-en-history-agent.png" });
+
+    // Delivery.
+    await page.click("#nav-delivery");
+    await page.waitForTimeout(300);
+    all.push(...(await leaks("delivery")));
+    await page.screenshot({ path: "test-output/ui/41-en-delivery.png" });
+
+    // Inventory: every tab.
+    await page.click("#nav-inventory");
+    await page.waitForSelector("#inventory");
+    for (const tab of ["receive", "return", "take", "change", "stock", "expiry", "trace"]) {
+      await page.click(`#inv-tab-${tab}`);
+      await page.waitForSelector(`#inventory[data-tab='${tab}']`);
+      await page.waitForTimeout(200);
+      all.push(...(await leaks(`inventory/${tab}`)));
+      await page.screenshot({ path: `test-output/ui/42-en-inventory-${tab}.png` });
+    }
+
+    // Manager: every tab; the reconciliation of a day with differences.
+    await page.click("#nav-manager");
+    await page.waitForSelector("#manager .q-row");
+    all.push(...(await leaks("manager/queue")));
+    await page.click("#tab-reconcile");
+    await page.fill("#rec-day", "2026-11-23");
+    await page.click("#rec-run");
+    await page.waitForSelector("#rec-diffs li");
+    assert.deepEqual(await page.$$eval("#rec-diffs li", (l) => l.map((x) => x.dataset.code)), ["REC_TOTAL_UNBALANCED", "REC_DETAIL_LOCAL_ONLY"]);
+    assert.match(await text("#rec-diffs li:first-child"), /^Employees' basic medical insurance: the totals do not balance \(here: settlements 1, medical fees ¥5\.00/);
+    assert.match(await text("#rec-diffs li:last-child"), /^Settlement LOCALONLY0001 \(medical fees ¥5\.00\): recorded here, not at the center/);
+    assert.match(await text("#rec-result tbody"), /Not balanced/);
+    all.push(...(await leaks("manager/reconcile")));
+    // The reconciliation log words the past result from its recorded center answer.
+    assert.match(await text("#rec-history tbody tr:first-child .summary"), /^2 differences: reconcile the day again/);
+    await page.screenshot({ path: "test-output/ui/43-en-reconcile-differences.png", fullPage: true });
+    for (const tab of ["figures", "import", "chain"]) {
+      await page.click(`#tab-${tab}`);
+      await page.waitForTimeout(300);
+      all.push(...(await leaks(`manager/${tab}`)));
+      await page.screenshot({ path: `test-output/ui/44-en-manager-${tab}.png` });
+    }
+
+    // Settings and the till.
+    for (const nav of ["settings", "till"]) {
+      await page.click(`#nav-${nav}`);
+      await page.waitForTimeout(300);
+      all.push(...(await leaks(nav)));
+      await page.screenshot({ path: `test-output/ui/45-en-${nav}.png` });
+    }
+    assert.deepEqual(all, [], all.join("\n"));
+
+    // zh-CN keeps the service's own sentences.
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    await page.click("#nav-manager");
+    await page.click("#tab-reconcile");
+    await page.fill("#rec-day", "2026-11-23");
+    await page.click("#rec-run");
+    await page.waitForSelector("#rec-diffs li");
+    assert.match(await text("#rec-diffs li:last-child"), /^结算 LOCALONLY0001（医疗费 5\.00 元）：本机有记录，中心没有/);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assert.deepEqual(errors, []);
+});

@@ -233,11 +233,16 @@ impl std::fmt::Debug for Devices {
     }
 }
 
+/// The keyboard-wedge scanner's device name: a stable label, not a word in
+/// one language (the window words it as 键盘模式 / "keyboard wedge"; a port
+/// or a USB id names the other scanners).
+pub const WEDGE_NAME: &str = "keyboard-wedge";
+
 fn scanner_name(s: &ScannerSettings) -> String {
     match s {
         ScannerSettings::Serial { path, .. } => path.clone(),
         ScannerSettings::Hid { vid, pid } => format!("USB {vid:04x}:{pid:04x}"),
-        ScannerSettings::Wedge(_) => "键盘模式".into(),
+        ScannerSettings::Wedge(_) => WEDGE_NAME.into(),
     }
 }
 
@@ -275,7 +280,7 @@ impl Devices {
             None => {}
             Some(ScannerSettings::Wedge(_)) => board.publish(DeviceStatus {
                 kind: DeviceKind::Scanner,
-                name: "键盘模式".into(),
+                name: WEDGE_NAME.into(),
                 state: DeviceState::Ready,
             }),
             Some(s) => {
@@ -650,6 +655,23 @@ mod tests {
     use rxdesk_devices::printer::PrinterLink;
     use rxdesk_devices::settings::PrinterSettings;
     use rxdesk_devices::sim::printer::PrinterSim;
+
+    #[test]
+    fn a_wedge_scanner_is_named_by_a_stable_label_not_a_chinese_word() {
+        let settings = DeviceSettings {
+            scanner: Some(ScannerSettings::Wedge(
+                rxdesk_devices::scan::wedge::WedgeOptions::default(),
+            )),
+            ..DeviceSettings::default()
+        };
+        let d = Devices::start(&settings, |_| {});
+        let lines: Vec<_> = d.statuses().iter().map(|s| s.line()).collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].name, WEDGE_NAME);
+        assert!(lines[0].name.is_ascii());
+        assert_eq!(lines[0].state, "ready");
+        assert_eq!(scanner_name(settings.scanner.as_ref().unwrap()), WEDGE_NAME);
+    }
 
     #[test]
     fn nothing_configured_says_so() {

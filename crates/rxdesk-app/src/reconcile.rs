@@ -56,8 +56,41 @@ pub struct DetailDifference {
     pub setl_id: String,
     /// The center's memo ("中心无此结算", "机构无此结算", "金额或退费标志不符").
     pub memo: String,
-    /// The sentence shown to the manager, with what to do.
+    /// The sentence in zh-CN, with what to do (the CLI, the log, the
+    /// recorded summary).
     pub sentence: String,
+    /// Its stable code (`REC_DETAIL_*`): what the window words in the
+    /// user's locale, with `params`.
+    pub code: String,
+    /// The code's figures (`setlId`, `medfee`, `fund`, `refunded`).
+    pub params: BTreeMap<String, String>,
+}
+
+/// One difference of a reconciliation as a stable code and its figures:
+/// what the window words in the user's locale (the zh-CN sentence rides
+/// along in [`ReconcileOutcome::differences`], same order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileNote {
+    /// `REC_TOTAL_UNBALANCED`, `REC_DETAIL_CENTER_ONLY`,
+    /// `REC_DETAIL_LOCAL_ONLY`, `REC_DETAIL_MISMATCH`.
+    pub code: String,
+    /// The figures the sentence names.
+    pub params: BTreeMap<String, String>,
+}
+
+/// Every code a [`ReconcileNote`] carries (the window's words are checked
+/// against this list).
+pub const NOTE_CODES: [&str; 4] = [
+    "REC_TOTAL_UNBALANCED",
+    "REC_DETAIL_CENTER_ONLY",
+    "REC_DETAIL_LOCAL_ONLY",
+    "REC_DETAIL_MISMATCH",
+];
+
+fn params<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// What a reconciliation found.
@@ -79,8 +112,11 @@ pub struct ReconcileOutcome {
     pub totals: Vec<TotalCheck>,
     /// 3202 rows that differ.
     pub details: Vec<DetailDifference>,
-    /// Every difference in words (empty when balanced).
+    /// Every difference in words, zh-CN (empty when balanced).
     pub differences: Vec<String>,
+    /// The same differences as codes and figures, same order: what the
+    /// window words.
+    pub notes: Vec<ReconcileNote>,
     /// The audit-log anchor written with this reconciliation
     /// (`审计日志锚点 #n hash…`), or why none could be written.
     pub audit_anchor: String,
@@ -142,25 +178,47 @@ pub fn detail_differences(result_csv: &str, local: &[SettlementRow]) -> Vec<Deta
                 return None;
             }
             let memo = f.get(6).copied().unwrap_or_default().to_string();
-            let sentence = match by_id.get(setl_id.as_str()) {
-                None => format!(
-                    "结算 {setl_id}：中心有此结算，本机账本没有（{memo}）。请在“历史”中按结算ID查找；若确为本店结算，请联系技术支持补录后重新对账。"
+            let (sentence, code, params) = match by_id.get(setl_id.as_str()) {
+                None => (
+                    format!(
+                        "结算 {setl_id}：中心有此结算，本机账本没有（{memo}）。请在“历史”中按结算ID查找；若确为本店结算，请联系技术支持补录后重新对账。"
+                    ),
+                    "REC_DETAIL_CENTER_ONLY",
+                    params([("setlId", setl_id.clone())]),
                 ),
-                Some(r) if memo.contains("中心无此结算") => format!(
-                    "结算 {setl_id}（医疗费 {} 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。",
-                    r.medfee_sumamt
+                Some(r) if memo.contains("中心无此结算") => (
+                    format!(
+                        "结算 {setl_id}（医疗费 {} 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。",
+                        r.medfee_sumamt
+                    ),
+                    "REC_DETAIL_LOCAL_ONLY",
+                    params([
+                        ("setlId", setl_id.clone()),
+                        ("medfee", r.medfee_sumamt.clone()),
+                    ]),
                 ),
-                Some(r) => format!(
-                    "结算 {setl_id}：金额或退费状态与中心不一致（本机 医疗费 {} 元、基金 {} 元、{}）。请核对该笔的退费记录和中心结算单。",
-                    r.medfee_sumamt,
-                    r.fund_pay_sumamt,
-                    if r.refunded { "已退费" } else { "未退费" }
+                Some(r) => (
+                    format!(
+                        "结算 {setl_id}：金额或退费状态与中心不一致（本机 医疗费 {} 元、基金 {} 元、{}）。请核对该笔的退费记录和中心结算单。",
+                        r.medfee_sumamt,
+                        r.fund_pay_sumamt,
+                        if r.refunded { "已退费" } else { "未退费" }
+                    ),
+                    "REC_DETAIL_MISMATCH",
+                    params([
+                        ("setlId", setl_id.clone()),
+                        ("medfee", r.medfee_sumamt.clone()),
+                        ("fund", r.fund_pay_sumamt.clone()),
+                        ("refunded", r.refunded.to_string()),
+                    ]),
                 ),
             };
             Some(DetailDifference {
                 setl_id,
                 memo,
                 sentence,
+                code: code.into(),
+                params,
             })
         })
         .collect()
@@ -208,6 +266,24 @@ pub async fn reconcile_day(
                 })
                 .collect();
             differences.extend(details.iter().map(|d| d.sentence.clone()));
+            let notes: Vec<ReconcileNote> = totals
+                .iter()
+                .filter(|t| !t.balanced)
+                .map(|t| ReconcileNote {
+                    code: "REC_TOTAL_UNBALANCED".into(),
+                    params: params([
+                        ("insutype", t.insutype.clone()),
+                        ("count", t.local.count.to_string()),
+                        ("medfee", t.local.medfee_sumamt.clone()),
+                        ("fund", t.local.fund_pay_sumamt.clone()),
+                        ("acct", t.local.acct_pay.clone()),
+                    ]),
+                })
+                .chain(details.iter().map(|d| ReconcileNote {
+                    code: d.code.clone(),
+                    params: d.params.clone(),
+                }))
+                .collect();
             let outcome = if differences.is_empty() {
                 "balanced"
             } else {
@@ -248,6 +324,7 @@ pub async fn reconcile_day(
                 totals,
                 details,
                 differences,
+                notes,
                 audit_anchor,
                 audit_anchor_head,
             })
@@ -427,5 +504,14 @@ mod tests {
         assert!(d[0].sentence.contains("请核对"));
         assert_eq!(d[1].setl_id, "S9");
         assert!(d[1].sentence.contains("本机账本没有"), "{}", d[1].sentence);
+        // The codes the window words, with their figures.
+        assert_eq!(d[0].code, "REC_DETAIL_MISMATCH");
+        assert_eq!(d[0].params["medfee"], "5.00");
+        assert_eq!(d[0].params["refunded"], "false");
+        assert_eq!(d[1].code, "REC_DETAIL_CENTER_ONLY");
+        assert_eq!(d[1].params["setlId"], "S9");
+        for x in &d {
+            assert!(NOTE_CODES.contains(&x.code.as_str()), "{}", x.code);
+        }
     }
 }

@@ -585,6 +585,14 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     let found = rig.visits().sales_find("王芳").unwrap();
     let row = found.iter().find(|r| r.sale_id == sale.sale_id).unwrap();
     assert!(row.agent_zh.as_deref().unwrap().contains("王小明（子女"));
+    // The same agent by name, relationship code and masked number: what a
+    // window in another language words.
+    assert_eq!(row.agent_name.as_deref(), Some("王小明"));
+    assert_eq!(row.agent_relationship.as_deref(), Some("child"));
+    assert_eq!(
+        row.agent_certno_masked.as_deref(),
+        Some(rec.agent_certno_masked.as_str())
+    );
     // settle.notify told the face terminal (in the background).
     let mut told = false;
     for _ in 0..100 {

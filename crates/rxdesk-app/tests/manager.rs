@@ -286,6 +286,24 @@ async fn reconciliation_balanced_on_an_empty_day_and_differences_in_words() {
         diff.differences.iter().all(|d| d.contains("请")),
         "each says what to do"
     );
+    // The same differences as codes and figures, in the same order: what
+    // a window in another language words.
+    assert_eq!(diff.notes.len(), diff.differences.len());
+    assert!(zero.notes.is_empty());
+    let codes: Vec<&str> = diff.notes.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes.first(), Some(&"REC_TOTAL_UNBALANCED"), "{codes:?}");
+    let local_only = diff
+        .notes
+        .iter()
+        .find(|n| n.code == "REC_DETAIL_LOCAL_ONLY")
+        .expect("the local-only settlement has its code");
+    assert_eq!(local_only.params["setlId"], "LOCALONLY0001");
+    assert_eq!(local_only.params["medfee"], "5.00");
+    assert_eq!(diff.notes[0].params["insutype"], "310");
+    assert!(diff
+        .notes
+        .iter()
+        .all(|n| reconcile::NOTE_CODES.contains(&n.code.as_str())));
 
     // Both results are recorded, newest first; cashiers cannot reconcile.
     let log = manager::reconciliations(&store, &w.boss, 10).unwrap();

@@ -39,7 +39,7 @@ export const importEn: Partial<Record<keyof typeof importZh, string>> = {
   "imp.title": "Import the product catalogue or stock",
   "imp.intro": "From an Excel (.xlsx) or CSV (UTF-8) file. Every line is checked and summarised first and written only after you confirm; if any line is bad, nothing is imported.",
   "imp.kind": "What to import",
-  "imp.kind.catalogue": "Product catalogue (医保 code, name, price, restricted classes…)",
+  "imp.kind.catalogue": "Product catalogue (insurance code, name, price, restricted classes…)",
   "imp.kind.stock": "Stock batches (batch number, lot, expiry, quantity)",
   "imp.kind.prices": "Province prices (listed platform price, province average and median, for the price monitor)",
   "imp.file": "Choose a file",

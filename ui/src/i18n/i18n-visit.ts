@@ -617,7 +617,7 @@ export const visitEn: Partial<Record<keyof typeof visitZh, string>> = {
   "set.operators": "Operators",
   "set.name": "Name",
   "set.operators_note": "Operators are managed by the store manager; a locked account unlocks by itself.",
-  "set.trust": "医保 CA certificates and CRLs",
+  "set.trust": "Medical insurance CA certificates and CRLs",
   "set.trust_none": "No certificate in the trust directory: every signature will fail; add the 医保 CA root",
   "set.subject": "Subject",
   "disp.no_code": "No-code stock",

@@ -122,12 +122,34 @@ export class MockManagerBackend {
       case "manager_save_csv":
         return { path: `/demo/exports/${String(args.stem)}_20261124090000.csv`, bytes: String(args.text).length + 3 };
       case "reconcile_day": {
+        // The day before the demo's: a settlement the center never made, its
+        // differences as the real service sends them (codes, figures, and the
+        // zh-CN sentences). Hand-built until a recording replaces it.
+        if (String(args.day) === "2026-11-23") {
+          const local = { count: 1, medfeeSumamt: "5.00", fundPaySumamt: "4.00", acctPay: "1.00", psnCashPay: "0.00" };
+          const out: ReconcileOutcome = {
+            recordId: this.history.length + 1, day: "2026-11-23", outcome: "differences", local, detailRows: 1,
+            totals: [{ insutype: "310", local, stmtRslt: "1", stmtRsltDscr: "不平", balanced: false }],
+            details: [{ setlId: "LOCALONLY0001", memo: "中心无此结算", sentence: "结算 LOCALONLY0001（医疗费 5.00 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。", code: "REC_DETAIL_LOCAL_ONLY", params: { setlId: "LOCALONLY0001", medfee: "5.00" } }],
+            differences: [
+              "险种 310（职工基本医疗保险）对总账不平：本机 1 笔、医疗费 5.00 元、基金 4.00 元、个账 1.00 元；中心：不平。请看下方明细差异逐笔核对。",
+              "结算 LOCALONLY0001（医疗费 5.00 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。",
+            ],
+            notes: [
+              { code: "REC_TOTAL_UNBALANCED", params: { insutype: "310", count: "1", medfee: "5.00", fund: "4.00", acct: "1.00" } },
+              { code: "REC_DETAIL_LOCAL_ONLY", params: { setlId: "LOCALONLY0001", medfee: "5.00" } },
+            ],
+            auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
+          };
+          this.history.unshift({ id: out.recordId, day: out.day, outcome: "differences", localJson: "{}", centerJson: JSON.stringify({ totals: [{ insutype: "310", balanced: false }], details: [{ setl_id: "LOCALONLY0001" }] }), summary: out.differences.join("\n"), operatorName: "王店长", at: "2026-11-24 09:00:00" });
+          return out;
+        }
         const out: ReconcileOutcome = {
           recordId: this.history.length + 1, day: String(args.day), outcome: "balanced",
           local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" },
           detailRows: 2,
           totals: [{ insutype: "310", local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" }, stmtRslt: "0", stmtRsltDscr: "对账平", balanced: true }],
-          details: [], differences: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
+          details: [], differences: [], notes: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
         };
         this.history.unshift({ id: out.recordId, day: out.day, outcome: "balanced", localJson: "{}", centerJson: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operatorName: "王店长", at: "2026-11-24 09:00:00" });
         return out;

@@ -241,6 +241,10 @@ export class MockVisitBackend {
 
   constructor(private readonly operator: () => OperatorInfo | null) {
     this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
+    // A 代购 sale (an agent bought for the patient), as the service lists one.
+    const proxied = this.makeSale("赵六", "RX0901", "2026-11-21 15:40:00", IBU.price, [`${IBU.trace_prefix}0000000000902`], "110101195001010022", "AR-OLD");
+    Object.assign(proxied.summary, { agentZh: "王小明（子女，1101**********0033）", agentName: "王小明", agentRelationship: "child", agentCertnoMasked: "1101**********0033" });
+    this.sales.push(proxied);
   }
 
   private fresh(): VisitView {
@@ -709,6 +713,9 @@ export class MockVisitBackend {
       summary: {
         saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}`,
         agentZh: this.visit?.patient?.agentName ? `${this.visit.patient.agentName}（${this.visit.patient.agentRelationshipZh ?? ""}，${this.visit.patient.agentCertnoMasked ?? ""}）` : null,
+        agentName: this.visit?.patient?.agentName ?? null,
+        agentRelationship: this.visit?.patient?.agentName ? this.visit.patient.agentRelationship : null,
+        agentCertnoMasked: this.visit?.patient?.agentName ? this.visit.patient.agentCertnoMasked : null,
       },
       view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, guidanceText: [
         "        演示药店  用药指导",

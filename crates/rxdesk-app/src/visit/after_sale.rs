@@ -15,20 +15,29 @@ impl super::VisitService {
             .store
             .find_sales(query, 100)?
             .into_iter()
-            .map(|s| SaleSummary {
-                agent_zh: self
-                    .agent_of_sale(s.sale_id)
-                    .map(|a| format!("{}（{}，{}）", a.name, a.relationship_zh, a.certno_masked)),
-                sale_id: s.sale_id,
-                rtal_docno: s.rtal_docno,
-                sold_at: DateTime::from_timestamp_millis(s.sold_at)
-                    .map(format_wire)
-                    .unwrap_or_default(),
-                hi_rxno: s.hi_rxno,
-                patient_name: s.patient_name,
-                total: s.total.to_string(),
-                state: s.state,
-                setl_id: s.setl_id,
+            .map(|s| {
+                let agent = self.proxy_of_sale(s.sale_id);
+                SaleSummary {
+                    agent_zh: agent.as_ref().map(|a| {
+                        format!(
+                            "{}（{}，{}）",
+                            a.agent_name, a.relationship_zh, a.agent_certno_masked
+                        )
+                    }),
+                    agent_name: agent.as_ref().map(|a| a.agent_name.clone()),
+                    agent_relationship: agent.as_ref().map(|a| a.relationship.clone()),
+                    agent_certno_masked: agent.map(|a| a.agent_certno_masked),
+                    sale_id: s.sale_id,
+                    rtal_docno: s.rtal_docno,
+                    sold_at: DateTime::from_timestamp_millis(s.sold_at)
+                        .map(format_wire)
+                        .unwrap_or_default(),
+                    hi_rxno: s.hi_rxno,
+                    patient_name: s.patient_name,
+                    total: s.total.to_string(),
+                    state: s.state,
+                    setl_id: s.setl_id,
+                }
             })
             .collect())
     }

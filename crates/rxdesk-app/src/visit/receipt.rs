@@ -113,12 +113,19 @@ impl super::VisitService {
 
     /// The 代购 agent of a sale, as printed.
     pub(super) fn agent_of_sale(&self, sale_id: i64) -> Option<rxdesk_receipts::AgentRef> {
-        match self.store.sale_proxy(sale_id) {
-            Ok(p) => p.map(|p| rxdesk_receipts::AgentRef {
+        self.proxy_of_sale(sale_id)
+            .map(|p| rxdesk_receipts::AgentRef {
                 name: p.agent_name,
                 relationship_zh: p.relationship_zh,
                 certno_masked: p.agent_certno_masked,
-            }),
+            })
+    }
+
+    /// The sale's 代购 record, if any (an unreadable one is logged and
+    /// treated as none).
+    pub(super) fn proxy_of_sale(&self, sale_id: i64) -> Option<rxdesk_store::ledger::ProxyRecord> {
+        match self.store.sale_proxy(sale_id) {
+            Ok(p) => p,
             Err(e) => {
                 tracing::warn!(sale_id, error = %e, "proxy purchase unreadable");
                 None

@@ -489,8 +489,15 @@ pub struct SaleSummary {
     pub state: String,
     /// 结算ID.
     pub setl_id: Option<String>,
-    /// 代购: the agent, relationship and masked ID number.
+    /// 代购: the agent, relationship and masked ID number, zh-CN (the CLI;
+    /// the window words the three fields below).
     pub agent_zh: Option<String>,
+    /// 代购: the agent's name.
+    pub agent_name: Option<String>,
+    /// 代购: the relationship's code (`spouse`, `parent` …).
+    pub agent_relationship: Option<String>,
+    /// 代购: the agent's ID number, masked.
+    pub agent_certno_masked: Option<String>,
 }
 
 /// A refund.

@@ -1154,9 +1154,22 @@ state: "completed" | "refunded",
  */
 setlId: string | null, 
 /**
- * 代购: the agent, relationship and masked ID number.
+ * 代购: the agent, relationship and masked ID number, zh-CN (the CLI;
+ * the window words the three fields below).
  */
-agentZh: string | null, };
+agentZh: string | null, 
+/**
+ * 代购: the agent's name.
+ */
+agentName: string | null, 
+/**
+ * 代购: the relationship's code (`spouse`, `parent` …).
+ */
+agentRelationship: string | null, 
+/**
+ * 代购: the agent's ID number, masked.
+ */
+agentCertnoMasked: string | null, };
 
 export type RefundMoneyView = { 
 /**
@@ -3443,9 +3456,30 @@ setlId: string,
  */
 memo: string, 
 /**
- * The sentence shown to the manager, with what to do.
+ * The sentence in zh-CN, with what to do (the CLI, the log, the
+ * recorded summary).
  */
-sentence: string, };
+sentence: string, 
+/**
+ * Its stable code (`REC_DETAIL_*`): what the window words in the
+ * user's locale, with `params`.
+ */
+code: string, 
+/**
+ * The code's figures (`setlId`, `medfee`, `fund`, `refunded`).
+ */
+params: { [key in string]: string }, };
+
+export type ReconcileNote = { 
+/**
+ * `REC_TOTAL_UNBALANCED`, `REC_DETAIL_CENTER_ONLY`,
+ * `REC_DETAIL_LOCAL_ONLY`, `REC_DETAIL_MISMATCH`.
+ */
+code: string, 
+/**
+ * The figures the sentence names.
+ */
+params: { [key in string]: string }, };
 
 export type ReconcileOutcome = { 
 /**
@@ -3477,9 +3511,14 @@ totals: Array<TotalCheck>,
  */
 details: Array<DetailDifference>, 
 /**
- * Every difference in words (empty when balanced).
+ * Every difference in words, zh-CN (empty when balanced).
  */
 differences: Array<string>, 
+/**
+ * The same differences as codes and figures, same order: what the
+ * window words.
+ */
+notes: Array<ReconcileNote>, 
 /**
  * The audit-log anchor written with this reconciliation
  * (`审计日志锚点 #n hash…`), or why none could be written.

@@ -24,6 +24,14 @@ export function kindName(t: T, kind: DeviceKind): string {
   return keyed(t, `dev.kind.${kind}`, kind);
 }
 
+/**
+ * A device's name: a port, a USB id or a library as the backend sends it; the
+ * keyboard-wedge scanner's stable label (`WEDGE_NAME`) worded in the locale.
+ */
+export function deviceNameWords(t: T, name: string): string {
+  return name === "keyboard-wedge" ? t("dev.name.keyboard-wedge") : name;
+}
+
 /** One configured device: "Printer: ready" (zh-CN "打印机：就绪"). */
 export function deviceLineWords(t: T, l: DeviceLine, zh: boolean): string {
   if (zh) return l.lineZh;

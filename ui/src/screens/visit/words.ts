@@ -136,6 +136,22 @@ export function relationWords(p: { agentRelationship: string | null; agentRelati
   return AGENT_RELATIONSHIPS.find((r) => r.code === p.agentRelationship)?.en ?? "";
 }
 
+/**
+ * A past sale's 代购 agent: "王小明（子女，110…1234）" — the service's own line in
+ * zh-CN, the name, the relationship by its code and the masked ID otherwise.
+ */
+export function saleAgentWords(
+  s: { agentZh: string | null; agentName: string | null; agentRelationship: string | null; agentCertnoMasked: string | null },
+  t: T,
+  locale: Locale,
+): string {
+  if (!s.agentName && !s.agentZh) return "";
+  if (locale === "zh-CN" && s.agentZh) return s.agentZh;
+  const rel = relationWords({ agentRelationship: s.agentRelationship, agentRelationshipZh: null }, t, locale);
+  const inner = [rel, s.agentCertnoMasked ?? ""].filter(Boolean).join(", ");
+  return `${s.agentName ?? ""}${inner ? ` (${inner})` : ""}`;
+}
+
 /** A layout difference's field. */
 export function layoutFieldWords(d: Pick<LayoutDifferenceView, "field" | "fieldZh">, t: T, locale: Locale): string {
   if (locale === "zh-CN") return d.fieldZh;
