@@ -173,7 +173,9 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 /** 李四: the recorded real visit whose prescription was changed after signing (ui/src/mock/recorded/visit-blocked.json). */
 const LISI = "110000ecdemo000000000000000000000lisi";
-const PHARMACIST_EV = "110000ecdemo0000000000000000000liyaoshi";
+/** The demo pharmacist's own e-voucher, as the real duty was started with it (ui/src/mock/recorded/duty.json). */
+const PHARMACIST_EV = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/duty.json", import.meta.url), "utf8"))
+  .flows[0].steps.find((s) => s.command === "shift_start" && !s.role && !s.error).args.evoucher;
 /**
  * A zh-CN screen shows no raw backend text: no Latin phrase, identifier or file
  * path in an error or prompt area, no CN=… anywhere (the detector is the UI's

@@ -557,3 +557,78 @@ async fn a_blocked_visit_is_recorded_for_the_window_mocks() {
     record(&mut steps, "visit_open", &v);
     write_recording("visit-blocked.json", json!({ "steps": steps }));
 }
+
+/// The pharmacist's duty (上岗 / 下岗) as the counter and the till drive it:
+/// nobody on duty; a cashier refused; someone else's e-voucher refused; the
+/// pharmacist's own e-voucher starts the duty; on duty; the duty ended; nobody
+/// on duty again. Written to `duty.json`; `ui/src/mock/mock-visit.ts`
+/// (`shift_start`, `shift_current`) and `mock-till.ts` (`shift_end`) replay it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_duty_is_recorded_for_the_window_mocks() {
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    let cashier = rig.counter.store().login("1001", "demo-cashier").unwrap();
+    let mut f = vec![step(
+        "shift_current",
+        json!({}),
+        answer(Ok::<_, ()>(vs.shift_current()), |_| json!(null)),
+    )];
+    let ev = |code: &str| json!({ "evoucher": code });
+    let mut cashier_step = step(
+        "shift_start",
+        ev(DEMO_PHARMACIST_EC_TOKEN),
+        answer(
+            vs.shift_start(&cashier, DEMO_PHARMACIST_EC_TOKEN).await,
+            step_error,
+        ),
+    );
+    cashier_step["role"] = json!("cashier");
+    assert!(cashier_step.get("error").is_some(), "a cashier is refused");
+    f.push(cashier_step);
+    let other = step(
+        "shift_start",
+        ev(ZHANG_EC),
+        answer(vs.shift_start(&s, ZHANG_EC).await, step_error),
+    );
+    assert!(
+        other.get("error").is_some(),
+        "someone else's e-voucher is refused"
+    );
+    f.push(other);
+    let on = step(
+        "shift_start",
+        ev(DEMO_PHARMACIST_EC_TOKEN),
+        answer(
+            vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await,
+            step_error,
+        ),
+    );
+    assert!(on.get("response").is_some(), "{on}");
+    f.push(on);
+    f.push(step(
+        "shift_current",
+        json!({}),
+        answer(Ok::<_, ()>(vs.shift_current()), |_| json!(null)),
+    ));
+    f.push(step(
+        "shift_end",
+        json!({}),
+        answer(vs.shift_end(&s).await, step_error),
+    ));
+    f.push(step(
+        "shift_current",
+        json!({}),
+        answer(Ok::<_, ()>(vs.shift_current()), |_| json!(null)),
+    ));
+    // Ending a duty nobody is on.
+    f.push(step(
+        "shift_end",
+        json!({}),
+        answer(vs.shift_end(&s).await, step_error),
+    ));
+    write_recording(
+        "duty.json",
+        json!({ "flows": [{ "name": "duty", "steps": f }] }),
+    );
+}

@@ -9,7 +9,7 @@
 // (`replay.ts`), anything else is refused with `MOCK_NOT_RECORDED`.
 import recorded from "./recorded/till.json";
 import { Replay, filled, type RecordedFlow, type RecordedStep } from "./replay";
-import type { DayReportView, ShiftEnded, TillView } from "../ipc/till-api";
+import type { DayReportView, TillView } from "../ipc/till-api";
 
 const flow = (recorded as unknown as { flows: RecordedFlow[] }).flows[0] as RecordedFlow;
 const READS = new Set(["till_current", "day_report"]);
@@ -50,12 +50,6 @@ export class MockTillBackend {
       case "till_open":
       case "till_close":
         return this.replay.answer(cmd, a);
-      case "shift_end": {
-        // Hand-built: no recording — a pharmacist's duty starts with their own
-        // e-voucher scan, which the till recording does not make.
-        const ended: ShiftEnded = { ended: true, messageZh: "李药师已下岗（已记入账本和审计日志）" };
-        return ended;
-      }
       default:
         return undefined;
     }

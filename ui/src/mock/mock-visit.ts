@@ -15,12 +15,15 @@
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
 //   signing — identify and open (recorded/visit-blocked.json);
 // - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
-//   (recorded/visit-happy.json), step by step through `replay.ts`.
+//   (recorded/visit-happy.json), step by step through `replay.ts`;
+// - the pharmacist's duty (`shift_start`, `shift_current`, `shift_end`):
+//   recorded/duty.json through `mock-duty.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
 import happyRecording from "./recorded/visit-happy.json";
 import { Replay, filled, type RecordedFlow } from "./replay";
+import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
 // The demo world's drugs: the one source (assets/demo/drugs.json), also read
@@ -78,7 +81,8 @@ function nextStepCode(v: VisitView): string {
 /** The zh-CN state labels exactly as the service sends them (generated from Rust). */
 export const STATE_ZH: Record<VisitStateName, string> = VISIT_STATES;
 
-export const DEMO_PHARMACIST_EVOUCHER = "110000ecdemo0000000000000000000liyaoshi";
+/** The demo pharmacist's own e-voucher: the one the recorded duty started with (mock-duty.ts). */
+export const DEMO_PHARMACIST_EVOUCHER = PHARMACIST_EVOUCHER;
 
 interface Product {
   line: number | null;
@@ -228,7 +232,11 @@ export class MockVisitBackend {
   visit: VisitView | null = null;
   /** The recorded visit being replayed (王芳's), until the next `visit_start`. */
   private replaying: Replay | null = null;
-  shift: ShiftView | null = null;
+  /** The pharmacist's duty: replayed from recorded/duty.json (mock-duty.ts). */
+  readonly duty: MockDuty;
+  get shift(): ShiftView | null {
+    return this.duty.shift;
+  }
   sales: Sale[] = [];
   private code = "";
   private traceCodes: string[] = [];
@@ -240,6 +248,7 @@ export class MockVisitBackend {
   private noCodeReasons = new Map<number, string>();
 
   constructor(private readonly operator: () => OperatorInfo | null) {
+    this.duty = new MockDuty(operator);
     this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
     // A 代购 sale (an agent bought for the patient), as the service lists one.
     const proxied = this.makeSale("赵六", "RX0901", "2026-11-21 15:40:00", IBU.price, [`${IBU.trace_prefix}0000000000902`], "110101195001010022", "AR-OLD");
@@ -362,14 +371,9 @@ export class MockVisitBackend {
       case "visit_open":
         return this.open(String(args.authRxno));
       case "shift_current":
-        return this.shift;
-      case "shift_start": {
-        const op = this.operator();
-        if (!op || op.role !== "pharmacist") err("只有药师可以上岗审方，请以药师身份登录。");
-        if (String(args.evoucher) !== DEMO_PHARMACIST_EVOUCHER) err("扫描的医保电子凭证不是当前登录药师本人的，请药师扫描本人的医保电子凭证上岗。");
-        this.shift = { pharmacistName: op.name, certnoMasked: "110101********0023", startedAt: "2026-11-24 08:00:00" };
-        return this.shift;
-      }
+      case "shift_start":
+      case "shift_end":
+        return this.duty.handle(cmd, args);
       case "visit_audit":
         return this.audit(args as { result: "1" | "2" | "3"; opinion: string; reconfirmEvoucher: string; reviewerLogin: string | null });
       case "visit_scan":

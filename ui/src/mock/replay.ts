@@ -28,6 +28,7 @@ export interface RecordedFlow {
 /** The fixed values the placeholders of the recordings stand for. */
 const PLACEHOLDERS: Record<string, string> = {
   "<time>": "2026-12-05 10:00:00",
+  "<startedAt>": "2026-12-05 08:00:00",
   "<day>": "2026-12-05",
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",

@@ -10,7 +10,7 @@ import { mockErrorText } from "../../mock/ipc-error";
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
 const LISI = "110000ecdemo000000000000000000000lisi";
 const UNCERTAIN = "110000ecdemo000000000000000uncertain01";
-const PHARMACIST = "110000ecdemo0000000000000000000liyaoshi";
+const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
 
 describe("挂单 and 取单 keys", () => {
   it("F11 parks a visit with work in it, never one being settled or settled awaiting payment", () => {
