@@ -632,3 +632,145 @@ async fn the_duty_is_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "duty", "steps": f }] }),
     );
 }
+
+/// The manager's daily reconciliation against the emulator (3201 / 9101 /
+/// 3202 / 9102): a day with nothing settled (balanced), then the same day
+/// after a settlement the center never made (`LOCALONLY0001`: both the
+/// totals and the detail differ), then the reconciliation log. Written to
+/// `manager.json`; `ui/src/mock/mock-manager.ts` replays it (the recorded
+/// day is normalised away: the mock answers the differences for the demo
+/// day 2026-11-23 and the balanced result for any other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciliation_is_recorded_for_the_window_mocks() {
+    use rust_decimal::Decimal;
+    use rxdesk_app::reconcile;
+    use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator};
+    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine, NewSettlement};
+    use std::str::FromStr;
+    let rig = Rig::new().await;
+    let store = rig.counter.store().clone();
+    let boss = store.login("3001", "demo-manager").unwrap();
+    let mut p = CenterProfile::demo(&rig.base, Family::A).unwrap();
+    p.request_timeout = std::time::Duration::from_secs(5);
+    let gen = MsgIdGenerator::new(&p.institution.fixmedins_code)
+        .unwrap()
+        .with_sequence_range(6000, 6999);
+    let client = CenterClient::new(p, std::sync::Arc::new(gen)).unwrap();
+    let today = rxdesk_store::reports::cst_day(store.now_ms());
+    // The anchor's hash changes with every run: its number stays.
+    let anchored = |v: &mut Value| {
+        if let Some(a) = v.get_mut("auditAnchor") {
+            *a = json!("<auditAnchor>");
+        }
+        if let Some(h) = v.get_mut("auditAnchorHead").and_then(|h| h.get_mut("hash")) {
+            *h = json!("<hash>");
+        }
+    };
+    let reconcile = |v: Result<reconcile::ReconcileOutcome, rxdesk_app::AppError>| {
+        let mut v = serde_json::to_value(v.expect("reconciled")).unwrap();
+        scrub_but(&mut v, &["setlId"]);
+        anchored(&mut v);
+        json!({ "response": v })
+    };
+    let mut f = vec![step(
+        "reconcile_day",
+        json!({ "day": "<day>" }),
+        reconcile(reconcile::reconcile_day(&store, &client, &boss, today).await),
+    )];
+    // A settlement only the ledger has.
+    let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();
+    let drug = store
+        .add_drug(
+            &boss,
+            &NewDrug {
+                fixmedins_hilist_id: "REC0001".into(),
+                med_list_codg: "XA11GAW010A001010100004".into(),
+                name: "维生素C片".into(),
+                genname: "维生素C片".into(),
+                dosform: "片剂".into(),
+                spec: "0.1g*100片".into(),
+                unit: "瓶".into(),
+                prdr_name: "演示制药".into(),
+                aprvno: "国药准字H00000000".into(),
+                rx_flag: "0".into(),
+                price: "5.00".parse().unwrap(),
+            },
+        )
+        .unwrap();
+    let batch = store
+        .add_batch(
+            &boss,
+            &NewBatch {
+                drug_id: drug,
+                fixmedins_bchno: "REC-B1".into(),
+                manu_lotnum: "L1".into(),
+                manu_date: "2026-01-01".into(),
+                expy_end: "2099-12-31".into(),
+                quantity: Decimal::from(10),
+            },
+        )
+        .unwrap();
+    store
+        .record_sale(
+            &boss,
+            &NewSale {
+                prescription_id: None,
+                lines: vec![NewSaleLine {
+                    batch_id: batch,
+                    quantity: Decimal::ONE,
+                    price: None,
+                    split: false,
+                    trace_codes: vec![format!("9{:019}", 7)],
+                }],
+                settlement: Some(NewSettlement {
+                    setl_id: "LOCALONLY0001".into(),
+                    mdtrt_id: "MD-LOCAL".into(),
+                    psn_no: "PSN-LOCAL".into(),
+                    medfee_sumamt: amount("5.00"),
+                    fund_pay_sumamt: amount("4.00"),
+                    psn_part_amt: amount("1.00"),
+                    acct_pay: amount("1.00"),
+                    psn_cash_pay: amount("0.00"),
+                    setl_time: store.now_ms(),
+                }),
+                doctor_name: String::new(),
+                hi_feesetl_type: "1".into(),
+            },
+        )
+        .unwrap();
+    let diff = step(
+        "reconcile_day",
+        json!({ "day": "<day>" }),
+        reconcile(reconcile::reconcile_day(&store, &client, &boss, today).await),
+    );
+    assert_eq!(diff["response"]["outcome"], "differences", "{diff}");
+    f.push(diff);
+    let mut log =
+        serde_json::to_value(rxdesk_app::manager::reconciliations(&store, &boss, 20).unwrap())
+            .unwrap();
+    scrub_but(&mut log, &["setlId"]);
+    // The recorded summary ends with the anchor line (its hash changes per run).
+    for r in log.as_array_mut().unwrap() {
+        let s = r["summary"].as_str().unwrap_or_default();
+        let lines: Vec<String> = s
+            .lines()
+            .map(|l| match l.strip_prefix("审计日志锚点 ") {
+                Some(rest) => format!(
+                    "审计日志锚点 {} <hash>…",
+                    rest.split(' ').next().unwrap_or_default()
+                ),
+                None => l.to_string(),
+            })
+            .collect();
+        r["summary"] = json!(lines.join("\n"));
+    }
+    f.push(step(
+        "reconciliations",
+        json!({}),
+        json!({ "response": log }),
+    ));
+    write_recording(
+        "manager.json",
+        json!({ "flows": [{ "name": "reconcile", "steps": f }] }),
+    );
+}

@@ -1,8 +1,22 @@
 // In-memory stand-in for the manager commands, for browser UI tests and
 // vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
 // row is "sent" by the next list, like the app's worker would.
+// The daily reconciliation REPLAYS the real service's answers recorded
+// against the emulator (recorded/manager.json, `cargo test -p rxdesk-app
+// --test recorded_views`). Still hand-built: the upload queue (its rows in
+// every state, a rejected 3505 with the center's words, a retry that is
+// "sent") and the regulator figures — no recording drives the emulator to
+// those states yet — and the audit-log state (mock_integrity).
 import { mockError } from "./ipc-error";
+import recorded from "./recorded/manager.json";
+import { filled, type RecordedFlow } from "./replay";
 import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "../ipc/manager-api";
+
+const RECORDED = (recorded as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+const RECONCILED = RECORDED.filter((s) => s.command === "reconcile_day");
+const LOG = RECORDED.find((s) => s.command === "reconciliations")!.response as ReconciliationRecord[];
+/** The demo day the browser test reconciles with differences. */
+export const DIFFERENCES_DAY = "2026-11-23";
 
 const LABELS: Record<UploadState, string> = {
   pending: "待上传",
@@ -122,36 +136,18 @@ export class MockManagerBackend {
       case "manager_save_csv":
         return { path: `/demo/exports/${String(args.stem)}_20261124090000.csv`, bytes: String(args.text).length + 3 };
       case "reconcile_day": {
-        // The day before the demo's: a settlement the center never made, its
-        // differences as the real service sends them (codes, figures, and the
-        // zh-CN sentences). Hand-built until a recording replaces it.
-        if (String(args.day) === "2026-11-23") {
-          const local = { count: 1, medfeeSumamt: "5.00", fundPaySumamt: "4.00", acctPay: "1.00", psnCashPay: "0.00" };
-          const out: ReconcileOutcome = {
-            recordId: this.history.length + 1, day: "2026-11-23", outcome: "differences", local, detailRows: 1,
-            totals: [{ insutype: "310", local, stmtRslt: "1", stmtRsltDscr: "不平", balanced: false }],
-            details: [{ setlId: "LOCALONLY0001", memo: "中心无此结算", sentence: "结算 LOCALONLY0001（医疗费 5.00 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。", code: "REC_DETAIL_LOCAL_ONLY", params: { setlId: "LOCALONLY0001", medfee: "5.00" } }],
-            differences: [
-              "险种 310（职工基本医疗保险）对总账不平：本机 1 笔、医疗费 5.00 元、基金 4.00 元、个账 1.00 元；中心：不平。请看下方明细差异逐笔核对。",
-              "结算 LOCALONLY0001（医疗费 5.00 元）：本机有记录，中心没有。请核对该笔是否已被中心撤销或冲正，必要时联系医保经办机构。",
-            ],
-            notes: [
-              { code: "REC_TOTAL_UNBALANCED", params: { insutype: "310", count: "1", medfee: "5.00", fund: "4.00", acct: "1.00" } },
-              { code: "REC_DETAIL_LOCAL_ONLY", params: { setlId: "LOCALONLY0001", medfee: "5.00" } },
-            ],
-            auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
-          };
-          this.history.unshift({ id: out.recordId, day: out.day, outcome: "differences", localJson: "{}", centerJson: JSON.stringify({ totals: [{ insutype: "310", balanced: false }], details: [{ setl_id: "LOCALONLY0001" }] }), summary: out.differences.join("\n"), operatorName: "王店长", at: "2026-11-24 09:00:00" });
-          return out;
-        }
-        const out: ReconcileOutcome = {
-          recordId: this.history.length + 1, day: String(args.day), outcome: "balanced",
-          local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" },
-          detailRows: 2,
-          totals: [{ insutype: "310", local: { count: 2, medfeeSumamt: "25.00", fundPaySumamt: "20.00", acctPay: "4.00", psnCashPay: "1.00" }, stmtRslt: "0", stmtRsltDscr: "对账平", balanced: true }],
-          details: [], differences: [], notes: [], auditAnchor: "审计日志锚点 #42 3f9a0c1b2d4e5f60…", auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" },
-        };
-        this.history.unshift({ id: out.recordId, day: out.day, outcome: "balanced", localJson: "{}", centerJson: "{}", summary: "对账平\n审计日志锚点 #42 3f9a0c1b2d4e5f60…", operatorName: "王店长", at: "2026-11-24 09:00:00" });
+        // REPLAYED: the real reconciliation against the emulator
+        // (recorded/manager.json). The recorded day was normalised away: the
+        // demo day 2026-11-23 gets the day with a settlement the center never
+        // made (differences), any other day the one with nothing settled.
+        const day = String(args.day);
+        const which = day === DIFFERENCES_DAY ? "differences" : "balanced";
+        const out = filled(RECONCILED.find((s) => (s.response as ReconcileOutcome).outcome === which)!.response as ReconcileOutcome);
+        const record = filled(LOG.find((r) => r.outcome === which)!);
+        out.day = day;
+        out.recordId = this.history.length + 1;
+        if (out.auditAnchorHead) out.auditAnchor = `审计日志锚点 #${out.auditAnchorHead.seq} ${out.auditAnchorHead.hash}…`;
+        this.history.unshift({ ...record, id: out.recordId, day });
         return out;
       }
       case "reconciliations":

@@ -29,6 +29,8 @@ export interface RecordedFlow {
 const PLACEHOLDERS: Record<string, string> = {
   "<time>": "2026-12-05 10:00:00",
   "<startedAt>": "2026-12-05 08:00:00",
+  "<at>": "2026-12-05 10:00:00",
+  "<hash>": "3f9a0c1b2d4e5f60",
   "<day>": "2026-12-05",
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
