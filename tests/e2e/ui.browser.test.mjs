@@ -1528,3 +1528,59 @@ test("en-US shows no Chinese from the backend on every other screen: history wit
   }
   assert.deepEqual(errors, []);
 });
+
+// ---- the recorded real delivery, replayed (ui/src/mock/recorded/delivery.json) ----
+
+test("delivery replays the real service's recorded answers: accepted by receipt number, in transit, a wrong recipient refused, signed for; in en-US without Chinese but names", async () => {
+  const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
+  // 王芳's recorded sale: its receipt number is the replay's fixed stand-in for <rtalDocno>.
+  const DOCNO = "RD202612050001";
+  await page.setViewportSize({ width: 1024, height: 768 });
+  try {
+    await page.goto(url);
+    await page.waitForSelector("#login-form");
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "en-US");
+    await signIn("2001", "demo-pharmacist", "pharmacist");
+    await page.click("#nav-delivery");
+    await page.waitForSelector("#dlv-none");
+    // No delivery number: the service's refusal, in English.
+    await page.fill("#dlv-docno", DOCNO);
+    await page.fill("#dlv-company", "演示同城配送");
+    await page.click("#dlv-accept");
+    await page.waitForSelector("#dlv-error");
+    assert.equal(await text("#dlv-error"), "Enter the delivery number and the delivery company");
+    await page.fill("#dlv-delv-no", "DLV-0009");
+    await page.click("#dlv-accept");
+    await page.waitForSelector("#dlv-orders tr[data-status='1']");
+    assert.match(await text("#dlv-orders"), /王芳.*DLV-0009/s);
+    assert.equal(await text("#dlv-orders [data-description]"), "Accepted by the pharmacy");
+    await page.click("#dlv-transit");
+    await page.waitForSelector("#dlv-orders tr[data-status='2']");
+    await page.click("#dlv-sign-open");
+    await page.waitForSelector("#dlv-sign-form");
+    await page.fill("#dlv-sign-name", "张三");
+    await page.fill("#dlv-sign-cert", "110101198001010029");
+    await page.click("#dlv-sign");
+    await page.waitForSelector("#dlv-error");
+    assert.equal(await text("#dlv-error"), "The recipient is neither the patient nor the registered agent: no sign-off");
+    await page.fill("#dlv-sign-name", "王芳");
+    await page.fill("#dlv-sign-cert", "110101196803030049");
+    await page.click("#dlv-sign");
+    await page.waitForSelector("#dlv-orders tr[data-status='3']");
+    assert.equal(await text("#dlv-orders [data-description]"), "Signed for in person (identity checked)");
+    const left = (await page.evaluate(() => document.querySelector("main")?.innerText ?? ""))
+      .split("\n").filter((l) => CJK.test(l.replaceAll("王芳", "").replaceAll("演示同城配送", "").replaceAll("张三", "")));
+    assert.deepEqual(left, []);
+    await page.screenshot({ path: "test-output/ui/46-en-delivery-signed.png" });
+    // One column at 1024×768: no sideways scroll with the English labels.
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1), "no sideways scroll");
+    // zh-CN: the service's own line.
+    await page.click("#locale-switch");
+    await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    assert.equal(await text("#dlv-orders [data-description]"), "王芳 本人签收（已核验身份）");
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assert.deepEqual(errors, []);
+});

@@ -253,6 +253,111 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
     record(&mut steps, "visit_complete", &v);
 
     write_recording("visit-happy.json", json!({ "steps": steps }));
+
+    // The delivery screen on this sale (王芳's, found by the receipt's
+    // number): the refusals along the way, accepted, in transit, signed for
+    // by the patient. Written to `delivery.json`; `ui/src/mock/mock-delivery.ts`
+    // replays it. The sale's number and id are normalised (`<rtalDocno>`, 0).
+    use rxdesk_app::delivery;
+    let store = rig.counter.store();
+    let docno = v.sale.as_ref().unwrap().rtal_docno.clone();
+    let sale_id = v.sale.as_ref().unwrap().sale_id;
+    let derr = |e: &delivery::DeliveryError| {
+        json!({ "code": e.code(), "params": {}, "detail": e.message_en(),
+                "sentence": { "zhCn": e.message_zh(), "enUs": e.message_en() } })
+    };
+    const COMPANY: &str = "演示同城配送";
+    const WANGFANG_ID: &str = "110101196803030049";
+    let accept = |doc: &str, no: &str| {
+        json!({ "docno": if doc == docno { "<rtalDocno>" } else { doc },
+                "delvNo": no, "company": COMPANY, "coldChainHandled": false })
+    };
+    let sale_arg = json!(0);
+    let orders = || answer(delivery::open_orders(store, &s), derr);
+    let mut f = vec![step("delivery_orders", json!({}), orders())];
+    for (doc, no) in [
+        (docno.as_str(), ""),
+        ("NO-SUCH-DOC", "DLV-9"),
+        (docno.as_str(), "DLV-0009"),
+    ] {
+        f.push(step(
+            "delivery_accept",
+            accept(doc, no),
+            answer(delivery::accept(store, &s, doc, no, COMPANY, false), derr),
+        ));
+    }
+    f.push(step("delivery_orders", json!({}), orders()));
+    f.push(step(
+        "delivery_accept",
+        accept(&docno, "DLV-0010"),
+        answer(
+            delivery::accept(store, &s, &docno, "DLV-0010", COMPANY, false),
+            derr,
+        ),
+    ));
+    let sign = |name: &str, cert: &str| json!({ "saleId": sale_arg, "name": name, "certNo": cert });
+    f.push(step(
+        "delivery_sign",
+        sign("王芳", WANGFANG_ID),
+        answer(
+            delivery::sign(store, &s, sale_id, "王芳", WANGFANG_ID),
+            derr,
+        ),
+    ));
+    f.push(step(
+        "delivery_in_transit",
+        json!({ "saleId": sale_arg }),
+        answer(delivery::in_transit(store, &s, sale_id), derr),
+    ));
+    f.push(step("delivery_orders", json!({}), orders()));
+    f.push(step(
+        "delivery_sign",
+        sign("张三", "110101198001010029"),
+        answer(
+            delivery::sign(store, &s, sale_id, "张三", "110101198001010029"),
+            derr,
+        ),
+    ));
+    f.push(step(
+        "delivery_sign",
+        sign("王芳", WANGFANG_ID),
+        answer(
+            delivery::sign(store, &s, sale_id, "王芳", WANGFANG_ID),
+            derr,
+        ),
+    ));
+    f.push(step("delivery_orders", json!({}), orders()));
+    f.push(step(
+        "delivery_refuse",
+        json!({ "saleId": sale_arg, "reason": "不要了" }),
+        answer(delivery::refuse(store, &s, sale_id, "不要了"), derr),
+    ));
+    let codes: Vec<&str> = f
+        .iter()
+        .map(|x| x["error"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "ok",
+            "DELIVERY_INCOMPLETE",
+            "DELIVERY_SALE_NOT_FOUND",
+            "ok",
+            "ok",
+            "DELIVERY_ALREADY_ORDERED",
+            "DELIVERY_ILLEGAL_STEP",
+            "ok",
+            "ok",
+            "DELIVERY_RECIPIENT_NOT_PATIENT",
+            "ok",
+            "ok",
+            "DELIVERY_ILLEGAL_STEP"
+        ]
+    );
+    write_recording(
+        "delivery.json",
+        json!({ "flows": [{ "name": "signed", "steps": f }] }),
+    );
 }
 
 /// Writes `ui/src/mock/recorded/<name>` (with the `generatedBy` line);

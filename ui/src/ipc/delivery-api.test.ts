@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { allowedMoves, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder, type DeliveryStatusCode } from "./delivery-api";
+import { allowedMoves, descriptionWords, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder, type DeliveryStatusCode } from "./delivery-api";
 import { MockDeliveryBackend } from "../mock/mock-delivery";
 import { deliveryEn, deliveryZh } from "../i18n/i18n-delivery";
 import { translate } from "../i18n/i18n";
 
-const DOC = "H11010100001202612051000000101";
-const COLD = "H11010100001202612051000000102";
+// The replayed sale (recorded/delivery.json): 王芳's, its receipt number the replay's stand-in, its id normalised to 0.
+const DOC = "RD202612050001";
+const SALE = 0;
+const CO = "演示同城配送";
 
 function thrown(f: () => unknown): unknown {
   try {
@@ -50,22 +52,40 @@ describe("delivery screen helpers", () => {
 });
 
 describe("mock delivery backend", () => {
-  it("accepts by receipt number, moves in order and signs for the patient only", () => {
+  it("accepts by receipt number, moves in order and signs for the patient only (the recorded real answers)", () => {
     const m = new MockDeliveryBackend();
-    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "", company: "同城" })))).toBe("DELIVERY_INCOMPLETE");
-    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: "NOPE", delvNo: "D1", company: "同城" })))).toBe("DELIVERY_SALE_NOT_FOUND");
-    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: COLD, delvNo: "D2", company: "同城", coldChainHandled: false })))).toBe("DELIVERY_COLD_CHAIN");
-    const a = m.handle("delivery_accept", { docno: DOC, delvNo: "D1", company: "同城", coldChainHandled: false }) as DeliveryMoved;
+    expect(m.handle("delivery_orders", {})).toEqual([]);
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "", company: CO, coldChainHandled: false })))).toBe("DELIVERY_INCOMPLETE");
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: "NO-SUCH-DOC", delvNo: "DLV-9", company: CO, coldChainHandled: false })))).toBe("DELIVERY_SALE_NOT_FOUND");
+    // Off the recording: refused as such, never answered with invented data.
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: "OTHER", delvNo: "D2", company: CO, coldChainHandled: false })))).toBe("MOCK_NOT_RECORDED");
+    const a = m.handle("delivery_accept", { docno: DOC, delvNo: "DLV-0009", company: CO, coldChainHandled: false }) as DeliveryMoved;
     expect(a.order.statusCode).toBe("1");
-    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "D9", company: "同城" })))).toBe("DELIVERY_ALREADY_ORDERED");
-    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" })))).toBe("DELIVERY_ILLEGAL_STEP");
-    m.handle("delivery_in_transit", { saleId: 101 });
-    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: 101, name: "张三", certNo: "110101198001010029" })))).toBe("DELIVERY_RECIPIENT_NOT_PATIENT");
-    const s = m.handle("delivery_sign", { saleId: 101, name: "王芳", certNo: "110101196803030049" }) as DeliveryMoved;
+    expect(a.order.patientName).toBe("王芳");
+    expect((m.handle("delivery_orders", {}) as DeliveryOrder[]).map((o) => o.statusCode)).toEqual(["1"]);
+    expect(refusalCode(thrown(() => m.handle("delivery_accept", { docno: DOC, delvNo: "DLV-0010", company: CO, coldChainHandled: false })))).toBe("DELIVERY_ALREADY_ORDERED");
+    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: SALE, name: "王芳", certNo: "110101196803030049" })))).toBe("DELIVERY_ILLEGAL_STEP");
+    m.handle("delivery_in_transit", { saleId: SALE });
+    expect(refusalCode(thrown(() => m.handle("delivery_sign", { saleId: SALE, name: "张三", certNo: "110101198001010029" })))).toBe("DELIVERY_RECIPIENT_NOT_PATIENT");
+    const s = m.handle("delivery_sign", { saleId: SALE, name: "王芳", certNo: "110101196803030049" }) as DeliveryMoved;
     expect(s.order.statusCode).toBe("3");
     expect(s.order.open).toBe(false);
     expect(s.deliveryId).toBe(3);
-    expect(refusalCode(thrown(() => m.handle("delivery_refuse", { saleId: 101, reason: "不要了" })))).toBe("DELIVERY_ILLEGAL_STEP");
+    expect((m.handle("delivery_orders", {}) as DeliveryOrder[]).map((o) => o.statusCode)).toEqual(["3"]);
+    expect(refusalCode(thrown(() => m.handle("delivery_refuse", { saleId: SALE, reason: "不要了" })))).toBe("DELIVERY_ILLEGAL_STEP");
     expect(m.handle("unknown_cmd", {})).toBeUndefined();
+  });
+});
+
+describe("an order's last move in en-US", () => {
+  it("is worded from the status code for every status, never the service's Chinese line", () => {
+    const en = (k: Parameters<typeof translate>[1]) => translate("en-US", k);
+    const zh = (k: Parameters<typeof translate>[1]) => translate("zh-CN", k);
+    for (const code of ["1", "2", "3", "4"]) {
+      const w = descriptionWords({ statusCode: code, description: "王芳 本人签收（已核验身份）" }, en, "en-US");
+      expect(w, code).not.toBe("");
+      expect(w, code).not.toMatch(/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/);
+    }
+    expect(descriptionWords({ statusCode: "3", description: "王芳 本人签收（已核验身份）" }, zh, "zh-CN")).toBe("王芳 本人签收（已核验身份）");
   });
 });

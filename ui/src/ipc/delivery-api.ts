@@ -38,6 +38,19 @@ export function statusKey(code: string): Key {
   }
 }
 
+/**
+ * An order's last move in words: the service's own line in zh-CN (it names
+ * the cold-chain packing, the recipient, the refusal's reason); in another
+ * locale the status code's words (the order carries no code for those
+ * details, so they are not repeated there).
+ */
+export function descriptionWords(o: Pick<DeliveryOrder, "statusCode" | "description">, t: (k: Key) => string, locale: string): string {
+  if (locale !== "en-US") return o.description;
+  const k = `dlv.desc.${o.statusCode}` as Key;
+  const w = t(k);
+  return w === k ? "" : w;
+}
+
 /** A refusal's sentence in `locale` (`ipc/errors.ts`; never Chinese in en-US). */
 export function refusalText(e: unknown, locale: string): string {
   return errorText(e, locale === "en-US" ? "en-US" : "zh-CN");

@@ -60,6 +60,11 @@ function key(args: Record<string, unknown>, keys?: readonly string[]): string {
   return JSON.stringify(norm);
 }
 
+/** Whether two requests' arguments are the same once placeholders are filled. */
+export function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return key(filled(a)) === key(filled(b));
+}
+
 /** The refusal for a request no recording answers. */
 export function notRecorded(command: string, args: Record<string, unknown>): IpcError {
   return mockError(
