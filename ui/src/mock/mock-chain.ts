@@ -4,6 +4,9 @@
 // and a test control, `mock_chain_state`, that puts the counter in one of the
 // states the status bar and the manager view show and sends the
 // `chain-status` event as the sync worker would.
+// Hand-built, not a replay: recording these answers needs the head office
+// (rxdesk-hq) running beside the center emulator, and the states the browser
+// test puts the counter in (offline, backlog, refused records) are set here.
 import { emit } from "@tauri-apps/api/event";
 import { mockError } from "./ipc-error";
 import type { ChainManagerSession, ChainViews } from "../ipc/generated/types";

@@ -2,6 +2,9 @@
 // vitest (merged into mock-backend.ts). Same shapes and refusal codes as
 // src-tauri/src/inventory_commands.rs: 布洛芬 with three boxes on the shelf,
 // 阿莫西林 near expiry; a goods-in adds boxes, a stock-take compares.
+// Hand-built, not a replay: the window's inventory views (ProductChoice,
+// ScannedBox, StockLineView) are made in the desktop crate's commands, so a
+// recording needs that crate's test beside the emulator; none exists yet.
 import { mockError } from "./ipc-error";
 import type { IpcError } from "../ipc/errors";
 import type { GoodsInForm, ProductChoice, ScannedBox, StockLineView, StockTakeView } from "../ipc/inventory-api";
