@@ -192,6 +192,8 @@ mod tests {
             rxdesk_app::visit::view::SaleSummary::decl(&cfg),
             rxdesk_app::visit::view::RefundMoneyView::decl(&cfg),
             rxdesk_app::visit::view::RefundView::decl(&cfg),
+            rxdesk_app::visit::layout::LayoutPage::decl(&cfg),
+            rxdesk_app::visit::layout::LayoutPages::decl(&cfg),
             // the OTC sale's views (otc-api.ts)
             rxdesk_app::visit::OtcPayer::decl(&cfg),
             rxdesk_app::visit::OtcStage::decl(&cfg),

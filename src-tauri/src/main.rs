@@ -106,8 +106,10 @@ impl WindowEvents for ToWindow {
 }
 
 fn main() {
-    // Before anything else: the restart with fixed malloc thresholds
-    // (memory.rs) must happen while the process is still one thread.
+    // Before anything else, while the process is still one thread: WebKit's
+    // painting choice (inherited over the restart), then the restart with
+    // fixed malloc thresholds (memory.rs).
+    memory::cpu_painting_unless_chosen();
     let started = memory::fixed_malloc_thresholds();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
     // environment variables to the app, only arguments. An unusable data
@@ -187,6 +189,7 @@ fn main() {
             visit_commands::visit_current,
             visit_commands::visit_identify,
             visit_commands::visit_open,
+            visit_commands::visit_layout,
             visit_commands::shift_start,
             visit_commands::shift_current,
             visit_commands::visit_audit,

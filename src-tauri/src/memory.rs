@@ -10,6 +10,14 @@
 //!   only when a process starts, so [`fixed_malloc_thresholds`] re-executes
 //!   the app once, at the very start, with `GLIBC_TUNABLES` set (no `unsafe`
 //!   `mallopt`); WebKit's processes, started by the app, inherit the setting.
+//! - **WebKit's painting on the CPU.** WebKitGTK 2.46+ paints pages with
+//!   Skia, on the GPU through OpenGL by default. A counter's page is forms,
+//!   tables and a few images: GPU painting buys it nothing, and where the GL
+//!   is software (Mesa's llvmpipe: virtual machines, remote desktops, the
+//!   test displays) it costs a JIT compiler, its shader caches and GL
+//!   buffers in the web process. [`cpu_painting_unless_chosen`] asks WebKit
+//!   to paint on the CPU (compositing stays on, so nothing else changes);
+//!   a counter that wants GPU painting sets `WEBKIT_SKIA_ENABLE_CPU_RENDERING=0`.
 //! - **WebKit's cache model.** The window is one page built into the binary:
 //!   it never navigates and never loads a resource twice from the network, so
 //!   WebKit's default "web browser" caches (decoded resources, whole pages
@@ -33,6 +41,29 @@ pub fn tunables_to_restart_with(current: Option<&OsStr>) -> Option<OsString> {
         Some(c) if c.contains("glibc.malloc.trim_threshold") => None,
         Some(c) if !c.trim().is_empty() => Some(format!("{c}:{MALLOC_TUNABLES}").into()),
         _ => Some(MALLOC_TUNABLES.into()),
+    }
+}
+
+/// WebKit's switch between CPU and GPU painting (read by the web process,
+/// which inherits the app's environment).
+pub const CPU_PAINTING_VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+
+/// The value to give [`CPU_PAINTING_VAR`], given the current one: `None`
+/// when the environment already chose (either way), else CPU painting.
+pub fn cpu_painting_to_set(current: Option<&OsStr>) -> Option<&'static str> {
+    match current {
+        Some(v) if !v.is_empty() => None,
+        _ => Some("1"),
+    }
+}
+
+/// Chooses CPU painting for the window's web process unless the environment
+/// already chose (docs/decisions/0025). Called first thing in `main`, while
+/// the process is one thread (setting the environment is only sound then),
+/// before GTK or WebKit exist.
+pub fn cpu_painting_unless_chosen() {
+    if let Some(v) = cpu_painting_to_set(std::env::var_os(CPU_PAINTING_VAR).as_deref()) {
+        std::env::set_var(CPU_PAINTING_VAR, v);
     }
 }
 
@@ -111,7 +142,7 @@ pub fn lighten(window: &tauri::WebviewWindow) {
 
 #[cfg(test)]
 mod tests {
-    use super::{tunables_to_restart_with, MALLOC_TUNABLES};
+    use super::{cpu_painting_to_set, tunables_to_restart_with, MALLOC_TUNABLES};
     use std::ffi::OsStr;
 
     #[test]
@@ -130,5 +161,15 @@ mod tests {
         // A user's own threshold wins.
         assert_eq!(restart(Some("glibc.malloc.trim_threshold=1048576")), None);
         assert_eq!(restart(Some("glibc.malloc.mmap_threshold=65536")), None);
+    }
+
+    #[test]
+    fn paints_on_the_cpu_unless_the_environment_chose() {
+        let set = |v: Option<&str>| cpu_painting_to_set(v.map(OsStr::new));
+        assert_eq!(set(None), Some("1"));
+        assert_eq!(set(Some("")), Some("1"));
+        // A counter that chose GPU painting keeps it; a chosen 1 stays.
+        assert_eq!(set(Some("0")), None);
+        assert_eq!(set(Some("1")), None);
     }
 }

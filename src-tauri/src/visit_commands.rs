@@ -89,6 +89,17 @@ pub async fn visit_open(
     v.open(&s, &auth_rxno).await.map_err(wire(&state))
 }
 
+/// The opened prescription's layout file drawn `width` device pixels wide
+/// (the window shows the pages as pictures; no PDF engine runs in it).
+#[tauri::command]
+pub async fn visit_layout(
+    state: tauri::State<'_, Shared>,
+    width: u32,
+) -> Result<rxdesk_app::visit::layout::LayoutPages, IpcError> {
+    let (v, _) = ctx(&state)?;
+    v.layout_pages(width).await.map_err(wire(&state))
+}
+
 /// The signed-in pharmacist goes on duty with their own e-voucher.
 #[tauri::command]
 pub async fn shift_start(

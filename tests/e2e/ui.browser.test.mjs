@@ -109,27 +109,37 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   // The list names each prescription's drugs, so the pharmacist chooses by them.
   assert.match((await page.locator(".rx-row").first().textContent()) ?? "", /阿莫西林.*×2盒/);
   await page.screenshot({ path: "test-output/browser/rx-list.png" });
-  // pdf.js is a chunk of its own, loaded when the first layout is shown.
-  const pdfjsLoaded = () => page.evaluate(() =>
-    performance.getEntriesByType("resource").some((e) => /pdfjs-dist|\/pdf-[\w-]+\.js/.test(e.name) &&
-      !e.name.includes("worker")));
-  assert.equal(await pdfjsLoaded(), false, "pdf.js loaded before any layout was shown");
+  // The window holds no PDF engine: the backend draws the layout's pages
+  // (visit_layout) and the window only shows the pictures.
+  const pdfEngineLoaded = () => page.evaluate(() =>
+    performance.getEntriesByType("resource").some((e) => /pdfjs|pdf\.worker|\/pdf-[\w-]+\.js/.test(e.name)));
+  await page.evaluate(() => {
+    const w = window;
+    const orig = w.__TAURI_INTERNALS__.invoke;
+    w.__layoutWidths = [];
+    w.__TAURI_INTERNALS__.invoke = (cmd, args, opts) => {
+      if (cmd === "visit_layout") w.__layoutWidths.push(args.width);
+      return orig(cmd, args, opts);
+    };
+  });
   await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.ok");
   // 开方科室 is the doctor's department, never the hospital pharmacist's 药剂科.
   assert.equal((await page.textContent("#rx-dept"))?.trim(), "呼吸内科");
   assert.match((await page.textContent("#sig-institution")) ?? "", /北京市演示第一医院（H11010100001）/);
   await page.waitForSelector("#layout-pdf[data-pages='1']");
-  assert.equal(await pdfjsLoaded(), true);
-  // The page is kept as an image drawn at the size shown; no canvas stays.
+  assert.equal(await pdfEngineLoaded(), false, "a PDF engine was loaded into the window");
+  // The page is a picture drawn (by the backend) at the size shown, asked once.
   const shown = await page.evaluate(() => {
     const host = document.querySelector("#layout-pdf");
     const img = host.querySelector("img.pdf-page");
     return { canvases: host.querySelectorAll("canvas").length, images: host.querySelectorAll("img").length,
-      natural: img.naturalWidth, css: img.clientWidth, dpr: window.devicePixelRatio, alt: img.alt };
+      natural: img.naturalWidth, css: img.clientWidth, dpr: window.devicePixelRatio, alt: img.alt,
+      asked: window.__layoutWidths };
   });
   assert.equal(shown.canvases, 0);
   assert.equal(shown.images, 1);
+  assert.equal(shown.asked.length, 1, JSON.stringify(shown));
   assert.ok(Math.abs(shown.natural - shown.css * shown.dpr) <= 2, JSON.stringify(shown));
   assert.equal(shown.alt, "处方版式文件 1/1");
   await page.screenshot({ path: "test-output/browser/rx-verified.png" });

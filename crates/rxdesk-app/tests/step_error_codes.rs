@@ -69,6 +69,7 @@ fn one_of_each() -> Vec<StepError> {
             detail: "desk".into(),
         },
         E::RxUnreadable { reason: "x".into() },
+        E::LayoutNotDrawn { reason: "x".into() },
         E::TerminalNoShared {
             action: CenterAction::Settle,
             message: "in use".into(),
@@ -189,6 +190,7 @@ fn one_of_each() -> Vec<StepError> {
             | E::ListFailed { .. }
             | E::DownloadFailed { .. }
             | E::RxUnreadable { .. }
+            | E::LayoutNotDrawn { .. }
             | E::TerminalNoShared { .. }
             | E::CenterRejected { .. }
             | E::CenterUnavailable { .. }

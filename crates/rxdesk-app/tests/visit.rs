@@ -590,6 +590,66 @@ async fn the_prescription_list_shows_each_prescriptions_drugs() {
     assert_eq!(rx.phar_dept_name, "药剂科");
 }
 
+/// The opened prescription's layout file is drawn by the service for the
+/// window (docs/decisions/0025): the emulator's Chinese layout comes back as
+/// PNG pages of the width asked, different prescriptions give different
+/// pictures, and without an opened prescription the answer is NO_RX.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_opened_layout_file_is_drawn_at_the_width_asked() {
+    use base64::Engine as _;
+    let rig = Rig::new().await;
+    for (lines, diag) in [
+        (json!([[AMOX, 2]]), "版式一（测试）"),
+        (json!([[IBU, 1], [LORA, 1]]), "版式二（测试）"),
+    ] {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": lines,
+                    "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": diag, "label": diag}),
+        )
+        .await;
+    }
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let e = rig.visits().layout_pages(600).await.unwrap_err();
+    assert_eq!(e.code(), "NO_RX");
+    let mut pictures = Vec::new();
+    for diag in ["版式一（测试）", "版式二（测试）"] {
+        // Back to the list as the window does: a new visit, the same e-voucher.
+        rig.visits().cancel(&s).await.ok();
+        rig.visits().start(&s).await.unwrap();
+        let v = rig
+            .visits()
+            .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+            .await
+            .unwrap();
+        let auth = v
+            .listed
+            .iter()
+            .find(|r| r.diag_name == diag)
+            .unwrap()
+            .auth_rxno
+            .clone();
+        rig.visits().open(&s, &auth).await.unwrap();
+        let drawn = rig.visits().layout_pages(600).await.unwrap();
+        assert_eq!(drawn.page_count, 1);
+        let page = &drawn.pages[0];
+        assert_eq!(page.width, 600);
+        // The emulator's layout is A5 (148 × 210 mm).
+        assert!((850..=853).contains(&page.height), "{}", page.height);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(&page.png_base64)
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        pictures.push(png);
+    }
+    assert_ne!(
+        pictures[0], pictures[1],
+        "two prescriptions drew the same picture"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rule_and_signature_failures_block_with_reasons() {
     let rig = Rig::new().await;

@@ -14,6 +14,8 @@
 //! - [`till`]: the 交班单 and 日结单 of the till.
 //! - [`pdf`]: the 用药指导单 (medication guidance, ST-EPC-02-012) as a PDF with an
 //!   embedded CJK font subset.
+//! - [`pages`]: any PDF's pages drawn as PNG pictures (the prescription's
+//!   layout file on the counter's screen), with `hayro`.
 //!
 //! **Architecture invariant:** renders bytes from plain values; talks to no
 //! device and opens no file except the font it is told to load.
@@ -24,6 +26,8 @@ pub mod documents;
 pub mod escpos;
 pub mod layout;
 pub mod model;
+#[cfg(feature = "draw")]
+pub mod pages;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod text;

@@ -142,6 +142,10 @@ const stepErrors: Record<string, Entry> = {
     en: "This patient is settled but not yet paid and receipted: finish the payment first",
   },
   NO_RX: { zh: "尚未下载处方", en: "No prescription downloaded yet" },
+  LAYOUT_NOT_DRAWN: {
+    zh: "版式文件无法显示。没有版式文件不能完成审方：请联系开方机构或技术支持",
+    en: "The layout file cannot be shown. The audit cannot be completed without it: contact the prescribing institution or support",
+  },
   NO_PATIENT: { zh: "尚未识别患者", en: "The patient is not identified yet" },
   NO_PRODUCT: { zh: "调配的药品不在目录中", en: "A dispensed product is not in the catalogue" },
   NO_BATCH: { zh: "找不到批次 {batch}", en: "Batch {batch} not found" },

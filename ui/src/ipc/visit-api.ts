@@ -4,7 +4,7 @@
 // each function. Money is always a decimal string ("12.50"), never a number.
 // Times are CST wire strings "yyyy-MM-dd HH:mm:ss".
 import { invoke } from "@tauri-apps/api/core";
-import type { RefundView, SaleSummary, SaleView, ScanOutcome, ShiftView, VisitView } from "./generated/types";
+import type { LayoutPages, RefundView, SaleSummary, SaleView, ScanOutcome, ShiftView, VisitView } from "./generated/types";
 /** The visit's views, generated from `rxdesk-app` `visit/view.rs` by ts-rs (docs/decisions/0018). */
 export type {
   PatientView, GuidanceView, FindingView, LayoutDifferenceView, RulesView, AuditView, DispenseLineView, TraceCollection, SettlementKind, SplitView, PaymentView, SaleView, ListedDrug, ListedDrugs, VisitView, ParkedView, RecoveredLineView, ScanOutcome, ShiftView, SaleSummary, RefundMoneyView, RefundView,
@@ -45,6 +45,9 @@ export const visitCurrent = () => invoke<VisitView | null>("visit_current");
 export const visitIdentify = (method: IdMethod, code: string, consent?: boolean, agent?: { name: string; certNo: string; relation: string }) =>
   invoke<VisitView>("visit_identify", { method, code, consent: consent ?? null, agent: agent ?? null });
 export const visitOpen = (authRxno: string) => invoke<VisitView>("visit_open", { authRxno });
+/** The opened prescription's layout file, each page drawn `width` device pixels wide (PNG, by the backend). */
+export const visitLayout = (width: number) => invoke<LayoutPages>("visit_layout", { width: Math.round(width) });
+export type { LayoutPage, LayoutPages } from "./generated/types";
 export const shiftStart = (evoucher: string) => invoke<ShiftView>("shift_start", { evoucher });
 export const shiftCurrent = () => invoke<ShiftView | null>("shift_current");
 export const visitAudit = (result: "1" | "2" | "3", opinion: string, reconfirmEvoucher: string, reviewerLogin?: string) =>

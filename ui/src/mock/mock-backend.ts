@@ -12,6 +12,8 @@ import { MockOtcBackend } from "./mock-otc";
 import { MockDeliveryBackend } from "./mock-delivery";
 import { MockInventoryBackend } from "./mock-inventory";
 import { MockChainBackend } from "./mock-chain";
+import { mockLayoutPages } from "./mock-layout";
+import type { VisitView } from "../ipc/generated/types";
 
 /** A one-page PDF with a line of ASCII text, built by hand (valid xref). */
 export const tinyPdf = tinyPdfText;
@@ -70,6 +72,11 @@ export function installMockBackend(): void {
       );
     }
     switch (cmd) {
+      case "visit_layout":
+        return mockLayoutPages(
+          visits.handle("visit_current", {}) as VisitView | null | undefined,
+          Number((args as { width?: number } | undefined)?.width ?? 560),
+        );
       case "app_status":
         return mockStatus;
       case "devices_settings":

@@ -301,6 +301,13 @@ pub enum StepError {
         /// The verifier's sentence.
         reason: String,
     },
+    /// The opened prescription's layout file could not be drawn for the
+    /// window (the signature was judged on its bytes; only the picture is
+    /// missing).
+    LayoutNotDrawn {
+        /// Why, in English (the renderer's).
+        reason: String,
+    },
     /// Two counters on one terminal number (docs/decisions/0007).
     TerminalNoShared {
         /// What was asked.
@@ -527,6 +534,7 @@ pub const OWN_CODES: &[&str] = &[
     "CENTER",
     "DESK",
     "RX_UNREADABLE",
+    "LAYOUT_NOT_DRAWN",
     "TERMINAL_NO_SHARED",
     "CENTER_REJECTED",
     "CENTER_UNAVAILABLE",
@@ -655,6 +663,7 @@ impl StepError {
             E::Device(e) => device_code(e),
             E::DownloadFailed { .. } => "DESK",
             E::RxUnreadable { .. } => "RX_UNREADABLE",
+            E::LayoutNotDrawn { .. } => "LAYOUT_NOT_DRAWN",
             E::TerminalNoShared { .. } => "TERMINAL_NO_SHARED",
             E::CenterRejected { .. } => "CENTER_REJECTED",
             E::CenterUnavailable { .. } => "CENTER_UNAVAILABLE",
@@ -888,6 +897,11 @@ impl StepError {
                 format!("处方数据无法读取（{reason}），已阻止，不能审方或结算。请告知患者联系开方医院")
             } else {
                 format!("The prescription data cannot be read ({reason}): blocked, it cannot be audited or settled. Ask the patient to contact the prescribing hospital")
+            },
+            E::LayoutNotDrawn { reason } => if zh {
+                format!("版式文件无法显示（{reason}）。没有版式文件不能完成审方：请联系开方机构或技术支持")
+            } else {
+                format!("The layout file cannot be shown ({reason}). The audit cannot be completed without it: contact the prescribing institution or support")
             },
             E::TerminalNoShared { action, message } => if zh {
                 format!("{}：{message}", action.zh())

@@ -109,6 +109,29 @@ impl super::VisitService {
         })
     }
 
+    /// The opened prescription's layout file drawn `width_px` device pixels
+    /// wide, for the window to show beside the structured fields. Drawing
+    /// takes tens of milliseconds, so it runs off the async workers.
+    pub async fn layout_pages(&self, width_px: u32) -> Result<layout::LayoutPages, StepError> {
+        let rx_file = {
+            let guard = self.active.lock().await;
+            let a = guard.as_ref().ok_or_else(no_visit)?;
+            let opened = a.opened.as_ref().ok_or(StepError::NoPrescription)?;
+            opened.prescription.rx_file.clone()
+        };
+        tokio::task::spawn_blocking(move || layout::draw_pages_b64(&rx_file, width_px))
+            .await
+            .map_err(|e| StepError::Internal {
+                detail: format!("layout drawing task: {e}"),
+            })?
+            .map_err(|e| {
+                tracing::warn!(code = e.code(), error = %e, "layout file not drawn");
+                StepError::LayoutNotDrawn {
+                    reason: e.to_string(),
+                }
+            })
+    }
+
     /// Downloads one listed prescription, verifies its signature locally and
     /// runs the rules.
     pub async fn open(&self, by: &Session, auth_rxno: &str) -> Result<VisitView, StepError> {

@@ -1211,6 +1211,30 @@ printedZh: string,
  */
 returned: Array<RefundMoneyView>, };
 
+export type LayoutPage = { 
+/**
+ * The page as a PNG, Base64.
+ */
+pngBase64: string, 
+/**
+ * Its width in device pixels.
+ */
+width: number, 
+/**
+ * Its height in device pixels.
+ */
+height: number, };
+
+export type LayoutPages = { 
+/**
+ * The pages drawn, in order (at most [`MAX_PAGES`]).
+ */
+pages: Array<LayoutPage>, 
+/**
+ * How many pages the file has (more than `pages` when it was cut).
+ */
+pageCount: number, };
+
 export type OtcPayer = "self_pay" | "personal_account";
 
 export type OtcStage = "cart" | "checkout" | "settled" | "uncertain" | "receipted" | "cancelled";
