@@ -672,19 +672,19 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   assert.match(await text("#signout-work"), /正在接待患者 张三/);
   await shot("20-signout-confirm");
   // A scan (its burst ends in Enter) does not answer the question.
   await scan(ZHANGSAN);
   await page.waitForTimeout(200);
-  assert.ok(await page.$("#signout-confirm"), "a scanner's Enter does not sign out");
+  assert.ok(await page.$("#signout-yes"), "a scanner's Enter does not sign out");
   await page.keyboard.press("Escape");
-  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  await page.waitForSelector("#signout-yes", { state: "detached" });
   assert.ok(await page.$("#rx-list"), "Esc cancels: the visit is still on screen");
   assert.ok(await page.$("#nav"), "still signed in");
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
@@ -964,10 +964,10 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await shot("21-otc-cart");
   // F12 with goods in the cart: asked first, Esc keeps the sale.
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   assert.match(await text("#signout-work"), /非处方销售/);
   await page.keyboard.press("Escape");
-  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  await page.waitForSelector("#signout-yes", { state: "detached" });
   assert.ok(await page.$("#otc-cart"), "the sale is still on screen");
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("Shift+F1");
@@ -1009,7 +1009,7 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
@@ -1328,7 +1328,7 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
     await page.screenshot({ path: "test-output/ui/34-en-till-day.png" });
     // The upload queue (manager): transactions, states and ages by code.
     await page.keyboard.press("F12");
-    await page.waitForSelector("#signout-confirm");
+    await page.waitForSelector("#signout-yes");
     await page.keyboard.press("Enter");
     await signIn("3001", "demo-manager", "manager");
     await page.click("#nav-manager");
@@ -1582,5 +1582,77 @@ test("delivery replays the real service's recorded answers: accepted by receipt 
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
+  assert.deepEqual(errors, []);
+});
+
+// ---- the header and the navigation fit 1024 px in both languages ----
+
+test("the header, the navigation (with the duty chip and Sign out) and every screen fit 1024×768 in zh-CN and en-US: nothing clipped, nothing scrolls sideways", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  /** What sticks out at 1024 px: the header's and the navigation's items, the page, the main area. */
+  const overflow = (where) => p.evaluate((where) => {
+    const out = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > de.clientWidth + 1) out.push(`page ${de.scrollWidth} > ${de.clientWidth}`);
+    for (const sel of ["header", "#nav", "main"]) {
+      const el = document.querySelector(sel);
+      if (el && el.scrollWidth > el.clientWidth + 1) out.push(`${sel} ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const items = [...document.querySelectorAll("header button, header span, #nav button, #nav-duty")];
+    if (items.length < 12) out.push(`only ${items.length} header and navigation items`);
+    for (const el of items) {
+      const b = el.getBoundingClientRect();
+      if (b.width === 0) continue;
+      // Inside the window, and its own text not cut off (an ellipsis on the duty chip is allowed only for the name).
+      if (b.left < -1 || b.right > innerWidth + 1) out.push(`${el.id || el.textContent?.trim()} at ${Math.round(b.left)}–${Math.round(b.right)}`);
+      if (el.id !== "nav-duty" && el.scrollWidth > el.clientWidth + 1) out.push(`${el.id || el.textContent?.trim()} clipped`);
+    }
+    // The duty chip says at least its whole label.
+    const duty = document.querySelector("#nav-duty");
+    if (duty && duty.scrollWidth > duty.clientWidth + 1 && !/[:：]/.test(duty.textContent ?? "")) out.push(`#nav-duty clipped: ${duty.textContent}`);
+    return out.map((o) => `${where}: ${o}`);
+  }, where);
+  const all = [];
+  try {
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    for (const lang of ["zh-CN", "en-US"]) {
+      if ((await p.evaluate(() => document.documentElement.lang)) !== lang) {
+        await p.click("#locale-switch");
+        await p.waitForFunction((l) => document.documentElement.lang === l, lang);
+      }
+      await p.fill("#operator", "3001");
+      await p.fill("#password", "demo-manager");
+      await p.press("#password", "Enter");
+      await p.waitForSelector("#nav");
+      for (const nav of ["counter", "till", "otc", "history", "delivery", "inventory", "manager", "settings"]) {
+        await p.click(`#nav-${nav}`);
+        await p.waitForTimeout(250);
+        if (nav === "manager") {
+          for (const tab of ["queue", "reconcile", "figures", "import", "chain"]) {
+            await p.click(`#tab-${tab}`);
+            if (tab === "reconcile") {
+              await p.fill("#rec-day", "2026-11-23");
+              await p.click("#rec-run");
+              await p.waitForSelector("#rec-diffs li");
+            }
+            await p.waitForTimeout(200);
+            all.push(...(await overflow(`${lang} manager/${tab}`)));
+            await p.screenshot({ path: `test-output/browser/fit1024-${lang}-manager-${tab}.png` });
+          }
+          continue;
+        }
+        all.push(...(await overflow(`${lang} ${nav}`)));
+        await p.screenshot({ path: `test-output/browser/fit1024-${lang}-${nav}.png` });
+      }
+      await p.click("#nav-logout");
+      if (await p.waitForSelector("#signout-yes", { timeout: 1500 }).catch(() => null)) await p.click("#signout-yes");
+      await p.waitForSelector("#login-form");
+    }
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(all, [], all.join("\n"));
   assert.deepEqual(errors, []);
 });
