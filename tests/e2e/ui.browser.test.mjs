@@ -1501,6 +1501,16 @@ test("en-US shows no Chinese from the backend on every other screen: history wit
     for (const tab of ["figures", "import", "chain"]) {
       await page.click(`#tab-${tab}`);
       await page.waitForTimeout(300);
+      if (tab === "figures") {
+        // The real service's figures after 王芳's recorded visit (ui/src/mock/recorded/figures.json).
+        const real = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/figures.json", import.meta.url), "utf8")).flows[0].steps[0].response;
+        await page.waitForSelector("#price-monitor");
+        const above = real.priceMonitor.above[0];
+        assert.match(await text("#price-monitor"), new RegExp(`${above.name}[\\s\\S]*${above.price.replace(".", "\\.")}`));
+        assert.match(await text("#monitor-summary"), new RegExp(`\\b${real.priceMonitor.productsWithFigures}\\b[\\s\\S]*\\b${real.priceMonitor.linesCompared}\\b`));
+        assert.match(await page.textContent("#chart-audits"), new RegExp(real.audits[0].name));
+        assert.match(await text("#price-alerts"), new RegExp(real.priceAlerts[0].referencePrice.replace(".", "\\.")));
+      }
       all.push(...(await leaks(`manager/${tab}`)));
       await page.screenshot({ path: `test-output/ui/44-en-manager-${tab}.png` });
     }
@@ -1607,6 +1617,11 @@ test("the header, the navigation (with the duty chip and Sign out) and every scr
       // Inside the window, and its own text not cut off (an ellipsis on the duty chip is allowed only for the name).
       if (b.left < -1 || b.right > innerWidth + 1) out.push(`${el.id || el.textContent?.trim()} at ${Math.round(b.left)}–${Math.round(b.right)}`);
       if (el.id !== "nav-duty" && el.scrollWidth > el.clientWidth + 1) out.push(`${el.id || el.textContent?.trim()} clipped`);
+    }
+    // No table sticks out of the panel it sits in.
+    for (const tb of document.querySelectorAll("main table")) {
+      const b = tb.getBoundingClientRect(), box = tb.parentElement?.getBoundingClientRect();
+      if (box && b.width > 0 && b.right > box.right + 1) out.push(`table ${tb.id || tb.querySelector("th")?.textContent} sticks out of its panel: ${Math.round(b.right)} > ${Math.round(box.right)}`);
     }
     // The duty chip says at least its whole label.
     const duty = document.querySelector("#nav-duty");

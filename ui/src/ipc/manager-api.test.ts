@@ -12,6 +12,7 @@ import {
   openCount,
   scaleBars,
   toCsv,
+  type Figures,
   type QueueSummary,
 } from "./manager-api";
 import { MockManagerBackend } from "../mock/mock-manager";
@@ -150,6 +151,28 @@ describe("mock backend (browser tests)", () => {
     expect(rows.find((r) => r.id === 2)?.state).toBe("done");
     expect(() => m.handle("queue_void", { id: 3, reason: " " })).toThrow();
     expect(m.handle("nope", {})).toBeUndefined();
+  });
+});
+
+describe("the mocked figures replay the real service's recorded answer (recorded/figures.json)", () => {
+  it("answers the recorded figures for any period and the recorded refusal for a reversed one", async () => {
+    const recorded = (await import("../mock/recorded/figures.json")).default as unknown as { flows: { steps: { response?: unknown; error?: { code: string } }[] }[] };
+    const real = recorded.flows[0]!.steps[0]!.response as Figures;
+    const f = new MockManagerBackend().figures("2026-12-01", "2026-12-31");
+    expect([f.from, f.to]).toEqual(["2026-12-01", "2026-12-31"]);
+    // Nothing invented: every figure is the real one, the day and month filled with the demo values.
+    expect(f.audits).toEqual(real.audits);
+    expect(f.priceMonitor.above.map((a) => [a.name, a.price, a.comparisons])).toEqual(real.priceMonitor.above.map((a) => [a.name, a.price, a.comparisons]));
+    expect(f.evoucher.map((m) => ({ ...m, month: "" }))).toEqual(real.evoucher.map((m) => ({ ...m, month: "" })));
+    expect(f.evoucher[0]?.month).toBe("2026-12");
+    expect(f.priceAlerts[0]?.soldAt).toBe("2026-12-05 10:00:00");
+    let refused: unknown = null;
+    try {
+      new MockManagerBackend().figures("2026-12-31", "2026-12-01");
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toEqual(recorded.flows[0]!.steps[1]!.error);
   });
 });
 

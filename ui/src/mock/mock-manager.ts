@@ -1,20 +1,25 @@
 // In-memory stand-in for the manager commands, for browser UI tests and
 // vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
 // row is "sent" by the next list, like the app's worker would.
-// The daily reconciliation REPLAYS the real service's answers recorded
-// against the emulator (recorded/manager.json, `cargo test -p rxdesk-app
-// --test recorded_views`). Still hand-built: the upload queue (its rows in
-// every state, a rejected 3505 with the center's words, a retry that is
-// "sent") and the regulator figures — no recording drives the emulator to
-// those states yet — and the audit-log state (mock_integrity).
+// The daily reconciliation and the regulator figures REPLAY the real
+// service's answers recorded against the emulator (recorded/manager.json,
+// recorded/figures.json, `cargo test -p rxdesk-app --test recorded_views`).
+// Still hand-built: the upload queue (its rows in every state, a rejected
+// 3505 with the center's words, a retry that is "sent") — no recording
+// drives the emulator to those states yet — and the audit-log state
+// (mock_integrity: a test hook that breaks the check on demand).
 import { mockError } from "./ipc-error";
 import recorded from "./recorded/manager.json";
+import recordedFigures from "./recorded/figures.json";
 import { filled, type RecordedFlow } from "./replay";
 import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "../ipc/manager-api";
 
 const RECORDED = (recorded as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
 const RECONCILED = RECORDED.filter((s) => s.command === "reconcile_day");
 const LOG = RECORDED.find((s) => s.command === "reconciliations")!.response as ReconciliationRecord[];
+const FIGURE_STEPS = (recordedFigures as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+const FIGURES = FIGURE_STEPS.find((s) => s.response)!;
+const FIGURES_REFUSED = FIGURE_STEPS.find((s) => s.error)!;
 /** The demo day the browser test reconciles with differences. */
 export const DIFFERENCES_DAY = "2026-11-23";
 
@@ -65,28 +70,17 @@ export class MockManagerBackend {
       integrity: { ...this.integrity } };
   }
 
+  /**
+   * REPLAYED: the regulator's figures the real service answered after 王芳's
+   * recorded visit (recorded/figures.json): her e-voucher settlement, 李药师's
+   * approval, the sale above its reference price and against the province's
+   * figures. The recorded day and month were normalised away: any period
+   * gets that day's figures (its from/to are the request's); a period that
+   * ends before it starts gets the recorded refusal.
+   */
   figures(from: string, to: string): Figures {
-    return {
-      from, to, evoucherTargetPercent: 30,
-      evoucher: [
-        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, sharePercent: "25.0", meetsTarget: false, face: 2, faceSharePercent: "5.0",
-          byCredential: { eVoucher: 6, epcQr: 2, face: 2, socialSecurityCard: 20, idCard: 10, unknown: 0 } },
-        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, sharePercent: "40.0", meetsTarget: true, face: 3, faceSharePercent: "10.0",
-          byCredential: { eVoucher: 5, epcQr: 4, face: 3, socialSecurityCard: 10, idCard: 7, unknown: 1 } },
-      ],
-      audits: [{ login: "2001", name: "李药师", total: 12, approved: 10, rejected: 1, referred: 1 }],
-      refunds: [{ day: "2026-11-20", count: 2, amount: "37.50" }],
-      priceAlerts: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00", referencePrice: "12.50", overPercent: "20.0" }],
-      priceMonitor: {
-        productsWithFigures: 120, linesCompared: 35,
-        above: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00",
-          comparisons: [
-            { basis: "listed", reference: "13.80", above: true, overPercent: "8.7" },
-            { basis: "average", reference: "15.50", above: false, overPercent: "-3.2" },
-            { basis: "median", reference: "14.20", above: true, overPercent: "5.6" },
-          ] }],
-      },
-    };
+    if (to < from) throw filled(FIGURES_REFUSED.error!);
+    return { ...filled(FIGURES.response as Figures), from, to };
   }
 
   /** Answers a manager command, or undefined when `cmd` is not one. */

@@ -32,6 +32,7 @@ const PLACEHOLDERS: Record<string, string> = {
   "<at>": "2026-12-05 10:00:00",
   "<hash>": "3f9a0c1b2d4e5f60",
   "<day>": "2026-12-05",
+  "<month>": "2026-12",
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
