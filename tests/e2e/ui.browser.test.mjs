@@ -1671,3 +1671,58 @@ test("the header, the navigation (with the duty chip and Sign out) and every scr
   assert.deepEqual(all, [], all.join("\n"));
   assert.deepEqual(errors, []);
 });
+
+// ---- the recorded real upload queue, replayed (ui/src/mock/recorded/queue.json) ----
+
+test("the upload queue replays the real service's recorded answers: two 3505 rejected by the center with its words, a payload, a void with its reason, a retry the worker sends; at 1024×768", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  const steps = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/queue.json", import.meta.url), "utf8")).flows[0].steps;
+  const realRejected = steps.find((s) => s.command === "queue_list" && s.args.filter === "rejected").response;
+  const t = async (sel) => ((await p.textContent(sel)) ?? "").trim();
+  try {
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    await p.fill("#operator", "3001");
+    await p.fill("#password", "demo-manager");
+    await p.press("#password", "Enter");
+    await p.click("#nav-manager");
+    await p.waitForSelector("#manager .q-row");
+    // The queue opens on what needs action: the recorded rejected rows, twelve minutes old, with the center's words.
+    const rows = await p.$$eval("#manager .q-row", (rs) => rs.map((r) => [r.id, r.dataset.state]));
+    assert.deepEqual(rows, realRejected.map((r) => [`q-row-${r.id}`, "rejected"]));
+    const first = `#q-row-${realRejected[0].id}`, second = `#q-row-${realRejected[1].id}`;
+    assert.match(await t(first), /商品销售（追溯码）\s*3505\s*被拒绝.*12 分钟.*\[1002\] x-tif-timestamp 与中心时间相差超过300秒/);
+    assert.equal(await t("#q-count-rejected b"), "2");
+    assert.match(await t("#q-last-error"), /2026-12-05 10:00:00 P11010100001202612051000000001 rejected: 1002/);
+    await p.screenshot({ path: "test-output/browser/queue-recorded-rejected-1024.png" });
+    // The payload of the first: the recorded 3505 with its trace code.
+    await p.click(first);
+    await p.click("#q-payload");
+    await p.waitForSelector("#payload-text");
+    assert.match(await t("#payload-text"), /"drug_trac_codg": "9\d{19}"/);
+    await p.click("#payload-close");
+    // The second is voided: a reason is asked for, then the row leaves the open rows.
+    await p.click(second);
+    await p.click("#q-void");
+    await p.waitForSelector("#void-reason");
+    await p.click("#void-confirm");
+    await p.waitForSelector("#void-error");
+    await p.fill("#void-reason", "中心已人工补录");
+    await p.click("#void-confirm");
+    await p.waitForFunction((sel) => !document.querySelector(sel), second);
+    assert.equal(await t("#q-count-voided b"), "1");
+    // The first is retried; the worker sends it: nothing is left open.
+    await p.click(first);
+    await p.click("#q-retry");
+    await p.waitForSelector("#q-empty");
+    assert.match(await t("#q-notice"), new RegExp(`#${realRejected[0].id}`));
+    assert.equal(await t("#q-count-rejected b"), "0");
+    await p.click("#q-filter-done");
+    await p.waitForFunction(() => document.querySelectorAll("#manager .q-row[data-state='done']").length === 2);
+    await p.screenshot({ path: "test-output/browser/queue-recorded-sent-1024.png" });
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(errors, []);
+});

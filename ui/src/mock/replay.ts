@@ -33,6 +33,7 @@ const PLACEHOLDERS: Record<string, string> = {
   "<hash>": "3f9a0c1b2d4e5f60",
   "<day>": "2026-12-05",
   "<month>": "2026-12",
+  "<number>": "P11010100001202612051000000001",
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
@@ -47,7 +48,9 @@ const PLACEHOLDERS: Record<string, string> = {
 /** A recorded value with its placeholders filled (a deep copy: the recording is never changed). */
 export function filled<T>(v: T): T {
   return JSON.parse(JSON.stringify(v), (_k, x: unknown) => {
-    if (typeof x !== "string" || !/^<\w+>$/.test(x)) return x;
+    if (typeof x !== "string") return x;
+    // Inside a sentence (the center's words with the time of the rejection and its msgid): the fixed values.
+    if (!/^<\w+>$/.test(x)) return x.includes("<") ? x.replace(/<\w+>/g, (p) => PLACEHOLDERS[p] ?? p) : x;
     // A placeholder without a fixed value: a stable demo value named after the field, the same
     // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
     return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
