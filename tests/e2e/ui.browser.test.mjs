@@ -350,9 +350,32 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   assert.deepEqual(errors, []);
 });
 
-test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay", async () => {
+test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay (the real service's recorded answers: ui/src/mock/recorded/visit-uncertain.json)", async () => {
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-uncertain.json", import.meta.url), "utf8")).flows[0].steps;
+  const settled = rec.filter((s) => s.command === "visit_settle").at(-1).response;
   await openOk("110000ecdemo000000000000000uncertain");
-  await auditAndDispense();
+  // 王芳's recorded prescription: three boxes of metformin, dispensed by their recorded trace codes.
+  assert.match(await text("#visit-patient"), /王芳/);
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#audit-form");
+  if (await page.$("#shift-step")) {
+    await scan(PHARMACIST_EV);
+    await page.waitForSelector("#audit-result");
+  }
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  for (const [i, s] of rec.filter((x) => x.command === "visit_scan").entries()) {
+    await scan(s.args.code);
+    await page.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
+  }
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
   await page.keyboard.press("F9");
   await page.waitForSelector("#uncertain-panel");
   // The prompt names the button on screen (处理未知结算), in red: the outcome is unknown.
@@ -364,6 +387,9 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.ok(await page.$("#uncertain-panel"), "nothing but the resolution leaves the panel");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='settled']");
+  // Settled again after the 2601: the recorded split, the part left to pay.
+  assert.equal(await text("#split-total"), `¥${settled.split.total}`);
+  assert.match(await text("#counter"), new RegExp(settled.split.cashPay.replace(".", "\\.")));
   await page.keyboard.press("F11");
   await page.waitForSelector("#pay-scan-prompt");
   // A declined pay code: the red error alone, no green tick beside it.
@@ -374,7 +400,10 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   await shot("10b-paycode-declined");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
-  assert.match(await text("#receipt-text"), /扫码支付/);
+  // The real receipt: the pay code was WeChat Pay's, the part the patient paid by it.
+  assert.match(await text("#receipt-text"), new RegExp(`您自付（微信支付）\\s+${settled.split.cashPay.replace(".", "\\.")}`));
+  assert.doesNotMatch(await text("#receipt-text"), /<\w+>/, "no placeholder left in the receipt");
+  await shot("10c-recorded-uncertain-receipt");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='started']");
   assert.deepEqual(errors, []);
@@ -472,7 +501,8 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("张三", { delay: 60 });
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
-  assert.equal(await page.locator(".hist-row").count(), 3);
+  // 张三's sales of the tests before (the uncertain settlement is the recorded 王芳's, not his).
+  assert.equal(await page.locator(".hist-row").count(), 2);
   assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");

@@ -4,7 +4,8 @@
 // (visit-api.ts). Magic inputs reach the unhappy paths:
 // - an e-voucher code containing "noact" → e-voucher activation guidance;
 // - one containing "unknown" → the center refuses the credential;
-// - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - one containing "uncertain" (but `UNCERTAIN_PATIENT`, replayed) → the first
+//   2102 times out (settlement_uncertain), for the 挂单 of an uncertain visit;
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
@@ -19,13 +20,18 @@
 //   signing — identify and open (recorded/visit-blocked.json);
 // - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
 //   (recorded/visit-happy.json), step by step through `replay.ts`;
+// - `UNCERTAIN_PATIENT` (王芳 again, three boxes): the settlement whose answer
+//   was lost, 处理未知结算 (2601), settled again, a declined pay code, paid by
+//   scan, the receipt (recorded/visit-uncertain.json, the emulator's
+//   reset-after fault);
 // - the pharmacist's duty (`shift_start`, `shift_current`, `shift_end`):
 //   recorded/duty.json through `mock-duty.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
 import happyRecording from "./recorded/visit-happy.json";
-import { Replay, filled, type RecordedFlow } from "./replay";
+import uncertainRecording from "./recorded/visit-uncertain.json";
+import { Replay, filled, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
@@ -158,6 +164,19 @@ export const happyFlow: RecordedFlow = {
 };
 /** What the operator types freely is not matched: the opinion, the cash tendered. */
 const HAPPY_COMPARED = { visit_audit: ["result"], visit_pay: ["method"], visit_identify: ["method", "code"] } as const;
+
+/**
+ * The e-voucher the browser tests scan for the recorded uncertain settlement:
+ * 王芳's three boxes whose 2102 answer was lost (recorded/visit-uncertain.json),
+ * resolved by 2601, settled again, a declined pay code, paid by scan, receipted.
+ */
+export const UNCERTAIN_PATIENT = "110000ecdemo000000000000000uncertain";
+/** The recorded flow from identify on; its identify was by 王芳's own e-voucher (`UNCERTAIN_PATIENT` stands for it). */
+export const uncertainFlow: RecordedFlow = (uncertainRecording as unknown as { flows: RecordedFlow[] }).flows[0]!;
+/** The service's refusals of a new patient and of cancelling while the outcome is unknown (recorded beside the flow). */
+const UNCERTAIN_REFUSALS = (uncertainRecording as unknown as { refusedWhileUncertain: RecordedStep[] }).refusedWhileUncertain;
+/** Free text is not matched (the opinion); the pay code is (a declined one and the good one). */
+const UNCERTAIN_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "payCode"], visit_identify: ["method"] } as const;
 
 /** The e-voucher of the patient whose listed prescription was changed after signing (the recording's 李四). */
 export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
@@ -335,6 +354,11 @@ export class MockVisitBackend {
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
+    if (this.replaying && this.visit?.state === "settlement_uncertain") {
+      // The recorded refusals while the outcome is unknown (the service's words), wherever they come.
+      const refused = UNCERTAIN_REFUSALS.find((r) => r.command === cmd);
+      if (refused) throw filled(refused.error!);
+    }
     if (cmd === "visit_start") this.replaying = null;
     if (this.replaying && cmd.startsWith("visit_") && cmd !== "visit_current") {
       // The recorded visit: its next step's answer (or refusal), nothing built here.
@@ -521,6 +545,13 @@ export class MockVisitBackend {
       // Replayed from here to the receipt: the real service's answers.
       this.code = code;
       this.replaying = new Replay([happyFlow], "visit_identify", HAPPY_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
+    if (a.method === "e_voucher" && code === UNCERTAIN_PATIENT && !a.agent) {
+      // Replayed from here to the receipt: the real uncertain settlement and its resolution.
+      this.code = code;
+      this.replaying = new Replay([uncertainFlow], "visit_identify", UNCERTAIN_COMPARED);
       this.visit = this.replaying.answer("visit_identify", a) as VisitView;
       return structuredClone(this.visit);
     }

@@ -49,11 +49,12 @@ const PLACEHOLDERS: Record<string, string> = {
 export function filled<T>(v: T): T {
   return JSON.parse(JSON.stringify(v), (_k, x: unknown) => {
     if (typeof x !== "string") return x;
-    // Inside a sentence (the center's words with the time of the rejection and its msgid): the fixed values.
-    if (!/^<\w+>$/.test(x)) return x.includes("<") ? x.replace(/<\w+>/g, (p) => PLACEHOLDERS[p] ?? p) : x;
     // A placeholder without a fixed value: a stable demo value named after the field, the same
     // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
-    return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    const value = (p: string) => PLACEHOLDERS[p] ?? `DEMO-${p.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    if (/^<\w+>$/.test(x)) return value(x);
+    // Inside a text (the center's words with the time of a rejection, a receipt): the same values.
+    return x.includes("<") ? x.replace(/<\w+>/g, value) : x;
   }) as T;
 }
 
