@@ -1424,3 +1424,40 @@ async fn an_uncertain_settlement_is_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "uncertain", "steps": f }], "refusedWhileUncertain": refused }),
     );
 }
+
+/// Identification that lists nothing, against the emulator: an e-voucher
+/// the center does not know (not activated: the activation guidance), then
+/// from the guidance the next query while the center answers nothing but
+/// errors (refused, the guidance cleared; the center knows no other
+/// refusal of an e-voucher: an unknown one is "not activated" too).
+/// Written to `visit-guidance.json`; `ui/src/mock/mock-visit.ts` replays it
+/// for the codes with `noact` / `unknown` in them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evoucher_guidance_is_recorded_for_the_window_mocks() {
+    const NOT_ACTIVE: &str = "110000ecdemo0000000000000000000notactive";
+    const NOT_A_CODE: &str = "110000ecdemo0000000000000000000unknown";
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    vs.start(&s).await.unwrap();
+    let mut f = Vec::new();
+    for code in [NOT_ACTIVE, NOT_A_CODE] {
+        if code == NOT_A_CODE {
+            post(&rig.base, "/admin/faults", json!({"error_rate": 1.0})).await;
+        }
+        let v = vs
+            .identify(&s, rxdesk_app::visit::IdMethod::EVoucher, code, None, None)
+            .await;
+        f.push(step(
+            "visit_identify",
+            json!({ "method": "e_voucher", "code": code, "consent": null, "agent": null }),
+            answer(v, step_error),
+        ));
+    }
+    assert_eq!(f[0]["response"]["state"], "evoucher_guidance", "{}", f[0]);
+    assert!(f[1]["error"]["code"].is_string(), "{}", f[1]);
+    write_recording(
+        "visit-guidance.json",
+        json!({ "flows": [{ "name": "guidance", "steps": f }] }),
+    );
+}

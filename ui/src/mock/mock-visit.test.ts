@@ -88,6 +88,16 @@ describe("the mocked visit follows the Rust state machine", () => {
     // A step the recording does not have is refused, never invented.
     expect(throws(() => call("visit_pay", { method: "cash", tendered: "5", payCode: null }))).toMatch(/没有录制/);
   });
+  it("an e-voucher the center does not know gets the real activation guidance; a query while the center is down, its refusal (recorded/visit-guidance.json)", async () => {
+    const rec = ((await import("./recorded/visit-guidance.json")).default as unknown as { flows: { steps: { response?: VisitView; error?: { code: string; sentence: { zhCn: string } } }[] }[] }).flows[0]!.steps;
+    const { call } = backend();
+    call("visit_start");
+    const g = call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000noact", consent: null, agent: null });
+    expect(g.state).toBe("evoucher_guidance");
+    expect(g.guidance).toEqual(rec[0]!.response!.guidance);
+    expect(g.nextStep).toBe(rec[0]!.response!.nextStep);
+    expect(throws(() => call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000unknown", consent: null, agent: null }))).toBe(rec[1]!.error!.sentence.zhCn);
+  });
   it("blocks a tampered signature and a layout mismatch; a wrong PIN-pad password lists nothing", () => {
     const { call } = backend();
     call("visit_start");

@@ -2,8 +2,7 @@
 // follows rxdesk_core::visit's state machine: each command is accepted only
 // in the states the Rust visit accepts it, and answers with the same shapes
 // (visit-api.ts). Magic inputs reach the unhappy paths:
-// - an e-voucher code containing "noact" → e-voucher activation guidance;
-// - one containing "unknown" → the center refuses the credential;
+// - (an e-voucher code containing "noact" / "unknown": replayed, see below);
 // - one containing "uncertain" (but `UNCERTAIN_PATIENT`, replayed) → the first
 //   2102 times out (settlement_uncertain), for the 挂单 of an uncertain visit;
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
@@ -20,6 +19,9 @@
 //   signing — identify and open (recorded/visit-blocked.json);
 // - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
 //   (recorded/visit-happy.json), step by step through `replay.ts`;
+// - an e-voucher containing "noact": the center does not know it, the
+//   activation guidance; one containing "unknown": the identify while the
+//   center was down (recorded/visit-guidance.json);
 // - `UNCERTAIN_PATIENT` (王芳 again, three boxes): the settlement whose answer
 //   was lost, 处理未知结算 (2601), settled again, a declined pay code, paid by
 //   scan, the receipt (recorded/visit-uncertain.json, the emulator's
@@ -31,6 +33,7 @@ import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
 import happyRecording from "./recorded/visit-happy.json";
 import uncertainRecording from "./recorded/visit-uncertain.json";
+import guidanceRecording from "./recorded/visit-guidance.json";
 import { Replay, filled, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
@@ -173,6 +176,14 @@ const HAPPY_COMPARED = { visit_audit: ["result"], visit_pay: ["method"], visit_i
 export const UNCERTAIN_PATIENT = "110000ecdemo000000000000000uncertain";
 /** The recorded flow from identify on; its identify was by 王芳's own e-voucher (`UNCERTAIN_PATIENT` stands for it). */
 export const uncertainFlow: RecordedFlow = (uncertainRecording as unknown as { flows: RecordedFlow[] }).flows[0]!;
+/**
+ * The recorded identifications that list nothing (recorded/visit-guidance.json):
+ * an e-voucher the center does not know → the activation guidance; the next
+ * query while the center is down → CENTER_UNAVAILABLE. Replayed for the codes
+ * with `noact` and `unknown` in them.
+ */
+const GUIDANCE = (guidanceRecording as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+
 /** The service's refusals of a new patient and of cancelling while the outcome is unknown (recorded beside the flow). */
 const UNCERTAIN_REFUSALS = (uncertainRecording as unknown as { refusedWhileUncertain: RecordedStep[] }).refusedWhileUncertain;
 /** Free text is not matched (the opinion); the pay code is (a declined one and the good one). */
@@ -523,8 +534,18 @@ export class MockVisitBackend {
     if (this.parkedVisits.some((p) => p.code === code && p.view.state === "settlement_uncertain")) {
       err("该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费");
     }
-    // As the service words a center refusal: the center's own message, bilingual, inside.
-    if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
+    // Replayed: the real identify while the center was down (the service's words).
+    if (code.includes("unknown") && a.method === "e_voucher") {
+      this.code = "";
+      throw filled(GUIDANCE[1]!.error!);
+    }
+    if (code.includes("noact") && a.method === "e_voucher") {
+      // Replayed: the real answer to an e-voucher the center does not know (not activated).
+      const real = filled(GUIDANCE[0]!.response as VisitView);
+      this.code = code;
+      this.visit = { ...real, visitId: v.visitId };
+      return structuredClone(this.visit);
+    }
     if (code.includes("noact")) {
       v.guidance = {
         reason: "not_activated",
