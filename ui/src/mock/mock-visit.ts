@@ -10,9 +10,10 @@
 // - `restartAfterSettle()` plays a program restart between 2102 and the sale:
 //   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
-// These branches are hand-built because no recording drives them yet: they
-// need the emulator's faults (a 2102 timeout, an unactivated e-voucher, the
-// PIN pad) or a program restart between settlement and sale.
+// These branches are hand-built because no recording drives them yet: the
+// PIN pad needs the simulated terminal, recovery a restart of the counter on
+// the same data directory between settlement and sale, parking and refunds
+// recordings of their own (all recordable, see decision 0018).
 // REPLAYED, not built here (the real service's answers recorded against the
 // center emulator by `cargo test -p rxdesk-app --test recorded_views`):
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
