@@ -1461,3 +1461,194 @@ async fn the_evoucher_guidance_is_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "guidance", "steps": f }] }),
     );
 }
+
+/// 王芳's visit settled at the center (three boxes), then the program stops
+/// before the sale: the counter reopened on the same data directory shows the
+/// visit `recovered` first; a new patient is refused; the patient's part is
+/// taken in cash and the sale completed. A second visit like it, restarted the
+/// same way: a pharmacist may not reverse it, the manager does. Written to
+/// `visit-recovered.json`; `ui/src/mock/mock-visit.ts` replays it for the
+/// e-voucher `RECOVERED_PATIENT` and `restartAfterSettle()`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_recovered_after_a_restart_is_recorded_for_the_window_mocks() {
+    use rxdesk_app::{Counter, Settings};
+    let rig = Rig::new().await;
+    let settings = Settings {
+        center_url: Some(rig.base.clone()),
+        ..Settings::default()
+    };
+    let mut boxes = demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == METF)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut out = Vec::new();
+    // The counter the next visit is served on: the rig's, then the one reopened after the restart.
+    let mut reopened: Option<Counter> = None;
+    for (n, diag) in ["高血压（录制的重启恢复）", "高血压（录制的店长撤销）"]
+        .into_iter()
+        .enumerate()
+    {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[METF, 3]],
+                   "diag_name": diag, "label": "recorded recovery"}),
+        )
+        .await;
+        let working = reopened.as_ref().unwrap_or(&rig.counter);
+        let s = working.session().unwrap();
+        let vs = working.visits().unwrap();
+        let mut f = Vec::new();
+        vs.start(&s).await.unwrap();
+        let v = vs
+            .identify(
+                &s,
+                rxdesk_app::visit::IdMethod::EVoucher,
+                WANGFANG_EC,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let auth = v
+            .listed
+            .iter()
+            .find(|r| r.diag_name == diag)
+            .map(|r| r.auth_rxno.clone())
+            .expect("listed");
+        let mut listed = serde_json::to_value(&v).unwrap();
+        for (k, id) in [("listed", "auth_rxno"), ("listedDrugs", "authRxno")] {
+            listed[k] = json!(listed[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r[id] == json!(auth))
+                .collect::<Vec<_>>());
+        }
+        scrub(&mut listed);
+        f.push(step(
+            "visit_identify",
+            json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+            json!({ "response": listed }),
+        ));
+        f.push(step(
+            "visit_open",
+            json!({ "authRxno": "<authRxno>" }),
+            answer(vs.open(&s, &auth).await, step_error),
+        ));
+        // On duty (again, on a reopened counter, if the duty did not survive it).
+        let _ = vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await;
+        f.push(step(
+            "visit_audit",
+            json!({ "result": "1", "opinion": "处方合理，准予调配",
+                    "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+            answer(
+                vs.audit(
+                    &s,
+                    AuditResult::Approved,
+                    "处方合理，准予调配",
+                    DEMO_PHARMACIST_EC_TOKEN,
+                    None,
+                )
+                .await,
+                step_error,
+            ),
+        ));
+        for b in boxes.by_ref().take(3) {
+            let o = vs.scan(&s, &b.trace_code).await.unwrap();
+            assert!(o.ok, "{}", o.message_zh);
+            f.push(step(
+                "visit_scan",
+                json!({ "code": b.trace_code }),
+                answer::<_, rxdesk_app::visit::StepError>(Ok(o), step_error),
+            ));
+        }
+        f.push(step(
+            "visit_finish_dispensing",
+            json!({}),
+            answer(vs.finish_dispensing(&s).await, step_error),
+        ));
+        f.push(step(
+            "visit_pre_settle",
+            json!({}),
+            answer(vs.pre_settle(&s).await, step_error),
+        ));
+        let v = answer(vs.settle(&s).await, step_error);
+        assert_eq!(v["response"]["state"], "settled", "{v}");
+        f.push(step("visit_settle", json!({}), v));
+        // The program stops here: no sale. Reopened on the same data directory.
+        let c = Counter::open(&rig.dir, &settings).unwrap();
+        c.login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+        let visits = c.visits().unwrap();
+        let s = c.session().unwrap();
+        let cur = visits
+            .current()
+            .await
+            .expect("the settled visit comes first");
+        assert!(cur.recovered);
+        let mut after = vec![step(
+            "visit_current",
+            json!({}),
+            answer::<_, rxdesk_app::visit::StepError>(Ok(cur), step_error),
+        )];
+        after.push(step(
+            "visit_start",
+            json!({}),
+            answer(visits.start(&s).await, step_error),
+        ));
+        if n == 0 {
+            let cash = visits.current().await.unwrap().split.unwrap().cash_pay;
+            let given = format!(
+                "{}.00",
+                cash.split('.')
+                    .next()
+                    .unwrap_or("0")
+                    .parse::<u32>()
+                    .unwrap_or(0)
+                    + 2
+            );
+            let tender = Tender::parse("cash", Some(&given), None).unwrap();
+            after.push(step(
+                "visit_pay",
+                json!({ "method": "cash", "tendered": given, "payCode": null }),
+                answer(visits.pay(&s, tender).await, step_error),
+            ));
+            let done = visits.complete(&s).await.unwrap();
+            let receipt = times_inside(&done.sale.as_ref().expect("the sale").receipt_text)
+                .lines()
+                .map(|l| match l.strip_prefix("处方编号 ") {
+                    Some(_) => "处方编号 <hiRxno>".to_string(),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n";
+            let mut v = answer::<_, rxdesk_app::visit::StepError>(Ok(done), step_error);
+            assert_eq!(v["response"]["state"], "receipted", "{v}");
+            v["response"]["sale"]["receiptText"] = json!(receipt);
+            after.push(step("visit_complete", json!({}), v));
+        } else {
+            after.push(step(
+                "visit_reverse_settled",
+                json!({ "role": "pharmacist" }),
+                answer(visits.reverse_settled(&s).await, step_error),
+            ));
+            c.login("3001", "demo-manager", None).unwrap();
+            let boss = c.session().unwrap();
+            let v = answer(visits.reverse_settled(&boss).await, step_error);
+            assert_eq!(v["response"]["state"], "refunded", "{v}");
+            after.push(step(
+                "visit_reverse_settled",
+                json!({ "role": "manager" }),
+                v,
+            ));
+        }
+        out.push(json!({ "name": if n == 0 { "finished" } else { "reversed" }, "steps": f, "afterRestart": after }));
+        c.login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+        reopened = Some(c);
+    }
+    write_recording("visit-recovered.json", json!({ "flows": out }));
+}

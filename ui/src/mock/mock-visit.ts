@@ -7,13 +7,10 @@
 //   2102 times out (settlement_uncertain), for the 挂单 of an uncertain visit;
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
-// - `restartAfterSettle()` plays a program restart between 2102 and the sale:
-//   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // These branches are hand-built because no recording drives them yet: the
-// PIN pad needs the simulated terminal, recovery a restart of the counter on
-// the same data directory between settlement and sale, parking and refunds
-// recordings of their own (all recordable, see decision 0018).
+// PIN pad needs the simulated terminal, parking and refunds recordings of
+// their own (all recordable, see decision 0018).
 // REPLAYED, not built here (the real service's answers recorded against the
 // center emulator by `cargo test -p rxdesk-app --test recorded_views`):
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
@@ -23,6 +20,10 @@
 // - an e-voucher containing "noact": the center does not know it, the
 //   activation guidance; one containing "unknown": the identify while the
 //   center was down (recorded/visit-guidance.json);
+// - `RECOVERED_PATIENT` / `REVERSED_PATIENT` (王芳, three boxes) to the
+//   settlement, then `restartAfterSettle()`: the counter reopened on the same
+//   data directory shows the visit `recovered`; finished in cash, or refused
+//   to a pharmacist and reversed by the manager (recorded/visit-recovered.json);
 // - `UNCERTAIN_PATIENT` (王芳 again, three boxes): the settlement whose answer
 //   was lost, 处理未知结算 (2601), settled again, a declined pay code, paid by
 //   scan, the receipt (recorded/visit-uncertain.json, the emulator's
@@ -35,7 +36,8 @@ import blockedRecording from "./recorded/visit-blocked.json";
 import happyRecording from "./recorded/visit-happy.json";
 import uncertainRecording from "./recorded/visit-uncertain.json";
 import guidanceRecording from "./recorded/visit-guidance.json";
-import { Replay, filled, type RecordedFlow, type RecordedStep } from "./replay";
+import recoveredRecording from "./recorded/visit-recovered.json";
+import { Replay, filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
@@ -184,6 +186,15 @@ export const uncertainFlow: RecordedFlow = (uncertainRecording as unknown as { f
  * with `noact` and `unknown` in them.
  */
 const GUIDANCE = (guidanceRecording as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+
+/** A recorded visit settled, then the program restarted (recorded/visit-recovered.json): before and after the restart. */
+type RecoveredFlow = RecordedFlow & { afterRestart: RecordedStep[] };
+const RECOVERED = (recoveredRecording as unknown as { flows: RecoveredFlow[] }).flows;
+/** The e-voucher for the recorded visit recovered after a restart and finished (cash, receipt). */
+export const RECOVERED_PATIENT = "110000ecdemo00000000000000recoverfinish";
+/** The e-voucher for the recorded one recovered and reversed by the manager (a pharmacist refused). */
+export const REVERSED_PATIENT = "110000ecdemo0000000000000recoverreverse";
+const RECOVERY: Record<string, RecoveredFlow> = { [RECOVERED_PATIENT]: RECOVERED[0]!, [REVERSED_PATIENT]: RECOVERED[1]! };
 
 /** The service's refusals of a new patient and of cancelling while the outcome is unknown (recorded beside the flow). */
 const UNCERTAIN_REFUSALS = (uncertainRecording as unknown as { refusedWhileUncertain: RecordedStep[] }).refusedWhileUncertain;
@@ -349,23 +360,43 @@ export class MockVisitBackend {
     return v;
   }
 
-  /** The program restarts between 2102 and the sale: the settled visit is recovered. */
+  /** The recorded visit being replayed up to its settlement, then the one restarted (recorded/visit-recovered.json). */
+  private recovery: RecoveredFlow | null = null;
+  private restarted: RecoveredFlow | null = null;
+
+  /**
+   * The program restarts between 2102 and the sale (`RECOVERED_PATIENT` /
+   * `REVERSED_PATIENT`, settled): the counter shows the recorded recovered visit
+   * and answers what the real one answered after its restart.
+   */
   restartAfterSettle(): void {
-    const v = this.need();
-    if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
-    v.recovered = true;
-    v.recoveredLines = v.dispensing.map((d) => ({
-      name: d.name,
-      spec: d.spec,
-      quantity: d.dispensed,
-      unit: d.unit,
-      amount: v.split?.total ?? "0.00",
-    }));
-    v.nextStep = "recovered";
-    v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+    if (!this.recovery || this.visit?.state !== "settled") err("只有录制的、已结算的服务会在重启后恢复");
+    this.restarted = this.recovery;
+    this.replaying = null;
+    this.visit = filled(this.recovery.afterRestart.find((s) => s.command === "visit_current")!.response as VisitView);
+  }
+
+  /** After the recorded restart: its answers, by command (a pharmacist's and the manager's reverse by role). */
+  private afterRestart(cmd: string, args: Record<string, unknown>): unknown {
+    const steps = this.restarted!.afterRestart.filter((s) => s.command === cmd);
+    const step =
+      cmd === "visit_reverse_settled"
+        ? steps.find((s) => (s.args.role === "manager") === (this.operator()?.role === "manager"))
+        : cmd === "visit_pay"
+          ? steps.find((s) => s.args.method === args.method)
+          : steps[0];
+    if (!step) throw notRecorded(cmd, args);
+    if (step.error) throw filled(step.error);
+    this.visit = filled(step.response as VisitView);
+    if (!this.visit.recovered) this.restarted = null;
+    return structuredClone(this.visit);
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
+    if (this.restarted && cmd.startsWith("visit_")) {
+      if (cmd === "visit_current") return structuredClone(this.visit);
+      return this.afterRestart(cmd, args);
+    }
     if (this.replaying && this.visit?.state === "settlement_uncertain") {
       // The recorded refusals while the outcome is unknown (the service's words), wherever they come.
       const refused = UNCERTAIN_REFUSALS.find((r) => r.command === cmd);
@@ -567,6 +598,15 @@ export class MockVisitBackend {
       // Replayed from here to the receipt: the real service's answers.
       this.code = code;
       this.replaying = new Replay([happyFlow], "visit_identify", HAPPY_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
+    const recovery = a.method === "e_voucher" && !a.agent ? RECOVERY[code] : undefined;
+    if (recovery) {
+      // Replayed to its settlement; `restartAfterSettle()` plays the restart the recording made.
+      this.code = code;
+      this.recovery = recovery;
+      this.replaying = new Replay([recovery], "visit_identify", UNCERTAIN_COMPARED);
       this.visit = this.replaying.answer("visit_identify", a) as VisitView;
       return structuredClone(this.visit);
     }
