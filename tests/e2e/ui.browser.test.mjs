@@ -162,7 +162,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.screenshot({ path: "test-output/browser/rx-blocked.png" });
   await assertNoRawText("rx-blocked");
   assert.match(await text("#sig-reason"), /签名原文/, "the signed field by its Chinese name, not originalValue");
-  // Typing slowly into the box is typing, not a scan; an unknown credential gets the center's words.
+  // Typing slowly into the box is typing, not a scan; a query the center does not answer gets the
+  // service's words (recorded with the emulator answering errors: ui/src/mock/recorded/visit-guidance.json).
   // Esc: back to the list (the visit ended on the blocked one); Esc again: identify anew.
   await page.keyboard.press("Escape");
   await page.waitForSelector("#rx-list");
@@ -172,7 +173,7 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.type("#credential-number", "unknown", { delay: 80 });
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
-  assert.match((await page.textContent("#counter-error")) ?? "", /就诊凭证无效/);
+  assert.match((await page.textContent("#counter-error")) ?? "", /医保中心暂不可用：请检查网络后重试/);
   await page.screenshot({ path: "test-output/browser/identify-refused.png" });
   await assertNoRawText("identify-refused");
   assert.deepEqual(errors, []);
@@ -360,9 +361,32 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   assert.deepEqual(errors, []);
 });
 
-test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay", async () => {
+test("an uncertain settlement blocks everything but 处理未知结算, then settles; scan-to-pay (the real service's recorded answers: ui/src/mock/recorded/visit-uncertain.json)", async () => {
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-uncertain.json", import.meta.url), "utf8")).flows[0].steps;
+  const settled = rec.filter((s) => s.command === "visit_settle").at(-1).response;
   await openOk("110000ecdemo000000000000000uncertain");
-  await auditAndDispense();
+  // 王芳's recorded prescription: three boxes of metformin, dispensed by their recorded trace codes.
+  assert.match(await text("#visit-patient"), /王芳/);
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#audit-form");
+  if (await page.$("#shift-step")) {
+    await scan(PHARMACIST_EV);
+    await page.waitForSelector("#audit-result");
+  }
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(PHARMACIST_EV);
+  await page.waitForSelector("#audit-reconfirm.ok");
+  await page.selectOption("#audit-phrase", { index: 1 });
+  await page.keyboard.press("F2");
+  await page.waitForSelector("#dispense-list");
+  for (const [i, s] of rec.filter((x) => x.command === "visit_scan").entries()) {
+    await scan(s.args.code);
+    await page.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
+  }
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#counter[data-state='dispensed']");
+  await page.keyboard.press("F4");
+  await page.waitForSelector("#split");
   await page.keyboard.press("F9");
   await page.waitForSelector("#uncertain-panel");
   // The prompt names the button on screen (处理未知结算), in red: the outcome is unknown.
@@ -374,6 +398,9 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.ok(await page.$("#uncertain-panel"), "nothing but the resolution leaves the panel");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='settled']");
+  // Settled again after the 2601: the recorded split, the part left to pay.
+  assert.equal(await text("#split-total"), `¥${settled.split.total}`);
+  assert.match(await text("#counter"), new RegExp(settled.split.cashPay.replace(".", "\\.")));
   await page.keyboard.press("F11");
   await page.waitForSelector("#pay-scan-prompt");
   // A declined pay code: the red error alone, no green tick beside it.
@@ -384,7 +411,10 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   await shot("10b-paycode-declined");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
-  assert.match(await text("#receipt-text"), /扫码支付/);
+  // The real receipt: the pay code was WeChat Pay's, the part the patient paid by it.
+  assert.match(await text("#receipt-text"), new RegExp(`您自付（微信支付）\\s+${settled.split.cashPay.replace(".", "\\.")}`));
+  assert.doesNotMatch(await text("#receipt-text"), /<\w+>/, "no placeholder left in the receipt");
+  await shot("10c-recorded-uncertain-receipt");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#counter[data-state='started']");
   assert.deepEqual(errors, []);
@@ -482,7 +512,8 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await page.keyboard.type("张三", { delay: 60 });
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-list");
-  assert.equal(await page.locator(".hist-row").count(), 3);
+  // 张三's sales of the tests before (the uncertain settlement is the recorded 王芳's, not his).
+  assert.equal(await page.locator(".hist-row").count(), 2);
   assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");
@@ -682,19 +713,19 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   // F12 mid-visit asks first: Esc keeps working (the list stays), Enter signs out.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   assert.match(await text("#signout-work"), /正在接待患者 张三/);
   await shot("20-signout-confirm");
   // A scan (its burst ends in Enter) does not answer the question.
   await scan(ZHANGSAN);
   await page.waitForTimeout(200);
-  assert.ok(await page.$("#signout-confirm"), "a scanner's Enter does not sign out");
+  assert.ok(await page.$("#signout-yes"), "a scanner's Enter does not sign out");
   await page.keyboard.press("Escape");
-  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  await page.waitForSelector("#signout-yes", { state: "detached" });
   assert.ok(await page.$("#rx-list"), "Esc cancels: the visit is still on screen");
   assert.ok(await page.$("#nav"), "still signed in");
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
@@ -974,10 +1005,10 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await shot("21-otc-cart");
   // F12 with goods in the cart: asked first, Esc keeps the sale.
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   assert.match(await text("#signout-work"), /非处方销售/);
   await page.keyboard.press("Escape");
-  await page.waitForSelector("#signout-confirm", { state: "detached" });
+  await page.waitForSelector("#signout-yes", { state: "detached" });
   assert.ok(await page.$("#otc-cart"), "the sale is still on screen");
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("Shift+F1");
@@ -1019,7 +1050,7 @@ test("the other counter screens in zh-CN: OTC sale, till, delivery show no raw t
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await page.keyboard.press("F12");
-  await page.waitForSelector("#signout-confirm");
+  await page.waitForSelector("#signout-yes");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#login-form");
   assert.deepEqual(errors, []);
@@ -1338,7 +1369,7 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
     await page.screenshot({ path: "test-output/ui/34-en-till-day.png" });
     // The upload queue (manager): transactions, states and ages by code.
     await page.keyboard.press("F12");
-    await page.waitForSelector("#signout-confirm");
+    await page.waitForSelector("#signout-yes");
     await page.keyboard.press("Enter");
     await signIn("3001", "demo-manager", "manager");
     await page.click("#nav-manager");
@@ -1511,6 +1542,16 @@ test("en-US shows no Chinese from the backend on every other screen: history wit
     for (const tab of ["figures", "import", "chain"]) {
       await page.click(`#tab-${tab}`);
       await page.waitForTimeout(300);
+      if (tab === "figures") {
+        // The real service's figures after 王芳's recorded visit (ui/src/mock/recorded/figures.json).
+        const real = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/figures.json", import.meta.url), "utf8")).flows[0].steps[0].response;
+        await page.waitForSelector("#price-monitor");
+        const above = real.priceMonitor.above[0];
+        assert.match(await text("#price-monitor"), new RegExp(`${above.name}[\\s\\S]*${above.price.replace(".", "\\.")}`));
+        assert.match(await text("#monitor-summary"), new RegExp(`\\b${real.priceMonitor.productsWithFigures}\\b[\\s\\S]*\\b${real.priceMonitor.linesCompared}\\b`));
+        assert.match(await page.textContent("#chart-audits"), new RegExp(real.audits[0].name));
+        assert.match(await text("#price-alerts"), new RegExp(real.priceAlerts[0].referencePrice.replace(".", "\\.")));
+      }
       all.push(...(await leaks(`manager/${tab}`)));
       await page.screenshot({ path: `test-output/ui/44-en-manager-${tab}.png` });
     }
@@ -1591,6 +1632,138 @@ test("delivery replays the real service's recorded answers: accepted by receipt 
     assert.equal(await text("#dlv-orders [data-description]"), "王芳 本人签收（已核验身份）");
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assert.deepEqual(errors, []);
+});
+
+// ---- the header and the navigation fit 1024 px in both languages ----
+
+test("the header, the navigation (with the duty chip and Sign out) and every screen fit 1024×768 in zh-CN and en-US: nothing clipped, nothing scrolls sideways", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  /** What sticks out at 1024 px: the header's and the navigation's items, the page, the main area. */
+  const overflow = (where) => p.evaluate((where) => {
+    const out = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > de.clientWidth + 1) out.push(`page ${de.scrollWidth} > ${de.clientWidth}`);
+    for (const sel of ["header", "#nav", "main"]) {
+      const el = document.querySelector(sel);
+      if (el && el.scrollWidth > el.clientWidth + 1) out.push(`${sel} ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const items = [...document.querySelectorAll("header button, header span, #nav button, #nav-duty")];
+    if (items.length < 12) out.push(`only ${items.length} header and navigation items`);
+    for (const el of items) {
+      const b = el.getBoundingClientRect();
+      if (b.width === 0) continue;
+      // Inside the window, and its own text not cut off (an ellipsis on the duty chip is allowed only for the name).
+      if (b.left < -1 || b.right > innerWidth + 1) out.push(`${el.id || el.textContent?.trim()} at ${Math.round(b.left)}–${Math.round(b.right)}`);
+      if (el.id !== "nav-duty" && el.scrollWidth > el.clientWidth + 1) out.push(`${el.id || el.textContent?.trim()} clipped`);
+    }
+    // No table sticks out of the panel it sits in.
+    for (const tb of document.querySelectorAll("main table")) {
+      const b = tb.getBoundingClientRect(), box = tb.parentElement?.getBoundingClientRect();
+      if (box && b.width > 0 && b.right > box.right + 1) out.push(`table ${tb.id || tb.querySelector("th")?.textContent} sticks out of its panel: ${Math.round(b.right)} > ${Math.round(box.right)}`);
+    }
+    // The duty chip says at least its whole label.
+    const duty = document.querySelector("#nav-duty");
+    if (duty && duty.scrollWidth > duty.clientWidth + 1 && !/[:：]/.test(duty.textContent ?? "")) out.push(`#nav-duty clipped: ${duty.textContent}`);
+    return out.map((o) => `${where}: ${o}`);
+  }, where);
+  const all = [];
+  try {
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    for (const lang of ["zh-CN", "en-US"]) {
+      if ((await p.evaluate(() => document.documentElement.lang)) !== lang) {
+        await p.click("#locale-switch");
+        await p.waitForFunction((l) => document.documentElement.lang === l, lang);
+      }
+      await p.fill("#operator", "3001");
+      await p.fill("#password", "demo-manager");
+      await p.press("#password", "Enter");
+      await p.waitForSelector("#nav");
+      for (const nav of ["counter", "till", "otc", "history", "delivery", "inventory", "manager", "settings"]) {
+        await p.click(`#nav-${nav}`);
+        await p.waitForTimeout(250);
+        if (nav === "manager") {
+          for (const tab of ["queue", "reconcile", "figures", "import", "chain"]) {
+            await p.click(`#tab-${tab}`);
+            if (tab === "reconcile") {
+              await p.fill("#rec-day", "2026-11-23");
+              await p.click("#rec-run");
+              await p.waitForSelector("#rec-diffs li");
+            }
+            await p.waitForTimeout(200);
+            all.push(...(await overflow(`${lang} manager/${tab}`)));
+            await p.screenshot({ path: `test-output/browser/fit1024-${lang}-manager-${tab}.png` });
+          }
+          continue;
+        }
+        all.push(...(await overflow(`${lang} ${nav}`)));
+        await p.screenshot({ path: `test-output/browser/fit1024-${lang}-${nav}.png` });
+      }
+      await p.click("#nav-logout");
+      if (await p.waitForSelector("#signout-yes", { timeout: 1500 }).catch(() => null)) await p.click("#signout-yes");
+      await p.waitForSelector("#login-form");
+    }
+  } finally {
+    await p.close();
+  }
+  assert.deepEqual(all, [], all.join("\n"));
+  assert.deepEqual(errors, []);
+});
+
+// ---- the recorded real upload queue, replayed (ui/src/mock/recorded/queue.json) ----
+
+test("the upload queue replays the real service's recorded answers: two 3505 rejected by the center with its words, a payload, a void with its reason, a retry the worker sends; at 1024×768", async () => {
+  const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+  p.on("pageerror", (e) => errors.push(e.message));
+  const steps = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/queue.json", import.meta.url), "utf8")).flows[0].steps;
+  const realRejected = steps.find((s) => s.command === "queue_list" && s.args.filter === "rejected").response;
+  const t = async (sel) => ((await p.textContent(sel)) ?? "").trim();
+  try {
+    await p.goto(url);
+    await p.waitForSelector("#login-form");
+    await p.fill("#operator", "3001");
+    await p.fill("#password", "demo-manager");
+    await p.press("#password", "Enter");
+    await p.click("#nav-manager");
+    await p.waitForSelector("#manager .q-row");
+    // The queue opens on what needs action: the recorded rejected rows, twelve minutes old, with the center's words.
+    const rows = await p.$$eval("#manager .q-row", (rs) => rs.map((r) => [r.id, r.dataset.state]));
+    assert.deepEqual(rows, realRejected.map((r) => [`q-row-${r.id}`, "rejected"]));
+    const first = `#q-row-${realRejected[0].id}`, second = `#q-row-${realRejected[1].id}`;
+    assert.match(await t(first), /商品销售（追溯码）\s*3505\s*被拒绝.*12 分钟.*\[1002\] x-tif-timestamp 与中心时间相差超过300秒/);
+    assert.equal(await t("#q-count-rejected b"), "2");
+    assert.match(await t("#q-last-error"), /2026-12-05 10:00:00 P11010100001202612051000000001 rejected: 1002/);
+    await p.screenshot({ path: "test-output/browser/queue-recorded-rejected-1024.png" });
+    // The payload of the first: the recorded 3505 with its trace code.
+    await p.click(first);
+    await p.click("#q-payload");
+    await p.waitForSelector("#payload-text");
+    assert.match(await t("#payload-text"), /"drug_trac_codg": "9\d{19}"/);
+    await p.click("#payload-close");
+    // The second is voided: a reason is asked for, then the row leaves the open rows.
+    await p.click(second);
+    await p.click("#q-void");
+    await p.waitForSelector("#void-reason");
+    await p.click("#void-confirm");
+    await p.waitForSelector("#void-error");
+    await p.fill("#void-reason", "中心已人工补录");
+    await p.click("#void-confirm");
+    await p.waitForFunction((sel) => !document.querySelector(sel), second);
+    assert.equal(await t("#q-count-voided b"), "1");
+    // The first is retried; the worker sends it: nothing is left open.
+    await p.click(first);
+    await p.click("#q-retry");
+    await p.waitForSelector("#q-empty");
+    assert.match(await t("#q-notice"), new RegExp(`#${realRejected[0].id}`));
+    assert.equal(await t("#q-count-rejected b"), "0");
+    await p.click("#q-filter-done");
+    await p.waitForFunction(() => document.querySelectorAll("#manager .q-row[data-state='done']").length === 2);
+    await p.screenshot({ path: "test-output/browser/queue-recorded-sent-1024.png" });
+  } finally {
+    await p.close();
   }
   assert.deepEqual(errors, []);
 });

@@ -196,3 +196,33 @@ test("a visit fits 1024×768 and 1366×768 at every step", async () => {
   await failWithError("complete");
   await fitsAtEachSize("10-receipt", ["#new-visit", "#print-outcome", "#receipt-docno"]);
 });
+
+test("in en-US the manager's navigation, Sign out and the duty chip fit 1024×768 on the counter, delivery and manager screens", async () => {
+  await sizeTo(1024, 768);
+  await browser.keys("F12");
+  await browser.waitUntil(
+    async () => (await browser.$("#login-form").isDisplayed()) || (await browser.$("#signout-yes").isDisplayed()),
+    { timeout: 15000, timeoutMsg: "F12 did not sign out" },
+  );
+  if (await browser.$("#signout-yes").isDisplayed()) await browser.$("#signout-yes").click();
+  await shown("#login-form");
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "en-US", { timeout: 10000 });
+  await browser.$("#operator").setValue("3001");
+  await browser.$("#password").setValue("demo-manager");
+  await browser.keys("Enter");
+  await shown("#nav", 15000);
+  await openTillIfAsked(browser);
+  const nav = ["#nav-counter", "#nav-manager", "#nav-settings", "#nav-lock", "#nav-logout", "#nav-duty", "#logout", "#locale-switch"];
+  for (const [name, sel] of [["counter", "#nav-counter"], ["delivery", "#nav-delivery"], ["manager", "#nav-manager"]]) {
+    await browser.$(sel).click();
+    await browser.pause(600);
+    await browser.saveScreenshot(`${shots}/viewport-1024x768-en-${name}.png`);
+    const clipped = await browser.execute(() =>
+      ["header", "#nav"].flatMap((s) => {
+        const el = document.querySelector(s);
+        return el && el.scrollWidth > el.clientWidth + 1 ? [`${s} ${el.scrollWidth} > ${el.clientWidth}`] : [];
+      }));
+    assert.deepEqual([...clipped, ...(await problems(nav))], [], `en-US ${name} at 1024×768`);
+  }
+});

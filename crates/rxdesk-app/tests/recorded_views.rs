@@ -358,6 +358,83 @@ async fn one_visits_views_are_recorded_for_the_window_mocks() {
         "delivery.json",
         json!({ "flows": [{ "name": "signed", "steps": f }] }),
     );
+
+    // The regulator's figures of the day of this sale: 王芳's e-voucher
+    // settlement, 李药师's approval, and the price monitor once the
+    // product has a reference price below what was charged and the
+    // province's figures are imported (挂网价 and median below, average
+    // above). Written to `figures.json`; `ui/src/mock/mock-manager.ts`
+    // replays it for any period (the day and month are normalised away).
+    figures_are_recorded(store).await;
+}
+
+async fn figures_are_recorded(store: &std::sync::Arc<rxdesk_store::Store>) {
+    use rust_decimal::Decimal;
+    use rxdesk_core::Price;
+    use rxdesk_store::{ImportFormat, ImportMode};
+    let boss = store.login("3001", "demo-manager").unwrap();
+    let mut rows = store.catalogue().unwrap();
+    let metf = rows
+        .iter_mut()
+        .find(|r| r.med_list_codg == METF)
+        .expect("the sold product");
+    let price = metf.price.value();
+    let cents = |n: i64| Decimal::new(n, 2);
+    metf.reference_price = Some(Price::new(price - cents(50)).unwrap());
+    let name = metf.name.clone();
+    let r = store
+        .import_catalogue_csv(
+            &boss,
+            rxdesk_store::catalogue::catalogue_csv(&rows).as_bytes(),
+        )
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let csv = format!(
+        "医保目录编码,药品名称,挂网价,全省平均价,全省中位价\n{METF},{name},{},{},{}\n",
+        (price - cents(30)).round_dp(2),
+        (price + cents(20)).round_dp(2),
+        (price - cents(10)).round_dp(2),
+    );
+    let r = store
+        .import_province_prices(
+            &boss,
+            csv.as_bytes(),
+            ImportFormat::Csv,
+            ImportMode::Commit,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(r.errors.is_empty() && r.committed, "{:?}", r.errors);
+    let today = rxdesk_store::reports::cst_day(store.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let f = rxdesk_app::manager::figures(store, &boss, &today, &today).unwrap();
+    assert_eq!(f.evoucher.len(), 1, "{f:?}");
+    assert_eq!(f.price_monitor.above.len(), 1, "{f:?}");
+    assert_eq!(f.price_alerts.len(), 1, "{f:?}");
+    assert!(!f.audits.is_empty(), "{f:?}");
+    let mut v = serde_json::to_value(&f).unwrap();
+    scrub(&mut v);
+    v["from"] = json!("<day>");
+    v["to"] = json!("<day>");
+    for m in v["evoucher"].as_array_mut().unwrap() {
+        m["month"] = json!("<month>");
+    }
+    // A period that ends before it starts: the ledger's refusal as the window
+    // receives it (`src-tauri/src/ipc_error.rs`: STORE_INVALID with its reason).
+    let refused = match rxdesk_app::manager::figures(store, &boss, &today, "2020-01-01") {
+        Err(rxdesk_app::AppError::Store(e @ rxdesk_store::StoreError::Invalid(_))) => {
+            json!({ "code": "STORE_INVALID", "params": { "reason": e.to_string() }, "detail": e.to_string() })
+        }
+        other => panic!("a reversed period is refused: {other:?}"),
+    };
+    write_recording(
+        "figures.json",
+        json!({ "flows": [{ "name": "figures", "steps": [
+            step("manager_figures", json!({ "from": "<day>", "to": "<day>" }), json!({ "response": v })),
+            step("manager_figures", json!({ "from": "<day>", "to": "2020-01-01" }), json!({ "error": refused })),
+        ] }] }),
+    );
 }
 
 /// Writes `ui/src/mock/recorded/<name>` (with the `generatedBy` line);
@@ -878,4 +955,700 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
         "manager.json",
         json!({ "flows": [{ "name": "reconcile", "steps": f }] }),
     );
+}
+
+/// The upload queue as the manager sees it, driven against the emulator
+/// with the app's own worker (`manager::SyncService`): a sale uploaded; the
+/// center's clock goes wrong and the next two sales' uploads are rejected
+/// with the center's own words; twelve minutes pass (the ages); the queue
+/// under every filter, a rejected row's payload, a void refused without a
+/// reason and one with it; the center recovers, the other rejected row is
+/// retried and the worker sends it; the queue again. Written to
+/// `queue.json`; `ui/src/mock/mock-manager.ts` replays it. Normalised: the
+/// msgids, times (inside the center's sentences too) and ages to the minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_queue_is_recorded_for_the_window_mocks() {
+    use rust_decimal::Decimal;
+    use rxdesk_app::manager::{self, SyncService};
+    use rxdesk_app::{Counter, DataDir, Settings};
+    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
+    use std::time::{Duration, Instant};
+    let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
+        .await
+        .expect("emulator starts");
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    dir.ensure().unwrap();
+    let settings = Settings {
+        center_url: Some(sim.base_url()),
+        ..Settings::default()
+    };
+    let counter = Counter::open(&dir, &settings).expect("counter opens");
+    counter
+        .login("3001", "demo-manager", Some("manager"))
+        .unwrap();
+    let boss = counter.session().unwrap();
+    let store = counter.store().clone();
+    store
+        .set_institution(
+            rxdesk_center::profile::demo::PHARMACY_CODE,
+            rxdesk_center::profile::demo::PHARMACY_NAME,
+        )
+        .unwrap();
+    let drug = store
+        .add_drug(
+            &boss,
+            &NewDrug {
+                fixmedins_hilist_id: "QUEUE0001".into(),
+                med_list_codg: "XA11GAW010A001010100004".into(),
+                name: "维生素C片".into(),
+                genname: "维生素C片".into(),
+                dosform: "片剂".into(),
+                spec: "0.1g*100片".into(),
+                unit: "瓶".into(),
+                prdr_name: "演示制药".into(),
+                aprvno: "国药准字H00000000".into(),
+                rx_flag: "0".into(),
+                price: "5.00".parse().unwrap(),
+            },
+        )
+        .unwrap();
+    let batch = store
+        .add_batch(
+            &boss,
+            &NewBatch {
+                drug_id: drug,
+                fixmedins_bchno: "QUEUE-B1".into(),
+                manu_lotnum: "L1".into(),
+                manu_date: "2026-01-01".into(),
+                expy_end: "2099-12-31".into(),
+                quantity: Decimal::from(100),
+            },
+        )
+        .unwrap();
+    let sale = |n: u64| {
+        store
+            .record_sale(
+                &boss,
+                &NewSale {
+                    prescription_id: None,
+                    lines: vec![NewSaleLine {
+                        batch_id: batch,
+                        quantity: Decimal::ONE,
+                        price: None,
+                        split: false,
+                        trace_codes: vec![format!("9{n:019}")],
+                    }],
+                    settlement: None,
+                    doctor_name: String::new(),
+                    hi_feesetl_type: "1".into(),
+                },
+            )
+            .unwrap();
+    };
+    let faults = |body: &'static str| {
+        let url = format!("{}/admin/faults", sim.base_url());
+        async move {
+            let c = reqwest::Client::new();
+            let r = if body.is_empty() {
+                c.delete(url).send().await.unwrap()
+            } else {
+                c.post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+            };
+            assert!(r.status().is_success(), "fault API answered {}", r.status());
+        }
+    };
+    let wait_for = |what: &'static str, ok: fn(&rxdesk_store::QueueStatus) -> bool| {
+        let store = store.clone();
+        async move {
+            let until = Instant::now() + Duration::from_secs(30);
+            loop {
+                let s = store.queue_status().unwrap();
+                if ok(&s) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < until,
+                    "timed out waiting for {what}: {s:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let sync = SyncService::default();
+    sync.start(store.clone(), manager::background_client(&dir, &settings));
+    assert!(sync.running(), "worker runs: {:?}", sync.problem());
+    sale(1);
+    sync.wake();
+    wait_for("the first sale uploaded", |s| s.done > 0 && s.depth == 0).await;
+    faults(r#"{"clock_skew_s": 3600}"#).await;
+    sale(2);
+    sale(3);
+    sync.wake();
+    wait_for("two rejections", |s| s.rejected >= 2 && s.depth == 0).await;
+    // Twelve minutes on the ledger's clock: the rows' ages.
+    store.advance_clock(12 * 60 * 1000);
+
+    let filters = [
+        "open",
+        "rejected",
+        "uncertain",
+        "pending",
+        "sending",
+        "done",
+        "voided",
+    ];
+    let snapshot = |f: &mut Vec<Value>| {
+        f.push(step(
+            "queue_summary",
+            json!({}),
+            json!({ "response": queue_json(&manager::queue_summary(&store, &sync).unwrap()) }),
+        ));
+        for filter in filters.iter().map(|x| Some(*x)).chain([None]) {
+            let rows = manager::list_queue(&store, &boss, filter, 200).unwrap();
+            f.push(step(
+                "queue_list",
+                json!({ "filter": filter }),
+                json!({ "response": queue_json(&rows) }),
+            ));
+        }
+    };
+    let mut f = Vec::new();
+    snapshot(&mut f);
+    let rejected = manager::list_queue(&store, &boss, Some("rejected"), 200).unwrap();
+    assert!(rejected.len() >= 2, "{rejected:?}");
+    let (retried, voided) = (rejected[0].row.id, rejected[1].row.id);
+    assert!(
+        rejected[0]
+            .row
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("300秒"),
+        "the center's own words: {:?}",
+        rejected[0].row.last_error
+    );
+    let payload = manager::queue_payload(&store, &boss, retried).unwrap();
+    let payload = queue_json(&serde_json::from_str::<Value>(&payload).unwrap());
+    f.push(step(
+        "queue_payload",
+        json!({ "id": retried }),
+        json!({ "response": serde_json::to_string_pretty(&payload).unwrap() }),
+    ));
+    let store_error = |e: rxdesk_app::AppError| match e {
+        rxdesk_app::AppError::Store(e @ rxdesk_store::StoreError::Invalid(_)) => {
+            json!({ "code": "STORE_INVALID", "params": { "reason": e.to_string() }, "detail": e.to_string() })
+        }
+        other => panic!("a void without a reason is refused: {other:?}"),
+    };
+    f.push(step(
+        "queue_void",
+        json!({ "id": voided, "reason": " " }),
+        json!({ "error": store_error(manager::void(&store, &boss, voided, " ").unwrap_err()) }),
+    ));
+    let v = manager::void(&store, &boss, voided, "中心已人工补录").unwrap();
+    f.push(step(
+        "queue_void",
+        json!({ "id": voided, "reason": "中心已人工补录" }),
+        json!({ "response": queue_json(&v) }),
+    ));
+    faults("").await;
+    let r = manager::retry(&store, &sync, &boss, retried).unwrap();
+    assert_eq!(r.row.state, rxdesk_store::UploadState::Pending);
+    f.push(step(
+        "queue_retry",
+        json!({ "id": retried }),
+        json!({ "response": queue_json(&r) }),
+    ));
+    wait_for("the retried row sent", |s| s.depth == 0 && s.rejected == 0).await;
+    snapshot(&mut f);
+    sync.stop().await;
+    sim.shutdown().await;
+    write_recording(
+        "queue.json",
+        json!({ "flows": [{ "name": "queue", "steps": f }] }),
+    );
+}
+
+/// A queue answer, normalised: msgids and times (also inside the center's
+/// sentences, as `<time>`), ages rounded down to the minute (what the
+/// label says), the run's temporary paths.
+fn queue_json<T: serde::Serialize>(v: &T) -> Value {
+    fn norm(v: &mut Value) {
+        match v {
+            Value::String(s) if s.len() > 19 => {
+                *s = times_inside(s);
+            }
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match (k.as_str(), &*x) {
+                        ("msgid", Value::String(_)) => *x = json!("<msgid>"),
+                        ("createdAt" | "nextAttemptAt", Value::Number(_)) => *x = json!(0),
+                        ("ageSecs" | "oldestPendingAgeSecs", Value::Number(n)) => {
+                            *x = json!(n.as_u64().unwrap_or_default() / 60 * 60)
+                        }
+                        _ => norm(x),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(norm),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(v).unwrap();
+    norm(&mut v);
+    // The audit anchor's hash changes with every run: its number stays.
+    if let Some(i) = v.get_mut("integrity").filter(|i| i.is_object()) {
+        if let Some(h) = i.get_mut("auditAnchorHead").and_then(|h| h.get_mut("hash")) {
+            *h = json!("<hash>");
+        }
+        if let Some(a) = i.get_mut("auditAnchor").filter(|a| a.is_string()) {
+            *a = json!("<auditAnchor>");
+        }
+    }
+    scrub(&mut v);
+    v
+}
+
+/// `s` with each `yyyy-MM-dd HH:mm[:ss]` (or `…T…`) in it replaced by
+/// `<time>`, and each msgid or document number (a letter and 20 or more
+/// digits, made of the time) by `<number>`.
+fn times_inside(s: &str) -> String {
+    let c: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < c.len() {
+        let window: String = c[i..(i + 16).min(c.len())].iter().collect();
+        if window.len() == 16 && has_time(&window) {
+            let mut end = i + 16;
+            if end + 3 <= c.len()
+                && c[end] == ':'
+                && c[end + 1].is_ascii_digit()
+                && c[end + 2].is_ascii_digit()
+            {
+                end += 3;
+            }
+            out.push_str("<time>");
+            i = end;
+            continue;
+        }
+        let digits = c[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if c[i].is_ascii_uppercase()
+            && digits >= 20
+            && (i == 0 || !c[i - 1].is_ascii_alphanumeric())
+        {
+            out.push_str("<number>");
+            i += 1 + digits;
+            continue;
+        }
+        out.push(c[i]);
+        i += 1;
+    }
+    out
+}
+
+/// 王芳's visit whose settlement's answer is lost (the emulator applies the
+/// 2102 and drops the connection): settlement_uncertain, a new patient
+/// refused meanwhile, 处理未知结算 (2601 reverses it), settled again, a
+/// declined pay code, the self-paid part by scan, the receipt. Three boxes
+/// so her 20.00 personal account leaves a part to pay. Written to
+/// `visit-uncertain.json`; `ui/src/mock/mock-visit.ts` replays it for the
+/// e-voucher `UNCERTAIN_PATIENT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncertain_settlement_is_recorded_for_the_window_mocks() {
+    const DIAG: &str = "高血压（录制的未知结算）";
+    let rig = Rig::new().await;
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[METF, 3]],
+               "diag_name": DIAG, "label": "recorded uncertain settlement"}),
+    )
+    .await;
+    let s = rig.session();
+    let vs = rig.visits();
+    let mut f = Vec::new();
+    vs.start(&s).await.unwrap();
+    let v = vs
+        .identify(
+            &s,
+            rxdesk_app::visit::IdMethod::EVoucher,
+            WANGFANG_EC,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == DIAG)
+        .map(|r| r.auth_rxno.clone())
+        .expect("listed");
+    let mut listed = serde_json::to_value(&v).unwrap();
+    listed["listed"] = json!(listed["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["auth_rxno"] == json!(auth))
+        .collect::<Vec<_>>());
+    listed["listedDrugs"] = json!(listed["listedDrugs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["authRxno"] == json!(auth))
+        .collect::<Vec<_>>());
+    scrub(&mut listed);
+    f.push(step(
+        "visit_identify",
+        json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+        json!({ "response": listed }),
+    ));
+    let v = vs.open(&s, &auth).await;
+    f.push(step(
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        answer(v, step_error),
+    ));
+    vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
+    let v = vs
+        .audit(
+            &s,
+            AuditResult::Approved,
+            "处方合理，准予调配",
+            DEMO_PHARMACIST_EC_TOKEN,
+            None,
+        )
+        .await;
+    f.push(step(
+        "visit_audit",
+        json!({ "result": "1", "opinion": "处方合理，准予调配",
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+        answer(v, step_error),
+    ));
+    for b in demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == METF)
+        .take(3)
+    {
+        let o = vs.scan(&s, &b.trace_code).await.unwrap();
+        assert!(o.ok, "{}", o.message_zh);
+        f.push(step(
+            "visit_scan",
+            json!({ "code": b.trace_code }),
+            answer::<_, rxdesk_app::visit::StepError>(Ok(o), step_error),
+        ));
+    }
+    f.push(step(
+        "visit_finish_dispensing",
+        json!({}),
+        answer(vs.finish_dispensing(&s).await, step_error),
+    ));
+    f.push(step(
+        "visit_pre_settle",
+        json!({}),
+        answer(vs.pre_settle(&s).await, step_error),
+    ));
+    // 2102 applied, its answer lost.
+    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
+    let v = vs.settle(&s).await;
+    reqwest::Client::new()
+        .delete(format!("{}/admin/faults", rig.base))
+        .send()
+        .await
+        .unwrap();
+    let v = answer(v, step_error);
+    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
+    f.push(step("visit_settle", json!({}), v));
+    // While the outcome is unknown nothing but the resolution: the service's
+    // refusals of the next patient and of cancelling (the window's keys
+    // never send them; the mock answers them whenever they come).
+    let refused = vec![
+        step(
+            "visit_start",
+            json!({}),
+            answer(vs.start(&s).await, step_error),
+        ),
+        step(
+            "visit_cancel",
+            json!({}),
+            answer(vs.cancel(&s).await, step_error),
+        ),
+    ];
+    for r in &refused {
+        assert!(r["error"]["code"].is_string(), "{r}");
+    }
+    let v = answer(vs.resolve_uncertain(&s).await, step_error);
+    assert_eq!(v["response"]["state"], "pre_settled", "{v}");
+    f.push(step("visit_resolve_uncertain", json!({}), v));
+    let v = answer(vs.settle(&s).await, step_error);
+    assert_eq!(v["response"]["state"], "settled", "{v}");
+    assert_ne!(v["response"]["split"]["cashPay"], "0.00", "{v}");
+    f.push(step("visit_settle", json!({}), v));
+    for code in ["13456789", "134567890123456789"] {
+        let tender = Tender::parse("scan", None, Some(code)).unwrap();
+        f.push(step(
+            "visit_pay",
+            json!({ "method": "scan", "tendered": null, "payCode": code }),
+            answer(vs.pay(&s, tender).await, step_error),
+        ));
+    }
+    let done = vs.complete(&s).await.unwrap();
+    // The receipt as printed, its times and numbers normalised (the window shows it).
+    // The prescription's number is the center's, new in every run.
+    let receipt = times_inside(&done.sale.as_ref().expect("the sale").receipt_text)
+        .lines()
+        .map(|l| match l.strip_prefix("处方编号 ") {
+            Some(_) => "处方编号 <hiRxno>".to_string(),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let mut v = answer::<_, rxdesk_app::visit::StepError>(Ok(done), step_error);
+    assert_eq!(v["response"]["state"], "receipted", "{v}");
+    v["response"]["sale"]["receiptText"] = json!(receipt);
+    f.push(step("visit_complete", json!({}), v));
+    let codes: Vec<&str> = f
+        .iter()
+        .map(|x| x["error"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c != "ok").count(), 1, "{codes:?}");
+    write_recording(
+        "visit-uncertain.json",
+        json!({ "flows": [{ "name": "uncertain", "steps": f }], "refusedWhileUncertain": refused }),
+    );
+}
+
+/// Identification that lists nothing, against the emulator: an e-voucher
+/// the center does not know (not activated: the activation guidance), then
+/// from the guidance the next query while the center answers nothing but
+/// errors (refused, the guidance cleared; the center knows no other
+/// refusal of an e-voucher: an unknown one is "not activated" too).
+/// Written to `visit-guidance.json`; `ui/src/mock/mock-visit.ts` replays it
+/// for the codes with `noact` / `unknown` in them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evoucher_guidance_is_recorded_for_the_window_mocks() {
+    const NOT_ACTIVE: &str = "110000ecdemo0000000000000000000notactive";
+    const NOT_A_CODE: &str = "110000ecdemo0000000000000000000unknown";
+    let rig = Rig::new().await;
+    let s = rig.session();
+    let vs = rig.visits();
+    vs.start(&s).await.unwrap();
+    let mut f = Vec::new();
+    for code in [NOT_ACTIVE, NOT_A_CODE] {
+        if code == NOT_A_CODE {
+            post(&rig.base, "/admin/faults", json!({"error_rate": 1.0})).await;
+        }
+        let v = vs
+            .identify(&s, rxdesk_app::visit::IdMethod::EVoucher, code, None, None)
+            .await;
+        f.push(step(
+            "visit_identify",
+            json!({ "method": "e_voucher", "code": code, "consent": null, "agent": null }),
+            answer(v, step_error),
+        ));
+    }
+    assert_eq!(f[0]["response"]["state"], "evoucher_guidance", "{}", f[0]);
+    assert!(f[1]["error"]["code"].is_string(), "{}", f[1]);
+    write_recording(
+        "visit-guidance.json",
+        json!({ "flows": [{ "name": "guidance", "steps": f }] }),
+    );
+}
+
+/// 王芳's visit settled at the center (three boxes), then the program stops
+/// before the sale: the counter reopened on the same data directory shows the
+/// visit `recovered` first; a new patient is refused; the patient's part is
+/// taken in cash and the sale completed. A second visit like it, restarted the
+/// same way: a pharmacist may not reverse it, the manager does. Written to
+/// `visit-recovered.json`; `ui/src/mock/mock-visit.ts` replays it for the
+/// e-voucher `RECOVERED_PATIENT` and `restartAfterSettle()`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_recovered_after_a_restart_is_recorded_for_the_window_mocks() {
+    use rxdesk_app::{Counter, Settings};
+    let rig = Rig::new().await;
+    let settings = Settings {
+        center_url: Some(rig.base.clone()),
+        ..Settings::default()
+    };
+    let mut boxes = demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == METF)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut out = Vec::new();
+    // The counter the next visit is served on: the rig's, then the one reopened after the restart.
+    let mut reopened: Option<Counter> = None;
+    for (n, diag) in ["高血压（录制的重启恢复）", "高血压（录制的店长撤销）"]
+        .into_iter()
+        .enumerate()
+    {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[METF, 3]],
+                   "diag_name": diag, "label": "recorded recovery"}),
+        )
+        .await;
+        let working = reopened.as_ref().unwrap_or(&rig.counter);
+        let s = working.session().unwrap();
+        let vs = working.visits().unwrap();
+        let mut f = Vec::new();
+        vs.start(&s).await.unwrap();
+        let v = vs
+            .identify(
+                &s,
+                rxdesk_app::visit::IdMethod::EVoucher,
+                WANGFANG_EC,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let auth = v
+            .listed
+            .iter()
+            .find(|r| r.diag_name == diag)
+            .map(|r| r.auth_rxno.clone())
+            .expect("listed");
+        let mut listed = serde_json::to_value(&v).unwrap();
+        for (k, id) in [("listed", "auth_rxno"), ("listedDrugs", "authRxno")] {
+            listed[k] = json!(listed[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r[id] == json!(auth))
+                .collect::<Vec<_>>());
+        }
+        scrub(&mut listed);
+        f.push(step(
+            "visit_identify",
+            json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+            json!({ "response": listed }),
+        ));
+        f.push(step(
+            "visit_open",
+            json!({ "authRxno": "<authRxno>" }),
+            answer(vs.open(&s, &auth).await, step_error),
+        ));
+        // On duty (again, on a reopened counter, if the duty did not survive it).
+        let _ = vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await;
+        f.push(step(
+            "visit_audit",
+            json!({ "result": "1", "opinion": "处方合理，准予调配",
+                    "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+            answer(
+                vs.audit(
+                    &s,
+                    AuditResult::Approved,
+                    "处方合理，准予调配",
+                    DEMO_PHARMACIST_EC_TOKEN,
+                    None,
+                )
+                .await,
+                step_error,
+            ),
+        ));
+        for b in boxes.by_ref().take(3) {
+            let o = vs.scan(&s, &b.trace_code).await.unwrap();
+            assert!(o.ok, "{}", o.message_zh);
+            f.push(step(
+                "visit_scan",
+                json!({ "code": b.trace_code }),
+                answer::<_, rxdesk_app::visit::StepError>(Ok(o), step_error),
+            ));
+        }
+        f.push(step(
+            "visit_finish_dispensing",
+            json!({}),
+            answer(vs.finish_dispensing(&s).await, step_error),
+        ));
+        f.push(step(
+            "visit_pre_settle",
+            json!({}),
+            answer(vs.pre_settle(&s).await, step_error),
+        ));
+        let v = answer(vs.settle(&s).await, step_error);
+        assert_eq!(v["response"]["state"], "settled", "{v}");
+        f.push(step("visit_settle", json!({}), v));
+        // The program stops here: no sale. Reopened on the same data directory.
+        let c = Counter::open(&rig.dir, &settings).unwrap();
+        c.login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+        let visits = c.visits().unwrap();
+        let s = c.session().unwrap();
+        let cur = visits
+            .current()
+            .await
+            .expect("the settled visit comes first");
+        assert!(cur.recovered);
+        let mut after = vec![step(
+            "visit_current",
+            json!({}),
+            answer::<_, rxdesk_app::visit::StepError>(Ok(cur), step_error),
+        )];
+        after.push(step(
+            "visit_start",
+            json!({}),
+            answer(visits.start(&s).await, step_error),
+        ));
+        if n == 0 {
+            let cash = visits.current().await.unwrap().split.unwrap().cash_pay;
+            let given = format!(
+                "{}.00",
+                cash.split('.')
+                    .next()
+                    .unwrap_or("0")
+                    .parse::<u32>()
+                    .unwrap_or(0)
+                    + 2
+            );
+            let tender = Tender::parse("cash", Some(&given), None).unwrap();
+            after.push(step(
+                "visit_pay",
+                json!({ "method": "cash", "tendered": given, "payCode": null }),
+                answer(visits.pay(&s, tender).await, step_error),
+            ));
+            let done = visits.complete(&s).await.unwrap();
+            let receipt = times_inside(&done.sale.as_ref().expect("the sale").receipt_text)
+                .lines()
+                .map(|l| match l.strip_prefix("处方编号 ") {
+                    Some(_) => "处方编号 <hiRxno>".to_string(),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n";
+            let mut v = answer::<_, rxdesk_app::visit::StepError>(Ok(done), step_error);
+            assert_eq!(v["response"]["state"], "receipted", "{v}");
+            v["response"]["sale"]["receiptText"] = json!(receipt);
+            after.push(step("visit_complete", json!({}), v));
+        } else {
+            after.push(step(
+                "visit_reverse_settled",
+                json!({ "role": "pharmacist" }),
+                answer(visits.reverse_settled(&s).await, step_error),
+            ));
+            c.login("3001", "demo-manager", None).unwrap();
+            let boss = c.session().unwrap();
+            let v = answer(visits.reverse_settled(&boss).await, step_error);
+            assert_eq!(v["response"]["state"], "refunded", "{v}");
+            after.push(step(
+                "visit_reverse_settled",
+                json!({ "role": "manager" }),
+                v,
+            ));
+        }
+        out.push(json!({ "name": if n == 0 { "finished" } else { "reversed" }, "steps": f, "afterRestart": after }));
+        c.login("2001", "demo-pharmacist", Some("pharmacist"))
+            .unwrap();
+        reopened = Some(c);
+    }
+    write_recording("visit-recovered.json", json!({ "flows": out }));
 }

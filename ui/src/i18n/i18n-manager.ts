@@ -298,7 +298,7 @@ export const managerEn: Partial<Record<keyof typeof managerZh, string>> = {
   "mgr.fig.over": "Above by",
   "mgr.fig.pharmacist": "Pharmacist",
   "mgr.fig.day": "Day",
-  "mgr.fig.face": "Face-recognition share of settlements",
+  "mgr.fig.face": "Face share",
   "mgr.fig.face_n": "Face",
   "mgr.fig.by_credential": "By the credential actually used",
   "mgr.fig.evoucher_note": "E-voucher counts its QR, the e-prescription QR and face; social-security card and ID card do not count.",

@@ -12,6 +12,8 @@ import {
   openCount,
   scaleBars,
   toCsv,
+  type Figures,
+  type QueueItem,
   type QueueSummary,
 } from "./manager-api";
 import { MockManagerBackend } from "../mock/mock-manager";
@@ -141,15 +143,62 @@ describe("dates", () => {
   });
 });
 
-describe("mock backend (browser tests)", () => {
-  it("a retried rejected row is sent by the next list, a void needs a reason", () => {
+describe("mock backend (browser tests): the upload queue replays the real service's recorded answers (recorded/queue.json)", () => {
+  type Step = { command: string; args: Record<string, unknown>; response?: unknown; error?: unknown };
+  const loadSteps = async () => ((await import("../mock/recorded/queue.json")).default as unknown as { flows: { steps: Step[] }[] }).flows[0]!.steps;
+  const ids = (rows: unknown) => (rows as QueueItem[]).map((r) => [r.id, r.op, r.state, r.ageSecs]);
+
+  it("lists the recorded rows under each filter, a retried row is sent by the next list, a void needs a reason", async () => {
+    const steps = await loadSteps();
+    const lists = steps.filter((s) => s.command === "queue_list");
     const m = new MockManagerBackend();
-    expect((m.handle("queue_summary", {}) as { status: { rejected: number } }).status.rejected).toBe(1);
-    m.handle("queue_retry", { id: 2 });
-    const rows = m.handle("queue_list", { filter: null }) as { id: number; state: string }[];
-    expect(rows.find((r) => r.id === 2)?.state).toBe("done");
-    expect(() => m.handle("queue_void", { id: 3, reason: " " })).toThrow();
+    const summary = m.handle("queue_summary", {}) as QueueSummary;
+    expect(summary.status.rejected).toBe(2);
+    expect(summary.status.lastError).toMatch(/^2026-12-05 10:00:00 P11010100001202612051000000001 rejected: 1002: .*300秒$/);
+    // Before anything is done: every filter answers the recorded list.
+    for (const s of lists.slice(0, lists.length / 2)) expect(ids(m.handle("queue_list", s.args)), JSON.stringify(s.args)).toEqual(ids(s.response));
+    const rejected = m.handle("queue_list", { filter: "rejected" }) as QueueItem[];
+    expect(rejected.map((r) => [r.op, r.state, r.age, r.rejectCode])).toEqual([["3505", "rejected", "12 分钟", "1002"], ["3505", "rejected", "12 分钟", "1002"]]);
+    expect(JSON.parse(m.handle("queue_payload", { id: rejected[0]!.id }) as string).selinfo.drugtracinfo).toHaveLength(1);
+    let refused: unknown = null;
+    try {
+      m.handle("queue_void", { id: rejected[1]!.id, reason: " " });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toMatchObject({ code: "STORE_INVALID" });
+    expect((m.handle("queue_void", { id: rejected[1]!.id, reason: "中心已补录" }) as QueueItem)).toMatchObject({ state: "voided", voidReason: "中心已补录" });
+    // Between the recorded snapshots: the counts are the rows'.
+    expect((m.handle("queue_summary", {}) as QueueSummary).status).toMatchObject({ rejected: 1, voided: 1 });
+    expect((m.handle("queue_retry", { id: rejected[0]!.id }) as QueueItem).state).toBe("pending");
+    // After: the recorded lists and summary of the run after the void and the retry.
+    for (const s of lists.slice(lists.length / 2)) expect(ids(m.handle("queue_list", s.args)), JSON.stringify(s.args)).toEqual(ids(s.response));
+    expect((m.handle("queue_summary", {}) as QueueSummary).status).toMatchObject({ rejected: 0, done: 2, voided: 1 });
+    // A step the recording does not have is refused loudly.
+    expect(() => m.handle("queue_retry", { id: 99 })).toThrow();
     expect(m.handle("nope", {})).toBeUndefined();
+  });
+});
+
+describe("the mocked figures replay the real service's recorded answer (recorded/figures.json)", () => {
+  it("answers the recorded figures for any period and the recorded refusal for a reversed one", async () => {
+    const recorded = (await import("../mock/recorded/figures.json")).default as unknown as { flows: { steps: { response?: unknown; error?: { code: string } }[] }[] };
+    const real = recorded.flows[0]!.steps[0]!.response as Figures;
+    const f = new MockManagerBackend().figures("2026-12-01", "2026-12-31");
+    expect([f.from, f.to]).toEqual(["2026-12-01", "2026-12-31"]);
+    // Nothing invented: every figure is the real one, the day and month filled with the demo values.
+    expect(f.audits).toEqual(real.audits);
+    expect(f.priceMonitor.above.map((a) => [a.name, a.price, a.comparisons])).toEqual(real.priceMonitor.above.map((a) => [a.name, a.price, a.comparisons]));
+    expect(f.evoucher.map((m) => ({ ...m, month: "" }))).toEqual(real.evoucher.map((m) => ({ ...m, month: "" })));
+    expect(f.evoucher[0]?.month).toBe("2026-12");
+    expect(f.priceAlerts[0]?.soldAt).toBe("2026-12-05 10:00:00");
+    let refused: unknown = null;
+    try {
+      new MockManagerBackend().figures("2026-12-31", "2026-12-01");
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toEqual(recorded.flows[0]!.steps[1]!.error);
   });
 });
 

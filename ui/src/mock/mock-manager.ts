@@ -1,92 +1,100 @@
 // In-memory stand-in for the manager commands, for browser UI tests and
-// vitest (merged into mock-backend.ts). Same shapes as src-tauri. A retried
-// row is "sent" by the next list, like the app's worker would.
-// The daily reconciliation REPLAYS the real service's answers recorded
-// against the emulator (recorded/manager.json, `cargo test -p rxdesk-app
-// --test recorded_views`). Still hand-built: the upload queue (its rows in
-// every state, a rejected 3505 with the center's words, a retry that is
-// "sent") and the regulator figures — no recording drives the emulator to
-// those states yet — and the audit-log state (mock_integrity).
-import { mockError } from "./ipc-error";
+// vitest (merged into mock-backend.ts). It REPLAYS the real service's
+// answers recorded against the emulator (`cargo test -p rxdesk-app --test
+// recorded_views`): the daily reconciliation (recorded/manager.json), the
+// regulator figures (recorded/figures.json) and the upload queue
+// (recorded/queue.json: two sales' 3505 rejected by the center's gateway,
+// twelve minutes old; one voided with a reason, the other retried and sent
+// by the app's worker). Still hand-built: the audit-log state of the queue
+// summary (mock_integrity, a test hook that breaks the start-up check on
+// demand; the recording's fresh ledger has an empty log).
 import recorded from "./recorded/manager.json";
-import { filled, type RecordedFlow } from "./replay";
-import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord, UploadState } from "../ipc/manager-api";
+import recordedFigures from "./recorded/figures.json";
+import recordedQueue from "./recorded/queue.json";
+import { filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
+import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord } from "../ipc/manager-api";
 
 const RECORDED = (recorded as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
 const RECONCILED = RECORDED.filter((s) => s.command === "reconcile_day");
 const LOG = RECORDED.find((s) => s.command === "reconciliations")!.response as ReconciliationRecord[];
+const FIGURE_STEPS = (recordedFigures as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+const FIGURES = FIGURE_STEPS.find((s) => s.response)!;
+const FIGURES_REFUSED = FIGURE_STEPS.find((s) => s.error)!;
 /** The demo day the browser test reconciles with differences. */
 export const DIFFERENCES_DAY = "2026-11-23";
 
-const LABELS: Record<UploadState, string> = {
-  pending: "待上传",
-  sending: "上传中",
-  uncertain: "结果未知",
-  done: "已上传",
-  rejected: "被拒绝",
-  voided: "已作废",
-};
-
-function row(id: number, op: string, opLabel: string, state: UploadState, error: string | null, code: string | null): QueueItem {
-  const open = state === "pending" || state === "uncertain" || state === "rejected";
-  return {
-    id, msgid: `H11010100001202611240900${String(5000 + id).padStart(4, "0")}`, op, chainKey: `rx:${id}`, refKind: "sale", refId: id,
-    state, attempts: state === "pending" ? 0 : 1, createdAt: 0, nextAttemptAt: 0, lastError: error, rejectCode: code,
-    voidReason: null, stateLabel: LABELS[state], opLabel: opLabel, created: "2026-11-24 09:00:00", age: "12 分钟", ageSecs: 720,
-    canRetry: open, canVoid: open,
-  };
-}
+const QUEUE = (recordedQueue as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+/** The recorded queue before (0) and after (1) the void and the retry: its summary and its list under each filter. */
+const SNAPSHOTS = (() => {
+  const second = QUEUE.findIndex((s, i) => i > 0 && s.command === "queue_summary");
+  return [QUEUE.slice(0, second), QUEUE.slice(second)].map((steps) => ({
+    summary: steps[0]!.response as QueueSummary,
+    lists: new Map(steps.filter((s) => s.command === "queue_list").map((s) => [(s.args.filter ?? null) as string | null, s.response as QueueItem[]])),
+  }));
+})();
+const ACTION = (command: string, error = false): RecordedStep => QUEUE.find((s) => s.command === command && Boolean(s.error) === error)!;
+const RETRY = ACTION("queue_retry");
+const VOID = ACTION("queue_void");
+const VOID_REFUSED = ACTION("queue_void", true);
+const PAYLOAD = ACTION("queue_payload");
+/** The states the "open" filter lists (`manager::list_queue`). */
+const OPEN = ["pending", "sending", "uncertain", "rejected"];
 
 const ANCHOR = "审计日志锚点 #42 3f9a0c1b2d4e5f60…";
 
 export class MockManagerBackend {
-  rows: QueueItem[] = [
-    row(1, "7206", "电子处方核销", "done", null, null),
-    row(2, "3505", "商品销售（追溯码）", "rejected", "追溯码格式错误：drugtracinfo 第1行", "2001"),
-    row(3, "7207", "销售出库明细上传", "pending", null, null),
-  ];
+  /** What the manager did to the recorded queue: the row voided, the row retried, and whether the worker has sent it. */
+  private voided = false;
+  private retried = false;
+  private sent = false;
   history: ReconciliationRecord[] = [];
   /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
   integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, auditProblemCode: null, auditProblemParams: {}, permissionsFixed: 0, documentsPurged: 0 };
 
-  private set(r: QueueItem, state: UploadState): void {
-    const open = state === "pending" || state === "uncertain" || state === "rejected";
-    Object.assign(r, { state, stateLabel: LABELS[state], canRetry: open, canVoid: open });
+  /** The recorded snapshot the queue is in now, or null between them (one of the two actions done). */
+  private snapshot(): (typeof SNAPSHOTS)[number] | null {
+    if (!this.voided && !this.retried) return SNAPSHOTS[0]!;
+    if (this.voided && this.sent) return SNAPSHOTS[1]!;
+    return null;
+  }
+
+  /** The rows now: the recorded ones, with the recorded answers of the actions taken. */
+  private rows(): QueueItem[] {
+    const after = SNAPSHOTS[1]!.lists.get(null)!;
+    return SNAPSHOTS[0]!.lists.get(null)!.map((r) => {
+      if (this.voided && r.id === (VOID.args.id as number)) return VOID.response as QueueItem;
+      if (this.retried && r.id === (RETRY.args.id as number)) return this.sent ? after.find((x) => x.id === r.id)! : (RETRY.response as QueueItem);
+      return r;
+    });
   }
 
   summary(): QueueSummary {
-    const n = (s: UploadState) => this.rows.filter((r) => r.state === s).length;
-    const status = {
-      depth: n("pending") + n("sending") + n("uncertain"), pending: n("pending"), sending: n("sending"), uncertain: n("uncertain"),
-      rejected: n("rejected"), done: n("done"), voided: n("voided"), oldestPendingAgeSecs: n("pending") ? 720 : null,
-      lastSuccess: "2026-11-24 09:01:00", lastError: n("rejected") ? "2026-11-24 09:02:00 … rejected: 2001: 追溯码格式错误" : null, online: true,
-    };
-    return { status, open: status.depth + status.rejected, oldestLabel: status.oldestPendingAgeSecs ? "12 分钟" : null, workerRunning: true, workerProblem: null,
-      integrity: { ...this.integrity } };
+    const snap = this.snapshot();
+    let out: QueueSummary;
+    if (snap) out = filled(snap.summary);
+    else {
+      // Between the recorded snapshots: the first one's words, the counts of the rows as they are.
+      const rows = this.rows();
+      const n = (st: string) => rows.filter((r) => r.state === st).length;
+      const base = filled(SNAPSHOTS[0]!.summary);
+      const status = { ...base.status, pending: n("pending"), sending: n("sending"), uncertain: n("uncertain"), rejected: n("rejected"), done: n("done"), voided: n("voided"),
+        depth: n("pending") + n("sending") + n("uncertain") };
+      out = { ...base, status, open: status.depth + status.rejected };
+    }
+    return { ...out, integrity: { ...this.integrity } };
   }
 
+  /**
+   * REPLAYED: the regulator's figures the real service answered after 王芳's
+   * recorded visit (recorded/figures.json): her e-voucher settlement, 李药师's
+   * approval, the sale above its reference price and against the province's
+   * figures. The recorded day and month were normalised away: any period
+   * gets that day's figures (its from/to are the request's); a period that
+   * ends before it starts gets the recorded refusal.
+   */
   figures(from: string, to: string): Figures {
-    return {
-      from, to, evoucherTargetPercent: 30,
-      evoucher: [
-        { month: "2026-10", settlements: 40, evoucher: 10, unknown: 0, sharePercent: "25.0", meetsTarget: false, face: 2, faceSharePercent: "5.0",
-          byCredential: { eVoucher: 6, epcQr: 2, face: 2, socialSecurityCard: 20, idCard: 10, unknown: 0 } },
-        { month: "2026-11", settlements: 30, evoucher: 12, unknown: 1, sharePercent: "40.0", meetsTarget: true, face: 3, faceSharePercent: "10.0",
-          byCredential: { eVoucher: 5, epcQr: 4, face: 3, socialSecurityCard: 10, idCard: 7, unknown: 1 } },
-      ],
-      audits: [{ login: "2001", name: "李药师", total: 12, approved: 10, rejected: 1, referred: 1 }],
-      refunds: [{ day: "2026-11-20", count: 2, amount: "37.50" }],
-      priceAlerts: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00", referencePrice: "12.50", overPercent: "20.0" }],
-      priceMonitor: {
-        productsWithFigures: 120, linesCompared: 35,
-        above: [{ saleId: 9, rtalDocno: "H11010100001202611200900005001", soldAt: "2026-11-20 09:00:00", name: "阿莫西林胶囊", spec: "0.25g*24粒", medListCodg: "XJ01CAA040A001010100001", price: "15.00",
-          comparisons: [
-            { basis: "listed", reference: "13.80", above: true, overPercent: "8.7" },
-            { basis: "average", reference: "15.50", above: false, overPercent: "-3.2" },
-            { basis: "median", reference: "14.20", above: true, overPercent: "5.6" },
-          ] }],
-      },
-    };
+    if (to < from) throw filled(FIGURES_REFUSED.error!);
+    return { ...filled(FIGURES.response as Figures), from, to };
   }
 
   /** Answers a manager command, or undefined when `cmd` is not one. */
@@ -106,28 +114,28 @@ export class MockManagerBackend {
         return this.summary().integrity;
       }
       case "queue_list": {
-        for (const r of this.rows) if (r.state === "pending") this.set(r, "done");
-        const f = args.filter as string | null;
-        if (!f) return this.rows;
-        if (f === "open") return this.rows.filter((r) => ["pending", "sending", "uncertain", "rejected"].includes(r.state));
-        return this.rows.filter((r) => r.state === f);
+        // The app's worker sends a retried row: the next list shows it sent, as it did in the recording.
+        if (this.retried) this.sent = true;
+        const f = (args.filter ?? null) as string | null;
+        const snap = this.snapshot();
+        if (snap?.lists.has(f)) return filled(snap.lists.get(f)!);
+        const rows = filled(this.rows());
+        if (!f) return rows;
+        return rows.filter((r) => (f === "open" ? OPEN.includes(r.state) : r.state === f));
       }
       case "queue_payload":
-        return JSON.stringify({ selinfo: { id: args.id, drugtracinfo: [{ drug_trac_codg: "81234560000000000001" }] } }, null, 2);
-      case "queue_retry": {
-        const r = this.rows.find((x) => x.id === args.id);
-        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
-        this.set(r, "pending");
-        r.rejectCode = null;
-        return r;
-      }
+        if (args.id !== PAYLOAD.args.id) throw notRecorded(cmd, args);
+        return filled(PAYLOAD.response);
+      case "queue_retry":
+        if (args.id !== RETRY.args.id || this.retried) throw notRecorded(cmd, args);
+        this.retried = true;
+        return filled(RETRY.response);
       case "queue_void": {
-        const r = this.rows.find((x) => x.id === args.id);
-        if (!r) throw mockError("STORE_NOT_FOUND", `上传记录 ${String(args.id)} 不存在`, { reason: `上传记录 ${String(args.id)} 不存在` });
-        if (String(args.reason ?? "").trim().length < 2) throw mockError("STORE_INVALID", "请填写作废原因（至少两个字）", { reason: "请填写作废原因（至少两个字）" });
-        this.set(r, "voided");
-        r.voidReason = String(args.reason);
-        return r;
+        if (args.id !== VOID.args.id || this.voided) throw notRecorded(cmd, args);
+        // The reason is free text: too short, the recorded refusal; else the recorded void with the reason given.
+        if (String(args.reason ?? "").trim().length < 2) throw filled(VOID_REFUSED.error!);
+        this.voided = true;
+        return { ...filled(VOID.response as QueueItem), voidReason: String(args.reason) };
       }
       case "manager_figures":
         return this.figures(String(args.from), String(args.to));

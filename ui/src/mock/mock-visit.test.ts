@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { mockErrorText } from "./ipc-error";
+import { filled } from "./replay";
 import type { OperatorInfo } from "../ipc/api";
-import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, HAPPY_PATIENT, MOCK_LINES, MockVisitBackend, OTHER_PREFIX, happyFlow, recordedBlocked } from "./mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, HAPPY_PATIENT, MOCK_LINES, MockVisitBackend, OTHER_PREFIX, UNCERTAIN_PATIENT, happyFlow, recordedBlocked, uncertainFlow } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
@@ -59,23 +60,43 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(done.sale?.receiptText).toMatch(/43\.00/);
     expect((b.handle("sales_find", { query: IBU }) as unknown[]).length).toBe(1);
   });
-  it("an uncertain settlement accepts only its resolution, then settles", () => {
+  it("an uncertain settlement accepts only its resolution, then settles: the real service's recorded answers (recorded/visit-uncertain.json)", () => {
     const { b, call } = backend();
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo000000000000000uncertain" });
-    call("visit_open", { authRxno: "AR-OK" });
+    const steps = uncertainFlow.steps;
+    const at = (cmd: string, n = 0) => steps.filter((s) => s.command === cmd)[n]!;
+    expect(call("visit_identify", { method: "e_voucher", code: UNCERTAIN_PATIENT, consent: null, agent: null }).patient?.name).toBe("王芳");
+    call("visit_open", at("visit_open").args);
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
-    b.handle("visit_scan", { code: IBU });
+    call("visit_audit", { result: "1", opinion: "准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER, reviewerLogin: null });
+    for (const s of steps.filter((x) => x.command === "visit_scan")) expect((b.handle("visit_scan", s.args) as ScanOutcome).ok).toBe(true);
     call("visit_finish_dispensing");
     call("visit_pre_settle");
     expect(call("visit_settle").state).toBe("settlement_uncertain");
+    // Nothing but the resolution, in the service's words.
     expect(throws(() => call("visit_cancel"))).toMatch(/结算结果未知/);
     expect(throws(() => call("visit_start"))).toMatch(/结算结果未知/);
     expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
-    expect(call("visit_settle").state).toBe("settled");
-    expect(throws(() => call("visit_pay", { method: "scan", tendered: null, payCode: null }))).toMatch(/付款码无效/);
+    const settled = call("visit_settle");
+    expect(settled.state).toBe("settled");
+    expect(settled.split).toEqual(filled(at("visit_settle", 1).response as VisitView).split);
+    expect(throws(() => call("visit_pay", { method: "scan", tendered: null, payCode: "13456789" }))).toMatch(/付款码无效/);
     expect(call("visit_pay", { method: "scan", tendered: null, payCode: "134567890123456789" }).payment).toMatchObject({ method: "scan", paid: true });
+    const done = call("visit_complete");
+    expect(done.state).toBe("receipted");
+    expect(done.sale?.receiptText).not.toMatch(/<\w+>/);
+    // A step the recording does not have is refused, never invented.
+    expect(throws(() => call("visit_pay", { method: "cash", tendered: "5", payCode: null }))).toMatch(/没有录制/);
+  });
+  it("an e-voucher the center does not know gets the real activation guidance; a query while the center is down, its refusal (recorded/visit-guidance.json)", async () => {
+    const rec = ((await import("./recorded/visit-guidance.json")).default as unknown as { flows: { steps: { response?: VisitView; error?: { code: string; sentence: { zhCn: string } } }[] }[] }).flows[0]!.steps;
+    const { call } = backend();
+    call("visit_start");
+    const g = call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000noact", consent: null, agent: null });
+    expect(g.state).toBe("evoucher_guidance");
+    expect(g.guidance).toEqual(rec[0]!.response!.guidance);
+    expect(g.nextStep).toBe(rec[0]!.response!.nextStep);
+    expect(throws(() => call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000unknown", consent: null, agent: null }))).toBe(rec[1]!.error!.sentence.zhCn);
   });
   it("blocks a tampered signature and a layout mismatch; a wrong PIN-pad password lists nothing", () => {
     const { call } = backend();

@@ -2,30 +2,42 @@
 // follows rxdesk_core::visit's state machine: each command is accepted only
 // in the states the Rust visit accepts it, and answers with the same shapes
 // (visit-api.ts). Magic inputs reach the unhappy paths:
-// - an e-voucher code containing "noact" → e-voucher activation guidance;
-// - one containing "unknown" → the center refuses the credential;
-// - one containing "uncertain" → the first 2102 times out (settlement_uncertain);
+// - (an e-voucher code containing "noact" / "unknown": replayed, see below);
+// - one containing "uncertain" (but `UNCERTAIN_PATIENT`, replayed) → the first
+//   2102 times out (settlement_uncertain), for the 挂单 of an uncertain visit;
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
-// - `restartAfterSettle()` plays a program restart between 2102 and the sale:
-//   the settled visit comes back `recovered` (finish it, or a manager reverses it);
 // - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
-// These branches are hand-built because no recording drives them yet: they
-// need the emulator's faults (a 2102 timeout, an unactivated e-voucher, the
-// PIN pad) or a program restart between settlement and sale.
+// These branches are hand-built because no recording drives them yet: the
+// PIN pad needs the simulated terminal, parking and refunds recordings of
+// their own (all recordable, see decision 0018).
 // REPLAYED, not built here (the real service's answers recorded against the
 // center emulator by `cargo test -p rxdesk-app --test recorded_views`):
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
 //   signing — identify and open (recorded/visit-blocked.json);
 // - 王芳's e-voucher (`HAPPY_PATIENT`): a whole visit, identify to receipt
 //   (recorded/visit-happy.json), step by step through `replay.ts`;
+// - an e-voucher containing "noact": the center does not know it, the
+//   activation guidance; one containing "unknown": the identify while the
+//   center was down (recorded/visit-guidance.json);
+// - `RECOVERED_PATIENT` / `REVERSED_PATIENT` (王芳, three boxes) to the
+//   settlement, then `restartAfterSettle()`: the counter reopened on the same
+//   data directory shows the visit `recovered`; finished in cash, or refused
+//   to a pharmacist and reversed by the manager (recorded/visit-recovered.json);
+// - `UNCERTAIN_PATIENT` (王芳 again, three boxes): the settlement whose answer
+//   was lost, 处理未知结算 (2601), settled again, a declined pay code, paid by
+//   scan, the receipt (recorded/visit-uncertain.json, the emulator's
+//   reset-after fault);
 // - the pharmacist's duty (`shift_start`, `shift_current`, `shift_end`):
 //   recorded/duty.json through `mock-duty.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
 import happyRecording from "./recorded/visit-happy.json";
-import { Replay, filled, type RecordedFlow } from "./replay";
+import uncertainRecording from "./recorded/visit-uncertain.json";
+import guidanceRecording from "./recorded/visit-guidance.json";
+import recoveredRecording from "./recorded/visit-recovered.json";
+import { Replay, filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
 import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
@@ -158,6 +170,36 @@ export const happyFlow: RecordedFlow = {
 };
 /** What the operator types freely is not matched: the opinion, the cash tendered. */
 const HAPPY_COMPARED = { visit_audit: ["result"], visit_pay: ["method"], visit_identify: ["method", "code"] } as const;
+
+/**
+ * The e-voucher the browser tests scan for the recorded uncertain settlement:
+ * 王芳's three boxes whose 2102 answer was lost (recorded/visit-uncertain.json),
+ * resolved by 2601, settled again, a declined pay code, paid by scan, receipted.
+ */
+export const UNCERTAIN_PATIENT = "110000ecdemo000000000000000uncertain";
+/** The recorded flow from identify on; its identify was by 王芳's own e-voucher (`UNCERTAIN_PATIENT` stands for it). */
+export const uncertainFlow: RecordedFlow = (uncertainRecording as unknown as { flows: RecordedFlow[] }).flows[0]!;
+/**
+ * The recorded identifications that list nothing (recorded/visit-guidance.json):
+ * an e-voucher the center does not know → the activation guidance; the next
+ * query while the center is down → CENTER_UNAVAILABLE. Replayed for the codes
+ * with `noact` and `unknown` in them.
+ */
+const GUIDANCE = (guidanceRecording as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
+
+/** A recorded visit settled, then the program restarted (recorded/visit-recovered.json): before and after the restart. */
+type RecoveredFlow = RecordedFlow & { afterRestart: RecordedStep[] };
+const RECOVERED = (recoveredRecording as unknown as { flows: RecoveredFlow[] }).flows;
+/** The e-voucher for the recorded visit recovered after a restart and finished (cash, receipt). */
+export const RECOVERED_PATIENT = "110000ecdemo00000000000000recoverfinish";
+/** The e-voucher for the recorded one recovered and reversed by the manager (a pharmacist refused). */
+export const REVERSED_PATIENT = "110000ecdemo0000000000000recoverreverse";
+const RECOVERY: Record<string, RecoveredFlow> = { [RECOVERED_PATIENT]: RECOVERED[0]!, [REVERSED_PATIENT]: RECOVERED[1]! };
+
+/** The service's refusals of a new patient and of cancelling while the outcome is unknown (recorded beside the flow). */
+const UNCERTAIN_REFUSALS = (uncertainRecording as unknown as { refusedWhileUncertain: RecordedStep[] }).refusedWhileUncertain;
+/** Free text is not matched (the opinion); the pay code is (a declined one and the good one). */
+const UNCERTAIN_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "payCode"], visit_identify: ["method"] } as const;
 
 /** The e-voucher of the patient whose listed prescription was changed after signing (the recording's 李四). */
 export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
@@ -318,23 +360,48 @@ export class MockVisitBackend {
     return v;
   }
 
-  /** The program restarts between 2102 and the sale: the settled visit is recovered. */
+  /** The recorded visit being replayed up to its settlement, then the one restarted (recorded/visit-recovered.json). */
+  private recovery: RecoveredFlow | null = null;
+  private restarted: RecoveredFlow | null = null;
+
+  /**
+   * The program restarts between 2102 and the sale (`RECOVERED_PATIENT` /
+   * `REVERSED_PATIENT`, settled): the counter shows the recorded recovered visit
+   * and answers what the real one answered after its restart.
+   */
   restartAfterSettle(): void {
-    const v = this.need();
-    if (v.state !== "settled") err("只有已结算的服务会在重启后恢复");
-    v.recovered = true;
-    v.recoveredLines = v.dispensing.map((d) => ({
-      name: d.name,
-      spec: d.spec,
-      quantity: d.dispensed,
-      unit: d.unit,
-      amount: v.split?.total ?? "0.00",
-    }));
-    v.nextStep = "recovered";
-    v.nextStepZh = `上次程序中断时，该患者已在医保结算（合计 ${v.split?.total ?? ""} 元），但销售尚未完成。请按结算时的金额完成，或由店长撤销该笔结算`;
+    if (!this.recovery || this.visit?.state !== "settled") err("只有录制的、已结算的服务会在重启后恢复");
+    this.restarted = this.recovery;
+    this.replaying = null;
+    this.visit = filled(this.recovery.afterRestart.find((s) => s.command === "visit_current")!.response as VisitView);
+  }
+
+  /** After the recorded restart: its answers, by command (a pharmacist's and the manager's reverse by role). */
+  private afterRestart(cmd: string, args: Record<string, unknown>): unknown {
+    const steps = this.restarted!.afterRestart.filter((s) => s.command === cmd);
+    const step =
+      cmd === "visit_reverse_settled"
+        ? steps.find((s) => (s.args.role === "manager") === (this.operator()?.role === "manager"))
+        : cmd === "visit_pay"
+          ? steps.find((s) => s.args.method === args.method)
+          : steps[0];
+    if (!step) throw notRecorded(cmd, args);
+    if (step.error) throw filled(step.error);
+    this.visit = filled(step.response as VisitView);
+    if (!this.visit.recovered) this.restarted = null;
+    return structuredClone(this.visit);
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
+    if (this.restarted && cmd.startsWith("visit_")) {
+      if (cmd === "visit_current") return structuredClone(this.visit);
+      return this.afterRestart(cmd, args);
+    }
+    if (this.replaying && this.visit?.state === "settlement_uncertain") {
+      // The recorded refusals while the outcome is unknown (the service's words), wherever they come.
+      const refused = UNCERTAIN_REFUSALS.find((r) => r.command === cmd);
+      if (refused) throw filled(refused.error!);
+    }
     if (cmd === "visit_start") this.replaying = null;
     if (this.replaying && cmd.startsWith("visit_") && cmd !== "visit_current") {
       // The recorded visit: its next step's answer (or refusal), nothing built here.
@@ -499,8 +566,18 @@ export class MockVisitBackend {
     if (this.parkedVisits.some((p) => p.code === code && p.view.state === "settlement_uncertain")) {
       err("该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费");
     }
-    // As the service words a center refusal: the center's own message, bilingual, inside.
-    if (code.includes("unknown")) err("查询参保信息失败：医保中心拒绝（1101）就诊凭证无效 / invalid mdtrt_cert_no。请核对后重试或告知患者");
+    // Replayed: the real identify while the center was down (the service's words).
+    if (code.includes("unknown") && a.method === "e_voucher") {
+      this.code = "";
+      throw filled(GUIDANCE[1]!.error!);
+    }
+    if (code.includes("noact") && a.method === "e_voucher") {
+      // Replayed: the real answer to an e-voucher the center does not know (not activated).
+      const real = filled(GUIDANCE[0]!.response as VisitView);
+      this.code = code;
+      this.visit = { ...real, visitId: v.visitId };
+      return structuredClone(this.visit);
+    }
     if (code.includes("noact")) {
       v.guidance = {
         reason: "not_activated",
@@ -521,6 +598,22 @@ export class MockVisitBackend {
       // Replayed from here to the receipt: the real service's answers.
       this.code = code;
       this.replaying = new Replay([happyFlow], "visit_identify", HAPPY_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
+    const recovery = a.method === "e_voucher" && !a.agent ? RECOVERY[code] : undefined;
+    if (recovery) {
+      // Replayed to its settlement; `restartAfterSettle()` plays the restart the recording made.
+      this.code = code;
+      this.recovery = recovery;
+      this.replaying = new Replay([recovery], "visit_identify", UNCERTAIN_COMPARED);
+      this.visit = this.replaying.answer("visit_identify", a) as VisitView;
+      return structuredClone(this.visit);
+    }
+    if (a.method === "e_voucher" && code === UNCERTAIN_PATIENT && !a.agent) {
+      // Replayed from here to the receipt: the real uncertain settlement and its resolution.
+      this.code = code;
+      this.replaying = new Replay([uncertainFlow], "visit_identify", UNCERTAIN_COMPARED);
       this.visit = this.replaying.answer("visit_identify", a) as VisitView;
       return structuredClone(this.visit);
     }

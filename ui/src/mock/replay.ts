@@ -32,6 +32,8 @@ const PLACEHOLDERS: Record<string, string> = {
   "<at>": "2026-12-05 10:00:00",
   "<hash>": "3f9a0c1b2d4e5f60",
   "<day>": "2026-12-05",
+  "<month>": "2026-12",
+  "<number>": "P11010100001202612051000000001",
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
@@ -46,10 +48,13 @@ const PLACEHOLDERS: Record<string, string> = {
 /** A recorded value with its placeholders filled (a deep copy: the recording is never changed). */
 export function filled<T>(v: T): T {
   return JSON.parse(JSON.stringify(v), (_k, x: unknown) => {
-    if (typeof x !== "string" || !/^<\w+>$/.test(x)) return x;
+    if (typeof x !== "string") return x;
     // A placeholder without a fixed value: a stable demo value named after the field, the same
     // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
-    return PLACEHOLDERS[x] ?? `DEMO-${x.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    const value = (p: string) => PLACEHOLDERS[p] ?? `DEMO-${p.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    if (/^<\w+>$/.test(x)) return value(x);
+    // Inside a text (the center's words with the time of a rejection, a receipt): the same values.
+    return x.includes("<") ? x.replace(/<\w+>/g, value) : x;
   }) as T;
 }
 

@@ -25,6 +25,8 @@ pub const DAY_MS: i64 = 24 * 3600 * 1000;
 
 pub struct Rig {
     _t: tempfile::TempDir,
+    /// The ledger's data directory (a test reopens the counter on it: a restart).
+    pub dir: DataDir,
     pub counter: Counter,
     _sim: SimHandle,
     pub base: String,
@@ -114,6 +116,7 @@ impl Rig {
         let worker = sync::spawn(Arc::clone(counter.store()), up, cfg).unwrap();
         Self {
             _t: t,
+            dir,
             counter,
             _sim: sim,
             base,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { OperatorInfo } from "../../ipc/api";
 import { translate, type Key } from "../../i18n/i18n";
-import { DEMO_PHARMACIST_EVOUCHER, MOCK_LINES, MockVisitBackend } from "../../mock/mock-visit";
+import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend, RECOVERED_PATIENT, REVERSED_PATIENT } from "../../mock/mock-visit";
+import recording from "../../mock/recorded/visit-recovered.json";
+import { filled } from "../../mock/replay";
 import type { VisitView } from "../../ipc/visit-api";
 import { recoveredNotice } from "./recovered";
 import { mockErrorText } from "../../mock/ipc-error";
@@ -21,17 +23,22 @@ const manager: OperatorInfo = { login: "3001", name: "王店长", role: "manager
 const zh = (k: Key) => translate("zh-CN", k);
 const en = (k: Key) => translate("en-US", k);
 
-/** A visit settled at the (mocked) center, then the program restarts. */
-function settledThenRestarted(op: { current: OperatorInfo }): { b: MockVisitBackend; v: VisitView } {
+type Flow = { steps: { command: string; args: Record<string, unknown>; response?: VisitView }[]; afterRestart: { command: string; response?: VisitView }[] };
+const FLOWS = (recording as unknown as { flows: Flow[] }).flows;
+/** The real recovered visit (after the restart) of the recorded flow `n`, its placeholders filled. */
+const recovered = (n: number) => filled(FLOWS[n]!.afterRestart.find((s) => s.command === "visit_current")!.response!);
+
+/** A recorded visit settled at the emulator, then the program restarts (recorded/visit-recovered.json). */
+function settledThenRestarted(op: { current: OperatorInfo }, code = RECOVERED_PATIENT): { b: MockVisitBackend; v: VisitView } {
   const b = new MockVisitBackend(() => op.current);
+  const flow = FLOWS[code === RECOVERED_PATIENT ? 0 : 1]!;
   const call = (cmd: string, args: Record<string, unknown> = {}) => b.handle(cmd, args) as VisitView;
   call("visit_start");
-  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-  call("visit_open", { authRxno: "AR-OK" });
+  call("visit_identify", { method: "e_voucher", code, consent: null, agent: null });
+  call("visit_open", flow.steps.find((s) => s.command === "visit_open")!.args);
   b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-  call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
-  // One box of 布洛芬 (the demo drug's trace prefix, assets/demo/drugs.json).
-  b.handle("visit_scan", { code: `${MOCK_LINES[1]!.trace_prefix}0000000000001` });
+  call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER, reviewerLogin: null });
+  for (const s of flow.steps.filter((x) => x.command === "visit_scan")) b.handle("visit_scan", s.args);
   call("visit_finish_dispensing");
   call("visit_pre_settle");
   expect(call("visit_settle").state).toBe("settled");
@@ -50,20 +57,23 @@ describe("a visit settled before the program stopped comes first, in plain words
     // The settled figures in yuan; the settlement id on its own line.
     expect(n?.setlId).toBe(`医保结算ID：${v.split?.setlId ?? "missing"}`);
     expect(n?.body).not.toContain(v.split?.setlId ?? "missing");
-    expect(n?.body).toContain(`药费合计 ¥${MOCK_LINES[1]!.price}`);
-    expect(n?.body).toContain("个人账户已支付 ¥10.00");
-    expect(n?.body).toContain("患者还需自付 ¥8.00");
-    expect(n?.body).toContain("张三");
+    // The real settled figures (王芳's three boxes; her 20.00 personal account).
+    const real = recovered(0);
+    expect(v).toEqual(real);
+    expect(n?.body).toContain(`药费合计 ¥${real.split!.total}`);
+    expect(n?.body).toContain(`个人账户已支付 ¥${real.split!.accountPay}`);
+    expect(n?.body).toContain(`患者还需自付 ¥${real.split!.cashPay}`);
+    expect(n?.body).toContain("王芳");
     // Which drugs (the pharmacist finds the right bag), and what to do now.
     expect(n?.drugs.length).toBeGreaterThan(0);
     expect(n?.drugs[0]).toMatch(/×\d/);
-    expect(n?.finish).toBe("先收取患者自付 ¥8.00，再按 F10 完成销售并打印小票");
+    expect(n?.finish).toBe(`先收取患者自付 ¥${real.split!.cashPay}，再按 F10 完成销售并打印小票`);
     // A pharmacist finishes; only a manager reverses, and is told so.
     expect(n?.actions).toEqual(["finish"]);
     expect(n?.managerNote).toMatch(/店长/);
     const e = recoveredNotice(v, "manager", en);
     expect(e?.title).toMatch(/settled with insurance/);
-    expect(e?.body).toContain(`total ¥${MOCK_LINES[1]!.price}`);
+    expect(e?.body).toContain(`total ¥${real.split!.total}`);
     expect(e?.actions).toEqual(["finish", "reverse"]);
     expect(e?.managerNote).toBeNull();
   });
@@ -82,8 +92,8 @@ describe("a visit settled before the program stopped comes first, in plain words
     expect(recoveredNotice({ ...v, recovered: false }, "manager", zh)).toBeNull();
     expect(recoveredNotice(null, "manager", zh)).toBeNull();
     // Nothing else starts before it is finished.
-    expect(thrown(() => b.handle("visit_start", {}))).toMatch(/已结算/);
-    b.handle("visit_pay", { method: "cash", tendered: "20" });
+    expect(thrown(() => b.handle("visit_start", {}))).toMatch(/已在医保结算但未完成销售/);
+    b.handle("visit_pay", { method: "cash", tendered: "5.00" });
     const done = b.handle("visit_complete", {}) as VisitView;
     expect(done.state).toBe("receipted");
     expect(done.recovered).toBe(false);
@@ -91,7 +101,8 @@ describe("a visit settled before the program stopped comes first, in plain words
   });
   it("a manager may reverse it; a pharmacist may not", () => {
     const op = { current: pharmacist };
-    const { b } = settledThenRestarted(op);
+    const { b, v: shown } = settledThenRestarted(op, REVERSED_PATIENT);
+    expect(shown).toEqual(recovered(1));
     expect(thrown(() => b.handle("visit_reverse_settled", {}))).toMatch(/店长/);
     op.current = manager;
     const v = b.handle("visit_reverse_settled", {}) as VisitView;
