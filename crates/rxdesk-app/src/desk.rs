@@ -362,21 +362,25 @@ impl PrescriptionDesk {
         // fetched; otherwise the payload is committed alone first (it must
         // not wait on the network) and the verdict after it. Either way
         // both are durable before the pharmacist sees the prescription.
-        let (rx_id, (verdict, verified)) = match tokio::time::timeout(wait, &mut verification).await
-        {
-            Ok(Ok((verdict, verified))) => {
+        let prompt = if wait.is_zero() {
+            None
+        } else {
+            tokio::time::timeout(wait, &mut verification).await.ok()
+        };
+        let (rx_id, (verdict, verified)) = match prompt {
+            Some(Ok((verdict, verified))) => {
                 let (rx_id, _) =
                     store.record_sealed_prescription(&sealed, Some(&ledger_verdict(&verdict)))?;
                 (rx_id, (verdict, verified))
             }
-            Ok(Err(failed)) => {
+            Some(Err(failed)) => {
                 // No verdict, but the download is kept all the same.
                 store.record_sealed_prescription(&sealed, None)?;
                 return Err(DeskError::Internal(format!(
                     "verification task failed: {failed}"
                 )));
             }
-            Err(_) => {
+            None => {
                 let (rx_id, _) = store.record_sealed_prescription(&sealed, None)?;
                 let (verdict, verified) = verification
                     .await
