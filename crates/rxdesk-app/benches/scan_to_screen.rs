@@ -4,9 +4,10 @@
 //!
 //! One sample is what the counter does after the patient's e-voucher is
 //! scanned: `PrescriptionDesk::find_prescriptions` (7202), then
-//! `open_prescription` on the new prescription (7203 download → raw payload
-//! recorded in the ledger → local SM2/CMS/PDF/chain/CRL verification → verdict
-//! recorded), ending with the `PrescriptionView` the window renders. The
+//! `open_prescription` on the new prescription (7203 download → local
+//! SM2/CMS/PDF/chain/CRL verification while the raw payload is sealed → raw
+//! payload and verdict recorded in one commit, decision 0023), ending with the
+//! `PrescriptionView` the window renders. The
 //! ledger is a fresh SQLite store in a temporary data directory; the trust
 //! store holds the emulator's demo CA, as in demo mode.
 //!
@@ -236,7 +237,7 @@ fn main() {
             "goal": "<= 4x",
             "met": ratio <= 4.0,
             "note": format!(
-                "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 + raw payload recorded + local verification (CMS, PDF signature, chain, CRL) + verdict recorded, fresh SQLite ledger; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
+                "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 (msgid high-water written once per second) + local verification (CMS, PDF signature, chain, CRL) beside the sealing of the raw payload (SM4-CBC with HMAC-SM3 on a second thread) + payload and verdict recorded in one commit (decision 0023), fresh SQLite ledger (synchronous=FULL) in the system temporary directory; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
                 ms(ours_med),
                 pdf_bytes / 1024
             ),

@@ -123,6 +123,8 @@ pub struct PrescriptionDesk {
     institution: String,
     admdvs: String,
     trace_count: bool,
+    /// [`VERDICT_WAIT`] in milliseconds unless changed (`set_verdict_wait`).
+    verdict_wait_ms: std::sync::atomic::AtomicU64,
 }
 
 impl PrescriptionDesk {
@@ -146,7 +148,18 @@ impl PrescriptionDesk {
             institution: institution.into(),
             admdvs: admdvs.into(),
             trace_count: false,
+            verdict_wait_ms: std::sync::atomic::AtomicU64::new(VERDICT_WAIT.as_millis() as u64),
         }
+    }
+
+    /// How long opening a prescription waits for its verdict before the raw
+    /// payload is committed alone (default [`VERDICT_WAIT`]; zero commits
+    /// every payload before its verdict, as a slow CRL fetch does).
+    pub fn set_verdict_wait(&self, wait: std::time::Duration) {
+        self.verdict_wait_ms.store(
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Sends each settlement line's collected trace-code count
@@ -281,29 +294,17 @@ impl PrescriptionDesk {
             DownloadKey::AuthRxno(a) => a.as_str(),
             DownloadKey::EpcToken(_) => "",
         };
-        let raw = serde_json::to_string(&rx).expect("a downloaded prescription serializes");
-        let rx_id = store.record_prescription(
-            by,
-            &rxdesk_store::ledger::DownloadedPrescription {
-                hi_rxno: rx.hi_rxno.clone(),
-                fixmedins_code: rx.fixmedins_code.clone(),
-                download_ide_code: key.ide_code().to_string(),
-                raw_payload: raw,
-                sign_digest: Some(rx.sign_digest.clone()),
-                sign_cert_sn: Some(rx.sign_cert_sn.clone()),
-                sign_cert_dn: Some(rx.sign_cert_dn.clone()),
-                patient_name: rx.patn_name.clone(),
-                patient_certno: rx.certno.clone(),
-            },
-        )?;
-        // CRL fetching is blocking I/O: verify off the async runtime.
+        // Verification on a blocking thread (CRL fetching is blocking I/O),
+        // while this thread serializes and seals the raw payload: the two
+        // take about as long, and the counter has two cores.
+        let rx = Arc::new(rx);
         let (trust, crls, policy, rx_copy) = (
             Arc::clone(&self.trust),
             Arc::clone(&self.crls),
             self.policy.clone(),
-            rx.clone(),
+            Arc::clone(&rx),
         );
-        let (verdict, verified) = tokio::task::spawn_blocking(move || {
+        let mut verification = tokio::task::spawn_blocking(move || {
             let verifier = Verifier {
                 trust: &trust,
                 crls: &crls,
@@ -336,44 +337,68 @@ impl PrescriptionDesk {
                     None,
                 ),
             }
-        })
-        .await
-        .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
-        let (valid, reason_zh, signer, warnings) = match &verdict {
-            Verdict::Verified { signer, warnings } => (
-                true,
-                String::new(),
-                Some(signer),
-                warnings.iter().map(WarningView::from).collect::<Vec<_>>(),
-            ),
-            Verdict::Rejected { reason, signer } => {
-                (false, reason.message_zh(), signer.as_ref(), Vec::new())
-            }
-        };
-        store.record_verdict(
-            rx_id,
-            &rxdesk_store::ledger::Verdict {
-                valid,
-                reason: match &verdict {
-                    Verdict::Verified { .. } if warnings.is_empty() => "verified".into(),
-                    Verdict::Verified { .. } => format!(
-                        "verified with warnings: {}",
-                        warnings
-                            .iter()
-                            .map(|w| w.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    Verdict::Rejected { .. } => reason_zh.clone(),
-                },
-                signer_dn: signer.map(|s| s.subject.clone()),
-                signer_sn: signer.map(|s| s.serial.clone()),
-                warnings: warnings
-                    .iter()
-                    .map(|w| format!("{}: {}", w.code, w.message_zh))
-                    .collect(),
+        });
+        let raw = serde_json::to_string(&*rx).expect("a downloaded prescription serializes");
+        let sealed = store.seal_prescription(
+            by,
+            &rxdesk_store::ledger::DownloadedPrescription {
+                hi_rxno: rx.hi_rxno.clone(),
+                fixmedins_code: rx.fixmedins_code.clone(),
+                download_ide_code: key.ide_code().to_string(),
+                raw_payload: raw,
+                sign_digest: Some(rx.sign_digest.clone()),
+                sign_cert_sn: Some(rx.sign_cert_sn.clone()),
+                sign_cert_dn: Some(rx.sign_cert_dn.clone()),
+                patient_name: rx.patn_name.clone(),
+                patient_certno: rx.certno.clone(),
             },
         )?;
+        let wait = std::time::Duration::from_millis(
+            self.verdict_wait_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+        // The payload and its verdict are committed together (one fsync)
+        // when the verdict is ready soon, as it is unless a CRL is being
+        // fetched; otherwise the payload is committed alone first (it must
+        // not wait on the network) and the verdict after it. Either way
+        // both are durable before the pharmacist sees the prescription.
+        let prompt = if wait.is_zero() {
+            None
+        } else {
+            tokio::time::timeout(wait, &mut verification).await.ok()
+        };
+        let (rx_id, (verdict, verified)) = match prompt {
+            Some(Ok((verdict, verified))) => {
+                let (rx_id, _) =
+                    store.record_sealed_prescription(&sealed, Some(&ledger_verdict(&verdict)))?;
+                (rx_id, (verdict, verified))
+            }
+            Some(Err(failed)) => {
+                // No verdict, but the download is kept all the same.
+                store.record_sealed_prescription(&sealed, None)?;
+                return Err(DeskError::Internal(format!(
+                    "verification task failed: {failed}"
+                )));
+            }
+            None => {
+                let (rx_id, _) = store.record_sealed_prescription(&sealed, None)?;
+                let (verdict, verified) = verification
+                    .await
+                    .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
+                store.record_verdict(rx_id, &ledger_verdict(&verdict))?;
+                (rx_id, (verdict, verified))
+            }
+        };
+        drop(sealed);
+        let rx = Arc::try_unwrap(rx).unwrap_or_else(|shared| (*shared).clone());
+        let (reason_zh, warnings) = match &verdict {
+            Verdict::Verified { warnings, .. } => (
+                String::new(),
+                warnings.iter().map(WarningView::from).collect::<Vec<_>>(),
+            ),
+            Verdict::Rejected { reason, .. } => (reason.message_zh(), Vec::new()),
+        };
+        let valid = matches!(verdict, Verdict::Verified { .. });
         if warnings.is_empty() {
             tracing::info!(hi_rxno = %rx.hi_rxno, valid, reason = %verdict_code(&verdict), "prescription downloaded and verified");
         } else {
@@ -393,6 +418,48 @@ impl PrescriptionDesk {
             },
             verified,
         })
+    }
+}
+
+/// How long the desk waits for the verdict before committing the raw
+/// payload alone (a CRL fetch is on the network; the payload must not wait
+/// for it). A verification without a fetch takes a few milliseconds.
+pub const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The ledger's record of a verdict.
+fn ledger_verdict(verdict: &Verdict) -> rxdesk_store::ledger::Verdict {
+    match verdict {
+        Verdict::Verified { signer, warnings } => {
+            let views: Vec<WarningView> = warnings.iter().map(WarningView::from).collect();
+            rxdesk_store::ledger::Verdict {
+                valid: true,
+                reason: if views.is_empty() {
+                    "verified".into()
+                } else {
+                    format!(
+                        "verified with warnings: {}",
+                        views
+                            .iter()
+                            .map(|w| w.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+                signer_dn: Some(signer.subject.clone()),
+                signer_sn: Some(signer.serial.clone()),
+                warnings: views
+                    .iter()
+                    .map(|w| format!("{}: {}", w.code, w.message_zh))
+                    .collect(),
+            }
+        }
+        Verdict::Rejected { reason, signer } => rxdesk_store::ledger::Verdict {
+            valid: false,
+            reason: reason.message_zh(),
+            signer_dn: signer.as_ref().map(|s| s.subject.clone()),
+            signer_sn: signer.as_ref().map(|s| s.serial.clone()),
+            warnings: Vec::new(),
+        },
     }
 }
 

@@ -17,8 +17,13 @@
 //! Within a role the generator is a logical clock: it never goes backwards
 //! and borrows the next second when the range of one second is used up.
 //! Across restarts a high-water file (one per role, written with fsync of
-//! the file and of its directory) keeps every id above the last one issued,
-//! and an exclusive lock on `<file>.lock` makes sure two processes never
+//! the file and of its directory) keeps every id above the last one issued.
+//! The file reserves a whole second: the first id of a second records the
+//! last id of that second's range, so the ids that follow in the same second
+//! (a scan's 7202 and its 7203 a few milliseconds later) are issued without
+//! another write, and a restart starts in the next second at the earliest
+//! (at most one second ahead of the clock, as when a second's range is used
+//! up). An exclusive lock on `<file>.lock` makes sure two processes never
 //! share one role's file. The outbox fixes the msgid when it creates a row;
 //! retries reuse it.
 
@@ -121,6 +126,9 @@ pub fn terminal_of(msgid: &str) -> Option<u32> {
 struct Inner {
     /// Seconds since epoch of the last id, and its sequence.
     last: Option<(i64, u16)>,
+    /// The second whose whole range the high-water file already reserves
+    /// (written by this process): ids of that second need no write.
+    reserved: Option<i64>,
 }
 
 /// Issues msgids for one institution.
@@ -223,7 +231,10 @@ impl MsgIdGenerator {
             high_water: None,
             seq_min: 0,
             seq_max: CLIENT_SEQUENCE_MAX,
-            inner: Arc::new(Mutex::new(Inner { last: None })),
+            inner: Arc::new(Mutex::new(Inner {
+                last: None,
+                reserved: None,
+            })),
             _lock: None,
         })
     }
@@ -347,12 +358,23 @@ impl MsgIdGenerator {
             seq
         );
         if let Some(path) = &self.high_water {
-            // Durable before the id is handed out: a crash after this line
-            // cannot lead to the same id being issued again.
-            write_durably(path, &id).map_err(|source| MsgIdError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            if g.reserved.is_none_or(|r| sec > r) {
+                // Durable before the id is handed out: a crash after this
+                // line cannot lead to the same id being issued again. The
+                // whole second is reserved (its last id recorded), so the
+                // next ids of this second need no write.
+                let last_of_second = format!(
+                    "{}{}{:04}",
+                    self.institution,
+                    rxdesk_core::time::format_compact(t),
+                    hi
+                );
+                write_durably(path, &last_of_second).map_err(|source| MsgIdError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                g.reserved = Some(sec);
+            }
         }
         g.last = Some((sec, seq));
         Ok(id)
@@ -419,6 +441,59 @@ mod tests {
         let c = MsgIdGenerator::new("P11010100001").unwrap();
         c.resume_after(&next);
         assert!(c.next_at(t).unwrap() > next);
+    }
+
+    #[test]
+    fn one_write_reserves_a_whole_second_and_a_restart_starts_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hw");
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        let first = a.next_at(t).unwrap();
+        // The file reserves the rest of the second: its last id.
+        let recorded = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(recorded, "P11010100001202611240400050399");
+        // The next ids of the same second are not written again...
+        std::fs::remove_file(&path).unwrap();
+        let same_second: Vec<String> = (0..3).map(|_| a.next_at(t).unwrap()).collect();
+        assert!(
+            !path.exists(),
+            "an id of a reserved second rewrote the file"
+        );
+        // ...a clock gone back stays in the reserved second, no write either...
+        let back = a.next_at(t - Duration::seconds(3)).unwrap();
+        assert!(!path.exists());
+        assert!(back > *same_second.last().unwrap());
+        // ...and the next second is reserved before its first id is issued.
+        let later = a.next_at(t + Duration::seconds(1)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "P11010100001202611240400060399"
+        );
+        drop(a);
+        // A restart issues above everything issued, even in the same second.
+        let b = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        let after = b.next_at(t).unwrap();
+        for id in same_second.iter().chain([&first, &back, &later]) {
+            assert!(after > *id, "{after} not above {id}");
+        }
+        assert_eq!(after, "P11010100001202611240400070000");
+    }
+
+    #[test]
+    fn an_old_high_water_file_is_honoured_and_rewritten_once() {
+        // A file written before seconds were reserved records the last id
+        // issued, not the end of its second: the next id must be written.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hw");
+        std::fs::write(&path, "P11010100001202611240400050007").unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        assert_eq!(a.next_at(t).unwrap(), "P11010100001202611240400050008");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "P11010100001202611240400050399"
+        );
     }
 
     #[test]

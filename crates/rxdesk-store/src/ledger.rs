@@ -123,6 +123,50 @@ pub struct DownloadedPrescription {
     pub patient_certno: String,
 }
 
+/// A downloaded prescription with its personal fields sealed
+/// ([`Store::seal_prescription`]), ready to be recorded.
+pub struct SealedPrescription {
+    hi_rxno: String,
+    fixmedins_code: String,
+    download_ide_code: String,
+    raw_payload: Vec<u8>,
+    sign_digest: Option<String>,
+    sign_cert_sn: Option<String>,
+    sign_cert_dn: Option<String>,
+    patient_name: Vec<u8>,
+    patient_certno: Vec<u8>,
+    patient_certno_hash: [u8; 32],
+    downloaded_by: i64,
+}
+
+impl std::fmt::Debug for SealedPrescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedPrescription")
+            .field("hi_rxno", &self.hi_rxno)
+            .field("raw_payload_bytes", &self.raw_payload.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Inserts a verdict row (inside the caller's transaction).
+fn insert_verdict(tx: &Transaction<'_>, rx_id: i64, v: &Verdict, now: i64) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO verdicts (prescription_id, valid, reason, signer_dn, signer_sn, checked_at, warnings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            rx_id,
+            v.valid as i64,
+            v.reason,
+            v.signer_dn,
+            v.signer_sn,
+            now,
+            serde_json::to_string(&v.warnings).unwrap_or_else(|_| "[]".into())
+        ],
+    )
+    .map_err(StoreError::sql("record verdict"))?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// Outcome of the local signature verification.
 #[derive(Debug, Clone)]
 pub struct Verdict {
@@ -395,8 +439,46 @@ impl Store {
 
     /// Stores a downloaded prescription verbatim (personal fields sealed).
     pub fn record_prescription(&self, by: &Session, p: &DownloadedPrescription) -> Result<i64> {
+        let sealed = self.seal_prescription(by, p)?;
+        Ok(self.record_sealed_prescription(&sealed, None)?.0)
+    }
+
+    /// Seals a downloaded prescription for [`Store::record_sealed_prescription`]:
+    /// the CPU work of recording it (SM4 and HMAC-SM3 over the whole raw
+    /// payload), done without the ledger's lock, so the desk can do it while
+    /// the prescription is verified.
+    pub fn seal_prescription(
+        &self,
+        by: &Session,
+        p: &DownloadedPrescription,
+    ) -> Result<SealedPrescription> {
         by.require(Permission::Sell)?;
         let s = self.sealer();
+        Ok(SealedPrescription {
+            hi_rxno: p.hi_rxno.clone(),
+            fixmedins_code: p.fixmedins_code.clone(),
+            download_ide_code: p.download_ide_code.clone(),
+            raw_payload: s.seal_str(&p.raw_payload),
+            sign_digest: p.sign_digest.clone(),
+            sign_cert_sn: p.sign_cert_sn.clone(),
+            sign_cert_dn: p.sign_cert_dn.clone(),
+            patient_name: s.seal_str(&p.patient_name),
+            patient_certno: s.seal_str(&p.patient_certno),
+            patient_certno_hash: s.lookup_hash(&p.patient_certno),
+            downloaded_by: by.operator_id(),
+        })
+    }
+
+    /// Records a sealed prescription and, when given, its verdict, in one
+    /// transaction (one commit, one fsync: the payload and its verdict are
+    /// durable together, before the caller shows either). Returns the
+    /// prescription's id (the existing row's when `hi_rxno` was recorded
+    /// before) and the verdict's id.
+    pub fn record_sealed_prescription(
+        &self,
+        p: &SealedPrescription,
+        verdict: Option<&Verdict>,
+    ) -> Result<(i64, Option<i64>)> {
         let now = self.now_ms();
         self.write("record prescription", |tx| {
             tx.execute(
@@ -409,24 +491,30 @@ impl Store {
                     p.hi_rxno,
                     p.fixmedins_code,
                     p.download_ide_code,
-                    s.seal_str(&p.raw_payload),
+                    p.raw_payload,
                     p.sign_digest,
                     p.sign_cert_sn,
                     p.sign_cert_dn,
-                    s.seal_str(&p.patient_name),
-                    s.seal_str(&p.patient_certno),
-                    s.lookup_hash(&p.patient_certno).to_vec(),
+                    p.patient_name,
+                    p.patient_certno,
+                    p.patient_certno_hash.as_slice(),
                     now,
-                    by.operator_id()
+                    p.downloaded_by
                 ],
             )
             .map_err(StoreError::sql("record prescription"))?;
-            tx.query_row(
-                "SELECT id FROM prescriptions WHERE hi_rxno = ?1",
-                [&p.hi_rxno],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::sql("record prescription"))
+            let rx_id: i64 = tx
+                .query_row(
+                    "SELECT id FROM prescriptions WHERE hi_rxno = ?1",
+                    [&p.hi_rxno],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::sql("record prescription"))?;
+            let verdict_id = match verdict {
+                Some(v) => Some(insert_verdict(tx, rx_id, v, now)?),
+                None => None,
+            };
+            Ok((rx_id, verdict_id))
         })
     }
 
@@ -464,23 +552,7 @@ impl Store {
     /// Records the verification verdict of a prescription.
     pub fn record_verdict(&self, rx_id: i64, v: &Verdict) -> Result<i64> {
         let now = self.now_ms();
-        self.write("record verdict", |tx| {
-            tx.execute(
-                "INSERT INTO verdicts (prescription_id, valid, reason, signer_dn, signer_sn, checked_at, warnings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    rx_id,
-                    v.valid as i64,
-                    v.reason,
-                    v.signer_dn,
-                    v.signer_sn,
-                    now,
-                    serde_json::to_string(&v.warnings).unwrap_or_else(|_| "[]".into())
-                ],
-            )
-            .map_err(StoreError::sql("record verdict"))?;
-            Ok(tx.last_insert_rowid())
-        })
+        self.write("record verdict", |tx| insert_verdict(tx, rx_id, v, now))
     }
 
     /// Records a pharmacist's audit decision and queues its 7204 upload.

@@ -72,6 +72,8 @@ pub struct Store {
     path: PathBuf,
     sealer: Sealer,
     clock_offset_ms: AtomicI64,
+    /// Write transactions committed through this handle (`commits`).
+    commits: AtomicI64,
 }
 
 impl std::fmt::Debug for Store {
@@ -185,6 +187,7 @@ impl Store {
             path,
             sealer,
             clock_offset_ms: AtomicI64::new(0),
+            commits: AtomicI64::new(0),
         })
     }
 
@@ -227,7 +230,15 @@ impl Store {
             .map_err(StoreError::sql(action))?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::sql(action))?;
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(out)
+    }
+
+    /// Write transactions committed through this handle so far (each one
+    /// WAL commit, so one fsync under `synchronous=FULL`): lets tests check
+    /// how many commits a path costs.
+    pub fn commits(&self) -> i64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     /// Runs a read-only closure on the connection.

@@ -122,3 +122,84 @@ fn verdict_warnings_are_kept_with_the_verdict() {
     assert!(verdict.what_zh.contains("有警告"), "{}", verdict.what_zh);
     assert!(verdict.what_zh.contains("stale_crl"), "{}", verdict.what_zh);
 }
+
+/// docs/decisions/0023: a prescription sealed ahead (while it is verified)
+/// is recorded with its verdict in one call; the raw payload opens as
+/// received, and a second download of the same `hi_rxno` keeps the first
+/// row and adds its verdict.
+#[test]
+fn a_sealed_prescription_is_recorded_with_its_verdict_in_one_call() {
+    use rxdesk_store::ledger::{DownloadedPrescription, Verdict};
+    let f = fixture();
+    let s = &f.store;
+    let payload = format!("{{\"rxFile\":\"{}\"}}", "QUJD".repeat(40_000));
+    let rx = DownloadedPrescription {
+        hi_rxno: "RX-S1".into(),
+        fixmedins_code: "H44030500009".into(),
+        download_ide_code: "tok-s".into(),
+        raw_payload: payload.clone(),
+        sign_digest: None,
+        sign_cert_sn: Some("01AB".into()),
+        sign_cert_dn: Some("CN=某医院".into()),
+        patient_name: "张三".into(),
+        patient_certno: "110101199003078888".into(),
+    };
+    let verdict = Verdict {
+        valid: true,
+        reason: "verified".into(),
+        signer_dn: Some("CN=某医院".into()),
+        signer_sn: Some("01AB".into()),
+        warnings: vec![],
+    };
+    let sealed = s.seal_prescription(&f.cashier, &rx).unwrap();
+    let (id, verdict_id) = s
+        .record_sealed_prescription(&sealed, Some(&verdict))
+        .unwrap();
+    assert!(verdict_id.is_some());
+    assert_eq!(s.prescription_raw(id).unwrap(), payload);
+    assert_eq!(
+        s.prescriptions_of_patient("110101199003078888").unwrap(),
+        vec![id]
+    );
+    let kinds: Vec<&str> = s
+        .timeline("RX-S1")
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "verdict").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"download"), "{kinds:?}");
+    // The same prescription again (a second download): same row, a second verdict.
+    let again = s.seal_prescription(&f.cashier, &rx).unwrap();
+    let (id2, _) = s
+        .record_sealed_prescription(&again, Some(&verdict))
+        .unwrap();
+    assert_eq!(id2, id);
+    let kinds: Vec<&str> = s
+        .timeline("RX-S1")
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "verdict").count(), 2);
+    // Without a verdict: the payload alone (the verdict comes later).
+    let other = DownloadedPrescription {
+        hi_rxno: "RX-S2".into(),
+        ..rx.clone()
+    };
+    let (id3, none) = s
+        .record_sealed_prescription(&s.seal_prescription(&f.cashier, &other).unwrap(), None)
+        .unwrap();
+    assert!(none.is_none() && id3 != id);
+    let kinds: Vec<&str> = s
+        .timeline("RX-S2")
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(!kinds.contains(&"verdict"), "{kinds:?}");
+}
