@@ -996,7 +996,7 @@ fn orchestrate(args: &Args) -> Result<bool, String> {
         let chain_now = std::mem::take(&mut chained);
         let plan = if kills.len() >= args.kills {
             Plan::None
-        } else if (kills.len() + 1) % 5 == 0 && !chain_now {
+        } else if (kills.len() + 1).is_multiple_of(5) && !chain_now {
             Plan::Sigkill(Duration::from_millis(500 + dice.below(4000)))
         } else if let Some((p, tries)) = queue.pop_front() {
             Plan::Named(p, tries)

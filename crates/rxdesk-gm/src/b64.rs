@@ -69,7 +69,7 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
     if s.is_empty() {
         return Some(Vec::new());
     }
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let (body, last) = s.split_at(s.len() - 4);

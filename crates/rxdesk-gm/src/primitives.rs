@@ -203,7 +203,7 @@ pub fn sm4_ecb_encrypt(key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
 /// Inverse of [`sm4_ecb_encrypt`]; `Err(BadPadding)` on a bad length or padding.
 pub fn sm4_ecb_decrypt(key: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
     let k = sm4_key(key)?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(CryptoError::BadPadding);
     }
     ecb::Decryptor::<sm4::Sm4>::new(&k.into())
@@ -241,7 +241,7 @@ pub fn sm4_cbc_encrypt_chunked<'a>(
     use cbc::cipher::block_padding::NoPadding;
     let k = sm4_key(key)?;
     let mut chain = sm4_iv(iv)?;
-    if out.len() != sm4_cbc_padded_len(plaintext.len()) || chunk == 0 || chunk % 16 != 0 {
+    if out.len() != sm4_cbc_padded_len(plaintext.len()) || chunk == 0 || !chunk.is_multiple_of(16) {
         return Err(CryptoError::InvalidLength {
             what: "ciphertext buffer or chunk",
             got: out.len(),
@@ -277,7 +277,7 @@ pub fn sm4_cbc_encrypt_chunked<'a>(
 pub fn sm4_cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
     let k = sm4_key(key)?;
     let iv = sm4_iv(iv)?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(CryptoError::BadPadding);
     }
     cbc::Decryptor::<sm4::Sm4>::new(&k.into(), &iv.into())

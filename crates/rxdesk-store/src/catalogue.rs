@@ -318,7 +318,7 @@ pub struct ImportProgress {
 }
 
 fn tick(progress: &mut dyn FnMut(ImportProgress), phase: ImportPhase, done: usize, total: usize) {
-    if done == total || done % PROGRESS_EVERY == 0 {
+    if done == total || done.is_multiple_of(PROGRESS_EVERY) {
         progress(ImportProgress { phase, done, total });
     }
 }
