@@ -13,6 +13,13 @@
 //! - **Crash safety**: a row is marked `sending` (committed, fsynced) before
 //!   the request leaves; at start, rows still `sending` become `uncertain`.
 //!   Only one worker per ledger (an exclusive lock on `<ledger>.sync.lock`).
+//! - **Pipelining** (docs/decisions/0024-outbox-claim-ahead.md): the ledger
+//!   work (outcomes + next claims, one transaction) runs in the worker while
+//!   `max_parallel` sender slots send; rows are claimed up to
+//!   [`CLAIM_AHEAD`] per slot ahead, so a slot takes its next request as soon
+//!   as it has an answer. A claimed row that never left (stop, offline) is
+//!   given back as `Unsent`; after a crash it is `uncertain` like any
+//!   `sending` row.
 //! - **Status**: a [`QueueStatus`] snapshot is published through a
 //!   `tokio::sync::watch` channel after changes (at most every 200 ms).
 
@@ -508,7 +515,8 @@ impl<U: Uploader> Worker<U> {
         let r = r.unwrap_or_else(|e| Err(StoreError::Invalid(format!("ledger task failed: {e}"))));
         match r {
             Ok(reqs) => {
-                let full = reqs.len() >= c.limit;
+                // A full batch: more may be due at once.
+                let full = c.limit > 0 && reqs.len() >= c.limit;
                 if may_send {
                     let mut q = ready.queue();
                     for req in reqs {
@@ -686,7 +694,9 @@ impl<U: Uploader> Worker<U> {
                 }, if commit.is_some() => {
                     if let Some(c) = commit.take() {
                         let may_send = self.online;
-                        want_claim = self.committed(c, r, &ready, may_send);
+                        let full = self.committed(c, r, &ready, may_send);
+                        // Answers reaped meanwhile freed chains this claim could not see.
+                        want_claim = full || !self.completed.is_empty();
                     }
                 }
                 _ = self.wake.notified() => { want_claim = true; }

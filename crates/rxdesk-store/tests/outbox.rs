@@ -742,3 +742,67 @@ async fn a_worker_stopped_mid_drain_gives_back_what_it_claimed_ahead() {
     assert!(c.sends.values().all(|n| *n == 1), "a row was sent twice");
     assert_eq!(c.resolves, 0, "nothing was left uncertain");
 }
+
+/// When the center goes away mid-drain, what was claimed ahead goes back
+/// unsent: during the outage no row stays `sending`, and the worker
+/// resumes and sends each row once when the center is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claimed_ahead_rows_go_back_to_pending_while_offline() {
+    let f = fixture();
+    let total = 40;
+    for n in 0..total {
+        f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    let store = Arc::new(Store::open(f.store.path()).unwrap());
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(20)));
+    let cfg = SyncConfig {
+        probe_interval: Duration::from_millis(50),
+        ..fast_cfg()
+    };
+    let handle = sync::spawn(store.clone(), center.clone(), cfg).unwrap();
+    let t = Instant::now();
+    while center.applied_count() < 4 {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "worker did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    center.set_online(false);
+    let t = Instant::now();
+    let unsent = loop {
+        let s = store.queue_status().unwrap();
+        if s.sending == 0 {
+            assert_eq!(s.uncertain, 0, "{s:?}");
+            let pending = store
+                .list_uploads(Some(UploadState::Pending), 1000)
+                .unwrap();
+            break pending
+                .iter()
+                .filter(|r| {
+                    store
+                        .upload_attempt_log(r.id)
+                        .unwrap()
+                        .iter()
+                        .any(|(o, _)| o == "unsent")
+                })
+                .count();
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "rows stay `sending` while offline: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(unsent >= 1, "nothing claimed ahead was given back");
+    center.set_online(true);
+    let t = Instant::now();
+    while store.queue_status().unwrap().done < total {
+        assert!(t.elapsed() < Duration::from_secs(10), "did not resume");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    handle.shutdown().await.unwrap();
+    let c = center.state.lock().unwrap();
+    assert_eq!((c.applied.len(), c.duplicates), (total as usize, 0));
+    assert!(c.max_inflight <= 4, "in flight {}", c.max_inflight);
+}
