@@ -197,7 +197,7 @@ fn main() {
             "ratio": (ratio * 100.0).round() / 100.0,
             "goal": format!(">= 7x (limit {parallel}x: {parallel} chains in parallel)"),
             "met": ratio >= 7.0,
-            "note": format!("ratio = worker / loop (higher is better); worker: {parallel} chains in parallel; every claim and outcome is committed with synchronous=FULL before/after the request (outcomes and the next claim share one transaction per worker turn); {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            "note": format!("ratio = worker / loop (higher is better); worker: {parallel} sender slots (chains) in parallel; every claim and outcome is committed with synchronous=FULL, a claim before its request leaves (outcomes and the next claims share one transaction, run while the slots send; up to 2 rows per slot claimed ahead, docs/decisions/0024); {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
         });
         println!("BENCH_ROW {row}");
         sim_a.shutdown().await;

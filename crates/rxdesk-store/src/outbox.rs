@@ -206,6 +206,13 @@ pub enum Completion {
         /// Next resolution attempt.
         retry_at: i64,
     },
+    /// Claimed ahead by the worker but never handed to the center (the
+    /// worker stopped or went offline first): a `sending` row goes back to
+    /// `pending`, an `uncertain` row claimed for resolution stays
+    /// `uncertain`; both are due now and the claim's attempt is given back
+    /// (docs/decisions/0024-outbox-claim-ahead.md). Only the worker, which
+    /// knows the request never left, may record this.
+    Unsent,
 }
 
 impl Completion {
@@ -220,7 +227,9 @@ impl Completion {
             Completion::ResolvedApplied(_)
             | Completion::NotApplied
             | Completion::StillUnknown { .. } => [Uncertain, Uncertain],
-            Completion::Rejected { .. } | Completion::Uncertain { .. } => [Sending, Uncertain],
+            Completion::Rejected { .. } | Completion::Uncertain { .. } | Completion::Unsent => {
+                [Sending, Uncertain]
+            }
         }
     }
 }
@@ -260,10 +269,10 @@ fn attempt(
     outcome: &str,
     detail: &str,
 ) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO upload_attempts (upload_id, msgid, at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, msgid, at, outcome, detail],
     )
+    .and_then(|mut st| st.execute(params![id, msgid, at, outcome, detail]))
     .map_err(StoreError::sql("record upload attempt"))?;
     Ok(())
 }
@@ -674,14 +683,14 @@ impl Store {
                     // during resolution leaves them exactly as they were.
                     // (A row being resolved gets its next attempt pushed out, so
                     // it is not "due" while its resolution is in flight.)
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE uploads SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
                              attempts = attempts + 1, updated_at = ?2,
                              next_attempt_at = CASE WHEN state = 'uncertain' THEN ?2 + 600000
                                                     ELSE next_attempt_at END
                          WHERE id = ?1 AND state IN ('pending', 'uncertain')",
-                        params![id, now],
                     )
+                    .and_then(|mut st| st.execute(params![id, now]))
                     .map_err(StoreError::sql("mark upload sending"))?;
                     attempt(tx, id, &msgid, now, if resolve { "resolving" } else { "sending" }, "")?;
                     out.push((id, msgid, op, chain, payload, attempts, resolve));
@@ -827,6 +836,7 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
             "unresolved",
             error.clone(),
         ),
+        Completion::Unsent => return release_unsent(tx, id, now),
         Completion::NotApplied => (
             "pending",
             now,
@@ -838,22 +848,21 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
         ),
     };
     let (msgid, current): (String, String) = tx
-        .query_row(
-            "SELECT msgid, state FROM uploads WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT msgid, state FROM uploads WHERE id = ?1")
+        .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
         .map_err(StoreError::sql("read upload"))?;
     // Compare-and-set: the answer counts only if the row is still in a state
     // its request was claimed from.
     let from = how.claimed_from();
     let changed = tx
-        .execute(
+        .prepare_cached(
             "UPDATE uploads SET state = ?2, next_attempt_at = ?3, updated_at = ?4, last_error = ?5,
                  reject_code = coalesce(?6, reject_code), ack = coalesce(?7, ack),
                  done_at = CASE WHEN ?2 = 'done' THEN ?4 ELSE done_at END
              WHERE id = ?1 AND state IN (?8, ?9)",
-            params![
+        )
+        .and_then(|mut st| {
+            st.execute(params![
                 id,
                 state,
                 next_at,
@@ -863,8 +872,8 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
                 ack,
                 from[0].code(),
                 from[1].code()
-            ],
-        )
+            ])
+        })
         .map_err(StoreError::sql("record upload outcome"))?;
     if changed == 0 {
         // A manager voided (or retried) the row while its request was in
@@ -882,4 +891,33 @@ fn complete_in(tx: &Transaction<'_>, id: i64, how: &Completion, now: i64) -> Res
         );
     }
     attempt(tx, id, &msgid, now, outcome, &redact_text(&detail))
+}
+
+/// A row claimed ahead whose request never left: back to where the claim
+/// found it (`sending` → `pending`; an `uncertain` row stays `uncertain`),
+/// due now, the claim's attempt given back. Compare-and-set like every
+/// transition: a row a manager changed meanwhile is left alone.
+fn release_unsent(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {
+    let msgid: Option<String> = tx
+        .query_row(
+            "UPDATE uploads SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END,
+                 attempts = max(attempts - 1, 0), next_attempt_at = ?2, updated_at = ?2
+             WHERE id = ?1 AND state IN ('sending', 'uncertain')
+             RETURNING msgid",
+            params![id, now],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StoreError::sql("release unsent upload"))?;
+    match msgid {
+        Some(msgid) => attempt(
+            tx,
+            id,
+            &msgid,
+            now,
+            "unsent",
+            "claimed ahead, never sent (worker stopped or went offline)",
+        ),
+        None => Ok(()),
+    }
 }

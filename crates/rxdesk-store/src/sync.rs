@@ -13,6 +13,13 @@
 //! - **Crash safety**: a row is marked `sending` (committed, fsynced) before
 //!   the request leaves; at start, rows still `sending` become `uncertain`.
 //!   Only one worker per ledger (an exclusive lock on `<ledger>.sync.lock`).
+//! - **Pipelining** (docs/decisions/0024-outbox-claim-ahead.md): the ledger
+//!   work (outcomes + next claims, one transaction) runs in the worker while
+//!   `max_parallel` sender slots send; rows are claimed up to
+//!   [`CLAIM_AHEAD`] per slot ahead, so a slot takes its next request as soon
+//!   as it has an answer. A claimed row that never left (stop, offline) is
+//!   given back as `Unsent`; after a crash it is `uncertain` like any
+//!   `sending` row.
 //! - **Status**: a [`QueueStatus`] snapshot is published through a
 //!   `tokio::sync::watch` channel after changes (at most every 200 ms).
 
@@ -20,12 +27,13 @@ use crate::error::{Result, StoreError};
 use crate::outbox::{Completion, QueueStatus, UploadRequest};
 use crate::Store;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
 
 /// What the center said to a send.
@@ -164,7 +172,6 @@ enum Finished {
 }
 
 struct Task {
-    chain: String,
     id: i64,
     completion: Completion,
     finished: Finished,
@@ -242,7 +249,6 @@ async fn process<U: Uploader>(
         }
     };
     Task {
-        chain: req.chain_key,
         id: req.id,
         completion,
         finished,
@@ -282,6 +288,99 @@ fn lock_worker(store: &Store) -> Result<WorkerLock> {
     }
 }
 
+/// Rows claimed ahead per sender slot (committed `sending` before a slot
+/// takes them). Measured with `benches/outbox_drain.rs`: one ahead per slot
+/// still left the slots waiting for a claim about a quarter of the time on
+/// a loaded 2-core machine (a commit took 0.4–12 ms, 1.8 ms on average);
+/// two cover such a commit at the drain rate of 8 slots. A crash turns at
+/// most `(1 + CLAIM_AHEAD) × max_parallel` rows `uncertain`, each resolved
+/// before any resend (docs/decisions/0024-outbox-claim-ahead.md).
+const CLAIM_AHEAD: usize = 2;
+
+/// What a sender slot hands back to the worker.
+enum SlotReport {
+    /// The request was answered (or failed) and classified.
+    Finished(Task),
+    /// The task sending it panicked: the row is still `sending`.
+    Panicked {
+        chain: String,
+        id: i64,
+        error: String,
+    },
+}
+
+/// The requests claimed ahead (committed `sending`, not yet handed to the
+/// center), shared by the worker and its sender slots.
+struct Ready {
+    queue: std::sync::Mutex<VecDeque<UploadRequest>>,
+    /// Rung when requests are queued or the slots must stop.
+    more: Notify,
+    stop: AtomicBool,
+}
+
+impl Ready {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<UploadRequest>> {
+        // A panic while holding this lock cannot leave the queue half-changed
+        // (push/pop only): keep using it.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next request, or `None` once the slots must stop.
+    async fn next(&self) -> Option<UploadRequest> {
+        loop {
+            let notified = self.more.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.stop.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Some(req) = self.queue().pop_front() {
+                return Some(req);
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One sender slot: takes the oldest claimed request, sends (or resolves)
+/// it, reports, takes the next at once. `max_parallel` slots bound the
+/// requests in flight; the ledger work happens in the worker, never here,
+/// so a slot does not wait for a commit between two requests.
+async fn slot<U: Uploader>(
+    store: Arc<Store>,
+    up: Arc<U>,
+    cfg: SyncConfig,
+    ready: Arc<Ready>,
+    report: mpsc::UnboundedSender<SlotReport>,
+) {
+    while let Some(req) = ready.next().await {
+        let (chain, id) = (req.chain_key.clone(), req.id);
+        let now = store.now_ms();
+        // Its own task, so that a panic while sending strands one row
+        // instead of the slot.
+        let r = match tokio::spawn(process(up.clone(), cfg.clone(), req, now)).await {
+            Ok(task) => SlotReport::Finished(task),
+            Err(e) => SlotReport::Panicked {
+                chain,
+                id,
+                error: e.to_string(),
+            },
+        };
+        if report.send(r).is_err() {
+            return;
+        }
+    }
+}
+
+/// A claim transaction running on a blocking thread.
+struct Commit {
+    join: tokio::task::JoinHandle<Result<Vec<UploadRequest>>>,
+    /// Rows whose outcomes it records (stranded if it fails).
+    ids: Vec<i64>,
+    /// How many rows it was allowed to claim.
+    limit: usize,
+}
+
 struct Worker<U> {
     store: Arc<Store>,
     up: Arc<U>,
@@ -293,6 +392,8 @@ struct Worker<U> {
     stranded: Vec<i64>,
     completed: Vec<(i64, Completion)>,
     last_publish: Option<Instant>,
+    /// Claimed rows not yet reaped (queued in `ready` or in flight): id → chain.
+    out: HashMap<i64, String>,
 }
 
 impl<U: Uploader> Worker<U> {
@@ -332,6 +433,12 @@ impl<U: Uploader> Worker<U> {
         }
     }
 
+    fn error_status(&mut self, e: &StoreError) {
+        let mut st = self.status_tx.borrow().clone();
+        st.last_error = Some(e.to_string());
+        self.status_tx.send_replace(st);
+    }
+
     /// Writes the outcomes reaped together in one transaction (group commit).
     async fn flush(&mut self) {
         if self.completed.is_empty() {
@@ -342,9 +449,7 @@ impl<U: Uploader> Worker<U> {
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
         if let Err(e) = blocking(move || s.complete_uploads(&batch)).await {
             tracing::error!(target: "rxdesk::sync", "cannot record {} upload outcome(s): {e}", ids.len());
-            let mut st = self.status_tx.borrow().clone();
-            st.last_error = Some(e.to_string());
-            self.status_tx.send_replace(st);
+            self.error_status(&e);
             self.stranded.extend(ids);
         }
     }
@@ -370,29 +475,143 @@ impl<U: Uploader> Worker<U> {
         }
     }
 
+    /// Takes back every request still queued for the slots (never sent):
+    /// they are recorded `Unsent` with the next commit.
+    fn take_back(&mut self, ready: &Ready) {
+        let unsent: Vec<UploadRequest> = ready.queue().drain(..).collect();
+        for req in unsent {
+            self.out.remove(&req.id);
+            self.completed.push((req.id, Completion::Unsent));
+        }
+    }
+
+    fn reap(&mut self, r: SlotReport) {
+        match r {
+            SlotReport::Finished(t) => {
+                // Releasing the chain before the outcome is written is safe:
+                // the row is still `sending`, so its chain has no claimable head.
+                self.out.remove(&t.id);
+                self.note(&t.finished);
+                self.completed.push((t.id, t.completion));
+            }
+            SlotReport::Panicked { chain, id, error } => {
+                // Its row is still `sending`; record it as uncertain.
+                self.out.remove(&id);
+                tracing::error!(target: "rxdesk::sync", upload = id, %chain, "upload task failed: {error}");
+                self.stranded.push(id);
+            }
+        }
+    }
+
+    /// Handles the end of a claim transaction: its claims go to the slots
+    /// (or straight back, `Unsent`, when the worker may not send now).
+    fn committed(
+        &mut self,
+        c: Commit,
+        r: std::result::Result<Result<Vec<UploadRequest>>, tokio::task::JoinError>,
+        ready: &Ready,
+        may_send: bool,
+    ) -> bool {
+        let r = r.unwrap_or_else(|e| Err(StoreError::Invalid(format!("ledger task failed: {e}"))));
+        match r {
+            Ok(reqs) => {
+                // A full batch: more may be due at once.
+                let full = c.limit > 0 && reqs.len() >= c.limit;
+                if may_send {
+                    let mut q = ready.queue();
+                    for req in reqs {
+                        self.out.insert(req.id, req.chain_key.clone());
+                        q.push_back(req);
+                    }
+                    drop(q);
+                    ready.more.notify_waiters();
+                } else {
+                    for req in reqs {
+                        self.completed.push((req.id, Completion::Unsent));
+                    }
+                }
+                full
+            }
+            Err(e) => {
+                tracing::error!(target: "rxdesk::sync", "cannot claim uploads: {e}");
+                self.error_status(&e);
+                // The outcomes were rolled back with the claim.
+                self.stranded.extend(c.ids);
+                false
+            }
+        }
+    }
+
+    /// Starts the next claim transaction: the outcomes reaped so far and up
+    /// to `limit` new claims, one commit.
+    fn start_commit(&mut self, limit: usize) -> Commit {
+        let s = self.store.clone();
+        let busy: HashSet<String> = self.out.values().cloned().collect();
+        let batch = std::mem::take(&mut self.completed);
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let join = tokio::task::spawn_blocking(move || s.complete_and_claim(&batch, limit, &busy));
+        Commit { join, ids, limit }
+    }
+
     async fn run(
         mut self,
         mut shutdown: watch::Receiver<bool>,
         stop_when_idle: bool,
         deadline: Option<Instant>,
     ) -> Result<()> {
-        let mut inflight: JoinSet<Task> = JoinSet::new();
-        let mut busy: HashSet<String> = HashSet::new();
-        let mut tasks: HashMap<tokio::task::Id, (String, i64)> = HashMap::new();
+        let ready = Arc::new(Ready {
+            queue: std::sync::Mutex::new(VecDeque::new()),
+            more: Notify::new(),
+            stop: AtomicBool::new(false),
+        });
+        let (report_tx, mut reports) = mpsc::unbounded_channel();
+        let mut slots = JoinSet::new();
+        for _ in 0..self.cfg.max_parallel.max(1) {
+            slots.spawn(slot(
+                self.store.clone(),
+                self.up.clone(),
+                self.cfg.clone(),
+                ready.clone(),
+                report_tx.clone(),
+            ));
+        }
+        drop(report_tx);
+        // Claimed rows allowed at once: one in flight per slot, and
+        // CLAIM_AHEAD per slot claimed ahead so that a slot does not wait
+        // for a commit.
+        let cap = (1 + CLAIM_AHEAD) * self.cfg.max_parallel.max(1);
+        let mut commit: Option<Commit> = None;
+        // Something may be claimable (start, wake-up, an answer, a timer).
+        let mut want_claim = true;
         let mut next_probe = Instant::now();
         self.publish(true).await;
         loop {
             let stopping = *shutdown.borrow() || deadline.is_some_and(|d| Instant::now() >= d);
             if stopping {
-                while let Some(joined) = inflight.join_next_with_id().await {
-                    self.reap(joined, &mut tasks, &mut busy);
+                ready.stop.store(true, Ordering::Release);
+                ready.more.notify_waiters();
+                if let Some(mut c) = commit.take() {
+                    let r = (&mut c.join).await;
+                    self.committed(c, r, &ready, false);
                 }
+                self.take_back(&ready);
+                while !self.out.is_empty() {
+                    match reports.recv().await {
+                        Some(r) => self.reap(r),
+                        None => break,
+                    }
+                }
+                // A slot that ended without reporting (cannot happen short
+                // of a bug) leaves its row `sending`: record it as uncertain.
+                let lost: Vec<i64> = self.out.drain().map(|(id, _)| id).collect();
+                self.stranded.extend(lost);
                 self.flush().await;
                 self.retry_stranded().await;
                 self.publish(true).await;
+                slots.shutdown().await;
                 return Ok(());
             }
-            if !self.stranded.is_empty() {
+            if !self.stranded.is_empty() && commit.is_none() {
                 self.retry_stranded().await;
             }
             if !self.online && Instant::now() >= next_probe {
@@ -402,51 +621,39 @@ impl<U: Uploader> Worker<U> {
                     self.consecutive_failures = 0;
                     let s = self.store.clone();
                     let _ = blocking(move || s.resume_all_now()).await;
+                    want_claim = true;
                     self.publish(true).await;
                 } else {
                     next_probe = Instant::now() + self.cfg.probe_interval;
                 }
             }
-            if self.online {
-                let slots = self.cfg.max_parallel.saturating_sub(inflight.len());
-                if slots > 0 {
-                    let s = self.store.clone();
-                    let b = busy.clone();
-                    // Outcomes reaped since the last turn are committed in the
-                    // same transaction as the next claim (one fsync per turn).
-                    let batch = std::mem::take(&mut self.completed);
-                    let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-                    match blocking(move || s.complete_and_claim(&batch, slots, &b)).await {
-                        Ok(reqs) => {
-                            for req in reqs {
-                                busy.insert(req.chain_key.clone());
-                                let key = (req.chain_key.clone(), req.id);
-                                let h = inflight.spawn(process(
-                                    self.up.clone(),
-                                    self.cfg.clone(),
-                                    req,
-                                    self.store.now_ms(),
-                                ));
-                                tasks.insert(h.id(), key);
-                            }
-                        }
-                        Err(e) => {
-                            tracing::error!(target: "rxdesk::sync", "cannot claim uploads: {e}");
-                            let mut st = self.status_tx.borrow().clone();
-                            st.last_error = Some(e.to_string());
-                            self.status_tx.send_replace(st);
-                            // The outcomes were rolled back with the claim.
-                            self.stranded.extend(ids);
-                        }
-                    }
+            if commit.is_none() {
+                let room = cap.saturating_sub(self.out.len());
+                if self.online && room > 0 && want_claim {
+                    // Outcomes reaped since the last commit are recorded in
+                    // the same transaction as the next claim (one fsync).
+                    commit = Some(self.start_commit(room));
+                } else if !self.completed.is_empty() {
+                    // No claim will follow: record the outcomes now.
+                    commit = Some(self.start_commit(0));
                 }
             }
-            if stop_when_idle && inflight.is_empty() && self.stranded.is_empty() {
+            if stop_when_idle
+                && commit.is_none()
+                && self.out.is_empty()
+                && self.completed.is_empty()
+                && self.stranded.is_empty()
+                && !want_claim
+            {
                 // Idle: nothing left that could progress (rows behind a rejected
                 // one wait for a person, not for this run).
                 let s = self.store.clone();
                 if blocking(move || s.next_due_at()).await?.is_none() {
                     self.publish(true).await;
+                    // Nothing claimed, nothing in flight: the slots are idle.
+                    ready.stop.store(true, Ordering::Release);
+                    ready.more.notify_waiters();
+                    while slots.join_next().await.is_some() {}
                     return Ok(());
                 }
             }
@@ -454,59 +661,47 @@ impl<U: Uploader> Worker<U> {
             // Sleep until something can happen.
             let wait = if !self.online {
                 next_probe.saturating_duration_since(Instant::now())
-            } else {
+            } else if commit.is_none() && !want_claim && self.out.len() < cap {
                 let s = self.store.clone();
                 let due = blocking(move || s.next_due_at()).await.ok().flatten();
                 let now = self.store.now_ms();
                 match due {
-                    Some(t) if inflight.len() < self.cfg.max_parallel => {
-                        Duration::from_millis(u64::try_from((t - now).max(1)).unwrap_or(1))
-                            .min(self.cfg.idle_poll)
-                    }
-                    _ => self.cfg.idle_poll,
+                    Some(t) => Duration::from_millis(u64::try_from((t - now).max(1)).unwrap_or(1))
+                        .min(self.cfg.idle_poll),
+                    None => self.cfg.idle_poll,
                 }
+            } else {
+                self.cfg.idle_poll
             };
             tokio::select! {
-                Some(joined) = inflight.join_next_with_id(), if !inflight.is_empty() => {
-                    self.reap(joined, &mut tasks, &mut busy);
+                Some(r) = reports.recv() => {
+                    self.reap(r);
                     // Reap everything else that is already finished.
-                    while let Some(joined) = inflight.try_join_next_with_id() {
-                        self.reap(joined, &mut tasks, &mut busy);
+                    while let Ok(r) = reports.try_recv() {
+                        self.reap(r);
                     }
+                    want_claim = true;
                     if !self.online {
-                        // No claim will follow: record the outcomes now.
-                        self.flush().await;
+                        // Offline: what was claimed ahead goes back unsent.
+                        self.take_back(&ready);
                     }
                 }
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
-
-    fn reap(
-        &mut self,
-        joined: std::result::Result<(tokio::task::Id, Task), tokio::task::JoinError>,
-        tasks: &mut HashMap<tokio::task::Id, (String, i64)>,
-        busy: &mut HashSet<String>,
-    ) {
-        match joined {
-            Ok((tid, t)) => {
-                tasks.remove(&tid);
-                // Releasing the chain before the outcome is written is safe:
-                // the row is still `sending`, so its chain has no claimable head.
-                busy.remove(&t.chain);
-                self.note(&t.finished);
-                self.completed.push((t.id, t.completion));
-            }
-            Err(e) => {
-                // The task panicked: its row is still `sending`; record it as uncertain.
-                if let Some((chain, row)) = tasks.remove(&e.id()) {
-                    busy.remove(&chain);
-                    tracing::error!(target: "rxdesk::sync", "upload {row} task failed: {e}");
-                    self.stranded.push(row);
+                r = async {
+                    match commit.as_mut() {
+                        Some(c) => (&mut c.join).await,
+                        None => std::future::pending().await,
+                    }
+                }, if commit.is_some() => {
+                    if let Some(c) = commit.take() {
+                        let may_send = self.online;
+                        let full = self.committed(c, r, &ready, may_send);
+                        // Answers reaped meanwhile freed chains this claim could not see.
+                        want_claim = full || !self.completed.is_empty();
+                    }
                 }
+                _ = self.wake.notified() => { want_claim = true; }
+                _ = tokio::time::sleep(wait) => { want_claim = true; }
+                _ = shutdown.changed() => {}
             }
         }
     }
@@ -535,6 +730,7 @@ fn prepare<U: Uploader>(
             stranded: Vec::new(),
             completed: Vec::new(),
             last_publish: None,
+            out: HashMap::new(),
         },
         lock,
         status_rx,

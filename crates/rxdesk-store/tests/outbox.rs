@@ -630,3 +630,179 @@ fn void_and_an_in_flight_resolution_cannot_both_win() {
         }
     }
 }
+
+/// A row claimed ahead and never sent is given back by `Unsent`: a `sending`
+/// row returns to `pending`, due now, its attempt given back; an `uncertain`
+/// row claimed for resolution stays `uncertain`, due now; a row in any other
+/// state is left alone (compare-and-set).
+#[test]
+fn an_unsent_claim_goes_back_to_where_it_was() {
+    use rxdesk_store::outbox::Completion;
+    let f = fixture();
+    let busy = std::collections::HashSet::new();
+    let a = f
+        .store
+        .record_sale(&f.cashier, &otc_sale(&f, 1))
+        .unwrap()
+        .upload_ids[0];
+    let claimed = f.store.claim_due(10, &busy).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(f.store.upload(a).unwrap().state, UploadState::Sending);
+    f.store.complete_upload(a, &Completion::Unsent).unwrap();
+    let row = f.store.upload(a).unwrap();
+    assert_eq!((row.state, row.attempts), (UploadState::Pending, 0));
+    assert!(row.next_attempt_at <= f.store.now_ms());
+    let log = f.store.upload_attempt_log(a).unwrap();
+    assert_eq!(log.last().unwrap().0, "unsent", "{log:?}");
+    // Claimable again at once, under the same msgid.
+    let again = f.store.claim_due(10, &busy).unwrap();
+    assert_eq!((again[0].id, &again[0].msgid), (a, &claimed[0].msgid));
+
+    // An uncertain row claimed for resolution stays uncertain.
+    f.store
+        .complete_upload(
+            a,
+            &Completion::Uncertain {
+                error: "reset".into(),
+                retry_at: 0,
+            },
+        )
+        .unwrap();
+    let resolving = f.store.claim_due(10, &busy).unwrap();
+    assert!(resolving[0].resolve);
+    assert!(f.store.upload(a).unwrap().next_attempt_at > f.store.now_ms());
+    f.store.complete_upload(a, &Completion::Unsent).unwrap();
+    let row = f.store.upload(a).unwrap();
+    assert_eq!(row.state, UploadState::Uncertain, "never back to pending");
+    assert!(row.next_attempt_at <= f.store.now_ms());
+
+    // A done row is not touched.
+    let resolving = f.store.claim_due(10, &busy).unwrap();
+    f.store
+        .complete_upload(
+            resolving[0].id,
+            &Completion::ResolvedApplied(serde_json::json!({})),
+        )
+        .unwrap();
+    f.store.complete_upload(a, &Completion::Unsent).unwrap();
+    assert_eq!(f.store.upload(a).unwrap().state, UploadState::Done);
+}
+
+/// The worker claims rows ahead of its senders (docs/decisions/0024). A
+/// worker stopped mid-drain gives back what it claimed and never sent: no
+/// row is left `sending` or `uncertain`, none was sent twice, and the next
+/// run sends each remaining row once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_mid_drain_gives_back_what_it_claimed_ahead() {
+    let f = fixture();
+    let total = 60;
+    for n in 0..total {
+        f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    let store = Arc::new(Store::open(f.store.path()).unwrap());
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(20)));
+    let handle = sync::spawn(store.clone(), center.clone(), fast_cfg()).unwrap();
+    let t = Instant::now();
+    while center.applied_count() < 8 {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "worker did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Claimed ahead: more rows `sending` than requests in flight.
+    let claimed = store.queue_status().unwrap().sending;
+    handle.shutdown().await.unwrap();
+    let s = store.queue_status().unwrap();
+    assert_eq!((s.sending, s.uncertain), (0, 0), "{s:?}");
+    assert_eq!(s.done as usize, center.applied_count());
+    assert_eq!(s.pending + s.done, total);
+    let given_back = store
+        .list_uploads(Some(UploadState::Pending), 1000)
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let log = store.upload_attempt_log(r.id).unwrap();
+            log.iter().any(|(o, _)| o == "unsent")
+        })
+        .count();
+    assert!(
+        given_back >= 1 && claimed > 4,
+        "claimed ahead {claimed}, given back {given_back}"
+    );
+    {
+        let c = center.state.lock().unwrap();
+        assert!(c.sends.values().all(|n| *n == 1), "a row was sent twice");
+        assert!(c.max_inflight <= 4, "in flight {}", c.max_inflight);
+    }
+    let status = run_drain(&f, &center, fast_cfg()).await;
+    assert_eq!((status.depth, status.done), (0, total), "{status:?}");
+    let c = center.state.lock().unwrap();
+    assert_eq!((c.applied.len(), c.duplicates), (total as usize, 0));
+    assert!(c.sends.values().all(|n| *n == 1), "a row was sent twice");
+    assert_eq!(c.resolves, 0, "nothing was left uncertain");
+}
+
+/// When the center goes away mid-drain, what was claimed ahead goes back
+/// unsent: during the outage no row stays `sending`, and the worker
+/// resumes and sends each row once when the center is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claimed_ahead_rows_go_back_to_pending_while_offline() {
+    let f = fixture();
+    let total = 40;
+    for n in 0..total {
+        f.store.record_sale(&f.cashier, &otc_sale(&f, n)).unwrap();
+    }
+    let store = Arc::new(Store::open(f.store.path()).unwrap());
+    let center = Arc::new(FakeCenter::new(Duration::from_millis(20)));
+    let cfg = SyncConfig {
+        probe_interval: Duration::from_millis(50),
+        ..fast_cfg()
+    };
+    let handle = sync::spawn(store.clone(), center.clone(), cfg).unwrap();
+    let t = Instant::now();
+    while center.applied_count() < 4 {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "worker did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    center.set_online(false);
+    let t = Instant::now();
+    let unsent = loop {
+        let s = store.queue_status().unwrap();
+        if s.sending == 0 {
+            assert_eq!(s.uncertain, 0, "{s:?}");
+            let pending = store
+                .list_uploads(Some(UploadState::Pending), 1000)
+                .unwrap();
+            break pending
+                .iter()
+                .filter(|r| {
+                    store
+                        .upload_attempt_log(r.id)
+                        .unwrap()
+                        .iter()
+                        .any(|(o, _)| o == "unsent")
+                })
+                .count();
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "rows stay `sending` while offline: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(unsent >= 1, "nothing claimed ahead was given back");
+    center.set_online(true);
+    let t = Instant::now();
+    while store.queue_status().unwrap().done < total {
+        assert!(t.elapsed() < Duration::from_secs(10), "did not resume");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    handle.shutdown().await.unwrap();
+    let c = center.state.lock().unwrap();
+    assert_eq!((c.applied.len(), c.duplicates), (total as usize, 0));
+    assert!(c.max_inflight <= 4, "in flight {}", c.max_inflight);
+}
