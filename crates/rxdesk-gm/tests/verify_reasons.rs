@@ -983,3 +983,45 @@ fn every_reject_code_is_listed_once() {
         assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'));
     }
 }
+
+/// One verifier on one thread decodes every `rxFile` into the same reused
+/// buffer (decision 0020, 2026-12-06 addendum): what an earlier
+/// prescription left there never stands in for a later one. After a valid
+/// prescription, an `rxFile` that is not Base64, one that is Base64 of no
+/// PDF, and a tampered PDF are each refused for their own reason, and the
+/// valid one is accepted again.
+#[test]
+fn a_reused_pdf_buffer_never_vouches_for_the_next_prescription() {
+    let crls = crls();
+    let v = Verifier::new(&fx().trust, &crls);
+    let base = signed_by(&fx().pki.valid, signed_at());
+    let detail = |rx: &DownloadedPrescription| match v.verify_prescription(rx, fx().now) {
+        Ok(_) => panic!("accepted"),
+        Err(r) => match r.reason {
+            RejectReason::MalformedInput { detail } => detail,
+            RejectReason::ContentMismatch { field } => format!("mismatch {field}"),
+            other => panic!("{other:?}"),
+        },
+    };
+    for _ in 0..2 {
+        v.verify_prescription(&base, fx().now).unwrap();
+        let mut rx = base.clone();
+        rx.rx_file.replace_range(8..9, "*");
+        assert_eq!(detail(&rx), "rxFile is not Base64");
+        v.verify_prescription(&base, fx().now).unwrap();
+        let mut rx = base.clone();
+        rx.rx_file = B64.encode(b"not a pdf");
+        assert!(detail(&rx).starts_with("rxFile: "), "{}", detail(&rx));
+        v.verify_prescription(&base, fx().now).unwrap();
+        let mut rx = base.clone();
+        let mut pdf = B64.decode(&rx.rx_file).unwrap();
+        let p = pdf.windows(8).position(|w| w == b"DEMO pre").unwrap();
+        pdf[p] = b'X';
+        rx.rx_file = B64.encode(&pdf);
+        assert_eq!(detail(&rx), "mismatch rxFile");
+        let mut rx = base.clone();
+        rx.rx_file.clear();
+        assert!(detail(&rx).starts_with("rxFile: "), "{}", detail(&rx));
+    }
+    v.verify_prescription(&base, fx().now).unwrap();
+}
