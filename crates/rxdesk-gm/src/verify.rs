@@ -36,20 +36,6 @@ use crate::trust::{CrlStore, RevocationStatus, TrustStore};
 use chrono::{DateTime, Utc};
 use rxdesk_core::prescription::Prescription;
 use serde::Serialize;
-use std::cell::Cell;
-
-thread_local! {
-    /// The buffer `rxFile`'s PDF is decoded into, kept between this thread's
-    /// verifications (decision 0026): a fresh 17 KB allocation per
-    /// prescription, freed again at once, cost more than its decoding's
-    /// share (malloc, free and the consolidation a large free triggers).
-    /// Empty while a verification uses it, so a nested use simply allocates.
-    static PDF_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-}
-
-/// Largest buffer [`PDF_BUFFER`] keeps: a rare huge `rxFile` is not held for
-/// the rest of the thread's life.
-const PDF_BUFFER_KEEP: usize = 256 * 1024;
 
 /// Why a signature was rejected. `code()` is the stable snake_case name the
 /// CLI prints; `message_zh()` is what the pharmacist sees.
@@ -772,19 +758,10 @@ impl<'a> Verifier<'a> {
         let summary = SignerSummary::of(&signer, v.signing_time);
         let with = |r: RejectReason| Rejection::new(r, Some(&summary));
 
-        // 2. The signed PDF, decoded into this thread's reused buffer (see
-        // `PDF_BUFFER`); nothing of it outlives this step (the CMS DER and
-        // the verdict are owned).
-        let mut pdf_bytes = PDF_BUFFER.with(Cell::take);
-        let checked =
-            crate::b64::decode_into(rx.rx_file.trim().as_bytes(), &mut pdf_bytes).map(|()| {
-                pdf::verify_pdf_with(&pdf_bytes, self.trust.intermediates(), &self.policy.user_id)
-            });
-        if pdf_bytes.capacity() <= PDF_BUFFER_KEEP {
-            PDF_BUFFER.with(|b| b.set(pdf_bytes));
-        }
-        let ps = checked
-            .ok_or_else(|| with(malformed("rxFile is not Base64")))?
+        // 2. The signed PDF.
+        let pdf_bytes = crate::b64::decode(rx.rx_file.trim().as_bytes())
+            .ok_or_else(|| with(malformed("rxFile is not Base64")))?;
+        let ps = pdf::verify_pdf_with(&pdf_bytes, self.trust.intermediates(), &self.policy.user_id)
             .map_err(|e| {
                 with(match e {
                     PdfError::Malformed(d) => malformed(format!("rxFile: {d}")),
