@@ -14,5 +14,6 @@ export default defineConfig({
     root: uiDir,
     environment: "node",
     include: ["src/**/*.test.ts"],
+    setupFiles: ["src/i18n/test-english.ts"],
   },
 });

@@ -1,3 +1,4 @@
+import "./lib/boot-mark";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
@@ -11,4 +12,7 @@ if (import.meta.env.MODE === "mock") {
 
 const target = document.getElementById("app");
 if (!target) throw new Error("#app element missing from index.html");
-export default mount(App, { target });
+performance.mark("rxdesk:mount");
+const app = mount(App, { target });
+performance.mark("rxdesk:mounted");
+export default app;

@@ -7,8 +7,14 @@
 // `params.name`. `{reason}` is the service's own zh-CN sentence (a refusal it
 // gives only as a sentence): the zh-CN text shows it, the en-US text says
 // the same by code. `ipc/errors.ts` renders a rejected command from here.
-import type { Locale } from "./i18n";
-import { inventoryErrors, stateWords } from "./i18n-inventory";
+import { translate, type Key, type Locale } from "./i18n";
+import { inventoryErrors, inventoryZh } from "./i18n-inventory";
+
+/** The box state's words for an error's `{state}` (null for a state the tables do not know). */
+function stateWords(locale: Locale, key: string): string | null {
+  const k = `inv.state.${key}`;
+  return k in inventoryZh ? translate(locale, k as Key) : null;
+}
 
 export type Entry = { zh: string; en: string };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { translate, type Key } from "./i18n";
-import { visitEn, visitZh } from "./i18n-visit";
+import { visitZh } from "./i18n-visit";
+import { visitEn } from "./i18n-visit-en";
 
 describe("visit-flow strings", () => {
   it("every zh-CN string has an en-US one, none empty", () => {

@@ -2,17 +2,17 @@
 // integrators. A missing key falls back to zh-CN, then to the key itself, so
 // a gap shows up visibly instead of as an empty label.
 
-import { visitEn, visitZh } from "./i18n-visit";
-import { managerEn, managerZh } from "./i18n-manager";
-import { onboardEn, onboardZh } from "./i18n-onboard";
-import { importEn, importZh } from "./i18n-import";
-import { tillEn, tillZh } from "./i18n-till";
-import { otcEn, otcZh } from "./i18n-otc";
-import { deliveryEn, deliveryZh } from "./i18n-delivery";
-import { trustEn, trustZh } from "./i18n-trust";
-import { inventoryEn, inventoryZh } from "./i18n-inventory";
-import { chainEn, chainZh } from "./i18n-chain";
-import { devicesEn, devicesZh } from "./i18n-devices";
+import { visitZh } from "./i18n-visit";
+import { managerZh } from "./i18n-manager";
+import { onboardZh } from "./i18n-onboard";
+import { importZh } from "./i18n-import";
+import { tillZh } from "./i18n-till";
+import { otcZh } from "./i18n-otc";
+import { deliveryZh } from "./i18n-delivery";
+import { trustZh } from "./i18n-trust";
+import { inventoryZh } from "./i18n-inventory";
+import { chainZh } from "./i18n-chain";
+import { devicesZh } from "./i18n-devices";
 
 export type Locale = "zh-CN" | "en-US";
 
@@ -30,6 +30,7 @@ const zh = {
   ...devicesZh,
   "app.name": "RxDesk 药店处方收银台",
   "app.tagline": "医保电子处方 · 定点零售药店",
+  "app.screen_failed": "此页面未能加载：安装可能已损坏。请重启 RxDesk；仍不行请联系维护人员重新安装。",
   "login.title": "操作员登录",
   "login.operator": "工号",
   "login.password": "密码",
@@ -103,100 +104,35 @@ const zh = {
 
 export type Key = keyof typeof zh;
 
-const en: Partial<Record<Key, string>> = {
-  ...visitEn,
-  ...managerEn,
-  ...onboardEn,
-  ...importEn,
-  ...tillEn,
-  ...otcEn,
-  ...deliveryEn,
-  ...trustEn,
-  ...inventoryEn,
-  ...chainEn,
-  ...devicesEn,
-  "app.name": "RxDesk Pharmacy Prescription Counter",
-  "app.tagline": "Medical-insurance e-prescriptions · designated retail pharmacy",
-  "login.title": "Operator sign-in",
-  "login.operator": "Operator ID",
-  "login.password": "Password",
-  "login.role": "Role",
-  "login.role.cashier": "Cashier",
-  "login.role.pharmacist": "Pharmacist",
-  "login.role.manager": "Manager",
-  "login.submit": "Sign in (Enter)",
-  "login.missing": "Enter operator ID and password.",
-  "status.version": "Version",
-  "status.center": "Center",
-  "status.devices": "Devices",
-  "state.not_connected": "not connected",
-  "state.online": "online",
-  "state.offline": "offline",
-  "state.not_configured": "not configured",
-  "state.ready": "ready",
-  "state.degraded": "fault",
-  "status.demo": "Demo mode",
-  "status.operator": "Operator",
-  "status.refresh": "Refresh status (F5)",
-  "status.refreshed": "Status refreshed",
-  "status.error": "Cannot read status: ",
-  "locale.switch": "中文",
-  "login.demo": "Demo accounts (click to fill):",
-  "home.logout": "Sign out (F12)",
-  "counter.cred.e_voucher": "E-voucher",
-  "counter.cred.card": "Social-security card",
-  "counter.cred.id_card": "ID card",
-  "counter.placeholder": "Scan or type the credential (F2)",
-  "counter.query": "Find prescriptions (Enter)",
-  "counter.need_credential": "Scan the e-voucher, or type the card/ID number.",
-  "counter.password_hint": "With a card or ID card the patient confirms with the e-voucher password on the PIN pad.",
-  "counter.querying": "Asking the center for authorised prescriptions…",
-  "counter.downloading": "Downloading and verifying the signature locally…",
-  "counter.none": "No authorised prescriptions for this patient.",
-  "counter.pick": "Press 1–9 or click to open a prescription.",
-  "counter.back": "Esc goes back to the list.",
-  "sig.ok": "Signature valid",
-  "sig.blocked": "Signature check failed: blocked",
-  "sig.institution": "Signed by",
-  "sig.details": "Certificate details",
-  "sig.subject": "Certificate subject",
-  "sig.serial": "Serial",
-  "sig.validity": "Validity",
-  "sig.ca": "Issuing CA",
-  "sig.signed_at": "Signed at",
-  "sig.ok_warn": "Signature valid, with warnings",
-  "sig.warnings": "Warnings",
-  "sig.warn.stale_crl": "The certificate revocation list (CRL) is out of date and could not be refreshed (update due {next}); accepted within the grace period until {grace}, blocked after that. Check the network or call the insurance center.",
-  "sig.warn.no_crl": "Revocation not checked (no CRL available; allowed in rehearsal mode only).",
-  "sig.warn.other": "Verification warning: ",
-  "rx.no": "Prescription no.",
-  "rx.patient": "Patient",
-  "rx.hospital": "Hospital",
-  "rx.doctor": "Prescribing doctor",
-  "rx.dept": "Prescribing department",
-  "rx.time": "Prescribed",
-  "rx.valid_end": "Valid until",
-  "rx.diag": "Diagnosis",
-  "rx.drugs": "Drugs",
-  "rx.drugs_refused": "The center refused the download (open it to see why)",
-  "rx.drugs_unreachable": "Drugs not fetched yet (tried again when opened)",
-  "rx.drug": "Drug",
-  "rx.spec": "Spec",
-  "rx.qty": "Qty",
-  "rx.usage": "Usage",
-  "rx.layout": "Layout file",
-  "rx.layout_failed": "Cannot show the layout file: ",
-};
+// English: empty until `useLocale("en-US")` has loaded the English chunk
+// (i18n-en.ts); until then every key falls back to zh-CN.
+let en: Partial<Record<Key, string>> = {};
+let english: Promise<void> | null = null;
 
-const tables: Record<Locale, Partial<Record<Key, string>>> = { "zh-CN": zh, "en-US": en };
+/** Loads the English tables once (a chunk of their own); zh-CN needs nothing. */
+export function useLocale(locale: Locale): Promise<void> {
+  if (locale !== "en-US") return Promise.resolve();
+  english ??= import("./i18n-en").then(
+    (m) => {
+      en = m.en;
+    },
+    (e: unknown) => {
+      english = null;
+      throw e;
+    },
+  );
+  return english;
+}
+
+const tables = (locale: Locale): Partial<Record<Key, string>> => (locale === "en-US" ? en : zh);
 
 /** Every string of a locale's table (glossary and raw-text tests). */
 export function allStrings(locale: Locale): [Key, string][] {
-  return Object.entries(tables[locale]) as [Key, string][];
+  return Object.entries(tables(locale)) as [Key, string][];
 }
 
 export function translate(locale: Locale, key: Key): string {
-  return tables[locale][key] ?? zh[key] ?? key;
+  return tables(locale)[key] ?? zh[key] ?? key;
 }
 
 /** The words of the center link's and the devices' state codes (`AppStatus.center`, `.devices`). */

@@ -7,7 +7,8 @@ import { errorText } from "./api";
 import { installMockBackend } from "../mock/mock-backend";
 import { MOCK_CHAIN_MANAGER, mockChainViews } from "../mock/mock-chain";
 import { failureWord, openFailuresByStore, outcomeOf, splitRegulator, storeLabel, uploadStateWord } from "../lib/chain-views";
-import { chainEn, chainZh } from "../i18n/i18n-chain";
+import { chainZh } from "../i18n/i18n-chain";
+import { chainEn } from "../i18n/i18n-chain-en";
 import { shellErrors } from "../i18n/errors";
 import type { ChainDayRow } from "./generated/types";
 

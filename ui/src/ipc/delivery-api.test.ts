@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { allowedMoves, descriptionWords, refusalCode, refusalText, sortOrders, statusKey, type DeliveryMoved, type DeliveryOrder, type DeliveryStatusCode } from "./delivery-api";
 import { MockDeliveryBackend } from "../mock/mock-delivery";
-import { deliveryEn, deliveryZh } from "../i18n/i18n-delivery";
+import { deliveryZh } from "../i18n/i18n-delivery";
+import { deliveryEn } from "../i18n/i18n-delivery-en";
 import { translate } from "../i18n/i18n";
 
 // The replayed sale (recorded/delivery.json): 王芳's, its receipt number the replay's stand-in, its id normalised to 0.

@@ -19,7 +19,8 @@ import {
   type StockTakeView,
 } from "./inventory-api";
 import { ipcErrorText as renderStepError } from "./errors";
-import { inventoryEn, inventoryZh } from "../i18n/i18n-inventory";
+import { inventoryZh } from "../i18n/i18n-inventory";
+import { inventoryEn } from "../i18n/i18n-inventory-en";
 import { MockInventoryBackend } from "../mock/mock-inventory";
 
 const CJK = /[\u4e00-\u9fff]/;

@@ -17,7 +17,8 @@ import {
   type QueueSummary,
 } from "./manager-api";
 import { MockManagerBackend } from "../mock/mock-manager";
-import { managerEn, managerZh } from "../i18n/i18n-manager";
+import { managerZh } from "../i18n/i18n-manager";
+import { managerEn } from "../i18n/i18n-manager-en";
 import { translate, type Key } from "../i18n/i18n";
 
 describe("formatting", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { onboardEn, onboardZh } from "../i18n/i18n-onboard";
+import { onboardZh } from "../i18n/i18n-onboard";
+import { onboardEn } from "../i18n/i18n-onboard-en";
 import { pharmacyCodeShape } from "./onboard-api";
 
 describe("onboarding", () => {

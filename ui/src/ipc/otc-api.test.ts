@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { classifyInput, isNothingDue, keyAction, missingBoxes, validQuantity, type OtcView } from "./otc-api";
 import { MockOtcBackend, otcRecording } from "../mock/mock-otc";
-import { otcEn, otcZh } from "../i18n/i18n-otc";
+import { otcZh } from "../i18n/i18n-otc";
+import { otcEn } from "../i18n/i18n-otc-en";
 
 // The codes the recorded real sales scanned (recorded/otc.json).
 const IBU = { barcode: otcRecording.boxes.ibu[0]!.barcode };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { amountCents, differenceKind, liveDifference, todayCst } from "./till-api";
 import { MockTillBackend } from "../mock/mock-till";
-import { tillEn, tillZh } from "../i18n/i18n-till";
+import { tillZh } from "../i18n/i18n-till";
+import { tillEn } from "../i18n/i18n-till-en";
 import { mockErrorText } from "../mock/ipc-error";
 /** The zh-CN sentence `f` rejects with. */
 function thrown(f: () => unknown): string {

@@ -19,7 +19,9 @@ type T = (key: Key) => string;
  * screen has rendered, so a render reading it shows the previous locale.
  */
 export function localeOf(t: T): Locale {
-  return t("next.identify") === translate("en-US", "next.identify") ? "en-US" : "zh-CN";
+  // Compared with zh-CN, which is always loaded (the English tables are a
+  // chunk loaded on switching: before that, en-US lookups fall back to zh-CN).
+  return t("next.identify") === translate("zh-CN", "next.identify") ? "zh-CN" : "en-US";
 }
 
 /** `t(key)` when the key has text, else `fallback` (t returns the key itself when it has none). */
