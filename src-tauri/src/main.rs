@@ -105,7 +105,19 @@ impl WindowEvents for ToWindow {
     }
 }
 
+/// The argument that makes this binary the layout drawer's child process.
+const DRAW_LAYOUT: &str = "--draw-layout";
+
 fn main() {
+    // The layout drawer's child (rxdesk_app::visit::layout): draws the PDF on
+    // stdin, answers on stdout and ends, with no window, no ledger and no
+    // restart (decision 0028).
+    if std::env::args_os().nth(1).is_some_and(|a| a == DRAW_LAYOUT) {
+        std::process::exit(match rxdesk_app::visit::layout::serve_stdio() {
+            Ok(()) => 0,
+            Err(_) => 1,
+        });
+    }
     // Before anything else, while the process is still one thread: WebKit's
     // painting choice (inherited over the restart), then the restart with
     // fixed malloc thresholds (memory.rs).
@@ -125,6 +137,11 @@ fn main() {
         started: Some(started),
         data_dir: Some(dir.root().to_path_buf()),
         exit_when_ready: std::env::var_os("RXDESK_EXIT_WHEN_READY").is_some(),
+        // Layout files are drawn by this same binary in a child process; if
+        // the executable cannot be named, in this process.
+        layout_drawer: std::env::current_exe()
+            .ok()
+            .map(|exe| (exe, vec![DRAW_LAYOUT.into()])),
         ..StartOptions::default()
     };
     // The composition root (rxdesk-app) builds and starts everything; this

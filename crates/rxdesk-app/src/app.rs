@@ -270,6 +270,10 @@ pub struct StartOptions {
     /// How often a parked uncertain settlement's 2601 is retried in the
     /// background ([`PARKED_RETRY`] if not given).
     pub parked_retry: Option<std::time::Duration>,
+    /// Where prescription layout files are drawn: in this process if not
+    /// given, else in a child process of this program and arguments (the
+    /// desktop: its own executable with `--draw-layout`, decision 0028).
+    pub layout_drawer: Option<(PathBuf, Vec<std::ffi::OsString>)>,
 }
 
 /// How often a parked uncertain settlement is retried by default: soon
@@ -386,6 +390,9 @@ impl App {
         let dir = Self::data_dir(opts.data_dir)?;
         let log = crate::logging::init(&dir, "rxdesk").ok();
         tracing::info!(version = crate::VERSION, data_dir = %dir.root().display(), "RxDesk starting");
+        if let Some((exe, args)) = opts.layout_drawer {
+            crate::visit::layout::draw_in_child_process(exe, args);
+        }
         let device_settings = Settings::load(&dir).map(|s| s.devices).unwrap_or_default();
         let counter = startup_slot(&dir);
         let uploads = Uploads::new(&dir, rt.clone());

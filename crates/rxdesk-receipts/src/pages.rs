@@ -9,6 +9,14 @@
 //! broken or hostile, so: sizes are bounded ([`MAX_WIDTH_PX`],
 //! [`MAX_HEIGHT_PX`], [`MAX_PAGES`]), every failure is a typed
 //! [`DrawError`], and the renderer runs under `catch_unwind`.
+//!
+//! The counter draws in a short-lived child process of its own (the desktop
+//! binary started with `--draw-layout`, decision 0028): the renderer's code
+//! and its caches then never stay in the counter's memory, and a file that
+//! makes it misbehave takes down only the child. [`encode_request`] /
+//! [`serve`] / [`decode_result`] are that child's wire format: plain bytes on
+//! its stdin and stdout, decoded with every length and size checked, because
+//! the parent must not trust what a child that parsed a hostile file says.
 
 /// Widest page drawn, in device pixels (a 4K screen's width).
 pub const MAX_WIDTH_PX: u32 = 3840;
@@ -56,6 +64,10 @@ pub enum DrawError {
     /// The renderer failed on this file (caught; a fault on its side).
     #[error("the renderer failed on this file")]
     RendererFault,
+    /// The drawing child process failed: did not start, crashed, took too
+    /// long, or answered something that is not a drawing.
+    #[error("the layout drawer failed: {0}")]
+    Drawer(String),
 }
 
 impl DrawError {
@@ -66,6 +78,7 @@ impl DrawError {
             Self::NoPage => "LAYOUT_NO_PAGE",
             Self::BadPageSize(_) => "LAYOUT_BAD_PAGE_SIZE",
             Self::RendererFault => "LAYOUT_RENDER_FAULT",
+            Self::Drawer(_) => "LAYOUT_DRAWER_FAILED",
         }
     }
 }
@@ -133,4 +146,162 @@ fn draw(data: std::sync::Arc<Vec<u8>>, width: f32) -> Result<DrawnPages, DrawErr
         pages,
         page_count: all.len(),
     })
+}
+
+// --- the drawing child's wire format --------------------------------------
+
+/// First bytes of a request and of an answer (version 1).
+const MAGIC: &[u8; 4] = b"RXL1";
+/// The PNG file signature every page must start with.
+const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+/// Largest answer accepted from a child: 20 pages of a 3840 × 12,000 PNG
+/// cannot need more (a PNG of text on white compresses far below this).
+pub const MAX_ANSWER_BYTES: usize = 256 << 20;
+/// Longest error detail carried back.
+const MAX_DETAIL: usize = 4096;
+
+/// The child's input: the width asked and the PDF.
+pub fn encode_request(width_px: u32, pdf: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + pdf.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&width_px.to_le_bytes());
+    out.extend_from_slice(pdf);
+    out
+}
+
+/// The child's whole work: draws the request's PDF and encodes the outcome
+/// (pages or a typed refusal). A request that is not one is a refusal too.
+pub fn serve(request: &[u8]) -> Vec<u8> {
+    let outcome = match request.split_first_chunk::<4>() {
+        Some((magic, rest)) if magic == MAGIC => match rest.split_first_chunk::<4>() {
+            Some((w, pdf)) => draw_pdf_pages(pdf, u32::from_le_bytes(*w)),
+            None => Err(DrawError::Drawer("request without a width".into())),
+        },
+        _ => Err(DrawError::Drawer("not a drawing request".into())),
+    };
+    encode_result(&outcome)
+}
+
+/// Encodes an outcome as the child answers it.
+pub fn encode_result(outcome: &Result<DrawnPages, DrawError>) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    match outcome {
+        Ok(drawn) => {
+            out.push(0);
+            let count = u32::try_from(drawn.page_count).unwrap_or(u32::MAX);
+            out.extend_from_slice(&count.to_le_bytes());
+            out.extend_from_slice(&(drawn.pages.len() as u32).to_le_bytes());
+            for p in &drawn.pages {
+                out.extend_from_slice(&p.width.to_le_bytes());
+                out.extend_from_slice(&p.height.to_le_bytes());
+                out.extend_from_slice(&(p.png.len() as u32).to_le_bytes());
+                out.extend_from_slice(&p.png);
+            }
+        }
+        Err(e) => {
+            out.push(1);
+            let code = e.code().as_bytes();
+            out.push(code.len() as u8);
+            out.extend_from_slice(code);
+            let detail = match e {
+                DrawError::Unreadable(d) | DrawError::BadPageSize(d) | DrawError::Drawer(d) => {
+                    d.as_str()
+                }
+                DrawError::NoPage | DrawError::RendererFault => "",
+            };
+            let detail = &detail.as_bytes()[..detail.len().min(MAX_DETAIL)];
+            out.extend_from_slice(&(detail.len() as u32).to_le_bytes());
+            out.extend_from_slice(detail);
+        }
+    }
+    out
+}
+
+/// Reads a child's answer. Anything malformed — wrong magic, a length past
+/// the end, bytes left over, too many pages, a size out of bounds, a page
+/// that is not a PNG, an unknown code — is [`DrawError::Drawer`].
+pub fn decode_result(answer: &[u8]) -> Result<DrawnPages, DrawError> {
+    let bad = |why: &str| DrawError::Drawer(format!("the drawer's answer is malformed: {why}"));
+    if answer.len() > MAX_ANSWER_BYTES {
+        return Err(bad("too long"));
+    }
+    let mut r = Reader(answer);
+    if r.take(4).ok_or_else(|| bad("empty"))? != MAGIC {
+        return Err(bad("not an answer"));
+    }
+    match r.u8().ok_or_else(|| bad("no kind"))? {
+        0 => {
+            let page_count = r.u32().ok_or_else(|| bad("no page count"))? as usize;
+            let n = r.u32().ok_or_else(|| bad("no pages"))? as usize;
+            if n > MAX_PAGES || n > page_count || n == 0 {
+                return Err(bad("page numbers out of bounds"));
+            }
+            let mut pages = Vec::with_capacity(n);
+            for _ in 0..n {
+                let width = r.u32().ok_or_else(|| bad("cut in a page"))?;
+                let height = r.u32().ok_or_else(|| bad("cut in a page"))?;
+                let len = r.u32().ok_or_else(|| bad("cut in a page"))? as usize;
+                let png = r.take(len).ok_or_else(|| bad("cut in a picture"))?;
+                if width == 0 || width > MAX_WIDTH_PX || height == 0 || height > MAX_HEIGHT_PX {
+                    return Err(bad("page size out of bounds"));
+                }
+                if !png.starts_with(PNG_SIGNATURE) {
+                    return Err(bad("a page is not a PNG"));
+                }
+                pages.push(DrawnPage {
+                    png: png.to_vec(),
+                    width,
+                    height,
+                });
+            }
+            if !r.0.is_empty() {
+                return Err(bad("bytes after the last page"));
+            }
+            Ok(DrawnPages { pages, page_count })
+        }
+        1 => {
+            let code_len = r.u8().ok_or_else(|| bad("no code"))? as usize;
+            let code = r.take(code_len).ok_or_else(|| bad("cut in the code"))?;
+            let len = r.u32().ok_or_else(|| bad("no detail"))? as usize;
+            if len > MAX_DETAIL {
+                return Err(bad("detail too long"));
+            }
+            let detail = r.take(len).ok_or_else(|| bad("cut in the detail"))?;
+            if !r.0.is_empty() {
+                return Err(bad("bytes after the refusal"));
+            }
+            let detail = String::from_utf8_lossy(detail).into_owned();
+            match code {
+                b"LAYOUT_NOT_OPENED" => Err(DrawError::Unreadable(detail)),
+                b"LAYOUT_NO_PAGE" => Err(DrawError::NoPage),
+                b"LAYOUT_BAD_PAGE_SIZE" => Err(DrawError::BadPageSize(detail)),
+                b"LAYOUT_RENDER_FAULT" => Err(DrawError::RendererFault),
+                b"LAYOUT_DRAWER_FAILED" => Err(DrawError::Drawer(detail)),
+                _ => Err(bad("unknown refusal code")),
+            }
+        }
+        _ => Err(bad("unknown kind")),
+    }
+}
+
+/// A cursor over untrusted bytes: every read is bounds-checked.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
 }

@@ -228,3 +228,101 @@ proptest! {
         }
     }
 }
+
+// --- the drawing child's wire format (pages::{encode_request, serve, decode_result}) ---
+
+use rxdesk_receipts::pages::{decode_result, encode_request, encode_result, serve, DrawnPages};
+
+#[test]
+fn the_childs_answer_carries_the_same_pages_and_refusals_as_drawing_here() {
+    let pdf = blank_pdf("0 0 420 595");
+    let here = draw_pdf_pages(&pdf, 600).unwrap();
+    assert_eq!(
+        decode_result(&serve(&encode_request(600, &pdf))).unwrap(),
+        here
+    );
+    // Every refusal keeps its code (and its detail) across the pipe.
+    for e in [
+        DrawError::Unreadable("x".into()),
+        DrawError::NoPage,
+        DrawError::BadPageSize("0 x 0 pt".into()),
+        DrawError::RendererFault,
+        DrawError::Drawer("d".into()),
+    ] {
+        assert_eq!(
+            decode_result(&encode_result(&Err(e.clone()))).unwrap_err(),
+            e
+        );
+    }
+    assert_eq!(
+        decode_result(&serve(&encode_request(600, b"not a pdf")))
+            .unwrap_err()
+            .code(),
+        "LAYOUT_NOT_OPENED"
+    );
+    // A request that is not one is refused, not drawn.
+    assert_eq!(
+        decode_result(&serve(b"%PDF-1.4")).unwrap_err().code(),
+        "LAYOUT_DRAWER_FAILED"
+    );
+    assert_eq!(
+        decode_result(&serve(b"RXL1")).unwrap_err().code(),
+        "LAYOUT_DRAWER_FAILED"
+    );
+}
+
+#[test]
+fn a_malformed_answer_is_the_drawers_failure_never_pages() {
+    let pdf = blank_pdf("0 0 420 595");
+    let good = serve(&encode_request(600, &pdf));
+    let drawer_failed = |a: &[u8]| {
+        let e = decode_result(a).unwrap_err();
+        assert_eq!(e.code(), "LAYOUT_DRAWER_FAILED", "{e:?}");
+    };
+    drawer_failed(b"");
+    drawer_failed(&good[..good.len() - 1]); // cut in the picture
+    drawer_failed(&[&good[..], b"x"].concat()); // bytes after the last page
+    let mut not_png = good.clone();
+    not_png[4 + 1 + 4 + 4 + 12] ^= 0xff; // first byte of the PNG signature
+    drawer_failed(&not_png);
+    let mut huge = good.clone();
+    huge[4 + 1 + 4 + 4..4 + 1 + 4 + 4 + 4].copy_from_slice(&100_000u32.to_le_bytes()); // width
+    drawer_failed(&huge);
+    let many = encode_result(&Ok(DrawnPages {
+        pages: vec![draw_pdf_pages(&pdf, 200).unwrap().pages[0].clone(); MAX_PAGES + 1],
+        page_count: MAX_PAGES + 1,
+    }));
+    drawer_failed(&many);
+    let mut unknown = encode_result(&Err(DrawError::NoPage));
+    unknown[4 + 1 + 1 + 7] = b'X'; // LAYOUT_NO_PAGE -> LAYOUT_XO_PAGE
+    drawer_failed(&unknown);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Whatever a child writes, the parent never panics: pages only from a
+    /// well-formed answer, else a typed failure.
+    #[test]
+    fn any_answer_decodes_or_is_refused(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode_result(&bytes);
+        let _ = decode_result(&[&b"RXL1\x00"[..], &bytes].concat());
+        let _ = decode_result(&[&b"RXL1\x01"[..], &bytes].concat());
+    }
+
+    /// A real answer damaged anywhere decodes to pages of valid size or to
+    /// the drawer's failure.
+    #[test]
+    fn a_damaged_real_answer_never_panics(at in 0usize..4096, byte in any::<u8>(), cut in 0usize..4096) {
+        static GOOD: OnceLock<Vec<u8>> = OnceLock::new();
+        let good = GOOD.get_or_init(|| serve(&encode_request(300, &blank_pdf("0 0 420 595"))));
+        let mut damaged = good.clone();
+        let i = at % damaged.len();
+        damaged[i] = byte;
+        damaged.truncate(damaged.len() - cut % damaged.len());
+        match decode_result(&damaged) {
+            Ok(p) => prop_assert!(p.pages.iter().all(|p| p.width <= rxdesk_receipts::pages::MAX_WIDTH_PX && p.height <= MAX_HEIGHT_PX)),
+            Err(e) => prop_assert!(e.code().starts_with("LAYOUT_")),
+        }
+    }
+}

@@ -13,7 +13,11 @@
 //!   tens of MiB in the web process for the rest of the day).
 //!
 //! Both run under `catch_unwind`: a hostile or broken PDF must not take the
-//! counter down.
+//! counter down. The drawing also runs in a child process when the
+//! composition root says so ([`draw_in_child_process`]; the desktop does,
+//! decision 0028): the renderer's code and caches never stay resident in the
+//! counter, and a crash or a hang on a hostile file ends only the child
+//! (killed after [`CHILD_TIMEOUT`]).
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -47,6 +51,131 @@ pub fn layout_text(pdf: &[u8]) -> String {
 
 pub use rxdesk_receipts::pages::{DrawError as LayoutDrawError, MAX_PAGES};
 
+use std::ffi::OsString;
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// How long a child may take to draw a layout file before it is killed (a
+/// prescription's one or two pages take well under a second).
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where this process draws layout files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drawer {
+    /// In this process (tests, the CLI).
+    InProcess,
+    /// In a child: `exe args…`, the request on its stdin, the answer on its
+    /// stdout (`rxdesk_receipts::pages::{encode_request, serve, decode_result}`).
+    Child {
+        /// The program (the desktop: its own executable).
+        exe: PathBuf,
+        /// Its arguments (the desktop: `--draw-layout`).
+        args: Vec<OsString>,
+    },
+}
+
+static DRAWER: OnceLock<Drawer> = OnceLock::new();
+
+/// The composition root's choice for the whole process: layout files are
+/// drawn by `exe args…` from now on (set once; a second call is ignored).
+pub fn draw_in_child_process(exe: PathBuf, args: Vec<OsString>) {
+    if DRAWER.set(Drawer::Child { exe, args }).is_err() {
+        tracing::warn!("layout drawer already chosen; kept");
+    }
+}
+
+/// The drawer in use ([`Drawer::InProcess`] unless the root chose a child).
+pub fn drawer() -> &'static Drawer {
+    DRAWER.get().unwrap_or(&Drawer::InProcess)
+}
+
+/// The child's side: reads a request on stdin, answers on stdout. The
+/// desktop binary calls this first thing when started with `--draw-layout`.
+pub fn serve_stdio() -> std::io::Result<()> {
+    let mut request = Vec::new();
+    std::io::stdin()
+        .take(rxdesk_receipts::pages::MAX_ANSWER_BYTES as u64)
+        .read_to_end(&mut request)?;
+    let answer = rxdesk_receipts::pages::serve(&request);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&answer)?;
+    out.flush()
+}
+
+/// Draws in a child process `exe args…` (see [`Drawer::Child`]): no
+/// environment is passed on, the working directory is `/`, stderr is
+/// dropped; the child is killed after `timeout`. Whatever goes wrong on the
+/// child's side is [`LayoutDrawError::Drawer`].
+pub fn draw_in_child(
+    exe: &std::path::Path,
+    args: &[OsString],
+    pdf: &[u8],
+    width_px: u32,
+    timeout: Duration,
+) -> Result<rxdesk_receipts::pages::DrawnPages, LayoutDrawError> {
+    let failed = |what: String| LayoutDrawError::Drawer(what);
+    let mut child = Command::new(exe)
+        .args(args)
+        .env_clear()
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| failed(format!("could not start {}: {e}", exe.display())))?;
+    let pid = child.id();
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(failed("no pipes to the child".into()));
+    };
+    let request = rxdesk_receipts::pages::encode_request(width_px, pdf);
+    // Written from a thread so that a child answering before it has read
+    // everything cannot block both sides; a broken pipe shows in the answer.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&request);
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut answer = Vec::new();
+        let read = stdout
+            .take(rxdesk_receipts::pages::MAX_ANSWER_BYTES as u64 + 1)
+            .read_to_end(&mut answer)
+            .map(|_| answer);
+        let _ = tx.send(read);
+    });
+    let answer = match rx.recv_timeout(timeout) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(failed(format!("reading the child's answer: {e}")));
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            tracing::warn!(
+                pid,
+                timeout_s = timeout.as_secs(),
+                "layout drawer killed: too slow"
+            );
+            return Err(failed(format!("no answer within {} s", timeout.as_secs())));
+        }
+    };
+    let status = child
+        .wait()
+        .map_err(|e| failed(format!("waiting for the child: {e}")))?;
+    let _ = writer.join();
+    if !status.success() {
+        return Err(failed(format!("the child ended with {status}")));
+    }
+    tracing::debug!(pid, bytes = answer.len(), "layout drawn in a child process");
+    rxdesk_receipts::pages::decode_result(&answer)
+}
+
 /// One page of the layout file, drawn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -74,7 +203,19 @@ pub struct LayoutPages {
 /// Draws the pages of the layout file (PDF bytes) `width_px` device pixels
 /// wide, for the window (`rxdesk_receipts::pages`).
 pub fn draw_pages(pdf: &[u8], width_px: u32) -> Result<LayoutPages, LayoutDrawError> {
-    let drawn = rxdesk_receipts::pages::draw_pdf_pages(pdf, width_px)?;
+    draw_pages_with(drawer(), pdf, width_px)
+}
+
+/// [`draw_pages`] with the drawer given.
+pub fn draw_pages_with(
+    drawer: &Drawer,
+    pdf: &[u8],
+    width_px: u32,
+) -> Result<LayoutPages, LayoutDrawError> {
+    let drawn = match drawer {
+        Drawer::InProcess => rxdesk_receipts::pages::draw_pdf_pages(pdf, width_px)?,
+        Drawer::Child { exe, args } => draw_in_child(exe, args, pdf, width_px, CHILD_TIMEOUT)?,
+    };
     Ok(LayoutPages {
         pages: drawn
             .pages
