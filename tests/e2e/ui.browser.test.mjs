@@ -173,7 +173,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.type("#credential-number", "unknown", { delay: 80 });
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
-  assert.match((await page.textContent("#counter-error")) ?? "", /医保中心暂不可用：请检查网络后重试/);
+  // The window's own sentence for the recorded code and action (CENTER_UNAVAILABLE, personInfo).
+  assert.match((await page.textContent("#counter-error")) ?? "", /查询参保信息失败：医保中心暂时无法连接，请检查网络后重试/);
   await page.screenshot({ path: "test-output/browser/identify-refused.png" });
   await assertNoRawText("identify-refused");
   assert.deepEqual(errors, []);
@@ -409,6 +410,19 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.match(await text("#counter-error"), /付款码无效/);
   assert.equal(await page.$("#scan-banner.ok"), null, "no green ✔ beside a declined pay code");
   await shot("10b-paycode-declined");
+  // en-US: our sentence in English, the channel's own words apart and marked as its (no Chinese in the sentence).
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await scan("13456789");
+  await page.waitForFunction(() => /declined/.test(document.querySelector("#counter-error")?.textContent ?? ""));
+  assert.doesNotMatch(await text("#counter-error"), /[\u3400-\u9fff\uff00-\uffef]/);
+  assert.match(await text("#error-outside-words [data-center-words]"), /付款码无效/);
+  assert.match(await text("#error-outside-words"), /^The payment channel's words:/);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await shot("10b-paycode-declined-en-1024");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
   // The real receipt: the pay code was WeChat Pay's, the part the patient paid by it.

@@ -111,12 +111,25 @@ export class Replay {
 
   /** Answers a request: the recorded response, or throws the recorded refusal (or `MOCK_NOT_RECORDED`). */
   answer(command: string, args: Record<string, unknown>): unknown {
-    const step = this.find(command, args);
+    const step = this.find(command, args) ?? this.refusedAgain(command, args);
     if (!step) throw notRecorded(command, args);
+    if (step === this.run.at(-1) && step.error) throw filled(step.error);
     if (command === this.start) this.run = [];
     this.run.push(step);
     if (step.error) throw filled(step.error);
     return filled(step.response);
+  }
+
+  /**
+   * The last answer again when it was a refusal of this very request: a
+   * refused step changed nothing, so the real service refuses it the same way
+   * (the operator scans the declined pay code twice).
+   */
+  private refusedAgain(command: string, args: Record<string, unknown>): RecordedStep | null {
+    const last = this.run.at(-1);
+    if (!last?.error || last.command !== command) return null;
+    const k = (a: Record<string, unknown>) => key(filled(a), this.compared[command]);
+    return k(last.args ?? {}) === k(args) ? last : null;
   }
 
   /** The run's steps that were answered, oldest first (the mock derives its read-only answers from them). */
