@@ -871,7 +871,7 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
     use rust_decimal::Decimal;
     use rxdesk_app::reconcile;
     use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator};
-    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine, NewSettlement};
+    use rxdesk_store::ledger::{NewSale, NewSaleLine, NewSettlement};
     use std::str::FromStr;
     let rig = Rig::new().await;
     let store = rig.counter.store().clone();
@@ -905,37 +905,7 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
     )];
     // A settlement only the ledger has.
     let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "REC0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "REC-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(10),
-            },
-        )
-        .unwrap();
+    let batch = vitamin_c(&store, &boss, "REC", 10);
     store
         .record_sale(
             &boss,
@@ -1015,7 +985,7 @@ async fn the_upload_queue_is_recorded_for_the_window_mocks() {
     use rust_decimal::Decimal;
     use rxdesk_app::manager::{self, SyncService};
     use rxdesk_app::{Counter, DataDir, Settings};
-    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
+    use rxdesk_store::ledger::{NewSale, NewSaleLine};
     use std::time::{Duration, Instant};
     let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
         .await
@@ -1039,37 +1009,7 @@ async fn the_upload_queue_is_recorded_for_the_window_mocks() {
             rxdesk_center::profile::demo::PHARMACY_NAME,
         )
         .unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "QUEUE0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "QUEUE-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(100),
-            },
-        )
-        .unwrap();
+    let batch = vitamin_c(&store, &boss, "QUEUE", 100);
     let sale = |n: u64| {
         store
             .record_sale(
@@ -2072,7 +2012,7 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
             "ok"
         ]
     );
-    for q in [today.as_str(), "王芳"] {
+    for q in [today.as_str(), "王芳", wang_boxes[0].trace_code.as_str()] {
         h.push(step("sales_find", find_arg(q), find(q)));
     }
 
