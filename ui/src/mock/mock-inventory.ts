@@ -3,8 +3,10 @@
 // src-tauri/src/inventory_commands.rs: 布洛芬 with three boxes on the shelf,
 // 阿莫西林 near expiry; a goods-in adds boxes, a stock-take compares.
 // Hand-built, not a replay: the window's inventory views (ProductChoice,
-// ScannedBox, StockLineView) are made in the desktop crate's commands, so a
-// recording needs that crate's test beside the emulator; none exists yet.
+// ScannedBox, StockLineView…) are built in rxdesk-app's inventory_screen.rs,
+// so `recorded_views` could record them against the emulator, but no
+// recording exists yet and the browser test's inventory path is tied to
+// these boxes (decision 0018).
 import { mockError } from "./ipc-error";
 import type { IpcError } from "../ipc/errors";
 import type { GoodsInForm, ProductChoice, ScannedBox, StockLineView, StockTakeView } from "../ipc/inventory-api";
