@@ -2016,10 +2016,116 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
         h.push(step("sales_find", find_arg(q), find(q)));
     }
 
-    // Ids apart and the same in every run, then the rest scrubbed.
-    let mut all = json!({ "parked": f, "sales": h });
-    let mut seen = Vec::new();
-    number_ids(&mut all, "visitId", &mut seen);
+    // A second uncertain settlement of 王芳's, parked, resolved where it is
+    // parked while 张三 is at the counter (2601: pre-settled, her lock
+    // lifted), 张三's visit left, hers taken back pre-settled. Its first
+    // steps are the first flow's (the replay answers them from that one).
+    const WANG_AGAIN_DIAG: &str = "高血压（录制的挂单处理）";
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[METF, 3]],
+               "diag_name": WANG_AGAIN_DIAG, "label": "recorded parking"}),
+    )
+    .await;
+    let mut r: Vec<Value> = Vec::new();
+    vs.start(&s).await.unwrap();
+    let v = raw(
+        vs.identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    let again_auth = auth_of(&v, WANG_AGAIN_DIAG);
+    r.push(step("visit_identify", ev_args(WANGFANG_EC), v));
+    r.push(step(
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        raw(vs.open(&s, &again_auth).await, step_error),
+    ));
+    r.push(step(
+        "visit_audit",
+        audit_args.clone(),
+        raw(
+            vs.audit(
+                &s,
+                AuditResult::Approved,
+                "处方合理，准予调配",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
+            .await,
+            step_error,
+        ),
+    ));
+    for b in wang_boxes.iter() {
+        let o = vs.scan(&s, &b.trace_code).await.unwrap();
+        assert!(o.ok, "{}", o.message_zh);
+        r.push(step(
+            "visit_scan",
+            json!({ "code": b.trace_code }),
+            raw::<_, StepError>(Ok(o), step_error),
+        ));
+    }
+    r.push(step(
+        "visit_finish_dispensing",
+        json!({}),
+        raw(vs.finish_dispensing(&s).await, step_error),
+    ));
+    r.push(step(
+        "visit_pre_settle",
+        json!({}),
+        raw(vs.pre_settle(&s).await, step_error),
+    ));
+    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
+    let v = vs.settle(&s).await;
+    reqwest::Client::new()
+        .delete(format!("{}/admin/faults", rig.base))
+        .send()
+        .await
+        .unwrap();
+    let v = raw(v, step_error);
+    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
+    let again_visit = v["response"]["visitId"].as_str().unwrap().to_string();
+    r.push(step("visit_settle", json!({}), v));
+    r.push(step(
+        "visit_park",
+        json!({}),
+        raw(vs.park(&s).await, step_error),
+    ));
+    r.push(step(
+        "visit_identify",
+        ev_args(ZHANG_EC),
+        raw(
+            vs.identify(&s, IdMethod::EVoucher, ZHANG_EC, None, None)
+                .await,
+            step_error,
+        ),
+    ));
+    let v = raw(vs.resolve_parked(&s, &again_visit).await, step_error);
+    assert_eq!(v["response"]["parked"][0]["uncertain"], false, "{v}");
+    assert_eq!(v["response"]["parked"][0]["state"], "pre_settled", "{v}");
+    r.push(step(
+        "visit_resolve_parked",
+        json!({ "visitId": again_visit }),
+        v,
+    ));
+    r.push(step(
+        "visit_cancel",
+        json!({}),
+        raw(vs.cancel(&s).await, step_error),
+    ));
+    let v = raw(vs.resume(&s, &again_visit).await, step_error);
+    assert_eq!(v["response"]["state"], "pre_settled", "{v}");
+    r.push(step("visit_resume", json!({ "visitId": again_visit }), v));
+    assert!(r.iter().all(|x| x["error"].is_null()), "{r:?}");
+
+    // Ids apart and the same in every run (each flow numbered from 1, as
+    // the replay meets them), then the rest scrubbed.
+    let mut all = json!({ "parked": f, "resolved": r, "sales": h });
+    for k in ["parked", "resolved", "sales"] {
+        let mut seen = Vec::new();
+        number_ids(&mut all[k], "visitId", &mut seen);
+    }
     let mut seen = Vec::new();
     number_ids(&mut all, "rtalDocno", &mut seen);
     scrub_but(
@@ -2027,9 +2133,13 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
         &["visitId", "rtalDocno", "saleId", "traceCode", "receiptText"],
     );
     only_listed_any(&mut all["parked"], &[WANG_DIAG, ZHANG_DIAG]);
+    only_listed_any(&mut all["resolved"], &[WANG_AGAIN_DIAG, ZHANG_DIAG]);
     write_recording(
         "visit-parked.json",
-        json!({ "flows": [{ "name": "parked", "steps": all["parked"] }] }),
+        json!({ "flows": [
+            { "name": "parked", "steps": all["parked"] },
+            { "name": "resolved where parked", "steps": all["resolved"] },
+        ] }),
     );
     write_recording(
         "sales.json",

@@ -30,7 +30,9 @@
 // - `PARKED_PATIENT` (王芳, three boxes): 挂单 — her settlement whose answer
 //   was lost is parked, 张三 served and parked meanwhile, her e-voucher
 //   refused while it is parked, 取单, 处理未知结算, settled, paid by scan,
-//   receipted, 张三's visit taken back and left (recorded/visit-parked.json);
+//   receipted, 张三's visit taken back and left; or, from the same start, hers
+//   resolved where it is parked while 张三 is at the counter
+//   (recorded/visit-parked.json);
 //   `visit_park` / `visit_resume` / `visit_resolve_parked` off that path are
 //   `MOCK_NOT_RECORDED`;
 // - the sales history, reprints and refunds (`sales_find`, `sale_reprint`,
@@ -212,8 +214,14 @@ export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
  * it stands for 王芳's own, with which the flow was recorded.
  */
 export const PARKED_PATIENT = "110000ecdemo00000000000000parkedwangfang";
+const PARKED_FLOWS = (parkedRecording as unknown as { flows: RecordedFlow[] }).flows;
 /** The recorded 挂单 flow, identify to the next patient's start (one run: two patients, parked and resumed). */
-export const parkedFlow: RecordedFlow = (parkedRecording as unknown as { flows: RecordedFlow[] }).flows[0]!;
+export const parkedFlow: RecordedFlow = PARKED_FLOWS[0]!;
+/**
+ * The same start, then 处理未知结算 of the parked visit while 张三 is at the
+ * counter (it stays parked, pre-settled, unlocked), 张三's left, hers resumed.
+ */
+export const resolvedParkedFlow: RecordedFlow = PARKED_FLOWS[1]!;
 const PARKED_RECORDED_CODE = String(parkedFlow.steps[0]!.args.code);
 /** The credentials and the pay code are matched; the opinion is free text. */
 const PARKED_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "payCode"], visit_identify: ["method", "code"] } as const;
@@ -397,7 +405,7 @@ export class MockVisitBackend {
       const a = cmd === "visit_identify" && args.code === PARKED_PATIENT ? { ...args, code: PARKED_RECORDED_CODE } : args;
       const out = this.parking.answer(cmd, a) as VisitView | ScanOutcome;
       this.visit = "ok" in out ? out.visit : out;
-      if (this.parking.answered().length >= parkedFlow.steps.length) this.parking = null;
+      if (this.parking.finished()) this.parking = null;
       return structuredClone(out);
     }
     if (this.replaying && this.visit?.state === "settlement_uncertain") {
@@ -532,7 +540,7 @@ export class MockVisitBackend {
     if (a.method === "e_voucher" && code === PARKED_PATIENT && !a.agent) {
       // Replayed from here to the next patient's start: the recorded 挂单 (both patients).
       this.code = code;
-      this.parking = new Replay([parkedFlow], null, PARKED_COMPARED);
+      this.parking = new Replay(PARKED_FLOWS, null, PARKED_COMPARED);
       this.visit = this.parking.answer("visit_identify", { ...a, code: PARKED_RECORDED_CODE }) as VisitView;
       return structuredClone(this.visit);
     }

@@ -143,6 +143,12 @@ export class Replay {
     return k(last.args ?? {}) === k(args) ? last : null;
   }
 
+  /** Whether the run has reached the last step of a flow (nothing recorded comes after it). */
+  finished(): boolean {
+    const last = this.run[this.run.length - 1];
+    return !!last && this.flows.some((f) => f.steps.length === this.run.length && f.steps[f.steps.length - 1] === last);
+  }
+
   /** The run's steps that were answered, oldest first (the mock derives its read-only answers from them). */
   answered(): readonly RecordedStep[] {
     return this.run;

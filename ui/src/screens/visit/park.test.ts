@@ -3,7 +3,7 @@
 // settlement stays uncertain and locks its patient) and refuses any other parking.
 import { describe, expect, it } from "vitest";
 import type { OperatorInfo } from "../../ipc/api";
-import { MockVisitBackend, PARKED_PATIENT, parkedFlow } from "../../mock/mock-visit";
+import { MockVisitBackend, PARKED_PATIENT, parkedFlow, resolvedParkedFlow } from "../../mock/mock-visit";
 import type { VisitView } from "../../ipc/visit-api";
 import { canPark, hintsFor, keyAction } from "./flow";
 import { mockErrorText } from "../../mock/ipc-error";
@@ -79,6 +79,37 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
     expect(back.patient?.name).toBe("张三");
     expect(call("visit_cancel").state).toBe("closed");
     expect(call("visit_start").state).toBe("started");
+  });
+
+  it("resolves a parked uncertain settlement where it is parked, the counter's visit untouched, then resumes it pre-settled", () => {
+    const { b, call } = setup();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: PARKED_PATIENT });
+    call("visit_open", { authRxno: resolvedParkedFlow.steps[1]!.args.authRxno });
+    b.handle("shift_start", { evoucher: PHARMACIST });
+    call("visit_audit", { result: "1", opinion: "同意", reconfirmEvoucher: PHARMACIST });
+    for (const s of resolvedParkedFlow.steps.filter((x) => x.command === "visit_scan")) b.handle("visit_scan", { code: s.args.code });
+    call("visit_finish_dispensing");
+    call("visit_pre_settle");
+    const u = call("visit_settle");
+    call("visit_park");
+    expect(call("visit_identify", { method: "e_voucher", code: ZHANGSAN }).patient?.name).toBe("张三");
+    const v = call("visit_resolve_parked", { visitId: u.visitId });
+    expect(v.patient?.name).toBe("张三");
+    expect(v.state).toBe("prescriptions_listed");
+    expect(v.parked[0]).toMatchObject({ visitId: u.visitId, uncertain: false, state: "pre_settled" });
+    call("visit_cancel");
+    const back = call("visit_resume", { visitId: u.visitId });
+    expect(back).toMatchObject({ state: "pre_settled", parked: [] });
+    expect(back.patient?.name).toBe("王芳");
+    // The recording ends here: parking again is not answered.
+    let code = "";
+    try {
+      call("visit_park");
+    } catch (e) {
+      code = (e as { code: string }).code;
+    }
+    expect(code).toBe("MOCK_NOT_RECORDED");
   });
 
   it("parks nothing off the recording: a hand-built visit's 挂单 is not recorded", () => {
