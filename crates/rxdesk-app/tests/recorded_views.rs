@@ -1690,6 +1690,90 @@ fn receipt_normalised(text: &str) -> String {
         + "\n"
 }
 
+/// 王芳 from identify to a settlement whose answer is lost (the emulator's
+/// reset-after fault), dispensing `boxes` of the prescription named `diag`:
+/// the steps as the window sends them, and her visit's id.
+async fn wangfang_uncertain(
+    rig: &Rig,
+    s: &rxdesk_store::Session,
+    diag: &str,
+    boxes: &[rxdesk_demo::catalogue::DemoBox],
+) -> (Vec<Value>, String) {
+    use rxdesk_app::visit::{IdMethod, StepError};
+    let vs = rig.visits();
+    let mut f = Vec::new();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    let auth = v["response"]["listed"]
+        .as_array()
+        .expect("listed")
+        .iter()
+        .find(|r| r["diag_name"] == json!(diag))
+        .and_then(|r| r["auth_rxno"].as_str())
+        .expect("the prescription is listed")
+        .to_string();
+    f.push(step(
+        "visit_identify",
+        json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+        v,
+    ));
+    f.push(step(
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        raw(vs.open(s, &auth).await, step_error),
+    ));
+    f.push(step(
+        "visit_audit",
+        json!({ "result": "1", "opinion": "处方合理，准予调配",
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+        raw(
+            vs.audit(
+                s,
+                AuditResult::Approved,
+                "处方合理，准予调配",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
+            .await,
+            step_error,
+        ),
+    ));
+    for b in boxes {
+        let o = vs.scan(s, &b.trace_code).await.unwrap();
+        assert!(o.ok, "{}", o.message_zh);
+        f.push(step(
+            "visit_scan",
+            json!({ "code": b.trace_code }),
+            raw::<_, StepError>(Ok(o), step_error),
+        ));
+    }
+    f.push(step(
+        "visit_finish_dispensing",
+        json!({}),
+        raw(vs.finish_dispensing(s).await, step_error),
+    ));
+    f.push(step(
+        "visit_pre_settle",
+        json!({}),
+        raw(vs.pre_settle(s).await, step_error),
+    ));
+    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
+    let v = vs.settle(s).await;
+    reqwest::Client::new()
+        .delete(format!("{}/admin/faults", rig.base))
+        .send()
+        .await
+        .unwrap();
+    let v = raw(v, step_error);
+    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
+    let id = v["response"]["visitId"].as_str().unwrap().to_string();
+    f.push(step("visit_settle", json!({}), v));
+    (f, id)
+}
+
 /// 挂单, the sales history and a refund, against the emulator, as the
 /// browser test drives them: 王芳's settlement whose answer is lost is
 /// parked; 张三 is served meanwhile and parked too; 王芳's e-voucher is
@@ -1732,8 +1816,6 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
         .into_iter();
     let ev_args =
         |code: &str| json!({ "method": "e_voucher", "code": code, "consent": null, "agent": null });
-    let audit_args = json!({ "result": "1", "opinion": "处方合理，准予调配",
-                             "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null });
     let auth_of = |v: &Value, diag: &str| {
         v["response"]["listed"]
             .as_array()
@@ -1743,69 +1825,12 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
             .map(|r| r["auth_rxno"].as_str().unwrap().to_string())
             .expect("listed")
     };
-    let mut f: Vec<Value> = Vec::new();
     vs.start(&s).await.unwrap();
     vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
 
     // 王芳: to the settlement whose answer is lost.
-    let v = raw(
-        vs.identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
-            .await,
-        step_error,
-    );
-    let wang_auth = auth_of(&v, WANG_DIAG);
-    f.push(step("visit_identify", ev_args(WANGFANG_EC), v));
-    f.push(step(
-        "visit_open",
-        json!({ "authRxno": "<authRxno>" }),
-        raw(vs.open(&s, &wang_auth).await, step_error),
-    ));
-    f.push(step(
-        "visit_audit",
-        audit_args.clone(),
-        raw(
-            vs.audit(
-                &s,
-                AuditResult::Approved,
-                "处方合理，准予调配",
-                DEMO_PHARMACIST_EC_TOKEN,
-                None,
-            )
-            .await,
-            step_error,
-        ),
-    ));
     let wang_boxes: Vec<_> = boxes.by_ref().take(3).collect();
-    for b in &wang_boxes {
-        let o = vs.scan(&s, &b.trace_code).await.unwrap();
-        assert!(o.ok, "{}", o.message_zh);
-        f.push(step(
-            "visit_scan",
-            json!({ "code": b.trace_code }),
-            raw::<_, StepError>(Ok(o), step_error),
-        ));
-    }
-    f.push(step(
-        "visit_finish_dispensing",
-        json!({}),
-        raw(vs.finish_dispensing(&s).await, step_error),
-    ));
-    f.push(step(
-        "visit_pre_settle",
-        json!({}),
-        raw(vs.pre_settle(&s).await, step_error),
-    ));
-    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
-    let v = vs.settle(&s).await;
-    reqwest::Client::new()
-        .delete(format!("{}/admin/faults", rig.base))
-        .send()
-        .await
-        .unwrap();
-    let v = raw(v, step_error);
-    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
-    let wang_visit = v["response"]["visitId"].as_str().unwrap().to_string();
-    f.push(step("visit_settle", json!({}), v));
+    let (mut f, wang_visit) = wangfang_uncertain(&rig, &s, WANG_DIAG, &wang_boxes).await;
     let v = raw(vs.park(&s).await, step_error);
     assert_eq!(v["response"]["parked"][0]["uncertain"], true, "{v}");
     f.push(step("visit_park", json!({}), v));
@@ -2028,65 +2053,8 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
                "diag_name": WANG_AGAIN_DIAG, "label": "recorded parking"}),
     )
     .await;
-    let mut r: Vec<Value> = Vec::new();
     vs.start(&s).await.unwrap();
-    let v = raw(
-        vs.identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
-            .await,
-        step_error,
-    );
-    let again_auth = auth_of(&v, WANG_AGAIN_DIAG);
-    r.push(step("visit_identify", ev_args(WANGFANG_EC), v));
-    r.push(step(
-        "visit_open",
-        json!({ "authRxno": "<authRxno>" }),
-        raw(vs.open(&s, &again_auth).await, step_error),
-    ));
-    r.push(step(
-        "visit_audit",
-        audit_args.clone(),
-        raw(
-            vs.audit(
-                &s,
-                AuditResult::Approved,
-                "处方合理，准予调配",
-                DEMO_PHARMACIST_EC_TOKEN,
-                None,
-            )
-            .await,
-            step_error,
-        ),
-    ));
-    for b in wang_boxes.iter() {
-        let o = vs.scan(&s, &b.trace_code).await.unwrap();
-        assert!(o.ok, "{}", o.message_zh);
-        r.push(step(
-            "visit_scan",
-            json!({ "code": b.trace_code }),
-            raw::<_, StepError>(Ok(o), step_error),
-        ));
-    }
-    r.push(step(
-        "visit_finish_dispensing",
-        json!({}),
-        raw(vs.finish_dispensing(&s).await, step_error),
-    ));
-    r.push(step(
-        "visit_pre_settle",
-        json!({}),
-        raw(vs.pre_settle(&s).await, step_error),
-    ));
-    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
-    let v = vs.settle(&s).await;
-    reqwest::Client::new()
-        .delete(format!("{}/admin/faults", rig.base))
-        .send()
-        .await
-        .unwrap();
-    let v = raw(v, step_error);
-    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
-    let again_visit = v["response"]["visitId"].as_str().unwrap().to_string();
-    r.push(step("visit_settle", json!({}), v));
+    let (mut r, again_visit) = wangfang_uncertain(&rig, &s, WANG_AGAIN_DIAG, &wang_boxes).await;
     r.push(step(
         "visit_park",
         json!({}),

@@ -44,20 +44,33 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
     }
     throw new Error("did not fail");
   };
-  const scans = parkedFlow.steps.filter((s) => s.command === "visit_scan").map((s) => String(s.args.code));
-
-  it("parks the uncertain settlement, serves and parks 张三, refuses her meanwhile, resumes, resolves and settles her, then 张三's comes back", () => {
-    const { b, call } = setup();
+  /** 王芳 (`PARKED_PATIENT`) to her settlement whose answer was lost, along `flow`'s recorded scans. */
+  const toUncertain = ({ b, call }: ReturnType<typeof setup>, flow: typeof parkedFlow): VisitView => {
     call("visit_start");
     call("visit_identify", { method: "e_voucher", code: PARKED_PATIENT });
-    call("visit_open", { authRxno: parkedFlow.steps[1]!.args.authRxno });
+    call("visit_open", { authRxno: flow.steps[1]!.args.authRxno });
     b.handle("shift_start", { evoucher: PHARMACIST });
     expect(call("visit_audit", { result: "1", opinion: "同意", reconfirmEvoucher: PHARMACIST }).state).toBe("dispensing");
-    for (const c of scans) expect((b.handle("visit_scan", { code: c }) as { ok: boolean }).ok).toBe(true);
+    for (const s of flow.steps.filter((x) => x.command === "visit_scan")) expect((b.handle("visit_scan", { code: s.args.code }) as { ok: boolean }).ok).toBe(true);
     call("visit_finish_dispensing");
     call("visit_pre_settle");
     const u = call("visit_settle");
     expect(u.state).toBe("settlement_uncertain");
+    return u;
+  };
+  const codeOf = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+    return "ok";
+  };
+
+  it("parks the uncertain settlement, serves and parks 张三, refuses her meanwhile, resumes, resolves and settles her, then 张三's comes back", () => {
+    const rig = setup();
+    const { call } = rig;
+    const u = toUncertain(rig, parkedFlow);
     const next = call("visit_park");
     expect(next.state).toBe("started");
     expect(next.parked[0]).toMatchObject({ visitId: u.visitId, patientName: "王芳", uncertain: true, state: "settlement_uncertain" });
@@ -82,16 +95,9 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
   });
 
   it("resolves a parked uncertain settlement where it is parked, the counter's visit untouched, then resumes it pre-settled", () => {
-    const { b, call } = setup();
-    call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: PARKED_PATIENT });
-    call("visit_open", { authRxno: resolvedParkedFlow.steps[1]!.args.authRxno });
-    b.handle("shift_start", { evoucher: PHARMACIST });
-    call("visit_audit", { result: "1", opinion: "同意", reconfirmEvoucher: PHARMACIST });
-    for (const s of resolvedParkedFlow.steps.filter((x) => x.command === "visit_scan")) b.handle("visit_scan", { code: s.args.code });
-    call("visit_finish_dispensing");
-    call("visit_pre_settle");
-    const u = call("visit_settle");
+    const rig = setup();
+    const { call } = rig;
+    const u = toUncertain(rig, resolvedParkedFlow);
     call("visit_park");
     expect(call("visit_identify", { method: "e_voucher", code: ZHANGSAN }).patient?.name).toBe("张三");
     const v = call("visit_resolve_parked", { visitId: u.visitId });
@@ -103,13 +109,7 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
     expect(back).toMatchObject({ state: "pre_settled", parked: [] });
     expect(back.patient?.name).toBe("王芳");
     // The recording ends here: parking again is not answered.
-    let code = "";
-    try {
-      call("visit_park");
-    } catch (e) {
-      code = (e as { code: string }).code;
-    }
-    expect(code).toBe("MOCK_NOT_RECORDED");
+    expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
   });
 
   it("parks nothing off the recording: a hand-built visit's 挂单 is not recorded", () => {
@@ -117,12 +117,6 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
     call("visit_start");
     call("visit_identify", { method: "e_voucher", code: ZHANGSAN });
     call("visit_open", { authRxno: "AR-OK" });
-    let code = "";
-    try {
-      call("visit_park");
-    } catch (e) {
-      code = (e as { code: string }).code;
-    }
-    expect(code).toBe("MOCK_NOT_RECORDED");
+    expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
   });
 });
