@@ -522,10 +522,11 @@ test("history: find by day, by name and by trace code, reprint, refund with reas
   await page.waitForSelector("#history-none, #history-day");
   assert.equal(await page.inputValue("#history-query"), "");
   // A day searched: its sales and their exact total (王芳's and 张三's, bought by his son).
-  await page.fill("#history-query", "2026-11-24");
+  // The recorded day (the replay's 2026-12-05).
+  await page.fill("#history-query", "2026-12-05");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-day-total");
-  assert.match(await text("#history-day-total"), /2026-11-24\s*销售 2 笔 · 合计 ¥102\.40/);
+  assert.match(await text("#history-day-total"), /2026-12-05\s*销售 2 笔 · 合计 ¥102\.40/);
   assert.equal(await page.locator(".hist-row").count(), 2);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");

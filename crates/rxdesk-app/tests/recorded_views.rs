@@ -2096,10 +2096,13 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
     }
     let mut seen = Vec::new();
     number_ids(&mut all, "rtalDocno", &mut seen);
-    scrub_but(
-        &mut all,
-        &["visitId", "rtalDocno", "saleId", "traceCode", "receiptText"],
-    );
+    // The two sales' prescriptions apart in the history.
+    let mut seen = Vec::new();
+    number_ids(&mut all["sales"], "hiRxno", &mut seen);
+    const KEEP: &[&str] = &["visitId", "rtalDocno", "saleId", "traceCode", "receiptText"];
+    scrub_but(&mut all["parked"], KEEP);
+    scrub_but(&mut all["resolved"], KEEP);
+    scrub_but(&mut all["sales"], &[KEEP, &["hiRxno"]].concat());
     only_listed_any(&mut all["parked"], &[WANG_DIAG, ZHANG_DIAG]);
     only_listed_any(&mut all["resolved"], &[WANG_AGAIN_DIAG, ZHANG_DIAG]);
     write_recording(
