@@ -1177,12 +1177,20 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.waitForSelector("#inv-expiry-list tr.near");
   await shot("33-inventory-near-expiry");
   await page.click("#inv-tab-trace");
+  // The trace tab replays the real service (ui/src/mock/recorded/trace.json): one sale matched, one
+  // whose 3505 the platform has not received.
+  const traced = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/trace.json", import.meta.url), "utf8")).flows[0].steps;
+  const [held, uploaded] = traced.filter((s) => s.command === "trace_code_lookup").map((s) => s.args.code);
   await page.click("#inv-trace-run");
-  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
-  // One code of the list looked up on both sides, scanned.
+  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotAtPlatform']");
+  assert.ok((await text("#inv-trace")).replace(/\s/g, "").includes(held), "the code the platform has not heard of is listed");
+  // The codes looked up on both sides, scanned: sold here and not at the platform; sold and recorded there.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await scan("81305122601020013669");
-  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='not_received']");
+  await scan(held);
+  await page.waitForSelector("#inv-code-trace[data-platform='0'][data-state='sold']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(uploaded);
+  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='sold']");
   await shot("34-inventory-trace");
   // en-US: the tabs and a refusal in English, the state translated.
   await page.click("#locale-switch");

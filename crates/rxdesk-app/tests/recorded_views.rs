@@ -2117,3 +2117,113 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "history", "steps": all["sales"] }] }),
     );
 }
+
+/// The inventory screen's trace tab against the emulator: two received
+/// demo boxes of 布洛芬 sold on one day, the first uploaded (3505 at the
+/// platform), the second's 3505 held by the emulator; the day's 3513 reconciliation (one
+/// matched, one sold here the platform has not heard of) and each code
+/// looked up on both sides. Written to `trace.json`;
+/// `ui/src/mock/mock-inventory.ts` replays it (any day stands for the
+/// recorded one; a code not looked up here is `MOCK_NOT_RECORDED`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
+    use rust_decimal::Decimal;
+    use rxdesk_app::inventory_screen as inv;
+    use rxdesk_store::ledger::{NewSale, NewSaleLine};
+    let rig = Rig::new().await;
+    let store = rig.counter.store();
+    let boss = store.login("3001", "demo-manager").unwrap();
+    let s = rig.session();
+    let ibu: Vec<String> = demo_boxes()
+        .into_iter()
+        .filter(|b| b.fixmedins_hilist_id == "YP000002")
+        .map(|b| b.trace_code)
+        .take(2)
+        .collect();
+    let sell = |code: &str| {
+        let batch = store
+            .stock_box(code)
+            .unwrap()
+            .expect("a received box")
+            .batch_id;
+        store
+            .record_sale(
+                &boss,
+                &NewSale {
+                    prescription_id: None,
+                    lines: vec![NewSaleLine {
+                        batch_id: batch,
+                        quantity: Decimal::ONE,
+                        price: None,
+                        split: false,
+                        trace_codes: vec![code.to_string()],
+                    }],
+                    settlement: None,
+                    doctor_name: String::new(),
+                    hi_feesetl_type: "1".into(),
+                },
+            )
+            .unwrap()
+    };
+    let (uploaded, held) = (ibu[0].as_str(), ibu[1].as_str());
+    let first = sell(uploaded);
+    let mut n = 0;
+    while store.sale_uploads_open(first.sale_id).unwrap() > 0 {
+        n += 1;
+        assert!(n < 400, "the first sale's upload never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    post(
+        &rig.base,
+        "/admin/faults",
+        json!({"error_rate": 1.0, "ops": ["3505"]}),
+    )
+    .await;
+    sell(held);
+    let mut p = rxdesk_center::CenterProfile::demo(&rig.base, rxdesk_center::Family::A).unwrap();
+    p.request_timeout = std::time::Duration::from_secs(5);
+    let gen = rxdesk_center::MsgIdGenerator::new(&p.institution.fixmedins_code)
+        .unwrap()
+        .with_sequence_range(7000, 7999);
+    let client = rxdesk_center::CenterClient::new(p, std::sync::Arc::new(gen)).unwrap();
+    let today = rxdesk_store::reports::cst_day(store.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let err = |e: &inv::InventoryFailure| {
+        let w = e.to_wire(rxdesk_app::visit::Lang::EnUs);
+        json!({ "code": w.code, "params": w.params, "detail": w.message })
+    };
+    let day = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
+    assert_eq!(day["response"]["matched"], 1, "{day}");
+    assert_eq!(
+        day["response"]["differences"][0]["class"], "NotAtPlatform",
+        "{day}"
+    );
+    let mut f = vec![step("trace_reconcile_day", json!({ "day": "<day>" }), day)];
+    for code in [held, uploaded] {
+        f.push(step(
+            "trace_code_lookup",
+            json!({ "code": code }),
+            raw(inv::trace_code(&client, store, &s, code).await, err),
+        ));
+    }
+    // The sale's number inside the sentence and as the platform's record, and its time.
+    for d in f[0]["response"]["differences"].as_array_mut().unwrap() {
+        let zh = times_inside(d["sentenceZh"].as_str().unwrap());
+        d["sentenceZh"] = json!(zh);
+    }
+    for st in f.iter_mut().skip(1) {
+        for r in st["response"]["platform"].as_array_mut().unwrap() {
+            // The first (uploaded) sale's number: the held one is `<rtalDocno1>`.
+            r["bkkpSn"] = json!("<rtalDocno2>");
+        }
+    }
+    let mut all = json!(f);
+    let mut seen = Vec::new();
+    number_ids(&mut all, "rtalDocno", &mut seen);
+    scrub_but(&mut all, &["rtalDocno", "traceCode"]);
+    write_recording(
+        "trace.json",
+        json!({ "flows": [{ "name": "trace", "steps": all }] }),
+    );
+}
