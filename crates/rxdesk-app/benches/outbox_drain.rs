@@ -18,7 +18,6 @@ use rxdesk_center::profile::demo;
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::faults::Faults;
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
-use rxdesk_store::ledger::{NewSale, NewSaleLine};
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::outbox::UploadRequest;
 use rxdesk_store::sync::{self, SendOutcome, SyncConfig, Uploader};
@@ -76,22 +75,7 @@ fn record_sales(store: &Store, n: u64) {
     let batch = vitamin_c::vitamin_c(store, &boss, "VC", n + 10);
     for i in 0..n {
         store
-            .record_sale(
-                &boss,
-                &NewSale {
-                    prescription_id: None,
-                    lines: vec![NewSaleLine {
-                        batch_id: batch,
-                        quantity: rust_decimal::Decimal::ONE,
-                        price: None,
-                        split: false,
-                        trace_codes: vec![format!("6{i:019}")],
-                    }],
-                    settlement: None,
-                    doctor_name: String::new(),
-                    hi_feesetl_type: "1".into(),
-                },
-            )
+            .record_sale(&boss, &vitamin_c::one_box_sale(batch, format!("6{i:019}")))
             .unwrap();
     }
 }

@@ -17,7 +17,7 @@ use rxdesk_center::profile::demo;
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::faults::Faults;
 use rxdesk_center_sim::{serve, SimConfig};
-use rxdesk_store::ledger::{NewSale, NewSaleLine};
+use rxdesk_store::ledger::NewSale;
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::sync::{self, SyncConfig};
 use rxdesk_store::{Role, Store, UploadState};
@@ -32,19 +32,7 @@ const SALES: u64 = 500;
 const MIN_KILLS: u32 = 20;
 
 fn sale(batch: i64, n: u64) -> NewSale {
-    NewSale {
-        prescription_id: None,
-        lines: vec![NewSaleLine {
-            batch_id: batch,
-            quantity: rust_decimal::Decimal::ONE,
-            price: None,
-            split: false,
-            trace_codes: vec![format!("7{n:019}")],
-        }],
-        settlement: None,
-        doctor_name: String::new(),
-        hi_feesetl_type: "1".into(),
-    }
+    common::one_box_sale(batch, format!("7{n:019}"))
 }
 
 /// A fresh ledger for the demo pharmacy with a cashier, the drug and stock.

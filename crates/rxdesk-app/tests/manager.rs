@@ -7,12 +7,11 @@
 
 mod common;
 
-use rust_decimal::Decimal;
 use rxdesk_app::manager::{self, SyncService};
 use rxdesk_app::reconcile;
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center_sim::{serve, SimConfig};
-use rxdesk_store::ledger::{NewSale, NewSaleLine, NewSettlement};
+use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::{Session, Store, UploadState};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -67,17 +66,8 @@ fn sale(w: &World, n: u64, settlement: Option<NewSettlement>) -> i64 {
         .record_sale(
             &w.boss,
             &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: w.batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{n:019}")],
-                }],
                 settlement,
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
+                ..common::one_box_sale(w.batch, format!("9{n:019}"))
             },
         )
         .unwrap()

@@ -868,10 +868,9 @@ async fn the_duty_is_recorded_for_the_window_mocks() {
 /// day 2026-11-23 and the balanced result for any other).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reconciliation_is_recorded_for_the_window_mocks() {
-    use rust_decimal::Decimal;
     use rxdesk_app::reconcile;
     use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator};
-    use rxdesk_store::ledger::{NewSale, NewSaleLine, NewSettlement};
+    use rxdesk_store::ledger::{NewSale, NewSettlement};
     use std::str::FromStr;
     let rig = Rig::new().await;
     let store = rig.counter.store().clone();
@@ -910,14 +909,6 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
         .record_sale(
             &boss,
             &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{:019}", 7)],
-                }],
                 settlement: Some(NewSettlement {
                     setl_id: "LOCALONLY0001".into(),
                     mdtrt_id: "MD-LOCAL".into(),
@@ -929,8 +920,7 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
                     psn_cash_pay: amount("0.00"),
                     setl_time: store.now_ms(),
                 }),
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
+                ..one_box_sale(batch, format!("9{:019}", 7))
             },
         )
         .unwrap();
@@ -982,10 +972,8 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
 /// msgids, times (inside the center's sentences too) and ages to the minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upload_queue_is_recorded_for_the_window_mocks() {
-    use rust_decimal::Decimal;
     use rxdesk_app::manager::{self, SyncService};
     use rxdesk_app::{Counter, DataDir, Settings};
-    use rxdesk_store::ledger::{NewSale, NewSaleLine};
     use std::time::{Duration, Instant};
     let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
         .await
@@ -1012,22 +1000,7 @@ async fn the_upload_queue_is_recorded_for_the_window_mocks() {
     let batch = vitamin_c(&store, &boss, "QUEUE", 100);
     let sale = |n: u64| {
         store
-            .record_sale(
-                &boss,
-                &NewSale {
-                    prescription_id: None,
-                    lines: vec![NewSaleLine {
-                        batch_id: batch,
-                        quantity: Decimal::ONE,
-                        price: None,
-                        split: false,
-                        trace_codes: vec![format!("9{n:019}")],
-                    }],
-                    settlement: None,
-                    doctor_name: String::new(),
-                    hi_feesetl_type: "1".into(),
-                },
-            )
+            .record_sale(&boss, &one_box_sale(batch, format!("9{n:019}")))
             .unwrap();
     };
     let faults = |body: &'static str| {
@@ -2127,9 +2100,7 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
 /// recorded one; a code not looked up here is `MOCK_NOT_RECORDED`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
-    use rust_decimal::Decimal;
     use rxdesk_app::inventory_screen as inv;
-    use rxdesk_store::ledger::{NewSale, NewSaleLine};
     let rig = Rig::new().await;
     let store = rig.counter.store();
     let boss = store.login("3001", "demo-manager").unwrap();
@@ -2147,22 +2118,7 @@ async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
             .expect("a received box")
             .batch_id;
         store
-            .record_sale(
-                &boss,
-                &NewSale {
-                    prescription_id: None,
-                    lines: vec![NewSaleLine {
-                        batch_id: batch,
-                        quantity: Decimal::ONE,
-                        price: None,
-                        split: false,
-                        trace_codes: vec![code.to_string()],
-                    }],
-                    settlement: None,
-                    doctor_name: String::new(),
-                    hi_feesetl_type: "1".into(),
-                },
-            )
+            .record_sale(&boss, &one_box_sale(batch, code.to_string()))
             .unwrap()
     };
     let (uploaded, held) = (ibu[0].as_str(), ibu[1].as_str());

@@ -12,14 +12,12 @@
 
 mod common;
 
-use rust_decimal::Decimal;
 use rxdesk_app::uploader::CenterUploader;
 use rxdesk_center::{
     CenterClient, CenterProfile, Family, IdRole, MsgIdGenerator, Operator, PrescriptionCenter,
 };
 use rxdesk_center_sim::dedupe::DuplicateMsgid;
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
-use rxdesk_store::ledger::{NewSale, NewSaleLine};
 use rxdesk_store::outbox::Completion;
 use rxdesk_store::sync::{self, SendOutcome, SyncConfig, Uploader};
 use rxdesk_store::{Session, Store, UploadState};
@@ -88,22 +86,7 @@ fn ledger() -> Ledger {
 fn sale(l: &Ledger, n: u64) -> i64 {
     let r = l
         .store
-        .record_sale(
-            &l.boss,
-            &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: l.batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{n:019}")],
-                }],
-                settlement: None,
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
-            },
-        )
+        .record_sale(&l.boss, &common::one_box_sale(l.batch, format!("9{n:019}")))
         .unwrap();
     r.upload_ids[0]
 }

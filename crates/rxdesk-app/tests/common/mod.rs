@@ -6,7 +6,7 @@
 pub mod vitamin_c;
 // Not every test binary sells 维生素C片.
 #[allow(unused_imports)]
-pub use vitamin_c::{vitamin_c, VITAMIN_C};
+pub use vitamin_c::{one_box_sale, vitamin_c, VITAMIN_C};
 
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;

@@ -46,3 +46,21 @@ pub fn vitamin_c(store: &Store, boss: &Session, id: &str, quantity: u64) -> i64 
         )
         .expect("the batch is added")
 }
+
+/// A cash sale of one whole box of `batch` with its trace `code` (no
+/// prescription, no settlement: set `settlement` with struct update syntax).
+pub fn one_box_sale(batch: i64, code: String) -> rxdesk_store::ledger::NewSale {
+    rxdesk_store::ledger::NewSale {
+        prescription_id: None,
+        lines: vec![rxdesk_store::ledger::NewSaleLine {
+            batch_id: batch,
+            quantity: Decimal::ONE,
+            price: None,
+            split: false,
+            trace_codes: vec![code],
+        }],
+        settlement: None,
+        doctor_name: String::new(),
+        hi_feesetl_type: "1".into(),
+    }
+}
