@@ -173,7 +173,8 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   await page.type("#credential-number", "unknown", { delay: 80 });
   await page.press("#credential-number", "Enter");
   await page.waitForSelector("#counter-error");
-  assert.match((await page.textContent("#counter-error")) ?? "", /医保中心暂不可用：请检查网络后重试/);
+  // The window's own sentence for the recorded code and action (CENTER_UNAVAILABLE, personInfo).
+  assert.match((await page.textContent("#counter-error")) ?? "", /查询参保信息失败：医保中心暂时无法连接，请检查网络后重试/);
   await page.screenshot({ path: "test-output/browser/identify-refused.png" });
   await assertNoRawText("identify-refused");
   assert.deepEqual(errors, []);
@@ -244,7 +245,8 @@ async function openOk(code) {
   await page.waitForSelector("#counter[data-state='rules_checked']");
 }
 
-async function auditAndDispense() {
+/** Audit, then dispense `boxes` (the mock's own by default, or a recording's trace codes) to `lines` lines done. */
+async function auditAndDispense(boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)], lines = 2) {
   await page.keyboard.press("F2");
   await page.waitForSelector("#audit-form");
   if (await page.$("#shift-step")) {
@@ -257,13 +259,12 @@ async function auditAndDispense() {
   await page.selectOption("#audit-phrase", { index: 1 });
   await page.keyboard.press("F2");
   await page.waitForSelector("#dispense-list");
-  const boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)];
   for (const [i, c] of boxes.entries()) {
     await scan(c);
     // Wait for this box on the checklist (one row per scanned box), not for an older banner.
     await page.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
   }
-  assert.equal(await page.locator(".disp-line[data-done='1']").count(), 2);
+  assert.equal(await page.locator(".disp-line[data-done='1']").count(), lines);
   await page.keyboard.press("F3");
   await page.waitForSelector("#counter[data-state='dispensed']");
   await page.keyboard.press("F4");
@@ -409,6 +410,19 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.match(await text("#counter-error"), /付款码无效/);
   assert.equal(await page.$("#scan-banner.ok"), null, "no green ✔ beside a declined pay code");
   await shot("10b-paycode-declined");
+  // en-US: our sentence in English, the channel's own words apart and marked as its (no Chinese in the sentence).
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await scan("13456789");
+  await page.waitForFunction(() => /declined/.test(document.querySelector("#counter-error")?.textContent ?? ""));
+  assert.doesNotMatch(await text("#counter-error"), /[\u3400-\u9fff\uff00-\uffef]/);
+  assert.match(await text("#error-outside-words [data-center-words]"), /付款码无效/);
+  assert.match(await text("#error-outside-words"), /^The payment channel's words:/);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await shot("10b-paycode-declined-en-1024");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   await scan("134567890123456789");
   await page.waitForSelector("#receipt-text");
   // The real receipt: the pay code was WeChat Pay's, the part the patient paid by it.
@@ -420,10 +434,13 @@ test("an uncertain settlement blocks everything but 处理未知结算, then set
   assert.deepEqual(errors, []);
 });
 
-test("挂单: an uncertain settlement is parked while the next patient is served, stays red and locks its patient, then is resumed and resolved; a visit parked and resumed", async () => {
-  const UNCERTAIN = "110000ecdemo000000000uncertainwangfang"; // 王芳, whose first 2102 times out
+test("挂单: an uncertain settlement is parked while the next patient is served, stays red and locks its patient, then is resumed and resolved; a visit parked and resumed (the real service's recorded answers: ui/src/mock/recorded/visit-parked.json)", async () => {
+  // 王芳, whose 2102 answer was lost (the mock's stand-in for her e-voucher in the recorded 挂单).
+  const UNCERTAIN = "110000ecdemo00000000000000parkedwangfang";
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-parked.json", import.meta.url), "utf8")).flows[0].steps;
   await openOk(UNCERTAIN);
-  await auditAndDispense();
+  assert.match(await text("#visit-patient"), /王芳/);
+  await auditAndDispense(rec.filter((x) => x.command === "visit_scan").map((x) => x.args.code), 1);
   await page.keyboard.press("F9");
   await page.waitForSelector("#uncertain-panel");
   assert.match(await text("#fkeys"), /F11\s*挂单/);
@@ -494,34 +511,39 @@ test("states in one visual language: nothing due is not asked for, completed is 
   assert.deepEqual(errors, []);
 });
 
-test("history: find by name and by trace code, reprint, refund with reason and confirmation", async () => {
+test("history: find by day, by name and by trace code, reprint, refund with reason and confirmation (the real service's recorded answers: ui/src/mock/recorded/sales.json)", async () => {
+  const rec = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/sales.json", import.meta.url), "utf8")).flows[0].steps;
+  const trace = rec.find((s) => s.command === "sales_find" && /^\d{20}$/.test(s.args.query)).args.query;
+  const wangfang = rec.find((s) => s.command === "sales_find" && s.args.query === "王芳").response[0];
   await page.keyboard.press("F6");
   await page.waitForSelector("#history");
   await page.waitForFunction(() => document.activeElement?.id === "history-query");
-  // The screen opens on today's sales (none in the mock) with the box empty.
+  // The screen opens on today's sales (the recorded day's) with the box empty.
   await page.waitForSelector("#history-none, #history-day");
   assert.equal(await page.inputValue("#history-query"), "");
-  // A day searched: its sales and their exact total.
-  await page.fill("#history-query", "2026-11-24");
+  // A day searched: its sales and their exact total (王芳's and 张三's, bought by his son).
+  // The recorded day (the replay's 2026-12-05).
+  await page.fill("#history-query", "2026-12-05");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history-day-total");
-  assert.match(await text("#history-day-total"), /2026-11-24\s*销售 \d+ 笔 · 合计 ¥\d+\.\d\d/);
-  await shot("10b-history-day-total");
-  await page.fill("#history-query", "");
-  await page.focus("#history-query");
-  await page.keyboard.type("张三", { delay: 60 });
-  await page.keyboard.press("Enter");
-  await page.waitForSelector("#history-list");
-  // 张三's sales of the tests before (the uncertain settlement is the recorded 王芳's, not his).
+  assert.match(await text("#history-day-total"), /2026-12-05\s*销售 2 笔 · 合计 ¥102\.40/);
   assert.equal(await page.locator(".hist-row").count(), 2);
-  assert.match(await text("#history-detail"), /张三[^]*RX0001[^]*¥43\.00[^]*已完成/);
   await page.keyboard.press("ArrowDown");
   await page.waitForSelector(".hist-row.picked:nth-child(2)");
   await page.keyboard.press("ArrowUp");
   await page.waitForSelector(".hist-row.picked:nth-child(1)");
+  await shot("10b-history-day-total");
+  await page.fill("#history-query", "");
+  await page.focus("#history-query");
+  await page.keyboard.type("王芳", { delay: 60 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#history-list");
+  assert.equal(await page.locator(".hist-row").count(), 1);
+  assert.match(await text("#history-detail"), new RegExp(`王芳[^]*¥${wangfang.total.replace(".", "\\.")}[^]*已完成`));
   await page.keyboard.press("F3");
   await page.waitForSelector("#reprint-text");
-  assert.match(await text("#reprint-outcome"), /重打/);
+  assert.match(await text("#reprint-outcome"), /补打|重打|打印/);
+  assert.match(await text("#reprint-text"), /重印/);
   await shot("11-history-reprint");
   await page.keyboard.press("F4");
   await page.waitForSelector("#refund-reason");
@@ -530,7 +552,7 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   assert.match(await text("#history-error"), /请填写退费原因/);
   await page.keyboard.type("患者过敏", { delay: 60 });
   // An insured sale: the patient identifies as at the sale.
-  await page.type("#refund-identity", "110000ecdemo0000000000000000000zhangsan");
+  await page.type("#refund-identity", "110000ecdemo00000000000000000000wangfang");
   // 店长授权: the pharmacist's session; a refund needs the manager's 工号 and password, asked before the confirmation.
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => /店长授权/.test(document.querySelector("#history-error")?.textContent ?? ""));
@@ -546,26 +568,29 @@ test("history: find by name and by trace code, reprint, refund with reason and c
   await shot("12a-history-refund-authorise");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#refund-confirm");
-  assert.match(await text("#refund-confirm"), /确认退还 ¥43\.00.*患者过敏/);
+  assert.match(await text("#refund-confirm"), new RegExp(`确认退还 ¥${wangfang.total.replace(".", "\\.")}.*患者过敏`));
   assert.match(await text("#refund-authorised-by"), /3001/);
   await shot("12-history-refund-confirm");
   await page.keyboard.press("F4");
   await page.waitForSelector("#refund-receipt");
-  assert.match(await text("#refund-receipt"), /退费原因: 患者过敏/);
+  assert.match(await text("#refund-receipt"), /退费原因 患者过敏/);
   assert.match(await text("#history-list"), /已退费/);
   await shot("13-history-refunded");
   // en-US: the money returned by payment method and the printer's outcome, by code, no Chinese.
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "en-US");
-  assert.match(await text("#refund-returned"), /Cash ¥\d+\.\d\d/);
+  assert.match(await text("#refund-returned"), /WeChat[^¥]*¥3\.04/);
   for (const sel of ["#refund-returned", "#refund-printed"]) assert.doesNotMatch(await text(sel), /[\u3400-\u9fff\uff00-\uffef]/, sel);
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await shot("13b-history-refunded-en-1024");
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
-  // A trace code scanned on this screen is a search.
+  // A trace code scanned on this screen is a search: the refunded sale.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await scan(box(IBU, 901));
+  await scan(trace);
   await page.waitForFunction(() => document.querySelectorAll(".hist-row").length === 1);
-  assert.match(await text("#history-list"), /王五/);
+  assert.match(await text("#history-list"), /王芳[^]*已退费/);
   assert.deepEqual(errors, []);
 });
 
@@ -1152,12 +1177,20 @@ test("库存 (Shift+F7): goods-in by scanning with refusals said, stock-take dif
   await page.waitForSelector("#inv-expiry-list tr.near");
   await shot("33-inventory-near-expiry");
   await page.click("#inv-tab-trace");
+  // The trace tab replays the real service (ui/src/mock/recorded/trace.json): one sale matched, one
+  // whose 3505 the platform has not received.
+  const traced = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/trace.json", import.meta.url), "utf8")).flows[0].steps;
+  const [held, uploaded] = traced.filter((s) => s.command === "trace_code_lookup").map((s) => s.args.code);
   await page.click("#inv-trace-run");
-  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotInLedger']");
-  // One code of the list looked up on both sides, scanned.
+  await page.waitForSelector("#inv-trace[data-balanced='0'] table[data-class='NotAtPlatform']");
+  assert.ok((await text("#inv-trace")).replace(/\s/g, "").includes(held), "the code the platform has not heard of is listed");
+  // The codes looked up on both sides, scanned: sold here and not at the platform; sold and recorded there.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await scan("81305122601020013669");
-  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='not_received']");
+  await scan(held);
+  await page.waitForSelector("#inv-code-trace[data-platform='0'][data-state='sold']");
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await scan(uploaded);
+  await page.waitForSelector("#inv-code-trace[data-platform='1'][data-state='sold']");
   await shot("34-inventory-trace");
   // en-US: the tabs and a refusal in English, the state translated.
   await page.click("#locale-switch");
@@ -1459,7 +1492,7 @@ test("en-US shows no Chinese from the backend on every other screen: history wit
   // Data that is Chinese in any locale: people's, the pharmacy's and drugs' names (the demo world's).
   const names = [
     ...demoDrugs.flatMap((d) => [d.name, d.generic_name, d.manufacturer, d.spec].filter((x) => typeof x === "string" && CJK.test(x))),
-    "张三", "李四", "王五", "赵六", "王芳", "王小明", "演示药店",
+    "张三", "李四", "王五", "赵六", "王芳", "王小明", "张小明", "演示药店",
     // The demo staff (the mock's operators) and the demo CA certificate's own name.
     "王店长", "李药师", "张收银", "RxDesk Demo 医保 CA (DEMO ONLY)",
   ];
@@ -1495,14 +1528,14 @@ test("en-US shows no Chinese from the backend on every other screen: history wit
     all.push(...(await leaks("counter")));
     all.push(...(await page.evaluate(() => document.querySelector("#nav")?.textContent ?? "")).match(CJK) ? [`nav: ${await text("#nav")}`] : []);
 
-    // History: the sales of November, one bought by a 代购 agent.
+    // History: 张三's recorded sale, bought by his son (代购).
     await page.click("#nav-history");
     const q = "#history-query";
     await page.waitForSelector(q);
-    await page.fill(q, "2026-11");
+    await page.fill(q, "张三");
     await page.press(q, "Enter");
     await page.waitForSelector("[data-agent]");
-    assert.equal(await text("[data-agent]"), "Agent: 王小明 (child, 1101**********0033)");
+    assert.equal(await text("[data-agent]"), "Agent: 张小明 (child, 110***********0017)");
     all.push(...(await leaks("history")));
     await page.screenshot({ path: "test-output/ui/40-en-history-agent.png" });
 

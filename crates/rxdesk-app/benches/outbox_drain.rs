@@ -9,12 +9,15 @@
 //!
 //! Run: `cargo bench -p rxdesk-app --bench outbox_drain`.
 
+// The bench's 维生素C片 and its batch: the tests' set-up, the one file of it.
+#[path = "../tests/common/vitamin_c.rs"]
+mod vitamin_c;
+
 use rxdesk_app::uploader::CenterUploader;
 use rxdesk_center::profile::demo;
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::faults::Faults;
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
-use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::outbox::UploadRequest;
 use rxdesk_store::sync::{self, SendOutcome, SyncConfig, Uploader};
@@ -69,55 +72,10 @@ fn record_sales(store: &Store, n: u64) {
         )
         .unwrap();
     let boss = store.login("boss", "bench-password").unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "VC0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药有限公司".into(),
-                aprvno: "国药准字H00000001".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "VC-B1".into(),
-                manu_lotnum: "L2026".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: rust_decimal::Decimal::from(n + 10),
-            },
-        )
-        .unwrap();
+    let batch = vitamin_c::vitamin_c(store, &boss, "VC", n + 10);
     for i in 0..n {
         store
-            .record_sale(
-                &boss,
-                &NewSale {
-                    prescription_id: None,
-                    lines: vec![NewSaleLine {
-                        batch_id: batch,
-                        quantity: rust_decimal::Decimal::ONE,
-                        price: None,
-                        split: false,
-                        trace_codes: vec![format!("6{i:019}")],
-                    }],
-                    settlement: None,
-                    doctor_name: String::new(),
-                    hi_feesetl_type: "1".into(),
-                },
-            )
+            .record_sale(&boss, &vitamin_c::one_box_sale(batch, format!("6{i:019}")))
             .unwrap();
     }
 }

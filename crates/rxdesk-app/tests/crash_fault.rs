@@ -10,12 +10,14 @@
 //! must show every sale accepted exactly once and `/admin/uploads` must hold
 //! exactly the ledger's msgids.
 
+mod common;
+
 use rxdesk_app::uploader::CenterUploader;
 use rxdesk_center::profile::demo;
 use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator, Operator};
 use rxdesk_center_sim::faults::Faults;
 use rxdesk_center_sim::{serve, SimConfig};
-use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
+use rxdesk_store::ledger::NewSale;
 use rxdesk_store::operators::NewOperator;
 use rxdesk_store::sync::{self, SyncConfig};
 use rxdesk_store::{Role, Store, UploadState};
@@ -28,23 +30,9 @@ use std::time::{Duration, Instant};
 
 const SALES: u64 = 500;
 const MIN_KILLS: u32 = 20;
-/// 维生素C片 in the emulator's demo catalogue.
-const DRUG: &str = "XA11GAW010A001010100004";
 
 fn sale(batch: i64, n: u64) -> NewSale {
-    NewSale {
-        prescription_id: None,
-        lines: vec![NewSaleLine {
-            batch_id: batch,
-            quantity: rust_decimal::Decimal::ONE,
-            price: None,
-            split: false,
-            trace_codes: vec![format!("7{n:019}")],
-        }],
-        settlement: None,
-        doctor_name: String::new(),
-        hi_feesetl_type: "1".into(),
-    }
+    common::one_box_sale(batch, format!("7{n:019}"))
 }
 
 /// A fresh ledger for the demo pharmacy with a cashier, the drug and stock.
@@ -69,37 +57,7 @@ fn setup_ledger(dir: &Path) -> i64 {
     store
         .create_operator(Some(&boss), &op("cash", Role::Cashier))
         .unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "VC0001".into(),
-                med_list_codg: DRUG.into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药有限公司".into(),
-                aprvno: "国药准字H00000001".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "VC-B1".into(),
-                manu_lotnum: "L2026".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: rust_decimal::Decimal::from(10_000),
-            },
-        )
-        .unwrap()
+    common::vitamin_c(&store, &boss, "VC", 10000)
 }
 
 /// The child: records sales up to SALES while the worker drains through the

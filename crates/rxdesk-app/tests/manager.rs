@@ -5,12 +5,13 @@
 //! 3202/9102) balanced on a day without settlements and with differences in
 //! words when the ledger has a settlement the center does not.
 
-use rust_decimal::Decimal;
+mod common;
+
 use rxdesk_app::manager::{self, SyncService};
 use rxdesk_app::reconcile;
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center_sim::{serve, SimConfig};
-use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine, NewSettlement};
+use rxdesk_store::ledger::{NewSale, NewSettlement};
 use rxdesk_store::{Session, Store, UploadState};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -47,37 +48,7 @@ async fn world() -> World {
             rxdesk_center::profile::demo::PHARMACY_NAME,
         )
         .unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "DEMO0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "DEMO-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(1000),
-            },
-        )
-        .unwrap();
+    let batch = common::vitamin_c(store, &boss, "DEMO", 1000);
     World {
         _t: t,
         dir,
@@ -95,17 +66,8 @@ fn sale(w: &World, n: u64, settlement: Option<NewSettlement>) -> i64 {
         .record_sale(
             &w.boss,
             &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: w.batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{n:019}")],
-                }],
                 settlement,
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
+                ..common::one_box_sale(w.batch, format!("9{n:019}"))
             },
         )
         .unwrap()

@@ -470,7 +470,9 @@ fn answer<T: serde::Serialize, E>(r: Result<T, E>, err: impl Fn(&E) -> Value) ->
 }
 
 fn step_error(e: &rxdesk_app::visit::StepError) -> Value {
-    json!({ "code": e.code(), "params": {}, "detail": e.message_en(),
+    // `params` as the shell sends them (`IpcError::from(StepError)`): the
+    // channel's words of a declined payment travel there, not in the English.
+    json!({ "code": e.code(), "params": e.params(), "detail": e.message_en(),
             "sentence": { "zhCn": e.message_zh(), "enUs": e.message_en() } })
 }
 
@@ -485,12 +487,18 @@ fn till_error(e: &rxdesk_app::till::TillError) -> Value {
 /// has already reported an earlier visit's sale, which is timing, not the
 /// recording.
 fn only_listed(v: &mut Value, diag: &str) {
+    only_listed_any(v, &[diag]);
+}
+
+/// [`only_listed`] keeping the prescriptions named by any of `diags` (a
+/// recording with two patients).
+fn only_listed_any(v: &mut Value, diags: &[&str]) {
     match v {
         Value::Object(m) => {
             if let Some(Value::Array(listed)) = m.get("listed") {
                 let keep: Vec<bool> = listed
                     .iter()
-                    .map(|r| r["diag_name"] == json!(diag))
+                    .map(|r| diags.iter().any(|d| r["diag_name"] == json!(d)))
                     .collect();
                 let filter = |arr: &mut Vec<Value>| {
                     let mut i = 0;
@@ -507,10 +515,10 @@ fn only_listed(v: &mut Value, diag: &str) {
                 }
             }
             for x in m.values_mut() {
-                only_listed(x, diag);
+                only_listed_any(x, diags);
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(|x| only_listed(x, diag)),
+        Value::Array(a) => a.iter_mut().for_each(|x| only_listed_any(x, diags)),
         _ => {}
     }
 }
@@ -860,10 +868,9 @@ async fn the_duty_is_recorded_for_the_window_mocks() {
 /// day 2026-11-23 and the balanced result for any other).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reconciliation_is_recorded_for_the_window_mocks() {
-    use rust_decimal::Decimal;
     use rxdesk_app::reconcile;
     use rxdesk_center::{CenterClient, CenterProfile, Family, MsgIdGenerator};
-    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine, NewSettlement};
+    use rxdesk_store::ledger::{NewSale, NewSettlement};
     use std::str::FromStr;
     let rig = Rig::new().await;
     let store = rig.counter.store().clone();
@@ -897,49 +904,11 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
     )];
     // A settlement only the ledger has.
     let amount = |s: &str| rxdesk_core::Amount::from_str(s).unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "REC0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "REC-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(10),
-            },
-        )
-        .unwrap();
+    let batch = vitamin_c(&store, &boss, "REC", 10);
     store
         .record_sale(
             &boss,
             &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{:019}", 7)],
-                }],
                 settlement: Some(NewSettlement {
                     setl_id: "LOCALONLY0001".into(),
                     mdtrt_id: "MD-LOCAL".into(),
@@ -951,8 +920,7 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
                     psn_cash_pay: amount("0.00"),
                     setl_time: store.now_ms(),
                 }),
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
+                ..one_box_sale(batch, format!("9{:019}", 7))
             },
         )
         .unwrap();
@@ -1004,10 +972,8 @@ async fn the_reconciliation_is_recorded_for_the_window_mocks() {
 /// msgids, times (inside the center's sentences too) and ages to the minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upload_queue_is_recorded_for_the_window_mocks() {
-    use rust_decimal::Decimal;
     use rxdesk_app::manager::{self, SyncService};
     use rxdesk_app::{Counter, DataDir, Settings};
-    use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
     use std::time::{Duration, Instant};
     let sim = rxdesk_center_sim::serve(rxdesk_center_sim::SimConfig::default())
         .await
@@ -1031,55 +997,10 @@ async fn the_upload_queue_is_recorded_for_the_window_mocks() {
             rxdesk_center::profile::demo::PHARMACY_NAME,
         )
         .unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "QUEUE0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "QUEUE-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(100),
-            },
-        )
-        .unwrap();
+    let batch = vitamin_c(&store, &boss, "QUEUE", 100);
     let sale = |n: u64| {
         store
-            .record_sale(
-                &boss,
-                &NewSale {
-                    prescription_id: None,
-                    lines: vec![NewSaleLine {
-                        batch_id: batch,
-                        quantity: Decimal::ONE,
-                        price: None,
-                        split: false,
-                        trace_codes: vec![format!("9{n:019}")],
-                    }],
-                    settlement: None,
-                    doctor_name: String::new(),
-                    hi_feesetl_type: "1".into(),
-                },
-            )
+            .record_sale(&boss, &one_box_sale(batch, format!("9{n:019}")))
             .unwrap();
     };
     let faults = |body: &'static str| {
@@ -1690,4 +1611,575 @@ async fn a_visit_recovered_after_a_restart_is_recorded_for_the_window_mocks() {
         reopened = Some(c);
     }
     write_recording("visit-recovered.json", json!({ "flows": out }));
+}
+
+/// A command's answer as [`answer`] gives it, not yet scrubbed: the caller
+/// numbers the ids that must stay apart first ([`number_ids`]).
+fn raw<T: serde::Serialize, E>(r: Result<T, E>, err: impl Fn(&E) -> Value) -> Value {
+    match r {
+        Ok(v) => json!({ "response": serde_json::to_value(&v).unwrap() }),
+        Err(e) => json!({ "error": err(&e) }),
+    }
+}
+
+/// Replaces every string value of `field` (at any depth) by `<fieldN>`, N
+/// counting the distinct values in order of appearance: two parked visits or
+/// two sales keep apart in the replay, and the numbers are the same each run.
+fn number_ids(v: &mut Value, field: &str, seen: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match x {
+                    Value::String(s) if k == field && !s.starts_with('<') => {
+                        let n = match seen.iter().position(|y| y == s) {
+                            Some(i) => i + 1,
+                            None => {
+                                seen.push(s.clone());
+                                seen.len()
+                            }
+                        };
+                        *x = json!(format!("<{field}{n}>"));
+                    }
+                    _ => number_ids(x, field, seen),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| number_ids(x, field, seen)),
+        _ => {}
+    }
+}
+
+/// A receipt's text with its times and numbers normalised, the center's
+/// prescription number too (new in every run).
+fn receipt_normalised(text: &str) -> String {
+    times_inside(text)
+        .lines()
+        .map(|l| match l.strip_prefix("处方编号 ") {
+            Some(_) => "处方编号 <hiRxno>".to_string(),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// 王芳 from identify to a settlement whose answer is lost (the emulator's
+/// reset-after fault), dispensing `boxes` of the prescription named `diag`:
+/// the steps as the window sends them, and her visit's id.
+async fn wangfang_uncertain(
+    rig: &Rig,
+    s: &rxdesk_store::Session,
+    diag: &str,
+    boxes: &[rxdesk_demo::catalogue::DemoBox],
+) -> (Vec<Value>, String) {
+    use rxdesk_app::visit::{IdMethod, StepError};
+    let vs = rig.visits();
+    let mut f = Vec::new();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    let auth = v["response"]["listed"]
+        .as_array()
+        .expect("listed")
+        .iter()
+        .find(|r| r["diag_name"] == json!(diag))
+        .and_then(|r| r["auth_rxno"].as_str())
+        .expect("the prescription is listed")
+        .to_string();
+    f.push(step(
+        "visit_identify",
+        json!({ "method": "e_voucher", "code": WANGFANG_EC, "consent": null, "agent": null }),
+        v,
+    ));
+    f.push(step(
+        "visit_open",
+        json!({ "authRxno": "<authRxno>" }),
+        raw(vs.open(s, &auth).await, step_error),
+    ));
+    f.push(step(
+        "visit_audit",
+        json!({ "result": "1", "opinion": "处方合理，准予调配",
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null }),
+        raw(
+            vs.audit(
+                s,
+                AuditResult::Approved,
+                "处方合理，准予调配",
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
+            .await,
+            step_error,
+        ),
+    ));
+    for b in boxes {
+        let o = vs.scan(s, &b.trace_code).await.unwrap();
+        assert!(o.ok, "{}", o.message_zh);
+        f.push(step(
+            "visit_scan",
+            json!({ "code": b.trace_code }),
+            raw::<_, StepError>(Ok(o), step_error),
+        ));
+    }
+    f.push(step(
+        "visit_finish_dispensing",
+        json!({}),
+        raw(vs.finish_dispensing(s).await, step_error),
+    ));
+    f.push(step(
+        "visit_pre_settle",
+        json!({}),
+        raw(vs.pre_settle(s).await, step_error),
+    ));
+    post(&rig.base, "/admin/faults", json!({"reset_after_rate": 1.0})).await;
+    let v = vs.settle(s).await;
+    reqwest::Client::new()
+        .delete(format!("{}/admin/faults", rig.base))
+        .send()
+        .await
+        .unwrap();
+    let v = raw(v, step_error);
+    assert_eq!(v["response"]["state"], "settlement_uncertain", "{v}");
+    let id = v["response"]["visitId"].as_str().unwrap().to_string();
+    f.push(step("visit_settle", json!({}), v));
+    (f, id)
+}
+
+/// 挂单, the sales history and a refund, against the emulator, as the
+/// browser test drives them: 王芳's settlement whose answer is lost is
+/// parked; 张三 is served meanwhile and parked too; 王芳's e-voucher is
+/// refused while her settlement is parked unknown; 取单 → 处理未知结算 →
+/// settled again → paid by scan → receipt; 张三's visit taken back and
+/// left (Esc: cancel, start). Then 张三 with his son buying for him (代购)
+/// to a receipt, and the history: today's sales, by name, by trace code, a
+/// reprint, the refund of 王芳's sale at the pharmacist's session with the
+/// manager's authorisation (a wrong password, the wrong patient's and no
+/// credential refused first), the list again. Visit ids and sale numbers
+/// are numbered (`<visitId1>` …) so the replay keeps them apart. Written to
+/// `visit-parked.json` and `sales.json`; `ui/src/mock/mock-visit.ts` and
+/// `ui/src/mock/mock-sales.ts` replay them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
+    use rxdesk_app::visit::{AgentInput, IdMethod, RefundIdentity, StepError};
+    const WANG_DIAG: &str = "高血压（录制的挂单）";
+    const ZHANG_DIAG: &str = "高血压（录制的挂单，张三）";
+    const ZHANG_PROXY_DIAG: &str = "高血压（录制的代购）";
+    let rig = Rig::new().await;
+    for (psn, diag) in [
+        ("PSN1101000003", WANG_DIAG),
+        ("PSN1101000001", ZHANG_DIAG),
+        ("PSN1101000001", ZHANG_PROXY_DIAG),
+    ] {
+        post(
+            &rig.base,
+            "/admin/prescriptions",
+            json!({"hospital": "H11010100001", "psn_no": psn, "lines": [[METF, if diag == WANG_DIAG { 3 } else { 1 }]],
+                   "diag_name": diag, "label": "recorded parking"}),
+        )
+        .await;
+    }
+    let s = rig.session();
+    let vs = rig.visits();
+    let mut boxes = demo_boxes()
+        .into_iter()
+        .filter(|b| b.med_list_codg == METF)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let ev_args =
+        |code: &str| json!({ "method": "e_voucher", "code": code, "consent": null, "agent": null });
+    let auth_of = |v: &Value, diag: &str| {
+        v["response"]["listed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["diag_name"] == json!(diag))
+            .map(|r| r["auth_rxno"].as_str().unwrap().to_string())
+            .expect("listed")
+    };
+    vs.start(&s).await.unwrap();
+    vs.shift_start(&s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
+
+    // 王芳: to the settlement whose answer is lost.
+    let wang_boxes: Vec<_> = boxes.by_ref().take(3).collect();
+    let (mut f, wang_visit) = wangfang_uncertain(&rig, &s, WANG_DIAG, &wang_boxes).await;
+    let v = raw(vs.park(&s).await, step_error);
+    assert_eq!(v["response"]["parked"][0]["uncertain"], true, "{v}");
+    f.push(step("visit_park", json!({}), v));
+
+    // 张三 meanwhile: listed, opened, parked too.
+    let v = raw(
+        vs.identify(&s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    let zhang_auth = auth_of(&v, ZHANG_DIAG);
+    f.push(step("visit_identify", ev_args(ZHANG_EC), v));
+    let v = raw(vs.open(&s, &zhang_auth).await, step_error);
+    assert_eq!(v["response"]["state"], "rules_checked", "{v}");
+    let zhang_visit = v["response"]["visitId"].as_str().unwrap().to_string();
+    f.push(step("visit_open", json!({ "authRxno": "<authRxno>" }), v));
+    let v = raw(vs.park(&s).await, step_error);
+    assert_eq!(v["response"]["parked"].as_array().unwrap().len(), 2, "{v}");
+    f.push(step("visit_park", json!({}), v));
+    // 王芳 again while her settlement is parked unknown: refused.
+    let v = raw(
+        vs.identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    assert!(v["error"]["code"].is_string(), "{v}");
+    f.push(step("visit_identify", ev_args(WANGFANG_EC), v));
+    // 取单: hers (the oldest), resolved, settled again, paid by scan, receipted.
+    f.push(step(
+        "visit_resume",
+        json!({ "visitId": wang_visit }),
+        raw(vs.resume(&s, &wang_visit).await, step_error),
+    ));
+    let v = raw(vs.resolve_uncertain(&s).await, step_error);
+    assert_eq!(v["response"]["state"], "pre_settled", "{v}");
+    f.push(step("visit_resolve_uncertain", json!({}), v));
+    let v = raw(vs.settle(&s).await, step_error);
+    assert_eq!(v["response"]["state"], "settled", "{v}");
+    f.push(step("visit_settle", json!({}), v));
+    let pay_code = "134567890123456789";
+    f.push(step(
+        "visit_pay",
+        json!({ "method": "scan", "tendered": null, "payCode": pay_code }),
+        raw(
+            vs.pay(&s, Tender::parse("scan", None, Some(pay_code)).unwrap())
+                .await,
+            step_error,
+        ),
+    ));
+    let done = vs.complete(&s).await.unwrap();
+    let wang_sale = done.sale.as_ref().expect("the sale").sale_id;
+    let mut v = raw::<_, StepError>(Ok(done), step_error);
+    let receipt = receipt_normalised(v["response"]["sale"]["receiptText"].as_str().unwrap());
+    v["response"]["sale"]["receiptText"] = json!(receipt);
+    f.push(step("visit_complete", json!({}), v));
+    f.push(step(
+        "visit_start",
+        json!({}),
+        raw(vs.start(&s).await, step_error),
+    ));
+    // 张三's visit back where it was, then left (Esc: cancelled, a new visit).
+    let v = raw(vs.resume(&s, &zhang_visit).await, step_error);
+    assert_eq!(v["response"]["state"], "rules_checked", "{v}");
+    f.push(step("visit_resume", json!({ "visitId": zhang_visit }), v));
+    f.push(step(
+        "visit_cancel",
+        json!({}),
+        raw(vs.cancel(&s).await, step_error),
+    ));
+    let v = raw(vs.start(&s).await, step_error);
+    assert!(
+        v["response"]["parked"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+    f.push(step("visit_start", json!({}), v));
+    let codes: Vec<&str> = f
+        .iter()
+        .map(|x| x["error"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c != "ok").count(), 1, "{codes:?}");
+
+    // 张三's son buys for him (代购): a sale with an agent for the history.
+    let agent = AgentInput {
+        name: "张小明".into(),
+        cert_no: "110101200501010017".into(),
+        relationship: "child".into(),
+    };
+    let v = vs
+        .identify(&s, IdMethod::EVoucher, ZHANG_EC, None, Some(agent))
+        .await
+        .unwrap();
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == ZHANG_PROXY_DIAG)
+        .map(|r| r.auth_rxno.clone())
+        .expect("listed");
+    vs.open(&s, &auth).await.unwrap();
+    vs.audit(
+        &s,
+        AuditResult::Approved,
+        "处方合理，准予调配",
+        DEMO_PHARMACIST_EC_TOKEN,
+        None,
+    )
+    .await
+    .unwrap();
+    let b = boxes.next().unwrap();
+    assert!(vs.scan(&s, &b.trace_code).await.unwrap().ok);
+    vs.finish_dispensing(&s).await.unwrap();
+    vs.pre_settle(&s).await.unwrap();
+    let v = vs.settle(&s).await.unwrap();
+    if v.payment.as_ref().is_none_or(|p| !p.paid) {
+        let due = v.split.as_ref().unwrap().cash_pay.clone();
+        vs.pay(&s, Tender::parse("cash", Some(&due), None).unwrap())
+            .await
+            .unwrap();
+    }
+    let proxy_sale = vs.complete(&s).await.unwrap().sale.unwrap().sale_id;
+
+    // The history once the sales' uploads are done (a refund waits for them;
+    // a sale's state does not change with them, the wait is for the refund).
+    let store = rig.counter.store();
+    for id in [wang_sale, proxy_sale] {
+        let mut n = 0;
+        while store.sale_uploads_open(id).unwrap() > 0 {
+            n += 1;
+            assert!(n < 400, "sale {id}'s uploads never finished");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let today = rxdesk_store::reports::cst_day(store.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let find = |q: &str| raw(vs.sales_find(q), step_error);
+    let find_arg = |q: &str| json!({ "query": if q == today { "<day>" } else { q } });
+    let mut h = Vec::new();
+    for q in [
+        today.as_str(),
+        "王芳",
+        "张三",
+        wang_boxes[0].trace_code.as_str(),
+    ] {
+        h.push(step("sales_find", find_arg(q), find(q)));
+    }
+    let mut v = raw(vs.reprint(&s, wang_sale).await, step_error);
+    let text = receipt_normalised(v["response"]["receiptText"].as_str().unwrap());
+    v["response"]["receiptText"] = json!(text);
+    h.push(step("sale_reprint", json!({ "saleId": wang_sale }), v));
+    let refund_args = |code: Option<&str>, password: &str| {
+        json!({ "saleId": wang_sale, "reason": "患者过敏", "identityMethod": "e_voucher",
+                "identityCode": code, "managerLogin": "3001", "managerPassword": password })
+    };
+    let ident = |code: &str| {
+        Some(RefundIdentity {
+            method: "e_voucher".into(),
+            code: code.into(),
+        })
+    };
+    for (code, password) in [
+        (Some(WANGFANG_EC), "wrong"),
+        (Some(ZHANG_EC), "demo-manager"),
+        (None, "demo-manager"),
+        (Some(WANGFANG_EC), "demo-manager"),
+    ] {
+        let r = vs
+            .refund_authorised(
+                &s,
+                "3001",
+                password,
+                wang_sale,
+                "患者过敏",
+                code.and_then(ident),
+            )
+            .await;
+        let mut v = raw(r, step_error);
+        if let Some(t) = v["response"]["receiptText"].as_str() {
+            let t = receipt_normalised(t);
+            v["response"]["receiptText"] = json!(t);
+        }
+        // The payment channel's refund reference carries its time.
+        if let Some(Value::Array(back)) = v["response"].get_mut("returned") {
+            for m in back.iter_mut().filter(|m| m["reference"] != json!("")) {
+                m["reference"] = json!("<reference>");
+            }
+        }
+        h.push(step("sale_refund", refund_args(code, password), v));
+    }
+    let codes: Vec<&str> = h
+        .iter()
+        .map(|x| x["error"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "AUTHORISE_REFUSED",
+            "REFUND_IDENTITY_MISMATCH",
+            "REFUND_IDENTITY_REQUIRED",
+            "ok"
+        ]
+    );
+    for q in [today.as_str(), "王芳", wang_boxes[0].trace_code.as_str()] {
+        h.push(step("sales_find", find_arg(q), find(q)));
+    }
+
+    // A second uncertain settlement of 王芳's, parked, resolved where it is
+    // parked while 张三 is at the counter (2601: pre-settled, her lock
+    // lifted), 张三's visit left, hers taken back pre-settled. Its first
+    // steps are the first flow's (the replay answers them from that one).
+    const WANG_AGAIN_DIAG: &str = "高血压（录制的挂单处理）";
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[METF, 3]],
+               "diag_name": WANG_AGAIN_DIAG, "label": "recorded parking"}),
+    )
+    .await;
+    vs.start(&s).await.unwrap();
+    let (mut r, again_visit) = wangfang_uncertain(&rig, &s, WANG_AGAIN_DIAG, &wang_boxes).await;
+    r.push(step(
+        "visit_park",
+        json!({}),
+        raw(vs.park(&s).await, step_error),
+    ));
+    r.push(step(
+        "visit_identify",
+        ev_args(ZHANG_EC),
+        raw(
+            vs.identify(&s, IdMethod::EVoucher, ZHANG_EC, None, None)
+                .await,
+            step_error,
+        ),
+    ));
+    let v = raw(vs.resolve_parked(&s, &again_visit).await, step_error);
+    assert_eq!(v["response"]["parked"][0]["uncertain"], false, "{v}");
+    assert_eq!(v["response"]["parked"][0]["state"], "pre_settled", "{v}");
+    r.push(step(
+        "visit_resolve_parked",
+        json!({ "visitId": again_visit }),
+        v,
+    ));
+    r.push(step(
+        "visit_cancel",
+        json!({}),
+        raw(vs.cancel(&s).await, step_error),
+    ));
+    let v = raw(vs.resume(&s, &again_visit).await, step_error);
+    assert_eq!(v["response"]["state"], "pre_settled", "{v}");
+    r.push(step("visit_resume", json!({ "visitId": again_visit }), v));
+    assert!(r.iter().all(|x| x["error"].is_null()), "{r:?}");
+
+    // Ids apart and the same in every run (each flow numbered from 1, as
+    // the replay meets them), then the rest scrubbed.
+    let mut all = json!({ "parked": f, "resolved": r, "sales": h });
+    for k in ["parked", "resolved", "sales"] {
+        let mut seen = Vec::new();
+        number_ids(&mut all[k], "visitId", &mut seen);
+    }
+    let mut seen = Vec::new();
+    number_ids(&mut all, "rtalDocno", &mut seen);
+    // The two sales' prescriptions apart in the history.
+    let mut seen = Vec::new();
+    number_ids(&mut all["sales"], "hiRxno", &mut seen);
+    const KEEP: &[&str] = &["visitId", "rtalDocno", "saleId", "traceCode", "receiptText"];
+    scrub_but(&mut all["parked"], KEEP);
+    scrub_but(&mut all["resolved"], KEEP);
+    scrub_but(&mut all["sales"], &[KEEP, &["hiRxno"]].concat());
+    only_listed_any(&mut all["parked"], &[WANG_DIAG, ZHANG_DIAG]);
+    only_listed_any(&mut all["resolved"], &[WANG_AGAIN_DIAG, ZHANG_DIAG]);
+    write_recording(
+        "visit-parked.json",
+        json!({ "flows": [
+            { "name": "parked", "steps": all["parked"] },
+            { "name": "resolved where parked", "steps": all["resolved"] },
+        ] }),
+    );
+    write_recording(
+        "sales.json",
+        json!({ "flows": [{ "name": "history", "steps": all["sales"] }] }),
+    );
+}
+
+/// The inventory screen's trace tab against the emulator: two received
+/// demo boxes of 布洛芬 sold on one day, the first uploaded (3505 at the
+/// platform), the second's 3505 held by the emulator; the day's 3513 reconciliation (one
+/// matched, one sold here the platform has not heard of) and each code
+/// looked up on both sides. Written to `trace.json`;
+/// `ui/src/mock/mock-inventory.ts` replays it (any day stands for the
+/// recorded one; a code not looked up here is `MOCK_NOT_RECORDED`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
+    use rxdesk_app::inventory_screen as inv;
+    let rig = Rig::new().await;
+    let store = rig.counter.store();
+    let boss = store.login("3001", "demo-manager").unwrap();
+    let s = rig.session();
+    let ibu: Vec<String> = demo_boxes()
+        .into_iter()
+        .filter(|b| b.fixmedins_hilist_id == "YP000002")
+        .map(|b| b.trace_code)
+        .take(2)
+        .collect();
+    let sell = |code: &str| {
+        let batch = store
+            .stock_box(code)
+            .unwrap()
+            .expect("a received box")
+            .batch_id;
+        store
+            .record_sale(&boss, &one_box_sale(batch, code.to_string()))
+            .unwrap()
+    };
+    let (uploaded, held) = (ibu[0].as_str(), ibu[1].as_str());
+    let first = sell(uploaded);
+    let mut n = 0;
+    while store.sale_uploads_open(first.sale_id).unwrap() > 0 {
+        n += 1;
+        assert!(n < 400, "the first sale's upload never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    post(
+        &rig.base,
+        "/admin/faults",
+        json!({"error_rate": 1.0, "ops": ["3505"]}),
+    )
+    .await;
+    sell(held);
+    let mut p = rxdesk_center::CenterProfile::demo(&rig.base, rxdesk_center::Family::A).unwrap();
+    p.request_timeout = std::time::Duration::from_secs(5);
+    let gen = rxdesk_center::MsgIdGenerator::new(&p.institution.fixmedins_code)
+        .unwrap()
+        .with_sequence_range(7000, 7999);
+    let client = rxdesk_center::CenterClient::new(p, std::sync::Arc::new(gen)).unwrap();
+    let today = rxdesk_store::reports::cst_day(store.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let err = |e: &inv::InventoryFailure| {
+        let w = e.to_wire(rxdesk_app::visit::Lang::EnUs);
+        json!({ "code": w.code, "params": w.params, "detail": w.message })
+    };
+    let day = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
+    assert_eq!(day["response"]["matched"], 1, "{day}");
+    assert_eq!(
+        day["response"]["differences"][0]["class"], "NotAtPlatform",
+        "{day}"
+    );
+    let mut f = vec![step("trace_reconcile_day", json!({ "day": "<day>" }), day)];
+    for code in [held, uploaded] {
+        f.push(step(
+            "trace_code_lookup",
+            json!({ "code": code }),
+            raw(inv::trace_code(&client, store, &s, code).await, err),
+        ));
+    }
+    // The sale's number inside the sentence and as the platform's record, and its time.
+    for d in f[0]["response"]["differences"].as_array_mut().unwrap() {
+        let zh = times_inside(d["sentenceZh"].as_str().unwrap());
+        d["sentenceZh"] = json!(zh);
+    }
+    for st in f.iter_mut().skip(1) {
+        for r in st["response"]["platform"].as_array_mut().unwrap() {
+            // The first (uploaded) sale's number: the held one is `<rtalDocno1>`.
+            r["bkkpSn"] = json!("<rtalDocno2>");
+        }
+    }
+    let mut all = json!(f);
+    let mut seen = Vec::new();
+    number_ids(&mut all, "rtalDocno", &mut seen);
+    scrub_but(&mut all, &["rtalDocno", "traceCode"]);
+    write_recording(
+        "trace.json",
+        json!({ "flows": [{ "name": "trace", "steps": all }] }),
+    );
 }

@@ -314,3 +314,24 @@ fn the_wire_shape_is_code_message_params_in_camel_case() {
     let w = serde_json::to_value(StepError::NoVisit.to_wire(Default::default())).unwrap();
     assert_eq!(w["params"], serde_json::json!({}));
 }
+
+/// The payment channel answers in Chinese: its words travel apart, as
+/// `params.reason` (the window shows them as the channel's), and the English
+/// sentence carries none of them.
+#[test]
+fn a_declined_payment_keeps_the_channels_words_out_of_the_english_sentence() {
+    let words = "付款码无效：请让患者刷新微信或支付宝付款码后重新扫描";
+    let e = StepError::PaymentDeclined {
+        reason: words.into(),
+    };
+    assert_eq!(e.message_zh(), words);
+    let en = e.message_en();
+    assert!(
+        !en.chars()
+            .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)
+                || ('\u{ff00}'..='\u{ffef}').contains(&c)),
+        "{en}"
+    );
+    assert!(en.contains("declined"), "{en}");
+    assert_eq!(e.params()["reason"], words);
+}

@@ -10,14 +10,14 @@
 //!   the same clock second and each gets its own answer (with one terminal
 //!   number for both, the center answers the second with the first's reply).
 
-use rust_decimal::Decimal;
+mod common;
+
 use rxdesk_app::uploader::CenterUploader;
 use rxdesk_center::{
     CenterClient, CenterProfile, Family, IdRole, MsgIdGenerator, Operator, PrescriptionCenter,
 };
 use rxdesk_center_sim::dedupe::DuplicateMsgid;
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
-use rxdesk_store::ledger::{NewBatch, NewDrug, NewSale, NewSaleLine};
 use rxdesk_store::outbox::Completion;
 use rxdesk_store::sync::{self, SendOutcome, SyncConfig, Uploader};
 use rxdesk_store::{Session, Store, UploadState};
@@ -74,37 +74,7 @@ fn ledger() -> Ledger {
         )
         .unwrap();
     let boss = store.login("3001", "pw-manager-1").unwrap();
-    let drug = store
-        .add_drug(
-            &boss,
-            &NewDrug {
-                fixmedins_hilist_id: "DEMO0001".into(),
-                med_list_codg: "XA11GAW010A001010100004".into(),
-                name: "维生素C片".into(),
-                genname: "维生素C片".into(),
-                dosform: "片剂".into(),
-                spec: "0.1g*100片".into(),
-                unit: "瓶".into(),
-                prdr_name: "演示制药".into(),
-                aprvno: "国药准字H00000000".into(),
-                rx_flag: "0".into(),
-                price: "5.00".parse().unwrap(),
-            },
-        )
-        .unwrap();
-    let batch = store
-        .add_batch(
-            &boss,
-            &NewBatch {
-                drug_id: drug,
-                fixmedins_bchno: "DEMO-B1".into(),
-                manu_lotnum: "L1".into(),
-                manu_date: "2026-01-01".into(),
-                expy_end: "2099-12-31".into(),
-                quantity: Decimal::from(1000),
-            },
-        )
-        .unwrap();
+    let batch = common::vitamin_c(&store, &boss, "DEMO", 1000);
     Ledger {
         _t: t,
         store: Arc::new(store),
@@ -116,22 +86,7 @@ fn ledger() -> Ledger {
 fn sale(l: &Ledger, n: u64) -> i64 {
     let r = l
         .store
-        .record_sale(
-            &l.boss,
-            &NewSale {
-                prescription_id: None,
-                lines: vec![NewSaleLine {
-                    batch_id: l.batch,
-                    quantity: Decimal::ONE,
-                    price: None,
-                    split: false,
-                    trace_codes: vec![format!("9{n:019}")],
-                }],
-                settlement: None,
-                doctor_name: String::new(),
-                hi_feesetl_type: "1".into(),
-            },
-        )
+        .record_sale(&l.boss, &common::one_box_sale(l.batch, format!("9{n:019}")))
         .unwrap();
     r.upload_ids[0]
 }

@@ -131,8 +131,9 @@ export const genericError: Entry = {
 };
 
 /** The words of the details toggle. */
-export const detailsWords: Record<"show" | "hide" | "code" | "detail", Entry> = {
+export const detailsWords: Record<"show" | "hide" | "code" | "detail" | "outside", Entry> = {
   show: { zh: "详情", en: "Details" },
+  outside: { zh: "支付渠道原话", en: "The payment channel's words" },
   hide: { zh: "收起详情", en: "Hide details" },
   code: { zh: "错误代码", en: "Error code" },
   detail: { zh: "技术信息（供技术支持）", en: "Technical detail (for support)" },
@@ -236,6 +237,8 @@ const stepErrors: Record<string, Entry> = {
   },
   BAD_AMOUNT: { zh: "请输入实收金额（如 50.00）", en: "Enter the amount tendered (e.g. 50.00)" },
   PAY_CODE_MISSING: { zh: "请扫描患者的微信或支付宝付款码", en: "Scan the patient's WeChat or Alipay pay code" },
+  // zh-CN: the channel's own sentence; en-US: ours, the channel's words shown apart (`OUTSIDE_WORDS`).
+  PAYMENT_DECLINED: { zh: "{reason}", en: "The payment channel declined the payment" },
   NOT_PAID: { zh: "患者还需自付 {due} 元，请先收款", en: "The patient still pays {due} yuan: take the payment first" },
   DELIVERY_INCOMPLETE: { zh: "请填写配送单号和配送企业", en: "Enter the delivery number and the delivery company" },
   DELIVERY_NOT_ACCEPTED: { zh: "请先接单", en: "Accept the order first" },
@@ -339,6 +342,13 @@ function fill(template: string, params: Record<string, unknown>): string | null 
 function pick(e: Entry, locale: Locale): string {
   return locale === "en-US" ? e.en : e.zh;
 }
+
+/**
+ * The codes whose `params` carry an outside party's own words (the payment
+ * channel's answer, in Chinese): an en-US window shows them apart, marked as
+ * theirs (`data-center-words`), never inside its English sentence.
+ */
+export const OUTSIDE_WORDS: Record<string, string> = { PAYMENT_DECLINED: "reason" };
 
 /** The step template for `code` in `locale`, filled from `params`; null when there is none or a parameter is missing. */
 export function stepTemplate(locale: Locale, code: string, params: Record<string, unknown>): string | null {

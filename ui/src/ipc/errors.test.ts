@@ -40,4 +40,15 @@ describe("the error catalogue", () => {
     expect(renderError("en-US", "中心拒绝").text).toContain("error code UI_UNEXPECTED");
     expect(renderError("zh-CN", "中心拒绝").text).toBe("中心拒绝");
   });
+
+  it("shows a declined payment's channel words apart in en-US, never inside the English sentence", () => {
+    const reason = "付款码无效：请让患者刷新微信或支付宝付款码后重新扫描";
+    const e = { code: "PAYMENT_DECLINED", params: { reason }, detail: "The payment channel declined the payment" };
+    const en = renderError("en-US", e);
+    expect(en.text).toBe("The payment channel declined the payment");
+    expect(en.words).toBe(reason);
+    const zh = renderError("zh-CN", e);
+    expect(zh.text).toBe(reason);
+    expect(zh.words).toBeUndefined();
+  });
 });

@@ -8,7 +8,7 @@
 // the code stay behind the "详情 / Details" toggle (`ErrorDetails.svelte`),
 // looked up by the text shown (`errorDetails`).
 import type { Locale } from "../i18n/i18n";
-import { genericError, shellErrors, stepTemplate, type Entry } from "../i18n/errors";
+import { OUTSIDE_WORDS, genericError, shellErrors, stepTemplate, type Entry } from "../i18n/errors";
 import type { IpcError } from "./generated/error-codes";
 
 export type { IpcError } from "./generated/error-codes";
@@ -27,6 +27,8 @@ export interface RenderedError {
   text: string;
   code: string;
   detail: string;
+  /** en-US: an outside party's own words (the payment channel's), shown apart from `text` as theirs. */
+  words?: string;
 }
 
 /** `{name}` filled from `params`; null when a parameter is missing. */
@@ -74,6 +76,10 @@ export function renderError(locale: Locale, e: unknown): RenderedError {
   let out: RenderedError;
   if (isIpcError(e)) {
     out = { text: ipcErrorText(locale, e), code: e.code, detail: e.detail };
+    // zh-CN: the sentence is the channel's own already; en-US: its words apart.
+    const key = OUTSIDE_WORDS[e.code];
+    const words = key ? e.params?.[key] : undefined;
+    if (locale === "en-US" && typeof words === "string" && words.trim()) out.words = words;
   } else {
     const raw = typeof e === "string" ? e : e instanceof Error ? e.message : JSON.stringify(e);
     const code = "UI_UNEXPECTED";
@@ -82,17 +88,17 @@ export function renderError(locale: Locale, e: unknown): RenderedError {
   return out;
 }
 
-const recent = new Map<string, { code: string; detail: string }>();
+const recent = new Map<string, { code: string; detail: string; words?: string }>();
 
 /** Remembers what the toggle shows for a text on screen (the last 100). */
 export function remember(shown: string, r: RenderedError): void {
   recent.delete(shown);
-  recent.set(shown, { code: r.code, detail: r.detail });
+  recent.set(shown, { code: r.code, detail: r.detail, ...(r.words ? { words: r.words } : {}) });
   if (recent.size > 100) recent.delete(recent.keys().next().value as string);
 }
 
 /** The code and detail behind a shown error text, if it was one. */
-export function errorDetails(shown: string | null | undefined): { code: string; detail: string } | null {
+export function errorDetails(shown: string | null | undefined): { code: string; detail: string; words?: string } | null {
   return shown ? (recent.get(shown) ?? null) : null;
 }
 

@@ -2,10 +2,18 @@
 // vitest (merged into mock-backend.ts). Same shapes and refusal codes as
 // src-tauri/src/inventory_commands.rs: 布洛芬 with three boxes on the shelf,
 // 阿莫西林 near expiry; a goods-in adds boxes, a stock-take compares.
-// Hand-built, not a replay: the window's inventory views (ProductChoice,
-// ScannedBox, StockLineView) are made in the desktop crate's commands, so a
-// recording needs that crate's test beside the emulator; none exists yet.
+// Hand-built, not a replay, but for the trace tab: the window's inventory
+// views (ProductChoice, ScannedBox, StockLineView…) are built in rxdesk-app's
+// inventory_screen.rs, so `recorded_views` could record them against the
+// emulator, but no recording of goods-in, returns or stock-takes exists yet
+// and the browser test's inventory path is tied to these boxes (decision
+// 0018). REPLAYED: the trace tab (`trace_reconcile_day`, `trace_code_lookup`)
+// answers what the real service answered against the emulator
+// (recorded/trace.json: two received 布洛芬 boxes sold, the second's 3505
+// held — one matched, one the platform has not heard of).
 import { mockError } from "./ipc-error";
+import traceRecording from "./recorded/trace.json";
+import { filled, notRecorded, type RecordedFlow } from "./replay";
 import type { IpcError } from "../ipc/errors";
 import type { GoodsInForm, ProductChoice, ScannedBox, StockLineView, StockTakeView } from "../ipc/inventory-api";
 
@@ -25,6 +33,9 @@ const PRODUCTS: ProductChoice[] = [
 function wire(code: string, message: string, params: Record<string, unknown> = {}): IpcError {
   return mockError(code, message, params);
 }
+
+/** The recorded trace tab's answers (day reconciliation, look-ups by code). */
+const TRACE = (traceRecording as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
 
 const STATE_ZH: Record<string, string> = { in_stock: "在库", opened: "已拆零", sold: "已售出", lost: "已报损", returned: "已退供应商", transferred: "已调出", written_off: "已过期销毁" };
 
@@ -147,22 +158,14 @@ export class MockInventoryBackend {
         return { total: lines.length, lines: lines.slice(0, Number(a.limit ?? 300)) };
       }
       case "trace_code_lookup": {
-        const c = this.code(String(a.code));
-        const b = this.boxes.find((x) => x.code === c);
-        return {
-          code: c,
-          ledger: b ? this.view(b) : { code: c, name: PRODUCTS.find((p) => c.startsWith(p.prefix))?.name ?? "", lot: "", expiry: "", state: "not_received" },
-          platform: c === "81305122601020013669" ? [{ bkkpSn: "R20261124009", name: "布洛芬缓释胶囊", at: "2026-11-24 10:02:11", split: false }] : [],
-        };
+        // Replayed (recorded/trace.json): the real look-up of a code on both sides.
+        const hit = TRACE.find((x) => x.command === cmd && x.args.code === String(a.code).trim());
+        if (!hit) throw notRecorded(cmd, a);
+        return filled(hit.response);
       }
       case "trace_reconcile_day":
-        return {
-          ledger: 3, platform: 3, matched: 2,
-          differences: [
-            { code: "81305122601020013632", rtalDocno: "R20261124001", class: "NotAtPlatform", sentenceZh: "本店已售出，医保平台无记录" },
-            { code: "81305122601020013669", rtalDocno: "R20261124009", class: "NotInLedger", sentenceZh: "医保平台有记录，本店无此销售" },
-          ],
-        };
+        // Replayed: the real day's 3513 reconciliation (any day stands for the recorded one).
+        return filled(TRACE.find((x) => x.command === cmd)!.response);
       default:
         return undefined;
     }

@@ -3,14 +3,11 @@
 // in the states the Rust visit accepts it, and answers with the same shapes
 // (visit-api.ts). Magic inputs reach the unhappy paths:
 // - (an e-voucher code containing "noact" / "unknown": replayed, see below);
-// - one containing "uncertain" (but `UNCERTAIN_PATIENT`, replayed) → the first
-//   2102 times out (settlement_uncertain), for the 挂单 of an uncertain visit;
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
-// - a refund of an insured sale needs the patient's credential ("wrong" in it → not the patient).
 // These branches are hand-built because no recording drives them yet: the
-// PIN pad needs the simulated terminal, parking and refunds recordings of
-// their own (all recordable, see decision 0018).
+// PIN pad needs the simulated terminal (see decision 0018), 张三's
+// prescriptions (AR-OK, AR-LAYOUT) and their scans are the mock's own.
 // REPLAYED, not built here (the real service's answers recorded against the
 // center emulator by `cargo test -p rxdesk-app --test recorded_views`):
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
@@ -29,7 +26,17 @@
 //   scan, the receipt (recorded/visit-uncertain.json, the emulator's
 //   reset-after fault);
 // - the pharmacist's duty (`shift_start`, `shift_current`, `shift_end`):
-//   recorded/duty.json through `mock-duty.ts`.
+//   recorded/duty.json through `mock-duty.ts`;
+// - `PARKED_PATIENT` (王芳, three boxes): 挂单 — her settlement whose answer
+//   was lost is parked, 张三 served and parked meanwhile, her e-voucher
+//   refused while it is parked, 取单, 处理未知结算, settled, paid by scan,
+//   receipted, 张三's visit taken back and left; or, from the same start, hers
+//   resolved where it is parked while 张三 is at the counter
+//   (recorded/visit-parked.json);
+//   `visit_park` / `visit_resume` / `visit_resolve_parked` off that path are
+//   `MOCK_NOT_RECORDED`;
+// - the sales history, reprints and refunds (`sales_find`, `sale_reprint`,
+//   `sale_refund`): recorded/sales.json through `mock-sales.ts`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
@@ -37,6 +44,8 @@ import happyRecording from "./recorded/visit-happy.json";
 import uncertainRecording from "./recorded/visit-uncertain.json";
 import guidanceRecording from "./recorded/visit-guidance.json";
 import recoveredRecording from "./recorded/visit-recovered.json";
+import parkedRecording from "./recorded/visit-parked.json";
+import { MockSales } from "./mock-sales";
 import { Replay, filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
 import { VISIT_STATES } from "../ipc/generated/visit-states";
@@ -45,13 +54,10 @@ import type { AuthorisedRx, OperatorInfo, PrescriptionView } from "../ipc/api";
 // by the emulator's seed and the demo pharmacy's catalogue (rxdesk-demo).
 import demoDrugs from "../../../assets/demo/drugs.json";
 import { formatCents, parseCents } from "../lib/money";
-import { canPark } from "../screens/visit/flow";
 import type {
   DispenseLineView,
   IdMethod,
-  RefundView,
   RulesView,
-  SaleSummary,
   SaleView,
   ScanOutcome,
   ShiftView,
@@ -203,6 +209,23 @@ const UNCERTAIN_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "pay
 
 /** The e-voucher of the patient whose listed prescription was changed after signing (the recording's 李四). */
 export const BLOCKED_PATIENT = "110000ecdemo000000000000000000000lisi";
+/**
+ * The e-voucher the browser tests scan for the recorded 挂单 (recorded/visit-parked.json):
+ * it stands for 王芳's own, with which the flow was recorded.
+ */
+export const PARKED_PATIENT = "110000ecdemo00000000000000parkedwangfang";
+const PARKED_FLOWS = (parkedRecording as unknown as { flows: RecordedFlow[] }).flows;
+/** The recorded 挂单 flow, identify to the next patient's start (one run: two patients, parked and resumed). */
+export const parkedFlow: RecordedFlow = PARKED_FLOWS[0]!;
+/**
+ * The same start, then 处理未知结算 of the parked visit while 张三 is at the
+ * counter (it stays parked, pre-settled, unlocked), 张三's left, hers resumed.
+ */
+export const resolvedParkedFlow: RecordedFlow = PARKED_FLOWS[1]!;
+const PARKED_RECORDED_CODE = String(parkedFlow.steps[0]!.args.code);
+/** The credentials and the pay code are matched; the opinion is free text. */
+const PARKED_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "payCode"], visit_identify: ["method", "code"] } as const;
+
 /** The recorded blocked visit's answer to `command`, its placeholders filled. */
 export function recordedBlocked(command: "visit_identify" | "visit_open"): VisitView {
   const v = filled(blocked[command]);
@@ -262,13 +285,6 @@ function rulesFor(auth: string): RulesView {
   };
 }
 
-interface Sale {
-  summary: SaleSummary;
-  view: SaleView;
-  traceCodes: string[];
-  certno: string;
-}
-
 function err(message: string, code = "MOCK_REFUSED"): never {
   throw mockError(code, message);
 }
@@ -282,23 +298,19 @@ export class MockVisitBackend {
   get shift(): ShiftView | null {
     return this.duty.shift;
   }
-  sales: Sale[] = [];
+  /** The sales history, reprints and refunds: replayed from recorded/sales.json (mock-sales.ts). */
+  readonly history = new MockSales();
+  /** The recorded 挂单 being replayed (`PARKED_PATIENT`), until its last step. */
+  private parking: Replay | null = null;
   private code = "";
   private traceCodes: string[] = [];
-  private uncertainOnce = false;
   private nextUpload = 100;
-  /** 挂单: the visits set aside, with the credential each was identified by (the patient's lock). */
+  private saleSeq = 0;
   private seq = 0;
-  private parkedVisits: { view: VisitView; code: string; at: string }[] = [];
   private noCodeReasons = new Map<number, string>();
 
   constructor(private readonly operator: () => OperatorInfo | null) {
     this.duty = new MockDuty(operator);
-    this.sales.push(this.makeSale("王五", "RX0900", "2026-11-20 10:12:00", IBU.price, [`${IBU.trace_prefix}0000000000901`], "110101199001010011", "AR-OLD"));
-    // A 代购 sale (an agent bought for the patient), as the service lists one.
-    const proxied = this.makeSale("赵六", "RX0901", "2026-11-21 15:40:00", IBU.price, [`${IBU.trace_prefix}0000000000902`], "110101195001010022", "AR-OLD");
-    Object.assign(proxied.summary, { agentZh: "王小明（子女，1101**********0033）", agentName: "王小明", agentRelationship: "child", agentCertnoMasked: "1101**********0033" });
-    this.sales.push(proxied);
   }
 
   private fresh(): VisitView {
@@ -308,7 +320,7 @@ export class MockVisitBackend {
       closedReasonZh: null, closedReason: null, nextStepZh: "请扫描患者医保电子凭证，或选择社保卡、身份证、人脸识别或电子处方二维码。", nextStep: "identify",
       recovered: false,
       recoveredLines: [],
-      parked: this.parkedList(),
+      parked: [],
     };
   }
 
@@ -336,16 +348,7 @@ export class MockVisitBackend {
       })),
       missing: null,
     }));
-    v.parked = this.parkedList();
     return structuredClone(v);
-  }
-
-  private parkedList(): VisitView["parked"] {
-    return this.parkedVisits.map((p) => ({
-      visitId: p.view.visitId, patientName: p.view.patient?.name ?? "", state: p.view.state, stateZh: p.view.stateZh,
-      uncertain: p.view.state === "settlement_uncertain", parkedAt: p.at,
-      drugs: p.view.prescription?.prescription.rxDrugDetail.map((l) => l.drugGenname) ?? [],
-    }));
   }
 
   private need(): VisitView {
@@ -396,6 +399,14 @@ export class MockVisitBackend {
     if (this.restarted && cmd.startsWith("visit_")) {
       if (cmd === "visit_current") return structuredClone(this.visit);
       return this.afterRestart(cmd, args);
+    }
+    if (this.parking && cmd.startsWith("visit_") && cmd !== "visit_current") {
+      // The recorded 挂单: every step of both patients from the recording, nothing built here.
+      const a = cmd === "visit_identify" && args.code === PARKED_PATIENT ? { ...args, code: PARKED_RECORDED_CODE } : args;
+      const out = this.parking.answer(cmd, a) as VisitView | ScanOutcome;
+      this.visit = "ok" in out ? out.visit : out;
+      if (this.parking.finished()) this.parking = null;
+      return structuredClone(out);
     }
     if (this.replaying && this.visit?.state === "settlement_uncertain") {
       // The recorded refusals while the outcome is unknown (the service's words), wherever they come.
@@ -459,10 +470,6 @@ export class MockVisitBackend {
         return this.preSettle();
       case "visit_settle": {
         const v = this.require("settle", "pre_settled");
-        if (this.uncertainOnce) {
-          this.uncertainOnce = false;
-          return this.go("settlement_uncertain", "结算结果未知：请点击“处理未知结算”向医保中心冲正，切勿重复结算或收费");
-        }
         if (v.split) v.split.setlId = `S${v.visitId}`;
         // Like the service: nothing due is paid already, while its next step
         // still asks for the (zero) amount.
@@ -479,35 +486,11 @@ export class MockVisitBackend {
         return this.pay(String(args.method), args.tendered === null || args.tendered === undefined ? null : String(args.tendered), args.payCode === null || args.payCode === undefined ? null : String(args.payCode));
       case "visit_complete":
         return this.complete();
-      case "visit_park": {
-        // As the service: a patient identified, no settlement in flight, not settled awaiting payment.
-        const v = this.need();
-        if (!v.patient || !canPark(v.state)) err("当前不能挂单：须已识别患者，且不在结算中、不是已结算待收款");
-        if (this.parkedVisits.length >= 5) err("已挂起 5 笔，不能再挂单：请先取单办理");
-        this.parkedVisits.push({ view: v, code: this.code, at: "10:00" });
-        this.visit = this.fresh();
-        this.code = "";
-        return this.go("started", this.visit.nextStepZh);
-      }
-      case "visit_resume": {
-        const v = this.visit;
-        if (v && !["started", "receipted", "closed"].includes(v.state)) err("当前还有进行中的取药：请先挂单或办理完成后再取单");
-        const i = this.parkedVisits.findIndex((p) => p.view.visitId === String(args.visitId));
-        if (i < 0) err("找不到该挂单，可能已被取回");
-        const [p] = this.parkedVisits.splice(i, 1);
-        this.visit = p!.view;
-        this.code = p!.code;
-        return this.go(this.visit.state, this.visit.nextStepZh);
-      }
-      case "visit_resolve_parked": {
-        // As the service: 2601 on the parked visit; it stays parked, pre-settled; the counter's visit is untouched.
-        const p = this.parkedVisits.find((x) => x.view.visitId === String(args.visitId)) ?? err("找不到该挂单，可能已被取回");
-        if (p.view.state !== "settlement_uncertain") err("当前没有结果未知的结算");
-        p.view.state = "pre_settled";
-        p.view.stateZh = STATE_ZH.pre_settled;
-        p.view.nextStepZh = "已冲正（2601），本次结算未生效：请重新结算（F9）。";
-        return this.go(this.need().state, this.need().nextStepZh);
-      }
+      case "visit_park":
+      case "visit_resume":
+      case "visit_resolve_parked":
+        // Only the recorded 挂单 parks (`PARKED_PATIENT`, handled above).
+        throw notRecorded(cmd, args);
       case "visit_cancel": {
         const v = this.require("cancel", "started", "evoucher_guidance", "identified", "prescriptions_listed", "downloaded", "verified", "rules_checked", "audited", "dispensing", "dispensed", "pre_settled");
         v.closedReasonZh = "已取消接诊";
@@ -515,18 +498,9 @@ export class MockVisitBackend {
         return this.go("closed", "接诊已取消：按 Enter 接待下一位患者。");
       }
       case "sales_find":
-        return this.find(String(args.query ?? ""));
-      case "sale_reprint": {
-        const s = this.sales.find((x) => x.summary.saleId === Number(args.saleId)) ?? err("找不到这笔销售，请重新查询。");
-        return { ...s.view, printedZh: "已重打小票（补打）" };
-      }
+      case "sale_reprint":
       case "sale_refund":
-        // As the service: a refund is a manager's; anyone else needs 店长授权 (the demo manager 3001).
-        if (this.operator()?.role !== "manager") {
-          if (!args.managerLogin) err("权限不足：退费须由店长操作");
-          if (args.managerLogin !== "3001" || args.managerPassword !== "demo-manager") err("店长工号或密码不正确，未授权：请店长重新输入");
-        }
-        return this.refund(Number(args.saleId), String(args.reason ?? ""), args.identityCode === null || args.identityCode === undefined ? null : String(args.identityCode));
+        return this.history.handle(cmd, args);
       default:
         return undefined;
     }
@@ -563,8 +537,12 @@ export class MockVisitBackend {
       this.pinFails = 0;
     }
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
-    if (this.parkedVisits.some((p) => p.code === code && p.view.state === "settlement_uncertain")) {
-      err("该患者有一笔结算结果未知的取药已挂单：请先取单并点击“处理未知结算”，切勿重复收费");
+    if (a.method === "e_voucher" && code === PARKED_PATIENT && !a.agent) {
+      // Replayed from here to the next patient's start: the recorded 挂单 (both patients).
+      this.code = code;
+      this.parking = new Replay(PARKED_FLOWS, null, PARKED_COMPARED);
+      this.visit = this.parking.answer("visit_identify", { ...a, code: PARKED_RECORDED_CODE }) as VisitView;
+      return structuredClone(this.visit);
     }
     // Replayed: the real identify while the center was down (the service's words).
     if (code.includes("unknown") && a.method === "e_voucher") {
@@ -624,7 +602,6 @@ export class MockVisitBackend {
       return structuredClone(this.visit);
     }
     this.code = code;
-    this.uncertainOnce = code.includes("uncertain");
     v.patient = {
       name: code.includes("lisi") ? "李四" : code.includes("wangfang") ? "王芳" : "张三", certnoMasked: "110101********0029", psnNo: "P110000000001", insutypeLabel: "职工基本医疗保险", insutype: "310", balance: code.includes("rich") ? "100.00" : "10.00",
       agentName: a.agent ? a.agent.name : null,
@@ -781,18 +758,19 @@ export class MockVisitBackend {
     const v = this.require("complete", "settled");
     if (!v.payment?.paid) err("尚未收款：请先收取自付部分（现金 F10，扫码 F11）。");
     const rx = v.prescription?.prescription;
-    const sale = this.makeSale(v.patient?.name ?? "", rx?.hiRxno ?? "", "2026-11-24 09:41:00", v.split?.total ?? "0.00", [...this.traceCodes], "110101198001010029", this.code, v);
-    this.sales.push(sale);
-    v.sale = sale.view;
+    v.sale = this.saleView(rx?.hiRxno ?? "", "2026-11-24 09:41:00", v);
     v.recovered = false;
     v.recoveredLines = [];
     return this.go("receipted", "已完成：请将药品、小票和用药指导单交给患者。按 Enter 接待下一位。");
   }
 
-  private makeSale(name: string, hiRxno: string, at: string, total: string, traceCodes: string[], certno: string, _code: string, v?: VisitView): Sale {
-    const saleId = this.sales.length + 1;
+  /** The hand-built visit's sale as the receipt step shows it (not kept: the history is recorded, mock-sales.ts). */
+  private saleView(hiRxno: string, at: string, v: VisitView): SaleView {
+    const saleId = ++this.saleSeq;
+    const name = v.patient?.name ?? "";
+    const total = v.split?.total ?? "0.00";
     const docno = `P11010100001${at.slice(0, 10).replaceAll("-", "")}${String(saleId).padStart(4, "0")}`;
-    const lines = (v?.dispensing ?? []).map((l) => `${l.name.padEnd(10, "　")} ${l.dispensed}${l.unit}`);
+    const lines = v.dispensing.map((l) => `${l.name.padEnd(10, "　")} ${l.dispensed}${l.unit}`);
     const receiptText = [
       "        演示药店  医保电子处方销售小票",
       `单号: ${docno}`,
@@ -802,65 +780,18 @@ export class MockVisitBackend {
       ...lines,
       "----------------------------------------",
       `合计:       ${total}`,
-      `统筹支付:   ${v?.split?.fundPay ?? "—"}`,
-      `个人账户:   ${v?.split?.accountPay ?? "—"}`,
-      `自付:       ${v?.split?.cashPay ?? "—"}`,
-      v?.payment?.method === "cash" ? `实收现金:   ${v.payment.tendered ?? ""}   找零: ${v.payment.change ?? ""}` : "扫码支付",
+      `统筹支付:   ${v.split?.fundPay ?? "—"}`,
+      `个人账户:   ${v.split?.accountPay ?? "—"}`,
+      `自付:       ${v.split?.cashPay ?? "—"}`,
+      v.payment?.method === "cash" ? `实收现金:   ${v.payment.tendered ?? ""}   找零: ${v.payment.change ?? ""}` : "扫码支付",
       "----------------------------------------",
       "请按用药指导单服药，如有不适请及时就医。",
     ].join("\n");
-    return {
-      summary: {
-        saleId, rtalDocno: docno, soldAt: at, hiRxno, patientName: name, total, state: "completed", setlId: `S${saleId}`,
-        agentZh: this.visit?.patient?.agentName ? `${this.visit.patient.agentName}（${this.visit.patient.agentRelationshipZh ?? ""}，${this.visit.patient.agentCertnoMasked ?? ""}）` : null,
-        agentName: this.visit?.patient?.agentName ?? null,
-        agentRelationship: this.visit?.patient?.agentName ? this.visit.patient.agentRelationship : null,
-        agentCertnoMasked: this.visit?.patient?.agentName ? this.visit.patient.agentCertnoMasked : null,
-      },
-      view: { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, guidanceText: [
-        "        演示药店  用药指导",
-        `处方编号: ${hiRxno}`,
-        ...(v?.dispensing ?? []).map((l, i) => `${i + 1}. ${l.name}\n   用法 口服，每次1片，一日3次，连用7天\n   医嘱 饭后服用，服药期间忌酒`),
-        "温馨提示 请按医嘱和本单用药。",
-      ].join("\n"), printedZh: "已打印；用药指导已打印", uploadIds: [this.nextUpload++, this.nextUpload++] },
-      traceCodes,
-      certno,
-    };
-  }
-
-  private find(query: string): SaleSummary[] {
-    const q = query.trim();
-    if (!q) err("请输入查询内容：单号、处方编号、追溯码、身份证号、姓名或日期。");
-    return this.sales
-      .filter((s) => {
-        const x = s.summary;
-        return x.rtalDocno.includes(q) || x.hiRxno === q || x.patientName === q || x.soldAt.startsWith(q) || s.traceCodes.includes(q) || s.certno === q;
-      })
-      .map((s) => structuredClone(s.summary));
-  }
-
-  private refund(saleId: number, reason: string, identity: string | null): RefundView {
-    if (!reason.trim()) err("请填写退费原因。");
-    const s = this.sales.find((x) => x.summary.saleId === saleId) ?? err("找不到这笔销售，请重新查询。");
-    if (s.summary.state === "refunded") err("这笔销售已经退费，不能重复退费。");
-    if (s.summary.setlId) {
-      if (!identity?.trim()) err("医保退费须核验患者身份：请扫描患者医保电子凭证或读社保卡（与购药时相同）");
-      if (identity.includes("wrong")) err("出示的医保凭证不是该笔销售的患者本人，不能退费");
-    }
-    s.summary.state = "refunded";
-    return {
-      returned: [{ method: "cash", methodZh: "现金", amount: s.view.total, reference: "" }],
-      saleId,
-      uploadIds: [this.nextUpload++],
-      receiptText: [
-        "        演示药店  退费小票",
-        `原单号: ${s.summary.rtalDocno}`,
-        `处方: ${s.summary.hiRxno}   患者: ${s.summary.patientName}`,
-        `退费金额: ${s.summary.total}`,
-        `退费原因: ${reason.trim()}`,
-        "医保基金与个人账户部分原路退回。",
-      ].join("\n"),
-      printedZh: "已打印",
-    };
+    return { saleId, rtalDocno: docno, total, receiptText, guidancePdfPath: `/tmp/rxdesk-mock/guidance/${docno}.pdf`, guidanceText: [
+      "        演示药店  用药指导",
+      `处方编号: ${hiRxno}`,
+      ...v.dispensing.map((l, i) => `${i + 1}. ${l.name}\n   用法 口服，每次1片，一日3次，连用7天\n   医嘱 饭后服用，服药期间忌酒`),
+      "温馨提示 请按医嘱和本单用药。",
+    ].join("\n"), printedZh: "已打印；用药指导已打印", uploadIds: [this.nextUpload++, this.nextUpload++] };
   }
 }

@@ -30,6 +30,7 @@ const PLACEHOLDERS: Record<string, string> = {
   "<time>": "2026-12-05 10:00:00",
   "<startedAt>": "2026-12-05 08:00:00",
   "<at>": "2026-12-05 10:00:00",
+  "<parkedAt>": "10:00",
   "<hash>": "3f9a0c1b2d4e5f60",
   "<day>": "2026-12-05",
   "<month>": "2026-12",
@@ -37,6 +38,8 @@ const PLACEHOLDERS: Record<string, string> = {
   "<saleRef>": "O202612051000000001",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
+  "<hiRxno>": "RX202612050001",
+  "<hi_rxno>": "RX202612050001",
   "<setlId>": "SETL202612050001",
   "<guidanceText>": "（演示：录制时的用药指导文本已略去）",
   "<prsc_time>": "2026-12-05 09:00:00",
@@ -51,7 +54,15 @@ export function filled<T>(v: T): T {
     if (typeof x !== "string") return x;
     // A placeholder without a fixed value: a stable demo value named after the field, the same
     // for its snake_case and camelCase spellings (`<auth_rxno>` in a list, `<authRxno>` in a request).
-    const value = (p: string) => PLACEHOLDERS[p] ?? `DEMO-${p.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    // A numbered one (`<rtalDocno2>`: the recording kept two apart) ends in its number.
+    const value = (p: string) => {
+      const fixed = PLACEHOLDERS[p];
+      if (fixed) return fixed;
+      const [, name, n] = /^<(\w*?)(\d+)>$/.exec(p) ?? [];
+      const base = name && n ? PLACEHOLDERS[`<${name}>`] : undefined;
+      if (base && n) return base.slice(0, -n.length) + n;
+      return `DEMO-${p.slice(1, -1).replace(/_/g, "").toLowerCase()}`;
+    };
     if (/^<\w+>$/.test(x)) return value(x);
     // Inside a text (the center's words with the time of a rejection, a receipt): the same values.
     return x.includes("<") ? x.replace(/<\w+>/g, value) : x;
@@ -111,12 +122,31 @@ export class Replay {
 
   /** Answers a request: the recorded response, or throws the recorded refusal (or `MOCK_NOT_RECORDED`). */
   answer(command: string, args: Record<string, unknown>): unknown {
-    const step = this.find(command, args);
+    const step = this.find(command, args) ?? this.refusedAgain(command, args);
     if (!step) throw notRecorded(command, args);
+    if (step === this.run[this.run.length - 1] && step.error) throw filled(step.error);
     if (command === this.start) this.run = [];
     this.run.push(step);
     if (step.error) throw filled(step.error);
     return filled(step.response);
+  }
+
+  /**
+   * The last answer again when it was a refusal of this very request: a
+   * refused step changed nothing, so the real service refuses it the same way
+   * (the operator scans the declined pay code twice).
+   */
+  private refusedAgain(command: string, args: Record<string, unknown>): RecordedStep | null {
+    const last = this.run[this.run.length - 1];
+    if (!last?.error || last.command !== command) return null;
+    const k = (a: Record<string, unknown>) => key(filled(a), this.compared[command]);
+    return k(last.args ?? {}) === k(args) ? last : null;
+  }
+
+  /** Whether the run has reached the last step of a flow (nothing recorded comes after it). */
+  finished(): boolean {
+    const last = this.run[this.run.length - 1];
+    return !!last && this.flows.some((f) => f.steps.length === this.run.length && f.steps[f.steps.length - 1] === last);
   }
 
   /** The run's steps that were answered, oldest first (the mock derives its read-only answers from them). */

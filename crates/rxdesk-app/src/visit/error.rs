@@ -397,7 +397,8 @@ pub enum StepError {
     PayCodeMissing,
     /// The payment channel declined (its sentence).
     PaymentDeclined {
-        /// The channel's reason.
+        /// The channel's reason, in its own words (zh-CN): `params.reason`,
+        /// shown apart as the channel's words in an en-US window.
         reason: String,
     },
     /// Completion before the self-paid part was paid.
@@ -985,10 +986,12 @@ impl StepError {
                 "请扫描患者的微信或支付宝付款码",
                 "Scan the patient's WeChat or Alipay pay code",
             ),
+            // The channel's own words are its `reason` (params): the window
+            // shows them apart, as the channel's, beside the English sentence.
             E::PaymentDeclined { reason } => if zh {
                 reason.clone()
             } else {
-                format!("The payment was declined: {reason}")
+                "The payment channel declined the payment".to_string()
             },
             E::NotPaid { due } => if zh {
                 format!("患者还需自付 {due} 元，请先收款")

@@ -3,6 +3,11 @@
 //! pharmacist signed in, the till open and the upload worker running.
 #![allow(dead_code)]
 
+pub mod vitamin_c;
+// Not every test binary sells 维生素C片.
+#[allow(unused_imports)]
+pub use vitamin_c::{one_box_sale, vitamin_c, VITAMIN_C};
+
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::uploader::CenterUploader;
 use rxdesk_app::visit::{IdMethod, Tender, VisitService, VisitView};

@@ -1,15 +1,14 @@
-// 挂单 / 取单 on the counter: the keys (F11), the hints, and the mocked service's rules (which
-// follow rxdesk_app::visit::park: a parked uncertain settlement stays uncertain and locks its patient).
+// 挂单 / 取单 on the counter: the keys (F11), the hints, and the mocked service, which replays
+// the real service's recorded 挂单 (ui/src/mock/recorded/visit-parked.json: a parked uncertain
+// settlement stays uncertain and locks its patient) and refuses any other parking.
 import { describe, expect, it } from "vitest";
 import type { OperatorInfo } from "../../ipc/api";
-import { MockVisitBackend } from "../../mock/mock-visit";
+import { MockVisitBackend, PARKED_PATIENT, parkedFlow, resolvedParkedFlow } from "../../mock/mock-visit";
 import type { VisitView } from "../../ipc/visit-api";
 import { canPark, hintsFor, keyAction } from "./flow";
 import { mockErrorText } from "../../mock/ipc-error";
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
-const LISI = "110000ecdemo000000000000000000000lisi";
-const UNCERTAIN = "110000ecdemo000000000000000uncertain01";
 const PHARMACIST = "110000ecdemo00000000000000000000liyaoshi";
 
 describe("挂单 and 取单 keys", () => {
@@ -30,7 +29,7 @@ describe("挂单 and 取单 keys", () => {
   });
 });
 
-describe("the mocked service parks and resumes like the Rust one", () => {
+describe("the mocked service replays the recorded 挂单 (the real service's answers)", () => {
   const op: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
   const setup = () => {
     const b = new MockVisitBackend(() => op);
@@ -45,64 +44,79 @@ describe("the mocked service parks and resumes like the Rust one", () => {
     }
     throw new Error("did not fail");
   };
-
-  it("parks the visit, serves the next patient, resumes it where it was", () => {
-    const { call } = setup();
+  /** 王芳 (`PARKED_PATIENT`) to her settlement whose answer was lost, along `flow`'s recorded scans. */
+  const toUncertain = ({ b, call }: ReturnType<typeof setup>, flow: typeof parkedFlow): VisitView => {
     call("visit_start");
-    expect(fails(() => call("visit_park"))).toMatch(/不能挂单/);
-    call("visit_identify", { method: "e_voucher", code: ZHANGSAN });
-    const opened = call("visit_open", { authRxno: "AR-OK" });
-    const v = call("visit_park");
-    expect(v.state).toBe("started");
-    expect(v.parked).toHaveLength(1);
-    expect(v.parked[0]).toMatchObject({ visitId: opened.visitId, patientName: "张三", state: "rules_checked", uncertain: false });
-    expect(call("visit_identify", { method: "e_voucher", code: LISI }).patient?.name).toBe("李四");
-    expect(fails(() => call("visit_resume", { visitId: opened.visitId }))).toMatch(/请先挂单或办理完成/);
-    call("visit_cancel");
-    const back = call("visit_resume", { visitId: opened.visitId });
-    expect(back.state).toBe("rules_checked");
-    expect(back.patient?.name).toBe("张三");
-    expect(back.parked).toHaveLength(0);
-  });
-
-  it("a parked uncertain settlement stays uncertain and locks its patient until resolved", () => {
-    const { b, call } = setup();
-    call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: UNCERTAIN });
-    call("visit_open", { authRxno: "AR-OK" });
+    call("visit_identify", { method: "e_voucher", code: PARKED_PATIENT });
+    call("visit_open", { authRxno: flow.steps[1]!.args.authRxno });
     b.handle("shift_start", { evoucher: PHARMACIST });
-    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: PHARMACIST });
-    for (const d of b.visit!.dispensing) d.done = true;
-    b.visit!.state = "dispensed";
+    expect(call("visit_audit", { result: "1", opinion: "同意", reconfirmEvoucher: PHARMACIST }).state).toBe("dispensing");
+    for (const s of flow.steps.filter((x) => x.command === "visit_scan")) expect((b.handle("visit_scan", { code: s.args.code }) as { ok: boolean }).ok).toBe(true);
+    call("visit_finish_dispensing");
     call("visit_pre_settle");
     const u = call("visit_settle");
     expect(u.state).toBe("settlement_uncertain");
+    return u;
+  };
+  const codeOf = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+    return "ok";
+  };
+
+  it("parks the uncertain settlement, serves and parks 张三, refuses her meanwhile, resumes, resolves and settles her, then 张三's comes back", () => {
+    const rig = setup();
+    const { call } = rig;
+    const u = toUncertain(rig, parkedFlow);
     const next = call("visit_park");
-    expect(next.parked[0]).toMatchObject({ uncertain: true, state: "settlement_uncertain" });
-    expect(fails(() => call("visit_identify", { method: "e_voucher", code: UNCERTAIN }))).toMatch(/结算结果未知的取药已挂单/);
-    const back = call("visit_resume", { visitId: u.visitId });
-    expect(back.state).toBe("settlement_uncertain");
+    expect(next.state).toBe("started");
+    expect(next.parked[0]).toMatchObject({ visitId: u.visitId, patientName: "王芳", uncertain: true, state: "settlement_uncertain" });
+    expect(call("visit_identify", { method: "e_voucher", code: ZHANGSAN }).patient?.name).toBe("张三");
+    const opened = call("visit_open", { authRxno: parkedFlow.steps[1]!.args.authRxno });
+    expect(opened.state).toBe("rules_checked");
+    const two = call("visit_park");
+    expect(two.parked.map((p) => p.patientName)).toEqual(["王芳", "张三"]);
+    expect(new Set(two.parked.map((p) => p.visitId)).size).toBe(2);
+    expect(fails(() => call("visit_identify", { method: "e_voucher", code: PARKED_PATIENT }))).toMatch(/结算结果未知的取药已挂单/);
+    expect(call("visit_resume", { visitId: u.visitId }).state).toBe("settlement_uncertain");
     expect(call("visit_resolve_uncertain").state).toBe("pre_settled");
+    expect(call("visit_settle").state).toBe("settled");
+    expect(call("visit_pay", { method: "scan", tendered: null, payCode: "134567890123456789" }).payment?.paid).toBe(true);
+    expect(call("visit_complete").state).toBe("receipted");
+    expect(call("visit_start").parked).toHaveLength(1);
+    const back = call("visit_resume", { visitId: opened.visitId });
+    expect(back).toMatchObject({ state: "rules_checked", parked: [] });
+    expect(back.patient?.name).toBe("张三");
+    expect(call("visit_cancel").state).toBe("closed");
+    expect(call("visit_start").state).toBe("started");
   });
 
-  it("a parked uncertain settlement is resolved where it is parked, the counter's visit untouched", () => {
-    const { b, call } = setup();
-    call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: UNCERTAIN });
-    call("visit_open", { authRxno: "AR-OK" });
-    b.handle("shift_start", { evoucher: PHARMACIST });
-    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: PHARMACIST });
-    for (const d of b.visit!.dispensing) d.done = true;
-    b.visit!.state = "dispensed";
-    call("visit_pre_settle");
-    const u = call("visit_settle");
+  it("resolves a parked uncertain settlement where it is parked, the counter's visit untouched, then resumes it pre-settled", () => {
+    const rig = setup();
+    const { call } = rig;
+    const u = toUncertain(rig, resolvedParkedFlow);
     call("visit_park");
-    call("visit_identify", { method: "e_voucher", code: LISI });
+    expect(call("visit_identify", { method: "e_voucher", code: ZHANGSAN }).patient?.name).toBe("张三");
     const v = call("visit_resolve_parked", { visitId: u.visitId });
-    expect(v.patient?.name).toBe("李四");
-    expect(v.parked[0]).toMatchObject({ uncertain: false, state: "pre_settled" });
-    // Unlocked: the patient may be served again (here: resumed and settled).
+    expect(v.patient?.name).toBe("张三");
+    expect(v.state).toBe("prescriptions_listed");
+    expect(v.parked[0]).toMatchObject({ visitId: u.visitId, uncertain: false, state: "pre_settled" });
     call("visit_cancel");
-    expect(call("visit_resume", { visitId: u.visitId }).state).toBe("pre_settled");
+    const back = call("visit_resume", { visitId: u.visitId });
+    expect(back).toMatchObject({ state: "pre_settled", parked: [] });
+    expect(back.patient?.name).toBe("王芳");
+    // The recording ends here: parking again is not answered.
+    expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
+  });
+
+  it("parks nothing off the recording: a hand-built visit's 挂单 is not recorded", () => {
+    const { call } = setup();
+    call("visit_start");
+    call("visit_identify", { method: "e_voucher", code: ZHANGSAN });
+    call("visit_open", { authRxno: "AR-OK" });
+    expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
   });
 });
