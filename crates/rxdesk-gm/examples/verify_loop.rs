@@ -9,7 +9,8 @@
 //! argument turns the per-key tables off (limit 0); `bare` runs the bench's
 //! reference instead, a 1 KiB SM2 verify through a key table
 //! (`--toggle-collect='*verify_cached*'`); any other word (`full`) keeps the
-//! full verification. A third argument cycles over that many signed
+//! full verification (`clones`: the first prescription cloned, so the
+//! inputs vary but the signatures do not). A third argument cycles over that many signed
 //! prescriptions (or, with `bare`, signatures), as the bench does
 //! (decision 0026); default 1.
 
@@ -39,7 +40,8 @@ fn main() {
     let crls = CrlStore::new();
     crls.add(pki.crl.clone());
     let pdf = rxdesk_gm::pdf::simple_pdf(&["Bench prescription"]);
-    let rxs: Vec<DownloadedPrescription> = (0..k)
+    let signed = if mode.as_deref() == Some("clones") { 1 } else { k };
+    let rxs: Vec<DownloadedPrescription> = (0..signed)
         .map(|i| {
             let mut rx = DownloadedPrescription::demo(
                 &format!("110000000000000{i:05}"),
@@ -51,6 +53,13 @@ fn main() {
             rx
         })
         .collect();
+    // `clones`: k copies of the first prescription (same bytes, other
+    // memory): tells the cost of k signatures from that of k inputs.
+    let rxs = if mode.as_deref() == Some("clones") {
+        vec![rxs[0].clone(); k]
+    } else {
+        rxs
+    };
     let rx = &rxs[0];
     let verifier = Verifier::new(&trust, &crls);
     eprintln!(
