@@ -40,7 +40,11 @@ fn main() {
     let crls = CrlStore::new();
     crls.add(pki.crl.clone());
     let pdf = rxdesk_gm::pdf::simple_pdf(&["Bench prescription"]);
-    let signed = if mode.as_deref() == Some("clones") { 1 } else { k };
+    let signed = if mode.as_deref() == Some("clones") {
+        1
+    } else {
+        k
+    };
     let rxs: Vec<DownloadedPrescription> = (0..signed)
         .map(|i| {
             let mut rx = DownloadedPrescription::demo(

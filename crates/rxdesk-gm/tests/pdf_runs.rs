@@ -143,12 +143,11 @@ fn run_byte() -> impl Strategy<Value = u8> {
 fn edit() -> impl Strategy<Value = Edit> {
     let at = any::<usize>();
     prop_oneof![
-        (at.clone(), 1u8..=255).prop_map(|(i, x)| Edit::Flip(i, x)),
-        (at.clone(), 1usize..40).prop_map(|(i, n)| Edit::Remove(i, n)),
-        (at.clone(), proptest::collection::vec(run_byte(), 1..40))
-            .prop_map(|(i, v)| Edit::Insert(i, v)),
-        (at.clone(), 1usize..700, run_byte()).prop_map(|(i, n, b)| Edit::Run(i, n, b)),
-        (at.clone(), 1usize..700, run_byte()).prop_map(|(i, n, b)| Edit::InsertRun(i, n, b)),
+        (at, 1u8..=255).prop_map(|(i, x)| Edit::Flip(i, x)),
+        (at, 1usize..40).prop_map(|(i, n)| Edit::Remove(i, n)),
+        (at, proptest::collection::vec(run_byte(), 1..40)).prop_map(|(i, v)| Edit::Insert(i, v)),
+        (at, 1usize..700, run_byte()).prop_map(|(i, n, b)| Edit::Run(i, n, b)),
+        (at, 1usize..700, run_byte()).prop_map(|(i, n, b)| Edit::InsertRun(i, n, b)),
         at.prop_map(Edit::Truncate),
     ]
 }

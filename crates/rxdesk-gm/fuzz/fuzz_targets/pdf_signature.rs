@@ -25,7 +25,14 @@ fn signed() -> &'static Vec<u8> {
         )
         .unwrap();
         let key = PrivateKey::generate().unwrap();
-        let spec = CertSpec::institution("H11010100001", "Fuzz", &[0x21], t0, t0 + Duration::days(900), None);
+        let spec = CertSpec::institution(
+            "H11010100001",
+            "Fuzz",
+            &[0x21],
+            t0,
+            t0 + Duration::days(900),
+            None,
+        );
         let cert = ca.issue(&spec, &key.public_key()).unwrap();
         pdf::sign_pdf(&pdf::simple_pdf(&["fuzz"]), &cert, &key, t0).unwrap()
     })
@@ -70,11 +77,11 @@ fuzz_target!(|data: &[u8]| {
         p.splice(at..at, std::iter::repeat_n(fill, len));
         same_as_runs(STANDARD.encode(&p).as_bytes());
     }
-    // The signed PDF with the input spliced in: first two bytes = where
-    // (anywhere; most of the file is the signature's `/Contents`), the third
-    // = twice how many bytes the
-    // input replaces, the rest = the bytes (or, when the third byte is odd, a
-    // run of the fourth byte as long as the rest).
+    // The signed PDF with the input spliced in: the first two bytes say
+    // where (anywhere; most of the file is the signature's `/Contents`),
+    // the third how many bytes are replaced (its upper seven bits) and
+    // how (odd: a run of the fourth byte, 24 bytes per remaining input
+    // byte; even: the remaining input bytes themselves).
     if data.len() >= 4 {
         let mut p = signed().clone();
         let at = usize::from(u16::from_le_bytes([data[0], data[1]])) * p.len() / 65536;
