@@ -193,12 +193,18 @@ proptest! {
         // The signature dictionary starts at the last "/Type /Sig".
         let sig_at = p.windows(10).rposition(|w| w == b"/Type /Sig").unwrap();
         for e in &edits {
-            let e = match (near_sig, e.clone()) {
-                // Shift the index into the signature's part of the file.
-                (true, Edit::Flip(i, x)) => Edit::Flip(sig_at + i % (p.len() - sig_at), x),
-                (true, Edit::Run(i, n, b)) => Edit::Run(sig_at + i % (p.len() - sig_at), n, b),
-                (true, Edit::Remove(i, n)) => Edit::Remove(sig_at + i % (p.len() - sig_at), n),
-                (_, e) => e,
+            // Shift the index into the signature's part of the file (while
+            // an earlier edit left one).
+            let len = p.len();
+            let near = |i: usize| match len.checked_sub(sig_at) {
+                Some(span) if near_sig && span > 0 => sig_at + i % span,
+                _ => i,
+            };
+            let e = match e.clone() {
+                Edit::Flip(i, x) => Edit::Flip(near(i), x),
+                Edit::Run(i, n, b) => Edit::Run(near(i), n, b),
+                Edit::Remove(i, n) => Edit::Remove(near(i), n),
+                e => e,
             };
             if !p.is_empty() {
                 apply(&mut p, &e);
