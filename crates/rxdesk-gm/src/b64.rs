@@ -66,6 +66,119 @@ fn group(g: &[u8]) -> u32 {
 /// Decode standard padded Base64 (no whitespace: trim first). `None` for
 /// anything the `base64` crate's `STANDARD.decode` rejects.
 pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
+    decode_impl(s, None)
+}
+
+/// Bytes a kept run repeats: one 32-symbol chunk's worth.
+pub const RUN_PERIOD: usize = 24;
+
+/// A run kept by [`decode_runs`]: `len` bytes (a multiple of
+/// [`RUN_PERIOD`]) repeating the [`RUN_PERIOD`] literal bytes just before
+/// `at`, inserted at `at` of the literal bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    /// Where the run goes, as an index into [`Runs::literal`] (at least
+    /// [`RUN_PERIOD`]: the pattern is the literal bytes before it).
+    pub at: usize,
+    /// Bytes the run stands for.
+    pub len: usize,
+}
+
+/// Decoded Base64 whose runs of repeated 32-symbol chunks are kept as runs
+/// instead of being written out (decision 0026: a signed PDF's 16 KiB
+/// `/Contents` placeholder, 17 KB of the 23 KB `rxFile`, is one such run,
+/// and nothing a verification checks reads inside it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Runs {
+    lit: Vec<u8>,
+    runs: Vec<Run>,
+    len: usize,
+}
+
+/// One piece of [`Runs`], in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// Bytes as decoded.
+    Literal(&'a [u8]),
+    /// `pattern` repeated `times` times.
+    Repeat {
+        /// The repeated bytes.
+        pattern: &'a [u8; RUN_PERIOD],
+        /// How many times (at least 1).
+        times: usize,
+    },
+}
+
+impl Runs {
+    /// Length of the decoded bytes (runs written out).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the decoded bytes are empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The kept runs (empty: the literal bytes are the whole result).
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// The pieces in order: literal stretches (never empty, never two in a
+    /// row) and runs.
+    pub fn segments(&self) -> Vec<Segment<'_>> {
+        let mut out = Vec::with_capacity(2 * self.runs.len() + 1);
+        let mut from = 0;
+        for r in &self.runs {
+            if r.at > from {
+                out.push(Segment::Literal(&self.lit[from..r.at]));
+            }
+            let pattern = self.lit[r.at - RUN_PERIOD..r.at]
+                .try_into()
+                .expect("a run follows a whole literal chunk");
+            out.push(Segment::Repeat {
+                pattern,
+                times: r.len / RUN_PERIOD,
+            });
+            from = r.at;
+        }
+        if self.lit.len() > from {
+            out.push(Segment::Literal(&self.lit[from..]));
+        }
+        out
+    }
+
+    /// The decoded bytes written out: what [`decode`] returns.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len);
+        for seg in self.segments() {
+            match seg {
+                Segment::Literal(b) => out.extend_from_slice(b),
+                Segment::Repeat { pattern, times } => {
+                    for _ in 0..times {
+                        out.extend_from_slice(pattern);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// [`decode`] with runs of repeated chunks kept as [`Run`]s: the same
+/// language (`None` exactly when [`decode`] refuses), and
+/// [`Runs::to_vec`] equals [`decode`]'s bytes (property tests below).
+pub fn decode_runs(s: &[u8]) -> Option<Runs> {
+    let mut runs = Vec::new();
+    let lit = decode_impl(s, Some(&mut runs))?;
+    let len = lit.len() + runs.iter().map(|r| r.len).sum::<usize>();
+    Some(Runs { lit, runs, len })
+}
+
+/// [`decode`]; with `runs`, a run of chunks equal to the previous one is
+/// recorded there instead of being copied out.
+fn decode_impl(s: &[u8], mut runs: Option<&mut Vec<Run>>) -> Option<Vec<u8>> {
     if s.is_empty() {
         return Some(Vec::new());
     }
@@ -119,6 +232,14 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
             }
             while chunk_at(end) == Some(c) {
                 end += 32;
+            }
+            if let Some(runs) = runs.as_deref_mut() {
+                runs.push(Run {
+                    at: out.len(),
+                    len: (end - at) / 32 * 24,
+                });
+                at = end;
+                continue;
             }
             let start = out.len() - 24;
             let target = out.len() + (end - at) / 32 * 24;
@@ -192,13 +313,56 @@ pub fn decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, decode_runs, Segment, RUN_PERIOD};
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;
     use proptest::prelude::*;
 
     fn theirs(s: &[u8]) -> Option<Vec<u8>> {
         STANDARD.decode(s).ok()
+    }
+
+    /// `decode_runs` written out is `decode`, and its segments are as
+    /// documented (no empty or adjacent literals, runs of whole periods).
+    fn runs_agree(s: &[u8]) -> Result<(), TestCaseError> {
+        let runs = decode_runs(s);
+        prop_assert_eq!(runs.as_ref().map(|r| r.to_vec()), decode(s));
+        if let Some(r) = runs {
+            prop_assert_eq!(r.len(), r.to_vec().len());
+            let segs = r.segments();
+            for w in segs.windows(2) {
+                prop_assert!(
+                    !matches!(w, [Segment::Literal(_), Segment::Literal(_)]),
+                    "adjacent literals"
+                );
+            }
+            for seg in &segs {
+                match seg {
+                    Segment::Literal(b) => prop_assert!(!b.is_empty()),
+                    Segment::Repeat { times, .. } => prop_assert!(*times >= 1),
+                }
+            }
+            for run in r.runs() {
+                prop_assert!(run.at >= RUN_PERIOD && run.len % RUN_PERIOD == 0 && run.len > 0);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_placeholder_run_is_kept_as_a_run() {
+        let data: Vec<u8> = b"%PDF /Contents <3082"
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(b'0', 3000))
+            .chain(*b"> trailer 1 2 3")
+            .collect();
+        let text = STANDARD.encode(&data);
+        let runs = decode_runs(text.as_bytes()).unwrap();
+        assert_eq!(runs.to_vec(), data);
+        let kept: usize = runs.runs().iter().map(|r| r.len).sum();
+        assert!(kept >= 2900, "{kept}");
+        assert!(runs_agree(text.as_bytes()).is_ok());
     }
 
     #[test]
@@ -289,17 +453,20 @@ mod tests {
             data.extend(tail);
             let mut text = STANDARD.encode(&data).into_bytes();
             prop_assert_eq!(decode(&text), Some(data));
+            runs_agree(&text)?;
             if !text.is_empty() {
                 let i = at % text.len();
                 text[i] = to;
             }
             prop_assert_eq!(decode(&text), theirs(&text));
+            runs_agree(&text)?;
         }
 
         /// Any byte string: the same result as the `base64` crate.
         #[test]
         fn agrees_with_the_base64_crate(s in proptest::collection::vec(symbols(), 0..64)) {
             prop_assert_eq!(decode(&s), theirs(&s));
+            runs_agree(&s)?;
         }
 
         /// Encodings of random data (with runs, so blocks repeat), then one
@@ -318,6 +485,7 @@ mod tests {
                 text[i] = to;
             }
             prop_assert_eq!(decode(&text), theirs(&text));
+            runs_agree(&text)?;
         }
     }
 }

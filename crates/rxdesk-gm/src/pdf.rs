@@ -17,10 +17,12 @@
 //! [`simple_pdf`] makes a tiny one-page PDF for demos and tests.
 
 use crate::asn1::read_tlv;
+use crate::b64::{Runs, Segment, RUN_PERIOD};
 use crate::cert::Certificate;
 use crate::cms::{self, CmsError, CmsVerified, SignOptions};
 use crate::primitives::PrivateKey;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 
 /// Hex digits reserved for `/Contents` (8 KiB of DER).
 const CONTENTS_HEX_LEN: usize = 16384;
@@ -82,41 +84,58 @@ fn is_ws(b: u8) -> bool {
 
 /// Parse `[ n n n n ]` right after `/ByteRange`.
 fn parse_byte_range(pdf: &[u8], at: usize) -> Option<[usize; 4]> {
+    parse_byte_range_by(|i| pdf.get(i).copied(), at)
+}
+
+/// [`parse_byte_range`] over any byte source (`byte(i)`: the byte at `i`,
+/// `None` past the end), so a PDF kept as Base64 runs is read in place
+/// (decision 0026).
+fn parse_byte_range_by(byte: impl Fn(usize) -> Option<u8>, at: usize) -> Option<[usize; 4]> {
     let mut i = at + b"/ByteRange".len();
-    while i < pdf.len() && is_ws(pdf[i]) {
+    while byte(i).is_some_and(is_ws) {
         i += 1;
     }
-    if pdf.get(i) != Some(&b'[') {
+    if byte(i) != Some(b'[') {
         return None;
     }
     i += 1;
     let mut out = [0usize; 4];
     for slot in &mut out {
-        while i < pdf.len() && is_ws(pdf[i]) {
+        while byte(i).is_some_and(is_ws) {
             i += 1;
         }
         let start = i;
-        while i < pdf.len() && pdf[i].is_ascii_digit() {
+        // At most 12 digits (checked below): no overflow in a u64.
+        let mut n: u64 = 0;
+        while let Some(d) = byte(i).filter(u8::is_ascii_digit) {
+            if i - start < 12 {
+                n = n * 10 + u64::from(d - b'0');
+            }
             i += 1;
         }
         if start == i || i - start > 12 {
             return None;
         }
-        *slot = std::str::from_utf8(&pdf[start..i]).ok()?.parse().ok()?;
+        *slot = usize::try_from(n).ok()?;
     }
-    while i < pdf.len() && is_ws(pdf[i]) {
+    while byte(i).is_some_and(is_ws) {
         i += 1;
     }
-    (pdf.get(i) == Some(&b']')).then_some(out)
+    (byte(i) == Some(b']')).then_some(out)
 }
 
 /// Is the `<` at `a` the value of a `/Contents` key?
 fn preceded_by_contents_key(pdf: &[u8], a: usize) -> bool {
+    preceded_by_contents_key_by(|i| pdf.get(i).copied(), a)
+}
+
+/// [`preceded_by_contents_key`] over any byte source.
+fn preceded_by_contents_key_by(byte: impl Fn(usize) -> Option<u8>, a: usize) -> bool {
     let mut i = a;
-    while i > 0 && is_ws(pdf[i - 1]) {
+    while i > 0 && byte(i - 1).is_some_and(is_ws) {
         i -= 1;
     }
-    i >= 9 && &pdf[i - 9..i] == b"/Contents"
+    i >= 9 && (0..9).all(|k| byte(i - 9 + k) == Some(b"/Contents"[k]))
 }
 
 /// The signature dictionaries' byte ranges found in `pdf`, in file order.
@@ -180,6 +199,20 @@ fn contents_der_fast(inner: &[u8]) -> Option<Vec<u8>> {
     }
     // Every digit < 16 keeps the high bits of `bad` clear; 0xff sets them.
     (bad < 16).then_some(out)
+}
+
+/// How many leading digits of a `/Contents` string [`contents_der_fast`]
+/// reads, from its first 12 (`None`: it will not answer).
+fn contents_fast_need(first12: &[u8]) -> Option<usize> {
+    let mut head = [0u8; 6];
+    for (h, pair) in head.iter_mut().zip(first12.get(..12)?.chunks_exact(2)) {
+        let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        if hi > 15 || lo > 15 {
+            return None;
+        }
+        *h = (hi << 4) | lo;
+    }
+    Some(der_length(&head)?.checked_mul(2)?.max(12))
 }
 
 /// Total length (header + value) of the DER element whose first bytes are
@@ -303,6 +336,185 @@ pub fn verify_pdf_with(
         return Err(PdfError::IncompleteCoverage);
     }
     let cms = cms::verify_detached_parts(&cms_der, &signed, extra_certs, user_id)?;
+    Ok(PdfSignature {
+        cms,
+        byte_range: br,
+        cms_der,
+    })
+}
+
+// ------------------------------------------- verification over Base64 runs
+
+/// A PDF decoded by [`b64::decode_runs`], read in place: the `/Contents`
+/// placeholder (a run of `0` digits, 17 KB of a 23 KB layout PDF) is never
+/// written out, searched or copied (decision 0026).
+struct RunView<'a> {
+    /// Each segment with the offset of its first byte in the PDF.
+    segs: Vec<(usize, Segment<'a>)>,
+    len: usize,
+}
+
+impl<'a> RunView<'a> {
+    fn new(runs: &'a Runs) -> Self {
+        let mut at = 0;
+        let segs = runs
+            .segments()
+            .into_iter()
+            .map(|seg| {
+                let start = at;
+                at += match seg {
+                    Segment::Literal(b) => b.len(),
+                    Segment::Repeat { times, .. } => times * RUN_PERIOD,
+                };
+                (start, seg)
+            })
+            .collect();
+        RunView {
+            segs,
+            len: runs.len(),
+        }
+    }
+
+    /// The segment holding byte `i` (with its offset), if `i < len`.
+    fn seg_of(&self, i: usize) -> Option<(usize, Segment<'a>)> {
+        if i >= self.len {
+            return None;
+        }
+        let k = self.segs.partition_point(|(start, _)| *start <= i);
+        self.segs.get(k.checked_sub(1)?).copied()
+    }
+
+    fn byte(&self, i: usize) -> Option<u8> {
+        match self.seg_of(i)? {
+            (start, Segment::Literal(b)) => b.get(i - start).copied(),
+            (start, Segment::Repeat { pattern, .. }) => Some(pattern[(i - start) % RUN_PERIOD]),
+        }
+    }
+
+    /// Bytes `a..b` (`a <= b <= len`): borrowed when they lie in one literal
+    /// segment (the signed ranges and the CMS hex digits of every signer's
+    /// PDF), else written out.
+    fn range(&self, a: usize, b: usize) -> Cow<'a, [u8]> {
+        if a >= b {
+            return Cow::Borrowed(&[]);
+        }
+        if let Some((start, Segment::Literal(lit))) = self.seg_of(a) {
+            if let Some(bytes) = lit.get(a - start..b - start) {
+                return Cow::Borrowed(bytes);
+            }
+        }
+        Cow::Owned((a..b).filter_map(|i| self.byte(i)).collect())
+    }
+
+    /// Every occurrence of `needle` in file order, or `None` when a run's
+    /// pattern holds one of the needle's bytes (no occurrence can then
+    /// touch a run, so each lies inside one literal segment: two literal
+    /// segments are never adjacent).
+    fn find_all(&self, needle: &[u8]) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for (start, seg) in &self.segs {
+            match seg {
+                Segment::Literal(b) => {
+                    out.extend(memchr::memmem::find_iter(b, needle).map(|i| start + i))
+                }
+                Segment::Repeat { pattern, .. } => {
+                    if pattern.iter().any(|p| needle.contains(p)) {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether every byte from `from` on is PDF whitespace.
+    fn all_ws_from(&self, from: usize) -> bool {
+        self.segs.iter().all(|&(start, seg)| match seg {
+            Segment::Literal(b) => b
+                .get(from.saturating_sub(start)..)
+                .is_none_or(|rest| rest.iter().all(|c| is_ws(*c))),
+            Segment::Repeat { pattern, times } => {
+                let end = start + times * RUN_PERIOD;
+                let first = from.max(start);
+                // A stretch of a full period or more holds every byte of
+                // the pattern; a shorter one only those it covers.
+                first >= end
+                    || if end - first >= RUN_PERIOD {
+                        pattern.iter().all(|c| is_ws(*c))
+                    } else {
+                        (first..end).all(|i| is_ws(pattern[(i - start) % RUN_PERIOD]))
+                    }
+            }
+        })
+    }
+}
+
+/// [`verify_pdf_with`] of the PDF that `runs` stands for, read in place
+/// (decision 0026): the same verdict, the same error and the same
+/// [`PdfSignature`] as [`verify_pdf_with`]`(&runs.to_vec(), ..)` (property
+/// test `pdf_runs_agree_with_the_written_out_pdf` and fuzz target
+/// `pdf_signature`). A PDF whose runs could hide part of a `/ByteRange` key
+/// is written out and verified by [`verify_pdf_with`].
+pub fn verify_pdf_runs(
+    runs: &Runs,
+    extra_certs: &[Certificate],
+    user_id: &str,
+) -> Result<PdfSignature, PdfError> {
+    if runs.runs().is_empty() {
+        return verify_pdf_with(&runs.to_vec(), extra_certs, user_id);
+    }
+    let view = RunView::new(runs);
+    let Some(found) = view.find_all(b"/ByteRange") else {
+        return verify_pdf_with(&runs.to_vec(), extra_certs, user_id);
+    };
+    if *view.range(0, view.len.min(5)) != *b"%PDF-" {
+        return Err(malformed("missing %PDF- header"));
+    }
+    let br = found
+        .into_iter()
+        .filter_map(|at| parse_byte_range_by(|i| view.byte(i), at))
+        .max_by_key(|br| br[2].saturating_add(br[3]))
+        .ok_or(PdfError::NotSigned)?;
+    // As `extract`.
+    let [s0, l0, s1, l1] = br;
+    let end0 = s0
+        .checked_add(l0)
+        .ok_or_else(|| malformed("ByteRange overflow"))?;
+    let end1 = s1
+        .checked_add(l1)
+        .ok_or_else(|| malformed("ByteRange overflow"))?;
+    if s0 != 0 || end0 >= s1 || end1 > view.len {
+        return Err(malformed("ByteRange out of bounds"));
+    }
+    if s1 - end0 < 2 || view.byte(end0) != Some(b'<') || view.byte(s1 - 1) != Some(b'>') {
+        return Err(malformed("ByteRange gap is not the /Contents hex string"));
+    }
+    if !preceded_by_contents_key_by(|i| view.byte(i), end0) {
+        return Err(malformed("ByteRange gap is not preceded by /Contents"));
+    }
+    // The hex string `inner` = a..b. `contents_der_fast` reads only its
+    // first max(12, 2·DER length) digits, so only those are fetched; the
+    // general loop (whitespace among the digits) gets the whole string.
+    let (a, b) = (end0 + 1, s1 - 1);
+    let fast = contents_fast_need(&view.range(a, b.min(a + 12)))
+        .filter(|need| *need <= b - a)
+        .and_then(|need| contents_der_fast(&view.range(a, a + need)));
+    let mut padded = match fast {
+        Some(der) => der,
+        None => contents_der_general(&view.range(a, b))?,
+    };
+    let der_len = read_tlv(&padded)
+        .map_err(|e| malformed(format!("/Contents: {e}")))?
+        .0
+        .full
+        .len();
+    padded.truncate(der_len);
+    let cms_der = padded;
+    if !view.all_ws_from(end1) {
+        return Err(PdfError::IncompleteCoverage);
+    }
+    let (first, second) = (view.range(s0, end0), view.range(s1, end1));
+    let cms = cms::verify_detached_parts(&cms_der, &[&first, &second], extra_certs, user_id)?;
     Ok(PdfSignature {
         cms,
         byte_range: br,

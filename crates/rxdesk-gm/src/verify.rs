@@ -759,9 +759,11 @@ impl<'a> Verifier<'a> {
         let with = |r: RejectReason| Rejection::new(r, Some(&summary));
 
         // 2. The signed PDF.
-        let pdf_bytes = crate::b64::decode(rx.rx_file.trim().as_bytes())
+        // Kept as Base64 runs: the `/Contents` placeholder is never written
+        // out (decision 0026; same verdicts as decoding it whole).
+        let pdf_runs = crate::b64::decode_runs(rx.rx_file.trim().as_bytes())
             .ok_or_else(|| with(malformed("rxFile is not Base64")))?;
-        let ps = pdf::verify_pdf_with(&pdf_bytes, self.trust.intermediates(), &self.policy.user_id)
+        let ps = pdf::verify_pdf_runs(&pdf_runs, self.trust.intermediates(), &self.policy.user_id)
             .map_err(|e| {
                 with(match e {
                     PdfError::Malformed(d) => malformed(format!("rxFile: {d}")),
