@@ -371,10 +371,12 @@ fn sm4_ctr_known_answers_from_openssl() {
         "BB".repeat(16),
     ]
     .concat());
-    let expect = h("ac3236cb970cc20780275d284b0253c0d4bcb6f0fb1847ba612aa85e3abb16a1\
+    let expect = h(
+        "ac3236cb970cc20780275d284b0253c0d4bcb6f0fb1847ba612aa85e3abb16a1\
                     d0169e2c06e33ba2ce21b5023fd048a119758ba78dd7cd84ed4f55e37be42372\
                     57322fc08e3922492178abbfc2c902dde479e61916f4c7fab889311c46a9b644\
-                    97d99dd267128349e7500d8521bbcf424d9943cf263c1fca0ed4a5979ffc98fd");
+                    97d99dd267128349e7500d8521bbcf424d9943cf263c1fca0ed4a5979ffc98fd",
+    );
     let mut data = plain.clone();
     sm4_ctr_apply(&key, &iv, &mut data).unwrap();
     assert_eq!(data, expect);

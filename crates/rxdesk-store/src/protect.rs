@@ -45,9 +45,21 @@ const IV_LEN: usize = 16;
 const PIPELINE_MIN: usize = 32 * 1024;
 /// Ciphertext handed to the MAC thread at a time.
 const PIECE: usize = 16 * 1024;
-/// Keystream prepared ahead of the next large seal: more than the raw 7203
-/// payload of a prescription with a 100 KB PDF (≈ 140 KB).
+/// Keystream prepared at the start, before any large seal: more than the
+/// raw 7203 payload of a prescription with a 100 KB PDF (≈ 140 KB).
 pub const PREPARED_KEYSTREAM: usize = 256 * 1024;
+/// Most keystream prepared ahead of one seal.
+const PREPARED_MAX: usize = 1024 * 1024;
+
+/// Keystream to prepare after a large seal of `len` bytes: a quarter more,
+/// in whole pieces, within [`PIPELINE_MIN`]..=[`PREPARED_MAX`]; a larger
+/// next payload computes the rest on the spot.
+fn next_prepared_len(len: usize) -> usize {
+    let len = len.min(PREPARED_MAX);
+    (len + len / 4)
+        .next_multiple_of(PIECE)
+        .clamp(PIPELINE_MIN, PREPARED_MAX)
+}
 
 /// Derived keys; never printed (no `Debug` of the bytes).
 #[derive(Clone)]
@@ -152,14 +164,15 @@ impl Sealer {
         }
     }
 
-    /// Starts the background thread that keeps one keystream of `bytes`
-    /// ready for the next large seal ([`PREPARED_KEYSTREAM`] in the store),
-    /// under a fresh random nonce: computed now and again right after each
-    /// large seal took the last one. If the thread cannot be started the
+    /// Starts the background thread that keeps one keystream ready for the
+    /// next large seal, under a fresh random nonce: `bytes` of it now
+    /// ([`PREPARED_KEYSTREAM`] in the store), and right after each large
+    /// seal a quarter more than that seal's length (at most 1 MiB). If the thread cannot be started the
     /// sealer works as before (keystream computed on the spot).
     pub fn with_prepared_keystream(mut self, bytes: usize) -> Self {
         if self.preparer.is_none() {
-            self.preparer = Preparer::start(self.ctr_enc, bytes.max(16).next_multiple_of(16)).map(Arc::new);
+            self.preparer =
+                Preparer::start(self.ctr_enc, bytes.max(16).next_multiple_of(16)).map(Arc::new);
         }
         self
     }
@@ -182,6 +195,13 @@ impl Sealer {
         self.preparer
             .as_ref()
             .is_some_and(|p| p.pool.lock().ready.is_some())
+    }
+
+    /// Length of the keystream waiting for the next large seal, if any.
+    #[doc(hidden)]
+    pub fn prepared_keystream_len(&self) -> Option<usize> {
+        let p = self.preparer.as_ref()?;
+        p.pool.lock().ready.as_ref().map(|k| k.bytes.len())
     }
 
     /// Watches the background thread (tests: it stops with the sealer).
@@ -266,7 +286,7 @@ impl Sealer {
             // The next keystream is computed after this seal, not during it:
             // the seal's own two threads keep both cores.
             if let Some(p) = &self.preparer {
-                p.request();
+                p.request(next_prepared_len(plaintext.len()));
             }
             return out;
         }
@@ -494,6 +514,8 @@ struct PoolState {
     ready: Option<Keystream>,
     /// A keystream is wanted (at the start, and after each large seal).
     want: bool,
+    /// Its length.
+    want_len: usize,
     stop: bool,
 }
 
@@ -529,6 +551,7 @@ impl Preparer {
         let pool = Arc::new(Pool {
             state: Mutex::new(PoolState {
                 want: true,
+                want_len: bytes,
                 ..PoolState::default()
             }),
             wake: Condvar::new(),
@@ -540,7 +563,7 @@ impl Preparer {
         let shared = Arc::clone(&pool);
         let thread = std::thread::Builder::new()
             .name("rxdesk-keystream".into())
-            .spawn(move || prepare_loop(&shared, &key, bytes));
+            .spawn(move || prepare_loop(&shared, &key));
         match thread {
             Ok(t) => Some(Self {
                 pool,
@@ -565,9 +588,12 @@ impl Preparer {
         taken
     }
 
-    /// Asks for the next keystream (after a large seal).
-    fn request(&self) {
-        self.pool.lock().want = true;
+    /// Asks for the next keystream, of `len` bytes (after a large seal).
+    fn request(&self, len: usize) {
+        let mut st = self.pool.lock();
+        st.want = true;
+        st.want_len = len.max(16).next_multiple_of(16);
+        drop(st);
         self.pool.wake.notify_one();
     }
 }
@@ -591,9 +617,9 @@ impl Drop for Preparer {
 /// computes one under a fresh random nonce (outside the lock, piece by
 /// piece, stopping early when asked), then sleeps until the next request or
 /// until the sealer is dropped.
-fn prepare_loop(pool: &Pool, key: &[u8; 16], bytes: usize) {
+fn prepare_loop(pool: &Pool, key: &[u8; 16]) {
     loop {
-        {
+        let bytes = {
             let mut st = pool.lock();
             while !st.stop && (st.ready.is_some() || !st.want) {
                 st = pool.wake.wait(st).unwrap_or_else(PoisonError::into_inner);
@@ -602,7 +628,8 @@ fn prepare_loop(pool: &Pool, key: &[u8; 16], bytes: usize) {
                 return;
             }
             st.want = false;
-        }
+            st.want_len
+        };
         let mut nonce = [0u8; IV_LEN];
         if getrandom::fill(&mut nonce).is_err() {
             // Without system randomness no nonce is prepared; seals fall back
@@ -1076,7 +1103,11 @@ mod tests {
                 let two = s.seal_v2_pipelined(&nonce, Some(&ks[..prepared]), &plain);
                 assert_eq!(one, two, "length {len}, prepared {prepared}");
             }
-            assert_eq!(s.seal_v2_pipelined(&nonce, None, &plain), one, "length {len}");
+            assert_eq!(
+                s.seal_v2_pipelined(&nonce, None, &plain),
+                one,
+                "length {len}"
+            );
             assert_eq!(s.open(&one).unwrap(), plain, "length {len}");
         }
     }
@@ -1147,7 +1178,11 @@ mod tests {
         let n = sealed.len();
         let mut positions: Vec<usize> = (0..64).chain(n - 64..n).collect();
         positions.extend((0..n).step_by(97));
-        positions.extend([1 + IV_LEN + PIECE - 1, 1 + IV_LEN + PIECE, 1 + IV_LEN + PIECE + 1]);
+        positions.extend([
+            1 + IV_LEN + PIECE - 1,
+            1 + IV_LEN + PIECE,
+            1 + IV_LEN + PIECE + 1,
+        ]);
         for i in positions {
             for bit in [0x01u8, 0x80] {
                 let mut bad = sealed.clone();
@@ -1215,18 +1250,19 @@ mod tests {
         }
     }
 
-    /// With no prepared keystream ready (the one there was just taken, the
-    /// next one not finished), a large seal computes its keystream on the
-    /// spot rather than wait; the seal still opens.
+    /// With no prepared keystream ready (the one there was taken and none is
+    /// being computed: a seal that waited would hang here), a large seal
+    /// computes its keystream on the spot under a fresh nonce; the seal
+    /// opens, and it asks for the next keystream, sized after it.
     #[test]
     fn a_seal_with_no_prepared_keystream_ready_computes_it_without_waiting() {
-        // A keystream large enough that it cannot be ready again in time.
-        let s = sealer().with_prepared_keystream(8 << 20);
+        let s = sealer().with_prepared_keystream(PIECE);
         assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(120)));
         assert!(s.keystream_ready());
+        let taken = s.preparer.as_ref().unwrap().take().unwrap();
+        assert!(!s.keystream_ready());
         let plain = vec![7u8; PIPELINE_MIN];
-        let first = s.seal(&plain);
-        let second = s.seal(&plain);
+        let sealed = s.seal(&plain);
         assert_eq!(
             s.keystream_stats(),
             KeystreamStats {
@@ -1234,9 +1270,18 @@ mod tests {
                 on_the_spot: 1
             }
         );
-        assert_eq!(s.open(&first).unwrap(), plain);
-        assert_eq!(s.open(&second).unwrap(), plain);
-        assert_ne!(first[1..1 + IV_LEN], second[1..1 + IV_LEN]);
+        assert_eq!(s.open(&sealed).unwrap(), plain);
+        assert_ne!(sealed[1..1 + IV_LEN], taken.nonce);
+        // The next keystream is sized after the last large seal.
+        assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(120)));
+        assert_eq!(
+            s.prepared_keystream_len(),
+            Some(next_prepared_len(PIPELINE_MIN))
+        );
+        assert_eq!(next_prepared_len(PIPELINE_MIN), 3 * PIECE);
+        assert_eq!(next_prepared_len(140_000), 11 * PIECE);
+        assert_eq!(next_prepared_len(1), PIPELINE_MIN);
+        assert_eq!(next_prepared_len(usize::MAX), PREPARED_MAX);
         // Without a preparer every seal computes on the spot and counts nothing.
         assert_eq!(sealer().keystream_stats(), KeystreamStats::default());
         assert!(!sealer().keystream_ready());
@@ -1253,7 +1298,10 @@ mod tests {
         let clone = s.clone();
         drop(s);
         assert!(probe.alive());
-        assert_eq!(clone.open(&clone.seal(&[1u8; PIPELINE_MIN])).unwrap(), [1u8; PIPELINE_MIN]);
+        assert_eq!(
+            clone.open(&clone.seal(&[1u8; PIPELINE_MIN])).unwrap(),
+            [1u8; PIPELINE_MIN]
+        );
         drop(clone);
         assert!(!probe.alive(), "the preparer thread outlived the sealer");
         // Dropped while a (large) keystream is being computed.
@@ -1262,7 +1310,11 @@ mod tests {
         let t = std::time::Instant::now();
         drop(busy);
         assert!(!probe.alive());
-        assert!(t.elapsed() < std::time::Duration::from_secs(10), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            t.elapsed()
+        );
         assert!(sealer().preparer_probe().is_none());
     }
 

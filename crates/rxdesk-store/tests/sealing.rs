@@ -59,7 +59,10 @@ fn a_large_payload_is_sealed_with_the_prepared_keystream_and_the_thread_stops_wi
     assert_eq!(raw[0], 2, "new blobs are version 2");
     assert!(!raw.windows(12).any(|w| w == b"QUJDQUJDQUJD"));
 
-    let probe = s.sealer().preparer_probe().expect("the store starts the preparer");
+    let probe = s
+        .sealer()
+        .preparer_probe()
+        .expect("the store starts the preparer");
     assert!(probe.alive());
     let dir = f.dir;
     drop(f.store);
@@ -81,7 +84,11 @@ fn sealing_child() {
     let f = fixture();
     // Keep the ledger where the parent can read it after the kill.
     let dir = f.dir.keep();
-    std::fs::write(&out, dir.join("ledger.sqlite3").to_string_lossy().as_bytes()).unwrap();
+    std::fs::write(
+        &out,
+        dir.join("ledger.sqlite3").to_string_lossy().as_bytes(),
+    )
+    .unwrap();
     println!("READY");
     for n in 0.. {
         let p = payload(n);
@@ -132,11 +139,18 @@ fn a_killed_process_loses_no_committed_sealed_payload() {
         std::thread::sleep(Duration::from_millis(round * 3));
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(committed.len() >= want, "child stopped early: {committed:?}");
+        assert!(
+            committed.len() >= want,
+            "child stopped early: {committed:?}"
+        );
         let ledger = std::fs::read_to_string(&out).unwrap();
         let store = Store::open(&ledger).unwrap();
         for (id, n) in &committed {
-            assert_eq!(store.prescription_raw(*id).unwrap(), payload(*n), "round {round}");
+            assert_eq!(
+                store.prescription_raw(*id).unwrap(),
+                payload(*n),
+                "round {round}"
+            );
         }
         drop(store);
         let _ = std::fs::remove_dir_all(std::path::Path::new(&ledger).parent().unwrap());
