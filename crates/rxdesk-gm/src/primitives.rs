@@ -1,12 +1,13 @@
 //! The one module that touches the underlying 国密 crypto crates.
 //!
 //! Everything else in RxDesk (and in this crate) calls these wrappers, so the
-//! implementation (RustCrypto `sm2`/`sm3`/`sm4` + `cbc`/`ecb` today, see
+//! implementation (RustCrypto `sm2`/`sm3`/`sm4` + `cbc`/`ecb` today, CTR written here over `sm4`'s block function, see
 //! `docs/decisions/0001-gm-crypto-library.md`) can be swapped in one place.
 //!
 //! - **SM3** (GB/T 32905): [`sm3()`], [`Sm3Hasher`], [`hmac_sm3`] (keyed hash for
 //!   searchable hashes of personal data).
-//! - **SM4** (GB/T 32907): ECB and CBC with PKCS#7 padding, plus one raw block.
+//! - **SM4** (GB/T 32907): ECB and CBC with PKCS#7 padding, CTR (whole-block
+//!   big-endian counter, as OpenSSL's `-sm4-ctr`), plus one raw block.
 //! - **SM2** (GB/T 32918): [`PrivateKey`] / [`PublicKey`] parsed from and
 //!   exported to PEM, PKCS#8/SPKI DER, raw hex/Base64 (`d`, `04‖X‖Y`, `X‖Y`);
 //!   sign/verify SM2-with-SM3 with a configurable user id (default
@@ -283,6 +284,44 @@ pub fn sm4_cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u
     cbc::Decryptor::<sm4::Sm4>::new(&k.into(), &iv.into())
         .decrypt_padded_vec::<Pkcs7>(ciphertext)
         .map_err(|_| CryptoError::BadPadding)
+}
+
+/// Counter block `counter + blocks`: the whole 16-byte block is one
+/// big-endian integer that wraps at 2^128 (the increment of NIST SP 800-38A
+/// and of OpenSSL's `-sm4-ctr`).
+pub fn sm4_ctr_counter_add(counter: &[u8; 16], blocks: u64) -> [u8; 16] {
+    u128::from_be_bytes(*counter)
+        .wrapping_add(u128::from(blocks))
+        .to_be_bytes()
+}
+
+/// SM4-CTR: XORs `data` in place with the keystream that starts at counter
+/// block `counter` (E(counter), E(counter + 1), …, the last block cut to
+/// the data's length). Encryption and decryption are the same operation;
+/// no padding. A (key, counter block) pair must never encrypt two different
+/// messages: the caller hands out counter ranges that do not overlap.
+pub fn sm4_ctr_apply(key: &[u8], counter: &[u8], data: &mut [u8]) -> Result<()> {
+    let k = sm4_key(key)?;
+    let mut ctr = u128::from_be_bytes(sm4_iv(counter)?);
+    let cipher = sm4::Sm4::new(&k.into());
+    for chunk in data.chunks_mut(16) {
+        let mut block = ctr.to_be_bytes().into();
+        cipher.encrypt_block(&mut block);
+        let block: [u8; 16] = block.into();
+        for (d, s) in chunk.iter_mut().zip(block) {
+            *d ^= s;
+        }
+        ctr = ctr.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// The SM4-CTR keystream itself from counter block `counter`, written over
+/// `out` (any length): what [`sm4_ctr_apply`] XORs into the data, so it can
+/// be computed before the data exists.
+pub fn sm4_ctr_keystream(key: &[u8], counter: &[u8], out: &mut [u8]) -> Result<()> {
+    out.fill(0);
+    sm4_ctr_apply(key, counter, out)
 }
 
 // ---------------------------------------------------------------- text helpers

@@ -182,6 +182,10 @@ impl Store {
                 );
             }
         }
+        // The key is this ledger's: start the thread that prepares the
+        // keystream of the next large seal (docs/decisions/0027); it stops
+        // when the store is dropped.
+        let sealer = sealer.with_prepared_keystream(protect::PREPARED_KEYSTREAM);
         Ok(Self {
             conn: Mutex::new(conn),
             path,

@@ -11,8 +11,12 @@
 //! key (`meta.key_check`), so a wrong key is refused before any data is
 //! read or written. Sub-keys are derived with HMAC-SM3 over a label, so one
 //! master key serves:
-//! - **sealing**: SM4-CBC (random IV) then HMAC-SM3 over version‖IV‖ciphertext
-//!   (encrypt-then-MAC: a flipped bit is an error, never garbage plaintext);
+//! - **sealing** (version 2, docs/decisions/0027): SM4-CTR (random 128-bit
+//!   nonce) then HMAC-SM3 over version‖nonce‖ciphertext (encrypt-then-MAC: a
+//!   flipped bit is an error, never garbage plaintext), under keys of its
+//!   own; a large payload is XORed with a keystream a background thread
+//!   computed ahead, used once and wiped. Version 1 (SM4-CBC, random IV,
+//!   same MAC construction, its own keys) still opens;
 //! - **lookup**: a keyed SM3 hash of a normalised ID number, so a patient's
 //!   prescriptions are found without storing the number in clear;
 //! - **audit chain**: the key of the hash-chained audit log.
@@ -21,27 +25,57 @@
 
 use crate::error::{Result, StoreError};
 use rxdesk_gm::primitives::{
-    hmac_sm3, sm4_cbc_decrypt, sm4_cbc_encrypt, sm4_cbc_encrypt_chunked, sm4_cbc_padded_len,
-    HmacSm3,
+    hmac_sm3, sm4_cbc_decrypt, sm4_ctr_apply, sm4_ctr_counter_add, sm4_ctr_keystream, HmacSm3,
 };
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 
-const SEAL_VERSION: u8 = 1;
+/// Version 1: IV ‖ SM4-CBC ‖ HMAC-SM3 (decision 0005/0023). Opened, no
+/// longer written.
+const SEAL_V1: u8 = 1;
+/// Version 2: nonce ‖ SM4-CTR ‖ HMAC-SM3, under keys of its own
+/// (docs/decisions/0027-sealing-v2-ctr-prepared-keystream.md). Written.
+const SEAL_V2: u8 = 2;
 const TAG_LEN: usize = 32;
 const IV_LEN: usize = 16;
 /// From this size on, the MAC runs on a second thread beside the encryption
-/// ([`Sealer::seal_pipelined`]); below it a thread costs more than it saves.
+/// and the prepared keystream is used; below it a thread costs more than it
+/// saves and the keystream is computed on the spot.
 const PIPELINE_MIN: usize = 32 * 1024;
 /// Ciphertext handed to the MAC thread at a time.
 const PIECE: usize = 16 * 1024;
+/// Keystream prepared at the start, before any large seal: more than the
+/// raw 7203 payload of a prescription with a 100 KB PDF (≈ 140 KB).
+pub const PREPARED_KEYSTREAM: usize = 256 * 1024;
+/// Most keystream prepared ahead of one seal.
+const PREPARED_MAX: usize = 1024 * 1024;
+
+/// Keystream to prepare after a large seal of `len` bytes: a quarter more,
+/// in whole pieces, within [`PIPELINE_MIN`]..=[`PREPARED_MAX`]; a larger
+/// next payload computes the rest on the spot.
+fn next_prepared_len(len: usize) -> usize {
+    let len = len.min(PREPARED_MAX);
+    (len + len / 4)
+        .next_multiple_of(PIECE)
+        .clamp(PIPELINE_MIN, PREPARED_MAX)
+}
 
 /// Derived keys; never printed (no `Debug` of the bytes).
 #[derive(Clone)]
 pub struct Sealer {
+    /// Version 1 (SM4-CBC) keys: opening old blobs only.
     enc: [u8; 16],
     mac: [u8; 32],
+    /// Version 2 (SM4-CTR) keys, never used in another mode.
+    ctr_enc: [u8; 16],
+    ctr_mac: [u8; 32],
     lookup: [u8; 32],
     audit: [u8; 32],
+    /// The background thread that prepares keystream, when started
+    /// ([`Sealer::with_prepared_keystream`]); shared by clones, stopped and
+    /// joined when the last clone is dropped.
+    preparer: Option<Arc<Preparer>>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -105,17 +139,99 @@ pub fn new_master_key() -> Result<[u8; 32]> {
 }
 
 impl Sealer {
-    /// Derives the sub-keys from a 32-byte master key.
+    /// Derives the sub-keys from a 32-byte master key. No background thread:
+    /// every seal computes its keystream on the spot until
+    /// [`Sealer::with_prepared_keystream`] starts one.
     pub fn from_master(master: &[u8; 32]) -> Self {
-        let enc_full = hmac_sm3(master, b"rxdesk/ledger/sm4-enc/v1");
-        let mut enc = [0u8; 16];
-        enc.copy_from_slice(&enc_full[..16]);
+        // Each sub-key is HMAC-SM3(master, label): an SM3-based KDF
+        // (HKDF-Expand's single block with the label as info). Distinct
+        // labels, so the CBC key of version 1 and the CTR key of version 2
+        // are independent and no key is used in two modes.
+        let half = |label: &[u8]| {
+            let full = hmac_sm3(master, label);
+            let mut k = [0u8; 16];
+            k.copy_from_slice(&full[..16]);
+            k
+        };
         Self {
-            enc,
+            enc: half(b"rxdesk/ledger/sm4-enc/v1"),
             mac: hmac_sm3(master, b"rxdesk/ledger/seal-mac/v1"),
+            ctr_enc: half(b"rxdesk/ledger/sm4-ctr-enc/v2"),
+            ctr_mac: hmac_sm3(master, b"rxdesk/ledger/seal-mac/v2"),
             lookup: hmac_sm3(master, b"rxdesk/ledger/lookup/v1"),
             audit: hmac_sm3(master, b"rxdesk/ledger/audit-chain/v1"),
+            preparer: None,
         }
+    }
+
+    /// Starts the background thread that keeps one keystream ready for the
+    /// next large seal, under a fresh random nonce: `bytes` of it now
+    /// ([`PREPARED_KEYSTREAM`] in the store), and right after each large
+    /// seal a quarter more than that seal's length (at most 1 MiB). If the thread cannot be started the
+    /// sealer works as before (keystream computed on the spot).
+    pub fn with_prepared_keystream(mut self, bytes: usize) -> Self {
+        if self.preparer.is_none() {
+            self.preparer =
+                Preparer::start(self.ctr_enc, bytes.max(16).next_multiple_of(16)).map(Arc::new);
+        }
+        self
+    }
+
+    /// Counts of large seals that found a prepared keystream and of those
+    /// that computed it on the spot (none ready), since the start.
+    pub fn keystream_stats(&self) -> KeystreamStats {
+        match &self.preparer {
+            Some(p) => KeystreamStats {
+                prepared: p.pool.used.load(Ordering::Relaxed),
+                on_the_spot: p.pool.missed.load(Ordering::Relaxed),
+            },
+            None => KeystreamStats::default(),
+        }
+    }
+
+    /// Whether a prepared keystream is waiting for the next large seal
+    /// (false without a preparer, and while one is being computed).
+    pub fn keystream_ready(&self) -> bool {
+        self.preparer
+            .as_ref()
+            .is_some_and(|p| p.pool.lock().ready.is_some())
+    }
+
+    /// Length of the keystream waiting for the next large seal, if any.
+    #[doc(hidden)]
+    pub fn prepared_keystream_len(&self) -> Option<usize> {
+        let p = self.preparer.as_ref()?;
+        p.pool.lock().ready.as_ref().map(|k| k.bytes.len())
+    }
+
+    /// Watches the background thread (tests: it stops with the sealer).
+    #[doc(hidden)]
+    pub fn preparer_probe(&self) -> Option<PreparerProbe> {
+        self.preparer
+            .as_ref()
+            .map(|p| PreparerProbe(Arc::downgrade(&p.pool)))
+    }
+
+    /// Waits up to `limit` for a prepared keystream to be ready (tests and
+    /// benches that want a known state; the counter never waits).
+    #[doc(hidden)]
+    pub fn wait_for_prepared_keystream(&self, limit: std::time::Duration) -> bool {
+        let Some(p) = &self.preparer else {
+            return false;
+        };
+        let deadline = std::time::Instant::now() + limit;
+        let mut st = p.pool.lock();
+        while st.ready.is_none() {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            st = match p.pool.ready_cv.wait_timeout(st, deadline - now) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
     }
 
     /// Loads `<ledger>.key`, or creates it when the ledger is new.
@@ -148,68 +264,106 @@ impl Sealer {
         hex::encode(&hmac_sm3(&self.mac, b"rxdesk/ledger/key-check/v1")[..16])
     }
 
-    /// Seals `plaintext`: version ‖ IV ‖ SM4-CBC ciphertext ‖ HMAC-SM3 tag.
+    /// Seals `plaintext` (version 2): version ‖ nonce ‖ SM4-CTR ciphertext
+    /// (as long as the plaintext) ‖ HMAC-SM3 tag over everything before it.
+    /// From [`PIPELINE_MIN`] on, the ciphertext is the plaintext XOR a
+    /// keystream prepared in the background when one is ready (taken, used
+    /// once, wiped), and the MAC runs on a second thread beside it.
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
-        let mut iv = [0u8; IV_LEN];
-        // The OS RNG does not fail on supported platforms; if it ever did, a
-        // counter-derived IV still keeps CBC semantic security per message.
-        if getrandom::fill(&mut iv).is_err() {
-            iv = hmac_sm3(&self.mac, plaintext)[..IV_LEN]
-                .try_into()
-                .unwrap_or([0u8; IV_LEN]);
-        }
         if plaintext.len() >= PIPELINE_MIN {
-            self.seal_pipelined(&iv, plaintext)
-        } else {
-            self.seal_with_iv(&iv, plaintext)
+            let taken = self.preparer.as_ref().and_then(|p| p.take());
+            let out = match taken {
+                Some(mut ks) => {
+                    let nonce = ks.nonce;
+                    let out = self.seal_v2_pipelined(&nonce, Some(&ks.bytes), plaintext);
+                    ks.wipe();
+                    out
+                }
+                None => {
+                    self.seal_v2_pipelined(&fresh_nonce(&self.ctr_mac, plaintext), None, plaintext)
+                }
+            };
+            // The next keystream is computed after this seal, not during it:
+            // the seal's own two threads keep both cores.
+            if let Some(p) = &self.preparer {
+                p.request(next_prepared_len(plaintext.len()));
+            }
+            return out;
         }
+        self.seal_v2_with(&fresh_nonce(&self.ctr_mac, plaintext), plaintext)
     }
 
-    /// [`Sealer::seal`] with a given IV, in one thread.
-    fn seal_with_iv(&self, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
-        // Key and IV are 16 bytes by construction, so this cannot fail.
-        let ct = sm4_cbc_encrypt(&self.enc, iv, plaintext).unwrap_or_default();
-        let mut out = Vec::with_capacity(1 + IV_LEN + ct.len() + TAG_LEN);
-        out.push(SEAL_VERSION);
-        out.extend_from_slice(iv);
-        out.extend_from_slice(&ct);
-        let tag = hmac_sm3(&self.mac, &out);
+    /// Version 2 with a given nonce, in one thread, keystream on the spot.
+    fn seal_v2_with(&self, nonce: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + IV_LEN + plaintext.len() + TAG_LEN);
+        out.push(SEAL_V2);
+        out.extend_from_slice(nonce);
+        out.extend_from_slice(plaintext);
+        // Key and counter are 16 bytes by construction, so this cannot fail.
+        let _ = sm4_ctr_apply(&self.ctr_enc, nonce, &mut out[1 + IV_LEN..]);
+        let tag = hmac_sm3(&self.ctr_mac, &out);
         out.extend_from_slice(&tag);
         out
     }
 
-    /// The same bytes as [`Sealer::seal_with_iv`], with the MAC computed on
-    /// a second thread over each piece of ciphertext as soon as it is
-    /// encrypted (encrypt-then-MAC either way): a large payload (the raw
-    /// 7203 download, ≈ 140 KB) is sealed in about the time of its
-    /// encryption alone instead of encryption plus MAC.
-    fn seal_pipelined(&self, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
-        let ct_len = sm4_cbc_padded_len(plaintext.len());
-        let mut out = vec![0u8; 1 + IV_LEN + ct_len + TAG_LEN];
-        out[0] = SEAL_VERSION;
-        out[1..1 + IV_LEN].copy_from_slice(iv);
+    /// The same bytes as [`Sealer::seal_v2_with`]: the first
+    /// `prepared.len()` bytes of keystream come from `prepared` (which must
+    /// be the keystream of `nonce`), the rest is computed here; each
+    /// finished piece of ciphertext goes to a second thread for the MAC
+    /// (encrypt-then-MAC either way).
+    fn seal_v2_pipelined(
+        &self,
+        nonce: &[u8; IV_LEN],
+        prepared: Option<&[u8]>,
+        plaintext: &[u8],
+    ) -> Vec<u8> {
+        let prepared = prepared.unwrap_or(&[]);
+        // Whole blocks only, so the computed rest starts on a counter block.
+        let prepared = &prepared[..prepared.len() / 16 * 16];
+        let mut out = vec![0u8; 1 + IV_LEN + plaintext.len() + TAG_LEN];
+        out[0] = SEAL_V2;
+        out[1..1 + IV_LEN].copy_from_slice(nonce);
         let (head, rest) = out.split_at_mut(1 + IV_LEN);
-        let (ct, tag_out) = rest.split_at_mut(ct_len);
+        let (ct, tag_out) = rest.split_at_mut(plaintext.len());
         let head: &[u8] = head;
         let tag = std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::channel::<&[u8]>();
             let mac = scope.spawn(move || {
-                let mut mac = HmacSm3::new(&self.mac);
+                let mut mac = HmacSm3::new(&self.ctr_mac);
                 mac.update(head);
                 for piece in receive {
                     mac.update(piece);
                 }
                 mac.finalize()
             });
-            // Key, IV and buffer have the right lengths by construction.
-            let encrypted = sm4_cbc_encrypt_chunked(&self.enc, iv, plaintext, ct, PIECE, |p| {
+            let mut ok = true;
+            let mut done = 0usize;
+            for (piece, plain) in ct.chunks_mut(PIECE).zip(plaintext.chunks(PIECE)) {
+                // PIECE is a multiple of 16: every piece starts on a block.
+                let from_prepared = prepared.len().saturating_sub(done).min(piece.len());
+                let (xored, computed) = piece.split_at_mut(from_prepared);
+                for ((c, p), k) in xored
+                    .iter_mut()
+                    .zip(plain)
+                    .zip(&prepared[done.min(prepared.len())..])
+                {
+                    *c = p ^ k;
+                }
+                if !computed.is_empty() {
+                    let at = done + from_prepared;
+                    computed.copy_from_slice(&plain[from_prepared..]);
+                    // Key and counter have the right lengths by construction.
+                    let counter = sm4_ctr_counter_add(nonce, (at / 16) as u64);
+                    ok &= sm4_ctr_apply(&self.ctr_enc, &counter, computed).is_ok();
+                }
+                done += piece.len();
+                let piece: &[u8] = piece;
                 // The receiver lives until every sender is gone.
-                let _ = send.send(p);
-            });
+                let _ = send.send(piece);
+            }
             drop(send);
-            let tag = mac.join();
-            match (encrypted, tag) {
-                (Ok(()), Ok(tag)) => Some(tag),
+            match (ok, mac.join()) {
+                (true, Ok(tag)) => Some(tag),
                 _ => None,
             }
         });
@@ -219,18 +373,25 @@ impl Sealer {
                 out
             }
             // Not reachable (fixed lengths, a MAC thread cannot panic on
-            // bytes); sealed in one thread all the same.
-            None => self.seal_with_iv(iv, plaintext),
+            // bytes); sealed in one thread under a fresh nonce all the same.
+            None => self.seal_v2_with(&fresh_nonce(&self.ctr_mac, plaintext), plaintext),
         }
     }
 
-    /// Opens a sealed blob; fails on any tampering.
+    /// Opens a sealed blob of version 1 or 2; fails on any tampering and on
+    /// an unknown version.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>> {
+        match sealed.first() {
+            Some(&SEAL_V1) => self.open_v1(sealed),
+            Some(&SEAL_V2) => self.open_v2(sealed),
+            Some(v) => Err(StoreError::Unseal(format!("unknown version {v}"))),
+            None => Err(StoreError::Unseal("too short".into())),
+        }
+    }
+
+    fn open_v1(&self, sealed: &[u8]) -> Result<Vec<u8>> {
         if sealed.len() < 1 + IV_LEN + 16 + TAG_LEN {
             return Err(StoreError::Unseal("too short".into()));
-        }
-        if sealed[0] != SEAL_VERSION {
-            return Err(StoreError::Unseal(format!("unknown version {}", sealed[0])));
         }
         let (body, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let expect = hmac_sm3(&self.mac, body);
@@ -239,6 +400,21 @@ impl Sealer {
         }
         sm4_cbc_decrypt(&self.enc, &body[1..1 + IV_LEN], &body[1 + IV_LEN..])
             .map_err(|e| StoreError::Unseal(e.to_string()))
+    }
+
+    fn open_v2(&self, sealed: &[u8]) -> Result<Vec<u8>> {
+        if sealed.len() < 1 + IV_LEN + TAG_LEN {
+            return Err(StoreError::Unseal("too short".into()));
+        }
+        let (body, tag) = sealed.split_at(sealed.len() - TAG_LEN);
+        let expect = hmac_sm3(&self.ctr_mac, body);
+        if !constant_time_eq(&expect, tag) {
+            return Err(StoreError::Unseal("authentication tag mismatch".into()));
+        }
+        let mut plain = body[1 + IV_LEN..].to_vec();
+        sm4_ctr_apply(&self.ctr_enc, &body[1..1 + IV_LEN], &mut plain)
+            .map_err(|e| StoreError::Unseal(e.to_string()))?;
+        Ok(plain)
     }
 
     /// Seals a string.
@@ -263,6 +439,224 @@ impl Sealer {
     /// Key of the audit-log chain.
     pub(crate) fn audit_key(&self) -> &[u8; 32] {
         &self.audit
+    }
+}
+
+/// A fresh random 128-bit nonce (the first counter block of a version-2
+/// seal). The OS RNG does not fail on supported platforms; if it ever did,
+/// a nonce derived from the time, a process-wide counter and the data
+/// under the MAC key still never repeats within a process.
+fn fresh_nonce(mac_key: &[u8; 32], data: &[u8]) -> [u8; IV_LEN] {
+    let mut nonce = [0u8; IV_LEN];
+    if getrandom::fill(&mut nonce).is_ok() {
+        return nonce;
+    }
+    static FALLBACK: AtomicU64 = AtomicU64::new(0);
+    let mut m = HmacSm3::new(mac_key);
+    m.update(b"rxdesk/ledger/nonce-fallback/v2");
+    m.update(&FALLBACK.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    m.update(&now.to_be_bytes());
+    m.update(&std::process::id().to_be_bytes());
+    m.update(data);
+    nonce.copy_from_slice(&m.finalize()[..IV_LEN]);
+    nonce
+}
+
+/// Large seals served by a prepared keystream and computed on the spot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeystreamStats {
+    /// Large seals that found a keystream ready.
+    pub prepared: u64,
+    /// Large seals that found none ready and computed it themselves.
+    pub on_the_spot: u64,
+}
+
+/// Sees whether the background thread is still alive (it holds the pool).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PreparerProbe(Weak<Pool>);
+
+impl PreparerProbe {
+    /// Whether the thread (or a sealer) still holds the pool.
+    pub fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+/// A keystream computed ahead: SM4-CTR under the version-2 key from
+/// counter block `nonce`. Used by exactly one seal, then wiped.
+struct Keystream {
+    nonce: [u8; IV_LEN],
+    bytes: Vec<u8>,
+}
+
+impl Keystream {
+    /// Overwrites the keystream (and the nonce) with zeros.
+    fn wipe(&mut self) {
+        self.bytes.fill(0);
+        self.nonce = [0u8; IV_LEN];
+        std::hint::black_box(&self.bytes);
+    }
+}
+
+impl Drop for Keystream {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+#[derive(Default)]
+struct PoolState {
+    ready: Option<Keystream>,
+    /// A keystream is wanted (at the start, and after each large seal).
+    want: bool,
+    /// Its length.
+    want_len: usize,
+    stop: bool,
+}
+
+/// What the sealer and the background thread share.
+#[doc(hidden)]
+pub struct Pool {
+    state: Mutex<PoolState>,
+    /// Wakes the thread: a keystream was taken, or stop.
+    wake: Condvar,
+    /// Signals a keystream became ready.
+    ready_cv: Condvar,
+    /// Read between pieces so a stop does not wait for a whole keystream.
+    stopping: AtomicBool,
+    used: AtomicU64,
+    missed: AtomicU64,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Owns the background thread; dropping it (with the last clone of the
+/// sealer, i.e. with the store) stops and joins the thread.
+struct Preparer {
+    pool: Arc<Pool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Preparer {
+    fn start(key: [u8; 16], bytes: usize) -> Option<Self> {
+        let pool = Arc::new(Pool {
+            state: Mutex::new(PoolState {
+                want: true,
+                want_len: bytes,
+                ..PoolState::default()
+            }),
+            wake: Condvar::new(),
+            ready_cv: Condvar::new(),
+            stopping: AtomicBool::new(false),
+            used: AtomicU64::new(0),
+            missed: AtomicU64::new(0),
+        });
+        let shared = Arc::clone(&pool);
+        let thread = std::thread::Builder::new()
+            .name("rxdesk-keystream".into())
+            .spawn(move || prepare_loop(&shared, &key));
+        match thread {
+            Ok(t) => Some(Self {
+                pool,
+                thread: Some(t),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "keystream preparer not started; sealing computes it on the spot");
+                None
+            }
+        }
+    }
+
+    /// Takes the prepared keystream if one is ready (never waits for one
+    /// being computed).
+    fn take(&self) -> Option<Keystream> {
+        let taken = self.pool.lock().ready.take();
+        if taken.is_some() {
+            self.pool.used.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.pool.missed.fetch_add(1, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    /// Asks for the next keystream, of `len` bytes (after a large seal).
+    fn request(&self, len: usize) {
+        let mut st = self.pool.lock();
+        st.want = true;
+        st.want_len = len.max(16).next_multiple_of(16);
+        drop(st);
+        self.pool.wake.notify_one();
+    }
+}
+
+impl Drop for Preparer {
+    fn drop(&mut self) {
+        self.pool.stopping.store(true, Ordering::Relaxed);
+        self.pool.lock().stop = true;
+        self.pool.wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                tracing::warn!("keystream preparer ended by a panic");
+            }
+        }
+        // A keystream still waiting is wiped here (Keystream::drop).
+        self.pool.lock().ready = None;
+    }
+}
+
+/// The background thread: when a keystream is wanted and none is ready,
+/// computes one under a fresh random nonce (outside the lock, piece by
+/// piece, stopping early when asked), then sleeps until the next request or
+/// until the sealer is dropped.
+fn prepare_loop(pool: &Pool, key: &[u8; 16]) {
+    loop {
+        let bytes = {
+            let mut st = pool.lock();
+            while !st.stop && (st.ready.is_some() || !st.want) {
+                st = pool.wake.wait(st).unwrap_or_else(PoisonError::into_inner);
+            }
+            if st.stop {
+                return;
+            }
+            st.want = false;
+            st.want_len
+        };
+        let mut nonce = [0u8; IV_LEN];
+        if getrandom::fill(&mut nonce).is_err() {
+            // Without system randomness no nonce is prepared; seals fall back
+            // to `fresh_nonce` on the spot.
+            tracing::warn!("no system randomness; keystream preparer stops");
+            return;
+        }
+        let mut ks = Keystream {
+            nonce,
+            bytes: vec![0u8; bytes],
+        };
+        for (i, piece) in ks.bytes.chunks_mut(PIECE).enumerate() {
+            if pool.stopping.load(Ordering::Relaxed) {
+                return;
+            }
+            let counter = sm4_ctr_counter_add(&nonce, (i * PIECE / 16) as u64);
+            if sm4_ctr_keystream(key, &counter, piece).is_err() {
+                return;
+            }
+        }
+        let mut st = pool.lock();
+        if st.stop {
+            return;
+        }
+        st.ready = Some(ks);
+        drop(st);
+        pool.ready_cv.notify_all();
     }
 }
 
@@ -659,18 +1053,31 @@ fn check_permissions(_path: &Path) -> Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rxdesk_gm::primitives::{sm4_cbc_encrypt, sm4_cbc_encrypt_chunked, sm4_cbc_padded_len};
 
     fn sealer() -> Sealer {
         Sealer::from_master(&[7u8; 32])
     }
 
-    /// docs/decisions/0023: the pipelined seal (MAC on a second thread) writes
-    /// the very bytes of the one-thread seal, at every length around the
-    /// pieces' and the threshold's edges, and they open.
+    /// A keystream of `len` bytes from `nonce` under the version-2 key, as
+    /// the background thread prepares it.
+    fn keystream(s: &Sealer, nonce: &[u8; IV_LEN], len: usize) -> Vec<u8> {
+        let mut ks = vec![0u8; len];
+        sm4_ctr_keystream(&s.ctr_enc, nonce, &mut ks).unwrap();
+        ks
+    }
+
+    /// docs/decisions/0027: a version-2 seal writes the same bytes whether
+    /// its keystream was prepared ahead (any length, shorter or longer than
+    /// the data: the rest is computed on the spot) or computed on the spot,
+    /// in one thread or pipelined, at every length around the pieces', the
+    /// threshold's and the prepared buffer's edges; and they open.
     #[test]
-    fn the_pipelined_seal_writes_the_same_bytes_and_opens() {
+    fn v2_prepared_and_on_the_spot_seals_write_the_same_bytes_and_open() {
         let s = sealer();
-        let iv = [0x5au8; IV_LEN];
+        let nonce = [0xa5u8; IV_LEN];
+        let buffer = 3 * PIECE + 16;
+        let ks = keystream(&s, &nonce, 4 * buffer);
         for len in [
             0,
             1,
@@ -682,40 +1089,233 @@ mod tests {
             PIECE + 1,
             PIPELINE_MIN - 1,
             PIPELINE_MIN,
-            2 * PIECE + 15,
-            3 * PIECE - 16,
+            buffer - 1,
+            buffer,
+            buffer + 1,
+            buffer + PIECE + 7,
             140_001,
         ] {
             let plain: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-            let one = s.seal_with_iv(&iv, &plain);
-            let two = s.seal_pipelined(&iv, &plain);
-            assert_eq!(one, two, "length {len}");
-            assert_eq!(s.open(&two).unwrap(), plain, "length {len}");
+            let one = s.seal_v2_with(&nonce, &plain);
+            assert_eq!(one[0], SEAL_V2);
+            assert_eq!(one.len(), 1 + IV_LEN + len + TAG_LEN);
+            for prepared in [0, 16, 100, PIECE, buffer, 4 * buffer] {
+                let two = s.seal_v2_pipelined(&nonce, Some(&ks[..prepared]), &plain);
+                assert_eq!(one, two, "length {len}, prepared {prepared}");
+            }
+            assert_eq!(
+                s.seal_v2_pipelined(&nonce, None, &plain),
+                one,
+                "length {len}"
+            );
+            assert_eq!(s.open(&one).unwrap(), plain, "length {len}");
         }
-        // seal() itself, above the threshold: opens, and a flipped bit does not.
-        let big = "处方".repeat(30_000);
-        let mut sealed = s.seal_str(&big);
-        assert_eq!(s.open_str(&sealed).unwrap(), big);
-        let mid = sealed.len() / 2;
-        sealed[mid] ^= 1;
-        assert!(s.open(&sealed).is_err());
     }
 
-    /// Data sealed before the pipeline (SM4-CBC, then HMAC-SM3 over
-    /// version ‖ IV ‖ ciphertext, in one thread) still opens: the format is
-    /// unchanged.
+    /// Blobs written by the version-1 code (SM4-CBC + HMAC-SM3, before
+    /// decision 0027; fixtures sealed with it under the master key `[7; 32]`,
+    /// one of them through the pipelined path) still open; nothing is
+    /// rewritten.
     #[test]
-    fn a_blob_sealed_the_old_way_still_opens() {
+    fn v1_blobs_written_by_the_old_code_still_open() {
         let s = sealer();
-        let plain = "x".repeat(100_000);
+        let small = hex::decode(include_str!("testdata/seal-v1-small.hex").trim()).unwrap();
+        assert_eq!(small[0], SEAL_V1);
+        assert_eq!(s.open_str(&small).unwrap(), "张三 110101199003078888");
+        let big = include_bytes!("testdata/seal-v1-40000.bin");
+        assert_eq!(big[0], SEAL_V1);
+        let expect: Vec<u8> = (0..40_000usize).map(|i| (i * 31 % 251) as u8).collect();
+        assert_eq!(s.open(big).unwrap(), expect);
+        // The same format built from the primitives opens too, and a flipped
+        // bit in a v1 blob is still refused.
         let iv = [9u8; IV_LEN];
-        let mut old = vec![SEAL_VERSION];
+        let mut old = vec![SEAL_V1];
         old.extend_from_slice(&iv);
-        old.extend_from_slice(&sm4_cbc_encrypt(&s.enc, &iv, plain.as_bytes()).unwrap());
+        old.extend_from_slice(&sm4_cbc_encrypt(&s.enc, &iv, b"old").unwrap());
         let tag = hmac_sm3(&s.mac, &old);
         old.extend_from_slice(&tag);
-        assert_eq!(s.open_str(&old).unwrap(), plain);
-        assert_eq!(s.seal_pipelined(&iv, plain.as_bytes()), old);
+        assert_eq!(s.open(&old).unwrap(), b"old");
+        let mut bad = big.to_vec();
+        bad[20_000] ^= 0x10;
+        assert!(matches!(s.open(&bad), Err(StoreError::Unseal(_))));
+        // Version 1 and version 2 keys differ (no key in two modes).
+        assert_ne!(s.enc, s.ctr_enc);
+        assert_ne!(s.mac, s.ctr_mac);
+    }
+
+    /// A version byte other than 1 or 2 is refused with the typed error, as
+    /// before; so is a v2 blob too short to hold nonce and tag.
+    #[test]
+    fn an_unknown_version_is_refused_with_the_typed_error() {
+        let s = sealer();
+        let good = s.seal_str("处方");
+        for v in [0u8, 3, 0xff] {
+            let mut blob = good.clone();
+            blob[0] = v;
+            match s.open(&blob) {
+                Err(StoreError::Unseal(m)) => assert!(m.contains("unknown version"), "{m}"),
+                other => panic!("version {v}: {other:?}"),
+            }
+        }
+        assert!(matches!(s.open(&[]), Err(StoreError::Unseal(_))));
+        assert!(matches!(
+            s.open(&good[..1 + IV_LEN + TAG_LEN - 1]),
+            Err(StoreError::Unseal(_))
+        ));
+    }
+
+    /// Any byte of a v2 blob changed (version, nonce, ciphertext where the
+    /// keystream was prepared and where it was computed, tag), a byte cut
+    /// off or added: refused.
+    #[test]
+    fn tampering_with_any_byte_of_a_v2_blob_is_refused() {
+        let s = sealer();
+        let nonce = [0x3cu8; IV_LEN];
+        let plain: Vec<u8> = (0..PIPELINE_MIN + 100).map(|i| (i % 7) as u8).collect();
+        let ks = keystream(&s, &nonce, PIECE);
+        let sealed = s.seal_v2_pipelined(&nonce, Some(&ks), &plain);
+        assert_eq!(s.open(&sealed).unwrap(), plain);
+        let n = sealed.len();
+        let mut positions: Vec<usize> = (0..64).chain(n - 64..n).collect();
+        positions.extend((0..n).step_by(97));
+        positions.extend([
+            1 + IV_LEN + PIECE - 1,
+            1 + IV_LEN + PIECE,
+            1 + IV_LEN + PIECE + 1,
+        ]);
+        for i in positions {
+            for bit in [0x01u8, 0x80] {
+                let mut bad = sealed.clone();
+                bad[i] ^= bit;
+                assert!(s.open(&bad).is_err(), "flip {bit:#x} at {i} not detected");
+            }
+        }
+        assert!(s.open(&sealed[..n - 1]).is_err());
+        let mut longer = sealed.clone();
+        longer.push(0);
+        assert!(s.open(&longer).is_err());
+        // A small one, every byte, every bit position.
+        let small = s.seal_str("110101199003078888");
+        for i in 0..small.len() {
+            for bit in 0..8 {
+                let mut bad = small.clone();
+                bad[i] ^= 1 << bit;
+                assert!(s.open(&bad).is_err(), "bit {bit} at {i} not detected");
+            }
+        }
+    }
+
+    /// The counter blocks a v2 blob used: `[nonce, nonce + blocks)`.
+    fn counter_range(blob: &[u8]) -> (u128, u128) {
+        let nonce: [u8; IV_LEN] = blob[1..1 + IV_LEN].try_into().unwrap();
+        let start = u128::from_be_bytes(nonce);
+        let blocks = (blob.len() - 1 - IV_LEN - TAG_LEN).div_ceil(16) as u128;
+        (start, start.wrapping_add(blocks))
+    }
+
+    /// No keystream is used twice: the same plaintext sealed again and again,
+    /// large (prepared keystream when ready, computed when not) and small,
+    /// gets a different nonce and ciphertext each time, and the counter
+    /// ranges of all seals are pairwise disjoint.
+    #[test]
+    fn a_keystream_is_never_used_twice() {
+        let s = sealer().with_prepared_keystream(PIPELINE_MIN + PIECE);
+        let big = vec![0x42u8; PIPELINE_MIN + 5];
+        let mut blobs = Vec::new();
+        for round in 0..12 {
+            if round % 3 == 0 {
+                assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(30)));
+            }
+            blobs.push(s.seal(&big));
+            blobs.push(s.seal(b"same"));
+        }
+        let stats = s.keystream_stats();
+        assert!(stats.prepared >= 4, "{stats:?}");
+        assert_eq!(stats.prepared + stats.on_the_spot, 12, "{stats:?}");
+        for (i, a) in blobs.iter().enumerate() {
+            assert_eq!(a[0], SEAL_V2);
+            let plain = s.open(a).unwrap();
+            assert!(plain == big || plain == b"same");
+            let (a0, a1) = counter_range(a);
+            for b in &blobs[i + 1..] {
+                assert_ne!(a[1..1 + IV_LEN], b[1..1 + IV_LEN], "a nonce repeated");
+                assert_ne!(a[1 + IV_LEN..], b[1 + IV_LEN..], "a ciphertext repeated");
+                let (b0, b1) = counter_range(b);
+                // No wrap-around at these sizes unless a nonce is within a
+                // few thousand of 2^128; then the check is skipped.
+                if a0 < a1 && b0 < b1 {
+                    assert!(a1 <= b0 || b1 <= a0, "counter ranges overlap");
+                }
+            }
+        }
+    }
+
+    /// With no prepared keystream ready (the one there was taken and none is
+    /// being computed: a seal that waited would hang here), a large seal
+    /// computes its keystream on the spot under a fresh nonce; the seal
+    /// opens, and it asks for the next keystream, sized after it.
+    #[test]
+    fn a_seal_with_no_prepared_keystream_ready_computes_it_without_waiting() {
+        let s = sealer().with_prepared_keystream(PIECE);
+        assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(120)));
+        assert!(s.keystream_ready());
+        let taken = s.preparer.as_ref().unwrap().take().unwrap();
+        assert!(!s.keystream_ready());
+        let plain = vec![7u8; PIPELINE_MIN];
+        let sealed = s.seal(&plain);
+        assert_eq!(
+            s.keystream_stats(),
+            KeystreamStats {
+                prepared: 1,
+                on_the_spot: 1
+            }
+        );
+        assert_eq!(s.open(&sealed).unwrap(), plain);
+        assert_ne!(sealed[1..1 + IV_LEN], taken.nonce);
+        // The next keystream is sized after the last large seal.
+        assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(120)));
+        assert_eq!(
+            s.prepared_keystream_len(),
+            Some(next_prepared_len(PIPELINE_MIN))
+        );
+        assert_eq!(next_prepared_len(PIPELINE_MIN), 3 * PIECE);
+        assert_eq!(next_prepared_len(140_000), 11 * PIECE);
+        assert_eq!(next_prepared_len(1), PIPELINE_MIN);
+        assert_eq!(next_prepared_len(usize::MAX), PREPARED_MAX);
+        // Without a preparer every seal computes on the spot and counts nothing.
+        assert_eq!(sealer().keystream_stats(), KeystreamStats::default());
+        assert!(!sealer().keystream_ready());
+    }
+
+    /// The background thread lives as long as a clone of the sealer does
+    /// and is stopped and joined when the last one is dropped, even in the
+    /// middle of computing a keystream.
+    #[test]
+    fn the_keystream_preparer_stops_with_the_sealer() {
+        let s = sealer().with_prepared_keystream(PIECE);
+        assert!(s.wait_for_prepared_keystream(std::time::Duration::from_secs(30)));
+        let probe = s.preparer_probe().unwrap();
+        let clone = s.clone();
+        drop(s);
+        assert!(probe.alive());
+        assert_eq!(
+            clone.open(&clone.seal(&[1u8; PIPELINE_MIN])).unwrap(),
+            [1u8; PIPELINE_MIN]
+        );
+        drop(clone);
+        assert!(!probe.alive(), "the preparer thread outlived the sealer");
+        // Dropped while a (large) keystream is being computed.
+        let busy = sealer().with_prepared_keystream(64 << 20);
+        let probe = busy.preparer_probe().unwrap();
+        let t = std::time::Instant::now();
+        drop(busy);
+        assert!(!probe.alive());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(sealer().preparer_probe().is_none());
     }
 
     /// The two primitives the pipeline is built from agree with the one-shot
@@ -803,11 +1403,38 @@ mod tests {
         }
     }
 
+    /// Prepared buffer of the property test: not a multiple of a piece.
+    const PROP_BUFFER: usize = 2 * PIECE + 48;
+
+    fn prop_sealer() -> &'static Sealer {
+        static S: std::sync::OnceLock<Sealer> = std::sync::OnceLock::new();
+        S.get_or_init(|| sealer().with_prepared_keystream(PROP_BUFFER))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn open_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = sealer().open(&data);
+        }
+        /// Many sizes around the prepared buffer (smaller, equal, larger,
+        /// more than twice), sealed one after another by one sealer whose
+        /// keystream is sometimes ready and sometimes not: all round-trip.
+        #[test]
+        fn seals_around_the_prepared_buffer_size_round_trip(
+            len in prop_oneof![
+                0usize..64,
+                PIPELINE_MIN - 40..PIPELINE_MIN + 40,
+                PROP_BUFFER - 40..PROP_BUFFER + 40,
+                2 * PROP_BUFFER - 20..2 * PROP_BUFFER + 60,
+            ],
+            seed in any::<u8>(),
+        ) {
+            let s = prop_sealer();
+            let plain: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed | 1)).collect();
+            let sealed = s.seal(&plain);
+            prop_assert_eq!(sealed.len(), 1 + IV_LEN + len + TAG_LEN);
+            prop_assert_eq!(s.open(&sealed).unwrap(), plain);
         }
         #[test]
         fn round_trip(data in proptest::collection::vec(any::<u8>(), 0..300)) {
