@@ -220,60 +220,6 @@ pub fn sm4_cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8
         .encrypt_padded_vec::<Pkcs7>(plaintext))
 }
 
-/// Length of the SM4-CBC/PKCS#7 ciphertext of `plaintext_len` bytes.
-pub fn sm4_cbc_padded_len(plaintext_len: usize) -> usize {
-    (plaintext_len / 16 + 1) * 16
-}
-
-/// [`sm4_cbc_encrypt`] into `out` (exactly [`sm4_cbc_padded_len`] bytes),
-/// `chunk` bytes (a multiple of 16) at a time: `each` gets every finished
-/// piece of ciphertext in order, while the next one is encrypted, so a MAC
-/// over the ciphertext can run beside the encryption. The bytes are those of
-/// [`sm4_cbc_encrypt`]: each piece continues the chain from the last block of
-/// the one before.
-pub fn sm4_cbc_encrypt_chunked<'a>(
-    key: &[u8],
-    iv: &[u8],
-    plaintext: &[u8],
-    out: &'a mut [u8],
-    chunk: usize,
-    mut each: impl FnMut(&'a [u8]),
-) -> Result<()> {
-    use cbc::cipher::block_padding::NoPadding;
-    let k = sm4_key(key)?;
-    let mut chain = sm4_iv(iv)?;
-    if out.len() != sm4_cbc_padded_len(plaintext.len()) || chunk == 0 || !chunk.is_multiple_of(16) {
-        return Err(CryptoError::InvalidLength {
-            what: "ciphertext buffer or chunk",
-            got: out.len(),
-        });
-    }
-    let mut rest: &'a mut [u8] = out;
-    let mut input = plaintext;
-    while !rest.is_empty() {
-        // The last piece holds the rest of the input and the padding.
-        let last = rest.len() <= chunk;
-        let take = if last { rest.len() } else { chunk };
-        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(take);
-        let enc = cbc::Encryptor::<sm4::Sm4>::new(&k.into(), &chain.into());
-        if last {
-            enc.encrypt_padded_b2b::<Pkcs7>(input, piece)
-                .map_err(|_| CryptoError::BadPadding)?;
-            input = &[];
-        } else {
-            let (now, later) = input.split_at(chunk);
-            enc.encrypt_padded_b2b::<NoPadding>(now, piece)
-                .map_err(|_| CryptoError::BadPadding)?;
-            input = later;
-        }
-        let piece: &'a [u8] = piece;
-        chain.copy_from_slice(&piece[piece.len() - 16..]);
-        each(piece);
-        rest = tail;
-    }
-    Ok(())
-}
-
 /// Inverse of [`sm4_cbc_encrypt`]; `Err(BadPadding)` on a bad length or padding.
 pub fn sm4_cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
     let k = sm4_key(key)?;

@@ -116,7 +116,12 @@ pub fn draw_in_child(
     width_px: u32,
     timeout: Duration,
 ) -> Result<rxdesk_receipts::pages::DrawnPages, LayoutDrawError> {
-    let failed = |what: String| LayoutDrawError::Drawer(what);
+    let failed = LayoutDrawError::Drawer;
+    // A child given up on is killed and reaped, never left behind.
+    let abandon = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
     let mut child = Command::new(exe)
         .args(args)
         .env_clear()
@@ -128,8 +133,7 @@ pub fn draw_in_child(
         .map_err(|e| failed(format!("could not start {}: {e}", exe.display())))?;
     let pid = child.id();
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        let _ = child.kill();
-        let _ = child.wait();
+        abandon(&mut child);
         return Err(failed("no pipes to the child".into()));
     };
     let request = rxdesk_receipts::pages::encode_request(width_px, pdf);
@@ -150,13 +154,11 @@ pub fn draw_in_child(
     let answer = match rx.recv_timeout(timeout) {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            abandon(&mut child);
             return Err(failed(format!("reading the child's answer: {e}")));
         }
         Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            abandon(&mut child);
             tracing::warn!(
                 pid,
                 timeout_s = timeout.as_secs(),
