@@ -2091,26 +2091,37 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
     );
 }
 
-/// The inventory screen's trace tab against the emulator: two received
-/// demo boxes of 布洛芬 sold on one day, the first uploaded (3505 at the
-/// platform), the second's 3505 held by the emulator; the day's 3513 reconciliation (one
-/// matched, one sold here the platform has not heard of) and each code
-/// looked up on both sides. Written to `trace.json`;
-/// `ui/src/mock/mock-inventory.ts` replays it (any day stands for the
-/// recorded one; a code not looked up here is `MOCK_NOT_RECORDED`).
+/// The inventory screen, every tab, in one world against the emulator
+/// (the demo ledger of [`Rig`]): two received 布洛芬 boxes sold first, the
+/// second's 3505 held by the emulator; then the browser test's path: the
+/// stock and near-expiry lists; a goods-in of three new 布洛芬 boxes and one
+/// 阿莫西林 box found by their barcodes, with the refusals (a sold box
+/// scanned again, another product's code); a stock-take of 布洛芬 with one
+/// box missing (every preview the window may ask for as the scans come
+/// in); a return refused for a box never received, then one new box
+/// returned; the missing box written off (报损), a sold box refused; the
+/// lists again; the day's 3513 reconciliation (one matched, one sold here
+/// the platform has not heard of) and both codes looked up; a demo
+/// 阿莫西林 box already on the shelf refused at goods-in. The lists are
+/// counted as of the replay's day (2026-12-05), so they do not change with
+/// the calendar. Written to `inventory.json`; `ui/src/mock/mock-inventory.ts`
+/// replays it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
+async fn the_inventory_is_recorded_for_the_window_mocks() {
     use rxdesk_app::inventory_screen as inv;
     let rig = Rig::new().await;
     let store = rig.counter.store();
     let boss = store.login("3001", "demo-manager").unwrap();
     let s = rig.session();
-    let ibu: Vec<String> = demo_boxes()
-        .into_iter()
-        .filter(|b| b.fixmedins_hilist_id == "YP000002")
-        .map(|b| b.trace_code)
-        .take(2)
-        .collect();
+    let boxes_of = |id: &str| -> Vec<String> {
+        demo_boxes()
+            .into_iter()
+            .filter(|b| b.fixmedins_hilist_id == id)
+            .map(|b| b.trace_code)
+            .collect()
+    };
+    let ibu = boxes_of("YP000002");
+    let amx = boxes_of("YP000001");
     let sell = |code: &str| {
         let batch = store
             .stock_box(code)
@@ -2136,6 +2147,129 @@ async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
     )
     .await;
     sell(held);
+
+    // As the shell sends a refusal (`IpcError::from(InventoryFailure)`, ids unmasked).
+    let err = |e: &inv::InventoryFailure| {
+        let zh = e.to_wire(rxdesk_app::visit::Lang::ZhCn);
+        let en = e.to_wire(rxdesk_app::visit::Lang::EnUs);
+        json!({ "code": en.code, "params": en.params, "detail": en.message,
+                "sentence": { "zhCn": zh.message, "enUs": en.message } })
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let mut f: Vec<Value> = Vec::new();
+    let lists = |f: &mut Vec<Value>| {
+        f.push(step(
+            "stock_list",
+            json!({ "query": "", "limit": 300 }),
+            raw(inv::stock_list_on(store, "", 300, day), err),
+        ));
+        f.push(step(
+            "near_expiry",
+            json!({ "days": 180, "limit": 300 }),
+            raw(inv::near_expiry_on(store, 180, 300, day), err),
+        ));
+    };
+    lists(&mut f);
+
+    // Goods-in: the window's codes (`box(prefix, n)` in the browser test).
+    let fresh = |prefix: &str, n: u64| format!("{prefix}{n:013}");
+    let new_ibu: Vec<String> = [9_900_000_000_011u64, 9_900_000_000_028, 9_900_000_000_035]
+        .iter()
+        .map(|n| fresh("8130512", *n))
+        .collect();
+    let new_amx = fresh("8130511", 9_900_000_000_011);
+    let product = |f: &mut Vec<Value>, query: &str| {
+        f.push(step(
+            "inventory_products",
+            json!({ "query": query }),
+            raw(inv::find_products(store, query), err),
+        ));
+    };
+    let check_receive = |f: &mut Vec<Value>, product: &str, code: &str, scanned: &[String]| {
+        f.push(step(
+            "inventory_check_receive",
+            json!({ "product": product, "code": code, "scanned": scanned }),
+            raw(inv::check_goods_in_code(store, product, code, scanned), err),
+        ));
+    };
+    product(&mut f, "6923456001022");
+    for i in 0..new_ibu.len() {
+        check_receive(&mut f, "YP000002", &new_ibu[i], &new_ibu[..i]);
+    }
+    check_receive(&mut f, "YP000002", uploaded, &new_ibu);
+    check_receive(&mut f, "YP000002", &new_amx, &new_ibu);
+    product(&mut f, "6923456001015");
+    check_receive(&mut f, "YP000001", &new_amx, &new_ibu);
+    let form = json!({
+        "supplier": "国药控股北京有限公司",
+        "invoiceNo": "04417788",
+        "lines": [
+            { "product": "YP000002", "lot": "L2611", "manuDate": "2026-10-01", "expiry": "2028-09-30",
+              "price": "12.50", "codes": new_ibu },
+            { "product": "YP000001", "lot": "A2611", "manuDate": "2026-09-01", "expiry": "2027-02-28",
+              "price": "8.80", "codes": [new_amx] },
+        ],
+    });
+    let parsed: inv::GoodsInForm = serde_json::from_value(form.clone()).unwrap();
+    let received = raw(inv::receive(store, &s, &parsed), err);
+    assert_eq!(received["response"]["boxes"], 4, "{received}");
+    f.push(step("inventory_receive", json!({ "form": form }), received));
+
+    // Stock-take of 布洛芬: every box on the shelf but the last demo one.
+    let missing = ibu[7].clone();
+    let shelf: Vec<String> = ibu[2..7].iter().chain(&new_ibu).cloned().collect();
+    for k in 1..=shelf.len() {
+        let v = raw(inv::stock_take_preview(store, &s, &shelf[..k]), err);
+        f.push(step(
+            "stocktake_preview",
+            json!({ "codes": &shelf[..k] }),
+            v,
+        ));
+    }
+    let take = raw(inv::stock_take_commit(store, &s, &shelf), err);
+    assert_eq!(
+        take["response"]["missing"][0]["code"],
+        json!(missing),
+        "{take}"
+    );
+    f.push(step("stocktake_commit", json!({ "codes": shelf }), take));
+
+    // A return: a box never received refused, a new one returned whole.
+    let check_box = |f: &mut Vec<Value>, code: &str, incoming: bool, whole: bool| {
+        f.push(step(
+            "inventory_check_box",
+            json!({ "code": code, "incoming": incoming, "whole": whole, "scanned": [] }),
+            raw(
+                inv::check_stock_code(store, code, incoming, whole, &[]),
+                err,
+            ),
+        ));
+    };
+    check_box(&mut f, &fresh("8130512", 1_234_567_890_123), false, true);
+    check_box(&mut f, &new_ibu[2], false, true);
+    let back = [new_ibu[2].clone()];
+    let (supplier, invoice, why) = ("国药控股北京有限公司", "04417788", "外包装破损");
+    f.push(step(
+        "inventory_return",
+        json!({ "supplier": supplier, "invoiceNo": invoice, "codes": back, "reason": why }),
+        raw(
+            inv::return_goods(store, &s, supplier, invoice, &back, why),
+            err,
+        ),
+    ));
+
+    // 报损: the box the stock-take missed; a sold box refused.
+    check_box(&mut f, uploaded, false, false);
+    check_box(&mut f, &missing, false, false);
+    let lost = [missing.clone()];
+    f.push(step(
+        "inventory_change",
+        json!({ "kind": "loss", "codes": lost, "reason": "盘点短少" }),
+        raw(inv::change(store, &s, "loss", &lost, "盘点短少"), err),
+    ));
+    lists(&mut f);
+
+    // The trace tab: the day's 3513 reconciliation and both codes looked up.
     let mut p = rxdesk_center::CenterProfile::demo(&rig.base, rxdesk_center::Family::A).unwrap();
     p.request_timeout = std::time::Duration::from_secs(5);
     let gen = rxdesk_center::MsgIdGenerator::new(&p.institution.fixmedins_code)
@@ -2145,41 +2279,52 @@ async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
     let today = rxdesk_store::reports::cst_day(store.now_ms())
         .format("%Y-%m-%d")
         .to_string();
-    let err = |e: &inv::InventoryFailure| {
-        let w = e.to_wire(rxdesk_app::visit::Lang::EnUs);
-        json!({ "code": w.code, "params": w.params, "detail": w.message })
-    };
-    let day = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
-    assert_eq!(day["response"]["matched"], 1, "{day}");
+    let mut recon = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
+    assert_eq!(recon["response"]["matched"], 1, "{recon}");
     assert_eq!(
-        day["response"]["differences"][0]["class"], "NotAtPlatform",
-        "{day}"
+        recon["response"]["differences"][0]["class"], "NotAtPlatform",
+        "{recon}"
     );
-    let mut f = vec![step("trace_reconcile_day", json!({ "day": "<day>" }), day)];
-    for code in [held, uploaded] {
-        f.push(step(
-            "trace_code_lookup",
-            json!({ "code": code }),
-            raw(inv::trace_code(&client, store, &s, code).await, err),
-        ));
-    }
-    // The sale's number inside the sentence and as the platform's record, and its time.
-    for d in f[0]["response"]["differences"].as_array_mut().unwrap() {
+    // The sale's number inside the sentence, and its time.
+    for d in recon["response"]["differences"].as_array_mut().unwrap() {
         let zh = times_inside(d["sentenceZh"].as_str().unwrap());
         d["sentenceZh"] = json!(zh);
     }
-    for st in f.iter_mut().skip(1) {
-        for r in st["response"]["platform"].as_array_mut().unwrap() {
+    f.push(step(
+        "trace_reconcile_day",
+        json!({ "day": "<day>" }),
+        recon,
+    ));
+    for code in [held, uploaded] {
+        let mut v = raw(inv::trace_code(&client, store, &s, code).await, err);
+        for r in v["response"]["platform"].as_array_mut().unwrap() {
             // The first (uploaded) sale's number: the held one is `<rtalDocno1>`.
             r["bkkpSn"] = json!("<rtalDocno2>");
         }
+        f.push(step("trace_code_lookup", json!({ "code": code }), v));
     }
-    let mut all = json!(f);
+
+    // A demo 阿莫西林 box on the shelf scanned at goods-in: found by its code, refused.
+    product(&mut f, &amx[0]);
+    check_receive(&mut f, "YP000001", &amx[0], &[]);
+
+    // The documents' numbers (msgids, made of the time), wherever they appear.
+    let mut docs: Vec<String> = Vec::new();
+    for st in &f {
+        if let Some(d) = st["response"]["docNo"].as_str() {
+            docs.push(d.to_string());
+        }
+    }
+    let mut text = serde_json::to_string(&f).unwrap();
+    for (i, d) in docs.iter().enumerate() {
+        text = text.replace(d.as_str(), &format!("<docNo{}>", i + 1));
+    }
+    let mut all: Value = serde_json::from_str(&text).unwrap();
     let mut seen = Vec::new();
     number_ids(&mut all, "rtalDocno", &mut seen);
     scrub_but(&mut all, &["rtalDocno", "traceCode"]);
     write_recording(
-        "trace.json",
-        json!({ "flows": [{ "name": "trace", "steps": all }] }),
+        "inventory.json",
+        json!({ "flows": [{ "name": "inventory", "steps": all }] }),
     );
 }

@@ -36,6 +36,8 @@ const PLACEHOLDERS: Record<string, string> = {
   "<month>": "2026-12",
   "<number>": "P11010100001202612051000000001",
   "<saleRef>": "O202612051000000001",
+  // A goods document's number (a msgid: the institution, the time, a sequence); numbered `<docNo1>` ….
+  "<docNo>": "P11010100001202612051000000100",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
   "<hiRxno>": "RX202612050001",
