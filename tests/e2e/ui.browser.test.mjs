@@ -677,27 +677,8 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(ZHANGSAN);
   await page.waitForSelector("#rx-list");
-  await page.keyboard.press("Escape");
-  await page.waitForSelector("#counter[data-state='started'] #credential-number");
-  // Social-security card: read from the reader; the patient types the e-voucher password on the
-  // terminal's PIN pad (the mock plays it). A wrong one: the guidance, nothing listed.
-  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "000000" }));
-  await page.selectOption("#credential-type", "social_security_card");
-  await page.waitForSelector("#pinpad-hint");
-  assert.equal(await page.$("#id-password"), null, "no password field: RxDesk never sees the password");
-  await page.click("#query");
-  await page.waitForSelector("#guidance");
-  assert.match(await text("#guidance"), /密码错误/);
-  assert.equal(await page.$("#rx-list"), null);
-  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "246810" }));
-  await page.check("#agent-toggle");
-  await page.fill("#agent-name", "李四");
-  await page.fill("#agent-certno", "110101199003070011");
-  await page.selectOption("#agent-relation", "child");
-  await shot("17-identify-card-agent");
-  await page.click("#query");
-  await page.waitForSelector("#rx-list");
-  assert.match(await text("#visit-patient"), /代购：李四/);
+  // 张三's prescriptions AR-OK / AR-LAYOUT are the mock's own (not recorded): the second one's
+  // layout file differs from its structured data.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("2");
   await page.waitForSelector("#layout-diff");
@@ -713,6 +694,43 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.ok(await page.$("#rx-drugs .diff-cell"), "the differing quantity is highlighted in the structured table");
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await shot("18-layout-differences");
+  // Esc from the prescription lists his prescriptions again; Esc again starts over.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#rx-list");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#counter[data-state='started'] #credential-number");
+  // Social-security card: read from the reader; the patient types the e-voucher password on the
+  // terminal's PIN pad (the mock plays the patient; the answers are the real service's through the
+  // simulated reader and terminal, recorded/visit-pinpad.json). A wrong one: the guidance, nothing listed.
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "000000" }));
+  await page.selectOption("#credential-type", "social_security_card");
+  await page.waitForSelector("#pinpad-hint");
+  assert.equal(await page.$("#id-password"), null, "no password field: RxDesk never sees the password");
+  await page.click("#query");
+  await page.waitForSelector("#guidance");
+  assert.match(await text("#guidance"), /密码错误/);
+  assert.equal(await page.$("#rx-list"), null);
+  // The recorded guidance at 1024×768, in zh-CN and worded by its code in en-US.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await shot("17a-card-password-guidance");
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "en-US");
+  await page.waitForFunction(() => !/[\u4e00-\u9fff]/.test(document.querySelector("#guidance")?.textContent ?? "中"));
+  await page.screenshot({ path: "test-output/ui/17a-card-password-guidance-en.png" });
+  await page.click("#locale-switch");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_pin_pad", { typed: "246810" }));
+  await page.check("#agent-toggle");
+  await page.fill("#agent-name", "李四");
+  await page.fill("#agent-certno", "110101199003070011");
+  await page.selectOption("#agent-relation", "child");
+  await shot("17-identify-card-agent");
+  await page.click("#query");
+  await page.waitForSelector("#rx-list");
+  assert.match(await text("#visit-patient"), /代购：李四/);
+  assert.match(await text("#identified-via"), /社保卡/);
+  await shot("17b-identified-by-card-agent");
   // A card visit cannot be listed again without the password: Esc starts over.
   await page.keyboard.press("Escape");
   await page.waitForSelector("#counter[data-state='started']");

@@ -2328,3 +2328,104 @@ async fn the_inventory_is_recorded_for_the_window_mocks() {
         json!({ "flows": [{ "name": "inventory", "steps": all }] }),
     );
 }
+
+/// The PIN pad against the emulator, the simulated serial card reader and
+/// the stand-in NationECCode terminal (`tests/common/devices.rs`): 张三's
+/// social-security card on the reader, the e-voucher password typed on the
+/// terminal (RxDesk never sees it). Each flow from a new visit: the right
+/// password (listed); a wrong one (ST-EPC-02-001's guidance, nothing listed),
+/// then the right one with a 代购 agent; the patient cancelling on the pad;
+/// his ID number typed (`id_card`) with a wrong password; three wrong ones
+/// (locked) and the right one refused while locked. Each identify's
+/// arguments carry `pinTyped`, what the patient typed (not sent by the
+/// window: the mock's `mock_pin_pad` plays the patient). Written to
+/// `visit-pinpad.json`; `ui/src/mock/mock-visit.ts` replays it for the card
+/// and ID-card methods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pin_pad_is_recorded_for_the_window_mocks() {
+    use common::devices::{IdentityDevicesRig, ZHANGSAN_CARD, ZHANGSAN_ID, ZHANGSAN_PIN};
+    use rxdesk_app::visit::{AgentInput, IdMethod};
+    const WRONG: &str = "000000";
+    let rig = Rig::new().await;
+    let mut dev = IdentityDevicesRig::attach(&rig.counter);
+    dev.card().insert(ZHANGSAN_CARD);
+    let s = rig.session();
+    let vs = rig.visits();
+    let agent = json!({ "name": "李四", "certNo": "110101199003070011", "relation": "child" });
+    // (method, typed number, what the patient types, with the agent)
+    type Try<'a> = (IdMethod, &'a str, Option<&'a str>, bool);
+    let flows: Vec<(&str, Vec<Try>)> = vec![
+        (
+            "card",
+            vec![(IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), false)],
+        ),
+        (
+            "card-wrong-then-agent",
+            vec![
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), true),
+            ],
+        ),
+        (
+            "card-cancelled",
+            vec![(IdMethod::SocialSecurityCard, "", None, false)],
+        ),
+        (
+            "id-card-wrong",
+            vec![(IdMethod::IdCard, ZHANGSAN_ID, Some(WRONG), false)],
+        ),
+        (
+            "card-locked",
+            vec![
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), false),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, tries) in flows {
+        dev.standin.reset_password_lock().unwrap();
+        if !out.is_empty() {
+            rig.cancel().await;
+        }
+        vs.start(&s).await.unwrap();
+        let mut f = Vec::new();
+        for (method, code, typed, with_agent) in tries {
+            dev.pin(typed);
+            let a = with_agent.then(|| AgentInput {
+                name: "李四".into(),
+                cert_no: "110101199003070011".into(),
+                relationship: "child".into(),
+            });
+            let v = vs.identify(&s, method, code, None, a).await;
+            f.push(step(
+                "visit_identify",
+                json!({ "method": method.as_str(), "code": code, "consent": null,
+                        "agent": if with_agent { agent.clone() } else { Value::Null },
+                        "pinTyped": typed }),
+                raw(v, step_error),
+            ));
+        }
+        out.push(json!({ "name": name, "steps": f }));
+    }
+    // The listed prescriptions' numbers apart (the window keys its list by them),
+    // the same in the list and in its drugs.
+    let mut out = json!(out);
+    number_ids(&mut out, "auth_rxno", &mut Vec::new());
+    number_ids(&mut out, "authRxno", &mut Vec::new());
+    scrub_but(&mut out, &["auth_rxno", "authRxno"]);
+    let state = |flow: usize, step: usize| out[flow]["steps"][step]["response"]["state"].clone();
+    assert_eq!(state(0, 0), "prescriptions_listed", "{}", out[0]);
+    assert_eq!(state(1, 0), "evoucher_guidance", "{}", out[1]);
+    assert_eq!(state(1, 1), "prescriptions_listed", "{}", out[1]);
+    assert!(
+        out[2]["steps"][0]["error"]["code"].is_string(),
+        "{}",
+        out[2]
+    );
+    assert_eq!(state(3, 0), "evoucher_guidance", "{}", out[3]);
+    assert_eq!(state(4, 3), "evoucher_guidance", "{}", out[4]);
+    write_recording("visit-pinpad.json", json!({ "flows": out }));
+}

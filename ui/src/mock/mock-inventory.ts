@@ -19,7 +19,7 @@
 // nor the codes looked up) are answered at any point; any day stands for the
 // recorded one. Anything else is refused with `MOCK_NOT_RECORDED`.
 import recorded from "./recorded/inventory.json";
-import { filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
+import { filled, notRecorded, sameArgs, type RecordedFlow, type RecordedStep } from "./replay";
 
 /** The recorded run, in order. */
 export const INVENTORY_STEPS: readonly RecordedStep[] = (recorded as unknown as { flows: RecordedFlow[] }).flows[0]!.steps;
@@ -46,15 +46,6 @@ const DOCUMENTS = new Set(["inventory_receive", "inventory_return", "inventory_c
 /** Answered at any point of the run (see the file's header). */
 const ANY_TIME = new Set(["inventory_products", "trace_reconcile_day", "trace_code_lookup"]);
 
-/** A value as comparable text: object keys sorted at every depth, `undefined` as `null`. */
-function canon(v: unknown): string {
-  return JSON.stringify(v ?? null, (_k, x: unknown) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k] ?? null]))
-      : x,
-  );
-}
-
 const written = (s: RecordedStep) => DOCUMENTS.has(s.command) && !s.error;
 
 export class MockInventoryBackend {
@@ -67,8 +58,7 @@ export class MockInventoryBackend {
     const next = INVENTORY_STEPS.findIndex((s, i) => i > this.at && written(s));
     const end = next < 0 ? INVENTORY_STEPS.length : next;
     const [from, to] = ANY_TIME.has(cmd) ? [0, INVENTORY_STEPS.length] : [this.at + 1, DOCUMENTS.has(cmd) ? end + 1 : end];
-    const want = canon(args);
-    const i = INVENTORY_STEPS.findIndex((s, k) => k >= from && k < to && s.command === cmd && canon(s.args) === want);
+    const i = INVENTORY_STEPS.findIndex((s, k) => k >= from && k < to && s.command === cmd && sameArgs(s.args ?? {}, args));
     const hit = INVENTORY_STEPS[i];
     if (!hit) throw notRecorded(cmd, a);
     if (hit.error) throw filled(hit.error);
