@@ -551,8 +551,7 @@ export class MockVisitBackend {
 
   private identify(a: { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
     const v = this.require("identify", "started", "evoucher_guidance");
-    const fromDevice = a.method === "social_security_card" || a.method === "face";
-    const code = fromDevice ? "张三" : (a.code ?? "").trim();
+    const code = a.method === "face" ? "张三" : (a.code ?? "").trim();
     if (a.method === "face" && a.consent !== true) err("刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证");
     if (a.agent && !["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "guardian"].includes(a.agent.relation)) {
       err("代购人与患者的关系须从列表中选择");
@@ -636,7 +635,8 @@ export class MockVisitBackend {
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
       identifiedVia: a.method === "epc_qr" ? "epc_qr" : a.method,
       agentRelationship: a.agent ? a.agent.relation : null,
-      identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
+      // (The card and ID card are replayed above.)
+      identifiedViaZh: a.method === "face" ? "刷脸" : "医保电子凭证",
     };
     if (a.method === "epc_qr") {
       v.listed = [mockList[0] as AuthorisedRx];
