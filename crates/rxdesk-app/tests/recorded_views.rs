@@ -2429,3 +2429,316 @@ async fn the_pin_pad_is_recorded_for_the_window_mocks() {
     assert_eq!(state(4, 3), "evoucher_guidance", "{}", out[4]);
     write_recording("visit-pinpad.json", json!({ "flows": out }));
 }
+
+/// The chain manager's desk against the real head office (`rxdesk-hq`
+/// in-process over a throwaway PostgreSQL, as `tests/chain_manager.rs` runs
+/// it): two stores, 朝阳门店 with two counters and 海淀门店 with one, their
+/// sales, 医保 uploads in each state and a reconciliation pushed as the
+/// counters push them; 海淀门店 sells a box 朝阳门店 sold (refused: a failure)
+/// and reuses a settlement (another); the chain's price of 布洛芬 published.
+/// A wrong password refused, signed in, every view, the trace-code failure
+/// resolved, the views again, signed out; on a head office whose sessions
+/// last a moment, signed in and the views refused as expired. Times are the
+/// recording's (the mock moves them to the time it answers), head office's
+/// URL the demo's. Written to `chain-manager.json`; `ui/src/mock/mock-chain.ts`
+/// replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_manager_is_recorded_for_the_window_mocks() {
+    use rxdesk_app::chain_manager::{ChainManagerDesk, ManagerHqError};
+    use rxdesk_chain::testing::{sale_records, SaleSpec, TempPostgres};
+    use rxdesk_chain::{ChainDb, Site, VersionWindow};
+    use rxdesk_sync::{
+        record_id, Product, RecordData, RegisterRequest, RowAction, SyncRecord, Table,
+        PROTOCOL_VERSION,
+    };
+    const DAY: i64 = 1_796_436_000_000; // 2026-12-05 10:00 CST (the replay's `<day>`)
+    const MIN: i64 = 60_000;
+    const PW: &str = "chain-demo-1";
+    const HQ_URL: &str = "https://hq.demo-chain.example:8443";
+    let (a, b) = ("P11010100001", "P11010100002");
+
+    let db = ChainDb::open(&TempPostgres::shared().fresh_database().unwrap())
+        .await
+        .unwrap();
+    let serve = |ttl: Option<i64>| {
+        let db = db.clone();
+        async move {
+            let mut state = rxdesk_hq::AppState::new(
+                db,
+                rxdesk_hq::HqConfig {
+                    admin_token: "admin-secret-for-tests".into(),
+                    window: VersionWindow::CURRENT,
+                    body_limit: rxdesk_hq::DEFAULT_BODY_LIMIT,
+                },
+            );
+            if let Some(ms) = ttl {
+                state = state.with_session_ttl_ms(ms);
+            }
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", l.local_addr().unwrap());
+            tokio::spawn(rxdesk_hq::serve(l, state));
+            url
+        }
+    };
+    let url = serve(None).await;
+    let brief = serve(Some(1)).await;
+    let phc = rxdesk_chain::managers::hash_password(PW).unwrap();
+    db.add_manager("王经理", &phc, DAY).await.unwrap();
+    let reg_a = db.add_store(a, "朝阳门店", DAY).await.unwrap();
+    let reg_b = db.add_store(b, "海淀门店", DAY).await.unwrap();
+    let site = |store: &'static str, reg: String, no: u16| {
+        let db = db.clone();
+        async move {
+            let machine = format!("machine-{store}-{no}");
+            let r = db
+                .register_site(
+                    &RegisterRequest {
+                        store_code: store.into(),
+                        counter_no: no,
+                        machine_id: machine.clone(),
+                        protocol_version: PROTOCOL_VERSION,
+                        registration_code: reg,
+                    },
+                    VersionWindow::CURRENT,
+                    DAY,
+                )
+                .await
+                .unwrap();
+            db.authenticate(&r.token, &machine, PROTOCOL_VERSION, VersionWindow::CURRENT)
+                .await
+                .unwrap()
+        }
+    };
+    let a1 = site(a, reg_a.clone(), 1).await;
+    let a2 = site(a, reg_a, 2).await;
+    let b1 = site(b, reg_b, 1).await;
+    let sale = |id: i64, code: &str, setl: &str, price: &str, fund: &str| SaleSpec {
+        local_id: id,
+        code: code.into(),
+        setl_id: setl.into(),
+        hilist_id: if code.starts_with("8130514") {
+            "YP000004"
+        } else {
+            "YP000002"
+        }
+        .into(),
+        price: price.parse().unwrap(),
+        fund: fund.parse().unwrap(),
+        sold_at: DAY,
+    };
+    let upload = |s: &Site, store: &str, n: i64, op: &str, state: &str| SyncRecord {
+        record_id: record_id(s.site_id, Table::UploadState, n),
+        source_site: s.site_id,
+        store_code: store.into(),
+        action: RowAction::Upsert,
+        table: Table::UploadState,
+        data: Some(RecordData::UploadState(rxdesk_sync::UploadState {
+            msgid: format!("{store}-{n}"),
+            op: op.into(),
+            ref_kind: "sale".into(),
+            ref_record: None,
+            state: state.into(),
+            attempts: 1,
+            reject_code: if state == "rejected" {
+                "3505-E01".into()
+            } else {
+                String::new()
+            },
+            created_at: DAY,
+            updated_at: DAY,
+        })),
+    };
+    let push = |s: &Site, records: Vec<SyncRecord>, at: i64| {
+        let db = db.clone();
+        let s = s.clone();
+        async move { db.integrate(&s, records, at).await.unwrap() }
+    };
+    let mut ra = sale_records(
+        a1.site_id,
+        a,
+        &sale(1, "81305122601020013521", "S-A-1", "18.50", "10.00"),
+    );
+    ra.extend(sale_records(
+        a1.site_id,
+        a,
+        &sale(2, "81305122601020386013", "S-A-2", "18.50", "12.00"),
+    ));
+    ra.extend([
+        upload(&a1, a, 1, "3505", "done"),
+        upload(&a1, a, 2, "3505", "pending"),
+    ]);
+    let reconciled = |s: &Site, store: &str, day: &str, outcome: &str| SyncRecord {
+        record_id: record_id(s.site_id, Table::Reconciliation, 1),
+        source_site: s.site_id,
+        store_code: store.into(),
+        action: RowAction::Upsert,
+        table: Table::Reconciliation,
+        data: Some(RecordData::Reconciliation(rxdesk_sync::Reconciliation {
+            day: day.into(),
+            outcome: outcome.into(),
+            summary: String::new(),
+            operator: "3001".into(),
+            at: DAY,
+        })),
+    };
+    ra.push(reconciled(&a1, a, "2026-12-05", "balanced"));
+    assert!(push(&a1, ra, DAY - 3 * MIN).await.issues.is_empty());
+    // The other counter: a product head office has no price for (维生素C片).
+    let mut ra2 = sale_records(
+        a2.site_id,
+        a,
+        &sale(1, "81305122601020755011", "S-A-3", "18.50", "10.00"),
+    );
+    ra2.extend(sale_records(
+        a2.site_id,
+        a,
+        &sale(2, "81305142601040013555", "S-A-4", "6.80", "0"),
+    ));
+    assert!(push(&a2, ra2, DAY - 8 * MIN).await.issues.is_empty());
+    // 海淀门店: 朝阳门店's box sold again, a settlement used twice, a price of its own.
+    let mut rb = sale_records(
+        b1.site_id,
+        b,
+        &sale(1, "81305122601021120612", "S-B-1", "19.80", "10.00"),
+    );
+    rb.extend([
+        upload(&b1, b, 1, "3505", "rejected"),
+        upload(&b1, b, 2, "3507", "uncertain"),
+    ]);
+    rb.push(reconciled(&b1, b, "2026-12-04", "differences"));
+    assert!(push(&b1, rb, DAY - 30 * MIN).await.issues.is_empty());
+    let twice = push(
+        &b1,
+        sale_records(
+            b1.site_id,
+            b,
+            &sale(2, "81305122601020013521", "S-B-2", "18.50", "10.00"),
+        ),
+        DAY - 27 * MIN,
+    )
+    .await;
+    assert_eq!(twice.issues.len(), 1, "{twice:?}");
+    let reused = push(
+        &b1,
+        sale_records(
+            b1.site_id,
+            b,
+            &sale(3, "81305122601021499776", "S-B-1", "18.50", "10.00"),
+        ),
+        DAY - 26 * MIN,
+    )
+    .await;
+    assert!(!reused.issues.is_empty(), "{reused:?}");
+    db.publish_products(
+        vec![Product {
+            fixmedins_hilist_id: "YP000002".into(),
+            med_list_codg: "XNYP000002".into(),
+            name: "布洛芬缓释胶囊".into(),
+            genname: String::new(),
+            dosform: String::new(),
+            spec: "0.3g*20粒".into(),
+            unit: "盒".into(),
+            prdr_name: String::new(),
+            aprvno: String::new(),
+            rx_flag: "0".into(),
+            price: rust_decimal::Decimal::new(1850, 2),
+            active: true,
+        }],
+        DAY,
+    )
+    .await
+    .unwrap();
+
+    // As the shell sends a chain-manager refusal (`manager_error` in chain_commands.rs).
+    let err = |e: &ManagerHqError| {
+        let mut params = serde_json::Map::new();
+        match e {
+            ManagerHqError::Locked { retry_after_s } => {
+                params.insert("minutes".into(), json!((retry_after_s + 59) / 60));
+            }
+            ManagerHqError::Refused { code, .. } => {
+                params.insert("hqCode".into(), json!(code));
+            }
+            _ => {}
+        }
+        json!({ "code": format!("CHAIN_{}", e.code().to_uppercase()), "params": params, "detail": e.to_string() })
+    };
+    let now = DAY + 3 * MIN;
+    let desk = ChainManagerDesk::default();
+    let mut f = vec![step(
+        "chain_manager_views",
+        json!({}),
+        raw(desk.views(now).await, err),
+    )];
+    f.push(step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": "not-the-password" }),
+        raw(desk.sign_in(&url, "王经理", "not-the-password").await, err),
+    ));
+    f.push(step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": PW }),
+        raw(desk.sign_in(&url, "王经理", PW).await, err),
+    ));
+    let views = raw(desk.views(now).await, err);
+    let failure = views["response"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "trace_code_sold_twice")
+        .unwrap_or_else(|| panic!("{views}"))["id"]
+        .clone();
+    f.push(step("chain_manager_views", json!({}), views));
+    f.push(step(
+        "chain_manager_resolve",
+        json!({ "id": failure }),
+        raw(desk.resolve(failure.as_i64().unwrap()).await, err),
+    ));
+    f.push(step(
+        "chain_manager_resolve",
+        json!({ "id": 999_999 }),
+        raw(desk.resolve(999_999).await, err),
+    ));
+    f.push(step(
+        "chain_manager_views",
+        json!({}),
+        raw(desk.views(now).await, err),
+    ));
+    f.push(step(
+        "chain_manager_sign_out",
+        json!({}),
+        raw(desk.sign_out().await, err),
+    ));
+    // Head office ends a session: one that lasts a millisecond.
+    let short = ChainManagerDesk::default();
+    let mut g = vec![step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": PW }),
+        raw(short.sign_in(&brief, "王经理", PW).await, err),
+    )];
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    g.push(step(
+        "chain_manager_views",
+        json!({}),
+        raw(short.views(now).await, err),
+    ));
+    assert_eq!(g[1]["error"]["code"], "CHAIN_SESSION_EXPIRED", "{}", g[1]);
+    let mut text = serde_json::to_string(&json!([
+        { "name": "manager", "steps": f },
+        { "name": "expired", "steps": g },
+    ]))
+    .unwrap();
+    for u in [&url, &brief] {
+        text = text.replace(u.as_str(), HQ_URL);
+    }
+    let mut flows: Value = serde_json::from_str(&text).unwrap();
+    // The sessions' ends are head office's clock: a fixed time after the recording's now.
+    for fl in flows.as_array_mut().unwrap() {
+        for st in fl["steps"].as_array_mut().unwrap() {
+            if st["response"]["expiresAt"].is_number() {
+                st["response"]["expiresAt"] = json!(now + 10 * 60 * MIN);
+            }
+        }
+    }
+    write_recording("chain-manager.json", json!({ "flows": flows }));
+}
