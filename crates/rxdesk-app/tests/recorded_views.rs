@@ -2444,74 +2444,27 @@ async fn the_pin_pad_is_recorded_for_the_window_mocks() {
 /// replays it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chain_manager_is_recorded_for_the_window_mocks() {
+    use common::hq::{chain_database, register_counter, serve_hq};
     use rxdesk_app::chain_manager::{ChainManagerDesk, ManagerHqError};
-    use rxdesk_chain::testing::{sale_records, SaleSpec, TempPostgres};
-    use rxdesk_chain::{ChainDb, Site, VersionWindow};
-    use rxdesk_sync::{
-        record_id, Product, RecordData, RegisterRequest, RowAction, SyncRecord, Table,
-        PROTOCOL_VERSION,
-    };
+    use rxdesk_chain::testing::{sale_records, SaleSpec};
+    use rxdesk_chain::Site;
+    use rxdesk_sync::{record_id, Product, RecordData, RowAction, SyncRecord, Table};
     const DAY: i64 = 1_796_436_000_000; // 2026-12-05 10:00 CST (the replay's `<day>`)
     const MIN: i64 = 60_000;
     const PW: &str = "chain-demo-1";
     const HQ_URL: &str = "https://hq.demo-chain.example:8443";
     let (a, b) = ("P11010100001", "P11010100002");
 
-    let db = ChainDb::open(&TempPostgres::shared().fresh_database().unwrap())
-        .await
-        .unwrap();
-    let serve = |ttl: Option<i64>| {
-        let db = db.clone();
-        async move {
-            let mut state = rxdesk_hq::AppState::new(
-                db,
-                rxdesk_hq::HqConfig {
-                    admin_token: "admin-secret-for-tests".into(),
-                    window: VersionWindow::CURRENT,
-                    body_limit: rxdesk_hq::DEFAULT_BODY_LIMIT,
-                },
-            );
-            if let Some(ms) = ttl {
-                state = state.with_session_ttl_ms(ms);
-            }
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}", l.local_addr().unwrap());
-            tokio::spawn(rxdesk_hq::serve(l, state));
-            url
-        }
-    };
-    let url = serve(None).await;
-    let brief = serve(Some(1)).await;
+    let db = chain_database().await;
+    let url = serve_hq(&db, None).await;
+    let brief = serve_hq(&db, Some(1)).await;
     let phc = rxdesk_chain::managers::hash_password(PW).unwrap();
     db.add_manager("王经理", &phc, DAY).await.unwrap();
     let reg_a = db.add_store(a, "朝阳门店", DAY).await.unwrap();
     let reg_b = db.add_store(b, "海淀门店", DAY).await.unwrap();
-    let site = |store: &'static str, reg: String, no: u16| {
-        let db = db.clone();
-        async move {
-            let machine = format!("machine-{store}-{no}");
-            let r = db
-                .register_site(
-                    &RegisterRequest {
-                        store_code: store.into(),
-                        counter_no: no,
-                        machine_id: machine.clone(),
-                        protocol_version: PROTOCOL_VERSION,
-                        registration_code: reg,
-                    },
-                    VersionWindow::CURRENT,
-                    DAY,
-                )
-                .await
-                .unwrap();
-            db.authenticate(&r.token, &machine, PROTOCOL_VERSION, VersionWindow::CURRENT)
-                .await
-                .unwrap()
-        }
-    };
-    let a1 = site(a, reg_a.clone(), 1).await;
-    let a2 = site(a, reg_a, 2).await;
-    let b1 = site(b, reg_b, 1).await;
+    let a1 = register_counter(&db, a, &reg_a, 1, DAY).await;
+    let a2 = register_counter(&db, a, &reg_a, 2, DAY).await;
+    let b1 = register_counter(&db, b, &reg_b, 1, DAY).await;
     let sale = |id: i64, code: &str, setl: &str, price: &str, fund: &str| SaleSpec {
         local_id: id,
         code: code.into(),

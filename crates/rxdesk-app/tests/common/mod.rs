@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod devices;
+pub mod hq;
 pub mod vitamin_c;
 // Not every test binary sells 维生素C片.
 #[allow(unused_imports)]
