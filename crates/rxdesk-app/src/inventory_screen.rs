@@ -626,8 +626,7 @@ pub struct StockPage {
     pub lines: Vec<StockLineView>,
 }
 
-fn page(lines: Vec<StockLine>, limit: usize) -> StockPage {
-    let today = cst_today();
+fn page(lines: Vec<StockLine>, limit: usize, today: chrono::NaiveDate) -> StockPage {
     StockPage {
         total: lines.len(),
         lines: lines
@@ -641,6 +640,17 @@ fn page(lines: Vec<StockLine>, limit: usize) -> StockPage {
 /// The stock list (batches with codes); `query` filters by name, id or a
 /// box's code; at most `limit` lines (a pharmacy holds thousands).
 pub fn stock_list(store: &Store, query: &str, limit: usize) -> Result<StockPage> {
+    stock_list_on(store, query, limit, cst_today())
+}
+
+/// [`stock_list`] with the days left counted from `today` (the recorded
+/// views use a fixed day so that they do not change with the calendar).
+pub fn stock_list_on(
+    store: &Store,
+    query: &str,
+    limit: usize,
+    today: chrono::NaiveDate,
+) -> Result<StockPage> {
     let q = rxdesk_core::text::to_half_width(query.trim());
     let lines = store
         .stock_list()?
@@ -652,12 +662,22 @@ pub fn stock_list(store: &Store, query: &str, limit: usize) -> Result<StockPage>
                 || l.codes.iter().any(|c| c == &q)
         })
         .collect();
-    Ok(page(lines, limit))
+    Ok(page(lines, limit, today))
 }
 
 /// Batches expiring within `days` (expired included), at most `limit`.
 pub fn near_expiry(store: &Store, days: u32, limit: usize) -> Result<StockPage> {
-    Ok(page(store.near_expiry(cst_today(), days)?, limit))
+    near_expiry_on(store, days, limit, cst_today())
+}
+
+/// [`near_expiry`] as of `today` (see [`stock_list_on`]).
+pub fn near_expiry_on(
+    store: &Store,
+    days: u32,
+    limit: usize,
+    today: chrono::NaiveDate,
+) -> Result<StockPage> {
+    Ok(page(store.near_expiry(today, days)?, limit, today))
 }
 
 /// Reconciles one day's sold trace codes with 3513.

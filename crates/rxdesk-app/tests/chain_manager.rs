@@ -4,59 +4,31 @@
 //! decimal strings, resolving a failure, an expired and an ended session
 //! refused (and forgotten), signing out.
 
+mod common;
+
 use std::time::Duration;
 
+use common::hq::{chain_database, register_counter, serve_hq};
 use rust_decimal::Decimal;
 use rxdesk_app::chain_manager::{ChainManagerDesk, ManagerHqError};
-use rxdesk_chain::testing::{sale_records, SaleSpec, TempPostgres};
-use rxdesk_chain::{ChainDb, Site, VersionWindow};
-use rxdesk_sync::{Product, RegisterRequest, PROTOCOL_VERSION};
+use rxdesk_chain::testing::{sale_records, SaleSpec};
+use rxdesk_chain::{ChainDb, Site};
+use rxdesk_sync::Product;
 
 const DAY: i64 = 1_735_700_000_000; // 2025-01-01 11:53 CST
 const PW: &str = "连锁经理的密码-1";
 
 async fn hq(ttl_ms: Option<i64>) -> (ChainDb, String) {
-    let url = TempPostgres::shared().fresh_database().expect("database");
-    let db = ChainDb::open(&url).await.expect("chain database");
-    let mut state = rxdesk_hq::AppState::new(
-        db.clone(),
-        rxdesk_hq::HqConfig {
-            admin_token: "admin-secret-for-tests".into(),
-            window: VersionWindow::CURRENT,
-            body_limit: rxdesk_hq::DEFAULT_BODY_LIMIT,
-        },
-    );
-    if let Some(ms) = ttl_ms {
-        state = state.with_session_ttl_ms(ms);
-    }
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(rxdesk_hq::serve(l, state));
+    let db = chain_database().await;
+    let url = serve_hq(&db, ttl_ms).await;
     let phc = rxdesk_chain::managers::hash_password(PW).unwrap();
     db.add_manager("王经理", &phc, DAY).await.unwrap();
-    (db, format!("http://{addr}"))
+    (db, url)
 }
 
 async fn counter(db: &ChainDb, store: &str) -> Site {
     let reg = db.add_store(store, "门店", DAY).await.unwrap();
-    let machine = format!("machine-{store}");
-    let r = db
-        .register_site(
-            &RegisterRequest {
-                store_code: store.into(),
-                counter_no: 1,
-                machine_id: machine.clone(),
-                protocol_version: PROTOCOL_VERSION,
-                registration_code: reg,
-            },
-            VersionWindow::CURRENT,
-            DAY,
-        )
-        .await
-        .unwrap();
-    db.authenticate(&r.token, &machine, PROTOCOL_VERSION, VersionWindow::CURRENT)
-        .await
-        .unwrap()
+    register_counter(db, store, &reg, 1, DAY).await
 }
 
 fn sale(id: i64, code: &str, setl: &str, price: &str, fund: &str) -> SaleSpec {

@@ -9,77 +9,25 @@
 //! answer; face with its consent step and `settle.notify`; a 代购 sale with
 //! the agent on the receipt and in the ledger.
 
-use rxdesk_app::devices::IdentityDevices;
+mod common;
+
+use common::devices::{
+    IdentityDevicesRig, OTHER_PERSONS_CARD, WANGFANG_ID, WANGFANG_QR, ZHANGSAN_CARD,
+};
+use common::WANGFANG_EC;
 use rxdesk_app::operators::DEMO_PHARMACIST_EC_TOKEN;
 use rxdesk_app::visit::{AgentInput, IdMethod, Tender, VisitService, VisitView};
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_center_sim::{serve, SimConfig, SimHandle};
 use rxdesk_core::codes::AuditResult;
 use rxdesk_demo::catalogue::{demo_boxes, demo_stock_csv, emulator_products};
-use rxdesk_devices::face::nationec::EcContext;
-use rxdesk_devices::settings::{CardReaderSettings, DeviceSettings, NationEcSettings, QrDecode};
 use rxdesk_devices::sim::card_reader::CardReaderSim;
-use rxdesk_devices::sim::standin::StandinState;
-use rxdesk_devices::status::StatusBoard;
 use rxdesk_store::catalogue::catalogue_csv;
 use rxdesk_store::Session;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 const LORA: &str = "XR06AXL040A001010100003";
-const ZHANGSAN_ID: &str = "110101198001010029";
-const ZHANGSAN_EC: &str = "110000ecdemo0000000000000000000zhangsan";
-const WANGFANG_ID: &str = "110101196803030049";
-const WANGFANG_EC: &str = "110000ecdemo00000000000000000000wangfang";
-/// 张三's card as the emulator knows it (card number A10000001, chip serial SNA10000001).
-const ZHANGSAN_CARD: &str =
-    "110000|110101198001010029|A10000001|SNA10000001|张三|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
-/// 张三's card number, another person's ID number on the chip.
-const OTHER_PERSONS_CARD: &str =
-    "110000|110101199003070011|A10000001|SNA10000001|王小明|008C544CB386844A2F8E5D|3.00|20200101|20300101|";
-/// The QR text of 王芳's e-voucher as her phone shows it (decoded by ec.query).
-const WANGFANG_QR: &str = "ECQR:110000:wangfang:2026120500000001";
-
-/// Builds the stand-in vendor library once (no dependencies, offline) and
-/// installs it as libNationECCode.
-fn standin_nation_ec() -> &'static Path {
-    static LIB: OnceLock<PathBuf> = OnceLock::new();
-    LIB.get_or_init(|| {
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../rxdesk-devices/standins/vendor/Cargo.toml");
-        let target = tmp.join("standin-build");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "--offline", "--manifest-path"])
-            .arg(&manifest)
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("run cargo to build the stand-in vendor library");
-        assert!(status.success(), "building the stand-in failed");
-        let built = target.join("debug").join(format!(
-            "{}rxdesk_standin_vendor{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        ));
-        let dir = tmp.join(format!("app-standin-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let lib = dir.join(rxdesk_devices::vendor::worker::platform_file_name(
-            "NationECCode",
-        ));
-        std::fs::copy(&built, &lib).unwrap();
-        lib
-    })
-}
-
-fn identity_json(name: &str, id: &str, token: &str) -> String {
-    json!({"idNo": id, "userName": name, "idType": "01", "ecToken": token, "insuOrg": "110000"})
-        .to_string()
-}
 
 struct Rig {
     worker: Option<rxdesk_store::sync::SyncHandle>,
@@ -87,8 +35,7 @@ struct Rig {
     counter: Counter,
     sim: SimHandle,
     base: String,
-    card: Option<CardReaderSim>,
-    standin: StandinState,
+    devices: IdentityDevicesRig,
 }
 
 impl Rig {
@@ -140,73 +87,15 @@ impl Rig {
         }
 
         // The devices: the serial card reader on a PTY, the stand-in
-        // NationECCode whose state file the `standin:` URL names.
-        let card = CardReaderSim::start().unwrap();
-        let state_path = t.path().join("standin.state");
-        let mut standin = StandinState::create(&state_path).unwrap();
-        // The library remembers the last `standin:` URL in a process-wide
-        // static, and the tests of this file run in parallel: each rig loads
-        // its own copy (another file is another instance to the loader), so
-        // no test reads another's state.
-        let own_copy = t
-            .path()
-            .join(rxdesk_devices::vendor::worker::platform_file_name(
-                "NationECCode",
-            ));
-        std::fs::copy(standin_nation_ec(), &own_copy).unwrap();
-        let st = &mut standin;
-        st.set(&format!("pwd.{ZHANGSAN_ID}"), Some("246810"))
-            .unwrap();
-        st.set(
-            &format!("pwdid.{ZHANGSAN_ID}"),
-            Some(&identity_json("张三", ZHANGSAN_ID, ZHANGSAN_EC)),
-        )
-        .unwrap();
-        st.set(&format!("pwd.{WANGFANG_ID}"), Some("135790"))
-            .unwrap();
-        st.set(
-            &format!("pwdid.{WANGFANG_ID}"),
-            Some(&identity_json("王芳", WANGFANG_ID, WANGFANG_EC)),
-        )
-        .unwrap();
-        st.set(
-            &format!("ecqr.{WANGFANG_QR}"),
-            Some(&format!(
-                r#"{{"code":0,"message":"交易成功","data":{}}}"#,
-                identity_json("王芳", WANGFANG_ID, WANGFANG_EC)
-            )),
-        )
-        .unwrap();
-        let devices = DeviceSettings {
-            card_reader: Some(CardReaderSettings::Serial {
-                path: card.path(),
-                baud: 115_200,
-            }),
-            nation_ec: Some(NationEcSettings {
-                path: Some(own_copy),
-                url: format!("standin:{}", state_path.display()),
-                context: EcContext {
-                    org_id: "P11010100001".into(),
-                    business_type: "01101".into(),
-                    ..EcContext::default()
-                },
-                face_terminal: true,
-                qr_decode: QrDecode::Sdk,
-                settle_notify: true,
-            }),
-            ..DeviceSettings::default()
-        };
-        let ids = IdentityDevices::from_settings(&devices, &StatusBoard::default());
-        assert!(ids.ec.is_some(), "{:?}", ids.ec_problem);
-        counter.visits().unwrap().attach_devices(ids);
+        // NationECCode with the patients' passwords (tests/common/devices.rs).
+        let devices = IdentityDevicesRig::attach(&counter);
         Self {
             worker: None,
             _t: t,
             counter,
             sim,
             base,
-            card: Some(card),
-            standin,
+            devices,
         }
     }
 
@@ -243,11 +132,11 @@ impl Rig {
     }
 
     fn card(&self) -> &CardReaderSim {
-        self.card.as_ref().unwrap()
+        self.devices.card()
     }
 
     fn pin(&mut self, typed: Option<&str>) {
-        self.standin.set("pin_typed", typed).unwrap();
+        self.devices.pin(typed);
     }
 
     async fn start(&self) {
@@ -277,7 +166,8 @@ impl Rig {
     }
 
     fn calls(&self) -> Vec<String> {
-        self.standin
+        self.devices
+            .standin
             .calls()
             .into_iter()
             .map(|(_, arg)| arg)
@@ -323,7 +213,7 @@ async fn card_read_with_the_pin_on_the_pad_lists_wrong_passwords_guide_and_the_t
     assert!(v.guidance.unwrap().title_zh.contains("锁定"));
 
     // The SDK's reset, then the right password: 张三's prescriptions.
-    rig.standin.reset_password_lock().unwrap();
+    rig.devices.standin.reset_password_lock().unwrap();
     let v = rig
         .identify(IdMethod::SocialSecurityCard, "", None, None)
         .await
@@ -371,7 +261,8 @@ async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_
     assert!(e.message_zh().contains("卡片信息无法识别"), "{e}");
     // 张三's card number with another person's chip identity (whose
     // password is right).
-    rig.standin
+    rig.devices
+        .standin
         .set("pwd.110101199003070011", Some("246810"))
         .unwrap();
     rig.card().insert(OTHER_PERSONS_CARD);
@@ -388,7 +279,7 @@ async fn card_pulled_garbage_other_person_and_unplugged_during_a_read_are_clear_
     // The reader goes silent, the read starts, the USB cable is pulled.
     rig.card().insert(ZHANGSAN_CARD);
     rig.card().set_silent(true);
-    let card = rig.card.take().unwrap();
+    let card = rig.devices.card.take().unwrap();
     let unplug = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         card.unplug();
@@ -416,7 +307,8 @@ async fn evoucher_qr_is_decoded_by_ec_query_a_payment_code_is_named_an_oversize_
     assert!(e.message_zh().contains("微信付款码"), "{e}");
     assert!(rig.calls().is_empty());
     // An answer longer than the declared buffer is an error, never memory corruption.
-    rig.standin
+    rig.devices
+        .standin
         .set("ec_oversize.ec.query", Some(&(64 * 1024 + 100).to_string()))
         .unwrap();
     let e = rig
@@ -424,7 +316,10 @@ async fn evoucher_qr_is_decoded_by_ec_query_a_payment_code_is_named_an_oversize_
         .await
         .unwrap_err();
     assert_eq!(e.code(), "DEVICE_RESPONSE_TOO_LONG", "{e}");
-    rig.standin.set("ec_oversize.ec.query", None).unwrap();
+    rig.devices
+        .standin
+        .set("ec_oversize.ec.query", None)
+        .unwrap();
     // The QR decoded at the counter: the token queries the center.
     let v = rig
         .identify(IdMethod::EVoucher, WANGFANG_QR, None, None)
@@ -453,7 +348,8 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
     assert_eq!(e.code(), "FACE_CONSENT_REQUIRED");
     assert!(rig.calls().is_empty());
     // Not recognised: the message offers the other methods.
-    rig.standin
+    rig.devices
+        .standin
         .set(
             "ec.iot.gain.ec.qrcode",
             Some(r#"{"code":-2,"message":"未识别到人脸"}"#),
@@ -470,7 +366,8 @@ async fn face_needs_consent_offers_other_methods_when_not_recognised_and_a_proxy
         r#"{{"code":0,"message":"成功","data":{}}}"#,
         json!({"idNo": WANGFANG_ID, "userName": "王芳", "idType": "01", "ecToken": WANGFANG_EC, "consentFlag": "1"})
     );
-    rig.standin
+    rig.devices
+        .standin
         .set("ec.iot.gain.ec.qrcode", Some(&face_ok))
         .unwrap();
     let e = rig

@@ -2091,26 +2091,37 @@ async fn parking_the_history_and_a_refund_are_recorded_for_the_window_mocks() {
     );
 }
 
-/// The inventory screen's trace tab against the emulator: two received
-/// demo boxes of 布洛芬 sold on one day, the first uploaded (3505 at the
-/// platform), the second's 3505 held by the emulator; the day's 3513 reconciliation (one
-/// matched, one sold here the platform has not heard of) and each code
-/// looked up on both sides. Written to `trace.json`;
-/// `ui/src/mock/mock-inventory.ts` replays it (any day stands for the
-/// recorded one; a code not looked up here is `MOCK_NOT_RECORDED`).
+/// The inventory screen, every tab, in one world against the emulator
+/// (the demo ledger of [`Rig`]): two received 布洛芬 boxes sold first, the
+/// second's 3505 held by the emulator; then the browser test's path: the
+/// stock and near-expiry lists; a goods-in of three new 布洛芬 boxes and one
+/// 阿莫西林 box found by their barcodes, with the refusals (a sold box
+/// scanned again, another product's code); a stock-take of 布洛芬 with one
+/// box missing (every preview the window may ask for as the scans come
+/// in); a return refused for a box never received, then one new box
+/// returned; the missing box written off (报损), a sold box refused; the
+/// lists again; the day's 3513 reconciliation (one matched, one sold here
+/// the platform has not heard of) and both codes looked up; a demo
+/// 阿莫西林 box already on the shelf refused at goods-in. The lists are
+/// counted as of the replay's day (2026-12-05), so they do not change with
+/// the calendar. Written to `inventory.json`; `ui/src/mock/mock-inventory.ts`
+/// replays it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
+async fn the_inventory_is_recorded_for_the_window_mocks() {
     use rxdesk_app::inventory_screen as inv;
     let rig = Rig::new().await;
     let store = rig.counter.store();
     let boss = store.login("3001", "demo-manager").unwrap();
     let s = rig.session();
-    let ibu: Vec<String> = demo_boxes()
-        .into_iter()
-        .filter(|b| b.fixmedins_hilist_id == "YP000002")
-        .map(|b| b.trace_code)
-        .take(2)
-        .collect();
+    let boxes_of = |id: &str| -> Vec<String> {
+        demo_boxes()
+            .into_iter()
+            .filter(|b| b.fixmedins_hilist_id == id)
+            .map(|b| b.trace_code)
+            .collect()
+    };
+    let ibu = boxes_of("YP000002");
+    let amx = boxes_of("YP000001");
     let sell = |code: &str| {
         let batch = store
             .stock_box(code)
@@ -2136,6 +2147,129 @@ async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
     )
     .await;
     sell(held);
+
+    // As the shell sends a refusal (`IpcError::from(InventoryFailure)`, ids unmasked).
+    let err = |e: &inv::InventoryFailure| {
+        let zh = e.to_wire(rxdesk_app::visit::Lang::ZhCn);
+        let en = e.to_wire(rxdesk_app::visit::Lang::EnUs);
+        json!({ "code": en.code, "params": en.params, "detail": en.message,
+                "sentence": { "zhCn": zh.message, "enUs": en.message } })
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let mut f: Vec<Value> = Vec::new();
+    let lists = |f: &mut Vec<Value>| {
+        f.push(step(
+            "stock_list",
+            json!({ "query": "", "limit": 300 }),
+            raw(inv::stock_list_on(store, "", 300, day), err),
+        ));
+        f.push(step(
+            "near_expiry",
+            json!({ "days": 180, "limit": 300 }),
+            raw(inv::near_expiry_on(store, 180, 300, day), err),
+        ));
+    };
+    lists(&mut f);
+
+    // Goods-in: the window's codes (`box(prefix, n)` in the browser test).
+    let fresh = |prefix: &str, n: u64| format!("{prefix}{n:013}");
+    let new_ibu: Vec<String> = [9_900_000_000_011u64, 9_900_000_000_028, 9_900_000_000_035]
+        .iter()
+        .map(|n| fresh("8130512", *n))
+        .collect();
+    let new_amx = fresh("8130511", 9_900_000_000_011);
+    let product = |f: &mut Vec<Value>, query: &str| {
+        f.push(step(
+            "inventory_products",
+            json!({ "query": query }),
+            raw(inv::find_products(store, query), err),
+        ));
+    };
+    let check_receive = |f: &mut Vec<Value>, product: &str, code: &str, scanned: &[String]| {
+        f.push(step(
+            "inventory_check_receive",
+            json!({ "product": product, "code": code, "scanned": scanned }),
+            raw(inv::check_goods_in_code(store, product, code, scanned), err),
+        ));
+    };
+    product(&mut f, "6923456001022");
+    for i in 0..new_ibu.len() {
+        check_receive(&mut f, "YP000002", &new_ibu[i], &new_ibu[..i]);
+    }
+    check_receive(&mut f, "YP000002", uploaded, &new_ibu);
+    check_receive(&mut f, "YP000002", &new_amx, &new_ibu);
+    product(&mut f, "6923456001015");
+    check_receive(&mut f, "YP000001", &new_amx, &new_ibu);
+    let form = json!({
+        "supplier": "国药控股北京有限公司",
+        "invoiceNo": "04417788",
+        "lines": [
+            { "product": "YP000002", "lot": "L2611", "manuDate": "2026-10-01", "expiry": "2028-09-30",
+              "price": "12.50", "codes": new_ibu },
+            { "product": "YP000001", "lot": "A2611", "manuDate": "2026-09-01", "expiry": "2027-02-28",
+              "price": "8.80", "codes": [new_amx] },
+        ],
+    });
+    let parsed: inv::GoodsInForm = serde_json::from_value(form.clone()).unwrap();
+    let received = raw(inv::receive(store, &s, &parsed), err);
+    assert_eq!(received["response"]["boxes"], 4, "{received}");
+    f.push(step("inventory_receive", json!({ "form": form }), received));
+
+    // Stock-take of 布洛芬: every box on the shelf but the last demo one.
+    let missing = ibu[7].clone();
+    let shelf: Vec<String> = ibu[2..7].iter().chain(&new_ibu).cloned().collect();
+    for k in 1..=shelf.len() {
+        let v = raw(inv::stock_take_preview(store, &s, &shelf[..k]), err);
+        f.push(step(
+            "stocktake_preview",
+            json!({ "codes": &shelf[..k] }),
+            v,
+        ));
+    }
+    let take = raw(inv::stock_take_commit(store, &s, &shelf), err);
+    assert_eq!(
+        take["response"]["missing"][0]["code"],
+        json!(missing),
+        "{take}"
+    );
+    f.push(step("stocktake_commit", json!({ "codes": shelf }), take));
+
+    // A return: a box never received refused, a new one returned whole.
+    let check_box = |f: &mut Vec<Value>, code: &str, incoming: bool, whole: bool| {
+        f.push(step(
+            "inventory_check_box",
+            json!({ "code": code, "incoming": incoming, "whole": whole, "scanned": [] }),
+            raw(
+                inv::check_stock_code(store, code, incoming, whole, &[]),
+                err,
+            ),
+        ));
+    };
+    check_box(&mut f, &fresh("8130512", 1_234_567_890_123), false, true);
+    check_box(&mut f, &new_ibu[2], false, true);
+    let back = [new_ibu[2].clone()];
+    let (supplier, invoice, why) = ("国药控股北京有限公司", "04417788", "外包装破损");
+    f.push(step(
+        "inventory_return",
+        json!({ "supplier": supplier, "invoiceNo": invoice, "codes": back, "reason": why }),
+        raw(
+            inv::return_goods(store, &s, supplier, invoice, &back, why),
+            err,
+        ),
+    ));
+
+    // 报损: the box the stock-take missed; a sold box refused.
+    check_box(&mut f, uploaded, false, false);
+    check_box(&mut f, &missing, false, false);
+    let lost = [missing.clone()];
+    f.push(step(
+        "inventory_change",
+        json!({ "kind": "loss", "codes": lost, "reason": "盘点短少" }),
+        raw(inv::change(store, &s, "loss", &lost, "盘点短少"), err),
+    ));
+    lists(&mut f);
+
+    // The trace tab: the day's 3513 reconciliation and both codes looked up.
     let mut p = rxdesk_center::CenterProfile::demo(&rig.base, rxdesk_center::Family::A).unwrap();
     p.request_timeout = std::time::Duration::from_secs(5);
     let gen = rxdesk_center::MsgIdGenerator::new(&p.institution.fixmedins_code)
@@ -2145,41 +2279,419 @@ async fn the_trace_reconciliation_is_recorded_for_the_window_mocks() {
     let today = rxdesk_store::reports::cst_day(store.now_ms())
         .format("%Y-%m-%d")
         .to_string();
-    let err = |e: &inv::InventoryFailure| {
-        let w = e.to_wire(rxdesk_app::visit::Lang::EnUs);
-        json!({ "code": w.code, "params": w.params, "detail": w.message })
-    };
-    let day = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
-    assert_eq!(day["response"]["matched"], 1, "{day}");
+    let mut recon = raw(inv::reconcile_day(&client, store, &s, &today).await, err);
+    assert_eq!(recon["response"]["matched"], 1, "{recon}");
     assert_eq!(
-        day["response"]["differences"][0]["class"], "NotAtPlatform",
-        "{day}"
+        recon["response"]["differences"][0]["class"], "NotAtPlatform",
+        "{recon}"
     );
-    let mut f = vec![step("trace_reconcile_day", json!({ "day": "<day>" }), day)];
-    for code in [held, uploaded] {
-        f.push(step(
-            "trace_code_lookup",
-            json!({ "code": code }),
-            raw(inv::trace_code(&client, store, &s, code).await, err),
-        ));
-    }
-    // The sale's number inside the sentence and as the platform's record, and its time.
-    for d in f[0]["response"]["differences"].as_array_mut().unwrap() {
+    // The sale's number inside the sentence, and its time.
+    for d in recon["response"]["differences"].as_array_mut().unwrap() {
         let zh = times_inside(d["sentenceZh"].as_str().unwrap());
         d["sentenceZh"] = json!(zh);
     }
-    for st in f.iter_mut().skip(1) {
-        for r in st["response"]["platform"].as_array_mut().unwrap() {
+    f.push(step(
+        "trace_reconcile_day",
+        json!({ "day": "<day>" }),
+        recon,
+    ));
+    for code in [held, uploaded] {
+        let mut v = raw(inv::trace_code(&client, store, &s, code).await, err);
+        for r in v["response"]["platform"].as_array_mut().unwrap() {
             // The first (uploaded) sale's number: the held one is `<rtalDocno1>`.
             r["bkkpSn"] = json!("<rtalDocno2>");
         }
+        f.push(step("trace_code_lookup", json!({ "code": code }), v));
     }
-    let mut all = json!(f);
+
+    // A demo 阿莫西林 box on the shelf scanned at goods-in: found by its code, refused.
+    product(&mut f, &amx[0]);
+    check_receive(&mut f, "YP000001", &amx[0], &[]);
+
+    // The documents' numbers (msgids, made of the time), wherever they appear.
+    let mut docs: Vec<String> = Vec::new();
+    for st in &f {
+        if let Some(d) = st["response"]["docNo"].as_str() {
+            docs.push(d.to_string());
+        }
+    }
+    let mut text = serde_json::to_string(&f).unwrap();
+    for (i, d) in docs.iter().enumerate() {
+        text = text.replace(d.as_str(), &format!("<docNo{}>", i + 1));
+    }
+    let mut all: Value = serde_json::from_str(&text).unwrap();
     let mut seen = Vec::new();
     number_ids(&mut all, "rtalDocno", &mut seen);
     scrub_but(&mut all, &["rtalDocno", "traceCode"]);
     write_recording(
-        "trace.json",
-        json!({ "flows": [{ "name": "trace", "steps": all }] }),
+        "inventory.json",
+        json!({ "flows": [{ "name": "inventory", "steps": all }] }),
     );
+}
+
+/// The PIN pad against the emulator, the simulated serial card reader and
+/// the stand-in NationECCode terminal (`tests/common/devices.rs`): 张三's
+/// social-security card on the reader, the e-voucher password typed on the
+/// terminal (RxDesk never sees it). Each flow from a new visit: the right
+/// password (listed); a wrong one (ST-EPC-02-001's guidance, nothing listed),
+/// then the right one with a 代购 agent; the patient cancelling on the pad;
+/// his ID number typed (`id_card`) with a wrong password; three wrong ones
+/// (locked) and the right one refused while locked. Each identify's
+/// arguments carry `pinTyped`, what the patient typed (not sent by the
+/// window: the mock's `mock_pin_pad` plays the patient). Written to
+/// `visit-pinpad.json`; `ui/src/mock/mock-visit.ts` replays it for the card
+/// and ID-card methods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pin_pad_is_recorded_for_the_window_mocks() {
+    use common::devices::{IdentityDevicesRig, ZHANGSAN_CARD, ZHANGSAN_ID, ZHANGSAN_PIN};
+    use rxdesk_app::visit::{AgentInput, IdMethod};
+    const WRONG: &str = "000000";
+    let rig = Rig::new().await;
+    let mut dev = IdentityDevicesRig::attach(&rig.counter);
+    dev.card().insert(ZHANGSAN_CARD);
+    let s = rig.session();
+    let vs = rig.visits();
+    let agent = json!({ "name": "李四", "certNo": "110101199003070011", "relation": "child" });
+    // (method, typed number, what the patient types, with the agent)
+    type Try<'a> = (IdMethod, &'a str, Option<&'a str>, bool);
+    let flows: Vec<(&str, Vec<Try>)> = vec![
+        (
+            "card",
+            vec![(IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), false)],
+        ),
+        (
+            "card-wrong-then-agent",
+            vec![
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), true),
+            ],
+        ),
+        (
+            "card-cancelled",
+            vec![(IdMethod::SocialSecurityCard, "", None, false)],
+        ),
+        (
+            "id-card-wrong",
+            vec![(IdMethod::IdCard, ZHANGSAN_ID, Some(WRONG), false)],
+        ),
+        (
+            "card-locked",
+            vec![
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(WRONG), false),
+                (IdMethod::SocialSecurityCard, "", Some(ZHANGSAN_PIN), false),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, tries) in flows {
+        dev.standin.reset_password_lock().unwrap();
+        if !out.is_empty() {
+            rig.cancel().await;
+        }
+        vs.start(&s).await.unwrap();
+        let mut f = Vec::new();
+        for (method, code, typed, with_agent) in tries {
+            dev.pin(typed);
+            let a = with_agent.then(|| AgentInput {
+                name: "李四".into(),
+                cert_no: "110101199003070011".into(),
+                relationship: "child".into(),
+            });
+            let v = vs.identify(&s, method, code, None, a).await;
+            f.push(step(
+                "visit_identify",
+                json!({ "method": method.as_str(), "code": code, "consent": null,
+                        "agent": if with_agent { agent.clone() } else { Value::Null },
+                        "pinTyped": typed }),
+                raw(v, step_error),
+            ));
+        }
+        out.push(json!({ "name": name, "steps": f }));
+    }
+    // The listed prescriptions' numbers apart (the window keys its list by them),
+    // the same in the list and in its drugs.
+    let mut out = json!(out);
+    number_ids(&mut out, "auth_rxno", &mut Vec::new());
+    number_ids(&mut out, "authRxno", &mut Vec::new());
+    scrub_but(&mut out, &["auth_rxno", "authRxno"]);
+    let state = |flow: usize, step: usize| out[flow]["steps"][step]["response"]["state"].clone();
+    assert_eq!(state(0, 0), "prescriptions_listed", "{}", out[0]);
+    assert_eq!(state(1, 0), "evoucher_guidance", "{}", out[1]);
+    assert_eq!(state(1, 1), "prescriptions_listed", "{}", out[1]);
+    assert!(
+        out[2]["steps"][0]["error"]["code"].is_string(),
+        "{}",
+        out[2]
+    );
+    assert_eq!(state(3, 0), "evoucher_guidance", "{}", out[3]);
+    assert_eq!(state(4, 3), "evoucher_guidance", "{}", out[4]);
+    write_recording("visit-pinpad.json", json!({ "flows": out }));
+}
+
+/// The chain manager's desk against the real head office (`rxdesk-hq`
+/// in-process over a throwaway PostgreSQL, as `tests/chain_manager.rs` runs
+/// it): two stores, 朝阳门店 with two counters and 海淀门店 with one, their
+/// sales, 医保 uploads in each state and a reconciliation pushed as the
+/// counters push them; 海淀门店 sells a box 朝阳门店 sold (refused: a failure)
+/// and reuses a settlement (another); the chain's price of 布洛芬 published.
+/// A wrong password refused, signed in, every view, the trace-code failure
+/// resolved, the views again, signed out; on a head office whose sessions
+/// last a moment, signed in and the views refused as expired. Times are the
+/// recording's (the mock moves them to the time it answers), head office's
+/// URL the demo's. Written to `chain-manager.json`; `ui/src/mock/mock-chain.ts`
+/// replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_manager_is_recorded_for_the_window_mocks() {
+    use common::hq::{chain_database, register_counter, serve_hq};
+    use rxdesk_app::chain_manager::{ChainManagerDesk, ManagerHqError};
+    use rxdesk_chain::testing::{sale_records, SaleSpec};
+    use rxdesk_chain::Site;
+    use rxdesk_sync::{record_id, Product, RecordData, RowAction, SyncRecord, Table};
+    const DAY: i64 = 1_796_436_000_000; // 2026-12-05 10:00 CST (the replay's `<day>`)
+    const MIN: i64 = 60_000;
+    const PW: &str = "chain-demo-1";
+    const HQ_URL: &str = "https://hq.demo-chain.example:8443";
+    let (a, b) = ("P11010100001", "P11010100002");
+
+    let db = chain_database().await;
+    let url = serve_hq(&db, None).await;
+    let brief = serve_hq(&db, Some(1)).await;
+    let phc = rxdesk_chain::managers::hash_password(PW).unwrap();
+    db.add_manager("王经理", &phc, DAY).await.unwrap();
+    let reg_a = db.add_store(a, "朝阳门店", DAY).await.unwrap();
+    let reg_b = db.add_store(b, "海淀门店", DAY).await.unwrap();
+    let a1 = register_counter(&db, a, &reg_a, 1, DAY).await;
+    let a2 = register_counter(&db, a, &reg_a, 2, DAY).await;
+    let b1 = register_counter(&db, b, &reg_b, 1, DAY).await;
+    let sale = |id: i64, code: &str, setl: &str, price: &str, fund: &str| SaleSpec {
+        local_id: id,
+        code: code.into(),
+        setl_id: setl.into(),
+        hilist_id: if code.starts_with("8130514") {
+            "YP000004"
+        } else {
+            "YP000002"
+        }
+        .into(),
+        price: price.parse().unwrap(),
+        fund: fund.parse().unwrap(),
+        sold_at: DAY,
+    };
+    let upload = |s: &Site, store: &str, n: i64, op: &str, state: &str| SyncRecord {
+        record_id: record_id(s.site_id, Table::UploadState, n),
+        source_site: s.site_id,
+        store_code: store.into(),
+        action: RowAction::Upsert,
+        table: Table::UploadState,
+        data: Some(RecordData::UploadState(rxdesk_sync::UploadState {
+            msgid: format!("{store}-{n}"),
+            op: op.into(),
+            ref_kind: "sale".into(),
+            ref_record: None,
+            state: state.into(),
+            attempts: 1,
+            reject_code: if state == "rejected" {
+                "3505-E01".into()
+            } else {
+                String::new()
+            },
+            created_at: DAY,
+            updated_at: DAY,
+        })),
+    };
+    let push = |s: &Site, records: Vec<SyncRecord>, at: i64| {
+        let db = db.clone();
+        let s = s.clone();
+        async move { db.integrate(&s, records, at).await.unwrap() }
+    };
+    let mut ra = sale_records(
+        a1.site_id,
+        a,
+        &sale(1, "81305122601020013521", "S-A-1", "18.50", "10.00"),
+    );
+    ra.extend(sale_records(
+        a1.site_id,
+        a,
+        &sale(2, "81305122601020386013", "S-A-2", "18.50", "12.00"),
+    ));
+    ra.extend([
+        upload(&a1, a, 1, "3505", "done"),
+        upload(&a1, a, 2, "3505", "pending"),
+    ]);
+    let reconciled = |s: &Site, store: &str, day: &str, outcome: &str| SyncRecord {
+        record_id: record_id(s.site_id, Table::Reconciliation, 1),
+        source_site: s.site_id,
+        store_code: store.into(),
+        action: RowAction::Upsert,
+        table: Table::Reconciliation,
+        data: Some(RecordData::Reconciliation(rxdesk_sync::Reconciliation {
+            day: day.into(),
+            outcome: outcome.into(),
+            summary: String::new(),
+            operator: "3001".into(),
+            at: DAY,
+        })),
+    };
+    ra.push(reconciled(&a1, a, "2026-12-05", "balanced"));
+    assert!(push(&a1, ra, DAY - 3 * MIN).await.issues.is_empty());
+    // The other counter: a product head office has no price for (维生素C片).
+    let mut ra2 = sale_records(
+        a2.site_id,
+        a,
+        &sale(1, "81305122601020755011", "S-A-3", "18.50", "10.00"),
+    );
+    ra2.extend(sale_records(
+        a2.site_id,
+        a,
+        &sale(2, "81305142601040013555", "S-A-4", "6.80", "0"),
+    ));
+    assert!(push(&a2, ra2, DAY - 8 * MIN).await.issues.is_empty());
+    // 海淀门店: 朝阳门店's box sold again, a settlement used twice, a price of its own.
+    let mut rb = sale_records(
+        b1.site_id,
+        b,
+        &sale(1, "81305122601021120612", "S-B-1", "19.80", "10.00"),
+    );
+    rb.extend([
+        upload(&b1, b, 1, "3505", "rejected"),
+        upload(&b1, b, 2, "3507", "uncertain"),
+    ]);
+    rb.push(reconciled(&b1, b, "2026-12-04", "differences"));
+    assert!(push(&b1, rb, DAY - 30 * MIN).await.issues.is_empty());
+    let twice = push(
+        &b1,
+        sale_records(
+            b1.site_id,
+            b,
+            &sale(2, "81305122601020013521", "S-B-2", "18.50", "10.00"),
+        ),
+        DAY - 27 * MIN,
+    )
+    .await;
+    assert_eq!(twice.issues.len(), 1, "{twice:?}");
+    let reused = push(
+        &b1,
+        sale_records(
+            b1.site_id,
+            b,
+            &sale(3, "81305122601021499776", "S-B-1", "18.50", "10.00"),
+        ),
+        DAY - 26 * MIN,
+    )
+    .await;
+    assert!(!reused.issues.is_empty(), "{reused:?}");
+    db.publish_products(
+        vec![Product {
+            fixmedins_hilist_id: "YP000002".into(),
+            med_list_codg: "XNYP000002".into(),
+            name: "布洛芬缓释胶囊".into(),
+            genname: String::new(),
+            dosform: String::new(),
+            spec: "0.3g*20粒".into(),
+            unit: "盒".into(),
+            prdr_name: String::new(),
+            aprvno: String::new(),
+            rx_flag: "0".into(),
+            price: rust_decimal::Decimal::new(1850, 2),
+            active: true,
+        }],
+        DAY,
+    )
+    .await
+    .unwrap();
+
+    // As the shell sends a chain-manager refusal (`manager_error` in chain_commands.rs).
+    let err = |e: &ManagerHqError| {
+        let mut params = serde_json::Map::new();
+        match e {
+            ManagerHqError::Locked { retry_after_s } => {
+                params.insert("minutes".into(), json!((retry_after_s + 59) / 60));
+            }
+            ManagerHqError::Refused { code, .. } => {
+                params.insert("hqCode".into(), json!(code));
+            }
+            _ => {}
+        }
+        json!({ "code": format!("CHAIN_{}", e.code().to_uppercase()), "params": params, "detail": e.to_string() })
+    };
+    let now = DAY + 3 * MIN;
+    let desk = ChainManagerDesk::default();
+    let mut f = vec![step(
+        "chain_manager_views",
+        json!({}),
+        raw(desk.views(now).await, err),
+    )];
+    f.push(step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": "not-the-password" }),
+        raw(desk.sign_in(&url, "王经理", "not-the-password").await, err),
+    ));
+    f.push(step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": PW }),
+        raw(desk.sign_in(&url, "王经理", PW).await, err),
+    ));
+    let views = raw(desk.views(now).await, err);
+    let failure = views["response"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "trace_code_sold_twice")
+        .unwrap_or_else(|| panic!("{views}"))["id"]
+        .clone();
+    f.push(step("chain_manager_views", json!({}), views));
+    f.push(step(
+        "chain_manager_resolve",
+        json!({ "id": failure }),
+        raw(desk.resolve(failure.as_i64().unwrap()).await, err),
+    ));
+    f.push(step(
+        "chain_manager_resolve",
+        json!({ "id": 999_999 }),
+        raw(desk.resolve(999_999).await, err),
+    ));
+    f.push(step(
+        "chain_manager_views",
+        json!({}),
+        raw(desk.views(now).await, err),
+    ));
+    f.push(step(
+        "chain_manager_sign_out",
+        json!({}),
+        raw(desk.sign_out().await, err),
+    ));
+    // Head office ends a session: one that lasts a millisecond.
+    let short = ChainManagerDesk::default();
+    let mut g = vec![step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": PW }),
+        raw(short.sign_in(&brief, "王经理", PW).await, err),
+    )];
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    g.push(step(
+        "chain_manager_views",
+        json!({}),
+        raw(short.views(now).await, err),
+    ));
+    assert_eq!(g[1]["error"]["code"], "CHAIN_SESSION_EXPIRED", "{}", g[1]);
+    let mut text = serde_json::to_string(&json!([
+        { "name": "manager", "steps": f },
+        { "name": "expired", "steps": g },
+    ]))
+    .unwrap();
+    for u in [&url, &brief] {
+        text = text.replace(u.as_str(), HQ_URL);
+    }
+    let mut flows: Value = serde_json::from_str(&text).unwrap();
+    // The sessions' ends are head office's clock: a fixed time after the recording's now.
+    for fl in flows.as_array_mut().unwrap() {
+        for st in fl["steps"].as_array_mut().unwrap() {
+            if st["response"]["expiresAt"].is_number() {
+                st["response"]["expiresAt"] = json!(now + 10 * 60 * MIN);
+            }
+        }
+    }
+    write_recording("chain-manager.json", json!({ "flows": flows }));
 }

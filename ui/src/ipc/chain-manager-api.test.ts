@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { chainManagerResolve, chainManagerSession, chainManagerSignIn, chainManagerSignOut, chainManagerViews } from "./chain-manager-api";
 import { errorText } from "./api";
 import { installMockBackend } from "../mock/mock-backend";
-import { MOCK_CHAIN_MANAGER, mockChainViews } from "../mock/mock-chain";
+import { CHAIN_MANAGER_STEPS, MOCK_CHAIN_MANAGER, recordedChainViews } from "../mock/mock-chain";
 import { failureWord, openFailuresByStore, outcomeOf, splitRegulator, storeLabel, uploadStateWord } from "../lib/chain-views";
 import { chainZh } from "../i18n/i18n-chain";
 import { chainEn } from "../i18n/i18n-chain-en";
@@ -20,7 +20,7 @@ describe("chain manager client", () => {
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
       if (cmd === "chain_manager_sign_in") return { manager: "王经理", hqUrl: "http://hq", expiresAt: 1 };
-      if (cmd === "chain_manager_views") return mockChainViews(0);
+      if (cmd === "chain_manager_views") return recordedChainViews();
       return null;
     });
     expect((await chainManagerSignIn("王经理", "pw-123456")).manager).toBe("王经理");
@@ -39,36 +39,44 @@ describe("chain manager client", () => {
     expect(calls[2]?.[1]).toMatchObject({ id: 12 });
   });
 
-  it("mock head office: a wrong password is refused by code, the fifth locks, the session's views and resolve", async () => {
+  it("mock head office replays the real desk (recorded/chain-manager.json): a wrong password refused by code, the views, a failure resolved, an unknown one refused", async () => {
     installMockBackend();
     await expect(chainManagerViews()).rejects.toMatchObject({ code: "CHAIN_CHAIN_MANAGER_SIGNED_OUT" });
-    const wrong = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, "nope").catch((e: unknown) => e);
+    const refused = CHAIN_MANAGER_STEPS.find((s) => s.command === "chain_manager_sign_in" && s.error)!;
+    const wrong = await chainManagerSignIn(String(refused.args.name), String(refused.args.password)).catch((e: unknown) => e);
     expect(wrong).toMatchObject({ code: "CHAIN_BAD_CREDENTIALS" });
     expect(errorText(wrong, "zh-CN")).toBe("管理员账户或密码不正确");
     expect(errorText(wrong, "en-US")).toBe("Wrong manager account or password");
+    // A password the recording never typed: off the recording.
+    await expect(chainManagerSignIn(MOCK_CHAIN_MANAGER.name, "nope")).rejects.toMatchObject({ code: "MOCK_NOT_RECORDED" });
     const s = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, MOCK_CHAIN_MANAGER.password);
     expect(s.manager).toBe(MOCK_CHAIN_MANAGER.name);
+    // The recording's times are moved to now: the session ends in the future.
+    expect(s.expiresAt).toBeGreaterThan(Date.now());
     const v = await chainManagerViews();
-    expect(v.failures.filter((f) => !f.resolved)).toHaveLength(2);
-    await chainManagerResolve(12);
-    expect((await chainManagerViews()).failures.find((f) => f.id === 12)?.resolved).toBe(true);
-    await expect(chainManagerResolve(999)).rejects.toMatchObject({ code: "CHAIN_UNKNOWN_ISSUE" });
+    expect(Math.abs(v.fetchedAt - Date.now())).toBeLessThan(60_000);
+    const open = v.failures.filter((f) => !f.resolved);
+    expect(open).toHaveLength(2);
+    const id = Number(CHAIN_MANAGER_STEPS.find((s) => s.command === "chain_manager_resolve" && !s.error)!.args.id);
+    await chainManagerResolve(id);
+    expect((await chainManagerViews()).failures.find((f) => f.id === id)?.resolved).toBe(true);
+    await expect(chainManagerResolve(999_999)).rejects.toMatchObject({ code: "CHAIN_UNKNOWN_ISSUE" });
     await chainManagerSignOut();
-    for (let i = 0; i < 5; i++) await chainManagerSignIn("x", "y").catch(() => undefined);
-    const locked = await chainManagerSignIn(MOCK_CHAIN_MANAGER.name, MOCK_CHAIN_MANAGER.password).catch((e: unknown) => e);
+    // The lock-out's words (not in the recording): by code in both languages.
+    const locked = { code: "CHAIN_LOGIN_LOCKED", params: { minutes: 15 }, detail: "too many failed sign-ins" };
     expect(errorText(locked, "zh-CN")).toBe("登录失败次数过多，该账户已暂时锁定：请 15 分钟后再试");
     expect(errorText(locked, "en-US")).toContain("try again in 15 min");
   });
 });
 
-describe("chain views as shown", () => {
-  const v = mockChainViews(Date.UTC(2026, 11, 5, 4, 0));
+describe("chain views as shown (the recorded head office's)", () => {
+  const v = recordedChainViews();
   it("says each day balanced, with differences, or not reconciled", () => {
-    const [today, , yesterdayA, yesterdayB] = v.reconciliation as [ChainDayRow, ChainDayRow, ChainDayRow, ChainDayRow];
-    expect(outcomeOf(today, "zh-CN")).toEqual({ text: "未对账", tone: "warn" });
-    expect(outcomeOf(yesterdayA, "zh-CN")).toEqual({ text: "平账", tone: "ok" });
-    expect(outcomeOf(yesterdayB, "en-US")).toEqual({ text: "Differences", tone: "bad" });
-    expect(today.day).toBe("2026-12-05");
+    const [a, b, bEarlier] = v.reconciliation as [ChainDayRow, ChainDayRow, ChainDayRow];
+    expect(outcomeOf(b, "zh-CN")).toEqual({ text: "未对账", tone: "warn" });
+    expect(outcomeOf(a, "zh-CN")).toEqual({ text: "平账", tone: "ok" });
+    expect(outcomeOf(bEarlier, "en-US")).toEqual({ text: "Differences", tone: "bad" });
+    expect(a.day).toBe(b.day);
   });
   it("names stores, the chain's total row, and head office's codes in both languages", () => {
     expect(storeLabel(v, "P11010100002", "zh-CN")).toBe("海淀门店（P11010100002）");
@@ -76,7 +84,7 @@ describe("chain views as shown", () => {
     expect(storeLabel(v, "P99999999999", "en-US")).toBe("P99999999999");
     const r = splitRegulator(v.regulator);
     expect(r.stores.map((x) => x.storeCode)).toEqual(["P11010100001", "P11010100002"]);
-    expect(r.chain?.traceCoveragePct).toBe("96.90");
+    expect(r.chain?.salesAmount).toBe("82.10");
     expect(failureWord("trace_code_sold_twice", "zh-CN")).toBe("追溯码已在别处售出");
     expect(failureWord("trace_code_sold_twice", "en-US")).toBe("Trace code already sold elsewhere");
     expect(failureWord("something_new", "en-US")).toBe("something_new");

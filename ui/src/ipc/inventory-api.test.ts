@@ -1,7 +1,7 @@
 // The inventory screen's logic: what a scan means on a document, the
 // goods-in form's missing fields, money and dates as typed, the progress of
 // a goods-in and of a stock-take, expiry classes, the refusals rendered by
-// code in both languages, and the mock backend the browser test drives.
+// code in both languages, and the mock backend (a replay) the browser test drives.
 import { describe, expect, it } from "vitest";
 import {
   cstDay,
@@ -21,7 +21,7 @@ import {
 import { ipcErrorText as renderStepError } from "./errors";
 import { inventoryZh } from "../i18n/i18n-inventory";
 import { inventoryEn } from "../i18n/i18n-inventory-en";
-import { MockInventoryBackend } from "../mock/mock-inventory";
+import { INVENTORY_STEPS, MockInventoryBackend } from "../mock/mock-inventory";
 
 const CJK = /[\u4e00-\u9fff]/;
 const CODE = "81305122601020013521";
@@ -108,24 +108,25 @@ describe("inventory screen logic", () => {
   });
 });
 
-describe("the mock backend behaves like the commands", () => {
-  it("goods-in refuses a received code and another product's, then a stock-take finds one missing", () => {
+describe("the mock backend answers as the real commands did", () => {
+  it("goods-in refuses a sold code and another product's, then a stock-take finds one missing (recorded)", () => {
     const m = new MockInventoryBackend();
-    expect(() => m.handle("inventory_check_receive", { product: "YP000002", code: CODE, scanned: [] })).toThrow();
-    try {
-      m.handle("inventory_check_receive", { product: "YP000002", code: "81305112601010010099", scanned: [] });
-    } catch (e) {
-      expect((e as { code: string }).code).toBe("INVENTORY_WRONG_PRODUCT");
-    }
-    const fresh = ["81305129900000000011", "81305129900000000028"];
-    for (const c of fresh) expect(m.handle("inventory_check_receive", { product: "YP000002", code: c, scanned: [] })).toMatchObject({ state: "new" });
-    m.handle("inventory_receive", {
-      form: { supplier: "国药控股", invoiceNo: "1", lines: [{ product: "YP000002", lot: "L9", manuDate: "2026-01-01", expiry: "2028-01-01", price: "10.00", codes: fresh }] },
+    const checks = INVENTORY_STEPS.filter((s) => s.command === "inventory_check_receive");
+    const codes = checks.map((s) => {
+      try {
+        m.handle(s.command, s.args);
+        return "ok";
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
     });
-    const shelf = ["81305122601020013521", "81305122601020013558", ...fresh];
+    expect(codes).toContain("INVENTORY_ALREADY_RECEIVED");
+    expect(codes).toContain("INVENTORY_WRONG_PRODUCT");
+    m.handle("inventory_receive", INVENTORY_STEPS.find((s) => s.command === "inventory_receive")!.args);
+    const shelf = INVENTORY_STEPS.find((s) => s.command === "stocktake_commit")!.args.codes as string[];
     const v = m.handle("stocktake_preview", { codes: shelf }) as StockTakeView;
-    expect(v.missing.map((b) => b.code)).toEqual(["81305122601020013595"]);
+    expect(v.missing).toHaveLength(1);
     expect(v.unexpected).toEqual([]);
-    expect(takeProgress(v)).toMatchObject({ found: 4, expected: 5 });
+    expect(takeProgress(v)).toMatchObject({ found: shelf.length, expected: shelf.length + 1 });
   });
 });

@@ -1,109 +1,53 @@
 // Head-office sync for the mocked IPC (vitest and the headless-browser test,
-// Vite `mock` mode only, never bundled): `chain_status` / `chain_sync_now`
-// with the generated `ChainStatusView` shape (src-tauri/src/chain_commands.rs),
-// and a test control, `mock_chain_state`, that puts the counter in one of the
-// states the status bar and the manager view show and sends the
-// `chain-status` event as the sync worker would.
-// Hand-built, not a replay: recording these answers needs the head office
-// (rxdesk-hq) running beside the center emulator, and the states the browser
-// test puts the counter in (offline, backlog, refused records) are set here.
+// Vite `mock` mode only, never bundled).
+// REPLAYED: the chain manager's desk (`chain_manager_*`) answers what the real
+// desk answered against the real head office (`rxdesk-hq` over a throwaway
+// PostgreSQL, recorded/chain-manager.json, written by `cargo test -p
+// rxdesk-app --test recorded_views`): two stores, their counters, uploads by
+// state, two refused records, reconciliations, the regulator figures and the
+// price monitor; a wrong password refused, signed in, the views, a failure
+// resolved, the views again, signed out; a session head office ended. Its
+// times are moved to the time the mock answers (the recording's "now" is the
+// mock's). A request off the recording is `MOCK_NOT_RECORDED`.
+// Hand-built: `chain_status` / `chain_sync_now` with the generated
+// `ChainStatusView` shape (src-tauri/src/chain_commands.rs), and a test
+// control, `mock_chain_state`, that puts the counter in one of the states the
+// status bar and the manager view show and sends the `chain-status` event as
+// the sync worker would. Recording those needs the sync worker of a counter
+// on the emulator pushing to head office while head office is stopped, backed
+// up or refusing (`tests/chain.rs` drives each), not recorded yet; and the
+// not-registered refusal of `chain_manager_sign_in`, the shell's own check.
 import { emit } from "@tauri-apps/api/event";
 import { mockError } from "./ipc-error";
+import recorded from "./recorded/chain-manager.json";
+import { filled, notRecorded, sameArgs, type RecordedFlow, type RecordedStep } from "./replay";
 import type { ChainManagerSession, ChainViews } from "../ipc/generated/types";
 import type { ChainStatusView } from "../ipc/generated/types";
 
-/** The chain manager the mock head office knows (name, password). */
-export const MOCK_CHAIN_MANAGER = { name: "王经理", password: "chain-demo-1" };
+const FLOWS = (recorded as unknown as { flows: RecordedFlow[] }).flows;
+/** The recorded desk: signed out, a wrong password, signed in, views, a failure resolved, views, signed out. */
+export const CHAIN_MANAGER_STEPS: readonly RecordedStep[] = FLOWS.find((f) => f.name === "manager")!.steps;
+/** A session head office ended: signed in, the views refused. */
+const EXPIRED_STEPS: readonly RecordedStep[] = FLOWS.find((f) => f.name === "expired")!.steps;
+const signIn = CHAIN_MANAGER_STEPS.find((s) => s.command === "chain_manager_sign_in" && !s.error)!;
 
-const DAY_MS = 86_400_000;
+/** The chain manager head office knows in the recording (name, password). */
+export const MOCK_CHAIN_MANAGER = { name: String(signIn.args.name), password: String(signIn.args.password) };
 
-/** Two stores' views as head office answers them (exported for tests). */
-export function mockChainViews(now: number = Date.now()): ChainViews {
-  const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
-  const yesterday = new Date(now + 8 * 3_600_000 - DAY_MS).toISOString().slice(0, 10);
-  return {
-    stores: [
-      {
-        storeCode: "P11010100001",
-        name: "朝阳门店",
-        counters: [
-          { counterNo: 1, lastPushAt: now - 3 * 60_000, backlog: 0, openIssues: 0, lastError: "" },
-          { counterNo: 2, lastPushAt: now - 8 * 60_000, backlog: 3, openIssues: 0, lastError: "" },
-        ],
-      },
-      {
-        storeCode: "P11010100002",
-        name: "海淀门店",
-        counters: [{ counterNo: 1, lastPushAt: now - 26 * 60_000, backlog: 0, openIssues: 2, lastError: "batch_refused" }],
-      },
-    ],
-    uploads: [
-      { storeCode: "P11010100001", op: "3505", state: "done", count: 128 },
-      { storeCode: "P11010100001", op: "3505", state: "pending", count: 2 },
-      { storeCode: "P11010100002", op: "3505", state: "done", count: 64 },
-      { storeCode: "P11010100002", op: "3505", state: "rejected", count: 1 },
-      { storeCode: "P11010100002", op: "3507", state: "uncertain", count: 1 },
-    ],
-    failures: [
-      {
-        id: 12,
-        storeCode: "P11010100002",
-        table: "trace_code",
-        code: "trace_code_sold_twice",
-        message: "duplicate key value violates unique constraint \"trace_code_sold_once\"",
-        at: now - 26 * 60_000,
-        resolved: false,
-      },
-      {
-        id: 11,
-        storeCode: "P11010100002",
-        table: "settlement",
-        code: "settlement_has_two_sales",
-        message: "duplicate key value violates unique constraint \"settlement_setl_id_once\"",
-        at: now - 27 * 60_000,
-        resolved: false,
-      },
-      {
-        id: 7,
-        storeCode: "P11010100001",
-        table: "sale",
-        code: "rtal_docno_reused",
-        message: "duplicate key value violates unique constraint \"sale_rtal_docno_once\"",
-        at: now - DAY_MS,
-        resolved: true,
-      },
-    ],
-    reconciliation: [
-      { storeCode: "P11010100001", day: today, settlements: 41, counters: 2, medfeeSumamt: "3862.40", fundPaySumamt: "2105.18", acctPay: "812.00", psnCashPay: "945.22", outcome: null, byInsutype: [{ insutype: "310", settlements: 30, medfeeSumamt: "2962.40", fundPaySumamt: "1705.18" }, { insutype: "390", settlements: 11, medfeeSumamt: "900.00", fundPaySumamt: "400.00" }] },
-      { storeCode: "P11010100002", day: today, settlements: 17, counters: 1, medfeeSumamt: "1290.50", fundPaySumamt: "702.30", acctPay: "300.00", psnCashPay: "288.20", outcome: null, byInsutype: [{ insutype: "310", settlements: 17, medfeeSumamt: "1290.50", fundPaySumamt: "702.30" }] },
-      { storeCode: "P11010100001", day: yesterday, settlements: 52, counters: 2, medfeeSumamt: "4711.90", fundPaySumamt: "2604.02", acctPay: "1010.50", psnCashPay: "1097.38", outcome: "balanced", byInsutype: [{ insutype: "310", settlements: 52, medfeeSumamt: "4711.90", fundPaySumamt: "2604.02" }] },
-      { storeCode: "P11010100002", day: yesterday, settlements: 23, counters: 1, medfeeSumamt: "1820.00", fundPaySumamt: "1003.60", acctPay: "400.00", psnCashPay: "416.40", outcome: "differences", byInsutype: [{ insutype: "310", settlements: 23, medfeeSumamt: "1820.00", fundPaySumamt: "1003.60" }] },
-    ],
-    regulator: [
-      { storeCode: "P11010100001", sales: 93, salesAmount: "9120.30", fundPaid: "4709.20", refunds: 2, lines: 160, linesWithCodes: 158, traceCoveragePct: "98.75" },
-      { storeCode: "P11010100002", sales: 40, salesAmount: "3310.50", fundPaid: "1705.90", refunds: 1, lines: 66, linesWithCodes: 61, traceCoveragePct: "92.42" },
-      { storeCode: "", sales: 133, salesAmount: "12430.80", fundPaid: "6415.10", refunds: 3, lines: 226, linesWithCodes: 219, traceCoveragePct: "96.90" },
-    ],
-    prices: [
-      {
-        fixmedinsHilistId: "YP000002",
-        name: "布洛芬缓释胶囊 0.3g×20粒",
-        chainPrice: "18.50",
-        stores: [
-          { storeCode: "P11010100001", prices: ["18.50"], differs: false },
-          { storeCode: "P11010100002", prices: ["18.50", "19.80"], differs: true },
-        ],
-      },
-      {
-        fixmedinsHilistId: "YP000005",
-        name: "阿莫西林胶囊 0.25g×24粒",
-        chainPrice: "12.00",
-        stores: [{ storeCode: "P11010100001", prices: ["12.00"], differs: false }],
-      },
-      { fixmedinsHilistId: "YP000031", name: "", chainPrice: null, stores: [{ storeCode: "P11010100002", prices: ["6.80"], differs: true }] },
-    ],
-    fetchedAt: now,
-  };
+/** The recording's "now" (when its views were read). */
+const RECORDED_NOW = Number((CHAIN_MANAGER_STEPS.find((s) => s.command === "chain_manager_views" && !s.error)!.response as ChainViews).fetchedAt);
+const TIMES = new Set(["fetchedAt", "lastPushAt", "at", "expiresAt"]);
+
+/** A recorded answer with its placeholders filled and its times moved by `now` − the recording's now. */
+function answered<T>(v: T, now: number): T {
+  const shift = now - RECORDED_NOW;
+  return JSON.parse(JSON.stringify(filled(v)), (k, x: unknown) => (TIMES.has(k) && typeof x === "number" ? x + shift : x)) as T;
+}
+
+/** The recorded views before the failure was resolved, or after (exported for tests). */
+export function recordedChainViews(resolved = false, now: number = RECORDED_NOW): ChainViews {
+  const views = CHAIN_MANAGER_STEPS.filter((s) => s.command === "chain_manager_views" && !s.error);
+  return answered((resolved ? views[1] : views[0])!.response as ChainViews, now);
 }
 
 /** A chain-manager refusal exactly as `manager_error` sends it (no sentence: the catalogue has the words). */
@@ -176,15 +120,18 @@ export class MockChainBackend {
   private state: MockChainState = "synced";
   private session: ChainManagerSession | null = null;
   private expired = false;
-  private failures = 0;
-  private resolved = new Set<number>();
-  private views(): ChainViews {
-    const v = mockChainViews();
-    return { ...v, failures: v.failures.map((f) => (this.resolved.has(f.id) ? { ...f, resolved: true } : f)) };
-  }
+  private resolved = false;
 
   private current(): ChainStatusView | null {
     return mockChainStatus(this.state);
+  }
+
+  /** The recorded answer of the manager's desk to `cmd(args)`, or throws its refusal. */
+  private recorded(steps: readonly RecordedStep[], cmd: string, args: Record<string, unknown>): unknown {
+    const hit = steps.find((s) => s.command === cmd && sameArgs(s.args ?? {}, args));
+    if (!hit) throw notRecorded(cmd, args);
+    if (hit.error) throw filled(hit.error);
+    return answered(hit.response, Date.now());
   }
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
@@ -200,37 +147,31 @@ export class MockChainBackend {
         return null;
       }
       case "chain_manager_sign_in": {
-        const s = this.current();
-        if (!s) throw hqError("CHAIN_CHAIN_NOT_REGISTERED", "this counter is not registered with a head office");
-        if (this.failures >= 5) throw hqError("CHAIN_LOGIN_LOCKED", "too many failed sign-ins", { minutes: 15 });
-        if (args.name !== MOCK_CHAIN_MANAGER.name || args.password !== MOCK_CHAIN_MANAGER.password) {
-          this.failures += 1;
-          throw hqError("CHAIN_BAD_CREDENTIALS", "wrong name or password");
-        }
-        this.failures = 0;
-        this.session = { manager: MOCK_CHAIN_MANAGER.name, hqUrl: s.hqUrl ?? "", expiresAt: Date.now() + 10 * 3_600_000 };
+        // The shell's own check (no head office to ask): hand-built.
+        if (!this.current()) throw hqError("CHAIN_CHAIN_NOT_REGISTERED", "this counter is not registered with a head office");
+        this.session = this.recorded(CHAIN_MANAGER_STEPS, cmd, { name: args.name, password: args.password }) as ChainManagerSession;
         return this.session;
       }
       case "chain_manager_session":
         return this.session;
       case "chain_manager_views":
         if (this.expired) {
+          // Head office ended the session: the recorded refusal, and the desk forgets it.
           this.expired = false;
           this.session = null;
-          throw hqError("CHAIN_SESSION_EXPIRED", "the session has expired");
+          return this.recorded(EXPIRED_STEPS, cmd, {});
         }
-        if (!this.session) throw hqError("CHAIN_CHAIN_MANAGER_SIGNED_OUT", "no chain manager is signed in");
-        return this.views();
+        if (!this.session) return this.recorded(CHAIN_MANAGER_STEPS, cmd, {});
+        return recordedChainViews(this.resolved, Date.now());
       case "chain_manager_resolve": {
-        if (!this.session) throw hqError("CHAIN_CHAIN_MANAGER_SIGNED_OUT", "no chain manager is signed in");
-        const id = Number(args.id);
-        if (!mockChainViews().failures.some((f) => f.id === id)) throw hqError("CHAIN_UNKNOWN_ISSUE", "no such failure at head office");
-        this.resolved.add(id);
-        return null;
+        if (!this.session) throw notRecorded(cmd, args);
+        const out = this.recorded(CHAIN_MANAGER_STEPS, cmd, { id: args.id });
+        this.resolved = true;
+        return out ?? null;
       }
       case "chain_manager_sign_out":
         this.session = null;
-        return null;
+        return this.recorded(CHAIN_MANAGER_STEPS, cmd, {}) ?? null;
       case "mock_chain_manager_expire":
         // Head office ended the session (expiry): the next call is refused.
         this.expired = true;

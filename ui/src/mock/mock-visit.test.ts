@@ -97,6 +97,30 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(g.nextStep).toBe(rec[0]!.response!.nextStep);
     expect(throws(() => call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000unknown", consent: null, agent: null }))).toBe(rec[1]!.error!.sentence.zhCn);
   });
+  it("the PIN pad replays the real answers (recorded/visit-pinpad.json): wrong twice, locked the third time, the right one refused while locked; cancelled on the pad; a 代购 agent", async () => {
+    const rec = ((await import("./recorded/visit-pinpad.json")).default as unknown as { flows: { name: string; steps: { args: { pinTyped: string | null }; response?: VisitView; error?: { code: string } }[] }[] }).flows;
+    const locked = rec.find((f) => f.name === "card-locked")!.steps;
+    const { call } = backend();
+    const card = (typed: string | null, agent: unknown = null) => {
+      call("mock_pin_pad", { typed });
+      return call("visit_identify", { method: "social_security_card", code: "", consent: null, agent });
+    };
+    call("visit_start");
+    const tries = [card("000000"), card("000000"), card("000000"), card("246810")];
+    expect(tries.map((v) => v.guidance?.titleZh)).toEqual(locked.map((s) => s.response!.guidance!.titleZh));
+    expect(tries[2]!.guidance?.titleZh).toMatch(/锁定/);
+    expect(tries.every((v) => v.listed.length === 0 && v.patient === null)).toBe(true);
+    // A new visit: the patient cancels on the pad (the service's refusal), types a wrong one, then
+    // the right one with his son as agent.
+    call("visit_start");
+    expect(throws(() => card(null))).toBe("患者已取消输入密码");
+    expect(card("000000").guidance?.titleZh).toMatch(/还可尝试 2 次/);
+    const v = card("246810", { name: "李四", certNo: "110101199003070011", relation: "child" });
+    expect(v.state).toBe("prescriptions_listed");
+    expect(v.patient).toMatchObject({ name: "张三", agentName: "李四", agentRelationship: "child", identifiedVia: "social_security_card" });
+    // Its prescriptions are the center's; opening one was not recorded.
+    expect(throws(() => call("visit_open", { authRxno: v.listed[0]!.auth_rxno }))).toMatch(/没有录制/);
+  });
   it("blocks a tampered signature and a layout mismatch; a wrong PIN-pad password lists nothing", () => {
     const { call } = backend();
     call("visit_start");

@@ -5,9 +5,8 @@
 // - (an e-voucher code containing "noact" / "unknown": replayed, see below);
 // - one containing "rich" → the personal account covers everything (patient pays ¥0.00);
 // - trace codes are 20 digits; the first 7 name the product (see PRODUCTS);
-// These branches are hand-built because no recording drives them yet: the
-// PIN pad needs the simulated terminal (see decision 0018), 张三's
-// prescriptions (AR-OK, AR-LAYOUT) and their scans are the mock's own.
+// These branches are hand-built because no recording drives them yet:
+// 张三's prescriptions (AR-OK, AR-LAYOUT) and their scans are the mock's own.
 // REPLAYED, not built here (the real service's answers recorded against the
 // center emulator by `cargo test -p rxdesk-app --test recorded_views`):
 // - 李四's e-voucher (`BLOCKED_PATIENT`): the prescription changed after
@@ -36,7 +35,14 @@
 //   `visit_park` / `visit_resume` / `visit_resolve_parked` off that path are
 //   `MOCK_NOT_RECORDED`;
 // - the sales history, reprints and refunds (`sales_find`, `sale_reprint`,
-//   `sale_refund`): recorded/sales.json through `mock-sales.ts`.
+//   `sale_refund`): recorded/sales.json through `mock-sales.ts`;
+// - the PIN pad (`social_security_card`, `id_card`): 张三's card on the
+//   simulated reader, the e-voucher password typed on the stand-in terminal
+//   (`mock_pin_pad` plays the patient): the right one, a wrong one (the
+//   guidance), then the right one with a 代购 agent, cancelled on the pad,
+//   his ID number with a wrong one, three wrong (locked)
+//   (recorded/visit-pinpad.json); opening one of the prescriptions it lists
+//   is `MOCK_NOT_RECORDED`.
 // Never bundled into the app.
 import { mockError } from "./ipc-error";
 import blockedRecording from "./recorded/visit-blocked.json";
@@ -45,6 +51,7 @@ import uncertainRecording from "./recorded/visit-uncertain.json";
 import guidanceRecording from "./recorded/visit-guidance.json";
 import recoveredRecording from "./recorded/visit-recovered.json";
 import parkedRecording from "./recorded/visit-parked.json";
+import pinpadRecording from "./recorded/visit-pinpad.json";
 import { MockSales } from "./mock-sales";
 import { Replay, filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
 import { MockDuty, PHARMACIST_EVOUCHER } from "./mock-duty";
@@ -225,6 +232,13 @@ export const resolvedParkedFlow: RecordedFlow = PARKED_FLOWS[1]!;
 const PARKED_RECORDED_CODE = String(parkedFlow.steps[0]!.args.code);
 /** The credentials and the pay code are matched; the opinion is free text. */
 const PARKED_COMPARED = { visit_audit: ["result"], visit_pay: ["method", "payCode"], visit_identify: ["method", "code"] } as const;
+
+/**
+ * The recorded PIN-pad identifications (recorded/visit-pinpad.json), each
+ * identify's arguments with `pinTyped`: what the patient typed on the
+ * terminal (`null`: cancelled), which the window never sends.
+ */
+const PINPAD_FLOWS = (pinpadRecording as unknown as { flows: RecordedFlow[] }).flows;
 
 /** The recorded blocked visit's answer to `command`, its placeholders filled. */
 export function recordedBlocked(command: "visit_identify" | "visit_open"): VisitView {
@@ -413,7 +427,10 @@ export class MockVisitBackend {
       const refused = UNCERTAIN_REFUSALS.find((r) => r.command === cmd);
       if (refused) throw filled(refused.error!);
     }
-    if (cmd === "visit_start") this.replaying = null;
+    if (cmd === "visit_start") {
+      this.replaying = null;
+      this.pinPad = null;
+    }
     if (this.replaying && cmd.startsWith("visit_") && cmd !== "visit_current") {
       // The recorded visit: its next step's answer (or refusal), nothing built here.
       const out = this.replaying.answer(cmd, args) as VisitView | ScanOutcome;
@@ -506,36 +523,45 @@ export class MockVisitBackend {
     }
   }
 
-  /** The PIN pad: what the patient types (`null`: cancels); the demo password is 246810. */
+  /** The PIN pad: what the patient types (`null`: cancels); 张三's password is 246810. */
   private pinTyped: string | null = "246810";
-  private pinFails = 0;
+  /** The recorded PIN-pad identifications being replayed, until the next `visit_start`. */
+  private pinPad: Replay | null = null;
+
+  /**
+   * A card or ID-card identification: the recorded answer to what the
+   * patient typed, continuing this visit's recorded tries (a wrong password,
+   * then another), or a recorded flow's first try.
+   */
+  private identifyOnPinPad(a: Record<string, unknown>): VisitView {
+    const args = { ...a, pinTyped: this.pinTyped };
+    const v = this.need();
+    if (this.pinPad) {
+      try {
+        this.visit = { ...(this.pinPad.answer("visit_identify", args) as VisitView), visitId: v.visitId };
+        return structuredClone(this.visit);
+      } catch (e) {
+        if ((e as { code?: string }).code !== "MOCK_NOT_RECORDED") throw e;
+      }
+    }
+    this.pinPad = new Replay(PINPAD_FLOWS, null);
+    this.visit = { ...(this.pinPad.answer("visit_identify", args) as VisitView), visitId: v.visitId };
+    return structuredClone(this.visit);
+  }
 
   private identify(a: { method: IdMethod; code: string; consent: boolean | null; agent: { name: string; certNo: string; relation: string } | null }): VisitView {
     const v = this.require("identify", "started", "evoucher_guidance");
-    const fromDevice = a.method === "social_security_card" || a.method === "face";
-    const code = fromDevice ? "张三" : (a.code ?? "").trim();
+    const code = a.method === "face" ? "张三" : (a.code ?? "").trim();
     if (a.method === "face" && a.consent !== true) err("刷脸前须请患者本人确认同意使用人脸识别获取医保电子凭证");
     if (a.agent && !["spouse", "parent", "child", "grandparent", "grandchild", "sibling", "guardian"].includes(a.agent.relation)) {
       err("代购人与患者的关系须从列表中选择");
     }
     if (a.method === "social_security_card" || a.method === "id_card") {
-      // The terminal checks the password; RxDesk only sees the answer.
-      if (this.pinTyped === null) err("患者已取消输入密码");
-      if (this.pinFails >= 3 || this.pinTyped !== "246810") {
-        if (this.pinFails < 3) this.pinFails += 1;
-        const msg = this.pinFails >= 3 ? "电子凭证密码已锁定，请患者在国家医保服务平台 App 重置密码后再试" : `电子凭证密码错误，还可尝试 ${3 - this.pinFails} 次`;
-        v.guidance = {
-          reason: "password_failed",
-          titleZh: `医保电子凭证密码验证未通过：${msg}`,
-          stepsZh: ["请确认是患者本人输入医保电子凭证支付密码", "在“设置—支付密码”中选择“忘记密码”，通过人脸识别重置密码", "重置后回到柜台重新验证"],
-          text: msg,
-        };
-        v.listed = [];
-        v.patient = null;
-        return this.go("evoucher_guidance", "请按指引帮助患者重新验证医保电子凭证密码，或改用医保电子凭证扫码");
-      }
-      this.pinFails = 0;
+      // Replayed: the terminal checks the password; RxDesk only sees the answer.
+      this.code = "";
+      return this.identifyOnPinPad(a);
     }
+    this.pinPad = null;
     if (!code) err("凭证为空或无法识别，请重新扫码或输入");
     if (a.method === "e_voucher" && code === PARKED_PATIENT && !a.agent) {
       // Replayed from here to the next patient's start: the recorded 挂单 (both patients).
@@ -609,7 +635,8 @@ export class MockVisitBackend {
       agentCertnoMasked: a.agent ? `${a.agent.certNo.slice(0, 6)}********${a.agent.certNo.slice(-4)}` : null,
       identifiedVia: a.method === "epc_qr" ? "epc_qr" : a.method,
       agentRelationship: a.agent ? a.agent.relation : null,
-      identifiedViaZh: a.method === "face" ? "刷脸" : a.method === "social_security_card" ? "社保卡（已读卡，密码已确认）" : a.method === "id_card" ? "身份证（密码已确认）" : "医保电子凭证",
+      // (The card and ID card are replayed above.)
+      identifiedViaZh: a.method === "face" ? "刷脸" : "医保电子凭证",
     };
     if (a.method === "epc_qr") {
       v.listed = [mockList[0] as AuthorisedRx];
@@ -622,6 +649,8 @@ export class MockVisitBackend {
 
   private open(auth: string): VisitView {
     const v = this.require("open", "identified", "prescriptions_listed");
+    // The PIN pad's recording lists 张三's real prescriptions and opens none.
+    if (this.pinPad) throw notRecorded("visit_open", { authRxno: auth });
     if (!v.listed.some((r) => r.auth_rxno === auth)) err("所选处方不在本次查询结果中，请重新查询");
     if (this.code === BLOCKED_PATIENT) {
       // Replayed: the real service's answer (the signature check blocks the visit).

@@ -36,6 +36,8 @@ const PLACEHOLDERS: Record<string, string> = {
   "<month>": "2026-12",
   "<number>": "P11010100001202612051000000001",
   "<saleRef>": "O202612051000000001",
+  // A goods document's number (a msgid: the institution, the time, a sequence); numbered `<docNo1>` ….
+  "<docNo>": "P11010100001202612051000000100",
   "<receiptText>": "（演示小票：录制时的小票文本已略去）",
   "<rtalDocno>": "RD202612050001",
   "<hiRxno>": "RX202612050001",
@@ -69,11 +71,19 @@ export function filled<T>(v: T): T {
   }) as T;
 }
 
-/** Arguments as a comparable string: keys sorted (only `keys` when given), `undefined` as `null`. */
+/**
+ * Arguments as a comparable string: only `keys` when given, `undefined` as
+ * `null`, object keys sorted at every depth (a recording's nested objects, a
+ * 代购 agent, come with serde_json's sorted keys, the window's in its own order).
+ */
 function key(args: Record<string, unknown>, keys?: readonly string[]): string {
   const norm: Record<string, unknown> = {};
-  for (const k of keys ?? Object.keys(args).sort()) norm[k] = args[k] === undefined ? null : args[k];
-  return JSON.stringify(norm);
+  for (const k of keys ?? Object.keys(args)) norm[k] = args[k] === undefined ? null : args[k];
+  return JSON.stringify(norm, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k] ?? null]))
+      : x,
+  );
 }
 
 /** Whether two requests' arguments are the same once placeholders are filled. */

@@ -3,6 +3,8 @@
 //! pharmacist signed in, the till open and the upload worker running.
 #![allow(dead_code)]
 
+pub mod devices;
+pub mod hq;
 pub mod vitamin_c;
 // Not every test binary sells 维生素C片.
 #[allow(unused_imports)]
