@@ -1,12 +1,15 @@
 //! RxDesk desktop shell: Tauri 2 commands and events only. Every command is a
 //! thin wrapper over `rxdesk-app`; no business rule lives here.
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere (workspace lints) but in ffi.rs, the one
+// foreign call (glibc's mallopt, memory.rs).
+#![deny(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod chain_commands;
 mod commands;
 mod delivery_commands;
 mod device_commands;
+mod ffi;
 mod import_commands;
 mod inventory_commands;
 mod ipc_contract;
@@ -118,11 +121,13 @@ fn main() {
             Err(_) => 1,
         });
     }
+    let started = std::time::Instant::now();
     // Before anything else, while the process is still one thread: WebKit's
-    // painting choice (inherited over the restart), then the restart with
-    // fixed malloc thresholds (memory.rs).
+    // painting choice, its script without a JIT and its processes' malloc
+    // thresholds, inherited by the processes WebKit starts (memory.rs).
     memory::cpu_painting_unless_chosen();
-    let started = memory::fixed_malloc_thresholds();
+    memory::no_jit_unless_chosen();
+    memory::fixed_malloc_thresholds();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass
     // environment variables to the app, only arguments. An unusable data
     // directory stops start-up here, before any window (or display) exists.

@@ -1,15 +1,21 @@
 //! How the desktop app keeps its memory small on a counter PC that runs it
-//! all day (docs/decisions/0019). Two settings, both measured:
+//! all day (docs/decisions/0019, 0031). The settings, each measured:
 //!
-//! - **glibc's malloc thresholds.** By default glibc raises its mmap and trim
-//!   thresholds each time a large block is freed (up to 32 MiB / 64 MiB), after
-//!   which freed memory stays in the process instead of going back to the
-//!   system. One catalogue import or one 20,000-row read is enough to make the
-//!   app keep tens of MiB it no longer uses. Fixed thresholds
-//!   ([`MALLOC_TUNABLES`]) keep glibc returning it. glibc reads its tunables
-//!   only when a process starts, so [`fixed_malloc_thresholds`] re-executes
-//!   the app once, at the very start, with `GLIBC_TUNABLES` set (no `unsafe`
-//!   `mallopt`); WebKit's processes, started by the app, inherit the setting.
+//! - **glibc's malloc thresholds.** By default glibc raises its mmap and
+//!   trim thresholds each time a large block is freed (up to 32 MiB / 64 MiB),
+//!   after which freed memory stays in the process instead of going back to
+//!   the system: one sign-in (argon2id's memory block), one layout drawn, one
+//!   catalogue import or one 20,000-row read is enough to make the app keep
+//!   tens of MiB it no longer uses (measured: 146 against 111 MiB after one
+//!   visit, 0031). [`fixed_malloc_thresholds`] fixes them at glibc's own
+//!   starting values with `mallopt` (ffi.rs) first thing in `main`. (0019
+//!   restarted the app once with `GLIBC_TUNABLES` instead, because glibc
+//!   reads tunables only when a process starts; that second dynamic link of
+//!   GTK and WebKit cost about 50 ms of every start, 0031.)
+//! - **glibc's thresholds for WebKit's processes.** WebKit's web and network
+//!   processes allocate with glibc's malloc too. The app sets the same fixed
+//!   thresholds ([`MALLOC_TUNABLES`]) in its environment before any thread
+//!   exists, and the processes WebKit starts later read them at their start.
 //! - **WebKit's painting on the CPU.** WebKitGTK 2.46+ paints pages with
 //!   Skia, on the GPU through OpenGL by default. A counter's page is forms,
 //!   tables and a few images: GPU painting buys it nothing, and where the GL
@@ -18,6 +24,16 @@
 //!   buffers in the web process. [`cpu_painting_unless_chosen`] asks WebKit
 //!   to paint on the CPU (compositing stays on, so nothing else changes);
 //!   a counter that wants GPU painting sets `WEBKIT_SKIA_ENABLE_CPU_RENDERING=0`.
+//! - **JavaScript without a JIT.** The window's script is the counter's own
+//!   UI: forms, lists and a few hundred event handlers, none of it a hot
+//!   loop. JavaScriptCore's JIT compilers (baseline, DFG, FTL, regular
+//!   expressions) buy it no speed anyone sees, and cost the web process
+//!   executable memory, compiler threads on a two-core counter PC and
+//!   writable code pages (the attack surface that browsers' hardened modes
+//!   remove the JIT for). [`no_jit_unless_chosen`] runs the window's script in
+//!   JavaScriptCore's interpreter: measured in 0031, 16 MiB less after one
+//!   visit and no slower start; a counter that wants the JIT sets
+//!   `JSC_useJIT=1`.
 //! - **WebKit's cache model.** The window is one page built into the binary:
 //!   it never navigates and never loads a resource twice from the network, so
 //!   WebKit's default "web browser" caches (decoded resources, whole pages
@@ -26,21 +42,42 @@
 
 use std::ffi::{OsStr, OsString};
 
-/// The glibc tunables the app runs with: fixed (not self-raising) mmap and
-/// trim thresholds at glibc's own starting values.
+/// The glibc tunables WebKit's processes run with: fixed (not self-raising)
+/// mmap and trim thresholds at glibc's own starting values
+/// ([`MALLOC_THRESHOLD`]).
 pub const MALLOC_TUNABLES: &str =
     "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
 
-/// The `GLIBC_TUNABLES` value to restart with, given the current one, or
-/// `None` when the process already runs with malloc thresholds (ours, or
-/// the user's own: a value that names either threshold is respected).
-pub fn tunables_to_restart_with(current: Option<&OsStr>) -> Option<OsString> {
+/// The `GLIBC_TUNABLES` value to give WebKit's processes, given the current
+/// one, or `None` when the environment already has malloc thresholds (the
+/// user's own: a value that names either threshold is respected).
+pub fn tunables_for_children(current: Option<&OsStr>) -> Option<OsString> {
     let current = current.map(|c| c.to_string_lossy().into_owned());
     match current.as_deref() {
         Some(c) if c.contains("glibc.malloc.mmap_threshold") => None,
         Some(c) if c.contains("glibc.malloc.trim_threshold") => None,
         Some(c) if !c.trim().is_empty() => Some(format!("{c}:{MALLOC_TUNABLES}").into()),
         _ => Some(MALLOC_TUNABLES.into()),
+    }
+}
+
+/// glibc's own starting mmap and trim threshold, the value both are fixed at.
+pub const MALLOC_THRESHOLD: i32 = 128 * 1024;
+
+/// Fixes the malloc thresholds of the app's process (`mallopt`) and gives
+/// the processes it starts later (WebKit's) the same through
+/// `GLIBC_TUNABLES`, unless the user set thresholds of their own there (then
+/// glibc has read them already, for this process too). Called first thing in
+/// `main`, while the process is one thread (setting the environment is only
+/// sound then). If glibc refuses, the app goes on with glibc's defaults (it
+/// only uses more memory) and says so.
+pub fn fixed_malloc_thresholds() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if let Some(v) = tunables_for_children(std::env::var_os("GLIBC_TUNABLES").as_deref()) {
+        std::env::set_var("GLIBC_TUNABLES", v);
+        if !crate::ffi::fix_malloc_thresholds(MALLOC_THRESHOLD) {
+            eprintln!("RxDesk: malloc thresholds not set (glibc refused them)");
+        }
     }
 }
 
@@ -67,54 +104,26 @@ pub fn cpu_painting_unless_chosen() {
     }
 }
 
-/// Carries the first process's start over the restart, so that start-up
-/// times count from the launch, not from the restart.
-const STARTED_VAR: &str = "RXDESK_LAUNCHED_UNIX_NS";
+/// JavaScriptCore's switch for all of its JIT compilers (read by the web
+/// process when it starts; it inherits the app's environment).
+pub const JIT_VAR: &str = "JSC_useJIT";
 
-/// Re-executes the app with [`MALLOC_TUNABLES`] unless it already runs with
-/// malloc thresholds (Linux with glibc only). Called first thing in `main`,
-/// before any thread or window exists. If the restart fails, the app goes
-/// on with glibc's defaults (it only uses more memory) and says so.
-/// Returns when the app was launched (before the restart, if any).
-pub fn fixed_malloc_thresholds() -> std::time::Instant {
-    let now = std::time::Instant::now();
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::unix::process::CommandExt;
-        use std::time::{Duration, SystemTime, UNIX_EPOCH};
-        let unix_now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        if let Some(launched) = std::env::var_os(STARTED_VAR) {
-            // The restarted process: one thread still, so the variable can go.
-            std::env::remove_var(STARTED_VAR);
-            let launched = launched.to_str().and_then(|s| s.parse::<u64>().ok());
-            let since = launched.and_then(|ns| unix_now.checked_sub(Duration::from_nanos(ns)));
-            return match since {
-                Some(d) if d < Duration::from_secs(10) => now.checked_sub(d).unwrap_or(now),
-                _ => now,
-            };
-        }
-        let Some(value) = tunables_to_restart_with(std::env::var_os("GLIBC_TUNABLES").as_deref())
-        else {
-            return now;
-        };
-        let exe = match std::env::current_exe() {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("RxDesk: malloc thresholds not set (no executable path: {e})");
-                return now;
-            }
-        };
-        // `exec` only returns on failure.
-        let e = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env("GLIBC_TUNABLES", value)
-            .env(STARTED_VAR, unix_now.as_nanos().to_string())
-            .exec();
-        eprintln!("RxDesk: malloc thresholds not set (restart failed: {e})");
+/// The value to give [`JIT_VAR`], given the current one: `None` when the
+/// environment already chose (either way), else no JIT.
+pub fn jit_to_set(current: Option<&OsStr>) -> Option<&'static str> {
+    match current {
+        Some(v) if !v.is_empty() => None,
+        _ => Some("0"),
     }
-    now
+}
+
+/// Runs the window's script without JavaScriptCore's JIT unless the
+/// environment already chose (docs/decisions/0031). Called first thing in
+/// `main`, while the process is one thread, before WebKit exists.
+pub fn no_jit_unless_chosen() {
+    if let Some(v) = jit_to_set(std::env::var_os(JIT_VAR).as_deref()) {
+        std::env::set_var(JIT_VAR, v);
+    }
 }
 
 /// Applies the cache model to the main window's webview (Linux: WebKitGTK;
@@ -142,16 +151,24 @@ pub fn lighten(window: &tauri::WebviewWindow) {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_painting_to_set, tunables_to_restart_with, MALLOC_TUNABLES};
+    use super::{
+        cpu_painting_to_set, jit_to_set, tunables_for_children, MALLOC_THRESHOLD, MALLOC_TUNABLES,
+    };
     use std::ffi::OsStr;
 
     #[test]
-    fn restarts_once_with_the_thresholds_and_keeps_other_tunables() {
-        let restart = |v: Option<&str>| tunables_to_restart_with(v.map(OsStr::new));
-        // A plain start: restart with ours.
+    fn the_tunables_name_the_same_threshold() {
+        let v = MALLOC_THRESHOLD.to_string();
+        assert_eq!(MALLOC_TUNABLES.matches(v.as_str()).count(), 2);
+    }
+
+    #[test]
+    fn gives_children_the_thresholds_and_keeps_other_tunables() {
+        let restart = |v: Option<&str>| tunables_for_children(v.map(OsStr::new));
+        // A plain start: ours.
         assert_eq!(restart(None), Some(MALLOC_TUNABLES.into()));
         assert_eq!(restart(Some("")), Some(MALLOC_TUNABLES.into()));
-        // The restarted process: no second restart.
+        // Already ours: nothing to add.
         assert_eq!(restart(Some(MALLOC_TUNABLES)), None);
         // Someone else's tunables are kept, ours appended.
         assert_eq!(
@@ -171,5 +188,15 @@ mod tests {
         // A counter that chose GPU painting keeps it; a chosen 1 stays.
         assert_eq!(set(Some("0")), None);
         assert_eq!(set(Some("1")), None);
+    }
+
+    #[test]
+    fn runs_without_the_jit_unless_the_environment_chose() {
+        let set = |v: Option<&str>| jit_to_set(v.map(OsStr::new));
+        assert_eq!(set(None), Some("0"));
+        assert_eq!(set(Some("")), Some("0"));
+        // A counter that wants the JIT keeps it.
+        assert_eq!(set(Some("1")), None);
+        assert_eq!(set(Some("0")), None);
     }
 }

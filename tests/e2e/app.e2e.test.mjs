@@ -3,7 +3,7 @@
 // commands through the UI, and saves screenshots to test-output/e2e/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
 import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -49,6 +49,43 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
   const version = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargoToml)?.[1];
   assert.equal(await browser.$("#status-version").getText(), `版本 ${version}`);
   await browser.saveScreenshot(`${shots}/01-login-zh.png`);
+});
+
+// The processes of this session's app (by its --data-dir) and their descendants.
+function appProcesses() {
+  const all = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+      all.push({ pid: Number(d), ppid, cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const roots = all.filter((p) => p.cmd[0] === application && p.cmd.includes(home));
+  const out = [...roots];
+  for (let i = 0; i < out.length; i++) out.push(...all.filter((p) => p.ppid === out[i].pid));
+  return out;
+}
+
+test("WebKit's web process runs without a JIT, paints on the CPU and has fixed malloc thresholds", () => {
+  const web = appProcesses().filter((p) => /WebKitWebProcess/.test(p.cmd[0]));
+  assert.ok(web.length >= 1, "no WebKitWebProcess under the app");
+  for (const p of web) {
+    const env = new Map(
+      readFileSync(`/proc/${p.pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => {
+        const i = kv.indexOf("=");
+        return [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
+    assert.equal(env.get("JSC_useJIT"), "0");
+    assert.equal(env.get("WEBKIT_SKIA_ENABLE_CPU_RENDERING"), "1");
+    assert.match(env.get("GLIBC_TUNABLES") ?? "", /glibc\.malloc\.mmap_threshold=131072/);
+    assert.match(env.get("GLIBC_TUNABLES") ?? "", /glibc\.malloc\.trim_threshold=131072/);
+  }
 });
 
 test("switching language goes through Rust and is persisted in RXDESK_HOME", async () => {
