@@ -709,6 +709,7 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.click("#query");
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /密码错误/);
+  assert.match(await text("#guidance"), /还可尝试 2 次/);
   assert.equal(await page.$("#rx-list"), null);
   // The recorded guidance at 1024×768, in zh-CN and worded by its code in en-US.
   await page.setViewportSize({ width: 1024, height: 768 });
@@ -716,6 +717,8 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "en-US");
   await page.waitForFunction(() => !/[\u4e00-\u9fff]/.test(document.querySelector("#guidance")?.textContent ?? "中"));
+  // The tries left, as the zh-CN heading says them (GuidanceView.tries).
+  assert.match(await text("#guidance"), /tries left: 2/);
   await page.screenshot({ path: "test-output/ui/17a-card-password-guidance-en.png" });
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
