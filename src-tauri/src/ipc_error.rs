@@ -12,13 +12,15 @@
 //! manager services) is in [`CATALOGUED_CODES`]; a test writes that list to
 //! `ui/src/ipc/generated/error-codes.ts`, and a vitest fails when one of
 //! them has no zh-CN or en-US text. Full ID numbers never reach `params` or
-//! `detail` (`mask_ids`).
+//! `detail` (`rxdesk_app::ipc_mask`, which the mocks' recordings use too).
 
 use rxdesk_app::credentials::CredentialError;
 use rxdesk_app::delivery::DeliveryError;
 use rxdesk_app::desk::DeskError;
 use rxdesk_app::import::ImportError;
 use rxdesk_app::inventory_screen::InventoryFailure;
+use rxdesk_app::ipc_mask::{mask_ids, support_detail};
+use rxdesk_app::ipc_mask::{masked_params, masked_value};
 use rxdesk_app::onboarding::SetupError;
 use rxdesk_app::settings_edit::SettingsEditError;
 use rxdesk_app::till::TillError;
@@ -151,63 +153,6 @@ pub const CATALOGUED_CODES: &[&str] = &[
     "TRACE_RECONCILE_CENTER",
 ];
 
-/// Replaces every run of 15 or more digits (an ID or card number, with an
-/// `X` check digit) by its first 3 and last 2 characters around `*`s.
-pub fn mask_ids(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let mut j = i;
-        while j < chars.len()
-            && (chars[j].is_ascii_digit()
-                || (j > i && j - i >= 14 && matches!(chars[j], 'X' | 'x')))
-        {
-            j += 1;
-        }
-        if j - i >= 15 {
-            out.extend(&chars[i..i + 3]);
-            out.extend(std::iter::repeat_n('*', j - i - 5));
-            out.extend(&chars[j - 2..j]);
-            i = j;
-        } else if j > i {
-            out.extend(&chars[i..j]);
-            i = j;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The detail for support: a "中文 / English" sentence keeps its English
-/// half (support reads English); anything else as it is. IDs masked.
-pub fn support_detail(s: &str) -> String {
-    let cjk = |t: &str| t.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
-    let s = match s.rsplit_once(" / ") {
-        Some((zh, en)) if cjk(zh) && !cjk(en) && !en.trim().is_empty() => en.trim(),
-        _ => s,
-    };
-    mask_ids(s)
-}
-
-fn masked_params(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::String(s) => Value::String(mask_ids(&s)),
-                    other => other,
-                };
-                (k, v)
-            })
-            .collect(),
-        _ => Map::new(),
-    }
-}
-
 impl IpcError {
     /// An error with no params; `detail` for support.
     pub fn new(code: &str, detail: impl std::fmt::Display) -> Self {
@@ -221,11 +166,7 @@ impl IpcError {
 
     /// Adds one parameter (masked).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        let v = match value.into() {
-            Value::String(s) => Value::String(mask_ids(&s)),
-            other => other,
-        };
-        self.params.insert(key.into(), v);
+        self.params.insert(key.into(), masked_value(value.into()));
         self
     }
 
@@ -442,24 +383,6 @@ pub fn generated_ts() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_detail_keeps_the_english_half() {
-        assert_eq!(support_detail("请先登录 / sign in first"), "sign in first");
-        assert_eq!(support_detail("只有中文"), "只有中文");
-    }
-
-    #[test]
-    fn ids_are_masked() {
-        assert_eq!(
-            mask_ids("证件 11010119900307002X 不符"),
-            "证件 110*************2X 不符"
-        );
-        assert_eq!(
-            mask_ids("单号 12345 / 2026-12-05"),
-            "单号 12345 / 2026-12-05"
-        );
-    }
 
     #[test]
     fn the_shape_is_code_params_detail_in_camel_case() {

@@ -709,6 +709,7 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.click("#query");
   await page.waitForSelector("#guidance");
   assert.match(await text("#guidance"), /密码错误/);
+  assert.match(await text("#guidance"), /还可尝试 2 次/);
   assert.equal(await page.$("#rx-list"), null);
   // The recorded guidance at 1024×768, in zh-CN and worded by its code in en-US.
   await page.setViewportSize({ width: 1024, height: 768 });
@@ -716,6 +717,8 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "en-US");
   await page.waitForFunction(() => !/[\u4e00-\u9fff]/.test(document.querySelector("#guidance")?.textContent ?? "中"));
+  // The tries left, as the zh-CN heading says them (GuidanceView.tries).
+  assert.match(await text("#guidance"), /tries left: 2/);
   await page.screenshot({ path: "test-output/ui/17a-card-password-guidance-en.png" });
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
@@ -814,6 +817,9 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
   const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
   p.on("pageerror", (e) => errors.push(e.message));
   const setChain = (state) => p.evaluate((s) => window.__TAURI_INTERNALS__.invoke("mock_chain_state", { state: s }), state);
+  // The real sync worker's statuses against the real head office (ui/src/mock/recorded/chain-sync.json).
+  const sync = Object.fromEntries(JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/chain-sync.json", import.meta.url), "utf8")).flows
+    .map((f) => [f.name, f.steps.find((s) => s.command === "chain_status").response]));
   const item = () => p.$eval("#status-chain", (el) => ({ text: el.textContent.trim(), tone: el.dataset.tone, title: el.title, color: getComputedStyle(el).color }));
   const oneLine = () => p.$eval(".statusbar", (el) => {
     const line = parseFloat(getComputedStyle(el).lineHeight) || 20;
@@ -828,12 +834,14 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     await p.fill("#password", "demo-manager");
     await p.press("#password", "Enter");
     await p.waitForSelector("#nav-manager");
-    // Synced: green with the time of the last round.
+    // Synced: green with the time of the last round (recorded 3 minutes before the recording's now, moved to the mock's).
     await p.waitForSelector("#status-chain");
     let i = await item();
-    assert.equal(i.text, "总部 ✓ 12:03");
+    const hm = (d) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const ago = [hm(new Date(Date.now() - 3 * 60_000)), hm(new Date(Date.now() - 4 * 60_000))];
+    assert.ok(ago.some((t) => i.text === `总部 ✓ ${t}`), `${i.text}: the last round 3 minutes ago (${ago})`);
     assert.equal(i.tone, "ok");
-    assert.match(i.title, /上次同步：\d{4}-\d{2}-\d{2} 12:03/);
+    assert.match(i.title, /上次同步：\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     const green = i.color;
     const bar = (name) => p.screenshot({ path: `test-output/browser/chain-statusbar-${name}-1024.png`, clip: { x: 0, y: 768 - 40, width: 1024, height: 40 } });
     await bar("synced");
@@ -844,10 +852,10 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     await fits("synced");
     // A backlog waits: amber.
     await setChain("backlog");
-    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 积压 37");
+    await p.waitForFunction((n) => document.querySelector("#status-chain")?.textContent.trim() === `总部 积压 ${n}`, sync.backlog.backlog);
     i = await item();
     assert.equal(i.tone, "warn");
-    assert.match(i.title, /待上传：37 条/);
+    assert.match(i.title, new RegExp(`待上传：${sync.backlog.backlog} 条`));
     const amber = i.color;
     await bar("backlog");
     await fits("backlog");
@@ -869,28 +877,31 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     await p.waitForFunction(() => !document.querySelector("#status-chain"));
     // Head office refused records: the manager's 总部同步 tab (5).
     await setChain("blocked");
-    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "总部 拒收 2");
+    const refused = sync.blocked.issues.length;
+    await p.waitForFunction((n) => document.querySelector("#status-chain")?.textContent.trim() === `总部 拒收 ${n}`, refused);
     await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
     await p.keyboard.press("F7");
     await p.waitForSelector("#manager");
     await p.keyboard.press("5");
     await p.waitForSelector("#chain-sync #chain-hq-url");
     assert.equal((await p.textContent("#chain-hq-url")).trim(), "https://hq.demo-chain.example:8443");
-    assert.equal((await p.textContent("#chain-backlog")).trim(), "4");
-    assert.match(await p.textContent("#chain-last-sync"), /\d{4}-\d{2}-\d{2} 12:03/);
-    assert.match(await p.textContent("#chain-error-text"), /总部拒收了 2 条记录/);
-    assert.equal(await p.$$eval("#chain-issues .chain-issue", (r) => r.length), 2);
+    assert.equal((await p.textContent("#chain-backlog")).trim(), String(sync.blocked.backlog));
+    // This counter's batch was refused on its first round: never synced.
+    assert.equal((await p.textContent("#chain-last-sync")).trim(), "从未");
+    assert.match(await p.textContent("#chain-error-text"), new RegExp(`总部拒收了 ${refused} 条记录`));
+    assert.equal(await p.$$eval("#chain-issues .chain-issue", (r) => r.length), refused);
     assert.match(await p.textContent("#chain-issues"), /trace_code_sold_twice/);
     assert.match(await p.textContent("#chain-issues-help"), /在总部处理/);
     // 详情: the code and the English sentence for support.
     await p.click("#chain-error .error-details-toggle");
     assert.match(await p.textContent("#chain-error .error-code"), /batch_refused/);
     await p.screenshot({ path: "test-output/browser/chain-manager.png", fullPage: true });
+    await p.screenshot({ path: "test-output/browser/chain-manager-zh-1024.png" });
     // 立即同步: a round runs (syncing), then the status comes back.
     await p.click("#chain-sync-now");
     await p.waitForSelector("#chain-notice");
     assert.match(await p.textContent("#chain-notice"), /已开始同步/);
-    await p.waitForFunction(() => document.querySelector("#chain-state")?.textContent.includes("总部 拒收 2"));
+    await p.waitForFunction((n) => document.querySelector("#chain-state")?.textContent.includes(`总部 拒收 ${n}`), refused);
     // Not in a chain: the tab says so.
     await setChain("none");
     await p.waitForSelector("#chain-none");
@@ -917,8 +928,20 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     await bar("offline-en");
     await fits("en-US offline");
     await setChain("backlog");
-    await p.waitForFunction(() => document.querySelector("#status-chain")?.textContent.trim() === "HQ backlog 37");
+    await p.waitForFunction((n) => document.querySelector("#status-chain")?.textContent.trim() === `HQ backlog ${n}`, sync.backlog.backlog);
     await fits("en-US backlog");
+    // The manager's 总部同步 tab in en-US, head office refusing (the recorded blocked state).
+    await setChain("blocked");
+    await p.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await p.keyboard.press("F7");
+    await p.waitForSelector("#manager");
+    await p.keyboard.press("5");
+    await p.waitForSelector("#chain-sync #chain-hq-url");
+    assert.equal((await p.textContent("#chain-last-sync")).trim(), "never");
+    assert.match(await p.textContent("#chain-error-text"), new RegExp(`head office refused ${refused} money or trace-code`));
+    assert.doesNotMatch(await p.textContent("#chain-error-text"), /[\u4e00-\u9fff]/);
+    await p.screenshot({ path: "test-output/browser/chain-manager-en-1024.png" });
+    await fits("en-US 总部同步 tab");
   } finally {
     await p.close();
   }

@@ -22,6 +22,7 @@ pub mod import;
 pub mod integrity;
 pub mod inventory;
 pub mod inventory_screen;
+pub mod ipc_mask;
 pub mod json_keys;
 pub mod logging;
 pub mod manager;

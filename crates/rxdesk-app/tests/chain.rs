@@ -9,160 +9,14 @@
 
 mod common;
 
+use common::hq::{ibu_boxes, quiet, register, sell, store_code, Hq, IBU};
 use common::*;
 use rxdesk_app::chain::{self, ChainConfig, ChainError, ChainWorker, HqClient, RegisterArgs};
-use rxdesk_app::visit::{OtcPayer, Tender};
-use rxdesk_chain::testing::TempPostgres;
-use rxdesk_chain::{ChainDb, VersionWindow};
-use rxdesk_demo::catalogue::{demo_boxes, DemoBox};
 use rxdesk_store::inventory::{GoodsIn, GoodsInLine};
 use std::sync::Arc;
 use std::time::Duration;
 
-const IBU: &str = "YP000002";
 const T: Duration = Duration::from_secs(10);
-
-/// Head office on a loopback port, stoppable and restartable on that port.
-struct Hq {
-    db: ChainDb,
-    state: rxdesk_hq::AppState,
-    port: u16,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Hq {
-    async fn start() -> Hq {
-        let pg = TempPostgres::shared();
-        let url = pg.fresh_database().expect("a fresh database");
-        let db = ChainDb::open(&url).await.expect("chain database opens");
-        let state = rxdesk_hq::AppState::new(
-            db.clone(),
-            rxdesk_hq::HqConfig {
-                admin_token: "admin-secret".into(),
-                window: VersionWindow::CURRENT,
-                body_limit: rxdesk_hq::DEFAULT_BODY_LIMIT,
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let mut hq = Hq {
-            db,
-            state,
-            port,
-            task: None,
-        };
-        hq.serve(listener);
-        hq
-    }
-
-    fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let state = self.state.clone();
-        self.task = Some(tokio::spawn(async move {
-            let _ = rxdesk_hq::serve(listener, state).await;
-        }));
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    async fn stop(&mut self) {
-        if let Some(t) = self.task.take() {
-            t.abort();
-            let _ = t.await;
-        }
-    }
-
-    async fn restart(&mut self) {
-        for _ in 0..100 {
-            if let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await {
-                self.serve(l);
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("cannot listen on port {} again", self.port);
-    }
-
-    async fn count(&self, table: &str) -> i64 {
-        self.db.record_counts().await.unwrap()[table]
-    }
-
-    /// Every transfer document head office holds for `store` (its own and
-    /// those addressed to it), as (direction, state, received_by), read by
-    /// a fresh site of that store pulling from the start.
-    async fn transfers_seen_by(
-        &self,
-        store: &str,
-        reg_code: &str,
-    ) -> Vec<(String, String, String)> {
-        let machine = format!("probe-{store}");
-        let r = self
-            .db
-            .register_site(
-                &rxdesk_sync::RegisterRequest {
-                    store_code: store.into(),
-                    counter_no: 99,
-                    machine_id: machine.clone(),
-                    protocol_version: rxdesk_sync::PROTOCOL_VERSION,
-                    registration_code: reg_code.into(),
-                },
-                rxdesk_chain::VersionWindow::CURRENT,
-                0,
-            )
-            .await
-            .unwrap();
-        let site = self
-            .db
-            .authenticate(
-                &r.token,
-                &machine,
-                rxdesk_sync::PROTOCOL_VERSION,
-                rxdesk_chain::VersionWindow::CURRENT,
-            )
-            .await
-            .unwrap();
-        let mut out: Vec<_> = self
-            .db
-            .pull(&site, 0, 5_000, 0)
-            .await
-            .unwrap()
-            .records
-            .into_iter()
-            .filter_map(|r| match r.data {
-                Some(rxdesk_sync::RecordData::Transfer(t)) => {
-                    Some((t.direction, t.state, t.received_by))
-                }
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
-    }
-}
-
-fn store_code(rig: &Rig) -> String {
-    rig.counter
-        .store()
-        .institution()
-        .unwrap()
-        .expect("institution")
-}
-
-async fn register(rig: &Rig, hq: &Hq, counter_no: u16, code: &str) {
-    chain::register(
-        rig.counter.store(),
-        &RegisterArgs {
-            hq_url: hq.url(),
-            store_code: store_code(rig),
-            counter_no,
-            registration_code: code.into(),
-        },
-        T,
-    )
-    .await
-    .expect("registered");
-}
 
 /// Head office with one store of two counters, both registered: A and B,
 /// each with its own terminal number.
@@ -177,44 +31,12 @@ async fn one_store_two_counters() -> (Hq, Rig, Rig) {
     (hq, a, b)
 }
 
-fn ibu_boxes() -> Vec<DemoBox> {
-    demo_boxes()
-        .into_iter()
-        .filter(|b| b.fixmedins_hilist_id == IBU)
-        .collect()
-}
-
 fn fresh_code(n: u64) -> String {
     format!(
         "{}{:013}",
         &ibu_boxes()[0].trace_code[..7],
         7_100_000_000_000 + n
     )
-}
-
-/// An OTC self-paid sale of these trace codes (each after the box's barcode).
-async fn sell(rig: &Rig, codes: &[String]) {
-    let s = rig.session();
-    let barcode = ibu_boxes()[0].barcode.clone();
-    rig.visits().otc_start(&s).await.unwrap();
-    for c in codes {
-        let o = rig.visits().otc_scan(&s, &barcode).await.unwrap();
-        assert!(o.ok, "{}: {}", o.code, o.message_zh);
-        let o = rig.visits().otc_scan(&s, c).await.unwrap();
-        assert!(o.ok, "{}: {}", o.code, o.message_zh);
-    }
-    let v = rig
-        .visits()
-        .otc_checkout(&s, OtcPayer::SelfPay)
-        .await
-        .unwrap();
-    let cash = v.split.clone().unwrap().cash_pay;
-    rig.visits().otc_settle(&s).await.unwrap();
-    rig.visits()
-        .otc_pay(&s, Tender::parse("cash", Some(&cash), None).unwrap())
-        .await
-        .unwrap();
-    rig.visits().otc_complete(&s).await.unwrap();
 }
 
 fn receive(rig: &Rig, codes: &[String]) {
@@ -237,19 +59,6 @@ fn receive(rig: &Rig, codes: &[String]) {
             },
         )
         .unwrap();
-}
-
-/// Waits until the counter's outbox has nothing in flight (its upload
-/// states change, and each change is logged for head office too).
-async fn quiet(rig: &Rig) {
-    for _ in 0..300 {
-        let q = rig.counter.store().queue_status().unwrap();
-        if q.pending == 0 && q.sending == 0 && q.uncertain == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the outbox never settled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -440,6 +440,7 @@ async fn figures_are_recorded(store: &std::sync::Arc<rxdesk_store::Store>) {
 /// Writes `ui/src/mock/recorded/<name>` (with the `generatedBy` line);
 /// rewrites it and fails when it differs, like the generated contract files.
 fn write_recording(name: &str, mut body: Value) {
+    mask_errors(&mut body);
     body.as_object_mut().unwrap().insert(
         "generatedBy".into(),
         json!("cargo test -p rxdesk-app --test recorded_views (rewritten when out of date, then fails); do not edit"),
@@ -451,6 +452,26 @@ fn write_recording(name: &str, mut body: Value) {
         std::fs::create_dir_all(format!("{ROOT}/ui/src/mock/recorded")).unwrap();
         std::fs::write(&path, want).unwrap();
         panic!("{path} was out of date and has been regenerated: review and commit it");
+    }
+}
+
+/// Every refusal in a recording (an `error` object with a `detail`, the
+/// shape `IpcError` sends) masked as the shell masks it, by the shell's own
+/// functions (`rxdesk_app::ipc_mask`): an ID, card or trace code in it reads
+/// `813***************21` in the mock as in the window.
+fn mask_errors(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "error" && x.get("detail").is_some() {
+                    rxdesk_app::ipc_mask::mask_error_json(x);
+                } else {
+                    mask_errors(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_errors),
+        _ => {}
     }
 }
 
@@ -2694,4 +2715,211 @@ async fn the_chain_manager_is_recorded_for_the_window_mocks() {
         }
     }
     write_recording("chain-manager.json", json!({ "flows": flows }));
+}
+
+/// Head-office sync's status as the status bar and the manager's 总部同步
+/// tab read it (`chain_status`, `chain_sync_now` and the `chain-status`
+/// events of `src-tauri/src/chain_commands.rs`), through a counter's real
+/// states against the real head office (`rxdesk-hq` over a throwaway
+/// PostgreSQL, [`common::hq::Hq`], stoppable): not in a chain; registered
+/// with records waiting (read from the ledger, as the shell does while the
+/// worker does not run); synced by its `ChainWorker`; blocked (another
+/// counter of the store sold the same box first: head office refuses the
+/// batch); head office offline (stopped, a sale waiting). In each,
+/// 立即同步 and the statuses the worker publishes for that round. Head
+/// office's URL is the demo's, the last round's time a fixed one the mock
+/// moves to "3 minutes ago", the refused records' ids numbered. Written to
+/// `chain-sync.json`; `ui/src/mock/mock-chain.ts` replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_sync_status_is_recorded_for_the_window_mocks() {
+    use common::hq::{ibu_boxes, quiet, register, sell, store_code, Hq};
+    use rxdesk_app::chain::{self, ChainConfig, ChainStatus, ChainWorker};
+    use rxdesk_app::chain_view::ChainStatusView;
+    use std::time::Duration;
+    const HQ_URL: &str = "https://hq.demo-chain.example:8443";
+    // 2026-12-05 12:03 CST: the last round of the recording; its "now" 3 minutes later.
+    const SYNCED_AT: i64 = 1_796_443_380_000;
+    const RECORDED_NOW: i64 = SYNCED_AT + 3 * 60_000;
+
+    let mut hq = Hq::start().await;
+    let a = Rig::new().await;
+    let b = Rig::new().await;
+    b.counter.store().set_terminal_no(1).unwrap();
+
+    // `chain_status` as the shell answers it: the worker's live status, or
+    // the ledger's when it does not run (null when not in a chain).
+    let status = |w: Option<&ChainWorker>, rig: &Rig| -> Value {
+        let s: Option<ChainStatusView> = match w {
+            Some(w) => Some(ChainStatusView::from(&*w.status().borrow())),
+            None => {
+                let s = chain::chain_status(rig.counter.store()).unwrap();
+                s.registered.then(|| ChainStatusView::from(&s))
+            }
+        };
+        serde_json::to_value(s).unwrap()
+    };
+    // `chain_sync_now`: refused while the worker does not run; otherwise a
+    // round, whose statuses reach the window as `chain-status` events.
+    let not_running = json!({ "error": { "code": "CHAIN_NOT_RUNNING", "params": {},
+        "detail": "the chain sync worker is not running" } });
+    async fn sync_now(w: &ChainWorker) -> Value {
+        let mut rx = w.status();
+        let before: ChainStatus = rx.borrow_and_update().clone();
+        w.sync_now();
+        let mut events = Vec::new();
+        loop {
+            tokio::time::timeout(Duration::from_secs(30), rx.changed())
+                .await
+                .expect("the round ends")
+                .unwrap();
+            let s = rx.borrow_and_update().clone();
+            let done = !s.syncing;
+            events.push(s);
+            if done {
+                break;
+            }
+        }
+        // The worker first marks the round running (`send_modify`); a quick
+        // round may reach this receiver only as its end.
+        if events.len() == 1 {
+            events.insert(
+                0,
+                ChainStatus {
+                    syncing: true,
+                    ..before
+                },
+            );
+        }
+        assert_eq!(events.len(), 2, "{events:?}");
+        let events: Vec<ChainStatusView> = events.iter().map(ChainStatusView::from).collect();
+        json!({ "response": null, "events": events })
+    }
+    let cfg = || ChainConfig {
+        interval: Duration::from_secs(3600),
+        retry_min: Duration::from_secs(3600),
+        timeout: Duration::from_secs(2),
+    };
+    async fn settled(w: &ChainWorker, until: impl Fn(&ChainStatus) -> bool) {
+        let mut rx = w.status();
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                if until(&rx.borrow_and_update()) {
+                    return;
+                }
+                rx.changed().await.unwrap();
+            }
+        })
+        .await
+        .expect("the worker reaches the state");
+    }
+    let flow = |name: &str, status: Value, now: Value| {
+        json!({ "name": name, "steps": [
+            step("chain_status", json!({}), json!({ "response": status })),
+            step("chain_sync_now", json!({}), now),
+        ] })
+    };
+    let mut flows = Vec::new();
+
+    // Not in a chain.
+    flows.push(flow("none", status(None, &a), not_running.clone()));
+    assert!(flows[0]["steps"][0]["response"].is_null());
+
+    // Registered, both counters sold the same box before either pushed.
+    let code = hq
+        .db
+        .add_store(&store_code(&a), "朝阳门店", 0)
+        .await
+        .unwrap();
+    register(&a, &hq, 1, &code).await;
+    register(&b, &hq, 2, &code).await;
+    let ibu = ibu_boxes();
+    sell(&a, std::slice::from_ref(&ibu[0].trace_code)).await;
+    sell(&b, std::slice::from_ref(&ibu[0].trace_code)).await;
+    quiet(&a).await;
+    quiet(&b).await;
+    // Records waiting, the worker not running (the CLI holds the ledger's sync lock).
+    let backlog = status(None, &a);
+    assert!(backlog["backlog"].as_i64().unwrap() > 0, "{backlog}");
+    assert!(backlog["error"].is_null(), "{backlog}");
+    flows.push(flow("backlog", backlog, not_running.clone()));
+
+    // Synced: A's worker pushes its history and the sale.
+    let wa = ChainWorker::start(std::sync::Arc::clone(a.counter.store()), cfg()).unwrap();
+    settled(&wa, |s| {
+        !s.syncing && s.last_sync_at.is_some() && s.backlog == 0 && s.error.is_none()
+    })
+    .await;
+    let synced = status(Some(&wa), &a);
+    let again = sync_now(&wa).await;
+    assert_eq!(again["events"][1]["backlog"], 0, "{again}");
+    flows.push(flow("synced", synced, again));
+
+    // Blocked: B's batch holds the box A sold first.
+    let wb = ChainWorker::start(std::sync::Arc::clone(b.counter.store()), cfg()).unwrap();
+    settled(&wb, |s| !s.syncing && s.error.is_some()).await;
+    let blocked = status(Some(&wb), &b);
+    assert_eq!(blocked["error"]["code"], "batch_refused", "{blocked}");
+    assert!(
+        !blocked["issues"].as_array().unwrap().is_empty(),
+        "{blocked}"
+    );
+    let again = sync_now(&wb).await;
+    assert_eq!(
+        again["events"][1]["error"]["code"], "batch_refused",
+        "{again}"
+    );
+    flows.push(flow("blocked", blocked, again));
+    wb.stop().await;
+
+    // Offline: head office stopped, A sells on; the round fails.
+    hq.stop().await;
+    sell(&a, std::slice::from_ref(&ibu[1].trace_code)).await;
+    quiet(&a).await;
+    let first = sync_now(&wa).await;
+    assert_eq!(
+        first["events"][1]["error"]["code"], "hq_unreachable",
+        "{first}"
+    );
+    let offline = status(Some(&wa), &a);
+    assert!(offline["backlog"].as_i64().unwrap() > 0, "{offline}");
+    let again = sync_now(&wa).await;
+    assert_eq!(
+        again["events"][1]["error"]["code"], "hq_unreachable",
+        "{again}"
+    );
+    flows.push(flow("offline", offline, again));
+    wa.stop().await;
+
+    let mut text = serde_json::to_string(&flows).unwrap();
+    text = text.replace(hq.url().as_str(), HQ_URL);
+    let mut flows: Value = serde_json::from_str(&text).unwrap();
+    // The last round's wall-clock time: the recording's; refused records numbered.
+    let mut ids: Vec<String> = Vec::new();
+    fn fix(v: &mut Value, ids: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if m.get("lastSyncAt").is_some_and(|t| t.is_number()) {
+                    m.insert("lastSyncAt".into(), json!(SYNCED_AT));
+                }
+                if let Some(Value::String(id)) = m.get("recordId").cloned() {
+                    let n = match ids.iter().position(|x| *x == id) {
+                        Some(i) => i + 1,
+                        None => {
+                            ids.push(id);
+                            ids.len()
+                        }
+                    };
+                    m.insert("recordId".into(), json!(format!("<recordId{n}>")));
+                }
+                m.values_mut().for_each(|x| fix(x, ids));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| fix(x, ids)),
+            _ => {}
+        }
+    }
+    fix(&mut flows, &mut ids);
+    write_recording(
+        "chain-sync.json",
+        json!({ "recordedNow": RECORDED_NOW, "flows": flows }),
+    );
 }

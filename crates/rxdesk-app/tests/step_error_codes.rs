@@ -335,3 +335,23 @@ fn a_declined_payment_keeps_the_channels_words_out_of_the_english_sentence() {
     assert!(en.contains("declined"), "{en}");
     assert_eq!(e.params()["reason"], words);
 }
+
+#[test]
+fn a_wrong_password_carries_the_tries_left_as_a_param() {
+    use rxdesk_devices::identity::IdentityError;
+    let e = StepError::Device(IdentityError::PasswordWrong {
+        tries_left: Some(2),
+    });
+    assert_eq!(e.code(), "DEVICE_PASSWORD_WRONG");
+    assert_eq!(e.params(), serde_json::json!({ "tries": 2 }));
+    assert!(
+        e.message_zh().contains("还可尝试 2 次"),
+        "{}",
+        e.message_zh()
+    );
+    assert_eq!(e.message_en(), "e-voucher password wrong (2 tries left)");
+    // Without them (the terminal did not say): no param, no "None" in the words.
+    let e = StepError::Device(IdentityError::PasswordWrong { tries_left: None });
+    assert!(e.params().get("tries").is_none(), "{}", e.params());
+    assert_eq!(e.message_en(), "e-voucher password wrong");
+}

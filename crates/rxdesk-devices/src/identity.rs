@@ -160,7 +160,7 @@ pub enum IdentityError {
     #[error("device disconnected: {0}")]
     Disconnected(String),
     /// The e-voucher password entered on the terminal is wrong.
-    #[error("e-voucher password wrong ({tries_left:?} tries left)")]
+    #[error("e-voucher password wrong{}", tries_left.map(|n| format!(" ({n} tries left)")).unwrap_or_default())]
     PasswordWrong {
         /// tries left before the lock, when the SDK says
         tries_left: Option<u32>,

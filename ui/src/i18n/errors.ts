@@ -154,6 +154,11 @@ const stepErrors: Record<string, Entry> = {
     en: "The layout file cannot be shown. The audit cannot be completed without it: contact the prescribing institution or support",
   },
   NO_PATIENT: { zh: "尚未识别患者", en: "The patient is not identified yet" },
+  // Only with the tries left (`params.tries`); without them the service's own sentence.
+  DEVICE_PASSWORD_WRONG: {
+    zh: "电子凭证密码错误，还可尝试 {tries} 次；忘记密码请在国家医保服务平台 App 重置",
+    en: "The e-voucher password is wrong, tries left: {tries}. A forgotten password is reset in the National Medical Insurance Service app",
+  },
   NO_PRODUCT: { zh: "调配的药品不在目录中", en: "A dispensed product is not in the catalogue" },
   NO_BATCH: { zh: "找不到批次 {batch}", en: "Batch {batch} not found" },
   NO_PRESETTLE: { zh: "请先预结算", en: "Pre-settle first" },

@@ -306,6 +306,7 @@ export const visitEn: Partial<Record<keyof typeof visitZh, string>> = {
   "closed.reason.audit_not_approved": "The pharmacist did not approve the prescription: it cannot be dispensed",
   "guidance.not_activated.title": "The patient's medical-insurance e-voucher is not activated: activate it as follows",
   "guidance.password_failed.title": "The e-voucher password did not verify",
+  "guidance.password_failed.title_tries": "The e-voucher password did not verify: the password is wrong, tries left: {tries}",
   "guidance.password_not_set.title": "The patient has not set an e-voucher payment password",
   "guidance.open": "Open WeChat, Alipay or the National Medical Insurance Service app and find \"Medical insurance e-voucher\"",
   "guidance.not_activated.1": "Choose the insured place, enter name and ID number, and complete face verification",

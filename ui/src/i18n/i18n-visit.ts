@@ -304,6 +304,7 @@ export const visitZh = {
   "closed.reason.audit_not_approved": "药师审方未通过，不能调配",
   "guidance.not_activated.title": "您的医保电子凭证尚未激活，请按以下步骤激活",
   "guidance.password_failed.title": "医保电子凭证密码验证未通过",
+  "guidance.password_failed.title_tries": "医保电子凭证密码验证未通过：电子凭证密码错误，还可尝试 {tries} 次",
   "guidance.password_not_set.title": "您尚未设置医保电子凭证支付密码",
   "guidance.open": "打开微信、支付宝或“国家医保服务平台”App，搜索并进入“医保电子凭证”",
   "guidance.not_activated.1": "选择参保地，按提示填写本人姓名和身份证号码，完成人脸识别实名认证",

@@ -1,25 +1,28 @@
 // Head-office sync for the mocked IPC (vitest and the headless-browser test,
-// Vite `mock` mode only, never bundled).
-// REPLAYED: the chain manager's desk (`chain_manager_*`) answers what the real
-// desk answered against the real head office (`rxdesk-hq` over a throwaway
-// PostgreSQL, recorded/chain-manager.json, written by `cargo test -p
-// rxdesk-app --test recorded_views`): two stores, their counters, uploads by
-// state, two refused records, reconciliations, the regulator figures and the
-// price monitor; a wrong password refused, signed in, the views, a failure
-// resolved, the views again, signed out; a session head office ended. Its
-// times are moved to the time the mock answers (the recording's "now" is the
-// mock's). A request off the recording is `MOCK_NOT_RECORDED`.
-// Hand-built: `chain_status` / `chain_sync_now` with the generated
-// `ChainStatusView` shape (src-tauri/src/chain_commands.rs), and a test
-// control, `mock_chain_state`, that puts the counter in one of the states the
-// status bar and the manager view show and sends the `chain-status` event as
-// the sync worker would. Recording those needs the sync worker of a counter
-// on the emulator pushing to head office while head office is stopped, backed
-// up or refusing (`tests/chain.rs` drives each), not recorded yet; and the
-// not-registered refusal of `chain_manager_sign_in`, the shell's own check.
+// Vite `mock` mode only, never bundled). Everything here replays recordings
+// written by `cargo test -p rxdesk-app --test recorded_views`:
+// - the sync status (`chain_status`, `chain_sync_now` and the `chain-status`
+//   events of its round) is what the shell answered for a counter's real
+//   `ChainWorker` against the real head office (`rxdesk-hq` over a throwaway
+//   PostgreSQL, recorded/chain-sync.json) in each state: not in a chain,
+//   records waiting (the worker not running), synced, blocked (head office
+//   refused a box another counter sold first), head office offline. The
+//   test control `mock_chain_state` selects the recorded state and sends its
+//   status as the `chain-status` event; the last round's time is moved to
+//   the time the mock answers (recorded "3 minutes ago", still so).
+// - the chain manager's desk (`chain_manager_*`) answers what the real desk
+//   answered against the real head office (recorded/chain-manager.json): two
+//   stores, their counters, uploads by state, two refused records,
+//   reconciliations, the regulator figures and the price monitor; a wrong
+//   password refused, signed in, the views, a failure resolved, the views
+//   again, signed out; a session head office ended. Its times are moved to
+//   the time the mock answers (the recording's "now" is the mock's).
+// A request off the recordings is `MOCK_NOT_RECORDED`. Hand-built: only the
+// not-registered refusal of `chain_manager_sign_in` (the shell's own check,
+// before any head office is asked).
 import { emit } from "@tauri-apps/api/event";
-import { mockError } from "./ipc-error";
 import recorded from "./recorded/chain-manager.json";
+import syncRecorded from "./recorded/chain-sync.json";
 import { filled, notRecorded, sameArgs, type RecordedFlow, type RecordedStep } from "./replay";
 import type { ChainManagerSession, ChainViews } from "../ipc/generated/types";
 import type { ChainStatusView } from "../ipc/generated/types";
@@ -57,63 +60,33 @@ function hqError(code: string, detail: string, params: Record<string, unknown> =
 
 export type MockChainState = "none" | "synced" | "backlog" | "offline" | "blocked";
 
-const base = (): ChainStatusView => ({
-  registered: true,
-  hqUrl: "https://hq.demo-chain.example:8443",
-  storeCode: "P11010100001",
-  counterNo: 1,
-  lastSyncAt: new Date(new Date().setHours(12, 3, 0, 0)).getTime(),
-  backlog: 0,
-  syncing: false,
-  error: null,
-  issues: [],
-});
+const SYNC = syncRecorded as unknown as { recordedNow: number; flows: RecordedFlow[] };
 
-/** The chain status of each state (exported for tests). */
-export function mockChainStatus(state: MockChainState): ChainStatusView | null {
-  const s = base();
-  switch (state) {
-    case "none":
-      return null;
-    case "synced":
-      return s;
-    case "backlog":
-      return { ...s, backlog: 37 };
-    case "offline":
-      return {
-        ...s,
-        backlog: 37,
-        error: {
-          code: "hq_unreachable",
-          messageZh: "无法连接总部服务器：本柜台照常收银，数据保存在本机，恢复连接后自动补传",
-          messageEn: "head office is unreachable: the counter keeps selling, records stay here and are sent when it is back",
-        },
-      };
-    case "blocked":
-      return {
-        ...s,
-        backlog: 4,
-        error: {
-          code: "batch_refused",
-          messageZh: "总部拒收了 2 条记录（涉及金额或追溯码），这批数据会一直保留并重试：请店长在管理界面查看并联系总部处理",
-          messageEn: "head office refused 2 money or trace-code record(s); the batch is kept and retried — see the manager view",
-        },
-        issues: [
-          {
-            recordId: "0b5e7c1a-3f2d-4e8b-9a61-2c4d5e6f7a80",
-            table: "trace_code",
-            code: "trace_code_sold_twice",
-            message: "追溯码 83012345678901234567 已由 2 号柜台售出",
-          },
-          {
-            recordId: "5d2c9e4b-8a17-4f3e-b2d0-6e1f3a4b5c69",
-            table: "settlement",
-            code: "settlement_has_two_sales",
-            message: "结算 S20261205000123 已关联另一笔销售",
-          },
-        ],
-      };
-  }
+/** The recorded steps of a sync state: `chain_status`, then `chain_sync_now` with its round's events. */
+function syncSteps(state: MockChainState): readonly (RecordedStep & { events?: ChainStatusView[] })[] {
+  const f = SYNC.flows.find((x) => x.name === state);
+  if (!f) throw notRecorded("mock_chain_state", { state });
+  return f.steps;
+}
+
+/** A recorded status with its last round moved by `now` − the recording's now. */
+function statusAt(v: ChainStatusView | null, now: number): ChainStatusView | null {
+  if (!v) return null;
+  const s = filled(v);
+  return s.lastSyncAt === null ? s : { ...s, lastSyncAt: s.lastSyncAt + (now - SYNC.recordedNow) };
+}
+
+/** The recorded chain status of each state (exported for tests). */
+export function recordedChainStatus(state: MockChainState, now: number = Date.now()): ChainStatusView | null {
+  const st = syncSteps(state).find((x) => x.command === "chain_status")!;
+  return statusAt(st.response as ChainStatusView | null, now);
+}
+
+/** The recorded 立即同步 of a state: the refusal, or the statuses its round published (exported for tests). */
+export function recordedSyncNow(state: MockChainState, now: number = Date.now()): { error?: unknown; events: (ChainStatusView | null)[] } {
+  const st = syncSteps(state).find((x) => x.command === "chain_sync_now")!;
+  if (st.error) return { error: filled(st.error), events: [] };
+  return { events: (st.events ?? []).map((e) => statusAt(e, now)) };
 }
 
 export class MockChainBackend {
@@ -123,7 +96,7 @@ export class MockChainBackend {
   private resolved = false;
 
   private current(): ChainStatusView | null {
-    return mockChainStatus(this.state);
+    return recordedChainStatus(this.state);
   }
 
   /** The recorded answer of the manager's desk to `cmd(args)`, or throws its refusal. */
@@ -139,11 +112,12 @@ export class MockChainBackend {
       case "chain_status":
         return this.current();
       case "chain_sync_now": {
-        const s = this.current();
-        if (!s) throw mockError("CHAIN_NOT_RUNNING", "总部同步未在运行");
-        void emit("chain-status", { ...s, syncing: true });
-        // The round ends as the state says (offline stays offline).
-        setTimeout(() => void emit("chain-status", this.current()), 300);
+        const round = recordedSyncNow(this.state);
+        if (round.error) throw round.error;
+        // The round's statuses as the worker published them: running, then its end.
+        const [first, ...rest] = round.events;
+        void emit("chain-status", first);
+        rest.forEach((e, i) => setTimeout(() => void emit("chain-status", e), 300 * (i + 1)));
         return null;
       }
       case "chain_manager_sign_in": {

@@ -586,6 +586,7 @@ export class MockVisitBackend {
       v.guidance = {
         reason: "not_activated",
         titleZh: "您的医保电子凭证尚未激活，请按以下步骤激活",
+        tries: null,
         stepsZh: [
           "打开微信、支付宝或“国家医保服务平台”App，搜索并进入“医保电子凭证”",
           "选择参保地，按提示填写本人姓名和身份证号码，完成人脸识别实名认证",

@@ -77,3 +77,27 @@ describe("the mocked visit answers with the fields of recorded real views", () =
     });
   }
 });
+
+describe("the recorded refusals are masked as the shell masks them", () => {
+  // Every recording (Vite's glob, read at test time).
+  const files = import.meta.glob("./recorded/*.json", { eager: true, import: "default" }) as Record<string, unknown>;
+  const errors = (v: unknown, out: unknown[] = []): unknown[] => {
+    if (Array.isArray(v)) v.forEach((x) => errors(x, out));
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "error" && x && typeof x === "object" && "detail" in x) out.push(x);
+        else errors(x, out);
+      }
+    }
+    return out;
+  };
+
+  it("no refusal in any recording carries a run of 15+ digits (an ID, card or trace code)", () => {
+    const all = Object.values(files).flatMap((f) => errors(f));
+    expect(all.length).toBeGreaterThan(20);
+    const texts = all.map((e) => JSON.stringify(e));
+    expect(texts.filter((t) => /\d{15,}/.test(t))).toEqual([]);
+    // The inventory's refusals of a sold box name it masked (`813***************21`).
+    expect(texts.some((t) => /813\*{15}21/.test(t))).toBe(true);
+  });
+});

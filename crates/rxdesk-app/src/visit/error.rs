@@ -1086,6 +1086,13 @@ impl StepError {
 
     /// The variant's data for the window's catalogue (camelCase keys).
     pub fn params(&self) -> serde_json::Value {
+        // A wrong e-voucher password: the tries left, when the terminal says.
+        if let Self::Device(IdentityError::PasswordWrong {
+            tries_left: Some(n),
+        }) = self
+        {
+            return serde_json::json!({ "tries": n });
+        }
         match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => serde_json::Value::Object(m),
             _ => serde_json::Value::Object(Default::default()),

@@ -278,6 +278,10 @@ impl VisitService {
         a.guidance = Some(GuidanceView {
             reason: super::view::guidance_reason_code(reason),
             title_zh: format!("{}：{}", g.title_zh, e.message_zh()),
+            tries: match e {
+                IdentityError::PasswordWrong { tries_left } => *tries_left,
+                _ => None,
+            },
             steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
             text: format!("{}\n{}", e.message_zh(), g.to_text()),
         });
@@ -522,6 +526,7 @@ impl VisitService {
                 a.guidance = Some(GuidanceView {
                     reason: super::view::guidance_reason_code(GuidanceReason::NotActivated),
                     title_zh: g.title_zh.to_string(),
+                    tries: None,
                     steps_zh: g.steps_zh.iter().map(|s| s.to_string()).collect(),
                     text: g.to_text(),
                 });

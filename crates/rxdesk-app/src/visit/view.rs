@@ -59,6 +59,9 @@ pub struct GuidanceView {
     pub reason: &'static str,
     /// Heading.
     pub title_zh: String,
+    /// Tries left before the lock when the terminal says (a wrong
+    /// password): `title_zh` says it, the window's en-US heading fills it.
+    pub tries: Option<u32>,
     /// Steps.
     pub steps_zh: Vec<String>,
     /// For the receipt printer.

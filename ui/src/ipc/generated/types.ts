@@ -622,6 +622,11 @@ reason: "not_activated" | "password_failed" | "password_not_set",
  */
 titleZh: string, 
 /**
+ * Tries left before the lock when the terminal says (a wrong
+ * password): `title_zh` says it, the window's en-US heading fills it.
+ */
+tries: number | null, 
+/**
  * Steps.
  */
 stepsZh: Array<string>, 

@@ -123,3 +123,31 @@ describe("the counter words the backend's sentences in the window's locale", () 
     }
   });
 });
+
+describe("a wrong e-voucher password says the tries left in both languages", () => {
+  it("the recorded PIN pad guidance (tries 2, then 1) is worded with its tries in en-US, the service's heading in zh-CN", async () => {
+    const pinpad = (await import("../../mock/recorded/visit-pinpad.json")).default as unknown as {
+      flows: { steps: { response?: { guidance?: VisitView["guidance"] } }[] }[];
+    };
+    const guidance = pinpad.flows.flatMap((f) => f.steps).map((s) => s.response?.guidance).filter((g) => g && g.tries !== null);
+    expect(guidance.map((g) => g!.tries)).toContain(2);
+    expect(guidance.map((g) => g!.tries)).toContain(1);
+    for (const g of guidance) {
+      const en = guidanceWords(g!, (k: Key) => translate("en-US", k), "en-US");
+      expect(en.title).toContain(`tries left: ${g!.tries}`);
+      expect(en.title).not.toMatch(CJK);
+      const zh = guidanceWords(g!, (k: Key) => translate("zh-CN", k), "zh-CN");
+      expect(zh.title).toContain(`还可尝试 ${g!.tries} 次`);
+    }
+  });
+
+  it("without the tries (the terminal did not say) the heading has none", async () => {
+    const { renderError } = await import("../../ipc/errors");
+    const g = { reason: "password_failed" as const, titleZh: "医保电子凭证密码验证未通过", tries: null, stepsZh: [], text: "" };
+    expect(guidanceWords(g, (k: Key) => translate("en-US", k), "en-US").title).toBe(translate("en-US", "guidance.password_failed.title"));
+    // The step error carries them as `params.tries` (StepError::params) and both languages say them.
+    const e = { code: "DEVICE_PASSWORD_WRONG", params: { tries: 2 }, detail: "e-voucher password wrong (2 tries left)" };
+    expect(renderError("en-US", e).text).toContain("tries left: 2");
+    expect(renderError("zh-CN", e).text).toContain("还可尝试 2 次");
+  });
+});

@@ -77,8 +77,13 @@ const GUIDANCE_STEPS: Record<GuidanceView["reason"], string[]> = {
 /** The e-voucher guidance's heading and steps. */
 export function guidanceWords(g: GuidanceView, t: T, locale: Locale): { title: string; steps: string[] } {
   if (locale === "zh-CN") return { title: g.titleZh, steps: g.stepsZh };
+  // A wrong password says how many tries are left in both languages (zh-CN: the service's heading).
+  const title =
+    g.reason === "password_failed" && g.tries !== null && g.tries !== undefined
+      ? t("guidance.password_failed.title_tries").replace("{tries}", String(g.tries))
+      : t(`guidance.${g.reason}.title` as Key);
   return {
-    title: t(`guidance.${g.reason}.title` as Key),
+    title,
     steps: (GUIDANCE_STEPS[g.reason] ?? []).map((k) => t(k as Key)),
   };
 }
