@@ -188,7 +188,11 @@ fn mont_reduce(mut t: [u64; 8]) -> Fe {
     }
 }
 
-#[inline]
+/// Inlined into every caller (as `fsqr`): measured ≈ 6 % off a full
+/// verification, ≈ 4 % off a tabled verify (decision 0029; likely because
+/// each call site gets its own copy of the reduction's data-dependent
+/// branch, with its own prediction history).
+#[inline(always)]
 fn fmul(a: &Fe, b: &Fe) -> Fe {
     let mut t = [0u64; 8];
     for i in 0..4 {
@@ -203,7 +207,7 @@ fn fmul(a: &Fe, b: &Fe) -> Fe {
     mont_reduce(t)
 }
 
-#[inline]
+#[inline(always)]
 fn fsqr(a: &Fe) -> Fe {
     // Off-diagonal products once, doubled, plus the squares on the diagonal.
     let mut t = [0u64; 8];
