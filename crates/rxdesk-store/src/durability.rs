@@ -17,8 +17,11 @@
 //!
 //! A deferred commit never runs SQLite's automatic checkpoint on the
 //! caller's path (it is turned off for that commit): the syncer checkpoints
-//! (`PASSIVE`, on a connection of its own) once the WAL has grown past
-//! [`CHECKPOINT_WAL_BYTES`], after its fsync.
+//! (`PASSIVE`, on a connection of its own) once the deferred commits since
+//! its last checkpoint wrote about [`CHECKPOINT_WAL_BYTES`], after its fsync.
+//! (Not by the WAL file's size: SQLite reuses the file from its start after
+//! a checkpoint without shrinking it, so a size test would checkpoint after
+//! every commit.)
 //!
 //! Bookkeeping: commits are numbered in commit order (under the connection
 //! lock); `durable` is the highest number known durable — set by a `FULL`
@@ -29,8 +32,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-/// WAL size from which the syncer checkpoints after its fsync: SQLite's own
-/// automatic checkpoint threshold (1,000 pages of 4 KiB).
+/// Bytes of deferred commits after which the syncer checkpoints: SQLite's
+/// own automatic checkpoint threshold (1,000 pages of 4 KiB).
 pub(crate) const CHECKPOINT_WAL_BYTES: u64 = 1000 * 4096;
 
 /// What the background syncer and the store share.
@@ -50,6 +53,9 @@ pub(crate) struct Shared {
     ledger: PathBuf,
     /// Checkpoints the syncer made.
     checkpoints: AtomicI64,
+    /// Approximate bytes written by deferred commits since the syncer's
+    /// last checkpoint.
+    unchecked_bytes: AtomicI64,
     /// Wakes the syncer: (work pending, stop).
     wake: Mutex<(bool, bool)>,
     signal: Condvar,
@@ -67,6 +73,7 @@ impl Shared {
             wal,
             ledger,
             checkpoints: AtomicI64::new(0),
+            unchecked_bytes: AtomicI64::new(0),
             commits: AtomicI64::new(0),
             durable: AtomicI64::new(0),
             deferred: AtomicI64::new(0),
@@ -89,7 +96,11 @@ impl Shared {
 
     /// A deferred commit completed (under the connection lock): numbered,
     /// recorded as pending, the syncer woken.
-    pub(crate) fn deferred_commit(&self) -> i64 {
+    pub(crate) fn deferred_commit(&self, approx_bytes: usize) -> i64 {
+        self.unchecked_bytes.fetch_add(
+            i64::try_from(approx_bytes).unwrap_or(i64::MAX / 2),
+            Ordering::Relaxed,
+        );
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         self.deferred.fetch_max(n, Ordering::SeqCst);
         self.deferred_count.fetch_add(1, Ordering::Relaxed);
@@ -142,13 +153,15 @@ impl Shared {
         self.checkpoints.load(Ordering::Relaxed)
     }
 
-    /// A `PASSIVE` checkpoint on `conn` (opened on first use) when the WAL
-    /// has grown past [`CHECKPOINT_WAL_BYTES`]; never blocks the writer.
+    /// A `PASSIVE` checkpoint on `conn` (opened on first use) once the
+    /// deferred commits since the last one wrote [`CHECKPOINT_WAL_BYTES`];
+    /// never blocks the writer.
     fn checkpoint_if_large(&self, conn: &mut Option<rusqlite::Connection>) {
-        let large = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() >= CHECKPOINT_WAL_BYTES);
-        if !large {
+        let written = self.unchecked_bytes.load(Ordering::Relaxed);
+        if written < CHECKPOINT_WAL_BYTES as i64 {
             return;
         }
+        self.unchecked_bytes.fetch_sub(written, Ordering::Relaxed);
         if conn.is_none() {
             let opened = rusqlite::Connection::open_with_flags(
                 &self.ledger,

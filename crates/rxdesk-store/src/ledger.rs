@@ -542,7 +542,7 @@ impl Store {
             Ok((rx_id, verdict_id))
         };
         if deferred {
-            self.write_deferred("record prescription", insert)
+            self.write_deferred("record prescription", p.raw_payload.len(), insert)
         } else {
             self.write("record prescription", insert)
         }

@@ -254,9 +254,12 @@ impl Store {
     /// `FULL` commit also makes it durable (docs/decisions/0030). Only for
     /// records nothing money-bearing has happened on yet, whose dependent
     /// steps start with a `FULL` commit or [`Store::ensure_durable`].
+    /// `approx_bytes`: about how much the transaction writes (its large
+    /// values), for the background checkpoint's pace.
     pub(crate) fn write_deferred<T>(
         &self,
         action: &'static str,
+        approx_bytes: usize,
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let background = self.syncer.ensure_started();
@@ -287,7 +290,7 @@ impl Store {
             .map_err(StoreError::sql("set synchronous=FULL"));
         let out = out?;
         restored?;
-        self.syncer.shared.deferred_commit();
+        self.syncer.shared.deferred_commit(approx_bytes);
         drop(conn);
         if !background {
             self.ensure_durable()?;

@@ -262,3 +262,30 @@ fn the_next_full_commit_or_ensure_durable_makes_a_deferred_commit_durable() {
     }
     assert_eq!(s.deferred_syncs(), 2);
 }
+
+/// Decision 0030: deferred commits never run SQLite's automatic checkpoint
+/// on the caller's path; the background thread checkpoints once they wrote
+/// about 4 MB — once in ≈ 29 payloads of 140 KB, not after every commit.
+#[test]
+fn the_background_thread_checkpoints_at_sqlites_pace_not_every_commit() {
+    let f = fixture();
+    let s = &f.store;
+    for n in 0..34 {
+        let sealed = s
+            .seal_prescription(&f.cashier, &download(&format!("RX-C{n}"), &payload(n)))
+            .unwrap();
+        s.record_sealed_prescription_deferred(&sealed, None)
+            .unwrap();
+        let end = Instant::now() + Duration::from_secs(30);
+        while !s.is_durable() {
+            assert!(Instant::now() < end, "the background thread never synced");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The checkpoint follows the fsync on the same thread.
+        std::thread::sleep(Duration::from_millis(5));
+        let expected = if n < 28 { 0 } else { 1 };
+        if n < 28 || n > 30 {
+            assert_eq!(s.background_checkpoints(), expected, "after commit {n}");
+        }
+    }
+}
