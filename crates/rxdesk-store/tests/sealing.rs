@@ -284,7 +284,7 @@ fn the_background_thread_checkpoints_at_sqlites_pace_not_every_commit() {
         // The checkpoint follows the fsync on the same thread.
         std::thread::sleep(Duration::from_millis(5));
         let expected = if n < 28 { 0 } else { 1 };
-        if n < 28 || n > 30 {
+        if !(28..=30).contains(&n) {
             assert_eq!(s.background_checkpoints(), expected, "after commit {n}");
         }
     }
