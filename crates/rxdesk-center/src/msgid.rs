@@ -548,9 +548,10 @@ impl MsgIdGenerator {
         }
         let x = Arc::new(Extender::default());
         g.extender = Some(Arc::clone(&x));
-        let (inner, writer, path, institution, signal) = (
+        let (inner, writer, lock, path, institution, signal) = (
             Arc::downgrade(&self.inner),
             Arc::downgrade(&self.writer),
+            self._lock.as_ref().map(Arc::downgrade),
             self.high_water.clone(),
             self.institution.clone(),
             Arc::clone(&x),
@@ -558,8 +559,8 @@ impl MsgIdGenerator {
         let started = std::thread::Builder::new()
             .name("rxdesk-msgid-reserve".into())
             .spawn(move || {
-                if let Some(path) = path {
-                    extend_loop(&inner, &writer, &path, &institution, &signal);
+                if let (Some(path), Some(lock)) = (path, lock) {
+                    extend_loop(&inner, &writer, &lock, &path, &institution, &signal);
                 }
             });
         if let Err(e) = started {
@@ -582,6 +583,7 @@ impl MsgIdGenerator {
 fn extend_loop(
     inner: &Weak<Mutex<Inner>>,
     writer: &Weak<Mutex<FileWriter>>,
+    lock: &Weak<std::fs::File>,
     path: &Path,
     institution: &str,
     signal: &Extender,
@@ -605,7 +607,11 @@ fn extend_loop(
             }
             s.0 = false;
         }
-        let (Some(inner), Some(writer)) = (inner.upgrade(), writer.upgrade()) else {
+        // The file's lock is held for the whole iteration: a write never
+        // lands after this process let another one take the file.
+        let (Some(inner), Some(writer), Some(_lock)) =
+            (inner.upgrade(), writer.upgrade(), lock.upgrade())
+        else {
             return;
         };
         let now_s = Utc::now().timestamp();

@@ -283,6 +283,10 @@ impl Store {
                 .map_err(StoreError::sql(action))?;
             Ok(out)
         })();
+        // Committed: counted as not durable before anything else can fail.
+        if out.is_ok() {
+            self.syncer.shared.deferred_commit(approx_bytes);
+        }
         // Back to FULL whatever happened: every other commit is synced.
         let restored = conn
             .pragma_update(None, "synchronous", "FULL")
@@ -290,7 +294,6 @@ impl Store {
             .map_err(StoreError::sql("set synchronous=FULL"));
         let out = out?;
         restored?;
-        self.syncer.shared.deferred_commit(approx_bytes);
         drop(conn);
         if !background {
             self.ensure_durable()?;
