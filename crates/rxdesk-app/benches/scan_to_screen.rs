@@ -9,7 +9,9 @@
 //! the keystream the store's background thread prepared after the previous
 //! scan, decision 0027: that thread runs in this process and is not paused
 //! for the reference) → raw
-//! payload and verdict recorded in one commit, decision 0023), ending with the
+//! payload and verdict recorded in one commit, decision 0023, whose fsync the
+//! store's background thread makes right after, decision 0030: its own
+//! thread, not paused for the reference either), ending with the
 //! `PrescriptionView` the window renders. The
 //! ledger is a fresh SQLite store in a temporary data directory; the trust
 //! store holds the emulator's demo CA, as in demo mode.
@@ -26,6 +28,13 @@
 //!
 //! Run: `cargo bench -p rxdesk-app --bench scan_to_screen`
 //! (`RXDESK_BENCH_SAMPLES`, default 60; `RXDESK_BENCH_MAX_S`, default 90).
+//!
+//! `RXDESK_BENCH_STAGES=1` also times the stages of every sample through
+//! their `tracing` spans (`scan.*` in the desk, `center.*` in the client,
+//! `msgid.reserve`, `store.commit`; both sides, the reference's requests go
+//! through the same client code) and prints each stage's median and p95,
+//! then the stages of the slowest samples (decision 0030). Off by default:
+//! the subscriber costs a little on both sides.
 
 use rxdesk_app::desk::Credential;
 use rxdesk_app::{Counter, DataDir, Settings};
@@ -90,10 +99,123 @@ async fn retire_rx(http: &reqwest::Client, base: &str, hi_rxno: &str) {
     assert!(resp.status().is_success(), "revoke: {}", resp.status());
 }
 
+/// Stage timing through `tracing` spans (`RXDESK_BENCH_STAGES=1`).
+mod stages {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    use tracing::span::{Attributes, Id};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+    use tracing_subscriber::registry::LookupSpan;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
+    /// Which side runs now: 0 none, 1 RxDesk, 2 the reference.
+    pub static SIDE: AtomicUsize = AtomicUsize::new(0);
+    /// The sample being measured.
+    pub static SAMPLE: AtomicUsize = AtomicUsize::new(0);
+    /// (side, sample, span name, duration) of every closed stage span.
+    static TIMES: Mutex<Vec<(usize, usize, &'static str, Duration)>> = Mutex::new(Vec::new());
+
+    const PREFIXES: [&str; 4] = ["scan.", "center.", "msgid.", "store."];
+
+    struct Timer;
+    struct Opened(Instant);
+
+    impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Timer {
+        fn on_new_span(&self, _: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(Opened(Instant::now()));
+            }
+        }
+        fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+            let side = SIDE.load(Ordering::Relaxed);
+            if side == 0 {
+                return;
+            }
+            if let Some(span) = ctx.span(&id) {
+                if let Some(Opened(t)) = span.extensions().get::<Opened>() {
+                    let took = t.elapsed();
+                    TIMES.lock().unwrap().push((
+                        side,
+                        SAMPLE.load(Ordering::Relaxed),
+                        span.name(),
+                        took,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Installs the timer when `RXDESK_BENCH_STAGES` is set; returns whether.
+    pub fn install() -> bool {
+        if std::env::var_os("RXDESK_BENCH_STAGES").is_none_or(|v| v.is_empty() || v == "0") {
+            return false;
+        }
+        let only_stages = tracing_subscriber::filter::filter_fn(|m| {
+            m.is_span() && PREFIXES.iter().any(|p| m.name().starts_with(p))
+        });
+        tracing_subscriber::registry()
+            .with(Timer.with_filter(only_stages))
+            .init();
+        true
+    }
+
+    fn med_p95(mut v: Vec<Duration>) -> (f64, f64) {
+        v.sort();
+        let n = v.len();
+        (
+            super::ms(v[n / 2]),
+            super::ms(v[(n * 95).div_ceil(100).saturating_sub(1)]),
+        )
+    }
+
+    /// Prints the median and p95 of each stage per side, and the stages of
+    /// the `slowest` samples of RxDesk (`totals`: sample → its time).
+    pub fn report(totals: &[(usize, Duration)], slowest: usize) {
+        let times = TIMES.lock().unwrap();
+        let mut by: BTreeMap<(usize, &str), Vec<Duration>> = BTreeMap::new();
+        // Sample 0 (warm-up) is dropped, as in the bench's figures.
+        for &(side, _, name, d) in times.iter().filter(|t| t.1 > 0) {
+            by.entry((side, name)).or_default().push(d);
+        }
+        eprintln!(
+            "stage timings (ms; count, median, p95, max; both requests' spans counted separately):"
+        );
+        for ((side, name), v) in &by {
+            let max = v.iter().max().copied().unwrap_or_default();
+            let (m, p) = med_p95(v.clone());
+            let side = if *side == 1 { "rxdesk" } else { "reference" };
+            eprintln!(
+                "STAGE {side:9} {name:20} n={:3} median={m:7.2} p95={p:7.2} max={:7.2}",
+                v.len(),
+                super::ms(max)
+            );
+        }
+        let mut worst = totals.to_vec();
+        worst.sort_by_key(|t| std::cmp::Reverse(t.1));
+        for (sample, total) in worst.into_iter().take(slowest) {
+            let parts: Vec<String> = times
+                .iter()
+                .filter(|t| t.0 == 1 && t.1 == sample)
+                .map(|t| format!("{}={:.2}", t.2, super::ms(t.3)))
+                .collect();
+            eprintln!(
+                "SLOW sample {sample:3} total={:.2} ms: {}",
+                super::ms(total),
+                parts.join(" ")
+            );
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench` (and scripts/bench `--noplot`): ignored.
     let samples = env_u64("RXDESK_BENCH_SAMPLES", 60) as usize;
     let max_s = env_u64("RXDESK_BENCH_MAX_S", 90);
+    let timing_stages = stages::install();
+    let mut totals = Vec::new();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -159,7 +281,13 @@ fn main() {
         // Reference samples that began while the desk's keystream preparer
         // (decision 0027) was still computing: it competes for the cores.
         let mut ref_beside_preparer = 0usize;
+        // Reference samples begun while the desk's last commit was still
+        // being fsynced in the background (decision 0030).
+        let mut ref_beside_sync = 0usize;
         let mut ref_alone = Vec::with_capacity(samples);
+        // Reference samples begun with neither the preparer nor a deferred
+        // fsync under way.
+        let mut ref_quiet = Vec::with_capacity(samples);
         let mut pdf_bytes = 0usize;
         let started = Instant::now();
         // Sample 0 of each side warms connections and caches (CRL fetch); dropped.
@@ -171,6 +299,8 @@ fn main() {
             // RxDesk: scan → list → open → verified view.
             let tag = format!("基准诊断{i:05}");
             let hi_rxno = create_rx(&http, &base, &tag).await;
+            stages::SAMPLE.store(i, std::sync::atomic::Ordering::Relaxed);
+            stages::SIDE.store(1, std::sync::atomic::Ordering::Relaxed);
             let t = Instant::now();
             let list = desk
                 .find_prescriptions(&session, Credential::EVoucher, PATIENT_EC)
@@ -187,6 +317,7 @@ fn main() {
                 .await
                 .expect("7203 + verification");
             let took = t.elapsed();
+            stages::SIDE.store(0, std::sync::atomic::Ordering::Relaxed);
             match &view.verdict {
                 Verdict::Verified { .. } => {}
                 Verdict::Rejected { reason, .. } => {
@@ -202,6 +333,8 @@ fn main() {
             let tag = format!("基准参考{i:05}");
             let hi_rxno = create_rx(&http, &base, &tag).await;
             let preparing = !counter.store().sealer().keystream_ready();
+            let syncing = !counter.store().is_durable();
+            stages::SIDE.store(2, std::sync::atomic::Ordering::Relaxed);
             let t = Instant::now();
             let list = plain.query_authorised(&cx, &query).await.expect("7202");
             let auth = list
@@ -215,15 +348,21 @@ fn main() {
                 .await
                 .expect("7203");
             let ref_took = t.elapsed();
+            stages::SIDE.store(0, std::sync::atomic::Ordering::Relaxed);
             assert_eq!(rx.hi_rxno, hi_rxno);
             retire_rx(&http, &base, &hi_rxno).await;
 
             if i > 0 {
                 ref_beside_preparer += usize::from(preparing);
+                ref_beside_sync += usize::from(syncing);
                 if !preparing {
                     ref_alone.push(ref_took);
                 }
+                if !preparing && !syncing {
+                    ref_quiet.push(ref_took);
+                }
                 ours.push(took);
+                totals.push((i, took));
                 reference.push(ref_took);
             }
         }
@@ -238,9 +377,12 @@ fn main() {
         let ks = counter.store().sealer().keystream_stats();
         // The reference without the samples the preparer may have slowed.
         let ref_alone_p95 = (!ref_alone.is_empty()).then(|| p95(ref_alone));
+        let ref_quiet_p95 = (!ref_quiet.is_empty()).then(|| p95(ref_quiet));
         let ratio = ours_p95.as_secs_f64() / ref_p95.as_secs_f64().max(1e-9);
         eprintln!(
-            "scan → verified view: p95 {ours_p95:?} (median {ours_med:?}); plain 7202 + 7203: p95 {ref_p95:?}; {n} samples; ratio {ratio:.2}; large seals with a prepared keystream {} (computed on the spot {}); reference samples begun while a keystream was being prepared {ref_beside_preparer} (reference p95 without them {ref_alone_p95:?})",
+            "scan → verified view: p95 {ours_p95:?} (median {ours_med:?}); plain 7202 + 7203: p95 {ref_p95:?}; {n} samples; ratio {ratio:.2}; deferred WAL fsyncs {} (reference samples begun before one had finished {ref_beside_sync}; reference p95 with neither {} ms); large seals with a prepared keystream {} (computed on the spot {}); reference samples begun while a keystream was being prepared {ref_beside_preparer} (reference p95 without them {ref_alone_p95:?})",
+            counter.store().deferred_syncs(),
+            ref_quiet_p95.map_or(f64::NAN, ms),
             ks.prepared, ks.on_the_spot
         );
         let row = serde_json::json!({
@@ -253,15 +395,21 @@ fn main() {
             "goal": "<= 4x",
             "met": ratio <= 4.0,
             "note": format!(
-                "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 (msgid high-water written once per second) + local verification (CMS, PDF signature, chain, CRL) beside the sealing of the raw payload (sealed format 2: SM4-CTR keystream prepared ahead by a background thread in the same process, recomputed after each scan, XOR + HMAC-SM3 on a second thread, decision 0027; prepared keystream used by {} of {} large seals, {} reference samples begun while one was being prepared, reference p95 without them {} ms) + payload and verdict recorded in one commit (decision 0023), fresh SQLite ledger (synchronous=FULL) in the system temporary directory; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
+                "service level, excluding the WebView render: PrescriptionDesk 7202 ({listed} listed) + 7203 (msgids reserved 30 s ahead by the high-water file, kept ahead by a background thread, decision 0030) + local verification (CMS, PDF signature, chain, CRL) beside the sealing of the raw payload (sealed format 2: SM4-CTR keystream prepared ahead by a background thread in the same process, recomputed after each scan, XOR + HMAC-SM3 on a second thread, decision 0027; prepared keystream used by {} of {} large seals, {} reference samples begun while one was being prepared, reference p95 without them {} ms) + payload and verdict recorded in one commit (decision 0023) whose WAL fsync a background thread makes right after (decision 0030: {} deferred fsyncs, {} reference samples begun before one had finished, reference p95 with neither that nor the preparer under way {} ms), fresh SQLite ledger (synchronous=FULL otherwise) in the system temporary directory; median {} ms; PDF {} KB; ratio = RxDesk / reference (lower is better)",
                 ks.prepared,
                 ks.prepared + ks.on_the_spot,
                 ref_beside_preparer,
                 ref_alone_p95.map_or(f64::NAN, ms),
+                counter.store().deferred_syncs(),
+                ref_beside_sync,
+                ref_quiet_p95.map_or(f64::NAN, ms),
                 ms(ours_med),
                 pdf_bytes / 1024
             ),
         });
+        if timing_stages {
+            stages::report(&totals, 6);
+        }
         println!("BENCH_ROW {row}");
         sim.shutdown().await;
     });

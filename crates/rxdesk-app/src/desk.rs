@@ -21,6 +21,7 @@ use rxdesk_gm::DownloadedPrescription;
 use rxdesk_store::{Session, Store};
 use serde::Serialize;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Why the desk could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -239,7 +240,11 @@ impl PrescriptionDesk {
             optins: self.institution.clone(),
         };
         tracing::info!(credential = ?credential, number = %mask_id_number(number), "query authorised prescriptions");
-        Ok(self.center.query_authorised(&self.ctx(by), &q).await?)
+        Ok(self
+            .center
+            .query_authorised(&self.ctx(by), &q)
+            .instrument(tracing::debug_span!("scan.7202"))
+            .await?)
     }
 
     /// 7203 + local verification; the raw payload and the verdict are recorded.
@@ -277,7 +282,10 @@ impl PrescriptionDesk {
         by: &Session,
         key: &DownloadKey,
     ) -> Result<rxdesk_gm::DownloadedPrescription, CenterError> {
-        self.center.download(&self.ctx(by), key).await
+        self.center
+            .download(&self.ctx(by), key)
+            .instrument(tracing::debug_span!("scan.7203"))
+            .await
     }
 
     /// Records and verifies a prescription already downloaded with `key`
@@ -305,6 +313,7 @@ impl PrescriptionDesk {
             Arc::clone(&rx),
         );
         let mut verification = tokio::task::spawn_blocking(move || {
+            let _span = tracing::debug_span!("scan.verify").entered();
             let verifier = Verifier {
                 trust: &trust,
                 crls: &crls,
@@ -338,7 +347,10 @@ impl PrescriptionDesk {
                 ),
             }
         });
-        let raw = serde_json::to_string(&*rx).expect("a downloaded prescription serializes");
+        let raw = tracing::debug_span!("scan.serialize")
+            .in_scope(|| serde_json::to_string(&*rx))
+            .expect("a downloaded prescription serializes");
+        let seal_span = tracing::debug_span!("scan.seal").entered();
         let sealed = store.seal_prescription(
             by,
             &rxdesk_store::ledger::DownloadedPrescription {
@@ -353,35 +365,48 @@ impl PrescriptionDesk {
                 patient_certno: rx.certno.clone(),
             },
         )?;
+        drop(seal_span);
         let wait = std::time::Duration::from_millis(
             self.verdict_wait_ms
                 .load(std::sync::atomic::Ordering::Relaxed),
         );
-        // The payload and its verdict are committed together (one fsync)
-        // when the verdict is ready soon, as it is unless a CRL is being
-        // fetched; otherwise the payload is committed alone first (it must
-        // not wait on the network) and the verdict after it. Either way
-        // both are durable before the pharmacist sees the prescription.
+        // The payload and its verdict are committed together when the
+        // verdict is ready soon, as it is unless a CRL is being fetched;
+        // otherwise the payload is committed alone first (it must not wait
+        // on the network) and the verdict after it. Either way both are
+        // committed before the pharmacist sees the prescription. The prompt
+        // path's commit defers its fsync (docs/decisions/0030): the store's
+        // background thread makes it durable a moment later, and every step
+        // that depends on it (the audit, dispensing, settlement) starts with
+        // a FULL commit, which makes it durable first in any case.
         let prompt = if wait.is_zero() {
             None
         } else {
-            tokio::time::timeout(wait, &mut verification).await.ok()
+            tokio::time::timeout(wait, &mut verification)
+                .instrument(tracing::debug_span!("scan.verdict_wait"))
+                .await
+                .ok()
         };
         let (rx_id, (verdict, verified)) = match prompt {
             Some(Ok((verdict, verified))) => {
-                let (rx_id, _) =
-                    store.record_sealed_prescription(&sealed, Some(&ledger_verdict(&verdict)))?;
+                let (rx_id, _) = commit_span().in_scope(|| {
+                    store.record_sealed_prescription_deferred(
+                        &sealed,
+                        Some(&ledger_verdict(&verdict)),
+                    )
+                })?;
                 (rx_id, (verdict, verified))
             }
             Some(Err(failed)) => {
                 // No verdict, but the download is kept all the same.
-                store.record_sealed_prescription(&sealed, None)?;
+                commit_span().in_scope(|| store.record_sealed_prescription(&sealed, None))?;
                 return Err(DeskError::Internal(format!(
                     "verification task failed: {failed}"
                 )));
             }
             None => {
-                let (rx_id, _) = store.record_sealed_prescription(&sealed, None)?;
+                let (rx_id, _) =
+                    commit_span().in_scope(|| store.record_sealed_prescription(&sealed, None))?;
                 let (verdict, verified) = verification
                     .await
                     .map_err(|e| DeskError::Internal(format!("verification task failed: {e}")))?;
@@ -389,6 +414,7 @@ impl PrescriptionDesk {
                 (rx_id, (verdict, verified))
             }
         };
+        let _view_span = tracing::debug_span!("scan.view").entered();
         drop(sealed);
         let rx = Arc::try_unwrap(rx).unwrap_or_else(|shared| (*shared).clone());
         let (reason_zh, warnings) = match &verdict {
@@ -425,6 +451,11 @@ impl PrescriptionDesk {
 /// payload alone (a CRL fetch is on the network; the payload must not wait
 /// for it). A verification without a fetch takes a few milliseconds.
 pub const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The span of the commit on the scan path (timed by the scan bench).
+fn commit_span() -> tracing::Span {
+    tracing::debug_span!("scan.commit")
+}
 
 /// The ledger's record of a verdict.
 fn ledger_verdict(verdict: &Verdict) -> rxdesk_store::ledger::Verdict {

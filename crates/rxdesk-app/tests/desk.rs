@@ -117,6 +117,7 @@ async fn payload_and_verdict_are_recorded_whether_the_verdict_is_prompt_or_late(
     ]) {
         desk.set_verdict_wait(wait);
         let commits_before = counter.store().commits();
+        let deferred_before = counter.store().deferred_commits();
         let view = desk
             .open_prescription(counter.store(), &session, &rx.auth_rxno, chrono::Utc::now())
             .await
@@ -125,6 +126,13 @@ async fn payload_and_verdict_are_recorded_whether_the_verdict_is_prompt_or_late(
         // is committed with its payload (one).
         let commits = counter.store().commits() - commits_before;
         assert_eq!(commits, if wait.is_zero() { 2 } else { 1 }, "wait {wait:?}");
+        // The prompt path's one commit defers its fsync (decision 0030);
+        // the late path's two are FULL.
+        assert_eq!(
+            counter.store().deferred_commits() - deferred_before,
+            if wait.is_zero() { 0 } else { 1 },
+            "wait {wait:?}"
+        );
         let raw = counter.store().prescription_raw(view.rx_id).unwrap();
         let back: rxdesk_gm::DownloadedPrescription = serde_json::from_str(&raw).unwrap();
         assert_eq!(back.hi_rxno, view.prescription.hi_rxno, "wait {wait:?}");

@@ -590,6 +590,58 @@ async fn the_prescription_list_shows_each_prescriptions_drugs() {
     assert_eq!(rx.phar_dept_name, "药剂科");
 }
 
+/// Decision 0030: the desk records the downloaded prescription with its
+/// fsync deferred; the visit's open step makes it durable before it returns
+/// (the visit journal's FULL commit), so no step that depends on it (audit,
+/// dispensing, settlement) can begin while it is not. The store's
+/// background fsync is held here, so only that ordering can make it durable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deferred_prescription_commit_is_durable_before_the_visit_goes_on() {
+    let rig = Rig::new().await;
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        &json!({"hospital": "H11010100001", "psn_no": "PSN1101000003", "lines": [[AMOX, 1]],
+                "valid_days": 7, "rept_flag": false, "max_rept_cnt": 0, "diag_name": "延迟提交（测试）", "label": "deferred"}),
+    )
+    .await;
+    let store = rig.counter.store();
+    store.hold_background_sync(true);
+    let s = rig.session();
+    rig.visits().start(&s).await.unwrap();
+    let v = rig
+        .visits()
+        .identify(&s, IdMethod::EVoucher, WANGFANG_EC, None, None)
+        .await
+        .unwrap();
+    let auth = v
+        .listed
+        .iter()
+        .find(|r| r.diag_name == "延迟提交（测试）")
+        .unwrap()
+        .auth_rxno
+        .clone();
+    let (deferred, syncs) = (store.deferred_commits(), store.deferred_syncs());
+    let opened = rig.visits().open(&s, &auth).await.unwrap();
+    assert_eq!(opened.state, "rules_checked", "{:?}", opened.rules);
+    assert_eq!(
+        store.deferred_commits(),
+        deferred + 1,
+        "the prescription was recorded with a deferred commit"
+    );
+    assert!(
+        store.is_durable(),
+        "the open step returned before its prescription was durable"
+    );
+    assert_eq!(
+        store.deferred_syncs(),
+        syncs,
+        "made durable by the visit's own FULL commit, not the (held) thread"
+    );
+    store.hold_background_sync(false);
+    rig.visits().cancel(&s).await.unwrap();
+}
+
 /// The opened prescription's layout file is drawn by the service for the
 /// window (docs/decisions/0025): the emulator's Chinese layout comes back as
 /// PNG pages of the width asked, different prescriptions give different

@@ -23,6 +23,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument;
 
 /// Who is operating the counter (经办人).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,27 +374,35 @@ impl CenterClient {
             self.profile.a_path_for(infno)
         );
         tracing::debug!(infno, msgid, "family A request");
-        let resp = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json;charset=utf-8")
-            .header(crate::xtif::PAASID, &self.profile.paas_id)
-            .header(crate::xtif::TIMESTAMP, &ts)
-            .header(crate::xtif::NONCE, &nonce)
-            .header(crate::xtif::SIGNATURE, sig)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| classify_send_error(&e))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
+        // Stage spans (`center.http`, `center.parse`): the scan bench times
+        // them (`RXDESK_BENCH_STAGES`); free when nothing subscribes.
+        let (status, bytes) = async {
+            let resp = self
+                .http
+                .post(&url)
+                .header("content-type", "application/json;charset=utf-8")
+                .header(crate::xtif::PAASID, &self.profile.paas_id)
+                .header(crate::xtif::TIMESTAMP, &ts)
+                .header(crate::xtif::NONCE, &nonce)
+                .header(crate::xtif::SIGNATURE, sig)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| classify_send_error(&e))?;
+            let status = resp.status();
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| CenterError::Uncertain(format!("response body cut: {e}")))?;
+            Ok::<_, CenterError>((status, bytes))
+        }
+        .instrument(tracing::debug_span!("center.http", infno))
+        .await?;
         if let Some(e) = classify_status(status, &bytes, refusal_is_definite_a(infno)) {
             return Err(e);
         }
-        let r = parse_response(&bytes)
+        let r = tracing::debug_span!("center.parse", infno)
+            .in_scope(|| parse_response(&bytes))
             .map_err(|e| CenterError::Uncertain(format!("malformed response: {e}")))?;
         match r.code() {
             Some(0) => Ok(AOutcome {
@@ -497,7 +506,8 @@ impl CenterClient {
         } else {
             out
         };
-        serde_json::from_value(out)
+        tracing::debug_span!("center.decode", infno)
+            .in_scope(|| serde_json::from_value(out))
             .map_err(|e| CenterError::Uncertain(format!("unexpected {infno} output: {e}")))
     }
 
@@ -786,9 +796,13 @@ impl PrescriptionCenter for CenterClient {
                 let o: RxDownloadOutput = self
                     .call_a(infno::RX_DOWNLOAD, ctx, &RxDownloadInput { data })
                     .await?;
-                o.to_downloaded().map_err(|e| {
-                    CenterError::Uncertain(format!("7203 output does not map to a download: {e}"))
-                })
+                tracing::debug_span!("center.to_downloaded")
+                    .in_scope(|| o.to_downloaded())
+                    .map_err(|e| {
+                        CenterError::Uncertain(format!(
+                            "7203 output does not map to a download: {e}"
+                        ))
+                    })
             }
             Family::B => {
                 let v = self.send_b_camel(EpcOp::Download, to_value(&data)?).await?;

@@ -24,7 +24,18 @@
 //! another write, and a restart starts in the next second at the earliest
 //! (at most one second ahead of the clock, as when a second's range is used
 //! up). An exclusive lock on `<file>.lock` makes sure two processes never
-//! share one role's file. The outbox fixes the msgid when it creates a row;
+//! share one role's file.
+//!
+//! **Reserved ahead, in the background** (docs/decisions/0030): a write
+//! reserves the id's second and the [`RESERVE_AHEAD_S`] seconds after it,
+//! and a background thread extends the reservation before it runs out while
+//! the counter is in use (an id issued in the last [`KEEP_WARM_S`]), so the
+//! ids of a scan normally need no write at all; only the first id after a
+//! long idle spell writes on the caller's path. The file only ever moves
+//! forward, and is written before any id of the seconds it reserves is
+//! handed out. The price: a process restarted within the reservation starts
+//! after it, up to `RESERVE_AHEAD_S + 1` seconds ahead of the clock (as a
+//! second's range used up borrows the next second). The outbox fixes the msgid when it creates a row;
 //! retries reuse it.
 
 use chrono::{DateTime, Duration, Utc};
@@ -122,13 +133,124 @@ pub fn terminal_of(msgid: &str) -> Option<u32> {
     parse_msgid(msgid).map(|(_, _, seq)| u32::from(seq / 1000))
 }
 
+/// Seconds a high-water write reserves beyond the id's own second.
+pub const RESERVE_AHEAD_S: i64 = 30;
+
+/// The background thread extends the reservation when fewer seconds than
+/// this are left of it.
+pub const REFRESH_BELOW_S: i64 = 15;
+
+/// The background thread keeps the reservation ahead while an id was issued
+/// within this many seconds (then it idles until the next id).
+pub const KEEP_WARM_S: i64 = 15 * 60;
+
 #[derive(Debug)]
 struct Inner {
     /// Seconds since epoch of the last id, and its sequence.
     last: Option<(i64, u16)>,
-    /// The second whose whole range the high-water file already reserves
-    /// (written by this process): ids of that second need no write.
+    /// The last second whose whole range the high-water file reserves
+    /// (written by this process): ids up to that second need no write.
     reserved: Option<i64>,
+    /// Wall-clock second of the last id issued (keeps the thread warm).
+    last_issued_at: i64,
+    /// The highest serial of the generators on this file (the reservation
+    /// records the last id of its last second).
+    reserve_seq: u16,
+    /// Seconds reserved ahead and the refresh threshold (tests shorten them).
+    ahead_s: i64,
+    refresh_below_s: i64,
+    /// The background extender, once started.
+    extender: Option<Arc<Extender>>,
+    /// High-water writes made on the caller's path (in `next_at`).
+    caller_writes: u64,
+}
+
+impl Inner {
+    fn new() -> Self {
+        Self {
+            last: None,
+            reserved: None,
+            last_issued_at: 0,
+            reserve_seq: 0,
+            ahead_s: RESERVE_AHEAD_S,
+            refresh_below_s: REFRESH_BELOW_S,
+            extender: None,
+            caller_writes: 0,
+        }
+    }
+}
+
+/// The high-water file's writer: every write goes through it, so the file
+/// only moves forward whoever writes (the caller's path or the thread).
+#[derive(Debug)]
+struct FileWriter {
+    /// The last second durably reserved in the file by this process.
+    written: Option<i64>,
+}
+
+/// Wakes the background extender; `stop` when the generators are gone.
+#[derive(Debug, Default)]
+struct Extender {
+    state: Mutex<(bool, bool)>,
+    signal: std::sync::Condvar,
+}
+
+impl Extender {
+    fn poke(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = true;
+            self.signal.notify_one();
+        }
+    }
+    fn stop(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.1 = true;
+            self.signal.notify_one();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(x) = &self.extender {
+            x.stop();
+        }
+    }
+}
+
+/// Writes the reservation through the end of second `through` (or further,
+/// if the file already reserves more), durably; returns the second the file
+/// now reserves.
+fn reserve_through(
+    writer: &Mutex<FileWriter>,
+    path: &Path,
+    institution: &str,
+    through: i64,
+    seq: u16,
+) -> Result<i64, MsgIdError> {
+    let mut w = writer.lock().map_err(|_| poisoned(path))?;
+    let through = w.written.map_or(through, |done| done.max(through));
+    if w.written == Some(through) {
+        return Ok(through);
+    }
+    let t = DateTime::from_timestamp(through, 0).ok_or_else(|| MsgIdError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other("reservation second out of range"),
+    })?;
+    let last_of_second = format!(
+        "{}{}{:04}",
+        institution,
+        rxdesk_core::time::format_compact(t),
+        seq
+    );
+    tracing::debug_span!("msgid.reserve")
+        .in_scope(|| write_durably(path, &last_of_second))
+        .map_err(|source| MsgIdError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    w.written = Some(through);
+    Ok(through)
 }
 
 /// Issues msgids for one institution.
@@ -140,6 +262,8 @@ pub struct MsgIdGenerator {
     seq_max: u16,
     /// Shared by every generator of this process on the same high-water file.
     inner: Arc<Mutex<Inner>>,
+    /// Shared like `inner`: the file's writer.
+    writer: Arc<Mutex<FileWriter>>,
     /// Held for the generator's life: one process per high-water file.
     _lock: Option<Arc<std::fs::File>>,
 }
@@ -147,7 +271,14 @@ pub struct MsgIdGenerator {
 /// The high-water files this process holds: a second generator on the same
 /// file (e.g. the counter re-opened in one process) shares the first one's
 /// clock and lock instead of racing it.
-type Held = HashMap<PathBuf, (Weak<Mutex<Inner>>, Weak<std::fs::File>)>;
+type Held = HashMap<
+    PathBuf,
+    (
+        Weak<Mutex<Inner>>,
+        Weak<Mutex<FileWriter>>,
+        Weak<std::fs::File>,
+    ),
+>;
 
 fn held() -> &'static Mutex<Held> {
     static HELD: OnceLock<Mutex<Held>> = OnceLock::new();
@@ -231,10 +362,8 @@ impl MsgIdGenerator {
             high_water: None,
             seq_min: 0,
             seq_max: CLIENT_SEQUENCE_MAX,
-            inner: Arc::new(Mutex::new(Inner {
-                last: None,
-                reserved: None,
-            })),
+            inner: Arc::new(Mutex::new(Inner::new())),
+            writer: Arc::new(Mutex::new(FileWriter { written: None })),
             _lock: None,
         })
     }
@@ -293,9 +422,12 @@ impl MsgIdGenerator {
             _ => path.clone(),
         };
         let mut map = held().lock().map_err(|_| poisoned(&path))?;
-        if let Some((inner, lock)) = map.get(&key) {
-            if let (Some(inner), Some(lock)) = (inner.upgrade(), lock.upgrade()) {
+        if let Some((inner, writer, lock)) = map.get(&key) {
+            if let (Some(inner), Some(writer), Some(lock)) =
+                (inner.upgrade(), writer.upgrade(), lock.upgrade())
+            {
                 g.inner = inner;
+                g.writer = writer;
                 g._lock = Some(lock);
                 g.high_water = Some(path);
                 return Ok(g);
@@ -311,7 +443,14 @@ impl MsgIdGenerator {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(MsgIdError::Io { path, source }),
         }
-        map.insert(key, (Arc::downgrade(&g.inner), Arc::downgrade(&lock)));
+        map.insert(
+            key,
+            (
+                Arc::downgrade(&g.inner),
+                Arc::downgrade(&g.writer),
+                Arc::downgrade(&lock),
+            ),
+        );
         g._lock = Some(lock);
         g.high_water = Some(path);
         Ok(g)
@@ -358,31 +497,145 @@ impl MsgIdGenerator {
             seq
         );
         if let Some(path) = &self.high_water {
+            g.reserve_seq = g.reserve_seq.max(hi);
             if g.reserved.is_none_or(|r| sec > r) {
                 // Durable before the id is handed out: a crash after this
-                // line cannot lead to the same id being issued again. The
-                // whole second is reserved (its last id recorded), so the
-                // next ids of this second need no write.
-                let last_of_second = format!(
-                    "{}{}{:04}",
-                    self.institution,
-                    rxdesk_core::time::format_compact(t),
-                    hi
-                );
-                write_durably(path, &last_of_second).map_err(|source| MsgIdError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                g.reserved = Some(sec);
+                // line cannot lead to the same id being issued again. Whole
+                // seconds are reserved (the last id of the last one
+                // recorded), this one and the next `ahead_s`, so the next
+                // ids need no write.
+                let through = reserve_through(
+                    &self.writer,
+                    path,
+                    &self.institution,
+                    sec + g.ahead_s,
+                    g.reserve_seq,
+                )?;
+                g.reserved = Some(through);
+                g.caller_writes += 1;
+            }
+            g.last_issued_at = now_s;
+            let left = g.reserved.map_or(0, |r| r - now_s);
+            if left < g.refresh_below_s {
+                self.extender(&mut g).poke();
             }
         }
         g.last = Some((sec, seq));
         Ok(id)
     }
 
+    /// Seconds reserved ahead by each write, and the threshold below which
+    /// the background thread extends the reservation (tests shorten them;
+    /// defaults [`RESERVE_AHEAD_S`], [`REFRESH_BELOW_S`]).
+    pub fn with_reservation(self, ahead_s: i64, refresh_below_s: i64) -> Self {
+        if let Ok(mut g) = self.inner.lock() {
+            g.ahead_s = ahead_s.max(0);
+            g.refresh_below_s = refresh_below_s.clamp(0, g.ahead_s);
+        }
+        self
+    }
+
+    /// High-water writes made on the callers' path so far by the generators
+    /// of this file in this process (the others are the background thread's).
+    pub fn caller_writes(&self) -> u64 {
+        self.inner.lock().map_or(0, |g| g.caller_writes)
+    }
+
+    /// The background extender of this file, started on first use.
+    fn extender(&self, g: &mut Inner) -> Arc<Extender> {
+        if let Some(x) = &g.extender {
+            return Arc::clone(x);
+        }
+        let x = Arc::new(Extender::default());
+        g.extender = Some(Arc::clone(&x));
+        let (inner, writer, lock, path, institution, signal) = (
+            Arc::downgrade(&self.inner),
+            Arc::downgrade(&self.writer),
+            self._lock.as_ref().map(Arc::downgrade),
+            self.high_water.clone(),
+            self.institution.clone(),
+            Arc::clone(&x),
+        );
+        let started = std::thread::Builder::new()
+            .name("rxdesk-msgid-reserve".into())
+            .spawn(move || {
+                if let (Some(path), Some(lock)) = (path, lock) {
+                    extend_loop(&inner, &writer, &lock, &path, &institution, &signal);
+                }
+            });
+        if let Err(e) = started {
+            // Then every reservation is written on the caller's path, as
+            // before this thread existed.
+            tracing::warn!(error = %e, "msgid reservation thread not started");
+        }
+        x
+    }
+
     /// The next msgid now.
     pub fn next(&self) -> Result<String, MsgIdError> {
         self.next_at(Utc::now())
+    }
+}
+
+/// The background extender: keeps the reservation at least
+/// `refresh_below_s` seconds ahead of the clock while the generators are in
+/// use; returns when they are gone.
+fn extend_loop(
+    inner: &Weak<Mutex<Inner>>,
+    writer: &Weak<Mutex<FileWriter>>,
+    lock: &Weak<std::fs::File>,
+    path: &Path,
+    institution: &str,
+    signal: &Extender,
+) {
+    loop {
+        {
+            let Ok(mut s) = signal.state.lock() else {
+                return;
+            };
+            if !s.0 && !s.1 {
+                s = match signal
+                    .signal
+                    .wait_timeout(s, std::time::Duration::from_secs(1))
+                {
+                    Ok((s, _)) => s,
+                    Err(_) => return,
+                };
+            }
+            if s.1 {
+                return;
+            }
+            s.0 = false;
+        }
+        // The file's lock is held for the whole iteration: a write never
+        // lands after this process let another one take the file.
+        let (Some(inner), Some(writer), Some(_lock)) =
+            (inner.upgrade(), writer.upgrade(), lock.upgrade())
+        else {
+            return;
+        };
+        let now_s = Utc::now().timestamp();
+        let plan = {
+            let Ok(g) = inner.lock() else { return };
+            let warm = now_s - g.last_issued_at <= KEEP_WARM_S;
+            let left = g.reserved.map_or(0, |r| r - now_s);
+            (warm && g.reserved.is_some() && left < g.refresh_below_s)
+                .then(|| (now_s + g.ahead_s, g.reserve_seq))
+        };
+        if let Some((through, seq)) = plan {
+            // The file first, then the in-memory mark (never the reverse):
+            // no id of a second is handed out before the file reserves it.
+            match reserve_through(&writer, path, institution, through, seq) {
+                Ok(done) => {
+                    if let Ok(mut g) = inner.lock() {
+                        g.reserved = Some(g.reserved.map_or(done, |r| r.max(done)));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "msgid reservation not extended (the next id writes it)")
+                }
+            }
+        }
     }
 }
 
@@ -431,7 +684,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hw");
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
-        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(0, 0);
         let first: Vec<String> = (0..5).map(|_| a.next_at(t).unwrap()).collect();
         drop(a);
         let b = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
@@ -448,7 +703,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hw");
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
-        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        // Nothing reserved ahead: the id's own second only.
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(0, 0);
         let first = a.next_at(t).unwrap();
         // The file reserves the rest of the second: its last id.
         let recorded = std::fs::read_to_string(&path).unwrap();
@@ -481,6 +739,77 @@ mod tests {
     }
 
     #[test]
+    fn one_write_reserves_the_seconds_ahead_and_a_restart_starts_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hw");
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
+        // 30 seconds ahead; the background refresh off (fake clock here).
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(30, 0);
+        let first = a.next_at(t).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "P11010100001202611240400350399",
+            "the last id of second t + 30"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let mut issued = vec![first];
+        for s in 1..=30 {
+            issued.push(a.next_at(t + Duration::seconds(s)).unwrap());
+        }
+        assert!(!path.exists(), "an id of a reserved second wrote the file");
+        assert_eq!(a.caller_writes(), 1);
+        // Past the reservation: written before the id is handed out.
+        issued.push(a.next_at(t + Duration::seconds(31)).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "P11010100001202611240401060399"
+        );
+        assert_eq!(a.caller_writes(), 2);
+        drop(a);
+        // A restart, even at the first second again, issues above them all.
+        let b = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(30, 0);
+        let after = b.next_at(t).unwrap();
+        for id in &issued {
+            assert!(after > *id, "{after} not above {id}");
+        }
+        assert_eq!(after, "P11010100001202611240401070000");
+    }
+
+    #[test]
+    fn the_background_thread_keeps_the_reservation_ahead_while_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hw");
+        // Two seconds ahead, extended when fewer than two are left: the
+        // thread has work every second.
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(2, 2);
+        let first = a.next().unwrap();
+        assert_eq!(a.caller_writes(), 1);
+        let mut last = first.clone();
+        let end = std::time::Instant::now() + std::time::Duration::from_millis(4_500);
+        while std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let id = a.next().unwrap();
+            assert!(id > last);
+            last = id;
+        }
+        // Four seconds and more of ids, written by the thread ahead of them.
+        assert_eq!(
+            a.caller_writes(),
+            1,
+            "ids waited for a write the thread should have made"
+        );
+        let (_, reserved, _) = parse_msgid(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+        let (_, last_t, _) = parse_msgid(&last).unwrap();
+        assert!(reserved > last_t, "the file reserves beyond the last id");
+    }
+
+    #[test]
     fn an_old_high_water_file_is_honoured_and_rewritten_once() {
         // A file written before seconds were reserved records the last id
         // issued, not the end of its second: the next id must be written.
@@ -488,7 +817,9 @@ mod tests {
         let path = dir.path().join("hw");
         std::fs::write(&path, "P11010100001202611240400050007").unwrap();
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 20, 0, 5).unwrap();
-        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path).unwrap();
+        let a = MsgIdGenerator::with_high_water_file("P11010100001", &path)
+            .unwrap()
+            .with_reservation(0, 0);
         assert_eq!(a.next_at(t).unwrap(), "P11010100001202611240400050008");
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),

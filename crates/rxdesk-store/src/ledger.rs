@@ -479,8 +479,33 @@ impl Store {
         p: &SealedPrescription,
         verdict: Option<&Verdict>,
     ) -> Result<(i64, Option<i64>)> {
+        self.record_sealed_prescription_with(p, verdict, false)
+    }
+
+    /// [`Store::record_sealed_prescription`] with its fsync deferred
+    /// ([`Store::write_deferred`], docs/decisions/0030): committed (and safe
+    /// from the process being killed) on return, durable a moment later by
+    /// the store's background thread, or by the first `FULL` commit after it
+    /// — which every step that depends on the prescription (audit, dispense,
+    /// settlement) begins with — or by [`Store::ensure_durable`]. The desk's
+    /// scan path uses it: nothing money-bearing has happened on a
+    /// prescription just downloaded.
+    pub fn record_sealed_prescription_deferred(
+        &self,
+        p: &SealedPrescription,
+        verdict: Option<&Verdict>,
+    ) -> Result<(i64, Option<i64>)> {
+        self.record_sealed_prescription_with(p, verdict, true)
+    }
+
+    fn record_sealed_prescription_with(
+        &self,
+        p: &SealedPrescription,
+        verdict: Option<&Verdict>,
+        deferred: bool,
+    ) -> Result<(i64, Option<i64>)> {
         let now = self.now_ms();
-        self.write("record prescription", |tx| {
+        let insert = |tx: &rusqlite::Transaction<'_>| {
             tx.execute(
                 "INSERT INTO prescriptions (hi_rxno, fixmedins_code, download_ide_code, raw_payload,
                      sign_digest, sign_cert_sn, sign_cert_dn, patient_name_enc, patient_certno_enc,
@@ -515,7 +540,12 @@ impl Store {
                 None => None,
             };
             Ok((rx_id, verdict_id))
-        })
+        };
+        if deferred {
+            self.write_deferred("record prescription", p.raw_payload.len(), insert)
+        } else {
+            self.write("record prescription", insert)
+        }
     }
 
     /// The raw download of a prescription, exactly as received.

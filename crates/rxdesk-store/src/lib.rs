@@ -23,6 +23,7 @@ pub mod crashpoint;
 mod csvread;
 pub mod delivery_orders;
 pub mod disputes;
+mod durability;
 pub mod error;
 pub mod history;
 pub mod inventory;
@@ -72,8 +73,9 @@ pub struct Store {
     path: PathBuf,
     sealer: Sealer,
     clock_offset_ms: AtomicI64,
-    /// Write transactions committed through this handle (`commits`).
-    commits: AtomicI64,
+    /// Commit numbering and the background WAL fsync of deferred commits
+    /// (`write_deferred`, docs/decisions/0030); its `commits` is `commits()`.
+    syncer: durability::Syncer,
 }
 
 impl std::fmt::Debug for Store {
@@ -186,12 +188,13 @@ impl Store {
         // keystream of the next large seal (docs/decisions/0027); it stops
         // when the store is dropped.
         let sealer = sealer.with_prepared_keystream(protect::PREPARED_KEYSTREAM);
+        let syncer = durability::Syncer::new(path.clone(), wal_path_of(&path));
         Ok(Self {
             conn: Mutex::new(conn),
             path,
             sealer,
             clock_offset_ms: AtomicI64::new(0),
-            commits: AtomicI64::new(0),
+            syncer,
         })
     }
 
@@ -233,16 +236,115 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::sql(action))?;
         let out = f(&tx)?;
-        tx.commit().map_err(StoreError::sql(action))?;
-        self.commits.fetch_add(1, Ordering::Relaxed);
+        // `store.commit`: the WAL commit and its fsync, timed by the scan
+        // bench (`RXDESK_BENCH_STAGES`); free when nothing subscribes.
+        tracing::debug_span!("store.commit", action)
+            .in_scope(|| tx.commit())
+            .map_err(StoreError::sql(action))?;
+        // Its fsync covers every frame written before it: deferred commits
+        // included.
+        self.syncer.shared.full_commit();
         Ok(out)
+    }
+
+    /// Like [`Store::write`], but the commit's fsync is deferred: the
+    /// transaction is committed with `synchronous=NORMAL` (atomic, and it
+    /// survives the process being killed) and the WAL is fsynced right after
+    /// by the store's background thread, off the caller's path; any later
+    /// `FULL` commit also makes it durable (docs/decisions/0030). Only for
+    /// records nothing money-bearing has happened on yet, whose dependent
+    /// steps start with a `FULL` commit or [`Store::ensure_durable`].
+    /// `approx_bytes`: about how much the transaction writes (its large
+    /// values), for the background checkpoint's pace.
+    pub(crate) fn write_deferred<T>(
+        &self,
+        action: &'static str,
+        approx_bytes: usize,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let background = self.syncer.ensure_started();
+        let mut conn = self.lock();
+        // No fsync, and no automatic checkpoint (its fsyncs) on this commit:
+        // the syncer does both right after, off the caller's path.
+        let autocheckpoint: i64 = conn
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .map_err(StoreError::sql("read wal_autocheckpoint"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(StoreError::sql("set synchronous=NORMAL"))?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(StoreError::sql("set wal_autocheckpoint"))?;
+        let out = (|| -> Result<T> {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::sql(action))?;
+            let out = f(&tx)?;
+            tracing::debug_span!("store.commit", action)
+                .in_scope(|| tx.commit())
+                .map_err(StoreError::sql(action))?;
+            Ok(out)
+        })();
+        // Committed: counted as not durable before anything else can fail.
+        if out.is_ok() {
+            self.syncer.shared.deferred_commit(approx_bytes);
+        }
+        // Back to FULL whatever happened: every other commit is synced.
+        let restored = conn
+            .pragma_update(None, "synchronous", "FULL")
+            .and_then(|()| conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint))
+            .map_err(StoreError::sql("set synchronous=FULL"));
+        let out = out?;
+        restored?;
+        drop(conn);
+        if !background {
+            self.ensure_durable()?;
+        }
+        Ok(out)
+    }
+
+    /// Makes every deferred commit durable now (fsync of the WAL) unless it
+    /// is already: for a step that depends on a record written with a
+    /// deferred commit. Cheap when there is nothing to sync.
+    pub fn ensure_durable(&self) -> Result<()> {
+        self.syncer.shared.sync().map_err(|source| StoreError::Io {
+            action: "sync the ledger's WAL",
+            path: wal_path_of(&self.path),
+            source,
+        })
+    }
+
+    /// Whether every commit made through this handle is durable (false
+    /// between a deferred commit and its fsync).
+    pub fn is_durable(&self) -> bool {
+        self.syncer.shared.is_durable()
+    }
+
+    /// Checkpoints the background thread made (decision 0030).
+    pub fn background_checkpoints(&self) -> i64 {
+        self.syncer.shared.checkpoints()
+    }
+
+    /// Deferred commits made through this handle so far.
+    pub fn deferred_commits(&self) -> i64 {
+        self.syncer.shared.deferred_count()
+    }
+
+    /// fsyncs made for deferred commits so far (tests, the bench).
+    pub fn deferred_syncs(&self) -> i64 {
+        self.syncer.shared.syncs()
+    }
+
+    /// Test hook: while held, the background thread leaves deferred commits
+    /// unsynced (so a test can show which step makes them durable).
+    #[doc(hidden)]
+    pub fn hold_background_sync(&self, held: bool) {
+        self.syncer.shared.set_held(held);
     }
 
     /// Write transactions committed through this handle so far (each one
     /// WAL commit, so one fsync under `synchronous=FULL`): lets tests check
     /// how many commits a path costs.
     pub fn commits(&self) -> i64 {
-        self.commits.load(Ordering::Relaxed)
+        self.syncer.shared.commits.load(Ordering::SeqCst)
     }
 
     /// Runs a read-only closure on the connection.
@@ -458,6 +560,13 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
         .map_err(StoreError::sql("set cache_size"))?;
     Ok(())
+}
+
+/// The WAL file SQLite keeps beside the ledger.
+fn wal_path_of(ledger: &Path) -> PathBuf {
+    let mut p = ledger.as_os_str().to_os_string();
+    p.push("-wal");
+    PathBuf::from(p)
 }
 
 /// SQLite's page cache per ledger connection, KiB (see `configure`).

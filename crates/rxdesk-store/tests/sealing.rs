@@ -4,6 +4,11 @@
 //! dropped, and a process killed at any moment (the thread half-way through
 //! a keystream, a seal under way) loses nothing it had committed.
 //!
+//! Deferred commits (docs/decisions/0030): a prescription recorded with its
+//! fsync deferred is made durable by the store's background thread, or by
+//! the next `FULL` commit or `ensure_durable` when that thread is held, and
+//! survives the process being killed like any other commit.
+//!
 //! The killed process is this test binary re-run with `--ignored --exact
 //! sealing_child` and `RXDESK_SEAL_OUT` set.
 
@@ -96,7 +101,14 @@ fn sealing_child() {
             .store
             .seal_prescription(&f.cashier, &download(&format!("RX-K{n}"), &p))
             .unwrap();
-        let (id, _) = f.store.record_sealed_prescription(&sealed, None).unwrap();
+        // Every other one with its fsync deferred (decision 0030): a kill
+        // right after its commit must not lose it either.
+        let (id, _) = if n % 2 == 1 {
+            f.store.record_sealed_prescription_deferred(&sealed, None)
+        } else {
+            f.store.record_sealed_prescription(&sealed, None)
+        }
+        .unwrap();
         println!("COMMITTED {id} {n}");
     }
 }
@@ -154,5 +166,126 @@ fn a_killed_process_loses_no_committed_sealed_payload() {
         }
         drop(store);
         let _ = std::fs::remove_dir_all(std::path::Path::new(&ledger).parent().unwrap());
+    }
+}
+
+fn verdict() -> rxdesk_store::ledger::Verdict {
+    rxdesk_store::ledger::Verdict {
+        valid: true,
+        reason: "verified".into(),
+        signer_dn: Some("CN=某医院".into()),
+        signer_sn: Some("01AB".into()),
+        warnings: Vec::new(),
+    }
+}
+
+/// Decision 0030: a deferred commit is committed on return (readable, in the
+/// timeline) and made durable by the background thread without any other
+/// write; one fsync per deferred commit, none for `FULL` ones.
+#[test]
+fn a_deferred_commit_is_made_durable_by_the_background_thread() {
+    let f = fixture();
+    let s = &f.store;
+    assert!(s.is_durable(), "nothing deferred yet");
+    let p = payload(7);
+    let sealed = s
+        .seal_prescription(&f.cashier, &download("RX-D1", &p))
+        .unwrap();
+    let (id, verdict_id) = s
+        .record_sealed_prescription_deferred(&sealed, Some(&verdict()))
+        .unwrap();
+    assert!(verdict_id.is_some(), "the verdict is in the same commit");
+    assert_eq!(s.prescription_raw(id).unwrap(), p);
+    let end = Instant::now() + Duration::from_secs(30);
+    while !s.is_durable() {
+        assert!(Instant::now() < end, "the background thread never synced");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(s.deferred_syncs(), 1);
+    // A FULL commit needs no background fsync.
+    let sealed = s
+        .seal_prescription(&f.cashier, &download("RX-D2", &payload(8)))
+        .unwrap();
+    s.record_sealed_prescription(&sealed, None).unwrap();
+    assert!(s.is_durable());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(s.deferred_syncs(), 1);
+}
+
+/// Decision 0030: with the background thread held, a deferred commit stays
+/// not durable until the next `FULL` commit (whose fsync covers the WAL
+/// frames before it: every step depending on a downloaded prescription
+/// starts with one) or `ensure_durable` makes it durable.
+#[test]
+fn the_next_full_commit_or_ensure_durable_makes_a_deferred_commit_durable() {
+    let f = fixture();
+    let s = &f.store;
+    s.hold_background_sync(true);
+    let sealed = s
+        .seal_prescription(&f.cashier, &download("RX-H1", &payload(3)))
+        .unwrap();
+    let (id, _) = s
+        .record_sealed_prescription_deferred(&sealed, None)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        !s.is_durable(),
+        "held: the deferred commit is not synced yet"
+    );
+    // The next FULL commit (here the verdict) makes it durable, no extra fsync.
+    s.record_verdict(id, &verdict()).unwrap();
+    assert!(s.is_durable());
+    assert_eq!(s.deferred_syncs(), 0);
+    // ensure_durable syncs on the caller's thread, once.
+    let sealed = s
+        .seal_prescription(&f.cashier, &download("RX-H2", &payload(4)))
+        .unwrap();
+    s.record_sealed_prescription_deferred(&sealed, None)
+        .unwrap();
+    assert!(!s.is_durable());
+    s.ensure_durable().unwrap();
+    assert!(s.is_durable());
+    assert_eq!(s.deferred_syncs(), 1);
+    s.ensure_durable().unwrap();
+    assert_eq!(s.deferred_syncs(), 1, "nothing left to sync: no fsync");
+    // Released, the thread syncs what is deferred next.
+    s.hold_background_sync(false);
+    let sealed = s
+        .seal_prescription(&f.cashier, &download("RX-H3", &payload(5)))
+        .unwrap();
+    s.record_sealed_prescription_deferred(&sealed, None)
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(30);
+    while !s.is_durable() {
+        assert!(Instant::now() < end, "the background thread never synced");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(s.deferred_syncs(), 2);
+}
+
+/// Decision 0030: deferred commits never run SQLite's automatic checkpoint
+/// on the caller's path; the background thread checkpoints once they wrote
+/// about 4 MB — once in ≈ 29 payloads of 140 KB, not after every commit.
+#[test]
+fn the_background_thread_checkpoints_at_sqlites_pace_not_every_commit() {
+    let f = fixture();
+    let s = &f.store;
+    for n in 0..34 {
+        let sealed = s
+            .seal_prescription(&f.cashier, &download(&format!("RX-C{n}"), &payload(n)))
+            .unwrap();
+        s.record_sealed_prescription_deferred(&sealed, None)
+            .unwrap();
+        let end = Instant::now() + Duration::from_secs(30);
+        while !s.is_durable() {
+            assert!(Instant::now() < end, "the background thread never synced");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The checkpoint follows the fsync on the same thread.
+        std::thread::sleep(Duration::from_millis(5));
+        let expected = if n < 28 { 0 } else { 1 };
+        if !(28..=30).contains(&n) {
+            assert_eq!(s.background_checkpoints(), expected, "after commit {n}");
+        }
     }
 }
