@@ -144,9 +144,13 @@ pub fn open_counter(dir: &DataDir, settings: &Settings) -> Result<Counter, Strin
             .name("demo catalogue".into())
             .spawn(move || {
                 let (login, _, _, password) = crate::operators::DEMO_OPERATORS[0];
-                let seeded = store.login(login, password).and_then(|manager| {
-                    rxdesk_demo::pharmacy::seed_demo_pharmacy(&store, &manager)
-                });
+                // A seeded ledger (every start but the first) signs nobody
+                // in: the manager's argon2id hash would take a core from
+                // the window while it starts.
+                let seeded =
+                    rxdesk_demo::pharmacy::seed_demo_pharmacy_unless_seeded(&store, || {
+                        store.login(login, password)
+                    });
                 match seeded {
                     Ok(r) => tracing::info!(result = ?r, "demo pharmacy ready"),
                     Err(e) => tracing::error!(error = %e, "demo catalogue import failed"),

@@ -53,13 +53,31 @@ pub enum DemoSeed {
     },
 }
 
+/// Whether the demo pharmacy is already in the ledger: a read, with no
+/// session, so a start on a seeded ledger signs nobody in (an argon2id hash
+/// on two cores while the window starts). The last product goes in with the
+/// last chunk: once it is there, the whole catalogue is.
+pub fn demo_pharmacy_seeded(store: &Store) -> Result<bool, StoreError> {
+    Ok(store.product(&last_demo_product_id())?.is_some())
+}
+
+/// [`seed_demo_pharmacy`] as the app runs it at every demo start: signs the
+/// manager in (`sign_in`) only when there is something to import.
+pub fn seed_demo_pharmacy_unless_seeded(
+    store: &Store,
+    sign_in: impl FnOnce() -> Result<Session, StoreError>,
+) -> Result<DemoSeed, StoreError> {
+    if demo_pharmacy_seeded(store)? {
+        return Ok(DemoSeed::AlreadyThere);
+    }
+    seed_demo_pharmacy(store, &sign_in()?)
+}
+
 /// Imports the demo catalogue and stock into a ledger that lacks them, as
 /// `manager` (the demo manager account, signed in by the caller: the demo
 /// accounts live with the counter, `rxdesk_app::operators::DEMO_OPERATORS`).
 pub fn seed_demo_pharmacy(store: &Store, manager: &Session) -> Result<DemoSeed, StoreError> {
-    // The last product goes in with the last chunk: once it is there, the
-    // whole catalogue is.
-    if store.product(&last_demo_product_id())?.is_some() {
+    if demo_pharmacy_seeded(store)? {
         return Ok(DemoSeed::AlreadyThere);
     }
     let invalid =

@@ -4,7 +4,10 @@
 use rxdesk_app::operators::DEMO_OPERATORS;
 use rxdesk_app::{Counter, DataDir, Settings};
 use rxdesk_demo::catalogue::{for_each_demo_catalogue_chunk, GENERATED_PRODUCTS};
-use rxdesk_demo::pharmacy::{seed_demo_pharmacy, DemoSeed, SEED_CHUNK};
+use rxdesk_demo::pharmacy::{
+    demo_pharmacy_seeded, seed_demo_pharmacy, seed_demo_pharmacy_unless_seeded, DemoSeed,
+    SEED_CHUNK,
+};
 use rxdesk_store::catalogue::catalogue_csv;
 
 #[test]
@@ -15,6 +18,7 @@ fn a_fresh_demo_ledger_gets_the_catalogue_once() {
     let store = counter.store();
     let (login, _, _, password) = DEMO_OPERATORS[0];
     let manager = store.login(login, password).unwrap();
+    assert!(!demo_pharmacy_seeded(store).unwrap());
     match seed_demo_pharmacy(store, &manager).unwrap() {
         DemoSeed::Imported { products, batches } => {
             assert!(products >= 20_000, "{products}");
@@ -33,6 +37,13 @@ fn a_fresh_demo_ledger_gets_the_catalogue_once() {
     );
     assert_eq!(
         seed_demo_pharmacy(store, &manager).unwrap(),
+        DemoSeed::AlreadyThere
+    );
+    // A start on a seeded ledger signs nobody in (no argon2id hash while the
+    // window starts).
+    assert!(demo_pharmacy_seeded(store).unwrap());
+    assert_eq!(
+        seed_demo_pharmacy_unless_seeded(store, || panic!("signed in on a seeded ledger")).unwrap(),
         DemoSeed::AlreadyThere
     );
 }
