@@ -891,6 +891,16 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     assert.match(await p.textContent("#chain-error-text"), new RegExp(`总部拒收了 ${refused} 条记录`));
     assert.equal(await p.$$eval("#chain-issues .chain-issue", (r) => r.length), refused);
     assert.match(await p.textContent("#chain-issues"), /trace_code_sold_twice/);
+    // The refused box in the pharmacist's words: which counter sold it first and what to do,
+    // not PostgreSQL's unique-index message; the record's id UUID-shaped like a real one.
+    const soldBy = sync.blocked.issues[0].params;
+    assert.equal(soldBy.counter_no, "1");
+    const issueZh = (await p.textContent("#chain-issues .issue-words")).trim();
+    assert.equal(issueZh, `追溯码 ${soldBy.trace_code} 已由本店 1 号柜台售出：请核对这盒药和两张销售单，再请总部处理`);
+    assert.match(soldBy.trace_code, /^\d{3}\*+\d{2}$/);
+    assert.doesNotMatch(await p.textContent("#chain-issues"), /constraint|duplicate key/);
+    assert.match((await p.textContent("#chain-issues .chain-issue td.mono")).trim(), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal((await p.textContent("#chain-issues-title")).trim(), `总部拒收的记录（${refused}）`);
     assert.match(await p.textContent("#chain-issues-help"), /在总部处理/);
     // 详情: the code and the English sentence for support.
     await p.click("#chain-error .error-details-toggle");
@@ -940,6 +950,13 @@ test("head office sync (issue 17): the status bar's 总部 item in each state, i
     assert.equal((await p.textContent("#chain-last-sync")).trim(), "never");
     assert.match(await p.textContent("#chain-error-text"), new RegExp(`head office refused ${refused} money or trace-code`));
     assert.doesNotMatch(await p.textContent("#chain-error-text"), /[\u4e00-\u9fff]/);
+    assert.equal((await p.textContent("#chain-issues .issue-words")).trim(),
+      `Trace code ${soldBy.trace_code} was already sold at counter 1 of this store: check the box and both sales, then ask head office to resolve it`);
+    assert.equal((await p.textContent("#chain-issues-title")).trim(), `Records head office refused (${refused})`);
+    // The whole tab in en-US: no Chinese and no full-width punctuation (（）：，…); the store's
+    // name is data and the status bar is checked above.
+    const tabText = await p.textContent("#chain-sync");
+    assert.doesNotMatch(tabText, /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/, tabText);
     await p.screenshot({ path: "test-output/browser/chain-manager-en-1024.png" });
     await fits("en-US 总部同步 tab");
   } finally {
@@ -1036,11 +1053,12 @@ test("连锁管理员登录: a chain manager signs in at head office from the lo
         const root = document.querySelector("#chain-manager").cloneNode(true);
         root.querySelectorAll("td").forEach((td) => {
           // Store and product names are data, in Chinese in any locale.
-          if (/[（(]P\d|（YP/.test(td.textContent)) td.remove();
+          if (/[（(]P\d|[（(]YP/.test(td.textContent)) td.remove();
         });
         return root.textContent;
       });
-      assert.doesNotMatch(words.replace(/王经理/g, ""), /[\u4e00-\u9fff]/, `${shot} in en-US`);
+      // No Chinese, and no full-width punctuation either: "Name (code)", "label: ".
+      assert.doesNotMatch(words.replace(/王经理/g, ""), /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/, `${shot} in en-US`);
       await fits(`${shot} en-US`);
       await p.screenshot({ path: `test-output/browser/chainmgr-${shot}-en-1024.png` });
     }

@@ -160,7 +160,7 @@ pub struct ChainFailureRow {
     pub table: String,
     /// Head office's stable code (`trace_code_sold_twice`, …).
     pub code: String,
-    /// Head office's words (English, for support).
+    /// Head office's words (English, for support), trace codes masked.
     pub message: String,
     /// When (Unix ms).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -563,7 +563,9 @@ impl ManagerClient {
                     store_code: i.store_code,
                     table: i.table,
                     code: i.code,
-                    message: i.message,
+                    // A trace code in head office's words crosses masked,
+                    // as every ID the window sees.
+                    message: crate::ipc_mask::mask_ids(&i.message),
                     at: i.at,
                     resolved: i.resolved,
                 })

@@ -4,7 +4,10 @@
 //! and the tests use, and whose blocked issues carry the wire protocol's
 //! snake_case [`rxdesk_sync::IntegrationIssue`].
 
+use std::collections::BTreeMap;
+
 use crate::chain::ChainStatus;
+use crate::ipc_mask::mask_ids;
 use serde::Serialize;
 
 /// A record head office refused (money or trace codes): the chain manager
@@ -19,8 +22,16 @@ pub struct ChainIssueView {
     pub table: String,
     /// Head office's stable code (`trace_code_sold_twice`, …).
     pub code: String,
-    /// Head office's sentence, for the manager.
+    /// Head office's English sentence (for 详情 and support), trace codes
+    /// masked; the window words the refusal from `code` and `params`.
     pub message: String,
+    /// The refusal's particulars (`rxdesk_sync::IntegrationIssue::params`):
+    /// for `trace_code_sold_twice`, `trace_code` (masked as every ID the
+    /// window sees: `813***************21`), `store_code` and `counter_no`
+    /// of the sale that already holds the box. Empty when head office sent
+    /// none.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub params: BTreeMap<String, String>,
 }
 
 /// The last round's error with the sentence in both languages.
@@ -85,7 +96,12 @@ impl From<&ChainStatus> for ChainStatusView {
                     record_id: i.record_id.to_string(),
                     table: i.table.as_str().to_string(),
                     code: i.code.clone(),
-                    message: i.message.clone(),
+                    message: mask_ids(&i.message),
+                    params: i
+                        .params
+                        .iter()
+                        .map(|(k, v)| (k.clone(), mask_ids(v)))
+                        .collect(),
                 })
                 .collect(),
         }
@@ -112,7 +128,13 @@ mod tests {
                 record_id: Default::default(),
                 table: rxdesk_sync::Table::Sale,
                 code: "trace_code_sold_twice".into(),
-                message: "m".into(),
+                message: "trace code 81305122601020013521 was already sold".into(),
+                params: [
+                    ("trace_code".to_string(), "81305122601020013521".to_string()),
+                    ("store_code".to_string(), "P1".to_string()),
+                    ("counter_no".to_string(), "2".to_string()),
+                ]
+                .into(),
             }],
             ..ChainStatus::default()
         };
@@ -125,5 +147,16 @@ mod tests {
             v["issues"][0]["recordId"],
             "00000000-0000-0000-0000-000000000000"
         );
+        // The trace code crosses masked, in the sentence and the params.
+        assert_eq!(
+            v["issues"][0]["message"],
+            "trace code 813***************21 was already sold"
+        );
+        assert_eq!(
+            v["issues"][0]["params"]["trace_code"],
+            "813***************21"
+        );
+        assert_eq!(v["issues"][0]["params"]["counter_no"], "2");
+        assert_eq!(v["issues"][0]["params"]["store_code"], "P1");
     }
 }

@@ -113,6 +113,16 @@ async fn a_chain_manager_signs_in_and_reads_every_view_through_the_app() {
     let f = &v.failures[0];
     assert_eq!((f.store_code.as_str(), f.resolved), (b, false));
     assert!(!f.code.is_empty());
+    // Head office's words name the sale that holds the box, the trace code
+    // masked on its way to the window (never the database's message).
+    assert_eq!(f.code, "trace_code_sold_twice");
+    assert_eq!(
+        f.message,
+        format!(
+            "trace code {} was already sold at store {a}, counter 1",
+            rxdesk_app::ipc_mask::mask_ids(code)
+        )
+    );
     assert_eq!(v.stores[1].counters[0].open_issues, 1);
     let day = v
         .reconciliation

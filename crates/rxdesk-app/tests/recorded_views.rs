@@ -2863,6 +2863,25 @@ async fn the_chain_sync_status_is_recorded_for_the_window_mocks() {
         !blocked["issues"].as_array().unwrap().is_empty(),
         "{blocked}"
     );
+    // The refusal's particulars crossed head office, the protocol and the
+    // counter's store to the window: counter 1 of this store sold the box
+    // first; the trace code masked as every ID the window sees.
+    let sold = &blocked["issues"][0];
+    assert_eq!(sold["code"], "trace_code_sold_twice", "{blocked}");
+    assert_eq!(sold["params"]["counter_no"], "1", "{blocked}");
+    assert_eq!(
+        sold["params"]["store_code"], blocked["storeCode"],
+        "{blocked}"
+    );
+    assert_eq!(
+        sold["params"]["trace_code"],
+        rxdesk_app::ipc_mask::mask_ids(&ibu[0].trace_code),
+        "{blocked}"
+    );
+    assert!(
+        !sold["message"].as_str().unwrap().contains("constraint"),
+        "{blocked}"
+    );
     let again = sync_now(&wb).await;
     assert_eq!(
         again["events"][1]["error"]["code"], "batch_refused",

@@ -259,6 +259,7 @@ fn issue(r: &SyncRecord, code: &str, message: String) -> IntegrationIssue {
         table: r.table,
         code: code.into(),
         message,
+        params: BTreeMap::new(),
     }
 }
 
@@ -280,10 +281,13 @@ fn is_rejection(engine: Engine, d: &dyn sqlx::error::DatabaseError) -> bool {
             .is_some_and(|c| c.starts_with("22") || c.starts_with("23"))
 }
 
+/// The refusal of a box already sold and not returned (chain-wide).
+pub const TRACE_CODE_SOLD_TWICE: &str = "trace_code_sold_twice";
+
 /// The stable code of a constraint violation on `table`.
 fn violation_code(table: Table, message: &str) -> &'static str {
     match table {
-        Table::TraceCode => "trace_code_sold_twice",
+        Table::TraceCode => TRACE_CODE_SOLD_TWICE,
         Table::Settlement if message.contains("setl_id") => "settlement_has_two_sales",
         Table::Settlement => "sale_settled_twice",
         Table::Sale if message.contains("rtal_docno") => "rtal_docno_reused",
@@ -944,6 +948,42 @@ impl ChainDb {
         Ok(())
     }
 
+    /// A trace code a sale not yet returned already holds: the refusal
+    /// `trace_code_sold_twice` naming that sale's store and counter. Read
+    /// in the integrating transaction, which holds `chain_lock` (every
+    /// integrating writer takes it first), so no other batch can sell or
+    /// return the box between this check and the insert; the unique index
+    /// `trace_code_sold_once` stays the guard behind it.
+    async fn sold_elsewhere(
+        tx: &mut Transaction<'static, Any>,
+        r: &SyncRecord,
+        code: &str,
+    ) -> std::result::Result<Option<IntegrationIssue>, Refused> {
+        let row = sqlx::query(
+            "SELECT t.store_code, CAST(COALESCE(s.counter_no, 0) AS BIGINT) FROM trace_code t \
+             LEFT JOIN sites s ON s.site_id = t.source_site \
+             WHERE t.code = $1 AND t.record_id <> $2 AND NOT t.returned AND NOT t.deleted",
+        )
+        .bind(code.to_string())
+        .bind(r.record_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let store: String = row.try_get(0)?;
+        let counter: i64 = row.try_get(1)?;
+        let mut i = issue(
+            r,
+            TRACE_CODE_SOLD_TWICE,
+            format!("trace code {code} was already sold at store {store}, counter {counter}"),
+        );
+        i.params = BTreeMap::from([
+            ("trace_code".to_string(), code.to_string()),
+            ("store_code".to_string(), store),
+            ("counter_no".to_string(), counter.to_string()),
+        ]);
+        Ok(Some(i))
+    }
+
     /// Upserts (or deletes) one record and appends it to the changelog;
     /// an identical upsert changes nothing.
     async fn apply(
@@ -983,6 +1023,13 @@ impl ChainDb {
                     .map_err(|e| Refused::Issue(issue(r, "malformed_record", e.to_string())))?;
                 if existing.as_ref() == Some(&(payload.clone(), false)) {
                     return Ok(());
+                }
+                if let RecordData::TraceCode(tc) = data {
+                    if !tc.returned {
+                        if let Some(i) = Self::sold_elsewhere(tx, r, &tc.code).await? {
+                            return Err(Refused::Issue(i));
+                        }
+                    }
                 }
                 to_store = mirror::addressed_to(data).to_string();
                 let typed = typed_values(data);
@@ -1248,6 +1295,7 @@ impl ChainDb {
                 table: Table::parse(&i.table).unwrap_or(Table::Sale),
                 code: i.code,
                 message: i.message,
+                params: BTreeMap::new(),
             })
             .collect();
         Ok(SiteStatus {

@@ -157,6 +157,17 @@ async fn a_trace_code_sold_at_two_counters_is_refused_whole(db: ChainDb) {
     assert_eq!(refused.issues.len(), 1);
     assert_eq!(refused.issues[0].code, "trace_code_sold_twice");
     assert_eq!(refused.issues[0].table, Table::TraceCode);
+    // In words the counter can show: whose sale holds the box, not the
+    // database's message about its unique index.
+    let p = &refused.issues[0].params;
+    assert_eq!(p.get("trace_code").map(String::as_str), Some(code));
+    assert_eq!(p.get("store_code").map(String::as_str), Some(A));
+    assert_eq!(p.get("counter_no").map(String::as_str), Some("1"));
+    assert_eq!(
+        refused.issues[0].message,
+        format!("trace code {code} was already sold at store {A}, counter 1")
+    );
+    assert!(!refused.issues[0].message.contains("constraint"));
     assert_eq!(snapshot(&c.db).await, before);
     let issues = rxdesk_chain::views::issues(&c.db, None, true)
         .await

@@ -363,6 +363,13 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         let r = refusal(&b);
         assert_eq!((s, r.code.as_str()), (409, "batch_refused"));
         assert_eq!(r.issues[0].code, "trace_code_sold_twice");
+        // The particulars cross the protocol: counter 1 of the same store
+        // sold the box first (not PostgreSQL's unique-index message).
+        let p = &r.issues[0].params;
+        assert_eq!(p["trace_code"], format!("81{a}000101"));
+        assert_eq!(p["store_code"], a);
+        assert_eq!(p["counter_no"], "1");
+        assert!(!r.issues[0].message.contains("constraint"), "{b}");
         let (s, b) = call(
             "GET",
             "/v1/sync/status",

@@ -636,8 +636,17 @@ pub struct IntegrationIssue {
     /// A stable code (`trace_code_sold_twice`, `settlement_has_two_sales`,
     /// `not_owner`, `unknown_parent`, …).
     pub code: String,
-    /// What happened, for the manager.
+    /// What happened, in English, for the log and head office's views.
     pub message: String,
+    /// The refusal's particulars, so the counter words it in its own
+    /// language (stable keys per code). For `trace_code_sold_twice`:
+    /// `trace_code` (in full: the counter masks it where it shows it),
+    /// `store_code` and `counter_no` of the sale that already holds the box.
+    /// Empty, and absent on the wire, for codes without particulars (an
+    /// older head office sends none: the counter then shows the code's
+    /// general words).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// Ask for what head office holds for this site after a cursor.

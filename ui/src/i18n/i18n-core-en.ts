@@ -75,4 +75,8 @@ export const coreEn: Partial<Record<Key, string>> = {
   "rx.usage": "Usage",
   "rx.layout": "Layout file",
   "rx.layout_failed": "Cannot show the layout file: ",
+  "fmt.label": "{label}: ",
+  "fmt.paren": " ({x})",
+  "fmt.empty": "(empty)",
+  "fmt.sep": "; ",
 };

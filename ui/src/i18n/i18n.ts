@@ -100,6 +100,11 @@ const zh = {
   "rx.usage": "用法用量",
   "rx.layout": "处方版式文件",
   "rx.layout_failed": "版式文件无法显示：",
+  // The locale's own punctuation around words and values (en-US has no full-width marks).
+  "fmt.label": "{label}：",
+  "fmt.paren": "（{x}）",
+  "fmt.empty": "（空）",
+  "fmt.sep": "；",
 } as const;
 
 export type Key = keyof typeof zh;

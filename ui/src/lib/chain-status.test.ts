@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chainItem, syncTime, tableLabel } from "./chain-status";
+import { chainItem, issueSentence, syncTime, tableLabel } from "./chain-status";
+import { translate, useLocale, type Key, type Locale } from "../i18n/i18n";
 import type { ChainStatusView } from "../ipc/generated/types";
 
 const now = new Date(2026, 11, 5, 14, 30).getTime();
@@ -55,7 +56,7 @@ describe("the status bar's head-office item", () => {
   });
 
   it("is red when head office blocks records or refuses the counter", () => {
-    const issue = { recordId: "r1", table: "sale", code: "trace_code_sold_twice", message: "m" };
+    const issue = { recordId: "r1", table: "sale", code: "trace_code_sold_twice", message: "m", params: {} };
     const blocked = chainItem({ ...synced, backlog: 5, issues: [issue, { ...issue, recordId: "r2" }] }, "zh-CN", now)!;
     expect([blocked.tone, blocked.text]).toEqual(["bad", "总部 拒收 2"]);
     expect(blocked.title).toContain("请店长在管理界面查看");
@@ -80,5 +81,41 @@ describe("tableLabel", () => {
     }
     expect(tableLabel("trace_code", "zh-CN")).toBe("追溯码");
     expect(tableLabel("something_new", "zh-CN")).toBe("something_new");
+  });
+});
+
+describe("a refused record in the pharmacist's words", () => {
+  const tr = (l: Locale) => (k: Key) => translate(l, k);
+  const sold = {
+    recordId: "5b0e8c3a-41d7-5f2e-9c6a-7d21e04b9a31",
+    table: "trace_code",
+    code: "trace_code_sold_twice",
+    message: "trace code 813***************21 was already sold at store P11010500001, counter 2",
+    params: { trace_code: "813***************21", store_code: "P11010500001", counter_no: "2" },
+  };
+  it("a box sold at another counter of this store names the counter and what to do", async () => {
+    await useLocale("en-US");
+    expect(issueSentence(sold, "P11010500001", tr("zh-CN"), "zh-CN")).toBe(
+      "追溯码 813***************21 已由本店 2 号柜台售出：请核对这盒药和两张销售单，再请总部处理",
+    );
+    expect(issueSentence(sold, "P11010500001", tr("en-US"), "en-US")).toBe(
+      "Trace code 813***************21 was already sold at counter 2 of this store: check the box and both sales, then ask head office to resolve it",
+    );
+  });
+  it("another store's counter is named with its store; never the database's words", async () => {
+    await useLocale("en-US");
+    const zh = issueSentence(sold, "P11010500009", tr("zh-CN"), "zh-CN");
+    expect(zh).toBe("追溯码 813***************21 已由门店 P11010500001 的 2 号柜台售出：请核对这盒药和两张销售单，再请总部处理");
+    const en = issueSentence(sold, "P11010500009", tr("en-US"), "en-US");
+    expect(en).toContain("at counter 2 of store P11010500001");
+    for (const s of [zh, en]) expect(s).not.toMatch(/constraint|duplicate key/);
+    expect(en).not.toMatch(/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/);
+  });
+  it("without particulars (an older head office) the code's general words; other codes their words", async () => {
+    await useLocale("en-US");
+    const bare = { ...sold, params: {} };
+    expect(issueSentence(bare, "P1", tr("zh-CN"), "zh-CN")).toBe("追溯码已在别处售出：请核对这盒药，再请总部处理");
+    expect(issueSentence(bare, "P1", tr("en-US"), "en-US")).toBe("Trace code already sold elsewhere: check the box, then ask head office to resolve it");
+    expect(issueSentence({ ...bare, code: "rtal_docno_reused" }, "P1", tr("en-US"), "en-US")).toBe("Retail document number reused");
   });
 });

@@ -3,8 +3,10 @@
 // 总部 ✓ 12:03 (green, synced) / 总部 积压 37 (amber, a backlog waits) /
 // 总部 离线 or 总部 拒收 2 or 总部 同步失败 (red: the last round failed or head
 // office blocks records). Nothing when the counter is not in a chain.
-import type { ChainStatusView } from "../ipc/generated/types";
-import type { Locale } from "../i18n/i18n";
+import type { ChainIssueView, ChainStatusView } from "../ipc/generated/types";
+import type { Key, Locale } from "../i18n/i18n";
+import { fill } from "../ipc/errors";
+import { failureWord } from "./chain-views";
 
 export type ChainTone = "ok" | "warn" | "bad";
 
@@ -113,4 +115,21 @@ const TABLE_NAMES: Record<string, { zh: string; en: string }> = {
 export function tableLabel(table: string, locale: Locale): string {
   const n = TABLE_NAMES[table];
   return n ? (locale === "zh-CN" ? n.zh : n.en) : table;
+}
+
+/**
+ * A record head office refused, in the pharmacist's words from the catalogue
+ * (`mgr.chain.issue.*`): what happened and what to do. A box already sold
+ * names the counter that sold it (and its store when it is another store),
+ * the trace code masked as the shell sends it; other refusals, and a head
+ * office that sent no particulars, get the code's general words.
+ */
+export function issueSentence(i: ChainIssueView, ownStore: string | null, t: (key: Key) => string, locale: Locale): string {
+  if (i.code === "trace_code_sold_twice") {
+    const p = i.params ?? {};
+    const params = { code: p.trace_code, counter: p.counter_no, store: p.store_code };
+    const key: Key = p.store_code && p.store_code !== ownStore ? "mgr.chain.issue.sold_other_store" : "mgr.chain.issue.sold_here";
+    return fill(t(key), params) ?? t("mgr.chain.issue.sold_elsewhere");
+  }
+  return failureWord(i.code, locale);
 }

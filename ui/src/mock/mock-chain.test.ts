@@ -59,6 +59,13 @@ describe("head-office sync status replays the recording", () => {
     expect(item("offline")).toMatchObject({ tone: "bad", text: "总部 离线" });
     expect(item("blocked")).toMatchObject({ tone: "bad", text: `总部 拒收 ${recordedChainStatus("blocked")!.issues.length}` });
     expect(recordedChainStatus("blocked")!.error!.code).toBe("batch_refused");
+    // The refused box: a UUID-shaped record id (as a real one), the particulars
+    // head office sent (the counter that sold it first, the trace code masked).
+    const [issue] = recordedChainStatus("blocked")!.issues;
+    expect(issue!.recordId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(issue!.params).toMatchObject({ counter_no: "1", store_code: recordedChainStatus("blocked")!.storeCode });
+    expect(issue!.params.trace_code).toMatch(/^\d{3}\*+\d{2}$/);
+    expect(issue!.message).not.toMatch(/constraint/);
   });
 
   it("立即同步 without a running worker is the shell's refusal", () => {

@@ -48,6 +48,10 @@ const PLACEHOLDERS: Record<string, string> = {
   "<prscTime>": "2026-12-05 09:00:00",
   "<valid_end_time>": "2026-12-08 09:00:00",
   "<validEndTime>": "2026-12-08 09:00:00",
+  // A synced record's id is a UUID (v5 of its site, table and local row,
+  // rxdesk_sync::record_id); the recording numbers them apart, the mock
+  // shows a UUID-shaped stand-in ending in that number.
+  "<recordId>": "5b0e8c3a-41d7-5f2e-9c6a-7d21e04b9a30",
 };
 
 /** A recorded value with its placeholders filled (a deep copy: the recording is never changed). */

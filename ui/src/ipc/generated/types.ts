@@ -248,9 +248,18 @@ table: string,
  */
 code: string, 
 /**
- * Head office's sentence, for the manager.
+ * Head office's English sentence (for 详情 and support), trace codes
+ * masked; the window words the refusal from `code` and `params`.
  */
-message: string, };
+message: string, 
+/**
+ * The refusal's particulars (`rxdesk_sync::IntegrationIssue::params`):
+ * for `trace_code_sold_twice`, `trace_code` (masked as every ID the
+ * window sees: `813***************21`), `store_code` and `counter_no`
+ * of the sale that already holds the box. Empty when head office sent
+ * none.
+ */
+params: Record<string, string>, };
 
 export type ChainErrorIpc = { 
 /**
@@ -390,7 +399,7 @@ table: string,
  */
 code: string, 
 /**
- * Head office's words (English, for support).
+ * Head office's words (English, for support), trace codes masked.
  */
 message: string, 
 /**
