@@ -79,4 +79,5 @@ export const coreEn: Partial<Record<Key, string>> = {
   "fmt.paren": " ({x})",
   "fmt.empty": "(empty)",
   "fmt.sep": "; ",
+  "fmt.comma": ", ",
 };

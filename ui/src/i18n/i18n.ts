@@ -105,6 +105,7 @@ const zh = {
   "fmt.paren": "（{x}）",
   "fmt.empty": "（空）",
   "fmt.sep": "；",
+  "fmt.comma": "，",
 } as const;
 
 export type Key = keyof typeof zh;

@@ -9,7 +9,7 @@ import type { ScanOutcome, VisitView } from "../../ipc/visit-api";
 import { plain } from "../../i18n/plain";
 import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "../../mock/mock-visit";
 import { nextStepText } from "./states";
-import { closedReasonWords, guidanceWords, printedWords, scanWords, splitExplanation } from "./words";
+import { closedReasonWords, commaJoin, guidanceWords, labelOf, paren, printedWords, scanWords, splitExplanation } from "./words";
 
 const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
@@ -149,5 +149,21 @@ describe("a wrong e-voucher password says the tries left in both languages", () 
     const e = { code: "DEVICE_PASSWORD_WRONG", params: { tries: 2 }, detail: "e-voucher password wrong (2 tries left)" };
     expect(renderError("en-US", e).text).toContain("tries left: 2");
     expect(renderError("zh-CN", e).text).toContain("还可尝试 2 次");
+  });
+});
+
+describe("punctuation follows the locale", () => {
+  const zh = (k: Key) => translate("zh-CN", k);
+  const en = (k: Key) => translate("en-US", k);
+  it("parentheses, labels and commas are full-width in zh-CN only", () => {
+    expect(paren(zh, "H11010100001")).toBe("（H11010100001）");
+    expect(paren(en, "H11010100001")).toBe(" (H11010100001)");
+    expect(labelOf(zh, "sig.institution")).toBe(`${zh("sig.institution")}：`);
+    expect(labelOf(en, "sig.institution")).toBe(`${en("sig.institution")}: `);
+    expect(commaJoin(zh, ["a", "", "b"])).toBe("a，b");
+    expect(commaJoin(en, ["a", "", "b"])).toBe("a, b");
+    for (const s of [paren(en, "x"), labelOf(en, "split.kind"), commaJoin(en, ["a", "b"])]) {
+      expect(s).not.toMatch(/[（）：，；]/);
+    }
   });
 });

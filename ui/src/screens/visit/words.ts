@@ -18,6 +18,21 @@ type T = (key: Key) => string;
  * locale; the error locale (`errorLocale`) is set by an effect after the
  * screen has rendered, so a render reading it shows the previous locale.
  */
+/** `x` in parentheses, in the locale's punctuation: （x） / " (x)". */
+export function paren(t: T, x: string): string {
+  return t("fmt.paren").replace("{x}", () => x);
+}
+
+/** A field's label followed by the locale's colon: 机构： / "Institution: ". */
+export function labelOf(t: T, key: Key): string {
+  return t("fmt.label").replace("{label}", () => t(key));
+}
+
+/** Parts joined by the locale's comma: a，b / "a, b". */
+export function commaJoin(t: T, parts: string[]): string {
+  return parts.filter((p) => p !== "").join(t("fmt.comma"));
+}
+
 export function localeOf(t: T): Locale {
   // Compared with zh-CN, which is always loaded (the English tables are a
   // chunk loaded on switching: before that, en-US lookups fall back to zh-CN).
