@@ -85,13 +85,27 @@ pub fn fixed_malloc_thresholds() {
 /// which inherits the app's environment).
 pub const CPU_PAINTING_VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
 
+/// `ours` unless the environment already chose a value (either way): WebKit
+/// switches a counter may set for itself are left as it set them.
+fn unless_chosen(current: Option<&OsStr>, ours: &'static str) -> Option<&'static str> {
+    match current {
+        Some(v) if !v.is_empty() => None,
+        _ => Some(ours),
+    }
+}
+
+/// Sets `var` to what `pick` gives for its current value, if anything.
+/// Only sound while the process is one thread (first thing in `main`).
+fn set_var_with(var: &str, pick: fn(Option<&OsStr>) -> Option<&'static str>) {
+    if let Some(v) = pick(std::env::var_os(var).as_deref()) {
+        std::env::set_var(var, v);
+    }
+}
+
 /// The value to give [`CPU_PAINTING_VAR`], given the current one: `None`
 /// when the environment already chose (either way), else CPU painting.
 pub fn cpu_painting_to_set(current: Option<&OsStr>) -> Option<&'static str> {
-    match current {
-        Some(v) if !v.is_empty() => None,
-        _ => Some("1"),
-    }
+    unless_chosen(current, "1")
 }
 
 /// Chooses CPU painting for the window's web process unless the environment
@@ -99,9 +113,7 @@ pub fn cpu_painting_to_set(current: Option<&OsStr>) -> Option<&'static str> {
 /// the process is one thread (setting the environment is only sound then),
 /// before GTK or WebKit exist.
 pub fn cpu_painting_unless_chosen() {
-    if let Some(v) = cpu_painting_to_set(std::env::var_os(CPU_PAINTING_VAR).as_deref()) {
-        std::env::set_var(CPU_PAINTING_VAR, v);
-    }
+    set_var_with(CPU_PAINTING_VAR, cpu_painting_to_set);
 }
 
 /// JavaScriptCore's switch for all of its JIT compilers (read by the web
@@ -111,19 +123,14 @@ pub const JIT_VAR: &str = "JSC_useJIT";
 /// The value to give [`JIT_VAR`], given the current one: `None` when the
 /// environment already chose (either way), else no JIT.
 pub fn jit_to_set(current: Option<&OsStr>) -> Option<&'static str> {
-    match current {
-        Some(v) if !v.is_empty() => None,
-        _ => Some("0"),
-    }
+    unless_chosen(current, "0")
 }
 
 /// Runs the window's script without JavaScriptCore's JIT unless the
 /// environment already chose (docs/decisions/0031). Called first thing in
 /// `main`, while the process is one thread, before WebKit exists.
 pub fn no_jit_unless_chosen() {
-    if let Some(v) = jit_to_set(std::env::var_os(JIT_VAR).as_deref()) {
-        std::env::set_var(JIT_VAR, v);
-    }
+    set_var_with(JIT_VAR, jit_to_set);
 }
 
 /// Applies the cache model to the main window's webview (Linux: WebKitGTK;
@@ -164,20 +171,20 @@ mod tests {
 
     #[test]
     fn gives_children_the_thresholds_and_keeps_other_tunables() {
-        let restart = |v: Option<&str>| tunables_for_children(v.map(OsStr::new));
+        let given = |v: Option<&str>| tunables_for_children(v.map(OsStr::new));
         // A plain start: ours.
-        assert_eq!(restart(None), Some(MALLOC_TUNABLES.into()));
-        assert_eq!(restart(Some("")), Some(MALLOC_TUNABLES.into()));
+        assert_eq!(given(None), Some(MALLOC_TUNABLES.into()));
+        assert_eq!(given(Some("")), Some(MALLOC_TUNABLES.into()));
         // Already ours: nothing to add.
-        assert_eq!(restart(Some(MALLOC_TUNABLES)), None);
+        assert_eq!(given(Some(MALLOC_TUNABLES)), None);
         // Someone else's tunables are kept, ours appended.
         assert_eq!(
-            restart(Some("glibc.malloc.arena_max=2")),
+            given(Some("glibc.malloc.arena_max=2")),
             Some(format!("glibc.malloc.arena_max=2:{MALLOC_TUNABLES}").into())
         );
         // A user's own threshold wins.
-        assert_eq!(restart(Some("glibc.malloc.trim_threshold=1048576")), None);
-        assert_eq!(restart(Some("glibc.malloc.mmap_threshold=65536")), None);
+        assert_eq!(given(Some("glibc.malloc.trim_threshold=1048576")), None);
+        assert_eq!(given(Some("glibc.malloc.mmap_threshold=65536")), None);
     }
 
     #[test]

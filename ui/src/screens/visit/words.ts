@@ -10,6 +10,7 @@ import type { OtcView } from "../../ipc/otc-api";
 import type { FindingView, GuidanceView, LayoutDifferenceView, ScanOutcome, SplitView, VisitView } from "../../ipc/visit-api";
 import { yuan } from "../../lib/money";
 import { shellErrors, stepTemplate } from "../../i18n/errors";
+export { commaJoin, labelOf, paren } from "../../i18n/punct";
 
 type T = (key: Key) => string;
 
@@ -18,21 +19,6 @@ type T = (key: Key) => string;
  * locale; the error locale (`errorLocale`) is set by an effect after the
  * screen has rendered, so a render reading it shows the previous locale.
  */
-/** `x` in parentheses, in the locale's punctuation: （x） / " (x)". */
-export function paren(t: T, x: string): string {
-  return t("fmt.paren").replace("{x}", () => x);
-}
-
-/** A field's label followed by the locale's colon: 机构： / "Institution: ". */
-export function labelOf(t: T, key: Key): string {
-  return t("fmt.label").replace("{label}", () => t(key));
-}
-
-/** Parts joined by the locale's comma: a，b / "a, b". */
-export function commaJoin(t: T, parts: string[]): string {
-  return parts.filter((p) => p !== "").join(t("fmt.comma"));
-}
-
 export function localeOf(t: T): Locale {
   // Compared with zh-CN, which is always loaded (the English tables are a
   // chunk loaded on switching: before that, en-US lookups fall back to zh-CN).
