@@ -403,7 +403,42 @@ impl<'a> RunView<'a> {
                 return Cow::Borrowed(bytes);
             }
         }
-        Cow::Owned((a..b).filter_map(|i| self.byte(i)).collect())
+        // Written out segment by segment: a literal part is one copy, a
+        // repeated one is its pattern laid down period by period. (Byte by
+        // byte, with a segment lookup per byte, this was about 1.7 ms of a
+        // 100 KB layout file's 2 ms verification: the emulator's padding and
+        // any long run of one pattern make the signed range span segments.)
+        let b = b.min(self.len);
+        let mut out = Vec::with_capacity(b.saturating_sub(a));
+        let first = self.segs.partition_point(|(start, _)| *start <= a);
+        for &(start, seg) in self.segs[first.saturating_sub(1)..].iter() {
+            if start >= b {
+                break;
+            }
+            let seg_len = match seg {
+                Segment::Literal(lit) => lit.len(),
+                Segment::Repeat { times, .. } => times * RUN_PERIOD,
+            };
+            let (lo, hi) = (a.max(start), b.min(start + seg_len));
+            if lo >= hi {
+                continue;
+            }
+            match seg {
+                Segment::Literal(lit) => out.extend_from_slice(&lit[lo - start..hi - start]),
+                Segment::Repeat { pattern, .. } => {
+                    let mut rotated = [0u8; RUN_PERIOD];
+                    let off = (lo - start) % RUN_PERIOD;
+                    rotated[..RUN_PERIOD - off].copy_from_slice(&pattern[off..]);
+                    rotated[RUN_PERIOD - off..].copy_from_slice(&pattern[..off]);
+                    let n = hi - lo;
+                    for _ in 0..n / RUN_PERIOD {
+                        out.extend_from_slice(&rotated);
+                    }
+                    out.extend_from_slice(&rotated[..n % RUN_PERIOD]);
+                }
+            }
+        }
+        Cow::Owned(out)
     }
 
     /// Every occurrence of `needle` in file order, or `None` when a run's
@@ -840,6 +875,52 @@ mod tests {
             if let Some(fast) = contents_der_fast(&inner) {
                 prop_assert_eq!(contents_der_general(&inner).ok(), Some(fast));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod run_view_tests {
+    use super::RunView;
+    use crate::b64::{decode_runs, RUN_PERIOD};
+    use base64::Engine as _;
+    use proptest::prelude::*;
+
+    /// Bytes with long runs of a repeated period (as the `/Contents`
+    /// padding and the emulator's padded layout files have) between
+    /// literal stretches.
+    fn with_runs() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..70),
+            (
+                proptest::collection::vec(any::<u8>(), RUN_PERIOD),
+                2usize..12
+            )
+                .prop_map(|(p, times)| p.repeat(times)),
+            (any::<u8>(), 30usize..200).prop_map(|(b, n)| vec![b; n]),
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any byte range read through the runs is the same bytes as the
+        /// flat decoded file's (including ranges across segments and past
+        /// the end, which stop at the end).
+        #[test]
+        fn a_range_through_the_runs_is_the_flat_range(
+            bytes in with_runs(),
+            a in 0usize..1200,
+            len in 0usize..1200,
+        ) {
+            let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let runs = decode_runs(text.as_bytes()).expect("valid Base64");
+            prop_assert_eq!(runs.to_vec(), bytes.clone());
+            let view = RunView::new(&runs);
+            let b = a + len;
+            let want: &[u8] = if a >= bytes.len() { &[] } else { &bytes[a..b.min(bytes.len())] };
+            prop_assert_eq!(&*view.range(a, b), want);
         }
     }
 }
