@@ -94,7 +94,7 @@ describe("backend sentences worded by code in en-US", () => {
     }
     const fields = ["PatientName", "PatientCertNo", "DrugName", "DrugSpec", "Quantity", "SingleDose", "Frequency", "Route", "Days", "UnlistedDrug", "RxNo", "IssuedAt", "ValidEnd", "Status", "DrugCode"];
     for (const field of fields) {
-      const d: LayoutDifferenceView = { field, fieldZh: "药品名称", structured: "", layout: "" };
+      const d: LayoutDifferenceView = { field, line: null, fieldZh: "药品名称", structured: "", layout: "" };
       const s = layoutFieldWords(d, t("en-US"), "en-US");
       expect(s, field).toBe(translate("en-US", `layout.field.${field}` as Key));
       expect(CJK.test(s), field).toBe(false);
