@@ -124,8 +124,9 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
   });
   await page.keyboard.press("1");
   await page.waitForSelector("#signature-panel.ok");
-  // 开方科室 is the doctor's department, never the hospital pharmacist's 药剂科.
-  assert.equal((await page.textContent("#rx-dept"))?.trim(), "呼吸内科");
+  // 开方科室 is the doctor's department (the recorded prescription's 内科), never the hospital pharmacist's 药剂科.
+  assert.equal(ZHANG_OPENED.prescription.prescription.pharDeptName, "药剂科");
+  assert.equal((await page.textContent("#rx-dept"))?.trim(), "内科");
   assert.match((await page.textContent("#sig-institution")) ?? "", /北京市演示第一医院（H11010100001）/);
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   assert.equal(await pdfEngineLoaded(), false, "a PDF engine was loaded into the window");
@@ -183,6 +184,20 @@ test("a scanner burst anywhere queries; a verified prescription shows signer and
 // ---- the whole counter visit on the mocked visit service (visit-api.ts) ----
 
 const ZHANGSAN = "110000ecdemo0000000000000000000zhangsan";
+/** The audit log's recorded start-up checks (ui/src/mock/recorded/integrity.json), by how the ledger was found. */
+const INTEGRITY = Object.fromEntries(JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/integrity.json", import.meta.url), "utf8"))
+  .flows[0].steps.map((s) => [s.args.startup, s.response.integrity]));
+/** 张三's recorded visits (ui/src/mock/recorded/visit-zhangsan.json): the real service's answers the mock replays. */
+const ZHANG_REC = JSON.parse(readFileSync(new URL("../../ui/src/mock/recorded/visit-zhangsan.json", import.meta.url), "utf8"));
+const zhangFlow = (name) => (name === "rich" ? ZHANG_REC.rich : ZHANG_REC.flows.find((f) => f.name === name)).steps;
+/** The boxes of his whole visit the service took, in order (阿莫西林 ×2, 维生素C片). */
+const ZHANG_BOXES = zhangFlow("whole").filter((s) => s.command === "visit_scan" && s.response.ok).map((s) => s.args.code);
+/** The box of his whole visit the service refused with `code` (a substitution, an expired lot …). */
+const zhangRefused = (code) => zhangFlow("whole").find((s) => s.command === "visit_scan" && s.response.code === code).args.code;
+/** His first prescription as the service opened it. */
+const ZHANG_OPENED = zhangFlow("opened").find((s) => s.command === "visit_open").response;
+/** The e-voucher the mock takes for 张三 whose own 500.00 pays all (the recording's `rich` flow). */
+const RICH = "110000ecdemo000000000000000000richpatient";
 /** 李四: the recorded real visit whose prescription was changed after signing (ui/src/mock/recorded/visit-blocked.json). */
 const LISI = "110000ecdemo000000000000000000000lisi";
 /** The demo pharmacist's own e-voucher, as the real duty was started with it (ui/src/mock/recorded/duty.json). */
@@ -245,8 +260,8 @@ async function openOk(code) {
   await page.waitForSelector("#counter[data-state='rules_checked']");
 }
 
-/** Audit, then dispense `boxes` (the mock's own by default, or a recording's trace codes) to `lines` lines done. */
-async function auditAndDispense(boxes = [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)], lines = 2) {
+/** Audit, then dispense `boxes` (张三's recorded ones by default, or another recording's) to `lines` lines done. */
+async function auditAndDispense(boxes = ZHANG_BOXES, lines = 2) {
   await page.keyboard.press("F2");
   await page.waitForSelector("#audit-form");
   if (await page.$("#shift-step")) {
@@ -314,19 +329,23 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#dispense-list");
   assert.match(await text("#audit-line"), /李药师 · 通过/);
   // A substitution is refused loudly: red banner with the product named.
-  await scan(box("8100003", 1)); // a product the prescription does not list
+  await scan(zhangRefused("wrong_product")); // 氯雷他定片: a product the prescription does not list
   await page.waitForSelector("#scan-banner.bad[data-code='wrong_product']");
-  assert.match(await text("#scan-banner"), /头孢克肟胶囊.*不是处方开具的药品/);
+  assert.match(await text("#scan-banner"), /氯雷他定片.*不是处方开具的药品/);
   await shot("05-scan-refused-substitution");
-  await scan(box(AMOX, 1));
+  await scan(ZHANG_BOXES[0]);
   await page.waitForSelector("#scan-banner.ok");
-  await scan(box(AMOX, 1));
+  await scan(ZHANG_BOXES[0]);
   await page.waitForSelector("#scan-banner.bad[data-code='duplicate_trace_code']");
+  // A box of the lot that expired in 2024: refused, said so.
+  await scan(zhangRefused("expired_batch"));
+  await page.waitForSelector("#scan-banner.bad[data-code='expired_batch']");
+  assert.match(await text("#scan-banner"), /过期/);
   // Two boxes scanned back to back: both land, in order.
-  await scan(box(AMOX, 2));
-  await scan(box(IBU, 1));
+  await scan(ZHANG_BOXES[1]);
+  await scan(ZHANG_BOXES[2]);
   await page.waitForFunction(() => document.querySelectorAll(".disp-line[data-done='1']").length === 2);
-  assert.match(await text("#scan-banner"), /布洛芬缓释胶囊/);
+  assert.match(await text("#scan-banner"), /维生素C片/);
   await shot("06-dispensed-all");
   // Esc after the audit asks before giving the visit up; Esc again keeps it.
   await page.keyboard.press("Escape");
@@ -339,7 +358,8 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await page.waitForSelector("#counter[data-state='dispensed']");
   await page.keyboard.press("F4");
   await page.waitForSelector("#split");
-  assert.equal(await text("#split-total"), "¥43.00");
+  // 2 × 12.50 + 5.00 (维生素C片, 自费); his account (lowered to 12.00 for the recording) pays 12.00.
+  assert.equal(await text("#split-total"), "¥30.00");
   assert.equal(await text("#split-cash"), "¥18.00");
   assert.match(await text("#split-explain"), /统筹基金/);
   await shot("07-pre-settled");
@@ -351,7 +371,7 @@ test("a whole visit by keyboard only: scan, verify, audit with shift start, disp
   await shot("08-payment-cash");
   await page.keyboard.press("F10");
   await page.waitForSelector("#receipt-text");
-  assert.match(await text("#receipt-text"), /43\.00/);
+  assert.match(await text("#receipt-text"), /合计（2种）\s+30\.00/);
   assert.match(await text("#print-outcome"), /已打印/);
   assert.match(await text("#guidance-text"), /医嘱/);
   assert.doesNotMatch(await text("#guidance-text"), /(^|\s)\/[\w.-]+\/|\.pdf\b/);
@@ -489,10 +509,10 @@ test("挂单: an uncertain settlement is parked while the next patient is served
 });
 
 test("states in one visual language: nothing due is not asked for, completed is green", async () => {
-  await openOk("110000ecdemo000000000000000000richpatient");
+  await openOk(RICH);
   assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "wait");
   assert.equal(await text("#visit-state"), "待审方", "the step before the audit is not called 处方已核对");
-  await auditAndDispense();
+  await auditAndDispense(zhangFlow("rich").filter((s) => s.command === "visit_scan").map((s) => s.args.code));
   await page.keyboard.press("F9");
   await page.waitForSelector("#counter[data-state='settled']");
   await page.waitForSelector("#paid");
@@ -677,13 +697,14 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await scan(ZHANGSAN);
   await page.waitForSelector("#rx-list");
-  // 张三's prescriptions AR-OK / AR-LAYOUT are the mock's own (not recorded): the second one's
-  // layout file differs from its structured data.
+  // 张三's second prescription (recorded): its signed layout file says 3 boxes and 每日两次
+  // where its structured data says 2 and 每日三次.
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("2");
   await page.waitForSelector("#layout-diff");
   assert.equal(await page.locator("#layout-diff .diff-row").count(), 2);
-  assert.match(await text("#layout-diff"), /第 1 行 阿莫西林胶囊 数量\s*2 盒\s*3 盒/);
+  assert.match(await text("#layout-diff"), /第 1 行 数量\s*2盒\s*3盒/);
+  assert.match(await text("#layout-diff"), /第 1 行 频次\s*每日三次\s*每日两次/);
   assert.match(await text("#closed-box"), /版式文件不一致/);
   // A blocked prescription looks blocked first: red chip and box, the valid signature greyed.
   await page.waitForSelector("#closed-box.blocked");
@@ -692,6 +713,8 @@ test("identification variants: e-voucher guidance, card with the PIN pad (wrong 
   assert.equal(await page.$eval("#visit-state", (el) => el.dataset.tone), "bad");
   assert.equal(await text("#visit-state"), "已阻止");
   assert.ok(await page.$("#rx-drugs .diff-cell"), "the differing quantity is highlighted in the structured table");
+  // Both differences of line 1 are marked where the table shows them: its quantity and its usage.
+  assert.deepEqual(await page.$$eval("#rx-drugs .diff-cell", (cs) => cs.map((c) => c.cellIndex)), [2, 3]);
   await page.waitForSelector("#layout-pdf[data-pages='1']");
   await shot("18-layout-differences");
   // Esc from the prescription lists his prescriptions again; Esc again starts over.
@@ -788,17 +811,19 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.press("F7");
   await page.waitForSelector("#manager #q-audit-ok");
-  assert.match(await text("#q-audit-ok"), /审计日志完整（审计日志锚点 #42/);
+  assert.match(await text("#q-audit-ok"), new RegExp(`审计日志完整（审计日志锚点 #${INTEGRITY.intact.auditAnchorHead.seq} `));
   assert.equal(await page.$("#q-audit-problem"), null, "no red banner while the audit log is intact");
-  // The start-up check finds an edited entry: the queue tab's next refresh shows the banner.
-  const problem = "审计日志第 7 条的内容被改动过（哈希不符）。";
-  await page.evaluate((p) => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: p, code: "edited", params: { id: "7" } }), problem);
+  // The start-up check finds an edited entry (the recorded check of a ledger whose second entry
+  // was changed behind the counter's back): the queue tab's next refresh shows the banner.
+  const problem = INTEGRITY.edited.auditProblem;
+  assert.match(problem, /第 2 条/);
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_integrity", { startup: "edited" }));
   await page.waitForSelector("#q-audit-problem.banner.bad");
   assert.equal(await text("#q-audit-problem"), `审计日志校验未通过（启动时检查）：${problem}`);
   // en-US: the problem worded from its code and values (IntegrityStatus.auditProblemCode), no Chinese.
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "en-US");
-  await page.waitForFunction(() => /entry 7 was changed/.test(document.querySelector("#q-audit-problem")?.textContent ?? ""));
+  await page.waitForFunction(() => /entry 2 was changed/.test(document.querySelector("#q-audit-problem")?.textContent ?? ""));
   assert.doesNotMatch(await text("#q-audit-problem"), /[\u3400-\u9fff\uff00-\uffef]/);
   await page.click("#locale-switch");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
@@ -806,7 +831,7 @@ test("manager view: the red audit-log banner shows when the start-up integrity c
   const red = await page.$eval("#q-audit-problem", (el) => getComputedStyle(el).color);
   await shot("19-manager-audit-broken");
   // Mended (e.g. the next start finds it intact): the banner goes away.
-  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_integrity", { problem: null }));
+  await page.evaluate(() => window.__TAURI_INTERNALS__.invoke("mock_integrity", { startup: "intact" }));
   await page.waitForSelector("#q-audit-ok");
   assert.equal(await page.$("#q-audit-problem"), null);
   assert.notEqual(red, await page.$eval("#q-audit-ok", (el) => getComputedStyle(el).color), "the failure stands out from the intact line");
@@ -1379,7 +1404,7 @@ for (const [w, h] of [[1024, 768], [1366, 768]]) {
       await p.keyboard.press("F2");
       await p.waitForSelector("#dispense-list");
       await at("06-dispense", ["#dispense-list", "#scan-prompt", "#fkeys"]);
-      for (const [i, c] of [box(AMOX, 1), box(AMOX, 2), box(IBU, 1)].entries()) {
+      for (const [i, c] of ZHANG_BOXES.entries()) {
         await burst(c);
         await p.waitForFunction((n) => document.querySelectorAll("#dispense-list td.small div").length === n, i + 1);
       }
@@ -1499,7 +1524,7 @@ test("en-US shows no Chinese from the backend: the patient's 险种, OTC scan re
     for (const c of cells) assert.doesNotMatch(c, CJK, c);
     assert.ok(cells.some((c) => /^Goods sale \(trace codes\) ?3505 \| Rejected \| 12 min$/.test(c)), cells.join("\n"));
     for (const sel of ["#q-oldest", "#q-audit-ok", "#manager .stat.wide"]) assert.doesNotMatch(await text(sel), CJK, sel);
-    assert.match(await text("#q-audit-ok"), /^Audit log intact \(audit log anchor #42 3f9a0c1b2d4e5f60…\)$/);
+    assert.match(await text("#q-audit-ok"), new RegExp(`^Audit log intact \\(audit log anchor #${INTEGRITY.intact.auditAnchorHead.seq} 3f9a0c1b2d4e5f60…\\)$`));
     await page.screenshot({ path: "test-output/ui/33-en-upload-queue.png" });
     // The daily reconciliation's anchor line by number and hash (ReconcileOutcome.auditAnchorHead).
     await page.click("#tab-reconcile");

@@ -1,12 +1,18 @@
-//! Recorded real responses for the window's mocks: one
-//! visit driven against the center emulator, each step's `VisitView` (and
-//! the scans' `ScanOutcome`s) serialized exactly as the Tauri command
-//! returns it, with what changes from run to run (ids, times, the layout
-//! PDF, receipt text) replaced by fixed placeholders, written to
-//! `ui/src/mock/recorded/visit-happy.json`. Like the other generated files
-//! the test rewrites the file when it differs and fails, so the recording
-//! never goes stale; a vitest checks the mocked visit answers with the same
-//! fields as these real views.
+//! Recorded real responses for the window's mocks (`ui/src/mock/recorded/`):
+//! the real services driven against the center emulator, the device
+//! simulators and the real head office, each step's answer serialized
+//! exactly as the Tauri command returns it (a refusal as the shell's
+//! `IpcError`, masked as the shell masks it), with what changes from run to
+//! run (ids, times, the layout PDF, receipt numbers) replaced by fixed
+//! placeholders: 王芳's whole visit (`visit-happy.json`), 张三's visits and
+//! their refusals (`visit-zhangsan.json`), the blocked, guidance,
+//! uncertain, recovered, parked and PIN-pad visits, the duty, OTC, the till,
+//! delivery, the figures, the reconciliation, the upload queue, the audit
+//! log's start-up check, the inventory, the chain manager's desk and
+//! head-office sync. Like the other generated files each test rewrites its
+//! file when it differs and fails, so a recording never goes stale; running
+//! it again leaves the file as it is (the recordings are deterministic).
+//! Each test's comment says what it records; `ui/src/mock/*.ts` replays them.
 
 mod common;
 
@@ -2820,9 +2826,20 @@ async fn the_chain_sync_status_is_recorded_for_the_window_mocks() {
     };
     let mut flows = Vec::new();
 
-    // Not in a chain.
+    // Not in a chain. 连锁管理员登录 is refused by the shell before any head
+    // office is asked (`hq_url` in chain_commands.rs): neither a running
+    // worker nor the ledger's own status names one. The ledger's status is
+    // read as the shell reads it; the refusal is `manager_error`'s.
     flows.push(flow("none", status(None, &a), not_running.clone()));
     assert!(flows[0]["steps"][0]["response"].is_null());
+    assert_eq!(chain::chain_status(a.counter.store()).unwrap().hq_url, None);
+    let e = rxdesk_app::chain_manager::ManagerHqError::NotRegistered;
+    flows[0]["steps"].as_array_mut().unwrap().push(step(
+        "chain_manager_sign_in",
+        json!({ "name": "王经理", "password": "demo-chain-manager" }),
+        json!({ "error": { "code": format!("CHAIN_{}", e.code().to_uppercase()), "params": {},
+                           "detail": e.to_string() } }),
+    ));
 
     // Registered, both counters sold the same box before either pushed.
     let code = hq
@@ -2940,5 +2957,611 @@ async fn the_chain_sync_status_is_recorded_for_the_window_mocks() {
     write_recording(
         "chain-sync.json",
         json!({ "recordedNow": RECORDED_NOW, "flows": flows }),
+    );
+}
+
+/// 张三's visits, against the emulator, as the browser tests and the
+/// mock's vitests drive them (`ui/src/mock/mock-visit.ts` replays them for
+/// his e-voucher; nothing of his visit is hand-built there any more). Two
+/// fresh prescriptions of his: 阿莫西林 ×2 with 维生素C片 ×1 (自费) that
+/// verifies, and 阿莫西林 ×2 whose signed layout PDF says 3 boxes and
+/// 每日两次 (the emulator's `layout_edits`), blocked by the rules. Each
+/// flow begins at the identify, every flow's view of the same request the
+/// same (the ids and times normalised):
+/// - listed, then left (Esc: cancelled); listed, the first opened, left;
+/// - the second opened: blocked by its layout differences;
+/// - the first audited and dispensed from the 无码库 with its refusals;
+/// - the whole visit with his account lowered to 12.00 (the emulator's
+///   balance knob): the audit refused without an opinion, a substitution,
+///   a duplicate, an expired box and one box too many refused, settling
+///   refused while dispensing, a receipt refused before paying and too little
+///   cash, 20.00 in cash, the receipt (printed on the printer simulator);
+/// - `rich`: the first again (a new one like it) with his own 500.00, which
+///   pays all: nothing due, the receipt;
+/// - by face (the stand-in terminal), without the patient's consent
+///   refused, then listed and left.
+///
+/// Beside the flows, the audit refused while nobody is on duty (the mock
+/// answers it whenever the duty is not started). The prescriptions'
+/// authorisation numbers are numbered by prescription (`<authRxno1>` the one
+/// that verifies, `<authRxno2>` the blocked one). Written to
+/// `visit-zhangsan.json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zhangsans_visit_is_recorded_for_the_window_mocks() {
+    use common::devices::{identity_json, IdentityDevicesRig, ZHANGSAN_ID};
+    use rxdesk_app::visit::IdMethod;
+    use rxdesk_devices::printer::escpos::PaperWidth;
+    use rxdesk_devices::printer::PrinterLink;
+    use rxdesk_devices::settings::PrinterSettings;
+    use rxdesk_devices::sim::printer::PrinterSim;
+    const OK_DIAG: &str = "急性支气管炎";
+    const LAYOUT_DIAG: &str = "慢性胃炎";
+    const ZHANG_PSN: &str = "PSN1101000001";
+    const OPINION: &str = "处方合理，准予调配";
+    let rig = Rig::new().await;
+    let printer = PrinterSim::start_tcp("127.0.0.1:0").expect("printer simulator");
+    rig.visits().set_printer(Some(PrinterSettings {
+        link: PrinterLink::Tcp {
+            addr: printer.addr().unwrap().to_string(),
+        },
+        width: PaperWidth::Mm80,
+        cash_drawer: false,
+        timeout_ms: 5000,
+    }));
+    let boxes_of = |id: &str| -> Vec<rxdesk_demo::catalogue::DemoBox> {
+        demo_boxes()
+            .into_iter()
+            .filter(|b| b.fixmedins_hilist_id == id)
+            .collect()
+    };
+    let (amox, vitc, lora) = (
+        boxes_of("YP000001"),
+        boxes_of("YP000004"),
+        boxes_of("YP000003"),
+    );
+    let ok_rx = json!({"hospital": "H11010100001", "psn_no": ZHANG_PSN,
+        "lines": [[amox[0].med_list_codg, 2], [vitc[0].med_list_codg, 1]],
+        "diag_name": OK_DIAG, "label": "recorded zhangsan", "age_hours": 1});
+    post(&rig.base, "/admin/prescriptions", ok_rx.clone()).await;
+    post(
+        &rig.base,
+        "/admin/prescriptions",
+        json!({"hospital": "H11010100001", "psn_no": ZHANG_PSN,
+               "lines": [[amox[0].med_list_codg, 2]], "diag_name": LAYOUT_DIAG,
+               "label": "recorded zhangsan layout", "age_hours": 2,
+               "layout_edits": [["× 2", "× 3"], ["每日三次", "每日两次"]]}),
+    )
+    .await;
+    let balance = |b: &'static str| {
+        let base = rig.base.clone();
+        async move {
+            post(
+                &base,
+                &format!("/admin/persons/{ZHANG_PSN}/balance"),
+                json!({ "balance": b }),
+            )
+            .await;
+        }
+    };
+    let session = rig.session();
+    let s = &session;
+    let vs = rig.visits();
+    let ev =
+        |code: &str| json!({ "method": "e_voucher", "code": code, "consent": null, "agent": null });
+    let audit_args = |result: &str, opinion: &str| {
+        json!({ "result": result, "opinion": opinion,
+                "reconfirmEvoucher": DEMO_PHARMACIST_EC_TOKEN, "reviewerLogin": null })
+    };
+    let audit = |result: &'static str, opinion: &'static str| async move {
+        raw(
+            vs.audit(
+                s,
+                AuditResult::from_code(result),
+                opinion,
+                DEMO_PHARMACIST_EC_TOKEN,
+                None,
+            )
+            .await,
+            step_error,
+        )
+    };
+    // The real numbers of the two prescriptions, as each listing hands them out.
+    let mut auths: Vec<(String, usize)> = Vec::new();
+    let identify = |v: &Value, auths: &mut Vec<(String, usize)>| {
+        for r in v["response"]["listed"].as_array().into_iter().flatten() {
+            let n = if r["diag_name"] == OK_DIAG {
+                1
+            } else if r["diag_name"] == LAYOUT_DIAG {
+                2
+            } else {
+                continue;
+            };
+            auths.push((r["auth_rxno"].as_str().unwrap().to_string(), n));
+        }
+    };
+    // The listed prescription named `diag` whose drugs were fetched (a
+    // settled one may still be listed, its download refused).
+    let auth_of = |v: &Value, diag: &str| {
+        let drugs = v["response"]["listedDrugs"].as_array().unwrap();
+        v["response"]["listed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(drugs)
+            .filter(|(r, d)| r["diag_name"] == json!(diag) && d["missing"].is_null())
+            .map(|(r, _)| r["auth_rxno"].as_str().unwrap().to_string())
+            .next_back()
+            .expect("listed")
+    };
+    let open_args = |n: usize| json!({ "authRxno": format!("<authRxno{n}>") });
+    let scan = |code: String| async move {
+        let o = vs.scan(s, &code).await;
+        step("visit_scan", json!({ "code": code }), raw(o, step_error))
+    };
+    let mut flows: Vec<(&str, Vec<Value>)> = Vec::new();
+
+    // Listed, then left.
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    assert_eq!(v["response"]["state"], "prescriptions_listed", "{v}");
+    flows.push((
+        "listed",
+        vec![
+            step("visit_identify", ev(ZHANG_EC), v),
+            step(
+                "visit_cancel",
+                json!({}),
+                raw(vs.cancel(s).await, step_error),
+            ),
+        ],
+    ));
+    // Listed, the first opened (nobody on duty: its audit refused), left.
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    let ok_auth = auth_of(&v, OK_DIAG);
+    let mut f = vec![step("visit_identify", ev(ZHANG_EC), v)];
+    let v = raw(vs.open(s, &ok_auth).await, step_error);
+    assert_eq!(v["response"]["state"], "rules_checked", "{v}");
+    f.push(step("visit_open", open_args(1), v));
+    let off_duty = step(
+        "visit_audit",
+        audit_args("1", OPINION),
+        audit("1", OPINION).await,
+    );
+    assert_eq!(off_duty["error"]["code"], "AUDIT_NOT_ON_DUTY", "{off_duty}");
+    f.push(step(
+        "visit_cancel",
+        json!({}),
+        raw(vs.cancel(s).await, step_error),
+    ));
+    flows.push(("opened", f));
+    vs.shift_start(s, DEMO_PHARMACIST_EC_TOKEN).await.unwrap();
+
+    // The second: its layout says otherwise.
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    let layout_auth = auth_of(&v, LAYOUT_DIAG);
+    let mut f = vec![step("visit_identify", ev(ZHANG_EC), v)];
+    let v = raw(vs.open(s, &layout_auth).await, step_error);
+    assert_eq!(v["response"]["state"], "closed", "{v}");
+    assert_eq!(v["response"]["closedReason"], "rules_blocked", "{v}");
+    f.push(step("visit_open", open_args(2), v));
+    flows.push(("layout", f));
+
+    // The first, dispensed from the 无码库 with its refusals.
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    let ok_auth = auth_of(&v, OK_DIAG);
+    let mut f = vec![step("visit_identify", ev(ZHANG_EC), v)];
+    f.push(step(
+        "visit_open",
+        open_args(1),
+        raw(vs.open(s, &ok_auth).await, step_error),
+    ));
+    let v = audit("1", OPINION).await;
+    assert_eq!(v["response"]["state"], "dispensing", "{v}");
+    f.push(step("visit_audit", audit_args("1", OPINION), v));
+    for (line, packs, reason) in [
+        (0, "2", " "),
+        (0, "x", "未赋码"),
+        (9, "1", "未赋码"),
+        (0, "2", "到货未赋码"),
+        (0, "1", "到货未赋码"),
+    ] {
+        f.push(step(
+            "visit_dispense_no_code",
+            json!({ "line": line, "packs": packs, "reason": reason }),
+            raw(
+                vs.dispense_no_code(s, line, packs, reason).await,
+                step_error,
+            ),
+        ));
+    }
+    let oks: Vec<bool> = f[3..].iter().map(|x| x["response"]["ok"] == true).collect();
+    assert_eq!(oks, [false, false, false, true, false], "{f:?}");
+    flows.push(("no-code", f));
+    vs.cancel(s).await.unwrap();
+
+    // The whole visit, his account lowered so that he pays a part.
+    balance("12.00").await;
+    // A box of the lot that expired in 2024, received as goods (a demo box's
+    // product prefix, its own serial).
+    let old_box = format!("{}9000000000001", &amox[0].trace_code[..7]);
+    rig.counter
+        .store()
+        .receive_goods(
+            s,
+            &rxdesk_store::inventory::GoodsIn {
+                supplier: "演示医药有限公司".into(),
+                invoice_no: "OLD-1".into(),
+                lines: vec![rxdesk_store::inventory::GoodsInLine {
+                    fixmedins_hilist_id: amox[0].fixmedins_hilist_id.clone(),
+                    manu_lotnum: "A220701".into(),
+                    manu_date: "2022-07-01".into(),
+                    expy_end: "2024-06-30".into(),
+                    boxes: vec![old_box.clone()],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    let ok_auth = auth_of(&v, OK_DIAG);
+    let mut f = vec![step("visit_identify", ev(ZHANG_EC), v)];
+    f.push(step(
+        "visit_open",
+        open_args(1),
+        raw(vs.open(s, &ok_auth).await, step_error),
+    ));
+    f.push(step(
+        "visit_audit",
+        audit_args("2", " "),
+        audit("2", " ").await,
+    ));
+    f.push(step(
+        "visit_audit",
+        audit_args("1", ""),
+        audit("1", "").await,
+    ));
+    f.push(step(
+        "visit_audit",
+        audit_args("1", OPINION),
+        audit("1", OPINION).await,
+    ));
+    for code in [
+        lora[0].trace_code.clone(),
+        amox[0].trace_code.clone(),
+        amox[0].trace_code.clone(),
+        old_box.clone(),
+        amox[1].trace_code.clone(),
+        amox[2].trace_code.clone(),
+    ] {
+        f.push(scan(code).await);
+    }
+    f.push(step(
+        "visit_settle",
+        json!({}),
+        raw(vs.settle(s).await, step_error),
+    ));
+    f.push(scan(vitc[0].trace_code.clone()).await);
+    f.push(step(
+        "visit_finish_dispensing",
+        json!({}),
+        raw(vs.finish_dispensing(s).await, step_error),
+    ));
+    f.push(step(
+        "visit_pre_settle",
+        json!({}),
+        raw(vs.pre_settle(s).await, step_error),
+    ));
+    f.push(step(
+        "visit_settle",
+        json!({}),
+        raw(vs.settle(s).await, step_error),
+    ));
+    f.push(step(
+        "visit_complete",
+        json!({}),
+        raw(vs.complete(s).await, step_error),
+    ));
+    for tendered in ["10.00", "20.00"] {
+        let t = Tender::parse("cash", Some(tendered), None).unwrap();
+        f.push(step(
+            "visit_pay",
+            json!({ "method": "cash", "tendered": tendered, "payCode": null }),
+            raw(vs.pay(s, t).await, step_error),
+        ));
+    }
+    f.push(step(
+        "visit_complete",
+        json!({}),
+        raw(vs.complete(s).await, step_error),
+    ));
+    let outcome: Vec<String> = f
+        .iter()
+        .map(|x| {
+            x["error"]["code"]
+                .as_str()
+                .map(String::from)
+                .or_else(|| x["response"]["code"].as_str().map(String::from))
+                .unwrap_or_else(|| x["response"]["state"].as_str().unwrap_or("?").to_string())
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            "prescriptions_listed",
+            "rules_checked",
+            "AUDIT_OPINION_REQUIRED",
+            "AUDIT_OPINION_REQUIRED",
+            "dispensing",
+            "wrong_product",
+            "box_ok",
+            "duplicate_trace_code",
+            "expired_batch",
+            "box_ok",
+            "over_quantity",
+            "VISIT_ILLEGAL_TRANSITION",
+            "box_ok",
+            "dispensed",
+            "pre_settled",
+            "settled",
+            "NOT_PAID",
+            "SETTLE_INSUFFICIENT_CASH",
+            "settled",
+            "receipted"
+        ],
+        "{f:#?}"
+    );
+    flows.push(("whole", f));
+
+    // Rich: a new one like the first, his own 500.00 pays all.
+    balance("500.00").await;
+    post(&rig.base, "/admin/prescriptions", ok_rx).await;
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::EVoucher, ZHANG_EC, None, None)
+            .await,
+        step_error,
+    );
+    identify(&v, &mut auths);
+    let ok_auth = auth_of(&v, OK_DIAG);
+    let mut f = vec![step("visit_identify", ev(ZHANG_EC), v)];
+    f.push(step(
+        "visit_open",
+        open_args(1),
+        raw(vs.open(s, &ok_auth).await, step_error),
+    ));
+    f.push(step(
+        "visit_audit",
+        audit_args("1", OPINION),
+        audit("1", OPINION).await,
+    ));
+    for code in [
+        amox[3].trace_code.clone(),
+        amox[4].trace_code.clone(),
+        vitc[1].trace_code.clone(),
+    ] {
+        let x = scan(code).await;
+        assert_eq!(x["response"]["ok"], true, "{x}");
+        f.push(x);
+    }
+    for (cmd, r) in [
+        ("visit_finish_dispensing", vs.finish_dispensing(s).await),
+        ("visit_pre_settle", vs.pre_settle(s).await),
+        ("visit_settle", vs.settle(s).await),
+    ] {
+        f.push(step(cmd, json!({}), raw(r, step_error)));
+    }
+    let last = &f[f.len() - 1]["response"];
+    assert_eq!(last["split"]["cashPay"], "0.00", "{last}");
+    assert_eq!(last["payment"]["method"], "none", "{last}");
+    let v = raw(vs.complete(s).await, step_error);
+    assert_eq!(v["response"]["state"], "receipted", "{v}");
+    f.push(step("visit_complete", json!({}), v));
+    let mut rich = Value::Array(f);
+    // A settled prescription is listed until the upload worker has reported
+    // its sale, its download refused or not yet: timing, not the recording.
+    // So `rich` keeps only the one it opens (the blocked one is the flows'),
+    // the face flows only the blocked one (both others are settled).
+    let keep = json!(ok_auth);
+    for (k, id) in [("listed", "auth_rxno"), ("listedDrugs", "authRxno")] {
+        for x in rich.as_array_mut().unwrap() {
+            let r = &mut x["response"];
+            if let Some(Value::Array(a)) = r.get_mut(k) {
+                a.retain(|r| r[id] == keep);
+            }
+            if let Some(Value::Array(a)) = r.get_mut("visit").and_then(|v| v.get_mut(k)) {
+                a.retain(|r| r[id] == keep);
+            }
+        }
+    }
+
+    // By face: the stand-in terminal recognises 张三.
+    let mut dev = IdentityDevicesRig::attach(&rig.counter);
+    let face = format!(
+        r#"{{"code":0,"message":"成功","data":{}}}"#,
+        identity_json("张三", ZHANGSAN_ID, ZHANG_EC)
+    );
+    dev.standin
+        .set("ec.iot.gain.ec.qrcode", Some(&face))
+        .unwrap();
+    let face_args =
+        |consent: Value| json!({ "method": "face", "code": "", "consent": consent, "agent": null });
+    vs.start(s).await.unwrap();
+    let v = raw(
+        vs.identify(s, IdMethod::Face, "", None, None).await,
+        step_error,
+    );
+    assert_eq!(v["error"]["code"], "FACE_CONSENT_REQUIRED", "{v}");
+    flows.push((
+        "face-no-consent",
+        vec![step("visit_identify", face_args(Value::Null), v)],
+    ));
+    let v = raw(
+        vs.identify(s, IdMethod::Face, "", Some(true), None).await,
+        step_error,
+    );
+    assert_eq!(v["response"]["state"], "prescriptions_listed", "{v}");
+    assert_eq!(v["response"]["patient"]["identifiedVia"], "face", "{v}");
+    identify(&v, &mut auths);
+    flows.push((
+        "face",
+        vec![
+            step("visit_identify", face_args(json!(true)), v),
+            step(
+                "visit_cancel",
+                json!({}),
+                raw(vs.cancel(s).await, step_error),
+            ),
+        ],
+    ));
+
+    for (_, f) in flows.iter_mut().filter(|(n, _)| n.starts_with("face")) {
+        for x in f.iter_mut() {
+            only_listed(x, LAYOUT_DIAG);
+        }
+    }
+
+    // Normalised: the numbers by prescription, the receipts' times and
+    // numbers, then what changes from run to run.
+    let mut all = json!({
+        "flows": flows.iter().map(|(n, f)| json!({ "name": n, "steps": f })).collect::<Vec<_>>(),
+        "rich": { "name": "rich", "steps": rich },
+        "refusedOffDuty": off_duty,
+    });
+    fn renumber(v: &mut Value, auths: &[(String, usize)]) {
+        match v {
+            Value::String(s) => {
+                if let Some((_, n)) = auths.iter().find(|(a, _)| a == s) {
+                    *s = format!("<authRxno{n}>");
+                }
+            }
+            Value::Object(m) => m.values_mut().for_each(|x| renumber(x, auths)),
+            Value::Array(a) => a.iter_mut().for_each(|x| renumber(x, auths)),
+            _ => {}
+        }
+    }
+    renumber(&mut all, &auths);
+    fn receipts(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match x {
+                        Value::String(s) if k == "receiptText" || k == "guidanceText" => {
+                            *s = receipt_normalised(s);
+                        }
+                        _ => receipts(x),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(receipts),
+            _ => {}
+        }
+    }
+    receipts(&mut all);
+    scrub_but(
+        &mut all,
+        &[
+            "auth_rxno",
+            "authRxno",
+            "traceCode",
+            "receiptText",
+            "guidanceText",
+        ],
+    );
+    only_listed_any(&mut all, &[OK_DIAG, LAYOUT_DIAG]);
+    write_recording("visit-zhangsan.json", all);
+}
+
+/// The start-up check of the audit log as the manager's queue tab shows it
+/// (`QueueSummary.integrity`, `rxdesk_app::integrity`): a fresh ledger
+/// opened again (intact, its head anchored), then the same ledger with its
+/// second audit entry edited behind the counter's back (the trigger that
+/// forbids it dropped, as an attacker with the file would) and opened again.
+/// The anchor's hash changes with every run (`<hash>`); its number stays.
+/// Written to `integrity.json`; `ui/src/mock/mock-manager.ts` replays it
+/// (`mock_integrity` chooses which start the counter had).
+#[test]
+fn the_audit_log_integrity_is_recorded_for_the_window_mocks() {
+    use rxdesk_app::{Counter, DataDir, Settings};
+    let settings = Settings {
+        demo_mode: true,
+        ..Settings::default()
+    };
+    let t = tempfile::tempdir().unwrap();
+    let dir = DataDir::at(t.path());
+    drop(Counter::open(&dir, &settings).unwrap());
+    let status = |c: &Counter| {
+        let mut v = serde_json::to_value(c.integrity()).unwrap();
+        if let Some(h) = v["auditAnchorHead"].get_mut("hash") {
+            let hash = h.as_str().unwrap().to_string();
+            *h = json!("<hash>");
+            let a = v["auditAnchor"].as_str().unwrap().replace(&hash, "<hash>");
+            v["auditAnchor"] = json!(a);
+        }
+        v
+    };
+    let c = Counter::open(&dir, &settings).unwrap();
+    let intact = status(&c);
+    assert_eq!(intact["auditOk"], true, "{intact}");
+    assert!(
+        intact["auditAnchor"]
+            .as_str()
+            .unwrap()
+            .ends_with(" <hash>…"),
+        "{intact}"
+    );
+    drop(c);
+    let db = rusqlite::Connection::open(dir.database()).unwrap();
+    db.execute_batch("DROP TRIGGER audit_log_no_update;")
+        .unwrap();
+    let n = db
+        .execute(
+            "UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(db);
+    let c = Counter::open(&dir, &settings).unwrap();
+    let broken = status(&c);
+    assert_eq!(broken["auditOk"], false, "{broken}");
+    assert_eq!(broken["auditProblemCode"], "edited", "{broken}");
+    assert_eq!(broken["auditProblemParams"]["id"], "2", "{broken}");
+    assert!(broken["auditAnchor"].is_null(), "{broken}");
+    write_recording(
+        "integrity.json",
+        json!({ "flows": [{ "name": "startup", "steps": [
+            step("queue_summary", json!({ "startup": "intact" }), json!({ "response": { "integrity": intact } })),
+            step("queue_summary", json!({ "startup": "edited" }), json!({ "response": { "integrity": broken } })),
+        ] }] }),
     );
 }

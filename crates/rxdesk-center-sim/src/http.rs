@@ -92,6 +92,7 @@ pub fn router(app: App) -> Router {
             get(crate::dedupe::get_mode).post(crate::dedupe::set_mode),
         )
         .route("/admin/persons", get(persons))
+        .route("/admin/persons/{psn_no}/balance", post(set_balance))
         .route("/admin/drugs", get(drugs))
         .route("/admin/prescriptions", get(list_rx).post(create_rx))
         .route("/admin/prescriptions/{hi_rxno}/revoke", post(revoke_rx))
@@ -794,6 +795,47 @@ async fn persons(AxState(app): AxState<App>) -> Json<Value> {
             "deductible_left": p.deductible_left.to_string(), "insuplc_admdvs": p.insuplc_admdvs}))
         .collect();
     Json(Value::Array(v))
+}
+
+/// `POST /admin/persons/{psn_no}/balance {"balance": "12.00"}`: the
+/// person's 个人账户 balance from now on (a patient whose account pays all,
+/// or only part, of what the fund leaves).
+async fn set_balance(
+    AxState(app): AxState<App>,
+    Path(psn_no): Path<String>,
+    body: Bytes,
+) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Balance {
+        balance: rust_decimal::Decimal,
+    }
+    let b: Balance = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": e.to_string()})),
+            )
+                .into_response()
+        }
+    };
+    if b.balance.is_sign_negative() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "a balance is not negative"})),
+        )
+            .into_response();
+    }
+    let mut st = lock(&app);
+    let Some(p) = st.persons.get_mut(&psn_no) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such person"})),
+        )
+            .into_response();
+    };
+    p.balance = b.balance;
+    Json(json!({"psn_no": psn_no, "balance": p.balance.to_string()})).into_response()
 }
 
 async fn drugs(AxState(app): AxState<App>) -> Json<Value> {

@@ -15,6 +15,7 @@ use rxdesk_center_sim::{serve, SimConfig};
 ///     rxSignVerify|rxChkUpld|rxDelvUpld|rxSetlUpld|rxSelUpld|rxSelUndo}
 ///   admin:  GET /admin/stats  GET|POST|DELETE /admin/faults  GET /admin/uploads?op=3505
 ///     GET /admin/persons /admin/drugs /admin/prescriptions  POST /admin/prescriptions
+///     POST /admin/persons/{psn_no}/balance
 ///     POST /admin/prescriptions/{hi_rxno}/revoke  POST /admin/certs/{hospital}/revoke
 ///     GET /admin/ca.pem (trust root)  GET /crl/demo-ca.crl
 ///

@@ -350,6 +350,12 @@ pub struct NewRx {
     /// 主诊断代码 (ICD-10), default `J06.900`.
     #[serde(default = "default_diag_code")]
     pub diag_code: String,
+    /// Text replacements `(from, to)` made in the layout PDF's lines after
+    /// the structured data is signed: a layout that differs from its data
+    /// (`[["× 2", "× 3"]]`: the layout says 3 boxes, the data 2). Empty:
+    /// the layout prints the data.
+    #[serde(default)]
+    pub layout_edits: Vec<(String, String)>,
 }
 fn outpatient() -> String {
     "11".into()
@@ -369,7 +375,16 @@ fn default_diag() -> String {
 
 /// Create and sign a prescription (also the admin API's create).
 pub fn create_rx(st: &mut State, n: &NewRx) -> Result<String, String> {
-    create_rx_with(st, n, |_, _| {})
+    create_rx_with(st, n, |layout, _| edit_layout(layout, &n.layout_edits))
+}
+
+/// Applies [`NewRx::layout_edits`] to every layout line.
+fn edit_layout(layout: &mut [crate::pdf::LayoutLine], edits: &[(String, String)]) {
+    for l in layout.iter_mut() {
+        for (from, to) in edits.iter().filter(|(f, _)| !f.is_empty()) {
+            l.1 = l.1.replace(from.as_str(), to);
+        }
+    }
 }
 
 /// Create with a hook that may change the layout lines or the download
@@ -723,6 +738,7 @@ fn seed_demo(st: &mut State, _now: DateTime<Utc>) -> Result<(), SeedError> {
         dise_codg: String::new(),
         dise_name: String::new(),
         diag_code: default_diag_code(),
+        layout_edits: Vec::new(),
     };
     let e = |s: String| SeedError::Crypto(s);
     create_rx(

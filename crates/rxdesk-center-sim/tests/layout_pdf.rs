@@ -74,3 +74,88 @@ async fn layout_pdfs_carry_chinese_text_and_the_differing_case_differs() {
     }
     sim.shutdown().await;
 }
+
+/// The admin knobs a recording uses: a prescription whose layout differs
+/// from its data as asked (`layout_edits`), and a person's account balance.
+#[tokio::test]
+async fn admin_knobs_edit_a_new_layout_and_set_a_balance() {
+    let sim = start().await;
+    let base = sim.base_url();
+    let amox = get(&base, "/admin/drugs")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["genname"] == "阿莫西林胶囊")
+        .map(|d| d["med_list_codg"].as_str().unwrap().to_string())
+        .unwrap();
+    let (st, made) = post(
+        &base,
+        "/admin/prescriptions",
+        &serde_json::json!({"hospital": "H11010100001", "psn_no": "PSN1101000001",
+            "lines": [[amox, 2]], "label": "edited layout",
+            "layout_edits": [["× 2", "× 3"], ["每日三次", "每日两次"]]}),
+    )
+    .await;
+    assert_eq!(st, 200, "{made}");
+    let c = client_with(&base, Family::B, |p| {
+        if let Some(b) = p.b.as_mut() {
+            b.user_id = b.app_secret.clone();
+        }
+    });
+    let cx = ctx();
+    let t = c
+        .decode_qr(&cx, &qr(made["epc_qrcd"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .epc_token;
+    let dl = c.download(&cx, &DownloadKey::EpcToken(t)).await.unwrap();
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(&dl.rx_file)
+        .unwrap();
+    assert!(
+        rxdesk_gm::pdf::verify_pdf(&pdf, &[]).is_ok(),
+        "still signed"
+    );
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("× 3 盒") && text.contains("每日两次"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("× 2 盒") && !text.contains("每日三次"),
+        "{text}"
+    );
+    assert_eq!(dl.rx_drug_detail[0].drug_cnt, rust_decimal::Decimal::TWO);
+    assert_eq!(dl.rx_drug_detail[0].used_frqu_name, "每日三次");
+
+    let (st, v) = post(
+        &base,
+        "/admin/persons/PSN1101000001/balance",
+        &serde_json::json!({"balance": "12.00"}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(person(&base, "PSN1101000001", "balance").await, "12.00");
+    for (path, body, want) in [
+        (
+            "/admin/persons/PSN1101000001/balance",
+            serde_json::json!({"balance": "-1"}),
+            400,
+        ),
+        (
+            "/admin/persons/PSN9/balance",
+            serde_json::json!({"balance": "1"}),
+            404,
+        ),
+        (
+            "/admin/persons/PSN1101000001/balance",
+            serde_json::json!({"nope": 1}),
+            400,
+        ),
+    ] {
+        assert_eq!(post(&base, path, &body).await.0, want, "{path} {body}");
+    }
+    assert_eq!(person(&base, "PSN1101000001", "balance").await, "12.00");
+    sim.shutdown().await;
+}

@@ -921,8 +921,8 @@ impl ChainDb {
         for i in issues {
             tracing::warn!(site = %site.site_id, record = %i.record_id, table = i.table.as_str(), code = %i.code, "batch refused");
             sqlx::query(
-                "INSERT INTO sync_issues (site_id, store_code, record_id, table_name, code, message, at, resolved) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO sync_issues (site_id, store_code, record_id, table_name, code, message, at, resolved, params) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(site.site_id.to_string())
             .bind(site.store_code.clone())
@@ -932,6 +932,7 @@ impl ChainDb {
             .bind(i.message.clone())
             .bind(now)
             .bind(false)
+            .bind(serde_json::to_string(&i.params).unwrap_or_else(|_| "{}".into()))
             .execute(&mut *tx)
             .await?;
         }
@@ -1295,7 +1296,7 @@ impl ChainDb {
                 table: Table::parse(&i.table).unwrap_or(Table::Sale),
                 code: i.code,
                 message: i.message,
-                params: BTreeMap::new(),
+                params: i.params,
             })
             .collect();
         Ok(SiteStatus {

@@ -138,6 +138,7 @@ pub fn migration(engine: Engine, version: u32) -> Option<Vec<String>> {
     match version {
         1 => Some(v1(engine)),
         2 => Some(v2()),
+        3 => Some(v3()),
         _ => None,
     }
 }
@@ -152,6 +153,14 @@ fn v2() -> Vec<String> {
             .into(),
         "CREATE INDEX manager_sessions_expiry ON manager_sessions (expires_at)".into(),
     ]
+}
+
+/// An integration issue's particulars (`IntegrationIssue::params`, JSON
+/// text): kept so that its refusal is worded from them when it is read back
+/// (a counter's sync status, the chain manager's failures). Older issues
+/// have none (`{}`).
+fn v3() -> Vec<String> {
+    vec!["ALTER TABLE sync_issues ADD COLUMN params TEXT NOT NULL DEFAULT '{}'".into()]
 }
 
 fn v1(engine: Engine) -> Vec<String> {

@@ -170,13 +170,24 @@ pub struct IssueView {
     pub at: i64,
     /// Resolved by the manager.
     pub resolved: bool,
+    /// The refusal's particulars (`IntegrationIssue::params`, e.g. the
+    /// store and counter of the sale that already holds a box), absent
+    /// when it has none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+/// An issue's kept particulars: none when the text is not a JSON object
+/// of strings (an issue kept before they were, or a damaged row).
+fn issue_params(text: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// Integration issues, newest first; of one site and/or only open ones.
 pub async fn issues(db: &ChainDb, site: Option<Uuid>, open_only: bool) -> Result<Vec<IssueView>> {
     let rows = sqlx::query(
         "SELECT id, site_id, store_code, record_id, table_name, code, message, at, \
-         CAST(CASE WHEN resolved THEN 1 ELSE 0 END AS BIGINT) FROM sync_issues \
+         CAST(CASE WHEN resolved THEN 1 ELSE 0 END AS BIGINT), params FROM sync_issues \
          WHERE ($1 = '' OR site_id = $1) AND ($2 = 0 OR NOT resolved) ORDER BY id DESC LIMIT 1000",
     )
     .bind(site.map(|s| s.to_string()).unwrap_or_default())
@@ -195,6 +206,7 @@ pub async fn issues(db: &ChainDb, site: Option<Uuid>, open_only: bool) -> Result
                 message: get_s(r, 6)?,
                 at: get_i(r, 7)?,
                 resolved: get_i(r, 8)? != 0,
+                params: issue_params(&get_s(r, 9)?),
             })
         })
         .collect()

@@ -120,7 +120,7 @@ async fn snapshot(db: &ChainDb) -> (Vec<(&'static str, i64)>, i64) {
 }
 
 async fn migrations_apply_and_reapply(db: ChainDb) {
-    assert_eq!(db.schema_version().await.unwrap(), 2);
+    assert_eq!(db.schema_version().await.unwrap(), 3);
     let counts = db.record_counts().await.unwrap();
     assert_eq!(counts.len(), Table::ALL.len());
     assert!(counts.values().all(|n| *n == 0));
@@ -128,7 +128,7 @@ async fn migrations_apply_and_reapply(db: ChainDb) {
     let hq = db.hq_site();
     assert!(!hq.is_nil());
     db.migrate().await.unwrap();
-    assert_eq!(db.schema_version().await.unwrap(), 2);
+    assert_eq!(db.schema_version().await.unwrap(), 3);
     assert_eq!(db.hq_site(), hq);
 }
 
@@ -175,9 +175,12 @@ async fn a_trace_code_sold_at_two_counters_is_refused_whole(db: ChainDb) {
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].code, "trace_code_sold_twice");
     assert_eq!(issues[0].store_code, B);
+    // Kept with the issue (both engines): read back, it is worded the same.
+    assert_eq!(&issues[0].params, p);
     let status = c.db.site_status(&b1).await.unwrap();
     assert!(status.last_error.starts_with("trace_code_sold_twice"));
     assert_eq!(status.issues.len(), 1);
+    assert_eq!(&status.issues[0].params, p);
     // Once the first sale's code is returned, it may be sold again.
     let mut ret = sale_records(a1.site_id, A, &spec(1, code, "S-A-1"));
     for r in &mut ret {

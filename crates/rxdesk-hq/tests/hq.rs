@@ -381,6 +381,22 @@ fn push_pull_round_trip_and_the_chain_views_show_the_figures() {
         let st: SiteStatus = serde_json::from_str(&b).unwrap();
         assert_eq!(st.issues.len(), 1);
         assert!(st.last_push_at.is_some());
+        // The particulars are kept with the issue: read back later (the
+        // counter's status, the chain manager's failures) it is worded the same.
+        assert_eq!(st.issues[0].params, r.issues[0].params, "{b}");
+        let (s, b) = call("GET", "/v1/views/issues", vec![], &admin_h()).await;
+        assert_eq!(s, 200, "{b}");
+        let v: Value = serde_json::from_str(&b).unwrap();
+        let kept = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["store_code"] == a.as_str())
+            .expect("the store's issue");
+        assert_eq!(kept["code"], "trace_code_sold_twice");
+        assert_eq!(kept["params"]["trace_code"], format!("81{a}000101"));
+        assert_eq!(kept["params"]["store_code"], a.as_str());
+        assert_eq!(kept["params"]["counter_no"], "1");
         // Reconciliation: the store's day totals are the sum of both counters'.
         let (s, b) = call("GET", "/v1/views/reconciliation", vec![], &admin_h()).await;
         assert_eq!(s, 200, "{b}");

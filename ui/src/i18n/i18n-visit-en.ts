@@ -388,6 +388,7 @@ export const visitEn: Partial<Record<keyof typeof visitZh, string>> = {
   "layout.field.ValidEnd": "Valid until",
   "layout.field.Status": "Status",
   "layout.field.DrugCode": "Drug code",
+  "layout.field_of_line": "Line {n}: {field}",
   "sig.next.verified": "Signature valid: the pharmacist checks the layout file against the structured data, then audits.",
   "sig.next.verified_warn": "Signature valid with warnings (amber): the pharmacist checks the layout file against the structured data, then audits; restore the revocation-list updates soon.",
   "sig.next.blocked_crl": "Blocked: whether the signing certificate is revoked cannot be confirmed yet. Check the network and open the prescription again; if it persists, call the insurance center or support.",

@@ -386,6 +386,7 @@ export const visitZh = {
   "layout.field.ValidEnd": "有效截止时间",
   "layout.field.Status": "处方状态",
   "layout.field.DrugCode": "医保药品代码",
+  "layout.field_of_line": "第 {n} 行 {field}",
   "sig.next.verified": "签名有效：请药师核对版式文件与结构化信息后审方。",
   "sig.next.verified_warn": "签名有效但有警告（见黄色提示）：请药师核对版式文件与结构化信息后审方，并尽快恢复吊销列表更新。",
   "sig.next.blocked_crl": "已阻止：暂时无法确认签名证书是否被吊销。请检查网络后重新打开处方（吊销列表更新后即可验证），仍不行请联系医保中心或技术支持。",

@@ -16,7 +16,7 @@ import {
   type QueueItem,
   type QueueSummary,
 } from "./manager-api";
-import { MockManagerBackend } from "../mock/mock-manager";
+import { MockManagerBackend, recordedIntegrity } from "../mock/mock-manager";
 import { managerZh } from "../i18n/i18n-manager";
 import { managerEn } from "../i18n/i18n-manager-en";
 import { translate, type Key } from "../i18n/i18n";
@@ -223,13 +223,17 @@ describe("audit-log integrity banner", () => {
     expect(integrityBanner(null)).toBeNull();
   });
 
-  it("the mock backend breaks and mends the check for browser tests", () => {
+  it("the mock backend replays the recorded start-up checks: intact, then an entry edited (recorded/integrity.json)", () => {
     const m = new MockManagerBackend();
-    expect(integrityBanner(m.summary())?.kind).toBe("ok");
-    m.handle("mock_integrity", { problem: "审计日志在第 3 条之后断链", code: "broken", params: { id: "4", after: "3" } });
-    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: "审计日志在第 3 条之后断链", code: "broken", params: { id: "4", after: "3" } });
+    const intact = recordedIntegrity("intact");
+    expect(integrityBanner(m.summary())).toEqual({ kind: "ok", anchor: intact.auditAnchor, head: intact.auditAnchorHead });
+    expect(intact.auditAnchor).toBe(`审计日志锚点 #${intact.auditAnchorHead!.seq} 3f9a0c1b2d4e5f60…`);
+    m.handle("mock_integrity", { startup: "edited" });
+    const edited = recordedIntegrity("edited");
+    expect(edited.auditProblem).toMatch(/第 2 条/);
+    expect(integrityBanner(m.summary())).toEqual({ kind: "broken", problem: edited.auditProblem, code: "edited", params: { id: "2" } });
     expect(m.summary().integrity?.auditAnchor).toBeNull();
-    m.handle("mock_integrity", { problem: null });
+    m.handle("mock_integrity", { startup: "intact" });
     expect(integrityBanner(m.summary())?.kind).toBe("ok");
   });
 });

@@ -5,7 +5,7 @@ import { mockError } from "./ipc-error";
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, OperatorInfo } from "../ipc/api";
-import { MockVisitBackend, mockList, mockRxView, tinyPdfText } from "./mock-visit";
+import { MockVisitBackend, tinyPdfText } from "./mock-visit";
 import { MockManagerBackend } from "./mock-manager";
 import { MockTillBackend } from "./mock-till";
 import { MockOtcBackend } from "./mock-otc";

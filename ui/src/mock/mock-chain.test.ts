@@ -28,9 +28,26 @@ afterEach(() => {
 });
 
 describe("head-office sync status replays the recording", () => {
-  it("records every state, each with chain_status and chain_sync_now", () => {
+  it("records every state, each with chain_status and chain_sync_now (not in a chain: 连锁管理员登录 too)", () => {
     expect(SYNC.flows.map((f) => f.name).sort()).toEqual([...STATES].sort());
-    for (const s of STATES) expect(flow(s).map((x) => x.command)).toEqual(["chain_status", "chain_sync_now"]);
+    for (const s of STATES) {
+      const extra = s === "none" ? ["chain_manager_sign_in"] : [];
+      expect(flow(s).map((x) => x.command)).toEqual(["chain_status", "chain_sync_now", ...extra]);
+    }
+  });
+
+  it("连锁管理员登录 on a counter not in a chain: the shell's recorded refusal; in a chain, head office answers", () => {
+    const m = new MockChainBackend();
+    m.handle("mock_chain_state", { state: "none" });
+    const refusal = flow("none").find((x) => x.command === "chain_manager_sign_in")!.error!;
+    expect(refusal.code).toBe("CHAIN_CHAIN_NOT_REGISTERED");
+    expect(() => m.handle("chain_manager_sign_in", { name: "王经理", password: "demo-chain-manager" })).toThrow(
+      expect.objectContaining({ code: "CHAIN_CHAIN_NOT_REGISTERED", detail: "this counter is not registered with a head office" }),
+    );
+    m.handle("mock_chain_state", { state: "synced" });
+    expect(() => m.handle("chain_manager_sign_in", { name: "王经理", password: "not-the-password" })).toThrow(
+      expect.objectContaining({ code: "CHAIN_BAD_CREDENTIALS" }),
+    );
   });
 
   it("answers chain_status with the recorded status, the last round moved to as long ago as recorded", () => {

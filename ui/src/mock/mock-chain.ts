@@ -17,9 +17,10 @@
 //   password refused, signed in, the views, a failure resolved, the views
 //   again, signed out; a session head office ended. Its times are moved to
 //   the time the mock answers (the recording's "now" is the mock's).
-// A request off the recordings is `MOCK_NOT_RECORDED`. Hand-built: only the
-// not-registered refusal of `chain_manager_sign_in` (the shell's own check,
-// before any head office is asked).
+// - `chain_manager_sign_in` on a counter not in a chain: the shell's own
+//   refusal before any head office is asked (recorded with the "none" state
+//   of chain-sync.json, from that ledger's real status).
+// A request off the recordings is `MOCK_NOT_RECORDED`.
 import { emit } from "@tauri-apps/api/event";
 import recorded from "./recorded/chain-manager.json";
 import syncRecorded from "./recorded/chain-sync.json";
@@ -51,11 +52,6 @@ function answered<T>(v: T, now: number): T {
 export function recordedChainViews(resolved = false, now: number = RECORDED_NOW): ChainViews {
   const views = CHAIN_MANAGER_STEPS.filter((s) => s.command === "chain_manager_views" && !s.error);
   return answered((resolved ? views[1] : views[0])!.response as ChainViews, now);
-}
-
-/** A chain-manager refusal exactly as `manager_error` sends it (no sentence: the catalogue has the words). */
-function hqError(code: string, detail: string, params: Record<string, unknown> = {}) {
-  return { code, params, detail };
 }
 
 export type MockChainState = "none" | "synced" | "backlog" | "offline" | "blocked";
@@ -121,8 +117,9 @@ export class MockChainBackend {
         return null;
       }
       case "chain_manager_sign_in": {
-        // The shell's own check (no head office to ask): hand-built.
-        if (!this.current()) throw hqError("CHAIN_CHAIN_NOT_REGISTERED", "this counter is not registered with a head office");
+        // Not in a chain: the shell's own refusal, recorded for the unregistered ledger (chain-sync.json).
+        const refused = syncSteps(this.state).find((x) => x.command === "chain_manager_sign_in");
+        if (refused?.error) throw filled(refused.error);
         this.session = this.recorded(CHAIN_MANAGER_STEPS, cmd, { name: args.name, password: args.password }) as ChainManagerSession;
         return this.session;
       }

@@ -5,12 +5,14 @@
 // regulator figures (recorded/figures.json) and the upload queue
 // (recorded/queue.json: two sales' 3505 rejected by the center's gateway,
 // twelve minutes old; one voided with a reason, the other retried and sent
-// by the app's worker). Still hand-built: the audit-log state of the queue
-// summary (mock_integrity, a test hook that breaks the start-up check on
-// demand; the recording's fresh ledger has an empty log).
+// by the app's worker) and the audit log's start-up check the queue summary
+// carries (recorded/integrity.json: a ledger found intact, then the same one
+// with an entry edited behind the counter's back; `mock_integrity`, a test
+// hook, chooses which start the counter had).
 import recorded from "./recorded/manager.json";
 import recordedFigures from "./recorded/figures.json";
 import recordedQueue from "./recorded/queue.json";
+import integrityRecording from "./recorded/integrity.json";
 import { filled, notRecorded, type RecordedFlow, type RecordedStep } from "./replay";
 import type { Figures, IntegrityStatus, QueueItem, QueueSummary, ReconcileOutcome, ReconciliationRecord } from "../ipc/manager-api";
 
@@ -40,7 +42,19 @@ const PAYLOAD = ACTION("queue_payload");
 /** The states the "open" filter lists (`manager::list_queue`). */
 const OPEN = ["pending", "sending", "uncertain", "rejected"];
 
-const ANCHOR = "审计日志锚点 #42 3f9a0c1b2d4e5f60…";
+/** The recorded start-up checks, by how the ledger was found (`intact`, `edited`). */
+const INTEGRITY = new Map(
+  (integrityRecording as unknown as { flows: RecordedFlow[] }).flows[0]!.steps.map((s) => [
+    String(s.args.startup),
+    (s.response as { integrity: IntegrityStatus }).integrity,
+  ]),
+);
+/** The recorded check of a start (its anchor's hash a fixed stand-in), or MOCK_NOT_RECORDED. */
+export function recordedIntegrity(startup: "intact" | "edited"): IntegrityStatus {
+  const i = INTEGRITY.get(startup);
+  if (!i) throw notRecorded("mock_integrity", { startup });
+  return filled(i);
+}
 
 export class MockManagerBackend {
   /** What the manager did to the recorded queue: the row voided, the row retried, and whether the worker has sent it. */
@@ -48,8 +62,8 @@ export class MockManagerBackend {
   private retried = false;
   private sent = false;
   history: ReconciliationRecord[] = [];
-  /** The start-up ledger check the summary reports (browser tests break it with `mock_integrity`). */
-  integrity: IntegrityStatus = { auditOk: true, auditEntries: 42, auditProblem: null, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" }, auditProblemCode: null, auditProblemParams: {}, permissionsFixed: 0, documentsPurged: 0 };
+  /** The start-up ledger check the summary reports (browser tests choose the edited one with `mock_integrity`). */
+  integrity: IntegrityStatus = recordedIntegrity("intact");
 
   /** The recorded snapshot the queue is in now, or null between them (one of the two actions done). */
   private snapshot(): (typeof SNAPSHOTS)[number] | null {
@@ -102,17 +116,10 @@ export class MockManagerBackend {
     switch (cmd) {
       case "queue_summary":
         return this.summary();
-      case "mock_integrity": {
-        // Test-only: the audit log fails (problem text, its code and values) or passes (null) its check.
-        // As the app reports it: a broken log has a problem sentence and no anchor.
-        const problem = (args.problem ?? null) as string | null;
-        const code = (args.code ?? null) as string | null;
-        const params = (args.params ?? {}) as Record<string, string>;
-        this.integrity = problem === null
-          ? { ...this.integrity, auditOk: true, auditProblem: null, auditProblemCode: null, auditProblemParams: {}, auditAnchor: ANCHOR, auditAnchorHead: { seq: 42, hash: "3f9a0c1b2d4e5f60" } }
-          : { ...this.integrity, auditOk: false, auditProblem: problem, auditProblemCode: code, auditProblemParams: params, auditAnchor: null, auditAnchorHead: null };
+      case "mock_integrity":
+        // Test-only: which recorded start the counter had (`intact`, or `edited`: an entry changed behind its back).
+        this.integrity = recordedIntegrity(args.startup === "edited" ? "edited" : "intact");
         return this.summary().integrity;
-      }
       case "queue_list": {
         // The app's worker sends a retried row: the next list shows it sent, as it did in the recording.
         if (this.retried) this.sent = true;

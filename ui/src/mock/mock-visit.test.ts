@@ -2,15 +2,10 @@ import { describe, expect, it } from "vitest";
 import { mockErrorText } from "./ipc-error";
 import { filled } from "./replay";
 import type { OperatorInfo } from "../ipc/api";
-import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, HAPPY_PATIENT, MOCK_LINES, MockVisitBackend, OTHER_PREFIX, UNCERTAIN_PATIENT, happyFlow, recordedBlocked, uncertainFlow } from "./mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, HAPPY_PATIENT, MockVisitBackend, RICH_PATIENT, UNCERTAIN_PATIENT, ZHANGSAN_PATIENT, happyFlow, recordedBlocked, uncertainFlow, zhangsanFlow } from "./mock-visit";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
 
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
-// Boxes of the demo drugs (assets/demo/drugs.json): prefix + 13-digit serial.
-const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
-const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
-const AMOX = [box(amox, 1), box(amox, 2)];
-const IBU = box(ibu, 1);
 
 function backend(): { b: MockVisitBackend; call: (cmd: string, args?: Record<string, unknown>) => VisitView } {
   const b = new MockVisitBackend(() => pharmacist);
@@ -25,39 +20,98 @@ function throws(f: () => unknown): string {
   throw new Error("did not throw");
 }
 
-describe("the mocked visit follows the Rust state machine", () => {
-  it("walks a whole visit to a receipt and finds the sale", () => {
+describe("the mocked visit replays the real service", () => {
+  it("walks 张三's whole visit to a receipt with the service's refusals on the way (recorded/visit-zhangsan.json)", () => {
     const { b, call } = backend();
+    const whole = zhangsanFlow("whole").steps;
+    const scans = whole.filter((s) => s.command === "visit_scan").map((s) => String(s.args.code));
     expect(call("visit_start").state).toBe("started");
-    expect(call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" }).state).toBe("prescriptions_listed");
-    expect(call("visit_open", { authRxno: "AR-OK" }).state).toBe("rules_checked");
-    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/不在岗/);
+    const listed = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+    expect(listed.state).toBe("prescriptions_listed");
+    expect(listed.patient?.name).toBe("张三");
+    expect(listed.listed.length).toBe(2);
+    expect(call("visit_open", { authRxno: listed.listed[0]!.auth_rxno }).state).toBe("rules_checked");
+    // Nobody on duty: the service's refusal, whichever visit.
+    const audit = (result: string, opinion: string) => call("visit_audit", { result, opinion, reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    expect(throws(() => audit("1", "处方合理，准予调配"))).toMatch(/尚未上岗/);
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
-    expect(throws(() => call("visit_audit", { result: "2", opinion: " ", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
-    expect(throws(() => call("visit_audit", { result: "1", opinion: "", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }))).toMatch(/审核意见/);
-    expect(call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER }).state).toBe("dispensing");
+    expect(throws(() => audit("2", " "))).toMatch(/审核意见/);
+    expect(throws(() => audit("1", ""))).toMatch(/审核意见/);
+    expect(audit("1", "处方合理，准予调配").state).toBe("dispensing");
     const scan = (code: string) => b.handle("visit_scan", { code }) as ScanOutcome;
-    expect(scan(box(OTHER_PREFIX, 1))).toMatchObject({ ok: false, code: "wrong_product" });
-    expect(scan(AMOX[0] as string).ok).toBe(true);
-    expect(scan(AMOX[0] as string)).toMatchObject({ ok: false, code: "duplicate_trace_code" });
-    expect(scan(box(EXPIRED_PREFIX, 1))).toMatchObject({ ok: false, code: "expired_batch" });
-    expect(scan(AMOX[1] as string).ok).toBe(true);
-    expect(scan(box(amox, 3))).toMatchObject({ ok: false, code: "over_quantity" });
-    const last = scan(IBU);
+    expect(scan(scans[0]!)).toMatchObject({ ok: false, code: "wrong_product" });
+    expect(scan(scans[1]!).ok).toBe(true);
+    expect(scan(scans[2]!)).toMatchObject({ ok: false, code: "duplicate_trace_code" });
+    expect(scan(scans[3]!)).toMatchObject({ ok: false, code: "expired_batch" });
+    expect(scan(scans[4]!).ok).toBe(true);
+    expect(scan(scans[5]!)).toMatchObject({ ok: false, code: "over_quantity" });
+    expect(throws(() => call("visit_settle"))).toMatch(/预结算/);
+    const last = scan(scans[6]!);
     expect(last.visit.state).toBe("dispensing");
     expect(last.visit.dispensing.every((l) => l.done)).toBe(true);
-    expect(throws(() => call("visit_settle"))).toMatch(/不允许/);
     expect(call("visit_finish_dispensing").state).toBe("dispensed");
     const pre = call("visit_pre_settle");
-    // 2 × 12.50 (阿莫西林) + 18.00 (布洛芬, 自费 in the mock): the demo prices.
-    expect(pre.split).toMatchObject({ total: "43.00", fundPay: "15.00", accountPay: "10.00", cashPay: "18.00" });
+    // 2 × 12.50 (阿莫西林) + 5.00 (维生素C片, 自费): 25.00 to the deductible, his account (12.00) pays a part.
+    expect(pre.split).toMatchObject({ total: "30.00", fundPay: "0.00", accountPay: "12.00", cashPay: "18.00" });
     expect(call("visit_settle").state).toBe("settled");
-    expect(throws(() => call("visit_complete"))).toMatch(/尚未收款/);
-    expect(throws(() => call("visit_pay", { method: "cash", tendered: "10" }))).toMatch(/不足/);
-    expect(call("visit_pay", { method: "cash", tendered: "20" }).payment).toMatchObject({ change: "2.00", paid: true });
+    expect(throws(() => call("visit_complete"))).toMatch(/请先收款/);
+    expect(throws(() => call("visit_pay", { method: "cash", tendered: "10.00" }))).toMatch(/少于应收/);
+    expect(call("visit_pay", { method: "cash", tendered: "20.00" }).payment).toMatchObject({ change: "2.00", paid: true });
     const done = call("visit_complete");
     expect(done.state).toBe("receipted");
-    expect(done.sale?.receiptText).toMatch(/43\.00/);
+    expect(done.sale?.receiptText).toMatch(/合计（2种）\s+30\.00/);
+    expect(done.sale?.printedZh).toMatch(/已打印/);
+    // Off the recording: refused, never invented.
+    expect(throws(() => call("visit_pay", { method: "cash", tendered: "5.00" }))).toMatch(/没有录制/);
+  });
+  it("张三 whose account pays all (`RICH_PATIENT`): nothing due, the receipt (recorded)", () => {
+    const { b, call } = backend();
+    const rich = zhangsanFlow("rich").steps;
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_start");
+    const listed = call("visit_identify", { method: "e_voucher", code: RICH_PATIENT });
+    expect(listed.patient).toMatchObject({ name: "张三", balance: "500.00" });
+    expect(listed.listed.length).toBe(1);
+    call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    for (const s of rich.filter((x) => x.command === "visit_scan")) expect((b.handle("visit_scan", s.args) as ScanOutcome).ok).toBe(true);
+    call("visit_finish_dispensing");
+    call("visit_pre_settle");
+    const settled = call("visit_settle");
+    expect(settled.split).toMatchObject({ accountPay: "30.00", cashPay: "0.00" });
+    expect(settled.payment).toMatchObject({ method: "none", paid: true });
+    expect(call("visit_complete").state).toBe("receipted");
+  });
+  it("a visit no recording holds (the activation guidance's) is cancelled in the recorded cancel's words", () => {
+    const { call } = backend();
+    call("visit_start");
+    expect(call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000noact" }).state).toBe("evoucher_guidance");
+    const cancelled = call("visit_cancel");
+    const real = zhangsanFlow("listed").steps.find((x) => x.command === "visit_cancel")!.response as VisitView;
+    expect(cancelled).toMatchObject({ state: "closed", closedReason: "cancelled", nextStep: real.nextStep, nextStepZh: real.nextStepZh, closedReasonZh: real.closedReasonZh });
+    // Nothing else is answered off a recording.
+    expect(throws(() => call("visit_open", { authRxno: "AR-OK" }))).toMatch(/没有录制/);
+    call("visit_start");
+    expect(throws(() => call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000nobody" }))).toMatch(/没有录制/);
+  });
+  it("answers a browser run that makes none of the refusals from the same recording", () => {
+    const { b, call } = backend();
+    const whole = zhangsanFlow("whole").steps;
+    b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
+    call("visit_start");
+    const listed = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT, consent: null, agent: null });
+    call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
+    call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
+    for (const s of whole.filter((x) => x.command === "visit_scan" && (x.response as ScanOutcome).ok)) {
+      expect((b.handle("visit_scan", s.args) as ScanOutcome).ok).toBe(true);
+    }
+    for (const c of ["visit_finish_dispensing", "visit_pre_settle", "visit_settle"]) call(c);
+    call("visit_pay", { method: "cash", tendered: "20.00" });
+    // The recorded receipt, the layout file's stand-in aside (the recordings carry none).
+    const done = call("visit_complete");
+    const real = filled(whole[whole.length - 1]!.response) as VisitView;
+    expect({ ...done, prescription: null }).toEqual({ ...real, prescription: null });
+    expect({ ...done.prescription!.prescription, rxFile: "" }).toEqual({ ...real.prescription!.prescription, rxFile: "" });
   });
   it("an uncertain settlement accepts only its resolution, then settles: the real service's recorded answers (recorded/visit-uncertain.json)", () => {
     const { b, call } = backend();
@@ -129,7 +183,10 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(g.state).toBe("evoucher_guidance");
     expect(g.listed.length).toBe(0);
     expect(g.guidance?.titleZh).toMatch(/密码错误/);
+    // Face without the patient's consent: the service's refusal (recorded); with it, 张三 listed.
     expect(throws(() => call("visit_identify", { method: "face", code: "", consent: null, agent: null }))).toMatch(/同意/);
+    const face = call("visit_identify", { method: "face", code: "", consent: true, agent: null });
+    expect(face.patient).toMatchObject({ name: "张三", identifiedVia: "face" });
     call("mock_pin_pad", { typed: "246810" });
     expect(call("visit_identify", { method: "social_security_card", code: "", consent: null, agent: null }).state).toBe("prescriptions_listed");
     // The prescription changed after signing: the recorded real answers, replayed.
@@ -143,24 +200,30 @@ describe("the mocked visit follows the Rust state machine", () => {
     expect(bad.nextStepZh).toMatch(/已阻止/);
     expect(bad.prescription?.verdict.verdict).toBe("rejected");
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-    const layout = call("visit_open", { authRxno: "AR-LAYOUT" });
+    const zhang = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+    const layout = call("visit_open", { authRxno: zhang.listed[1]!.auth_rxno });
     expect(layout.state).toBe("closed");
-    expect(layout.rules?.layoutDifferences.length).toBe(2);
+    expect(layout.closedReason).toBe("rules_blocked");
+    expect(layout.rules?.layoutDifferences.map((d) => [d.fieldZh, d.structured, d.layout])).toEqual([
+      ["第 1 行 数量", "2盒", "3盒"],
+      ["第 1 行 频次", "每日三次", "每日两次"],
+    ]);
+    // The layout file is not recorded: a one-page stand-in the mock draws.
+    expect(layout.prescription?.prescription.rxFile).toMatch(/^JVBER/);
   });
 });
 
 describe("no-code stock in the mocked visit", () => {
-  it("needs a reason and a sane quantity, and never over-dispenses", () => {
+  it("needs a reason and a sane quantity, and never over-dispenses: the service's answers (recorded)", () => {
     const { b, call } = backend();
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-    call("visit_open", { authRxno: "AR-OK" });
+    const listed = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+    call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
     b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
     call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
     const noCode = (line: number, packs: string, reason: string) =>
       b.handle("visit_dispense_no_code", { line, packs, reason }) as ScanOutcome;
-    expect(noCode(0, "2", " ")).toMatchObject({ ok: false, code: "no_code_reason_missing" });
+    expect(noCode(0, "2", " ")).toMatchObject({ ok: false, messageZh: expect.stringMatching(/须填写原因/) });
     expect(noCode(0, "x", "未赋码")).toMatchObject({ ok: false, code: "bad_quantity" });
     expect(noCode(9, "1", "未赋码")).toMatchObject({ ok: false, code: "no_such_line" });
     const ok = noCode(0, "2", "到货未赋码");
@@ -175,6 +238,7 @@ describe("the recorded whole visit (王芳's), replayed", () => {
   it("answers each step with the real service's view, and refuses what was not recorded", () => {
     const m = new MockVisitBackend(() => pharmacist);
     const call = (cmd: string, args: Record<string, unknown> = {}) => m.handle(cmd, args) as VisitView;
+    m.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
     call("visit_start");
     const listed = call("visit_identify", { method: "e_voucher", code: HAPPY_PATIENT, consent: null, agent: null });
     expect(listed.patient?.name).toBe("王芳");
@@ -191,7 +255,7 @@ describe("the recorded whole visit (王芳's), replayed", () => {
     const done = call("visit_complete");
     expect(done.state).toBe("receipted");
     expect(done.sale?.total).toBe((happyFlow.steps[happyFlow.steps.length - 1]!.response as VisitView).sale?.total);
-    // The next patient: the hand-built visit again.
+    // The next patient: a new visit.
     expect(call("visit_start").state).toBe("started");
   });
 });

@@ -1,15 +1,16 @@
 // The mocked visit against recorded real responses:
 // `recorded/visit-happy.json` is written by `cargo test -p rxdesk-app --test
 // recorded_views` from one visit driven against the center emulator. The
-// mock's answers at the same steps must have exactly the fields of the real
-// ones, at every depth (a field the service sends that the mock forgets, or
-// one the mock invents, fails here), and the recorded views must be the
-// generated types' shape.
+// mock's answers at the same steps — its own empty visit at `visit_start`,
+// 张三's replayed visit (recorded/visit-zhangsan.json) after it — must have
+// exactly the fields of the real ones, at every depth (a field the service
+// sends that the mock forgets, or one the mock invents, fails here), and
+// the recorded views must be the generated types' shape.
 import { describe, expect, it } from "vitest";
 import recorded from "./recorded/visit-happy.json";
 import type { OperatorInfo } from "../ipc/api";
 import type { ScanOutcome, VisitView } from "../ipc/visit-api";
-import { DEMO_PHARMACIST_EVOUCHER, MOCK_LINES, MockVisitBackend } from "./mock-visit";
+import { DEMO_PHARMACIST_EVOUCHER, MockVisitBackend, ZHANGSAN_PATIENT, zhangsanFlow } from "./mock-visit";
 
 type Step = { step: string; response: unknown };
 const steps = recorded.steps as Step[];
@@ -38,19 +39,22 @@ function mockAnswers(): Map<string, unknown> {
   const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
   const b = new MockVisitBackend(() => pharmacist);
   const out = new Map<string, unknown>();
-  const call = (cmd: string, args: Record<string, unknown> = {}) => out.set(cmd, b.handle(cmd, args));
+  const call = (cmd: string, args: Record<string, unknown> = {}) => {
+    const v = b.handle(cmd, args);
+    out.set(cmd, v);
+    return v as VisitView;
+  };
   b.handle("shift_start", { evoucher: DEMO_PHARMACIST_EVOUCHER });
   call("visit_start");
-  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-  call("visit_open", { authRxno: "AR-OK" });
+  const listed = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+  call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
   call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
-  const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
-  const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
-  for (const code of [box(amox, 1), box(amox, 2), box(ibu, 1)]) call("visit_scan", { code });
+  const boxes = zhangsanFlow("whole").steps.filter((s) => s.command === "visit_scan" && (s.response as ScanOutcome).ok);
+  for (const s of boxes) call("visit_scan", s.args);
   call("visit_finish_dispensing");
   call("visit_pre_settle");
   call("visit_settle");
-  call("visit_pay", { method: "cash", tendered: "100" });
+  call("visit_pay", { method: "cash", tendered: "20.00" });
   call("visit_complete");
   return out;
 }
@@ -69,7 +73,7 @@ describe("the mocked visit answers with the fields of recorded real views", () =
     it(`${s.step}: same fields as the service's answer`, () => {
       const m = mock.get(s.step);
       expect(m, s.step).toBeDefined();
-      // The recorded scan is a box's barcode or its trace code; the mock's is a trace code.
+      // The recorded scan is a box's barcode or its trace code; 张三's are trace codes.
       const real = s.step === "visit_scan" ? (s.response as ScanOutcome) : s.response;
       // The downloaded prescription too: its type is generated (rxdesk-gm's `DownloadedPrescription`).
       const diff = fieldDiff(real, m);

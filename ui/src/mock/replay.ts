@@ -6,6 +6,9 @@
 // one — the view, or the refusal as an `IpcError`. A request no flow has at
 // that point is refused with `MOCK_NOT_RECORDED`, so a browser test that
 // leaves the recorded paths fails loudly instead of meeting invented data.
+// A recorded refusal (an error, a refused scan) that the run does not send
+// is passed over: it changed nothing, so one flow recorded with every
+// refusal serves a run that makes none of them.
 // The recordings' volatile fields were normalised to placeholders
 // (`<time>`, `<saleRef>` …); the replay fills them with fixed demo values.
 import type { IpcError } from "../ipc/generated/error-codes";
@@ -23,6 +26,12 @@ export interface RecordedStep {
 export interface RecordedFlow {
   name: string;
   steps: RecordedStep[];
+}
+
+/** A recorded refusal (an error, or a scan refused): the service's state stayed as it was. */
+function refusal(s: RecordedStep): boolean {
+  const r = s.response as { ok?: unknown } | null | undefined;
+  return !!s.error || (typeof r === "object" && r !== null && r.ok === false);
 }
 
 /** The fixed values the placeholders of the recordings stand for. */
@@ -122,14 +131,29 @@ export class Replay {
     private readonly compared: Record<string, readonly string[]> = {},
   ) {}
 
-  /** The recorded step answering `command(args)` after the run so far, or null. */
+  /**
+   * The recorded step answering `command(args)` after the run so far, or
+   * null. A recorded refusal the run did not send is passed over: it
+   * changed nothing, so the run is on the same path without it (one flow
+   * serves the browser test that sends none and the vitest that sends each).
+   */
   private find(command: string, args: Record<string, unknown>): RecordedStep | null {
     const run = command === this.start ? [] : this.run;
     const k = (c: string, a: Record<string, unknown>) => `${c} ${key(filled(a), this.compared[c])}`;
     const want = [...run.map((s) => k(s.command, s.args)), k(command, args)];
     for (const f of this.flows) {
-      if (f.steps.length < want.length) continue;
-      if (want.every((w, i) => f.steps[i] && k(f.steps[i].command, f.steps[i].args ?? {}) === w)) return f.steps[want.length - 1] ?? null;
+      const keys = f.steps.map((s) => k(s.command, s.args ?? {}));
+      let i = 0;
+      let hit: RecordedStep | null = null;
+      for (const w of want) {
+        while (i < keys.length && keys[i] !== w && refusal(f.steps[i]!)) i++;
+        if (i >= keys.length || keys[i] !== w) {
+          hit = null;
+          break;
+        }
+        hit = f.steps[i++]!;
+      }
+      if (hit) return hit;
     }
     return null;
   }
@@ -160,7 +184,7 @@ export class Replay {
   /** Whether the run has reached the last step of a flow (nothing recorded comes after it). */
   finished(): boolean {
     const last = this.run[this.run.length - 1];
-    return !!last && this.flows.some((f) => f.steps.length === this.run.length && f.steps[f.steps.length - 1] === last);
+    return !!last && this.flows.some((f) => f.steps[f.steps.length - 1] === last);
   }
 
   /** The run's steps that were answered, oldest first (the mock derives its read-only answers from them). */

@@ -96,6 +96,9 @@ pub struct FindingView {
 pub struct LayoutDifferenceView {
     /// Field code.
     pub field: String,
+    /// Drug line (0-based) for a drug's field, so the window marks that
+    /// line's cell; none for the prescription's own fields.
+    pub line: Option<usize>,
     /// Field label.
     pub field_zh: String,
     /// Structured value.
@@ -595,6 +598,7 @@ impl super::VisitService {
                 .iter()
                 .map(|d| LayoutDifferenceView {
                     field: format!("{:?}", d.field),
+                    line: d.line,
                     field_zh: match d.line {
                         Some(n) => format!("第 {} 行 {}", n + 1, d.field.label_zh()),
                         None => d.field.label_zh().to_string(),

@@ -678,6 +678,11 @@ export type LayoutDifferenceView = {
  */
 field: string, 
 /**
+ * Drug line (0-based) for a drug's field, so the window marks that
+ * line's cell; none for the prescription's own fields.
+ */
+line: number | null, 
+/**
  * Field label.
  */
 fieldZh: string, 

@@ -112,11 +112,11 @@ describe("the mocked service replays the recorded 挂单 (the real service's ans
     expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
   });
 
-  it("parks nothing off the recording: a hand-built visit's 挂单 is not recorded", () => {
+  it("parks nothing off the recording: 张三's recorded visits hold no 挂单", () => {
     const { call } = setup();
     call("visit_start");
-    call("visit_identify", { method: "e_voucher", code: ZHANGSAN });
-    call("visit_open", { authRxno: "AR-OK" });
+    const listed = call("visit_identify", { method: "e_voucher", code: ZHANGSAN });
+    call("visit_open", { authRxno: listed.listed[0]!.auth_rxno });
     expect(codeOf(() => call("visit_park"))).toBe("MOCK_NOT_RECORDED");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate, type Key } from "../../i18n/i18n";
-import { mockRxView, recordedBlocked } from "../../mock/mock-visit";
+import { recordedBlocked, recordedZhangsan } from "../../mock/mock-visit";
 import type { VisitView } from "../../ipc/visit-api";
 import { verdictTone } from "./verdict";
 import { ALL_STATES, nextStepText, otcStageTone, stateLabel, stateTone, visitBlocked } from "./states";
@@ -30,14 +30,16 @@ describe("one visual language for states", () => {
     expect(visitBlocked(tampered)).toBe(true);
     expect(stateTone(tampered)).toBe("bad");
     expect(zh(stateLabel(tampered))).toBe("已阻止");
-    const rulesBlocked = visit({ state: "closed", prescription: mockRxView("AR-LAYOUT"), rules: { blocks: true, findings: [], layoutDifferences: [], selfPayLines: [] } });
+    // 张三's prescription whose layout says otherwise: the real view, closed by the rules.
+    const rulesBlocked = recordedZhangsan("layout", "visit_open");
+    expect(rulesBlocked).toMatchObject({ state: "closed", closedReason: "rules_blocked", rules: { blocks: true } });
     expect(stateTone(rulesBlocked)).toBe("bad");
     expect(zh(stateLabel(visit({ state: "closed" })))).toBe("已取消");
     expect(stateTone(visit({ state: "closed" }))).toBe("wait");
   });
 
   it("a valid signature on a blocked prescription is grey, not the green go-ahead", () => {
-    const v = mockRxView("AR-LAYOUT").verdict;
+    const v = recordedZhangsan("layout", "visit_open").prescription!.verdict;
     expect(verdictTone(v)).toBe("ok");
     expect(verdictTone(v, true)).toBe("muted");
     expect(verdictTone(recordedBlocked("visit_open").prescription!.verdict, true)).toBe("bad");

@@ -94,11 +94,15 @@ describe("backend sentences worded by code in en-US", () => {
     }
     const fields = ["PatientName", "PatientCertNo", "DrugName", "DrugSpec", "Quantity", "SingleDose", "Frequency", "Route", "Days", "UnlistedDrug", "RxNo", "IssuedAt", "ValidEnd", "Status", "DrugCode"];
     for (const field of fields) {
-      const d: LayoutDifferenceView = { field, fieldZh: "药品名称", structured: "", layout: "" };
+      const d: LayoutDifferenceView = { field, line: null, fieldZh: "药品名称", structured: "", layout: "" };
       const s = layoutFieldWords(d, t("en-US"), "en-US");
       expect(s, field).toBe(translate("en-US", `layout.field.${field}` as Key));
       expect(CJK.test(s), field).toBe(false);
     }
+    // A drug's field names its line, as the service's zh-CN label does.
+    const qty: LayoutDifferenceView = { field: "Quantity", line: 0, fieldZh: "第 1 行 数量", structured: "2盒", layout: "3盒" };
+    expect(layoutFieldWords(qty, t("en-US"), "en-US")).toBe("Line 1: Quantity");
+    expect(layoutFieldWords(qty, t("zh-CN"), "zh-CN")).toBe("第 1 行 数量");
     for (const kind of ["outpatient_pooling", "chronic_special", "dual_channel", "pharmacy_purchase"] as const) {
       const s = kindWords({ kind, kindZh: "门诊统筹" }, t("en-US"), "en-US");
       expect(s).not.toBe("");

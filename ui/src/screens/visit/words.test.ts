@@ -7,13 +7,12 @@ import { translate, type Key, type Locale } from "../../i18n/i18n";
 import type { OperatorInfo } from "../../ipc/api";
 import type { ScanOutcome, VisitView } from "../../ipc/visit-api";
 import { plain } from "../../i18n/plain";
-import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, EXPIRED_PREFIX, MOCK_LINES, MockVisitBackend, OTHER_PREFIX } from "../../mock/mock-visit";
+import { BLOCKED_PATIENT, DEMO_PHARMACIST_EVOUCHER, MockVisitBackend, ZHANGSAN_PATIENT, zhangsanFlow } from "../../mock/mock-visit";
 import { nextStepText } from "./states";
 import { closedReasonWords, commaJoin, guidanceWords, labelOf, paren, printedWords, scanWords, splitExplanation } from "./words";
 
 const CJK = /[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/;
 const pharmacist: OperatorInfo = { login: "2001", name: "李药师", role: "pharmacist", roleLabel: "药师" };
-const box = (prefix: string, n: number) => `${prefix}${String(n).padStart(13, "0")}`;
 
 /** Everything the counter words from the backend for one view, in `locale`. */
 function words(v: VisitView, locale: Locale): string[] {
@@ -50,28 +49,23 @@ function drive(): { views: VisitView[]; scans: ScanOutcome[] } {
   call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000noact" });
   call("visit_cancel");
   call("visit_start");
-  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-  call("visit_open", { authRxno: "AR-OK" });
+  const zhang = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+  call("visit_open", { authRxno: zhang.listed[0]!.auth_rxno });
   call("visit_audit", { result: "1", opinion: "处方合理，准予调配", reconfirmEvoucher: DEMO_PHARMACIST_EVOUCHER });
-  const [amox, ibu] = [MOCK_LINES[0]!.trace_prefix, MOCK_LINES[1]!.trace_prefix];
-  scan(box(OTHER_PREFIX, 1));
-  scan(box(amox, 1));
-  scan(box(amox, 1));
-  scan(box(EXPIRED_PREFIX, 1));
-  scan(box(amox, 2));
-  scan(box(ibu, 1));
+  // 张三's recorded boxes: a substitution, a box, the same box again, an expired one, one too many, the rest.
+  for (const s of zhangsanFlow("whole").steps.filter((x) => x.command === "visit_scan")) scan(String(s.args.code));
   call("visit_finish_dispensing");
   call("visit_pre_settle");
   call("visit_settle");
-  call("visit_pay", { method: "cash", tendered: "20" });
+  call("visit_pay", { method: "cash", tendered: "20.00" });
   call("visit_complete");
   // Blocked by the signature (the recorded real visit, replayed) and by the rules.
   call("visit_start");
   const listed = call("visit_identify", { method: "e_voucher", code: BLOCKED_PATIENT, consent: null, agent: null }) as VisitView;
   call("visit_open", { authRxno: listed.listed[0]?.auth_rxno });
   call("visit_start");
-  call("visit_identify", { method: "e_voucher", code: "110000ecdemo0000000000000000000zhangsan" });
-  call("visit_open", { authRxno: "AR-LAYOUT" });
+  const again = call("visit_identify", { method: "e_voucher", code: ZHANGSAN_PATIENT });
+  call("visit_open", { authRxno: again.listed[1]!.auth_rxno });
   return { views, scans };
 }
 

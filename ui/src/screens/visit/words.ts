@@ -161,9 +161,11 @@ export function saleAgentWords(
 }
 
 /** A layout difference's field. */
-export function layoutFieldWords(d: Pick<LayoutDifferenceView, "field" | "fieldZh">, t: T, locale: Locale): string {
+export function layoutFieldWords(d: Pick<LayoutDifferenceView, "field" | "fieldZh" | "line">, t: T, locale: Locale): string {
   if (locale === "zh-CN") return d.fieldZh;
-  return keyed(t, `layout.field.${d.field}`, d.field);
+  const field = keyed(t, `layout.field.${d.field}`, d.field);
+  // A drug's field names its line, as the zh-CN label does (第 1 行 数量).
+  return d.line === null ? field : (fillParams(t("layout.field_of_line"), { n: d.line + 1, field }) ?? field);
 }
 
 /** The OTC sale's stage, next step and notice: the service's words in zh-CN, the codes' otherwise. */
