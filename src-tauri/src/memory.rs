@@ -39,8 +39,84 @@
 //!   WebKit's default "web browser" caches (decoded resources, whole pages
 //!   kept for going back) only hold memory. [`lighten`] selects WebKitGTK's
 //!   "document viewer" model, which turns those caches off.
+//! - **Freed memory handed back after each burst of work.** glibc returns
+//!   freed memory to the system only from the top of a heap, past the trim
+//!   threshold; what a visit's many threads free in the middle of their
+//!   arenas (between blocks still in use) stays resident. [`HeapTrim`] runs
+//!   glibc's `malloc_trim` (ffi.rs) a second after the window's first
+//!   command of a burst, at most once a second: measured in 0033, the app
+//!   process had 9.6 MiB less after one visit (119.0 to 109.4).
 
 use std::ffi::{OsStr, OsString};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// After a poke, how long [`HeapTrim`] waits before trimming: the command
+/// that poked (and the others of the same burst) have usually finished and
+/// freed what they used by then.
+pub const TRIM_DELAY: Duration = Duration::from_secs(1);
+
+/// Hands the app process's freed heap pages back to the system a moment
+/// after the window's commands (see the module docs). Cheap to poke from
+/// every command: a poke sets a flag; one thread ("heap trim") sleeps until
+/// the flag is set, waits [`TRIM_DELAY`], clears it and trims, so bursts of
+/// commands (and a screen that polls) cost at most one trim a second.
+#[derive(Clone)]
+pub struct HeapTrim {
+    poked: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl HeapTrim {
+    /// Starts the trimming thread with glibc's `malloc_trim` (elsewhere: a
+    /// trimmer that does nothing). If the thread cannot start, pokes are
+    /// simply never acted on.
+    pub fn start() -> Self {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        let release = || {
+            crate::ffi::release_free_heap();
+        };
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        let release = || {};
+        Self::start_with(TRIM_DELAY, release)
+    }
+
+    /// As [`HeapTrim::start`] with the delay and the release function given
+    /// (tests).
+    pub fn start_with(delay: Duration, release: impl Fn() + Send + 'static) -> Self {
+        let trim = HeapTrim {
+            poked: Arc::new((Mutex::new(false), Condvar::new())),
+        };
+        let poked = Arc::clone(&trim.poked);
+        let started = std::thread::Builder::new()
+            .name("heap trim".into())
+            .spawn(move || loop {
+                let (flag, wake) = &*poked;
+                let mut set = flag.lock().unwrap_or_else(|p| p.into_inner());
+                while !*set {
+                    set = wake.wait(set).unwrap_or_else(|p| p.into_inner());
+                }
+                drop(set);
+                std::thread::sleep(delay);
+                *flag.lock().unwrap_or_else(|p| p.into_inner()) = false;
+                release();
+            });
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "heap trim thread not started: freed memory is returned only as glibc does by itself");
+        }
+        trim
+    }
+
+    /// Asks for a trim after [`TRIM_DELAY`] (one for any number of pokes
+    /// meanwhile).
+    pub fn poke(&self) {
+        let (flag, wake) = &*self.poked;
+        let mut set = flag.lock().unwrap_or_else(|p| p.into_inner());
+        if !*set {
+            *set = true;
+            wake.notify_one();
+        }
+    }
+}
 
 /// The glibc tunables WebKit's processes run with: fixed (not self-raising)
 /// mmap and trim thresholds at glibc's own starting values
@@ -185,6 +261,32 @@ mod tests {
         // A user's own threshold wins.
         assert_eq!(given(Some("glibc.malloc.trim_threshold=1048576")), None);
         assert_eq!(given(Some("glibc.malloc.mmap_threshold=65536")), None);
+    }
+
+    #[test]
+    fn a_poke_brings_one_trim_and_a_burst_of_pokes_one_more_at_most() {
+        use super::HeapTrim;
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let (tx, rx) = mpsc::channel();
+        let trim = HeapTrim::start_with(Duration::from_millis(50), move || {
+            let _ = tx.send(());
+        });
+        // Nothing is trimmed unasked.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        // One poke: one trim (a generous bound; this is not a speed test).
+        trim.poke();
+        assert!(rx.recv_timeout(Duration::from_secs(30)).is_ok());
+        // Ten pokes at once: the ones before the trimmer's wait is over are one trim.
+        for _ in 0..10 {
+            trim.poke();
+        }
+        assert!(rx.recv_timeout(Duration::from_secs(30)).is_ok());
+        let mut more = 0;
+        while rx.recv_timeout(Duration::from_millis(400)).is_ok() {
+            more += 1;
+        }
+        assert!(more <= 1, "ten pokes at once brought {} trims", more + 1);
     }
 
     #[test]

@@ -90,6 +90,19 @@ test("WebKit's web process runs without a JIT, paints on the CPU and has fixed m
   }
 });
 
+test("the app process hands freed heap memory back after the window's commands (its heap trim thread runs)", () => {
+  const app = appProcesses().filter((p) => p.cmd[0] === application && p.cmd.includes(home));
+  assert.equal(app.length, 1, "one app process");
+  const threads = readdirSync(`/proc/${app[0].pid}/task`).map((t) => {
+    try {
+      return readFileSync(`/proc/${app[0].pid}/task/${t}/comm`, "utf8").trim();
+    } catch {
+      return "";
+    }
+  });
+  assert.ok(threads.includes("heap trim"), `threads: ${threads.join(", ")}`);
+});
+
 test("switching language goes through Rust and is persisted in RXDESK_HOME", async () => {
   await browser.$("#locale-switch").click();
   await browser.waitUntil(async () => (await browser.$("#login-title").getText()) === "Operator sign-in", {
