@@ -776,16 +776,22 @@ impl PublicKey {
 
     /// Verify an SM2-with-SM3 signature over `msg` with `user_id`.
     pub fn verify(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
+        self.verify_parts(&[msg], sig, user_id)
+    }
+
+    /// [`Self::verify`] of the message `parts` concatenated, hashed in
+    /// place.
+    fn verify_parts(&self, parts: &[&[u8]], sig: &Signature, user_id: &str) -> Result<()> {
         check_user_id(user_id)?;
         let Some(fast) = &self.fast else {
             // Not reached for keys RustCrypto accepted; kept as a safe fallback.
             let vk = sm2::dsa::VerifyingKey::new(user_id, self.inner)
                 .map_err(|_| CryptoError::UserIdTooLong(user_id.len()))?;
             return vk
-                .verify(msg, &sig.0)
+                .verify(&parts.concat(), &sig.0)
                 .map_err(|_| CryptoError::BadSignature);
         };
-        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        let (e, r, s) = self.digest_parts(parts, sig, user_id)?;
         if sm2_verify::verify_digest(fast, &e, &r, &s) {
             Ok(())
         } else {
@@ -802,17 +808,29 @@ impl PublicKey {
     /// the final comparison are those of [`Self::verify`], and the verdict is
     /// the same (docs/decisions/0015-verification-key-tables.md).
     pub fn verify_cached(&self, msg: &[u8], sig: &Signature, user_id: &str) -> Result<()> {
+        self.verify_cached_parts(&[msg], sig, user_id)
+    }
+
+    /// [`Self::verify_cached`] of the message `parts` concatenated, hashed
+    /// in place (CMS: the signed attributes with their first byte replaced,
+    /// without copying them; decision 0032).
+    pub(crate) fn verify_cached_parts(
+        &self,
+        parts: &[&[u8]],
+        sig: &Signature,
+        user_id: &str,
+    ) -> Result<()> {
         let Some(fast) = &self.fast else {
-            return self.verify(msg, sig, user_id);
+            return self.verify_parts(parts, sig, user_id);
         };
         let Some(entry) = self.cached.get(fast) else {
-            return self.verify(msg, sig, user_id);
+            return self.verify_parts(parts, sig, user_id);
         };
         if entry.table.key() != fast {
             // Cannot happen (the table is built from this key); never trust a mismatch.
-            return self.verify(msg, sig, user_id);
+            return self.verify_parts(parts, sig, user_id);
         }
-        let (e, r, s) = self.digest_parts(msg, sig, user_id)?;
+        let (e, r, s) = self.digest_parts(parts, sig, user_id)?;
         if sm2_verify::verify_digest_table(&entry.table, &e, &r, &s) {
             Ok(())
         } else {
@@ -826,17 +844,19 @@ impl PublicKey {
         self.cached.is_built()
     }
 
-    /// `e = SM3(Z_A ‖ msg)` and the signature's `r`, `s` (big-endian).
+    /// `e = SM3(Z_A ‖ parts…)` and the signature's `r`, `s` (big-endian).
     fn digest_parts(
         &self,
-        msg: &[u8],
+        parts: &[&[u8]],
         sig: &Signature,
         user_id: &str,
     ) -> Result<([u8; 32], [u8; 32], [u8; 32])> {
         let za = self.za(user_id)?;
         let mut h = Sm3Hasher::new();
         h.update(&za);
-        h.update(msg);
+        for part in parts {
+            h.update(part);
+        }
         let e = h.finalize();
         let raw = sig.to_raw();
         let mut r = [0u8; 32];
