@@ -302,13 +302,11 @@ impl Crl {
             )));
         }
         match sig_cache {
-            Some(c) => c.check(
-                crate::cache::key_of_digests(
-                    "crl",
-                    user_id,
-                    &issuer.fingerprint(),
-                    &self.fingerprint(),
-                ),
+            Some(c) => c.check_digests(
+                "crl",
+                user_id,
+                &issuer.fingerprint(),
+                &self.fingerprint(),
                 || self.verify_signed_by(issuer, user_id),
             ),
             None => self.verify_signed_by(issuer, user_id),

@@ -473,13 +473,19 @@ impl<'a> RunView<'a> {
     /// touch a run, so each lies inside one literal segment: two literal
     /// segments are never adjacent).
     fn find_all(&self, finder: &memchr::memmem::Finder<'_>) -> Option<Vec<usize>> {
-        let needle = finder.needle();
+        // The needle's bytes as a set: each run's pattern is checked with
+        // one look-up a byte (decision 0032: `needle.contains` for each of
+        // the pattern's 24 bytes was a tenth of this function).
+        let mut in_needle = [false; 256];
+        for &b in finder.needle() {
+            in_needle[usize::from(b)] = true;
+        }
         let mut out = Vec::new();
         for (start, seg) in &self.segs {
             match seg {
                 Segment::Literal(b) => out.extend(finder.find_iter(b).map(|i| start + i)),
                 Segment::Repeat { pattern, .. } => {
-                    if pattern.iter().any(|p| needle.contains(p)) {
+                    if pattern.iter().any(|&p| in_needle[usize::from(p)]) {
                         return None;
                     }
                 }

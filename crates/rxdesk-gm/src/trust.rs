@@ -250,14 +250,14 @@ impl TrustStore {
         if child.issuer_name_der() != issuer.subject_name_der() {
             return false;
         }
-        let key = crate::cache::key_of_digests(
-            "link",
-            &self.user_id,
-            &issuer.fingerprint(),
-            &child.fingerprint(),
-        );
         self.links
-            .check(key, || child.verify_issued_by(issuer, &self.user_id))
+            .check_digests(
+                "link",
+                &self.user_id,
+                &issuer.fingerprint(),
+                &child.fingerprint(),
+                || child.verify_issued_by(issuer, &self.user_id),
+            )
             .is_ok()
     }
 }
