@@ -453,6 +453,21 @@ impl<'a> RunView<'a> {
         }
     }
 
+    /// [`Self::byte`] for reads around byte `at`: the literal segment that
+    /// holds `at` is read directly, anything else through [`Self::byte`]
+    /// (decision 0032: the `/ByteRange` numbers and the `/Contents` key are
+    /// read byte by byte next to where they were found).
+    fn reader_near(&self, at: usize) -> impl Fn(usize) -> Option<u8> + '_ {
+        let near = match self.seg_of(at) {
+            Some((start, Segment::Literal(b))) => Some((start, b)),
+            _ => None,
+        };
+        move |i| {
+            near.and_then(|(start, b)| b.get(i.checked_sub(start)?).copied())
+                .or_else(|| self.byte(i))
+        }
+    }
+
     /// Bytes `a..b` (`a <= b <= len`): borrowed when they lie in one literal
     /// segment (the signed ranges and the CMS hex digits of every signer's
     /// PDF), else written out.
@@ -539,7 +554,7 @@ pub fn verify_pdf_runs(
     }
     let br = found
         .into_iter()
-        .filter_map(|at| parse_byte_range_by(|i| view.byte(i), at))
+        .filter_map(|at| parse_byte_range_by(view.reader_near(at), at))
         .max_by_key(|br| br[2].saturating_add(br[3]))
         .ok_or(PdfError::NotSigned)?;
     // As `extract`.
@@ -556,7 +571,7 @@ pub fn verify_pdf_runs(
     if s1 - end0 < 2 || view.byte(end0) != Some(b'<') || view.byte(s1 - 1) != Some(b'>') {
         return Err(malformed("ByteRange gap is not the /Contents hex string"));
     }
-    if !preceded_by_contents_key_by(|i| view.byte(i), end0) {
+    if !preceded_by_contents_key_by(view.reader_near(end0), end0) {
         return Err(malformed("ByteRange gap is not preceded by /Contents"));
     }
     // The hex string `inner` = a..b. `contents_der_fast` reads only its
