@@ -128,6 +128,42 @@ impl VerifiedCache {
         self.insert(key);
         Ok(())
     }
+
+    /// [`Self::check`] with the key [`key_of_digests`] of these inputs,
+    /// written on the stack for the look-up and copied only to remember a
+    /// success (decision 0032: every verification looks up two such keys,
+    /// and allocated both).
+    pub fn check_digests<E>(
+        &self,
+        domain: &str,
+        user_id: &str,
+        issuer_digest: &[u8; 32],
+        signed_digest: &[u8; 32],
+        check: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut buf = [0u8; 160];
+        let len = domain.len() + 5 + user_id.len() + 64;
+        let Some(key) = buf.get_mut(..len) else {
+            let key = key_of_digests(domain, user_id, issuer_digest, signed_digest);
+            return self.check(key, check);
+        };
+        let (d, rest) = key.split_at_mut(domain.len());
+        d.copy_from_slice(domain.as_bytes());
+        let (sep, rest) = rest.split_at_mut(5);
+        sep[0] = 0;
+        sep[1..].copy_from_slice(&(user_id.len() as u32).to_be_bytes());
+        let (u, rest) = rest.split_at_mut(user_id.len());
+        u.copy_from_slice(user_id.as_bytes());
+        let (i, s) = rest.split_at_mut(32);
+        i.copy_from_slice(issuer_digest);
+        s.copy_from_slice(signed_digest);
+        if self.contains(key) {
+            return Ok(());
+        }
+        check()?;
+        self.insert(key.to_vec());
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +203,46 @@ mod tests {
         assert!(run(true).is_ok());
         assert!(run(false).is_ok(), "a remembered success is not re-checked");
         assert_eq!(calls, 2);
+    }
+
+    /// The stack key is [`key_of_digests`]'s, byte for byte: a success is
+    /// found under the other form, and one changed byte of either digest,
+    /// the domain or the user id misses (the check runs again).
+    #[test]
+    fn check_digests_uses_the_same_key_and_misses_on_any_change() {
+        let c = VerifiedCache::default();
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        let calls = std::cell::Cell::new(0);
+        let ok = || {
+            calls.set(calls.get() + 1);
+            Ok::<(), ()>(())
+        };
+        c.check_digests("link", "1234567812345678", &a, &b, ok)
+            .unwrap();
+        assert!(c.contains(&key_of_digests("link", "1234567812345678", &a, &b)));
+        c.check_digests("link", "1234567812345678", &a, &b, ok)
+            .unwrap();
+        assert_eq!(calls.get(), 1, "remembered");
+        let mut a2 = a;
+        a2[31] ^= 1;
+        let mut b2 = b;
+        b2[0] ^= 0x80;
+        c.check_digests("link", "1234567812345678", &a2, &b, ok)
+            .unwrap();
+        c.check_digests("link", "1234567812345678", &a, &b2, ok)
+            .unwrap();
+        c.check_digests("crl", "1234567812345678", &a, &b, ok)
+            .unwrap();
+        c.check_digests("link", "1234567812345679", &a, &b, ok)
+            .unwrap();
+        assert_eq!(calls.get(), 5, "each changed input missed");
+        // A user id too long for the stack buffer takes the allocating path.
+        let long = "x".repeat(200);
+        c.check_digests("link", &long, &a, &b, ok).unwrap();
+        assert!(c.contains(&key_of_digests("link", &long, &a, &b)));
+        assert!(c
+            .check_digests("link", "1234567812345678", &a2, &b2, || Err(()))
+            .is_err());
     }
 
     #[test]

@@ -79,6 +79,31 @@ struct Parsed {
     issuer_dn: OnceLock<String>,
     /// [`dn_parts`] of the subject DN (the `signCertDn` comparison).
     subject_dn_parts: OnceLock<Vec<String>>,
+    /// What every verification asks of the certificate, derived from its
+    /// DER once (decision 0032: each verification decoded the extensions
+    /// and the validity again, and allocated the serial and the CRL
+    /// distribution points).
+    derived: OnceLock<Derived>,
+}
+
+/// Pure functions of a certificate's DER, computed on first use
+/// ([`Parsed::derived`]); each accessor returns what it computed before.
+struct Derived {
+    key_usage: Option<KeyUsageBits>,
+    /// basicConstraints: (cA, pathLenConstraint when cA).
+    ca: bool,
+    path_len: Option<u8>,
+    unknown_critical: Vec<String>,
+    crl_distribution_points: Vec<String>,
+    /// [`normalize_serial`] of the serial.
+    serial: Vec<u8>,
+    serial_hex: String,
+    institution_code: Option<String>,
+    /// [`rxdesk_core::code_format::validate_institution_code`] of the
+    /// institution code: `None` valid, else the error's code.
+    institution_code_error: Option<&'static str>,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
 }
 
 /// How many parsed certificates the process keeps (oldest dropped first).
@@ -101,11 +126,23 @@ struct ParseCache {
 /// with one tag costs at most a scan of the cache's 256 entries.
 fn der_tag(der: &[u8]) -> u64 {
     let tail = &der[der.len().saturating_sub(32)..];
-    tail.chunks(8).fold(der.len() as u64, |acc, c| {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
+    let fold = |acc: u64, w: [u8; 8]| {
         (acc.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    })
+    };
+    let mut words = tail.chunks_exact(8);
+    // Whole words without a copy through a buffer of variable length (a
+    // call to `memcpy` each, decision 0032); the same value as before.
+    let acc = (&mut words).fold(der.len() as u64, |acc, c| {
+        fold(acc, c.try_into().unwrap_or_default())
+    });
+    match words.remainder() {
+        [] => acc,
+        rest => {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            fold(acc, w)
+        }
+    }
 }
 
 fn parse_cache() -> &'static Mutex<ParseCache> {
@@ -200,6 +237,53 @@ pub fn parse_serial_text(s: &str, hex_first: bool) -> Option<Vec<u8>> {
     Some(normalize_serial(&out))
 }
 
+/// `parse_serial_text(s, true).as_deref() == Some(want)`, without
+/// allocating (decision 0032: the `signCertSn` check of every
+/// verification built three strings and vectors for it): the same text
+/// trimmed the same way, hex digits in pairs (a leading `0` for an odd
+/// count), leading zero bytes skipped, compared with `want` (a serial as
+/// [`normalize_serial`] writes it). Property test
+/// `serial_hex_text_is_parse_serial_text` below.
+pub(crate) fn serial_hex_text_is(s: &str, want: &[u8]) -> bool {
+    let mut t = s.trim();
+    while let Some(rest) = t.strip_prefix("0x") {
+        t = rest;
+    }
+    while let Some(rest) = t.strip_prefix("0X") {
+        t = rest;
+    }
+    let digits = || t.bytes().filter(|&b| b != b':' && b != b' ');
+    let n = digits().count();
+    if n == 0 {
+        return false;
+    }
+    let mut nibbles = (n % 2 == 1)
+        .then_some(0u8)
+        .into_iter()
+        .chain(digits().map(|b| (b as char).to_digit(16).map_or(0xff, |d| d as u8)));
+    let mut matched = 0;
+    let mut started = false;
+    while let (Some(hi), Some(lo)) = (nibbles.next(), nibbles.next()) {
+        if hi > 15 || lo > 15 {
+            return false;
+        }
+        let byte = (hi << 4) | lo;
+        if !started && byte == 0 {
+            continue;
+        }
+        started = true;
+        if want.get(matched) != Some(&byte) {
+            return false;
+        }
+        matched += 1;
+    }
+    if started {
+        matched == want.len()
+    } else {
+        want == [0]
+    }
+}
+
 impl Certificate {
     /// Parse DER. A certificate parsed before (same bytes) is taken from a
     /// bounded process-wide cache: parsing is a pure function of the bytes,
@@ -267,7 +351,40 @@ impl Certificate {
             subject_dn: OnceLock::new(),
             issuer_dn: OnceLock::new(),
             subject_dn_parts: OnceLock::new(),
+            derived: OnceLock::new(),
         })))
+    }
+
+    fn derived(&self) -> &Derived {
+        self.0.derived.get_or_init(|| {
+            let tbs = self.0.inner.tbs_certificate();
+            let (ca, path_len) = match tbs.get_extension::<BasicConstraints>() {
+                Ok(Some((_, bc))) if bc.ca => (true, bc.path_len_constraint),
+                _ => (false, None),
+            };
+            let serial = normalize_serial(tbs.serial_number().as_bytes());
+            let institution_code = self
+                .subject_attr(&oid::ORGANIZATION_IDENTIFIER)
+                .or_else(|| self.subject_attr(&oid::DN_SERIAL_NUMBER));
+            let institution_code_error = institution_code.as_deref().and_then(|code| {
+                rxdesk_core::code_format::validate_institution_code(code)
+                    .err()
+                    .map(|e| e.code())
+            });
+            Derived {
+                key_usage: self.compute_key_usage(),
+                ca,
+                path_len,
+                unknown_critical: self.compute_unknown_critical_extensions(),
+                crl_distribution_points: self.compute_crl_distribution_points(),
+                serial_hex: hex::encode_upper(&serial),
+                serial,
+                institution_code,
+                institution_code_error,
+                not_before: time_to_chrono(tbs.validity().not_before),
+                not_after: time_to_chrono(tbs.validity().not_after),
+            }
+        })
     }
 
     /// Parse the first certificate of a PEM text.
@@ -337,6 +454,19 @@ impl Certificate {
             .get_or_init(|| dn_parts(&self.subject_dn()))
     }
 
+    /// `dn_text_matches(text, self.subject_dn_parts())`: is `text` (a
+    /// prescription's `signCertDn`) this certificate's subject? A text equal
+    /// byte for byte to [`Self::subject_dn`] is (its parts are the memoised
+    /// parts), so that is compared first (decision 0032); any other text is
+    /// split and normalised as before.
+    pub(crate) fn subject_dn_text_matches(&self, text: &str) -> bool {
+        let own = self
+            .0
+            .subject_dn
+            .get_or_init(|| format_dn(self.0.inner.tbs_certificate().subject()));
+        text == own || dn_text_matches(text, self.subject_dn_parts())
+    }
+
     /// DER of the subject Name.
     pub fn subject_der(&self) -> Vec<u8> {
         self.0.subject_der.clone()
@@ -367,22 +497,27 @@ impl Certificate {
 
     /// Serial as a minimal big-endian magnitude.
     pub fn serial(&self) -> Vec<u8> {
-        normalize_serial(self.0.inner.tbs_certificate().serial_number().as_bytes())
+        self.serial_bytes().to_vec()
+    }
+
+    /// [`Self::serial`], borrowed (memoised).
+    pub(crate) fn serial_bytes(&self) -> &[u8] {
+        &self.derived().serial
     }
 
     /// Serial as upper-case hex (the `signCertSn` form).
     pub fn serial_hex(&self) -> String {
-        hex::encode_upper(self.serial())
+        self.derived().serial_hex.clone()
     }
 
     /// notBefore.
     pub fn not_before(&self) -> DateTime<Utc> {
-        time_to_chrono(self.0.inner.tbs_certificate().validity().not_before)
+        self.derived().not_before
     }
 
     /// notAfter.
     pub fn not_after(&self) -> DateTime<Utc> {
-        time_to_chrono(self.0.inner.tbs_certificate().validity().not_after)
+        self.derived().not_after
     }
 
     /// The subject's SM2 public key.
@@ -392,6 +527,10 @@ impl Certificate {
 
     /// Key usage, if the extension is present.
     pub fn key_usage(&self) -> Option<KeyUsageBits> {
+        self.derived().key_usage
+    }
+
+    fn compute_key_usage(&self) -> Option<KeyUsageBits> {
         let (_, ku) = self
             .0
             .inner
@@ -408,25 +547,12 @@ impl Certificate {
 
     /// basicConstraints cA.
     pub fn is_ca(&self) -> bool {
-        matches!(
-            self.0.inner
-                .tbs_certificate()
-                .get_extension::<BasicConstraints>(),
-            Ok(Some((_, bc))) if bc.ca
-        )
+        self.derived().ca
     }
 
     /// basicConstraints pathLenConstraint (None: absent or no limit).
     pub fn path_len_constraint(&self) -> Option<u8> {
-        match self
-            .0
-            .inner
-            .tbs_certificate()
-            .get_extension::<BasicConstraints>()
-        {
-            Ok(Some((_, bc))) if bc.ca => bc.path_len_constraint,
-            _ => None,
-        }
+        self.derived().path_len
     }
 
     /// The OIDs of critical extensions RxDesk does not process (RFC 5280
@@ -436,6 +562,15 @@ impl Certificate {
     /// RFC 5280 §6.1 with user-initial-policy-set = anyPolicy and no explicit
     /// policy required, so the extension cannot change the outcome).
     pub fn unknown_critical_extensions(&self) -> Vec<String> {
+        self.derived().unknown_critical.clone()
+    }
+
+    /// [`Self::unknown_critical_extensions`], borrowed (memoised).
+    pub(crate) fn unknown_critical_extensions_ref(&self) -> &[String] {
+        &self.derived().unknown_critical
+    }
+
+    fn compute_unknown_critical_extensions(&self) -> Vec<String> {
         self.0
             .inner
             .tbs_certificate()
@@ -451,6 +586,15 @@ impl Certificate {
 
     /// URIs of the CRL distribution points.
     pub fn crl_distribution_points(&self) -> Vec<String> {
+        self.derived().crl_distribution_points.clone()
+    }
+
+    /// [`Self::crl_distribution_points`], borrowed (memoised).
+    pub(crate) fn crl_distribution_points_ref(&self) -> &[String] {
+        &self.derived().crl_distribution_points
+    }
+
+    fn compute_crl_distribution_points(&self) -> Vec<String> {
         let Ok(Some((_, dps))) = self
             .0
             .inner
@@ -485,8 +629,19 @@ impl Certificate {
     /// The institution code (定点医疗机构编号) in the subject:
     /// `organizationIdentifier`, else `serialNumber`.
     pub fn institution_code(&self) -> Option<String> {
-        self.subject_attr(&oid::ORGANIZATION_IDENTIFIER)
-            .or_else(|| self.subject_attr(&oid::DN_SERIAL_NUMBER))
+        self.derived().institution_code.clone()
+    }
+
+    /// [`Self::institution_code`], borrowed (memoised).
+    pub(crate) fn institution_code_ref(&self) -> Option<&str> {
+        self.derived().institution_code.as_deref()
+    }
+
+    /// The error code of
+    /// [`rxdesk_core::code_format::validate_institution_code`] for
+    /// [`Self::institution_code`] (`None`: valid or absent), memoised.
+    pub(crate) fn institution_code_error(&self) -> Option<&'static str> {
+        self.derived().institution_code_error
     }
 
     /// Subject commonName.
@@ -810,6 +965,64 @@ mod tests {
         assert_eq!(again, first);
     }
 
+    fn serial_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy as _;
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                '0', '0', '0', '1', '9', 'a', 'F', 'f', 'x', 'X', ':', ' ', '\t', 'g', 'é',
+                '\u{3000}',
+            ]),
+            0..14,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        /// The allocation-free `signCertSn` check agrees with parsing the
+        /// text, against the text's own serial and against another's.
+        #[test]
+        fn serial_hex_text_is_parse_serial_text(a in serial_text(), b in serial_text()) {
+            for want in [parse_serial_text(&a, true), parse_serial_text(&b, true), Some(vec![0])]
+                .into_iter()
+                .flatten()
+            {
+                proptest::prop_assert_eq!(
+                    serial_hex_text_is(&a, &want),
+                    parse_serial_text(&a, true).as_deref() == Some(&want[..]),
+                    "{:?} {:?}", a, want
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn serial_hex_text_is_known_forms() {
+        let want = [0x10, 0x01];
+        for (text, same) in [
+            ("1001", true),
+            ("0x1001", true),
+            ("0x0X1001", true),
+            ("00:10:01", true),
+            (" 10 01 ", true),
+            ("001001", true),
+            ("1002", false),
+            ("10010", false),
+            ("10g1", false),
+            ("", false),
+            ("0x", false),
+        ] {
+            assert_eq!(serial_hex_text_is(text, &want), same, "{text}");
+            assert_eq!(
+                parse_serial_text(text, true).as_deref() == Some(&want[..]),
+                same,
+                "{text}"
+            );
+        }
+        assert!(serial_hex_text_is("0000", &[0]));
+    }
+
     #[test]
     fn serial_text_parses_hex_and_decimal_as_integers() {
         assert_eq!(parse_serial_text("00FF", true), Some(vec![0xff]));
@@ -845,6 +1058,35 @@ mod tests {
             proptest::prop_assert_eq!(dn_text_matches(&a, &dn_parts(&b)), dn_equal(&a, &b));
             proptest::prop_assert!(dn_text_matches(&a, &dn_parts(&a)));
         }
+    }
+
+    /// The byte-for-byte shortcut never changes the answer: the subject's
+    /// own text, its other spellings and other DNs, as `dn_text_matches`.
+    #[test]
+    fn subject_dn_text_matches_is_dn_text_matches() {
+        let (ca, key) = issuer();
+        let cert = Certificate::from_der(&leaf(&ca, &key, 7)).unwrap();
+        let own = cert.subject_dn();
+        let mut texts = vec![
+            own.clone(),
+            own.replace(',', ", "),
+            own.replace(',', "/"),
+            own.split(',').rev().collect::<Vec<_>>().join(","),
+            format!("{own},"),
+            format!("{own},C=CN"),
+            own.to_lowercase(),
+            String::new(),
+        ];
+        texts.push(own[..own.len() - 1].to_string());
+        for text in &texts {
+            assert_eq!(
+                cert.subject_dn_text_matches(text),
+                dn_text_matches(text, cert.subject_dn_parts()),
+                "{text}"
+            );
+        }
+        assert!(cert.subject_dn_text_matches(&own));
+        assert!(!cert.subject_dn_text_matches(&format!("{own},C=CN")));
     }
 
     #[test]

@@ -665,11 +665,15 @@ fn verify_parts(
                     )),
                     None => None,
                 };
-                let mut to_verify = f.signed_attrs.to_vec();
-                to_verify[0] = 0x31; // [0] IMPLICIT → SET OF, as RFC 5652 §5.4 requires
+                // [0] IMPLICIT → SET OF, as RFC 5652 §5.4 requires: the
+                // tag byte replaced in the hash, not in a copy.
                 signer
                     .public_key()
-                    .verify_cached(&to_verify, &sig, user_id)
+                    .verify_cached_parts(
+                        &[&[0x31], f.signed_attrs.get(1..).unwrap_or_default()],
+                        &sig,
+                        user_id,
+                    )
                     .map_err(|_| CmsError::BadSignature)?;
                 return Ok(CmsVerified {
                     signer: signer.clone(),

@@ -54,6 +54,9 @@ struct ParsedCrl {
     by_serial: OnceLock<HashMap<Vec<u8>, RevokedEntry>>,
     /// [`Crl::unknown_critical_extensions`], on first use.
     unknown_critical: OnceLock<Vec<String>>,
+    /// thisUpdate and nextUpdate as `chrono` times, on first use (decision
+    /// 0032: every revocation check converted them four times).
+    times: OnceLock<(DateTime<Utc>, Option<DateTime<Utc>>)>,
 }
 
 impl std::fmt::Debug for Crl {
@@ -102,6 +105,7 @@ impl Crl {
             fingerprint: OnceLock::new(),
             by_serial: OnceLock::new(),
             unknown_critical: OnceLock::new(),
+            times: OnceLock::new(),
         })))
     }
 
@@ -152,14 +156,24 @@ impl Crl {
             .get_or_init(|| crate::primitives::sm3(&self.0.der))
     }
 
+    fn times(&self) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+        *self.0.times.get_or_init(|| {
+            let tbs = &self.0.inner.tbs_cert_list;
+            (
+                time_to_chrono(tbs.this_update),
+                tbs.next_update.map(time_to_chrono),
+            )
+        })
+    }
+
     /// thisUpdate.
     pub fn this_update(&self) -> DateTime<Utc> {
-        time_to_chrono(self.0.inner.tbs_cert_list.this_update)
+        self.times().0
     }
 
     /// nextUpdate (absent = no promise of a next one).
     pub fn next_update(&self) -> Option<DateTime<Utc>> {
-        self.0.inner.tbs_cert_list.next_update.map(time_to_chrono)
+        self.times().1
     }
 
     /// Until when this CRL proves anything: its nextUpdate, or its
@@ -199,7 +213,11 @@ impl Crl {
 
     /// The entry for `serial` (any byte form of the same integer), if revoked.
     pub fn find(&self, serial: &[u8]) -> Option<RevokedEntry> {
-        let want = normalize_serial(serial);
+        // `normalize_serial(serial)`, borrowed.
+        let want = match serial.iter().position(|&b| b != 0) {
+            Some(start) => &serial[start..],
+            None => &[0][..],
+        };
         self.0
             .by_serial
             .get_or_init(|| {
@@ -211,7 +229,7 @@ impl Crl {
                 }
                 m
             })
-            .get(&want)
+            .get(want)
             .cloned()
     }
 
@@ -284,13 +302,11 @@ impl Crl {
             )));
         }
         match sig_cache {
-            Some(c) => c.check(
-                crate::cache::key_of_digests(
-                    "crl",
-                    user_id,
-                    &issuer.fingerprint(),
-                    &self.fingerprint(),
-                ),
+            Some(c) => c.check_digests(
+                "crl",
+                user_id,
+                &issuer.fingerprint(),
+                &self.fingerprint(),
                 || self.verify_signed_by(issuer, user_id),
             ),
             None => self.verify_signed_by(issuer, user_id),

@@ -192,7 +192,20 @@ impl TrustStore {
         leaf: &Certificate,
         extra: &[Certificate],
     ) -> Result<Vec<Certificate>, ChainError> {
-        let mut chain = vec![leaf.clone()];
+        self.build_chain_from(leaf, extra.iter())
+    }
+
+    /// [`Self::build_chain`] with the extra certificates as an iterator
+    /// (the verifier passes those of two CMS without copying them into one
+    /// list first).
+    pub(crate) fn build_chain_from<'e>(
+        &'e self,
+        leaf: &Certificate,
+        extra: impl Iterator<Item = &'e Certificate> + Clone,
+    ) -> Result<Vec<Certificate>, ChainError> {
+        // Room for a leaf, an intermediate and a root without growing.
+        let mut chain = Vec::with_capacity(3);
+        chain.push(leaf.clone());
         let mut current = leaf.clone();
         for _ in 0..8 {
             if let Some(root) = self.roots.iter().find(|r| self.issued(&current, r)) {
@@ -204,7 +217,7 @@ impl TrustStore {
             let next = self
                 .intermediates
                 .iter()
-                .chain(extra.iter())
+                .chain(extra.clone())
                 .filter(|c| !chain.contains(c))
                 .find(|c| self.issued(&current, c))
                 .cloned();
@@ -237,14 +250,14 @@ impl TrustStore {
         if child.issuer_name_der() != issuer.subject_name_der() {
             return false;
         }
-        let key = crate::cache::key_of_digests(
-            "link",
-            &self.user_id,
-            &issuer.fingerprint(),
-            &child.fingerprint(),
-        );
         self.links
-            .check(key, || child.verify_issued_by(issuer, &self.user_id))
+            .check_digests(
+                "link",
+                &self.user_id,
+                &issuer.fingerprint(),
+                &child.fingerprint(),
+                || child.verify_issued_by(issuer, &self.user_id),
+            )
             .is_ok()
     }
 }
@@ -485,8 +498,8 @@ impl CrlStore {
                 Err(e) => problems.push(format!("CRL of {:?}: {e}", c.issuer_dn())),
             }
         }
-        let urls = cert.crl_distribution_points();
-        for u in &urls {
+        let urls = cert.crl_distribution_points_ref();
+        for u in urls {
             if let Some(c) = self.fetched(u) {
                 match usable(&c) {
                     Ok(()) => candidates.push(c),
@@ -499,7 +512,7 @@ impl CrlStore {
         let needs_refresh = best.as_ref().is_none_or(|c| c.is_stale(now));
         if needs_refresh {
             if let Some(f) = &self.fetcher {
-                for u in &urls {
+                for u in urls {
                     match f
                         .fetch(u)
                         .and_then(|b| Crl::from_bytes(&b).map_err(|e| e.to_string()))
@@ -555,7 +568,7 @@ impl CrlStore {
             } else {
                 problems.join("; ")
             }),
-            Some(crl) => match crl.find(&cert.serial()) {
+            Some(crl) => match crl.find(cert.serial_bytes()) {
                 Some(entry) => RevocationStatus::Revoked(entry),
                 None => RevocationStatus::Good {
                     this_update: crl.this_update(),

@@ -27,7 +27,7 @@
 //! Only this module can construct [`Verified`], so code that needs a checked
 //! prescription can demand `Verified<Prescription>` in its signature.
 
-use crate::cert::{dn_text_matches, parse_serial_text, Certificate};
+use crate::cert::{parse_serial_text, serial_hex_text_is, Certificate};
 use crate::cms::{self, CmsError, CmsVerified};
 use crate::download::DownloadedPrescription;
 use crate::pdf::{self, PdfError};
@@ -600,22 +600,22 @@ impl<'a> Verifier<'a> {
     fn check_certificate(
         &self,
         cert: &Certificate,
-        embedded: &[Certificate],
+        embedded: [&[Certificate]; 2],
         signed_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<Vec<VerifyWarning>, RejectReason> {
-        let chain =
-            self.trust
-                .build_chain(cert, embedded)
-                .map_err(|e| RejectReason::UntrustedIssuer {
-                    detail: e.to_string(),
-                })?;
+        let chain = self
+            .trust
+            .build_chain_from(cert, embedded.iter().flat_map(|e| e.iter()))
+            .map_err(|e| RejectReason::UntrustedIssuer {
+                detail: e.to_string(),
+            })?;
         // RFC 5280 §4.2: a critical extension that is not processed rejects.
         for c in &chain {
-            if let Some(oid) = c.unknown_critical_extensions().into_iter().next() {
+            if let Some(oid) = c.unknown_critical_extensions_ref().first() {
                 return Err(RejectReason::UnknownCriticalExtension {
                     subject: c.subject_dn(),
-                    oid,
+                    oid: oid.clone(),
                 });
             }
         }
@@ -633,13 +633,10 @@ impl<'a> Verifier<'a> {
                 }
             }
         }
-        // Each certificate's validity converted once (not per time checked).
-        let validity: Vec<_> = chain
-            .iter()
-            .map(|c| (c.not_before(), c.not_after()))
-            .collect();
+        // Each certificate's validity is converted once, when the
+        // certificate is first used (memoised with its parse).
         for at in signed_at.into_iter().chain(std::iter::once(now)) {
-            for &(not_before, not_after) in &validity {
+            for (not_before, not_after) in chain.iter().map(|c| (c.not_before(), c.not_after())) {
                 if at < not_before {
                     return Err(RejectReason::NotYetValid { not_before, at });
                 }
@@ -723,7 +720,7 @@ impl<'a> Verifier<'a> {
         .map_err(|e| Rejection::new(from_cms(e, "content"), None))?;
         let summary = SignerSummary::of(&v.signer, v.signing_time);
         let warnings = self
-            .check_certificate(&v.signer, &v.certificates, v.signing_time, now)
+            .check_certificate(&v.signer, [&v.certificates, &[]], v.signing_time, now)
             .map_err(|r| Rejection::new(r, Some(&summary)))?;
         Ok(Verified {
             value: content.to_vec(),
@@ -782,40 +779,45 @@ impl<'a> Verifier<'a> {
             }));
         }
 
-        // 3–6. Chain, validity, key usage, CRL.
-        let mut embedded = v.certificates.clone();
-        embedded.extend(ps.cms.certificates.iter().cloned());
+        // 3–6. Chain, validity, key usage, CRL (the certificates of both
+        // CMS, in that order, without copying them into one list).
         let warnings = self
-            .check_certificate(&signer, &embedded, v.signing_time, now)
+            .check_certificate(
+                &signer,
+                [&v.certificates, &ps.cms.certificates],
+                v.signing_time,
+                now,
+            )
             .map_err(with)?;
 
         // 7. signCertSn / signCertDn.
-        let sn_ok = [true, false].iter().any(|&hex_first| {
-            parse_serial_text(&rx.sign_cert_sn, hex_first).as_deref() == Some(&signer.serial()[..])
-        });
+        let serial = signer.serial_bytes();
+        let sn_ok = serial_hex_text_is(&rx.sign_cert_sn, serial)
+            || parse_serial_text(&rx.sign_cert_sn, false).as_deref() == Some(serial);
         if !sn_ok {
             return Err(with(RejectReason::ContentMismatch {
                 field: "signCertSn".into(),
             }));
         }
-        if !dn_text_matches(&rx.sign_cert_dn, signer.subject_dn_parts()) {
+        if !signer.subject_dn_text_matches(&rx.sign_cert_dn) {
             return Err(with(RejectReason::ContentMismatch {
                 field: "signCertDn".into(),
             }));
         }
 
         // 8. Institution: present, equal, and a national 定点医疗机构 code.
-        let found = signer.institution_code().unwrap_or_default();
+        let found = signer.institution_code_ref().unwrap_or_default();
         if found.trim().is_empty() || found != rx.fixmedins_code {
             return Err(with(RejectReason::WrongInstitution {
                 expected: rx.fixmedins_code.clone(),
-                found,
+                found: found.to_string(),
             }));
         }
-        if let Err(e) = rxdesk_core::code_format::validate_institution_code(&found) {
+        // `validate_institution_code(found)`, memoised with the certificate.
+        if let Some(code) = signer.institution_code_error() {
             return Err(with(RejectReason::BadInstitutionCode {
-                institution: found,
-                detail: e.code().to_string(),
+                institution: found.to_string(),
+                detail: code.to_string(),
             }));
         }
         Ok(Verified {
