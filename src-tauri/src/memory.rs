@@ -61,7 +61,6 @@ pub const TRIM_DELAY: Duration = Duration::from_secs(1);
 /// every command: a poke sets a flag; one thread ("heap trim") sleeps until
 /// the flag is set, waits [`TRIM_DELAY`], clears it and trims, so bursts of
 /// commands (and a screen that polls) cost at most one trim a second.
-#[derive(Clone)]
 pub struct HeapTrim {
     poked: Arc<(Mutex<bool>, Condvar)>,
 }

@@ -109,6 +109,16 @@ pub enum Segment<'a> {
     },
 }
 
+impl Segment<'_> {
+    /// How many decoded bytes the segment stands for.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Segment::Literal(b) => b.len(),
+            Segment::Repeat { times, .. } => times * RUN_PERIOD,
+        }
+    }
+}
+
 impl Runs {
     /// Length of the decoded bytes (runs written out).
     pub fn len(&self) -> usize {

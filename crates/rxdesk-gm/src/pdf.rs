@@ -412,10 +412,7 @@ impl<'a> RunView<'a> {
             .into_iter()
             .map(|seg| {
                 let start = at;
-                at += match seg {
-                    Segment::Literal(b) => b.len(),
-                    Segment::Repeat { times, .. } => times * RUN_PERIOD,
-                };
+                at += seg.len();
                 (start, seg)
             })
             .collect();
@@ -492,11 +489,7 @@ impl<'a> RunView<'a> {
             if start >= b {
                 break;
             }
-            let seg_len = match seg {
-                Segment::Literal(lit) => lit.len(),
-                Segment::Repeat { times, .. } => times * RUN_PERIOD,
-            };
-            let (lo, hi) = (a.max(start), b.min(start + seg_len));
+            let (lo, hi) = (a.max(start), b.min(start + seg.len()));
             if lo >= hi {
                 continue;
             }

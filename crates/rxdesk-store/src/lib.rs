@@ -231,16 +231,7 @@ impl Store {
         action: &'static str,
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::sql(action))?;
-        let out = f(&tx)?;
-        // `store.commit`: the WAL commit and its fsync, timed by the scan
-        // bench (`RXDESK_BENCH_STAGES`); free when nothing subscribes.
-        tracing::debug_span!("store.commit", action)
-            .in_scope(|| tx.commit())
-            .map_err(StoreError::sql(action))?;
+        let out = commit_immediate(&mut self.lock(), action, f)?;
         // Its fsync covers every frame written before it: deferred commits
         // included.
         self.syncer.shared.full_commit();
@@ -273,16 +264,7 @@ impl Store {
             .map_err(StoreError::sql("set synchronous=NORMAL"))?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(StoreError::sql("set wal_autocheckpoint"))?;
-        let out = (|| -> Result<T> {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(StoreError::sql(action))?;
-            let out = f(&tx)?;
-            tracing::debug_span!("store.commit", action)
-                .in_scope(|| tx.commit())
-                .map_err(StoreError::sql(action))?;
-            Ok(out)
-        })();
+        let out = commit_immediate(&mut conn, action, f);
         // Committed: counted as not durable before anything else can fail.
         if out.is_ok() {
             self.syncer.shared.deferred_commit(approx_bytes);
@@ -536,6 +518,25 @@ fn check_header(path: &Path) -> std::result::Result<(), String> {
         return Err("not a SQLite database (bad header)".into());
     }
     Ok(())
+}
+
+/// Runs `f` in an IMMEDIATE transaction on `conn` and commits it (with the
+/// connection's current `synchronous` setting).
+fn commit_immediate<T>(
+    conn: &mut Connection,
+    action: &'static str,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::sql(action))?;
+    let out = f(&tx)?;
+    // `store.commit`: the WAL commit and its fsync, timed by the scan bench
+    // (`RXDESK_BENCH_STAGES`); free when nothing subscribes.
+    tracing::debug_span!("store.commit", action)
+        .in_scope(|| tx.commit())
+        .map_err(StoreError::sql(action))?;
+    Ok(out)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
