@@ -6,8 +6,8 @@
 //! that moving the construction changed no byte on the wire: the outbox row's
 //! payload (a JSON object with sorted keys, exactly as stored and sent) must
 //! equal the fixture. Values that depend on the wall clock (times taken at
-//! "now") and the sale's generated 零售单据号 are replaced by `<NOW>` and
-//! `<DOCNO>` before the comparison; everything else is pinned.
+//! "now"), dates taken "today" and the sale's generated 零售单据号 are
+//! replaced by `<NOW>`, `<TODAY>` and `<DOCNO>` before the comparison; everything else is pinned.
 //! Every row is also parsed back into its typed message
 //! (`rxdesk_wire::UploadMessage::parse` by its `infno`, the same mapping the
 //! emulator uses) and must re-serialise to exactly the stored payload: no field
@@ -58,6 +58,11 @@ fn normalise(v: &mut Value, window: &(String, String), docnos: &[String]) {
                 && s.as_str() <= window.1.as_str()
             {
                 *s = "<NOW>".into();
+            } else if s.len() == 10
+                && (s.as_str() == &window.0[..10] || s.as_str() == &window.1[..10])
+            {
+                // A date taken "today" in CST (a stock take's 盘存日期).
+                *s = "<TODAY>".into();
             }
         }
         Value::Array(a) => a.iter_mut().for_each(|x| normalise(x, window, docnos)),
