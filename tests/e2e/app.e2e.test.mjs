@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
 import { remote } from "webdriverio";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -51,25 +52,8 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
   await browser.saveScreenshot(`${shots}/01-login-zh.png`);
 });
 
-// The processes of this session's app (by its --data-dir) and their descendants.
-function appProcesses() {
-  const all = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-      all.push({ pid: Number(d), ppid, cmd });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const roots = all.filter((p) => p.cmd[0] === application && p.cmd.includes(home));
-  const out = [...roots];
-  for (let i = 0; i < out.length; i++) out.push(...all.filter((p) => p.ppid === out[i].pid));
-  return out;
-}
+// The processes of this session's app and their descendants (steps.mjs).
+const appProcesses = () => steps.appProcesses(application, home);
 
 test("WebKit's web process runs without a JIT, paints on the CPU and has fixed malloc thresholds", () => {
   const web = appProcesses().filter((p) => /WebKitWebProcess/.test(p.cmd[0]));

@@ -1,4 +1,37 @@
 // Steps shared by the real-window E2E files (imported, not a test file itself).
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The processes of the app launched with `--data-dir home` and their descendants (WebKit's). */
+export function appProcesses(application, home) {
+  const all = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+      all.push({ pid: Number(d), ppid, cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const roots = all.filter((p) => p.cmd[0] === application && p.cmd.includes(home));
+  const out = [...roots];
+  for (let i = 0; i < out.length; i++) out.push(...all.filter((p) => p.ppid === out[i].pid));
+  return out;
+}
+
+/** The shared libraries mapped by the app's WebKit web processes (file names). */
+export function webProcessLibraries(application, home) {
+  const libs = new Set();
+  for (const p of appProcesses(application, home).filter((q) => /WebKitWebProcess/.test(q.cmd[0]))) {
+    for (const line of readFileSync(`/proc/${p.pid}/maps`, "utf8").split("\n")) {
+      const m = /\/([^/\s]+\.so[.\d]*)$/.exec(line);
+      if (m) libs.add(m[1]);
+    }
+  }
+  return [...libs];
+}
 
 /** A visit needs an open till shift: where the counter offers the float, open the till with 0.00. */
 export async function openTillIfAsked(browser) {

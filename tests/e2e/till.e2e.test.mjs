@@ -74,6 +74,21 @@ test("open the till, one cash sale, close with a cash difference", async () => {
   await shown("#counter-till", 30000);
   assert.match(await text("#counter-error"), /收银尚未开班/);
   await shot("40-till-counter-needs-till");
+  // A prompt, not a refusal: no refusal tone, so WebKit's media stack
+  // (GStreamer, PulseAudio: several MiB) is never loaded at sign-in.
+  const audio = steps.webProcessLibraries(application, home).filter((l) => /pulse|gstreamer/.test(l));
+  assert.deepEqual(audio, [], "the web process loaded audio at the till prompt");
+  // The same offer in en-US: it follows the error's code, not its Chinese
+  // sentence (F1 asks for the visit again, so the refusal is worded anew).
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "en-US");
+  await browser.keys("F1");
+  await browser.waitUntil(async () => /The till is not open/.test(await text("#counter-error")), { timeout: 15000 });
+  await shown("#counter-till");
+  assert.doesNotMatch(await text("#counter-till"), /[\u4e00-\u9fff]/);
+  await shot("40-till-counter-needs-till-en");
+  await browser.$("#locale-switch").click();
+  await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "zh-CN");
 
   // The till screen (Shift+F1): open with a float of 200.00.
   await browser.$("#nav-till").click();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { burstKeptBy, deferUnlessBurst, deliverScan, notePrintableKey, setScanHandler } from "./scanbus";
+import { burstKeptBy, deferUnlessBurst, deliverScan, errorCodeOf, notePrintableKey, refusalDeservesTone, setScanHandler } from "./scanbus";
 
 afterEach(() => vi.useRealTimers());
 
@@ -44,5 +44,13 @@ describe("a fast run of keys typed into a field", () => {
     expect(burstKeptBy({ tagName: "INPUT", type: "text", dataset: { scanTarget: "" } })).toBe(true);
     expect(burstKeptBy({ tagName: "INPUT", type: "text", dataset: {} })).toBe(false);
     expect(burstKeptBy(null)).toBe(false);
+  });
+  it("the till not yet open is a prompt without the refusal tone; any other refusal, or one without a code, sounds", () => {
+    expect(refusalDeservesTone(errorCodeOf({ code: "TILL_NOT_OPEN", params: {}, detail: "" }))).toBe(false);
+    expect(refusalDeservesTone(errorCodeOf({ code: "SIGNATURE_INVALID", params: {}, detail: "" }))).toBe(true);
+    expect(refusalDeservesTone(errorCodeOf(new Error("network")))).toBe(true);
+    expect(errorCodeOf("text")).toBeNull();
+    expect(errorCodeOf(null)).toBeNull();
+    expect(errorCodeOf({ code: 7 })).toBeNull();
   });
 });

@@ -55,6 +55,26 @@ export function focusInField(): boolean {
   return a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement;
 }
 
+/**
+ * Error codes that ask for the next step instead of refusing one: the till
+ * not yet open is the first thing every pharmacist sees each morning, and the
+ * float is typed right there. No refusal tone for these (a tone also starts
+ * WebKit's media stack, GStreamer and PulseAudio, which then stays loaded).
+ */
+const PROMPTS = new Set(["TILL_NOT_OPEN"]);
+
+/** The error code of a rejected command (`IpcError.code`), or null. */
+export function errorCodeOf(e: unknown): string | null {
+  if (!e || typeof e !== "object") return null;
+  const code = (e as Record<string, unknown>).code;
+  return typeof code === "string" ? code : null;
+}
+
+/** A rejected step deserves the refusal tone unless its code is a prompt. */
+export function refusalDeservesTone(code: string | null): boolean {
+  return code === null || !PROMPTS.has(code);
+}
+
 /** A short loud tone for a refused scan (WebAudio; silent if unavailable). */
 export function refusalTone(): void {
   try {

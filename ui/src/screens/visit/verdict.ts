@@ -4,6 +4,7 @@
 
 import type { Verdict } from "../../ipc/api";
 import type { Key } from "../../i18n/i18n";
+import { cstText as cst } from "../../lib/cst";
 
 export type VerdictTone = "ok" | "warn" | "bad" | "muted";
 
@@ -12,8 +13,6 @@ export interface WarningLine {
   text: string;
 }
 
-const cst = (iso: string | null | undefined): string =>
-  iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
 
 /**
  * green: verified and clean; amber: verified with warnings; red: rejected;
