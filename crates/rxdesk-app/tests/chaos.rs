@@ -11,7 +11,9 @@
 //! - every charge at the center (a 2102 not reversed by 2601) has exactly one
 //!   sale in the ledger, and every sale has its charge;
 //! - no prescription is charged twice;
-//! - every refunded sale is reversed (2103) exactly once at the center;
+//! - every refunded sale is reversed (2103) exactly once at the center, and
+//!   no refund is left unfinished (the clean last run asks again for every
+//!   refund a fault left uncertain, as the pharmacist is told to);
 //! - every 3505/3506/7206/7208 row is delivered, exactly once;
 //! - stock and trace codes agree (ledger vs its own sales, ledger vs center);
 //! - `PRAGMA integrity_check` is ok.
@@ -466,6 +468,49 @@ async fn refund_job(ctx: &Ctx, visits: &VisitService) -> Result<Done, String> {
     }
 }
 
+/// The clean last run, as the pharmacist told "请稍后再次点击退费" would: every
+/// refund a fault or a kill left unfinished (`refund_journal`: the 2103's
+/// answer lost, or cut off mid-way) is asked again with the patient's
+/// e-voucher of the sale; the service queries before it resends, so the
+/// center reverses nothing twice. Without this a refund whose 2103 did reach
+/// the center stays half-done in the ledger, and the books disagree.
+async fn resume_refunds(
+    ctx: &Ctx,
+    visits: &VisitService,
+    store: &rxdesk_store::Store,
+) -> Result<(), String> {
+    let tokens: HashMap<i64, String> = read_progress(&ctx.dir)
+        .iter()
+        .filter(|l| l.get(1).map(String::as_str) == Some("sold"))
+        .filter_map(|l| Some((l.get(2)?.parse().ok()?, l.get(3)?.clone())))
+        .collect();
+    for row in store.unfinished_refunds().map_err(|e| e.to_string())? {
+        let identity = tokens.get(&row.sale_id).map(|code| RefundIdentity {
+            method: "e_voucher".into(),
+            code: code.clone(),
+        });
+        let line = match visits
+            .refund(&ctx.boss, row.sale_id, "chaos 退费测试", identity)
+            .await
+        {
+            Ok(_) => format!("resumed refunded {}", row.sale_id),
+            Err(e) if e.code() == "ALREADY_REFUNDED" => {
+                format!("resumed refunded {}", row.sale_id)
+            }
+            Err(e) => {
+                return Err(format!(
+                    "the clean run could not finish the refund of sale {}: {} {}",
+                    row.sale_id,
+                    e.code(),
+                    e.message_zh()
+                ))
+            }
+        };
+        append_progress(&ctx.dir, &line)?;
+    }
+    Ok(())
+}
+
 fn counter_main() -> Result<(), String> {
     let dir = PathBuf::from(std::env::var("RXDESK_CHAOS_DIR").map_err(|e| e.to_string())?);
     let url = std::env::var("RXDESK_CHAOS_URL").map_err(|e| e.to_string())?;
@@ -567,6 +612,9 @@ fn counter_main() -> Result<(), String> {
                 };
                 append_progress(&dir, &line)?;
             }
+        }
+        if final_run {
+            resume_refunds(&ctx, visits, &store).await?;
         }
         // Drain: every row done (or rejected, for a person), within a bound.
         let until = Instant::now() + Duration::from_secs(if final_run { 120 } else { 60 });
@@ -1270,6 +1318,15 @@ async fn check(
                 "{id} reversed at the center but not refunded in the ledger"
             ));
         }
+    }
+    // The clean last run finished every refund it could ask again.
+    for r in q("SELECT sale_id, step FROM refund_journal WHERE step NOT IN ('done', 'failed')")? {
+        lost += 1;
+        problems.push(format!(
+            "refund of sale {} left unfinished at step {}",
+            r[0],
+            s(&r[1])
+        ));
     }
     // Uploads: every 3505/3506/7206/7208 row delivered exactly once.
     let rows = q(
