@@ -123,9 +123,11 @@ fn main() {
     }
     let started = std::time::Instant::now();
     // Before anything else, while the process is still one thread: WebKit's
-    // painting choice, its script without a JIT and its processes' malloc
-    // thresholds, inherited by the processes WebKit starts (memory.rs).
+    // painting choice, no compositor, its script without a JIT and its
+    // processes' malloc thresholds, inherited by the processes WebKit starts
+    // (memory.rs).
     memory::cpu_painting_unless_chosen();
+    memory::no_compositing_unless_chosen();
     memory::no_jit_unless_chosen();
     memory::fixed_malloc_thresholds();
     // `--data-dir PATH` beats RXDESK_HOME: WebDriver sessions cannot pass

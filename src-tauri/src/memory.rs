@@ -24,6 +24,15 @@
 //!   buffers in the web process. [`cpu_painting_unless_chosen`] asks WebKit
 //!   to paint on the CPU (compositing stays on, so nothing else changes);
 //!   a counter that wants GPU painting sets `WEBKIT_SKIA_ENABLE_CPU_RENDERING=0`.
+//! - **No compositor.** WebKitGTK composites a page's layers with OpenGL in
+//!   the web process; where the GL is software (Mesa's llvmpipe) that is an
+//!   LLVM JIT and every layer's tiles as textures in main memory (measured
+//!   in 0034: the web process had 63 MiB less after one visit without it,
+//!   178 against 115 MiB). A counter's page is forms, tables and a picture
+//!   of the layout, with no animation or video: painted into one buffer it
+//!   looks the same (screenshots in 0034). [`no_compositing_unless_chosen`]
+//!   sets `WEBKIT_DISABLE_COMPOSITING_MODE=1`; a counter that wants the
+//!   compositor (a fast GPU, smoother scrolling) sets it to `0`.
 //! - **JavaScript without a JIT.** The window's script is the counter's own
 //!   UI: forms, lists and a few hundred event handlers, none of it a hot
 //!   loop. JavaScriptCore's JIT compilers (baseline, DFG, FTL, regular
@@ -208,6 +217,23 @@ pub fn no_jit_unless_chosen() {
     set_var_with(JIT_VAR, jit_to_set);
 }
 
+/// WebKitGTK's switch for its compositor (read by WebKit in the app's
+/// process when the first webview is made; `0` keeps the compositor).
+pub const COMPOSITING_VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// The value to give [`COMPOSITING_VAR`], given the current one: `None` when
+/// the environment already chose (either way), else no compositor.
+pub fn no_compositing_to_set(current: Option<&OsStr>) -> Option<&'static str> {
+    unless_chosen(current, "1")
+}
+
+/// Paints the window's page without WebKit's compositor unless the
+/// environment already chose (docs/decisions/0034). Called first thing in
+/// `main`, while the process is one thread, before GTK or WebKit exist.
+pub fn no_compositing_unless_chosen() {
+    set_var_with(COMPOSITING_VAR, no_compositing_to_set);
+}
+
 /// Applies the cache model to the main window's webview (Linux: WebKitGTK;
 /// other platforms keep their webview's defaults).
 pub fn lighten(window: &tauri::WebviewWindow) {
@@ -234,7 +260,8 @@ pub fn lighten(window: &tauri::WebviewWindow) {
 #[cfg(test)]
 mod tests {
     use super::{
-        cpu_painting_to_set, jit_to_set, tunables_for_children, MALLOC_THRESHOLD, MALLOC_TUNABLES,
+        cpu_painting_to_set, jit_to_set, no_compositing_to_set, tunables_for_children,
+        MALLOC_THRESHOLD, MALLOC_TUNABLES,
     };
     use std::ffi::OsStr;
 
@@ -306,5 +333,36 @@ mod tests {
         // A counter that wants the JIT keeps it.
         assert_eq!(set(Some("1")), None);
         assert_eq!(set(Some("0")), None);
+    }
+
+    #[test]
+    fn paints_without_the_compositor_unless_the_environment_chose() {
+        let set = |v: Option<&str>| no_compositing_to_set(v.map(OsStr::new));
+        assert_eq!(set(None), Some("1"));
+        assert_eq!(set(Some("")), Some("1"));
+        // A counter that wants the compositor (0) keeps it; a chosen 1 stays.
+        assert_eq!(set(Some("0")), None);
+        assert_eq!(set(Some("1")), None);
+    }
+
+    #[test]
+    fn the_bench_gives_its_like_for_like_empty_window_these_settings() {
+        // scripts/bench's memory row also measures the empty window with
+        // the app's own WebKit settings; they must stay the ones set here.
+        let bench = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench"),
+        )
+        .unwrap();
+        for (var, value) in [
+            (super::CPU_PAINTING_VAR, "1"),
+            (super::COMPOSITING_VAR, "1"),
+            (super::JIT_VAR, "0"),
+            ("GLIBC_TUNABLES", MALLOC_TUNABLES),
+        ] {
+            assert!(
+                bench.contains(&format!("\"{var}\": \"{value}\"")),
+                "scripts/bench APP_WEBKIT_ENV lacks {var}={value}"
+            );
+        }
     }
 }

@@ -4,7 +4,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
-import { remote } from "webdriverio";
 import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
@@ -16,7 +15,7 @@ let browser;
 before(async () => {
   assert.ok(application && existsSync(application), `app binary missing: ${application}`);
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",
@@ -55,7 +54,7 @@ test("login screen speaks zh-CN and shows the real status from Rust", async () =
 // The processes of this session's app and their descendants (steps.mjs).
 const appProcesses = () => steps.appProcesses(application, home);
 
-test("WebKit's web process runs without a JIT, paints on the CPU and has fixed malloc thresholds", () => {
+test("WebKit's web process runs without a JIT, paints on the CPU without the compositor and has fixed malloc thresholds", () => {
   const web = appProcesses().filter((p) => /WebKitWebProcess/.test(p.cmd[0]));
   assert.ok(web.length >= 1, "no WebKitWebProcess under the app");
   for (const p of web) {
@@ -68,6 +67,8 @@ test("WebKit's web process runs without a JIT, paints on the CPU and has fixed m
     );
     assert.equal(env.get("JSC_useJIT"), "0");
     assert.equal(env.get("WEBKIT_SKIA_ENABLE_CPU_RENDERING"), "1");
+    // Painted without WebKit's compositor (decision 0034).
+    assert.equal(env.get("WEBKIT_DISABLE_COMPOSITING_MODE"), "1");
     // glibc 2.36 splits GLIBC_TUNABLES at its ':' in place when the process
     // starts, so /proc shows the second tunable as an entry of its own.
     assert.match(raw, /(^|\0)GLIBC_TUNABLES=glibc\.malloc\.mmap_threshold=131072[:\0]glibc\.malloc\.trim_threshold=131072\0/);
@@ -159,7 +160,7 @@ test("the window reopens at the size the pharmacist left it", async () => {
     { timeout: 10000, timeoutMsg: "the new size was not saved to window.json" },
   );
   await browser.deleteSession();
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

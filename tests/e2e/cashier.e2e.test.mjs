@@ -8,7 +8,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
 import * as steps from "./steps.mjs";
 
@@ -36,7 +35,7 @@ before(async () => {
   assert.ok(center, "RXDESK_E2E_CENTER not set (run through scripts/e2e)");
   assert.ok(scanFifo && existsSync(scanFifo), `scanner simulator FIFO missing: ${scanFifo}`);
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

@@ -13,7 +13,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { remote } from "webdriverio";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -66,7 +66,7 @@ before(async () => {
   execFileSync(cli, ["chain", "register", "--hq", hqUrl, "--store", STORE, "--counter", "1", "--code", reg], { env, stdio: "pipe" });
   // Its three sales reach head office before the window opens.
   execFileSync(cli, ["chain", "sync"], { env, stdio: "pipe" });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

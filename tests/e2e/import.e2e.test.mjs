@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { remote } from "webdriverio";
 import { xlsx } from "./xlsx.mjs";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -71,7 +71,7 @@ before(async () => {
     row("IMP003", LORA, "氯雷他定片", 22.8, "6901234567892"),
     row("IMP004", LORA, "流感疫苗", 80, null, "疫苗"),
   ]));
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

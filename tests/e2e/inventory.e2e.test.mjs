@@ -14,7 +14,6 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
 import * as steps from "./steps.mjs";
 
@@ -45,7 +44,7 @@ before(async () => {
   assert.ok(center, "RXDESK_E2E_CENTER not set (run through scripts/e2e)");
   assert.ok(scanFifo && existsSync(scanFifo), `scanner simulator FIFO missing: ${scanFifo}`);
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

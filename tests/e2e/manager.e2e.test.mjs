@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { remote } from "webdriverio";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -57,7 +57,7 @@ before(async () => {
   // A slow center: the worker (8 in parallel) needs about 25 s for all 60,
   // so the fault below lands while most rows still wait, even on a slow CI.
   await faults({ latency_ms: 3000 });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

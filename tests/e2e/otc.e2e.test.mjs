@@ -8,7 +8,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, existsSync } from "node:fs";
-import { remote } from "webdriverio";
 import { openTillIfAsked } from "./steps.mjs";
 import * as steps from "./steps.mjs";
 
@@ -29,7 +28,7 @@ const AMOX_BARCODE = "6923456001015";
 before(async () => {
   assert.ok(application && existsSync(application), `app binary missing: ${application}`);
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

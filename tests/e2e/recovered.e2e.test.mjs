@@ -12,7 +12,7 @@ import { openTillIfAsked } from "./steps.mjs";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, existsSync, writeFileSync, rmSync, copyFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { remote } from "webdriverio";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -71,7 +71,7 @@ before(async () => {
   // The app reads the center and the simulated devices from the settings
   // scripts/e2e wrote (WebDriver cannot pass environment variables).
   copyFileSync(`${home}/settings.json`, `${data}/settings.json`);
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, existsSync } from "node:fs";
-import { remote } from "webdriverio";
+import * as steps from "./steps.mjs";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -19,7 +19,7 @@ before(async () => {
   assert.ok(application && existsSync(application), `app binary missing: ${application}`);
   assert.ok(centerPid > 0, "scripts/e2e exports RXDESK_E2E_CENTER_PID");
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",

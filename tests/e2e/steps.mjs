@@ -1,5 +1,34 @@
 // Steps shared by the real-window E2E files (imported, not a test file itself).
 import { readdirSync, readFileSync } from "node:fs";
+import { remote as wdioRemote } from "webdriverio";
+
+// WebKitGTK's automation takes a screenshot at the page's next rendering
+// update. Painted without the compositor (docs/decisions/0034), a page that
+// does not change has none, and the second screenshot of a session waited
+// forever. This gives it one: a 1-pixel, nearly transparent element in the
+// bottom-right corner changes shade for about two seconds, then goes.
+const KICK = `const d = document.createElement("div");
+  d.setAttribute("aria-hidden", "true");
+  d.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
+  document.body.appendChild(d);
+  let n = 0;
+  const f = () => {
+    d.style.background = n++ % 2 ? "rgba(0,0,0,0.01)" : "rgba(0,0,0,0.02)";
+    if (n < 120) requestAnimationFrame(f); else d.remove();
+  };
+  requestAnimationFrame(f);`;
+
+/** webdriverio's `remote`, with screenshots that do not wait for a change of the page (see KICK). */
+export async function remote(options) {
+  const browser = await wdioRemote(options);
+  for (const command of ["takeScreenshot", "saveScreenshot"]) {
+    browser.overwriteCommand(command, async function (original, ...args) {
+      await this.execute(KICK);
+      return original(...args);
+    });
+  }
+  return browser;
+}
 
 /** The processes of the app launched with `--data-dir home` and their descendants (WebKit's). */
 export function appProcesses(application, home) {

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { openTillIfAsked } from "./steps.mjs";
 import * as steps from "./steps.mjs";
 import { mkdirSync, existsSync, readdirSync, writeFileSync } from "node:fs";
-import { remote } from "webdriverio";
 
 const port = Number(process.env.RXDESK_E2E_DRIVER_PORT ?? 4444);
 const application = process.env.RXDESK_E2E_APP;
@@ -35,7 +34,7 @@ before(async () => {
   assert.ok(application && existsSync(application), `app binary missing: ${application}`);
   assert.ok(scanFifo && existsSync(scanFifo), `scanner simulator FIFO missing: ${scanFifo}`);
   mkdirSync(shots, { recursive: true });
-  browser = await remote({
+  browser = await steps.remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",
