@@ -3,6 +3,8 @@
 // handler for what a scan means there. While the screen is locked App drops
 // scans with a message instead of delivering them.
 
+import { isIpcError } from "../ipc/errors";
+
 export type ScanHandler = (text: string) => void;
 
 let handler: ScanHandler | null = null;
@@ -65,9 +67,7 @@ const PROMPTS = new Set(["TILL_NOT_OPEN"]);
 
 /** The error code of a rejected command (`IpcError.code`), or null. */
 export function errorCodeOf(e: unknown): string | null {
-  if (!e || typeof e !== "object") return null;
-  const code = (e as Record<string, unknown>).code;
-  return typeof code === "string" ? code : null;
+  return isIpcError(e) ? e.code : null;
 }
 
 /** A rejected step deserves the refusal tone unless its code is a prompt. */
